@@ -1,0 +1,112 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "ZeroTrip",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "zerotrip", targets: ["zerotrip"]),
+        .library(name: "ZeroTripCrypto", targets: ["ZeroTripCrypto"]),
+        .library(name: "ZeroTripDocuments", targets: ["ZeroTripDocuments"]),
+        .library(name: "ZeroTrip", targets: ["ZeroTrip"]),
+        .library(name: "ZeroTripServer", targets: ["ZeroTripServer"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+    ],
+    targets: [
+        // System libraries: one per C library, each imported by exactly one Swift target.
+        .systemLibrary(
+            name: "COpenSSL",
+            pkgConfig: "openssl",
+            providers: [.apt(["libssl-dev"])]
+        ),
+        .systemLibrary(
+            name: "CQREncode",
+            pkgConfig: "libqrencode",
+            providers: [.apt(["libqrencode-dev"])]
+        ),
+
+        // The only importer of COpenSSL.
+        .target(
+            name: "ZeroTripCrypto",
+            dependencies: ["COpenSSL"],
+            swiftSettings: swiftSettings
+        ),
+        // The only importer of CQREncode.
+        .target(
+            name: "ZeroTripDocuments",
+            dependencies: ["CQREncode", "ZeroTripCrypto"],
+            swiftSettings: swiftSettings
+        ),
+        // Domain: departments, PKI on disk, credentials, audit log, storage. Never imports HTTP.
+        .target(
+            name: "ZeroTrip",
+            dependencies: [
+                "ZeroTripCrypto",
+                "ZeroTripDocuments",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // HTTP: routes, authentication, error → status mapping.
+        .target(
+            name: "ZeroTripServer",
+            dependencies: [
+                "ZeroTrip",
+                "ZeroTripCrypto",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "zerotrip",
+            dependencies: [
+                "ZeroTrip",
+                "ZeroTripServer",
+                "ZeroTripCrypto",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        .testTarget(
+            name: "ZeroTripCryptoTests",
+            dependencies: ["ZeroTripCrypto"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ZeroTripTests",
+            dependencies: ["ZeroTrip", "ZeroTripCrypto", "ZeroTripDocuments"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ZeroTripServerTests",
+            dependencies: [
+                "ZeroTripServer",
+                "ZeroTrip",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

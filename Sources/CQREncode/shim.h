@@ -1,0 +1,4 @@
+#ifndef ZEROTRIP_CQRENCODE_SHIM_H
+#define ZEROTRIP_CQRENCODE_SHIM_H
+#include <qrencode.h>
+#endif
