@@ -1,0 +1,69 @@
+public import struct Foundation.Date
+public import Foundation
+import ZeroTripCrypto
+
+/// One entry of the append-only, hash-chained audit log.
+///
+/// `hash = SHA-256("zerotrip-audit-v1" ‖ prevHash ‖ u64be(seq) ‖ lp(occurredAt) ‖ lp(actor) ‖
+/// lp(action) ‖ lp(target) ‖ lp(outcome) ‖ lp(details))`, where `lp` is a 4-byte big-endian length
+/// followed by the UTF-8 bytes. The first event's `prevHash` is 32 zero bytes. See docs/audit-log.md.
+public struct AuditEvent: Sendable, Hashable {
+    /// Position in the log, from 1 without gaps.
+    public var seq: Int64
+    /// When it happened, as stored (ISO 8601 UTC with milliseconds).
+    public var occurredAt: String
+    /// Who acted: `cli`, `credential:<id>`, `anonymous`…
+    public var actor: String
+    /// What was attempted, e.g. `department.created`, `auth.denied`.
+    public var action: String
+    /// What it concerned, e.g. `department:RSJ`, `route:GET /v1/departments`.
+    public var target: String
+    /// `success`, `denied` or `failure`.
+    public var outcome: String
+    /// Extra facts as compact JSON; never secrets.
+    public var details: String
+    /// Hash of the previous event.
+    public var prevHash: [UInt8]
+    /// Hash of this event.
+    public var hash: [UInt8]
+
+    /// The hash this event should have.
+    public var computedHash: [UInt8] {
+        var bytes = Array("zerotrip-audit-v1".utf8) + prevHash
+        withUnsafeBytes(of: UInt64(bitPattern: seq).bigEndian) { bytes += $0 }
+        for field in [occurredAt, actor, action, target, outcome, details] {
+            let utf8 = Array(field.utf8)
+            withUnsafeBytes(of: UInt32(utf8.count).bigEndian) { bytes += $0 }
+            bytes += utf8
+        }
+        return Digest.sha256(bytes)
+    }
+
+    /// Formats a date the way the log stores it.
+    public static func timestamp(_ date: Date) -> String {
+        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+    }
+}
+
+/// Something to record in the audit log.
+public struct AuditEntry: Sendable {
+    /// Who acted.
+    public var actor: String
+    /// What was attempted.
+    public var action: String
+    /// What it concerned.
+    public var target: String
+    /// `success`, `denied` or `failure`.
+    public var outcome: String
+    /// Extra facts; values must not contain secrets.
+    public var details: [String: String]
+
+    /// Creates an entry.
+    public init(actor: String, action: String, target: String, outcome: String = "success", details: [String: String] = [:]) {
+        self.actor = actor
+        self.action = action
+        self.target = target
+        self.outcome = outcome
+        self.details = details
+    }
+}

@@ -1,0 +1,113 @@
+public import GRDB
+public import struct Foundation.Date
+public import Foundation
+
+/// The append-only, hash-chained audit log.
+///
+/// Events are appended inside the caller's write transaction, so an audited change and its
+/// audit event commit together or not at all. `audit_head` records the last sequence number and
+/// hash so that deleting the newest events is detected too.
+public enum AuditLog {
+    static let genesisHash = [UInt8](repeating: 0, count: 32)
+
+    /// Appends `entry` at `date` within an open write transaction and returns the stored event.
+    @discardableResult
+    public static func append(_ entry: AuditEntry, at date: Date, in db: Database) throws -> AuditEvent {
+        let head = try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit_head WHERE id = 1")
+        let previousSeq: Int64 = head?["seq"] ?? 0
+        let previousHash: [UInt8] = head.map { [UInt8]($0["hash"] as Data) } ?? genesisHash
+        let detailsJSON: String
+        if entry.details.isEmpty {
+            detailsJSON = "{}"
+        } else {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            detailsJSON = String(decoding: try encoder.encode(entry.details), as: UTF8.self)
+        }
+        var event = AuditEvent(
+            seq: previousSeq + 1, occurredAt: AuditEvent.timestamp(date), actor: entry.actor, action: entry.action,
+            target: entry.target, outcome: entry.outcome, details: detailsJSON, prevHash: previousHash, hash: [])
+        event.hash = event.computedHash
+        try db.execute(
+            sql: """
+                INSERT INTO audit_events (seq, occurred_at, actor, action, target, outcome, details, prev_hash, hash)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [event.seq, event.occurredAt, event.actor, event.action, event.target, event.outcome,
+                        event.details, Data(event.prevHash), Data(event.hash)])
+        try db.execute(
+            sql: "INSERT INTO audit_head (id, seq, hash) VALUES (1, ?, ?) ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
+            arguments: [event.seq, Data(event.hash)])
+        return event
+    }
+
+    /// Appends `entry` in its own transaction.
+    @discardableResult
+    public static func append(_ entry: AuditEntry, at date: Date, to database: AppDatabase) throws -> AuditEvent {
+        try database.writer.write { db in try append(entry, at: date, in: db) }
+    }
+
+    /// Reads events in order, optionally only the newest `limit`.
+    public static func events(in db: Database, limit: Int? = nil) throws -> [AuditEvent] {
+        let sql = limit == nil
+            ? "SELECT * FROM audit_events ORDER BY seq"
+            : "SELECT * FROM (SELECT * FROM audit_events ORDER BY seq DESC LIMIT \(max(0, limit!))) ORDER BY seq"
+        return try Row.fetchAll(db, sql: sql).map(event(from:))
+    }
+
+    /// Reads the newest `limit` events, oldest first.
+    public static func events(in database: AppDatabase, limit: Int) throws -> [AuditEvent] {
+        try database.writer.read { db in try events(in: db, limit: limit) }
+    }
+
+    static func event(from row: Row) -> AuditEvent {
+        AuditEvent(
+            seq: row["seq"], occurredAt: row["occurred_at"], actor: row["actor"], action: row["action"],
+            target: row["target"], outcome: row["outcome"], details: row["details"],
+            prevHash: [UInt8]((row["prev_hash"] as Data?) ?? Data()), hash: [UInt8]((row["hash"] as Data?) ?? Data()))
+    }
+
+    /// Walks the whole chain and reports the first event that does not fit.
+    public static func verify(_ database: AppDatabase) throws -> AuditVerification {
+        try database.writer.read { db in
+            var expectedSeq: Int64 = 1
+            var previousHash = genesisHash
+            let cursor = try Row.fetchCursor(db, sql: "SELECT * FROM audit_events ORDER BY seq")
+            while let row = try cursor.next() {
+                let event = event(from: row)
+                if event.seq != expectedSeq {
+                    return .broken(firstBadSeq: expectedSeq, reason: event.seq > expectedSeq
+                        ? "event \(expectedSeq) is missing (the log jumps from \(expectedSeq - 1) to \(event.seq)): deleted"
+                        : "event \(event.seq) is out of order")
+                }
+                if event.prevHash != previousHash {
+                    return .broken(firstBadSeq: event.seq, reason: "event \(event.seq) does not link to event \(event.seq - 1): the previous event was altered or deleted")
+                }
+                if event.computedHash != event.hash {
+                    return .broken(firstBadSeq: event.seq, reason: "event \(event.seq) was altered: its content does not match its hash")
+                }
+                previousHash = event.hash
+                expectedSeq += 1
+            }
+            let count = expectedSeq - 1
+            let head = try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit_head WHERE id = 1")
+            let headSeq: Int64 = head?["seq"] ?? 0
+            let headHash: [UInt8] = head.map { [UInt8]($0["hash"] as Data) } ?? genesisHash
+            if headSeq != count || headHash != previousHash {
+                let first = min(headSeq, count) + 1
+                return .broken(firstBadSeq: first, reason: headSeq > count
+                    ? "events \(count + 1)…\(headSeq) were deleted from the end of the log"
+                    : "the log head records event \(headSeq) but the log ends at \(count): altered")
+            }
+            return .intact(eventCount: count, headHash: previousHash)
+        }
+    }
+}
+
+/// The result of checking the audit chain: a value, not an exception.
+public enum AuditVerification: Sendable, Hashable {
+    /// Every event links to the previous and matches its hash.
+    case intact(eventCount: Int64, headHash: [UInt8])
+    /// The first event that does not fit, and why.
+    case broken(firstBadSeq: Int64, reason: String)
+}

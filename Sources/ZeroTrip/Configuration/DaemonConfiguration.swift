@@ -1,0 +1,168 @@
+public import Foundation
+
+/// Daemon settings, merged from defaults, a JSON file, the environment and flags (later wins).
+///
+/// File keys and environment variables:
+///
+/// | key | environment | default |
+/// |---|---|---|
+/// | `host` | `ZEROTRIP_HOST` | `127.0.0.1` |
+/// | `port` | `ZEROTRIP_PORT` | `8080` |
+/// | `databasePath` | `ZEROTRIP_DATABASE` | `var/zerotrip.sqlite` |
+/// | `keysDirectory` | `ZEROTRIP_KEYS_DIR` | `Keys` |
+/// | `certificatesDirectory` | `ZEROTRIP_CERTIFICATES_DIR` | `Certificates` |
+/// | `maxBodyBytes` | `ZEROTRIP_MAX_BODY_BYTES` | `1048576` |
+/// | `tlsCertificatePath` | `ZEROTRIP_TLS_CERT` | none (plain HTTP) |
+/// | `tlsKeyPath` | `ZEROTRIP_TLS_KEY` | none |
+/// | `logLevel` | `ZEROTRIP_LOG_LEVEL` | `info` |
+public struct DaemonConfiguration: Sendable, Codable, Equatable {
+    /// Listen address.
+    public var host: String = "127.0.0.1"
+    /// Listen port (0 picks a free one).
+    public var port: Int = 8080
+    /// SQLite database path.
+    public var databasePath: String = "var/zerotrip.sqlite"
+    /// Directory of private keys.
+    public var keysDirectory: String = "Keys"
+    /// Directory of certificates.
+    public var certificatesDirectory: String = "Certificates"
+    /// Largest request body accepted, in bytes.
+    public var maxBodyBytes: Int = 1 << 20
+    /// PEM certificate chain for TLS; TLS is on when this and ``tlsKeyPath`` are set.
+    public var tlsCertificatePath: String?
+    /// PEM private key for TLS.
+    public var tlsKeyPath: String?
+    /// `trace`, `debug`, `info`, `notice`, `warning`, `error` or `critical`.
+    public var logLevel: String = "info"
+
+    /// The defaults.
+    public init() {}
+
+    /// Largest configuration file accepted.
+    static let maximumFileBytes = 64 * 1024
+
+    /// Merges defaults ← `file` (JSON) ← `environment` ← `overrides`, then validates.
+    public static func load(file: String?, environment: [String: String], overrides: DaemonConfiguration.Overrides) throws(ZeroTripError) -> DaemonConfiguration {
+        var configuration = DaemonConfiguration()
+        if let file {
+            guard let data = FileManager.default.contents(atPath: file) else {
+                throw ZeroTripError(.invalidConfiguration, "configuration file \(file) cannot be read")
+            }
+            guard data.count <= maximumFileBytes else { throw ZeroTripError(.invalidConfiguration, "configuration file is larger than 64 KiB") }
+            do {
+                configuration = try JSONDecoder().decode(FileForm.self, from: data).applied(to: configuration)
+            } catch {
+                throw ZeroTripError(.invalidConfiguration, "configuration file \(file) is not valid: \(error)")
+            }
+        }
+        var fromEnvironment = Overrides()
+        fromEnvironment.host = environment["ZEROTRIP_HOST"]
+        fromEnvironment.port = try environment["ZEROTRIP_PORT"].map { value throws(ZeroTripError) in
+            guard let port = Int(value) else { throw ZeroTripError(.invalidConfiguration, "ZEROTRIP_PORT must be a number") }
+            return port
+        }
+        fromEnvironment.databasePath = environment["ZEROTRIP_DATABASE"]
+        fromEnvironment.keysDirectory = environment["ZEROTRIP_KEYS_DIR"]
+        fromEnvironment.certificatesDirectory = environment["ZEROTRIP_CERTIFICATES_DIR"]
+        fromEnvironment.maxBodyBytes = try environment["ZEROTRIP_MAX_BODY_BYTES"].map { value throws(ZeroTripError) in
+            guard let bytes = Int(value) else { throw ZeroTripError(.invalidConfiguration, "ZEROTRIP_MAX_BODY_BYTES must be a number") }
+            return bytes
+        }
+        fromEnvironment.tlsCertificatePath = environment["ZEROTRIP_TLS_CERT"]
+        fromEnvironment.tlsKeyPath = environment["ZEROTRIP_TLS_KEY"]
+        fromEnvironment.logLevel = environment["ZEROTRIP_LOG_LEVEL"]
+        configuration = fromEnvironment.applied(to: configuration)
+        configuration = overrides.applied(to: configuration)
+        try configuration.validate()
+        return configuration
+    }
+
+    /// Checks ranges and combinations.
+    public func validate() throws(ZeroTripError) {
+        guard (0...65_535).contains(port) else { throw ZeroTripError(.invalidConfiguration, "port must be 0–65535") }
+        guard (1024...(64 << 20)).contains(maxBodyBytes) else { throw ZeroTripError(.invalidConfiguration, "maxBodyBytes must be 1 KiB–64 MiB") }
+        guard (tlsCertificatePath == nil) == (tlsKeyPath == nil) else {
+            throw ZeroTripError(.invalidConfiguration, "TLS needs both tlsCertificatePath and tlsKeyPath")
+        }
+        guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(logLevel) else {
+            throw ZeroTripError(.invalidConfiguration, "unknown log level \(logLevel.prefix(16))")
+        }
+        guard !host.isEmpty, !databasePath.isEmpty, !keysDirectory.isEmpty, !certificatesDirectory.isEmpty else {
+            throw ZeroTripError(.invalidConfiguration, "host and paths must not be empty")
+        }
+    }
+
+    /// The file layout these settings describe.
+    public var home: ZeroTripHome {
+        ZeroTripHome(keysDirectory: URL(fileURLWithPath: keysDirectory), certificatesDirectory: URL(fileURLWithPath: certificatesDirectory), databasePath: databasePath)
+    }
+
+    /// Optional values from one source; `nil` leaves the earlier source's value.
+    public struct Overrides: Sendable, Equatable {
+        /// Listen address.
+        public var host: String?
+        /// Listen port.
+        public var port: Int?
+        /// Database path.
+        public var databasePath: String?
+        /// Keys directory.
+        public var keysDirectory: String?
+        /// Certificates directory.
+        public var certificatesDirectory: String?
+        /// Body limit.
+        public var maxBodyBytes: Int?
+        /// TLS certificate path.
+        public var tlsCertificatePath: String?
+        /// TLS key path.
+        public var tlsKeyPath: String?
+        /// Log level.
+        public var logLevel: String?
+        /// No overrides.
+        public init() {}
+
+        func applied(to base: DaemonConfiguration) -> DaemonConfiguration {
+            var c = base
+            if let host { c.host = host }
+            if let port { c.port = port }
+            if let databasePath { c.databasePath = databasePath }
+            if let keysDirectory { c.keysDirectory = keysDirectory }
+            if let certificatesDirectory { c.certificatesDirectory = certificatesDirectory }
+            if let maxBodyBytes { c.maxBodyBytes = maxBodyBytes }
+            if let tlsCertificatePath { c.tlsCertificatePath = tlsCertificatePath }
+            if let tlsKeyPath { c.tlsKeyPath = tlsKeyPath }
+            if let logLevel { c.logLevel = logLevel }
+            return c
+        }
+    }
+
+    /// The JSON file form: every key optional, unknown keys rejected.
+    struct FileForm: Decodable {
+        var values = Overrides()
+        enum Key: String, CodingKey, CaseIterable {
+            case host, port, databasePath, keysDirectory, certificatesDirectory, maxBodyBytes, tlsCertificatePath, tlsKeyPath, logLevel
+        }
+        struct AnyKey: CodingKey {
+            var stringValue: String
+            var intValue: Int? { nil }
+            init(stringValue: String) { self.stringValue = stringValue }
+            init?(intValue: Int) { nil }
+        }
+        init(from decoder: any Decoder) throws {
+            let all = try decoder.container(keyedBy: AnyKey.self)
+            for key in all.allKeys where Key(rawValue: key.stringValue) == nil {
+                throw DecodingError.dataCorruptedError(forKey: key, in: all, debugDescription: "unknown setting \(key.stringValue)")
+            }
+            let c = try decoder.container(keyedBy: Key.self)
+            values.host = try c.decodeIfPresent(String.self, forKey: .host)
+            values.port = try c.decodeIfPresent(Int.self, forKey: .port)
+            values.databasePath = try c.decodeIfPresent(String.self, forKey: .databasePath)
+            values.keysDirectory = try c.decodeIfPresent(String.self, forKey: .keysDirectory)
+            values.certificatesDirectory = try c.decodeIfPresent(String.self, forKey: .certificatesDirectory)
+            values.maxBodyBytes = try c.decodeIfPresent(Int.self, forKey: .maxBodyBytes)
+            values.tlsCertificatePath = try c.decodeIfPresent(String.self, forKey: .tlsCertificatePath)
+            values.tlsKeyPath = try c.decodeIfPresent(String.self, forKey: .tlsKeyPath)
+            values.logLevel = try c.decodeIfPresent(String.self, forKey: .logLevel)
+        }
+        func applied(to base: DaemonConfiguration) -> DaemonConfiguration { values.applied(to: base) }
+    }
+}

@@ -1,0 +1,147 @@
+public import Foundation
+import GRDB
+import ZeroTripCrypto
+
+/// The authenticated caller: a department credential and what it may do.
+public struct Principal: Sendable, Hashable {
+    /// Public credential id (never the secret).
+    public var credentialID: String
+    /// The department the credential belongs to.
+    public var departmentCode: String
+    /// The granted scopes.
+    public var scopes: Set<Scope>
+    /// Audit actor string.
+    public var actor: String { "credential:\(credentialID)" }
+}
+
+/// A credential's public metadata.
+public struct CredentialInfo: Sendable, Hashable, Codable {
+    /// Public id.
+    public var id: String
+    /// Department code.
+    public var departmentCode: String
+    /// Free-text label.
+    public var label: String
+    /// Granted scopes, sorted.
+    public var scopes: [String]
+    /// Creation time.
+    public var createdAt: Date
+    /// Revocation time, if revoked.
+    public var revokedAt: Date?
+}
+
+/// A newly created credential: the bearer token is shown exactly once.
+public struct IssuedCredential: Sendable {
+    /// Public metadata.
+    public var info: CredentialInfo
+    /// `zt_<id>_<secret>`; store it, ZeroTrip keeps only a hash of the secret.
+    public var token: String
+}
+
+/// Department credentials: creation, revocation and bearer-token authentication.
+///
+/// Token format: `zt_<id>_<secret>`, id = 16 hex digits (public), secret = 32 random bytes
+/// in unpadded Base64url. The database keeps SHA-256("zerotrip-credential-v1" ‖ secret); the
+/// secret has 256 bits of entropy, so a fast hash is enough and lookups stay cheap.
+public struct CredentialService: Sendable {
+    let database: AppDatabase
+    let clock: ZeroTripClock
+
+    /// Creates the service.
+    public init(database: AppDatabase, clock: ZeroTripClock = .system) {
+        self.database = database
+        self.clock = clock
+    }
+
+    /// Largest token accepted before any parsing.
+    public static let maximumTokenLength = 128
+
+    /// Creates a credential for department `code` with `scopes`.
+    public func create(department code: String, scopes: Set<Scope>, label: String = "", actor: String) throws -> IssuedCredential {
+        guard !scopes.isEmpty else { throw ZeroTripError(.invalidInput, "at least one scope is required") }
+        let label = try Validation.label(label)
+        let id = Hex.encode(try withCrypto("generating an id") { () throws(CryptoError) in try SecureRandom.bytes(count: 8) })
+        let secret = try withCrypto("generating a secret") { () throws(CryptoError) in try SecureRandom.bytes(count: 32) }
+        let now = clock.now()
+        let sortedScopes = scopes.sorted().map(\.rawValue)
+        try database.writer.write { db in
+            guard let departmentID = try Int64.fetchOne(db, sql: "SELECT id FROM departments WHERE code = ?", arguments: [code]) else {
+                throw ZeroTripError(.unknownDepartment, "no department \(code.prefix(16))")
+            }
+            try db.execute(sql: """
+                INSERT INTO credentials (id, department_id, label, scopes, secret_hash, created_at) VALUES (?, ?, ?, ?, ?, ?)
+                """, arguments: [id, departmentID, label, sortedScopes.joined(separator: ","), Data(Self.hash(secret: secret)), now])
+            try db.execute(sql: "INSERT INTO credential_history (credential_id, change, changed_at) VALUES (?, ?, ?)",
+                           arguments: [id, "created scopes=\(sortedScopes.joined(separator: ","))", now])
+            try AuditLog.append(AuditEntry(actor: actor, action: "credential.created", target: "credential:\(id)",
+                                           details: ["department": code, "scopes": sortedScopes.joined(separator: ",")]), at: now, in: db)
+        }
+        let canonicalCode = try database.writer.read { db in try String.fetchOne(db, sql: "SELECT code FROM departments WHERE code = ?", arguments: [code]) } ?? code
+        return IssuedCredential(
+            info: CredentialInfo(id: id, departmentCode: canonicalCode, label: label, scopes: sortedScopes, createdAt: now, revokedAt: nil),
+            token: "zt_\(id)_\(Base64.encodeURLSafe(secret))")
+    }
+
+    /// Revokes credential `id`; later requests with it are unauthenticated.
+    public func revoke(id: String, actor: String) throws -> CredentialInfo {
+        let now = clock.now()
+        try database.writer.write { db in
+            guard let revokedAt = try Row.fetchOne(db, sql: "SELECT revoked_at FROM credentials WHERE id = ?", arguments: [id]) else {
+                throw ZeroTripError(.unknownCredential, "no credential \(id.prefix(32))")
+            }
+            guard (revokedAt["revoked_at"] as Date?) == nil else { return }
+            try db.execute(sql: "UPDATE credentials SET revoked_at = ? WHERE id = ?", arguments: [now, id])
+            try db.execute(sql: "INSERT INTO credential_history (credential_id, change, changed_at) VALUES (?, 'revoked', ?)", arguments: [id, now])
+            try AuditLog.append(AuditEntry(actor: actor, action: "credential.revoked", target: "credential:\(id)"), at: now, in: db)
+        }
+        guard let info = try list().first(where: { $0.id == id }) else { throw ZeroTripError(.unknownCredential, "no credential \(id.prefix(32))") }
+        return info
+    }
+
+    /// Every credential's metadata (never secrets), optionally for one department.
+    public func list(department: String? = nil) throws -> [CredentialInfo] {
+        try database.writer.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT c.id, d.code, c.label, c.scopes, c.created_at, c.revoked_at FROM credentials c JOIN departments d ON d.id = c.department_id
+                WHERE ? IS NULL OR d.code = ? ORDER BY d.code, c.created_at
+                """, arguments: [department, department]).map {
+                CredentialInfo(id: $0["id"], departmentCode: $0["code"], label: $0["label"],
+                               scopes: ($0["scopes"] as String).split(separator: ",").map(String.init),
+                               createdAt: $0["created_at"], revokedAt: $0["revoked_at"])
+            }
+        }
+    }
+
+    /// Authenticates a bearer token. Returns `nil` for anything that is not a live credential;
+    /// the caller answers 401 and audits without the token.
+    public func authenticate(token: String) throws -> Principal? {
+        guard token.utf8.count <= Self.maximumTokenLength else { return nil }
+        let parts = token.split(separator: "_", maxSplits: 2, omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0] == "zt", parts[1].utf8.count == 16, Hex.decode(String(parts[1])) != nil,
+              let secret = Base64.decodeURLSafe(String(parts[2])), secret.count == 32
+        else { return nil }
+        let id = String(parts[1])
+        let presented = Self.hash(secret: secret)
+        let row = try database.writer.read { db in
+            try Row.fetchOne(db, sql: """
+                SELECT c.secret_hash, c.scopes, c.revoked_at, d.code FROM credentials c JOIN departments d ON d.id = c.department_id WHERE c.id = ?
+                """, arguments: [id])
+        }
+        let stored = row.map { [UInt8]($0["secret_hash"] as Data) } ?? [UInt8](repeating: 0, count: 32)
+        let matches = ConstantTime.equals(presented, stored)
+        guard let row, matches, (row["revoked_at"] as Date?) == nil else { return nil }
+        let scopes = Set((row["scopes"] as String).split(separator: ",").map { Scope(rawValue: String($0)) })
+        return Principal(credentialID: id, departmentCode: row["code"], scopes: scopes)
+    }
+
+    /// The id part of a token shaped like one, for audit records (never the secret).
+    public static func credentialID(inToken token: String) -> String? {
+        let parts = token.prefix(maximumTokenLength).split(separator: "_", maxSplits: 2, omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0] == "zt", parts[1].utf8.count == 16, Hex.decode(String(parts[1])) != nil else { return nil }
+        return String(parts[1])
+    }
+
+    static func hash(secret: [UInt8]) -> [UInt8] {
+        Digest.sha256(Array("zerotrip-credential-v1".utf8) + secret)
+    }
+}

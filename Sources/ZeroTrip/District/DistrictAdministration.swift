@@ -1,0 +1,229 @@
+public import Foundation
+public import ZeroTripCrypto
+import GRDB
+
+/// Creates and manages the district PKI and its departments.
+///
+/// Every change follows one order so that bad input never leaves half-written state: validate,
+/// check the database, unlock keys, create new files exclusively, then commit the database rows
+/// and their audit event in one transaction, removing the new files if that transaction fails.
+public actor DistrictAdministration {
+    /// Root CA validity (10 years).
+    public static let rootValidity: TimeInterval = 10 * 365 * 86_400
+    /// Seal certificate validity (2 years, as for the EU DCC's document signers).
+    public static let sealValidity: TimeInterval = 2 * 365 * 86_400
+
+    let database: AppDatabase
+    let home: ZeroTripHome
+    let passphrase: PassphraseSource
+    let clock: ZeroTripClock
+    private var cachedRoot: (certificate: Certificate, key: PrivateKey)?
+
+    /// Creates the administration over `database` and the files under `home`.
+    public init(database: AppDatabase, home: ZeroTripHome, passphrase: PassphraseSource, clock: ZeroTripClock = .system) {
+        self.database = database
+        self.home = home
+        self.passphrase = passphrase
+        self.clock = clock
+    }
+
+    // MARK: District
+
+    /// The district, or `nil` before `initialize`.
+    public func district() throws -> DistrictInfo? {
+        try database.writer.read { db in
+            try Row.fetchOne(db, sql: "SELECT name, root_kid, created_at FROM district WHERE id = 1").map {
+                DistrictInfo(name: $0["name"], rootKid: $0["root_kid"], createdAt: $0["created_at"])
+            }
+        }
+    }
+
+    /// Creates the root key (encrypted, `Keys/root-<kid>.key.pem`, mode 0600) and the self-signed
+    /// root certificate (`Certificates/root.pem`), and records the district.
+    public func initialize(district rawName: String, algorithm: KeyAlgorithm = .p256, actor: String) throws -> DistrictInfo {
+        let name = try Validation.name(rawName, field: "district name")
+        if try district() != nil || FileManager.default.fileExists(atPath: home.rootCertificateURL.path) {
+            throw ZeroTripError(.alreadyInitialized, "the district is already initialised; the root key is never replaced by init")
+        }
+        let secret = try passphrase.resolve()
+        let now = clock.now()
+        let key = try withCrypto("generating the root key") { () throws(CryptoError) in try PrivateKey(generating: algorithm) }
+        let certificate = try withCrypto("creating the root certificate") { () throws(CryptoError) in
+            try CertificateAuthority.makeRootCertificate(
+                subject: DistinguishedName([
+                    .init(type: "C", value: "CN"), .init(type: "O", value: name),
+                    .init(type: "CN", value: "\(name) ZeroTrip 根证书"),
+                ]),
+                key: key, notValidBefore: now.addingTimeInterval(-300), notValidAfter: now.addingTimeInterval(Self.rootValidity))
+        }
+        let keyFile = "root-\(certificate.kidHex).key.pem"
+        let pem = try withCrypto("encrypting the root key") { () throws(CryptoError) in try key.encryptedPEMRepresentation(passphrase: secret) }
+        try home.keyFiles.create(keyFile, contents: pem)
+        do {
+            try Self.writeNewPublicFile(home.rootCertificateURL, contents: certificate.pemRepresentation)
+        } catch {
+            home.keyFiles.discard(keyFile)
+            throw error
+        }
+        do {
+            try database.writer.write { db in
+                try db.execute(sql: "INSERT INTO district (id, name, root_kid, created_at) VALUES (1, ?, ?, ?)",
+                               arguments: [name, certificate.kidHex, now])
+                try Self.insertKey(db, certificate: certificate, departmentID: nil, role: "root", algorithm: algorithm, keyFile: keyFile, now: now)
+                try AuditLog.append(AuditEntry(actor: actor, action: "district.initialized", target: "district",
+                                               details: ["name": name, "root_kid": certificate.kidHex, "algorithm": algorithm.rawValue]), at: now, in: db)
+            }
+        } catch {
+            home.keyFiles.discard(keyFile)
+            try? FileManager.default.removeItem(at: home.rootCertificateURL)
+            throw ZeroTripError(.storageFailure, "recording the district failed: \(error)")
+        }
+        cachedRoot = (certificate, key)
+        return DistrictInfo(name: name, rootKid: certificate.kidHex, createdAt: now)
+    }
+
+    /// The root certificate as recorded in the database.
+    public func rootCertificate() throws -> Certificate {
+        guard let info = try district() else { throw ZeroTripError(.notInitialized, "run `zerotrip init --district NAME` first") }
+        let der: Data? = try database.writer.read { db in
+            try Data.fetchOne(db, sql: "SELECT certificate FROM signing_keys WHERE kid = ?", arguments: [info.rootKid])
+        }
+        guard let der else { throw ZeroTripError(.notInitialized, "the root key is not registered") }
+        return try Certificate(derRepresentation: [UInt8](der))
+    }
+
+    private func unlockRoot() throws -> (certificate: Certificate, key: PrivateKey) {
+        if let cachedRoot { return cachedRoot }
+        let certificate = try rootCertificate()
+        let keyFile: String = try database.writer.read { db in
+            try String.fetchOne(db, sql: "SELECT key_file FROM signing_keys WHERE kid = ?", arguments: [certificate.kidHex]) ?? ""
+        }
+        let pem = try home.keyFiles.read(keyFile)
+        let secret = try passphrase.resolve()
+        let key = try withCrypto("unlocking the root key") { () throws(CryptoError) in try PrivateKey(pemRepresentation: pem, passphrase: secret) }
+        guard key.publicKey.derRepresentation == certificate.publicKey.derRepresentation else {
+            throw ZeroTripError(.malformedKey, "the root key file does not match the root certificate")
+        }
+        cachedRoot = (certificate, key)
+        return (certificate, key)
+    }
+
+    // MARK: Departments
+
+    /// Creates a department with its seal key (`Keys/<CODE>-<kid>.key.pem`) and seal certificate
+    /// (`Certificates/departments/<CODE>-<kid>.pem`) issued by the root.
+    public func addDepartment(code rawCode: String, name rawName: String, algorithm: KeyAlgorithm = .p256, actor: String) throws -> Department {
+        let code = try Validation.departmentCode(rawCode)
+        let name = try Validation.name(rawName, field: "department name")
+        guard let district = try district() else { throw ZeroTripError(.notInitialized, "run `zerotrip init --district NAME` first") }
+        if try department(code: code) != nil {
+            throw ZeroTripError(.duplicateDepartment, "department \(code) already exists")
+        }
+        let root = try unlockRoot()
+        let now = clock.now()
+        let secret = try passphrase.resolve()
+        let (sealKey, certificate, pem) = try withCrypto("creating the seal key of \(code)") { () throws(CryptoError) in
+            let sealKey = try PrivateKey(generating: algorithm)
+            let certificate = try CertificateAuthority.issueSealCertificate(
+                subject: DistinguishedName([
+                    .init(type: "C", value: "CN"), .init(type: "O", value: district.name),
+                    .init(type: "OU", value: code), .init(type: "CN", value: name),
+                ]),
+                subjectKey: sealKey.publicKey, issuer: root.certificate, issuerKey: root.key,
+                notValidBefore: now.addingTimeInterval(-300), notValidAfter: now.addingTimeInterval(Self.sealValidity))
+            return (sealKey, certificate, try sealKey.encryptedPEMRepresentation(passphrase: secret))
+        }
+        let keyFile = "\(code)-\(certificate.kidHex).key.pem"
+        let certificateURL = home.certificatesDirectory.appendingPathComponent("departments/\(code)-\(certificate.kidHex).pem")
+        try home.keyFiles.create(keyFile, contents: pem)
+        do {
+            try Self.writeNewPublicFile(certificateURL, contents: certificate.pemRepresentation)
+        } catch {
+            home.keyFiles.discard(keyFile)
+            throw error
+        }
+        do {
+            try database.writer.write { db in
+                try db.execute(sql: "INSERT INTO departments (code, name, created_at) VALUES (?, ?, ?)", arguments: [code, name, now])
+                let id = db.lastInsertedRowID
+                try Self.insertKey(db, certificate: certificate, departmentID: id, role: "seal", algorithm: algorithm, keyFile: keyFile, now: now)
+                try AuditLog.append(AuditEntry(actor: actor, action: "department.created", target: "department:\(code)",
+                                               details: ["name": name, "kid": certificate.kidHex, "algorithm": algorithm.rawValue]), at: now, in: db)
+            }
+        } catch {
+            home.keyFiles.discard(keyFile)
+            try? FileManager.default.removeItem(at: certificateURL)
+            if let error = error as? DatabaseError, error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
+                throw ZeroTripError(.duplicateDepartment, "department \(code) already exists")
+            }
+            throw ZeroTripError(.storageFailure, "recording department \(code) failed")
+        }
+        return Department(code: code, name: name, createdAt: now, activeKid: certificate.kidHex)
+    }
+
+    /// The department with `code` (case-insensitive), or `nil`.
+    public func department(code: String) throws -> Department? {
+        try database.writer.read { db in try Self.fetchDepartments(db, code: code).first }
+    }
+
+    /// Every department, by code.
+    public func departments() throws -> [Department] {
+        try database.writer.read { db in try Self.fetchDepartments(db, code: nil) }
+    }
+
+    /// The signing keys of a department (or of the root with `nil`), newest first.
+    public func keys(department code: String?) throws -> [SigningKeyInfo] {
+        if let code, try department(code: code) == nil { throw ZeroTripError(.unknownDepartment, "no department \(code)") }
+        return try database.writer.read { db in
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT k.*, d.code AS department_code FROM signing_keys k LEFT JOIN departments d ON d.id = k.department_id
+                WHERE (? IS NULL AND k.role = 'root') OR d.code = ? ORDER BY k.created_at DESC
+                """, arguments: [code, code])
+            return try rows.map { row in
+                let certificate = try Certificate(derRepresentation: [UInt8](row["certificate"] as Data))
+                return SigningKeyInfo(kid: row["kid"], role: row["role"], departmentCode: row["department_code"], algorithm: row["algorithm"],
+                                      status: row["status"], certificatePEM: certificate.pemRepresentation,
+                                      notBefore: row["not_before"], notAfter: row["not_after"])
+            }
+        }
+    }
+
+    /// Checks that every registered key file exists with safe permissions (used by `serve` and `/readyz`).
+    public func checkKeyFiles() throws {
+        try home.keyFiles.checkAllPermissions()
+        let files: [String] = try database.writer.read { db in try String.fetchAll(db, sql: "SELECT key_file FROM signing_keys") }
+        for file in files {
+            guard home.keyFiles.exists(file) else { throw ZeroTripError(.missingKeyFile, "key file \(file) is missing") }
+        }
+    }
+
+    static func fetchDepartments(_ db: Database, code: String?) throws -> [Department] {
+        try Row.fetchAll(db, sql: """
+            SELECT d.code, d.name, d.created_at,
+                   (SELECT kid FROM signing_keys k WHERE k.department_id = d.id AND k.status = 'active' ORDER BY k.created_at DESC LIMIT 1) AS kid
+            FROM departments d WHERE ? IS NULL OR d.code = ? ORDER BY d.code
+            """, arguments: [code, code]).map {
+            Department(code: $0["code"], name: $0["name"], createdAt: $0["created_at"], activeKid: $0["kid"])
+        }
+    }
+
+    static func insertKey(_ db: Database, certificate: Certificate, departmentID: Int64?, role: String, algorithm: KeyAlgorithm, keyFile: String, now: Date) throws {
+        try db.execute(sql: """
+            INSERT INTO signing_keys (kid, department_id, role, algorithm, status, certificate, key_file, not_before, not_after, created_at)
+            VALUES (?, ?, ?, ?, 'active', ?, ?, ?, ?, ?)
+            """, arguments: [certificate.kidHex, departmentID, role, algorithm.rawValue, Data(certificate.derRepresentation), keyFile,
+                             certificate.notValidBefore, certificate.notValidAfter, now])
+        try db.execute(sql: "INSERT INTO signing_key_history (kid, status, reason, changed_at) VALUES (?, 'active', 'created', ?)",
+                       arguments: [certificate.kidHex, now])
+    }
+
+    /// Writes a new public file (certificate), refusing to overwrite one.
+    static func writeNewPublicFile(_ url: URL, contents: String) throws(ZeroTripError) {
+        do {
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        } catch {
+            throw ZeroTripError(.storageFailure, "cannot create \(url.deletingLastPathComponent().lastPathComponent)/")
+        }
+        try ExclusiveFile.create(path: url.path, displayName: "certificate \(url.lastPathComponent)", contents: contents, mode: 0o644)
+    }
+}

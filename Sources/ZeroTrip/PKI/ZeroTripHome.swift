@@ -1,0 +1,33 @@
+public import struct Foundation.URL
+public import Foundation
+
+/// The on-disk layout of a ZeroTrip installation: `Keys/` (private keys, mode 0600),
+/// `Certificates/` (public certificates) and the SQLite database.
+public struct ZeroTripHome: Sendable {
+    /// Directory of private key files.
+    public var keysDirectory: URL
+    /// Directory of public certificates and trust lists.
+    public var certificatesDirectory: URL
+    /// Path of the SQLite database.
+    public var databasePath: String
+
+    /// The layout under `root`: `root/Keys`, `root/Certificates`, `root/var/zerotrip.sqlite`.
+    public init(root: URL) {
+        keysDirectory = root.appendingPathComponent("Keys")
+        certificatesDirectory = root.appendingPathComponent("Certificates")
+        databasePath = root.appendingPathComponent("var/zerotrip.sqlite").path
+    }
+
+    /// An explicit layout.
+    public init(keysDirectory: URL, certificatesDirectory: URL, databasePath: String) {
+        self.keysDirectory = keysDirectory
+        self.certificatesDirectory = certificatesDirectory
+        self.databasePath = databasePath
+    }
+
+    /// Path of the district root certificate.
+    public var rootCertificateURL: URL { certificatesDirectory.appendingPathComponent("root.pem") }
+
+    /// The key file store for `Keys/`.
+    public var keyFiles: KeyFileStore { KeyFileStore(directory: keysDirectory) }
+}

@@ -1,0 +1,130 @@
+public import GRDB
+public import Foundation
+
+/// ZeroTrip's database: a GRDB writer (a WAL-mode `DatabasePool` in production) with
+/// named, append-only migrations.
+public struct AppDatabase: Sendable {
+    /// The underlying writer.
+    public let writer: any DatabaseWriter
+
+    /// Wraps `writer` and runs every pending migration.
+    public init(_ writer: any DatabaseWriter) throws {
+        self.writer = writer
+        try Self.migrator.migrate(writer)
+    }
+
+    /// Opens (creating if needed) the SQLite database at `path` as a WAL-mode pool.
+    public static func open(path: String) throws -> AppDatabase {
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        }
+        var configuration = Configuration()
+        configuration.foreignKeysEnabled = true
+        configuration.busyMode = .timeout(5)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        let pool = try DatabasePool(path: path, configuration: configuration)
+        return try AppDatabase(pool)
+    }
+
+    /// An in-memory database with the same schema, for tests.
+    public static func inMemory() throws -> AppDatabase {
+        var configuration = Configuration()
+        configuration.foreignKeysEnabled = true
+        return try AppDatabase(DatabaseQueue(configuration: configuration))
+    }
+
+    /// Migrations are named and only ever appended: never edit one that has shipped.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("2026-11-22 foundation: district, departments, keys, credentials, audit log") { db in
+            try db.execute(sql: """
+                CREATE TABLE district (
+                    id INTEGER PRIMARY KEY CHECK (id = 1),
+                    name TEXT NOT NULL,
+                    root_kid TEXT NOT NULL,
+                    created_at DATETIME NOT NULL
+                );
+                CREATE TABLE departments (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    code TEXT NOT NULL UNIQUE COLLATE NOCASE,
+                    name TEXT NOT NULL,
+                    created_at DATETIME NOT NULL
+                );
+                CREATE TABLE signing_keys (
+                    kid TEXT PRIMARY KEY,
+                    department_id INTEGER REFERENCES departments(id),
+                    role TEXT NOT NULL CHECK (role IN ('root', 'seal')),
+                    algorithm TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    certificate BLOB NOT NULL,
+                    key_file TEXT NOT NULL,
+                    not_before DATETIME NOT NULL,
+                    not_after DATETIME NOT NULL,
+                    created_at DATETIME NOT NULL,
+                    CHECK ((role = 'root') = (department_id IS NULL))
+                );
+                CREATE INDEX signing_keys_department ON signing_keys(department_id);
+                CREATE TABLE signing_key_history (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    kid TEXT NOT NULL REFERENCES signing_keys(kid),
+                    status TEXT NOT NULL,
+                    reason TEXT NOT NULL,
+                    changed_at DATETIME NOT NULL
+                );
+                CREATE TABLE credentials (
+                    id TEXT PRIMARY KEY,
+                    department_id INTEGER NOT NULL REFERENCES departments(id),
+                    label TEXT NOT NULL,
+                    scopes TEXT NOT NULL,
+                    secret_hash BLOB NOT NULL,
+                    created_at DATETIME NOT NULL,
+                    revoked_at DATETIME
+                );
+                CREATE TABLE credential_history (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    credential_id TEXT NOT NULL REFERENCES credentials(id),
+                    change TEXT NOT NULL,
+                    changed_at DATETIME NOT NULL
+                );
+                CREATE TABLE audit_events (
+                    seq INTEGER PRIMARY KEY,
+                    occurred_at TEXT NOT NULL,
+                    actor TEXT NOT NULL,
+                    action TEXT NOT NULL,
+                    target TEXT NOT NULL,
+                    outcome TEXT NOT NULL,
+                    details TEXT NOT NULL,
+                    prev_hash BLOB NOT NULL,
+                    hash BLOB NOT NULL
+                );
+                CREATE TABLE audit_head (
+                    id INTEGER PRIMARY KEY CHECK (id = 1),
+                    seq INTEGER NOT NULL,
+                    hash BLOB NOT NULL
+                );
+
+                -- History is append-only: the application never edits or deletes these rows.
+                CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events
+                    BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END;
+                CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events
+                    BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END;
+                CREATE TRIGGER departments_no_delete BEFORE DELETE ON departments
+                    BEGIN SELECT RAISE(ABORT, 'departments are never deleted'); END;
+                CREATE TRIGGER signing_keys_no_delete BEFORE DELETE ON signing_keys
+                    BEGIN SELECT RAISE(ABORT, 'signing keys are never deleted'); END;
+                CREATE TRIGGER signing_keys_immutable BEFORE UPDATE OF kid, department_id, role, algorithm, certificate, key_file ON signing_keys
+                    BEGIN SELECT RAISE(ABORT, 'signing key material is immutable'); END;
+                CREATE TRIGGER credentials_no_delete BEFORE DELETE ON credentials
+                    BEGIN SELECT RAISE(ABORT, 'credentials are never deleted; revoke them'); END;
+                CREATE TRIGGER signing_key_history_no_change BEFORE UPDATE ON signing_key_history
+                    BEGIN SELECT RAISE(ABORT, 'history is append-only'); END;
+                CREATE TRIGGER credential_history_no_change BEFORE UPDATE ON credential_history
+                    BEGIN SELECT RAISE(ABORT, 'history is append-only'); END;
+                """)
+        }
+        return migrator
+    }
+}

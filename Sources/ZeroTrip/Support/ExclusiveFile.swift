@@ -1,0 +1,32 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Creates files that must not already exist (keys and certificates are never overwritten).
+enum ExclusiveFile {
+    /// Creates `path` with `mode`, writes `contents` and syncs it; removes the file on any failure.
+    static func create(path: String, displayName: String, contents: String, mode: mode_t) throws(ZeroTripError) {
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
+        if fd < 0 {
+            if errno == EEXIST { throw ZeroTripError(.fileExists, "\(displayName) already exists and is never overwritten") }
+            throw ZeroTripError(.storageFailure, "cannot create \(displayName): \(String(cString: strerror(errno)))")
+        }
+        // open() applies the umask; set the exact mode we promise.
+        fchmod(fd, mode)
+        let bytes = Array(contents.utf8)
+        var written = 0
+        while written < bytes.count {
+            let n = bytes[written...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            if n <= 0 { break }
+            written += n
+        }
+        let ok = written == bytes.count && fsync(fd) == 0
+        close(fd)
+        if !ok {
+            unlink(path)
+            throw ZeroTripError(.storageFailure, "cannot write \(displayName)")
+        }
+    }
+}

@@ -1,0 +1,40 @@
+/// Input validation shared by the CLI and HTTP paths.
+public enum Validation {
+    /// Department codes: 2–16 characters, upper-case ASCII letters and digits, starting with a letter.
+    public static func departmentCode(_ code: String) throws(ZeroTripError) -> String {
+        let utf8 = Array(code.utf8)
+        guard (2...16).contains(utf8.count),
+              let first = utf8.first, (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(first),
+              utf8.allSatisfy({ (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) })
+        else {
+            throw ZeroTripError(.invalidInput, "department code must be 2–16 upper-case letters or digits, starting with a letter")
+        }
+        return code
+    }
+
+    /// Names of districts and departments: 1–64 characters, no control characters, trimmed.
+    public static func name(_ name: String, field: String) throws(ZeroTripError) -> String {
+        let trimmed = name.trimmingWhitespace()
+        guard (1...64).contains(trimmed.count), !trimmed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            throw ZeroTripError(.invalidInput, "\(field) must be 1–64 characters without control characters")
+        }
+        return trimmed
+    }
+
+    /// Free-text labels: 0–128 characters, no control characters.
+    public static func label(_ label: String) throws(ZeroTripError) -> String {
+        guard label.count <= 128, !label.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            throw ZeroTripError(.invalidInput, "label must be at most 128 characters without control characters")
+        }
+        return label
+    }
+}
+
+extension String {
+    func trimmingWhitespace() -> String {
+        var scalars = Substring(self)
+        while let first = scalars.first, first.isWhitespace { scalars = scalars.dropFirst() }
+        while let last = scalars.last, last.isWhitespace { scalars = scalars.dropLast() }
+        return String(scalars)
+    }
+}

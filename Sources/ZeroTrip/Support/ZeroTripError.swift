@@ -1,0 +1,101 @@
+public import ZeroTripCrypto
+
+/// An error from the ZeroTrip domain: a stable ``Code``, a message safe to show to callers
+/// (no secrets, no personal data), and the source location that raised it.
+///
+/// HTTP status codes are chosen from the code in the server target, never here.
+public struct ZeroTripError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// A stable, machine-readable error code; new codes may be added.
+    public struct Code: Hashable, Sendable, RawRepresentable, CustomStringConvertible {
+        /// Stable string form, e.g. `unknown_department`.
+        public let rawValue: String
+        /// Creates a code.
+        public init(rawValue: String) { self.rawValue = rawValue }
+        /// Stable string form.
+        public var description: String { rawValue }
+
+        /// Input failed validation.
+        public static let invalidInput = Code(rawValue: "invalid_input")
+        /// Key or certificate material did not parse.
+        public static let malformedKey = Code(rawValue: "malformed_key")
+        /// A certificate did not parse.
+        public static let malformedCertificate = Code(rawValue: "malformed_certificate")
+        /// An encrypted key did not decrypt with the configured passphrase.
+        public static let wrongPassphrase = Code(rawValue: "wrong_passphrase")
+        /// The district has not been initialised (`zerotrip init`).
+        public static let notInitialized = Code(rawValue: "not_initialized")
+        /// The district is already initialised.
+        public static let alreadyInitialized = Code(rawValue: "already_initialized")
+        /// No department has that code.
+        public static let unknownDepartment = Code(rawValue: "unknown_department")
+        /// A department with that code already exists.
+        public static let duplicateDepartment = Code(rawValue: "duplicate_department")
+        /// A key or certificate file already exists and would be overwritten.
+        public static let fileExists = Code(rawValue: "file_exists")
+        /// A key file is readable or writable by group or others.
+        public static let insecureKeyFile = Code(rawValue: "insecure_key_file")
+        /// A needed key file is missing.
+        public static let missingKeyFile = Code(rawValue: "missing_key_file")
+        /// No passphrase is configured for the key files.
+        public static let missingPassphrase = Code(rawValue: "missing_passphrase")
+        /// No or invalid credentials.
+        public static let unauthenticated = Code(rawValue: "unauthenticated")
+        /// Valid credentials without the needed scope.
+        public static let forbidden = Code(rawValue: "forbidden")
+        /// Unknown resource.
+        public static let notFound = Code(rawValue: "not_found")
+        /// A request body exceeded its limit.
+        public static let payloadTooLarge = Code(rawValue: "payload_too_large")
+        /// Unknown credential id.
+        public static let unknownCredential = Code(rawValue: "unknown_credential")
+        /// The configuration is invalid.
+        public static let invalidConfiguration = Code(rawValue: "invalid_configuration")
+        /// Storage failed.
+        public static let storageFailure = Code(rawValue: "storage_failure")
+        /// The cryptographic backend failed.
+        public static let cryptoFailure = Code(rawValue: "crypto_failure")
+        /// The service is not ready.
+        public static let notReady = Code(rawValue: "not_ready")
+    }
+
+    /// The stable code.
+    public let code: Code
+    /// A message for people, free of secrets and personal data.
+    public let message: String
+    /// The file that raised the error.
+    public let file: String
+    /// The line that raised the error.
+    public let line: UInt
+
+    /// Creates an error.
+    public init(_ code: Code, _ message: String, file: String = #fileID, line: UInt = #line) {
+        self.code = code
+        self.message = message
+        self.file = file
+        self.line = line
+    }
+
+    /// Translates a cryptographic error, keeping its code where one corresponds.
+    public init(_ error: CryptoError, context: String, file: String = #fileID, line: UInt = #line) {
+        let code: Code = switch error.code {
+        case .malformedKey, .unsupportedAlgorithm: .malformedKey
+        case .wrongPassphrase: .wrongPassphrase
+        case .malformedCertificate: .malformedCertificate
+        case .invalidArgument, .malformedSignature: .invalidInput
+        default: .cryptoFailure
+        }
+        self.init(code, "\(context): \(error.message)", file: file, line: line)
+    }
+
+    /// `code: message`.
+    public var description: String { "\(code): \(message)" }
+}
+
+/// Runs a cryptographic operation, translating its error into a ``ZeroTripError`` with `context`.
+func withCrypto<T>(_ context: @autoclosure () -> String, _ body: () throws(CryptoError) -> T) throws(ZeroTripError) -> T {
+    do {
+        return try body()
+    } catch {
+        throw ZeroTripError(error, context: context())
+    }
+}

@@ -1,0 +1,42 @@
+public import Foundation
+import ZeroTripCrypto
+
+/// Everything the daemon and the CLI need, built once from a file layout.
+public struct ZeroTripServices: Sendable {
+    /// The database.
+    public let database: AppDatabase
+    /// Files on disk.
+    public let home: ZeroTripHome
+    /// The time source.
+    public let clock: ZeroTripClock
+    /// District PKI and departments.
+    public let administration: DistrictAdministration
+    /// Department credentials.
+    public let credentials: CredentialService
+
+    /// Wires the services over `database` and `home`.
+    public init(database: AppDatabase, home: ZeroTripHome, passphrase: PassphraseSource, clock: ZeroTripClock = .system) {
+        self.database = database
+        self.home = home
+        self.clock = clock
+        self.administration = DistrictAdministration(database: database, home: home, passphrase: passphrase, clock: clock)
+        self.credentials = CredentialService(database: database, clock: clock)
+    }
+
+    /// Opens the SQLite database of `home` and wires the services.
+    public static func open(home: ZeroTripHome, passphrase explicit: String? = nil, clock: ZeroTripClock = .system) throws -> ZeroTripServices {
+        let database = try AppDatabase.open(path: home.databasePath)
+        return ZeroTripServices(database: database, home: home, passphrase: PassphraseSource(explicit: explicit, keys: home.keyFiles), clock: clock)
+    }
+
+    /// Records an audit event in its own transaction at the clock's time.
+    public func audit(_ entry: AuditEntry) throws {
+        try AuditLog.append(entry, at: clock.now(), to: database)
+    }
+
+    /// Readiness: the database answers, the district exists, and every key file is present and private.
+    public func checkReadiness() async throws {
+        guard try await administration.district() != nil else { throw ZeroTripError(.notInitialized, "the district is not initialised") }
+        try await administration.checkKeyFiles()
+    }
+}

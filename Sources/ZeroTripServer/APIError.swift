@@ -1,0 +1,86 @@
+public import Hummingbird
+import Logging
+import Foundation
+import ZeroTrip
+
+/// The JSON error body every failing response carries: `{"error": {"code": "...", "message": "..."}}`.
+struct APIErrorBody: Codable, Sendable {
+    struct Detail: Codable, Sendable {
+        var code: String
+        var message: String
+    }
+    var error: Detail
+}
+
+/// Maps domain error codes to HTTP statuses. This is the only place statuses are chosen for errors.
+enum HTTPErrorMapping {
+    static func status(for code: ZeroTripError.Code) -> HTTPResponse.Status {
+        switch code {
+        case .invalidInput, .malformedKey, .malformedCertificate: .badRequest
+        case .unauthenticated: .unauthorized
+        case .forbidden: .forbidden
+        case .notFound, .unknownDepartment, .unknownCredential: .notFound
+        case .duplicateDepartment, .alreadyInitialized, .fileExists: .conflict
+        case .payloadTooLarge: .contentTooLarge
+        case .notInitialized, .notReady, .missingKeyFile, .insecureKeyFile, .missingPassphrase: .serviceUnavailable
+        default: .internalServerError
+        }
+    }
+
+    /// Converts anything thrown by a handler into a domain error safe to show.
+    static func domainError(from error: any Error) -> ZeroTripError {
+        switch error {
+        case let error as ZeroTripError:
+            return error
+        case let error as HTTPError:
+            switch error.status {
+            case .contentTooLarge: return ZeroTripError(.payloadTooLarge, "request body is too large")
+            case .notFound: return ZeroTripError(.notFound, "no such route")
+            case .methodNotAllowed: return ZeroTripError(.notFound, "method not allowed on this route")
+            case .badRequest: return ZeroTripError(.invalidInput, error.body ?? "bad request")
+            default: return ZeroTripError(.init(rawValue: "http_\(error.status.code)"), error.body ?? error.status.reasonPhrase)
+            }
+        case is DecodingError:
+            return ZeroTripError(.invalidInput, "request body is not the expected JSON")
+        default:
+            return ZeroTripError(.init(rawValue: "internal_error"), "internal error")
+        }
+    }
+
+    static func response(for error: ZeroTripError, status: HTTPResponse.Status? = nil) -> Response {
+        let body = APIErrorBody(error: .init(code: error.code.rawValue, message: error.message))
+        let data = (try? JSONEncoder().encode(body)) ?? Data(#"{"error":{"code":"internal_error","message":"internal error"}}"#.utf8)
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json; charset=utf-8"
+        headers[.cacheControl] = "no-store"
+        return Response(status: status ?? self.status(for: error.code), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}
+
+/// Turns every thrown error, including the router's own 404s and body-limit errors,
+/// into the JSON error body, and logs server-side failures without request secrets.
+struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch {
+            let domain = HTTPErrorMapping.domainError(from: error)
+            let status = HTTPErrorMapping.status(for: domain.code)
+            if status.code >= 500 {
+                context.logger.error("request failed", metadata: ["code": "\(domain.code)", "error": "\(String(describing: type(of: error)))"])
+            }
+            return HTTPErrorMapping.response(for: domain, status: domain.code.rawValue.hasPrefix("http_") ? HTTPResponse.Status(code: Int(domain.code.rawValue.dropFirst(5)) ?? 500) : status)
+        }
+    }
+}
+
+/// Refuses a declared body larger than the limit before reading any of it.
+struct BodyLimitMiddleware<Context: RequestContext>: RouterMiddleware {
+    let limit: Int
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
+            throw ZeroTripError(.payloadTooLarge, "request body of \(length) bytes exceeds the limit of \(limit) bytes")
+        }
+        return try await next(request, context)
+    }
+}

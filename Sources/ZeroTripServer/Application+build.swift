@@ -1,0 +1,49 @@
+public import Hummingbird
+import HummingbirdTLS
+import HummingbirdCore
+import ServiceLifecycle
+import UnixSignals
+import NIOSSL
+public import Logging
+public import ZeroTrip
+
+/// Builds the daemon exactly as production runs it; tests call this too.
+///
+/// - Parameters:
+///   - configuration: listen address, body limit, optional TLS.
+///   - services: the domain services.
+///   - logger: the server logger.
+public func buildApplication(configuration: DaemonConfiguration, services: ZeroTripServices, logger: Logger) throws -> some ApplicationProtocol {
+    let router = Router(context: BasicRequestContext.self)
+    router.middlewares.add(LogRequestsMiddleware(.info))
+    router.middlewares.add(JSONErrorMiddleware())
+    router.middlewares.add(BodyLimitMiddleware(limit: configuration.maxBodyBytes))
+    ZeroTripAPI(services: services, bodyLimit: configuration.maxBodyBytes).register(on: router)
+
+    let server: HTTPServerBuilder
+    if let certificatePath = configuration.tlsCertificatePath, let keyPath = configuration.tlsKeyPath {
+        do {
+            let chain = try NIOSSLCertificate.fromPEMFile(certificatePath).map { NIOSSLCertificateSource.certificate($0) }
+            let key = try NIOSSLPrivateKey(file: keyPath, format: .pem)
+            var tls = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key))
+            tls.minimumTLSVersion = TLSVersion.tlsv12
+            server = try .tls(.http1(), tlsConfiguration: tls)
+        } catch {
+            throw ZeroTripError(.invalidConfiguration, "TLS certificate or key cannot be loaded")
+        }
+    } else {
+        server = .http1()
+    }
+    return Application(
+        router: router,
+        server: server,
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "ZeroTrip"),
+        logger: logger)
+}
+
+/// Runs the daemon until SIGTERM or SIGINT, then shuts down gracefully (in-flight requests finish).
+/// All long-running work runs as services of the application's one ServiceGroup.
+public func runDaemon(configuration: DaemonConfiguration, services: ZeroTripServices, logger: Logger) async throws {
+    let app = try buildApplication(configuration: configuration, services: services, logger: logger)
+    try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+}

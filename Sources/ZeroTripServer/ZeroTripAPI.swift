@@ -1,0 +1,157 @@
+public import Hummingbird
+import Foundation
+public import ZeroTrip
+import ZeroTripCrypto
+
+/// Registers ZeroTrip's routes on a router, enforcing each route's access rule, and keeps the
+/// route table.
+public struct ZeroTripAPI: Sendable {
+    let services: ZeroTripServices
+    let bodyLimit: Int
+
+    /// Creates the API over `services`, reading at most `bodyLimit` bytes of any request body.
+    public init(services: ZeroTripServices, bodyLimit: Int) {
+        self.services = services
+        self.bodyLimit = bodyLimit
+    }
+
+    /// Every route with the access it requires.
+    public static let routes: [RouteSpec] = [
+        RouteSpec(method: .get, path: "/healthz", access: .public),
+        RouteSpec(method: .get, path: "/readyz", access: .public),
+        RouteSpec(method: .get, path: "/v1/trust/root.pem", access: .public),
+        RouteSpec(method: .get, path: "/v1/whoami", access: .authenticated),
+        RouteSpec(method: .get, path: "/v1/departments", access: .scope(.documentsVerify)),
+        RouteSpec(method: .get, path: "/v1/departments/{code}", access: .scope(.documentsVerify)),
+        RouteSpec(method: .post, path: "/v1/departments", access: .scope(.admin)),
+        RouteSpec(method: .get, path: "/v1/credentials", access: .scope(.admin)),
+        RouteSpec(method: .post, path: "/v1/credentials", access: .scope(.admin)),
+        RouteSpec(method: .post, path: "/v1/credentials/{id}/revoke", access: .scope(.admin)),
+        RouteSpec(method: .get, path: "/v1/audit/verify", access: .scope(.auditRead)),
+        RouteSpec(method: .get, path: "/v1/audit/events", access: .scope(.auditRead)),
+    ]
+
+    /// Adds every route to `router`.
+    public func register<Context: RequestContext>(on router: Router<Context>) {
+        for spec in Self.routes {
+            let handler = self.handler(for: spec)
+            router.on(RouterPath(spec.path), method: spec.method) { request, context in
+                let principal = try await authorize(request, spec: spec)
+                return try await handler(request, context.parameters, principal)
+            }
+        }
+    }
+
+    typealias Handler = @Sendable (Request, Parameters, Principal?) async throws -> Response
+
+    private func handler(for spec: RouteSpec) -> Handler {
+        let services = self.services
+        let limit = bodyLimit
+        switch spec.description {
+        case "GET /healthz":
+            return { _, _, _ in try JSONResponse.make(["status": "ok"]) }
+        case "GET /readyz":
+            return { _, _, _ in
+                do {
+                    try await services.checkReadiness()
+                } catch let error as ZeroTripError {
+                    throw ZeroTripError(.notReady, error.message)
+                }
+                return try JSONResponse.make(["status": "ready"])
+            }
+        case "GET /v1/trust/root.pem":
+            return { _, _, _ in
+                let pem = try await services.administration.rootCertificate().pemRepresentation
+                var headers = HTTPFields()
+                headers[.contentType] = "application/x-pem-file"
+                return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: pem)))
+            }
+        case "GET /v1/whoami":
+            return { _, _, principal in
+                let principal = principal!
+                return try JSONResponse.make(WhoAmI(credentialId: principal.credentialID, department: principal.departmentCode,
+                                                    scopes: principal.scopes.sorted().map(\.rawValue)))
+            }
+        case "GET /v1/departments":
+            return { _, _, _ in try JSONResponse.make(DepartmentList(departments: try await services.administration.departments())) }
+        case "GET /v1/departments/{code}":
+            return { _, parameters, _ in
+                let code = parameters.get("code") ?? ""
+                guard let department = try await services.administration.department(code: code) else {
+                    throw ZeroTripError(.unknownDepartment, "no department \(code.prefix(16))")
+                }
+                let keys = try await services.administration.keys(department: department.code)
+                return try JSONResponse.make(DepartmentDetail(department: department, keys: keys))
+            }
+        case "POST /v1/departments":
+            return { request, _, principal in
+                let body = try await JSONResponse.decode(CreateDepartment.self, from: request, limit: limit)
+                let algorithm = try body.algorithm.map { value throws(ZeroTripError) in
+                    guard let algorithm = KeyAlgorithm(rawValue: value) else { throw ZeroTripError(.invalidInput, "algorithm must be P-256 or SM2") }
+                    return algorithm
+                } ?? .p256
+                let department = try await services.administration.addDepartment(code: body.code, name: body.name, algorithm: algorithm, actor: principal!.actor)
+                return try JSONResponse.make(department, status: .created)
+            }
+        case "GET /v1/credentials":
+            return { _, _, _ in try JSONResponse.make(CredentialList(credentials: try services.credentials.list())) }
+        case "POST /v1/credentials":
+            return { request, _, principal in
+                let body = try await JSONResponse.decode(CreateCredential.self, from: request, limit: limit)
+                let scopes = try Scope.parse(body.scopes.joined(separator: ","))
+                let issued = try services.credentials.create(department: body.department, scopes: scopes, label: body.label ?? "", actor: principal!.actor)
+                return try JSONResponse.make(CreatedCredential(credential: issued.info, token: issued.token), status: .created)
+            }
+        case "POST /v1/credentials/{id}/revoke":
+            return { _, parameters, principal in
+                let info = try services.credentials.revoke(id: parameters.get("id") ?? "", actor: principal!.actor)
+                return try JSONResponse.make(info)
+            }
+        case "GET /v1/audit/verify":
+            return { _, _, _ in
+                switch try AuditLog.verify(services.database) {
+                case .intact(let count, let head):
+                    return try JSONResponse.make(AuditReport(intact: true, eventCount: count, headHash: Hex.encode(head), firstBadSeq: nil, reason: nil))
+                case .broken(let seq, let reason):
+                    return try JSONResponse.make(AuditReport(intact: false, eventCount: nil, headHash: nil, firstBadSeq: seq, reason: reason))
+                }
+            }
+        case "GET /v1/audit/events":
+            return { request, _, _ in
+                let raw = request.uri.queryParameters.get("limit") ?? "100"
+                guard let limit = Int(raw), (1...1000).contains(limit) else { throw ZeroTripError(.invalidInput, "limit must be 1–1000") }
+                let events = try AuditLog.events(in: services.database, limit: limit)
+                return try JSONResponse.make(AuditEventList(events: events.map(AuditEventView.init)))
+            }
+        default:
+            preconditionFailure("route \(spec) has no handler")
+        }
+    }
+
+    /// Applies the route's access rule; denials are audited without the presented token.
+    private func authorize(_ request: Request, spec: RouteSpec) async throws -> Principal? {
+        if spec.access == .public { return nil }
+        let token = Self.bearerToken(request)
+        let principal = try token.flatMap { try services.credentials.authenticate(token: $0) }
+        guard let principal else {
+            try services.audit(AuditEntry(
+                actor: token.flatMap(CredentialService.credentialID(inToken:)).map { "credential:\($0)" } ?? "anonymous",
+                action: "auth.denied", target: "route:\(spec)", outcome: "denied",
+                details: ["reason": token == nil ? "missing_token" : "invalid_token"]))
+            throw ZeroTripError(.unauthenticated, "a valid bearer token is required")
+        }
+        if case .scope(let scope) = spec.access, !principal.scopes.contains(scope) {
+            try services.audit(AuditEntry(actor: principal.actor, action: "auth.denied", target: "route:\(spec)", outcome: "denied",
+                                          details: ["reason": "missing_scope", "required": scope.rawValue]))
+            throw ZeroTripError(.forbidden, "this credential lacks the scope \(scope.rawValue)")
+        }
+        return principal
+    }
+
+    static func bearerToken(_ request: Request) -> String? {
+        guard let header = request.headers[.authorization], header.utf8.count <= CredentialService.maximumTokenLength + 16 else { return nil }
+        let parts = header.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
+        return String(parts[1]).trimmingCharacters(in: .whitespaces)
+    }
+}

@@ -1,0 +1,58 @@
+import ArgumentParser
+import ZeroTrip
+import ZeroTripCrypto
+
+/// `zerotrip departments`: manage departments and their seal keys.
+struct DepartmentsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "departments",
+        abstract: "Create and list departments; each gets a seal key and a certificate issued by the district root.",
+        subcommands: [Add.self, List.self, Show.self])
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create a department with its seal key (Keys/CODE-kid.key.pem) and certificate (Certificates/departments/).")
+        @OptionGroup var location: LocationOptions
+        @Option(name: .long, help: "Department code: 2–16 upper-case letters or digits, e.g. RSJ.")
+        var code: String
+        @Option(name: .long, help: "Full name, e.g. 区人力资源和社会保障局.")
+        var name: String
+        @Option(name: .long, help: "Seal key algorithm: P-256 (default; used for PAdES) or SM2.")
+        var algorithm: String = "P-256"
+
+        func run() async throws {
+            try await reportingErrors {
+                guard let algorithm = KeyAlgorithm(rawValue: algorithm) else { throw ZeroTripError(.invalidInput, "algorithm must be P-256 or SM2") }
+                let department = try await location.services().administration.addDepartment(code: code, name: name, algorithm: algorithm, actor: "cli")
+                print("Department \(department.code) \(department.name) created; seal kid \(department.activeKid ?? "-")")
+            }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List departments as JSON.")
+        @OptionGroup var location: LocationOptions
+        func run() async throws {
+            try await reportingErrors { try printJSON(try await location.services().administration.departments()) }
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show one department and its keys (with certificates) as JSON.")
+        @OptionGroup var location: LocationOptions
+        @Argument(help: "Department code.") var code: String
+        func run() async throws {
+            try await reportingErrors {
+                let administration = try location.services().administration
+                guard let department = try await administration.department(code: code) else {
+                    throw ZeroTripError(.unknownDepartment, "no department \(code.prefix(16))")
+                }
+                print("\(department.code) \(department.name)")
+                for key in try await administration.keys(department: department.code) {
+                    print("kid \(key.kid) \(key.algorithm) \(key.status) \(key.notBefore) – \(key.notAfter)")
+                    print(key.certificatePEM)
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,45 @@
+import ArgumentParser
+import Foundation
+import ZeroTrip
+import ZeroTripCrypto
+
+/// `zerotrip init`: creates the district root CA.
+struct InitCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "init",
+        abstract: "Create the district root key (Keys/, encrypted, mode 0600) and Certificates/root.pem.",
+        discussion: """
+            Refuses to run twice: the root key is never overwritten. When no passphrase is configured \
+            (--passphrase, ZEROTRIP_KEY_PASSPHRASE), a random one is written to Keys/passphrase (mode 0600) \
+            so the daemon can run unattended; in production supply it from a secret store instead.
+            """)
+
+    @OptionGroup var location: LocationOptions
+
+    @Option(name: .long, help: "District name, e.g. 禅城区.")
+    var district: String
+
+    @Option(name: .long, help: "Root key algorithm: P-256 (default) or SM2.")
+    var algorithm: String = "P-256"
+
+    func run() async throws {
+        try await reportingErrors {
+            guard let algorithm = KeyAlgorithm(rawValue: algorithm) else {
+                throw ZeroTripError(.invalidInput, "algorithm must be P-256 or SM2")
+            }
+            let configuration = try location.configuration()
+            let home = configuration.home
+            let source = PassphraseSource(explicit: location.passphrase, keys: home.keyFiles)
+            let services = try ZeroTripServices.open(home: home, passphrase: location.passphrase)
+            if try await services.administration.district() != nil {
+                throw ZeroTripError(.alreadyInitialized, "the district is already initialised; the root key is never replaced by init")
+            }
+            if !source.isConfigured {
+                _ = try source.generateFile()
+                print("Generated a random key passphrase in \(home.keysDirectory.lastPathComponent)/\(PassphraseSource.fileName) (mode 0600).")
+            }
+            let info = try await services.administration.initialize(district: district, algorithm: algorithm, actor: "cli")
+            print("District \(info.name) initialised. Root kid \(info.rootKid); certificate \(home.rootCertificateURL.path)")
+        }
+    }
+}

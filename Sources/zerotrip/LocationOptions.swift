@@ -1,0 +1,71 @@
+import ArgumentParser
+import Foundation
+import ZeroTrip
+
+/// Where the database, keys and certificates are; shared by every command.
+struct LocationOptions: ParsableArguments {
+    @Option(name: .long, help: "JSON configuration file (see docs/configuration.md).")
+    var config: String?
+
+    @Option(name: .long, help: "SQLite database path (default var/zerotrip.sqlite, or ZEROTRIP_DATABASE).")
+    var database: String?
+
+    @Option(name: .customLong("keys-dir"), help: "Private key directory (default Keys, or ZEROTRIP_KEYS_DIR).")
+    var keysDirectory: String?
+
+    @Option(name: .customLong("certificates-dir"), help: "Certificate directory (default Certificates, or ZEROTRIP_CERTIFICATES_DIR).")
+    var certificatesDirectory: String?
+
+    @Option(name: .long, help: "Key passphrase (prefer ZEROTRIP_KEY_PASSPHRASE or Keys/passphrase: flags show up in process lists).")
+    var passphrase: String?
+
+    var overrides: DaemonConfiguration.Overrides {
+        var overrides = DaemonConfiguration.Overrides()
+        overrides.databasePath = database
+        overrides.keysDirectory = keysDirectory
+        overrides.certificatesDirectory = certificatesDirectory
+        return overrides
+    }
+
+    func configuration(adding extra: DaemonConfiguration.Overrides? = nil) throws -> DaemonConfiguration {
+        var merged = overrides
+        if let extra {
+            merged.host = extra.host
+            merged.port = extra.port
+            merged.maxBodyBytes = extra.maxBodyBytes
+            merged.tlsCertificatePath = extra.tlsCertificatePath
+            merged.tlsKeyPath = extra.tlsKeyPath
+            merged.logLevel = extra.logLevel
+        }
+        return try DaemonConfiguration.load(file: config, environment: ProcessInfo.processInfo.environment, overrides: merged)
+    }
+
+    func services() throws -> ZeroTripServices {
+        try ZeroTripServices.open(home: configuration().home, passphrase: passphrase)
+    }
+}
+
+/// Runs a command body, printing domain errors as `error [code]: message` and exiting 1.
+func reportingErrors<T>(_ body: () async throws -> T) async throws -> T {
+    do {
+        return try await body()
+    } catch let error as ZeroTripError {
+        FileHandle.standardError.write(Data("error [\(error.code)]: \(error.message)\n".utf8))
+        throw ExitCode(1)
+    } catch let error as ExitCode {
+        throw error
+    } catch let error as CleanExit {
+        throw error
+    } catch {
+        FileHandle.standardError.write(Data("error [internal_error]: \(error)\n".utf8))
+        throw ExitCode(1)
+    }
+}
+
+/// Prints `value` as pretty JSON.
+func printJSON<T: Encodable>(_ value: T) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    encoder.dateEncodingStrategy = .iso8601
+    print(String(decoding: try encoder.encode(value), as: UTF8.self))
+}

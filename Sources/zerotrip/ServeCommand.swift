@@ -1,0 +1,60 @@
+import ArgumentParser
+import Foundation
+import Logging
+import ZeroTrip
+import ZeroTripServer
+
+/// `zerotrip serve`: the HTTP daemon.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the HTTP daemon (Hummingbird 2): /healthz, /readyz and the /v1 API.",
+        discussion: """
+            Settings merge defaults ← --config FILE ← ZEROTRIP_* environment ← flags. Refuses to start when \
+            a file in Keys/ is accessible by group or others. SIGTERM or SIGINT shut down gracefully: \
+            in-flight requests finish first. Logs are JSON lines on standard error.
+            """)
+
+    @OptionGroup var location: LocationOptions
+    @Option(name: .long, help: "Listen address (default 127.0.0.1).") var host: String?
+    @Option(name: .long, help: "Listen port (default 8080).") var port: Int?
+    @Option(name: .customLong("max-body-bytes"), help: "Largest request body (default 1 MiB).") var maxBodyBytes: Int?
+    @Option(name: .customLong("tls-cert"), help: "PEM certificate chain; enables TLS with --tls-key.") var tlsCertificate: String?
+    @Option(name: .customLong("tls-key"), help: "PEM private key for TLS.") var tlsKey: String?
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.") var logLevel: String?
+
+    func run() async throws {
+        try await reportingErrors {
+            var flags = DaemonConfiguration.Overrides()
+            flags.host = host
+            flags.port = port
+            flags.maxBodyBytes = maxBodyBytes
+            flags.tlsCertificatePath = tlsCertificate
+            flags.tlsKeyPath = tlsKey
+            flags.logLevel = logLevel
+            let configuration = try location.configuration(adding: flags)
+            let level = Logger.Level(rawValue: configuration.logLevel) ?? .info
+            LoggingSystem.bootstrap { label in
+                var handler = JSONLogHandler(label: label)
+                handler.logLevel = level
+                return handler
+            }
+            let logger = Logger(label: "zerotrip")
+            let services = try ZeroTripServices.open(home: configuration.home, passphrase: location.passphrase)
+            // Refuse to start on unsafe key files; a missing district only makes /readyz fail.
+            try configuration.home.keyFiles.checkAllPermissions()
+            if try await services.administration.district() != nil {
+                try await services.administration.checkKeyFiles()
+            } else {
+                logger.warning("district not initialised; run `zerotrip init --district NAME`")
+            }
+            logger.info("starting", metadata: [
+                "address": "\(configuration.host):\(configuration.port)",
+                "tls": "\(configuration.tlsCertificatePath != nil)",
+                "database": "\(configuration.databasePath)",
+            ])
+            try await runDaemon(configuration: configuration, services: services, logger: logger)
+            logger.info("stopped")
+        }
+    }
+}
