@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Glibc
 import ZeroTripCrypto
 
 /// `zerotrip bench`: speed figures.
@@ -40,9 +41,14 @@ struct BenchCommand: AsyncParsableCommand {
             for (name, ours, theirs, target) in rows {
                 let ratio = theirs.map { ours / $0 }
                 if let ratio, ratio < target { missed = true }
-                print(String(format: "%-16s %12.1f %11@ %7@ %7.0f%%", (name as NSString).utf8String!, ours,
-                             theirs.map { String(format: "%.1f", $0) } ?? "n/a",
-                             ratio.map { String(format: "%.0f%%", $0 * 100) } ?? "n/a", target * 100))
+                let columns = [
+                    name.padding(toLength: 16, withPad: " ", startingAt: 0),
+                    String(format: "%12.1f", ours),
+                    theirs.map { String(format: "%11.1f", $0) } ?? "        n/a",
+                    ratio.map { String(format: "%6.0f%%", $0 * 100) } ?? "    n/a",
+                    String(format: "%7.0f%%", target * 100),
+                ]
+                print(columns.joined(separator: " "))
             }
             print(missed ? "RESULT: below target" : "RESULT: targets met")
             if check && missed { throw ExitCode(1) }
@@ -65,23 +71,57 @@ struct BenchCommand: AsyncParsableCommand {
 
         /// Parses `openssl speed ecdsap256 sm2` (sign/s and verify/s columns).
         static func openSSLSpeed(seconds: Int) -> [KeyAlgorithm: (sign: Double, verify: Double)] {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = ["openssl", "speed", "-seconds", "\(seconds)", "ecdsap256", "sm2"]
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            process.standardError = FileHandle.nullDevice
-            guard (try? process.run()) != nil else { return [:] }
-            let data = pipe.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
+            guard let output = runWithDefaultSignals(["openssl", "speed", "-seconds", "\(seconds)", "ecdsap256", "sm2"]) else { return [:] }
             var result: [KeyAlgorithm: (sign: Double, verify: Double)] = [:]
-            for line in String(decoding: data, as: UTF8.self).split(separator: "\n") {
+            for line in output.split(separator: "\n") {
                 let fields = line.split(separator: " ")
                 guard fields.count >= 2, let verify = Double(fields[fields.count - 1]), let sign = Double(fields[fields.count - 2]) else { continue }
                 if line.contains("nistp256") { result[.p256] = (sign, verify) }
                 if line.contains("SM2") { result[.sm2] = (sign, verify) }
             }
             return result
+        }
+
+        /// Runs a command with an empty signal mask and default handlers and returns its standard output.
+        ///
+        /// `openssl speed -seconds` stops each test with SIGALRM; threads of a Swift process block
+        /// some signals, and a plain spawn would hand that mask to the child, which then never stops.
+        static func runWithDefaultSignals(_ arguments: [String]) -> String? {
+            var pipe: [Int32] = [0, 0]
+            guard Glibc.pipe(&pipe) == 0 else { return nil }
+            var actions = posix_spawn_file_actions_t()
+            posix_spawn_file_actions_init(&actions)
+            defer { posix_spawn_file_actions_destroy(&actions) }
+            posix_spawn_file_actions_adddup2(&actions, pipe[1], 1)
+            posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+            posix_spawn_file_actions_addclose(&actions, pipe[0])
+            var attributes = posix_spawnattr_t()
+            posix_spawnattr_init(&attributes)
+            defer { posix_spawnattr_destroy(&attributes) }
+            var empty = sigset_t()
+            sigemptyset(&empty)
+            var all = sigset_t()
+            sigfillset(&all)
+            posix_spawnattr_setsigmask(&attributes, &empty)
+            posix_spawnattr_setsigdefault(&attributes, &all)
+            posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+            var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+            defer { argv.forEach { free($0) } }
+            var pid: pid_t = 0
+            let spawned = posix_spawnp(&pid, arguments[0], &actions, &attributes, &argv, environ)
+            close(pipe[1])
+            guard spawned == 0 else { close(pipe[0]); return nil }
+            var output: [UInt8] = []
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            while true {
+                let n = read(pipe[0], &buffer, buffer.count)
+                if n <= 0 { break }
+                output += buffer[0..<n]
+            }
+            close(pipe[0])
+            var status: Int32 = 0
+            waitpid(pid, &status, 0)
+            return String(decoding: output, as: UTF8.self)
         }
     }
 }
