@@ -97,7 +97,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ZeroTripTests",
-            dependencies: ["ZeroTrip", "ZeroTripCrypto", "ZeroTripDocuments"],
+            dependencies: ["ZeroTrip", "ZeroTripCrypto", "ZeroTripDocuments", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -170,7 +170,7 @@ public struct PrivateKey: Sendable {
             let ok: Int32 = message.withContiguousStorageIfAvailable { EVP_DigestSign(context.pointer, &out, &length, $0.baseAddress, $0.count) }
                 ?? Array(message).withUnsafeBufferPointer { EVP_DigestSign(context.pointer, &out, &length, $0.baseAddress, $0.count) }
             try check(ok, .backendFailure, "SM2 signing failed")
-            return try Signature(derRepresentation: Array(out.prefix(length)), algorithm: .sm2)
+            return Signature(producedDER: Array(out.prefix(length)), algorithm: .sm2)
         }
     }
 
@@ -184,7 +184,7 @@ public struct PrivateKey: Sendable {
             var out = [UInt8](repeating: 0, count: 80)
             var length = out.count
             try check(EVP_PKEY_sign(context, &out, &length, digest, digest.count), .backendFailure, "ECDSA signing failed")
-            return try Signature(derRepresentation: Array(out.prefix(length)), algorithm: .p256)
+            return Signature(producedDER: Array(out.prefix(length)), algorithm: .p256)
         }
     }
 }

@@ -27,6 +27,12 @@ public struct Signature: Sendable, Hashable {
         self.derRepresentation = der
     }
 
+    /// Wraps DER that OpenSSL itself just produced, skipping the strictness checks.
+    init(producedDER der: [UInt8], algorithm: KeyAlgorithm) {
+        self.algorithm = algorithm
+        self.derRepresentation = der
+    }
+
     /// Parses a fixed-width `r ‖ s` signature (64 bytes for P-256 and SM2).
     public init(rawRepresentation raw: [UInt8], algorithm: KeyAlgorithm) throws(CryptoError) {
         let width = algorithm.scalarByteCount

@@ -1,0 +1,40 @@
+import Foundation
+import Testing
+import ZeroTrip
+
+@Suite("Daemon configuration: file ← environment ← flags")
+struct DaemonConfigurationTests {
+    func write(_ json: String) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("zt-config-\(UUID().uuidString).json").path
+        try json.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test("Later sources win: file, then environment, then flags")
+    func precedence() throws {
+        let file = try write(#"{"host": "0.0.0.0", "port": 9000, "databasePath": "/tmp/a.sqlite", "logLevel": "debug"}"#)
+        var flags = DaemonConfiguration.Overrides()
+        flags.port = 9200
+        let configuration = try DaemonConfiguration.load(file: file, environment: ["ZEROTRIP_PORT": "9100", "ZEROTRIP_DATABASE": "/tmp/b.sqlite"], overrides: flags)
+        #expect(configuration.host == "0.0.0.0")
+        #expect(configuration.databasePath == "/tmp/b.sqlite")
+        #expect(configuration.port == 9200)
+        #expect(configuration.logLevel == "debug")
+        #expect(configuration.keysDirectory == "Keys")
+    }
+
+    @Test("Invalid settings are refused with invalid_configuration", arguments: [
+        #"{"port": 70000}"#, #"{"prot": 8080}"#, #"{"tlsCertificatePath": "/x.pem"}"#, #"{"logLevel": "loud"}"#, #"{"maxBodyBytes": 10}"#, "not json",
+    ])
+    func invalid(json: String) throws {
+        let file = try write(json)
+        let error = #expect(throws: ZeroTripError.self) { try DaemonConfiguration.load(file: file, environment: [:], overrides: .init()) }
+        #expect(error?.code == .invalidConfiguration)
+    }
+
+    @Test("A non-numeric port in the environment is refused")
+    func environment() {
+        let error = #expect(throws: ZeroTripError.self) { try DaemonConfiguration.load(file: nil, environment: ["ZEROTRIP_PORT": "http"], overrides: .init()) }
+        #expect(error?.code == .invalidConfiguration)
+    }
+}

@@ -1,0 +1,55 @@
+import Foundation
+import GRDB
+@testable import ZeroTrip
+import ZeroTripCrypto
+
+/// A throw-away district in a temporary directory, with a clock tests can move.
+final class TestDistrict: @unchecked Sendable {
+    let root: URL
+    let home: ZeroTripHome
+    let services: ZeroTripServices
+    static let passphrase = "test passphrase 0123456789"
+
+    init(fileDatabase: Bool = false) throws {
+        root = FileManager.default.temporaryDirectory.appendingPathComponent("zerotrip-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        home = ZeroTripHome(root: root)
+        let database = fileDatabase ? try AppDatabase.open(path: home.databasePath) : try AppDatabase.inMemory()
+        services = ZeroTripServices(database: database, home: home,
+                                    passphrase: PassphraseSource(explicit: Self.passphrase, environment: [:], keys: home.keyFiles))
+    }
+
+    deinit { try? FileManager.default.removeItem(at: root) }
+
+    /// Initialises the district and adds `departments`.
+    @discardableResult
+    func setUp(departments: [(String, String)] = [("RSJ", "区人力资源和社会保障局")]) async throws -> Self {
+        _ = try await services.administration.initialize(district: "禅城区", actor: "test")
+        for (code, name) in departments {
+            _ = try await services.administration.addDepartment(code: code, name: name, actor: "test")
+        }
+        return self
+    }
+
+    /// Every file under the district root with its size, to prove nothing changed on disk.
+    func fileListing() -> [String: Int] {
+        var listing: [String: Int] = [:]
+        let enumerator = FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.fileSizeKey])
+        while let url = enumerator?.nextObject() as? URL {
+            let size = (try? url.resourceValues(forKeys: [.fileSizeKey]).fileSize) ?? -1
+            listing[url.path.replacingOccurrences(of: root.path, with: "")] = size
+        }
+        return listing
+    }
+
+    /// Row counts of every table, to prove the database did not change.
+    func tableCounts() throws -> [String: Int] {
+        try services.database.writer.read { db in
+            var counts: [String: Int] = [:]
+            for table in ["district", "departments", "signing_keys", "signing_key_history", "credentials", "credential_history", "audit_events"] {
+                counts[table] = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table)") ?? -1
+            }
+            return counts
+        }
+    }
+}
