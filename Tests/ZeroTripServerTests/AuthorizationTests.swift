@@ -1,0 +1,103 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Testing
+@testable import ZeroTrip
+import ZeroTripServer
+
+@Suite("Every route × {no token, wrong scope, right scope}")
+struct AuthorizationTests {
+    /// A request that succeeds for each route when the caller may use it. Adding a route without
+    /// a fixture here fails `everyRouteHasAFixture`.
+    static func fixture(for route: RouteSpec, fixture: ServerFixture, attempt: Int) throws -> (uri: String, body: String?) {
+        switch route.description {
+        case "GET /v1/departments/{code}": return ("/v1/departments/RSJ", nil)
+        case "POST /v1/departments": return ("/v1/departments", #"{"code": "D\#(attempt)X", "name": "测试局\#(attempt)"}"#)
+        case "POST /v1/credentials": return ("/v1/credentials", #"{"department": "RSJ", "scopes": ["credit:read"], "label": "t"}"#)
+        case "POST /v1/credentials/{id}/revoke":
+            let id = try fixture.services.credentials.create(department: "RSJ", scopes: [.creditRead], actor: "test").info.id
+            return ("/v1/credentials/\(id)/revoke", nil)
+        case "GET /v1/audit/events": return ("/v1/audit/events?limit=5", nil)
+        default:
+            #expect(!route.path.contains("{"), "route \(route) needs a fixture")
+            return (route.path, nil)
+        }
+    }
+
+    @Test("The route table is complete: every route has a fixture and a unique method + path")
+    func everyRouteHasAFixture() async throws {
+        let fixture = try await ServerFixture()
+        #expect(Set(ZeroTripAPI.routes.map(\.description)).count == ZeroTripAPI.routes.count)
+        for route in ZeroTripAPI.routes {
+            _ = try Self.fixture(for: route, fixture: fixture, attempt: 0)
+        }
+    }
+
+    @Test("No token → 401, wrong scope → 403, right scope → 2xx; each denial is audited", arguments: ZeroTripAPI.routes)
+    func walk(route: RouteSpec) async throws {
+        let fixture = try await ServerFixture()
+        let app = try fixture.application()
+        try await app.test(.router) { client in
+            func call(_ token: String?, attempt: Int) async throws -> (HTTPResponse.Status, String) {
+                let request = try Self.fixture(for: route, fixture: fixture, attempt: attempt)
+                var headers = HTTPFields()
+                if let token { headers[.authorization] = "Bearer \(token)" }
+                headers[.contentType] = "application/json"
+                return try await client.execute(uri: request.uri, method: route.method, headers: headers,
+                                                body: request.body.map { ByteBuffer(string: $0) }) { response in
+                    (response.status, String(buffer: response.body))
+                }
+            }
+            let deniedBefore = try fixture.auditCount(action: "auth.denied")
+            switch route.access {
+            case .public:
+                let (status, body) = try await call(nil, attempt: 1)
+                #expect(status == .ok, "\(route): \(body)")
+            case .authenticated:
+                #expect(try await call(nil, attempt: 1).0 == .unauthorized)
+                #expect(try await call("zt_0123456789abcdef_notarealsecret", attempt: 2).0 == .unauthorized)
+                #expect(try fixture.auditCount(action: "auth.denied") == deniedBefore + 2)
+                let (status, body) = try await call(fixture.tokens[.creditRead], attempt: 3)
+                #expect(status == .ok, "\(route): \(body)")
+            case .scope(let scope):
+                let (noToken, noTokenBody) = try await call(nil, attempt: 1)
+                #expect(noToken == .unauthorized)
+                #expect(try JSONDecoder().decode(ErrorBody.self, from: Data(noTokenBody.utf8)).error.code == "unauthenticated")
+                let wrong = fixture.tokens.first { $0.key != scope }!.value
+                let (wrongStatus, wrongBody) = try await call(wrong, attempt: 2)
+                #expect(wrongStatus == .forbidden)
+                #expect(try JSONDecoder().decode(ErrorBody.self, from: Data(wrongBody.utf8)).error.code == "forbidden")
+                #expect(try fixture.auditCount(action: "auth.denied") == deniedBefore + 2)
+                let (status, body) = try await call(fixture.tokens[scope], attempt: 3)
+                #expect((200..<300).contains(status.code), "\(route): \(status) \(body)")
+            }
+        }
+    }
+
+    @Test("A revoked credential is unauthenticated")
+    func revoked() async throws {
+        let fixture = try await ServerFixture()
+        let issued = try fixture.services.credentials.create(department: "RSJ", scopes: [.documentsVerify], actor: "test")
+        _ = try fixture.services.credentials.revoke(id: issued.info.id, actor: "test")
+        try await fixture.application().test(.router) { client in
+            try await client.execute(uri: "/v1/departments", method: .get, headers: [.authorization: "Bearer \(issued.token)"]) { response in
+                #expect(response.status == .unauthorized)
+            }
+        }
+    }
+
+    @Test("Denials are audited without the presented secret")
+    func auditHasNoSecret() async throws {
+        let fixture = try await ServerFixture()
+        let token = try #require(fixture.tokens[.creditRead])
+        try await fixture.application().test(.router) { client in
+            try await client.execute(uri: "/v1/credentials", method: .get, headers: [.authorization: "Bearer \(token)"]) { response in
+                #expect(response.status == .forbidden)
+            }
+        }
+        let secret = String(token.split(separator: "_")[2])
+        let events = try AuditLog.events(in: fixture.services.database, limit: 1000)
+        #expect(events.contains { $0.action == "auth.denied" && $0.target == "route:GET /v1/credentials" })
+        #expect(!events.contains { $0.details.contains(secret) || $0.actor.contains(secret) })
+    }
+}

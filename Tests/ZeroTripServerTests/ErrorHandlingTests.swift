@@ -1,0 +1,94 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Testing
+@testable import ZeroTrip
+import ZeroTripServer
+
+@Suite("Errors are JSON with stable codes, and bad input changes nothing")
+struct ErrorHandlingTests {
+    func departmentCount(_ fixture: ServerFixture) async throws -> Int {
+        try await fixture.services.administration.departments().count
+    }
+
+    @Test("Bad requests map to status + code, and the database is unchanged", arguments: [
+        ("POST", "/v1/departments", String(repeating: "x", count: 5000), 413, "payload_too_large"),
+        ("POST", "/v1/departments", "{not json", 400, "invalid_input"),
+        ("POST", "/v1/departments", #"{"code": "RSJ", "name": "重复的局"}"#, 409, "duplicate_department"),
+        ("POST", "/v1/departments", #"{"code": "bad code", "name": "x"}"#, 400, "invalid_input"),
+        ("POST", "/v1/departments", #"{"code": "NEW", "name": "x", "algorithm": "RSA"}"#, 400, "invalid_input"),
+        ("GET", "/v1/departments/NOPE", "", 404, "unknown_department"),
+        ("POST", "/v1/credentials", #"{"department": "NOPE", "scopes": ["admin"]}"#, 404, "unknown_department"),
+        ("POST", "/v1/credentials", #"{"department": "RSJ", "scopes": ["everything"]}"#, 400, "invalid_input"),
+        ("POST", "/v1/credentials/0000000000000000/revoke", "", 404, "unknown_credential"),
+        ("GET", "/v1/audit/events?limit=0", "", 400, "invalid_input"),
+        ("GET", "/no/such/route", "", 404, "not_found"),
+    ])
+    func badRequests(method: String, uri: String, body: String, status: Int, code: String) async throws {
+        let fixture = try await ServerFixture()
+        let token = try fixture.services.credentials.create(department: "ZSJ", scopes: Set(Scope.all), actor: "test").token
+        let departments = try await departmentCount(fixture)
+        let credentials = try fixture.services.credentials.list().count
+        let files = try FileManager.default.subpathsOfDirectory(atPath: fixture.root.path).sorted()
+        try await fixture.application().test(.router) { client in
+            try await client.execute(uri: uri, method: HTTPRequest.Method(method)!, headers: [.authorization: "Bearer \(token)", .contentType: "application/json"],
+                                     body: body.isEmpty ? nil : ByteBuffer(string: body)) { response in
+                #expect(response.status.code == status)
+                #expect(response.headers[.contentType]?.hasPrefix("application/json") == true)
+                let decoded = try JSONDecoder().decode(ErrorBody.self, from: Data(String(buffer: response.body).utf8))
+                #expect(decoded.error.code == code)
+                #expect(!decoded.error.message.isEmpty)
+            }
+        }
+        #expect(try await departmentCount(fixture) == departments)
+        #expect(try fixture.services.credentials.list().count == credentials)
+        #expect(try FileManager.default.subpathsOfDirectory(atPath: fixture.root.path).sorted() == files)
+    }
+
+    @Test("A body over the limit without Content-Length (streamed) is refused too")
+    func streamedOversize() async throws {
+        let fixture = try await ServerFixture()
+        let token = try fixture.services.credentials.create(department: "ZSJ", scopes: [.admin], actor: "test").token
+        try await fixture.application().test(.live) { client in
+            var headers: HTTPFields = [.authorization: "Bearer \(token)", .contentType: "application/json", .transferEncoding: "chunked"]
+            headers[.contentLength] = nil
+            try await client.execute(uri: "/v1/departments", method: .post, headers: headers, body: ByteBuffer(string: String(repeating: " ", count: 8000) + "{}")) { response in
+                #expect(response.status == .contentTooLarge)
+            }
+        }
+    }
+
+    @Test("healthz answers; readyz is 503 not_ready before init and 200 after")
+    func health() async throws {
+        let empty = try await ServerFixture(initialize: false)
+        try await empty.application().test(.router) { client in
+            try await client.execute(uri: "/healthz", method: .get) { #expect($0.status == .ok) }
+            try await client.execute(uri: "/readyz", method: .get) { response in
+                #expect(response.status == .serviceUnavailable)
+                #expect(String(buffer: response.body).contains("not_ready"))
+            }
+        }
+        let ready = try await ServerFixture()
+        try await ready.application().test(.router) { client in
+            try await client.execute(uri: "/readyz", method: .get) { #expect($0.status == .ok) }
+        }
+    }
+
+    @Test("Creating a department over HTTP returns 201 and a seal that chains to the published root")
+    func createDepartment() async throws {
+        let fixture = try await ServerFixture()
+        let token = try #require(fixture.tokens[.admin])
+        try await fixture.application().test(.router) { client in
+            try await client.execute(uri: "/v1/departments", method: .post, headers: [.authorization: "Bearer \(token)"],
+                                     body: ByteBuffer(string: #"{"code": "WJJ", "name": "区卫生健康局"}"#)) { response in
+                #expect(response.status == .created)
+                #expect(String(buffer: response.body).contains("区卫生健康局"))
+            }
+            try await client.execute(uri: "/v1/trust/root.pem", method: .get) { response in
+                #expect(String(buffer: response.body).hasPrefix("-----BEGIN CERTIFICATE-----"))
+            }
+        }
+        let events = try AuditLog.events(in: fixture.services.database, limit: 1000)
+        #expect(events.contains { $0.action == "department.created" && $0.target == "department:WJJ" && $0.actor.hasPrefix("credential:") })
+    }
+}

@@ -1,0 +1,53 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Logging
+@testable import ZeroTrip
+import ZeroTripServer
+
+/// A district with departments and credentials, served by `buildApplication` exactly as in production.
+final class ServerFixture: @unchecked Sendable {
+    let root: URL
+    let services: ZeroTripServices
+    let configuration: DaemonConfiguration
+    /// Token per scope: each credential carries exactly one scope.
+    var tokens: [Scope: String] = [:]
+    /// Token with every scope except `admin`.
+    var noAdminToken = ""
+
+    init(initialize: Bool = true) async throws {
+        root = FileManager.default.temporaryDirectory.appendingPathComponent("zerotrip-server-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        let home = ZeroTripHome(root: root)
+        services = ZeroTripServices(database: try AppDatabase.inMemory(), home: home,
+                                    passphrase: PassphraseSource(explicit: "server test passphrase", environment: [:], keys: home.keyFiles))
+        var configuration = DaemonConfiguration()
+        configuration.maxBodyBytes = 4096
+        configuration.port = 0
+        self.configuration = configuration
+        guard initialize else { return }
+        _ = try await services.administration.initialize(district: "禅城区", actor: "test")
+        _ = try await services.administration.addDepartment(code: "ZSJ", name: "区政务服务数据管理局", actor: "test")
+        _ = try await services.administration.addDepartment(code: "RSJ", name: "区人力资源和社会保障局", actor: "test")
+        for scope in Scope.all {
+            tokens[scope] = try services.credentials.create(department: "RSJ", scopes: [scope], label: scope.rawValue, actor: "test").token
+        }
+        noAdminToken = try services.credentials.create(department: "RSJ", scopes: Set(Scope.all.filter { $0 != .admin }), actor: "test").token
+    }
+
+    deinit { try? FileManager.default.removeItem(at: root) }
+
+    func application() throws -> some ApplicationProtocol {
+        try buildApplication(configuration: configuration, services: services, logger: Logger(label: "test"))
+    }
+
+    func auditCount(action: String) throws -> Int {
+        try AuditLog.events(in: services.database, limit: 1000).filter { $0.action == action }.count
+    }
+}
+
+/// The JSON error body.
+struct ErrorBody: Decodable {
+    struct Detail: Decodable { var code: String; var message: String }
+    var error: Detail
+}
