@@ -1,0 +1,122 @@
+import Foundation
+import GRDB
+import Testing
+import ZeroTrip
+
+/// Runs the real `zerotrip` executable built next to the test bundle.
+/// Where `swift build` put the executable, beside the test bundle.
+enum ZeroTripExecutable {
+    static let binary: URL? = {
+        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for _ in 0..<4 {
+            let candidate = directory.appendingPathComponent("zerotrip")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+            directory = directory.deletingLastPathComponent()
+        }
+        return nil
+    }()
+}
+
+@Suite("zerotrip command line, end to end", .enabled(if: ZeroTripExecutable.binary != nil, "the zerotrip executable is built by `swift build` first"))
+struct CommandLineTests {
+
+    struct Result { var status: Int32; var output: String }
+
+    func run(_ arguments: [String], in directory: URL, environment: [String: String] = [:]) throws -> Result {
+        let process = Process()
+        process.executableURL = ZeroTripExecutable.binary!
+        process.arguments = arguments
+        process.currentDirectoryURL = directory
+        process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("ZEROTRIP_") }.merging(environment) { $1 }
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, output: String(decoding: data, as: UTF8.self))
+    }
+
+    func tempDirectory() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("zerotrip-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    @Test("init, departments add, credentials create; openssl verifies the seal; duplicates and unknowns are refused with codes")
+    func administration() throws {
+        let dir = try tempDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let initResult = try run(["init", "--district", "禅城区"], in: dir)
+        #expect(initResult.status == 0, "\(initResult.output)")
+        #expect(try run(["init", "--district", "禅城区"], in: dir).output.contains("error [already_initialized]"))
+        let add = try run(["departments", "add", "--code", "RSJ", "--name", "区人力资源和社会保障局"], in: dir)
+        #expect(add.status == 0, "\(add.output)")
+        let duplicate = try run(["departments", "add", "--code", "RSJ", "--name", "又一个"], in: dir)
+        #expect(duplicate.status == 1)
+        #expect(duplicate.output.contains("error [duplicate_department]"))
+        let unknown = try run(["credentials", "create", "--department", "XYZ", "--scopes", "documents:issue"], in: dir)
+        #expect(unknown.status == 1)
+        #expect(unknown.output.contains("error [unknown_department]"))
+        let created = try run(["credentials", "create", "--department", "RSJ", "--scopes", "documents:issue,documents:verify,credit:read"], in: dir)
+        #expect(created.status == 0)
+        #expect(created.output.contains("zt_"))
+        let listed = try run(["credentials", "list"], in: dir)
+        let token = created.output.split(separator: "\n").first { $0.hasPrefix("zt_") }.map(String.init) ?? "missing"
+        #expect(!listed.output.contains(String(token.split(separator: "_").last ?? "missing")))
+
+        let certificates = try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("Certificates/departments").path)
+        let seal = try #require(certificates.first { $0.hasPrefix("RSJ-") })
+        let openssl = Process()
+        openssl.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        openssl.arguments = ["openssl", "verify", "-x509_strict", "-CAfile", "Certificates/root.pem", "Certificates/departments/\(seal)"]
+        openssl.currentDirectoryURL = dir
+        openssl.standardOutput = FileHandle.nullDevice
+        try openssl.run()
+        openssl.waitUntilExit()
+        #expect(openssl.terminationStatus == 0)
+
+        let wrong = try run(["departments", "add", "--code", "GAJ", "--name", "区公安分局"], in: dir, environment: ["ZEROTRIP_KEY_PASSPHRASE": "wrong wrong wrong"])
+        #expect(wrong.output.contains("error [wrong_passphrase]"))
+        #expect(!wrong.output.contains("wrong wrong wrong"))
+    }
+
+    @Test("serve refuses to start when a key file is readable by others")
+    func refuseInsecureKeys() throws {
+        let dir = try tempDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        #expect(try run(["init", "--district", "禅城区"], in: dir).status == 0)
+        let keyFile = try #require(FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("Keys").path).first { $0.hasPrefix("root-") })
+        chmod(dir.appendingPathComponent("Keys/\(keyFile)").path, 0o644)
+        let serve = try run(["serve", "--port", "0"], in: dir)
+        #expect(serve.status == 1)
+        #expect(serve.output.contains("error [insecure_key_file]"))
+        #expect(serve.output.contains(keyFile))
+    }
+
+    @Test("audit verify passes, then fails naming the first bad event after a row is edited or deleted", arguments: ["edit", "delete"])
+    func auditVerify(mode: String) throws {
+        let dir = try tempDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        #expect(try run(["init", "--district", "禅城区"], in: dir).status == 0)
+        for code in ["RSJ", "GAJ", "WJJ"] {
+            #expect(try run(["departments", "add", "--code", code, "--name", "局\(code)"], in: dir).status == 0)
+        }
+        let good = try run(["audit", "verify"], in: dir)
+        #expect(good.status == 0)
+        #expect(good.output.contains("intact: 4 events"))
+
+        let queue = try DatabaseQueue(path: dir.appendingPathComponent("var/zerotrip.sqlite").path)
+        try queue.write { db in
+            try db.execute(sql: "DROP TRIGGER audit_events_no_update; DROP TRIGGER audit_events_no_delete")
+            if mode == "edit" {
+                try db.execute(sql: "UPDATE audit_events SET target = 'department:XXX' WHERE seq = 3")
+            } else {
+                try db.execute(sql: "DELETE FROM audit_events WHERE seq = 3")
+            }
+        }
+        let bad = try run(["audit", "verify"], in: dir)
+        #expect(bad.status == 1)
+        #expect(bad.output.contains("BROKEN at event 3"), "\(bad.output)")
+    }
+}
