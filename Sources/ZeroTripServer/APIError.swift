@@ -66,7 +66,7 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch {
             let domain = HTTPErrorMapping.domainError(from: error)
             let status = HTTPErrorMapping.status(for: domain.code)
-            if status.code >= 500 {
+            if status.code >= 500, status != .serviceUnavailable {
                 context.logger.error("request failed", metadata: ["code": "\(domain.code)", "error": "\(String(describing: type(of: error)))"])
             }
             return HTTPErrorMapping.response(for: domain, status: domain.code.rawValue.hasPrefix("http_") ? HTTPResponse.Status(code: Int(domain.code.rawValue.dropFirst(5)) ?? 500) : status)

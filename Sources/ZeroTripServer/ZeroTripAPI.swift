@@ -86,10 +86,7 @@ public struct ZeroTripAPI: Sendable {
         case "POST /v1/departments":
             return { request, _, principal in
                 let body = try await JSONResponse.decode(CreateDepartment.self, from: request, limit: limit)
-                let algorithm = try body.algorithm.map { value throws(ZeroTripError) in
-                    guard let algorithm = KeyAlgorithm(rawValue: value) else { throw ZeroTripError(.invalidInput, "algorithm must be P-256 or SM2") }
-                    return algorithm
-                } ?? .p256
+                let algorithm = try body.algorithm.map(Validation.algorithm) ?? .p256
                 let department = try await services.administration.addDepartment(code: body.code, name: body.name, algorithm: algorithm, actor: principal!.actor)
                 return try JSONResponse.make(department, status: .created)
             }

@@ -19,7 +19,7 @@ struct CredentialsCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingErrors {
                 let scopes = try Scope.parse(scopes)
-                let issued = try location.services().credentials.create(department: department, scopes: scopes, label: label, actor: "cli")
+                let issued = try location.services().credentials.create(department: department, scopes: scopes, label: label, actor: cliActor)
                 print("Credential \(issued.info.id) for \(issued.info.departmentCode) with scopes \(issued.info.scopes.joined(separator: ","))")
                 print("Token (shown once, keep it secret):")
                 print(issued.token)
@@ -42,7 +42,7 @@ struct CredentialsCommand: AsyncParsableCommand {
         @Argument(help: "Credential id.") var id: String
         func run() async throws {
             try await reportingErrors {
-                let info = try location.services().credentials.revoke(id: id, actor: "cli")
+                let info = try location.services().credentials.revoke(id: id, actor: cliActor)
                 print("Credential \(info.id) revoked")
             }
         }

@@ -22,8 +22,8 @@ struct DepartmentsCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingErrors {
-                guard let algorithm = KeyAlgorithm(rawValue: algorithm) else { throw ZeroTripError(.invalidInput, "algorithm must be P-256 or SM2") }
-                let department = try await location.services().administration.addDepartment(code: code, name: name, algorithm: algorithm, actor: "cli")
+                let algorithm = try Validation.algorithm(algorithm)
+                let department = try await location.services().administration.addDepartment(code: code, name: name, algorithm: algorithm, actor: cliActor)
                 print("Department \(department.code) \(department.name) created; seal kid \(department.activeKid ?? "-")")
             }
         }

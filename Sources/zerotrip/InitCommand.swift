@@ -24,9 +24,7 @@ struct InitCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            guard let algorithm = KeyAlgorithm(rawValue: algorithm) else {
-                throw ZeroTripError(.invalidInput, "algorithm must be P-256 or SM2")
-            }
+            let algorithm = try Validation.algorithm(algorithm)
             let configuration = try location.configuration()
             let home = configuration.home
             let source = PassphraseSource(explicit: location.passphrase, keys: home.keyFiles)
@@ -38,7 +36,7 @@ struct InitCommand: AsyncParsableCommand {
                 _ = try source.generateFile()
                 print("Generated a random key passphrase in \(home.keysDirectory.lastPathComponent)/\(PassphraseSource.fileName) (mode 0600).")
             }
-            let info = try await services.administration.initialize(district: district, algorithm: algorithm, actor: "cli")
+            let info = try await services.administration.initialize(district: district, algorithm: algorithm, actor: cliActor)
             print("District \(info.name) initialised. Root kid \(info.rootKid); certificate \(home.rootCertificateURL.path)")
         }
     }

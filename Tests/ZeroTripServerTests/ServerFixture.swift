@@ -38,7 +38,7 @@ final class ServerFixture: @unchecked Sendable {
     deinit { try? FileManager.default.removeItem(at: root) }
 
     func application() throws -> some ApplicationProtocol {
-        try buildApplication(configuration: configuration, services: services, logger: Logger(label: "test"))
+        try buildApplication(configuration: configuration, services: services, logger: { var logger = Logger(label: "test"); logger.logLevel = .warning; return logger }())
     }
 
     func auditCount(action: String) throws -> Int {

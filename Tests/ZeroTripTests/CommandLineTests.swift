@@ -119,4 +119,57 @@ struct CommandLineTests {
         #expect(bad.status == 1)
         #expect(bad.output.contains("BROKEN at event 3"), "\(bad.output)")
     }
+
+    @Test("SIGTERM shuts serve down gracefully: a request still uploading its body gets its answer, then the process exits 0")
+    func gracefulShutdown() async throws {
+        let dir = try tempDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        #expect(try run(["demo", "setup"], in: dir).status == 0)
+        let tokens = try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("Keys").path).first { $0.hasPrefix("demo-tokens-") }
+        let tokenFile = try String(contentsOf: dir.appendingPathComponent("Keys/\(try #require(tokens))"), encoding: .utf8)
+        let admin = try #require(tokenFile.split(separator: "\"").map(String.init).first { $0.hasPrefix("zt_") && tokenFile.contains("\"ZSJ\" : \"\($0)") })
+
+        let port = Int.random(in: 20_000..<40_000)
+        let server = Process()
+        server.executableURL = ZeroTripExecutable.binary!
+        server.arguments = ["serve", "--port", "\(port)"]
+        server.currentDirectoryURL = dir
+        server.standardOutput = FileHandle.nullDevice
+        let log = Pipe()
+        server.standardError = log
+        try server.run()
+        defer { if server.isRunning { server.terminate() } }
+
+        func curl(_ arguments: [String]) throws -> Process {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}"] + arguments
+            process.standardOutput = Pipe()
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            return process
+        }
+        var up = false
+        for _ in 0..<100 where !up {
+            let probe = try curl(["http://127.0.0.1:\(port)/healthz"])
+            probe.waitUntilExit()
+            up = String(decoding: (probe.standardOutput as! Pipe).fileHandleForReading.readDataToEndOfFile(), as: UTF8.self) == "200"
+            if !up { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        #expect(up)
+
+        // About 3 s of upload at 1 KiB/s; SIGTERM arrives after 1 s.
+        let body = #"{"department": "RSJ", "scopes": ["credit:read"], "label": "slow"}"# + String(repeating: " ", count: 3000)
+        let slow = try curl(["--limit-rate", "1K", "-H", "Authorization: Bearer \(admin)", "-H", "Content-Type: application/json",
+                             "--data-binary", body, "http://127.0.0.1:\(port)/v1/credentials"])
+        try await Task.sleep(for: .seconds(1))
+        kill(server.processIdentifier, SIGTERM)
+        slow.waitUntilExit()
+        let status = String(decoding: (slow.standardOutput as! Pipe).fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(status == "201")
+        server.waitUntilExit()
+        #expect(server.terminationStatus == 0)
+        let output = String(decoding: log.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(output.contains("\"msg\":\"stopped\""))
+    }
 }

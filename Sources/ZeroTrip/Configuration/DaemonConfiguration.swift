@@ -57,17 +57,11 @@ public struct DaemonConfiguration: Sendable, Codable, Equatable {
         }
         var fromEnvironment = Overrides()
         fromEnvironment.host = environment["ZEROTRIP_HOST"]
-        fromEnvironment.port = try environment["ZEROTRIP_PORT"].map { value throws(ZeroTripError) in
-            guard let port = Int(value) else { throw ZeroTripError(.invalidConfiguration, "ZEROTRIP_PORT must be a number") }
-            return port
-        }
+        fromEnvironment.port = try integer("ZEROTRIP_PORT", in: environment)
         fromEnvironment.databasePath = environment["ZEROTRIP_DATABASE"]
         fromEnvironment.keysDirectory = environment["ZEROTRIP_KEYS_DIR"]
         fromEnvironment.certificatesDirectory = environment["ZEROTRIP_CERTIFICATES_DIR"]
-        fromEnvironment.maxBodyBytes = try environment["ZEROTRIP_MAX_BODY_BYTES"].map { value throws(ZeroTripError) in
-            guard let bytes = Int(value) else { throw ZeroTripError(.invalidConfiguration, "ZEROTRIP_MAX_BODY_BYTES must be a number") }
-            return bytes
-        }
+        fromEnvironment.maxBodyBytes = try integer("ZEROTRIP_MAX_BODY_BYTES", in: environment)
         fromEnvironment.tlsCertificatePath = environment["ZEROTRIP_TLS_CERT"]
         fromEnvironment.tlsKeyPath = environment["ZEROTRIP_TLS_KEY"]
         fromEnvironment.logLevel = environment["ZEROTRIP_LOG_LEVEL"]
@@ -75,6 +69,12 @@ public struct DaemonConfiguration: Sendable, Codable, Equatable {
         configuration = overrides.applied(to: configuration)
         try configuration.validate()
         return configuration
+    }
+
+    private static func integer(_ name: String, in environment: [String: String]) throws(ZeroTripError) -> Int? {
+        guard let value = environment[name] else { return nil }
+        guard let number = Int(value) else { throw ZeroTripError(.invalidConfiguration, "\(name) must be a number") }
+        return number
     }
 
     /// Checks ranges and combinations.

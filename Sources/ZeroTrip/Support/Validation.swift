@@ -1,5 +1,15 @@
+public import ZeroTripCrypto
+
 /// Input validation shared by the CLI and HTTP paths.
 public enum Validation {
+    /// A key algorithm name: `P-256` or `SM2`.
+    public static func algorithm(_ name: String) throws(ZeroTripError) -> KeyAlgorithm {
+        guard let algorithm = KeyAlgorithm(rawValue: name) else {
+            throw ZeroTripError(.invalidInput, "algorithm must be P-256 or SM2")
+        }
+        return algorithm
+    }
+
     /// Department codes: 2–16 characters, upper-case ASCII letters and digits, starting with a letter.
     public static func departmentCode(_ code: String) throws(ZeroTripError) -> String {
         let utf8 = Array(code.utf8)
