@@ -27,9 +27,12 @@ if ((${#missing[@]})); then
 fi
 
 if [[ "${1:-}" == "--test" ]]; then
-  # gmssl: an independent SM2/SM3 implementation the tests check our signatures against.
-  if ! python3 -c "import gmssl" 2>/dev/null; then
-    python3 -m pip install -q --disable-pip-version-check gmssl 2>/dev/null \
-      || python3 -m pip install -q --disable-pip-version-check --break-system-packages gmssl
-  fi
+  # Independent implementations the tests check ZeroTrip against:
+  # gmssl (SM2/SM3), cbor2 + cryptography (COSE_Sign1 written from RFC 9052 in the test).
+  for module in gmssl cbor2 cryptography; do
+    if ! python3 -c "import $module" 2>/dev/null; then
+      python3 -m pip install -q --disable-pip-version-check "$module" 2>/dev/null \
+        || python3 -m pip install -q --disable-pip-version-check --break-system-packages "$module"
+    fi
+  done
 fi

@@ -172,4 +172,53 @@ struct CommandLineTests {
         let output = String(decoding: log.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(output.contains("\"msg\":\"stopped\""))
     }
+
+    @Test("With --tls-cert and --tls-key, serve answers HTTPS with that certificate and refuses plain HTTP")
+    func tls() async throws {
+        let dir = try tempDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        #expect(try run(["init", "--district", "禅城区"], in: dir).status == 0)
+        let made = try ExternalCommand.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                                            "-keyout", "tls.key", "-out", "tls.crt", "-subj", "/CN=localhost", "-days", "1"], in: dir)
+        #expect(made.status == 0)
+        chmod(dir.appendingPathComponent("tls.key").path, 0o600)
+        let port = Int.random(in: 40_000..<60_000)
+        let server = Process()
+        server.executableURL = ZeroTripExecutable.binary!
+        server.arguments = ["serve", "--port", "\(port)", "--tls-cert", "tls.crt", "--tls-key", "tls.key"]
+        server.currentDirectoryURL = dir
+        server.standardOutput = FileHandle.nullDevice
+        server.standardError = FileHandle.nullDevice
+        try server.run()
+        defer { if server.isRunning { server.terminate() } }
+        var status = ""
+        for _ in 0..<100 where status != "200" {
+            status = try ExternalCommand.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--cacert", "tls.crt",
+                                              "https://localhost:\(port)/healthz"], in: dir).output
+            if status != "200" { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        #expect(status == "200")
+        let plain = try ExternalCommand.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "http://localhost:\(port)/healthz"], in: dir)
+        #expect(plain.output != "200")
+        kill(server.processIdentifier, SIGTERM)
+        server.waitUntilExit()
+        #expect(server.terminationStatus == 0)
+    }
+}
+
+/// Runs tools nobody here wrote (openssl, curl) for the end-to-end tests.
+enum ExternalCommand {
+    static func run(_ arguments: [String], in directory: URL) throws -> CommandLineTests.Result {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = arguments
+        process.currentDirectoryURL = directory
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return .init(status: process.terminationStatus, output: String(decoding: data, as: UTF8.self))
+    }
 }
