@@ -24,6 +24,7 @@ public struct Certificate: Sendable, Hashable, CustomStringConvertible {
         }
         self.box = X509Box(taking: try checkNotNil(parsed, .malformedCertificate, "bytes are not a DER X.509 certificate"))
         self.derRepresentation = der
+        try Self.attachSM2DistinguishingIDIfNeeded(box)
         // Fail early on a key we cannot use rather than at first verification.
         _ = try Self.publicKey(of: box)
     }
@@ -38,6 +39,7 @@ public struct Certificate: Sendable, Hashable, CustomStringConvertible {
         }
         self.box = box
         self.derRepresentation = out
+        try Self.attachSM2DistinguishingIDIfNeeded(box)
     }
 
     /// Parses the first `CERTIFICATE` PEM block.

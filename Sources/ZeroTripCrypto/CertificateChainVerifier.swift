@@ -92,10 +92,6 @@ public struct CertificateChainVerifier: Sendable {
                 throw .openSSL(.backendFailure, "building chain failed")
             }
         }
-        // SM2-signed certificates are verified with the same distinguishing ID they were signed with.
-        for certificate in [leaf] + intermediates where certificate.signatureAlgorithmIsSM2 {
-            try certificate.setSM2DistinguishingID()
-        }
         let context = try X509StoreContextBox()
         try check(X509_STORE_CTX_init(context.pointer, store.pointer, leaf.box.pointer, untrusted.pointer), .backendFailure, "chain context init failed")
         X509_STORE_CTX_set_flags(context.pointer, UInt(X509_V_FLAG_X509_STRICT))
@@ -128,11 +124,10 @@ public struct CertificateChainVerifier: Sendable {
 }
 
 extension Certificate {
-    /// Whether the certificate is signed with SM2-with-SM3.
-    var signatureAlgorithmIsSM2: Bool { X509_get_signature_nid(box.pointer) == NID_SM2_with_SM3 }
-
-    /// Attaches the SM2 distinguishing ID used when verifying this certificate's signature.
-    func setSM2DistinguishingID() throws(CryptoError) {
+    /// Attaches the SM2 distinguishing ID used when verifying an SM2-signed certificate's signature.
+    /// Called once, while the certificate is being constructed and not yet shared between threads.
+    static func attachSM2DistinguishingIDIfNeeded(_ box: X509Box) throws(CryptoError) {
+        guard X509_get_signature_nid(box.pointer) == NID_SM2_with_SM3, X509_get0_distinguishing_id(box.pointer) == nil else { return }
         let id = KeyAlgorithm.sm2DistinguishingID
         let string = try checkNotNil(ASN1_OCTET_STRING_new(), .backendFailure, "ASN1_OCTET_STRING_new failed")
         guard ASN1_OCTET_STRING_set(string, id, Int32(id.count)) == 1 else {
