@@ -37,6 +37,16 @@ let package = Package(
             pkgConfig: "libqrencode",
             providers: [.apt(["libqrencode-dev"])]
         ),
+        .systemLibrary(
+            name: "CHarfBuzz",
+            pkgConfig: "harfbuzz-subset",
+            providers: [.apt(["libharfbuzz-dev"])]
+        ),
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
 
         // The only importer of COpenSSL.
         .target(
@@ -44,10 +54,10 @@ let package = Package(
             dependencies: ["COpenSSL"],
             swiftSettings: swiftSettings
         ),
-        // The only importer of CQREncode.
+        // The only importer of CQREncode, CHarfBuzz and CZlib: PDF, fonts, QR, tokens.
         .target(
             name: "ZeroTripDocuments",
-            dependencies: ["CQREncode", "ZeroTripCrypto"],
+            dependencies: ["CQREncode", "CHarfBuzz", "CZlib", "ZeroTripCrypto"],
             swiftSettings: swiftSettings
         ),
         // Domain: departments, PKI on disk, credentials, audit log, storage. Never imports HTTP.
@@ -69,6 +79,7 @@ let package = Package(
             dependencies: [
                 "ZeroTrip",
                 "ZeroTripCrypto",
+                "ZeroTripDocuments",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -84,6 +95,7 @@ let package = Package(
                 "ZeroTrip",
                 "ZeroTripServer",
                 "ZeroTripCrypto",
+                "ZeroTripDocuments",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -105,6 +117,8 @@ let package = Package(
             dependencies: [
                 "ZeroTripServer",
                 "ZeroTrip",
+                "ZeroTripCrypto",
+                "ZeroTripDocuments",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings

@@ -61,6 +61,22 @@ public struct QRMatrix: Sendable, Hashable {
         modules = (0..<(width * width)).map { code.pointee.data[$0] & 1 == 1 }
     }
 
+    /// Encodes `text` in the most compact mix of segments libqrencode finds (alphanumeric for upper-case
+    /// URLs and Base45, 8-bit elsewhere), at the smallest version that fits.
+    public init(encodingSegmented text: String, errorCorrection: ErrorCorrection = .quartile) throws(EncodingError) {
+        let bytes = Array(text.utf8)
+        guard !bytes.isEmpty, bytes.count <= Self.maximumInputLength, !bytes.contains(0) else {
+            throw EncodingError(message: "QR content must be 1–\(Self.maximumInputLength) bytes without NUL, got \(bytes.count)")
+        }
+        let code: UnsafeMutablePointer<QRcode>? = text.withCString { QRcode_encodeString($0, 0, errorCorrection.level, QR_MODE_8, 1) }
+        guard let code else { throw EncodingError(message: "content does not fit in a QR symbol at this error-correction level") }
+        defer { QRcode_free(code) }
+        let width = Int(code.pointee.width)
+        version = Int(code.pointee.version)
+        size = width
+        modules = (0..<(width * width)).map { code.pointee.data[$0] & 1 == 1 }
+    }
+
     /// Whether the module at (`x`, `y`) is dark; (0, 0) is the top-left corner.
     public func isDark(x: Int, y: Int) -> Bool { modules[y * size + x] }
 }

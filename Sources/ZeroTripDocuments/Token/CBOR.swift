@@ -100,6 +100,12 @@ public indirect enum CBOR: Hashable, Sendable {
         public var maximumItems = 64
         /// The defaults (fit a QR token with a wide margin).
         public init() {}
+        /// Explicit limits.
+        public init(maximumBytes: Int, maximumDepth: Int, maximumItems: Int) {
+            self.maximumBytes = maximumBytes
+            self.maximumDepth = maximumDepth
+            self.maximumItems = maximumItems
+        }
     }
 
     /// A decoding failure.

@@ -1,0 +1,131 @@
+/// A PDF content stream under construction whose text refers to glyphs of the *original* font.
+///
+/// Glyph ids are known only after subsetting (hb-subset renumbers them), so text is kept as runs of
+/// original glyph ids and written as 2-byte CIDs (Identity-H) by ``serialized(mapping:)``.
+struct ContentStream {
+    private enum Segment {
+        case operators(String)
+        case glyphs([UInt32], size: Double)
+    }
+
+    private var segments: [Segment] = []
+    private var pending = ""
+
+    /// Appends content-stream operators verbatim.
+    mutating func add(_ operators: String) { pending += operators }
+
+    /// Appends a run of glyphs shown at `size` points: serialized as `/Fn size Tf <…> Tj` per font.
+    mutating func addGlyphs(_ glyphs: [UInt32], size: Double) {
+        if !pending.isEmpty { segments.append(.operators(pending)); pending = "" }
+        segments.append(.glyphs(glyphs, size: size))
+    }
+
+    /// Every original glyph the stream uses.
+    var glyphs: Set<UInt32> {
+        var set = Set<UInt32>()
+        for case .glyphs(let run, _) in segments { set.formUnion(run) }
+        return set
+    }
+
+    /// The stream bytes with each glyph shown from the first font whose mapping has it (`/F1`, then `/F2`),
+    /// renumbered to that font's CIDs.
+    func serialized(fonts: [[UInt32: UInt16]]) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(8192)
+        let hex: [UInt8] = Array("0123456789ABCDEF".utf8)
+        for segment in segments {
+            switch segment {
+            case .operators(let text): out.append(contentsOf: text.utf8)
+            case .glyphs(let run, let size):
+                let sizeText = Array(pdfNumber(size).utf8)
+                var index = 0
+                while index < run.count {
+                    let font = fonts.firstIndex { $0[run[index]] != nil } ?? 0
+                    out.append(contentsOf: Array("/F\(font + 1) ".utf8))
+                    out.append(contentsOf: sizeText)
+                    out.append(contentsOf: Array(" Tf <".utf8))
+                    while index < run.count, let cid = fonts[font][run[index]] {
+                        out.append(hex[Int(cid >> 12) & 0xF]); out.append(hex[Int(cid >> 8) & 0xF])
+                        out.append(hex[Int(cid >> 4) & 0xF]); out.append(hex[Int(cid) & 0xF])
+                        index += 1
+                    }
+                    if index < run.count, fonts.allSatisfy({ $0[run[index]] == nil }) { index += 1 }  // never happens: every glyph is embedded
+                    out.append(contentsOf: Array("> Tj ".utf8))
+                }
+            }
+        }
+        out.append(contentsOf: pending.utf8)
+        return out
+    }
+}
+
+/// Text measured and mapped to glyphs with one font.
+struct TextSetter {
+    let font: CJKFont
+
+    /// The glyphs of `text`, refusing characters the font lacks (so nothing silently prints as a box).
+    func glyphs(_ text: String) throws(DocumentError) -> [UInt32] {
+        var out: [UInt32] = []
+        out.reserveCapacity(text.unicodeScalars.count)
+        for scalar in text.unicodeScalars {
+            guard let glyph = font.glyph(for: scalar) else {
+                throw DocumentError(.unsupportedCharacter, "the document font has no glyph for U+\(String(scalar.value, radix: 16, uppercase: true))")
+            }
+            out.append(glyph)
+        }
+        return out
+    }
+
+    /// Width of `glyphs` at `size` points.
+    func width(_ glyphs: [UInt32], size: Double) -> Double {
+        Double(glyphs.reduce(0) { $0 + font.advance(of: $1) }) * size / Double(font.unitsPerEm)
+    }
+
+    /// Splits `text` into lines no wider than `width` points (CJK text breaks between any two characters).
+    func wrap(_ text: String, size: Double, width: Double) throws(DocumentError) -> [[UInt32]] {
+        var lines: [[UInt32]] = []
+        for paragraph in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            var line: [UInt32] = []
+            var lineWidth = 0.0
+            for glyph in try glyphs(String(paragraph)) {
+                let advance = Double(font.advance(of: glyph)) * size / Double(font.unitsPerEm)
+                if lineWidth + advance > width, !line.isEmpty {
+                    lines.append(line)
+                    line = []
+                    lineWidth = 0
+                }
+                line.append(glyph)
+                lineWidth += advance
+            }
+            lines.append(line)
+        }
+        return lines
+    }
+}
+
+extension ContentStream {
+    /// Shows `glyphs` with the baseline starting at (`x`, `y`).
+    mutating func text(_ glyphs: [UInt32], x: Double, y: Double, size: Double, bold: Bool = false) {
+        // Faux bold (fill + thin stroke) is scoped with q/Q so the render mode never leaks into later text.
+        add(bold ? "q 0 G \(pdfNumber(size / 40)) w BT 2 Tr " : "BT ")
+        add("\(pdfNumber(x)) \(pdfNumber(y)) Td ")
+        addGlyphs(glyphs, size: size)
+        add(bold ? "ET Q\n" : "ET\n")
+    }
+
+    /// Shows `glyphs` rotated by `angle` radians with its origin at (`x`, `y`).
+    mutating func rotatedText(_ glyphs: [UInt32], x: Double, y: Double, size: Double, angle: Double) {
+        let c = cos(angle), s = sin(angle)
+        add("BT \(pdfNumber(c)) \(pdfNumber(s)) \(pdfNumber(-s)) \(pdfNumber(c)) \(pdfNumber(x)) \(pdfNumber(y)) Tm ")
+        addGlyphs(glyphs, size: size)
+        add("ET\n")
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif

@@ -1,0 +1,236 @@
+public import ZeroTripCrypto
+import Foundation
+
+/// The claims of a ZeroTrip QR result token, version 1 (specified in docs/qr-token.md).
+///
+/// Encoded as a deterministic CBOR map with integer keys 1…8, carried as the payload of a COSE_Sign1
+/// signed with ES256 by the issuing department's seal key, then Base45 with the prefix `ZT1:`.
+public struct ResultTokenClaims: Sendable, Hashable {
+    /// Format version (1).
+    public var version: Int = 1
+    /// The 16-byte document id.
+    public var documentID: [UInt8]
+    /// Issuing department code.
+    public var departmentCode: String
+    /// Matter code.
+    public var matterCode: String
+    /// Issue time, seconds since the Unix epoch.
+    public var issuedAt: Int64
+    /// End of validity, seconds since the Unix epoch.
+    public var expiresAt: Int64
+    /// SHA-256 of the document's page content stream (see docs/qr-token.md, "dig").
+    public var contentDigest: [UInt8]
+    /// The holder's masked name.
+    public var maskedHolderName: String
+
+    /// Creates claims.
+    public init(documentID: [UInt8], departmentCode: String, matterCode: String, issuedAt: Int64, expiresAt: Int64, contentDigest: [UInt8], maskedHolderName: String) {
+        self.documentID = documentID
+        self.departmentCode = departmentCode
+        self.matterCode = matterCode
+        self.issuedAt = issuedAt
+        self.expiresAt = expiresAt
+        self.contentDigest = contentDigest
+        self.maskedHolderName = maskedHolderName
+    }
+
+    /// The document id as 32 lowercase hex digits.
+    public var documentIDHex: String { Hex.encode(documentID) }
+
+    /// The deterministic CBOR encoding.
+    public func encoded() -> [UInt8] {
+        CBOR.map([
+            (.int(1), .int(Int64(version))),
+            (.int(2), .bytes(documentID)),
+            (.int(3), .text(departmentCode)),
+            (.int(4), .text(matterCode)),
+            (.int(5), .int(issuedAt)),
+            (.int(6), .int(expiresAt)),
+            (.int(7), .bytes(contentDigest)),
+            (.int(8), .text(maskedHolderName)),
+        ]).encoded()
+    }
+
+    /// Decodes and checks claims; any deviation from the v1 schema is an error.
+    public static func decode(_ bytes: [UInt8]) throws(ResultTokenError) -> ResultTokenClaims {
+        let item: CBOR
+        do { item = try CBOR.decode(bytes, limits: .init(maximumBytes: 512, maximumDepth: 2, maximumItems: 32)) } catch {
+            throw ResultTokenError(.claimsMalformed, "claims are not deterministic CBOR: \(error.message)")
+        }
+        guard case .map(let pairs) = item, pairs.count == 8 else { throw ResultTokenError(.claimsMalformed, "claims must be a map of exactly 8 entries") }
+        for (index, pair) in pairs.enumerated() where pair.0.intValue != Int64(index + 1) {
+            throw ResultTokenError(.claimsMalformed, "claim keys must be 1…8")
+        }
+        guard case .unsigned(1) = pairs[0].1 else { throw ResultTokenError(.claimsMalformed, "unsupported token version") }
+        guard case .bytes(let id) = pairs[1].1, id.count == 16 else { throw ResultTokenError(.claimsMalformed, "document id must be 16 bytes") }
+        guard case .text(let department) = pairs[2].1, department.utf8.count >= 2, department.utf8.count <= 16,
+              department.utf8.allSatisfy({ ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x30 && $0 <= 0x39) })
+        else { throw ResultTokenError(.claimsMalformed, "department code must be 2–16 of A-Z 0-9") }
+        guard case .text(let matter) = pairs[3].1, !matter.isEmpty, matter.utf8.count <= 32,
+              matter.utf8.allSatisfy({ ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x5F || $0 == 0x2D })
+        else { throw ResultTokenError(.claimsMalformed, "matter code must be 1–32 of A-Z 0-9 _ -") }
+        guard case .unsigned(let iat) = pairs[4].1, case .unsigned(let exp) = pairs[5].1, iat < exp, exp <= UInt64(Int64.max)
+        else { throw ResultTokenError(.claimsMalformed, "issue and expiry times must be unsigned with iat < exp") }
+        guard case .bytes(let digest) = pairs[6].1, digest.count == 32 else { throw ResultTokenError(.claimsMalformed, "digest must be 32 bytes") }
+        guard case .text(let name) = pairs[7].1, !name.isEmpty, name.utf8.count <= 64, name.dropFirst().allSatisfy({ $0 == "*" }) else {
+            throw ResultTokenError(.claimsMalformed, "masked name must be 1–64 bytes: one character, then only *")
+        }
+        return ResultTokenClaims(documentID: id, departmentCode: department, matterCode: matter, issuedAt: Int64(iat), expiresAt: Int64(exp), contentDigest: digest, maskedHolderName: name)
+    }
+}
+
+/// Why a token could not be read. The codes are the reason codes of docs/qr-token.md.
+public struct ResultTokenError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// A stable reason code.
+    public struct Code: Hashable, Sendable, RawRepresentable, CustomStringConvertible {
+        /// The code's string form.
+        public let rawValue: String
+        /// Creates a code.
+        public init(rawValue: String) { self.rawValue = rawValue }
+        /// The code's string form.
+        public var description: String { rawValue }
+
+        /// Not a ZeroTrip token or URL.
+        public static let tokenMalformed = Code(rawValue: "token_malformed")
+        /// Longer than the hard limit.
+        public static let tokenTooLong = Code(rawValue: "token_too_long")
+        /// Not valid Base45.
+        public static let base45Invalid = Code(rawValue: "base45_invalid")
+        /// The zlib stream is corrupt, truncated or followed by bytes.
+        public static let zlibInvalid = Code(rawValue: "zlib_invalid")
+        /// Inflating would exceed the hard limit.
+        public static let decompressedTooLarge = Code(rawValue: "decompressed_too_large")
+        /// Not a valid COSE_Sign1 / ES256 message.
+        public static let coseMalformed = Code(rawValue: "cose_malformed")
+        /// The claims do not follow the v1 schema.
+        public static let claimsMalformed = Code(rawValue: "claims_malformed")
+    }
+
+    /// The reason code.
+    public let code: Code
+    /// Details for people.
+    public let message: String
+
+    /// Creates an error.
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    /// `code: message`.
+    public var description: String { "\(code): \(message)" }
+}
+
+/// Encoding and bounded decoding of `ZT1:` tokens and of the verification URLs that carry them.
+public enum ResultToken {
+    /// The prefix of every v1 token.
+    public static let prefix = "ZT1:"
+    /// Hard limit on token text (characters), checked first.
+    public static let maximumTextLength = 600
+    /// Hard limit on the Base45-decoded bytes.
+    public static let maximumDecodedLength = 400
+    /// Hard limit on the inflated bytes of a compressed token.
+    public static let maximumInflatedLength = 1024
+    /// Hard limit on the QR content of issued documents.
+    public static let maximumQRContentLength = 400
+    /// Highest QR version allowed for issued documents (at ECC Q).
+    public static let maximumQRVersion = 13
+
+    /// Signs `claims` with `key` under `kid` and returns the token text.
+    public static func issue(_ claims: ResultTokenClaims, kid: [UInt8], key: PrivateKey) throws(CryptoError) -> String {
+        let message = try COSESign1.sign(payload: claims.encoded(), kid: kid, key: key)
+        return prefix + Base45.encode(message.encoded())
+    }
+
+    /// Parses token text (no signature check): limits, Base45, optional zlib, COSE_Sign1, claims.
+    public static func parse(_ text: String) throws(ResultTokenError) -> (message: COSESign1, claims: ResultTokenClaims) {
+        guard text.utf8.count <= maximumTextLength else { throw ResultTokenError(.tokenTooLong, "token longer than \(maximumTextLength) characters") }
+        guard text.hasPrefix(prefix) else { throw ResultTokenError(.tokenMalformed, "token must start with \(prefix)") }
+        let body = text.utf8.dropFirst(prefix.utf8.count)
+        guard body.count / 3 * 2 + 1 <= maximumDecodedLength else { throw ResultTokenError(.tokenTooLong, "token decodes to more than \(maximumDecodedLength) bytes") }
+        var bytes: [UInt8]
+        do { bytes = try Base45.decode(String(decoding: body, as: UTF8.self)) } catch { throw ResultTokenError(.base45Invalid, "not Base45: \(error)") }
+        guard bytes.count <= maximumDecodedLength else { throw ResultTokenError(.tokenTooLong, "token decodes to more than \(maximumDecodedLength) bytes") }
+        if bytes.first == 0x78 {
+            do { bytes = try Zlib.decompress(bytes, limit: maximumInflatedLength) } catch {
+                if case .tooLarge = error { throw ResultTokenError(.decompressedTooLarge, "compressed token inflates beyond \(maximumInflatedLength) bytes") }
+                throw ResultTokenError(.zlibInvalid, "compressed token is not a valid zlib stream")
+            }
+        }
+        guard bytes.first == 0xD2 else { throw ResultTokenError(.coseMalformed, "not a tagged COSE_Sign1 message") }
+        let message: COSESign1
+        do { message = try COSESign1.decode(bytes, limits: .init(maximumBytes: maximumInflatedLength, maximumDepth: 4, maximumItems: 64)) } catch {
+            throw ResultTokenError(.coseMalformed, error.message)
+        }
+        guard message.kid.count == 8 else { throw ResultTokenError(.coseMalformed, "kid must be 8 bytes") }
+        return (message, try ResultTokenClaims.decode(message.payload))
+    }
+
+    /// The QR content: `BASE/V/?` + the token with space and `%` percent-encoded; scheme and host upper-cased,
+    /// so the whole URL stays in the QR alphanumeric set. The token rides in the query because Base45's `/` and `.`
+    /// would form dot-segments that browsers rewrite in a path.
+    public static func verificationURL(base: String, token: String) -> String {
+        var encoded = ""
+        encoded.reserveCapacity(token.utf8.count + 40)
+        for scalar in token.unicodeScalars {
+            switch scalar {
+            case " ": encoded += "%20"
+            case "%": encoded += "%25"
+            default: encoded.unicodeScalars.append(scalar)
+            }
+        }
+        return qrBase(base) + "/V/?" + encoded
+    }
+
+    /// `base` with scheme and host upper-cased (QR alphanumeric mode) and no trailing slash.
+    public static func qrBase(_ base: String) -> String {
+        var trimmed = Substring(base)
+        while trimmed.hasSuffix("/") { trimmed = trimmed.dropLast() }
+        guard let schemeEnd = trimmed.range(of: "://") else { return String(trimmed) }
+        let afterScheme = trimmed[schemeEnd.upperBound...]
+        let hostEnd = afterScheme.firstIndex(of: "/") ?? afterScheme.endIndex
+        return trimmed[..<hostEnd].uppercased() + trimmed[hostEnd...]
+    }
+
+    /// Extracts the token from scanned QR text: a bare `ZT1:` token, or a verification URL carrying it as its query
+    /// (`…/V/?ZT1:…`, also `/v/`), percent-decoded.
+    public static func extract(fromScanned text: String) throws(ResultTokenError) -> String {
+        guard text.utf8.count <= maximumTextLength + 512 else { throw ResultTokenError(.tokenTooLong, "scanned text too long") }
+        if text.hasPrefix(prefix) { return text }
+        guard let marker = text.range(of: "/V/?") ?? text.range(of: "/v/?") else {
+            throw ResultTokenError(.tokenMalformed, "neither a \(prefix) token nor a verification URL")
+        }
+        var rest = text[marker.upperBound...]
+        if let end = rest.firstIndex(of: "#") { rest = rest[..<end] }
+        let decoded = try percentDecode(rest)
+        guard decoded.hasPrefix(prefix) else { throw ResultTokenError(.tokenMalformed, "the URL does not carry a \(prefix) token") }
+        return decoded
+    }
+
+    /// Strict percent-decoding (`%XX` with hex digits only).
+    public static func percentDecode(_ text: Substring) throws(ResultTokenError) -> String {
+        var out: [UInt8] = []
+        var iterator = Array(text.utf8).makeIterator()
+        func hexValue(_ byte: UInt8?) -> UInt8? {
+            guard let byte else { return nil }
+            switch byte {
+            case 0x30...0x39: return byte - 0x30
+            case 0x41...0x46: return byte - 0x41 + 10
+            case 0x61...0x66: return byte - 0x61 + 10
+            default: return nil
+            }
+        }
+        while let byte = iterator.next() {
+            if byte == UInt8(ascii: "%") {
+                guard let high = hexValue(iterator.next()), let low = hexValue(iterator.next()) else {
+                    throw ResultTokenError(.tokenMalformed, "malformed percent-encoding")
+                }
+                out.append(high << 4 | low)
+            } else {
+                out.append(byte)
+            }
+        }
+        guard let string = String(validating: out, as: UTF8.self) else { throw ResultTokenError(.tokenMalformed, "not UTF-8") }
+        return string
+    }
+}

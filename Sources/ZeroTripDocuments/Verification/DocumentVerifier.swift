@@ -1,0 +1,141 @@
+public import Foundation
+public import ZeroTripCrypto
+
+/// Offline verification of tokens and signed PDFs against the district's trust material (root certificate
+/// and department seal certificates). It answers from cryptography alone; the register (revocation,
+/// re-issue, exact file hash) is consulted by the caller on top (see `DocumentVerification` in ZeroTrip).
+///
+/// Chain validation runs once per seal certificate at construction; per document only the signature and
+/// the validity windows are checked, so verification costs one ECDSA verification and a hash.
+public struct DocumentVerifier: Sendable {
+    /// A known seal certificate and what validation found about it.
+    public struct Seal: Sendable {
+        /// The certificate.
+        public let certificate: Certificate
+        /// Its public key, loaded once (verification contexts are pooled per key).
+        public let publicKey: PublicKey
+        /// Its subject OU: the department code.
+        public let departmentCode: String
+        /// Nil when the certificate is a usable seal chaining to the root, else why not.
+        public let problem: VerificationReason?
+    }
+
+    /// The outcome for a token.
+    public struct TokenOutcome: Sendable {
+        /// The result from the token alone.
+        public let result: VerificationResult
+        /// Why, when not valid.
+        public let reason: VerificationReason?
+        /// The claims, when the token parsed.
+        public let claims: ResultTokenClaims?
+        /// The seal that signed it, when known.
+        public let seal: Seal?
+    }
+
+    /// The outcome for a PDF.
+    public struct PDFOutcome: Sendable {
+        /// The result from the file alone.
+        public let result: VerificationResult
+        /// Why, when not valid.
+        public let reason: VerificationReason?
+        /// The seal that signed it, when known.
+        public let seal: Seal?
+        /// SHA-256 of the whole file (the register key).
+        public let fileSHA256: [UInt8]
+    }
+
+    /// The district root.
+    public let root: Certificate
+    private let seals: [[UInt8]: Seal]
+
+    /// Prepares a verifier trusting `root` and the given seal certificates (validated against `root` here).
+    public init(root: Certificate, sealCertificates: [Certificate]) {
+        self.root = root
+        let verifier = CertificateChainVerifier(trustAnchors: [root])
+        var seals: [[UInt8]: Seal] = [:]
+        for certificate in sealCertificates {
+            // The chain is checked at a moment inside the seal's validity; per-document time checks come later.
+            let moment = max(certificate.notValidBefore, root.notValidBefore).addingTimeInterval(1)
+            var problem: VerificationReason?
+            if certificate.publicKey.algorithm != .p256 || certificate.isCertificateAuthority || certificate.keyUsage?.contains(.digitalSignature) != true {
+                problem = VerificationReason("certificate_unsuitable", "the certificate is not a P-256 seal certificate with digitalSignature")
+            } else if case .invalid(let failure) = verifier.validateSeal(certificate, at: moment) {
+                problem = VerificationReason("chain_invalid", "the seal certificate does not chain to the district root: \(failure.message)")
+            }
+            seals[certificate.kid] = Seal(certificate: certificate, publicKey: certificate.publicKey, departmentCode: certificate.subject["OU"] ?? "", problem: problem)
+        }
+        self.seals = seals
+    }
+
+    /// The seal with `kid`.
+    public func seal(kid: [UInt8]) -> Seal? { seals[kid] }
+
+    /// Verifies token text (a bare `ZT1:` token or the scanned verification URL) at `now`.
+    public func verifyToken(_ text: String, now: Date) -> TokenOutcome {
+        let parsed: (message: COSESign1, claims: ResultTokenClaims)
+        do {
+            parsed = try ResultToken.parse(ResultToken.extract(fromScanned: text))
+        } catch {
+            return TokenOutcome(result: .invalid, reason: VerificationReason(error.code.rawValue, error.message), claims: nil, seal: nil)
+        }
+        let claims = parsed.claims
+        guard let seal = seals[parsed.message.kid] else {
+            return TokenOutcome(result: .unknown, reason: VerificationReason("kid_unknown", "signed by key \(Hex.encode(parsed.message.kid)), which is not in the trust list"), claims: claims, seal: nil)
+        }
+        if let problem = seal.problem, problem.code == "certificate_unsuitable" {
+            return TokenOutcome(result: .invalid, reason: problem, claims: claims, seal: seal)
+        }
+        guard parsed.message.isValidSignature(publicKey: seal.publicKey) else {
+            return TokenOutcome(result: .invalid, reason: VerificationReason("signature_invalid", "the token's signature does not verify"), claims: claims, seal: seal)
+        }
+        if let problem = sealProblem(seal, departmentCode: claims.departmentCode, at: Date(timeIntervalSince1970: TimeInterval(claims.issuedAt))) {
+            return TokenOutcome(result: .invalid, reason: problem, claims: claims, seal: seal)
+        }
+        if now.timeIntervalSince1970 > TimeInterval(claims.expiresAt) {
+            return TokenOutcome(result: .expired, reason: VerificationReason("expired", "the document's validity ended"), claims: claims, seal: seal)
+        }
+        return TokenOutcome(result: .valid, reason: nil, claims: claims, seal: seal)
+    }
+
+    /// Verifies a signed PDF's single signature; `signingTime` (from the register) defaults to `now`.
+    public func verifyPDF(_ bytes: [UInt8], now: Date, signingTime: Date? = nil) -> PDFOutcome {
+        let fileHash = Digest.sha256(bytes)
+        func outcome(_ result: VerificationResult, _ code: String?, _ message: String, _ seal: Seal? = nil) -> PDFOutcome {
+            PDFOutcome(result: result, reason: code.map { VerificationReason($0, message) }, seal: seal, fileSHA256: fileHash)
+        }
+        let pdf: SignedPDF
+        do { pdf = try SignedPDF(bytes) } catch { return outcome(.invalid, error.code.rawValue, error.message) }
+        let cms: CMSSignedData
+        do { cms = try CMSSignedData(derRepresentation: pdf.signedData[...]) } catch {
+            return outcome(.invalid, "cms_malformed", error.message)
+        }
+        let signerKID = Array(Digest.sha256(cms.signerCertificateDER).prefix(8))
+        guard let seal = seals[signerKID], seal.certificate.derRepresentation == cms.signerCertificateDER else {
+            return outcome(.unknown, "kid_unknown", "signed by certificate \(Hex.encode(signerKID)), which is not in the trust list")
+        }
+        let digest: [UInt8]
+        do { digest = try pdf.signedRangesDigest(cms.digestAlgorithm) } catch { return outcome(.invalid, "cms_malformed", error.message, seal) }
+        guard ConstantTime.equals(digest, cms.messageDigest) else {
+            return outcome(.invalid, "pdf_modified", "the signed byte ranges changed after signing", seal)
+        }
+        guard cms.isValidSignature(publicKey: seal.publicKey) else { return outcome(.invalid, "signature_invalid", "the CMS signature does not verify", seal) }
+        guard cms.signingCertificateV2Matches else {
+            return outcome(.invalid, "signing_certificate_mismatch", "the ESS signing-certificate-v2 attribute does not name the signer", seal)
+        }
+        if let problem = sealProblem(seal, departmentCode: nil, at: signingTime ?? now) {
+            return PDFOutcome(result: .invalid, reason: problem, seal: seal, fileSHA256: fileHash)
+        }
+        return PDFOutcome(result: .valid, reason: nil, seal: seal, fileSHA256: fileHash)
+    }
+
+    private func sealProblem(_ seal: Seal, departmentCode: String?, at time: Date) -> VerificationReason? {
+        if let problem = seal.problem { return problem }
+        guard time >= seal.certificate.notValidBefore, time <= seal.certificate.notValidAfter,
+              time >= root.notValidBefore, time <= root.notValidAfter
+        else { return VerificationReason("certificate_not_valid_at_issuance", "the seal certificate was not valid when the document was signed") }
+        if let departmentCode, departmentCode != seal.departmentCode {
+            return VerificationReason("department_mismatch", "the token names department \(departmentCode) but was sealed by \(seal.departmentCode)")
+        }
+        return nil
+    }
+}
