@@ -13,20 +13,36 @@ public struct ZeroTripServices: Sendable {
     public let administration: DistrictAdministration
     /// Department credentials.
     public let credentials: CredentialService
+    /// Result documents: issuing, register, verification.
+    public let documents: DocumentService
 
     /// Wires the services over `database` and `home`.
-    public init(database: AppDatabase, home: ZeroTripHome, passphrase: PassphraseSource, clock: ZeroTripClock = .system) {
+    public init(
+        database: AppDatabase, home: ZeroTripHome, passphrase: PassphraseSource, clock: ZeroTripClock = .system,
+        verificationBaseURL: String = DaemonConfiguration().verificationBaseURL, fontPath: String = DaemonConfiguration().fontPath
+    ) {
         self.database = database
         self.home = home
         self.clock = clock
         self.administration = DistrictAdministration(database: database, home: home, passphrase: passphrase, clock: clock)
         self.credentials = CredentialService(database: database, clock: clock)
+        self.documents = DocumentService(database: database, administration: administration, clock: clock,
+                                         verificationBaseURL: verificationBaseURL, fontPath: fontPath)
     }
 
     /// Opens the SQLite database of `home` and wires the services.
     public static func open(home: ZeroTripHome, passphrase explicit: String? = nil, clock: ZeroTripClock = .system) throws -> ZeroTripServices {
+        var configuration = DaemonConfiguration()
+        configuration.databasePath = home.databasePath
+        return try open(configuration: configuration, home: home, passphrase: explicit, clock: clock)
+    }
+
+    /// Opens the SQLite database and wires the services with the document settings of `configuration`.
+    public static func open(configuration: DaemonConfiguration, home: ZeroTripHome? = nil, passphrase explicit: String? = nil, clock: ZeroTripClock = .system) throws -> ZeroTripServices {
+        let home = home ?? configuration.home
         let database = try AppDatabase.open(path: home.databasePath)
-        return ZeroTripServices(database: database, home: home, passphrase: PassphraseSource(explicit: explicit, keys: home.keyFiles), clock: clock)
+        return ZeroTripServices(database: database, home: home, passphrase: PassphraseSource(explicit: explicit, keys: home.keyFiles), clock: clock,
+                                verificationBaseURL: configuration.verificationBaseURL, fontPath: configuration.fontPath)
     }
 
     /// Records an audit event in its own transaction at the clock's time.

@@ -1,5 +1,6 @@
 import Foundation
 import ZeroTrip
+import ZeroTripDocuments
 
 struct WhoAmI: Codable { var credentialId: String; var department: String; var scopes: [String] }
 struct DepartmentList: Codable { var departments: [Department] }
@@ -15,5 +16,110 @@ struct AuditEventView: Codable {
     init(_ event: AuditEvent) {
         seq = event.seq; occurredAt = event.occurredAt; actor = event.actor; action = event.action
         target = event.target; outcome = event.outcome; details = event.details; hash = event.hash.map { String(format: "%02x", $0) }.joined()
+    }
+}
+
+/// `POST /v1/documents` and `…/reissue` body.
+struct IssueDocumentBody: Decodable, Sendable {
+    var department: String?
+    var matterCode: String
+    var matterName: String
+    var holderName: String
+    var holderIdNumber: String
+    var fields: [ResultField]
+    var validDays: Int?
+    var pickupMode: String?
+
+    /// The domain request; a department other than the credential's is refused.
+    func request(for principal: Principal) throws -> IssueDocumentRequest {
+        if let department, department.uppercased() != principal.departmentCode.uppercased() {
+            throw ZeroTripError(.forbidden, "a credential issues documents for its own department only")
+        }
+        let mode: PickupMode
+        if let pickupMode {
+            guard let parsed = PickupMode(rawValue: pickupMode) else {
+                throw ZeroTripError(.invalidInput, "pickupMode must be one of \(PickupMode.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            mode = parsed
+        } else {
+            mode = .qrSelfPrint
+        }
+        return IssueDocumentRequest(departmentCode: principal.departmentCode, matterCode: matterCode, matterName: matterName, holderName: holderName,
+                                    holderIDNumber: holderIdNumber, fields: fields, validDays: validDays ?? 365, pickupMode: mode)
+    }
+}
+
+/// `POST /v1/documents/{id}/revoke` body.
+struct RevokeBody: Decodable, Sendable {
+    var reason: String
+}
+
+/// `POST /v1/verify` body.
+struct VerifyTokenBody: Decodable, Sendable {
+    var token: String
+}
+
+/// Document metadata as the API shows it: personal data masked.
+struct DocumentView: Encodable, Sendable {
+    var id: String
+    var departmentCode: String
+    var kid: String
+    var matterCode: String
+    var matterName: String
+    var holderName: String
+    var holderIdNumber: String
+    var fields: [ResultField]
+    var pickupMode: String
+    var issuedAt: Date
+    var validUntil: Date
+    var supersedes: String?
+    var pdfSha256: String
+    var status: String
+    var statusReason: String?
+    var statusChangedAt: Date?
+    var supersededBy: String?
+
+    init(_ record: ResultDocumentRecord) {
+        id = record.id
+        departmentCode = record.departmentCode
+        kid = record.kid
+        matterCode = record.matterCode
+        matterName = record.matterName
+        holderName = record.maskedHolderName
+        holderIdNumber = record.maskedHolderIDNumber
+        fields = record.fields
+        pickupMode = record.pickupMode.rawValue
+        issuedAt = record.issuedAt
+        validUntil = record.validUntil
+        supersedes = record.supersedes
+        pdfSha256 = record.pdfSHA256
+        status = record.status.rawValue
+        statusReason = record.statusReason
+        statusChangedAt = record.statusChangedAt
+        supersededBy = record.supersededBy
+    }
+}
+
+/// A list of documents.
+struct DocumentList: Encodable, Sendable {
+    var documents: [DocumentView]
+}
+
+/// The answer to an issuance.
+struct IssuedDocumentView: Encodable, Sendable {
+    var document: DocumentView
+    var token: String
+    var qrContent: String
+    var qrVersion: Int
+    var verificationPage: String
+    var pdf: String
+
+    init(_ issued: IssuedDocument, baseURL: String) {
+        document = DocumentView(issued.record)
+        token = issued.record.token
+        qrContent = issued.qrContent
+        qrVersion = issued.qr.version
+        verificationPage = issued.qrContent
+        pdf = "/v1/documents/\(issued.record.id)/pdf"
     }
 }

@@ -29,6 +29,18 @@ public struct ZeroTripAPI: Sendable {
         RouteSpec(method: .post, path: "/v1/credentials/{id}/revoke", access: .scope(.admin)),
         RouteSpec(method: .get, path: "/v1/audit/verify", access: .scope(.auditRead)),
         RouteSpec(method: .get, path: "/v1/audit/events", access: .scope(.auditRead)),
+        RouteSpec(method: .post, path: "/v1/documents", access: .scope(.documentsIssue)),
+        RouteSpec(method: .get, path: "/v1/documents", access: .scope(.documentsIssue)),
+        RouteSpec(method: .get, path: "/v1/documents/{id}", access: .scope(.documentsIssue)),
+        RouteSpec(method: .get, path: "/v1/documents/{id}/pdf", access: .scope(.documentsIssue)),
+        RouteSpec(method: .post, path: "/v1/documents/{id}/revoke", access: .scope(.documentsIssue)),
+        RouteSpec(method: .post, path: "/v1/documents/{id}/reissue", access: .scope(.documentsIssue)),
+        RouteSpec(method: .post, path: "/v1/verify", access: .scope(.documentsVerify)),
+        RouteSpec(method: .post, path: "/v1/verify/pdf", access: .scope(.documentsVerify)),
+        RouteSpec(method: .get, path: "/v", access: .public),
+        RouteSpec(method: .get, path: "/V", access: .public),
+        RouteSpec(method: .get, path: "/v/{id}", access: .public),
+        RouteSpec(method: .get, path: "/V/{id}", access: .public),
     ]
 
     /// Adds every route to `router`.
@@ -47,6 +59,7 @@ public struct ZeroTripAPI: Sendable {
     private func handler(for spec: RouteSpec) -> Handler {
         let services = self.services
         let limit = bodyLimit
+        if let handler = documentHandler(for: spec) { return handler }
         switch spec.description {
         case "GET /healthz":
             return { _, _, _ in try JSONResponse.make(["status": "ok"]) }

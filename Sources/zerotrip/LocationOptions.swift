@@ -41,7 +41,7 @@ struct LocationOptions: ParsableArguments {
     }
 
     func services() throws -> ZeroTripServices {
-        try ZeroTripServices.open(home: configuration().home, passphrase: passphrase)
+        try ZeroTripServices.open(configuration: configuration(), passphrase: passphrase)
     }
 }
 

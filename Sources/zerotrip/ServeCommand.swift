@@ -40,7 +40,7 @@ struct ServeCommand: AsyncParsableCommand {
                 return handler
             }
             let logger = Logger(label: "zerotrip")
-            let services = try ZeroTripServices.open(home: configuration.home, passphrase: location.passphrase)
+            let services = try ZeroTripServices.open(configuration: configuration, passphrase: location.passphrase)
             // Refuse to start on unsafe key files; a missing district only makes /readyz fail.
             try configuration.home.keyFiles.checkAllPermissions()
             if try await services.administration.district() != nil {

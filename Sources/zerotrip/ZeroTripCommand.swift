@@ -13,6 +13,6 @@ struct ZeroTripCommand: AsyncParsableCommand {
             """,
         subcommands: [
             InitCommand.self, ServeCommand.self, DepartmentsCommand.self, CredentialsCommand.self,
-            AuditCommand.self, BenchCommand.self, DemoCommand.self,
+            AuditCommand.self, IssueCommand.self, VerifyCommand.self, DocumentsCommand.self, BenchCommand.self, DemoCommand.self,
         ])
 }

@@ -13,7 +13,7 @@ public enum AuditLog {
     /// Appends `entry` at `date` within an open write transaction and returns the stored event.
     @discardableResult
     public static func append(_ entry: AuditEntry, at date: Date, in db: Database) throws -> AuditEvent {
-        let head = try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit_head WHERE id = 1")
+        let head = try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, hash FROM audit_head WHERE id = 1"))
         let previousSeq: Int64 = head?["seq"] ?? 0
         let previousHash: [UInt8] = head.map { [UInt8]($0["hash"] as Data) } ?? genesisHash
         let detailsJSON: String
@@ -28,16 +28,16 @@ public enum AuditLog {
             seq: previousSeq + 1, occurredAt: AuditEvent.timestamp(date), actor: entry.actor, action: entry.action,
             target: entry.target, outcome: entry.outcome, details: detailsJSON, prevHash: previousHash, hash: [])
         event.hash = event.computedHash
-        try db.execute(
+        try db.cachedStatement(
             sql: """
                 INSERT INTO audit_events (seq, occurred_at, actor, action, target, outcome, details, prev_hash, hash)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
+                """).execute(
             arguments: [event.seq, event.occurredAt, event.actor, event.action, event.target, event.outcome,
                         event.details, Data(event.prevHash), Data(event.hash)])
-        try db.execute(
-            sql: "INSERT INTO audit_head (id, seq, hash) VALUES (1, ?, ?) ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
-            arguments: [event.seq, Data(event.hash)])
+        try db.cachedStatement(
+            sql: "INSERT INTO audit_head (id, seq, hash) VALUES (1, ?, ?) ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash"
+        ).execute(arguments: [event.seq, Data(event.hash)])
         return event
     }
 
@@ -90,7 +90,7 @@ public enum AuditLog {
                 expectedSeq += 1
             }
             let count = expectedSeq - 1
-            let head = try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit_head WHERE id = 1")
+            let head = try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, hash FROM audit_head WHERE id = 1"))
             let headSeq: Int64 = head?["seq"] ?? 0
             let headHash: [UInt8] = head.map { [UInt8]($0["hash"] as Data) } ?? genesisHash
             if headSeq != count || headHash != previousHash {

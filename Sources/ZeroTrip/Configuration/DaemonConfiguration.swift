@@ -15,6 +15,8 @@ public import Foundation
 /// | `tlsCertificatePath` | `ZEROTRIP_TLS_CERT` | none (plain HTTP) |
 /// | `tlsKeyPath` | `ZEROTRIP_TLS_KEY` | none |
 /// | `logLevel` | `ZEROTRIP_LOG_LEVEL` | `info` |
+/// | `verificationBaseURL` | `ZEROTRIP_VERIFICATION_BASE_URL` | `http://127.0.0.1:8080` |
+/// | `fontPath` | `ZEROTRIP_FONT` | `/usr/share/fonts/truetype/arphic/uming.ttc` |
 public struct DaemonConfiguration: Sendable, Codable, Equatable {
     /// Listen address.
     public var host: String = "127.0.0.1"
@@ -34,6 +36,10 @@ public struct DaemonConfiguration: Sendable, Codable, Equatable {
     public var tlsKeyPath: String?
     /// `trace`, `debug`, `info`, `notice`, `warning`, `error` or `critical`.
     public var logLevel: String = "info"
+    /// Public base URL of the verification page, printed on documents and carried by QR codes.
+    public var verificationBaseURL: String = "http://127.0.0.1:8080"
+    /// The TrueType CJK font embedded in documents (Debian's fonts-arphic-uming by default).
+    public var fontPath: String = "/usr/share/fonts/truetype/arphic/uming.ttc"
 
     /// The defaults.
     public init() {}
@@ -65,6 +71,8 @@ public struct DaemonConfiguration: Sendable, Codable, Equatable {
         fromEnvironment.tlsCertificatePath = environment["ZEROTRIP_TLS_CERT"]
         fromEnvironment.tlsKeyPath = environment["ZEROTRIP_TLS_KEY"]
         fromEnvironment.logLevel = environment["ZEROTRIP_LOG_LEVEL"]
+        fromEnvironment.verificationBaseURL = environment["ZEROTRIP_VERIFICATION_BASE_URL"]
+        fromEnvironment.fontPath = environment["ZEROTRIP_FONT"]
         configuration = fromEnvironment.applied(to: configuration)
         configuration = overrides.applied(to: configuration)
         try configuration.validate()
@@ -87,8 +95,14 @@ public struct DaemonConfiguration: Sendable, Codable, Equatable {
         guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(logLevel) else {
             throw ZeroTripError(.invalidConfiguration, "unknown log level \(logLevel.prefix(16))")
         }
-        guard !host.isEmpty, !databasePath.isEmpty, !keysDirectory.isEmpty, !certificatesDirectory.isEmpty else {
+        guard !host.isEmpty, !databasePath.isEmpty, !keysDirectory.isEmpty, !certificatesDirectory.isEmpty, !fontPath.isEmpty else {
             throw ZeroTripError(.invalidConfiguration, "host and paths must not be empty")
+        }
+        let base = verificationBaseURL
+        guard base.utf8.count <= 80, base.hasPrefix("https://") || base.hasPrefix("http://"),
+              !base.contains("?"), !base.contains("#"), !base.contains(" "), base.unicodeScalars.allSatisfy({ $0.isASCII })
+        else {
+            throw ZeroTripError(.invalidConfiguration, "verificationBaseURL must be an http(s) URL of at most 80 ASCII characters without query or fragment")
         }
     }
 
@@ -117,6 +131,10 @@ public struct DaemonConfiguration: Sendable, Codable, Equatable {
         public var tlsKeyPath: String?
         /// Log level.
         public var logLevel: String?
+        /// Verification base URL.
+        public var verificationBaseURL: String?
+        /// Document font path.
+        public var fontPath: String?
         /// No overrides.
         public init() {}
 
@@ -131,6 +149,8 @@ public struct DaemonConfiguration: Sendable, Codable, Equatable {
             if let tlsCertificatePath { c.tlsCertificatePath = tlsCertificatePath }
             if let tlsKeyPath { c.tlsKeyPath = tlsKeyPath }
             if let logLevel { c.logLevel = logLevel }
+            if let verificationBaseURL { c.verificationBaseURL = verificationBaseURL }
+            if let fontPath { c.fontPath = fontPath }
             return c
         }
     }
@@ -140,6 +160,7 @@ public struct DaemonConfiguration: Sendable, Codable, Equatable {
         var values = Overrides()
         enum Key: String, CodingKey, CaseIterable {
             case host, port, databasePath, keysDirectory, certificatesDirectory, maxBodyBytes, tlsCertificatePath, tlsKeyPath, logLevel
+            case verificationBaseURL, fontPath
         }
         struct AnyKey: CodingKey {
             var stringValue: String
@@ -162,6 +183,8 @@ public struct DaemonConfiguration: Sendable, Codable, Equatable {
             values.tlsCertificatePath = try c.decodeIfPresent(String.self, forKey: .tlsCertificatePath)
             values.tlsKeyPath = try c.decodeIfPresent(String.self, forKey: .tlsKeyPath)
             values.logLevel = try c.decodeIfPresent(String.self, forKey: .logLevel)
+            values.verificationBaseURL = try c.decodeIfPresent(String.self, forKey: .verificationBaseURL)
+            values.fontPath = try c.decodeIfPresent(String.self, forKey: .fontPath)
         }
         func applied(to base: DaemonConfiguration) -> DaemonConfiguration { values.applied(to: base) }
     }

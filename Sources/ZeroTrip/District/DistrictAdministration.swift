@@ -1,5 +1,6 @@
 public import Foundation
 public import ZeroTripCrypto
+import ZeroTripDocuments
 import GRDB
 
 /// Creates and manages the district PKI and its departments.
@@ -18,6 +19,8 @@ public actor DistrictAdministration {
     let passphrase: PassphraseSource
     let clock: ZeroTripClock
     private var cachedRoot: (certificate: Certificate, key: PrivateKey)?
+    /// Unlocked seal keys by kid (decrypting a key costs a scrypt run, so it happens once per process).
+    var cachedSealers: [String: DocumentSealer] = [:]
 
     /// Creates the administration over `database` and the files under `home`.
     public init(database: AppDatabase, home: ZeroTripHome, passphrase: PassphraseSource, clock: ZeroTripClock = .system) {

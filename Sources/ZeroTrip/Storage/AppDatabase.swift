@@ -125,6 +125,56 @@ public struct AppDatabase: Sendable {
                     BEGIN SELECT RAISE(ABORT, 'history is append-only'); END;
                 """)
         }
+        migrator.registerMigration("2026-11-22 documents: register of issued result documents") { db in
+            try db.execute(sql: """
+                CREATE TABLE documents (
+                    id TEXT PRIMARY KEY CHECK (length(id) = 32),
+                    department_code TEXT NOT NULL,
+                    kid TEXT NOT NULL REFERENCES signing_keys(kid),
+                    matter_code TEXT NOT NULL,
+                    matter_name TEXT NOT NULL,
+                    holder_name TEXT NOT NULL,
+                    holder_id_number TEXT NOT NULL,
+                    fields TEXT NOT NULL,
+                    pickup_mode TEXT NOT NULL,
+                    issued_at DATETIME NOT NULL,
+                    valid_until DATETIME NOT NULL,
+                    issued_by TEXT NOT NULL,
+                    supersedes TEXT REFERENCES documents(id),
+                    pdf BLOB NOT NULL,
+                    pdf_sha256 BLOB NOT NULL UNIQUE,
+                    content_sha256 BLOB NOT NULL,
+                    token TEXT NOT NULL,
+                    status TEXT NOT NULL DEFAULT 'valid' CHECK (status IN ('valid', 'revoked', 'superseded')),
+                    status_reason TEXT,
+                    status_changed_at DATETIME,
+                    superseded_by TEXT REFERENCES documents(id)
+                );
+                CREATE INDEX documents_holder ON documents(holder_id_number);
+                CREATE INDEX documents_department ON documents(department_code, issued_at);
+                CREATE TABLE document_status_history (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    document_id TEXT NOT NULL REFERENCES documents(id),
+                    status TEXT NOT NULL,
+                    reason TEXT NOT NULL,
+                    actor TEXT NOT NULL,
+                    changed_at DATETIME NOT NULL
+                );
+                -- A document is never deleted or rewritten; only its status moves, once, away from 'valid'.
+                CREATE TRIGGER documents_no_delete BEFORE DELETE ON documents
+                    BEGIN SELECT RAISE(ABORT, 'documents are never deleted; revoke them'); END;
+                CREATE TRIGGER documents_immutable BEFORE UPDATE OF id, department_code, kid, matter_code, matter_name, holder_name,
+                    holder_id_number, fields, pickup_mode, issued_at, valid_until, issued_by, supersedes, pdf, pdf_sha256,
+                    content_sha256, token ON documents
+                    BEGIN SELECT RAISE(ABORT, 'issued documents are immutable; re-issue instead'); END;
+                CREATE TRIGGER documents_status_once BEFORE UPDATE OF status ON documents WHEN OLD.status != 'valid'
+                    BEGIN SELECT RAISE(ABORT, 'a revoked or superseded document cannot change status again'); END;
+                CREATE TRIGGER document_status_history_no_change BEFORE UPDATE ON document_status_history
+                    BEGIN SELECT RAISE(ABORT, 'history is append-only'); END;
+                CREATE TRIGGER document_status_history_no_delete BEFORE DELETE ON document_status_history
+                    BEGIN SELECT RAISE(ABORT, 'history is append-only'); END;
+                """)
+        }
         return migrator
     }
 }

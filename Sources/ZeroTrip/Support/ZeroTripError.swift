@@ -56,6 +56,12 @@ public struct ZeroTripError: Error, Hashable, Sendable, CustomStringConvertible 
         public static let cryptoFailure = Code(rawValue: "crypto_failure")
         /// The service is not ready.
         public static let notReady = Code(rawValue: "not_ready")
+        /// The department has no active seal key.
+        public static let noActiveKey = Code(rawValue: "no_active_key")
+        /// The document is revoked or superseded and cannot change status again.
+        public static let documentNotValid = Code(rawValue: "document_not_valid")
+        /// The uploaded file is not something that can be verified.
+        public static let unverifiable = Code(rawValue: "unverifiable")
     }
 
     /// The stable code.

@@ -1,0 +1,57 @@
+public import Foundation
+public import ZeroTripCrypto
+public import ZeroTripDocuments
+import GRDB
+
+/// A department's seal as issuance needs it.
+public struct ActiveSeal: Sendable {
+    /// The unlocked signer.
+    public let sealer: DocumentSealer
+    /// The department.
+    public let department: Department
+    /// The district's name.
+    public let districtName: String
+    /// The signing key's id (hex).
+    public var kidHex: String { Hex.encode(sealer.kid) }
+}
+
+extension DistrictAdministration {
+    /// The active seal of department `code`, unlocked (once per process) and checked against its certificate.
+    public func activeSeal(department rawCode: String) throws -> ActiveSeal {
+        let code = try Validation.departmentCode(rawCode)
+        guard let district = try district() else { throw ZeroTripError(.notInitialized, "run `zerotrip init --district NAME` first") }
+        guard let department = try department(code: code) else { throw ZeroTripError(.unknownDepartment, "no department \(code)") }
+        guard let kid = department.activeKid else { throw ZeroTripError(.noActiveKey, "department \(code) has no active seal key") }
+        if let sealer = cachedSealers[kid] { return ActiveSeal(sealer: sealer, department: department, districtName: district.name) }
+        let row = try database.writer.read { db in
+            try Row.fetchOne(db, sql: "SELECT certificate, key_file FROM signing_keys WHERE kid = ?", arguments: [kid])
+        }
+        guard let row else { throw ZeroTripError(.noActiveKey, "the active key of \(code) is not registered") }
+        let certificate = try Certificate(derRepresentation: [UInt8](row["certificate"] as Data))
+        let pem = try home.keyFiles.read(row["key_file"])
+        let secret = try passphrase.resolve()
+        let key = try withCrypto("unlocking the seal key of \(code)") { () throws(CryptoError) in try PrivateKey(pemRepresentation: pem, passphrase: secret) }
+        let root = try rootCertificate()
+        let sealer: DocumentSealer
+        do {
+            sealer = try DocumentSealer(departmentCode: department.code, key: key, certificate: certificate, chain: [root])
+        } catch {
+            throw ZeroTripError(error)
+        }
+        cachedSealers[kid] = sealer
+        return ActiveSeal(sealer: sealer, department: department, districtName: district.name)
+    }
+
+    /// Every seal certificate ever registered (verification must keep working for retired keys).
+    public func sealCertificates() throws -> [Certificate] {
+        let blobs: [Data] = try database.writer.read { db in try Data.fetchAll(db, sql: "SELECT certificate FROM signing_keys WHERE role = 'seal'") }
+        return try blobs.map { try Certificate(derRepresentation: [UInt8]($0)) }
+    }
+}
+
+extension ZeroTripError {
+    /// Carries a document-layer error with its own stable code.
+    public init(_ error: DocumentError) {
+        self.init(Code(rawValue: error.code.rawValue), error.message)
+    }
+}

@@ -1,0 +1,75 @@
+public import Foundation
+public import ZeroTripDocuments
+
+/// What a department asks to issue.
+public struct IssueDocumentRequest: Sendable, Codable, Hashable {
+    /// Issuing department code.
+    public var departmentCode: String
+    /// Matter code, 1–32 of A-Z 0-9 _ -.
+    public var matterCode: String
+    /// Matter name (the title), 1–24 characters.
+    public var matterName: String
+    /// Holder's name.
+    public var holderName: String
+    /// Holder's 18-character citizen ID number.
+    public var holderIDNumber: String
+    /// 1–20 ordered fields.
+    public var fields: [ResultField]
+    /// Validity in days from issuance (1–3650).
+    public var validDays: Int
+    /// Pickup mode.
+    public var pickupMode: PickupMode
+
+    /// Creates a request.
+    public init(departmentCode: String, matterCode: String, matterName: String, holderName: String, holderIDNumber: String,
+                fields: [ResultField], validDays: Int, pickupMode: PickupMode) {
+        self.departmentCode = departmentCode
+        self.matterCode = matterCode
+        self.matterName = matterName
+        self.holderName = holderName
+        self.holderIDNumber = holderIDNumber
+        self.fields = fields
+        self.validDays = validDays
+        self.pickupMode = pickupMode
+    }
+
+    /// Checks every value; returns the normalised request.
+    public func validated() throws(ZeroTripError) -> IssueDocumentRequest {
+        var copy = self
+        copy.departmentCode = try Validation.departmentCode(departmentCode)
+        let matter = matterCode.uppercased()
+        guard (1...32).contains(matter.utf8.count),
+              matter.utf8.allSatisfy({ ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x5F || $0 == 0x2D })
+        else { throw ZeroTripError(.invalidInput, "matterCode must be 1–32 characters of A-Z 0-9 _ -") }
+        copy.matterCode = matter
+        copy.matterName = try Validation.name(matterName, field: "matterName")
+        guard copy.matterName.count <= 24 else { throw ZeroTripError(.invalidInput, "matterName must be at most 24 characters") }
+        copy.holderName = try Validation.name(holderName, field: "holderName")
+        guard copy.holderName.count <= 32 else { throw ZeroTripError(.invalidInput, "holderName must be at most 32 characters") }
+        copy.holderIDNumber = try CitizenIDNumber.validate(holderIDNumber)
+        guard (1...20).contains(fields.count) else { throw ZeroTripError(.invalidInput, "fields must have 1–20 entries") }
+        copy.fields = try fields.map { field throws(ZeroTripError) in
+            let label = try Validation.name(field.label, field: "field label")
+            guard label.count <= 16 else { throw ZeroTripError(.invalidInput, "field labels must be at most 16 characters") }
+            let value = field.value.trimmingWhitespace()
+            guard (1...400).contains(value.count), !value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control && $0 != "\n" }) else {
+                throw ZeroTripError(.invalidInput, "field values must be 1–400 characters without control characters")
+            }
+            return ResultField(label: label, value: value)
+        }
+        guard (1...3650).contains(validDays) else { throw ZeroTripError(.invalidInput, "validDays must be 1–3650") }
+        return copy
+    }
+}
+
+/// A freshly issued document with everything the caller hands out.
+public struct IssuedDocument: Sendable {
+    /// The register entry.
+    public let record: ResultDocumentRecord
+    /// The exact signed PDF.
+    public let pdf: [UInt8]
+    /// The QR content (verification page URL carrying the token).
+    public let qrContent: String
+    /// The QR symbol.
+    public let qr: QRMatrix
+}

@@ -1,0 +1,38 @@
+public import Foundation
+public import ZeroTripDocuments
+
+/// The answer of a verification, as the CLI, the API and the page present it.
+public struct VerificationReport: Sendable, Codable, Hashable {
+    /// How the document was presented.
+    public enum Method: String, Sendable, Codable, Hashable {
+        /// A QR token or verification URL.
+        case token
+        /// An uploaded PDF.
+        case pdf
+        /// A document id typed or followed from the footer link.
+        case id
+    }
+
+    /// `valid`, `invalid`, `revoked`, `expired` or `unknown`.
+    public var result: VerificationResult
+    /// Why, when not valid (first the decisive reason).
+    public var reasons: [VerificationReason]
+    /// What may be shown about the document, when it was identified.
+    public var document: DocumentSummary?
+    /// Whether the register (revocation, exact file) was consulted; false for offline verification.
+    public var registerChecked: Bool
+    /// How the document was presented.
+    public var method: Method
+    /// When the answer was given.
+    public var verifiedAt: Date
+
+    /// Creates a report.
+    public init(result: VerificationResult, reasons: [VerificationReason], document: DocumentSummary?, registerChecked: Bool, method: Method, verifiedAt: Date) {
+        self.result = result
+        self.reasons = reasons
+        self.document = document
+        self.registerChecked = registerChecked
+        self.method = method
+        self.verifiedAt = verifiedAt
+    }
+}

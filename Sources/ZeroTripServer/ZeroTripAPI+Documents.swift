@@ -1,0 +1,114 @@
+import Hummingbird
+import Foundation
+import ZeroTrip
+import ZeroTripCrypto
+import ZeroTripDocuments
+
+extension ZeroTripAPI {
+    /// Handlers of the document and verification routes.
+    func documentHandler(for spec: RouteSpec) -> Handler? {
+        let services = self.services
+        let documents = services.documents
+        let limit = bodyLimit
+        switch spec.description {
+        case "POST /v1/documents":
+            return { request, _, principal in
+                let principal = principal!
+                let body = try await JSONResponse.decode(IssueDocumentBody.self, from: request, limit: limit)
+                let issued = try await documents.issue(try body.request(for: principal), actor: principal.actor)
+                return try JSONResponse.make(IssuedDocumentView(issued, baseURL: documents.verificationBaseURL), status: .created)
+            }
+        case "GET /v1/documents":
+            return { request, _, principal in
+                let raw = request.uri.queryParameters.get("limit") ?? "50"
+                guard let count = Int(raw), (1...1000).contains(count) else { throw ZeroTripError(.invalidInput, "limit must be 1–1000") }
+                let records = try documents.records(department: principal!.departmentCode, limit: count)
+                return try JSONResponse.make(DocumentList(documents: records.map(DocumentView.init)))
+            }
+        case "GET /v1/documents/{id}":
+            return { _, parameters, principal in
+                let record = try await ownDocument(parameters.get("id"), principal: principal!, route: spec)
+                return try JSONResponse.make(DocumentView(record))
+            }
+        case "GET /v1/documents/{id}/pdf":
+            return { _, parameters, principal in
+                let record = try await ownDocument(parameters.get("id"), principal: principal!, route: spec)
+                guard let pdf = try documents.pdf(id: record.id) else { throw ZeroTripError(.notFound, "no document \(record.id)") }
+                var headers = HTTPFields()
+                headers[.contentType] = "application/pdf"
+                headers[.contentDisposition] = "attachment; filename=\"\(record.id).pdf\""
+                headers[.cacheControl] = "no-store"
+                return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: pdf)))
+            }
+        case "POST /v1/documents/{id}/revoke":
+            return { request, parameters, principal in
+                let principal = principal!
+                let record = try await ownDocument(parameters.get("id"), principal: principal, route: spec)
+                let body = try await JSONResponse.decode(RevokeBody.self, from: request, limit: limit)
+                guard let reason = RevocationReason(rawValue: body.reason) else {
+                    throw ZeroTripError(.invalidInput, "reason must be one of \(RevocationReason.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                let revoked = try await documents.revoke(record.id, reason: reason, actor: principal.actor)
+                return try JSONResponse.make(DocumentView(revoked))
+            }
+        case "POST /v1/documents/{id}/reissue":
+            return { request, parameters, principal in
+                let principal = principal!
+                let record = try await ownDocument(parameters.get("id"), principal: principal, route: spec)
+                let body = try await JSONResponse.decode(IssueDocumentBody.self, from: request, limit: limit)
+                let issued = try await documents.reissue(record.id, with: try body.request(for: principal), actor: principal.actor)
+                return try JSONResponse.make(IssuedDocumentView(issued, baseURL: documents.verificationBaseURL), status: .created)
+            }
+        case "POST /v1/verify":
+            return { request, _, principal in
+                let body = try await JSONResponse.decode(VerifyTokenBody.self, from: request, limit: min(limit, 4096))
+                return try JSONResponse.make(try await documents.verifyToken(body.token, actor: principal!.actor))
+            }
+        case "POST /v1/verify/pdf":
+            return { request, _, principal in
+                var request = request
+                let maximum = min(limit, SignedPDF.maximumLength)
+                let buffer: ByteBuffer
+                do { buffer = try await request.collectBody(upTo: maximum) } catch let error as HTTPError where error.status == .contentTooLarge {
+                    throw ZeroTripError(.payloadTooLarge, "PDF exceeds the limit of \(maximum) bytes")
+                }
+                guard buffer.readableBytes > 0 else { throw ZeroTripError(.invalidInput, "send the PDF as the request body (Content-Type: application/pdf)") }
+                return try JSONResponse.make(try await documents.verifyPDF(Array(buffer.readableBytesView), actor: principal!.actor))
+            }
+        case "GET /v", "GET /V", "GET /v/{id}", "GET /V/{id}":
+            // `/V/?ZT1:…` (the QR), `/v/<document id>` (the footer link), or `/v/` alone (how-to page).
+            return { request, parameters, _ in
+                let report: VerificationReport?
+                if let query = request.uri.query, !query.isEmpty {
+                    report = try await documents.verifyToken("/V/?" + query, actor: "public:page")
+                } else if let id = parameters.get("id"), id.utf8.count == 32, Hex.decode(id) != nil {
+                    report = try await documents.verifyID(id.lowercased(), actor: "public:page")
+                } else if let id = parameters.get("id") {
+                    report = try await documents.verifyToken(String(id.prefix(ResultToken.maximumTextLength + 1)), actor: "public:page")
+                } else {
+                    report = nil
+                }
+                var headers = HTTPFields()
+                headers[.contentType] = "text/html; charset=utf-8"
+                headers[.cacheControl] = "no-store"
+                headers[.init("Content-Security-Policy")!] = "default-src 'none'; style-src 'unsafe-inline'"
+                headers[.init("Referrer-Policy")!] = "no-referrer"
+                return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: VerificationPage.render(report))))
+            }
+        default:
+            return nil
+        }
+    }
+
+    /// The document `id` if the principal's department issued it; a foreign department is refused (403) and audited.
+    private func ownDocument(_ id: String?, principal: Principal, route: RouteSpec) async throws -> ResultDocumentRecord {
+        let id = (id ?? "").lowercased()
+        guard let record = try services.documents.record(id: id) else { throw ZeroTripError(.notFound, "no document \(id.prefix(40))") }
+        guard record.departmentCode == principal.departmentCode.uppercased() || principal.scopes.contains(.admin) else {
+            try services.audit(AuditEntry(actor: principal.actor, action: "auth.denied", target: "document:\(record.id)", outcome: "denied",
+                                          details: ["reason": "other_department", "route": route.description]))
+            throw ZeroTripError(.forbidden, "document \(record.id) was issued by another department")
+        }
+        return record
+    }
+}

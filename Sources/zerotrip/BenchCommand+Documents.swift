@@ -1,0 +1,173 @@
+import ArgumentParser
+import Foundation
+import ZeroTrip
+import ZeroTripCrypto
+import ZeroTripDocuments
+
+extension BenchCommand {
+    /// `zerotrip bench documents`: end-to-end issuance and verification rates.
+    struct Documents: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Issue N documents end to end (PDF + font subset + QR + CMS + token + SQLite commit), then verify N PDFs and N tokens.",
+            discussion: """
+                Runs in a fresh temporary district (P-256 seal, SQLite in WAL mode with synchronous=FULL). Holders, matters and \
+                field values vary per document, as at a real window. Targets on a 2-core machine: issuance ≥ 600/s, \
+                PDF verification ≥ 2500/s, token verification (library) ≥ 10000/s. --check exits 1 when one is missed.
+                """)
+
+        @Option(name: .long, help: "Documents to issue and verify.") var count: Int = 2000
+        @Option(name: .long, help: "Concurrent tasks (default: 2 × cores).") var concurrency: Int?
+        @Flag(name: .long, help: "Exit 1 if a target is missed.") var check = false
+
+        func run() async throws {
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("zerotrip-bench-\(UUID().uuidString)")
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let home = ZeroTripHome(keysDirectory: directory.appendingPathComponent("Keys"), certificatesDirectory: directory.appendingPathComponent("Certificates"),
+                                    databasePath: directory.appendingPathComponent("zerotrip.sqlite").path)
+            let services = try ZeroTripServices.open(home: home, passphrase: "bench-passphrase-not-secret")
+            _ = try await services.administration.initialize(district: "测试区", actor: "bench")
+            _ = try await services.administration.addDepartment(code: "RSJ", name: "测试区人力资源和社会保障局", actor: "bench")
+            let requests = (0..<count).map(Self.request)
+            let workers = concurrency ?? 2 * ProcessInfo.processInfo.activeProcessorCount
+            _ = try await services.documents.issue(requests[0], actor: "bench")  // unlock the seal, load the font
+
+            // Issuance.
+            let issueStart = ContinuousClock.now
+            let issued = try await Self.parallel(requests, workers: workers) { request in
+                let start = ContinuousClock.now
+                let document = try await services.documents.issue(request, actor: "bench")
+                return (document, ContinuousClock.now - start)
+            }
+            let issueElapsed = ContinuousClock.now - issueStart
+
+            // PDF verification (library + register lookup, as the API does before auditing).
+            let pdfs = issued.map(\.0.pdf)
+            let pdfStart = ContinuousClock.now
+            let pdfResults = try await Self.parallel(pdfs, workers: workers) { pdf in
+                let start = ContinuousClock.now
+                let report = try await services.documents.verifyPDF(pdf, actor: "bench", audit: false)
+                return (report.result, ContinuousClock.now - start)
+            }
+            let pdfElapsed = ContinuousClock.now - pdfStart
+
+            // Token verification (library: offline verifier, all cores).
+            let verifier = try await services.documents.verifier()
+            let tokens = issued.map(\.0.qrContent)
+            let now = Date()
+            let tokenStart = ContinuousClock.now
+            let tokenResults = try await Self.parallel(tokens, workers: ProcessInfo.processInfo.activeProcessorCount) { token in
+                let start = ContinuousClock.now
+                let outcome = verifier.verifyToken(token, now: now)
+                return (outcome.result, ContinuousClock.now - start)
+            }
+            let tokenElapsed = ContinuousClock.now - tokenStart
+
+            // Audited verification through the register (what POST /v1/verify does), for reference.
+            let sample = Array(tokens.prefix(min(500, tokens.count)))
+            let auditedStart = ContinuousClock.now
+            _ = try await Self.parallel(sample, workers: workers) { token in
+                (try await services.documents.verifyToken(token, actor: "bench").result, Duration.zero)
+            }
+            let auditedElapsed = ContinuousClock.now - auditedStart
+
+            guard pdfResults.allSatisfy({ $0.0 == .valid }), tokenResults.allSatisfy({ $0.0 == .valid }) else {
+                print("ERROR: some documents did not verify as valid")
+                throw ExitCode(2)
+            }
+            let sizes = pdfs.map(\.count).sorted()
+            let qrLengths = tokens.map(\.utf8.count).sorted()
+            let versions = issued.map { $0.0.qr.version }
+            print("ZeroTrip documents benchmark: \(count) documents, \(workers) tasks, \(ProcessInfo.processInfo.activeProcessorCount) cores, \(OpenSSLLibrary.versionText)")
+            print("PDF size p50 \(sizes[sizes.count / 2]) B, max \(sizes.last!) B; QR content p50 \(qrLengths[qrLengths.count / 2]) chars, max \(qrLengths.last!); QR version max \(versions.max()!) (ECC Q)")
+            print("operation                    rate/s   p50 ms   p99 ms   target/s")
+            var missed = false
+            for (name, results, elapsed, target) in [
+                ("issue (end to end)", issued.map(\.1), issueElapsed, 600.0),
+                ("verify PDF (+register)", pdfResults.map(\.1), pdfElapsed, 2500.0),
+                ("verify token (library)", tokenResults.map(\.1), tokenElapsed, 10000.0),
+            ] {
+                let rate = Double(results.count) / elapsed.seconds
+                if rate < target { missed = true }
+                let sorted = results.map(\.seconds).sorted()
+                print([name.padding(toLength: 24, withPad: " ", startingAt: 0), String(format: "%10.0f", rate),
+                       String(format: "%8.3f", sorted[sorted.count / 2] * 1000), String(format: "%8.3f", sorted[min(sorted.count - 1, sorted.count * 99 / 100)] * 1000),
+                       String(format: "%10.0f", target)].joined(separator: " "))
+            }
+            print(String(format: "verify token, audited (API path, one SQLite commit each): %.0f/s (reference, no target)", Double(sample.count) / auditedElapsed.seconds))
+            print(missed ? "RESULT: below target" : "RESULT: targets met")
+            if check && missed { throw ExitCode(1) }
+        }
+
+        /// Runs `body` over `items` with `workers` concurrent tasks, keeping input order.
+        static func parallel<Input: Sendable, Output: Sendable>(
+            _ items: [Input], workers: Int, _ body: @escaping @Sendable (Input) async throws -> Output
+        ) async throws -> [Output] {
+            try await withThrowingTaskGroup(of: (Int, Output).self) { group in
+                var results = [Output?](repeating: nil, count: items.count)
+                var next = 0
+                for _ in 0..<min(workers, items.count) {
+                    let index = next
+                    group.addTask { (index, try await body(items[index])) }
+                    next += 1
+                }
+                while let (index, output) = try await group.next() {
+                    results[index] = output
+                    if next < items.count {
+                        let index = next
+                        group.addTask { (index, try await body(items[index])) }
+                        next += 1
+                    }
+                }
+                return results.map { $0! }
+            }
+        }
+
+        static let surnames = Array("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤")
+        static let given = Array("伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华建国文辉玲红梅鹏飞宇浩然思雨欣怡子涵梓萱嘉豪俊杰晓东海燕志强春生秋菊")
+        static let matters: [(String, String, [(String, [String])])] = [
+            ("GRCBZM", "个人参保证明", [("参保险种", ["企业职工基本养老保险", "失业保险", "工伤保险"]), ("参保状态", ["正常参保", "暂停缴费"]), ("累计缴费月数", ["36个月", "136个月", "212个月"])]),
+            ("JZDJ", "居住登记凭证", [("居住地址", ["佛山市禅城区祖庙街道建新路12号", "佛山市禅城区石湾镇街道和平路8号"]), ("登记日期", ["2026年03月01日", "2026年10月15日"])]),
+            ("JYSYDJ", "就业失业登记证明", [("登记类型", ["失业登记", "就业登记"]), ("登记机构", ["祖庙街道公共就业服务站", "张槎街道公共就业服务站"])]),
+            ("ZLHTBA", "租赁合同备案证明", [("房屋地址", ["佛山市禅城区季华五路22号1801房", "佛山市禅城区汾江中路150号"]), ("租赁期限", ["2026年01月01日至2026年12月31日", "2026年06月01日至2028年05月31日"])]),
+            ("QZDJ", "求职登记证明", [("求职意向", ["机械加工", "电子商务", "护理"]), ("登记日期", ["2026年11月02日", "2026年11月20日"])]),
+        ]
+
+        static func request(_ index: Int) -> IssueDocumentRequest {
+            var generator = SplitMix(seed: UInt64(index) &* 0x9E37_79B9)
+            let name = String(surnames[Int(generator.next() % UInt64(surnames.count))])
+                + String(given[Int(generator.next() % UInt64(given.count))])
+                + (generator.next() % 2 == 0 ? String(given[Int(generator.next() % UInt64(given.count))]) : "")
+            let matter = matters[index % matters.count]
+            let fields = matter.2.map { ResultField(label: $0.0, value: $0.1[Int(generator.next() % UInt64($0.1.count))]) }
+            return IssueDocumentRequest(departmentCode: "RSJ", matterCode: matter.0, matterName: matter.1, holderName: name,
+                                        holderIDNumber: syntheticIDNumber(&generator), fields: fields, validDays: 180, pickupMode: .qrSelfPrint)
+        }
+
+        /// A well-formed synthetic ID number (Foshan prefix, valid date and check character; no real person).
+        static func syntheticIDNumber(_ generator: inout SplitMix) -> String {
+            let year = 1950 + Int(generator.next() % 55), month = 1 + Int(generator.next() % 12), day = 1 + Int(generator.next() % 28)
+            let sequence = Int(generator.next() % 1000)
+            let body = "440604" + String(year) + String(format: "%02d%02d%03d", month, day, sequence)
+            let weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+            let sum = zip(body.map { Int(String($0))! }, weights).reduce(0) { $0 + $1.0 * $1.1 }
+            return body + String(Array("10X98765432")[sum % 11])
+        }
+    }
+}
+
+/// A small deterministic generator for varied benchmark data.
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+extension Duration {
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}

@@ -1,0 +1,161 @@
+import ArgumentParser
+import Foundation
+import ZeroTrip
+import ZeroTripDocuments
+import ZeroTripCrypto
+
+/// `zerotrip issue`: issue a signed result document from the command line.
+struct IssueCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "issue",
+        abstract: "Issue a signed result document: writes the PDF and a PNG of its QR code, prints the register entry.",
+        discussion: "Example: zerotrip issue --department RSJ --matter-code GRCBZM --matter-name 个人参保证明 --holder-name 张三 --holder-id 440104199001010014 --field 参保险种=企业职工基本养老保险 --field 参保状态=正常参保")
+
+    @OptionGroup var location: LocationOptions
+    @Option(name: .long, help: "Issuing department code.") var department: String
+    @Option(name: .customLong("matter-code"), help: "Matter code (A-Z 0-9 _ -).") var matterCode: String
+    @Option(name: .customLong("matter-name"), help: "Matter name, the document title.") var matterName: String
+    @Option(name: .customLong("holder-name"), help: "Holder's name.") var holderName: String
+    @Option(name: .customLong("holder-id"), help: "Holder's 18-character citizen ID number.") var holderID: String
+    @Option(name: .customLong("field"), help: "A field as LABEL=VALUE (repeatable, in order).") var fields: [String] = []
+    @Option(name: .customLong("valid-days"), help: "Validity in days.") var validDays: Int = 365
+    @Option(name: .long, help: "Pickup mode: kiosk_print, o2o_delivery or qr_self_print.") var pickup: String = PickupMode.qrSelfPrint.rawValue
+    @Option(name: .long, help: "Re-issue: the id of the document this one replaces.") var supersedes: String?
+    @Option(name: .long, help: "Directory for <id>.pdf and <id>-qr.png.") var out: String = "."
+
+    func run() async throws {
+        try await reportingErrors {
+            guard let mode = PickupMode(rawValue: pickup) else {
+                throw ZeroTripError(.invalidInput, "pickup must be one of \(PickupMode.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            let parsedFields = try fields.map { raw throws(ZeroTripError) in
+                guard let equals = raw.firstIndex(of: "=") else { throw ZeroTripError(.invalidInput, "--field takes LABEL=VALUE") }
+                return ResultField(label: String(raw[..<equals]), value: String(raw[raw.index(after: equals)...]))
+            }
+            let request = IssueDocumentRequest(departmentCode: department, matterCode: matterCode, matterName: matterName, holderName: holderName,
+                                               holderIDNumber: holderID, fields: parsedFields, validDays: validDays, pickupMode: mode)
+            let services = try location.services()
+            let issued = supersedes == nil
+                ? try await services.documents.issue(request, actor: cliActor)
+                : try await services.documents.reissue(supersedes!, with: request, actor: cliActor)
+            let directory = URL(fileURLWithPath: out)
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            let pdfURL = directory.appendingPathComponent("\(issued.record.id).pdf")
+            let pngURL = directory.appendingPathComponent("\(issued.record.id)-qr.png")
+            try Data(issued.pdf).write(to: pdfURL, options: .withoutOverwriting)
+            try Data(issued.qr.pngRepresentation()).write(to: pngURL, options: .withoutOverwriting)
+            try printJSON(IssueOutput(id: issued.record.id, department: issued.record.departmentCode, kid: issued.record.kid,
+                                      pdf: pdfURL.path, qrImage: pngURL.path, pdfSha256: issued.record.pdfSHA256,
+                                      token: issued.record.token, qrContent: issued.qrContent, qrVersion: issued.qr.version))
+        }
+    }
+
+    struct IssueOutput: Encodable {
+        var id, department, kid, pdf, qrImage, pdfSha256, token, qrContent: String
+        var qrVersion: Int
+    }
+}
+
+/// `zerotrip verify`: verify a PDF or a token, online (register) or offline (certificates only).
+struct VerifyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Verify a signed PDF or a QR token (or the scanned verification URL).",
+        discussion: "Prints the verification report as JSON. Exit status: 0 valid, 2 invalid/revoked/expired/unknown, 1 error. --offline uses only Certificates/ (root.pem and departments/*.pem): no register, so revocation is not checked.")
+
+    @OptionGroup var location: LocationOptions
+    @Argument(help: "A PDF file to verify.") var file: String?
+    @Option(name: .long, help: "A ZT1: token or verification URL.") var token: String?
+    @Flag(name: .long, help: "Verify from certificates alone, without the register.") var offline = false
+
+    func run() async throws {
+        let report: VerificationReport = try await reportingErrors {
+            guard (file == nil) != (token == nil) else { throw ZeroTripError(.invalidInput, "give either a PDF file or --token") }
+            if offline { return try offlineReport() }
+            let services = try location.services()
+            if let token { return try await services.documents.verifyToken(token, actor: cliActor) }
+            return try await services.documents.verifyPDF(try readPDF(), actor: cliActor)
+        }
+        try printJSON(report)
+        if report.result != .valid { throw ExitCode(2) }
+    }
+
+    private func readPDF() throws -> [UInt8] {
+        let url = URL(fileURLWithPath: file!)
+        let attributes = try? FileManager.default.attributesOfItem(atPath: url.path)
+        guard let size = attributes?[.size] as? Int else { throw ZeroTripError(.notFound, "cannot read \(url.lastPathComponent)") }
+        guard size <= SignedPDF.maximumLength else { throw ZeroTripError(.payloadTooLarge, "\(url.lastPathComponent) is larger than \(SignedPDF.maximumLength) bytes") }
+        return [UInt8](try Data(contentsOf: url))
+    }
+
+    private func offlineReport() throws -> VerificationReport {
+        let home = try location.configuration().home
+        let verifier = try OfflineTrust.load(certificatesDirectory: home.certificatesDirectory)
+        let now = Date()
+        if let token {
+            let outcome = verifier.verifyToken(token, now: now)
+            return VerificationReport(result: outcome.result, reasons: outcome.reason.map { [$0] } ?? [], document: outcome.claims.map { claims in
+                DocumentSummary(id: claims.documentIDHex, departmentCode: claims.departmentCode, departmentName: outcome.seal?.certificate.subject.commonName,
+                                matterCode: claims.matterCode, matterName: nil, holderName: claims.maskedHolderName,
+                                issuedAt: Date(timeIntervalSince1970: TimeInterval(claims.issuedAt)), validUntil: Date(timeIntervalSince1970: TimeInterval(claims.expiresAt)),
+                                status: nil, statusChangedAt: nil, statusReason: nil, supersededBy: nil, kid: outcome.seal?.certificate.kidHex ?? "")
+            }, registerChecked: false, method: .token, verifiedAt: now)
+        }
+        let outcome = verifier.verifyPDF(try readPDF(), now: now)
+        return VerificationReport(result: outcome.result, reasons: outcome.reason.map { [$0] } ?? [], document: nil,
+                                  registerChecked: false, method: .pdf, verifiedAt: now)
+    }
+}
+
+/// `zerotrip documents`: the register.
+struct DocumentsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "documents", abstract: "List, show and revoke issued documents.", subcommands: [List.self, Show.self, Revoke.self])
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List documents, newest first (personal data masked).")
+        @OptionGroup var location: LocationOptions
+        @Option(name: .long, help: "Only this department.") var department: String?
+        @Option(name: .long, help: "At most this many.") var limit: Int = 50
+        func run() async throws {
+            try await reportingErrors {
+                let records = try location.services().documents.records(department: department?.uppercased(), limit: limit)
+                for record in records {
+                    print("\(record.id)  \(record.departmentCode)  \(record.matterCode)  \(record.maskedHolderName)  \(ChinaTime(record.issuedAt).minuteText)  \(record.status.rawValue)")
+                }
+            }
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show one document's register entry (personal data masked).")
+        @OptionGroup var location: LocationOptions
+        @Argument(help: "Document id.") var id: String
+        func run() async throws {
+            try await reportingErrors {
+                guard var record = try location.services().documents.record(id: id) else { throw ZeroTripError(.notFound, "no document \(id.prefix(40))") }
+                record.holderName = record.maskedHolderName
+                record.holderIDNumber = record.maskedHolderIDNumber
+                try printJSON(record)
+            }
+        }
+    }
+
+    struct Revoke: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Revoke a document (it then verifies as revoked everywhere).")
+        @OptionGroup var location: LocationOptions
+        @Argument(help: "Document id.") var id: String
+        @Option(name: .long, help: "issued_in_error, facts_changed, obligation_unmet, fraud, key_compromise or other.") var reason: String
+        func run() async throws {
+            try await reportingErrors {
+                guard let parsed = RevocationReason(rawValue: reason) else {
+                    throw ZeroTripError(.invalidInput, "reason must be one of \(RevocationReason.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                var record = try await location.services().documents.revoke(id, reason: parsed, actor: cliActor)
+                record.holderName = record.maskedHolderName
+                record.holderIDNumber = record.maskedHolderIDNumber
+                try printJSON(record)
+            }
+        }
+    }
+}
