@@ -102,14 +102,20 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // Runs the independent validators (openssl, pyHanko, pdfsig, qpdf, poppler, zxing-cpp) for the tests.
+        .target(
+            name: "ZeroTripTestSupport",
+            path: "Tests/TestSupport",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "ZeroTripCryptoTests",
-            dependencies: ["ZeroTripCrypto"],
+            dependencies: ["ZeroTripCrypto", "ZeroTripTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "ZeroTripTests",
-            dependencies: ["ZeroTrip", "ZeroTripCrypto", "ZeroTripDocuments", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["ZeroTrip", "ZeroTripCrypto", "ZeroTripDocuments", "ZeroTripTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -119,6 +125,7 @@ let package = Package(
                 "ZeroTrip",
                 "ZeroTripCrypto",
                 "ZeroTripDocuments",
+                "ZeroTripTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings

@@ -16,13 +16,13 @@ struct APIErrorBody: Codable, Sendable {
 enum HTTPErrorMapping {
     static func status(for code: ZeroTripError.Code) -> HTTPResponse.Status {
         switch code {
-        case .invalidInput, .malformedKey, .malformedCertificate: .badRequest
+        case .invalidInput, .malformedKey, .malformedCertificate, .unsupportedCharacter, .qrTooLarge: .badRequest
         case .unauthenticated: .unauthorized
         case .forbidden: .forbidden
         case .notFound, .unknownDepartment, .unknownCredential: .notFound
-        case .duplicateDepartment, .alreadyInitialized, .fileExists: .conflict
+        case .duplicateDepartment, .alreadyInitialized, .fileExists, .documentNotValid: .conflict
         case .payloadTooLarge: .contentTooLarge
-        case .notInitialized, .notReady, .missingKeyFile, .insecureKeyFile, .missingPassphrase: .serviceUnavailable
+        case .notInitialized, .notReady, .missingKeyFile, .insecureKeyFile, .missingPassphrase, .noActiveKey, .fontUnavailable: .serviceUnavailable
         default: .internalServerError
         }
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ZeroTrip
+import ZeroTripDocuments
 
 /// `zerotrip demo`: a ready demo district.
 struct DemoCommand: AsyncParsableCommand {
@@ -15,18 +16,61 @@ struct DemoCommand: AsyncParsableCommand {
         @OptionGroup var location: LocationOptions
         @Option(name: .long, help: "District name.") var district: String = "禅城区"
 
+        /// Synthetic sample results (no real people: made-up names, ID numbers with valid check characters).
+        static let samples: [IssueDocumentRequest] = [
+            IssueDocumentRequest(departmentCode: "RSJ", matterCode: "GRCBZM", matterName: "个人参保证明", holderName: "张三丰", holderIDNumber: "440104199001010010",
+                                 fields: [ResultField(label: "参保险种", value: "企业职工基本养老保险"), ResultField(label: "参保状态", value: "正常参保"),
+                                          ResultField(label: "缴费起止", value: "2015年07月至2026年10月"), ResultField(label: "累计缴费月数", value: "136个月")],
+                                 validDays: 90, pickupMode: .qrSelfPrint),
+            IssueDocumentRequest(departmentCode: "GAJ", matterCode: "JZDJ", matterName: "居住登记凭证", holderName: "李晓梅", holderIDNumber: "440604198506120023",
+                                 fields: [ResultField(label: "居住地址", value: "佛山市禅城区祖庙街道建新路12号"), ResultField(label: "登记日期", value: "2026年11月20日"),
+                                          ResultField(label: "居住事由", value: "务工")],
+                                 validDays: 365, pickupMode: .kioskPrint),
+            IssueDocumentRequest(departmentCode: "RSJ", matterCode: "JYSYDJ", matterName: "就业失业登记证明", holderName: "王志强", holderIDNumber: "44060419921130003X",
+                                 fields: [ResultField(label: "登记类型", value: "失业登记"), ResultField(label: "登记机构", value: "祖庙街道公共就业服务站"),
+                                          ResultField(label: "登记日期", value: "2026年11月02日")],
+                                 validDays: 180, pickupMode: .delivery),
+        ]
+
+        /// Issues the sample documents once (into var/demo-documents/) and prints their verification URLs.
+        func issueSamples(_ services: ZeroTripServices) async throws {
+            let existing = try services.documents.records(department: nil, limit: 10)
+            let documents: [(id: String, url: String)]
+            if existing.isEmpty {
+                let directory = URL(fileURLWithPath: "var/demo-documents")
+                try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+                var issued: [(String, String)] = []
+                for request in Self.samples {
+                    let document = try await services.documents.issue(request, actor: "demo")
+                    try Data(document.pdf).write(to: directory.appendingPathComponent("\(document.record.id).pdf"))
+                    try Data(document.qr.pngRepresentation()).write(to: directory.appendingPathComponent("\(document.record.id)-qr.png"))
+                    issued.append((document.record.id, document.qrContent))
+                }
+                documents = issued
+                print("Sample documents issued into var/demo-documents/ (PDF and QR image each):")
+            } else {
+                documents = existing.reversed().map { ($0.id, ResultToken.verificationURL(base: services.documents.verificationBaseURL, token: $0.token)) }
+                print("Sample documents already issued (var/demo-documents/):")
+            }
+            for document in documents {
+                print("  \(document.id)")
+                print("    verification page: \(document.url)")
+                print("    by number:         \(services.documents.verificationBaseURL)/v/\(document.id)")
+            }
+        }
+
         static let departments: [(code: String, name: String, scopes: String)] = [
-            ("ZSJ", "区政务服务数据管理局", "admin,audit:read,documents:verify"),
-            ("RSJ", "区人力资源和社会保障局", "documents:issue,documents:verify,credit:read"),
-            ("GAJ", "区公安分局", "documents:issue,documents:verify,identity:read,identity:attest"),
-            ("WJJ", "区卫生健康局", "documents:issue,documents:verify,credit:read"),
+            ("ZSJ", "禅城区政务服务数据管理局", "admin,audit:read,documents:verify"),
+            ("RSJ", "禅城区人力资源和社会保障局", "documents:issue,documents:verify,credit:read"),
+            ("GAJ", "禅城区公安分局", "documents:issue,documents:verify,identity:read,identity:attest"),
+            ("WJJ", "禅城区卫生健康局", "documents:issue,documents:verify,credit:read"),
         ]
 
         func run() async throws {
             try await reportingErrors {
                 let home = try location.configuration().home
                 let source = PassphraseSource(explicit: location.passphrase, keys: home.keyFiles)
-                let services = try ZeroTripServices.open(home: home, passphrase: location.passphrase)
+                let services = try ZeroTripServices.open(configuration: try location.configuration(), passphrase: location.passphrase)
                 if try await services.administration.district() == nil {
                     if !source.isConfigured { _ = try source.generateFile() }
                     let info = try await services.administration.initialize(district: district, actor: "demo")
@@ -53,6 +97,7 @@ struct DemoCommand: AsyncParsableCommand {
                 } else {
                     print("Demo district ready; tokens were written to Keys/demo-tokens-*.json when first created.")
                 }
+                try await issueSamples(services)
             }
         }
     }

@@ -60,8 +60,12 @@ public struct ZeroTripError: Error, Hashable, Sendable, CustomStringConvertible 
         public static let noActiveKey = Code(rawValue: "no_active_key")
         /// The document is revoked or superseded and cannot change status again.
         public static let documentNotValid = Code(rawValue: "document_not_valid")
-        /// The uploaded file is not something that can be verified.
-        public static let unverifiable = Code(rawValue: "unverifiable")
+        /// The document font has no glyph for a character of the request.
+        public static let unsupportedCharacter = Code(rawValue: "unsupported_character")
+        /// The QR content would exceed the size budget (version 13 at ECC Q).
+        public static let qrTooLarge = Code(rawValue: "qr_too_large")
+        /// The document font cannot be loaded.
+        public static let fontUnavailable = Code(rawValue: "font_unavailable")
     }
 
     /// The stable code.
