@@ -3,9 +3,11 @@
 # Usage: scripts/install-deps.sh [--test]   (--test adds the external validators used by the tests)
 set -euo pipefail
 
-packages=(libssl-dev libqrencode-dev libsqlite3-dev openssl pkg-config ca-certificates curl)
+# Build: OpenSSL 3, libqrencode, HarfBuzz (hb-subset), zlib, SQLite. Run: the AR PL UMing CJK font documents embed.
+packages=(libssl-dev libqrencode-dev libharfbuzz-dev zlib1g-dev libsqlite3-dev fonts-arphic-uming openssl pkg-config ca-certificates curl)
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(python3-pip)
+  # Independent validators: qpdf, poppler (pdftotext, pdffonts, pdfsig, pdftoppm), NSS certutil for pdfsig's trust store.
+  packages+=(python3-pip qpdf poppler-utils libnss3-tools)
 fi
 
 missing=()
@@ -28,11 +30,14 @@ fi
 
 if [[ "${1:-}" == "--test" ]]; then
   # Independent implementations the tests check ZeroTrip against:
-  # gmssl (SM2/SM3), cbor2 + cryptography (COSE_Sign1 written from RFC 9052 in the test).
-  for module in gmssl cbor2 cryptography; do
+  # gmssl (SM2/SM3), cbor2 + cryptography (COSE_Sign1 and the reference token verifier), pyHanko (PAdES),
+  # zxing-cpp + Pillow (QR decoding of rendered pages), pypdf (recomputing the token's content digest).
+  for spec in gmssl:gmssl cbor2:cbor2 cryptography:cryptography pyhanko:pyhanko pyhanko_certvalidator:pyhanko-certvalidator \
+              zxingcpp:zxing-cpp PIL:pillow pypdf:pypdf; do
+    module="${spec%%:*}" package="${spec#*:}"
     if ! python3 -c "import $module" 2>/dev/null; then
-      python3 -m pip install -q --disable-pip-version-check "$module" 2>/dev/null \
-        || python3 -m pip install -q --disable-pip-version-check --break-system-packages "$module"
+      python3 -m pip install -q --disable-pip-version-check "$package" 2>/dev/null \
+        || python3 -m pip install -q --disable-pip-version-check --break-system-packages "$package"
     fi
   done
 fi

@@ -1,3 +1,4 @@
+import ZeroTripTestSupport
 import Foundation
 import Testing
 import ZeroTripCrypto

@@ -9,8 +9,16 @@ import ZeroTripServer
 struct AuthorizationTests {
     /// A request that succeeds for each route when the caller may use it. Adding a route without
     /// a fixture here fails `everyRouteHasAFixture`.
-    static func fixture(for route: RouteSpec, fixture: ServerFixture, attempt: Int) throws -> (uri: String, body: String?) {
+    static func fixture(for route: RouteSpec, fixture: ServerFixture, attempt: Int) async throws -> (uri: String, body: String?) {
         switch route.description {
+        case "POST /v1/documents": return ("/v1/documents", DocumentAPITests.issueBody)
+        case "GET /v1/documents/{id}": return ("/v1/documents/\(try await fixture.issueDocument().record.id)", nil)
+        case "GET /v1/documents/{id}/pdf": return ("/v1/documents/\(try await fixture.issueDocument().record.id)/pdf", nil)
+        case "POST /v1/documents/{id}/revoke": return ("/v1/documents/\(try await fixture.issueDocument().record.id)/revoke", #"{"reason": "issued_in_error"}"#)
+        case "POST /v1/documents/{id}/reissue": return ("/v1/documents/\(try await fixture.issueDocument().record.id)/reissue", DocumentAPITests.issueBody)
+        case "POST /v1/verify": return ("/v1/verify", #"{"token": "ZT1:ABC"}"#)
+        case "POST /v1/verify/pdf": return ("/v1/verify/pdf", "not a pdf")
+        case "GET /v/{id}", "GET /V/{id}": return (route.path.replacingOccurrences(of: "{id}", with: String(repeating: "0", count: 32)), nil)
         case "GET /v1/departments/{code}": return ("/v1/departments/RSJ", nil)
         case "POST /v1/departments": return ("/v1/departments", #"{"code": "D\#(attempt)X", "name": "测试局\#(attempt)"}"#)
         case "POST /v1/credentials": return ("/v1/credentials", #"{"department": "RSJ", "scopes": ["credit:read"], "label": "t"}"#)
@@ -29,7 +37,7 @@ struct AuthorizationTests {
         let fixture = try await ServerFixture()
         #expect(Set(ZeroTripAPI.routes.map(\.description)).count == ZeroTripAPI.routes.count)
         for route in ZeroTripAPI.routes {
-            _ = try Self.fixture(for: route, fixture: fixture, attempt: 0)
+            _ = try await Self.fixture(for: route, fixture: fixture, attempt: 0)
         }
     }
 
@@ -39,7 +47,7 @@ struct AuthorizationTests {
         let app = try fixture.application()
         try await app.test(.router) { client in
             func call(_ token: String?, attempt: Int) async throws -> (HTTPResponse.Status, String) {
-                let request = try Self.fixture(for: route, fixture: fixture, attempt: attempt)
+                let request = try await Self.fixture(for: route, fixture: fixture, attempt: attempt)
                 var headers = HTTPFields()
                 if let token { headers[.authorization] = "Bearer \(token)" }
                 headers[.contentType] = "application/json"

@@ -3,13 +3,14 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 @testable import ZeroTrip
+import ZeroTripDocuments
 import ZeroTripServer
 
 /// A district with departments and credentials, served by `buildApplication` exactly as in production.
 final class ServerFixture: @unchecked Sendable {
     let root: URL
     let services: ZeroTripServices
-    let configuration: DaemonConfiguration
+    var configuration: DaemonConfiguration
     /// Token per scope: each credential carries exactly one scope.
     var tokens: [Scope: String] = [:]
     /// Token with every scope except `admin`.
@@ -39,6 +40,22 @@ final class ServerFixture: @unchecked Sendable {
 
     func application() throws -> some ApplicationProtocol {
         try buildApplication(configuration: configuration, services: services, logger: { var logger = Logger(label: "test"); logger.logLevel = .warning; return logger }())
+    }
+
+    /// Raises the request body limit (PDF uploads need more than the fixture's 4 KiB).
+    func configurationMaxBody(_ bytes: Int) { configuration.maxBodyBytes = bytes }
+
+    /// Adds a department with a credential holding `scopes`, returning its token.
+    func addDepartmentCredential(code: String, scopes: Set<Scope>) async throws -> String {
+        _ = try await services.administration.addDepartment(code: code, name: "测试\(code)", actor: "test")
+        return try services.credentials.create(department: code, scopes: scopes, label: code, actor: "test").token
+    }
+
+    /// Issues a document for RSJ (the department of every fixture credential).
+    func issueDocument(department: String = "RSJ") async throws -> IssuedDocument {
+        try await services.documents.issue(IssueDocumentRequest(
+            departmentCode: department, matterCode: "QZDJ", matterName: "求职登记证明", holderName: "李四", holderIDNumber: "440604198506120023",
+            fields: [ResultField(label: "求职意向", value: "电子商务")], validDays: 90, pickupMode: .kioskPrint), actor: "test")
     }
 
     func auditCount(action: String) throws -> Int {

@@ -8,6 +8,8 @@ final class TestDistrict: @unchecked Sendable {
     let root: URL
     let home: ZeroTripHome
     let services: ZeroTripServices
+    /// The services' clock: starts at the real time, moved only by tests.
+    let clock = TestClock()
     static let passphrase = "test passphrase 0123456789"
 
     init(fileDatabase: Bool = false) throws {
@@ -16,7 +18,8 @@ final class TestDistrict: @unchecked Sendable {
         home = ZeroTripHome(root: root)
         let database = fileDatabase ? try AppDatabase.open(path: home.databasePath) : try AppDatabase.inMemory()
         services = ZeroTripServices(database: database, home: home,
-                                    passphrase: PassphraseSource(explicit: Self.passphrase, environment: [:], keys: home.keyFiles))
+                                    passphrase: PassphraseSource(explicit: Self.passphrase, environment: [:], keys: home.keyFiles),
+                                    clock: ZeroTripClock { [clock] in clock.now })
     }
 
     deinit { try? FileManager.default.removeItem(at: root) }
@@ -52,4 +55,14 @@ final class TestDistrict: @unchecked Sendable {
             return counts
         }
     }
+}
+
+/// A clock tests move explicitly; never sleeps.
+final class TestClock: @unchecked Sendable {
+    private let lock = NSLock()
+    private var current = Date()
+    /// The current time.
+    var now: Date { lock.lock(); defer { lock.unlock() }; return current }
+    /// Moves time forward.
+    func advance(by interval: TimeInterval) { lock.lock(); current += interval; lock.unlock() }
 }

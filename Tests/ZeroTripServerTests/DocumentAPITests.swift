@@ -1,0 +1,141 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Testing
+@testable import ZeroTrip
+import ZeroTripDocuments
+import ZeroTripServer
+
+@Suite("HTTP: documents, verification and the public page")
+struct DocumentAPITests {
+    static let issueBody = #"""
+        {"matterCode": "JZDJ", "matterName": "居住登记凭证", "holderName": "王五", "holderIdNumber": "44060419921130003X",
+         "fields": [{"label": "居住地址", "value": "佛山市禅城区祖庙街道建新路12号"}], "validDays": 180, "pickupMode": "o2o_delivery"}
+        """#
+
+    struct Issued: Decodable {
+        struct Document: Decodable { var id: String; var holderName: String; var holderIdNumber: String; var status: String }
+        var document: Document
+        var token: String
+        var qrContent: String
+        var qrVersion: Int
+    }
+
+    struct Report: Decodable {
+        struct Reason: Decodable { var code: String }
+        struct Summary: Decodable { var id: String; var holderName: String; var departmentName: String? }
+        var result: String
+        var reasons: [Reason]
+        var document: Summary?
+    }
+
+    func headers(_ token: String?, contentType: String = "application/json") -> HTTPFields {
+        var headers = HTTPFields()
+        if let token { headers[.authorization] = "Bearer \(token)" }
+        headers[.contentType] = contentType
+        return headers
+    }
+
+    @Test("Issue → metadata masked → own PDF → verify token, PDF and page; another department is refused and audited")
+    func endToEnd() async throws {
+        let fixture = try await ServerFixture()
+        fixture.configurationMaxBody(1 << 20)
+        let gaj = try await fixture.addDepartmentCredential(code: "GAJ", scopes: [.documentsIssue, .documentsVerify])
+        let issuer = fixture.tokens[.documentsIssue]!, verifier = fixture.tokens[.documentsVerify]!
+        try await fixture.application().test(.router) { client in
+            let issued = try await client.execute(uri: "/v1/documents", method: .post, headers: headers(issuer), body: ByteBuffer(string: Self.issueBody)) { response in
+                #expect(response.status == .created, "\(String(buffer: response.body))")
+                return try JSONDecoder().decode(Issued.self, from: Data(response.body.readableBytesView))
+            }
+            #expect(issued.document.holderIdNumber == "4406**********003X")
+            #expect(issued.document.holderName == "王*")
+            #expect(issued.qrVersion <= 13)
+
+            let pdf = try await client.execute(uri: "/v1/documents/\(issued.document.id)/pdf", method: .get, headers: headers(issuer)) { response in
+                #expect(response.status == .ok)
+                #expect(response.headers[.contentType] == "application/pdf")
+                return Data(response.body.readableBytesView)
+            }
+            #expect(pdf.starts(with: Data("%PDF-1.7".utf8)))
+
+            // Another department: 403, audited.
+            let denied = try fixture.auditCount(action: "auth.denied")
+            try await client.execute(uri: "/v1/documents/\(issued.document.id)/pdf", method: .get, headers: headers(gaj)) { response in
+                #expect(response.status == .forbidden)
+            }
+            #expect(try fixture.auditCount(action: "auth.denied") == denied + 1)
+
+            // Token and PDF verification by any department with documents:verify.
+            let body = try String(decoding: JSONEncoder().encode(["token": issued.qrContent]), as: UTF8.self)
+            let tokenReport = try await client.execute(uri: "/v1/verify", method: .post, headers: headers(verifier), body: ByteBuffer(string: body)) { response in
+                try JSONDecoder().decode(Report.self, from: Data(response.body.readableBytesView))
+            }
+            #expect(tokenReport.result == "valid")
+            #expect(tokenReport.document?.holderName == "王*")
+            let pdfReport = try await client.execute(uri: "/v1/verify/pdf", method: .post, headers: headers(verifier, contentType: "application/pdf"), body: ByteBuffer(bytes: pdf)) { response in
+                try JSONDecoder().decode(Report.self, from: Data(response.body.readableBytesView))
+            }
+            #expect(pdfReport.result == "valid")
+            var tampered = pdf
+            tampered[200] ^= 1
+            let tamperedReport = try await client.execute(uri: "/v1/verify/pdf", method: .post, headers: headers(verifier, contentType: "application/pdf"), body: ByteBuffer(bytes: tampered)) { response in
+                try JSONDecoder().decode(Report.self, from: Data(response.body.readableBytesView))
+            }
+            #expect(tamperedReport.result == "invalid")
+
+            // The public page, as a phone camera opens it: no login, Chinese, masked holder only.
+            let path = String(issued.qrContent[issued.qrContent.range(of: "/V/")!.lowerBound...])
+            let page = try await client.execute(uri: path, method: .get) { response in
+                #expect(response.status == .ok)
+                #expect(response.headers[.contentType] == "text/html; charset=utf-8")
+                return String(buffer: response.body)
+            }
+            #expect(page.contains("有效"))
+            #expect(page.contains("居住登记凭证"))
+            #expect(page.contains("区人力资源和社会保障局"))
+            #expect(page.contains("王*"))
+            #expect(!page.contains("王五") && !page.contains("44060419921130003X"))
+
+            // Revocation shows everywhere.
+            try await client.execute(uri: "/v1/documents/\(issued.document.id)/revoke", method: .post, headers: headers(issuer),
+                                     body: ByteBuffer(string: #"{"reason": "facts_changed"}"#)) { response in
+                #expect(response.status == .ok)
+            }
+            let revokedPage = try await client.execute(uri: path, method: .get) { String(buffer: $0.body) }
+            #expect(revokedPage.contains("已撤销"))
+            let byID = try await client.execute(uri: "/v/\(issued.document.id)", method: .get) { String(buffer: $0.body) }
+            #expect(byID.contains("已撤销"))
+            let revokedReport = try await client.execute(uri: "/v1/verify", method: .post, headers: headers(verifier), body: ByteBuffer(string: body)) { response in
+                try JSONDecoder().decode(Report.self, from: Data(response.body.readableBytesView))
+            }
+            #expect(revokedReport.result == "revoked")
+            let garbage = try await client.execute(uri: "/V/?ZT1:NOT-A-TOKEN", method: .get) { String(buffer: $0.body) }
+            #expect(garbage.contains("无效"))
+        }
+        let verified = try AuditLog.events(in: fixture.services.database, limit: 200).filter { $0.action == "document.verified" }
+        #expect(verified.count >= 6)
+        #expect(verified.contains { $0.actor == "public:page" })
+    }
+
+    @Test("Issuing for another department is refused; bad JSON and bad fields get codes")
+    func badIssueRequests() async throws {
+        let fixture = try await ServerFixture()
+        let issuer = fixture.tokens[.documentsIssue]!
+        try await fixture.application().test(.router) { client in
+            let foreign = Self.issueBody.replacingOccurrences(of: #"{"matterCode""#, with: #"{"department": "ZSJ", "matterCode""#)
+            try await client.execute(uri: "/v1/documents", method: .post, headers: headers(issuer), body: ByteBuffer(string: foreign)) { response in
+                #expect(response.status == .forbidden)
+            }
+            let badID = Self.issueBody.replacingOccurrences(of: "44060419921130003X", with: "440604199211300031")
+            let (status, body) = try await client.execute(uri: "/v1/documents", method: .post, headers: headers(issuer), body: ByteBuffer(string: badID)) { response in
+                (response.status, Data(response.body.readableBytesView))
+            }
+            #expect(status == .badRequest)
+            #expect(try JSONDecoder().decode(ErrorBody.self, from: body).error.code == "invalid_input")
+            try await client.execute(uri: "/v1/documents", method: .post, headers: headers(issuer), body: ByteBuffer(string: "{")) { response in
+                #expect(response.status == .badRequest)
+            }
+        }
+        #expect(try fixture.services.documents.records(department: nil, limit: 10).isEmpty)
+    }
+}

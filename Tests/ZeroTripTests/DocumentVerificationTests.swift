@@ -1,0 +1,219 @@
+import Foundation
+import GRDB
+import Testing
+@testable import ZeroTrip
+import ZeroTripCrypto
+import ZeroTripDocuments
+import ZeroTripTestSupport
+
+@Suite("Result documents: verification of tokens and PDFs")
+struct DocumentVerificationTests {
+    static func issued(days: Int = 365) async throws -> (TestDistrict, IssuedDocument) {
+        let district = try await TestDistrict().setUp()
+        var request = DocumentIssuanceTests.request
+        request.validDays = days
+        return (district, try await district.services.documents.issue(request, actor: "test"))
+    }
+
+    @Test("Changing any single byte inside the signed ranges makes PDF verification fail")
+    func everySignedByteMatters() async throws {
+        let (district, document) = try await Self.issued()
+        let documents = district.services.documents
+        #expect(try await documents.verifyPDF(document.pdf, actor: "test", audit: false).result == .valid)
+        let pdf = try SignedPDF(document.pdf)
+        // Every byte outside /Contents, in a stride that still visits each object of the file, plus the edges.
+        var positions = Array(stride(from: 0, to: pdf.gapStart, by: 37)) + Array(stride(from: pdf.gapEnd, to: document.pdf.count, by: 7))
+        positions += [0, pdf.gapStart - 1, pdf.gapEnd, document.pdf.count - 1]
+        for position in positions {
+            var tampered = document.pdf
+            tampered[position] ^= 0x01
+            let report = try await documents.verifyPDF(tampered, actor: "test", audit: false)
+            #expect(report.result == .invalid, "byte \(position) changed, still \(report.result)")
+        }
+    }
+
+    @Test("Changing any character of a token makes token verification fail")
+    func everyTokenCharacterMatters() async throws {
+        let (district, document) = try await Self.issued()
+        let verifier = try await district.services.documents.verifier()
+        let token = Array(document.record.token)
+        #expect(verifier.verifyToken(document.record.token, now: Date()).result == .valid)
+        let alphabet = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:")
+        for index in token.indices {
+            var changed = token
+            changed[index] = alphabet.first { $0 != token[index] && $0 != (index + 1 < token.count ? token[index] : " ") }!
+            let outcome = verifier.verifyToken(String(changed), now: Date())
+            #expect(outcome.result != .valid, "character \(index) changed, still valid")
+        }
+    }
+
+    @Test("Unknown key → unknown; revoked → revoked; expired → expired; superseded → revoked with the new id")
+    func distinctResults() async throws {
+        let (district, document) = try await Self.issued(days: 30)
+        let documents = district.services.documents
+
+        // A token signed by a key that is not in the district's trust material.
+        let stranger = try PrivateKey(generating: .p256)
+        let claims = try ResultToken.parse(document.record.token).claims
+        let forged = try ResultToken.issue(claims, kid: [1, 2, 3, 4, 5, 6, 7, 8], key: stranger)
+        let unknown = try await documents.verifyToken(forged, actor: "test")
+        #expect(unknown.result == .unknown)
+        #expect(unknown.reasons.first?.code == "kid_unknown")
+
+        // Same kid as the real seal, but signed by another key.
+        let impostor = try ResultToken.issue(claims, kid: Hex.decode(document.record.kid)!, key: stranger)
+        #expect(try await documents.verifyToken(impostor, actor: "test").reasons.first?.code == "signature_invalid")
+
+        // Expired: move the clock past validity.
+        district.clock.advance(by: 31 * 86_400)
+        let expired = try await documents.verifyToken(document.qrContent, actor: "test")
+        #expect(expired.result == .expired)
+        #expect(try await documents.verifyPDF(document.pdf, actor: "test").result == .expired)
+        district.clock.advance(by: -31 * 86_400)
+
+        // Re-issue supersedes; revocation revokes. Token, PDF and id all agree.
+        let second = try await documents.reissue(document.record.id, with: DocumentIssuanceTests.request, actor: "test")
+        for report in [try await documents.verifyToken(document.record.token, actor: "test"), try await documents.verifyPDF(document.pdf, actor: "test"),
+                       try await documents.verifyID(document.record.id, actor: "test")] {
+            #expect(report.result == .revoked)
+            #expect(report.reasons.first?.code == "superseded")
+            #expect(report.document?.supersededBy == second.record.id)
+        }
+        #expect(try await documents.verifyToken(second.qrContent, actor: "test").result == .valid)
+        try await documents.revoke(second.record.id, reason: .issuedInError, actor: "test")
+        let revoked = try await documents.verifyPDF(second.pdf, actor: "test")
+        #expect(revoked.result == .revoked)
+        #expect(revoked.document?.statusReason == "issued_in_error")
+        #expect(try await documents.verifyToken(second.record.token, actor: "test").result == .revoked)
+        await #expect(throws: ZeroTripError.self) { try await documents.revoke(second.record.id, reason: .other, actor: "test") }
+        await #expect(throws: ZeroTripError.self) { _ = try await documents.reissue(document.record.id, with: DocumentIssuanceTests.request, actor: "test") }
+
+        // Every verification was audited: who, what, the result.
+        let verifications = try AuditLog.events(in: district.services.database, limit: 100).filter { $0.action == "document.verified" }
+        #expect(verifications.count >= 9)
+        #expect(verifications.contains { $0.target == "document:\(document.record.id)" && $0.details.contains("\"result\":\"revoked\"") })
+    }
+
+    @Test("Bad tokens: each gets invalid with its own code and nothing is stored", arguments: [
+        ("", "token_malformed"), ("ZT1:", "cose_malformed"), ("hello", "token_malformed"), ("ZT1:abc", "base45_invalid"),
+        ("ZT1:" + String(repeating: "A", count: 700), "token_too_long"), ("ZT1:A", "base45_invalid"),
+        ("HTTP://X/V/?ZT1:%2", "token_malformed"), ("HTTP://X/V/ZT1:AAA", "token_malformed"),
+    ])
+    func badTokens(input: String, code: String) async throws {
+        let (district, _) = try await Self.issued()
+        let before = try district.tableCounts()
+        let report = try await district.services.documents.verifyToken(input, actor: "test", audit: false)
+        #expect(report.result == .invalid)
+        #expect(report.reasons.first?.code == code, "\(input.prefix(30)): \(report.reasons)")
+        #expect(try district.tableCounts() == before)
+    }
+
+    @Test("A decompression bomb is refused before inflating more than the limit")
+    func decompressionBomb() async throws {
+        let (district, document) = try await Self.issued()
+        let verifier = try await district.services.documents.verifier()
+        let bomb = ResultToken.prefix + Base45.encode(Zlib.compress([UInt8](repeating: 0, count: 200_000), level: 9))
+        #expect(bomb.utf8.count < ResultToken.maximumTextLength)
+        #expect(verifier.verifyToken(bomb, now: Date()).reason?.code == "decompressed_too_large")
+        // A compressed copy of a real token is accepted (DCC-style), within the limits.
+        let original = try ResultToken.parse(document.record.token).message.encoded()
+        let compressed = ResultToken.prefix + Base45.encode(Zlib.compress(original, level: 9))
+        #expect(verifier.verifyToken(compressed, now: Date()).result == .valid)
+    }
+
+    @Test("Bad uploads: not a PDF, no signature, two signatures, truncated, oversized → clear codes, nothing stored")
+    func badUploads() async throws {
+        let (district, document) = try await Self.issued()
+        let documents = district.services.documents
+        let before = try district.tableCounts()
+        let unsigned = Array("%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n".utf8) + [UInt8](repeating: 0x20, count: 64)
+        // An incremental update appending a second signature dictionary.
+        let second = document.pdf + Array("\n99 0 obj\n<< /Type /Sig /ByteRange [0 10 20 30] /Contents <00> >>\nendobj\n%%EOF\n".utf8)
+        let cases: [([UInt8], String)] = [
+            (Array("just some text, not a PDF at all; long enough to pass the size check........".utf8), "pdf_malformed"),
+            (unsigned, "pdf_unsigned"),
+            (second, "pdf_multiple_signatures"),
+            (Array(document.pdf.prefix(document.pdf.count / 2)), "pdf_malformed"),
+            ([UInt8](repeating: 0x25, count: SignedPDF.maximumLength + 1), "pdf_too_large"),
+        ]
+        for (bytes, code) in cases {
+            let report = try await documents.verifyPDF(bytes, actor: "test", audit: false)
+            #expect(report.result == .invalid)
+            #expect(report.reasons.first?.code == code, "expected \(code), got \(report.reasons)")
+        }
+        #expect(try district.tableCounts() == before)
+    }
+
+    @Test("Bad issuance requests are refused with a code and leave nothing behind")
+    func badRequests() async throws {
+        let district = try await TestDistrict().setUp()
+        let documents = district.services.documents
+        let before = try district.tableCounts()
+        var cases: [(IssueDocumentRequest, String)] = []
+        var r = DocumentIssuanceTests.request
+        r.holderIDNumber = "440104199001010011"; cases.append((r, "invalid_input"))
+        r = DocumentIssuanceTests.request; r.departmentCode = "NOPE"; cases.append((r, "unknown_department"))
+        r = DocumentIssuanceTests.request; r.fields = []; cases.append((r, "invalid_input"))
+        r = DocumentIssuanceTests.request; r.holderName = "张\u{1F600}"; cases.append((r, "unsupported_character"))
+        r = DocumentIssuanceTests.request; r.matterCode = "bad code!"; cases.append((r, "invalid_input"))
+        r = DocumentIssuanceTests.request; r.validDays = 0; cases.append((r, "invalid_input"))
+        r = DocumentIssuanceTests.request; r.fields = Array(repeating: ResultField(label: "说明", value: String(repeating: "很长的内容", count: 80)), count: 10)
+        cases.append((r, "invalid_input"))
+        for (request, code) in cases {
+            do {
+                _ = try await documents.issue(request, actor: "test")
+                Issue.record("accepted a bad request expecting \(code)")
+            } catch let error as ZeroTripError {
+                #expect(error.code.rawValue == code, "\(error)")
+            }
+        }
+        #expect(try district.tableCounts() == before)
+        let count = try await district.services.database.writer.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM documents") }
+        #expect(count == 0)
+    }
+
+    @Test("Offline verification from Certificates/ alone: valid without the register, which it says")
+    func offline() async throws {
+        let (district, document) = try await Self.issued()
+        let verifier = try OfflineTrust.load(certificatesDirectory: district.home.certificatesDirectory)
+        #expect(verifier.verifyToken(document.qrContent, now: Date()).result == .valid)
+        #expect(verifier.verifyPDF(document.pdf, now: Date()).result == .valid)
+    }
+}
+
+@Suite("QR token: interoperability with the reference verifier written from docs/qr-token.md")
+struct TokenInteropTests {
+    @Test("The independent Python verifier accepts our token and URL and recomputes dig from the PDF")
+    func pythonVerifiesOurs() async throws {
+        let (district, document) = try await DocumentVerificationTests.issued()
+        let pdfURL = district.root.appendingPathComponent("doc.pdf")
+        try Data(document.pdf).write(to: pdfURL)
+        let certificates = district.home.certificatesDirectory
+        for text in [document.record.token, document.qrContent] {
+            let output = try ExternalTool.run(["python3", ExternalTool.validator("zt_token.py"), "verify",
+                                               "--cert", certificates.appendingPathComponent("departments").path,
+                                               "--root", certificates.appendingPathComponent("root.pem").path, "--pdf", pdfURL.path, text])
+            #expect(output.status == 0, "\(output.stdout) \(output.stderr)")
+            #expect(output.stdout.contains("\"valid\""))
+        }
+    }
+
+    @Test("Every published test vector gets its expected result from our verifier")
+    func vectors() throws {
+        let directory = ExternalTool.repositoryRoot.appendingPathComponent("Tests/validators/token-vectors")
+        let root = try Certificate(pemRepresentation: String(contentsOf: directory.appendingPathComponent("root.pem"), encoding: .utf8))
+        var seals: [Certificate] = []
+        for name in try FileManager.default.contentsOfDirectory(atPath: directory.path) where name.hasSuffix(".pem") && name != "root.pem" && !name.contains("key") {
+            seals.append(contentsOf: try Certificate.parseChain(pemRepresentation: String(contentsOf: directory.appendingPathComponent(name), encoding: .utf8)))
+        }
+        let verifier = DocumentVerifier(root: root, sealCertificates: seals)
+        struct Vector: Decodable { var name: String; var text: String; var now: Double; var expected_result: String; var expected_reason: String? }
+        let vectors = try JSONDecoder().decode([Vector].self, from: Data(contentsOf: directory.appendingPathComponent("vectors.json")))
+        #expect(vectors.count >= 10)
+        for vector in vectors where vector.expected_reason != "digest_mismatch" {
+            let outcome = verifier.verifyToken(vector.text, now: Date(timeIntervalSince1970: vector.now))
+            #expect(outcome.result.rawValue == vector.expected_result, "\(vector.name): \(outcome.result) \(String(describing: outcome.reason))")
+            #expect(outcome.reason?.code == vector.expected_reason, "\(vector.name): \(String(describing: outcome.reason))")
+        }
+    }
+}
