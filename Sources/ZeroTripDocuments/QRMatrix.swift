@@ -53,6 +53,11 @@ public struct QRMatrix: Sendable, Hashable {
         let code: UnsafeMutablePointer<QRcode>? = bytes.withUnsafeBufferPointer {
             QRcode_encodeData(Int32($0.count), $0.baseAddress, 0, errorCorrection.level)
         }
+        try self.init(taking: code)
+    }
+
+    /// Copies the modules out of a libqrencode result and frees it.
+    private init(taking code: UnsafeMutablePointer<QRcode>?) throws(EncodingError) {
         guard let code else { throw EncodingError(message: "content does not fit in a QR symbol at this error-correction level") }
         defer { QRcode_free(code) }
         let width = Int(code.pointee.width)
@@ -69,13 +74,9 @@ public struct QRMatrix: Sendable, Hashable {
             throw EncodingError(message: "QR content must be 1–\(Self.maximumInputLength) bytes without NUL, got \(bytes.count)")
         }
         let code: UnsafeMutablePointer<QRcode>? = text.withCString { QRcode_encodeString($0, 0, errorCorrection.level, QR_MODE_8, 1) }
-        guard let code else { throw EncodingError(message: "content does not fit in a QR symbol at this error-correction level") }
-        defer { QRcode_free(code) }
-        let width = Int(code.pointee.width)
-        version = Int(code.pointee.version)
-        size = width
-        modules = (0..<(width * width)).map { code.pointee.data[$0] & 1 == 1 }
+        try self.init(taking: code)
     }
+
 
     /// Whether the module at (`x`, `y`) is dark; (0, 0) is the top-left corner.
     public func isDark(x: Int, y: Int) -> Bool { modules[y * size + x] }

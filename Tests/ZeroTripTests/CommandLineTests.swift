@@ -43,6 +43,39 @@ struct CommandLineTests {
         return url
     }
 
+    @Test("issue writes a PDF and a QR PNG; verify answers valid (exit 0) online and offline, invalid (exit 2) for a changed byte")
+    func issueAndVerify() throws {
+        let dir = try tempDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        #expect(try run(["init", "--district", "禅城区"], in: dir).status == 0)
+        #expect(try run(["departments", "add", "--code", "RSJ", "--name", "禅城区人力资源和社会保障局"], in: dir).status == 0)
+        let issued = try run(["issue", "--department", "RSJ", "--matter-code", "GRCBZM", "--matter-name", "个人参保证明", "--holder-name", "张三丰",
+                              "--holder-id", "440104199001010010", "--field", "参保险种=企业职工基本养老保险", "--out", "out"], in: dir)
+        #expect(issued.status == 0, "\(issued.output)")
+        struct Output: Decodable { var id: String; var pdf: String; var qrImage: String; var token: String }
+        let output = try JSONDecoder().decode(Output.self, from: Data(issued.output.utf8))
+        let png = try Data(contentsOf: URL(fileURLWithPath: output.qrImage))
+        #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47]))
+        #expect(try run(["verify", output.pdf], in: dir).status == 0)
+        let offline = try run(["verify", "--offline", "--token", output.token], in: dir)
+        #expect(offline.status == 0, "\(offline.output)")
+        #expect(offline.output.contains("\"registerChecked\" : false"))
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: output.pdf))
+        bytes[300] ^= 0x01
+        try bytes.write(to: dir.appendingPathComponent("tampered.pdf"))
+        let tampered = try run(["verify", "tampered.pdf"], in: dir)
+        #expect(tampered.status == 2)
+        #expect(tampered.output.contains("\"invalid\""))
+        let revoked = try run(["documents", "revoke", output.id, "--reason", "issued_in_error"], in: dir)
+        #expect(revoked.status == 0, "\(revoked.output)")
+        #expect(!revoked.output.contains("440104199001010010"))
+        #expect(try run(["verify", "--token", output.token], in: dir).output.contains("\"revoked\""))
+        let bad = try run(["issue", "--department", "RSJ", "--matter-code", "X", "--matter-name", "证明", "--holder-name", "张三",
+                           "--holder-id", "123", "--field", "a=b"], in: dir)
+        #expect(bad.status == 1)
+        #expect(bad.output.contains("error [invalid_input]"))
+    }
+
     @Test("init, departments add, credentials create; openssl verifies the seal; duplicates and unknowns are refused with codes")
     func administration() throws {
         let dir = try tempDirectory()

@@ -15,7 +15,7 @@ struct PDFAMetadata {
 
     /// The UTF-8 packet, with padding for in-place edits as is customary.
     func xmpPacket() -> [UInt8] {
-        let x = Self.escape
+        let x = MarkupEscaping.escape
         let packet = """
         <?xpacket begin="\u{FEFF}" id="W5M0MpCehiHzreSzNTczkc9d"?>
         <x:xmpmeta xmlns:x="adobe:ns:meta/">
@@ -43,16 +43,21 @@ struct PDFAMetadata {
         let padding = String(repeating: String(repeating: " ", count: 99) + "\n", count: 20)
         return Array((packet + padding + "<?xpacket end=\"w\"?>").utf8)
     }
+}
 
-    static func escape(_ text: String) -> String {
+/// Escaping for XML and HTML text and attribute values (`&`, `<`, `>`, `"`, `'`).
+public enum MarkupEscaping {
+    /// `text` with the five markup-significant characters replaced by entities.
+    public static func escape(_ text: String) -> String {
         var out = ""
+        out.reserveCapacity(text.utf8.count)
         for character in text {
             switch character {
             case "&": out += "&amp;"
             case "<": out += "&lt;"
             case ">": out += "&gt;"
             case "\"": out += "&quot;"
-            case "'": out += "&apos;"
+            case "'": out += "&#39;"
             default: out.append(character)
             }
         }
