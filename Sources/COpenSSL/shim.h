@@ -20,6 +20,7 @@
 #include <openssl/objects.h>
 #include <openssl/asn1.h>
 #include <openssl/cms.h>
+#include <openssl/hmac.h>
 
 /* Macros and variadic helpers that Swift cannot call directly. */
 

@@ -113,3 +113,12 @@ final class BignumBox {
     init(taking pointer: OpaquePointer) { self.pointer = pointer }
     deinit { BN_free(pointer) }
 }
+
+/// Owns an `EVP_CIPHER_CTX`.
+final class CipherContextBox {
+    let pointer: OpaquePointer
+    init() throws(CryptoError) {
+        pointer = try checkNotNil(EVP_CIPHER_CTX_new(), .backendFailure, "EVP_CIPHER_CTX_new failed")
+    }
+    deinit { EVP_CIPHER_CTX_free(pointer) }
+}
