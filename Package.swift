@@ -24,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     ],
     targets: [
         // System libraries: one per C library, each imported by exactly one Swift target.
@@ -84,6 +85,7 @@ let package = Package(
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -108,6 +110,13 @@ let package = Package(
             path: "Tests/TestSupport",
             swiftSettings: swiftSettings
         ),
+        // Walks the identity paths for the domain and server tests.
+        .target(
+            name: "ZeroTripDomainTestSupport",
+            dependencies: ["ZeroTrip", "ZeroTripCrypto"],
+            path: "Tests/DomainSupport",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "ZeroTripCryptoTests",
             dependencies: ["ZeroTripCrypto", "ZeroTripTestSupport"],
@@ -115,7 +124,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ZeroTripTests",
-            dependencies: ["ZeroTrip", "ZeroTripCrypto", "ZeroTripDocuments", "ZeroTripTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["ZeroTrip", "ZeroTripCrypto", "ZeroTripDocuments", "ZeroTripTestSupport", "ZeroTripDomainTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -126,6 +135,7 @@ let package = Package(
                 "ZeroTripCrypto",
                 "ZeroTripDocuments",
                 "ZeroTripTestSupport",
+                "ZeroTripDomainTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings

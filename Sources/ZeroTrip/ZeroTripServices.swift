@@ -15,11 +15,14 @@ public struct ZeroTripServices: Sendable {
     public let credentials: CredentialService
     /// Result documents: issuing, register, verification.
     public let documents: DocumentService
+    /// Applicant identity: registry, verification paths, devices, sessions.
+    public let identity: IdentityService
 
     /// Wires the services over `database` and `home`.
     public init(
         database: AppDatabase, home: ZeroTripHome, passphrase: PassphraseSource, clock: ZeroTripClock = .system,
-        verificationBaseURL: String = DaemonConfiguration().verificationBaseURL, fontPath: String = DaemonConfiguration().fontPath
+        verificationBaseURL: String = DaemonConfiguration().verificationBaseURL, fontPath: String = DaemonConfiguration().fontPath,
+        identityPolicy: IdentityPolicy = IdentityPolicy()
     ) {
         self.database = database
         self.home = home
@@ -28,6 +31,7 @@ public struct ZeroTripServices: Sendable {
         self.credentials = CredentialService(database: database, clock: clock)
         self.documents = DocumentService(database: database, administration: administration, clock: clock,
                                          verificationBaseURL: verificationBaseURL, fontPath: fontPath)
+        self.identity = IdentityService(database: database, keys: home.keyFiles, clock: clock, policy: identityPolicy)
     }
 
     /// Opens the SQLite database of `home` and wires the services.

@@ -16,13 +16,16 @@ struct APIErrorBody: Codable, Sendable {
 enum HTTPErrorMapping {
     static func status(for code: ZeroTripError.Code) -> HTTPResponse.Status {
         switch code {
-        case .invalidInput, .malformedKey, .malformedCertificate, .unsupportedCharacter, .qrTooLarge: .badRequest
-        case .unauthenticated: .unauthorized
+        case .invalidInput, .malformedKey, .malformedCertificate, .unsupportedCharacter, .qrTooLarge, .invalidIDNumber: .badRequest
+        case .unauthenticated, .sessionInvalid, .stepUpRequired: .unauthorized
         case .forbidden: .forbidden
+        case .verificationFailed, .deviceLoginFailed: .unauthorized
+        case .locked, .rateLimited: .tooManyRequests
+        case .unknownPerson: .notFound
         case .notFound, .unknownDepartment, .unknownCredential: .notFound
         case .duplicateDepartment, .alreadyInitialized, .fileExists, .documentNotValid: .conflict
         case .payloadTooLarge: .contentTooLarge
-        case .notInitialized, .notReady, .missingKeyFile, .insecureKeyFile, .missingPassphrase, .noActiveKey, .fontUnavailable: .serviceUnavailable
+        case .notInitialized, .notReady, .missingKeyFile, .insecureKeyFile, .missingPassphrase, .noActiveKey, .fontUnavailable, .identityKeyUnavailable: .serviceUnavailable
         default: .internalServerError
         }
     }
@@ -53,6 +56,10 @@ enum HTTPErrorMapping {
         var headers = HTTPFields()
         headers[.contentType] = "application/json; charset=utf-8"
         headers[.cacheControl] = "no-store"
+        if error.code == .stepUpRequired {
+            // RFC 9470: the client should re-authenticate at a higher level.
+            headers[.wwwAuthenticate] = #"Bearer error="insufficient_user_authentication", error_description="a higher identity tier is required""#
+        }
         return Response(status: status ?? self.status(for: error.code), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 }

@@ -14,11 +14,11 @@ public import ZeroTrip
 ///   - services: the domain services.
 ///   - logger: the server logger.
 public func buildApplication(configuration: DaemonConfiguration, services: ZeroTripServices, logger: Logger) throws -> some ApplicationProtocol {
-    let router = Router(context: BasicRequestContext.self)
+    let router = Router(context: ZeroTripRequestContext.self)
     router.middlewares.add(LogRequestsMiddleware(.info))
     router.middlewares.add(JSONErrorMiddleware())
     router.middlewares.add(BodyLimitMiddleware(limit: configuration.maxBodyBytes))
-    ZeroTripAPI(services: services, bodyLimit: configuration.maxBodyBytes).register(on: router)
+    ZeroTripAPI(services: services, bodyLimit: configuration.maxBodyBytes, applicantRequestsPerMinute: configuration.applicantRequestsPerMinute).register(on: router)
 
     let server: HTTPServerBuilder
     if let certificatePath = configuration.tlsCertificatePath, let keyPath = configuration.tlsKeyPath {

@@ -12,6 +12,10 @@ public struct RouteSpec: Sendable, Hashable, CustomStringConvertible {
         case authenticated
         /// A credential carrying this scope.
         case scope(Scope)
+        /// Anyone, without credentials, but rate-limited per client address (applicants starting to verify).
+        case applicantPublic
+        /// An applicant session of at least this assurance tier.
+        case applicant(tier: Int)
     }
 
     /// HTTP method.

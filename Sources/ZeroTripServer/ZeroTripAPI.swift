@@ -8,11 +8,14 @@ import ZeroTripCrypto
 public struct ZeroTripAPI: Sendable {
     let services: ZeroTripServices
     let bodyLimit: Int
+    let applicantLimiter: RateLimiter
 
-    /// Creates the API over `services`, reading at most `bodyLimit` bytes of any request body.
-    public init(services: ZeroTripServices, bodyLimit: Int) {
+    /// Creates the API over `services`, reading at most `bodyLimit` bytes of any request body and allowing
+    /// `applicantRequestsPerMinute` unauthenticated applicant requests per client address (bursts of 10).
+    public init(services: ZeroTripServices, bodyLimit: Int, applicantRequestsPerMinute: Int = 30) {
         self.services = services
         self.bodyLimit = bodyLimit
+        self.applicantLimiter = RateLimiter(perMinute: applicantRequestsPerMinute, burst: min(10, applicantRequestsPerMinute), clock: services.clock)
     }
 
     /// Every route with the access it requires.
@@ -41,11 +44,40 @@ public struct ZeroTripAPI: Sendable {
         RouteSpec(method: .get, path: "/V", access: .public),
         RouteSpec(method: .get, path: "/v/{id}", access: .public),
         RouteSpec(method: .get, path: "/V/{id}", access: .public),
+        // Applicants: verification paths (public, rate-limited per client) and their own data (session).
+        RouteSpec(method: .post, path: "/v1/applicant/verifications", access: .applicantPublic),
+        RouteSpec(method: .post, path: "/v1/applicant/verifications/{id}/code", access: .applicantPublic),
+        RouteSpec(method: .post, path: "/v1/applicant/verifications/{id}/session", access: .applicantPublic),
+        RouteSpec(method: .post, path: "/v1/applicant/device-challenges", access: .applicantPublic),
+        RouteSpec(method: .post, path: "/v1/applicant/device-sessions", access: .applicantPublic),
+        RouteSpec(method: .get, path: "/v1/applicant/me", access: .applicant(tier: 1)),
+        RouteSpec(method: .get, path: "/v1/applicant/personal-data", access: .applicant(tier: IdentityPolicy().tierForFullPersonalData)),
+        RouteSpec(method: .get, path: "/v1/applicant/assurance", access: .applicant(tier: 1)),
+        RouteSpec(method: .get, path: "/v1/applicant/devices", access: .applicant(tier: 1)),
+        RouteSpec(method: .post, path: "/v1/applicant/devices", access: .applicant(tier: IdentityPolicy().tierForDeviceBinding)),
+        RouteSpec(method: .post, path: "/v1/applicant/devices/{id}/revoke", access: .applicant(tier: 1)),
+        RouteSpec(method: .get, path: "/v1/applicant/documents", access: .applicant(tier: 1)),
+        RouteSpec(method: .get, path: "/v1/applicant/documents/{id}/pdf", access: .applicant(tier: IdentityPolicy().tierForResultDownload)),
+        RouteSpec(method: .post, path: "/v1/applicant/logout", access: .applicant(tier: 1)),
+        // Clerks, departments and admins.
+        RouteSpec(method: .get, path: "/v1/identity/verifications/{id}", access: .scope(.identityAttest)),
+        RouteSpec(method: .post, path: "/v1/identity/verifications/{id}/video-attestation", access: .scope(.identityAttest)),
+        RouteSpec(method: .post, path: "/v1/identity/window-checks", access: .scope(.identityAttest)),
+        RouteSpec(method: .post, path: "/v1/identity/checks", access: .scope(.identityRead)),
+        RouteSpec(method: .post, path: "/v1/persons/import", access: .scope(.admin)),
     ]
 
     /// Adds every route to `router`.
     public func register<Context: RequestContext>(on router: Router<Context>) {
         for spec in Self.routes {
+            if let handler = applicantHandler(for: spec) {
+                router.on(RouterPath(spec.path), method: spec.method) { request, context in
+                    let client = (context as? any RemoteAddressRequestContext)?.remoteAddress?.ipAddress ?? "local"
+                    let session = try authorizeApplicant(request, spec: spec, client: client)
+                    return try await handler(request, context.parameters, session, client)
+                }
+                continue
+            }
             let handler = self.handler(for: spec)
             router.on(RouterPath(spec.path), method: spec.method) { request, context in
                 let principal = try await authorize(request, spec: spec)
@@ -60,6 +92,7 @@ public struct ZeroTripAPI: Sendable {
         let services = self.services
         let limit = bodyLimit
         if let handler = documentHandler(for: spec) { return handler }
+        if let handler = identityHandler(for: spec) { return handler }
         switch spec.description {
         case "GET /healthz":
             return { _, _, _ in try JSONResponse.make(["status": "ok"]) }
@@ -159,7 +192,7 @@ public struct ZeroTripAPI: Sendable {
     }
 
     static func bearerToken(_ request: Request) -> String? {
-        guard let header = request.headers[.authorization], header.utf8.count <= CredentialService.maximumTokenLength + 16 else { return nil }
+        guard let header = request.headers[.authorization], header.utf8.count <= max(CredentialService.maximumTokenLength, ApplicantSessions.maximumTokenLength) + 16 else { return nil }
         let parts = header.split(separator: " ", maxSplits: 1)
         guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
         return String(parts[1]).trimmingCharacters(in: .whitespaces)

@@ -4,6 +4,8 @@ import HummingbirdTesting
 import Testing
 @testable import ZeroTrip
 import ZeroTripServer
+import ZeroTripCrypto
+import ZeroTripDomainTestSupport
 
 @Suite("Every route × {no token, wrong scope, right scope}")
 struct AuthorizationTests {
@@ -26,6 +28,37 @@ struct AuthorizationTests {
             let id = try fixture.services.credentials.create(department: "RSJ", scopes: [.creditRead], actor: "test").info.id
             return ("/v1/credentials/\(id)/revoke", nil)
         case "GET /v1/audit/events": return ("/v1/audit/events?limit=5", nil)
+        case "POST /v1/applicant/verifications":
+            return (route.path, #"{"method": "sms", "idNumber": "\#(IdentityFixtures.wang.id)", "name": "\#(IdentityFixtures.wang.name)"}"#)
+        case "POST /v1/applicant/verifications/{id}/code":
+            let start = try fixture.services.identity.start(method: .sms, idNumber: IdentityFixtures.zhang.id, name: IdentityFixtures.zhang.name, client: "fixture")
+            return ("/v1/applicant/verifications/\(start.verificationId)/code", #"{"secret": "\#(start.secret)", "code": "\#(try IdentityFixtures.lastCode(fixture.services))"}"#)
+        case "POST /v1/applicant/verifications/{id}/session":
+            let result = try fixture.services.identity.windowCheck(card: CardRead(idNumber: IdentityFixtures.wang.id, name: IdentityFixtures.wang.name, validFrom: "2018-03-15", validUntil: "2038-03-15"),
+                                                                   faceMatched: true, clerk: IdentityFixtures.clerk, station: "w1", actor: "test")
+            return ("/v1/applicant/verifications/\(result.handoff.verificationId)/session", #"{"secret": "\#(result.handoff.secret)"}"#)
+        case "POST /v1/applicant/device-challenges": return (route.path, #"{"deviceId": "\#(String(repeating: "ab", count: 16))"}"#)
+        case "POST /v1/applicant/device-sessions":
+            let device = try IdentityFixtures.bindDevice(fixture.services, session: try fixture.applicant().session)
+            let challenge = try fixture.services.identity.challenge(deviceID: device.deviceID)
+            return (route.path, #"{"challengeId": "\#(challenge.challengeId)", "signature": "\#(try IdentityFixtures.sign(challenge, with: device.key))"}"#)
+        case "POST /v1/applicant/devices":
+            let key = try PrivateKey(generating: .p256)
+            return (route.path, #"{"publicKey": "\#(Base64.encode(key.publicKey.derRepresentation))", "label": "phone \#(attempt)"}"#)
+        case "POST /v1/applicant/devices/{id}/revoke":
+            let device = try IdentityFixtures.bindDevice(fixture.services, session: try fixture.applicant().session)
+            return ("/v1/applicant/devices/\(device.deviceID)/revoke", nil)
+        case "GET /v1/applicant/documents/{id}/pdf": return ("/v1/applicant/documents/\(try await fixture.issueDocument().record.id)/pdf", nil)
+        case "GET /v1/identity/verifications/{id}":
+            let start = try fixture.services.identity.start(method: .video, idNumber: IdentityFixtures.wang.id, name: IdentityFixtures.wang.name, client: "fixture")
+            return ("/v1/identity/verifications/\(start.verificationId)", nil)
+        case "POST /v1/identity/verifications/{id}/video-attestation":
+            let start = try fixture.services.identity.start(method: .video, idNumber: IdentityFixtures.wang.id, name: IdentityFixtures.wang.name, client: "fixture")
+            return ("/v1/identity/verifications/\(start.verificationId)/video-attestation", #"{"outcome": "match", "clerk": {"id": "GA-1", "name": "赵文静"}, "reference": "call \#(attempt)"}"#)
+        case "POST /v1/identity/window-checks":
+            return (route.path, #"{"card": {"idNumber": "\#(IdentityFixtures.wang.id)", "name": "\#(IdentityFixtures.wang.name)", "validFrom": "2018-03-15", "validUntil": "2038-03-15"}, "faceCheck": "match", "clerk": {"id": "GA-1", "name": "赵文静"}, "station": "w1"}"#)
+        case "POST /v1/identity/checks": return (route.path, #"{"idNumber": "\#(IdentityFixtures.zhang.id)", "minimumTier": 1}"#)
+        case "POST /v1/persons/import": return (route.path, "id_number,name,phone,card_valid_from,card_valid_until\n110105194912310029,测试人,13900000099,2020-01-01,长期\n")
         default:
             #expect(!route.path.contains("{"), "route \(route) needs a fixture")
             return (route.path, nil)
@@ -77,6 +110,25 @@ struct AuthorizationTests {
                 #expect(try JSONDecoder().decode(ErrorBody.self, from: Data(wrongBody.utf8)).error.code == "forbidden")
                 #expect(try fixture.auditCount(action: "auth.denied") == deniedBefore + 2)
                 let (status, body) = try await call(fixture.tokens[scope], attempt: 3)
+                #expect((200..<300).contains(status.code), "\(route): \(status) \(body)")
+            case .applicantPublic:
+                let (status, body) = try await call(nil, attempt: 1)
+                #expect((200..<300).contains(status.code), "\(route): \(status) \(body)")
+            case .applicant(let tier):
+                let (noToken, noTokenBody) = try await call(nil, attempt: 1)
+                #expect(noToken == .unauthorized)
+                #expect(try JSONDecoder().decode(ErrorBody.self, from: Data(noTokenBody.utf8)).error.code == "session_invalid")
+                if tier > 1 {
+                    let low = try IdentityFixtures.smsSession(fixture.services, person: IdentityFixtures.li).token
+                    let (lowStatus, lowBody) = try await call(low, attempt: 2)
+                    #expect(lowStatus == .unauthorized)
+                    #expect(try JSONDecoder().decode(ErrorBody.self, from: Data(lowBody.utf8)).error.code == "step_up_required")
+                } else {
+                    let forged = try fixture.applicant().token.dropLast(4) + "AAAA"
+                    #expect(try await call(String(forged), attempt: 2).0 == .unauthorized)
+                }
+                #expect(try fixture.auditCount(action: "auth.denied") == deniedBefore + 2)
+                let (status, body) = try await call(fixture.applicant().token, attempt: 3)
                 #expect((200..<300).contains(status.code), "\(route): \(status) \(body)")
             }
         }

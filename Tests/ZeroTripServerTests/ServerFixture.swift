@@ -5,6 +5,7 @@ import Logging
 @testable import ZeroTrip
 import ZeroTripDocuments
 import ZeroTripServer
+import ZeroTripDomainTestSupport
 
 /// A district with departments and credentials, served by `buildApplication` exactly as in production.
 final class ServerFixture: @unchecked Sendable {
@@ -34,6 +35,16 @@ final class ServerFixture: @unchecked Sendable {
             tokens[scope] = try services.credentials.create(department: "RSJ", scopes: [scope], label: scope.rawValue, actor: "test").token
         }
         noAdminToken = try services.credentials.create(department: "RSJ", scopes: Set(Scope.all.filter { $0 != .admin }), actor: "test").token
+        try IdentityFixtures.importDemoRegistry(services)
+    }
+
+    private var cachedApplicant: IssuedSession?
+    /// A tier-3 session (window check) of 李晓梅, the holder of ``issueDocument(department:)``'s documents.
+    func applicant() throws -> IssuedSession {
+        if let cachedApplicant { return cachedApplicant }
+        let session = try IdentityFixtures.windowSession(services, person: IdentityFixtures.li)
+        cachedApplicant = session
+        return session
     }
 
     deinit { try? FileManager.default.removeItem(at: root) }

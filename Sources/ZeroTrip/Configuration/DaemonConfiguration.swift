@@ -17,6 +17,7 @@ public import Foundation
 /// | `logLevel` | `ZEROTRIP_LOG_LEVEL` | `info` |
 /// | `verificationBaseURL` | `ZEROTRIP_VERIFICATION_BASE_URL` | `http://127.0.0.1:8080` |
 /// | `fontPath` | `ZEROTRIP_FONT` | `/usr/share/fonts/truetype/arphic/uming.ttc` |
+/// | `applicantRequestsPerMinute` | `ZEROTRIP_APPLICANT_RATE` | `30` (per client address, bursts of 10) |
 public struct DaemonConfiguration: Sendable, Codable, Equatable {
     /// Listen address.
     public var host: String = "127.0.0.1"
@@ -40,6 +41,8 @@ public struct DaemonConfiguration: Sendable, Codable, Equatable {
     public var verificationBaseURL: String = "http://127.0.0.1:8080"
     /// The TrueType CJK font embedded in documents (Debian's fonts-arphic-uming by default).
     public var fontPath: String = "/usr/share/fonts/truetype/arphic/uming.ttc"
+    /// Unauthenticated applicant requests (start verification, submit code, device challenge/login) per client address per minute.
+    public var applicantRequestsPerMinute: Int = 30
 
     /// The defaults.
     public init() {}
@@ -73,6 +76,7 @@ public struct DaemonConfiguration: Sendable, Codable, Equatable {
         fromEnvironment.logLevel = environment["ZEROTRIP_LOG_LEVEL"]
         fromEnvironment.verificationBaseURL = environment["ZEROTRIP_VERIFICATION_BASE_URL"]
         fromEnvironment.fontPath = environment["ZEROTRIP_FONT"]
+        fromEnvironment.applicantRequestsPerMinute = try integer("ZEROTRIP_APPLICANT_RATE", in: environment)
         configuration = fromEnvironment.applied(to: configuration)
         configuration = overrides.applied(to: configuration)
         try configuration.validate()
@@ -89,6 +93,7 @@ public struct DaemonConfiguration: Sendable, Codable, Equatable {
     public func validate() throws(ZeroTripError) {
         guard (0...65_535).contains(port) else { throw ZeroTripError(.invalidConfiguration, "port must be 0–65535") }
         guard (1024...(64 << 20)).contains(maxBodyBytes) else { throw ZeroTripError(.invalidConfiguration, "maxBodyBytes must be 1 KiB–64 MiB") }
+        guard (1...100_000).contains(applicantRequestsPerMinute) else { throw ZeroTripError(.invalidConfiguration, "applicantRequestsPerMinute must be 1–100000") }
         guard (tlsCertificatePath == nil) == (tlsKeyPath == nil) else {
             throw ZeroTripError(.invalidConfiguration, "TLS needs both tlsCertificatePath and tlsKeyPath")
         }
@@ -135,6 +140,8 @@ public struct DaemonConfiguration: Sendable, Codable, Equatable {
         public var verificationBaseURL: String?
         /// Document font path.
         public var fontPath: String?
+        /// Applicant request rate per client.
+        public var applicantRequestsPerMinute: Int?
         /// No overrides.
         public init() {}
 
@@ -151,6 +158,7 @@ public struct DaemonConfiguration: Sendable, Codable, Equatable {
             if let logLevel { c.logLevel = logLevel }
             if let verificationBaseURL { c.verificationBaseURL = verificationBaseURL }
             if let fontPath { c.fontPath = fontPath }
+            if let applicantRequestsPerMinute { c.applicantRequestsPerMinute = applicantRequestsPerMinute }
             return c
         }
     }
@@ -160,7 +168,7 @@ public struct DaemonConfiguration: Sendable, Codable, Equatable {
         var values = Overrides()
         enum Key: String, CodingKey, CaseIterable {
             case host, port, databasePath, keysDirectory, certificatesDirectory, maxBodyBytes, tlsCertificatePath, tlsKeyPath, logLevel
-            case verificationBaseURL, fontPath
+            case verificationBaseURL, fontPath, applicantRequestsPerMinute
         }
         struct AnyKey: CodingKey {
             var stringValue: String
@@ -185,6 +193,7 @@ public struct DaemonConfiguration: Sendable, Codable, Equatable {
             values.logLevel = try c.decodeIfPresent(String.self, forKey: .logLevel)
             values.verificationBaseURL = try c.decodeIfPresent(String.self, forKey: .verificationBaseURL)
             values.fontPath = try c.decodeIfPresent(String.self, forKey: .fontPath)
+            values.applicantRequestsPerMinute = try c.decodeIfPresent(Int.self, forKey: .applicantRequestsPerMinute)
         }
         func applied(to base: DaemonConfiguration) -> DaemonConfiguration { values.applied(to: base) }
     }

@@ -186,6 +186,15 @@ public final class DocumentService: Sendable {
         }
     }
 
+    /// Documents issued to the holder with citizen ID number `idNumber`, newest first (the applicant's "my results").
+    public func records(holderIDNumber idNumber: String, limit: Int) throws -> [ResultDocumentRecord] {
+        try database.writer.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT \(Self.metadataColumns) FROM documents WHERE holder_id_number = ? ORDER BY issued_at DESC, id LIMIT ?
+                """, arguments: [idNumber.uppercased(), max(1, min(limit, 1000))]).map(Self.record(from:))
+        }
+    }
+
     static func record(from row: Row) throws -> ResultDocumentRecord {
         let fields = try JSONDecoder().decode([ResultField].self, from: Data((row["fields"] as String).utf8))
         return ResultDocumentRecord(

@@ -175,6 +175,118 @@ public struct AppDatabase: Sendable {
                     BEGIN SELECT RAISE(ABORT, 'history is append-only'); END;
                 """)
         }
+        migrator.registerMigration("2026-11-22 identity: population registry, verifications, assurance, devices, applicant sessions") { db in
+            try db.execute(sql: """
+                -- The population registry. The citizen ID number is kept as a keyed hash (the index), an
+                -- AES-256-GCM copy bound to the row (opened only to show it at tier ≥ 2 and to find one's
+                -- results), and a masked form for display. See docs/identity.md.
+                CREATE TABLE persons (
+                    id TEXT PRIMARY KEY CHECK (length(id) = 17),
+                    id_lookup BLOB NOT NULL UNIQUE CHECK (length(id_lookup) = 32),
+                    id_sealed BLOB NOT NULL,
+                    id_masked TEXT NOT NULL,
+                    name TEXT NOT NULL,
+                    phone_sealed BLOB NOT NULL,
+                    phone_masked TEXT NOT NULL,
+                    card_valid_from TEXT NOT NULL,
+                    card_valid_until TEXT NOT NULL,
+                    created_at DATETIME NOT NULL,
+                    updated_at DATETIME NOT NULL
+                );
+                CREATE TABLE person_history (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    person_id TEXT NOT NULL REFERENCES persons(id),
+                    change TEXT NOT NULL,
+                    actor TEXT NOT NULL,
+                    changed_at DATETIME NOT NULL
+                );
+                -- One verification attempt: an SMS code flow, a pending clerk video check or a window hand-off.
+                -- subject_lookup is the keyed hash of the claimed ID number, set even when it matches nobody.
+                CREATE TABLE verification_flows (
+                    id TEXT PRIMARY KEY CHECK (length(id) = 24),
+                    secret_hash BLOB NOT NULL,
+                    method TEXT NOT NULL CHECK (method IN ('sms', 'video', 'window_card')),
+                    subject_lookup BLOB NOT NULL,
+                    person_id TEXT REFERENCES persons(id),
+                    code_hash BLOB,
+                    status TEXT NOT NULL CHECK (status IN ('pending', 'verified', 'failed', 'claimed')),
+                    created_at DATETIME NOT NULL,
+                    expires_at DATETIME NOT NULL,
+                    completed_at DATETIME,
+                    assurance_id INTEGER REFERENCES assurance_records(id),
+                    client TEXT NOT NULL
+                );
+                CREATE INDEX verification_flows_subject ON verification_flows(subject_lookup, method, created_at);
+                -- Failure counters per (claimed person, method): a new code or flow never resets them.
+                CREATE TABLE auth_counters (
+                    subject_lookup BLOB NOT NULL,
+                    method TEXT NOT NULL,
+                    failures INTEGER NOT NULL DEFAULT 0,
+                    lockouts INTEGER NOT NULL DEFAULT 0,
+                    locked_until DATETIME,
+                    last_failure_at DATETIME,
+                    PRIMARY KEY (subject_lookup, method)
+                );
+                CREATE TABLE assurance_records (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    person_id TEXT NOT NULL REFERENCES persons(id),
+                    tier INTEGER NOT NULL CHECK (tier BETWEEN 1 AND 3),
+                    method TEXT NOT NULL,
+                    evidence TEXT NOT NULL,
+                    agent TEXT NOT NULL,
+                    verified_at DATETIME NOT NULL
+                );
+                CREATE INDEX assurance_records_person ON assurance_records(person_id, verified_at);
+                CREATE TABLE device_keys (
+                    id TEXT PRIMARY KEY CHECK (length(id) = 32),
+                    person_id TEXT NOT NULL REFERENCES persons(id),
+                    public_key BLOB NOT NULL,
+                    label TEXT NOT NULL,
+                    tier INTEGER NOT NULL,
+                    assurance_id INTEGER NOT NULL REFERENCES assurance_records(id),
+                    created_at DATETIME NOT NULL,
+                    revoked_at DATETIME
+                );
+                CREATE INDEX device_keys_person ON device_keys(person_id);
+                CREATE TABLE applicant_sessions (
+                    id TEXT PRIMARY KEY CHECK (length(id) = 32),
+                    person_id TEXT NOT NULL REFERENCES persons(id),
+                    tier INTEGER NOT NULL CHECK (tier BETWEEN 1 AND 3),
+                    method TEXT NOT NULL,
+                    device_id TEXT REFERENCES device_keys(id),
+                    created_at DATETIME NOT NULL,
+                    expires_at DATETIME NOT NULL,
+                    idle_seconds INTEGER NOT NULL,
+                    last_seen_at DATETIME NOT NULL,
+                    ended_at DATETIME,
+                    end_reason TEXT
+                );
+                CREATE INDEX applicant_sessions_person ON applicant_sessions(person_id);
+                -- The default SMS gateway: messages wait here for the demo and tests (production plugs in a real gateway).
+                CREATE TABLE sms_outbox (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    person_id TEXT NOT NULL REFERENCES persons(id),
+                    phone_masked TEXT NOT NULL,
+                    message TEXT NOT NULL,
+                    created_at DATETIME NOT NULL
+                );
+
+                CREATE TRIGGER persons_no_delete BEFORE DELETE ON persons
+                    BEGIN SELECT RAISE(ABORT, 'persons are never deleted'); END;
+                CREATE TRIGGER persons_identity_immutable BEFORE UPDATE OF id, id_lookup ON persons
+                    BEGIN SELECT RAISE(ABORT, 'a person keeps their ID number'); END;
+                CREATE TRIGGER person_history_no_change BEFORE UPDATE ON person_history
+                    BEGIN SELECT RAISE(ABORT, 'history is append-only'); END;
+                CREATE TRIGGER person_history_no_delete BEFORE DELETE ON person_history
+                    BEGIN SELECT RAISE(ABORT, 'history is append-only'); END;
+                CREATE TRIGGER assurance_records_no_change BEFORE UPDATE ON assurance_records
+                    BEGIN SELECT RAISE(ABORT, 'assurance records are append-only'); END;
+                CREATE TRIGGER assurance_records_no_delete BEFORE DELETE ON assurance_records
+                    BEGIN SELECT RAISE(ABORT, 'assurance records are append-only'); END;
+                CREATE TRIGGER device_keys_immutable BEFORE UPDATE OF id, person_id, public_key, tier, assurance_id, created_at ON device_keys
+                    BEGIN SELECT RAISE(ABORT, 'device keys are immutable; revoke them'); END;
+                """)
+        }
         return migrator
     }
 }

@@ -66,6 +66,25 @@ public struct ZeroTripError: Error, Hashable, Sendable, CustomStringConvertible 
         public static let qrTooLarge = Code(rawValue: "qr_too_large")
         /// The document font cannot be loaded.
         public static let fontUnavailable = Code(rawValue: "font_unavailable")
+        /// A citizen ID number failed GB 11643 validation; the message names the reason.
+        public static let invalidIDNumber = Code(rawValue: "invalid_id_number")
+        /// The verification could not be completed: unknown flow, wrong secret, wrong or expired code,
+        /// or details that do not match the registry (one answer for all, so nothing is enumerable).
+        public static let verificationFailed = Code(rawValue: "verification_failed")
+        /// Too many failed attempts for this person and method; retry after the back-off.
+        public static let locked = Code(rawValue: "locked")
+        /// Too many requests from this client; retry later.
+        public static let rateLimited = Code(rawValue: "rate_limited")
+        /// The applicant session is missing, forged, expired (idle or absolute) or ended.
+        public static let sessionInvalid = Code(rawValue: "session_invalid")
+        /// The action needs a higher assurance tier than the session carries.
+        public static let stepUpRequired = Code(rawValue: "step_up_required")
+        /// The person is not in the population registry (clerk paths only; applicants get `verification_failed`).
+        public static let unknownPerson = Code(rawValue: "unknown_person")
+        /// Device-key login failed: unknown or revoked device, expired or used challenge, bad signature.
+        public static let deviceLoginFailed = Code(rawValue: "device_login_failed")
+        /// The identity key file is missing or unusable.
+        public static let identityKeyUnavailable = Code(rawValue: "identity_key_unavailable")
     }
 
     /// The stable code.

@@ -1,0 +1,163 @@
+public import Foundation
+import GRDB
+import ZeroTripCrypto
+import ZeroTripDocuments
+
+/// Chip data of an ID card read at a window.
+public struct CardRead: Sendable, Hashable, Codable {
+    /// Citizen ID number.
+    public var idNumber: String
+    /// Name.
+    public var name: String
+    /// Valid from, `YYYY-MM-DD`.
+    public var validFrom: String
+    /// Valid until, `YYYY-MM-DD` or `long-term`.
+    public var validUntil: String
+
+    /// Creates a card read.
+    public init(idNumber: String, name: String, validFrom: String, validUntil: String) {
+        self.idNumber = idNumber
+        self.name = name
+        self.validFrom = validFrom
+        self.validUntil = validUntil
+    }
+}
+
+/// A window check's result: the tier-3 record and a hand-off the applicant's phone can claim a session with.
+public struct WindowCheckResult: Sendable, Hashable {
+    /// The assurance record.
+    public var assurance: AssuranceRecord
+    /// Hand-off for the applicant's phone (shown as a QR at the window), single use, short-lived.
+    public var handoff: VerificationStart
+}
+
+/// A pending verification as a clerk sees it: enough to recognise the person, nothing more.
+public struct PendingVerification: Sendable, Hashable, Codable {
+    /// Reference.
+    public var verificationId: String
+    /// Method.
+    public var method: AssuranceMethod
+    /// `pending`, `verified`, `failed` or `claimed`.
+    public var status: String
+    /// Whether the claimed ID number and name match the registry (clerks may know; applicants never learn it).
+    public var registryMatch: Bool
+    /// Masked ID number from the registry, if matched.
+    public var idNumberMasked: String?
+    /// Name from the registry, if matched.
+    public var name: String?
+    /// Expiry.
+    public var expiresAt: Date
+}
+
+extension IdentityService {
+    /// A pending verification for the clerk who will attest it.
+    public func pending(verificationId: String) throws -> PendingVerification {
+        let keys = try keySource.keys()
+        return try database.writer.read { db in
+            guard verificationId.utf8.count == 24, let flow = try Self.flow(verificationId, secret: nil, keys: keys, in: db) else {
+                throw ZeroTripError(.notFound, "no verification \(verificationId.prefix(24))")
+            }
+            let person = try flow.personID.flatMap { try Row.fetchOne(db, sql: "SELECT id_masked, name FROM persons WHERE id = ?", arguments: [$0]) }
+            return PendingVerification(verificationId: flow.id, method: flow.method, status: flow.status, registryMatch: flow.personID != nil,
+                                       idNumberMasked: person?["id_masked"], name: person?["name"], expiresAt: flow.expiresAt)
+        }
+    }
+
+    /// A clerk's attestation of a live video check (tier 2). `matched == false` records a failure for the person.
+    public func attestVideo(verificationId: String, matched: Bool, clerk rawClerk: ClerkIdentity, reference: String, actor: String) throws -> AssuranceRecord {
+        let clerk = try rawClerk.validated()
+        let reference = try Validation.label(reference)
+        let now = clock.now()
+        let keys = try keySource.keys()
+        let agent = clerk.agent(actor: actor)
+        let outcome: Result<AssuranceRecord, ZeroTripError> = try database.writer.write { db in
+            guard verificationId.utf8.count == 24, let flow = try Self.flow(verificationId, secret: nil, keys: keys, in: db), flow.method == .video else {
+                return .failure(ZeroTripError(.notFound, "no video verification \(verificationId.prefix(24))"))
+            }
+            let target = "verification:\(flow.id)"
+            guard flow.status == "pending", flow.expiresAt > now else {
+                return .failure(ZeroTripError(.verificationFailed, "verification \(flow.id) is \(flow.expiresAt > now ? flow.status : "expired"); the applicant must start again"))
+            }
+            if let until = try Self.lockedUntil(flow.subjectLookup, method: .video, at: now, in: db) {
+                try AuditLog.append(AuditEntry(actor: agent, action: "identity.video.refused", target: target, outcome: "denied", details: ["reason": "locked"]), at: now, in: db)
+                return .failure(Self.lockedError(until: until, now: now))
+            }
+            guard matched, let subject = flow.personID else {
+                try db.execute(sql: "UPDATE verification_flows SET status = 'failed', completed_at = ? WHERE id = ?", arguments: [now, flow.id])
+                let lock = try Self.recordFailure(flow.subjectLookup, method: .video, policy: policy, at: now, in: db)
+                try AuditLog.append(AuditEntry(actor: agent, action: "identity.video.failed", target: target, outcome: "denied", details: [
+                    "reason": flow.personID == nil ? "no_registry_match" : "clerk_no_match", "failures": "\(lock.failures)", "reference": reference,
+                ]), at: now, in: db)
+                return .failure(flow.personID == nil
+                    ? ZeroTripError(.unknownPerson, "the ID number and name given by the applicant do not match the registry")
+                    : ZeroTripError(.verificationFailed, "recorded: the video check did not confirm the person"))
+            }
+            try Self.clearFailures(flow.subjectLookup, method: .video, in: db)
+            let record = try Self.recordAssurance(subject: subject, method: .video,
+                                                  evidence: ["registry": "id_and_name_match", "video_reference": reference, "clerk_name": clerk.name],
+                                                  agent: agent, at: now, in: db)
+            try db.execute(sql: "UPDATE verification_flows SET status = 'verified', completed_at = ?, assurance_id = ? WHERE id = ?",
+                           arguments: [now, record.id, flow.id])
+            return .success(record)
+        }
+        return try outcome.get()
+    }
+
+    /// A window check (tier 3): the station submits the card chip data and the clerk's face check. The card
+    /// must be current and match the registry (a newer card's validity updates the registry). Returns the
+    /// record and a hand-off for the applicant's phone.
+    public func windowCheck(card: CardRead, faceMatched: Bool, clerk rawClerk: ClerkIdentity, station: String, actor: String) throws -> WindowCheckResult {
+        let clerk = try rawClerk.validated()
+        let station = try Validation.label(station)
+        let now = clock.now()
+        let entry = try RegistryEntry(idNumber: card.idNumber, name: card.name, phone: "13800000000", cardValidFrom: card.validFrom,
+                                      cardValidUntil: card.validUntil).validated(today: now)
+        let today = ChinaTime(now)
+        let todayString = String(format: "%04d-%02d-%02d", today.year, today.month, today.day)
+        guard entry.cardValidUntil == "long-term" || entry.cardValidUntil >= todayString else {
+            throw ZeroTripError(.invalidInput, "the ID card expired on \(entry.cardValidUntil); an expired card cannot prove identity")
+        }
+        guard entry.cardValidFrom <= todayString else { throw ZeroTripError(.invalidInput, "the ID card is not valid yet") }
+        let keys = try keySource.keys()
+        let lookup = keys.lookupHash(idNumber: entry.idNumber)
+        let agent = clerk.agent(actor: actor)
+        let flowID = try randomHex(bytes: 12)
+        let secret = try randomSecret()
+        let expires = now.addingTimeInterval(policy.attestationWindow)
+        let outcome: Result<WindowCheckResult, ZeroTripError> = try database.writer.write { db in
+            let target = "id:\(PersonalDataMask.idNumber(entry.idNumber))"
+            guard let person = try Row.fetchOne(db, sql: "SELECT id, name, card_valid_from, card_valid_until FROM persons WHERE id_lookup = ?", arguments: [Data(lookup)]) else {
+                try AuditLog.append(AuditEntry(actor: agent, action: "identity.window.failed", target: target, outcome: "denied", details: ["reason": "unknown_person"]), at: now, in: db)
+                return .failure(ZeroTripError(.unknownPerson, "the card's ID number is not in the population registry"))
+            }
+            let subject: String = person["id"]
+            guard ConstantTime.equals(keys.nameHash(person["name"]), keys.nameHash(entry.name)) else {
+                try AuditLog.append(AuditEntry(actor: agent, action: "identity.window.failed", target: target, outcome: "denied", details: ["reason": "name_mismatch"]), at: now, in: db)
+                return .failure(ZeroTripError(.verificationFailed, "the card's name does not match the registry"))
+            }
+            guard faceMatched else {
+                let lock = try Self.recordFailure(lookup, method: .windowCard, policy: policy, at: now, in: db)
+                try AuditLog.append(AuditEntry(actor: agent, action: "identity.window.failed", target: target, outcome: "denied",
+                                               details: ["reason": "face_check_failed", "failures": "\(lock.failures)"]), at: now, in: db)
+                return .failure(ZeroTripError(.verificationFailed, "recorded: the face check did not confirm the card holder"))
+            }
+            if (person["card_valid_from"] as String) != entry.cardValidFrom || (person["card_valid_until"] as String) != entry.cardValidUntil {
+                try db.execute(sql: "UPDATE persons SET card_valid_from = ?, card_valid_until = ?, updated_at = ? WHERE id = ?",
+                               arguments: [entry.cardValidFrom, entry.cardValidUntil, now, subject])
+                try db.execute(sql: "INSERT INTO person_history (person_id, change, actor, changed_at) VALUES (?, 'updated card_validity from a window card read', ?, ?)",
+                               arguments: [subject, agent, now])
+            }
+            try Self.clearFailures(lookup, method: .windowCard, in: db)
+            let record = try Self.recordAssurance(subject: subject, method: .windowCard, evidence: [
+                "card_chip": "read", "registry": "id_and_name_match", "card_valid_until": entry.cardValidUntil, "face_check": "clerk_match",
+                "station": station, "clerk_name": clerk.name,
+            ], agent: agent, at: now, in: db)
+            try db.execute(sql: """
+                INSERT INTO verification_flows (id, secret_hash, method, subject_lookup, person_id, code_hash, status, created_at, expires_at, completed_at, assurance_id, client)
+                VALUES (?, ?, 'window_card', ?, ?, NULL, 'verified', ?, ?, ?, ?, ?)
+                """, arguments: [flowID, Data(keys.codeHash(context: "flow:\(flowID)", secret: secret)), Data(lookup), subject, now, expires, now, record.id, "station:\(station)"])
+            return .success(WindowCheckResult(assurance: record, handoff: VerificationStart(verificationId: flowID, secret: secret, method: .windowCard, expiresAt: expires)))
+        }
+        return try outcome.get()
+    }
+}

@@ -1,0 +1,133 @@
+public import Foundation
+import GRDB
+import ZeroTripCrypto
+
+/// A device key bound to a person.
+public struct DeviceKeyInfo: Sendable, Hashable, Codable {
+    /// Device id: the first 16 bytes of SHA-256(SubjectPublicKeyInfo), hex.
+    public var deviceId: String
+    /// Label given at binding.
+    public var label: String
+    /// Tier of sessions it opens (at most 2: a device key is AAL2).
+    public var tier: Int
+    /// Bound at.
+    public var createdAt: Date
+    /// Revoked at.
+    public var revokedAt: Date?
+}
+
+extension IdentityService {
+    /// Binds a P-256 public key (SubjectPublicKeyInfo, DER or PEM) to the session's person. Needs a session of
+    /// tier ≥ ``IdentityPolicy/tierForDeviceBinding``; the device opens AAL2 sessions of tier min(session tier, 2).
+    public func registerDevice(session: ApplicantSession, publicKey raw: String, label rawLabel: String) throws -> DeviceKeyInfo {
+        try sessions.require(session, tier: policy.tierForDeviceBinding, for: "binding a device key")
+        let label = try Validation.label(rawLabel)
+        guard raw.utf8.count <= 2048 else { throw ZeroTripError(.invalidInput, "publicKey is too large") }
+        let key: PublicKey
+        do {
+            if raw.contains("-----BEGIN") {
+                key = try PublicKey(pemRepresentation: raw)
+            } else if let der = Base64.decodeStandard(raw) ?? Base64.decodeURLSafe(raw) {
+                key = try PublicKey(derRepresentation: der)
+            } else {
+                throw ZeroTripError(.invalidInput, "publicKey must be a PEM or base64 DER SubjectPublicKeyInfo")
+            }
+        } catch let error as ZeroTripError {
+            throw error
+        } catch {
+            throw ZeroTripError(.invalidInput, "publicKey is not a valid P-256 SubjectPublicKeyInfo")
+        }
+        guard key.algorithm == .p256 else { throw ZeroTripError(.invalidInput, "device keys must be ECDSA P-256") }
+        let deviceID = Hex.encode(Array(Digest.sha256(key.derRepresentation).prefix(16)))
+        let now = clock.now()
+        let tier = min(session.tier, 2)
+        return try database.writer.write { db in
+            guard try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM device_keys WHERE person_id = ? AND revoked_at IS NULL", arguments: [session.subject]) ?? 0 < policy.maximumDevices else {
+                throw ZeroTripError(.invalidInput, "at most \(policy.maximumDevices) devices; revoke one first")
+            }
+            guard try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM device_keys WHERE id = ?)", arguments: [deviceID]) == false else {
+                throw ZeroTripError(.invalidInput, "this key is already bound; generate a new key for a new binding")
+            }
+            guard let assurance = try Int64.fetchOne(db, sql: """
+                SELECT id FROM assurance_records WHERE person_id = ? AND tier >= ? ORDER BY verified_at DESC, id DESC LIMIT 1
+                """, arguments: [session.subject, session.tier]) else {
+                throw ZeroTripError(.stepUpRequired, "no assurance record backs this session")
+            }
+            try db.execute(sql: """
+                INSERT INTO device_keys (id, person_id, public_key, label, tier, assurance_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [deviceID, session.subject, Data(key.derRepresentation), label, tier, assurance, now])
+            try AuditLog.append(AuditEntry(actor: session.actor, action: "identity.device.bound", target: "device:\(deviceID)",
+                                           details: ["session": session.id, "tier": "\(tier)"]), at: now, in: db)
+            return DeviceKeyInfo(deviceId: deviceID, label: label, tier: tier, createdAt: now, revokedAt: nil)
+        }
+    }
+
+    /// The devices of `subject`.
+    public func devices(subject: String) throws -> [DeviceKeyInfo] {
+        try database.writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT id, label, tier, created_at, revoked_at FROM device_keys WHERE person_id = ? ORDER BY created_at", arguments: [subject]).map {
+                DeviceKeyInfo(deviceId: $0["id"], label: $0["label"], tier: $0["tier"], createdAt: $0["created_at"], revokedAt: $0["revoked_at"])
+            }
+        }
+    }
+
+    /// Revokes device `deviceID` of `subject`; its later logins fail.
+    public func revokeDevice(_ deviceID: String, subject: String, actor: String) throws {
+        let now = clock.now()
+        try database.writer.write { db in
+            try db.execute(sql: "UPDATE device_keys SET revoked_at = ? WHERE id = ? AND person_id = ? AND revoked_at IS NULL",
+                           arguments: [now, deviceID.lowercased(), subject])
+            guard db.changesCount == 1 else { throw ZeroTripError(.notFound, "no active device \(deviceID.prefix(32)) for this person") }
+            try AuditLog.append(AuditEntry(actor: actor, action: "identity.device.revoked", target: "device:\(deviceID.lowercased())"), at: now, in: db)
+        }
+        deviceKeys.remove(deviceID.lowercased())
+    }
+
+    /// A fresh single-use challenge for device `deviceID`. Unknown devices get one too (the login then fails),
+    /// so device ids cannot be probed.
+    public func challenge(deviceID: String) throws -> DeviceChallenge {
+        guard deviceID.utf8.count == 32, Hex.decode(deviceID) != nil else { throw ZeroTripError(.invalidInput, "deviceId must be 32 hex digits") }
+        let now = clock.now()
+        let challenge = DeviceChallenge(challengeId: try randomHex(bytes: 16), deviceId: deviceID.lowercased(), nonce: try randomSecret(),
+                                        expiresAt: now.addingTimeInterval(policy.challengeLifetime))
+        try challenges.insert(challenge, now: now)
+        return challenge
+    }
+
+    /// Completes a device-key login: the challenge must be outstanding (it is consumed now, whatever the
+    /// outcome) and unexpired, and `signature` (DER or raw r‖s, base64url) must verify under the bound,
+    /// unrevoked device key over ``DeviceChallenge/signedMessage``. Opens an AAL2 session.
+    public func login(challengeID: String, signature rawSignature: String, client: String) throws -> IssuedSession {
+        let now = clock.now()
+        let refused = { (reason: String, device: String) throws -> ZeroTripError in
+            try AuditLog.append(AuditEntry(actor: "applicant:\(String(client.prefix(64)))", action: "identity.device.login_failed", target: "device:\(device)",
+                                           outcome: "denied", details: ["reason": reason]), at: now, to: database)
+            return ZeroTripError(.deviceLoginFailed, "device login failed; request a new challenge")
+        }
+        guard challengeID.utf8.count == 32, rawSignature.utf8.count <= 200, let challenge = challenges.take(challengeID.lowercased()) else {
+            throw try refused("unknown_or_used_challenge", "-")
+        }
+        guard challenge.expiresAt > now else { throw try refused("expired_challenge", challenge.deviceId) }
+        guard let bytes = Base64.decodeURLSafe(rawSignature) ?? Base64.decodeStandard(rawSignature),
+              let signature = (bytes.count == 64 ? try? Signature(rawRepresentation: bytes, algorithm: .p256) : try? Signature(derRepresentation: bytes, algorithm: .p256))
+        else { throw try refused("malformed_signature", challenge.deviceId) }
+        guard let device = try database.writer.read({ db in
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT person_id, public_key, tier, revoked_at FROM device_keys WHERE id = ?"), arguments: [challenge.deviceId])
+        }), (device["revoked_at"] as Date?) == nil else { throw try refused("unknown_or_revoked_device", challenge.deviceId) }
+        let key: PublicKey
+        if let cached = deviceKeys.key(challenge.deviceId) {
+            key = cached
+        } else {
+            guard let parsed = try? PublicKey(derRepresentation: [UInt8](device["public_key"] as Data)) else { throw try refused("unusable_key", challenge.deviceId) }
+            deviceKeys.store(parsed, for: challenge.deviceId)
+            key = parsed
+        }
+        guard key.isValidSignature(signature, for: challenge.signedMessage) else { throw try refused("bad_signature", challenge.deviceId) }
+        let subject: String = device["person_id"], tier: Int = device["tier"]
+        return try database.writer.write { db in
+            try AuditLog.append(AuditEntry(actor: "applicant:\(subject)", action: "identity.device.login", target: "device:\(challenge.deviceId)",
+                                           details: ["tier": "\(tier)"]), at: now, in: db)
+            return try sessions.create(subject: subject, tier: tier, method: "device_key", deviceID: challenge.deviceId, at: now, in: db)
+        }
+    }
+}

@@ -1,0 +1,142 @@
+public import Foundation
+import GRDB
+import Synchronization
+import ZeroTripCrypto
+import ZeroTripDocuments
+
+/// Loads ``IdentityKeys`` on first use and keeps them (the file is created on the first import).
+final class IdentityKeySource: Sendable {
+    private let store: KeyFileStore
+    private let cached = Mutex<IdentityKeys?>(nil)
+
+    init(store: KeyFileStore) { self.store = store }
+
+    func keys() throws(ZeroTripError) -> IdentityKeys {
+        if let keys = cached.withLock({ $0 }) { return keys }
+        let keys = try IdentityKeys.loadOrCreate(store)
+        cached.withLock { $0 = keys }
+        return keys
+    }
+}
+
+/// What an import did.
+public struct RegistryImportReport: Sendable, Hashable, Codable {
+    /// New persons.
+    public var inserted = 0
+    /// Persons whose name, phone or card validity changed.
+    public var updated = 0
+    /// Rows identical to what was stored.
+    public var unchanged = 0
+    /// Refused rows with line numbers and reasons; nothing of them was stored.
+    public var rejected: [RegistryCSV.Rejection] = []
+    /// Rows accepted (inserted + updated + unchanged).
+    public var accepted: Int { inserted + updated + unchanged }
+}
+
+/// The population registry (自然人库): persons keyed by citizen ID number, imported from CSV.
+///
+/// The ID number is stored as a keyed hash (HMAC-SHA-256, the lookup index), an AES-256-GCM copy
+/// bound to the row, and a masked display form; phone numbers as an encrypted copy and a masked form.
+public struct PopulationRegistry: Sendable {
+    let database: AppDatabase
+    let keySource: IdentityKeySource
+    let clock: ZeroTripClock
+
+    init(database: AppDatabase, keySource: IdentityKeySource, clock: ZeroTripClock) {
+        self.database = database
+        self.keySource = keySource
+        self.clock = clock
+    }
+
+    /// Imports a registry CSV file: valid rows are inserted or updated in one transaction, invalid rows
+    /// are reported and skipped. Importing the same file twice changes nothing the second time.
+    public func importCSV(_ bytes: [UInt8], actor: String) throws -> RegistryImportReport {
+        let now = clock.now()
+        let parsed = try RegistryCSV.parse(bytes, today: now)
+        let keys = try keySource.keys()
+        var report = RegistryImportReport(rejected: parsed.rejections)
+        try database.writer.write { db in
+            for (_, entry) in parsed.entries {
+                switch try Self.upsert(entry, keys: keys, actor: actor, at: now, in: db) {
+                case .inserted: report.inserted += 1
+                case .updated: report.updated += 1
+                case .unchanged: report.unchanged += 1
+                }
+            }
+            try AuditLog.append(AuditEntry(actor: actor, action: "persons.imported", target: "registry", details: [
+                "inserted": "\(report.inserted)", "updated": "\(report.updated)", "unchanged": "\(report.unchanged)", "rejected": "\(report.rejected.count)",
+            ]), at: now, in: db)
+        }
+        return report
+    }
+
+    enum UpsertOutcome { case inserted, updated, unchanged }
+
+    static func upsert(_ entry: RegistryEntry, keys: IdentityKeys, actor: String, at now: Date, in db: Database) throws -> UpsertOutcome {
+        let lookup = keys.lookupHash(idNumber: entry.idNumber)
+        if let row = try Row.fetchOne(db.cachedStatement(sql: """
+            SELECT id, name, phone_sealed, card_valid_from, card_valid_until FROM persons WHERE id_lookup = ?
+            """), arguments: [Data(lookup)]) {
+            let id: String = row["id"]
+            let phone = try keys.openValue([UInt8](row["phone_sealed"] as Data), context: "phone:\(id)")
+            var changed: [String] = []
+            if (row["name"] as String) != entry.name { changed.append("name") }
+            if phone != entry.phone { changed.append("phone") }
+            if (row["card_valid_from"] as String) != entry.cardValidFrom || (row["card_valid_until"] as String) != entry.cardValidUntil { changed.append("card_validity") }
+            guard !changed.isEmpty else { return .unchanged }
+            try db.execute(sql: """
+                UPDATE persons SET name = ?, phone_sealed = ?, phone_masked = ?, card_valid_from = ?, card_valid_until = ?, updated_at = ? WHERE id = ?
+                """, arguments: [entry.name, Data(try keys.sealValue(entry.phone, context: "phone:\(id)")), PersonalDataMask.phone(entry.phone),
+                                 entry.cardValidFrom, entry.cardValidUntil, now, id])
+            try db.execute(sql: "INSERT INTO person_history (person_id, change, actor, changed_at) VALUES (?, ?, ?, ?)",
+                           arguments: [id, "updated " + changed.joined(separator: ","), actor, now])
+            return .updated
+        }
+        let id = "P" + Hex.encode(try withCrypto("generating a subject id") { () throws(CryptoError) in try SecureRandom.bytes(count: 8) }).uppercased()
+        try db.execute(sql: """
+            INSERT INTO persons (id, id_lookup, id_sealed, id_masked, name, phone_sealed, phone_masked, card_valid_from, card_valid_until, created_at, updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [id, Data(lookup), Data(try keys.sealValue(entry.idNumber, context: "id:\(id)")), PersonalDataMask.idNumber(entry.idNumber),
+                             entry.name, Data(try keys.sealValue(entry.phone, context: "phone:\(id)")), PersonalDataMask.phone(entry.phone),
+                             entry.cardValidFrom, entry.cardValidUntil, now, now])
+        try db.execute(sql: "INSERT INTO person_history (person_id, change, actor, changed_at) VALUES (?, 'created', ?, ?)", arguments: [id, actor, now])
+        return .inserted
+    }
+
+    /// The subject id of the person with `idNumber` (validated first), or `nil`.
+    public func subject(idNumber raw: String) throws -> String? {
+        let number = try CitizenIDNumber.validate(raw, today: clock.now())
+        let lookup = Data(try keySource.keys().lookupHash(idNumber: number))
+        return try database.writer.read { db in
+            try String.fetchOne(db.cachedStatement(sql: "SELECT id FROM persons WHERE id_lookup = ?"), arguments: [lookup])
+        }
+    }
+
+    /// The masked summary of person `subject`.
+    public func summary(subject: String) throws -> PersonSummary? {
+        try database.writer.read { db in
+            try Row.fetchOne(db.cachedStatement(sql: """
+                SELECT id, id_masked, name, phone_masked, card_valid_from, card_valid_until, created_at, updated_at FROM persons WHERE id = ?
+                """), arguments: [subject]).map {
+                PersonSummary(subject: $0["id"], idNumberMasked: $0["id_masked"], name: $0["name"], phoneMasked: $0["phone_masked"],
+                              cardValidFrom: $0["card_valid_from"], cardValidUntil: $0["card_valid_until"], createdAt: $0["created_at"], updatedAt: $0["updated_at"])
+            }
+        }
+    }
+
+    /// The full personal data of `subject` (decrypted): only for tier ≥ 2 sessions and internal use.
+    public func personalData(subject: String) throws -> PersonalData? {
+        let keys = try keySource.keys()
+        guard let row = try database.writer.read({ db in
+            try Row.fetchOne(db, sql: "SELECT id, id_sealed, name, phone_sealed, card_valid_from, card_valid_until FROM persons WHERE id = ?", arguments: [subject])
+        }) else { return nil }
+        return PersonalData(idNumber: try keys.openValue([UInt8](row["id_sealed"] as Data), context: "id:\(subject)"), name: row["name"],
+                            phone: try keys.openValue([UInt8](row["phone_sealed"] as Data), context: "phone:\(subject)"),
+                            cardValidFrom: row["card_valid_from"], cardValidUntil: row["card_valid_until"])
+    }
+
+    /// Number of persons.
+    public func count() throws -> Int {
+        try database.writer.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM persons") ?? 0 }
+    }
+}

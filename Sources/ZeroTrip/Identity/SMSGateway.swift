@@ -1,0 +1,40 @@
+public import struct Foundation.Date
+public import GRDB
+import ZeroTripDocuments
+
+/// Where verification codes go. The default, ``OutboxSMSGateway``, keeps messages in the database's
+/// `sms_outbox` table for the demo and tests; a district plugs in its operator's gateway instead.
+///
+/// `send` runs inside the write transaction that created the code, so a code is either stored and
+/// queued together or neither; a gateway that calls out to the network should enqueue here and
+/// deliver from a background service.
+public protocol SMSGateway: Sendable {
+    /// Queues `message` for `phone` (the person's registered number).
+    func enqueue(subject: String, phone: String, message: String, at date: Date, in db: Database) throws
+}
+
+/// Keeps messages in `sms_outbox` (phone masked); `zerotrip identity outbox` shows them.
+public struct OutboxSMSGateway: SMSGateway {
+    /// Creates the gateway.
+    public init() {}
+
+    /// Appends the message to the outbox.
+    public func enqueue(subject: String, phone: String, message: String, at date: Date, in db: Database) throws {
+        try db.execute(sql: "INSERT INTO sms_outbox (person_id, phone_masked, message, created_at) VALUES (?, ?, ?, ?)",
+                       arguments: [subject, PersonalDataMask.phone(phone), message, date])
+    }
+}
+
+/// One message of the outbox.
+public struct OutboxMessage: Sendable, Hashable, Codable {
+    /// Sequence number.
+    public var id: Int64
+    /// The person's subject id.
+    public var subject: String
+    /// The phone, masked.
+    public var phoneMasked: String
+    /// The text sent (contains the code: the outbox stands in for the phone network).
+    public var message: String
+    /// When it was queued.
+    public var createdAt: Date
+}

@@ -1,0 +1,237 @@
+import Hummingbird
+import Foundation
+import ZeroTrip
+import ZeroTripCrypto
+import ZeroTripDocuments
+
+/// `POST /v1/applicant/verifications` body.
+struct StartVerificationBody: Decodable, Sendable { var method: String; var idNumber: String; var name: String }
+/// `POST /v1/applicant/verifications/{id}/code` body.
+struct SubmitCodeBody: Decodable, Sendable { var secret: String; var code: String }
+/// `POST /v1/applicant/verifications/{id}/session` body.
+struct ClaimBody: Decodable, Sendable { var secret: String }
+/// `POST /v1/applicant/device-challenges` body.
+struct ChallengeBody: Decodable, Sendable { var deviceId: String }
+/// `POST /v1/applicant/device-sessions` body.
+struct DeviceLoginBody: Decodable, Sendable { var challengeId: String; var signature: String }
+/// `POST /v1/applicant/devices` body.
+struct RegisterDeviceBody: Decodable, Sendable { var publicKey: String; var label: String? }
+/// `POST /v1/identity/verifications/{id}/video-attestation` body.
+struct VideoAttestationBody: Decodable, Sendable { var outcome: String; var clerk: ClerkIdentity; var reference: String? }
+/// `POST /v1/identity/window-checks` body.
+struct WindowCheckBody: Decodable, Sendable { var card: CardRead; var faceCheck: String; var clerk: ClerkIdentity; var station: String }
+/// `POST /v1/identity/checks` body.
+struct TierCheckBody: Decodable, Sendable { var idNumber: String; var minimumTier: Int; var maxAgeDays: Int? }
+
+/// A new session as returned to the applicant.
+struct SessionView: Codable, Sendable {
+    var token: String, tier: Int, method: String, expiresAt: Date, idleTimeoutSeconds: Int
+    init(_ issued: IssuedSession) {
+        token = issued.token; tier = issued.session.tier; method = issued.session.method
+        expiresAt = issued.session.expiresAt; idleTimeoutSeconds = Int(issued.session.idleTimeout)
+    }
+}
+struct StartView: Codable, Sendable { var verificationId: String; var secret: String; var method: String; var expiresAt: Date; var message: String }
+struct ClaimPending: Codable, Sendable { var status: String }
+struct MeView: Codable, Sendable { var person: PersonSummary; var session: SessionInfo }
+struct SessionInfo: Codable, Sendable { var tier: Int; var method: String; var expiresAt: Date; var idleTimeoutSeconds: Int }
+struct AssuranceList: Codable, Sendable { var records: [AssuranceRecord] }
+struct DeviceList: Codable, Sendable { var devices: [DeviceKeyInfo] }
+struct ImportView: Codable, Sendable { var inserted: Int; var updated: Int; var unchanged: Int; var accepted: Int; var rejected: [RegistryCSV.Rejection] }
+struct WindowCheckView: Codable, Sendable { var assurance: AssuranceRecord; var handoff: StartView }
+
+extension ZeroTripAPI {
+    typealias ApplicantHandler = @Sendable (Request, Parameters, ApplicantSession?, String) async throws -> Response
+
+    /// Handlers of the applicant routes (public-but-rate-limited or applicant-session).
+    func applicantHandler(for spec: RouteSpec) -> ApplicantHandler? {
+        let identity = services.identity
+        let documents = services.documents
+        let limit = min(bodyLimit, 8192)
+        switch spec.description {
+        case "POST /v1/applicant/verifications":
+            return { request, _, _, client in
+                let body = try await JSONResponse.decode(StartVerificationBody.self, from: request, limit: limit)
+                guard let method = AssuranceMethod(rawValue: body.method), method != .windowCard else {
+                    throw ZeroTripError(.invalidInput, "method must be sms or video (window checks are made by a clerk)")
+                }
+                let start = try identity.start(method: method, idNumber: body.idNumber, name: body.name, client: client)
+                let message = method == .sms
+                    ? "If the ID number and name match the registry, a code was sent to the registered phone. It is valid for \(Int(identity.policy.codeLifetime / 60)) minutes."
+                    : "Give the reference \(start.verificationId) to the clerk on the video call; then claim your session with the secret."
+                return try JSONResponse.make(StartView(verificationId: start.verificationId, secret: start.secret, method: method.rawValue,
+                                                       expiresAt: start.expiresAt, message: message), status: .created)
+            }
+        case "POST /v1/applicant/verifications/{id}/code":
+            return { request, parameters, _, client in
+                let body = try await JSONResponse.decode(SubmitCodeBody.self, from: request, limit: limit)
+                let issued = try identity.submitCode(verificationId: parameters.get("id") ?? "", secret: body.secret, code: body.code, client: client)
+                return try JSONResponse.make(SessionView(issued), status: .created)
+            }
+        case "POST /v1/applicant/verifications/{id}/session":
+            return { request, parameters, _, client in
+                let body = try await JSONResponse.decode(ClaimBody.self, from: request, limit: limit)
+                guard let issued = try identity.claimSession(verificationId: parameters.get("id") ?? "", secret: body.secret, client: client) else {
+                    return try JSONResponse.make(ClaimPending(status: "pending"), status: .accepted)
+                }
+                return try JSONResponse.make(SessionView(issued), status: .created)
+            }
+        case "POST /v1/applicant/device-challenges":
+            return { request, _, _, _ in
+                let body = try await JSONResponse.decode(ChallengeBody.self, from: request, limit: limit)
+                return try JSONResponse.make(try identity.challenge(deviceID: body.deviceId), status: .created)
+            }
+        case "POST /v1/applicant/device-sessions":
+            return { request, _, _, client in
+                let body = try await JSONResponse.decode(DeviceLoginBody.self, from: request, limit: limit)
+                return try JSONResponse.make(SessionView(try identity.login(challengeID: body.challengeId, signature: body.signature, client: client)), status: .created)
+            }
+        case "GET /v1/applicant/me":
+            return { _, _, session, _ in
+                let session = session!
+                guard let person = try identity.registry.summary(subject: session.subject) else { throw ZeroTripError(.sessionInvalid, "the session's person no longer exists") }
+                return try JSONResponse.make(MeView(person: person, session: SessionInfo(tier: session.tier, method: session.method, expiresAt: session.expiresAt,
+                                                                                         idleTimeoutSeconds: Int(session.idleTimeout))))
+            }
+        case "GET /v1/applicant/personal-data":
+            return { _, _, session, _ in
+                let session = session!
+                guard let data = try identity.registry.personalData(subject: session.subject) else { throw ZeroTripError(.sessionInvalid, "the session's person no longer exists") }
+                try services.audit(AuditEntry(actor: session.actor, action: "identity.personal_data.viewed", target: "person:\(session.subject)",
+                                              details: ["session": session.id, "tier": "\(session.tier)"]))
+                return try JSONResponse.make(data)
+            }
+        case "GET /v1/applicant/assurance":
+            return { _, _, session, _ in try JSONResponse.make(AssuranceList(records: try identity.assuranceRecords(subject: session!.subject))) }
+        case "GET /v1/applicant/devices":
+            return { _, _, session, _ in try JSONResponse.make(DeviceList(devices: try identity.devices(subject: session!.subject))) }
+        case "POST /v1/applicant/devices":
+            return { request, _, session, _ in
+                let body = try await JSONResponse.decode(RegisterDeviceBody.self, from: request, limit: limit)
+                return try JSONResponse.make(try identity.registerDevice(session: session!, publicKey: body.publicKey, label: body.label ?? ""), status: .created)
+            }
+        case "POST /v1/applicant/devices/{id}/revoke":
+            return { _, parameters, session, _ in
+                try identity.revokeDevice(parameters.get("id") ?? "", subject: session!.subject, actor: session!.actor)
+                return try JSONResponse.make(DeviceList(devices: try identity.devices(subject: session!.subject)))
+            }
+        case "GET /v1/applicant/documents":
+            return { _, _, session, _ in
+                let records = try await ownRecords(session!)
+                return try JSONResponse.make(DocumentList(documents: records.map(DocumentView.init)))
+            }
+        case "GET /v1/applicant/documents/{id}/pdf":
+            return { _, parameters, session, _ in
+                let session = session!
+                let id = (parameters.get("id") ?? "").lowercased()
+                guard let record = try documents.record(id: id) else { throw ZeroTripError(.notFound, "no document \(id.prefix(40))") }
+                guard let person = try identity.registry.personalData(subject: session.subject), person.idNumber == record.holderIDNumber else {
+                    try services.audit(AuditEntry(actor: session.actor, action: "auth.denied", target: "document:\(record.id)", outcome: "denied",
+                                                  details: ["reason": "other_person", "route": spec.description]))
+                    throw ZeroTripError(.forbidden, "document \(record.id) belongs to another person")
+                }
+                guard let pdf = try documents.pdf(id: record.id) else { throw ZeroTripError(.notFound, "no document \(record.id)") }
+                try services.audit(AuditEntry(actor: session.actor, action: "document.downloaded", target: "document:\(record.id)", details: ["session": session.id]))
+                var headers = HTTPFields()
+                headers[.contentType] = "application/pdf"
+                headers[.contentDisposition] = "attachment; filename=\"\(record.id).pdf\""
+                headers[.cacheControl] = "no-store"
+                return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: pdf)))
+            }
+        case "POST /v1/applicant/logout":
+            return { _, _, session, _ in
+                try identity.sessions.end(id: session!.id)
+                return try JSONResponse.make(["status": "ended"])
+            }
+        default:
+            return nil
+        }
+    }
+
+    private func ownRecords(_ session: ApplicantSession) async throws -> [ResultDocumentRecord] {
+        guard let person = try services.identity.registry.personalData(subject: session.subject) else { return [] }
+        return try services.documents.records(holderIDNumber: person.idNumber, limit: 200)
+    }
+
+    /// Handlers of the clerk, department and admin identity routes.
+    func identityHandler(for spec: RouteSpec) -> Handler? {
+        let identity = services.identity
+        let limit = min(bodyLimit, 8192)
+        switch spec.description {
+        case "GET /v1/identity/verifications/{id}":
+            return { _, parameters, _ in try JSONResponse.make(try identity.pending(verificationId: parameters.get("id") ?? "")) }
+        case "POST /v1/identity/verifications/{id}/video-attestation":
+            return { request, parameters, principal in
+                let body = try await JSONResponse.decode(VideoAttestationBody.self, from: request, limit: limit)
+                guard ["match", "no_match"].contains(body.outcome) else { throw ZeroTripError(.invalidInput, "outcome must be match or no_match") }
+                let record = try identity.attestVideo(verificationId: parameters.get("id") ?? "", matched: body.outcome == "match", clerk: body.clerk,
+                                                      reference: body.reference ?? "", actor: principal!.actor)
+                return try JSONResponse.make(record, status: .created)
+            }
+        case "POST /v1/identity/window-checks":
+            return { request, _, principal in
+                let body = try await JSONResponse.decode(WindowCheckBody.self, from: request, limit: limit)
+                guard ["match", "no_match"].contains(body.faceCheck) else { throw ZeroTripError(.invalidInput, "faceCheck must be match or no_match") }
+                let result = try identity.windowCheck(card: body.card, faceMatched: body.faceCheck == "match", clerk: body.clerk, station: body.station, actor: principal!.actor)
+                let handoff = StartView(verificationId: result.handoff.verificationId, secret: result.handoff.secret, method: result.handoff.method.rawValue,
+                                        expiresAt: result.handoff.expiresAt, message: "Show this hand-off to the applicant's phone; it opens a tier-3 session once.")
+                return try JSONResponse.make(WindowCheckView(assurance: result.assurance, handoff: handoff), status: .created)
+            }
+        case "POST /v1/identity/checks":
+            return { request, _, principal in
+                let body = try await JSONResponse.decode(TierCheckBody.self, from: request, limit: limit)
+                let days = body.maxAgeDays ?? 365
+                guard (1...3650).contains(days) else { throw ZeroTripError(.invalidInput, "maxAgeDays must be 1–3650") }
+                return try JSONResponse.make(try identity.check(idNumber: body.idNumber, minimumTier: body.minimumTier, maxAge: TimeInterval(days) * 86400,
+                                                                actor: principal!.actor))
+            }
+        case "POST /v1/persons/import":
+            return { request, _, principal in
+                var request = request
+                let buffer: ByteBuffer
+                do { buffer = try await request.collectBody(upTo: bodyLimit) } catch let error as HTTPError where error.status == .contentTooLarge {
+                    throw ZeroTripError(.payloadTooLarge, "registry file exceeds the limit of \(bodyLimit) bytes; use zerotrip persons import for large files")
+                }
+                let report = try identity.registry.importCSV(Array(buffer.readableBytesView), actor: principal!.actor)
+                return try JSONResponse.make(ImportView(inserted: report.inserted, updated: report.updated, unchanged: report.unchanged,
+                                                        accepted: report.accepted, rejected: report.rejected))
+            }
+        default:
+            return nil
+        }
+    }
+
+    /// Applies an applicant route's access rule: public ones are rate-limited per client; session ones need a
+    /// live session of the route's tier. Denials are audited without the token.
+    func authorizeApplicant(_ request: Request, spec: RouteSpec, client: String) throws -> ApplicantSession? {
+        switch spec.access {
+        case .applicantPublic:
+            guard applicantLimiter.allow(client) else {
+                try services.audit(AuditEntry(actor: "client:\(client)", action: "auth.denied", target: "route:\(spec)", outcome: "denied", details: ["reason": "rate_limited"]))
+                throw ZeroTripError(.rateLimited, "too many requests from this address; wait a minute")
+            }
+            return nil
+        case .applicant(let tier):
+            let token = Self.bearerToken(request)
+            let session: ApplicantSession
+            do {
+                guard let token, token.hasPrefix("zta1.") else { throw ZeroTripError(.sessionInvalid, "an applicant session token is required") }
+                session = try services.identity.sessions.authenticate(token: token)
+            } catch let error as ZeroTripError where error.code == .sessionInvalid {
+                try services.audit(AuditEntry(actor: "client:\(client)", action: "auth.denied", target: "route:\(spec)", outcome: "denied",
+                                              details: ["reason": token == nil ? "missing_session" : "invalid_session"]))
+                throw error
+            }
+            do {
+                try services.identity.sessions.require(session, tier: tier, for: "\(spec)")
+            } catch {
+                try services.audit(AuditEntry(actor: session.actor, action: "auth.denied", target: "route:\(spec)", outcome: "denied",
+                                              details: ["reason": "step_up_required", "required_tier": "\(tier)", "session_tier": "\(session.tier)"]))
+                throw error
+            }
+            return session
+        default:
+            return nil
+        }
+    }
+}

@@ -1,0 +1,20 @@
+public import Hummingbird
+public import NIOCore
+
+/// The request context of every route: Hummingbird's core storage plus the peer address, which
+/// applicant rate limits are keyed by.
+public struct ZeroTripRequestContext: RequestContext, RemoteAddressRequestContext {
+    /// Hummingbird's storage.
+    public var coreContext: CoreRequestContextStorage
+    /// The TCP peer (nil in router tests).
+    public let remoteAddress: SocketAddress?
+
+    /// Creates the context for a request on `source.channel`.
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        remoteAddress = source.channel.remoteAddress
+    }
+
+    /// The rate-limit key: the peer's IP address, or `local` when there is none.
+    var clientKey: String { remoteAddress?.ipAddress ?? "local" }
+}
