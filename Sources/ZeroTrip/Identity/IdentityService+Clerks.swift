@@ -114,13 +114,15 @@ extension IdentityService {
                                       cardValidUntil: card.validUntil).validated(today: now)
         let today = ChinaTime(now)
         let todayString = String(format: "%04d-%02d-%02d", today.year, today.month, today.day)
-        guard entry.cardValidUntil == "long-term" || entry.cardValidUntil >= todayString else {
-            throw ZeroTripError(.invalidInput, "the ID card expired on \(entry.cardValidUntil); an expired card cannot prove identity")
+        let agent = clerk.agent(actor: actor)
+        guard (entry.cardValidUntil == "long-term" || entry.cardValidUntil >= todayString), entry.cardValidFrom <= todayString else {
+            try AuditLog.append(AuditEntry(actor: agent, action: "identity.window.failed", target: "id:\(PersonalDataMask.idNumber(entry.idNumber))",
+                                           outcome: "denied", details: ["reason": "card_not_current"]), at: now, to: database)
+            throw ZeroTripError(.invalidInput, entry.cardValidFrom > todayString ? "the ID card is not valid yet"
+                : "the ID card expired on \(entry.cardValidUntil); an expired card cannot prove identity")
         }
-        guard entry.cardValidFrom <= todayString else { throw ZeroTripError(.invalidInput, "the ID card is not valid yet") }
         let keys = try keySource.keys()
         let lookup = keys.lookupHash(idNumber: entry.idNumber)
-        let agent = clerk.agent(actor: actor)
         let flowID = try randomHex(bytes: 12)
         let secret = try randomSecret()
         let expires = now.addingTimeInterval(policy.attestationWindow)

@@ -1,0 +1,114 @@
+import Foundation
+import GRDB
+import Testing
+@testable import ZeroTrip
+import ZeroTripDomainTestSupport
+
+@Suite("Population registry: CSV import and storage of ID numbers")
+struct PopulationRegistryTests {
+    static let header = "id_number,name,phone,card_valid_from,card_valid_until\n"
+
+    @Test("The demo registry imports; a second import changes nothing")
+    func idempotent() throws {
+        let district = try TestDistrict()
+        let first = try IdentityFixtures.importDemoRegistry(district.services)
+        #expect(first.inserted == 11 && first.rejected.isEmpty)
+        let second = try IdentityFixtures.importDemoRegistry(district.services)
+        #expect(second.inserted == 0 && second.updated == 0 && second.unchanged == 11)
+        #expect(try district.services.identity.registry.count() == 11)
+    }
+
+    @Test("Bad rows are reported with line and reason; good rows in the same file are imported")
+    func badRows() throws {
+        let district = try TestDistrict()
+        var bytes = Array((Self.header + """
+            440104199001010010,张三丰,13900000001,2018-01-15,长期
+            440104199001010011,错校验,13900000001,2018-01-15,长期
+            440604198506120023,李晓梅,1390000000,2018-02-15,2038-02-15
+            44060419921130003X,王志强,13900000003,2018-03-15
+            440604197803150419,\(String(repeating: "长", count: 40)),13900000004,2018-04-15,2038-04-15
+            440604198807220626,黄丽华,13900000005,2018-02-30,长期
+            440104199001010010,张三丰,13900000001,2018-01-15,长期
+            "440605199509090131","林晓东",13900000006,2018-06-15,2038-06-15
+            440604200101010248,"吴佳怡,13900000007,2018-07-15,2038-07-15
+            440604199306180579,Robert'); DROP TABLE persons;--,13900000009,2018-09-15,长期
+            440604199902280891,郑测试,13900000011,2038-11-15,2018-11-15
+
+            """).utf8)
+        // A name that is not UTF-8 (GBK bytes of 张三) on its own line.
+        bytes += Array("440606196504300358,".utf8) + [0xD5, 0xC5, 0xC8, 0xFD] + Array(",13900000008,2018-08-15,2038-08-15\n".utf8)
+        bytes += Array(("440604198711110780,阿依古丽·买买提,13900000010,2018-10-15,2038-10-15," + String(repeating: "x", count: 1100) + "\n").utf8)
+        let report = try district.services.identity.registry.importCSV(bytes, actor: "test")
+        #expect(report.inserted == 2, "张三丰 and the quoted 林晓东 row")
+        let reasons = Dictionary(uniqueKeysWithValues: report.rejected.map { ($0.line, $0.reason) })
+        #expect(reasons[3]?.contains("check_character") == true)
+        #expect(reasons[4]?.contains("phone") == true)
+        #expect(reasons[5]?.contains("expected 5 fields") == true)
+        #expect(reasons[6]?.contains("1–32") == true)
+        #expect(reasons[7]?.contains("real date") == true)
+        #expect(reasons[8]?.contains("line 2") == true)
+        #expect(reasons[10]?.contains("unterminated") == true)
+        #expect(reasons[11]?.contains("letters") == true)
+        #expect(reasons[12]?.contains("before card_valid_from") == true)
+        #expect(reasons[13]?.contains("UTF-8") == true)
+        #expect(reasons[14]?.contains("longer than") == true)
+        #expect(report.rejected.count == 11)
+        #expect(report.rejected.allSatisfy { !$0.reason.contains("4401") }, "reasons never echo the ID number")
+    }
+
+    @Test("A file without the header is refused whole and nothing is written")
+    func badHeader() throws {
+        let district = try TestDistrict()
+        #expect(throws: ZeroTripError.self) {
+            try district.services.identity.registry.importCSV(Array("440104199001010010,张三丰,13900000001,2018-01-15,长期\n".utf8), actor: "test")
+        }
+        #expect(throws: ZeroTripError.self) {
+            try district.services.identity.registry.importCSV(Array("id_number,name,phone,card_valid_from,card_valid_until,extra\n".utf8), actor: "test")
+        }
+        #expect(try district.services.identity.registry.count() == 0)
+        #expect(try district.tableCounts()["audit_events"] == 0)
+    }
+
+    @Test("A changed phone updates the person and appends history; the subject id stays")
+    func update() throws {
+        let district = try TestDistrict()
+        try IdentityFixtures.importDemoRegistry(district.services)
+        let subject = try #require(try district.services.identity.registry.subject(idNumber: IdentityFixtures.zhang.id))
+        let report = try district.services.identity.registry.importCSV(Array((Self.header + "440104199001010010,张三丰,13912345678,2018-01-15,长期\n").utf8), actor: "test")
+        #expect(report.updated == 1)
+        #expect(try district.services.identity.registry.subject(idNumber: IdentityFixtures.zhang.id) == subject)
+        #expect(try district.services.identity.registry.personalData(subject: subject)?.phone == "13912345678")
+        #expect(try district.services.identity.registry.summary(subject: subject)?.phoneMasked == "139****5678")
+        let history = try district.services.database.writer.read { db in try String.fetchAll(db, sql: "SELECT change FROM person_history WHERE person_id = ?", arguments: [subject]) }
+        #expect(history == ["created", "updated phone"])
+    }
+
+    @Test("ID numbers and phones are not stored in clear anywhere in the database")
+    func noClearText() throws {
+        let district = try TestDistrict(fileDatabase: true)
+        try IdentityFixtures.importDemoRegistry(district.services)
+        _ = try IdentityFixtures.smsSession(district.services, person: IdentityFixtures.zhang)
+        _ = try district.services.identity.start(method: .sms, idNumber: "440604199902280891", name: "不对的名", client: "test")
+        let dump = try district.services.database.writer.read { db -> String in
+            var text = ""
+            for table in try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'") {
+                for row in try Row.fetchAll(db, sql: "SELECT * FROM \"\(table)\"") {
+                    for value in row.databaseValues {
+                        switch value.storage {
+                        case .string(let s): text += s + "\n"
+                        case .blob(let d): text += String(decoding: d, as: UTF8.self) + "\n"
+                        default: break
+                        }
+                    }
+                }
+            }
+            return text
+        }
+        for line in try String(contentsOf: IdentityFixtures.demoCSV, encoding: .utf8).split(separator: "\n").dropFirst() {
+            let fields = line.split(separator: ",")
+            #expect(!dump.contains(fields[0]), "ID number of line \(line.prefix(4))… stored in clear")
+            #expect(!dump.contains(fields[2]), "phone stored in clear")
+        }
+        #expect(dump.contains("4401**********0010"), "the masked form is kept for display")
+    }
+}
