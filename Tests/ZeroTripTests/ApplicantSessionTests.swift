@@ -100,7 +100,8 @@ struct ApplicantSessionTests {
         let window = try IdentityFixtures.windowSession(district.services, person: IdentityFixtures.zhang)
         let device = try IdentityFixtures.bindDevice(district.services, session: window.session)
         func refused(_ body: () throws -> IssuedSession) -> Bool {
-            do { _ = try body(); return false } catch { return (error as? ZeroTripError)?.code == .deviceLoginFailed }
+            if case .failure(let error) = Result(catching: body) { return (error as? ZeroTripError)?.code == .deviceLoginFailed }
+            return false
         }
         // Replay: the same challenge and signature twice.
         let challenge = try identity.challenge(deviceID: device.deviceID)

@@ -95,8 +95,9 @@ struct IdentityVerificationTests {
         let identity = district.services.identity
         let person = IdentityFixtures.wang
         func attempt(_ start: VerificationStart, _ code: String) -> ZeroTripError.Code? {
-            do { _ = try identity.submitCode(verificationId: start.verificationId, secret: start.secret, code: code, client: "c"); return nil }
-            catch { return (error as? ZeroTripError)?.code }
+            let result = Result { try identity.submitCode(verificationId: start.verificationId, secret: start.secret, code: code, client: "c") }
+            if case .failure(let error) = result { return (error as? ZeroTripError)?.code }
+            return nil
         }
         let first = try identity.start(method: .sms, idNumber: person.id, name: person.name, client: "c")
         let firstCode = try IdentityFixtures.lastCode(district.services)
