@@ -4,13 +4,15 @@
 # Settings: ZEROTRIP_HOST (default 127.0.0.1), ZEROTRIP_PORT (default 8080), ZEROTRIP_HOME (default: the checkout).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+checkout="$PWD"
 ./scripts/install-deps.sh
 swift build --product zerotrip
 bin="$(swift build --show-bin-path)/zerotrip"
 home="${ZEROTRIP_HOME:-$PWD}"
 cd "$home"
-"$bin" demo setup
+"$bin" demo setup --persons "$checkout/demo/persons.csv"
 echo
 echo "Starting ZeroTrip on http://${ZEROTRIP_HOST:-127.0.0.1}:${ZEROTRIP_PORT:-8080} (Ctrl-C stops it gracefully)."
 echo "Try: curl http://${ZEROTRIP_HOST:-127.0.0.1}:${ZEROTRIP_PORT:-8080}/healthz"
+echo "Applicant walk-through (in another terminal): $checkout/scripts/applicant-demo.sh"
 exec "$bin" serve

@@ -148,9 +148,7 @@ extension BenchCommand {
             let year = 1950 + Int(generator.next() % 55), month = 1 + Int(generator.next() % 12), day = 1 + Int(generator.next() % 28)
             let sequence = Int(generator.next() % 1000)
             let body = "440604" + String(year) + String(format: "%02d%02d%03d", month, day, sequence)
-            let weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
-            let sum = zip(body.map { Int(String($0))! }, weights).reduce(0) { $0 + $1.0 * $1.1 }
-            return body + String(Array("10X98765432")[sum % 11])
+            return body + String(CitizenIDNumber.checkCharacter(for: body)!)
         }
     }
 }

@@ -15,6 +15,7 @@ struct DemoCommand: AsyncParsableCommand {
             abstract: "Initialise 禅城区 with 人社局, 公安分局, 卫健局 and a district office holding the admin scope; write tokens to Keys/demo-tokens.json (mode 0600).")
         @OptionGroup var location: LocationOptions
         @Option(name: .long, help: "District name.") var district: String = "禅城区"
+        @Option(name: .long, help: "Synthetic population registry to import (CSV).") var persons: String = "demo/persons.csv"
 
         /// Synthetic sample results (no real people: made-up names, ID numbers with valid check characters).
         static let samples: [IssueDocumentRequest] = [
@@ -59,6 +60,16 @@ struct DemoCommand: AsyncParsableCommand {
             }
         }
 
+        /// Imports the synthetic registry (idempotent), so the applicant walk-through can verify the sample holders.
+        func importPersons(_ services: ZeroTripServices) throws {
+            guard let data = FileManager.default.contents(atPath: persons) else {
+                throw ZeroTripError(.invalidInput, "cannot read the demo registry \(persons); pass --persons FILE")
+            }
+            let report = try services.identity.registry.importCSV(Array(data), actor: "demo")
+            print("Population registry: \(report.inserted) persons imported, \(report.unchanged) unchanged (synthetic, from \(persons)).")
+            print("Applicants verify with e.g. 张三丰 / 440104199001010010; SMS codes land in the outbox: zerotrip identity outbox")
+        }
+
         static let departments: [(code: String, name: String, scopes: String)] = [
             ("ZSJ", "禅城区政务服务数据管理局", "admin,audit:read,documents:verify"),
             ("RSJ", "禅城区人力资源和社会保障局", "documents:issue,documents:verify,credit:read"),
@@ -98,6 +109,7 @@ struct DemoCommand: AsyncParsableCommand {
                     print("Demo district ready; tokens were written to Keys/demo-tokens-*.json when first created.")
                 }
                 try await issueSamples(services)
+                try importPersons(services)
             }
         }
     }

@@ -13,6 +13,7 @@ struct ZeroTripCommand: AsyncParsableCommand {
             """,
         subcommands: [
             InitCommand.self, ServeCommand.self, DepartmentsCommand.self, CredentialsCommand.self,
-            AuditCommand.self, IssueCommand.self, VerifyCommand.self, DocumentsCommand.self, BenchCommand.self, DemoCommand.self,
+            AuditCommand.self, IssueCommand.self, VerifyCommand.self, DocumentsCommand.self, PersonsCommand.self, IdentityCommand.self,
+            BenchCommand.self, DemoCommand.self,
         ])
 }

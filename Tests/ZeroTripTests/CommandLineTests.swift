@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import Testing
 import ZeroTrip
+import ZeroTripTestSupport
 
 /// Runs the real `zerotrip` executable built next to the test bundle.
 /// Where `swift build` put the executable, beside the test bundle.
@@ -35,6 +36,65 @@ struct CommandLineTests {
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return Result(status: process.terminationStatus, output: String(decoding: data, as: UTF8.self))
+    }
+
+    static let demoPersons = ExternalTool.repositoryRoot.appendingPathComponent("demo/persons.csv").path
+
+    func curl(_ arguments: [String]) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}"] + arguments
+        process.standardOutput = Pipe()
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
+    /// Starts `zerotrip serve` in `dir` on a free port and waits until /healthz answers.
+    func startServer(in dir: URL, log: Pipe? = nil) async throws -> (Process, Int) {
+        let port = Int.random(in: 20_000..<40_000)
+        let server = Process()
+        server.executableURL = ZeroTripExecutable.binary!
+        server.arguments = ["serve", "--port", "\(port)"]
+        server.currentDirectoryURL = dir
+        server.standardOutput = FileHandle.nullDevice
+        server.standardError = log ?? FileHandle.nullDevice
+        try server.run()
+        var up = false
+        for _ in 0..<100 where !up {
+            let probe = try curl(["http://127.0.0.1:\(port)/healthz"])
+            probe.waitUntilExit()
+            up = String(decoding: (probe.standardOutput as! Pipe).fileHandleForReading.readDataToEndOfFile(), as: UTF8.self) == "200"
+            if !up { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        #expect(up)
+        return (server, port)
+    }
+
+    @Test("README applicant walk-through: tier-1 SMS verification, own result downloaded, another person's refused with 403 and audited")
+    func applicantWalkThrough() async throws {
+        let dir = try tempDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let setup = try run(["demo", "setup", "--persons", Self.demoPersons], in: dir)
+        #expect(setup.status == 0, "\(setup.output)")
+        #expect(setup.output.contains("11 persons imported"))
+        let (server, port) = try await startServer(in: dir)
+        defer { if server.isRunning { server.terminate() } }
+        let script = Process()
+        script.executableURL = ExternalTool.repositoryRoot.appendingPathComponent("scripts/applicant-demo.sh")
+        script.currentDirectoryURL = dir
+        script.environment = ProcessInfo.processInfo.environment.merging(["ZEROTRIP_URL": "http://127.0.0.1:\(port)", "ZEROTRIP_BIN": ZeroTripExecutable.binary!.path]) { $1 }
+        let pipe = Pipe()
+        script.standardOutput = pipe
+        script.standardError = pipe
+        try script.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        script.waitUntilExit()
+        #expect(script.terminationStatus == 0, "\(output)")
+        #expect(output.contains("tier 1, method sms"))
+        #expect(output.contains("%PDF-1.7"))
+        #expect(output.contains("→ 403"))
+        #expect(output.contains("auth.denied") && output.contains("other_person"))
     }
 
     func tempDirectory() throws -> URL {
@@ -73,7 +133,7 @@ struct CommandLineTests {
         let bad = try run(["issue", "--department", "RSJ", "--matter-code", "X", "--matter-name", "证明", "--holder-name", "张三",
                            "--holder-id", "123", "--field", "a=b"], in: dir)
         #expect(bad.status == 1)
-        #expect(bad.output.contains("error [invalid_input]"))
+        #expect(bad.output.contains("error [invalid_id_number]"))
     }
 
     @Test("init, departments add, credentials create; openssl verifies the seal; duplicates and unknowns are refused with codes")
@@ -157,39 +217,14 @@ struct CommandLineTests {
     func gracefulShutdown() async throws {
         let dir = try tempDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        #expect(try run(["demo", "setup"], in: dir).status == 0)
+        #expect(try run(["demo", "setup", "--persons", Self.demoPersons], in: dir).status == 0)
         let tokens = try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("Keys").path).first { $0.hasPrefix("demo-tokens-") }
         let tokenFile = try String(contentsOf: dir.appendingPathComponent("Keys/\(try #require(tokens))"), encoding: .utf8)
         let admin = try #require(tokenFile.split(separator: "\"").map(String.init).first { $0.hasPrefix("zt_") && tokenFile.contains("\"ZSJ\" : \"\($0)") })
 
-        let port = Int.random(in: 20_000..<40_000)
-        let server = Process()
-        server.executableURL = ZeroTripExecutable.binary!
-        server.arguments = ["serve", "--port", "\(port)"]
-        server.currentDirectoryURL = dir
-        server.standardOutput = FileHandle.nullDevice
         let log = Pipe()
-        server.standardError = log
-        try server.run()
+        let (server, port) = try await startServer(in: dir, log: log)
         defer { if server.isRunning { server.terminate() } }
-
-        func curl(_ arguments: [String]) throws -> Process {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}"] + arguments
-            process.standardOutput = Pipe()
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            return process
-        }
-        var up = false
-        for _ in 0..<100 where !up {
-            let probe = try curl(["http://127.0.0.1:\(port)/healthz"])
-            probe.waitUntilExit()
-            up = String(decoding: (probe.standardOutput as! Pipe).fileHandleForReading.readDataToEndOfFile(), as: UTF8.self) == "200"
-            if !up { try await Task.sleep(for: .milliseconds(100)) }
-        }
-        #expect(up)
 
         // About 3 s of upload at 1 KiB/s; SIGTERM arrives after 1 s.
         let body = #"{"department": "RSJ", "scopes": ["credit:read"], "label": "slow"}"# + String(repeating: " ", count: 3000)

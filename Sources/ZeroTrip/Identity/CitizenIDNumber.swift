@@ -1,5 +1,5 @@
 public import struct Foundation.Date
-import Foundation
+import ZeroTripDocuments
 
 /// The 18-character citizen identity number of GB 11643-1999: a 6-digit region code (GB/T 2260),
 /// the birth date `YYYYMMDD`, a 3-digit sequence (odd for men) and an ISO 7064 MOD 11-2 check character.
@@ -91,10 +91,8 @@ public enum CitizenIDNumber {
 
     /// `yyyymmdd` of `date` in China Standard Time (UTC+8, no daylight saving).
     static func chinaDate(_ date: Date) -> Int {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(secondsFromGMT: 8 * 3600)!
-        let parts = calendar.dateComponents([.year, .month, .day], from: date)
-        return parts.year! * 10000 + parts.month! * 100 + parts.day!
+        let time = ChinaTime(date)
+        return time.year * 10000 + time.month * 100 + time.day
     }
 }
 
