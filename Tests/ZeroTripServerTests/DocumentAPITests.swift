@@ -131,7 +131,7 @@ struct DocumentAPITests {
                 (response.status, Data(response.body.readableBytesView))
             }
             #expect(status == .badRequest)
-            #expect(try JSONDecoder().decode(ErrorBody.self, from: body).error.code == "invalid_input")
+            #expect(try JSONDecoder().decode(ErrorBody.self, from: body).error.code == "invalid_id_number")
             try await client.execute(uri: "/v1/documents", method: .post, headers: headers(issuer), body: ByteBuffer(string: "{")) { response in
                 #expect(response.status == .badRequest)
             }

@@ -120,7 +120,7 @@ struct IdentityAPITests {
         }
     }
 
-    @Test("Per-client rate limit on the public applicant routes (429), bad input gets stable codes")
+    @Test("Bad input to the applicant routes gets stable codes")
     func rateLimitAndBadInput() async throws {
         let fixture = try await ServerFixture()
         try await fixture.application().test(.router) { client in
@@ -142,13 +142,22 @@ struct IdentityAPITests {
             invalid.writeBytes([0xD5, 0xC5])
             invalid.writeString(#""}"#)
             try await client.execute(uri: "/v1/applicant/verifications", method: .post, headers: headers(), body: invalid) { #expect($0.status == .badRequest) }
-            // The bucket holds 10: the 6 requests above plus 4 more pass, the next is refused.
-            for index in 0..<5 {
-                try await client.execute(uri: "/v1/applicant/device-challenges", method: .post, headers: headers(),
-                                         body: ByteBuffer(string: #"{"deviceId": "\#(String(repeating: "0", count: 32))"}"#)) { response in
-                    #expect(index < 4 ? response.status == .created : response.status == .tooManyRequests, "request \(index + 7): \(response.status)")
-                }
-            }
         }
+    }
+
+    @Test("Per-client rate limit: past the bucket, public applicant routes answer 429 and the refusal is audited")
+    func rateLimit() async throws {
+        let fixture = try await ServerFixture()
+        fixture.configuration.applicantRequestsPerMinute = 1   // a bucket of one, refilled once a minute
+        try await fixture.application().test(.router) { client in
+            var statuses: [HTTPResponse.Status] = []
+            for _ in 0..<3 {
+                try await client.execute(uri: "/v1/applicant/device-challenges", method: .post, headers: headers(),
+                                         body: ByteBuffer(string: #"{"deviceId": "\#(String(repeating: "0", count: 32))"}"#)) { statuses.append($0.status) }
+            }
+            #expect(statuses == [.created, .tooManyRequests, .tooManyRequests])
+        }
+        let events = try AuditLog.events(in: fixture.services.database, limit: 10)
+        #expect(events.filter { $0.action == "auth.denied" && $0.details.contains("rate_limited") }.count == 2)
     }
 }

@@ -151,7 +151,7 @@ struct DocumentVerificationTests {
         let before = try district.tableCounts()
         var cases: [(IssueDocumentRequest, String)] = []
         var r = DocumentIssuanceTests.request
-        r.holderIDNumber = "440104199001010011"; cases.append((r, "invalid_input"))
+        r.holderIDNumber = "440104199001010011"; cases.append((r, "invalid_id_number"))
         r = DocumentIssuanceTests.request; r.departmentCode = "NOPE"; cases.append((r, "unknown_department"))
         r = DocumentIssuanceTests.request; r.fields = []; cases.append((r, "invalid_input"))
         r = DocumentIssuanceTests.request; r.holderName = "张\u{1F600}"; cases.append((r, "unsupported_character"))
