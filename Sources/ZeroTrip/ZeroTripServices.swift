@@ -17,6 +17,10 @@ public struct ZeroTripServices: Sendable {
     public let documents: DocumentService
     /// Applicant identity: registry, verification paths, devices, sessions.
     public let identity: IdentityService
+    /// The transparency log over issuances, revocations and key events.
+    public var log: TransparencyLog { documents.log }
+    /// The signed trust list and CRL.
+    public let trustList: TrustListService
 
     /// Wires the services over `database` and `home`.
     public init(
@@ -32,6 +36,7 @@ public struct ZeroTripServices: Sendable {
         self.documents = DocumentService(database: database, administration: administration, clock: clock,
                                          verificationBaseURL: verificationBaseURL, fontPath: fontPath)
         self.identity = IdentityService(database: database, keys: home.keyFiles, clock: clock, policy: identityPolicy)
+        self.trustList = TrustListService(database: database, administration: administration, log: documents.log, clock: clock)
     }
 
     /// Opens the SQLite database of `home` and wires the services.

@@ -122,3 +122,10 @@ final class CipherContextBox {
     }
     deinit { EVP_CIPHER_CTX_free(pointer) }
 }
+
+/// Owns an `X509_CRL`.
+final class X509CRLBox {
+    let pointer: OpaquePointer
+    init(taking pointer: OpaquePointer) { self.pointer = pointer }
+    deinit { X509_CRL_free(pointer) }
+}

@@ -22,10 +22,10 @@ enum HTTPErrorMapping {
         case .verificationFailed, .deviceLoginFailed: .unauthorized
         case .locked, .rateLimited: .tooManyRequests
         case .unknownPerson: .notFound
-        case .notFound, .unknownDepartment, .unknownCredential: .notFound
-        case .duplicateDepartment, .alreadyInitialized, .fileExists, .documentNotValid: .conflict
+        case .notFound, .unknownDepartment, .unknownCredential, .unknownKey: .notFound
+        case .duplicateDepartment, .alreadyInitialized, .fileExists, .documentNotValid, .keyRevoked: .conflict
         case .payloadTooLarge: .contentTooLarge
-        case .notInitialized, .notReady, .missingKeyFile, .insecureKeyFile, .missingPassphrase, .noActiveKey, .fontUnavailable, .identityKeyUnavailable: .serviceUnavailable
+        case .notInitialized, .notReady, .missingKeyFile, .insecureKeyFile, .missingPassphrase, .noActiveKey, .fontUnavailable, .identityKeyUnavailable, .keyLimitReached, .keyNotActive: .serviceUnavailable
         default: .internalServerError
         }
     }

@@ -45,5 +45,8 @@ public func buildApplication(configuration: DaemonConfiguration, services: ZeroT
 /// All long-running work runs as services of the application's one ServiceGroup.
 public func runDaemon(configuration: DaemonConfiguration, services: ZeroTripServices, logger: Logger) async throws {
     let app = try buildApplication(configuration: configuration, services: services, logger: logger)
-    try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+    let maintenance = TrustMaintenanceService(services: services, interval: .seconds(configuration.treeHeadIntervalSeconds), logger: logger)
+    let group = ServiceGroup(configuration: .init(services: [.init(service: app), .init(service: maintenance)],
+                                                  gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+    try await group.run()
 }

@@ -44,6 +44,20 @@ public struct ZeroTripAPI: Sendable {
         RouteSpec(method: .get, path: "/V", access: .public),
         RouteSpec(method: .get, path: "/v/{id}", access: .public),
         RouteSpec(method: .get, path: "/V/{id}", access: .public),
+        // Trust infrastructure: public trust list, CRL and transparency log; key administration.
+        RouteSpec(method: .get, path: "/v1/trust-list", access: .public),
+        RouteSpec(method: .get, path: "/v1/trust-list.sig", access: .public),
+        RouteSpec(method: .get, path: "/v1/crl", access: .public),
+        RouteSpec(method: .get, path: "/v1/log/sth", access: .public),
+        RouteSpec(method: .get, path: "/v1/log/proof/inclusion", access: .public),
+        RouteSpec(method: .get, path: "/v1/log/proof/consistency", access: .public),
+        RouteSpec(method: .get, path: "/v1/log/entries", access: .public),
+        RouteSpec(method: .get, path: "/v1/log/documents/{id}", access: .public),
+        RouteSpec(method: .get, path: "/v1/keys", access: .scope(.admin)),
+        RouteSpec(method: .post, path: "/v1/departments/{code}/keys/rotate", access: .scope(.admin)),
+        RouteSpec(method: .post, path: "/v1/departments/{code}/keys", access: .scope(.admin)),
+        RouteSpec(method: .post, path: "/v1/keys/{kid}/revoke", access: .scope(.admin)),
+        RouteSpec(method: .post, path: "/v1/keys/{kid}/limits", access: .scope(.admin)),
         // Applicants: verification paths (public, rate-limited per client) and their own data (session).
         RouteSpec(method: .post, path: "/v1/applicant/verifications", access: .applicantPublic),
         RouteSpec(method: .post, path: "/v1/applicant/verifications/{id}/code", access: .applicantPublic),
@@ -93,6 +107,7 @@ public struct ZeroTripAPI: Sendable {
         let limit = bodyLimit
         if let handler = documentHandler(for: spec) { return handler }
         if let handler = identityHandler(for: spec) { return handler }
+        if let handler = trustHandler(for: spec) { return handler }
         switch spec.description {
         case "GET /healthz":
             return { _, _, _ in try JSONResponse.make(["status": "ok"]) }

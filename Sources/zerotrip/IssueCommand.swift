@@ -61,12 +61,19 @@ struct VerifyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
         abstract: "Verify a signed PDF or a QR token (or the scanned verification URL).",
-        discussion: "Prints the verification report as JSON. Exit status: 0 valid, 2 invalid/revoked/expired/unknown, 1 error. --offline uses only Certificates/ (root.pem and departments/*.pem): no register, so revocation is not checked.")
+        discussion: """
+            Prints the verification report as JSON. Exit status: 0 valid, 2 invalid/revoked/expired/unknown, 1 error. \
+            --offline uses no database: with --trust-list FILE (and FILE.sig, from GET /v1/trust-list or `zerotrip trust-list export`) \
+            the list is checked against the pinned root (Certificates/root.pem or --root) and its revocations apply; a list past \
+            nextUpdate + grace answers "unknown". Without --trust-list, Certificates/departments/*.pem are trusted and revocation is not checked.
+            """)
 
     @OptionGroup var location: LocationOptions
     @Argument(help: "A PDF file to verify.") var file: String?
     @Option(name: .long, help: "A ZT1: token or verification URL.") var token: String?
     @Flag(name: .long, help: "Verify from certificates alone, without the register.") var offline = false
+    @Option(name: .long, help: "Offline: a signed trust list (JSON); its signature is read from FILE.sig.") var trustList: String?
+    @Option(name: .long, help: "Offline: the pinned root certificate (default Certificates/root.pem).") var root: String?
 
     func run() async throws {
         let report: VerificationReport = try await reportingErrors {
@@ -90,8 +97,19 @@ struct VerifyCommand: AsyncParsableCommand {
 
     private func offlineReport() throws -> VerificationReport {
         let home = try location.configuration().home
-        let verifier = try OfflineTrust.load(certificatesDirectory: home.certificatesDirectory)
         let now = Date()
+        let verifier: DocumentVerifier
+        if let trustList {
+            let rootURL = root.map { URL(fileURLWithPath: $0) } ?? home.rootCertificateURL
+            switch try OfflineTrust.loadTrustList(URL(fileURLWithPath: trustList), signature: URL(fileURLWithPath: trustList + ".sig"), root: rootURL, now: now) {
+            case .usable(let list, let rootCertificate):
+                verifier = list.verifier(root: rootCertificate)
+            case .unusable(let reason):
+                return VerificationReport(result: .unknown, reasons: [reason], document: nil, registerChecked: false, method: token == nil ? .pdf : .token, verifiedAt: now)
+            }
+        } else {
+            verifier = try OfflineTrust.load(certificatesDirectory: home.certificatesDirectory)
+        }
         if let token {
             let outcome = verifier.verifyToken(token, now: now)
             return VerificationReport(result: outcome.result, reasons: outcome.reason.map { [$0] } ?? [], document: outcome.claims.map { claims in

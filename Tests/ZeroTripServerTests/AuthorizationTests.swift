@@ -58,6 +58,22 @@ struct AuthorizationTests {
         case "POST /v1/identity/window-checks":
             return (route.path, #"{"card": {"idNumber": "\#(IdentityFixtures.wang.id)", "name": "\#(IdentityFixtures.wang.name)", "validFrom": "2018-03-15", "validUntil": "2038-03-15"}, "faceCheck": "match", "clerk": {"id": "GA-1", "name": "赵文静"}, "station": "w1"}"#)
         case "POST /v1/identity/checks": return (route.path, #"{"idNumber": "\#(IdentityFixtures.zhang.id)", "minimumTier": 1}"#)
+        case "GET /v1/log/proof/inclusion": return ("/v1/log/proof/inclusion?index=0&treeSize=2", nil)
+        case "GET /v1/log/proof/consistency": return ("/v1/log/proof/consistency?first=1&second=2", nil)
+        case "GET /v1/log/entries": return ("/v1/log/entries?start=0&end=2", nil)
+        case "GET /v1/log/documents/{id}": return ("/v1/log/documents/\(try await fixture.issueDocument().record.id)", nil)
+        case "POST /v1/departments/{code}/keys/rotate":
+            _ = try await fixture.services.administration.addDepartment(code: "R\(attempt)X", name: "轮换局\(attempt)", actor: "test")
+            return ("/v1/departments/R\(attempt)X/keys/rotate", #"{"overlapSeconds": 0}"#)
+        case "POST /v1/departments/{code}/keys":
+            let department = try await fixture.services.administration.addDepartment(code: "C\(attempt)X", name: "新钥局\(attempt)", actor: "test")
+            _ = try await fixture.services.administration.revokeKey(kid: department.activeKid!, notAfter: Date(), reason: .cessationOfOperation, actor: "test")
+            return ("/v1/departments/C\(attempt)X/keys", nil)
+        case "POST /v1/keys/{kid}/revoke":
+            let department = try await fixture.services.administration.addDepartment(code: "V\(attempt)X", name: "撤销局\(attempt)", actor: "test")
+            return ("/v1/keys/\(department.activeKid!)/revoke", #"{"notAfter": "2026-01-01T00:00+08:00", "reason": "key-compromise"}"#)
+        case "POST /v1/keys/{kid}/limits":
+            return ("/v1/keys/\(try await fixture.services.administration.department(code: "RSJ")!.activeKid!)/limits", #"{"maxUses": 100000}"#)
         case "POST /v1/persons/import": return (route.path, "id_number,name,phone,card_valid_from,card_valid_until\n110105194912310029,测试人,13900000099,2020-01-01,长期\n")
         default:
             #expect(!route.path.contains("{"), "route \(route) needs a fixture")

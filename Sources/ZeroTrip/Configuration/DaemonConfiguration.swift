@@ -18,6 +18,7 @@ public import Foundation
 /// | `verificationBaseURL` | `ZEROTRIP_VERIFICATION_BASE_URL` | `http://127.0.0.1:8080` |
 /// | `fontPath` | `ZEROTRIP_FONT` | `/usr/share/fonts/truetype/arphic/uming.ttc` |
 /// | `applicantRequestsPerMinute` | `ZEROTRIP_APPLICANT_RATE` | `30` (per client address, bursts of 10) |
+/// | `treeHeadIntervalSeconds` | `ZEROTRIP_TREE_HEAD_INTERVAL` | `10` (sign a log tree head when the log grew) |
 public struct DaemonConfiguration: Sendable, Codable, Equatable {
     /// Listen address.
     public var host: String = "127.0.0.1"
@@ -43,6 +44,8 @@ public struct DaemonConfiguration: Sendable, Codable, Equatable {
     public var fontPath: String = "/usr/share/fonts/truetype/arphic/uming.ttc"
     /// Unauthenticated applicant requests (start verification, submit code, device challenge/login) per client address per minute.
     public var applicantRequestsPerMinute: Int = 30
+    /// Seconds between signed tree heads of the transparency log (also how often pending keys are promoted).
+    public var treeHeadIntervalSeconds: Int = 10
 
     /// The defaults.
     public init() {}
@@ -77,6 +80,7 @@ public struct DaemonConfiguration: Sendable, Codable, Equatable {
         fromEnvironment.verificationBaseURL = environment["ZEROTRIP_VERIFICATION_BASE_URL"]
         fromEnvironment.fontPath = environment["ZEROTRIP_FONT"]
         fromEnvironment.applicantRequestsPerMinute = try integer("ZEROTRIP_APPLICANT_RATE", in: environment)
+        fromEnvironment.treeHeadIntervalSeconds = try integer("ZEROTRIP_TREE_HEAD_INTERVAL", in: environment)
         configuration = fromEnvironment.applied(to: configuration)
         configuration = overrides.applied(to: configuration)
         try configuration.validate()
@@ -93,6 +97,7 @@ public struct DaemonConfiguration: Sendable, Codable, Equatable {
     public func validate() throws(ZeroTripError) {
         guard (0...65_535).contains(port) else { throw ZeroTripError(.invalidConfiguration, "port must be 0–65535") }
         guard (1024...(64 << 20)).contains(maxBodyBytes) else { throw ZeroTripError(.invalidConfiguration, "maxBodyBytes must be 1 KiB–64 MiB") }
+        guard (1...86_400).contains(treeHeadIntervalSeconds) else { throw ZeroTripError(.invalidConfiguration, "treeHeadIntervalSeconds must be 1–86400") }
         guard (1...100_000).contains(applicantRequestsPerMinute) else { throw ZeroTripError(.invalidConfiguration, "applicantRequestsPerMinute must be 1–100000") }
         guard (tlsCertificatePath == nil) == (tlsKeyPath == nil) else {
             throw ZeroTripError(.invalidConfiguration, "TLS needs both tlsCertificatePath and tlsKeyPath")
@@ -142,6 +147,8 @@ public struct DaemonConfiguration: Sendable, Codable, Equatable {
         public var fontPath: String?
         /// Applicant request rate per client.
         public var applicantRequestsPerMinute: Int?
+        /// Tree head interval.
+        public var treeHeadIntervalSeconds: Int?
         /// No overrides.
         public init() {}
 
@@ -159,6 +166,7 @@ public struct DaemonConfiguration: Sendable, Codable, Equatable {
             if let verificationBaseURL { c.verificationBaseURL = verificationBaseURL }
             if let fontPath { c.fontPath = fontPath }
             if let applicantRequestsPerMinute { c.applicantRequestsPerMinute = applicantRequestsPerMinute }
+            if let treeHeadIntervalSeconds { c.treeHeadIntervalSeconds = treeHeadIntervalSeconds }
             return c
         }
     }
@@ -168,7 +176,7 @@ public struct DaemonConfiguration: Sendable, Codable, Equatable {
         var values = Overrides()
         enum Key: String, CodingKey, CaseIterable {
             case host, port, databasePath, keysDirectory, certificatesDirectory, maxBodyBytes, tlsCertificatePath, tlsKeyPath, logLevel
-            case verificationBaseURL, fontPath, applicantRequestsPerMinute
+            case verificationBaseURL, fontPath, applicantRequestsPerMinute, treeHeadIntervalSeconds
         }
         struct AnyKey: CodingKey {
             var stringValue: String
@@ -194,6 +202,7 @@ public struct DaemonConfiguration: Sendable, Codable, Equatable {
             values.verificationBaseURL = try c.decodeIfPresent(String.self, forKey: .verificationBaseURL)
             values.fontPath = try c.decodeIfPresent(String.self, forKey: .fontPath)
             values.applicantRequestsPerMinute = try c.decodeIfPresent(Int.self, forKey: .applicantRequestsPerMinute)
+            values.treeHeadIntervalSeconds = try c.decodeIfPresent(Int.self, forKey: .treeHeadIntervalSeconds)
         }
         func applied(to base: DaemonConfiguration) -> DaemonConfiguration { values.applied(to: base) }
     }

@@ -38,6 +38,24 @@ public struct SigningKeyInfo: Sendable, Hashable, Codable {
     public var notBefore: Date
     /// Certificate validity end.
     public var notAfter: Date
+    /// When a pending key takes over signing.
+    public var activateAt: Date? = nil
+    /// When it stopped signing.
+    public var retiredAt: Date? = nil
+    /// When it was revoked.
+    public var revokedAt: Date? = nil
+    /// Documents signed after this time (or not provably before it) are revoked.
+    public var revokedNotAfter: Date? = nil
+    /// Why it was revoked (`key_compromise`, `superseded`, `cessation_of_operation`, `affiliation_changed`).
+    public var revocationReason: String? = nil
+    /// Documents signed with it.
+    public var usageCount: Int = 0
+    /// Optional limit on documents signed.
+    public var maxUses: Int? = nil
+    /// Optional limit on the age of the key for signing, in seconds.
+    public var maxAgeSeconds: Int? = nil
+    /// Set when a limit is 90 % used: rotate soon.
+    public var warning: String? = nil
 }
 
 /// The initialised district.

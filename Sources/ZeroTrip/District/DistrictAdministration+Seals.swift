@@ -20,6 +20,7 @@ extension DistrictAdministration {
     public func activeSeal(department rawCode: String) throws -> ActiveSeal {
         let code = try Validation.departmentCode(rawCode)
         guard let district = try district() else { throw ZeroTripError(.notInitialized, "run `zerotrip init --district NAME` first") }
+        try activateDueKeys()
         guard let department = try department(code: code) else { throw ZeroTripError(.unknownDepartment, "no department \(code)") }
         guard let kid = department.activeKid else { throw ZeroTripError(.noActiveKey, "department \(code) has no active seal key") }
         if let sealer = cachedSealers[kid] { return ActiveSeal(sealer: sealer, department: department, districtName: district.name) }

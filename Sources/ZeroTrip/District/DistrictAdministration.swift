@@ -95,7 +95,7 @@ public actor DistrictAdministration {
         return try Certificate(derRepresentation: [UInt8](der))
     }
 
-    private func unlockRoot() throws -> (certificate: Certificate, key: PrivateKey) {
+    func unlockRoot() throws -> (certificate: Certificate, key: PrivateKey) {
         if let cachedRoot { return cachedRoot }
         let certificate = try rootCertificate()
         let keyFile: String = try database.writer.read { db in
@@ -122,34 +122,14 @@ public actor DistrictAdministration {
         if try department(code: code) != nil {
             throw ZeroTripError(.duplicateDepartment, "department \(code) already exists")
         }
-        let root = try unlockRoot()
         let now = clock.now()
-        let secret = try passphrase.resolve()
-        let (sealKey, certificate, pem) = try withCrypto("creating the seal key of \(code)") { () throws(CryptoError) in
-            let sealKey = try PrivateKey(generating: algorithm)
-            let certificate = try CertificateAuthority.issueSealCertificate(
-                subject: DistinguishedName([
-                    .init(type: "C", value: "CN"), .init(type: "O", value: district.name),
-                    .init(type: "OU", value: code), .init(type: "CN", value: name),
-                ]),
-                subjectKey: sealKey.publicKey, issuer: root.certificate, issuerKey: root.key,
-                notValidBefore: now.addingTimeInterval(-300), notValidAfter: now.addingTimeInterval(Self.sealValidity))
-            return (sealKey, certificate, try sealKey.encryptedPEMRepresentation(passphrase: secret))
-        }
-        let keyFile = "\(code)-\(certificate.kidHex).key.pem"
-        let certificateURL = home.certificatesDirectory.appendingPathComponent("departments/\(code)-\(certificate.kidHex).pem")
-        try home.keyFiles.create(keyFile, contents: pem)
-        do {
-            try Self.writeNewPublicFile(certificateURL, contents: certificate.pemRepresentation)
-        } catch {
-            home.keyFiles.discard(keyFile)
-            throw error
-        }
+        let (certificate, keyFile, certificateURL) = try createSealFiles(code: code, name: name, districtName: district.name, algorithm: algorithm, now: now)
         do {
             try database.writer.write { db in
                 try db.execute(sql: "INSERT INTO departments (code, name, created_at) VALUES (?, ?, ?)", arguments: [code, name, now])
                 let id = db.lastInsertedRowID
                 try Self.insertKey(db, certificate: certificate, departmentID: id, role: "seal", algorithm: algorithm, keyFile: keyFile, now: now)
+                try Self.logKeyEvent("key.activated", certificate: certificate, department: code, at: now, in: db)
                 try AuditLog.append(AuditEntry(actor: actor, action: "department.created", target: "department:\(code)",
                                                details: ["name": name, "kid": certificate.kidHex, "algorithm": algorithm.rawValue]), at: now, in: db)
             }
@@ -162,6 +142,34 @@ public actor DistrictAdministration {
             throw ZeroTripError(.storageFailure, "recording department \(code) failed")
         }
         return Department(code: code, name: name, createdAt: now, activeKid: certificate.kidHex)
+    }
+
+    /// Creates a seal key (encrypted, `Keys/<CODE>-<kid>.key.pem`) and its certificate issued by the root
+    /// (`Certificates/departments/<CODE>-<kid>.pem`); the caller records them or discards the files.
+    func createSealFiles(code: String, name: String, districtName: String, algorithm: KeyAlgorithm, now: Date) throws -> (Certificate, String, URL) {
+        let root = try unlockRoot()
+        let secret = try passphrase.resolve()
+        let (certificate, pem) = try withCrypto("creating the seal key of \(code)") { () throws(CryptoError) in
+            let sealKey = try PrivateKey(generating: algorithm)
+            let certificate = try CertificateAuthority.issueSealCertificate(
+                subject: DistinguishedName([
+                    .init(type: "C", value: "CN"), .init(type: "O", value: districtName),
+                    .init(type: "OU", value: code), .init(type: "CN", value: name),
+                ]),
+                subjectKey: sealKey.publicKey, issuer: root.certificate, issuerKey: root.key,
+                notValidBefore: now.addingTimeInterval(-300), notValidAfter: now.addingTimeInterval(Self.sealValidity))
+            return (certificate, try sealKey.encryptedPEMRepresentation(passphrase: secret))
+        }
+        let keyFile = "\(code)-\(certificate.kidHex).key.pem"
+        let certificateURL = home.certificatesDirectory.appendingPathComponent("departments/\(code)-\(certificate.kidHex).pem")
+        try home.keyFiles.create(keyFile, contents: pem)
+        do {
+            try Self.writeNewPublicFile(certificateURL, contents: certificate.pemRepresentation)
+        } catch {
+            home.keyFiles.discard(keyFile)
+            throw error
+        }
+        return (certificate, keyFile, certificateURL)
     }
 
     /// The department with `code` (case-insensitive), or `nil`.
@@ -180,15 +188,34 @@ public actor DistrictAdministration {
         return try database.writer.read { db in
             let rows = try Row.fetchAll(db, sql: """
                 SELECT k.*, d.code AS department_code FROM signing_keys k LEFT JOIN departments d ON d.id = k.department_id
-                WHERE (? IS NULL AND k.role = 'root') OR d.code = ? ORDER BY k.created_at DESC
+                WHERE (? IS NULL AND k.role = 'root') OR d.code = ? ORDER BY k.created_at DESC, k.rowid DESC
                 """, arguments: [code, code])
-            return try rows.map { row in
-                let certificate = try Certificate(derRepresentation: [UInt8](row["certificate"] as Data))
-                return SigningKeyInfo(kid: row["kid"], role: row["role"], departmentCode: row["department_code"], algorithm: row["algorithm"],
-                                      status: row["status"], certificatePEM: certificate.pemRepresentation,
-                                      notBefore: row["not_before"], notAfter: row["not_after"])
+            return try rows.map { try Self.keyInfo(from: $0, now: clock.now()) }
+        }
+    }
+
+    static func keyInfo(from row: Row, now: Date) throws -> SigningKeyInfo {
+        let certificate = try Certificate(derRepresentation: [UInt8](row["certificate"] as Data))
+        var info = SigningKeyInfo(kid: row["kid"], role: row["role"], departmentCode: row["department_code"], algorithm: row["algorithm"],
+                                  status: row["status"], certificatePEM: certificate.pemRepresentation,
+                                  notBefore: row["not_before"], notAfter: row["not_after"])
+        info.activateAt = row["activate_at"]
+        info.retiredAt = row["retired_at"]
+        info.revokedAt = row["revoked_at"]
+        info.revokedNotAfter = row["revoked_not_after"]
+        info.revocationReason = row["revocation_reason"]
+        info.usageCount = row["usage_count"] ?? 0
+        info.maxUses = row["max_uses"]
+        info.maxAgeSeconds = row["max_age_seconds"]
+        if info.status == "active" {
+            if let max = info.maxUses, info.usageCount * 10 >= max * 9 {
+                info.warning = "\(info.usageCount) of \(max) uses: rotate the key"
+            }
+            if let age = info.maxAgeSeconds, let created = row["created_at"] as Date?, now.timeIntervalSince(created) * 10 >= Double(age) * 9 {
+                info.warning = "older than 90 % of its maximum age: rotate the key"
             }
         }
+        return info
     }
 
     /// Checks that every registered key file exists with safe permissions (used by `serve` and `/readyz`).
@@ -210,14 +237,15 @@ public actor DistrictAdministration {
         }
     }
 
-    static func insertKey(_ db: Database, certificate: Certificate, departmentID: Int64?, role: String, algorithm: KeyAlgorithm, keyFile: String, now: Date) throws {
+    static func insertKey(_ db: Database, certificate: Certificate, departmentID: Int64?, role: String, algorithm: KeyAlgorithm, keyFile: String, now: Date,
+                          status: String = "active", activateAt: Date? = nil) throws {
         try db.execute(sql: """
-            INSERT INTO signing_keys (kid, department_id, role, algorithm, status, certificate, key_file, not_before, not_after, created_at)
-            VALUES (?, ?, ?, ?, 'active', ?, ?, ?, ?, ?)
-            """, arguments: [certificate.kidHex, departmentID, role, algorithm.rawValue, Data(certificate.derRepresentation), keyFile,
-                             certificate.notValidBefore, certificate.notValidAfter, now])
-        try db.execute(sql: "INSERT INTO signing_key_history (kid, status, reason, changed_at) VALUES (?, 'active', 'created', ?)",
-                       arguments: [certificate.kidHex, now])
+            INSERT INTO signing_keys (kid, department_id, role, algorithm, status, certificate, key_file, not_before, not_after, created_at, activate_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [certificate.kidHex, departmentID, role, algorithm.rawValue, status, Data(certificate.derRepresentation), keyFile,
+                             certificate.notValidBefore, certificate.notValidAfter, now, activateAt ?? now])
+        try db.execute(sql: "INSERT INTO signing_key_history (kid, status, reason, changed_at) VALUES (?, ?, 'created', ?)",
+                       arguments: [certificate.kidHex, status, now])
     }
 
     /// Writes a new public file (certificate), refusing to overwrite one.

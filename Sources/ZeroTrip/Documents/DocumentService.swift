@@ -19,6 +19,8 @@ public final class DocumentService: Sendable {
     private let verifierCache = Mutex<(generation: Int64, checkedAt: Date, verifier: DocumentVerifier)?>(nil)
     private let departmentNames = Mutex<[String: String]>([:])
     private let sealCache = Mutex<[String: (seal: ActiveSeal, checkedAt: Date)]>([:])
+    /// The transparency log the register writes to.
+    public let log: TransparencyLog
 
     /// Creates the service; the font is loaded here (a missing font fails issuance, not verification).
     public init(database: AppDatabase, administration: DistrictAdministration, clock: ZeroTripClock, verificationBaseURL: String, fontPath: String) {
@@ -26,6 +28,7 @@ public final class DocumentService: Sendable {
         self.administration = administration
         self.clock = clock
         self.verificationBaseURL = verificationBaseURL
+        self.log = TransparencyLog(database: database)
         do {
             renderer = .success(ResultDocumentRenderer(font: try CJKFont(path: fontPath), verificationBaseURL: verificationBaseURL))
         } catch {
@@ -51,6 +54,19 @@ public final class DocumentService: Sendable {
     }
 
     private func issue(_ raw: IssueDocumentRequest, actor: String, supersedes: String?) async throws -> IssuedDocument {
+        // A rotation can switch the key between signing and committing: the commit refuses a key that is no
+        // longer active, and the document is signed again with the new one.
+        for attempt in 1...3 {
+            do {
+                return try await issueOnce(raw, actor: actor, supersedes: supersedes)
+            } catch let error as ZeroTripError where error.code == .keyNotActive && attempt < 3 {
+                sealCache.withLock { $0[raw.departmentCode.uppercased()] = nil }
+            }
+        }
+        throw ZeroTripError(.noActiveKey, "the department's key changed repeatedly during issuance; try again")
+    }
+
+    private func issueOnce(_ raw: IssueDocumentRequest, actor: String, supersedes: String?) async throws -> IssuedDocument {
         let request = try raw.validated()
         let renderer = try self.renderer.get()
         let now = clock.now()
@@ -82,6 +98,17 @@ public final class DocumentService: Sendable {
                     }
                 }
                 try db.cachedStatement(sql: """
+                    UPDATE signing_keys SET usage_count = usage_count + 1 WHERE kid = ? AND status = 'active'
+                        AND (max_uses IS NULL OR usage_count < max_uses)
+                        AND (max_age_seconds IS NULL OR (julianday(?) - julianday(created_at)) * 86400 < max_age_seconds)
+                    """).execute(arguments: [record.kid, now])
+                if db.changesCount == 0 {
+                    let status = try String.fetchOne(db, sql: "SELECT status FROM signing_keys WHERE kid = ?", arguments: [record.kid])
+                    throw status == "active"
+                        ? ZeroTripError(.keyLimitReached, "the seal key \(record.kid) reached its maximum use or age; rotate it (zerotrip keys rotate)")
+                        : ZeroTripError(.keyNotActive, "the seal key \(record.kid) stopped signing")
+                }
+                try db.cachedStatement(sql: """
                     INSERT INTO documents (id, department_code, kid, matter_code, matter_name, holder_name, holder_id_number, fields,
                         pickup_mode, issued_at, valid_until, issued_by, supersedes, pdf, pdf_sha256, content_sha256, token)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -92,6 +119,11 @@ public final class DocumentService: Sendable {
                                                details: ["department": record.departmentCode, "matter": record.matterCode, "kid": record.kid,
                                                          "pdf_sha256": record.pdfSHA256] .merging(supersedes.map { ["supersedes": $0] } ?? [:]) { a, _ in a }),
                                     at: now, in: db)
+                try TransparencyLog.append(kind: "document.issued", ref: "document:\(record.id)", fields: [
+                    "document": record.id, "department": record.departmentCode, "kid": record.kid, "matter": record.matterCode,
+                    "pdf_sha256": record.pdfSHA256, "content_sha256": record.contentSHA256,
+                    "issued_at": String(Int64(record.issuedAt.timeIntervalSince1970)), "valid_until": String(Int64(record.validUntil.timeIntervalSince1970)),
+                ], at: now, in: db)
                 if let supersedes {
                     try Self.changeStatus(db, id: supersedes, to: .superseded, reason: "superseded", supersededBy: record.id, actor: actor, at: now)
                 }
@@ -142,6 +174,8 @@ public final class DocumentService: Sendable {
         guard db.changesCount == 1 else { throw ZeroTripError(.documentNotValid, "document \(id) is no longer valid") }
         try db.execute(sql: "INSERT INTO document_status_history (document_id, status, reason, actor, changed_at) VALUES (?, ?, ?, ?, ?)",
                        arguments: [id, status.rawValue, reason, actor, now])
+        try TransparencyLog.append(kind: status == .revoked ? "document.revoked" : "document.superseded", ref: "document:\(id)",
+                                   fields: ["document": id, "reason": reason].merging(supersededBy.map { ["superseded_by": $0] } ?? [:]) { a, _ in a }, at: now, in: db)
         try AuditLog.append(AuditEntry(actor: actor, action: status == .revoked ? "document.revoked" : "document.superseded",
                                        target: "document:\(id)", details: ["reason": reason].merging(supersededBy.map { ["superseded_by": $0] } ?? [:]) { a, _ in a }),
                             at: now, in: db)
@@ -252,7 +286,7 @@ public final class DocumentService: Sendable {
                     report.result = .invalid
                     report.reasons = [VerificationReason("register_mismatch", "the token does not match the register entry of its document")]
                 } else {
-                    apply(record: record, now: now, to: &report)
+                    try apply(record: record, now: now, to: &report)
                 }
             } else {
                 report.result = .invalid
@@ -279,7 +313,7 @@ public final class DocumentService: Sendable {
                     report.result = .invalid
                     report.reasons = [VerificationReason("register_mismatch", "the register names another seal for this file")]
                 } else {
-                    apply(record: record, now: now, to: &report)
+                    try apply(record: record, now: now, to: &report)
                 }
             } else {
                 report.result = .invalid
@@ -299,13 +333,24 @@ public final class DocumentService: Sendable {
             report.document = try await summary(of: record)
             report.result = .valid
             report.reasons = []
-            apply(record: record, now: now, to: &report)
+            try apply(record: record, now: now, to: &report)
         }
         try await recordVerification(report, actor: actor, now: now)
         return report
     }
 
-    private func apply(record: ResultDocumentRecord, now: Date, to report: inout VerificationReport) {
+    private func apply(record: ResultDocumentRecord, now: Date, to report: inout VerificationReport) throws {
+        report.transparency = try log.proof(for: "document:\(record.id)", kind: "document.issued")
+        if let key = try database.writer.read({ db in
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT status, revoked_not_after, revocation_reason FROM signing_keys WHERE kid = ?"), arguments: [record.kid])
+        }), (key["status"] as String) == "revoked", let notAfter = key["revoked_not_after"] as Date? {
+            // Valid only when the log proves the issuance before the key's "not after" time.
+            if try !log.isLogged(ref: "document:\(record.id)", kind: "document.issued", notAfter: notAfter) {
+                report.result = .revoked
+                report.reasons = [VerificationReason("key_revoked", "the seal key was revoked (\(key["revocation_reason"] ?? "unspecified")) from \(AuditEvent.timestamp(notAfter)); this document is not provably older")]
+                return
+            }
+        }
         switch record.status {
         case .revoked:
             report.result = .revoked

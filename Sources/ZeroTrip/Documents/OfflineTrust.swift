@@ -1,6 +1,6 @@
 public import Foundation
 public import ZeroTripDocuments
-import ZeroTripCrypto
+public import ZeroTripCrypto
 
 /// Trust material read from a Certificates/ directory: `root.pem` and `departments/*.pem`, for offline verification.
 public enum OfflineTrust {
@@ -19,5 +19,31 @@ public enum OfflineTrust {
             if let certificate = try? Certificate(pemRepresentation: pem) { seals.append(certificate) }
         }
         return DocumentVerifier(root: root, sealCertificates: seals)
+    }
+
+    /// A trust list usable offline with its pinned root, or why not.
+    public enum TrustListOutcome: Sendable {
+        /// Signed by the pinned root, well-formed and fresh.
+        case usable(TrustList, Certificate)
+        /// Verification must answer "unknown".
+        case unusable(VerificationReason)
+    }
+
+    /// Reads a trust list, its signature file and the pinned root certificate; checks signature and freshness at `now`.
+    public static func loadTrustList(_ list: URL, signature: URL, root: URL, now: Date) throws -> TrustListOutcome {
+        guard let rootPEM = try? String(contentsOf: root, encoding: .utf8), rootPEM.utf8.count <= 64 * 1024 else {
+            throw ZeroTripError(.notInitialized, "cannot read the pinned root certificate \(root.path)")
+        }
+        let rootCertificate = try withCrypto("reading the root certificate") { () throws(CryptoError) in try Certificate(pemRepresentation: rootPEM) }
+        guard let json = FileManager.default.contents(atPath: list.path), json.count <= 4 << 20 else {
+            throw ZeroTripError(.invalidInput, "cannot read the trust list \(list.lastPathComponent)")
+        }
+        guard let der = FileManager.default.contents(atPath: signature.path), der.count <= 1024 else {
+            throw ZeroTripError(.invalidInput, "cannot read the trust list signature \(signature.lastPathComponent)")
+        }
+        switch TrustList.open(Array(json), signature: Array(der), root: rootCertificate, now: now) {
+        case .usable(let trustList): return .usable(trustList, rootCertificate)
+        case .unusable(let reason): return .unusable(reason)
+        }
     }
 }

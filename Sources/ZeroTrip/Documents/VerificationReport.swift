@@ -25,6 +25,9 @@ public struct VerificationReport: Sendable, Codable, Hashable {
     public var method: Method
     /// When the answer was given.
     public var verifiedAt: Date
+    /// The inclusion proof of the document's issuance in the transparency log, to the newest signed tree head
+    /// covering it (docs/transparency-log.md); nil offline or before the document was identified.
+    public var transparency: InclusionProof? = nil
 
     /// Creates a report.
     public init(result: VerificationResult, reasons: [VerificationReason], document: DocumentSummary?, registerChecked: Bool, method: Method, verifiedAt: Date) {

@@ -287,6 +287,52 @@ public struct AppDatabase: Sendable {
                     BEGIN SELECT RAISE(ABORT, 'device keys are immutable; revoke them'); END;
                 """)
         }
+        migrator.registerMigration("2026-11-22 trust: key lifecycle, transparency log, trust list") { db in
+            try db.execute(sql: """
+                -- Key lifecycle: pending → active → retired (verify only) → revoked ("not after" a time).
+                ALTER TABLE signing_keys ADD COLUMN activate_at DATETIME;
+                ALTER TABLE signing_keys ADD COLUMN retired_at DATETIME;
+                ALTER TABLE signing_keys ADD COLUMN revoked_at DATETIME;
+                ALTER TABLE signing_keys ADD COLUMN revoked_not_after DATETIME;
+                ALTER TABLE signing_keys ADD COLUMN revocation_reason TEXT;
+                ALTER TABLE signing_keys ADD COLUMN usage_count INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE signing_keys ADD COLUMN max_uses INTEGER;
+                ALTER TABLE signing_keys ADD COLUMN max_age_seconds INTEGER;
+                CREATE TRIGGER signing_keys_revoked_final BEFORE UPDATE OF status ON signing_keys WHEN OLD.status = 'revoked'
+                    BEGIN SELECT RAISE(ABORT, 'a revoked key stays revoked'); END;
+
+                -- RFC 9162 transparency log: leaves, the perfect subtrees (level, index) and signed tree heads.
+                CREATE TABLE log_leaves (
+                    idx INTEGER PRIMARY KEY,
+                    kind TEXT NOT NULL,
+                    ref TEXT NOT NULL,
+                    entry BLOB NOT NULL,
+                    leaf_hash BLOB NOT NULL,
+                    appended_at DATETIME NOT NULL
+                );
+                CREATE INDEX log_leaves_ref ON log_leaves(ref);
+                CREATE INDEX log_leaves_hash ON log_leaves(leaf_hash);
+                CREATE TABLE log_nodes (
+                    level INTEGER NOT NULL,
+                    idx INTEGER NOT NULL,
+                    hash BLOB NOT NULL,
+                    PRIMARY KEY (level, idx)
+                ) WITHOUT ROWID;
+                CREATE TABLE log_tree_heads (
+                    tree_size INTEGER NOT NULL,
+                    timestamp_ms INTEGER NOT NULL PRIMARY KEY,
+                    root_hash BLOB NOT NULL,
+                    kid TEXT NOT NULL,
+                    signature BLOB NOT NULL
+                );
+                CREATE TRIGGER log_leaves_append_only BEFORE UPDATE ON log_leaves BEGIN SELECT RAISE(ABORT, 'the log is append-only'); END;
+                CREATE TRIGGER log_leaves_no_delete BEFORE DELETE ON log_leaves BEGIN SELECT RAISE(ABORT, 'the log is append-only'); END;
+                CREATE TRIGGER log_nodes_append_only BEFORE UPDATE ON log_nodes BEGIN SELECT RAISE(ABORT, 'the log is append-only'); END;
+                CREATE TRIGGER log_nodes_no_delete BEFORE DELETE ON log_nodes BEGIN SELECT RAISE(ABORT, 'the log is append-only'); END;
+                CREATE TRIGGER log_tree_heads_append_only BEFORE UPDATE ON log_tree_heads BEGIN SELECT RAISE(ABORT, 'tree heads are append-only'); END;
+                CREATE TRIGGER log_tree_heads_no_delete BEFORE DELETE ON log_tree_heads BEGIN SELECT RAISE(ABORT, 'tree heads are append-only'); END;
+                """)
+        }
         return migrator
     }
 }

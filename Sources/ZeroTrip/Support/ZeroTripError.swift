@@ -83,6 +83,14 @@ public struct ZeroTripError: Error, Hashable, Sendable, CustomStringConvertible 
         public static let unknownPerson = Code(rawValue: "unknown_person")
         /// Device-key login failed: unknown or revoked device, expired or used challenge, bad signature.
         public static let deviceLoginFailed = Code(rawValue: "device_login_failed")
+        /// No signing key has that kid.
+        public static let unknownKey = Code(rawValue: "unknown_key")
+        /// The key is already revoked.
+        public static let keyRevoked = Code(rawValue: "key_revoked")
+        /// The key used for signing stopped being the active key before the document was committed (internal: retried).
+        public static let keyNotActive = Code(rawValue: "key_not_active")
+        /// The active key reached its maximum use count or age; rotate it.
+        public static let keyLimitReached = Code(rawValue: "key_limit_reached")
         /// The identity key file is missing or unusable.
         public static let identityKeyUnavailable = Code(rawValue: "identity_key_unavailable")
     }

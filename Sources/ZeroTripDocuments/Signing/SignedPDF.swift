@@ -1,4 +1,5 @@
 public import ZeroTripCrypto
+public import struct Foundation.Date
 
 /// The signature of an uploaded PDF, read without a general PDF parser: only `/ByteRange` and `/Contents`
 /// (ISO 32000-1 §12.8.1), with the checks that make the byte ranges trustworthy.
@@ -18,6 +19,8 @@ public struct SignedPDF: Sendable {
     public let gapEnd: Int
     /// The CMS SignedData (hex-decoded, trailing zero padding removed).
     public let signedData: [UInt8]
+    /// The signing time the signature dictionary claims (`/M`, inside the signed ranges), if present and well-formed.
+    public let claimedSigningTime: Date?
 
     /// Locates and checks the single signature of `bytes`.
     public init(_ bytes: [UInt8]) throws(DocumentError) {
@@ -103,6 +106,31 @@ public struct SignedPDF: Sendable {
         gapStart = a
         gapEnd = b
         signedData = Array(der[0..<(header + length)])
+        let dictionaryStart = max(0, occurrences[0] - 512)
+        claimedSigningTime = Self.find(Array("/M (D:".utf8), in: Array(bytes[dictionaryStart..<a]), from: 0)
+            .flatMap { Self.pdfDate(Array(bytes[(dictionaryStart + $0 + 6)..<min(a, dictionaryStart + $0 + 6 + 24)])) }
+    }
+
+    /// Parses `YYYYMMDDHHmmSS` followed by `Z` or `±HH'mm'` (PDF 32000-1 §7.9.4).
+    static func pdfDate(_ text: [UInt8]) -> Date? {
+        guard text.count >= 15, text.prefix(14).allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
+        func number(_ from: Int, _ count: Int) -> Int { text[from..<(from + count)].reduce(0) { $0 * 10 + Int($1 - 0x30) } }
+        let (year, month, day, hour, minute, second) = (number(0, 4), number(4, 2), number(6, 2), number(8, 2), number(10, 2), number(12, 2))
+        guard (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61 else { return nil }
+        var offset = 0
+        if text[14] == UInt8(ascii: "+") || text[14] == UInt8(ascii: "-") {
+            guard text.count >= 20, text[15...16].allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), text[18...19].allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
+            offset = (number(15, 2) * 3600 + number(18, 2) * 60) * (text[14] == UInt8(ascii: "+") ? 1 : -1)
+        } else if text[14] != UInt8(ascii: "Z") {
+            return nil
+        }
+        // Days from civil (Howard Hinnant).
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let doy = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
+        let days = era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468
+        return Date(timeIntervalSince1970: Double(days * 86400 + hour * 3600 + minute * 60 + second - offset))
     }
 
     /// The digest of the signed ranges with `algorithm`.

@@ -47,10 +47,14 @@ public struct DocumentVerifier: Sendable {
     /// The district root.
     public let root: Certificate
     private let seals: [[UInt8]: Seal]
+    /// Revoked keys (kid → "not after" time): documents claiming a later issue time verify as revoked.
+    public let revocations: [[UInt8]: Date]
 
-    /// Prepares a verifier trusting `root` and the given seal certificates (validated against `root` here).
-    public init(root: Certificate, sealCertificates: [Certificate]) {
+    /// Prepares a verifier trusting `root` and the given seal certificates (validated against `root` here);
+    /// `revocations` maps revoked kids to their "not after" time (from the trust list).
+    public init(root: Certificate, sealCertificates: [Certificate], revocations: [[UInt8]: Date] = [:]) {
         self.root = root
+        self.revocations = revocations
         let verifier = CertificateChainVerifier(trustAnchors: [root])
         var seals: [[UInt8]: Seal] = [:]
         for certificate in sealCertificates {
@@ -94,7 +98,14 @@ public struct DocumentVerifier: Sendable {
         if now.timeIntervalSince1970 > TimeInterval(claims.expiresAt) {
             return TokenOutcome(result: .expired, reason: VerificationReason("expired", "the document's validity ended"), claims: claims, seal: seal)
         }
+        if let notAfter = revocations[seal.certificate.kid], Double(claims.issuedAt) > notAfter.timeIntervalSince1970 {
+            return TokenOutcome(result: .revoked, reason: Self.keyRevoked(notAfter), claims: claims, seal: seal)
+        }
         return TokenOutcome(result: .valid, reason: nil, claims: claims, seal: seal)
+    }
+
+    static func keyRevoked(_ notAfter: Date) -> VerificationReason {
+        VerificationReason("key_revoked", "the seal key was revoked for documents issued after \(ChinaTime(notAfter).minuteText) (UTC+8)")
     }
 
     /// Verifies a signed PDF's single signature; `signingTime` (from the register) defaults to `now`.
@@ -124,6 +135,12 @@ public struct DocumentVerifier: Sendable {
         }
         if let problem = sealProblem(seal, departmentCode: nil, at: signingTime ?? now) {
             return PDFOutcome(result: .invalid, reason: problem, seal: seal, fileSHA256: fileHash)
+        }
+        if let notAfter = revocations[seal.certificate.kid] {
+            // Offline, the signed /M time stands for the issue time; without it nothing proves the document older.
+            guard let claimed = signingTime ?? pdf.claimedSigningTime, claimed <= notAfter else {
+                return PDFOutcome(result: .revoked, reason: Self.keyRevoked(notAfter), seal: seal, fileSHA256: fileHash)
+            }
         }
         return PDFOutcome(result: .valid, reason: nil, seal: seal, fileSHA256: fileHash)
     }

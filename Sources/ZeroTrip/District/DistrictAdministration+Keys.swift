@@ -1,0 +1,217 @@
+public import Foundation
+import GRDB
+public import ZeroTripCrypto
+
+/// Why a key was revoked (RFC 5280 reason names).
+public enum KeyRevocationReason: String, Sendable, CaseIterable, Codable {
+    /// The private key leaked or may have.
+    case keyCompromise = "key_compromise"
+    /// Replaced by a new key (no compromise).
+    case superseded
+    /// The department stopped issuing.
+    case cessationOfOperation = "cessation_of_operation"
+    /// The department's name or affiliation changed.
+    case affiliationChanged = "affiliation_changed"
+
+    /// Parses `key-compromise` or `key_compromise`.
+    public init?(parsing text: String) { self.init(rawValue: text.replacingOccurrences(of: "-", with: "_").lowercased()) }
+
+    /// CRLReason code (RFC 5280 §5.3.1).
+    public var crlReasonCode: Int {
+        switch self {
+        case .keyCompromise: 1
+        case .affiliationChanged: 3
+        case .superseded: 4
+        case .cessationOfOperation: 5
+        }
+    }
+}
+
+extension DistrictAdministration {
+    /// Rotates department `code`'s seal key: creates the next key and certificate, publishes it (trust list,
+    /// log) as `pending`, and lets it take over signing after `overlap` (immediately when 0). The old key is
+    /// then `retired`: it never signs again and keeps verifying its documents.
+    public func rotate(department rawCode: String, overlap: TimeInterval, actor: String) throws -> SigningKeyInfo {
+        let code = try Validation.departmentCode(rawCode)
+        guard overlap >= 0, overlap <= 30 * 86400 else { throw ZeroTripError(.invalidInput, "overlap must be 0–30 days") }
+        guard let district = try district() else { throw ZeroTripError(.notInitialized, "run `zerotrip init --district NAME` first") }
+        guard let department = try department(code: code) else { throw ZeroTripError(.unknownDepartment, "no department \(code)") }
+        let state = try database.writer.read { db in
+            try Row.fetchOne(db, sql: """
+                SELECT (SELECT algorithm FROM signing_keys k WHERE k.department_id = d.id AND k.status = 'active' LIMIT 1) AS algorithm,
+                       (SELECT COUNT(*) FROM signing_keys k WHERE k.department_id = d.id AND k.status = 'pending') AS pending, d.id AS id
+                FROM departments d WHERE d.code = ?
+                """, arguments: [code])
+        }
+        guard let algorithmName = state?["algorithm"] as String?, let algorithm = KeyAlgorithm(rawValue: algorithmName) else {
+            throw ZeroTripError(.noActiveKey, "department \(code) has no active key to rotate; revoked departments get a new key with `keys create`")
+        }
+        guard (state?["pending"] as Int?) == 0 else { throw ZeroTripError(.invalidInput, "a rotation of \(code) is already pending") }
+        let departmentID: Int64 = state!["id"]
+        let now = clock.now()
+        let (certificate, keyFile, certificateURL) = try createSealFiles(code: code, name: department.name, districtName: district.name, algorithm: algorithm, now: now)
+        do {
+            try database.writer.write { db in
+                try Self.insertKey(db, certificate: certificate, departmentID: departmentID, role: "seal", algorithm: algorithm, keyFile: keyFile, now: now,
+                                   status: "pending", activateAt: now.addingTimeInterval(overlap))
+                try Self.logKeyEvent("key.created", certificate: certificate, department: code, at: now, in: db)
+                try AuditLog.append(AuditEntry(actor: actor, action: "key.rotation_started", target: "department:\(code)",
+                                               details: ["kid": certificate.kidHex, "overlap_seconds": "\(Int(overlap))"]), at: now, in: db)
+                if overlap == 0 { try Self.activatePending(departmentID: departmentID, code: code, at: now, in: db) }
+            }
+        } catch {
+            home.keyFiles.discard(keyFile)
+            try? FileManager.default.removeItem(at: certificateURL)
+            throw error as? ZeroTripError ?? ZeroTripError(.storageFailure, "recording the new key of \(code) failed; nothing changed")
+        }
+        return try keys(department: code).first { $0.kid == certificate.kidHex }!
+    }
+
+    /// Creates a new active key for a department that has none (after its key was revoked).
+    public func createKey(department rawCode: String, actor: String) throws -> SigningKeyInfo {
+        let code = try Validation.departmentCode(rawCode)
+        guard let district = try district() else { throw ZeroTripError(.notInitialized, "run `zerotrip init --district NAME` first") }
+        guard let department = try department(code: code) else { throw ZeroTripError(.unknownDepartment, "no department \(code)") }
+        guard department.activeKid == nil else { throw ZeroTripError(.invalidInput, "department \(code) has an active key; use `keys rotate`") }
+        let (departmentID, algorithm): (Int64, KeyAlgorithm) = try database.writer.read { db in
+            let row = try Row.fetchOne(db, sql: """
+                SELECT d.id, (SELECT algorithm FROM signing_keys k WHERE k.department_id = d.id ORDER BY created_at DESC LIMIT 1) AS algorithm
+                FROM departments d WHERE d.code = ?
+                """, arguments: [code])!
+            return (row["id"], KeyAlgorithm(rawValue: row["algorithm"] ?? "") ?? .p256)
+        }
+        let now = clock.now()
+        let (certificate, keyFile, certificateURL) = try createSealFiles(code: code, name: department.name, districtName: district.name, algorithm: algorithm, now: now)
+        do {
+            try database.writer.write { db in
+                try Self.insertKey(db, certificate: certificate, departmentID: departmentID, role: "seal", algorithm: algorithm, keyFile: keyFile, now: now)
+                try Self.logKeyEvent("key.activated", certificate: certificate, department: code, at: now, in: db)
+                try AuditLog.append(AuditEntry(actor: actor, action: "key.created", target: "department:\(code)", details: ["kid": certificate.kidHex]), at: now, in: db)
+            }
+        } catch {
+            home.keyFiles.discard(keyFile)
+            try? FileManager.default.removeItem(at: certificateURL)
+            throw ZeroTripError(.storageFailure, "recording the new key of \(code) failed; nothing changed")
+        }
+        return try keys(department: code).first { $0.kid == certificate.kidHex }!
+    }
+
+    /// Promotes pending keys whose time has come (every department); called before each seal lookup and by the daemon's timer.
+    public func activateDueKeys() throws {
+        let now = clock.now()
+        let due: [(Int64, String)] = try database.writer.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT DISTINCT d.id, d.code FROM signing_keys k JOIN departments d ON d.id = k.department_id WHERE k.status = 'pending' AND k.activate_at <= ?
+                """, arguments: [now]).map { ($0["id"], $0["code"]) }
+        }
+        for (id, code) in due {
+            try database.writer.write { db in try Self.activatePending(departmentID: id, code: code, at: now, in: db) }
+        }
+    }
+
+    /// Within a transaction: the due pending key becomes active, the active one retired.
+    static func activatePending(departmentID: Int64, code: String, at now: Date, in db: Database) throws {
+        guard let row = try Row.fetchOne(db, sql: """
+            SELECT kid, certificate FROM signing_keys WHERE department_id = ? AND status = 'pending' AND activate_at <= ? ORDER BY created_at LIMIT 1
+            """, arguments: [departmentID, now]) else { return }
+        let kid: String = row["kid"]
+        for old in try Row.fetchAll(db, sql: "SELECT kid, certificate FROM signing_keys WHERE department_id = ? AND status = 'active'", arguments: [departmentID]) {
+            try db.execute(sql: "UPDATE signing_keys SET status = 'retired', retired_at = ? WHERE kid = ?", arguments: [now, old["kid"] as String])
+            try db.execute(sql: "INSERT INTO signing_key_history (kid, status, reason, changed_at) VALUES (?, 'retired', 'rotated', ?)", arguments: [old["kid"] as String, now])
+            try logKeyEvent("key.retired", certificate: try Certificate(derRepresentation: [UInt8](old["certificate"] as Data)), department: code, at: now, in: db)
+        }
+        try db.execute(sql: "UPDATE signing_keys SET status = 'active' WHERE kid = ?", arguments: [kid])
+        try db.execute(sql: "INSERT INTO signing_key_history (kid, status, reason, changed_at) VALUES (?, 'active', 'rotation', ?)", arguments: [kid, now])
+        try logKeyEvent("key.activated", certificate: try Certificate(derRepresentation: [UInt8](row["certificate"] as Data)), department: code, at: now, in: db)
+        try AuditLog.append(AuditEntry(actor: "system", action: "key.activated", target: "department:\(code)", details: ["kid": kid]), at: now, in: db)
+    }
+
+    /// Revokes seal key `kid`: documents it signed that were logged (covered by a signed tree head) at or before
+    /// `notAfter` stay valid; later ones verify as revoked. `notAfter` cannot lie in the future.
+    public func revokeKey(kid rawKid: String, notAfter rawNotAfter: Date, reason: KeyRevocationReason, actor: String) throws -> SigningKeyInfo {
+        let kid = rawKid.lowercased()
+        // Whole seconds: tokens carry whole-second issue times and the trust list whole-second ISO times.
+        let notAfter = Date(timeIntervalSince1970: rawNotAfter.timeIntervalSince1970.rounded(.down))
+        let now = clock.now()
+        guard notAfter <= now else { throw ZeroTripError(.invalidInput, "not-after lies in the future; revoke from a time that has passed (or now)") }
+        let row = try database.writer.read { db in
+            try Row.fetchOne(db, sql: "SELECT k.role, k.status, k.certificate, d.code FROM signing_keys k LEFT JOIN departments d ON d.id = k.department_id WHERE k.kid = ?",
+                             arguments: [kid])
+        }
+        guard let row else { throw ZeroTripError(.unknownKey, "no key \(kid.prefix(16))") }
+        guard (row["role"] as String) == "seal" else { throw ZeroTripError(.invalidInput, "the root key is renewed, not revoked here (docs/trust-list.md)") }
+        guard (row["status"] as String) != "revoked" else { throw ZeroTripError(.keyRevoked, "key \(kid) is already revoked") }
+        let code: String = row["code"]
+        let certificate = try Certificate(derRepresentation: [UInt8](row["certificate"] as Data))
+        try database.writer.write { db in
+            try db.execute(sql: "UPDATE signing_keys SET status = 'revoked', revoked_at = ?, revoked_not_after = ?, revocation_reason = ? WHERE kid = ?",
+                           arguments: [now, notAfter, reason.rawValue, kid])
+            try db.execute(sql: "INSERT INTO signing_key_history (kid, status, reason, changed_at) VALUES (?, 'revoked', ?, ?)", arguments: [kid, reason.rawValue, now])
+            try Self.logKeyEvent("key.revoked", certificate: certificate, department: code, at: now, in: db,
+                                 extra: ["not_after": AuditEvent.timestamp(notAfter), "reason": reason.rawValue])
+            try AuditLog.append(AuditEntry(actor: actor, action: "key.revoked", target: "key:\(kid)",
+                                           details: ["department": code, "not_after": AuditEvent.timestamp(notAfter), "reason": reason.rawValue]), at: now, in: db)
+        }
+        cachedSealers[kid] = nil
+        return try keys(department: code).first { $0.kid == kid }!
+    }
+
+    /// Sets optional limits on an active or pending key: documents signed and age (warning at 90 %, refusal at 100 %).
+    public func setLimits(kid rawKid: String, maxUses: Int?, maxAgeDays: Int?, actor: String) throws -> SigningKeyInfo {
+        let kid = rawKid.lowercased()
+        if let maxUses, maxUses < 1 { throw ZeroTripError(.invalidInput, "max uses must be at least 1") }
+        if let maxAgeDays, !(1...3650).contains(maxAgeDays) { throw ZeroTripError(.invalidInput, "max age must be 1–3650 days") }
+        let now = clock.now()
+        let code: String? = try database.writer.write { db in
+            guard let code = try String.fetchOne(db, sql: """
+                SELECT d.code FROM signing_keys k JOIN departments d ON d.id = k.department_id WHERE k.kid = ? AND k.status IN ('active', 'pending')
+                """, arguments: [kid]) else { return nil }
+            try db.execute(sql: "UPDATE signing_keys SET max_uses = ?, max_age_seconds = ? WHERE kid = ?", arguments: [maxUses, maxAgeDays.map { $0 * 86400 }, kid])
+            try AuditLog.append(AuditEntry(actor: actor, action: "key.limits_set", target: "key:\(kid)",
+                                           details: ["max_uses": maxUses.map(String.init) ?? "none", "max_age_days": maxAgeDays.map(String.init) ?? "none"]), at: now, in: db)
+            return code
+        }
+        guard let code else { throw ZeroTripError(.unknownKey, "no active or pending seal key \(kid.prefix(16))") }
+        return try keys(department: code).first { $0.kid == kid }!
+    }
+
+    /// Every key of every department and the root (for the trust list), oldest first.
+    public func allKeys() throws -> [SigningKeyInfo] {
+        try database.writer.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT k.*, d.code AS department_code FROM signing_keys k LEFT JOIN departments d ON d.id = k.department_id ORDER BY k.created_at, k.rowid
+                """).map { try Self.keyInfo(from: $0, now: clock.now()) }
+        }
+    }
+
+    /// Appends a key event to the transparency log.
+    static func logKeyEvent(_ kind: String, certificate: Certificate, department: String, at now: Date, in db: Database, extra: [String: String] = [:]) throws {
+        var fields = ["kid": certificate.kidHex, "department": department, "certificate_sha256": Hex.encode(Digest.sha256(certificate.derRepresentation))]
+        fields.merge(extra) { a, _ in a }
+        try TransparencyLog.append(kind: kind, ref: "key:\(certificate.kidHex)", fields: fields, at: now, in: db)
+    }
+
+    /// Signs a tree head over the log's current size with the root key and stores it.
+    @discardableResult
+    public func signTreeHead(_ log: TransparencyLog) throws -> SignedTreeHead {
+        let root = try unlockRoot()
+        let now = clock.now()
+        return try database.writer.write { db in
+            let size = try TransparencyLog.size(db)
+            let hash = try TransparencyLog.rootHash(size: size, in: db)
+            var timestamp = UInt64(max(0, (now.timeIntervalSince1970 * 1000).rounded(.down)))
+            if let last = try TransparencyLog.latestTreeHead(db), last.timestamp >= timestamp { timestamp = last.timestamp + 1 }
+            let message = SignedTreeHead.signedBytes(treeSize: size, timestamp: timestamp, rootHash: hash)
+            let signature = try withCrypto("signing the tree head") { () throws(CryptoError) in try root.key.signature(for: message).derRepresentation }
+            try db.execute(sql: "INSERT INTO log_tree_heads (tree_size, timestamp_ms, root_hash, kid, signature) VALUES (?, ?, ?, ?, ?)",
+                           arguments: [Int64(size), Int64(timestamp), Data(hash), root.certificate.kidHex, Data(signature)])
+            return SignedTreeHead(treeSize: size, timestamp: timestamp, rootHash: Base64.encode(hash), kid: root.certificate.kidHex, signature: Base64.encode(signature))
+        }
+    }
+
+    /// Signs `message` with the root key (trust lists, CRLs): returns the root certificate and the DER signature.
+    public func rootSignature(for message: [UInt8]) throws -> (certificate: Certificate, signature: [UInt8]) {
+        let root = try unlockRoot()
+        return (root.certificate, try withCrypto("signing with the root key") { () throws(CryptoError) in try root.key.signature(for: message).derRepresentation })
+    }
+}

@@ -1,0 +1,225 @@
+public import Foundation
+public import GRDB
+public import ZeroTripCrypto
+
+/// A signed tree head: the log's size and root at a time, signed by the district root key.
+///
+/// Signed bytes: `"zerotrip-sth-v1" ‖ u64be(timestamp_ms) ‖ u64be(tree_size) ‖ root_hash(32)`, ECDSA P-256/SHA-256
+/// (or SM2/SM3 for an SM2 root), DER. See docs/transparency-log.md.
+public struct SignedTreeHead: Sendable, Hashable, Codable {
+    /// Leaves covered.
+    public var treeSize: UInt64
+    /// Milliseconds since 1970 (UTC).
+    public var timestamp: UInt64
+    /// MTH of the first `treeSize` leaves, base64.
+    public var rootHash: String
+    /// The signing root key's kid.
+    public var kid: String
+    /// DER signature, base64.
+    public var signature: String
+
+    /// The exact signed bytes.
+    public static func signedBytes(treeSize: UInt64, timestamp: UInt64, rootHash: [UInt8]) -> [UInt8] {
+        var bytes = Array("zerotrip-sth-v1".utf8)
+        withUnsafeBytes(of: timestamp.bigEndian) { bytes += $0 }
+        withUnsafeBytes(of: treeSize.bigEndian) { bytes += $0 }
+        return bytes + rootHash
+    }
+
+    /// Whether the signature verifies under `root` (the district root certificate).
+    public func isValid(root: Certificate) -> Bool {
+        guard let hash = Base64.decodeStandard(rootHash), hash.count == 32, let der = Base64.decodeStandard(signature),
+              let signature = try? Signature(derRepresentation: der, algorithm: root.publicKey.algorithm) else { return false }
+        return root.publicKey.isValidSignature(signature, for: Self.signedBytes(treeSize: treeSize, timestamp: timestamp, rootHash: hash))
+    }
+
+    /// The time of the head.
+    public var date: Date { Date(timeIntervalSince1970: Double(timestamp) / 1000) }
+}
+
+/// An inclusion proof, as verification answers and `/v1/log/proof/inclusion` carry it.
+public struct InclusionProof: Sendable, Hashable, Codable {
+    /// Leaf index.
+    public var leafIndex: UInt64
+    /// Tree size the proof is for.
+    public var treeSize: UInt64
+    /// The audit path, leaf upwards, base64.
+    public var proof: [String]
+    /// The leaf's hash, base64 (`SHA-256(0x00 ‖ entry)`).
+    public var leafHash: String
+    /// The signed tree head the proof leads to, when it was made for one.
+    public var treeHead: SignedTreeHead?
+}
+
+/// One log entry.
+public struct LogEntry: Sendable, Hashable, Codable {
+    /// Index.
+    public var index: UInt64
+    /// `document.issued`, `document.revoked`, `document.superseded`, `key.created`, `key.activated`, `key.retired`, `key.revoked`.
+    public var kind: String
+    /// The entry bytes (canonical JSON, UTF-8), base64: the leaf is `SHA-256(0x00 ‖ these bytes)`.
+    public var entry: String
+}
+
+/// The transparency log (RFC 9162 hashing) over issuances, revocations and key events.
+///
+/// Leaves are appended inside the transaction of the change they record, so the register and the log never
+/// disagree. Every perfect subtree hash is stored (`log_nodes`), so proofs need O(log n) indexed reads.
+public struct TransparencyLog: Sendable {
+    let database: AppDatabase
+
+    /// Creates the log over `database`.
+    public init(database: AppDatabase) { self.database = database }
+
+    /// Appends an entry inside the caller's write transaction; returns its index.
+    @discardableResult
+    public static func append(kind: String, ref: String, fields: [String: String], at date: Date, in db: Database) throws -> UInt64 {
+        var object = fields
+        object["kind"] = kind
+        object["time"] = AuditEvent.timestamp(date)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let entry = Array(try encoder.encode(object))
+        let index = UInt64(try Int64.fetchOne(db.cachedStatement(sql: "SELECT COALESCE(MAX(idx) + 1, 0) FROM log_leaves")) ?? 0)
+        var hash = MerkleTree.leafHash(entry)
+        try db.cachedStatement(sql: "INSERT INTO log_leaves (idx, kind, ref, entry, leaf_hash, appended_at) VALUES (?, ?, ?, ?, ?, ?)")
+            .execute(arguments: [Int64(index), kind, ref, Data(entry), Data(hash), date])
+        let insertNode = try db.cachedStatement(sql: "INSERT INTO log_nodes (level, idx, hash) VALUES (?, ?, ?)")
+        let readNode = try db.cachedStatement(sql: "SELECT hash FROM log_nodes WHERE level = ? AND idx = ?")
+        try insertNode.execute(arguments: [0, Int64(index), Data(hash)])
+        var level = 0, position = index
+        while position & 1 == 1 {
+            guard let left = try Data.fetchOne(readNode, arguments: [level, Int64(position - 1)]) else {
+                throw ZeroTripError(.storageFailure, "log node (\(level), \(position - 1)) is missing")
+            }
+            hash = MerkleTree.nodeHash([UInt8](left), hash)
+            level += 1
+            position >>= 1
+            try insertNode.execute(arguments: [level, Int64(position), Data(hash)])
+        }
+        return index
+    }
+
+    /// Appends entries in one transaction of their own (imports and benchmarks; changes append inside their own transaction).
+    public func appendBatch(_ entries: [(kind: String, ref: String, fields: [String: String])], at date: Date) throws {
+        try database.writer.write { db in
+            for entry in entries { try Self.append(kind: entry.kind, ref: entry.ref, fields: entry.fields, at: date, in: db) }
+        }
+    }
+
+    /// Number of leaves.
+    public func size() throws -> UInt64 {
+        try database.writer.read { db in try Self.size(db) }
+    }
+
+    static func size(_ db: Database) throws -> UInt64 {
+        UInt64(try Int64.fetchOne(db.cachedStatement(sql: "SELECT COALESCE(MAX(idx) + 1, 0) FROM log_leaves")) ?? 0)
+    }
+
+    static func perfect(_ db: Database) -> (Int, UInt64) throws -> [UInt8] {
+        { level, index in
+            guard let data = try Data.fetchOne(db.cachedStatement(sql: "SELECT hash FROM log_nodes WHERE level = ? AND idx = ?"), arguments: [level, Int64(index)]) else {
+                throw ZeroTripError(.storageFailure, "log node (\(level), \(index)) is missing")
+            }
+            return [UInt8](data)
+        }
+    }
+
+    /// MTH of the first `size` leaves.
+    public func rootHash(size: UInt64) throws -> [UInt8] {
+        try database.writer.read { db in try Self.rootHash(size: size, in: db) }
+    }
+
+    static func rootHash(size: UInt64, in db: Database) throws -> [UInt8] {
+        guard size > 0 else { return MerkleTree.emptyRoot }
+        let lookup = perfect(db)
+        return try MerkleTree.subtreeHash(start: 0, end: size) { (level: Int, index: UInt64) throws -> [UInt8] in try lookup(level, index) }
+    }
+
+    /// The inclusion proof of leaf `index` in the tree of `treeSize` leaves.
+    public func inclusionProof(index: UInt64, treeSize: UInt64) throws -> InclusionProof {
+        try database.writer.read { db in
+            let size = try Self.size(db)
+            guard treeSize >= 1, treeSize <= size else { throw ZeroTripError(.invalidInput, "treeSize must be 1–\(size)") }
+            guard index < treeSize else { throw ZeroTripError(.invalidInput, "leaf index \(index) is not below treeSize \(treeSize)") }
+            return try Self.inclusionProof(index: index, treeSize: treeSize, in: db)
+        }
+    }
+
+    static func inclusionProof(index: UInt64, treeSize: UInt64, in db: Database) throws -> InclusionProof {
+        let lookup = perfect(db)
+        let path = try MerkleTree.inclusionProof(index: index, size: treeSize) { (level: Int, idx: UInt64) throws -> [UInt8] in try lookup(level, idx) }
+        let leaf = try lookup(0, index)
+        return InclusionProof(leafIndex: index, treeSize: treeSize, proof: path.map(Base64.encode), leafHash: Base64.encode(leaf), treeHead: nil)
+    }
+
+    /// The consistency proof between the trees of `first` and `second` leaves.
+    public func consistencyProof(first: UInt64, second: UInt64) throws -> [String] {
+        try database.writer.read { db in
+            let size = try Self.size(db)
+            guard first >= 1, first <= second, second <= size else { throw ZeroTripError(.invalidInput, "need 1 ≤ first ≤ second ≤ \(size)") }
+            let lookup = Self.perfect(db)
+            return try MerkleTree.consistencyProof(oldSize: first, newSize: second) { (level: Int, idx: UInt64) throws -> [UInt8] in try lookup(level, idx) }
+                .map(Base64.encode)
+        }
+    }
+
+    /// Entries `[start, end)` (at most 1000).
+    public func entries(start: UInt64, end: UInt64) throws -> [LogEntry] {
+        guard start < end, end - start <= 1000 else { throw ZeroTripError(.invalidInput, "need start < end and at most 1000 entries") }
+        return try database.writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT idx, kind, entry FROM log_leaves WHERE idx >= ? AND idx < ? ORDER BY idx",
+                             arguments: [Int64(clamping: start), Int64(clamping: end)]).map {
+                LogEntry(index: UInt64($0["idx"] as Int64), kind: $0["kind"], entry: Base64.encode([UInt8]($0["entry"] as Data)))
+            }
+        }
+    }
+
+    /// The newest signed tree head.
+    public func latestTreeHead() throws -> SignedTreeHead? {
+        try database.writer.read { db in try Self.latestTreeHead(db) }
+    }
+
+    static func latestTreeHead(_ db: Database, notAfter: UInt64? = nil) throws -> SignedTreeHead? {
+        try Row.fetchOne(db.cachedStatement(sql: """
+            SELECT tree_size, timestamp_ms, root_hash, kid, signature FROM log_tree_heads WHERE timestamp_ms <= ? ORDER BY timestamp_ms DESC LIMIT 1
+            """), arguments: [Int64(clamping: notAfter ?? UInt64(Int64.max))]).map(treeHead(from:))
+    }
+
+    static func treeHead(from row: Row) -> SignedTreeHead {
+        SignedTreeHead(treeSize: UInt64(row["tree_size"] as Int64), timestamp: UInt64(row["timestamp_ms"] as Int64),
+                       rootHash: Base64.encode([UInt8](row["root_hash"] as Data)), kid: row["kid"], signature: Base64.encode([UInt8](row["signature"] as Data)))
+    }
+
+    /// Every signed tree head, oldest first.
+    public func treeHeads() throws -> [SignedTreeHead] {
+        try database.writer.read { db in try Row.fetchAll(db, sql: "SELECT * FROM log_tree_heads ORDER BY timestamp_ms").map(Self.treeHead(from:)) }
+    }
+
+    /// The first leaf recorded for `ref` (e.g. `document:<id>` for its issuance) and the proof to the newest
+    /// signed tree head that covers it (`treeHead` nil and an empty proof while no head covers it yet).
+    public func proof(for ref: String, kind: String) throws -> InclusionProof? {
+        try database.writer.read { db in
+            guard let index = try Int64.fetchOne(db.cachedStatement(sql: "SELECT idx FROM log_leaves WHERE ref = ? AND kind = ? ORDER BY idx LIMIT 1"),
+                                                 arguments: [ref, kind]) else { return nil }
+            guard let head = try Self.latestTreeHead(db), head.treeSize > UInt64(index) else {
+                let leaf = try Self.perfect(db)(0, UInt64(index))
+                return InclusionProof(leafIndex: UInt64(index), treeSize: 0, proof: [], leafHash: Base64.encode(leaf), treeHead: nil)
+            }
+            var proof = try Self.inclusionProof(index: UInt64(index), treeSize: head.treeSize, in: db)
+            proof.treeHead = head
+            return proof
+        }
+    }
+
+    /// Whether leaf `ref`/`kind` is covered by a tree head signed at or before `date`: "logged before".
+    public func isLogged(ref: String, kind: String, notAfter date: Date) throws -> Bool {
+        try database.writer.read { db in
+            guard let index = try Int64.fetchOne(db.cachedStatement(sql: "SELECT idx FROM log_leaves WHERE ref = ? AND kind = ? ORDER BY idx LIMIT 1"),
+                                                 arguments: [ref, kind]) else { return false }
+            let milliseconds = UInt64(max(0, (date.timeIntervalSince1970 * 1000).rounded(.down)))
+            guard let head = try Self.latestTreeHead(db, notAfter: milliseconds) else { return false }
+            return UInt64(index) < head.treeSize
+        }
+    }
+}

@@ -1,0 +1,41 @@
+public import ServiceLifecycle
+public import Logging
+import Foundation
+
+/// The daemon's background timer (one Service in the application's ServiceGroup): promotes pending keys when
+/// their overlap ends and signs a tree head when the log grew (or hourly), so "logged before T" is provable.
+public struct TrustMaintenanceService: Service {
+    let services: ZeroTripServices
+    let interval: Duration
+    let logger: Logger
+
+    /// A timer over `services` ticking every `interval`.
+    public init(services: ZeroTripServices, interval: Duration, logger: Logger) {
+        self.services = services
+        self.interval = interval
+        self.logger = logger
+    }
+
+    /// One round: due keys activated, a tree head signed when needed.
+    public func tick() async throws {
+        try await services.administration.activateDueKeys()
+        let size = try services.log.size()
+        let head = try services.log.latestTreeHead()
+        let now = services.clock.now()
+        if head == nil || head!.treeSize < size || now.timeIntervalSince(head!.date) >= 3600 {
+            try await services.administration.signTreeHead(services.log)
+        }
+    }
+
+    /// Ticks until graceful shutdown.
+    public func run() async throws {
+        try await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do { try await tick() } catch {
+                    logger.error("trust maintenance failed", metadata: ["error": "\(error)"])
+                }
+                do { try await Task.sleep(for: interval) } catch { return }
+            }
+        }
+    }
+}

@@ -1,0 +1,119 @@
+import Hummingbird
+import Foundation
+import ZeroTrip
+import ZeroTripCrypto
+import ZeroTripDocuments
+
+/// `POST /v1/departments/{code}/keys/rotate` body.
+struct RotateBody: Decodable, Sendable { var overlapSeconds: Int? }
+/// `POST /v1/keys/{kid}/revoke` body.
+struct RevokeKeyBody: Decodable, Sendable { var notAfter: String; var reason: String }
+/// `POST /v1/keys/{kid}/limits` body.
+struct KeyLimitsBody: Decodable, Sendable { var maxUses: Int?; var maxAgeDays: Int? }
+struct KeyList: Codable, Sendable { var keys: [SigningKeyInfo] }
+struct ConsistencyView: Codable, Sendable { var first: UInt64; var second: UInt64; var proof: [String] }
+struct EntriesView: Codable, Sendable { var entries: [LogEntry] }
+
+extension ZeroTripAPI {
+    /// Handlers of the trust list, CRL, transparency log and key administration routes.
+    func trustHandler(for spec: RouteSpec) -> Handler? {
+        let services = self.services
+        let limit = min(bodyLimit, 4096)
+        switch spec.description {
+        case "GET /v1/trust-list", "GET /v1/trust-list.sig":
+            let signatureOnly = spec.path.hasSuffix(".sig")
+            return { request, _, _ in
+                let signed = try await services.trustList.current()
+                var headers = HTTPFields()
+                headers[.eTag] = signed.etag
+                headers[.cacheControl] = "public, max-age=300"
+                if request.headers[.ifNoneMatch]?.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == signed.etag }) == true {
+                    return Response(status: .notModified, headers: headers)
+                }
+                if signatureOnly {
+                    headers[.contentType] = "application/octet-stream"
+                    return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: signed.signature)))
+                }
+                headers[.contentType] = "application/json; charset=utf-8"
+                headers[.init("ZeroTrip-Signature")!] = Base64.encode(signed.signature)
+                return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: signed.json)))
+            }
+        case "GET /v1/crl":
+            return { _, _, _ in
+                var headers = HTTPFields()
+                headers[.contentType] = "application/pkix-crl"
+                headers[.cacheControl] = "public, max-age=300"
+                return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: try await services.trustList.crl())))
+            }
+        case "GET /v1/log/sth":
+            return { _, _, _ in
+                if let head = try services.log.latestTreeHead() { return try JSONResponse.make(head) }
+                return try JSONResponse.make(try await services.administration.signTreeHead(services.log))
+            }
+        case "GET /v1/log/proof/inclusion":
+            return { request, _, _ in
+                let index = try Self.unsigned(request, "index"), size = try Self.unsigned(request, "treeSize")
+                return try JSONResponse.make(try services.log.inclusionProof(index: index, treeSize: size))
+            }
+        case "GET /v1/log/proof/consistency":
+            return { request, _, _ in
+                let first = try Self.unsigned(request, "first"), second = try Self.unsigned(request, "second")
+                return try JSONResponse.make(ConsistencyView(first: first, second: second, proof: try services.log.consistencyProof(first: first, second: second)))
+            }
+        case "GET /v1/log/entries":
+            return { request, _, _ in
+                let start = try Self.unsigned(request, "start"), end = try Self.unsigned(request, "end")
+                return try JSONResponse.make(EntriesView(entries: try services.log.entries(start: start, end: end)))
+            }
+        case "GET /v1/log/documents/{id}":
+            return { _, parameters, _ in
+                let id = (parameters.get("id") ?? "").lowercased()
+                guard id.utf8.count == 32, Hex.decode(id) != nil, let proof = try services.log.proof(for: "document:\(id)", kind: "document.issued") else {
+                    throw ZeroTripError(.notFound, "no issuance of document \(id.prefix(40)) in the log")
+                }
+                return try JSONResponse.make(proof)
+            }
+        case "GET /v1/keys":
+            return { _, _, _ in try JSONResponse.make(KeyList(keys: try await services.administration.allKeys())) }
+        case "POST /v1/departments/{code}/keys/rotate":
+            return { request, parameters, principal in
+                let body = try await JSONResponse.decode(RotateBody.self, from: request, limit: limit)
+                let key = try await services.administration.rotate(department: parameters.get("code") ?? "", overlap: TimeInterval(body.overlapSeconds ?? 0),
+                                                                   actor: principal!.actor)
+                return try JSONResponse.make(key, status: .created)
+            }
+        case "POST /v1/departments/{code}/keys":
+            return { _, parameters, principal in
+                try JSONResponse.make(try await services.administration.createKey(department: parameters.get("code") ?? "", actor: principal!.actor), status: .created)
+            }
+        case "POST /v1/keys/{kid}/revoke":
+            return { request, parameters, principal in
+                let body = try await JSONResponse.decode(RevokeKeyBody.self, from: request, limit: limit)
+                guard let notAfter = ISOTime.parse(body.notAfter) else {
+                    throw ZeroTripError(.invalidInput, "notAfter must be an ISO 8601 time with offset, e.g. 2026-11-20T10:00+08:00")
+                }
+                guard let reason = KeyRevocationReason(parsing: body.reason) else {
+                    throw ZeroTripError(.invalidInput, "reason must be one of \(KeyRevocationReason.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                return try JSONResponse.make(try await services.administration.revokeKey(kid: parameters.get("kid") ?? "", notAfter: notAfter, reason: reason,
+                                                                                          actor: principal!.actor))
+            }
+        case "POST /v1/keys/{kid}/limits":
+            return { request, parameters, principal in
+                let body = try await JSONResponse.decode(KeyLimitsBody.self, from: request, limit: limit)
+                return try JSONResponse.make(try await services.administration.setLimits(kid: parameters.get("kid") ?? "", maxUses: body.maxUses,
+                                                                                          maxAgeDays: body.maxAgeDays, actor: principal!.actor))
+            }
+        default:
+            return nil
+        }
+    }
+
+    /// A required non-negative integer query parameter.
+    static func unsigned(_ request: Request, _ name: String) throws -> UInt64 {
+        guard let raw = request.uri.queryParameters.get(name), raw.utf8.count <= 19, let value = UInt64(raw) else {
+            throw ZeroTripError(.invalidInput, "query parameter \(name) must be a non-negative integer")
+        }
+        return value
+    }
+}

@@ -1,0 +1,113 @@
+import ArgumentParser
+import Foundation
+import ZeroTrip
+import ZeroTripCrypto
+import ZeroTripDocuments
+
+/// `zerotrip keys`: seal key lifecycle.
+struct KeysCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "keys",
+        abstract: "Seal key lifecycle: list, rotate with overlap, revoke \"not after\" a time, limits.",
+        subcommands: [List.self, Rotate.self, Create.self, Revoke.self, Limits.self])
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List keys (status, usage, limits, warnings) as JSON.")
+        @OptionGroup var location: LocationOptions
+        @Option(name: .long, help: "Only this department.") var department: String?
+        func run() async throws {
+            try await reportingErrors {
+                let administration = try location.services().administration
+                if let department { try printJSON(try await administration.keys(department: department)) } else { try printJSON(try await administration.allKeys()) }
+            }
+        }
+    }
+
+    struct Rotate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create the next seal key and certificate, publish it, and switch signing to it after the overlap.",
+            discussion: "The new key is in the trust list (status pending) at once; after --overlap-seconds it becomes active and the old key retired (verify only). The daemon promotes it on time; so does any issuance.")
+        @OptionGroup var location: LocationOptions
+        @Option(name: .long, help: "Department code.") var department: String
+        @Option(name: .long, help: "Seconds between publication and first use (0: switch now).") var overlapSeconds: Int = 0
+        func run() async throws {
+            try await reportingErrors {
+                let key = try await location.services().administration.rotate(department: department, overlap: TimeInterval(overlapSeconds), actor: cliActor)
+                print("new key \(key.kid) for \(department.uppercased()): \(key.status)\(key.status == "pending" ? " until \(AuditEvent.timestamp(key.activateAt!))" : "")")
+            }
+        }
+    }
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create an active key for a department that has none (after its key was revoked).")
+        @OptionGroup var location: LocationOptions
+        @Option(name: .long, help: "Department code.") var department: String
+        func run() async throws {
+            try await reportingErrors {
+                let key = try await location.services().administration.createKey(department: department, actor: cliActor)
+                print("new active key \(key.kid) for \(department.uppercased())")
+            }
+        }
+    }
+
+    struct Revoke: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Revoke a seal key from a time on: documents logged before --not-after stay valid, later ones verify as revoked.",
+            discussion: "Example: zerotrip keys revoke --kid 0123456789abcdef --not-after 2026-11-20T10:00+08:00 --reason key-compromise. Reasons: key-compromise, superseded, cessation-of-operation, affiliation-changed. Rotate first if the key is still active.")
+        @OptionGroup var location: LocationOptions
+        @Option(name: .long, help: "The key id (16 hex digits).") var kid: String
+        @Option(name: .long, help: "ISO 8601 time with offset, not in the future.") var notAfter: String
+        @Option(name: .long, help: "Reason.") var reason: String
+        func run() async throws {
+            try await reportingErrors {
+                guard let time = ISOTime.parse(notAfter) else { throw ZeroTripError(.invalidInput, "--not-after must be an ISO 8601 time with offset, e.g. 2026-11-20T10:00+08:00") }
+                guard let reason = KeyRevocationReason(parsing: reason) else {
+                    throw ZeroTripError(.invalidInput, "--reason must be one of key-compromise, superseded, cessation-of-operation, affiliation-changed")
+                }
+                let key = try await location.services().administration.revokeKey(kid: kid, notAfter: time, reason: reason, actor: cliActor)
+                print("key \(key.kid) revoked (\(reason.rawValue)) for documents after \(AuditEvent.timestamp(time))")
+            }
+        }
+    }
+
+    struct Limits: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Set optional limits on a key: documents signed and age (warning at 90 %, refusal at 100 %).")
+        @OptionGroup var location: LocationOptions
+        @Option(name: .long, help: "The key id.") var kid: String
+        @Option(name: .long, help: "Maximum documents signed.") var maxUses: Int?
+        @Option(name: .long, help: "Maximum age in days.") var maxAgeDays: Int?
+        func run() async throws {
+            try await reportingErrors {
+                try printJSON(try await location.services().administration.setLimits(kid: kid, maxUses: maxUses, maxAgeDays: maxAgeDays, actor: cliActor))
+            }
+        }
+    }
+}
+
+/// `zerotrip trust-list`: publish the signed trust list and CRL as files.
+struct TrustListCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "trust-list",
+        abstract: "Export the signed trust list (trust-list.json + trust-list.json.sig) and the root CRL (root.crl) for offline verifiers.",
+        subcommands: [Export.self])
+
+    struct Export: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write trust-list.json, trust-list.json.sig and root.crl into a directory (default Certificates/).",
+            discussion: "Check with: openssl x509 -in Certificates/root.pem -pubkey -noout > root.pub && openssl dgst -sha256 -verify root.pub -signature trust-list.json.sig trust-list.json")
+        @OptionGroup var location: LocationOptions
+        @Option(name: .long, help: "Output directory.") var out: String?
+        func run() async throws {
+            try await reportingErrors {
+                let services = try location.services()
+                let directory = out.map { URL(fileURLWithPath: $0) } ?? services.home.certificatesDirectory
+                try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+                let signed = try await services.trustList.current()
+                try Data(signed.json).write(to: directory.appendingPathComponent("trust-list.json"), options: .atomic)
+                try Data(signed.signature).write(to: directory.appendingPathComponent("trust-list.json.sig"), options: .atomic)
+                try Data(try await services.trustList.crl()).write(to: directory.appendingPathComponent("root.crl"), options: .atomic)
+                print("trust list sequence \(signed.list.sequence), \(signed.list.keys.count) keys, next update \(AuditEvent.timestamp(signed.list.nextUpdate)) → \(directory.path)")
+            }
+        }
+    }
+}

@@ -1,0 +1,164 @@
+import Foundation
+import GRDB
+import Testing
+@testable import ZeroTrip
+import ZeroTripCrypto
+import ZeroTripTestSupport
+
+/// An independent Merkle tree written from RFC 9162 §2.1 as plain recursion over the leaf list (no stored nodes).
+enum ReferenceTree {
+    static func mth(_ leaves: ArraySlice<[UInt8]>) -> [UInt8] {
+        if leaves.isEmpty { return Digest.sha256([UInt8]()) }
+        if leaves.count == 1 { return Digest.sha256([0] + leaves.first!) }
+        var k = 1
+        while k * 2 < leaves.count { k *= 2 }
+        return Digest.sha256([1] + mth(leaves.prefix(k)) + mth(leaves.dropFirst(k)))
+    }
+
+    static func path(_ m: Int, _ leaves: ArraySlice<[UInt8]>) -> [[UInt8]] {
+        guard leaves.count > 1 else { return [] }
+        var k = 1
+        while k * 2 < leaves.count { k *= 2 }
+        return m < k ? path(m, leaves.prefix(k)) + [mth(leaves.dropFirst(k))] : path(m - k, leaves.dropFirst(k)) + [mth(leaves.prefix(k))]
+    }
+
+    static func subproof(_ m: Int, _ leaves: ArraySlice<[UInt8]>, _ complete: Bool) -> [[UInt8]] {
+        if m == leaves.count { return complete ? [] : [mth(leaves)] }
+        var k = 1
+        while k * 2 < leaves.count { k *= 2 }
+        return m <= k ? subproof(m, leaves.prefix(k), complete) + [mth(leaves.dropFirst(k))] : subproof(m - k, leaves.dropFirst(k), false) + [mth(leaves.prefix(k))]
+    }
+}
+
+@Suite("Transparency log: RFC 9162 hashing, proofs and audit")
+struct TransparencyLogTests {
+    /// The eight leaf inputs of the RFC 6962 / CT reference test vectors.
+    static let inputs = ["", "00", "10", "2021", "3031", "40414243", "5051525354555657", "606162636465666768696a6b6c6d6e6f"].map { Hex.decode($0)! }
+    static let roots = [
+        "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d", "fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125",
+        "aeb6bcfe274b70a14fb067a5e5578264db0fa9b51af5e0ba159158f329e06e77", "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
+        "4e3bbb1f7b478dcfe71fb631631519a3bca12c9aefca1612bfce4c13a86264d4", "76e67dadbcdf1e10e1b74ddc608abd2f98dfb16fbce75277b5232a127f2087ef",
+        "ddb89be403809e325750d3d263cd78929c2942b7942a34b77e122c9594a74c8c", "5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328",
+    ]
+
+    @Test("Reference vectors: roots of 0–8 leaves, the inclusion path of leaf 0 in 8, consistency 1→8, 6→8, 2→5")
+    func referenceVectors() {
+        let leaves = Self.inputs.map(MerkleTree.leafHash)
+        #expect(Hex.encode(MerkleTree.rootHash(leafHashes: [])) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        for n in 1...8 { #expect(Hex.encode(MerkleTree.rootHash(leafHashes: Array(leaves.prefix(n)))) == Self.roots[n - 1], "root of \(n)") }
+        let perfect = { (level: Int, index: UInt64) -> [UInt8] in ReferenceTree.mth(Self.inputs[(Int(index) << level)..<((Int(index) + 1) << level)]) }
+        let path = MerkleTree.inclusionProof(index: 0, size: 8, perfect: perfect).map(Hex.encode)
+        #expect(path == ["96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
+                         "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
+                         "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4"])
+        #expect(MerkleTree.consistencyProof(oldSize: 1, newSize: 8, perfect: perfect).map(Hex.encode) == path)
+        #expect(MerkleTree.consistencyProof(oldSize: 6, newSize: 8, perfect: perfect).map(Hex.encode) == [
+            "0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a", "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0",
+            "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"])
+        #expect(MerkleTree.consistencyProof(oldSize: 2, newSize: 5, perfect: perfect).map(Hex.encode) == [
+            "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e", "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b"])
+    }
+
+    /// A database log with `count` entries.
+    static func log(count: Int) throws -> (AppDatabase, TransparencyLog, [[UInt8]], [[UInt8]]) {
+        let database = try AppDatabase.inMemory()
+        try database.writer.write { db in
+            for index in 0..<count {
+                try TransparencyLog.append(kind: "test", ref: "test:\(index)", fields: ["n": "\(index)"], at: Date(timeIntervalSince1970: 1_800_000_000), in: db)
+            }
+        }
+        let entries = try database.writer.read { db in try Data.fetchAll(db, sql: "SELECT entry FROM log_leaves ORDER BY idx").map { [UInt8]($0) } }
+        return (database, TransparencyLog(database: database), entries.map(MerkleTree.leafHash), entries)
+    }
+
+    @Test("Stored-node proofs equal the reference recursion and verify, for every index and size up to 70")
+    func storedProofsMatchReference() throws {
+        let (_, log, leaves, entries) = try Self.log(count: 70)
+        for size in 1...70 {
+            let root = try log.rootHash(size: UInt64(size))
+            #expect(root == ReferenceTree.mth(entries.prefix(size)[...]), "root \(size)")
+            for index in 0..<size {
+                let proof = try log.inclusionProof(index: UInt64(index), treeSize: UInt64(size)).proof.compactMap(Base64.decodeStandard)
+                #expect(proof == ReferenceTree.path(index, entries.prefix(size)[...]))
+                #expect(MerkleTree.verifyInclusion(leafHash: leaves[index], index: UInt64(index), size: UInt64(size), proof: proof, root: root))
+            }
+            for first in 1...size {
+                let proof = try log.consistencyProof(first: UInt64(first), second: UInt64(size)).compactMap(Base64.decodeStandard)
+                #expect(proof == (first == size ? [] : ReferenceTree.subproof(first, entries.prefix(size)[...], true)))
+                #expect(MerkleTree.verifyConsistency(oldSize: UInt64(first), newSize: UInt64(size), oldRoot: try log.rootHash(size: UInt64(first)), newRoot: root, proof: proof))
+            }
+        }
+    }
+
+    @Test("Wrong proofs fail: another leaf, index, a size of another shape, root, a flipped bit, a truncated or extended path")
+    func wrongProofsFail() throws {
+        let (_, log, leaves, _) = try Self.log(count: 13)
+        let root = try log.rootHash(size: 13)
+        let proof = try log.inclusionProof(index: 5, treeSize: 13).proof.compactMap(Base64.decodeStandard)
+        #expect(MerkleTree.verifyInclusion(leafHash: leaves[5], index: 5, size: 13, proof: proof, root: root))
+        #expect(!MerkleTree.verifyInclusion(leafHash: leaves[6], index: 5, size: 13, proof: proof, root: root))
+        #expect(!MerkleTree.verifyInclusion(leafHash: leaves[5], index: 4, size: 13, proof: proof, root: root))
+        #expect(!MerkleTree.verifyInclusion(leafHash: leaves[5], index: 5, size: 20, proof: proof, root: root))
+        #expect(!MerkleTree.verifyInclusion(leafHash: leaves[5], index: 5, size: 13, proof: proof, root: leaves[0]))
+        #expect(!MerkleTree.verifyInclusion(leafHash: leaves[5], index: 5, size: 13, proof: Array(proof.dropLast()), root: root))
+        #expect(!MerkleTree.verifyInclusion(leafHash: leaves[5], index: 5, size: 13, proof: proof + [leaves[0]], root: root))
+        var flipped = proof
+        flipped[1][0] ^= 1
+        #expect(!MerkleTree.verifyInclusion(leafHash: leaves[5], index: 5, size: 13, proof: flipped, root: root))
+        let consistency = try log.consistencyProof(first: 7, second: 13).compactMap(Base64.decodeStandard)
+        let old = try log.rootHash(size: 7)
+        #expect(MerkleTree.verifyConsistency(oldSize: 7, newSize: 13, oldRoot: old, newRoot: root, proof: consistency))
+        #expect(!MerkleTree.verifyConsistency(oldSize: 7, newSize: 13, oldRoot: root, newRoot: root, proof: consistency))
+        #expect(!MerkleTree.verifyConsistency(oldSize: 6, newSize: 13, oldRoot: old, newRoot: root, proof: consistency))
+        #expect(!MerkleTree.verifyConsistency(oldSize: 7, newSize: 13, oldRoot: old, newRoot: root, proof: []))
+        // Malformed requests are refused with invalid_input.
+        for (index, size) in [(13, 13), (0, 0), (0, 14)] as [(UInt64, UInt64)] {
+            #expect(throws: ZeroTripError.self) { try log.inclusionProof(index: index, treeSize: size) }
+        }
+        for (first, second) in [(0, 5), (6, 5), (1, 14)] as [(UInt64, UInt64)] {
+            #expect(throws: ZeroTripError.self) { try log.consistencyProof(first: first, second: second) }
+        }
+    }
+
+    @Test("The independent Python verifier (rfc9162.py, written from the RFC) accepts our proofs and rejects a changed one")
+    func pythonVerifier() throws {
+        let (_, log, leaves, _) = try Self.log(count: 37)
+        let script = ExternalTool.validator("rfc9162.py")
+        for (index, size) in [(0, 1), (0, 37), (36, 37), (17, 31), (31, 32), (8, 9)] as [(UInt64, UInt64)] {
+            let proof = try log.inclusionProof(index: index, treeSize: size)
+            let root = Base64.encode(try log.rootHash(size: size))
+            let ok = try ExternalTool.run(["python3", script, "inclusion", Base64.encode(leaves[Int(index)]), "\(index)", "\(size)", root] + proof.proof)
+            #expect(ok.status == 0, "inclusion \(index) in \(size): \(ok.stdout)\(ok.stderr)")
+            if let first = proof.proof.first {
+                var bad = Base64.decodeStandard(first)!
+                bad[0] ^= 1
+                let refused = try ExternalTool.run(["python3", script, "inclusion", Base64.encode(leaves[Int(index)]), "\(index)", "\(size)", root, Base64.encode(bad)] + proof.proof.dropFirst())
+                #expect(refused.status == 1)
+            }
+        }
+        for (first, second) in [(1, 37), (4, 37), (5, 6), (16, 37), (36, 37), (20, 32)] as [(UInt64, UInt64)] {
+            let proof = try log.consistencyProof(first: first, second: second)
+            let ok = try ExternalTool.run(["python3", script, "consistency", "\(first)", "\(second)", Base64.encode(try log.rootHash(size: first)),
+                                           Base64.encode(try log.rootHash(size: second))] + proof)
+            #expect(ok.status == 0, "consistency \(first)→\(second): \(ok.stdout)\(ok.stderr)")
+        }
+    }
+
+    @Test("Audit recomputes the log; an altered leaf entry or a removed leaf is detected")
+    func auditDetectsTampering() async throws {
+        let district = try await TestDistrict(fileDatabase: true).setUp()
+        _ = try await district.services.documents.issue(DocumentIssuanceTests.request, actor: "test")
+        try await district.services.administration.signTreeHead(district.services.log)
+        _ = try await district.services.documents.issue(DocumentIssuanceTests.request, actor: "test")
+        try await district.services.administration.signTreeHead(district.services.log)
+        let root = try await district.services.administration.rootCertificate()
+        guard case .intact(let leaves, let heads) = try district.services.log.audit(root: root) else { Issue.record("audit failed"); return }
+        #expect(leaves >= 3 && heads == 2)
+        try await district.services.database.writer.write { db in
+            try db.execute(sql: "DROP TRIGGER log_leaves_append_only")
+            try db.execute(sql: "UPDATE log_leaves SET entry = CAST(replace(CAST(entry AS TEXT), 'document.issued', 'document.issuex') AS BLOB) WHERE idx = (SELECT MAX(idx) FROM log_leaves WHERE kind = 'document.issued')")
+        }
+        guard case .broken(let problem) = try district.services.log.audit(root: root) else { Issue.record("tampering not detected"); return }
+        #expect(problem.contains("does not match its entry"))
+    }
+}
