@@ -136,6 +136,57 @@ struct CommandLineTests {
         #expect(bad.output.contains("error [invalid_id_number]"))
     }
 
+    @Test("keys rotate/revoke, trust-list export and offline verification from it, log sth and log audit catching an altered leaf")
+    func trustInfrastructure() async throws {
+        let dir = try tempDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        #expect(try run(["init", "--district", "禅城区"], in: dir).status == 0)
+        #expect(try run(["departments", "add", "--code", "RSJ", "--name", "禅城区人力资源和社会保障局"], in: dir).status == 0)
+        struct Output: Decodable { var id: String; var pdf: String; var token: String }
+        func issue() throws -> Output {
+            let issued = try run(["issue", "--department", "RSJ", "--matter-code", "GRCBZM", "--matter-name", "个人参保证明", "--holder-name", "张三丰",
+                                  "--holder-id", "440104199001010010", "--field", "参保险种=企业职工基本养老保险", "--out", "out"], in: dir)
+            return try JSONDecoder().decode(Output.self, from: Data(issued.output.utf8))
+        }
+        let first = try issue()
+        #expect(try run(["log", "sth"], in: dir).status == 0)
+        try await Task.sleep(for: .milliseconds(1100))
+        let notAfter = Date()
+        try await Task.sleep(for: .milliseconds(1100))
+        let second = try issue()
+        struct Key: Decodable { var kid: String; var status: String }
+        let oldKid = try JSONDecoder().decode([Key].self, from: Data(try run(["keys", "list", "--department", "RSJ"], in: dir).output.utf8)).first!.kid
+        #expect(try run(["keys", "rotate", "--department", "RSJ"], in: dir).status == 0)
+        let future = try run(["keys", "revoke", "--kid", oldKid, "--not-after", "2099-01-01T00:00+08:00", "--reason", "key-compromise"], in: dir)
+        #expect(future.status == 1 && future.output.contains("invalid_input"))
+        #expect(try run(["keys", "revoke", "--kid", "00000000deadbeef", "--not-after", "2026-01-01T00:00+08:00", "--reason", "key-compromise"], in: dir).output.contains("unknown_key"))
+        let stamp = notAfter.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: false))
+        let revoke = try run(["keys", "revoke", "--kid", oldKid, "--not-after", stamp, "--reason", "key-compromise"], in: dir)
+        #expect(revoke.status == 0, "\(revoke.output)")
+        #expect(try run(["verify", "--token", first.token], in: dir).status == 0)
+        #expect(try run(["verify", "--token", second.token], in: dir).output.contains("key_revoked"))
+        #expect(try run(["trust-list", "export", "--out", "published"], in: dir).status == 0)
+        let offline = ["verify", "--offline", "--trust-list", "published/trust-list.json"]
+        #expect(try run(offline + ["--token", first.token], in: dir).status == 0)
+        let revokedOffline = try run(offline + [second.pdf], in: dir)
+        #expect(revokedOffline.status == 2 && revokedOffline.output.contains("\"revoked\""), "\(revokedOffline.output)")
+        #expect(try run(offline + [first.pdf], in: dir).status == 0)
+        // The trust list verifies with openssl against the root certificate.
+        _ = try ExternalTool.run(["openssl", "x509", "-in", "Certificates/root.pem", "-pubkey", "-noout", "-out", "root.pub"], in: dir)
+        #expect(try ExternalTool.run(["openssl", "dgst", "-sha256", "-verify", "root.pub", "-signature", "published/trust-list.json.sig", "published/trust-list.json"], in: dir).status == 0)
+        // The log audits clean, then an altered leaf is caught.
+        #expect(try run(["log", "sth"], in: dir).status == 0)
+        let clean = try run(["log", "audit"], in: dir)
+        #expect(clean.status == 0 && clean.output.contains("log intact"), "\(clean.output)")
+        let queue = try DatabaseQueue(path: dir.appendingPathComponent("var/zerotrip.sqlite").path)
+        try await queue.write { db in
+            try db.execute(sql: "DROP TRIGGER log_leaves_append_only")
+            try db.execute(sql: "UPDATE log_leaves SET entry = CAST(replace(CAST(entry AS TEXT), 'GRCBZM', 'GRCBZX') AS BLOB) WHERE kind = 'document.issued'")
+        }
+        let broken = try run(["log", "audit"], in: dir)
+        #expect(broken.status == 1 && broken.output.contains("BROKEN"), "\(broken.output)")
+    }
+
     @Test("init, departments add, credentials create; openssl verifies the seal; duplicates and unknowns are refused with codes")
     func administration() throws {
         let dir = try tempDirectory()

@@ -24,6 +24,10 @@ public struct AppDatabase: Sendable {
         configuration.busyMode = .timeout(5)
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
+            // 64 MiB page cache per connection: the log's indexes and the register stay hot as they grow.
+            try db.execute(sql: "PRAGMA cache_size = -65536")
+            // Reads through a memory map (up to 16 GiB): proof generation at millions of leaves stays below a millisecond.
+            try db.execute(sql: "PRAGMA mmap_size = 17179869184")
         }
         let pool = try DatabasePool(path: path, configuration: configuration)
         return try AppDatabase(pool)
@@ -301,17 +305,15 @@ public struct AppDatabase: Sendable {
                 CREATE TRIGGER signing_keys_revoked_final BEFORE UPDATE OF status ON signing_keys WHEN OLD.status = 'revoked'
                     BEGIN SELECT RAISE(ABORT, 'a revoked key stays revoked'); END;
 
-                -- RFC 9162 transparency log: leaves, the perfect subtrees (level, index) and signed tree heads.
+                -- RFC 9162 transparency log: leaves (entry bytes), every perfect subtree hash (level 0 = leaf hashes) and signed tree heads.
                 CREATE TABLE log_leaves (
                     idx INTEGER PRIMARY KEY,
                     kind TEXT NOT NULL,
                     ref TEXT NOT NULL,
                     entry BLOB NOT NULL,
-                    leaf_hash BLOB NOT NULL,
                     appended_at DATETIME NOT NULL
                 );
                 CREATE INDEX log_leaves_ref ON log_leaves(ref);
-                CREATE INDEX log_leaves_hash ON log_leaves(leaf_hash);
                 CREATE TABLE log_nodes (
                     level INTEGER NOT NULL,
                     idx INTEGER NOT NULL,

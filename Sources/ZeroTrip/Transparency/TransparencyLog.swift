@@ -1,5 +1,6 @@
 public import Foundation
 public import GRDB
+import Synchronization
 public import ZeroTripCrypto
 
 /// A signed tree head: the log's size and root at a time, signed by the district root key.
@@ -67,9 +68,29 @@ public struct LogEntry: Sendable, Hashable, Codable {
 /// disagree. Every perfect subtree hash is stored (`log_nodes`), so proofs need O(log n) indexed reads.
 public struct TransparencyLog: Sendable {
     let database: AppDatabase
+    let upperNodes = NodeCache()
 
     /// Creates the log over `database`.
     public init(database: AppDatabase) { self.database = database }
+
+    /// Perfect subtrees of 256 leaves and more never change once written: proofs read them from memory.
+    final class NodeCache: Sendable {
+        static let minimumLevel = 8
+        static let capacity = 1 << 20
+        private let nodes = Mutex<[UInt64: [UInt8]]>([:])
+
+        func lookup(_ db: Database, level: Int, index: UInt64) throws -> [UInt8] {
+            guard level >= Self.minimumLevel else { return try TransparencyLog.perfect(db)(level, index) }
+            let key = UInt64(level) << 56 | index
+            if let hash = nodes.withLock({ $0[key] }) { return hash }
+            let hash = try TransparencyLog.perfect(db)(level, index)
+            nodes.withLock { nodes in
+                if nodes.count >= Self.capacity { nodes.removeAll(keepingCapacity: true) }
+                nodes[key] = hash
+            }
+            return hash
+        }
+    }
 
     /// Appends an entry inside the caller's write transaction; returns its index.
     @discardableResult
@@ -77,13 +98,11 @@ public struct TransparencyLog: Sendable {
         var object = fields
         object["kind"] = kind
         object["time"] = AuditEvent.timestamp(date)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let entry = Array(try encoder.encode(object))
+        let entry = canonicalJSON(object)
         let index = UInt64(try Int64.fetchOne(db.cachedStatement(sql: "SELECT COALESCE(MAX(idx) + 1, 0) FROM log_leaves")) ?? 0)
         var hash = MerkleTree.leafHash(entry)
-        try db.cachedStatement(sql: "INSERT INTO log_leaves (idx, kind, ref, entry, leaf_hash, appended_at) VALUES (?, ?, ?, ?, ?, ?)")
-            .execute(arguments: [Int64(index), kind, ref, Data(entry), Data(hash), date])
+        try db.cachedStatement(sql: "INSERT INTO log_leaves (idx, kind, ref, entry, appended_at) VALUES (?, ?, ?, ?, ?)")
+            .execute(arguments: [Int64(index), kind, ref, Data(entry), date])
         let insertNode = try db.cachedStatement(sql: "INSERT INTO log_nodes (level, idx, hash) VALUES (?, ?, ?)")
         let readNode = try db.cachedStatement(sql: "SELECT hash FROM log_nodes WHERE level = ? AND idx = ?")
         try insertNode.execute(arguments: [0, Int64(index), Data(hash)])
@@ -105,6 +124,32 @@ public struct TransparencyLog: Sendable {
         try database.writer.write { db in
             for entry in entries { try Self.append(kind: entry.kind, ref: entry.ref, fields: entry.fields, at: date, in: db) }
         }
+    }
+
+    /// A flat string map as JSON with keys sorted by their UTF-8 bytes, no whitespace, and only `"`, `\` and
+    /// control characters escaped (`\u00XX`): one byte sequence per map, so auditors can reproduce the leaf.
+    static func canonicalJSON(_ object: [String: String]) -> [UInt8] {
+        var out: [UInt8] = [UInt8(ascii: "{")]
+        out.reserveCapacity(512)
+        func string(_ text: String) {
+            out.append(UInt8(ascii: "\""))
+            for byte in text.utf8 {
+                switch byte {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"): out += [UInt8(ascii: "\\"), byte]
+                case 0..<0x20: out += Array(String(format: "\\u%04x", byte).utf8)
+                default: out.append(byte)
+                }
+            }
+            out.append(UInt8(ascii: "\""))
+        }
+        for (offset, key) in object.keys.sorted(by: { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }).enumerated() {
+            if offset > 0 { out.append(UInt8(ascii: ",")) }
+            string(key)
+            out.append(UInt8(ascii: ":"))
+            string(object[key]!)
+        }
+        out.append(UInt8(ascii: "}"))
+        return out
     }
 
     /// Number of leaves.
@@ -142,12 +187,13 @@ public struct TransparencyLog: Sendable {
             let size = try Self.size(db)
             guard treeSize >= 1, treeSize <= size else { throw ZeroTripError(.invalidInput, "treeSize must be 1–\(size)") }
             guard index < treeSize else { throw ZeroTripError(.invalidInput, "leaf index \(index) is not below treeSize \(treeSize)") }
-            return try Self.inclusionProof(index: index, treeSize: treeSize, in: db)
+            return try inclusionProof(index: index, treeSize: treeSize, in: db)
         }
     }
 
-    static func inclusionProof(index: UInt64, treeSize: UInt64, in db: Database) throws -> InclusionProof {
-        let lookup = perfect(db)
+    func inclusionProof(index: UInt64, treeSize: UInt64, in db: Database) throws -> InclusionProof {
+        let cache = upperNodes
+        let lookup = { (level: Int, idx: UInt64) throws -> [UInt8] in try cache.lookup(db, level: level, index: idx) }
         let path = try MerkleTree.inclusionProof(index: index, size: treeSize) { (level: Int, idx: UInt64) throws -> [UInt8] in try lookup(level, idx) }
         let leaf = try lookup(0, index)
         return InclusionProof(leafIndex: index, treeSize: treeSize, proof: path.map(Base64.encode), leafHash: Base64.encode(leaf), treeHead: nil)
@@ -158,7 +204,8 @@ public struct TransparencyLog: Sendable {
         try database.writer.read { db in
             let size = try Self.size(db)
             guard first >= 1, first <= second, second <= size else { throw ZeroTripError(.invalidInput, "need 1 ≤ first ≤ second ≤ \(size)") }
-            let lookup = Self.perfect(db)
+            let cache = upperNodes
+            let lookup = { (level: Int, idx: UInt64) throws -> [UInt8] in try cache.lookup(db, level: level, index: idx) }
             return try MerkleTree.consistencyProof(oldSize: first, newSize: second) { (level: Int, idx: UInt64) throws -> [UInt8] in try lookup(level, idx) }
                 .map(Base64.encode)
         }
@@ -206,7 +253,7 @@ public struct TransparencyLog: Sendable {
                 let leaf = try Self.perfect(db)(0, UInt64(index))
                 return InclusionProof(leafIndex: UInt64(index), treeSize: 0, proof: [], leafHash: Base64.encode(leaf), treeHead: nil)
             }
-            var proof = try Self.inclusionProof(index: UInt64(index), treeSize: head.treeSize, in: db)
+            var proof = try inclusionProof(index: UInt64(index), treeSize: head.treeSize, in: db)
             proof.treeHead = head
             return proof
         }
