@@ -21,6 +21,10 @@ public struct ZeroTripServices: Sendable {
     public var log: TransparencyLog { documents.log }
     /// The signed trust list and CRL.
     public let trustList: TrustListService
+    /// Credit: catalogue, policy, events, levels.
+    public var credit: CreditService { applications.credit }
+    /// Applications with trust-based approval and deferral, commitments and obligations.
+    public let applications: ApplicationService
 
     /// Wires the services over `database` and `home`.
     public init(
@@ -37,6 +41,9 @@ public struct ZeroTripServices: Sendable {
                                          verificationBaseURL: verificationBaseURL, fontPath: fontPath)
         self.identity = IdentityService(database: database, keys: home.keyFiles, clock: clock, policy: identityPolicy)
         self.trustList = TrustListService(database: database, administration: administration, log: documents.log, clock: clock)
+        self.applications = ApplicationService(database: database, clock: clock,
+                                               credit: CreditService(database: database, clock: clock, registry: identity.registry),
+                                               documents: documents, identity: identity)
     }
 
     /// Opens the SQLite database of `home` and wires the services.

@@ -16,14 +16,16 @@ struct APIErrorBody: Codable, Sendable {
 enum HTTPErrorMapping {
     static func status(for code: ZeroTripError.Code) -> HTTPResponse.Status {
         switch code {
-        case .invalidInput, .malformedKey, .malformedCertificate, .unsupportedCharacter, .qrTooLarge, .invalidIDNumber: .badRequest
+        case .invalidInput, .malformedKey, .malformedCertificate, .unsupportedCharacter, .qrTooLarge, .invalidIDNumber, .invalidCatalogue, .invalidPolicy: .badRequest
         case .unauthenticated, .sessionInvalid, .stepUpRequired: .unauthorized
         case .forbidden: .forbidden
         case .verificationFailed, .deviceLoginFailed: .unauthorized
         case .locked, .rateLimited: .tooManyRequests
         case .unknownPerson: .notFound
-        case .notFound, .unknownDepartment, .unknownCredential, .unknownKey: .notFound
-        case .duplicateDepartment, .alreadyInitialized, .fileExists, .documentNotValid, .keyRevoked: .conflict
+        case .notFound, .unknownDepartment, .unknownCredential, .unknownKey, .unknownMatter, .unknownSubject, .unknownApplication: .notFound
+        case .duplicateDepartment, .alreadyInitialized, .fileExists, .documentNotValid, .keyRevoked, .duplicateSubject, .invalidTransition, .obligationClosed,
+             .commitmentRequired, .materialsOutstanding: .conflict
+        case .primaryMaterialMissing, .materialNotTrustEligible, .materialsIncomplete, .trustApprovalRefused, .modeUnavailable: .unprocessableContent
         case .payloadTooLarge: .contentTooLarge
         case .notInitialized, .notReady, .missingKeyFile, .insecureKeyFile, .missingPassphrase, .noActiveKey, .fontUnavailable, .identityKeyUnavailable, .keyLimitReached, .keyNotActive: .serviceUnavailable
         default: .internalServerError

@@ -46,7 +46,8 @@ public func buildApplication(configuration: DaemonConfiguration, services: ZeroT
 public func runDaemon(configuration: DaemonConfiguration, services: ZeroTripServices, logger: Logger) async throws {
     let app = try buildApplication(configuration: configuration, services: services, logger: logger)
     let maintenance = TrustMaintenanceService(services: services, interval: .seconds(configuration.treeHeadIntervalSeconds), logger: logger)
-    let group = ServiceGroup(configuration: .init(services: [.init(service: app), .init(service: maintenance)],
+    let sweep = ObligationSweepService(applications: services.applications, interval: .seconds(configuration.obligationSweepIntervalSeconds), logger: logger)
+    let group = ServiceGroup(configuration: .init(services: [.init(service: app), .init(service: maintenance), .init(service: sweep)],
                                                   gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
     try await group.run()
 }

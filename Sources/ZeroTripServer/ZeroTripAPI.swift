@@ -79,12 +79,37 @@ public struct ZeroTripAPI: Sendable {
         RouteSpec(method: .post, path: "/v1/identity/window-checks", access: .scope(.identityAttest)),
         RouteSpec(method: .post, path: "/v1/identity/checks", access: .scope(.identityRead)),
         RouteSpec(method: .post, path: "/v1/persons/import", access: .scope(.admin)),
+        // Credit and trust-based approval: window credit checks, catalogue and policy, events, applications, obligations.
+        RouteSpec(method: .get, path: "/v1/credit/{subject}", access: .scope(.creditRead)),
+        RouteSpec(method: .get, path: "/v1/catalogue", access: .authenticated),
+        RouteSpec(method: .put, path: "/v1/catalogue", access: .scope(.admin)),
+        RouteSpec(method: .get, path: "/v1/credit-policy", access: .authenticated),
+        RouteSpec(method: .put, path: "/v1/credit-policy", access: .scope(.admin)),
+        RouteSpec(method: .post, path: "/v1/credit-events", access: .scope(.admin)),
+        RouteSpec(method: .post, path: "/v1/credit-events/import", access: .scope(.admin)),
+        RouteSpec(method: .post, path: "/v1/credit-events/{id}/repair", access: .scope(.admin)),
+        RouteSpec(method: .post, path: "/v1/credit-organizations", access: .scope(.admin)),
+        RouteSpec(method: .post, path: "/v1/applications", access: .scope(.applicationsProcess)),
+        RouteSpec(method: .get, path: "/v1/applications", access: .scope(.applicationsProcess)),
+        RouteSpec(method: .get, path: "/v1/applications/{id}", access: .scope(.applicationsProcess)),
+        RouteSpec(method: .get, path: "/v1/applications/{id}/commitment", access: .scope(.applicationsProcess)),
+        RouteSpec(method: .post, path: "/v1/applications/{id}/commitment", access: .scope(.applicationsProcess)),
+        RouteSpec(method: .post, path: "/v1/applications/{id}/accept", access: .scope(.applicationsProcess)),
+        RouteSpec(method: .post, path: "/v1/applications/{id}/review", access: .scope(.applicationsProcess)),
+        RouteSpec(method: .post, path: "/v1/applications/{id}/approve", access: .scope(.applicationsProcess)),
+        RouteSpec(method: .post, path: "/v1/applications/{id}/reject", access: .scope(.applicationsProcess)),
+        RouteSpec(method: .post, path: "/v1/applications/{id}/issue", access: .scope(.applicationsProcess)),
+        RouteSpec(method: .post, path: "/v1/applications/{id}/fulfil", access: .scope(.applicationsProcess)),
+        RouteSpec(method: .get, path: "/v1/applicant/credit", access: .applicant(tier: 2)),
+        RouteSpec(method: .get, path: "/v1/applicant/applications", access: .applicant(tier: 1)),
+        RouteSpec(method: .get, path: "/v1/applicant/applications/{id}/commitment", access: .applicant(tier: 2)),
+        RouteSpec(method: .post, path: "/v1/applicant/applications/{id}/commitment", access: .applicant(tier: 2)),
     ]
 
     /// Adds every route to `router`.
     public func register<Context: RequestContext>(on router: Router<Context>) {
         for spec in Self.routes {
-            if let handler = applicantHandler(for: spec) {
+            if let handler = applicantHandler(for: spec) ?? creditApplicantHandler(for: spec) {
                 router.on(RouterPath(spec.path), method: spec.method) { request, context in
                     let client = (context as? any RemoteAddressRequestContext)?.remoteAddress?.ipAddress ?? "local"
                     let session = try authorizeApplicant(request, spec: spec, client: client)
@@ -108,6 +133,7 @@ public struct ZeroTripAPI: Sendable {
         if let handler = documentHandler(for: spec) { return handler }
         if let handler = identityHandler(for: spec) { return handler }
         if let handler = trustHandler(for: spec) { return handler }
+        if let handler = creditHandler(for: spec) { return handler }
         switch spec.description {
         case "GET /healthz":
             return { _, _, _ in try JSONResponse.make(["status": "ok"]) }

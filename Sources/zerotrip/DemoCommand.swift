@@ -71,6 +71,31 @@ struct DemoCommand: AsyncParsableCommand {
             print("Transparency log: \(head.treeSize) entries, tree head signed; trust list and CRL published in Certificates/ (also GET /v1/trust-list, /v1/crl).")
         }
 
+        /// Loads the demo catalogue and credit policy (a new version only when changed), imports the demo credit
+        /// records (skipped when imported before) and registers the demo enterprise.
+        func setUpCredit(_ services: ZeroTripServices) throws {
+            let directory = URL(fileURLWithPath: persons).deletingLastPathComponent()
+            func read(_ name: String) throws -> [UInt8] {
+                guard let data = FileManager.default.contents(atPath: directory.appendingPathComponent(name).path) else {
+                    throw ZeroTripError(.invalidInput, "cannot read \(directory.appendingPathComponent(name).path)")
+                }
+                return [UInt8](data)
+            }
+            let policy = try services.credit.loadPolicy(try read("credit-policy.yaml"), actor: "demo")
+            let catalogue = try services.credit.loadCatalogue(try read("catalogue.yaml"), actor: "demo")
+            let events = try services.credit.importEvents(try read("credit-events.csv"), source: "demo-credit-records", actor: "demo")
+            if (try? services.credit.subject("91440604MA51ABCD1X")) == nil {
+                _ = try services.credit.registerOrganization(code: "91440604MA51ABCD1X", name: "佛山市禅城区示例科技有限公司", establishedOn: CivilDay("2026-05-01")!,
+                                                             dataComplete: true, actor: "demo")
+            }
+            print("Credit: policy version \(policy.version), catalogue version \(catalogue.version) (\(try services.credit.currentCatalogue().matters.count) matters), "
+                  + "\(events.recorded) credit records imported (\(events.duplicates) already there).")
+            for (name, id) in [("张三丰", "440104199001010010"), ("陈建国", "440604197803150419"), ("黄丽华", "440604198807220626"), ("周永安", "440606196504300358")] {
+                let level = try services.credit.assessment(of: try services.credit.subject(id))
+                print("  \(name): level \(level.level.rawValue) (score \(level.score))\(level.trustApproval.available ? ", 容缺 available" : ", 容缺 refused: \(level.trustApproval.reasons.joined(separator: ", "))")")
+            }
+        }
+
         /// Imports the synthetic registry (idempotent), so the applicant walk-through can verify the sample holders.
         func importPersons(_ services: ZeroTripServices) throws {
             guard let data = FileManager.default.contents(atPath: persons) else {
@@ -83,9 +108,10 @@ struct DemoCommand: AsyncParsableCommand {
 
         static let departments: [(code: String, name: String, scopes: String)] = [
             ("ZSJ", "禅城区政务服务数据管理局", "admin,audit:read,documents:verify"),
-            ("RSJ", "禅城区人力资源和社会保障局", "documents:issue,documents:verify,credit:read"),
-            ("GAJ", "禅城区公安分局", "documents:issue,documents:verify,identity:read,identity:attest"),
-            ("WJJ", "禅城区卫生健康局", "documents:issue,documents:verify,credit:read"),
+            ("RSJ", "禅城区人力资源和社会保障局", "documents:issue,documents:verify,credit:read,applications:process"),
+            ("GAJ", "禅城区公安分局", "documents:issue,documents:verify,identity:read,identity:attest,credit:read,applications:process"),
+            ("WJJ", "禅城区卫生健康局", "documents:issue,documents:verify,credit:read,applications:process"),
+            ("ZJJ", "禅城区住房城乡建设和水利局", "documents:issue,documents:verify,credit:read,applications:process"),
         ]
 
         func run() async throws {
@@ -121,6 +147,7 @@ struct DemoCommand: AsyncParsableCommand {
                 }
                 try await issueSamples(services)
                 try importPersons(services)
+                try setUpCredit(services)
                 try await publishTrust(services)
             }
         }

@@ -19,6 +19,7 @@ public import Foundation
 /// | `fontPath` | `ZEROTRIP_FONT` | `/usr/share/fonts/truetype/arphic/uming.ttc` |
 /// | `applicantRequestsPerMinute` | `ZEROTRIP_APPLICANT_RATE` | `30` (per client address, bursts of 10) |
 /// | `treeHeadIntervalSeconds` | `ZEROTRIP_TREE_HEAD_INTERVAL` | `10` (sign a log tree head when the log grew) |
+/// | `obligationSweepIntervalSeconds` | `ZEROTRIP_OBLIGATION_SWEEP_INTERVAL` | `60` (overdue obligations, reminders, supervisor flags) |
 public struct DaemonConfiguration: Sendable, Codable, Equatable {
     /// Listen address.
     public var host: String = "127.0.0.1"
@@ -46,6 +47,8 @@ public struct DaemonConfiguration: Sendable, Codable, Equatable {
     public var applicantRequestsPerMinute: Int = 30
     /// Seconds between signed tree heads of the transparency log (also how often pending keys are promoted).
     public var treeHeadIntervalSeconds: Int = 10
+    /// Seconds between obligation sweeps (overdue obligations, reminders, supervisor flags).
+    public var obligationSweepIntervalSeconds: Int = 60
 
     /// The defaults.
     public init() {}
@@ -81,6 +84,7 @@ public struct DaemonConfiguration: Sendable, Codable, Equatable {
         fromEnvironment.fontPath = environment["ZEROTRIP_FONT"]
         fromEnvironment.applicantRequestsPerMinute = try integer("ZEROTRIP_APPLICANT_RATE", in: environment)
         fromEnvironment.treeHeadIntervalSeconds = try integer("ZEROTRIP_TREE_HEAD_INTERVAL", in: environment)
+        fromEnvironment.obligationSweepIntervalSeconds = try integer("ZEROTRIP_OBLIGATION_SWEEP_INTERVAL", in: environment)
         configuration = fromEnvironment.applied(to: configuration)
         configuration = overrides.applied(to: configuration)
         try configuration.validate()
@@ -98,6 +102,7 @@ public struct DaemonConfiguration: Sendable, Codable, Equatable {
         guard (0...65_535).contains(port) else { throw ZeroTripError(.invalidConfiguration, "port must be 0–65535") }
         guard (1024...(64 << 20)).contains(maxBodyBytes) else { throw ZeroTripError(.invalidConfiguration, "maxBodyBytes must be 1 KiB–64 MiB") }
         guard (1...86_400).contains(treeHeadIntervalSeconds) else { throw ZeroTripError(.invalidConfiguration, "treeHeadIntervalSeconds must be 1–86400") }
+        guard (1...86_400).contains(obligationSweepIntervalSeconds) else { throw ZeroTripError(.invalidConfiguration, "obligationSweepIntervalSeconds must be 1–86400") }
         guard (1...100_000).contains(applicantRequestsPerMinute) else { throw ZeroTripError(.invalidConfiguration, "applicantRequestsPerMinute must be 1–100000") }
         guard (tlsCertificatePath == nil) == (tlsKeyPath == nil) else {
             throw ZeroTripError(.invalidConfiguration, "TLS needs both tlsCertificatePath and tlsKeyPath")
@@ -149,6 +154,8 @@ public struct DaemonConfiguration: Sendable, Codable, Equatable {
         public var applicantRequestsPerMinute: Int?
         /// Tree head interval.
         public var treeHeadIntervalSeconds: Int?
+        /// Obligation sweep interval.
+        public var obligationSweepIntervalSeconds: Int?
         /// No overrides.
         public init() {}
 
@@ -167,6 +174,7 @@ public struct DaemonConfiguration: Sendable, Codable, Equatable {
             if let fontPath { c.fontPath = fontPath }
             if let applicantRequestsPerMinute { c.applicantRequestsPerMinute = applicantRequestsPerMinute }
             if let treeHeadIntervalSeconds { c.treeHeadIntervalSeconds = treeHeadIntervalSeconds }
+            if let obligationSweepIntervalSeconds { c.obligationSweepIntervalSeconds = obligationSweepIntervalSeconds }
             return c
         }
     }
@@ -176,7 +184,7 @@ public struct DaemonConfiguration: Sendable, Codable, Equatable {
         var values = Overrides()
         enum Key: String, CodingKey, CaseIterable {
             case host, port, databasePath, keysDirectory, certificatesDirectory, maxBodyBytes, tlsCertificatePath, tlsKeyPath, logLevel
-            case verificationBaseURL, fontPath, applicantRequestsPerMinute, treeHeadIntervalSeconds
+            case verificationBaseURL, fontPath, applicantRequestsPerMinute, treeHeadIntervalSeconds, obligationSweepIntervalSeconds
         }
         struct AnyKey: CodingKey {
             var stringValue: String
@@ -203,6 +211,7 @@ public struct DaemonConfiguration: Sendable, Codable, Equatable {
             values.fontPath = try c.decodeIfPresent(String.self, forKey: .fontPath)
             values.applicantRequestsPerMinute = try c.decodeIfPresent(Int.self, forKey: .applicantRequestsPerMinute)
             values.treeHeadIntervalSeconds = try c.decodeIfPresent(Int.self, forKey: .treeHeadIntervalSeconds)
+            values.obligationSweepIntervalSeconds = try c.decodeIfPresent(Int.self, forKey: .obligationSweepIntervalSeconds)
         }
         func applied(to base: DaemonConfiguration) -> DaemonConfiguration { values.applied(to: base) }
     }

@@ -21,11 +21,13 @@ public struct Scope: Hashable, Sendable, Codable, RawRepresentable, CustomString
     public static let identityRead = Scope(rawValue: "identity:read")
     /// Attest identity checks as a clerk.
     public static let identityAttest = Scope(rawValue: "identity:attest")
+    /// Process applications at a window: submit, commitments, accept, review, approve, issue results, fulfil obligations.
+    public static let applicationsProcess = Scope(rawValue: "applications:process")
     /// Read and verify the audit log.
     public static let auditRead = Scope(rawValue: "audit:read")
 
     /// Every scope ZeroTrip knows.
-    public static let all: [Scope] = [.admin, .documentsIssue, .documentsVerify, .creditRead, .identityRead, .identityAttest, .auditRead]
+    public static let all: [Scope] = [.admin, .documentsIssue, .documentsVerify, .creditRead, .identityRead, .identityAttest, .applicationsProcess, .auditRead]
 
     /// Parses a comma-separated list, refusing unknown or empty scopes.
     public static func parse(_ list: String) throws(ZeroTripError) -> Set<Scope> {

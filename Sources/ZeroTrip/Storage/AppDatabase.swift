@@ -335,6 +335,158 @@ public struct AppDatabase: Sendable {
                 CREATE TRIGGER log_tree_heads_no_delete BEFORE DELETE ON log_tree_heads BEGIN SELECT RAISE(ABORT, 'tree heads are append-only'); END;
                 """)
         }
+        migrator.registerMigration("2026-12-01 credit: matter catalogue, credit policy and events, applications, commitments, obligations") { db in
+            try db.execute(sql: """
+                -- Versioned configuration: each load appends a version; applications keep the version they were accepted under.
+                CREATE TABLE catalogue_versions (
+                    version INTEGER PRIMARY KEY,
+                    source BLOB NOT NULL,
+                    parsed TEXT NOT NULL,
+                    sha256 TEXT NOT NULL,
+                    created_by TEXT NOT NULL,
+                    created_at DATETIME NOT NULL
+                );
+                CREATE TABLE credit_policy_versions (
+                    version INTEGER PRIMARY KEY,
+                    source BLOB NOT NULL,
+                    parsed TEXT NOT NULL,
+                    sha256 TEXT NOT NULL,
+                    created_by TEXT NOT NULL,
+                    created_at DATETIME NOT NULL
+                );
+                -- Legal persons known to the credit ledger, by unified social credit code (not personal data).
+                CREATE TABLE credit_organizations (
+                    code TEXT PRIMARY KEY CHECK (length(code) = 18),
+                    name TEXT NOT NULL,
+                    established_at DATETIME NOT NULL,
+                    data_complete INTEGER NOT NULL,
+                    created_by TEXT NOT NULL,
+                    created_at DATETIME NOT NULL
+                );
+                -- Credit events: points, basis, effective and expiry, repairs as new rows. Never changed or deleted.
+                CREATE TABLE credit_events (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    subject TEXT NOT NULL,
+                    type TEXT NOT NULL,
+                    points INTEGER NOT NULL,
+                    serious INTEGER NOT NULL,
+                    direct_d INTEGER NOT NULL,
+                    basis TEXT NOT NULL,
+                    effective_at DATETIME NOT NULL,
+                    expires_at DATETIME NOT NULL,
+                    repairs INTEGER UNIQUE REFERENCES credit_events(id),
+                    source TEXT NOT NULL,
+                    reference TEXT,
+                    recorded_at DATETIME NOT NULL,
+                    recorded_by TEXT NOT NULL,
+                    UNIQUE (source, reference)
+                );
+                CREATE INDEX credit_events_subject ON credit_events(subject, recorded_at);
+                CREATE TRIGGER credit_events_no_change BEFORE UPDATE ON credit_events BEGIN SELECT RAISE(ABORT, 'credit history is append-only'); END;
+                CREATE TRIGGER credit_events_no_delete BEFORE DELETE ON credit_events BEGIN SELECT RAISE(ABORT, 'credit history is append-only'); END;
+                CREATE TRIGGER catalogue_versions_no_change BEFORE UPDATE ON catalogue_versions BEGIN SELECT RAISE(ABORT, 'versions are append-only'); END;
+                CREATE TRIGGER catalogue_versions_no_delete BEFORE DELETE ON catalogue_versions BEGIN SELECT RAISE(ABORT, 'versions are append-only'); END;
+                CREATE TRIGGER credit_policy_versions_no_change BEFORE UPDATE ON credit_policy_versions BEGIN SELECT RAISE(ABORT, 'versions are append-only'); END;
+                CREATE TRIGGER credit_policy_versions_no_delete BEFORE DELETE ON credit_policy_versions BEGIN SELECT RAISE(ABORT, 'versions are append-only'); END;
+                CREATE TRIGGER credit_organizations_no_delete BEFORE DELETE ON credit_organizations BEGIN SELECT RAISE(ABORT, 'subjects are kept'); END;
+
+                -- Applications for a matter: submitted → accepted → under_review → approved → result_issued → closed (or rejected, terminated).
+                CREATE TABLE applications (
+                    id TEXT PRIMARY KEY CHECK (length(id) = 32),
+                    matter_code TEXT NOT NULL,
+                    catalogue_version INTEGER NOT NULL REFERENCES catalogue_versions(version),
+                    department_code TEXT NOT NULL,
+                    subject TEXT NOT NULL,
+                    applicant_name TEXT NOT NULL,
+                    mode TEXT NOT NULL CHECK (mode IN ('standard', 'trust', 'deferral')),
+                    state TEXT NOT NULL CHECK (state IN ('submitted', 'accepted', 'under_review', 'approved', 'result_issued', 'closed', 'rejected', 'terminated')),
+                    submitted_at DATETIME NOT NULL,
+                    accepted_at DATETIME,
+                    time_limit_due DATETIME,
+                    review_started_at DATETIME,
+                    review_stall_at DATETIME,
+                    document_id TEXT REFERENCES documents(id),
+                    created_by TEXT NOT NULL,
+                    updated_at DATETIME NOT NULL
+                );
+                CREATE INDEX applications_subject ON applications(subject);
+                CREATE INDEX applications_time_limit ON applications(time_limit_due) WHERE state IN ('accepted', 'under_review', 'approved');
+                CREATE INDEX applications_review ON applications(review_stall_at) WHERE state = 'under_review';
+                CREATE TRIGGER applications_final BEFORE UPDATE OF state ON applications WHEN OLD.state IN ('closed', 'rejected', 'terminated')
+                    BEGIN SELECT RAISE(ABORT, 'a finished application does not change'); END;
+                CREATE TRIGGER applications_no_delete BEFORE DELETE ON applications BEGIN SELECT RAISE(ABORT, 'applications are kept'); END;
+                CREATE TABLE application_materials (
+                    application_id TEXT NOT NULL REFERENCES applications(id),
+                    code TEXT NOT NULL,
+                    status TEXT NOT NULL CHECK (status IN ('provided', 'missing')),
+                    provided_at DATETIME,
+                    PRIMARY KEY (application_id, code)
+                ) WITHOUT ROWID;
+                CREATE TABLE application_history (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    application_id TEXT NOT NULL REFERENCES applications(id),
+                    state TEXT NOT NULL,
+                    reason TEXT NOT NULL,
+                    actor TEXT NOT NULL,
+                    changed_at DATETIME NOT NULL
+                );
+                CREATE INDEX application_history_application ON application_history(application_id);
+                CREATE TRIGGER application_history_no_change BEFORE UPDATE ON application_history BEGIN SELECT RAISE(ABORT, 'history is append-only'); END;
+                CREATE TRIGGER application_history_no_delete BEFORE DELETE ON application_history BEGIN SELECT RAISE(ABORT, 'history is append-only'); END;
+                CREATE TABLE application_flags (
+                    application_id TEXT NOT NULL REFERENCES applications(id),
+                    flag TEXT NOT NULL,
+                    raised_at DATETIME NOT NULL,
+                    PRIMARY KEY (application_id, flag)
+                ) WITHOUT ROWID;
+                -- The applicant's signed commitment under 容缺: items, deadline, consequences, and the identity assurance behind it.
+                CREATE TABLE commitments (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    application_id TEXT NOT NULL UNIQUE REFERENCES applications(id),
+                    subject TEXT NOT NULL,
+                    items TEXT NOT NULL,
+                    deadline DATETIME NOT NULL,
+                    consequences TEXT NOT NULL,
+                    tier INTEGER NOT NULL CHECK (tier >= 2),
+                    method TEXT NOT NULL,
+                    assurance TEXT NOT NULL,
+                    signed_at DATETIME NOT NULL
+                );
+                CREATE TRIGGER commitments_no_change BEFORE UPDATE ON commitments BEGIN SELECT RAISE(ABORT, 'commitments are append-only'); END;
+                CREATE TRIGGER commitments_no_delete BEFORE DELETE ON commitments BEGIN SELECT RAISE(ABORT, 'commitments are append-only'); END;
+                -- Missing materials owed by a deadline: open → fulfilled | rectification → fulfilled | breached.
+                CREATE TABLE obligations (
+                    id TEXT PRIMARY KEY,
+                    application_id TEXT NOT NULL UNIQUE REFERENCES applications(id),
+                    subject TEXT NOT NULL,
+                    kind TEXT NOT NULL CHECK (kind IN ('trust', 'deferral')),
+                    items TEXT NOT NULL,
+                    state TEXT NOT NULL CHECK (state IN ('open', 'rectification', 'fulfilled', 'breached')),
+                    deadline DATETIME NOT NULL,
+                    remind_at DATETIME,
+                    reminded_at DATETIME,
+                    rectification_deadline DATETIME,
+                    created_at DATETIME NOT NULL,
+                    closed_at DATETIME
+                );
+                CREATE INDEX obligations_due ON obligations(deadline) WHERE state = 'open';
+                CREATE INDEX obligations_rectification ON obligations(rectification_deadline) WHERE state = 'rectification';
+                CREATE INDEX obligations_remind ON obligations(remind_at) WHERE state = 'open' AND reminded_at IS NULL;
+                CREATE INDEX obligations_subject ON obligations(subject);
+                CREATE TRIGGER obligations_final BEFORE UPDATE OF state ON obligations WHEN OLD.state IN ('fulfilled', 'breached')
+                    BEGIN SELECT RAISE(ABORT, 'a closed obligation does not change'); END;
+                CREATE TRIGGER obligations_no_delete BEFORE DELETE ON obligations BEGIN SELECT RAISE(ABORT, 'obligations are kept'); END;
+                -- Notifications to applicants (reminders, rectification notices); a real gateway would drain this.
+                CREATE TABLE notification_outbox (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    subject TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    reference TEXT NOT NULL,
+                    message TEXT NOT NULL,
+                    created_at DATETIME NOT NULL
+                );
+                """)
+        }
         return migrator
     }
 }

@@ -93,6 +93,36 @@ public struct ZeroTripError: Error, Hashable, Sendable, CustomStringConvertible 
         public static let keyLimitReached = Code(rawValue: "key_limit_reached")
         /// The identity key file is missing or unusable.
         public static let identityKeyUnavailable = Code(rawValue: "identity_key_unavailable")
+        /// A matter catalogue file has an error; the message names the line.
+        public static let invalidCatalogue = Code(rawValue: "invalid_catalogue")
+        /// A credit policy file has an error; the message names the line.
+        public static let invalidPolicy = Code(rawValue: "invalid_policy")
+        /// No matter has that code in the catalogue.
+        public static let unknownMatter = Code(rawValue: "unknown_matter")
+        /// No credit subject (registry person or registered organisation) matches.
+        public static let unknownSubject = Code(rawValue: "unknown_subject")
+        /// An organisation with that code is already registered.
+        public static let duplicateSubject = Code(rawValue: "duplicate_subject")
+        /// No application has that id.
+        public static let unknownApplication = Code(rawValue: "unknown_application")
+        /// A primary material is missing: no mode of acceptance allows that.
+        public static let primaryMaterialMissing = Code(rawValue: "primary_material_missing")
+        /// A missing material is not trust-eligible for this matter.
+        public static let materialNotTrustEligible = Code(rawValue: "material_not_trust_eligible")
+        /// Materials are missing and the application is neither 容缺 nor 容缓.
+        public static let materialsIncomplete = Code(rawValue: "materials_incomplete")
+        /// The step needs the outstanding materials first.
+        public static let materialsOutstanding = Code(rawValue: "materials_outstanding")
+        /// The applicant's credit does not allow trust-based approval; the message says why.
+        public static let trustApprovalRefused = Code(rawValue: "trust_approval_refused")
+        /// The matter allows no trust-based approval (容缺) or no deferral (容缓).
+        public static let modeUnavailable = Code(rawValue: "mode_unavailable")
+        /// 容缺 acceptance needs the applicant's commitment first.
+        public static let commitmentRequired = Code(rawValue: "commitment_required")
+        /// The application is not in a state that allows this step.
+        public static let invalidTransition = Code(rawValue: "invalid_transition")
+        /// The obligation is already fulfilled or breached.
+        public static let obligationClosed = Code(rawValue: "obligation_closed")
     }
 
     /// The stable code.

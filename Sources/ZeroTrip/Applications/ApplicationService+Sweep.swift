@@ -1,0 +1,176 @@
+public import Foundation
+import GRDB
+public import ServiceLifecycle
+public import Logging
+
+extension ApplicationService {
+    /// Finds what is due at `now` (default: the clock) and acts on it, in batches of `batchSize` per transaction:
+    /// - an open obligation past its deadline with no result: breached, application terminated, `obligation_overdue` recorded;
+    /// - with a result issued: rectification until its own deadline; past that: breached, the result revoked
+    ///   (`obligation_unmet`), application terminated, `obligation_breached` recorded;
+    /// - reminders before deadlines; supervisor flags for time limits exceeded and reviews stalled.
+    ///
+    /// Each obligation moves by a conditional update, so a fulfilment racing the sweep leaves exactly one outcome.
+    @discardableResult
+    public func sweep(now date: Date? = nil, batchSize: Int = 1000) throws -> SweepReport {
+        let now = date ?? clock.now()
+        let policy = try credit.currentPolicy().policy
+        var report = SweepReport()
+        let batch = max(1, min(batchSize, 10_000))
+        while true {
+            let done = try database.writer.write { db -> Int in
+                let due = try Row.fetchAll(db.cachedStatement(sql: """
+                    SELECT o.id, o.application_id, o.subject, o.deadline, a.document_id FROM obligations o JOIN applications a ON a.id = o.application_id
+                    WHERE o.state = 'open' AND o.deadline <= ? ORDER BY o.deadline LIMIT ?
+                    """), arguments: [now, batch])
+                for row in due {
+                    try db.inSavepoint {
+                        let id: String = row["id"], application: String = row["application_id"], subject: String = row["subject"], deadline: Date = row["deadline"]
+                        if (row["document_id"] as String?) == nil {
+                            if try Self.breach(db, obligation: id, from: .open, application: application, subject: subject, type: "obligation_overdue",
+                                               effectiveAt: deadline, policy: policy, at: now) { report.terminated += 1 }
+                        } else if policy.rectificationWorkingDays == 0 {
+                            if try Self.breach(db, obligation: id, from: .open, application: application, subject: subject, type: "obligation_breached",
+                                               effectiveAt: deadline, policy: policy, at: now, revoke: row["document_id"]) { report.revoked += 1 }
+                        } else {
+                            let until = policy.calendar.deadline(workingDays: policy.rectificationWorkingDays, from: deadline.addingTimeInterval(-1))
+                            try db.cachedStatement(sql: "UPDATE obligations SET state = 'rectification', rectification_deadline = ? WHERE id = ? AND state = 'open'")
+                                .execute(arguments: [until, id])
+                            if db.changesCount == 1 {
+                                try AuditLog.append(AuditEntry(actor: "system", action: "obligation.rectification", target: "obligation:\(id)",
+                                                               details: ["application": application, "until": AuditEvent.timestamp(until)]), at: now, in: db)
+                                try Self.notify(db, subject: subject, kind: "rectification", reference: "obligation:\(id)",
+                                                message: "【政务服务】您承诺补交的材料已逾期，请于\(CivilDay(until.addingTimeInterval(-1)))前补交，逾期将撤销办理结果并记录信用扣分。", at: now)
+                                report.rectification += 1
+                            }
+                        }
+                        return .commit
+                    }
+                }
+                let overdue = try Row.fetchAll(db.cachedStatement(sql: """
+                    SELECT o.id, o.application_id, o.subject, o.rectification_deadline, a.document_id FROM obligations o JOIN applications a ON a.id = o.application_id
+                    WHERE o.state = 'rectification' AND o.rectification_deadline <= ? ORDER BY o.rectification_deadline LIMIT ?
+                    """), arguments: [now, batch])
+                for row in overdue {
+                    try db.inSavepoint {
+                        if try Self.breach(db, obligation: row["id"], from: .rectification, application: row["application_id"], subject: row["subject"],
+                                           type: "obligation_breached", effectiveAt: row["rectification_deadline"], policy: policy, at: now, revoke: row["document_id"]) {
+                            report.revoked += 1
+                        }
+                        return .commit
+                    }
+                }
+                return due.count + overdue.count
+            }
+            if done == 0 { break }
+        }
+        try database.writer.write { db in
+            let reminders = try Row.fetchAll(db, sql: """
+                SELECT id, subject, deadline FROM obligations WHERE state = 'open' AND reminded_at IS NULL AND remind_at <= ? LIMIT 100000
+                """, arguments: [now])
+            for row in reminders {
+                let id: String = row["id"], deadline: Date = row["deadline"]
+                try db.cachedStatement(sql: "UPDATE obligations SET reminded_at = ? WHERE id = ?").execute(arguments: [now, id])
+                try Self.notify(db, subject: row["subject"], kind: "reminder", reference: "obligation:\(id)",
+                                message: "【政务服务】提醒：您承诺补交的材料须于\(CivilDay(deadline.addingTimeInterval(-1)))前补交。", at: now)
+                report.reminders += 1
+            }
+            for (flag, sql) in [
+                ("time_limit_exceeded", "SELECT id FROM applications WHERE state IN ('accepted', 'under_review', 'approved') AND time_limit_due <= ?"),
+                ("review_stalled", "SELECT id FROM applications WHERE state = 'under_review' AND review_stall_at <= ?"),
+            ] {
+                for id in try String.fetchAll(db, sql: "\(sql) AND id NOT IN (SELECT application_id FROM application_flags WHERE flag = '\(flag)') LIMIT 100000", arguments: [now]) {
+                    try db.execute(sql: "INSERT INTO application_flags (application_id, flag, raised_at) VALUES (?, ?, ?)", arguments: [id, flag, now])
+                    try AuditLog.append(AuditEntry(actor: "system", action: "application.flagged", target: "application:\(id)", details: ["flag": flag]), at: now, in: db)
+                    report.flagged += 1
+                }
+            }
+        }
+        return report
+    }
+
+    /// Breaches one obligation (false when another step closed it first): application terminated, credit event, optional revocation.
+    static func breach(_ db: Database, obligation id: String, from state: ObligationState, application: String, subject: String, type: String,
+                       effectiveAt: Date, policy: CreditPolicy, at now: Date, revoke document: String? = nil) throws -> Bool {
+        try db.cachedStatement(sql: "UPDATE obligations SET state = 'breached', closed_at = ? WHERE id = ? AND state = ?").execute(arguments: [now, id, state.rawValue])
+        guard db.changesCount == 1 else { return false }
+        if let document, try String.fetchOne(db.cachedStatement(sql: "SELECT status FROM documents WHERE id = ?"), arguments: [document]) == "valid" {
+            try DocumentService.changeStatus(db, id: document, to: .revoked, reason: RevocationReason.obligationUnmet.rawValue, supersededBy: nil, actor: "system", at: now)
+        }
+        try db.cachedStatement(sql: "UPDATE applications SET state = 'terminated', updated_at = ? WHERE id = ? AND state NOT IN ('closed', 'rejected', 'terminated')")
+            .execute(arguments: [now, application])
+        if db.changesCount == 1 {
+            try history(db, application, .terminated, reason: type, actor: "system", at: now)
+        }
+        try AuditLog.append(AuditEntry(actor: "system", action: "obligation.breached", target: "obligation:\(id)",
+                                       details: ["application": application, "revoked": document ?? ""]), at: now, in: db)
+        try CreditService.record(type: type, subject: subject, effectiveAt: effectiveAt, source: "system", reference: "obligation:\(id):\(type)",
+                                 policy: policy, actor: "system", at: now, in: db)
+        try notify(db, subject: subject, kind: "breach", reference: "obligation:\(id)",
+                   message: document == nil ? "【政务服务】您承诺补交的材料逾期未补交，该事项已终止办理，并已记录信用信息。"
+                                            : "【政务服务】您承诺补交的材料整改期满仍未补交，办理结果已撤销，并已记录信用信息。", at: now)
+        return true
+    }
+
+    static func notify(_ db: Database, subject: String, kind: String, reference: String, message: String, at now: Date) throws {
+        try db.cachedStatement(sql: "INSERT INTO notification_outbox (subject, kind, reference, message, created_at) VALUES (?, ?, ?, ?, ?)")
+            .execute(arguments: [subject, kind, reference, message, now])
+    }
+
+    /// The newest notifications (reminders, rectification and breach notices), newest last.
+    public func notifications(subject: String? = nil, limit: Int = 20) throws -> [ApplicantNotification] {
+        try database.writer.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT * FROM (SELECT * FROM notification_outbox \(subject == nil ? "" : "WHERE subject = ?") ORDER BY id DESC LIMIT \(max(1, min(limit, 1000)))) ORDER BY id
+                """, arguments: subject.map { [$0] } ?? []).map {
+                ApplicantNotification(subject: $0["subject"], kind: $0["kind"], reference: $0["reference"], message: $0["message"], createdAt: $0["created_at"])
+            }
+        }
+    }
+}
+
+/// A notification waiting for the applicant's channel.
+public struct ApplicantNotification: Sendable, Hashable, Codable {
+    /// `person:<id>`.
+    public var subject: String
+    /// `reminder`, `rectification` or `breach`.
+    public var kind: String
+    /// The obligation.
+    public var reference: String
+    /// Text.
+    public var message: String
+    /// Queued.
+    public var createdAt: Date
+}
+
+/// The daemon's obligation timer (one Service in the ServiceGroup): sweeps overdue obligations, reminders and flags.
+public struct ObligationSweepService: Service {
+    let applications: ApplicationService
+    let interval: Duration
+    let logger: Logger
+
+    /// A timer sweeping every `interval`.
+    public init(applications: ApplicationService, interval: Duration, logger: Logger) {
+        self.applications = applications
+        self.interval = interval
+        self.logger = logger
+    }
+
+    /// Sweeps until graceful shutdown.
+    public func run() async throws {
+        try await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do {
+                    let report = try applications.sweep()
+                    if report != SweepReport() {
+                        logger.info("obligation sweep", metadata: ["terminated": "\(report.terminated)", "rectification": "\(report.rectification)",
+                                                                   "revoked": "\(report.revoked)", "reminders": "\(report.reminders)", "flagged": "\(report.flagged)"])
+                    }
+                } catch {
+                    logger.error("obligation sweep failed", metadata: ["error": "\(error)"])
+                }
+                do { try await Task.sleep(for: interval) } catch { return }
+            }
+        }
+    }
+}

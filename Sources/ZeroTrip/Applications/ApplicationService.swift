@@ -1,0 +1,413 @@
+public import Foundation
+import GRDB
+import ZeroTripCrypto
+import ZeroTripDocuments
+
+/// Applications for matters, with trust-based approval (容缺) and deferral (容缓), commitments and obligations.
+///
+/// Every state change is a conditional update inside one write transaction together with its history row, audit
+/// event and (where due) credit event, so two racing steps on the same application or obligation cannot both win.
+public struct ApplicationService: Sendable {
+    let database: AppDatabase
+    let clock: ZeroTripClock
+    /// The credit ledger and catalogue.
+    public let credit: CreditService
+    let documents: DocumentService
+    let identity: IdentityService
+
+    /// Creates the service.
+    public init(database: AppDatabase, clock: ZeroTripClock, credit: CreditService, documents: DocumentService, identity: IdentityService) {
+        self.database = database
+        self.clock = clock
+        self.credit = credit
+        self.documents = documents
+        self.identity = identity
+    }
+
+    /// How long a window's identity check stays usable for a commitment.
+    public static let windowAssuranceMaxAge: TimeInterval = 30 * 60
+
+    // MARK: Submission
+
+    /// A window submits an application. Refuses a missing primary material whatever the mode; under 容缺 refuses
+    /// missing materials that are not trust-eligible, and applicants whose credit does not qualify (with the reason).
+    public func submit(_ new: NewApplication, department: String?, actor: String) throws -> ApplicationRecord {
+        let (matter, version) = try credit.matter(new.matterCode)
+        try checkDepartment(department, matter.department)
+        let number = try CitizenIDNumber.validate(new.idNumber, today: clock.now())
+        let name = try RegistryEntry.personName(new.name)
+        guard let person = try identity.registry.subject(idNumber: number), try identity.registry.summary(subject: person)?.name == name else {
+            throw ZeroTripError(.unknownPerson, "no person with that ID number and name in the registry")
+        }
+        guard new.provided.count <= matter.materials.count * 2 else { throw ZeroTripError(.invalidInput, "too many materials") }
+        var provided = Set<String>()
+        for code in new.provided {
+            let upper = code.uppercased()
+            guard matter.material(upper) != nil else { throw ZeroTripError(.invalidInput, "matter \(matter.code) has no material \(code.prefix(32))") }
+            provided.insert(upper)
+        }
+        let missing = matter.materials.filter { !provided.contains($0.code) }
+        if let primary = missing.first(where: { $0.kind == .primary }) {
+            throw ZeroTripError(.primaryMaterialMissing, "primary material \(primary.code) (\(primary.name)) is missing: the matter cannot be accepted without it")
+        }
+        switch new.mode {
+        case .standard:
+            if let first = missing.first {
+                throw ZeroTripError(.materialsIncomplete, "material \(first.code) (\(first.name)) is missing; apply under trust-based approval or deferral")
+            }
+        case .trust:
+            guard matter.trustDeadlineDays != nil else { throw ZeroTripError(.modeUnavailable, "matter \(matter.code) allows no trust-based approval (容缺)") }
+            guard !missing.isEmpty else { throw ZeroTripError(.invalidInput, "nothing is missing: apply in standard mode") }
+            if let ineligible = missing.first(where: { !$0.trustEligible }) {
+                throw ZeroTripError(.materialNotTrustEligible, "material \(ineligible.code) (\(ineligible.name)) is not trust-eligible for matter \(matter.code)")
+            }
+            let assessment = try credit.assessment(of: try credit.person(person))
+            guard assessment.trustApproval.available else {
+                let now = clock.now()
+                try AuditLog.append(AuditEntry(actor: actor, action: "application.refused", target: "person:\(person)", outcome: "refused",
+                                               details: ["matter": matter.code, "level": assessment.level.rawValue, "reasons": assessment.trustApproval.reasons.joined(separator: ",")]),
+                                    at: now, to: database)
+                throw ZeroTripError(.trustApprovalRefused, "trust-based approval refused: \(assessment.trustApproval.explanation)")
+            }
+        case .deferral:
+            guard matter.deferralDeadlineDays != nil else { throw ZeroTripError(.modeUnavailable, "matter \(matter.code) allows no deferral (容缓)") }
+            guard !missing.isEmpty else { throw ZeroTripError(.invalidInput, "nothing is missing: apply in standard mode") }
+        }
+        let id = Hex.encode(try withCrypto("generating an application id") { () throws(CryptoError) in try SecureRandom.bytes(count: 16) })
+        let now = clock.now()
+        try database.writer.write { db in
+            try db.execute(sql: """
+                INSERT INTO applications (id, matter_code, catalogue_version, department_code, subject, applicant_name, mode, state, submitted_at, created_by, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, 'submitted', ?, ?, ?)
+                """, arguments: [id, matter.code, version, matter.department, "person:\(person)", name, new.mode.rawValue, now, actor, now])
+            for material in matter.materials {
+                let has = provided.contains(material.code)
+                try db.execute(sql: "INSERT INTO application_materials (application_id, code, status, provided_at) VALUES (?, ?, ?, ?)",
+                               arguments: [id, material.code, has ? "provided" : "missing", has ? now : nil])
+            }
+            try Self.history(db, id, .submitted, reason: new.mode.rawValue, actor: actor, at: now)
+            try AuditLog.append(AuditEntry(actor: actor, action: "application.submitted", target: "application:\(id)",
+                                           details: ["matter": matter.code, "mode": new.mode.rawValue, "missing": missing.map(\.code).joined(separator: ",")]), at: now, in: db)
+        }
+        return try application(id)
+    }
+
+    func checkDepartment(_ department: String?, _ owner: String) throws(ZeroTripError) {
+        if let department, department.uppercased() != owner {
+            throw ZeroTripError(.forbidden, "the application belongs to department \(owner)")
+        }
+    }
+
+    static func history(_ db: Database, _ id: String, _ state: ApplicationState, reason: String, actor: String, at now: Date) throws {
+        try db.cachedStatement(sql: "INSERT INTO application_history (application_id, state, reason, actor, changed_at) VALUES (?, ?, ?, ?, ?)")
+            .execute(arguments: [id, state.rawValue, reason, actor, now])
+    }
+
+    /// Moves `id` from one of `from` to `to` inside a transaction; `invalid_transition` when it is elsewhere.
+    static func transition(_ db: Database, _ id: String, from: [ApplicationState], to: ApplicationState, reason: String, actor: String, at now: Date,
+                           extra: String = "", arguments: StatementArguments = []) throws {
+        let placeholders = from.map { _ in "?" }.joined(separator: ", ")
+        var all: StatementArguments = [to.rawValue, now]
+        all += arguments
+        all += [id]
+        all += StatementArguments(from.map(\.rawValue))
+        try db.execute(sql: "UPDATE applications SET state = ?, updated_at = ?\(extra) WHERE id = ? AND state IN (\(placeholders))", arguments: all)
+        guard db.changesCount == 1 else {
+            let state = try String.fetchOne(db, sql: "SELECT state FROM applications WHERE id = ?", arguments: [id])
+            guard let state else { throw ZeroTripError(.unknownApplication, "no application \(id.prefix(32))") }
+            throw ZeroTripError(.invalidTransition, "application is \(state); \(to.rawValue) needs \(from.map(\.rawValue).joined(separator: " or "))")
+        }
+        try history(db, id, to, reason: reason, actor: actor, at: now)
+        try AuditLog.append(AuditEntry(actor: actor, action: "application.\(to.rawValue)", target: "application:\(id)", details: ["reason": reason]), at: now, in: db)
+    }
+
+    // MARK: Commitment
+
+    /// The commitment text an applicant signs under 容缺 (items, deadline if signed now, consequences).
+    public func commitmentDraft(_ id: String) throws -> Commitment {
+        let record = try application(id)
+        guard record.mode == .trust else { throw ZeroTripError(.invalidTransition, "only trust-based applications take a commitment") }
+        let matter = try credit.catalogue(version: record.catalogueVersion).matter(record.matterCode)!
+        let policy = try credit.currentPolicy().policy
+        let now = clock.now()
+        let penalty = policy.eventTypes["obligation_breached"]?.points ?? 0
+        let items = record.materials.filter { !$0.provided }.map(\.name)
+        let deadline = policy.calendar.deadline(workingDays: matter.trustDeadlineDays ?? 1, from: now)
+        let consequences = "本人承诺在\(CivilDay(deadline.addingTimeInterval(-1)))前补齐：\(items.joined(separator: "、"))。逾期未补齐的，"
+            + (matter.trustDelivery == .issueNow ? "经\(policy.rectificationWorkingDays)个工作日整改期后撤销已出具的办理结果，" : "终止办理，")
+            + "并记录信用扣分（\(penalty)分）；承诺不实的，直接评为D级。"
+        return Commitment(items: items, deadline: deadline, consequences: consequences, tier: 0, method: "", signedAt: now)
+    }
+
+    /// The applicant signs the commitment from their own session (tier ≥ 2).
+    public func commit(_ id: String, session: ApplicantSession) throws -> ApplicationRecord {
+        try identity.sessions.require(session, tier: 2, for: "signing a trust-based approval commitment")
+        let record = try application(id)
+        guard record.subject == "person:\(session.subject)" else { throw ZeroTripError(.forbidden, "this application is another person's") }
+        return try storeCommitment(record, tier: session.tier, method: "session:\(session.method)", assurance: "session:\(session.id)", actor: session.actor)
+    }
+
+    /// The window records the commitment signed in front of a clerk, backed by a fresh tier ≥ 2 identity check of the applicant.
+    public func commit(_ id: String, assuranceID: Int64, department: String?, actor: String) throws -> ApplicationRecord {
+        let record = try application(id)
+        try checkDepartment(department, record.department)
+        let person = String(record.subject.dropFirst("person:".count))
+        guard let assurance = try identity.assuranceRecords(subject: person).first(where: { $0.id == assuranceID }) else {
+            throw ZeroTripError(.forbidden, "identity check \(assuranceID) is not the applicant's")
+        }
+        guard assurance.tier >= 2 else { throw ZeroTripError(.stepUpRequired, "the commitment needs an identity check of tier 2 or higher") }
+        guard clock.now().timeIntervalSince(assurance.verifiedAt) <= Self.windowAssuranceMaxAge else {
+            throw ZeroTripError(.stepUpRequired, "the identity check is older than 30 minutes; check the applicant again")
+        }
+        return try storeCommitment(record, tier: assurance.tier, method: "window:\(assurance.method.rawValue)", assurance: "assurance:\(assurance.id)", actor: actor)
+    }
+
+    private func storeCommitment(_ record: ApplicationRecord, tier: Int, method: String, assurance: String, actor: String) throws -> ApplicationRecord {
+        guard record.state == .submitted else { throw ZeroTripError(.invalidTransition, "the commitment is signed before acceptance (application is \(record.state.rawValue))") }
+        let draft = try commitmentDraft(record.id)
+        let now = clock.now()
+        do {
+            try database.writer.write { db in
+                try db.execute(sql: """
+                    INSERT INTO commitments (application_id, subject, items, deadline, consequences, tier, method, assurance, signed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [record.id, record.subject, String(decoding: try JSONEncoder().encode(draft.items), as: UTF8.self), draft.deadline,
+                                     draft.consequences, tier, method, assurance, now])
+                try AuditLog.append(AuditEntry(actor: actor, action: "application.committed", target: "application:\(record.id)",
+                                               details: ["tier": "\(tier)", "method": method]), at: now, in: db)
+            }
+        } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
+            throw ZeroTripError(.invalidTransition, "the commitment is already signed")
+        }
+        return try application(record.id)
+    }
+
+    // MARK: Steps
+
+    /// 受理: the time limit starts; under 容缺 (commitment needed) and 容缓 an obligation with its deadline opens.
+    public func accept(_ id: String, department: String?, actor: String) throws -> ApplicationRecord {
+        let record = try application(id)
+        try checkDepartment(department, record.department)
+        let matter = try credit.catalogue(version: record.catalogueVersion).matter(record.matterCode)!
+        let policy = try credit.currentPolicy().policy
+        let now = clock.now()
+        let due = policy.calendar.deadline(workingDays: matter.timeLimitDays, from: now)
+        try database.writer.write { db in
+            try Self.transition(db, id, from: [.submitted], to: .accepted, reason: "accepted", actor: actor, at: now,
+                                extra: ", accepted_at = ?, time_limit_due = ?", arguments: [now, due])
+            guard record.mode != .standard else { return }
+            let deadline: Date
+            if record.mode == .trust {
+                guard let signed = try Date.fetchOne(db, sql: "SELECT deadline FROM commitments WHERE application_id = ?", arguments: [id]) else {
+                    throw ZeroTripError(.commitmentRequired, "trust-based approval needs the applicant's signed commitment before acceptance")
+                }
+                deadline = signed
+            } else {
+                deadline = policy.calendar.deadline(workingDays: matter.deferralDeadlineDays ?? 1, from: now)
+            }
+            let items = record.materials.filter { !$0.provided }.map(\.code)
+            let obligation = Hex.encode(try withCrypto("generating an obligation id") { () throws(CryptoError) in try SecureRandom.bytes(count: 16) })
+            try db.execute(sql: """
+                INSERT INTO obligations (id, application_id, subject, kind, items, state, deadline, remind_at, created_at) VALUES (?, ?, ?, ?, ?, 'open', ?, ?, ?)
+                """, arguments: [obligation, id, record.subject, record.mode.rawValue, String(decoding: try JSONEncoder().encode(items), as: UTF8.self),
+                                 deadline, policy.calendar.reminder(before: deadline, workingDays: policy.reminderWorkingDays), now])
+            try AuditLog.append(AuditEntry(actor: actor, action: "obligation.opened", target: "obligation:\(obligation)",
+                                           details: ["application": id, "items": items.joined(separator: ","), "deadline": AuditEvent.timestamp(deadline)]), at: now, in: db)
+        }
+        return try application(id)
+    }
+
+    /// Review starts; the review-stall clock for supervisors starts with it.
+    public func startReview(_ id: String, department: String?, actor: String) throws -> ApplicationRecord {
+        let record = try application(id)
+        try checkDepartment(department, record.department)
+        let policy = try credit.currentPolicy().policy
+        let now = clock.now()
+        try database.writer.write { db in
+            try Self.transition(db, id, from: [.accepted], to: .underReview, reason: "review", actor: actor, at: now,
+                                extra: ", review_started_at = ?, review_stall_at = ?",
+                                arguments: [now, policy.calendar.deadline(workingDays: policy.reviewStallWorkingDays, from: now)])
+        }
+        return try application(id)
+    }
+
+    /// Approval. Under 容缓 the outstanding materials must be in first.
+    public func approve(_ id: String, department: String?, actor: String) throws -> ApplicationRecord {
+        let record = try application(id)
+        try checkDepartment(department, record.department)
+        if record.mode == .deferral, let obligation = record.obligation, obligation.state != .fulfilled {
+            throw ZeroTripError(.materialsOutstanding, "deferred materials \(obligation.items.joined(separator: ", ")) are still outstanding")
+        }
+        try database.writer.write { db in try Self.transition(db, id, from: [.underReview], to: .approved, reason: "approved", actor: actor, at: clock.now()) }
+        return try application(id)
+    }
+
+    /// Refusal before a result exists.
+    public func reject(_ id: String, reason rawReason: String, department: String?, actor: String) throws -> ApplicationRecord {
+        let record = try application(id)
+        try checkDepartment(department, record.department)
+        let reason = try Validation.label(rawReason)
+        guard !reason.isEmpty else { throw ZeroTripError(.invalidInput, "a reason is required") }
+        let now = clock.now()
+        try database.writer.write { db in
+            try Self.transition(db, id, from: [.submitted, .accepted, .underReview, .approved], to: .rejected, reason: reason, actor: actor, at: now)
+            try db.execute(sql: "UPDATE obligations SET state = 'breached', closed_at = ? WHERE application_id = ? AND state = 'open'", arguments: [now, id])
+        }
+        return try application(id)
+    }
+
+    /// Issues the result document from the matter's template with `values` for its fields. Under 容缺 "issue now" the
+    /// obligation stays open; under "hold for pickup" and 容缓 the materials must be in first.
+    public func issueResult(_ id: String, values: [String: String], department: String?, actor: String) async throws -> (ApplicationRecord, IssuedDocument) {
+        let record = try application(id)
+        try checkDepartment(department, record.department)
+        guard record.state == .approved else { throw ZeroTripError(.invalidTransition, "application is \(record.state.rawValue); a result is issued once approved") }
+        let matter = try credit.catalogue(version: record.catalogueVersion).matter(record.matterCode)!
+        if let obligation = record.obligation, obligation.state != .fulfilled, record.mode == .deferral || matter.trustDelivery == .holdForPickup {
+            throw ZeroTripError(.materialsOutstanding, "the result is produced when \(obligation.items.joined(separator: ", ")) are handed in")
+        }
+        guard values.count <= matter.result.fields.count, Set(values.keys).isSubset(of: matter.result.fields) else {
+            throw ZeroTripError(.invalidInput, "fields must be among \(matter.result.fields.joined(separator: ", "))")
+        }
+        let fields = try matter.result.fields.map { label throws(ZeroTripError) in
+            guard let value = values[label] else { throw ZeroTripError(.invalidInput, "field \(label) needs a value") }
+            return ResultField(label: label, value: value)
+        }
+        let person = String(record.subject.dropFirst("person:".count))
+        guard let data = try identity.registry.personalData(subject: person) else { throw ZeroTripError(.unknownPerson, "the applicant left the registry") }
+        let request = IssueDocumentRequest(departmentCode: matter.department, matterCode: matter.code, matterName: matter.result.title,
+                                           holderName: record.applicantName, holderIDNumber: data.idNumber, fields: [ResultField(label: "办件编号", value: String(id.prefix(16)).uppercased())] + fields,
+                                           validDays: matter.result.validDays, pickupMode: matter.result.pickup)
+        let issued = try await documents.issue(request, actor: actor)
+        let now = clock.now()
+        do {
+            try await database.writer.write { db in
+                try Self.transition(db, id, from: [.approved], to: .resultIssued, reason: "document:\(issued.record.id)", actor: actor, at: now,
+                                    extra: ", document_id = ?", arguments: [issued.record.id])
+                let open = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM obligations WHERE application_id = ? AND state IN ('open', 'rectification')", arguments: [id]) ?? 0
+                if open == 0 { try Self.transition(db, id, from: [.resultIssued], to: .closed, reason: "result delivered", actor: actor, at: now) }
+            }
+        } catch {
+            // The application moved meanwhile (rejected, issued twice): the fresh document must not stay valid.
+            _ = try? await documents.revoke(issued.record.id, reason: .issuedInError, actor: actor)
+            throw error
+        }
+        return (try application(id), issued)
+    }
+
+    /// The window records materials handed in (at pickup). When the obligation's items are all in, it is fulfilled
+    /// (on time: a credit event in the applicant's favour) and a result already issued is delivered.
+    public func fulfil(_ id: String, materials codes: [String], department: String?, actor: String) throws -> ApplicationRecord {
+        let record = try application(id)
+        try checkDepartment(department, record.department)
+        guard let obligation = record.obligation else { throw ZeroTripError(.invalidTransition, "the application has no obligation") }
+        let upper = Set(codes.map { $0.uppercased() })
+        guard !upper.isEmpty, upper.isSubset(of: obligation.items) else {
+            throw ZeroTripError(.invalidInput, "materials must be among the outstanding \(obligation.items.joined(separator: ", "))")
+        }
+        let policy = try credit.currentPolicy().policy
+        let now = clock.now()
+        try database.writer.write { db in
+            let state = try String.fetchOne(db, sql: "SELECT state FROM obligations WHERE id = ?", arguments: [obligation.id]).flatMap(ObligationState.init)
+            guard state == .open || state == .rectification else {
+                throw ZeroTripError(.obligationClosed, "the obligation is already \(state?.rawValue ?? "closed")")
+            }
+            for code in upper {
+                try db.execute(sql: "UPDATE application_materials SET status = 'provided', provided_at = ? WHERE application_id = ? AND code = ? AND status = 'missing'",
+                               arguments: [now, id, code])
+            }
+            let outstanding = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM application_materials WHERE application_id = ? AND status = 'missing'", arguments: [id]) ?? 0
+            guard outstanding == 0 else { return }
+            try db.execute(sql: "UPDATE obligations SET state = 'fulfilled', closed_at = ? WHERE id = ? AND state IN ('open', 'rectification')", arguments: [now, obligation.id])
+            guard db.changesCount == 1 else { throw ZeroTripError(.obligationClosed, "the obligation was closed meanwhile") }
+            try AuditLog.append(AuditEntry(actor: actor, action: "obligation.fulfilled", target: "obligation:\(obligation.id)",
+                                           details: ["application": id, "on_time": state == .open ? "yes" : "no"]), at: now, in: db)
+            if state == .open {
+                try CreditService.record(type: "obligation_fulfilled", subject: record.subject, effectiveAt: now, source: "system",
+                                         reference: "obligation:\(obligation.id):fulfilled", policy: policy, actor: actor, at: now, in: db)
+            }
+            let current = try String.fetchOne(db, sql: "SELECT state FROM applications WHERE id = ?", arguments: [id])
+            if current == ApplicationState.resultIssued.rawValue {
+                try Self.transition(db, id, from: [.resultIssued], to: .closed, reason: "materials complete", actor: actor, at: now)
+            }
+        }
+        return try application(id)
+    }
+
+    // MARK: Reading
+
+    /// Application `id`.
+    public func application(_ id: String) throws -> ApplicationRecord {
+        guard id.utf8.count == 32, Hex.decode(id) != nil else { throw ZeroTripError(.unknownApplication, "no application \(id.prefix(32))") }
+        guard let record = try database.writer.read({ db in try Self.load(db, id.lowercased()) }) else {
+            throw ZeroTripError(.unknownApplication, "no application \(id.prefix(32))")
+        }
+        return record
+    }
+
+    /// Application `id` as department `department` may see it (nil: admin, every department).
+    public func application(_ id: String, department: String?) throws -> ApplicationRecord {
+        let record = try application(id)
+        try checkDepartment(department, record.department)
+        return record
+    }
+
+    /// Applications of `department` (all for nil), newest first, optionally only flagged ones.
+    public func applications(department: String?, subject: String? = nil, flaggedOnly: Bool = false, limit: Int = 100) throws -> [ApplicationRecord] {
+        try database.writer.read { db in
+            var clauses: [String] = []
+            var arguments: StatementArguments = []
+            if let department { clauses.append("department_code = ?"); arguments += [department.uppercased()] }
+            if let subject { clauses.append("subject = ?"); arguments += [subject] }
+            if flaggedOnly { clauses.append("id IN (SELECT application_id FROM application_flags)") }
+            let filter = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
+            return try String.fetchAll(db, sql: "SELECT id FROM applications \(filter) ORDER BY submitted_at DESC LIMIT \(max(1, min(limit, 1000)))", arguments: arguments)
+                .compactMap { try Self.load(db, $0) }
+        }
+    }
+
+    static func load(_ db: Database, _ id: String) throws -> ApplicationRecord? {
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM applications WHERE id = ?", arguments: [id]) else { return nil }
+        let version: Int = row["catalogue_version"]
+        let matterCode: String = row["matter_code"]
+        let catalogue = try Row.fetchOne(db, sql: "SELECT parsed FROM catalogue_versions WHERE version = ?", arguments: [version])
+            .flatMap { try? JSONDecoder().decode(MatterCatalogue.self, from: Data(($0["parsed"] as String).utf8)) }
+        let matter = catalogue?.matter(matterCode)
+        let order = Dictionary((matter?.materials ?? []).enumerated().map { ($1.code, $0) }, uniquingKeysWith: { a, _ in a })
+        let materials = try Row.fetchAll(db, sql: "SELECT code, status, provided_at FROM application_materials WHERE application_id = ?", arguments: [id]).map { m -> ApplicationMaterial in
+            let code: String = m["code"]
+            let spec = matter?.material(code)
+            let provided = (m["status"] as String) == "provided"
+            return ApplicationMaterial(code: code, name: spec?.name ?? code, kind: spec?.kind ?? .secondary, provided: provided, providedAt: m["provided_at"])
+        }.sorted { (order[$0.code] ?? 0) < (order[$1.code] ?? 0) }
+        let obligation = try Row.fetchOne(db, sql: "SELECT * FROM obligations WHERE application_id = ?", arguments: [id]).map { o in
+            Obligation(id: o["id"], kind: ApplicationMode(rawValue: o["kind"]) ?? .trust,
+                       items: (try? JSONDecoder().decode([String].self, from: Data((o["items"] as String).utf8))) ?? [],
+                       state: ObligationState(rawValue: o["state"]) ?? .open, deadline: o["deadline"], remindAt: o["remind_at"],
+                       rectificationDeadline: o["rectification_deadline"], createdAt: o["created_at"], closedAt: o["closed_at"])
+        }
+        let commitment = try Row.fetchOne(db, sql: "SELECT * FROM commitments WHERE application_id = ?", arguments: [id]).map { c in
+            Commitment(items: (try? JSONDecoder().decode([String].self, from: Data((c["items"] as String).utf8))) ?? [], deadline: c["deadline"],
+                       consequences: c["consequences"], tier: c["tier"], method: c["method"], signedAt: c["signed_at"])
+        }
+        let flags = try String.fetchAll(db, sql: "SELECT flag FROM application_flags WHERE application_id = ? ORDER BY flag", arguments: [id])
+        return ApplicationRecord(
+            id: id, matterCode: matterCode, catalogueVersion: version, department: row["department_code"], subject: row["subject"],
+            applicantName: row["applicant_name"], mode: ApplicationMode(rawValue: row["mode"]) ?? .standard, state: ApplicationState(rawValue: row["state"]) ?? .submitted,
+            submittedAt: row["submitted_at"], acceptedAt: row["accepted_at"], timeLimitDue: row["time_limit_due"], documentID: row["document_id"],
+            materials: materials, obligation: obligation, commitment: commitment, flags: flags)
+    }
+}
+
+extension WorkCalendar {
+    /// The start of the working day that lies `workingDays` working days before the last day of `deadline` (nil for 0).
+    func reminder(before deadline: Date, workingDays: Int) -> Date? {
+        guard workingDays > 0 else { return nil }
+        var day = CivilDay(deadline.addingTimeInterval(-1))
+        var remaining = workingDays - 1
+        while remaining > 0 {
+            day = day.adding(days: -1)
+            if isWorkingDay(day) { remaining -= 1 }
+        }
+        return day.start
+    }
+}

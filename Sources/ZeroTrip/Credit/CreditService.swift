@@ -1,0 +1,419 @@
+public import Foundation
+import GRDB
+import Synchronization
+import ZeroTripCrypto
+
+/// A stored version of the catalogue or the policy.
+public struct ConfigurationVersion: Sendable, Hashable, Codable {
+    /// Version number.
+    public var version: Int
+    /// SHA-256 of the file as loaded.
+    public var sha256: String
+    /// Who loaded it.
+    public var createdBy: String
+    /// When.
+    public var createdAt: Date
+    /// False when the file matched the newest version and nothing was stored.
+    public var stored: Bool
+}
+
+/// What a window learns when it reads a subject's credit for a matter: the level and whether trust-based approval
+/// is available and why not; never the events behind it.
+public struct WindowCreditCheck: Sendable, Hashable, Codable {
+    /// The matter asked about.
+    public var matter: String
+    /// Level.
+    public var level: CreditLevel
+    /// Trust-based approval for this matter.
+    public var trustApproval: TrustApprovalAvailability
+    /// When assessed.
+    public var asOf: Date
+    /// Policy version used.
+    public var policyVersion: Int
+}
+
+/// A subject's own view: the level now, the events (with basis), and the level over time.
+public struct CreditHistory: Sendable, Hashable, Codable {
+    /// The current assessment.
+    public var assessment: CreditAssessment
+    /// Every event, oldest first.
+    public var events: [CreditEvent]
+}
+
+/// The outcome of importing a credit-event file.
+public struct CreditImportReport: Sendable, Hashable, Codable {
+    /// Events recorded.
+    public var recorded: Int
+    /// Rows already imported earlier (same source and reference).
+    public var duplicates: Int
+}
+
+/// Credit: versioned policy and matter catalogue, subjects, the append-only event ledger, levels on any date,
+/// audited window checks, and imports of external records.
+public final class CreditService: Sendable {
+    let database: AppDatabase
+    let clock: ZeroTripClock
+    let registry: PopulationRegistry
+    private let policies = Mutex<[Int: CreditPolicy]>([:])
+    private let catalogues = Mutex<[Int: MatterCatalogue]>([:])
+    private let newest = Mutex<(policy: Int, catalogue: Int, checkedAt: Date)?>(nil)
+
+    /// Creates the service.
+    public init(database: AppDatabase, clock: ZeroTripClock, registry: PopulationRegistry) {
+        self.database = database
+        self.clock = clock
+        self.registry = registry
+    }
+
+    // MARK: Versions
+
+    /// The newest version numbers, re-read at most once a second (a load by another process shows within a second).
+    private func newestVersions() throws -> (policy: Int, catalogue: Int) {
+        let now = clock.now()
+        if let cached = newest.withLock({ $0 }), abs(now.timeIntervalSince(cached.checkedAt)) < 1 { return (cached.policy, cached.catalogue) }
+        let versions = try database.writer.read { db in
+            (try Int.fetchOne(db, sql: "SELECT COALESCE(MAX(version), 0) FROM credit_policy_versions") ?? 0,
+             try Int.fetchOne(db, sql: "SELECT COALESCE(MAX(version), 0) FROM catalogue_versions") ?? 0)
+        }
+        newest.withLock { $0 = (versions.0, versions.1, now) }
+        return versions
+    }
+
+    /// The policy version `version` (0 = built-in).
+    public func policy(version: Int) throws -> CreditPolicy {
+        if version == 0 { return .builtIn }
+        if let cached = policies.withLock({ $0[version] }) { return cached }
+        guard let json = try database.writer.read({ db in try String.fetchOne(db, sql: "SELECT parsed FROM credit_policy_versions WHERE version = ?", arguments: [version]) }) else {
+            throw ZeroTripError(.notFound, "no policy version \(version)")
+        }
+        let policy = try JSONDecoder().decode(CreditPolicy.self, from: Data(json.utf8))
+        policies.withLock { $0[version] = policy }
+        return policy
+    }
+
+    /// The policy in force now, with its version.
+    public func currentPolicy() throws -> (version: Int, policy: CreditPolicy) {
+        let version = try newestVersions().policy
+        return (version, try policy(version: version))
+    }
+
+    /// The policy version in force at `date`.
+    public func policyVersion(at date: Date) throws -> Int {
+        try database.writer.read { db in
+            try Int.fetchOne(db, sql: "SELECT COALESCE(MAX(version), 0) FROM credit_policy_versions WHERE created_at <= ?", arguments: [date]) ?? 0
+        }
+    }
+
+    /// The catalogue version `version`.
+    public func catalogue(version: Int) throws -> MatterCatalogue {
+        if let cached = catalogues.withLock({ $0[version] }) { return cached }
+        guard let json = try database.writer.read({ db in try String.fetchOne(db, sql: "SELECT parsed FROM catalogue_versions WHERE version = ?", arguments: [version]) }) else {
+            throw ZeroTripError(.notFound, version == 0 ? "no matter catalogue is loaded (zerotrip catalogue load FILE)" : "no catalogue version \(version)")
+        }
+        var catalogue = try JSONDecoder().decode(MatterCatalogue.self, from: Data(json.utf8))
+        catalogue.version = version
+        catalogues.withLock { $0[version] = catalogue }
+        return catalogue
+    }
+
+    /// The newest catalogue.
+    public func currentCatalogue() throws -> MatterCatalogue {
+        try catalogue(version: try newestVersions().catalogue)
+    }
+
+    /// The matter `code` in the newest catalogue, or `unknown_matter`.
+    public func matter(_ code: String) throws -> (matter: Matter, version: Int) {
+        let catalogue = try currentCatalogue()
+        guard code.utf8.count <= 32, let matter = catalogue.matter(code) else {
+            throw ZeroTripError(.unknownMatter, "no matter \(code.prefix(32)) in catalogue version \(catalogue.version)")
+        }
+        return (matter, catalogue.version)
+    }
+
+    /// Loads a catalogue file as a new version (unless identical to the newest). Responsible departments must exist.
+    public func loadCatalogue(_ bytes: [UInt8], actor: String) throws -> ConfigurationVersion {
+        let departments = try database.writer.read { db in Set(try String.fetchAll(db, sql: "SELECT code FROM departments")) }
+        let catalogue = try MatterCatalogue.parse(bytes) { departments.contains($0) }
+        return try storeVersion(table: "catalogue_versions", bytes: bytes, parsed: catalogue, action: "catalogue.loaded", actor: actor)
+    }
+
+    /// Loads a policy file as a new version (unless identical to the newest).
+    public func loadPolicy(_ bytes: [UInt8], actor: String) throws -> ConfigurationVersion {
+        let policy = try CreditPolicy.parse(bytes)
+        return try storeVersion(table: "credit_policy_versions", bytes: bytes, parsed: policy, action: "credit.policy.loaded", actor: actor)
+    }
+
+    private func storeVersion(table: String, bytes: [UInt8], parsed: some Encodable, action: String, actor: String) throws -> ConfigurationVersion {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let json = String(decoding: try encoder.encode(parsed), as: UTF8.self)
+        let digest = Hex.encode(Digest.sha256(bytes))
+        let now = clock.now()
+        let result = try database.writer.write { db -> ConfigurationVersion in
+            if let row = try Row.fetchOne(db, sql: "SELECT version, parsed, sha256, created_by, created_at FROM \(table) ORDER BY version DESC LIMIT 1"),
+               (row["parsed"] as String) == json {
+                return ConfigurationVersion(version: row["version"], sha256: row["sha256"], createdBy: row["created_by"], createdAt: row["created_at"], stored: false)
+            }
+            try db.execute(sql: "INSERT INTO \(table) (source, parsed, sha256, created_by, created_at) VALUES (?, ?, ?, ?, ?)",
+                           arguments: [Data(bytes), json, digest, actor, now])
+            let version = Int(db.lastInsertedRowID)
+            try AuditLog.append(AuditEntry(actor: actor, action: action, target: "\(table):\(version)", details: ["sha256": digest]), at: now, in: db)
+            return ConfigurationVersion(version: version, sha256: digest, createdBy: actor, createdAt: now, stored: true)
+        }
+        newest.withLock { $0 = nil }
+        return result
+    }
+
+    /// Every stored version of the catalogue (`catalogue: true`) or the policy.
+    public func versions(catalogue: Bool) throws -> [ConfigurationVersion] {
+        try database.writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT version, sha256, created_by, created_at FROM \(catalogue ? "catalogue_versions" : "credit_policy_versions") ORDER BY version").map {
+                ConfigurationVersion(version: $0["version"], sha256: $0["sha256"], createdBy: $0["created_by"], createdAt: $0["created_at"], stored: true)
+            }
+        }
+    }
+
+    // MARK: Subjects
+
+    /// Resolves a window's or admin's input: a citizen ID number (registry), a unified social credit code
+    /// (registered organisations), or a subject id (`person:…`, `organization:…`).
+    public func subject(_ raw: String) throws -> CreditSubject {
+        let text = raw.trimmingWhitespace()
+        guard text.utf8.count <= 40 else { throw ZeroTripError(.invalidInput, "subject must be an ID number, a unified social credit code or a subject id") }
+        if text.hasPrefix("person:") { return try person(String(text.dropFirst(7))) }
+        if text.hasPrefix("organization:") { return try organization(String(text.dropFirst(13))) }
+        if text.utf8.count == 18, CitizenIDNumber.check(text, today: clock.now()) == nil {
+            guard let id = try registry.subject(idNumber: text) else { throw ZeroTripError(.unknownSubject, "no person with that ID number in the registry") }
+            return try person(id)
+        }
+        if let code = UnifiedSocialCreditCode.validate(text) { return try organization(code) }
+        if text.utf8.count == 18, let problem = CitizenIDNumber.check(text, today: clock.now()), text.first.map({ $0.isNumber }) == true {
+            throw ZeroTripError(.invalidIDNumber, "not a valid citizen ID number (\(problem.rawValue)) nor a unified social credit code")
+        }
+        throw ZeroTripError(.invalidInput, "subject must be a citizen ID number, a unified social credit code or a subject id")
+    }
+
+    func person(_ id: String) throws -> CreditSubject {
+        guard let row = try database.writer.read({ db in
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT name, created_at FROM persons WHERE id = ?"), arguments: [id])
+        }) else { throw ZeroTripError(.unknownSubject, "no person \(id.prefix(20)) in the registry") }
+        return CreditSubject(id: "person:\(id)", kind: .person, establishedAt: row["created_at"], dataComplete: true, displayName: row["name"])
+    }
+
+    func organization(_ code: String) throws -> CreditSubject {
+        guard let row = try database.writer.read({ db in
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT name, established_at, data_complete FROM credit_organizations WHERE code = ?"), arguments: [code])
+        }) else { throw ZeroTripError(.unknownSubject, "no organisation \(code.prefix(18)) is registered for credit") }
+        return CreditSubject(id: "organization:\(code)", kind: .organization, establishedAt: row["established_at"], dataComplete: row["data_complete"], displayName: row["name"])
+    }
+
+    /// Registers a legal person by unified social credit code.
+    public func registerOrganization(code raw: String, name rawName: String, establishedOn: CivilDay, dataComplete: Bool, actor: String) throws -> CreditSubject {
+        guard let code = UnifiedSocialCreditCode.validate(raw.trimmingWhitespace()) else {
+            throw ZeroTripError(.invalidInput, "not a unified social credit code (18 characters, GB 32100 check character)")
+        }
+        let name = try Validation.name(rawName, field: "name")
+        let now = clock.now()
+        guard establishedOn.start <= now else { throw ZeroTripError(.invalidInput, "established date is in the future") }
+        do {
+            try database.writer.write { db in
+                try db.execute(sql: "INSERT INTO credit_organizations (code, name, established_at, data_complete, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                               arguments: [code, name, establishedOn.start, dataComplete, actor, now])
+                try AuditLog.append(AuditEntry(actor: actor, action: "credit.subject.registered", target: "organization:\(code)"), at: now, in: db)
+            }
+        } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY {
+            throw ZeroTripError(.duplicateSubject, "organisation \(code) is already registered")
+        }
+        return try organization(code)
+    }
+
+    // MARK: Events
+
+    /// Records an event of policy type `type` for `subject` inside the caller's transaction (audited).
+    @discardableResult
+    static func record(type code: String, subject: String, effectiveAt: Date, source: String, reference: String?, policy: CreditPolicy,
+                       actor: String, at now: Date, in db: Database) throws -> CreditEvent {
+        guard let type = policy.eventTypes[code] else { throw ZeroTripError(.invalidInput, "unknown credit event type \(code.prefix(48))") }
+        let event = CreditEvent(id: 0, subject: subject, type: code, points: type.points, serious: type.serious, directD: type.directD, basis: type.basis,
+                                effectiveAt: effectiveAt, expiresAt: effectiveAt.addingTimeInterval(TimeInterval(type.validDays) * 86_400),
+                                repairs: nil, source: source, reference: reference, recordedAt: now, recordedBy: actor)
+        return try insert(event, in: db)
+    }
+
+    static func insert(_ raw: CreditEvent, in db: Database) throws -> CreditEvent {
+        var event = raw
+        // Whole milliseconds, as SQLite keeps them: the event compares the same before and after storage.
+        event.effectiveAt = event.effectiveAt.wholeMilliseconds
+        event.expiresAt = event.expiresAt.wholeMilliseconds
+        event.recordedAt = event.recordedAt.wholeMilliseconds
+        try db.cachedStatement(sql: """
+            INSERT INTO credit_events (subject, type, points, serious, direct_d, basis, effective_at, expires_at, repairs, source, reference, recorded_at, recorded_by)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [event.subject, event.type, event.points, event.serious, event.directD, event.basis, event.effectiveAt, event.expiresAt,
+                                     event.repairs, event.source, event.reference, event.recordedAt, event.recordedBy])
+        event.id = db.lastInsertedRowID
+        try AuditLog.append(AuditEntry(actor: event.recordedBy, action: "credit.event.recorded", target: event.subject,
+                                       details: ["event": "\(event.id)", "type": event.type, "points": "\(event.points)", "source": event.source]),
+                            at: event.recordedAt, in: db)
+        return event
+    }
+
+    /// Records an event for `subject` (admin), effective at `effectiveAt` (not in the future).
+    public func recordEvent(subject raw: String, type: String, effectiveAt: Date, reference: String?, actor: String) throws -> CreditEvent {
+        let subject = try subject(raw)
+        let now = clock.now()
+        guard effectiveAt <= now else { throw ZeroTripError(.invalidInput, "an event cannot take effect in the future") }
+        let policy = try currentPolicy().policy
+        if let reference { _ = try Validation.label(reference) }
+        return try database.writer.write { db in
+            try Self.record(type: type, subject: subject.id, effectiveAt: effectiveAt, source: "admin", reference: reference, policy: policy, actor: actor, at: now, in: db)
+        }
+    }
+
+    /// Records a repair of event `id`: it restores the policy's share of the deduction for how soon it comes,
+    /// lifts a direct D and clears a serious record. One repair per event.
+    public func repair(eventID: Int64, effectiveAt: Date, reference: String?, actor: String) throws -> CreditEvent {
+        let now = clock.now()
+        guard effectiveAt <= now else { throw ZeroTripError(.invalidInput, "a repair cannot take effect in the future") }
+        let policy = try currentPolicy().policy
+        return try database.writer.write { db in
+            guard let original = try Self.events(db, sql: "WHERE id = ?", arguments: [eventID]).first else {
+                throw ZeroTripError(.notFound, "no credit event \(eventID)")
+            }
+            guard original.repairs == nil, original.points < 0 || original.directD || original.serious else {
+                throw ZeroTripError(.invalidInput, "event \(eventID) is not a deduction or a serious record")
+            }
+            guard policy.eventTypes[original.type]?.repairable ?? true else { throw ZeroTripError(.invalidInput, "events of type \(original.type) cannot be repaired") }
+            guard effectiveAt >= original.effectiveAt, effectiveAt < original.expiresAt else {
+                throw ZeroTripError(.invalidInput, "a repair takes effect while the event counts (after \(original.effectiveAt), before \(original.expiresAt))")
+            }
+            guard try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM credit_events WHERE repairs = ?", arguments: [eventID]) == 0 else {
+                throw ZeroTripError(.invalidInput, "event \(eventID) is already repaired")
+            }
+            let days = Int(effectiveAt.timeIntervalSince(original.effectiveAt) / 86_400)
+            let points = Int((Double(-original.points) * policy.repairFraction(afterDays: days)).rounded())
+            return try Self.insert(CreditEvent(
+                id: 0, subject: original.subject, type: "repair", points: max(0, points), serious: false, directD: false,
+                basis: "信用修复：\(original.basis)", effectiveAt: effectiveAt, expiresAt: original.expiresAt, repairs: original.id,
+                source: "admin", reference: reference, recordedAt: now, recordedBy: actor), in: db)
+        }
+    }
+
+    /// Imports external records (e.g. dishonesty lists) from CSV `subject,type,effective_date,reference`, all or nothing:
+    /// any bad row refuses the file with its line number. Rows imported before (same source and reference) are skipped.
+    public func importEvents(_ bytes: [UInt8], source rawSource: String, actor: String) throws -> CreditImportReport {
+        guard bytes.count <= 16 << 20 else { throw ZeroTripError(.payloadTooLarge, "credit event files are at most 16 MiB") }
+        let sourceName = rawSource.trimmingWhitespace()
+        guard (1...64).contains(sourceName.utf8.count), sourceName.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
+            throw ZeroTripError(.invalidInput, "source must be 1–64 printable ASCII characters")
+        }
+        guard let text = String(validating: bytes, as: UTF8.self) else { throw ZeroTripError(.invalidInput, "the file is not UTF-8") }
+        let now = clock.now()
+        let policy = try currentPolicy().policy
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { $0.hasSuffix("\r") ? $0.dropLast() : $0 }
+        if let first = lines.first, first.hasPrefix("\u{FEFF}") { lines[0] = first.dropFirst() }
+        guard let header = lines.first, try RegistryCSV.fields(of: String(header)).map({ $0.trimmingWhitespace() }) == ["subject", "type", "effective_date", "reference"] else {
+            throw ZeroTripError(.invalidInput, "line 1: the header must be subject,type,effective_date,reference")
+        }
+        struct Row { var line: Int; var subject: String; var type: String; var effective: Date; var reference: String }
+        var rows: [Row] = []
+        var references = Set<String>()
+        for (offset, line) in lines.enumerated().dropFirst() where !line.allSatisfy(\.isWhitespace) {
+            let number = offset + 1
+            func fail(_ message: String) -> ZeroTripError { ZeroTripError(.invalidInput, "line \(number): \(message); nothing was imported") }
+            let fields: [String]
+            do { fields = try RegistryCSV.fields(of: String(line)).map { $0.trimmingWhitespace() } } catch { throw fail("not valid CSV") }
+            guard fields.count == 4 else { throw fail("expected 4 fields, found \(fields.count)") }
+            let subject: CreditSubject
+            do { subject = try self.subject(fields[0]) } catch let error as ZeroTripError {
+                throw ZeroTripError(error.code == .unknownSubject ? .unknownSubject : .invalidInput, "line \(number): \(error.message); nothing was imported")
+            }
+            guard policy.eventTypes[fields[1]] != nil else { throw fail("unknown event type \"\(fields[1].prefix(48))\"") }
+            guard let day = CivilDay(fields[2]), day.start <= now else { throw fail("effective_date must be a date YYYY-MM-DD, not in the future") }
+            guard (1...64).contains(fields[3].utf8.count), (try? Validation.label(fields[3])) != nil else { throw fail("reference must be 1–64 characters") }
+            guard references.insert(fields[3]).inserted else { throw fail("reference \(fields[3].prefix(64)) appears twice") }
+            rows.append(Row(line: number, subject: subject.id, type: fields[1], effective: day.start, reference: fields[3]))
+        }
+        guard !rows.isEmpty else { throw ZeroTripError(.invalidInput, "the file has no rows") }
+        let source = "import:\(sourceName)"
+        return try database.writer.write { db in
+            var report = CreditImportReport(recorded: 0, duplicates: 0)
+            for row in rows {
+                if try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM credit_events WHERE source = ? AND reference = ?"), arguments: [source, row.reference]) ?? 0 > 0 {
+                    report.duplicates += 1
+                    continue
+                }
+                try Self.record(type: row.type, subject: row.subject, effectiveAt: row.effective, source: source, reference: row.reference,
+                                policy: policy, actor: actor, at: now, in: db)
+                report.recorded += 1
+            }
+            try AuditLog.append(AuditEntry(actor: actor, action: "credit.events.imported", target: source,
+                                           details: ["recorded": "\(report.recorded)", "duplicates": "\(report.duplicates)"]), at: now, in: db)
+            return report
+        }
+    }
+
+    static let eventColumns = "id, subject, type, points, serious, direct_d, basis, effective_at, expires_at, repairs, source, reference, recorded_at, recorded_by"
+
+    static func events(_ db: Database, sql whereClause: String, arguments: StatementArguments) throws -> [CreditEvent] {
+        try Row.fetchAll(db.cachedStatement(sql: "SELECT \(eventColumns) FROM credit_events \(whereClause) ORDER BY id"), arguments: arguments).map {
+            CreditEvent(id: $0["id"], subject: $0["subject"], type: $0["type"], points: $0["points"], serious: $0["serious"], directD: $0["direct_d"],
+                        basis: $0["basis"], effectiveAt: $0["effective_at"], expiresAt: $0["expires_at"], repairs: $0["repairs"], source: $0["source"],
+                        reference: $0["reference"], recordedAt: $0["recorded_at"], recordedBy: $0["recorded_by"])
+        }
+    }
+
+    // MARK: Levels
+
+    /// The level of `subject` at `date` (default now), from the events recorded by then and the policy in force then:
+    /// the answer for a past date never changes, whatever is recorded later.
+    public func assessment(of subject: CreditSubject, at date: Date? = nil) throws -> CreditAssessment {
+        let now = clock.now()
+        let when = date ?? now
+        let version = date == nil ? try currentPolicy().version : try policyVersion(at: when)
+        let events = try database.writer.read { db in
+            try Self.events(db, sql: "WHERE subject = ? AND recorded_at <= ?", arguments: [subject.id, when])
+        }
+        return CreditCalculator.assess(subject, events: events, policy: try policy(version: version), policyVersion: version, at: when)
+    }
+
+    /// A window's credit check of `subject` for `matter`: only the matter's responsible department may read it
+    /// (others get `forbidden`); every read, allowed or not, is audited.
+    public func windowCheck(subject raw: String, matter code: String, department: String, actor: String) throws -> WindowCreditCheck {
+        let (matter, _) = try matter(code)
+        let now = clock.now()
+        guard matter.department == department.uppercased() else {
+            try AuditLog.append(AuditEntry(actor: actor, action: "credit.read", target: "matter:\(matter.code)", outcome: "denied",
+                                           details: ["reason": "outside_business_range", "department": department.uppercased()]), at: now, to: database)
+            throw ZeroTripError(.forbidden, "matter \(matter.code) is outside department \(department.uppercased())'s business range")
+        }
+        let subject: CreditSubject
+        do { subject = try self.subject(raw) } catch let error as ZeroTripError where error.code == .unknownSubject {
+            try AuditLog.append(AuditEntry(actor: actor, action: "credit.read", target: "matter:\(matter.code)", outcome: "unknown_subject",
+                                           details: ["matter": matter.code]), at: now, to: database)
+            throw error
+        }
+        let assessment = try assessment(of: subject)
+        var trust = assessment.trustApproval
+        if matter.trustDeadlineDays == nil {
+            trust = TrustApprovalAvailability(available: false, reasons: trust.reasons + ["matter_not_eligible"],
+                                              explanation: "matter \(matter.code) allows no trust-based approval" + (trust.reasons.isEmpty ? "" : "; " + trust.explanation))
+        }
+        try AuditLog.append(AuditEntry(actor: actor, action: "credit.read", target: subject.id,
+                                       details: ["matter": matter.code, "level": assessment.level.rawValue, "trust": trust.available ? "available" : "refused"]),
+                            at: now, to: database)
+        return WindowCreditCheck(matter: matter.code, level: assessment.level, trustApproval: trust, asOf: assessment.asOf, policyVersion: assessment.policyVersion)
+    }
+
+    /// The subject's own history: the current assessment and every event. For the subject's own session (or admins).
+    public func history(subject raw: String) throws -> CreditHistory {
+        let subject = try subject(raw)
+        let events = try database.writer.read { db in try Self.events(db, sql: "WHERE subject = ?", arguments: [subject.id]) }
+        return CreditHistory(assessment: try assessment(of: subject), events: events)
+    }
+}
+
+extension Date {
+    /// This instant rounded down to a whole millisecond (the precision of stored dates).
+    var wholeMilliseconds: Date { Date(timeIntervalSince1970: (timeIntervalSince1970 * 1000).rounded(.down) / 1000) }
+}

@@ -1,0 +1,131 @@
+import ArgumentParser
+import Foundation
+import ZeroTrip
+
+/// `zerotrip applications`: windows' and supervisors' work on applications and obligations.
+struct ApplicationsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "applications", abstract: "Applications with 容缺 / 容缓: submit, commit, accept, review, approve, issue, fulfil, sweep.",
+        subcommands: [Submit.self, List.self, Show.self, Commit.self, Step.self, Reject.self, Issue.self, Fulfil.self, Sweep.self, Notifications.self])
+
+    struct Submit: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Submit an application (materials handed in are listed with --provided).")
+        @OptionGroup var location: LocationOptions
+        @Option(name: .long, help: "Matter code.") var matter: String
+        @Option(name: .long, help: "Applicant's citizen ID number.") var idNumber: String
+        @Option(name: .long, help: "Applicant's name.") var name: String
+        @Option(name: .long, help: "standard, trust (容缺) or deferral (容缓).") var mode: String = "standard"
+        @Option(name: .long, help: "Comma-separated material codes handed in.") var provided: String = ""
+        func run() async throws {
+            try await reportingErrors {
+                guard let mode = ApplicationMode(rawValue: mode) else { throw ZeroTripError(.invalidInput, "--mode must be standard, trust or deferral") }
+                let codes = provided.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+                try printJSON(try location.services().applications.submit(NewApplication(matterCode: matter, idNumber: idNumber, name: name, mode: mode, provided: codes),
+                                                                           department: nil, actor: cliActor))
+            }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List applications, newest first.")
+        @OptionGroup var location: LocationOptions
+        @Option(name: .long, help: "Only this department.") var department: String?
+        @Flag(name: .long, help: "Only applications flagged for supervisors.") var flagged = false
+        func run() async throws {
+            try await reportingErrors { try printJSON(try location.services().applications.applications(department: department, flaggedOnly: flagged)) }
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show one application with materials, commitment, obligation and flags.")
+        @OptionGroup var location: LocationOptions
+        @Argument(help: "Application id.") var id: String
+        func run() async throws { try await reportingErrors { try printJSON(try location.services().applications.application(id)) } }
+    }
+
+    struct Commit: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Record the applicant's 容缺 commitment signed at the window, backed by their identity check (tier ≥ 2, ≤ 30 minutes old).")
+        @OptionGroup var location: LocationOptions
+        @Argument(help: "Application id.") var id: String
+        @Option(name: .long, help: "Assurance record id of the applicant's window or video check.") var assurance: Int64
+        func run() async throws {
+            try await reportingErrors { try printJSON(try location.services().applications.commit(id, assuranceID: assurance, department: nil, actor: cliActor)) }
+        }
+    }
+
+    struct Step: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "step", abstract: "Move an application: accept, review or approve.")
+        @OptionGroup var location: LocationOptions
+        @Argument(help: "accept | review | approve") var step: String
+        @Argument(help: "Application id.") var id: String
+        func run() async throws {
+            try await reportingErrors {
+                let applications = try location.services().applications
+                switch step {
+                case "accept": try printJSON(try applications.accept(id, department: nil, actor: cliActor))
+                case "review": try printJSON(try applications.startReview(id, department: nil, actor: cliActor))
+                case "approve": try printJSON(try applications.approve(id, department: nil, actor: cliActor))
+                default: throw ZeroTripError(.invalidInput, "step must be accept, review or approve")
+                }
+            }
+        }
+    }
+
+    struct Reject: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Reject an application before its result exists.")
+        @OptionGroup var location: LocationOptions
+        @Argument(help: "Application id.") var id: String
+        @Option(name: .long, help: "Reason.") var reason: String
+        func run() async throws { try await reportingErrors { try printJSON(try location.services().applications.reject(id, reason: reason, department: nil, actor: cliActor)) } }
+    }
+
+    struct Issue: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Issue the approved application's result document from the matter's template.")
+        @OptionGroup var location: LocationOptions
+        @Argument(help: "Application id.") var id: String
+        @Option(name: .long, help: "LABEL=VALUE for each template field (repeat).") var field: [String] = []
+        @Option(name: .long, help: "Directory for the PDF and QR PNG.") var out: String = "."
+        func run() async throws {
+            try await reportingErrors {
+                var values: [String: String] = [:]
+                for item in field {
+                    guard let eq = item.firstIndex(of: "=") else { throw ZeroTripError(.invalidInput, "--field must be LABEL=VALUE") }
+                    values[String(item[..<eq])] = String(item[item.index(after: eq)...])
+                }
+                let (record, issued) = try await location.services().applications.issueResult(id, values: values, department: nil, actor: cliActor)
+                try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+                let pdf = URL(fileURLWithPath: out).appendingPathComponent("\(issued.record.id).pdf")
+                try Data(issued.pdf).write(to: pdf)
+                try printJSON(["application": AnyEncodable(record), "document": AnyEncodable(issued.record.id), "pdf": AnyEncodable(pdf.path), "token": AnyEncodable(issued.record.token)])
+            }
+        }
+    }
+
+    struct Fulfil: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Record materials handed in at pickup; the obligation is fulfilled when all are in.")
+        @OptionGroup var location: LocationOptions
+        @Argument(help: "Application id.") var id: String
+        @Option(name: .long, help: "Comma-separated material codes.") var materials: String
+        func run() async throws {
+            try await reportingErrors {
+                let codes = materials.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
+                try printJSON(try location.services().applications.fulfil(id, materials: codes, department: nil, actor: cliActor))
+            }
+        }
+    }
+
+    struct Sweep: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run the obligation sweep once now (the daemon runs it every obligationSweepIntervalSeconds).")
+        @OptionGroup var location: LocationOptions
+        func run() async throws { try await reportingErrors { try printJSON(try location.services().applications.sweep()) } }
+    }
+
+    struct Notifications: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "The newest applicant notifications (reminders, rectification, breach).")
+        @OptionGroup var location: LocationOptions
+        @Option(name: .long, help: "How many.") var last: Int = 20
+        func run() async throws { try await reportingErrors { try printJSON(try location.services().applications.notifications(limit: last)) } }
+    }
+}

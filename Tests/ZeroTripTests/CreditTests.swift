@@ -1,0 +1,214 @@
+import Foundation
+import GRDB
+import Testing
+@testable import ZeroTrip
+import ZeroTripCrypto
+import ZeroTripDocuments
+import ZeroTripDomainTestSupport
+
+@Suite("Credit: working days, policy and catalogue files, levels on a date, repairs")
+struct CreditTests {
+    static func district() async throws -> TestDistrict {
+        let district = try await TestDistrict().setUp(departments: CreditFixtures.departments)
+        try CreditFixtures.load(district.services)
+        return district
+    }
+
+    static func day(_ text: String) -> CivilDay { CivilDay(text)! }
+
+    @Test("Working days skip weekends and the National Day holiday and count the adjusted working weekends (调休)")
+    func workingDays() throws {
+        let calendar = try CreditPolicy.parse(CreditFixtures.file("credit-policy.yaml")).calendar
+        #expect(calendar == WorkCalendar.china2026)
+        let september30 = Self.day("2026-09-30").start.addingTimeInterval(10 * 3600)
+        #expect(Self.day("2026-10-10").weekday == 6 && Self.day("2026-09-20").weekday == 0)
+        #expect(calendar.workingDay(1, after: september30) == Self.day("2026-10-08"))
+        #expect(calendar.workingDay(2, after: september30) == Self.day("2026-10-09"))
+        #expect(calendar.workingDay(3, after: september30) == Self.day("2026-10-10"))   // Saturday, a working day
+        #expect(calendar.workingDay(4, after: september30) == Self.day("2026-10-12"))
+        #expect(calendar.workingDay(1, after: Self.day("2026-09-18").start) == Self.day("2026-09-20"))   // Sunday, a working day
+        #expect(calendar.workingDay(2, after: Self.day("2026-09-18").start) == Self.day("2026-09-21"))
+        #expect(calendar.workingDays(from: september30, to: Self.day("2026-10-12").start) == 4)
+        #expect(calendar.deadline(workingDays: 3, from: september30) == Self.day("2026-10-11").start)
+        #expect(Self.day("2026-10-11").start == ISOTime.parse("2026-10-11T00:00+08:00"))
+        // Spring Festival: Friday 13 February → Saturday 14 (working) → Tuesday 24.
+        #expect(calendar.workingDay(1, after: Self.day("2026-02-13").start) == Self.day("2026-02-14"))
+        #expect(calendar.workingDay(2, after: Self.day("2026-02-13").start) == Self.day("2026-02-24"))
+        // Without the holiday schedule the same dates count as ordinary weekdays.
+        let plain = WorkCalendar(holidays: [], workingWeekends: [], coveredThroughYear: 2026)
+        #expect(plain.workingDay(1, after: september30) == Self.day("2026-10-01"))
+        #expect(CivilDay("2026-02-30") == nil && CivilDay("2026-13-01") == nil && CivilDay("26-01-01") == nil)
+    }
+
+    @Test("Catalogue and policy files with errors are refused with a message naming the line; nothing is stored", arguments: [
+        ("matters:\n  - code: JZDJ\n    name: 居住登记\n    department: GAJ\n    timeLimitDays: 3\n    materials:\n      - { code: ID_CARD, name: 身份证, kind: primry }\n    result: { title: 凭证, validDays: 30, fields: [地址] }\n", "line 7", "primary or secondary"),
+        ("matters:\n  - code: JZDJ\n    name: 居住登记\n    department: XXJ\n    timeLimitDays: 3\n    materials: []\n", "line 4", "no department XXJ"),
+        ("matters:\n  - code: JZDJ\n    nmae: 居住登记\n", "line 3", "unknown key \"nmae\""),
+        ("matters:\n  - code: JZDJ\n    name: [unclosed\n", "line", "not valid YAML"),
+        ("matters:\n  - code: A\n    name: 甲\n    department: GAJ\n    timeLimitDays: 0\n    materials:\n      - { code: ID_CARD, name: 身份证, kind: primary }\n    result: { title: 凭证, validDays: 30, fields: [地址] }\n", "line 5", "timeLimitDays"),
+    ])
+    func badCatalogue(text: String, line: String, message: String) async throws {
+        let district = try await Self.district()
+        let before = try district.services.credit.versions(catalogue: true).count
+        #expect {
+            try district.services.credit.loadCatalogue(Array(text.utf8), actor: "test")
+        } throws: { error in
+            guard let error = error as? ZeroTripError else { return false }
+            return error.code == .invalidCatalogue && error.message.contains(line) && error.message.contains(message)
+        }
+        #expect(try district.services.credit.versions(catalogue: true).count == before)
+        var policy = String(decoding: try CreditFixtures.file("credit-policy.yaml"), as: UTF8.self)
+        policy = policy.replacingOccurrences(of: "minimumB: 70", with: "minimumB: 95")
+        #expect(throws: ZeroTripError.self) { try district.services.credit.loadPolicy(Array(policy.utf8), actor: "test") }
+        let broken = String(decoding: try CreditFixtures.file("credit-policy.yaml"), as: UTF8.self).replacingOccurrences(of: "2026-10-10]", with: "2026-10-12]")
+        do {
+            _ = try district.services.credit.loadPolicy(Array(broken.utf8), actor: "test")
+            Issue.record("a working weekend on a Monday was accepted")
+        } catch let error as ZeroTripError {
+            #expect(error.code == .invalidPolicy && error.message.contains("line 37") && error.message.contains("2026-10-12"), "\(error)")
+        }
+        #expect(try district.services.credit.versions(catalogue: false).count == 1)
+    }
+
+    @Test("A changed catalogue is a new version; identical content stores nothing; applications keep their version")
+    func catalogueVersions() async throws {
+        let district = try await Self.district()
+        let credit = district.services.credit
+        let original = try CreditFixtures.file("catalogue.yaml")
+        #expect(try credit.loadCatalogue(original, actor: "test").stored == false)
+        let application = try district.services.applications.submit(
+            NewApplication(matterCode: "GRCBZM", idNumber: IdentityFixtures.zhang.id, name: IdentityFixtures.zhang.name, mode: .standard, provided: ["ID_CARD"]),
+            department: "RSJ", actor: "test")
+        let changed = String(decoding: original, as: UTF8.self).replacingOccurrences(of: "    timeLimitDays: 1\n    materials:\n      - { code: ID_CARD, name: 居民身份证, kind: primary }\n    result: { title: 个人参保证明",
+                                                                                       with: "    timeLimitDays: 2\n    materials:\n      - { code: ID_CARD, name: 居民身份证, kind: primary }\n    result: { title: 个人参保证明")
+        let version = try credit.loadCatalogue(Array(changed.utf8), actor: "test")
+        #expect(version.stored && version.version == 2)
+        #expect(try credit.currentCatalogue().matter("GRCBZM")?.timeLimitDays == 2)
+        #expect(try credit.catalogue(version: 1).matter("GRCBZM")?.timeLimitDays == 1)
+        #expect(try district.services.applications.application(application.id).catalogueVersion == 1)
+        #expect(throws: DatabaseError.self) {
+            try district.services.database.writer.write { db in try db.execute(sql: "UPDATE catalogue_versions SET parsed = '{}' WHERE version = 1") }
+        }
+    }
+
+    @Test("Levels follow the bands; M for a new enterprise; direct D; a repair restores by the policy's steps and a lifted D stays at most B for a year")
+    func levels() async throws {
+        let district = try await Self.district()
+        let credit = district.services.credit
+        #expect(try credit.assessment(of: credit.subject(IdentityFixtures.zhang.id)).level == .a)
+        let chen = try credit.assessment(of: credit.subject(CreditFixtures.chen.id))
+        #expect(chen.level == .b && chen.score == 75 && chen.trustApproval.available)
+        let huang = try credit.assessment(of: credit.subject(CreditFixtures.huang.id))
+        #expect(huang.level == .c && huang.trustApproval.reasons == ["level_not_qualifying"])
+        let zhou = try credit.assessment(of: credit.subject(CreditFixtures.zhou.id))
+        #expect(zhou.level == .d && zhou.unrepairedSerious && zhou.trustApproval.reasons == ["direct_d", "level_not_qualifying", "unrepaired_serious_record"])
+
+        let organization = try credit.registerOrganization(code: "91440604MA51ABCD1X", name: "示例科技有限公司",
+                                                           establishedOn: CivilDay(district.clock.now.addingTimeInterval(-100 * 86_400)), dataComplete: true, actor: "test")
+        #expect(try credit.assessment(of: organization).level == .m)
+        #expect(try credit.assessment(of: organization, at: district.clock.now.addingTimeInterval(200 * 86_400)).level == .m)
+        district.clock.advance(by: 300 * 86_400)
+        #expect(try credit.assessment(of: organization).level == .a)
+        #expect(throws: ZeroTripError.self) {
+            try credit.registerOrganization(code: "91440604MA51ABCD1X", name: "重复", establishedOn: CivilDay("2020-01-01")!, dataComplete: true, actor: "test")
+        }
+        #expect(throws: ZeroTripError.self) {
+            try credit.registerOrganization(code: "91440604MA51ABCD12", name: "错校验", establishedOn: CivilDay("2020-01-01")!, dataComplete: true, actor: "test")
+        }
+
+        // A fresh deduction repaired within 30 days comes back in full.
+        let events = try credit.history(subject: IdentityFixtures.zhang.id)
+        #expect(events.events.isEmpty)
+        let penalty = try credit.recordEvent(subject: IdentityFixtures.zhang.id, type: "administrative_penalty", effectiveAt: district.clock.now, reference: "罚1", actor: "test")
+        #expect(try credit.assessment(of: credit.subject(IdentityFixtures.zhang.id)).score == 75)
+        district.clock.advance(by: 10 * 86_400)
+        let repair = try credit.repair(eventID: penalty.id, effectiveAt: district.clock.now, reference: "修复1", actor: "test")
+        #expect(repair.points == 25)
+        #expect(try credit.assessment(of: credit.subject(IdentityFixtures.zhang.id)).score == 100)
+        #expect(throws: ZeroTripError.self) { try credit.repair(eventID: penalty.id, effectiveAt: district.clock.now, reference: nil, actor: "test") }
+        // A late repair restores 40 %.
+        let late = try credit.recordEvent(subject: CreditFixtures.chen.id, type: "administrative_penalty_minor", effectiveAt: district.clock.now, reference: nil, actor: "test")
+        district.clock.advance(by: 100 * 86_400)
+        #expect(try credit.repair(eventID: late.id, effectiveAt: district.clock.now, reference: nil, actor: "test").points == 2)
+
+        // Repairing a direct D lifts it, but the level stays at most B for a year.
+        let dishonest = try #require(try credit.history(subject: CreditFixtures.zhou.id).events.first)
+        _ = try credit.repair(eventID: dishonest.id, effectiveAt: district.clock.now, reference: "履行完毕", actor: "test")
+        let lifted = try credit.assessment(of: credit.subject(CreditFixtures.zhou.id))
+        #expect(lifted.level == .b && !lifted.unrepairedSerious && lifted.trustApproval.available)
+        #expect(try credit.assessment(of: credit.subject(CreditFixtures.zhou.id), at: district.clock.now.addingTimeInterval(366 * 86_400)).level == .a)
+    }
+
+    @Test("The level on a past date is reproduced after later events, back-dated ones included; history cannot be edited")
+    func levelOnDate() async throws {
+        let district = try await Self.district()
+        let credit = district.services.credit
+        let subject = try credit.subject(CreditFixtures.chen.id)
+        let monday = district.clock.now
+        #expect(try credit.assessment(of: subject).level == .b)
+        district.clock.advance(by: 2 * 86_400)
+        // Recorded later but effective before `monday`: the answer for `monday` must not change.
+        _ = try credit.recordEvent(subject: CreditFixtures.chen.id, type: "administrative_penalty_minor", effectiveAt: monday.addingTimeInterval(-86_400), reference: "迟报", actor: "test")
+        _ = try credit.recordEvent(subject: CreditFixtures.chen.id, type: "tax_arrears", effectiveAt: district.clock.now, reference: "欠税", actor: "test")
+        let now = try credit.assessment(of: subject)
+        let events = try credit.history(subject: CreditFixtures.chen.id).events
+        #expect(now.level == .c && now.score == 55 && now.unrepairedSerious, "\(now) \(events)")
+        let then = try credit.assessment(of: subject, at: monday)
+        #expect(then.level == .b && then.score == 75)
+        // A policy loaded later does not change the answer for an earlier date.
+        let strict = String(decoding: try CreditFixtures.file("credit-policy.yaml"), as: UTF8.self).replacingOccurrences(of: "minimumB: 70", with: "minimumB: 80")
+        district.clock.advance(by: 60)
+        #expect(try credit.loadPolicy(Array(strict.utf8), actor: "test").version == 2)
+        #expect(try credit.assessment(of: subject, at: monday).level == .b)
+        #expect(try credit.assessment(of: subject, at: monday).policyVersion == 1)
+        // The store itself refuses edits and deletions.
+        for sql in ["UPDATE credit_events SET points = 0", "DELETE FROM credit_events", "DELETE FROM credit_policy_versions"] {
+            #expect(throws: DatabaseError.self) { try district.services.database.writer.write { db in try db.execute(sql: sql) } }
+        }
+        #expect(try credit.history(subject: CreditFixtures.chen.id).events.count == 3)
+    }
+
+    @Test("Bad input: unknown subject, unknown type, future dates, bad import rows (line named, nothing imported), re-import skipped")
+    func badInput() async throws {
+        let district = try await Self.district()
+        let credit = district.services.credit
+        let count = { try district.services.database.writer.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM credit_events") ?? -1 } }
+        let before = try count()
+        func code(_ body: () throws -> Any) -> String? {
+            do { _ = try body(); return nil } catch let error as ZeroTripError { return error.code.rawValue } catch { return "other" }
+        }
+        #expect(code { try credit.recordEvent(subject: "11010519491231002X", type: "administrative_penalty", effectiveAt: district.clock.now, reference: nil, actor: "t") } == "unknown_subject")
+        #expect(code { try credit.recordEvent(subject: "91350100M000100Y43", type: "administrative_penalty", effectiveAt: district.clock.now, reference: nil, actor: "t") } == "unknown_subject")
+        #expect(code { try credit.recordEvent(subject: "440604197803150418", type: "administrative_penalty", effectiveAt: district.clock.now, reference: nil, actor: "t") } == "invalid_id_number")
+        #expect(code { try credit.recordEvent(subject: CreditFixtures.chen.id, type: "speeding", effectiveAt: district.clock.now, reference: nil, actor: "t") } == "invalid_input")
+        #expect(code { try credit.recordEvent(subject: CreditFixtures.chen.id, type: "administrative_penalty", effectiveAt: district.clock.now.addingTimeInterval(3600), reference: nil, actor: "t") } == "invalid_input")
+        let header = "subject,type,effective_date,reference\n"
+        let bad = header + "\(CreditFixtures.chen.id),administrative_penalty,2026-05-01,A1\n11010519491231002X,administrative_penalty,2026-05-01,A2\n"
+        do {
+            _ = try credit.importEvents(Array(bad.utf8), source: "court", actor: "t")
+            Issue.record("an unknown subject was imported")
+        } catch let error as ZeroTripError {
+            #expect(error.code == .unknownSubject && error.message.hasPrefix("line 3"), "\(error)")
+        }
+        for (file, line) in [(header + "\(CreditFixtures.chen.id),administrative_penalty,2026-13-01,B1\n", "line 2"),
+                             (header + "\(CreditFixtures.chen.id),administrative_penalty\n", "line 2"),
+                             ("who,what\n", "line 1"),
+                             (header + "\(CreditFixtures.chen.id),administrative_penalty,2026-05-01,C1\n\(CreditFixtures.chen.id),administrative_penalty,2026-05-02,C1\n", "line 3")] {
+            #expect { try credit.importEvents(Array(file.utf8), source: "court", actor: "t") } throws: { ($0 as? ZeroTripError)?.message.hasPrefix(line) == true }
+        }
+        #expect(try count() == before)
+        let good = header + "\(CreditFixtures.chen.id),administrative_penalty_minor,2026-05-01,D1\n"
+        #expect(try credit.importEvents(Array(good.utf8), source: "court", actor: "t") == CreditImportReport(recorded: 1, duplicates: 0))
+        #expect(try credit.importEvents(Array(good.utf8), source: "court", actor: "t") == CreditImportReport(recorded: 0, duplicates: 1))
+        #expect(try count() == before + 1)
+    }
+
+    @Test("Unified social credit codes: GB 32100 check character")
+    func unifiedSocialCreditCode() {
+        #expect(UnifiedSocialCreditCode.validate("91350100M000100Y43") == "91350100M000100Y43")
+        #expect(UnifiedSocialCreditCode.validate("91350100m000100y43") == "91350100M000100Y43")
+        #expect(UnifiedSocialCreditCode.validate("91350100M000100Y44") == nil)
+        #expect(UnifiedSocialCreditCode.validate("91350100I000100Y43") == nil)   // I is not in the alphabet
+        #expect(UnifiedSocialCreditCode.validate("9135010") == nil)
+    }
+}
