@@ -15,7 +15,7 @@ public import ZeroTrip
 ///   - logger: the server logger.
 public func buildApplication(configuration: DaemonConfiguration, services: ZeroTripServices, logger: Logger) throws -> some ApplicationProtocol {
     let router = Router(context: ZeroTripRequestContext.self)
-    router.middlewares.add(LogRequestsMiddleware(.info))
+    router.middlewares.add(RequestLogMiddleware(level: .info))
     router.middlewares.add(JSONErrorMiddleware())
     router.middlewares.add(BodyLimitMiddleware(limit: configuration.maxBodyBytes))
     ZeroTripAPI(services: services, bodyLimit: configuration.maxBodyBytes, applicantRequestsPerMinute: configuration.applicantRequestsPerMinute).register(on: router)

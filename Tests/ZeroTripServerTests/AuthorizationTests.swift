@@ -76,6 +76,7 @@ struct AuthorizationTests {
             return ("/v1/keys/\(try await fixture.services.administration.department(code: "RSJ")!.activeKid!)/limits", #"{"maxUses": 100000}"#)
         case "POST /v1/persons/import": return (route.path, "id_number,name,phone,card_valid_from,card_valid_until\n110105194912310029,测试人,13900000099,2020-01-01,长期\n")
         default:
+            if let request = try await creditFixture(for: route, fixture: fixture, attempt: attempt) { return request }
             #expect(!route.path.contains("{"), "route \(route) needs a fixture")
             return (route.path, nil)
         }

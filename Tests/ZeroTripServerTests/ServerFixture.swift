@@ -69,6 +69,30 @@ final class ServerFixture: @unchecked Sendable {
             fields: [ResultField(label: "求职意向", value: "电子商务")], validDays: 90, pickupMode: .kioskPrint), actor: "test")
     }
 
+    /// Adds the demo catalogue's departments and loads the demo policy, catalogue and credit records.
+    func loadCredit() async throws {
+        for (code, name) in CreditFixtures.departments where try await services.administration.department(code: code) == nil {
+            _ = try await services.administration.addDepartment(code: code, name: name, actor: "test")
+        }
+        try CreditFixtures.load(services)
+    }
+
+    /// A submitted application of 李晓梅 for 求职登记 (RSJ, the fixture credentials' department).
+    func submitApplication(mode: ApplicationMode = .standard, provided: [String] = ["ID_CARD", "RESUME", "DIPLOMA"]) async throws -> ApplicationRecord {
+        try await loadCredit()
+        return try services.applications.submit(NewApplication(matterCode: "QZDJ", idNumber: IdentityFixtures.li.id, name: IdentityFixtures.li.name, mode: mode, provided: provided),
+                                                department: "RSJ", actor: "test")
+    }
+
+    /// A 容缺 application of 李晓梅 with the diploma missing, committed at the window and accepted.
+    func acceptedTrustApplication() async throws -> ApplicationRecord {
+        let record = try await submitApplication(mode: .trust, provided: ["ID_CARD", "RESUME"])
+        let assurance = try services.identity.windowCheck(card: CardRead(idNumber: IdentityFixtures.li.id, name: IdentityFixtures.li.name, validFrom: "2018-02-15", validUntil: "2038-02-15"),
+                                                          faceMatched: true, clerk: IdentityFixtures.clerk, station: "w1", actor: "test").assurance
+        _ = try services.applications.commit(record.id, assuranceID: assurance.id, department: "RSJ", actor: "test")
+        return try services.applications.accept(record.id, department: "RSJ", actor: "test")
+    }
+
     func auditCount(action: String) throws -> Int {
         try AuditLog.events(in: services.database, limit: 1000).filter { $0.action == action }.count
     }

@@ -1,0 +1,31 @@
+import Hummingbird
+import Logging
+import Foundation
+
+/// Logs one line per request with the method, the matched route pattern (`/v1/credit/{subject}`, never the
+/// values in the path or query: they can carry ID numbers and tokens), the status and the duration.
+struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
+    let level: Logger.Level
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let start = ContinuousClock.now
+        func log(_ status: Int, _ context: Context) {
+            let elapsed = ContinuousClock.now - start
+            let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+            context.logger.log(level: level, "request", metadata: [
+                "method": .string(request.method.rawValue),
+                "route": .string(context.endpointPath ?? "unmatched"),
+                "status": .stringConvertible(status),
+                "ms": .string(String(format: "%.2f", milliseconds)),
+            ])
+        }
+        do {
+            let response = try await next(request, context)
+            log(response.status.code, context)
+            return response
+        } catch {
+            log((error as? any HTTPResponseError)?.status.code ?? 500, context)
+            throw error
+        }
+    }
+}

@@ -1,0 +1,88 @@
+import Foundation
+@testable import ZeroTrip
+import ZeroTripServer
+import ZeroTripDomainTestSupport
+
+extension AuthorizationTests {
+    /// A small catalogue whose matter belongs to RSJ (fits the fixture's 4 KiB body limit).
+    static let catalogueBody = """
+        matters:
+          - code: GRCBZM
+            name: 个人参保证明开具
+            department: RSJ
+            timeLimitDays: 2
+            materials: [{ code: ID_CARD, name: 居民身份证, kind: primary }]
+            result: { title: 个人参保证明, validDays: 90, fields: [参保状态] }
+        """
+
+    /// A compact policy as JSON (YAML 1.2 includes JSON).
+    static let policyBody = """
+        {"levels": {"minimumA": 90, "minimumB": 70, "minimumC": 40}, "trustApproval": {"qualifyingLevels": ["A", "B", "M"]},
+         "events": {"obligation_fulfilled": {"points": 1, "basis": "按期履行", "validDays": 365},
+                    "obligation_overdue": {"points": -10, "basis": "逾期", "validDays": 730},
+                    "obligation_breached": {"points": -20, "serious": true, "basis": "整改期满未履行", "validDays": 730},
+                    "false_commitment": {"directD": true, "serious": true, "basis": "虚假承诺", "validDays": 730}},
+         "calendar": {"coveredThroughYear": 2026, "holidays": ["2026-10-01"], "workingWeekends": ["2026-10-10"]}}
+        """
+
+    /// Requests that succeed for the credit and application routes.
+    static func creditFixture(for route: RouteSpec, fixture: ServerFixture, attempt: Int) async throws -> (uri: String, body: String?)? {
+        let li = IdentityFixtures.li
+        switch route.description {
+        case "GET /v1/credit/{subject}":
+            try await fixture.loadCredit()
+            return ("/v1/credit/\(li.id)?matter=QZDJ", nil)
+        case "GET /v1/catalogue":
+            try await fixture.loadCredit()
+            return (route.path, nil)
+        case "PUT /v1/catalogue": return (route.path, catalogueBody)
+        case "PUT /v1/credit-policy": return (route.path, policyBody)
+        case "POST /v1/credit-events":
+            try await fixture.loadCredit()
+            return (route.path, #"{"subject": "\#(li.id)", "type": "obligation_overdue", "reference": "r\#(attempt)"}"#)
+        case "POST /v1/credit-events/import":
+            try await fixture.loadCredit()
+            return ("/v1/credit-events/import?source=court", "subject,type,effective_date,reference\n\(li.id),administrative_penalty_minor,2026-05-01,ref\(attempt)\n")
+        case "POST /v1/credit-events/{id}/repair":
+            try await fixture.loadCredit()
+            let event = try fixture.services.credit.recordEvent(subject: li.id, type: "administrative_penalty_minor", effectiveAt: Date(), reference: "p\(attempt)", actor: "test")
+            return ("/v1/credit-events/\(event.id)/repair", #"{"reference": "repaired"}"#)
+        case "POST /v1/credit-organizations":
+            return (route.path, #"{"code": "91350100M000100Y43", "name": "示例有限公司", "establishedOn": "2025-01-01"}"#)
+        case "POST /v1/applications":
+            try await fixture.loadCredit()
+            return (route.path, #"{"matterCode": "QZDJ", "idNumber": "\#(li.id)", "name": "\#(li.name)", "provided": ["ID_CARD", "RESUME", "DIPLOMA"]}"#)
+        case "GET /v1/applications/{id}", "POST /v1/applications/{id}/accept":
+            return (route.path.replacingOccurrences(of: "{id}", with: try await fixture.submitApplication().id), nil)
+        case "GET /v1/applications/{id}/commitment", "GET /v1/applicant/applications/{id}/commitment", "POST /v1/applicant/applications/{id}/commitment":
+            return (route.path.replacingOccurrences(of: "{id}", with: try await fixture.submitApplication(mode: .trust, provided: ["ID_CARD", "RESUME"]).id), nil)
+        case "POST /v1/applications/{id}/commitment":
+            let record = try await fixture.submitApplication(mode: .trust, provided: ["ID_CARD", "RESUME"])
+            let assurance = try fixture.services.identity.windowCheck(card: CardRead(idNumber: li.id, name: li.name, validFrom: "2018-02-15", validUntil: "2038-02-15"),
+                                                                      faceMatched: true, clerk: IdentityFixtures.clerk, station: "w1", actor: "test").assurance
+            return ("/v1/applications/\(record.id)/commitment", #"{"assuranceId": \#(assurance.id)}"#)
+        case "POST /v1/applications/{id}/review":
+            let record = try await fixture.submitApplication()
+            _ = try fixture.services.applications.accept(record.id, department: "RSJ", actor: "test")
+            return ("/v1/applications/\(record.id)/review", nil)
+        case "POST /v1/applications/{id}/approve", "POST /v1/applications/{id}/issue":
+            let record = try await fixture.submitApplication()
+            _ = try fixture.services.applications.accept(record.id, department: "RSJ", actor: "test")
+            _ = try fixture.services.applications.startReview(record.id, department: "RSJ", actor: "test")
+            if route.path.hasSuffix("issue") {
+                _ = try fixture.services.applications.approve(record.id, department: "RSJ", actor: "test")
+                return ("/v1/applications/\(record.id)/issue", #"{"fields": {"求职意向": "电子商务", "学历": "本科"}}"#)
+            }
+            return ("/v1/applications/\(record.id)/approve", nil)
+        case "POST /v1/applications/{id}/reject":
+            return ("/v1/applications/\(try await fixture.submitApplication().id)/reject", #"{"reason": "材料不符"}"#)
+        case "POST /v1/applications/{id}/fulfil":
+            return ("/v1/applications/\(try await fixture.acceptedTrustApplication().id)/fulfil", #"{"materials": ["DIPLOMA"]}"#)
+        case "GET /v1/applicant/credit", "GET /v1/applicant/applications":
+            try await fixture.loadCredit()
+            return (route.path, nil)
+        default:
+            return nil
+        }
+    }
+}
