@@ -101,6 +101,7 @@ let package = Package(
                 "ZeroTripServer",
                 "ZeroTripCrypto",
                 "ZeroTripDocuments",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -8,7 +8,7 @@ struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
         abstract: "Set up a demo district (idempotent): root CA, departments and one credential each.",
-        subcommands: [Setup.self])
+        subcommands: [Setup.self, CreditScenario.self])
 
     struct Setup: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

@@ -272,3 +272,28 @@ struct ApplicationTests {
         }
     }
 }
+
+extension ApplicationTests {
+    @Test("A step that fails in the sweep is rolled back alone and retried later; the other obligations still move")
+    func sweepFailureIsolated() async throws {
+        let district = try await Self.district()
+        let services = district.services
+        let first = try Self.approvedTrustApplication(district, IdentityFixtures.zhang)
+        let second = try Self.approvedTrustApplication(district, IdentityFixtures.zhang)
+        let broken = try #require(first.obligation?.id)
+        try await services.database.writer.write { db in
+            try db.execute(sql: "CREATE TRIGGER gateway_down BEFORE INSERT ON notification_outbox WHEN NEW.reference = 'obligation:\(broken)' BEGIN SELECT RAISE(ABORT, 'gateway down'); END")
+        }
+        district.clock.advance(by: first.obligation!.deadline.timeIntervalSince(district.clock.now) + 1)
+        let report = try services.applications.sweep()
+        #expect(report.terminated == 1 && report.failed == 1)
+        #expect(try services.applications.application(first.id).obligation?.state == .open)
+        #expect(try services.applications.application(first.id).state == .approved)
+        #expect(try services.applications.application(second.id).state == .terminated)
+        #expect(try services.credit.history(subject: IdentityFixtures.zhang.id).events.filter { $0.type == "obligation_overdue" }.count == 1)
+        try await services.database.writer.write { db in try db.execute(sql: "DROP TRIGGER gateway_down") }
+        let retry = try services.applications.sweep()
+        #expect(retry.terminated == 1 && retry.failed == 0)
+        #expect(try services.applications.application(first.id).state == .terminated)
+    }
+}

@@ -168,6 +168,8 @@ public struct SweepReport: Sendable, Hashable, Codable {
     public var reminders = 0
     /// Applications newly flagged for supervisors.
     public var flagged = 0
+    /// Obligations whose step failed and was rolled back (retried by the next sweep).
+    public var failed = 0
     /// Creates an empty report.
     public init() {}
 }

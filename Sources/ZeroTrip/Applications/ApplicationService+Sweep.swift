@@ -17,62 +17,75 @@ extension ApplicationService {
         let policy = try credit.currentPolicy().policy
         var report = SweepReport()
         let batch = max(1, min(batchSize, 10_000))
+        // An obligation whose step fails (say, a storage error while revoking) is rolled back alone, counted, and
+        // left for the next sweep; the others still move.
+        var failed = Set<String>()
+        func each(_ db: Database, _ rows: [Row], _ body: (Row) throws -> Void) -> Int {
+            var moved = 0
+            for row in rows where !failed.contains(row["id"]) {
+                do {
+                    try db.inSavepoint {
+                        try body(row)
+                        return .commit
+                    }
+                    moved += 1
+                } catch {
+                    failed.insert(row["id"])
+                    report.failed += 1
+                }
+            }
+            return moved
+        }
         while true {
-            let done = try database.writer.write { db -> Int in
+            let moved = try database.writer.write { db -> Int in
                 let due = try Row.fetchAll(db.cachedStatement(sql: """
                     SELECT o.id, o.application_id, o.subject, o.deadline, a.document_id FROM obligations o JOIN applications a ON a.id = o.application_id
                     WHERE o.state = 'open' AND o.deadline <= ? ORDER BY o.deadline LIMIT ?
-                    """), arguments: [now, batch])
-                for row in due {
-                    try db.inSavepoint {
-                        let id: String = row["id"], application: String = row["application_id"], subject: String = row["subject"], deadline: Date = row["deadline"]
-                        if (row["document_id"] as String?) == nil {
-                            if try Self.breach(db, obligation: id, from: .open, application: application, subject: subject, type: "obligation_overdue",
-                                               effectiveAt: deadline, policy: policy, at: now) { report.terminated += 1 }
-                        } else if policy.rectificationWorkingDays == 0 {
-                            if try Self.breach(db, obligation: id, from: .open, application: application, subject: subject, type: "obligation_breached",
-                                               effectiveAt: deadline, policy: policy, at: now, revoke: row["document_id"]) { report.revoked += 1 }
-                        } else {
-                            let until = policy.calendar.deadline(workingDays: policy.rectificationWorkingDays, from: deadline.addingTimeInterval(-1))
-                            try db.cachedStatement(sql: "UPDATE obligations SET state = 'rectification', rectification_deadline = ? WHERE id = ? AND state = 'open'")
-                                .execute(arguments: [until, id])
-                            if db.changesCount == 1 {
-                                try AuditLog.append(AuditEntry(actor: "system", action: "obligation.rectification", target: "obligation:\(id)",
-                                                               details: ["application": application, "until": AuditEvent.timestamp(until)]), at: now, in: db)
-                                try Self.notify(db, subject: subject, kind: "rectification", reference: "obligation:\(id)",
-                                                message: "【政务服务】您承诺补交的材料已逾期，请于\(CivilDay(until.addingTimeInterval(-1)))前补交，逾期将撤销办理结果并记录信用扣分。", at: now)
-                                report.rectification += 1
-                            }
+                    """), arguments: [now, batch + failed.count])
+                var moved = each(db, due) { row in
+                    let id: String = row["id"], application: String = row["application_id"], subject: String = row["subject"], deadline: Date = row["deadline"]
+                    if (row["document_id"] as String?) == nil {
+                        if try Self.breach(db, obligation: id, from: .open, application: application, subject: subject, type: "obligation_overdue",
+                                           effectiveAt: deadline, policy: policy, at: now) { report.terminated += 1 }
+                    } else if policy.rectificationWorkingDays == 0 {
+                        if try Self.breach(db, obligation: id, from: .open, application: application, subject: subject, type: "obligation_breached",
+                                           effectiveAt: deadline, policy: policy, at: now, revoke: row["document_id"]) { report.revoked += 1 }
+                    } else {
+                        let until = policy.calendar.deadline(workingDays: policy.rectificationWorkingDays, from: deadline.addingTimeInterval(-1))
+                        try db.cachedStatement(sql: "UPDATE obligations SET state = 'rectification', rectification_deadline = ? WHERE id = ? AND state = 'open'")
+                            .execute(arguments: [until, id])
+                        if db.changesCount == 1 {
+                            try AuditLog.append(AuditEntry(actor: "system", action: "obligation.rectification", target: "obligation:\(id)",
+                                                           details: ["application": application, "until": AuditEvent.timestamp(until)]), at: now, in: db)
+                            try Self.notify(db, subject: subject, kind: "rectification", reference: "obligation:\(id)",
+                                            message: "【政务服务】您承诺补交的材料已逾期，请于\(CivilDay(until.addingTimeInterval(-1)).chinese)24时前补交，逾期将撤销办理结果并记录信用扣分。", at: now)
+                            report.rectification += 1
                         }
-                        return .commit
                     }
                 }
                 let overdue = try Row.fetchAll(db.cachedStatement(sql: """
                     SELECT o.id, o.application_id, o.subject, o.rectification_deadline, a.document_id FROM obligations o JOIN applications a ON a.id = o.application_id
                     WHERE o.state = 'rectification' AND o.rectification_deadline <= ? ORDER BY o.rectification_deadline LIMIT ?
-                    """), arguments: [now, batch])
-                for row in overdue {
-                    try db.inSavepoint {
-                        if try Self.breach(db, obligation: row["id"], from: .rectification, application: row["application_id"], subject: row["subject"],
-                                           type: "obligation_breached", effectiveAt: row["rectification_deadline"], policy: policy, at: now, revoke: row["document_id"]) {
-                            report.revoked += 1
-                        }
-                        return .commit
+                    """), arguments: [now, batch + failed.count])
+                moved += each(db, overdue) { row in
+                    if try Self.breach(db, obligation: row["id"], from: .rectification, application: row["application_id"], subject: row["subject"],
+                                       type: "obligation_breached", effectiveAt: row["rectification_deadline"], policy: policy, at: now, revoke: row["document_id"]) {
+                        report.revoked += 1
                     }
                 }
-                return due.count + overdue.count
+                return moved
             }
-            if done == 0 { break }
+            if moved == 0 { break }
         }
         try database.writer.write { db in
             let reminders = try Row.fetchAll(db, sql: """
-                SELECT id, subject, deadline FROM obligations WHERE state = 'open' AND reminded_at IS NULL AND remind_at <= ? LIMIT 100000
-                """, arguments: [now])
-            for row in reminders {
+                SELECT id, subject, deadline FROM obligations WHERE state = 'open' AND reminded_at IS NULL AND remind_at <= ? AND deadline > ? LIMIT 100000
+                """, arguments: [now, now])
+            _ = each(db, reminders) { row in
                 let id: String = row["id"], deadline: Date = row["deadline"]
                 try db.cachedStatement(sql: "UPDATE obligations SET reminded_at = ? WHERE id = ?").execute(arguments: [now, id])
                 try Self.notify(db, subject: row["subject"], kind: "reminder", reference: "obligation:\(id)",
-                                message: "【政务服务】提醒：您承诺补交的材料须于\(CivilDay(deadline.addingTimeInterval(-1)))前补交。", at: now)
+                                message: "【政务服务】提醒：您承诺补交的材料须于\(CivilDay(deadline.addingTimeInterval(-1)).chinese)24时前补交。", at: now)
                 report.reminders += 1
             }
             for (flag, sql) in [
@@ -164,7 +177,8 @@ public struct ObligationSweepService: Service {
                     let report = try applications.sweep()
                     if report != SweepReport() {
                         logger.info("obligation sweep", metadata: ["terminated": "\(report.terminated)", "rectification": "\(report.rectification)",
-                                                                   "revoked": "\(report.revoked)", "reminders": "\(report.reminders)", "flagged": "\(report.flagged)"])
+                                                                   "revoked": "\(report.revoked)", "reminders": "\(report.reminders)", "flagged": "\(report.flagged)",
+                                                                   "failed": "\(report.failed)"])
                     }
                 } catch {
                     logger.error("obligation sweep failed", metadata: ["error": "\(error)"])

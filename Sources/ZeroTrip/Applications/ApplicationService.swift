@@ -133,7 +133,7 @@ public struct ApplicationService: Sendable {
         let penalty = policy.eventTypes["obligation_breached"]?.points ?? 0
         let items = record.materials.filter { !$0.provided }.map(\.name)
         let deadline = policy.calendar.deadline(workingDays: matter.trustDeadlineDays ?? 1, from: now)
-        let consequences = "本人承诺在\(CivilDay(deadline.addingTimeInterval(-1)))前补齐：\(items.joined(separator: "、"))。逾期未补齐的，"
+        let consequences = "本人承诺于\(CivilDay(deadline.addingTimeInterval(-1)).chinese)24时前补齐：\(items.joined(separator: "、"))。逾期未补齐的，"
             + (matter.trustDelivery == .issueNow ? "经\(policy.rectificationWorkingDays)个工作日整改期后撤销已出具的办理结果，" : "终止办理，")
             + "并记录信用扣分（\(penalty)分）；承诺不实的，直接评为D级。"
         return Commitment(items: items, deadline: deadline, consequences: consequences, tier: 0, method: "", signedAt: now)

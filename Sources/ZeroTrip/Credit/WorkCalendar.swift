@@ -31,6 +31,11 @@ public struct CivilDay: Sendable, Hashable, Comparable, Codable, CustomStringCon
         let (y, m, d) = Self.civil(from: number)
         return String(format: "%04d-%02d-%02d", y, m, d)
     }
+    /// `2026年12月16日`.
+    public var chinese: String {
+        let (y, m, d) = Self.civil(from: number)
+        return "\(y)年\(m)月\(d)日"
+    }
     /// The year.
     public var year: Int { Self.civil(from: number).0 }
     /// The day `count` days later.

@@ -1,0 +1,224 @@
+import ArgumentParser
+import Foundation
+import GRDB
+import ZeroTrip
+import ZeroTripCrypto
+
+extension BenchCommand {
+    /// `zerotrip bench credit`: credit lookups (library, audited, HTTP) and the overdue sweep over many open obligations.
+    struct Credit: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Credit lookups/s (library, audited window checks, HTTP with wrk) and the overdue sweep over 1,000,000 open obligations.",
+            discussion: """
+                In a fresh temporary district: imports --persons synthetic people and credit records for a quarter of them, then \
+                times --lookups level lookups through the library (ID number validated, keyed-hash registry read, events read, \
+                replay with the policy), the same as audited window checks (one SQLite commit each), and — when wrk is installed \
+                (apt-get install wrk) — GET /v1/credit/{subject} against a `zerotrip serve` child process on 127.0.0.1. Then fills \
+                --obligations open obligations (--overdue-percent of them past their deadline) and times one sweep: each overdue \
+                obligation is breached in its own savepoint with the application terminated, a credit event, an audit event and a \
+                notification. Targets on 2 cores: ≥ 20,000 library lookups/s; sweep of 1,000,000 open obligations < 30 s. \
+                --check exits 1 when one is missed.
+                """)
+
+        @Option(name: .long, help: "Persons in the registry.") var persons: Int = 100_000
+        @Option(name: .long, help: "Lookups to time.") var lookups: Int = 50_000
+        @Option(name: .long, help: "Open obligations for the sweep.") var obligations: Int = 1_000_000
+        @Option(name: .long, help: "Share of them past their deadline (0–100).") var overduePercent: Double = 1
+        @Option(name: .long, help: "Port for the HTTP measurement.") var port: Int = 18_089
+        @Option(name: .long, help: "Seconds of wrk load.") var seconds: Int = 10
+        @Flag(name: .long, help: "Exit 1 if a target is missed.") var check = false
+
+        static let catalogue = """
+            matters:
+              - code: BENCH
+                name: 基准测试事项
+                department: RSJ
+                timeLimitDays: 5
+                trustApproval: { deadlineDays: 10 }
+                materials:
+                  - { code: ID_CARD, name: 居民身份证, kind: primary }
+                  - { code: EXTRA, name: 补充材料, kind: secondary, trustEligible: true }
+                result: { title: 基准测试结果, validDays: 30, fields: [结果] }
+            """
+
+        func run() async throws {
+            guard persons >= 10, lookups >= 1, obligations >= 1, (0...100).contains(overduePercent) else { throw ValidationError("persons ≥ 10, lookups ≥ 1, obligations ≥ 1, overdue 0–100") }
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("zerotrip-bench-\(UUID().uuidString)")
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let home = ZeroTripHome(keysDirectory: directory.appendingPathComponent("Keys"), certificatesDirectory: directory.appendingPathComponent("Certificates"),
+                                    databasePath: directory.appendingPathComponent("zerotrip.sqlite").path)
+            let passphrase = "bench-passphrase-not-secret"
+            let services = try ZeroTripServices.open(home: home, passphrase: passphrase)
+            _ = try await services.administration.initialize(district: "测试区", actor: "bench")
+            _ = try await services.administration.addDepartment(code: "RSJ", name: "测试区人力资源和社会保障局", actor: "bench")
+            _ = try services.credit.loadPolicy(Array(Self.policy.utf8), actor: "bench")
+            _ = try services.credit.loadCatalogue(Array(Self.catalogue.utf8), actor: "bench")
+            let workers = 2 * ProcessInfo.processInfo.activeProcessorCount
+
+            var generator = SplitMix(seed: 5)
+            var numbers: [String] = []
+            var seen = Set<String>()
+            var csv = "id_number,name,phone,card_valid_from,card_valid_until\n"
+            while numbers.count < persons {
+                let number = Documents.syntheticIDNumber(&generator)
+                guard seen.insert(number).inserted else { continue }
+                numbers.append(number)
+                csv += "\(number),测试\(Documents.given[Int(generator.next() % UInt64(Documents.given.count))]),139\(String(format: "%08d", numbers.count)),2020-01-01,长期\n"
+            }
+            _ = try services.identity.registry.importCSV(Array(csv.utf8), actor: "bench")
+            var events = "subject,type,effective_date,reference\n"
+            for (index, number) in numbers.enumerated() where index % 4 == 0 {
+                events += "\(number),\(index % 8 == 0 ? "administrative_penalty" : "administrative_penalty_minor"),2026-0\(1 + index % 9)-15,R\(index)\n"
+            }
+            let imported = try services.credit.importEvents(Array(events.utf8), source: "bench", actor: "bench")
+
+            let credit = services.credit
+            let probes = (0..<lookups).map { _ in numbers[Int(generator.next() % UInt64(numbers.count))] }
+            _ = try credit.assessment(of: try credit.subject(probes[0]))
+            let libraryStart = ContinuousClock.now
+            let library = try await Documents.parallel(probes, workers: workers) { number in
+                let start = ContinuousClock.now
+                _ = try credit.assessment(of: try credit.subject(number))
+                return ContinuousClock.now - start
+            }
+            let libraryElapsed = ContinuousClock.now - libraryStart
+            let auditedProbes = Array(probes.prefix(max(1, lookups / 5)))
+            let auditedStart = ContinuousClock.now
+            let audited = try await Documents.parallel(auditedProbes, workers: workers) { number in
+                let start = ContinuousClock.now
+                _ = try credit.windowCheck(subject: number, matter: "BENCH", department: "RSJ", actor: "bench")
+                return ContinuousClock.now - start
+            }
+            let auditedElapsed = ContinuousClock.now - auditedStart
+            let http = try await Self.httpRate(services: services, home: home, passphrase: passphrase, numbers: Array(numbers.prefix(2000)), port: port, seconds: seconds)
+
+            print("ZeroTrip credit benchmark: \(persons) persons, \(imported.recorded) credit records, \(workers) tasks, \(ProcessInfo.processInfo.activeProcessorCount) cores")
+            print("operation                                  rate/s   p50 ms   p99 ms   target/s")
+            var missed = false
+            for (name, durations, elapsed, target) in [
+                ("level lookup (library)", library, libraryElapsed, 20_000.0),
+                ("window check (library, audited commit)", audited, auditedElapsed, 0.0),
+            ] {
+                let rate = Double(durations.count) / elapsed.seconds
+                if rate < target { missed = true }
+                let sorted = durations.map(\.seconds).sorted()
+                print([name.padding(toLength: 40, withPad: " ", startingAt: 0), String(format: "%10.0f", rate),
+                       String(format: "%8.3f", sorted[sorted.count / 2] * 1000), String(format: "%8.3f", sorted[min(sorted.count - 1, sorted.count * 99 / 100)] * 1000),
+                       target > 0 ? String(format: "%10.0f", target) : "         -"].joined(separator: " "))
+            }
+            print(http.map { "GET /v1/credit/{subject} over HTTP (wrk, audited): \($0)" } ?? "GET /v1/credit/{subject} over HTTP: wrk is not installed (apt-get install wrk)")
+
+            let (fill, sweepTime, report, idle) = try Self.sweep(services: services, subjects: Array(numbers.prefix(1000)), count: obligations, overduePercent: overduePercent)
+            let processed = report.terminated + report.revoked + report.rectification
+            print(String(format: "sweep: %d open obligations (%.1f %% overdue), filled in %.1f s", obligations, overduePercent, fill.seconds))
+            print(String(format: "sweep: %d breached (terminated + credit event + audit + notification) in %.2f s (%.0f /s); idle sweep over the rest %.1f ms; target < 30 s",
+                         processed, sweepTime.seconds, Double(processed) / max(sweepTime.seconds, 1e-9), idle.seconds * 1000))
+            if sweepTime.seconds >= 30 { missed = true }
+            print(missed ? "RESULT: below target" : "RESULT: targets met")
+            if check && missed { throw ExitCode(1) }
+        }
+
+        static let policy = """
+            levels: { minimumA: 90, minimumB: 70, minimumC: 40 }
+            trustApproval: { qualifyingLevels: [A, B] }
+            events:
+              obligation_fulfilled: { points: 1, basis: 按期履行, validDays: 365 }
+              obligation_overdue: { points: -10, basis: 逾期未履行, validDays: 730 }
+              obligation_breached: { points: -20, serious: true, basis: 整改期满未履行, validDays: 730 }
+              false_commitment: { directD: true, serious: true, basis: 虚假承诺, validDays: 730 }
+              administrative_penalty_minor: { points: -5, basis: 一般行政处罚, validDays: 365 }
+              administrative_penalty: { points: -25, basis: 较重行政处罚, validDays: 1095 }
+            calendar: { coveredThroughYear: 2026, holidays: [2026-10-01, 2026-10-02], workingWeekends: [2026-10-10] }
+            """
+
+        /// Runs `zerotrip serve` on the bench district and loads it with wrk; nil when wrk is missing.
+        static func httpRate(services: ZeroTripServices, home: ZeroTripHome, passphrase: String, numbers: [String], port: Int, seconds: Int) async throws -> String? {
+            guard let wrk = ["/usr/bin/wrk", "/usr/local/bin/wrk"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else { return nil }
+            let token = try services.credentials.create(department: "RSJ", scopes: [.creditRead], label: "bench", actor: "bench").token
+            let server = Process()
+            server.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL
+            if !FileManager.default.isExecutableFile(atPath: server.executableURL!.path) { server.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath() }
+            server.arguments = ["serve", "--database", home.databasePath, "--keys-dir", home.keysDirectory.path, "--certificates-dir", home.certificatesDirectory.path,
+                                "--host", "127.0.0.1", "--port", "\(port)", "--log-level", "warning"]
+            var environment = ProcessInfo.processInfo.environment
+            environment["ZEROTRIP_KEY_PASSPHRASE"] = passphrase
+            server.environment = environment
+            server.standardOutput = FileHandle.nullDevice
+            server.standardError = FileHandle.nullDevice
+            try server.run()
+            defer { server.terminate(); server.waitUntilExit() }
+            var ready = false
+            for _ in 0..<100 where !ready {
+                try await Task.sleep(for: .milliseconds(100))
+                ready = run(["/usr/bin/curl", "-sf", "http://127.0.0.1:\(port)/healthz"]).status == 0
+            }
+            guard ready else { return "the daemon did not start on port \(port)" }
+            let script = home.keysDirectory.deletingLastPathComponent().appendingPathComponent("credit.lua")
+            let list = numbers.map { "\"\($0)\"" }.joined(separator: ",")
+            try """
+                local ids = {\(list)}
+                local i = 0
+                request = function()
+                  i = i + 1
+                  return wrk.format("GET", "/v1/credit/" .. ids[(i % #ids) + 1] .. "?matter=BENCH", {["Authorization"] = "Bearer \(token)"})
+                end
+                """.write(to: script, atomically: true, encoding: .utf8)
+            let output = run([wrk, "-t2", "-c32", "-d\(seconds)s", "--latency", "-s", script.path, "http://127.0.0.1:\(port)"]).output
+            let lines = output.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+            let rate = lines.first { $0.hasPrefix("Requests/sec") } ?? "no rate reported"
+            let p99 = lines.first { $0.hasPrefix("99%") }.map { "p99 \($0.dropFirst(3).trimmingCharacters(in: .whitespaces))" } ?? ""
+            let errors = lines.first { $0.hasPrefix("Non-2xx") } ?? "all 2xx"
+            return "\(rate), \(p99), \(errors) (2 threads, 32 connections, \(seconds) s)"
+        }
+
+        static func run(_ arguments: [String]) -> (status: Int32, output: String) {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: arguments[0])
+            process.arguments = Array(arguments.dropFirst())
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            process.standardError = FileHandle.nullDevice
+            do { try process.run() } catch { return (-1, "") }
+            let data = pipe.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        }
+
+        /// Fills `count` accepted 容缺 applications with open obligations and times one sweep.
+        static func sweep(services: ZeroTripServices, subjects: [String], count: Int, overduePercent: Double) throws -> (Duration, Duration, SweepReport, Duration) {
+            let now = services.clock.now()
+            let persons = try subjects.map { try services.credit.subject($0).id }
+            let overdue = Int((Double(count) * overduePercent / 100).rounded())
+            let fillStart = ContinuousClock.now
+            var done = 0
+            var generator = SplitMix(seed: 9)
+            while done < count {
+                let batch = min(20_000, count - done)
+                try services.database.writer.write { db in
+                    let application = try db.cachedStatement(sql: """
+                        INSERT INTO applications (id, matter_code, catalogue_version, department_code, subject, applicant_name, mode, state, submitted_at, accepted_at,
+                            time_limit_due, created_by, updated_at) VALUES (?, 'BENCH', 1, 'RSJ', ?, '测试', 'trust', 'approved', ?, ?, ?, 'bench', ?)
+                        """)
+                    let obligation = try db.cachedStatement(sql: """
+                        INSERT INTO obligations (id, application_id, subject, kind, items, state, deadline, created_at) VALUES (?, ?, ?, 'trust', '["EXTRA"]', 'open', ?, ?)
+                        """)
+                    for index in done..<(done + batch) {
+                        let id = String(format: "%016llx%016llx", generator.next(), generator.next())
+                        let subject = persons[index % persons.count]
+                        let deadline = index < overdue ? now.addingTimeInterval(-3600 - Double(index % 1000)) : now.addingTimeInterval(86_400 * Double(1 + index % 20))
+                        try application.execute(arguments: [id, subject, now, now, now.addingTimeInterval(30 * 86_400), now])
+                        try obligation.execute(arguments: [id, id, subject, deadline, now])
+                    }
+                }
+                done += batch
+            }
+            let fill = ContinuousClock.now - fillStart
+            let start = ContinuousClock.now
+            let report = try services.applications.sweep(now: now)
+            let elapsed = ContinuousClock.now - start
+            let idleStart = ContinuousClock.now
+            _ = try services.applications.sweep(now: now)
+            return (fill, elapsed, report, ContinuousClock.now - idleStart)
+        }
+    }
+}
