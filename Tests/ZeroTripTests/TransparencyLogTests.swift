@@ -90,6 +90,33 @@ struct TransparencyLogTests {
         }
     }
 
+    @Test("Across 256-leaf blocks and cached upper subtrees: proofs equal the reference for sizes around block edges, with the cache warmed early and filled late")
+    func proofsAcrossBlocks() throws {
+        let (database, log, leaves, entries) = try Self.log(count: 600)
+        // Warm the upper-node cache while the log holds only 300 leaves, then grow it: late nodes are read on demand.
+        _ = try log.inclusionProof(index: 0, treeSize: 300)
+        try database.writer.write { db in
+            for index in 600..<1100 {
+                try TransparencyLog.append(kind: "test", ref: "test:\(index)", fields: ["n": "\(index)"], at: Date(timeIntervalSince1970: 1_800_000_000), in: db)
+            }
+        }
+        let all = try database.writer.read { db in try Data.fetchAll(db, sql: "SELECT entry FROM log_leaves ORDER BY idx").map { [UInt8]($0) } }
+        #expect(all.prefix(600).elementsEqual(entries))
+        let hashes = all.map(MerkleTree.leafHash)
+        #expect(hashes.prefix(600).elementsEqual(leaves))
+        for size in [255, 256, 257, 300, 511, 512, 513, 767, 1024, 1025, 1100] {
+            let root = try log.rootHash(size: UInt64(size))
+            #expect(root == ReferenceTree.mth(all.prefix(size)[...]), "root \(size)")
+            for index in Set([0, 1, 254, 255, 256, 257, size / 2, size - 2, size - 1].filter { $0 >= 0 && $0 < size }) {
+                let proof = try log.inclusionProof(index: UInt64(index), treeSize: UInt64(size))
+                let path = proof.proof.compactMap(Base64.decodeStandard)
+                #expect(path == ReferenceTree.path(index, all.prefix(size)[...]), "index \(index) of \(size)")
+                #expect(Base64.decodeStandard(proof.leafHash) == hashes[index])
+                #expect(MerkleTree.verifyInclusion(leafHash: hashes[index], index: UInt64(index), size: UInt64(size), proof: path, root: root))
+            }
+        }
+    }
+
     @Test("Wrong proofs fail: another leaf, index, a size of another shape, root, a flipped bit, a truncated or extended path")
     func wrongProofsFail() throws {
         let (_, log, leaves, _) = try Self.log(count: 13)

@@ -183,8 +183,12 @@ public final class CreditService: Sendable {
         if text.hasPrefix("person:") { return try person(String(text.dropFirst(7))) }
         if text.hasPrefix("organization:") { return try organization(String(text.dropFirst(13))) }
         if text.utf8.count == 18, CitizenIDNumber.check(text, today: clock.now()) == nil {
-            guard let id = try registry.subject(idNumber: text) else { throw ZeroTripError(.unknownSubject, "no person with that ID number in the registry") }
-            return try person(id)
+            // One indexed read by the keyed hash: the window's hot path.
+            let lookup = Data(try registry.keySource.keys().lookupHash(idNumber: text.uppercased()))
+            guard let row = try database.writer.read({ db in
+                try Row.fetchOne(db.cachedStatement(sql: "SELECT id, name, created_at FROM persons WHERE id_lookup = ?"), arguments: [lookup])
+            }) else { throw ZeroTripError(.unknownSubject, "no person with that ID number in the registry") }
+            return CreditSubject(id: "person:\(row["id"] as String)", kind: .person, establishedAt: row["created_at"], dataComplete: true, displayName: row["name"])
         }
         if let code = UnifiedSocialCreditCode.validate(text) { return try organization(code) }
         if text.utf8.count == 18, let problem = CitizenIDNumber.check(text, today: clock.now()), text.first.map({ $0.isNumber }) == true {

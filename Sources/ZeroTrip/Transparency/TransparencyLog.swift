@@ -78,6 +78,19 @@ public struct TransparencyLog: Sendable {
         static let minimumLevel = 8
         static let capacity = 1 << 20
         private let nodes = Mutex<[UInt64: [UInt8]]>([:])
+        private let warmed = Mutex(false)
+
+        /// Loads every stored subtree of 256 leaves and more in one range read (about n/128 rows), once per process,
+        /// so that no proof waits for a cold page of the upper tree.
+        func warm(_ db: Database) throws {
+            guard warmed.withLock({ done in defer { done = true }; return !done }) else { return }
+            let cursor = try Row.fetchCursor(db, sql: "SELECT level, idx, hash FROM log_nodes WHERE level >= ? LIMIT ?", arguments: [Self.minimumLevel, Self.capacity / 2])
+            var loaded: [UInt64: [UInt8]] = [:]
+            while let row = try cursor.next() {
+                loaded[UInt64(row["level"] as Int) << 56 | UInt64(row["idx"] as Int64)] = [UInt8](row["hash"] as Data)
+            }
+            nodes.withLock { $0.merge(loaded) { current, _ in current } }
+        }
 
         func lookup(_ db: Database, level: Int, index: UInt64) throws -> [UInt8] {
             guard level >= Self.minimumLevel else { return try TransparencyLog.perfect(db)(level, index) }
@@ -193,9 +206,29 @@ public struct TransparencyLog: Sendable {
 
     func inclusionProof(index: UInt64, treeSize: UInt64, in db: Database) throws -> InclusionProof {
         let cache = upperNodes
-        let lookup = { (level: Int, idx: UInt64) throws -> [UInt8] in try cache.lookup(db, level: level, index: idx) }
+        try cache.warm(db)
+        // Below level 8 every node of the path lies in the leaf's block of 256: one range read of its leaf hashes
+        // (a few adjacent pages) replaces eight scattered lookups, and the block's inner nodes are hashed here.
+        let blockStart = index & ~UInt64(255)
+        let blockEnd = min(blockStart + 256, treeSize)
+        let leaves = try Data.fetchAll(db.cachedStatement(sql: "SELECT hash FROM log_nodes WHERE level = 0 AND idx >= ? AND idx < ? ORDER BY idx"),
+                                       arguments: [Int64(blockStart), Int64(blockEnd)]).map { [UInt8]($0) }
+        guard UInt64(leaves.count) == blockEnd - blockStart else { throw ZeroTripError(.storageFailure, "log leaves \(blockStart)…\(blockEnd) are incomplete") }
+        var inner: [UInt64: [UInt8]] = [:]
+        func local(_ level: Int, _ idx: UInt64) -> [UInt8] {
+            if level == 0 { return leaves[Int(idx - blockStart)] }
+            let key = UInt64(level) << 56 | idx
+            if let hash = inner[key] { return hash }
+            let hash = MerkleTree.nodeHash(local(level - 1, 2 * idx), local(level - 1, 2 * idx + 1))
+            inner[key] = hash
+            return hash
+        }
+        let lookup = { (level: Int, idx: UInt64) throws -> [UInt8] in
+            if level < NodeCache.minimumLevel, idx << level >= blockStart, (idx + 1) << level <= blockEnd { return local(level, idx) }
+            return try cache.lookup(db, level: level, index: idx)
+        }
         let path = try MerkleTree.inclusionProof(index: index, size: treeSize) { (level: Int, idx: UInt64) throws -> [UInt8] in try lookup(level, idx) }
-        let leaf = try lookup(0, index)
+        let leaf = leaves[Int(index - blockStart)]
         return InclusionProof(leafIndex: index, treeSize: treeSize, proof: path.map(Base64.encode), leafHash: Base64.encode(leaf), treeHead: nil)
     }
 
