@@ -24,6 +24,7 @@ extension BenchCommand {
         @Option(name: .long, help: "Lookups to time.") var lookups: Int = 50_000
         @Option(name: .long, help: "Open obligations for the sweep.") var obligations: Int = 1_000_000
         @Option(name: .long, help: "Share of them past their deadline (0–100).") var overduePercent: Double = 1
+        @Option(name: .long, help: "Obligations per sweep transaction (the daemon uses 1000).") var batch: Int = 1000
         @Option(name: .long, help: "Port for the HTTP measurement.") var port: Int = 18_089
         @Option(name: .long, help: "Seconds of wrk load.") var seconds: Int = 10
         @Flag(name: .long, help: "Exit 1 if a target is missed.") var check = false
@@ -74,11 +75,11 @@ extension BenchCommand {
 
             let credit = services.credit
             let probes = (0..<lookups).map { _ in numbers[Int(generator.next() % UInt64(numbers.count))] }
-            _ = try credit.assessment(of: try credit.subject(probes[0]))
+            _ = try credit.assessment(of: probes[0])
             let libraryStart = ContinuousClock.now
             let library = try await Documents.parallel(probes, workers: workers) { number in
                 let start = ContinuousClock.now
-                _ = try credit.assessment(of: try credit.subject(number))
+                _ = try credit.assessment(of: number)
                 return ContinuousClock.now - start
             }
             let libraryElapsed = ContinuousClock.now - libraryStart
@@ -108,9 +109,9 @@ extension BenchCommand {
             }
             print(http.map { "GET /v1/credit/{subject} over HTTP (wrk, audited): \($0)" } ?? "GET /v1/credit/{subject} over HTTP: wrk is not installed (apt-get install wrk)")
 
-            let (fill, sweepTime, report, idle) = try Self.sweep(services: services, subjects: Array(numbers.prefix(1000)), count: obligations, overduePercent: overduePercent)
+            let (fill, sweepTime, report, idle) = try Self.sweep(services: services, subjects: Array(numbers.prefix(1000)), count: obligations, overduePercent: overduePercent, batch: batch)
             let processed = report.terminated + report.revoked + report.rectification
-            print(String(format: "sweep: %d open obligations (%.1f %% overdue), filled in %.1f s", obligations, overduePercent, fill.seconds))
+            print(String(format: "sweep: %d open obligations (%.1f %% overdue), filled in %.1f s; %d per transaction", obligations, overduePercent, fill.seconds, batch))
             print(String(format: "sweep: %d breached (terminated + credit event + audit + notification) in %.2f s (%.0f /s); idle sweep over the rest %.1f ms; target < 30 s",
                          processed, sweepTime.seconds, Double(processed) / max(sweepTime.seconds, 1e-9), idle.seconds * 1000))
             if sweepTime.seconds >= 30 { missed = true }
@@ -185,7 +186,7 @@ extension BenchCommand {
         }
 
         /// Fills `count` accepted 容缺 applications with open obligations and times one sweep.
-        static func sweep(services: ZeroTripServices, subjects: [String], count: Int, overduePercent: Double) throws -> (Duration, Duration, SweepReport, Duration) {
+        static func sweep(services: ZeroTripServices, subjects: [String], count: Int, overduePercent: Double, batch: Int) throws -> (Duration, Duration, SweepReport, Duration) {
             let now = services.clock.now()
             let persons = try subjects.map { try services.credit.subject($0).id }
             let overdue = Int((Double(count) * overduePercent / 100).rounded())
@@ -214,7 +215,7 @@ extension BenchCommand {
             }
             let fill = ContinuousClock.now - fillStart
             let start = ContinuousClock.now
-            let report = try services.applications.sweep(now: now)
+            let report = try services.applications.sweep(now: now, batchSize: batch)
             let elapsed = ContinuousClock.now - start
             let idleStart = ContinuousClock.now
             _ = try services.applications.sweep(now: now)

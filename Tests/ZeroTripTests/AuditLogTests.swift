@@ -68,3 +68,23 @@ struct AuditLogTests {
         #expect(first == Int64(seq))
     }
 }
+
+@Suite("Audit timestamps")
+struct AuditTimestampTests {
+    @Test("The arithmetic timestamp is Foundation's ISO 8601 form with fractional seconds (milliseconds truncated exactly, where Foundation's binary fraction may drop one)")
+    func matchesFoundation() throws {
+        var generator = SystemRandomNumberGenerator()
+        let whole = [0.0, 1, 951_782_400, 1_764_633_600, 4_102_444_800] + (0..<500).map { _ in Double(generator.next() % 4_000_000_000) }
+        for seconds in whole {
+            let date = Date(timeIntervalSince1970: seconds)
+            #expect(AuditEvent.timestamp(date) == date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true)), "\(seconds)")
+        }
+        for milliseconds in [999, 1_764_633_600_123, 1_798_761_599_999] + (0..<2000).map({ _ in Int64(generator.next() % 4_000_000_000_000) }) {
+            let date = Date(timeIntervalSince1970: Double(milliseconds) / 1000 + 0.0004)
+            let text = AuditEvent.timestamp(date)
+            let parsed = try Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text)
+            #expect(Int64((parsed.timeIntervalSince1970 * 1000).rounded()) == milliseconds, "\(text)")
+            #expect(text.utf8.count == 24 && text.hasSuffix("Z"))
+        }
+    }
+}

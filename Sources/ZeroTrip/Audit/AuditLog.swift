@@ -16,14 +16,9 @@ public enum AuditLog {
         let head = try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, hash FROM audit_head WHERE id = 1"))
         let previousSeq: Int64 = head?["seq"] ?? 0
         let previousHash: [UInt8] = head.map { [UInt8]($0["hash"] as Data) } ?? genesisHash
-        let detailsJSON: String
-        if entry.details.isEmpty {
-            detailsJSON = "{}"
-        } else {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            detailsJSON = String(decoding: try encoder.encode(entry.details), as: UTF8.self)
-        }
+        // Compact, keys sorted, the same canonical form as transparency-log entries (and far cheaper than JSONEncoder
+        // on the sweep's and the window checks' hot paths).
+        let detailsJSON = String(decoding: TransparencyLog.canonicalJSON(entry.details), as: UTF8.self)
         var event = AuditEvent(
             seq: previousSeq + 1, occurredAt: AuditEvent.timestamp(date), actor: entry.actor, action: entry.action,
             target: entry.target, outcome: entry.outcome, details: detailsJSON, prevHash: previousHash, hash: [])

@@ -175,40 +175,65 @@ public final class CreditService: Sendable {
 
     // MARK: Subjects
 
-    /// Resolves a window's or admin's input: a citizen ID number (registry), a unified social credit code
-    /// (registered organisations), or a subject id (`person:…`, `organization:…`).
-    public func subject(_ raw: String) throws -> CreditSubject {
+    /// How a subject is found: checked and hashed before any database access.
+    enum SubjectKey {
+        /// By the keyed hash of a citizen ID number.
+        case personLookup(Data)
+        /// By registry subject id.
+        case person(String)
+        /// By unified social credit code.
+        case organization(String)
+    }
+
+    /// Checks a window's or admin's input: a citizen ID number, a unified social credit code, or a subject id.
+    func subjectKey(_ raw: String) throws -> SubjectKey {
         let text = raw.trimmingWhitespace()
         guard text.utf8.count <= 40 else { throw ZeroTripError(.invalidInput, "subject must be an ID number, a unified social credit code or a subject id") }
-        if text.hasPrefix("person:") { return try person(String(text.dropFirst(7))) }
-        if text.hasPrefix("organization:") { return try organization(String(text.dropFirst(13))) }
-        if text.utf8.count == 18, CitizenIDNumber.check(text, today: clock.now()) == nil {
-            // One indexed read by the keyed hash: the window's hot path.
-            let lookup = Data(try registry.keySource.keys().lookupHash(idNumber: text.uppercased()))
-            guard let row = try database.writer.read({ db in
-                try Row.fetchOne(db.cachedStatement(sql: "SELECT id, name, created_at FROM persons WHERE id_lookup = ?"), arguments: [lookup])
-            }) else { throw ZeroTripError(.unknownSubject, "no person with that ID number in the registry") }
-            return CreditSubject(id: "person:\(row["id"] as String)", kind: .person, establishedAt: row["created_at"], dataComplete: true, displayName: row["name"])
-        }
-        if let code = UnifiedSocialCreditCode.validate(text) { return try organization(code) }
-        if text.utf8.count == 18, let problem = CitizenIDNumber.check(text, today: clock.now()), text.first.map({ $0.isNumber }) == true {
+        if text.hasPrefix("person:") { return .person(String(text.dropFirst(7))) }
+        if text.hasPrefix("organization:") { return .organization(String(text.dropFirst(13))) }
+        let problem = text.utf8.count == 18 ? CitizenIDNumber.check(text, today: clock.now()) : .length
+        if problem == nil { return .personLookup(Data(try registry.keySource.keys().lookupHash(idNumber: text.uppercased()))) }
+        if let code = UnifiedSocialCreditCode.validate(text) { return .organization(code) }
+        if let problem, text.utf8.count == 18, text.first.map({ $0.isNumber }) == true {
             throw ZeroTripError(.invalidIDNumber, "not a valid citizen ID number (\(problem.rawValue)) nor a unified social credit code")
         }
         throw ZeroTripError(.invalidInput, "subject must be a citizen ID number, a unified social credit code or a subject id")
     }
 
+    /// The subject for `key`, read inside the caller's transaction.
+    static func fetch(_ key: SubjectKey, in db: Database) throws -> CreditSubject {
+        switch key {
+        case .personLookup(let lookup):
+            guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT id, name, created_at FROM persons WHERE id_lookup = ?"), arguments: [lookup]) else {
+                throw ZeroTripError(.unknownSubject, "no person with that ID number in the registry")
+            }
+            return CreditSubject(id: "person:\(row["id"] as String)", kind: .person, establishedAt: row["created_at"], dataComplete: true, displayName: row["name"])
+        case .person(let id):
+            guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT name, created_at FROM persons WHERE id = ?"), arguments: [id]) else {
+                throw ZeroTripError(.unknownSubject, "no person \(id.prefix(20)) in the registry")
+            }
+            return CreditSubject(id: "person:\(id)", kind: .person, establishedAt: row["created_at"], dataComplete: true, displayName: row["name"])
+        case .organization(let code):
+            guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT name, established_at, data_complete FROM credit_organizations WHERE code = ?"), arguments: [code]) else {
+                throw ZeroTripError(.unknownSubject, "no organisation \(code.prefix(18)) is registered for credit")
+            }
+            return CreditSubject(id: "organization:\(code)", kind: .organization, establishedAt: row["established_at"], dataComplete: row["data_complete"], displayName: row["name"])
+        }
+    }
+
+    /// Resolves a window's or admin's input: a citizen ID number (registry), a unified social credit code
+    /// (registered organisations), or a subject id (`person:…`, `organization:…`).
+    public func subject(_ raw: String) throws -> CreditSubject {
+        let key = try subjectKey(raw)
+        return try database.writer.read { db in try Self.fetch(key, in: db) }
+    }
+
     func person(_ id: String) throws -> CreditSubject {
-        guard let row = try database.writer.read({ db in
-            try Row.fetchOne(db.cachedStatement(sql: "SELECT name, created_at FROM persons WHERE id = ?"), arguments: [id])
-        }) else { throw ZeroTripError(.unknownSubject, "no person \(id.prefix(20)) in the registry") }
-        return CreditSubject(id: "person:\(id)", kind: .person, establishedAt: row["created_at"], dataComplete: true, displayName: row["name"])
+        try database.writer.read { db in try Self.fetch(.person(id), in: db) }
     }
 
     func organization(_ code: String) throws -> CreditSubject {
-        guard let row = try database.writer.read({ db in
-            try Row.fetchOne(db.cachedStatement(sql: "SELECT name, established_at, data_complete FROM credit_organizations WHERE code = ?"), arguments: [code])
-        }) else { throw ZeroTripError(.unknownSubject, "no organisation \(code.prefix(18)) is registered for credit") }
-        return CreditSubject(id: "organization:\(code)", kind: .organization, establishedAt: row["established_at"], dataComplete: row["data_complete"], displayName: row["name"])
+        try database.writer.read { db in try Self.fetch(.organization(code), in: db) }
     }
 
     /// Registers a legal person by unified social credit code.
@@ -381,6 +406,19 @@ public final class CreditService: Sendable {
         return CreditCalculator.assess(subject, events: events, policy: try policy(version: version), policyVersion: version, at: when)
     }
 
+    /// The current level of the subject given as a window types it (ID number, credit code or subject id): the
+    /// subject and its events are read in one transaction — the window's hot path.
+    public func assessment(of raw: String) throws -> (subject: CreditSubject, assessment: CreditAssessment) {
+        let key = try subjectKey(raw)
+        let (version, policy) = try currentPolicy()
+        let when = clock.now()
+        let (subject, events) = try database.writer.read { db in
+            let subject = try Self.fetch(key, in: db)
+            return (subject, try Self.events(db, sql: "WHERE subject = ? AND recorded_at <= ?", arguments: [subject.id, when]))
+        }
+        return (subject, CreditCalculator.assess(subject, events: events, policy: policy, policyVersion: version, at: when))
+    }
+
     /// A window's credit check of `subject` for `matter`: only the matter's responsible department may read it
     /// (others get `forbidden`); every read, allowed or not, is audited.
     public func windowCheck(subject raw: String, matter code: String, department: String, actor: String) throws -> WindowCreditCheck {
@@ -391,13 +429,12 @@ public final class CreditService: Sendable {
                                            details: ["reason": "outside_business_range", "department": department.uppercased()]), at: now, to: database)
             throw ZeroTripError(.forbidden, "matter \(matter.code) is outside department \(department.uppercased())'s business range")
         }
-        let subject: CreditSubject
-        do { subject = try self.subject(raw) } catch let error as ZeroTripError where error.code == .unknownSubject {
+        let subject: CreditSubject, assessment: CreditAssessment
+        do { (subject, assessment) = try self.assessment(of: raw) } catch let error as ZeroTripError where error.code == .unknownSubject {
             try AuditLog.append(AuditEntry(actor: actor, action: "credit.read", target: "matter:\(matter.code)", outcome: "unknown_subject",
                                            details: ["matter": matter.code]), at: now, to: database)
             throw error
         }
-        let assessment = try assessment(of: subject)
         var trust = assessment.trustApproval
         if matter.trustDeadlineDays == nil {
             trust = TrustApprovalAvailability(available: false, reasons: trust.reasons + ["matter_not_eligible"],
