@@ -144,6 +144,20 @@ extension BenchCommand {
         }
 
         /// A well-formed synthetic ID number (Foshan prefix, valid date and check character; no real person).
+        /// `count` distinct synthetic persons as registry CSV, with their ID numbers.
+        static func syntheticRegistry(count: Int, generator: inout SplitMix) -> (numbers: [String], csv: String) {
+            var numbers: [String] = []
+            var seen = Set<String>()
+            var csv = "id_number,name,phone,card_valid_from,card_valid_until\n"
+            while numbers.count < count {
+                let number = syntheticIDNumber(&generator)
+                guard seen.insert(number).inserted else { continue }
+                numbers.append(number)
+                csv += "\(number),测试\(given[Int(generator.next() % UInt64(given.count))]),139\(String(format: "%08d", numbers.count)),2020-01-01,长期\n"
+            }
+            return (numbers, csv)
+        }
+
         static func syntheticIDNumber(_ generator: inout SplitMix) -> String {
             let year = 1950 + Int(generator.next() % 55), month = 1 + Int(generator.next() % 12), day = 1 + Int(generator.next() % 28)
             let sequence = Int(generator.next() % 1000)

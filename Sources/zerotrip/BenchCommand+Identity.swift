@@ -35,15 +35,7 @@ extension BenchCommand {
 
             // Registry.
             var generator = SplitMix(seed: 2026)
-            var numbers: [String] = []
-            var seen = Set<String>()
-            var csv = "id_number,name,phone,card_valid_from,card_valid_until\n"
-            while numbers.count < persons {
-                let number = Documents.syntheticIDNumber(&generator)
-                guard seen.insert(number).inserted else { continue }
-                numbers.append(number)
-                csv += "\(number),测试\(Documents.given[Int(generator.next() % UInt64(Documents.given.count))]),139\(String(format: "%08d", numbers.count)),2020-01-01,长期\n"
-            }
+            let (numbers, csv) = Documents.syntheticRegistry(count: persons, generator: &generator)
             let importStart = ContinuousClock.now
             let report = try identity.registry.importCSV(Array(csv.utf8), actor: "bench")
             let importElapsed = ContinuousClock.now - importStart

@@ -88,3 +88,22 @@ struct AuditTimestampTests {
         }
     }
 }
+
+extension AuditTimestampTests {
+    @Test("The query form of a time orders like the stored one: what GRDB stored at that instant is never after it")
+    func databaseTextOrders() async throws {
+        let database = try AppDatabase.inMemory()
+        var generator = SystemRandomNumberGenerator()
+        let dates = (0..<500).map { _ in Date(timeIntervalSince1970: Double(generator.next() % 4_000_000_000_000) / 1000).wholeMilliseconds }
+        try await database.writer.write { db in
+            try db.execute(sql: "CREATE TABLE t (d DATETIME)")
+            for date in dates {
+                try db.execute(sql: "DELETE FROM t")
+                try db.execute(sql: "INSERT INTO t (d) VALUES (?)", arguments: [date])
+                let text = AuditEvent.databaseText(date)
+                #expect(try Bool.fetchOne(db, sql: "SELECT d <= ? FROM t", arguments: [text]) == true, "\(text)")
+                #expect(try Bool.fetchOne(db, sql: "SELECT d > ? FROM t", arguments: [AuditEvent.databaseText(date.addingTimeInterval(-0.002))]) == true, "\(text)")
+            }
+        }
+    }
+}

@@ -42,8 +42,15 @@ public struct AuditEvent: Sendable, Hashable {
     /// Formats a date the way the log stores it.
     /// `2026-12-01T21:34:27.097Z`: UTC, milliseconds truncated — the ISO 8601 form with fractional seconds, built
     /// by arithmetic (the audit log and the transparency log stamp every entry with it).
-    public static func timestamp(_ date: Date) -> String {
-        let milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+    public static func timestamp(_ date: Date) -> String { utc(date, separator: "T", suffix: "Z") }
+
+    /// `2026-12-01 21:34:27.097`: the form SQLite columns hold dates in (GRDB's), for binding a time to a query on a
+    /// hot path without a DateFormatter.
+    /// Milliseconds are rounded to the nearest, as GRDB stores them, so a stored instant and its query form agree.
+    static func databaseText(_ date: Date) -> String { utc(date, separator: " ", suffix: "", rounding: .toNearestOrAwayFromZero) }
+
+    private static func utc(_ date: Date, separator: String, suffix: String, rounding: FloatingPointRoundingRule = .down) -> String {
+        let milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded(rounding))
         let days = Int(milliseconds >= 0 ? milliseconds / 86_400_000 : (milliseconds - 86_399_999) / 86_400_000)
         let inDay = Int(milliseconds - Int64(days) * 86_400_000)
         let (year, month, day) = CivilDay.civil(from: days)
@@ -51,7 +58,7 @@ public struct AuditEvent: Sendable, Hashable {
         let ms = inDay % 1000
         let fraction = ms < 10 ? "00\(ms)" : ms < 100 ? "0\(ms)" : "\(ms)"
         let yearText = year < 1000 ? String(repeating: "0", count: 4 - "\(year)".count) + "\(year)" : "\(year)"
-        return "\(yearText)-\(two(month))-\(two(day))T\(two(inDay / 3_600_000)):\(two(inDay / 60_000 % 60)):\(two(inDay / 1000 % 60)).\(fraction)Z"
+        return "\(yearText)-\(two(month))-\(two(day))\(separator)\(two(inDay / 3_600_000)):\(two(inDay / 60_000 % 60)):\(two(inDay / 1000 % 60)).\(fraction)\(suffix)"
     }
 }
 

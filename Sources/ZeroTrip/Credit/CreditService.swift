@@ -414,7 +414,7 @@ public final class CreditService: Sendable {
         let when = clock.now()
         let (subject, events) = try database.writer.read { db in
             let subject = try Self.fetch(key, in: db)
-            return (subject, try Self.events(db, sql: "WHERE subject = ? AND recorded_at <= ?", arguments: [subject.id, when]))
+            return (subject, try Self.events(db, sql: "WHERE subject = ? AND recorded_at <= ?", arguments: [subject.id, AuditEvent.databaseText(when)]))
         }
         return (subject, CreditCalculator.assess(subject, events: events, policy: policy, policyVersion: version, at: when))
     }
