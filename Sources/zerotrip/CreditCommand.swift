@@ -3,8 +3,8 @@ import Foundation
 import ZeroTrip
 
 /// Reads a whole file for a command, with a clear error when it cannot.
-func readInputFile(_ path: String) throws -> [UInt8] {
-    guard let data = FileManager.default.contents(atPath: path) else { throw ZeroTripError(.invalidInput, "cannot read \(path)") }
+func readInputFile(_ path: String, hint: String = "") throws -> [UInt8] {
+    guard let data = FileManager.default.contents(atPath: path) else { throw ZeroTripError(.invalidInput, "cannot read \(path)\(hint)") }
     return [UInt8](data)
 }
 

@@ -33,12 +33,7 @@ extension DemoCommand {
                 let database = try AppDatabase.open(path: home.databasePath)
                 let services = ZeroTripServices(database: database, home: home, passphrase: PassphraseSource(explicit: "scenario-passphrase-not-secret", keys: home.keyFiles),
                                                 clock: clock, verificationBaseURL: configuration.verificationBaseURL, fontPath: configuration.fontPath)
-                func read(_ name: String) throws -> [UInt8] {
-                    guard let data = FileManager.default.contents(atPath: URL(fileURLWithPath: demo).appendingPathComponent(name).path) else {
-                        throw ZeroTripError(.invalidInput, "cannot read \(demo)/\(name); pass --demo DIR")
-                    }
-                    return [UInt8](data)
-                }
+                func read(_ name: String) throws -> [UInt8] { try readInputFile(URL(fileURLWithPath: demo).appendingPathComponent(name).path, hint: "; pass --demo DIR") }
                 func step(_ text: String) { print("[\(AuditEvent.timestamp(clock.now()))] \(text)") }
                 func move(to date: Date, _ why: String) {
                     let delta = date.timeIntervalSince(clock.now())

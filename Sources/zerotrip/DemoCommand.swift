@@ -75,12 +75,7 @@ struct DemoCommand: AsyncParsableCommand {
         /// records (skipped when imported before) and registers the demo enterprise.
         func setUpCredit(_ services: ZeroTripServices) throws {
             let directory = URL(fileURLWithPath: persons).deletingLastPathComponent()
-            func read(_ name: String) throws -> [UInt8] {
-                guard let data = FileManager.default.contents(atPath: directory.appendingPathComponent(name).path) else {
-                    throw ZeroTripError(.invalidInput, "cannot read \(directory.appendingPathComponent(name).path)")
-                }
-                return [UInt8](data)
-            }
+            func read(_ name: String) throws -> [UInt8] { try readInputFile(directory.appendingPathComponent(name).path) }
             let policy = try services.credit.loadPolicy(try read("credit-policy.yaml"), actor: "demo")
             let catalogue = try services.credit.loadCatalogue(try read("catalogue.yaml"), actor: "demo")
             let events = try services.credit.importEvents(try read("credit-events.csv"), source: "demo-credit-records", actor: "demo")

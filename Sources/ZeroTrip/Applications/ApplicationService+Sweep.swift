@@ -171,19 +171,13 @@ public struct ObligationSweepService: Service {
 
     /// Sweeps until graceful shutdown.
     public func run() async throws {
-        try await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                do {
-                    let report = try applications.sweep()
-                    if report != SweepReport() {
-                        logger.info("obligation sweep", metadata: ["terminated": "\(report.terminated)", "rectification": "\(report.rectification)",
-                                                                   "revoked": "\(report.revoked)", "reminders": "\(report.reminders)", "flagged": "\(report.flagged)",
-                                                                   "failed": "\(report.failed)"])
-                    }
-                } catch {
-                    logger.error("obligation sweep failed", metadata: ["error": "\(error)"])
-                }
-                do { try await Task.sleep(for: interval) } catch { return }
+        let (applications, logger) = (applications, logger)
+        try await PeriodicTimer.run(every: interval, name: "obligation sweep", logger: logger) {
+            let report = try applications.sweep()
+            if report != SweepReport() {
+                logger.info("obligation sweep", metadata: ["terminated": "\(report.terminated)", "rectification": "\(report.rectification)",
+                                                           "revoked": "\(report.revoked)", "reminders": "\(report.reminders)", "flagged": "\(report.flagged)",
+                                                           "failed": "\(report.failed)"])
             }
         }
     }

@@ -92,6 +92,14 @@ public struct ApplicationService: Sendable {
         return try application(id)
     }
 
+    /// The matter as the catalogue version the application was submitted under defines it.
+    func matter(of record: ApplicationRecord) throws -> Matter {
+        guard let matter = try credit.catalogue(version: record.catalogueVersion).matter(record.matterCode) else {
+            throw ZeroTripError(.storageFailure, "catalogue version \(record.catalogueVersion) has no matter \(record.matterCode)")
+        }
+        return matter
+    }
+
     func checkDepartment(_ department: String?, _ owner: String) throws(ZeroTripError) {
         if let department, department.uppercased() != owner {
             throw ZeroTripError(.forbidden, "the application belongs to department \(owner)")
@@ -127,7 +135,7 @@ public struct ApplicationService: Sendable {
     public func commitmentDraft(_ id: String) throws -> Commitment {
         let record = try application(id)
         guard record.mode == .trust else { throw ZeroTripError(.invalidTransition, "only trust-based applications take a commitment") }
-        let matter = try credit.catalogue(version: record.catalogueVersion).matter(record.matterCode)!
+        let matter = try matter(of: record)
         let policy = try credit.currentPolicy().policy
         let now = clock.now()
         let penalty = policy.eventTypes["obligation_breached"]?.points ?? 0
@@ -187,7 +195,7 @@ public struct ApplicationService: Sendable {
     public func accept(_ id: String, department: String?, actor: String) throws -> ApplicationRecord {
         let record = try application(id)
         try checkDepartment(department, record.department)
-        let matter = try credit.catalogue(version: record.catalogueVersion).matter(record.matterCode)!
+        let matter = try matter(of: record)
         let policy = try credit.currentPolicy().policy
         let now = clock.now()
         let due = policy.calendar.deadline(workingDays: matter.timeLimitDays, from: now)
@@ -261,7 +269,7 @@ public struct ApplicationService: Sendable {
         let record = try application(id)
         try checkDepartment(department, record.department)
         guard record.state == .approved else { throw ZeroTripError(.invalidTransition, "application is \(record.state.rawValue); a result is issued once approved") }
-        let matter = try credit.catalogue(version: record.catalogueVersion).matter(record.matterCode)!
+        let matter = try matter(of: record)
         if let obligation = record.obligation, obligation.state != .fulfilled, record.mode == .deferral || matter.trustDelivery == .holdForPickup {
             throw ZeroTripError(.materialsOutstanding, "the result is produced when \(obligation.items.joined(separator: ", ")) are handed in")
         }

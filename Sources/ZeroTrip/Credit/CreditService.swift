@@ -336,22 +336,21 @@ public final class CreditService: Sendable {
         guard (1...64).contains(sourceName.utf8.count), sourceName.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
             throw ZeroTripError(.invalidInput, "source must be 1–64 printable ASCII characters")
         }
-        guard let text = String(validating: bytes, as: UTF8.self) else { throw ZeroTripError(.invalidInput, "the file is not UTF-8") }
+        guard String(validating: bytes, as: UTF8.self) != nil else { throw ZeroTripError(.invalidInput, "the file is not UTF-8") }
         let now = clock.now()
         let policy = try currentPolicy().policy
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { $0.hasSuffix("\r") ? $0.dropLast() : $0 }
-        if let first = lines.first, first.hasPrefix("\u{FEFF}") { lines[0] = first.dropFirst() }
-        guard let header = lines.first, try RegistryCSV.fields(of: String(header)).map({ $0.trimmingWhitespace() }) == ["subject", "type", "effective_date", "reference"] else {
+        // The whole file is valid UTF-8, so each of its lines is too.
+        let lines = RegistryCSV.numberedLines(bytes).map { (number: $0.number, text: String(decoding: $0.line, as: UTF8.self)) }
+        guard let header = lines.first?.text, try RegistryCSV.fields(of: header).map({ $0.trimmingWhitespace() }) == ["subject", "type", "effective_date", "reference"] else {
             throw ZeroTripError(.invalidInput, "line 1: the header must be subject,type,effective_date,reference")
         }
         struct Row { var line: Int; var subject: String; var type: String; var effective: Date; var reference: String }
         var rows: [Row] = []
         var references = Set<String>()
-        for (offset, line) in lines.enumerated().dropFirst() where !line.allSatisfy(\.isWhitespace) {
-            let number = offset + 1
+        for (number, line) in lines.dropFirst() {
             func fail(_ message: String) -> ZeroTripError { ZeroTripError(.invalidInput, "line \(number): \(message); nothing was imported") }
             let fields: [String]
-            do { fields = try RegistryCSV.fields(of: String(line)).map { $0.trimmingWhitespace() } } catch { throw fail("not valid CSV") }
+            do { fields = try RegistryCSV.fields(of: line).map { $0.trimmingWhitespace() } } catch { throw fail("not valid CSV") }
             guard fields.count == 4 else { throw fail("expected 4 fields, found \(fields.count)") }
             let subject: CreditSubject
             do { subject = try self.subject(fields[0]) } catch let error as ZeroTripError {

@@ -88,7 +88,7 @@ public struct MatterCatalogue: Sendable, Hashable, Codable {
         for field in try root.list("matters", maxCount: 2000) {
             try field.only(["code", "name", "department", "timeLimitDays", "trustApproval", "deferral", "materials", "result"])
             let code = try field.string("code", maxLength: 32).uppercased()
-            guard code.utf8.allSatisfy({ ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x5F || $0 == 0x2D }) else {
+            guard Validation.isMatterCode(code) else {
                 throw field.error(at: "code", "matter codes are 1–32 of A-Z 0-9 _ -")
             }
             guard seen.insert(code).inserted else { throw field.error(at: "code", "matter \(code) appears twice") }

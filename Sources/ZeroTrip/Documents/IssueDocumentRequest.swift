@@ -38,9 +38,7 @@ public struct IssueDocumentRequest: Sendable, Codable, Hashable {
         var copy = self
         copy.departmentCode = try Validation.departmentCode(departmentCode)
         let matter = matterCode.uppercased()
-        guard (1...32).contains(matter.utf8.count),
-              matter.utf8.allSatisfy({ ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x5F || $0 == 0x2D })
-        else { throw ZeroTripError(.invalidInput, "matterCode must be 1–32 characters of A-Z 0-9 _ -") }
+        guard Validation.isMatterCode(matter) else { throw ZeroTripError(.invalidInput, "matterCode must be 1–32 characters of A-Z 0-9 _ -") }
         copy.matterCode = matter
         copy.matterName = try Validation.name(matterName, field: "matterName")
         guard copy.matterName.count <= 24 else { throw ZeroTripError(.invalidInput, "matterName must be at most 24 characters") }

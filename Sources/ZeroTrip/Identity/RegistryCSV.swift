@@ -106,9 +106,8 @@ public enum RegistryCSV {
     /// Parses `bytes`. Throws only when the file as a whole is unusable (too large, no valid header).
     public static func parse(_ bytes: [UInt8], today: Date) throws(ZeroTripError) -> Parsed {
         guard bytes.count <= maximumFileBytes else { throw ZeroTripError(.payloadTooLarge, "registry file exceeds \(maximumFileBytes >> 20) MiB") }
-        var lines = bytes.split(separator: 0x0A, omittingEmptySubsequences: false)
-        if let first = lines.first, first.starts(with: [0xEF, 0xBB, 0xBF]) { lines[0] = first.dropFirst(3) }
-        guard let headerLine = lines.first, let header = String(validating: stripCR(headerLine), as: UTF8.self),
+        let lines = numberedLines(bytes)
+        guard let headerLine = lines.first?.line, let header = String(validating: headerLine, as: UTF8.self),
               let headerFields = try? fields(of: header) else {
             throw ZeroTripError(.invalidInput, "line 1: the header must be \(columns.joined(separator: ","))")
         }
@@ -119,10 +118,7 @@ public enum RegistryCSV {
         let index = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, $0) })
         var parsed = Parsed()
         var seen: [String: Int] = [:]
-        for (offset, rawLine) in lines.enumerated().dropFirst() {
-            let number = offset + 1
-            let line = stripCR(rawLine)
-            if line.isEmpty || line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
+        for (number, line) in lines.dropFirst() {
             do throws(ZeroTripError) {
                 guard line.count <= maximumLineBytes else { throw ZeroTripError(.invalidInput, "line longer than \(maximumLineBytes) bytes") }
                 guard let text = String(validating: line, as: UTF8.self) else { throw ZeroTripError(.invalidInput, "not valid UTF-8") }
@@ -142,6 +138,18 @@ public enum RegistryCSV {
             }
         }
         return parsed
+    }
+
+    /// The lines of a CSV file numbered from 1, with a UTF-8 byte-order mark and CR line ends removed; blank lines
+    /// (only spaces and tabs) after the header are left out. Shared by every CSV import.
+    static func numberedLines(_ bytes: [UInt8]) -> [(number: Int, line: ArraySlice<UInt8>)] {
+        var lines = bytes.split(separator: 0x0A, omittingEmptySubsequences: false)
+        if let first = lines.first, first.starts(with: [0xEF, 0xBB, 0xBF]) { lines[0] = first.dropFirst(3) }
+        return lines.enumerated().compactMap { offset, raw in
+            let line = stripCR(raw)
+            if offset > 0, line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return nil }
+            return (offset + 1, line)
+        }
     }
 
     private static func stripCR(_ line: ArraySlice<UInt8>) -> ArraySlice<UInt8> {

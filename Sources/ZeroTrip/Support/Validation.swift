@@ -22,6 +22,12 @@ public enum Validation {
         return code
     }
 
+    /// Whether `code` (already upper-cased) is a matter code: 1–32 of A-Z 0-9 _ -, as printed on documents and in tokens.
+    public static func isMatterCode(_ code: String) -> Bool {
+        (1...32).contains(code.utf8.count)
+            && code.utf8.allSatisfy { ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x5F || $0 == 0x2D }
+    }
+
     /// Names of districts and departments: 1–64 characters, no control characters, trimmed.
     public static func name(_ name: String, field: String) throws(ZeroTripError) -> String {
         let trimmed = name.trimmingWhitespace()

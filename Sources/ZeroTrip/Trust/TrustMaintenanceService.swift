@@ -29,13 +29,6 @@ public struct TrustMaintenanceService: Service {
 
     /// Ticks until graceful shutdown.
     public func run() async throws {
-        try await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                do { try await tick() } catch {
-                    logger.error("trust maintenance failed", metadata: ["error": "\(error)"])
-                }
-                do { try await Task.sleep(for: interval) } catch { return }
-            }
-        }
+        try await PeriodicTimer.run(every: interval, name: "trust maintenance", logger: logger) { try await tick() }
     }
 }
