@@ -22,6 +22,55 @@ public enum CertificateAuthority {
             signer: key)
     }
 
+    /// Creates the next self-signed root for a key rollover (RFC 4210 §4.4, RFC 5280 §6.1 "self-issued"):
+    /// the same subject as `previous`, a new key, the same extensions as `makeRootCertificate`.
+    ///
+    /// Keeping the subject makes the link certificates between the two roots *self-issued*, so they do not
+    /// count against the roots' `pathlen:0`, and a chain seal → link → old root validates in any RFC 5280
+    /// implementation (OpenSSL: `openssl verify -CAfile old-root.pem -untrusted link.pem seal.pem`).
+    public static func renewRootCertificate(
+        previous: Certificate, key: PrivateKey, notValidBefore: Date, notValidAfter: Date
+    ) throws(CryptoError) -> Certificate {
+        let name = try X509NameBox(copying: X509_get_subject_name(previous.box.pointer))
+        return try build(
+            subject: name, subjectKey: key.publicKey, issuerName: name, issuerCertificate: nil,
+            notValidBefore: notValidBefore, notValidAfter: notValidAfter,
+            extensions: [
+                (NID_basic_constraints, "critical,CA:TRUE,pathlen:0"),
+                (NID_key_usage, "critical,keyCertSign,cRLSign"),
+                (NID_subject_key_identifier, "hash"),
+                (NID_authority_key_identifier, "keyid:always"),
+            ],
+            signer: key)
+    }
+
+    /// Issues a link (cross-) certificate between two roots of one district: `subject`'s name and public key,
+    /// signed by `issuer` (RFC 4210's "NewWithOld" when `issuer` is the old root, "OldWithNew" the other way).
+    /// CA:TRUE with pathlen:0 and keyCertSign/cRLSign like a root; its subject key identifier equals the
+    /// subject root's, so chains built by key identifier pass through it. Validity is clipped to both roots'.
+    public static func issueLinkCertificate(
+        subject: Certificate, issuer: Certificate, issuerKey: PrivateKey, notValidBefore: Date, notValidAfter: Date
+    ) throws(CryptoError) -> Certificate {
+        guard issuer.publicKey.derRepresentation == issuerKey.publicKey.derRepresentation else {
+            throw CryptoError(.invalidArgument, "issuer key does not match the issuer certificate")
+        }
+        guard issuer.isCertificateAuthority, subject.isCertificateAuthority else {
+            throw CryptoError(.invalidArgument, "a link certificate joins two CA certificates")
+        }
+        let name = try X509NameBox(copying: X509_get_subject_name(subject.box.pointer))
+        return try build(
+            subject: name, subjectKey: subject.publicKey, issuerName: nil, issuerCertificate: issuer,
+            notValidBefore: max(notValidBefore, issuer.notValidBefore, subject.notValidBefore),
+            notValidAfter: min(notValidAfter, issuer.notValidAfter, subject.notValidAfter),
+            extensions: [
+                (NID_basic_constraints, "critical,CA:TRUE,pathlen:0"),
+                (NID_key_usage, "critical,keyCertSign,cRLSign"),
+                (NID_subject_key_identifier, "hash"),
+                (NID_authority_key_identifier, "keyid:always"),
+            ],
+            signer: issuerKey)
+    }
+
     /// Issues a department seal certificate signed by the root:
     /// basicConstraints `critical, CA:FALSE`, keyUsage `critical, digitalSignature, nonRepudiation`,
     /// subjectKeyIdentifier, authorityKeyIdentifier, random 128-bit serial.

@@ -70,6 +70,9 @@ final class X509NameBox {
     init() throws(CryptoError) {
         pointer = try checkNotNil(X509_NAME_new(), .backendFailure, "X509_NAME_new failed")
     }
+    init(copying name: OpaquePointer?) throws(CryptoError) {
+        pointer = try checkNotNil(X509_NAME_dup(name), .backendFailure, "X509_NAME_dup failed")
+    }
     deinit { X509_NAME_free(pointer) }
 }
 

@@ -13,6 +13,8 @@ struct KeyLimitsBody: Decodable, Sendable { var maxUses: Int?; var maxAgeDays: I
 struct KeyList: Codable, Sendable { var keys: [SigningKeyInfo] }
 struct ConsistencyView: Codable, Sendable { var first: UInt64; var second: UInt64; var proof: [String] }
 struct EntriesView: Codable, Sendable { var entries: [LogEntry] }
+/// `GET /v1/roots`: every root (current first) and the link certificates between them, PEM.
+struct RootsView: Codable, Sendable { var roots: [RootInfo]; var links: [String] }
 
 extension ZeroTripAPI {
     /// Handlers of the trust list, CRL, transparency log and key administration routes.
@@ -39,11 +41,23 @@ extension ZeroTripAPI {
                 return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: signed.json)))
             }
         case "GET /v1/crl":
-            return { _, _, _ in
+            return { request, _, _ in
+                // ?root=<kid>: the CRL of a previous root (for the seals it issued); default the current root's.
+                let root: String? = request.uri.queryParameters.get("root").map { String($0) }
+                if let root, root.utf8.count != 16 || Hex.decode(root) == nil { throw ZeroTripError(.invalidInput, "root must be a 16-hex-digit kid") }
                 var headers = HTTPFields()
                 headers[.contentType] = "application/pkix-crl"
                 headers[.cacheControl] = "public, max-age=300"
-                return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: try await services.trustList.crl())))
+                return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: try await services.trustList.crl(rootKid: root))))
+            }
+        case "GET /v1/roots":
+            return { _, _, _ in
+                try JSONResponse.make(RootsView(roots: try await services.administration.roots(),
+                                                links: try await services.administration.rootLinks().map(\.pemRepresentation)))
+            }
+        case "POST /v1/roots/renew":
+            return { _, _, principal in
+                try JSONResponse.make(try await services.administration.renewRoot(actor: principal!.actor), status: .created)
             }
         case "GET /v1/log/sth":
             return { _, _, _ in

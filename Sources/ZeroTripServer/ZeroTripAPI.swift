@@ -58,6 +58,8 @@ public struct ZeroTripAPI: Sendable {
         RouteSpec(method: .post, path: "/v1/departments/{code}/keys", access: .scope(.admin)),
         RouteSpec(method: .post, path: "/v1/keys/{kid}/revoke", access: .scope(.admin)),
         RouteSpec(method: .post, path: "/v1/keys/{kid}/limits", access: .scope(.admin)),
+        RouteSpec(method: .get, path: "/v1/roots", access: .public),
+        RouteSpec(method: .post, path: "/v1/roots/renew", access: .scope(.admin)),
         // Applicants: verification paths (public, rate-limited per client) and their own data (session).
         RouteSpec(method: .post, path: "/v1/applicant/verifications", access: .applicantPublic),
         RouteSpec(method: .post, path: "/v1/applicant/verifications/{id}/code", access: .applicantPublic),

@@ -63,11 +63,7 @@ struct DemoCommand: AsyncParsableCommand {
         /// Signs a log tree head over the samples and publishes the trust list and CRL in Certificates/.
         func publishTrust(_ services: ZeroTripServices) async throws {
             let head = try await services.administration.signTreeHead(services.log)
-            let signed = try await services.trustList.current()
-            let directory = services.home.certificatesDirectory
-            try Data(signed.json).write(to: directory.appendingPathComponent("trust-list.json"), options: .atomic)
-            try Data(signed.signature).write(to: directory.appendingPathComponent("trust-list.json.sig"), options: .atomic)
-            try Data(try await services.trustList.crl()).write(to: directory.appendingPathComponent("root.crl"), options: .atomic)
+            try await services.trustList.publish(to: services.home.certificatesDirectory)
             print("Transparency log: \(head.treeSize) entries, tree head signed; trust list and CRL published in Certificates/ (also GET /v1/trust-list, /v1/crl).")
         }
 

@@ -93,7 +93,7 @@ struct TrustListCommand: AsyncParsableCommand {
 
     struct Export: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Write trust-list.json, trust-list.json.sig and root.crl into a directory (default Certificates/).",
+            abstract: "Write trust-list.json, trust-list.json.sig and root.crl (plus root-<kid>.crl per previous root) into a directory (default Certificates/).",
             discussion: "Check with: openssl x509 -in Certificates/root.pem -pubkey -noout > root.pub && openssl dgst -sha256 -verify root.pub -signature trust-list.json.sig trust-list.json")
         @OptionGroup var location: LocationOptions
         @Option(name: .long, help: "Output directory.") var out: String?
@@ -101,11 +101,7 @@ struct TrustListCommand: AsyncParsableCommand {
             try await reportingErrors {
                 let services = try location.services()
                 let directory = out.map { URL(fileURLWithPath: $0) } ?? services.home.certificatesDirectory
-                try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-                let signed = try await services.trustList.current()
-                try Data(signed.json).write(to: directory.appendingPathComponent("trust-list.json"), options: .atomic)
-                try Data(signed.signature).write(to: directory.appendingPathComponent("trust-list.json.sig"), options: .atomic)
-                try Data(try await services.trustList.crl()).write(to: directory.appendingPathComponent("root.crl"), options: .atomic)
+                let signed = try await services.trustList.publish(to: directory)
                 print("trust list sequence \(signed.list.sequence), \(signed.list.keys.count) keys, next update \(AuditEvent.timestamp(signed.list.nextUpdate)) → \(directory.path)")
             }
         }

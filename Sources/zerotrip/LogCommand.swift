@@ -5,6 +5,7 @@ import FoundationNetworking
 #endif
 import ZeroTrip
 import ZeroTripCrypto
+import ZeroTripDocuments
 
 /// `zerotrip log`: the transparency log.
 struct LogCommand: AsyncParsableCommand {
@@ -41,35 +42,53 @@ struct LogCommand: AsyncParsableCommand {
                 guard let pem = try? String(contentsOf: rootURL, encoding: .utf8) else { throw ZeroTripError(.notInitialized, "cannot read \(rootURL.path)") }
                 let rootCertificate = try Certificate(pemRepresentation: pem)
                 guard let url else {
-                    switch try location.services().log.audit(root: rootCertificate) {
+                    // After a root renewal, older tree heads are signed by previous roots: trust those the pinned root links to.
+                    let services = try location.services()
+                    let roots = RootSet(pinned: [rootCertificate], candidates: try await services.administration.rootCertificates(),
+                                        links: try await services.administration.rootLinks()).roots
+                    switch try services.log.audit(roots: roots) {
                     case .intact(let leaves, let heads): print("log intact: \(leaves) leaves, \(heads) signed tree heads recomputed")
                     case .broken(let problem): print("log BROKEN: \(problem)"); throw ExitCode(1)
                     }
                     return
                 }
-                try await remoteAudit(base: url, root: rootCertificate)
+                try await remoteAudit(base: url, roots: try await trustedRoots(base: url, pinned: rootCertificate))
             }
         }
 
         func fetch<T: Decodable>(_ type: T.Type, _ url: String) async throws -> T {
+            try JSONDecoder().decode(T.self, from: try await fetchBytes(url))
+        }
+
+        func fetchBytes(_ url: String) async throws -> Data {
             guard let address = URL(string: url) else { throw ZeroTripError(.invalidInput, "bad URL \(url.prefix(80))") }
             let (data, response) = try await URLSession.shared.data(from: address)
             guard (response as? HTTPURLResponse)?.statusCode == 200 else {
                 throw ZeroTripError(.invalidInput, "\(address.path) answered \((response as? HTTPURLResponse)?.statusCode ?? 0): \(String(decoding: data.prefix(200), as: UTF8.self))")
             }
-            return try JSONDecoder().decode(T.self, from: data)
+            guard data.count <= 4 << 20 else { throw ZeroTripError(.payloadTooLarge, "\(address.path) answered more than 4 MiB") }
+            return data
         }
 
-        func remoteAudit(base: String, root: Certificate) async throws {
+        /// The pinned root plus the roots its link certificates reach, from the server's signed trust list.
+        func trustedRoots(base: String, pinned: Certificate) async throws -> [Certificate] {
+            let json = try await fetchBytes("\(base)/v1/trust-list"), signature = try await fetchBytes("\(base)/v1/trust-list.sig")
+            switch TrustList.open(Array(json), signature: Array(signature), root: pinned, now: Date()) {
+            case .usable(let list): return list.trustedRoots(pinned: pinned).roots
+            case .unusable(let reason): throw ZeroTripError(.invalidInput, "the server's trust list cannot be used with the pinned root: \(reason.message)")
+            }
+        }
+
+        func remoteAudit(base: String, roots: [Certificate]) async throws {
             var problems: [String] = []
             let head = try await fetch(SignedTreeHead.self, "\(base)/v1/log/sth")
-            guard head.isValid(root: root), let rootHash = Base64.decodeStandard(head.rootHash) else {
+            guard head.isValid(roots: roots), let rootHash = Base64.decodeStandard(head.rootHash) else {
                 print("tree head signature INVALID"); throw ExitCode(1)
             }
             print("tree head: \(head.treeSize) leaves at \(AuditEvent.timestamp(head.date)), signature valid")
             if let since {
                 let previous = try JSONDecoder().decode(SignedTreeHead.self, from: try Data(contentsOf: URL(fileURLWithPath: since)))
-                guard previous.isValid(root: root), let previousRoot = Base64.decodeStandard(previous.rootHash) else { throw ZeroTripError(.invalidInput, "the saved tree head's signature is invalid") }
+                guard previous.isValid(roots: roots), let previousRoot = Base64.decodeStandard(previous.rootHash) else { throw ZeroTripError(.invalidInput, "the saved tree head's signature is invalid") }
                 if previous.treeSize > head.treeSize {
                     problems.append("the log shrank from \(previous.treeSize) to \(head.treeSize) leaves")
                 } else if previous.treeSize > 0 {

@@ -14,7 +14,7 @@ struct ZeroTripCommand: AsyncParsableCommand {
         subcommands: [
             InitCommand.self, ServeCommand.self, DepartmentsCommand.self, CredentialsCommand.self,
             AuditCommand.self, IssueCommand.self, VerifyCommand.self, DocumentsCommand.self, PersonsCommand.self, IdentityCommand.self,
-            KeysCommand.self, TrustListCommand.self, LogCommand.self, CatalogueCommand.self, CreditCommand.self, ApplicationsCommand.self,
+            KeysCommand.self, RootCommand.self, TrustListCommand.self, LogCommand.self, CatalogueCommand.self, CreditCommand.self, ApplicationsCommand.self,
             BenchCommand.self, DemoCommand.self,
         ])
 }

@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import Testing
 @testable import ZeroTrip
+import ZeroTripCrypto
 import ZeroTripDocuments
 import ZeroTripServer
 
@@ -137,5 +138,36 @@ struct DocumentAPITests {
             }
         }
         #expect(try fixture.services.documents.records(department: nil, limit: 10).isEmpty)
+    }
+
+    @Test("POST /v1/roots/renew (admin): the trust list is then signed by the new root, both roots are listed, each root's CRL is served; bad root ids get codes")
+    func rootRenewal() async throws {
+        let fixture = try await ServerFixture()
+        let admin = try #require(fixture.tokens[.admin])
+        let oldRoot = try await fixture.services.administration.rootCertificate()
+        try await fixture.application().test(.router) { client in
+            struct Renewal: Decodable { struct Root: Decodable { var kid: String }; var root: Root; var previousKid: String }
+            let renewal = try await client.execute(uri: "/v1/roots/renew", method: .post, headers: headers(admin)) { response in
+                #expect(response.status == .created, "\(String(buffer: response.body))")
+                return try JSONDecoder().decode(Renewal.self, from: Data(response.body.readableBytesView))
+            }
+            #expect(renewal.previousKid == oldRoot.kidHex)
+            struct Roots: Decodable { struct Root: Decodable { var kid: String; var status: String }; var roots: [Root]; var links: [String] }
+            let roots = try await client.execute(uri: "/v1/roots", method: .get) { response in
+                try JSONDecoder().decode(Roots.self, from: Data(response.body.readableBytesView))
+            }
+            #expect(roots.roots.map(\.kid) == [renewal.root.kid, oldRoot.kidHex] && roots.links.count == 2)
+            let list = try await client.execute(uri: "/v1/trust-list", method: .get) { Array($0.body.readableBytesView) }
+            let signature = try await client.execute(uri: "/v1/trust-list.sig", method: .get) { Array($0.body.readableBytesView) }
+            guard case .usable(let opened) = TrustList.open(list, signature: signature, root: oldRoot, now: Date()) else {
+                Issue.record("the renewed list does not open with the old root pinned"); return
+            }
+            #expect(opened.rootKid == renewal.root.kid)
+            for (query, status) in [("", HTTPResponse.Status.ok), ("?root=\(oldRoot.kidHex)", .ok), ("?root=0000000000000000", .notFound), ("?root=xyz", .badRequest)] {
+                try await client.execute(uri: "/v1/crl\(query)", method: .get) { response in
+                    #expect(response.status == status, "\(query)")
+                }
+            }
+        }
     }
 }

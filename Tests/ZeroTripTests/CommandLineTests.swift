@@ -187,6 +187,43 @@ struct CommandLineTests {
         #expect(broken.status == 1 && broken.output.contains("BROKEN"), "\(broken.output)")
     }
 
+    @Test("root renew --rotate-departments: offline verifiers pinned to the old root accept documents under both roots; log audit follows the link")
+    func rootRenewal() async throws {
+        let dir = try tempDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        #expect(try run(["init", "--district", "禅城区"], in: dir).status == 0)
+        #expect(try run(["departments", "add", "--code", "RSJ", "--name", "禅城区人力资源和社会保障局"], in: dir).status == 0)
+        struct Output: Decodable { var id: String; var pdf: String; var token: String }
+        func issue() throws -> Output {
+            let issued = try run(["issue", "--department", "RSJ", "--matter-code", "GRCBZM", "--matter-name", "个人参保证明", "--holder-name", "张三丰",
+                                  "--holder-id", "440104199001010010", "--field", "参保险种=企业职工基本养老保险", "--out", "out"], in: dir)
+            return try JSONDecoder().decode(Output.self, from: Data(issued.output.utf8))
+        }
+        let first = try issue()
+        #expect(try run(["log", "sth"], in: dir).status == 0)
+        try FileManager.default.copyItem(at: dir.appendingPathComponent("Certificates/root.pem"), to: dir.appendingPathComponent("pinned-old-root.pem"))
+        let renew = try run(["root", "renew", "--rotate-departments"], in: dir)
+        #expect(renew.status == 0 && renew.output.contains("new root") && renew.output.contains("RSJ: new seal key"), "\(renew.output)")
+        struct Root: Decodable { var kid: String; var status: String }
+        let roots = try JSONDecoder().decode([Root].self, from: Data(try run(["root", "list"], in: dir).output.utf8))
+        #expect(roots.map(\.status) == ["current", "previous"])
+        let second = try issue()
+        #expect(try run(["log", "sth"], in: dir).status == 0)
+        #expect(try run(["trust-list", "export"], in: dir).status == 0)
+        let offline = ["verify", "--offline", "--trust-list", "Certificates/trust-list.json", "--root", "pinned-old-root.pem"]
+        for document in [first, second] {
+            let token = try run(offline + ["--token", document.token], in: dir)
+            #expect(token.status == 0 && token.output.contains("\"valid\""), "\(token.output)")
+            #expect(try run(offline + [document.pdf], in: dir).status == 0)
+            #expect(try run(["verify", "--offline", "--token", document.token], in: dir).status == 0, "Certificates/ alone")
+        }
+        let audit = try run(["log", "audit", "--root", "pinned-old-root.pem"], in: dir)
+        #expect(audit.status == 0 && audit.output.contains("log intact"), "\(audit.output)")
+        // openssl: the new root's link certificate verifies under the pinned old root.
+        let link = "Certificates/roots/link-\(roots[0].kid)-by-\(roots[1].kid).pem"
+        #expect(try ExternalTool.run(["openssl", "verify", "-CAfile", "pinned-old-root.pem", link], in: dir).status == 0)
+    }
+
     @Test("init, departments add, credentials create; openssl verifies the seal; duplicates and unknowns are refused with codes")
     func administration() throws {
         let dir = try tempDirectory()

@@ -32,7 +32,10 @@ extension DistrictAdministration {
         let pem = try home.keyFiles.read(row["key_file"])
         let secret = try passphrase.resolve()
         let key = try withCrypto("unlocking the seal key of \(code)") { () throws(CryptoError) in try PrivateKey(pemRepresentation: pem, passphrase: secret) }
-        let root = try rootCertificate()
+        // The chain embedded in the signature ends at the root that issued this seal (older seals stay under the previous root after a renewal).
+        guard let root = try issuingRoot(of: certificate) else {
+            throw ZeroTripError(.malformedCertificate, "the seal certificate of \(code) does not chain to any root of the district")
+        }
         let sealer: DocumentSealer
         do {
             sealer = try DocumentSealer(departmentCode: department.code, key: key, certificate: certificate, chain: [root])

@@ -18,7 +18,8 @@ public actor DistrictAdministration {
     let home: ZeroTripHome
     let passphrase: PassphraseSource
     let clock: ZeroTripClock
-    private var cachedRoot: (certificate: Certificate, key: PrivateKey)?
+    /// The current root, unlocked (replaced by a renewal).
+    var cachedRoot: (certificate: Certificate, key: PrivateKey)?
     /// Unlocked seal keys by kid (decrypting a key costs a scrypt run, so it happens once per process).
     var cachedSealers: [String: DocumentSealer] = [:]
 

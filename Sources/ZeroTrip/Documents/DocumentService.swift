@@ -256,7 +256,7 @@ public final class DocumentService: Sendable {
             verifierCache.withLock { $0 = (generation, now, cached.verifier) }
             return cached.verifier
         }
-        let verifier = DocumentVerifier(root: try await administration.rootCertificate(), sealCertificates: try await administration.sealCertificates())
+        let verifier = DocumentVerifier(roots: try await administration.rootCertificates(), sealCertificates: try await administration.sealCertificates())
         verifierCache.withLock { $0 = (generation, now, verifier) }
         return verifier
     }

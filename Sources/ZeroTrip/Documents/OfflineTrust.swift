@@ -4,7 +4,8 @@ public import ZeroTripCrypto
 
 /// Trust material read from a Certificates/ directory: `root.pem` and `departments/*.pem`, for offline verification.
 public enum OfflineTrust {
-    /// Builds a verifier from the certificate files under `certificatesDirectory`.
+    /// Builds a verifier from the certificate files under `certificatesDirectory`: `root.pem` is pinned; after a
+    /// root renewal `roots/root-*.pem` are trusted only as far as `roots/link-*.pem` certificates reach them from it.
     public static func load(certificatesDirectory: URL) throws -> DocumentVerifier {
         let rootURL = certificatesDirectory.appendingPathComponent("root.pem")
         guard let rootPEM = try? String(contentsOf: rootURL, encoding: .utf8) else {
@@ -18,7 +19,14 @@ public enum OfflineTrust {
             guard let pem = try? String(contentsOf: directory.appendingPathComponent(file), encoding: .utf8), pem.utf8.count <= 64 * 1024 else { continue }
             if let certificate = try? Certificate(pemRepresentation: pem) { seals.append(certificate) }
         }
-        return DocumentVerifier(root: root, sealCertificates: seals)
+        let rootsDirectory = certificatesDirectory.appendingPathComponent("roots")
+        var candidates: [Certificate] = [], links: [Certificate] = []
+        for file in ((try? FileManager.default.contentsOfDirectory(atPath: rootsDirectory.path)) ?? []).sorted() where file.hasSuffix(".pem") {
+            guard let pem = try? String(contentsOf: rootsDirectory.appendingPathComponent(file), encoding: .utf8), pem.utf8.count <= 64 * 1024,
+                  let certificate = try? Certificate(pemRepresentation: pem) else { continue }
+            if file.hasPrefix("link-") { links.append(certificate) } else if file.hasPrefix("root-") { candidates.append(certificate) }
+        }
+        return DocumentVerifier(roots: RootSet(pinned: [root], candidates: candidates, links: links).roots, sealCertificates: seals)
     }
 
     /// A trust list usable offline with its pinned root, or why not.

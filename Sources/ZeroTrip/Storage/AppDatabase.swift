@@ -487,6 +487,21 @@ public struct AppDatabase: Sendable {
                 );
                 """)
         }
+        migrator.registerMigration("2026-12-02 root renewal: link certificates between district roots") { db in
+            try db.execute(sql: """
+                -- After a root renewal both roots stay (signing_keys, role 'root'; district.root_kid names the current one),
+                -- joined by two link certificates: the new key certified by the old root and the old key by the new.
+                CREATE TABLE root_links (
+                    issuer_kid TEXT NOT NULL REFERENCES signing_keys(kid),
+                    subject_kid TEXT NOT NULL REFERENCES signing_keys(kid),
+                    certificate BLOB NOT NULL,
+                    created_at DATETIME NOT NULL,
+                    PRIMARY KEY (issuer_kid, subject_kid)
+                );
+                CREATE TRIGGER root_links_append_only BEFORE UPDATE ON root_links BEGIN SELECT RAISE(ABORT, 'link certificates are append-only'); END;
+                CREATE TRIGGER root_links_no_delete BEFORE DELETE ON root_links BEGIN SELECT RAISE(ABORT, 'link certificates are append-only'); END;
+                """)
+        }
         return migrator
     }
 }

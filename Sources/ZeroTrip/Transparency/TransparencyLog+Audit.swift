@@ -12,13 +12,13 @@ public enum LogAuditResult: Sendable, Hashable {
 
 extension TransparencyLog {
     /// Recomputes the whole tree from the stored entries: each leaf hash from its entry bytes, the stored
-    /// level-0 nodes, and the root at every signed tree head (whose signature is checked with `root`). Detects
+    /// level-0 nodes, and the root at every signed tree head (whose signature is checked with the root of `roots` it names). Detects
     /// an altered, removed or reordered leaf and a rewritten tree head.
-    public func audit(root: Certificate) throws -> LogAuditResult {
+    public func audit(roots: [Certificate]) throws -> LogAuditResult {
         try database.writer.read { db in
             let heads = try Row.fetchAll(db, sql: "SELECT * FROM log_tree_heads ORDER BY timestamp_ms").map(Self.treeHead(from:))
-            for head in heads where !head.isValid(root: root) {
-                return .broken("the tree head of size \(head.treeSize) at \(head.timestamp) ms has an invalid signature")
+            for head in heads where !head.isValid(roots: roots) {
+                return .broken("the tree head of size \(head.treeSize) at \(head.timestamp) ms has an invalid signature or is signed by an untrusted root")
             }
             var pendingHeads = heads.sorted { $0.treeSize < $1.treeSize }[...]
             var frontier: [(size: UInt64, hash: [UInt8])] = []  // perfect subtrees, largest first

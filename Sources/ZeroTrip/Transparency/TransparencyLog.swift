@@ -27,6 +27,12 @@ public struct SignedTreeHead: Sendable, Hashable, Codable {
         return bytes + rootHash
     }
 
+    /// Whether the signature verifies under the root among `roots` whose kid the head names.
+    public func isValid(roots: [Certificate]) -> Bool {
+        guard let root = roots.first(where: { $0.kidHex == kid }) else { return false }
+        return isValid(root: root)
+    }
+
     /// Whether the signature verifies under `root` (the district root certificate).
     public func isValid(root: Certificate) -> Bool {
         guard let hash = Base64.decodeStandard(rootHash), hash.count == 32, let der = Base64.decodeStandard(signature),

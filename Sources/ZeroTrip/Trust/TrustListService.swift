@@ -27,7 +27,7 @@ public final class TrustListService: Sendable {
     /// How long after `nextUpdate` a verifier may still use it.
     public let grace: TimeInterval
     private let cached = Mutex<(generation: Int64, list: SignedTrustList)?>(nil)
-    private let cachedCRL = Mutex<(generation: Int64, issuedAt: Date, der: [UInt8])?>(nil)
+    private let cachedCRLs = Mutex<[String: (generation: Int64, issuedAt: Date, der: [UInt8])]>([:])
 
     /// Creates the service.
     public init(database: AppDatabase, administration: DistrictAdministration, log: TransparencyLog, clock: ZeroTripClock,
@@ -61,11 +61,18 @@ public final class TrustListService: Sendable {
                           notBefore: info.notBefore, notAfter: info.notAfter, activateAt: info.activateAt, retiredAt: info.retiredAt,
                           revokedAt: info.revokedAt, revokedNotAfter: info.revokedNotAfter, revocationReason: info.revocationReason)
         }
+        let roots = try await administration.roots().map { root in
+            TrustList.Root(kid: root.kid, status: root.status,
+                           certificate: Base64.encode((try? Certificate(pemRepresentation: root.certificatePEM).derRepresentation) ?? []),
+                           notBefore: root.notBefore, notAfter: root.notAfter)
+        }
+        let links = try await administration.rootLinks().map { Base64.encode($0.derRepresentation) }
         let head = try log.latestTreeHead().map {
             TrustList.SignedTreeHeadView(treeSize: $0.treeSize, timestamp: $0.timestamp, rootHash: $0.rootHash, signature: $0.signature)
         }
         let list = TrustList(district: district.name, sequence: generation, issuedAt: issuedAt,
-                             nextUpdate: issuedAt.addingTimeInterval(validity), graceSeconds: Int(grace), rootKid: district.rootKid, keys: keys, treeHead: head)
+                             nextUpdate: issuedAt.addingTimeInterval(validity), graceSeconds: Int(grace), rootKid: district.rootKid, keys: keys, treeHead: head,
+                             roots: roots, links: links)
         let json = Array(try TrustList.encoder.encode(list))
         let signature = try await administration.rootSignature(for: json).signature
         let signed = SignedTrustList(list: list, json: json, signature: signature, etag: "\"\(Hex.encode(Digest.sha256(json)))\"")
@@ -73,27 +80,66 @@ public final class TrustListService: Sendable {
         return signed
     }
 
-    /// The root's CRL (DER): every revoked seal certificate with reason and invalidity date ("not after").
-    public func crl() async throws -> [UInt8] {
+    /// A root's CRL (DER), by default the current root's: every revoked seal certificate that root issued, with
+    /// reason and invalidity date ("not after"). After a renewal each previous root still signs the CRL of its seals.
+    public func crl(rootKid: String? = nil) async throws -> [UInt8] {
         let now = clock.now()
         let generation = try generation()
-        if let cached = cachedCRL.withLock({ $0 }), cached.generation == generation, now < cached.issuedAt.addingTimeInterval(validity / 2), now >= cached.issuedAt {
+        guard let district = try await administration.district() else { throw ZeroTripError(.notInitialized, "the district is not initialised") }
+        let kid = rootKid?.lowercased() ?? district.rootKid
+        if let cached = cachedCRLs.withLock({ $0[kid] }), cached.generation == generation, now < cached.issuedAt.addingTimeInterval(validity / 2), now >= cached.issuedAt {
             return cached.der
         }
-        let revoked = try await administration.allKeys().filter { $0.role == "seal" && $0.status == "revoked" }.map { info in
-            RevokedCertificate(certificate: try Certificate(pemRepresentation: info.certificatePEM), revokedAt: info.revokedAt ?? now,
-                               reasonCode: KeyRevocationReason(rawValue: info.revocationReason ?? "")?.crlReasonCode ?? 0, invalidityDate: info.revokedNotAfter)
+        guard let root = try await administration.rootCertificates().first(where: { $0.kidHex == kid }) else {
+            throw ZeroTripError(.notFound, "no root \(kid.prefix(16)) in this district")
         }
-        let der = try await administration.makeCRL(number: generation, thisUpdate: now, nextUpdate: now.addingTimeInterval(validity), revoked: revoked)
-        cachedCRL.withLock { $0 = (generation, now, der) }
+        var revoked: [RevokedCertificate] = []
+        for info in try await administration.allKeys() where info.role == "seal" && info.status == "revoked" {
+            let certificate = try Certificate(pemRepresentation: info.certificatePEM)
+            guard try await administration.issuingRoot(of: certificate) == root else { continue }
+            revoked.append(RevokedCertificate(certificate: certificate, revokedAt: info.revokedAt ?? now,
+                                              reasonCode: KeyRevocationReason(rawValue: info.revocationReason ?? "")?.crlReasonCode ?? 0, invalidityDate: info.revokedNotAfter))
+        }
+        let der = try await administration.makeCRL(rootKid: kid, number: generation, thisUpdate: now, nextUpdate: now.addingTimeInterval(validity), revoked: revoked)
+        cachedCRLs.withLock { $0[kid] = (generation, now, der) }
         return der
     }
 }
 
+extension TrustListService {
+    /// Writes what an offline verifier needs into `directory`: `trust-list.json`, `trust-list.json.sig`, the current
+    /// root's CRL as `root.crl`, and after a renewal each previous root's CRL as `root-<kid>.crl`. When `directory`
+    /// is the installation's `Certificates/`, `root.pem` and `roots/` are brought up to date too.
+    @discardableResult
+    public func publish(to directory: URL) async throws -> SignedTrustList {
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        } catch {
+            throw ZeroTripError(.storageFailure, "cannot create \(directory.lastPathComponent)/")
+        }
+        let signed = try await current()
+        var files: [(String, [UInt8])] = [("trust-list.json", signed.json), ("trust-list.json.sig", signed.signature), ("root.crl", try await crl())]
+        for root in try await administration.roots() where root.status != "current" {
+            files.append(("root-\(root.kid).crl", try await crl(rootKid: root.kid)))
+        }
+        for (name, bytes) in files {
+            do {
+                try Data(bytes).write(to: directory.appendingPathComponent(name), options: .atomic)
+            } catch {
+                throw ZeroTripError(.storageFailure, "cannot write \(name)")
+            }
+        }
+        if directory.standardizedFileURL == administration.home.certificatesDirectory.standardizedFileURL {
+            try await administration.publishCurrentRoot()
+        }
+        return signed
+    }
+}
+
 extension DistrictAdministration {
-    /// Signs a CRL with the root key.
-    public func makeCRL(number: Int64, thisUpdate: Date, nextUpdate: Date, revoked: [RevokedCertificate]) throws -> [UInt8] {
-        let root = try unlockRoot()
+    /// Signs a CRL with the key of root `rootKid`.
+    public func makeCRL(rootKid: String, number: Int64, thisUpdate: Date, nextUpdate: Date, revoked: [RevokedCertificate]) throws -> [UInt8] {
+        let root = try unlockRoot(kid: rootKid)
         return try withCrypto("signing the CRL") { () throws(CryptoError) in
             try CertificateRevocationList.make(issuer: root.certificate, key: root.key, number: number, thisUpdate: thisUpdate, nextUpdate: nextUpdate, revoked: revoked)
         }

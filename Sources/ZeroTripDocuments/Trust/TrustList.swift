@@ -41,6 +41,25 @@ public struct TrustList: Sendable, Codable, Hashable {
         }
     }
 
+    /// One root of the district: the current one signs the list; previous ones still anchor the seals they issued.
+    public struct Root: Sendable, Codable, Hashable {
+        /// First 8 bytes of SHA-256 of the certificate, hex.
+        public var kid: String
+        /// `current` (signs lists, CRLs, tree heads and new seal certificates) or `previous`.
+        public var status: String
+        /// The self-signed root certificate, base64 DER.
+        public var certificate: String
+        /// Certificate validity.
+        public var notBefore: Date
+        /// Certificate validity.
+        public var notAfter: Date
+
+        /// Creates a root entry.
+        public init(kid: String, status: String, certificate: String, notBefore: Date, notAfter: Date) {
+            self.kid = kid; self.status = status; self.certificate = certificate; self.notBefore = notBefore; self.notAfter = notAfter
+        }
+    }
+
     /// `zerotrip-trust-list-v1`.
     public var format: String
     /// District name.
@@ -59,6 +78,10 @@ public struct TrustList: Sendable, Codable, Hashable {
     public var keys: [Key]
     /// The newest signed tree head of the transparency log, if any.
     public var treeHead: SignedTreeHeadView?
+    /// Every root of the district (absent in lists from before the first renewal: then `rootKid` is the only one).
+    public var roots: [Root]?
+    /// Link certificates between the roots, base64 DER: each root's key certified by the other (docs/trust-list.md).
+    public var links: [String]?
 
     /// A signed tree head inside the trust list.
     public struct SignedTreeHeadView: Sendable, Codable, Hashable {
@@ -78,10 +101,12 @@ public struct TrustList: Sendable, Codable, Hashable {
     }
 
     /// Creates a list.
-    public init(district: String, sequence: Int64, issuedAt: Date, nextUpdate: Date, graceSeconds: Int, rootKid: String, keys: [Key], treeHead: SignedTreeHeadView?) {
+    public init(district: String, sequence: Int64, issuedAt: Date, nextUpdate: Date, graceSeconds: Int, rootKid: String, keys: [Key], treeHead: SignedTreeHeadView?,
+                roots: [Root]? = nil, links: [String]? = nil) {
         format = "zerotrip-trust-list-v1"
         self.district = district; self.sequence = sequence; self.issuedAt = issuedAt; self.nextUpdate = nextUpdate
         self.graceSeconds = graceSeconds; self.rootKid = rootKid; self.keys = keys; self.treeHead = treeHead
+        self.roots = roots; self.links = links
     }
 
     /// The JSON encoder of the served bytes (sorted keys, ISO 8601 dates).
@@ -113,24 +138,48 @@ public struct TrustList: Sendable, Codable, Hashable {
     }
 
     /// Checks the signature over the exact `bytes` with the pinned `root`, parses, and checks freshness at `now`.
+    ///
+    /// A list signed by a renewed root is accepted when its `links` carry a certificate for that root issued by
+    /// the pinned one (so a verifier pinned to the first root follows a renewal without being reconfigured).
     public static func open(_ bytes: [UInt8], signature: [UInt8], root: Certificate, now: Date) -> Outcome {
-        guard bytes.count <= 4 << 20, let parsedSignature = try? Signature(derRepresentation: signature, algorithm: root.publicKey.algorithm),
-              root.publicKey.isValidSignature(parsedSignature, for: bytes) else {
-            return .unusable(VerificationReason(Problem.signatureInvalid.rawValue, "the trust list's signature does not verify under the district root"))
-        }
+        let badSignature = Outcome.unusable(VerificationReason(Problem.signatureInvalid.rawValue, "the trust list's signature does not verify under the district root"))
+        guard bytes.count <= 4 << 20, signature.count <= 1024 else { return badSignature }
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
+        let signedByPinned = Self.verifies(bytes, signature: signature, under: root)
         guard let list = try? decoder.decode(TrustList.self, from: Data(bytes)), list.format == "zerotrip-trust-list-v1" else {
-            return .unusable(VerificationReason(Problem.malformed.rawValue, "not a zerotrip-trust-list-v1 document"))
+            return signedByPinned ? .unusable(VerificationReason(Problem.malformed.rawValue, "not a zerotrip-trust-list-v1 document")) : badSignature
         }
-        guard list.rootKid == root.kidHex else { return .unusable(VerificationReason(Problem.wrongRoot.rawValue, "the trust list names another root")) }
+        if !signedByPinned {
+            guard list.rootKid != root.kidHex else { return badSignature }
+            // Signed by another root: usable only if a link certificate from the pinned root vouches for it.
+            guard let signer = list.trustedRoots(pinned: root).root(kidHex: list.rootKid) else {
+                return .unusable(VerificationReason(Problem.wrongRoot.rawValue, "the trust list is signed by root \(list.rootKid), which no link certificate from the pinned root vouches for"))
+            }
+            guard Self.verifies(bytes, signature: signature, under: signer) else { return badSignature }
+        } else if list.rootKid != root.kidHex {
+            return .unusable(VerificationReason(Problem.wrongRoot.rawValue, "the trust list names another root"))
+        }
         guard now <= list.nextUpdate.addingTimeInterval(TimeInterval(list.graceSeconds)) else {
             return .unusable(VerificationReason(Problem.stale.rawValue, "the trust list expired (nextUpdate \(ChinaTime(list.nextUpdate).minuteText) plus grace); fetch a new one"))
         }
         return .usable(list)
     }
 
-    /// A verifier over the list's keys and revocations.
+    private static func verifies(_ bytes: [UInt8], signature: [UInt8], under root: Certificate) -> Bool {
+        guard let parsed = try? Signature(derRepresentation: signature, algorithm: root.publicKey.algorithm) else { return false }
+        return root.publicKey.isValidSignature(parsed, for: bytes)
+    }
+
+    /// The roots a verifier that pinned `pinned` trusts through this list's root entries and link certificates.
+    public func trustedRoots(pinned: Certificate) -> RootSet {
+        func certificates(_ encoded: [String]) -> [Certificate] {
+            encoded.compactMap { Base64.decodeStandard($0).flatMap { try? Certificate(derRepresentation: $0) } }
+        }
+        return RootSet(pinned: [pinned], candidates: certificates((roots ?? []).map(\.certificate)), links: certificates(links ?? []))
+    }
+
+    /// A verifier over the list's keys and revocations, anchored at the pinned `root` and the roots it links to.
     public func verifier(root: Certificate) -> DocumentVerifier {
         var certificates: [Certificate] = []
         var revocations: [[UInt8]: Date] = [:]
@@ -140,6 +189,6 @@ public struct TrustList: Sendable, Codable, Hashable {
             certificates.append(certificate)
             if key.status == "revoked" { revocations[certificate.kid] = key.revokedNotAfter ?? Date(timeIntervalSince1970: 0) }
         }
-        return DocumentVerifier(root: root, sealCertificates: certificates, revocations: revocations)
+        return DocumentVerifier(roots: trustedRoots(pinned: root).roots, sealCertificates: certificates, revocations: revocations)
     }
 }

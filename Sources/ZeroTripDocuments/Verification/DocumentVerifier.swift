@@ -16,8 +16,10 @@ public struct DocumentVerifier: Sendable {
         public let publicKey: PublicKey
         /// Its subject OU: the department code.
         public let departmentCode: String
-        /// Nil when the certificate is a usable seal chaining to the root, else why not.
+        /// Nil when the certificate is a usable seal chaining to a trusted root, else why not.
         public let problem: VerificationReason?
+        /// The trusted root it chains to (nil when it does not).
+        public let issuingRoot: Certificate?
     }
 
     /// The outcome for a token.
@@ -44,8 +46,8 @@ public struct DocumentVerifier: Sendable {
         public let fileSHA256: [UInt8]
     }
 
-    /// The district root.
-    public let root: Certificate
+    /// The trusted district roots (more than one after a root renewal).
+    public let roots: [Certificate]
     private let seals: [[UInt8]: Seal]
     /// Revoked keys (kid → "not after" time): documents claiming a later issue time verify as revoked.
     public let revocations: [[UInt8]: Date]
@@ -53,22 +55,46 @@ public struct DocumentVerifier: Sendable {
     /// Prepares a verifier trusting `root` and the given seal certificates (validated against `root` here);
     /// `revocations` maps revoked kids to their "not after" time (from the trust list).
     public init(root: Certificate, sealCertificates: [Certificate], revocations: [[UInt8]: Date] = [:]) {
-        self.root = root
+        self.init(roots: [root], sealCertificates: sealCertificates, revocations: revocations)
+    }
+
+    /// Prepares a verifier trusting every root in `roots` (see `RootSet` for how a renewed root becomes
+    /// trusted) and the given seal certificates, each validated against the root that issued it.
+    public init(roots: [Certificate], sealCertificates: [Certificate], revocations: [[UInt8]: Date] = [:]) {
+        self.roots = roots
         self.revocations = revocations
-        let verifier = CertificateChainVerifier(trustAnchors: [root])
         var seals: [[UInt8]: Seal] = [:]
         for certificate in sealCertificates {
-            // The chain is checked at a moment inside the seal's validity; per-document time checks come later.
-            let moment = max(certificate.notValidBefore, root.notValidBefore).addingTimeInterval(1)
             var problem: VerificationReason?
+            var issuingRoot: Certificate?
             if certificate.publicKey.algorithm != .p256 || certificate.isCertificateAuthority || certificate.keyUsage?.contains(.digitalSignature) != true {
                 problem = VerificationReason("certificate_unsuitable", "the certificate is not a P-256 seal certificate with digitalSignature")
-            } else if case .invalid(let failure) = verifier.validateSeal(certificate, at: moment) {
-                problem = VerificationReason("chain_invalid", "the seal certificate does not chain to the district root: \(failure.message)")
+            } else {
+                var failure: ChainValidationFailure?
+                // Each root alone, so the seal's own issuer (and its validity) is known; the chain is checked at a
+                // moment inside the seal's validity, per-document time checks come later.
+                for root in roots where Self.mayHaveIssued(root, certificate) {
+                    let moment = max(certificate.notValidBefore, root.notValidBefore).addingTimeInterval(1)
+                    switch CertificateChainVerifier(trustAnchors: [root]).validateSeal(certificate, at: moment) {
+                    case .valid: issuingRoot = root
+                    case .invalid(let reason): failure = reason
+                    }
+                    if issuingRoot != nil { break }
+                }
+                if issuingRoot == nil {
+                    problem = VerificationReason("chain_invalid", "the seal certificate does not chain to a trusted district root\(failure.map { ": \($0.message)" } ?? "")")
+                }
             }
-            seals[certificate.kid] = Seal(certificate: certificate, publicKey: certificate.publicKey, departmentCode: certificate.subject["OU"] ?? "", problem: problem)
+            seals[certificate.kid] = Seal(certificate: certificate, publicKey: certificate.publicKey, departmentCode: certificate.subject["OU"] ?? "",
+                                          problem: problem, issuingRoot: issuingRoot)
         }
         self.seals = seals
+    }
+
+    /// False only when both key identifiers are present and differ (roots of one district share their name).
+    static func mayHaveIssued(_ root: Certificate, _ certificate: Certificate) -> Bool {
+        guard let subjectKeyID = root.subjectKeyIdentifier, let authorityKeyID = certificate.authorityKeyIdentifier else { return true }
+        return subjectKeyID == authorityKeyID
     }
 
     /// The seal with `kid`.
@@ -147,7 +173,7 @@ public struct DocumentVerifier: Sendable {
 
     private func sealProblem(_ seal: Seal, departmentCode: String?, at time: Date) -> VerificationReason? {
         if let problem = seal.problem { return problem }
-        guard time >= seal.certificate.notValidBefore, time <= seal.certificate.notValidAfter,
+        guard let root = seal.issuingRoot, time >= seal.certificate.notValidBefore, time <= seal.certificate.notValidAfter,
               time >= root.notValidBefore, time <= root.notValidAfter
         else { return VerificationReason("certificate_not_valid_at_issuance", "the seal certificate was not valid when the document was signed") }
         if let departmentCode, departmentCode != seal.departmentCode {

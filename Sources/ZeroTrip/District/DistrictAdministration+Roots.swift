@@ -1,0 +1,196 @@
+public import Foundation
+import GRDB
+public import ZeroTripCrypto
+public import ZeroTripDocuments
+
+/// One root of the district.
+public struct RootInfo: Sendable, Codable, Hashable {
+    /// First 8 bytes of SHA-256 of the certificate, hex.
+    public var kid: String
+    /// `current` (signs trust lists, CRLs, tree heads and new seal certificates) or `previous` (anchors the seals it issued, signs their CRL).
+    public var status: String
+    /// `P-256` or `SM2`.
+    public var algorithm: String
+    /// The self-signed certificate, PEM.
+    public var certificatePEM: String
+    /// Certificate validity.
+    public var notBefore: Date
+    /// Certificate validity.
+    public var notAfter: Date
+    /// When the root was created.
+    public var createdAt: Date
+}
+
+/// What a root renewal made.
+public struct RootRenewal: Sendable, Codable {
+    /// The new, current root.
+    public var root: RootInfo
+    /// The root it replaces (now `previous`).
+    public var previousKid: String
+    /// The new key certified by the previous root ("new with old"), PEM: a verifier pinned to the previous root follows it.
+    public var newWithOldPEM: String
+    /// The previous key certified by the new root ("old with new"), PEM: a verifier pinned to the new root keeps trusting older seals.
+    public var oldWithNewPEM: String
+}
+
+extension DistrictAdministration {
+    /// Every root, the current one first, then older ones newest first.
+    public func roots() throws -> [RootInfo] {
+        guard let district = try district() else { throw ZeroTripError(.notInitialized, "run `zerotrip init --district NAME` first") }
+        return try database.writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT kid, algorithm, certificate, not_before, not_after, created_at FROM signing_keys WHERE role = 'root' ORDER BY created_at DESC, rowid DESC")
+                .map { row in
+                    let certificate = try Certificate(derRepresentation: [UInt8](row["certificate"] as Data))
+                    return RootInfo(kid: row["kid"], status: row["kid"] == district.rootKid ? "current" : "previous", algorithm: row["algorithm"],
+                                    certificatePEM: certificate.pemRepresentation, notBefore: row["not_before"], notAfter: row["not_after"], createdAt: row["created_at"])
+                }
+                .sorted { ($0.status == "current" ? 0 : 1) < ($1.status == "current" ? 0 : 1) }
+        }
+    }
+
+    /// Every root certificate of the district (online verification trusts them all: the database is the authority).
+    public func rootCertificates() throws -> [Certificate] {
+        try roots().map { try Certificate(pemRepresentation: $0.certificatePEM) }
+    }
+
+    /// Every link certificate between roots, oldest first.
+    public func rootLinks() throws -> [Certificate] {
+        let blobs: [Data] = try database.writer.read { db in try Data.fetchAll(db, sql: "SELECT certificate FROM root_links ORDER BY created_at, rowid") }
+        return try blobs.map { try Certificate(derRepresentation: [UInt8]($0)) }
+    }
+
+    /// The root that issued `certificate` (a seal certificate), or `nil`.
+    public func issuingRoot(of certificate: Certificate) throws -> Certificate? {
+        try rootCertificates().first { root in
+            if let subjectKeyID = root.subjectKeyIdentifier, let authorityKeyID = certificate.authorityKeyIdentifier, subjectKeyID != authorityKeyID { return false }
+            let moment = max(certificate.notValidBefore, root.notValidBefore).addingTimeInterval(1)
+            return CertificateChainVerifier(trustAnchors: [root]).validate(certificate, at: moment).isValid
+        }
+    }
+
+    /// Renews the district root: a new key (same algorithm) and a new self-signed certificate with the same subject,
+    /// valid 10 years; two link certificates join it to the current root. The new root signs trust lists, CRLs, tree
+    /// heads and every seal certificate made from now on; the previous root keeps anchoring the seals it issued (and
+    /// signs their CRL) until they expire. Existing seal keys keep signing until their next rotation.
+    ///
+    /// Files: `Keys/root-<kid>.key.pem` (0600), `Certificates/roots/root-<kid>.pem` for both roots,
+    /// `Certificates/roots/link-<subject kid>-by-<issuer kid>.pem`, and `Certificates/root.pem` replaced by the new root.
+    public func renewRoot(actor: String) throws -> RootRenewal {
+        guard try district() != nil else { throw ZeroTripError(.notInitialized, "run `zerotrip init --district NAME` first") }
+        let old = try unlockRoot()
+        let algorithmName: String = try database.writer.read { db in
+            try String.fetchOne(db, sql: "SELECT algorithm FROM signing_keys WHERE kid = ?", arguments: [old.certificate.kidHex]) ?? ""
+        }
+        guard let algorithm = KeyAlgorithm(rawValue: algorithmName) else { throw ZeroTripError(.malformedKey, "the current root's algorithm is not recorded") }
+        let secret = try passphrase.resolve()
+        let now = clock.now()
+        let (key, certificate, newWithOld, oldWithNew, pem) = try withCrypto("renewing the root") { () throws(CryptoError) in
+            let key = try PrivateKey(generating: algorithm)
+            let certificate = try CertificateAuthority.renewRootCertificate(previous: old.certificate, key: key, notValidBefore: now.addingTimeInterval(-300),
+                                                                            notValidAfter: now.addingTimeInterval(Self.rootValidity))
+            let far = now.addingTimeInterval(Self.rootValidity)
+            let newWithOld = try CertificateAuthority.issueLinkCertificate(subject: certificate, issuer: old.certificate, issuerKey: old.key,
+                                                                           notValidBefore: now.addingTimeInterval(-300), notValidAfter: far)
+            let oldWithNew = try CertificateAuthority.issueLinkCertificate(subject: old.certificate, issuer: certificate, issuerKey: key,
+                                                                           notValidBefore: old.certificate.notValidBefore, notValidAfter: far)
+            return (key, certificate, newWithOld, oldWithNew, try key.encryptedPEMRepresentation(passphrase: secret))
+        }
+        let keyFile = "root-\(certificate.kidHex).key.pem"
+        let rootsDirectory = home.certificatesDirectory.appendingPathComponent("roots")
+        var created: [URL] = []
+        func removeCreated() {
+            home.keyFiles.discard(keyFile)
+            for url in created { try? FileManager.default.removeItem(at: url) }
+        }
+        try home.keyFiles.create(keyFile, contents: pem)
+        do {
+            let oldFile = rootsDirectory.appendingPathComponent("root-\(old.certificate.kidHex).pem")
+            if !FileManager.default.fileExists(atPath: oldFile.path) {
+                try Self.writeNewPublicFile(oldFile, contents: old.certificate.pemRepresentation)
+                created.append(oldFile)
+            }
+            for (name, cert) in [("root-\(certificate.kidHex).pem", certificate),
+                                 ("link-\(certificate.kidHex)-by-\(old.certificate.kidHex).pem", newWithOld),
+                                 ("link-\(old.certificate.kidHex)-by-\(certificate.kidHex).pem", oldWithNew)] {
+                let url = rootsDirectory.appendingPathComponent(name)
+                try Self.writeNewPublicFile(url, contents: cert.pemRepresentation)
+                created.append(url)
+            }
+        } catch {
+            removeCreated()
+            throw error
+        }
+        do {
+            try database.writer.write { db in
+                try Self.insertKey(db, certificate: certificate, departmentID: nil, role: "root", algorithm: algorithm, keyFile: keyFile, now: now)
+                try db.execute(sql: "UPDATE signing_keys SET status = 'retired', retired_at = ? WHERE kid = ?", arguments: [now, old.certificate.kidHex])
+                try db.execute(sql: "INSERT INTO signing_key_history (kid, status, reason, changed_at) VALUES (?, 'retired', 'root_renewed', ?)",
+                               arguments: [old.certificate.kidHex, now])
+                for (issuer, subject, link) in [(old.certificate, certificate, newWithOld), (certificate, old.certificate, oldWithNew)] {
+                    try db.execute(sql: "INSERT INTO root_links (issuer_kid, subject_kid, certificate, created_at) VALUES (?, ?, ?, ?)",
+                                   arguments: [issuer.kidHex, subject.kidHex, Data(link.derRepresentation), now])
+                }
+                try db.execute(sql: "UPDATE district SET root_kid = ? WHERE id = 1", arguments: [certificate.kidHex])
+                try Self.logKeyEvent("root.renewed", certificate: certificate, department: "", at: now, in: db, extra: [
+                    "previous_kid": old.certificate.kidHex,
+                    "link_new_with_old_sha256": Hex.encode(Digest.sha256(newWithOld.derRepresentation)),
+                    "link_old_with_new_sha256": Hex.encode(Digest.sha256(oldWithNew.derRepresentation)),
+                ])
+                try AuditLog.append(AuditEntry(actor: actor, action: "root.renewed", target: "district",
+                                               details: ["kid": certificate.kidHex, "previous_kid": old.certificate.kidHex, "algorithm": algorithm.rawValue]), at: now, in: db)
+            }
+        } catch {
+            removeCreated()
+            throw error as? ZeroTripError ?? ZeroTripError(.storageFailure, "recording the renewed root failed; nothing changed")
+        }
+        cachedRoot = (certificate, key)
+        try publishCurrentRoot()
+        let info = try roots().first { $0.kid == certificate.kidHex }!
+        return RootRenewal(root: info, previousKid: old.certificate.kidHex, newWithOldPEM: newWithOld.pemRepresentation, oldWithNewPEM: oldWithNew.pemRepresentation)
+    }
+
+    /// Makes `Certificates/root.pem` the current root (atomically replaced; it is derived from the database)
+    /// and writes any missing `Certificates/roots/` file (every root and link certificate).
+    public func publishCurrentRoot() throws {
+        let current = try rootCertificate()
+        let existing = try? String(contentsOf: home.rootCertificateURL, encoding: .utf8)
+        if existing.flatMap({ try? Certificate(pemRepresentation: $0) }) != current {
+            do {
+                try Data(current.pemRepresentation.utf8).write(to: home.rootCertificateURL, options: .atomic)
+            } catch {
+                throw ZeroTripError(.storageFailure, "cannot write \(home.rootCertificateURL.lastPathComponent); run `zerotrip keys export` to retry")
+            }
+        }
+        let roots = try rootCertificates()
+        guard roots.count > 1 else { return }
+        let directory = home.certificatesDirectory.appendingPathComponent("roots")
+        var files = roots.map { ("root-\($0.kidHex).pem", $0) }
+        let links: [(String, String, Data)] = try database.writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT issuer_kid, subject_kid, certificate FROM root_links").map { ($0["issuer_kid"], $0["subject_kid"], $0["certificate"]) }
+        }
+        for (issuer, subject, der) in links {
+            files.append(("link-\(subject)-by-\(issuer).pem", try Certificate(derRepresentation: [UInt8](der))))
+        }
+        for (name, certificate) in files where !FileManager.default.fileExists(atPath: directory.appendingPathComponent(name).path) {
+            try Self.writeNewPublicFile(directory.appendingPathComponent(name), contents: certificate.pemRepresentation)
+        }
+    }
+
+    /// Unlocks the key of root `kid` (the current root's is cached; older roots sign only their own CRL).
+    func unlockRoot(kid: String) throws -> (certificate: Certificate, key: PrivateKey) {
+        let current = try unlockRoot()
+        if current.certificate.kidHex == kid { return current }
+        let row = try database.writer.read { db in
+            try Row.fetchOne(db, sql: "SELECT certificate, key_file FROM signing_keys WHERE kid = ? AND role = 'root'", arguments: [kid])
+        }
+        guard let row else { throw ZeroTripError(.unknownKey, "no root \(kid.prefix(16))") }
+        let certificate = try Certificate(derRepresentation: [UInt8](row["certificate"] as Data))
+        let pem = try home.keyFiles.read(row["key_file"])
+        let secret = try passphrase.resolve()
+        let key = try withCrypto("unlocking a previous root key") { () throws(CryptoError) in try PrivateKey(pemRepresentation: pem, passphrase: secret) }
+        guard key.publicKey.derRepresentation == certificate.publicKey.derRepresentation else {
+            throw ZeroTripError(.malformedKey, "the key file of root \(kid) does not match its certificate")
+        }
+        return (certificate, key)
+    }
+}
