@@ -90,7 +90,7 @@ struct TransparencyLogTests {
         }
     }
 
-    @Test("Across 256-leaf blocks and cached upper subtrees: proofs equal the reference for sizes around block edges, with the cache warmed early and filled late")
+    @Test("Across 16-leaf blocks and the in-memory upper levels: proofs equal the reference for sizes around block edges, with the cache filled early and extended late")
     func proofsAcrossBlocks() throws {
         let (database, log, leaves, entries) = try Self.log(count: 600)
         // Warm the upper-node cache while the log holds only 300 leaves, then grow it: late nodes are read on demand.
@@ -104,15 +104,20 @@ struct TransparencyLogTests {
         #expect(all.prefix(600).elementsEqual(entries))
         let hashes = all.map(MerkleTree.leafHash)
         #expect(hashes.prefix(600).elementsEqual(leaves))
-        for size in [255, 256, 257, 300, 511, 512, 513, 767, 1024, 1025, 1100] {
+        for size in [15, 16, 17, 33, 255, 256, 257, 300, 511, 512, 513, 767, 1024, 1025, 1100] {
             let root = try log.rootHash(size: UInt64(size))
             #expect(root == ReferenceTree.mth(all.prefix(size)[...]), "root \(size)")
-            for index in Set([0, 1, 254, 255, 256, 257, size / 2, size - 2, size - 1].filter { $0 >= 0 && $0 < size }) {
+            for index in Set([0, 1, 14, 15, 16, 17, 254, 255, 256, 257, size / 2, size - 2, size - 1].filter { $0 >= 0 && $0 < size }) {
                 let proof = try log.inclusionProof(index: UInt64(index), treeSize: UInt64(size))
                 let path = proof.proof.compactMap(Base64.decodeStandard)
                 #expect(path == ReferenceTree.path(index, all.prefix(size)[...]), "index \(index) of \(size)")
                 #expect(Base64.decodeStandard(proof.leafHash) == hashes[index])
                 #expect(MerkleTree.verifyInclusion(leafHash: hashes[index], index: UInt64(index), size: UInt64(size), proof: path, root: root))
+            }
+            for first in [1, 15, 16, 17, size / 3, size - 1].filter({ $0 >= 1 && $0 <= size }) {
+                let proof = try log.consistencyProof(first: UInt64(first), second: UInt64(size)).compactMap(Base64.decodeStandard)
+                #expect(MerkleTree.verifyConsistency(oldSize: UInt64(first), newSize: UInt64(size), oldRoot: ReferenceTree.mth(all.prefix(first)[...]), newRoot: root, proof: proof),
+                        "consistency \(first) → \(size)")
             }
         }
     }

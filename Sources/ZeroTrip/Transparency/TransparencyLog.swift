@@ -79,35 +79,49 @@ public struct TransparencyLog: Sendable {
     /// Creates the log over `database`.
     public init(database: AppDatabase) { self.database = database }
 
-    /// Perfect subtrees of 256 leaves and more never change once written: proofs read them from memory.
+    /// Perfect subtrees of 16 leaves and more never change once written: proofs read them from memory.
+    ///
+    /// Each level is one flat array of 32-byte hashes holding a prefix of that level (subtrees complete left to
+    /// right, so what is stored is always a prefix); a lookup past the prefix extends it with one range read of
+    /// everything stored since. At 10 M leaves the cache holds about 1.25 M hashes (40 MB); past `capacity`
+    /// hashes it stops growing and further nodes are read from the database.
     final class NodeCache: Sendable {
-        static let minimumLevel = 8
-        static let capacity = 1 << 20
-        private let nodes = Mutex<[UInt64: [UInt8]]>([:])
-        private let warmed = Mutex(false)
-
-        /// Loads every stored subtree of 256 leaves and more in one range read (about n/128 rows), once per process,
-        /// so that no proof waits for a cold page of the upper tree.
-        func warm(_ db: Database) throws {
-            guard warmed.withLock({ done in defer { done = true }; return !done }) else { return }
-            let cursor = try Row.fetchCursor(db, sql: "SELECT level, idx, hash FROM log_nodes WHERE level >= ? LIMIT ?", arguments: [Self.minimumLevel, Self.capacity / 2])
-            var loaded: [UInt64: [UInt8]] = [:]
-            while let row = try cursor.next() {
-                loaded[UInt64(row["level"] as Int) << 56 | UInt64(row["idx"] as Int64)] = [UInt8](row["hash"] as Data)
-            }
-            nodes.withLock { $0.merge(loaded) { current, _ in current } }
+        static let minimumLevel = 4
+        static let capacity = 4 << 20
+        private struct State {
+            var levels: [[UInt8]] = Array(repeating: [], count: 64)
+            var total = 0
         }
+        private let state = Mutex(State())
 
         func lookup(_ db: Database, level: Int, index: UInt64) throws -> [UInt8] {
-            guard level >= Self.minimumLevel else { return try TransparencyLog.perfect(db)(level, index) }
-            let key = UInt64(level) << 56 | index
-            if let hash = nodes.withLock({ $0[key] }) { return hash }
-            let hash = try TransparencyLog.perfect(db)(level, index)
-            nodes.withLock { nodes in
-                if nodes.count >= Self.capacity { nodes.removeAll(keepingCapacity: true) }
-                nodes[key] = hash
+            guard level >= Self.minimumLevel, level < 64 else { return try TransparencyLog.perfect(db)(level, index) }
+            let offset = Int(index) * 32
+            let (cached, known, full) = state.withLock { state -> ([UInt8]?, Int, Bool) in
+                let hashes = state.levels[level]
+                if offset + 32 <= hashes.count { return (Array(hashes[offset..<offset + 32]), 0, false) }
+                return (nil, hashes.count / 32, state.total >= Self.capacity)
             }
-            return hash
+            if let cached { return cached }
+            guard !full else { return try TransparencyLog.perfect(db)(level, index) }
+            // Extend the prefix with every node of this level stored since (one range read), then answer.
+            var extra: [UInt8] = []
+            let cursor = try Data.fetchCursor(db.cachedStatement(sql: "SELECT hash FROM log_nodes WHERE level = ? AND idx >= ? ORDER BY idx LIMIT ?"),
+                                              arguments: [level, Int64(known), Self.capacity])
+            while let hash = try cursor.next() {
+                guard hash.count == 32 else { throw ZeroTripError(.storageFailure, "log node (\(level), …) is not 32 bytes") }
+                extra.append(contentsOf: hash)
+            }
+            guard offset + 32 <= known * 32 + extra.count else { throw ZeroTripError(.storageFailure, "log node (\(level), \(index)) is missing") }
+            let answer = Array(extra[(offset - known * 32)..<(offset - known * 32 + 32)])
+            state.withLock { state in
+                // Another reader may have extended it meanwhile; append only what continues the prefix.
+                if state.levels[level].count == known * 32, state.total < Self.capacity {
+                    state.levels[level].append(contentsOf: extra)
+                    state.total += extra.count / 32
+                }
+            }
+            return answer
         }
     }
 
@@ -212,22 +226,20 @@ public struct TransparencyLog: Sendable {
 
     func inclusionProof(index: UInt64, treeSize: UInt64, in db: Database) throws -> InclusionProof {
         let cache = upperNodes
-        try cache.warm(db)
-        // Below level 8 every node of the path lies in the leaf's block of 256: one range read of its leaf hashes
-        // (a few adjacent pages) replaces eight scattered lookups, and the block's inner nodes are hashed here.
-        let blockStart = index & ~UInt64(255)
-        let blockEnd = min(blockStart + 256, treeSize)
-        let leaves = try Data.fetchAll(db.cachedStatement(sql: "SELECT hash FROM log_nodes WHERE level = 0 AND idx >= ? AND idx < ? ORDER BY idx"),
-                                       arguments: [Int64(blockStart), Int64(blockEnd)]).map { [UInt8]($0) }
+        // Below level 4 every node of the path lies in the leaf's block of 16: one range read of its leaf hashes
+        // (one page) replaces four scattered lookups, and the block's inner nodes (at most 11) are hashed here.
+        // Everything above comes from the in-memory levels.
+        let blockSize = UInt64(1) << NodeCache.minimumLevel
+        let blockStart = index & ~(blockSize - 1)
+        let blockEnd = min(blockStart + blockSize, treeSize)
+        var leaves: [[UInt8]] = []
+        leaves.reserveCapacity(Int(blockSize))
+        let cursor = try Data.fetchCursor(db.cachedStatement(sql: "SELECT hash FROM log_nodes WHERE level = 0 AND idx >= ? AND idx < ? ORDER BY idx"),
+                                          arguments: [Int64(blockStart), Int64(blockEnd)])
+        while let hash = try cursor.next() { leaves.append([UInt8](hash)) }
         guard UInt64(leaves.count) == blockEnd - blockStart else { throw ZeroTripError(.storageFailure, "log leaves \(blockStart)…\(blockEnd) are incomplete") }
-        var inner: [UInt64: [UInt8]] = [:]
         func local(_ level: Int, _ idx: UInt64) -> [UInt8] {
-            if level == 0 { return leaves[Int(idx - blockStart)] }
-            let key = UInt64(level) << 56 | idx
-            if let hash = inner[key] { return hash }
-            let hash = MerkleTree.nodeHash(local(level - 1, 2 * idx), local(level - 1, 2 * idx + 1))
-            inner[key] = hash
-            return hash
+            level == 0 ? leaves[Int(idx - blockStart)] : MerkleTree.nodeHash(local(level - 1, 2 * idx), local(level - 1, 2 * idx + 1))
         }
         let lookup = { (level: Int, idx: UInt64) throws -> [UInt8] in
             if level < NodeCache.minimumLevel, idx << level >= blockStart, (idx + 1) << level <= blockEnd { return local(level, idx) }
