@@ -1,5 +1,8 @@
 import ArgumentParser
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import ZeroTrip
 import ZeroTripCrypto
 
@@ -20,6 +23,7 @@ extension BenchCommand {
         @Option(name: .long, help: "Proofs to time per size.") var proofs: Int = 20_000
         @Option(name: .long, help: "Documents issued to measure the issuance cost.") var documents: Int = 400
         @Flag(name: .long, help: "Exit 1 if a target is missed.") var check = false
+        @Option(name: .long, help: "Keep the filled logs in this directory (log-<size>.sqlite) and reuse them on the next run; appends are then timed only for the leaves added.") var keep: String?
 
         func run() async throws {
             let sizeList = sizes.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
@@ -30,8 +34,8 @@ extension BenchCommand {
             print("leaves      append/s  append µs  % of issuance  incl p50 µs  incl p99 µs  cons p99 µs  proof elems  answer bytes  db MiB")
             var missed = false
             for size in sizeList {
-                let row = try Self.measure(size: size, proofs: proofs)
-                let share = row.appendSeconds / issuance * 100
+                let row = try Self.measure(size: size, proofs: proofs, keep: keep.map { URL(fileURLWithPath: $0) })
+                let share = row.appendSeconds.isNaN ? .nan : row.appendSeconds / issuance * 100
                 if share >= 10 { missed = true }
                 if size >= 10_000_000, row.inclusionP99 >= 0.001 { missed = true }
                 print([String(format: "%-10d", size), String(format: "%9.0f", 1 / row.appendSeconds), String(format: "%10.1f", row.appendSeconds * 1e6),
@@ -62,15 +66,18 @@ extension BenchCommand {
             return (ContinuousClock.now - start).seconds / Double(requests.count)
         }
 
-        static func measure(size: Int, proofs: Int) throws -> Row {
-            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("zerotrip-bench-log-\(UUID().uuidString)")
-            defer { try? FileManager.default.removeItem(at: directory) }
-            let database = try AppDatabase.open(path: directory.appendingPathComponent("log.sqlite").path)
+        static func measure(size: Int, proofs: Int, keep: URL?) throws -> Row {
+            let directory = keep ?? FileManager.default.temporaryDirectory.appendingPathComponent("zerotrip-bench-log-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            defer { if keep == nil { try? FileManager.default.removeItem(at: directory) } }
+            let path = directory.appendingPathComponent(keep == nil ? "log.sqlite" : "log-\(size).sqlite").path
+            let database = try AppDatabase.open(path: path)
             let log = TransparencyLog(database: database)
             let when = Date()
             var generator = SplitMix(seed: UInt64(size))
             var appendTime = Duration.zero
-            var done = 0
+            let existing = Int(try log.size())
+            var done = existing
             while done < size {
                 let batch = min(5_000, size - done)
                 let entries = (0..<batch).map { _ -> (kind: String, ref: String, fields: [String: String]) in
@@ -85,6 +92,10 @@ extension BenchCommand {
                 appendTime += ContinuousClock.now - start
                 done += batch
             }
+            // Proofs are timed on a settled database, as a daemon serves them: WAL checkpointed and the freshly
+            // written gigabytes flushed, so page faults do not queue behind the fill's writeback.
+            try database.checkpoint()
+            sync()
             let treeSize = UInt64(size)
             let root = try log.rootHash(size: treeSize)
             var inclusion: [Double] = [], consistency: [Double] = []
@@ -108,8 +119,8 @@ extension BenchCommand {
             }
             inclusion.sort()
             consistency.sort()
-            let bytes = (try? FileManager.default.attributesOfItem(atPath: directory.appendingPathComponent("log.sqlite").path)[.size] as? Int) ?? 0
-            return Row(appendSeconds: appendTime.seconds / Double(size), inclusionP50: inclusion[inclusion.count / 2],
+            let bytes = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+            return Row(appendSeconds: size > existing ? appendTime.seconds / Double(size - existing) : .nan, inclusionP50: inclusion[inclusion.count / 2],
                        inclusionP99: inclusion[inclusion.count * 99 / 100], consistencyP99: consistency[consistency.count * 99 / 100],
                        databaseMiB: Double(bytes) / 1_048_576, proofElements: elements, answerBytes: answerBytes)
         }

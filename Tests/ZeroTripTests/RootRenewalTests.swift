@@ -157,6 +157,26 @@ struct RootRenewalTests {
         #expect(newCRL.status == 0 && newCRL.stderr.contains("verify OK") && !newCRL.stdout.uppercased().contains(serial), "\(newCRL.stdout)\(newCRL.stderr)")
     }
 
+    @Test("pyHanko pinned to the old root validates a PDF sealed under the new root when given the link certificate, and not without it")
+    func pyHanko() async throws {
+        let renewed = try await Self.renewed()
+        let directory = try ExternalTool.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let oldKid = renewed.oldRoot.kidHex, newKid = renewed.newRoot.kidHex
+        let roots = renewed.district.home.certificatesDirectory.appendingPathComponent("roots")
+        let oldRoot = roots.appendingPathComponent("root-\(oldKid).pem").path, link = roots.appendingPathComponent("link-\(newKid)-by-\(oldKid).pem").path
+        let newPDF = directory.appendingPathComponent("new.pdf"), oldPDF = directory.appendingPathComponent("old.pdf")
+        try Data(renewed.underNew.pdf).write(to: newPDF)
+        try Data(renewed.underOld.pdf).write(to: oldPDF)
+        let script = ExternalTool.validator("pyhanko_validate.py")
+        let linked = try ExternalTool.run(["python3", script, newPDF.path, oldRoot, link])
+        #expect(linked.status == 0, "\(linked.stdout)\(linked.stderr)")
+        let unlinked = try ExternalTool.run(["python3", script, newPDF.path, oldRoot])
+        #expect(unlinked.status == 1 && unlinked.stdout.contains("\"trusted\": false"), "\(unlinked.stdout)")
+        let old = try ExternalTool.run(["python3", script, oldPDF.path, oldRoot])
+        #expect(old.status == 0, "\(old.stdout)\(old.stderr)")
+    }
+
     @Test("A renewal that cannot unlock the root changes nothing: no key file, no certificate, no row")
     func failureChangesNothing() async throws {
         let district = try await TestDistrict(fileDatabase: true).setUp()

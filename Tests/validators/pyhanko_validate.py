@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Validate the single embedded PDF signature of PDF with pyHanko.
 
-Usage: pyhanko_validate.py PDF ROOT_PEM
+Usage: pyhanko_validate.py PDF ROOT_PEM [INTERMEDIATE_PEM ...]
 
-ROOT_PEM is the ONLY trust anchor.  Nothing is fetched from the network and
+ROOT_PEM is the ONLY trust anchor; INTERMEDIATE_PEMs are untrusted helpers for
+path building (e.g. a root-renewal link certificate).  Nothing is fetched from the network and
 missing revocation information (CRL/OCSP) is tolerated ('soft-fail').
 
 Prints one JSON object on stdout:
@@ -191,9 +192,13 @@ def main(argv):
     for name in ("pyhanko", "pyhanko_certvalidator"):
         logging.getLogger(name).setLevel(logging.ERROR)
 
-    if len(argv) != 3:
-        _emit({"error": "usage: pyhanko_validate.py PDF ROOT_PEM"}, 2)
+    if len(argv) < 3:
+        _emit({"error": "usage: pyhanko_validate.py PDF ROOT_PEM [INTERMEDIATE_PEM ...]"}, 2)
     pdf_path, root_path = argv[1], argv[2]
+    try:
+        intermediates = [_load_root(path) for path in argv[3:]]
+    except Exception as e:
+        _emit({"error": f"cannot read an intermediate certificate: {type(e).__name__}: {e}"}, 2)
 
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.validation import validate_pdf_signature
@@ -239,6 +244,7 @@ def main(argv):
     try:
         vc = ValidationContext(
             trust_roots=[root],
+            other_certs=intermediates,
             allow_fetching=False,
             revocation_mode="soft-fail",
         )

@@ -13,6 +13,11 @@ public struct AppDatabase: Sendable {
         try Self.migrator.migrate(writer)
     }
 
+    /// Copies every WAL frame into the database file and truncates the WAL (before a backup, or a benchmark's measurement).
+    public func checkpoint() throws {
+        try writer.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+    }
+
     /// Opens (creating if needed) the SQLite database at `path` as a WAL-mode pool.
     public static func open(path: String) throws -> AppDatabase {
         let directory = (path as NSString).deletingLastPathComponent
