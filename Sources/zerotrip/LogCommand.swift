@@ -45,8 +45,8 @@ struct LogCommand: AsyncParsableCommand {
                     // After a root renewal, older tree heads are signed by previous roots: trust those the pinned root links to.
                     let services = try location.services()
                     let roots = RootSet(pinned: [rootCertificate], candidates: try await services.administration.rootCertificates(),
-                                        links: try await services.administration.rootLinks()).roots
-                    switch try services.log.audit(roots: roots) {
+                                        links: try await services.administration.rootLinks())
+                    switch try services.log.audit(trusting: roots) {
                     case .intact(let leaves, let heads): print("log intact: \(leaves) leaves, \(heads) signed tree heads recomputed")
                     case .broken(let problem): print("log BROKEN: \(problem)"); throw ExitCode(1)
                     }
@@ -71,24 +71,24 @@ struct LogCommand: AsyncParsableCommand {
         }
 
         /// The pinned root plus the roots its link certificates reach, from the server's signed trust list.
-        func trustedRoots(base: String, pinned: Certificate) async throws -> [Certificate] {
+        func trustedRoots(base: String, pinned: Certificate) async throws -> RootSet {
             let json = try await fetchBytes("\(base)/v1/trust-list"), signature = try await fetchBytes("\(base)/v1/trust-list.sig")
             switch TrustList.open(Array(json), signature: Array(signature), root: pinned, now: Date()) {
-            case .usable(let list): return list.trustedRoots(pinned: pinned).roots
+            case .usable(let list): return list.trustedRoots(pinned: pinned)
             case .unusable(let reason): throw ZeroTripError(.invalidInput, "the server's trust list cannot be used with the pinned root: \(reason.message)")
             }
         }
 
-        func remoteAudit(base: String, roots: [Certificate]) async throws {
+        func remoteAudit(base: String, roots: RootSet) async throws {
             var problems: [String] = []
             let head = try await fetch(SignedTreeHead.self, "\(base)/v1/log/sth")
-            guard head.isValid(roots: roots), let rootHash = Base64.decodeStandard(head.rootHash) else {
+            guard head.isValid(trusting: roots), let rootHash = Base64.decodeStandard(head.rootHash) else {
                 print("tree head signature INVALID"); throw ExitCode(1)
             }
             print("tree head: \(head.treeSize) leaves at \(AuditEvent.timestamp(head.date)), signature valid")
             if let since {
                 let previous = try JSONDecoder().decode(SignedTreeHead.self, from: try Data(contentsOf: URL(fileURLWithPath: since)))
-                guard previous.isValid(roots: roots), let previousRoot = Base64.decodeStandard(previous.rootHash) else { throw ZeroTripError(.invalidInput, "the saved tree head's signature is invalid") }
+                guard previous.isValid(trusting: roots), let previousRoot = Base64.decodeStandard(previous.rootHash) else { throw ZeroTripError(.invalidInput, "the saved tree head's signature is invalid") }
                 if previous.treeSize > head.treeSize {
                     problems.append("the log shrank from \(previous.treeSize) to \(head.treeSize) leaves")
                 } else if previous.treeSize > 0 {

@@ -36,6 +36,7 @@ struct RootCommand: AsyncParsableCommand {
                 let services = try location.services()
                 let renewal = try await services.administration.renewRoot(actor: cliActor)
                 print("new root \(renewal.root.kid) (valid until \(AuditEvent.timestamp(renewal.root.notAfter))); previous root \(renewal.previousKid) now anchors its seals only")
+                if let warning = renewal.warning { print("warning: \(warning)") }
                 if rotateDepartments {
                     for department in try await services.administration.departments() where department.activeKid != nil {
                         let key = try await services.administration.rotate(department: department.code, overlap: TimeInterval(overlapSeconds), actor: cliActor)

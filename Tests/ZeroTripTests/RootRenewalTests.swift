@@ -68,8 +68,14 @@ struct RootRenewalTests {
             try String.fetchAll(db, sql: "SELECT kid FROM log_tree_heads ORDER BY timestamp_ms")
         }
         #expect(kids.first == renewed.oldRoot.kidHex && kids.last == renewed.newRoot.kidHex)
-        guard case .intact = try renewed.district.services.log.audit(roots: [renewed.oldRoot, renewed.newRoot]) else { Issue.record("audit failed"); return }
-        guard case .broken = try renewed.district.services.log.audit(roots: [renewed.newRoot]) else { Issue.record("an unpinned root's tree head was accepted"); return }
+        let links = try await administration.rootLinks()
+        for pinned in [renewed.oldRoot, renewed.newRoot] {
+            let trusted = RootSet(pinned: [pinned], candidates: [renewed.oldRoot, renewed.newRoot], links: links)
+            guard case .intact = try renewed.district.services.log.audit(trusting: trusted) else { Issue.record("audit failed pinned to \(pinned.kidHex)"); return }
+        }
+        guard case .broken = try renewed.district.services.log.audit(trusting: RootSet(pinned: [renewed.newRoot], candidates: [], links: [])) else {
+            Issue.record("a tree head of an unlinked root was accepted"); return
+        }
         // The renewal is in the transparency log and the audit log.
         let logged: Int = try await renewed.district.services.database.writer.read { db in
             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM log_leaves WHERE kind = 'root.renewed' AND ref = ?", arguments: ["key:\(renewed.newRoot.kidHex)"]) ?? 0
@@ -106,6 +112,37 @@ struct RootRenewalTests {
         let verifier = try directory.load(certificatesDirectory: renewed.district.home.certificatesDirectory)
         #expect(Set(verifier.roots) == [renewed.oldRoot, renewed.newRoot])
         #expect(verifier.verifyToken(renewed.underOld.qrContent, now: now).result == .valid)
+    }
+
+    @Test("The previous root no longer speaks for the district: a list or tree head it signs after the renewal is refused, older heads stay valid")
+    func previousRootCannotSign() async throws {
+        let renewed = try await Self.renewed()
+        let administration = renewed.district.services.administration
+        let oldKey = try await administration.unlockRoot(kid: renewed.oldRoot.kidHex).key
+        let now = renewed.district.clock.now
+        let signed = try await renewed.district.services.trustList.current()
+        // A list re-signed by the old root (as someone holding the retired key could): a verifier pinned to the new root refuses it.
+        var forged = signed.list
+        forged.rootKid = renewed.oldRoot.kidHex
+        let forgedJSON = Array(try TrustList.encoder.encode(forged))
+        let forgedSignature = try oldKey.signature(for: forgedJSON).derRepresentation
+        guard case .unusable(let reason) = TrustList.open(forgedJSON, signature: forgedSignature, root: renewed.newRoot, now: now) else {
+            Issue.record("a list signed by the superseded root was accepted"); return
+        }
+        #expect(reason.code == "trust_list_wrong_root")
+        // Tree heads: by the old root before the renewal → valid; after it → refused.
+        let trusted = RootSet(pinned: [renewed.newRoot], candidates: [renewed.oldRoot], links: try await administration.rootLinks())
+        #expect(trusted.signers == [renewed.newRoot])
+        let hash = try renewed.district.services.log.rootHash(size: 1)
+        func head(at date: Date) throws -> SignedTreeHead {
+            let timestamp = UInt64(date.timeIntervalSince1970 * 1000)
+            let signature = try oldKey.signature(for: SignedTreeHead.signedBytes(treeSize: 1, timestamp: timestamp, rootHash: hash)).derRepresentation
+            return SignedTreeHead(treeSize: 1, timestamp: timestamp, rootHash: Base64.encode(hash), kid: renewed.oldRoot.kidHex, signature: Base64.encode(signature))
+        }
+        #expect(try head(at: now.addingTimeInterval(-3600)).isValid(trusting: trusted))
+        #expect(try !head(at: now).isValid(trusting: trusted))
+        // And the daemon never signs with it: after the renewal, heads come from the new root.
+        #expect(try await administration.signTreeHead(renewed.district.services.log).kid == renewed.newRoot.kidHex)
     }
 
     @Test("A root is trusted only through a link certificate issued by a trusted root, in the right direction")
@@ -175,6 +212,28 @@ struct RootRenewalTests {
         #expect(unlinked.status == 1 && unlinked.stdout.contains("\"trusted\": false"), "\(unlinked.stdout)")
         let old = try ExternalTool.run(["python3", script, oldPDF.path, oldRoot])
         #expect(old.status == 0, "\(old.stdout)\(old.stderr)")
+    }
+
+    @Test("A renewal by another process (the CLI beside the daemon) takes effect in the daemon at its next signature")
+    func renewalFromAnotherProcess() async throws {
+        let district = try await TestDistrict(fileDatabase: true).setUp()
+        let daemon = district.services.administration
+        let first = try await daemon.signTreeHead(district.services.log)
+        district.clock.advance(by: 60)
+        let cli = DistrictAdministration(database: district.services.database, home: district.home,
+                                         passphrase: PassphraseSource(explicit: TestDistrict.passphrase, environment: [:], keys: district.home.keyFiles),
+                                         clock: ZeroTripClock { district.clock.now })
+        let renewal = try await cli.renewRoot(actor: "cli")
+        #expect(renewal.previousKid == first.kid)
+        district.clock.advance(by: 1)
+        #expect(try await daemon.signTreeHead(district.services.log).kid == renewal.root.kid)
+        let signed = try await district.services.trustList.current()
+        let newRoot = try Certificate(pemRepresentation: renewal.root.certificatePEM)
+        guard case .usable = TrustList.open(signed.json, signature: signed.signature, root: newRoot, now: district.clock.now) else {
+            Issue.record("the daemon's list is not signed by the new root"); return
+        }
+        // The daemon's next renewal starts from the current root, not from the one it had cached.
+        #expect(try await daemon.renewRoot(actor: "daemon").previousKid == renewal.root.kid)
     }
 
     @Test("A renewal that cannot unlock the root changes nothing: no key file, no certificate, no row")

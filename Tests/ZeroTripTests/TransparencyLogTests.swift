@@ -3,6 +3,7 @@ import GRDB
 import Testing
 @testable import ZeroTrip
 import ZeroTripCrypto
+import ZeroTripDocuments
 import ZeroTripTestSupport
 
 /// An independent Merkle tree written from RFC 9162 §2.1 as plain recursion over the leaf list (no stored nodes).
@@ -184,13 +185,13 @@ struct TransparencyLogTests {
         _ = try await district.services.documents.issue(DocumentIssuanceTests.request, actor: "test")
         try await district.services.administration.signTreeHead(district.services.log)
         let root = try await district.services.administration.rootCertificate()
-        guard case .intact(let leaves, let heads) = try district.services.log.audit(roots: [root]) else { Issue.record("audit failed"); return }
+        guard case .intact(let leaves, let heads) = try district.services.log.audit(trusting: RootSet(pinned: [root], candidates: [], links: [])) else { Issue.record("audit failed"); return }
         #expect(leaves >= 3 && heads == 2)
         try await district.services.database.writer.write { db in
             try db.execute(sql: "DROP TRIGGER log_leaves_append_only")
             try db.execute(sql: "UPDATE log_leaves SET entry = CAST(replace(CAST(entry AS TEXT), 'document.issued', 'document.issuex') AS BLOB) WHERE idx = (SELECT MAX(idx) FROM log_leaves WHERE kind = 'document.issued')")
         }
-        guard case .broken(let problem) = try district.services.log.audit(roots: [root]) else { Issue.record("tampering not detected"); return }
+        guard case .broken(let problem) = try district.services.log.audit(trusting: RootSet(pinned: [root], candidates: [], links: [])) else { Issue.record("tampering not detected"); return }
         #expect(problem.contains("does not match its entry"))
     }
 }

@@ -197,6 +197,10 @@ extension DistrictAdministration {
         let root = try unlockRoot()
         let now = clock.now()
         return try database.writer.write { db in
+            // A renewal committed since the key was unlocked (perhaps by another process): never sign with a superseded root.
+            guard try String.fetchOne(db, sql: "SELECT root_kid FROM district WHERE id = 1") == root.certificate.kidHex else {
+                throw ZeroTripError(.notReady, "the district root was just renewed; the tree head will be signed by the new root at the next attempt")
+            }
             let size = try TransparencyLog.size(db)
             let hash = try TransparencyLog.rootHash(size: size, in: db)
             var timestamp = UInt64(max(0, (now.timeIntervalSince1970 * 1000).rounded(.down)))

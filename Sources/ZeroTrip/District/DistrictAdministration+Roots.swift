@@ -31,6 +31,8 @@ public struct RootRenewal: Sendable, Codable {
     public var newWithOldPEM: String
     /// The previous key certified by the new root ("old with new"), PEM: a verifier pinned to the new root keeps trusting older seals.
     public var oldWithNewPEM: String
+    /// Set when the renewal is committed but `Certificates/root.pem` could not be replaced (retry with `zerotrip trust-list export`).
+    public var warning: String?
 }
 
 extension DistrictAdministration {
@@ -84,13 +86,17 @@ extension DistrictAdministration {
         guard let algorithm = KeyAlgorithm(rawValue: algorithmName) else { throw ZeroTripError(.malformedKey, "the current root's algorithm is not recorded") }
         let secret = try passphrase.resolve()
         let now = clock.now()
+        // Certificates hold whole seconds: the renewal time (now, rounded up) is what verifiers read back from the new root
+        // (RootSet.supersededAt); every tree head the old root signed so far is at or before it.
+        let notBefore = Date(timeIntervalSince1970: now.addingTimeInterval(-RootSet.renewalBackdate).timeIntervalSince1970.rounded(.up))
+        let renewedAt = notBefore.addingTimeInterval(RootSet.renewalBackdate)
         let (key, certificate, newWithOld, oldWithNew, pem) = try withCrypto("renewing the root") { () throws(CryptoError) in
             let key = try PrivateKey(generating: algorithm)
-            let certificate = try CertificateAuthority.renewRootCertificate(previous: old.certificate, key: key, notValidBefore: now.addingTimeInterval(-300),
+            let certificate = try CertificateAuthority.renewRootCertificate(previous: old.certificate, key: key, notValidBefore: notBefore,
                                                                             notValidAfter: now.addingTimeInterval(Self.rootValidity))
             let far = now.addingTimeInterval(Self.rootValidity)
             let newWithOld = try CertificateAuthority.issueLinkCertificate(subject: certificate, issuer: old.certificate, issuerKey: old.key,
-                                                                           notValidBefore: now.addingTimeInterval(-300), notValidAfter: far)
+                                                                           notValidBefore: notBefore, notValidAfter: far)
             let oldWithNew = try CertificateAuthority.issueLinkCertificate(subject: old.certificate, issuer: certificate, issuerKey: key,
                                                                            notValidBefore: old.certificate.notValidBefore, notValidAfter: far)
             return (key, certificate, newWithOld, oldWithNew, try key.encryptedPEMRepresentation(passphrase: secret))
@@ -130,7 +136,17 @@ extension DistrictAdministration {
                     try db.execute(sql: "INSERT INTO root_links (issuer_kid, subject_kid, certificate, created_at) VALUES (?, ?, ?, ?)",
                                    arguments: [issuer.kidHex, subject.kidHex, Data(link.derRepresentation), now])
                 }
-                try db.execute(sql: "UPDATE district SET root_kid = ? WHERE id = 1", arguments: [certificate.kidHex])
+                // Tree heads signed by the old root must all predate the renewal time (RootSet.supersededAt); one signed
+                // while this renewal was being prepared would not: abort and let the operator retry.
+                if let latest = try Int64.fetchOne(db, sql: "SELECT MAX(timestamp_ms) FROM log_tree_heads WHERE kid = ?", arguments: [old.certificate.kidHex]),
+                   Double(latest) / 1000 > renewedAt.timeIntervalSince1970 {
+                    throw ZeroTripError(.notReady, "a tree head was signed while the root was being renewed; nothing changed, retry")
+                }
+                // Compare and swap: two renewals racing from two processes cannot both replace the same root.
+                try db.execute(sql: "UPDATE district SET root_kid = ? WHERE id = 1 AND root_kid = ?", arguments: [certificate.kidHex, old.certificate.kidHex])
+                guard db.changesCount == 1 else {
+                    throw ZeroTripError(.invalidInput, "the root changed while renewing (another renewal ran); nothing changed, list the roots and retry if needed")
+                }
                 try Self.logKeyEvent("root.renewed", certificate: certificate, department: "", at: now, in: db, extra: [
                     "previous_kid": old.certificate.kidHex,
                     "link_new_with_old_sha256": Hex.encode(Digest.sha256(newWithOld.derRepresentation)),
@@ -144,9 +160,13 @@ extension DistrictAdministration {
             throw error as? ZeroTripError ?? ZeroTripError(.storageFailure, "recording the renewed root failed; nothing changed")
         }
         cachedRoot = (certificate, key)
-        try publishCurrentRoot()
+        // Committed: from here on the renewal has happened, so a failure to refresh root.pem is a warning, not an error
+        // (an error would invite a retry that makes a third root).
+        var warning: String?
+        do { try publishCurrentRoot() } catch { warning = (error as? ZeroTripError)?.message ?? "Certificates/root.pem was not updated; run `zerotrip trust-list export`" }
         let info = try roots().first { $0.kid == certificate.kidHex }!
-        return RootRenewal(root: info, previousKid: old.certificate.kidHex, newWithOldPEM: newWithOld.pemRepresentation, oldWithNewPEM: oldWithNew.pemRepresentation)
+        return RootRenewal(root: info, previousKid: old.certificate.kidHex, newWithOldPEM: newWithOld.pemRepresentation, oldWithNewPEM: oldWithNew.pemRepresentation,
+                           warning: warning)
     }
 
     /// Makes `Certificates/root.pem` the current root (atomically replaced; it is derived from the database)
@@ -158,7 +178,7 @@ extension DistrictAdministration {
             do {
                 try Data(current.pemRepresentation.utf8).write(to: home.rootCertificateURL, options: .atomic)
             } catch {
-                throw ZeroTripError(.storageFailure, "cannot write \(home.rootCertificateURL.lastPathComponent); run `zerotrip keys export` to retry")
+                throw ZeroTripError(.storageFailure, "cannot write \(home.rootCertificateURL.lastPathComponent); run `zerotrip trust-list export` to retry")
             }
         }
         let roots = try rootCertificates()

@@ -96,9 +96,11 @@ public actor DistrictAdministration {
         return try Certificate(derRepresentation: [UInt8](der))
     }
 
+    /// The current root, unlocked. The cache is checked against `district.root_kid` on every call, so a renewal
+    /// made by another process (the CLI beside a running daemon) takes effect at the next signature.
     func unlockRoot() throws -> (certificate: Certificate, key: PrivateKey) {
-        if let cachedRoot { return cachedRoot }
         let certificate = try rootCertificate()
+        if let cachedRoot, cachedRoot.certificate == certificate { return cachedRoot }
         let keyFile: String = try database.writer.read { db in
             try String.fetchOne(db, sql: "SELECT key_file FROM signing_keys WHERE kid = ?", arguments: [certificate.kidHex]) ?? ""
         }

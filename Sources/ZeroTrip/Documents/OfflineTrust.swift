@@ -21,7 +21,7 @@ public enum OfflineTrust {
         }
         let rootsDirectory = certificatesDirectory.appendingPathComponent("roots")
         var candidates: [Certificate] = [], links: [Certificate] = []
-        for file in ((try? FileManager.default.contentsOfDirectory(atPath: rootsDirectory.path)) ?? []).sorted() where file.hasSuffix(".pem") {
+        for file in ((try? FileManager.default.contentsOfDirectory(atPath: rootsDirectory.path)) ?? []).sorted().prefix(4 * RootSet.maximumCandidates) where file.hasSuffix(".pem") {
             guard let pem = try? String(contentsOf: rootsDirectory.appendingPathComponent(file), encoding: .utf8), pem.utf8.count <= 64 * 1024,
                   let certificate = try? Certificate(pemRepresentation: pem) else { continue }
             if file.hasPrefix("link-") { links.append(certificate) } else if file.hasPrefix("root-") { candidates.append(certificate) }

@@ -1,6 +1,7 @@
 public import Foundation
 import GRDB
 public import ZeroTripCrypto
+public import ZeroTripDocuments
 
 /// The outcome of auditing a log: a value, not an exception.
 public enum LogAuditResult: Sendable, Hashable {
@@ -12,13 +13,13 @@ public enum LogAuditResult: Sendable, Hashable {
 
 extension TransparencyLog {
     /// Recomputes the whole tree from the stored entries: each leaf hash from its entry bytes, the stored
-    /// level-0 nodes, and the root at every signed tree head (whose signature is checked with the root of `roots` it names). Detects
+    /// level-0 nodes, and the root at every signed tree head (whose signature is checked with the trusted root it names, which must not have been superseded by then). Detects
     /// an altered, removed or reordered leaf and a rewritten tree head.
-    public func audit(roots: [Certificate]) throws -> LogAuditResult {
+    public func audit(trusting roots: RootSet) throws -> LogAuditResult {
         try database.writer.read { db in
             let heads = try Row.fetchAll(db, sql: "SELECT * FROM log_tree_heads ORDER BY timestamp_ms").map(Self.treeHead(from:))
-            for head in heads where !head.isValid(roots: roots) {
-                return .broken("the tree head of size \(head.treeSize) at \(head.timestamp) ms has an invalid signature or is signed by an untrusted root")
+            for head in heads where !head.isValid(trusting: roots) {
+                return .broken("the tree head of size \(head.treeSize) at \(head.timestamp) ms has an invalid signature, or is signed by a root that was untrusted or already superseded")
             }
             var pendingHeads = heads.sorted { $0.treeSize < $1.treeSize }[...]
             var frontier: [(size: UInt64, hash: [UInt8])] = []  // perfect subtrees, largest first

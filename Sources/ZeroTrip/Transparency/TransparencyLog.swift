@@ -2,6 +2,7 @@ public import Foundation
 public import GRDB
 import Synchronization
 public import ZeroTripCrypto
+public import ZeroTripDocuments
 
 /// A signed tree head: the log's size and root at a time, signed by the district root key.
 ///
@@ -27,9 +28,10 @@ public struct SignedTreeHead: Sendable, Hashable, Codable {
         return bytes + rootHash
     }
 
-    /// Whether the signature verifies under the root among `roots` whose kid the head names.
-    public func isValid(roots: [Certificate]) -> Bool {
-        guard let root = roots.first(where: { $0.kidHex == kid }) else { return false }
+    /// Whether the signature verifies under the trusted root the head names, and that root still signed heads
+    /// at the head's time (a root superseded by a renewal signed only the heads before it).
+    public func isValid(trusting roots: RootSet) -> Bool {
+        guard let root = roots.root(kidHex: kid), roots.maySign(kidHex: kid, at: date) else { return false }
         return isValid(root: root)
     }
 
@@ -97,28 +99,32 @@ public struct TransparencyLog: Sendable {
         func lookup(_ db: Database, level: Int, index: UInt64) throws -> [UInt8] {
             guard level >= Self.minimumLevel, level < 64 else { return try TransparencyLog.perfect(db)(level, index) }
             let offset = Int(index) * 32
-            let (cached, known, full) = state.withLock { state -> ([UInt8]?, Int, Bool) in
+            let (cached, known, room) = state.withLock { state -> ([UInt8]?, Int, Int) in
                 let hashes = state.levels[level]
-                if offset + 32 <= hashes.count { return (Array(hashes[offset..<offset + 32]), 0, false) }
-                return (nil, hashes.count / 32, state.total >= Self.capacity)
+                if offset + 32 <= hashes.count { return (Array(hashes[offset..<offset + 32]), 0, 0) }
+                return (nil, hashes.count / 32, Self.capacity - state.total)
             }
             if let cached { return cached }
-            guard !full else { return try TransparencyLog.perfect(db)(level, index) }
-            // Extend the prefix with every node of this level stored since (one range read), then answer.
+            // Extend the prefix with the nodes of this level stored since (one range read, at most the room left).
+            guard room > 0, Int(index) - known < room else { return try TransparencyLog.perfect(db)(level, index) }
             var extra: [UInt8] = []
-            let cursor = try Data.fetchCursor(db.cachedStatement(sql: "SELECT hash FROM log_nodes WHERE level = ? AND idx >= ? ORDER BY idx LIMIT ?"),
-                                              arguments: [level, Int64(known), Self.capacity])
-            while let hash = try cursor.next() {
-                guard hash.count == 32 else { throw ZeroTripError(.storageFailure, "log node (\(level), …) is not 32 bytes") }
+            let cursor = try Row.fetchCursor(db.cachedStatement(sql: "SELECT idx, hash FROM log_nodes WHERE level = ? AND idx >= ? ORDER BY idx LIMIT ?"),
+                                             arguments: [level, Int64(known), room])
+            var expected = Int64(known)
+            while let row = try cursor.next() {
+                let hash = row["hash"] as Data
+                guard row["idx"] as Int64 == expected, hash.count == 32 else { throw ZeroTripError(.storageFailure, "log level \(level) has a gap or a bad node at \(expected)") }
                 extra.append(contentsOf: hash)
+                expected += 1
             }
             guard offset + 32 <= known * 32 + extra.count else { throw ZeroTripError(.storageFailure, "log node (\(level), \(index)) is missing") }
             let answer = Array(extra[(offset - known * 32)..<(offset - known * 32 + 32)])
             state.withLock { state in
-                // Another reader may have extended it meanwhile; append only what continues the prefix.
-                if state.levels[level].count == known * 32, state.total < Self.capacity {
+                // Another reader may have extended it meanwhile; append only what continues the prefix, within capacity.
+                let count = extra.count / 32
+                if state.levels[level].count == known * 32, state.total + count <= Self.capacity {
                     state.levels[level].append(contentsOf: extra)
-                    state.total += extra.count / 32
+                    state.total += count
                 }
             }
             return answer

@@ -68,7 +68,7 @@ public final class TrustListService: Sendable {
         }
         let links = try await administration.rootLinks().map { Base64.encode($0.derRepresentation) }
         let head = try log.latestTreeHead().map {
-            TrustList.SignedTreeHeadView(treeSize: $0.treeSize, timestamp: $0.timestamp, rootHash: $0.rootHash, signature: $0.signature)
+            TrustList.SignedTreeHeadView(treeSize: $0.treeSize, timestamp: $0.timestamp, rootHash: $0.rootHash, signature: $0.signature, kid: $0.kid)
         }
         let list = TrustList(district: district.name, sequence: generation, issuedAt: issuedAt,
                              nextUpdate: issuedAt.addingTimeInterval(validity), graceSeconds: Int(grace), rootKid: district.rootKid, keys: keys, treeHead: head,

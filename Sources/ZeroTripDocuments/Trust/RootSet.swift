@@ -1,5 +1,5 @@
 public import ZeroTripCrypto
-import Foundation
+public import Foundation
 
 /// The district roots a verifier trusts: the ones it pinned, and every other root of the district that a
 /// link certificate from an already trusted root vouches for (root renewal, docs/trust-list.md).
@@ -7,36 +7,68 @@ import Foundation
 /// A verifier that pinned the first root accepts the renewed one through the "new-with-old" link; one that
 /// pinned the renewed root keeps accepting documents sealed under the first through the "old-with-new" link.
 /// A root that no link reaches is not trusted, whatever list or directory it arrived in.
+///
+/// Every trusted root anchors the seals it issued. Signing *lists and tree heads* is narrower: a root that a
+/// newer trusted root has superseded signed them only until the renewal, so a retired root key (however it
+/// might leak later) cannot speak for the district to a verifier that already knows its successor.
 public struct RootSet: Sendable {
     /// Trusted roots, pinned ones first.
     public let roots: [Certificate]
+    /// Roots that may sign a current trust list: the pinned ones and the newer roots reached from them.
+    public let signers: [Certificate]
+    /// Links and root entries considered at most (a list is parsed before its signature is checked: this bounds the work).
+    public static let maximumCandidates = 16
+    /// Renewals back-date the new root's validity by this much (clock skew); its `notValidBefore` plus this is the renewal time.
+    public static let renewalBackdate: TimeInterval = 300
 
     /// Starts from `pinned` and adds each of `candidates` (self-signed roots) for which one of `links` has the
     /// candidate's name and public key and validates, as a CA certificate, under a root trusted so far.
     public init(pinned: [Certificate], candidates: [Certificate], links: [Certificate]) {
         var trusted = pinned
-        var pending = candidates.filter { candidate in !pinned.contains(candidate) && candidate.isCertificateAuthority }
+        var signers = pinned
+        let links = Array(links.prefix(Self.maximumCandidates))
+        var pending = candidates.prefix(Self.maximumCandidates).filter { candidate in
+            // A candidate must be a genuine self-signed CA certificate: its own signature verifies with its own key.
+            !pinned.contains(candidate) && candidate.isCertificateAuthority
+                && CertificateChainVerifier(trustAnchors: [candidate]).validate(candidate, at: candidate.notValidBefore.addingTimeInterval(1)).isValid
+        }
         var grew = true
         while grew && !pending.isEmpty {
             grew = false
-            let verifier = CertificateChainVerifier(trustAnchors: trusted)
             for candidate in pending {
-                let vouched = links.contains { link in
-                    guard link.isCertificateAuthority, link.subject == candidate.subject,
-                          link.publicKey.derRepresentation == candidate.publicKey.derRepresentation else { return false }
-                    // The link's signature and its issuer are what matter, not today's date: check inside its validity.
-                    return verifier.validate(link, at: link.notValidBefore.addingTimeInterval(1)).isValid
-                }
-                if vouched {
+                for issuer in trusted {
+                    let vouched = links.contains { link in
+                        guard link.isCertificateAuthority, link.subject == candidate.subject,
+                              link.publicKey.derRepresentation == candidate.publicKey.derRepresentation else { return false }
+                        // The link's signature and its issuer are what matter, not today's date: check inside its validity.
+                        return CertificateChainVerifier(trustAnchors: [issuer]).validate(link, at: link.notValidBefore.addingTimeInterval(1)).isValid
+                    }
+                    guard vouched else { continue }
                     trusted.append(candidate)
+                    // Forward (to a newer root) from a signer: the candidate signs from now on.
+                    if candidate.notValidBefore > issuer.notValidBefore, signers.contains(issuer) { signers.append(candidate) }
                     grew = true
+                    break
                 }
             }
             pending.removeAll { trusted.contains($0) }
         }
         roots = trusted
+        self.signers = signers
     }
 
     /// The trusted root with `kid` (hex), if any.
     public func root(kidHex: String) -> Certificate? { roots.first { $0.kidHex == kidHex } }
+
+    /// When `root` was superseded by a newer trusted root (the renewal time), or `nil` while it is the newest.
+    public func supersededAt(_ root: Certificate) -> Date? {
+        roots.filter { $0.notValidBefore > root.notValidBefore }.map { $0.notValidBefore.addingTimeInterval(Self.renewalBackdate) }.min()
+    }
+
+    /// Whether root `kidHex` may have signed something (a tree head) at `time`: a trusted root, and not after a newer trusted root replaced it.
+    public func maySign(kidHex: String, at time: Date) -> Bool {
+        guard let root = root(kidHex: kidHex) else { return false }
+        guard let superseded = supersededAt(root) else { return true }
+        return time <= superseded
+    }
 }

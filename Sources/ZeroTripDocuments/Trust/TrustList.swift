@@ -93,10 +93,12 @@ public struct TrustList: Sendable, Codable, Hashable {
         public var rootHash: String
         /// Base64 DER signature.
         public var signature: String
+        /// The kid of the root that signed it (absent in lists from before root renewal existed).
+        public var kid: String?
 
         /// Creates the view.
-        public init(treeSize: UInt64, timestamp: UInt64, rootHash: String, signature: String) {
-            self.treeSize = treeSize; self.timestamp = timestamp; self.rootHash = rootHash; self.signature = signature
+        public init(treeSize: UInt64, timestamp: UInt64, rootHash: String, signature: String, kid: String? = nil) {
+            self.treeSize = treeSize; self.timestamp = timestamp; self.rootHash = rootHash; self.signature = signature; self.kid = kid
         }
     }
 
@@ -152,9 +154,10 @@ public struct TrustList: Sendable, Codable, Hashable {
         }
         if !signedByPinned {
             guard list.rootKid != root.kidHex else { return badSignature }
-            // Signed by another root: usable only if a link certificate from the pinned root vouches for it.
-            guard let signer = list.trustedRoots(pinned: root).root(kidHex: list.rootKid) else {
-                return .unusable(VerificationReason(Problem.wrongRoot.rawValue, "the trust list is signed by root \(list.rootKid), which no link certificate from the pinned root vouches for"))
+            // Signed by another root: usable only if link certificates lead from the pinned root forward to it
+            // (a previous root, reached backwards, anchors old seals but no longer signs lists).
+            guard let signer = list.trustedRoots(pinned: root).signers.first(where: { $0.kidHex == list.rootKid }) else {
+                return .unusable(VerificationReason(Problem.wrongRoot.rawValue, "the trust list is signed by root \(list.rootKid), which no link certificate from the pinned root leads to"))
             }
             guard Self.verifies(bytes, signature: signature, under: signer) else { return badSignature }
         } else if list.rootKid != root.kidHex {
@@ -176,7 +179,8 @@ public struct TrustList: Sendable, Codable, Hashable {
         func certificates(_ encoded: [String]) -> [Certificate] {
             encoded.compactMap { Base64.decodeStandard($0).flatMap { try? Certificate(derRepresentation: $0) } }
         }
-        return RootSet(pinned: [pinned], candidates: certificates((roots ?? []).map(\.certificate)), links: certificates(links ?? []))
+        return RootSet(pinned: [pinned], candidates: certificates((roots ?? []).prefix(RootSet.maximumCandidates).map(\.certificate)),
+                       links: certificates(Array((links ?? []).prefix(RootSet.maximumCandidates))))
     }
 
     /// A verifier over the list's keys and revocations, anchored at the pinned `root` and the roots it links to.
