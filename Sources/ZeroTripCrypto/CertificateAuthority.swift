@@ -3,6 +3,14 @@ public import struct Foundation.Date
 
 /// Issues the district's certificates: a self-signed root CA and department seal certificates.
 public enum CertificateAuthority {
+    /// The extensions of a root and of a link certificate between roots.
+    private static let rootExtensions: [(Int32, String)] = [
+        (NID_basic_constraints, "critical,CA:TRUE,pathlen:0"),
+        (NID_key_usage, "critical,keyCertSign,cRLSign"),
+        (NID_subject_key_identifier, "hash"),
+        (NID_authority_key_identifier, "keyid:always"),
+    ]
+
     /// Creates a self-signed root CA certificate:
     /// basicConstraints `critical, CA:TRUE, pathlen:0`, keyUsage `critical, keyCertSign, cRLSign`,
     /// subjectKeyIdentifier, authorityKeyIdentifier (its own key id), random 128-bit serial.
@@ -13,12 +21,7 @@ public enum CertificateAuthority {
         return try build(
             subject: name, subjectKey: key.publicKey, issuerName: name, issuerCertificate: nil,
             notValidBefore: notValidBefore, notValidAfter: notValidAfter,
-            extensions: [
-                (NID_basic_constraints, "critical,CA:TRUE,pathlen:0"),
-                (NID_key_usage, "critical,keyCertSign,cRLSign"),
-                (NID_subject_key_identifier, "hash"),
-                (NID_authority_key_identifier, "keyid:always"),
-            ],
+            extensions: rootExtensions,
             signer: key)
     }
 
@@ -35,12 +38,7 @@ public enum CertificateAuthority {
         return try build(
             subject: name, subjectKey: key.publicKey, issuerName: name, issuerCertificate: nil,
             notValidBefore: notValidBefore, notValidAfter: notValidAfter,
-            extensions: [
-                (NID_basic_constraints, "critical,CA:TRUE,pathlen:0"),
-                (NID_key_usage, "critical,keyCertSign,cRLSign"),
-                (NID_subject_key_identifier, "hash"),
-                (NID_authority_key_identifier, "keyid:always"),
-            ],
+            extensions: rootExtensions,
             signer: key)
     }
 
@@ -62,12 +60,7 @@ public enum CertificateAuthority {
             subject: name, subjectKey: subject.publicKey, issuerName: nil, issuerCertificate: issuer,
             notValidBefore: max(notValidBefore, issuer.notValidBefore, subject.notValidBefore),
             notValidAfter: min(notValidAfter, issuer.notValidAfter, subject.notValidAfter),
-            extensions: [
-                (NID_basic_constraints, "critical,CA:TRUE,pathlen:0"),
-                (NID_key_usage, "critical,keyCertSign,cRLSign"),
-                (NID_subject_key_identifier, "hash"),
-                (NID_authority_key_identifier, "keyid:always"),
-            ],
+            extensions: rootExtensions,
             signer: issuerKey)
     }
 

@@ -97,6 +97,16 @@ struct CommandLineTests {
         #expect(output.contains("auth.denied") && output.contains("other_person"))
     }
 
+    /// What `zerotrip issue` prints.
+    struct IssueOutput: Decodable { var id: String; var pdf: String; var token: String }
+
+    /// Issues a 个人参保证明 for 张三丰 by RSJ into `out/`.
+    func issueCertificate(in dir: URL) throws -> IssueOutput {
+        let issued = try run(["issue", "--department", "RSJ", "--matter-code", "GRCBZM", "--matter-name", "个人参保证明", "--holder-name", "张三丰",
+                              "--holder-id", "440104199001010010", "--field", "参保险种=企业职工基本养老保险", "--out", "out"], in: dir)
+        return try JSONDecoder().decode(IssueOutput.self, from: Data(issued.output.utf8))
+    }
+
     func tempDirectory() throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("zerotrip-cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
@@ -142,12 +152,7 @@ struct CommandLineTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         #expect(try run(["init", "--district", "禅城区"], in: dir).status == 0)
         #expect(try run(["departments", "add", "--code", "RSJ", "--name", "禅城区人力资源和社会保障局"], in: dir).status == 0)
-        struct Output: Decodable { var id: String; var pdf: String; var token: String }
-        func issue() throws -> Output {
-            let issued = try run(["issue", "--department", "RSJ", "--matter-code", "GRCBZM", "--matter-name", "个人参保证明", "--holder-name", "张三丰",
-                                  "--holder-id", "440104199001010010", "--field", "参保险种=企业职工基本养老保险", "--out", "out"], in: dir)
-            return try JSONDecoder().decode(Output.self, from: Data(issued.output.utf8))
-        }
+        func issue() throws -> IssueOutput { try issueCertificate(in: dir) }
         let first = try issue()
         #expect(try run(["log", "sth"], in: dir).status == 0)
         try await Task.sleep(for: .milliseconds(1100))
@@ -193,12 +198,7 @@ struct CommandLineTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         #expect(try run(["init", "--district", "禅城区"], in: dir).status == 0)
         #expect(try run(["departments", "add", "--code", "RSJ", "--name", "禅城区人力资源和社会保障局"], in: dir).status == 0)
-        struct Output: Decodable { var id: String; var pdf: String; var token: String }
-        func issue() throws -> Output {
-            let issued = try run(["issue", "--department", "RSJ", "--matter-code", "GRCBZM", "--matter-name", "个人参保证明", "--holder-name", "张三丰",
-                                  "--holder-id", "440104199001010010", "--field", "参保险种=企业职工基本养老保险", "--out", "out"], in: dir)
-            return try JSONDecoder().decode(Output.self, from: Data(issued.output.utf8))
-        }
+        func issue() throws -> IssueOutput { try issueCertificate(in: dir) }
         let first = try issue()
         #expect(try run(["log", "sth"], in: dir).status == 0)
         try FileManager.default.copyItem(at: dir.appendingPathComponent("Certificates/root.pem"), to: dir.appendingPathComponent("pinned-old-root.pem"))

@@ -200,17 +200,9 @@ extension DistrictAdministration {
     func unlockRoot(kid: String) throws -> (certificate: Certificate, key: PrivateKey) {
         let current = try unlockRoot()
         if current.certificate.kidHex == kid { return current }
-        let row = try database.writer.read { db in
-            try Row.fetchOne(db, sql: "SELECT certificate, key_file FROM signing_keys WHERE kid = ? AND role = 'root'", arguments: [kid])
+        guard try roots().contains(where: { $0.kid == kid }), let unlocked = try unlockKey(kid: kid, what: "root \(kid)") else {
+            throw ZeroTripError(.unknownKey, "no root \(kid.prefix(16))")
         }
-        guard let row else { throw ZeroTripError(.unknownKey, "no root \(kid.prefix(16))") }
-        let certificate = try Certificate(derRepresentation: [UInt8](row["certificate"] as Data))
-        let pem = try home.keyFiles.read(row["key_file"])
-        let secret = try passphrase.resolve()
-        let key = try withCrypto("unlocking a previous root key") { () throws(CryptoError) in try PrivateKey(pemRepresentation: pem, passphrase: secret) }
-        guard key.publicKey.derRepresentation == certificate.publicKey.derRepresentation else {
-            throw ZeroTripError(.malformedKey, "the key file of root \(kid) does not match its certificate")
-        }
-        return (certificate, key)
+        return unlocked
     }
 }

@@ -24,14 +24,9 @@ extension DistrictAdministration {
         guard let department = try department(code: code) else { throw ZeroTripError(.unknownDepartment, "no department \(code)") }
         guard let kid = department.activeKid else { throw ZeroTripError(.noActiveKey, "department \(code) has no active seal key") }
         if let sealer = cachedSealers[kid] { return ActiveSeal(sealer: sealer, department: department, districtName: district.name) }
-        let row = try database.writer.read { db in
-            try Row.fetchOne(db, sql: "SELECT certificate, key_file FROM signing_keys WHERE kid = ?", arguments: [kid])
+        guard let (certificate, key) = try unlockKey(kid: kid, what: "the seal key of \(code)") else {
+            throw ZeroTripError(.noActiveKey, "the active key of \(code) is not registered")
         }
-        guard let row else { throw ZeroTripError(.noActiveKey, "the active key of \(code) is not registered") }
-        let certificate = try Certificate(derRepresentation: [UInt8](row["certificate"] as Data))
-        let pem = try home.keyFiles.read(row["key_file"])
-        let secret = try passphrase.resolve()
-        let key = try withCrypto("unlocking the seal key of \(code)") { () throws(CryptoError) in try PrivateKey(pemRepresentation: pem, passphrase: secret) }
         // The chain embedded in the signature ends at the root that issued this seal (older seals stay under the previous root after a renewal).
         guard let root = try issuingRoot(of: certificate) else {
             throw ZeroTripError(.malformedCertificate, "the seal certificate of \(code) does not chain to any root of the district")

@@ -101,16 +101,27 @@ public actor DistrictAdministration {
     func unlockRoot() throws -> (certificate: Certificate, key: PrivateKey) {
         let certificate = try rootCertificate()
         if let cachedRoot, cachedRoot.certificate == certificate { return cachedRoot }
-        let keyFile: String = try database.writer.read { db in
-            try String.fetchOne(db, sql: "SELECT key_file FROM signing_keys WHERE kid = ?", arguments: [certificate.kidHex]) ?? ""
+        guard let unlocked = try unlockKey(kid: certificate.kidHex, what: "the root key") else {
+            throw ZeroTripError(.notInitialized, "the root key is not registered")
         }
-        let pem = try home.keyFiles.read(keyFile)
+        cachedRoot = unlocked
+        return unlocked
+    }
+
+    /// The registered key `kid` with its certificate: the key file read (permissions checked), decrypted with the
+    /// passphrase and checked against the certificate; `nil` when no such key is registered.
+    func unlockKey(kid: String, what: String) throws -> (certificate: Certificate, key: PrivateKey)? {
+        let row = try database.writer.read { db in
+            try Row.fetchOne(db, sql: "SELECT certificate, key_file FROM signing_keys WHERE kid = ?", arguments: [kid])
+        }
+        guard let row else { return nil }
+        let certificate = try Certificate(derRepresentation: [UInt8](row["certificate"] as Data))
+        let pem = try home.keyFiles.read(row["key_file"])
         let secret = try passphrase.resolve()
-        let key = try withCrypto("unlocking the root key") { () throws(CryptoError) in try PrivateKey(pemRepresentation: pem, passphrase: secret) }
+        let key = try withCrypto("unlocking \(what)") { () throws(CryptoError) in try PrivateKey(pemRepresentation: pem, passphrase: secret) }
         guard key.publicKey.derRepresentation == certificate.publicKey.derRepresentation else {
-            throw ZeroTripError(.malformedKey, "the root key file does not match the root certificate")
+            throw ZeroTripError(.malformedKey, "the key file of \(what) does not match its certificate")
         }
-        cachedRoot = (certificate, key)
         return (certificate, key)
     }
 
