@@ -70,6 +70,23 @@ public struct CertificateChainVerifier: Sendable {
         return validate(leaf, intermediates: intermediates, at: time)
     }
 
+    /// The root among `roots` that issued seal certificate `leaf`, each root tried alone (so the issuer, and its
+    /// validity, is known) at a moment inside the seal's validity; or the last failure when none did. Roots whose
+    /// subject key identifier differs from the leaf's authority key identifier are skipped (after a renewal the
+    /// district's roots share their name).
+    public static func issuingRoot(ofSeal leaf: Certificate, among roots: [Certificate]) -> (root: Certificate?, failure: ChainValidationFailure?) {
+        var failure: ChainValidationFailure?
+        for root in roots {
+            if let subjectKeyID = root.subjectKeyIdentifier, let authorityKeyID = leaf.authorityKeyIdentifier, subjectKeyID != authorityKeyID { continue }
+            let moment = max(leaf.notValidBefore, root.notValidBefore).addingTimeInterval(1)
+            switch CertificateChainVerifier(trustAnchors: [root]).validateSeal(leaf, at: moment) {
+            case .valid: return (root, nil)
+            case .invalid(let reason): failure = reason
+            }
+        }
+        return (nil, failure)
+    }
+
     /// Validates any certificate's path to a trust anchor at `time`.
     public func validate(_ leaf: Certificate, intermediates: [Certificate] = [], at time: Date) -> ChainValidationResult {
         do {

@@ -97,6 +97,12 @@ struct CommandLineTests {
         #expect(output.contains("auth.denied") && output.contains("other_person"))
     }
 
+    /// `zerotrip init` for 禅城区 and `departments add` RSJ in `dir`.
+    func initDistrict(in dir: URL) throws {
+        #expect(try run(["init", "--district", "禅城区"], in: dir).status == 0)
+        #expect(try run(["departments", "add", "--code", "RSJ", "--name", "禅城区人力资源和社会保障局"], in: dir).status == 0)
+    }
+
     /// What `zerotrip issue` prints.
     struct IssueOutput: Decodable { var id: String; var pdf: String; var token: String }
 
@@ -117,8 +123,7 @@ struct CommandLineTests {
     func issueAndVerify() throws {
         let dir = try tempDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        #expect(try run(["init", "--district", "禅城区"], in: dir).status == 0)
-        #expect(try run(["departments", "add", "--code", "RSJ", "--name", "禅城区人力资源和社会保障局"], in: dir).status == 0)
+        try initDistrict(in: dir)
         let issued = try run(["issue", "--department", "RSJ", "--matter-code", "GRCBZM", "--matter-name", "个人参保证明", "--holder-name", "张三丰",
                               "--holder-id", "440104199001010010", "--field", "参保险种=企业职工基本养老保险", "--out", "out"], in: dir)
         #expect(issued.status == 0, "\(issued.output)")
@@ -150,15 +155,13 @@ struct CommandLineTests {
     func trustInfrastructure() async throws {
         let dir = try tempDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        #expect(try run(["init", "--district", "禅城区"], in: dir).status == 0)
-        #expect(try run(["departments", "add", "--code", "RSJ", "--name", "禅城区人力资源和社会保障局"], in: dir).status == 0)
-        func issue() throws -> IssueOutput { try issueCertificate(in: dir) }
-        let first = try issue()
+        try initDistrict(in: dir)
+        let first = try issueCertificate(in: dir)
         #expect(try run(["log", "sth"], in: dir).status == 0)
         try await Task.sleep(for: .milliseconds(1100))
         let notAfter = Date()
         try await Task.sleep(for: .milliseconds(1100))
-        let second = try issue()
+        let second = try issueCertificate(in: dir)
         struct Key: Decodable { var kid: String; var status: String }
         let oldKid = try JSONDecoder().decode([Key].self, from: Data(try run(["keys", "list", "--department", "RSJ"], in: dir).output.utf8)).first!.kid
         #expect(try run(["keys", "rotate", "--department", "RSJ"], in: dir).status == 0)
@@ -196,10 +199,8 @@ struct CommandLineTests {
     func rootRenewal() async throws {
         let dir = try tempDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        #expect(try run(["init", "--district", "禅城区"], in: dir).status == 0)
-        #expect(try run(["departments", "add", "--code", "RSJ", "--name", "禅城区人力资源和社会保障局"], in: dir).status == 0)
-        func issue() throws -> IssueOutput { try issueCertificate(in: dir) }
-        let first = try issue()
+        try initDistrict(in: dir)
+        let first = try issueCertificate(in: dir)
         #expect(try run(["log", "sth"], in: dir).status == 0)
         try FileManager.default.copyItem(at: dir.appendingPathComponent("Certificates/root.pem"), to: dir.appendingPathComponent("pinned-old-root.pem"))
         let renew = try run(["root", "renew", "--rotate-departments"], in: dir)
@@ -207,7 +208,7 @@ struct CommandLineTests {
         struct Root: Decodable { var kid: String; var status: String }
         let roots = try JSONDecoder().decode([Root].self, from: Data(try run(["root", "list"], in: dir).output.utf8))
         #expect(roots.map(\.status) == ["current", "previous"])
-        let second = try issue()
+        let second = try issueCertificate(in: dir)
         #expect(try run(["log", "sth"], in: dir).status == 0)
         #expect(try run(["trust-list", "export"], in: dir).status == 0)
         let offline = ["verify", "--offline", "--trust-list", "Certificates/trust-list.json", "--root", "pinned-old-root.pem"]

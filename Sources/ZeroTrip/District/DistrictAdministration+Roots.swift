@@ -63,11 +63,7 @@ extension DistrictAdministration {
 
     /// The root that issued `certificate` (a seal certificate), or `nil`.
     public func issuingRoot(of certificate: Certificate) throws -> Certificate? {
-        try rootCertificates().first { root in
-            if let subjectKeyID = root.subjectKeyIdentifier, let authorityKeyID = certificate.authorityKeyIdentifier, subjectKeyID != authorityKeyID { return false }
-            let moment = max(certificate.notValidBefore, root.notValidBefore).addingTimeInterval(1)
-            return CertificateChainVerifier(trustAnchors: [root]).validate(certificate, at: moment).isValid
-        }
+        CertificateChainVerifier.issuingRoot(ofSeal: certificate, among: try rootCertificates()).root
     }
 
     /// Renews the district root: a new key (same algorithm) and a new self-signed certificate with the same subject,

@@ -70,31 +70,16 @@ public struct DocumentVerifier: Sendable {
             if certificate.publicKey.algorithm != .p256 || certificate.isCertificateAuthority || certificate.keyUsage?.contains(.digitalSignature) != true {
                 problem = VerificationReason("certificate_unsuitable", "the certificate is not a P-256 seal certificate with digitalSignature")
             } else {
-                var failure: ChainValidationFailure?
-                // Each root alone, so the seal's own issuer (and its validity) is known; the chain is checked at a
-                // moment inside the seal's validity, per-document time checks come later.
-                for root in roots where Self.mayHaveIssued(root, certificate) {
-                    let moment = max(certificate.notValidBefore, root.notValidBefore).addingTimeInterval(1)
-                    switch CertificateChainVerifier(trustAnchors: [root]).validateSeal(certificate, at: moment) {
-                    case .valid: issuingRoot = root
-                    case .invalid(let reason): failure = reason
-                    }
-                    if issuingRoot != nil { break }
-                }
+                let found = CertificateChainVerifier.issuingRoot(ofSeal: certificate, among: roots)
+                issuingRoot = found.root
                 if issuingRoot == nil {
-                    problem = VerificationReason("chain_invalid", "the seal certificate does not chain to a trusted district root\(failure.map { ": \($0.message)" } ?? "")")
+                    problem = VerificationReason("chain_invalid", "the seal certificate does not chain to a trusted district root\(found.failure.map { ": \($0.message)" } ?? "")")
                 }
             }
             seals[certificate.kid] = Seal(certificate: certificate, publicKey: certificate.publicKey, departmentCode: certificate.subject["OU"] ?? "",
                                           problem: problem, issuingRoot: issuingRoot)
         }
         self.seals = seals
-    }
-
-    /// False only when both key identifiers are present and differ (roots of one district share their name).
-    static func mayHaveIssued(_ root: Certificate, _ certificate: Certificate) -> Bool {
-        guard let subjectKeyID = root.subjectKeyIdentifier, let authorityKeyID = certificate.authorityKeyIdentifier else { return true }
-        return subjectKeyID == authorityKeyID
     }
 
     /// The seal with `kid`.
