@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 import ZeroTripCrypto
 
 /// Everything the daemon and the CLI need, built once from a file layout.
@@ -25,6 +25,8 @@ public struct ZeroTripServices: Sendable {
     public var credit: CreditService { applications.credit }
     /// Applications with trust-based approval and deferral, commitments and obligations.
     public let applications: ApplicationService
+    /// Counted audit of anonymous traffic (public page views, unauthenticated and rate-limited requests).
+    public let anonymousAudit: AuditAggregator
 
     /// Wires the services over `database` and `home`.
     public init(
@@ -41,6 +43,7 @@ public struct ZeroTripServices: Sendable {
                                          verificationBaseURL: verificationBaseURL, fontPath: fontPath)
         self.identity = IdentityService(database: database, keys: home.keyFiles, clock: clock, policy: identityPolicy)
         self.trustList = TrustListService(database: database, administration: administration, log: documents.log, clock: clock)
+        self.anonymousAudit = AuditAggregator(clock: clock)
         self.applications = ApplicationService(database: database, clock: clock,
                                                credit: CreditService(database: database, clock: clock, registry: identity.registry),
                                                documents: documents, identity: identity)
@@ -62,8 +65,8 @@ public struct ZeroTripServices: Sendable {
     }
 
     /// Records an audit event in its own transaction at the clock's time.
-    public func audit(_ entry: AuditEntry) throws {
-        try AuditLog.append(entry, at: clock.now(), to: database)
+    public func audit(_ entry: AuditEntry) async throws {
+        try await AuditLog.append(entry, at: clock.now(), to: database)
     }
 
     /// Readiness: the database answers, the district exists, and every key file is present and private.

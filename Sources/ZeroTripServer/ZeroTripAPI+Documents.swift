@@ -22,7 +22,7 @@ extension ZeroTripAPI {
             return { request, _, principal in
                 let raw = request.uri.queryParameters.get("limit") ?? "50"
                 guard let count = Int(raw), (1...1000).contains(count) else { throw ZeroTripError(.invalidInput, "limit must be 1–1000") }
-                let records = try documents.records(department: principal!.departmentCode, limit: count)
+                let records = try await documents.records(department: principal!.departmentCode, limit: count)
                 return try JSONResponse.make(DocumentList(documents: records.map(DocumentView.init)))
             }
         case "GET /v1/documents/{id}":
@@ -33,7 +33,7 @@ extension ZeroTripAPI {
         case "GET /v1/documents/{id}/pdf":
             return { _, parameters, principal in
                 let record = try await ownDocument(parameters.get("id"), principal: principal!, route: spec)
-                guard let pdf = try documents.pdf(id: record.id) else { throw ZeroTripError(.notFound, "no document \(record.id)") }
+                guard let pdf = try await documents.pdf(id: record.id) else { throw ZeroTripError(.notFound, "no document \(record.id)") }
                 var headers = HTTPFields()
                 headers[.contentType] = "application/pdf"
                 headers[.contentDisposition] = "attachment; filename=\"\(record.id).pdf\""
@@ -103,9 +103,9 @@ extension ZeroTripAPI {
     /// The document `id` if the principal's department issued it; a foreign department is refused (403) and audited.
     private func ownDocument(_ id: String?, principal: Principal, route: RouteSpec) async throws -> ResultDocumentRecord {
         let id = (id ?? "").lowercased()
-        guard let record = try services.documents.record(id: id) else { throw ZeroTripError(.notFound, "no document \(id.prefix(40))") }
+        guard let record = try await services.documents.record(id: id) else { throw ZeroTripError(.notFound, "no document \(id.prefix(40))") }
         guard record.departmentCode == principal.departmentCode.uppercased() || principal.scopes.contains(.admin) else {
-            try services.audit(AuditEntry(actor: principal.actor, action: "auth.denied", target: "document:\(record.id)", outcome: "denied",
+            try await services.audit(AuditEntry(actor: principal.actor, action: "auth.denied", target: "document:\(record.id)", outcome: "denied",
                                           details: ["reason": "other_department", "route": route.description]))
             throw ZeroTripError(.forbidden, "document \(record.id) was issued by another department")
         }

@@ -55,7 +55,7 @@ extension ZeroTripAPI {
                 guard let method = AssuranceMethod(rawValue: body.method), method != .windowCard else {
                     throw ZeroTripError(.invalidInput, "method must be sms or video (window checks are made by a clerk)")
                 }
-                let start = try identity.start(method: method, idNumber: body.idNumber, name: body.name, client: client)
+                let start = try await identity.start(method: method, idNumber: body.idNumber, name: body.name, client: client)
                 let message = method == .sms
                     ? "If the ID number and name match the registry, a code was sent to the registered phone. It is valid for \(Int(identity.policy.codeLifetime / 60)) minutes."
                     : "Give the reference \(start.verificationId) to the clerk on the video call; then claim your session with the secret."
@@ -65,13 +65,13 @@ extension ZeroTripAPI {
         case "POST /v1/applicant/verifications/{id}/code":
             return { request, parameters, _, client in
                 let body = try await JSONResponse.decode(SubmitCodeBody.self, from: request, limit: limit)
-                let issued = try identity.submitCode(verificationId: parameters.get("id") ?? "", secret: body.secret, code: body.code, client: client)
+                let issued = try await identity.submitCode(verificationId: parameters.get("id") ?? "", secret: body.secret, code: body.code, client: client)
                 return try JSONResponse.make(SessionView(issued), status: .created)
             }
         case "POST /v1/applicant/verifications/{id}/session":
             return { request, parameters, _, client in
                 let body = try await JSONResponse.decode(ClaimBody.self, from: request, limit: limit)
-                guard let issued = try identity.claimSession(verificationId: parameters.get("id") ?? "", secret: body.secret, client: client) else {
+                guard let issued = try await identity.claimSession(verificationId: parameters.get("id") ?? "", secret: body.secret, client: client) else {
                     return try JSONResponse.make(ClaimPending(status: "pending"), status: .accepted)
                 }
                 return try JSONResponse.make(SessionView(issued), status: .created)
@@ -84,36 +84,36 @@ extension ZeroTripAPI {
         case "POST /v1/applicant/device-sessions":
             return { request, _, _, client in
                 let body = try await JSONResponse.decode(DeviceLoginBody.self, from: request, limit: limit)
-                return try JSONResponse.make(SessionView(try identity.login(challengeID: body.challengeId, signature: body.signature, client: client)), status: .created)
+                return try await JSONResponse.make(SessionView(try identity.login(challengeID: body.challengeId, signature: body.signature, client: client)), status: .created)
             }
         case "GET /v1/applicant/me":
             return { _, _, session, _ in
                 let session = session!
-                guard let person = try identity.registry.summary(subject: session.subject) else { throw ZeroTripError(.sessionInvalid, "the session's person no longer exists") }
+                guard let person = try await identity.registry.summary(subject: session.subject) else { throw ZeroTripError(.sessionInvalid, "the session's person no longer exists") }
                 return try JSONResponse.make(MeView(person: person, session: SessionInfo(tier: session.tier, method: session.method, expiresAt: session.expiresAt,
                                                                                          idleTimeoutSeconds: Int(session.idleTimeout))))
             }
         case "GET /v1/applicant/personal-data":
             return { _, _, session, _ in
                 let session = session!
-                guard let data = try identity.registry.personalData(subject: session.subject) else { throw ZeroTripError(.sessionInvalid, "the session's person no longer exists") }
-                try services.audit(AuditEntry(actor: session.actor, action: "identity.personal_data.viewed", target: "person:\(session.subject)",
+                guard let data = try await identity.registry.personalData(subject: session.subject) else { throw ZeroTripError(.sessionInvalid, "the session's person no longer exists") }
+                try await services.audit(AuditEntry(actor: session.actor, action: "identity.personal_data.viewed", target: "person:\(session.subject)",
                                               details: ["session": session.id, "tier": "\(session.tier)"]))
                 return try JSONResponse.make(data)
             }
         case "GET /v1/applicant/assurance":
-            return { _, _, session, _ in try JSONResponse.make(AssuranceList(records: try identity.assuranceRecords(subject: session!.subject))) }
+            return { _, _, session, _ in try await JSONResponse.make(AssuranceList(records: try identity.assuranceRecords(subject: session!.subject))) }
         case "GET /v1/applicant/devices":
-            return { _, _, session, _ in try JSONResponse.make(DeviceList(devices: try identity.devices(subject: session!.subject))) }
+            return { _, _, session, _ in try await JSONResponse.make(DeviceList(devices: try identity.devices(subject: session!.subject))) }
         case "POST /v1/applicant/devices":
             return { request, _, session, _ in
                 let body = try await JSONResponse.decode(RegisterDeviceBody.self, from: request, limit: limit)
-                return try JSONResponse.make(try identity.registerDevice(session: session!, publicKey: body.publicKey, label: body.label ?? ""), status: .created)
+                return try await JSONResponse.make(try identity.registerDevice(session: session!, publicKey: body.publicKey, label: body.label ?? ""), status: .created)
             }
         case "POST /v1/applicant/devices/{id}/revoke":
             return { _, parameters, session, _ in
-                try identity.revokeDevice(parameters.get("id") ?? "", subject: session!.subject, actor: session!.actor)
-                return try JSONResponse.make(DeviceList(devices: try identity.devices(subject: session!.subject)))
+                try await identity.revokeDevice(parameters.get("id") ?? "", subject: session!.subject, actor: session!.actor)
+                return try await JSONResponse.make(DeviceList(devices: try identity.devices(subject: session!.subject)))
             }
         case "GET /v1/applicant/documents":
             return { _, _, session, _ in
@@ -124,14 +124,14 @@ extension ZeroTripAPI {
             return { _, parameters, session, _ in
                 let session = session!
                 let id = (parameters.get("id") ?? "").lowercased()
-                guard let record = try documents.record(id: id) else { throw ZeroTripError(.notFound, "no document \(id.prefix(40))") }
-                guard let person = try identity.registry.personalData(subject: session.subject), person.idNumber == record.holderIDNumber else {
-                    try services.audit(AuditEntry(actor: session.actor, action: "auth.denied", target: "document:\(record.id)", outcome: "denied",
+                guard let record = try await documents.record(id: id) else { throw ZeroTripError(.notFound, "no document \(id.prefix(40))") }
+                guard let person = try await identity.registry.personalData(subject: session.subject), person.idNumber == record.holderIDNumber else {
+                    try await services.audit(AuditEntry(actor: session.actor, action: "auth.denied", target: "document:\(record.id)", outcome: "denied",
                                                   details: ["reason": "other_person", "route": spec.description]))
                     throw ZeroTripError(.forbidden, "document \(record.id) belongs to another person")
                 }
-                guard let pdf = try documents.pdf(id: record.id) else { throw ZeroTripError(.notFound, "no document \(record.id)") }
-                try services.audit(AuditEntry(actor: session.actor, action: "document.downloaded", target: "document:\(record.id)", details: ["session": session.id]))
+                guard let pdf = try await documents.pdf(id: record.id) else { throw ZeroTripError(.notFound, "no document \(record.id)") }
+                try await services.audit(AuditEntry(actor: session.actor, action: "document.downloaded", target: "document:\(record.id)", details: ["session": session.id]))
                 var headers = HTTPFields()
                 headers[.contentType] = "application/pdf"
                 headers[.contentDisposition] = "attachment; filename=\"\(record.id).pdf\""
@@ -140,7 +140,7 @@ extension ZeroTripAPI {
             }
         case "POST /v1/applicant/logout":
             return { _, _, session, _ in
-                try identity.sessions.end(id: session!.id)
+                try await identity.sessions.end(id: session!.id)
                 return try JSONResponse.make(["status": "ended"])
             }
         default:
@@ -149,8 +149,8 @@ extension ZeroTripAPI {
     }
 
     private func ownRecords(_ session: ApplicantSession) async throws -> [ResultDocumentRecord] {
-        guard let person = try services.identity.registry.personalData(subject: session.subject) else { return [] }
-        return try services.documents.records(holderIDNumber: person.idNumber, limit: 200)
+        guard let person = try await services.identity.registry.personalData(subject: session.subject) else { return [] }
+        return try await services.documents.records(holderIDNumber: person.idNumber, limit: 200)
     }
 
     /// Handlers of the clerk, department and admin identity routes.
@@ -159,12 +159,12 @@ extension ZeroTripAPI {
         let limit = min(bodyLimit, 8192)
         switch spec.description {
         case "GET /v1/identity/verifications/{id}":
-            return { _, parameters, _ in try JSONResponse.make(try identity.pending(verificationId: parameters.get("id") ?? "")) }
+            return { _, parameters, _ in try await JSONResponse.make(try identity.pending(verificationId: parameters.get("id") ?? "")) }
         case "POST /v1/identity/verifications/{id}/video-attestation":
             return { request, parameters, principal in
                 let body = try await JSONResponse.decode(VideoAttestationBody.self, from: request, limit: limit)
                 guard ["match", "no_match"].contains(body.outcome) else { throw ZeroTripError(.invalidInput, "outcome must be match or no_match") }
-                let record = try identity.attestVideo(verificationId: parameters.get("id") ?? "", matched: body.outcome == "match", clerk: body.clerk,
+                let record = try await identity.attestVideo(verificationId: parameters.get("id") ?? "", matched: body.outcome == "match", clerk: body.clerk,
                                                       reference: body.reference ?? "", actor: principal!.actor)
                 return try JSONResponse.make(record, status: .created)
             }
@@ -172,7 +172,7 @@ extension ZeroTripAPI {
             return { request, _, principal in
                 let body = try await JSONResponse.decode(WindowCheckBody.self, from: request, limit: limit)
                 guard ["match", "no_match"].contains(body.faceCheck) else { throw ZeroTripError(.invalidInput, "faceCheck must be match or no_match") }
-                let result = try identity.windowCheck(card: body.card, faceMatched: body.faceCheck == "match", clerk: body.clerk, station: body.station, actor: principal!.actor)
+                let result = try await identity.windowCheck(card: body.card, faceMatched: body.faceCheck == "match", clerk: body.clerk, station: body.station, actor: principal!.actor)
                 let handoff = StartView(verificationId: result.handoff.verificationId, secret: result.handoff.secret, method: result.handoff.method.rawValue,
                                         expiresAt: result.handoff.expiresAt, message: "Show this hand-off to the applicant's phone; it opens a tier-3 session once.")
                 return try JSONResponse.make(WindowCheckView(assurance: result.assurance, handoff: handoff), status: .created)
@@ -182,7 +182,7 @@ extension ZeroTripAPI {
                 let body = try await JSONResponse.decode(TierCheckBody.self, from: request, limit: limit)
                 let days = body.maxAgeDays ?? 365
                 guard (1...3650).contains(days) else { throw ZeroTripError(.invalidInput, "maxAgeDays must be 1–3650") }
-                return try JSONResponse.make(try identity.check(idNumber: body.idNumber, minimumTier: body.minimumTier, maxAge: TimeInterval(days) * 86400,
+                return try await JSONResponse.make(try identity.check(idNumber: body.idNumber, minimumTier: body.minimumTier, maxAge: TimeInterval(days) * 86400,
                                                                 actor: principal!.actor))
             }
         case "POST /v1/persons/import":
@@ -192,7 +192,7 @@ extension ZeroTripAPI {
                 do { buffer = try await request.collectBody(upTo: bodyLimit) } catch let error as HTTPError where error.status == .contentTooLarge {
                     throw ZeroTripError(.payloadTooLarge, "registry file exceeds the limit of \(bodyLimit) bytes; use zerotrip persons import for large files")
                 }
-                let report = try identity.registry.importCSV(Array(buffer.readableBytesView), actor: principal!.actor)
+                let report = try await identity.registry.importCSV(Array(buffer.readableBytesView), actor: principal!.actor)
                 return try JSONResponse.make(ImportView(inserted: report.inserted, updated: report.updated, unchanged: report.unchanged,
                                                         accepted: report.accepted, rejected: report.rejected))
             }
@@ -203,11 +203,11 @@ extension ZeroTripAPI {
 
     /// Applies an applicant route's access rule: public ones are rate-limited per client; session ones need a
     /// live session of the route's tier. Denials are audited without the token.
-    func authorizeApplicant(_ request: Request, spec: RouteSpec, client: String) throws -> ApplicantSession? {
+    func authorizeApplicant(_ request: Request, spec: RouteSpec, client: String) async throws -> ApplicantSession? {
         switch spec.access {
         case .applicantPublic:
             guard applicantLimiter.allow(client) else {
-                try services.audit(AuditEntry(actor: "client:\(client)", action: "auth.denied", target: "route:\(spec)", outcome: "denied", details: ["reason": "rate_limited"]))
+                try await services.audit(AuditEntry(actor: "client:\(client)", action: "auth.denied", target: "route:\(spec)", outcome: "denied", details: ["reason": "rate_limited"]))
                 throw ZeroTripError(.rateLimited, "too many requests from this address; wait a minute")
             }
             return nil
@@ -216,16 +216,16 @@ extension ZeroTripAPI {
             let session: ApplicantSession
             do {
                 guard let token, token.hasPrefix("zta1.") else { throw ZeroTripError(.sessionInvalid, "an applicant session token is required") }
-                session = try services.identity.sessions.authenticate(token: token)
+                session = try await services.identity.sessions.authenticate(token: token)
             } catch let error as ZeroTripError where error.code == .sessionInvalid {
-                try services.audit(AuditEntry(actor: "client:\(client)", action: "auth.denied", target: "route:\(spec)", outcome: "denied",
+                try await services.audit(AuditEntry(actor: "client:\(client)", action: "auth.denied", target: "route:\(spec)", outcome: "denied",
                                               details: ["reason": token == nil ? "missing_session" : "invalid_session"]))
                 throw error
             }
             do {
                 try services.identity.sessions.require(session, tier: tier, for: "\(spec)")
             } catch {
-                try services.audit(AuditEntry(actor: session.actor, action: "auth.denied", target: "route:\(spec)", outcome: "denied",
+                try await services.audit(AuditEntry(actor: session.actor, action: "auth.denied", target: "route:\(spec)", outcome: "denied",
                                               details: ["reason": "step_up_required", "required_tier": "\(tier)", "session_tier": "\(session.tier)"]))
                 throw error
             }

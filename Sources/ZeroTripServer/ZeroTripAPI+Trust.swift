@@ -61,28 +61,28 @@ extension ZeroTripAPI {
             }
         case "GET /v1/log/sth":
             return { _, _, _ in
-                if let head = try services.log.latestTreeHead() { return try JSONResponse.make(head) }
+                if let head = try await services.log.latestTreeHead() { return try JSONResponse.make(head) }
                 return try JSONResponse.make(try await services.administration.signTreeHead(services.log))
             }
         case "GET /v1/log/proof/inclusion":
             return { request, _, _ in
                 let index = try Self.unsigned(request, "index"), size = try Self.unsigned(request, "treeSize")
-                return try JSONResponse.make(try services.log.inclusionProof(index: index, treeSize: size))
+                return try await JSONResponse.make(try services.log.inclusionProof(index: index, treeSize: size))
             }
         case "GET /v1/log/proof/consistency":
             return { request, _, _ in
                 let first = try Self.unsigned(request, "first"), second = try Self.unsigned(request, "second")
-                return try JSONResponse.make(ConsistencyView(first: first, second: second, proof: try services.log.consistencyProof(first: first, second: second)))
+                return try await JSONResponse.make(ConsistencyView(first: first, second: second, proof: try services.log.consistencyProof(first: first, second: second)))
             }
         case "GET /v1/log/entries":
             return { request, _, _ in
                 let start = try Self.unsigned(request, "start"), end = try Self.unsigned(request, "end")
-                return try JSONResponse.make(EntriesView(entries: try services.log.entries(start: start, end: end)))
+                return try await JSONResponse.make(EntriesView(entries: try services.log.entries(start: start, end: end)))
             }
         case "GET /v1/log/documents/{id}":
             return { _, parameters, _ in
                 let id = (parameters.get("id") ?? "").lowercased()
-                guard id.utf8.count == 32, Hex.decode(id) != nil, let proof = try services.log.proof(for: "document:\(id)", kind: "document.issued") else {
+                guard id.utf8.count == 32, Hex.decode(id) != nil, let proof = try await services.log.proof(for: "document:\(id)", kind: "document.issued") else {
                     throw ZeroTripError(.notFound, "no issuance of document \(id.prefix(40)) in the log")
                 }
                 return try JSONResponse.make(proof)

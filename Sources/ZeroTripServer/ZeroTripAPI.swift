@@ -114,7 +114,7 @@ public struct ZeroTripAPI: Sendable {
             if let handler = applicantHandler(for: spec) ?? creditApplicantHandler(for: spec) {
                 router.on(RouterPath(spec.path), method: spec.method) { request, context in
                     let client = (context as? any RemoteAddressRequestContext)?.remoteAddress?.ipAddress ?? "local"
-                    let session = try authorizeApplicant(request, spec: spec, client: client)
+                    let session = try await authorizeApplicant(request, spec: spec, client: client)
                     return try await handler(request, context.parameters, session, client)
                 }
                 continue
@@ -180,22 +180,22 @@ public struct ZeroTripAPI: Sendable {
                 return try JSONResponse.make(department, status: .created)
             }
         case "GET /v1/credentials":
-            return { _, _, _ in try JSONResponse.make(CredentialList(credentials: try services.credentials.list())) }
+            return { _, _, _ in try await JSONResponse.make(CredentialList(credentials: try services.credentials.list())) }
         case "POST /v1/credentials":
             return { request, _, principal in
                 let body = try await JSONResponse.decode(CreateCredential.self, from: request, limit: limit)
                 let scopes = try Scope.parse(body.scopes.joined(separator: ","))
-                let issued = try services.credentials.create(department: body.department, scopes: scopes, label: body.label ?? "", actor: principal!.actor)
+                let issued = try await services.credentials.create(department: body.department, scopes: scopes, label: body.label ?? "", actor: principal!.actor)
                 return try JSONResponse.make(CreatedCredential(credential: issued.info, token: issued.token), status: .created)
             }
         case "POST /v1/credentials/{id}/revoke":
             return { _, parameters, principal in
-                let info = try services.credentials.revoke(id: parameters.get("id") ?? "", actor: principal!.actor)
+                let info = try await services.credentials.revoke(id: parameters.get("id") ?? "", actor: principal!.actor)
                 return try JSONResponse.make(info)
             }
         case "GET /v1/audit/verify":
             return { _, _, _ in
-                switch try AuditLog.verify(services.database) {
+                switch try await AuditLog.verify(services.database) {
                 case .intact(let count, let head):
                     return try JSONResponse.make(AuditReport(intact: true, eventCount: count, headHash: Hex.encode(head), firstBadSeq: nil, reason: nil))
                 case .broken(let seq, let reason):
@@ -206,7 +206,7 @@ public struct ZeroTripAPI: Sendable {
             return { request, _, _ in
                 let raw = request.uri.queryParameters.get("limit") ?? "100"
                 guard let limit = Int(raw), (1...1000).contains(limit) else { throw ZeroTripError(.invalidInput, "limit must be 1–1000") }
-                let events = try AuditLog.events(in: services.database, limit: limit)
+                let events = try await AuditLog.events(in: services.database, limit: limit)
                 return try JSONResponse.make(AuditEventList(events: events.map(AuditEventView.init)))
             }
         default:
@@ -218,16 +218,17 @@ public struct ZeroTripAPI: Sendable {
     private func authorize(_ request: Request, spec: RouteSpec) async throws -> Principal? {
         if spec.access == .public { return nil }
         let token = Self.bearerToken(request)
-        let principal = try token.flatMap { try services.credentials.authenticate(token: $0) }
+        var principal: Principal?
+        if let token { principal = try await services.credentials.authenticate(token: token) }
         guard let principal else {
-            try services.audit(AuditEntry(
+            try await services.audit(AuditEntry(
                 actor: token.flatMap(CredentialService.credentialID(inToken:)).map { "credential:\($0)" } ?? "anonymous",
                 action: "auth.denied", target: "route:\(spec)", outcome: "denied",
                 details: ["reason": token == nil ? "missing_token" : "invalid_token"]))
             throw ZeroTripError(.unauthenticated, "a valid bearer token is required")
         }
         if case .scope(let scope) = spec.access, !principal.scopes.contains(scope) {
-            try services.audit(AuditEntry(actor: principal.actor, action: "auth.denied", target: "route:\(spec)", outcome: "denied",
+            try await services.audit(AuditEntry(actor: principal.actor, action: "auth.denied", target: "route:\(spec)", outcome: "denied",
                                           details: ["reason": "missing_scope", "required": scope.rawValue]))
             throw ZeroTripError(.forbidden, "this credential lacks the scope \(scope.rawValue)")
         }

@@ -20,7 +20,7 @@ struct ApplicationsCommand: AsyncParsableCommand {
             try await reportingErrors {
                 guard let mode = ApplicationMode(rawValue: mode) else { throw ZeroTripError(.invalidInput, "--mode must be standard, trust or deferral") }
                 let codes = provided.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-                try printJSON(try location.services().applications.submit(NewApplication(matterCode: matter, idNumber: idNumber, name: name, mode: mode, provided: codes),
+                try await printJSON(try location.services().applications.submit(NewApplication(matterCode: matter, idNumber: idNumber, name: name, mode: mode, provided: codes),
                                                                            department: nil, actor: cliActor))
             }
         }
@@ -32,7 +32,7 @@ struct ApplicationsCommand: AsyncParsableCommand {
         @Option(name: .long, help: "Only this department.") var department: String?
         @Flag(name: .long, help: "Only applications flagged for supervisors.") var flagged = false
         func run() async throws {
-            try await reportingErrors { try printJSON(try location.services().applications.applications(department: department, flaggedOnly: flagged)) }
+            try await reportingErrors { try await printJSON(try location.services().applications.applications(department: department, flaggedOnly: flagged)) }
         }
     }
 
@@ -40,7 +40,7 @@ struct ApplicationsCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show one application with materials, commitment, obligation and flags.")
         @OptionGroup var location: LocationOptions
         @Argument(help: "Application id.") var id: String
-        func run() async throws { try await reportingErrors { try printJSON(try location.services().applications.application(id)) } }
+        func run() async throws { try await reportingErrors { try await printJSON(try location.services().applications.application(id)) } }
     }
 
     struct Commit: AsyncParsableCommand {
@@ -50,7 +50,7 @@ struct ApplicationsCommand: AsyncParsableCommand {
         @Argument(help: "Application id.") var id: String
         @Option(name: .long, help: "Assurance record id of the applicant's window or video check.") var assurance: Int64
         func run() async throws {
-            try await reportingErrors { try printJSON(try location.services().applications.commit(id, assuranceID: assurance, department: nil, actor: cliActor)) }
+            try await reportingErrors { try await printJSON(try location.services().applications.commit(id, assuranceID: assurance, department: nil, actor: cliActor)) }
         }
     }
 
@@ -63,9 +63,9 @@ struct ApplicationsCommand: AsyncParsableCommand {
             try await reportingErrors {
                 let applications = try location.services().applications
                 switch step {
-                case "accept": try printJSON(try applications.accept(id, department: nil, actor: cliActor))
-                case "review": try printJSON(try applications.startReview(id, department: nil, actor: cliActor))
-                case "approve": try printJSON(try applications.approve(id, department: nil, actor: cliActor))
+                case "accept": try await printJSON(try applications.accept(id, department: nil, actor: cliActor))
+                case "review": try await printJSON(try applications.startReview(id, department: nil, actor: cliActor))
+                case "approve": try await printJSON(try applications.approve(id, department: nil, actor: cliActor))
                 default: throw ZeroTripError(.invalidInput, "step must be accept, review or approve")
                 }
             }
@@ -77,7 +77,7 @@ struct ApplicationsCommand: AsyncParsableCommand {
         @OptionGroup var location: LocationOptions
         @Argument(help: "Application id.") var id: String
         @Option(name: .long, help: "Reason.") var reason: String
-        func run() async throws { try await reportingErrors { try printJSON(try location.services().applications.reject(id, reason: reason, department: nil, actor: cliActor)) } }
+        func run() async throws { try await reportingErrors { try await printJSON(try location.services().applications.reject(id, reason: reason, department: nil, actor: cliActor)) } }
     }
 
     struct Issue: AsyncParsableCommand {
@@ -110,7 +110,7 @@ struct ApplicationsCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingErrors {
                 let codes = materials.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
-                try printJSON(try location.services().applications.fulfil(id, materials: codes, department: nil, actor: cliActor))
+                try await printJSON(try location.services().applications.fulfil(id, materials: codes, department: nil, actor: cliActor))
             }
         }
     }
@@ -119,13 +119,13 @@ struct ApplicationsCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Run the obligation sweep once now (the daemon runs it every obligationSweepIntervalSeconds).")
         @OptionGroup var location: LocationOptions
-        func run() async throws { try await reportingErrors { try printJSON(try location.services().applications.sweep()) } }
+        func run() async throws { try await reportingErrors { try await printJSON(try location.services().applications.sweep()) } }
     }
 
     struct Notifications: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "The newest applicant notifications (reminders, rectification, breach).")
         @OptionGroup var location: LocationOptions
         @Option(name: .long, help: "How many.") var last: Int = 20
-        func run() async throws { try await reportingErrors { try printJSON(try location.services().applications.notifications(limit: last)) } }
+        func run() async throws { try await reportingErrors { try await printJSON(try location.services().applications.notifications(limit: last)) } }
     }
 }

@@ -15,7 +15,7 @@ struct AuditCommand: AsyncParsableCommand {
         @OptionGroup var location: LocationOptions
         func run() async throws {
             try await reportingErrors {
-                switch try AuditLog.verify(location.services().database) {
+                switch try await AuditLog.verify(location.services().database) {
                 case .intact(let count, let head):
                     print("audit log intact: \(count) events, head \(Hex.encode(head))")
                 case .broken(let seq, let reason):
@@ -33,7 +33,7 @@ struct AuditCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingErrors {
                 guard (1...1000).contains(limit) else { throw ZeroTripError(.invalidInput, "limit must be 1–1000") }
-                for event in try AuditLog.events(in: location.services().database, limit: limit) {
+                for event in try await AuditLog.events(in: location.services().database, limit: limit) {
                     print("\(event.seq) \(event.occurredAt) \(event.actor) \(event.action) \(event.target) \(event.outcome) \(event.details)")
                 }
             }

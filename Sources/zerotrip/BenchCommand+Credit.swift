@@ -52,26 +52,26 @@ extension BenchCommand {
             let services = try ZeroTripServices.open(home: home, passphrase: passphrase)
             _ = try await services.administration.initialize(district: "测试区", actor: "bench")
             _ = try await services.administration.addDepartment(code: "RSJ", name: "测试区人力资源和社会保障局", actor: "bench")
-            _ = try services.credit.loadPolicy(Array(Self.policy.utf8), actor: "bench")
-            _ = try services.credit.loadCatalogue(Array(Self.catalogue.utf8), actor: "bench")
+            _ = try await services.credit.loadPolicy(Array(Self.policy.utf8), actor: "bench")
+            _ = try await services.credit.loadCatalogue(Array(Self.catalogue.utf8), actor: "bench")
             let workers = 2 * ProcessInfo.processInfo.activeProcessorCount
 
             var generator = SplitMix(seed: 5)
             let (numbers, csv) = Documents.syntheticRegistry(count: persons, generator: &generator)
-            _ = try services.identity.registry.importCSV(Array(csv.utf8), actor: "bench")
+            _ = try await services.identity.registry.importCSV(Array(csv.utf8), actor: "bench")
             var events = "subject,type,effective_date,reference\n"
             for (index, number) in numbers.enumerated() where index % 4 == 0 {
                 events += "\(number),\(index % 8 == 0 ? "administrative_penalty" : "administrative_penalty_minor"),2026-0\(1 + index % 9)-15,R\(index)\n"
             }
-            let imported = try services.credit.importEvents(Array(events.utf8), source: "bench", actor: "bench")
+            let imported = try await services.credit.importEvents(Array(events.utf8), source: "bench", actor: "bench")
 
             let credit = services.credit
             let probes = (0..<lookups).map { _ in numbers[Int(generator.next() % UInt64(numbers.count))] }
-            _ = try credit.assessment(of: probes[0])
+            _ = try await credit.assessment(of: probes[0])
             let libraryStart = ContinuousClock.now
             let library = try await Documents.parallel(probes, workers: workers) { number in
                 let start = ContinuousClock.now
-                _ = try credit.assessment(of: number)
+                _ = try await credit.assessment(of: number)
                 return ContinuousClock.now - start
             }
             let libraryElapsed = ContinuousClock.now - libraryStart
@@ -79,7 +79,7 @@ extension BenchCommand {
             let auditedStart = ContinuousClock.now
             let audited = try await Documents.parallel(auditedProbes, workers: workers) { number in
                 let start = ContinuousClock.now
-                _ = try credit.windowCheck(subject: number, matter: "BENCH", department: "RSJ", actor: "bench")
+                _ = try await credit.windowCheck(subject: number, matter: "BENCH", department: "RSJ", actor: "bench")
                 return ContinuousClock.now - start
             }
             let auditedElapsed = ContinuousClock.now - auditedStart
@@ -101,7 +101,7 @@ extension BenchCommand {
             }
             print(http.map { "GET /v1/credit/{subject} over HTTP (wrk, audited): \($0)" } ?? "GET /v1/credit/{subject} over HTTP: wrk is not installed (apt-get install wrk)")
 
-            let (fill, sweepTime, report, idle) = try Self.sweep(services: services, subjects: Array(numbers.prefix(1000)), count: obligations, overduePercent: overduePercent, batch: batch)
+            let (fill, sweepTime, report, idle) = try await Self.sweep(services: services, subjects: Array(numbers.prefix(1000)), count: obligations, overduePercent: overduePercent, batch: batch)
             let processed = report.terminated + report.revoked + report.rectification
             print(String(format: "sweep: %d open obligations (%.1f %% overdue), filled in %.1f s; %d per transaction", obligations, overduePercent, fill.seconds, batch))
             print(String(format: "sweep: %d breached (terminated + credit event + audit + notification) in %.2f s (%.0f /s); idle sweep over the rest %.1f ms; target < 30 s",
@@ -127,7 +127,7 @@ extension BenchCommand {
         /// Runs `zerotrip serve` on the bench district and loads it with wrk; nil when wrk is missing.
         static func httpRate(services: ZeroTripServices, home: ZeroTripHome, passphrase: String, numbers: [String], port: Int, seconds: Int) async throws -> String? {
             guard let wrk = ["/usr/bin/wrk", "/usr/local/bin/wrk"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else { return nil }
-            let token = try services.credentials.create(department: "RSJ", scopes: [.creditRead], label: "bench", actor: "bench").token
+            let token = try await services.credentials.create(department: "RSJ", scopes: [.creditRead], label: "bench", actor: "bench").token
             let server = Process()
             server.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL
             if !FileManager.default.isExecutableFile(atPath: server.executableURL!.path) { server.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath() }
@@ -178,16 +178,20 @@ extension BenchCommand {
         }
 
         /// Fills `count` accepted 容缺 applications with open obligations and times one sweep.
-        static func sweep(services: ZeroTripServices, subjects: [String], count: Int, overduePercent: Double, batch: Int) throws -> (Duration, Duration, SweepReport, Duration) {
+        static func sweep(services: ZeroTripServices, subjects: [String], count: Int, overduePercent: Double, batch: Int) async throws -> (Duration, Duration, SweepReport, Duration) {
             let now = services.clock.now()
-            let persons = try subjects.map { try services.credit.subject($0).id }
+            var persons: [String] = []
+            for subject in subjects { persons.append(try await services.credit.subject(subject).id) }
+            let subjectIDs = persons
             let overdue = Int((Double(count) * overduePercent / 100).rounded())
             let fillStart = ContinuousClock.now
             var done = 0
             var generator = SplitMix(seed: 9)
             while done < count {
                 let batch = min(20_000, count - done)
-                try services.database.writer.write { db in
+                let first = done
+                let ids = (0..<batch).map { _ in String(format: "%016llx%016llx", generator.next(), generator.next()) }
+                try await services.database.write { db in
                     let application = try db.cachedStatement(sql: """
                         INSERT INTO applications (id, matter_code, catalogue_version, department_code, subject, applicant_name, mode, state, submitted_at, accepted_at,
                             time_limit_due, created_by, updated_at) VALUES (?, 'BENCH', 1, 'RSJ', ?, '测试', 'trust', 'approved', ?, ?, ?, 'bench', ?)
@@ -195,9 +199,9 @@ extension BenchCommand {
                     let obligation = try db.cachedStatement(sql: """
                         INSERT INTO obligations (id, application_id, subject, kind, items, state, deadline, created_at) VALUES (?, ?, ?, 'trust', '["EXTRA"]', 'open', ?, ?)
                         """)
-                    for index in done..<(done + batch) {
-                        let id = String(format: "%016llx%016llx", generator.next(), generator.next())
-                        let subject = persons[index % persons.count]
+                    for (offset, id) in ids.enumerated() {
+                        let index = first + offset
+                        let subject = subjectIDs[index % subjectIDs.count]
                         let deadline = index < overdue ? now.addingTimeInterval(-3600 - Double(index % 1000)) : now.addingTimeInterval(86_400 * Double(1 + index % 20))
                         try application.execute(arguments: [id, subject, now, now, now.addingTimeInterval(30 * 86_400), now])
                         try obligation.execute(arguments: [id, id, subject, deadline, now])
@@ -207,10 +211,10 @@ extension BenchCommand {
             }
             let fill = ContinuousClock.now - fillStart
             let start = ContinuousClock.now
-            let report = try services.applications.sweep(now: now, batchSize: batch)
+            let report = try await services.applications.sweep(now: now, batchSize: batch)
             let elapsed = ContinuousClock.now - start
             let idleStart = ContinuousClock.now
-            _ = try services.applications.sweep(now: now)
+            _ = try await services.applications.sweep(now: now)
             return (fill, elapsed, report, ContinuousClock.now - idleStart)
         }
     }

@@ -37,31 +37,32 @@ extension BenchCommand {
             var generator = SplitMix(seed: 2026)
             let (numbers, csv) = Documents.syntheticRegistry(count: persons, generator: &generator)
             let importStart = ContinuousClock.now
-            let report = try identity.registry.importCSV(Array(csv.utf8), actor: "bench")
+            let report = try await identity.registry.importCSV(Array(csv.utf8), actor: "bench")
             let importElapsed = ContinuousClock.now - importStart
             guard report.inserted == persons else { print("ERROR: import rejected \(report.rejected.count) rows"); throw ExitCode(2) }
 
             let probes = (0..<count).map { _ in numbers[Int(generator.next() % UInt64(numbers.count))] }
-            _ = try identity.registry.subject(idNumber: probes[0])
+            _ = try await identity.registry.subject(idNumber: probes[0])
             let lookupStart = ContinuousClock.now
             let lookups = try await Documents.parallel(probes, workers: workers) { number in
                 let start = ContinuousClock.now
-                guard try identity.registry.subject(idNumber: number) != nil else { throw ExitCode(2) }
+                guard try await identity.registry.subject(idNumber: number) != nil else { throw ExitCode(2) }
                 return ContinuousClock.now - start
             }
             let lookupElapsed = ContinuousClock.now - lookupStart
 
             // Devices: tier-3 window check → hand-off session → bind a P-256 key.
-            let names = try Dictionary(uniqueKeysWithValues: numbers.prefix(devices).map { number in
-                (number, try identity.registry.personalData(subject: try identity.registry.subject(idNumber: number)!)!.name)
-            })
+            var names: [String: String] = [:]
+            for number in numbers.prefix(devices) {
+                names[number] = try await identity.registry.personalData(subject: try await identity.registry.subject(idNumber: number)!)!.name
+            }
             var bound: [(id: String, key: PrivateKey)] = []
             for number in numbers.prefix(devices) {
-                let check = try identity.windowCheck(card: CardRead(idNumber: number, name: names[number]!, validFrom: "2020-01-01", validUntil: "long-term"),
+                let check = try await identity.windowCheck(card: CardRead(idNumber: number, name: names[number]!, validFrom: "2020-01-01", validUntil: "long-term"),
                                                      faceMatched: true, clerk: ClerkIdentity(id: "BENCH-1", name: "测试员"), station: "bench", actor: "bench")
-                let session = try identity.claimSession(verificationId: check.handoff.verificationId, secret: check.handoff.secret, client: "bench")!
+                let session = try await identity.claimSession(verificationId: check.handoff.verificationId, secret: check.handoff.secret, client: "bench")!
                 let key = try PrivateKey(generating: .p256)
-                bound.append((try identity.registerDevice(session: session.session, publicKey: key.publicKey.pemRepresentation, label: "bench").deviceId, key))
+                await bound.append((try identity.registerDevice(session: session.session, publicKey: key.publicKey.pemRepresentation, label: "bench").deviceId, key))
             }
 
             // Logins, in rounds so challenges stay fresh: challenges (timed), client signatures (untimed), logins (timed).
@@ -81,7 +82,7 @@ extension BenchCommand {
                 let loginStart = ContinuousClock.now
                 loginDurations += try await Documents.parallel(signed, workers: workers) { item in
                     let start = ContinuousClock.now
-                    _ = try identity.login(challengeID: item.0, signature: item.1, client: "bench")
+                    _ = try await identity.login(challengeID: item.0, signature: item.1, client: "bench")
                     return ContinuousClock.now - start
                 }
                 loginElapsed += ContinuousClock.now - loginStart

@@ -34,7 +34,7 @@ extension BenchCommand {
             print("leaves      append/s  append µs  % of issuance  incl p50 µs  incl p99 µs  cons p99 µs  proof elems  answer bytes  db MiB")
             var missed = false
             for size in sizeList {
-                let row = try Self.measure(size: size, proofs: proofs, keep: keep.map { URL(fileURLWithPath: $0) })
+                let row = try await Self.measure(size: size, proofs: proofs, keep: keep.map { URL(fileURLWithPath: $0) })
                 let share = row.appendSeconds.isNaN ? .nan : row.appendSeconds / issuance * 100
                 if share >= 10 { missed = true }
                 if size >= 10_000_000, row.inclusionP99 >= 0.001 { missed = true }
@@ -66,7 +66,7 @@ extension BenchCommand {
             return (ContinuousClock.now - start).seconds / Double(requests.count)
         }
 
-        static func measure(size: Int, proofs: Int, keep: URL?) throws -> Row {
+        static func measure(size: Int, proofs: Int, keep: URL?) async throws -> Row {
             let directory = keep ?? FileManager.default.temporaryDirectory.appendingPathComponent("zerotrip-bench-log-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             defer { if keep == nil { try? FileManager.default.removeItem(at: directory) } }
@@ -76,7 +76,7 @@ extension BenchCommand {
             let when = Date()
             var generator = SplitMix(seed: UInt64(size))
             var appendTime = Duration.zero
-            let existing = Int(try log.size())
+            let existing = await Int(try log.size())
             var done = existing
             while done < size {
                 let batch = min(5_000, size - done)
@@ -88,23 +88,23 @@ extension BenchCommand {
                                  "issued_at": "1795000000", "valid_until": "1810000000"])
                 }
                 let start = ContinuousClock.now
-                try log.appendBatch(entries, at: when)
+                try await log.appendBatch(entries, at: when)
                 appendTime += ContinuousClock.now - start
                 done += batch
             }
             // Proofs are timed on a settled database, as a daemon serves them: WAL checkpointed and the freshly
             // written gigabytes flushed, so page faults do not queue behind the fill's writeback.
-            try database.checkpoint()
+            try await database.checkpoint()
             sync()
             let treeSize = UInt64(size)
-            let root = try log.rootHash(size: treeSize)
+            let root = try await log.rootHash(size: treeSize)
             var inclusion: [Double] = [], consistency: [Double] = []
             var elements = 0, answerBytes = 0
             let encoder = JSONEncoder()
             for index in 0..<proofs {
                 let leaf = generator.next() % treeSize
                 let start = ContinuousClock.now
-                let proof = try log.inclusionProof(index: leaf, treeSize: treeSize)
+                let proof = try await log.inclusionProof(index: leaf, treeSize: treeSize)
                 inclusion.append((ContinuousClock.now - start).seconds)
                 guard MerkleTree.verifyInclusion(leafHash: Base64.decodeStandard(proof.leafHash)!, index: leaf, size: treeSize,
                                                  proof: proof.proof.compactMap(Base64.decodeStandard), root: root) else { throw ExitCode(2) }
@@ -113,7 +113,7 @@ extension BenchCommand {
                 if index % 4 == 0 {
                     let first = 1 + generator.next() % (treeSize - 1)
                     let start = ContinuousClock.now
-                    _ = try log.consistencyProof(first: first, second: treeSize)
+                    _ = try await log.consistencyProof(first: first, second: treeSize)
                     consistency.append((ContinuousClock.now - start).seconds)
                 }
             }

@@ -19,7 +19,7 @@ struct CredentialsCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingErrors {
                 let scopes = try Scope.parse(scopes)
-                let issued = try location.services().credentials.create(department: department, scopes: scopes, label: label, actor: cliActor)
+                let issued = try await location.services().credentials.create(department: department, scopes: scopes, label: label, actor: cliActor)
                 print("Credential \(issued.info.id) for \(issued.info.departmentCode) with scopes \(issued.info.scopes.joined(separator: ","))")
                 print("Token (shown once, keep it secret):")
                 print(issued.token)
@@ -32,7 +32,7 @@ struct CredentialsCommand: AsyncParsableCommand {
         @OptionGroup var location: LocationOptions
         @Option(name: .long, help: "Only this department.") var department: String?
         func run() async throws {
-            try await reportingErrors { try printJSON(try location.services().credentials.list(department: department)) }
+            try await reportingErrors { try await printJSON(try location.services().credentials.list(department: department)) }
         }
     }
 
@@ -42,7 +42,7 @@ struct CredentialsCommand: AsyncParsableCommand {
         @Argument(help: "Credential id.") var id: String
         func run() async throws {
             try await reportingErrors {
-                let info = try location.services().credentials.revoke(id: id, actor: cliActor)
+                let info = try await location.services().credentials.revoke(id: id, actor: cliActor)
                 print("Credential \(info.id) revoked")
             }
         }

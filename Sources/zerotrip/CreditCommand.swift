@@ -26,7 +26,7 @@ struct CatalogueCommand: AsyncParsableCommand {
         @OptionGroup var location: LocationOptions
         @Argument(help: "YAML or JSON file (see demo/catalogue.yaml).") var file: String
         func run() async throws {
-            try await reportingErrors { try printJSON(try location.services().credit.loadCatalogue(try readInputFile(file), actor: cliActor)) }
+            try await reportingErrors { try await printJSON(try location.services().credit.loadCatalogue(try readInputFile(file), actor: cliActor)) }
         }
     }
 
@@ -37,7 +37,7 @@ struct CatalogueCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingErrors {
                 let credit = try location.services().credit
-                try printJSON(try version.map { try credit.catalogue(version: $0) } ?? credit.currentCatalogue())
+                if let version { try printJSON(try await credit.catalogue(version: version)) } else { try printJSON(try await credit.currentCatalogue()) }
             }
         }
     }
@@ -45,7 +45,7 @@ struct CatalogueCommand: AsyncParsableCommand {
     struct Versions: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List catalogue versions.")
         @OptionGroup var location: LocationOptions
-        func run() async throws { try await reportingErrors { try printJSON(try location.services().credit.versions(catalogue: true)) } }
+        func run() async throws { try await reportingErrors { try await printJSON(try location.services().credit.versions(catalogue: true)) } }
     }
 }
 
@@ -64,7 +64,7 @@ struct CreditCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingErrors {
                 let credit = try location.services().credit
-                try printJSON(try credit.assessment(of: try credit.subject(subject), at: try at.map(parseInstant)))
+                try await printJSON(try credit.assessment(of: try credit.subject(subject), at: try at.map(parseInstant)))
             }
         }
     }
@@ -76,7 +76,7 @@ struct CreditCommand: AsyncParsableCommand {
         @Option(name: .long, help: "Matter code.") var matter: String
         @Option(name: .long, help: "The checking department (must be the matter's).") var department: String
         func run() async throws {
-            try await reportingErrors { try printJSON(try location.services().credit.windowCheck(subject: subject, matter: matter, department: department, actor: cliActor)) }
+            try await reportingErrors { try await printJSON(try location.services().credit.windowCheck(subject: subject, matter: matter, department: department, actor: cliActor)) }
         }
     }
 
@@ -84,7 +84,7 @@ struct CreditCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Every event of a subject with the current assessment.")
         @OptionGroup var location: LocationOptions
         @Argument(help: "Citizen ID number, unified social credit code or subject id.") var subject: String
-        func run() async throws { try await reportingErrors { try printJSON(try location.services().credit.history(subject: subject)) } }
+        func run() async throws { try await reportingErrors { try await printJSON(try location.services().credit.history(subject: subject)) } }
     }
 
     struct Record: AsyncParsableCommand {
@@ -97,7 +97,7 @@ struct CreditCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingErrors {
                 let services = try location.services()
-                try printJSON(try services.credit.recordEvent(subject: subject, type: type, effectiveAt: try effective.map(parseInstant) ?? services.clock.now(),
+                try await printJSON(try services.credit.recordEvent(subject: subject, type: type, effectiveAt: try effective.map(parseInstant) ?? services.clock.now(),
                                                               reference: reference, actor: cliActor))
             }
         }
@@ -112,7 +112,7 @@ struct CreditCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingErrors {
                 let services = try location.services()
-                try printJSON(try services.credit.repair(eventID: event, effectiveAt: try effective.map(parseInstant) ?? services.clock.now(), reference: reference, actor: cliActor))
+                try await printJSON(try services.credit.repair(eventID: event, effectiveAt: try effective.map(parseInstant) ?? services.clock.now(), reference: reference, actor: cliActor))
             }
         }
     }
@@ -124,7 +124,7 @@ struct CreditCommand: AsyncParsableCommand {
         @Argument(help: "CSV file.") var file: String
         @Option(name: .long, help: "Source name (e.g. the publishing authority).") var source: String
         func run() async throws {
-            try await reportingErrors { try printJSON(try location.services().credit.importEvents(try readInputFile(file), source: source, actor: cliActor)) }
+            try await reportingErrors { try await printJSON(try location.services().credit.importEvents(try readInputFile(file), source: source, actor: cliActor)) }
         }
     }
 
@@ -139,11 +139,11 @@ struct CreditCommand: AsyncParsableCommand {
                 switch action {
                 case "load":
                     guard let file else { throw ZeroTripError(.invalidInput, "load needs a file") }
-                    try printJSON(try credit.loadPolicy(try readInputFile(file), actor: cliActor))
+                    try await printJSON(try credit.loadPolicy(try readInputFile(file), actor: cliActor))
                 case "show":
-                    let (version, policy) = try credit.currentPolicy()
+                    let (version, policy) = try await credit.currentPolicy()
                     try printJSON(["version": AnyEncodable(version), "policy": AnyEncodable(policy)])
-                case "versions": try printJSON(try credit.versions(catalogue: false))
+                case "versions": try await printJSON(try credit.versions(catalogue: false))
                 default: throw ZeroTripError(.invalidInput, "action must be load, show or versions")
                 }
             }
@@ -160,7 +160,7 @@ struct CreditCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingErrors {
                 guard let day = CivilDay(established) else { throw ZeroTripError(.invalidInput, "--established must be YYYY-MM-DD") }
-                try printJSON(try location.services().credit.registerOrganization(code: code, name: name, establishedOn: day, dataComplete: !incomplete, actor: cliActor))
+                try await printJSON(try location.services().credit.registerOrganization(code: code, name: name, establishedOn: day, dataComplete: !incomplete, actor: cliActor))
             }
         }
     }

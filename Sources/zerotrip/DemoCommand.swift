@@ -35,7 +35,7 @@ struct DemoCommand: AsyncParsableCommand {
 
         /// Issues the sample documents once (into var/demo-documents/) and prints their verification URLs.
         func issueSamples(_ services: ZeroTripServices) async throws {
-            let existing = try services.documents.records(department: nil, limit: 10)
+            let existing = try await services.documents.records(department: nil, limit: 10)
             let documents: [(id: String, url: String)]
             if existing.isEmpty {
                 let directory = URL(fileURLWithPath: "var/demo-documents")
@@ -69,30 +69,30 @@ struct DemoCommand: AsyncParsableCommand {
 
         /// Loads the demo catalogue and credit policy (a new version only when changed), imports the demo credit
         /// records (skipped when imported before) and registers the demo enterprise.
-        func setUpCredit(_ services: ZeroTripServices) throws {
+        func setUpCredit(_ services: ZeroTripServices) async throws {
             let directory = URL(fileURLWithPath: persons).deletingLastPathComponent()
-            func read(_ name: String) throws -> [UInt8] { try readInputFile(directory.appendingPathComponent(name).path) }
-            let policy = try services.credit.loadPolicy(try read("credit-policy.yaml"), actor: "demo")
-            let catalogue = try services.credit.loadCatalogue(try read("catalogue.yaml"), actor: "demo")
-            let events = try services.credit.importEvents(try read("credit-events.csv"), source: "demo-credit-records", actor: "demo")
-            if (try? services.credit.subject("91440604MA51ABCD1X")) == nil {
-                _ = try services.credit.registerOrganization(code: "91440604MA51ABCD1X", name: "佛山市禅城区示例科技有限公司", establishedOn: CivilDay("2026-05-01")!,
+            func read(_ name: String) async throws -> [UInt8] { try readInputFile(directory.appendingPathComponent(name).path) }
+            let policy = try await services.credit.loadPolicy(try read("credit-policy.yaml"), actor: "demo")
+            let catalogue = try await services.credit.loadCatalogue(try read("catalogue.yaml"), actor: "demo")
+            let events = try await services.credit.importEvents(try read("credit-events.csv"), source: "demo-credit-records", actor: "demo")
+            if await (try? services.credit.subject("91440604MA51ABCD1X")) == nil {
+                _ = try await services.credit.registerOrganization(code: "91440604MA51ABCD1X", name: "佛山市禅城区示例科技有限公司", establishedOn: CivilDay("2026-05-01")!,
                                                              dataComplete: true, actor: "demo")
             }
-            print("Credit: policy version \(policy.version), catalogue version \(catalogue.version) (\(try services.credit.currentCatalogue().matters.count) matters), "
+            print("Credit: policy version \(policy.version), catalogue version \(catalogue.version) (\(try await services.credit.currentCatalogue().matters.count) matters), "
                   + "\(events.recorded) credit records imported (\(events.duplicates) already there).")
             for (name, id) in [("张三丰", "440104199001010010"), ("陈建国", "440604197803150419"), ("黄丽华", "440604198807220626"), ("周永安", "440606196504300358")] {
-                let level = try services.credit.assessment(of: try services.credit.subject(id))
+                let level = try await services.credit.assessment(of: try services.credit.subject(id))
                 print("  \(name): level \(level.level.rawValue) (score \(level.score))\(level.trustApproval.available ? ", 容缺 available" : ", 容缺 refused: \(level.trustApproval.reasons.joined(separator: ", "))")")
             }
         }
 
         /// Imports the synthetic registry (idempotent), so the applicant walk-through can verify the sample holders.
-        func importPersons(_ services: ZeroTripServices) throws {
+        func importPersons(_ services: ZeroTripServices) async throws {
             guard let data = FileManager.default.contents(atPath: persons) else {
                 throw ZeroTripError(.invalidInput, "cannot read the demo registry \(persons); pass --persons FILE")
             }
-            let report = try services.identity.registry.importCSV(Array(data), actor: "demo")
+            let report = try await services.identity.registry.importCSV(Array(data), actor: "demo")
             print("Population registry: \(report.inserted) persons imported, \(report.unchanged) unchanged (synthetic, from \(persons)).")
             print("Applicants verify with e.g. 张三丰 / 440104199001010010; SMS codes land in the outbox: zerotrip identity outbox")
         }
@@ -121,8 +121,8 @@ struct DemoCommand: AsyncParsableCommand {
                         let department = try await services.administration.addDepartment(code: entry.code, name: entry.name, actor: "demo")
                         print("Department \(department.code) \(department.name) (seal kid \(department.activeKid ?? "-")).")
                     }
-                    if try services.credentials.list(department: entry.code).allSatisfy({ $0.revokedAt != nil }) {
-                        let issued = try services.credentials.create(department: entry.code, scopes: try Scope.parse(entry.scopes), label: "demo", actor: "demo")
+                    if try await services.credentials.list(department: entry.code).allSatisfy({ $0.revokedAt != nil }) {
+                        let issued = try await services.credentials.create(department: entry.code, scopes: try Scope.parse(entry.scopes), label: "demo", actor: "demo")
                         tokens[entry.code] = issued.token
                     }
                 }
@@ -137,8 +137,8 @@ struct DemoCommand: AsyncParsableCommand {
                     print("Demo district ready; tokens were written to Keys/demo-tokens-*.json when first created.")
                 }
                 try await issueSamples(services)
-                try importPersons(services)
-                try setUpCredit(services)
+                try await importPersons(services)
+                try await setUpCredit(services)
                 try await publishTrust(services)
             }
         }

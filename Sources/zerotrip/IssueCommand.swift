@@ -137,7 +137,7 @@ struct DocumentsCommand: AsyncParsableCommand {
         @Option(name: .long, help: "At most this many.") var limit: Int = 50
         func run() async throws {
             try await reportingErrors {
-                let records = try location.services().documents.records(department: department?.uppercased(), limit: limit)
+                let records = try await location.services().documents.records(department: department?.uppercased(), limit: limit)
                 for record in records {
                     print("\(record.id)  \(record.departmentCode)  \(record.matterCode)  \(record.maskedHolderName)  \(ChinaTime(record.issuedAt).minuteText)  \(record.status.rawValue)")
                 }
@@ -151,7 +151,7 @@ struct DocumentsCommand: AsyncParsableCommand {
         @Argument(help: "Document id.") var id: String
         func run() async throws {
             try await reportingErrors {
-                guard var record = try location.services().documents.record(id: id) else { throw ZeroTripError(.notFound, "no document \(id.prefix(40))") }
+                guard var record = try await location.services().documents.record(id: id) else { throw ZeroTripError(.notFound, "no document \(id.prefix(40))") }
                 record.holderName = record.maskedHolderName
                 record.holderIDNumber = record.maskedHolderIDNumber
                 try printJSON(record)

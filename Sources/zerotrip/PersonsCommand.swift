@@ -23,7 +23,7 @@ struct PersonsCommand: AsyncParsableCommand {
                 }
                 guard size <= RegistryCSV.maximumFileBytes else { throw ZeroTripError(.payloadTooLarge, "\(file) exceeds \(RegistryCSV.maximumFileBytes >> 20) MiB") }
                 guard let data = FileManager.default.contents(atPath: file) else { throw ZeroTripError(.invalidInput, "cannot read \(file)") }
-                let report = try location.services().identity.registry.importCSV(Array(data), actor: cliActor)
+                let report = try await location.services().identity.registry.importCSV(Array(data), actor: cliActor)
                 print("accepted \(report.accepted) (inserted \(report.inserted), updated \(report.updated), unchanged \(report.unchanged)); rejected \(report.rejected.count)")
                 for rejection in report.rejected { print("  line \(rejection.line): \(rejection.reason)") }
                 if !report.rejected.isEmpty { throw ExitCode(2) }
@@ -39,11 +39,11 @@ struct PersonsCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingErrors {
                 let identity = try location.services().identity
-                guard let subject = try identity.registry.subject(idNumber: idNumber), let person = try identity.registry.summary(subject: subject) else {
+                guard let subject = try await identity.registry.subject(idNumber: idNumber), let person = try await identity.registry.summary(subject: subject) else {
                     throw ZeroTripError(.unknownPerson, "no person with that ID number in the registry")
                 }
                 struct View: Encodable { var person: PersonSummary; var assurance: [AssuranceRecord]; var devices: [DeviceKeyInfo] }
-                try printJSON(View(person: person, assurance: try identity.assuranceRecords(subject: subject), devices: try identity.devices(subject: subject)))
+                try await printJSON(View(person: person, assurance: try identity.assuranceRecords(subject: subject), devices: try identity.devices(subject: subject)))
             }
         }
     }
@@ -64,7 +64,7 @@ struct IdentityCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingErrors {
-                for message in try location.services().identity.outbox(limit: last) {
+                for message in try await location.services().identity.outbox(limit: last) {
                     print("\(AuditEvent.timestamp(message.createdAt))  \(message.phoneMasked)  \(message.message)")
                 }
             }
@@ -80,7 +80,7 @@ struct IdentityCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingErrors {
                 guard let method = AssuranceMethod(rawValue: method) else { throw ZeroTripError(.invalidInput, "method must be sms, video or window_card") }
-                try location.services().identity.unlock(idNumber: idNumber, method: method, actor: cliActor)
+                try await location.services().identity.unlock(idNumber: idNumber, method: method, actor: cliActor)
                 print("unlocked \(method.rawValue)")
             }
         }
@@ -96,7 +96,7 @@ struct IdentityCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingErrors {
                 guard (1...3650).contains(maxAgeDays) else { throw ZeroTripError(.invalidInput, "max-age-days must be 1–3650") }
-                let check = try location.services().identity.check(idNumber: idNumber, minimumTier: tier, maxAge: TimeInterval(maxAgeDays) * 86400, actor: cliActor)
+                let check = try await location.services().identity.check(idNumber: idNumber, minimumTier: tier, maxAge: TimeInterval(maxAgeDays) * 86400, actor: cliActor)
                 print(check.meets ? "yes (verified \(AuditEvent.timestamp(check.verifiedAt!)))" : "no")
                 if !check.meets { throw ExitCode(3) }
             }

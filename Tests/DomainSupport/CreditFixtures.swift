@@ -17,11 +17,11 @@ public enum CreditFixtures {
     public static func file(_ name: String) throws -> [UInt8] { Array(try Data(contentsOf: demo.appendingPathComponent(name))) }
 
     /// Imports the registry, loads the demo policy and catalogue (departments GAJ, RSJ, ZJJ, WJJ must exist) and the demo credit records.
-    public static func load(_ services: ZeroTripServices) throws {
-        try IdentityFixtures.importDemoRegistry(services)
-        _ = try services.credit.loadPolicy(try file("credit-policy.yaml"), actor: "test")
-        _ = try services.credit.loadCatalogue(try file("catalogue.yaml"), actor: "test")
-        _ = try services.credit.importEvents(try file("credit-events.csv"), source: "demo", actor: "test")
+    public static func load(_ services: ZeroTripServices) async throws {
+        try await IdentityFixtures.importDemoRegistry(services)
+        _ = try await services.credit.loadPolicy(try file("credit-policy.yaml"), actor: "test")
+        _ = try await services.credit.loadCatalogue(try file("catalogue.yaml"), actor: "test")
+        _ = try await services.credit.importEvents(try file("credit-events.csv"), source: "demo", actor: "test")
     }
 
     /// The departments the demo catalogue names.

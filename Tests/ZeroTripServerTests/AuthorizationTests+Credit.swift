@@ -45,7 +45,7 @@ extension AuthorizationTests {
             return ("/v1/credit-events/import?source=court", "subject,type,effective_date,reference\n\(li.id),administrative_penalty_minor,2026-05-01,ref\(attempt)\n")
         case "POST /v1/credit-events/{id}/repair":
             try await fixture.loadCredit()
-            let event = try fixture.services.credit.recordEvent(subject: li.id, type: "administrative_penalty_minor", effectiveAt: Date(), reference: "p\(attempt)", actor: "test")
+            let event = try await fixture.services.credit.recordEvent(subject: li.id, type: "administrative_penalty_minor", effectiveAt: Date(), reference: "p\(attempt)", actor: "test")
             return ("/v1/credit-events/\(event.id)/repair", #"{"reference": "repaired"}"#)
         case "POST /v1/credit-organizations":
             return (route.path, #"{"code": "91350100M000100Y43", "name": "示例有限公司", "establishedOn": "2025-01-01"}"#)
@@ -58,19 +58,19 @@ extension AuthorizationTests {
             return (route.path.replacingOccurrences(of: "{id}", with: try await fixture.submitApplication(mode: .trust, provided: ["ID_CARD", "RESUME"]).id), nil)
         case "POST /v1/applications/{id}/commitment":
             let record = try await fixture.submitApplication(mode: .trust, provided: ["ID_CARD", "RESUME"])
-            let assurance = try fixture.services.identity.windowCheck(card: CardRead(idNumber: li.id, name: li.name, validFrom: "2018-02-15", validUntil: "2038-02-15"),
+            let assurance = try await fixture.services.identity.windowCheck(card: CardRead(idNumber: li.id, name: li.name, validFrom: "2018-02-15", validUntil: "2038-02-15"),
                                                                       faceMatched: true, clerk: IdentityFixtures.clerk, station: "w1", actor: "test").assurance
             return ("/v1/applications/\(record.id)/commitment", #"{"assuranceId": \#(assurance.id)}"#)
         case "POST /v1/applications/{id}/review":
             let record = try await fixture.submitApplication()
-            _ = try fixture.services.applications.accept(record.id, department: "RSJ", actor: "test")
+            _ = try await fixture.services.applications.accept(record.id, department: "RSJ", actor: "test")
             return ("/v1/applications/\(record.id)/review", nil)
         case "POST /v1/applications/{id}/approve", "POST /v1/applications/{id}/issue":
             let record = try await fixture.submitApplication()
-            _ = try fixture.services.applications.accept(record.id, department: "RSJ", actor: "test")
-            _ = try fixture.services.applications.startReview(record.id, department: "RSJ", actor: "test")
+            _ = try await fixture.services.applications.accept(record.id, department: "RSJ", actor: "test")
+            _ = try await fixture.services.applications.startReview(record.id, department: "RSJ", actor: "test")
             if route.path.hasSuffix("issue") {
-                _ = try fixture.services.applications.approve(record.id, department: "RSJ", actor: "test")
+                _ = try await fixture.services.applications.approve(record.id, department: "RSJ", actor: "test")
                 return ("/v1/applications/\(record.id)/issue", #"{"fields": {"求职意向": "电子商务", "学历": "本科"}}"#)
             }
             return ("/v1/applications/\(record.id)/approve", nil)

@@ -25,35 +25,35 @@ struct AuthorizationTests {
         case "POST /v1/departments": return ("/v1/departments", #"{"code": "D\#(attempt)X", "name": "测试局\#(attempt)"}"#)
         case "POST /v1/credentials": return ("/v1/credentials", #"{"department": "RSJ", "scopes": ["credit:read"], "label": "t"}"#)
         case "POST /v1/credentials/{id}/revoke":
-            let id = try fixture.services.credentials.create(department: "RSJ", scopes: [.creditRead], actor: "test").info.id
+            let id = try await fixture.services.credentials.create(department: "RSJ", scopes: [.creditRead], actor: "test").info.id
             return ("/v1/credentials/\(id)/revoke", nil)
         case "GET /v1/audit/events": return ("/v1/audit/events?limit=5", nil)
         case "POST /v1/applicant/verifications":
             return (route.path, #"{"method": "sms", "idNumber": "\#(IdentityFixtures.wang.id)", "name": "\#(IdentityFixtures.wang.name)"}"#)
         case "POST /v1/applicant/verifications/{id}/code":
-            let start = try fixture.services.identity.start(method: .sms, idNumber: IdentityFixtures.zhang.id, name: IdentityFixtures.zhang.name, client: "fixture")
-            return ("/v1/applicant/verifications/\(start.verificationId)/code", #"{"secret": "\#(start.secret)", "code": "\#(try IdentityFixtures.lastCode(fixture.services))"}"#)
+            let start = try await fixture.services.identity.start(method: .sms, idNumber: IdentityFixtures.zhang.id, name: IdentityFixtures.zhang.name, client: "fixture")
+            return ("/v1/applicant/verifications/\(start.verificationId)/code", #"{"secret": "\#(start.secret)", "code": "\#(try await IdentityFixtures.lastCode(fixture.services))"}"#)
         case "POST /v1/applicant/verifications/{id}/session":
-            let result = try fixture.services.identity.windowCheck(card: CardRead(idNumber: IdentityFixtures.wang.id, name: IdentityFixtures.wang.name, validFrom: "2018-03-15", validUntil: "2038-03-15"),
+            let result = try await fixture.services.identity.windowCheck(card: CardRead(idNumber: IdentityFixtures.wang.id, name: IdentityFixtures.wang.name, validFrom: "2018-03-15", validUntil: "2038-03-15"),
                                                                    faceMatched: true, clerk: IdentityFixtures.clerk, station: "w1", actor: "test")
             return ("/v1/applicant/verifications/\(result.handoff.verificationId)/session", #"{"secret": "\#(result.handoff.secret)"}"#)
         case "POST /v1/applicant/device-challenges": return (route.path, #"{"deviceId": "\#(String(repeating: "ab", count: 16))"}"#)
         case "POST /v1/applicant/device-sessions":
-            let device = try IdentityFixtures.bindDevice(fixture.services, session: try fixture.applicant().session)
+            let device = try await IdentityFixtures.bindDevice(fixture.services, session: try fixture.applicant().session)
             let challenge = try fixture.services.identity.challenge(deviceID: device.deviceID)
             return (route.path, #"{"challengeId": "\#(challenge.challengeId)", "signature": "\#(try IdentityFixtures.sign(challenge, with: device.key))"}"#)
         case "POST /v1/applicant/devices":
             let key = try PrivateKey(generating: .p256)
             return (route.path, #"{"publicKey": "\#(Base64.encode(key.publicKey.derRepresentation))", "label": "phone \#(attempt)"}"#)
         case "POST /v1/applicant/devices/{id}/revoke":
-            let device = try IdentityFixtures.bindDevice(fixture.services, session: try fixture.applicant().session)
+            let device = try await IdentityFixtures.bindDevice(fixture.services, session: try fixture.applicant().session)
             return ("/v1/applicant/devices/\(device.deviceID)/revoke", nil)
         case "GET /v1/applicant/documents/{id}/pdf": return ("/v1/applicant/documents/\(try await fixture.issueDocument().record.id)/pdf", nil)
         case "GET /v1/identity/verifications/{id}":
-            let start = try fixture.services.identity.start(method: .video, idNumber: IdentityFixtures.wang.id, name: IdentityFixtures.wang.name, client: "fixture")
+            let start = try await fixture.services.identity.start(method: .video, idNumber: IdentityFixtures.wang.id, name: IdentityFixtures.wang.name, client: "fixture")
             return ("/v1/identity/verifications/\(start.verificationId)", nil)
         case "POST /v1/identity/verifications/{id}/video-attestation":
-            let start = try fixture.services.identity.start(method: .video, idNumber: IdentityFixtures.wang.id, name: IdentityFixtures.wang.name, client: "fixture")
+            let start = try await fixture.services.identity.start(method: .video, idNumber: IdentityFixtures.wang.id, name: IdentityFixtures.wang.name, client: "fixture")
             return ("/v1/identity/verifications/\(start.verificationId)/video-attestation", #"{"outcome": "match", "clerk": {"id": "GA-1", "name": "赵文静"}, "reference": "call \#(attempt)"}"#)
         case "POST /v1/identity/window-checks":
             return (route.path, #"{"card": {"idNumber": "\#(IdentityFixtures.wang.id)", "name": "\#(IdentityFixtures.wang.name)", "validFrom": "2018-03-15", "validUntil": "2038-03-15"}, "faceCheck": "match", "clerk": {"id": "GA-1", "name": "赵文静"}, "station": "w1"}"#)
@@ -106,7 +106,7 @@ struct AuthorizationTests {
                     (response.status, String(buffer: response.body))
                 }
             }
-            let deniedBefore = try fixture.auditCount(action: "auth.denied")
+            let deniedBefore = try await fixture.auditCount(action: "auth.denied")
             switch route.access {
             case .public:
                 let (status, body) = try await call(nil, attempt: 1)
@@ -114,7 +114,7 @@ struct AuthorizationTests {
             case .authenticated:
                 #expect(try await call(nil, attempt: 1).0 == .unauthorized)
                 #expect(try await call("zt_0123456789abcdef_notarealsecret", attempt: 2).0 == .unauthorized)
-                #expect(try fixture.auditCount(action: "auth.denied") == deniedBefore + 2)
+                await #expect(try fixture.auditCount(action: "auth.denied") == deniedBefore + 2)
                 let (status, body) = try await call(fixture.tokens[.creditRead], attempt: 3)
                 #expect(status == .ok, "\(route): \(body)")
             case .scope(let scope):
@@ -125,7 +125,7 @@ struct AuthorizationTests {
                 let (wrongStatus, wrongBody) = try await call(wrong, attempt: 2)
                 #expect(wrongStatus == .forbidden)
                 #expect(try JSONDecoder().decode(ErrorBody.self, from: Data(wrongBody.utf8)).error.code == "forbidden")
-                #expect(try fixture.auditCount(action: "auth.denied") == deniedBefore + 2)
+                await #expect(try fixture.auditCount(action: "auth.denied") == deniedBefore + 2)
                 let (status, body) = try await call(fixture.tokens[scope], attempt: 3)
                 #expect((200..<300).contains(status.code), "\(route): \(status) \(body)")
             case .applicantPublic:
@@ -136,15 +136,15 @@ struct AuthorizationTests {
                 #expect(noToken == .unauthorized)
                 #expect(try JSONDecoder().decode(ErrorBody.self, from: Data(noTokenBody.utf8)).error.code == "session_invalid")
                 if tier > 1 {
-                    let low = try IdentityFixtures.smsSession(fixture.services, person: IdentityFixtures.li).token
+                    let low = try await IdentityFixtures.smsSession(fixture.services, person: IdentityFixtures.li).token
                     let (lowStatus, lowBody) = try await call(low, attempt: 2)
                     #expect(lowStatus == .unauthorized)
                     #expect(try JSONDecoder().decode(ErrorBody.self, from: Data(lowBody.utf8)).error.code == "step_up_required")
                 } else {
-                    let forged = try fixture.applicant().token.dropLast(4) + "AAAA"
+                    let forged = try await fixture.applicant().token.dropLast(4) + "AAAA"
                     #expect(try await call(String(forged), attempt: 2).0 == .unauthorized)
                 }
-                #expect(try fixture.auditCount(action: "auth.denied") == deniedBefore + 2)
+                await #expect(try fixture.auditCount(action: "auth.denied") == deniedBefore + 2)
                 let (status, body) = try await call(fixture.applicant().token, attempt: 3)
                 #expect((200..<300).contains(status.code), "\(route): \(status) \(body)")
             }
@@ -154,8 +154,8 @@ struct AuthorizationTests {
     @Test("A revoked credential is unauthenticated")
     func revoked() async throws {
         let fixture = try await ServerFixture()
-        let issued = try fixture.services.credentials.create(department: "RSJ", scopes: [.documentsVerify], actor: "test")
-        _ = try fixture.services.credentials.revoke(id: issued.info.id, actor: "test")
+        let issued = try await fixture.services.credentials.create(department: "RSJ", scopes: [.documentsVerify], actor: "test")
+        _ = try await fixture.services.credentials.revoke(id: issued.info.id, actor: "test")
         try await fixture.application().test(.router) { client in
             try await client.execute(uri: "/v1/departments", method: .get, headers: [.authorization: "Bearer \(issued.token)"]) { response in
                 #expect(response.status == .unauthorized)
@@ -173,7 +173,7 @@ struct AuthorizationTests {
             }
         }
         let secret = String(token.split(separator: "_")[2])
-        let events = try AuditLog.events(in: fixture.services.database, limit: 1000)
+        let events = try await AuditLog.events(in: fixture.services.database, limit: 1000)
         #expect(events.contains { $0.action == "auth.denied" && $0.target == "route:GET /v1/credentials" })
         #expect(!events.contains { $0.details.contains(secret) || $0.actor.contains(secret) })
     }

@@ -36,7 +36,7 @@ struct CreditAPITests {
     func windowCheck() async throws {
         let fixture = try await ServerFixture()
         try await fixture.loadCredit()
-        let gaj = try fixture.services.credentials.create(department: "GAJ", scopes: [.creditRead], actor: "test").token
+        let gaj = try await fixture.services.credentials.create(department: "GAJ", scopes: [.creditRead], actor: "test").token
         let rsj = try #require(fixture.tokens[.creditRead])
         let log = CapturedLog()
         let app = try buildApplication(configuration: fixture.configuration, services: fixture.services, logger: log.logger)
@@ -68,7 +68,7 @@ struct CreditAPITests {
                 }
             }
         }
-        let reads = try AuditLog.events(in: fixture.services.database, limit: 1000).filter { $0.action == "credit.read" }
+        let reads = try await AuditLog.events(in: fixture.services.database, limit: 1000).filter { $0.action == "credit.read" }
         #expect(reads.map(\.outcome) == ["success", "success", "denied", "unknown_subject"])
         #expect(reads.allSatisfy { !$0.target.contains(CreditFixtures.chen.id) && !$0.details.contains(CreditFixtures.chen.id) })
         let lines = log.lines.withLock { $0 }
@@ -80,10 +80,10 @@ struct CreditAPITests {
     func trustApplication() async throws {
         let fixture = try await ServerFixture()
         try await fixture.loadCredit()
-        let window = try fixture.services.credentials.create(department: "GAJ", scopes: [.applicationsProcess], actor: "test").token
+        let window = try await fixture.services.credentials.create(department: "GAJ", scopes: [.applicationsProcess], actor: "test").token
         let verifier = try #require(fixture.tokens[.documentsVerify])
         let chen = CreditFixtures.chen
-        let phone = try IdentityFixtures.videoSession(fixture.services, person: chen).token
+        let phone = try await IdentityFixtures.videoSession(fixture.services, person: chen).token
         try await fixture.application().test(.router) { client in
             let id = try await client.execute(uri: "/v1/applications", method: .post, headers: headers(window), body: ByteBuffer(string: """
                 {"matterCode": "JZDJ", "idNumber": "\(chen.id)", "name": "\(chen.name)", "mode": "trust", "provided": ["ID_CARD", "RESIDENCE_PROOF", "PHOTO"]}
@@ -113,11 +113,11 @@ struct CreditAPITests {
                 return ((try json(response)["document"] as? [String: Any])?["token"] as? String) ?? ""
             }
             #expect(token.hasPrefix("ZT1:"))
-            let record = try fixture.services.applications.application(id)
+            let record = try await fixture.services.applications.application(id)
             let obligation = try #require(record.obligation)
-            try fixture.services.applications.sweep(now: obligation.deadline.addingTimeInterval(1))
-            let rectification = try #require(try fixture.services.applications.application(id).obligation?.rectificationDeadline)
-            try fixture.services.applications.sweep(now: rectification.addingTimeInterval(1))
+            try await fixture.services.applications.sweep(now: obligation.deadline.addingTimeInterval(1))
+            let rectification = try await #require(try fixture.services.applications.application(id).obligation?.rectificationDeadline)
+            try await fixture.services.applications.sweep(now: rectification.addingTimeInterval(1))
             try await client.execute(uri: "/v1/verify", method: .post, headers: headers(verifier), body: ByteBuffer(string: #"{"token": "\#(token)"}"#)) { response in
                 let body = try json(response)
                 #expect(body["result"] as? String == "revoked")
@@ -128,7 +128,7 @@ struct CreditAPITests {
                 #expect((body["events"] as? [[String: Any]])?.contains { $0["type"] as? String == "obligation_breached" } == true)
             }
             // The sweep ran with a moved clock: the breach counts from the end of the rectification period.
-            let later = try fixture.services.credit.assessment(of: fixture.services.credit.subject(chen.id), at: rectification.addingTimeInterval(2))
+            let later = try await fixture.services.credit.assessment(of: fixture.services.credit.subject(chen.id), at: rectification.addingTimeInterval(2))
             #expect(later.level == .c)
             try await client.execute(uri: "/v1/applicant/applications", method: .get, headers: headers(phone)) { response in
                 let list = try json(response)["applications"] as? [[String: Any]]

@@ -60,11 +60,11 @@ struct DocumentAPITests {
             #expect(pdf.starts(with: Data("%PDF-1.7".utf8)))
 
             // Another department: 403, audited.
-            let denied = try fixture.auditCount(action: "auth.denied")
+            let denied = try await fixture.auditCount(action: "auth.denied")
             try await client.execute(uri: "/v1/documents/\(issued.document.id)/pdf", method: .get, headers: headers(gaj)) { response in
                 #expect(response.status == .forbidden)
             }
-            #expect(try fixture.auditCount(action: "auth.denied") == denied + 1)
+            await #expect(try fixture.auditCount(action: "auth.denied") == denied + 1)
 
             // Token and PDF verification by any department with documents:verify.
             let body = try String(decoding: JSONEncoder().encode(["token": issued.qrContent]), as: UTF8.self)
@@ -113,7 +113,7 @@ struct DocumentAPITests {
             let garbage = try await client.execute(uri: "/V/?ZT1:NOT-A-TOKEN", method: .get) { String(buffer: $0.body) }
             #expect(garbage.contains("无效"))
         }
-        let verified = try AuditLog.events(in: fixture.services.database, limit: 200).filter { $0.action == "document.verified" }
+        let verified = try await AuditLog.events(in: fixture.services.database, limit: 200).filter { $0.action == "document.verified" }
         #expect(verified.count >= 6)
         #expect(verified.contains { $0.actor == "public:page" })
     }
@@ -137,7 +137,7 @@ struct DocumentAPITests {
                 #expect(response.status == .badRequest)
             }
         }
-        #expect(try fixture.services.documents.records(department: nil, limit: 10).isEmpty)
+        await #expect(try fixture.services.documents.records(department: nil, limit: 10).isEmpty)
     }
 
     @Test("POST /v1/roots/renew (admin): the trust list is then signed by the new root, both roots are listed, each root's CRL is served; bad root ids get codes")

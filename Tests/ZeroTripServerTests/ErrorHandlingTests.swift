@@ -26,9 +26,9 @@ struct ErrorHandlingTests {
     ])
     func badRequests(method: String, uri: String, body: String, status: Int, code: String) async throws {
         let fixture = try await ServerFixture()
-        let token = try fixture.services.credentials.create(department: "ZSJ", scopes: Set(Scope.all), actor: "test").token
+        let token = try await fixture.services.credentials.create(department: "ZSJ", scopes: Set(Scope.all), actor: "test").token
         let departments = try await departmentCount(fixture)
-        let credentials = try fixture.services.credentials.list().count
+        let credentials = try await fixture.services.credentials.list().count
         let files = try FileManager.default.subpathsOfDirectory(atPath: fixture.root.path).sorted()
         try await fixture.application().test(.router) { client in
             try await client.execute(uri: uri, method: HTTPRequest.Method(method)!, headers: [.authorization: "Bearer \(token)", .contentType: "application/json"],
@@ -41,14 +41,14 @@ struct ErrorHandlingTests {
             }
         }
         #expect(try await departmentCount(fixture) == departments)
-        #expect(try fixture.services.credentials.list().count == credentials)
+        await #expect(try fixture.services.credentials.list().count == credentials)
         #expect(try FileManager.default.subpathsOfDirectory(atPath: fixture.root.path).sorted() == files)
     }
 
     @Test("A body over the limit without Content-Length (streamed) is refused too")
     func streamedOversize() async throws {
         let fixture = try await ServerFixture()
-        let token = try fixture.services.credentials.create(department: "ZSJ", scopes: [.admin], actor: "test").token
+        let token = try await fixture.services.credentials.create(department: "ZSJ", scopes: [.admin], actor: "test").token
         try await fixture.application().test(.live) { client in
             var headers: HTTPFields = [.authorization: "Bearer \(token)", .contentType: "application/json", .transferEncoding: "chunked"]
             headers[.contentLength] = nil
@@ -88,7 +88,7 @@ struct ErrorHandlingTests {
                 #expect(String(buffer: response.body).hasPrefix("-----BEGIN CERTIFICATE-----"))
             }
         }
-        let events = try AuditLog.events(in: fixture.services.database, limit: 1000)
+        let events = try await AuditLog.events(in: fixture.services.database, limit: 1000)
         #expect(events.contains { $0.action == "department.created" && $0.target == "department:WJJ" && $0.actor.hasPrefix("credential:") })
     }
 }

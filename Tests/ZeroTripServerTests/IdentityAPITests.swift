@@ -41,7 +41,7 @@ struct IdentityAPITests {
                 #expect(response.status == .created)
                 return try decode(Start.self, response)
             }
-            let code = try IdentityFixtures.lastCode(fixture.services)
+            let code = try await IdentityFixtures.lastCode(fixture.services)
             // A wrong code first: refused, with attempts left.
             try await client.execute(uri: "/v1/applicant/verifications/\(start.verificationId)/code", method: .post, headers: headers(),
                                      body: ByteBuffer(string: #"{"secret": "\#(start.secret)", "code": "\#(code == "000000" ? "111111" : "000000")"}"#)) { response in
@@ -60,13 +60,13 @@ struct IdentityAPITests {
                 #expect(response.status == .ok)
                 #expect(Array(response.body.readableBytesView) == own.pdf)
             }
-            let denied = try fixture.auditCount(action: "auth.denied")
+            let denied = try await fixture.auditCount(action: "auth.denied")
             try await client.execute(uri: "/v1/applicant/documents/\(other.record.id)/pdf", method: .get, headers: headers(session.token)) { response in
                 #expect(response.status == .forbidden)
                 #expect(!String(buffer: response.body).contains("%PDF"))
             }
-            #expect(try fixture.auditCount(action: "auth.denied") == denied + 1)
-            let event = try #require(try AuditLog.events(in: fixture.services.database, limit: 5).last { $0.action == "auth.denied" })
+            await #expect(try fixture.auditCount(action: "auth.denied") == denied + 1)
+            let event = try await #require(try AuditLog.events(in: fixture.services.database, limit: 5).last { $0.action == "auth.denied" })
             #expect(event.target == "document:\(other.record.id)" && event.details.contains("other_person") && event.actor.hasPrefix("applicant:P"))
             // Masked view at tier 1; full personal data needs tier 2 (RFC 9470 step-up answer).
             let me = try await client.execute(uri: "/v1/applicant/me", method: .get, headers: headers(session.token)) { try decode(Me.self, $0) }
@@ -157,7 +157,7 @@ struct IdentityAPITests {
             }
             #expect(statuses == [.created, .tooManyRequests, .tooManyRequests])
         }
-        let events = try AuditLog.events(in: fixture.services.database, limit: 10)
+        let events = try await AuditLog.events(in: fixture.services.database, limit: 10)
         #expect(events.filter { $0.action == "auth.denied" && $0.details.contains("rate_limited") }.count == 2)
     }
 }

@@ -32,17 +32,17 @@ final class ServerFixture: @unchecked Sendable {
         _ = try await services.administration.addDepartment(code: "ZSJ", name: "区政务服务数据管理局", actor: "test")
         _ = try await services.administration.addDepartment(code: "RSJ", name: "区人力资源和社会保障局", actor: "test")
         for scope in Scope.all {
-            tokens[scope] = try services.credentials.create(department: "RSJ", scopes: [scope], label: scope.rawValue, actor: "test").token
+            tokens[scope] = try await services.credentials.create(department: "RSJ", scopes: [scope], label: scope.rawValue, actor: "test").token
         }
-        noAdminToken = try services.credentials.create(department: "RSJ", scopes: Set(Scope.all.filter { $0 != .admin }), actor: "test").token
-        try IdentityFixtures.importDemoRegistry(services)
+        noAdminToken = try await services.credentials.create(department: "RSJ", scopes: Set(Scope.all.filter { $0 != .admin }), actor: "test").token
+        try await IdentityFixtures.importDemoRegistry(services)
     }
 
     private var cachedApplicant: IssuedSession?
     /// A tier-3 session (window check) of 李晓梅, the holder of ``issueDocument(department:)``'s documents.
-    func applicant() throws -> IssuedSession {
+    func applicant() async throws -> IssuedSession {
         if let cachedApplicant { return cachedApplicant }
-        let session = try IdentityFixtures.windowSession(services, person: IdentityFixtures.li)
+        let session = try await IdentityFixtures.windowSession(services, person: IdentityFixtures.li)
         cachedApplicant = session
         return session
     }
@@ -59,7 +59,7 @@ final class ServerFixture: @unchecked Sendable {
     /// Adds a department with a credential holding `scopes`, returning its token.
     func addDepartmentCredential(code: String, scopes: Set<Scope>) async throws -> String {
         _ = try await services.administration.addDepartment(code: code, name: "测试\(code)", actor: "test")
-        return try services.credentials.create(department: code, scopes: scopes, label: code, actor: "test").token
+        return try await services.credentials.create(department: code, scopes: scopes, label: code, actor: "test").token
     }
 
     /// Issues a document for RSJ (the department of every fixture credential).
@@ -74,27 +74,27 @@ final class ServerFixture: @unchecked Sendable {
         for (code, name) in CreditFixtures.departments where try await services.administration.department(code: code) == nil {
             _ = try await services.administration.addDepartment(code: code, name: name, actor: "test")
         }
-        try CreditFixtures.load(services)
+        try await CreditFixtures.load(services)
     }
 
     /// A submitted application of 李晓梅 for 求职登记 (RSJ, the fixture credentials' department).
     func submitApplication(mode: ApplicationMode = .standard, provided: [String] = ["ID_CARD", "RESUME", "DIPLOMA"]) async throws -> ApplicationRecord {
         try await loadCredit()
-        return try services.applications.submit(NewApplication(matterCode: "QZDJ", idNumber: IdentityFixtures.li.id, name: IdentityFixtures.li.name, mode: mode, provided: provided),
+        return try await services.applications.submit(NewApplication(matterCode: "QZDJ", idNumber: IdentityFixtures.li.id, name: IdentityFixtures.li.name, mode: mode, provided: provided),
                                                 department: "RSJ", actor: "test")
     }
 
     /// A 容缺 application of 李晓梅 with the diploma missing, committed at the window and accepted.
     func acceptedTrustApplication() async throws -> ApplicationRecord {
         let record = try await submitApplication(mode: .trust, provided: ["ID_CARD", "RESUME"])
-        let assurance = try services.identity.windowCheck(card: CardRead(idNumber: IdentityFixtures.li.id, name: IdentityFixtures.li.name, validFrom: "2018-02-15", validUntil: "2038-02-15"),
+        let assurance = try await services.identity.windowCheck(card: CardRead(idNumber: IdentityFixtures.li.id, name: IdentityFixtures.li.name, validFrom: "2018-02-15", validUntil: "2038-02-15"),
                                                           faceMatched: true, clerk: IdentityFixtures.clerk, station: "w1", actor: "test").assurance
-        _ = try services.applications.commit(record.id, assuranceID: assurance.id, department: "RSJ", actor: "test")
-        return try services.applications.accept(record.id, department: "RSJ", actor: "test")
+        _ = try await services.applications.commit(record.id, assuranceID: assurance.id, department: "RSJ", actor: "test")
+        return try await services.applications.accept(record.id, department: "RSJ", actor: "test")
     }
 
-    func auditCount(action: String) throws -> Int {
-        try AuditLog.events(in: services.database, limit: 1000).filter { $0.action == action }.count
+    func auditCount(action: String) async throws -> Int {
+        try await AuditLog.events(in: services.database, limit: 1000).filter { $0.action == action }.count
     }
 }
 

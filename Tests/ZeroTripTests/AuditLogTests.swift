@@ -5,10 +5,10 @@ import Testing
 
 @Suite("Append-only, hash-chained audit log")
 struct AuditLogTests {
-    func makeLog(events: Int) throws -> AppDatabase {
+    func makeLog(events: Int) async throws -> AppDatabase {
         let database = try AppDatabase.inMemory()
         for index in 1...events {
-            try AuditLog.append(AuditEntry(actor: "test", action: "thing.done", target: "thing:\(index)", details: ["n": "\(index)"]),
+            try await AuditLog.append(AuditEntry(actor: "test", action: "thing.done", target: "thing:\(index)", details: ["n": "\(index)"]),
                                 at: Date(timeIntervalSince1970: 1_790_000_000 + Double(index)), to: database)
         }
         return database
@@ -23,16 +23,16 @@ struct AuditLogTests {
     }
 
     @Test("An untouched log verifies with its event count")
-    func intact() throws {
-        let database = try makeLog(events: 5)
-        guard case .intact(let count, let head) = try AuditLog.verify(database) else { Issue.record("expected intact"); return }
+    func intact() async throws {
+        let database = try await makeLog(events: 5)
+        guard case .intact(let count, let head) = try await AuditLog.verify(database) else { Issue.record("expected intact"); return }
         #expect(count == 5)
         #expect(head.count == 32)
     }
 
     @Test("The application cannot edit or delete events")
-    func triggers() throws {
-        let database = try makeLog(events: 3)
+    func triggers() async throws {
+        let database = try await makeLog(events: 3)
         #expect(throws: DatabaseError.self) { try database.writer.write { try $0.execute(sql: "UPDATE audit_events SET actor = 'x' WHERE seq = 2") } }
         #expect(throws: DatabaseError.self) { try database.writer.write { try $0.execute(sql: "DELETE FROM audit_events WHERE seq = 2") } }
     }
@@ -41,30 +41,30 @@ struct AuditLogTests {
         (1, "actor = 'mallory'"), (3, "action = 'thing.undone'"), (4, "details = '{}'"), (5, "occurred_at = '2020-01-01T00:00:00.000Z'"),
         (2, "outcome = 'denied'"), (3, "target = 'thing:99'"),
     ])
-    func altered(seq: Int, assignment: String) throws {
-        let database = try makeLog(events: 5)
+    func altered(seq: Int, assignment: String) async throws {
+        let database = try await makeLog(events: 5)
         try tamper(database, "UPDATE audit_events SET \(assignment) WHERE seq = \(seq)")
-        guard case .broken(let first, let reason) = try AuditLog.verify(database) else { Issue.record("expected broken"); return }
+        guard case .broken(let first, let reason) = try await AuditLog.verify(database) else { Issue.record("expected broken"); return }
         #expect(first == Int64(seq))
         #expect(reason.contains("event \(seq)"))
     }
 
     @Test("Rewriting an event's hash to match is caught at the next event", arguments: [2, 3])
-    func rehashed(seq: Int) throws {
-        let database = try makeLog(events: 5)
-        var event = try database.writer.read { db in try AuditLog.events(in: db)[seq - 1] }
+    func rehashed(seq: Int) async throws {
+        let database = try await makeLog(events: 5)
+        var event = try await database.writer.read { db in try AuditLog.events(in: db)[seq - 1] }
         event.actor = "mallory"
         let forged = event.computedHash
         try tamper(database, "UPDATE audit_events SET actor = 'mallory', hash = x'\(forged.map { String(format: "%02x", $0) }.joined())' WHERE seq = \(seq)")
-        guard case .broken(let first, _) = try AuditLog.verify(database) else { Issue.record("expected broken"); return }
+        guard case .broken(let first, _) = try await AuditLog.verify(database) else { Issue.record("expected broken"); return }
         #expect(first == Int64(seq + 1))
     }
 
     @Test("Deleting an event in the middle, the first, or the newest is detected", arguments: [1, 3, 5])
-    func deleted(seq: Int) throws {
-        let database = try makeLog(events: 5)
+    func deleted(seq: Int) async throws {
+        let database = try await makeLog(events: 5)
         try tamper(database, "DELETE FROM audit_events WHERE seq = \(seq)")
-        guard case .broken(let first, _) = try AuditLog.verify(database) else { Issue.record("expected broken"); return }
+        guard case .broken(let first, _) = try await AuditLog.verify(database) else { Issue.record("expected broken"); return }
         #expect(first == Int64(seq))
     }
 }

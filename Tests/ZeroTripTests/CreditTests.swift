@@ -10,7 +10,7 @@ import ZeroTripDomainTestSupport
 struct CreditTests {
     static func district() async throws -> TestDistrict {
         let district = try await TestDistrict().setUp(departments: CreditFixtures.departments)
-        try CreditFixtures.load(district.services)
+        try await CreditFixtures.load(district.services)
         return district
     }
 
@@ -49,25 +49,25 @@ struct CreditTests {
     ])
     func badCatalogue(text: String, line: String, message: String) async throws {
         let district = try await Self.district()
-        let before = try district.services.credit.versions(catalogue: true).count
-        #expect {
-            try district.services.credit.loadCatalogue(Array(text.utf8), actor: "test")
+        let before = try await district.services.credit.versions(catalogue: true).count
+        await #expect {
+            try await district.services.credit.loadCatalogue(Array(text.utf8), actor: "test")
         } throws: { error in
             guard let error = error as? ZeroTripError else { return false }
             return error.code == .invalidCatalogue && error.message.contains(line) && error.message.contains(message)
         }
-        #expect(try district.services.credit.versions(catalogue: true).count == before)
+        await #expect(try district.services.credit.versions(catalogue: true).count == before)
         var policy = String(decoding: try CreditFixtures.file("credit-policy.yaml"), as: UTF8.self)
         policy = policy.replacingOccurrences(of: "minimumB: 70", with: "minimumB: 95")
-        #expect(throws: ZeroTripError.self) { try district.services.credit.loadPolicy(Array(policy.utf8), actor: "test") }
+        await #expect(throws: ZeroTripError.self) { try await district.services.credit.loadPolicy(Array(policy.utf8), actor: "test") }
         let broken = String(decoding: try CreditFixtures.file("credit-policy.yaml"), as: UTF8.self).replacingOccurrences(of: "2026-10-10]", with: "2026-10-12]")
         do {
-            _ = try district.services.credit.loadPolicy(Array(broken.utf8), actor: "test")
+            _ = try await district.services.credit.loadPolicy(Array(broken.utf8), actor: "test")
             Issue.record("a working weekend on a Monday was accepted")
         } catch let error as ZeroTripError {
             #expect(error.code == .invalidPolicy && error.message.contains("line 37") && error.message.contains("2026-10-12"), "\(error)")
         }
-        #expect(try district.services.credit.versions(catalogue: false).count == 1)
+        await #expect(try district.services.credit.versions(catalogue: false).count == 1)
     }
 
     @Test("A changed catalogue is a new version; identical content stores nothing; applications keep their version")
@@ -75,17 +75,17 @@ struct CreditTests {
         let district = try await Self.district()
         let credit = district.services.credit
         let original = try CreditFixtures.file("catalogue.yaml")
-        #expect(try credit.loadCatalogue(original, actor: "test").stored == false)
-        let application = try district.services.applications.submit(
+        await #expect(try credit.loadCatalogue(original, actor: "test").stored == false)
+        let application = try await district.services.applications.submit(
             NewApplication(matterCode: "GRCBZM", idNumber: IdentityFixtures.zhang.id, name: IdentityFixtures.zhang.name, mode: .standard, provided: ["ID_CARD"]),
             department: "RSJ", actor: "test")
         let changed = String(decoding: original, as: UTF8.self).replacingOccurrences(of: "    timeLimitDays: 1\n    materials:\n      - { code: ID_CARD, name: 居民身份证, kind: primary }\n    result: { title: 个人参保证明",
                                                                                        with: "    timeLimitDays: 2\n    materials:\n      - { code: ID_CARD, name: 居民身份证, kind: primary }\n    result: { title: 个人参保证明")
-        let version = try credit.loadCatalogue(Array(changed.utf8), actor: "test")
+        let version = try await credit.loadCatalogue(Array(changed.utf8), actor: "test")
         #expect(version.stored && version.version == 2)
-        #expect(try credit.currentCatalogue().matter("GRCBZM")?.timeLimitDays == 2)
-        #expect(try credit.catalogue(version: 1).matter("GRCBZM")?.timeLimitDays == 1)
-        #expect(try district.services.applications.application(application.id).catalogueVersion == 1)
+        await #expect(try credit.currentCatalogue().matter("GRCBZM")?.timeLimitDays == 2)
+        await #expect(try credit.catalogue(version: 1).matter("GRCBZM")?.timeLimitDays == 1)
+        await #expect(try district.services.applications.application(application.id).catalogueVersion == 1)
         #expect(throws: DatabaseError.self) {
             try district.services.database.writer.write { db in try db.execute(sql: "UPDATE catalogue_versions SET parsed = '{}' WHERE version = 1") }
         }
@@ -95,77 +95,77 @@ struct CreditTests {
     func levels() async throws {
         let district = try await Self.district()
         let credit = district.services.credit
-        #expect(try credit.assessment(of: credit.subject(IdentityFixtures.zhang.id)).level == .a)
-        let chen = try credit.assessment(of: credit.subject(CreditFixtures.chen.id))
+        await #expect(try credit.assessment(of: credit.subject(IdentityFixtures.zhang.id)).level == .a)
+        let chen = try await credit.assessment(of: credit.subject(CreditFixtures.chen.id))
         #expect(chen.level == .b && chen.score == 75 && chen.trustApproval.available)
-        let huang = try credit.assessment(of: credit.subject(CreditFixtures.huang.id))
+        let huang = try await credit.assessment(of: credit.subject(CreditFixtures.huang.id))
         #expect(huang.level == .c && huang.trustApproval.reasons == ["level_not_qualifying"])
-        let zhou = try credit.assessment(of: credit.subject(CreditFixtures.zhou.id))
+        let zhou = try await credit.assessment(of: credit.subject(CreditFixtures.zhou.id))
         #expect(zhou.level == .d && zhou.unrepairedSerious && zhou.trustApproval.reasons == ["direct_d", "level_not_qualifying", "unrepaired_serious_record"])
 
-        let organization = try credit.registerOrganization(code: "91440604MA51ABCD1X", name: "示例科技有限公司",
+        let organization = try await credit.registerOrganization(code: "91440604MA51ABCD1X", name: "示例科技有限公司",
                                                            establishedOn: CivilDay(district.clock.now.addingTimeInterval(-100 * 86_400)), dataComplete: true, actor: "test")
-        #expect(try credit.assessment(of: organization).level == .m)
-        #expect(try credit.assessment(of: organization, at: district.clock.now.addingTimeInterval(200 * 86_400)).level == .m)
+        await #expect(try credit.assessment(of: organization).level == .m)
+        await #expect(try credit.assessment(of: organization, at: district.clock.now.addingTimeInterval(200 * 86_400)).level == .m)
         district.clock.advance(by: 300 * 86_400)
-        #expect(try credit.assessment(of: organization).level == .a)
-        #expect(throws: ZeroTripError.self) {
-            try credit.registerOrganization(code: "91440604MA51ABCD1X", name: "重复", establishedOn: CivilDay("2020-01-01")!, dataComplete: true, actor: "test")
+        await #expect(try credit.assessment(of: organization).level == .a)
+        await #expect(throws: ZeroTripError.self) {
+            try await credit.registerOrganization(code: "91440604MA51ABCD1X", name: "重复", establishedOn: CivilDay("2020-01-01")!, dataComplete: true, actor: "test")
         }
-        #expect(throws: ZeroTripError.self) {
-            try credit.registerOrganization(code: "91440604MA51ABCD12", name: "错校验", establishedOn: CivilDay("2020-01-01")!, dataComplete: true, actor: "test")
+        await #expect(throws: ZeroTripError.self) {
+            try await credit.registerOrganization(code: "91440604MA51ABCD12", name: "错校验", establishedOn: CivilDay("2020-01-01")!, dataComplete: true, actor: "test")
         }
 
         // A fresh deduction repaired within 30 days comes back in full.
-        let events = try credit.history(subject: IdentityFixtures.zhang.id)
+        let events = try await credit.history(subject: IdentityFixtures.zhang.id)
         #expect(events.events.isEmpty)
-        let penalty = try credit.recordEvent(subject: IdentityFixtures.zhang.id, type: "administrative_penalty", effectiveAt: district.clock.now, reference: "罚1", actor: "test")
-        #expect(try credit.assessment(of: credit.subject(IdentityFixtures.zhang.id)).score == 75)
+        let penalty = try await credit.recordEvent(subject: IdentityFixtures.zhang.id, type: "administrative_penalty", effectiveAt: district.clock.now, reference: "罚1", actor: "test")
+        await #expect(try credit.assessment(of: credit.subject(IdentityFixtures.zhang.id)).score == 75)
         district.clock.advance(by: 10 * 86_400)
-        let repair = try credit.repair(eventID: penalty.id, effectiveAt: district.clock.now, reference: "修复1", actor: "test")
+        let repair = try await credit.repair(eventID: penalty.id, effectiveAt: district.clock.now, reference: "修复1", actor: "test")
         #expect(repair.points == 25)
-        #expect(try credit.assessment(of: credit.subject(IdentityFixtures.zhang.id)).score == 100)
-        #expect(throws: ZeroTripError.self) { try credit.repair(eventID: penalty.id, effectiveAt: district.clock.now, reference: nil, actor: "test") }
+        await #expect(try credit.assessment(of: credit.subject(IdentityFixtures.zhang.id)).score == 100)
+        await #expect(throws: ZeroTripError.self) { try await credit.repair(eventID: penalty.id, effectiveAt: district.clock.now, reference: nil, actor: "test") }
         // A late repair restores 40 %.
-        let late = try credit.recordEvent(subject: CreditFixtures.chen.id, type: "administrative_penalty_minor", effectiveAt: district.clock.now, reference: nil, actor: "test")
+        let late = try await credit.recordEvent(subject: CreditFixtures.chen.id, type: "administrative_penalty_minor", effectiveAt: district.clock.now, reference: nil, actor: "test")
         district.clock.advance(by: 100 * 86_400)
-        #expect(try credit.repair(eventID: late.id, effectiveAt: district.clock.now, reference: nil, actor: "test").points == 2)
+        await #expect(try credit.repair(eventID: late.id, effectiveAt: district.clock.now, reference: nil, actor: "test").points == 2)
 
         // Repairing a direct D lifts it, but the level stays at most B for a year.
-        let dishonest = try #require(try credit.history(subject: CreditFixtures.zhou.id).events.first)
-        _ = try credit.repair(eventID: dishonest.id, effectiveAt: district.clock.now, reference: "履行完毕", actor: "test")
-        let lifted = try credit.assessment(of: credit.subject(CreditFixtures.zhou.id))
+        let dishonest = try await #require(try credit.history(subject: CreditFixtures.zhou.id).events.first)
+        _ = try await credit.repair(eventID: dishonest.id, effectiveAt: district.clock.now, reference: "履行完毕", actor: "test")
+        let lifted = try await credit.assessment(of: credit.subject(CreditFixtures.zhou.id))
         #expect(lifted.level == .b && !lifted.unrepairedSerious && lifted.trustApproval.available)
-        #expect(try credit.assessment(of: credit.subject(CreditFixtures.zhou.id), at: district.clock.now.addingTimeInterval(366 * 86_400)).level == .a)
+        await #expect(try credit.assessment(of: credit.subject(CreditFixtures.zhou.id), at: district.clock.now.addingTimeInterval(366 * 86_400)).level == .a)
     }
 
     @Test("The level on a past date is reproduced after later events, back-dated ones included; history cannot be edited")
     func levelOnDate() async throws {
         let district = try await Self.district()
         let credit = district.services.credit
-        let subject = try credit.subject(CreditFixtures.chen.id)
+        let subject = try await credit.subject(CreditFixtures.chen.id)
         let monday = district.clock.now
-        #expect(try credit.assessment(of: subject).level == .b)
+        await #expect(try credit.assessment(of: subject).level == .b)
         district.clock.advance(by: 2 * 86_400)
         // Recorded later but effective before `monday`: the answer for `monday` must not change.
-        _ = try credit.recordEvent(subject: CreditFixtures.chen.id, type: "administrative_penalty_minor", effectiveAt: monday.addingTimeInterval(-86_400), reference: "迟报", actor: "test")
-        _ = try credit.recordEvent(subject: CreditFixtures.chen.id, type: "tax_arrears", effectiveAt: district.clock.now, reference: "欠税", actor: "test")
-        let now = try credit.assessment(of: subject)
-        let events = try credit.history(subject: CreditFixtures.chen.id).events
+        _ = try await credit.recordEvent(subject: CreditFixtures.chen.id, type: "administrative_penalty_minor", effectiveAt: monday.addingTimeInterval(-86_400), reference: "迟报", actor: "test")
+        _ = try await credit.recordEvent(subject: CreditFixtures.chen.id, type: "tax_arrears", effectiveAt: district.clock.now, reference: "欠税", actor: "test")
+        let now = try await credit.assessment(of: subject)
+        let events = try await credit.history(subject: CreditFixtures.chen.id).events
         #expect(now.level == .c && now.score == 55 && now.unrepairedSerious, "\(now) \(events)")
-        let then = try credit.assessment(of: subject, at: monday)
+        let then = try await credit.assessment(of: subject, at: monday)
         #expect(then.level == .b && then.score == 75)
         // A policy loaded later does not change the answer for an earlier date.
         let strict = String(decoding: try CreditFixtures.file("credit-policy.yaml"), as: UTF8.self).replacingOccurrences(of: "minimumB: 70", with: "minimumB: 80")
         district.clock.advance(by: 60)
-        #expect(try credit.loadPolicy(Array(strict.utf8), actor: "test").version == 2)
-        #expect(try credit.assessment(of: subject, at: monday).level == .b)
-        #expect(try credit.assessment(of: subject, at: monday).policyVersion == 1)
+        await #expect(try credit.loadPolicy(Array(strict.utf8), actor: "test").version == 2)
+        await #expect(try credit.assessment(of: subject, at: monday).level == .b)
+        await #expect(try credit.assessment(of: subject, at: monday).policyVersion == 1)
         // The store itself refuses edits and deletions.
         for sql in ["UPDATE credit_events SET points = 0", "DELETE FROM credit_events", "DELETE FROM credit_policy_versions"] {
             #expect(throws: DatabaseError.self) { try district.services.database.writer.write { db in try db.execute(sql: sql) } }
         }
-        #expect(try credit.history(subject: CreditFixtures.chen.id).events.count == 3)
+        await #expect(try credit.history(subject: CreditFixtures.chen.id).events.count == 3)
     }
 
     @Test("Bad input: unknown subject, unknown type, future dates, bad import rows (line named, nothing imported), re-import skipped")
@@ -174,18 +174,15 @@ struct CreditTests {
         let credit = district.services.credit
         let count = { try district.services.database.writer.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM credit_events") ?? -1 } }
         let before = try count()
-        func code(_ body: () throws -> Any) -> String? {
-            do { _ = try body(); return nil } catch let error as ZeroTripError { return error.code.rawValue } catch { return "other" }
-        }
-        #expect(code { try credit.recordEvent(subject: "11010519491231002X", type: "administrative_penalty", effectiveAt: district.clock.now, reference: nil, actor: "t") } == "unknown_subject")
-        #expect(code { try credit.recordEvent(subject: "91350100M000100Y43", type: "administrative_penalty", effectiveAt: district.clock.now, reference: nil, actor: "t") } == "unknown_subject")
-        #expect(code { try credit.recordEvent(subject: "440604197803150418", type: "administrative_penalty", effectiveAt: district.clock.now, reference: nil, actor: "t") } == "invalid_id_number")
-        #expect(code { try credit.recordEvent(subject: CreditFixtures.chen.id, type: "speeding", effectiveAt: district.clock.now, reference: nil, actor: "t") } == "invalid_input")
-        #expect(code { try credit.recordEvent(subject: CreditFixtures.chen.id, type: "administrative_penalty", effectiveAt: district.clock.now.addingTimeInterval(3600), reference: nil, actor: "t") } == "invalid_input")
+        #expect(await code { try await credit.recordEvent(subject: "11010519491231002X", type: "administrative_penalty", effectiveAt: district.clock.now, reference: nil, actor: "t") } == "unknown_subject")
+        #expect(await code { try await credit.recordEvent(subject: "91350100M000100Y43", type: "administrative_penalty", effectiveAt: district.clock.now, reference: nil, actor: "t") } == "unknown_subject")
+        #expect(await code { try await credit.recordEvent(subject: "440604197803150418", type: "administrative_penalty", effectiveAt: district.clock.now, reference: nil, actor: "t") } == "invalid_id_number")
+        #expect(await code { try await credit.recordEvent(subject: CreditFixtures.chen.id, type: "speeding", effectiveAt: district.clock.now, reference: nil, actor: "t") } == "invalid_input")
+        #expect(await code { try await credit.recordEvent(subject: CreditFixtures.chen.id, type: "administrative_penalty", effectiveAt: district.clock.now.addingTimeInterval(3600), reference: nil, actor: "t") } == "invalid_input")
         let header = "subject,type,effective_date,reference\n"
         let bad = header + "\(CreditFixtures.chen.id),administrative_penalty,2026-05-01,A1\n11010519491231002X,administrative_penalty,2026-05-01,A2\n"
         do {
-            _ = try credit.importEvents(Array(bad.utf8), source: "court", actor: "t")
+            _ = try await credit.importEvents(Array(bad.utf8), source: "court", actor: "t")
             Issue.record("an unknown subject was imported")
         } catch let error as ZeroTripError {
             #expect(error.code == .unknownSubject && error.message.hasPrefix("line 3"), "\(error)")
@@ -194,12 +191,12 @@ struct CreditTests {
                              (header + "\(CreditFixtures.chen.id),administrative_penalty\n", "line 2"),
                              ("who,what\n", "line 1"),
                              (header + "\(CreditFixtures.chen.id),administrative_penalty,2026-05-01,C1\n\(CreditFixtures.chen.id),administrative_penalty,2026-05-02,C1\n", "line 3")] {
-            #expect { try credit.importEvents(Array(file.utf8), source: "court", actor: "t") } throws: { ($0 as? ZeroTripError)?.message.hasPrefix(line) == true }
+            await #expect { try await credit.importEvents(Array(file.utf8), source: "court", actor: "t") } throws: { ($0 as? ZeroTripError)?.message.hasPrefix(line) == true }
         }
         #expect(try count() == before)
         let good = header + "\(CreditFixtures.chen.id),administrative_penalty_minor,2026-05-01,D1\n"
-        #expect(try credit.importEvents(Array(good.utf8), source: "court", actor: "t") == CreditImportReport(recorded: 1, duplicates: 0))
-        #expect(try credit.importEvents(Array(good.utf8), source: "court", actor: "t") == CreditImportReport(recorded: 0, duplicates: 1))
+        await #expect(try credit.importEvents(Array(good.utf8), source: "court", actor: "t") == CreditImportReport(recorded: 1, duplicates: 0))
+        await #expect(try credit.importEvents(Array(good.utf8), source: "court", actor: "t") == CreditImportReport(recorded: 0, duplicates: 1))
         #expect(try count() == before + 1)
     }
 
@@ -210,5 +207,15 @@ struct CreditTests {
         #expect(UnifiedSocialCreditCode.validate("91350100M000100Y44") == nil)
         #expect(UnifiedSocialCreditCode.validate("91350100I000100Y43") == nil)   // I is not in the alphabet
         #expect(UnifiedSocialCreditCode.validate("9135010") == nil)
+    }
+}
+
+/// The error code `body` fails with, `other` for a foreign error, nil on success.
+fileprivate func code(_ body: () async throws -> Any) async -> String? {
+    do {
+        _ = try await body()
+        return nil
+    } catch {
+        return (error as? ZeroTripError)?.code.rawValue ?? "other"
     }
 }

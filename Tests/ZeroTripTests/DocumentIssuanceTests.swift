@@ -62,7 +62,7 @@ struct DocumentIssuanceTests {
 
     @Test("pyHanko, with the district root as the only trust anchor: intact, trusted, whole file, PAdES B-B")
     func pyHanko() async throws {
-        let (district, _, file) = try await Self.issued()
+        let (_, _, file) = try await Self.issued()
         let output = try ExternalTool.run(["python3", ExternalTool.validator("pyhanko_validate.py"), file.path, Self.root(beside: file)])
         #expect(output.status == 0, "\(output.stdout) \(output.stderr)")
         let report = try JSONSerialization.jsonObject(with: Data(output.stdout.utf8)) as? [String: Any] ?? [:]
@@ -78,7 +78,7 @@ struct DocumentIssuanceTests {
 
     @Test("pdfsig: signature valid, certificate trusted (root in an NSS database), total document signed")
     func pdfsig() async throws {
-        let (district, _, file) = try await Self.issued()
+        let (_, _, file) = try await Self.issued()
         let output = try ExternalTool.run(["bash", ExternalTool.validator("pdfsig_check.sh"), file.path, Self.root(beside: file)])
         #expect(output.status == 0, "\(output.stdout) \(output.stderr)")
         #expect(output.stdout.contains("Signature is Valid."))
@@ -121,7 +121,7 @@ struct DocumentIssuanceTests {
     @Test("The register keeps the exact PDF bytes and their SHA-256; stored documents cannot be rewritten or deleted")
     func registerIsImmutable() async throws {
         let (district, document, _) = try await Self.issued()
-        let stored = try #require(try district.services.documents.pdf(id: document.record.id))
+        let stored = try await #require(try district.services.documents.pdf(id: document.record.id))
         #expect(stored == document.pdf)
         #expect(Digest.sha256(stored) == Hex.decode(document.record.pdfSHA256))
         #expect(throws: DatabaseError.self) {
@@ -130,8 +130,8 @@ struct DocumentIssuanceTests {
         #expect(throws: DatabaseError.self) {
             try district.services.database.writer.write { db in try db.execute(sql: "DELETE FROM documents") }
         }
-        #expect(try district.services.documents.pdf(id: document.record.id) == document.pdf)
-        let events = try AuditLog.events(in: district.services.database, limit: 10)
+        await #expect(try district.services.documents.pdf(id: document.record.id) == document.pdf)
+        let events = try await AuditLog.events(in: district.services.database, limit: 10)
         #expect(events.contains { $0.action == "document.issued" && $0.target == "document:\(document.record.id)" && !$0.details.contains("440104") })
     }
 }

@@ -89,7 +89,7 @@ struct DocumentVerificationTests {
         await #expect(throws: ZeroTripError.self) { _ = try await documents.reissue(document.record.id, with: DocumentIssuanceTests.request, actor: "test") }
 
         // Every verification was audited: who, what, the result.
-        let verifications = try AuditLog.events(in: district.services.database, limit: 100).filter { $0.action == "document.verified" }
+        let verifications = try await AuditLog.events(in: district.services.database, limit: 100).filter { $0.action == "document.verified" }
         #expect(verifications.count >= 9)
         #expect(verifications.contains { $0.target == "document:\(document.record.id)" && $0.details.contains("\"result\":\"revoked\"") })
     }

@@ -9,17 +9,17 @@ struct PopulationRegistryTests {
     static let header = "id_number,name,phone,card_valid_from,card_valid_until\n"
 
     @Test("The demo registry imports; a second import changes nothing")
-    func idempotent() throws {
+    func idempotent() async throws {
         let district = try TestDistrict()
-        let first = try IdentityFixtures.importDemoRegistry(district.services)
+        let first = try await IdentityFixtures.importDemoRegistry(district.services)
         #expect(first.inserted == 11 && first.rejected.isEmpty)
-        let second = try IdentityFixtures.importDemoRegistry(district.services)
+        let second = try await IdentityFixtures.importDemoRegistry(district.services)
         #expect(second.inserted == 0 && second.updated == 0 && second.unchanged == 11)
-        #expect(try district.services.identity.registry.count() == 11)
+        await #expect(try district.services.identity.registry.count() == 11)
     }
 
     @Test("Bad rows are reported with line and reason; good rows in the same file are imported")
-    func badRows() throws {
+    func badRows() async throws {
         let district = try TestDistrict()
         var bytes = Array((Self.header + """
             440104199001010010,张三丰,13900000001,2018-01-15,长期
@@ -38,7 +38,7 @@ struct PopulationRegistryTests {
         // A name that is not UTF-8 (GBK bytes of 张三) on its own line.
         bytes += Array("440606196504300358,".utf8) + [0xD5, 0xC5, 0xC8, 0xFD] + Array(",13900000008,2018-08-15,2038-08-15\n".utf8)
         bytes += Array(("440604198711110780,阿依古丽·买买提,13900000010,2018-10-15,2038-10-15," + String(repeating: "x", count: 1100) + "\n").utf8)
-        let report = try district.services.identity.registry.importCSV(bytes, actor: "test")
+        let report = try await district.services.identity.registry.importCSV(bytes, actor: "test")
         #expect(report.inserted == 2, "张三丰 and the quoted 林晓东 row")
         let reasons = Dictionary(uniqueKeysWithValues: report.rejected.map { ($0.line, $0.reason) })
         #expect(reasons[3]?.contains("check_character") == true)
@@ -57,39 +57,39 @@ struct PopulationRegistryTests {
     }
 
     @Test("A file without the header is refused whole and nothing is written")
-    func badHeader() throws {
+    func badHeader() async throws {
         let district = try TestDistrict()
-        #expect(throws: ZeroTripError.self) {
-            try district.services.identity.registry.importCSV(Array("440104199001010010,张三丰,13900000001,2018-01-15,长期\n".utf8), actor: "test")
+        await #expect(throws: ZeroTripError.self) {
+            try await district.services.identity.registry.importCSV(Array("440104199001010010,张三丰,13900000001,2018-01-15,长期\n".utf8), actor: "test")
         }
-        #expect(throws: ZeroTripError.self) {
-            try district.services.identity.registry.importCSV(Array("id_number,name,phone,card_valid_from,card_valid_until,extra\n".utf8), actor: "test")
+        await #expect(throws: ZeroTripError.self) {
+            try await district.services.identity.registry.importCSV(Array("id_number,name,phone,card_valid_from,card_valid_until,extra\n".utf8), actor: "test")
         }
-        #expect(try district.services.identity.registry.count() == 0)
+        #expect(try await district.services.identity.registry.count() == 0)
         #expect(try district.tableCounts()["audit_events"] == 0)
     }
 
     @Test("A changed phone updates the person and appends history; the subject id stays")
-    func update() throws {
+    func update() async throws {
         let district = try TestDistrict()
-        try IdentityFixtures.importDemoRegistry(district.services)
-        let subject = try #require(try district.services.identity.registry.subject(idNumber: IdentityFixtures.zhang.id))
-        let report = try district.services.identity.registry.importCSV(Array((Self.header + "440104199001010010,张三丰,13912345678,2018-01-15,长期\n").utf8), actor: "test")
+        try await IdentityFixtures.importDemoRegistry(district.services)
+        let subject = try await #require(try district.services.identity.registry.subject(idNumber: IdentityFixtures.zhang.id))
+        let report = try await district.services.identity.registry.importCSV(Array((Self.header + "440104199001010010,张三丰,13912345678,2018-01-15,长期\n").utf8), actor: "test")
         #expect(report.updated == 1)
-        #expect(try district.services.identity.registry.subject(idNumber: IdentityFixtures.zhang.id) == subject)
-        #expect(try district.services.identity.registry.personalData(subject: subject)?.phone == "13912345678")
-        #expect(try district.services.identity.registry.summary(subject: subject)?.phoneMasked == "139****5678")
-        let history = try district.services.database.writer.read { db in try String.fetchAll(db, sql: "SELECT change FROM person_history WHERE person_id = ?", arguments: [subject]) }
+        await #expect(try district.services.identity.registry.subject(idNumber: IdentityFixtures.zhang.id) == subject)
+        await #expect(try district.services.identity.registry.personalData(subject: subject)?.phone == "13912345678")
+        await #expect(try district.services.identity.registry.summary(subject: subject)?.phoneMasked == "139****5678")
+        let history = try await district.services.database.writer.read { db in try String.fetchAll(db, sql: "SELECT change FROM person_history WHERE person_id = ?", arguments: [subject]) }
         #expect(history == ["created", "updated phone"])
     }
 
     @Test("ID numbers and phones are not stored in clear anywhere in the database")
-    func noClearText() throws {
+    func noClearText() async throws {
         let district = try TestDistrict(fileDatabase: true)
-        try IdentityFixtures.importDemoRegistry(district.services)
-        _ = try IdentityFixtures.smsSession(district.services, person: IdentityFixtures.zhang)
-        _ = try district.services.identity.start(method: .sms, idNumber: "440604199902280891", name: "不对的名", client: "test")
-        let dump = try district.services.database.writer.read { db -> String in
+        try await IdentityFixtures.importDemoRegistry(district.services)
+        _ = try await IdentityFixtures.smsSession(district.services, person: IdentityFixtures.zhang)
+        _ = try await district.services.identity.start(method: .sms, idNumber: "440604199902280891", name: "不对的名", client: "test")
+        let dump = try await district.services.database.writer.read { db -> String in
             var text = ""
             for table in try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'") {
                 for row in try Row.fetchAll(db, sql: "SELECT * FROM \"\(table)\"") {

@@ -71,9 +71,9 @@ struct RootRenewalTests {
         let links = try await administration.rootLinks()
         for pinned in [renewed.oldRoot, renewed.newRoot] {
             let trusted = RootSet(pinned: [pinned], candidates: [renewed.oldRoot, renewed.newRoot], links: links)
-            guard case .intact = try renewed.district.services.log.audit(trusting: trusted) else { Issue.record("audit failed pinned to \(pinned.kidHex)"); return }
+            guard case .intact = try await renewed.district.services.log.audit(trusting: trusted) else { Issue.record("audit failed pinned to \(pinned.kidHex)"); return }
         }
-        guard case .broken = try renewed.district.services.log.audit(trusting: RootSet(pinned: [renewed.newRoot], candidates: [], links: [])) else {
+        guard case .broken = try await renewed.district.services.log.audit(trusting: RootSet(pinned: [renewed.newRoot], candidates: [], links: [])) else {
             Issue.record("a tree head of an unlinked root was accepted"); return
         }
         // The renewal is in the transparency log and the audit log.
@@ -133,7 +133,7 @@ struct RootRenewalTests {
         // Tree heads: by the old root before the renewal → valid; after it → refused.
         let trusted = RootSet(pinned: [renewed.newRoot], candidates: [renewed.oldRoot], links: try await administration.rootLinks())
         #expect(trusted.signers == [renewed.newRoot])
-        let hash = try renewed.district.services.log.rootHash(size: 1)
+        let hash = try await renewed.district.services.log.rootHash(size: 1)
         func head(at date: Date) throws -> SignedTreeHead {
             let timestamp = UInt64(date.timeIntervalSince1970 * 1000)
             let signature = try oldKey.signature(for: SignedTreeHead.signedBytes(treeSize: 1, timestamp: timestamp, rootHash: hash)).derRepresentation

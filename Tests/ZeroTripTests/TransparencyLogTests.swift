@@ -73,50 +73,50 @@ struct TransparencyLogTests {
     }
 
     @Test("Stored-node proofs equal the reference recursion and verify, for every index and size up to 70")
-    func storedProofsMatchReference() throws {
+    func storedProofsMatchReference() async throws {
         let (_, log, leaves, entries) = try Self.log(count: 70)
         for size in 1...70 {
-            let root = try log.rootHash(size: UInt64(size))
+            let root = try await log.rootHash(size: UInt64(size))
             #expect(root == ReferenceTree.mth(entries.prefix(size)[...]), "root \(size)")
             for index in 0..<size {
-                let proof = try log.inclusionProof(index: UInt64(index), treeSize: UInt64(size)).proof.compactMap(Base64.decodeStandard)
+                let proof = try await log.inclusionProof(index: UInt64(index), treeSize: UInt64(size)).proof.compactMap(Base64.decodeStandard)
                 #expect(proof == ReferenceTree.path(index, entries.prefix(size)[...]))
                 #expect(MerkleTree.verifyInclusion(leafHash: leaves[index], index: UInt64(index), size: UInt64(size), proof: proof, root: root))
             }
             for first in 1...size {
-                let proof = try log.consistencyProof(first: UInt64(first), second: UInt64(size)).compactMap(Base64.decodeStandard)
+                let proof = try await log.consistencyProof(first: UInt64(first), second: UInt64(size)).compactMap(Base64.decodeStandard)
                 #expect(proof == (first == size ? [] : ReferenceTree.subproof(first, entries.prefix(size)[...], true)))
-                #expect(MerkleTree.verifyConsistency(oldSize: UInt64(first), newSize: UInt64(size), oldRoot: try log.rootHash(size: UInt64(first)), newRoot: root, proof: proof))
+                await #expect(MerkleTree.verifyConsistency(oldSize: UInt64(first), newSize: UInt64(size), oldRoot: try log.rootHash(size: UInt64(first)), newRoot: root, proof: proof))
             }
         }
     }
 
     @Test("Across 16-leaf blocks and the in-memory upper levels: proofs equal the reference for sizes around block edges, with the cache filled early and extended late")
-    func proofsAcrossBlocks() throws {
+    func proofsAcrossBlocks() async throws {
         let (database, log, leaves, entries) = try Self.log(count: 600)
         // Warm the upper-node cache while the log holds only 300 leaves, then grow it: late nodes are read on demand.
-        _ = try log.inclusionProof(index: 0, treeSize: 300)
-        try database.writer.write { db in
+        _ = try await log.inclusionProof(index: 0, treeSize: 300)
+        try await database.writer.write { db in
             for index in 600..<1100 {
                 try TransparencyLog.append(kind: "test", ref: "test:\(index)", fields: ["n": "\(index)"], at: Date(timeIntervalSince1970: 1_800_000_000), in: db)
             }
         }
-        let all = try database.writer.read { db in try Data.fetchAll(db, sql: "SELECT entry FROM log_leaves ORDER BY idx").map { [UInt8]($0) } }
+        let all = try await database.writer.read { db in try Data.fetchAll(db, sql: "SELECT entry FROM log_leaves ORDER BY idx").map { [UInt8]($0) } }
         #expect(all.prefix(600).elementsEqual(entries))
         let hashes = all.map(MerkleTree.leafHash)
         #expect(hashes.prefix(600).elementsEqual(leaves))
         for size in [15, 16, 17, 33, 255, 256, 257, 300, 511, 512, 513, 767, 1024, 1025, 1100] {
-            let root = try log.rootHash(size: UInt64(size))
+            let root = try await log.rootHash(size: UInt64(size))
             #expect(root == ReferenceTree.mth(all.prefix(size)[...]), "root \(size)")
             for index in Set([0, 1, 14, 15, 16, 17, 254, 255, 256, 257, size / 2, size - 2, size - 1].filter { $0 >= 0 && $0 < size }) {
-                let proof = try log.inclusionProof(index: UInt64(index), treeSize: UInt64(size))
+                let proof = try await log.inclusionProof(index: UInt64(index), treeSize: UInt64(size))
                 let path = proof.proof.compactMap(Base64.decodeStandard)
                 #expect(path == ReferenceTree.path(index, all.prefix(size)[...]), "index \(index) of \(size)")
                 #expect(Base64.decodeStandard(proof.leafHash) == hashes[index])
                 #expect(MerkleTree.verifyInclusion(leafHash: hashes[index], index: UInt64(index), size: UInt64(size), proof: path, root: root))
             }
             for first in [1, 15, 16, 17, size / 3, size - 1].filter({ $0 >= 1 && $0 <= size }) {
-                let proof = try log.consistencyProof(first: UInt64(first), second: UInt64(size)).compactMap(Base64.decodeStandard)
+                let proof = try await log.consistencyProof(first: UInt64(first), second: UInt64(size)).compactMap(Base64.decodeStandard)
                 #expect(MerkleTree.verifyConsistency(oldSize: UInt64(first), newSize: UInt64(size), oldRoot: ReferenceTree.mth(all.prefix(first)[...]), newRoot: root, proof: proof),
                         "consistency \(first) → \(size)")
             }
@@ -124,10 +124,10 @@ struct TransparencyLogTests {
     }
 
     @Test("Wrong proofs fail: another leaf, index, a size of another shape, root, a flipped bit, a truncated or extended path")
-    func wrongProofsFail() throws {
+    func wrongProofsFail() async throws {
         let (_, log, leaves, _) = try Self.log(count: 13)
-        let root = try log.rootHash(size: 13)
-        let proof = try log.inclusionProof(index: 5, treeSize: 13).proof.compactMap(Base64.decodeStandard)
+        let root = try await log.rootHash(size: 13)
+        let proof = try await log.inclusionProof(index: 5, treeSize: 13).proof.compactMap(Base64.decodeStandard)
         #expect(MerkleTree.verifyInclusion(leafHash: leaves[5], index: 5, size: 13, proof: proof, root: root))
         #expect(!MerkleTree.verifyInclusion(leafHash: leaves[6], index: 5, size: 13, proof: proof, root: root))
         #expect(!MerkleTree.verifyInclusion(leafHash: leaves[5], index: 4, size: 13, proof: proof, root: root))
@@ -138,28 +138,28 @@ struct TransparencyLogTests {
         var flipped = proof
         flipped[1][0] ^= 1
         #expect(!MerkleTree.verifyInclusion(leafHash: leaves[5], index: 5, size: 13, proof: flipped, root: root))
-        let consistency = try log.consistencyProof(first: 7, second: 13).compactMap(Base64.decodeStandard)
-        let old = try log.rootHash(size: 7)
+        let consistency = try await log.consistencyProof(first: 7, second: 13).compactMap(Base64.decodeStandard)
+        let old = try await log.rootHash(size: 7)
         #expect(MerkleTree.verifyConsistency(oldSize: 7, newSize: 13, oldRoot: old, newRoot: root, proof: consistency))
         #expect(!MerkleTree.verifyConsistency(oldSize: 7, newSize: 13, oldRoot: root, newRoot: root, proof: consistency))
         #expect(!MerkleTree.verifyConsistency(oldSize: 6, newSize: 13, oldRoot: old, newRoot: root, proof: consistency))
         #expect(!MerkleTree.verifyConsistency(oldSize: 7, newSize: 13, oldRoot: old, newRoot: root, proof: []))
         // Malformed requests are refused with invalid_input.
         for (index, size) in [(13, 13), (0, 0), (0, 14)] as [(UInt64, UInt64)] {
-            #expect(throws: ZeroTripError.self) { try log.inclusionProof(index: index, treeSize: size) }
+            await #expect(throws: ZeroTripError.self) { try await log.inclusionProof(index: index, treeSize: size) }
         }
         for (first, second) in [(0, 5), (6, 5), (1, 14)] as [(UInt64, UInt64)] {
-            #expect(throws: ZeroTripError.self) { try log.consistencyProof(first: first, second: second) }
+            await #expect(throws: ZeroTripError.self) { try await log.consistencyProof(first: first, second: second) }
         }
     }
 
     @Test("The independent Python verifier (rfc9162.py, written from the RFC) accepts our proofs and rejects a changed one")
-    func pythonVerifier() throws {
+    func pythonVerifier() async throws {
         let (_, log, leaves, _) = try Self.log(count: 37)
         let script = ExternalTool.validator("rfc9162.py")
         for (index, size) in [(0, 1), (0, 37), (36, 37), (17, 31), (31, 32), (8, 9)] as [(UInt64, UInt64)] {
-            let proof = try log.inclusionProof(index: index, treeSize: size)
-            let root = Base64.encode(try log.rootHash(size: size))
+            let proof = try await log.inclusionProof(index: index, treeSize: size)
+            let root = await Base64.encode(try log.rootHash(size: size))
             let ok = try ExternalTool.run(["python3", script, "inclusion", Base64.encode(leaves[Int(index)]), "\(index)", "\(size)", root] + proof.proof)
             #expect(ok.status == 0, "inclusion \(index) in \(size): \(ok.stdout)\(ok.stderr)")
             if let first = proof.proof.first {
@@ -170,9 +170,9 @@ struct TransparencyLogTests {
             }
         }
         for (first, second) in [(1, 37), (4, 37), (5, 6), (16, 37), (36, 37), (20, 32)] as [(UInt64, UInt64)] {
-            let proof = try log.consistencyProof(first: first, second: second)
-            let ok = try ExternalTool.run(["python3", script, "consistency", "\(first)", "\(second)", Base64.encode(try log.rootHash(size: first)),
-                                           Base64.encode(try log.rootHash(size: second))] + proof)
+            let proof = try await log.consistencyProof(first: first, second: second)
+            let ok = try ExternalTool.run(["python3", script, "consistency", "\(first)", "\(second)", await Base64.encode(try log.rootHash(size: first)),
+                                           await Base64.encode(try log.rootHash(size: second))] + proof)
             #expect(ok.status == 0, "consistency \(first)→\(second): \(ok.stdout)\(ok.stderr)")
         }
     }
@@ -185,13 +185,13 @@ struct TransparencyLogTests {
         _ = try await district.services.documents.issue(DocumentIssuanceTests.request, actor: "test")
         try await district.services.administration.signTreeHead(district.services.log)
         let root = try await district.services.administration.rootCertificate()
-        guard case .intact(let leaves, let heads) = try district.services.log.audit(trusting: RootSet(pinned: [root], candidates: [], links: [])) else { Issue.record("audit failed"); return }
+        guard case .intact(let leaves, let heads) = try await district.services.log.audit(trusting: RootSet(pinned: [root], candidates: [], links: [])) else { Issue.record("audit failed"); return }
         #expect(leaves >= 3 && heads == 2)
         try await district.services.database.writer.write { db in
             try db.execute(sql: "DROP TRIGGER log_leaves_append_only")
             try db.execute(sql: "UPDATE log_leaves SET entry = CAST(replace(CAST(entry AS TEXT), 'document.issued', 'document.issuex') AS BLOB) WHERE idx = (SELECT MAX(idx) FROM log_leaves WHERE kind = 'document.issued')")
         }
-        guard case .broken(let problem) = try district.services.log.audit(trusting: RootSet(pinned: [root], candidates: [], links: [])) else { Issue.record("tampering not detected"); return }
+        guard case .broken(let problem) = try await district.services.log.audit(trusting: RootSet(pinned: [root], candidates: [], links: [])) else { Issue.record("tampering not detected"); return }
         #expect(problem.contains("does not match its entry"))
     }
 }

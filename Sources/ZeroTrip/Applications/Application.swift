@@ -172,4 +172,14 @@ public struct SweepReport: Sendable, Hashable, Codable {
     public var failed = 0
     /// Creates an empty report.
     public init() {}
+
+    /// Adds the counts of one batch (each batch commits in its own transaction).
+    mutating func add(_ other: SweepReport) {
+        terminated += other.terminated
+        rectification += other.rectification
+        revoked += other.revoked
+        reminders += other.reminders
+        flagged += other.flagged
+        failed += other.failed
+    }
 }

@@ -12,37 +12,23 @@ extension ApplicationService {
     ///
     /// Each obligation moves by a conditional update, so a fulfilment racing the sweep leaves exactly one outcome.
     @discardableResult
-    public func sweep(now date: Date? = nil, batchSize: Int = 1000) throws -> SweepReport {
+    public func sweep(now date: Date? = nil, batchSize: Int = 1000) async throws -> SweepReport {
         let now = date ?? clock.now()
-        let policy = try credit.currentPolicy().policy
+        let policy = try await credit.currentPolicy().policy
         var report = SweepReport()
         let batch = max(1, min(batchSize, 10_000))
         // An obligation whose step fails (say, a storage error while revoking) is rolled back alone, counted, and
         // left for the next sweep; the others still move.
         var failed = Set<String>()
-        func each(_ db: Database, _ rows: [Row], _ body: (Row) throws -> Void) -> Int {
-            var moved = 0
-            for row in rows where !failed.contains(row["id"]) {
-                do {
-                    try db.inSavepoint {
-                        try body(row)
-                        return .commit
-                    }
-                    moved += 1
-                } catch {
-                    failed.insert(row["id"])
-                    report.failed += 1
-                }
-            }
-            return moved
-        }
         while true {
-            let moved = try database.writer.write { db -> Int in
+            let knownFailed = failed
+            let (moved, batchReport, batchFailed) = try await database.write { db -> (Int, SweepReport, Set<String>) in
+                var report = SweepReport(), failed = knownFailed
                 let due = try Row.fetchAll(db.cachedStatement(sql: """
                     SELECT o.id, o.application_id, o.subject, o.deadline, a.document_id FROM obligations o JOIN applications a ON a.id = o.application_id
                     WHERE o.state = 'open' AND o.deadline <= ? ORDER BY o.deadline LIMIT ?
                     """), arguments: [now, batch + failed.count])
-                var moved = each(db, due) { row in
+                var moved = Self.each(db, due, failed: &failed, report: &report) { row, report in
                     let id: String = row["id"], application: String = row["application_id"], subject: String = row["subject"], deadline: Date = row["deadline"]
                     if (row["document_id"] as String?) == nil {
                         if try Self.breach(db, obligation: id, from: .open, application: application, subject: subject, type: "obligation_overdue",
@@ -67,21 +53,25 @@ extension ApplicationService {
                     SELECT o.id, o.application_id, o.subject, o.rectification_deadline, a.document_id FROM obligations o JOIN applications a ON a.id = o.application_id
                     WHERE o.state = 'rectification' AND o.rectification_deadline <= ? ORDER BY o.rectification_deadline LIMIT ?
                     """), arguments: [now, batch + failed.count])
-                moved += each(db, overdue) { row in
+                moved += Self.each(db, overdue, failed: &failed, report: &report) { row, report in
                     if try Self.breach(db, obligation: row["id"], from: .rectification, application: row["application_id"], subject: row["subject"],
                                        type: "obligation_breached", effectiveAt: row["rectification_deadline"], policy: policy, at: now, revoke: row["document_id"]) {
                         report.revoked += 1
                     }
                 }
-                return moved
+                return (moved, report, failed)
             }
+            report.add(batchReport)
+            failed = batchFailed
             if moved == 0 { break }
         }
-        try database.writer.write { db in
+        let knownFailed = failed
+        let finalReport = try await database.write { db -> SweepReport in
+            var report = SweepReport(), failed = knownFailed
             let reminders = try Row.fetchAll(db, sql: """
                 SELECT id, subject, deadline FROM obligations WHERE state = 'open' AND reminded_at IS NULL AND remind_at <= ? AND deadline > ? LIMIT 100000
                 """, arguments: [now, now])
-            _ = each(db, reminders) { row in
+            _ = Self.each(db, reminders, failed: &failed, report: &report) { row, report in
                 let id: String = row["id"], deadline: Date = row["deadline"]
                 try db.cachedStatement(sql: "UPDATE obligations SET reminded_at = ? WHERE id = ?").execute(arguments: [now, id])
                 try Self.notify(db, subject: row["subject"], kind: "reminder", reference: "obligation:\(id)",
@@ -98,8 +88,32 @@ extension ApplicationService {
                     report.flagged += 1
                 }
             }
+            return report
         }
+        report.add(finalReport)
         return report
+    }
+
+    /// Runs `body` for each row not yet failed, each in its own savepoint: a row whose step throws is rolled back
+    /// alone, remembered in `failed` and counted, and the others still move. Returns how many moved.
+    static func each(_ db: Database, _ rows: [Row], failed: inout Set<String>, report: inout SweepReport,
+                     _ body: (Row, inout SweepReport) throws -> Void) -> Int {
+        var moved = 0
+        for row in rows where !failed.contains(row["id"]) {
+            var attempt = report
+            do {
+                try db.inSavepoint {
+                    try body(row, &attempt)
+                    return .commit
+                }
+                report = attempt
+                moved += 1
+            } catch {
+                failed.insert(row["id"])
+                report.failed += 1
+            }
+        }
+        return moved
     }
 
     /// Breaches one obligation (false when another step closed it first): application terminated, credit event, optional revocation.
@@ -131,8 +145,8 @@ extension ApplicationService {
     }
 
     /// The newest notifications (reminders, rectification and breach notices), newest last.
-    public func notifications(subject: String? = nil, limit: Int = 20) throws -> [ApplicantNotification] {
-        try database.writer.read { db in
+    public func notifications(subject: String? = nil, limit: Int = 20) async throws -> [ApplicantNotification] {
+        try await database.read { db in
             try Row.fetchAll(db, sql: """
                 SELECT * FROM (SELECT * FROM notification_outbox \(subject == nil ? "" : "WHERE subject = ?") ORDER BY id DESC LIMIT \(max(1, min(limit, 1000)))) ORDER BY id
                 """, arguments: subject.map { [$0] } ?? []).map {
@@ -173,7 +187,7 @@ public struct ObligationSweepService: Service {
     public func run() async throws {
         let (applications, logger) = (applications, logger)
         try await PeriodicTimer.run(every: interval, name: "obligation sweep", logger: logger) {
-            let report = try applications.sweep()
+            let report = try await applications.sweep()
             if report != SweepReport() {
                 logger.info("obligation sweep", metadata: ["terminated": "\(report.terminated)", "rectification": "\(report.rectification)",
                                                            "revoked": "\(report.revoked)", "reminders": "\(report.reminders)", "flagged": "\(report.flagged)",

@@ -31,12 +31,12 @@ public struct ApplicationService: Sendable {
 
     /// A window submits an application. Refuses a missing primary material whatever the mode; under 容缺 refuses
     /// missing materials that are not trust-eligible, and applicants whose credit does not qualify (with the reason).
-    public func submit(_ new: NewApplication, department: String?, actor: String) throws -> ApplicationRecord {
-        let (matter, version) = try credit.matter(new.matterCode)
+    public func submit(_ new: NewApplication, department: String?, actor: String) async throws -> ApplicationRecord {
+        let (matter, version) = try await credit.matter(new.matterCode)
         try checkDepartment(department, matter.department)
         let number = try CitizenIDNumber.validate(new.idNumber, today: clock.now())
         let name = try RegistryEntry.personName(new.name)
-        guard let person = try identity.registry.subject(idNumber: number), try identity.registry.summary(subject: person)?.name == name else {
+        guard let person = try await identity.registry.subject(idNumber: number), try await identity.registry.summary(subject: person)?.name == name else {
             throw ZeroTripError(.unknownPerson, "no person with that ID number and name in the registry")
         }
         guard new.provided.count <= matter.materials.count * 2 else { throw ZeroTripError(.invalidInput, "too many materials") }
@@ -61,10 +61,10 @@ public struct ApplicationService: Sendable {
             if let ineligible = missing.first(where: { !$0.trustEligible }) {
                 throw ZeroTripError(.materialNotTrustEligible, "material \(ineligible.code) (\(ineligible.name)) is not trust-eligible for matter \(matter.code)")
             }
-            let assessment = try credit.assessment(of: try credit.person(person))
+            let assessment = try await credit.assessment(of: try credit.person(person))
             guard assessment.trustApproval.available else {
                 let now = clock.now()
-                try AuditLog.append(AuditEntry(actor: actor, action: "application.refused", target: "person:\(person)", outcome: "refused",
+                try await AuditLog.append(AuditEntry(actor: actor, action: "application.refused", target: "person:\(person)", outcome: "refused",
                                                details: ["matter": matter.code, "level": assessment.level.rawValue, "reasons": assessment.trustApproval.reasons.joined(separator: ",")]),
                                     at: now, to: database)
                 throw ZeroTripError(.trustApprovalRefused, "trust-based approval refused: \(assessment.trustApproval.explanation)")
@@ -75,13 +75,14 @@ public struct ApplicationService: Sendable {
         }
         let id = Hex.encode(try withCrypto("generating an application id") { () throws(CryptoError) in try SecureRandom.bytes(count: 16) })
         let now = clock.now()
-        try database.writer.write { db in
+        let providedCodes = provided
+        try await database.write { db in
             try db.execute(sql: """
                 INSERT INTO applications (id, matter_code, catalogue_version, department_code, subject, applicant_name, mode, state, submitted_at, created_by, updated_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, 'submitted', ?, ?, ?)
                 """, arguments: [id, matter.code, version, matter.department, "person:\(person)", name, new.mode.rawValue, now, actor, now])
             for material in matter.materials {
-                let has = provided.contains(material.code)
+                let has = providedCodes.contains(material.code)
                 try db.execute(sql: "INSERT INTO application_materials (application_id, code, status, provided_at) VALUES (?, ?, ?, ?)",
                                arguments: [id, material.code, has ? "provided" : "missing", has ? now : nil])
             }
@@ -89,12 +90,12 @@ public struct ApplicationService: Sendable {
             try AuditLog.append(AuditEntry(actor: actor, action: "application.submitted", target: "application:\(id)",
                                            details: ["matter": matter.code, "mode": new.mode.rawValue, "missing": missing.map(\.code).joined(separator: ",")]), at: now, in: db)
         }
-        return try application(id)
+        return try await application(id)
     }
 
     /// The matter as the catalogue version the application was submitted under defines it.
-    func matter(of record: ApplicationRecord) throws -> Matter {
-        guard let matter = try credit.catalogue(version: record.catalogueVersion).matter(record.matterCode) else {
+    func matter(of record: ApplicationRecord) async throws -> Matter {
+        guard let matter = try await credit.catalogue(version: record.catalogueVersion).matter(record.matterCode) else {
             throw ZeroTripError(.storageFailure, "catalogue version \(record.catalogueVersion) has no matter \(record.matterCode)")
         }
         return matter
@@ -132,11 +133,11 @@ public struct ApplicationService: Sendable {
     // MARK: Commitment
 
     /// The commitment text an applicant signs under 容缺 (items, deadline if signed now, consequences).
-    public func commitmentDraft(_ id: String) throws -> Commitment {
-        let record = try application(id)
+    public func commitmentDraft(_ id: String) async throws -> Commitment {
+        let record = try await application(id)
         guard record.mode == .trust else { throw ZeroTripError(.invalidTransition, "only trust-based applications take a commitment") }
-        let matter = try matter(of: record)
-        let policy = try credit.currentPolicy().policy
+        let matter = try await matter(of: record)
+        let policy = try await credit.currentPolicy().policy
         let now = clock.now()
         let penalty = policy.eventTypes["obligation_breached"]?.points ?? 0
         let items = record.materials.filter { !$0.provided }.map(\.name)
@@ -148,34 +149,34 @@ public struct ApplicationService: Sendable {
     }
 
     /// The applicant signs the commitment from their own session (tier ≥ 2).
-    public func commit(_ id: String, session: ApplicantSession) throws -> ApplicationRecord {
+    public func commit(_ id: String, session: ApplicantSession) async throws -> ApplicationRecord {
         try identity.sessions.require(session, tier: 2, for: "signing a trust-based approval commitment")
-        let record = try application(id)
+        let record = try await application(id)
         guard record.subject == "person:\(session.subject)" else { throw ZeroTripError(.forbidden, "this application is another person's") }
-        return try storeCommitment(record, tier: session.tier, method: "session:\(session.method)", assurance: "session:\(session.id)", actor: session.actor)
+        return try await storeCommitment(record, tier: session.tier, method: "session:\(session.method)", assurance: "session:\(session.id)", actor: session.actor)
     }
 
     /// The window records the commitment signed in front of a clerk, backed by a fresh tier ≥ 2 identity check of the applicant.
-    public func commit(_ id: String, assuranceID: Int64, department: String?, actor: String) throws -> ApplicationRecord {
-        let record = try application(id)
+    public func commit(_ id: String, assuranceID: Int64, department: String?, actor: String) async throws -> ApplicationRecord {
+        let record = try await application(id)
         try checkDepartment(department, record.department)
         let person = String(record.subject.dropFirst("person:".count))
-        guard let assurance = try identity.assuranceRecords(subject: person).first(where: { $0.id == assuranceID }) else {
+        guard let assurance = try await identity.assuranceRecords(subject: person).first(where: { $0.id == assuranceID }) else {
             throw ZeroTripError(.forbidden, "identity check \(assuranceID) is not the applicant's")
         }
         guard assurance.tier >= 2 else { throw ZeroTripError(.stepUpRequired, "the commitment needs an identity check of tier 2 or higher") }
         guard clock.now().timeIntervalSince(assurance.verifiedAt) <= Self.windowAssuranceMaxAge else {
             throw ZeroTripError(.stepUpRequired, "the identity check is older than 30 minutes; check the applicant again")
         }
-        return try storeCommitment(record, tier: assurance.tier, method: "window:\(assurance.method.rawValue)", assurance: "assurance:\(assurance.id)", actor: actor)
+        return try await storeCommitment(record, tier: assurance.tier, method: "window:\(assurance.method.rawValue)", assurance: "assurance:\(assurance.id)", actor: actor)
     }
 
-    private func storeCommitment(_ record: ApplicationRecord, tier: Int, method: String, assurance: String, actor: String) throws -> ApplicationRecord {
+    private func storeCommitment(_ record: ApplicationRecord, tier: Int, method: String, assurance: String, actor: String) async throws -> ApplicationRecord {
         guard record.state == .submitted else { throw ZeroTripError(.invalidTransition, "the commitment is signed before acceptance (application is \(record.state.rawValue))") }
-        let draft = try commitmentDraft(record.id)
+        let draft = try await commitmentDraft(record.id)
         let now = clock.now()
         do {
-            try database.writer.write { db in
+            try await database.write { db in
                 try db.execute(sql: """
                     INSERT INTO commitments (application_id, subject, items, deadline, consequences, tier, method, assurance, signed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """, arguments: [record.id, record.subject, String(decoding: try JSONEncoder().encode(draft.items), as: UTF8.self), draft.deadline,
@@ -186,20 +187,20 @@ public struct ApplicationService: Sendable {
         } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
             throw ZeroTripError(.invalidTransition, "the commitment is already signed")
         }
-        return try application(record.id)
+        return try await application(record.id)
     }
 
     // MARK: Steps
 
     /// 受理: the time limit starts; under 容缺 (commitment needed) and 容缓 an obligation with its deadline opens.
-    public func accept(_ id: String, department: String?, actor: String) throws -> ApplicationRecord {
-        let record = try application(id)
+    public func accept(_ id: String, department: String?, actor: String) async throws -> ApplicationRecord {
+        let record = try await application(id)
         try checkDepartment(department, record.department)
-        let matter = try matter(of: record)
-        let policy = try credit.currentPolicy().policy
+        let matter = try await matter(of: record)
+        let policy = try await credit.currentPolicy().policy
         let now = clock.now()
         let due = policy.calendar.deadline(workingDays: matter.timeLimitDays, from: now)
-        try database.writer.write { db in
+        try await database.write { db in
             try Self.transition(db, id, from: [.submitted], to: .accepted, reason: "accepted", actor: actor, at: now,
                                 extra: ", accepted_at = ?, time_limit_due = ?", arguments: [now, due])
             guard record.mode != .standard else { return }
@@ -221,55 +222,55 @@ public struct ApplicationService: Sendable {
             try AuditLog.append(AuditEntry(actor: actor, action: "obligation.opened", target: "obligation:\(obligation)",
                                            details: ["application": id, "items": items.joined(separator: ","), "deadline": AuditEvent.timestamp(deadline)]), at: now, in: db)
         }
-        return try application(id)
+        return try await application(id)
     }
 
     /// Review starts; the review-stall clock for supervisors starts with it.
-    public func startReview(_ id: String, department: String?, actor: String) throws -> ApplicationRecord {
-        let record = try application(id)
+    public func startReview(_ id: String, department: String?, actor: String) async throws -> ApplicationRecord {
+        let record = try await application(id)
         try checkDepartment(department, record.department)
-        let policy = try credit.currentPolicy().policy
+        let policy = try await credit.currentPolicy().policy
         let now = clock.now()
-        try database.writer.write { db in
+        try await database.write { db in
             try Self.transition(db, id, from: [.accepted], to: .underReview, reason: "review", actor: actor, at: now,
                                 extra: ", review_started_at = ?, review_stall_at = ?",
                                 arguments: [now, policy.calendar.deadline(workingDays: policy.reviewStallWorkingDays, from: now)])
         }
-        return try application(id)
+        return try await application(id)
     }
 
     /// Approval. Under 容缓 the outstanding materials must be in first.
-    public func approve(_ id: String, department: String?, actor: String) throws -> ApplicationRecord {
-        let record = try application(id)
+    public func approve(_ id: String, department: String?, actor: String) async throws -> ApplicationRecord {
+        let record = try await application(id)
         try checkDepartment(department, record.department)
         if record.mode == .deferral, let obligation = record.obligation, obligation.state != .fulfilled {
             throw ZeroTripError(.materialsOutstanding, "deferred materials \(obligation.items.joined(separator: ", ")) are still outstanding")
         }
-        try database.writer.write { db in try Self.transition(db, id, from: [.underReview], to: .approved, reason: "approved", actor: actor, at: clock.now()) }
-        return try application(id)
+        try await database.write { db in try Self.transition(db, id, from: [.underReview], to: .approved, reason: "approved", actor: actor, at: clock.now()) }
+        return try await application(id)
     }
 
     /// Refusal before a result exists.
-    public func reject(_ id: String, reason rawReason: String, department: String?, actor: String) throws -> ApplicationRecord {
-        let record = try application(id)
+    public func reject(_ id: String, reason rawReason: String, department: String?, actor: String) async throws -> ApplicationRecord {
+        let record = try await application(id)
         try checkDepartment(department, record.department)
         let reason = try Validation.label(rawReason)
         guard !reason.isEmpty else { throw ZeroTripError(.invalidInput, "a reason is required") }
         let now = clock.now()
-        try database.writer.write { db in
+        try await database.write { db in
             try Self.transition(db, id, from: [.submitted, .accepted, .underReview, .approved], to: .rejected, reason: reason, actor: actor, at: now)
             try db.execute(sql: "UPDATE obligations SET state = 'breached', closed_at = ? WHERE application_id = ? AND state = 'open'", arguments: [now, id])
         }
-        return try application(id)
+        return try await application(id)
     }
 
     /// Issues the result document from the matter's template with `values` for its fields. Under 容缺 "issue now" the
     /// obligation stays open; under "hold for pickup" and 容缓 the materials must be in first.
     public func issueResult(_ id: String, values: [String: String], department: String?, actor: String) async throws -> (ApplicationRecord, IssuedDocument) {
-        let record = try application(id)
+        let record = try await application(id)
         try checkDepartment(department, record.department)
         guard record.state == .approved else { throw ZeroTripError(.invalidTransition, "application is \(record.state.rawValue); a result is issued once approved") }
-        let matter = try matter(of: record)
+        let matter = try await matter(of: record)
         if let obligation = record.obligation, obligation.state != .fulfilled, record.mode == .deferral || matter.trustDelivery == .holdForPickup {
             throw ZeroTripError(.materialsOutstanding, "the result is produced when \(obligation.items.joined(separator: ", ")) are handed in")
         }
@@ -281,14 +282,14 @@ public struct ApplicationService: Sendable {
             return ResultField(label: label, value: value)
         }
         let person = String(record.subject.dropFirst("person:".count))
-        guard let data = try identity.registry.personalData(subject: person) else { throw ZeroTripError(.unknownPerson, "the applicant left the registry") }
+        guard let data = try await identity.registry.personalData(subject: person) else { throw ZeroTripError(.unknownPerson, "the applicant left the registry") }
         let request = IssueDocumentRequest(departmentCode: matter.department, matterCode: matter.code, matterName: matter.result.title,
                                            holderName: record.applicantName, holderIDNumber: data.idNumber, fields: [ResultField(label: "办件编号", value: String(id.prefix(16)).uppercased())] + fields,
                                            validDays: matter.result.validDays, pickupMode: matter.result.pickup)
         let issued = try await documents.issue(request, actor: actor)
         let now = clock.now()
         do {
-            try await database.writer.write { db in
+            try await database.write { db in
                 try Self.transition(db, id, from: [.approved], to: .resultIssued, reason: "document:\(issued.record.id)", actor: actor, at: now,
                                     extra: ", document_id = ?", arguments: [issued.record.id])
                 let open = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM obligations WHERE application_id = ? AND state IN ('open', 'rectification')", arguments: [id]) ?? 0
@@ -299,22 +300,22 @@ public struct ApplicationService: Sendable {
             _ = try? await documents.revoke(issued.record.id, reason: .issuedInError, actor: actor)
             throw error
         }
-        return (try application(id), issued)
+        return await (try application(id), issued)
     }
 
     /// The window records materials handed in (at pickup). When the obligation's items are all in, it is fulfilled
     /// (on time: a credit event in the applicant's favour) and a result already issued is delivered.
-    public func fulfil(_ id: String, materials codes: [String], department: String?, actor: String) throws -> ApplicationRecord {
-        let record = try application(id)
+    public func fulfil(_ id: String, materials codes: [String], department: String?, actor: String) async throws -> ApplicationRecord {
+        let record = try await application(id)
         try checkDepartment(department, record.department)
         guard let obligation = record.obligation else { throw ZeroTripError(.invalidTransition, "the application has no obligation") }
         let upper = Set(codes.map { $0.uppercased() })
         guard !upper.isEmpty, upper.isSubset(of: obligation.items) else {
             throw ZeroTripError(.invalidInput, "materials must be among the outstanding \(obligation.items.joined(separator: ", "))")
         }
-        let policy = try credit.currentPolicy().policy
+        let policy = try await credit.currentPolicy().policy
         let now = clock.now()
-        try database.writer.write { db in
+        try await database.write { db in
             let state = try String.fetchOne(db, sql: "SELECT state FROM obligations WHERE id = ?", arguments: [obligation.id]).flatMap(ObligationState.init)
             guard state == .open || state == .rectification else {
                 throw ZeroTripError(.obligationClosed, "the obligation is already \(state?.rawValue ?? "closed")")
@@ -338,30 +339,30 @@ public struct ApplicationService: Sendable {
                 try Self.transition(db, id, from: [.resultIssued], to: .closed, reason: "materials complete", actor: actor, at: now)
             }
         }
-        return try application(id)
+        return try await application(id)
     }
 
     // MARK: Reading
 
     /// Application `id`.
-    public func application(_ id: String) throws -> ApplicationRecord {
+    public func application(_ id: String) async throws -> ApplicationRecord {
         guard id.utf8.count == 32, Hex.decode(id) != nil else { throw ZeroTripError(.unknownApplication, "no application \(id.prefix(32))") }
-        guard let record = try database.writer.read({ db in try Self.load(db, id.lowercased()) }) else {
+        guard let record = try await database.read({ db in try Self.load(db, id.lowercased()) }) else {
             throw ZeroTripError(.unknownApplication, "no application \(id.prefix(32))")
         }
         return record
     }
 
     /// Application `id` as department `department` may see it (nil: admin, every department).
-    public func application(_ id: String, department: String?) throws -> ApplicationRecord {
-        let record = try application(id)
+    public func application(_ id: String, department: String?) async throws -> ApplicationRecord {
+        let record = try await application(id)
         try checkDepartment(department, record.department)
         return record
     }
 
     /// Applications of `department` (all for nil), newest first, optionally only flagged ones.
-    public func applications(department: String?, subject: String? = nil, flaggedOnly: Bool = false, limit: Int = 100) throws -> [ApplicationRecord] {
-        try database.writer.read { db in
+    public func applications(department: String?, subject: String? = nil, flaggedOnly: Bool = false, limit: Int = 100) async throws -> [ApplicationRecord] {
+        try await database.read { db in
             var clauses: [String] = []
             var arguments: StatementArguments = []
             if let department { clauses.append("department_code = ?"); arguments += [department.uppercased()] }

@@ -36,10 +36,11 @@ public enum AuditLog {
         return event
     }
 
-    /// Appends `entry` in its own transaction.
+    /// Appends `entry` on its own, group-committed with the events of concurrent requests (``AuditBatcher``);
+    /// returns once it is durable.
     @discardableResult
-    public static func append(_ entry: AuditEntry, at date: Date, to database: AppDatabase) throws -> AuditEvent {
-        try database.writer.write { db in try append(entry, at: date, in: db) }
+    public static func append(_ entry: AuditEntry, at date: Date, to database: AppDatabase) async throws -> AuditEvent {
+        try await database.audit.append(entry, at: date)
     }
 
     /// Reads events in order, optionally only the newest `limit`.
@@ -51,8 +52,8 @@ public enum AuditLog {
     }
 
     /// Reads the newest `limit` events, oldest first.
-    public static func events(in database: AppDatabase, limit: Int) throws -> [AuditEvent] {
-        try database.writer.read { db in try events(in: db, limit: limit) }
+    public static func events(in database: AppDatabase, limit: Int) async throws -> [AuditEvent] {
+        try await database.read { db in try events(in: db, limit: limit) }
     }
 
     static func event(from row: Row) -> AuditEvent {
@@ -63,8 +64,8 @@ public enum AuditLog {
     }
 
     /// Walks the whole chain and reports the first event that does not fit.
-    public static func verify(_ database: AppDatabase) throws -> AuditVerification {
-        try database.writer.read { db in
+    public static func verify(_ database: AppDatabase) async throws -> AuditVerification {
+        try await database.read { db in
             var expectedSeq: Int64 = 1
             var previousHash = genesisHash
             let cursor = try Row.fetchCursor(db, sql: "SELECT * FROM audit_events ORDER BY seq")

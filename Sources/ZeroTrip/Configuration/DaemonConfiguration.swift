@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// Daemon settings, merged from defaults, a JSON file, the environment and flags (later wins).
 ///

@@ -57,14 +57,14 @@ public struct CredentialService: Sendable {
     public static let maximumTokenLength = 128
 
     /// Creates a credential for department `code` with `scopes`.
-    public func create(department code: String, scopes: Set<Scope>, label: String = "", actor: String) throws -> IssuedCredential {
+    public func create(department code: String, scopes: Set<Scope>, label: String = "", actor: String) async throws -> IssuedCredential {
         guard !scopes.isEmpty else { throw ZeroTripError(.invalidInput, "at least one scope is required") }
         let label = try Validation.label(label)
         let id = Hex.encode(try withCrypto("generating an id") { () throws(CryptoError) in try SecureRandom.bytes(count: 8) })
         let secret = try withCrypto("generating a secret") { () throws(CryptoError) in try SecureRandom.bytes(count: 32) }
         let now = clock.now()
         let sortedScopes = scopes.sorted().map(\.rawValue)
-        try database.writer.write { db in
+        try await database.write { db in
             guard let departmentID = try Int64.fetchOne(db, sql: "SELECT id FROM departments WHERE code = ?", arguments: [code]) else {
                 throw ZeroTripError(.unknownDepartment, "no department \(code.prefix(16))")
             }
@@ -76,16 +76,16 @@ public struct CredentialService: Sendable {
             try AuditLog.append(AuditEntry(actor: actor, action: "credential.created", target: "credential:\(id)",
                                            details: ["department": code, "scopes": sortedScopes.joined(separator: ",")]), at: now, in: db)
         }
-        let canonicalCode = try database.writer.read { db in try String.fetchOne(db, sql: "SELECT code FROM departments WHERE code = ?", arguments: [code]) } ?? code
+        let canonicalCode = try await database.read { db in try String.fetchOne(db, sql: "SELECT code FROM departments WHERE code = ?", arguments: [code]) } ?? code
         return IssuedCredential(
             info: CredentialInfo(id: id, departmentCode: canonicalCode, label: label, scopes: sortedScopes, createdAt: now, revokedAt: nil),
             token: "zt_\(id)_\(Base64.encodeURLSafe(secret))")
     }
 
     /// Revokes credential `id`; later requests with it are unauthenticated.
-    public func revoke(id: String, actor: String) throws -> CredentialInfo {
+    public func revoke(id: String, actor: String) async throws -> CredentialInfo {
         let now = clock.now()
-        try database.writer.write { db in
+        try await database.write { db in
             guard let revokedAt = try Row.fetchOne(db, sql: "SELECT revoked_at FROM credentials WHERE id = ?", arguments: [id]) else {
                 throw ZeroTripError(.unknownCredential, "no credential \(id.prefix(32))")
             }
@@ -94,13 +94,13 @@ public struct CredentialService: Sendable {
             try db.execute(sql: "INSERT INTO credential_history (credential_id, change, changed_at) VALUES (?, 'revoked', ?)", arguments: [id, now])
             try AuditLog.append(AuditEntry(actor: actor, action: "credential.revoked", target: "credential:\(id)"), at: now, in: db)
         }
-        guard let info = try list().first(where: { $0.id == id }) else { throw ZeroTripError(.unknownCredential, "no credential \(id.prefix(32))") }
+        guard let info = try await list().first(where: { $0.id == id }) else { throw ZeroTripError(.unknownCredential, "no credential \(id.prefix(32))") }
         return info
     }
 
     /// Every credential's metadata (never secrets), optionally for one department.
-    public func list(department: String? = nil) throws -> [CredentialInfo] {
-        try database.writer.read { db in
+    public func list(department: String? = nil) async throws -> [CredentialInfo] {
+        try await database.read { db in
             try Row.fetchAll(db, sql: """
                 SELECT c.id, d.code, c.label, c.scopes, c.created_at, c.revoked_at FROM credentials c JOIN departments d ON d.id = c.department_id
                 WHERE ? IS NULL OR d.code = ? ORDER BY d.code, c.created_at
@@ -114,7 +114,7 @@ public struct CredentialService: Sendable {
 
     /// Authenticates a bearer token. Returns `nil` for anything that is not a live credential;
     /// the caller answers 401 and audits without the token.
-    public func authenticate(token: String) throws -> Principal? {
+    public func authenticate(token: String) async throws -> Principal? {
         guard token.utf8.count <= Self.maximumTokenLength else { return nil }
         let parts = token.split(separator: "_", maxSplits: 2, omittingEmptySubsequences: false)
         guard parts.count == 3, parts[0] == "zt", parts[1].utf8.count == 16, Hex.decode(String(parts[1])) != nil,
@@ -122,8 +122,8 @@ public struct CredentialService: Sendable {
         else { return nil }
         let id = String(parts[1])
         let presented = Self.hash(secret: secret)
-        let row = try database.writer.read { db in
-            try Row.fetchOne(db, sql: """
+        let row = try await database.read { db in
+            try Row.fetchOneCopy(db, sql: """
                 SELECT c.secret_hash, c.scopes, c.revoked_at, d.code FROM credentials c JOIN departments d ON d.id = c.department_id WHERE c.id = ?
                 """, arguments: [id])
         }

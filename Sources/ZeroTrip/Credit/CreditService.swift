@@ -68,10 +68,10 @@ public final class CreditService: Sendable {
     // MARK: Versions
 
     /// The newest version numbers, re-read at most once a second (a load by another process shows within a second).
-    private func newestVersions() throws -> (policy: Int, catalogue: Int) {
+    private func newestVersions() async throws -> (policy: Int, catalogue: Int) {
         let now = clock.now()
         if let cached = newest.withLock({ $0 }), abs(now.timeIntervalSince(cached.checkedAt)) < 1 { return (cached.policy, cached.catalogue) }
-        let versions = try database.writer.read { db in
+        let versions = try await database.read { db in
             (try Int.fetchOne(db, sql: "SELECT COALESCE(MAX(version), 0) FROM credit_policy_versions") ?? 0,
              try Int.fetchOne(db, sql: "SELECT COALESCE(MAX(version), 0) FROM catalogue_versions") ?? 0)
         }
@@ -80,10 +80,10 @@ public final class CreditService: Sendable {
     }
 
     /// The policy version `version` (0 = built-in).
-    public func policy(version: Int) throws -> CreditPolicy {
+    public func policy(version: Int) async throws -> CreditPolicy {
         if version == 0 { return .builtIn }
         if let cached = policies.withLock({ $0[version] }) { return cached }
-        guard let json = try database.writer.read({ db in try String.fetchOne(db, sql: "SELECT parsed FROM credit_policy_versions WHERE version = ?", arguments: [version]) }) else {
+        guard let json = try await database.read({ db in try String.fetchOne(db, sql: "SELECT parsed FROM credit_policy_versions WHERE version = ?", arguments: [version]) }) else {
             throw ZeroTripError(.notFound, "no policy version \(version)")
         }
         let policy = try JSONDecoder().decode(CreditPolicy.self, from: Data(json.utf8))
@@ -92,22 +92,22 @@ public final class CreditService: Sendable {
     }
 
     /// The policy in force now, with its version.
-    public func currentPolicy() throws -> (version: Int, policy: CreditPolicy) {
-        let version = try newestVersions().policy
-        return (version, try policy(version: version))
+    public func currentPolicy() async throws -> (version: Int, policy: CreditPolicy) {
+        let version = try await newestVersions().policy
+        return await (version, try policy(version: version))
     }
 
     /// The policy version in force at `date`.
-    public func policyVersion(at date: Date) throws -> Int {
-        try database.writer.read { db in
+    public func policyVersion(at date: Date) async throws -> Int {
+        try await database.read { db in
             try Int.fetchOne(db, sql: "SELECT COALESCE(MAX(version), 0) FROM credit_policy_versions WHERE created_at <= ?", arguments: [date]) ?? 0
         }
     }
 
     /// The catalogue version `version`.
-    public func catalogue(version: Int) throws -> MatterCatalogue {
+    public func catalogue(version: Int) async throws -> MatterCatalogue {
         if let cached = catalogues.withLock({ $0[version] }) { return cached }
-        guard let json = try database.writer.read({ db in try String.fetchOne(db, sql: "SELECT parsed FROM catalogue_versions WHERE version = ?", arguments: [version]) }) else {
+        guard let json = try await database.read({ db in try String.fetchOne(db, sql: "SELECT parsed FROM catalogue_versions WHERE version = ?", arguments: [version]) }) else {
             throw ZeroTripError(.notFound, version == 0 ? "no matter catalogue is loaded (zerotrip catalogue load FILE)" : "no catalogue version \(version)")
         }
         var catalogue = try JSONDecoder().decode(MatterCatalogue.self, from: Data(json.utf8))
@@ -117,13 +117,13 @@ public final class CreditService: Sendable {
     }
 
     /// The newest catalogue.
-    public func currentCatalogue() throws -> MatterCatalogue {
-        try catalogue(version: try newestVersions().catalogue)
+    public func currentCatalogue() async throws -> MatterCatalogue {
+        try await catalogue(version: try newestVersions().catalogue)
     }
 
     /// The matter `code` in the newest catalogue, or `unknown_matter`.
-    public func matter(_ code: String) throws -> (matter: Matter, version: Int) {
-        let catalogue = try currentCatalogue()
+    public func matter(_ code: String) async throws -> (matter: Matter, version: Int) {
+        let catalogue = try await currentCatalogue()
         guard code.utf8.count <= 32, let matter = catalogue.matter(code) else {
             throw ZeroTripError(.unknownMatter, "no matter \(code.prefix(32)) in catalogue version \(catalogue.version)")
         }
@@ -131,25 +131,25 @@ public final class CreditService: Sendable {
     }
 
     /// Loads a catalogue file as a new version (unless identical to the newest). Responsible departments must exist.
-    public func loadCatalogue(_ bytes: [UInt8], actor: String) throws -> ConfigurationVersion {
-        let departments = try database.writer.read { db in Set(try String.fetchAll(db, sql: "SELECT code FROM departments")) }
+    public func loadCatalogue(_ bytes: [UInt8], actor: String) async throws -> ConfigurationVersion {
+        let departments = try await database.read { db in Set(try String.fetchAll(db, sql: "SELECT code FROM departments")) }
         let catalogue = try MatterCatalogue.parse(bytes) { departments.contains($0) }
-        return try storeVersion(table: "catalogue_versions", bytes: bytes, parsed: catalogue, action: "catalogue.loaded", actor: actor)
+        return try await storeVersion(table: "catalogue_versions", bytes: bytes, parsed: catalogue, action: "catalogue.loaded", actor: actor)
     }
 
     /// Loads a policy file as a new version (unless identical to the newest).
-    public func loadPolicy(_ bytes: [UInt8], actor: String) throws -> ConfigurationVersion {
+    public func loadPolicy(_ bytes: [UInt8], actor: String) async throws -> ConfigurationVersion {
         let policy = try CreditPolicy.parse(bytes)
-        return try storeVersion(table: "credit_policy_versions", bytes: bytes, parsed: policy, action: "credit.policy.loaded", actor: actor)
+        return try await storeVersion(table: "credit_policy_versions", bytes: bytes, parsed: policy, action: "credit.policy.loaded", actor: actor)
     }
 
-    private func storeVersion(table: String, bytes: [UInt8], parsed: some Encodable, action: String, actor: String) throws -> ConfigurationVersion {
+    private func storeVersion(table: String, bytes: [UInt8], parsed: some Encodable, action: String, actor: String) async throws -> ConfigurationVersion {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let json = String(decoding: try encoder.encode(parsed), as: UTF8.self)
         let digest = Hex.encode(Digest.sha256(bytes))
         let now = clock.now()
-        let result = try database.writer.write { db -> ConfigurationVersion in
+        let result = try await database.write { db -> ConfigurationVersion in
             if let row = try Row.fetchOne(db, sql: "SELECT version, parsed, sha256, created_by, created_at FROM \(table) ORDER BY version DESC LIMIT 1"),
                (row["parsed"] as String) == json {
                 return ConfigurationVersion(version: row["version"], sha256: row["sha256"], createdBy: row["created_by"], createdAt: row["created_at"], stored: false)
@@ -165,8 +165,8 @@ public final class CreditService: Sendable {
     }
 
     /// Every stored version of the catalogue (`catalogue: true`) or the policy.
-    public func versions(catalogue: Bool) throws -> [ConfigurationVersion] {
-        try database.writer.read { db in
+    public func versions(catalogue: Bool) async throws -> [ConfigurationVersion] {
+        try await database.read { db in
             try Row.fetchAll(db, sql: "SELECT version, sha256, created_by, created_at FROM \(catalogue ? "catalogue_versions" : "credit_policy_versions") ORDER BY version").map {
                 ConfigurationVersion(version: $0["version"], sha256: $0["sha256"], createdBy: $0["created_by"], createdAt: $0["created_at"], stored: true)
             }
@@ -223,21 +223,21 @@ public final class CreditService: Sendable {
 
     /// Resolves a window's or admin's input: a citizen ID number (registry), a unified social credit code
     /// (registered organisations), or a subject id (`person:…`, `organization:…`).
-    public func subject(_ raw: String) throws -> CreditSubject {
+    public func subject(_ raw: String) async throws -> CreditSubject {
         let key = try subjectKey(raw)
-        return try database.writer.read { db in try Self.fetch(key, in: db) }
+        return try await database.read { db in try Self.fetch(key, in: db) }
     }
 
-    func person(_ id: String) throws -> CreditSubject {
-        try database.writer.read { db in try Self.fetch(.person(id), in: db) }
+    func person(_ id: String) async throws -> CreditSubject {
+        try await database.read { db in try Self.fetch(.person(id), in: db) }
     }
 
-    func organization(_ code: String) throws -> CreditSubject {
-        try database.writer.read { db in try Self.fetch(.organization(code), in: db) }
+    func organization(_ code: String) async throws -> CreditSubject {
+        try await database.read { db in try Self.fetch(.organization(code), in: db) }
     }
 
     /// Registers a legal person by unified social credit code.
-    public func registerOrganization(code raw: String, name rawName: String, establishedOn: CivilDay, dataComplete: Bool, actor: String) throws -> CreditSubject {
+    public func registerOrganization(code raw: String, name rawName: String, establishedOn: CivilDay, dataComplete: Bool, actor: String) async throws -> CreditSubject {
         guard let code = UnifiedSocialCreditCode.validate(raw.trimmingWhitespace()) else {
             throw ZeroTripError(.invalidInput, "not a unified social credit code (18 characters, GB 32100 check character)")
         }
@@ -245,7 +245,7 @@ public final class CreditService: Sendable {
         let now = clock.now()
         guard establishedOn.start <= now else { throw ZeroTripError(.invalidInput, "established date is in the future") }
         do {
-            try database.writer.write { db in
+            try await database.write { db in
                 try db.execute(sql: "INSERT INTO credit_organizations (code, name, established_at, data_complete, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?)",
                                arguments: [code, name, establishedOn.start, dataComplete, actor, now])
                 try AuditLog.append(AuditEntry(actor: actor, action: "credit.subject.registered", target: "organization:\(code)"), at: now, in: db)
@@ -253,7 +253,7 @@ public final class CreditService: Sendable {
         } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY {
             throw ZeroTripError(.duplicateSubject, "organisation \(code) is already registered")
         }
-        return try organization(code)
+        return try await organization(code)
     }
 
     // MARK: Events
@@ -288,24 +288,24 @@ public final class CreditService: Sendable {
     }
 
     /// Records an event for `subject` (admin), effective at `effectiveAt` (not in the future).
-    public func recordEvent(subject raw: String, type: String, effectiveAt: Date, reference: String?, actor: String) throws -> CreditEvent {
-        let subject = try subject(raw)
+    public func recordEvent(subject raw: String, type: String, effectiveAt: Date, reference: String?, actor: String) async throws -> CreditEvent {
+        let subject = try await subject(raw)
         let now = clock.now()
         guard effectiveAt <= now else { throw ZeroTripError(.invalidInput, "an event cannot take effect in the future") }
-        let policy = try currentPolicy().policy
+        let policy = try await currentPolicy().policy
         if let reference { _ = try Validation.label(reference) }
-        return try database.writer.write { db in
+        return try await database.write { db in
             try Self.record(type: type, subject: subject.id, effectiveAt: effectiveAt, source: "admin", reference: reference, policy: policy, actor: actor, at: now, in: db)
         }
     }
 
     /// Records a repair of event `id`: it restores the policy's share of the deduction for how soon it comes,
     /// lifts a direct D and clears a serious record. One repair per event.
-    public func repair(eventID: Int64, effectiveAt: Date, reference: String?, actor: String) throws -> CreditEvent {
+    public func repair(eventID: Int64, effectiveAt: Date, reference: String?, actor: String) async throws -> CreditEvent {
         let now = clock.now()
         guard effectiveAt <= now else { throw ZeroTripError(.invalidInput, "a repair cannot take effect in the future") }
-        let policy = try currentPolicy().policy
-        return try database.writer.write { db in
+        let policy = try await currentPolicy().policy
+        return try await database.write { db in
             guard let original = try Self.events(db, sql: "WHERE id = ?", arguments: [eventID]).first else {
                 throw ZeroTripError(.notFound, "no credit event \(eventID)")
             }
@@ -330,7 +330,7 @@ public final class CreditService: Sendable {
 
     /// Imports external records (e.g. dishonesty lists) from CSV `subject,type,effective_date,reference`, all or nothing:
     /// any bad row refuses the file with its line number. Rows imported before (same source and reference) are skipped.
-    public func importEvents(_ bytes: [UInt8], source rawSource: String, actor: String) throws -> CreditImportReport {
+    public func importEvents(_ bytes: [UInt8], source rawSource: String, actor: String) async throws -> CreditImportReport {
         guard bytes.count <= 16 << 20 else { throw ZeroTripError(.payloadTooLarge, "credit event files are at most 16 MiB") }
         let sourceName = rawSource.trimmingWhitespace()
         guard (1...64).contains(sourceName.utf8.count), sourceName.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
@@ -338,7 +338,7 @@ public final class CreditService: Sendable {
         }
         guard String(validating: bytes, as: UTF8.self) != nil else { throw ZeroTripError(.invalidInput, "the file is not UTF-8") }
         let now = clock.now()
-        let policy = try currentPolicy().policy
+        let policy = try await currentPolicy().policy
         // The whole file is valid UTF-8, so each of its lines is too.
         let lines = RegistryCSV.numberedLines(bytes).map { (number: $0.number, text: String(decoding: $0.line, as: UTF8.self)) }
         guard let header = lines.first?.text, try RegistryCSV.fields(of: header).map({ $0.trimmingWhitespace() }) == ["subject", "type", "effective_date", "reference"] else {
@@ -353,7 +353,7 @@ public final class CreditService: Sendable {
             do { fields = try RegistryCSV.fields(of: line).map { $0.trimmingWhitespace() } } catch { throw fail("not valid CSV") }
             guard fields.count == 4 else { throw fail("expected 4 fields, found \(fields.count)") }
             let subject: CreditSubject
-            do { subject = try self.subject(fields[0]) } catch let error as ZeroTripError {
+            do { subject = try await self.subject(fields[0]) } catch let error as ZeroTripError {
                 throw ZeroTripError(error.code == .unknownSubject ? .unknownSubject : .invalidInput, "line \(number): \(error.message); nothing was imported")
             }
             guard policy.eventTypes[fields[1]] != nil else { throw fail("unknown event type \"\(fields[1].prefix(48))\"") }
@@ -364,9 +364,10 @@ public final class CreditService: Sendable {
         }
         guard !rows.isEmpty else { throw ZeroTripError(.invalidInput, "the file has no rows") }
         let source = "import:\(sourceName)"
-        return try database.writer.write { db in
+        let parsedRows = rows
+        return try await database.write { db in
             var report = CreditImportReport(recorded: 0, duplicates: 0)
-            for row in rows {
+            for row in parsedRows {
                 if try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM credit_events WHERE source = ? AND reference = ?"), arguments: [source, row.reference]) ?? 0 > 0 {
                     report.duplicates += 1
                     continue
@@ -395,23 +396,23 @@ public final class CreditService: Sendable {
 
     /// The level of `subject` at `date` (default now), from the events recorded by then and the policy in force then:
     /// the answer for a past date never changes, whatever is recorded later.
-    public func assessment(of subject: CreditSubject, at date: Date? = nil) throws -> CreditAssessment {
+    public func assessment(of subject: CreditSubject, at date: Date? = nil) async throws -> CreditAssessment {
         let now = clock.now()
         let when = date ?? now
-        let version = date == nil ? try currentPolicy().version : try policyVersion(at: when)
-        let events = try database.writer.read { db in
+        let version = await date == nil ? try currentPolicy().version : try policyVersion(at: when)
+        let events = try await database.read { db in
             try Self.events(db, sql: "WHERE subject = ? AND recorded_at <= ?", arguments: [subject.id, when])
         }
-        return CreditCalculator.assess(subject, events: events, policy: try policy(version: version), policyVersion: version, at: when)
+        return await CreditCalculator.assess(subject, events: events, policy: try policy(version: version), policyVersion: version, at: when)
     }
 
     /// The current level of the subject given as a window types it (ID number, credit code or subject id): the
     /// subject and its events are read in one transaction — the window's hot path.
-    public func assessment(of raw: String) throws -> (subject: CreditSubject, assessment: CreditAssessment) {
+    public func assessment(of raw: String) async throws -> (subject: CreditSubject, assessment: CreditAssessment) {
         let key = try subjectKey(raw)
-        let (version, policy) = try currentPolicy()
+        let (version, policy) = try await currentPolicy()
         let when = clock.now()
-        let (subject, events) = try database.writer.read { db in
+        let (subject, events) = try await database.read { db in
             let subject = try Self.fetch(key, in: db)
             return (subject, try Self.events(db, sql: "WHERE subject = ? AND recorded_at <= ?", arguments: [subject.id, AuditEvent.databaseText(when)]))
         }
@@ -420,17 +421,17 @@ public final class CreditService: Sendable {
 
     /// A window's credit check of `subject` for `matter`: only the matter's responsible department may read it
     /// (others get `forbidden`); every read, allowed or not, is audited.
-    public func windowCheck(subject raw: String, matter code: String, department: String, actor: String) throws -> WindowCreditCheck {
-        let (matter, _) = try matter(code)
+    public func windowCheck(subject raw: String, matter code: String, department: String, actor: String) async throws -> WindowCreditCheck {
+        let (matter, _) = try await matter(code)
         let now = clock.now()
         guard matter.department == department.uppercased() else {
-            try AuditLog.append(AuditEntry(actor: actor, action: "credit.read", target: "matter:\(matter.code)", outcome: "denied",
+            try await AuditLog.append(AuditEntry(actor: actor, action: "credit.read", target: "matter:\(matter.code)", outcome: "denied",
                                            details: ["reason": "outside_business_range", "department": department.uppercased()]), at: now, to: database)
             throw ZeroTripError(.forbidden, "matter \(matter.code) is outside department \(department.uppercased())'s business range")
         }
         let subject: CreditSubject, assessment: CreditAssessment
-        do { (subject, assessment) = try self.assessment(of: raw) } catch let error as ZeroTripError where error.code == .unknownSubject {
-            try AuditLog.append(AuditEntry(actor: actor, action: "credit.read", target: "matter:\(matter.code)", outcome: "unknown_subject",
+        do { (subject, assessment) = try await self.assessment(of: raw) } catch let error as ZeroTripError where error.code == .unknownSubject {
+            try await AuditLog.append(AuditEntry(actor: actor, action: "credit.read", target: "matter:\(matter.code)", outcome: "unknown_subject",
                                            details: ["matter": matter.code]), at: now, to: database)
             throw error
         }
@@ -439,17 +440,17 @@ public final class CreditService: Sendable {
             trust = TrustApprovalAvailability(available: false, reasons: trust.reasons + ["matter_not_eligible"],
                                               explanation: "matter \(matter.code) allows no trust-based approval" + (trust.reasons.isEmpty ? "" : "; " + trust.explanation))
         }
-        try AuditLog.append(AuditEntry(actor: actor, action: "credit.read", target: subject.id,
+        try await AuditLog.append(AuditEntry(actor: actor, action: "credit.read", target: subject.id,
                                        details: ["matter": matter.code, "level": assessment.level.rawValue, "trust": trust.available ? "available" : "refused"]),
                             at: now, to: database)
         return WindowCreditCheck(matter: matter.code, level: assessment.level, trustApproval: trust, asOf: assessment.asOf, policyVersion: assessment.policyVersion)
     }
 
     /// The subject's own history: the current assessment and every event. For the subject's own session (or admins).
-    public func history(subject raw: String) throws -> CreditHistory {
-        let subject = try subject(raw)
-        let events = try database.writer.read { db in try Self.events(db, sql: "WHERE subject = ?", arguments: [subject.id]) }
-        return CreditHistory(assessment: try assessment(of: subject), events: events)
+    public func history(subject raw: String) async throws -> CreditHistory {
+        let subject = try await subject(raw)
+        let events = try await database.read { db in try Self.events(db, sql: "WHERE subject = ?", arguments: [subject.id]) }
+        return await CreditHistory(assessment: try assessment(of: subject), events: events)
     }
 }
 

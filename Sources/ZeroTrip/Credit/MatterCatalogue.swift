@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import ZeroTripDocuments
 
 /// Whether a material is needed to accept a matter at all, or may follow.

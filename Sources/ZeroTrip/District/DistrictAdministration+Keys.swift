@@ -31,13 +31,13 @@ extension DistrictAdministration {
     /// Rotates department `code`'s seal key: creates the next key and certificate, publishes it (trust list,
     /// log) as `pending`, and lets it take over signing after `overlap` (immediately when 0). The old key is
     /// then `retired`: it never signs again and keeps verifying its documents.
-    public func rotate(department rawCode: String, overlap: TimeInterval, actor: String) throws -> SigningKeyInfo {
+    public func rotate(department rawCode: String, overlap: TimeInterval, actor: String) async throws -> SigningKeyInfo {
         let code = try Validation.departmentCode(rawCode)
         guard overlap >= 0, overlap <= 30 * 86400 else { throw ZeroTripError(.invalidInput, "overlap must be 0–30 days") }
-        guard let district = try district() else { throw ZeroTripError(.notInitialized, "run `zerotrip init --district NAME` first") }
-        guard let department = try department(code: code) else { throw ZeroTripError(.unknownDepartment, "no department \(code)") }
-        let state = try database.writer.read { db in
-            try Row.fetchOne(db, sql: """
+        guard let district = try await district() else { throw ZeroTripError(.notInitialized, "run `zerotrip init --district NAME` first") }
+        guard let department = try await department(code: code) else { throw ZeroTripError(.unknownDepartment, "no department \(code)") }
+        let state = try await database.read { db in
+            try Row.fetchOneCopy(db, sql: """
                 SELECT (SELECT algorithm FROM signing_keys k WHERE k.department_id = d.id AND k.status = 'active' LIMIT 1) AS algorithm,
                        (SELECT COUNT(*) FROM signing_keys k WHERE k.department_id = d.id AND k.status = 'pending') AS pending, d.id AS id
                 FROM departments d WHERE d.code = ?
@@ -49,9 +49,9 @@ extension DistrictAdministration {
         guard (state?["pending"] as Int?) == 0 else { throw ZeroTripError(.invalidInput, "a rotation of \(code) is already pending") }
         let departmentID: Int64 = state!["id"]
         let now = clock.now()
-        let (certificate, keyFile, certificateURL) = try createSealFiles(code: code, name: department.name, districtName: district.name, algorithm: algorithm, now: now)
+        let (certificate, keyFile, certificateURL) = try await createSealFiles(code: code, name: department.name, districtName: district.name, algorithm: algorithm, now: now)
         do {
-            try database.writer.write { db in
+            try await database.write { db in
                 try Self.insertKey(db, certificate: certificate, departmentID: departmentID, role: "seal", algorithm: algorithm, keyFile: keyFile, now: now,
                                    status: "pending", activateAt: now.addingTimeInterval(overlap))
                 try Self.logKeyEvent("key.created", certificate: certificate, department: code, at: now, in: db)
@@ -64,16 +64,16 @@ extension DistrictAdministration {
             try? FileManager.default.removeItem(at: certificateURL)
             throw error as? ZeroTripError ?? ZeroTripError(.storageFailure, "recording the new key of \(code) failed; nothing changed")
         }
-        return try keys(department: code).first { $0.kid == certificate.kidHex }!
+        return try await keys(department: code).first { $0.kid == certificate.kidHex }!
     }
 
     /// Creates a new active key for a department that has none (after its key was revoked).
-    public func createKey(department rawCode: String, actor: String) throws -> SigningKeyInfo {
+    public func createKey(department rawCode: String, actor: String) async throws -> SigningKeyInfo {
         let code = try Validation.departmentCode(rawCode)
-        guard let district = try district() else { throw ZeroTripError(.notInitialized, "run `zerotrip init --district NAME` first") }
-        guard let department = try department(code: code) else { throw ZeroTripError(.unknownDepartment, "no department \(code)") }
+        guard let district = try await district() else { throw ZeroTripError(.notInitialized, "run `zerotrip init --district NAME` first") }
+        guard let department = try await department(code: code) else { throw ZeroTripError(.unknownDepartment, "no department \(code)") }
         guard department.activeKid == nil else { throw ZeroTripError(.invalidInput, "department \(code) has an active key; use `keys rotate`") }
-        let (departmentID, algorithm): (Int64, KeyAlgorithm) = try database.writer.read { db in
+        let (departmentID, algorithm): (Int64, KeyAlgorithm) = try await database.read { db in
             let row = try Row.fetchOne(db, sql: """
                 SELECT d.id, (SELECT algorithm FROM signing_keys k WHERE k.department_id = d.id ORDER BY created_at DESC LIMIT 1) AS algorithm
                 FROM departments d WHERE d.code = ?
@@ -81,9 +81,9 @@ extension DistrictAdministration {
             return (row["id"], KeyAlgorithm(rawValue: row["algorithm"] ?? "") ?? .p256)
         }
         let now = clock.now()
-        let (certificate, keyFile, certificateURL) = try createSealFiles(code: code, name: department.name, districtName: district.name, algorithm: algorithm, now: now)
+        let (certificate, keyFile, certificateURL) = try await createSealFiles(code: code, name: department.name, districtName: district.name, algorithm: algorithm, now: now)
         do {
-            try database.writer.write { db in
+            try await database.write { db in
                 try Self.insertKey(db, certificate: certificate, departmentID: departmentID, role: "seal", algorithm: algorithm, keyFile: keyFile, now: now)
                 try Self.logKeyEvent("key.activated", certificate: certificate, department: code, at: now, in: db)
                 try AuditLog.append(AuditEntry(actor: actor, action: "key.created", target: "department:\(code)", details: ["kid": certificate.kidHex]), at: now, in: db)
@@ -93,19 +93,19 @@ extension DistrictAdministration {
             try? FileManager.default.removeItem(at: certificateURL)
             throw ZeroTripError(.storageFailure, "recording the new key of \(code) failed; nothing changed")
         }
-        return try keys(department: code).first { $0.kid == certificate.kidHex }!
+        return try await keys(department: code).first { $0.kid == certificate.kidHex }!
     }
 
     /// Promotes pending keys whose time has come (every department); called before each seal lookup and by the daemon's timer.
-    public func activateDueKeys() throws {
+    public func activateDueKeys() async throws {
         let now = clock.now()
-        let due: [(Int64, String)] = try database.writer.read { db in
+        let due: [(Int64, String)] = try await database.read { db in
             try Row.fetchAll(db, sql: """
                 SELECT DISTINCT d.id, d.code FROM signing_keys k JOIN departments d ON d.id = k.department_id WHERE k.status = 'pending' AND k.activate_at <= ?
                 """, arguments: [now]).map { ($0["id"], $0["code"]) }
         }
         for (id, code) in due {
-            try database.writer.write { db in try Self.activatePending(departmentID: id, code: code, at: now, in: db) }
+            try await database.write { db in try Self.activatePending(departmentID: id, code: code, at: now, in: db) }
         }
     }
 
@@ -128,14 +128,14 @@ extension DistrictAdministration {
 
     /// Revokes seal key `kid`: documents it signed that were logged (covered by a signed tree head) at or before
     /// `notAfter` stay valid; later ones verify as revoked. `notAfter` cannot lie in the future.
-    public func revokeKey(kid rawKid: String, notAfter rawNotAfter: Date, reason: KeyRevocationReason, actor: String) throws -> SigningKeyInfo {
+    public func revokeKey(kid rawKid: String, notAfter rawNotAfter: Date, reason: KeyRevocationReason, actor: String) async throws -> SigningKeyInfo {
         let kid = rawKid.lowercased()
         // Whole seconds: tokens carry whole-second issue times and the trust list whole-second ISO times.
         let notAfter = Date(timeIntervalSince1970: rawNotAfter.timeIntervalSince1970.rounded(.down))
         let now = clock.now()
         guard notAfter <= now else { throw ZeroTripError(.invalidInput, "not-after lies in the future; revoke from a time that has passed (or now)") }
-        let row = try database.writer.read { db in
-            try Row.fetchOne(db, sql: "SELECT k.role, k.status, k.certificate, d.code FROM signing_keys k LEFT JOIN departments d ON d.id = k.department_id WHERE k.kid = ?",
+        let row = try await database.read { db in
+            try Row.fetchOneCopy(db, sql: "SELECT k.role, k.status, k.certificate, d.code FROM signing_keys k LEFT JOIN departments d ON d.id = k.department_id WHERE k.kid = ?",
                              arguments: [kid])
         }
         guard let row else { throw ZeroTripError(.unknownKey, "no key \(kid.prefix(16))") }
@@ -143,7 +143,7 @@ extension DistrictAdministration {
         guard (row["status"] as String) != "revoked" else { throw ZeroTripError(.keyRevoked, "key \(kid) is already revoked") }
         let code: String = row["code"]
         let certificate = try Certificate(derRepresentation: [UInt8](row["certificate"] as Data))
-        try database.writer.write { db in
+        try await database.write { db in
             try db.execute(sql: "UPDATE signing_keys SET status = 'revoked', revoked_at = ?, revoked_not_after = ?, revocation_reason = ? WHERE kid = ?",
                            arguments: [now, notAfter, reason.rawValue, kid])
             try db.execute(sql: "INSERT INTO signing_key_history (kid, status, reason, changed_at) VALUES (?, 'revoked', ?, ?)", arguments: [kid, reason.rawValue, now])
@@ -153,16 +153,16 @@ extension DistrictAdministration {
                                            details: ["department": code, "not_after": AuditEvent.timestamp(notAfter), "reason": reason.rawValue]), at: now, in: db)
         }
         cachedSealers[kid] = nil
-        return try keys(department: code).first { $0.kid == kid }!
+        return try await keys(department: code).first { $0.kid == kid }!
     }
 
     /// Sets optional limits on an active or pending key: documents signed and age (warning at 90 %, refusal at 100 %).
-    public func setLimits(kid rawKid: String, maxUses: Int?, maxAgeDays: Int?, actor: String) throws -> SigningKeyInfo {
+    public func setLimits(kid rawKid: String, maxUses: Int?, maxAgeDays: Int?, actor: String) async throws -> SigningKeyInfo {
         let kid = rawKid.lowercased()
         if let maxUses, maxUses < 1 { throw ZeroTripError(.invalidInput, "max uses must be at least 1") }
         if let maxAgeDays, !(1...3650).contains(maxAgeDays) { throw ZeroTripError(.invalidInput, "max age must be 1–3650 days") }
         let now = clock.now()
-        let code: String? = try database.writer.write { db in
+        let code: String? = try await database.write { db in
             guard let code = try String.fetchOne(db, sql: """
                 SELECT d.code FROM signing_keys k JOIN departments d ON d.id = k.department_id WHERE k.kid = ? AND k.status IN ('active', 'pending')
                 """, arguments: [kid]) else { return nil }
@@ -172,12 +172,12 @@ extension DistrictAdministration {
             return code
         }
         guard let code else { throw ZeroTripError(.unknownKey, "no active or pending seal key \(kid.prefix(16))") }
-        return try keys(department: code).first { $0.kid == kid }!
+        return try await keys(department: code).first { $0.kid == kid }!
     }
 
     /// Every key of every department and the root (for the trust list), oldest first.
-    public func allKeys() throws -> [SigningKeyInfo] {
-        try database.writer.read { db in
+    public nonisolated func allKeys() async throws -> [SigningKeyInfo] {
+        try await database.read { db in
             try Row.fetchAll(db, sql: """
                 SELECT k.*, d.code AS department_code FROM signing_keys k LEFT JOIN departments d ON d.id = k.department_id ORDER BY k.created_at, k.rowid
                 """).map { try Self.keyInfo(from: $0, now: clock.now()) }
@@ -193,10 +193,10 @@ extension DistrictAdministration {
 
     /// Signs a tree head over the log's current size with the root key and stores it.
     @discardableResult
-    public func signTreeHead(_ log: TransparencyLog) throws -> SignedTreeHead {
-        let root = try unlockRoot()
+    public func signTreeHead(_ log: TransparencyLog) async throws -> SignedTreeHead {
+        let root = try await unlockRoot()
         let now = clock.now()
-        return try database.writer.write { db in
+        return try await database.write { db in
             // A renewal committed since the key was unlocked (perhaps by another process): never sign with a superseded root.
             guard try String.fetchOne(db, sql: "SELECT root_kid FROM district WHERE id = 1") == root.certificate.kidHex else {
                 throw ZeroTripError(.notReady, "the district root was just renewed; the tree head will be signed by the new root at the next attempt")
@@ -214,8 +214,8 @@ extension DistrictAdministration {
     }
 
     /// Signs `message` with the root key (trust lists, CRLs): returns the root certificate and the DER signature.
-    public func rootSignature(for message: [UInt8]) throws -> (certificate: Certificate, signature: [UInt8]) {
-        let root = try unlockRoot()
+    public func rootSignature(for message: [UInt8]) async throws -> (certificate: Certificate, signature: [UInt8]) {
+        let root = try await unlockRoot()
         return (root.certificate, try withCrypto("signing with the root key") { () throws(CryptoError) in try root.key.signature(for: message).derRepresentation })
     }
 }

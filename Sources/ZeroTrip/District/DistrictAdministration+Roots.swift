@@ -1,7 +1,7 @@
 public import Foundation
 import GRDB
 public import ZeroTripCrypto
-public import ZeroTripDocuments
+import ZeroTripDocuments
 
 /// One root of the district.
 public struct RootInfo: Sendable, Codable, Hashable {
@@ -37,9 +37,9 @@ public struct RootRenewal: Sendable, Codable {
 
 extension DistrictAdministration {
     /// Every root, the current one first, then older ones newest first.
-    public func roots() throws -> [RootInfo] {
-        guard let district = try district() else { throw ZeroTripError(.notInitialized, "run `zerotrip init --district NAME` first") }
-        return try database.writer.read { db in
+    public nonisolated func roots() async throws -> [RootInfo] {
+        guard let district = try await district() else { throw ZeroTripError(.notInitialized, "run `zerotrip init --district NAME` first") }
+        return try await database.read { db in
             try Row.fetchAll(db, sql: "SELECT kid, algorithm, certificate, not_before, not_after, created_at FROM signing_keys WHERE role = 'root' ORDER BY created_at DESC, rowid DESC")
                 .map { row in
                     let certificate = try Certificate(derRepresentation: [UInt8](row["certificate"] as Data))
@@ -51,19 +51,19 @@ extension DistrictAdministration {
     }
 
     /// Every root certificate of the district (online verification trusts them all: the database is the authority).
-    public func rootCertificates() throws -> [Certificate] {
-        try roots().map { try Certificate(pemRepresentation: $0.certificatePEM) }
+    public nonisolated func rootCertificates() async throws -> [Certificate] {
+        try await roots().map { try Certificate(pemRepresentation: $0.certificatePEM) }
     }
 
     /// Every link certificate between roots, oldest first.
-    public func rootLinks() throws -> [Certificate] {
-        let blobs: [Data] = try database.writer.read { db in try Data.fetchAll(db, sql: "SELECT certificate FROM root_links ORDER BY created_at, rowid") }
+    public nonisolated func rootLinks() async throws -> [Certificate] {
+        let blobs: [Data] = try await database.read { db in try Data.fetchAll(db, sql: "SELECT certificate FROM root_links ORDER BY created_at, rowid") }
         return try blobs.map { try Certificate(derRepresentation: [UInt8]($0)) }
     }
 
     /// The root that issued `certificate` (a seal certificate), or `nil`.
-    public func issuingRoot(of certificate: Certificate) throws -> Certificate? {
-        CertificateChainVerifier.issuingRoot(ofSeal: certificate, among: try rootCertificates()).root
+    public nonisolated func issuingRoot(of certificate: Certificate) async throws -> Certificate? {
+        await CertificateChainVerifier.issuingRoot(ofSeal: certificate, among: try rootCertificates()).root
     }
 
     /// Renews the district root: a new key (same algorithm) and a new self-signed certificate with the same subject,
@@ -73,10 +73,10 @@ extension DistrictAdministration {
     ///
     /// Files: `Keys/root-<kid>.key.pem` (0600), `Certificates/roots/root-<kid>.pem` for both roots,
     /// `Certificates/roots/link-<subject kid>-by-<issuer kid>.pem`, and `Certificates/root.pem` replaced by the new root.
-    public func renewRoot(actor: String) throws -> RootRenewal {
-        guard try district() != nil else { throw ZeroTripError(.notInitialized, "run `zerotrip init --district NAME` first") }
-        let old = try unlockRoot()
-        let algorithmName: String = try database.writer.read { db in
+    public func renewRoot(actor: String) async throws -> RootRenewal {
+        guard try await district() != nil else { throw ZeroTripError(.notInitialized, "run `zerotrip init --district NAME` first") }
+        let old = try await unlockRoot()
+        let algorithmName: String = try await database.read { db in
             try String.fetchOne(db, sql: "SELECT algorithm FROM signing_keys WHERE kid = ?", arguments: [old.certificate.kidHex]) ?? ""
         }
         guard let algorithm = KeyAlgorithm(rawValue: algorithmName) else { throw ZeroTripError(.malformedKey, "the current root's algorithm is not recorded") }
@@ -86,7 +86,7 @@ extension DistrictAdministration {
         // (RootSet.supersededAt); every tree head the old root signed so far is at or before it.
         let notBefore = Date(timeIntervalSince1970: now.addingTimeInterval(-RootSet.renewalBackdate).timeIntervalSince1970.rounded(.up))
         let renewedAt = notBefore.addingTimeInterval(RootSet.renewalBackdate)
-        let (key, certificate, newWithOld, oldWithNew, pem) = try withCrypto("renewing the root") { () throws(CryptoError) in
+        let (key, certificate, newWithOld, oldWithNew, pem) = try await BlockingWork.run { try withCrypto("renewing the root") { () throws(CryptoError) in
             let key = try PrivateKey(generating: algorithm)
             let certificate = try CertificateAuthority.renewRootCertificate(previous: old.certificate, key: key, notValidBefore: notBefore,
                                                                             notValidAfter: now.addingTimeInterval(Self.rootValidity))
@@ -96,7 +96,7 @@ extension DistrictAdministration {
             let oldWithNew = try CertificateAuthority.issueLinkCertificate(subject: old.certificate, issuer: certificate, issuerKey: key,
                                                                            notValidBefore: old.certificate.notValidBefore, notValidAfter: far)
             return (key, certificate, newWithOld, oldWithNew, try key.encryptedPEMRepresentation(passphrase: secret))
-        }
+        } }
         let keyFile = "root-\(certificate.kidHex).key.pem"
         let rootsDirectory = home.certificatesDirectory.appendingPathComponent("roots")
         var created: [URL] = []
@@ -123,7 +123,7 @@ extension DistrictAdministration {
             throw error
         }
         do {
-            try database.writer.write { db in
+            try await database.write { db in
                 try Self.insertKey(db, certificate: certificate, departmentID: nil, role: "root", algorithm: algorithm, keyFile: keyFile, now: now)
                 try db.execute(sql: "UPDATE signing_keys SET status = 'retired', retired_at = ? WHERE kid = ?", arguments: [now, old.certificate.kidHex])
                 try db.execute(sql: "INSERT INTO signing_key_history (kid, status, reason, changed_at) VALUES (?, 'retired', 'root_renewed', ?)",
@@ -159,16 +159,16 @@ extension DistrictAdministration {
         // Committed: from here on the renewal has happened, so a failure to refresh root.pem is a warning, not an error
         // (an error would invite a retry that makes a third root).
         var warning: String?
-        do { try publishCurrentRoot() } catch { warning = (error as? ZeroTripError)?.message ?? "Certificates/root.pem was not updated; run `zerotrip trust-list export`" }
-        let info = try roots().first { $0.kid == certificate.kidHex }!
+        do { try await publishCurrentRoot() } catch { warning = (error as? ZeroTripError)?.message ?? "Certificates/root.pem was not updated; run `zerotrip trust-list export`" }
+        let info = try await roots().first { $0.kid == certificate.kidHex }!
         return RootRenewal(root: info, previousKid: old.certificate.kidHex, newWithOldPEM: newWithOld.pemRepresentation, oldWithNewPEM: oldWithNew.pemRepresentation,
                            warning: warning)
     }
 
     /// Makes `Certificates/root.pem` the current root (atomically replaced; it is derived from the database)
     /// and writes any missing `Certificates/roots/` file (every root and link certificate).
-    public func publishCurrentRoot() throws {
-        let current = try rootCertificate()
+    public func publishCurrentRoot() async throws {
+        let current = try await rootCertificate()
         let existing = try? String(contentsOf: home.rootCertificateURL, encoding: .utf8)
         if existing.flatMap({ try? Certificate(pemRepresentation: $0) }) != current {
             do {
@@ -177,11 +177,11 @@ extension DistrictAdministration {
                 throw ZeroTripError(.storageFailure, "cannot write \(home.rootCertificateURL.lastPathComponent); run `zerotrip trust-list export` to retry")
             }
         }
-        let roots = try rootCertificates()
+        let roots = try await rootCertificates()
         guard roots.count > 1 else { return }
         let directory = home.certificatesDirectory.appendingPathComponent("roots")
         var files = roots.map { ("root-\($0.kidHex).pem", $0) }
-        let links: [(String, String, Data)] = try database.writer.read { db in
+        let links: [(String, String, Data)] = try await database.read { db in
             try Row.fetchAll(db, sql: "SELECT issuer_kid, subject_kid, certificate FROM root_links").map { ($0["issuer_kid"], $0["subject_kid"], $0["certificate"]) }
         }
         for (issuer, subject, der) in links {
@@ -193,10 +193,10 @@ extension DistrictAdministration {
     }
 
     /// Unlocks the key of root `kid` (the current root's is cached; older roots sign only their own CRL).
-    func unlockRoot(kid: String) throws -> (certificate: Certificate, key: PrivateKey) {
-        let current = try unlockRoot()
+    func unlockRoot(kid: String) async throws -> (certificate: Certificate, key: PrivateKey) {
+        let current = try await unlockRoot()
         if current.certificate.kidHex == kid { return current }
-        guard try roots().contains(where: { $0.kid == kid }), let unlocked = try unlockKey(kid: kid, what: "root \(kid)") else {
+        guard try await roots().contains(where: { $0.kid == kid }), let unlocked = try await unlockKey(kid: kid, what: "root \(kid)") else {
             throw ZeroTripError(.unknownKey, "no root \(kid.prefix(16))")
         }
         return unlocked

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import ZeroTripCrypto
 public import ZeroTripDocuments
 import GRDB
@@ -17,33 +17,42 @@ public struct ActiveSeal: Sendable {
 
 extension DistrictAdministration {
     /// The active seal of department `code`, unlocked (once per process) and checked against its certificate.
-    public func activeSeal(department rawCode: String) throws -> ActiveSeal {
+    public func activeSeal(department rawCode: String) async throws -> ActiveSeal {
         let code = try Validation.departmentCode(rawCode)
-        guard let district = try district() else { throw ZeroTripError(.notInitialized, "run `zerotrip init --district NAME` first") }
-        try activateDueKeys()
-        guard let department = try department(code: code) else { throw ZeroTripError(.unknownDepartment, "no department \(code)") }
+        guard let district = try await district() else { throw ZeroTripError(.notInitialized, "run `zerotrip init --district NAME` first") }
+        try await activateDueKeys()
+        guard let department = try await department(code: code) else { throw ZeroTripError(.unknownDepartment, "no department \(code)") }
         guard let kid = department.activeKid else { throw ZeroTripError(.noActiveKey, "department \(code) has no active seal key") }
         if let sealer = cachedSealers[kid] { return ActiveSeal(sealer: sealer, department: department, districtName: district.name) }
-        guard let (certificate, key) = try unlockKey(kid: kid, what: "the seal key of \(code)") else {
-            throw ZeroTripError(.noActiveKey, "the active key of \(code) is not registered")
-        }
-        // The chain embedded in the signature ends at the root that issued this seal (older seals stay under the previous root after a renewal).
-        guard let root = try issuingRoot(of: certificate) else {
-            throw ZeroTripError(.malformedCertificate, "the seal certificate of \(code) does not chain to any root of the district")
-        }
-        let sealer: DocumentSealer
-        do {
-            sealer = try DocumentSealer(departmentCode: department.code, key: key, certificate: certificate, chain: [root])
-        } catch {
-            throw ZeroTripError(error)
-        }
+        // One unlock per key however many requests miss the cache at once (each would cost an scrypt run and 32 MiB).
+        let unlocking = unlockingSealers[kid] ?? Task { try await self.unlockSealer(kid: kid, department: department) }
+        unlockingSealers[kid] = unlocking
+        defer { unlockingSealers[kid] = nil }
+        let sealer = try await unlocking.value
         cachedSealers[kid] = sealer
         return ActiveSeal(sealer: sealer, department: department, districtName: district.name)
     }
 
+    /// Unlocks the seal key `kid` (scrypt, off the cooperative pool) and builds its signer with the chain to its root.
+    nonisolated func unlockSealer(kid: String, department: Department) async throws -> DocumentSealer {
+        let code = department.code
+        guard let (certificate, key) = try await unlockKey(kid: kid, what: "the seal key of \(code)") else {
+            throw ZeroTripError(.noActiveKey, "the active key of \(code) is not registered")
+        }
+        // The chain embedded in the signature ends at the root that issued this seal (older seals stay under the previous root after a renewal).
+        guard let root = try await issuingRoot(of: certificate) else {
+            throw ZeroTripError(.malformedCertificate, "the seal certificate of \(code) does not chain to any root of the district")
+        }
+        do {
+            return try DocumentSealer(departmentCode: department.code, key: key, certificate: certificate, chain: [root])
+        } catch {
+            throw ZeroTripError(error)
+        }
+    }
+
     /// Every seal certificate ever registered (verification must keep working for retired keys).
-    public func sealCertificates() throws -> [Certificate] {
-        let blobs: [Data] = try database.writer.read { db in try Data.fetchAll(db, sql: "SELECT certificate FROM signing_keys WHERE role = 'seal'") }
+    public nonisolated func sealCertificates() async throws -> [Certificate] {
+        let blobs: [Data] = try await database.read { db in try Data.fetchAll(db, sql: "SELECT certificate FROM signing_keys WHERE role = 'seal'") }
         return try blobs.map { try Certificate(derRepresentation: [UInt8]($0)) }
     }
 }

@@ -22,6 +22,8 @@ public actor DistrictAdministration {
     var cachedRoot: (certificate: Certificate, key: PrivateKey)?
     /// Unlocked seal keys by kid (decrypting a key costs a scrypt run, so it happens once per process).
     var cachedSealers: [String: DocumentSealer] = [:]
+    /// Unlocks in progress by kid, so concurrent cache misses share one.
+    var unlockingSealers: [String: Task<DocumentSealer, any Error>] = [:]
 
     /// Creates the administration over `database` and the files under `home`.
     public init(database: AppDatabase, home: ZeroTripHome, passphrase: PassphraseSource, clock: ZeroTripClock = .system) {
@@ -34,8 +36,8 @@ public actor DistrictAdministration {
     // MARK: District
 
     /// The district, or `nil` before `initialize`.
-    public func district() throws -> DistrictInfo? {
-        try database.writer.read { db in
+    public nonisolated func district() async throws -> DistrictInfo? {
+        try await database.read { db in
             try Row.fetchOne(db, sql: "SELECT name, root_kid, created_at FROM district WHERE id = 1").map {
                 DistrictInfo(name: $0["name"], rootKid: $0["root_kid"], createdAt: $0["created_at"])
             }
@@ -44,9 +46,9 @@ public actor DistrictAdministration {
 
     /// Creates the root key (encrypted, `Keys/root-<kid>.key.pem`, mode 0600) and the self-signed
     /// root certificate (`Certificates/root.pem`), and records the district.
-    public func initialize(district rawName: String, algorithm: KeyAlgorithm = .p256, actor: String) throws -> DistrictInfo {
+    public func initialize(district rawName: String, algorithm: KeyAlgorithm = .p256, actor: String) async throws -> DistrictInfo {
         let name = try Validation.name(rawName, field: "district name")
-        if try district() != nil || FileManager.default.fileExists(atPath: home.rootCertificateURL.path) {
+        if try await district() != nil || FileManager.default.fileExists(atPath: home.rootCertificateURL.path) {
             throw ZeroTripError(.alreadyInitialized, "the district is already initialised; the root key is never replaced by init")
         }
         let secret = try passphrase.resolve()
@@ -61,7 +63,9 @@ public actor DistrictAdministration {
                 key: key, notValidBefore: now.addingTimeInterval(-300), notValidAfter: now.addingTimeInterval(Self.rootValidity))
         }
         let keyFile = "root-\(certificate.kidHex).key.pem"
-        let pem = try withCrypto("encrypting the root key") { () throws(CryptoError) in try key.encryptedPEMRepresentation(passphrase: secret) }
+        let pem = try await BlockingWork.run {
+            try withCrypto("encrypting the root key") { () throws(CryptoError) in try key.encryptedPEMRepresentation(passphrase: secret) }
+        }
         try home.keyFiles.create(keyFile, contents: pem)
         do {
             try Self.writeNewPublicFile(home.rootCertificateURL, contents: certificate.pemRepresentation)
@@ -70,7 +74,7 @@ public actor DistrictAdministration {
             throw error
         }
         do {
-            try database.writer.write { db in
+            try await database.write { db in
                 try db.execute(sql: "INSERT INTO district (id, name, root_kid, created_at) VALUES (1, ?, ?, ?)",
                                arguments: [name, certificate.kidHex, now])
                 try Self.insertKey(db, certificate: certificate, departmentID: nil, role: "root", algorithm: algorithm, keyFile: keyFile, now: now)
@@ -87,9 +91,9 @@ public actor DistrictAdministration {
     }
 
     /// The root certificate as recorded in the database.
-    public func rootCertificate() throws -> Certificate {
-        guard let info = try district() else { throw ZeroTripError(.notInitialized, "run `zerotrip init --district NAME` first") }
-        let der: Data? = try database.writer.read { db in
+    public nonisolated func rootCertificate() async throws -> Certificate {
+        guard let info = try await district() else { throw ZeroTripError(.notInitialized, "run `zerotrip init --district NAME` first") }
+        let der: Data? = try await database.read { db in
             try Data.fetchOne(db, sql: "SELECT certificate FROM signing_keys WHERE kid = ?", arguments: [info.rootKid])
         }
         guard let der else { throw ZeroTripError(.notInitialized, "the root key is not registered") }
@@ -98,10 +102,10 @@ public actor DistrictAdministration {
 
     /// The current root, unlocked. The cache is checked against `district.root_kid` on every call, so a renewal
     /// made by another process (the CLI beside a running daemon) takes effect at the next signature.
-    func unlockRoot() throws -> (certificate: Certificate, key: PrivateKey) {
-        let certificate = try rootCertificate()
+    func unlockRoot() async throws -> (certificate: Certificate, key: PrivateKey) {
+        let certificate = try await rootCertificate()
         if let cachedRoot, cachedRoot.certificate == certificate { return cachedRoot }
-        guard let unlocked = try unlockKey(kid: certificate.kidHex, what: "the root key") else {
+        guard let unlocked = try await unlockKey(kid: certificate.kidHex, what: "the root key") else {
             throw ZeroTripError(.notInitialized, "the root key is not registered")
         }
         cachedRoot = unlocked
@@ -110,15 +114,18 @@ public actor DistrictAdministration {
 
     /// The registered key `kid` with its certificate: the key file read (permissions checked), decrypted with the
     /// passphrase and checked against the certificate; `nil` when no such key is registered.
-    func unlockKey(kid: String, what: String) throws -> (certificate: Certificate, key: PrivateKey)? {
-        let row = try database.writer.read { db in
-            try Row.fetchOne(db, sql: "SELECT certificate, key_file FROM signing_keys WHERE kid = ?", arguments: [kid])
+    nonisolated func unlockKey(kid: String, what: String) async throws -> (certificate: Certificate, key: PrivateKey)? {
+        let row = try await database.read { db in
+            try Row.fetchOneCopy(db, sql: "SELECT certificate, key_file FROM signing_keys WHERE kid = ?", arguments: [kid])
         }
         guard let row else { return nil }
         let certificate = try Certificate(derRepresentation: [UInt8](row["certificate"] as Data))
         let pem = try home.keyFiles.read(row["key_file"])
         let secret = try passphrase.resolve()
-        let key = try withCrypto("unlocking \(what)") { () throws(CryptoError) in try PrivateKey(pemRepresentation: pem, passphrase: secret) }
+        // scrypt: off the cooperative pool, and without holding the actor (read-only queries are nonisolated).
+        let key = try await BlockingWork.run {
+            try withCrypto("unlocking \(what)") { () throws(CryptoError) in try PrivateKey(pemRepresentation: pem, passphrase: secret) }
+        }
         guard key.publicKey.derRepresentation == certificate.publicKey.derRepresentation else {
             throw ZeroTripError(.malformedKey, "the key file of \(what) does not match its certificate")
         }
@@ -129,17 +136,17 @@ public actor DistrictAdministration {
 
     /// Creates a department with its seal key (`Keys/<CODE>-<kid>.key.pem`) and seal certificate
     /// (`Certificates/departments/<CODE>-<kid>.pem`) issued by the root.
-    public func addDepartment(code rawCode: String, name rawName: String, algorithm: KeyAlgorithm = .p256, actor: String) throws -> Department {
+    public func addDepartment(code rawCode: String, name rawName: String, algorithm: KeyAlgorithm = .p256, actor: String) async throws -> Department {
         let code = try Validation.departmentCode(rawCode)
         let name = try Validation.name(rawName, field: "department name")
-        guard let district = try district() else { throw ZeroTripError(.notInitialized, "run `zerotrip init --district NAME` first") }
-        if try department(code: code) != nil {
+        guard let district = try await district() else { throw ZeroTripError(.notInitialized, "run `zerotrip init --district NAME` first") }
+        if try await department(code: code) != nil {
             throw ZeroTripError(.duplicateDepartment, "department \(code) already exists")
         }
         let now = clock.now()
-        let (certificate, keyFile, certificateURL) = try createSealFiles(code: code, name: name, districtName: district.name, algorithm: algorithm, now: now)
+        let (certificate, keyFile, certificateURL) = try await createSealFiles(code: code, name: name, districtName: district.name, algorithm: algorithm, now: now)
         do {
-            try database.writer.write { db in
+            try await database.write { db in
                 try db.execute(sql: "INSERT INTO departments (code, name, created_at) VALUES (?, ?, ?)", arguments: [code, name, now])
                 let id = db.lastInsertedRowID
                 try Self.insertKey(db, certificate: certificate, departmentID: id, role: "seal", algorithm: algorithm, keyFile: keyFile, now: now)
@@ -160,10 +167,10 @@ public actor DistrictAdministration {
 
     /// Creates a seal key (encrypted, `Keys/<CODE>-<kid>.key.pem`) and its certificate issued by the root
     /// (`Certificates/departments/<CODE>-<kid>.pem`); the caller records them or discards the files.
-    func createSealFiles(code: String, name: String, districtName: String, algorithm: KeyAlgorithm, now: Date) throws -> (Certificate, String, URL) {
-        let root = try unlockRoot()
+    func createSealFiles(code: String, name: String, districtName: String, algorithm: KeyAlgorithm, now: Date) async throws -> (Certificate, String, URL) {
+        let root = try await unlockRoot()
         let secret = try passphrase.resolve()
-        let (certificate, pem) = try withCrypto("creating the seal key of \(code)") { () throws(CryptoError) in
+        let (certificate, pem) = try await BlockingWork.run { try withCrypto("creating the seal key of \(code)") { () throws(CryptoError) in
             let sealKey = try PrivateKey(generating: algorithm)
             let certificate = try CertificateAuthority.issueSealCertificate(
                 subject: DistinguishedName([
@@ -173,7 +180,7 @@ public actor DistrictAdministration {
                 subjectKey: sealKey.publicKey, issuer: root.certificate, issuerKey: root.key,
                 notValidBefore: now.addingTimeInterval(-300), notValidAfter: now.addingTimeInterval(Self.sealValidity))
             return (certificate, try sealKey.encryptedPEMRepresentation(passphrase: secret))
-        }
+        } }
         let keyFile = "\(code)-\(certificate.kidHex).key.pem"
         let certificateURL = home.certificatesDirectory.appendingPathComponent("departments/\(code)-\(certificate.kidHex).pem")
         try home.keyFiles.create(keyFile, contents: pem)
@@ -187,19 +194,19 @@ public actor DistrictAdministration {
     }
 
     /// The department with `code` (case-insensitive), or `nil`.
-    public func department(code: String) throws -> Department? {
-        try database.writer.read { db in try Self.fetchDepartments(db, code: code).first }
+    public nonisolated func department(code: String) async throws -> Department? {
+        try await database.read { db in try Self.fetchDepartments(db, code: code).first }
     }
 
     /// Every department, by code.
-    public func departments() throws -> [Department] {
-        try database.writer.read { db in try Self.fetchDepartments(db, code: nil) }
+    public nonisolated func departments() async throws -> [Department] {
+        try await database.read { db in try Self.fetchDepartments(db, code: nil) }
     }
 
     /// The signing keys of a department (or of the root with `nil`), newest first.
-    public func keys(department code: String?) throws -> [SigningKeyInfo] {
-        if let code, try department(code: code) == nil { throw ZeroTripError(.unknownDepartment, "no department \(code)") }
-        return try database.writer.read { db in
+    public nonisolated func keys(department code: String?) async throws -> [SigningKeyInfo] {
+        if let code, try await department(code: code) == nil { throw ZeroTripError(.unknownDepartment, "no department \(code)") }
+        return try await database.read { db in
             let rows = try Row.fetchAll(db, sql: """
                 SELECT k.*, d.code AS department_code FROM signing_keys k LEFT JOIN departments d ON d.id = k.department_id
                 WHERE (? IS NULL AND k.role = 'root') OR d.code = ? ORDER BY k.created_at DESC, k.rowid DESC
@@ -233,9 +240,9 @@ public actor DistrictAdministration {
     }
 
     /// Checks that every registered key file exists with safe permissions (used by `serve` and `/readyz`).
-    public func checkKeyFiles() throws {
+    public nonisolated func checkKeyFiles() async throws {
         try home.keyFiles.checkAllPermissions()
-        let files: [String] = try database.writer.read { db in try String.fetchAll(db, sql: "SELECT key_file FROM signing_keys") }
+        let files: [String] = try await database.read { db in try String.fetchAll(db, sql: "SELECT key_file FROM signing_keys") }
         for file in files {
             guard home.keyFiles.exists(file) else { throw ZeroTripError(.missingKeyFile, "key file \(file) is missing") }
         }

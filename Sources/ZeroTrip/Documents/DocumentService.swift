@@ -1,5 +1,5 @@
-public import Foundation
-public import ZeroTripCrypto
+import Foundation
+import ZeroTripCrypto
 public import ZeroTripDocuments
 import GRDB
 import Synchronization
@@ -45,7 +45,7 @@ public final class DocumentService: Sendable {
 
     /// Issues a corrected document replacing `id`, which becomes `superseded` in the same transaction.
     public func reissue(_ id: String, with request: IssueDocumentRequest, actor: String) async throws -> IssuedDocument {
-        guard let old = try record(id: id) else { throw ZeroTripError(.notFound, "no document \(id.prefix(40))") }
+        guard let old = try await record(id: id) else { throw ZeroTripError(.notFound, "no document \(id.prefix(40))") }
         guard old.status == .valid else { throw ZeroTripError(.documentNotValid, "document \(old.id) is \(old.status.rawValue) and cannot be re-issued") }
         guard old.departmentCode == request.departmentCode.uppercased() else {
             throw ZeroTripError(.forbidden, "a document is re-issued by the department that issued it")
@@ -89,7 +89,7 @@ public final class DocumentService: Sendable {
             status: .valid, statusReason: nil, statusChangedAt: nil, supersededBy: nil)
         let fieldsJSON = String(decoding: try JSONEncoder().encode(request.fields), as: UTF8.self)
         do {
-            try await database.writer.write { db in
+            try await database.write { db in
                 if let supersedes {
                     // Re-check inside the transaction: two concurrent re-issues must not both win.
                     let status = try String.fetchOne(db, sql: "SELECT status FROM documents WHERE id = ?", arguments: [supersedes])
@@ -149,14 +149,14 @@ public final class DocumentService: Sendable {
     /// Revokes a valid document. Revoked and superseded documents never change status again.
     @discardableResult
     public func revoke(_ id: String, reason: RevocationReason, actor: String, department: String? = nil) async throws -> ResultDocumentRecord {
-        guard let record = try record(id: id) else { throw ZeroTripError(.notFound, "no document \(id.prefix(40))") }
+        guard let record = try await record(id: id) else { throw ZeroTripError(.notFound, "no document \(id.prefix(40))") }
         if let department, department.uppercased() != record.departmentCode {
             throw ZeroTripError(.forbidden, "only the issuing department (or an admin) revokes a document")
         }
         guard record.status == .valid else { throw ZeroTripError(.documentNotValid, "document \(record.id) is already \(record.status.rawValue)") }
         let now = clock.now()
         do {
-            try await database.writer.write { db in
+            try await database.write { db in
                 try Self.changeStatus(db, id: record.id, to: .revoked, reason: reason.rawValue, supersededBy: nil, actor: actor, at: now)
             }
         } catch let error as DatabaseError where error.message?.contains("cannot change status again") == true {
@@ -164,7 +164,7 @@ public final class DocumentService: Sendable {
         } catch {
             throw ZeroTripError(.storageFailure, "revoking the document failed; nothing changed")
         }
-        return try self.record(id: record.id)!
+        return try await self.record(id: record.id)!
     }
 
     static func changeStatus(_ db: Database, id: String, to status: DocumentStatus, reason: String, supersededBy: String?, actor: String, at now: Date) throws {
@@ -189,31 +189,31 @@ public final class DocumentService: Sendable {
         """
 
     /// The register entry of `id`, or nil.
-    public func record(id: String) throws -> ResultDocumentRecord? {
+    public func record(id: String) async throws -> ResultDocumentRecord? {
         guard id.utf8.count == 32, Hex.decode(id) != nil else { return nil }
-        return try database.writer.read { db in
+        return try await database.read { db in
             try Row.fetchOne(db, sql: "SELECT \(Self.metadataColumns) FROM documents WHERE id = ?", arguments: [id.lowercased()]).map(Self.record(from:))
         }
     }
 
     /// The register entry whose exact PDF has SHA-256 `digest`.
-    public func record(pdfSHA256 digest: [UInt8]) throws -> ResultDocumentRecord? {
-        try database.writer.read { db in
+    public func record(pdfSHA256 digest: [UInt8]) async throws -> ResultDocumentRecord? {
+        try await database.read { db in
             try Row.fetchOne(db, sql: "SELECT \(Self.metadataColumns) FROM documents WHERE pdf_sha256 = ?", arguments: [Data(digest)]).map(Self.record(from:))
         }
     }
 
     /// The exact stored PDF of `id`.
-    public func pdf(id: String) throws -> [UInt8]? {
+    public func pdf(id: String) async throws -> [UInt8]? {
         guard id.utf8.count == 32, Hex.decode(id) != nil else { return nil }
-        return try database.writer.read { db in
+        return try await database.read { db in
             try Data.fetchOne(db, sql: "SELECT pdf FROM documents WHERE id = ?", arguments: [id.lowercased()]).map { [UInt8]($0) }
         }
     }
 
     /// Documents of a department, newest first.
-    public func records(department: String?, limit: Int) throws -> [ResultDocumentRecord] {
-        try database.writer.read { db in
+    public func records(department: String?, limit: Int) async throws -> [ResultDocumentRecord] {
+        try await database.read { db in
             try Row.fetchAll(db, sql: """
                 SELECT \(Self.metadataColumns) FROM documents WHERE ? IS NULL OR department_code = ? ORDER BY issued_at DESC, id LIMIT ?
                 """, arguments: [department, department, max(1, min(limit, 1000))]).map(Self.record(from:))
@@ -221,8 +221,8 @@ public final class DocumentService: Sendable {
     }
 
     /// Documents issued to the holder with citizen ID number `idNumber`, newest first (the applicant's "my results").
-    public func records(holderIDNumber idNumber: String, limit: Int) throws -> [ResultDocumentRecord] {
-        try database.writer.read { db in
+    public func records(holderIDNumber idNumber: String, limit: Int) async throws -> [ResultDocumentRecord] {
+        try await database.read { db in
             try Row.fetchAll(db, sql: """
                 SELECT \(Self.metadataColumns) FROM documents WHERE holder_id_number = ? ORDER BY issued_at DESC, id LIMIT ?
                 """, arguments: [idNumber.uppercased(), max(1, min(limit, 1000))]).map(Self.record(from:))
@@ -249,7 +249,7 @@ public final class DocumentService: Sendable {
         let now = clock.now()
         let cached = verifierCache.withLock { $0 }
         if let cached, abs(now.timeIntervalSince(cached.checkedAt)) < 1 { return cached.verifier }
-        let generation: Int64 = try await database.writer.read { db in
+        let generation: Int64 = try await database.read { db in
             try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(id), 0) FROM signing_key_history") ?? 0
         }
         if let cached, cached.generation == generation {
@@ -277,7 +277,7 @@ public final class DocumentService: Sendable {
         }
         if let claims = outcome.claims, outcome.result == .valid || outcome.result == .expired {
             report.registerChecked = true
-            let record = try record(id: claims.documentIDHex)
+            let record = try await record(id: claims.documentIDHex)
             if let record {
                 report.document = try await summary(of: record)
                 if record.departmentCode != claims.departmentCode || record.kid != report.document?.kid
@@ -286,7 +286,7 @@ public final class DocumentService: Sendable {
                     report.result = .invalid
                     report.reasons = [VerificationReason("register_mismatch", "the token does not match the register entry of its document")]
                 } else {
-                    try apply(record: record, now: now, to: &report)
+                    try await apply(record: record, now: now, to: &report)
                 }
             } else {
                 report.result = .invalid
@@ -301,7 +301,7 @@ public final class DocumentService: Sendable {
     public func verifyPDF(_ bytes: [UInt8], actor: String, audit: Bool = true) async throws -> VerificationReport {
         let now = clock.now()
         let verifier = try await verifier()
-        let record = bytes.count <= SignedPDF.maximumLength ? try record(pdfSHA256: Digest.sha256(bytes)) : nil
+        let record = await bytes.count <= SignedPDF.maximumLength ? try record(pdfSHA256: Digest.sha256(bytes)) : nil
         let outcome = verifier.verifyPDF(bytes, now: now, signingTime: record?.issuedAt)
         var report = VerificationReport(result: outcome.result, reasons: outcome.reason.map { [$0] } ?? [], document: nil,
                                         registerChecked: false, method: .pdf, verifiedAt: now)
@@ -313,7 +313,7 @@ public final class DocumentService: Sendable {
                     report.result = .invalid
                     report.reasons = [VerificationReason("register_mismatch", "the register names another seal for this file")]
                 } else {
-                    try apply(record: record, now: now, to: &report)
+                    try await apply(record: record, now: now, to: &report)
                 }
             } else {
                 report.result = .invalid
@@ -329,23 +329,23 @@ public final class DocumentService: Sendable {
         let now = clock.now()
         var report = VerificationReport(result: .unknown, reasons: [VerificationReason("not_registered", "no document with this number")],
                                         document: nil, registerChecked: true, method: .id, verifiedAt: now)
-        if let record = try record(id: id) {
+        if let record = try await record(id: id) {
             report.document = try await summary(of: record)
             report.result = .valid
             report.reasons = []
-            try apply(record: record, now: now, to: &report)
+            try await apply(record: record, now: now, to: &report)
         }
         try await recordVerification(report, actor: actor, now: now)
         return report
     }
 
-    private func apply(record: ResultDocumentRecord, now: Date, to report: inout VerificationReport) throws {
-        report.transparency = try log.proof(for: "document:\(record.id)", kind: "document.issued")
-        if let key = try database.writer.read({ db in
-            try Row.fetchOne(db.cachedStatement(sql: "SELECT status, revoked_not_after, revocation_reason FROM signing_keys WHERE kid = ?"), arguments: [record.kid])
+    private func apply(record: ResultDocumentRecord, now: Date, to report: inout VerificationReport) async throws {
+        report.transparency = try await log.proof(for: "document:\(record.id)", kind: "document.issued")
+        if let key = try await database.read({ db in
+            try Row.fetchOneCopy(db.cachedStatement(sql: "SELECT status, revoked_not_after, revocation_reason FROM signing_keys WHERE kid = ?"), arguments: [record.kid])
         }), (key["status"] as String) == "revoked", let notAfter = key["revoked_not_after"] as Date? {
             // Valid only when the log proves the issuance before the key's "not after" time.
-            if try !log.isLogged(ref: "document:\(record.id)", kind: "document.issued", notAfter: notAfter) {
+            if try await !log.isLogged(ref: "document:\(record.id)", kind: "document.issued", notAfter: notAfter) {
                 report.result = .revoked
                 report.reasons = [VerificationReason("key_revoked", "the seal key was revoked (\(key["revocation_reason"] ?? "unspecified")) from \(AuditEvent.timestamp(notAfter)); this document is not provably older")]
                 return
@@ -387,6 +387,6 @@ public final class DocumentService: Sendable {
         var details = ["method": report.method.rawValue, "result": report.result.rawValue]
         if let reason = report.reasons.first { details["reason"] = reason.code }
         let entry = AuditEntry(actor: actor, action: "document.verified", target: "document:\(report.document?.id ?? "unidentified")", details: details)
-        try await database.writer.write { db in _ = try AuditLog.append(entry, at: now, in: db) }
+        try await AuditLog.append(entry, at: now, to: database)
     }
 }

@@ -77,7 +77,7 @@ public struct ApplicantSessions: Sendable {
 
     /// The live session behind `token`, or `session_invalid`: forged, malformed, past its absolute or
     /// idle lifetime, or ended. Each use counts as activity for the idle limit.
-    public func authenticate(token: String) throws -> ApplicantSession {
+    public func authenticate(token: String) async throws -> ApplicantSession {
         let invalid = ZeroTripError(.sessionInvalid, "the applicant session is invalid or has expired; verify again")
         guard token.utf8.count <= Self.maximumTokenLength, token.hasPrefix(Self.prefix) else { throw invalid }
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
@@ -87,8 +87,8 @@ public struct ApplicantSessions: Sendable {
               let json = Base64.decodeURLSafe(String(parts[1])), let payload = try? JSONDecoder().decode(Payload.self, from: Data(json)) else { throw invalid }
         let now = clock.now()
         guard Double(payload.exp) > now.timeIntervalSince1970 else { throw invalid }
-        guard let row = try database.writer.read({ db in
-            try Row.fetchOne(db.cachedStatement(sql: """
+        guard let row = try await database.read({ db in
+            try Row.fetchOneCopy(db.cachedStatement(sql: """
                 SELECT person_id, tier, method, device_id, created_at, expires_at, idle_seconds, last_seen_at, ended_at FROM applicant_sessions WHERE id = ?
                 """), arguments: [payload.sid])
         }) else { throw invalid }
@@ -97,11 +97,11 @@ public struct ApplicantSessions: Sendable {
         guard (row["ended_at"] as Date?) == nil, (row["person_id"] as String) == payload.sub else { throw invalid }
         guard expires > now else { throw invalid }
         guard now.timeIntervalSince(lastSeen) <= idle else {
-            try end(id: payload.sid, reason: "idle", at: now)
+            try await end(id: payload.sid, reason: "idle", at: now)
             throw invalid
         }
         if now.timeIntervalSince(lastSeen) >= Self.touchInterval {
-            try database.writer.write { db in
+            try await database.write { db in
                 try db.cachedStatement(sql: "UPDATE applicant_sessions SET last_seen_at = ? WHERE id = ? AND last_seen_at < ?").execute(arguments: [now, payload.sid, now])
             }
         }
@@ -110,9 +110,9 @@ public struct ApplicantSessions: Sendable {
     }
 
     /// Ends session `id` (logout); later use is refused.
-    public func end(id: String, reason: String = "logout", at date: Date? = nil) throws {
+    public func end(id: String, reason: String = "logout", at date: Date? = nil) async throws {
         let now = date ?? clock.now()
-        try database.writer.write { db in
+        try await database.write { db in
             try db.execute(sql: "UPDATE applicant_sessions SET ended_at = ?, end_reason = ? WHERE id = ? AND ended_at IS NULL", arguments: [now, reason, id])
             if db.changesCount > 0 {
                 try AuditLog.append(AuditEntry(actor: "system", action: "identity.session.ended", target: "session:\(id)", details: ["reason": reason]), at: now, in: db)

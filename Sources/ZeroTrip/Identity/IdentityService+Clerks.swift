@@ -51,9 +51,9 @@ public struct PendingVerification: Sendable, Hashable, Codable {
 
 extension IdentityService {
     /// A pending verification for the clerk who will attest it.
-    public func pending(verificationId: String) throws -> PendingVerification {
+    public func pending(verificationId: String) async throws -> PendingVerification {
         let keys = try keySource.keys()
-        return try database.writer.read { db in
+        return try await database.read { db in
             guard verificationId.utf8.count == 24, let flow = try Self.flow(verificationId, secret: nil, keys: keys, in: db) else {
                 throw ZeroTripError(.notFound, "no verification \(verificationId.prefix(24))")
             }
@@ -64,13 +64,13 @@ extension IdentityService {
     }
 
     /// A clerk's attestation of a live video check (tier 2). `matched == false` records a failure for the person.
-    public func attestVideo(verificationId: String, matched: Bool, clerk rawClerk: ClerkIdentity, reference: String, actor: String) throws -> AssuranceRecord {
+    public func attestVideo(verificationId: String, matched: Bool, clerk rawClerk: ClerkIdentity, reference: String, actor: String) async throws -> AssuranceRecord {
         let clerk = try rawClerk.validated()
         let reference = try Validation.label(reference)
         let now = clock.now()
         let keys = try keySource.keys()
         let agent = clerk.agent(actor: actor)
-        let outcome: Result<AssuranceRecord, ZeroTripError> = try database.writer.write { db in
+        let outcome: Result<AssuranceRecord, ZeroTripError> = try await database.write { db in
             guard verificationId.utf8.count == 24, let flow = try Self.flow(verificationId, secret: nil, keys: keys, in: db), flow.method == .video else {
                 return .failure(ZeroTripError(.notFound, "no video verification \(verificationId.prefix(24))"))
             }
@@ -106,7 +106,7 @@ extension IdentityService {
     /// A window check (tier 3): the station submits the card chip data and the clerk's face check. The card
     /// must be current and match the registry (a newer card's validity updates the registry). Returns the
     /// record and a hand-off for the applicant's phone.
-    public func windowCheck(card: CardRead, faceMatched: Bool, clerk rawClerk: ClerkIdentity, station: String, actor: String) throws -> WindowCheckResult {
+    public func windowCheck(card: CardRead, faceMatched: Bool, clerk rawClerk: ClerkIdentity, station: String, actor: String) async throws -> WindowCheckResult {
         let clerk = try rawClerk.validated()
         let station = try Validation.label(station)
         let now = clock.now()
@@ -116,7 +116,7 @@ extension IdentityService {
         let todayString = String(format: "%04d-%02d-%02d", today.year, today.month, today.day)
         let agent = clerk.agent(actor: actor)
         guard (entry.cardValidUntil == "long-term" || entry.cardValidUntil >= todayString), entry.cardValidFrom <= todayString else {
-            try AuditLog.append(AuditEntry(actor: agent, action: "identity.window.failed", target: "id:\(PersonalDataMask.idNumber(entry.idNumber))",
+            try await AuditLog.append(AuditEntry(actor: agent, action: "identity.window.failed", target: "id:\(PersonalDataMask.idNumber(entry.idNumber))",
                                            outcome: "denied", details: ["reason": "card_not_current"]), at: now, to: database)
             throw ZeroTripError(.invalidInput, entry.cardValidFrom > todayString ? "the ID card is not valid yet"
                 : "the ID card expired on \(entry.cardValidUntil); an expired card cannot prove identity")
@@ -126,7 +126,7 @@ extension IdentityService {
         let flowID = try randomHex(bytes: 12)
         let secret = try randomSecret()
         let expires = now.addingTimeInterval(policy.attestationWindow)
-        let outcome: Result<WindowCheckResult, ZeroTripError> = try database.writer.write { db in
+        let outcome: Result<WindowCheckResult, ZeroTripError> = try await database.write { db in
             let target = "id:\(PersonalDataMask.idNumber(entry.idNumber))"
             guard let person = try Row.fetchOne(db, sql: "SELECT id, name, card_valid_from, card_valid_until FROM persons WHERE id_lookup = ?", arguments: [Data(lookup)]) else {
                 try AuditLog.append(AuditEntry(actor: agent, action: "identity.window.failed", target: target, outcome: "denied", details: ["reason": "unknown_person"]), at: now, in: db)

@@ -19,7 +19,7 @@ public struct DeviceKeyInfo: Sendable, Hashable, Codable {
 extension IdentityService {
     /// Binds a P-256 public key (SubjectPublicKeyInfo, DER or PEM) to the session's person. Needs a session of
     /// tier ≥ ``IdentityPolicy/tierForDeviceBinding``; the device opens AAL2 sessions of tier min(session tier, 2).
-    public func registerDevice(session: ApplicantSession, publicKey raw: String, label rawLabel: String) throws -> DeviceKeyInfo {
+    public func registerDevice(session: ApplicantSession, publicKey raw: String, label rawLabel: String) async throws -> DeviceKeyInfo {
         try sessions.require(session, tier: policy.tierForDeviceBinding, for: "binding a device key")
         let label = try Validation.label(rawLabel)
         guard raw.utf8.count <= 2048 else { throw ZeroTripError(.invalidInput, "publicKey is too large") }
@@ -41,7 +41,7 @@ extension IdentityService {
         let deviceID = Hex.encode(Array(Digest.sha256(key.derRepresentation).prefix(16)))
         let now = clock.now()
         let tier = min(session.tier, 2)
-        return try database.writer.write { db in
+        return try await database.write { db in
             guard try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM device_keys WHERE person_id = ? AND revoked_at IS NULL", arguments: [session.subject]) ?? 0 < policy.maximumDevices else {
                 throw ZeroTripError(.invalidInput, "at most \(policy.maximumDevices) devices; revoke one first")
             }
@@ -63,8 +63,8 @@ extension IdentityService {
     }
 
     /// The devices of `subject`.
-    public func devices(subject: String) throws -> [DeviceKeyInfo] {
-        try database.writer.read { db in
+    public func devices(subject: String) async throws -> [DeviceKeyInfo] {
+        try await database.read { db in
             try Row.fetchAll(db, sql: "SELECT id, label, tier, created_at, revoked_at FROM device_keys WHERE person_id = ? ORDER BY created_at", arguments: [subject]).map {
                 DeviceKeyInfo(deviceId: $0["id"], label: $0["label"], tier: $0["tier"], createdAt: $0["created_at"], revokedAt: $0["revoked_at"])
             }
@@ -72,9 +72,9 @@ extension IdentityService {
     }
 
     /// Revokes device `deviceID` of `subject`; its later logins fail.
-    public func revokeDevice(_ deviceID: String, subject: String, actor: String) throws {
+    public func revokeDevice(_ deviceID: String, subject: String, actor: String) async throws {
         let now = clock.now()
-        try database.writer.write { db in
+        try await database.write { db in
             try db.execute(sql: "UPDATE device_keys SET revoked_at = ? WHERE id = ? AND person_id = ? AND revoked_at IS NULL",
                            arguments: [now, deviceID.lowercased(), subject])
             guard db.changesCount == 1 else { throw ZeroTripError(.notFound, "no active device \(deviceID.prefix(32)) for this person") }
@@ -97,34 +97,34 @@ extension IdentityService {
     /// Completes a device-key login: the challenge must be outstanding (it is consumed now, whatever the
     /// outcome) and unexpired, and `signature` (DER or raw r‖s, base64url) must verify under the bound,
     /// unrevoked device key over ``DeviceChallenge/signedMessage``. Opens an AAL2 session.
-    public func login(challengeID: String, signature rawSignature: String, client: String) throws -> IssuedSession {
+    public func login(challengeID: String, signature rawSignature: String, client: String) async throws -> IssuedSession {
         let now = clock.now()
-        let refused = { (reason: String, device: String) throws -> ZeroTripError in
-            try AuditLog.append(AuditEntry(actor: "applicant:\(String(client.prefix(64)))", action: "identity.device.login_failed", target: "device:\(device)",
+        let refused = { (reason: String, device: String) async throws -> ZeroTripError in
+            try await AuditLog.append(AuditEntry(actor: "applicant:\(String(client.prefix(64)))", action: "identity.device.login_failed", target: "device:\(device)",
                                            outcome: "denied", details: ["reason": reason]), at: now, to: database)
             return ZeroTripError(.deviceLoginFailed, "device login failed; request a new challenge")
         }
         guard challengeID.utf8.count == 32, rawSignature.utf8.count <= 200, let challenge = challenges.take(challengeID.lowercased()) else {
-            throw try refused("unknown_or_used_challenge", "-")
+            throw try await refused("unknown_or_used_challenge", "-")
         }
-        guard challenge.expiresAt > now else { throw try refused("expired_challenge", challenge.deviceId) }
+        guard challenge.expiresAt > now else { throw try await refused("expired_challenge", challenge.deviceId) }
         guard let bytes = Base64.decodeURLSafe(rawSignature) ?? Base64.decodeStandard(rawSignature),
               let signature = (bytes.count == 64 ? try? Signature(rawRepresentation: bytes, algorithm: .p256) : try? Signature(derRepresentation: bytes, algorithm: .p256))
-        else { throw try refused("malformed_signature", challenge.deviceId) }
-        guard let device = try database.writer.read({ db in
-            try Row.fetchOne(db.cachedStatement(sql: "SELECT person_id, public_key, tier, revoked_at FROM device_keys WHERE id = ?"), arguments: [challenge.deviceId])
-        }), (device["revoked_at"] as Date?) == nil else { throw try refused("unknown_or_revoked_device", challenge.deviceId) }
+        else { throw try await refused("malformed_signature", challenge.deviceId) }
+        guard let device = try await database.read({ db in
+            try Row.fetchOneCopy(db.cachedStatement(sql: "SELECT person_id, public_key, tier, revoked_at FROM device_keys WHERE id = ?"), arguments: [challenge.deviceId])
+        }), (device["revoked_at"] as Date?) == nil else { throw try await refused("unknown_or_revoked_device", challenge.deviceId) }
         let key: PublicKey
         if let cached = deviceKeys.key(challenge.deviceId) {
             key = cached
         } else {
-            guard let parsed = try? PublicKey(derRepresentation: [UInt8](device["public_key"] as Data)) else { throw try refused("unusable_key", challenge.deviceId) }
+            guard let parsed = try? PublicKey(derRepresentation: [UInt8](device["public_key"] as Data)) else { throw try await refused("unusable_key", challenge.deviceId) }
             deviceKeys.store(parsed, for: challenge.deviceId)
             key = parsed
         }
-        guard key.isValidSignature(signature, for: challenge.signedMessage) else { throw try refused("bad_signature", challenge.deviceId) }
+        guard key.isValidSignature(signature, for: challenge.signedMessage) else { throw try await refused("bad_signature", challenge.deviceId) }
         let subject: String = device["person_id"], tier: Int = device["tier"]
-        return try database.writer.write { db in
+        return try await database.write { db in
             try AuditLog.append(AuditEntry(actor: "applicant:\(subject)", action: "identity.device.login", target: "device:\(challenge.deviceId)",
                                            details: ["tier": "\(tier)"]), at: now, in: db)
             return try sessions.create(subject: subject, tier: tier, method: "device_key", deviceID: challenge.deviceId, at: now, in: db)

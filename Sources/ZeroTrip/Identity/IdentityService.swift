@@ -87,7 +87,7 @@ public struct IdentityService: Sendable {
     ///
     /// The answer is the same whether or not the details match the registry: a code is sent (SMS) or a
     /// clerk can attest (video) only when they do. Malformed input is refused with its reason.
-    public func start(method: AssuranceMethod, idNumber rawID: String, name rawName: String, client: String) throws -> VerificationStart {
+    public func start(method: AssuranceMethod, idNumber rawID: String, name rawName: String, client: String) async throws -> VerificationStart {
         guard method == .sms || method == .video else { throw ZeroTripError(.invalidInput, "applicants start sms or video verifications; window checks are made by a clerk") }
         let now = clock.now()
         let idNumber = try CitizenIDNumber.validate(rawID, today: now)
@@ -99,7 +99,7 @@ public struct IdentityService: Sendable {
         let code = try randomCode()
         let lifetime = method == .sms ? policy.codeLifetime : policy.attestationWindow
         let client = String(client.prefix(64))
-        let outcome: Result<Void, ZeroTripError> = try database.writer.write { db in
+        let outcome: Result<Void, ZeroTripError> = try await database.write { db in
             if method == .sms {
                 let recent = try Row.fetchOne(db, sql: """
                     SELECT COUNT(*) AS n, MAX(created_at) AS last FROM verification_flows WHERE subject_lookup = ? AND method = 'sms' AND created_at > ?
@@ -143,14 +143,14 @@ public struct IdentityService: Sendable {
     /// Checks an SMS code. Within one transaction: a locked (person, sms) pair is refused without evaluating
     /// the code; otherwise the code is compared in constant time and a failure is counted, locking the pair
     /// after ``IdentityPolicy/maximumFailures``. The right code yields a tier-1 assurance record and session.
-    public func submitCode(verificationId: String, secret: String, code: String, client: String) throws -> IssuedSession {
+    public func submitCode(verificationId: String, secret: String, code: String, client: String) async throws -> IssuedSession {
         let now = clock.now()
         let keys = try keySource.keys()
         guard verificationId.utf8.count == 24, secret.utf8.count <= 64, code.utf8.count <= 16 else {
             throw ZeroTripError(.verificationFailed, "the verification or code is not valid")
         }
         let client = String(client.prefix(64))
-        let outcome: Result<IssuedSession, ZeroTripError> = try database.writer.write { db in
+        let outcome: Result<IssuedSession, ZeroTripError> = try await database.write { db in
             guard let flow = try Self.flow(verificationId, secret: secret, keys: keys, in: db), flow.method == .sms else {
                 try AuditLog.append(AuditEntry(actor: "applicant:\(client)", action: "identity.code.refused", target: "verification:\(verificationId.prefix(24))",
                                                outcome: "denied", details: ["reason": "unknown_flow_or_secret"]), at: now, in: db)
@@ -190,11 +190,11 @@ public struct IdentityService: Sendable {
     }
 
     /// Exchanges a verified video check or window hand-off for a session: `nil` while the clerk has not attested yet.
-    public func claimSession(verificationId: String, secret: String, client: String) throws -> IssuedSession? {
+    public func claimSession(verificationId: String, secret: String, client: String) async throws -> IssuedSession? {
         let now = clock.now()
         let keys = try keySource.keys()
         guard verificationId.utf8.count == 24, secret.utf8.count <= 64 else { throw ZeroTripError(.verificationFailed, "the verification is not valid") }
-        let outcome: Result<IssuedSession?, ZeroTripError> = try database.writer.write { db in
+        let outcome: Result<IssuedSession?, ZeroTripError> = try await database.write { db in
             guard let flow = try Self.flow(verificationId, secret: secret, keys: keys, in: db), flow.method != .sms else {
                 return .failure(ZeroTripError(.verificationFailed, "the verification is not valid"))
             }
@@ -214,11 +214,11 @@ public struct IdentityService: Sendable {
     // MARK: Counters
 
     /// Clears the failure counter and lockout of (person, method): an admin action, audited.
-    public func unlock(idNumber rawID: String, method: AssuranceMethod, actor: String) throws {
+    public func unlock(idNumber rawID: String, method: AssuranceMethod, actor: String) async throws {
         let now = clock.now()
         let idNumber = try CitizenIDNumber.validate(rawID, today: now)
         let lookup = try keySource.keys().lookupHash(idNumber: idNumber)
-        try database.writer.write { db in
+        try await database.write { db in
             try Self.clearFailures(lookup, method: method, in: db)
             try AuditLog.append(AuditEntry(actor: actor, action: "identity.unlocked", target: "id:\(PersonalDataMask.idNumber(idNumber))",
                                            details: ["method": method.rawValue]), at: now, in: db)
@@ -226,10 +226,10 @@ public struct IdentityService: Sendable {
     }
 
     /// Failures and lockout of (person, method), for admins and tests.
-    public func failureState(idNumber rawID: String, method: AssuranceMethod) throws -> (failures: Int, lockedUntil: Date?) {
+    public func failureState(idNumber rawID: String, method: AssuranceMethod) async throws -> (failures: Int, lockedUntil: Date?) {
         let now = clock.now()
         let lookup = try keySource.keys().lookupHash(idNumber: try CitizenIDNumber.validate(rawID, today: now))
-        return try database.writer.read { db in
+        return try await database.read { db in
             let row = try Row.fetchOne(db, sql: "SELECT failures, locked_until FROM auth_counters WHERE subject_lookup = ? AND method = ?",
                                        arguments: [Data(lookup), method.rawValue])
             let until: Date? = row?["locked_until"]
@@ -314,8 +314,8 @@ public struct IdentityService: Sendable {
     }
 
     /// Every assurance record of `subject`, newest first.
-    public func assuranceRecords(subject: String) throws -> [AssuranceRecord] {
-        try database.writer.read { db in
+    public func assuranceRecords(subject: String) async throws -> [AssuranceRecord] {
+        try await database.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM assurance_records WHERE person_id = ? ORDER BY verified_at DESC, id DESC", arguments: [subject]).map {
                 AssuranceRecord(id: $0["id"], subject: $0["person_id"], tier: $0["tier"], method: AssuranceMethod(rawValue: $0["method"]) ?? .sms,
                                 evidence: (try? JSONDecoder().decode([String: String].self, from: Data(($0["evidence"] as String).utf8))) ?? [:],
@@ -326,13 +326,13 @@ public struct IdentityService: Sendable {
 
     /// Whether the person with `idNumber` was verified at `minimumTier` or higher within `maxAge`: the
     /// department learns yes or no and when, never personal data. Unknown persons answer "no". Audited.
-    public func check(idNumber rawID: String, minimumTier: Int, maxAge: TimeInterval, actor: String) throws -> TierCheck {
+    public func check(idNumber rawID: String, minimumTier: Int, maxAge: TimeInterval, actor: String) async throws -> TierCheck {
         guard (1...3).contains(minimumTier) else { throw ZeroTripError(.invalidInput, "minimumTier must be 1, 2 or 3") }
         guard maxAge > 0, maxAge <= 3650 * 86400 else { throw ZeroTripError(.invalidInput, "maxAgeDays must be 1–3650") }
         let now = clock.now()
         let idNumber = try CitizenIDNumber.validate(rawID, today: now)
         let lookup = try keySource.keys().lookupHash(idNumber: idNumber)
-        return try database.writer.write { db in
+        return try await database.write { db in
             let verifiedAt = try Date.fetchOne(db.cachedStatement(sql: """
                 SELECT MAX(a.verified_at) FROM assurance_records a JOIN persons p ON p.id = a.person_id
                 WHERE p.id_lookup = ? AND a.tier >= ? AND a.verified_at >= ?
@@ -344,8 +344,8 @@ public struct IdentityService: Sendable {
     }
 
     /// The SMS outbox, newest last (the default gateway's queue; for the demo and tests).
-    public func outbox(limit: Int = 20) throws -> [OutboxMessage] {
-        try database.writer.read { db in
+    public func outbox(limit: Int = 20) async throws -> [OutboxMessage] {
+        try await database.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM (SELECT * FROM sms_outbox ORDER BY id DESC LIMIT ?) ORDER BY id", arguments: [max(1, min(limit, 1000))]).map {
                 OutboxMessage(id: $0["id"], subject: $0["person_id"], phoneMasked: $0["phone_masked"], message: $0["message"], createdAt: $0["created_at"])
             }

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 import GRDB
 import Synchronization
 import ZeroTripCrypto
@@ -48,25 +48,49 @@ public struct PopulationRegistry: Sendable {
         self.clock = clock
     }
 
-    /// Imports a registry CSV file: valid rows are inserted or updated in one transaction, invalid rows
-    /// are reported and skipped. Importing the same file twice changes nothing the second time.
-    public func importCSV(_ bytes: [UInt8], actor: String) throws -> RegistryImportReport {
+    /// Rows written per transaction by an import: a registry file of a district (hundreds of thousands of rows) is
+    /// written in short transactions, so a daemon serving beside the CLI waits milliseconds for the write lock, not
+    /// the whole import.
+    static let importChunkSize = 500
+
+    /// Imports a registry CSV file: valid rows are inserted or updated in short transactions of
+    /// ``importChunkSize`` rows, invalid rows are reported and skipped, and one audit event with the totals commits
+    /// with the last chunk. Importing the same file twice changes nothing the second time, so an import that stops
+    /// part-way (the error says how far it got) is finished by running it again.
+    public func importCSV(_ bytes: [UInt8], actor: String) async throws -> RegistryImportReport {
         let now = clock.now()
         let parsed = try RegistryCSV.parse(bytes, today: now)
         let keys = try keySource.keys()
         var report = RegistryImportReport(rejected: parsed.rejections)
-        try database.writer.write { db in
-            for (_, entry) in parsed.entries {
-                switch try Self.upsert(entry, keys: keys, actor: actor, at: now, in: db) {
-                case .inserted: report.inserted += 1
-                case .updated: report.updated += 1
-                case .unchanged: report.unchanged += 1
+        let entries = parsed.entries.map { $0.entry }
+        var start = 0
+        repeat {
+            let chunk = Array(entries[start..<min(start + Self.importChunkSize, entries.count)])
+            let isLast = start + chunk.count >= entries.count
+            let before = report
+            do {
+                report = try await database.write { db in
+                    var report = before
+                    for entry in chunk {
+                        switch try Self.upsert(entry, keys: keys, actor: actor, at: now, in: db) {
+                        case .inserted: report.inserted += 1
+                        case .updated: report.updated += 1
+                        case .unchanged: report.unchanged += 1
+                        }
+                    }
+                    if isLast {
+                        try AuditLog.append(AuditEntry(actor: actor, action: "persons.imported", target: "registry", details: [
+                            "inserted": "\(report.inserted)", "updated": "\(report.updated)", "unchanged": "\(report.unchanged)",
+                            "rejected": "\(report.rejected.count)",
+                        ]), at: now, in: db)
+                    }
+                    return report
                 }
+            } catch let error as ZeroTripError where start > 0 {
+                throw ZeroTripError(error.code, "\(error.message) (the first \(start) rows were imported; importing the file again finishes it)")
             }
-            try AuditLog.append(AuditEntry(actor: actor, action: "persons.imported", target: "registry", details: [
-                "inserted": "\(report.inserted)", "updated": "\(report.updated)", "unchanged": "\(report.unchanged)", "rejected": "\(report.rejected.count)",
-            ]), at: now, in: db)
-        }
+            start += chunk.count
+        } while start < entries.count
         return report
     }
 
@@ -104,17 +128,17 @@ public struct PopulationRegistry: Sendable {
     }
 
     /// The subject id of the person with `idNumber` (validated first), or `nil`.
-    public func subject(idNumber raw: String) throws -> String? {
+    public func subject(idNumber raw: String) async throws -> String? {
         let number = try CitizenIDNumber.validate(raw, today: clock.now())
         let lookup = Data(try keySource.keys().lookupHash(idNumber: number))
-        return try database.writer.read { db in
+        return try await database.read { db in
             try String.fetchOne(db.cachedStatement(sql: "SELECT id FROM persons WHERE id_lookup = ?"), arguments: [lookup])
         }
     }
 
     /// The masked summary of person `subject`.
-    public func summary(subject: String) throws -> PersonSummary? {
-        try database.writer.read { db in
+    public func summary(subject: String) async throws -> PersonSummary? {
+        try await database.read { db in
             try Row.fetchOne(db.cachedStatement(sql: """
                 SELECT id, id_masked, name, phone_masked, card_valid_from, card_valid_until, created_at, updated_at FROM persons WHERE id = ?
                 """), arguments: [subject]).map {
@@ -125,10 +149,10 @@ public struct PopulationRegistry: Sendable {
     }
 
     /// The full personal data of `subject` (decrypted): only for tier ≥ 2 sessions and internal use.
-    public func personalData(subject: String) throws -> PersonalData? {
+    public func personalData(subject: String) async throws -> PersonalData? {
         let keys = try keySource.keys()
-        guard let row = try database.writer.read({ db in
-            try Row.fetchOne(db, sql: "SELECT id, id_sealed, name, phone_sealed, card_valid_from, card_valid_until FROM persons WHERE id = ?", arguments: [subject])
+        guard let row = try await database.read({ db in
+            try Row.fetchOneCopy(db, sql: "SELECT id, id_sealed, name, phone_sealed, card_valid_from, card_valid_until FROM persons WHERE id = ?", arguments: [subject])
         }) else { return nil }
         return PersonalData(idNumber: try keys.openValue([UInt8](row["id_sealed"] as Data), context: "id:\(subject)"), name: row["name"],
                             phone: try keys.openValue([UInt8](row["phone_sealed"] as Data), context: "phone:\(subject)"),
@@ -136,7 +160,7 @@ public struct PopulationRegistry: Sendable {
     }
 
     /// Number of persons.
-    public func count() throws -> Int {
-        try database.writer.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM persons") ?? 0 }
+    public func count() async throws -> Int {
+        try await database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM persons") ?? 0 }
     }
 }

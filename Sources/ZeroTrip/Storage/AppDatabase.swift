@@ -1,21 +1,59 @@
 public import GRDB
-public import Foundation
+import Foundation
 
 /// ZeroTrip's database: a GRDB writer (a WAL-mode `DatabasePool` in production) with
 /// named, append-only migrations.
+///
+/// Access is asynchronous only. The daemon runs on Swift's cooperative pool, which has one thread per core (two
+/// here): a synchronous `read`/`write` parks a pool thread on GRDB's connection semaphore, and once every pool
+/// thread is parked nothing can hand a connection back (the hang of issue 13). `read` and `write` suspend instead
+/// and run the closure on GRDB's own serial queues. The raw writer is `package`-visible for the storage layer's
+/// tests, which tamper with rows on purpose.
 public struct AppDatabase: Sendable {
-    /// The underlying writer.
-    public let writer: any DatabaseWriter
+    /// The underlying writer: storage code and tests only; everything else awaits `read`/`write`.
+    package let writer: any DatabaseWriter
+    /// Group commit for stand-alone audit events (``AuditLog/append(_:at:to:)``).
+    public let audit: AuditBatcher
 
-    /// Wraps `writer` and runs every pending migration.
+    /// Wraps `writer` and runs every pending migration (at start-up, before any request is served).
     public init(_ writer: any DatabaseWriter) throws {
         self.writer = writer
+        self.audit = AuditBatcher(writer: writer)
         try Self.migrator.migrate(writer)
     }
 
+    /// Runs `body` in a read-only transaction on one of GRDB's reader connections, suspending (never blocking) the
+    /// calling task while it waits for a connection.
+    public func read<T: Sendable>(_ body: @Sendable (Database) throws -> T) async throws -> T {
+        do {
+            return try await writer.read(body)
+        } catch let error as DatabaseError where Self.isBusy(error) {
+            throw Self.busyError
+        }
+    }
+
+    /// Runs `body` in one write transaction (committed when it returns, rolled back when it throws) on GRDB's writer
+    /// queue. Another process holding the write lock past the busy timeout answers `database_busy` (503 with
+    /// `Retry-After`), never a storage failure.
+    public func write<T: Sendable>(_ body: @Sendable (Database) throws -> T) async throws -> T {
+        do {
+            return try await writer.write(body)
+        } catch let error as DatabaseError where Self.isBusy(error) {
+            throw Self.busyError
+        }
+    }
+
+    static func isBusy(_ error: DatabaseError) -> Bool {
+        error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED
+    }
+
+    static var busyError: ZeroTripError {
+        ZeroTripError(.databaseBusy, "the database is busy with another writer; try again shortly")
+    }
+
     /// Copies every WAL frame into the database file and truncates the WAL (before a backup, or a benchmark's measurement).
-    public func checkpoint() throws {
-        try writer.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+    public func checkpoint() async throws {
+        try await writer.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
     }
 
     /// Opens (creating if needed) the SQLite database at `path` as a WAL-mode pool.

@@ -123,6 +123,12 @@ public struct ZeroTripError: Error, Hashable, Sendable, CustomStringConvertible 
         public static let invalidTransition = Code(rawValue: "invalid_transition")
         /// The obligation is already fulfilled or breached.
         public static let obligationClosed = Code(rawValue: "obligation_closed")
+        /// Another writer (a long CLI import, a second daemon) held the database past the busy timeout: retry shortly.
+        public static let databaseBusy = Code(rawValue: "database_busy")
+        /// The same credit event (source and reference) was already recorded.
+        public static let duplicateEvent = Code(rawValue: "duplicate_event")
+        /// Too many requests are waiting for the same resource; retry shortly.
+        public static let overloaded = Code(rawValue: "overloaded")
     }
 
     /// The stable code.

@@ -1,6 +1,6 @@
-public import Foundation
+import Foundation
 import GRDB
-public import ZeroTripCrypto
+import ZeroTripCrypto
 public import ZeroTripDocuments
 
 /// The outcome of auditing a log: a value, not an exception.
@@ -15,8 +15,8 @@ extension TransparencyLog {
     /// Recomputes the whole tree from the stored entries: each leaf hash from its entry bytes, the stored
     /// level-0 nodes, and the root at every signed tree head (whose signature is checked with the trusted root it names, which must not have been superseded by then). Detects
     /// an altered, removed or reordered leaf and a rewritten tree head.
-    public func audit(trusting roots: RootSet) throws -> LogAuditResult {
-        try database.writer.read { db in
+    public func audit(trusting roots: RootSet) async throws -> LogAuditResult {
+        try await database.read { db in
             let heads = try Row.fetchAll(db, sql: "SELECT * FROM log_tree_heads ORDER BY timestamp_ms").map(Self.treeHead(from:))
             for head in heads where !head.isValid(trusting: roots) {
                 return .broken("the tree head of size \(head.treeSize) at \(head.timestamp) ms has an invalid signature, or is signed by a root that was untrusted or already superseded")

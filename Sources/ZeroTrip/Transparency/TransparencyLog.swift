@@ -159,8 +159,8 @@ public struct TransparencyLog: Sendable {
     }
 
     /// Appends entries in one transaction of their own (imports and benchmarks; changes append inside their own transaction).
-    public func appendBatch(_ entries: [(kind: String, ref: String, fields: [String: String])], at date: Date) throws {
-        try database.writer.write { db in
+    public func appendBatch(_ entries: [(kind: String, ref: String, fields: [String: String])], at date: Date) async throws {
+        try await database.write { db in
             for entry in entries { try Self.append(kind: entry.kind, ref: entry.ref, fields: entry.fields, at: date, in: db) }
         }
     }
@@ -192,8 +192,8 @@ public struct TransparencyLog: Sendable {
     }
 
     /// Number of leaves.
-    public func size() throws -> UInt64 {
-        try database.writer.read { db in try Self.size(db) }
+    public func size() async throws -> UInt64 {
+        try await database.read { db in try Self.size(db) }
     }
 
     static func size(_ db: Database) throws -> UInt64 {
@@ -210,8 +210,8 @@ public struct TransparencyLog: Sendable {
     }
 
     /// MTH of the first `size` leaves.
-    public func rootHash(size: UInt64) throws -> [UInt8] {
-        try database.writer.read { db in try Self.rootHash(size: size, in: db) }
+    public func rootHash(size: UInt64) async throws -> [UInt8] {
+        try await database.read { db in try Self.rootHash(size: size, in: db) }
     }
 
     static func rootHash(size: UInt64, in db: Database) throws -> [UInt8] {
@@ -221,8 +221,8 @@ public struct TransparencyLog: Sendable {
     }
 
     /// The inclusion proof of leaf `index` in the tree of `treeSize` leaves.
-    public func inclusionProof(index: UInt64, treeSize: UInt64) throws -> InclusionProof {
-        try database.writer.read { db in
+    public func inclusionProof(index: UInt64, treeSize: UInt64) async throws -> InclusionProof {
+        try await database.read { db in
             let size = try Self.size(db)
             guard treeSize >= 1, treeSize <= size else { throw ZeroTripError(.invalidInput, "treeSize must be 1–\(size)") }
             guard index < treeSize else { throw ZeroTripError(.invalidInput, "leaf index \(index) is not below treeSize \(treeSize)") }
@@ -257,8 +257,8 @@ public struct TransparencyLog: Sendable {
     }
 
     /// The consistency proof between the trees of `first` and `second` leaves.
-    public func consistencyProof(first: UInt64, second: UInt64) throws -> [String] {
-        try database.writer.read { db in
+    public func consistencyProof(first: UInt64, second: UInt64) async throws -> [String] {
+        try await database.read { db in
             let size = try Self.size(db)
             guard first >= 1, first <= second, second <= size else { throw ZeroTripError(.invalidInput, "need 1 ≤ first ≤ second ≤ \(size)") }
             let cache = upperNodes
@@ -269,9 +269,9 @@ public struct TransparencyLog: Sendable {
     }
 
     /// Entries `[start, end)` (at most 1000).
-    public func entries(start: UInt64, end: UInt64) throws -> [LogEntry] {
+    public func entries(start: UInt64, end: UInt64) async throws -> [LogEntry] {
         guard start < end, end - start <= 1000 else { throw ZeroTripError(.invalidInput, "need start < end and at most 1000 entries") }
-        return try database.writer.read { db in
+        return try await database.read { db in
             try Row.fetchAll(db, sql: "SELECT idx, kind, entry FROM log_leaves WHERE idx >= ? AND idx < ? ORDER BY idx",
                              arguments: [Int64(clamping: start), Int64(clamping: end)]).map {
                 LogEntry(index: UInt64($0["idx"] as Int64), kind: $0["kind"], entry: Base64.encode([UInt8]($0["entry"] as Data)))
@@ -280,8 +280,8 @@ public struct TransparencyLog: Sendable {
     }
 
     /// The newest signed tree head.
-    public func latestTreeHead() throws -> SignedTreeHead? {
-        try database.writer.read { db in try Self.latestTreeHead(db) }
+    public func latestTreeHead() async throws -> SignedTreeHead? {
+        try await database.read { db in try Self.latestTreeHead(db) }
     }
 
     static func latestTreeHead(_ db: Database, notAfter: UInt64? = nil) throws -> SignedTreeHead? {
@@ -296,14 +296,14 @@ public struct TransparencyLog: Sendable {
     }
 
     /// Every signed tree head, oldest first.
-    public func treeHeads() throws -> [SignedTreeHead] {
-        try database.writer.read { db in try Row.fetchAll(db, sql: "SELECT * FROM log_tree_heads ORDER BY timestamp_ms").map(Self.treeHead(from:)) }
+    public func treeHeads() async throws -> [SignedTreeHead] {
+        try await database.read { db in try Row.fetchAll(db, sql: "SELECT * FROM log_tree_heads ORDER BY timestamp_ms").map(Self.treeHead(from:)) }
     }
 
     /// The first leaf recorded for `ref` (e.g. `document:<id>` for its issuance) and the proof to the newest
     /// signed tree head that covers it (`treeHead` nil and an empty proof while no head covers it yet).
-    public func proof(for ref: String, kind: String) throws -> InclusionProof? {
-        try database.writer.read { db in
+    public func proof(for ref: String, kind: String) async throws -> InclusionProof? {
+        try await database.read { db in
             guard let index = try Int64.fetchOne(db.cachedStatement(sql: "SELECT idx FROM log_leaves WHERE ref = ? AND kind = ? ORDER BY idx LIMIT 1"),
                                                  arguments: [ref, kind]) else { return nil }
             guard let head = try Self.latestTreeHead(db), head.treeSize > UInt64(index) else {
@@ -317,8 +317,8 @@ public struct TransparencyLog: Sendable {
     }
 
     /// Whether leaf `ref`/`kind` is covered by a tree head signed at or before `date`: "logged before".
-    public func isLogged(ref: String, kind: String, notAfter date: Date) throws -> Bool {
-        try database.writer.read { db in
+    public func isLogged(ref: String, kind: String, notAfter date: Date) async throws -> Bool {
+        try await database.read { db in
             guard let index = try Int64.fetchOne(db.cachedStatement(sql: "SELECT idx FROM log_leaves WHERE ref = ? AND kind = ? ORDER BY idx LIMIT 1"),
                                                  arguments: [ref, kind]) else { return false }
             let milliseconds = UInt64(max(0, (date.timeIntervalSince1970 * 1000).rounded(.down)))

@@ -40,15 +40,15 @@ public final class TrustListService: Sendable {
         self.grace = grace
     }
 
-    func generation() throws -> Int64 {
-        try database.writer.read { db in try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(id), 0) FROM signing_key_history") ?? 0 }
+    func generation() async throws -> Int64 {
+        try await database.read { db in try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(id), 0) FROM signing_key_history") ?? 0 }
     }
 
     /// The current signed list (re-signed when keys changed or half its validity passed).
     public func current() async throws -> SignedTrustList {
         try await administration.activateDueKeys()
         let now = clock.now()
-        let generation = try generation()
+        let generation = try await generation()
         if let cached = cached.withLock({ $0 }), cached.generation == generation, now < cached.list.list.issuedAt.addingTimeInterval(validity / 2),
            now >= cached.list.list.issuedAt {
             return cached.list
@@ -67,7 +67,7 @@ public final class TrustListService: Sendable {
                            notBefore: root.notBefore, notAfter: root.notAfter)
         }
         let links = try await administration.rootLinks().map { Base64.encode($0.derRepresentation) }
-        let head = try log.latestTreeHead().map {
+        let head = try await log.latestTreeHead().map {
             TrustList.SignedTreeHeadView(treeSize: $0.treeSize, timestamp: $0.timestamp, rootHash: $0.rootHash, signature: $0.signature, kid: $0.kid)
         }
         let list = TrustList(district: district.name, sequence: generation, issuedAt: issuedAt,
@@ -84,7 +84,7 @@ public final class TrustListService: Sendable {
     /// reason and invalidity date ("not after"). After a renewal each previous root still signs the CRL of its seals.
     public func crl(rootKid: String? = nil) async throws -> [UInt8] {
         let now = clock.now()
-        let generation = try generation()
+        let generation = try await generation()
         guard let district = try await administration.district() else { throw ZeroTripError(.notInitialized, "the district is not initialised") }
         let kid = rootKid?.lowercased() ?? district.rootKid
         if let cached = cachedCRLs.withLock({ $0[kid] }), cached.generation == generation, now < cached.issuedAt.addingTimeInterval(validity / 2), now >= cached.issuedAt {
@@ -138,8 +138,8 @@ extension TrustListService {
 
 extension DistrictAdministration {
     /// Signs a CRL with the key of root `rootKid`.
-    public func makeCRL(rootKid: String, number: Int64, thisUpdate: Date, nextUpdate: Date, revoked: [RevokedCertificate]) throws -> [UInt8] {
-        let root = try unlockRoot(kid: rootKid)
+    public func makeCRL(rootKid: String, number: Int64, thisUpdate: Date, nextUpdate: Date, revoked: [RevokedCertificate]) async throws -> [UInt8] {
+        let root = try await unlockRoot(kid: rootKid)
         return try withCrypto("signing the CRL") { () throws(CryptoError) in
             try CertificateRevocationList.make(issuer: root.certificate, key: root.key, number: number, thisUpdate: thisUpdate, nextUpdate: nextUpdate, revoked: revoked)
         }

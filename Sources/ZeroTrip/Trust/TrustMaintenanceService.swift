@@ -19,8 +19,8 @@ public struct TrustMaintenanceService: Service {
     /// One round: due keys activated, a tree head signed when needed.
     public func tick() async throws {
         try await services.administration.activateDueKeys()
-        let size = try services.log.size()
-        let head = try services.log.latestTreeHead()
+        let size = try await services.log.size()
+        let head = try await services.log.latestTreeHead()
         let now = services.clock.now()
         if head == nil || head!.treeSize < size || now.timeIntervalSince(head!.date) >= 3600 {
             try await services.administration.signTreeHead(services.log)
