@@ -89,6 +89,8 @@ let package = Package(
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -128,7 +130,9 @@ let package = Package(
         ),
         .testTarget(
             name: "ZeroTripTests",
-            dependencies: ["ZeroTrip", "ZeroTripCrypto", "ZeroTripDocuments", "ZeroTripTestSupport", "ZeroTripDomainTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["ZeroTrip", "ZeroTripCrypto", "ZeroTripDocuments", "ZeroTripTestSupport", "ZeroTripDomainTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+                           // The load tests drive the real daemon with Hummingbird's NIO test client.
+                           .product(name: "HummingbirdTesting", package: "hummingbird"), .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,5 +1,7 @@
 import Hummingbird
 import Logging
+import NIOCore
+import NIOHTTP1
 import Foundation
 import ZeroTrip
 
@@ -24,10 +26,11 @@ enum HTTPErrorMapping {
         case .unknownPerson: .notFound
         case .notFound, .unknownDepartment, .unknownCredential, .unknownKey, .unknownMatter, .unknownSubject, .unknownApplication: .notFound
         case .duplicateDepartment, .alreadyInitialized, .fileExists, .documentNotValid, .keyRevoked, .duplicateSubject, .invalidTransition, .obligationClosed,
-             .commitmentRequired, .materialsOutstanding: .conflict
+             .commitmentRequired, .materialsOutstanding, .duplicateEvent: .conflict
         case .primaryMaterialMissing, .materialNotTrustEligible, .materialsIncomplete, .trustApprovalRefused, .modeUnavailable: .unprocessableContent
         case .payloadTooLarge: .contentTooLarge
-        case .notInitialized, .notReady, .missingKeyFile, .insecureKeyFile, .missingPassphrase, .noActiveKey, .fontUnavailable, .identityKeyUnavailable, .keyLimitReached, .keyNotActive: .serviceUnavailable
+        case .notInitialized, .notReady, .missingKeyFile, .insecureKeyFile, .missingPassphrase, .noActiveKey, .fontUnavailable, .identityKeyUnavailable, .keyLimitReached, .keyNotActive,
+             .databaseBusy, .overloaded: .serviceUnavailable
         default: .internalServerError
         }
     }
@@ -47,6 +50,14 @@ enum HTTPErrorMapping {
             }
         case is DecodingError:
             return ZeroTripError(.invalidInput, "request body is not the expected JSON")
+        case is NIOTooManyBytesError:
+            // A body over the route's own limit (collectBody(upTo:)), however it was framed.
+            return ZeroTripError(.payloadTooLarge, "request body is too large for this route")
+        case is HTTPParserError:
+            // Malformed framing (a bad chunk size, say) while the handler read the body.
+            return ZeroTripError(.invalidInput, "the request is not well-formed HTTP")
+        case let error as any HTTPResponseError where (400..<500).contains(error.status.code):
+            return ZeroTripError(error.status == .contentTooLarge ? .payloadTooLarge : .invalidInput, error.status.reasonPhrase)
         default:
             return ZeroTripError(.init(rawValue: "internal_error"), "internal error")
         }
@@ -58,6 +69,9 @@ enum HTTPErrorMapping {
         var headers = HTTPFields()
         headers[.contentType] = "application/json; charset=utf-8"
         headers[.cacheControl] = "no-store"
+        if let seconds = error.retryAfterSeconds ?? (error.code == .databaseBusy || error.code == .overloaded ? 1 : nil) {
+            headers[.retryAfter] = String(seconds)
+        }
         if error.code == .stepUpRequired {
             // RFC 9470: the client should re-authenticate at a higher level.
             headers[.wwwAuthenticate] = #"Bearer error="insufficient_user_authentication", error_description="a higher identity tier is required""#
@@ -76,7 +90,8 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             let domain = HTTPErrorMapping.domainError(from: error)
             let status = HTTPErrorMapping.status(for: domain.code)
             if status.code >= 500, status != .serviceUnavailable {
-                context.logger.error("request failed", metadata: ["code": "\(domain.code)", "error": "\(String(describing: type(of: error)))"])
+                context.logger.error("request failed", metadata: ["code": "\(domain.code)", "error": "\(String(describing: type(of: error)))",
+                                                                  "route": "\(context.endpointPath ?? "unmatched")"])
             }
             return HTTPErrorMapping.response(for: domain, status: domain.code.rawValue.hasPrefix("http_") ? HTTPResponse.Status(code: Int(domain.code.rawValue.dropFirst(5)) ?? 500) : status)
         }

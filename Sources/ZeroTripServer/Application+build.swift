@@ -18,7 +18,11 @@ public func buildApplication(configuration: DaemonConfiguration, services: ZeroT
     router.middlewares.add(RequestLogMiddleware(level: .info))
     router.middlewares.add(JSONErrorMiddleware())
     router.middlewares.add(BodyLimitMiddleware(limit: configuration.maxBodyBytes))
-    ZeroTripAPI(services: services, bodyLimit: configuration.maxBodyBytes, applicantRequestsPerMinute: configuration.applicantRequestsPerMinute).register(on: router)
+    ZeroTripAPI(services: services, bodyLimit: configuration.maxBodyBytes, applicantRequestsPerMinute: configuration.applicantRequestsPerMinute,
+                publicRequestsPerMinute: configuration.publicRequestsPerMinute).register(on: router)
+    // A connection that sends nothing (no request, or nothing between keep-alive requests) is closed after the idle
+    // timeout, so sockets opened and left silent cannot pile up until the process runs out of file descriptors.
+    let http1 = HTTP1Channel.Configuration(idleTimeout: .seconds(Int64(configuration.idleTimeoutSeconds)))
 
     let server: HTTPServerBuilder
     if let certificatePath = configuration.tlsCertificatePath, let keyPath = configuration.tlsKeyPath {
@@ -27,12 +31,12 @@ public func buildApplication(configuration: DaemonConfiguration, services: ZeroT
             let key = try NIOSSLPrivateKey(file: keyPath, format: .pem)
             var tls = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key))
             tls.minimumTLSVersion = TLSVersion.tlsv12
-            server = try .tls(.http1(), tlsConfiguration: tls)
+            server = try .tls(.http1(configuration: http1), tlsConfiguration: tls)
         } catch {
             throw ZeroTripError(.invalidConfiguration, "TLS certificate or key cannot be loaded")
         }
     } else {
-        server = .http1()
+        server = .http1(configuration: http1)
     }
     return Application(
         router: router,
@@ -47,7 +51,12 @@ public func runDaemon(configuration: DaemonConfiguration, services: ZeroTripServ
     let app = try buildApplication(configuration: configuration, services: services, logger: logger)
     let maintenance = TrustMaintenanceService(services: services, interval: .seconds(configuration.treeHeadIntervalSeconds), logger: logger)
     let sweep = ObligationSweepService(applications: services.applications, interval: .seconds(configuration.obligationSweepIntervalSeconds), logger: logger)
-    let group = ServiceGroup(configuration: .init(services: [.init(service: app), .init(service: maintenance), .init(service: sweep)],
-                                                  gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+    let aggregation = AuditAggregationService(aggregator: services.anonymousAudit, database: services.database, logger: logger)
+    FileDescriptorLimit.raise(logger: logger)
+    // The HTTP server stops first (in-flight requests finish, new connections are refused); the timers and the
+    // anonymous-audit flush stop after it, so the last minute's counts are written.
+    let group = ServiceGroup(configuration: .init(
+        services: [.init(service: aggregation), .init(service: maintenance), .init(service: sweep), .init(service: app)],
+        gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
     try await group.run()
 }

@@ -1,5 +1,6 @@
 import Hummingbird
 import Foundation
+import NIOCore
 import ZeroTrip
 
 /// JSON encoding and bounded decoding for handlers.
@@ -22,6 +23,8 @@ enum JSONResponse {
         do {
             buffer = try await request.collectBody(upTo: limit)
         } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw ZeroTripError(.payloadTooLarge, "request body exceeds the limit of \(limit) bytes")
+        } catch is NIOTooManyBytesError {
             throw ZeroTripError(.payloadTooLarge, "request body exceeds the limit of \(limit) bytes")
         }
         do {

@@ -1,4 +1,5 @@
 import Foundation
+import Hummingbird
 import ZeroTrip
 import ZeroTripDocuments
 
@@ -59,6 +60,25 @@ enum VerificationPage {
         case "superseded": "文书已被新文书替代，请以新文书为准。"
         default: "二维码内容不完整或格式错误。"
         }
+    }
+
+    /// The 429 page of a client that asked too often, with `Retry-After`.
+    static func tooManyRequests(retryAfter seconds: Int) -> Response {
+        let html = page(title: "请求过于频繁", color: "#9a6700", banner: "请求过于频繁",
+                        body: "<p>您所在网络的核验请求过多，请于 \(seconds) 秒后再试。</p><p class=\"note\">如需批量核验，请由部门使用核验接口。</p>")
+        var headers = htmlHeaders
+        headers[.retryAfter] = String(seconds)
+        return Response(status: .tooManyRequests, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
+    }
+
+    /// Headers of every page: no caching, no scripts or outside resources, no referrer.
+    static var htmlHeaders: HTTPFields {
+        var headers = HTTPFields()
+        headers[.contentType] = "text/html; charset=utf-8"
+        headers[.cacheControl] = "no-store"
+        headers[.init("Content-Security-Policy")!] = "default-src 'none'; style-src 'unsafe-inline'"
+        headers[.init("Referrer-Policy")!] = "no-referrer"
+        return headers
     }
 
     static func page(title: String, color: String, banner: String, body: String) -> String {

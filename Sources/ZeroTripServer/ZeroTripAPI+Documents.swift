@@ -1,5 +1,6 @@
 import Hummingbird
 import Foundation
+import NIOCore
 import ZeroTrip
 import ZeroTripCrypto
 import ZeroTripDocuments
@@ -71,6 +72,8 @@ extension ZeroTripAPI {
                 let buffer: ByteBuffer
                 do { buffer = try await request.collectBody(upTo: maximum) } catch let error as HTTPError where error.status == .contentTooLarge {
                     throw ZeroTripError(.payloadTooLarge, "PDF exceeds the limit of \(maximum) bytes")
+                } catch is NIOTooManyBytesError {
+                    throw ZeroTripError(.payloadTooLarge, "PDF exceeds the limit of \(maximum) bytes")
                 }
                 guard buffer.readableBytes > 0 else { throw ZeroTripError(.invalidInput, "send the PDF as the request body (Content-Type: application/pdf)") }
                 return try JSONResponse.make(try await documents.verifyPDF(Array(buffer.readableBytesView), actor: principal!.actor))
@@ -78,22 +81,20 @@ extension ZeroTripAPI {
         case "GET /v", "GET /V", "GET /v/{id}", "GET /V/{id}":
             // `/V/?ZT1:…` (the QR), `/v/<document id>` (the footer link), or `/v/` alone (how-to page).
             return { request, parameters, _ in
+                // Anonymous page views are audited as counts per document per minute (AuditAggregator), so made-up
+                // numbers cannot grow the audit log; the rate limit per client is applied before this handler.
                 let report: VerificationReport?
                 if let query = request.uri.query, !query.isEmpty {
-                    report = try await documents.verifyToken("/V/?" + query, actor: "public:page")
+                    report = try await documents.verifyToken("/V/?" + query, actor: "public:page", audit: false)
                 } else if let id = parameters.get("id"), id.utf8.count == 32, Hex.decode(id) != nil {
-                    report = try await documents.verifyID(id.lowercased(), actor: "public:page")
+                    report = try await documents.verifyID(id.lowercased(), actor: "public:page", audit: false)
                 } else if let id = parameters.get("id") {
-                    report = try await documents.verifyToken(String(id.prefix(ResultToken.maximumTextLength + 1)), actor: "public:page")
+                    report = try await documents.verifyToken(String(id.prefix(ResultToken.maximumTextLength + 1)), actor: "public:page", audit: false)
                 } else {
                     report = nil
                 }
-                var headers = HTTPFields()
-                headers[.contentType] = "text/html; charset=utf-8"
-                headers[.cacheControl] = "no-store"
-                headers[.init("Content-Security-Policy")!] = "default-src 'none'; style-src 'unsafe-inline'"
-                headers[.init("Referrer-Policy")!] = "no-referrer"
-                return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: VerificationPage.render(report))))
+                if let report { services.anonymousAudit.record(DocumentService.auditEntry(for: report, actor: "public:page")) }
+                return Response(status: .ok, headers: VerificationPage.htmlHeaders, body: .init(byteBuffer: ByteBuffer(string: VerificationPage.render(report))))
             }
         default:
             return nil
@@ -107,7 +108,7 @@ extension ZeroTripAPI {
         guard record.departmentCode == principal.departmentCode.uppercased() || principal.scopes.contains(.admin) else {
             try await services.audit(AuditEntry(actor: principal.actor, action: "auth.denied", target: "document:\(record.id)", outcome: "denied",
                                           details: ["reason": "other_department", "route": route.description]))
-            throw ZeroTripError(.forbidden, "document \(record.id) was issued by another department")
+            throw ZeroTripError(.forbidden, "document \(record.id) was issued by another department").audited()
         }
         return record
     }

@@ -128,7 +128,7 @@ extension ZeroTripAPI {
                 guard let person = try await identity.registry.personalData(subject: session.subject), person.idNumber == record.holderIDNumber else {
                     try await services.audit(AuditEntry(actor: session.actor, action: "auth.denied", target: "document:\(record.id)", outcome: "denied",
                                                   details: ["reason": "other_person", "route": spec.description]))
-                    throw ZeroTripError(.forbidden, "document \(record.id) belongs to another person")
+                    throw ZeroTripError(.forbidden, "document \(record.id) belongs to another person").audited()
                 }
                 guard let pdf = try await documents.pdf(id: record.id) else { throw ZeroTripError(.notFound, "no document \(record.id)") }
                 try await services.audit(AuditEntry(actor: session.actor, action: "document.downloaded", target: "document:\(record.id)", details: ["session": session.id]))
@@ -206,9 +206,10 @@ extension ZeroTripAPI {
     func authorizeApplicant(_ request: Request, spec: RouteSpec, client: String) async throws -> ApplicantSession? {
         switch spec.access {
         case .applicantPublic:
-            guard applicantLimiter.allow(client) else {
-                try await services.audit(AuditEntry(actor: "client:\(client)", action: "auth.denied", target: "route:\(spec)", outcome: "denied", details: ["reason": "rate_limited"]))
-                throw ZeroTripError(.rateLimited, "too many requests from this address; wait a minute")
+            if let wait = applicantLimiter.secondsToWait(client) {
+                services.anonymousAudit.record(AuditEntry(actor: "client:\(client)", action: "auth.denied", target: "route:\(spec)", outcome: "denied",
+                                                          details: ["reason": "rate_limited"]))
+                throw ZeroTripError(.rateLimited, "too many requests from this address; retry in \(wait) s").retryingAfter(wait)
             }
             return nil
         case .applicant(let tier):
@@ -218,8 +219,9 @@ extension ZeroTripAPI {
                 guard let token, token.hasPrefix("zta1.") else { throw ZeroTripError(.sessionInvalid, "an applicant session token is required") }
                 session = try await services.identity.sessions.authenticate(token: token)
             } catch let error as ZeroTripError where error.code == .sessionInvalid {
-                try await services.audit(AuditEntry(actor: "client:\(client)", action: "auth.denied", target: "route:\(spec)", outcome: "denied",
-                                              details: ["reason": token == nil ? "missing_session" : "invalid_session"]))
+                // Anonymous: counted per minute, not one row each.
+                services.anonymousAudit.record(AuditEntry(actor: "client:\(client)", action: "auth.denied", target: "route:\(spec)", outcome: "denied",
+                                                          details: ["reason": token == nil ? "missing_session" : "invalid_session"]))
                 throw error
             }
             do {

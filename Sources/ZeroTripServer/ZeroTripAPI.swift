@@ -9,14 +9,20 @@ public struct ZeroTripAPI: Sendable {
     let services: ZeroTripServices
     let bodyLimit: Int
     let applicantLimiter: RateLimiter
+    let pageLimiter: RateLimiter
 
     /// Creates the API over `services`, reading at most `bodyLimit` bytes of any request body and allowing
-    /// `applicantRequestsPerMinute` unauthenticated applicant requests per client address (bursts of 10).
-    public init(services: ZeroTripServices, bodyLimit: Int, applicantRequestsPerMinute: Int = 30) {
+    /// `applicantRequestsPerMinute` unauthenticated applicant requests per client address (bursts of 10) and
+    /// `publicRequestsPerMinute` verification page views (bursts of a quarter of it).
+    public init(services: ZeroTripServices, bodyLimit: Int, applicantRequestsPerMinute: Int = 30, publicRequestsPerMinute: Int = 120) {
         self.services = services
         self.bodyLimit = bodyLimit
         self.applicantLimiter = RateLimiter(perMinute: applicantRequestsPerMinute, burst: min(10, applicantRequestsPerMinute), clock: services.clock)
+        self.pageLimiter = RateLimiter(perMinute: publicRequestsPerMinute, burst: max(1, publicRequestsPerMinute / 4), clock: services.clock)
     }
+
+    /// The public verification pages: anonymous, so rate-limited per client and audited as counts per minute.
+    static let pageRoutes: Set<String> = ["GET /v", "GET /V", "GET /v/{id}", "GET /V/{id}"]
 
     /// Every route with the access it requires.
     public static let routes: [RouteSpec] = [
@@ -113,17 +119,50 @@ public struct ZeroTripAPI: Sendable {
         for spec in Self.routes {
             if let handler = applicantHandler(for: spec) ?? creditApplicantHandler(for: spec) {
                 router.on(RouterPath(spec.path), method: spec.method) { request, context in
-                    let client = (context as? any RemoteAddressRequestContext)?.remoteAddress?.ipAddress ?? "local"
+                    let client = Self.client(context)
                     let session = try await authorizeApplicant(request, spec: spec, client: client)
-                    return try await handler(request, context.parameters, session, client)
+                    return try await auditingDenials(spec: spec, actor: session?.actor ?? "client:\(client)") {
+                        try await handler(request, context.parameters, session, client)
+                    }
                 }
                 continue
             }
             let handler = self.handler(for: spec)
-            router.on(RouterPath(spec.path), method: spec.method) { request, context in
-                let principal = try await authorize(request, spec: spec)
-                return try await handler(request, context.parameters, principal)
+            if Self.pageRoutes.contains(spec.description) {
+                router.on(RouterPath(spec.path), method: spec.method) { request, context in
+                    let client = Self.client(context)
+                    if let wait = pageLimiter.secondsToWait(client) {
+                        services.anonymousAudit.record(AuditEntry(actor: "client:\(client)", action: "auth.denied", target: "route:\(spec)",
+                                                                  outcome: "denied", details: ["reason": "rate_limited"]))
+                        return VerificationPage.tooManyRequests(retryAfter: wait)
+                    }
+                    return try await handler(request, context.parameters, nil)
+                }
+                continue
             }
+            router.on(RouterPath(spec.path), method: spec.method) { request, context in
+                let principal = try await authorize(request, spec: spec, client: Self.client(context))
+                guard let principal else { return try await handler(request, context.parameters, nil) }
+                return try await auditingDenials(spec: spec, actor: principal.actor) { try await handler(request, context.parameters, principal) }
+            }
+        }
+    }
+
+    /// The peer's IP address (the rate-limit and anonymous-audit key), `local` when there is none (router tests).
+    static func client<Context: RequestContext>(_ context: Context) -> String {
+        (context as? any RemoteAddressRequestContext)?.remoteAddress?.ipAddress ?? "local"
+    }
+
+    /// Runs an authenticated handler and audits any 403 it raises that was not audited where it was raised
+    /// (another department's application, another person's commitment, issuing with another department's code…),
+    /// so that every denial of a known caller is in the audit log.
+    func auditingDenials(spec: RouteSpec, actor: String, _ body: () async throws -> Response) async throws -> Response {
+        do {
+            return try await body()
+        } catch let error as ZeroTripError where error.code == .forbidden && !error.isAudited {
+            try await services.audit(AuditEntry(actor: actor, action: "auth.denied", target: "route:\(spec)", outcome: "denied",
+                                                details: ["reason": "forbidden", "message": String(error.message.prefix(200))]))
+            throw error.audited()
         }
     }
 
@@ -215,22 +254,27 @@ public struct ZeroTripAPI: Sendable {
     }
 
     /// Applies the route's access rule; denials are audited without the presented token.
-    private func authorize(_ request: Request, spec: RouteSpec) async throws -> Principal? {
+    ///
+    /// A request without a valid credential is anonymous: it is counted per route, reason and client each minute
+    /// (``AuditAggregator``) rather than written one row each, so unauthenticated floods cannot grow the log. A
+    /// token naming a real credential id with a wrong secret is recorded as anonymous with the claimed id in the
+    /// details: whoever sent it did not prove to be that credential.
+    private func authorize(_ request: Request, spec: RouteSpec, client: String) async throws -> Principal? {
         if spec.access == .public { return nil }
         let token = Self.bearerToken(request)
         var principal: Principal?
         if let token { principal = try await services.credentials.authenticate(token: token) }
         guard let principal else {
-            try await services.audit(AuditEntry(
-                actor: token.flatMap(CredentialService.credentialID(inToken:)).map { "credential:\($0)" } ?? "anonymous",
-                action: "auth.denied", target: "route:\(spec)", outcome: "denied",
-                details: ["reason": token == nil ? "missing_token" : "invalid_token"]))
+            var details = ["reason": token == nil ? "missing_token" : "invalid_token", "client": client]
+            if let claimed = token.flatMap(CredentialService.credentialID(inToken:)) { details["claimed_credential"] = claimed }
+            services.anonymousAudit.record(AuditEntry(actor: "anonymous", action: "auth.denied", target: "route:\(spec)", outcome: "denied",
+                                                      details: details))
             throw ZeroTripError(.unauthenticated, "a valid bearer token is required")
         }
         if case .scope(let scope) = spec.access, !principal.scopes.contains(scope) {
             try await services.audit(AuditEntry(actor: principal.actor, action: "auth.denied", target: "route:\(spec)", outcome: "denied",
                                           details: ["reason": "missing_scope", "required": scope.rawValue]))
-            throw ZeroTripError(.forbidden, "this credential lacks the scope \(scope.rawValue)")
+            throw ZeroTripError(.forbidden, "this credential lacks the scope \(scope.rawValue)").audited()
         }
         return principal
     }

@@ -55,6 +55,7 @@ struct ServeCommand: AsyncParsableCommand {
             ])
             try await runDaemon(configuration: configuration, services: services, logger: logger)
             logger.info("stopped")
+            JSONLogHandler.flush()
         }
     }
 }

@@ -93,8 +93,18 @@ final class ServerFixture: @unchecked Sendable {
         return try await services.applications.accept(record.id, department: "RSJ", actor: "test")
     }
 
+    /// How many `action` events the audit log accounts for: the anonymous-traffic counts are flushed first, and an
+    /// aggregated event counts as its `count`.
     func auditCount(action: String) async throws -> Int {
-        try await AuditLog.events(in: services.database, limit: 1000).filter { $0.action == action }.count
+        try await services.anonymousAudit.flush(to: services.database)
+        return try await AuditLog.events(in: services.database, limit: 1000).filter { $0.action == action }.reduce(0) { $0 + Self.count(of: $1) }
+    }
+
+    /// The `count` of an aggregated audit event, 1 for an event recorded on its own.
+    static func count(of event: AuditEvent) -> Int {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(event.details.utf8)) as? [String: String],
+              let count = object["count"].flatMap(Int.init) else { return 1 }
+        return count
     }
 }
 

@@ -20,6 +20,8 @@ import Foundation
 /// | `applicantRequestsPerMinute` | `ZEROTRIP_APPLICANT_RATE` | `30` (per client address, bursts of 10) |
 /// | `treeHeadIntervalSeconds` | `ZEROTRIP_TREE_HEAD_INTERVAL` | `10` (sign a log tree head when the log grew) |
 /// | `obligationSweepIntervalSeconds` | `ZEROTRIP_OBLIGATION_SWEEP_INTERVAL` | `60` (overdue obligations, reminders, supervisor flags) |
+/// | `publicRequestsPerMinute` | `ZEROTRIP_PUBLIC_RATE` | `120` (public verification pages per client address, bursts of 30) |
+/// | `idleTimeoutSeconds` | `ZEROTRIP_IDLE_TIMEOUT` | `30` (a connection that sends nothing for this long is closed) |
 public struct DaemonConfiguration: Sendable, Codable, Equatable {
     /// Listen address.
     public var host: String = "127.0.0.1"
@@ -49,6 +51,10 @@ public struct DaemonConfiguration: Sendable, Codable, Equatable {
     public var treeHeadIntervalSeconds: Int = 10
     /// Seconds between obligation sweeps (overdue obligations, reminders, supervisor flags).
     public var obligationSweepIntervalSeconds: Int = 60
+    /// Public verification page requests (`/V/?…`, `/v/{id}`) per client address per minute (bursts of a quarter of it).
+    public var publicRequestsPerMinute: Int = 120
+    /// Seconds a connection may stay silent (no request, or between requests) before it is closed.
+    public var idleTimeoutSeconds: Int = 30
 
     /// The defaults.
     public init() {}
@@ -85,6 +91,8 @@ public struct DaemonConfiguration: Sendable, Codable, Equatable {
         fromEnvironment.applicantRequestsPerMinute = try integer("ZEROTRIP_APPLICANT_RATE", in: environment)
         fromEnvironment.treeHeadIntervalSeconds = try integer("ZEROTRIP_TREE_HEAD_INTERVAL", in: environment)
         fromEnvironment.obligationSweepIntervalSeconds = try integer("ZEROTRIP_OBLIGATION_SWEEP_INTERVAL", in: environment)
+        fromEnvironment.publicRequestsPerMinute = try integer("ZEROTRIP_PUBLIC_RATE", in: environment)
+        fromEnvironment.idleTimeoutSeconds = try integer("ZEROTRIP_IDLE_TIMEOUT", in: environment)
         configuration = fromEnvironment.applied(to: configuration)
         configuration = overrides.applied(to: configuration)
         try configuration.validate()
@@ -104,6 +112,8 @@ public struct DaemonConfiguration: Sendable, Codable, Equatable {
         guard (1...86_400).contains(treeHeadIntervalSeconds) else { throw ZeroTripError(.invalidConfiguration, "treeHeadIntervalSeconds must be 1–86400") }
         guard (1...86_400).contains(obligationSweepIntervalSeconds) else { throw ZeroTripError(.invalidConfiguration, "obligationSweepIntervalSeconds must be 1–86400") }
         guard (1...100_000).contains(applicantRequestsPerMinute) else { throw ZeroTripError(.invalidConfiguration, "applicantRequestsPerMinute must be 1–100000") }
+        guard (1...1_000_000).contains(publicRequestsPerMinute) else { throw ZeroTripError(.invalidConfiguration, "publicRequestsPerMinute must be 1–1000000") }
+        guard (1...3600).contains(idleTimeoutSeconds) else { throw ZeroTripError(.invalidConfiguration, "idleTimeoutSeconds must be 1–3600") }
         guard (tlsCertificatePath == nil) == (tlsKeyPath == nil) else {
             throw ZeroTripError(.invalidConfiguration, "TLS needs both tlsCertificatePath and tlsKeyPath")
         }
@@ -156,6 +166,10 @@ public struct DaemonConfiguration: Sendable, Codable, Equatable {
         public var treeHeadIntervalSeconds: Int?
         /// Obligation sweep interval.
         public var obligationSweepIntervalSeconds: Int?
+        /// Public page request rate per client.
+        public var publicRequestsPerMinute: Int?
+        /// Idle connection timeout.
+        public var idleTimeoutSeconds: Int?
         /// No overrides.
         public init() {}
 
@@ -175,6 +189,8 @@ public struct DaemonConfiguration: Sendable, Codable, Equatable {
             if let applicantRequestsPerMinute { c.applicantRequestsPerMinute = applicantRequestsPerMinute }
             if let treeHeadIntervalSeconds { c.treeHeadIntervalSeconds = treeHeadIntervalSeconds }
             if let obligationSweepIntervalSeconds { c.obligationSweepIntervalSeconds = obligationSweepIntervalSeconds }
+            if let publicRequestsPerMinute { c.publicRequestsPerMinute = publicRequestsPerMinute }
+            if let idleTimeoutSeconds { c.idleTimeoutSeconds = idleTimeoutSeconds }
             return c
         }
     }
@@ -185,6 +201,7 @@ public struct DaemonConfiguration: Sendable, Codable, Equatable {
         enum Key: String, CodingKey, CaseIterable {
             case host, port, databasePath, keysDirectory, certificatesDirectory, maxBodyBytes, tlsCertificatePath, tlsKeyPath, logLevel
             case verificationBaseURL, fontPath, applicantRequestsPerMinute, treeHeadIntervalSeconds, obligationSweepIntervalSeconds
+            case publicRequestsPerMinute, idleTimeoutSeconds
         }
         struct AnyKey: CodingKey {
             var stringValue: String
@@ -212,6 +229,8 @@ public struct DaemonConfiguration: Sendable, Codable, Equatable {
             values.applicantRequestsPerMinute = try c.decodeIfPresent(Int.self, forKey: .applicantRequestsPerMinute)
             values.treeHeadIntervalSeconds = try c.decodeIfPresent(Int.self, forKey: .treeHeadIntervalSeconds)
             values.obligationSweepIntervalSeconds = try c.decodeIfPresent(Int.self, forKey: .obligationSweepIntervalSeconds)
+            values.publicRequestsPerMinute = try c.decodeIfPresent(Int.self, forKey: .publicRequestsPerMinute)
+            values.idleTimeoutSeconds = try c.decodeIfPresent(Int.self, forKey: .idleTimeoutSeconds)
         }
         func applied(to base: DaemonConfiguration) -> DaemonConfiguration { values.applied(to: base) }
     }

@@ -427,7 +427,7 @@ public final class CreditService: Sendable {
         guard matter.department == department.uppercased() else {
             try await AuditLog.append(AuditEntry(actor: actor, action: "credit.read", target: "matter:\(matter.code)", outcome: "denied",
                                            details: ["reason": "outside_business_range", "department": department.uppercased()]), at: now, to: database)
-            throw ZeroTripError(.forbidden, "matter \(matter.code) is outside department \(department.uppercased())'s business range")
+            throw ZeroTripError(.forbidden, "matter \(matter.code) is outside department \(department.uppercased())'s business range").audited()
         }
         let subject: CreditSubject, assessment: CreditAssessment
         do { (subject, assessment) = try await self.assessment(of: raw) } catch let error as ZeroTripError where error.code == .unknownSubject {

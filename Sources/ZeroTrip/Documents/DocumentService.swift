@@ -325,7 +325,7 @@ public final class DocumentService: Sendable {
     }
 
     /// Looks a document up by id (the footer link): register only, no cryptography on the presented data.
-    public func verifyID(_ id: String, actor: String) async throws -> VerificationReport {
+    public func verifyID(_ id: String, actor: String, audit: Bool = true) async throws -> VerificationReport {
         let now = clock.now()
         var report = VerificationReport(result: .unknown, reasons: [VerificationReason("not_registered", "no document with this number")],
                                         document: nil, registerChecked: true, method: .id, verifiedAt: now)
@@ -335,7 +335,7 @@ public final class DocumentService: Sendable {
             report.reasons = []
             try await apply(record: record, now: now, to: &report)
         }
-        try await recordVerification(report, actor: actor, now: now)
+        if audit { try await recordVerification(report, actor: actor, now: now) }
         return report
     }
 
@@ -384,9 +384,13 @@ public final class DocumentService: Sendable {
     }
 
     private func recordVerification(_ report: VerificationReport, actor: String, now: Date) async throws {
+        try await AuditLog.append(Self.auditEntry(for: report, actor: actor), at: now, to: database)
+    }
+
+    /// The audit entry of a verification: method, result and first reason, never the presented token.
+    public static func auditEntry(for report: VerificationReport, actor: String) -> AuditEntry {
         var details = ["method": report.method.rawValue, "result": report.result.rawValue]
         if let reason = report.reasons.first { details["reason"] = reason.code }
-        let entry = AuditEntry(actor: actor, action: "document.verified", target: "document:\(report.document?.id ?? "unidentified")", details: details)
-        try await AuditLog.append(entry, at: now, to: database)
+        return AuditEntry(actor: actor, action: "document.verified", target: "document:\(report.document?.id ?? "unidentified")", details: details)
     }
 }

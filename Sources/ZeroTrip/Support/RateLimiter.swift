@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 import Synchronization
 
 /// Per-client token buckets: each key may make `burst` requests at once and `perMinute` on average.
@@ -21,8 +21,14 @@ public final class RateLimiter: Sendable {
 
     /// Takes one token for `key`; `false` when the client must wait.
     public func allow(_ key: String) -> Bool {
+        secondsToWait(key) == nil
+    }
+
+    /// Takes one token for `key` and returns nil, or, when the bucket is empty, the whole seconds until the next
+    /// token (for `Retry-After`).
+    public func secondsToWait(_ key: String) -> Int? {
         let now = clock.now()
-        return buckets.withLock { buckets in
+        return buckets.withLock { buckets -> Int? in
             if buckets.count >= Self.capacity, buckets[key] == nil {
                 buckets = buckets.filter { min(burst, $0.value.tokens + now.timeIntervalSince($0.value.updated) * perMinute / 60) < burst }
                 if buckets.count >= Self.capacity { buckets.removeAll(keepingCapacity: true) }
@@ -31,10 +37,10 @@ public final class RateLimiter: Sendable {
             let tokens = min(burst, current.tokens + max(0, now.timeIntervalSince(current.updated)) * perMinute / 60)
             guard tokens >= 1 else {
                 buckets[key] = (tokens, now)
-                return false
+                return max(1, Int(((1 - tokens) * 60 / perMinute).rounded(.up)))
             }
             buckets[key] = (tokens - 1, now)
-            return true
+            return nil
         }
     }
 }

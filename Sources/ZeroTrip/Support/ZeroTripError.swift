@@ -139,6 +139,11 @@ public struct ZeroTripError: Error, Hashable, Sendable, CustomStringConvertible 
     public let file: String
     /// The line that raised the error.
     public let line: UInt
+    /// Whether the denial was already written to the audit log where it was raised (with more detail than the
+    /// server's catch-all for 403s could add), so it is not recorded twice.
+    public private(set) var isAudited = false
+    /// Seconds after which a retry may succeed (rate limits, a busy database), for `Retry-After`.
+    public private(set) var retryAfterSeconds: Int?
 
     /// Creates an error.
     public init(_ code: Code, _ message: String, file: String = #fileID, line: UInt = #line) {
@@ -162,6 +167,20 @@ public struct ZeroTripError: Error, Hashable, Sendable, CustomStringConvertible 
 
     /// `code: message`.
     public var description: String { "\(code): \(message)" }
+
+    /// The same error, telling the client to retry after `seconds`.
+    public func retryingAfter(_ seconds: Int) -> ZeroTripError {
+        var copy = self
+        copy.retryAfterSeconds = max(1, seconds)
+        return copy
+    }
+
+    /// The same error, marked as already audited.
+    public func audited() -> ZeroTripError {
+        var copy = self
+        copy.isAudited = true
+        return copy
+    }
 }
 
 /// Runs a cryptographic operation, translating its error into a ``ZeroTripError`` with `context`.

@@ -1,0 +1,252 @@
+import Foundation
+import GRDB
+import HTTPTypes
+import HummingbirdTesting
+import NIOCore
+import Synchronization
+import Testing
+import ZeroTripTestSupport
+
+/// The real daemon (`zerotrip serve`, a separate process, so a hang shows as timeouts here rather than hanging the
+/// test run) under concurrent load on loopback, bounded in time and count.
+@Suite("The daemon under load", .serialized, .enabled(if: ZeroTripExecutable.binary != nil, "the zerotrip executable is built by `swift build` first"))
+struct LoadTests {
+    /// A demo district served on a free port, with what the load needs: a department credential, a document (token and
+    /// PDF), an applicant session.
+    struct Daemon {
+        var dir: URL
+        var server: Process
+        var port: Int
+        var rsj: String
+        var token: String
+        var pdf: ByteBuffer
+        var applicant: String
+    }
+
+    static func json(_ buffer: ByteBuffer?) -> [String: Any] {
+        (try? JSONSerialization.jsonObject(with: Data(buffer.map { Array($0.readableBytesView) } ?? []))) as? [String: Any] ?? [:]
+    }
+
+    static func headers(_ token: String?, contentType: String = "application/json") -> HTTPFields {
+        var headers = HTTPFields()
+        if let token { headers[.authorization] = "Bearer \(token)" }
+        headers[.contentType] = contentType
+        return headers
+    }
+
+    static let issueBody = #"{"matterCode":"QZDJ","matterName":"求职登记证明","holderName":"赵敏","holderIdNumber":"440104199001010010","fields":[{"label":"求职意向","value":"电子商务"}]}"#
+
+    func start() async throws -> Daemon {
+        let cli = CommandLineTests()
+        let dir = try cli.tempDirectory()
+        #expect(try cli.run(["demo", "setup", "--persons", CommandLineTests.demoPersons], in: dir).status == 0)
+        let tokens = try #require(try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("Keys").path).first { $0.hasPrefix("demo-tokens-") })
+        let tokenFile = try String(contentsOf: dir.appendingPathComponent("Keys/\(tokens)"), encoding: .utf8)
+        let rsj = try #require(tokenFile.split(separator: "\"").map(String.init).first { $0.hasPrefix("zt_") && tokenFile.contains("\"RSJ\" : \"\($0)") })
+        let (server, port) = try await cli.startServer(in: dir)
+        return try await TestClient.withClient(host: "127.0.0.1", port: port) { client in
+            let issued = try await client.post("/v1/documents", headers: Self.headers(rsj), body: ByteBuffer(string: Self.issueBody))
+            #expect(issued.status == .created)
+            let body = Self.json(issued.body)
+            let token = try #require(body["token"] as? String), path = try #require(body["pdf"] as? String)
+            let pdf = try #require(try await client.get(path, headers: Self.headers(rsj)).body)
+            let started = Self.json(try await client.post("/v1/applicant/verifications", headers: Self.headers(nil),
+                                                          body: ByteBuffer(string: #"{"method":"sms","idNumber":"440104199001010010","name":"张三丰"}"#)).body)
+            let outbox = try cli.run(["identity", "outbox", "--last", "1"], in: dir).output
+            let code = try #require(outbox.firstMatch(of: /验证码为(\d{6})/)?.1)
+            let id = try #require(started["verificationId"] as? String), secret = try #require(started["secret"] as? String)
+            let session = Self.json(try await client.post("/v1/applicant/verifications/\(id)/code", headers: Self.headers(nil),
+                                                          body: ByteBuffer(string: #"{"secret":"\#(secret)","code":"\#(code)"}"#)).body)
+            let applicant = try #require(session["token"] as? String)
+            return Daemon(dir: dir, server: server, port: port, rsj: rsj, token: token, pdf: pdf, applicant: applicant)
+        }
+    }
+
+    /// What the clients saw, per route family.
+    struct Tally: Sendable {
+        var answers: [String: [Int: Int]] = [:]
+        var failures: [String] = []
+        var healthWorst: Duration = .zero
+        func count(_ family: String, _ status: Int) -> Int { answers[family]?[status] ?? 0 }
+        var serverErrors: Int { answers.values.reduce(0) { $0 + $1.filter { $0.key >= 500 }.values.reduce(0, +) } }
+    }
+
+    /// Shared between the client tasks.
+    final class Shared: Sendable {
+        let tally = Mutex(Tally())
+        let stop = Atomic(false)
+        /// Set at SIGTERM: connections refused or closed from then on are expected, not failures.
+        let draining = Atomic(false)
+        let issued = Mutex<[(id: String, token: String)]>([])
+        var stopped: Bool { stop.load(ordering: .relaxed) }
+    }
+
+    /// One request of each family.
+    static func request(family: String, daemon: Daemon, index: Int) -> TestClient.Request {
+        switch family {
+        case "verify":
+            return .init("/v1/verify", method: .post, headers: headers(daemon.rsj), body: ByteBuffer(string: #"{"token":"\#(daemon.token)"}"#))
+        case "verify-pdf":
+            return .init("/v1/verify/pdf", method: .post, headers: headers(daemon.rsj, contentType: "application/pdf"), body: daemon.pdf)
+        case "credit":
+            return .init("/v1/credit/440604197803150419?matter=QZDJ", method: .get, headers: headers(daemon.rsj))
+        case "applicant":
+            return .init("/v1/applicant/documents", method: .get, headers: headers(daemon.applicant))
+        default:
+            return .init("/v1/documents", method: .post, headers: headers(daemon.rsj), body: ByteBuffer(string: issueBody))
+        }
+    }
+
+    static let families: [(name: String, clients: Int)] = [("verify", 16), ("verify-pdf", 12), ("credit", 16), ("applicant", 10), ("issue", 10)]
+
+    /// Runs every family's clients at once until `stop` is set; each client keeps one connection open.
+    static func drive(_ daemon: Daemon, shared: Shared) async {
+        await withTaskGroup(of: Void.self) { group in
+            for (family, clients) in families {
+                for index in 0..<clients {
+                    group.addTask {
+                        do {
+                            try await TestClient.withClient(host: "127.0.0.1", port: daemon.port, configuration: .init(timeout: .seconds(10))) { client in
+                                while !shared.stopped {
+                                    let response = try await client.execute(request(family: family, daemon: daemon, index: index))
+                                    shared.tally.withLock { $0.answers[family, default: [:]][Int(response.status.code), default: 0] += 1 }
+                                }
+                            }
+                        } catch {
+                            if !shared.draining.load(ordering: .relaxed) { shared.tally.withLock { $0.failures.append("\(family): \(error)") } }
+                        }
+                    }
+                }
+            }
+            // /healthz with a 1 s limit, four times a second, from its own connection each time.
+            group.addTask {
+                while !shared.stopped {
+                    let start = ContinuousClock.now
+                    do {
+                        let status = try await TestClient.withClient(host: "127.0.0.1", port: daemon.port, configuration: .init(timeout: .seconds(1))) {
+                            try await $0.get("/healthz").status
+                        }
+                        let elapsed = ContinuousClock.now - start
+                        shared.tally.withLock { $0.healthWorst = max($0.healthWorst, elapsed) }
+                        if status != .ok || elapsed > .seconds(1) { shared.tally.withLock { $0.failures.append("healthz: \(status) after \(elapsed)") } }
+                    } catch {
+                        if !shared.draining.load(ordering: .relaxed) { shared.tally.withLock { $0.failures.append("healthz: \(error)") } }
+                    }
+                    try? await Task.sleep(for: .milliseconds(250))
+                }
+            }
+        }
+    }
+
+    func auditCounts(_ dir: URL) throws -> [String: Int] {
+        let queue = try DatabaseQueue(path: dir.appendingPathComponent("var/zerotrip.sqlite").path)
+        return try queue.read { db in
+            Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT action, COUNT(*) AS n FROM audit_events GROUP BY action").map { ($0["action"] as String, $0["n"] as Int) })
+        }
+    }
+
+    @Test("""
+        64 clients on token and PDF verification, credit reads, applicant listing and issuance at once: no 5xx, no dropped \
+        connection, /healthz within 1 s during and after; SIGTERM under that load exits 0 within 10 s; the audit chain is \
+        intact with one event per audited answer
+        """)
+    func soak() async throws {
+        let daemon = try await start()
+        defer {
+            if daemon.server.isRunning { kill(daemon.server.processIdentifier, SIGKILL) }
+            try? FileManager.default.removeItem(at: daemon.dir)
+        }
+        let before = try auditCounts(daemon.dir)
+        let shared = Shared()
+        let load = Task { await Self.drive(daemon, shared: shared) }
+        try await Task.sleep(for: .seconds(5))
+        let during = shared.tally.withLock { $0 }
+        // Still answering after five seconds of load.
+        let health = try await TestClient.withClient(host: "127.0.0.1", port: daemon.port, configuration: .init(timeout: .seconds(1))) { try await $0.get("/healthz").status }
+        #expect(health == .ok)
+
+        // SIGTERM while the 64 clients are still sending: the process must end by itself, with 0, within 10 s.
+        shared.draining.store(true, ordering: .relaxed)
+        let signalled = ContinuousClock.now
+        kill(daemon.server.processIdentifier, SIGTERM)
+        while daemon.server.isRunning, ContinuousClock.now - signalled < .seconds(10) { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(!daemon.server.isRunning, "still running 10 s after SIGTERM")
+        if !daemon.server.isRunning { #expect(daemon.server.terminationStatus == 0) }
+        shared.stop.store(true, ordering: .relaxed)
+        await load.value
+
+        let seen = shared.tally.withLock { $0 }
+        print("soak answers by family and status: \(seen.answers.sorted { $0.key < $1.key }); worst /healthz \(seen.healthWorst)")
+        #expect(during.failures.isEmpty, "\(during.failures.prefix(5))")
+        #expect(seen.serverErrors == 0, "\(seen.answers)")
+        #expect(seen.healthWorst < .seconds(1))
+        for (family, _) in Self.families {
+            #expect((during.answers[family]?.values.reduce(0, +) ?? 0) > 0, "no answers for \(family)")
+        }
+        for (family, answers) in seen.answers {
+            #expect(answers.keys.allSatisfy { [200, 201].contains($0) }, "\(family): \(answers)")
+        }
+
+        // Offline, after the process ended: the chain is intact and every audited answer left exactly one event.
+        let audit = try CommandLineTests().run(["audit", "verify"], in: daemon.dir)
+        #expect(audit.status == 0, "\(audit.output)")
+        let after = try auditCounts(daemon.dir)
+        func added(_ action: String) -> Int { (after[action] ?? 0) - (before[action] ?? 0) }
+        #expect(added("document.verified") == seen.count("verify", 200) + seen.count("verify-pdf", 200))
+        #expect(added("credit.read") == seen.count("credit", 200))
+        #expect(added("document.issued") == seen.count("issue", 201))
+    }
+
+    @Test("SIGKILL under issuing load: after a restart every document whose 201 arrived is registered and verifies; audit chain and transparency log intact")
+    func crash() async throws {
+        var daemon = try await start()
+        defer {
+            if daemon.server.isRunning { kill(daemon.server.processIdentifier, SIGKILL) }
+            try? FileManager.default.removeItem(at: daemon.dir)
+        }
+        let shared = Shared(), running = daemon
+        let load = Task {
+            await withTaskGroup(of: Void.self) { group in
+                for _ in 0..<16 {
+                    group.addTask {
+                        try? await TestClient.withClient(host: "127.0.0.1", port: running.port, configuration: .init(timeout: .seconds(10))) { client in
+                            while !shared.stopped {
+                                let response = try await client.post("/v1/documents", headers: Self.headers(running.rsj), body: ByteBuffer(string: Self.issueBody))
+                                let body = Self.json(response.body)
+                                if response.status == .created, let token = body["token"] as? String,
+                                   let id = (body["document"] as? [String: Any])?["id"] as? String {
+                                    shared.issued.withLock { $0.append((id, token)) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        try await Task.sleep(for: .seconds(3))
+        kill(daemon.server.processIdentifier, SIGKILL)
+        daemon.server.waitUntilExit()
+        shared.stop.store(true, ordering: .relaxed)
+        await load.value
+        let documents = shared.issued.withLock { $0 }
+        #expect(documents.count > 0)
+
+        let cli = CommandLineTests()
+        let audit = try cli.run(["audit", "verify"], in: daemon.dir)
+        #expect(audit.status == 0, "\(audit.output)")
+        // Every leaf recomputed from the register and every signed tree head checked.
+        let log = try cli.run(["log", "audit"], in: daemon.dir)
+        #expect(log.status == 0, "\(log.output)")
+        (daemon.server, daemon.port) = try await cli.startServer(in: daemon.dir)
+        let restarted = daemon
+        try await TestClient.withClient(host: "127.0.0.1", port: restarted.port) { client in
+            for document in documents {
+                let record = try await client.get("/v1/documents/\(document.id)", headers: Self.headers(restarted.rsj))
+                #expect(record.status == .ok, "document \(document.id) was answered 201 but is missing")
+                let report = Self.json(try await client.post("/v1/verify", headers: Self.headers(restarted.rsj),
+                                                             body: ByteBuffer(string: #"{"token":"\#(document.token)"}"#)).body)
+                #expect(report["result"] as? String == "valid", "\(document.id): \(report)")
+            }
+        }
+    }
+}
