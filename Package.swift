@@ -104,6 +104,8 @@ let package = Package(
                 "ZeroTripCrypto",
                 "ZeroTripDocuments",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                // `bench http` runs a bare Hummingbird router beside the daemon for the ratios.
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

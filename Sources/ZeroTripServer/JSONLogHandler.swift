@@ -110,7 +110,8 @@ final class LogWriter: @unchecked Sendable {
     /// Blocks until everything queued so far is written (called once, when the daemon stops).
     func flush() {
         condition.lock()
-        while !pending.isEmpty || writing { _ = condition.wait(until: Date().addingTimeInterval(0.05)) }
+        let deadline = Date().addingTimeInterval(3)
+        while (!pending.isEmpty || writing) && Date() < deadline { _ = condition.wait(until: Date().addingTimeInterval(0.05)) }
         condition.unlock()
     }
 

@@ -93,7 +93,13 @@ extension ZeroTripAPI {
                 } else {
                     report = nil
                 }
-                if let report { services.anonymousAudit.record(DocumentService.auditEntry(for: report, actor: "public:page")) }
+                if let report {
+                    // A number or token that names no registered document is counted under one target, so made-up
+                    // numbers cannot multiply the events either.
+                    var entry = DocumentService.auditEntry(for: report, actor: "public:page")
+                    if report.result == .unknown || report.document == nil { entry.target = "document:unidentified" }
+                    services.anonymousAudit.record(entry)
+                }
                 return Response(status: .ok, headers: VerificationPage.htmlHeaders, body: .init(byteBuffer: ByteBuffer(string: VerificationPage.render(report))))
             }
         default:

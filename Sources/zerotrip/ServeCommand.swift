@@ -24,6 +24,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.") var logLevel: String?
 
     func run() async throws {
+        defer { JSONLogHandler.flush() }
         try await reportingErrors {
             var flags = DaemonConfiguration.Overrides()
             flags.host = host
@@ -55,7 +56,6 @@ struct ServeCommand: AsyncParsableCommand {
             ])
             try await runDaemon(configuration: configuration, services: services, logger: logger)
             logger.info("stopped")
-            JSONLogHandler.flush()
         }
     }
 }

@@ -51,12 +51,13 @@ struct CommandLineTests {
     }
 
     /// Starts `zerotrip serve` in `dir` on a free port and waits until /healthz answers.
-    func startServer(in dir: URL, log: Pipe? = nil) async throws -> (Process, Int) {
+    func startServer(in dir: URL, log: Pipe? = nil, environment: [String: String] = [:]) async throws -> (Process, Int) {
         let port = Int.random(in: 20_000..<40_000)
         let server = Process()
         server.executableURL = ZeroTripExecutable.binary!
         server.arguments = ["serve", "--port", "\(port)"]
         server.currentDirectoryURL = dir
+        server.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("ZEROTRIP_") }.merging(environment) { $1 }
         server.standardOutput = FileHandle.nullDevice
         server.standardError = log ?? FileHandle.nullDevice
         try server.run()

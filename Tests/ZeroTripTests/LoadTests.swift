@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import GRDB
 import HTTPTypes
 import HummingbirdTesting
@@ -36,14 +39,14 @@ struct LoadTests {
 
     static let issueBody = #"{"matterCode":"QZDJ","matterName":"求职登记证明","holderName":"赵敏","holderIdNumber":"440104199001010010","fields":[{"label":"求职意向","value":"电子商务"}]}"#
 
-    func start() async throws -> Daemon {
+    func start(environment: [String: String] = [:]) async throws -> Daemon {
         let cli = CommandLineTests()
         let dir = try cli.tempDirectory()
         #expect(try cli.run(["demo", "setup", "--persons", CommandLineTests.demoPersons], in: dir).status == 0)
         let tokens = try #require(try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("Keys").path).first { $0.hasPrefix("demo-tokens-") })
         let tokenFile = try String(contentsOf: dir.appendingPathComponent("Keys/\(tokens)"), encoding: .utf8)
         let rsj = try #require(tokenFile.split(separator: "\"").map(String.init).first { $0.hasPrefix("zt_") && tokenFile.contains("\"RSJ\" : \"\($0)") })
-        let (server, port) = try await cli.startServer(in: dir)
+        let (server, port) = try await cli.startServer(in: dir, environment: environment)
         return try await TestClient.withClient(host: "127.0.0.1", port: port) { client in
             let issued = try await client.post("/v1/documents", headers: Self.headers(rsj), body: ByteBuffer(string: Self.issueBody))
             #expect(issued.status == .created)
@@ -248,5 +251,134 @@ struct LoadTests {
                 #expect(report["result"] as? String == "valid", "\(document.id): \(report)")
             }
         }
+    }
+
+    /// Sends `bytes` on a new connection and returns the status of the first answer (0 if the connection closed first).
+    static func raw(port: Int, _ bytes: [UInt8]) -> Int {
+        let fd = RawSocket.connect(port: port)
+        guard fd >= 0 else { return -1 }
+        defer { close(fd) }
+        RawSocket.send(fd, bytes)
+        let answer = RawSocket.receive(fd)
+        guard answer.hasPrefix("HTTP/1.1 ") else { return 0 }
+        return Int(answer.dropFirst(9).prefix(3)) ?? 0
+    }
+
+    @Test("""
+        HTTP-level mistakes answer 4xx: a body over a route's own limit is 413 (plain or chunked), a chunked body over 1 MiB \
+        is 413, a malformed chunk size is 400; six parallel revocations of one document give one 200 and five 409; a \
+        silent connection is closed after the idle timeout; 150 page views of made-up numbers add one audit event
+        """)
+    func badInput() async throws {
+        let daemon = try await start(environment: ["ZEROTRIP_IDLE_TIMEOUT": "2", "ZEROTRIP_PUBLIC_RATE": "100000"])
+        defer {
+            if daemon.server.isRunning { kill(daemon.server.processIdentifier, SIGKILL) }
+            try? FileManager.default.removeItem(at: daemon.dir)
+        }
+        let port = daemon.port
+        func request(_ head: String, _ body: [UInt8] = []) -> [UInt8] { Array((head + "\r\n\r\n").utf8) + body }
+        // 9 KB to a public route whose own limit is below it, declared or chunked.
+        let big = Array(repeating: UInt8(ascii: " "), count: 9000) + Array(#"{"method":"sms"}"#.utf8)
+        #expect(Self.raw(port: port, request("POST /v1/applicant/verifications HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: \(big.count)", big)) == 413)
+        func chunked(_ body: [UInt8], size: Int) -> [UInt8] {
+            var out: [UInt8] = []
+            var offset = 0
+            while offset < body.count {
+                let piece = body[offset..<min(offset + size, body.count)]
+                out += Array((String(piece.count, radix: 16) + "\r\n").utf8) + piece + Array("\r\n".utf8)
+                offset += size
+            }
+            return out + Array("0\r\n\r\n".utf8)
+        }
+        #expect(Self.raw(port: port, request("POST /v1/applicant/verifications HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked",
+                                             chunked(big, size: 1000))) == 413)
+        let huge = Array(repeating: UInt8(ascii: " "), count: (1 << 20) + 4096)
+        #expect(Self.raw(port: port, request("POST /v1/documents HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer \(daemon.rsj)\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked",
+                                             chunked(huge, size: 65536))) == 413)
+        #expect(Self.raw(port: port, request("POST /v1/verify HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer \(daemon.rsj)\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked",
+                                             Array("ZZZ\r\n{}\r\n0\r\n\r\n".utf8))) == 400)
+
+        // Six revocations of one document at once: exactly one succeeds, the others are conflicts.
+        let issued = try await TestClient.withClient(host: "127.0.0.1", port: port) { client in
+            Self.json(try await client.post("/v1/documents", headers: Self.headers(daemon.rsj), body: ByteBuffer(string: Self.issueBody)).body)
+        }
+        let id = try #require((issued["document"] as? [String: Any])?["id"] as? String)
+        let statuses = await withTaskGroup(of: Int.self) { group in
+            for _ in 0..<6 {
+                group.addTask {
+                    (try? await TestClient.withClient(host: "127.0.0.1", port: port) { client in
+                        Int(try await client.post("/v1/documents/\(id)/revoke", headers: Self.headers(daemon.rsj),
+                                                  body: ByteBuffer(string: #"{"reason":"issued_in_error"}"#)).status.code)
+                    }) ?? -1
+                }
+            }
+            return await group.reduce(into: [Int]()) { $0.append($1) }
+        }
+        #expect(statuses.sorted() == [200, 409, 409, 409, 409, 409], "\(statuses)")
+
+        // A connection that sends nothing is closed by the daemon after the idle timeout (2 s here).
+        let silent = RawSocket.connect(port: port)
+        #expect(silent >= 0)
+        let opened = ContinuousClock.now
+        #expect(RawSocket.receive(silent, timeoutSeconds: 10).isEmpty)
+        #expect(ContinuousClock.now - opened < .seconds(8))
+        close(silent)
+
+        // Made-up document numbers on the public page: answered, and counted under one event at shutdown.
+        let before = try auditCounts(daemon.dir)
+        try await TestClient.withClient(host: "127.0.0.1", port: port) { client in
+            for _ in 0..<150 {
+                let page = try await client.get("/v/\((0..<32).map { _ in String("0123456789abcdef".randomElement()!) }.joined())")
+                #expect(page.status == .ok)
+            }
+        }
+        kill(daemon.server.processIdentifier, SIGTERM)
+        daemon.server.waitUntilExit()
+        let after = try auditCounts(daemon.dir)
+        #expect((after["document.verified"] ?? 0) - (before["document.verified"] ?? 0) == 1)
+    }
+}
+
+/// Blocking loopback sockets for the tests that must send what no HTTP client would.
+enum RawSocket {
+    static func connect(port: Int) -> Int32 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return -1 }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        if result != 0 { close(fd); return -1 }
+        return fd
+    }
+
+    /// Writes as much as the peer takes (it may answer and close before the body is complete).
+    static func send(_ fd: Int32, _ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let sent = Glibc.send(fd, buffer.baseAddress! + offset, buffer.count - offset, Int32(MSG_NOSIGNAL))
+                if sent <= 0 { return }
+                offset += sent
+            }
+        }
+    }
+
+    /// Reads until the peer closes, the answer's head is complete, or `timeoutSeconds` pass.
+    static func receive(_ fd: Int32, timeoutSeconds: Int = 10) -> String {
+        var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var data: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = recv(fd, &buffer, buffer.count, 0)
+            if count <= 0 { break }
+            data += buffer[0..<count]
+            if let text = String(bytes: data, encoding: .utf8), text.contains("\r\n\r\n") { break }
+        }
+        return String(decoding: data, as: UTF8.self)
     }
 }

@@ -275,11 +275,16 @@ public final class CreditService: Sendable {
         event.effectiveAt = event.effectiveAt.wholeMilliseconds
         event.expiresAt = event.expiresAt.wholeMilliseconds
         event.recordedAt = event.recordedAt.wholeMilliseconds
-        try db.cachedStatement(sql: """
-            INSERT INTO credit_events (subject, type, points, serious, direct_d, basis, effective_at, expires_at, repairs, source, reference, recorded_at, recorded_by)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [event.subject, event.type, event.points, event.serious, event.directD, event.basis, event.effectiveAt, event.expiresAt,
-                                     event.repairs, event.source, event.reference, event.recordedAt, event.recordedBy])
+        do {
+            try db.cachedStatement(sql: """
+                INSERT INTO credit_events (subject, type, points, serious, direct_d, basis, effective_at, expires_at, repairs, source, reference, recorded_at, recorded_by)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """).execute(arguments: [event.subject, event.type, event.points, event.serious, event.directD, event.basis, event.effectiveAt, event.expiresAt,
+                                         event.repairs, event.source, event.reference, event.recordedAt, event.recordedBy])
+        } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
+            // UNIQUE (source, reference): the same record twice is the caller's mistake, not a storage failure.
+            throw ZeroTripError(.duplicateEvent, "an event with reference \(event.reference.map { String($0.prefix(64)) } ?? "-") from \(event.source) is already recorded")
+        }
         event.id = db.lastInsertedRowID
         try AuditLog.append(AuditEntry(actor: event.recordedBy, action: "credit.event.recorded", target: event.subject,
                                        details: ["event": "\(event.id)", "type": event.type, "points": "\(event.points)", "source": event.source]),

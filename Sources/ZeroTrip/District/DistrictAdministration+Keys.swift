@@ -153,6 +153,7 @@ extension DistrictAdministration {
                                            details: ["department": code, "not_after": AuditEvent.timestamp(notAfter), "reason": reason.rawValue]), at: now, in: db)
         }
         cachedSealers[kid] = nil
+        unlockingSealers[kid] = nil
         return try await keys(department: code).first { $0.kid == kid }!
     }
 

@@ -25,10 +25,17 @@ extension DistrictAdministration {
         guard let kid = department.activeKid else { throw ZeroTripError(.noActiveKey, "department \(code) has no active seal key") }
         if let sealer = cachedSealers[kid] { return ActiveSeal(sealer: sealer, department: department, districtName: district.name) }
         // One unlock per key however many requests miss the cache at once (each would cost an scrypt run and 32 MiB).
-        let unlocking = unlockingSealers[kid] ?? Task { try await self.unlockSealer(kid: kid, department: department) }
-        unlockingSealers[kid] = unlocking
-        defer { unlockingSealers[kid] = nil }
-        let sealer = try await unlocking.value
+        let unlocking: Task<DocumentSealer, any Error>
+        if let running = unlockingSealers[kid] {
+            unlocking = running
+        } else {
+            unlocking = Task { try await self.unlockSealer(kid: kid, department: department) }
+            unlockingSealers[kid] = unlocking
+        }
+        let result = await unlocking.result
+        // Only the entry of this unlock is removed (a failed one may already have been replaced by a newer attempt).
+        if unlockingSealers[kid] == unlocking { unlockingSealers[kid] = nil }
+        let sealer = try result.get()
         cachedSealers[kid] = sealer
         return ActiveSeal(sealer: sealer, department: department, districtName: district.name)
     }

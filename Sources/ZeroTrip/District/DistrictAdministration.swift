@@ -120,11 +120,13 @@ public actor DistrictAdministration {
         }
         guard let row else { return nil }
         let certificate = try Certificate(derRepresentation: [UInt8](row["certificate"] as Data))
-        let pem = try home.keyFiles.read(row["key_file"])
-        let secret = try passphrase.resolve()
-        // scrypt: off the cooperative pool, and without holding the actor (read-only queries are nonisolated).
+        let keyFile: String = row["key_file"]
+        let (home, passphrase) = (self.home, self.passphrase)
+        // File reads and scrypt: off the cooperative pool, and without holding the actor (read-only queries are nonisolated).
         let key = try await BlockingWork.run {
-            try withCrypto("unlocking \(what)") { () throws(CryptoError) in try PrivateKey(pemRepresentation: pem, passphrase: secret) }
+            let pem = try home.keyFiles.read(keyFile)
+            let secret = try passphrase.resolve()
+            return try withCrypto("unlocking \(what)") { () throws(CryptoError) in try PrivateKey(pemRepresentation: pem, passphrase: secret) }
         }
         guard key.publicKey.derRepresentation == certificate.publicKey.derRepresentation else {
             throw ZeroTripError(.malformedKey, "the key file of \(what) does not match its certificate")

@@ -161,6 +161,9 @@ public final class DocumentService: Sendable {
             }
         } catch let error as DatabaseError where error.message?.contains("cannot change status again") == true {
             throw ZeroTripError(.documentNotValid, "document \(record.id) was revoked or superseded meanwhile")
+        } catch let error as ZeroTripError {
+            // changeStatus's own conditional update lost the race to a concurrent revocation: a conflict, not a failure.
+            throw error
         } catch {
             throw ZeroTripError(.storageFailure, "revoking the document failed; nothing changed")
         }

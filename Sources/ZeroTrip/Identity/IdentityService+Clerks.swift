@@ -90,7 +90,7 @@ extension IdentityService {
                 ]), at: now, in: db)
                 return .failure(flow.personID == nil
                     ? ZeroTripError(.unknownPerson, "the ID number and name given by the applicant do not match the registry")
-                    : ZeroTripError(.verificationFailed, "recorded: the video check did not confirm the person"))
+                    : ZeroTripError(.identityNotConfirmed, "recorded: the video check did not confirm the person"))
             }
             try Self.clearFailures(flow.subjectLookup, method: .video, in: db)
             let record = try Self.recordAssurance(subject: subject, method: .video,
@@ -135,13 +135,13 @@ extension IdentityService {
             let subject: String = person["id"]
             guard ConstantTime.equals(keys.nameHash(person["name"]), keys.nameHash(entry.name)) else {
                 try AuditLog.append(AuditEntry(actor: agent, action: "identity.window.failed", target: target, outcome: "denied", details: ["reason": "name_mismatch"]), at: now, in: db)
-                return .failure(ZeroTripError(.verificationFailed, "the card's name does not match the registry"))
+                return .failure(ZeroTripError(.identityNotConfirmed, "the card's name does not match the registry"))
             }
             guard faceMatched else {
                 let lock = try Self.recordFailure(lookup, method: .windowCard, policy: policy, at: now, in: db)
                 try AuditLog.append(AuditEntry(actor: agent, action: "identity.window.failed", target: target, outcome: "denied",
                                                details: ["reason": "face_check_failed", "failures": "\(lock.failures)"]), at: now, in: db)
-                return .failure(ZeroTripError(.verificationFailed, "recorded: the face check did not confirm the card holder"))
+                return .failure(ZeroTripError(.identityNotConfirmed, "recorded: the face check did not confirm the card holder"))
             }
             if (person["card_valid_from"] as String) != entry.cardValidFrom || (person["card_valid_until"] as String) != entry.cardValidUntil {
                 try db.execute(sql: "UPDATE persons SET card_valid_from = ?, card_valid_until = ?, updated_at = ? WHERE id = ?",

@@ -127,6 +127,9 @@ public struct ZeroTripError: Error, Hashable, Sendable, CustomStringConvertible 
         public static let databaseBusy = Code(rawValue: "database_busy")
         /// The same credit event (source and reference) was already recorded.
         public static let duplicateEvent = Code(rawValue: "duplicate_event")
+        /// A clerk's check was recorded and did not confirm the person (video or face check, card name): the clerk's
+        /// request succeeded in recording it, so this is not an authentication failure of the caller.
+        public static let identityNotConfirmed = Code(rawValue: "identity_not_confirmed")
         /// Too many requests are waiting for the same resource; retry shortly.
         public static let overloaded = Code(rawValue: "overloaded")
     }

@@ -1,0 +1,333 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import ZeroTrip
+import ZeroTripServer
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension BenchCommand {
+    /// `zerotrip bench http`: the daemon's audited routes against a bare Hummingbird router, with wrk, in one run.
+    struct HTTP: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Requests/s, p50 and p99 of the daemon's routes next to a bare Hummingbird router, driven by wrk.",
+            discussion: """
+                Builds a throw-away district (a registry, credit records, --tokens issued documents), starts `zerotrip serve` \
+                on it as a child process and, in this process, a bare Hummingbird router with one GET and one POST route \
+                answering JSON of the same sizes. wrk (apt-get install wrk) drives each for --seconds at --connections: \
+                GET and POST on the bare router, /healthz, POST /v1/verify rotating through the issued tokens (so no cache \
+                hides the signature check), POST /v1/verify/pdf rotating through 20 PDFs, GET /v1/credit/{id}?matter=, \
+                GET /v1/applicant/documents, and POST /v1/documents at 16 connections. Then /v1/verify and /healthz at 512 \
+                connections, /healthz while --idle connections are held open without sending anything, and the daemon's \
+                resident memory. Only ratios measured in the same run mean anything (wrk shares the cores). Targets on 2 \
+                cores: verify ≥ 35 % of the bare POST with p99 ≤ 15 ms; credit ≥ 50 % of the bare GET with p99 ≤ 15 ms; \
+                /healthz ≥ 85 % of the bare GET; issuance ≥ 450/s; no 5xx or socket error; RSS ≤ 150 MB. --check exits 1 \
+                when one is missed.
+                """)
+
+        @Option(name: .long, help: "Seconds of wrk load per route.") var seconds: Int = 10
+        @Option(name: .long, help: "Connections for the main runs.") var connections: Int = 64
+        @Option(name: .long, help: "Distinct tokens for POST /v1/verify.") var tokens: Int = 1000
+        @Option(name: .long, help: "Idle connections held open during the last run (0 skips it).") var idle: Int = 20_000
+        @Option(name: .long, help: "Port of the daemon (the bare router listens on the next one).") var port: Int = 18_090
+        @Flag(name: .long, help: "Exit 1 if a target is missed.") var check = false
+
+        struct Measured {
+            var name: String
+            var connections: Int
+            var rate: Double
+            var p50: Double
+            var p99: Double
+            var non2xx: Int
+            var socketErrors: Int
+        }
+
+        func run() async throws {
+            guard let wrk = ["/usr/bin/wrk", "/usr/local/bin/wrk"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+                throw ValidationError("wrk is not installed (apt-get install wrk)")
+            }
+            guard seconds >= 1, connections >= 1, tokens >= 1, idle >= 0 else { throw ValidationError("seconds, connections and tokens ≥ 1, idle ≥ 0") }
+            raiseOpenFileLimit()
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("zerotrip-bench-http-\(UUID().uuidString)")
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let district = try await Self.district(in: directory, tokens: tokens)
+            print("district ready: \(district.tokens.count) documents issued, applicant with \(district.applicantDocuments) results")
+
+            // The daemon, as production runs it.
+            let server = Process()
+            server.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+            server.arguments = ["serve", "--database", district.home.databasePath, "--keys-dir", district.home.keysDirectory.path,
+                                "--certificates-dir", district.home.certificatesDirectory.path, "--host", "127.0.0.1", "--port", "\(port)", "--log-level", "warning"]
+            var environment = ProcessInfo.processInfo.environment
+            environment["ZEROTRIP_KEY_PASSPHRASE"] = Self.passphrase
+            environment["ZEROTRIP_PUBLIC_RATE"] = "1000000"
+            server.environment = environment
+            server.standardOutput = FileHandle.nullDevice
+            server.standardError = FileHandle.nullDevice
+            try server.run()
+            defer { if server.isRunning { server.terminate(); server.waitUntilExit() } }
+            guard try await Self.waitForHealth(port: port) else { throw ValidationError("the daemon did not start on port \(port)") }
+
+            // The bare router in this process, answering JSON of the sizes the daemon answers.
+            let daemon = "http://127.0.0.1:\(port)"
+            let creditSize = Credit.run(["/usr/bin/curl", "-s", "-H", "Authorization: Bearer \(district.credential)",
+                                         "\(daemon)/v1/credit/\(district.creditSubject)?matter=BENCH"]).output.utf8.count
+            let verifySize = Credit.run(["/usr/bin/curl", "-s", "-H", "Authorization: Bearer \(district.credential)", "-H", "Content-Type: application/json",
+                                         "-d", "{\"token\":\"\(district.tokens[0])\"}", "\(daemon)/v1/verify"]).output.utf8.count
+            let bare = Task { try await Self.bareRouter(port: port + 1, getSize: creditSize, postSize: verifySize) }
+            defer { bare.cancel() }
+            guard try await Self.waitForHealth(port: port + 1, path: "/bare") else { throw ValidationError("the bare router did not start") }
+
+            let scripts = directory.appendingPathComponent("lua")
+            try FileManager.default.createDirectory(at: scripts, withIntermediateDirectories: true)
+            let auth = "[\"Authorization\"] = \"Bearer \(district.credential)\""
+            func script(_ name: String, _ body: String) throws -> String {
+                let url = scripts.appendingPathComponent("\(name).lua")
+                try body.write(to: url, atomically: true, encoding: .utf8)
+                return url.path
+            }
+            let tokenList = district.tokens.map { "\"\($0)\"" }.joined(separator: ",")
+            let pdfList = district.pdfs.map { "\"\($0)\"" }.joined(separator: ",")
+            let scriptFiles: [String: String] = [
+                "bare-post": try script("bare-post", """
+                    wrk.method = "POST"; wrk.headers["Content-Type"] = "application/json"; wrk.body = '{"token":"\(district.tokens[0])"}'
+                    """),
+                "verify": try script("verify", """
+                    local tokens = {\(tokenList)}
+                    local i = 0
+                    request = function()
+                      i = i + 1
+                      return wrk.format("POST", "/v1/verify", {\(auth), ["Content-Type"] = "application/json"}, '{"token":"' .. tokens[(i % #tokens) + 1] .. '"}')
+                    end
+                    """),
+                "verify-pdf": try script("verify-pdf", """
+                    local files = {\(pdfList)}
+                    local bodies = {}
+                    for k, path in ipairs(files) do local f = io.open(path, "rb"); bodies[k] = f:read("*all"); f:close() end
+                    local i = 0
+                    request = function()
+                      i = i + 1
+                      return wrk.format("POST", "/v1/verify/pdf", {\(auth), ["Content-Type"] = "application/pdf"}, bodies[(i % #bodies) + 1])
+                    end
+                    """),
+                "credit": try script("credit", """
+                    local ids = {\(district.creditSubjects.map { "\"\($0)\"" }.joined(separator: ","))}
+                    local i = 0
+                    request = function()
+                      i = i + 1
+                      return wrk.format("GET", "/v1/credit/" .. ids[(i % #ids) + 1] .. "?matter=BENCH", {\(auth)})
+                    end
+                    """),
+                "applicant": try script("applicant", """
+                    wrk.headers["Authorization"] = "Bearer \(district.applicantSession)"
+                    """),
+                "issue": try script("issue", """
+                    wrk.method = "POST"; wrk.headers["Content-Type"] = "application/json"; wrk.headers["Authorization"] = "Bearer \(district.credential)"
+                    wrk.body = '\(Self.issueBody(holder: district.applicant))'
+                    """),
+            ]
+            func measure(_ name: String, _ url: String, script: String?, connections: Int) -> Measured {
+                var arguments = [wrk, "-t2", "-c\(connections)", "-d\(seconds)s", "--timeout", "5s", "--latency"]
+                if let script { arguments += ["-s", script] }
+                let output = Credit.run(arguments + [url]).output
+                return Self.parse(output, name: name, connections: connections)
+            }
+            let bareURL = "http://127.0.0.1:\(port + 1)/bare"
+            let c = connections
+            var results: [Measured] = []
+            results.append(measure("bare GET (Hummingbird)", bareURL, script: nil, connections: c))
+            results.append(measure("bare POST, JSON decode (Hummingbird)", bareURL, script: scriptFiles["bare-post"], connections: c))
+            results.append(measure("GET /healthz", "\(daemon)/healthz", script: nil, connections: c))
+            results.append(measure("POST /v1/verify (distinct tokens, audited)", daemon, script: scriptFiles["verify"], connections: c))
+            results.append(measure("POST /v1/verify/pdf (audited)", daemon, script: scriptFiles["verify-pdf"], connections: c))
+            results.append(measure("GET /v1/credit/{id}?matter= (audited)", daemon, script: scriptFiles["credit"], connections: c))
+            results.append(measure("GET /v1/applicant/documents", "\(daemon)/v1/applicant/documents", script: scriptFiles["applicant"], connections: c))
+            results.append(measure("POST /v1/documents (issuance)", "\(daemon)/v1/documents", script: scriptFiles["issue"], connections: 16))
+            results.append(measure("POST /v1/verify at 512 connections", daemon, script: scriptFiles["verify"], connections: 512))
+            results.append(measure("GET /healthz at 512 connections", "\(daemon)/healthz", script: nil, connections: 512))
+            var held = 0
+            if idle > 0 {
+                let sockets = Self.openIdleConnections(port: port, count: idle)
+                held = sockets.count
+                results.append(measure("GET /healthz with \(held) idle connections held", "\(daemon)/healthz", script: nil, connections: c))
+                for socket in sockets { close(socket) }
+            }
+            let healthy = try await Self.waitForHealth(port: port, attempts: 10)
+            let rss = Self.residentMegabytes(pid: server.processIdentifier)
+
+            let bareGet = results[0].rate, barePost = results[1].rate
+            print("\nZeroTrip HTTP benchmark: \(ProcessInfo.processInfo.activeProcessorCount) cores, wrk -t2 -d\(seconds)s, release build")
+            print("route                                              conns    req/s   p50 ms   p99 ms  of bare  non-2xx  sock err")
+            for (index, result) in results.enumerated() {
+                let base = index == 1 || result.name.hasPrefix("POST") ? barePost : bareGet
+                let ratio = index < 2 ? "      -" : String(format: "%6.0f%%", 100 * result.rate / max(base, 1))
+                print([result.name.padding(toLength: 50, withPad: " ", startingAt: 0), String(format: "%5d", result.connections),
+                       String(format: "%8.0f", result.rate), String(format: "%8.2f", result.p50), String(format: "%8.2f", result.p99), ratio,
+                       String(format: "%8d", result.non2xx), String(format: "%9d", result.socketErrors)].joined(separator: " "))
+            }
+            print(String(format: "daemon resident memory after the runs: %.0f MB; /healthz after the runs: %@", rss, healthy ? "answering" : "NOT ANSWERING"))
+
+            var missed: [String] = []
+            let named = Dictionary(results.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+            func need(_ ok: Bool, _ what: String) { if !ok { missed.append(what) } }
+            if let verify = named["POST /v1/verify (distinct tokens, audited)"] {
+                need(verify.rate >= 0.35 * barePost, "verify ≥ 35 % of the bare POST")
+                need(verify.p99 <= 15, "verify p99 ≤ 15 ms")
+            }
+            if let credit = named["GET /v1/credit/{id}?matter= (audited)"] {
+                need(credit.rate >= 0.5 * bareGet, "credit ≥ 50 % of the bare GET")
+                need(credit.p99 <= 15, "credit p99 ≤ 15 ms")
+            }
+            if let health = named["GET /healthz"] { need(health.rate >= 0.85 * bareGet, "/healthz ≥ 85 % of the bare GET") }
+            if let issue = named["POST /v1/documents (issuance)"] { need(issue.rate >= 450, "issuance ≥ 450/s") }
+            need(results.allSatisfy { $0.non2xx == 0 && $0.socketErrors == 0 }, "no non-2xx answer and no socket error")
+            need(healthy, "/healthz answers after the runs")
+            need(rss <= 150, "RSS ≤ 150 MB")
+            print(missed.isEmpty ? "RESULT: targets met" : "RESULT: below target: \(missed.joined(separator: "; "))")
+            if check && !missed.isEmpty { throw ExitCode(1) }
+        }
+
+        static let passphrase = "bench-passphrase-not-secret"
+
+        static func issueBody(holder: (id: String, name: String)) -> String {
+            #"{"matterCode":"BENCH","matterName":"基准测试结果","holderName":"\#(holder.name)","holderIdNumber":"\#(holder.id)","fields":[{"label":"结果","value":"通过"}]}"#
+        }
+
+        struct District {
+            var home: ZeroTripHome
+            var credential: String
+            var tokens: [String]
+            var pdfs: [String]
+            var creditSubject: String
+            var creditSubjects: [String]
+            var applicant: (id: String, name: String)
+            var applicantSession: String
+            var applicantDocuments: Int
+        }
+
+        /// A district with a registry of 2,000 synthetic persons, credit records for a quarter, `tokens` documents
+        /// (five of them the applicant's), 20 PDFs on disk and a tier-1 applicant session.
+        static func district(in directory: URL, tokens count: Int) async throws -> District {
+            let home = ZeroTripHome(keysDirectory: directory.appendingPathComponent("Keys"), certificatesDirectory: directory.appendingPathComponent("Certificates"),
+                                    databasePath: directory.appendingPathComponent("zerotrip.sqlite").path)
+            let services = try ZeroTripServices.open(home: home, passphrase: passphrase)
+            _ = try await services.administration.initialize(district: "测试区", actor: "bench")
+            _ = try await services.administration.addDepartment(code: "RSJ", name: "测试区人力资源和社会保障局", actor: "bench")
+            _ = try await services.credit.loadPolicy(Array(Credit.policy.utf8), actor: "bench")
+            _ = try await services.credit.loadCatalogue(Array(Credit.catalogue.utf8), actor: "bench")
+            var generator = SplitMix(seed: 11)
+            let (numbers, csv) = Documents.syntheticRegistry(count: 2000, generator: &generator)
+            _ = try await services.identity.registry.importCSV(Array(csv.utf8), actor: "bench")
+            var events = "subject,type,effective_date,reference\n"
+            for (index, number) in numbers.enumerated() where index % 4 == 0 { events += "\(number),administrative_penalty_minor,2026-03-15,R\(index)\n" }
+            _ = try await services.credit.importEvents(Array(events.utf8), source: "bench", actor: "bench")
+            let credential = try await services.credentials.create(department: "RSJ", scopes: [.documentsIssue, .documentsVerify, .creditRead], label: "bench", actor: "bench").token
+
+            let applicantLine = csv.split(separator: "\n")[1].split(separator: ",")
+            let applicant = (id: String(applicantLine[0]), name: String(applicantLine[1]))
+            let requests = (0..<count).map { index -> IssueDocumentRequest in
+                var request = Documents.request(index)
+                if index < 5 { request.holderName = applicant.name; request.holderIDNumber = applicant.id }
+                return request
+            }
+            let documents = services.documents
+            let issued = try await Documents.parallel(requests, workers: 4) { request in
+                let document = try await documents.issue(request, actor: "bench")
+                return (document.record.token, document.pdf)
+            }
+            let pdfDirectory = directory.appendingPathComponent("pdf")
+            try FileManager.default.createDirectory(at: pdfDirectory, withIntermediateDirectories: true)
+            var pdfs: [String] = []
+            for (index, item) in issued.prefix(20).enumerated() {
+                let url = pdfDirectory.appendingPathComponent("\(index).pdf")
+                try Data(item.1).write(to: url)
+                pdfs.append(url.path)
+            }
+            let start = try await services.identity.start(method: .sms, idNumber: applicant.id, name: applicant.name, client: "bench")
+            let message = try await services.identity.outbox(limit: 1).last?.message ?? ""
+            let code = String(message.unicodeScalars.filter { $0.isASCII && $0.properties.numericType != nil }.prefix(6).map(Character.init))
+            let session = try await services.identity.submitCode(verificationId: start.verificationId, secret: start.secret, code: code, client: "bench")
+            try await services.database.checkpoint()
+            return District(home: home, credential: credential, tokens: issued.map(\.0), pdfs: pdfs, creditSubject: numbers[0],
+                            creditSubjects: Array(numbers.prefix(1000)), applicant: applicant, applicantSession: session.token,
+                            applicantDocuments: min(5, count))
+        }
+
+        static func waitForHealth(port: Int, path: String = "/healthz", attempts: Int = 100) async throws -> Bool {
+            for _ in 0..<attempts {
+                if Credit.run(["/usr/bin/curl", "-sf", "-m", "1", "http://127.0.0.1:\(port)\(path)"]).status == 0 { return true }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            return false
+        }
+
+        /// One GET and one POST route answering JSON of the given sizes; the POST decodes its JSON body first.
+        static func bareRouter(port: Int, getSize: Int, postSize: Int) async throws {
+            struct Body: Decodable { var token: String }
+            func json(size: Int) -> ByteBuffer {
+                let filler = max(0, size - 12)
+                return ByteBuffer(string: "{\"pad\":\"\(String(repeating: "x", count: filler))\"}")
+            }
+            let getBody = json(size: getSize), postBody = json(size: postSize)
+            let router = Router()
+            router.get("/bare") { _, _ in
+                Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: getBody))
+            }
+            router.post("/bare") { request, context in
+                _ = try await request.decode(as: Body.self, context: context)
+                return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: postBody))
+            }
+            let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)))
+            try await app.runService(gracefulShutdownSignals: [])
+        }
+
+        /// Opens up to `count` TCP connections to the daemon that never send a byte.
+        static func openIdleConnections(port: Int, count: Int) -> [Int32] {
+            var sockets: [Int32] = []
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = in_port_t(UInt16(port).bigEndian)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            for _ in 0..<count {
+                let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+                guard fd >= 0 else { break }
+                let connected = withUnsafePointer(to: &address) {
+                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+                }
+                guard connected == 0 else { close(fd); break }
+                sockets.append(fd)
+            }
+            return sockets
+        }
+
+        static func residentMegabytes(pid: Int32) -> Double {
+            guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+                  let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+                  let kilobytes = Double(line.split(separator: " ").dropFirst().first ?? "") else { return -1 }
+            return kilobytes / 1024
+        }
+
+        /// Reads wrk's summary: Requests/sec, the 50 % and 99 % latencies, non-2xx answers and socket errors.
+        static func parse(_ output: String, name: String, connections: Int) -> Measured {
+            let lines = output.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+            func milliseconds(_ text: Substring) -> Double {
+                let value = Double(text.filter { $0.isNumber || $0 == "." }) ?? -1
+                if text.hasSuffix("us") { return value / 1000 }
+                if text.hasSuffix("ms") { return value }
+                if text.hasSuffix("s") { return value * 1000 }
+                return value
+            }
+            func latency(_ prefix: String) -> Double {
+                lines.first { $0.hasPrefix(prefix) }.map { milliseconds($0.split(separator: " ", omittingEmptySubsequences: true).last ?? "") } ?? -1
+            }
+            let rate = lines.first { $0.hasPrefix("Requests/sec:") }.flatMap { Double($0.dropFirst("Requests/sec:".count).trimmingCharacters(in: .whitespaces)) } ?? 0
+            let non2xx = lines.first { $0.hasPrefix("Non-2xx or 3xx responses:") }.flatMap { Int($0.split(separator: ":").last!.trimmingCharacters(in: .whitespaces)) } ?? 0
+            var socketErrors = 0
+            if let line = lines.first(where: { $0.hasPrefix("Socket errors:") }) {
+                socketErrors = line.split(separator: ",").compactMap { Int($0.split(separator: " ").last ?? "") }.reduce(0, +)
+            }
+            return Measured(name: name, connections: connections, rate: rate, p50: latency("50%"), p99: latency("99%"), non2xx: non2xx, socketErrors: socketErrors)
+        }
+    }
+}
