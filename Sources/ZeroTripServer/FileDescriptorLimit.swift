@@ -5,17 +5,17 @@ import Darwin
 #endif
 import Logging
 
+/// Raises the open-file limit as the daemon does (for tools that open many connections, such as `bench http`).
+public func raiseOpenFileLimit() {
+    FileDescriptorLimit.raise(logger: Logger(label: "zerotrip.limits", factory: { _ in SwiftLogNoOpLogHandler() }))
+}
+
 /// Raises the process's open-file limit before serving.
 ///
 /// Every connection costs a file descriptor; with a soft limit of 1,024 (or the 20,000 some hosts set) a few
 /// thousand idle clients could leave none for the listener to accept with. The soft limit is raised to the hard
 /// limit, and a process allowed to (root, or CAP_SYS_RESOURCE) also raises the hard limit to ``target``. Whatever
 /// is reached is logged; the idle timeout still closes silent connections.
-/// Raises the open-file limit as the daemon does (for tools that open many connections, such as `bench http`).
-public func raiseOpenFileLimit() {
-    FileDescriptorLimit.raise(logger: Logger(label: "zerotrip.limits", factory: { _ in SwiftLogNoOpLogHandler() }))
-}
-
 enum FileDescriptorLimit {
     static let target: rlim_t = 262_144
 

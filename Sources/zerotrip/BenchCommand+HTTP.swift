@@ -29,7 +29,7 @@ extension BenchCommand {
         @Option(name: .long, help: "Seconds of wrk load per route.") var seconds: Int = 10
         @Option(name: .long, help: "Connections for the main runs.") var connections: Int = 64
         @Option(name: .long, help: "Distinct tokens for POST /v1/verify.") var tokens: Int = 1000
-        @Option(name: .long, help: "Idle connections held open during the last run (0 skips it).") var idle: Int = 20_000
+        @Option(name: .long, help: "Idle connections held open during the last run (0 skips it).") var idle: Int = 0
         @Option(name: .long, help: "Port of the daemon (the bare router listens on the next one).") var port: Int = 18_090
         @Flag(name: .long, help: "Exit 1 if a target is missed.") var check = false
 
@@ -157,7 +157,12 @@ extension BenchCommand {
             let rss = Self.residentMegabytes(pid: server.processIdentifier)
 
             let bareGet = results[0].rate, barePost = results[1].rate
-            print("\nZeroTrip HTTP benchmark: \(ProcessInfo.processInfo.activeProcessorCount) cores, wrk -t2 -d\(seconds)s, release build")
+            #if DEBUG
+            let build = "DEBUG build: figures mean little, use swift run -c release"
+            #else
+            let build = "release build"
+            #endif
+            print("\nZeroTrip HTTP benchmark: \(ProcessInfo.processInfo.activeProcessorCount) cores, wrk -t2 -d\(seconds)s, \(build)")
             print("route                                              conns    req/s   p50 ms   p99 ms  of bare  non-2xx  sock err")
             for (index, result) in results.enumerated() {
                 let base = index == 1 || result.name.hasPrefix("POST") ? barePost : bareGet
