@@ -247,23 +247,23 @@ struct ApplicationTests {
         let district = try await Self.district()
         let applications = district.services.applications
         let zhang = IdentityFixtures.zhang
-        #expect(await code { try await applications.submit(NewApplication(matterCode: "NOPE", idNumber: zhang.id, name: zhang.name, mode: .standard, provided: []), department: "RSJ", actor: "t") } == "unknown_matter")
-        #expect(await code { try await applications.submit(NewApplication(matterCode: "GRCBZM", idNumber: zhang.id, name: zhang.name, mode: .standard, provided: ["ID_CARD"]), department: "GAJ", actor: "t") } == "forbidden")
-        #expect(await code { try await applications.submit(NewApplication(matterCode: "GRCBZM", idNumber: zhang.id, name: "张三", mode: .standard, provided: ["ID_CARD"]), department: "RSJ", actor: "t") } == "unknown_person")
-        #expect(await code { try await applications.submit(NewApplication(matterCode: "GRCBZM", idNumber: "440104199001010011", name: zhang.name, mode: .standard, provided: ["ID_CARD"]), department: "RSJ", actor: "t") } == "invalid_id_number")
-        #expect(await code { try await applications.submit(NewApplication(matterCode: "GRCBZM", idNumber: zhang.id, name: zhang.name, mode: .standard, provided: ["ID_CARD", "PASSPORT"]), department: "RSJ", actor: "t") } == "invalid_input")
-        #expect(await code { try await applications.submit(NewApplication(matterCode: "GRCBZM", idNumber: zhang.id, name: zhang.name, mode: .trust, provided: ["ID_CARD"]), department: "RSJ", actor: "t") } == "mode_unavailable")
-        #expect(await code { try await applications.submit(NewApplication(matterCode: "JYSYDJ", idNumber: zhang.id, name: zhang.name, mode: .standard, provided: ["ID_CARD"]), department: "RSJ", actor: "t") } == "materials_incomplete")
-        #expect(await code { try await applications.application("00112233445566778899aabbccddeeff") } == "unknown_application")
-        #expect(await code { try await applications.accept("not-an-id", department: nil, actor: "t") } == "unknown_application")
+        #expect(await errorCode { try await applications.submit(NewApplication(matterCode: "NOPE", idNumber: zhang.id, name: zhang.name, mode: .standard, provided: []), department: "RSJ", actor: "t") } == "unknown_matter")
+        #expect(await errorCode { try await applications.submit(NewApplication(matterCode: "GRCBZM", idNumber: zhang.id, name: zhang.name, mode: .standard, provided: ["ID_CARD"]), department: "GAJ", actor: "t") } == "forbidden")
+        #expect(await errorCode { try await applications.submit(NewApplication(matterCode: "GRCBZM", idNumber: zhang.id, name: "张三", mode: .standard, provided: ["ID_CARD"]), department: "RSJ", actor: "t") } == "unknown_person")
+        #expect(await errorCode { try await applications.submit(NewApplication(matterCode: "GRCBZM", idNumber: "440104199001010011", name: zhang.name, mode: .standard, provided: ["ID_CARD"]), department: "RSJ", actor: "t") } == "invalid_id_number")
+        #expect(await errorCode { try await applications.submit(NewApplication(matterCode: "GRCBZM", idNumber: zhang.id, name: zhang.name, mode: .standard, provided: ["ID_CARD", "PASSPORT"]), department: "RSJ", actor: "t") } == "invalid_input")
+        #expect(await errorCode { try await applications.submit(NewApplication(matterCode: "GRCBZM", idNumber: zhang.id, name: zhang.name, mode: .trust, provided: ["ID_CARD"]), department: "RSJ", actor: "t") } == "mode_unavailable")
+        #expect(await errorCode { try await applications.submit(NewApplication(matterCode: "JYSYDJ", idNumber: zhang.id, name: zhang.name, mode: .standard, provided: ["ID_CARD"]), department: "RSJ", actor: "t") } == "materials_incomplete")
+        #expect(await errorCode { try await applications.application("00112233445566778899aabbccddeeff") } == "unknown_application")
+        #expect(await errorCode { try await applications.accept("not-an-id", department: nil, actor: "t") } == "unknown_application")
         await #expect(try applications.applications(department: nil).isEmpty)
         let record = try await applications.submit(NewApplication(matterCode: "GRCBZM", idNumber: zhang.id, name: zhang.name, mode: .standard, provided: ["ID_CARD"]), department: "RSJ", actor: "t")
-        #expect(await code { try await applications.approve(record.id, department: "RSJ", actor: "t") } == "invalid_transition")
-        #expect(await code { try await applications.accept(record.id, department: "GAJ", actor: "t") } == "forbidden")
-        #expect(await code { try await applications.commit(record.id, assuranceID: 1, department: "RSJ", actor: "t") } == "forbidden")
+        #expect(await errorCode { try await applications.approve(record.id, department: "RSJ", actor: "t") } == "invalid_transition")
+        #expect(await errorCode { try await applications.accept(record.id, department: "GAJ", actor: "t") } == "forbidden")
+        #expect(await errorCode { try await applications.commit(record.id, assuranceID: 1, department: "RSJ", actor: "t") } == "forbidden")
         await #expect(try applications.application(record.id).state == .submitted)
         _ = try await applications.reject(record.id, reason: "材料不符", department: "RSJ", actor: "t")
-        #expect(await code { try await applications.accept(record.id, department: "RSJ", actor: "t") } == "invalid_transition")
+        #expect(await errorCode { try await applications.accept(record.id, department: "RSJ", actor: "t") } == "invalid_transition")
         #expect(throws: DatabaseError.self) {
             try district.services.database.writer.write { db in try db.execute(sql: "UPDATE applications SET state = 'submitted' WHERE id = ?", arguments: [record.id]) }
         }
@@ -292,15 +292,5 @@ extension ApplicationTests {
         let retry = try await services.applications.sweep()
         #expect(retry.terminated == 1 && retry.failed == 0)
         await #expect(try services.applications.application(first.id).state == .terminated)
-    }
-}
-
-/// The error code `body` fails with, `other` for a foreign error, nil on success.
-fileprivate func code(_ body: () async throws -> Any) async -> String? {
-    do {
-        _ = try await body()
-        return nil
-    } catch {
-        return (error as? ZeroTripError)?.code.rawValue ?? "other"
     }
 }

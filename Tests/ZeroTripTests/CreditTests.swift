@@ -174,11 +174,11 @@ struct CreditTests {
         let credit = district.services.credit
         let count = { try district.services.database.writer.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM credit_events") ?? -1 } }
         let before = try count()
-        #expect(await code { try await credit.recordEvent(subject: "11010519491231002X", type: "administrative_penalty", effectiveAt: district.clock.now, reference: nil, actor: "t") } == "unknown_subject")
-        #expect(await code { try await credit.recordEvent(subject: "91350100M000100Y43", type: "administrative_penalty", effectiveAt: district.clock.now, reference: nil, actor: "t") } == "unknown_subject")
-        #expect(await code { try await credit.recordEvent(subject: "440604197803150418", type: "administrative_penalty", effectiveAt: district.clock.now, reference: nil, actor: "t") } == "invalid_id_number")
-        #expect(await code { try await credit.recordEvent(subject: CreditFixtures.chen.id, type: "speeding", effectiveAt: district.clock.now, reference: nil, actor: "t") } == "invalid_input")
-        #expect(await code { try await credit.recordEvent(subject: CreditFixtures.chen.id, type: "administrative_penalty", effectiveAt: district.clock.now.addingTimeInterval(3600), reference: nil, actor: "t") } == "invalid_input")
+        #expect(await errorCode { try await credit.recordEvent(subject: "11010519491231002X", type: "administrative_penalty", effectiveAt: district.clock.now, reference: nil, actor: "t") } == "unknown_subject")
+        #expect(await errorCode { try await credit.recordEvent(subject: "91350100M000100Y43", type: "administrative_penalty", effectiveAt: district.clock.now, reference: nil, actor: "t") } == "unknown_subject")
+        #expect(await errorCode { try await credit.recordEvent(subject: "440604197803150418", type: "administrative_penalty", effectiveAt: district.clock.now, reference: nil, actor: "t") } == "invalid_id_number")
+        #expect(await errorCode { try await credit.recordEvent(subject: CreditFixtures.chen.id, type: "speeding", effectiveAt: district.clock.now, reference: nil, actor: "t") } == "invalid_input")
+        #expect(await errorCode { try await credit.recordEvent(subject: CreditFixtures.chen.id, type: "administrative_penalty", effectiveAt: district.clock.now.addingTimeInterval(3600), reference: nil, actor: "t") } == "invalid_input")
         let header = "subject,type,effective_date,reference\n"
         let bad = header + "\(CreditFixtures.chen.id),administrative_penalty,2026-05-01,A1\n11010519491231002X,administrative_penalty,2026-05-01,A2\n"
         do {
@@ -207,15 +207,5 @@ struct CreditTests {
         #expect(UnifiedSocialCreditCode.validate("91350100M000100Y44") == nil)
         #expect(UnifiedSocialCreditCode.validate("91350100I000100Y43") == nil)   // I is not in the alphabet
         #expect(UnifiedSocialCreditCode.validate("9135010") == nil)
-    }
-}
-
-/// The error code `body` fails with, `other` for a foreign error, nil on success.
-fileprivate func code(_ body: () async throws -> Any) async -> String? {
-    do {
-        _ = try await body()
-        return nil
-    } catch {
-        return (error as? ZeroTripError)?.code.rawValue ?? "other"
     }
 }
