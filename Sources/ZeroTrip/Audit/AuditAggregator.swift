@@ -87,7 +87,14 @@ public final class AuditAggregator: Sendable {
             // Not lost: the counts go back into the current window and are written with the next flush.
             window.withLock { window in
                 window.start = min(window.start ?? start, start)
-                for (key, count) in taken.counts { window.counts[key, default: 0] += count }
+                // Still bounded while writes keep failing: what does not fit is counted as overflow.
+                for (key, count) in taken.counts {
+                    if window.counts[key] != nil || window.counts.count < Self.capacity {
+                        window.counts[key, default: 0] += count
+                    } else {
+                        window.overflow += count
+                    }
+                }
                 window.overflow += taken.overflow
             }
             throw error
