@@ -128,24 +128,9 @@ extension BenchCommand {
         static func httpRate(services: ZeroTripServices, home: ZeroTripHome, passphrase: String, numbers: [String], port: Int, seconds: Int) async throws -> String? {
             guard let wrk = ["/usr/bin/wrk", "/usr/local/bin/wrk"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else { return nil }
             let token = try await services.credentials.create(department: "RSJ", scopes: [.creditRead], label: "bench", actor: "bench").token
-            let server = Process()
-            server.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL
-            if !FileManager.default.isExecutableFile(atPath: server.executableURL!.path) { server.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath() }
-            server.arguments = ["serve", "--database", home.databasePath, "--keys-dir", home.keysDirectory.path, "--certificates-dir", home.certificatesDirectory.path,
-                                "--host", "127.0.0.1", "--port", "\(port)", "--log-level", "warning"]
-            var environment = ProcessInfo.processInfo.environment
-            environment["ZEROTRIP_KEY_PASSPHRASE"] = passphrase
-            server.environment = environment
-            server.standardOutput = FileHandle.nullDevice
-            server.standardError = FileHandle.nullDevice
-            try server.run()
-            defer { server.terminate(); server.waitUntilExit() }
-            var ready = false
-            for _ in 0..<100 where !ready {
-                try await Task.sleep(for: .milliseconds(100))
-                ready = run(["/usr/bin/curl", "-sf", "http://127.0.0.1:\(port)/healthz"]).status == 0
-            }
-            guard ready else { return "the daemon did not start on port \(port)" }
+            let server = try BenchCommand.startDaemon(home: home, passphrase: passphrase, port: port)
+            defer { if server.isRunning { server.terminate(); server.waitUntilExit() } }
+            guard try await HTTP.waitForHealth(port: port) else { return "the daemon did not start on port \(port)" }
             let script = home.keysDirectory.deletingLastPathComponent().appendingPathComponent("credit.lua")
             let list = numbers.map { "\"\($0)\"" }.joined(separator: ",")
             try """

@@ -8,6 +8,22 @@ import Glibc
 #endif
 
 extension BenchCommand {
+    /// Starts this executable as `zerotrip serve` on a bench district (127.0.0.1:`port`, warnings only), as the
+    /// HTTP benchmarks measure it; the caller waits for `/healthz` and terminates it.
+    static func startDaemon(home: ZeroTripHome, passphrase: String, port: Int, environment extra: [String: String] = [:]) throws -> Process {
+        let server = Process()
+        server.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        server.arguments = ["serve", "--database", home.databasePath, "--keys-dir", home.keysDirectory.path,
+                            "--certificates-dir", home.certificatesDirectory.path, "--host", "127.0.0.1", "--port", "\(port)", "--log-level", "warning"]
+        var environment = ProcessInfo.processInfo.environment.merging(extra) { $1 }
+        environment["ZEROTRIP_KEY_PASSPHRASE"] = passphrase
+        server.environment = environment
+        server.standardOutput = FileHandle.nullDevice
+        server.standardError = FileHandle.nullDevice
+        try server.run()
+        return server
+    }
+
     /// `zerotrip bench http`: the daemon's audited routes against a bare Hummingbird router, with wrk, in one run.
     struct HTTP: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -55,17 +71,8 @@ extension BenchCommand {
             print("district ready: \(district.tokens.count) documents issued, applicant with \(district.applicantDocuments) results")
 
             // The daemon, as production runs it.
-            let server = Process()
-            server.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-            server.arguments = ["serve", "--database", district.home.databasePath, "--keys-dir", district.home.keysDirectory.path,
-                                "--certificates-dir", district.home.certificatesDirectory.path, "--host", "127.0.0.1", "--port", "\(port)", "--log-level", "warning"]
-            var environment = ProcessInfo.processInfo.environment
-            environment["ZEROTRIP_KEY_PASSPHRASE"] = Self.passphrase
-            environment["ZEROTRIP_PUBLIC_RATE"] = "1000000"
-            server.environment = environment
-            server.standardOutput = FileHandle.nullDevice
-            server.standardError = FileHandle.nullDevice
-            try server.run()
+            let server = try BenchCommand.startDaemon(home: district.home, passphrase: Self.passphrase, port: port,
+                                                      environment: ["ZEROTRIP_PUBLIC_RATE": "1000000"])
             defer { if server.isRunning { server.terminate(); server.waitUntilExit() } }
             guard try await Self.waitForHealth(port: port) else { throw ValidationError("the daemon did not start on port \(port)") }
 
