@@ -124,11 +124,17 @@ struct DocumentIssuanceTests {
         let stored = try await #require(try district.services.documents.pdf(id: document.record.id))
         #expect(stored == document.pdf)
         #expect(Digest.sha256(stored) == Hex.decode(document.record.pdfSHA256))
-        #expect(throws: DatabaseError.self) {
-            try district.services.database.writer.write { db in try db.execute(sql: "UPDATE documents SET pdf = x'00' WHERE id = ?", arguments: [document.record.id]) }
-        }
-        #expect(throws: DatabaseError.self) {
-            try district.services.database.writer.write { db in try db.execute(sql: "DELETE FROM documents") }
+        let refusals = [
+            ("UPDATE document_pdfs SET pdf = x'00' WHERE document_id = ?", "immutable"),
+            ("DELETE FROM document_pdfs WHERE document_id = ?", "never deleted"),
+            ("UPDATE documents SET token = 'x' WHERE id = ?", "immutable"),
+            ("DELETE FROM documents WHERE id = ?", "never deleted"),
+        ]
+        for (sql, reason) in refusals {
+            let error = #expect(throws: DatabaseError.self) {
+                try district.services.database.writer.write { db in try db.execute(sql: sql, arguments: [document.record.id]) }
+            }
+            #expect(error?.message?.contains(reason) == true, "\(sql)")
         }
         await #expect(try district.services.documents.pdf(id: document.record.id) == document.pdf)
         let events = try await AuditLog.events(in: district.services.database, limit: 10)

@@ -27,10 +27,18 @@ public final class AuditBatcher: Sendable {
         public var averageBatch: Double { batches == 0 ? 0 : Double(events) / Double(batches) }
     }
 
+    /// One queued request: `produce` runs inside the batch's transaction and returns the entry to append (nil when
+    /// the request's own read failed: it then gets its error and adds nothing); `complete` runs after the commit.
     private struct Pending: Sendable {
-        var entry: AuditEntry
         var date: Date
-        var continuation: CheckedContinuation<AuditEvent, any Error>
+        var produce: @Sendable (Database) -> AuditEntry?
+        var complete: @Sendable (Result<AuditEvent?, any Error>) -> Void
+    }
+
+    /// What an audited read computed, handed from the writer's transaction to the waiting request.
+    private final class Outcome<T: Sendable>: @unchecked Sendable {
+        // Written inside the transaction, read after the commit: never at the same time.
+        var value: Result<T, any Error>?
     }
 
     private struct State: Sendable {
@@ -52,15 +60,49 @@ public final class AuditBatcher: Sendable {
     /// Appends `entry` at `date` and returns once the transaction holding it has committed.
     @discardableResult
     public func append(_ entry: AuditEntry, at date: Date) async throws -> AuditEvent {
-        try await withCheckedThrowingContinuation { continuation in
-            let startDrain = state.withLock { state -> Bool in
-                state.queue.append(Pending(entry: entry, date: date, continuation: continuation))
-                guard !state.draining else { return false }
-                state.draining = true
-                return true
-            }
-            if startDrain { Task { await self.drain() } }
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<AuditEvent, any Error>) in
+            enqueue(Pending(date: date, produce: { _ in entry }, complete: { result in
+                continuation.resume(with: result.map { $0! })
+            }))
         }
+    }
+
+    /// Runs `read` inside the next batch's transaction and appends the audit entry it returns in that same
+    /// transaction; returns its value once that transaction has committed.
+    ///
+    /// For audited answers computed from the database (a verification, a window's credit read): the answer and its
+    /// audit event come from one snapshot and cost one trip to the writer instead of a read and then an append.
+    /// `read` must only read; it runs on the writer's queue, so it must be short. When it throws, the request gets
+    /// that error and nothing is appended for it; a failed commit fails every request of the batch.
+    func audited<T: Sendable>(at date: Date, _ read: @escaping @Sendable (Database) throws -> (T, AuditEntry)) async throws -> T {
+        let outcome = Outcome<T>()
+        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            enqueue(Pending(date: date, produce: { db in
+                do {
+                    let (value, entry) = try read(db)
+                    outcome.value = .success(value)
+                    return entry
+                } catch {
+                    outcome.value = .failure(error)
+                    return nil
+                }
+            }, complete: { result in
+                switch result {
+                case .success: continuation.resume(with: outcome.value ?? .failure(ZeroTripError(.storageFailure, "the audited read did not run")))
+                case .failure(let error): continuation.resume(throwing: error)
+                }
+            }))
+        }
+    }
+
+    private func enqueue(_ pending: Pending) {
+        let startDrain = state.withLock { state -> Bool in
+            state.queue.append(pending)
+            guard !state.draining else { return false }
+            state.draining = true
+            return true
+        }
+        if startDrain { Task { await self.drain() } }
     }
 
     private func drain() async {
@@ -76,15 +118,19 @@ public final class AuditBatcher: Sendable {
                 return batch
             }
             if batch.isEmpty { return }
-            let entries = batch.map { ($0.entry, $0.date) }
             do {
-                let events = try await writer.write { db in try entries.map { try AuditLog.append($0.0, at: $0.1, in: db) } }
-                record(events.count)
-                for (pending, event) in zip(batch, events) { pending.continuation.resume(returning: event) }
+                let events = try await writer.write { db in
+                    try batch.map { pending -> AuditEvent? in
+                        guard let entry = pending.produce(db) else { return nil }
+                        return try AuditLog.append(entry, at: pending.date, in: db)
+                    }
+                }
+                record(events.count { $0 != nil })
+                for (pending, event) in zip(batch, events) { pending.complete(.success(event)) }
             } catch {
                 // A batch fails as a whole (say, the disk filled up); each request gets the error, as with its own transaction.
                 let failure = (error as? DatabaseError).map { AppDatabase.isBusy($0) } == true ? AppDatabase.busyError : error
-                for pending in batch { pending.continuation.resume(throwing: failure) }
+                for pending in batch { pending.complete(.failure(failure)) }
             }
         }
     }

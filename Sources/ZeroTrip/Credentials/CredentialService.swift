@@ -43,9 +43,26 @@ public struct IssuedCredential: Sendable {
 /// Token format: `zt_<id>_<secret>`, id = 16 hex digits (public), secret = 32 random bytes
 /// in unpadded Base64url. The database keeps SHA-256("zerotrip-credential-v1" ‖ secret); the
 /// secret has 256 bits of entropy, so a fast hash is enough and lookups stay cheap.
+///
+/// A credential's stored row is kept in memory for at most ``cacheLifetime`` after it was read, so a department
+/// calling at a high rate does not cost a database read per request; a revocation made through this daemon applies
+/// to the next request, one made by another process (the CLI) within that lifetime.
 public struct CredentialService: Sendable {
     let database: AppDatabase
     let clock: ZeroTripClock
+    private let cache = FreshnessCache<String, StoredCredential?>(lifetime: cacheLifetime, capacity: 4096)
+
+    /// How long a credential read from the database is trusted without reading it again.
+    public static let cacheLifetime: Duration = .seconds(1)
+
+    /// The row authentication needs (nil when no credential has the id, which is cached too so made-up ids
+    /// do not each cost a read).
+    private struct StoredCredential: Sendable {
+        var secretHash: [UInt8]
+        var scopes: Set<Scope>
+        var departmentCode: String
+        var revoked: Bool
+    }
 
     /// Creates the service.
     public init(database: AppDatabase, clock: ZeroTripClock = .system) {
@@ -94,6 +111,7 @@ public struct CredentialService: Sendable {
             try db.execute(sql: "INSERT INTO credential_history (credential_id, change, changed_at) VALUES (?, 'revoked', ?)", arguments: [id, now])
             try AuditLog.append(AuditEntry(actor: actor, action: "credential.revoked", target: "credential:\(id)"), at: now, in: db)
         }
+        cache.remove(id)
         guard let info = try await list().first(where: { $0.id == id }) else { throw ZeroTripError(.unknownCredential, "no credential \(id.prefix(32))") }
         return info
     }
@@ -122,16 +140,25 @@ public struct CredentialService: Sendable {
         else { return nil }
         let id = String(parts[1])
         let presented = Self.hash(secret: secret)
-        let row = try await database.read { db in
-            try Row.fetchOneCopy(db, sql: """
-                SELECT c.secret_hash, c.scopes, c.revoked_at, d.code FROM credentials c JOIN departments d ON d.id = c.department_id WHERE c.id = ?
-                """, arguments: [id])
+        let credential: StoredCredential?
+        if let cached = cache.value(for: id) {
+            credential = cached
+        } else {
+            let readAt = ContinuousClock.now
+            credential = try await database.read { db in
+                try Row.fetchOne(db.cachedStatement(sql: """
+                    SELECT c.secret_hash, c.scopes, c.revoked_at, d.code FROM credentials c JOIN departments d ON d.id = c.department_id WHERE c.id = ?
+                    """), arguments: [id]).map { row in
+                    StoredCredential(secretHash: [UInt8](row["secret_hash"] as Data),
+                                     scopes: Set((row["scopes"] as String).split(separator: ",").map { Scope(rawValue: String($0)) }),
+                                     departmentCode: row["code"], revoked: (row["revoked_at"] as Date?) != nil)
+                }
+            }
+            cache.store(credential, for: id, readAt: readAt)
         }
-        let stored = row.map { [UInt8]($0["secret_hash"] as Data) } ?? [UInt8](repeating: 0, count: 32)
-        let matches = ConstantTime.equals(presented, stored)
-        guard let row, matches, (row["revoked_at"] as Date?) == nil else { return nil }
-        let scopes = Set((row["scopes"] as String).split(separator: ",").map { Scope(rawValue: String($0)) })
-        return Principal(credentialID: id, departmentCode: row["code"], scopes: scopes)
+        let matches = ConstantTime.equals(presented, credential?.secretHash ?? [UInt8](repeating: 0, count: 32))
+        guard let credential, matches, !credential.revoked else { return nil }
+        return Principal(credentialID: id, departmentCode: credential.departmentCode, scopes: credential.scopes)
     }
 
     /// The id part of a token shaped like one, for audit records (never the secret).

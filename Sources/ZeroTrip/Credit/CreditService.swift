@@ -434,21 +434,31 @@ public final class CreditService: Sendable {
                                            details: ["reason": "outside_business_range", "department": department.uppercased()]), at: now, to: database)
             throw ZeroTripError(.forbidden, "matter \(matter.code) is outside department \(department.uppercased())'s business range").audited()
         }
-        let subject: CreditSubject, assessment: CreditAssessment
-        do { (subject, assessment) = try await self.assessment(of: raw) } catch let error as ZeroTripError where error.code == .unknownSubject {
-            try await AuditLog.append(AuditEntry(actor: actor, action: "credit.read", target: "matter:\(matter.code)", outcome: "unknown_subject",
-                                           details: ["matter": matter.code]), at: now, to: database)
-            throw error
+        let key = try subjectKey(raw)
+        let (version, policy) = try await currentPolicy()
+        // The subject, its events and the audit event of this read in one group-committed transaction: one trip to
+        // the database for the window's hot path.
+        let answer: Result<WindowCreditCheck, ZeroTripError> = try await database.audit.audited(at: now) { db in
+            let subject: CreditSubject
+            do {
+                subject = try Self.fetch(key, in: db)
+            } catch let error as ZeroTripError where error.code == .unknownSubject {
+                return (.failure(error), AuditEntry(actor: actor, action: "credit.read", target: "matter:\(matter.code)", outcome: "unknown_subject",
+                                                    details: ["matter": matter.code]))
+            }
+            let events = try Self.events(db, sql: "WHERE subject = ? AND recorded_at <= ?", arguments: [subject.id, AuditEvent.databaseText(now)])
+            let assessment = CreditCalculator.assess(subject, events: events, policy: policy, policyVersion: version, at: now)
+            var trust = assessment.trustApproval
+            if matter.trustDeadlineDays == nil {
+                trust = TrustApprovalAvailability(available: false, reasons: trust.reasons + ["matter_not_eligible"],
+                                                  explanation: "matter \(matter.code) allows no trust-based approval" + (trust.reasons.isEmpty ? "" : "; " + trust.explanation))
+            }
+            return (.success(WindowCreditCheck(matter: matter.code, level: assessment.level, trustApproval: trust, asOf: assessment.asOf,
+                                               policyVersion: assessment.policyVersion)),
+                    AuditEntry(actor: actor, action: "credit.read", target: subject.id,
+                               details: ["matter": matter.code, "level": assessment.level.rawValue, "trust": trust.available ? "available" : "refused"]))
         }
-        var trust = assessment.trustApproval
-        if matter.trustDeadlineDays == nil {
-            trust = TrustApprovalAvailability(available: false, reasons: trust.reasons + ["matter_not_eligible"],
-                                              explanation: "matter \(matter.code) allows no trust-based approval" + (trust.reasons.isEmpty ? "" : "; " + trust.explanation))
-        }
-        try await AuditLog.append(AuditEntry(actor: actor, action: "credit.read", target: subject.id,
-                                       details: ["matter": matter.code, "level": assessment.level.rawValue, "trust": trust.available ? "available" : "refused"]),
-                            at: now, to: database)
-        return WindowCreditCheck(matter: matter.code, level: assessment.level, trustApproval: trust, asOf: assessment.asOf, policyVersion: assessment.policyVersion)
+        return try answer.get()
     }
 
     /// The subject's own history: the current assessment and every event. For the subject's own session (or admins).

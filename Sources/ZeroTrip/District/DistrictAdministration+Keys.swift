@@ -178,10 +178,11 @@ extension DistrictAdministration {
 
     /// Every key of every department and the root (for the trust list), oldest first.
     public nonisolated func allKeys() async throws -> [SigningKeyInfo] {
-        try await database.read { db in
+        let now = clock.now()
+        return try await database.read { db in
             try Row.fetchAll(db, sql: """
                 SELECT k.*, d.code AS department_code FROM signing_keys k LEFT JOIN departments d ON d.id = k.department_id ORDER BY k.created_at, k.rowid
-                """).map { try Self.keyInfo(from: $0, now: clock.now()) }
+                """).map { try Self.keyInfo(from: $0, now: now) }
         }
     }
 

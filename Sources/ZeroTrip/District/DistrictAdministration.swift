@@ -208,12 +208,13 @@ public actor DistrictAdministration {
     /// The signing keys of a department (or of the root with `nil`), newest first.
     public nonisolated func keys(department code: String?) async throws -> [SigningKeyInfo] {
         if let code, try await department(code: code) == nil { throw ZeroTripError(.unknownDepartment, "no department \(code)") }
+        let now = clock.now()
         return try await database.read { db in
             let rows = try Row.fetchAll(db, sql: """
                 SELECT k.*, d.code AS department_code FROM signing_keys k LEFT JOIN departments d ON d.id = k.department_id
                 WHERE (? IS NULL AND k.role = 'root') OR d.code = ? ORDER BY k.created_at DESC, k.rowid DESC
                 """, arguments: [code, code])
-            return try rows.map { try Self.keyInfo(from: $0, now: clock.now()) }
+            return try rows.map { try Self.keyInfo(from: $0, now: now) }
         }
     }
 

@@ -16,7 +16,7 @@ public final class DocumentService: Sendable {
     /// Public base URL of the verification page.
     public let verificationBaseURL: String
     private let renderer: Result<ResultDocumentRenderer, DocumentError>
-    private let verifierCache = Mutex<(generation: Int64, checkedAt: Date, verifier: DocumentVerifier)?>(nil)
+    private let trustCache = Mutex<TrustState?>(nil)
     private let departmentNames = Mutex<[String: String]>([:])
     private let sealCache = Mutex<[String: (seal: ActiveSeal, checkedAt: Date)]>([:])
     /// The transparency log the register writes to.
@@ -110,11 +110,12 @@ public final class DocumentService: Sendable {
                 }
                 try db.cachedStatement(sql: """
                     INSERT INTO documents (id, department_code, kid, matter_code, matter_name, holder_name, holder_id_number, fields,
-                        pickup_mode, issued_at, valid_until, issued_by, supersedes, pdf, pdf_sha256, content_sha256, token)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        pickup_mode, issued_at, valid_until, issued_by, supersedes, pdf_sha256, content_sha256, token)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """).execute(arguments: [record.id, record.departmentCode, record.kid, record.matterCode, record.matterName, record.holderName,
                                      record.holderIDNumber, fieldsJSON, record.pickupMode.rawValue, record.issuedAt, record.validUntil,
-                                     actor, supersedes, Data(rendered.pdf), Data(rendered.pdfSHA256), Data(rendered.contentDigest), rendered.token])
+                                     actor, supersedes, Data(rendered.pdfSHA256), Data(rendered.contentDigest), rendered.token])
+                try db.cachedStatement(sql: "INSERT INTO document_pdfs (document_id, pdf) VALUES (?, ?)").execute(arguments: [record.id, Data(rendered.pdf)])
                 try AuditLog.append(AuditEntry(actor: actor, action: "document.issued", target: "document:\(record.id)",
                                                details: ["department": record.departmentCode, "matter": record.matterCode, "kid": record.kid,
                                                          "pdf_sha256": record.pdfSHA256] .merging(supersedes.map { ["supersedes": $0] } ?? [:]) { a, _ in a }),
@@ -210,7 +211,7 @@ public final class DocumentService: Sendable {
     public func pdf(id: String) async throws -> [UInt8]? {
         guard id.utf8.count == 32, Hex.decode(id) != nil else { return nil }
         return try await database.read { db in
-            try Data.fetchOne(db, sql: "SELECT pdf FROM documents WHERE id = ?", arguments: [id.lowercased()]).map { [UInt8]($0) }
+            try Data.fetchOne(db, sql: "SELECT pdf FROM document_pdfs WHERE document_id = ?", arguments: [id.lowercased()]).map { [UInt8]($0) }
         }
     }
 
@@ -246,29 +247,165 @@ public final class DocumentService: Sendable {
 
     // MARK: Verification
 
-    /// The offline verifier over every registered seal certificate, rebuilt when the key history grows
-    /// (checked at most once a second, so a new key is honoured within a second, also when another process added it).
+    /// What verification needs from the key history: the offline verifier over every registered seal certificate
+    /// and the revoked keys with their "not after" times.
+    private struct TrustState: Sendable {
+        /// `MAX(id)` of `signing_key_history` when read: another process's key change shows as a new value.
+        var generation: Int64
+        /// This process's committed key changes when read (``AppDatabase/keyChanges``): its own show at once.
+        var localChanges: Int
+        var checkedAt: ContinuousClock.Instant
+        var verifier: DocumentVerifier
+        var revokedKeys: [String: KeyRevocation]
+    }
+
+    /// A revoked seal key: documents it sealed stay valid only when the log proves them older than `notAfter`.
+    struct KeyRevocation: Sendable {
+        var notAfter: Date
+        var reason: String?
+    }
+
+    /// What the register says about one document, read in one snapshot: its entry, its inclusion proof and, when
+    /// its key is revoked, whether a tree head signed before the revocation's "not after" time covers it.
+    private struct RegisterView: Sendable {
+        var record: RegisterEntry
+        var proof: InclusionProof?
+        var revocation: KeyRevocation?
+        var loggedBeforeRevocation: Bool
+    }
+
+    /// The part of a register row a verification answers from (no field values, no holder ID number: reading and
+    /// decoding them per verification cost more than the answer needs).
+    private struct RegisterEntry: Sendable {
+        static let columns = """
+            id, department_code, kid, matter_code, matter_name, holder_name, issued_at, valid_until, content_sha256, status, status_reason,
+            status_changed_at, superseded_by
+            """
+        var id: String
+        var departmentCode: String
+        var kid: String
+        var matterCode: String
+        var matterName: String
+        var holderName: String
+        var issuedAt: Date
+        var validUntil: Date
+        var contentSHA256: [UInt8]
+        var status: DocumentStatus
+        var statusReason: String?
+        var statusChangedAt: Date?
+        var supersededBy: String?
+
+        /// Decodes a row of ``columns`` by position.
+        init(row: Row) {
+            id = row[0]
+            departmentCode = row[1]
+            kid = row[2]
+            matterCode = row[3]
+            matterName = row[4]
+            holderName = row[5]
+            issuedAt = row[6]
+            validUntil = row[7]
+            contentSHA256 = [UInt8](row[8] as Data)
+            status = DocumentStatus(rawValue: row[9]) ?? .revoked
+            statusReason = row[10]
+            statusChangedAt = row[11]
+            supersededBy = row[12]
+        }
+
+        func isExpired(at date: Date) -> Bool { date > validUntil }
+
+        func summary(departmentName name: String?) -> DocumentSummary {
+            DocumentSummary(id: id, departmentCode: departmentCode, departmentName: name, matterCode: matterCode, matterName: matterName,
+                            holderName: PersonalDataMask.name(holderName), issuedAt: issuedAt, validUntil: validUntil, status: status,
+                            statusChangedAt: statusChangedAt, statusReason: statusReason, supersededBy: supersededBy, kid: kid)
+        }
+    }
+
+    /// The offline verifier over every registered seal certificate, rebuilt when the key history grows. A key
+    /// change made by this process is seen by the next verification; one made by another process (the CLI)
+    /// within a second, when the history is checked again.
     public func verifier() async throws -> DocumentVerifier {
-        let now = clock.now()
-        let cached = verifierCache.withLock { $0 }
-        if let cached, abs(now.timeIntervalSince(cached.checkedAt)) < 1 { return cached.verifier }
-        let generation: Int64 = try await database.read { db in
-            try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(id), 0) FROM signing_key_history") ?? 0
+        try await trust().verifier
+    }
+
+    private func trust() async throws -> TrustState {
+        let now = ContinuousClock.now
+        let localChanges = database.keyChanges.count
+        let cached = trustCache.withLock { $0 }
+        if let cached, cached.localChanges == localChanges, now - cached.checkedAt < .seconds(1) { return cached }
+        let (generation, revoked) = try await database.read { db in
+            let generation = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(id), 0) FROM signing_key_history") ?? 0
+            var revoked: [String: KeyRevocation] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT kid, revoked_not_after, revocation_reason FROM signing_keys WHERE status = 'revoked'") {
+                guard let notAfter = row["revoked_not_after"] as Date? else { continue }
+                revoked[row["kid"]] = KeyRevocation(notAfter: notAfter, reason: row["revocation_reason"])
+            }
+            return (generation, revoked)
         }
-        if let cached, cached.generation == generation {
-            verifierCache.withLock { $0 = (generation, now, cached.verifier) }
-            return cached.verifier
+        var state: TrustState
+        if let cached, cached.generation == generation, cached.localChanges == localChanges {
+            state = cached
+        } else {
+            let verifier = DocumentVerifier(roots: try await administration.rootCertificates(), sealCertificates: try await administration.sealCertificates())
+            state = TrustState(generation: generation, localChanges: localChanges, checkedAt: now, verifier: verifier, revokedKeys: revoked)
         }
-        let verifier = DocumentVerifier(roots: try await administration.rootCertificates(), sealCertificates: try await administration.sealCertificates())
-        verifierCache.withLock { $0 = (generation, now, verifier) }
-        return verifier
+        state.checkedAt = now
+        state.revokedKeys = revoked
+        trustCache.withLock { $0 = state }
+        return state
+    }
+
+    /// The register entry found by `find`, its proof and its key's "logged before" answer, from one snapshot.
+    private func registerView(in db: Database, trust: TrustState, find: (Database) throws -> Row?) throws -> RegisterView? {
+        guard let record = try find(db).map(RegisterEntry.init(row:)) else { return nil }
+        let ref = "document:\(record.id)"
+        let proof = try log.proof(for: ref, kind: "document.issued", in: db, remember: true)
+        let revocation = trust.revokedKeys[record.kid]
+        let logged = try revocation.map { try log.isLogged(ref: ref, kind: "document.issued", notAfter: $0.notAfter, in: db, remember: true) } ?? true
+        return RegisterView(record: record, proof: proof, revocation: revocation, loggedBeforeRevocation: logged)
+    }
+
+    /// Completes `report` with `body` from one snapshot of the register: inside the group-committed transaction that
+    /// also appends its audit event (audited: one trip to the database for both), or in a plain read.
+    private func answer(_ report: VerificationReport, actor: String, audit: Bool, now: Date,
+                        _ body: @escaping @Sendable (Database, inout VerificationReport) throws -> Void) async throws -> VerificationReport {
+        if audit {
+            return try await database.audit.audited(at: now) { db in
+                var report = report
+                try body(db, &report)
+                return (report, Self.auditEntry(for: report, actor: actor))
+            }
+        }
+        return try await database.read { db in
+            var report = report
+            try body(db, &report)
+            return report
+        }
+    }
+
+    /// Department names never change once created, so they are cached.
+    private func departmentName(_ code: String, in db: Database) throws -> String? {
+        if let name = departmentNames.withLock({ $0[code] }) { return name }
+        guard let name = try DistrictAdministration.fetchDepartments(db, code: code).first?.name else { return nil }
+        departmentNames.withLock { $0[code] = name }
+        return name
+    }
+
+    private static func byID(_ id: String) -> @Sendable (Database) throws -> Row? {
+        let id = id.lowercased()
+        return { db in try Row.fetchOne(db.cachedStatement(sql: "SELECT \(RegisterEntry.columns) FROM documents WHERE id = ?"), arguments: [id]) }
+    }
+
+    private static func byPDFDigest(_ digest: [UInt8]) -> @Sendable (Database) throws -> Row? {
+        let digest = Data(digest)
+        return { db in try Row.fetchOne(db.cachedStatement(sql: "SELECT \(RegisterEntry.columns) FROM documents WHERE pdf_sha256 = ?"), arguments: [digest]) }
     }
 
     /// Verifies a token (or scanned URL) against the trust material and the register; audited unless `audit` is false.
     public func verifyToken(_ text: String, actor: String, audit: Bool = true) async throws -> VerificationReport {
         let now = clock.now()
-        let verifier = try await verifier()
-        let outcome = verifier.verifyToken(text, now: now)
+        let trust = try await trust()
+        let outcome = trust.verifier.verifyToken(text, now: now)
         var report = VerificationReport(result: outcome.result, reasons: outcome.reason.map { [$0] } ?? [], document: nil,
                                         registerChecked: false, method: .token, verifiedAt: now)
         if let claims = outcome.claims {
@@ -278,81 +415,84 @@ public final class DocumentService: Sendable {
                 validUntil: Date(timeIntervalSince1970: TimeInterval(claims.expiresAt)), status: nil, statusChangedAt: nil, statusReason: nil,
                 supersededBy: nil, kid: outcome.seal.map { Hex.encode($0.certificate.kid) } ?? "")
         }
-        if let claims = outcome.claims, outcome.result == .valid || outcome.result == .expired {
+        guard let claims = outcome.claims, outcome.result == .valid || outcome.result == .expired else {
+            return audit ? try await recorded(report, actor: actor, now: now) : report
+        }
+        return try await answer(report, actor: actor, audit: audit, now: now) { [self] db, report in
             report.registerChecked = true
-            let record = try await record(id: claims.documentIDHex)
-            if let record {
-                report.document = try await summary(of: record)
-                if record.departmentCode != claims.departmentCode || record.kid != report.document?.kid
-                    || record.contentSHA256 != Hex.encode(claims.contentDigest) || Int64(record.issuedAt.timeIntervalSince1970) != claims.issuedAt
-                    || Int64(record.validUntil.timeIntervalSince1970) != claims.expiresAt || record.matterCode != claims.matterCode {
-                    report.result = .invalid
-                    report.reasons = [VerificationReason("register_mismatch", "the token does not match the register entry of its document")]
-                } else {
-                    try await apply(record: record, now: now, to: &report)
-                }
-            } else {
+            guard let view = try registerView(in: db, trust: trust, find: Self.byID(claims.documentIDHex)) else {
                 report.result = .invalid
                 report.reasons = [VerificationReason("not_registered", "the token is correctly signed but its document is not in the register")]
+                return
+            }
+            let record = view.record
+            let tokenKid = report.document?.kid
+            report.document = record.summary(departmentName: try departmentName(record.departmentCode, in: db))
+            if record.departmentCode != claims.departmentCode || record.kid != tokenKid
+                || record.contentSHA256 != claims.contentDigest || Int64(record.issuedAt.timeIntervalSince1970) != claims.issuedAt
+                || Int64(record.validUntil.timeIntervalSince1970) != claims.expiresAt || record.matterCode != claims.matterCode {
+                report.result = .invalid
+                report.reasons = [VerificationReason("register_mismatch", "the token does not match the register entry of its document")]
+            } else {
+                Self.apply(view, now: now, to: &report)
             }
         }
-        if audit { try await recordVerification(report, actor: actor, now: now) }
-        return report
     }
 
     /// Verifies an uploaded PDF: its single signature, the chain, then the register by exact file hash.
     public func verifyPDF(_ bytes: [UInt8], actor: String, audit: Bool = true) async throws -> VerificationReport {
         let now = clock.now()
-        let verifier = try await verifier()
-        let record = await bytes.count <= SignedPDF.maximumLength ? try record(pdfSHA256: Digest.sha256(bytes)) : nil
-        let outcome = verifier.verifyPDF(bytes, now: now, signingTime: record?.issuedAt)
+        let trust = try await trust()
+        var view: RegisterView?
+        if bytes.count <= SignedPDF.maximumLength {
+            let find = Self.byPDFDigest(Digest.sha256(bytes))
+            view = try await database.read { [self] db in try registerView(in: db, trust: trust, find: find) }
+        }
+        let outcome = trust.verifier.verifyPDF(bytes, now: now, signingTime: view?.record.issuedAt)
         var report = VerificationReport(result: outcome.result, reasons: outcome.reason.map { [$0] } ?? [], document: nil,
                                         registerChecked: false, method: .pdf, verifiedAt: now)
         if outcome.result == .valid {
             report.registerChecked = true
-            if let record {
-                report.document = try await summary(of: record)
-                if record.kid != outcome.seal.map({ Hex.encode($0.certificate.kid) }) {
+            if let view {
+                report.document = view.record.summary(departmentName: try await departmentName(view.record.departmentCode))
+                if view.record.kid != outcome.seal.map({ Hex.encode($0.certificate.kid) }) {
                     report.result = .invalid
                     report.reasons = [VerificationReason("register_mismatch", "the register names another seal for this file")]
                 } else {
-                    try await apply(record: record, now: now, to: &report)
+                    Self.apply(view, now: now, to: &report)
                 }
             } else {
                 report.result = .invalid
                 report.reasons = [VerificationReason("not_registered", "the signature is intact but this exact file was never issued")]
             }
         }
-        if audit { try await recordVerification(report, actor: actor, now: now) }
-        return report
+        return audit ? try await recorded(report, actor: actor, now: now) : report
     }
 
     /// Looks a document up by id (the footer link): register only, no cryptography on the presented data.
     public func verifyID(_ id: String, actor: String, audit: Bool = true) async throws -> VerificationReport {
         let now = clock.now()
-        var report = VerificationReport(result: .unknown, reasons: [VerificationReason("not_registered", "no document with this number")],
+        let report = VerificationReport(result: .unknown, reasons: [VerificationReason("not_registered", "no document with this number")],
                                         document: nil, registerChecked: true, method: .id, verifiedAt: now)
-        if let record = try await record(id: id) {
-            report.document = try await summary(of: record)
+        guard id.utf8.count == 32, Hex.decode(id) != nil else { return audit ? try await recorded(report, actor: actor, now: now) : report }
+        let trust = try await trust()
+        return try await answer(report, actor: actor, audit: audit, now: now) { [self] db, report in
+            guard let view = try registerView(in: db, trust: trust, find: Self.byID(id)) else { return }
+            report.document = view.record.summary(departmentName: try departmentName(view.record.departmentCode, in: db))
             report.result = .valid
             report.reasons = []
-            try await apply(record: record, now: now, to: &report)
+            Self.apply(view, now: now, to: &report)
         }
-        if audit { try await recordVerification(report, actor: actor, now: now) }
-        return report
     }
 
-    private func apply(record: ResultDocumentRecord, now: Date, to report: inout VerificationReport) async throws {
-        report.transparency = try await log.proof(for: "document:\(record.id)", kind: "document.issued")
-        if let key = try await database.read({ db in
-            try Row.fetchOneCopy(db.cachedStatement(sql: "SELECT status, revoked_not_after, revocation_reason FROM signing_keys WHERE kid = ?"), arguments: [record.kid])
-        }), (key["status"] as String) == "revoked", let notAfter = key["revoked_not_after"] as Date? {
+    private static func apply(_ view: RegisterView, now: Date, to report: inout VerificationReport) {
+        let record = view.record
+        report.transparency = view.proof
+        if let revocation = view.revocation, !view.loggedBeforeRevocation {
             // Valid only when the log proves the issuance before the key's "not after" time.
-            if try await !log.isLogged(ref: "document:\(record.id)", kind: "document.issued", notAfter: notAfter) {
-                report.result = .revoked
-                report.reasons = [VerificationReason("key_revoked", "the seal key was revoked (\(key["revocation_reason"] ?? "unspecified")) from \(AuditEvent.timestamp(notAfter)); this document is not provably older")]
-                return
-            }
+            report.result = .revoked
+            report.reasons = [VerificationReason("key_revoked", "the seal key was revoked (\(revocation.reason ?? "unspecified")) from \(AuditEvent.timestamp(revocation.notAfter)); this document is not provably older")]
+            return
         }
         switch record.status {
         case .revoked:
@@ -372,22 +512,17 @@ public final class DocumentService: Sendable {
         }
     }
 
-    private func summary(of record: ResultDocumentRecord) async throws -> DocumentSummary {
-        // Department names never change once created, so they are cached.
-        var name = departmentNames.withLock { $0[record.departmentCode] }
-        if name == nil, let department = try await administration.department(code: record.departmentCode) {
-            name = department.name
-            departmentNames.withLock { $0[record.departmentCode] = department.name }
-        }
-        return DocumentSummary(
-            id: record.id, departmentCode: record.departmentCode, departmentName: name, matterCode: record.matterCode,
-            matterName: record.matterName, holderName: record.maskedHolderName, issuedAt: record.issuedAt, validUntil: record.validUntil,
-            status: record.status, statusChangedAt: record.statusChangedAt, statusReason: record.statusReason,
-            supersededBy: record.supersededBy, kid: record.kid)
+    private func departmentName(_ code: String) async throws -> String? {
+        if let name = departmentNames.withLock({ $0[code] }) { return name }
+        guard let department = try await administration.department(code: code) else { return nil }
+        departmentNames.withLock { $0[code] = department.name }
+        return department.name
     }
 
-    private func recordVerification(_ report: VerificationReport, actor: String, now: Date) async throws {
+    /// `report` once its audit event is durable.
+    private func recorded(_ report: VerificationReport, actor: String, now: Date) async throws -> VerificationReport {
         try await AuditLog.append(Self.auditEntry(for: report, actor: actor), at: now, to: database)
+        return report
     }
 
     /// The audit entry of a verification: method, result and first reason, never the presented token.

@@ -1,5 +1,6 @@
 public import GRDB
 import Foundation
+import Synchronization
 
 /// ZeroTrip's database: a GRDB writer (a WAL-mode `DatabasePool` in production) with
 /// named, append-only migrations.
@@ -14,18 +15,32 @@ public struct AppDatabase: Sendable {
     package let writer: any DatabaseWriter
     /// Group commit for stand-alone audit events (``AuditLog/append(_:at:to:)``).
     public let audit: AuditBatcher
+    /// Counts committed transactions of this process that changed a signing key's status (a row in
+    /// `signing_key_history`), so caches of key material refresh at once after this daemon created, rotated or
+    /// revoked a key; changes by another process are found by the caches' periodic check of the history.
+    let keyChanges = TableChangeCounter(table: "signing_key_history")
+
+    /// The reader threads of a file database (nil in memory, where GRDB's own async read serves).
+    private let readers: ReadExecutor.Lifetime?
 
     /// Wraps `writer` and runs every pending migration (at start-up, before any request is served).
     public init(_ writer: any DatabaseWriter) throws {
         self.writer = writer
         self.audit = AuditBatcher(writer: writer)
         try Self.migrator.migrate(writer)
+        writer.add(transactionObserver: keyChanges, extent: .databaseLifetime)
+        if let pool = writer as? DatabasePool {
+            readers = ReadExecutor.Lifetime(try ReadExecutor(path: pool.path, configuration: pool.configuration))
+        } else {
+            readers = nil
+        }
     }
 
-    /// Runs `body` in a read-only transaction on one of GRDB's reader connections, suspending (never blocking) the
-    /// calling task while it waits for a connection.
-    public func read<T: Sendable>(_ body: @Sendable (Database) throws -> T) async throws -> T {
+    /// Runs `body` in a read-only transaction on a reader thread (``ReadExecutor``), suspending (never blocking)
+    /// the calling task until it has run.
+    public func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         do {
+            if let readers { return try await readers.executor.read(body) }
             return try await writer.read(body)
         } catch let error as DatabaseError where Self.isBusy(error) {
             throw Self.busyError
@@ -67,10 +82,13 @@ public struct AppDatabase: Sendable {
         configuration.busyMode = .timeout(5)
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
-            // 64 MiB page cache per connection: the log's indexes and the register stay hot as they grow.
-            try db.execute(sql: "PRAGMA cache_size = -65536")
-            // Reads through a memory map (up to 16 GiB): proof generation at millions of leaves stays below a millisecond.
-            try db.execute(sql: "PRAGMA mmap_size = 17179869184")
+            // 16 MiB page cache per connection: the log's indexes and the register stay hot between writes.
+            try db.execute(sql: "PRAGMA cache_size = -16384")
+            // No memory map. In WAL mode a reader that finds the database changed since its last transaction unmaps
+            // the whole file and maps it again; with audit commits every few milliseconds that was a munmap (and a
+            // TLB shootdown on every core) per read, most of a verification's CPU time, and the mapped pages
+            // counted in the daemon's resident memory. Reads go through the OS page cache instead.
+            try db.execute(sql: "PRAGMA mmap_size = 0")
         }
         let pool = try DatabasePool(path: path, configuration: configuration)
         return try AppDatabase(pool)
@@ -545,6 +563,95 @@ public struct AppDatabase: Sendable {
                 CREATE TRIGGER root_links_no_delete BEFORE DELETE ON root_links BEGIN SELECT RAISE(ABORT, 'link certificates are append-only'); END;
                 """)
         }
+        migrator.registerMigration("2026-12-03 documents: PDF bytes in their own table, beside the register row") { db in
+            // The PDF (tens of kilobytes) sat in the middle of the register row: reading the status, token or hashes
+            // behind it walked the row's whole overflow chain, a dozen page reads per verification and per listed
+            // document. The row keeps what verification reads; the exact bytes move to document_pdfs, as immutable
+            // as before. SQLite's table-rebuild procedure: new table, copy, drop, rename (foreign keys are checked
+            // once the migration ends), then the indexes and append-only triggers again.
+            try db.execute(sql: """
+                CREATE TABLE documents_rebuilt (
+                    id TEXT PRIMARY KEY CHECK (length(id) = 32),
+                    department_code TEXT NOT NULL,
+                    kid TEXT NOT NULL REFERENCES signing_keys(kid),
+                    matter_code TEXT NOT NULL,
+                    matter_name TEXT NOT NULL,
+                    holder_name TEXT NOT NULL,
+                    holder_id_number TEXT NOT NULL,
+                    fields TEXT NOT NULL,
+                    pickup_mode TEXT NOT NULL,
+                    issued_at DATETIME NOT NULL,
+                    valid_until DATETIME NOT NULL,
+                    issued_by TEXT NOT NULL,
+                    supersedes TEXT REFERENCES documents(id),
+                    pdf_sha256 BLOB NOT NULL UNIQUE,
+                    content_sha256 BLOB NOT NULL,
+                    token TEXT NOT NULL,
+                    status TEXT NOT NULL DEFAULT 'valid' CHECK (status IN ('valid', 'revoked', 'superseded')),
+                    status_reason TEXT,
+                    status_changed_at DATETIME,
+                    superseded_by TEXT REFERENCES documents(id)
+                );
+                INSERT INTO documents_rebuilt (id, department_code, kid, matter_code, matter_name, holder_name, holder_id_number, fields,
+                    pickup_mode, issued_at, valid_until, issued_by, supersedes, pdf_sha256, content_sha256, token, status, status_reason,
+                    status_changed_at, superseded_by)
+                    SELECT id, department_code, kid, matter_code, matter_name, holder_name, holder_id_number, fields,
+                    pickup_mode, issued_at, valid_until, issued_by, supersedes, pdf_sha256, content_sha256, token, status, status_reason,
+                    status_changed_at, superseded_by FROM documents;
+                CREATE TABLE document_pdfs (
+                    document_id TEXT PRIMARY KEY REFERENCES documents(id),
+                    pdf BLOB NOT NULL
+                );
+                INSERT INTO document_pdfs (document_id, pdf) SELECT id, pdf FROM documents;
+                DROP TABLE documents;
+                ALTER TABLE documents_rebuilt RENAME TO documents;
+                CREATE INDEX documents_holder ON documents(holder_id_number);
+                CREATE INDEX documents_department ON documents(department_code, issued_at);
+                -- A document is never deleted or rewritten; only its status moves, once, away from 'valid'.
+                CREATE TRIGGER documents_no_delete BEFORE DELETE ON documents
+                    BEGIN SELECT RAISE(ABORT, 'documents are never deleted; revoke them'); END;
+                CREATE TRIGGER documents_immutable BEFORE UPDATE OF id, department_code, kid, matter_code, matter_name, holder_name,
+                    holder_id_number, fields, pickup_mode, issued_at, valid_until, issued_by, supersedes, pdf_sha256,
+                    content_sha256, token ON documents
+                    BEGIN SELECT RAISE(ABORT, 'issued documents are immutable; re-issue instead'); END;
+                CREATE TRIGGER documents_status_once BEFORE UPDATE OF status ON documents WHEN OLD.status != 'valid'
+                    BEGIN SELECT RAISE(ABORT, 'a revoked or superseded document cannot change status again'); END;
+                CREATE TRIGGER document_pdfs_no_change BEFORE UPDATE ON document_pdfs
+                    BEGIN SELECT RAISE(ABORT, 'issued documents are immutable; re-issue instead'); END;
+                CREATE TRIGGER document_pdfs_no_delete BEFORE DELETE ON document_pdfs
+                    BEGIN SELECT RAISE(ABORT, 'documents are never deleted; revoke them'); END;
+                """)
+        }
         return migrator
+    }
+}
+
+/// Counts the committed transactions of this connection that inserted into, updated or deleted from one table.
+final class TableChangeCounter: TransactionObserver, Sendable {
+    let table: String
+    private let pending = Atomic<Bool>(false)
+    private let committed = Atomic<Int>(0)
+
+    init(table: String) {
+        self.table = table
+    }
+
+    /// Transactions committed so far that changed the table.
+    var count: Int { committed.load(ordering: .acquiring) }
+
+    func observes(eventsOfKind eventKind: DatabaseEventKind) -> Bool {
+        eventKind.tableName == table
+    }
+
+    func databaseDidChange(with event: DatabaseEvent) {
+        pending.store(true, ordering: .relaxed)
+    }
+
+    func databaseDidCommit(_ db: Database) {
+        if pending.exchange(false, ordering: .relaxed) { committed.add(1, ordering: .releasing) }
+    }
+
+    func databaseDidRollback(_ db: Database) {
+        pending.store(false, ordering: .relaxed)
     }
 }

@@ -5,7 +5,7 @@ import Logging
 /// round is logged under `name` and the next one runs on time.
 enum PeriodicTimer {
     static func run(every interval: Duration, name: String, logger: Logger, round: @escaping @Sendable () async throws -> Void) async throws {
-        try await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 do { try await round() } catch {
                     logger.error("\(name) failed", metadata: ["error": "\(error)"])

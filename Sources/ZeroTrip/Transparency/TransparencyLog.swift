@@ -77,6 +77,18 @@ public struct LogEntry: Sendable, Hashable, Codable {
 public struct TransparencyLog: Sendable {
     let database: AppDatabase
     let upperNodes = NodeCache()
+    private let leafIndexes = FreshnessCache<LeafKey, Int64>(lifetime: nil, capacity: 65_536)
+    private let proofs = FreshnessCache<ProofKey, InclusionProof>(lifetime: nil, capacity: 16_384)
+
+    private struct LeafKey: Hashable, Sendable {
+        var ref: String
+        var kind: String
+    }
+
+    private struct ProofKey: Hashable, Sendable {
+        var index: UInt64
+        var treeSize: UInt64
+    }
 
     /// Creates the log over `database`.
     public init(database: AppDatabase) { self.database = database }
@@ -303,27 +315,52 @@ public struct TransparencyLog: Sendable {
     /// The first leaf recorded for `ref` (e.g. `document:<id>` for its issuance) and the proof to the newest
     /// signed tree head that covers it (`treeHead` nil and an empty proof while no head covers it yet).
     public func proof(for ref: String, kind: String) async throws -> InclusionProof? {
-        try await database.read { db in
-            guard let index = try Int64.fetchOne(db.cachedStatement(sql: "SELECT idx FROM log_leaves WHERE ref = ? AND kind = ? ORDER BY idx LIMIT 1"),
-                                                 arguments: [ref, kind]) else { return nil }
-            guard let head = try Self.latestTreeHead(db), head.treeSize > UInt64(index) else {
-                let leaf = try Self.perfect(db)(0, UInt64(index))
-                return InclusionProof(leafIndex: UInt64(index), treeSize: 0, proof: [], leafHash: Base64.encode(leaf), treeHead: nil)
-            }
-            var proof = try inclusionProof(index: UInt64(index), treeSize: head.treeSize, in: db)
-            proof.treeHead = head
-            return proof
+        try await database.read { db in try proof(for: ref, kind: kind, in: db, remember: true) }
+    }
+
+    /// ``proof(for:kind:)`` inside a transaction the caller already holds (a verification reads the register
+    /// entry, its proof and the key's "logged before" answer in one snapshot). `remember` only when that transaction
+    /// has not written to the log: what it reads is then committed and may be cached.
+    func proof(for ref: String, kind: String, in db: Database, remember: Bool) throws -> InclusionProof? {
+        guard let index = try firstLeafIndex(ref: ref, kind: kind, in: db, remember: remember) else { return nil }
+        guard let head = try Self.latestTreeHead(db), head.treeSize > UInt64(index) else {
+            let leaf = try Self.perfect(db)(0, UInt64(index))
+            return InclusionProof(leafIndex: UInt64(index), treeSize: 0, proof: [], leafHash: Base64.encode(leaf), treeHead: nil)
         }
+        // The proof of leaf i in the tree of size n never changes: it is computed once per new tree head.
+        let key = ProofKey(index: UInt64(index), treeSize: head.treeSize)
+        var proof: InclusionProof
+        if let cached = proofs.value(for: key) {
+            proof = cached
+        } else {
+            proof = try inclusionProof(index: key.index, treeSize: key.treeSize, in: db)
+            if remember { proofs.store(proof, for: key, readAt: .now) }
+        }
+        proof.treeHead = head
+        return proof
+    }
+
+    /// The index of the first leaf recorded for `ref`/`kind`; once it exists it never changes (the log is
+    /// append-only), so it is remembered.
+    func firstLeafIndex(ref: String, kind: String, in db: Database, remember: Bool) throws -> Int64? {
+        let key = LeafKey(ref: ref, kind: kind)
+        if let index = leafIndexes.value(for: key) { return index }
+        guard let index = try Int64.fetchOne(db.cachedStatement(sql: "SELECT idx FROM log_leaves WHERE ref = ? AND kind = ? ORDER BY idx LIMIT 1"),
+                                             arguments: [ref, kind]) else { return nil }
+        if remember { leafIndexes.store(index, for: key, readAt: .now) }
+        return index
     }
 
     /// Whether leaf `ref`/`kind` is covered by a tree head signed at or before `date`: "logged before".
     public func isLogged(ref: String, kind: String, notAfter date: Date) async throws -> Bool {
-        try await database.read { db in
-            guard let index = try Int64.fetchOne(db.cachedStatement(sql: "SELECT idx FROM log_leaves WHERE ref = ? AND kind = ? ORDER BY idx LIMIT 1"),
-                                                 arguments: [ref, kind]) else { return false }
-            let milliseconds = UInt64(max(0, (date.timeIntervalSince1970 * 1000).rounded(.down)))
-            guard let head = try Self.latestTreeHead(db, notAfter: milliseconds) else { return false }
-            return UInt64(index) < head.treeSize
-        }
+        try await database.read { db in try isLogged(ref: ref, kind: kind, notAfter: date, in: db, remember: true) }
+    }
+
+    /// ``isLogged(ref:kind:notAfter:)`` inside a read the caller already holds.
+    func isLogged(ref: String, kind: String, notAfter date: Date, in db: Database, remember: Bool) throws -> Bool {
+        guard let index = try firstLeafIndex(ref: ref, kind: kind, in: db, remember: remember) else { return false }
+        let milliseconds = UInt64(max(0, (date.timeIntervalSince1970 * 1000).rounded(.down)))
+        guard let head = try Self.latestTreeHead(db, notAfter: milliseconds) else { return false }
+        return UInt64(index) < head.treeSize
     }
 }
