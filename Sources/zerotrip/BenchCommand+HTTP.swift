@@ -47,6 +47,8 @@ extension BenchCommand {
         @Option(name: .long, help: "Distinct tokens for POST /v1/verify.") var tokens: Int = 1000
         @Option(name: .long, help: "Idle connections held open during the last run (0 skips it).") var idle: Int = 0
         @Option(name: .long, help: "Port of the daemon (the bare router listens on the next one).") var port: Int = 18_090
+        @Option(name: .long, help: "Only these routes after the bare ones, comma-separated: healthz, verify, pdf, credit, applicant, issue, 512 (all by default).")
+        var only: String?
         @Flag(name: .long, help: "Exit 1 if a target is missed.") var check = false
 
         struct Measured {
@@ -64,6 +66,10 @@ extension BenchCommand {
                 throw ValidationError("wrk is not installed (apt-get install wrk)")
             }
             guard seconds >= 1, connections >= 1, tokens >= 1, idle >= 0 else { throw ValidationError("seconds, connections and tokens ≥ 1, idle ≥ 0") }
+            let routes: Set = ["healthz", "verify", "pdf", "credit", "applicant", "issue", "512"]
+            if let only, let unknown = only.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }).first(where: { !routes.contains($0) }) {
+                throw ValidationError("unknown route '\(unknown)' in --only; known: \(routes.sorted().joined(separator: ", "))")
+            }
             raiseOpenFileLimit()
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("zerotrip-bench-http-\(UUID().uuidString)")
             defer { try? FileManager.default.removeItem(at: directory) }
@@ -145,14 +151,20 @@ extension BenchCommand {
             var results: [Measured] = []
             results.append(measure("bare GET (Hummingbird)", bareURL, script: nil, connections: c))
             results.append(measure("bare POST, JSON decode (Hummingbird)", bareURL, script: scriptFiles["bare-post"], connections: c))
-            results.append(measure("GET /healthz", "\(daemon)/healthz", script: nil, connections: c))
-            results.append(measure("POST /v1/verify (distinct tokens, audited)", daemon, script: scriptFiles["verify"], connections: c))
-            results.append(measure("POST /v1/verify/pdf (audited)", daemon, script: scriptFiles["verify-pdf"], connections: c))
-            results.append(measure("GET /v1/credit/{id}?matter= (audited)", daemon, script: scriptFiles["credit"], connections: c))
-            results.append(measure("GET /v1/applicant/documents", "\(daemon)/v1/applicant/documents", script: scriptFiles["applicant"], connections: c))
-            results.append(measure("POST /v1/documents (issuance)", "\(daemon)/v1/documents", script: scriptFiles["issue"], connections: 16))
-            results.append(measure("POST /v1/verify at 512 connections", daemon, script: scriptFiles["verify"], connections: 512))
-            results.append(measure("GET /healthz at 512 connections", "\(daemon)/healthz", script: nil, connections: 512))
+            let selected = only.map { Set($0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }) }
+            func wanted(_ route: String) -> Bool { selected?.contains(route) ?? true }
+            if wanted("healthz") { results.append(measure("GET /healthz", "\(daemon)/healthz", script: nil, connections: c)) }
+            if wanted("verify") { results.append(measure("POST /v1/verify (distinct tokens, audited)", daemon, script: scriptFiles["verify"], connections: c)) }
+            if wanted("pdf") { results.append(measure("POST /v1/verify/pdf (audited)", daemon, script: scriptFiles["verify-pdf"], connections: c)) }
+            if wanted("credit") { results.append(measure("GET /v1/credit/{id}?matter= (audited)", daemon, script: scriptFiles["credit"], connections: c)) }
+            if wanted("applicant") {
+                results.append(measure("GET /v1/applicant/documents", "\(daemon)/v1/applicant/documents", script: scriptFiles["applicant"], connections: c))
+            }
+            if wanted("issue") { results.append(measure("POST /v1/documents (issuance)", "\(daemon)/v1/documents", script: scriptFiles["issue"], connections: 16)) }
+            if wanted("512") {
+                results.append(measure("POST /v1/verify at 512 connections", daemon, script: scriptFiles["verify"], connections: 512))
+                results.append(measure("GET /healthz at 512 connections", "\(daemon)/healthz", script: nil, connections: 512))
+            }
             var held = 0
             if idle > 0 {
                 let sockets = Self.openIdleConnections(port: port, count: idle)

@@ -1,5 +1,5 @@
 public import Foundation
-public import ZeroTripCrypto
+import ZeroTripCrypto
 
 /// A finished, signed result document.
 public struct RenderedDocument: Sendable {
