@@ -6,7 +6,7 @@ import ZeroTrip
 /// JSON encoding and bounded decoding for handlers.
 enum JSONResponse {
     static func make<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) throws -> Response {
-        let data = try ResponseEncoder.encode(value)
+        let data = try (value as? any JSONWritable)?.jsonBytes ?? ResponseEncoder.encode(value)
         var headers = HTTPFields()
         headers[.contentType] = "application/json; charset=utf-8"
         headers[.cacheControl] = "no-store"

@@ -14,9 +14,13 @@ struct ResponseEncoderTests {
     }
 
     static func compare<T: Encodable>(_ value: T, sourceLocation: SourceLocation = #_sourceLocation) throws {
-        let fast = try ResponseEncoder.encode(value)
         let expected = try reference(value)
-        #expect(fast == expected, "\(String(decoding: fast, as: UTF8.self)) ≠ \(String(decoding: expected, as: UTF8.self))", sourceLocation: sourceLocation)
+        var outputs = [try ResponseEncoder.encode(value)]
+        // The hot answers write themselves; both ways must give JSONEncoder's bytes.
+        if let writable = value as? any JSONWritable { outputs.append(writable.jsonBytes) }
+        for fast in outputs {
+            #expect(fast == expected, "\(String(decoding: fast, as: UTF8.self)) ≠ \(String(decoding: expected, as: UTF8.self))", sourceLocation: sourceLocation)
+        }
     }
 
     static var report: VerificationReport {
@@ -43,6 +47,17 @@ struct ResponseEncoderTests {
         bare.transparency = nil
         bare.reasons = []
         try Self.compare(bare)
+    }
+
+    @Test("A window's credit answer, with and without reasons")
+    func creditCheck() throws {
+        for reasons in [#"[]"#, #"["level_below_b", "matter_not_eligible"]"#] {
+            let check = try JSONDecoder().decode(WindowCreditCheck.self, from: Data("""
+                {"matter": "RESIDENCE", "level": "B", "asOf": 1764000000.75, "policyVersion": 3,
+                 "trustApproval": {"available": false, "reasons": \(reasons), "explanation": "等级 \\"C\\" 不足"}}
+                """.utf8))
+            try Self.compare(check)
+        }
     }
 
     struct Mixed: Encodable {
