@@ -22,6 +22,12 @@ public struct AppDatabase: Sendable {
 
     /// The reader threads of a file database (nil in memory, where GRDB's own async read serves).
     private let readers: ReadExecutor.Lifetime?
+    /// The background checkpoint of a file database, once ``startBackgroundCheckpoints()`` ran.
+    private let checkpointer = CheckpointerSlot()
+
+    private final class CheckpointerSlot: Sendable {
+        let current = Mutex<WALCheckpointer.Lifetime?>(nil)
+    }
 
     /// Wraps `writer` and runs every pending migration (at start-up, before any request is served).
     public init(_ writer: any DatabaseWriter) throws {
@@ -30,7 +36,7 @@ public struct AppDatabase: Sendable {
         try Self.migrator.migrate(writer)
         writer.add(transactionObserver: keyChanges, extent: .databaseLifetime)
         if let pool = writer as? DatabasePool {
-            readers = ReadExecutor.Lifetime(try ReadExecutor(path: pool.path, configuration: pool.configuration))
+            readers = ReadExecutor.Lifetime(ReadExecutor(path: pool.path, configuration: pool.configuration))
         } else {
             readers = nil
         }
@@ -56,6 +62,25 @@ public struct AppDatabase: Sendable {
         } catch let error as DatabaseError where Self.isBusy(error) {
             throw Self.busyError
         }
+    }
+
+    /// For the daemon: checkpoints move from inside the writer's commits to a connection and thread of their own
+    /// (``WALCheckpointer``), so no group commit waits for one. Short-lived commands keep SQLite's automatic
+    /// checkpoint. Nothing happens for an in-memory database or when already started.
+    public func startBackgroundCheckpoints() async throws {
+        guard let pool = writer as? DatabasePool else { return }
+        let started = try checkpointer.current.withLock { current -> Bool in
+            guard current == nil else { return false }
+            current = WALCheckpointer.Lifetime(try WALCheckpointer(path: pool.path, configuration: pool.configuration))
+            return true
+        }
+        if started { try await pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_autocheckpoint = 0") } }
+    }
+
+    /// Stops the background checkpoints (graceful shutdown); the writer checkpoints automatically again.
+    public func stopBackgroundCheckpoints() async throws {
+        guard let pool = writer as? DatabasePool, checkpointer.current.withLock({ $0.take() }) != nil else { return }
+        try await pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_autocheckpoint = 1000") }
     }
 
     static func isBusy(_ error: DatabaseError) -> Bool {
