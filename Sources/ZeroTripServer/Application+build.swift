@@ -22,7 +22,10 @@ public func buildApplication(configuration: DaemonConfiguration, services: ZeroT
                 publicRequestsPerMinute: configuration.publicRequestsPerMinute).register(on: router)
     // A connection that sends nothing (no request, or nothing between keep-alive requests) is closed after the idle
     // timeout, so sockets opened and left silent cannot pile up until the process runs out of file descriptors.
-    let http1 = HTTP1Channel.Configuration(idleTimeout: .seconds(Int64(configuration.idleTimeoutSeconds)))
+    // Above the connection limit the longest-idle connections are closed (ConnectionGovernor).
+    let governor = ConnectionGovernor(limit: ConnectionGovernor.limit(configured: configuration.maxConnections), logger: logger)
+    let http1 = HTTP1Channel.Configuration(additionalChannelHandlers: [governor.handler()],
+                                           idleTimeout: .seconds(Int64(configuration.idleTimeoutSeconds)))
 
     let server: HTTPServerBuilder
     if let certificatePath = configuration.tlsCertificatePath, let keyPath = configuration.tlsKeyPath {
@@ -48,15 +51,17 @@ public func buildApplication(configuration: DaemonConfiguration, services: ZeroT
 /// Runs the daemon until SIGTERM or SIGINT, then shuts down gracefully (in-flight requests finish).
 /// All long-running work runs as services of the application's one ServiceGroup.
 public func runDaemon(configuration: DaemonConfiguration, services: ZeroTripServices, logger: Logger) async throws {
+    // Raised first: the connection limit is derived from it.
+    FileDescriptorLimit.raise(logger: logger)
     let app = try buildApplication(configuration: configuration, services: services, logger: logger)
     let maintenance = TrustMaintenanceService(services: services, interval: .seconds(configuration.treeHeadIntervalSeconds), logger: logger)
     let sweep = ObligationSweepService(applications: services.applications, interval: .seconds(configuration.obligationSweepIntervalSeconds), logger: logger)
     let aggregation = AuditAggregationService(aggregator: services.anonymousAudit, database: services.database, logger: logger)
-    FileDescriptorLimit.raise(logger: logger)
     // The HTTP server stops first (in-flight requests finish, new connections are refused); the timers and the
     // anonymous-audit flush stop after it, so the last minute's counts are written.
     let group = ServiceGroup(configuration: .init(
-        services: [.init(service: aggregation), .init(service: maintenance), .init(service: sweep), .init(service: app)],
+        services: [.init(service: CheckpointService(database: services.database)), .init(service: aggregation), .init(service: maintenance),
+                   .init(service: sweep), .init(service: app)],
         gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
     try await group.run()
 }

@@ -1,5 +1,8 @@
 import ArgumentParser
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import GRDB
 import ZeroTrip
 import ZeroTripCrypto
@@ -149,17 +152,50 @@ extension BenchCommand {
             return "\(rate), \(p99), \(errors) (2 threads, 32 connections, \(seconds) s)"
         }
 
+        /// Runs `arguments` (an absolute executable path first) and returns its exit status and standard output.
+        ///
+        /// posix_spawn and waitpid rather than Foundation's Process: with thousands of descriptors open (bench http
+        /// --idle) Process watches the child through select(), which cannot see descriptors above 1,023, and its
+        /// waitUntilExit never returned.
         static func run(_ arguments: [String]) -> (status: Int32, output: String) {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: arguments[0])
-            process.arguments = Array(arguments.dropFirst())
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            process.standardError = FileHandle.nullDevice
-            do { try process.run() } catch { return (-1, "") }
-            let data = pipe.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+            var fds: [Int32] = [0, 0]
+            guard pipe(&fds) == 0 else { return (-1, "") }
+            // Only the child's standard output may stay open in it (another run's pipe must not leak into this child).
+            _ = fcntl(fds[0], F_SETFD, FD_CLOEXEC)
+            _ = fcntl(fds[1], F_SETFD, FD_CLOEXEC)
+            var actions = posix_spawn_file_actions_t()
+            posix_spawn_file_actions_init(&actions)
+            defer { posix_spawn_file_actions_destroy(&actions) }
+            posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
+            posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+            let argv = arguments.map { strdup($0) } + [nil]
+            defer { for pointer in argv { free(pointer) } }
+            var pid: pid_t = 0
+            let spawned = posix_spawn(&pid, arguments[0], &actions, nil, argv, environ)
+            close(fds[1])
+            guard spawned == 0 else {
+                close(fds[0])
+                return (-1, "")
+            }
+            var output: [UInt8] = []
+            var buffer = [UInt8](repeating: 0, count: 65_536)
+            while true {
+                let count = read(fds[0], &buffer, buffer.count)
+                if count > 0 { output += buffer[0..<count] } else if count < 0 && errno == EINTR { continue } else { break }
+            }
+            close(fds[0])
+            var status: Int32 = 0
+            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+            let exited = status & 0x7f == 0
+            return (exited ? (status >> 8) & 0xff : -1, String(decoding: output, as: UTF8.self))
+        }
+
+        /// ``run(_:)`` on a thread of its own, so the waiting does not hold a cooperative thread (the bare router of
+        /// bench http answers on those).
+        static func runDetached(_ arguments: [String]) async -> (status: Int32, output: String) {
+            await withCheckedContinuation { continuation in
+                Thread.detachNewThread { continuation.resume(returning: run(arguments)) }
+            }
         }
 
         /// Fills `count` accepted 容缺 applications with open obligations and times one sweep.

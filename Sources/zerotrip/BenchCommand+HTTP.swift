@@ -17,6 +17,7 @@ extension BenchCommand {
                             "--certificates-dir", home.certificatesDirectory.path, "--host", "127.0.0.1", "--port", "\(port)", "--log-level", "warning"]
         var environment = ProcessInfo.processInfo.environment.merging(extra) { $1 }
         environment["ZEROTRIP_KEY_PASSPHRASE"] = passphrase
+        environment["ZEROTRIP_EXIT_WITH_PARENT"] = "1"
         server.environment = environment
         server.standardOutput = FileHandle.nullDevice
         server.standardError = FileHandle.nullDevice
@@ -50,6 +51,9 @@ extension BenchCommand {
         @Option(name: .long, help: "Only these routes after the bare ones, comma-separated: healthz, verify, pdf, credit, applicant, issue, 512 (all by default).")
         var only: String?
         @Flag(name: .long, help: "Exit 1 if a target is missed.") var check = false
+        /// Helper mode: hold --hold-count idle connections to this port until standard input closes.
+        @Option(name: .long, help: .hidden) var holdPort: Int?
+        @Option(name: .long, help: .hidden) var holdCount: Int = 0
 
         struct Measured {
             var name: String
@@ -62,6 +66,15 @@ extension BenchCommand {
         }
 
         func run() async throws {
+            if let holdPort {
+                raiseOpenFileLimit()
+                let sockets = Self.openIdleConnections(port: holdPort, count: holdCount)
+                let line = Array("\(sockets.count)\n".utf8)
+                _ = line.withUnsafeBytes { write(1, $0.baseAddress, $0.count) }
+                var byte: UInt8 = 0
+                while read(0, &byte, 1) > 0 {}
+                return
+            }
             guard let wrk = ["/usr/bin/wrk", "/usr/local/bin/wrk"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
                 throw ValidationError("wrk is not installed (apt-get install wrk)")
             }
@@ -140,37 +153,45 @@ extension BenchCommand {
                     wrk.body = '\(Self.issueBody(holder: district.applicant))'
                     """),
             ]
-            func measure(_ name: String, _ url: String, script: String?, connections: Int) -> Measured {
+            func measure(_ name: String, _ url: String, script: String?, connections: Int) async -> Measured {
                 var arguments = [wrk, "-t2", "-c\(connections)", "-d\(seconds)s", "--timeout", "5s", "--latency"]
                 if let script { arguments += ["-s", script] }
-                let output = Credit.run(arguments + [url]).output
+                let output = await Credit.runDetached(arguments + [url]).output
                 return Self.parse(output, name: name, connections: connections)
             }
             let bareURL = "http://127.0.0.1:\(port + 1)/bare"
+            // Two seconds of load on each server first, not counted: the first run of a cold process is slower.
+            for url in [bareURL, "\(daemon)/healthz"] { _ = await Credit.runDetached([wrk, "-t2", "-c\(connections)", "-d2s", url]) }
             let c = connections
             var results: [Measured] = []
-            results.append(measure("bare GET (Hummingbird)", bareURL, script: nil, connections: c))
-            results.append(measure("bare POST, JSON decode (Hummingbird)", bareURL, script: scriptFiles["bare-post"], connections: c))
+            results.append(await measure("bare GET (Hummingbird)", bareURL, script: nil, connections: c))
+            results.append(await measure("bare POST, JSON decode (Hummingbird)", bareURL, script: scriptFiles["bare-post"], connections: c))
             let selected = only.map { Set($0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }) }
             func wanted(_ route: String) -> Bool { selected?.contains(route) ?? true }
-            if wanted("healthz") { results.append(measure("GET /healthz", "\(daemon)/healthz", script: nil, connections: c)) }
-            if wanted("verify") { results.append(measure("POST /v1/verify (distinct tokens, audited)", daemon, script: scriptFiles["verify"], connections: c)) }
-            if wanted("pdf") { results.append(measure("POST /v1/verify/pdf (audited)", daemon, script: scriptFiles["verify-pdf"], connections: c)) }
-            if wanted("credit") { results.append(measure("GET /v1/credit/{id}?matter= (audited)", daemon, script: scriptFiles["credit"], connections: c)) }
+            if wanted("healthz") { results.append(await measure("GET /healthz", "\(daemon)/healthz", script: nil, connections: c)) }
+            if wanted("verify") { results.append(await measure("POST /v1/verify (distinct tokens, audited)", daemon, script: scriptFiles["verify"], connections: c)) }
+            if wanted("pdf") { results.append(await measure("POST /v1/verify/pdf (audited)", daemon, script: scriptFiles["verify-pdf"], connections: c)) }
+            if wanted("credit") { results.append(await measure("GET /v1/credit/{id}?matter= (audited)", daemon, script: scriptFiles["credit"], connections: c)) }
             if wanted("applicant") {
-                results.append(measure("GET /v1/applicant/documents", "\(daemon)/v1/applicant/documents", script: scriptFiles["applicant"], connections: c))
+                results.append(await measure("GET /v1/applicant/documents", "\(daemon)/v1/applicant/documents", script: scriptFiles["applicant"], connections: c))
             }
-            if wanted("issue") { results.append(measure("POST /v1/documents (issuance)", "\(daemon)/v1/documents", script: scriptFiles["issue"], connections: 16)) }
+            if wanted("issue") { results.append(await measure("POST /v1/documents (issuance)", "\(daemon)/v1/documents", script: scriptFiles["issue"], connections: 16)) }
             if wanted("512") {
-                results.append(measure("POST /v1/verify at 512 connections", daemon, script: scriptFiles["verify"], connections: 512))
-                results.append(measure("GET /healthz at 512 connections", "\(daemon)/healthz", script: nil, connections: 512))
+                results.append(await measure("POST /v1/verify at 512 connections", daemon, script: scriptFiles["verify"], connections: 512))
+                results.append(await measure("GET /healthz at 512 connections", "\(daemon)/healthz", script: nil, connections: 512))
             }
             var held = 0
             if idle > 0 {
-                let sockets = Self.openIdleConnections(port: port, count: idle)
-                held = sockets.count
-                results.append(measure("GET /healthz with \(held) idle connections held", "\(daemon)/healthz", script: nil, connections: c))
-                for socket in sockets { close(socket) }
+                // Held by helper processes of 10,000 connections each: one process's descriptors cannot reach 20,000
+                // on hosts whose hard limit is 20,000.
+                let helpers = Self.holdIdleConnections(port: port, count: idle)
+                held = helpers.reduce(0) { $0 + $1.held }
+                results.append(await measure("GET /healthz with \(held) idle connections held", "\(daemon)/healthz", script: nil, connections: c))
+                for helper in helpers {
+                    close(helper.input)
+                    var status: Int32 = 0
+                    while waitpid(helper.pid, &status, 0) < 0 && errno == EINTR {}
+                }
             }
             let healthy = try await Self.waitForHealth(port: port, attempts: 10)
             let rss = Self.residentMegabytes(pid: server.processIdentifier)
@@ -280,7 +301,7 @@ extension BenchCommand {
 
         static func waitForHealth(port: Int, path: String = "/healthz", attempts: Int = 100) async throws -> Bool {
             for _ in 0..<attempts {
-                if Credit.run(["/usr/bin/curl", "-sf", "-m", "1", "http://127.0.0.1:\(port)\(path)"]).status == 0 { return true }
+                if await Credit.runDetached(["/usr/bin/curl", "-sf", "-m", "1", "http://127.0.0.1:\(port)\(path)"]).status == 0 { return true }
                 try await Task.sleep(for: .milliseconds(100))
             }
             return false
@@ -307,6 +328,45 @@ extension BenchCommand {
         }
 
         /// Opens up to `count` TCP connections to the daemon that never send a byte.
+        /// Starts helper processes (this executable, `bench http --hold-port`) that each open up to 10,000 idle
+        /// connections; they hold them until their standard input is closed.
+        static func holdIdleConnections(port: Int, count: Int) -> [(pid: pid_t, input: Int32, held: Int)] {
+            var helpers: [(pid: pid_t, input: Int32, held: Int)] = []
+            var remaining = count
+            let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
+            while remaining > 0 {
+                let share = min(remaining, 10_000)
+                remaining -= share
+                var input: [Int32] = [0, 0], output: [Int32] = [0, 0]
+                guard pipe(&input) == 0, pipe(&output) == 0 else { break }
+                for fd in input + output { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+                var actions = posix_spawn_file_actions_t()
+                posix_spawn_file_actions_init(&actions)
+                posix_spawn_file_actions_adddup2(&actions, input[0], 0)
+                posix_spawn_file_actions_adddup2(&actions, output[1], 1)
+                let arguments = [executable, "bench", "http", "--hold-port", "\(port)", "--hold-count", "\(share)"]
+                let argv = arguments.map { strdup($0) } + [nil]
+                var pid: pid_t = 0
+                let spawned = posix_spawn(&pid, executable, &actions, nil, argv, environ)
+                posix_spawn_file_actions_destroy(&actions)
+                for pointer in argv { free(pointer) }
+                close(input[0])
+                close(output[1])
+                guard spawned == 0 else {
+                    close(input[1])
+                    close(output[0])
+                    break
+                }
+                // The helper prints how many it holds once they are all open.
+                var line: [UInt8] = []
+                var byte: UInt8 = 0
+                while read(output[0], &byte, 1) == 1, byte != UInt8(ascii: "\n") { line.append(byte) }
+                close(output[0])
+                helpers.append((pid, input[1], Int(String(decoding: line, as: UTF8.self)) ?? 0))
+            }
+            return helpers
+        }
+
         static func openIdleConnections(port: Int, count: Int) -> [Int32] {
             var sockets: [Int32] = []
             var address = sockaddr_in()
@@ -314,7 +374,8 @@ extension BenchCommand {
             address.sin_port = in_port_t(UInt16(port).bigEndian)
             address.sin_addr.s_addr = inet_addr("127.0.0.1")
             for _ in 0..<count {
-                let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+                // Close-on-exec: wrk, started while these are held, must not inherit twenty thousand sockets.
+                let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
                 guard fd >= 0 else { break }
                 let connected = withUnsafePointer(to: &address) {
                     $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }

@@ -1,5 +1,8 @@
 import ArgumentParser
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Logging
 import ZeroTrip
 import ZeroTripServer
@@ -25,6 +28,15 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         defer { JSONLogHandler.flush() }
+        // A benchmark's daemon ends with the benchmark, even when that is killed (no orphan keeps the port): once the
+        // parent is gone the daemon sends itself SIGTERM and shuts down gracefully.
+        if ProcessInfo.processInfo.environment["ZEROTRIP_EXIT_WITH_PARENT"] == "1" {
+            let parent = getppid()
+            Task.detached {
+                while getppid() == parent { try? await Task.sleep(for: .seconds(1)) }
+                kill(getpid(), SIGTERM)
+            }
+        }
         try await reportingErrors {
             var flags = DaemonConfiguration.Overrides()
             flags.host = host

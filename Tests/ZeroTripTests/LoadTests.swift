@@ -337,6 +337,30 @@ struct LoadTests {
         let after = try auditCounts(daemon.dir)
         #expect((after["document.verified"] ?? 0) - (before["document.verified"] ?? 0) == 1)
     }
+
+    @Test("""
+        500 silent connections against a limit of 64: the daemon closes the longest-idle ones to make room, and a \
+        client arriving after them is served at once, with no idle timeout needed
+        """)
+    func connectionLimit() async throws {
+        let daemon = try await start(environment: ["ZEROTRIP_MAX_CONNECTIONS": "64", "ZEROTRIP_IDLE_TIMEOUT": "600"])
+        defer {
+            if daemon.server.isRunning { kill(daemon.server.processIdentifier, SIGKILL) }
+            try? FileManager.default.removeItem(at: daemon.dir)
+        }
+        let silent = (0..<500).map { _ in RawSocket.connect(port: daemon.port) }
+        defer { for fd in silent where fd >= 0 { close(fd) } }
+        #expect(silent.allSatisfy { $0 >= 0 })
+        let asked = ContinuousClock.now
+        let status = Self.raw(port: daemon.port, Array("GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n".utf8))
+        #expect(status == 200)
+        #expect(ContinuousClock.now - asked < .seconds(2))
+        // The oldest silent sockets were closed by the daemon (read returns end-of-stream at once); the newest stay.
+        try await Task.sleep(for: .milliseconds(300))
+        let closedByDaemon = silent.filter(RawSocket.isClosed).count
+        #expect(closedByDaemon >= 500 - 64, "\(closedByDaemon) of 500 closed")
+        #expect(closedByDaemon < 500)
+    }
 }
 
 /// Blocking loopback sockets for the tests that must send what no HTTP client would.
@@ -365,6 +389,13 @@ enum RawSocket {
                 offset += sent
             }
         }
+    }
+
+    /// Whether the peer has closed the connection (a non-blocking read sees end-of-stream).
+    static func isClosed(_ fd: Int32) -> Bool {
+        var byte: UInt8 = 0
+        let count = recv(fd, &byte, 1, Int32(MSG_DONTWAIT | MSG_PEEK))
+        return count == 0 || (count < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
     }
 
     /// Reads until the peer closes, the answer's head is complete, or `timeoutSeconds` pass.

@@ -22,6 +22,7 @@ import Foundation
 /// | `obligationSweepIntervalSeconds` | `ZEROTRIP_OBLIGATION_SWEEP_INTERVAL` | `60` (overdue obligations, reminders, supervisor flags) |
 /// | `publicRequestsPerMinute` | `ZEROTRIP_PUBLIC_RATE` | `120` (public verification pages per client address, bursts of 30) |
 /// | `idleTimeoutSeconds` | `ZEROTRIP_IDLE_TIMEOUT` | `30` (a connection that sends nothing for this long is closed) |
+/// | `maxConnections` | `ZEROTRIP_MAX_CONNECTIONS` | `0` = the open-file limit less 512 (above it, the longest-idle connections are closed) |
 public struct DaemonConfiguration: Sendable, Codable, Equatable {
     /// Listen address.
     public var host: String = "127.0.0.1"
@@ -55,6 +56,9 @@ public struct DaemonConfiguration: Sendable, Codable, Equatable {
     public var publicRequestsPerMinute: Int = 120
     /// Seconds a connection may stay silent (no request, or between requests) before it is closed.
     public var idleTimeoutSeconds: Int = 30
+    /// Open connections at most; when a new one would pass it, the connections idle the longest are closed (0: the
+    /// open-file limit less 512, so the listener never runs out of descriptors).
+    public var maxConnections: Int = 0
 
     /// The defaults.
     public init() {}
@@ -93,6 +97,7 @@ public struct DaemonConfiguration: Sendable, Codable, Equatable {
         fromEnvironment.obligationSweepIntervalSeconds = try integer("ZEROTRIP_OBLIGATION_SWEEP_INTERVAL", in: environment)
         fromEnvironment.publicRequestsPerMinute = try integer("ZEROTRIP_PUBLIC_RATE", in: environment)
         fromEnvironment.idleTimeoutSeconds = try integer("ZEROTRIP_IDLE_TIMEOUT", in: environment)
+        fromEnvironment.maxConnections = try integer("ZEROTRIP_MAX_CONNECTIONS", in: environment)
         configuration = fromEnvironment.applied(to: configuration)
         configuration = overrides.applied(to: configuration)
         try configuration.validate()
@@ -114,6 +119,9 @@ public struct DaemonConfiguration: Sendable, Codable, Equatable {
         guard (1...100_000).contains(applicantRequestsPerMinute) else { throw ZeroTripError(.invalidConfiguration, "applicantRequestsPerMinute must be 1–100000") }
         guard (1...1_000_000).contains(publicRequestsPerMinute) else { throw ZeroTripError(.invalidConfiguration, "publicRequestsPerMinute must be 1–1000000") }
         guard (1...3600).contains(idleTimeoutSeconds) else { throw ZeroTripError(.invalidConfiguration, "idleTimeoutSeconds must be 1–3600") }
+        guard maxConnections == 0 || (16...10_000_000).contains(maxConnections) else {
+            throw ZeroTripError(.invalidConfiguration, "maxConnections must be 0 (automatic) or 16–10000000")
+        }
         guard (tlsCertificatePath == nil) == (tlsKeyPath == nil) else {
             throw ZeroTripError(.invalidConfiguration, "TLS needs both tlsCertificatePath and tlsKeyPath")
         }
@@ -170,6 +178,8 @@ public struct DaemonConfiguration: Sendable, Codable, Equatable {
         public var publicRequestsPerMinute: Int?
         /// Idle connection timeout.
         public var idleTimeoutSeconds: Int?
+        /// Connection limit.
+        public var maxConnections: Int?
         /// No overrides.
         public init() {}
 
@@ -191,6 +201,7 @@ public struct DaemonConfiguration: Sendable, Codable, Equatable {
             if let obligationSweepIntervalSeconds { c.obligationSweepIntervalSeconds = obligationSweepIntervalSeconds }
             if let publicRequestsPerMinute { c.publicRequestsPerMinute = publicRequestsPerMinute }
             if let idleTimeoutSeconds { c.idleTimeoutSeconds = idleTimeoutSeconds }
+            if let maxConnections { c.maxConnections = maxConnections }
             return c
         }
     }
@@ -201,7 +212,7 @@ public struct DaemonConfiguration: Sendable, Codable, Equatable {
         enum Key: String, CodingKey, CaseIterable {
             case host, port, databasePath, keysDirectory, certificatesDirectory, maxBodyBytes, tlsCertificatePath, tlsKeyPath, logLevel
             case verificationBaseURL, fontPath, applicantRequestsPerMinute, treeHeadIntervalSeconds, obligationSweepIntervalSeconds
-            case publicRequestsPerMinute, idleTimeoutSeconds
+            case publicRequestsPerMinute, idleTimeoutSeconds, maxConnections
         }
         struct AnyKey: CodingKey {
             var stringValue: String
@@ -231,6 +242,7 @@ public struct DaemonConfiguration: Sendable, Codable, Equatable {
             values.obligationSweepIntervalSeconds = try c.decodeIfPresent(Int.self, forKey: .obligationSweepIntervalSeconds)
             values.publicRequestsPerMinute = try c.decodeIfPresent(Int.self, forKey: .publicRequestsPerMinute)
             values.idleTimeoutSeconds = try c.decodeIfPresent(Int.self, forKey: .idleTimeoutSeconds)
+            values.maxConnections = try c.decodeIfPresent(Int.self, forKey: .maxConnections)
         }
         func applied(to base: DaemonConfiguration) -> DaemonConfiguration { values.applied(to: base) }
     }
