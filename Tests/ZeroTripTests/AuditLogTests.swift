@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Synchronization
 import Testing
 @testable import ZeroTrip
 
@@ -20,6 +21,46 @@ struct AuditLogTests {
             try db.execute(sql: "DROP TRIGGER audit_events_no_update; DROP TRIGGER audit_events_no_delete")
             try db.execute(sql: sql)
         }
+    }
+
+    @Test("A full group-commit queue refuses with overloaded while the disk is behind; every event accepted is stored, the chain intact")
+    func groupCommitQueueIsBounded() async throws {
+        let database = try AppDatabase.inMemory()
+        let batcher = AuditBatcher(writer: database.writer, maximumQueued: 50)
+        // The writer is held for a moment, as by a slow disk, so the queue fills.
+        let holding = Atomic<Bool>(false)
+        let gate = Task.detached {
+            try await database.writer.write { _ in
+                holding.store(true, ordering: .sequentiallyConsistent)
+                Thread.sleep(forTimeInterval: 0.5)
+            }
+        }
+        while !holding.load(ordering: .sequentiallyConsistent) { try await Task.sleep(for: .milliseconds(5)) }
+        let outcomes = await withTaskGroup(of: String.self) { group in
+            for index in 0..<700 {
+                group.addTask {
+                    do {
+                        try await batcher.append(AuditEntry(actor: "test", action: "thing.done", target: "thing:\(index)"), at: Date())
+                        return "stored"
+                    } catch let error as ZeroTripError {
+                        return error.code.rawValue
+                    } catch {
+                        return "other"
+                    }
+                }
+            }
+            return await group.reduce(into: [String: Int]()) { $0[$1, default: 0] += 1 }
+        }
+        try await gate.value
+        let stored = outcomes["stored"] ?? 0
+        #expect((outcomes["overloaded"] ?? 0) > 0, "\(outcomes)")
+        #expect(stored + (outcomes["overloaded"] ?? 0) == 700, "\(outcomes)")
+        #expect(batcher.statistics.refused == outcomes["overloaded"])
+        #expect(try await AuditLog.verify(database) == .intact(eventCount: Int64(stored), headHash: try await Self.headHash(database)))
+    }
+
+    static func headHash(_ database: AppDatabase) async throws -> [UInt8] {
+        try await database.read { db in [UInt8](try Data.fetchOne(db, sql: "SELECT hash FROM audit_head WHERE id = 1") ?? Data()) }
     }
 
     @Test("An untouched log verifies with its event count")

@@ -56,6 +56,36 @@ struct PopulationRegistryTests {
         #expect(report.rejected.allSatisfy { !$0.reason.contains("4401") }, "reasons never echo the ID number")
     }
 
+    @Test("An import that fails part-way keeps and audits the chunks already written, says how far it got, and a second run finishes it")
+    func partialImportIsAudited() async throws {
+        let district = try TestDistrict()
+        var lines = Self.header
+        for index in 1...700 {
+            let first17 = "44010419900101" + String(format: "%03d", index)
+            let number = first17 + String(try #require(CitizenIDNumber.checkCharacter(for: first17)))
+            lines += "\(number),\(index == 600 ? "故障人" : "测试人"),139\(String(format: "%08d", index)),2018-01-15,长期\n"
+        }
+        // The 600th row fails to insert, as a full disk or a constraint would, in the second chunk of 500.
+        try await district.services.database.writer.write { db in
+            try db.execute(sql: "CREATE TRIGGER fail_import BEFORE INSERT ON persons WHEN NEW.name = '故障人' BEGIN SELECT RAISE(ABORT, 'injected'); END")
+        }
+        let failure = await #expect(throws: ZeroTripError.self) {
+            try await district.services.identity.registry.importCSV(Array(lines.utf8), actor: "test")
+        }
+        #expect(failure?.code == .storageFailure)
+        #expect(failure?.message.contains("the first 500 rows were imported") == true)
+        await #expect(try district.services.identity.registry.count() == 500)
+        let events = try await AuditLog.events(in: district.services.database, limit: 20)
+        let incomplete = try #require(events.last { $0.action == "persons.imported" })
+        #expect(incomplete.outcome == "incomplete")
+        #expect(incomplete.details.contains("\"rows_written\":\"500\"") && incomplete.details.contains("\"inserted\":\"500\""))
+
+        try await district.services.database.writer.write { db in try db.execute(sql: "DROP TRIGGER fail_import") }
+        let second = try await district.services.identity.registry.importCSV(Array(lines.utf8), actor: "test")
+        #expect(second.inserted == 200 && second.unchanged == 500)
+        await #expect(try district.services.identity.registry.count() == 700)
+    }
+
     @Test("A file without the header is refused whole and nothing is written")
     func badHeader() async throws {
         let district = try TestDistrict()

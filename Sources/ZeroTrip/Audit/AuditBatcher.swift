@@ -14,6 +14,9 @@ import Synchronization
 public final class AuditBatcher: Sendable {
     /// Events written per transaction at most.
     public static let maximumBatch = 512
+    /// Events waiting at most (about a second of the disk's pace under load); beyond it requests are refused with
+    /// `overloaded` (503 with `Retry-After`) instead of queueing without bound while the disk falls behind.
+    public static let defaultMaximumQueued = 8_192
 
     /// What the batcher has done since start (for `/metrics` and `zerotrip bench http`).
     public struct Statistics: Sendable, Hashable, Codable {
@@ -23,6 +26,8 @@ public final class AuditBatcher: Sendable {
         public var events = 0
         /// The largest batch.
         public var largestBatch = 0
+        /// Requests refused because ``defaultMaximumQueued`` events were already waiting.
+        public var refused = 0
         /// Average events per transaction.
         public var averageBatch: Double { batches == 0 ? 0 : Double(events) / Double(batches) }
     }
@@ -49,9 +54,11 @@ public final class AuditBatcher: Sendable {
 
     private let writer: any DatabaseWriter
     private let state = Mutex(State())
+    private let maximumQueued: Int
 
-    init(writer: any DatabaseWriter) {
+    init(writer: any DatabaseWriter, maximumQueued: Int = defaultMaximumQueued) {
         self.writer = writer
+        self.maximumQueued = maximumQueued
     }
 
     /// The counters so far.
@@ -96,11 +103,19 @@ public final class AuditBatcher: Sendable {
     }
 
     private func enqueue(_ pending: Pending) {
-        let startDrain = state.withLock { state -> Bool in
+        let (accepted, startDrain) = state.withLock { state -> (Bool, Bool) in
+            guard state.queue.count < maximumQueued else {
+                state.statistics.refused += 1
+                return (false, false)
+            }
             state.queue.append(pending)
-            guard !state.draining else { return false }
+            guard !state.draining else { return (true, false) }
             state.draining = true
-            return true
+            return (true, true)
+        }
+        guard accepted else {
+            pending.complete(.failure(ZeroTripError(.overloaded, "too many audited requests are waiting for the disk; try again shortly")))
+            return
         }
         if startDrain { Task { await self.drain() } }
     }

@@ -196,9 +196,7 @@ extension DistrictAdministration {
     func unlockRoot(kid: String) async throws -> (certificate: Certificate, key: PrivateKey) {
         let current = try await unlockRoot()
         if current.certificate.kidHex == kid { return current }
-        guard try await roots().contains(where: { $0.kid == kid }), let unlocked = try await unlockKey(kid: kid, what: "root \(kid)") else {
-            throw ZeroTripError(.unknownKey, "no root \(kid.prefix(16))")
-        }
-        return unlocked
+        guard try await roots().contains(where: { $0.kid == kid }) else { throw ZeroTripError(.unknownKey, "no root \(kid.prefix(16))") }
+        return try await unlockRootKey(kid: kid, what: "root \(kid)")
     }
 }

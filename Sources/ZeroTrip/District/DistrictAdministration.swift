@@ -20,6 +20,8 @@ public actor DistrictAdministration {
     let clock: ZeroTripClock
     /// The current root, unlocked (replaced by a renewal).
     var cachedRoot: (certificate: Certificate, key: PrivateKey)?
+    /// Root unlocks in progress, by kid.
+    var unlockingRoots: [String: Task<(certificate: Certificate, key: PrivateKey), any Error>] = [:]
     /// Unlocked seal keys by kid (decrypting a key costs a scrypt run, so it happens once per process).
     var cachedSealers: [String: DocumentSealer] = [:]
     /// Unlocks in progress by kid, so concurrent cache misses share one.
@@ -105,11 +107,30 @@ public actor DistrictAdministration {
     func unlockRoot() async throws -> (certificate: Certificate, key: PrivateKey) {
         let certificate = try await rootCertificate()
         if let cachedRoot, cachedRoot.certificate == certificate { return cachedRoot }
-        guard let unlocked = try await unlockKey(kid: certificate.kidHex, what: "the root key") else {
-            throw ZeroTripError(.notInitialized, "the root key is not registered")
-        }
-        cachedRoot = unlocked
+        let unlocked = try await unlockRootKey(kid: certificate.kidHex, what: "the root key")
+        if unlocked.certificate == certificate { cachedRoot = unlocked }
         return unlocked
+    }
+
+    /// Unlocks root key `kid` once however many callers ask while it is being unlocked (each would cost an scrypt
+    /// run, and tree-head signing, trust-list publication and CRLs can all ask at the same moment).
+    func unlockRootKey(kid: String, what: String) async throws -> (certificate: Certificate, key: PrivateKey) {
+        let unlocking: Task<(certificate: Certificate, key: PrivateKey), any Error>
+        if let running = unlockingRoots[kid] {
+            unlocking = running
+        } else {
+            unlocking = Task {
+                guard let unlocked = try await self.unlockKey(kid: kid, what: what) else {
+                    throw ZeroTripError(.notInitialized, "the root key \(kid.prefix(16)) is not registered")
+                }
+                return unlocked
+            }
+            unlockingRoots[kid] = unlocking
+        }
+        let result = await unlocking.result
+        // Only the entry of this unlock is removed (a failed one may already have been replaced by a newer attempt).
+        if unlockingRoots[kid] == unlocking { unlockingRoots[kid] = nil }
+        return try result.get()
     }
 
     /// The registered key `kid` with its certificate: the key file read (permissions checked), decrypted with the

@@ -86,8 +86,16 @@ public struct PopulationRegistry: Sendable {
                     }
                     return report
                 }
-            } catch let error as ZeroTripError where start > 0 {
-                throw ZeroTripError(error.code, "\(error.message) (the first \(start) rows were imported; importing the file again finishes it)")
+            } catch {
+                let failure = (error as? ZeroTripError) ?? ZeroTripError(.storageFailure, "writing the registry failed")
+                guard start > 0 else { throw failure }
+                // The chunks already committed are in the registry: their import is audited although the file was not
+                // finished (best effort: the database may be what failed).
+                _ = try? await AuditLog.append(AuditEntry(actor: actor, action: "persons.imported", target: "registry", outcome: "incomplete", details: [
+                    "inserted": "\(before.inserted)", "updated": "\(before.updated)", "unchanged": "\(before.unchanged)",
+                    "rejected": "\(before.rejected.count)", "rows_written": "\(start)", "reason": failure.code.rawValue,
+                ]), at: now, to: database)
+                throw ZeroTripError(failure.code, "\(failure.message) (the first \(start) rows were imported; importing the file again finishes it)")
             }
             start += chunk.count
         } while start < entries.count
