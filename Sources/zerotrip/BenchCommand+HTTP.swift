@@ -180,13 +180,17 @@ extension BenchCommand {
                 results.append(await measure("POST /v1/verify at 512 connections", daemon, script: scriptFiles["verify"], connections: 512))
                 results.append(await measure("GET /healthz at 512 connections", "\(daemon)/healthz", script: nil, connections: 512))
             }
+            // Resident memory after the load runs, before any idle connections (their buffers are another figure).
+            let rss = Self.residentMegabytes(pid: server.processIdentifier)
             var held = 0
+            var rssWithIdle: Double?
             if idle > 0 {
                 // Held by helper processes of 10,000 connections each: one process's descriptors cannot reach 20,000
                 // on hosts whose hard limit is 20,000.
                 let helpers = Self.holdIdleConnections(port: port, count: idle)
                 held = helpers.reduce(0) { $0 + $1.held }
                 results.append(await measure("GET /healthz with \(held) idle connections held", "\(daemon)/healthz", script: nil, connections: c))
+                rssWithIdle = Self.residentMegabytes(pid: server.processIdentifier)
                 for helper in helpers {
                     close(helper.input)
                     var status: Int32 = 0
@@ -194,7 +198,6 @@ extension BenchCommand {
                 }
             }
             let healthy = try await Self.waitForHealth(port: port, attempts: 10)
-            let rss = Self.residentMegabytes(pid: server.processIdentifier)
 
             let bareGet = results[0].rate, barePost = results[1].rate
             #if DEBUG
@@ -211,7 +214,9 @@ extension BenchCommand {
                        String(format: "%8.0f", result.rate), String(format: "%8.2f", result.p50), String(format: "%8.2f", result.p99), ratio,
                        String(format: "%8d", result.non2xx), String(format: "%9d", result.socketErrors)].joined(separator: " "))
             }
-            print(String(format: "daemon resident memory after the runs: %.0f MB; /healthz after the runs: %@", rss, healthy ? "answering" : "NOT ANSWERING"))
+            print(String(format: "daemon resident memory after the load runs: %.0f MB%@; /healthz after the runs: %@", rss,
+                         rssWithIdle.map { String(format: " (%.0f MB while %d idle connections were held)", $0, held) } ?? "",
+                         healthy ? "answering" : "NOT ANSWERING"))
 
             var missed: [String] = []
             let named = Dictionary(results.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })

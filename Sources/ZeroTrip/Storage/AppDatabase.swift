@@ -107,8 +107,10 @@ public struct AppDatabase: Sendable {
         configuration.busyMode = .timeout(5)
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
-            // 16 MiB page cache per connection: the log's indexes and the register stay hot between writes.
-            try db.execute(sql: "PRAGMA cache_size = -16384")
+            // 4 MiB page cache per connection (six of them in the daemon). A reader drops its cache whenever another
+            // connection committed, which under audit load is every few milliseconds, so a larger one only held memory;
+            // the hot pages stay in the OS page cache.
+            try db.execute(sql: "PRAGMA cache_size = -4096")
             // No memory map. In WAL mode a reader that finds the database changed since its last transaction unmaps
             // the whole file and maps it again; with audit commits every few milliseconds that was a munmap (and a
             // TLB shootdown on every core) per read, most of a verification's CPU time, and the mapped pages

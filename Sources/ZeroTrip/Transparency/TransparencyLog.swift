@@ -77,8 +77,8 @@ public struct LogEntry: Sendable, Hashable, Codable {
 public struct TransparencyLog: Sendable {
     let database: AppDatabase
     let upperNodes = NodeCache()
-    private let leafIndexes = FreshnessCache<LeafKey, Int64>(lifetime: nil, capacity: 65_536)
-    private let proofs = FreshnessCache<ProofKey, InclusionProof>(lifetime: nil, capacity: 16_384)
+    private let leafIndexes = FreshnessCache<LeafKey, Int64>(lifetime: nil, capacity: 16_384)
+    private let proofs = FreshnessCache<ProofKey, InclusionProof>(lifetime: nil, capacity: 4_096)
 
     private struct LeafKey: Hashable, Sendable {
         var ref: String
