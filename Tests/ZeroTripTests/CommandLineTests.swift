@@ -43,7 +43,8 @@ struct CommandLineTests {
     func curl(_ arguments: [String]) throws -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}"] + arguments
+        // Bounded: a daemon that accepts and never answers fails the test instead of hanging it.
+        process.arguments = ["curl", "-s", "-m", "10", "-o", "/dev/null", "-w", "%{http_code}"] + arguments
         process.standardOutput = Pipe()
         process.standardError = FileHandle.nullDevice
         try process.run()

@@ -47,7 +47,9 @@ struct LoadTests {
         let tokenFile = try String(contentsOf: dir.appendingPathComponent("Keys/\(tokens)"), encoding: .utf8)
         let rsj = try #require(tokenFile.split(separator: "\"").map(String.init).first { $0.hasPrefix("zt_") && tokenFile.contains("\"RSJ\" : \"\($0)") })
         let (server, port) = try await cli.startServer(in: dir, environment: environment)
-        return try await TestClient.withClient(host: "127.0.0.1", port: port) { client in
+        Self.started.withLock { $0.insert(server.processIdentifier) }
+        // Every request of the set-up is bounded too: a hung daemon fails the test, it does not hang it.
+        return try await TestClient.withClient(host: "127.0.0.1", port: port, configuration: .init(timeout: .seconds(10))) { client in
             let issued = try await client.post("/v1/documents", headers: Self.headers(rsj), body: ByteBuffer(string: Self.issueBody))
             #expect(issued.status == .created)
             let body = Self.json(issued.body)
@@ -98,6 +100,36 @@ struct LoadTests {
         default:
             return .init("/v1/documents", method: .post, headers: headers(daemon.rsj), body: ByteBuffer(string: issueBody))
         }
+    }
+
+    /// Daemons these tests started (killed when a test overruns its bound).
+    static let started = Mutex<Set<pid_t>>([])
+
+    /// Runs `body` with a time bound: a hung daemon (or a client that waits on it forever) fails the test with a
+    /// message and the daemons are killed, instead of the whole test run hanging.
+    static func bounded(seconds: Int, _ name: String, _ body: @escaping @Sendable () async throws -> Void) async throws {
+        final class Once: Sendable {
+            let done = Atomic<Bool>(false)
+            func claim() -> Bool { !done.exchange(true, ordering: .sequentiallyConsistent) }
+        }
+        let once = Once()
+        let outcome: Result<Void, any Error>? = await withCheckedContinuation { (continuation: CheckedContinuation<Result<Void, any Error>?, Never>) in
+            Task { @Sendable in
+                let result: Result<Void, any Error>
+                do { try await body(); result = .success(()) } catch { result = .failure(error) }
+                if once.claim() { continuation.resume(returning: result) }
+            }
+            Task { @Sendable in
+                try? await Task.sleep(for: .seconds(seconds))
+                if once.claim() { continuation.resume(returning: nil) }
+            }
+        }
+        guard let outcome else {
+            Issue.record("\(name) did not finish within \(seconds) s: the daemon (or a client) hung")
+            for pid in started.withLock({ $0 }) { kill(pid, SIGKILL) }
+            return
+        }
+        try outcome.get()
     }
 
     static let families: [(name: String, clients: Int)] = [("verify", 16), ("verify-pdf", 12), ("credit", 16), ("applicant", 10), ("issue", 10)]
@@ -154,6 +186,10 @@ struct LoadTests {
         intact with one event per audited answer
         """)
     func soak() async throws {
+        try await Self.bounded(seconds: 150, "soak") { try await self.soakBody() }
+    }
+
+    func soakBody() async throws {
         let daemon = try await start()
         defer {
             if daemon.server.isRunning { kill(daemon.server.processIdentifier, SIGKILL) }
@@ -202,6 +238,10 @@ struct LoadTests {
 
     @Test("SIGKILL under issuing load: after a restart every document whose 201 arrived is registered and verifies; audit chain and transparency log intact")
     func crash() async throws {
+        try await Self.bounded(seconds: 150, "crash") { try await self.crashBody() }
+    }
+
+    func crashBody() async throws {
         var daemon = try await start()
         defer {
             if daemon.server.isRunning { kill(daemon.server.processIdentifier, SIGKILL) }
@@ -270,6 +310,10 @@ struct LoadTests {
         silent connection is closed after the idle timeout; 150 page views of made-up numbers add one audit event
         """)
     func badInput() async throws {
+        try await Self.bounded(seconds: 150, "badInput") { try await self.badInputBody() }
+    }
+
+    func badInputBody() async throws {
         let daemon = try await start(environment: ["ZEROTRIP_IDLE_TIMEOUT": "2", "ZEROTRIP_PUBLIC_RATE": "100000"])
         defer {
             if daemon.server.isRunning { kill(daemon.server.processIdentifier, SIGKILL) }
@@ -299,14 +343,14 @@ struct LoadTests {
                                              Array("ZZZ\r\n{}\r\n0\r\n\r\n".utf8))) == 400)
 
         // Six revocations of one document at once: exactly one succeeds, the others are conflicts.
-        let issued = try await TestClient.withClient(host: "127.0.0.1", port: port) { client in
+        let issued = try await TestClient.withClient(host: "127.0.0.1", port: port, configuration: .init(timeout: .seconds(10))) { client in
             Self.json(try await client.post("/v1/documents", headers: Self.headers(daemon.rsj), body: ByteBuffer(string: Self.issueBody)).body)
         }
         let id = try #require((issued["document"] as? [String: Any])?["id"] as? String)
         let statuses = await withTaskGroup(of: Int.self) { group in
             for _ in 0..<6 {
                 group.addTask {
-                    (try? await TestClient.withClient(host: "127.0.0.1", port: port) { client in
+                    (try? await TestClient.withClient(host: "127.0.0.1", port: port, configuration: .init(timeout: .seconds(10))) { client in
                         Int(try await client.post("/v1/documents/\(id)/revoke", headers: Self.headers(daemon.rsj),
                                                   body: ByteBuffer(string: #"{"reason":"issued_in_error"}"#)).status.code)
                     }) ?? -1
@@ -326,7 +370,7 @@ struct LoadTests {
 
         // Made-up document numbers on the public page: answered, and counted under one event at shutdown.
         let before = try auditCounts(daemon.dir)
-        try await TestClient.withClient(host: "127.0.0.1", port: port) { client in
+        try await TestClient.withClient(host: "127.0.0.1", port: port, configuration: .init(timeout: .seconds(10))) { client in
             for _ in 0..<150 {
                 let page = try await client.get("/v/\((0..<32).map { _ in String("0123456789abcdef".randomElement()!) }.joined())")
                 #expect(page.status == .ok)
@@ -343,6 +387,10 @@ struct LoadTests {
         client arriving after them is served at once, with no idle timeout needed
         """)
     func connectionLimit() async throws {
+        try await Self.bounded(seconds: 90, "connectionLimit") { try await self.connectionLimitBody() }
+    }
+
+    func connectionLimitBody() async throws {
         let daemon = try await start(environment: ["ZEROTRIP_MAX_CONNECTIONS": "64", "ZEROTRIP_IDLE_TIMEOUT": "600"])
         defer {
             if daemon.server.isRunning { kill(daemon.server.processIdentifier, SIGKILL) }
