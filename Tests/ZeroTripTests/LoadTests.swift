@@ -46,10 +46,8 @@ struct LoadTests {
         let tokens = try #require(try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("Keys").path).first { $0.hasPrefix("demo-tokens-") })
         let tokenFile = try String(contentsOf: dir.appendingPathComponent("Keys/\(tokens)"), encoding: .utf8)
         let rsj = try #require(tokenFile.split(separator: "\"").map(String.init).first { $0.hasPrefix("zt_") && tokenFile.contains("\"RSJ\" : \"\($0)") })
-        let (server, port) = try await cli.startServer(in: dir, environment: environment)
-        Self.started.withLock { $0.insert(server.processIdentifier) }
-        // Every request of the set-up is bounded too: a hung daemon fails the test, it does not hang it.
-        return try await TestClient.withClient(host: "127.0.0.1", port: port, configuration: .init(timeout: .seconds(10))) { client in
+        let (server, port) = try await Self.serve(in: dir, environment: environment)
+        return try await TestClient.withClient(host: "127.0.0.1", port: port, configuration: Self.client) { client in
             let issued = try await client.post("/v1/documents", headers: Self.headers(rsj), body: ByteBuffer(string: Self.issueBody))
             #expect(issued.status == .created)
             let body = Self.json(issued.body)
@@ -102,31 +100,46 @@ struct LoadTests {
         }
     }
 
-    /// Daemons these tests started (killed when a test overruns its bound).
-    static let started = Mutex<Set<pid_t>>([])
+    /// Every request these tests make directly is bounded: a hung daemon fails the test, it does not hang it.
+    static let client = TestClient.Configuration(timeout: .seconds(10))
+
+    /// The daemons started by the running test (the suite is serialized); those still running are killed when it
+    /// overruns its bound. Kept as processes, not pids, so an exited daemon's reused pid is never signalled.
+    static let started = Mutex<[Process]>([])
+
+    /// Starts `zerotrip serve` in `dir`, remembered in ``started`` so a test that overruns its bound can kill it.
+    static func serve(in dir: URL, environment: [String: String] = [:]) async throws -> (Process, Int) {
+        let (server, port) = try await CommandLineTests().startServer(in: dir, environment: environment)
+        started.withLock { $0.append(server) }
+        return (server, port)
+    }
 
     /// Runs `body` with a time bound: a hung daemon (or a client that waits on it forever) fails the test with a
-    /// message and the daemons are killed, instead of the whole test run hanging.
+    /// message and its daemons are killed, instead of the whole test run hanging. Not `.timeLimit`: that waits for a
+    /// body that ignores cancellation, and a client blocked on a silent daemon only returns once the daemon is gone.
     static func bounded(seconds: Int, _ name: String, _ body: @escaping @Sendable () async throws -> Void) async throws {
         final class Once: Sendable {
             let done = Atomic<Bool>(false)
             func claim() -> Bool { !done.exchange(true, ordering: .sequentiallyConsistent) }
         }
+        started.withLock { $0.removeAll() }
         let once = Once()
         let outcome: Result<Void, any Error>? = await withCheckedContinuation { (continuation: CheckedContinuation<Result<Void, any Error>?, Never>) in
+            let timer = Task { @Sendable in
+                // Cancelled once the body has finished: no late timeout.
+                guard (try? await Task.sleep(for: .seconds(seconds))) != nil else { return }
+                if once.claim() { continuation.resume(returning: nil) }
+            }
             Task { @Sendable in
                 let result: Result<Void, any Error>
                 do { try await body(); result = .success(()) } catch { result = .failure(error) }
                 if once.claim() { continuation.resume(returning: result) }
-            }
-            Task { @Sendable in
-                try? await Task.sleep(for: .seconds(seconds))
-                if once.claim() { continuation.resume(returning: nil) }
+                timer.cancel()
             }
         }
         guard let outcome else {
             Issue.record("\(name) did not finish within \(seconds) s: the daemon (or a client) hung")
-            for pid in started.withLock({ $0 }) { kill(pid, SIGKILL) }
+            for server in started.withLock({ $0 }) where server.isRunning { kill(server.processIdentifier, SIGKILL) }
             return
         }
         try outcome.get()
@@ -141,7 +154,7 @@ struct LoadTests {
                 for index in 0..<clients {
                     group.addTask {
                         do {
-                            try await TestClient.withClient(host: "127.0.0.1", port: daemon.port, configuration: .init(timeout: .seconds(10))) { client in
+                            try await TestClient.withClient(host: "127.0.0.1", port: daemon.port, configuration: Self.client) { client in
                                 while !shared.stopped {
                                     let response = try await client.execute(request(family: family, daemon: daemon, index: index))
                                     shared.tally.withLock { $0.answers[family, default: [:]][Int(response.status.code), default: 0] += 1 }
@@ -252,7 +265,7 @@ struct LoadTests {
             await withTaskGroup(of: Void.self) { group in
                 for _ in 0..<16 {
                     group.addTask {
-                        try? await TestClient.withClient(host: "127.0.0.1", port: running.port, configuration: .init(timeout: .seconds(10))) { client in
+                        try? await TestClient.withClient(host: "127.0.0.1", port: running.port, configuration: Self.client) { client in
                             while !shared.stopped {
                                 let response = try await client.post("/v1/documents", headers: Self.headers(running.rsj), body: ByteBuffer(string: Self.issueBody))
                                 let body = Self.json(response.body)
@@ -280,9 +293,9 @@ struct LoadTests {
         // Every leaf recomputed from the register and every signed tree head checked.
         let log = try cli.run(["log", "audit"], in: daemon.dir)
         #expect(log.status == 0, "\(log.output)")
-        (daemon.server, daemon.port) = try await cli.startServer(in: daemon.dir)
+        (daemon.server, daemon.port) = try await Self.serve(in: daemon.dir)
         let restarted = daemon
-        try await TestClient.withClient(host: "127.0.0.1", port: restarted.port) { client in
+        try await TestClient.withClient(host: "127.0.0.1", port: restarted.port, configuration: Self.client) { client in
             for document in documents {
                 let record = try await client.get("/v1/documents/\(document.id)", headers: Self.headers(restarted.rsj))
                 #expect(record.status == .ok, "document \(document.id) was answered 201 but is missing")
@@ -343,14 +356,14 @@ struct LoadTests {
                                              Array("ZZZ\r\n{}\r\n0\r\n\r\n".utf8))) == 400)
 
         // Six revocations of one document at once: exactly one succeeds, the others are conflicts.
-        let issued = try await TestClient.withClient(host: "127.0.0.1", port: port, configuration: .init(timeout: .seconds(10))) { client in
+        let issued = try await TestClient.withClient(host: "127.0.0.1", port: port, configuration: Self.client) { client in
             Self.json(try await client.post("/v1/documents", headers: Self.headers(daemon.rsj), body: ByteBuffer(string: Self.issueBody)).body)
         }
         let id = try #require((issued["document"] as? [String: Any])?["id"] as? String)
         let statuses = await withTaskGroup(of: Int.self) { group in
             for _ in 0..<6 {
                 group.addTask {
-                    (try? await TestClient.withClient(host: "127.0.0.1", port: port, configuration: .init(timeout: .seconds(10))) { client in
+                    (try? await TestClient.withClient(host: "127.0.0.1", port: port, configuration: Self.client) { client in
                         Int(try await client.post("/v1/documents/\(id)/revoke", headers: Self.headers(daemon.rsj),
                                                   body: ByteBuffer(string: #"{"reason":"issued_in_error"}"#)).status.code)
                     }) ?? -1
@@ -370,7 +383,7 @@ struct LoadTests {
 
         // Made-up document numbers on the public page: answered, and counted under one event at shutdown.
         let before = try auditCounts(daemon.dir)
-        try await TestClient.withClient(host: "127.0.0.1", port: port, configuration: .init(timeout: .seconds(10))) { client in
+        try await TestClient.withClient(host: "127.0.0.1", port: port, configuration: Self.client) { client in
             for _ in 0..<150 {
                 let page = try await client.get("/v/\((0..<32).map { _ in String("0123456789abcdef".randomElement()!) }.joined())")
                 #expect(page.status == .ok)
