@@ -242,6 +242,49 @@ struct ApplicationTests {
         await #expect(try applications.sweep().flagged == 0)
     }
 
+    @Test("Issuing a result commits the document with the application's move: of racing issues one wins, and a result issued against a rejected application never enters the register")
+    func issuanceIsOneTransaction() async throws {
+        let district = try await Self.district()
+        let services = district.services
+        let applications = services.applications
+        let approved = try await Self.approvedTrustApplication(district, CreditFixtures.chen)
+        let before = try await services.database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM documents") ?? 0 }
+
+        // Eight issues of one approved application at once: exactly one 201-equivalent, seven invalid transitions.
+        let outcomes = await withTaskGroup(of: Result<String, ZeroTripError>.self) { group in
+            for _ in 0..<8 {
+                group.addTask {
+                    do { return .success(try await applications.issueResult(approved.id, values: Self.residence, department: "GAJ", actor: "credential:gaj").1.record.id) }
+                    catch let error as ZeroTripError { return .failure(error) }
+                    catch { return .failure(ZeroTripError(.storageFailure, "\(error)")) }
+                }
+            }
+            return await group.reduce(into: []) { $0.append($1) }
+        }
+        let winners = outcomes.compactMap { try? $0.get() }
+        #expect(winners.count == 1)
+        let losers = outcomes.compactMap { outcome -> ZeroTripError? in if case .failure(let error) = outcome { error } else { nil } }
+        #expect(losers.count == 7 && losers.allSatisfy { $0.code == .invalidTransition })
+        // Only the winner's document exists: nothing registered and revoked afterwards, no orphaned audit or log entries.
+        let (documents, revoked, issuedEvents) = try await services.database.read { db in
+            (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM documents") ?? 0,
+             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM documents WHERE status != 'valid'") ?? 0,
+             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM log_leaves WHERE kind = 'document.issued'") ?? 0)
+        }
+        #expect(documents == before + 1 && revoked == 0 && issuedEvents == documents)
+        await #expect(try applications.application(approved.id).documentID == winners.first)
+
+        // A rejected application: issuing fails and leaves nothing behind.
+        let second = try await Self.approvedTrustApplication(district, CreditFixtures.chen)
+        _ = try await applications.reject(second.id, reason: "材料不实", department: "GAJ", actor: "credential:gaj")
+        await #expect { try await applications.issueResult(second.id, values: Self.residence, department: "GAJ", actor: "credential:gaj") } throws: {
+            ($0 as? ZeroTripError)?.code == .invalidTransition
+        }
+        let after = try await services.database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM documents") ?? 0 }
+        #expect(after == documents)
+        guard case .intact = try await AuditLog.verify(services.database) else { Issue.record("audit chain broken"); return }
+    }
+
     @Test("Bad input: unknown matter or application, another department, wrong name, unknown material, wrong transitions — nothing stored")
     func badInput() async throws {
         let district = try await Self.district()

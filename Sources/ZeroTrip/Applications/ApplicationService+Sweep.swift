@@ -121,8 +121,9 @@ extension ApplicationService {
                        effectiveAt: Date, policy: CreditPolicy, at now: Date, revoke document: String? = nil) throws -> Bool {
         try db.cachedStatement(sql: "UPDATE obligations SET state = 'breached', closed_at = ? WHERE id = ? AND state = ?").execute(arguments: [now, id, state.rawValue])
         guard db.changesCount == 1 else { return false }
-        if let document, try String.fetchOne(db.cachedStatement(sql: "SELECT status FROM documents WHERE id = ?"), arguments: [document]) == "valid" {
-            try DocumentService.changeStatus(db, id: document, to: .revoked, reason: RevocationReason.obligationUnmet.rawValue, supersededBy: nil, actor: "system", at: now)
+        if let document, try DocumentRegister.status(of: document, in: db) == .valid {
+            try DocumentRegister.changeStatus(document, to: .revoked, reason: RevocationReason.obligationUnmet.rawValue, supersededBy: nil,
+                                              actor: "system", at: now, in: db)
         }
         try db.cachedStatement(sql: "UPDATE applications SET state = 'terminated', updated_at = ? WHERE id = ? AND state NOT IN ('closed', 'rejected', 'terminated')")
             .execute(arguments: [now, application])

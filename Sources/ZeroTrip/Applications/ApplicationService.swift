@@ -286,19 +286,14 @@ public struct ApplicationService: Sendable {
         let request = IssueDocumentRequest(departmentCode: matter.department, matterCode: matter.code, matterName: matter.result.title,
                                            holderName: record.applicantName, holderIDNumber: data.idNumber, fields: [ResultField(label: "办件编号", value: String(id.prefix(16)).uppercased())] + fields,
                                            validDays: matter.result.validDays, pickupMode: matter.result.pickup)
-        let issued = try await documents.issue(request, actor: actor)
-        let now = clock.now()
-        do {
-            try await database.write { db in
-                try Self.transition(db, id, from: [.approved], to: .resultIssued, reason: "document:\(issued.record.id)", actor: actor, at: now,
-                                    extra: ", document_id = ?", arguments: [issued.record.id])
-                let open = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM obligations WHERE application_id = ? AND state IN ('open', 'rectification')", arguments: [id]) ?? 0
-                if open == 0 { try Self.transition(db, id, from: [.resultIssued], to: .closed, reason: "result delivered", actor: actor, at: now) }
-            }
-        } catch {
-            // The application moved meanwhile (rejected, issued twice): the fresh document must not stay valid.
-            _ = try? await documents.revoke(issued.record.id, reason: .issuedInError, actor: actor)
-            throw error
+        // The document, the application's move and their audit events commit together: if the application moved
+        // meanwhile (rejected, issued twice), no document is registered at all.
+        let issued = try await documents.issue(request, actor: actor) { db, prepared in
+            let now = prepared.preparedAt
+            try Self.transition(db, id, from: [.approved], to: .resultIssued, reason: "document:\(prepared.record.id)", actor: actor, at: now,
+                                extra: ", document_id = ?", arguments: [prepared.record.id])
+            let open = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM obligations WHERE application_id = ? AND state IN ('open', 'rectification')", arguments: [id]) ?? 0
+            if open == 0 { try Self.transition(db, id, from: [.resultIssued], to: .closed, reason: "result delivered", actor: actor, at: now) }
         }
         return await (try application(id), issued)
     }

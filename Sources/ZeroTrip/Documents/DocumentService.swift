@@ -54,19 +54,48 @@ public final class DocumentService: Sendable {
     }
 
     private func issue(_ raw: IssueDocumentRequest, actor: String, supersedes: String?) async throws -> IssuedDocument {
-        // A rotation can switch the key between signing and committing: the commit refuses a key that is no
-        // longer active, and the document is signed again with the new one.
+        try await issue(raw, actor: actor, supersedes: supersedes) { _, _ in }
+    }
+
+    /// Issues a document and runs `alongside` in the transaction that registers it, so the caller's own changes
+    /// (an application moving to "result issued") and the document commit together or not at all.
+    ///
+    /// A rotation can switch the key between signing and committing: the register refuses a key that is no longer
+    /// active, and the document is prepared again with the new one (at most three times).
+    func issue(_ raw: IssueDocumentRequest, actor: String, supersedes: String? = nil,
+               alongside: @escaping @Sendable (Database, PreparedDocument) throws -> Void) async throws -> IssuedDocument {
         for attempt in 1...3 {
+            let prepared = try await prepare(raw, actor: actor, supersedes: supersedes)
             do {
-                return try await issueOnce(raw, actor: actor, supersedes: supersedes)
+                try await database.write { db in
+                    try Self.register(prepared, in: db)
+                    try alongside(db, prepared)
+                }
+                return prepared.issued
             } catch let error as ZeroTripError where error.code == .keyNotActive && attempt < 3 {
-                sealCache.withLock { $0[raw.departmentCode.uppercased()] = nil }
+                sealCache.withLock { $0[prepared.record.departmentCode] = nil }
+            } catch let error as ZeroTripError {
+                throw error
+            } catch {
+                throw ZeroTripError(.storageFailure, "registering the document failed; nothing was stored")
             }
         }
         throw ZeroTripError(.noActiveKey, "the department's key changed repeatedly during issuance; try again")
     }
 
-    private func issueOnce(_ raw: IssueDocumentRequest, actor: String, supersedes: String?) async throws -> IssuedDocument {
+    /// A document validated, sealed, rendered and signed, not yet in the register.
+    struct PreparedDocument: Sendable {
+        /// The register entry it will become.
+        var record: ResultDocumentRecord
+        /// The signed PDF, its QR content and symbol.
+        var issued: IssuedDocument
+        /// The clock reading the document was prepared at (its usage and audit times).
+        var preparedAt: Date
+    }
+
+    /// Validates `raw`, seals and renders it with the department's active key. Writes nothing: the result enters
+    /// the register only through ``register(_:in:)``, inside the caller's transaction.
+    func prepare(_ raw: IssueDocumentRequest, actor: String, supersedes: String?) async throws -> PreparedDocument {
         let request = try raw.validated()
         let renderer = try self.renderer.get()
         let now = clock.now()
@@ -87,54 +116,37 @@ public final class DocumentService: Sendable {
             issuedAt: issuedAt, validUntil: content.validUntil, issuedBy: actor, supersedes: supersedes,
             pdfSHA256: Hex.encode(rendered.pdfSHA256), contentSHA256: Hex.encode(rendered.contentDigest), token: rendered.token,
             status: .valid, statusReason: nil, statusChangedAt: nil, supersededBy: nil)
-        let fieldsJSON = String(decoding: try JSONEncoder().encode(request.fields), as: UTF8.self)
-        do {
-            try await database.write { db in
-                if let supersedes {
-                    // Re-check inside the transaction: two concurrent re-issues must not both win.
-                    let status = try String.fetchOne(db, sql: "SELECT status FROM documents WHERE id = ?", arguments: [supersedes])
-                    guard status == DocumentStatus.valid.rawValue else {
-                        throw ZeroTripError(.documentNotValid, "document \(supersedes) is no longer valid")
-                    }
-                }
-                try db.cachedStatement(sql: """
-                    UPDATE signing_keys SET usage_count = usage_count + 1 WHERE kid = ? AND status = 'active'
-                        AND (max_uses IS NULL OR usage_count < max_uses)
-                        AND (max_age_seconds IS NULL OR (julianday(?) - julianday(created_at)) * 86400 < max_age_seconds)
-                    """).execute(arguments: [record.kid, now])
-                if db.changesCount == 0 {
-                    let status = try String.fetchOne(db, sql: "SELECT status FROM signing_keys WHERE kid = ?", arguments: [record.kid])
-                    throw status == "active"
-                        ? ZeroTripError(.keyLimitReached, "the seal key \(record.kid) reached its maximum use or age; rotate it (zerotrip keys rotate)")
-                        : ZeroTripError(.keyNotActive, "the seal key \(record.kid) stopped signing")
-                }
-                try db.cachedStatement(sql: """
-                    INSERT INTO documents (id, department_code, kid, matter_code, matter_name, holder_name, holder_id_number, fields,
-                        pickup_mode, issued_at, valid_until, issued_by, supersedes, pdf_sha256, content_sha256, token)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """).execute(arguments: [record.id, record.departmentCode, record.kid, record.matterCode, record.matterName, record.holderName,
-                                     record.holderIDNumber, fieldsJSON, record.pickupMode.rawValue, record.issuedAt, record.validUntil,
-                                     actor, supersedes, Data(rendered.pdfSHA256), Data(rendered.contentDigest), rendered.token])
-                try db.cachedStatement(sql: "INSERT INTO document_pdfs (document_id, pdf) VALUES (?, ?)").execute(arguments: [record.id, Data(rendered.pdf)])
-                try AuditLog.append(AuditEntry(actor: actor, action: "document.issued", target: "document:\(record.id)",
-                                               details: ["department": record.departmentCode, "matter": record.matterCode, "kid": record.kid,
-                                                         "pdf_sha256": record.pdfSHA256] .merging(supersedes.map { ["supersedes": $0] } ?? [:]) { a, _ in a }),
-                                    at: now, in: db)
-                try TransparencyLog.append(kind: "document.issued", ref: "document:\(record.id)", fields: [
-                    "document": record.id, "department": record.departmentCode, "kid": record.kid, "matter": record.matterCode,
-                    "pdf_sha256": record.pdfSHA256, "content_sha256": record.contentSHA256,
-                    "issued_at": String(Int64(record.issuedAt.timeIntervalSince1970)), "valid_until": String(Int64(record.validUntil.timeIntervalSince1970)),
-                ], at: now, in: db)
-                if let supersedes {
-                    try Self.changeStatus(db, id: supersedes, to: .superseded, reason: "superseded", supersededBy: record.id, actor: actor, at: now)
-                }
+        return PreparedDocument(record: record, issued: IssuedDocument(record: record, pdf: rendered.pdf, qrContent: rendered.qrContent, qr: rendered.qr),
+                                preparedAt: now)
+    }
+
+    /// Enters a prepared document into the register inside the caller's transaction: counts the key's use, stores
+    /// the entry and its PDF, appends the audit event and the log leaf, and marks the document it replaces as
+    /// superseded. Throws `keyNotActive` when the key stopped signing since ``prepare(_:actor:supersedes:)``.
+    static func register(_ prepared: PreparedDocument, in db: Database) throws {
+        let record = prepared.record
+        let now = prepared.preparedAt
+        if let supersedes = record.supersedes {
+            // Re-checked inside the transaction: two concurrent re-issues must not both win.
+            guard try DocumentRegister.status(of: supersedes, in: db) == .valid else {
+                throw ZeroTripError(.documentNotValid, "document \(supersedes) is no longer valid")
             }
-        } catch let error as ZeroTripError {
-            throw error
-        } catch {
-            throw ZeroTripError(.storageFailure, "registering the document failed; nothing was stored")
         }
-        return IssuedDocument(record: record, pdf: rendered.pdf, qrContent: rendered.qrContent, qr: rendered.qr)
+        try SigningKeyStore.consumeUse(kid: record.kid, at: now, in: db)
+        try DocumentRegister.insert(record, pdf: prepared.issued.pdf, in: db)
+        var details = ["department": record.departmentCode, "matter": record.matterCode, "kid": record.kid, "pdf_sha256": record.pdfSHA256]
+        if let supersedes = record.supersedes { details["supersedes"] = supersedes }
+        try AuditLog.append(AuditEntry(actor: record.issuedBy, action: "document.issued", target: "document:\(record.id)", details: details),
+                            at: now, in: db)
+        try TransparencyLog.append(kind: "document.issued", ref: "document:\(record.id)", fields: [
+            "document": record.id, "department": record.departmentCode, "kid": record.kid, "matter": record.matterCode,
+            "pdf_sha256": record.pdfSHA256, "content_sha256": record.contentSHA256,
+            "issued_at": String(Int64(record.issuedAt.timeIntervalSince1970)), "valid_until": String(Int64(record.validUntil.timeIntervalSince1970)),
+        ], at: now, in: db)
+        if let supersedes = record.supersedes {
+            try DocumentRegister.changeStatus(supersedes, to: .superseded, reason: "superseded", supersededBy: record.id, actor: record.issuedBy,
+                                              at: now, in: db)
+        }
     }
 
     /// The department's active seal, re-read at most once a second (a rotated key takes over within a second).
@@ -158,7 +170,7 @@ public final class DocumentService: Sendable {
         let now = clock.now()
         do {
             try await database.write { db in
-                try Self.changeStatus(db, id: record.id, to: .revoked, reason: reason.rawValue, supersededBy: nil, actor: actor, at: now)
+                try DocumentRegister.changeStatus(record.id, to: .revoked, reason: reason.rawValue, supersededBy: nil, actor: actor, at: now, in: db)
             }
         } catch let error as DatabaseError where error.message?.contains("cannot change status again") == true {
             throw ZeroTripError(.documentNotValid, "document \(record.id) was revoked or superseded meanwhile")
@@ -171,78 +183,33 @@ public final class DocumentService: Sendable {
         return try await self.record(id: record.id)!
     }
 
-    static func changeStatus(_ db: Database, id: String, to status: DocumentStatus, reason: String, supersededBy: String?, actor: String, at now: Date) throws {
-        try db.execute(sql: """
-            UPDATE documents SET status = ?, status_reason = ?, status_changed_at = ?, superseded_by = ? WHERE id = ? AND status = 'valid'
-            """, arguments: [status.rawValue, reason, now, supersededBy, id])
-        guard db.changesCount == 1 else { throw ZeroTripError(.documentNotValid, "document \(id) is no longer valid") }
-        try db.execute(sql: "INSERT INTO document_status_history (document_id, status, reason, actor, changed_at) VALUES (?, ?, ?, ?, ?)",
-                       arguments: [id, status.rawValue, reason, actor, now])
-        try TransparencyLog.append(kind: status == .revoked ? "document.revoked" : "document.superseded", ref: "document:\(id)",
-                                   fields: ["document": id, "reason": reason].merging(supersededBy.map { ["superseded_by": $0] } ?? [:]) { a, _ in a }, at: now, in: db)
-        try AuditLog.append(AuditEntry(actor: actor, action: status == .revoked ? "document.revoked" : "document.superseded",
-                                       target: "document:\(id)", details: ["reason": reason].merging(supersededBy.map { ["superseded_by": $0] } ?? [:]) { a, _ in a }),
-                            at: now, in: db)
-    }
-
     // MARK: Reading
-
-    static let metadataColumns = """
-        id, department_code, kid, matter_code, matter_name, holder_name, holder_id_number, fields, pickup_mode, issued_at, valid_until,
-        issued_by, supersedes, pdf_sha256, content_sha256, token, status, status_reason, status_changed_at, superseded_by
-        """
 
     /// The register entry of `id`, or nil.
     public func record(id: String) async throws -> ResultDocumentRecord? {
         guard id.utf8.count == 32, Hex.decode(id) != nil else { return nil }
-        return try await database.read { db in
-            try Row.fetchOne(db, sql: "SELECT \(Self.metadataColumns) FROM documents WHERE id = ?", arguments: [id.lowercased()]).map(Self.record(from:))
-        }
+        return try await database.read { db in try DocumentRegister.record(id: id, in: db) }
     }
 
     /// The register entry whose exact PDF has SHA-256 `digest`.
     public func record(pdfSHA256 digest: [UInt8]) async throws -> ResultDocumentRecord? {
-        try await database.read { db in
-            try Row.fetchOne(db, sql: "SELECT \(Self.metadataColumns) FROM documents WHERE pdf_sha256 = ?", arguments: [Data(digest)]).map(Self.record(from:))
-        }
+        try await database.read { db in try DocumentRegister.record(pdfSHA256: digest, in: db) }
     }
 
     /// The exact stored PDF of `id`.
     public func pdf(id: String) async throws -> [UInt8]? {
         guard id.utf8.count == 32, Hex.decode(id) != nil else { return nil }
-        return try await database.read { db in
-            try Data.fetchOne(db, sql: "SELECT pdf FROM document_pdfs WHERE document_id = ?", arguments: [id.lowercased()]).map { [UInt8]($0) }
-        }
+        return try await database.read { db in try DocumentRegister.pdf(id: id, in: db) }
     }
 
     /// Documents of a department, newest first.
     public func records(department: String?, limit: Int) async throws -> [ResultDocumentRecord] {
-        try await database.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT \(Self.metadataColumns) FROM documents WHERE ? IS NULL OR department_code = ? ORDER BY issued_at DESC, id LIMIT ?
-                """, arguments: [department, department, max(1, min(limit, 1000))]).map(Self.record(from:))
-        }
+        try await database.read { db in try DocumentRegister.records(department: department, limit: limit, in: db) }
     }
 
     /// Documents issued to the holder with citizen ID number `idNumber`, newest first (the applicant's "my results").
     public func records(holderIDNumber idNumber: String, limit: Int) async throws -> [ResultDocumentRecord] {
-        try await database.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT \(Self.metadataColumns) FROM documents WHERE holder_id_number = ? ORDER BY issued_at DESC, id LIMIT ?
-                """, arguments: [idNumber.uppercased(), max(1, min(limit, 1000))]).map(Self.record(from:))
-        }
-    }
-
-    static func record(from row: Row) throws -> ResultDocumentRecord {
-        let fields = try JSONDecoder().decode([ResultField].self, from: Data((row["fields"] as String).utf8))
-        return ResultDocumentRecord(
-            id: row["id"], departmentCode: row["department_code"], kid: row["kid"], matterCode: row["matter_code"], matterName: row["matter_name"],
-            holderName: row["holder_name"], holderIDNumber: row["holder_id_number"], fields: fields,
-            pickupMode: PickupMode(rawValue: row["pickup_mode"]) ?? .qrSelfPrint, issuedAt: row["issued_at"], validUntil: row["valid_until"],
-            issuedBy: row["issued_by"], supersedes: row["supersedes"], pdfSHA256: Hex.encode([UInt8](row["pdf_sha256"] as Data)),
-            contentSHA256: Hex.encode([UInt8](row["content_sha256"] as Data)), token: row["token"],
-            status: DocumentStatus(rawValue: row["status"]) ?? .revoked, statusReason: row["status_reason"],
-            statusChangedAt: row["status_changed_at"], supersededBy: row["superseded_by"])
+        try await database.read { db in try DocumentRegister.records(holderIDNumber: idNumber, limit: limit, in: db) }
     }
 
     // MARK: Verification
@@ -256,69 +223,16 @@ public final class DocumentService: Sendable {
         var localChanges: Int
         var checkedAt: ContinuousClock.Instant
         var verifier: DocumentVerifier
-        var revokedKeys: [String: KeyRevocation]
-    }
-
-    /// A revoked seal key: documents it sealed stay valid only when the log proves them older than `notAfter`.
-    struct KeyRevocation: Sendable {
-        var notAfter: Date
-        var reason: String?
+        var revokedKeys: [String: SigningKeyStore.Revocation]
     }
 
     /// What the register says about one document, read in one snapshot: its entry, its inclusion proof and, when
     /// its key is revoked, whether a tree head signed before the revocation's "not after" time covers it.
     private struct RegisterView: Sendable {
-        var record: RegisterEntry
+        var record: DocumentRegister.Entry
         var proof: InclusionProof?
-        var revocation: KeyRevocation?
+        var revocation: SigningKeyStore.Revocation?
         var loggedBeforeRevocation: Bool
-    }
-
-    /// The part of a register row a verification answers from (no field values, no holder ID number: reading and
-    /// decoding them per verification cost more than the answer needs).
-    private struct RegisterEntry: Sendable {
-        static let columns = """
-            id, department_code, kid, matter_code, matter_name, holder_name, issued_at, valid_until, content_sha256, status, status_reason,
-            status_changed_at, superseded_by
-            """
-        var id: String
-        var departmentCode: String
-        var kid: String
-        var matterCode: String
-        var matterName: String
-        var holderName: String
-        var issuedAt: Date
-        var validUntil: Date
-        var contentSHA256: [UInt8]
-        var status: DocumentStatus
-        var statusReason: String?
-        var statusChangedAt: Date?
-        var supersededBy: String?
-
-        /// Decodes a row of ``columns`` by position.
-        init(row: Row) {
-            id = row[0]
-            departmentCode = row[1]
-            kid = row[2]
-            matterCode = row[3]
-            matterName = row[4]
-            holderName = row[5]
-            issuedAt = row[6]
-            validUntil = row[7]
-            contentSHA256 = [UInt8](row[8] as Data)
-            status = DocumentStatus(rawValue: row[9]) ?? .revoked
-            statusReason = row[10]
-            statusChangedAt = row[11]
-            supersededBy = row[12]
-        }
-
-        func isExpired(at date: Date) -> Bool { date > validUntil }
-
-        func summary(departmentName name: String?) -> DocumentSummary {
-            DocumentSummary(id: id, departmentCode: departmentCode, departmentName: name, matterCode: matterCode, matterName: matterName,
-                            holderName: PersonalDataMask.name(holderName), issuedAt: issuedAt, validUntil: validUntil, status: status,
-                            statusChangedAt: statusChangedAt, statusReason: statusReason, supersededBy: supersededBy, kid: kid)
-        }
     }
 
     /// The offline verifier over every registered seal certificate, rebuilt when the key history grows. A key
@@ -333,15 +247,7 @@ public final class DocumentService: Sendable {
         let localChanges = database.keyChanges.count
         let cached = trustCache.withLock { $0 }
         if let cached, cached.localChanges == localChanges, now - cached.checkedAt < .seconds(1) { return cached }
-        let (generation, revoked) = try await database.read { db in
-            let generation = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(id), 0) FROM signing_key_history") ?? 0
-            var revoked: [String: KeyRevocation] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT kid, revoked_not_after, revocation_reason FROM signing_keys WHERE status = 'revoked'") {
-                guard let notAfter = row["revoked_not_after"] as Date? else { continue }
-                revoked[row["kid"]] = KeyRevocation(notAfter: notAfter, reason: row["revocation_reason"])
-            }
-            return (generation, revoked)
-        }
+        let (generation, revoked) = try await database.read { db in try SigningKeyStore.revocations(in: db) }
         var state: TrustState
         if let cached, cached.generation == generation, cached.localChanges == localChanges {
             state = cached
@@ -356,8 +262,8 @@ public final class DocumentService: Sendable {
     }
 
     /// The register entry found by `find`, its proof and its key's "logged before" answer, from one snapshot.
-    private func registerView(in db: Database, trust: TrustState, find: (Database) throws -> Row?) throws -> RegisterView? {
-        guard let record = try find(db).map(RegisterEntry.init(row:)) else { return nil }
+    private func registerView(in db: Database, trust: TrustState, find: (Database) throws -> DocumentRegister.Entry?) throws -> RegisterView? {
+        guard let record = try find(db) else { return nil }
         let ref = "document:\(record.id)"
         let proof = try log.proof(for: ref, kind: "document.issued", in: db, remember: true)
         let revocation = trust.revokedKeys[record.kid]
@@ -391,14 +297,12 @@ public final class DocumentService: Sendable {
         return name
     }
 
-    private static func byID(_ id: String) -> @Sendable (Database) throws -> Row? {
-        let id = id.lowercased()
-        return { db in try Row.fetchOne(db.cachedStatement(sql: "SELECT \(RegisterEntry.columns) FROM documents WHERE id = ?"), arguments: [id]) }
+    private static func byID(_ id: String) -> @Sendable (Database) throws -> DocumentRegister.Entry? {
+        { db in try DocumentRegister.entry(id: id, in: db) }
     }
 
-    private static func byPDFDigest(_ digest: [UInt8]) -> @Sendable (Database) throws -> Row? {
-        let digest = Data(digest)
-        return { db in try Row.fetchOne(db.cachedStatement(sql: "SELECT \(RegisterEntry.columns) FROM documents WHERE pdf_sha256 = ?"), arguments: [digest]) }
+    private static func byPDFDigest(_ digest: [UInt8]) -> @Sendable (Database) throws -> DocumentRegister.Entry? {
+        { db in try DocumentRegister.entry(pdfSHA256: digest, in: db) }
     }
 
     /// Verifies a token (or scanned URL) against the trust material and the register; audited unless `audit` is false.

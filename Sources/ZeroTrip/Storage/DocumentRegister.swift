@@ -1,0 +1,160 @@
+import Foundation
+import GRDB
+import ZeroTripCrypto
+import ZeroTripDocuments
+
+/// The document register's tables (`documents`, `document_pdfs`, `document_status_history`) and all their SQL.
+///
+/// Every method runs inside a transaction handed in by its caller, so a use case composes the register with the
+/// application, audit and transparency-log writes it needs and commits them together. Rows are never deleted and
+/// only the status columns ever change; the schema's triggers refuse anything else.
+enum DocumentRegister {
+    /// The metadata columns of a full register entry (everything but the PDF).
+    static let metadataColumns = """
+        id, department_code, kid, matter_code, matter_name, holder_name, holder_id_number, fields, pickup_mode, issued_at, valid_until,
+        issued_by, supersedes, pdf_sha256, content_sha256, token, status, status_reason, status_changed_at, superseded_by
+        """
+
+    // MARK: Writing
+
+    /// Adds a document and its exact PDF. Fails (and with it the caller's transaction) if the id exists.
+    static func insert(_ record: ResultDocumentRecord, pdf: [UInt8], in db: Database) throws {
+        let fieldsJSON = String(decoding: try JSONEncoder().encode(record.fields), as: UTF8.self)
+        try db.cachedStatement(sql: """
+            INSERT INTO documents (id, department_code, kid, matter_code, matter_name, holder_name, holder_id_number, fields,
+                pickup_mode, issued_at, valid_until, issued_by, supersedes, pdf_sha256, content_sha256, token)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [
+                record.id, record.departmentCode, record.kid, record.matterCode, record.matterName, record.holderName,
+                record.holderIDNumber, fieldsJSON, record.pickupMode.rawValue, record.issuedAt, record.validUntil,
+                record.issuedBy, record.supersedes, Data(Hex.decode(record.pdfSHA256) ?? []),
+                Data(Hex.decode(record.contentSHA256) ?? []), record.token,
+            ])
+        try db.cachedStatement(sql: "INSERT INTO document_pdfs (document_id, pdf) VALUES (?, ?)").execute(arguments: [record.id, Data(pdf)])
+    }
+
+    /// Moves a valid document to `status` with its history row, log leaf and audit event. Throws `documentNotValid`
+    /// when the document is no longer valid (a concurrent revocation won), so the caller's transaction rolls back.
+    static func changeStatus(_ id: String, to status: DocumentStatus, reason: String, supersededBy: String?, actor: String,
+                             at now: Date, in db: Database) throws {
+        try db.execute(sql: """
+            UPDATE documents SET status = ?, status_reason = ?, status_changed_at = ?, superseded_by = ? WHERE id = ? AND status = 'valid'
+            """, arguments: [status.rawValue, reason, now, supersededBy, id])
+        guard db.changesCount == 1 else { throw ZeroTripError(.documentNotValid, "document \(id) is no longer valid") }
+        try db.execute(sql: "INSERT INTO document_status_history (document_id, status, reason, actor, changed_at) VALUES (?, ?, ?, ?, ?)",
+                       arguments: [id, status.rawValue, reason, actor, now])
+        var details = ["reason": reason]
+        if let supersededBy { details["superseded_by"] = supersededBy }
+        let kind = status == .revoked ? "document.revoked" : "document.superseded"
+        try TransparencyLog.append(kind: kind, ref: "document:\(id)", fields: ["document": id].merging(details) { a, _ in a }, at: now, in: db)
+        try AuditLog.append(AuditEntry(actor: actor, action: kind, target: "document:\(id)", details: details), at: now, in: db)
+    }
+
+    // MARK: Reading
+
+    /// The status of `id`, or nil when it is not registered.
+    static func status(of id: String, in db: Database) throws -> DocumentStatus? {
+        try String.fetchOne(db.cachedStatement(sql: "SELECT status FROM documents WHERE id = ?"), arguments: [id.lowercased()])
+            .map { DocumentStatus(rawValue: $0) ?? .revoked }
+    }
+
+    /// The full register entry of `id`.
+    static func record(id: String, in db: Database) throws -> ResultDocumentRecord? {
+        try Row.fetchOne(db, sql: "SELECT \(metadataColumns) FROM documents WHERE id = ?", arguments: [id.lowercased()]).map(record(from:))
+    }
+
+    /// The register entry whose exact PDF has SHA-256 `digest`.
+    static func record(pdfSHA256 digest: [UInt8], in db: Database) throws -> ResultDocumentRecord? {
+        try Row.fetchOne(db, sql: "SELECT \(metadataColumns) FROM documents WHERE pdf_sha256 = ?", arguments: [Data(digest)]).map(record(from:))
+    }
+
+    /// The exact stored PDF of `id`.
+    static func pdf(id: String, in db: Database) throws -> [UInt8]? {
+        try Data.fetchOne(db, sql: "SELECT pdf FROM document_pdfs WHERE document_id = ?", arguments: [id.lowercased()]).map { [UInt8]($0) }
+    }
+
+    /// Entries of one department (all when nil), newest first, at most `limit` (1–1,000).
+    static func records(department: String?, limit: Int, in db: Database) throws -> [ResultDocumentRecord] {
+        try Row.fetchAll(db, sql: """
+            SELECT \(metadataColumns) FROM documents WHERE ? IS NULL OR department_code = ? ORDER BY issued_at DESC, id LIMIT ?
+            """, arguments: [department, department, max(1, min(limit, 1000))]).map(record(from:))
+    }
+
+    /// Entries issued to the holder with ID number `idNumber`, newest first, at most `limit` (1–1,000).
+    static func records(holderIDNumber idNumber: String, limit: Int, in db: Database) throws -> [ResultDocumentRecord] {
+        try Row.fetchAll(db, sql: """
+            SELECT \(metadataColumns) FROM documents WHERE holder_id_number = ? ORDER BY issued_at DESC, id LIMIT ?
+            """, arguments: [idNumber.uppercased(), max(1, min(limit, 1000))]).map(record(from:))
+    }
+
+    /// The verification columns of `id` (see ``Entry``), the hot path's read.
+    static func entry(id: String, in db: Database) throws -> Entry? {
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT \(Entry.columns) FROM documents WHERE id = ?"), arguments: [id.lowercased()])
+            .map(Entry.init(row:))
+    }
+
+    /// The verification columns of the entry whose exact PDF has SHA-256 `digest`.
+    static func entry(pdfSHA256 digest: [UInt8], in db: Database) throws -> Entry? {
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT \(Entry.columns) FROM documents WHERE pdf_sha256 = ?"), arguments: [Data(digest)])
+            .map(Entry.init(row:))
+    }
+
+    /// The part of a register row a verification answers from (no field values, no holder ID number: reading and
+    /// decoding them per verification cost more than the answer needs).
+    struct Entry: Sendable {
+        static let columns = """
+            id, department_code, kid, matter_code, matter_name, holder_name, issued_at, valid_until, content_sha256, status, status_reason,
+            status_changed_at, superseded_by
+            """
+        var id: String
+        var departmentCode: String
+        var kid: String
+        var matterCode: String
+        var matterName: String
+        var holderName: String
+        var issuedAt: Date
+        var validUntil: Date
+        var contentSHA256: [UInt8]
+        var status: DocumentStatus
+        var statusReason: String?
+        var statusChangedAt: Date?
+        var supersededBy: String?
+
+        /// Decodes a row of ``columns`` by position.
+        init(row: Row) {
+            id = row[0]
+            departmentCode = row[1]
+            kid = row[2]
+            matterCode = row[3]
+            matterName = row[4]
+            holderName = row[5]
+            issuedAt = row[6]
+            validUntil = row[7]
+            contentSHA256 = [UInt8](row[8] as Data)
+            status = DocumentStatus(rawValue: row[9]) ?? .revoked
+            statusReason = row[10]
+            statusChangedAt = row[11]
+            supersededBy = row[12]
+        }
+
+        func isExpired(at date: Date) -> Bool { date > validUntil }
+
+        func summary(departmentName name: String?) -> DocumentSummary {
+            DocumentSummary(id: id, departmentCode: departmentCode, departmentName: name, matterCode: matterCode, matterName: matterName,
+                            holderName: PersonalDataMask.name(holderName), issuedAt: issuedAt, validUntil: validUntil, status: status,
+                            statusChangedAt: statusChangedAt, statusReason: statusReason, supersededBy: supersededBy, kid: kid)
+        }
+    }
+
+    static func record(from row: Row) throws -> ResultDocumentRecord {
+        let fields = try JSONDecoder().decode([ResultField].self, from: Data((row["fields"] as String).utf8))
+        return ResultDocumentRecord(
+            id: row["id"], departmentCode: row["department_code"], kid: row["kid"], matterCode: row["matter_code"], matterName: row["matter_name"],
+            holderName: row["holder_name"], holderIDNumber: row["holder_id_number"], fields: fields,
+            pickupMode: PickupMode(rawValue: row["pickup_mode"]) ?? .qrSelfPrint, issuedAt: row["issued_at"], validUntil: row["valid_until"],
+            issuedBy: row["issued_by"], supersedes: row["supersedes"], pdfSHA256: Hex.encode([UInt8](row["pdf_sha256"] as Data)),
+            contentSHA256: Hex.encode([UInt8](row["content_sha256"] as Data)), token: row["token"],
+            status: DocumentStatus(rawValue: row["status"]) ?? .revoked, statusReason: row["status_reason"],
+            statusChangedAt: row["status_changed_at"], supersededBy: row["superseded_by"])
+    }
+}
