@@ -131,18 +131,24 @@ public struct MatterCatalogue: Sendable, Hashable, Codable {
             }
             let resultField = try field.required("result")
             try resultField.only(["title", "validDays", "pickup", "fields"])
-            let title = try resultField.string("title", maxLength: 24)
+            let title = try resultField.string("title", maxLength: DocumentLimits.matterName)
             let pickupText = try resultField.optionalString("pickup") ?? PickupMode.qrSelfPrint.rawValue
             guard let pickup = PickupMode(rawValue: pickupText) else {
                 throw resultField.error(at: "pickup", "must be one of \(PickupMode.allCases.map(\.rawValue).joined(separator: ", "))")
             }
-            let labels = try resultField.list("fields", maxCount: 19).map { label throws(ZeroTripError) in try label.text(maxLength: 16) }
-            guard !labels.isEmpty, Set(labels).count == labels.count else { throw resultField.error(at: "fields", "1–19 distinct field labels are needed") }
+            // One field of the document is the application number, added at issuance.
+            let maxLabels = DocumentLimits.fields.upperBound - 1
+            let labels = try resultField.list("fields", maxCount: maxLabels).map { label throws(ZeroTripError) in
+                try label.text(maxLength: DocumentLimits.fieldLabel)
+            }
+            guard !labels.isEmpty, Set(labels).count == labels.count else {
+                throw resultField.error(at: "fields", "1–\(maxLabels) distinct field labels are needed")
+            }
             matters.append(Matter(
                 code: code, name: try field.string("name", maxLength: 64), department: department,
                 timeLimitDays: try field.integer("timeLimitDays", in: 1...365), trustDeadlineDays: trustDays, trustDelivery: delivery,
                 deferralDeadlineDays: deferralDays, materials: materials,
-                result: MatterResultTemplate(title: title, validDays: try resultField.integer("validDays", in: 1...3650), pickup: pickup, fields: labels)))
+                result: MatterResultTemplate(title: title, validDays: try resultField.integer("validDays", in: DocumentLimits.validDays), pickup: pickup, fields: labels)))
         }
         guard !matters.isEmpty else { throw root.error("the catalogue lists no matter") }
         return MatterCatalogue(version: 0, matters: matters)

@@ -41,21 +41,31 @@ public struct IssueDocumentRequest: Sendable, Codable, Hashable {
         guard Validation.isMatterCode(matter) else { throw ZeroTripError(.invalidInput, "matterCode must be 1–32 characters of A-Z 0-9 _ -") }
         copy.matterCode = matter
         copy.matterName = try Validation.name(matterName, field: "matterName")
-        guard copy.matterName.count <= 24 else { throw ZeroTripError(.invalidInput, "matterName must be at most 24 characters") }
+        guard copy.matterName.count <= DocumentLimits.matterName else {
+            throw ZeroTripError(.invalidInput, "matterName must be at most \(DocumentLimits.matterName) characters")
+        }
         copy.holderName = try Validation.name(holderName, field: "holderName")
-        guard copy.holderName.count <= 32 else { throw ZeroTripError(.invalidInput, "holderName must be at most 32 characters") }
+        guard copy.holderName.count <= DocumentLimits.holderName else {
+            throw ZeroTripError(.invalidInput, "holderName must be at most \(DocumentLimits.holderName) characters")
+        }
         copy.holderIDNumber = try CitizenIDNumber.validate(holderIDNumber)
-        guard (1...20).contains(fields.count) else { throw ZeroTripError(.invalidInput, "fields must have 1–20 entries") }
+        guard DocumentLimits.fields.contains(fields.count) else {
+            throw ZeroTripError(.invalidInput, "fields must have \(DocumentLimits.fields.lowerBound)–\(DocumentLimits.fields.upperBound) entries")
+        }
         copy.fields = try fields.map { field throws(ZeroTripError) in
             let label = try Validation.name(field.label, field: "field label")
-            guard label.count <= 16 else { throw ZeroTripError(.invalidInput, "field labels must be at most 16 characters") }
+            guard label.count <= DocumentLimits.fieldLabel else {
+                throw ZeroTripError(.invalidInput, "field labels must be at most \(DocumentLimits.fieldLabel) characters")
+            }
             let value = field.value.trimmingWhitespace()
-            guard (1...400).contains(value.count), !value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control && $0 != "\n" }) else {
-                throw ZeroTripError(.invalidInput, "field values must be 1–400 characters without control characters")
+            guard (1...DocumentLimits.fieldValue).contains(value.count), !value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control && $0 != "\n" }) else {
+                throw ZeroTripError(.invalidInput, "field values must be 1–\(DocumentLimits.fieldValue) characters without control characters")
             }
             return ResultField(label: label, value: value)
         }
-        guard (1...3650).contains(validDays) else { throw ZeroTripError(.invalidInput, "validDays must be 1–3650") }
+        guard DocumentLimits.validDays.contains(validDays) else {
+            throw ZeroTripError(.invalidInput, "validDays must be \(DocumentLimits.validDays.lowerBound)–\(DocumentLimits.validDays.upperBound)")
+        }
         return copy
     }
 }

@@ -192,15 +192,17 @@ public struct ResultDocumentRenderer: Sendable {
             }
         }
         guard content.documentID.count == 16 else { throw DocumentError(.invalidInput, "document id must be 16 bytes") }
-        try check(content.districtName, "district name", max: 40)
-        try check(content.departmentName, "department name", max: 40)
-        try check(content.matterName, "matter name", max: 24)
-        try check(content.holderName, "holder name", max: 32)
-        try check(content.holderIDNumber, "holder ID number", max: 32)
-        guard (1...20).contains(content.fields.count) else { throw DocumentError(.invalidInput, "a document has 1–20 fields") }
+        try check(content.districtName, "district name", max: DocumentLimits.districtName)
+        try check(content.departmentName, "department name", max: DocumentLimits.departmentName)
+        try check(content.matterName, "matter name", max: DocumentLimits.matterName)
+        try check(content.holderName, "holder name", max: DocumentLimits.holderName)
+        try check(content.holderIDNumber, "holder ID number", max: DocumentLimits.holderIDNumber)
+        guard DocumentLimits.fields.contains(content.fields.count) else {
+            throw DocumentError(.invalidInput, "a document has \(DocumentLimits.fields.lowerBound)–\(DocumentLimits.fields.upperBound) fields")
+        }
         for field in content.fields {
-            try check(field.label, "field label", max: 16)
-            try check(field.value, "field value", max: 400)
+            try check(field.label, "field label", max: DocumentLimits.fieldLabel)
+            try check(field.value, "field value", max: DocumentLimits.fieldValue)
         }
         guard content.validUntil > content.issuedAt else { throw DocumentError(.invalidInput, "valid-until must be after the issue time") }
     }
