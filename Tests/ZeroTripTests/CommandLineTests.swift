@@ -278,6 +278,27 @@ struct CommandLineTests {
         #expect(serve.output.contains(keyFile))
     }
 
+    @Test("backup --to writes a private copy that audit verify and log audit accept; a second backup to the same file and one without a database are refused")
+    func backup() throws {
+        let dir = try tempDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        #expect(try run(["backup", "--to", "copy.sqlite"], in: dir).output.contains("error [not_initialized]"))
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("var/zerotrip.sqlite").path))
+        #expect(try run(["init", "--district", "禅城区"], in: dir).status == 0)
+        #expect(try run(["departments", "add", "--code", "RSJ", "--name", "区人力资源和社会保障局"], in: dir).status == 0)
+        let made = try run(["backup", "--to", "copy.sqlite"], in: dir)
+        #expect(made.status == 0 && made.output.contains("backup written") && made.output.contains("2 audit events"), "\(made.output)")
+        let copy = dir.appendingPathComponent("copy.sqlite").path
+        #expect((try FileManager.default.attributesOfItem(atPath: copy)[.posixPermissions] as? Int) == 0o600)
+        let audit = try run(["audit", "verify", "--database", copy], in: dir)
+        #expect(audit.status == 0 && audit.output.contains("intact: 2 events"), "\(audit.output)")
+        #expect(try run(["log", "audit", "--database", copy], in: dir).status == 0)
+        let again = try run(["backup", "--to", "copy.sqlite"], in: dir)
+        #expect(again.status == 1 && again.output.contains("error [file_exists]"))
+        // The live database recorded the backup; the copy ends before it.
+        #expect(try run(["audit", "verify"], in: dir).output.contains("intact: 3 events"))
+    }
+
     @Test("audit verify passes, then fails naming the first bad event after a row is edited or deleted", arguments: ["edit", "delete"])
     func auditVerify(mode: String) throws {
         let dir = try tempDirectory()
