@@ -212,20 +212,18 @@ extension BenchCommand {
                 let batch = min(20_000, count - done)
                 let first = done
                 let ids = (0..<batch).map { _ in String(format: "%016llx%016llx", generator.next(), generator.next()) }
+                // Through the store the service itself writes with, as approved 容缺 applications with an open obligation each.
                 try await services.database.write { db in
-                    let application = try db.cachedStatement(sql: """
-                        INSERT INTO applications (id, matter_code, catalogue_version, department_code, subject, applicant_name, mode, state, submitted_at, accepted_at,
-                            time_limit_due, created_by, updated_at) VALUES (?, 'BENCH', 1, 'RSJ', ?, '测试', 'trust', 'approved', ?, ?, ?, 'bench', ?)
-                        """)
-                    let obligation = try db.cachedStatement(sql: """
-                        INSERT INTO obligations (id, application_id, subject, kind, items, state, deadline, created_at) VALUES (?, ?, ?, 'trust', '["EXTRA"]', 'open', ?, ?)
-                        """)
                     for (offset, id) in ids.enumerated() {
                         let index = first + offset
                         let subject = subjectIDs[index % subjectIDs.count]
                         let deadline = index < overdue ? now.addingTimeInterval(-3600 - Double(index % 1000)) : now.addingTimeInterval(86_400 * Double(1 + index % 20))
-                        try application.execute(arguments: [id, subject, now, now, now.addingTimeInterval(30 * 86_400), now])
-                        try obligation.execute(arguments: [id, id, subject, deadline, now])
+                        try ApplicationStore.insert(.init(id: id, matterCode: "BENCH", catalogueVersion: 1, department: "RSJ", subject: subject, applicantName: "测试",
+                                                          mode: .trust, state: .approved, submittedAt: now, acceptedAt: now,
+                                                          timeLimitDue: now.addingTimeInterval(30 * 86_400), createdBy: "bench"),
+                                                    materials: [], in: db)
+                        try ApplicationStore.openObligation(id: id, application: id, subject: subject, kind: .trust, items: ["EXTRA"], deadline: deadline,
+                                                            remindAt: nil, at: now, in: db)
                     }
                 }
                 done += batch

@@ -24,23 +24,18 @@ extension ApplicationService {
             let knownFailed = failed
             let (moved, batchReport, batchFailed) = try await database.write { db -> (Int, SweepReport, Set<String>) in
                 var report = SweepReport(), failed = knownFailed
-                let due = try Row.fetchAll(db.cachedStatement(sql: """
-                    SELECT o.id, o.application_id, o.subject, o.deadline, a.document_id FROM obligations o JOIN applications a ON a.id = o.application_id
-                    WHERE o.state = 'open' AND o.deadline <= ? ORDER BY o.deadline LIMIT ?
-                    """), arguments: [now, batch + failed.count])
+                let due = try ApplicationStore.overdue(at: now, limit: batch + failed.count, in: db)
                 var moved = Self.each(db, due, failed: &failed, report: &report) { row, report in
-                    let id: String = row["id"], application: String = row["application_id"], subject: String = row["subject"], deadline: Date = row["deadline"]
-                    if (row["document_id"] as String?) == nil {
+                    let (id, application, subject, deadline) = (row.id, row.application, row.subject, row.due)
+                    if row.document == nil {
                         if try Self.breach(db, obligation: id, from: .open, application: application, subject: subject, type: "obligation_overdue",
                                            effectiveAt: deadline, policy: policy, at: now) { report.terminated += 1 }
                     } else if policy.rectificationWorkingDays == 0 {
                         if try Self.breach(db, obligation: id, from: .open, application: application, subject: subject, type: "obligation_breached",
-                                           effectiveAt: deadline, policy: policy, at: now, revoke: row["document_id"]) { report.revoked += 1 }
+                                           effectiveAt: deadline, policy: policy, at: now, revoke: row.document) { report.revoked += 1 }
                     } else {
                         let until = policy.calendar.deadline(workingDays: policy.rectificationWorkingDays, from: deadline.addingTimeInterval(-1))
-                        try db.cachedStatement(sql: "UPDATE obligations SET state = 'rectification', rectification_deadline = ? WHERE id = ? AND state = 'open'")
-                            .execute(arguments: [until, id])
-                        if db.changesCount == 1 {
+                        if try ApplicationStore.startRectification(id, until: until, in: db) {
                             try AuditLog.append(AuditEntry(actor: "system", action: "obligation.rectification", target: "obligation:\(id)",
                                                            details: ["application": application, "until": AuditEvent.timestamp(until)]), at: now, in: db)
                             try Self.notify(db, subject: subject, kind: "rectification", reference: "obligation:\(id)",
@@ -49,13 +44,10 @@ extension ApplicationService {
                         }
                     }
                 }
-                let overdue = try Row.fetchAll(db.cachedStatement(sql: """
-                    SELECT o.id, o.application_id, o.subject, o.rectification_deadline, a.document_id FROM obligations o JOIN applications a ON a.id = o.application_id
-                    WHERE o.state = 'rectification' AND o.rectification_deadline <= ? ORDER BY o.rectification_deadline LIMIT ?
-                    """), arguments: [now, batch + failed.count])
+                let overdue = try ApplicationStore.rectificationEnded(at: now, limit: batch + failed.count, in: db)
                 moved += Self.each(db, overdue, failed: &failed, report: &report) { row, report in
-                    if try Self.breach(db, obligation: row["id"], from: .rectification, application: row["application_id"], subject: row["subject"],
-                                       type: "obligation_breached", effectiveAt: row["rectification_deadline"], policy: policy, at: now, revoke: row["document_id"]) {
+                    if try Self.breach(db, obligation: row.id, from: .rectification, application: row.application, subject: row.subject,
+                                       type: "obligation_breached", effectiveAt: row.due, policy: policy, at: now, revoke: row.document) {
                         report.revoked += 1
                     }
                 }
@@ -68,22 +60,17 @@ extension ApplicationService {
         let knownFailed = failed
         let finalReport = try await database.write { db -> SweepReport in
             var report = SweepReport(), failed = knownFailed
-            let reminders = try Row.fetchAll(db, sql: """
-                SELECT id, subject, deadline FROM obligations WHERE state = 'open' AND reminded_at IS NULL AND remind_at <= ? AND deadline > ? LIMIT 100000
-                """, arguments: [now, now])
+            let reminders = try ApplicationStore.remindersDue(at: now, limit: 100_000, in: db)
             _ = Self.each(db, reminders, failed: &failed, report: &report) { row, report in
-                let id: String = row["id"], deadline: Date = row["deadline"]
-                try db.cachedStatement(sql: "UPDATE obligations SET reminded_at = ? WHERE id = ?").execute(arguments: [now, id])
-                try Self.notify(db, subject: row["subject"], kind: "reminder", reference: "obligation:\(id)",
+                let (id, deadline) = (row.id, row.due)
+                try ApplicationStore.markReminded(id, at: now, in: db)
+                try Self.notify(db, subject: row.subject, kind: "reminder", reference: "obligation:\(id)",
                                 message: "【政务服务】提醒：您承诺补交的材料须于\(CivilDay(deadline.addingTimeInterval(-1)).chinese)24时前补交。", at: now)
                 report.reminders += 1
             }
-            for (flag, sql) in [
-                ("time_limit_exceeded", "SELECT id FROM applications WHERE state IN ('accepted', 'under_review', 'approved') AND time_limit_due <= ?"),
-                ("review_stalled", "SELECT id FROM applications WHERE state = 'under_review' AND review_stall_at <= ?"),
-            ] {
-                for id in try String.fetchAll(db, sql: "\(sql) AND id NOT IN (SELECT application_id FROM application_flags WHERE flag = '\(flag)') LIMIT 100000", arguments: [now]) {
-                    try db.execute(sql: "INSERT INTO application_flags (application_id, flag, raised_at) VALUES (?, ?, ?)", arguments: [id, flag, now])
+            for flag in ["time_limit_exceeded", "review_stalled"] {
+                for id in try ApplicationStore.unflagged(flag, at: now, limit: 100_000, in: db) {
+                    try ApplicationStore.raise(flag, on: id, at: now, in: db)
                     try AuditLog.append(AuditEntry(actor: "system", action: "application.flagged", target: "application:\(id)", details: ["flag": flag]), at: now, in: db)
                     report.flagged += 1
                 }
@@ -96,10 +83,10 @@ extension ApplicationService {
 
     /// Runs `body` for each row not yet failed, each in its own savepoint: a row whose step throws is rolled back
     /// alone, remembered in `failed` and counted, and the others still move. Returns how many moved.
-    static func each(_ db: Database, _ rows: [Row], failed: inout Set<String>, report: inout SweepReport,
-                     _ body: (Row, inout SweepReport) throws -> Void) -> Int {
+    static func each(_ db: Database, _ rows: [ApplicationStore.DueObligation], failed: inout Set<String>, report: inout SweepReport,
+                     _ body: (ApplicationStore.DueObligation, inout SweepReport) throws -> Void) -> Int {
         var moved = 0
-        for row in rows where !failed.contains(row["id"]) {
+        for row in rows where !failed.contains(row.id) {
             var attempt = report
             do {
                 try db.inSavepoint {
@@ -109,7 +96,7 @@ extension ApplicationService {
                 report = attempt
                 moved += 1
             } catch {
-                failed.insert(row["id"])
+                failed.insert(row.id)
                 report.failed += 1
             }
         }
@@ -119,17 +106,12 @@ extension ApplicationService {
     /// Breaches one obligation (false when another step closed it first): application terminated, credit event, optional revocation.
     static func breach(_ db: Database, obligation id: String, from state: ObligationState, application: String, subject: String, type: String,
                        effectiveAt: Date, policy: CreditPolicy, at now: Date, revoke document: String? = nil) throws -> Bool {
-        try db.cachedStatement(sql: "UPDATE obligations SET state = 'breached', closed_at = ? WHERE id = ? AND state = ?").execute(arguments: [now, id, state.rawValue])
-        guard db.changesCount == 1 else { return false }
+        guard try ApplicationStore.breachObligation(id, from: state, at: now, in: db) else { return false }
         if let document, try DocumentRegister.status(of: document, in: db) == .valid {
             try DocumentRegister.changeStatus(document, to: .revoked, reason: RevocationReason.obligationUnmet.rawValue, supersededBy: nil,
                                               actor: "system", at: now, in: db)
         }
-        try db.cachedStatement(sql: "UPDATE applications SET state = 'terminated', updated_at = ? WHERE id = ? AND state NOT IN ('closed', 'rejected', 'terminated')")
-            .execute(arguments: [now, application])
-        if db.changesCount == 1 {
-            try history(db, application, .terminated, reason: type, actor: "system", at: now)
-        }
+        _ = try ApplicationStore.terminate(application, reason: type, at: now, in: db)
         try AuditLog.append(AuditEntry(actor: "system", action: "obligation.breached", target: "obligation:\(id)",
                                        details: ["application": application, "revoked": document ?? ""]), at: now, in: db)
         try CreditService.record(type: type, subject: subject, effectiveAt: effectiveAt, source: "system", reference: "obligation:\(id):\(type)",
@@ -141,19 +123,12 @@ extension ApplicationService {
     }
 
     static func notify(_ db: Database, subject: String, kind: String, reference: String, message: String, at now: Date) throws {
-        try db.cachedStatement(sql: "INSERT INTO notification_outbox (subject, kind, reference, message, created_at) VALUES (?, ?, ?, ?, ?)")
-            .execute(arguments: [subject, kind, reference, message, now])
+        try NotificationOutbox.enqueue(subject: subject, kind: kind, reference: reference, message: message, at: now, in: db)
     }
 
     /// The newest notifications (reminders, rectification and breach notices), newest last.
     public func notifications(subject: String? = nil, limit: Int = 20) async throws -> [ApplicantNotification] {
-        try await database.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT * FROM (SELECT * FROM notification_outbox \(subject == nil ? "" : "WHERE subject = ?") ORDER BY id DESC LIMIT \(max(1, min(limit, 1000)))) ORDER BY id
-                """, arguments: subject.map { [$0] } ?? []).map {
-                ApplicantNotification(subject: $0["subject"], kind: $0["kind"], reference: $0["reference"], message: $0["message"], createdAt: $0["created_at"])
-            }
-        }
+        try await database.read { db in try NotificationOutbox.newest(subject: subject, limit: limit, in: db) }
     }
 }
 

@@ -76,17 +76,12 @@ public struct ApplicationService: Sendable {
         let id = Hex.encode(try withCrypto("generating an application id") { () throws(CryptoError) in try SecureRandom.bytes(count: 16) })
         let now = clock.now()
         let providedCodes = provided
+        let row = ApplicationStore.NewApplication(id: id, matterCode: matter.code, catalogueVersion: version, department: matter.department,
+                                                  subject: "person:\(person)", applicantName: name, mode: new.mode, submittedAt: now, createdBy: actor)
+        let materials = matter.materials.map { (code: $0.code, provided: providedCodes.contains($0.code)) }
         try await database.write { db in
-            try db.execute(sql: """
-                INSERT INTO applications (id, matter_code, catalogue_version, department_code, subject, applicant_name, mode, state, submitted_at, created_by, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, 'submitted', ?, ?, ?)
-                """, arguments: [id, matter.code, version, matter.department, "person:\(person)", name, new.mode.rawValue, now, actor, now])
-            for material in matter.materials {
-                let has = providedCodes.contains(material.code)
-                try db.execute(sql: "INSERT INTO application_materials (application_id, code, status, provided_at) VALUES (?, ?, ?, ?)",
-                               arguments: [id, material.code, has ? "provided" : "missing", has ? now : nil])
-            }
-            try Self.history(db, id, .submitted, reason: new.mode.rawValue, actor: actor, at: now)
+            try ApplicationStore.insert(row, materials: materials, in: db)
+            try ApplicationStore.history(id, .submitted, reason: new.mode.rawValue, actor: actor, at: now, in: db)
             try AuditLog.append(AuditEntry(actor: actor, action: "application.submitted", target: "application:\(id)",
                                            details: ["matter": matter.code, "mode": new.mode.rawValue, "missing": missing.map(\.code).joined(separator: ",")]), at: now, in: db)
         }
@@ -105,29 +100,6 @@ public struct ApplicationService: Sendable {
         if let department, department.uppercased() != owner {
             throw ZeroTripError(.forbidden, "the application belongs to department \(owner)")
         }
-    }
-
-    static func history(_ db: Database, _ id: String, _ state: ApplicationState, reason: String, actor: String, at now: Date) throws {
-        try db.cachedStatement(sql: "INSERT INTO application_history (application_id, state, reason, actor, changed_at) VALUES (?, ?, ?, ?, ?)")
-            .execute(arguments: [id, state.rawValue, reason, actor, now])
-    }
-
-    /// Moves `id` from one of `from` to `to` inside a transaction; `invalid_transition` when it is elsewhere.
-    static func transition(_ db: Database, _ id: String, from: [ApplicationState], to: ApplicationState, reason: String, actor: String, at now: Date,
-                           extra: String = "", arguments: StatementArguments = []) throws {
-        let placeholders = from.map { _ in "?" }.joined(separator: ", ")
-        var all: StatementArguments = [to.rawValue, now]
-        all += arguments
-        all += [id]
-        all += StatementArguments(from.map(\.rawValue))
-        try db.execute(sql: "UPDATE applications SET state = ?, updated_at = ?\(extra) WHERE id = ? AND state IN (\(placeholders))", arguments: all)
-        guard db.changesCount == 1 else {
-            let state = try String.fetchOne(db, sql: "SELECT state FROM applications WHERE id = ?", arguments: [id])
-            guard let state else { throw ZeroTripError(.unknownApplication, "no application \(id.prefix(32))") }
-            throw ZeroTripError(.invalidTransition, "application is \(state); \(to.rawValue) needs \(from.map(\.rawValue).joined(separator: " or "))")
-        }
-        try history(db, id, to, reason: reason, actor: actor, at: now)
-        try AuditLog.append(AuditEntry(actor: actor, action: "application.\(to.rawValue)", target: "application:\(id)", details: ["reason": reason]), at: now, in: db)
     }
 
     // MARK: Commitment
@@ -177,10 +149,9 @@ public struct ApplicationService: Sendable {
         let now = clock.now()
         do {
             try await database.write { db in
-                try db.execute(sql: """
-                    INSERT INTO commitments (application_id, subject, items, deadline, consequences, tier, method, assurance, signed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """, arguments: [record.id, record.subject, String(decoding: try JSONEncoder().encode(draft.items), as: UTF8.self), draft.deadline,
-                                     draft.consequences, tier, method, assurance, now])
+                let signed = Commitment(items: draft.items, deadline: draft.deadline, consequences: draft.consequences, tier: tier, method: method,
+                                        signedAt: now)
+                try ApplicationStore.insertCommitment(signed, application: record.id, subject: record.subject, assurance: assurance, in: db)
                 try AuditLog.append(AuditEntry(actor: actor, action: "application.committed", target: "application:\(record.id)",
                                                details: ["tier": "\(tier)", "method": method]), at: now, in: db)
             }
@@ -201,12 +172,12 @@ public struct ApplicationService: Sendable {
         let now = clock.now()
         let due = policy.calendar.deadline(workingDays: matter.timeLimitDays, from: now)
         try await database.write { db in
-            try Self.transition(db, id, from: [.submitted], to: .accepted, reason: "accepted", actor: actor, at: now,
-                                extra: ", accepted_at = ?, time_limit_due = ?", arguments: [now, due])
+            try ApplicationStore.transition(id, from: [.submitted], to: .accepted, setting: .init(acceptedAt: now, timeLimitDue: due),
+                                            reason: "accepted", actor: actor, at: now, in: db)
             guard record.mode != .standard else { return }
             let deadline: Date
             if record.mode == .trust {
-                guard let signed = try Date.fetchOne(db, sql: "SELECT deadline FROM commitments WHERE application_id = ?", arguments: [id]) else {
+                guard let signed = try ApplicationStore.commitmentDeadline(application: id, in: db) else {
                     throw ZeroTripError(.commitmentRequired, "trust-based approval needs the applicant's signed commitment before acceptance")
                 }
                 deadline = signed
@@ -215,10 +186,8 @@ public struct ApplicationService: Sendable {
             }
             let items = record.materials.filter { !$0.provided }.map(\.code)
             let obligation = Hex.encode(try withCrypto("generating an obligation id") { () throws(CryptoError) in try SecureRandom.bytes(count: 16) })
-            try db.execute(sql: """
-                INSERT INTO obligations (id, application_id, subject, kind, items, state, deadline, remind_at, created_at) VALUES (?, ?, ?, ?, ?, 'open', ?, ?, ?)
-                """, arguments: [obligation, id, record.subject, record.mode.rawValue, String(decoding: try JSONEncoder().encode(items), as: UTF8.self),
-                                 deadline, policy.calendar.reminder(before: deadline, workingDays: policy.reminderWorkingDays), now])
+            try ApplicationStore.openObligation(id: obligation, application: id, subject: record.subject, kind: record.mode, items: items, deadline: deadline,
+                                                remindAt: policy.calendar.reminder(before: deadline, workingDays: policy.reminderWorkingDays), at: now, in: db)
             try AuditLog.append(AuditEntry(actor: actor, action: "obligation.opened", target: "obligation:\(obligation)",
                                            details: ["application": id, "items": items.joined(separator: ","), "deadline": AuditEvent.timestamp(deadline)]), at: now, in: db)
         }
@@ -232,9 +201,9 @@ public struct ApplicationService: Sendable {
         let policy = try await credit.currentPolicy().policy
         let now = clock.now()
         try await database.write { db in
-            try Self.transition(db, id, from: [.accepted], to: .underReview, reason: "review", actor: actor, at: now,
-                                extra: ", review_started_at = ?, review_stall_at = ?",
-                                arguments: [now, policy.calendar.deadline(workingDays: policy.reviewStallWorkingDays, from: now)])
+            let stall = policy.calendar.deadline(workingDays: policy.reviewStallWorkingDays, from: now)
+            try ApplicationStore.transition(id, from: [.accepted], to: .underReview, setting: .init(reviewStartedAt: now, reviewStallAt: stall),
+                                            reason: "review", actor: actor, at: now, in: db)
         }
         return try await application(id)
     }
@@ -246,7 +215,10 @@ public struct ApplicationService: Sendable {
         if record.mode == .deferral, let obligation = record.obligation, obligation.state != .fulfilled {
             throw ZeroTripError(.materialsOutstanding, "deferred materials \(obligation.items.joined(separator: ", ")) are still outstanding")
         }
-        try await database.write { db in try Self.transition(db, id, from: [.underReview], to: .approved, reason: "approved", actor: actor, at: clock.now()) }
+        let now = clock.now()
+        try await database.write { db in
+            try ApplicationStore.transition(id, from: [.underReview], to: .approved, reason: "approved", actor: actor, at: now, in: db)
+        }
         return try await application(id)
     }
 
@@ -258,8 +230,9 @@ public struct ApplicationService: Sendable {
         guard !reason.isEmpty else { throw ZeroTripError(.invalidInput, "a reason is required") }
         let now = clock.now()
         try await database.write { db in
-            try Self.transition(db, id, from: [.submitted, .accepted, .underReview, .approved], to: .rejected, reason: reason, actor: actor, at: now)
-            try db.execute(sql: "UPDATE obligations SET state = 'breached', closed_at = ? WHERE application_id = ? AND state = 'open'", arguments: [now, id])
+            try ApplicationStore.transition(id, from: [.submitted, .accepted, .underReview, .approved], to: .rejected, reason: reason, actor: actor,
+                                            at: now, in: db)
+            try ApplicationStore.breachOpenObligations(application: id, at: now, in: db)
         }
         return try await application(id)
     }
@@ -290,10 +263,11 @@ public struct ApplicationService: Sendable {
         // meanwhile (rejected, issued twice), no document is registered at all.
         let issued = try await documents.issue(request, actor: actor) { db, prepared in
             let now = prepared.preparedAt
-            try Self.transition(db, id, from: [.approved], to: .resultIssued, reason: "document:\(prepared.record.id)", actor: actor, at: now,
-                                extra: ", document_id = ?", arguments: [prepared.record.id])
-            let open = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM obligations WHERE application_id = ? AND state IN ('open', 'rectification')", arguments: [id]) ?? 0
-            if open == 0 { try Self.transition(db, id, from: [.resultIssued], to: .closed, reason: "result delivered", actor: actor, at: now) }
+            try ApplicationStore.transition(id, from: [.approved], to: .resultIssued, setting: .init(documentID: prepared.record.id),
+                                            reason: "document:\(prepared.record.id)", actor: actor, at: now, in: db)
+            if try ApplicationStore.pendingObligations(application: id, in: db) == 0 {
+                try ApplicationStore.transition(id, from: [.resultIssued], to: .closed, reason: "result delivered", actor: actor, at: now, in: db)
+            }
         }
         return await (try application(id), issued)
     }
@@ -311,27 +285,22 @@ public struct ApplicationService: Sendable {
         let policy = try await credit.currentPolicy().policy
         let now = clock.now()
         try await database.write { db in
-            let state = try String.fetchOne(db, sql: "SELECT state FROM obligations WHERE id = ?", arguments: [obligation.id]).flatMap(ObligationState.init)
+            let state = try ApplicationStore.obligationState(obligation.id, in: db)
             guard state == .open || state == .rectification else {
                 throw ZeroTripError(.obligationClosed, "the obligation is already \(state?.rawValue ?? "closed")")
             }
-            for code in upper {
-                try db.execute(sql: "UPDATE application_materials SET status = 'provided', provided_at = ? WHERE application_id = ? AND code = ? AND status = 'missing'",
-                               arguments: [now, id, code])
+            guard try ApplicationStore.provide(upper, of: id, at: now, in: db) == 0 else { return }
+            guard try ApplicationStore.fulfilObligation(obligation.id, at: now, in: db) else {
+                throw ZeroTripError(.obligationClosed, "the obligation was closed meanwhile")
             }
-            let outstanding = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM application_materials WHERE application_id = ? AND status = 'missing'", arguments: [id]) ?? 0
-            guard outstanding == 0 else { return }
-            try db.execute(sql: "UPDATE obligations SET state = 'fulfilled', closed_at = ? WHERE id = ? AND state IN ('open', 'rectification')", arguments: [now, obligation.id])
-            guard db.changesCount == 1 else { throw ZeroTripError(.obligationClosed, "the obligation was closed meanwhile") }
             try AuditLog.append(AuditEntry(actor: actor, action: "obligation.fulfilled", target: "obligation:\(obligation.id)",
                                            details: ["application": id, "on_time": state == .open ? "yes" : "no"]), at: now, in: db)
             if state == .open {
                 try CreditService.record(type: "obligation_fulfilled", subject: record.subject, effectiveAt: now, source: "system",
                                          reference: "obligation:\(obligation.id):fulfilled", policy: policy, actor: actor, at: now, in: db)
             }
-            let current = try String.fetchOne(db, sql: "SELECT state FROM applications WHERE id = ?", arguments: [id])
-            if current == ApplicationState.resultIssued.rawValue {
-                try Self.transition(db, id, from: [.resultIssued], to: .closed, reason: "materials complete", actor: actor, at: now)
+            if try ApplicationStore.state(of: id, in: db) == .resultIssued {
+                try ApplicationStore.transition(id, from: [.resultIssued], to: .closed, reason: "materials complete", actor: actor, at: now, in: db)
             }
         }
         return try await application(id)
@@ -342,7 +311,7 @@ public struct ApplicationService: Sendable {
     /// Application `id`.
     public func application(_ id: String) async throws -> ApplicationRecord {
         guard id.utf8.count == 32, Hex.decode(id) != nil else { throw ZeroTripError(.unknownApplication, "no application \(id.prefix(32))") }
-        guard let record = try await database.read({ db in try Self.load(db, id.lowercased()) }) else {
+        guard let record = try await database.read({ db in try ApplicationStore.load(id.lowercased(), in: db) }) else {
             throw ZeroTripError(.unknownApplication, "no application \(id.prefix(32))")
         }
         return record
@@ -358,47 +327,9 @@ public struct ApplicationService: Sendable {
     /// Applications of `department` (all for nil), newest first, optionally only flagged ones.
     public func applications(department: String?, subject: String? = nil, flaggedOnly: Bool = false, limit: Int = 100) async throws -> [ApplicationRecord] {
         try await database.read { db in
-            var clauses: [String] = []
-            var arguments: StatementArguments = []
-            if let department { clauses.append("department_code = ?"); arguments += [department.uppercased()] }
-            if let subject { clauses.append("subject = ?"); arguments += [subject] }
-            if flaggedOnly { clauses.append("id IN (SELECT application_id FROM application_flags)") }
-            let filter = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
-            return try String.fetchAll(db, sql: "SELECT id FROM applications \(filter) ORDER BY submitted_at DESC LIMIT \(max(1, min(limit, 1000)))", arguments: arguments)
-                .compactMap { try Self.load(db, $0) }
+            try ApplicationStore.ids(department: department, subject: subject, flaggedOnly: flaggedOnly, limit: limit, in: db)
+                .compactMap { try ApplicationStore.load($0, in: db) }
         }
-    }
-
-    static func load(_ db: Database, _ id: String) throws -> ApplicationRecord? {
-        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM applications WHERE id = ?", arguments: [id]) else { return nil }
-        let version: Int = row["catalogue_version"]
-        let matterCode: String = row["matter_code"]
-        let catalogue = try Row.fetchOne(db, sql: "SELECT parsed FROM catalogue_versions WHERE version = ?", arguments: [version])
-            .flatMap { try? JSONDecoder().decode(MatterCatalogue.self, from: Data(($0["parsed"] as String).utf8)) }
-        let matter = catalogue?.matter(matterCode)
-        let order = Dictionary((matter?.materials ?? []).enumerated().map { ($1.code, $0) }, uniquingKeysWith: { a, _ in a })
-        let materials = try Row.fetchAll(db, sql: "SELECT code, status, provided_at FROM application_materials WHERE application_id = ?", arguments: [id]).map { m -> ApplicationMaterial in
-            let code: String = m["code"]
-            let spec = matter?.material(code)
-            let provided = (m["status"] as String) == "provided"
-            return ApplicationMaterial(code: code, name: spec?.name ?? code, kind: spec?.kind ?? .secondary, provided: provided, providedAt: m["provided_at"])
-        }.sorted { (order[$0.code] ?? 0) < (order[$1.code] ?? 0) }
-        let obligation = try Row.fetchOne(db, sql: "SELECT * FROM obligations WHERE application_id = ?", arguments: [id]).map { o in
-            Obligation(id: o["id"], kind: ApplicationMode(rawValue: o["kind"]) ?? .trust,
-                       items: (try? JSONDecoder().decode([String].self, from: Data((o["items"] as String).utf8))) ?? [],
-                       state: ObligationState(rawValue: o["state"]) ?? .open, deadline: o["deadline"], remindAt: o["remind_at"],
-                       rectificationDeadline: o["rectification_deadline"], createdAt: o["created_at"], closedAt: o["closed_at"])
-        }
-        let commitment = try Row.fetchOne(db, sql: "SELECT * FROM commitments WHERE application_id = ?", arguments: [id]).map { c in
-            Commitment(items: (try? JSONDecoder().decode([String].self, from: Data((c["items"] as String).utf8))) ?? [], deadline: c["deadline"],
-                       consequences: c["consequences"], tier: c["tier"], method: c["method"], signedAt: c["signed_at"])
-        }
-        let flags = try String.fetchAll(db, sql: "SELECT flag FROM application_flags WHERE application_id = ? ORDER BY flag", arguments: [id])
-        return ApplicationRecord(
-            id: id, matterCode: matterCode, catalogueVersion: version, department: row["department_code"], subject: row["subject"],
-            applicantName: row["applicant_name"], mode: ApplicationMode(rawValue: row["mode"]) ?? .standard, state: ApplicationState(rawValue: row["state"]) ?? .submitted,
-            submittedAt: row["submitted_at"], acceptedAt: row["accepted_at"], timeLimitDue: row["time_limit_due"], documentID: row["document_id"],
-            materials: materials, obligation: obligation, commitment: commitment, flags: flags)
     }
 }
 

@@ -107,11 +107,9 @@ public final class CreditService: Sendable {
     /// The catalogue version `version`.
     public func catalogue(version: Int) async throws -> MatterCatalogue {
         if let cached = catalogues.withLock({ $0[version] }) { return cached }
-        guard let json = try await database.read({ db in try String.fetchOne(db, sql: "SELECT parsed FROM catalogue_versions WHERE version = ?", arguments: [version]) }) else {
+        guard let catalogue = try await database.read({ db in try CatalogueStore.catalogue(version: version, in: db) }) else {
             throw ZeroTripError(.notFound, version == 0 ? "no matter catalogue is loaded (zerotrip catalogue load FILE)" : "no catalogue version \(version)")
         }
-        var catalogue = try JSONDecoder().decode(MatterCatalogue.self, from: Data(json.utf8))
-        catalogue.version = version
         catalogues.withLock { $0[version] = catalogue }
         return catalogue
     }
