@@ -1,4 +1,4 @@
-public import GRDB
+package import GRDB
 public import struct Foundation.Date
 public import Foundation
 
@@ -12,7 +12,7 @@ public enum AuditLog {
 
     /// Appends `entry` at `date` within an open write transaction and returns the stored event.
     @discardableResult
-    public static func append(_ entry: AuditEntry, at date: Date, in db: Database) throws -> AuditEvent {
+    package static func append(_ entry: AuditEntry, at date: Date, in db: Database) throws -> AuditEvent {
         let head = try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, hash FROM audit_head WHERE id = 1"))
         let previousSeq: Int64 = head?["seq"] ?? 0
         let previousHash: [UInt8] = head.map { [UInt8]($0["hash"] as Data) } ?? genesisHash
@@ -44,7 +44,7 @@ public enum AuditLog {
     }
 
     /// Reads events in order, optionally only the newest `limit`.
-    public static func events(in db: Database, limit: Int? = nil) throws -> [AuditEvent] {
+    package static func events(in db: Database, limit: Int? = nil) throws -> [AuditEvent] {
         let sql = limit == nil
             ? "SELECT * FROM audit_events ORDER BY seq"
             : "SELECT * FROM (SELECT * FROM audit_events ORDER BY seq DESC LIMIT \(max(0, limit!))) ORDER BY seq"

@@ -68,7 +68,7 @@ public struct IdentityService: Sendable {
     public let sessions: ApplicantSessions
 
     /// Creates the service; the identity key is read from (or created in) `keys` on first use.
-    public init(database: AppDatabase, keys: KeyFileStore, clock: ZeroTripClock = .system, policy: IdentityPolicy = IdentityPolicy(),
+    package init(database: AppDatabase, keys: KeyFileStore, clock: ZeroTripClock = .system, policy: IdentityPolicy = IdentityPolicy(),
                 gateway: any SMSGateway = OutboxSMSGateway()) {
         self.database = database
         self.keySource = IdentityKeySource(store: keys)

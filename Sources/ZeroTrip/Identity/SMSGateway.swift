@@ -1,5 +1,5 @@
 public import struct Foundation.Date
-public import GRDB
+package import GRDB
 import ZeroTripDocuments
 
 /// Where verification codes go. The default, ``OutboxSMSGateway``, keeps messages in the database's
@@ -8,18 +8,18 @@ import ZeroTripDocuments
 /// `send` runs inside the write transaction that created the code, so a code is either stored and
 /// queued together or neither; a gateway that calls out to the network should enqueue here and
 /// deliver from a background service.
-public protocol SMSGateway: Sendable {
+package protocol SMSGateway: Sendable {
     /// Queues `message` for `phone` (the person's registered number).
     func enqueue(subject: String, phone: String, message: String, at date: Date, in db: Database) throws
 }
 
 /// Keeps messages in `sms_outbox` (phone masked); `zerotrip identity outbox` shows them.
-public struct OutboxSMSGateway: SMSGateway {
+package struct OutboxSMSGateway: SMSGateway {
     /// Creates the gateway.
     public init() {}
 
     /// Appends the message to the outbox.
-    public func enqueue(subject: String, phone: String, message: String, at date: Date, in db: Database) throws {
+    package func enqueue(subject: String, phone: String, message: String, at date: Date, in db: Database) throws {
         try db.execute(sql: "INSERT INTO sms_outbox (person_id, phone_masked, message, created_at) VALUES (?, ?, ?, ?)",
                        arguments: [subject, PersonalDataMask.phone(phone), message, date])
     }

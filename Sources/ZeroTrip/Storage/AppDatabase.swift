@@ -1,4 +1,4 @@
-public import GRDB
+package import GRDB
 import Foundation
 import Synchronization
 
@@ -30,7 +30,7 @@ public struct AppDatabase: Sendable {
     }
 
     /// Wraps `writer` and runs every pending migration (at start-up, before any request is served).
-    public init(_ writer: any DatabaseWriter) throws {
+    package init(_ writer: any DatabaseWriter) throws {
         self.writer = writer
         self.audit = AuditBatcher(writer: writer)
         try Self.migrator.migrate(writer)
@@ -44,7 +44,7 @@ public struct AppDatabase: Sendable {
 
     /// Runs `body` in a read-only transaction on a reader thread (``ReadExecutor``), suspending (never blocking)
     /// the calling task until it has run.
-    public func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+    package func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         do {
             if let readers { return try await readers.executor.read(body) }
             return try await writer.read(body)
@@ -56,7 +56,7 @@ public struct AppDatabase: Sendable {
     /// Runs `body` in one write transaction (committed when it returns, rolled back when it throws) on GRDB's writer
     /// queue. Another process holding the write lock past the busy timeout answers `database_busy` (503 with
     /// `Retry-After`), never a storage failure.
-    public func write<T: Sendable>(_ body: @Sendable (Database) throws -> T) async throws -> T {
+    package func write<T: Sendable>(_ body: @Sendable (Database) throws -> T) async throws -> T {
         do {
             return try await writer.write(body)
         } catch let error as DatabaseError where Self.isBusy(error) {

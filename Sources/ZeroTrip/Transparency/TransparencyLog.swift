@@ -1,5 +1,5 @@
 public import Foundation
-public import GRDB
+package import GRDB
 import Synchronization
 public import ZeroTripCrypto
 public import ZeroTripDocuments
@@ -145,7 +145,7 @@ public struct TransparencyLog: Sendable {
 
     /// Appends an entry inside the caller's write transaction; returns its index.
     @discardableResult
-    public static func append(kind: String, ref: String, fields: [String: String], at date: Date, in db: Database) throws -> UInt64 {
+    package static func append(kind: String, ref: String, fields: [String: String], at date: Date, in db: Database) throws -> UInt64 {
         var object = fields
         object["kind"] = kind
         object["time"] = AuditEvent.timestamp(date)
