@@ -82,7 +82,7 @@ public struct CredentialService: Sendable {
         let now = clock.now()
         let sortedScopes = scopes.sorted().map(\.rawValue)
         try await database.write { db in
-            guard let departmentID = try Int64.fetchOne(db, sql: "SELECT id FROM departments WHERE code = ?", arguments: [code]) else {
+            guard let departmentID = try DistrictStore.departmentID(code: code, in: db) else {
                 throw ZeroTripError(.unknownDepartment, "no department \(code.prefix(16))")
             }
             try db.execute(sql: """
@@ -93,7 +93,7 @@ public struct CredentialService: Sendable {
             try AuditLog.append(AuditEntry(actor: actor, action: "credential.created", target: "credential:\(id)",
                                            details: ["department": code, "scopes": sortedScopes.joined(separator: ",")]), at: now, in: db)
         }
-        let canonicalCode = try await database.read { db in try String.fetchOne(db, sql: "SELECT code FROM departments WHERE code = ?", arguments: [code]) } ?? code
+        let canonicalCode = try await database.read { db in try DistrictStore.departments(code: code, in: db).first?.code } ?? code
         return IssuedCredential(
             info: CredentialInfo(id: id, departmentCode: canonicalCode, label: label, scopes: sortedScopes, createdAt: now, revokedAt: nil),
             token: "zt_\(id)_\(Base64.encodeURLSafe(secret))")

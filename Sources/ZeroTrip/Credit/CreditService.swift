@@ -130,7 +130,7 @@ public final class CreditService: Sendable {
 
     /// Loads a catalogue file as a new version (unless identical to the newest). Responsible departments must exist.
     public func loadCatalogue(_ bytes: [UInt8], actor: String) async throws -> ConfigurationVersion {
-        let departments = try await database.read { db in Set(try String.fetchAll(db, sql: "SELECT code FROM departments")) }
+        let departments = try await database.read { db in Set(try DistrictStore.departments(code: nil, in: db).map(\.code)) }
         let catalogue = try MatterCatalogue.parse(bytes) { departments.contains($0) }
         return try await storeVersion(table: "catalogue_versions", bytes: bytes, parsed: catalogue, action: "catalogue.loaded", actor: actor)
     }

@@ -36,24 +36,18 @@ extension DistrictAdministration {
         guard overlap >= 0, overlap <= 30 * 86400 else { throw ZeroTripError(.invalidInput, "overlap must be 0–30 days") }
         guard let district = try await district() else { throw ZeroTripError(.notInitialized, "run `zerotrip init --district NAME` first") }
         guard let department = try await department(code: code) else { throw ZeroTripError(.unknownDepartment, "no department \(code)") }
-        let state = try await database.read { db in
-            try Row.fetchOneCopy(db, sql: """
-                SELECT (SELECT algorithm FROM signing_keys k WHERE k.department_id = d.id AND k.status = 'active' LIMIT 1) AS algorithm,
-                       (SELECT COUNT(*) FROM signing_keys k WHERE k.department_id = d.id AND k.status = 'pending') AS pending, d.id AS id
-                FROM departments d WHERE d.code = ?
-                """, arguments: [code])
-        }
-        guard let algorithmName = state?["algorithm"] as String?, let algorithm = KeyAlgorithm(rawValue: algorithmName) else {
+        let state = try await database.read { db in try SigningKeyStore.rotationState(departmentCode: code, in: db) }
+        guard let state, let algorithmName = state.activeAlgorithm, let algorithm = KeyAlgorithm(rawValue: algorithmName) else {
             throw ZeroTripError(.noActiveKey, "department \(code) has no active key to rotate; revoked departments get a new key with `keys create`")
         }
-        guard (state?["pending"] as Int?) == 0 else { throw ZeroTripError(.invalidInput, "a rotation of \(code) is already pending") }
-        let departmentID: Int64 = state!["id"]
+        guard state.pending == 0 else { throw ZeroTripError(.invalidInput, "a rotation of \(code) is already pending") }
+        let departmentID = state.departmentID
         let now = clock.now()
         let (certificate, keyFile, certificateURL) = try await createSealFiles(code: code, name: department.name, districtName: district.name, algorithm: algorithm, now: now)
         do {
             try await database.write { db in
-                try Self.insertKey(db, certificate: certificate, departmentID: departmentID, role: "seal", algorithm: algorithm, keyFile: keyFile, now: now,
-                                   status: "pending", activateAt: now.addingTimeInterval(overlap))
+                try SigningKeyStore.insert(certificate, departmentID: departmentID, role: "seal", algorithm: algorithm, keyFile: keyFile,
+                                           status: "pending", activateAt: now.addingTimeInterval(overlap), at: now, in: db)
                 try Self.logKeyEvent("key.created", certificate: certificate, department: code, at: now, in: db)
                 try AuditLog.append(AuditEntry(actor: actor, action: "key.rotation_started", target: "department:\(code)",
                                                details: ["kid": certificate.kidHex, "overlap_seconds": "\(Int(overlap))"]), at: now, in: db)
@@ -74,17 +68,14 @@ extension DistrictAdministration {
         guard let department = try await department(code: code) else { throw ZeroTripError(.unknownDepartment, "no department \(code)") }
         guard department.activeKid == nil else { throw ZeroTripError(.invalidInput, "department \(code) has an active key; use `keys rotate`") }
         let (departmentID, algorithm): (Int64, KeyAlgorithm) = try await database.read { db in
-            let row = try Row.fetchOne(db, sql: """
-                SELECT d.id, (SELECT algorithm FROM signing_keys k WHERE k.department_id = d.id ORDER BY created_at DESC LIMIT 1) AS algorithm
-                FROM departments d WHERE d.code = ?
-                """, arguments: [code])!
-            return (row["id"], KeyAlgorithm(rawValue: row["algorithm"] ?? "") ?? .p256)
+            guard let id = try DistrictStore.departmentID(code: code, in: db) else { throw ZeroTripError(.unknownDepartment, "no department \(code)") }
+            return (id, KeyAlgorithm(rawValue: try SigningKeyStore.latestAlgorithm(departmentID: id, in: db) ?? "") ?? .p256)
         }
         let now = clock.now()
         let (certificate, keyFile, certificateURL) = try await createSealFiles(code: code, name: department.name, districtName: district.name, algorithm: algorithm, now: now)
         do {
             try await database.write { db in
-                try Self.insertKey(db, certificate: certificate, departmentID: departmentID, role: "seal", algorithm: algorithm, keyFile: keyFile, now: now)
+                try SigningKeyStore.insert(certificate, departmentID: departmentID, role: "seal", algorithm: algorithm, keyFile: keyFile, at: now, in: db)
                 try Self.logKeyEvent("key.activated", certificate: certificate, department: code, at: now, in: db)
                 try AuditLog.append(AuditEntry(actor: actor, action: "key.created", target: "department:\(code)", details: ["kid": certificate.kidHex]), at: now, in: db)
             }
@@ -99,11 +90,7 @@ extension DistrictAdministration {
     /// Promotes pending keys whose time has come (every department); called before each seal lookup and by the daemon's timer.
     public func activateDueKeys() async throws {
         let now = clock.now()
-        let due: [(Int64, String)] = try await database.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT DISTINCT d.id, d.code FROM signing_keys k JOIN departments d ON d.id = k.department_id WHERE k.status = 'pending' AND k.activate_at <= ?
-                """, arguments: [now]).map { ($0["id"], $0["code"]) }
-        }
+        let due = try await database.read { db in try SigningKeyStore.departmentsWithDueKeys(at: now, in: db) }
         for (id, code) in due {
             try await database.write { db in try Self.activatePending(departmentID: id, code: code, at: now, in: db) }
         }
@@ -111,18 +98,14 @@ extension DistrictAdministration {
 
     /// Within a transaction: the due pending key becomes active, the active one retired.
     static func activatePending(departmentID: Int64, code: String, at now: Date, in db: Database) throws {
-        guard let row = try Row.fetchOne(db, sql: """
-            SELECT kid, certificate FROM signing_keys WHERE department_id = ? AND status = 'pending' AND activate_at <= ? ORDER BY created_at LIMIT 1
-            """, arguments: [departmentID, now]) else { return }
-        let kid: String = row["kid"]
-        for old in try Row.fetchAll(db, sql: "SELECT kid, certificate FROM signing_keys WHERE department_id = ? AND status = 'active'", arguments: [departmentID]) {
-            try db.execute(sql: "UPDATE signing_keys SET status = 'retired', retired_at = ? WHERE kid = ?", arguments: [now, old["kid"] as String])
-            try db.execute(sql: "INSERT INTO signing_key_history (kid, status, reason, changed_at) VALUES (?, 'retired', 'rotated', ?)", arguments: [old["kid"] as String, now])
-            try logKeyEvent("key.retired", certificate: try Certificate(derRepresentation: [UInt8](old["certificate"] as Data)), department: code, at: now, in: db)
+        guard let pending = try SigningKeyStore.duePendingKey(departmentID: departmentID, at: now, in: db) else { return }
+        let kid = pending.kid
+        for old in try SigningKeyStore.activeKeys(departmentID: departmentID, in: db) {
+            try SigningKeyStore.retire(old.kid, reason: "rotated", at: now, in: db)
+            try logKeyEvent("key.retired", certificate: try Certificate(derRepresentation: [UInt8](old.certificate)), department: code, at: now, in: db)
         }
-        try db.execute(sql: "UPDATE signing_keys SET status = 'active' WHERE kid = ?", arguments: [kid])
-        try db.execute(sql: "INSERT INTO signing_key_history (kid, status, reason, changed_at) VALUES (?, 'active', 'rotation', ?)", arguments: [kid, now])
-        try logKeyEvent("key.activated", certificate: try Certificate(derRepresentation: [UInt8](row["certificate"] as Data)), department: code, at: now, in: db)
+        try SigningKeyStore.activate(kid, reason: "rotation", at: now, in: db)
+        try logKeyEvent("key.activated", certificate: try Certificate(derRepresentation: [UInt8](pending.certificate)), department: code, at: now, in: db)
         try AuditLog.append(AuditEntry(actor: "system", action: "key.activated", target: "department:\(code)", details: ["kid": kid]), at: now, in: db)
     }
 
@@ -134,19 +117,15 @@ extension DistrictAdministration {
         let notAfter = Date(timeIntervalSince1970: rawNotAfter.timeIntervalSince1970.rounded(.down))
         let now = clock.now()
         guard notAfter <= now else { throw ZeroTripError(.invalidInput, "not-after lies in the future; revoke from a time that has passed (or now)") }
-        let row = try await database.read { db in
-            try Row.fetchOneCopy(db, sql: "SELECT k.role, k.status, k.certificate, d.code FROM signing_keys k LEFT JOIN departments d ON d.id = k.department_id WHERE k.kid = ?",
-                             arguments: [kid])
-        }
+        let row = try await database.read { db in try SigningKeyStore.key(kid, in: db) }
         guard let row else { throw ZeroTripError(.unknownKey, "no key \(kid.prefix(16))") }
-        guard (row["role"] as String) == "seal" else { throw ZeroTripError(.invalidInput, "the root key is renewed, not revoked here (docs/trust-list.md)") }
-        guard (row["status"] as String) != "revoked" else { throw ZeroTripError(.keyRevoked, "key \(kid) is already revoked") }
-        let code: String = row["code"]
-        let certificate = try Certificate(derRepresentation: [UInt8](row["certificate"] as Data))
+        guard row.role == "seal", let code = row.department else {
+            throw ZeroTripError(.invalidInput, "the root key is renewed, not revoked here (docs/trust-list.md)")
+        }
+        guard row.status != "revoked" else { throw ZeroTripError(.keyRevoked, "key \(kid) is already revoked") }
+        let certificate = try Certificate(derRepresentation: [UInt8](row.certificate))
         try await database.write { db in
-            try db.execute(sql: "UPDATE signing_keys SET status = 'revoked', revoked_at = ?, revoked_not_after = ?, revocation_reason = ? WHERE kid = ?",
-                           arguments: [now, notAfter, reason.rawValue, kid])
-            try db.execute(sql: "INSERT INTO signing_key_history (kid, status, reason, changed_at) VALUES (?, 'revoked', ?, ?)", arguments: [kid, reason.rawValue, now])
+            try SigningKeyStore.revoke(kid, notAfter: notAfter, reason: reason.rawValue, at: now, in: db)
             try Self.logKeyEvent("key.revoked", certificate: certificate, department: code, at: now, in: db,
                                  extra: ["not_after": AuditEvent.timestamp(notAfter), "reason": reason.rawValue])
             try AuditLog.append(AuditEntry(actor: actor, action: "key.revoked", target: "key:\(kid)",
@@ -164,10 +143,7 @@ extension DistrictAdministration {
         if let maxAgeDays, !(1...3650).contains(maxAgeDays) { throw ZeroTripError(.invalidInput, "max age must be 1–3650 days") }
         let now = clock.now()
         let code: String? = try await database.write { db in
-            guard let code = try String.fetchOne(db, sql: """
-                SELECT d.code FROM signing_keys k JOIN departments d ON d.id = k.department_id WHERE k.kid = ? AND k.status IN ('active', 'pending')
-                """, arguments: [kid]) else { return nil }
-            try db.execute(sql: "UPDATE signing_keys SET max_uses = ?, max_age_seconds = ? WHERE kid = ?", arguments: [maxUses, maxAgeDays.map { $0 * 86400 }, kid])
+            guard let code = try SigningKeyStore.setLimits(kid, maxUses: maxUses, maxAgeSeconds: maxAgeDays.map { $0 * 86400 }, in: db) else { return nil }
             try AuditLog.append(AuditEntry(actor: actor, action: "key.limits_set", target: "key:\(kid)",
                                            details: ["max_uses": maxUses.map(String.init) ?? "none", "max_age_days": maxAgeDays.map(String.init) ?? "none"]), at: now, in: db)
             return code
@@ -179,11 +155,7 @@ extension DistrictAdministration {
     /// Every key of every department and the root (for the trust list), oldest first.
     public nonisolated func allKeys() async throws -> [SigningKeyInfo] {
         let now = clock.now()
-        return try await database.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT k.*, d.code AS department_code FROM signing_keys k LEFT JOIN departments d ON d.id = k.department_id ORDER BY k.created_at, k.rowid
-                """).map { try Self.keyInfo(from: $0, now: now) }
-        }
+        return try await database.read { db in try SigningKeyStore.infos(department: nil, all: true, at: now, in: db) }
     }
 
     /// Appends a key event to the transparency log.
@@ -200,7 +172,7 @@ extension DistrictAdministration {
         let now = clock.now()
         return try await database.write { db in
             // A renewal committed since the key was unlocked (perhaps by another process): never sign with a superseded root.
-            guard try String.fetchOne(db, sql: "SELECT root_kid FROM district WHERE id = 1") == root.certificate.kidHex else {
+            guard try DistrictStore.rootKid(in: db) == root.certificate.kidHex else {
                 throw ZeroTripError(.notReady, "the district root was just renewed; the tree head will be signed by the new root at the next attempt")
             }
             let size = try TransparencyLog.size(db)
@@ -209,8 +181,7 @@ extension DistrictAdministration {
             if let last = try TransparencyLog.latestTreeHead(db), last.timestamp >= timestamp { timestamp = last.timestamp + 1 }
             let message = SignedTreeHead.signedBytes(treeSize: size, timestamp: timestamp, rootHash: hash)
             let signature = try withCrypto("signing the tree head") { () throws(CryptoError) in try root.key.signature(for: message).derRepresentation }
-            try db.execute(sql: "INSERT INTO log_tree_heads (tree_size, timestamp_ms, root_hash, kid, signature) VALUES (?, ?, ?, ?, ?)",
-                           arguments: [Int64(size), Int64(timestamp), Data(hash), root.certificate.kidHex, Data(signature)])
+            try TransparencyLog.insertTreeHead(size: size, timestamp: timestamp, rootHash: hash, kid: root.certificate.kidHex, signature: signature, in: db)
             return SignedTreeHead(treeSize: size, timestamp: timestamp, rootHash: Base64.encode(hash), kid: root.certificate.kidHex, signature: Base64.encode(signature))
         }
     }

@@ -39,15 +39,13 @@ extension DistrictAdministration {
     /// Every root, the current one first, then older ones newest first.
     public nonisolated func roots() async throws -> [RootInfo] {
         guard let district = try await district() else { throw ZeroTripError(.notInitialized, "run `zerotrip init --district NAME` first") }
-        return try await database.read { db in
-            try Row.fetchAll(db, sql: "SELECT kid, algorithm, certificate, not_before, not_after, created_at FROM signing_keys WHERE role = 'root' ORDER BY created_at DESC, rowid DESC")
-                .map { row in
-                    let certificate = try Certificate(derRepresentation: [UInt8](row["certificate"] as Data))
-                    return RootInfo(kid: row["kid"], status: row["kid"] == district.rootKid ? "current" : "previous", algorithm: row["algorithm"],
-                                    certificatePEM: certificate.pemRepresentation, notBefore: row["not_before"], notAfter: row["not_after"], createdAt: row["created_at"])
-                }
-                .sorted { ($0.status == "current" ? 0 : 1) < ($1.status == "current" ? 0 : 1) }
-        }
+        return try await database.read { db in try SigningKeyStore.roots(in: db) }
+            .map { row in
+                let certificate = try Certificate(derRepresentation: [UInt8](row.certificate))
+                return RootInfo(kid: row.kid, status: row.kid == district.rootKid ? "current" : "previous", algorithm: row.algorithm,
+                                certificatePEM: certificate.pemRepresentation, notBefore: row.notBefore, notAfter: row.notAfter, createdAt: row.createdAt)
+            }
+            .sorted { ($0.status == "current" ? 0 : 1) < ($1.status == "current" ? 0 : 1) }
     }
 
     /// Every root certificate of the district (online verification trusts them all: the database is the authority).
@@ -57,8 +55,8 @@ extension DistrictAdministration {
 
     /// Every link certificate between roots, oldest first.
     public nonisolated func rootLinks() async throws -> [Certificate] {
-        let blobs: [Data] = try await database.read { db in try Data.fetchAll(db, sql: "SELECT certificate FROM root_links ORDER BY created_at, rowid") }
-        return try blobs.map { try Certificate(derRepresentation: [UInt8]($0)) }
+        let links = try await database.read { db in try DistrictStore.rootLinks(in: db) }
+        return try links.map { try Certificate(derRepresentation: [UInt8]($0.der)) }
     }
 
     /// The root that issued `certificate` (a seal certificate), or `nil`.
@@ -76,9 +74,7 @@ extension DistrictAdministration {
     public func renewRoot(actor: String) async throws -> RootRenewal {
         guard try await district() != nil else { throw ZeroTripError(.notInitialized, "run `zerotrip init --district NAME` first") }
         let old = try await unlockRoot()
-        let algorithmName: String = try await database.read { db in
-            try String.fetchOne(db, sql: "SELECT algorithm FROM signing_keys WHERE kid = ?", arguments: [old.certificate.kidHex]) ?? ""
-        }
+        let algorithmName = try await database.read { db in try SigningKeyStore.algorithm(of: old.certificate.kidHex, in: db) ?? "" }
         guard let algorithm = KeyAlgorithm(rawValue: algorithmName) else { throw ZeroTripError(.malformedKey, "the current root's algorithm is not recorded") }
         let secret = try passphrase.resolve()
         let now = clock.now()
@@ -124,23 +120,19 @@ extension DistrictAdministration {
         }
         do {
             try await database.write { db in
-                try Self.insertKey(db, certificate: certificate, departmentID: nil, role: "root", algorithm: algorithm, keyFile: keyFile, now: now)
-                try db.execute(sql: "UPDATE signing_keys SET status = 'retired', retired_at = ? WHERE kid = ?", arguments: [now, old.certificate.kidHex])
-                try db.execute(sql: "INSERT INTO signing_key_history (kid, status, reason, changed_at) VALUES (?, 'retired', 'root_renewed', ?)",
-                               arguments: [old.certificate.kidHex, now])
+                try SigningKeyStore.insert(certificate, departmentID: nil, role: "root", algorithm: algorithm, keyFile: keyFile, at: now, in: db)
+                try SigningKeyStore.retire(old.certificate.kidHex, reason: "root_renewed", at: now, in: db)
                 for (issuer, subject, link) in [(old.certificate, certificate, newWithOld), (certificate, old.certificate, oldWithNew)] {
-                    try db.execute(sql: "INSERT INTO root_links (issuer_kid, subject_kid, certificate, created_at) VALUES (?, ?, ?, ?)",
-                                   arguments: [issuer.kidHex, subject.kidHex, Data(link.derRepresentation), now])
+                    try DistrictStore.insertRootLink(issuer: issuer.kidHex, subject: subject.kidHex, certificate: link.derRepresentation, at: now, in: db)
                 }
                 // Tree heads signed by the old root must all predate the renewal time (RootSet.supersededAt); one signed
                 // while this renewal was being prepared would not: abort and let the operator retry.
-                if let latest = try Int64.fetchOne(db, sql: "SELECT MAX(timestamp_ms) FROM log_tree_heads WHERE kid = ?", arguments: [old.certificate.kidHex]),
+                if let latest = try TransparencyLog.latestTreeHeadTime(signedBy: old.certificate.kidHex, in: db),
                    Double(latest) / 1000 > renewedAt.timeIntervalSince1970 {
                     throw ZeroTripError(.notReady, "a tree head was signed while the root was being renewed; nothing changed, retry")
                 }
                 // Compare and swap: two renewals racing from two processes cannot both replace the same root.
-                try db.execute(sql: "UPDATE district SET root_kid = ? WHERE id = 1 AND root_kid = ?", arguments: [certificate.kidHex, old.certificate.kidHex])
-                guard db.changesCount == 1 else {
+                guard try DistrictStore.switchRoot(from: old.certificate.kidHex, to: certificate.kidHex, in: db) else {
                     throw ZeroTripError(.invalidInput, "the root changed while renewing (another renewal ran); nothing changed, list the roots and retry if needed")
                 }
                 try Self.logKeyEvent("root.renewed", certificate: certificate, department: "", at: now, in: db, extra: [
@@ -181,9 +173,7 @@ extension DistrictAdministration {
         guard roots.count > 1 else { return }
         let directory = home.certificatesDirectory.appendingPathComponent("roots")
         var files = roots.map { ("root-\($0.kidHex).pem", $0) }
-        let links: [(String, String, Data)] = try await database.read { db in
-            try Row.fetchAll(db, sql: "SELECT issuer_kid, subject_kid, certificate FROM root_links").map { ($0["issuer_kid"], $0["subject_kid"], $0["certificate"]) }
-        }
+        let links = try await database.read { db in try DistrictStore.rootLinks(in: db) }
         for (issuer, subject, der) in links {
             files.append(("link-\(subject)-by-\(issuer).pem", try Certificate(derRepresentation: [UInt8](der))))
         }

@@ -59,7 +59,7 @@ extension DistrictAdministration {
 
     /// Every seal certificate ever registered (verification must keep working for retired keys).
     public nonisolated func sealCertificates() async throws -> [Certificate] {
-        let blobs: [Data] = try await database.read { db in try Data.fetchAll(db, sql: "SELECT certificate FROM signing_keys WHERE role = 'seal'") }
+        let blobs = try await database.read { db in try SigningKeyStore.sealCertificates(in: db) }
         return try blobs.map { try Certificate(derRepresentation: [UInt8]($0)) }
     }
 }

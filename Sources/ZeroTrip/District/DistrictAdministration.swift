@@ -39,11 +39,7 @@ public actor DistrictAdministration {
 
     /// The district, or `nil` before `initialize`.
     public nonisolated func district() async throws -> DistrictInfo? {
-        try await database.read { db in
-            try Row.fetchOne(db, sql: "SELECT name, root_kid, created_at FROM district WHERE id = 1").map {
-                DistrictInfo(name: $0["name"], rootKid: $0["root_kid"], createdAt: $0["created_at"])
-            }
-        }
+        try await database.read { db in try DistrictStore.district(in: db) }
     }
 
     /// Creates the root key (encrypted, `Keys/root-<kid>.key.pem`, mode 0600) and the self-signed
@@ -77,9 +73,8 @@ public actor DistrictAdministration {
         }
         do {
             try await database.write { db in
-                try db.execute(sql: "INSERT INTO district (id, name, root_kid, created_at) VALUES (1, ?, ?, ?)",
-                               arguments: [name, certificate.kidHex, now])
-                try Self.insertKey(db, certificate: certificate, departmentID: nil, role: "root", algorithm: algorithm, keyFile: keyFile, now: now)
+                try DistrictStore.insertDistrict(name: name, rootKid: certificate.kidHex, at: now, in: db)
+                try SigningKeyStore.insert(certificate, departmentID: nil, role: "root", algorithm: algorithm, keyFile: keyFile, at: now, in: db)
                 try AuditLog.append(AuditEntry(actor: actor, action: "district.initialized", target: "district",
                                                details: ["name": name, "root_kid": certificate.kidHex, "algorithm": algorithm.rawValue]), at: now, in: db)
             }
@@ -95,9 +90,7 @@ public actor DistrictAdministration {
     /// The root certificate as recorded in the database.
     public nonisolated func rootCertificate() async throws -> Certificate {
         guard let info = try await district() else { throw ZeroTripError(.notInitialized, "run `zerotrip init --district NAME` first") }
-        let der: Data? = try await database.read { db in
-            try Data.fetchOne(db, sql: "SELECT certificate FROM signing_keys WHERE kid = ?", arguments: [info.rootKid])
-        }
+        let der: Data? = try await database.read { db in try SigningKeyStore.certificate(info.rootKid, in: db) }
         guard let der else { throw ZeroTripError(.notInitialized, "the root key is not registered") }
         return try Certificate(derRepresentation: [UInt8](der))
     }
@@ -136,12 +129,10 @@ public actor DistrictAdministration {
     /// The registered key `kid` with its certificate: the key file read (permissions checked), decrypted with the
     /// passphrase and checked against the certificate; `nil` when no such key is registered.
     nonisolated func unlockKey(kid: String, what: String) async throws -> (certificate: Certificate, key: PrivateKey)? {
-        let row = try await database.read { db in
-            try Row.fetchOneCopy(db, sql: "SELECT certificate, key_file FROM signing_keys WHERE kid = ?", arguments: [kid])
-        }
+        let row = try await database.read { db in try SigningKeyStore.certificateAndKeyFile(kid, in: db) }
         guard let row else { return nil }
-        let certificate = try Certificate(derRepresentation: [UInt8](row["certificate"] as Data))
-        let keyFile: String = row["key_file"]
+        let certificate = try Certificate(derRepresentation: [UInt8](row.certificate))
+        let keyFile = row.keyFile
         let (home, passphrase) = (self.home, self.passphrase)
         // File reads and scrypt: off the cooperative pool, and without holding the actor (read-only queries are nonisolated).
         let key = try await BlockingWork.run {
@@ -170,9 +161,8 @@ public actor DistrictAdministration {
         let (certificate, keyFile, certificateURL) = try await createSealFiles(code: code, name: name, districtName: district.name, algorithm: algorithm, now: now)
         do {
             try await database.write { db in
-                try db.execute(sql: "INSERT INTO departments (code, name, created_at) VALUES (?, ?, ?)", arguments: [code, name, now])
-                let id = db.lastInsertedRowID
-                try Self.insertKey(db, certificate: certificate, departmentID: id, role: "seal", algorithm: algorithm, keyFile: keyFile, now: now)
+                let id = try DistrictStore.insertDepartment(code: code, name: name, at: now, in: db)
+                try SigningKeyStore.insert(certificate, departmentID: id, role: "seal", algorithm: algorithm, keyFile: keyFile, at: now, in: db)
                 try Self.logKeyEvent("key.activated", certificate: certificate, department: code, at: now, in: db)
                 try AuditLog.append(AuditEntry(actor: actor, action: "department.created", target: "department:\(code)",
                                                details: ["name": name, "kid": certificate.kidHex, "algorithm": algorithm.rawValue]), at: now, in: db)
@@ -218,79 +208,28 @@ public actor DistrictAdministration {
 
     /// The department with `code` (case-insensitive), or `nil`.
     public nonisolated func department(code: String) async throws -> Department? {
-        try await database.read { db in try Self.fetchDepartments(db, code: code).first }
+        try await database.read { db in try DistrictStore.departments(code: code, in: db).first }
     }
 
     /// Every department, by code.
     public nonisolated func departments() async throws -> [Department] {
-        try await database.read { db in try Self.fetchDepartments(db, code: nil) }
+        try await database.read { db in try DistrictStore.departments(code: nil, in: db) }
     }
 
     /// The signing keys of a department (or of the root with `nil`), newest first.
     public nonisolated func keys(department code: String?) async throws -> [SigningKeyInfo] {
         if let code, try await department(code: code) == nil { throw ZeroTripError(.unknownDepartment, "no department \(code)") }
         let now = clock.now()
-        return try await database.read { db in
-            let rows = try Row.fetchAll(db, sql: """
-                SELECT k.*, d.code AS department_code FROM signing_keys k LEFT JOIN departments d ON d.id = k.department_id
-                WHERE (? IS NULL AND k.role = 'root') OR d.code = ? ORDER BY k.created_at DESC, k.rowid DESC
-                """, arguments: [code, code])
-            return try rows.map { try Self.keyInfo(from: $0, now: now) }
-        }
-    }
-
-    static func keyInfo(from row: Row, now: Date) throws -> SigningKeyInfo {
-        let certificate = try Certificate(derRepresentation: [UInt8](row["certificate"] as Data))
-        var info = SigningKeyInfo(kid: row["kid"], role: row["role"], departmentCode: row["department_code"], algorithm: row["algorithm"],
-                                  status: row["status"], certificatePEM: certificate.pemRepresentation,
-                                  notBefore: row["not_before"], notAfter: row["not_after"])
-        info.activateAt = row["activate_at"]
-        info.retiredAt = row["retired_at"]
-        info.revokedAt = row["revoked_at"]
-        info.revokedNotAfter = row["revoked_not_after"]
-        info.revocationReason = row["revocation_reason"]
-        info.usageCount = row["usage_count"] ?? 0
-        info.maxUses = row["max_uses"]
-        info.maxAgeSeconds = row["max_age_seconds"]
-        if info.status == "active" {
-            if let max = info.maxUses, info.usageCount * 10 >= max * 9 {
-                info.warning = "\(info.usageCount) of \(max) uses: rotate the key"
-            }
-            if let age = info.maxAgeSeconds, let created = row["created_at"] as Date?, now.timeIntervalSince(created) * 10 >= Double(age) * 9 {
-                info.warning = "older than 90 % of its maximum age: rotate the key"
-            }
-        }
-        return info
+        return try await database.read { db in try SigningKeyStore.infos(department: code, all: false, at: now, in: db) }
     }
 
     /// Checks that every registered key file exists with safe permissions (used by `serve` and `/readyz`).
     public nonisolated func checkKeyFiles() async throws {
         try home.keyFiles.checkAllPermissions()
-        let files: [String] = try await database.read { db in try String.fetchAll(db, sql: "SELECT key_file FROM signing_keys") }
+        let files = try await database.read { db in try SigningKeyStore.keyFiles(in: db) }
         for file in files {
             guard home.keyFiles.exists(file) else { throw ZeroTripError(.missingKeyFile, "key file \(file) is missing") }
         }
-    }
-
-    static func fetchDepartments(_ db: Database, code: String?) throws -> [Department] {
-        try Row.fetchAll(db, sql: """
-            SELECT d.code, d.name, d.created_at,
-                   (SELECT kid FROM signing_keys k WHERE k.department_id = d.id AND k.status = 'active' ORDER BY k.created_at DESC LIMIT 1) AS kid
-            FROM departments d WHERE ? IS NULL OR d.code = ? ORDER BY d.code
-            """, arguments: [code, code]).map {
-            Department(code: $0["code"], name: $0["name"], createdAt: $0["created_at"], activeKid: $0["kid"])
-        }
-    }
-
-    static func insertKey(_ db: Database, certificate: Certificate, departmentID: Int64?, role: String, algorithm: KeyAlgorithm, keyFile: String, now: Date,
-                          status: String = "active", activateAt: Date? = nil) throws {
-        try db.execute(sql: """
-            INSERT INTO signing_keys (kid, department_id, role, algorithm, status, certificate, key_file, not_before, not_after, created_at, activate_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [certificate.kidHex, departmentID, role, algorithm.rawValue, status, Data(certificate.derRepresentation), keyFile,
-                             certificate.notValidBefore, certificate.notValidAfter, now, activateAt ?? now])
-        try db.execute(sql: "INSERT INTO signing_key_history (kid, status, reason, changed_at) VALUES (?, ?, 'created', ?)",
-                       arguments: [certificate.kidHex, status, now])
     }
 
     /// Writes a new public file (certificate), refusing to overwrite one.

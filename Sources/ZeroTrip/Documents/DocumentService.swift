@@ -292,7 +292,7 @@ public final class DocumentService: Sendable {
     /// Department names never change once created, so they are cached.
     private func departmentName(_ code: String, in db: Database) throws -> String? {
         if let name = departmentNames.withLock({ $0[code] }) { return name }
-        guard let name = try DistrictAdministration.fetchDepartments(db, code: code).first?.name else { return nil }
+        guard let name = try DistrictStore.departments(code: code, in: db).first?.name else { return nil }
         departmentNames.withLock { $0[code] = name }
         return name
     }

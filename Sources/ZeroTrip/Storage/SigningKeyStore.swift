@@ -1,9 +1,171 @@
 import Foundation
 import GRDB
 
-/// SQL over `signing_keys` that issuance and verification need. (The key lifecycle's own statements still live in
-/// `DistrictAdministration`; they move here as that code is touched.)
+import ZeroTripCrypto
+
+/// The district's signing keys, root and seals, and their status history (`signing_keys`, `signing_key_history`),
+/// and all their SQL. Every status change writes its history row here, which is what the verification caches
+/// watch (``AppDatabase/keyChanges``). Methods run in the caller's transaction.
 enum SigningKeyStore {
+    /// Registers a key with its certificate and encrypted key file, in `status` (active, or pending until `activateAt`).
+    static func insert(_ certificate: Certificate, departmentID: Int64?, role: String, algorithm: KeyAlgorithm, keyFile: String,
+                       status: String = "active", activateAt: Date? = nil, at now: Date, in db: Database) throws {
+        try db.execute(sql: """
+            INSERT INTO signing_keys (kid, department_id, role, algorithm, status, certificate, key_file, not_before, not_after, created_at, activate_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [certificate.kidHex, departmentID, role, algorithm.rawValue, status, Data(certificate.derRepresentation), keyFile,
+                             certificate.notValidBefore, certificate.notValidAfter, now, activateAt ?? now])
+        try history(certificate.kidHex, status: status, reason: "created", at: now, in: db)
+    }
+
+    /// Retires key `kid` (it never signs again and keeps verifying what it signed).
+    static func retire(_ kid: String, reason: String, at now: Date, in db: Database) throws {
+        try db.execute(sql: "UPDATE signing_keys SET status = 'retired', retired_at = ? WHERE kid = ?", arguments: [now, kid])
+        try history(kid, status: "retired", reason: reason, at: now, in: db)
+    }
+
+    /// Makes key `kid` the active one.
+    static func activate(_ kid: String, reason: String, at now: Date, in db: Database) throws {
+        try db.execute(sql: "UPDATE signing_keys SET status = 'active' WHERE kid = ?", arguments: [kid])
+        try history(kid, status: "active", reason: reason, at: now, in: db)
+    }
+
+    /// Revokes key `kid` from `notAfter` on.
+    static func revoke(_ kid: String, notAfter: Date, reason: String, at now: Date, in db: Database) throws {
+        try db.execute(sql: "UPDATE signing_keys SET status = 'revoked', revoked_at = ?, revoked_not_after = ?, revocation_reason = ? WHERE kid = ?",
+                       arguments: [now, notAfter, reason, kid])
+        try history(kid, status: "revoked", reason: reason, at: now, in: db)
+    }
+
+    private static func history(_ kid: String, status: String, reason: String, at now: Date, in db: Database) throws {
+        try db.execute(sql: "INSERT INTO signing_key_history (kid, status, reason, changed_at) VALUES (?, ?, ?, ?)", arguments: [kid, status, reason, now])
+    }
+
+    /// Sets the use and age limits of an active or pending seal key; returns its department's code, nil when there is
+    /// no such key.
+    static func setLimits(_ kid: String, maxUses: Int?, maxAgeSeconds: Int?, in db: Database) throws -> String? {
+        guard let code = try String.fetchOne(db, sql: """
+            SELECT d.code FROM signing_keys k JOIN departments d ON d.id = k.department_id WHERE k.kid = ? AND k.status IN ('active', 'pending')
+            """, arguments: [kid]) else { return nil }
+        try db.execute(sql: "UPDATE signing_keys SET max_uses = ?, max_age_seconds = ? WHERE kid = ?", arguments: [maxUses, maxAgeSeconds, kid])
+        return code
+    }
+
+    // MARK: Reading
+
+    /// A department's key situation before a rotation: its active key's algorithm and how many keys are pending.
+    static func rotationState(departmentCode code: String, in db: Database) throws -> (departmentID: Int64, activeAlgorithm: String?, pending: Int)? {
+        try Row.fetchOne(db, sql: """
+            SELECT d.id AS id, (SELECT algorithm FROM signing_keys k WHERE k.department_id = d.id AND k.status = 'active' LIMIT 1) AS algorithm,
+                   (SELECT COUNT(*) FROM signing_keys k WHERE k.department_id = d.id AND k.status = 'pending') AS pending
+            FROM departments d WHERE d.code = ?
+            """, arguments: [code]).map { (departmentID: $0["id"], activeAlgorithm: $0["algorithm"], pending: $0["pending"]) }
+    }
+
+    /// The algorithm of a department's newest key (whatever its status).
+    static func latestAlgorithm(departmentID: Int64, in db: Database) throws -> String? {
+        try String.fetchOne(db, sql: "SELECT algorithm FROM signing_keys WHERE department_id = ? ORDER BY created_at DESC LIMIT 1", arguments: [departmentID])
+    }
+
+    /// The algorithm recorded for key `kid`.
+    static func algorithm(of kid: String, in db: Database) throws -> String? {
+        try String.fetchOne(db, sql: "SELECT algorithm FROM signing_keys WHERE kid = ?", arguments: [kid])
+    }
+
+    /// Departments with a pending key whose activation time came at `now`.
+    static func departmentsWithDueKeys(at now: Date, in db: Database) throws -> [(id: Int64, code: String)] {
+        try Row.fetchAll(db, sql: """
+            SELECT DISTINCT d.id, d.code FROM signing_keys k JOIN departments d ON d.id = k.department_id WHERE k.status = 'pending' AND k.activate_at <= ?
+            """, arguments: [now]).map { (id: $0["id"], code: $0["code"]) }
+    }
+
+    /// The oldest pending key of a department due at `now` (kid, certificate DER).
+    static func duePendingKey(departmentID: Int64, at now: Date, in db: Database) throws -> (kid: String, certificate: Data)? {
+        try Row.fetchOne(db, sql: """
+            SELECT kid, certificate FROM signing_keys WHERE department_id = ? AND status = 'pending' AND activate_at <= ? ORDER BY created_at LIMIT 1
+            """, arguments: [departmentID, now]).map { (kid: $0["kid"], certificate: $0["certificate"]) }
+    }
+
+    /// A department's active keys (kid, certificate DER).
+    static func activeKeys(departmentID: Int64, in db: Database) throws -> [(kid: String, certificate: Data)] {
+        try Row.fetchAll(db, sql: "SELECT kid, certificate FROM signing_keys WHERE department_id = ? AND status = 'active'", arguments: [departmentID])
+            .map { (kid: $0["kid"], certificate: $0["certificate"]) }
+    }
+
+    /// Role, status, certificate DER and department code of key `kid`.
+    static func key(_ kid: String, in db: Database) throws -> (role: String, status: String, certificate: Data, department: String?)? {
+        try Row.fetchOne(db, sql: """
+            SELECT k.role, k.status, k.certificate, d.code FROM signing_keys k LEFT JOIN departments d ON d.id = k.department_id WHERE k.kid = ?
+            """, arguments: [kid]).map { (role: $0["role"], status: $0["status"], certificate: $0["certificate"], department: $0["code"]) }
+    }
+
+    /// Certificate DER and key file name of key `kid`.
+    static func certificateAndKeyFile(_ kid: String, in db: Database) throws -> (certificate: Data, keyFile: String)? {
+        try Row.fetchOne(db, sql: "SELECT certificate, key_file FROM signing_keys WHERE kid = ?", arguments: [kid])
+            .map { (certificate: $0["certificate"], keyFile: $0["key_file"]) }
+    }
+
+    /// Certificate DER of key `kid`.
+    static func certificate(_ kid: String, in db: Database) throws -> Data? {
+        try Data.fetchOne(db, sql: "SELECT certificate FROM signing_keys WHERE kid = ?", arguments: [kid])
+    }
+
+    /// Every seal certificate ever registered, DER.
+    static func sealCertificates(in db: Database) throws -> [Data] {
+        try Data.fetchAll(db, sql: "SELECT certificate FROM signing_keys WHERE role = 'seal'")
+    }
+
+    /// Every key file name (root and seals).
+    static func keyFiles(in db: Database) throws -> [String] {
+        try String.fetchAll(db, sql: "SELECT key_file FROM signing_keys")
+    }
+
+    /// Root keys, newest first: kid, algorithm, certificate DER, validity and creation time.
+    static func roots(in db: Database) throws -> [(kid: String, algorithm: String, certificate: Data, notBefore: Date, notAfter: Date, createdAt: Date)] {
+        try Row.fetchAll(db, sql: """
+            SELECT kid, algorithm, certificate, not_before, not_after, created_at FROM signing_keys WHERE role = 'root' ORDER BY created_at DESC, rowid DESC
+            """).map { (kid: $0["kid"], algorithm: $0["algorithm"], certificate: $0["certificate"], notBefore: $0["not_before"], notAfter: $0["not_after"],
+                        createdAt: $0["created_at"]) }
+    }
+
+    /// Keys as operators see them: of department `code` (the root keys with nil), or every key with
+    /// `all` (oldest first; otherwise newest first).
+    static func infos(department code: String?, all: Bool, at now: Date, in db: Database) throws -> [SigningKeyInfo] {
+        let rows = all
+            ? try Row.fetchAll(db, sql: """
+                SELECT k.*, d.code AS department_code FROM signing_keys k LEFT JOIN departments d ON d.id = k.department_id ORDER BY k.created_at, k.rowid
+                """)
+            : try Row.fetchAll(db, sql: """
+                SELECT k.*, d.code AS department_code FROM signing_keys k LEFT JOIN departments d ON d.id = k.department_id
+                WHERE (? IS NULL AND k.role = 'root') OR d.code = ? ORDER BY k.created_at DESC, k.rowid DESC
+                """, arguments: [code, code])
+        return try rows.map { try info(from: $0, now: now) }
+    }
+
+    private static func info(from row: Row, now: Date) throws -> SigningKeyInfo {
+        let certificate = try Certificate(derRepresentation: [UInt8](row["certificate"] as Data))
+        var info = SigningKeyInfo(kid: row["kid"], role: row["role"], departmentCode: row["department_code"], algorithm: row["algorithm"],
+                                  status: row["status"], certificatePEM: certificate.pemRepresentation,
+                                  notBefore: row["not_before"], notAfter: row["not_after"])
+        info.activateAt = row["activate_at"]
+        info.retiredAt = row["retired_at"]
+        info.revokedAt = row["revoked_at"]
+        info.revokedNotAfter = row["revoked_not_after"]
+        info.revocationReason = row["revocation_reason"]
+        info.usageCount = row["usage_count"] ?? 0
+        info.maxUses = row["max_uses"]
+        info.maxAgeSeconds = row["max_age_seconds"]
+        if info.status == "active" {
+            if let max = info.maxUses, info.usageCount * 10 >= max * 9 {
+                info.warning = "\(info.usageCount) of \(max) uses: rotate the key"
+            }
+            if let age = info.maxAgeSeconds, let created = row["created_at"] as Date?, now.timeIntervalSince(created) * 10 >= Double(age) * 9 {
+                info.warning = "older than 90 % of its maximum age: rotate the key"
+            }
+        }
+        return info
+    }
+
     /// Counts one signature against the active key `kid`, refusing a key that reached its use or age limit.
     ///
     /// Throws `keyNotActive` when the key stopped signing (rotated or revoked meanwhile: the caller signs again

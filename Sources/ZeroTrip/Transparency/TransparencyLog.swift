@@ -302,6 +302,17 @@ public struct TransparencyLog: Sendable {
             """), arguments: [Int64(clamping: notAfter ?? UInt64(Int64.max))]).map(treeHead(from:))
     }
 
+    /// Stores a signed tree head (its signature was made over ``SignedTreeHead/signedBytes(treeSize:timestamp:rootHash:)``).
+    static func insertTreeHead(size: UInt64, timestamp: UInt64, rootHash: [UInt8], kid: String, signature: [UInt8], in db: Database) throws {
+        try db.execute(sql: "INSERT INTO log_tree_heads (tree_size, timestamp_ms, root_hash, kid, signature) VALUES (?, ?, ?, ?, ?)",
+                       arguments: [Int64(size), Int64(timestamp), Data(rootHash), kid, Data(signature)])
+    }
+
+    /// The newest tree-head time (ms) signed by root `kid`, nil when it signed none.
+    static func latestTreeHeadTime(signedBy kid: String, in db: Database) throws -> Int64? {
+        try Int64.fetchOne(db, sql: "SELECT MAX(timestamp_ms) FROM log_tree_heads WHERE kid = ?", arguments: [kid])
+    }
+
     static func treeHead(from row: Row) -> SignedTreeHead {
         SignedTreeHead(treeSize: UInt64(row["tree_size"] as Int64), timestamp: UInt64(row["timestamp_ms"] as Int64),
                        rootHash: Base64.encode([UInt8](row["root_hash"] as Data)), kid: row["kid"], signature: Base64.encode([UInt8](row["signature"] as Data)))
