@@ -202,15 +202,15 @@ public final class CreditService: Sendable {
     static func fetch(_ key: SubjectKey, in db: Database) throws -> CreditSubject {
         switch key {
         case .personLookup(let lookup):
-            guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT id, name, created_at FROM persons WHERE id_lookup = ?"), arguments: [lookup]) else {
+            guard let person = try PersonStore.brief(lookup: lookup, in: db) else {
                 throw ZeroTripError(.unknownSubject, "no person with that ID number in the registry")
             }
-            return CreditSubject(id: "person:\(row["id"] as String)", kind: .person, establishedAt: row["created_at"], dataComplete: true, displayName: row["name"])
+            return CreditSubject(id: "person:\(person.id)", kind: .person, establishedAt: person.createdAt, dataComplete: true, displayName: person.name)
         case .person(let id):
-            guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT name, created_at FROM persons WHERE id = ?"), arguments: [id]) else {
+            guard let person = try PersonStore.brief(id: id, in: db) else {
                 throw ZeroTripError(.unknownSubject, "no person \(id.prefix(20)) in the registry")
             }
-            return CreditSubject(id: "person:\(id)", kind: .person, establishedAt: row["created_at"], dataComplete: true, displayName: row["name"])
+            return CreditSubject(id: "person:\(id)", kind: .person, establishedAt: person.createdAt, dataComplete: true, displayName: person.name)
         case .organization(let code):
             guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT name, established_at, data_complete FROM credit_organizations WHERE code = ?"), arguments: [code]) else {
                 throw ZeroTripError(.unknownSubject, "no organisation \(code.prefix(18)) is registered for credit")

@@ -57,9 +57,9 @@ extension IdentityService {
             guard verificationId.utf8.count == 24, let flow = try Self.flow(verificationId, secret: nil, keys: keys, in: db) else {
                 throw ZeroTripError(.notFound, "no verification \(verificationId.prefix(24))")
             }
-            let person = try flow.personID.flatMap { try Row.fetchOne(db, sql: "SELECT id_masked, name FROM persons WHERE id = ?", arguments: [$0]) }
+            let person = try flow.personID.flatMap { try PersonStore.person(id: $0, in: db) }
             return PendingVerification(verificationId: flow.id, method: flow.method, status: flow.status, registryMatch: flow.personID != nil,
-                                       idNumberMasked: person?["id_masked"], name: person?["name"], expiresAt: flow.expiresAt)
+                                       idNumberMasked: person?.idMasked, name: person?.name, expiresAt: flow.expiresAt)
         }
     }
 
@@ -128,12 +128,12 @@ extension IdentityService {
         let expires = now.addingTimeInterval(policy.attestationWindow)
         let outcome: Result<WindowCheckResult, ZeroTripError> = try await database.write { db in
             let target = "id:\(PersonalDataMask.idNumber(entry.idNumber))"
-            guard let person = try Row.fetchOne(db, sql: "SELECT id, name, card_valid_from, card_valid_until FROM persons WHERE id_lookup = ?", arguments: [Data(lookup)]) else {
+            guard var person = try PersonStore.person(lookup: lookup, in: db) else {
                 try AuditLog.append(AuditEntry(actor: agent, action: "identity.window.failed", target: target, outcome: "denied", details: ["reason": "unknown_person"]), at: now, in: db)
                 return .failure(ZeroTripError(.unknownPerson, "the card's ID number is not in the population registry"))
             }
-            let subject: String = person["id"]
-            guard ConstantTime.equals(keys.nameHash(person["name"]), keys.nameHash(entry.name)) else {
+            let subject = person.id
+            guard ConstantTime.equals(keys.nameHash(person.name), keys.nameHash(entry.name)) else {
                 try AuditLog.append(AuditEntry(actor: agent, action: "identity.window.failed", target: target, outcome: "denied", details: ["reason": "name_mismatch"]), at: now, in: db)
                 return .failure(ZeroTripError(.identityNotConfirmed, "the card's name does not match the registry"))
             }
@@ -143,11 +143,11 @@ extension IdentityService {
                                                details: ["reason": "face_check_failed", "failures": "\(lock.failures)"]), at: now, in: db)
                 return .failure(ZeroTripError(.identityNotConfirmed, "recorded: the face check did not confirm the card holder"))
             }
-            if (person["card_valid_from"] as String) != entry.cardValidFrom || (person["card_valid_until"] as String) != entry.cardValidUntil {
-                try db.execute(sql: "UPDATE persons SET card_valid_from = ?, card_valid_until = ?, updated_at = ? WHERE id = ?",
-                               arguments: [entry.cardValidFrom, entry.cardValidUntil, now, subject])
-                try db.execute(sql: "INSERT INTO person_history (person_id, change, actor, changed_at) VALUES (?, 'updated card_validity from a window card read', ?, ?)",
-                               arguments: [subject, agent, now])
+            if person.cardValidFrom != entry.cardValidFrom || person.cardValidUntil != entry.cardValidUntil {
+                person.cardValidFrom = entry.cardValidFrom
+                person.cardValidUntil = entry.cardValidUntil
+                person.updatedAt = now
+                try PersonStore.update(person, change: "updated card_validity from a window card read", actor: agent, in: db)
             }
             try Self.clearFailures(lookup, method: .windowCard, in: db)
             let record = try Self.recordAssurance(subject: subject, method: .windowCard, evidence: [

@@ -114,13 +114,13 @@ public struct IdentityService: Sendable {
                     return .failure(ZeroTripError(.rateLimited, "wait \(Int(policy.codeInterval)) seconds between codes"))
                 }
             }
-            let person = try Row.fetchOne(db.cachedStatement(sql: "SELECT id, name, phone_sealed FROM persons WHERE id_lookup = ?"), arguments: [Data(subjectLookup)])
-            let nameMatches = ConstantTime.equals(keys.nameHash(person?["name"] ?? ""), keys.nameHash(name))
+            let person = try PersonStore.person(lookup: subjectLookup, in: db)
+            let nameMatches = ConstantTime.equals(keys.nameHash(person?.name ?? ""), keys.nameHash(name))
             let matched = person != nil && nameMatches
-            let subject: String? = matched ? person!["id"] : nil
+            let subject: String? = matched ? person?.id : nil
             let locked = try Self.lockedUntil(subjectLookup, method: method, at: now, in: db) != nil
             if method == .sms, let subject, !locked {
-                let phone = try keys.openValue([UInt8](person!["phone_sealed"] as Data), context: "phone:\(subject)")
+                let phone = try keys.openValue(person?.phoneSealed ?? [], context: "phone:\(subject)")
                 try gateway.enqueue(subject: subject, phone: phone, message: "【政务服务】您的验证码为\(code)，\(Int(policy.codeLifetime / 60))分钟内有效。请勿告诉他人。", at: now, in: db)
             }
             try db.execute(sql: """
@@ -177,7 +177,7 @@ public struct IdentityService: Sendable {
                 return .failure(ZeroTripError(.verificationFailed, "the verification or code is not valid; \(policy.maximumFailures - lock.failures) attempts left"))
             }
             try Self.clearFailures(flow.subjectLookup, method: .sms, in: db)
-            let phone = try String.fetchOne(db, sql: "SELECT phone_masked FROM persons WHERE id = ?", arguments: [subject]) ?? ""
+            let phone = try PersonStore.person(id: subject, in: db)?.phoneMasked ?? ""
             let assurance = try Self.recordAssurance(subject: subject, method: .sms, evidence: ["registry": "id_and_name_match", "sms_to": phone],
                                                      agent: "self", at: now, in: db)
             try db.execute(sql: "UPDATE verification_flows SET status = 'claimed', completed_at = ?, assurance_id = ? WHERE id = ?",

@@ -106,69 +106,58 @@ public struct PopulationRegistry: Sendable {
 
     static func upsert(_ entry: RegistryEntry, keys: IdentityKeys, actor: String, at now: Date, in db: Database) throws -> UpsertOutcome {
         let lookup = keys.lookupHash(idNumber: entry.idNumber)
-        if let row = try Row.fetchOne(db.cachedStatement(sql: """
-            SELECT id, name, phone_sealed, card_valid_from, card_valid_until FROM persons WHERE id_lookup = ?
-            """), arguments: [Data(lookup)]) {
-            let id: String = row["id"]
-            let phone = try keys.openValue([UInt8](row["phone_sealed"] as Data), context: "phone:\(id)")
+        if var person = try PersonStore.person(lookup: lookup, in: db) {
+            let id = person.id
+            let phone = try keys.openValue(person.phoneSealed, context: "phone:\(id)")
             var changed: [String] = []
-            if (row["name"] as String) != entry.name { changed.append("name") }
+            if person.name != entry.name { changed.append("name") }
             if phone != entry.phone { changed.append("phone") }
-            if (row["card_valid_from"] as String) != entry.cardValidFrom || (row["card_valid_until"] as String) != entry.cardValidUntil { changed.append("card_validity") }
+            if person.cardValidFrom != entry.cardValidFrom || person.cardValidUntil != entry.cardValidUntil { changed.append("card_validity") }
             guard !changed.isEmpty else { return .unchanged }
-            try db.execute(sql: """
-                UPDATE persons SET name = ?, phone_sealed = ?, phone_masked = ?, card_valid_from = ?, card_valid_until = ?, updated_at = ? WHERE id = ?
-                """, arguments: [entry.name, Data(try keys.sealValue(entry.phone, context: "phone:\(id)")), PersonalDataMask.phone(entry.phone),
-                                 entry.cardValidFrom, entry.cardValidUntil, now, id])
-            try db.execute(sql: "INSERT INTO person_history (person_id, change, actor, changed_at) VALUES (?, ?, ?, ?)",
-                           arguments: [id, "updated " + changed.joined(separator: ","), actor, now])
+            person.name = entry.name
+            person.phoneSealed = try keys.sealValue(entry.phone, context: "phone:\(id)")
+            person.phoneMasked = PersonalDataMask.phone(entry.phone)
+            person.cardValidFrom = entry.cardValidFrom
+            person.cardValidUntil = entry.cardValidUntil
+            person.updatedAt = now
+            try PersonStore.update(person, change: "updated " + changed.joined(separator: ","), actor: actor, in: db)
             return .updated
         }
         let id = "P" + Hex.encode(try withCrypto("generating a subject id") { () throws(CryptoError) in try SecureRandom.bytes(count: 8) }).uppercased()
-        try db.execute(sql: """
-            INSERT INTO persons (id, id_lookup, id_sealed, id_masked, name, phone_sealed, phone_masked, card_valid_from, card_valid_until, created_at, updated_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [id, Data(lookup), Data(try keys.sealValue(entry.idNumber, context: "id:\(id)")), PersonalDataMask.idNumber(entry.idNumber),
-                             entry.name, Data(try keys.sealValue(entry.phone, context: "phone:\(id)")), PersonalDataMask.phone(entry.phone),
-                             entry.cardValidFrom, entry.cardValidUntil, now, now])
-        try db.execute(sql: "INSERT INTO person_history (person_id, change, actor, changed_at) VALUES (?, 'created', ?, ?)", arguments: [id, actor, now])
+        let person = PersonStore.Person(
+            id: id, idSealed: try keys.sealValue(entry.idNumber, context: "id:\(id)"), idMasked: PersonalDataMask.idNumber(entry.idNumber),
+            name: entry.name, phoneSealed: try keys.sealValue(entry.phone, context: "phone:\(id)"), phoneMasked: PersonalDataMask.phone(entry.phone),
+            cardValidFrom: entry.cardValidFrom, cardValidUntil: entry.cardValidUntil, createdAt: now, updatedAt: now)
+        try PersonStore.insert(person, lookup: lookup, actor: actor, in: db)
         return .inserted
     }
 
     /// The subject id of the person with `idNumber` (validated first), or `nil`.
     public func subject(idNumber raw: String) async throws -> String? {
         let number = try CitizenIDNumber.validate(raw, today: clock.now())
-        let lookup = Data(try keySource.keys().lookupHash(idNumber: number))
-        return try await database.read { db in
-            try String.fetchOne(db.cachedStatement(sql: "SELECT id FROM persons WHERE id_lookup = ?"), arguments: [lookup])
-        }
+        let lookup = try keySource.keys().lookupHash(idNumber: number)
+        return try await database.read { db in try PersonStore.subjectID(lookup: lookup, in: db) }
     }
 
     /// The masked summary of person `subject`.
     public func summary(subject: String) async throws -> PersonSummary? {
-        try await database.read { db in
-            try Row.fetchOne(db.cachedStatement(sql: """
-                SELECT id, id_masked, name, phone_masked, card_valid_from, card_valid_until, created_at, updated_at FROM persons WHERE id = ?
-                """), arguments: [subject]).map {
-                PersonSummary(subject: $0["id"], idNumberMasked: $0["id_masked"], name: $0["name"], phoneMasked: $0["phone_masked"],
-                              cardValidFrom: $0["card_valid_from"], cardValidUntil: $0["card_valid_until"], createdAt: $0["created_at"], updatedAt: $0["updated_at"])
-            }
+        try await database.read { db in try PersonStore.person(id: subject, in: db) }.map {
+            PersonSummary(subject: $0.id, idNumberMasked: $0.idMasked, name: $0.name, phoneMasked: $0.phoneMasked,
+                          cardValidFrom: $0.cardValidFrom, cardValidUntil: $0.cardValidUntil, createdAt: $0.createdAt, updatedAt: $0.updatedAt)
         }
     }
 
     /// The full personal data of `subject` (decrypted): only for tier ≥ 2 sessions and internal use.
     public func personalData(subject: String) async throws -> PersonalData? {
         let keys = try keySource.keys()
-        guard let row = try await database.read({ db in
-            try Row.fetchOneCopy(db, sql: "SELECT id, id_sealed, name, phone_sealed, card_valid_from, card_valid_until FROM persons WHERE id = ?", arguments: [subject])
-        }) else { return nil }
-        return PersonalData(idNumber: try keys.openValue([UInt8](row["id_sealed"] as Data), context: "id:\(subject)"), name: row["name"],
-                            phone: try keys.openValue([UInt8](row["phone_sealed"] as Data), context: "phone:\(subject)"),
-                            cardValidFrom: row["card_valid_from"], cardValidUntil: row["card_valid_until"])
+        guard let person = try await database.read({ db in try PersonStore.person(id: subject, in: db) }) else { return nil }
+        return PersonalData(idNumber: try keys.openValue(person.idSealed, context: "id:\(subject)"), name: person.name,
+                            phone: try keys.openValue(person.phoneSealed, context: "phone:\(subject)"),
+                            cardValidFrom: person.cardValidFrom, cardValidUntil: person.cardValidUntil)
     }
 
     /// Number of persons.
     public func count() async throws -> Int {
-        try await database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM persons") ?? 0 }
+        try await database.read { db in try PersonStore.count(in: db) }
     }
 }
