@@ -85,11 +85,8 @@ public struct CredentialService: Sendable {
             guard let departmentID = try DistrictStore.departmentID(code: code, in: db) else {
                 throw ZeroTripError(.unknownDepartment, "no department \(code.prefix(16))")
             }
-            try db.execute(sql: """
-                INSERT INTO credentials (id, department_id, label, scopes, secret_hash, created_at) VALUES (?, ?, ?, ?, ?, ?)
-                """, arguments: [id, departmentID, label, sortedScopes.joined(separator: ","), Data(Self.hash(secret: secret)), now])
-            try db.execute(sql: "INSERT INTO credential_history (credential_id, change, changed_at) VALUES (?, ?, ?)",
-                           arguments: [id, "created scopes=\(sortedScopes.joined(separator: ","))", now])
+            try CredentialStore.insert(id: id, departmentID: departmentID, label: label, scopes: sortedScopes, secretHash: Self.hash(secret: secret),
+                                       at: now, in: db)
             try AuditLog.append(AuditEntry(actor: actor, action: "credential.created", target: "credential:\(id)",
                                            details: ["department": code, "scopes": sortedScopes.joined(separator: ",")]), at: now, in: db)
         }
@@ -103,12 +100,7 @@ public struct CredentialService: Sendable {
     public func revoke(id: String, actor: String) async throws -> CredentialInfo {
         let now = clock.now()
         try await database.write { db in
-            guard let revokedAt = try Row.fetchOne(db, sql: "SELECT revoked_at FROM credentials WHERE id = ?", arguments: [id]) else {
-                throw ZeroTripError(.unknownCredential, "no credential \(id.prefix(32))")
-            }
-            guard (revokedAt["revoked_at"] as Date?) == nil else { return }
-            try db.execute(sql: "UPDATE credentials SET revoked_at = ? WHERE id = ?", arguments: [now, id])
-            try db.execute(sql: "INSERT INTO credential_history (credential_id, change, changed_at) VALUES (?, 'revoked', ?)", arguments: [id, now])
+            guard try CredentialStore.revoke(id, at: now, in: db) else { return }
             try AuditLog.append(AuditEntry(actor: actor, action: "credential.revoked", target: "credential:\(id)"), at: now, in: db)
         }
         cache.remove(id)
@@ -118,16 +110,7 @@ public struct CredentialService: Sendable {
 
     /// Every credential's metadata (never secrets), optionally for one department.
     public func list(department: String? = nil) async throws -> [CredentialInfo] {
-        try await database.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT c.id, d.code, c.label, c.scopes, c.created_at, c.revoked_at FROM credentials c JOIN departments d ON d.id = c.department_id
-                WHERE ? IS NULL OR d.code = ? ORDER BY d.code, c.created_at
-                """, arguments: [department, department]).map {
-                CredentialInfo(id: $0["id"], departmentCode: $0["code"], label: $0["label"],
-                               scopes: ($0["scopes"] as String).split(separator: ",").map(String.init),
-                               createdAt: $0["created_at"], revokedAt: $0["revoked_at"])
-            }
-        }
+        try await database.read { db in try CredentialStore.list(department: department, in: db) }
     }
 
     /// Authenticates a bearer token. Returns `nil` for anything that is not a live credential;
@@ -145,14 +128,9 @@ public struct CredentialService: Sendable {
             credential = cached
         } else {
             let readAt = ContinuousClock.now
-            credential = try await database.read { db in
-                try Row.fetchOne(db.cachedStatement(sql: """
-                    SELECT c.secret_hash, c.scopes, c.revoked_at, d.code FROM credentials c JOIN departments d ON d.id = c.department_id WHERE c.id = ?
-                    """), arguments: [id]).map { row in
-                    StoredCredential(secretHash: [UInt8](row["secret_hash"] as Data),
-                                     scopes: Set((row["scopes"] as String).split(separator: ",").map { Scope(rawValue: String($0)) }),
-                                     departmentCode: row["code"], revoked: (row["revoked_at"] as Date?) != nil)
-                }
+            credential = try await database.read { db in try CredentialStore.stored(id, in: db) }.map {
+                StoredCredential(secretHash: $0.secretHash, scopes: Set($0.scopes.map(Scope.init(rawValue:))), departmentCode: $0.departmentCode,
+                                 revoked: $0.revoked)
             }
             cache.store(credential, for: id, readAt: readAt)
         }

@@ -189,10 +189,14 @@ enum SigningKeyStore {
         var reason: String?
     }
 
-    /// The key history's generation (`MAX(id)` of `signing_key_history`: any key change anywhere shows as a new
-    /// value) and every revoked key with a "not after" time.
+    /// The key history's generation: `MAX(id)` of `signing_key_history`, so any key change anywhere shows as a new value.
+    static func generation(in db: Database) throws -> Int64 {
+        try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(id), 0) FROM signing_key_history") ?? 0
+    }
+
+    /// The key history's generation and every revoked key with a "not after" time.
     static func revocations(in db: Database) throws -> (generation: Int64, revoked: [String: Revocation]) {
-        let generation = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(id), 0) FROM signing_key_history") ?? 0
+        let generation = try generation(in: db)
         var revoked: [String: Revocation] = [:]
         for row in try Row.fetchAll(db, sql: "SELECT kid, revoked_not_after, revocation_reason FROM signing_keys WHERE status = 'revoked'") {
             guard let notAfter = row["revoked_not_after"] as Date? else { continue }

@@ -41,7 +41,7 @@ public final class TrustListService: Sendable {
     }
 
     func generation() async throws -> Int64 {
-        try await database.read { db in try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(id), 0) FROM signing_key_history") ?? 0 }
+        try await database.read { db in try SigningKeyStore.generation(in: db) }
     }
 
     /// The current signed list (re-signed when keys changed or half its validity passed).
