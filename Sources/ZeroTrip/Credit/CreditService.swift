@@ -72,8 +72,7 @@ public final class CreditService: Sendable {
         let now = clock.now()
         if let cached = newest.withLock({ $0 }), abs(now.timeIntervalSince(cached.checkedAt)) < 1 { return (cached.policy, cached.catalogue) }
         let versions = try await database.read { db in
-            (try Int.fetchOne(db, sql: "SELECT COALESCE(MAX(version), 0) FROM credit_policy_versions") ?? 0,
-             try Int.fetchOne(db, sql: "SELECT COALESCE(MAX(version), 0) FROM catalogue_versions") ?? 0)
+            (try ConfigurationStore.newestVersion(.creditPolicy, in: db), try ConfigurationStore.newestVersion(.catalogue, in: db))
         }
         newest.withLock { $0 = (versions.0, versions.1, now) }
         return versions
@@ -83,7 +82,7 @@ public final class CreditService: Sendable {
     public func policy(version: Int) async throws -> CreditPolicy {
         if version == 0 { return .builtIn }
         if let cached = policies.withLock({ $0[version] }) { return cached }
-        guard let json = try await database.read({ db in try String.fetchOne(db, sql: "SELECT parsed FROM credit_policy_versions WHERE version = ?", arguments: [version]) }) else {
+        guard let json = try await database.read({ db in try ConfigurationStore.parsed(.creditPolicy, version: version, in: db) }) else {
             throw ZeroTripError(.notFound, "no policy version \(version)")
         }
         let policy = try JSONDecoder().decode(CreditPolicy.self, from: Data(json.utf8))
@@ -100,14 +99,14 @@ public final class CreditService: Sendable {
     /// The policy version in force at `date`.
     public func policyVersion(at date: Date) async throws -> Int {
         try await database.read { db in
-            try Int.fetchOne(db, sql: "SELECT COALESCE(MAX(version), 0) FROM credit_policy_versions WHERE created_at <= ?", arguments: [date]) ?? 0
+            try ConfigurationStore.version(.creditPolicy, at: date, in: db)
         }
     }
 
     /// The catalogue version `version`.
     public func catalogue(version: Int) async throws -> MatterCatalogue {
         if let cached = catalogues.withLock({ $0[version] }) { return cached }
-        guard let catalogue = try await database.read({ db in try CatalogueStore.catalogue(version: version, in: db) }) else {
+        guard let catalogue = try await database.read({ db in try ConfigurationStore.catalogue(version: version, in: db) }) else {
             throw ZeroTripError(.notFound, version == 0 ? "no matter catalogue is loaded (zerotrip catalogue load FILE)" : "no catalogue version \(version)")
         }
         catalogues.withLock { $0[version] = catalogue }
@@ -132,31 +131,27 @@ public final class CreditService: Sendable {
     public func loadCatalogue(_ bytes: [UInt8], actor: String) async throws -> ConfigurationVersion {
         let departments = try await database.read { db in Set(try DistrictStore.departments(code: nil, in: db).map(\.code)) }
         let catalogue = try MatterCatalogue.parse(bytes) { departments.contains($0) }
-        return try await storeVersion(table: "catalogue_versions", bytes: bytes, parsed: catalogue, action: "catalogue.loaded", actor: actor)
+        return try await storeVersion(.catalogue, bytes: bytes, parsed: catalogue, action: "catalogue.loaded", actor: actor)
     }
 
     /// Loads a policy file as a new version (unless identical to the newest).
     public func loadPolicy(_ bytes: [UInt8], actor: String) async throws -> ConfigurationVersion {
         let policy = try CreditPolicy.parse(bytes)
-        return try await storeVersion(table: "credit_policy_versions", bytes: bytes, parsed: policy, action: "credit.policy.loaded", actor: actor)
+        return try await storeVersion(.creditPolicy, bytes: bytes, parsed: policy, action: "credit.policy.loaded", actor: actor)
     }
 
-    private func storeVersion(table: String, bytes: [UInt8], parsed: some Encodable, action: String, actor: String) async throws -> ConfigurationVersion {
+    private func storeVersion(_ kind: ConfigurationStore.Kind, bytes: [UInt8], parsed: some Encodable, action: String, actor: String) async throws -> ConfigurationVersion {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let json = String(decoding: try encoder.encode(parsed), as: UTF8.self)
         let digest = Hex.encode(Digest.sha256(bytes))
         let now = clock.now()
         let result = try await database.write { db -> ConfigurationVersion in
-            if let row = try Row.fetchOne(db, sql: "SELECT version, parsed, sha256, created_by, created_at FROM \(table) ORDER BY version DESC LIMIT 1"),
-               (row["parsed"] as String) == json {
-                return ConfigurationVersion(version: row["version"], sha256: row["sha256"], createdBy: row["created_by"], createdAt: row["created_at"], stored: false)
-            }
-            try db.execute(sql: "INSERT INTO \(table) (source, parsed, sha256, created_by, created_at) VALUES (?, ?, ?, ?, ?)",
-                           arguments: [Data(bytes), json, digest, actor, now])
-            let version = Int(db.lastInsertedRowID)
-            try AuditLog.append(AuditEntry(actor: actor, action: action, target: "\(table):\(version)", details: ["sha256": digest]), at: now, in: db)
-            return ConfigurationVersion(version: version, sha256: digest, createdBy: actor, createdAt: now, stored: true)
+            let version = try ConfigurationStore.store(kind, source: bytes, parsed: json, sha256: digest, actor: actor, at: now, in: db)
+            guard version.stored else { return version }
+            try AuditLog.append(AuditEntry(actor: actor, action: action, target: "\(kind.table):\(version.version)", details: ["sha256": digest]),
+                                at: now, in: db)
+            return version
         }
         newest.withLock { $0 = nil }
         return result
@@ -164,11 +159,7 @@ public final class CreditService: Sendable {
 
     /// Every stored version of the catalogue (`catalogue: true`) or the policy.
     public func versions(catalogue: Bool) async throws -> [ConfigurationVersion] {
-        try await database.read { db in
-            try Row.fetchAll(db, sql: "SELECT version, sha256, created_by, created_at FROM \(catalogue ? "catalogue_versions" : "credit_policy_versions") ORDER BY version").map {
-                ConfigurationVersion(version: $0["version"], sha256: $0["sha256"], createdBy: $0["created_by"], createdAt: $0["created_at"], stored: true)
-            }
-        }
+        try await database.read { db in try ConfigurationStore.versions(catalogue ? .catalogue : .creditPolicy, in: db) }
     }
 
     // MARK: Subjects
@@ -212,10 +203,10 @@ public final class CreditService: Sendable {
             }
             return CreditSubject(id: "person:\(id)", kind: .person, establishedAt: person.createdAt, dataComplete: true, displayName: person.name)
         case .organization(let code):
-            guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT name, established_at, data_complete FROM credit_organizations WHERE code = ?"), arguments: [code]) else {
+            guard let organization = try CreditLedger.organization(code, in: db) else {
                 throw ZeroTripError(.unknownSubject, "no organisation \(code.prefix(18)) is registered for credit")
             }
-            return CreditSubject(id: "organization:\(code)", kind: .organization, establishedAt: row["established_at"], dataComplete: row["data_complete"], displayName: row["name"])
+            return organization
         }
     }
 
@@ -242,14 +233,10 @@ public final class CreditService: Sendable {
         let name = try Validation.name(rawName, field: "name")
         let now = clock.now()
         guard establishedOn.start <= now else { throw ZeroTripError(.invalidInput, "established date is in the future") }
-        do {
-            try await database.write { db in
-                try db.execute(sql: "INSERT INTO credit_organizations (code, name, established_at, data_complete, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                               arguments: [code, name, establishedOn.start, dataComplete, actor, now])
-                try AuditLog.append(AuditEntry(actor: actor, action: "credit.subject.registered", target: "organization:\(code)"), at: now, in: db)
-            }
-        } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY {
-            throw ZeroTripError(.duplicateSubject, "organisation \(code) is already registered")
+        try await database.write { db in
+            try CreditLedger.insertOrganization(code: code, name: name, establishedAt: establishedOn.start, dataComplete: dataComplete, actor: actor,
+                                                at: now, in: db)
+            try AuditLog.append(AuditEntry(actor: actor, action: "credit.subject.registered", target: "organization:\(code)"), at: now, in: db)
         }
         return try await organization(code)
     }
@@ -273,17 +260,7 @@ public final class CreditService: Sendable {
         event.effectiveAt = event.effectiveAt.wholeMilliseconds
         event.expiresAt = event.expiresAt.wholeMilliseconds
         event.recordedAt = event.recordedAt.wholeMilliseconds
-        do {
-            try db.cachedStatement(sql: """
-                INSERT INTO credit_events (subject, type, points, serious, direct_d, basis, effective_at, expires_at, repairs, source, reference, recorded_at, recorded_by)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """).execute(arguments: [event.subject, event.type, event.points, event.serious, event.directD, event.basis, event.effectiveAt, event.expiresAt,
-                                         event.repairs, event.source, event.reference, event.recordedAt, event.recordedBy])
-        } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
-            // UNIQUE (source, reference): the same record twice is the caller's mistake, not a storage failure.
-            throw ZeroTripError(.duplicateEvent, "an event with reference \(event.reference.map { String($0.prefix(64)) } ?? "-") from \(event.source) is already recorded")
-        }
-        event.id = db.lastInsertedRowID
+        event.id = try CreditLedger.insert(event, in: db)
         try AuditLog.append(AuditEntry(actor: event.recordedBy, action: "credit.event.recorded", target: event.subject,
                                        details: ["event": "\(event.id)", "type": event.type, "points": "\(event.points)", "source": event.source]),
                             at: event.recordedAt, in: db)
@@ -309,7 +286,7 @@ public final class CreditService: Sendable {
         guard effectiveAt <= now else { throw ZeroTripError(.invalidInput, "a repair cannot take effect in the future") }
         let policy = try await currentPolicy().policy
         return try await database.write { db in
-            guard let original = try Self.events(db, sql: "WHERE id = ?", arguments: [eventID]).first else {
+            guard let original = try CreditLedger.event(eventID, in: db) else {
                 throw ZeroTripError(.notFound, "no credit event \(eventID)")
             }
             guard original.repairs == nil, original.points < 0 || original.directD || original.serious else {
@@ -319,7 +296,7 @@ public final class CreditService: Sendable {
             guard effectiveAt >= original.effectiveAt, effectiveAt < original.expiresAt else {
                 throw ZeroTripError(.invalidInput, "a repair takes effect while the event counts (after \(original.effectiveAt), before \(original.expiresAt))")
             }
-            guard try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM credit_events WHERE repairs = ?", arguments: [eventID]) == 0 else {
+            guard try !CreditLedger.isRepaired(eventID, in: db) else {
                 throw ZeroTripError(.invalidInput, "event \(eventID) is already repaired")
             }
             let days = Int(effectiveAt.timeIntervalSince(original.effectiveAt) / 86_400)
@@ -371,7 +348,7 @@ public final class CreditService: Sendable {
         return try await database.write { db in
             var report = CreditImportReport(recorded: 0, duplicates: 0)
             for row in parsedRows {
-                if try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM credit_events WHERE source = ? AND reference = ?"), arguments: [source, row.reference]) ?? 0 > 0 {
+                if try CreditLedger.contains(source: source, reference: row.reference, in: db) {
                     report.duplicates += 1
                     continue
                 }
@@ -385,16 +362,6 @@ public final class CreditService: Sendable {
         }
     }
 
-    static let eventColumns = "id, subject, type, points, serious, direct_d, basis, effective_at, expires_at, repairs, source, reference, recorded_at, recorded_by"
-
-    static func events(_ db: Database, sql whereClause: String, arguments: StatementArguments) throws -> [CreditEvent] {
-        try Row.fetchAll(db.cachedStatement(sql: "SELECT \(eventColumns) FROM credit_events \(whereClause) ORDER BY id"), arguments: arguments).map {
-            CreditEvent(id: $0["id"], subject: $0["subject"], type: $0["type"], points: $0["points"], serious: $0["serious"], directD: $0["direct_d"],
-                        basis: $0["basis"], effectiveAt: $0["effective_at"], expiresAt: $0["expires_at"], repairs: $0["repairs"], source: $0["source"],
-                        reference: $0["reference"], recordedAt: $0["recorded_at"], recordedBy: $0["recorded_by"])
-        }
-    }
-
     // MARK: Levels
 
     /// The level of `subject` at `date` (default now), from the events recorded by then and the policy in force then:
@@ -404,7 +371,7 @@ public final class CreditService: Sendable {
         let when = date ?? now
         let version = await date == nil ? try currentPolicy().version : try policyVersion(at: when)
         let events = try await database.read { db in
-            try Self.events(db, sql: "WHERE subject = ? AND recorded_at <= ?", arguments: [subject.id, when])
+            try CreditLedger.events(subject: subject.id, recordedBy: when, in: db)
         }
         return await CreditCalculator.assess(subject, events: events, policy: try policy(version: version), policyVersion: version, at: when)
     }
@@ -417,7 +384,7 @@ public final class CreditService: Sendable {
         let when = clock.now()
         let (subject, events) = try await database.read { db in
             let subject = try Self.fetch(key, in: db)
-            return (subject, try Self.events(db, sql: "WHERE subject = ? AND recorded_at <= ?", arguments: [subject.id, AuditEvent.databaseText(when)]))
+            return (subject, try CreditLedger.events(subject: subject.id, recordedBy: when, in: db))
         }
         return (subject, CreditCalculator.assess(subject, events: events, policy: policy, policyVersion: version, at: when))
     }
@@ -444,7 +411,7 @@ public final class CreditService: Sendable {
                 return (.failure(error), AuditEntry(actor: actor, action: "credit.read", target: "matter:\(matter.code)", outcome: "unknown_subject",
                                                     details: ["matter": matter.code]))
             }
-            let events = try Self.events(db, sql: "WHERE subject = ? AND recorded_at <= ?", arguments: [subject.id, AuditEvent.databaseText(now)])
+            let events = try CreditLedger.events(subject: subject.id, recordedBy: now, in: db)
             let assessment = CreditCalculator.assess(subject, events: events, policy: policy, policyVersion: version, at: now)
             var trust = assessment.trustApproval
             if matter.trustDeadlineDays == nil {
@@ -462,7 +429,7 @@ public final class CreditService: Sendable {
     /// The subject's own history: the current assessment and every event. For the subject's own session (or admins).
     public func history(subject raw: String) async throws -> CreditHistory {
         let subject = try await subject(raw)
-        let events = try await database.read { db in try Self.events(db, sql: "WHERE subject = ?", arguments: [subject.id]) }
+        let events = try await database.read { db in try CreditLedger.events(subject: subject.id, recordedBy: nil, in: db) }
         return await CreditHistory(assessment: try assessment(of: subject), events: events)
     }
 }

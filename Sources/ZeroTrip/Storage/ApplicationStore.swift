@@ -143,7 +143,7 @@ package enum ApplicationStore {
         guard let row = try Row.fetchOne(db, sql: "SELECT * FROM applications WHERE id = ?", arguments: [id]) else { return nil }
         let version: Int = row["catalogue_version"]
         let matterCode: String = row["matter_code"]
-        let matter = try CatalogueStore.catalogue(version: version, in: db)?.matter(matterCode)
+        let matter = try ConfigurationStore.catalogue(version: version, in: db)?.matter(matterCode)
         let order = Dictionary((matter?.materials ?? []).enumerated().map { ($1.code, $0) }, uniquingKeysWith: { a, _ in a })
         let materials = try Row.fetchAll(db, sql: "SELECT code, status, provided_at FROM application_materials WHERE application_id = ?", arguments: [id])
             .map { m -> ApplicationMaterial in
@@ -326,16 +326,5 @@ enum NotificationOutbox {
             """, arguments: arguments).map {
             ApplicantNotification(subject: $0["subject"], kind: $0["kind"], reference: $0["reference"], message: $0["message"], createdAt: $0["created_at"])
         }
-    }
-}
-
-/// The versioned matter catalogue (`catalogue_versions`): each loaded file stays, under its version number.
-enum CatalogueStore {
-    /// Catalogue `version` as parsed when it was loaded, nil when there is no such version.
-    static func catalogue(version: Int, in db: Database) throws -> MatterCatalogue? {
-        guard let json = try String.fetchOne(db, sql: "SELECT parsed FROM catalogue_versions WHERE version = ?", arguments: [version]) else { return nil }
-        var catalogue = try JSONDecoder().decode(MatterCatalogue.self, from: Data(json.utf8))
-        catalogue.version = version
-        return catalogue
     }
 }
