@@ -83,7 +83,7 @@ extension IdentityService {
                 return .failure(Self.lockedError(until: until, now: now))
             }
             guard matched, let subject = flow.personID else {
-                try db.execute(sql: "UPDATE verification_flows SET status = 'failed', completed_at = ? WHERE id = ?", arguments: [now, flow.id])
+                try IdentityStore.setStatus(flow.id, to: "failed", completedAt: now, in: db)
                 let lock = try Self.recordFailure(flow.subjectLookup, method: .video, policy: policy, at: now, in: db)
                 try AuditLog.append(AuditEntry(actor: agent, action: "identity.video.failed", target: target, outcome: "denied", details: [
                     "reason": flow.personID == nil ? "no_registry_match" : "clerk_no_match", "failures": "\(lock.failures)", "reference": reference,
@@ -96,8 +96,7 @@ extension IdentityService {
             let record = try Self.recordAssurance(subject: subject, method: .video,
                                                   evidence: ["registry": "id_and_name_match", "video_reference": reference, "clerk_name": clerk.name],
                                                   agent: agent, at: now, in: db)
-            try db.execute(sql: "UPDATE verification_flows SET status = 'verified', completed_at = ?, assurance_id = ? WHERE id = ?",
-                           arguments: [now, record.id, flow.id])
+            try IdentityStore.setStatus(flow.id, to: "verified", completedAt: now, assuranceID: record.id, in: db)
             return .success(record)
         }
         return try outcome.get()
@@ -154,10 +153,10 @@ extension IdentityService {
                 "card_chip": "read", "registry": "id_and_name_match", "card_valid_until": entry.cardValidUntil, "face_check": "clerk_match",
                 "station": station, "clerk_name": clerk.name,
             ], agent: agent, at: now, in: db)
-            try db.execute(sql: """
-                INSERT INTO verification_flows (id, secret_hash, method, subject_lookup, person_id, code_hash, status, created_at, expires_at, completed_at, assurance_id, client)
-                VALUES (?, ?, 'window_card', ?, ?, NULL, 'verified', ?, ?, ?, ?, ?)
-                """, arguments: [flowID, Data(keys.codeHash(context: "flow:\(flowID)", secret: secret)), Data(lookup), subject, now, expires, now, record.id, "station:\(station)"])
+            try IdentityStore.insert(IdentityStore.NewFlow(
+                id: flowID, secretHash: keys.codeHash(context: "flow:\(flowID)", secret: secret), method: .windowCard, subjectLookup: lookup, personID: subject,
+                codeHash: nil, status: "verified", createdAt: now, expiresAt: expires, completedAt: now, assuranceID: record.id,
+                client: "station:\(station)"), in: db)
             return .success(WindowCheckResult(assurance: record, handoff: VerificationStart(verificationId: flowID, secret: secret, method: .windowCard, expiresAt: expires)))
         }
         return try outcome.get()

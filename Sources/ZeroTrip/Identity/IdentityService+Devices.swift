@@ -42,20 +42,17 @@ extension IdentityService {
         let now = clock.now()
         let tier = min(session.tier, 2)
         return try await database.write { db in
-            guard try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM device_keys WHERE person_id = ? AND revoked_at IS NULL", arguments: [session.subject]) ?? 0 < policy.maximumDevices else {
+            guard try IdentityStore.activeDeviceCount(subject: session.subject, in: db) < policy.maximumDevices else {
                 throw ZeroTripError(.invalidInput, "at most \(policy.maximumDevices) devices; revoke one first")
             }
-            guard try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM device_keys WHERE id = ?)", arguments: [deviceID]) == false else {
+            guard try !IdentityStore.deviceExists(deviceID, in: db) else {
                 throw ZeroTripError(.invalidInput, "this key is already bound; generate a new key for a new binding")
             }
-            guard let assurance = try Int64.fetchOne(db, sql: """
-                SELECT id FROM assurance_records WHERE person_id = ? AND tier >= ? ORDER BY verified_at DESC, id DESC LIMIT 1
-                """, arguments: [session.subject, session.tier]) else {
+            guard let assurance = try IdentityStore.latestAssurance(subject: session.subject, minimumTier: session.tier, in: db) else {
                 throw ZeroTripError(.stepUpRequired, "no assurance record backs this session")
             }
-            try db.execute(sql: """
-                INSERT INTO device_keys (id, person_id, public_key, label, tier, assurance_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [deviceID, session.subject, Data(key.derRepresentation), label, tier, assurance, now])
+            try IdentityStore.insertDevice(id: deviceID, subject: session.subject, publicKey: key.derRepresentation, label: label, tier: tier,
+                                           assuranceID: assurance, at: now, in: db)
             try AuditLog.append(AuditEntry(actor: session.actor, action: "identity.device.bound", target: "device:\(deviceID)",
                                            details: ["session": session.id, "tier": "\(tier)"]), at: now, in: db)
             return DeviceKeyInfo(deviceId: deviceID, label: label, tier: tier, createdAt: now, revokedAt: nil)
@@ -64,20 +61,14 @@ extension IdentityService {
 
     /// The devices of `subject`.
     public func devices(subject: String) async throws -> [DeviceKeyInfo] {
-        try await database.read { db in
-            try Row.fetchAll(db, sql: "SELECT id, label, tier, created_at, revoked_at FROM device_keys WHERE person_id = ? ORDER BY created_at", arguments: [subject]).map {
-                DeviceKeyInfo(deviceId: $0["id"], label: $0["label"], tier: $0["tier"], createdAt: $0["created_at"], revokedAt: $0["revoked_at"])
-            }
-        }
+        try await database.read { db in try IdentityStore.devices(subject: subject, in: db) }
     }
 
     /// Revokes device `deviceID` of `subject`; its later logins fail.
     public func revokeDevice(_ deviceID: String, subject: String, actor: String) async throws {
         let now = clock.now()
         try await database.write { db in
-            try db.execute(sql: "UPDATE device_keys SET revoked_at = ? WHERE id = ? AND person_id = ? AND revoked_at IS NULL",
-                           arguments: [now, deviceID.lowercased(), subject])
-            guard db.changesCount == 1 else { throw ZeroTripError(.notFound, "no active device \(deviceID.prefix(32)) for this person") }
+            guard try IdentityStore.revokeDevice(deviceID.lowercased(), subject: subject, at: now, in: db) else { throw ZeroTripError(.notFound, "no active device \(deviceID.prefix(32)) for this person") }
             try AuditLog.append(AuditEntry(actor: actor, action: "identity.device.revoked", target: "device:\(deviceID.lowercased())"), at: now, in: db)
         }
         deviceKeys.remove(deviceID.lowercased())
@@ -111,19 +102,17 @@ extension IdentityService {
         guard let bytes = Base64.decodeURLSafe(rawSignature) ?? Base64.decodeStandard(rawSignature),
               let signature = (bytes.count == 64 ? try? Signature(rawRepresentation: bytes, algorithm: .p256) : try? Signature(derRepresentation: bytes, algorithm: .p256))
         else { throw try await refused("malformed_signature", challenge.deviceId) }
-        guard let device = try await database.read({ db in
-            try Row.fetchOneCopy(db.cachedStatement(sql: "SELECT person_id, public_key, tier, revoked_at FROM device_keys WHERE id = ?"), arguments: [challenge.deviceId])
-        }), (device["revoked_at"] as Date?) == nil else { throw try await refused("unknown_or_revoked_device", challenge.deviceId) }
+        guard let device = try await database.read({ db in try IdentityStore.device(challenge.deviceId, in: db) }), !device.revoked else { throw try await refused("unknown_or_revoked_device", challenge.deviceId) }
         let key: PublicKey
         if let cached = deviceKeys.key(challenge.deviceId) {
             key = cached
         } else {
-            guard let parsed = try? PublicKey(derRepresentation: [UInt8](device["public_key"] as Data)) else { throw try await refused("unusable_key", challenge.deviceId) }
+            guard let parsed = try? PublicKey(derRepresentation: device.publicKey) else { throw try await refused("unusable_key", challenge.deviceId) }
             deviceKeys.store(parsed, for: challenge.deviceId)
             key = parsed
         }
         guard key.isValidSignature(signature, for: challenge.signedMessage) else { throw try await refused("bad_signature", challenge.deviceId) }
-        let subject: String = device["person_id"], tier: Int = device["tier"]
+        let (subject, tier) = (device.subject, device.tier)
         return try await database.write { db in
             try AuditLog.append(AuditEntry(actor: "applicant:\(subject)", action: "identity.device.login", target: "device:\(challenge.deviceId)",
                                            details: ["tier": "\(tier)"]), at: now, in: db)

@@ -101,16 +101,13 @@ public struct IdentityService: Sendable {
         let client = String(client.prefix(64))
         let outcome: Result<Void, ZeroTripError> = try await database.write { db in
             if method == .sms {
-                let recent = try Row.fetchOne(db, sql: """
-                    SELECT COUNT(*) AS n, MAX(created_at) AS last FROM verification_flows WHERE subject_lookup = ? AND method = 'sms' AND created_at > ?
-                    """, arguments: [Data(subjectLookup), now.addingTimeInterval(-3600)])
-                let count: Int = recent?["n"] ?? 0
-                if count >= policy.codesPerHour {
+                let recent = try IdentityStore.recentSMS(lookup: subjectLookup, since: now.addingTimeInterval(-3600), in: db)
+                if recent.count >= policy.codesPerHour {
                     try AuditLog.append(AuditEntry(actor: "applicant:\(client)", action: "identity.verification.refused", target: "id:\(PersonalDataMask.idNumber(idNumber))",
                                                    outcome: "denied", details: ["method": method.rawValue, "reason": "codes_per_hour"]), at: now, in: db)
                     return .failure(ZeroTripError(.rateLimited, "at most \(policy.codesPerHour) codes per hour for one person; try again later"))
                 }
-                if let last = recent?["last"] as Date?, now.timeIntervalSince(last) < policy.codeInterval {
+                if let last = recent.last, now.timeIntervalSince(last) < policy.codeInterval {
                     return .failure(ZeroTripError(.rateLimited, "wait \(Int(policy.codeInterval)) seconds between codes"))
                 }
             }
@@ -123,11 +120,10 @@ public struct IdentityService: Sendable {
                 let phone = try keys.openValue(person?.phoneSealed ?? [], context: "phone:\(subject)")
                 try gateway.enqueue(subject: subject, phone: phone, message: "【政务服务】您的验证码为\(code)，\(Int(policy.codeLifetime / 60))分钟内有效。请勿告诉他人。", at: now, in: db)
             }
-            try db.execute(sql: """
-                INSERT INTO verification_flows (id, secret_hash, method, subject_lookup, person_id, code_hash, status, created_at, expires_at, client)
-                VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)
-                """, arguments: [flowID, Data(keys.codeHash(context: "flow:\(flowID)", secret: secret)), method.rawValue, Data(subjectLookup), subject,
-                                 method == .sms ? Data(keys.codeHash(context: "code:\(flowID)", secret: code)) : nil, now, now.addingTimeInterval(lifetime), client])
+            try IdentityStore.insert(IdentityStore.NewFlow(
+                id: flowID, secretHash: keys.codeHash(context: "flow:\(flowID)", secret: secret), method: method, subjectLookup: subjectLookup,
+                personID: subject, codeHash: method == .sms ? keys.codeHash(context: "code:\(flowID)", secret: code) : nil, status: "pending",
+                createdAt: now, expiresAt: now.addingTimeInterval(lifetime), client: client), in: db)
             try AuditLog.append(AuditEntry(actor: "applicant:\(client)", action: "identity.verification.started", target: "verification:\(flowID)", details: [
                 "method": method.rawValue, "id": PersonalDataMask.idNumber(idNumber), "registry": matched ? "match" : (person == nil ? "unknown_id" : "name_mismatch"),
                 "sent": method == .sms && matched && !locked ? "yes" : "no",
@@ -180,8 +176,7 @@ public struct IdentityService: Sendable {
             let phone = try PersonStore.person(id: subject, in: db)?.phoneMasked ?? ""
             let assurance = try Self.recordAssurance(subject: subject, method: .sms, evidence: ["registry": "id_and_name_match", "sms_to": phone],
                                                      agent: "self", at: now, in: db)
-            try db.execute(sql: "UPDATE verification_flows SET status = 'claimed', completed_at = ?, assurance_id = ? WHERE id = ?",
-                           arguments: [now, assurance.id, flow.id])
+            try IdentityStore.setStatus(flow.id, to: "claimed", completedAt: now, assuranceID: assurance.id, in: db)
             try AuditLog.append(AuditEntry(actor: "applicant:\(client)", action: "identity.code.accepted", target: target,
                                            details: ["subject": subject, "tier": "1"]), at: now, in: db)
             return .success(try sessions.create(subject: subject, tier: 1, method: "sms", deviceID: nil, at: now, in: db))
@@ -202,8 +197,8 @@ public struct IdentityService: Sendable {
             guard flow.status == "verified", flow.expiresAt > now, let subject = flow.personID, let assuranceID = flow.assuranceID else {
                 return .failure(ZeroTripError(.verificationFailed, "the verification has expired, failed or was already used"))
             }
-            try db.execute(sql: "UPDATE verification_flows SET status = 'claimed' WHERE id = ?", arguments: [flow.id])
-            let tier = try Int.fetchOne(db, sql: "SELECT tier FROM assurance_records WHERE id = ?", arguments: [assuranceID]) ?? 1
+            try IdentityStore.setStatus(flow.id, to: "claimed", in: db)
+            let tier = try IdentityStore.tier(ofAssurance: assuranceID, in: db) ?? 1
             try AuditLog.append(AuditEntry(actor: "applicant:\(String(client.prefix(64)))", action: "identity.session.claimed", target: "verification:\(flow.id)",
                                            details: ["subject": subject, "tier": "\(tier)"]), at: now, in: db)
             return .success(try sessions.create(subject: subject, tier: tier, method: flow.method.rawValue, deviceID: nil, at: now, in: db))
@@ -230,44 +225,35 @@ public struct IdentityService: Sendable {
         let now = clock.now()
         let lookup = try keySource.keys().lookupHash(idNumber: try CitizenIDNumber.validate(rawID, today: now))
         return try await database.read { db in
-            let row = try Row.fetchOne(db, sql: "SELECT failures, locked_until FROM auth_counters WHERE subject_lookup = ? AND method = ?",
-                                       arguments: [Data(lookup), method.rawValue])
-            let until: Date? = row?["locked_until"]
-            return (row?["failures"] ?? 0, until.flatMap { $0 > now ? $0 : nil })
+            let counter = try IdentityStore.counter(lookup: lookup, method: method, in: db)
+            return (counter?.failures ?? 0, counter?.lockedUntil.flatMap { $0 > now ? $0 : nil })
         }
     }
 
     static func lockedUntil(_ lookup: [UInt8], method: AssuranceMethod, at now: Date, in db: Database) throws -> Date? {
-        let until = try Date.fetchOne(db.cachedStatement(sql: "SELECT locked_until FROM auth_counters WHERE subject_lookup = ? AND method = ?"),
-                                      arguments: [Data(lookup), method.rawValue])
-        guard let until, until > now else { return nil }
+        guard let until = try IdentityStore.counter(lookup: lookup, method: method, in: db)?.lockedUntil, until > now else { return nil }
         return until
     }
 
     /// Counts one failure (the pair is not locked: callers check first); the `maximumFailures`-th starts a
     /// lockout that doubles with each repetition. A served lockout starts a fresh count.
     static func recordFailure(_ lookup: [UInt8], method: AssuranceMethod, policy: IdentityPolicy, at now: Date, in db: Database) throws -> (failures: Int, lockedUntil: Date?) {
-        let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT failures, lockouts, locked_until FROM auth_counters WHERE subject_lookup = ? AND method = ?"),
-                                   arguments: [Data(lookup), method.rawValue])
-        var failures: Int = row?["failures"] ?? 0
-        var lockouts: Int = row?["lockouts"] ?? 0
-        if let until = row?["locked_until"] as Date?, until <= now { failures = 0 }  // a past lockout has been served
+        let counter = try IdentityStore.counter(lookup: lookup, method: method, in: db)
+        var failures = counter?.failures ?? 0
+        var lockouts = counter?.lockouts ?? 0
+        if let until = counter?.lockedUntil, until <= now { failures = 0 }  // a past lockout has been served
         failures += 1
         var lockedUntil: Date?
         if failures >= policy.maximumFailures {
             lockouts += 1
             lockedUntil = now.addingTimeInterval(policy.lockoutDuration(afterLockouts: lockouts))
         }
-        try db.cachedStatement(sql: """
-            INSERT INTO auth_counters (subject_lookup, method, failures, lockouts, locked_until, last_failure_at) VALUES (?, ?, ?, ?, ?, ?)
-            ON CONFLICT (subject_lookup, method) DO UPDATE SET failures = excluded.failures, lockouts = excluded.lockouts,
-                locked_until = excluded.locked_until, last_failure_at = excluded.last_failure_at
-            """).execute(arguments: [Data(lookup), method.rawValue, failures, lockouts, lockedUntil, now])
+        try IdentityStore.saveCounter(lookup: lookup, method: method, failures: failures, lockouts: lockouts, lockedUntil: lockedUntil, at: now, in: db)
         return (failures, lockedUntil)
     }
 
     static func clearFailures(_ lookup: [UInt8], method: AssuranceMethod, in db: Database) throws {
-        try db.cachedStatement(sql: "DELETE FROM auth_counters WHERE subject_lookup = ? AND method = ?").execute(arguments: [Data(lookup), method.rawValue])
+        try IdentityStore.clearCounter(lookup: lookup, method: method, in: db)
     }
 
     static func lockedError(until: Date, now: Date) -> ZeroTripError {
@@ -290,24 +276,21 @@ public struct IdentityService: Sendable {
 
     /// The flow `id` if `secret` is its secret (compared in constant time), else `nil`.
     static func flow(_ id: String, secret: String?, keys: IdentityKeys, in db: Database) throws -> Flow? {
-        guard let row = try Row.fetchOne(db.cachedStatement(sql: """
-            SELECT id, secret_hash, method, subject_lookup, person_id, code_hash, status, expires_at, assurance_id FROM verification_flows WHERE id = ?
-            """), arguments: [id.lowercased()]) else {
+        guard let row = try IdentityStore.flow(id, in: db) else {
             if let secret { _ = ConstantTime.equals(keys.codeHash(context: "flow:\(id)", secret: secret), [UInt8](repeating: 0, count: 32)) }
             return nil
         }
-        if let secret, !ConstantTime.equals(keys.codeHash(context: "flow:\(row["id"] as String)", secret: secret), [UInt8](row["secret_hash"] as Data)) { return nil }
-        return Flow(id: row["id"], method: AssuranceMethod(rawValue: row["method"]) ?? .sms, subjectLookup: [UInt8](row["subject_lookup"] as Data),
-                    personID: row["person_id"], codeHash: (row["code_hash"] as Data?).map { [UInt8]($0) }, status: row["status"],
-                    expiresAt: row["expires_at"], assuranceID: row["assurance_id"])
+        if let secret, !ConstantTime.equals(keys.codeHash(context: "flow:\(row.id)", secret: secret), row.secretHash) { return nil }
+        return Flow(id: row.id, method: row.method, subjectLookup: row.subjectLookup, personID: row.personID, codeHash: row.codeHash, status: row.status,
+                    expiresAt: row.expiresAt, assuranceID: row.assuranceID)
     }
 
     static func recordAssurance(subject: String, method: AssuranceMethod, evidence: [String: String], agent: String, at now: Date, in db: Database) throws -> AssuranceRecord {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        try db.execute(sql: "INSERT INTO assurance_records (person_id, tier, method, evidence, agent, verified_at) VALUES (?, ?, ?, ?, ?, ?)",
-                       arguments: [subject, method.tier, method.rawValue, String(decoding: try encoder.encode(evidence), as: UTF8.self), agent, now])
-        let record = AssuranceRecord(id: db.lastInsertedRowID, subject: subject, tier: method.tier, method: method, evidence: evidence, agent: agent, verifiedAt: now)
+        let id = try IdentityStore.insertAssurance(subject: subject, tier: method.tier, method: method,
+                                                   evidenceJSON: String(decoding: try encoder.encode(evidence), as: UTF8.self), agent: agent, at: now, in: db)
+        let record = AssuranceRecord(id: id, subject: subject, tier: method.tier, method: method, evidence: evidence, agent: agent, verifiedAt: now)
         try AuditLog.append(AuditEntry(actor: agent == "self" ? "applicant:\(subject)" : agent, action: "identity.assured", target: "person:\(subject)",
                                        details: ["tier": "\(method.tier)", "method": method.rawValue]), at: now, in: db)
         return record
@@ -315,13 +298,7 @@ public struct IdentityService: Sendable {
 
     /// Every assurance record of `subject`, newest first.
     public func assuranceRecords(subject: String) async throws -> [AssuranceRecord] {
-        try await database.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM assurance_records WHERE person_id = ? ORDER BY verified_at DESC, id DESC", arguments: [subject]).map {
-                AssuranceRecord(id: $0["id"], subject: $0["person_id"], tier: $0["tier"], method: AssuranceMethod(rawValue: $0["method"]) ?? .sms,
-                                evidence: (try? JSONDecoder().decode([String: String].self, from: Data(($0["evidence"] as String).utf8))) ?? [:],
-                                agent: $0["agent"], verifiedAt: $0["verified_at"])
-            }
-        }
+        try await database.read { db in try IdentityStore.assuranceRecords(subject: subject, in: db) }
     }
 
     /// Whether the person with `idNumber` was verified at `minimumTier` or higher within `maxAge`: the
@@ -333,10 +310,7 @@ public struct IdentityService: Sendable {
         let idNumber = try CitizenIDNumber.validate(rawID, today: now)
         let lookup = try keySource.keys().lookupHash(idNumber: idNumber)
         return try await database.write { db in
-            let verifiedAt = try Date.fetchOne(db.cachedStatement(sql: """
-                SELECT MAX(a.verified_at) FROM assurance_records a JOIN persons p ON p.id = a.person_id
-                WHERE p.id_lookup = ? AND a.tier >= ? AND a.verified_at >= ?
-                """), arguments: [Data(lookup), minimumTier, now.addingTimeInterval(-maxAge)])
+            let verifiedAt = try IdentityStore.lastVerified(lookup: lookup, minimumTier: minimumTier, since: now.addingTimeInterval(-maxAge), in: db)
             try AuditLog.append(AuditEntry(actor: actor, action: "identity.checked", target: "id:\(PersonalDataMask.idNumber(idNumber))",
                                            details: ["minimum_tier": "\(minimumTier)", "meets": verifiedAt == nil ? "no" : "yes"]), at: now, in: db)
             return TierCheck(meets: verifiedAt != nil, minimumTier: minimumTier, verifiedAt: verifiedAt)
@@ -345,11 +319,7 @@ public struct IdentityService: Sendable {
 
     /// The SMS outbox, newest last (the default gateway's queue; for the demo and tests).
     public func outbox(limit: Int = 20) async throws -> [OutboxMessage] {
-        try await database.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM (SELECT * FROM sms_outbox ORDER BY id DESC LIMIT ?) ORDER BY id", arguments: [max(1, min(limit, 1000))]).map {
-                OutboxMessage(id: $0["id"], subject: $0["person_id"], phoneMasked: $0["phone_masked"], message: $0["message"], createdAt: $0["created_at"])
-            }
-        }
+        try await database.read { db in try OutboxSMSGateway.newest(limit: limit, in: db) }
     }
 
     // MARK: Randomness

@@ -23,6 +23,13 @@ package struct OutboxSMSGateway: SMSGateway {
         try db.execute(sql: "INSERT INTO sms_outbox (person_id, phone_masked, message, created_at) VALUES (?, ?, ?, ?)",
                        arguments: [subject, PersonalDataMask.phone(phone), message, date])
     }
+
+    /// The newest `limit` messages of the outbox (1–1,000), oldest of them first.
+    static func newest(limit: Int, in db: Database) throws -> [OutboxMessage] {
+        try Row.fetchAll(db, sql: "SELECT * FROM (SELECT * FROM sms_outbox ORDER BY id DESC LIMIT ?) ORDER BY id", arguments: [max(1, min(limit, 1000))]).map {
+            OutboxMessage(id: $0["id"], subject: $0["person_id"], phoneMasked: $0["phone_masked"], message: $0["message"], createdAt: $0["created_at"])
+        }
+    }
 }
 
 /// One message of the outbox.
