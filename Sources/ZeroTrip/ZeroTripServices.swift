@@ -39,9 +39,9 @@ public struct ZeroTripServices: Sendable {
         self.clock = clock
         self.administration = DistrictAdministration(database: database, home: home, passphrase: passphrase, clock: clock)
         self.credentials = CredentialService(database: database, clock: clock)
-        self.documents = DocumentService(database: database, administration: administration, clock: clock,
-                                         verificationBaseURL: verificationBaseURL, fontPath: fontPath)
         self.identity = IdentityService(database: database, keys: home.keyFiles, clock: clock, policy: identityPolicy)
+        self.documents = DocumentService(database: database, administration: administration, registry: identity.registry, clock: clock,
+                                         verificationBaseURL: verificationBaseURL, fontPath: fontPath)
         self.trustList = TrustListService(database: database, administration: administration, log: documents.log, clock: clock)
         self.anonymousAudit = AuditAggregator(clock: clock)
         self.applications = ApplicationService(database: database, clock: clock,

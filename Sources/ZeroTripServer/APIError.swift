@@ -27,7 +27,7 @@ enum HTTPErrorMapping {
         case .notFound, .unknownDepartment, .unknownCredential, .unknownKey, .unknownMatter, .unknownSubject, .unknownApplication: .notFound
         case .duplicateDepartment, .alreadyInitialized, .fileExists, .documentNotValid, .keyRevoked, .duplicateSubject, .invalidTransition, .obligationClosed,
              .commitmentRequired, .materialsOutstanding, .duplicateEvent: .conflict
-        case .primaryMaterialMissing, .materialNotTrustEligible, .identityNotConfirmed, .materialsIncomplete, .trustApprovalRefused, .modeUnavailable: .unprocessableContent
+        case .primaryMaterialMissing, .materialNotTrustEligible, .identityNotConfirmed, .holderMismatch, .materialsIncomplete, .trustApprovalRefused, .modeUnavailable: .unprocessableContent
         case .payloadTooLarge: .contentTooLarge
         case .notInitialized, .notReady, .missingKeyFile, .insecureKeyFile, .missingPassphrase, .noActiveKey, .fontUnavailable, .identityKeyUnavailable, .keyLimitReached, .keyNotActive,
              .databaseBusy, .overloaded: .serviceUnavailable

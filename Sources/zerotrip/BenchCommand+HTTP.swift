@@ -277,11 +277,17 @@ extension BenchCommand {
             _ = try await services.credit.importEvents(Array(events.utf8), source: "bench", actor: "bench")
             let credential = try await services.credentials.create(department: "RSJ", scopes: [.documentsIssue, .documentsVerify, .creditRead], label: "bench", actor: "bench").token
 
-            let applicantLine = csv.split(separator: "\n")[1].split(separator: ",")
-            let applicant = (id: String(applicantLine[0]), name: String(applicantLine[1]))
+            // Every document goes to a registered person (the first five to the applicant), under the registry's name.
+            let persons = csv.split(separator: "\n").dropFirst().map { line in
+                let fields = line.split(separator: ",")
+                return (id: String(fields[0]), name: String(fields[1]))
+            }
+            let applicant = persons[0]
             let requests = (0..<count).map { index -> IssueDocumentRequest in
                 var request = Documents.request(index)
-                if index < 5 { request.holderName = applicant.name; request.holderIDNumber = applicant.id }
+                let holder = index < 5 ? applicant : persons[5 + index % (persons.count - 5)]
+                request.holderName = holder.name
+                request.holderIDNumber = holder.id
                 return request
             }
             let documents = services.documents

@@ -59,7 +59,7 @@ extension BenchCommand {
             let services = try ZeroTripServices.open(home: home, passphrase: "bench-passphrase-not-secret")
             _ = try await services.administration.initialize(district: "测试区", actor: "bench")
             _ = try await services.administration.addDepartment(code: "RSJ", name: "测试区人力资源和社会保障局", actor: "bench")
-            let requests = (0..<max(documents, 1)).map(Documents.request)
+            let requests = try await Documents.registerHolders((0..<max(documents, 1)).map(Documents.request), in: services)
             _ = try await services.documents.issue(requests[0], actor: "bench")
             let start = ContinuousClock.now
             _ = try await Documents.parallel(requests, workers: 4) { try await services.documents.issue($0, actor: "bench").record.id }

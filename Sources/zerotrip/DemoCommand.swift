@@ -136,8 +136,9 @@ struct DemoCommand: AsyncParsableCommand {
                 } else {
                     print("Demo district ready; tokens were written to Keys/demo-tokens-*.json when first created.")
                 }
-                try await issueSamples(services)
+                // The registry first: every document's holder must be a registered person.
                 try await importPersons(services)
+                try await issueSamples(services)
                 try await setUpCredit(services)
                 try await publishTrust(services)
             }

@@ -65,7 +65,7 @@ final class ServerFixture: @unchecked Sendable {
     /// Issues a document for RSJ (the department of every fixture credential).
     func issueDocument(department: String = "RSJ") async throws -> IssuedDocument {
         try await services.documents.issue(IssueDocumentRequest(
-            departmentCode: department, matterCode: "QZDJ", matterName: "求职登记证明", holderName: "李四", holderIDNumber: "440604198506120023",
+            departmentCode: department, matterCode: "QZDJ", matterName: "求职登记证明", holderName: "李晓梅", holderIDNumber: "440604198506120023",
             fields: [ResultField(label: "求职意向", value: "电子商务")], validDays: 90, pickupMode: .kioskPrint), actor: "test")
     }
 

@@ -99,10 +99,11 @@ struct CommandLineTests {
         #expect(output.contains("auth.denied") && output.contains("other_person"))
     }
 
-    /// `zerotrip init` for 禅城区 and `departments add` RSJ in `dir`.
+    /// `zerotrip init` for 禅城区, `departments add` RSJ and `persons import` of the demo registry in `dir`.
     func initDistrict(in dir: URL) throws {
         #expect(try run(["init", "--district", "禅城区"], in: dir).status == 0)
         #expect(try run(["departments", "add", "--code", "RSJ", "--name", "禅城区人力资源和社会保障局"], in: dir).status == 0)
+        #expect(try run(["persons", "import", Self.demoPersons], in: dir).status == 0)
     }
 
     /// What `zerotrip issue` prints.

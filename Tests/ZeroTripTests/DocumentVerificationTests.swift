@@ -154,7 +154,10 @@ struct DocumentVerificationTests {
         r.holderIDNumber = "440104199001010011"; cases.append((r, "invalid_id_number"))
         r = DocumentIssuanceTests.request; r.departmentCode = "NOPE"; cases.append((r, "unknown_department"))
         r = DocumentIssuanceTests.request; r.fields = []; cases.append((r, "invalid_input"))
-        r = DocumentIssuanceTests.request; r.holderName = "张\u{1F600}"; cases.append((r, "unsupported_character"))
+        r = DocumentIssuanceTests.request; r.fields[0].value = "企业职工\u{1F600}"; cases.append((r, "unsupported_character"))
+        // The holder must be the registry's person for that number: another name, or a valid number nobody holds.
+        r = DocumentIssuanceTests.request; r.holderName = "赵敏"; cases.append((r, "holder_mismatch"))
+        r = DocumentIssuanceTests.request; r.holderIDNumber = "440104199001010037"; cases.append((r, "unknown_person"))
         r = DocumentIssuanceTests.request; r.matterCode = "bad code!"; cases.append((r, "invalid_input"))
         r = DocumentIssuanceTests.request; r.validDays = 0; cases.append((r, "invalid_input"))
         r = DocumentIssuanceTests.request; r.fields = Array(repeating: ResultField(label: "说明", value: String(repeating: "很长的内容", count: 80)), count: 10)

@@ -37,7 +37,7 @@ struct LoadTests {
         return headers
     }
 
-    static let issueBody = #"{"matterCode":"QZDJ","matterName":"求职登记证明","holderName":"赵敏","holderIdNumber":"440104199001010010","fields":[{"label":"求职意向","value":"电子商务"}]}"#
+    static let issueBody = #"{"matterCode":"QZDJ","matterName":"求职登记证明","holderName":"张三丰","holderIdNumber":"440104199001010010","fields":[{"label":"求职意向","value":"电子商务"}]}"#
 
     func start(environment: [String: String] = [:]) async throws -> Daemon {
         let cli = CommandLineTests()

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 @testable import ZeroTrip
 import ZeroTripCrypto
+import ZeroTripDomainTestSupport
 
 /// A throw-away district in a temporary directory, with a clock tests can move.
 final class TestDistrict: @unchecked Sendable {
@@ -24,13 +25,15 @@ final class TestDistrict: @unchecked Sendable {
 
     deinit { try? FileManager.default.removeItem(at: root) }
 
-    /// Initialises the district and adds `departments`.
+    /// Initialises the district, adds `departments` and imports the demo registry (every holder of an issued
+    /// document must be a registered person).
     @discardableResult
     func setUp(departments: [(String, String)] = [("RSJ", "区人力资源和社会保障局")]) async throws -> Self {
         _ = try await services.administration.initialize(district: "禅城区", actor: "test")
         for (code, name) in departments {
             _ = try await services.administration.addDepartment(code: code, name: name, actor: "test")
         }
+        try await IdentityFixtures.importDemoRegistry(services)
         return self
     }
 

@@ -12,6 +12,8 @@ import Synchronization
 public final class DocumentService: Sendable {
     let database: AppDatabase
     let administration: DistrictAdministration
+    /// The population registry every holder must be in, under the name on the document.
+    let registry: PopulationRegistry
     let clock: ZeroTripClock
     /// Public base URL of the verification page.
     public let verificationBaseURL: String
@@ -23,9 +25,11 @@ public final class DocumentService: Sendable {
     public let log: TransparencyLog
 
     /// Creates the service; the font is loaded here (a missing font fails issuance, not verification).
-    public init(database: AppDatabase, administration: DistrictAdministration, clock: ZeroTripClock, verificationBaseURL: String, fontPath: String) {
+    public init(database: AppDatabase, administration: DistrictAdministration, registry: PopulationRegistry, clock: ZeroTripClock,
+                verificationBaseURL: String, fontPath: String) {
         self.database = database
         self.administration = administration
+        self.registry = registry
         self.clock = clock
         self.verificationBaseURL = verificationBaseURL
         self.log = TransparencyLog(database: database)
@@ -97,6 +101,7 @@ public final class DocumentService: Sendable {
     /// the register only through ``register(_:in:)``, inside the caller's transaction.
     func prepare(_ raw: IssueDocumentRequest, actor: String, supersedes: String?) async throws -> PreparedDocument {
         let request = try raw.validated()
+        try await checkHolder(request)
         let renderer = try self.renderer.get()
         let now = clock.now()
         let seal = try await activeSeal(request.departmentCode, now: now)
@@ -118,6 +123,19 @@ public final class DocumentService: Sendable {
             status: .valid, statusReason: nil, statusChangedAt: nil, supersededBy: nil)
         return PreparedDocument(record: record, issued: IssuedDocument(record: record, pdf: rendered.pdf, qrContent: rendered.qrContent, qr: rendered.qr),
                                 preparedAt: now)
+    }
+
+    /// A document names a person the district knows: the ID number must be in the population registry and the holder
+    /// name must be the registry's name for it, so a result can never be issued to one person under another's number
+    /// (and then listed among that other person's results). Neither the registry's name nor the number is echoed.
+    private func checkHolder(_ request: IssueDocumentRequest) async throws {
+        let masked = PersonalDataMask.idNumber(request.holderIDNumber)
+        guard let name = try await registry.name(idNumber: request.holderIDNumber) else {
+            throw ZeroTripError(.unknownPerson, "the holder's ID number \(masked) is not in the population registry (zerotrip persons import)")
+        }
+        guard name == request.holderName else {
+            throw ZeroTripError(.holderMismatch, "holderName is not the registry's name for ID number \(masked)")
+        }
     }
 
     /// Enters a prepared document into the register inside the caller's transaction: counts the key's use, stores

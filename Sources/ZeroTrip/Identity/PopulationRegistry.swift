@@ -132,6 +132,12 @@ public struct PopulationRegistry: Sendable {
         return .inserted
     }
 
+    /// The registry's name for the person with `idNumber` (already validated), nil when the number is not registered.
+    func name(idNumber number: String) async throws -> String? {
+        let lookup = Data(try keySource.keys().lookupHash(idNumber: number))
+        return try await database.read { db in try PersonStore.brief(lookup: lookup, in: db)?.name }
+    }
+
     /// The subject id of the person with `idNumber` (validated first), or `nil`.
     public func subject(idNumber raw: String) async throws -> String? {
         let number = try CitizenIDNumber.validate(raw, today: clock.now())

@@ -79,8 +79,11 @@ public struct ZeroTripError: Error, Hashable, Sendable, CustomStringConvertible 
         public static let sessionInvalid = Code(rawValue: "session_invalid")
         /// The action needs a higher assurance tier than the session carries.
         public static let stepUpRequired = Code(rawValue: "step_up_required")
-        /// The person is not in the population registry (clerk paths only; applicants get `verification_failed`).
+        /// The person is not in the population registry (clerk paths, application submission and issuance; applicants
+        /// get `verification_failed`).
         public static let unknownPerson = Code(rawValue: "unknown_person")
+        /// A document's holder name is not the registry's name for its ID number.
+        public static let holderMismatch = Code(rawValue: "holder_mismatch")
         /// Device-key login failed: unknown or revoked device, expired or used challenge, bad signature.
         public static let deviceLoginFailed = Code(rawValue: "device_login_failed")
         /// No signing key has that kid.
