@@ -3,12 +3,18 @@ import Hummingbird
 import ZeroTrip
 import ZeroTripDocuments
 
-/// The public verification page (`GET /v/…`): server-rendered, Chinese, readable on a phone, no scripts.
-/// It states the result in one word and shows the issuer, matter, dates and the masked holder: nothing more personal.
+/// The public verification page (`GET /V/?…`, `/v/{number}`): server-rendered, Chinese, readable on a phone, no
+/// scripts. It states the result in one word and, for a document the register identifies, shows what was signed —
+/// every field, the holder with the middle of the name and of the ID number masked, issuer and dates — so a clerk
+/// holding the paper can compare it line by line: a paper altered under a genuine QR code no longer passes as 有效.
+/// An invalid or unidentifiable code shows nothing it claims.
 enum VerificationPage {
-    static func render(_ report: VerificationReport?) -> String {
+    /// The page for `report`; `record` is the register entry when the register identified a genuine document.
+    static func render(_ report: VerificationReport?, record: ResultDocumentRecord? = nil) -> String {
         guard let report else {
-            return page(title: "电子文书核验", color: "#555", banner: "请扫描文书上的二维码", body: "<p>用手机扫描电子文书上的二维码，即可在此核验文书真伪与状态。</p>")
+            return page(title: "电子文书核验", color: "#555", banner: "请扫描文书上的二维码", body: """
+                <p>用手机扫描电子文书上的二维码，即可在此核验文书真伪与状态。</p>\(numberForm)
+                """)
         }
         let (word, color): (String, String) = switch report.result {
         case .valid: ("有效", "#1a7f37")
@@ -17,26 +23,65 @@ enum VerificationPage {
         case .expired: ("已过期", "#9a6700")
         case .unknown: ("无法核验", "#555")
         }
+        // Only what the register confirmed is shown: an invalid or unknown answer's claims come from an unverified code.
+        let identified = report.registerChecked && [.valid, .expired, .revoked].contains(report.result)
         var rows: [(String, String)] = []
-        if let document = report.document {
+        if identified, let document = report.document {
             if let name = document.matterName { rows.append(("文书名称", name)) }
             rows.append(("签发部门", document.departmentName ?? document.departmentCode))
-            rows.append(("持证人", document.holderName))
+            if let record {
+                rows.append(("持证人", PersonalDataMask.nameForComparison(record.holderName)))
+                rows.append(("证件号码", PersonalDataMask.idNumberForComparison(record.holderIDNumber)))
+                for field in record.fields { rows.append((field.label, field.value)) }
+            } else {
+                rows.append(("持证人", document.holderName))
+            }
             rows.append(("签发时间", ChinaTime(document.issuedAt).minuteText))
             rows.append(("有效期至", ChinaTime(document.validUntil).minuteText))
             if let changed = document.statusChangedAt { rows.append(("撤销时间", ChinaTime(changed).minuteText)) }
             if let reason = document.statusReason { rows.append(("撤销原因", reasonText(reason))) }
-            if let newer = document.supersededBy { rows.append(("替代文书", newer)) }
-            rows.append(("文书编号", document.id))
+            if let newer = document.supersededBy { rows.append(("替代文书", groupedNumber(newer))) }
+            rows.append(("文书编号", groupedNumber(document.id)))
         }
         if report.result != .valid, let reason = report.reasons.first { rows.append(("说明", explanation(reason.code))) }
         rows.append(("核验时间", ChinaTime(report.verifiedAt).minuteText + "（北京时间）"))
         let table = rows.map { "<tr><th>\(escape($0.0))</th><td>\(escape($0.1))</td></tr>" }.joined()
-        let note = report.registerChecked ? "已比对签发登记库。" : "未能比对签发登记库。"
-        return page(title: "电子文书核验结果：\(word)", color: color, banner: word,
-                    body: "<table>\(table)</table><p class=\"note\">\(note)本页不显示完整身份信息。</p>")
+        var notes: [String] = []
+        if identified, record != nil {
+            notes.append("<p class=\"compare\">请将以上内容与纸质文书逐项核对：任何一项不一致，说明纸质文书被改动，应以本页为准。</p>")
+        }
+        if report.method == .id {
+            notes.append("<p class=\"note\">按文书编号查询只能说明登记库中该编号文书的状态，不能证明您手中的纸质文书未被改动；请逐项核对，或扫描文书上的二维码。</p>")
+        }
+        notes.append("<p class=\"note\">\(report.registerChecked ? "已比对签发登记库。" : "未能比对签发登记库。")本页不显示完整身份信息。</p>")
+        return page(title: "电子文书核验结果：\(word)", color: color, banner: word, body: "<table>\(table)</table>" + notes.joined() + numberForm)
     }
 
+    /// A box to type the number printed on a document (`/v/?n=…`; the printed form with dashes is accepted).
+    static let numberForm = """
+        <form class="lookup" method="get" action="/v/"><label for="n">按文书编号查询</label>
+        <input id="n" name="n" inputmode="latin" autocomplete="off" maxlength="48" placeholder="文书编号（32位，可含短横线）">
+        <button type="submit">查询</button></form>
+        """
+
+    /// A number written as the document prints it: groups of eight joined by dashes.
+    static func groupedNumber(_ hex: String) -> String {
+        stride(from: 0, to: hex.count, by: 8).map { offset in
+            let start = hex.index(hex.startIndex, offsetBy: offset)
+            return String(hex[start..<hex.index(start, offsetBy: min(8, hex.count - offset))])
+        }.joined(separator: "-")
+    }
+
+    /// A typed or scanned document number in its stored form (32 lower-case hex digits), or nil. Dashes and spaces,
+    /// as printed on the paper or typed by a clerk, are ignored.
+    static func normalizedNumber(_ text: String) -> String? {
+        guard text.utf8.count <= 64 else { return nil }
+        let digits = String(text.lowercased().unicodeScalars.filter { $0 != "-" && $0 != " " && $0 != "\u{3000}" })
+        guard digits.utf8.count == 32, digits.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }) else { return nil }
+        return digits
+    }
+
+    /// Revocation reasons of documents and keys, in Chinese.
     static func reasonText(_ code: String) -> String {
         switch code {
         case "issued_in_error": "签发错误"
@@ -45,21 +90,46 @@ enum VerificationPage {
         case "fraud": "虚假承诺或材料"
         case "key_compromise": "印章密钥泄露"
         case "superseded": "已重新签发"
+        case "cessation_of_operation": "签发部门停止签发"
+        case "affiliation_changed": "签发部门名称或隶属关系变更"
         default: "其他"
         }
     }
 
+    /// The Chinese explanation of every reason code (``VerificationReason/knownCodes``).
+    static let explanations: [String: String] = [
+        "token_malformed": "二维码内容不是本区电子文书的核验码，或内容不完整。",
+        "token_too_long": "二维码内容过长，不是本区电子文书的核验码。",
+        "base45_invalid": "二维码内容已损坏（编码错误），请重新扫描。",
+        "zlib_invalid": "二维码内容已损坏（压缩数据错误），请重新扫描。",
+        "decompressed_too_large": "二维码内容异常（解压后过大），已拒绝处理。",
+        "cose_malformed": "二维码中的签名结构已损坏。",
+        "claims_malformed": "二维码中的文书信息格式错误。",
+        "pdf_malformed": "文件不是完整的电子文书PDF，或签名后被追加了内容。",
+        "pdf_unsigned": "文件没有电子签章。",
+        "pdf_multiple_signatures": "文件包含多个签章，不是本区签发的原始文书。",
+        "pdf_too_large": "文件过大，不是本区签发的电子文书。",
+        "cms_malformed": "文件中的签章数据已损坏。",
+        "pdf_modified": "文件在签章后被修改过。",
+        "signing_certificate_mismatch": "签章中的证书信息与签章人不符。",
+        "kid_unknown": "签章所用密钥不在本区信任列表中，无法确认来源。",
+        "signature_invalid": "签名校验失败，内容可能被篡改或伪造。",
+        "certificate_unsuitable": "签章证书不是本区签发部门的印章证书。",
+        "certificate_not_valid_at_issuance": "签发时签章证书不在有效期内。",
+        "chain_invalid": "签章证书不能追溯到本区根证书。",
+        "department_mismatch": "文书所写签发部门与实际签章部门不一致。",
+        "key_revoked": "签发部门的印章密钥已停用，无法证明本文书签发于停用之前。",
+        "trust_list_stale": "核验所用的信任列表已过期，暂时无法核验，请联网后重试。",
+        "trust_list_wrong_root": "信任列表不是由本区根证书签发的。",
+        "not_registered": "签发登记库中没有该文书。",
+        "register_mismatch": "与签发登记库中的记录不一致，可能是伪造的核验码。",
+        "expired": "文书已超过有效期。",
+        "revoked": "文书已被签发部门撤销。",
+        "superseded": "文书已被新文书替代，请以新文书为准。",
+    ]
+
     static func explanation(_ code: String) -> String {
-        switch code {
-        case "kid_unknown": "签名密钥不在本区信任列表中，无法确认来源。"
-        case "signature_invalid", "pdf_modified": "签名校验失败，内容可能被篡改。"
-        case "not_registered": "签发登记库中没有该文书。"
-        case "register_mismatch": "与签发登记库记录不一致。"
-        case "expired": "文书已超过有效期。"
-        case "revoked": "文书已被签发部门撤销。"
-        case "superseded": "文书已被新文书替代，请以新文书为准。"
-        default: "二维码内容不完整或格式错误。"
-        }
+        explanations[code] ?? "无法核验该文书（\(code)）。"
     }
 
     /// The 429 page of a client that asked too often, with `Retry-After`.
@@ -90,7 +160,11 @@ enum VerificationPage {
         .banner{background:\(color);color:#fff;text-align:center;padding:28px 12px;font-size:32px;font-weight:bold}
         main{max-width:560px;margin:0 auto;padding:16px}table{width:100%;border-collapse:collapse;background:#fff}
         th,td{padding:10px;border-bottom:1px solid #e5e5e5;text-align:left;vertical-align:top;font-size:16px;word-break:break-all}
-        th{width:34%;color:#666;font-weight:normal}.note{color:#666;font-size:14px}</style></head>
+        th{width:34%;color:#666;font-weight:normal}.note{color:#666;font-size:14px}
+        .compare{background:#fff8e1;border-left:4px solid #9a6700;padding:10px;font-size:15px}
+        .lookup{margin-top:20px;background:#fff;padding:12px}.lookup label{display:block;margin-bottom:6px;color:#444}
+        .lookup input{width:100%;box-sizing:border-box;font-size:16px;padding:8px;margin-bottom:8px}
+        .lookup button{font-size:16px;padding:8px 20px}</style></head>
         <body><div class="banner">\(escape(banner))</div><main>\(body)</main></body></html>
         """
     }

@@ -84,10 +84,14 @@ extension ZeroTripAPI {
                 // Anonymous page views are audited as counts per document per minute (AuditAggregator), so made-up
                 // numbers cannot grow the audit log; the rate limit per client is applied before this handler.
                 let report: VerificationReport?
-                if let query = request.uri.query, !query.isEmpty {
+                if let query = request.uri.query, query.hasPrefix("n=") {
+                    // The number box: `/v/?n=<number as typed or printed>`.
+                    let typed = String(query.dropFirst(2).prefix(192)).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? ""
+                    report = try await documents.verifyID(VerificationPage.normalizedNumber(typed) ?? typed, actor: "public:page", audit: false)
+                } else if let query = request.uri.query, !query.isEmpty {
                     report = try await documents.verifyToken("/V/?" + query, actor: "public:page", audit: false)
-                } else if let id = parameters.get("id"), id.utf8.count == 32, Hex.decode(id) != nil {
-                    report = try await documents.verifyID(id.lowercased(), actor: "public:page", audit: false)
+                } else if let id = parameters.get("id"), let number = VerificationPage.normalizedNumber(id) {
+                    report = try await documents.verifyID(number, actor: "public:page", audit: false)
                 } else if let id = parameters.get("id") {
                     report = try await documents.verifyToken(String(id.prefix(ResultToken.maximumTextLength + 1)), actor: "public:page", audit: false)
                 } else {
@@ -100,7 +104,13 @@ extension ZeroTripAPI {
                     if report.result == .unknown || report.document == nil { entry.target = "document:unidentified" }
                     services.anonymousAudit.record(entry)
                 }
-                return Response(status: .ok, headers: VerificationPage.htmlHeaders, body: .init(byteBuffer: ByteBuffer(string: VerificationPage.render(report))))
+                // The register's entry, for the fields a clerk compares with the paper (only for a document it identified).
+                var record: ResultDocumentRecord?
+                if let report, report.registerChecked, [.valid, .expired, .revoked].contains(report.result), let id = report.document?.id {
+                    record = try await documents.record(id: id)
+                }
+                let html = VerificationPage.render(report, record: record)
+                return Response(status: .ok, headers: VerificationPage.htmlHeaders, body: .init(byteBuffer: ByteBuffer(string: html)))
             }
         default:
             return nil

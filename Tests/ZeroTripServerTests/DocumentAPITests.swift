@@ -5,7 +5,7 @@ import Testing
 @testable import ZeroTrip
 import ZeroTripCrypto
 import ZeroTripDocuments
-import ZeroTripServer
+@testable import ZeroTripServer
 
 @Suite("HTTP: documents, verification and the public page")
 struct DocumentAPITests {
@@ -94,8 +94,21 @@ struct DocumentAPITests {
             #expect(page.contains("有效"))
             #expect(page.contains("居住登记凭证"))
             #expect(page.contains("区人力资源和社会保障局"))
-            #expect(page.contains("王*"))
+            // What was signed, for comparison with the paper: every field, the name and number masked in the middle only.
+            #expect(page.contains("居住地址") && page.contains("佛山市禅城区祖庙街道建新路12号"))
+            #expect(page.contains("王*强") && page.contains("440604********003X"))
+            #expect(page.contains("逐项核对"))
             #expect(!page.contains("王志强") && !page.contains("44060419921130003X"))
+            // The number as the paper prints it (groups of eight with dashes), in the path or typed into the box.
+            let printed = VerificationPage.groupedNumber(issued.document.id)
+            #expect(printed.count == 35 && printed.filter { $0 == "-" }.count == 3)
+            for uri in ["/v/\(printed)", "/v/?n=\(printed)", "/v/?n=\(printed.uppercased().replacingOccurrences(of: "-", with: "+"))"] {
+                let byNumber = try await client.execute(uri: uri, method: .get) { String(buffer: $0.body) }
+                #expect(byNumber.contains("有效") && byNumber.contains("佛山市禅城区祖庙街道建新路12号"), "\(uri)")
+                #expect(byNumber.contains("按文书编号查询只能说明"), "a number lookup says what it proves: \(uri)")
+            }
+            let howTo = try await client.execute(uri: "/v/", method: .get) { String(buffer: $0.body) }
+            #expect(howTo.contains("name=\"n\""))
 
             // Revocation shows everywhere.
             try await client.execute(uri: "/v1/documents/\(issued.document.id)/revoke", method: .post, headers: headers(issuer),
@@ -112,6 +125,12 @@ struct DocumentAPITests {
             #expect(revokedReport.result == "revoked")
             let garbage = try await client.execute(uri: "/V/?ZT1:NOT-A-TOKEN", method: .get) { String(buffer: $0.body) }
             #expect(garbage.contains("无效"))
+            // A genuine token with one character changed: invalid, and none of its (unverified) claims is shown.
+            var forged = Array(path)
+            forged[forged.count - 3] = forged[forged.count - 3] == "A" ? "B" : "A"
+            let forgedPage = try await client.execute(uri: String(forged), method: .get) { String(buffer: $0.body) }
+            #expect(forgedPage.contains("无效"))
+            #expect(!forgedPage.contains("居住登记凭证") && !forgedPage.contains("签发部门") && !forgedPage.contains("文书编号</th>"))
         }
         // Department verifications are audited one by one; anonymous page views as counts per document once flushed.
         let departmental = try await AuditLog.events(in: fixture.services.database, limit: 200).filter { $0.action == "document.verified" }
@@ -173,5 +192,21 @@ struct DocumentAPITests {
                 }
             }
         }
+    }
+
+    @Test("The page explains every reason code in Chinese, and the revocation reasons of documents and keys")
+    func everyReasonExplained() {
+        for code in VerificationReason.knownCodes {
+            #expect(VerificationPage.explanations[code] != nil, "no Chinese explanation for \(code)")
+        }
+        #expect(Set(VerificationPage.explanations.keys) == Set(VerificationReason.knownCodes))
+        #expect(VerificationPage.explanation("something_new").contains("something_new"))
+        let reasons = RevocationReason.allCases.filter { $0 != .other }.map(\.rawValue) + ["superseded"] + KeyRevocationReason.allCases.map(\.rawValue)
+        for reason in reasons {
+            #expect(VerificationPage.reasonText(reason) != "其他", "\(reason)")
+        }
+        #expect(VerificationPage.normalizedNumber("A5607A0B-98459B4D-FF2F671E-0A3CBF76") == "a5607a0b98459b4dff2f671e0a3cbf76")
+        #expect(VerificationPage.normalizedNumber("a5607a0b-98459b4d") == nil)
+        #expect(VerificationPage.normalizedNumber("g5607a0b98459b4dff2f671e0a3cbf76") == nil)
     }
 }

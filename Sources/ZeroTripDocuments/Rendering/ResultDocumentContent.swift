@@ -98,6 +98,20 @@ public enum PersonalDataMask {
         return String(first) + String(repeating: "*", count: value.count - 1)
     }
 
+    /// For a clerk comparing the paper: `张三丰` → `张*丰`, `张三` → `张*`, `欧阳娜娜` → `欧**娜` (first and last shown).
+    public static func nameForComparison(_ value: String) -> String {
+        let characters = Array(value)
+        guard characters.count > 2 else { return name(value) }
+        return String(characters[0]) + String(repeating: "*", count: characters.count - 2) + String(characters[characters.count - 1])
+    }
+
+    /// For a clerk comparing the paper: the first 6 (region) and last 4 characters, `440104********0010`.
+    public static func idNumberForComparison(_ value: String) -> String {
+        let characters = Array(value)
+        guard characters.count > 10 else { return String(repeating: "*", count: characters.count) }
+        return String(characters.prefix(6)) + String(repeating: "*", count: characters.count - 10) + String(characters.suffix(4))
+    }
+
     /// `13800138000` → `138****8000`.
     public static func phone(_ value: String) -> String {
         let characters = Array(value)
