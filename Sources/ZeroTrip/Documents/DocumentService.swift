@@ -20,7 +20,7 @@ public final class DocumentService: Sendable {
     private let renderer: Result<ResultDocumentRenderer, DocumentError>
     private let trustCache = Mutex<TrustState?>(nil)
     private let departmentNames = Mutex<[String: String]>([:])
-    private let sealCache = Mutex<[String: (seal: ActiveSeal, checkedAt: Date)]>([:])
+    private let sealCache = Mutex<[String: (seal: ActiveSeal, checkedAt: Date, keyChanges: Int)]>([:])
     /// The transparency log the register writes to.
     public let log: TransparencyLog
 
@@ -167,11 +167,17 @@ public final class DocumentService: Sendable {
         }
     }
 
-    /// The department's active seal, re-read at most once a second (a rotated key takes over within a second).
+    /// The department's active seal, re-read at most once a second (a key change by another process takes over within
+    /// a second). A key change committed by this process discards every cached seal at once: the cache entry carries
+    /// the process's key-change count from *before* its read, so a seal read while a rotation committed is never
+    /// served afterwards (it was: racing issuances put the retired seal back and used up their retries).
     private func activeSeal(_ code: String, now: Date) async throws -> ActiveSeal {
-        if let cached = sealCache.withLock({ $0[code] }), abs(now.timeIntervalSince(cached.checkedAt)) < 1 { return cached.seal }
+        let changes = database.keyChanges.count
+        if let cached = sealCache.withLock({ $0[code] }), cached.keyChanges == changes, abs(now.timeIntervalSince(cached.checkedAt)) < 1 {
+            return cached.seal
+        }
         let seal = try await administration.activeSeal(department: code)
-        sealCache.withLock { $0[code] = (seal, now) }
+        sealCache.withLock { $0[code] = (seal, now, changes) }
         return seal
     }
 
