@@ -32,6 +32,8 @@ public struct DocumentError: Error, Hashable, Sendable, CustomStringConvertible 
         public static let tooLarge = Code(rawValue: "pdf_too_large")
         /// Signing failed.
         public static let signingFailed = Code(rawValue: "signing_failed")
+        /// The seal key's algorithm cannot seal documents (only ECDSA P-256 can).
+        public static let sealAlgorithmUnsupported = Code(rawValue: "seal_algorithm_unsupported")
     }
 
     /// The stable code.

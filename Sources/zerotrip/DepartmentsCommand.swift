@@ -17,7 +17,7 @@ struct DepartmentsCommand: AsyncParsableCommand {
         var code: String
         @Option(name: .long, help: "Full name, e.g. 区人力资源和社会保障局.")
         var name: String
-        @Option(name: .long, help: "Seal key algorithm: P-256 (default; used for PAdES) or SM2.")
+        @Option(name: .long, help: "Seal key algorithm: P-256 (the default and the only one that can seal documents: PAdES and COSE ES256; SM2 is refused with seal_algorithm_unsupported).")
         var algorithm: String = "P-256"
 
         func run() async throws {

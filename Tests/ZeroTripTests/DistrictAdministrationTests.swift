@@ -59,6 +59,35 @@ struct DistrictAdministrationTests {
         #expect(try district.tableCounts() == counts)
     }
 
+    @Test("An SM2 seal is refused when a department is created (409-mapped code, nothing made); one left from an older version answers the same code at issuance, never a 500, until a rotation gives it a P-256 key")
+    func sm2Seals() async throws {
+        let district = try await TestDistrict().setUp()
+        let administration = district.services.administration
+        let files = district.fileListing(), counts = try district.tableCounts()
+        let refused = await #expect(throws: ZeroTripError.self) {
+            try await administration.addDepartment(code: "GAJ", name: "区公安分局", algorithm: .sm2, actor: "test")
+        }
+        #expect(refused?.code == .sealAlgorithmUnsupported)
+        #expect(district.fileListing() == files)
+        #expect(try district.tableCounts() == counts)
+
+        // A department whose seal is SM2, as an older version could create it.
+        let now = district.clock.now
+        let (certificate, keyFile, _) = try await administration.createSealFiles(code: "WJJ", name: "区卫生健康局", districtName: "禅城区", algorithm: .sm2, now: now)
+        try await district.services.database.write { db in
+            let id = try DistrictStore.insertDepartment(code: "WJJ", name: "区卫生健康局", at: now, in: db)
+            try SigningKeyStore.insert(certificate, departmentID: id, role: "seal", algorithm: .sm2, keyFile: keyFile, at: now, in: db)
+        }
+        var request = DocumentIssuanceTests.request
+        request.departmentCode = "WJJ"
+        let issuing = await #expect(throws: ZeroTripError.self) { try await district.services.documents.issue(request, actor: "test") }
+        #expect(issuing?.code == .sealAlgorithmUnsupported)
+        let rotated = try await administration.rotate(department: "WJJ", overlap: 0, actor: "test")
+        #expect(rotated.algorithm == KeyAlgorithm.p256.rawValue && rotated.status == "active")
+        let issued = try await district.services.documents.issue(request, actor: "test")
+        #expect(issued.record.kid == rotated.kid)
+    }
+
     @Test("A wrong passphrase is reported as wrong_passphrase, without the passphrase, and nothing is created")
     func wrongPassphrase() async throws {
         let district = try await TestDistrict().setUp()

@@ -37,10 +37,13 @@ extension DistrictAdministration {
         guard let district = try await district() else { throw ZeroTripError(.notInitialized, "run `zerotrip init --district NAME` first") }
         guard let department = try await department(code: code) else { throw ZeroTripError(.unknownDepartment, "no department \(code)") }
         let state = try await database.read { db in try SigningKeyStore.rotationState(departmentCode: code, in: db) }
-        guard let state, let algorithmName = state.activeAlgorithm, let algorithm = KeyAlgorithm(rawValue: algorithmName) else {
+        guard let state, state.activeAlgorithm != nil else {
             throw ZeroTripError(.noActiveKey, "department \(code) has no active key to rotate; revoked departments get a new key with `keys create`")
         }
         guard state.pending == 0 else { throw ZeroTripError(.invalidInput, "a rotation of \(code) is already pending") }
+        // The next key is P-256 whatever the active one is: an SM2 seal made before SM2 seals were refused cannot
+        // issue, and rotating is how such a department moves on.
+        let algorithm = KeyAlgorithm.p256
         let departmentID = state.departmentID
         let now = clock.now()
         let (certificate, keyFile, certificateURL) = try await createSealFiles(code: code, name: department.name, districtName: district.name, algorithm: algorithm, now: now)
@@ -67,10 +70,11 @@ extension DistrictAdministration {
         guard let district = try await district() else { throw ZeroTripError(.notInitialized, "run `zerotrip init --district NAME` first") }
         guard let department = try await department(code: code) else { throw ZeroTripError(.unknownDepartment, "no department \(code)") }
         guard department.activeKid == nil else { throw ZeroTripError(.invalidInput, "department \(code) has an active key; use `keys rotate`") }
-        let (departmentID, algorithm): (Int64, KeyAlgorithm) = try await database.read { db in
+        let departmentID: Int64 = try await database.read { db in
             guard let id = try DistrictStore.departmentID(code: code, in: db) else { throw ZeroTripError(.unknownDepartment, "no department \(code)") }
-            return (id, KeyAlgorithm(rawValue: try SigningKeyStore.latestAlgorithm(departmentID: id, in: db) ?? "") ?? .p256)
+            return id
         }
+        let algorithm = KeyAlgorithm.p256  // the only seal algorithm that can sign documents (checkSealAlgorithm)
         let now = clock.now()
         let (certificate, keyFile, certificateURL) = try await createSealFiles(code: code, name: department.name, districtName: district.name, algorithm: algorithm, now: now)
         do {

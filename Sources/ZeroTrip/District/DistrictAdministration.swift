@@ -153,6 +153,7 @@ public actor DistrictAdministration {
     public func addDepartment(code rawCode: String, name rawName: String, algorithm: KeyAlgorithm = .p256, actor: String) async throws -> Department {
         let code = try Validation.departmentCode(rawCode)
         let name = try Validation.name(rawName, field: "department name")
+        try Self.checkSealAlgorithm(algorithm)
         guard let district = try await district() else { throw ZeroTripError(.notInitialized, "run `zerotrip init --district NAME` first") }
         if try await department(code: code) != nil {
             throw ZeroTripError(.duplicateDepartment, "department \(code) already exists")
@@ -229,6 +230,14 @@ public actor DistrictAdministration {
         let files = try await database.read { db in try SigningKeyStore.keyFiles(in: db) }
         for file in files {
             guard home.keyFiles.exists(file) else { throw ZeroTripError(.missingKeyFile, "key file \(file) is missing") }
+        }
+    }
+
+    /// Seal keys must be able to seal: PAdES validators and COSE ES256 verifiers accept ECDSA P-256 only, so an SM2
+    /// seal could never issue a document. Refused before any key is made.
+    static func checkSealAlgorithm(_ algorithm: KeyAlgorithm) throws(ZeroTripError) {
+        guard algorithm == .p256 else {
+            throw ZeroTripError(.sealAlgorithmUnsupported, "seal keys are ECDSA P-256 (documents carry PAdES signatures and COSE ES256 tokens); \(algorithm.rawValue) seals cannot sign documents")
         }
     }
 

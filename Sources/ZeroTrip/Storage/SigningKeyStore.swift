@@ -62,11 +62,6 @@ enum SigningKeyStore {
             """, arguments: [code]).map { (departmentID: $0["id"], activeAlgorithm: $0["algorithm"], pending: $0["pending"]) }
     }
 
-    /// The algorithm of a department's newest key (whatever its status).
-    static func latestAlgorithm(departmentID: Int64, in db: Database) throws -> String? {
-        try String.fetchOne(db, sql: "SELECT algorithm FROM signing_keys WHERE department_id = ? ORDER BY created_at DESC LIMIT 1", arguments: [departmentID])
-    }
-
     /// The algorithm recorded for key `kid`.
     static func algorithm(of kid: String, in db: Database) throws -> String? {
         try String.fetchOne(db, sql: "SELECT algorithm FROM signing_keys WHERE kid = ?", arguments: [kid])

@@ -82,6 +82,9 @@ public struct ZeroTripError: Error, Hashable, Sendable, CustomStringConvertible 
         /// The person is not in the population registry (clerk paths, application submission and issuance; applicants
         /// get `verification_failed`).
         public static let unknownPerson = Code(rawValue: "unknown_person")
+        /// A seal key of an algorithm that cannot seal documents (only ECDSA P-256 can: PAdES validators and COSE ES256
+        /// verifiers accept it); SM2 seals are refused when a department or key is created.
+        public static let sealAlgorithmUnsupported = Code(rawValue: "seal_algorithm_unsupported")
         /// A document's holder name is not the registry's name for its ID number.
         public static let holderMismatch = Code(rawValue: "holder_mismatch")
         /// Device-key login failed: unknown or revoked device, expired or used challenge, bad signature.
