@@ -64,6 +64,15 @@ struct DocumentVerificationTests {
         let impostor = try ResultToken.issue(claims, kid: Hex.decode(document.record.kid)!, key: stranger)
         #expect(try await documents.verifyToken(impostor, actor: "test").reasons.first?.code == "signature_invalid")
 
+        // The department's own seal signing the genuine claims with another masked name (a shape-valid "王*"): the
+        // register holds 张三丰, so the token does not match it.
+        let seal = try await district.services.administration.activeSeal(department: "RSJ")
+        var renamed = claims
+        renamed.maskedHolderName = "王**"
+        let resigned = try ResultToken.issue(renamed, kid: seal.sealer.kid, key: seal.sealer.cms.key)
+        let mismatch = try await documents.verifyToken(resigned, actor: "test")
+        #expect(mismatch.result == .invalid && mismatch.reasons.first?.code == "register_mismatch")
+
         // Expired: move the clock past validity.
         district.clock.advance(by: 31 * 86_400)
         let expired = try await documents.verifyToken(document.qrContent, actor: "test")

@@ -106,4 +106,27 @@ struct TokenEncodingTests {
         #expect(process.terminationStatus == 0, "\(output)")
         #expect(output.contains("OK {\"doc\":\"RSJ-0001\"}"))
     }
+
+    @Test("The masked name is checked by Unicode scalar: one visible first scalar, then only *", arguments: [
+        ("张*", true), ("欧***", true), ("A", true), ("张", true),
+        ("*", false), ("**", false), ("张三", false), ("\u{07}*", false), ("\u{85}*", false), ("张\u{301}*", false), ("e\u{301}", false),
+        ("", false), ("张" + String(repeating: "*", count: 62), false),
+    ])
+    func maskedNameShape(name: String, accepted: Bool) throws {
+        #expect(ResultTokenClaims.isMaskedName(name) == accepted)
+        let claims = ResultTokenClaims(documentID: Array(repeating: 1, count: 16), departmentCode: "RSJ", matterCode: "GRCBZM", issuedAt: 1_770_000_000,
+                                       expiresAt: 1_780_000_000, contentDigest: Array(repeating: 2, count: 32), maskedHolderName: name)
+        if accepted {
+            #expect(try ResultTokenClaims.decode(claims.encoded()).maskedHolderName == name)
+        } else {
+            #expect { try ResultTokenClaims.decode(claims.encoded()) } throws: { ($0 as? ResultTokenError)?.code == .claimsMalformed }
+        }
+    }
+
+    @Test("The issuer's mask has that shape for every name it accepts, combining marks included")
+    func issuerMask() {
+        #expect(PersonalDataMask.name("张三丰") == "张**")
+        #expect(PersonalDataMask.name("e\u{301}va") == "e***")
+        #expect(ResultTokenClaims.isMaskedName(PersonalDataMask.name("e\u{301}va")))
+    }
 }

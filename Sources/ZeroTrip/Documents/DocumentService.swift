@@ -358,7 +358,8 @@ public final class DocumentService: Sendable {
             report.document = record.summary(departmentName: try departmentName(record.departmentCode, in: db))
             if record.departmentCode != claims.departmentCode || record.kid != tokenKid
                 || record.contentSHA256 != claims.contentDigest || Int64(record.issuedAt.timeIntervalSince1970) != claims.issuedAt
-                || Int64(record.validUntil.timeIntervalSince1970) != claims.expiresAt || record.matterCode != claims.matterCode {
+                || Int64(record.validUntil.timeIntervalSince1970) != claims.expiresAt || record.matterCode != claims.matterCode
+                || PersonalDataMask.name(record.holderName) != claims.maskedHolderName {
                 report.result = .invalid
                 report.reasons = [VerificationReason("register_mismatch", "the token does not match the register entry of its document")]
             } else {

@@ -45,6 +45,9 @@ public struct IssueDocumentRequest: Sendable, Codable, Hashable {
             throw ZeroTripError(.invalidInput, "matterName must be at most \(DocumentLimits.matterName) characters")
         }
         copy.holderName = try Validation.name(holderName, field: "holderName")
+        guard ResultTokenClaims.isMaskedName(PersonalDataMask.name(copy.holderName)) else {
+            throw ZeroTripError(.invalidInput, "holderName cannot be masked for the QR token (its first character must be a visible character)")
+        }
         guard copy.holderName.count <= DocumentLimits.holderName else {
             throw ZeroTripError(.invalidInput, "holderName must be at most \(DocumentLimits.holderName) characters")
         }

@@ -92,10 +92,11 @@ public enum PersonalDataMask {
         return String(characters.prefix(4)) + String(repeating: "*", count: characters.count - 8) + String(characters.suffix(4))
     }
 
-    /// `张三` → `张*`, `欧阳娜娜` → `欧***`.
+    /// `张三` → `张*`, `欧阳娜娜` → `欧***`: the first Unicode scalar kept, each further scalar a `*` (the token's `hn`
+    /// shape, docs/qr-token.md §6; by scalar, so a combining mark never survives next to the first character).
     public static func name(_ value: String) -> String {
-        guard let first = value.first else { return "" }
-        return String(first) + String(repeating: "*", count: value.count - 1)
+        guard let first = value.unicodeScalars.first else { return "" }
+        return String(first) + String(repeating: "*", count: value.unicodeScalars.count - 1)
     }
 
     /// For a clerk comparing the paper: `张三丰` → `张*丰`, `张三` → `张*`, `欧阳娜娜` → `欧**娜` (first and last shown).

@@ -51,6 +51,15 @@ public struct ResultTokenClaims: Sendable, Hashable {
         ]).encoded()
     }
 
+    /// The masked-name shape of docs/qr-token.md §6, by Unicode scalar value (not by grapheme, so a combining mark
+    /// cannot hide after the first character): one scalar that is not `*` and not a C0/C1 control, then only `*`;
+    /// 1–64 bytes of UTF-8.
+    public static func isMaskedName(_ name: String) -> Bool {
+        guard (1...64).contains(name.utf8.count), let first = name.unicodeScalars.first else { return false }
+        guard first != "*", !(first.value <= 0x1F || (0x7F...0x9F).contains(first.value)) else { return false }
+        return name.unicodeScalars.dropFirst().allSatisfy { $0 == "*" }
+    }
+
     /// Decodes and checks claims; any deviation from the v1 schema is an error.
     public static func decode(_ bytes: [UInt8]) throws(ResultTokenError) -> ResultTokenClaims {
         let item: CBOR
@@ -72,8 +81,8 @@ public struct ResultTokenClaims: Sendable, Hashable {
         guard case .unsigned(let iat) = pairs[4].1, case .unsigned(let exp) = pairs[5].1, iat < exp, exp <= UInt64(Int64.max)
         else { throw ResultTokenError(.claimsMalformed, "issue and expiry times must be unsigned with iat < exp") }
         guard case .bytes(let digest) = pairs[6].1, digest.count == 32 else { throw ResultTokenError(.claimsMalformed, "digest must be 32 bytes") }
-        guard case .text(let name) = pairs[7].1, !name.isEmpty, name.utf8.count <= 64, name.dropFirst().allSatisfy({ $0 == "*" }) else {
-            throw ResultTokenError(.claimsMalformed, "masked name must be 1–64 bytes: one character, then only *")
+        guard case .text(let name) = pairs[7].1, Self.isMaskedName(name) else {
+            throw ResultTokenError(.claimsMalformed, "masked name must be 1–64 bytes: one character that is not * or a control, then only *")
         }
         return ResultTokenClaims(documentID: id, departmentCode: department, matterCode: matter, issuedAt: Int64(iat), expiresAt: Int64(exp), contentDigest: digest, maskedHolderName: name)
     }
