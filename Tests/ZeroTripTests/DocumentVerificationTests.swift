@@ -47,6 +47,40 @@ struct DocumentVerificationTests {
         }
     }
 
+    @Test("Scanned text: the first of /V/? and /v/? is taken whichever case comes first, and a long URL the spec accepts is not refused on length")
+    func scannedText() throws {
+        let token = "ZT1:ABC"
+        #expect(try ResultToken.extract(fromScanned: "https://a.example/v/?ZT1:FIRST#x https://a.example/V/?ZT1:SECOND") == "ZT1:FIRST")
+        #expect(try ResultToken.extract(fromScanned: "https://a.example/V/?ZT1:FIRST https://a.example/v/?ZT1:SECOND") == "ZT1:FIRST https://a.example/v/?ZT1:SECOND")
+        // A 1,500-character text (long base URL, token fully percent-encoded) is extracted; the token limit decides.
+        let encoded = token.utf8.map { String(format: "%%%02X", $0) }.joined()
+        let long = "https://" + String(repeating: "a", count: 1400) + ".example/V/?" + encoded
+        #expect(long.utf8.count > 1_112)
+        #expect(try ResultToken.extract(fromScanned: long) == token)
+        #expect { try ResultToken.extract(fromScanned: String(repeating: "x", count: ResultToken.maximumScannedLength + 1)) } throws: {
+            ($0 as? ResultTokenError)?.code == .tokenTooLong
+        }
+    }
+
+    @Test("A seal certificate naming two departments (OU) cannot vouch for either: a token it signed answers department_mismatch")
+    func twoOrganizationalUnits() throws {
+        let now = Date()
+        let rootKey = try PrivateKey(generating: .p256), sealKey = try PrivateKey(generating: .p256)
+        let root = try CertificateAuthority.makeRootCertificate(
+            subject: DistinguishedName([.init(type: "C", value: "CN"), .init(type: "O", value: "测试区"), .init(type: "CN", value: "测试区根证书")]),
+            key: rootKey, notValidBefore: now.addingTimeInterval(-3600), notValidAfter: now.addingTimeInterval(86_400 * 365))
+        let seal = try CertificateAuthority.issueSealCertificate(
+            subject: DistinguishedName([.init(type: "C", value: "CN"), .init(type: "O", value: "测试区"), .init(type: "OU", value: "RSJ"),
+                                        .init(type: "OU", value: "GAJ"), .init(type: "CN", value: "两个部门")]),
+            subjectKey: sealKey.publicKey, issuer: root, issuerKey: rootKey, notValidBefore: now.addingTimeInterval(-60), notValidAfter: now.addingTimeInterval(86_400))
+        let claims = ResultTokenClaims(documentID: Array(repeating: 7, count: 16), departmentCode: "RSJ", matterCode: "GRCBZM",
+                                       issuedAt: Int64(now.timeIntervalSince1970), expiresAt: Int64(now.timeIntervalSince1970) + 86_400,
+                                       contentDigest: Array(repeating: 9, count: 32), maskedHolderName: "张**")
+        let token = try ResultToken.issue(claims, kid: seal.kid, key: sealKey)
+        let outcome = DocumentVerifier(roots: [root], sealCertificates: [seal]).verifyToken(token, now: now)
+        #expect(outcome.result == .invalid && outcome.reason?.code == "department_mismatch")
+    }
+
     @Test("Unknown key → unknown; revoked → revoked; expired → expired; superseded → revoked with the new id")
     func distinctResults() async throws {
         let (district, document) = try await Self.issued(days: 30)

@@ -136,6 +136,9 @@ public enum ResultToken {
     public static let prefix = "ZT1:"
     /// Hard limit on token text (characters), checked first.
     public static let maximumTextLength = 600
+    /// Hard limit on scanned text (bytes) before the token is extracted: room for a token of ``maximumTextLength``
+    /// with every character percent-encoded after a long base URL, so no text the spec accepts is refused on length.
+    public static let maximumScannedLength = 4096
     /// Hard limit on the Base45-decoded bytes.
     public static let maximumDecodedLength = 400
     /// Hard limit on the inflated bytes of a compressed token.
@@ -204,9 +207,11 @@ public enum ResultToken {
     /// Extracts the token from scanned QR text: a bare `ZT1:` token, or a verification URL carrying it as its query
     /// (`…/V/?ZT1:…`, also `/v/`), percent-decoded.
     public static func extract(fromScanned text: String) throws(ResultTokenError) -> String {
-        guard text.utf8.count <= maximumTextLength + 512 else { throw ResultTokenError(.tokenTooLong, "scanned text too long") }
+        guard text.utf8.count <= maximumScannedLength else { throw ResultTokenError(.tokenTooLong, "scanned text longer than \(maximumScannedLength) bytes") }
         if text.hasPrefix(prefix) { return text }
-        guard let marker = text.range(of: "/V/?") ?? text.range(of: "/v/?") else {
+        // The first occurrence of either form (docs/qr-token.md §4, step 2), whichever comes first.
+        let markers = [text.range(of: "/V/?"), text.range(of: "/v/?")].compactMap { $0 }
+        guard let marker = markers.min(by: { $0.lowerBound < $1.lowerBound }) else {
             throw ResultTokenError(.tokenMalformed, "neither a \(prefix) token nor a verification URL")
         }
         var rest = text[marker.upperBound...]

@@ -76,7 +76,13 @@ public struct DocumentVerifier: Sendable {
                     problem = VerificationReason("chain_invalid", "the seal certificate does not chain to a trusted district root\(found.failure.map { ": \($0.message)" } ?? "")")
                 }
             }
-            seals[certificate.kid] = Seal(certificate: certificate, publicKey: certificate.publicKey, departmentCode: certificate.subject["OU"] ?? "",
+            // The department is the certificate's one OU (docs/qr-token.md §8); a certificate naming none or several
+            // departments cannot vouch for any of them.
+            let units = certificate.subject.attributes.filter { $0.type == "OU" }.map(\.value)
+            if problem == nil, units.count != 1 {
+                problem = VerificationReason("department_mismatch", "the seal certificate must name exactly one department (OU); it names \(units.count)")
+            }
+            seals[certificate.kid] = Seal(certificate: certificate, publicKey: certificate.publicKey, departmentCode: units.count == 1 ? units[0] : "",
                                           problem: problem, issuingRoot: issuingRoot)
         }
         self.seals = seals
