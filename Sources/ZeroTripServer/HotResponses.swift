@@ -102,12 +102,20 @@ extension JSONWritable {
 extension VerificationReport: JSONWritable {
     func write(to json: inout JSONObjectWriter) {
         json.object("document", document)
+        json.object("keyRevocation", keyRevocation)
         json.string("method", method.rawValue)
         json.objects("reasons", reasons)
         json.bool("registerChecked", registerChecked)
         json.string("result", result.rawValue)
         json.object("transparency", transparency)
         json.date("verifiedAt", verifiedAt)
+    }
+}
+
+extension KeyRevocationNotice: JSONWritable {
+    func write(to json: inout JSONObjectWriter) {
+        json.date("notAfter", notAfter)
+        json.string("reason", reason)
     }
 }
 

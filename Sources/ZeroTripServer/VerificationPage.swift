@@ -41,6 +41,10 @@ enum VerificationPage {
             if let changed = document.statusChangedAt { rows.append(("撤销时间", ChinaTime(changed).minuteText)) }
             if let reason = document.statusReason { rows.append(("撤销原因", reasonText(reason))) }
             if let newer = document.supersededBy { rows.append(("替代文书", groupedNumber(newer))) }
+            if let revocation = report.keyRevocation {
+                rows.append(("印章停用时间", ChinaTime(revocation.notAfter).minuteText + "（北京时间）"))
+                if let reason = revocation.reason { rows.append(("停用原因", reasonText(reason))) }
+            }
             rows.append(("文书编号", groupedNumber(document.id)))
         }
         if report.result != .valid, let reason = report.reasons.first { rows.append(("说明", explanation(reason.code))) }

@@ -205,6 +205,17 @@ struct DocumentAPITests {
         for reason in reasons {
             #expect(VerificationPage.reasonText(reason) != "其他", "\(reason)")
         }
+        // A key revocation is shown with its time and reason.
+        var report = VerificationReport(result: .revoked, reasons: [VerificationReason("key_revoked", "…")], document: nil, registerChecked: true,
+                                        method: .token, verifiedAt: Date(timeIntervalSince1970: 1_764_000_000))
+        report.keyRevocation = KeyRevocationNotice(notAfter: Date(timeIntervalSince1970: 1_763_900_000), reason: "key_compromise")
+        report.document = DocumentSummary(id: "a5607a0b98459b4dff2f671e0a3cbf76", departmentCode: "RSJ", departmentName: "区人力资源和社会保障局",
+                                          matterCode: "GRCBZM", matterName: "个人参保证明", holderName: "张**", issuedAt: Date(timeIntervalSince1970: 1_763_950_000),
+                                          validUntil: Date(timeIntervalSince1970: 1_793_950_000), status: .valid, statusChangedAt: nil, statusReason: nil,
+                                          supersededBy: nil, kid: "00ff")
+        let page = VerificationPage.render(report)
+        #expect(page.contains("已撤销") && page.contains("印章停用时间") && page.contains("2025-11-23 20:13") && page.contains("印章密钥泄露"))
+        #expect(page.contains(VerificationPage.explanations["key_revoked"]!))
         #expect(VerificationPage.normalizedNumber("A5607A0B-98459B4D-FF2F671E-0A3CBF76") == "a5607a0b98459b4dff2f671e0a3cbf76")
         #expect(VerificationPage.normalizedNumber("a5607a0b-98459b4d") == nil)
         #expect(VerificationPage.normalizedNumber("g5607a0b98459b4dff2f671e0a3cbf76") == nil)

@@ -35,6 +35,7 @@ struct ResponseEncoderTests {
             {"leafIndex": 12, "treeSize": 4096, "proof": ["AAAA+/==", "BBBB"], "leafHash": "CCCC",
              "treeHead": {"treeSize": 4096, "timestamp": 1764000000123, "rootHash": "DDDD", "kid": "k", "signature": "EEEE"}}
             """.utf8))
+        report.keyRevocation = KeyRevocationNotice(notAfter: Date(timeIntervalSince1970: 1_763_999_999.25), reason: "key_compromise")
         return report
     }
 
@@ -46,6 +47,9 @@ struct ResponseEncoderTests {
         bare.document = nil
         bare.transparency = nil
         bare.reasons = []
+        bare.keyRevocation = nil
+        try Self.compare(bare)
+        bare.keyRevocation = KeyRevocationNotice(notAfter: Date(timeIntervalSince1970: 0), reason: nil)
         try Self.compare(bare)
     }
 

@@ -90,7 +90,7 @@ struct KeyLifecycleTests {
     func revokeNotAfterOnline() async throws {
         let district = try await Self.district()
         let documents = district.services.documents
-        let (before, after, _, _) = try await Self.compromise(district)
+        let (before, after, _, notAfter) = try await Self.compromise(district)
         for document in before {
             #expect(try await documents.verifyToken(document.qrContent, actor: "t", audit: false).result == .valid)
             #expect(try await documents.verifyPDF(document.pdf, actor: "t", audit: false).result == .valid)
@@ -101,6 +101,9 @@ struct KeyLifecycleTests {
         for document in after {
             let token = try await documents.verifyToken(document.qrContent, actor: "t", audit: false)
             #expect(token.result == .revoked && token.reasons.first?.code == "key_revoked")
+            // The answer says from when and why, for pages and apps to show.
+            #expect(token.keyRevocation?.reason == "key_compromise")
+            #expect(abs((token.keyRevocation?.notAfter ?? .distantPast).timeIntervalSince(notAfter)) < 1)
             #expect(try await documents.verifyPDF(document.pdf, actor: "t", audit: false).result == .revoked)
             #expect(try await documents.verifyID(document.record.id, actor: "t").result == .revoked)
         }

@@ -420,6 +420,7 @@ public final class DocumentService: Sendable {
         if let revocation = view.revocation, !view.loggedBeforeRevocation {
             // Valid only when the log proves the issuance before the key's "not after" time.
             report.result = .revoked
+            report.keyRevocation = KeyRevocationNotice(notAfter: revocation.notAfter, reason: revocation.reason)
             report.reasons = [VerificationReason("key_revoked", "the seal key was revoked (\(revocation.reason ?? "unspecified")) from \(AuditEvent.timestamp(revocation.notAfter)); this document is not provably older")]
             return
         }
