@@ -25,11 +25,7 @@ struct BackupCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let configuration = try location.configuration()
-            guard FileManager.default.fileExists(atPath: configuration.databasePath) else {
-                throw ZeroTripError(.notInitialized, "no database at \(configuration.databasePath) (zerotrip init creates one)")
-            }
-            let services = try ZeroTripServices.open(configuration: configuration, passphrase: location.passphrase)
+            let services = try location.services()
             let summary = try await services.database.backup(to: to, actor: "cli", at: services.clock.now())
             print("backup written: \(summary.path)")
             print("  \(summary.bytes) bytes, sha256 \(Hex.encode(summary.sha256))")

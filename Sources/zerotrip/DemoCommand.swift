@@ -43,8 +43,9 @@ struct DemoCommand: AsyncParsableCommand {
                 var issued: [(String, String)] = []
                 for request in Self.samples {
                     let document = try await services.documents.issue(request, actor: "demo")
-                    try Data(document.pdf).write(to: directory.appendingPathComponent("\(document.record.id).pdf"))
-                    try Data(document.qr.pngRepresentation()).write(to: directory.appendingPathComponent("\(document.record.id)-qr.png"))
+                    let pdf = directory.appendingPathComponent("\(document.record.id).pdf"), png = directory.appendingPathComponent("\(document.record.id)-qr.png")
+                    try ExclusiveFile.create(path: pdf.path, displayName: pdf.lastPathComponent, bytes: document.pdf, permissions: 0o600)
+                    try ExclusiveFile.create(path: png.path, displayName: png.lastPathComponent, bytes: document.qr.pngRepresentation(), permissions: 0o600)
                     issued.append((document.record.id, document.qrContent))
                 }
                 documents = issued

@@ -42,8 +42,9 @@ struct IssueCommand: AsyncParsableCommand {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             let pdfURL = directory.appendingPathComponent("\(issued.record.id).pdf")
             let pngURL = directory.appendingPathComponent("\(issued.record.id)-qr.png")
-            try Data(issued.pdf).write(to: pdfURL, options: .withoutOverwriting)
-            try Data(issued.qr.pngRepresentation()).write(to: pngURL, options: .withoutOverwriting)
+            // The PDF carries the holder's full ID number: readable by its owner only, like every personal file here.
+            try ExclusiveFile.create(path: pdfURL.path, displayName: pdfURL.lastPathComponent, bytes: issued.pdf, permissions: 0o600)
+            try ExclusiveFile.create(path: pngURL.path, displayName: pngURL.lastPathComponent, bytes: issued.qr.pngRepresentation(), permissions: 0o600)
             try printJSON(IssueOutput(id: issued.record.id, department: issued.record.departmentCode, kid: issued.record.kid,
                                       pdf: pdfURL.path, qrImage: pngURL.path, pdfSha256: issued.record.pdfSHA256,
                                       token: issued.record.token, qrContent: issued.qrContent, qrVersion: issued.qr.version))

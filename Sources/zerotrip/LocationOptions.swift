@@ -40,8 +40,16 @@ struct LocationOptions: ParsableArguments {
         return try DaemonConfiguration.load(file: config, environment: ProcessInfo.processInfo.environment, overrides: merged)
     }
 
+    /// The district's services. Commands that work on a district refuse to run where there is none, instead of
+    /// creating an empty database (and an identity key) and answering as if all were well ("intact: 0 events").
+    /// `init`, `demo setup` and `serve` open the database themselves.
     func services() throws -> ZeroTripServices {
-        try ZeroTripServices.open(configuration: configuration(), passphrase: passphrase)
+        let configuration = try configuration()
+        guard FileManager.default.fileExists(atPath: configuration.databasePath) else {
+            throw ZeroTripError(.notInitialized, "no district here: \(configuration.databasePath) does not exist (zerotrip init creates one; "
+                                + "--database, --config or ZEROTRIP_DATABASE point to another)")
+        }
+        return try ZeroTripServices.open(configuration: configuration, passphrase: passphrase)
     }
 }
 

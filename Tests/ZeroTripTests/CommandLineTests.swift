@@ -134,6 +134,11 @@ struct CommandLineTests {
         let output = try JSONDecoder().decode(Output.self, from: Data(issued.output.utf8))
         let png = try Data(contentsOf: URL(fileURLWithPath: output.qrImage))
         #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47]))
+        // The PDF carries the full ID number: both files are readable by their owner only.
+        for file in [output.pdf, output.qrImage] {
+            let path = file.hasPrefix("/") ? file : dir.appendingPathComponent(file).path
+            #expect((try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int) == 0o600, "\(file)")
+        }
         #expect(try run(["verify", output.pdf], in: dir).status == 0)
         let offline = try run(["verify", "--offline", "--token", output.token], in: dir)
         #expect(offline.status == 0, "\(offline.output)")
@@ -248,7 +253,9 @@ struct CommandLineTests {
         #expect(created.output.contains("zt_"))
         let listed = try run(["credentials", "list"], in: dir)
         let token = created.output.split(separator: "\n").first { $0.hasPrefix("zt_") }.map(String.init) ?? "missing"
-        #expect(!listed.output.contains(String(token.split(separator: "_").last ?? "missing")))
+        // The secret is everything after the second underscore (it may itself contain underscores).
+        let secret = String(token.split(separator: "_", maxSplits: 2).last ?? "missing")
+        #expect(secret.count == 43 && !listed.output.contains(secret))
 
         let certificates = try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("Certificates/departments").path)
         let seal = try #require(certificates.first { $0.hasPrefix("RSJ-") })
@@ -298,6 +305,17 @@ struct CommandLineTests {
         #expect(again.status == 1 && again.output.contains("error [file_exists]"))
         // The live database recorded the backup; the copy ends before it.
         #expect(try run(["audit", "verify"], in: dir).output.contains("intact: 3 events"))
+    }
+
+    @Test("Outside a district, commands that need one refuse with not_initialized and create nothing", arguments: [
+        ["audit", "verify"], ["documents", "list"], ["keys", "list"], ["departments", "list"], ["persons", "show", "440104199001010010"], ["log", "sth"],
+    ])
+    func outsideADistrict(arguments: [String]) throws {
+        let dir = try tempDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let result = try run(arguments, in: dir)
+        #expect(result.status == 1 && result.output.contains("error [not_initialized]: no district here"), "\(arguments): \(result.output)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty, "\(arguments) created files")
     }
 
     @Test("audit verify passes, then fails naming the first bad event after a row is edited or deleted", arguments: ["edit", "delete"])

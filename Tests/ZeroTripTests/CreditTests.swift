@@ -159,6 +159,12 @@ struct CreditTests {
         let strict = String(decoding: try CreditFixtures.file("credit-policy.yaml"), as: UTF8.self).replacingOccurrences(of: "minimumB: 70", with: "minimumB: 80")
         district.clock.advance(by: 60)
         await #expect(try credit.loadPolicy(Array(strict.utf8), actor: "test").version == 2)
+        // Loading the same file again stores nothing (its sets used to encode in a new order each time).
+        for _ in 0..<3 {
+            let again = try await credit.loadPolicy(Array(strict.utf8), actor: "test")
+            #expect(again.version == 2 && !again.stored)
+        }
+        await #expect(try credit.versions(catalogue: false).count == 2)
         await #expect(try credit.assessment(of: subject, at: monday).level == .b)
         await #expect(try credit.assessment(of: subject, at: monday).policyVersion == 1)
         // The store itself refuses edits and deletions.

@@ -41,11 +41,13 @@ enum ConfigurationStore {
         return catalogue
     }
 
-    /// Stores a new version unless the newest one has the same parsed form; returns it and whether it was stored.
+    /// Stores a new version unless the newest one is the same file (SHA-256 of the source) or has the same parsed form;
+    /// returns it and whether it was stored. (The parsed form alone is not enough: a policy's sets encode in an order
+    /// that changes from run to run, so loading an unchanged file made a new version every time.)
     static func store(_ kind: Kind, source: [UInt8], parsed json: String, sha256: String, actor: String, at now: Date,
                       in db: Database) throws -> ConfigurationVersion {
         if let row = try Row.fetchOne(db, sql: "SELECT version, parsed, sha256, created_by, created_at FROM \(kind.table) ORDER BY version DESC LIMIT 1"),
-           (row["parsed"] as String) == json {
+           (row["sha256"] as String) == sha256 || (row["parsed"] as String) == json {
             return ConfigurationVersion(version: row["version"], sha256: row["sha256"], createdBy: row["created_by"], createdAt: row["created_at"], stored: false)
         }
         try db.execute(sql: "INSERT INTO \(kind.table) (source, parsed, sha256, created_by, created_at) VALUES (?, ?, ?, ?, ?)",

@@ -4,10 +4,20 @@ import Glibc
 import Darwin
 #endif
 
-/// Creates files that must not already exist (keys and certificates are never overwritten).
-enum ExclusiveFile {
+/// Creates files that must not already exist (keys, certificates and issued documents are never overwritten).
+package enum ExclusiveFile {
     /// Creates `path` with `mode`, writes `contents` and syncs it; removes the file on any failure.
     static func create(path: String, displayName: String, contents: String, mode: mode_t) throws(ZeroTripError) {
+        try create(path: path, displayName: displayName, bytes: Array(contents.utf8), mode: mode)
+    }
+
+    /// Creates `path` with `permissions` (0o600 for anything carrying personal data, such as an issued PDF with the
+    /// full ID number), writes `bytes` and syncs it; removes the file on any failure. `file_exists` if it exists.
+    package static func create(path: String, displayName: String, bytes: [UInt8], permissions: UInt16) throws(ZeroTripError) {
+        try create(path: path, displayName: displayName, bytes: bytes, mode: mode_t(permissions))
+    }
+
+    static func create(path: String, displayName: String, bytes: [UInt8], mode: mode_t) throws(ZeroTripError) {
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
         if fd < 0 {
             if errno == EEXIST { throw ZeroTripError(.fileExists, "\(displayName) already exists and is never overwritten") }
@@ -15,7 +25,6 @@ enum ExclusiveFile {
         }
         // open() applies the umask; set the exact mode we promise.
         fchmod(fd, mode)
-        let bytes = Array(contents.utf8)
         var written = 0
         while written < bytes.count {
             let n = bytes[written...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
