@@ -24,10 +24,48 @@ enum JSONResponse {
         } catch is NIOTooManyBytesError {
             throw ZeroTripError(.payloadTooLarge, "request body exceeds the limit of \(limit) bytes")
         }
+        let value: T
         do {
-            return try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView))
+            value = try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView))
+        } catch let error as DecodingError {
+            throw ZeroTripError(.invalidInput, Self.describe(error))
         } catch {
             throw ZeroTripError(.invalidInput, "request body is not the expected JSON object")
+        }
+        // Strict members: a misspelt or unknown member is refused by name instead of being ignored. Request bodies
+        // use synthesized Decodable, so their JSON member names are their property names. Top level only.
+        if let keys = JSONKeyScanner.topLevelKeys(buffer.readableBytesView) {
+            let known = Set(Mirror(reflecting: value).children.compactMap(\.label))
+            if let unknown = keys.first(where: { !known.contains($0) }) {
+                throw ZeroTripError(.invalidInput, "unknown field \"\(unknown.prefix(64))\"; the fields are \(known.sorted().joined(separator: ", "))")
+            }
+        }
+        return value
+    }
+
+    /// A decoding failure in words that name the field: missing, wrong type, null.
+    static func describe(_ error: DecodingError) -> String {
+        func path(_ context: DecodingError.Context, _ last: (any CodingKey)? = nil) -> String {
+            let keys = context.codingPath + (last.map { [$0] } ?? [])
+            return keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".").replacingOccurrences(of: ".[", with: "[")
+        }
+        switch error {
+        case .keyNotFound(let key, let context): return "missing field \"\(path(context, key))\""
+        case .typeMismatch(let type, let context): return "field \"\(path(context))\" must be \(Self.jsonType(type))"
+        case .valueNotFound(let type, let context): return "field \"\(path(context))\" must be \(Self.jsonType(type)), not null"
+        case .dataCorrupted(let context):
+            return context.codingPath.isEmpty ? "request body is not valid JSON" : "field \"\(path(context))\" has an invalid value"
+        @unknown default: return "request body is not the expected JSON object"
+        }
+    }
+
+    private static func jsonType(_ type: Any.Type) -> String {
+        switch type {
+        case is String.Type: "a string"
+        case is Bool.Type: "true or false"
+        case is Int.Type, is Int64.Type, is Int32.Type, is UInt64.Type: "an integer"
+        case is Double.Type, is Float.Type: "a number"
+        default: String(describing: type).hasPrefix("Array") ? "an array" : "an object"
         }
     }
 }

@@ -3,7 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import Testing
 @testable import ZeroTrip
-import ZeroTripServer
+@testable import ZeroTripServer
 
 @Suite("Errors are JSON with stable codes, and bad input changes nothing")
 struct ErrorHandlingTests {
@@ -43,6 +43,39 @@ struct ErrorHandlingTests {
         #expect(try await departmentCount(fixture) == departments)
         await #expect(try fixture.services.credentials.list().count == credentials)
         #expect(try FileManager.default.subpathsOfDirectory(atPath: fixture.root.path).sorted() == files)
+    }
+
+    @Test("Request bodies are strict: an unknown or misspelt member, a missing one and a wrong type are refused by name, and nothing is issued", arguments: [
+        (#""validdays": 5, "#, "unknown field \"validdays\""),
+        (#""holder\u004eame2": "x", "#, "unknown field \"holderName2\""),
+        ("", "missing field \"holderName\""),
+        (#""validDays": "five", "#, "field \"validDays\" must be an integer"),
+    ])
+    func strictBodies(extra: String, message: String) async throws {
+        let fixture = try await ServerFixture()
+        let issuer = fixture.tokens[.documentsIssue]!
+        // A complete body (with extra members in front) or, with no extra, one that lacks holderName.
+        let body = extra.isEmpty
+            ? #"{"matterCode": "QZDJ", "matterName": "求职登记证明", "holderIdNumber": "440604198506120023", "fields": [{"label": "求职意向", "value": "电子商务"}]}"#
+            : "{" + extra + #""matterCode": "QZDJ", "matterName": "求职登记证明", "holderName": "李晓梅", "holderIdNumber": "440604198506120023", "fields": [{"label": "求职意向", "value": "电子商务"}]}"#
+        let before = try await fixture.services.documents.records(department: nil, limit: 1000).count
+        try await fixture.application().test(.router) { client in
+            try await client.execute(uri: "/v1/documents", method: .post, headers: [.authorization: "Bearer \(issuer)", .contentType: "application/json"],
+                                     body: ByteBuffer(string: body)) { response in
+                #expect(response.status == .badRequest, "\(String(buffer: response.body))")
+                let decoded = try JSONDecoder().decode(ErrorBody.self, from: Data(String(buffer: response.body).utf8))
+                #expect(decoded.error.code == "invalid_input" && decoded.error.message.contains(message), "\(decoded.error.message)")
+            }
+        }
+        await #expect(try fixture.services.documents.records(department: nil, limit: 1000).count == before)
+    }
+
+    @Test("The member scanner finds top-level names past nested objects, arrays, escapes and strings holding brackets")
+    func keyScanner() {
+        let json = #" { "a" : {"x": [1, {"y": "}"}], "z": "\"{"}, "b\u0041": [[], {}], "c": "], }", "d": -1.5e3, "e": null } "#
+        #expect(JSONKeyScanner.topLevelKeys(Array(json.utf8)) == ["a", "bA", "c", "d", "e"])
+        #expect(JSONKeyScanner.topLevelKeys(Array("[1, 2]".utf8)) == nil)
+        #expect(JSONKeyScanner.topLevelKeys(Array("{}".utf8)) == [])
     }
 
     @Test("A body over the limit without Content-Length (streamed) is refused too")
