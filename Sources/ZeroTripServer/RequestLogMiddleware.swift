@@ -3,7 +3,8 @@ import Logging
 import Foundation
 
 /// Logs one line per request with the method, the matched route pattern (`/v1/credit/{subject}`, never the
-/// values in the path or query: they can carry ID numbers and tokens), the status and the duration.
+/// values in the path or query: they can carry ID numbers and tokens), the status and the duration, and answers
+/// with the line's request id in `X-Request-Id`, so a department reporting a failed call can name the log line.
 struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
     let level: Logger.Level
 
@@ -20,8 +21,9 @@ struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
             ])
         }
         do {
-            let response = try await next(request, context)
+            var response = try await next(request, context)
             log(response.status.code, context)
+            response.headers[.init("X-Request-Id")!] = context.id
             return response
         } catch {
             log((error as? any HTTPResponseError)?.status.code ?? 500, context)

@@ -107,6 +107,24 @@ struct ErrorHandlingTests {
         }
     }
 
+    @Test("Every answer carries its own X-Request-Id: success, error, denial and the public page")
+    func requestIDs() async throws {
+        let fixture = try await ServerFixture()
+        let ids = try await fixture.application().test(.router) { client in
+            var ids: [String] = []
+            for (uri, status) in [("/healthz", 200), ("/no/such/route", 404), ("/v1/whoami", 401), ("/v/", 200), ("/healthz", 200)] {
+                let id = try await client.execute(uri: uri, method: .get) { response in
+                    #expect(response.status.code == status, "\(uri)")
+                    return response.headers[.init("X-Request-Id")!]
+                }
+                #expect(id.map { $0.count >= 16 && $0.allSatisfy(\.isHexDigit) } == true, "\(uri): \(id ?? "none")")
+                if let id { ids.append(id) }
+            }
+            return ids
+        }
+        #expect(ids.count == 5 && Set(ids).count == 5)
+    }
+
     @Test("Creating a department over HTTP returns 201 and a seal that chains to the published root")
     func createDepartment() async throws {
         let fixture = try await ServerFixture()
