@@ -19,11 +19,16 @@ struct LocationOptions: ParsableArguments {
     @Option(name: .long, help: "Key passphrase (prefer ZEROTRIP_KEY_PASSPHRASE or Keys/passphrase: flags show up in process lists).")
     var passphrase: String?
 
+    @Option(name: .customLong("verification-base-url"),
+            help: "Public base URL of the verification page, printed on documents and in QR codes (default: http://HOST:PORT the daemon listens on, or ZEROTRIP_VERIFICATION_BASE_URL).")
+    var verificationBaseURL: String?
+
     var overrides: DaemonConfiguration.Overrides {
         var overrides = DaemonConfiguration.Overrides()
         overrides.databasePath = database
         overrides.keysDirectory = keysDirectory
         overrides.certificatesDirectory = certificatesDirectory
+        overrides.verificationBaseURL = verificationBaseURL
         return overrides
     }
 

@@ -23,6 +23,22 @@ struct DaemonConfigurationTests {
         #expect(configuration.keysDirectory == "Keys")
     }
 
+    @Test("Unless given, the verification base URL follows the listening address; a given one always wins")
+    func baseURL() throws {
+        #expect(try DaemonConfiguration.load(file: nil, environment: [:], overrides: .init()).verificationBaseURL == "http://127.0.0.1:8080")
+        #expect(try DaemonConfiguration.load(file: nil, environment: ["ZEROTRIP_PORT": "9090"], overrides: .init()).verificationBaseURL == "http://127.0.0.1:9090")
+        var flags = DaemonConfiguration.Overrides()
+        flags.host = "0.0.0.0"
+        flags.port = 8443
+        flags.tlsCertificatePath = "/c.pem"
+        flags.tlsKeyPath = "/k.pem"
+        #expect(try DaemonConfiguration.load(file: nil, environment: [:], overrides: flags).verificationBaseURL == "https://127.0.0.1:8443")
+        let given = ["ZEROTRIP_PORT": "9090", "ZEROTRIP_VERIFICATION_BASE_URL": "https://zt.example.gov.cn"]
+        #expect(try DaemonConfiguration.load(file: nil, environment: given, overrides: .init()).verificationBaseURL == "https://zt.example.gov.cn")
+        let file = try write(#"{"port": 9300, "verificationBaseURL": "https://zt.example.gov.cn"}"#)
+        #expect(try DaemonConfiguration.load(file: file, environment: ["ZEROTRIP_PORT": "9400"], overrides: .init()).verificationBaseURL == "https://zt.example.gov.cn")
+    }
+
     @Test("Invalid settings are refused with invalid_configuration", arguments: [
         #"{"port": 70000}"#, #"{"prot": 8080}"#, #"{"tlsCertificatePath": "/x.pem"}"#, #"{"logLevel": "loud"}"#, #"{"maxBodyBytes": 10}"#, "not json",
     ])

@@ -15,7 +15,7 @@ import Foundation
 /// | `tlsCertificatePath` | `ZEROTRIP_TLS_CERT` | none (plain HTTP) |
 /// | `tlsKeyPath` | `ZEROTRIP_TLS_KEY` | none |
 /// | `logLevel` | `ZEROTRIP_LOG_LEVEL` | `info` |
-/// | `verificationBaseURL` | `ZEROTRIP_VERIFICATION_BASE_URL` | `http://127.0.0.1:8080` |
+/// | `verificationBaseURL` | `ZEROTRIP_VERIFICATION_BASE_URL` | `http(s)://HOST:PORT` of the listener |
 /// | `fontPath` | `ZEROTRIP_FONT` | `/usr/share/fonts/truetype/arphic/uming.ttc` |
 /// | `applicantRequestsPerMinute` | `ZEROTRIP_APPLICANT_RATE` | `30` (per client address, bursts of 10) |
 /// | `treeHeadIntervalSeconds` | `ZEROTRIP_TREE_HEAD_INTERVAL` | `10` (sign a log tree head when the log grew) |
@@ -69,13 +69,16 @@ public struct DaemonConfiguration: Sendable, Codable, Equatable {
     /// Merges defaults ← `file` (JSON) ← `environment` ← `overrides`, then validates.
     public static func load(file: String?, environment: [String: String], overrides: DaemonConfiguration.Overrides) throws(ZeroTripError) -> DaemonConfiguration {
         var configuration = DaemonConfiguration()
+        var baseURLGiven = overrides.verificationBaseURL != nil || environment["ZEROTRIP_VERIFICATION_BASE_URL"] != nil
         if let file {
             guard let data = FileManager.default.contents(atPath: file) else {
                 throw ZeroTripError(.invalidConfiguration, "configuration file \(file) cannot be read")
             }
             guard data.count <= maximumFileBytes else { throw ZeroTripError(.invalidConfiguration, "configuration file is larger than 64 KiB") }
             do {
-                configuration = try JSONDecoder().decode(FileForm.self, from: data).applied(to: configuration)
+                let form = try JSONDecoder().decode(FileForm.self, from: data)
+                baseURLGiven = baseURLGiven || form.values.verificationBaseURL != nil
+                configuration = form.applied(to: configuration)
             } catch {
                 throw ZeroTripError(.invalidConfiguration, "configuration file \(file) is not valid: \(error)")
             }
@@ -100,6 +103,14 @@ public struct DaemonConfiguration: Sendable, Codable, Equatable {
         fromEnvironment.maxConnections = try integer("ZEROTRIP_MAX_CONNECTIONS", in: environment)
         configuration = fromEnvironment.applied(to: configuration)
         configuration = overrides.applied(to: configuration)
+        // Unless given, the base URL printed on documents and in QR codes follows the address the daemon listens on, so
+        // moving the port (ZEROTRIP_PORT, --port) does not leave every printed link on :8080. A public deployment sets
+        // the real address (https://…) explicitly.
+        if !baseURLGiven, configuration.port != 0 {
+            let scheme = configuration.tlsCertificatePath == nil ? "http" : "https"
+            let host = ["0.0.0.0", "::", "[::]"].contains(configuration.host) ? "127.0.0.1" : configuration.host
+            configuration.verificationBaseURL = "\(scheme)://\(host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host):\(configuration.port)"
+        }
         try configuration.validate()
         return configuration
     }
