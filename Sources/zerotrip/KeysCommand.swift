@@ -12,14 +12,38 @@ struct KeysCommand: AsyncParsableCommand {
         subcommands: [List.self, Rotate.self, Create.self, Revoke.self, Limits.self])
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List keys (status, usage, limits, warnings) as JSON.")
+        static let configuration = CommandConfiguration(
+            abstract: "List keys: status, uses against their limit, validity and warnings (a table; --json for scripts, with the certificates).")
         @OptionGroup var location: LocationOptions
         @Option(name: .long, help: "Only this department.") var department: String?
+        @Flag(name: .long, help: "JSON, one object per key, certificates included.") var json = false
         func run() async throws {
             try await reportingErrors {
                 let administration = try location.services().administration
-                if let department { try printJSON(try await administration.keys(department: department)) } else { try printJSON(try await administration.allKeys()) }
+                let keys: [SigningKeyInfo]
+                if let department { keys = try await administration.keys(department: department) } else { keys = try await administration.allKeys() }
+                if json { try printJSON(keys) } else { print(Self.table(keys)) }
             }
+        }
+
+        /// One line per key, aligned; what an operator on call reads (the PEM stays in --json).
+        static func table(_ keys: [SigningKeyInfo]) -> String {
+            let header = ["KID", "DEPT", "ROLE", "ALG", "STATUS", "USES", "NOT AFTER", "NOTE"]
+            let rows = keys.map { key -> [String] in
+                let uses = key.maxUses.map { "\(key.usageCount)/\($0)" } ?? "\(key.usageCount)"
+                var note = key.warning ?? ""
+                if let notAfter = key.revokedNotAfter {
+                    note = "revoked (\(key.revocationReason ?? "unspecified")) for documents after \(AuditEvent.timestamp(notAfter))"
+                } else if key.status == "pending", let at = key.activateAt {
+                    note = "takes over \(AuditEvent.timestamp(at))"
+                }
+                return [key.kid, key.departmentCode ?? "-", key.role, key.algorithm, key.status, uses, String(AuditEvent.timestamp(key.notAfter).prefix(10)), note]
+            }
+            let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max() ?? 0 }
+            return ([header] + rows).map { row in
+                row.enumerated().map { index, cell in index == row.count - 1 ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0) }
+                    .joined(separator: "  ").trimmingCharacters(in: .whitespaces)
+            }.joined(separator: "\n")
         }
     }
 

@@ -171,7 +171,7 @@ struct CommandLineTests {
         try await Task.sleep(for: .milliseconds(1100))
         let second = try issueCertificate(in: dir)
         struct Key: Decodable { var kid: String; var status: String }
-        let oldKid = try JSONDecoder().decode([Key].self, from: Data(try run(["keys", "list", "--department", "RSJ"], in: dir).output.utf8)).first!.kid
+        let oldKid = try JSONDecoder().decode([Key].self, from: Data(try run(["keys", "list", "--department", "RSJ", "--json"], in: dir).output.utf8)).first!.kid
         #expect(try run(["keys", "rotate", "--department", "RSJ"], in: dir).status == 0)
         let future = try run(["keys", "revoke", "--kid", oldKid, "--not-after", "2099-01-01T00:00+08:00", "--reason", "key-compromise"], in: dir)
         #expect(future.status == 1 && future.output.contains("invalid_input"))
@@ -179,6 +179,10 @@ struct CommandLineTests {
         let stamp = notAfter.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: false))
         let revoke = try run(["keys", "revoke", "--kid", oldKid, "--not-after", stamp, "--reason", "key-compromise"], in: dir)
         #expect(revoke.status == 0, "\(revoke.output)")
+        // The operator's table: one line per key, no PEM, the revocation in words.
+        let table = try run(["keys", "list", "--department", "RSJ"], in: dir).output
+        #expect(table.hasPrefix("KID") && !table.contains("BEGIN CERTIFICATE") && table.split(separator: "\n").count == 3, "\(table)")
+        #expect(table.contains("\(oldKid)  RSJ   seal  P-256  revoked") && table.contains("revoked (key_compromise) for documents after"), "\(table)")
         #expect(try run(["verify", "--token", first.token], in: dir).status == 0)
         #expect(try run(["verify", "--token", second.token], in: dir).output.contains("key_revoked"))
         #expect(try run(["trust-list", "export", "--out", "published"], in: dir).status == 0)
