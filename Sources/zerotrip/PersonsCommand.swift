@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Synchronization
 import ZeroTrip
 
 /// `zerotrip persons`: the population registry.
@@ -12,7 +13,7 @@ struct PersonsCommand: AsyncParsableCommand {
     struct Import: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Import persons from a UTF-8 CSV file (header id_number,name,phone,card_valid_from,card_valid_until).",
-            discussion: "Idempotent: unchanged rows are counted, changed ones updated with history. Bad rows are listed with line and reason and skipped; good rows are stored in one transaction. Exit status 2 when any row was rejected.")
+            discussion: "Idempotent: unchanged rows are counted, changed ones updated with history. Bad rows are listed with line and reason and skipped; good rows are stored in transactions of 500 rows, with progress on standard error for long files; an import stopped part-way is finished by running it again. Exit status 2 when any row was rejected.")
         @OptionGroup var location: LocationOptions
         @Argument(help: "The CSV file.") var file: String
 
@@ -23,9 +24,21 @@ struct PersonsCommand: AsyncParsableCommand {
                 }
                 guard size <= RegistryCSV.maximumFileBytes else { throw ZeroTripError(.payloadTooLarge, "\(file) exceeds \(RegistryCSV.maximumFileBytes >> 20) MiB") }
                 guard let data = FileManager.default.contents(atPath: file) else { throw ZeroTripError(.invalidInput, "cannot read \(file)") }
-                let report = try await location.services().identity.registry.importCSV(Array(data), actor: cliActor)
+                // Progress at most once a second on standard error (standard output stays the result).
+                let lastPrinted = Mutex<ContinuousClock.Instant?>(nil)
+                let report = try await location.services().identity.registry.importCSV(Array(data), actor: cliActor) { written, total in
+                    let now = ContinuousClock.now
+                    let due = lastPrinted.withLock { last -> Bool in
+                        guard written < total, last.map({ now - $0 >= .seconds(1) }) ?? true else { return false }
+                        last = now
+                        return true
+                    }
+                    if due { FileHandle.standardError.write(Data("imported \(written) of \(total) rows…\n".utf8)) }
+                }
                 print("accepted \(report.accepted) (inserted \(report.inserted), updated \(report.updated), unchanged \(report.unchanged)); rejected \(report.rejected.count)")
-                for rejection in report.rejected { print("  line \(rejection.line): \(rejection.reason)") }
+                // The first 20 rejections name their line; a file rejected wholesale should not scroll thousands of lines.
+                for rejection in report.rejected.prefix(20) { print("  line \(rejection.line): \(rejection.reason)") }
+                if report.rejected.count > 20 { print("  … and \(report.rejected.count - 20) more rejected lines") }
                 if !report.rejected.isEmpty { throw ExitCode(2) }
             }
         }

@@ -311,6 +311,26 @@ struct CommandLineTests {
         #expect(try run(["audit", "verify"], in: dir).output.contains("intact: 3 events"))
     }
 
+    @Test("persons import reports progress on standard error for long files, and at most 20 rejected lines by number")
+    func personsImportOutput() throws {
+        let dir = try tempDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try initDistrict(in: dir)
+        var csv = "id_number,name,phone,card_valid_from,card_valid_until\n"
+        for index in 0..<1_200 {
+            let body = "440604" + String(1950 + index / 336) + String(format: "%02d%02d%03d", 1 + index / 28 % 12, 1 + index % 28, 100 + index % 7)
+            csv += "\(body)\(CitizenIDNumber.checkCharacter(for: body)!),测试,139\(String(format: "%08d", index)),2020-01-01,长期\n"
+        }
+        // 17 characters: always refused (length).
+        for index in 0..<30 { csv += "44060419900101\(String(format: "%03d", index)),坏行,13900000000,2020-01-01,长期\n" }
+        try csv.write(to: dir.appendingPathComponent("many.csv"), atomically: true, encoding: .utf8)
+        let result = try run(["persons", "import", "many.csv"], in: dir)
+        #expect(result.status == 2)
+        #expect(result.output.contains("imported 500 of"), "progress for a file over one chunk: \(result.output.prefix(300))")
+        #expect(result.output.contains("rejected 30") && result.output.contains("… and 10 more rejected lines"))
+        #expect(result.output.components(separatedBy: "\n  line ").count == 21)
+    }
+
     @Test("Outside a district, commands that need one refuse with not_initialized and create nothing", arguments: [
         ["audit", "verify"], ["documents", "list"], ["keys", "list"], ["departments", "list"], ["persons", "show", "440104199001010010"], ["log", "sth"],
     ])

@@ -56,8 +56,10 @@ public struct PopulationRegistry: Sendable {
     /// Imports a registry CSV file: valid rows are inserted or updated in short transactions of
     /// ``importChunkSize`` rows, invalid rows are reported and skipped, and one audit event with the totals commits
     /// with the last chunk. Importing the same file twice changes nothing the second time, so an import that stops
-    /// part-way (the error says how far it got) is finished by running it again.
-    public func importCSV(_ bytes: [UInt8], actor: String) async throws -> RegistryImportReport {
+    /// part-way (the error says how far it got) is finished by running it again. `progress` is told the rows written
+    /// and the rows to write after each chunk (a long import should not look hung).
+    public func importCSV(_ bytes: [UInt8], actor: String,
+                          progress: (@Sendable (_ written: Int, _ total: Int) -> Void)? = nil) async throws -> RegistryImportReport {
         let now = clock.now()
         let parsed = try RegistryCSV.parse(bytes, today: now)
         let keys = try keySource.keys()
@@ -98,6 +100,7 @@ public struct PopulationRegistry: Sendable {
                 throw ZeroTripError(failure.code, "\(failure.message) (the first \(start) rows were imported; importing the file again finishes it)")
             }
             start += chunk.count
+            progress?(start, entries.count)
         } while start < entries.count
         return report
     }
