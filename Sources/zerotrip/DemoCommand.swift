@@ -12,7 +12,7 @@ struct DemoCommand: AsyncParsableCommand {
 
     struct Setup: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Initialise 禅城区 with 人社局, 公安分局, 卫健局 and a district office holding the admin scope; write tokens to Keys/demo-tokens.json (mode 0600).")
+            abstract: "Initialise 禅城区 with 人社局, 公安分局, 卫健局, 住建水利局 and the district data office (admin scope), one credential each; import the synthetic registry, issue three sample results and load the credit demo. Tokens are written once to Keys/demo-tokens-<time>.json (mode 0600).")
         @OptionGroup var location: LocationOptions
         @Option(name: .long, help: "District name.") var district: String = "禅城区"
         @Option(name: .long, help: "Synthetic population registry to import (CSV).") var persons: String = "demo/persons.csv"
