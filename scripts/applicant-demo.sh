@@ -37,7 +37,9 @@ curl -sf "$url/v1/applicant/documents/$own/pdf" -H "Authorization: Bearer $token
 echo "   downloaded var/my-result-$own.pdf ($(wc -c < "var/my-result-$own.pdf") bytes, $(head -c 8 "var/my-result-$own.pdf"))"
 
 echo "5. another person's result (a sample document of someone else):"
-other=$(ls var/demo-documents/*.pdf | xargs -n1 basename | sed 's/\.pdf$//' | grep -v "^$own$" | head -1)
+# A sample that is none of his (he may hold several results, e.g. after the README's issuance example).
+mine=$(echo "$documents" | python3 -c 'import json,sys; print("\n".join(d["id"] for d in json.load(sys.stdin)["documents"]))')
+other=$(ls var/demo-documents/*.pdf | xargs -n1 basename | sed 's/\.pdf$//' | grep -vxF "$mine" | sort | head -1)
 status=$(curl -s -o /tmp/zerotrip-denied.json -w '%{http_code}' "$url/v1/applicant/documents/$other/pdf" -H "Authorization: Bearer $token")
 echo "   GET /v1/applicant/documents/$other/pdf → $status $(cat /tmp/zerotrip-denied.json)"
 [ "$status" = "403" ] || { echo "expected 403"; exit 1; }
