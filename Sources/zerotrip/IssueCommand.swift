@@ -9,7 +9,7 @@ struct IssueCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "issue",
         abstract: "Issue a signed result document: writes the PDF and a PNG of its QR code, prints the register entry.",
-        discussion: "Example: zerotrip issue --department RSJ --matter-code GRCBZM --matter-name 个人参保证明 --holder-name 张三丰 --holder-id 440104199001010014 --field 参保险种=企业职工基本养老保险 --field 参保状态=正常参保")
+        discussion: "Example: zerotrip issue --department RSJ --matter-code GRCBZM --matter-name 个人参保证明 --holder-name 张三丰 --holder-id 440104199001010010 --field 参保险种=企业职工基本养老保险 --field 参保状态=正常参保")
 
     @OptionGroup var location: LocationOptions
     @Option(name: .long, help: "Issuing department code.") var department: String
