@@ -7,11 +7,14 @@ import Foundation
 /// with the line's request id in `X-Request-Id`, so a department reporting a failed call can name the log line.
 struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
     let level: Logger.Level
+    /// Where each answered request is counted (route pattern, method, status, duration).
+    let metrics: DaemonMetrics
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let start = ContinuousClock.now
         func log(_ status: Int, _ context: Context) {
             let elapsed = ContinuousClock.now - start
+            metrics.request(method: request.method.rawValue, route: context.endpointPath ?? "unmatched", status: status, duration: elapsed)
             let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
             context.logger.log(level: level, "request", metadata: [
                 "method": .string(request.method.rawValue),

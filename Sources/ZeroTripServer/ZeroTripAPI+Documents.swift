@@ -11,12 +11,14 @@ extension ZeroTripAPI {
         let services = self.services
         let documents = services.documents
         let limit = bodyLimit
+        let metrics = self.metrics
         switch spec.description {
         case "POST /v1/documents":
             return { request, _, principal in
                 let principal = principal!
                 let body = try await JSONResponse.decode(IssueDocumentBody.self, from: request, limit: limit)
                 let issued = try await documents.issue(try body.request(for: principal), actor: principal.actor)
+                metrics.documentIssued()
                 return try JSONResponse.make(IssuedDocumentView(issued, baseURL: documents.verificationBaseURL), status: .created)
             }
         case "GET /v1/documents":
@@ -63,7 +65,9 @@ extension ZeroTripAPI {
         case "POST /v1/verify":
             return { request, _, principal in
                 let body = try await JSONResponse.decode(VerifyTokenBody.self, from: request, limit: min(limit, 4096))
-                return try JSONResponse.make(try await documents.verifyToken(body.token, actor: principal!.actor))
+                let report = try await documents.verifyToken(body.token, actor: principal!.actor)
+                metrics.verification(method: "token", result: report.result.rawValue)
+                return try JSONResponse.make(report)
             }
         case "POST /v1/verify/pdf":
             return { request, _, principal in
@@ -76,7 +80,9 @@ extension ZeroTripAPI {
                     throw ZeroTripError(.payloadTooLarge, "PDF exceeds the limit of \(maximum) bytes")
                 }
                 guard buffer.readableBytes > 0 else { throw ZeroTripError(.invalidInput, "send the PDF as the request body (Content-Type: application/pdf)") }
-                return try JSONResponse.make(try await documents.verifyPDF(Array(buffer.readableBytesView), actor: principal!.actor))
+                let report = try await documents.verifyPDF(Array(buffer.readableBytesView), actor: principal!.actor)
+                metrics.verification(method: "pdf", result: report.result.rawValue)
+                return try JSONResponse.make(report)
             }
         case "GET /v", "GET /V", "GET /v/{id}", "GET /V/{id}":
             // `/V/?ZT1:…` (the QR), `/v/<document id>` (the footer link), or `/v/` alone (how-to page).

@@ -10,11 +10,19 @@ public struct ZeroTripAPI: Sendable {
     let bodyLimit: Int
     let applicantLimiter: RateLimiter
     let pageLimiter: RateLimiter
+    /// The figures served at `GET /metrics`.
+    let metrics: DaemonMetrics
 
     /// Creates the API over `services`, reading at most `bodyLimit` bytes of any request body and allowing
     /// `applicantRequestsPerMinute` unauthenticated applicant requests per client address (bursts of 10) and
     /// `publicRequestsPerMinute` verification page views (bursts of a quarter of it).
     public init(services: ZeroTripServices, bodyLimit: Int, applicantRequestsPerMinute: Int = 30, publicRequestsPerMinute: Int = 120) {
+        self.init(services: services, bodyLimit: bodyLimit, applicantRequestsPerMinute: applicantRequestsPerMinute,
+                  publicRequestsPerMinute: publicRequestsPerMinute, metrics: DaemonMetrics())
+    }
+
+    init(services: ZeroTripServices, bodyLimit: Int, applicantRequestsPerMinute: Int, publicRequestsPerMinute: Int, metrics: DaemonMetrics) {
+        self.metrics = metrics
         self.services = services
         self.bodyLimit = bodyLimit
         self.applicantLimiter = RateLimiter(perMinute: applicantRequestsPerMinute, burst: min(10, applicantRequestsPerMinute), clock: services.clock)
@@ -28,6 +36,7 @@ public struct ZeroTripAPI: Sendable {
     public static let routes: [RouteSpec] = [
         RouteSpec(method: .get, path: "/healthz", access: .public),
         RouteSpec(method: .get, path: "/readyz", access: .public),
+        RouteSpec(method: .get, path: "/metrics", access: .scope(.auditRead)),
         RouteSpec(method: .get, path: "/v1/trust/root.pem", access: .public),
         RouteSpec(method: .get, path: "/v1/whoami", access: .authenticated),
         RouteSpec(method: .get, path: "/v1/departments", access: .scope(.documentsVerify)),
@@ -186,6 +195,13 @@ public struct ZeroTripAPI: Sendable {
                     throw ZeroTripError(.notReady, error.message)
                 }
                 return try JSONResponse.make(["status": "ready"])
+            }
+        case "GET /metrics":
+            let metrics = self.metrics
+            return { _, _, _ in
+                var headers = HTTPFields()
+                headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
+                return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: metrics.exposition())))
             }
         case "GET /v1/trust/root.pem":
             return { _, _, _ in

@@ -14,6 +14,7 @@ struct AuthorizationTests {
     static func fixture(for route: RouteSpec, fixture: ServerFixture, attempt: Int) async throws -> (uri: String, body: String?) {
         switch route.description {
         case "POST /v1/documents": return ("/v1/documents", DocumentAPITests.issueBody)
+        case "GET /metrics": return ("/metrics", nil)
         case "GET /v1/documents/{id}": return ("/v1/documents/\(try await fixture.issueDocument().record.id)", nil)
         case "GET /v1/documents/{id}/pdf": return ("/v1/documents/\(try await fixture.issueDocument().record.id)/pdf", nil)
         case "POST /v1/documents/{id}/revoke": return ("/v1/documents/\(try await fixture.issueDocument().record.id)/revoke", #"{"reason": "issued_in_error"}"#)

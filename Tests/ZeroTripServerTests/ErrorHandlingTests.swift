@@ -125,6 +125,31 @@ struct ErrorHandlingTests {
         #expect(ids.count == 5 && Set(ids).count == 5)
     }
 
+    @Test("/metrics (audit:read) counts requests by route pattern and status, verifications by result, and issued documents; no path values")
+    func metrics() async throws {
+        let fixture = try await ServerFixture()
+        let document = try await fixture.issueDocument()
+        let reader = fixture.tokens[.auditRead]!, verifier = fixture.tokens[.documentsVerify]!, issuer = fixture.tokens[.documentsIssue]!
+        let text = try await fixture.application().test(.router) { client in
+            for _ in 0..<2 { try await client.execute(uri: "/healthz", method: .get) { #expect($0.status == .ok) } }
+            try await client.execute(uri: "/v1/verify", method: .post, headers: [.authorization: "Bearer \(verifier)", .contentType: "application/json"],
+                                     body: ByteBuffer(string: #"{"token": "\#(document.record.token)"}"#)) { #expect($0.status == .ok) }
+            try await client.execute(uri: "/v1/documents", method: .post, headers: [.authorization: "Bearer \(issuer)", .contentType: "application/json"],
+                                     body: ByteBuffer(string: DocumentAPITests.issueBody)) { #expect($0.status == .created) }
+            try await client.execute(uri: "/v1/documents/\(document.record.id)", method: .get, headers: [.authorization: "Bearer \(issuer)"]) { _ in }
+            return try await client.execute(uri: "/metrics", method: .get, headers: [.authorization: "Bearer \(reader)"]) { response in
+                #expect(response.status == .ok)
+                #expect(response.headers[.contentType]?.hasPrefix("text/plain; version=0.0.4") == true)
+                return String(buffer: response.body)
+            }
+        }
+        #expect(text.contains(#"zerotrip_http_requests_total{method="GET",route="/healthz",status="200"} 2"#), "\(text.prefix(2000))")
+        #expect(text.contains(#"zerotrip_verifications_total{method="token",result="valid"} 1"#))
+        #expect(text.contains("zerotrip_documents_issued_total 1"))
+        #expect(text.contains(#"zerotrip_http_request_duration_seconds_bucket{method="GET",route="/healthz",le="+Inf"} 2"#))
+        #expect(text.contains(#"route="/v1/documents/{id}""#) && !text.contains(document.record.id), "route patterns, never the values in a path")
+    }
+
     @Test("Creating a department over HTTP returns 201 and a seal that chains to the published root")
     func createDepartment() async throws {
         let fixture = try await ServerFixture()
