@@ -30,10 +30,17 @@ struct DepartmentsCommand: AsyncParsableCommand {
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List departments as JSON.")
+        static let configuration = CommandConfiguration(abstract: "List departments: code, active seal key, created, name (--json for scripts).")
         @OptionGroup var location: LocationOptions
+        @Flag(name: .long, help: "JSON, one object per department.") var json = false
         func run() async throws {
-            try await reportingErrors { try printJSON(try await location.services().administration.departments()) }
+            try await reportingErrors {
+                let departments = try await location.services().administration.departments()
+                if json { return try printJSON(departments) }
+                print(formatTable(["CODE", "ACTIVE KID", "CREATED", "NAME"], departments.map {
+                    [$0.code, $0.activeKid ?? "(none: keys create)", String(AuditEvent.timestamp($0.createdAt).prefix(10)), $0.name]
+                }))
+            }
         }
     }
 

@@ -28,7 +28,6 @@ struct KeysCommand: AsyncParsableCommand {
 
         /// One line per key, aligned; what an operator on call reads (the PEM stays in --json).
         static func table(_ keys: [SigningKeyInfo]) -> String {
-            let header = ["KID", "DEPT", "ROLE", "ALG", "STATUS", "USES", "NOT AFTER", "NOTE"]
             let rows = keys.map { key -> [String] in
                 let uses = key.maxUses.map { "\(key.usageCount)/\($0)" } ?? "\(key.usageCount)"
                 var note = key.warning ?? ""
@@ -39,11 +38,7 @@ struct KeysCommand: AsyncParsableCommand {
                 }
                 return [key.kid, key.departmentCode ?? "-", key.role, key.algorithm, key.status, uses, String(AuditEvent.timestamp(key.notAfter).prefix(10)), note]
             }
-            let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max() ?? 0 }
-            return ([header] + rows).map { row in
-                row.enumerated().map { index, cell in index == row.count - 1 ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0) }
-                    .joined(separator: "  ").trimmingCharacters(in: .whitespaces)
-            }.joined(separator: "\n")
+            return formatTable(["KID", "DEPT", "ROLE", "ALG", "STATUS", "USES", "NOT AFTER", "NOTE"], rows)
         }
     }
 

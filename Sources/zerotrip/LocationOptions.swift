@@ -83,6 +83,24 @@ func printJSON<T: Encodable>(_ value: T) throws {
     print(String(decoding: try encoder.encode(value), as: UTF8.self))
 }
 
+/// Rows aligned under `header` for people reading a terminal (lists print this; `--json` prints the objects). Columns
+/// are padded by display width (a CJK character takes two cells); the last column is not padded.
+func formatTable(_ header: [String], _ rows: [[String]]) -> String {
+    func width(_ text: String) -> Int {
+        text.unicodeScalars.reduce(0) { total, scalar in
+            total + ((0x1100...0x115F).contains(scalar.value) || (0x2E80...0xA4CF).contains(scalar.value) || (0xAC00...0xD7A3).contains(scalar.value)
+                     || (0xF900...0xFAFF).contains(scalar.value) || (0xFF00...0xFF60).contains(scalar.value) || (0x20000...0x3FFFD).contains(scalar.value) ? 2 : 1)
+        }
+    }
+    let all = [header] + rows
+    let widths = header.indices.map { column in all.map { width($0[column]) }.max() ?? 0 }
+    return all.map { row in
+        row.enumerated().map { index, cell in
+            index == row.count - 1 ? cell : cell + String(repeating: " ", count: widths[index] - width(cell))
+        }.joined(separator: "  ").trimmingCharacters(in: .whitespaces)
+    }.joined(separator: "\n")
+}
+
 /// The audit actor for commands run by hand: `cli:<login user>`.
 var cliActor: String {
     "cli:\(ProcessInfo.processInfo.environment["SUDO_USER"] ?? ProcessInfo.processInfo.environment["USER"] ?? NSUserName())"

@@ -260,6 +260,13 @@ struct CommandLineTests {
         // The secret is everything after the second underscore (it may itself contain underscores).
         let secret = String(token.split(separator: "_", maxSplits: 2).last ?? "missing")
         #expect(secret.count == 43 && !listed.output.contains(secret))
+        // A table for people, the objects for scripts; neither holds a secret.
+        #expect(listed.output.hasPrefix("ID") && listed.output.contains("RSJ   active"), "\(listed.output)")
+        let json = try run(["credentials", "list", "--json"], in: dir).output
+        struct Listed: Decodable { var id: String; var departmentCode: String; var scopes: [String] }
+        #expect(try JSONDecoder().decode([Listed].self, from: Data(json.utf8)).contains { $0.departmentCode == "RSJ" && $0.scopes.contains("credit:read") })
+        #expect(!json.contains(secret))
+        #expect(try run(["departments", "list"], in: dir).output.contains("RSJ   "))
 
         let certificates = try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("Certificates/departments").path)
         let seal = try #require(certificates.first { $0.hasPrefix("RSJ-") })
