@@ -3,6 +3,7 @@ import GRDB
 import Synchronization
 import Testing
 @testable import ZeroTrip
+import ZeroTripTestSupport
 
 @Suite("Append-only, hash-chained audit log")
 struct AuditLogTests {
@@ -145,6 +146,26 @@ extension AuditTimestampTests {
                 #expect(try Bool.fetchOne(db, sql: "SELECT d <= ? FROM t", arguments: [text]) == true, "\(text)")
                 #expect(try Bool.fetchOne(db, sql: "SELECT d > ? FROM t", arguments: [AuditEvent.databaseText(date.addingTimeInterval(-0.002))]) == true, "\(text)")
             }
+        }
+    }
+
+    @Test("docs/audit-log.md names every action the code writes, the application states included")
+    func everyActionDocumented() throws {
+        let root = ExternalTool.repositoryRoot
+        let docs = try String(contentsOf: root.appendingPathComponent("docs/audit-log.md"), encoding: .utf8)
+        var actions = Set<String>()
+        let sources = root.appendingPathComponent("Sources")
+        let files = FileManager.default.enumerator(at: sources, includingPropertiesForKeys: nil)?.compactMap { $0 as? URL }.filter { $0.pathExtension == "swift" } ?? []
+        for file in files {
+            let text = try String(contentsOf: file, encoding: .utf8)
+            for match in text.matches(of: /action: "([a-z_.]+)"/) { actions.insert(String(match.1)) }
+        }
+        // Written with a computed name: application.<state>, document.revoked / document.superseded, the configuration loads.
+        actions.formUnion(ApplicationState.allCases.filter { $0 != .submitted }.map { "application.\($0.rawValue)" })
+        actions.formUnion(["document.revoked", "document.superseded", "catalogue.loaded", "credit.policy.loaded"])
+        #expect(actions.count > 50)
+        for action in actions.sorted() {
+            #expect(docs.contains("`\(action)`"), "docs/audit-log.md does not name \(action)")
         }
     }
 }
