@@ -327,6 +327,9 @@ extension ApplicationTests {
         district.clock.advance(by: first.obligation!.deadline.timeIntervalSince(district.clock.now) + 1)
         let report = try await services.applications.sweep()
         #expect(report.terminated == 1 && report.failed == 1)
+        // The cause is kept for the log: which obligation and what failed.
+        #expect(report.failures.count == 1 && report.failures[0].hasPrefix("obligation:\(broken): ") && report.failures[0].contains("gateway down"),
+                "\(report.failures)")
         await #expect(try services.applications.application(first.id).obligation?.state == .open)
         await #expect(try services.applications.application(first.id).state == .approved)
         await #expect(try services.applications.application(second.id).state == .terminated)

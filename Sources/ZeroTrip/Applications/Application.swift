@@ -170,6 +170,8 @@ public struct SweepReport: Sendable, Hashable, Codable {
     public var flagged = 0
     /// Obligations whose step failed and was rolled back (retried by the next sweep).
     public var failed = 0
+    /// Why, for the first few failures: `obligation:<id>: <error>`, so the log says what to fix (at most 10 kept).
+    public var failures: [String] = []
     /// Creates an empty report.
     public init() {}
 
@@ -181,5 +183,6 @@ public struct SweepReport: Sendable, Hashable, Codable {
         reminders += other.reminders
         flagged += other.flagged
         failed += other.failed
+        failures = Array((failures + other.failures).prefix(10))
     }
 }

@@ -98,6 +98,10 @@ extension ApplicationService {
             } catch {
                 failed.insert(row.id)
                 report.failed += 1
+                if report.failures.count < 10 {
+                    let cause = (error as? ZeroTripError).map { "\($0.code): \($0.message)" } ?? String(describing: error).prefix(300).description
+                    report.failures.append("obligation:\(row.id): \(cause)")
+                }
             }
         }
         return moved
@@ -169,6 +173,8 @@ public struct ObligationSweepService: Service {
                                                            "revoked": "\(report.revoked)", "reminders": "\(report.reminders)", "flagged": "\(report.flagged)",
                                                            "failed": "\(report.failed)"])
             }
+            // A failed step is retried by the next sweep; the warning says why, so a broken gateway or disk is found.
+            for failure in report.failures { logger.warning("obligation sweep step failed; retried next sweep", metadata: ["cause": "\(failure)"]) }
         }
     }
 }
