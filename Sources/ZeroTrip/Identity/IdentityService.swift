@@ -263,26 +263,14 @@ public struct IdentityService: Sendable {
 
     // MARK: Flows and records
 
-    struct Flow {
-        var id: String
-        var method: AssuranceMethod
-        var subjectLookup: [UInt8]
-        var personID: String?
-        var codeHash: [UInt8]?
-        var status: String
-        var expiresAt: Date
-        var assuranceID: Int64?
-    }
-
     /// The flow `id` if `secret` is its secret (compared in constant time), else `nil`.
-    static func flow(_ id: String, secret: String?, keys: IdentityKeys, in db: Database) throws -> Flow? {
+    static func flow(_ id: String, secret: String?, keys: IdentityKeys, in db: Database) throws -> IdentityStore.FlowRow? {
         guard let row = try IdentityStore.flow(id, in: db) else {
             if let secret { _ = ConstantTime.equals(keys.codeHash(context: "flow:\(id)", secret: secret), [UInt8](repeating: 0, count: 32)) }
             return nil
         }
         if let secret, !ConstantTime.equals(keys.codeHash(context: "flow:\(row.id)", secret: secret), row.secretHash) { return nil }
-        return Flow(id: row.id, method: row.method, subjectLookup: row.subjectLookup, personID: row.personID, codeHash: row.codeHash, status: row.status,
-                    expiresAt: row.expiresAt, assuranceID: row.assuranceID)
+        return row
     }
 
     static func recordAssurance(subject: String, method: AssuranceMethod, evidence: [String: String], agent: String, at now: Date, in db: Database) throws -> AssuranceRecord {
