@@ -40,12 +40,12 @@ enum VerificationPage {
             rows.append(("有效期至", ChinaTime(document.validUntil).minuteText))
             if let changed = document.statusChangedAt { rows.append(("撤销时间", ChinaTime(changed).minuteText)) }
             if let reason = document.statusReason { rows.append(("撤销原因", reasonText(reason))) }
-            if let newer = document.supersededBy { rows.append(("替代文书", groupedNumber(newer))) }
+            if let newer = document.supersededBy { rows.append(("替代文书", ResultDocumentRenderer.groupedID(newer))) }
             if let revocation = report.keyRevocation {
                 rows.append(("印章停用时间", ChinaTime(revocation.notAfter).minuteText + "（北京时间）"))
                 if let reason = revocation.reason { rows.append(("停用原因", reasonText(reason))) }
             }
-            rows.append(("文书编号", groupedNumber(document.id)))
+            rows.append(("文书编号", ResultDocumentRenderer.groupedID(document.id)))
         }
         if report.result != .valid, let reason = report.reasons.first { rows.append(("说明", explanation(reason.code))) }
         rows.append(("核验时间", ChinaTime(report.verifiedAt).minuteText + "（北京时间）"))
@@ -67,14 +67,6 @@ enum VerificationPage {
         <input id="n" name="n" inputmode="latin" autocomplete="off" maxlength="48" placeholder="文书编号（32位，可含短横线）">
         <button type="submit">查询</button></form>
         """
-
-    /// A number written as the document prints it: groups of eight joined by dashes.
-    static func groupedNumber(_ hex: String) -> String {
-        stride(from: 0, to: hex.count, by: 8).map { offset in
-            let start = hex.index(hex.startIndex, offsetBy: offset)
-            return String(hex[start..<hex.index(start, offsetBy: min(8, hex.count - offset))])
-        }.joined(separator: "-")
-    }
 
     /// A typed or scanned document number in its stored form (32 lower-case hex digits), or nil. Dashes and spaces,
     /// as printed on the paper or typed by a clerk, are ignored.

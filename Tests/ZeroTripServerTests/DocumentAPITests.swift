@@ -100,7 +100,7 @@ struct DocumentAPITests {
             #expect(page.contains("逐项核对"))
             #expect(!page.contains("王志强") && !page.contains("44060419921130003X"))
             // The number as the paper prints it (groups of eight with dashes), in the path or typed into the box.
-            let printed = VerificationPage.groupedNumber(issued.document.id)
+            let printed = ResultDocumentRenderer.groupedID(issued.document.id)
             #expect(printed.count == 35 && printed.filter { $0 == "-" }.count == 3)
             for uri in ["/v/\(printed)", "/v/?n=\(printed)", "/v/?n=\(printed.uppercased().replacingOccurrences(of: "-", with: "+"))"] {
                 let byNumber = try await client.execute(uri: uri, method: .get) { String(buffer: $0.body) }

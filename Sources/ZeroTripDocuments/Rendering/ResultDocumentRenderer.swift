@@ -207,7 +207,9 @@ public struct ResultDocumentRenderer: Sendable {
         guard content.validUntil > content.issuedAt else { throw DocumentError(.invalidInput, "valid-until must be after the issue time") }
     }
 
-    static func groupedID(_ hex: String) -> String {
+    /// A document number as the paper prints it: groups of eight joined by dashes (the verification page shows it the
+    /// same way, so a clerk can compare the two).
+    public static func groupedID(_ hex: String) -> String {
         var out = ""
         for (index, character) in hex.enumerated() {
             if index > 0 && index % 8 == 0 { out += "-" }
