@@ -37,7 +37,7 @@ extension DistrictAdministration {
         guard let district = try await district() else { throw ZeroTripError(.notInitialized, "run `zerotrip init --district NAME` first") }
         guard let department = try await department(code: code) else { throw ZeroTripError(.unknownDepartment, "no department \(code)") }
         let state = try await database.read { db in try SigningKeyStore.rotationState(departmentCode: code, in: db) }
-        guard let state, state.activeAlgorithm != nil else {
+        guard let state, state.hasActiveKey else {
             throw ZeroTripError(.noActiveKey, "department \(code) has no active key to rotate; revoked departments get a new key with `keys create`")
         }
         guard state.pending == 0 else { throw ZeroTripError(.invalidInput, "a rotation of \(code) is already pending") }

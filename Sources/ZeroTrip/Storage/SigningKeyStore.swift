@@ -53,13 +53,14 @@ enum SigningKeyStore {
 
     // MARK: Reading
 
-    /// A department's key situation before a rotation: its active key's algorithm and how many keys are pending.
-    static func rotationState(departmentCode code: String, in db: Database) throws -> (departmentID: Int64, activeAlgorithm: String?, pending: Int)? {
+    /// A department's key situation before a rotation: whether it has an active key and how many keys are pending.
+    /// (The next key's algorithm does not depend on the active one: seals are P-256.)
+    static func rotationState(departmentCode code: String, in db: Database) throws -> (departmentID: Int64, hasActiveKey: Bool, pending: Int)? {
         try Row.fetchOne(db, sql: """
-            SELECT d.id AS id, (SELECT algorithm FROM signing_keys k WHERE k.department_id = d.id AND k.status = 'active' LIMIT 1) AS algorithm,
+            SELECT d.id AS id, EXISTS (SELECT 1 FROM signing_keys k WHERE k.department_id = d.id AND k.status = 'active') AS active,
                    (SELECT COUNT(*) FROM signing_keys k WHERE k.department_id = d.id AND k.status = 'pending') AS pending
             FROM departments d WHERE d.code = ?
-            """, arguments: [code]).map { (departmentID: $0["id"], activeAlgorithm: $0["algorithm"], pending: $0["pending"]) }
+            """, arguments: [code]).map { (departmentID: $0["id"], hasActiveKey: $0["active"], pending: $0["pending"]) }
     }
 
     /// The algorithm recorded for key `kid`.
