@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Testing
 @testable import ZeroTrip
 import ZeroTripCrypto
@@ -248,7 +247,7 @@ struct ApplicationTests {
         let services = district.services
         let applications = services.applications
         let approved = try await Self.approvedTrustApplication(district, CreditFixtures.chen)
-        let before = try await services.database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM documents") ?? 0 }
+        let before = try await services.database.read { db in try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM documents") ?? 0 }
 
         // Eight issues of one approved application at once: exactly one 201-equivalent, seven invalid transitions.
         let outcomes = await withTaskGroup(of: Result<String, ZeroTripError>.self) { group in
@@ -267,9 +266,9 @@ struct ApplicationTests {
         #expect(losers.count == 7 && losers.allSatisfy { $0.code == .invalidTransition })
         // Only the winner's document exists: nothing registered and revoked afterwards, no orphaned audit or log entries.
         let (documents, revoked, issuedEvents) = try await services.database.read { db in
-            (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM documents") ?? 0,
-             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM documents WHERE status != 'valid'") ?? 0,
-             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM log_leaves WHERE kind = 'document.issued'") ?? 0)
+            (try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM documents") ?? 0,
+             try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM documents WHERE status != 'valid'") ?? 0,
+             try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM log_leaves WHERE kind = 'document.issued'") ?? 0)
         }
         #expect(documents == before + 1 && revoked == 0 && issuedEvents == documents)
         await #expect(try applications.application(approved.id).documentID == winners.first)
@@ -280,7 +279,7 @@ struct ApplicationTests {
         await #expect { try await applications.issueResult(second.id, values: Self.residence, department: "GAJ", actor: "credential:gaj") } throws: {
             ($0 as? ZeroTripError)?.code == .invalidTransition
         }
-        let after = try await services.database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM documents") ?? 0 }
+        let after = try await services.database.read { db in try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM documents") ?? 0 }
         #expect(after == documents)
         guard case .intact = try await AuditLog.verify(services.database) else { Issue.record("audit chain broken"); return }
     }
@@ -307,8 +306,8 @@ struct ApplicationTests {
         await #expect(try applications.application(record.id).state == .submitted)
         _ = try await applications.reject(record.id, reason: "材料不符", department: "RSJ", actor: "t")
         #expect(await errorCode { try await applications.accept(record.id, department: "RSJ", actor: "t") } == "invalid_transition")
-        #expect(throws: DatabaseError.self) {
-            try district.services.database.writer.write { db in try db.execute(sql: "UPDATE applications SET state = 'submitted' WHERE id = ?", arguments: [record.id]) }
+        #expect(throws: SQLFailure.self) {
+            try district.services.database.write { db in try db.execute(sql: "UPDATE applications SET state = 'submitted' WHERE id = ?", arguments: [record.id]) }
         }
     }
 }
@@ -321,7 +320,7 @@ extension ApplicationTests {
         let first = try await Self.approvedTrustApplication(district, IdentityFixtures.zhang)
         let second = try await Self.approvedTrustApplication(district, IdentityFixtures.zhang)
         let broken = try #require(first.obligation?.id)
-        try await services.database.writer.write { db in
+        try await services.database.write { db in
             try db.execute(sql: "CREATE TRIGGER gateway_down BEFORE INSERT ON notification_outbox WHEN NEW.reference = 'obligation:\(broken)' BEGIN SELECT RAISE(ABORT, 'gateway down'); END")
         }
         district.clock.advance(by: first.obligation!.deadline.timeIntervalSince(district.clock.now) + 1)
@@ -334,7 +333,7 @@ extension ApplicationTests {
         await #expect(try services.applications.application(first.id).state == .approved)
         await #expect(try services.applications.application(second.id).state == .terminated)
         await #expect(try services.credit.history(subject: IdentityFixtures.zhang.id).events.filter { $0.type == "obligation_overdue" }.count == 1)
-        try await services.database.writer.write { db in try db.execute(sql: "DROP TRIGGER gateway_down") }
+        try await services.database.write { db in try db.execute(sql: "DROP TRIGGER gateway_down") }
         let retry = try await services.applications.sweep()
         #expect(retry.terminated == 1 && retry.failed == 0)
         await #expect(try services.applications.application(first.id).state == .terminated)

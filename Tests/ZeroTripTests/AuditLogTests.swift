@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Synchronization
 import Testing
 @testable import ZeroTrip
@@ -17,9 +16,9 @@ struct AuditLogTests {
     }
 
     /// Simulates an attacker with direct database access: the triggers are dropped first.
-    func tamper(_ database: AppDatabase, _ sql: String) throws {
-        try database.writer.write { db in
-            try db.execute(sql: "DROP TRIGGER audit_events_no_update; DROP TRIGGER audit_events_no_delete")
+    func tamper(_ database: AppDatabase, _ sql: String) async throws {
+        try await database.write { db in
+            try db.executeScript("DROP TRIGGER audit_events_no_update; DROP TRIGGER audit_events_no_delete")
             try db.execute(sql: sql)
         }
     }
@@ -27,11 +26,11 @@ struct AuditLogTests {
     @Test("A full group-commit queue refuses with overloaded while the disk is behind; every event accepted is stored, the chain intact")
     func groupCommitQueueIsBounded() async throws {
         let database = try AppDatabase.inMemory()
-        let batcher = AuditBatcher(writer: database.writer, maximumQueued: 50)
+        let batcher = AuditBatcher(database: database, maximumQueued: 50)
         // The writer is held for a moment, as by a slow disk, so the queue fills.
         let holding = Atomic<Bool>(false)
         let gate = Task.detached {
-            try await database.writer.write { _ in
+            try await database.write { _ in
                 holding.store(true, ordering: .sequentiallyConsistent)
                 Thread.sleep(forTimeInterval: 0.5)
             }
@@ -61,7 +60,7 @@ struct AuditLogTests {
     }
 
     static func headHash(_ database: AppDatabase) async throws -> [UInt8] {
-        try await database.read { db in [UInt8](try Data.fetchOne(db, sql: "SELECT hash FROM audit_head WHERE id = 1") ?? Data()) }
+        try await database.read { db in [UInt8](try db.fetchOne(Data.self, sql: "SELECT hash FROM audit_head WHERE id = 1") ?? Data()) }
     }
 
     @Test("An untouched log verifies with its event count")
@@ -75,8 +74,8 @@ struct AuditLogTests {
     @Test("The application cannot edit or delete events")
     func triggers() async throws {
         let database = try await makeLog(events: 3)
-        #expect(throws: DatabaseError.self) { try database.writer.write { try $0.execute(sql: "UPDATE audit_events SET actor = 'x' WHERE seq = 2") } }
-        #expect(throws: DatabaseError.self) { try database.writer.write { try $0.execute(sql: "DELETE FROM audit_events WHERE seq = 2") } }
+        #expect(throws: SQLFailure.self) { try database.write { try $0.execute(sql: "UPDATE audit_events SET actor = 'x' WHERE seq = 2") } }
+        #expect(throws: SQLFailure.self) { try database.write { try $0.execute(sql: "DELETE FROM audit_events WHERE seq = 2") } }
     }
 
     @Test("Altering any field of any event names that event", arguments: [
@@ -85,7 +84,7 @@ struct AuditLogTests {
     ])
     func altered(seq: Int, assignment: String) async throws {
         let database = try await makeLog(events: 5)
-        try tamper(database, "UPDATE audit_events SET \(assignment) WHERE seq = \(seq)")
+        try await tamper(database, "UPDATE audit_events SET \(assignment) WHERE seq = \(seq)")
         guard case .broken(let first, let reason) = try await AuditLog.verify(database) else { Issue.record("expected broken"); return }
         #expect(first == Int64(seq))
         #expect(reason.contains("event \(seq)"))
@@ -94,10 +93,10 @@ struct AuditLogTests {
     @Test("Rewriting an event's hash to match is caught at the next event", arguments: [2, 3])
     func rehashed(seq: Int) async throws {
         let database = try await makeLog(events: 5)
-        var event = try await database.writer.read { db in try AuditLog.events(in: db)[seq - 1] }
+        var event = try await database.read { db in try AuditLog.events(in: db)[seq - 1] }
         event.actor = "mallory"
         let forged = event.computedHash
-        try tamper(database, "UPDATE audit_events SET actor = 'mallory', hash = x'\(forged.map { String(format: "%02x", $0) }.joined())' WHERE seq = \(seq)")
+        try await tamper(database, "UPDATE audit_events SET actor = 'mallory', hash = x'\(forged.map { String(format: "%02x", $0) }.joined())' WHERE seq = \(seq)")
         guard case .broken(let first, _) = try await AuditLog.verify(database) else { Issue.record("expected broken"); return }
         #expect(first == Int64(seq + 1))
     }
@@ -105,7 +104,7 @@ struct AuditLogTests {
     @Test("Deleting an event in the middle, the first, or the newest is detected", arguments: [1, 3, 5])
     func deleted(seq: Int) async throws {
         let database = try await makeLog(events: 5)
-        try tamper(database, "DELETE FROM audit_events WHERE seq = \(seq)")
+        try await tamper(database, "DELETE FROM audit_events WHERE seq = \(seq)")
         guard case .broken(let first, _) = try await AuditLog.verify(database) else { Issue.record("expected broken"); return }
         #expect(first == Int64(seq))
     }
@@ -137,14 +136,14 @@ extension AuditTimestampTests {
         let database = try AppDatabase.inMemory()
         var generator = SystemRandomNumberGenerator()
         let dates = (0..<500).map { _ in Date(timeIntervalSince1970: Double(generator.next() % 4_000_000_000_000) / 1000).wholeMilliseconds }
-        try await database.writer.write { db in
+        try await database.write { db in
             try db.execute(sql: "CREATE TABLE t (d DATETIME)")
             for date in dates {
                 try db.execute(sql: "DELETE FROM t")
                 try db.execute(sql: "INSERT INTO t (d) VALUES (?)", arguments: [date])
                 let text = AuditEvent.databaseText(date)
-                #expect(try Bool.fetchOne(db, sql: "SELECT d <= ? FROM t", arguments: [text]) == true, "\(text)")
-                #expect(try Bool.fetchOne(db, sql: "SELECT d > ? FROM t", arguments: [AuditEvent.databaseText(date.addingTimeInterval(-0.002))]) == true, "\(text)")
+                #expect(try db.fetchOne(Bool.self, sql: "SELECT d <= ? FROM t", arguments: [text]) == true, "\(text)")
+                #expect(try db.fetchOne(Bool.self, sql: "SELECT d > ? FROM t", arguments: [AuditEvent.databaseText(date.addingTimeInterval(-0.002))]) == true, "\(text)")
             }
         }
     }

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Testing
 @testable import ZeroTrip
 import ZeroTripCrypto
@@ -42,7 +41,7 @@ struct BackupTests {
         #expect(Int64(leaves) == summary.logLeaves && heads == 1)
         // Every document in the copy has its exact PDF, and each verifies against the copy's register.
         let stored = try await restored.database.read { db in
-            try Row.fetchAll(db, sql: "SELECT d.id, d.pdf_sha256, p.pdf FROM documents d JOIN document_pdfs p ON p.document_id = d.id")
+            try db.fetchAll(sql: "SELECT d.id, d.pdf_sha256, p.pdf FROM documents d JOIN document_pdfs p ON p.document_id = d.id")
                 .map { (id: $0["id"] as String, digest: [UInt8]($0["pdf_sha256"] as Data), pdf: [UInt8]($0["pdf"] as Data)) }
         }
         #expect(Int64(stored.count) == summary.documents)
@@ -52,8 +51,8 @@ struct BackupTests {
         }
         // The live database recorded the backup and counts all 23 documents.
         let live = try await services.database.read { db in
-            (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM documents") ?? 0,
-             try String.fetchOne(db, sql: "SELECT details FROM audit_events WHERE action = 'database.backed_up'"))
+            (try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM documents") ?? 0,
+             try db.fetchOne(String.self, sql: "SELECT details FROM audit_events WHERE action = 'database.backed_up'"))
         }
         #expect(live.0 == 23 && live.1?.contains(Hex.encode(summary.sha256)) == true)
     }
@@ -72,7 +71,7 @@ struct BackupTests {
             ($0 as? ZeroTripError)?.code == .invalidInput
         }
         let backups = try await district.services.database.read { db in
-            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM audit_events WHERE action = 'database.backed_up'") ?? 0
+            try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM audit_events WHERE action = 'database.backed_up'") ?? 0
         }
         #expect(backups == 0)
     }

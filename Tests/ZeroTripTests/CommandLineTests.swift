@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Testing
 import ZeroTrip
 import ZeroTripTestSupport
@@ -198,7 +197,7 @@ struct CommandLineTests {
         #expect(try run(["log", "sth"], in: dir).status == 0)
         let clean = try run(["log", "audit"], in: dir)
         #expect(clean.status == 0 && clean.output.contains("log intact"), "\(clean.output)")
-        let queue = try DatabaseQueue(path: dir.appendingPathComponent("var/zerotrip.sqlite").path)
+        let queue = try AppDatabase.open(path: dir.appendingPathComponent("var/zerotrip.sqlite").path)
         try await queue.write { db in
             try db.execute(sql: "DROP TRIGGER log_leaves_append_only")
             try db.execute(sql: "UPDATE log_leaves SET entry = CAST(replace(CAST(entry AS TEXT), 'GRCBZM', 'GRCBZX') AS BLOB) WHERE kind = 'document.issued'")
@@ -362,7 +361,7 @@ struct CommandLineTests {
     }
 
     @Test("audit verify passes, then fails naming the first bad event after a row is edited or deleted", arguments: ["edit", "delete"])
-    func auditVerify(mode: String) throws {
+    func auditVerify(mode: String) async throws {
         let dir = try tempDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         #expect(try run(["init", "--district", "禅城区"], in: dir).status == 0)
@@ -373,9 +372,9 @@ struct CommandLineTests {
         #expect(good.status == 0)
         #expect(good.output.contains("intact: 4 events"))
 
-        let queue = try DatabaseQueue(path: dir.appendingPathComponent("var/zerotrip.sqlite").path)
-        try queue.write { db in
-            try db.execute(sql: "DROP TRIGGER audit_events_no_update; DROP TRIGGER audit_events_no_delete")
+        let queue = try AppDatabase.open(path: dir.appendingPathComponent("var/zerotrip.sqlite").path)
+        try await queue.write { db in
+            try db.executeScript("DROP TRIGGER audit_events_no_update; DROP TRIGGER audit_events_no_delete")
             if mode == "edit" {
                 try db.execute(sql: "UPDATE audit_events SET target = 'department:XXX' WHERE seq = 3")
             } else {

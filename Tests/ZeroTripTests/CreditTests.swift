@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Testing
 @testable import ZeroTrip
 import ZeroTripCrypto
@@ -86,8 +85,8 @@ struct CreditTests {
         await #expect(try credit.currentCatalogue().matter("GRCBZM")?.timeLimitDays == 2)
         await #expect(try credit.catalogue(version: 1).matter("GRCBZM")?.timeLimitDays == 1)
         await #expect(try district.services.applications.application(application.id).catalogueVersion == 1)
-        #expect(throws: DatabaseError.self) {
-            try district.services.database.writer.write { db in try db.execute(sql: "UPDATE catalogue_versions SET parsed = '{}' WHERE version = 1") }
+        #expect(throws: SQLFailure.self) {
+            try district.services.database.write { db in try db.execute(sql: "UPDATE catalogue_versions SET parsed = '{}' WHERE version = 1") }
         }
     }
 
@@ -169,7 +168,7 @@ struct CreditTests {
         await #expect(try credit.assessment(of: subject, at: monday).policyVersion == 1)
         // The store itself refuses edits and deletions.
         for sql in ["UPDATE credit_events SET points = 0", "DELETE FROM credit_events", "DELETE FROM credit_policy_versions"] {
-            #expect(throws: DatabaseError.self) { try district.services.database.writer.write { db in try db.execute(sql: sql) } }
+            await #expect(throws: SQLFailure.self) { try await district.services.database.write { db in try db.execute(sql: sql) } }
         }
         await #expect(try credit.history(subject: CreditFixtures.chen.id).events.count == 3)
     }
@@ -178,8 +177,8 @@ struct CreditTests {
     func badInput() async throws {
         let district = try await Self.district()
         let credit = district.services.credit
-        let count = { try district.services.database.writer.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM credit_events") ?? -1 } }
-        let before = try count()
+        let count = { @Sendable in try await district.services.database.read { db in try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM credit_events") ?? -1 } }
+        let before = try await count()
         #expect(await errorCode { try await credit.recordEvent(subject: "11010519491231002X", type: "administrative_penalty", effectiveAt: district.clock.now, reference: nil, actor: "t") } == "unknown_subject")
         #expect(await errorCode { try await credit.recordEvent(subject: "91350100M000100Y43", type: "administrative_penalty", effectiveAt: district.clock.now, reference: nil, actor: "t") } == "unknown_subject")
         #expect(await errorCode { try await credit.recordEvent(subject: "440604197803150418", type: "administrative_penalty", effectiveAt: district.clock.now, reference: nil, actor: "t") } == "invalid_id_number")
@@ -199,11 +198,11 @@ struct CreditTests {
                              (header + "\(CreditFixtures.chen.id),administrative_penalty,2026-05-01,C1\n\(CreditFixtures.chen.id),administrative_penalty,2026-05-02,C1\n", "line 3")] {
             await #expect { try await credit.importEvents(Array(file.utf8), source: "court", actor: "t") } throws: { ($0 as? ZeroTripError)?.message.hasPrefix(line) == true }
         }
-        #expect(try count() == before)
+        await #expect(try count() == before)
         let good = header + "\(CreditFixtures.chen.id),administrative_penalty_minor,2026-05-01,D1\n"
         await #expect(try credit.importEvents(Array(good.utf8), source: "court", actor: "t") == CreditImportReport(recorded: 1, duplicates: 0))
         await #expect(try credit.importEvents(Array(good.utf8), source: "court", actor: "t") == CreditImportReport(recorded: 0, duplicates: 1))
-        #expect(try count() == before + 1)
+        await #expect(try count() == before + 1)
     }
 
     @Test("Unified social credit codes: GB 32100 check character")

@@ -19,11 +19,11 @@ struct DistrictAdministrationTests {
         #expect(root.subject.commonName == "禅城区 ZeroTrip 根证书")
         #expect(root.isCertificateAuthority)
 
-        let files = district.fileListing(), counts = try district.tableCounts()
+        let files = district.fileListing(), counts = try await district.tableCounts()
         let error = await #expect(throws: ZeroTripError.self) { try await district.services.administration.initialize(district: "别的区", actor: "test") }
         #expect(error?.code == .alreadyInitialized)
         #expect(district.fileListing() == files)
-        #expect(try district.tableCounts() == counts)
+        await #expect(try district.tableCounts() == counts)
     }
 
     @Test("departments add issues a seal certificate that chains to the root, with its key in Keys/")
@@ -52,24 +52,24 @@ struct DistrictAdministrationTests {
     ])
     func badDepartment(code: String, name: String, expected: ZeroTripError.Code) async throws {
         let district = try await TestDistrict().setUp()
-        let files = district.fileListing(), counts = try district.tableCounts()
+        let files = district.fileListing(), counts = try await district.tableCounts()
         let error = await #expect(throws: ZeroTripError.self) { try await district.services.administration.addDepartment(code: code, name: name, actor: "test") }
         #expect(error?.code == expected)
         #expect(district.fileListing() == files)
-        #expect(try district.tableCounts() == counts)
+        await #expect(try district.tableCounts() == counts)
     }
 
     @Test("An SM2 seal is refused when a department is created (409-mapped code, nothing made); one left from an older version answers the same code at issuance, never a 500, until a rotation gives it a P-256 key")
     func sm2Seals() async throws {
         let district = try await TestDistrict().setUp()
         let administration = district.services.administration
-        let files = district.fileListing(), counts = try district.tableCounts()
+        let files = district.fileListing(), counts = try await district.tableCounts()
         let refused = await #expect(throws: ZeroTripError.self) {
             try await administration.addDepartment(code: "GAJ", name: "区公安分局", algorithm: .sm2, actor: "test")
         }
         #expect(refused?.code == .sealAlgorithmUnsupported)
         #expect(district.fileListing() == files)
-        #expect(try district.tableCounts() == counts)
+        await #expect(try district.tableCounts() == counts)
 
         // A department whose seal is SM2, as an older version could create it.
         let now = district.clock.now
@@ -91,14 +91,14 @@ struct DistrictAdministrationTests {
     @Test("A wrong passphrase is reported as wrong_passphrase, without the passphrase, and nothing is created")
     func wrongPassphrase() async throws {
         let district = try await TestDistrict().setUp()
-        let files = district.fileListing(), counts = try district.tableCounts()
+        let files = district.fileListing(), counts = try await district.tableCounts()
         let other = DistrictAdministration(database: district.services.database, home: district.home,
                                            passphrase: PassphraseSource(explicit: "not the passphrase at all", environment: [:], keys: district.home.keyFiles))
         let error = await #expect(throws: ZeroTripError.self) { try await other.addDepartment(code: "GAJ", name: "区公安分局", actor: "test") }
         #expect(error?.code == .wrongPassphrase)
         #expect(error.map { !$0.description.contains("not the passphrase") } == true)
         #expect(district.fileListing() == files)
-        #expect(try district.tableCounts() == counts)
+        await #expect(try district.tableCounts() == counts)
     }
 
     @Test("A corrupted root key file gives malformed_key and nothing is created")
@@ -108,13 +108,13 @@ struct DistrictAdministrationTests {
         let path = district.home.keysDirectory.appendingPathComponent("root-\(rootKid).key.pem").path
         try "-----BEGIN ENCRYPTED PRIVATE KEY-----\nnot base64\n-----END ENCRYPTED PRIVATE KEY-----\n".write(toFile: path, atomically: false, encoding: .utf8)
         chmod(path, 0o600)
-        let files = district.fileListing(), counts = try district.tableCounts()
+        let files = district.fileListing(), counts = try await district.tableCounts()
         let fresh = DistrictAdministration(database: district.services.database, home: district.home,
                                            passphrase: PassphraseSource(explicit: TestDistrict.passphrase, environment: [:], keys: district.home.keyFiles))
         let error = await #expect(throws: ZeroTripError.self) { try await fresh.addDepartment(code: "GAJ", name: "区公安分局", actor: "test") }
         #expect(error?.code == .malformedKey)
         #expect(district.fileListing() == files)
-        #expect(try district.tableCounts() == counts)
+        await #expect(try district.tableCounts() == counts)
     }
 
     @Test("A key file readable by others is refused, naming the file")

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Testing
 @testable import ZeroTrip
 import ZeroTripCrypto
@@ -131,10 +130,10 @@ struct DocumentIssuanceTests {
             ("DELETE FROM documents WHERE id = ?", "never deleted"),
         ]
         for (sql, reason) in refusals {
-            let error = #expect(throws: DatabaseError.self) {
-                try district.services.database.writer.write { db in try db.execute(sql: sql, arguments: [document.record.id]) }
+            let error = await #expect(throws: SQLFailure.self) {
+                try await district.services.database.write { db in try db.execute(sql: sql, arguments: [document.record.id]) }
             }
-            #expect(error?.message?.contains(reason) == true, "\(sql)")
+            #expect(error?.kind == .ruleViolation && error?.message.contains(reason) == true, "\(sql)")
         }
         await #expect(try district.services.documents.pdf(id: document.record.id) == document.pdf)
         let events = try await AuditLog.events(in: district.services.database, limit: 10)

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Testing
 @testable import ZeroTrip
 import ZeroTripCrypto
@@ -144,11 +143,11 @@ struct DocumentVerificationTests {
     ])
     func badTokens(input: String, code: String) async throws {
         let (district, _) = try await Self.issued()
-        let before = try district.tableCounts()
+        let before = try await district.tableCounts()
         let report = try await district.services.documents.verifyToken(input, actor: "test", audit: false)
         #expect(report.result == .invalid)
         #expect(report.reasons.first?.code == code, "\(input.prefix(30)): \(report.reasons)")
-        #expect(try district.tableCounts() == before)
+        await #expect(try district.tableCounts() == before)
     }
 
     @Test("A decompression bomb is refused before inflating more than the limit")
@@ -168,7 +167,7 @@ struct DocumentVerificationTests {
     func badUploads() async throws {
         let (district, document) = try await Self.issued()
         let documents = district.services.documents
-        let before = try district.tableCounts()
+        let before = try await district.tableCounts()
         let unsigned = Array("%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n".utf8) + [UInt8](repeating: 0x20, count: 64)
         // An incremental update appending a second signature dictionary.
         let second = document.pdf + Array("\n99 0 obj\n<< /Type /Sig /ByteRange [0 10 20 30] /Contents <00> >>\nendobj\n%%EOF\n".utf8)
@@ -184,14 +183,14 @@ struct DocumentVerificationTests {
             #expect(report.result == .invalid)
             #expect(report.reasons.first?.code == code, "expected \(code), got \(report.reasons)")
         }
-        #expect(try district.tableCounts() == before)
+        await #expect(try district.tableCounts() == before)
     }
 
     @Test("Bad issuance requests are refused with a code and leave nothing behind")
     func badRequests() async throws {
         let district = try await TestDistrict().setUp()
         let documents = district.services.documents
-        let before = try district.tableCounts()
+        let before = try await district.tableCounts()
         var cases: [(IssueDocumentRequest, String)] = []
         var r = DocumentIssuanceTests.request
         r.holderIDNumber = "440104199001010011"; cases.append((r, "invalid_id_number"))
@@ -213,8 +212,8 @@ struct DocumentVerificationTests {
                 #expect(error.code.rawValue == code, "\(error)")
             }
         }
-        #expect(try district.tableCounts() == before)
-        let count = try await district.services.database.writer.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM documents") }
+        await #expect(try district.tableCounts() == before)
+        let count = try await district.services.database.read { db in try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM documents") }
         #expect(count == 0)
     }
 

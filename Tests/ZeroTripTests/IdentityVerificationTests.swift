@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Testing
 @testable import ZeroTrip
 import ZeroTripDomainTestSupport
@@ -12,8 +11,8 @@ struct IdentityVerificationTests {
         return district
     }
 
-    static func auditCount(_ district: TestDistrict, action: String) throws -> Int {
-        try district.services.database.writer.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM audit_events WHERE action = ?", arguments: [action]) ?? 0 }
+    static func auditCount(_ district: TestDistrict, action: String) async throws -> Int {
+        try await district.services.database.read { db in try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM audit_events WHERE action = ?", arguments: [action]) ?? 0 }
     }
 
     @Test("ID number + name + the SMS code open a tier-1 session and record the assurance")
@@ -79,14 +78,14 @@ struct IdentityVerificationTests {
             return await group.reduce(into: [ZeroTripError.Code?]()) { $0.append($1) }
         }
         let policy = identity.policy
-        #expect(try Self.auditCount(district, action: "identity.code.failed") == policy.maximumFailures)
+        await #expect(try Self.auditCount(district, action: "identity.code.failed") == policy.maximumFailures)
         #expect(codes.filter { $0 == .verificationFailed }.count == policy.maximumFailures - 1)
         #expect(codes.filter { $0 == .locked }.count == 50 - policy.maximumFailures + 1, "the attempt that reaches the limit answers locked too")
         #expect(!codes.contains { $0 == nil })
         // Locked: even the right code is refused, without being evaluated.
         let error = await #expect(throws: ZeroTripError.self) { try await identity.submitCode(verificationId: start.verificationId, secret: start.secret, code: right, client: "c") }
         #expect(error?.code == .locked)
-        #expect(try Self.auditCount(district, action: "identity.code.failed") == policy.maximumFailures)
+        await #expect(try Self.auditCount(district, action: "identity.code.failed") == policy.maximumFailures)
     }
 
     @Test("A new code does not reset the counter; the lockout ends after its back-off, which doubles next time")
@@ -198,7 +197,7 @@ struct IdentityVerificationTests {
         let before = try await identity.assuranceRecords(subject: session.session.subject).count
         await #expect(throws: ZeroTripError.self) { try await identity.windowCheck(card: card, faceMatched: false, clerk: IdentityFixtures.clerk, station: "w3", actor: "x") }
         await #expect(try identity.assuranceRecords(subject: session.session.subject).count == before)
-        #expect(try Self.auditCount(district, action: "identity.window.failed") == 3)
+        await #expect(try Self.auditCount(district, action: "identity.window.failed") == 3)
     }
 
     @Test("Departments learn only whether a tier is met, and each question is audited")
@@ -213,7 +212,7 @@ struct IdentityVerificationTests {
         await #expect(try identity.check(idNumber: IdentityFixtures.li.id, minimumTier: 1, maxAge: 86400, actor: "d").meets == false, "too old")
         await #expect(try identity.check(idNumber: "11010519491231002X", minimumTier: 1, maxAge: 86400, actor: "d").meets == false)
         await #expect(throws: ZeroTripError.self) { try await identity.check(idNumber: IdentityFixtures.li.id, minimumTier: 4, maxAge: 86400, actor: "d") }
-        #expect(try Self.auditCount(district, action: "identity.checked") == 5)
+        await #expect(try Self.auditCount(district, action: "identity.checked") == 5)
     }
 }
 

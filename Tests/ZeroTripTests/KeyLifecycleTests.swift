@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Testing
 @testable import ZeroTrip
 import ZeroTripCrypto
@@ -40,9 +39,9 @@ struct KeyLifecycleTests {
             #expect(try await services.documents.verifyPDF(document.pdf, actor: "test", audit: false).result == .valid)
         }
         // In the log, every issuance by the old key precedes the old key's retirement.
-        let (retiredAt, lastOld): (Int64, Int64) = try await services.database.writer.read { db in
-            (try Int64.fetchOne(db, sql: "SELECT idx FROM log_leaves WHERE kind = 'key.retired' AND ref = ?", arguments: ["key:\(oldKid)"]) ?? -1,
-             try Int64.fetchOne(db, sql: "SELECT MAX(idx) FROM log_leaves WHERE kind = 'document.issued' AND json_extract(CAST(entry AS TEXT), '$.kid') = ?", arguments: [oldKid]) ?? -1)
+        let (retiredAt, lastOld): (Int64, Int64) = try await services.database.read { db in
+            (try db.fetchOne(Int64.self, sql: "SELECT idx FROM log_leaves WHERE kind = 'key.retired' AND ref = ?", arguments: ["key:\(oldKid)"]) ?? -1,
+             try db.fetchOne(Int64.self, sql: "SELECT MAX(idx) FROM log_leaves WHERE kind = 'document.issued' AND json_extract(CAST(entry AS TEXT), '$.kid') = ?", arguments: [oldKid]) ?? -1)
         }
         #expect(retiredAt > 0 && lastOld < retiredAt)
         let list = try await services.trustList.current().list
@@ -174,10 +173,10 @@ struct KeyLifecycleTests {
         let administration = district.services.administration
         let kid = try await Self.activeKid(district)
         func snapshot() async throws -> [String: Int] {
-            try await district.services.database.writer.read { db in
+            try await district.services.database.read { db in
                 var counts: [String: Int] = [:]
-                for table in ["signing_keys", "signing_key_history", "log_leaves", "audit_events"] { counts[table] = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table)") }
-                counts["revoked"] = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM signing_keys WHERE status = 'revoked'")
+                for table in ["signing_keys", "signing_key_history", "log_leaves", "audit_events"] { counts[table] = try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM \(table)") }
+                counts["revoked"] = try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM signing_keys WHERE status = 'revoked'")
                 return counts
             }
         }

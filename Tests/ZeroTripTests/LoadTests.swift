@@ -2,12 +2,12 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
-import GRDB
 import HTTPTypes
 import HummingbirdTesting
 import NIOCore
 import Synchronization
 import Testing
+import ZeroTrip
 import ZeroTripTestSupport
 
 /// The real daemon (`zerotrip serve`, a separate process, so a hang shows as timeouts here rather than hanging the
@@ -186,10 +186,10 @@ struct LoadTests {
         }
     }
 
-    func auditCounts(_ dir: URL) throws -> [String: Int] {
-        let queue = try DatabaseQueue(path: dir.appendingPathComponent("var/zerotrip.sqlite").path)
-        return try queue.read { db in
-            Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT action, COUNT(*) AS n FROM audit_events GROUP BY action").map { ($0["action"] as String, $0["n"] as Int) })
+    func auditCounts(_ dir: URL) async throws -> [String: Int] {
+        let queue = try AppDatabase.open(path: dir.appendingPathComponent("var/zerotrip.sqlite").path)
+        return try await queue.read { db in
+            Dictionary(uniqueKeysWithValues: try db.fetchAll(sql: "SELECT action, COUNT(*) AS n FROM audit_events GROUP BY action").map { ($0["action"] as String, $0["n"] as Int) })
         }
     }
 
@@ -208,7 +208,7 @@ struct LoadTests {
             if daemon.server.isRunning { kill(daemon.server.processIdentifier, SIGKILL) }
             try? FileManager.default.removeItem(at: daemon.dir)
         }
-        let before = try auditCounts(daemon.dir)
+        let before = try await auditCounts(daemon.dir)
         let shared = Shared()
         let load = Task { await Self.drive(daemon, shared: shared) }
         try await Task.sleep(for: .seconds(5))
@@ -242,7 +242,7 @@ struct LoadTests {
         // Offline, after the process ended: the chain is intact and every audited answer left exactly one event.
         let audit = try CommandLineTests().run(["audit", "verify"], in: daemon.dir)
         #expect(audit.status == 0, "\(audit.output)")
-        let after = try auditCounts(daemon.dir)
+        let after = try await auditCounts(daemon.dir)
         func added(_ action: String) -> Int { (after[action] ?? 0) - (before[action] ?? 0) }
         #expect(added("document.verified") == seen.count("verify", 200) + seen.count("verify-pdf", 200))
         #expect(added("credit.read") == seen.count("credit", 200))
@@ -382,7 +382,7 @@ struct LoadTests {
         close(silent)
 
         // Made-up document numbers on the public page: answered, and counted under one event at shutdown.
-        let before = try auditCounts(daemon.dir)
+        let before = try await auditCounts(daemon.dir)
         try await TestClient.withClient(host: "127.0.0.1", port: port, configuration: Self.client) { client in
             for _ in 0..<150 {
                 let page = try await client.get("/v/\((0..<32).map { _ in String("0123456789abcdef".randomElement()!) }.joined())")
@@ -391,7 +391,7 @@ struct LoadTests {
         }
         kill(daemon.server.processIdentifier, SIGTERM)
         daemon.server.waitUntilExit()
-        let after = try auditCounts(daemon.dir)
+        let after = try await auditCounts(daemon.dir)
         #expect((after["document.verified"] ?? 0) - (before["document.verified"] ?? 0) == 1)
     }
 

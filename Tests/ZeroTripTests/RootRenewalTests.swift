@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Testing
 @testable import ZeroTrip
 import ZeroTripCrypto
@@ -64,8 +63,8 @@ struct RootRenewalTests {
             #expect(try await documents.verifyID(document.record.id, actor: "t").result == .valid)
         }
         // Tree heads before the renewal are signed by the old root, later ones by the new; the audit accepts both.
-        let kids: [String] = try await renewed.district.services.database.writer.read { db in
-            try String.fetchAll(db, sql: "SELECT kid FROM log_tree_heads ORDER BY timestamp_ms")
+        let kids: [String] = try await renewed.district.services.database.read { db in
+            try db.fetchAll(String.self, sql: "SELECT kid FROM log_tree_heads ORDER BY timestamp_ms")
         }
         #expect(kids.first == renewed.oldRoot.kidHex && kids.last == renewed.newRoot.kidHex)
         let links = try await administration.rootLinks()
@@ -77,8 +76,8 @@ struct RootRenewalTests {
             Issue.record("a tree head of an unlinked root was accepted"); return
         }
         // The renewal is in the transparency log and the audit log.
-        let logged: Int = try await renewed.district.services.database.writer.read { db in
-            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM log_leaves WHERE kind = 'root.renewed' AND ref = ?", arguments: ["key:\(renewed.newRoot.kidHex)"]) ?? 0
+        let logged: Int = try await renewed.district.services.database.read { db in
+            try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM log_leaves WHERE kind = 'root.renewed' AND ref = ?", arguments: ["key:\(renewed.newRoot.kidHex)"]) ?? 0
         }
         #expect(logged == 1)
     }
@@ -243,11 +242,11 @@ struct RootRenewalTests {
                                            passphrase: PassphraseSource(explicit: "not the passphrase at all", environment: [:], keys: district.home.keyFiles),
                                            clock: ZeroTripClock { district.clock.now })
         let files = district.fileListing()
-        let counts = try district.tableCounts()
+        let counts = try await district.tableCounts()
         let error = await #expect(throws: ZeroTripError.self) { try await wrong.renewRoot(actor: "t") }
         #expect(error?.code == .wrongPassphrase)
         #expect(district.fileListing() == files)
-        #expect(try district.tableCounts() == counts)
+        await #expect(try district.tableCounts() == counts)
         let uninitialised = try TestDistrict()
         let none = await #expect(throws: ZeroTripError.self) { try await uninitialised.services.administration.renewRoot(actor: "t") }
         #expect(none?.code == .notInitialized)

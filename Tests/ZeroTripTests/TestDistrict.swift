@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 @testable import ZeroTrip
 import ZeroTripCrypto
 import ZeroTripDomainTestSupport
@@ -49,11 +48,11 @@ final class TestDistrict: @unchecked Sendable {
     }
 
     /// Row counts of every table, to prove the database did not change.
-    func tableCounts() throws -> [String: Int] {
-        try services.database.writer.read { db in
+    func tableCounts() async throws -> [String: Int] {
+        try await services.database.read { db in
             var counts: [String: Int] = [:]
             for table in ["district", "departments", "signing_keys", "signing_key_history", "credentials", "credential_history", "audit_events"] {
-                counts[table] = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table)") ?? -1
+                counts[table] = try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM \(table)") ?? -1
             }
             return counts
         }

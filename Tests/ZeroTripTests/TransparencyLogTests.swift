@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Testing
 @testable import ZeroTrip
 import ZeroTripCrypto
@@ -61,20 +60,20 @@ struct TransparencyLogTests {
     }
 
     /// A database log with `count` entries.
-    static func log(count: Int) throws -> (AppDatabase, TransparencyLog, [[UInt8]], [[UInt8]]) {
+    static func log(count: Int) async throws -> (AppDatabase, TransparencyLog, [[UInt8]], [[UInt8]]) {
         let database = try AppDatabase.inMemory()
-        try database.writer.write { db in
+        try await database.write { db in
             for index in 0..<count {
                 try TransparencyLog.append(kind: "test", ref: "test:\(index)", fields: ["n": "\(index)"], at: Date(timeIntervalSince1970: 1_800_000_000), in: db)
             }
         }
-        let entries = try database.writer.read { db in try Data.fetchAll(db, sql: "SELECT entry FROM log_leaves ORDER BY idx").map { [UInt8]($0) } }
+        let entries = try await database.read { db in try db.fetchAll(Data.self, sql: "SELECT entry FROM log_leaves ORDER BY idx").map { [UInt8]($0) } }
         return (database, TransparencyLog(database: database), entries.map(MerkleTree.leafHash), entries)
     }
 
     @Test("Stored-node proofs equal the reference recursion and verify, for every index and size up to 70")
     func storedProofsMatchReference() async throws {
-        let (_, log, leaves, entries) = try Self.log(count: 70)
+        let (_, log, leaves, entries) = try await Self.log(count: 70)
         for size in 1...70 {
             let root = try await log.rootHash(size: UInt64(size))
             #expect(root == ReferenceTree.mth(entries.prefix(size)[...]), "root \(size)")
@@ -93,15 +92,15 @@ struct TransparencyLogTests {
 
     @Test("Across 16-leaf blocks and the in-memory upper levels: proofs equal the reference for sizes around block edges, with the cache filled early and extended late")
     func proofsAcrossBlocks() async throws {
-        let (database, log, leaves, entries) = try Self.log(count: 600)
+        let (database, log, leaves, entries) = try await Self.log(count: 600)
         // Warm the upper-node cache while the log holds only 300 leaves, then grow it: late nodes are read on demand.
         _ = try await log.inclusionProof(index: 0, treeSize: 300)
-        try await database.writer.write { db in
+        try await database.write { db in
             for index in 600..<1100 {
                 try TransparencyLog.append(kind: "test", ref: "test:\(index)", fields: ["n": "\(index)"], at: Date(timeIntervalSince1970: 1_800_000_000), in: db)
             }
         }
-        let all = try await database.writer.read { db in try Data.fetchAll(db, sql: "SELECT entry FROM log_leaves ORDER BY idx").map { [UInt8]($0) } }
+        let all = try await database.read { db in try db.fetchAll(Data.self, sql: "SELECT entry FROM log_leaves ORDER BY idx").map { [UInt8]($0) } }
         #expect(all.prefix(600).elementsEqual(entries))
         let hashes = all.map(MerkleTree.leafHash)
         #expect(hashes.prefix(600).elementsEqual(leaves))
@@ -125,7 +124,7 @@ struct TransparencyLogTests {
 
     @Test("Wrong proofs fail: another leaf, index, a size of another shape, root, a flipped bit, a truncated or extended path")
     func wrongProofsFail() async throws {
-        let (_, log, leaves, _) = try Self.log(count: 13)
+        let (_, log, leaves, _) = try await Self.log(count: 13)
         let root = try await log.rootHash(size: 13)
         let proof = try await log.inclusionProof(index: 5, treeSize: 13).proof.compactMap(Base64.decodeStandard)
         #expect(MerkleTree.verifyInclusion(leafHash: leaves[5], index: 5, size: 13, proof: proof, root: root))
@@ -155,7 +154,7 @@ struct TransparencyLogTests {
 
     @Test("The independent Python verifier (rfc9162.py, written from the RFC) accepts our proofs and rejects a changed one")
     func pythonVerifier() async throws {
-        let (_, log, leaves, _) = try Self.log(count: 37)
+        let (_, log, leaves, _) = try await Self.log(count: 37)
         let script = ExternalTool.validator("rfc9162.py")
         for (index, size) in [(0, 1), (0, 37), (36, 37), (17, 31), (31, 32), (8, 9)] as [(UInt64, UInt64)] {
             let proof = try await log.inclusionProof(index: index, treeSize: size)
@@ -187,7 +186,7 @@ struct TransparencyLogTests {
         let root = try await district.services.administration.rootCertificate()
         guard case .intact(let leaves, let heads) = try await district.services.log.audit(trusting: RootSet(pinned: [root], candidates: [], links: [])) else { Issue.record("audit failed"); return }
         #expect(leaves >= 3 && heads == 2)
-        try await district.services.database.writer.write { db in
+        try await district.services.database.write { db in
             try db.execute(sql: "DROP TRIGGER log_leaves_append_only")
             try db.execute(sql: "UPDATE log_leaves SET entry = CAST(replace(CAST(entry AS TEXT), 'document.issued', 'document.issuex') AS BLOB) WHERE idx = (SELECT MAX(idx) FROM log_leaves WHERE kind = 'document.issued')")
         }

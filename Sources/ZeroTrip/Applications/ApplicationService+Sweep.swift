@@ -1,5 +1,4 @@
 public import Foundation
-import GRDB
 public import ServiceLifecycle
 public import Logging
 
@@ -83,16 +82,13 @@ extension ApplicationService {
 
     /// Runs `body` for each row not yet failed, each in its own savepoint: a row whose step throws is rolled back
     /// alone, remembered in `failed` and counted, and the others still move. Returns how many moved.
-    static func each(_ db: Database, _ rows: [ApplicationStore.DueObligation], failed: inout Set<String>, report: inout SweepReport,
+    static func each(_ db: SQLTransaction, _ rows: [ApplicationStore.DueObligation], failed: inout Set<String>, report: inout SweepReport,
                      _ body: (ApplicationStore.DueObligation, inout SweepReport) throws -> Void) -> Int {
         var moved = 0
         for row in rows where !failed.contains(row.id) {
             var attempt = report
             do {
-                try db.inSavepoint {
-                    try body(row, &attempt)
-                    return .commit
-                }
+                try db.inSavepoint { try body(row, &attempt) }
                 report = attempt
                 moved += 1
             } catch {
@@ -108,7 +104,7 @@ extension ApplicationService {
     }
 
     /// Breaches one obligation (false when another step closed it first): application terminated, credit event, optional revocation.
-    static func breach(_ db: Database, obligation id: String, from state: ObligationState, application: String, subject: String, type: String,
+    static func breach(_ db: SQLTransaction, obligation id: String, from state: ObligationState, application: String, subject: String, type: String,
                        effectiveAt: Date, policy: CreditPolicy, at now: Date, revoke document: String? = nil) throws -> Bool {
         guard try ApplicationStore.breachObligation(id, from: state, at: now, in: db) else { return false }
         if let document, try DocumentRegister.status(of: document, in: db) == .valid {
@@ -126,7 +122,7 @@ extension ApplicationService {
         return true
     }
 
-    static func notify(_ db: Database, subject: String, kind: String, reference: String, message: String, at now: Date) throws {
+    static func notify(_ db: SQLTransaction, subject: String, kind: String, reference: String, message: String, at now: Date) throws {
         try NotificationOutbox.enqueue(subject: subject, kind: kind, reference: reference, message: message, at: now, in: db)
     }
 

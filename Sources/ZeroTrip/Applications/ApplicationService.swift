@@ -1,5 +1,4 @@
 public import Foundation
-import GRDB
 import ZeroTripCrypto
 import ZeroTripDocuments
 
@@ -155,7 +154,7 @@ public struct ApplicationService: Sendable {
                 try AuditLog.append(AuditEntry(actor: actor, action: "application.committed", target: "application:\(record.id)",
                                                details: ["tier": "\(tier)", "method": method]), at: now, in: db)
             }
-        } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
+        } catch let error as SQLFailure where error.kind == .uniqueViolation {
             throw ZeroTripError(.invalidTransition, "the commitment is already signed")
         }
         return try await application(record.id)

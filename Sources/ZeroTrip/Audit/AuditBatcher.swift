@@ -1,5 +1,4 @@
 public import Foundation
-import GRDB
 import Synchronization
 
 /// Group commit for audit events that are not part of a larger change (verifications, window credit reads,
@@ -36,7 +35,7 @@ public final class AuditBatcher: Sendable {
     /// the request's own read failed: it then gets its error and adds nothing); `complete` runs after the commit.
     private struct Pending: Sendable {
         var date: Date
-        var produce: @Sendable (Database) -> AuditEntry?
+        var produce: @Sendable (SQLTransaction) -> AuditEntry?
         var complete: @Sendable (Result<AuditEvent?, any Error>) -> Void
     }
 
@@ -52,13 +51,21 @@ public final class AuditBatcher: Sendable {
         var statistics = Statistics()
     }
 
-    private let writer: any DatabaseWriter
+    /// Runs one batch in a write transaction of the database the batcher belongs to.
+    typealias BatchWriter = @Sendable (_ batch: @escaping @Sendable (SQLTransaction) throws -> [AuditEvent?]) async throws -> [AuditEvent?]
+
+    private let write: BatchWriter
     private let state = Mutex(State())
     private let maximumQueued: Int
 
-    init(writer: any DatabaseWriter, maximumQueued: Int = defaultMaximumQueued) {
-        self.writer = writer
+    init(write: @escaping BatchWriter, maximumQueued: Int = defaultMaximumQueued) {
+        self.write = write
         self.maximumQueued = maximumQueued
+    }
+
+    /// A second batcher on `database` (tests of the queue bound; the daemon uses ``AppDatabase/audit``).
+    package convenience init(database: AppDatabase, maximumQueued: Int) {
+        self.init(write: { batch in try await database.write(batch) }, maximumQueued: maximumQueued)
     }
 
     /// The counters so far.
@@ -81,7 +88,7 @@ public final class AuditBatcher: Sendable {
     /// audit event come from one snapshot and cost one trip to the writer instead of a read and then an append.
     /// `read` must only read; it runs on the writer's queue, so it must be short. When it throws, the request gets
     /// that error and nothing is appended for it; a failed commit fails every request of the batch.
-    func audited<T: Sendable>(at date: Date, _ read: @escaping @Sendable (Database) throws -> (T, AuditEntry)) async throws -> T {
+    func audited<T: Sendable>(at date: Date, _ read: @escaping @Sendable (SQLTransaction) throws -> (T, AuditEntry)) async throws -> T {
         let outcome = Outcome<T>()
         return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
             enqueue(Pending(date: date, produce: { db in
@@ -134,7 +141,7 @@ public final class AuditBatcher: Sendable {
             }
             if batch.isEmpty { return }
             do {
-                let events = try await writer.write { db in
+                let events = try await write { db in
                     try batch.map { pending -> AuditEvent? in
                         guard let entry = pending.produce(db) else { return nil }
                         return try AuditLog.append(entry, at: pending.date, in: db)
@@ -144,7 +151,7 @@ public final class AuditBatcher: Sendable {
                 for (pending, event) in zip(batch, events) { pending.complete(.success(event)) }
             } catch {
                 // A batch fails as a whole (say, the disk filled up); each request gets the error, as with its own transaction.
-                let failure = (error as? DatabaseError).map { AppDatabase.isBusy($0) } == true ? AppDatabase.busyError : error
+                let failure = (error as? SQLFailure)?.kind == .busy ? AppDatabase.busyError : error
                 for pending in batch { pending.complete(.failure(failure)) }
             }
         }

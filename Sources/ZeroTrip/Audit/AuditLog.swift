@@ -1,4 +1,3 @@
-package import GRDB
 public import struct Foundation.Date
 public import Foundation
 
@@ -12,8 +11,8 @@ public enum AuditLog {
 
     /// Appends `entry` at `date` within an open write transaction and returns the stored event.
     @discardableResult
-    package static func append(_ entry: AuditEntry, at date: Date, in db: Database) throws -> AuditEvent {
-        let head = try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, hash FROM audit_head WHERE id = 1"))
+    package static func append(_ entry: AuditEntry, at date: Date, in db: SQLTransaction) throws -> AuditEvent {
+        let head = try db.fetchOne(sql: "SELECT seq, hash FROM audit_head WHERE id = 1")
         let previousSeq: Int64 = head?["seq"] ?? 0
         let previousHash: [UInt8] = head.map { [UInt8]($0["hash"] as Data) } ?? genesisHash
         // Compact, keys sorted, the same canonical form as transparency-log entries (and far cheaper than JSONEncoder
@@ -23,16 +22,15 @@ public enum AuditLog {
             seq: previousSeq + 1, occurredAt: AuditEvent.timestamp(date), actor: entry.actor, action: entry.action,
             target: entry.target, outcome: entry.outcome, details: detailsJSON, prevHash: previousHash, hash: [])
         event.hash = event.computedHash
-        try db.cachedStatement(
+        try db.execute(
             sql: """
                 INSERT INTO audit_events (seq, occurred_at, actor, action, target, outcome, details, prev_hash, hash)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """).execute(
-            arguments: [event.seq, event.occurredAt, event.actor, event.action, event.target, event.outcome,
+                """, arguments: [event.seq, event.occurredAt, event.actor, event.action, event.target, event.outcome,
                         event.details, Data(event.prevHash), Data(event.hash)])
-        try db.cachedStatement(
+        try db.execute(
             sql: "INSERT INTO audit_head (id, seq, hash) VALUES (1, ?, ?) ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash"
-        ).execute(arguments: [event.seq, Data(event.hash)])
+        , arguments: [event.seq, Data(event.hash)])
         return event
     }
 
@@ -44,11 +42,11 @@ public enum AuditLog {
     }
 
     /// Reads events in order, optionally only the newest `limit`.
-    package static func events(in db: Database, limit: Int? = nil) throws -> [AuditEvent] {
+    package static func events(in db: SQLTransaction, limit: Int? = nil) throws -> [AuditEvent] {
         let sql = limit == nil
             ? "SELECT * FROM audit_events ORDER BY seq"
             : "SELECT * FROM (SELECT * FROM audit_events ORDER BY seq DESC LIMIT \(max(0, limit!))) ORDER BY seq"
-        return try Row.fetchAll(db, sql: sql).map(event(from:))
+        return try db.fetchAll(sql: sql).map(event(from:))
     }
 
     /// Reads the newest `limit` events, oldest first.
@@ -56,7 +54,7 @@ public enum AuditLog {
         try await database.read { db in try events(in: db, limit: limit) }
     }
 
-    static func event(from row: Row) -> AuditEvent {
+    static func event(from row: SQLRow) -> AuditEvent {
         AuditEvent(
             seq: row["seq"], occurredAt: row["occurred_at"], actor: row["actor"], action: row["action"],
             target: row["target"], outcome: row["outcome"], details: row["details"],
@@ -68,7 +66,7 @@ public enum AuditLog {
         try await database.read { db in
             var expectedSeq: Int64 = 1
             var previousHash = genesisHash
-            let cursor = try Row.fetchCursor(db, sql: "SELECT * FROM audit_events ORDER BY seq")
+            let cursor = try db.cursor(sql: "SELECT * FROM audit_events ORDER BY seq")
             while let row = try cursor.next() {
                 let event = event(from: row)
                 if event.seq != expectedSeq {
@@ -86,7 +84,7 @@ public enum AuditLog {
                 expectedSeq += 1
             }
             let count = expectedSeq - 1
-            let head = try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, hash FROM audit_head WHERE id = 1"))
+            let head = try db.fetchOne(sql: "SELECT seq, hash FROM audit_head WHERE id = 1")
             let headSeq: Int64 = head?["seq"] ?? 0
             let headHash: [UInt8] = head.map { [UInt8]($0["hash"] as Data) } ?? genesisHash
             if headSeq != count || headHash != previousHash {

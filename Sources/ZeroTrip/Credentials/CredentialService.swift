@@ -1,5 +1,4 @@
 public import Foundation
-import GRDB
 import ZeroTripCrypto
 
 /// The authenticated caller: a department credential and what it may do.

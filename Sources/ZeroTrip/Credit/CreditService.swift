@@ -1,5 +1,4 @@
 public import Foundation
-import GRDB
 import Synchronization
 import ZeroTripCrypto
 
@@ -190,7 +189,7 @@ public final class CreditService: Sendable {
     }
 
     /// The subject for `key`, read inside the caller's transaction.
-    static func fetch(_ key: SubjectKey, in db: Database) throws -> CreditSubject {
+    static func fetch(_ key: SubjectKey, in db: SQLTransaction) throws -> CreditSubject {
         switch key {
         case .personLookup(let lookup):
             guard let person = try PersonStore.brief(lookup: lookup, in: db) else {
@@ -246,7 +245,7 @@ public final class CreditService: Sendable {
     /// Records an event of policy type `type` for `subject` inside the caller's transaction (audited).
     @discardableResult
     static func record(type code: String, subject: String, effectiveAt: Date, source: String, reference: String?, policy: CreditPolicy,
-                       actor: String, at now: Date, in db: Database) throws -> CreditEvent {
+                       actor: String, at now: Date, in db: SQLTransaction) throws -> CreditEvent {
         guard let type = policy.eventTypes[code] else { throw ZeroTripError(.invalidInput, "unknown credit event type \(code.prefix(48))") }
         let event = CreditEvent(id: 0, subject: subject, type: code, points: type.points, serious: type.serious, directD: type.directD, basis: type.basis,
                                 effectiveAt: effectiveAt, expiresAt: effectiveAt.addingTimeInterval(TimeInterval(type.validDays) * 86_400),
@@ -254,7 +253,7 @@ public final class CreditService: Sendable {
         return try insert(event, in: db)
     }
 
-    static func insert(_ raw: CreditEvent, in db: Database) throws -> CreditEvent {
+    static func insert(_ raw: CreditEvent, in db: SQLTransaction) throws -> CreditEvent {
         var event = raw
         // Whole milliseconds, as SQLite keeps them: the event compares the same before and after storage.
         event.effectiveAt = event.effectiveAt.wholeMilliseconds

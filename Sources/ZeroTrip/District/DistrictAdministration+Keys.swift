@@ -1,5 +1,4 @@
 public import Foundation
-import GRDB
 public import ZeroTripCrypto
 
 /// Why a key was revoked (RFC 5280 reason names).
@@ -101,7 +100,7 @@ extension DistrictAdministration {
     }
 
     /// Within a transaction: the due pending key becomes active, the active one retired.
-    static func activatePending(departmentID: Int64, code: String, at now: Date, in db: Database) throws {
+    static func activatePending(departmentID: Int64, code: String, at now: Date, in db: SQLTransaction) throws {
         guard let pending = try SigningKeyStore.duePendingKey(departmentID: departmentID, at: now, in: db) else { return }
         let kid = pending.kid
         for old in try SigningKeyStore.activeKeys(departmentID: departmentID, in: db) {
@@ -163,7 +162,7 @@ extension DistrictAdministration {
     }
 
     /// Appends a key event to the transparency log.
-    static func logKeyEvent(_ kind: String, certificate: Certificate, department: String, at now: Date, in db: Database, extra: [String: String] = [:]) throws {
+    static func logKeyEvent(_ kind: String, certificate: Certificate, department: String, at now: Date, in db: SQLTransaction, extra: [String: String] = [:]) throws {
         var fields = ["kid": certificate.kidHex, "department": department, "certificate_sha256": Hex.encode(Digest.sha256(certificate.derRepresentation))]
         fields.merge(extra) { a, _ in a }
         try TransparencyLog.append(kind: kind, ref: "key:\(certificate.kidHex)", fields: fields, at: now, in: db)

@@ -1,7 +1,6 @@
 import Foundation
 public import ZeroTripCrypto
 public import ZeroTripDocuments
-import GRDB
 
 /// A department's seal as issuance needs it.
 public struct ActiveSeal: Sendable {

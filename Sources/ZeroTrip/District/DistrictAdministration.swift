@@ -1,7 +1,6 @@
 public import Foundation
 public import ZeroTripCrypto
 import ZeroTripDocuments
-import GRDB
 
 /// Creates and manages the district PKI and its departments.
 ///
@@ -171,7 +170,7 @@ public actor DistrictAdministration {
         } catch {
             home.keyFiles.discard(keyFile)
             try? FileManager.default.removeItem(at: certificateURL)
-            if let error = error as? DatabaseError, error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
+            if let error = error as? SQLFailure, error.kind == .uniqueViolation {
                 throw ZeroTripError(.duplicateDepartment, "department \(code) already exists")
             }
             throw ZeroTripError(.storageFailure, "recording department \(code) failed")

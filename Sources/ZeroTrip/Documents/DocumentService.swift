@@ -1,7 +1,6 @@
 import Foundation
 import ZeroTripCrypto
 public import ZeroTripDocuments
-import GRDB
 import Synchronization
 
 /// Issues, stores, revokes, re-issues and verifies result documents.
@@ -67,7 +66,7 @@ public final class DocumentService: Sendable {
     /// A rotation can switch the key between signing and committing: the register refuses a key that is no longer
     /// active, and the document is prepared again with the new one (at most three times).
     func issue(_ raw: IssueDocumentRequest, actor: String, supersedes: String? = nil,
-               alongside: @escaping @Sendable (Database, PreparedDocument) throws -> Void) async throws -> IssuedDocument {
+               alongside: @escaping @Sendable (SQLTransaction, PreparedDocument) throws -> Void) async throws -> IssuedDocument {
         for attempt in 1...3 {
             let prepared = try await prepare(raw, actor: actor, supersedes: supersedes)
             do {
@@ -141,7 +140,7 @@ public final class DocumentService: Sendable {
     /// Enters a prepared document into the register inside the caller's transaction: counts the key's use, stores
     /// the entry and its PDF, appends the audit event and the log leaf, and marks the document it replaces as
     /// superseded. Throws `keyNotActive` when the key stopped signing since ``prepare(_:actor:supersedes:)``.
-    static func register(_ prepared: PreparedDocument, in db: Database) throws {
+    static func register(_ prepared: PreparedDocument, in db: SQLTransaction) throws {
         let record = prepared.record
         let now = prepared.preparedAt
         if let supersedes = record.supersedes {
@@ -196,7 +195,7 @@ public final class DocumentService: Sendable {
             try await database.write { db in
                 try DocumentRegister.changeStatus(record.id, to: .revoked, reason: reason.rawValue, supersededBy: nil, actor: actor, at: now, in: db)
             }
-        } catch let error as DatabaseError where error.message?.contains("cannot change status again") == true {
+        } catch let error as SQLFailure where error.kind == .ruleViolation {
             throw ZeroTripError(.documentNotValid, "document \(record.id) was revoked or superseded meanwhile")
         } catch let error as ZeroTripError {
             // changeStatus's own conditional update lost the race to a concurrent revocation: a conflict, not a failure.
@@ -286,7 +285,7 @@ public final class DocumentService: Sendable {
     }
 
     /// The register entry found by `find`, its proof and its key's "logged before" answer, from one snapshot.
-    private func registerView(in db: Database, trust: TrustState, find: (Database) throws -> DocumentRegister.Entry?) throws -> RegisterView? {
+    private func registerView(in db: SQLTransaction, trust: TrustState, find: (SQLTransaction) throws -> DocumentRegister.Entry?) throws -> RegisterView? {
         guard let record = try find(db) else { return nil }
         let ref = "document:\(record.id)"
         let proof = try log.proof(for: ref, kind: "document.issued", in: db, remember: true)
@@ -298,7 +297,7 @@ public final class DocumentService: Sendable {
     /// Completes `report` with `body` from one snapshot of the register: inside the group-committed transaction that
     /// also appends its audit event (audited: one trip to the database for both), or in a plain read.
     private func answer(_ report: VerificationReport, actor: String, audit: Bool, now: Date,
-                        _ body: @escaping @Sendable (Database, inout VerificationReport) throws -> Void) async throws -> VerificationReport {
+                        _ body: @escaping @Sendable (SQLTransaction, inout VerificationReport) throws -> Void) async throws -> VerificationReport {
         if audit {
             return try await database.audit.audited(at: now) { db in
                 var report = report
@@ -314,18 +313,18 @@ public final class DocumentService: Sendable {
     }
 
     /// Department names never change once created, so they are cached.
-    private func departmentName(_ code: String, in db: Database) throws -> String? {
+    private func departmentName(_ code: String, in db: SQLTransaction) throws -> String? {
         if let name = departmentNames.withLock({ $0[code] }) { return name }
         guard let name = try DistrictStore.departments(code: code, in: db).first?.name else { return nil }
         departmentNames.withLock { $0[code] = name }
         return name
     }
 
-    private static func byID(_ id: String) -> @Sendable (Database) throws -> DocumentRegister.Entry? {
+    private static func byID(_ id: String) -> @Sendable (SQLTransaction) throws -> DocumentRegister.Entry? {
         { db in try DocumentRegister.entry(id: id, in: db) }
     }
 
-    private static func byPDFDigest(_ digest: [UInt8]) -> @Sendable (Database) throws -> DocumentRegister.Entry? {
+    private static func byPDFDigest(_ digest: [UInt8]) -> @Sendable (SQLTransaction) throws -> DocumentRegister.Entry? {
         { db in try DocumentRegister.entry(pdfSHA256: digest, in: db) }
     }
 

@@ -1,5 +1,4 @@
 public import Foundation
-import GRDB
 import ZeroTripCrypto
 
 /// A live applicant session.
@@ -57,15 +56,15 @@ public struct ApplicantSessions: Sendable {
     }
 
     /// Opens a session inside the caller's write transaction.
-    func create(subject: String, tier: Int, method: String, deviceID: String?, at now: Date, in db: Database) throws -> IssuedSession {
+    func create(subject: String, tier: Int, method: String, deviceID: String?, at now: Date, in db: SQLTransaction) throws -> IssuedSession {
         let keys = try keySource.keys()
         let id = Hex.encode(try withCrypto("generating a session id") { () throws(CryptoError) in try SecureRandom.bytes(count: 16) })
         let lifetime = policy.lifetime(tier: tier)
         let expires = now.addingTimeInterval(lifetime.absolute)
-        try db.cachedStatement(sql: """
+        try db.execute(sql: """
             INSERT INTO applicant_sessions (id, person_id, tier, method, device_id, created_at, expires_at, idle_seconds, last_seen_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [id, subject, tier, method, deviceID, now, expires, Int(lifetime.idle), now])
+            """, arguments: [id, subject, tier, method, deviceID, now, expires, Int(lifetime.idle), now])
         let payload = Payload(sid: id, sub: subject, tier: tier, iat: Int64(now.timeIntervalSince1970), exp: Int64(expires.timeIntervalSince1970))
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
@@ -88,9 +87,9 @@ public struct ApplicantSessions: Sendable {
         let now = clock.now()
         guard Double(payload.exp) > now.timeIntervalSince1970 else { throw invalid }
         guard let row = try await database.read({ db in
-            try Row.fetchOneCopy(db.cachedStatement(sql: """
+            try db.fetchOne(sql: """
                 SELECT person_id, tier, method, device_id, created_at, expires_at, idle_seconds, last_seen_at, ended_at FROM applicant_sessions WHERE id = ?
-                """), arguments: [payload.sid])
+                """, arguments: [payload.sid])
         }) else { throw invalid }
         let lastSeen: Date = row["last_seen_at"], expires: Date = row["expires_at"]
         let idle = TimeInterval(row["idle_seconds"] as Int)
@@ -101,8 +100,8 @@ public struct ApplicantSessions: Sendable {
             throw invalid
         }
         if now.timeIntervalSince(lastSeen) >= Self.touchInterval {
-            try await database.write { db in
-                try db.cachedStatement(sql: "UPDATE applicant_sessions SET last_seen_at = ? WHERE id = ? AND last_seen_at < ?").execute(arguments: [now, payload.sid, now])
+            _ = try await database.write { db in
+                try db.execute(sql: "UPDATE applicant_sessions SET last_seen_at = ? WHERE id = ? AND last_seen_at < ?", arguments: [now, payload.sid, now])
             }
         }
         return ApplicantSession(id: payload.sid, subject: payload.sub, tier: row["tier"], method: row["method"], deviceID: row["device_id"],

@@ -1,5 +1,4 @@
 public import Foundation
-import GRDB
 import ZeroTripCrypto
 
 /// A device key bound to a person.

@@ -1,5 +1,4 @@
 public import Foundation
-import GRDB
 import ZeroTripCrypto
 import ZeroTripDocuments
 
@@ -230,14 +229,14 @@ public struct IdentityService: Sendable {
         }
     }
 
-    static func lockedUntil(_ lookup: [UInt8], method: AssuranceMethod, at now: Date, in db: Database) throws -> Date? {
+    static func lockedUntil(_ lookup: [UInt8], method: AssuranceMethod, at now: Date, in db: SQLTransaction) throws -> Date? {
         guard let until = try IdentityStore.counter(lookup: lookup, method: method, in: db)?.lockedUntil, until > now else { return nil }
         return until
     }
 
     /// Counts one failure (the pair is not locked: callers check first); the `maximumFailures`-th starts a
     /// lockout that doubles with each repetition. A served lockout starts a fresh count.
-    static func recordFailure(_ lookup: [UInt8], method: AssuranceMethod, policy: IdentityPolicy, at now: Date, in db: Database) throws -> (failures: Int, lockedUntil: Date?) {
+    static func recordFailure(_ lookup: [UInt8], method: AssuranceMethod, policy: IdentityPolicy, at now: Date, in db: SQLTransaction) throws -> (failures: Int, lockedUntil: Date?) {
         let counter = try IdentityStore.counter(lookup: lookup, method: method, in: db)
         var failures = counter?.failures ?? 0
         var lockouts = counter?.lockouts ?? 0
@@ -252,7 +251,7 @@ public struct IdentityService: Sendable {
         return (failures, lockedUntil)
     }
 
-    static func clearFailures(_ lookup: [UInt8], method: AssuranceMethod, in db: Database) throws {
+    static func clearFailures(_ lookup: [UInt8], method: AssuranceMethod, in db: SQLTransaction) throws {
         try IdentityStore.clearCounter(lookup: lookup, method: method, in: db)
     }
 
@@ -264,7 +263,7 @@ public struct IdentityService: Sendable {
     // MARK: Flows and records
 
     /// The flow `id` if `secret` is its secret (compared in constant time), else `nil`.
-    static func flow(_ id: String, secret: String?, keys: IdentityKeys, in db: Database) throws -> IdentityStore.FlowRow? {
+    static func flow(_ id: String, secret: String?, keys: IdentityKeys, in db: SQLTransaction) throws -> IdentityStore.FlowRow? {
         guard let row = try IdentityStore.flow(id, in: db) else {
             if let secret { _ = ConstantTime.equals(keys.codeHash(context: "flow:\(id)", secret: secret), [UInt8](repeating: 0, count: 32)) }
             return nil
@@ -273,7 +272,7 @@ public struct IdentityService: Sendable {
         return row
     }
 
-    static func recordAssurance(subject: String, method: AssuranceMethod, evidence: [String: String], agent: String, at now: Date, in db: Database) throws -> AssuranceRecord {
+    static func recordAssurance(subject: String, method: AssuranceMethod, evidence: [String: String], agent: String, at now: Date, in db: SQLTransaction) throws -> AssuranceRecord {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let id = try IdentityStore.insertAssurance(subject: subject, tier: method.tier, method: method,

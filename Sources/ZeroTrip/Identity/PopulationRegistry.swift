@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Synchronization
 import ZeroTripCrypto
 import ZeroTripDocuments
@@ -107,7 +106,7 @@ public struct PopulationRegistry: Sendable {
 
     enum UpsertOutcome { case inserted, updated, unchanged }
 
-    static func upsert(_ entry: RegistryEntry, keys: IdentityKeys, actor: String, at now: Date, in db: Database) throws -> UpsertOutcome {
+    static func upsert(_ entry: RegistryEntry, keys: IdentityKeys, actor: String, at now: Date, in db: SQLTransaction) throws -> UpsertOutcome {
         let lookup = keys.lookupHash(idNumber: entry.idNumber)
         if var person = try PersonStore.person(lookup: lookup, in: db) {
             let id = person.id

@@ -1,5 +1,4 @@
 public import struct Foundation.Date
-package import GRDB
 import ZeroTripDocuments
 
 /// Where verification codes go. The default, ``OutboxSMSGateway``, keeps messages in the database's
@@ -10,7 +9,7 @@ import ZeroTripDocuments
 /// deliver from a background service.
 package protocol SMSGateway: Sendable {
     /// Queues `message` for `phone` (the person's registered number).
-    func enqueue(subject: String, phone: String, message: String, at date: Date, in db: Database) throws
+    func enqueue(subject: String, phone: String, message: String, at date: Date, in db: SQLTransaction) throws
 }
 
 /// Keeps messages in `sms_outbox` (phone masked); `zerotrip identity outbox` shows them.
@@ -19,14 +18,14 @@ package struct OutboxSMSGateway: SMSGateway {
     public init() {}
 
     /// Appends the message to the outbox.
-    package func enqueue(subject: String, phone: String, message: String, at date: Date, in db: Database) throws {
+    package func enqueue(subject: String, phone: String, message: String, at date: Date, in db: SQLTransaction) throws {
         try db.execute(sql: "INSERT INTO sms_outbox (person_id, phone_masked, message, created_at) VALUES (?, ?, ?, ?)",
                        arguments: [subject, PersonalDataMask.phone(phone), message, date])
     }
 
     /// The newest `limit` messages of the outbox (1–1,000), oldest of them first.
-    static func newest(limit: Int, in db: Database) throws -> [OutboxMessage] {
-        try Row.fetchAll(db, sql: "SELECT * FROM (SELECT * FROM sms_outbox ORDER BY id DESC LIMIT ?) ORDER BY id", arguments: [max(1, min(limit, 1000))]).map {
+    static func newest(limit: Int, in db: SQLTransaction) throws -> [OutboxMessage] {
+        try db.fetchAll(sql: "SELECT * FROM (SELECT * FROM sms_outbox ORDER BY id DESC LIMIT ?) ORDER BY id", arguments: [max(1, min(limit, 1000))]).map {
             OutboxMessage(id: $0["id"], subject: $0["person_id"], phoneMasked: $0["phone_masked"], message: $0["message"], createdAt: $0["created_at"])
         }
     }

@@ -32,7 +32,13 @@ public struct AppDatabase: Sendable {
     /// Wraps `writer` and runs every pending migration (at start-up, before any request is served).
     package init(_ writer: any DatabaseWriter) throws {
         self.writer = writer
-        self.audit = AuditBatcher(writer: writer)
+        self.audit = AuditBatcher(write: { batch in
+            do {
+                return try await writer.write { db in try batch(SQLTransaction(sqlite: db)) }
+            } catch let error as DatabaseError where Self.isBusy(error) {
+                throw Self.busyError
+            }
+        })
         try Self.migrator.migrate(writer)
         writer.add(transactionObserver: keyChanges, extent: .databaseLifetime)
         if let pool = writer as? DatabasePool {
@@ -44,11 +50,13 @@ public struct AppDatabase: Sendable {
 
     /// Runs `body` in a read-only transaction on a reader thread (``ReadExecutor``), suspending (never blocking)
     /// the calling task until it has run.
-    package func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+    package func read<T: Sendable>(_ body: @escaping @Sendable (SQLTransaction) throws -> T) async throws -> T {
         do {
             if let readers { return try await readers.executor.read(body) }
-            return try await writer.read(body)
+            return try await writer.read { db in try body(SQLTransaction(sqlite: db)) }
         } catch let error as DatabaseError where Self.isBusy(error) {
+            throw Self.busyError
+        } catch let error as SQLFailure where error.kind == .busy {
             throw Self.busyError
         }
     }
@@ -56,10 +64,13 @@ public struct AppDatabase: Sendable {
     /// Runs `body` in one write transaction (committed when it returns, rolled back when it throws) on GRDB's writer
     /// queue. Another process holding the write lock past the busy timeout answers `database_busy` (503 with
     /// `Retry-After`), never a storage failure.
-    package func write<T: Sendable>(_ body: @Sendable (Database) throws -> T) async throws -> T {
+    @discardableResult
+    package func write<T: Sendable>(_ body: @Sendable (SQLTransaction) throws -> T) async throws -> T {
         do {
-            return try await writer.write(body)
+            return try await writer.write { db in try body(SQLTransaction(sqlite: db)) }
         } catch let error as DatabaseError where Self.isBusy(error) {
+            throw Self.busyError
+        } catch let error as SQLFailure where error.kind == .busy {
             throw Self.busyError
         }
     }

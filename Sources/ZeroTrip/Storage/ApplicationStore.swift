@@ -1,5 +1,4 @@
 package import Foundation
-package import GRDB
 
 /// Applications and what hangs on them (`applications`, `application_materials`, `application_history`,
 /// `application_flags`, `commitments`, `obligations`) and all their SQL.
@@ -45,20 +44,20 @@ package enum ApplicationStore {
     }
 
     /// Inserts an application with one row per material (`provided` says which were handed in).
-    package static func insert(_ application: NewApplication, materials: [(code: String, provided: Bool)], in db: Database) throws {
-        try db.cachedStatement(sql: """
+    package static func insert(_ application: NewApplication, materials: [(code: String, provided: Bool)], in db: SQLTransaction) throws {
+        try db.execute(sql: """
             INSERT INTO applications (id, matter_code, catalogue_version, department_code, subject, applicant_name, mode, state, submitted_at,
                 accepted_at, time_limit_due, created_by, updated_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [
+            """, arguments: [
                 application.id, application.matterCode, application.catalogueVersion, application.department, application.subject,
                 application.applicantName, application.mode.rawValue, application.state.rawValue, application.submittedAt,
                 application.acceptedAt, application.timeLimitDue, application.createdBy, application.submittedAt,
             ])
-        let statement = try db.cachedStatement(sql: "INSERT INTO application_materials (application_id, code, status, provided_at) VALUES (?, ?, ?, ?)")
         for material in materials {
-            try statement.execute(arguments: [application.id, material.code, material.provided ? "provided" : "missing",
-                                              material.provided ? application.submittedAt : nil])
+            try db.execute(sql: "INSERT INTO application_materials (application_id, code, status, provided_at) VALUES (?, ?, ?, ?)",
+                           arguments: [application.id, material.code, material.provided ? "provided" : "missing",
+                                       material.provided ? application.submittedAt : nil])
         }
     }
 
@@ -74,16 +73,16 @@ package enum ApplicationStore {
     /// Moves `id` from one of `from` to `to` with its history row and audit event; `invalid_transition` when it is
     /// elsewhere, `unknown_application` when there is no such application.
     static func transition(_ id: String, from: [ApplicationState], to: ApplicationState, setting columns: StepColumns = StepColumns(),
-                           reason: String, actor: String, at now: Date, in db: Database) throws {
+                           reason: String, actor: String, at now: Date, in db: SQLTransaction) throws {
         var assignments = ["state = ?", "updated_at = ?"]
-        var arguments: StatementArguments = [to.rawValue, now]
+        var arguments: SQLArguments = [to.rawValue, now]
         for (column, value) in [("accepted_at", columns.acceptedAt), ("time_limit_due", columns.timeLimitDue),
                                 ("review_started_at", columns.reviewStartedAt), ("review_stall_at", columns.reviewStallAt)] {
             if let value { assignments.append("\(column) = ?"); arguments += [value] }
         }
         if let document = columns.documentID { assignments.append("document_id = ?"); arguments += [document] }
         arguments += [id]
-        arguments += StatementArguments(from.map(\.rawValue))
+        arguments += SQLArguments(from.map(\.rawValue))
         let placeholders = from.map { _ in "?" }.joined(separator: ", ")
         try db.execute(sql: "UPDATE applications SET \(assignments.joined(separator: ", ")) WHERE id = ? AND state IN (\(placeholders))",
                        arguments: arguments)
@@ -97,55 +96,53 @@ package enum ApplicationStore {
     }
 
     /// Terminates `id` unless it already ended (closed, rejected, terminated); true when it moved.
-    static func terminate(_ id: String, reason: String, at now: Date, in db: Database) throws -> Bool {
-        try db.cachedStatement(sql: "UPDATE applications SET state = 'terminated', updated_at = ? WHERE id = ? AND state NOT IN ('closed', 'rejected', 'terminated')")
-            .execute(arguments: [now, id])
+    static func terminate(_ id: String, reason: String, at now: Date, in db: SQLTransaction) throws -> Bool {
+        try db.execute(sql: "UPDATE applications SET state = 'terminated', updated_at = ? WHERE id = ? AND state NOT IN ('closed', 'rejected', 'terminated')", arguments: [now, id])
         guard db.changesCount == 1 else { return false }
         try history(id, .terminated, reason: reason, actor: "system", at: now, in: db)
         return true
     }
 
     /// Appends to the application's state history.
-    static func history(_ id: String, _ state: ApplicationState, reason: String, actor: String, at now: Date, in db: Database) throws {
-        try db.cachedStatement(sql: "INSERT INTO application_history (application_id, state, reason, actor, changed_at) VALUES (?, ?, ?, ?, ?)")
-            .execute(arguments: [id, state.rawValue, reason, actor, now])
+    static func history(_ id: String, _ state: ApplicationState, reason: String, actor: String, at now: Date, in db: SQLTransaction) throws {
+        try db.execute(sql: "INSERT INTO application_history (application_id, state, reason, actor, changed_at) VALUES (?, ?, ?, ?, ?)", arguments: [id, state.rawValue, reason, actor, now])
     }
 
     /// The state of `id`, nil when unknown.
-    static func state(of id: String, in db: Database) throws -> ApplicationState? {
-        try String.fetchOne(db.cachedStatement(sql: "SELECT state FROM applications WHERE id = ?"), arguments: [id]).flatMap(ApplicationState.init)
+    static func state(of id: String, in db: SQLTransaction) throws -> ApplicationState? {
+        try db.fetchOne(String.self, sql: "SELECT state FROM applications WHERE id = ?", arguments: [id]).flatMap(ApplicationState.init)
     }
 
     /// Marks `codes` of `id` handed in at `now`; returns how many materials are still missing.
-    static func provide(_ codes: Set<String>, of id: String, at now: Date, in db: Database) throws -> Int {
+    static func provide(_ codes: Set<String>, of id: String, at now: Date, in db: SQLTransaction) throws -> Int {
         for code in codes.sorted() {
             try db.execute(sql: "UPDATE application_materials SET status = 'provided', provided_at = ? WHERE application_id = ? AND code = ? AND status = 'missing'",
                            arguments: [now, id, code])
         }
-        return try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM application_materials WHERE application_id = ? AND status = 'missing'", arguments: [id]) ?? 0
+        return try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM application_materials WHERE application_id = ? AND status = 'missing'", arguments: [id]) ?? 0
     }
 
     /// Ids of applications, newest first, filtered by department, subject and flags.
-    static func ids(department: String?, subject: String?, flaggedOnly: Bool, limit: Int, in db: Database) throws -> [String] {
+    static func ids(department: String?, subject: String?, flaggedOnly: Bool, limit: Int, in db: SQLTransaction) throws -> [String] {
         var clauses: [String] = []
-        var arguments: StatementArguments = []
+        var arguments: SQLArguments = []
         if let department { clauses.append("department_code = ?"); arguments += [department.uppercased()] }
         if let subject { clauses.append("subject = ?"); arguments += [subject] }
         if flaggedOnly { clauses.append("id IN (SELECT application_id FROM application_flags)") }
         let filter = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
         arguments += [max(1, min(limit, 1000))]
-        return try String.fetchAll(db, sql: "SELECT id FROM applications \(filter) ORDER BY submitted_at DESC LIMIT ?", arguments: arguments)
+        return try db.fetchAll(String.self, sql: "SELECT id FROM applications \(filter) ORDER BY submitted_at DESC LIMIT ?", arguments: arguments)
     }
 
     /// Application `id` with its materials (named and ordered as its catalogue version lists them), obligation,
     /// commitment and flags.
-    static func load(_ id: String, in db: Database) throws -> ApplicationRecord? {
-        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM applications WHERE id = ?", arguments: [id]) else { return nil }
+    static func load(_ id: String, in db: SQLTransaction) throws -> ApplicationRecord? {
+        guard let row = try db.fetchOne(sql: "SELECT * FROM applications WHERE id = ?", arguments: [id]) else { return nil }
         let version: Int = row["catalogue_version"]
         let matterCode: String = row["matter_code"]
         let matter = try ConfigurationStore.catalogue(version: version, in: db)?.matter(matterCode)
         let order = Dictionary((matter?.materials ?? []).enumerated().map { ($1.code, $0) }, uniquingKeysWith: { a, _ in a })
-        let materials = try Row.fetchAll(db, sql: "SELECT code, status, provided_at FROM application_materials WHERE application_id = ?", arguments: [id])
+        let materials = try db.fetchAll(sql: "SELECT code, status, provided_at FROM application_materials WHERE application_id = ?", arguments: [id])
             .map { m -> ApplicationMaterial in
                 let code: String = m["code"]
                 let spec = matter?.material(code)
@@ -153,17 +150,17 @@ package enum ApplicationStore {
                 return ApplicationMaterial(code: code, name: spec?.name ?? code, kind: spec?.kind ?? .secondary, provided: provided, providedAt: m["provided_at"])
             }
             .sorted { (order[$0.code] ?? 0) < (order[$1.code] ?? 0) }
-        let obligation = try Row.fetchOne(db, sql: "SELECT * FROM obligations WHERE application_id = ?", arguments: [id]).map { o in
+        let obligation = try db.fetchOne(sql: "SELECT * FROM obligations WHERE application_id = ?", arguments: [id]).map { o in
             Obligation(id: o["id"], kind: ApplicationMode(rawValue: o["kind"]) ?? .trust,
                        items: (try? JSONDecoder().decode([String].self, from: Data((o["items"] as String).utf8))) ?? [],
                        state: ObligationState(rawValue: o["state"]) ?? .open, deadline: o["deadline"], remindAt: o["remind_at"],
                        rectificationDeadline: o["rectification_deadline"], createdAt: o["created_at"], closedAt: o["closed_at"])
         }
-        let commitment = try Row.fetchOne(db, sql: "SELECT * FROM commitments WHERE application_id = ?", arguments: [id]).map { c in
+        let commitment = try db.fetchOne(sql: "SELECT * FROM commitments WHERE application_id = ?", arguments: [id]).map { c in
             Commitment(items: (try? JSONDecoder().decode([String].self, from: Data((c["items"] as String).utf8))) ?? [], deadline: c["deadline"],
                        consequences: c["consequences"], tier: c["tier"], method: c["method"], signedAt: c["signed_at"])
         }
-        let flags = try String.fetchAll(db, sql: "SELECT flag FROM application_flags WHERE application_id = ? ORDER BY flag", arguments: [id])
+        let flags = try db.fetchAll(String.self, sql: "SELECT flag FROM application_flags WHERE application_id = ? ORDER BY flag", arguments: [id])
         return ApplicationRecord(
             id: id, matterCode: matterCode, catalogueVersion: version, department: row["department_code"], subject: row["subject"],
             applicantName: row["applicant_name"], mode: ApplicationMode(rawValue: row["mode"]) ?? .standard,
@@ -176,27 +173,27 @@ package enum ApplicationStore {
 
     /// Ids of applications at `now` past their time limit (`time_limit_exceeded`) or with a review pending too long
     /// (`review_stalled`) that do not carry that flag yet.
-    static func unflagged(_ flag: String, at now: Date, limit: Int, in db: Database) throws -> [String] {
+    static func unflagged(_ flag: String, at now: Date, limit: Int, in db: SQLTransaction) throws -> [String] {
         let due: String
         switch flag {
         case "time_limit_exceeded": due = "state IN ('accepted', 'under_review', 'approved') AND time_limit_due <= ?"
         case "review_stalled": due = "state = 'under_review' AND review_stall_at <= ?"
         default: return []
         }
-        return try String.fetchAll(db, sql: """
+        return try db.fetchAll(String.self, sql: """
             SELECT id FROM applications WHERE \(due) AND id NOT IN (SELECT application_id FROM application_flags WHERE flag = ?) LIMIT ?
             """, arguments: [now, flag, limit])
     }
 
     /// Raises `flag` on `id`.
-    static func raise(_ flag: String, on id: String, at now: Date, in db: Database) throws {
+    static func raise(_ flag: String, on id: String, at now: Date, in db: SQLTransaction) throws {
         try db.execute(sql: "INSERT INTO application_flags (application_id, flag, raised_at) VALUES (?, ?, ?)", arguments: [id, flag, now])
     }
 
     // MARK: Commitments
 
     /// Stores the applicant's signed commitment; a second one for the same application fails the unique constraint.
-    static func insertCommitment(_ commitment: Commitment, application: String, subject: String, assurance: String, in db: Database) throws {
+    static func insertCommitment(_ commitment: Commitment, application: String, subject: String, assurance: String, in db: SQLTransaction) throws {
         try db.execute(sql: """
             INSERT INTO commitments (application_id, subject, items, deadline, consequences, tier, method, assurance, signed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, arguments: [application, subject, String(decoding: try JSONEncoder().encode(commitment.items), as: UTF8.self), commitment.deadline,
@@ -204,56 +201,54 @@ package enum ApplicationStore {
     }
 
     /// The deadline the applicant committed to for `application`, nil when nothing is signed.
-    static func commitmentDeadline(application: String, in db: Database) throws -> Date? {
-        try Date.fetchOne(db, sql: "SELECT deadline FROM commitments WHERE application_id = ?", arguments: [application])
+    static func commitmentDeadline(application: String, in db: SQLTransaction) throws -> Date? {
+        try db.fetchOne(Date.self, sql: "SELECT deadline FROM commitments WHERE application_id = ?", arguments: [application])
     }
 
     // MARK: Obligations
 
     /// Opens an obligation: `items` (material codes) due by `deadline`, a reminder at `remindAt`.
     package static func openObligation(id: String, application: String, subject: String, kind: ApplicationMode, items: [String], deadline: Date,
-                                       remindAt: Date?, at now: Date, in db: Database) throws {
-        try db.cachedStatement(sql: """
+                                       remindAt: Date?, at now: Date, in db: SQLTransaction) throws {
+        try db.execute(sql: """
             INSERT INTO obligations (id, application_id, subject, kind, items, state, deadline, remind_at, created_at) VALUES (?, ?, ?, ?, ?, 'open', ?, ?, ?)
-            """).execute(arguments: [id, application, subject, kind.rawValue, String(decoding: try JSONEncoder().encode(items), as: UTF8.self),
+            """, arguments: [id, application, subject, kind.rawValue, String(decoding: try JSONEncoder().encode(items), as: UTF8.self),
                                      deadline, remindAt, now])
     }
 
     /// The state of obligation `id`.
-    static func obligationState(_ id: String, in db: Database) throws -> ObligationState? {
-        try String.fetchOne(db, sql: "SELECT state FROM obligations WHERE id = ?", arguments: [id]).flatMap(ObligationState.init)
+    static func obligationState(_ id: String, in db: SQLTransaction) throws -> ObligationState? {
+        try db.fetchOne(String.self, sql: "SELECT state FROM obligations WHERE id = ?", arguments: [id]).flatMap(ObligationState.init)
     }
 
     /// How many of `application`'s obligations still wait (open or in rectification).
-    static func pendingObligations(application: String, in db: Database) throws -> Int {
-        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM obligations WHERE application_id = ? AND state IN ('open', 'rectification')",
+    static func pendingObligations(application: String, in db: SQLTransaction) throws -> Int {
+        try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM obligations WHERE application_id = ? AND state IN ('open', 'rectification')",
                          arguments: [application]) ?? 0
     }
 
     /// Closes obligation `id` as fulfilled if it still waits; true when it moved.
-    static func fulfilObligation(_ id: String, at now: Date, in db: Database) throws -> Bool {
+    static func fulfilObligation(_ id: String, at now: Date, in db: SQLTransaction) throws -> Bool {
         try db.execute(sql: "UPDATE obligations SET state = 'fulfilled', closed_at = ? WHERE id = ? AND state IN ('open', 'rectification')",
                        arguments: [now, id])
         return db.changesCount == 1
     }
 
     /// Breaches obligation `id` if it is still in `state`; true when it moved.
-    static func breachObligation(_ id: String, from state: ObligationState, at now: Date, in db: Database) throws -> Bool {
-        try db.cachedStatement(sql: "UPDATE obligations SET state = 'breached', closed_at = ? WHERE id = ? AND state = ?")
-            .execute(arguments: [now, id, state.rawValue])
+    static func breachObligation(_ id: String, from state: ObligationState, at now: Date, in db: SQLTransaction) throws -> Bool {
+        try db.execute(sql: "UPDATE obligations SET state = 'breached', closed_at = ? WHERE id = ? AND state = ?", arguments: [now, id, state.rawValue])
         return db.changesCount == 1
     }
 
     /// Breaches every open obligation of `application` (it was rejected).
-    static func breachOpenObligations(application: String, at now: Date, in db: Database) throws {
+    static func breachOpenObligations(application: String, at now: Date, in db: SQLTransaction) throws {
         try db.execute(sql: "UPDATE obligations SET state = 'breached', closed_at = ? WHERE application_id = ? AND state = 'open'",
                        arguments: [now, application])
     }
 
     /// Moves an open obligation into rectification until `until`; true when it moved.
-    static func startRectification(_ id: String, until: Date, in db: Database) throws -> Bool {
-        try db.cachedStatement(sql: "UPDATE obligations SET state = 'rectification', rectification_deadline = ? WHERE id = ? AND state = 'open'")
-            .execute(arguments: [until, id])
+    static func startRectification(_ id: String, until: Date, in db: SQLTransaction) throws -> Bool {
+        try db.execute(sql: "UPDATE obligations SET state = 'rectification', rectification_deadline = ? WHERE id = ? AND state = 'open'", arguments: [until, id])
         return db.changesCount == 1
     }
 
@@ -268,38 +263,38 @@ package enum ApplicationStore {
     }
 
     /// Open obligations past their deadline at `now`, oldest first.
-    static func overdue(at now: Date, limit: Int, in db: Database) throws -> [DueObligation] {
-        try Row.fetchAll(db.cachedStatement(sql: """
+    static func overdue(at now: Date, limit: Int, in db: SQLTransaction) throws -> [DueObligation] {
+        try db.fetchAll(sql: """
             SELECT o.id, o.application_id, o.subject, o.deadline, a.document_id FROM obligations o JOIN applications a ON a.id = o.application_id
             WHERE o.state = 'open' AND o.deadline <= ? ORDER BY o.deadline LIMIT ?
-            """), arguments: [now, limit]).map(DueObligation.init(row:))
+            """, arguments: [now, limit]).map(DueObligation.init(row:))
     }
 
     /// Obligations whose rectification ended by `now`, oldest first.
-    static func rectificationEnded(at now: Date, limit: Int, in db: Database) throws -> [DueObligation] {
-        try Row.fetchAll(db.cachedStatement(sql: """
+    static func rectificationEnded(at now: Date, limit: Int, in db: SQLTransaction) throws -> [DueObligation] {
+        try db.fetchAll(sql: """
             SELECT o.id, o.application_id, o.subject, o.rectification_deadline, a.document_id FROM obligations o JOIN applications a ON a.id = o.application_id
             WHERE o.state = 'rectification' AND o.rectification_deadline <= ? ORDER BY o.rectification_deadline LIMIT ?
-            """), arguments: [now, limit]).map(DueObligation.init(row:))
+            """, arguments: [now, limit]).map(DueObligation.init(row:))
     }
 
     /// Open obligations whose reminder time came at `now` and whose deadline has not passed, not reminded yet.
-    static func remindersDue(at now: Date, limit: Int, in db: Database) throws -> [DueObligation] {
-        try Row.fetchAll(db, sql: """
+    static func remindersDue(at now: Date, limit: Int, in db: SQLTransaction) throws -> [DueObligation] {
+        try db.fetchAll(sql: """
             SELECT id, application_id, subject, deadline, NULL FROM obligations
             WHERE state = 'open' AND reminded_at IS NULL AND remind_at <= ? AND deadline > ? LIMIT ?
             """, arguments: [now, now, limit]).map(DueObligation.init(row:))
     }
 
     /// Records that the applicant was reminded of obligation `id`.
-    static func markReminded(_ id: String, at now: Date, in db: Database) throws {
-        try db.cachedStatement(sql: "UPDATE obligations SET reminded_at = ? WHERE id = ?").execute(arguments: [now, id])
+    static func markReminded(_ id: String, at now: Date, in db: SQLTransaction) throws {
+        try db.execute(sql: "UPDATE obligations SET reminded_at = ? WHERE id = ?", arguments: [now, id])
     }
 }
 
 extension ApplicationStore.DueObligation {
     /// Decodes a row of (id, application, subject, due, document) by position.
-    init(row: Row) {
+    init(row: SQLRow) {
         id = row[0]
         application = row[1]
         subject = row[2]
@@ -311,17 +306,16 @@ extension ApplicationStore.DueObligation {
 /// Messages waiting for the applicant's channel (`notification_outbox`): reminders, rectification and breach notices.
 enum NotificationOutbox {
     /// Queues a message for `subject`.
-    static func enqueue(subject: String, kind: String, reference: String, message: String, at now: Date, in db: Database) throws {
-        try db.cachedStatement(sql: "INSERT INTO notification_outbox (subject, kind, reference, message, created_at) VALUES (?, ?, ?, ?, ?)")
-            .execute(arguments: [subject, kind, reference, message, now])
+    static func enqueue(subject: String, kind: String, reference: String, message: String, at now: Date, in db: SQLTransaction) throws {
+        try db.execute(sql: "INSERT INTO notification_outbox (subject, kind, reference, message, created_at) VALUES (?, ?, ?, ?, ?)", arguments: [subject, kind, reference, message, now])
     }
 
     /// The newest `limit` messages (of `subject`, or everyone's), oldest of them first.
-    static func newest(subject: String?, limit: Int, in db: Database) throws -> [ApplicantNotification] {
-        var arguments: StatementArguments = []
+    static func newest(subject: String?, limit: Int, in db: SQLTransaction) throws -> [ApplicantNotification] {
+        var arguments: SQLArguments = []
         if let subject { arguments += [subject] }
         arguments += [max(1, min(limit, 1000))]
-        return try Row.fetchAll(db, sql: """
+        return try db.fetchAll(sql: """
             SELECT * FROM (SELECT * FROM notification_outbox \(subject == nil ? "" : "WHERE subject = ?") ORDER BY id DESC LIMIT ?) ORDER BY id
             """, arguments: arguments).map {
             ApplicantNotification(subject: $0["subject"], kind: $0["kind"], reference: $0["reference"], message: $0["message"], createdAt: $0["created_at"])

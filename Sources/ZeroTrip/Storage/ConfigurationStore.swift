@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// The versioned configuration files (`catalogue_versions`, `credit_policy_versions`): every loaded file stays under
 /// its version number with its source bytes, parsed form and SHA-256, so any past answer can be replayed with the
@@ -19,22 +18,22 @@ enum ConfigurationStore {
     }
 
     /// The newest version number (0 when none was loaded).
-    static func newestVersion(_ kind: Kind, in db: Database) throws -> Int {
-        try Int.fetchOne(db, sql: "SELECT COALESCE(MAX(version), 0) FROM \(kind.table)") ?? 0
+    static func newestVersion(_ kind: Kind, in db: SQLTransaction) throws -> Int {
+        try db.fetchOne(Int.self, sql: "SELECT COALESCE(MAX(version), 0) FROM \(kind.table)") ?? 0
     }
 
     /// The newest version loaded at or before `date` (0 when none).
-    static func version(_ kind: Kind, at date: Date, in db: Database) throws -> Int {
-        try Int.fetchOne(db, sql: "SELECT COALESCE(MAX(version), 0) FROM \(kind.table) WHERE created_at <= ?", arguments: [date]) ?? 0
+    static func version(_ kind: Kind, at date: Date, in db: SQLTransaction) throws -> Int {
+        try db.fetchOne(Int.self, sql: "SELECT COALESCE(MAX(version), 0) FROM \(kind.table) WHERE created_at <= ?", arguments: [date]) ?? 0
     }
 
     /// The parsed form (JSON) of `version`.
-    static func parsed(_ kind: Kind, version: Int, in db: Database) throws -> String? {
-        try String.fetchOne(db, sql: "SELECT parsed FROM \(kind.table) WHERE version = ?", arguments: [version])
+    static func parsed(_ kind: Kind, version: Int, in db: SQLTransaction) throws -> String? {
+        try db.fetchOne(String.self, sql: "SELECT parsed FROM \(kind.table) WHERE version = ?", arguments: [version])
     }
 
     /// Catalogue `version` as parsed when it was loaded, nil when there is no such version.
-    static func catalogue(version: Int, in db: Database) throws -> MatterCatalogue? {
+    static func catalogue(version: Int, in db: SQLTransaction) throws -> MatterCatalogue? {
         guard let json = try parsed(.catalogue, version: version, in: db) else { return nil }
         var catalogue = try JSONDecoder().decode(MatterCatalogue.self, from: Data(json.utf8))
         catalogue.version = version
@@ -45,19 +44,19 @@ enum ConfigurationStore {
     /// returns it and whether it was stored. (The parsed form alone is not enough: a policy's sets encode in an order
     /// that changes from run to run, so loading an unchanged file made a new version every time.)
     static func store(_ kind: Kind, source: [UInt8], parsed json: String, sha256: String, actor: String, at now: Date,
-                      in db: Database) throws -> ConfigurationVersion {
-        if let row = try Row.fetchOne(db, sql: "SELECT version, parsed, sha256, created_by, created_at FROM \(kind.table) ORDER BY version DESC LIMIT 1"),
+                      in db: SQLTransaction) throws -> ConfigurationVersion {
+        if let row = try db.fetchOne(sql: "SELECT version, parsed, sha256, created_by, created_at FROM \(kind.table) ORDER BY version DESC LIMIT 1"),
            (row["sha256"] as String) == sha256 || (row["parsed"] as String) == json {
             return ConfigurationVersion(version: row["version"], sha256: row["sha256"], createdBy: row["created_by"], createdAt: row["created_at"], stored: false)
         }
-        try db.execute(sql: "INSERT INTO \(kind.table) (source, parsed, sha256, created_by, created_at) VALUES (?, ?, ?, ?, ?)",
-                       arguments: [Data(source), json, sha256, actor, now])
-        return ConfigurationVersion(version: Int(db.lastInsertedRowID), sha256: sha256, createdBy: actor, createdAt: now, stored: true)
+        let version = try db.fetchValue(Int.self, sql: "INSERT INTO \(kind.table) (source, parsed, sha256, created_by, created_at) VALUES (?, ?, ?, ?, ?) RETURNING version",
+                                      arguments: [Data(source), json, sha256, actor, now])
+        return ConfigurationVersion(version: version, sha256: sha256, createdBy: actor, createdAt: now, stored: true)
     }
 
     /// Every stored version, oldest first.
-    static func versions(_ kind: Kind, in db: Database) throws -> [ConfigurationVersion] {
-        try Row.fetchAll(db, sql: "SELECT version, sha256, created_by, created_at FROM \(kind.table) ORDER BY version").map {
+    static func versions(_ kind: Kind, in db: SQLTransaction) throws -> [ConfigurationVersion] {
+        try db.fetchAll(sql: "SELECT version, sha256, created_by, created_at FROM \(kind.table) ORDER BY version").map {
             ConfigurationVersion(version: $0["version"], sha256: $0["sha256"], createdBy: $0["created_by"], createdAt: $0["created_at"], stored: true)
         }
     }

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// The credit ledger (`credit_events`, append-only) and the organisations registered as credit subjects
 /// (`credit_organizations`), and all their SQL. Methods run in the caller's transaction.
@@ -7,22 +6,21 @@ enum CreditLedger {
     static let eventColumns = "id, subject, type, points, serious, direct_d, basis, effective_at, expires_at, repairs, source, reference, recorded_at, recorded_by"
 
     /// Appends `event` and returns its id. A second event with the same source and reference is `duplicate_event`.
-    static func insert(_ event: CreditEvent, in db: Database) throws -> Int64 {
+    static func insert(_ event: CreditEvent, in db: SQLTransaction) throws -> Int64 {
         do {
-            try db.cachedStatement(sql: """
+            return try db.fetchValue(Int64.self, sql: """
                 INSERT INTO credit_events (subject, type, points, serious, direct_d, basis, effective_at, expires_at, repairs, source, reference, recorded_at, recorded_by)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """).execute(arguments: [event.subject, event.type, event.points, event.serious, event.directD, event.basis, event.effectiveAt, event.expiresAt,
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
+                """, arguments: [event.subject, event.type, event.points, event.serious, event.directD, event.basis, event.effectiveAt, event.expiresAt,
                                          event.repairs, event.source, event.reference, event.recordedAt, event.recordedBy])
-        } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
+        } catch let error as SQLFailure where error.kind == .uniqueViolation {
             // UNIQUE (source, reference): the same record twice is the caller's mistake, not a storage failure.
             throw ZeroTripError(.duplicateEvent, "an event with reference \(event.reference.map { String($0.prefix(64)) } ?? "-") from \(event.source) is already recorded")
         }
-        return db.lastInsertedRowID
     }
 
     /// Events of `subject` recorded at or before `date` (all with nil), in recording order.
-    static func events(subject: String, recordedBy date: Date?, in db: Database) throws -> [CreditEvent] {
+    static func events(subject: String, recordedBy date: Date?, in db: SQLTransaction) throws -> [CreditEvent] {
         if let date {
             return try events(where: "WHERE subject = ? AND recorded_at <= ?", arguments: [subject, AuditEvent.databaseText(date)], in: db)
         }
@@ -30,22 +28,22 @@ enum CreditLedger {
     }
 
     /// Event `id`.
-    static func event(_ id: Int64, in db: Database) throws -> CreditEvent? {
+    static func event(_ id: Int64, in db: SQLTransaction) throws -> CreditEvent? {
         try events(where: "WHERE id = ?", arguments: [id], in: db).first
     }
 
     /// Whether event `id` already has a repair.
-    static func isRepaired(_ id: Int64, in db: Database) throws -> Bool {
-        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM credit_events WHERE repairs = ?", arguments: [id]) ?? 0 > 0
+    static func isRepaired(_ id: Int64, in db: SQLTransaction) throws -> Bool {
+        try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM credit_events WHERE repairs = ?", arguments: [id]) ?? 0 > 0
     }
 
     /// Whether an event from `source` with `reference` is recorded.
-    static func contains(source: String, reference: String, in db: Database) throws -> Bool {
-        try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM credit_events WHERE source = ? AND reference = ?"), arguments: [source, reference]) ?? 0 > 0
+    static func contains(source: String, reference: String, in db: SQLTransaction) throws -> Bool {
+        try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM credit_events WHERE source = ? AND reference = ?", arguments: [source, reference]) ?? 0 > 0
     }
 
-    private static func events(where clause: String, arguments: StatementArguments, in db: Database) throws -> [CreditEvent] {
-        try Row.fetchAll(db.cachedStatement(sql: "SELECT \(eventColumns) FROM credit_events \(clause) ORDER BY id"), arguments: arguments).map {
+    private static func events(where clause: String, arguments: SQLArguments, in db: SQLTransaction) throws -> [CreditEvent] {
+        try db.fetchAll(sql: "SELECT \(eventColumns) FROM credit_events \(clause) ORDER BY id", arguments: arguments).map {
             CreditEvent(id: $0["id"], subject: $0["subject"], type: $0["type"], points: $0["points"], serious: $0["serious"], directD: $0["direct_d"],
                         basis: $0["basis"], effectiveAt: $0["effective_at"], expiresAt: $0["expires_at"], repairs: $0["repairs"], source: $0["source"],
                         reference: $0["reference"], recordedAt: $0["recorded_at"], recordedBy: $0["recorded_by"])
@@ -55,18 +53,18 @@ enum CreditLedger {
     // MARK: Organisations
 
     /// Organisation `code` as a credit subject.
-    static func organization(_ code: String, in db: Database) throws -> CreditSubject? {
-        try Row.fetchOne(db.cachedStatement(sql: "SELECT name, established_at, data_complete FROM credit_organizations WHERE code = ?"), arguments: [code]).map {
+    static func organization(_ code: String, in db: SQLTransaction) throws -> CreditSubject? {
+        try db.fetchOne(sql: "SELECT name, established_at, data_complete FROM credit_organizations WHERE code = ?", arguments: [code]).map {
             CreditSubject(id: "organization:\(code)", kind: .organization, establishedAt: $0["established_at"], dataComplete: $0["data_complete"], displayName: $0["name"])
         }
     }
 
     /// Registers an organisation; `duplicate_subject` when the code is registered.
-    static func insertOrganization(code: String, name: String, establishedAt: Date, dataComplete: Bool, actor: String, at now: Date, in db: Database) throws {
+    static func insertOrganization(code: String, name: String, establishedAt: Date, dataComplete: Bool, actor: String, at now: Date, in db: SQLTransaction) throws {
         do {
             try db.execute(sql: "INSERT INTO credit_organizations (code, name, established_at, data_complete, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?)",
                            arguments: [code, name, establishedAt, dataComplete, actor, now])
-        } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY {
+        } catch let error as SQLFailure where error.kind == .uniqueViolation {
             throw ZeroTripError(.duplicateSubject, "organisation \(code) is already registered")
         }
     }

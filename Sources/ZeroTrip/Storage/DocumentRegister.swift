@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import ZeroTripCrypto
 import ZeroTripDocuments
 
@@ -18,25 +17,25 @@ enum DocumentRegister {
     // MARK: Writing
 
     /// Adds a document and its exact PDF. Fails (and with it the caller's transaction) if the id exists.
-    static func insert(_ record: ResultDocumentRecord, pdf: [UInt8], in db: Database) throws {
+    static func insert(_ record: ResultDocumentRecord, pdf: [UInt8], in db: SQLTransaction) throws {
         let fieldsJSON = String(decoding: try JSONEncoder().encode(record.fields), as: UTF8.self)
-        try db.cachedStatement(sql: """
+        try db.execute(sql: """
             INSERT INTO documents (id, department_code, kid, matter_code, matter_name, holder_name, holder_id_number, fields,
                 pickup_mode, issued_at, valid_until, issued_by, supersedes, pdf_sha256, content_sha256, token)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [
+            """, arguments: [
                 record.id, record.departmentCode, record.kid, record.matterCode, record.matterName, record.holderName,
                 record.holderIDNumber, fieldsJSON, record.pickupMode.rawValue, record.issuedAt, record.validUntil,
                 record.issuedBy, record.supersedes, Data(Hex.decode(record.pdfSHA256) ?? []),
                 Data(Hex.decode(record.contentSHA256) ?? []), record.token,
             ])
-        try db.cachedStatement(sql: "INSERT INTO document_pdfs (document_id, pdf) VALUES (?, ?)").execute(arguments: [record.id, Data(pdf)])
+        try db.execute(sql: "INSERT INTO document_pdfs (document_id, pdf) VALUES (?, ?)", arguments: [record.id, Data(pdf)])
     }
 
     /// Moves a valid document to `status` with its history row, log leaf and audit event. Throws `documentNotValid`
     /// when the document is no longer valid (a concurrent revocation won), so the caller's transaction rolls back.
     static func changeStatus(_ id: String, to status: DocumentStatus, reason: String, supersededBy: String?, actor: String,
-                             at now: Date, in db: Database) throws {
+                             at now: Date, in db: SQLTransaction) throws {
         try db.execute(sql: """
             UPDATE documents SET status = ?, status_reason = ?, status_changed_at = ?, superseded_by = ? WHERE id = ? AND status = 'valid'
             """, arguments: [status.rawValue, reason, now, supersededBy, id])
@@ -53,49 +52,49 @@ enum DocumentRegister {
     // MARK: Reading
 
     /// The status of `id`, or nil when it is not registered.
-    static func status(of id: String, in db: Database) throws -> DocumentStatus? {
-        try String.fetchOne(db.cachedStatement(sql: "SELECT status FROM documents WHERE id = ?"), arguments: [id.lowercased()])
+    static func status(of id: String, in db: SQLTransaction) throws -> DocumentStatus? {
+        try db.fetchOne(String.self, sql: "SELECT status FROM documents WHERE id = ?", arguments: [id.lowercased()])
             .map { DocumentStatus(rawValue: $0) ?? .revoked }
     }
 
     /// The full register entry of `id`.
-    static func record(id: String, in db: Database) throws -> ResultDocumentRecord? {
-        try Row.fetchOne(db, sql: "SELECT \(metadataColumns) FROM documents WHERE id = ?", arguments: [id.lowercased()]).map(record(from:))
+    static func record(id: String, in db: SQLTransaction) throws -> ResultDocumentRecord? {
+        try db.fetchOne(sql: "SELECT \(metadataColumns) FROM documents WHERE id = ?", arguments: [id.lowercased()]).map(record(from:))
     }
 
     /// The register entry whose exact PDF has SHA-256 `digest`.
-    static func record(pdfSHA256 digest: [UInt8], in db: Database) throws -> ResultDocumentRecord? {
-        try Row.fetchOne(db, sql: "SELECT \(metadataColumns) FROM documents WHERE pdf_sha256 = ?", arguments: [Data(digest)]).map(record(from:))
+    static func record(pdfSHA256 digest: [UInt8], in db: SQLTransaction) throws -> ResultDocumentRecord? {
+        try db.fetchOne(sql: "SELECT \(metadataColumns) FROM documents WHERE pdf_sha256 = ?", arguments: [Data(digest)]).map(record(from:))
     }
 
     /// The exact stored PDF of `id`.
-    static func pdf(id: String, in db: Database) throws -> [UInt8]? {
-        try Data.fetchOne(db, sql: "SELECT pdf FROM document_pdfs WHERE document_id = ?", arguments: [id.lowercased()]).map { [UInt8]($0) }
+    static func pdf(id: String, in db: SQLTransaction) throws -> [UInt8]? {
+        try db.fetchOne(Data.self, sql: "SELECT pdf FROM document_pdfs WHERE document_id = ?", arguments: [id.lowercased()]).map { [UInt8]($0) }
     }
 
     /// Entries of one department (all when nil), newest first, at most `limit` (1–1,000).
-    static func records(department: String?, limit: Int, in db: Database) throws -> [ResultDocumentRecord] {
-        try Row.fetchAll(db, sql: """
+    static func records(department: String?, limit: Int, in db: SQLTransaction) throws -> [ResultDocumentRecord] {
+        try db.fetchAll(sql: """
             SELECT \(metadataColumns) FROM documents WHERE ? IS NULL OR department_code = ? ORDER BY issued_at DESC, id LIMIT ?
             """, arguments: [department, department, max(1, min(limit, 1000))]).map(record(from:))
     }
 
     /// Entries issued to the holder with ID number `idNumber`, newest first, at most `limit` (1–1,000).
-    static func records(holderIDNumber idNumber: String, limit: Int, in db: Database) throws -> [ResultDocumentRecord] {
-        try Row.fetchAll(db, sql: """
+    static func records(holderIDNumber idNumber: String, limit: Int, in db: SQLTransaction) throws -> [ResultDocumentRecord] {
+        try db.fetchAll(sql: """
             SELECT \(metadataColumns) FROM documents WHERE holder_id_number = ? ORDER BY issued_at DESC, id LIMIT ?
             """, arguments: [idNumber.uppercased(), max(1, min(limit, 1000))]).map(record(from:))
     }
 
     /// The verification columns of `id` (see ``Entry``), the hot path's read.
-    static func entry(id: String, in db: Database) throws -> Entry? {
-        try Row.fetchOne(db.cachedStatement(sql: "SELECT \(Entry.columns) FROM documents WHERE id = ?"), arguments: [id.lowercased()])
+    static func entry(id: String, in db: SQLTransaction) throws -> Entry? {
+        try db.fetchOne(sql: "SELECT \(Entry.columns) FROM documents WHERE id = ?", arguments: [id.lowercased()])
             .map(Entry.init(row:))
     }
 
     /// The verification columns of the entry whose exact PDF has SHA-256 `digest`.
-    static func entry(pdfSHA256 digest: [UInt8], in db: Database) throws -> Entry? {
-        try Row.fetchOne(db.cachedStatement(sql: "SELECT \(Entry.columns) FROM documents WHERE pdf_sha256 = ?"), arguments: [Data(digest)])
+    static func entry(pdfSHA256 digest: [UInt8], in db: SQLTransaction) throws -> Entry? {
+        try db.fetchOne(sql: "SELECT \(Entry.columns) FROM documents WHERE pdf_sha256 = ?", arguments: [Data(digest)])
             .map(Entry.init(row:))
     }
 
@@ -121,7 +120,7 @@ enum DocumentRegister {
         var supersededBy: String?
 
         /// Decodes a row of ``columns`` by position.
-        init(row: Row) {
+        init(row: SQLRow) {
             id = row[0]
             departmentCode = row[1]
             kid = row[2]
@@ -146,7 +145,7 @@ enum DocumentRegister {
         }
     }
 
-    static func record(from row: Row) throws -> ResultDocumentRecord {
+    static func record(from row: SQLRow) throws -> ResultDocumentRecord {
         let fields = try JSONDecoder().decode([ResultField].self, from: Data((row["fields"] as String).utf8))
         return ResultDocumentRecord(
             id: row["id"], departmentCode: row["department_code"], kid: row["kid"], matterCode: row["matter_code"], matterName: row["matter_name"],

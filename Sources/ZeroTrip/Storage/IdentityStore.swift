@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// What identity proofing records (`verification_flows`, `auth_counters`, `assurance_records`, `device_keys`), and
 /// all their SQL. Secrets and codes are stored only as keyed hashes, persons only by keyed lookup hash or subject id.
@@ -37,7 +36,7 @@ enum IdentityStore {
     }
 
     /// Records a flow.
-    static func insert(_ flow: NewFlow, in db: Database) throws {
+    static func insert(_ flow: NewFlow, in db: SQLTransaction) throws {
         try db.execute(sql: """
             INSERT INTO verification_flows (id, secret_hash, method, subject_lookup, person_id, code_hash, status, created_at, expires_at, completed_at,
                 assurance_id, client)
@@ -47,10 +46,10 @@ enum IdentityStore {
     }
 
     /// Flow `id` (lower-cased).
-    static func flow(_ id: String, in db: Database) throws -> FlowRow? {
-        try Row.fetchOne(db.cachedStatement(sql: """
+    static func flow(_ id: String, in db: SQLTransaction) throws -> FlowRow? {
+        try db.fetchOne(sql: """
             SELECT id, secret_hash, method, subject_lookup, person_id, code_hash, status, expires_at, assurance_id FROM verification_flows WHERE id = ?
-            """), arguments: [id.lowercased()]).map {
+            """, arguments: [id.lowercased()]).map {
             FlowRow(id: $0["id"], secretHash: [UInt8]($0["secret_hash"] as Data), method: AssuranceMethod(rawValue: $0["method"]) ?? .sms,
                     subjectLookup: [UInt8]($0["subject_lookup"] as Data), personID: $0["person_id"], codeHash: ($0["code_hash"] as Data?).map { [UInt8]($0) },
                     status: $0["status"], expiresAt: $0["expires_at"], assuranceID: $0["assurance_id"])
@@ -58,15 +57,15 @@ enum IdentityStore {
     }
 
     /// Moves flow `id` to `status`, stamping its completion and assurance record when given.
-    static func setStatus(_ id: String, to status: String, completedAt: Date? = nil, assuranceID: Int64? = nil, in db: Database) throws {
+    static func setStatus(_ id: String, to status: String, completedAt: Date? = nil, assuranceID: Int64? = nil, in db: SQLTransaction) throws {
         try db.execute(sql: """
             UPDATE verification_flows SET status = ?, completed_at = COALESCE(?, completed_at), assurance_id = COALESCE(?, assurance_id) WHERE id = ?
             """, arguments: [status, completedAt, assuranceID, id])
     }
 
     /// SMS flows for lookup hash `lookup` started after `since`: how many, and the newest's time.
-    static func recentSMS(lookup: [UInt8], since: Date, in db: Database) throws -> (count: Int, last: Date?) {
-        let row = try Row.fetchOne(db, sql: """
+    static func recentSMS(lookup: [UInt8], since: Date, in db: SQLTransaction) throws -> (count: Int, last: Date?) {
+        let row = try db.fetchOne(sql: """
             SELECT COUNT(*) AS n, MAX(created_at) AS last FROM verification_flows WHERE subject_lookup = ? AND method = 'sms' AND created_at > ?
             """, arguments: [Data(lookup), since])
         return (row?["n"] ?? 0, row?["last"])
@@ -75,43 +74,42 @@ enum IdentityStore {
     // MARK: Failure counters
 
     /// The failure counter of (person, method).
-    static func counter(lookup: [UInt8], method: AssuranceMethod, in db: Database) throws -> (failures: Int, lockouts: Int, lockedUntil: Date?)? {
-        try Row.fetchOne(db.cachedStatement(sql: "SELECT failures, lockouts, locked_until FROM auth_counters WHERE subject_lookup = ? AND method = ?"),
+    static func counter(lookup: [UInt8], method: AssuranceMethod, in db: SQLTransaction) throws -> (failures: Int, lockouts: Int, lockedUntil: Date?)? {
+        try db.fetchOne(sql: "SELECT failures, lockouts, locked_until FROM auth_counters WHERE subject_lookup = ? AND method = ?",
                          arguments: [Data(lookup), method.rawValue]).map { (failures: $0["failures"], lockouts: $0["lockouts"], lockedUntil: $0["locked_until"]) }
     }
 
     /// Stores the failure counter of (person, method).
-    static func saveCounter(lookup: [UInt8], method: AssuranceMethod, failures: Int, lockouts: Int, lockedUntil: Date?, at now: Date, in db: Database) throws {
-        try db.cachedStatement(sql: """
+    static func saveCounter(lookup: [UInt8], method: AssuranceMethod, failures: Int, lockouts: Int, lockedUntil: Date?, at now: Date, in db: SQLTransaction) throws {
+        try db.execute(sql: """
             INSERT INTO auth_counters (subject_lookup, method, failures, lockouts, locked_until, last_failure_at) VALUES (?, ?, ?, ?, ?, ?)
             ON CONFLICT (subject_lookup, method) DO UPDATE SET failures = excluded.failures, lockouts = excluded.lockouts,
                 locked_until = excluded.locked_until, last_failure_at = excluded.last_failure_at
-            """).execute(arguments: [Data(lookup), method.rawValue, failures, lockouts, lockedUntil, now])
+            """, arguments: [Data(lookup), method.rawValue, failures, lockouts, lockedUntil, now])
     }
 
     /// Forgets the failures and lockout of (person, method).
-    static func clearCounter(lookup: [UInt8], method: AssuranceMethod, in db: Database) throws {
-        try db.cachedStatement(sql: "DELETE FROM auth_counters WHERE subject_lookup = ? AND method = ?").execute(arguments: [Data(lookup), method.rawValue])
+    static func clearCounter(lookup: [UInt8], method: AssuranceMethod, in db: SQLTransaction) throws {
+        try db.execute(sql: "DELETE FROM auth_counters WHERE subject_lookup = ? AND method = ?", arguments: [Data(lookup), method.rawValue])
     }
 
     // MARK: Assurance records
 
     /// Records an identity check; returns its id.
     static func insertAssurance(subject: String, tier: Int, method: AssuranceMethod, evidenceJSON: String, agent: String, at now: Date,
-                                in db: Database) throws -> Int64 {
-        try db.execute(sql: "INSERT INTO assurance_records (person_id, tier, method, evidence, agent, verified_at) VALUES (?, ?, ?, ?, ?, ?)",
-                       arguments: [subject, tier, method.rawValue, evidenceJSON, agent, now])
-        return db.lastInsertedRowID
+                                in db: SQLTransaction) throws -> Int64 {
+        try db.fetchValue(Int64.self, sql: "INSERT INTO assurance_records (person_id, tier, method, evidence, agent, verified_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+                        arguments: [subject, tier, method.rawValue, evidenceJSON, agent, now])
     }
 
     /// The tier of assurance record `id`.
-    static func tier(ofAssurance id: Int64, in db: Database) throws -> Int? {
-        try Int.fetchOne(db, sql: "SELECT tier FROM assurance_records WHERE id = ?", arguments: [id])
+    static func tier(ofAssurance id: Int64, in db: SQLTransaction) throws -> Int? {
+        try db.fetchOne(Int.self, sql: "SELECT tier FROM assurance_records WHERE id = ?", arguments: [id])
     }
 
     /// Every assurance record of `subject`, newest first.
-    static func assuranceRecords(subject: String, in db: Database) throws -> [AssuranceRecord] {
-        try Row.fetchAll(db, sql: "SELECT * FROM assurance_records WHERE person_id = ? ORDER BY verified_at DESC, id DESC", arguments: [subject]).map {
+    static func assuranceRecords(subject: String, in db: SQLTransaction) throws -> [AssuranceRecord] {
+        try db.fetchAll(sql: "SELECT * FROM assurance_records WHERE person_id = ? ORDER BY verified_at DESC, id DESC", arguments: [subject]).map {
             AssuranceRecord(id: $0["id"], subject: $0["person_id"], tier: $0["tier"], method: AssuranceMethod(rawValue: $0["method"]) ?? .sms,
                             evidence: (try? JSONDecoder().decode([String: String].self, from: Data(($0["evidence"] as String).utf8))) ?? [:],
                             agent: $0["agent"], verifiedAt: $0["verified_at"])
@@ -119,56 +117,56 @@ enum IdentityStore {
     }
 
     /// The newest assurance record of `subject` at `minimumTier` or higher.
-    static func latestAssurance(subject: String, minimumTier: Int, in db: Database) throws -> Int64? {
-        try Int64.fetchOne(db, sql: """
+    static func latestAssurance(subject: String, minimumTier: Int, in db: SQLTransaction) throws -> Int64? {
+        try db.fetchOne(Int64.self, sql: """
             SELECT id FROM assurance_records WHERE person_id = ? AND tier >= ? ORDER BY verified_at DESC, id DESC LIMIT 1
             """, arguments: [subject, minimumTier])
     }
 
     /// When the person with lookup hash `lookup` was last verified at `minimumTier` or higher, since `since`.
-    static func lastVerified(lookup: [UInt8], minimumTier: Int, since: Date, in db: Database) throws -> Date? {
-        try Date.fetchOne(db.cachedStatement(sql: """
+    static func lastVerified(lookup: [UInt8], minimumTier: Int, since: Date, in db: SQLTransaction) throws -> Date? {
+        try db.fetchOne(Date.self, sql: """
             SELECT MAX(a.verified_at) FROM assurance_records a JOIN persons p ON p.id = a.person_id
             WHERE p.id_lookup = ? AND a.tier >= ? AND a.verified_at >= ?
-            """), arguments: [Data(lookup), minimumTier, since])
+            """, arguments: [Data(lookup), minimumTier, since])
     }
 
     // MARK: Device keys
 
     /// How many devices of `subject` are not revoked.
-    static func activeDeviceCount(subject: String, in db: Database) throws -> Int {
-        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM device_keys WHERE person_id = ? AND revoked_at IS NULL", arguments: [subject]) ?? 0
+    static func activeDeviceCount(subject: String, in db: SQLTransaction) throws -> Int {
+        try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM device_keys WHERE person_id = ? AND revoked_at IS NULL", arguments: [subject]) ?? 0
     }
 
     /// Whether device `id` was ever bound (a key binds once).
-    static func deviceExists(_ id: String, in db: Database) throws -> Bool {
-        try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM device_keys WHERE id = ?)", arguments: [id]) ?? false
+    static func deviceExists(_ id: String, in db: SQLTransaction) throws -> Bool {
+        try db.fetchOne(Bool.self, sql: "SELECT EXISTS(SELECT 1 FROM device_keys WHERE id = ?)", arguments: [id]) ?? false
     }
 
     /// Binds a device key.
     static func insertDevice(id: String, subject: String, publicKey: [UInt8], label: String, tier: Int, assuranceID: Int64, at now: Date,
-                             in db: Database) throws {
+                             in db: SQLTransaction) throws {
         try db.execute(sql: """
             INSERT INTO device_keys (id, person_id, public_key, label, tier, assurance_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
             """, arguments: [id, subject, Data(publicKey), label, tier, assuranceID, now])
     }
 
     /// The devices of `subject`, oldest first.
-    static func devices(subject: String, in db: Database) throws -> [DeviceKeyInfo] {
-        try Row.fetchAll(db, sql: "SELECT id, label, tier, created_at, revoked_at FROM device_keys WHERE person_id = ? ORDER BY created_at", arguments: [subject]).map {
+    static func devices(subject: String, in db: SQLTransaction) throws -> [DeviceKeyInfo] {
+        try db.fetchAll(sql: "SELECT id, label, tier, created_at, revoked_at FROM device_keys WHERE person_id = ? ORDER BY created_at", arguments: [subject]).map {
             DeviceKeyInfo(deviceId: $0["id"], label: $0["label"], tier: $0["tier"], createdAt: $0["created_at"], revokedAt: $0["revoked_at"])
         }
     }
 
     /// Revokes `subject`'s active device `id`; false when there is none.
-    static func revokeDevice(_ id: String, subject: String, at now: Date, in db: Database) throws -> Bool {
+    static func revokeDevice(_ id: String, subject: String, at now: Date, in db: SQLTransaction) throws -> Bool {
         try db.execute(sql: "UPDATE device_keys SET revoked_at = ? WHERE id = ? AND person_id = ? AND revoked_at IS NULL", arguments: [now, id, subject])
         return db.changesCount == 1
     }
 
     /// Device `id` for a login: its person, key, tier and whether it is revoked.
-    static func device(_ id: String, in db: Database) throws -> (subject: String, publicKey: [UInt8], tier: Int, revoked: Bool)? {
-        try Row.fetchOne(db.cachedStatement(sql: "SELECT person_id, public_key, tier, revoked_at FROM device_keys WHERE id = ?"), arguments: [id]).map {
+    static func device(_ id: String, in db: SQLTransaction) throws -> (subject: String, publicKey: [UInt8], tier: Int, revoked: Bool)? {
+        try db.fetchOne(sql: "SELECT person_id, public_key, tier, revoked_at FROM device_keys WHERE id = ?", arguments: [id]).map {
             (subject: $0["person_id"], publicKey: [UInt8]($0["public_key"] as Data), tier: $0["tier"], revoked: ($0["revoked_at"] as Date?) != nil)
         }
     }

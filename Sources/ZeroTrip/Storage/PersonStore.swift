@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// The population registry's rows (`persons`, `person_history`) and all their SQL. ID and phone numbers are stored
 /// sealed (AES-GCM under the identity key) with a keyed lookup hash and masked copies; this store never sees them in
@@ -24,39 +23,39 @@ enum PersonStore {
     }
 
     /// The person whose ID number has keyed hash `lookup`.
-    static func person(lookup: [UInt8], in db: Database) throws -> Person? {
-        try Row.fetchOne(db.cachedStatement(sql: "SELECT \(Person.columns) FROM persons WHERE id_lookup = ?"), arguments: [Data(lookup)]).map(Person.init(row:))
+    static func person(lookup: [UInt8], in db: SQLTransaction) throws -> Person? {
+        try db.fetchOne(sql: "SELECT \(Person.columns) FROM persons WHERE id_lookup = ?", arguments: [Data(lookup)]).map(Person.init(row:))
     }
 
     /// Person `id`.
-    static func person(id: String, in db: Database) throws -> Person? {
-        try Row.fetchOne(db.cachedStatement(sql: "SELECT \(Person.columns) FROM persons WHERE id = ?"), arguments: [id]).map(Person.init(row:))
+    static func person(id: String, in db: SQLTransaction) throws -> Person? {
+        try db.fetchOne(sql: "SELECT \(Person.columns) FROM persons WHERE id = ?", arguments: [id]).map(Person.init(row:))
     }
 
     /// The subject id, name and registration time of the person with lookup hash `lookup` (the credit hot path's read).
-    static func brief(lookup: Data, in db: Database) throws -> (id: String, name: String, createdAt: Date)? {
-        try Row.fetchOne(db.cachedStatement(sql: "SELECT id, name, created_at FROM persons WHERE id_lookup = ?"), arguments: [lookup])
+    static func brief(lookup: Data, in db: SQLTransaction) throws -> (id: String, name: String, createdAt: Date)? {
+        try db.fetchOne(sql: "SELECT id, name, created_at FROM persons WHERE id_lookup = ?", arguments: [lookup])
             .map { (id: $0[0], name: $0[1], createdAt: $0[2]) }
     }
 
     /// The name and registration time of person `id`.
-    static func brief(id: String, in db: Database) throws -> (name: String, createdAt: Date)? {
-        try Row.fetchOne(db.cachedStatement(sql: "SELECT name, created_at FROM persons WHERE id = ?"), arguments: [id])
+    static func brief(id: String, in db: SQLTransaction) throws -> (name: String, createdAt: Date)? {
+        try db.fetchOne(sql: "SELECT name, created_at FROM persons WHERE id = ?", arguments: [id])
             .map { (name: $0[0], createdAt: $0[1]) }
     }
 
     /// The subject id of the person with lookup hash `lookup`.
-    static func subjectID(lookup: [UInt8], in db: Database) throws -> String? {
-        try String.fetchOne(db.cachedStatement(sql: "SELECT id FROM persons WHERE id_lookup = ?"), arguments: [Data(lookup)])
+    static func subjectID(lookup: [UInt8], in db: SQLTransaction) throws -> String? {
+        try db.fetchOne(String.self, sql: "SELECT id FROM persons WHERE id_lookup = ?", arguments: [Data(lookup)])
     }
 
     /// How many persons are registered.
-    static func count(in db: Database) throws -> Int {
-        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM persons") ?? 0
+    static func count(in db: SQLTransaction) throws -> Int {
+        try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM persons") ?? 0
     }
 
     /// Registers a person, with a `created` history row.
-    static func insert(_ person: Person, lookup: [UInt8], actor: String, in db: Database) throws {
+    static func insert(_ person: Person, lookup: [UInt8], actor: String, in db: SQLTransaction) throws {
         try db.execute(sql: """
             INSERT INTO persons (id, id_lookup, id_sealed, id_masked, name, phone_sealed, phone_masked, card_valid_from, card_valid_until, created_at, updated_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -66,21 +65,21 @@ enum PersonStore {
     }
 
     /// Replaces a person's name, phone and card validity (the ID number never changes), recording `change`.
-    static func update(_ person: Person, change: String, actor: String, in db: Database) throws {
+    static func update(_ person: Person, change: String, actor: String, in db: SQLTransaction) throws {
         try db.execute(sql: """
             UPDATE persons SET name = ?, phone_sealed = ?, phone_masked = ?, card_valid_from = ?, card_valid_until = ?, updated_at = ? WHERE id = ?
             """, arguments: [person.name, Data(person.phoneSealed), person.phoneMasked, person.cardValidFrom, person.cardValidUntil, person.updatedAt, person.id])
         try history(person.id, change, actor: actor, at: person.updatedAt, in: db)
     }
 
-    private static func history(_ id: String, _ change: String, actor: String, at now: Date, in db: Database) throws {
+    private static func history(_ id: String, _ change: String, actor: String, at now: Date, in db: SQLTransaction) throws {
         try db.execute(sql: "INSERT INTO person_history (person_id, change, actor, changed_at) VALUES (?, ?, ?, ?)", arguments: [id, change, actor, now])
     }
 }
 
 extension PersonStore.Person {
     /// Decodes a row of ``columns`` by position.
-    init(row: Row) {
+    init(row: SQLRow) {
         id = row[0]
         idSealed = [UInt8](row[1] as Data)
         idMasked = row[2]

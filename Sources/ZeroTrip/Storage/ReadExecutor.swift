@@ -96,9 +96,9 @@ final class ReadExecutor: @unchecked Sendable {
     }
 
     /// Runs `body` in a read transaction on a reader thread and returns its result.
-    func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+    func read<T: Sendable>(_ body: @escaping @Sendable (SQLTransaction) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
-            let job = Job(run: { db in continuation.resume(with: Result { try body(db) }) },
+            let job = Job(run: { db in continuation.resume(with: Result { try body(SQLTransaction(sqlite: db)) }) },
                           fail: { error in continuation.resume(throwing: error) })
             condition.lock()
             guard !stopped else {

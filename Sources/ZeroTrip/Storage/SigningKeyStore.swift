@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 import ZeroTripCrypto
 
@@ -9,7 +8,7 @@ import ZeroTripCrypto
 enum SigningKeyStore {
     /// Registers a key with its certificate and encrypted key file, in `status` (active, or pending until `activateAt`).
     static func insert(_ certificate: Certificate, departmentID: Int64?, role: String, algorithm: KeyAlgorithm, keyFile: String,
-                       status: String = "active", activateAt: Date? = nil, at now: Date, in db: Database) throws {
+                       status: String = "active", activateAt: Date? = nil, at now: Date, in db: SQLTransaction) throws {
         try db.execute(sql: """
             INSERT INTO signing_keys (kid, department_id, role, algorithm, status, certificate, key_file, not_before, not_after, created_at, activate_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -19,32 +18,32 @@ enum SigningKeyStore {
     }
 
     /// Retires key `kid` (it never signs again and keeps verifying what it signed).
-    static func retire(_ kid: String, reason: String, at now: Date, in db: Database) throws {
+    static func retire(_ kid: String, reason: String, at now: Date, in db: SQLTransaction) throws {
         try db.execute(sql: "UPDATE signing_keys SET status = 'retired', retired_at = ? WHERE kid = ?", arguments: [now, kid])
         try history(kid, status: "retired", reason: reason, at: now, in: db)
     }
 
     /// Makes key `kid` the active one.
-    static func activate(_ kid: String, reason: String, at now: Date, in db: Database) throws {
+    static func activate(_ kid: String, reason: String, at now: Date, in db: SQLTransaction) throws {
         try db.execute(sql: "UPDATE signing_keys SET status = 'active' WHERE kid = ?", arguments: [kid])
         try history(kid, status: "active", reason: reason, at: now, in: db)
     }
 
     /// Revokes key `kid` from `notAfter` on.
-    static func revoke(_ kid: String, notAfter: Date, reason: String, at now: Date, in db: Database) throws {
+    static func revoke(_ kid: String, notAfter: Date, reason: String, at now: Date, in db: SQLTransaction) throws {
         try db.execute(sql: "UPDATE signing_keys SET status = 'revoked', revoked_at = ?, revoked_not_after = ?, revocation_reason = ? WHERE kid = ?",
                        arguments: [now, notAfter, reason, kid])
         try history(kid, status: "revoked", reason: reason, at: now, in: db)
     }
 
-    private static func history(_ kid: String, status: String, reason: String, at now: Date, in db: Database) throws {
+    private static func history(_ kid: String, status: String, reason: String, at now: Date, in db: SQLTransaction) throws {
         try db.execute(sql: "INSERT INTO signing_key_history (kid, status, reason, changed_at) VALUES (?, ?, ?, ?)", arguments: [kid, status, reason, now])
     }
 
     /// Sets the use and age limits of an active or pending seal key; returns its department's code, nil when there is
     /// no such key.
-    static func setLimits(_ kid: String, maxUses: Int?, maxAgeSeconds: Int?, in db: Database) throws -> String? {
-        guard let code = try String.fetchOne(db, sql: """
+    static func setLimits(_ kid: String, maxUses: Int?, maxAgeSeconds: Int?, in db: SQLTransaction) throws -> String? {
+        guard let code = try db.fetchOne(String.self, sql: """
             SELECT d.code FROM signing_keys k JOIN departments d ON d.id = k.department_id WHERE k.kid = ? AND k.status IN ('active', 'pending')
             """, arguments: [kid]) else { return nil }
         try db.execute(sql: "UPDATE signing_keys SET max_uses = ?, max_age_seconds = ? WHERE kid = ?", arguments: [maxUses, maxAgeSeconds, kid])
@@ -55,8 +54,8 @@ enum SigningKeyStore {
 
     /// A department's key situation before a rotation: whether it has an active key and how many keys are pending.
     /// (The next key's algorithm does not depend on the active one: seals are P-256.)
-    static func rotationState(departmentCode code: String, in db: Database) throws -> (departmentID: Int64, hasActiveKey: Bool, pending: Int)? {
-        try Row.fetchOne(db, sql: """
+    static func rotationState(departmentCode code: String, in db: SQLTransaction) throws -> (departmentID: Int64, hasActiveKey: Bool, pending: Int)? {
+        try db.fetchOne(sql: """
             SELECT d.id AS id, EXISTS (SELECT 1 FROM signing_keys k WHERE k.department_id = d.id AND k.status = 'active') AS active,
                    (SELECT COUNT(*) FROM signing_keys k WHERE k.department_id = d.id AND k.status = 'pending') AS pending
             FROM departments d WHERE d.code = ?
@@ -64,61 +63,61 @@ enum SigningKeyStore {
     }
 
     /// The algorithm recorded for key `kid`.
-    static func algorithm(of kid: String, in db: Database) throws -> String? {
-        try String.fetchOne(db, sql: "SELECT algorithm FROM signing_keys WHERE kid = ?", arguments: [kid])
+    static func algorithm(of kid: String, in db: SQLTransaction) throws -> String? {
+        try db.fetchOne(String.self, sql: "SELECT algorithm FROM signing_keys WHERE kid = ?", arguments: [kid])
     }
 
     /// Departments with a pending key whose activation time came at `now`.
-    static func departmentsWithDueKeys(at now: Date, in db: Database) throws -> [(id: Int64, code: String)] {
-        try Row.fetchAll(db, sql: """
+    static func departmentsWithDueKeys(at now: Date, in db: SQLTransaction) throws -> [(id: Int64, code: String)] {
+        try db.fetchAll(sql: """
             SELECT DISTINCT d.id, d.code FROM signing_keys k JOIN departments d ON d.id = k.department_id WHERE k.status = 'pending' AND k.activate_at <= ?
             """, arguments: [now]).map { (id: $0["id"], code: $0["code"]) }
     }
 
     /// The oldest pending key of a department due at `now` (kid, certificate DER).
-    static func duePendingKey(departmentID: Int64, at now: Date, in db: Database) throws -> (kid: String, certificate: Data)? {
-        try Row.fetchOne(db, sql: """
+    static func duePendingKey(departmentID: Int64, at now: Date, in db: SQLTransaction) throws -> (kid: String, certificate: Data)? {
+        try db.fetchOne(sql: """
             SELECT kid, certificate FROM signing_keys WHERE department_id = ? AND status = 'pending' AND activate_at <= ? ORDER BY created_at LIMIT 1
             """, arguments: [departmentID, now]).map { (kid: $0["kid"], certificate: $0["certificate"]) }
     }
 
     /// A department's active keys (kid, certificate DER).
-    static func activeKeys(departmentID: Int64, in db: Database) throws -> [(kid: String, certificate: Data)] {
-        try Row.fetchAll(db, sql: "SELECT kid, certificate FROM signing_keys WHERE department_id = ? AND status = 'active'", arguments: [departmentID])
+    static func activeKeys(departmentID: Int64, in db: SQLTransaction) throws -> [(kid: String, certificate: Data)] {
+        try db.fetchAll(sql: "SELECT kid, certificate FROM signing_keys WHERE department_id = ? AND status = 'active'", arguments: [departmentID])
             .map { (kid: $0["kid"], certificate: $0["certificate"]) }
     }
 
     /// Role, status, certificate DER and department code of key `kid`.
-    static func key(_ kid: String, in db: Database) throws -> (role: String, status: String, certificate: Data, department: String?)? {
-        try Row.fetchOne(db, sql: """
+    static func key(_ kid: String, in db: SQLTransaction) throws -> (role: String, status: String, certificate: Data, department: String?)? {
+        try db.fetchOne(sql: """
             SELECT k.role, k.status, k.certificate, d.code FROM signing_keys k LEFT JOIN departments d ON d.id = k.department_id WHERE k.kid = ?
             """, arguments: [kid]).map { (role: $0["role"], status: $0["status"], certificate: $0["certificate"], department: $0["code"]) }
     }
 
     /// Certificate DER and key file name of key `kid`.
-    static func certificateAndKeyFile(_ kid: String, in db: Database) throws -> (certificate: Data, keyFile: String)? {
-        try Row.fetchOne(db, sql: "SELECT certificate, key_file FROM signing_keys WHERE kid = ?", arguments: [kid])
+    static func certificateAndKeyFile(_ kid: String, in db: SQLTransaction) throws -> (certificate: Data, keyFile: String)? {
+        try db.fetchOne(sql: "SELECT certificate, key_file FROM signing_keys WHERE kid = ?", arguments: [kid])
             .map { (certificate: $0["certificate"], keyFile: $0["key_file"]) }
     }
 
     /// Certificate DER of key `kid`.
-    static func certificate(_ kid: String, in db: Database) throws -> Data? {
-        try Data.fetchOne(db, sql: "SELECT certificate FROM signing_keys WHERE kid = ?", arguments: [kid])
+    static func certificate(_ kid: String, in db: SQLTransaction) throws -> Data? {
+        try db.fetchOne(Data.self, sql: "SELECT certificate FROM signing_keys WHERE kid = ?", arguments: [kid])
     }
 
     /// Every seal certificate ever registered, DER.
-    static func sealCertificates(in db: Database) throws -> [Data] {
-        try Data.fetchAll(db, sql: "SELECT certificate FROM signing_keys WHERE role = 'seal'")
+    static func sealCertificates(in db: SQLTransaction) throws -> [Data] {
+        try db.fetchAll(Data.self, sql: "SELECT certificate FROM signing_keys WHERE role = 'seal'")
     }
 
     /// Every key file name (root and seals).
-    static func keyFiles(in db: Database) throws -> [String] {
-        try String.fetchAll(db, sql: "SELECT key_file FROM signing_keys")
+    static func keyFiles(in db: SQLTransaction) throws -> [String] {
+        try db.fetchAll(String.self, sql: "SELECT key_file FROM signing_keys")
     }
 
     /// Root keys, newest first: kid, algorithm, certificate DER, validity and creation time.
-    static func roots(in db: Database) throws -> [(kid: String, algorithm: String, certificate: Data, notBefore: Date, notAfter: Date, createdAt: Date)] {
-        try Row.fetchAll(db, sql: """
+    static func roots(in db: SQLTransaction) throws -> [(kid: String, algorithm: String, certificate: Data, notBefore: Date, notAfter: Date, createdAt: Date)] {
+        try db.fetchAll(sql: """
             SELECT kid, algorithm, certificate, not_before, not_after, created_at FROM signing_keys WHERE role = 'root' ORDER BY created_at DESC, rowid DESC
             """).map { (kid: $0["kid"], algorithm: $0["algorithm"], certificate: $0["certificate"], notBefore: $0["not_before"], notAfter: $0["not_after"],
                         createdAt: $0["created_at"]) }
@@ -126,19 +125,19 @@ enum SigningKeyStore {
 
     /// Keys as operators see them: of department `code` (the root keys with nil), or every key with
     /// `all` (oldest first; otherwise newest first).
-    static func infos(department code: String?, all: Bool, at now: Date, in db: Database) throws -> [SigningKeyInfo] {
+    static func infos(department code: String?, all: Bool, at now: Date, in db: SQLTransaction) throws -> [SigningKeyInfo] {
         let rows = all
-            ? try Row.fetchAll(db, sql: """
+            ? try db.fetchAll(sql: """
                 SELECT k.*, d.code AS department_code FROM signing_keys k LEFT JOIN departments d ON d.id = k.department_id ORDER BY k.created_at, k.rowid
                 """)
-            : try Row.fetchAll(db, sql: """
+            : try db.fetchAll(sql: """
                 SELECT k.*, d.code AS department_code FROM signing_keys k LEFT JOIN departments d ON d.id = k.department_id
                 WHERE (? IS NULL AND k.role = 'root') OR d.code = ? ORDER BY k.created_at DESC, k.rowid DESC
                 """, arguments: [code, code])
         return try rows.map { try info(from: $0, now: now) }
     }
 
-    private static func info(from row: Row, now: Date) throws -> SigningKeyInfo {
+    private static func info(from row: SQLRow, now: Date) throws -> SigningKeyInfo {
         let certificate = try Certificate(derRepresentation: [UInt8](row["certificate"] as Data))
         var info = SigningKeyInfo(kid: row["kid"], role: row["role"], departmentCode: row["department_code"], algorithm: row["algorithm"],
                                   status: row["status"], certificatePEM: certificate.pemRepresentation,
@@ -166,15 +165,23 @@ enum SigningKeyStore {
     ///
     /// Throws `keyNotActive` when the key stopped signing (rotated or revoked meanwhile: the caller signs again
     /// with the new key) and `keyLimitReached` when it is active but exhausted (an operator must rotate it).
-    static func consumeUse(kid: String, at now: Date, in db: Database) throws {
-        try db.cachedStatement(sql: """
-            UPDATE signing_keys SET usage_count = usage_count + 1 WHERE kid = ? AND status = 'active'
-                AND (max_uses IS NULL OR usage_count < max_uses)
-                AND (max_age_seconds IS NULL OR (julianday(?) - julianday(created_at)) * 86400 < max_age_seconds)
-            """).execute(arguments: [kid, now])
-        guard db.changesCount == 0 else { return }
-        let status = try String.fetchOne(db, sql: "SELECT status FROM signing_keys WHERE kid = ?", arguments: [kid])
-        throw status == "active"
+    static func consumeUse(kid: String, at now: Date, in db: SQLTransaction) throws {
+        // The limits are checked here rather than in SQL: date arithmetic is not portable between the engines, and
+        // the write transaction holds the database's write lock, so nothing changes between the read and the update.
+        guard let row = try db.fetchOne(sql: "SELECT status, usage_count, max_uses, max_age_seconds, created_at FROM signing_keys WHERE kid = ?",
+                                        arguments: [kid]),
+              (row["status"] as String) == "active" else {
+            throw ZeroTripError(.keyNotActive, "the seal key \(kid) stopped signing")
+        }
+        let used: Int64 = row["usage_count"]
+        let createdAt: Date = row["created_at"]
+        let exhausted = (row["max_uses"] as Int64?).map { used >= $0 } ?? false
+        let expired = (row["max_age_seconds"] as Int64?).map { now.timeIntervalSince(createdAt) >= Double($0) } ?? false
+        if !exhausted && !expired {
+            try db.execute(sql: "UPDATE signing_keys SET usage_count = usage_count + 1 WHERE kid = ? AND usage_count = ?", arguments: [kid, used])
+            if db.changesCount == 1 { return }
+        }
+        throw exhausted || expired
             ? ZeroTripError(.keyLimitReached, "the seal key \(kid) reached its maximum use or age; rotate it (zerotrip keys rotate)")
             : ZeroTripError(.keyNotActive, "the seal key \(kid) stopped signing")
     }
@@ -186,15 +193,15 @@ enum SigningKeyStore {
     }
 
     /// The key history's generation: `MAX(id)` of `signing_key_history`, so any key change anywhere shows as a new value.
-    static func generation(in db: Database) throws -> Int64 {
-        try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(id), 0) FROM signing_key_history") ?? 0
+    static func generation(in db: SQLTransaction) throws -> Int64 {
+        try db.fetchOne(Int64.self, sql: "SELECT COALESCE(MAX(id), 0) FROM signing_key_history") ?? 0
     }
 
     /// The key history's generation and every revoked key with a "not after" time.
-    static func revocations(in db: Database) throws -> (generation: Int64, revoked: [String: Revocation]) {
+    static func revocations(in db: SQLTransaction) throws -> (generation: Int64, revoked: [String: Revocation]) {
         let generation = try generation(in: db)
         var revoked: [String: Revocation] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT kid, revoked_not_after, revocation_reason FROM signing_keys WHERE status = 'revoked'") {
+        for row in try db.fetchAll(sql: "SELECT kid, revoked_not_after, revocation_reason FROM signing_keys WHERE status = 'revoked'") {
             guard let notAfter = row["revoked_not_after"] as Date? else { continue }
             revoked[row["kid"]] = Revocation(notAfter: notAfter, reason: row["revocation_reason"])
         }

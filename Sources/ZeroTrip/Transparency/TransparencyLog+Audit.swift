@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import ZeroTripCrypto
 public import ZeroTripDocuments
 
@@ -17,7 +16,7 @@ extension TransparencyLog {
     /// an altered, removed or reordered leaf and a rewritten tree head.
     public func audit(trusting roots: RootSet) async throws -> LogAuditResult {
         try await database.read { db in
-            let heads = try Row.fetchAll(db, sql: "SELECT * FROM log_tree_heads ORDER BY timestamp_ms").map(Self.treeHead(from:))
+            let heads = try db.fetchAll(sql: "SELECT * FROM log_tree_heads ORDER BY timestamp_ms").map(Self.treeHead(from:))
             for head in heads where !head.isValid(trusting: roots) {
                 return .broken("the tree head of size \(head.treeSize) at \(head.timestamp) ms has an invalid signature, or is signed by a root that was untrusted or already superseded")
             }
@@ -39,7 +38,7 @@ extension TransparencyLog {
             }
             if let problem = checkHeads(at: 0) { return .broken(problem) }
             var expected: UInt64 = 0
-            let cursor = try Row.fetchCursor(db, sql: """
+            let cursor = try db.cursor(sql: """
                 SELECT l.idx, l.entry, n.hash AS node FROM log_leaves l LEFT JOIN log_nodes n ON n.level = 0 AND n.idx = l.idx ORDER BY l.idx
                 """)
             while let row = try cursor.next() {

@@ -1,5 +1,4 @@
 public import Foundation
-package import GRDB
 import Synchronization
 public import ZeroTripCrypto
 public import ZeroTripDocuments
@@ -108,7 +107,7 @@ public struct TransparencyLog: Sendable {
         }
         private let state = Mutex(State())
 
-        func lookup(_ db: Database, level: Int, index: UInt64) throws -> [UInt8] {
+        func lookup(_ db: SQLTransaction, level: Int, index: UInt64) throws -> [UInt8] {
             guard level >= Self.minimumLevel, level < 64 else { return try TransparencyLog.perfect(db)(level, index) }
             let offset = Int(index) * 32
             let (cached, known, room) = state.withLock { state -> ([UInt8]?, Int, Int) in
@@ -120,8 +119,8 @@ public struct TransparencyLog: Sendable {
             // Extend the prefix with the nodes of this level stored since (one range read, at most the room left).
             guard room > 0, Int(index) - known < room else { return try TransparencyLog.perfect(db)(level, index) }
             var extra: [UInt8] = []
-            let cursor = try Row.fetchCursor(db.cachedStatement(sql: "SELECT idx, hash FROM log_nodes WHERE level = ? AND idx >= ? ORDER BY idx LIMIT ?"),
-                                             arguments: [level, Int64(known), room])
+            let cursor = try db.cursor(sql: "SELECT idx, hash FROM log_nodes WHERE level = ? AND idx >= ? ORDER BY idx LIMIT ?",
+                                      arguments: [level, Int64(known), room])
             var expected = Int64(known)
             while let row = try cursor.next() {
                 let hash = row["hash"] as Data
@@ -145,27 +144,25 @@ public struct TransparencyLog: Sendable {
 
     /// Appends an entry inside the caller's write transaction; returns its index.
     @discardableResult
-    package static func append(kind: String, ref: String, fields: [String: String], at date: Date, in db: Database) throws -> UInt64 {
+    package static func append(kind: String, ref: String, fields: [String: String], at date: Date, in db: SQLTransaction) throws -> UInt64 {
         var object = fields
         object["kind"] = kind
         object["time"] = AuditEvent.timestamp(date)
         let entry = canonicalJSON(object)
-        let index = UInt64(try Int64.fetchOne(db.cachedStatement(sql: "SELECT COALESCE(MAX(idx) + 1, 0) FROM log_leaves")) ?? 0)
+        let index = UInt64(try db.fetchOne(Int64.self, sql: "SELECT COALESCE(MAX(idx) + 1, 0) FROM log_leaves") ?? 0)
         var hash = MerkleTree.leafHash(entry)
-        try db.cachedStatement(sql: "INSERT INTO log_leaves (idx, kind, ref, entry, appended_at) VALUES (?, ?, ?, ?, ?)")
-            .execute(arguments: [Int64(index), kind, ref, Data(entry), date])
-        let insertNode = try db.cachedStatement(sql: "INSERT INTO log_nodes (level, idx, hash) VALUES (?, ?, ?)")
-        let readNode = try db.cachedStatement(sql: "SELECT hash FROM log_nodes WHERE level = ? AND idx = ?")
-        try insertNode.execute(arguments: [0, Int64(index), Data(hash)])
+        try db.execute(sql: "INSERT INTO log_leaves (idx, kind, ref, entry, appended_at) VALUES (?, ?, ?, ?, ?)", arguments: [Int64(index), kind, ref, Data(entry), date])
+        let insertNode = "INSERT INTO log_nodes (level, idx, hash) VALUES (?, ?, ?)"
+        try db.execute(sql: insertNode, arguments: [0, Int64(index), Data(hash)])
         var level = 0, position = index
         while position & 1 == 1 {
-            guard let left = try Data.fetchOne(readNode, arguments: [level, Int64(position - 1)]) else {
+            guard let left = try db.fetchOne(Data.self, sql: "SELECT hash FROM log_nodes WHERE level = ? AND idx = ?", arguments: [level, Int64(position - 1)]) else {
                 throw ZeroTripError(.storageFailure, "log node (\(level), \(position - 1)) is missing")
             }
             hash = MerkleTree.nodeHash([UInt8](left), hash)
             level += 1
             position >>= 1
-            try insertNode.execute(arguments: [level, Int64(position), Data(hash)])
+            try db.execute(sql: insertNode, arguments: [level, Int64(position), Data(hash)])
         }
         return index
     }
@@ -208,13 +205,13 @@ public struct TransparencyLog: Sendable {
         try await database.read { db in try Self.size(db) }
     }
 
-    static func size(_ db: Database) throws -> UInt64 {
-        UInt64(try Int64.fetchOne(db.cachedStatement(sql: "SELECT COALESCE(MAX(idx) + 1, 0) FROM log_leaves")) ?? 0)
+    static func size(_ db: SQLTransaction) throws -> UInt64 {
+        UInt64(try db.fetchOne(Int64.self, sql: "SELECT COALESCE(MAX(idx) + 1, 0) FROM log_leaves") ?? 0)
     }
 
-    static func perfect(_ db: Database) -> (Int, UInt64) throws -> [UInt8] {
+    static func perfect(_ db: SQLTransaction) -> (Int, UInt64) throws -> [UInt8] {
         { level, index in
-            guard let data = try Data.fetchOne(db.cachedStatement(sql: "SELECT hash FROM log_nodes WHERE level = ? AND idx = ?"), arguments: [level, Int64(index)]) else {
+            guard let data = try db.fetchOne(Data.self, sql: "SELECT hash FROM log_nodes WHERE level = ? AND idx = ?", arguments: [level, Int64(index)]) else {
                 throw ZeroTripError(.storageFailure, "log node (\(level), \(index)) is missing")
             }
             return [UInt8](data)
@@ -226,7 +223,7 @@ public struct TransparencyLog: Sendable {
         try await database.read { db in try Self.rootHash(size: size, in: db) }
     }
 
-    static func rootHash(size: UInt64, in db: Database) throws -> [UInt8] {
+    static func rootHash(size: UInt64, in db: SQLTransaction) throws -> [UInt8] {
         guard size > 0 else { return MerkleTree.emptyRoot }
         let lookup = perfect(db)
         return try MerkleTree.subtreeHash(start: 0, end: size) { (level: Int, index: UInt64) throws -> [UInt8] in try lookup(level, index) }
@@ -242,7 +239,7 @@ public struct TransparencyLog: Sendable {
         }
     }
 
-    func inclusionProof(index: UInt64, treeSize: UInt64, in db: Database) throws -> InclusionProof {
+    func inclusionProof(index: UInt64, treeSize: UInt64, in db: SQLTransaction) throws -> InclusionProof {
         let cache = upperNodes
         // Below level 4 every node of the path lies in the leaf's block of 16: one range read of its leaf hashes
         // (one page) replaces four scattered lookups, and the block's inner nodes (at most 11) are hashed here.
@@ -252,9 +249,8 @@ public struct TransparencyLog: Sendable {
         let blockEnd = min(blockStart + blockSize, treeSize)
         var leaves: [[UInt8]] = []
         leaves.reserveCapacity(Int(blockSize))
-        let cursor = try Data.fetchCursor(db.cachedStatement(sql: "SELECT hash FROM log_nodes WHERE level = 0 AND idx >= ? AND idx < ? ORDER BY idx"),
-                                          arguments: [Int64(blockStart), Int64(blockEnd)])
-        while let hash = try cursor.next() { leaves.append([UInt8](hash)) }
+        try db.forEach(sql: "SELECT hash FROM log_nodes WHERE level = 0 AND idx >= ? AND idx < ? ORDER BY idx",
+                       arguments: [Int64(blockStart), Int64(blockEnd)]) { leaves.append([UInt8]($0[0] as Data)) }
         guard UInt64(leaves.count) == blockEnd - blockStart else { throw ZeroTripError(.storageFailure, "log leaves \(blockStart)…\(blockEnd) are incomplete") }
         func local(_ level: Int, _ idx: UInt64) -> [UInt8] {
             level == 0 ? leaves[Int(idx - blockStart)] : MerkleTree.nodeHash(local(level - 1, 2 * idx), local(level - 1, 2 * idx + 1))
@@ -284,7 +280,7 @@ public struct TransparencyLog: Sendable {
     public func entries(start: UInt64, end: UInt64) async throws -> [LogEntry] {
         guard start < end, end - start <= 1000 else { throw ZeroTripError(.invalidInput, "need start < end and at most 1000 entries") }
         return try await database.read { db in
-            try Row.fetchAll(db, sql: "SELECT idx, kind, entry FROM log_leaves WHERE idx >= ? AND idx < ? ORDER BY idx",
+            try db.fetchAll(sql: "SELECT idx, kind, entry FROM log_leaves WHERE idx >= ? AND idx < ? ORDER BY idx",
                              arguments: [Int64(clamping: start), Int64(clamping: end)]).map {
                 LogEntry(index: UInt64($0["idx"] as Int64), kind: $0["kind"], entry: Base64.encode([UInt8]($0["entry"] as Data)))
             }
@@ -296,31 +292,31 @@ public struct TransparencyLog: Sendable {
         try await database.read { db in try Self.latestTreeHead(db) }
     }
 
-    static func latestTreeHead(_ db: Database, notAfter: UInt64? = nil) throws -> SignedTreeHead? {
-        try Row.fetchOne(db.cachedStatement(sql: """
+    static func latestTreeHead(_ db: SQLTransaction, notAfter: UInt64? = nil) throws -> SignedTreeHead? {
+        try db.fetchOne(sql: """
             SELECT tree_size, timestamp_ms, root_hash, kid, signature FROM log_tree_heads WHERE timestamp_ms <= ? ORDER BY timestamp_ms DESC LIMIT 1
-            """), arguments: [Int64(clamping: notAfter ?? UInt64(Int64.max))]).map(treeHead(from:))
+            """, arguments: [Int64(clamping: notAfter ?? UInt64(Int64.max))]).map(treeHead(from:))
     }
 
     /// Stores a signed tree head (its signature was made over ``SignedTreeHead/signedBytes(treeSize:timestamp:rootHash:)``).
-    static func insertTreeHead(size: UInt64, timestamp: UInt64, rootHash: [UInt8], kid: String, signature: [UInt8], in db: Database) throws {
+    static func insertTreeHead(size: UInt64, timestamp: UInt64, rootHash: [UInt8], kid: String, signature: [UInt8], in db: SQLTransaction) throws {
         try db.execute(sql: "INSERT INTO log_tree_heads (tree_size, timestamp_ms, root_hash, kid, signature) VALUES (?, ?, ?, ?, ?)",
                        arguments: [Int64(size), Int64(timestamp), Data(rootHash), kid, Data(signature)])
     }
 
     /// The newest tree-head time (ms) signed by root `kid`, nil when it signed none.
-    static func latestTreeHeadTime(signedBy kid: String, in db: Database) throws -> Int64? {
-        try Int64.fetchOne(db, sql: "SELECT MAX(timestamp_ms) FROM log_tree_heads WHERE kid = ?", arguments: [kid])
+    static func latestTreeHeadTime(signedBy kid: String, in db: SQLTransaction) throws -> Int64? {
+        try db.fetchOne(Int64.self, sql: "SELECT MAX(timestamp_ms) FROM log_tree_heads WHERE kid = ?", arguments: [kid])
     }
 
-    static func treeHead(from row: Row) -> SignedTreeHead {
+    static func treeHead(from row: SQLRow) -> SignedTreeHead {
         SignedTreeHead(treeSize: UInt64(row["tree_size"] as Int64), timestamp: UInt64(row["timestamp_ms"] as Int64),
                        rootHash: Base64.encode([UInt8](row["root_hash"] as Data)), kid: row["kid"], signature: Base64.encode([UInt8](row["signature"] as Data)))
     }
 
     /// Every signed tree head, oldest first.
     public func treeHeads() async throws -> [SignedTreeHead] {
-        try await database.read { db in try Row.fetchAll(db, sql: "SELECT * FROM log_tree_heads ORDER BY timestamp_ms").map(Self.treeHead(from:)) }
+        try await database.read { db in try db.fetchAll(sql: "SELECT * FROM log_tree_heads ORDER BY timestamp_ms").map(Self.treeHead(from:)) }
     }
 
     /// The first leaf recorded for `ref` (e.g. `document:<id>` for its issuance) and the proof to the newest
@@ -332,7 +328,7 @@ public struct TransparencyLog: Sendable {
     /// ``proof(for:kind:)`` inside a transaction the caller already holds (a verification reads the register
     /// entry, its proof and the key's "logged before" answer in one snapshot). `remember` only when that transaction
     /// has not written to the log: what it reads is then committed and may be cached.
-    func proof(for ref: String, kind: String, in db: Database, remember: Bool) throws -> InclusionProof? {
+    func proof(for ref: String, kind: String, in db: SQLTransaction, remember: Bool) throws -> InclusionProof? {
         guard let index = try firstLeafIndex(ref: ref, kind: kind, in: db, remember: remember) else { return nil }
         guard let head = try Self.latestTreeHead(db), head.treeSize > UInt64(index) else {
             let leaf = try Self.perfect(db)(0, UInt64(index))
@@ -353,10 +349,10 @@ public struct TransparencyLog: Sendable {
 
     /// The index of the first leaf recorded for `ref`/`kind`; once it exists it never changes (the log is
     /// append-only), so it is remembered.
-    func firstLeafIndex(ref: String, kind: String, in db: Database, remember: Bool) throws -> Int64? {
+    func firstLeafIndex(ref: String, kind: String, in db: SQLTransaction, remember: Bool) throws -> Int64? {
         let key = LeafKey(ref: ref, kind: kind)
         if let index = leafIndexes.value(for: key) { return index }
-        guard let index = try Int64.fetchOne(db.cachedStatement(sql: "SELECT idx FROM log_leaves WHERE ref = ? AND kind = ? ORDER BY idx LIMIT 1"),
+        guard let index = try db.fetchOne(Int64.self, sql: "SELECT idx FROM log_leaves WHERE ref = ? AND kind = ? ORDER BY idx LIMIT 1",
                                              arguments: [ref, kind]) else { return nil }
         if remember { leafIndexes.store(index, for: key, readAt: .now) }
         return index
@@ -368,7 +364,7 @@ public struct TransparencyLog: Sendable {
     }
 
     /// ``isLogged(ref:kind:notAfter:)`` inside a read the caller already holds.
-    func isLogged(ref: String, kind: String, notAfter date: Date, in db: Database, remember: Bool) throws -> Bool {
+    func isLogged(ref: String, kind: String, notAfter date: Date, in db: SQLTransaction, remember: Bool) throws -> Bool {
         guard let index = try firstLeafIndex(ref: ref, kind: kind, in: db, remember: remember) else { return false }
         let milliseconds = UInt64(max(0, (date.timeIntervalSince1970 * 1000).rounded(.down)))
         guard let head = try Self.latestTreeHead(db, notAfter: milliseconds) else { return false }

@@ -1,0 +1,246 @@
+import Foundation
+import GRDB
+
+/// The transaction a store works in, whichever engine holds the data.
+///
+/// Use cases get one from ``AppDatabase/read(_:)`` or ``AppDatabase/write(_:)`` and hand it to every store that
+/// takes part, so their statements commit (or roll back) together. Stores write portable SQL with `?`
+/// placeholders (SQLite and PostgreSQL 15 share it: `ON CONFLICT`, `RETURNING`, partial indexes); the handle
+/// binds ``SQLValue``s, copies rows out as ``SQLRow``s, and turns each engine's errors into ``SQLFailure``.
+///
+/// Not `Sendable`: it lives on the thread that runs the transaction, like GRDB's `Database`.
+package final class SQLTransaction {
+    enum Engine {
+        case sqlite(Database)
+    }
+
+    let engine: Engine
+
+    /// The engine's name for messages and `readyz`.
+    package var engineName: String {
+        switch engine {
+        case .sqlite: "sqlite"
+        }
+    }
+
+    init(sqlite db: Database) {
+        engine = .sqlite(db)
+    }
+
+    /// Rows inserted, updated or deleted by the last ``execute(sql:arguments:)`` (conditional updates check it).
+    package var changesCount: Int {
+        switch engine {
+        case .sqlite(let db): db.changesCount
+        }
+    }
+
+    /// Runs a statement that returns no rows; returns how many rows it inserted, updated or deleted.
+    @discardableResult
+    package func execute(sql: String, arguments: SQLArguments = []) throws -> Int {
+        switch engine {
+        case .sqlite(let db):
+            do {
+                let statement = try db.cachedStatement(sql: sql)
+                try statement.execute(arguments: StatementArguments(arguments.values.map(\.sqliteValue)))
+                return db.changesCount
+            } catch let error as DatabaseError {
+                throw SQLFailure(sqlite: error)
+            }
+        }
+    }
+
+    /// Runs several statements separated by semicolons, without arguments (schema changes).
+    package func executeScript(_ sql: String) throws {
+        switch engine {
+        case .sqlite(let db):
+            do { try db.execute(sql: sql) } catch let error as DatabaseError { throw SQLFailure(sqlite: error) }
+        }
+    }
+
+    /// The rows of a result one at a time, without holding them all (long scans: audit verification, the log's
+    /// consistency check). The cursor belongs to this transaction: read it before the transaction ends.
+    package func cursor(sql: String, arguments: SQLArguments = []) throws -> SQLCursor {
+        switch engine {
+        case .sqlite(let db):
+            do {
+                let statement = try db.cachedStatement(sql: sql)
+                let columns = SQLColumns(statement.columnNames)
+                let rows = try Row.fetchCursor(statement, arguments: StatementArguments(arguments.values.map(\.sqliteValue)))
+                return SQLCursor {
+                    do {
+                        return try rows.next().map { SQLRow(columns: columns, values: $0.databaseValues.map(SQLValue.init(sqlite:))) }
+                    } catch let error as DatabaseError {
+                        throw SQLFailure(sqlite: error)
+                    }
+                }
+            } catch let error as DatabaseError {
+                throw SQLFailure(sqlite: error)
+            }
+        }
+    }
+
+    /// Calls `body` with each row of the result in turn.
+    package func forEach(sql: String, arguments: SQLArguments = [], _ body: (SQLRow) throws -> Void) throws {
+        let rows = try cursor(sql: sql, arguments: arguments)
+        while let row = try rows.next() { try body(row) }
+    }
+
+    /// Every row of the result.
+    package func fetchAll(sql: String, arguments: SQLArguments = []) throws -> [SQLRow] {
+        switch engine {
+        case .sqlite:
+            var rows: [SQLRow] = []
+            try forEach(sql: sql, arguments: arguments) { rows.append($0) }
+            return rows
+        }
+    }
+
+    /// The first row of the result, if any.
+    package func fetchOne(sql: String, arguments: SQLArguments = []) throws -> SQLRow? {
+        switch engine {
+        case .sqlite(let db):
+            do {
+                let statement = try db.cachedStatement(sql: sql)
+                guard let row = try Row.fetchOne(statement, arguments: StatementArguments(arguments.values.map(\.sqliteValue))) else { return nil }
+                return SQLRow(columns: SQLColumns(statement.columnNames), values: row.databaseValues.map(SQLValue.init(sqlite:)))
+            } catch let error as DatabaseError {
+                throw SQLFailure(sqlite: error)
+            }
+        }
+    }
+
+    /// The first column of every row, as `Value` (rows holding NULL are skipped).
+    package func fetchAll<Value: SQLValueConvertible>(_ type: Value.Type, sql: String, arguments: SQLArguments = []) throws -> [Value] {
+        var values: [Value] = []
+        try forEach(sql: sql, arguments: arguments) { row in
+            if let value: Value = row[0] { values.append(value) }
+        }
+        return values
+    }
+
+    /// The first column of the first row, as `Value`; nil when there is no row or it holds NULL.
+    package func fetchOne<Value: SQLValueConvertible>(_ type: Value.Type, sql: String, arguments: SQLArguments = []) throws -> Value? {
+        guard let row = try fetchOne(sql: sql, arguments: arguments), !row.values.isEmpty else { return nil }
+        return row[0]
+    }
+
+    /// The first column of the first row of a statement that always returns one (`INSERT … RETURNING id`, `COUNT(*)`).
+    package func fetchValue<Value: SQLValueConvertible>(_ type: Value.Type, sql: String, arguments: SQLArguments = []) throws -> Value {
+        guard let value = try fetchOne(type, sql: sql, arguments: arguments) else {
+            throw SQLFailure(.other, "the statement returned no \(Value.self)")
+        }
+        return value
+    }
+
+    /// Runs `body` in a savepoint: when it throws, only its changes are undone and the error is rethrown; the
+    /// transaction goes on.
+    package func inSavepoint(_ body: () throws -> Void) throws {
+        switch engine {
+        case .sqlite(let db):
+            var failure: (any Error)?
+            do {
+                try db.inSavepoint {
+                    do {
+                        try body()
+                        return .commit
+                    } catch {
+                        failure = error
+                        return .rollback
+                    }
+                }
+            } catch let error as DatabaseError {
+                throw SQLFailure(sqlite: error)
+            }
+            if let failure { throw failure }
+        }
+    }
+
+    /// Runs `action` once this transaction has committed (never when it rolls back).
+    package func afterCommit(_ action: @escaping @Sendable () -> Void) {
+        switch engine {
+        case .sqlite(let db):
+            db.afterNextTransaction { _ in action() }
+        }
+    }
+}
+
+/// Rows of one statement, read one at a time (``SQLTransaction/cursor(sql:arguments:)``).
+package final class SQLCursor {
+    private let advance: () throws -> SQLRow?
+
+    init(_ advance: @escaping () throws -> SQLRow?) {
+        self.advance = advance
+    }
+
+    /// The next row, nil after the last.
+    package func next() throws -> SQLRow? { try advance() }
+}
+
+/// A database error, classified the same way for both engines so callers decide by kind, never by engine code.
+package struct SQLFailure: Error, CustomStringConvertible {
+    package enum Kind: Sendable, Equatable {
+        /// A UNIQUE or PRIMARY KEY constraint refused the row.
+        case uniqueViolation
+        /// An append-only or immutability rule (a trigger) refused the change.
+        case ruleViolation
+        /// Another constraint (foreign key, CHECK, NOT NULL) refused the row: a programming error upstream.
+        case constraintViolation
+        /// Another writer held the lock past the busy timeout, or the engine asked to retry the transaction.
+        case busy
+        /// The server cannot be reached or the connection broke (PostgreSQL).
+        case unavailable
+        /// Anything else.
+        case other
+    }
+
+    package let kind: Kind
+    /// The engine's message (constraint and trigger messages name tables and rules, never values).
+    package let message: String
+
+    package init(_ kind: Kind, _ message: String) {
+        self.kind = kind
+        self.message = message
+    }
+
+    init(sqlite error: DatabaseError) {
+        let kind: Kind
+        switch error.extendedResultCode {
+        case .SQLITE_CONSTRAINT_UNIQUE, .SQLITE_CONSTRAINT_PRIMARYKEY: kind = .uniqueViolation
+        case .SQLITE_CONSTRAINT_TRIGGER: kind = .ruleViolation
+        default:
+            switch error.resultCode {
+            case .SQLITE_CONSTRAINT: kind = .constraintViolation
+            case .SQLITE_BUSY, .SQLITE_LOCKED: kind = .busy
+            default: kind = .other
+            }
+        }
+        self.init(kind, error.message ?? "\(error.resultCode)")
+    }
+
+    package var description: String { "\(kind): \(message)" }
+}
+
+extension SQLValue {
+    /// The value as GRDB binds it into SQLite.
+    var sqliteValue: DatabaseValue {
+        switch self {
+        case .null: .null
+        case .integer(let value): value.databaseValue
+        case .real(let value): value.databaseValue
+        case .text(let value): value.databaseValue
+        case .blob(let value): value.databaseValue
+        case .date(let value): SQLDateText.format(value).databaseValue
+        }
+    }
+
+    /// A column value as SQLite returned it.
+    init(sqlite value: DatabaseValue) {
+        switch value.storage {
+        case .null: self = .null
+        case .int64(let value): self = .integer(value)
+        case .double(let value): self = .real(value)
+        case .string(let value): self = .text(value)
+        case .blob(let value): self = .blob(value)
+        }
+    }
+}
