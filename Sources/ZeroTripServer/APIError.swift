@@ -30,7 +30,7 @@ enum HTTPErrorMapping {
         case .primaryMaterialMissing, .materialNotTrustEligible, .identityNotConfirmed, .holderMismatch, .materialsIncomplete, .trustApprovalRefused, .modeUnavailable: .unprocessableContent
         case .payloadTooLarge: .contentTooLarge
         case .notInitialized, .notReady, .missingKeyFile, .insecureKeyFile, .missingPassphrase, .noActiveKey, .fontUnavailable, .identityKeyUnavailable, .keyLimitReached, .keyNotActive,
-             .databaseBusy, .overloaded: .serviceUnavailable
+             .databaseBusy, .databaseUnavailable, .overloaded: .serviceUnavailable
         default: .internalServerError
         }
     }
@@ -69,7 +69,7 @@ enum HTTPErrorMapping {
         var headers = HTTPFields()
         headers[.contentType] = "application/json; charset=utf-8"
         headers[.cacheControl] = "no-store"
-        if let seconds = error.retryAfterSeconds ?? (error.code == .databaseBusy || error.code == .overloaded ? 1 : nil) {
+        if let seconds = error.retryAfterSeconds ?? ([.databaseBusy, .databaseUnavailable, .overloaded].contains(error.code) ? 1 : nil) {
             headers[.retryAfter] = String(seconds)
         }
         if error.code == .stepUpRequired {

@@ -306,8 +306,8 @@ struct ApplicationTests {
         await #expect(try applications.application(record.id).state == .submitted)
         _ = try await applications.reject(record.id, reason: "材料不符", department: "RSJ", actor: "t")
         #expect(await errorCode { try await applications.accept(record.id, department: "RSJ", actor: "t") } == "invalid_transition")
-        #expect(throws: SQLFailure.self) {
-            try district.services.database.write { db in try db.execute(sql: "UPDATE applications SET state = 'submitted' WHERE id = ?", arguments: [record.id]) }
+        await #expect(throws: SQLFailure.self) {
+            try await district.services.database.write { db in try db.execute(sql: "UPDATE applications SET state = 'submitted' WHERE id = ?", arguments: [record.id]) }
         }
     }
 }

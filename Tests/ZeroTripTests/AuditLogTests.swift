@@ -74,8 +74,8 @@ struct AuditLogTests {
     @Test("The application cannot edit or delete events")
     func triggers() async throws {
         let database = try await makeLog(events: 3)
-        #expect(throws: SQLFailure.self) { try database.write { try $0.execute(sql: "UPDATE audit_events SET actor = 'x' WHERE seq = 2") } }
-        #expect(throws: SQLFailure.self) { try database.write { try $0.execute(sql: "DELETE FROM audit_events WHERE seq = 2") } }
+        await #expect(throws: SQLFailure.self) { try await database.write { try $0.execute(sql: "UPDATE audit_events SET actor = 'x' WHERE seq = 2") } }
+        await #expect(throws: SQLFailure.self) { try await database.write { try $0.execute(sql: "DELETE FROM audit_events WHERE seq = 2") } }
     }
 
     @Test("Altering any field of any event names that event", arguments: [

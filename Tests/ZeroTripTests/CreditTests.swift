@@ -85,8 +85,8 @@ struct CreditTests {
         await #expect(try credit.currentCatalogue().matter("GRCBZM")?.timeLimitDays == 2)
         await #expect(try credit.catalogue(version: 1).matter("GRCBZM")?.timeLimitDays == 1)
         await #expect(try district.services.applications.application(application.id).catalogueVersion == 1)
-        #expect(throws: SQLFailure.self) {
-            try district.services.database.write { db in try db.execute(sql: "UPDATE catalogue_versions SET parsed = '{}' WHERE version = 1") }
+        await #expect(throws: SQLFailure.self) {
+            try await district.services.database.write { db in try db.execute(sql: "UPDATE catalogue_versions SET parsed = '{}' WHERE version = 1") }
         }
     }
 

@@ -37,7 +37,9 @@ extension AppDatabase {
         guard !FileManager.default.fileExists(atPath: target.path) else {
             throw ZeroTripError(.fileExists, "\(target.path) exists; a backup never replaces a file")
         }
-        let source = writer
+        guard let source = sqliteWriter else {
+            throw ZeroTripError(.invalidInput, "zerotrip backup copies an SQLite database; back up PostgreSQL with pg_dump or pg_basebackup (docs/deployment.md)")
+        }
         let summary: BackupSummary = try await withCheckedThrowingContinuation { continuation in
             Self.backupQueue.async {
                 continuation.resume(with: Result { try Self.copy(source, to: target) })

@@ -2,23 +2,28 @@ package import GRDB
 import Foundation
 import Synchronization
 
-/// ZeroTrip's database: a GRDB writer (a WAL-mode `DatabasePool` in production) with
-/// named, append-only migrations.
+/// ZeroTrip's database: SQLite through GRDB (a WAL-mode `DatabasePool` in production, the default) or PostgreSQL
+/// through postgres-nio (``PostgresEngine``, for several daemons on one shared database), with named, append-only
+/// migrations for each.
 ///
 /// Access is asynchronous only. The daemon runs on Swift's cooperative pool, which has one thread per core (two
-/// here): a synchronous `read`/`write` parks a pool thread on GRDB's connection semaphore, and once every pool
-/// thread is parked nothing can hand a connection back (the hang of issue 13). `read` and `write` suspend instead
-/// and run the closure on GRDB's own serial queues. The raw writer is `package`-visible for the storage layer's
-/// tests, which tamper with rows on purpose.
+/// here): a synchronous `read`/`write` parks a pool thread on a connection, and once every pool thread is parked
+/// nothing can hand a connection back (the hang of issue 13). `read` and `write` suspend instead and run the
+/// closure on the engine's own threads (GRDB's serial queues, ``ReadExecutor``, ``PostgresLanes``). Stores see
+/// only ``SQLTransaction``, whichever engine holds the data.
 public struct AppDatabase: Sendable {
-    /// The underlying writer: storage code and tests only; everything else awaits `read`/`write`.
-    package let writer: any DatabaseWriter
+    enum Engine: Sendable {
+        case sqlite(any DatabaseWriter)
+        case postgres(PostgresEngine)
+    }
+
+    let engine: Engine
     /// Group commit for stand-alone audit events (``AuditLog/append(_:at:to:)``).
     public let audit: AuditBatcher
     /// Counts committed transactions of this process that changed a signing key's status (a row in
     /// `signing_key_history`), so caches of key material refresh at once after this daemon created, rotated or
     /// revoked a key; changes by another process are found by the caches' periodic check of the history.
-    let keyChanges = TableChangeCounter(table: "signing_key_history")
+    let keyChanges: TableChangeCounter
 
     /// The reader threads of a file database (nil in memory, where GRDB's own async read serves).
     private let readers: ReadExecutor.Lifetime?
@@ -29,10 +34,25 @@ public struct AppDatabase: Sendable {
         let current = Mutex<WALCheckpointer.Lifetime?>(nil)
     }
 
+    /// The SQLite writer (nil on PostgreSQL): backups and checkpoints only; everything else awaits `read`/`write`.
+    var sqliteWriter: (any DatabaseWriter)? {
+        if case .sqlite(let writer) = engine { return writer }
+        return nil
+    }
+
+    /// `sqlite` or `postgres`.
+    public var engineName: String {
+        switch engine {
+        case .sqlite: "sqlite"
+        case .postgres: "postgres"
+        }
+    }
+
     /// Wraps `writer` and runs every pending migration (at start-up, before any request is served).
     package init(_ writer: any DatabaseWriter) throws {
-        self.writer = writer
-        self.audit = AuditBatcher(write: { batch in
+        engine = .sqlite(writer)
+        keyChanges = TableChangeCounter(table: "signing_key_history")
+        audit = AuditBatcher(write: { batch in
             do {
                 return try await writer.write { db in try batch(SQLTransaction(sqlite: db)) }
             } catch let error as DatabaseError where Self.isBusy(error) {
@@ -48,30 +68,63 @@ public struct AppDatabase: Sendable {
         }
     }
 
-    /// Runs `body` in a read-only transaction on a reader thread (``ReadExecutor``), suspending (never blocking)
-    /// the calling task until it has run.
+    /// Connects to the PostgreSQL database at `location` and runs every pending migration.
+    package init(postgres location: PostgresLocation) throws {
+        let keyChanges = TableChangeCounter(table: "signing_key_history")
+        let engine = try PostgresEngine(location: location, watchedTable: keyChanges.table, onWatchedTableCommit: { keyChanges.noteCommit() })
+        self.engine = .postgres(engine)
+        self.keyChanges = keyChanges
+        audit = AuditBatcher(write: { batch in try await Self.mappingBusy { try await engine.write(batch) } })
+        readers = nil
+    }
+
+    /// Opens the database named by `location`: a `postgres://` URL, or else the path of an SQLite file.
+    public static func open(location: String) throws -> AppDatabase {
+        if PostgresLocation.isPostgresURL(location) {
+            return try AppDatabase(postgres: try PostgresLocation(url: location))
+        }
+        return try open(path: location)
+    }
+
+    /// Runs `body` in a read-only transaction on a reader thread (``ReadExecutor``, ``PostgresLanes``), suspending
+    /// (never blocking) the calling task until it has run.
     package func read<T: Sendable>(_ body: @escaping @Sendable (SQLTransaction) throws -> T) async throws -> T {
-        do {
-            if let readers { return try await readers.executor.read(body) }
-            return try await writer.read { db in try body(SQLTransaction(sqlite: db)) }
-        } catch let error as DatabaseError where Self.isBusy(error) {
-            throw Self.busyError
-        } catch let error as SQLFailure where error.kind == .busy {
-            throw Self.busyError
+        try await Self.mappingBusy {
+            switch engine {
+            case .sqlite(let writer):
+                if let readers { return try await readers.executor.read(body) }
+                return try await writer.read { db in try body(SQLTransaction(sqlite: db)) }
+            case .postgres(let engine):
+                return try await engine.read(body)
+            }
         }
     }
 
-    /// Runs `body` in one write transaction (committed when it returns, rolled back when it throws) on GRDB's writer
-    /// queue. Another process holding the write lock past the busy timeout answers `database_busy` (503 with
+    /// Runs `body` in one write transaction (committed when it returns, rolled back when it throws) on the engine's
+    /// writer. Another process holding the write lock past the busy timeout answers `database_busy` (503 with
     /// `Retry-After`), never a storage failure.
     @discardableResult
-    package func write<T: Sendable>(_ body: @Sendable (SQLTransaction) throws -> T) async throws -> T {
+    package func write<T: Sendable>(_ body: @escaping @Sendable (SQLTransaction) throws -> T) async throws -> T {
+        try await Self.mappingBusy {
+            switch engine {
+            case .sqlite(let writer):
+                return try await writer.write { db in try body(SQLTransaction(sqlite: db)) }
+            case .postgres(let engine):
+                return try await engine.write(body)
+            }
+        }
+    }
+
+    /// Busy and unreachable databases become `database_busy` / `database_unavailable` (503 with `Retry-After`).
+    private static func mappingBusy<T>(_ body: () async throws -> T) async throws -> T {
         do {
-            return try await writer.write { db in try body(SQLTransaction(sqlite: db)) }
-        } catch let error as DatabaseError where Self.isBusy(error) {
-            throw Self.busyError
+            return try await body()
+        } catch let error as DatabaseError where isBusy(error) {
+            throw busyError
         } catch let error as SQLFailure where error.kind == .busy {
-            throw Self.busyError
+            throw busyError
+        } catch let error as SQLFailure where error.kind == .unavailable {
+            throw ZeroTripError(.databaseUnavailable, "the database cannot be reached; try again shortly")
         }
     }
 
@@ -79,7 +132,7 @@ public struct AppDatabase: Sendable {
     /// (``WALCheckpointer``), so no group commit waits for one. Short-lived commands keep SQLite's automatic
     /// checkpoint. Nothing happens for an in-memory database or when already started.
     public func startBackgroundCheckpoints() async throws {
-        guard let pool = writer as? DatabasePool else { return }
+        guard let pool = sqliteWriter as? DatabasePool else { return }
         let started = try checkpointer.current.withLock { current -> Bool in
             guard current == nil else { return false }
             current = WALCheckpointer.Lifetime(try WALCheckpointer(path: pool.path, configuration: pool.configuration))
@@ -90,7 +143,7 @@ public struct AppDatabase: Sendable {
 
     /// Stops the background checkpoints (graceful shutdown); the writer checkpoints automatically again.
     public func stopBackgroundCheckpoints() async throws {
-        guard let pool = writer as? DatabasePool, checkpointer.current.withLock({ $0.take() }) != nil else { return }
+        guard let pool = sqliteWriter as? DatabasePool, checkpointer.current.withLock({ $0.take() }) != nil else { return }
         try await pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_autocheckpoint = 1000") }
     }
 
@@ -104,6 +157,7 @@ public struct AppDatabase: Sendable {
 
     /// Copies every WAL frame into the database file and truncates the WAL (before a backup, or a benchmark's measurement).
     public func checkpoint() async throws {
+        guard let writer = sqliteWriter else { return }
         try await writer.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
     }
 
@@ -687,6 +741,11 @@ final class TableChangeCounter: TransactionObserver, Sendable {
 
     func databaseDidCommit(_ db: Database) {
         if pending.exchange(false, ordering: .relaxed) { committed.add(1, ordering: .releasing) }
+    }
+
+    /// A committed change seen by another engine (PostgreSQL's sessions watch their own statements).
+    func noteCommit() {
+        committed.add(1, ordering: .releasing)
     }
 
     func databaseDidRollback(_ db: Database) {

@@ -131,6 +131,8 @@ public struct ZeroTripError: Error, Hashable, Sendable, CustomStringConvertible 
         public static let obligationClosed = Code(rawValue: "obligation_closed")
         /// Another writer (a long CLI import, a second daemon) held the database past the busy timeout: retry shortly.
         public static let databaseBusy = Code(rawValue: "database_busy")
+        /// The database server cannot be reached (PostgreSQL restarting or failing over): retry shortly.
+        public static let databaseUnavailable = Code(rawValue: "database_unavailable")
         /// The same credit event (source and reference) was already recorded.
         public static let duplicateEvent = Code(rawValue: "duplicate_event")
         /// A clerk's check was recorded and did not confirm the person (video or face check, card name): the clerk's

@@ -12,6 +12,7 @@ import GRDB
 package final class SQLTransaction {
     enum Engine {
         case sqlite(Database)
+        case postgres(PostgresSession)
     }
 
     let engine: Engine
@@ -20,6 +21,7 @@ package final class SQLTransaction {
     package var engineName: String {
         switch engine {
         case .sqlite: "sqlite"
+        case .postgres: "postgres"
         }
     }
 
@@ -27,10 +29,15 @@ package final class SQLTransaction {
         engine = .sqlite(db)
     }
 
+    init(postgres session: PostgresSession) {
+        engine = .postgres(session)
+    }
+
     /// Rows inserted, updated or deleted by the last ``execute(sql:arguments:)`` (conditional updates check it).
     package var changesCount: Int {
         switch engine {
         case .sqlite(let db): db.changesCount
+        case .postgres(let session): session.changesCount
         }
     }
 
@@ -46,6 +53,8 @@ package final class SQLTransaction {
             } catch let error as DatabaseError {
                 throw SQLFailure(sqlite: error)
             }
+        case .postgres(let session):
+            return try session.execute(sql: sql, arguments: arguments.values)
         }
     }
 
@@ -54,6 +63,8 @@ package final class SQLTransaction {
         switch engine {
         case .sqlite(let db):
             do { try db.execute(sql: sql) } catch let error as DatabaseError { throw SQLFailure(sqlite: error) }
+        case .postgres(let session):
+            try session.executeScript(sql)
         }
     }
 
@@ -76,6 +87,8 @@ package final class SQLTransaction {
             } catch let error as DatabaseError {
                 throw SQLFailure(sqlite: error)
             }
+        case .postgres(let session):
+            return try session.cursor(sql: sql, arguments: arguments.values)
         }
     }
 
@@ -92,6 +105,8 @@ package final class SQLTransaction {
             var rows: [SQLRow] = []
             try forEach(sql: sql, arguments: arguments) { rows.append($0) }
             return rows
+        case .postgres(let session):
+            return try session.fetchAll(sql: sql, arguments: arguments.values)
         }
     }
 
@@ -106,6 +121,8 @@ package final class SQLTransaction {
             } catch let error as DatabaseError {
                 throw SQLFailure(sqlite: error)
             }
+        case .postgres(let session):
+            return try session.fetchAll(sql: sql, arguments: arguments.values).first
         }
     }
 
@@ -152,6 +169,8 @@ package final class SQLTransaction {
                 throw SQLFailure(sqlite: error)
             }
             if let failure { throw failure }
+        case .postgres(let session):
+            try session.inSavepoint(body)
         }
     }
 
@@ -160,6 +179,8 @@ package final class SQLTransaction {
         switch engine {
         case .sqlite(let db):
             db.afterNextTransaction { _ in action() }
+        case .postgres(let session):
+            session.afterCommit(action)
         }
     }
 }

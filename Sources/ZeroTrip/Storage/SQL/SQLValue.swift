@@ -14,9 +14,9 @@ package enum SQLValue: Sendable, Hashable {
     case blob(Data)
     case date(Date)
 
-    /// Milliseconds since 1970, truncated toward the past: what both engines keep of a date.
+    /// Milliseconds since 1970, rounded to the nearest: what both engines keep of a date.
     package static func storedMilliseconds(_ date: Date) -> Int64 {
-        Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+        Int64((date.timeIntervalSince1970 * 1000).rounded(.toNearestOrAwayFromZero))
     }
 
     /// `date` as either engine returns it (whole milliseconds).
@@ -219,33 +219,12 @@ extension SQLValue {
     }
 }
 
-/// SQLite's date text, `yyyy-MM-dd HH:mm:ss.SSS` in UTC (GRDB's storage format), written and read without
-/// Foundation's calendar: reading dates was a visible part of a credit read's CPU time.
+/// SQLite's date text, `yyyy-MM-dd HH:mm:ss.SSS` in UTC (GRDB's storage format), written and read by arithmetic
+/// instead of Foundation's calendar: reading dates was a visible part of a credit read's CPU time.
 package enum SQLDateText {
-    /// `date` as SQLite stores it (milliseconds truncated, as GRDB's formatter does).
-    package static func format(_ date: Date) -> String {
-        let milliseconds = SQLValue.storedMilliseconds(date)
-        var days = milliseconds / 86_400_000
-        var rest = milliseconds % 86_400_000
-        if rest < 0 {
-            rest += 86_400_000
-            days -= 1
-        }
-        let (year, month, day) = civil(fromDays: days)
-        let hour = rest / 3_600_000, minute = rest / 60_000 % 60, second = rest / 1000 % 60, milli = rest % 1000
-        var text = ""
-        text.reserveCapacity(23)
-        func append(_ value: Int64, width: Int) {
-            let digits = String(value)
-            if digits.count < width { text += String(repeating: "0", count: width - digits.count) }
-            text += digits
-        }
-        append(year, width: 4); text += "-"; append(month, width: 2); text += "-"; append(day, width: 2)
-        text += " "
-        append(hour, width: 2); text += ":"; append(minute, width: 2); text += ":"; append(second, width: 2)
-        text += "."; append(milli, width: 3)
-        return text
-    }
+    /// `date` as SQLite stores it (milliseconds rounded to the nearest, as GRDB's formatter does, so dates written
+    /// before and after this code compare the same way).
+    package static func format(_ date: Date) -> String { AuditEvent.databaseText(date) }
 
     /// Reads `yyyy-MM-dd`, optionally followed by ` HH:mm`, `:ss` and `.fraction` (a `T` separator is accepted too,
     /// as SQLite's date functions do); nil for anything else.
@@ -268,7 +247,7 @@ package enum SQLDateText {
         }
         guard let year = number(4), expect(45), let month = number(2), expect(45), let day = number(2),
               (1...12).contains(month), (1...31).contains(day) else { return nil }
-        var milliseconds = days(fromCivil: year, month, day) * 86_400_000
+        var milliseconds = Int64(CivilDay.daysFromCivil(Int(year), Int(month), Int(day))) * 86_400_000
         if utf8.isEmpty { return Date(timeIntervalSince1970: Double(milliseconds) / 1000) }
         guard expect(32) || expect(84), let hour = number(2), expect(58), let minute = number(2),
               hour < 24, minute < 60 else { return nil }
@@ -291,27 +270,5 @@ package enum SQLDateText {
         }
         guard utf8.isEmpty else { return nil }
         return Date(timeIntervalSince1970: Double(milliseconds) / 1000 + fraction)
-    }
-
-    /// Howard Hinnant's days-from-civil (proleptic Gregorian, days since 1970-01-01).
-    static func days(fromCivil year: Int64, _ month: Int64, _ day: Int64) -> Int64 {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yearOfEra = y - era * 400
-        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        return era * 146_097 + dayOfEra - 719_468
-    }
-
-    static func civil(fromDays days: Int64) -> (Int64, Int64, Int64) {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let mp = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 }

@@ -1,0 +1,276 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import NIOSSL
+import PostgresNIO
+
+/// Where a district's PostgreSQL database is, from `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?OPTIONS]`.
+///
+/// Options: `sslmode=disable|prefer|require` (default `prefer`, as libpq), `schema=NAME` (the tables live in that
+/// schema, created when missing; default `public`). The password may instead come from `PGPASSWORD`. The
+/// ``redacted`` form is the only one that appears in logs and errors.
+package struct PostgresLocation: Sendable, Hashable {
+    package enum TLSMode: String, Sendable { case disable, prefer, require }
+
+    package var host: String
+    package var port: Int
+    package var user: String
+    package var password: String?
+    package var database: String
+    package var schema: String?
+    package var tls: TLSMode
+
+    /// True for the addresses this engine takes (`postgres://` and `postgresql://`).
+    package static func isPostgresURL(_ text: String) -> Bool {
+        text.hasPrefix("postgres://") || text.hasPrefix("postgresql://")
+    }
+
+    package init(url text: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+        func invalid(_ why: String) -> ZeroTripError {
+            ZeroTripError(.invalidConfiguration, "the database address is not a valid postgres:// URL: \(why)")
+        }
+        guard Self.isPostgresURL(text), let components = URLComponents(string: text) else { throw invalid("expected postgres://USER@HOST[:PORT]/DATABASE") }
+        guard let host = components.host, !host.isEmpty else { throw invalid("no host") }
+        guard let user = components.user, !user.isEmpty else { throw invalid("no user") }
+        let database = String(components.path.drop { $0 == "/" })
+        guard !database.isEmpty, !database.contains("/") else { throw invalid("no database name") }
+        self.host = host
+        self.port = components.port ?? 5432
+        self.user = user.removingPercentEncoding ?? user
+        self.password = components.password.map { $0.removingPercentEncoding ?? $0 } ?? environment["PGPASSWORD"]
+        self.database = database.removingPercentEncoding ?? database
+        var tls = TLSMode.prefer
+        var schema: String?
+        for item in components.queryItems ?? [] {
+            switch item.name {
+            case "sslmode":
+                guard let mode = item.value.flatMap(TLSMode.init(rawValue:)) else { throw invalid("sslmode must be disable, prefer or require") }
+                tls = mode
+            case "schema":
+                guard let value = item.value, value.range(of: "^[a-z_][a-z0-9_]{0,62}$", options: .regularExpression) != nil else {
+                    throw invalid("schema must be a lower-case SQL name")
+                }
+                schema = value
+            default:
+                throw invalid("unknown option \(item.name) (known: sslmode, schema)")
+            }
+        }
+        self.tls = tls
+        self.schema = schema
+    }
+
+    /// The address without its password, for logs, errors and `readyz`.
+    package var redacted: String {
+        "postgres://\(user)@\(host):\(port)/\(database)" + (schema.map { "?schema=\($0)" } ?? "")
+    }
+
+    func configuration() throws -> PostgresConnection.Configuration {
+        let tlsSetting: PostgresConnection.Configuration.TLS
+        switch tls {
+        case .disable: tlsSetting = .disable
+        case .prefer: tlsSetting = .prefer(try NIOSSLContext(configuration: .makeClientConfiguration()))
+        case .require: tlsSetting = .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
+        }
+        var configuration = PostgresConnection.Configuration(host: host, port: port, username: user, password: password, database: database, tls: tlsSetting)
+        configuration.options.connectTimeout = .seconds(5)
+        configuration.options.additionalStartupParameters = [("application_name", "zerotrip")]
+        if let schema { configuration.options.additionalStartupParameters.append(("search_path", schema)) }
+        return configuration
+    }
+}
+
+/// The PostgreSQL engine: one writer thread and several reader threads, each with its own connection.
+///
+/// Store code is synchronous (it is shared with SQLite), so it runs on these threads, which wait for each answer;
+/// the awaiting task suspends meanwhile and Swift's cooperative pool stays free. Writes of this daemon queue on
+/// the one writer connection; writes of several daemons meet at the database-wide advisory lock each write
+/// transaction takes first. Reads run on the reader connections, each in one REPEATABLE READ snapshot.
+package final class PostgresEngine: Sendable {
+    /// The advisory lock every write transaction holds (a fixed number: "ZT" and 1).
+    static let writeLockKey: Int64 = 0x5A54_0001
+    /// The advisory lock the schema migration holds, so daemons starting together migrate once.
+    static let migrationLockKey: Int64 = 0x5A54_0002
+    /// Reader connections.
+    static let readerCount = 4
+
+    package let location: PostgresLocation
+    private let writer: PostgresLanes
+    private let readers: PostgresLanes
+
+    /// Connects, creates the schema if asked for one that does not exist, and runs the pending migrations.
+    package init(location: PostgresLocation, watchedTable: String?, onWatchedTableCommit: @escaping @Sendable () -> Void) throws {
+        self.location = location
+        let configuration = try location.configuration()
+        var logger = Logger(label: "zerotrip.postgres")
+        logger.logLevel = .critical
+        try Self.prepare(location: location, configuration: configuration, logger: logger)
+        writer = PostgresLanes(name: "zerotrip-pg-write", count: 1, configuration: configuration, logger: logger,
+                               watchedTable: watchedTable, onWatchedTableCommit: onWatchedTableCommit)
+        readers = PostgresLanes(name: "zerotrip-pg-read", count: Self.readerCount, configuration: configuration, logger: logger,
+                                watchedTable: nil, onWatchedTableCommit: {})
+    }
+
+    deinit {
+        writer.stop()
+        readers.stop()
+    }
+
+    func read<T: Sendable>(_ body: @escaping @Sendable (SQLTransaction) throws -> T) async throws -> T {
+        try await readers.transaction(write: false, body)
+    }
+
+    func write<T: Sendable>(_ body: @escaping @Sendable (SQLTransaction) throws -> T) async throws -> T {
+        try await writer.transaction(write: true, body)
+    }
+
+    /// Schema and migrations, on a connection of their own, under the migration lock.
+    private static func prepare(location: PostgresLocation, configuration: PostgresConnection.Configuration, logger: Logger) throws {
+        let connection = try PostgresLanes.connect(configuration, logger: logger)
+        defer { try? connection.close().wait() }
+        let session = PostgresSession(connection: connection, logger: logger, watchedTable: nil)
+        if let schema = location.schema {
+            try session.executeScript("CREATE SCHEMA IF NOT EXISTS \(schema)")
+        }
+        _ = try session.fetchAll(sql: "SELECT pg_advisory_lock(\(migrationLockKey))", arguments: [])
+        defer { _ = try? session.fetchAll(sql: "SELECT pg_advisory_unlock(\(migrationLockKey))", arguments: []) }
+        try session.executeScript("""
+            CREATE TABLE IF NOT EXISTS zerotrip_migrations (name TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())
+            """)
+        let applied = Set(try session.fetchAll(sql: "SELECT name FROM zerotrip_migrations", arguments: []).map { $0["name"] as String })
+        for migration in PostgresSchema.migrations where !applied.contains(migration.name) {
+            try session.begin(write: true)
+            do {
+                try session.executeScript(migration.sql)
+                _ = try session.execute(sql: "INSERT INTO zerotrip_migrations (name) VALUES (?)", arguments: [.text(migration.name)])
+                try session.commit()
+            } catch {
+                session.rollback()
+                throw error
+            }
+        }
+    }
+}
+
+/// Threads that each own one PostgreSQL connection and take transactions from one queue.
+final class PostgresLanes: @unchecked Sendable {
+    private final class Job {
+        let run: (PostgresSession) -> Void
+        let fail: (any Error) -> Void
+        init(run: @escaping (PostgresSession) -> Void, fail: @escaping (any Error) -> Void) {
+            self.run = run
+            self.fail = fail
+        }
+    }
+
+    // Guarded by `condition` (the reason for @unchecked Sendable).
+    private let condition = NSCondition()
+    private var queue: [Job] = []
+    private var stopped = false
+    private var started = false
+
+    private let name: String
+    private let count: Int
+    private let configuration: PostgresConnection.Configuration
+    private let logger: Logger
+    private let watchedTable: String?
+    private let onWatchedTableCommit: @Sendable () -> Void
+
+    init(name: String, count: Int, configuration: PostgresConnection.Configuration, logger: Logger,
+         watchedTable: String?, onWatchedTableCommit: @escaping @Sendable () -> Void) {
+        self.name = name
+        self.count = count
+        self.configuration = configuration
+        self.logger = logger
+        self.watchedTable = watchedTable
+        self.onWatchedTableCommit = onWatchedTableCommit
+    }
+
+    static func connect(_ configuration: PostgresConnection.Configuration, logger: Logger) throws -> PostgresConnection {
+        do {
+            return try PostgresConnection.connect(on: MultiThreadedEventLoopGroup.singleton.any(), configuration: configuration, id: 1, logger: logger).wait()
+        } catch let error as PSQLError {
+            throw SQLFailure(postgres: error)
+        } catch {
+            throw SQLFailure(.unavailable, "cannot connect to PostgreSQL: \(type(of: error))")
+        }
+    }
+
+    func stop() {
+        condition.lock()
+        stopped = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Runs `body` in one transaction on a lane's connection: committed when it returns, rolled back when it throws.
+    func transaction<T: Sendable>(write: Bool, _ body: @escaping @Sendable (SQLTransaction) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            let job = Job(run: { [onWatchedTableCommit] session in
+                do {
+                    try session.begin(write: write)
+                } catch {
+                    continuation.resume(throwing: error)
+                    return
+                }
+                do {
+                    let value = try body(SQLTransaction(postgres: session))
+                    if try session.commit() { onWatchedTableCommit() }
+                    continuation.resume(returning: value)
+                } catch {
+                    session.rollback()
+                    continuation.resume(throwing: error)
+                }
+            }, fail: { continuation.resume(throwing: $0) })
+            condition.lock()
+            guard !stopped else {
+                condition.unlock()
+                job.fail(SQLFailure(.unavailable, "the database is closed"))
+                return
+            }
+            if !started { startThreads() }
+            queue.append(job)
+            condition.signal()
+            condition.unlock()
+        }
+    }
+
+    /// Called with `condition` held.
+    private func startThreads() {
+        started = true
+        for index in 0..<count {
+            let thread = Thread { [self] in serve() }
+            thread.name = "\(name)-\(index)"
+            thread.stackSize = 1 << 20
+            thread.start()
+        }
+    }
+
+    private func serve() {
+        var session: PostgresSession?
+        while true {
+            condition.lock()
+            while queue.isEmpty && !stopped { condition.wait() }
+            if queue.isEmpty {
+                condition.unlock()
+                if let session { try? session.connection.close().wait() }
+                return
+            }
+            let job = queue.removeFirst()
+            condition.unlock()
+
+            // (Re)connect when there is no connection or the last one broke: a restarted or failed-over server
+            // costs the transactions that were running, never the daemon.
+            if session == nil || session?.connection.isClosed == true {
+                do {
+                    session = PostgresSession(connection: try Self.connect(configuration, logger: logger), logger: logger, watchedTable: watchedTable)
+                } catch {
+                    session = nil
+                    job.fail(error)
+                    continue
+                }
+            }
+            if let session { job.run(session) }
+        }
+    }
+}

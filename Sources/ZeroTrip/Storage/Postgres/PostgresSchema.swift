@@ -1,0 +1,435 @@
+/// The PostgreSQL schema: the same tables, columns, keys and append-only rules as SQLite's migrations
+/// (``AppDatabase/migrator``), written for PostgreSQL 15 and the servers that speak its protocol.
+///
+/// Named migrations, applied once each in order and recorded in `zerotrip_migrations`; never edit one that has
+/// shipped — a change to the schema is a new migration here and a new one for SQLite. Only plain SQL and PL/pgSQL
+/// trigger functions: `bigint`, `text`, `bytea`, `timestamptz`, `bigserial`, partial indexes, advisory locks
+/// (docs/deployment.md lists them). Differences from SQLite, none visible to the stores:
+/// - dates are `timestamptz` (SQLite: UTC text), both kept to the millisecond;
+/// - tables the stores list "in insertion order" without an id of their own (`signing_keys`, `root_links`) carry an
+///   explicit `rowid bigserial`, SQLite's implicit row id;
+/// - department codes are upper-case by validation, so SQLite's `COLLATE NOCASE` needs no counterpart;
+/// - the append-only rules also refuse `TRUNCATE`, which bypasses row triggers.
+enum PostgresSchema {
+    struct Migration: Sendable {
+        let name: String
+        let sql: String
+    }
+
+    /// `refuse(table, rule)`: the append-only rules as triggers, one function for all of them.
+    private static func refuse(_ table: String, _ trigger: String, _ event: String, _ message: String, when condition: String? = nil) -> String {
+        let when = condition.map { " WHEN (\($0))" } ?? ""
+        return "CREATE TRIGGER \(trigger) BEFORE \(event) ON \(table) FOR EACH ROW\(when) EXECUTE PROCEDURE zerotrip_refuse('\(message)');\n"
+    }
+
+    private static func appendOnly(_ table: String, _ message: String) -> String {
+        refuse(table, "\(table)_no_update", "UPDATE", message) + refuse(table, "\(table)_no_delete", "DELETE", message) + noTruncate(table, message)
+    }
+
+    private static func noTruncate(_ table: String, _ message: String) -> String {
+        "CREATE TRIGGER \(table)_no_truncate BEFORE TRUNCATE ON \(table) FOR EACH STATEMENT EXECUTE PROCEDURE zerotrip_refuse('\(message)');\n"
+    }
+
+    private static func noDelete(_ table: String, _ message: String) -> String {
+        refuse(table, "\(table)_no_delete", "DELETE", message) + noTruncate(table, message)
+    }
+
+    static let migrations: [Migration] = [
+        Migration(name: "2026-12-04 schema of SQLite migrations 2026-11-22 … 2026-12-03", sql: initial),
+    ]
+
+    private static let initial = """
+        CREATE FUNCTION zerotrip_refuse() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            RAISE EXCEPTION '%', TG_ARGV[0];
+        END
+        $$;
+
+        CREATE TABLE district (
+            id BIGINT PRIMARY KEY CHECK (id = 1),
+            name TEXT NOT NULL,
+            root_kid TEXT NOT NULL,
+            created_at TIMESTAMPTZ NOT NULL
+        );
+        CREATE TABLE departments (
+            id BIGSERIAL PRIMARY KEY,
+            code TEXT NOT NULL UNIQUE,
+            name TEXT NOT NULL,
+            created_at TIMESTAMPTZ NOT NULL
+        );
+        CREATE TABLE signing_keys (
+            kid TEXT PRIMARY KEY,
+            department_id BIGINT REFERENCES departments(id),
+            role TEXT NOT NULL CHECK (role IN ('root', 'seal')),
+            algorithm TEXT NOT NULL,
+            status TEXT NOT NULL,
+            certificate BYTEA NOT NULL,
+            key_file TEXT NOT NULL,
+            not_before TIMESTAMPTZ NOT NULL,
+            not_after TIMESTAMPTZ NOT NULL,
+            created_at TIMESTAMPTZ NOT NULL,
+            activate_at TIMESTAMPTZ,
+            retired_at TIMESTAMPTZ,
+            revoked_at TIMESTAMPTZ,
+            revoked_not_after TIMESTAMPTZ,
+            revocation_reason TEXT,
+            usage_count BIGINT NOT NULL DEFAULT 0,
+            max_uses BIGINT,
+            max_age_seconds BIGINT,
+            rowid BIGSERIAL NOT NULL UNIQUE,
+            CHECK ((role = 'root') = (department_id IS NULL))
+        );
+        CREATE INDEX signing_keys_department ON signing_keys(department_id);
+        CREATE TABLE signing_key_history (
+            id BIGSERIAL PRIMARY KEY,
+            kid TEXT NOT NULL REFERENCES signing_keys(kid),
+            status TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            changed_at TIMESTAMPTZ NOT NULL
+        );
+        CREATE TABLE credentials (
+            id TEXT PRIMARY KEY,
+            department_id BIGINT NOT NULL REFERENCES departments(id),
+            label TEXT NOT NULL,
+            scopes TEXT NOT NULL,
+            secret_hash BYTEA NOT NULL,
+            created_at TIMESTAMPTZ NOT NULL,
+            revoked_at TIMESTAMPTZ
+        );
+        CREATE TABLE credential_history (
+            id BIGSERIAL PRIMARY KEY,
+            credential_id TEXT NOT NULL REFERENCES credentials(id),
+            change TEXT NOT NULL,
+            changed_at TIMESTAMPTZ NOT NULL
+        );
+        CREATE TABLE audit_events (
+            seq BIGINT PRIMARY KEY,
+            occurred_at TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            target TEXT NOT NULL,
+            outcome TEXT NOT NULL,
+            details TEXT NOT NULL,
+            prev_hash BYTEA NOT NULL,
+            hash BYTEA NOT NULL
+        );
+        CREATE TABLE audit_head (
+            id BIGINT PRIMARY KEY CHECK (id = 1),
+            seq BIGINT NOT NULL,
+            hash BYTEA NOT NULL
+        );
+        \(appendOnly("audit_events", "audit_events is append-only"))
+        \(noDelete("departments", "departments are never deleted"))
+        \(noDelete("signing_keys", "signing keys are never deleted"))
+        \(refuse("signing_keys", "signing_keys_immutable", "UPDATE OF kid, department_id, role, algorithm, certificate, key_file", "signing key material is immutable"))
+        \(refuse("signing_keys", "signing_keys_revoked_final", "UPDATE OF status", "a revoked key stays revoked", when: "OLD.status = 'revoked'"))
+        \(noDelete("credentials", "credentials are never deleted; revoke them"))
+        \(appendOnly("signing_key_history", "history is append-only"))
+        \(appendOnly("credential_history", "history is append-only"))
+
+        CREATE TABLE documents (
+            id TEXT PRIMARY KEY CHECK (length(id) = 32),
+            department_code TEXT NOT NULL,
+            kid TEXT NOT NULL REFERENCES signing_keys(kid),
+            matter_code TEXT NOT NULL,
+            matter_name TEXT NOT NULL,
+            holder_name TEXT NOT NULL,
+            holder_id_number TEXT NOT NULL,
+            fields TEXT NOT NULL,
+            pickup_mode TEXT NOT NULL,
+            issued_at TIMESTAMPTZ NOT NULL,
+            valid_until TIMESTAMPTZ NOT NULL,
+            issued_by TEXT NOT NULL,
+            supersedes TEXT REFERENCES documents(id),
+            pdf_sha256 BYTEA NOT NULL UNIQUE,
+            content_sha256 BYTEA NOT NULL,
+            token TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'valid' CHECK (status IN ('valid', 'revoked', 'superseded')),
+            status_reason TEXT,
+            status_changed_at TIMESTAMPTZ,
+            superseded_by TEXT REFERENCES documents(id)
+        );
+        CREATE INDEX documents_holder ON documents(holder_id_number);
+        CREATE INDEX documents_department ON documents(department_code, issued_at);
+        CREATE TABLE document_pdfs (
+            document_id TEXT PRIMARY KEY REFERENCES documents(id),
+            pdf BYTEA NOT NULL
+        );
+        CREATE TABLE document_status_history (
+            id BIGSERIAL PRIMARY KEY,
+            document_id TEXT NOT NULL REFERENCES documents(id),
+            status TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            changed_at TIMESTAMPTZ NOT NULL
+        );
+        \(noDelete("documents", "documents are never deleted; revoke them"))
+        \(refuse("documents", "documents_immutable", "UPDATE OF id, department_code, kid, matter_code, matter_name, holder_name, holder_id_number, fields, pickup_mode, issued_at, valid_until, issued_by, supersedes, pdf_sha256, content_sha256, token", "issued documents are immutable; re-issue instead"))
+        \(refuse("documents", "documents_status_once", "UPDATE OF status", "a revoked or superseded document cannot change status again", when: "OLD.status <> 'valid'"))
+        \(refuse("document_pdfs", "document_pdfs_no_change", "UPDATE", "issued documents are immutable; re-issue instead"))
+        \(noDelete("document_pdfs", "documents are never deleted; revoke them"))
+        \(appendOnly("document_status_history", "history is append-only"))
+
+        CREATE TABLE persons (
+            id TEXT PRIMARY KEY CHECK (length(id) = 17),
+            id_lookup BYTEA NOT NULL UNIQUE CHECK (length(id_lookup) = 32),
+            id_sealed BYTEA NOT NULL,
+            id_masked TEXT NOT NULL,
+            name TEXT NOT NULL,
+            phone_sealed BYTEA NOT NULL,
+            phone_masked TEXT NOT NULL,
+            card_valid_from TEXT NOT NULL,
+            card_valid_until TEXT NOT NULL,
+            created_at TIMESTAMPTZ NOT NULL,
+            updated_at TIMESTAMPTZ NOT NULL
+        );
+        CREATE TABLE person_history (
+            id BIGSERIAL PRIMARY KEY,
+            person_id TEXT NOT NULL REFERENCES persons(id),
+            change TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            changed_at TIMESTAMPTZ NOT NULL
+        );
+        CREATE TABLE assurance_records (
+            id BIGSERIAL PRIMARY KEY,
+            person_id TEXT NOT NULL REFERENCES persons(id),
+            tier BIGINT NOT NULL CHECK (tier BETWEEN 1 AND 3),
+            method TEXT NOT NULL,
+            evidence TEXT NOT NULL,
+            agent TEXT NOT NULL,
+            verified_at TIMESTAMPTZ NOT NULL
+        );
+        CREATE INDEX assurance_records_person ON assurance_records(person_id, verified_at);
+        CREATE TABLE verification_flows (
+            id TEXT PRIMARY KEY CHECK (length(id) = 24),
+            secret_hash BYTEA NOT NULL,
+            method TEXT NOT NULL CHECK (method IN ('sms', 'video', 'window_card')),
+            subject_lookup BYTEA NOT NULL,
+            person_id TEXT REFERENCES persons(id),
+            code_hash BYTEA,
+            status TEXT NOT NULL CHECK (status IN ('pending', 'verified', 'failed', 'claimed')),
+            created_at TIMESTAMPTZ NOT NULL,
+            expires_at TIMESTAMPTZ NOT NULL,
+            completed_at TIMESTAMPTZ,
+            assurance_id BIGINT REFERENCES assurance_records(id),
+            client TEXT NOT NULL
+        );
+        CREATE INDEX verification_flows_subject ON verification_flows(subject_lookup, method, created_at);
+        CREATE TABLE auth_counters (
+            subject_lookup BYTEA NOT NULL,
+            method TEXT NOT NULL,
+            failures BIGINT NOT NULL DEFAULT 0,
+            lockouts BIGINT NOT NULL DEFAULT 0,
+            locked_until TIMESTAMPTZ,
+            last_failure_at TIMESTAMPTZ,
+            PRIMARY KEY (subject_lookup, method)
+        );
+        CREATE TABLE device_keys (
+            id TEXT PRIMARY KEY CHECK (length(id) = 32),
+            person_id TEXT NOT NULL REFERENCES persons(id),
+            public_key BYTEA NOT NULL,
+            label TEXT NOT NULL,
+            tier BIGINT NOT NULL,
+            assurance_id BIGINT NOT NULL REFERENCES assurance_records(id),
+            created_at TIMESTAMPTZ NOT NULL,
+            revoked_at TIMESTAMPTZ
+        );
+        CREATE INDEX device_keys_person ON device_keys(person_id);
+        CREATE TABLE applicant_sessions (
+            id TEXT PRIMARY KEY CHECK (length(id) = 32),
+            person_id TEXT NOT NULL REFERENCES persons(id),
+            tier BIGINT NOT NULL CHECK (tier BETWEEN 1 AND 3),
+            method TEXT NOT NULL,
+            device_id TEXT REFERENCES device_keys(id),
+            created_at TIMESTAMPTZ NOT NULL,
+            expires_at TIMESTAMPTZ NOT NULL,
+            idle_seconds BIGINT NOT NULL,
+            last_seen_at TIMESTAMPTZ NOT NULL,
+            ended_at TIMESTAMPTZ,
+            end_reason TEXT
+        );
+        CREATE INDEX applicant_sessions_person ON applicant_sessions(person_id);
+        CREATE TABLE sms_outbox (
+            id BIGSERIAL PRIMARY KEY,
+            person_id TEXT NOT NULL REFERENCES persons(id),
+            phone_masked TEXT NOT NULL,
+            message TEXT NOT NULL,
+            created_at TIMESTAMPTZ NOT NULL
+        );
+        \(noDelete("persons", "persons are never deleted"))
+        \(refuse("persons", "persons_identity_immutable", "UPDATE OF id, id_lookup", "a person keeps their ID number"))
+        \(appendOnly("person_history", "history is append-only"))
+        \(appendOnly("assurance_records", "assurance records are append-only"))
+        \(refuse("device_keys", "device_keys_immutable", "UPDATE OF id, person_id, public_key, tier, assurance_id, created_at", "device keys are immutable; revoke them"))
+
+        CREATE TABLE log_leaves (
+            idx BIGINT PRIMARY KEY,
+            kind TEXT NOT NULL,
+            ref TEXT NOT NULL,
+            entry BYTEA NOT NULL,
+            appended_at TIMESTAMPTZ NOT NULL
+        );
+        CREATE INDEX log_leaves_ref ON log_leaves(ref);
+        CREATE TABLE log_nodes (
+            level BIGINT NOT NULL,
+            idx BIGINT NOT NULL,
+            hash BYTEA NOT NULL,
+            PRIMARY KEY (level, idx)
+        );
+        CREATE TABLE log_tree_heads (
+            tree_size BIGINT NOT NULL,
+            timestamp_ms BIGINT NOT NULL PRIMARY KEY,
+            root_hash BYTEA NOT NULL,
+            kid TEXT NOT NULL,
+            signature BYTEA NOT NULL
+        );
+        \(appendOnly("log_leaves", "the log is append-only"))
+        \(appendOnly("log_nodes", "the log is append-only"))
+        \(appendOnly("log_tree_heads", "tree heads are append-only"))
+
+        CREATE TABLE catalogue_versions (
+            version BIGSERIAL PRIMARY KEY,
+            source BYTEA NOT NULL,
+            parsed TEXT NOT NULL,
+            sha256 TEXT NOT NULL,
+            created_by TEXT NOT NULL,
+            created_at TIMESTAMPTZ NOT NULL
+        );
+        CREATE TABLE credit_policy_versions (
+            version BIGSERIAL PRIMARY KEY,
+            source BYTEA NOT NULL,
+            parsed TEXT NOT NULL,
+            sha256 TEXT NOT NULL,
+            created_by TEXT NOT NULL,
+            created_at TIMESTAMPTZ NOT NULL
+        );
+        CREATE TABLE credit_organizations (
+            code TEXT PRIMARY KEY CHECK (length(code) = 18),
+            name TEXT NOT NULL,
+            established_at TIMESTAMPTZ NOT NULL,
+            data_complete BIGINT NOT NULL,
+            created_by TEXT NOT NULL,
+            created_at TIMESTAMPTZ NOT NULL
+        );
+        CREATE TABLE credit_events (
+            id BIGSERIAL PRIMARY KEY,
+            subject TEXT NOT NULL,
+            type TEXT NOT NULL,
+            points BIGINT NOT NULL,
+            serious BIGINT NOT NULL,
+            direct_d BIGINT NOT NULL,
+            basis TEXT NOT NULL,
+            effective_at TIMESTAMPTZ NOT NULL,
+            expires_at TIMESTAMPTZ NOT NULL,
+            repairs BIGINT UNIQUE REFERENCES credit_events(id),
+            source TEXT NOT NULL,
+            reference TEXT,
+            recorded_at TIMESTAMPTZ NOT NULL,
+            recorded_by TEXT NOT NULL,
+            UNIQUE (source, reference)
+        );
+        CREATE INDEX credit_events_subject ON credit_events(subject, recorded_at);
+        \(appendOnly("credit_events", "credit history is append-only"))
+        \(appendOnly("catalogue_versions", "versions are append-only"))
+        \(appendOnly("credit_policy_versions", "versions are append-only"))
+        \(noDelete("credit_organizations", "subjects are kept"))
+
+        CREATE TABLE applications (
+            id TEXT PRIMARY KEY CHECK (length(id) = 32),
+            matter_code TEXT NOT NULL,
+            catalogue_version BIGINT NOT NULL REFERENCES catalogue_versions(version),
+            department_code TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            applicant_name TEXT NOT NULL,
+            mode TEXT NOT NULL CHECK (mode IN ('standard', 'trust', 'deferral')),
+            state TEXT NOT NULL CHECK (state IN ('submitted', 'accepted', 'under_review', 'approved', 'result_issued', 'closed', 'rejected', 'terminated')),
+            submitted_at TIMESTAMPTZ NOT NULL,
+            accepted_at TIMESTAMPTZ,
+            time_limit_due TIMESTAMPTZ,
+            review_started_at TIMESTAMPTZ,
+            review_stall_at TIMESTAMPTZ,
+            document_id TEXT REFERENCES documents(id),
+            created_by TEXT NOT NULL,
+            updated_at TIMESTAMPTZ NOT NULL
+        );
+        CREATE INDEX applications_subject ON applications(subject);
+        CREATE INDEX applications_time_limit ON applications(time_limit_due) WHERE state IN ('accepted', 'under_review', 'approved');
+        CREATE INDEX applications_review ON applications(review_stall_at) WHERE state = 'under_review';
+        \(refuse("applications", "applications_final", "UPDATE OF state", "a finished application does not change", when: "OLD.state IN ('closed', 'rejected', 'terminated')"))
+        \(noDelete("applications", "applications are kept"))
+        CREATE TABLE application_materials (
+            application_id TEXT NOT NULL REFERENCES applications(id),
+            code TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('provided', 'missing')),
+            provided_at TIMESTAMPTZ,
+            PRIMARY KEY (application_id, code)
+        );
+        CREATE TABLE application_history (
+            id BIGSERIAL PRIMARY KEY,
+            application_id TEXT NOT NULL REFERENCES applications(id),
+            state TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            changed_at TIMESTAMPTZ NOT NULL
+        );
+        CREATE INDEX application_history_application ON application_history(application_id);
+        \(appendOnly("application_history", "history is append-only"))
+        CREATE TABLE application_flags (
+            application_id TEXT NOT NULL REFERENCES applications(id),
+            flag TEXT NOT NULL,
+            raised_at TIMESTAMPTZ NOT NULL,
+            PRIMARY KEY (application_id, flag)
+        );
+        CREATE TABLE commitments (
+            id BIGSERIAL PRIMARY KEY,
+            application_id TEXT NOT NULL UNIQUE REFERENCES applications(id),
+            subject TEXT NOT NULL,
+            items TEXT NOT NULL,
+            deadline TIMESTAMPTZ NOT NULL,
+            consequences TEXT NOT NULL,
+            tier BIGINT NOT NULL CHECK (tier >= 2),
+            method TEXT NOT NULL,
+            assurance TEXT NOT NULL,
+            signed_at TIMESTAMPTZ NOT NULL
+        );
+        \(appendOnly("commitments", "commitments are append-only"))
+        CREATE TABLE obligations (
+            id TEXT PRIMARY KEY,
+            application_id TEXT NOT NULL UNIQUE REFERENCES applications(id),
+            subject TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('trust', 'deferral')),
+            items TEXT NOT NULL,
+            state TEXT NOT NULL CHECK (state IN ('open', 'rectification', 'fulfilled', 'breached')),
+            deadline TIMESTAMPTZ NOT NULL,
+            remind_at TIMESTAMPTZ,
+            reminded_at TIMESTAMPTZ,
+            rectification_deadline TIMESTAMPTZ,
+            created_at TIMESTAMPTZ NOT NULL,
+            closed_at TIMESTAMPTZ
+        );
+        CREATE INDEX obligations_due ON obligations(deadline) WHERE state = 'open';
+        CREATE INDEX obligations_rectification ON obligations(rectification_deadline) WHERE state = 'rectification';
+        CREATE INDEX obligations_remind ON obligations(remind_at) WHERE state = 'open' AND reminded_at IS NULL;
+        CREATE INDEX obligations_subject ON obligations(subject);
+        \(refuse("obligations", "obligations_final", "UPDATE OF state", "a closed obligation does not change", when: "OLD.state IN ('fulfilled', 'breached')"))
+        \(noDelete("obligations", "obligations are kept"))
+        CREATE TABLE notification_outbox (
+            id BIGSERIAL PRIMARY KEY,
+            subject TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            reference TEXT NOT NULL,
+            message TEXT NOT NULL,
+            created_at TIMESTAMPTZ NOT NULL
+        );
+
+        CREATE TABLE root_links (
+            issuer_kid TEXT NOT NULL REFERENCES signing_keys(kid),
+            subject_kid TEXT NOT NULL REFERENCES signing_keys(kid),
+            certificate BYTEA NOT NULL,
+            created_at TIMESTAMPTZ NOT NULL,
+            rowid BIGSERIAL NOT NULL UNIQUE,
+            PRIMARY KEY (issuer_kid, subject_kid)
+        );
+        \(appendOnly("root_links", "link certificates are append-only"))
+        """
+}

@@ -1,0 +1,285 @@
+import Foundation
+import Logging
+import NIOCore
+import PostgresNIO
+
+/// One PostgreSQL connection as a store's transaction sees it: statements run one after another and the calling
+/// thread waits for each answer.
+///
+/// Sessions live on the engine's own threads (``PostgresLanes``), never on Swift's cooperative pool, exactly as
+/// GRDB runs SQLite work on its dispatch queues; waiting on an answer there blocks nothing else. Statements use
+/// the stores' `?` placeholders, rewritten once per statement text to PostgreSQL's `$1, $2, …`.
+package final class PostgresSession {
+    /// Rows fetched per round trip by a cursor.
+    package static let pageSize = 1_000
+
+    let connection: PostgresConnection
+    private let logger: Logger
+    private let watchedTable: String?
+    private var translated: [String: String] = [:]
+    private var afterCommitActions: [@Sendable () -> Void] = []
+    private var watchedTableChanged = false
+    private var savepoints = 0
+    private var cursors = 0
+    /// Rows changed by the last statement run through ``execute(sql:arguments:)``.
+    private(set) var changesCount = 0
+
+    init(connection: PostgresConnection, logger: Logger, watchedTable: String?) {
+        self.connection = connection
+        self.logger = logger
+        self.watchedTable = watchedTable
+    }
+
+    // MARK: Statements
+
+    func execute(sql: String, arguments: [SQLValue]) throws -> Int {
+        let result = try run(sql, arguments)
+        changesCount = result.metadata.rows ?? 0
+        if let watchedTable, changesCount > 0, !watchedTableChanged, sql.contains(watchedTable) { watchedTableChanged = true }
+        return changesCount
+    }
+
+    func fetchAll(sql: String, arguments: [SQLValue]) throws -> [SQLRow] {
+        let result = try run(sql, arguments)
+        guard let first = result.rows.first else { return [] }
+        let columns = SQLColumns(first.map(\.columnName))
+        return try result.rows.map { try Self.row($0, columns: columns) }
+    }
+
+    func cursor(sql: String, arguments: [SQLValue]) throws -> SQLCursor {
+        // A server-side cursor in this transaction, read a page at a time, so a scan of the whole audit log never
+        // holds it in memory.
+        cursors += 1
+        let name = "zerotrip_cursor_\(cursors)"
+        _ = try run("DECLARE \(name) NO SCROLL CURSOR FOR \(sql)", arguments)
+        var page: [SQLRow] = []
+        var position = 0
+        var finished = false
+        return SQLCursor { [self] in
+            if position == page.count {
+                guard !finished else { return nil }
+                page = try fetchAll(sql: "FETCH FORWARD \(Self.pageSize) FROM \(name)", arguments: [])
+                position = 0
+                if page.count < Self.pageSize {
+                    finished = true
+                    _ = try? run("CLOSE \(name)", [])
+                }
+                guard !page.isEmpty else { return nil }
+            }
+            position += 1
+            return page[position - 1]
+        }
+    }
+
+    /// Runs a script of several statements (schema migrations): split at top-level semicolons, dollar-quoted
+    /// function bodies, string literals and comments kept whole.
+    func executeScript(_ script: String) throws {
+        for statement in Self.statements(in: script) { _ = try run(statement, []) }
+    }
+
+    func inSavepoint(_ body: () throws -> Void) throws {
+        savepoints += 1
+        let name = "zerotrip_savepoint_\(savepoints)"
+        _ = try run("SAVEPOINT \(name)", [])
+        do {
+            try body()
+            _ = try run("RELEASE SAVEPOINT \(name)", [])
+        } catch {
+            _ = try run("ROLLBACK TO SAVEPOINT \(name)", [])
+            _ = try run("RELEASE SAVEPOINT \(name)", [])
+            throw error
+        }
+    }
+
+    func afterCommit(_ action: @escaping @Sendable () -> Void) {
+        afterCommitActions.append(action)
+    }
+
+    // MARK: Transactions (the engine's)
+
+    /// Starts a transaction. A write takes the database-wide write lock first (`pg_advisory_xact_lock`), so writes
+    /// of every daemon on this database run one at a time, as SQLite's do: the audit hash chain, the log's leaf
+    /// numbers and the key usage counters have one total order. A read sees one snapshot (REPEATABLE READ).
+    func begin(write: Bool) throws {
+        afterCommitActions.removeAll()
+        watchedTableChanged = false
+        savepoints = 0
+        cursors = 0
+        if write {
+            _ = try run("BEGIN ISOLATION LEVEL READ COMMITTED", [])
+            _ = try run("SELECT pg_advisory_xact_lock(\(PostgresEngine.writeLockKey))", [])
+        } else {
+            _ = try run("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", [])
+        }
+    }
+
+    /// Commits; returns whether the watched table changed, and runs the after-commit actions.
+    @discardableResult
+    func commit() throws -> Bool {
+        _ = try run("COMMIT", [])
+        for action in afterCommitActions { action() }
+        afterCommitActions.removeAll()
+        return watchedTableChanged
+    }
+
+    func rollback() {
+        afterCommitActions.removeAll()
+        _ = try? run("ROLLBACK", [])
+    }
+
+    // MARK: Wire
+
+    private func run(_ sql: String, _ arguments: [SQLValue]) throws -> PostgresQueryResult {
+        let text: String
+        if arguments.isEmpty {
+            text = sql
+        } else if let cached = translated[sql] {
+            text = cached
+        } else {
+            text = Self.numberPlaceholders(sql)
+            if translated.count > 2_000 { translated.removeAll() }
+            translated[sql] = text
+        }
+        var binds = PostgresBindings(capacity: arguments.count)
+        for argument in arguments {
+            switch argument {
+            case .null: binds.appendNull()
+            case .integer(let value): binds.append(value)
+            case .real(let value): binds.append(value)
+            case .text(let value): binds.append(value)
+            case .blob(let value): binds.append(ByteBuffer(bytes: value))
+            case .date(let value): binds.append(SQLValue.stored(value))
+            }
+        }
+        do {
+            return try connection.query(PostgresQuery(unsafeSQL: text, binds: binds), logger: logger).wait()
+        } catch let error as PSQLError {
+            throw SQLFailure(postgres: error)
+        } catch let error as SQLFailure {
+            throw error
+        } catch {
+            throw SQLFailure(.unavailable, "the PostgreSQL connection failed: \(type(of: error))")
+        }
+    }
+
+    static func row(_ row: PostgresRow, columns: SQLColumns) throws -> SQLRow {
+        var values: [SQLValue] = []
+        values.reserveCapacity(columns.names.count)
+        for cell in row { values.append(try value(cell)) }
+        return SQLRow(columns: columns, values: values)
+    }
+
+    static func value(_ cell: PostgresCell) throws -> SQLValue {
+        guard cell.bytes != nil else { return .null }
+        do {
+            switch cell.dataType {
+            case .int8, .int4, .int2: return .integer(try cell.decode(Int64.self))
+            case .float8, .float4: return .real(try cell.decode(Double.self))
+            case .bool: return .integer(try cell.decode(Bool.self) ? 1 : 0)
+            case .text, .varchar, .name, .bpchar: return .text(try cell.decode(String.self))
+            case .bytea:
+                let buffer = try cell.decode(ByteBuffer.self)
+                return .blob(Data(buffer.readableBytesView))
+            case .timestamptz, .timestamp: return .date(try cell.decode(Date.self))
+            default:
+                throw SQLFailure(.other, "column \(cell.columnName) has type \(cell.dataType), which the stores do not use")
+            }
+        } catch let error as SQLFailure {
+            throw error
+        } catch {
+            throw SQLFailure(.other, "column \(cell.columnName) could not be read as \(cell.dataType)")
+        }
+    }
+
+    /// `?` → `$1`, `$2`, … outside string literals, quoted identifiers and comments.
+    static func numberPlaceholders(_ sql: String) -> String {
+        var output = ""
+        output.reserveCapacity(sql.utf8.count + 16)
+        var number = 0
+        var quote: Character?
+        var lineComment = false
+        var previous: Character = " "
+        for character in sql {
+            if lineComment {
+                if character == "\n" { lineComment = false }
+            } else if let open = quote {
+                if character == open { quote = nil }
+            } else if character == "'" || character == "\"" {
+                quote = character
+            } else if character == "-" && previous == "-" {
+                lineComment = true
+            } else if character == "?" {
+                number += 1
+                output += "$\(number)"
+                previous = character
+                continue
+            }
+            output.append(character)
+            previous = character
+        }
+        return output
+    }
+
+    /// The statements of a script, split at semicolons outside literals, comments and `$$` bodies.
+    static func statements(in script: String) -> [String] {
+        var statements: [String] = []
+        var current = ""
+        var quote: Character?
+        var lineComment = false
+        var dollar = false
+        var previous: Character = " "
+        for character in script {
+            current.append(character)
+            defer { previous = character }
+            if lineComment {
+                if character == "\n" { lineComment = false }
+                continue
+            }
+            if dollar {
+                if character == "$" && previous == "$" { dollar = false }
+                continue
+            }
+            if let open = quote {
+                if character == open { quote = nil }
+                continue
+            }
+            switch character {
+            case "'", "\"": quote = character
+            case "-" where previous == "-": lineComment = true
+            case "$" where previous == "$": dollar = true
+            case ";":
+                let statement = current.dropLast().trimmingCharacters(in: .whitespacesAndNewlines)
+                if !statement.isEmpty && !Self.onlyComments(statement) { statements.append(statement) }
+                current = ""
+            default: break
+            }
+        }
+        let rest = current.trimmingCharacters(in: .whitespacesAndNewlines)
+        if !rest.isEmpty && !Self.onlyComments(rest) { statements.append(rest) }
+        return statements
+    }
+
+    private static func onlyComments(_ text: String) -> Bool {
+        text.split(separator: "\n").allSatisfy { $0.trimmingCharacters(in: .whitespaces).hasPrefix("--") || $0.trimmingCharacters(in: .whitespaces).isEmpty }
+    }
+}
+
+extension SQLFailure {
+    init(postgres error: PSQLError) {
+        guard error.code == .server, let state = error.serverInfo?[.sqlState] else {
+            self.init(.unavailable, "the PostgreSQL connection failed (\(error.code))")
+            return
+        }
+        let message = error.serverInfo?[.message] ?? state
+        let kind: Kind
+        switch state {
+        case "23505": kind = .uniqueViolation
+        case "P0001": kind = .ruleViolation
+        case _ where state.hasPrefix("23"): kind = .constraintViolation
+        case "40001", "40P01", "55P03", "57014": kind = .busy
+        case _ where state.hasPrefix("08"), "57P01", "57P02", "57P03", "53300": kind = .unavailable
+        default: kind = .other
+        }
+        self.init(kind, "\(message) (SQLSTATE \(state))")
+    }
+}
