@@ -21,7 +21,7 @@ final class ServerFixture: @unchecked Sendable {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("zerotrip-server-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         let home = ZeroTripHome(root: root)
-        services = ZeroTripServices(database: try AppDatabase.inMemory(), home: home,
+        services = ZeroTripServices(database: try TestDatabase.make(), home: home,
                                     passphrase: PassphraseSource(explicit: "server test passphrase", environment: [:], keys: home.keyFiles))
         var configuration = DaemonConfiguration()
         configuration.maxBodyBytes = 4096

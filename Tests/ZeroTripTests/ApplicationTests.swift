@@ -321,7 +321,7 @@ extension ApplicationTests {
         let second = try await Self.approvedTrustApplication(district, IdentityFixtures.zhang)
         let broken = try #require(first.obligation?.id)
         try await services.database.write { db in
-            try db.execute(sql: "CREATE TRIGGER gateway_down BEFORE INSERT ON notification_outbox WHEN NEW.reference = 'obligation:\(broken)' BEGIN SELECT RAISE(ABORT, 'gateway down'); END")
+            try db.injectFault("gateway_down", on: "notification_outbox", when: "reference", equals: "obligation:\(broken)", message: "gateway down")
         }
         district.clock.advance(by: first.obligation!.deadline.timeIntervalSince(district.clock.now) + 1)
         let report = try await services.applications.sweep()
@@ -333,7 +333,7 @@ extension ApplicationTests {
         await #expect(try services.applications.application(first.id).state == .approved)
         await #expect(try services.applications.application(second.id).state == .terminated)
         await #expect(try services.credit.history(subject: IdentityFixtures.zhang.id).events.filter { $0.type == "obligation_overdue" }.count == 1)
-        try await services.database.write { db in try db.execute(sql: "DROP TRIGGER gateway_down") }
+        try await services.database.write { db in try db.removeFault("gateway_down", on: "notification_outbox") }
         let retry = try await services.applications.sweep()
         #expect(retry.terminated == 1 && retry.failed == 0)
         await #expect(try services.applications.application(first.id).state == .terminated)

@@ -1,3 +1,4 @@
+import ZeroTripDomainTestSupport
 import Foundation
 import Synchronization
 import Testing
@@ -7,7 +8,7 @@ import ZeroTripTestSupport
 @Suite("Append-only, hash-chained audit log")
 struct AuditLogTests {
     func makeLog(events: Int) async throws -> AppDatabase {
-        let database = try AppDatabase.inMemory()
+        let database = try TestDatabase.make()
         for index in 1...events {
             try await AuditLog.append(AuditEntry(actor: "test", action: "thing.done", target: "thing:\(index)", details: ["n": "\(index)"]),
                                 at: Date(timeIntervalSince1970: 1_790_000_000 + Double(index)), to: database)
@@ -16,16 +17,16 @@ struct AuditLogTests {
     }
 
     /// Simulates an attacker with direct database access: the triggers are dropped first.
-    func tamper(_ database: AppDatabase, _ sql: String) async throws {
+    func tamper(_ database: AppDatabase, _ sql: String, _ arguments: SQLArguments = []) async throws {
         try await database.write { db in
-            try db.executeScript("DROP TRIGGER audit_events_no_update; DROP TRIGGER audit_events_no_delete")
-            try db.execute(sql: sql)
+            try db.dropRules(on: "audit_events")
+            try db.execute(sql: sql, arguments: arguments)
         }
     }
 
     @Test("A full group-commit queue refuses with overloaded while the disk is behind; every event accepted is stored, the chain intact")
     func groupCommitQueueIsBounded() async throws {
-        let database = try AppDatabase.inMemory()
+        let database = try TestDatabase.make()
         let batcher = AuditBatcher(database: database, maximumQueued: 50)
         // The writer is held for a moment, as by a slow disk, so the queue fills.
         let holding = Atomic<Bool>(false)
@@ -96,7 +97,7 @@ struct AuditLogTests {
         var event = try await database.read { db in try AuditLog.events(in: db)[seq - 1] }
         event.actor = "mallory"
         let forged = event.computedHash
-        try await tamper(database, "UPDATE audit_events SET actor = 'mallory', hash = x'\(forged.map { String(format: "%02x", $0) }.joined())' WHERE seq = \(seq)")
+        try await tamper(database, "UPDATE audit_events SET actor = 'mallory', hash = ? WHERE seq = \(seq)", [Data(forged)])
         guard case .broken(let first, _) = try await AuditLog.verify(database) else { Issue.record("expected broken"); return }
         #expect(first == Int64(seq + 1))
     }
@@ -133,6 +134,7 @@ struct AuditTimestampTests {
 extension AuditTimestampTests {
     @Test("The query form of a time orders like the stored one: what GRDB stored at that instant is never after it")
     func databaseTextOrders() async throws {
+        // SQLite's text dates only (PostgreSQL keeps timestamptz, compared as instants).
         let database = try AppDatabase.inMemory()
         var generator = SystemRandomNumberGenerator()
         let dates = (0..<500).map { _ in Date(timeIntervalSince1970: Double(generator.next() % 4_000_000_000_000) / 1000).wholeMilliseconds }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ZeroTrip
+import ZeroTripDomainTestSupport
 import ZeroTripCrypto
 import ZeroTripDocuments
 import ZeroTripTestSupport
@@ -41,7 +42,7 @@ struct KeyLifecycleTests {
         // In the log, every issuance by the old key precedes the old key's retirement.
         let (retiredAt, lastOld): (Int64, Int64) = try await services.database.read { db in
             (try db.fetchOne(Int64.self, sql: "SELECT idx FROM log_leaves WHERE kind = 'key.retired' AND ref = ?", arguments: ["key:\(oldKid)"]) ?? -1,
-             try db.fetchOne(Int64.self, sql: "SELECT MAX(idx) FROM log_leaves WHERE kind = 'document.issued' AND json_extract(CAST(entry AS TEXT), '$.kid') = ?", arguments: [oldKid]) ?? -1)
+             try db.fetchOne(Int64.self, sql: "SELECT MAX(idx) FROM log_leaves WHERE kind = 'document.issued' AND \(db.blobAsText("entry")) LIKE ?", arguments: ["%\"kid\":\"\(oldKid)\"%"]) ?? -1)
         }
         #expect(retiredAt > 0 && lastOld < retiredAt)
         let list = try await services.trustList.current().list

@@ -66,7 +66,7 @@ struct PopulationRegistryTests {
         }
         // The 600th row fails to insert, as a full disk or a constraint would, in the second chunk of 500.
         try await district.services.database.write { db in
-            try db.execute(sql: "CREATE TRIGGER fail_import BEFORE INSERT ON persons WHEN NEW.name = '故障人' BEGIN SELECT RAISE(ABORT, 'injected'); END")
+            try db.injectFault("fail_import", on: "persons", when: "name", equals: "故障人", message: "injected")
         }
         let failure = await #expect(throws: ZeroTripError.self) {
             try await district.services.identity.registry.importCSV(Array(lines.utf8), actor: "test")
@@ -79,7 +79,7 @@ struct PopulationRegistryTests {
         #expect(incomplete.outcome == "incomplete")
         #expect(incomplete.details.contains("\"rows_written\":\"500\"") && incomplete.details.contains("\"inserted\":\"500\""))
 
-        try await district.services.database.write { db in try db.execute(sql: "DROP TRIGGER fail_import") }
+        try await district.services.database.write { db in try db.removeFault("fail_import", on: "persons") }
         let second = try await district.services.identity.registry.importCSV(Array(lines.utf8), actor: "test")
         #expect(second.inserted == 200 && second.unchanged == 500)
         await #expect(try district.services.identity.registry.count() == 700)
@@ -120,7 +120,7 @@ struct PopulationRegistryTests {
         _ = try await district.services.identity.start(method: .sms, idNumber: "440604199902280891", name: "不对的名", client: "test")
         let dump = try await district.services.database.read { db -> String in
             var text = ""
-            for table in try db.fetchAll(String.self, sql: "SELECT name FROM sqlite_master WHERE type = 'table'") {
+            for table in try db.tableNames() {
                 for row in try db.fetchAll(sql: "SELECT * FROM \"\(table)\"") {
                     for value in row.values {
                         switch value {

@@ -16,7 +16,7 @@ final class TestDistrict: @unchecked Sendable {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("zerotrip-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         home = ZeroTripHome(root: root)
-        let database = fileDatabase ? try AppDatabase.open(path: home.databasePath) : try AppDatabase.inMemory()
+        let database = fileDatabase ? try AppDatabase.open(path: home.databasePath) : try TestDatabase.make()
         services = ZeroTripServices(database: database, home: home,
                                     passphrase: PassphraseSource(explicit: Self.passphrase, environment: [:], keys: home.keyFiles),
                                     clock: ZeroTripClock { [clock] in clock.now })

@@ -1,3 +1,4 @@
+import ZeroTripDomainTestSupport
 import Foundation
 import Testing
 @testable import ZeroTrip
@@ -61,7 +62,7 @@ struct TransparencyLogTests {
 
     /// A database log with `count` entries.
     static func log(count: Int) async throws -> (AppDatabase, TransparencyLog, [[UInt8]], [[UInt8]]) {
-        let database = try AppDatabase.inMemory()
+        let database = try TestDatabase.make()
         try await database.write { db in
             for index in 0..<count {
                 try TransparencyLog.append(kind: "test", ref: "test:\(index)", fields: ["n": "\(index)"], at: Date(timeIntervalSince1970: 1_800_000_000), in: db)
@@ -187,8 +188,8 @@ struct TransparencyLogTests {
         guard case .intact(let leaves, let heads) = try await district.services.log.audit(trusting: RootSet(pinned: [root], candidates: [], links: [])) else { Issue.record("audit failed"); return }
         #expect(leaves >= 3 && heads == 2)
         try await district.services.database.write { db in
-            try db.execute(sql: "DROP TRIGGER log_leaves_append_only")
-            try db.execute(sql: "UPDATE log_leaves SET entry = CAST(replace(CAST(entry AS TEXT), 'document.issued', 'document.issuex') AS BLOB) WHERE idx = (SELECT MAX(idx) FROM log_leaves WHERE kind = 'document.issued')")
+            try db.dropRules(on: "log_leaves")
+            try db.execute(sql: "UPDATE log_leaves SET entry = \(db.textAsBlob("replace(\(db.blobAsText("entry")), 'document.issued', 'document.issuex')")) WHERE idx = (SELECT MAX(idx) FROM log_leaves WHERE kind = 'document.issued')")
         }
         guard case .broken(let problem) = try await district.services.log.audit(trusting: RootSet(pinned: [root], candidates: [], links: [])) else { Issue.record("tampering not detected"); return }
         #expect(problem.contains("does not match its entry"))

@@ -45,7 +45,7 @@ public enum AuditLog {
     package static func events(in db: SQLTransaction, limit: Int? = nil) throws -> [AuditEvent] {
         let sql = limit == nil
             ? "SELECT * FROM audit_events ORDER BY seq"
-            : "SELECT * FROM (SELECT * FROM audit_events ORDER BY seq DESC LIMIT \(max(0, limit!))) ORDER BY seq"
+            : "SELECT * FROM (SELECT * FROM audit_events ORDER BY seq DESC LIMIT \(max(0, limit!))) AS newest ORDER BY seq"
         return try db.fetchAll(sql: sql).map(event(from:))
     }
 

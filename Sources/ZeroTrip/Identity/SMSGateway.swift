@@ -25,7 +25,7 @@ package struct OutboxSMSGateway: SMSGateway {
 
     /// The newest `limit` messages of the outbox (1–1,000), oldest of them first.
     static func newest(limit: Int, in db: SQLTransaction) throws -> [OutboxMessage] {
-        try db.fetchAll(sql: "SELECT * FROM (SELECT * FROM sms_outbox ORDER BY id DESC LIMIT ?) ORDER BY id", arguments: [max(1, min(limit, 1000))]).map {
+        try db.fetchAll(sql: "SELECT * FROM (SELECT * FROM sms_outbox ORDER BY id DESC LIMIT ?) AS newest ORDER BY id", arguments: [max(1, min(limit, 1000))]).map {
             OutboxMessage(id: $0["id"], subject: $0["person_id"], phoneMasked: $0["phone_masked"], message: $0["message"], createdAt: $0["created_at"])
         }
     }

@@ -316,7 +316,7 @@ enum NotificationOutbox {
         if let subject { arguments += [subject] }
         arguments += [max(1, min(limit, 1000))]
         return try db.fetchAll(sql: """
-            SELECT * FROM (SELECT * FROM notification_outbox \(subject == nil ? "" : "WHERE subject = ?") ORDER BY id DESC LIMIT ?) ORDER BY id
+            SELECT * FROM (SELECT * FROM notification_outbox \(subject == nil ? "" : "WHERE subject = ?") ORDER BY id DESC LIMIT ?) AS newest ORDER BY id
             """, arguments: arguments).map {
             ApplicantNotification(subject: $0["subject"], kind: $0["kind"], reference: $0["reference"], message: $0["message"], createdAt: $0["created_at"])
         }

@@ -38,7 +38,7 @@ enum CredentialStore {
     static func list(department: String?, in db: SQLTransaction) throws -> [CredentialInfo] {
         try db.fetchAll(sql: """
             SELECT c.id, d.code, c.label, c.scopes, c.created_at, c.revoked_at FROM credentials c JOIN departments d ON d.id = c.department_id
-            WHERE ? IS NULL OR d.code = ? ORDER BY d.code, c.created_at
+            WHERE CAST(? AS TEXT) IS NULL OR d.code = ? ORDER BY d.code, c.created_at
             """, arguments: [department, department]).map {
             CredentialInfo(id: $0["id"], departmentCode: $0["code"], label: $0["label"],
                            scopes: ($0["scopes"] as String).split(separator: ",").map(String.init),

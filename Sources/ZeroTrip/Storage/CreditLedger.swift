@@ -22,7 +22,7 @@ enum CreditLedger {
     /// Events of `subject` recorded at or before `date` (all with nil), in recording order.
     static func events(subject: String, recordedBy date: Date?, in db: SQLTransaction) throws -> [CreditEvent] {
         if let date {
-            return try events(where: "WHERE subject = ? AND recorded_at <= ?", arguments: [subject, AuditEvent.databaseText(date)], in: db)
+            return try events(where: "WHERE subject = ? AND recorded_at <= ?", arguments: [subject, date], in: db)
         }
         return try events(where: "WHERE subject = ?", arguments: [subject], in: db)
     }

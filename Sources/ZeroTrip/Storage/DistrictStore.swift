@@ -44,7 +44,7 @@ enum DistrictStore {
         try db.fetchAll(sql: """
             SELECT d.code, d.name, d.created_at,
                    (SELECT kid FROM signing_keys k WHERE k.department_id = d.id AND k.status = 'active' ORDER BY k.created_at DESC LIMIT 1) AS kid
-            FROM departments d WHERE ? IS NULL OR d.code = ? ORDER BY d.code
+            FROM departments d WHERE CAST(? AS TEXT) IS NULL OR d.code = ? ORDER BY d.code
             """, arguments: [code, code]).map {
             Department(code: $0["code"], name: $0["name"], createdAt: $0["created_at"], activeKid: $0["kid"])
         }

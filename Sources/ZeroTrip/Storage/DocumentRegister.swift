@@ -75,7 +75,7 @@ enum DocumentRegister {
     /// Entries of one department (all when nil), newest first, at most `limit` (1–1,000).
     static func records(department: String?, limit: Int, in db: SQLTransaction) throws -> [ResultDocumentRecord] {
         try db.fetchAll(sql: """
-            SELECT \(metadataColumns) FROM documents WHERE ? IS NULL OR department_code = ? ORDER BY issued_at DESC, id LIMIT ?
+            SELECT \(metadataColumns) FROM documents WHERE CAST(? AS TEXT) IS NULL OR department_code = ? ORDER BY issued_at DESC, id LIMIT ?
             """, arguments: [department, department, max(1, min(limit, 1000))]).map(record(from:))
     }
 

@@ -132,7 +132,7 @@ enum SigningKeyStore {
                 """)
             : try db.fetchAll(sql: """
                 SELECT k.*, d.code AS department_code FROM signing_keys k LEFT JOIN departments d ON d.id = k.department_id
-                WHERE (? IS NULL AND k.role = 'root') OR d.code = ? ORDER BY k.created_at DESC, k.rowid DESC
+                WHERE (CAST(? AS TEXT) IS NULL AND k.role = 'root') OR d.code = ? ORDER BY k.created_at DESC, k.rowid DESC
                 """, arguments: [code, code])
         return try rows.map { try info(from: $0, now: now) }
     }

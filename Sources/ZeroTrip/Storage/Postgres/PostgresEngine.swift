@@ -8,7 +8,8 @@ import PostgresNIO
 /// Where a district's PostgreSQL database is, from `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?OPTIONS]`.
 ///
 /// Options: `sslmode=disable|prefer|require` (default `prefer`, as libpq), `schema=NAME` (the tables live in that
-/// schema, created when missing; default `public`). The password may instead come from `PGPASSWORD`. The
+/// schema, created when missing; default `public`), `readers=N` (reader connections of this daemon, 1–32, default
+/// 4; with the writer a daemon holds N + 1 connections). The password may instead come from `PGPASSWORD`. The
 /// ``redacted`` form is the only one that appears in logs and errors.
 package struct PostgresLocation: Sendable, Hashable {
     package enum TLSMode: String, Sendable { case disable, prefer, require }
@@ -20,6 +21,7 @@ package struct PostgresLocation: Sendable, Hashable {
     package var database: String
     package var schema: String?
     package var tls: TLSMode
+    package var readers: Int
 
     /// True for the addresses this engine takes (`postgres://` and `postgresql://`).
     package static func isPostgresURL(_ text: String) -> Bool {
@@ -42,6 +44,7 @@ package struct PostgresLocation: Sendable, Hashable {
         self.database = database.removingPercentEncoding ?? database
         var tls = TLSMode.prefer
         var schema: String?
+        var readers = 4
         for item in components.queryItems ?? [] {
             switch item.name {
             case "sslmode":
@@ -52,12 +55,16 @@ package struct PostgresLocation: Sendable, Hashable {
                     throw invalid("schema must be a lower-case SQL name")
                 }
                 schema = value
+            case "readers":
+                guard let value = item.value.flatMap(Int.init), (1...32).contains(value) else { throw invalid("readers must be 1 to 32") }
+                readers = value
             default:
-                throw invalid("unknown option \(item.name) (known: sslmode, schema)")
+                throw invalid("unknown option \(item.name) (known: sslmode, schema, readers)")
             }
         }
         self.tls = tls
         self.schema = schema
+        self.readers = readers
     }
 
     /// The address without its password, for logs, errors and `readyz`.
@@ -91,8 +98,6 @@ package final class PostgresEngine: Sendable {
     static let writeLockKey: Int64 = 0x5A54_0001
     /// The advisory lock the schema migration holds, so daemons starting together migrate once.
     static let migrationLockKey: Int64 = 0x5A54_0002
-    /// Reader connections.
-    static let readerCount = 4
 
     package let location: PostgresLocation
     private let writer: PostgresLanes
@@ -107,7 +112,7 @@ package final class PostgresEngine: Sendable {
         try Self.prepare(location: location, configuration: configuration, logger: logger)
         writer = PostgresLanes(name: "zerotrip-pg-write", count: 1, configuration: configuration, logger: logger,
                                watchedTable: watchedTable, onWatchedTableCommit: onWatchedTableCommit)
-        readers = PostgresLanes(name: "zerotrip-pg-read", count: Self.readerCount, configuration: configuration, logger: logger,
+        readers = PostgresLanes(name: "zerotrip-pg-read", count: location.readers, configuration: configuration, logger: logger,
                                 watchedTable: nil, onWatchedTableCommit: {})
     }
 
@@ -132,8 +137,8 @@ package final class PostgresEngine: Sendable {
         if let schema = location.schema {
             try session.executeScript("CREATE SCHEMA IF NOT EXISTS \(schema)")
         }
-        _ = try session.fetchAll(sql: "SELECT pg_advisory_lock(\(migrationLockKey))", arguments: [])
-        defer { _ = try? session.fetchAll(sql: "SELECT pg_advisory_unlock(\(migrationLockKey))", arguments: []) }
+        _ = try session.execute(sql: "SELECT pg_advisory_lock(\(migrationLockKey))", arguments: [])
+        defer { _ = try? session.execute(sql: "SELECT pg_advisory_unlock(\(migrationLockKey))", arguments: []) }
         try session.executeScript("""
             CREATE TABLE IF NOT EXISTS zerotrip_migrations (name TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())
             """)
