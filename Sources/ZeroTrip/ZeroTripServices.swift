@@ -56,10 +56,11 @@ public struct ZeroTripServices: Sendable {
         return try open(configuration: configuration, home: home, passphrase: explicit, clock: clock)
     }
 
-    /// Opens the SQLite database and wires the services with the document settings of `configuration`.
+    /// Opens the database (an SQLite file, or PostgreSQL for a `postgres://` location) and wires the services with
+    /// the document settings of `configuration`.
     public static func open(configuration: DaemonConfiguration, home: ZeroTripHome? = nil, passphrase explicit: String? = nil, clock: ZeroTripClock = .system) throws -> ZeroTripServices {
         let home = home ?? configuration.home
-        let database = try AppDatabase.open(path: home.databasePath)
+        let database = try AppDatabase.open(location: home.databasePath)
         return ZeroTripServices(database: database, home: home, passphrase: PassphraseSource(explicit: explicit, keys: home.keyFiles), clock: clock,
                                 verificationBaseURL: configuration.verificationBaseURL, fontPath: configuration.fontPath)
     }

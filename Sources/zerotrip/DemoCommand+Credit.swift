@@ -30,7 +30,7 @@ extension DemoCommand {
                 let clock = ZeroTripClock { Date().addingTimeInterval(offset.withLock { $0 }) }
                 var configuration = DaemonConfiguration()
                 configuration.databasePath = home.databasePath
-                let database = try AppDatabase.open(path: home.databasePath)
+                let database = try AppDatabase.open(location: home.databasePath)
                 let services = ZeroTripServices(database: database, home: home, passphrase: PassphraseSource(explicit: "scenario-passphrase-not-secret", keys: home.keyFiles),
                                                 clock: clock, verificationBaseURL: configuration.verificationBaseURL, fontPath: configuration.fontPath)
                 func read(_ name: String) throws -> [UInt8] { try readInputFile(URL(fileURLWithPath: demo).appendingPathComponent(name).path, hint: "; pass --demo DIR") }

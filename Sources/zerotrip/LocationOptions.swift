@@ -50,7 +50,7 @@ struct LocationOptions: ParsableArguments {
     /// `init`, `demo setup` and `serve` open the database themselves.
     func services() throws -> ZeroTripServices {
         let configuration = try configuration()
-        guard FileManager.default.fileExists(atPath: configuration.databasePath) else {
+        guard PostgresLocation.isPostgresURL(configuration.databasePath) || FileManager.default.fileExists(atPath: configuration.databasePath) else {
             throw ZeroTripError(.notInitialized, "no district here: \(configuration.databasePath) does not exist (zerotrip init creates one; "
                                 + "--database, --config or ZEROTRIP_DATABASE point to another)")
         }

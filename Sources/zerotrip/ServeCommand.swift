@@ -72,7 +72,7 @@ struct ServeCommand: AsyncParsableCommand {
             logger.info("starting", metadata: [
                 "address": "\(configuration.host):\(configuration.port)",
                 "tls": "\(configuration.tlsCertificatePath != nil)",
-                "database": "\(configuration.databasePath)",
+                "database": "\(configuration.databaseForDisplay)",
             ])
             try await runDaemon(configuration: configuration, services: services, logger: logger)
             logger.info("stopped")

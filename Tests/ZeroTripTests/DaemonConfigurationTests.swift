@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import ZeroTrip
+@testable import ZeroTrip
 
 @Suite("Daemon configuration: file ← environment ← flags")
 struct DaemonConfigurationTests {
@@ -52,5 +52,26 @@ struct DaemonConfigurationTests {
     func environment() {
         let error = #expect(throws: ZeroTripError.self) { try DaemonConfiguration.load(file: nil, environment: ["ZEROTRIP_PORT": "http"], overrides: .init()) }
         #expect(error?.code == .invalidConfiguration)
+    }
+}
+
+extension DaemonConfigurationTests {
+    @Test("A postgres:// database is taken from ZEROTRIP_DATABASE_URL or the database key, checked, and shown without its password")
+    func postgresLocation() throws {
+        let fromEnvironment = try DaemonConfiguration.load(file: nil, environment: ["ZEROTRIP_DATABASE_URL": "postgres://zt:s3cret@db.example:6543/district?sslmode=require&readers=2"],
+                                                           overrides: DaemonConfiguration.Overrides())
+        #expect(fromEnvironment.databasePath.hasPrefix("postgres://"))
+        #expect(fromEnvironment.databaseForDisplay == "postgres://zt@db.example:6543/district")
+        let location = try PostgresLocation(url: fromEnvironment.databasePath, environment: [:])
+        #expect(location.port == 6543 && location.password == "s3cret" && location.tls == .require && location.readers == 2)
+        let file = try write(#"{"database": "postgres://zt@127.0.0.1/zerotrip"}"#)
+        #expect(try DaemonConfiguration.load(file: file, environment: [:], overrides: DaemonConfiguration.Overrides()).databasePath == "postgres://zt@127.0.0.1/zerotrip")
+        #expect(try PostgresLocation(url: "postgres://zt@h/d", environment: ["PGPASSWORD": "p"]).password == "p")
+        for bad in ["postgres://h/d", "postgres://zt@/d", "postgres://zt@h/", "postgres://zt@h/d?sslmode=maybe", "postgres://zt@h/d?schema=A-B", "postgres://zt@h/d?readers=0", "postgres://zt@h/d?x=1"] {
+            let error = #expect(throws: ZeroTripError.self, "\(bad)") {
+                try DaemonConfiguration.load(file: nil, environment: ["ZEROTRIP_DATABASE_URL": bad], overrides: DaemonConfiguration.Overrides())
+            }
+            #expect(error?.code == .invalidConfiguration && error?.message.contains("s3cret") == false)
+        }
     }
 }

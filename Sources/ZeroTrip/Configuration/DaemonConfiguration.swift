@@ -8,7 +8,7 @@ import Foundation
 /// |---|---|---|
 /// | `host` | `ZEROTRIP_HOST` | `127.0.0.1` |
 /// | `port` | `ZEROTRIP_PORT` | `8080` |
-/// | `databasePath` | `ZEROTRIP_DATABASE` | `var/zerotrip.sqlite` |
+/// | `databasePath` (or `database`) | `ZEROTRIP_DATABASE` (or `ZEROTRIP_DATABASE_URL`) | `var/zerotrip.sqlite`; a `postgres://` URL selects PostgreSQL |
 /// | `keysDirectory` | `ZEROTRIP_KEYS_DIR` | `Keys` |
 /// | `certificatesDirectory` | `ZEROTRIP_CERTIFICATES_DIR` | `Certificates` |
 /// | `maxBodyBytes` | `ZEROTRIP_MAX_BODY_BYTES` | `1048576` |
@@ -28,8 +28,13 @@ public struct DaemonConfiguration: Sendable, Codable, Equatable {
     public var host: String = "127.0.0.1"
     /// Listen port (0 picks a free one).
     public var port: Int = 8080
-    /// SQLite database path.
+    /// The SQLite database's path, or a `postgres://` URL (``PostgresLocation``) for a shared PostgreSQL database.
     public var databasePath: String = "var/zerotrip.sqlite"
+
+    /// `databasePath` as it may appear in logs: a PostgreSQL URL without its password.
+    public var databaseForDisplay: String {
+        (try? PostgresLocation(url: databasePath, environment: [:]).redacted) ?? databasePath
+    }
     /// Directory of private keys.
     public var keysDirectory: String = "Keys"
     /// Directory of certificates.
@@ -86,7 +91,7 @@ public struct DaemonConfiguration: Sendable, Codable, Equatable {
         var fromEnvironment = Overrides()
         fromEnvironment.host = environment["ZEROTRIP_HOST"]
         fromEnvironment.port = try integer("ZEROTRIP_PORT", in: environment)
-        fromEnvironment.databasePath = environment["ZEROTRIP_DATABASE"]
+        fromEnvironment.databasePath = environment["ZEROTRIP_DATABASE_URL"] ?? environment["ZEROTRIP_DATABASE"]
         fromEnvironment.keysDirectory = environment["ZEROTRIP_KEYS_DIR"]
         fromEnvironment.certificatesDirectory = environment["ZEROTRIP_CERTIFICATES_DIR"]
         fromEnvironment.maxBodyBytes = try integer("ZEROTRIP_MAX_BODY_BYTES", in: environment)
@@ -142,6 +147,7 @@ public struct DaemonConfiguration: Sendable, Codable, Equatable {
         guard !host.isEmpty, !databasePath.isEmpty, !keysDirectory.isEmpty, !certificatesDirectory.isEmpty, !fontPath.isEmpty else {
             throw ZeroTripError(.invalidConfiguration, "host and paths must not be empty")
         }
+        if PostgresLocation.isPostgresURL(databasePath) { _ = try PostgresLocation(url: databasePath) }
         let base = verificationBaseURL
         guard base.utf8.count <= 80, base.hasPrefix("https://") || base.hasPrefix("http://"),
               !base.contains("?"), !base.contains("#"), !base.contains(" "), base.unicodeScalars.allSatisfy({ $0.isASCII })
@@ -221,7 +227,7 @@ public struct DaemonConfiguration: Sendable, Codable, Equatable {
     struct FileForm: Decodable {
         var values = Overrides()
         enum Key: String, CodingKey, CaseIterable {
-            case host, port, databasePath, keysDirectory, certificatesDirectory, maxBodyBytes, tlsCertificatePath, tlsKeyPath, logLevel
+            case host, port, databasePath, database, keysDirectory, certificatesDirectory, maxBodyBytes, tlsCertificatePath, tlsKeyPath, logLevel
             case verificationBaseURL, fontPath, applicantRequestsPerMinute, treeHeadIntervalSeconds, obligationSweepIntervalSeconds
             case publicRequestsPerMinute, idleTimeoutSeconds, maxConnections
         }
@@ -239,7 +245,7 @@ public struct DaemonConfiguration: Sendable, Codable, Equatable {
             let c = try decoder.container(keyedBy: Key.self)
             values.host = try c.decodeIfPresent(String.self, forKey: .host)
             values.port = try c.decodeIfPresent(Int.self, forKey: .port)
-            values.databasePath = try c.decodeIfPresent(String.self, forKey: .databasePath)
+            values.databasePath = try c.decodeIfPresent(String.self, forKey: .databasePath) ?? c.decodeIfPresent(String.self, forKey: .database)
             values.keysDirectory = try c.decodeIfPresent(String.self, forKey: .keysDirectory)
             values.certificatesDirectory = try c.decodeIfPresent(String.self, forKey: .certificatesDirectory)
             values.maxBodyBytes = try c.decodeIfPresent(Int.self, forKey: .maxBodyBytes)

@@ -28,7 +28,7 @@ package struct PostgresLocation: Sendable, Hashable {
         text.hasPrefix("postgres://") || text.hasPrefix("postgresql://")
     }
 
-    package init(url text: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+    package init(url text: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws(ZeroTripError) {
         func invalid(_ why: String) -> ZeroTripError {
             ZeroTripError(.invalidConfiguration, "the database address is not a valid postgres:// URL: \(why)")
         }
