@@ -7,8 +7,9 @@ set -euo pipefail
 packages=(libssl-dev libqrencode-dev libharfbuzz-dev zlib1g-dev libsqlite3-dev fonts-arphic-uming openssl pkg-config ca-certificates curl)
 if [[ "${1:-}" == "--test" ]]; then
   # Independent validators: qpdf, poppler (pdftotext, pdffonts, pdfsig, pdftoppm), NSS certutil for pdfsig's trust store;
-  # wrk drives `zerotrip bench http` and `bench credit`.
-  packages+=(python3-pip qpdf poppler-utils libnss3-tools wrk)
+  # wrk drives `zerotrip bench http` and `bench credit`; PostgreSQL 15 runs the suites a second time on a throw-away
+  # cluster (scripts/pg-cluster.sh), never as the system service.
+  packages+=(python3-pip qpdf poppler-utils libnss3-tools wrk postgresql-15)
 fi
 
 missing=()
@@ -25,6 +26,11 @@ if ((${#missing[@]})); then
   SUDO=""
   [[ $(id -u) -ne 0 ]] && SUDO="sudo"
   echo "Installing: ${missing[*]}"
+  # Debian's postgresql package would create and start a "main" cluster as a system service; the tests start their own.
+  if [[ " ${missing[*]} " == *" postgresql-15 "* ]]; then
+    $SUDO mkdir -p /etc/postgresql-common
+    echo "create_main_cluster = false" | $SUDO tee /etc/postgresql-common/createcluster.conf >/dev/null
+  fi
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi

@@ -1,9 +1,15 @@
 #!/usr/bin/env bash
-# The README's test command, and what .ci/run runs: installs what is missing (apt packages,
-# the gmssl validator from PyPI), builds everything including the zerotrip executable the
-# end-to-end tests call, and runs the whole Swift Testing suite.
+# The README's test command, and what .ci/run runs: installs what is missing (apt packages, PostgreSQL 15, the
+# validators from PyPI), builds everything including the zerotrip executable the end-to-end tests call, runs the
+# whole Swift Testing suite on SQLite, then again on PostgreSQL in a throw-away cluster started and stopped here.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh --test
 swift build --build-tests
+echo "== suites on SQLite"
 swift test --skip-build
+echo "== suites on PostgreSQL"
+cluster=$(mktemp -d /tmp/zerotrip-pg.XXXXXX)
+trap './scripts/pg-cluster.sh stop "$cluster"; rm -rf "$cluster"' EXIT
+url=$(./scripts/pg-cluster.sh start "$cluster")
+ZEROTRIP_TEST_DATABASE_URL="$url" swift test --skip-build

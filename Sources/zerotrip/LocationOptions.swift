@@ -7,7 +7,7 @@ struct LocationOptions: ParsableArguments {
     @Option(name: .long, help: "JSON configuration file (see docs/configuration.md).")
     var config: String?
 
-    @Option(name: .long, help: "SQLite database path (default var/zerotrip.sqlite, or ZEROTRIP_DATABASE).")
+    @Option(name: .long, help: "SQLite database path, or a postgres:// URL (default var/zerotrip.sqlite, or ZEROTRIP_DATABASE / ZEROTRIP_DATABASE_URL).")
     var database: String?
 
     @Option(name: .customLong("keys-dir"), help: "Private key directory (default Keys, or ZEROTRIP_KEYS_DIR).")

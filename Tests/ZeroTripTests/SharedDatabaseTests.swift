@@ -1,0 +1,134 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import HTTPTypes
+import HummingbirdTesting
+import NIOCore
+import Synchronization
+import Testing
+import ZeroTrip
+import ZeroTripDomainTestSupport
+import ZeroTripTestSupport
+
+/// Two `zerotrip serve` processes on one PostgreSQL database, as behind a load balancer.
+@Suite("Two daemons, one PostgreSQL database", .serialized,
+       .enabled(if: TestDatabase.isPostgres && ZeroTripExecutable.binary != nil, "needs ZEROTRIP_TEST_DATABASE_URL and the built zerotrip executable"))
+struct SharedDatabaseTests {
+    final class Shared: Sendable {
+        let issued = Mutex<[(id: String, token: String, through: String)]>([])
+        let revoked = Mutex<Set<String>>([])
+        let serverErrors = Mutex<[String]>([])
+        let stop = Atomic(false)
+    }
+
+    @Test("Issue, revoke, verify and rotate through both daemons, one SIGKILLed mid-load: every acknowledged document answers through the other; audit chain, log and key counters agree")
+    func twoDaemons() async throws {
+        try await LoadTests.bounded(seconds: 180, "two daemons") { try await self.body() }
+    }
+
+    func body() async throws {
+        let base = try #require(TestDatabase.postgresURL)
+        let schema = "two_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
+        let location = base + (base.contains("?") ? "&" : "?") + "schema=\(schema)"
+        let environment = ["ZEROTRIP_DATABASE_URL": location]
+        let cli = CommandLineTests()
+        let dir = try cli.tempDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let setup = try cli.run(["demo", "setup", "--persons", CommandLineTests.demoPersons], in: dir, environment: environment)
+        #expect(setup.status == 0, "\(setup.output)")
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("var/zerotrip.sqlite").path), "the demo went to SQLite")
+        let tokens = try #require(try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("Keys").path).first { $0.hasPrefix("demo-tokens-") })
+        let tokenFile = try String(contentsOf: dir.appendingPathComponent("Keys/\(tokens)"), encoding: .utf8)
+        func token(_ code: String) throws -> String {
+            try #require(tokenFile.split(separator: "\"").map(String.init).first { $0.hasPrefix("zt_") && tokenFile.contains("\"\(code)\" : \"\($0)") })
+        }
+        let rsj = try token("RSJ")
+
+        var (a, portA) = try await LoadTests.serve(in: dir, environment: environment)
+        let (b, portB) = try await LoadTests.serve(in: dir, environment: environment)
+        defer {
+            for server in [a, b] where server.isRunning { kill(server.processIdentifier, SIGKILL) }
+        }
+        let shared = Shared()
+        let ports = [(portA, "A"), (portB, "B")]
+        let load = Task {
+            await withTaskGroup(of: Void.self) { group in
+                for index in 0..<12 {
+                    let (port, name) = ports[index % 2]
+                    group.addTask {
+                        try? await TestClient.withClient(host: "127.0.0.1", port: port, configuration: LoadTests.client) { client in
+                            var round = 0
+                            while !shared.stop.load(ordering: .relaxed) {
+                                round += 1
+                                let response = try await client.post("/v1/documents", headers: LoadTests.headers(rsj), body: ByteBuffer(string: LoadTests.issueBody))
+                                if response.status.code >= 500 { shared.serverErrors.withLock { $0.append("\(name) issue \(response.status.code)") } }
+                                let body = LoadTests.json(response.body)
+                                guard response.status == .created, let token = body["token"] as? String,
+                                      let id = (body["document"] as? [String: Any])?["id"] as? String else { continue }
+                                shared.issued.withLock { $0.append((id, token, name)) }
+                                let verify = try await client.post("/v1/verify", headers: LoadTests.headers(rsj), body: ByteBuffer(string: #"{"token":"\#(token)"}"#))
+                                if verify.status.code >= 500 { shared.serverErrors.withLock { $0.append("\(name) verify \(verify.status.code)") } }
+                                if round % 5 == 0 {
+                                    let revoke = try await client.post("/v1/documents/\(id)/revoke", headers: LoadTests.headers(rsj),
+                                                                       body: ByteBuffer(string: #"{"reason":"issued_in_error"}"#))
+                                    if revoke.status == .ok { shared.revoked.withLock { _ = $0.insert(id) } }
+                                    if revoke.status.code >= 500 { shared.serverErrors.withLock { $0.append("\(name) revoke \(revoke.status.code)") } }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        try await Task.sleep(for: .seconds(2))
+        // A key rotation by a third process (the CLI) while both daemons issue: the old key stops signing at once.
+        let rotation = try cli.run(["keys", "rotate", "--department", "RSJ", "--overlap-seconds", "0"], in: dir, environment: environment)
+        #expect(rotation.status == 0, "\(rotation.output)")
+        try await Task.sleep(for: .seconds(2))
+        kill(a.processIdentifier, SIGKILL)
+        a.waitUntilExit()
+        try await Task.sleep(for: .seconds(1))
+        shared.stop.store(true, ordering: .relaxed)
+        await load.value
+
+        let documents = shared.issued.withLock { $0 }
+        let revoked = shared.revoked.withLock { $0 }
+        #expect(shared.serverErrors.withLock { $0 }.filter { !$0.hasPrefix("A") }.isEmpty, "\(shared.serverErrors.withLock { $0 })")
+        #expect(documents.contains { $0.through == "A" } && documents.contains { $0.through == "B" })
+        #expect(!revoked.isEmpty)
+
+        try await TestClient.withClient(host: "127.0.0.1", port: portB, configuration: LoadTests.client) { client in
+            for document in documents {
+                let record = try await client.get("/v1/documents/\(document.id)", headers: LoadTests.headers(rsj))
+                #expect(record.status == .ok, "document \(document.id) (through \(document.through)) was answered 201 but is missing")
+                let report = LoadTests.json(try await client.post("/v1/verify", headers: LoadTests.headers(rsj),
+                                                                  body: ByteBuffer(string: #"{"token":"\#(document.token)"}"#)).body)
+                let expected = revoked.contains(document.id) ? "revoked" : "valid"
+                #expect(report["result"] as? String == expected, "\(document.id): \(report)")
+            }
+        }
+        let audit = try cli.run(["audit", "verify"], in: dir, environment: environment)
+        #expect(audit.status == 0, "\(audit.output)")
+        let log = try cli.run(["log", "audit"], in: dir, environment: environment)
+        #expect(log.status == 0, "\(log.output)")
+        // The daemon that was killed starts again on the same database and answers.
+        (a, portA) = try await LoadTests.serve(in: dir, environment: environment)
+        let health = try await TestClient.withClient(host: "127.0.0.1", port: portA, configuration: LoadTests.client) { client in
+            try await client.get("/readyz", headers: LoadTests.headers(nil))
+        }
+        #expect(health.status == .ok)
+
+        let database = try AppDatabase.open(location: location)
+        let counters = try await database.read { db in
+            try db.fetchAll(sql: """
+                SELECT k.kid, k.usage_count, (SELECT COUNT(*) FROM documents d WHERE d.kid = k.kid) AS registered
+                FROM signing_keys k WHERE k.role = 'seal'
+                """).map { (kid: $0["kid"] as String, used: $0["usage_count"] as Int, registered: $0["registered"] as Int) }
+        }
+        #expect(counters.filter { $0.registered > 0 }.count >= 2, "the rotation's new key signed nothing: \(counters)")
+        for counter in counters {
+            #expect(counter.used == counter.registered, "key \(counter.kid): usage counter \(counter.used), register \(counter.registered)")
+        }
+    }
+}
