@@ -71,7 +71,12 @@ public struct AppDatabase: Sendable {
     /// Connects to the PostgreSQL database at `location` and runs every pending migration.
     package init(postgres location: PostgresLocation) throws {
         let keyChanges = TableChangeCounter(table: "signing_key_history")
-        let engine = try PostgresEngine(location: location, watchedTable: keyChanges.table, onWatchedTableCommit: { keyChanges.noteCommit() })
+        let engine: PostgresEngine
+        do {
+            engine = try PostgresEngine(location: location, watchedTable: keyChanges.table, onWatchedTableCommit: { keyChanges.noteCommit() })
+        } catch let error as SQLFailure where error.kind == .unavailable {
+            throw ZeroTripError(.databaseUnavailable, "cannot reach the database at \(location.redacted): \(error.message)")
+        }
         self.engine = .postgres(engine)
         self.keyChanges = keyChanges
         audit = AuditBatcher(write: { batch in try await Self.mappingBusy { try await engine.write(batch) } })
