@@ -70,7 +70,7 @@ struct SharedDatabaseTests {
                                 shared.issued.withLock { $0.append((id, token, name)) }
                                 let verify = try await client.post("/v1/verify", headers: LoadTests.headers(rsj), body: ByteBuffer(string: #"{"token":"\#(token)"}"#))
                                 if verify.status.code >= 500 { shared.serverErrors.withLock { $0.append("\(name) verify \(verify.status.code)") } }
-                                if round % 5 == 0 {
+                                if round % 3 == 1 {
                                     let revoke = try await client.post("/v1/documents/\(id)/revoke", headers: LoadTests.headers(rsj),
                                                                        body: ByteBuffer(string: #"{"reason":"issued_in_error"}"#))
                                     if revoke.status == .ok { shared.revoked.withLock { _ = $0.insert(id) } }

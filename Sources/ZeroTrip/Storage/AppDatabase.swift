@@ -120,6 +120,12 @@ public struct AppDatabase: Sendable {
         }
     }
 
+    /// Drops a PostgreSQL schema with everything in it (a benchmark's throw-away district); nothing on SQLite.
+    public func dropSchema(_ schema: String) async throws {
+        guard case .postgres(let engine) = engine, schema.range(of: "^[a-z_][a-z0-9_]{0,62}$", options: .regularExpression) != nil else { return }
+        try await engine.write { db in try db.executeScript("DROP SCHEMA \(schema) CASCADE") }
+    }
+
     /// Busy and unreachable databases become `database_busy` / `database_unavailable` (503 with `Retry-After`).
     private static func mappingBusy<T>(_ body: () async throws -> T) async throws -> T {
         do {
