@@ -30,9 +30,7 @@ struct MigrateCommand: AsyncParsableCommand {
                 throw ZeroTripError(.invalidInput, "the district is already on PostgreSQL (\(configuration.databaseForDisplay)); migrate-to copies an SQLite file")
             }
             let summary = try await DatabaseMigration.migrate(sqlitePath: configuration.databasePath, to: target)
-            var display = configuration
-            display.databasePath = target
-            print("copied \(configuration.databasePath) → \(display.databaseForDisplay)")
+            print("copied \(configuration.databasePath) → \(PostgresLocation.redacted(target))")
             for row in summary.rows where row.source > 0 || row.target > 0 {
                 print("  \(row.table.padding(toLength: 24, withPad: " ", startingAt: 0)) \(row.source) → \(row.target)\(row.source == row.target && row.sameContent ? "" : "  DIFFERENT")")
             }

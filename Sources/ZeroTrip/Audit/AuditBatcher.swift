@@ -151,8 +151,7 @@ public final class AuditBatcher: Sendable {
                 for (pending, event) in zip(batch, events) { pending.complete(.success(event)) }
             } catch {
                 // A batch fails as a whole (say, the disk filled up); each request gets the error, as with its own transaction.
-                let failure = (error as? SQLFailure)?.kind == .busy ? AppDatabase.busyError : error
-                for pending in batch { pending.complete(.failure(failure)) }
+                for pending in batch { pending.complete(.failure(error)) }
             }
         }
     }

@@ -33,7 +33,7 @@ public struct DaemonConfiguration: Sendable, Codable, Equatable {
 
     /// `databasePath` as it may appear in logs: a PostgreSQL URL without its password.
     public var databaseForDisplay: String {
-        (try? PostgresLocation(url: databasePath, environment: [:]).redacted) ?? databasePath
+        PostgresLocation.redacted(databasePath)
     }
     /// Directory of private keys.
     public var keysDirectory: String = "Keys"

@@ -52,13 +52,7 @@ public struct AppDatabase: Sendable {
     package init(_ writer: any DatabaseWriter) throws {
         engine = .sqlite(writer)
         keyChanges = TableChangeCounter(table: "signing_key_history")
-        audit = AuditBatcher(write: { batch in
-            do {
-                return try await writer.write { db in try batch(SQLTransaction(sqlite: db)) }
-            } catch let error as DatabaseError where Self.isBusy(error) {
-                throw Self.busyError
-            }
-        })
+        audit = AuditBatcher(write: { batch in try await Self.mappingBusy { try await writer.write { db in try batch(SQLTransaction(sqlite: db)) } } })
         try Self.migrator.migrate(writer)
         writer.add(transactionObserver: keyChanges, extent: .databaseLifetime)
         if let pool = writer as? DatabasePool {

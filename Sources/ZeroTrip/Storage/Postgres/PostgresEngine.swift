@@ -67,6 +67,12 @@ package struct PostgresLocation: Sendable, Hashable {
         self.readers = readers
     }
 
+    /// `location` as it may appear in logs: a `postgres://` URL without its password, anything else (an SQLite path)
+    /// unchanged.
+    package static func redacted(_ location: String) -> String {
+        (try? PostgresLocation(url: location, environment: [:]).redacted) ?? location
+    }
+
     /// The address without its password, for logs, errors and `readyz`.
     package var redacted: String {
         "postgres://\(user)@\(host):\(port)/\(database)" + (schema.map { "?schema=\($0)" } ?? "")
