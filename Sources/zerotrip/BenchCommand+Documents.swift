@@ -109,6 +109,10 @@ extension BenchCommand {
                 print("same run on PostgreSQL (\(postgres.display)):")
                 print(String(format: "  issue (end to end)        %8.0f/s  = %5.1f %% of SQLite's %.0f/s (target ≥ 60 %%)", postgres.issue, issueRatio * 100, issueRate))
                 print(String(format: "  verify token, audited     %8.0f/s  = %5.1f %% of SQLite's %.0f/s (target ≥ 70 %%)", postgres.audited, auditedRatio * 100, auditedRate))
+                if let roundTrips = postgres.roundTrips {
+                    print(String(format: "  statement round trip      %8.3f ms waited for, %.3f ms pipelined (SELECT 1, one connection)",
+                                 roundTrips.waited * 1000, roundTrips.pipelined * 1000))
+                }
                 if issueRatio < 0.6 || auditedRatio < 0.7 { missed = true }
             }
             print(missed ? "RESULT: below target" : "RESULT: targets met")
@@ -117,7 +121,7 @@ extension BenchCommand {
 
         /// Issuance and audited token verification in a fresh district on the PostgreSQL database `url` (its own
         /// schema, dropped afterwards), with the same requests and concurrency as the SQLite run.
-        static func postgresFigures(_ url: String, requests: [IssueDocumentRequest], workers: Int) async throws -> (issue: Double, audited: Double, display: String) {
+        static func postgresFigures(_ url: String, requests: [IssueDocumentRequest], workers: Int) async throws -> (issue: Double, audited: Double, display: String, roundTrips: (waited: Double, pipelined: Double)?) {
             guard PostgresLocation.isPostgresURL(url) else { throw ZeroTripError(.invalidInput, "--database takes a postgres:// URL") }
             let schema = "bench_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
             let location = url + (url.contains("?") ? "&" : "?") + "schema=\(schema)"
@@ -130,8 +134,9 @@ extension BenchCommand {
             let services = try ZeroTripServices.open(configuration: configuration, home: home, passphrase: "bench-passphrase-not-secret")
             do {
                 let figures = try await measure(services, requests: requests, workers: workers)
+                let roundTrips = try await services.database.postgresRoundTrips()
                 try? await services.database.dropSchema(schema)
-                return (figures.0, figures.1, configuration.databaseForDisplay)
+                return (figures.0, figures.1, configuration.databaseForDisplay, roundTrips)
             } catch {
                 try? await services.database.dropSchema(schema)
                 throw error

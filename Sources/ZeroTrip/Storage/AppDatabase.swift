@@ -73,8 +73,15 @@ public struct AppDatabase: Sendable {
         }
         self.engine = .postgres(engine)
         self.keyChanges = keyChanges
-        audit = AuditBatcher(write: { batch in try await Self.mappingBusy { try await engine.write(batch) } })
+        audit = AuditBatcher(write: { batch in try await Self.mappingBusy { try await engine.write(batch) } },
+                             readApart: { read in try await Self.mappingBusy { try await engine.read(read) } })
         readers = nil
+    }
+
+    /// Seconds per statement round trip to PostgreSQL, waited for and pipelined; nil on SQLite.
+    package func postgresRoundTrips(_ count: Int = 2_000) async throws -> (waited: Double, pipelined: Double)? {
+        guard case .postgres(let engine) = engine else { return nil }
+        return try await engine.roundTrips(count)
     }
 
     /// Opens the database named by `location`: a `postgres://` URL, or else the path of an SQLite file.

@@ -135,6 +135,11 @@ package final class PostgresEngine: Sendable {
         try await writer.transaction(write: true, body)
     }
 
+    /// Statement round trips on a reader connection (``PostgresSession/roundTrips(_:)``), for the benchmarks.
+    package func roundTrips(_ count: Int) async throws -> (waited: Double, pipelined: Double) {
+        try await readers.onSession { try $0.roundTrips(count) }
+    }
+
     /// Schema and migrations, on a connection of their own, under the migration lock.
     private static func prepare(location: PostgresLocation, configuration: PostgresConnection.Configuration, logger: Logger) throws {
         let connection = try PostgresLanes.connect(configuration, logger: logger)
@@ -214,6 +219,13 @@ final class PostgresLanes: @unchecked Sendable {
         condition.unlock()
     }
 
+    /// Runs `body` on a lane's connection outside any transaction.
+    func onSession<T: Sendable>(_ body: @escaping @Sendable (PostgresSession) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            submit(Job(run: { session in continuation.resume(with: Result { try body(session) }) }, fail: { continuation.resume(throwing: $0) }))
+        }
+    }
+
     /// Runs `body` in one transaction on a lane's connection: committed when it returns, rolled back when it throws.
     func transaction<T: Sendable>(write: Bool, _ body: @escaping @Sendable (SQLTransaction) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
@@ -233,17 +245,21 @@ final class PostgresLanes: @unchecked Sendable {
                     continuation.resume(throwing: error)
                 }
             }, fail: { continuation.resume(throwing: $0) })
-            condition.lock()
-            guard !stopped else {
-                condition.unlock()
-                job.fail(SQLFailure(.unavailable, "the database is closed"))
-                return
-            }
-            if !started { startThreads() }
-            queue.append(job)
-            condition.signal()
-            condition.unlock()
+            submit(job)
         }
+    }
+
+    private func submit(_ job: Job) {
+        condition.lock()
+        guard !stopped else {
+            condition.unlock()
+            job.fail(SQLFailure(.unavailable, "the database is closed"))
+            return
+        }
+        if !started { startThreads() }
+        queue.append(job)
+        condition.signal()
+        condition.unlock()
     }
 
     /// Called with `condition` held.

@@ -21,6 +21,7 @@ package final class PostgresSession {
     private var watchedTableChanged = false
     private var savepoints = 0
     private var cursors = 0
+    private var writing = true
     /// Rows changed by the last statement run through ``execute(sql:arguments:)``.
     private(set) var changesCount = 0
 
@@ -100,23 +101,37 @@ package final class PostgresSession {
     /// Starts a transaction. A write takes the database-wide write lock first (`pg_advisory_xact_lock`), so writes
     /// of every daemon on this database run one at a time, as SQLite's do: the audit hash chain, the log's leaf
     /// numbers and the key usage counters have one total order. A read sees one snapshot (REPEATABLE READ).
+    ///
+    /// `BEGIN` is sent without waiting for its answer: the connection runs statements in the order they were sent,
+    /// so the next statement follows it on the server and the calling thread waits once for both (each wait costs
+    /// two thread wake-ups on top of the network round trip). Its result is checked before the first statement's
+    /// answer is used, so a failed `BEGIN` never lets a statement count as done.
     func begin(write: Bool) throws {
         afterCommitActions.removeAll()
         watchedTableChanged = false
         savepoints = 0
         cursors = 0
+        writing = write
         if write {
-            _ = try run("BEGIN ISOLATION LEVEL READ COMMITTED", [])
+            send("BEGIN ISOLATION LEVEL READ COMMITTED")
             _ = try run("SELECT pg_advisory_xact_lock(\(PostgresEngine.writeLockKey))", [])
         } else {
-            _ = try run("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", [])
+            send("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
         }
     }
 
     /// Commits; returns whether the watched table changed, and runs the after-commit actions.
+    ///
+    /// A read-only transaction's `COMMIT` is sent without waiting: it changes nothing, and the next transaction on
+    /// this connection runs after it. A write waits for its `COMMIT`, which is when the change is durable.
     @discardableResult
     func commit() throws -> Bool {
-        _ = try run("COMMIT", [])
+        if writing {
+            _ = try run("COMMIT", [])
+        } else {
+            // Its failure would only matter for a connection that broke, which the next statement finds out.
+            send("COMMIT", checked: false)
+        }
         for action in afterCommitActions { action() }
         afterCommitActions.removeAll()
         return watchedTableChanged
@@ -124,12 +139,75 @@ package final class PostgresSession {
 
     func rollback() {
         afterCommitActions.removeAll()
+        try? settleSent()
         _ = try? run("ROLLBACK", [])
+    }
+
+    /// Seconds per `SELECT 1` over `count` statements: each waited for in turn (what a store's statement costs),
+    /// and all sent at once with only the last waited for (the server's and the network's part alone).
+    func roundTrips(_ count: Int) throws -> (waited: Double, pipelined: Double) {
+        let clock = ContinuousClock()
+        let waited = try clock.measure { for _ in 0..<count { _ = try run("SELECT 1", []) } }
+        let pipelined = try clock.measure {
+            for _ in 0..<count - 1 { send("SELECT 1") }
+            _ = try run("SELECT 1", [])
+        }
+        func seconds(_ duration: Duration) -> Double {
+            Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        }
+        return (seconds(waited) / Double(count), seconds(pipelined) / Double(count))
     }
 
     // MARK: Wire
 
+    /// Statements sent without waiting for their answer (`BEGIN`, a read's `COMMIT`), oldest first, and whether
+    /// their failure is the transaction's.
+    private var sent: [(answer: EventLoopFuture<PostgresQueryResult>, checked: Bool)] = []
+
+    private func send(_ sql: String, checked: Bool = true) {
+        sent.append((connection.query(PostgresQuery(unsafeSQL: sql), logger: logger), checked))
+    }
+
+    /// Sends a statement without waiting for its answer (``SQLTransaction/executeUnanswered(sql:arguments:)``).
+    func send(sql: String, arguments: [SQLValue]) {
+        if let watchedTable, !watchedTableChanged, sql.contains(watchedTable) { watchedTableChanged = true }
+        sent.append((connection.query(query(sql, arguments), logger: logger), true))
+    }
+
+    /// Waits for the statements sent without waiting (already answered when a later statement's answer has come)
+    /// and throws the first one's failure.
+    private func settleSent() throws {
+        guard !sent.isEmpty else { return }
+        let futures = sent
+        sent.removeAll()
+        var failure: (any Error)?
+        for (answer, checked) in futures {
+            do { _ = try answer.wait() } catch { if failure == nil && checked { failure = error } }
+        }
+        if let failure { throw Self.mapped(failure) }
+    }
+
+    private static func mapped(_ error: any Error) -> any Error {
+        switch error {
+        case let error as PSQLError: SQLFailure(postgres: error)
+        case let error as SQLFailure: error
+        default: SQLFailure(.unavailable, "the PostgreSQL connection failed: \(type(of: error))")
+        }
+    }
+
     private func run(_ sql: String, _ arguments: [SQLValue]) throws -> PostgresQueryResult {
+        let answer = connection.query(query(sql, arguments), logger: logger)
+        // What was sent before this statement ran before it: its failure (say, BEGIN on a broken connection, or a
+        // refused insert) is the cause to report.
+        try settleSent()
+        do {
+            return try answer.wait()
+        } catch {
+            throw Self.mapped(error)
+        }
+    }
+
+    private func query(_ sql: String, _ arguments: [SQLValue]) -> PostgresQuery {
         let text: String
         if arguments.isEmpty {
             text = sql
@@ -151,15 +229,7 @@ package final class PostgresSession {
             case .date(let value): binds.append(SQLValue.stored(value))
             }
         }
-        do {
-            return try connection.query(PostgresQuery(unsafeSQL: text, binds: binds), logger: logger).wait()
-        } catch let error as PSQLError {
-            throw SQLFailure(postgres: error)
-        } catch let error as SQLFailure {
-            throw error
-        } catch {
-            throw SQLFailure(.unavailable, "the PostgreSQL connection failed: \(type(of: error))")
-        }
+        return PostgresQuery(unsafeSQL: text, binds: binds)
     }
 
     static func row(_ row: PostgresRow, columns: SQLColumns) throws -> SQLRow {
