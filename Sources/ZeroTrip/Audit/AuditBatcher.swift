@@ -8,7 +8,7 @@ import Synchronization
 /// few thousand a second on this class of machine. Requests hand their event to ``append(_:at:)`` and suspend; one
 /// drain task takes everything queued (up to ``maximumBatch``), appends it in one transaction (the hash chain is
 /// sequential inside it, exactly as with single appends) and resumes every request with its stored event only
-/// after the commit. When the daemon is idle a batch is one event, so latency does not grow; under load the batch
+/// after the commit (the events of a batch go in with a few multi-row statements). When the daemon is idle a batch is one event, so latency does not grow; under load the batch
 /// grows to what arrived during the previous commit.
 public final class AuditBatcher: Sendable {
     /// Events written per transaction at most.
@@ -54,12 +54,21 @@ public final class AuditBatcher: Sendable {
     /// Runs one batch in a write transaction of the database the batcher belongs to.
     typealias BatchWriter = @Sendable (_ batch: @escaping @Sendable (SQLTransaction) throws -> [AuditEvent?]) async throws -> [AuditEvent?]
 
+    /// Runs a read in a read transaction of the same database (a snapshot apart from the writer).
+    typealias ReadRunner = @Sendable (_ read: @escaping @Sendable (SQLTransaction) throws -> Void) async throws -> Void
+
     private let write: BatchWriter
+    private let readApart: ReadRunner?
     private let state = Mutex(State())
     private let maximumQueued: Int
 
-    init(write: @escaping BatchWriter, maximumQueued: Int = defaultMaximumQueued) {
+    /// `readApart`: where audited reads run. Nil runs them inside the batch's write transaction (SQLite: the
+    /// writer is local and a statement costs microseconds, so answer and event come from one snapshot in one trip);
+    /// given, each read runs on its own read connection first and only the event waits for the batch (PostgreSQL:
+    /// every statement is a round trip, and the writer is shared by every daemon, so it should do nothing but append).
+    init(write: @escaping BatchWriter, readApart: ReadRunner? = nil, maximumQueued: Int = defaultMaximumQueued) {
         self.write = write
+        self.readApart = readApart
         self.maximumQueued = maximumQueued
     }
 
@@ -89,6 +98,15 @@ public final class AuditBatcher: Sendable {
     /// `read` must only read; it runs on the writer's queue, so it must be short. When it throws, the request gets
     /// that error and nothing is appended for it; a failed commit fails every request of the batch.
     func audited<T: Sendable>(at date: Date, _ read: @escaping @Sendable (SQLTransaction) throws -> (T, AuditEntry)) async throws -> T {
+        if let readApart {
+            let answer = Outcome<(T, AuditEntry)>()
+            try await readApart { db in answer.value = .success(try read(db)) }
+            guard let (value, entry) = try answer.value?.get() else {
+                throw ZeroTripError(.storageFailure, "the audited read did not run")
+            }
+            try await append(entry, at: date)
+            return value
+        }
         let outcome = Outcome<T>()
         return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
             enqueue(Pending(date: date, produce: { db in
@@ -142,10 +160,16 @@ public final class AuditBatcher: Sendable {
             if batch.isEmpty { return }
             do {
                 let events = try await write { db in
-                    try batch.map { pending -> AuditEvent? in
-                        guard let entry = pending.produce(db) else { return nil }
-                        return try AuditLog.append(entry, at: pending.date, in: db)
+                    var entries: [(entry: AuditEntry, date: Date)] = []
+                    var owners: [Int] = []
+                    for (index, pending) in batch.enumerated() {
+                        guard let entry = pending.produce(db) else { continue }
+                        entries.append((entry, pending.date))
+                        owners.append(index)
                     }
+                    var events = [AuditEvent?](repeating: nil, count: batch.count)
+                    for (event, index) in zip(try AuditLog.append(entries, in: db), owners) { events[index] = event }
+                    return events
                 }
                 record(events.count { $0 != nil })
                 for (pending, event) in zip(batch, events) { pending.complete(.success(event)) }

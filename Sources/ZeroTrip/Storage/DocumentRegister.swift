@@ -19,7 +19,7 @@ enum DocumentRegister {
     /// Adds a document and its exact PDF. Fails (and with it the caller's transaction) if the id exists.
     static func insert(_ record: ResultDocumentRecord, pdf: [UInt8], in db: SQLTransaction) throws {
         let fieldsJSON = String(decoding: try JSONEncoder().encode(record.fields), as: UTF8.self)
-        try db.execute(sql: """
+        try db.executeUnanswered(sql: """
             INSERT INTO documents (id, department_code, kid, matter_code, matter_name, holder_name, holder_id_number, fields,
                 pickup_mode, issued_at, valid_until, issued_by, supersedes, pdf_sha256, content_sha256, token)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -29,7 +29,7 @@ enum DocumentRegister {
                 record.issuedBy, record.supersedes, Data(Hex.decode(record.pdfSHA256) ?? []),
                 Data(Hex.decode(record.contentSHA256) ?? []), record.token,
             ])
-        try db.execute(sql: "INSERT INTO document_pdfs (document_id, pdf) VALUES (?, ?)", arguments: [record.id, Data(pdf)])
+        try db.executeUnanswered(sql: "INSERT INTO document_pdfs (document_id, pdf) VALUES (?, ?)", arguments: [record.id, Data(pdf)])
     }
 
     /// Moves a valid document to `status` with its history row, log leaf and audit event. Throws `documentNotValid`
@@ -40,7 +40,7 @@ enum DocumentRegister {
             UPDATE documents SET status = ?, status_reason = ?, status_changed_at = ?, superseded_by = ? WHERE id = ? AND status = 'valid'
             """, arguments: [status.rawValue, reason, now, supersededBy, id])
         guard db.changesCount == 1 else { throw ZeroTripError(.documentNotValid, "document \(id) is no longer valid") }
-        try db.execute(sql: "INSERT INTO document_status_history (document_id, status, reason, actor, changed_at) VALUES (?, ?, ?, ?, ?)",
+        try db.executeUnanswered(sql: "INSERT INTO document_status_history (document_id, status, reason, actor, changed_at) VALUES (?, ?, ?, ?, ?)",
                        arguments: [id, status.rawValue, reason, actor, now])
         var details = ["reason": reason]
         if let supersededBy { details["superseded_by"] = supersededBy }

@@ -166,24 +166,22 @@ enum SigningKeyStore {
     /// Throws `keyNotActive` when the key stopped signing (rotated or revoked meanwhile: the caller signs again
     /// with the new key) and `keyLimitReached` when it is active but exhausted (an operator must rotate it).
     static func consumeUse(kid: String, at now: Date, in db: SQLTransaction) throws {
-        // The limits are checked here rather than in SQL: date arithmetic is not portable between the engines, and
-        // the write transaction holds the database's write lock, so nothing changes between the read and the update.
-        guard let row = try db.fetchOne(sql: "SELECT status, usage_count, max_uses, max_age_seconds, created_at FROM signing_keys WHERE kid = ?",
-                                        arguments: [kid]),
-              (row["status"] as String) == "active" else {
+        // One statement counts the use and returns the limits; they are checked here rather than in SQL (date
+        // arithmetic is not portable between the engines). Over a limit, the error rolls the caller's transaction
+        // back, count included; the write transaction holds the database's write lock, so nothing slips between.
+        guard let row = try db.fetchOne(sql: """
+            UPDATE signing_keys SET usage_count = usage_count + 1 WHERE kid = ? AND status = 'active'
+            RETURNING usage_count, max_uses, max_age_seconds, created_at
+            """, arguments: [kid]) else {
             throw ZeroTripError(.keyNotActive, "the seal key \(kid) stopped signing")
         }
-        let used: Int64 = row["usage_count"]
+        let used = (row["usage_count"] as Int64) - 1
         let createdAt: Date = row["created_at"]
         let exhausted = (row["max_uses"] as Int64?).map { used >= $0 } ?? false
         let expired = (row["max_age_seconds"] as Int64?).map { now.timeIntervalSince(createdAt) >= Double($0) } ?? false
-        if !exhausted && !expired {
-            try db.execute(sql: "UPDATE signing_keys SET usage_count = usage_count + 1 WHERE kid = ? AND usage_count = ?", arguments: [kid, used])
-            if db.changesCount == 1 { return }
+        if exhausted || expired {
+            throw ZeroTripError(.keyLimitReached, "the seal key \(kid) reached its maximum use or age; rotate it (zerotrip keys rotate)")
         }
-        throw exhausted || expired
-            ? ZeroTripError(.keyLimitReached, "the seal key \(kid) reached its maximum use or age; rotate it (zerotrip keys rotate)")
-            : ZeroTripError(.keyNotActive, "the seal key \(kid) stopped signing")
     }
 
     /// A revoked key's "not after" time and reason.

@@ -150,20 +150,33 @@ public struct TransparencyLog: Sendable {
         object["time"] = AuditEvent.timestamp(date)
         let entry = canonicalJSON(object)
         let index = UInt64(try db.fetchOne(Int64.self, sql: "SELECT COALESCE(MAX(idx) + 1, 0) FROM log_leaves") ?? 0)
-        var hash = MerkleTree.leafHash(entry)
-        try db.execute(sql: "INSERT INTO log_leaves (idx, kind, ref, entry, appended_at) VALUES (?, ?, ?, ?, ?)", arguments: [Int64(index), kind, ref, Data(entry), date])
-        let insertNode = "INSERT INTO log_nodes (level, idx, hash) VALUES (?, ?, ?)"
-        try db.execute(sql: insertNode, arguments: [0, Int64(index), Data(hash)])
-        var level = 0, position = index
-        while position & 1 == 1 {
-            guard let left = try db.fetchOne(Data.self, sql: "SELECT hash FROM log_nodes WHERE level = ? AND idx = ?", arguments: [level, Int64(position - 1)]) else {
-                throw ZeroTripError(.storageFailure, "log node (\(level), \(position - 1)) is missing")
+        // The new leaf completes one subtree per trailing 1 bit of its index: their left halves are read in one
+        // statement, and the leaf and its new nodes go in without waiting for an answer (one round trip, not one
+        // per level, on PostgreSQL).
+        var completed = 0
+        while (index >> UInt64(completed)) & 1 == 1 { completed += 1 }
+        var lefts: [Int: [UInt8]] = [:]
+        if completed > 0 {
+            var arguments = SQLArguments()
+            for level in 0..<completed { arguments += [level, Int64((index >> UInt64(level)) - 1)] }
+            let wanted = Array(repeating: "(level = ? AND idx = ?)", count: completed).joined(separator: " OR ")
+            for row in try db.fetchAll(sql: "SELECT level, hash FROM log_nodes WHERE \(wanted)", arguments: arguments) {
+                lefts[row["level"]] = [UInt8](row["hash"] as Data)
             }
-            hash = MerkleTree.nodeHash([UInt8](left), hash)
-            level += 1
-            position >>= 1
-            try db.execute(sql: insertNode, arguments: [level, Int64(position), Data(hash)])
         }
+        var hash = MerkleTree.leafHash(entry)
+        var nodes = SQLArguments(values: [SQLValue.integer(0), .integer(Int64(index)), .blob(Data(hash))])
+        for level in 0..<completed {
+            guard let left = lefts[level] else {
+                throw ZeroTripError(.storageFailure, "log node (\(level), \((index >> UInt64(level)) - 1)) is missing")
+            }
+            hash = MerkleTree.nodeHash(left, hash)
+            nodes += [level + 1, Int64(index >> UInt64(level + 1)), Data(hash)]
+        }
+        try db.executeUnanswered(sql: "INSERT INTO log_leaves (idx, kind, ref, entry, appended_at) VALUES (?, ?, ?, ?, ?)",
+                                 arguments: [Int64(index), kind, ref, Data(entry), date])
+        try db.executeUnanswered(sql: "INSERT INTO log_nodes (level, idx, hash) VALUES "
+                                     + Array(repeating: "(?, ?, ?)", count: completed + 1).joined(separator: ", "), arguments: nodes)
         return index
     }
 

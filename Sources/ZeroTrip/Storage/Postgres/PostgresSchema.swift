@@ -36,6 +36,11 @@ enum PostgresSchema {
 
     static let migrations: [Migration] = [
         Migration(name: "2026-12-04 schema of SQLite migrations 2026-11-22 … 2026-12-03", sql: initial),
+        // A signed PDF is deflate-compressed already: TOAST's attempt to compress it again cost about a millisecond
+        // of the one writer's time per issuance and saved nothing. Stored out of line, uncompressed. (A storage
+        // setting only: nothing for SQLite to match.)
+        Migration(name: "2026-12-04 document PDFs stored without recompression",
+                  sql: "ALTER TABLE document_pdfs ALTER COLUMN pdf SET STORAGE EXTERNAL"),
     ]
 
     private static let initial = """
