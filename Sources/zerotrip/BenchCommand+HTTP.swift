@@ -42,6 +42,14 @@ extension BenchCommand {
                 cores: verify ≥ 35 % of the bare POST with p99 ≤ 15 ms; credit ≥ 50 % of the bare GET with p99 ≤ 15 ms; \
                 /healthz ≥ 85 % of the bare GET; issuance ≥ 450/s; no 5xx or socket error; RSS ≤ 150 MB. --check exits 1 \
                 when one is missed.
+
+                With --database postgres://…, a second district is built on that PostgreSQL database (a new schema, \
+                dropped afterwards) and the audited verification, the credit read and issuance run again against one \
+                daemon on it and then against two daemons sharing it (wrk drives both at once, half the connections \
+                each); the run prints each figure beside SQLite's. Targets there: issuance ≥ 60 % and verification \
+                ≥ 70 % of SQLite's with one daemon.
+                Example: zerotrip bench http --seconds 5 --only verify,credit,issue \
+                --database 'postgres://zt@127.0.0.1:5432/zerotrip?sslmode=disable'
                 """)
 
         @Option(name: .long, help: "Seconds of wrk load per route.") var seconds: Int = 10
@@ -52,6 +60,8 @@ extension BenchCommand {
         @Option(name: .long, help: "Only these routes after the bare ones, comma-separated: healthz, verify, pdf, credit, applicant, issue, 512 (all by default).")
         var only: String?
         @Flag(name: .long, help: "Exit 1 if a target is missed.") var check = false
+        @Option(name: .long, help: "Also measure daemons on this PostgreSQL database (postgres://…): one, then two sharing it.")
+        var database: String?
         /// Helper mode: hold --hold-count idle connections to this port until standard input closes.
         @Option(name: .long, help: .hidden) var holdPort: Int?
         @Option(name: .long, help: .hidden) var holdCount: Int = 0
@@ -79,6 +89,7 @@ extension BenchCommand {
             guard let wrk = ["/usr/bin/wrk", "/usr/local/bin/wrk"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
                 throw ValidationError("wrk is not installed (apt-get install wrk)")
             }
+            if let database, !PostgresLocation.isPostgresURL(database) { throw ValidationError("--database takes a postgres:// URL") }
             guard seconds >= 1, connections >= 1, tokens >= 1, idle >= 0 else { throw ValidationError("seconds, connections and tokens ≥ 1, idle ≥ 0") }
             let routes: Set = ["healthz", "verify", "pdf", "credit", "applicant", "issue", "512"]
             if let only, let unknown = only.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }).first(where: { !routes.contains($0) }) {
@@ -220,6 +231,9 @@ extension BenchCommand {
                          healthy ? "answering" : "NOT ANSWERING"))
 
             var missed: [String] = []
+            if let database {
+                missed += try await postgresRuns(database, sqlite: results, directory: directory, wrk: wrk, wanted: wanted)
+            }
             let named = Dictionary(results.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
             func need(_ ok: Bool, _ what: String) { if !ok { missed.append(what) } }
             if let verify = named["POST /v1/verify (distinct tokens, audited)"] {
@@ -243,6 +257,115 @@ extension BenchCommand {
 
         static let passphrase = "bench-passphrase-not-secret"
 
+        /// The audited routes and issuance on PostgreSQL: a district in a new schema of `url`, one daemon, then two
+        /// daemons on it driven at once; prints them beside the SQLite figures and returns the targets missed.
+        func postgresRuns(_ url: String, sqlite: [Measured], directory: URL, wrk: String,
+                          wanted: (String) -> Bool) async throws -> [String] {
+            let schema = "bench_http_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
+            let location = url + (url.contains("?") ? "&" : "?") + "schema=\(schema)"
+            let pgDirectory = directory.appendingPathComponent("postgres")
+            let dropSchema = {
+                guard let database = try? AppDatabase.open(location: location) else { return }
+                try? await database.dropSchema(schema)
+            }
+            do {
+                let missed = try await measurePostgres(location, sqlite: sqlite, directory: pgDirectory, wrk: wrk, wanted: wanted)
+                await dropSchema()
+                return missed
+            } catch {
+                await dropSchema()
+                throw error
+            }
+        }
+
+        private func measurePostgres(_ location: String, sqlite: [Measured], directory pgDirectory: URL, wrk: String,
+                                  wanted: (String) -> Bool) async throws -> [String] {
+            let district = try await Self.district(in: pgDirectory, tokens: tokens, database: location)
+            // The same scripts, with this district's credential, tokens and credit subjects.
+            let lua = pgDirectory.appendingPathComponent("lua")
+            try FileManager.default.createDirectory(at: lua, withIntermediateDirectories: true)
+            let auth = "[\"Authorization\"] = \"Bearer \(district.credential)\""
+            let bodies: [String: String] = [
+                "verify": """
+                    local tokens = {\(district.tokens.map { "\"\($0)\"" }.joined(separator: ","))}
+                    local i = 0
+                    request = function()
+                      i = i + 1
+                      return wrk.format("POST", "/v1/verify", {\(auth), ["Content-Type"] = "application/json"}, '{"token":"' .. tokens[(i % #tokens) + 1] .. '"}')
+                    end
+                    """,
+                "credit": """
+                    local ids = {\(district.creditSubjects.map { "\"\($0)\"" }.joined(separator: ","))}
+                    local i = 0
+                    request = function()
+                      i = i + 1
+                      return wrk.format("GET", "/v1/credit/" .. ids[(i % #ids) + 1] .. "?matter=BENCH", {\(auth)})
+                    end
+                    """,
+                "issue": """
+                    wrk.method = "POST"; wrk.headers["Content-Type"] = "application/json"; wrk.headers["Authorization"] = "Bearer \(district.credential)"
+                    wrk.body = '\(Self.issueBody(holder: district.applicant))'
+                    """,
+            ]
+            var files: [String: String] = [:]
+            for (name, body) in bodies {
+                let file = lua.appendingPathComponent("\(name).lua")
+                try body.write(to: file, atomically: true, encoding: .utf8)
+                files[name] = file.path
+            }
+            let ports = [port + 2, port + 3]
+            var daemons: [Process] = []
+            defer { for daemon in daemons where daemon.isRunning { daemon.terminate(); daemon.waitUntilExit() } }
+            let routes: [(key: String, name: String, path: String, connections: Int)] = [
+                ("verify", "POST /v1/verify (distinct tokens, audited)", "", connections),
+                ("credit", "GET /v1/credit/{id}?matter= (audited)", "", connections),
+                ("issue", "POST /v1/documents (issuance)", "/v1/documents", 16),
+            ].filter { wanted($0.key) }
+            /// Runs wrk against every daemon in `ports` at once (the connections split between them); rates add up.
+            func measure(_ route: (key: String, name: String, path: String, connections: Int), on ports: [Int]) async -> Measured {
+                let share = max(1, route.connections / ports.count)
+                let commands = ports.map { port in
+                    [wrk, "-t\(ports.count == 1 ? 2 : 1)", "-c\(share)", "-d\(seconds)s", "--timeout", "5s", "--latency",
+                     "-s", files[route.key]!, "http://127.0.0.1:\(port)\(route.path)"]
+                }
+                let outputs = await withTaskGroup(of: String.self) { group in
+                    for command in commands {
+                        group.addTask { await Credit.runDetached(command).output }
+                    }
+                    return await group.reduce(into: [String]()) { $0.append($1) }
+                }
+                let parts = outputs.map { Self.parse($0, name: route.name, connections: share) }
+                return Measured(name: route.name, connections: share * ports.count, rate: parts.reduce(0) { $0 + $1.rate },
+                                p50: parts.map(\.p50).max() ?? 0, p99: parts.map(\.p99).max() ?? 0,
+                                non2xx: parts.reduce(0) { $0 + $1.non2xx }, socketErrors: parts.reduce(0) { $0 + $1.socketErrors })
+            }
+            var one: [Measured] = [], two: [Measured] = []
+            for (index, port) in ports.enumerated() {
+                daemons.append(try BenchCommand.startDaemon(home: district.home, passphrase: Self.passphrase, port: port,
+                                                            environment: ["ZEROTRIP_PUBLIC_RATE": "1000000"]))
+                guard try await Self.waitForHealth(port: port) else { throw ValidationError("the daemon on PostgreSQL did not start on port \(port)") }
+                _ = await Credit.runDetached([wrk, "-t2", "-c\(connections)", "-d2s", "http://127.0.0.1:\(port)/healthz"])
+                for route in routes {
+                    let measured = await measure(route, on: Array(ports.prefix(index + 1)))
+                    if index == 0 { one.append(measured) } else { two.append(measured) }
+                }
+            }
+            print("\nsame routes on PostgreSQL (\(PostgresLocation.redacted(location))):")
+            print("route                                              SQLite/s  1 daemon/s  of SQLite   p99 ms  2 daemons/s  of SQLite   p99 ms  non-2xx")
+            var missed: [String] = []
+            for (first, second) in zip(one, two) {
+                let base = sqlite.first { $0.name == first.name }?.rate ?? 0
+                print([first.name.padding(toLength: 50, withPad: " ", startingAt: 0), String(format: "%8.0f", base),
+                       String(format: "%11.0f", first.rate), String(format: "%9.0f%%", 100 * first.rate / max(base, 1)), String(format: "%8.2f", first.p99),
+                       String(format: "%12.0f", second.rate), String(format: "%9.0f%%", 100 * second.rate / max(base, 1)), String(format: "%8.2f", second.p99),
+                       String(format: "%8d", first.non2xx + first.socketErrors + second.non2xx + second.socketErrors)].joined(separator: " "))
+                if first.name.hasPrefix("POST /v1/documents") && first.rate < 0.6 * base { missed.append("PostgreSQL issuance ≥ 60 % of SQLite's") }
+                if first.name.hasPrefix("POST /v1/verify") && first.rate < 0.7 * base { missed.append("PostgreSQL verification ≥ 70 % of SQLite's") }
+                if first.non2xx + first.socketErrors + second.non2xx + second.socketErrors > 0 { missed.append("no non-2xx answer on PostgreSQL") }
+            }
+            return missed
+        }
+
         static func issueBody(holder: (id: String, name: String)) -> String {
             #"{"matterCode":"BENCH","matterName":"基准测试结果","holderName":"\#(holder.name)","holderIdNumber":"\#(holder.id)","fields":[{"label":"结果","value":"通过"}]}"#
         }
@@ -261,9 +384,9 @@ extension BenchCommand {
 
         /// A district with a registry of 2,000 synthetic persons, credit records for a quarter, `tokens` documents
         /// (five of them the applicant's), 20 PDFs on disk and a tier-1 applicant session.
-        static func district(in directory: URL, tokens count: Int) async throws -> District {
+        static func district(in directory: URL, tokens count: Int, database: String? = nil) async throws -> District {
             let home = ZeroTripHome(keysDirectory: directory.appendingPathComponent("Keys"), certificatesDirectory: directory.appendingPathComponent("Certificates"),
-                                    databasePath: directory.appendingPathComponent("zerotrip.sqlite").path)
+                                    databasePath: database ?? directory.appendingPathComponent("zerotrip.sqlite").path)
             let services = try ZeroTripServices.open(home: home, passphrase: passphrase)
             _ = try await services.administration.initialize(district: "测试区", actor: "bench")
             _ = try await services.administration.addDepartment(code: "RSJ", name: "测试区人力资源和社会保障局", actor: "bench")
