@@ -78,6 +78,12 @@ public struct TransparencyLog: Sendable {
     let upperNodes = NodeCache()
     private let leafIndexes = FreshnessCache<LeafKey, Int64>(lifetime: nil, capacity: 16_384)
     private let proofs = FreshnessCache<ProofKey, InclusionProof>(lifetime: nil, capacity: 4_096)
+    /// The newest signed tree head, re-read at most once a second (heads are signed every few minutes; a head
+    /// signed by another daemon on the same database shows within a second). Keyed by ``headsSigned``, so a head
+    /// this process signs is used from its commit on.
+    private let newestHead = FreshnessCache<Int, SignedTreeHead?>(lifetime: .seconds(1), capacity: 2)
+    /// Tree heads committed by this process.
+    private static let headsSigned = Atomic<Int>(0)
 
     private struct LeafKey: Hashable, Sendable {
         var ref: String
@@ -311,10 +317,22 @@ public struct TransparencyLog: Sendable {
             """, arguments: [Int64(clamping: notAfter ?? UInt64(Int64.max))]).map(treeHead(from:))
     }
 
+    /// ``latestTreeHead(_:notAfter:)`` without a time bound, from memory when read less than a second ago by a
+    /// transaction that had not written to the log (`remember`).
+    private func newestTreeHead(in db: SQLTransaction, remember: Bool) throws -> SignedTreeHead? {
+        let generation = Self.headsSigned.load(ordering: .acquiring)
+        if remember, let cached = newestHead.value(for: generation) { return cached }
+        let readAt = ContinuousClock.now
+        let head = try Self.latestTreeHead(db)
+        if remember { newestHead.store(head, for: generation, readAt: readAt) }
+        return head
+    }
+
     /// Stores a signed tree head (its signature was made over ``SignedTreeHead/signedBytes(treeSize:timestamp:rootHash:)``).
     static func insertTreeHead(size: UInt64, timestamp: UInt64, rootHash: [UInt8], kid: String, signature: [UInt8], in db: SQLTransaction) throws {
         try db.execute(sql: "INSERT INTO log_tree_heads (tree_size, timestamp_ms, root_hash, kid, signature) VALUES (?, ?, ?, ?, ?)",
                        arguments: [Int64(size), Int64(timestamp), Data(rootHash), kid, Data(signature)])
+        db.afterCommit { headsSigned.add(1, ordering: .releasing) }
     }
 
     /// The newest tree-head time (ms) signed by root `kid`, nil when it signed none.
@@ -343,7 +361,7 @@ public struct TransparencyLog: Sendable {
     /// has not written to the log: what it reads is then committed and may be cached.
     func proof(for ref: String, kind: String, in db: SQLTransaction, remember: Bool) throws -> InclusionProof? {
         guard let index = try firstLeafIndex(ref: ref, kind: kind, in: db, remember: remember) else { return nil }
-        guard let head = try Self.latestTreeHead(db), head.treeSize > UInt64(index) else {
+        guard let head = try newestTreeHead(in: db, remember: remember), head.treeSize > UInt64(index) else {
             let leaf = try Self.perfect(db)(0, UInt64(index))
             return InclusionProof(leafIndex: UInt64(index), treeSize: 0, proof: [], leafHash: Base64.encode(leaf), treeHead: nil)
         }
