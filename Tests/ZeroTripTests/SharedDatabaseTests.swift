@@ -191,3 +191,75 @@ struct MigrationTests {
         #expect(again?.code == .alreadyInitialized)
     }
 }
+
+/// docs/deployment.md's PostgreSQL backup path, with the server's own tools.
+@Suite("PostgreSQL: pg_dump and pg_restore", .serialized,
+       .enabled(if: TestDatabase.isPostgres && ZeroTripExecutable.binary != nil, "needs ZEROTRIP_TEST_DATABASE_URL and the built zerotrip executable"))
+struct PostgresRestoreTests {
+    static func tool(_ arguments: [String]) throws -> CommandLineTests.Result {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return CommandLineTests.Result(status: process.terminationStatus, output: String(decoding: data, as: UTF8.self))
+    }
+
+    @Test("A district dumped with pg_dump while it holds documents, revocations and tree heads restores into an empty database where audit verify and log audit pass with the same counts, and it serves")
+    func dumpAndRestore() async throws {
+        let base = try #require(TestDatabase.postgresURL)
+        let schema = "dump_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
+        let source = base + (base.contains("?") ? "&" : "?") + "schema=\(schema)"
+        let cli = CommandLineTests()
+        let dir = try cli.tempDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let environment = ["ZEROTRIP_DATABASE_URL": source]
+        let setup = try cli.run(["demo", "setup", "--persons", CommandLineTests.demoPersons], in: dir, environment: environment)
+        try #require(setup.status == 0, "\(setup.output)")
+        // Some history worth restoring: a revocation and a signed tree head on top of the demo's documents.
+        let services = try ZeroTripServices.open(home: ZeroTripHome(keysDirectory: dir.appendingPathComponent("Keys"),
+                                                                    certificatesDirectory: dir.appendingPathComponent("Certificates"),
+                                                                    databasePath: source))
+        let first = try #require(try await services.documents.records(department: nil, limit: 10).first)
+        _ = try await services.documents.revoke(first.id, reason: .issuedInError, actor: "test")
+        try await services.administration.signTreeHead(services.log)
+        let original = (audit: try cli.run(["audit", "verify"], in: dir, environment: environment),
+                        log: try cli.run(["log", "audit"], in: dir, environment: environment))
+        #expect(original.audit.status == 0 && original.log.status == 0, "\(original)")
+        #expect(!original.audit.output.contains(" 0 events"), "the demo left no audit events: the comparison would prove little")
+
+        // pg_dump of the district's schema; restore into a new, empty database.
+        guard let url = URLComponents(string: base), let host = url.host, let port = url.port, let user = url.user else {
+            Issue.record("cannot read host, port and user from \(base)"); return
+        }
+        let connection = ["-h", host, "-p", "\(port)", "-U", user]
+        let dump = dir.appendingPathComponent("district.dump").path
+        let dumped = try Self.tool(["pg_dump"] + connection + ["--format=custom", "--schema=\(schema)", "--file=\(dump)", url.path.trimmingCharacters(in: ["/"])])
+        try #require(dumped.status == 0, "\(dumped.output)")
+        let restoredName = "restored_" + schema
+        let created = try Self.tool(["createdb"] + connection + [restoredName])
+        try #require(created.status == 0, "\(created.output)")
+        defer { _ = try? Self.tool(["dropdb"] + connection + [restoredName]) }
+        let restored = try Self.tool(["pg_restore"] + connection + ["--dbname=\(restoredName)", "--exit-on-error", dump])
+        try #require(restored.status == 0, "\(restored.output)")
+
+        var target = url
+        target.path = "/\(restoredName)"
+        target.queryItems = (url.queryItems ?? []) + [URLQueryItem(name: "schema", value: schema)]
+        let copy = ["ZEROTRIP_DATABASE_URL": try #require(target.string)]
+        let audit = try cli.run(["audit", "verify"], in: dir, environment: copy)
+        let log = try cli.run(["log", "audit"], in: dir, environment: copy)
+        #expect(audit.status == 0, "\(audit.output)")
+        #expect(log.status == 0, "\(log.output)")
+        #expect(audit.output == original.audit.output, "the restored chain differs:\n\(audit.output)\nvs\n\(original.audit.output)")
+        #expect(log.output == original.log.output, "the restored log differs:\n\(log.output)\nvs\n\(original.log.output)")
+
+        // The restored copy answers from the register: the revoked document is revoked there too.
+        let shown = try cli.run(["documents", "show", first.id], in: dir, environment: copy)
+        #expect(shown.status == 0 && shown.output.contains("revoked"), "\(shown.output)")
+    }
+}
