@@ -111,7 +111,7 @@ extension BenchCommand {
                 print(String(format: "  verify token, audited     %8.0f/s  = %5.1f %% of SQLite's %.0f/s (target ≥ 70 %%)", postgres.audited, auditedRatio * 100, auditedRate))
                 if let roundTrips = postgres.roundTrips {
                     print(String(format: "  statement round trip      %8.3f ms waited for, %.3f ms pipelined (SELECT 1, one connection)",
-                                 roundTrips.waited * 1000, roundTrips.pipelined * 1000))
+                                 roundTrips.waited.seconds * 1000, roundTrips.pipelined.seconds * 1000))
                 }
                 if issueRatio < 0.6 || auditedRatio < 0.7 { missed = true }
             }
@@ -121,7 +121,7 @@ extension BenchCommand {
 
         /// Issuance and audited token verification in a fresh district on the PostgreSQL database `url` (its own
         /// schema, dropped afterwards), with the same requests and concurrency as the SQLite run.
-        static func postgresFigures(_ url: String, requests: [IssueDocumentRequest], workers: Int) async throws -> (issue: Double, audited: Double, display: String, roundTrips: (waited: Double, pipelined: Double)?) {
+        static func postgresFigures(_ url: String, requests: [IssueDocumentRequest], workers: Int) async throws -> (issue: Double, audited: Double, display: String, roundTrips: (waited: Duration, pipelined: Duration)?) {
             guard PostgresLocation.isPostgresURL(url) else { throw ZeroTripError(.invalidInput, "--database takes a postgres:// URL") }
             let schema = "bench_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
             let location = url + (url.contains("?") ? "&" : "?") + "schema=\(schema)"

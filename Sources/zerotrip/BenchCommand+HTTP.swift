@@ -117,54 +117,7 @@ extension BenchCommand {
             defer { bare.cancel() }
             guard try await Self.waitForHealth(port: port + 1, path: "/bare") else { throw ValidationError("the bare router did not start") }
 
-            let scripts = directory.appendingPathComponent("lua")
-            try FileManager.default.createDirectory(at: scripts, withIntermediateDirectories: true)
-            let auth = "[\"Authorization\"] = \"Bearer \(district.credential)\""
-            func script(_ name: String, _ body: String) throws -> String {
-                let url = scripts.appendingPathComponent("\(name).lua")
-                try body.write(to: url, atomically: true, encoding: .utf8)
-                return url.path
-            }
-            let tokenList = district.tokens.map { "\"\($0)\"" }.joined(separator: ",")
-            let pdfList = district.pdfs.map { "\"\($0)\"" }.joined(separator: ",")
-            let scriptFiles: [String: String] = [
-                "bare-post": try script("bare-post", """
-                    wrk.method = "POST"; wrk.headers["Content-Type"] = "application/json"; wrk.body = '{"token":"\(district.tokens[0])"}'
-                    """),
-                "verify": try script("verify", """
-                    local tokens = {\(tokenList)}
-                    local i = 0
-                    request = function()
-                      i = i + 1
-                      return wrk.format("POST", "/v1/verify", {\(auth), ["Content-Type"] = "application/json"}, '{"token":"' .. tokens[(i % #tokens) + 1] .. '"}')
-                    end
-                    """),
-                "verify-pdf": try script("verify-pdf", """
-                    local files = {\(pdfList)}
-                    local bodies = {}
-                    for k, path in ipairs(files) do local f = io.open(path, "rb"); bodies[k] = f:read("*all"); f:close() end
-                    local i = 0
-                    request = function()
-                      i = i + 1
-                      return wrk.format("POST", "/v1/verify/pdf", {\(auth), ["Content-Type"] = "application/pdf"}, bodies[(i % #bodies) + 1])
-                    end
-                    """),
-                "credit": try script("credit", """
-                    local ids = {\(district.creditSubjects.map { "\"\($0)\"" }.joined(separator: ","))}
-                    local i = 0
-                    request = function()
-                      i = i + 1
-                      return wrk.format("GET", "/v1/credit/" .. ids[(i % #ids) + 1] .. "?matter=BENCH", {\(auth)})
-                    end
-                    """),
-                "applicant": try script("applicant", """
-                    wrk.headers["Authorization"] = "Bearer \(district.applicantSession)"
-                    """),
-                "issue": try script("issue", """
-                    wrk.method = "POST"; wrk.headers["Content-Type"] = "application/json"; wrk.headers["Authorization"] = "Bearer \(district.credential)"
-                    wrk.body = '\(Self.issueBody(holder: district.applicant))'
-                    """),
-            ]
+            let scriptFiles = try Self.writeScripts(for: district, in: directory.appendingPathComponent("lua"))
             func measure(_ name: String, _ url: String, script: String?, connections: Int) async -> Measured {
                 var arguments = [wrk, "-t2", "-c\(connections)", "-d\(seconds)s", "--timeout", "5s", "--latency"]
                 if let script { arguments += ["-s", script] }
@@ -257,6 +210,57 @@ extension BenchCommand {
 
         static let passphrase = "bench-passphrase-not-secret"
 
+        /// The wrk scripts for `district`'s routes, written to `directory`: name → path.
+        static func writeScripts(for district: District, in directory: URL) throws -> [String: String] {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            let auth = "[\"Authorization\"] = \"Bearer \(district.credential)\""
+            func script(_ name: String, _ body: String) throws -> String {
+                let url = directory.appendingPathComponent("\(name).lua")
+                try body.write(to: url, atomically: true, encoding: .utf8)
+                return url.path
+            }
+            let tokenList = district.tokens.map { "\"\($0)\"" }.joined(separator: ",")
+            let pdfList = district.pdfs.map { "\"\($0)\"" }.joined(separator: ",")
+            return [
+                "bare-post": try script("bare-post", """
+                    wrk.method = "POST"; wrk.headers["Content-Type"] = "application/json"; wrk.body = '{"token":"\(district.tokens[0])"}'
+                    """),
+                "verify": try script("verify", """
+                    local tokens = {\(tokenList)}
+                    local i = 0
+                    request = function()
+                      i = i + 1
+                      return wrk.format("POST", "/v1/verify", {\(auth), ["Content-Type"] = "application/json"}, '{"token":"' .. tokens[(i % #tokens) + 1] .. '"}')
+                    end
+                    """),
+                "verify-pdf": try script("verify-pdf", """
+                    local files = {\(pdfList)}
+                    local bodies = {}
+                    for k, path in ipairs(files) do local f = io.open(path, "rb"); bodies[k] = f:read("*all"); f:close() end
+                    local i = 0
+                    request = function()
+                      i = i + 1
+                      return wrk.format("POST", "/v1/verify/pdf", {\(auth), ["Content-Type"] = "application/pdf"}, bodies[(i % #bodies) + 1])
+                    end
+                    """),
+                "credit": try script("credit", """
+                    local ids = {\(district.creditSubjects.map { "\"\($0)\"" }.joined(separator: ","))}
+                    local i = 0
+                    request = function()
+                      i = i + 1
+                      return wrk.format("GET", "/v1/credit/" .. ids[(i % #ids) + 1] .. "?matter=BENCH", {\(auth)})
+                    end
+                    """),
+                "applicant": try script("applicant", """
+                    wrk.headers["Authorization"] = "Bearer \(district.applicantSession)"
+                    """),
+                "issue": try script("issue", """
+                    wrk.method = "POST"; wrk.headers["Content-Type"] = "application/json"; wrk.headers["Authorization"] = "Bearer \(district.credential)"
+                    wrk.body = '\(Self.issueBody(holder: district.applicant))'
+                    """),
+            ]
+        }
+
         /// The audited routes and issuance on PostgreSQL: a district in a new schema of `url`, one daemon, then two
         /// daemons on it driven at once; prints them beside the SQLite figures and returns the targets missed.
         func postgresRuns(_ url: String, sqlite: [Measured], directory: URL, wrk: String,
@@ -282,37 +286,7 @@ extension BenchCommand {
                                   wanted: (String) -> Bool) async throws -> [String] {
             let district = try await Self.district(in: pgDirectory, tokens: tokens, database: location)
             // The same scripts, with this district's credential, tokens and credit subjects.
-            let lua = pgDirectory.appendingPathComponent("lua")
-            try FileManager.default.createDirectory(at: lua, withIntermediateDirectories: true)
-            let auth = "[\"Authorization\"] = \"Bearer \(district.credential)\""
-            let bodies: [String: String] = [
-                "verify": """
-                    local tokens = {\(district.tokens.map { "\"\($0)\"" }.joined(separator: ","))}
-                    local i = 0
-                    request = function()
-                      i = i + 1
-                      return wrk.format("POST", "/v1/verify", {\(auth), ["Content-Type"] = "application/json"}, '{"token":"' .. tokens[(i % #tokens) + 1] .. '"}')
-                    end
-                    """,
-                "credit": """
-                    local ids = {\(district.creditSubjects.map { "\"\($0)\"" }.joined(separator: ","))}
-                    local i = 0
-                    request = function()
-                      i = i + 1
-                      return wrk.format("GET", "/v1/credit/" .. ids[(i % #ids) + 1] .. "?matter=BENCH", {\(auth)})
-                    end
-                    """,
-                "issue": """
-                    wrk.method = "POST"; wrk.headers["Content-Type"] = "application/json"; wrk.headers["Authorization"] = "Bearer \(district.credential)"
-                    wrk.body = '\(Self.issueBody(holder: district.applicant))'
-                    """,
-            ]
-            var files: [String: String] = [:]
-            for (name, body) in bodies {
-                let file = lua.appendingPathComponent("\(name).lua")
-                try body.write(to: file, atomically: true, encoding: .utf8)
-                files[name] = file.path
-            }
+            let files = try Self.writeScripts(for: district, in: pgDirectory.appendingPathComponent("lua"))
             let ports = [port + 2, port + 3]
             var daemons: [Process] = []
             defer { for daemon in daemons where daemon.isRunning { daemon.terminate(); daemon.waitUntilExit() } }

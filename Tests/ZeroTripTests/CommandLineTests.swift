@@ -449,14 +449,15 @@ struct CommandLineTests {
 
 /// Runs tools nobody here wrote (openssl, curl) for the end-to-end tests.
 enum ExternalCommand {
-    static func run(_ arguments: [String], in directory: URL) throws -> CommandLineTests.Result {
+    /// `withErrors` adds the tool's standard error to the output (for failure messages).
+    static func run(_ arguments: [String], in directory: URL, withErrors: Bool = false) throws -> CommandLineTests.Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = arguments
         process.currentDirectoryURL = directory
         let pipe = Pipe()
         process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
+        process.standardError = withErrors ? pipe : FileHandle.nullDevice
         try process.run()
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()

@@ -216,19 +216,6 @@ struct MigrationTests {
 @Suite("PostgreSQL: pg_dump and pg_restore", .serialized,
        .enabled(if: TestDatabase.isPostgres && ZeroTripExecutable.binary != nil, "needs ZEROTRIP_TEST_DATABASE_URL and the built zerotrip executable"))
 struct PostgresRestoreTests {
-    static func tool(_ arguments: [String]) throws -> CommandLineTests.Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return CommandLineTests.Result(status: process.terminationStatus, output: String(decoding: data, as: UTF8.self))
-    }
-
     @Test("A district dumped with pg_dump while it holds documents, revocations and tree heads restores into an empty database where audit verify and log audit pass with the same counts, and it serves")
     func dumpAndRestore() async throws {
         let base = try #require(TestDatabase.postgresURL)
@@ -258,13 +245,13 @@ struct PostgresRestoreTests {
         }
         let connection = ["-h", host, "-p", "\(port)", "-U", user]
         let dump = dir.appendingPathComponent("district.dump").path
-        let dumped = try Self.tool(["pg_dump"] + connection + ["--format=custom", "--schema=\(schema)", "--file=\(dump)", url.path.trimmingCharacters(in: ["/"])])
+        let dumped = try ExternalCommand.run(["pg_dump"] + connection + ["--format=custom", "--schema=\(schema)", "--file=\(dump)", url.path.trimmingCharacters(in: ["/"])], in: dir, withErrors: true)
         try #require(dumped.status == 0, "\(dumped.output)")
         let restoredName = "restored_" + schema
-        let created = try Self.tool(["createdb"] + connection + [restoredName])
+        let created = try ExternalCommand.run(["createdb"] + connection + [restoredName], in: dir, withErrors: true)
         try #require(created.status == 0, "\(created.output)")
-        defer { _ = try? Self.tool(["dropdb"] + connection + [restoredName]) }
-        let restored = try Self.tool(["pg_restore"] + connection + ["--dbname=\(restoredName)", "--exit-on-error", dump])
+        defer { _ = try? ExternalCommand.run(["dropdb"] + connection + [restoredName], in: dir, withErrors: true) }
+        let restored = try ExternalCommand.run(["pg_restore"] + connection + ["--dbname=\(restoredName)", "--exit-on-error", dump], in: dir, withErrors: true)
         try #require(restored.status == 0, "\(restored.output)")
 
         var target = url

@@ -78,8 +78,8 @@ public struct AppDatabase: Sendable {
         readers = nil
     }
 
-    /// Seconds per statement round trip to PostgreSQL, waited for and pipelined; nil on SQLite.
-    package func postgresRoundTrips(_ count: Int = 2_000) async throws -> (waited: Double, pipelined: Double)? {
+    /// Time per statement round trip to PostgreSQL, waited for and pipelined; nil on SQLite.
+    package func postgresRoundTrips(_ count: Int = 2_000) async throws -> (waited: Duration, pipelined: Duration)? {
         guard case .postgres(let engine) = engine else { return nil }
         return try await engine.roundTrips(count)
     }

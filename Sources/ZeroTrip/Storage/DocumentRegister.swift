@@ -41,7 +41,7 @@ enum DocumentRegister {
             """, arguments: [status.rawValue, reason, now, supersededBy, id])
         guard db.changesCount == 1 else { throw ZeroTripError(.documentNotValid, "document \(id) is no longer valid") }
         try db.executeUnanswered(sql: "INSERT INTO document_status_history (document_id, status, reason, actor, changed_at) VALUES (?, ?, ?, ?, ?)",
-                       arguments: [id, status.rawValue, reason, actor, now])
+                                 arguments: [id, status.rawValue, reason, actor, now])
         var details = ["reason": reason]
         if let supersededBy { details["superseded_by"] = supersededBy }
         let kind = status == .revoked ? "document.revoked" : "document.superseded"

@@ -136,7 +136,7 @@ package final class PostgresEngine: Sendable {
     }
 
     /// Statement round trips on a reader connection (``PostgresSession/roundTrips(_:)``), for the benchmarks.
-    package func roundTrips(_ count: Int) async throws -> (waited: Double, pipelined: Double) {
+    package func roundTrips(_ count: Int) async throws -> (waited: Duration, pipelined: Duration) {
         try await readers.onSession { try $0.roundTrips(count) }
     }
 

@@ -143,19 +143,16 @@ package final class PostgresSession {
         _ = try? run("ROLLBACK", [])
     }
 
-    /// Seconds per `SELECT 1` over `count` statements: each waited for in turn (what a store's statement costs),
-    /// and all sent at once with only the last waited for (the server's and the network's part alone).
-    func roundTrips(_ count: Int) throws -> (waited: Double, pipelined: Double) {
+    /// Time per `SELECT 1` over `count` statements: each waited for in turn (what a store's statement costs), and
+    /// all sent at once with only the last waited for (the server's and the network's part alone).
+    func roundTrips(_ count: Int) throws -> (waited: Duration, pipelined: Duration) {
         let clock = ContinuousClock()
         let waited = try clock.measure { for _ in 0..<count { _ = try run("SELECT 1", []) } }
         let pipelined = try clock.measure {
             for _ in 0..<count - 1 { send("SELECT 1") }
             _ = try run("SELECT 1", [])
         }
-        func seconds(_ duration: Duration) -> Double {
-            Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-        }
-        return (seconds(waited) / Double(count), seconds(pipelined) / Double(count))
+        return (waited / count, pipelined / count)
     }
 
     // MARK: Wire
@@ -164,14 +161,14 @@ package final class PostgresSession {
     /// their failure is the transaction's.
     private var sent: [(answer: EventLoopFuture<PostgresQueryResult>, checked: Bool)] = []
 
-    private func send(_ sql: String, checked: Bool = true) {
-        sent.append((connection.query(PostgresQuery(unsafeSQL: sql), logger: logger), checked))
+    private func send(_ sql: String, _ arguments: [SQLValue] = [], checked: Bool = true) {
+        sent.append((connection.query(query(sql, arguments), logger: logger), checked))
     }
 
     /// Sends a statement without waiting for its answer (``SQLTransaction/executeUnanswered(sql:arguments:)``).
     func send(sql: String, arguments: [SQLValue]) {
         if let watchedTable, !watchedTableChanged, sql.contains(watchedTable) { watchedTableChanged = true }
-        sent.append((connection.query(query(sql, arguments), logger: logger), true))
+        send(sql, arguments)
     }
 
     /// Waits for the statements sent without waiting (already answered when a later statement's answer has come)
