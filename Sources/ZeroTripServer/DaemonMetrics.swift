@@ -1,4 +1,5 @@
 import Prometheus
+import Synchronization
 
 /// The daemon's Prometheus metrics, served at `GET /metrics` (scope `audit:read`): requests by route pattern, method
 /// and status with their latency, verification answers by method and result, and documents issued. Route patterns
@@ -28,17 +29,44 @@ final class DaemonMetrics: Sendable {
                              helpText: "Result documents issued over HTTP")
     }
 
+    /// One request series: its counter and latency histogram.
+    private struct RequestSeries: Hashable {
+        var method: String
+        var route: String
+        var status: Int
+    }
+
+    /// The collectors of each series seen, so a request costs one dictionary lookup instead of the registry's
+    /// name-and-label matching (which builds the labels and the descriptor's strings every time).
+    private let series = Mutex<[RequestSeries: (counter: Counter, latency: DurationHistogram)]>([:])
+
     /// Counts one answered request and its duration.
     func request(method: String, route: String, status: Int, duration: Duration) {
-        registry.makeCounter(descriptor: Self.requests, labels: [("method", method), ("route", route), ("status", String(status))]).increment()
-        registry.makeDurationHistogram(descriptor: Self.latency, labels: [("method", method), ("route", route)], buckets: Self.latencyBuckets)
-            .record(duration)
+        let key = RequestSeries(method: method, route: route, status: status)
+        let collectors = series.withLock { $0[key] } ?? {
+            let made = (counter: registry.makeCounter(descriptor: Self.requests, labels: [("method", method), ("route", route), ("status", String(status))]),
+                        latency: registry.makeDurationHistogram(descriptor: Self.latency, labels: [("method", method), ("route", route)],
+                                                                buckets: Self.latencyBuckets))
+            series.withLock { $0[key] = made }
+            return made
+        }()
+        collectors.counter.increment()
+        collectors.latency.record(duration)
     }
 
     /// Counts one verification answer (`token`, `pdf` or `id`; `valid`, `invalid`, `revoked`, `expired`, `unknown`).
     func verification(method: String, result: String) {
-        registry.makeCounter(descriptor: Self.verifications, labels: [("method", method), ("result", result)]).increment()
+        let key = [method, result]
+        let counter = verificationCounters.withLock { $0[key] } ?? {
+            let made = registry.makeCounter(descriptor: Self.verifications, labels: [("method", method), ("result", result)])
+            verificationCounters.withLock { $0[key] = made }
+            return made
+        }()
+        counter.increment()
     }
+
+    /// The verification counters seen, by method and result (as ``series`` for requests).
+    private let verificationCounters = Mutex<[[String]: Counter]>([:])
 
     /// Counts one issued document.
     func documentIssued() {

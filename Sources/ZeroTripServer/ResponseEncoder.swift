@@ -133,7 +133,11 @@ enum ResponseEncoder {
     static func writeString(_ string: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         let utf8 = string.utf8
-        if !utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+        let needsEscape = { (byte: UInt8) in byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") }
+        // Scanned as a contiguous buffer where the string has one (native strings do): the generic view's walk
+        // showed in profiles of the verification answer, which is mostly hex strings.
+        let clean = utf8.withContiguousStorageIfAvailable { !$0.contains(where: needsEscape) } ?? !utf8.contains(where: needsEscape)
+        if clean {
             out.append(contentsOf: utf8)
             out.append(UInt8(ascii: "\""))
             return

@@ -19,6 +19,8 @@ struct CitizenIDNumberTests {
         ("110105491231002", .length),                        // legacy 15-digit number
         ("1101051949123100A2", .characters),
         ("11010519491231002Ｘ", .characters),                 // full-width X
+        ("１1010519491231002X", .characters),                 // a full-width digit among the first 17
+        ("11010519491231002XX", .length),
         ("110105194912310021", .checkCharacter),
     ])
     func problems(number: String, problem: CitizenIDNumber.Problem) {

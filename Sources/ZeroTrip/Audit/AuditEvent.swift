@@ -42,23 +42,44 @@ public struct AuditEvent: Sendable, Hashable {
     /// Formats a date the way the log stores it.
     /// `2026-12-01T21:34:27.097Z`: UTC, milliseconds truncated — the ISO 8601 form with fractional seconds, built
     /// by arithmetic (the audit log and the transparency log stamp every entry with it).
-    public static func timestamp(_ date: Date) -> String { utc(date, separator: "T", suffix: "Z") }
+    public static func timestamp(_ date: Date) -> String { utc(date, separator: UInt8(ascii: "T"), suffix: true) }
 
     /// `2026-12-01 21:34:27.097`: the form SQLite columns hold dates in (GRDB's), for binding a time to a query on a
     /// hot path without a DateFormatter.
     /// Milliseconds are rounded to the nearest, as GRDB stores them, so a stored instant and its query form agree.
-    static func databaseText(_ date: Date) -> String { utc(date, separator: " ", suffix: "", rounding: .toNearestOrAwayFromZero) }
+    static func databaseText(_ date: Date) -> String { utc(date, separator: UInt8(ascii: " "), suffix: false, rounding: .toNearestOrAwayFromZero) }
 
-    private static func utc(_ date: Date, separator: String, suffix: String, rounding: FloatingPointRoundingRule = .down) -> String {
+    private static func utc(_ date: Date, separator: UInt8, suffix: Bool, rounding: FloatingPointRoundingRule = .down) -> String {
         let milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded(rounding))
         let days = Int(milliseconds >= 0 ? milliseconds / 86_400_000 : (milliseconds - 86_399_999) / 86_400_000)
         let inDay = Int(milliseconds - Int64(days) * 86_400_000)
         let (year, month, day) = CivilDay.civil(from: days)
-        func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
-        let ms = inDay % 1000
-        let fraction = ms < 10 ? "00\(ms)" : ms < 100 ? "0\(ms)" : "\(ms)"
-        let yearText = year < 1000 ? String(repeating: "0", count: 4 - "\(year)".count) + "\(year)" : "\(year)"
-        return "\(yearText)-\(two(month))-\(two(day))\(separator)\(two(inDay / 3_600_000)):\(two(inDay / 60_000 % 60)):\(two(inDay / 1000 % 60)).\(fraction)\(suffix)"
+        guard (0...9999).contains(year) else {
+            // Beyond four-digit years (never a real event): the same fields, the year as it comes.
+            func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
+            let ms = inDay % 1000
+            return "\(year)-\(two(month))-\(two(day))\(Character(Unicode.Scalar(separator)))\(two(inDay / 3_600_000)):\(two(inDay / 60_000 % 60))"
+                + ":\(two(inDay / 1000 % 60)).\(ms < 10 ? "00" : ms < 100 ? "0" : "")\(ms)\(suffix ? "Z" : "")"
+        }
+        // Written as bytes: every audit event and every dated query parameter formats one, and string interpolation
+        // of a dozen small pieces cost more than the rest of the event.
+        var bytes = [UInt8](repeating: UInt8(ascii: "0"), count: suffix ? 24 : 23)
+        func put(_ value: Int, at offset: Int, digits: Int) {
+            var value = value
+            for position in stride(from: offset + digits - 1, through: offset, by: -1) {
+                bytes[position] = UInt8(ascii: "0") + UInt8(value % 10)
+                value /= 10
+            }
+        }
+        put(year, at: 0, digits: 4)
+        bytes[4] = UInt8(ascii: "-"); put(month, at: 5, digits: 2)
+        bytes[7] = UInt8(ascii: "-"); put(day, at: 8, digits: 2)
+        bytes[10] = separator; put(inDay / 3_600_000, at: 11, digits: 2)
+        bytes[13] = UInt8(ascii: ":"); put(inDay / 60_000 % 60, at: 14, digits: 2)
+        bytes[16] = UInt8(ascii: ":"); put(inDay / 1000 % 60, at: 17, digits: 2)
+        bytes[19] = UInt8(ascii: "."); put(inDay % 1000, at: 20, digits: 3)
+        if suffix { bytes[23] = UInt8(ascii: "Z") }
+        return String(decoding: bytes, as: UTF8.self)
     }
 }
 

@@ -140,17 +140,29 @@ package struct SQLArguments: Sendable, ExpressibleByArrayLiteral {
 /// The column names of a result, shared by its rows.
 package final class SQLColumns: Sendable {
     package let names: [String]
-    private let index: [String: Int]
+    /// Name → position, for wide results only; narrower ones are searched in order.
+    private let index: [String: Int]?
+
+    /// Up to this many columns a lookup compares names in order: column names are short, so they compare as
+    /// inline bytes, and building a dictionary for every statement's result costs more than the lookups save.
+    private static let searchedInOrder = 24
 
     package init(_ names: [String]) {
         self.names = names
+        guard names.count > Self.searchedInOrder else {
+            index = nil
+            return
+        }
         var index: [String: Int] = [:]
         // The first of two same-named columns wins (`SELECT k.*, d.code AS …` never relies on the second).
         for (position, name) in names.enumerated() where index[name] == nil { index[name] = position }
         self.index = index
     }
 
-    package func position(of name: String) -> Int? { index[name] }
+    package func position(of name: String) -> Int? {
+        if let index { return index[name] }
+        return names.firstIndex(of: name)
+    }
 }
 
 /// One result row, copied out of its statement: it can leave the transaction (it is `Sendable`).
@@ -229,26 +241,33 @@ package enum SQLDateText {
     /// Reads `yyyy-MM-dd`, optionally followed by ` HH:mm`, `:ss` and `.fraction` (a `T` separator is accepted too,
     /// as SQLite's date functions do); nil for anything else.
     package static func parse(_ text: String) -> Date? {
-        var utf8 = text.utf8[...]
+        // Over the contiguous UTF-8 bytes (every dated column of every row read comes through here).
+        if let date = text.utf8.withContiguousStorageIfAvailable({ parse(bytes: $0) }) { return date }
+        return Array(text.utf8).withUnsafeBufferPointer { parse(bytes: $0) }
+    }
+
+    private static func parse(bytes: UnsafeBufferPointer<UInt8>) -> Date? {
+        var position = 0
         func number(_ digits: Int) -> Int64? {
-            guard utf8.count >= digits else { return nil }
+            guard bytes.count - position >= digits else { return nil }
             var value: Int64 = 0
-            for byte in utf8.prefix(digits) {
+            for offset in position..<(position + digits) {
+                let byte = bytes[offset]
                 guard byte >= 48 && byte <= 57 else { return nil }
                 value = value * 10 + Int64(byte - 48)
             }
-            utf8 = utf8.dropFirst(digits)
+            position += digits
             return value
         }
         func expect(_ byte: UInt8) -> Bool {
-            guard utf8.first == byte else { return false }
-            utf8 = utf8.dropFirst()
+            guard position < bytes.count, bytes[position] == byte else { return false }
+            position += 1
             return true
         }
         guard let year = number(4), expect(45), let month = number(2), expect(45), let day = number(2),
               (1...12).contains(month), (1...31).contains(day) else { return nil }
         var milliseconds = Int64(CivilDay.daysFromCivil(Int(year), Int(month), Int(day))) * 86_400_000
-        if utf8.isEmpty { return Date(timeIntervalSince1970: Double(milliseconds) / 1000) }
+        if position == bytes.count { return Date(timeIntervalSince1970: Double(milliseconds) / 1000) }
         guard expect(32) || expect(84), let hour = number(2), expect(58), let minute = number(2),
               hour < 24, minute < 60 else { return nil }
         milliseconds += hour * 3_600_000 + minute * 60_000
@@ -259,16 +278,16 @@ package enum SQLDateText {
             if expect(46) {
                 var scale = 0.1
                 var digits = 0
-                while let byte = utf8.first, byte >= 48 && byte <= 57 {
-                    fraction += Double(byte - 48) * scale
+                while position < bytes.count, bytes[position] >= 48 && bytes[position] <= 57 {
+                    fraction += Double(bytes[position] - 48) * scale
                     scale /= 10
                     digits += 1
-                    utf8 = utf8.dropFirst()
+                    position += 1
                 }
                 guard digits > 0 else { return nil }
             }
         }
-        guard utf8.isEmpty else { return nil }
+        guard position == bytes.count else { return nil }
         return Date(timeIntervalSince1970: Double(milliseconds) / 1000 + fraction)
     }
 }
