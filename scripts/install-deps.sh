@@ -8,8 +8,9 @@ packages=(libssl-dev libqrencode-dev libharfbuzz-dev zlib1g-dev libsqlite3-dev f
 if [[ "${1:-}" == "--test" ]]; then
   # Independent validators: qpdf, poppler (pdftotext, pdffonts, pdfsig, pdftoppm), NSS certutil for pdfsig's trust store;
   # wrk drives `zerotrip bench http` and `bench credit`; PostgreSQL 15 runs the suites a second time on a throw-away
-  # cluster (scripts/pg-cluster.sh), never as the system service.
-  packages+=(python3-pip qpdf poppler-utils libnss3-tools wrk postgresql-15)
+  # cluster (scripts/pg-cluster.sh), never as the system service; nginx (light) runs docs/deployment.md's balancer
+  # example in front of two daemons, from its own prefix in a temporary directory.
+  packages+=(python3-pip qpdf poppler-utils libnss3-tools wrk postgresql-15 nginx-light)
 fi
 
 missing=()

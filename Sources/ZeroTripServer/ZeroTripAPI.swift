@@ -12,17 +12,23 @@ public struct ZeroTripAPI: Sendable {
     let pageLimiter: RateLimiter
     /// The figures served at `GET /metrics`.
     let metrics: DaemonMetrics
+    /// Who the client of a request is (the peer, or what a trusted proxy reports).
+    let clients: ClientAddress
 
     /// Creates the API over `services`, reading at most `bodyLimit` bytes of any request body and allowing
     /// `applicantRequestsPerMinute` unauthenticated applicant requests per client address (bursts of 10) and
     /// `publicRequestsPerMinute` verification page views (bursts of a quarter of it).
-    public init(services: ZeroTripServices, bodyLimit: Int, applicantRequestsPerMinute: Int = 30, publicRequestsPerMinute: Int = 120) {
+    /// `trustedProxies`: addresses or CIDR networks whose `X-Forwarded-For` names the client.
+    public init(services: ZeroTripServices, bodyLimit: Int, applicantRequestsPerMinute: Int = 30, publicRequestsPerMinute: Int = 120,
+                trustedProxies: [String] = []) {
         self.init(services: services, bodyLimit: bodyLimit, applicantRequestsPerMinute: applicantRequestsPerMinute,
-                  publicRequestsPerMinute: publicRequestsPerMinute, metrics: DaemonMetrics())
+                  publicRequestsPerMinute: publicRequestsPerMinute, trustedProxies: trustedProxies, metrics: DaemonMetrics())
     }
 
-    init(services: ZeroTripServices, bodyLimit: Int, applicantRequestsPerMinute: Int, publicRequestsPerMinute: Int, metrics: DaemonMetrics) {
+    init(services: ZeroTripServices, bodyLimit: Int, applicantRequestsPerMinute: Int, publicRequestsPerMinute: Int, trustedProxies: [String],
+         metrics: DaemonMetrics) {
         self.metrics = metrics
+        self.clients = ClientAddress(trustedProxies: trustedProxies)
         self.services = services
         self.bodyLimit = bodyLimit
         self.applicantLimiter = RateLimiter(perMinute: applicantRequestsPerMinute, burst: min(10, applicantRequestsPerMinute), clock: services.clock)
@@ -124,11 +130,11 @@ public struct ZeroTripAPI: Sendable {
     ]
 
     /// Adds every route to `router`.
-    public func register<Context: RequestContext>(on router: Router<Context>) {
+    public func register(on router: Router<ZeroTripRequestContext>) {
         for spec in Self.routes {
             if let handler = applicantHandler(for: spec) ?? creditApplicantHandler(for: spec) {
                 router.on(RouterPath(spec.path), method: spec.method) { request, context in
-                    let client = Self.client(context)
+                    let client = client(request, context)
                     let session = try await authorizeApplicant(request, spec: spec, client: client)
                     return try await auditingDenials(spec: spec, actor: session?.actor ?? "client:\(client)") {
                         try await handler(request, context.parameters, session, client)
@@ -139,7 +145,7 @@ public struct ZeroTripAPI: Sendable {
             let handler = self.handler(for: spec)
             if Self.pageRoutes.contains(spec.description) {
                 router.on(RouterPath(spec.path), method: spec.method) { request, context in
-                    let client = Self.client(context)
+                    let client = client(request, context)
                     if let wait = pageLimiter.secondsToWait(client) {
                         services.anonymousAudit.record(AuditEntry(actor: "client:\(client)", action: "auth.denied", target: "route:\(spec)",
                                                                   outcome: "denied", details: ["reason": "rate_limited"]))
@@ -150,16 +156,17 @@ public struct ZeroTripAPI: Sendable {
                 continue
             }
             router.on(RouterPath(spec.path), method: spec.method) { request, context in
-                let principal = try await authorize(request, spec: spec, client: Self.client(context))
+                let principal = try await authorize(request, spec: spec, client: client(request, context))
                 guard let principal else { return try await handler(request, context.parameters, nil) }
                 return try await auditingDenials(spec: spec, actor: principal.actor) { try await handler(request, context.parameters, principal) }
             }
         }
     }
 
-    /// The peer's IP address (the rate-limit and anonymous-audit key), `local` when there is none (router tests).
-    static func client<Context: RequestContext>(_ context: Context) -> String {
-        (context as? any RemoteAddressRequestContext)?.remoteAddress?.ipAddress ?? "local"
+    /// The client's IP address (the rate-limit and anonymous-audit key): the peer's, or the one a trusted proxy
+    /// reports; `local` when there is no peer (router tests).
+    func client(_ request: Request, _ context: ZeroTripRequestContext) -> String {
+        clients.resolve(peer: context.remoteAddress?.ipAddress, headers: request.headers)
     }
 
     /// Runs an authenticated handler and audits any 403 it raises that was not audited where it was raised

@@ -14,7 +14,4 @@ public struct ZeroTripRequestContext: RequestContext, RemoteAddressRequestContex
         coreContext = .init(source: source)
         remoteAddress = source.channel.remoteAddress
     }
-
-    /// The rate-limit key: the peer's IP address, or `local` when there is none.
-    var clientKey: String { remoteAddress?.ipAddress ?? "local" }
 }

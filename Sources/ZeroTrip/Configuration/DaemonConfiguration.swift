@@ -23,6 +23,7 @@ import Foundation
 /// | `publicRequestsPerMinute` | `ZEROTRIP_PUBLIC_RATE` | `120` (public verification pages per client address, bursts of 30) |
 /// | `idleTimeoutSeconds` | `ZEROTRIP_IDLE_TIMEOUT` | `30` (a connection that sends nothing for this long is closed) |
 /// | `maxConnections` | `ZEROTRIP_MAX_CONNECTIONS` | `0` = the open-file limit less 512 (above it, the longest-idle connections are closed) |
+/// | `trustedProxies` | `ZEROTRIP_TRUSTED_PROXIES` (comma-separated) | none: proxies whose `X-Forwarded-For` names the client |
 public struct DaemonConfiguration: Sendable, Codable, Equatable {
     /// Listen address.
     public var host: String = "127.0.0.1"
@@ -64,6 +65,10 @@ public struct DaemonConfiguration: Sendable, Codable, Equatable {
     /// Open connections at most; when a new one would pass it, the connections idle the longest are closed (0: the
     /// open-file limit less 512, so the listener never runs out of descriptors).
     public var maxConnections: Int = 0
+    /// Reverse proxies (addresses or CIDR networks) whose `X-Forwarded-For` names the client. Empty: the TCP peer
+    /// is the client. Behind nginx every request comes from the proxy, so without this one client's rate limit
+    /// would be everyone's.
+    public var trustedProxies: [String] = []
 
     /// The defaults.
     public init() {}
@@ -106,6 +111,9 @@ public struct DaemonConfiguration: Sendable, Codable, Equatable {
         fromEnvironment.publicRequestsPerMinute = try integer("ZEROTRIP_PUBLIC_RATE", in: environment)
         fromEnvironment.idleTimeoutSeconds = try integer("ZEROTRIP_IDLE_TIMEOUT", in: environment)
         fromEnvironment.maxConnections = try integer("ZEROTRIP_MAX_CONNECTIONS", in: environment)
+        fromEnvironment.trustedProxies = environment["ZEROTRIP_TRUSTED_PROXIES"].map {
+            $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        }
         configuration = fromEnvironment.applied(to: configuration)
         configuration = overrides.applied(to: configuration)
         // Unless given, the base URL printed on documents and in QR codes follows the address the daemon listens on, so
@@ -137,6 +145,10 @@ public struct DaemonConfiguration: Sendable, Codable, Equatable {
         guard (1...3600).contains(idleTimeoutSeconds) else { throw ZeroTripError(.invalidConfiguration, "idleTimeoutSeconds must be 1–3600") }
         guard maxConnections == 0 || (16...10_000_000).contains(maxConnections) else {
             throw ZeroTripError(.invalidConfiguration, "maxConnections must be 0 (automatic) or 16–10000000")
+        }
+        guard trustedProxies.count <= 64 else { throw ZeroTripError(.invalidConfiguration, "trustedProxies holds at most 64 entries") }
+        if let bad = trustedProxies.first(where: { AddressRange($0) == nil }) {
+            throw ZeroTripError(.invalidConfiguration, "trustedProxies entry \"\(bad.prefix(50))\" is not an IP address or CIDR network (10.0.0.5, 10.0.0.0/24, fd00::/8)")
         }
         guard (tlsCertificatePath == nil) == (tlsKeyPath == nil) else {
             throw ZeroTripError(.invalidConfiguration, "TLS needs both tlsCertificatePath and tlsKeyPath")
@@ -197,6 +209,8 @@ public struct DaemonConfiguration: Sendable, Codable, Equatable {
         public var idleTimeoutSeconds: Int?
         /// Connection limit.
         public var maxConnections: Int?
+        /// Trusted reverse proxies.
+        public var trustedProxies: [String]?
         /// No overrides.
         public init() {}
 
@@ -219,6 +233,7 @@ public struct DaemonConfiguration: Sendable, Codable, Equatable {
             if let publicRequestsPerMinute { c.publicRequestsPerMinute = publicRequestsPerMinute }
             if let idleTimeoutSeconds { c.idleTimeoutSeconds = idleTimeoutSeconds }
             if let maxConnections { c.maxConnections = maxConnections }
+            if let trustedProxies { c.trustedProxies = trustedProxies }
             return c
         }
     }
@@ -229,7 +244,7 @@ public struct DaemonConfiguration: Sendable, Codable, Equatable {
         enum Key: String, CodingKey, CaseIterable {
             case host, port, databasePath, database, keysDirectory, certificatesDirectory, maxBodyBytes, tlsCertificatePath, tlsKeyPath, logLevel
             case verificationBaseURL, fontPath, applicantRequestsPerMinute, treeHeadIntervalSeconds, obligationSweepIntervalSeconds
-            case publicRequestsPerMinute, idleTimeoutSeconds, maxConnections
+            case publicRequestsPerMinute, idleTimeoutSeconds, maxConnections, trustedProxies
         }
         struct AnyKey: CodingKey {
             var stringValue: String
@@ -260,6 +275,7 @@ public struct DaemonConfiguration: Sendable, Codable, Equatable {
             values.publicRequestsPerMinute = try c.decodeIfPresent(Int.self, forKey: .publicRequestsPerMinute)
             values.idleTimeoutSeconds = try c.decodeIfPresent(Int.self, forKey: .idleTimeoutSeconds)
             values.maxConnections = try c.decodeIfPresent(Int.self, forKey: .maxConnections)
+            values.trustedProxies = try c.decodeIfPresent([String].self, forKey: .trustedProxies)
         }
         func applied(to base: DaemonConfiguration) -> DaemonConfiguration { values.applied(to: base) }
     }
