@@ -79,7 +79,7 @@ extension ZeroTripAPI {
         case "POST /v1/applicant/device-challenges":
             return { request, _, _, _ in
                 let body = try await JSONResponse.decode(ChallengeBody.self, from: request, limit: limit)
-                return try JSONResponse.make(try identity.challenge(deviceID: body.deviceId), status: .created)
+                return try JSONResponse.make(try await identity.challenge(deviceID: body.deviceId), status: .created)
             }
         case "POST /v1/applicant/device-sessions":
             return { request, _, _, client in

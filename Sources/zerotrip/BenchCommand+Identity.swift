@@ -74,7 +74,7 @@ extension BenchCommand {
                 let n = min(round, count - done)
                 let devicesForRound = (0..<n).map { bound[(done + $0) % bound.count] }
                 let challengeStart = ContinuousClock.now
-                let challenges = try devicesForRound.map { try identity.challenge(deviceID: $0.id) }
+                let challenges = try await Documents.parallel(devicesForRound.map(\.id), workers: workers) { try await identity.challenge(deviceID: $0) }
                 challengeElapsed += ContinuousClock.now - challengeStart
                 let signed = try zip(challenges, devicesForRound).map { challenge, device in
                     (challenge.challengeId, Base64.encodeURLSafe(try device.key.signature(for: challenge.signedMessage).derRepresentation))

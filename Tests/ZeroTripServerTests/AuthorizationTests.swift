@@ -41,7 +41,7 @@ struct AuthorizationTests {
         case "POST /v1/applicant/device-challenges": return (route.path, #"{"deviceId": "\#(String(repeating: "ab", count: 16))"}"#)
         case "POST /v1/applicant/device-sessions":
             let device = try await IdentityFixtures.bindDevice(fixture.services, session: try fixture.applicant().session)
-            let challenge = try fixture.services.identity.challenge(deviceID: device.deviceID)
+            let challenge = try await fixture.services.identity.challenge(deviceID: device.deviceID)
             return (route.path, #"{"challengeId": "\#(challenge.challengeId)", "signature": "\#(try IdentityFixtures.sign(challenge, with: device.key))"}"#)
         case "POST /v1/applicant/devices":
             let key = try PrivateKey(generating: .p256)

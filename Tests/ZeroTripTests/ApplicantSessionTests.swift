@@ -85,12 +85,40 @@ struct ApplicantSessionTests {
         let identity = district.services.identity
         let window = try await IdentityFixtures.windowSession(district.services, person: IdentityFixtures.zhang)
         let device = try await IdentityFixtures.bindDevice(district.services, session: window.session)
-        let challenge = try identity.challenge(deviceID: device.deviceID)
+        let challenge = try await identity.challenge(deviceID: device.deviceID)
         let signature = try IdentityFixtures.sign(challenge, with: device.key)
         let session = try await identity.login(challengeID: challenge.challengeId, signature: signature, client: "c")
         #expect(session.session.tier == 2, "a device key is AAL2: tier-3 identity is capped at 2")
         #expect(session.session.method == "device_key" && session.session.deviceID == device.deviceID)
         #expect(session.session.subject == window.session.subject)
+    }
+
+    @Test("A challenge handed out by one daemon is answered through another on the same database, once: two answers at once open one session")
+    func challengeAcrossDaemons() async throws {
+        let district = try await Self.district()
+        // A second daemon: its own services and connections over the same database file and Keys/.
+        let other = ZeroTripServices(database: try AppDatabase.open(path: district.home.databasePath), home: district.home,
+                                     passphrase: PassphraseSource(explicit: TestDistrict.passphrase, environment: [:], keys: district.home.keyFiles),
+                                     clock: ZeroTripClock { [clock = district.clock] in clock.now })
+        let window = try await IdentityFixtures.windowSession(district.services, person: IdentityFixtures.zhang)
+        let device = try await IdentityFixtures.bindDevice(district.services, session: window.session)
+        let challenge = try await district.services.identity.challenge(deviceID: device.deviceID)
+        let session = try await other.identity.login(challengeID: challenge.challengeId, signature: try IdentityFixtures.sign(challenge, with: device.key), client: "c")
+        #expect(session.session.deviceID == device.deviceID && session.session.subject == window.session.subject)
+        #expect(await refused { try await district.services.identity.login(challengeID: challenge.challengeId,
+                                                                           signature: try IdentityFixtures.sign(challenge, with: device.key), client: "c") },
+                "used through the other daemon, so gone here too")
+
+        for _ in 0..<5 {
+            let raced = try await district.services.identity.challenge(deviceID: device.deviceID)
+            let signature = try IdentityFixtures.sign(raced, with: device.key)
+            async let first = try? district.services.identity.login(challengeID: raced.challengeId, signature: signature, client: "c")
+            async let second = try? other.identity.login(challengeID: raced.challengeId, signature: signature, client: "c")
+            let opened = await [first, second].compactMap { $0 }
+            #expect(opened.count == 1, "one challenge, \(opened.count) sessions")
+        }
+        let failures = try await AuditLog.events(in: district.services.database, limit: 100).filter { $0.action == "identity.device.login_failed" }
+        #expect(failures.count == 6 && failures.allSatisfy { $0.details.contains("unknown_or_used_challenge") }, "every refused answer is audited")
     }
 
     @Test("Replayed signatures, expired challenges, other keys and revoked devices are refused")
@@ -100,29 +128,29 @@ struct ApplicantSessionTests {
         let window = try await IdentityFixtures.windowSession(district.services, person: IdentityFixtures.zhang)
         let device = try await IdentityFixtures.bindDevice(district.services, session: window.session)
         // Replay: the same challenge and signature twice.
-        let challenge = try identity.challenge(deviceID: device.deviceID)
+        let challenge = try await identity.challenge(deviceID: device.deviceID)
         let signature = try IdentityFixtures.sign(challenge, with: device.key)
         _ = try await identity.login(challengeID: challenge.challengeId, signature: signature, client: "c")
         #expect(await refused { try await identity.login(challengeID: challenge.challengeId, signature: signature, client: "c") })
         // Expired.
-        let late = try identity.challenge(deviceID: device.deviceID)
+        let late = try await identity.challenge(deviceID: device.deviceID)
         district.clock.advance(by: identity.policy.challengeLifetime + 1)
         #expect(await refused { try await identity.login(challengeID: late.challengeId, signature: try IdentityFixtures.sign(late, with: device.key), client: "c") })
         // Signed by another key, and a wrong signature burns the challenge.
-        let stolen = try identity.challenge(deviceID: device.deviceID)
+        let stolen = try await identity.challenge(deviceID: device.deviceID)
         let intruder = try PrivateKey(generating: .p256)
         #expect(await refused { try await identity.login(challengeID: stolen.challengeId, signature: try IdentityFixtures.sign(stolen, with: intruder), client: "c") })
         #expect(await refused { try await identity.login(challengeID: stolen.challengeId, signature: try IdentityFixtures.sign(stolen, with: device.key), client: "c") })
         // A signature over another challenge.
-        let a = try identity.challenge(deviceID: device.deviceID), b = try identity.challenge(deviceID: device.deviceID)
+        let a = try await identity.challenge(deviceID: device.deviceID), b = try await identity.challenge(deviceID: device.deviceID)
         #expect(await refused { try await identity.login(challengeID: a.challengeId, signature: try IdentityFixtures.sign(b, with: device.key), client: "c") })
         // Revoked device.
         try await identity.revokeDevice(device.deviceID, subject: window.session.subject, actor: "test")
-        let afterRevoke = try identity.challenge(deviceID: device.deviceID)
+        let afterRevoke = try await identity.challenge(deviceID: device.deviceID)
         #expect(await refused { try await identity.login(challengeID: afterRevoke.challengeId, signature: try IdentityFixtures.sign(afterRevoke, with: device.key), client: "c") })
         // Malformed input.
         #expect(await refused { try await identity.login(challengeID: "zz", signature: "!!", client: "c") })
-        #expect(throws: ZeroTripError.self) { try identity.challenge(deviceID: "not hex") }
+        await #expect(throws: ZeroTripError.self) { try await identity.challenge(deviceID: "not hex") }
     }
 
     @Test("A signature made by the openssl CLI logs in (DER ECDSA over the documented message)")
@@ -135,7 +163,7 @@ struct ApplicantSessionTests {
         #expect(try ExternalTool.run(["openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", keyPath]).status == 0)
         let publicPEM = try ExternalTool.run(["openssl", "pkey", "-in", keyPath, "-pubout"]).stdout
         let device = try await identity.registerDevice(session: window.session, publicKey: publicPEM, label: "openssl")
-        let challenge = try identity.challenge(deviceID: device.deviceId)
+        let challenge = try await identity.challenge(deviceID: device.deviceId)
         let messagePath = directory.appendingPathComponent("message").path
         try Data(challenge.signedMessage).write(to: URL(fileURLWithPath: messagePath))
         let signaturePath = directory.appendingPathComponent("signature.der").path

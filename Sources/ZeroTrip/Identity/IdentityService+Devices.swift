@@ -75,47 +75,64 @@ extension IdentityService {
 
     /// A fresh single-use challenge for device `deviceID`. Unknown devices get one too (the login then fails),
     /// so device ids cannot be probed.
-    public func challenge(deviceID: String) throws -> DeviceChallenge {
+    /// Stored in the database, so a login can reach any daemon of the district.
+    public func challenge(deviceID: String) async throws -> DeviceChallenge {
         guard deviceID.utf8.count == 32, Hex.decode(deviceID) != nil else { throw ZeroTripError(.invalidInput, "deviceId must be 32 hex digits") }
         let now = clock.now()
         let challenge = DeviceChallenge(challengeId: try randomHex(bytes: 16), deviceId: deviceID.lowercased(), nonce: try randomSecret(),
-                                        expiresAt: now.addingTimeInterval(policy.challengeLifetime))
-        try challenges.insert(challenge, now: now)
+                                        expiresAt: SQLValue.stored(now.addingTimeInterval(policy.challengeLifetime)))
+        try await database.write { db in try IdentityStore.insertChallenge(challenge, now: now, in: db) }
         return challenge
     }
 
     /// Completes a device-key login: the challenge must be outstanding (it is consumed now, whatever the
     /// outcome) and unexpired, and `signature` (DER or raw r‖s, base64url) must verify under the bound,
     /// unrevoked device key over ``DeviceChallenge/signedMessage``. Opens an AAL2 session.
+    ///
+    /// The challenge is read first and deleted in the transaction that opens the session (or records the
+    /// refusal), so a login costs one write as before, and two daemons answering the same challenge at once open
+    /// one session: the other finds it gone.
     public func login(challengeID: String, signature rawSignature: String, client: String) async throws -> IssuedSession {
         let now = clock.now()
-        let refused = { (reason: String, device: String) async throws -> ZeroTripError in
-            try await AuditLog.append(AuditEntry(actor: "applicant:\(String(client.prefix(64)))", action: "identity.device.login_failed", target: "device:\(device)",
-                                           outcome: "denied", details: ["reason": reason]), at: now, to: database)
+        let actor = "applicant:\(String(client.prefix(64)))"
+        let refused = { (reason: String, device: String, consumed: String?) async throws -> ZeroTripError in
+            try await database.write { db in
+                if let consumed { _ = try IdentityStore.takeChallenge(consumed, in: db) }
+                try AuditLog.append(AuditEntry(actor: actor, action: "identity.device.login_failed", target: "device:\(device)",
+                                               outcome: "denied", details: ["reason": reason]), at: now, in: db)
+            }
             return ZeroTripError(.deviceLoginFailed, "device login failed; request a new challenge")
         }
-        guard challengeID.utf8.count == 32, rawSignature.utf8.count <= 200, let challenge = challenges.take(challengeID.lowercased()) else {
-            throw try await refused("unknown_or_used_challenge", "-")
+        let id = challengeID.lowercased()
+        guard id.utf8.count == 32, Hex.decode(id) != nil, rawSignature.utf8.count <= 200,
+              let challenge = try await database.read({ db in try IdentityStore.challenge(id, in: db) }) else {
+            throw try await refused("unknown_or_used_challenge", "-", nil)
         }
-        guard challenge.expiresAt > now else { throw try await refused("expired_challenge", challenge.deviceId) }
+        guard challenge.expiresAt > now else { throw try await refused("expired_challenge", challenge.deviceId, id) }
         guard let bytes = Base64.decodeURLSafe(rawSignature) ?? Base64.decodeStandard(rawSignature),
               let signature = (bytes.count == 64 ? try? Signature(rawRepresentation: bytes, algorithm: .p256) : try? Signature(derRepresentation: bytes, algorithm: .p256))
-        else { throw try await refused("malformed_signature", challenge.deviceId) }
-        guard let device = try await database.read({ db in try IdentityStore.device(challenge.deviceId, in: db) }), !device.revoked else { throw try await refused("unknown_or_revoked_device", challenge.deviceId) }
+        else { throw try await refused("malformed_signature", challenge.deviceId, id) }
+        guard let device = try await database.read({ db in try IdentityStore.device(challenge.deviceId, in: db) }), !device.revoked else {
+            throw try await refused("unknown_or_revoked_device", challenge.deviceId, id)
+        }
         let key: PublicKey
         if let cached = deviceKeys.key(challenge.deviceId) {
             key = cached
         } else {
-            guard let parsed = try? PublicKey(derRepresentation: device.publicKey) else { throw try await refused("unusable_key", challenge.deviceId) }
+            guard let parsed = try? PublicKey(derRepresentation: device.publicKey) else { throw try await refused("unusable_key", challenge.deviceId, id) }
             deviceKeys.store(parsed, for: challenge.deviceId)
             key = parsed
         }
-        guard key.isValidSignature(signature, for: challenge.signedMessage) else { throw try await refused("bad_signature", challenge.deviceId) }
+        guard key.isValidSignature(signature, for: challenge.signedMessage) else { throw try await refused("bad_signature", challenge.deviceId, id) }
         let (subject, tier) = (device.subject, device.tier)
-        return try await database.write { db in
+        let session: IssuedSession? = try await database.write { db in
+            // Taken here, with the session: an answer to the same challenge through another daemon finds it gone.
+            guard try IdentityStore.takeChallenge(id, in: db) != nil else { return nil }
             try AuditLog.append(AuditEntry(actor: "applicant:\(subject)", action: "identity.device.login", target: "device:\(challenge.deviceId)",
                                            details: ["tier": "\(tier)"]), at: now, in: db)
             return try sessions.create(subject: subject, tier: tier, method: "device_key", deviceID: challenge.deviceId, at: now, in: db)
         }
+        guard let session else { throw try await refused("unknown_or_used_challenge", challenge.deviceId, nil) }
+        return session
     }
 }

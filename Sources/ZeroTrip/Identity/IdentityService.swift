@@ -59,7 +59,6 @@ public struct IdentityService: Sendable {
     /// The limits in force.
     public let policy: IdentityPolicy
     let gateway: any SMSGateway
-    let challenges: DeviceChallengeStore
     let deviceKeys: DeviceKeyCache
     /// The registry.
     public let registry: PopulationRegistry
@@ -74,7 +73,6 @@ public struct IdentityService: Sendable {
         self.clock = clock
         self.policy = policy
         self.gateway = gateway
-        self.challenges = DeviceChallengeStore()
         self.deviceKeys = DeviceKeyCache()
         self.registry = PopulationRegistry(database: database, keySource: keySource, clock: clock)
         self.sessions = ApplicantSessions(database: database, keySource: keySource, clock: clock, policy: policy)

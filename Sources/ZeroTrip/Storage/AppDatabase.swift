@@ -726,6 +726,20 @@ public struct AppDatabase: Sendable {
                     BEGIN SELECT RAISE(ABORT, 'documents are never deleted; revoke them'); END;
                 """)
         }
+        migrator.registerMigration("2026-12-04 identity: device-login challenges in the database, shared by every daemon") { db in
+            // Held in one daemon's memory, a challenge could only be answered through the daemon that issued it;
+            // with several daemons behind a balancer a login then failed half the time. Single use across daemons
+            // is the row's deletion (`DELETE … RETURNING`); rows live two minutes.
+            try db.execute(sql: """
+                CREATE TABLE device_challenges (
+                    id TEXT PRIMARY KEY CHECK (length(id) = 32),
+                    device_id TEXT NOT NULL,
+                    nonce TEXT NOT NULL,
+                    expires_at DATETIME NOT NULL
+                );
+                CREATE INDEX device_challenges_expiry ON device_challenges(expires_at);
+                """)
+        }
         return migrator
     }
 }

@@ -10,7 +10,8 @@ import ZeroTripCrypto
 /// agree. Stop the daemon first: the copy is the snapshot taken when the migration began.
 public enum DatabaseMigration {
     /// Tables in an order that satisfies every foreign key (a document's `superseded_by` is filled in after all
-    /// documents are in, as it points forward).
+    /// documents are in, as it points forward). Not `device_challenges`: they live two minutes and the daemon is
+    /// stopped for the move, so an app mid-login simply asks for a new one.
     static let tables = [
         "district", "departments", "signing_keys", "signing_key_history", "root_links", "credentials", "credential_history",
         "audit_events", "audit_head", "persons", "person_history", "assurance_records", "verification_flows", "auth_counters",

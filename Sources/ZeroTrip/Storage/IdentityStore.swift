@@ -1,6 +1,7 @@
 import Foundation
 
-/// What identity proofing records (`verification_flows`, `auth_counters`, `assurance_records`, `device_keys`), and
+/// What identity proofing records (`verification_flows`, `auth_counters`, `assurance_records`, `device_keys`,
+/// `device_challenges`), and
 /// all their SQL. Secrets and codes are stored only as keyed hashes, persons only by keyed lookup hash or subject id.
 /// Methods run in the caller's transaction.
 enum IdentityStore {
@@ -169,5 +170,33 @@ enum IdentityStore {
         try db.fetchOne(sql: "SELECT person_id, public_key, tier, revoked_at FROM device_keys WHERE id = ?", arguments: [id]).map {
             (subject: $0["person_id"], publicKey: [UInt8]($0["public_key"] as Data), tier: $0["tier"], revoked: ($0["revoked_at"] as Date?) != nil)
         }
+    }
+
+    // MARK: Device-login challenges
+
+    /// Challenges outstanding at most; beyond it new ones are refused (`rate_limited`) until some expire.
+    static let challengeCapacity = 200_000
+
+    /// Stores a challenge; expired ones are removed first, and a full table refuses it.
+    static func insertChallenge(_ challenge: DeviceChallenge, now: Date, in db: SQLTransaction) throws {
+        try db.execute(sql: "DELETE FROM device_challenges WHERE expires_at <= ?", arguments: [now])
+        let outstanding = try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM device_challenges") ?? 0
+        guard outstanding < challengeCapacity else { throw ZeroTripError(.rateLimited, "too many outstanding login challenges; try again shortly") }
+        try db.execute(sql: "INSERT INTO device_challenges (id, device_id, nonce, expires_at) VALUES (?, ?, ?, ?)",
+                       arguments: [challenge.challengeId, challenge.deviceId, challenge.nonce, challenge.expiresAt])
+    }
+
+    /// Challenge `id`, if outstanding (expired or not).
+    static func challenge(_ id: String, in db: SQLTransaction) throws -> DeviceChallenge? {
+        try db.fetchOne(sql: "SELECT id, device_id, nonce, expires_at FROM device_challenges WHERE id = ?", arguments: [id]).map(challenge(from:))
+    }
+
+    private static func challenge(from row: SQLRow) -> DeviceChallenge {
+        DeviceChallenge(challengeId: row["id"], deviceId: row["device_id"], nonce: row["nonce"], expiresAt: row["expires_at"])
+    }
+
+    /// Removes and returns challenge `id`, expired or not: whichever daemon a login reaches, a challenge is used once.
+    static func takeChallenge(_ id: String, in db: SQLTransaction) throws -> DeviceChallenge? {
+        try db.fetchOne(sql: "DELETE FROM device_challenges WHERE id = ? RETURNING id, device_id, nonce, expires_at", arguments: [id]).map(challenge(from:))
     }
 }

@@ -41,6 +41,15 @@ enum PostgresSchema {
         // setting only: nothing for SQLite to match.)
         Migration(name: "2026-12-04 document PDFs stored without recompression",
                   sql: "ALTER TABLE document_pdfs ALTER COLUMN pdf SET STORAGE EXTERNAL"),
+        Migration(name: "2026-12-04 identity: device-login challenges in the database, shared by every daemon", sql: """
+            CREATE TABLE device_challenges (
+                id TEXT PRIMARY KEY CHECK (length(id) = 32),
+                device_id TEXT NOT NULL,
+                nonce TEXT NOT NULL,
+                expires_at TIMESTAMPTZ NOT NULL
+            );
+            CREATE INDEX device_challenges_expiry ON device_challenges(expires_at);
+            """),
     ]
 
     private static let initial = """

@@ -20,27 +20,6 @@ public struct DeviceChallenge: Sendable, Hashable, Codable {
     }
 }
 
-/// Outstanding device-login challenges: single use (taken on the first attempt, right or wrong), short-lived,
-/// bounded in number. Kept in memory: a restart invalidates them, which only costs a new challenge.
-final class DeviceChallengeStore: Sendable {
-    static let capacity = 200_000
-    private let state = Mutex<[String: DeviceChallenge]>([:])
-
-    /// Stores `challenge`; drops expired ones when full, and refuses when still full.
-    func insert(_ challenge: DeviceChallenge, now: Date) throws(ZeroTripError) {
-        try state.withLock { (challenges) throws(ZeroTripError) in
-            if challenges.count >= Self.capacity { challenges = challenges.filter { $0.value.expiresAt > now } }
-            guard challenges.count < Self.capacity else { throw ZeroTripError(.rateLimited, "too many outstanding login challenges; try again shortly") }
-            challenges[challenge.challengeId] = challenge
-        }
-    }
-
-    /// Removes and returns challenge `id` (whether or not it has expired).
-    func take(_ id: String) -> DeviceChallenge? {
-        state.withLock { $0.removeValue(forKey: id) }
-    }
-}
-
 /// Parsed device public keys by device id, so a login does not re-parse DER (bounded; revocation drops the entry).
 final class DeviceKeyCache: Sendable {
     static let capacity = 50_000
