@@ -78,8 +78,11 @@ struct DocumentView: Encodable, Sendable {
     var statusReason: String?
     var statusChangedAt: Date?
     var supersededBy: String?
+    /// For the holder only: whether the verification page links to the original PDF.
+    var pdfLink: Bool?
 
-    init(_ record: ResultDocumentRecord) {
+    init(_ record: ResultDocumentRecord, pdfLink: Bool? = nil) {
+        self.pdfLink = pdfLink
         id = record.id
         departmentCode = record.departmentCode
         kid = record.kid
@@ -98,6 +101,17 @@ struct DocumentView: Encodable, Sendable {
         statusChangedAt = record.statusChangedAt
         supersededBy = record.supersededBy
     }
+}
+
+/// The holder's switch for the public PDF link (`PUT /v1/applicant/documents/{id}/pdf-link`).
+struct PDFLinkBody: Decodable, Sendable {
+    var enabled: Bool
+}
+
+/// The switch as it now stands.
+struct PDFLinkView: Encodable, Sendable {
+    var id: String
+    var pdfLink: Bool
 }
 
 /// A list of documents.

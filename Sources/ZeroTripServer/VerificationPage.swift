@@ -10,7 +10,8 @@ import ZeroTripDocuments
 /// An invalid or unidentifiable code shows nothing it claims.
 enum VerificationPage {
     /// The page for `report`; `record` is the register entry when the register identified a genuine document.
-    static func render(_ report: VerificationReport?, record: ResultDocumentRecord? = nil) -> String {
+    /// `pdfLink`: where the original PDF can be fetched, when the holder leaves the link on.
+    static func render(_ report: VerificationReport?, record: ResultDocumentRecord? = nil, pdfLink: String? = nil) -> String {
         guard let report else {
             return page(title: "电子文书核验", color: "#555", banner: "请扫描文书上的二维码", body: """
                 <p>用手机扫描电子文书上的二维码，即可在此核验文书真伪与状态。</p>\(numberForm)
@@ -56,6 +57,9 @@ enum VerificationPage {
         }
         if report.method == .id {
             notes.append("<p class=\"note\">按文书编号查询只能说明登记库中该编号文书的状态，不能证明您手中的纸质文书未被改动；请逐项核对，或扫描文书上的二维码。</p>")
+        }
+        if let pdfLink {
+            notes.append("<p class=\"pdf\"><a href=\"\(escape(pdfLink))\">查看或打印原件（PDF，含完整身份信息，持证人已开放）</a></p>")
         }
         notes.append("<p class=\"note\">\(report.registerChecked ? "已比对签发登记库。" : "未能比对签发登记库。")本页不显示完整身份信息。</p>")
         return page(title: "电子文书核验结果：\(word)", color: color, banner: word, body: "<table>\(table)</table>" + notes.joined() + numberForm)
@@ -129,6 +133,13 @@ enum VerificationPage {
     }
 
     /// The 429 page of a client that asked too often, with `Retry-After`.
+    /// Why `/P/?…` hands out no PDF, as a page with `status`, linking back to the verification page when there is one.
+    static func pdfRefused(status: HTTPResponse.Status, message: String, back: String?) -> Response {
+        let link = back.map { "<p><a href=\"\(escape($0))\">返回核验结果</a></p>" } ?? ""
+        let html = page(title: "电子文书原件", color: "#555", banner: "无法提供原件", body: "<p>\(escape(message))</p>\(link)")
+        return Response(status: status, headers: htmlHeaders, body: .init(byteBuffer: ByteBuffer(string: html)))
+    }
+
     static func tooManyRequests(retryAfter seconds: Int) -> Response {
         let html = page(title: "请求过于频繁", color: "#9a6700", banner: "请求过于频繁",
                         body: "<p>您所在网络的核验请求过多，请于 \(seconds) 秒后再试。</p><p class=\"note\">如需批量核验，请由部门使用核验接口。</p>")

@@ -26,7 +26,7 @@ extension ZeroTripAPI {
                 let raw = request.uri.queryParameters.get("limit") ?? "50"
                 guard let count = Int(raw), (1...1000).contains(count) else { throw ZeroTripError(.invalidInput, "limit must be 1–1000") }
                 let records = try await documents.records(department: principal!.departmentCode, limit: count)
-                return try JSONResponse.make(DocumentList(documents: records.map(DocumentView.init)))
+                return try JSONResponse.make(DocumentList(documents: records.map { DocumentView($0) }))
             }
         case "GET /v1/documents/{id}":
             return { _, parameters, principal in
@@ -115,8 +115,41 @@ extension ZeroTripAPI {
                 if let report, report.registerChecked, [.valid, .expired, .revoked].contains(report.result), let id = report.document?.id {
                     record = try await documents.record(id: id)
                 }
-                let html = VerificationPage.render(report, record: record)
+                // The link to the original PDF: only from a scanned code (the token is the key), for a valid document
+                // whose holder leaves it on.
+                var pdfLink: String?
+                if let report, report.method == .token, report.result == .valid, let record, let query = request.uri.query, !query.hasPrefix("n="),
+                   try await documents.pdfLink(for: record) {
+                    pdfLink = "/P/?" + query
+                }
+                let html = VerificationPage.render(report, record: record, pdfLink: pdfLink)
                 return Response(status: .ok, headers: VerificationPage.htmlHeaders, body: .init(byteBuffer: ByteBuffer(string: html)))
+            }
+        case "GET /P":
+            // `/P/?ZT1:…`: the original PDF behind a scanned code, for kiosks and holders printing their own result.
+            return { request, _, _ in
+                let query = request.uri.query ?? ""
+                guard !query.isEmpty, query.utf8.count <= ResultToken.maximumTextLength else {
+                    return VerificationPage.pdfRefused(status: .notFound, message: "请扫描电子文书上的二维码。", back: nil)
+                }
+                switch try await documents.sharedPDF(scanned: "/V/?" + query) {
+                case .pdf(let record, let pdf):
+                    services.anonymousAudit.record(AuditEntry(actor: "public:page", action: "document.pdf_shared", target: "document:\(record.id)"))
+                    var headers = HTTPFields()
+                    headers[.contentType] = "application/pdf"
+                    headers[.contentDisposition] = "inline; filename=\"\(record.id).pdf\""
+                    headers[.cacheControl] = "no-store"
+                    headers[.init("X-Content-Type-Options")!] = "nosniff"
+                    return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: pdf)))
+                case .notShared(let record):
+                    services.anonymousAudit.record(AuditEntry(actor: "public:page", action: "document.pdf_shared", target: "document:\(record.id)",
+                                                              outcome: "denied", details: ["reason": "link_off"]))
+                    return VerificationPage.pdfRefused(status: .forbidden, message: "持证人未开放此文书的原件下载。文书真伪与内容请以核验页为准。", back: "/V/?" + query)
+                case .notValid:
+                    services.anonymousAudit.record(AuditEntry(actor: "public:page", action: "document.pdf_shared", target: "document:unidentified",
+                                                              outcome: "denied", details: ["reason": "not_valid"]))
+                    return VerificationPage.pdfRefused(status: .notFound, message: "此二维码不对应有效的电子文书，无法提供原件。", back: "/V/?" + query)
+                }
             }
         default:
             return nil

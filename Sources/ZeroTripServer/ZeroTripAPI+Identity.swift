@@ -118,7 +118,17 @@ extension ZeroTripAPI {
         case "GET /v1/applicant/documents":
             return { _, _, session, _ in
                 let records = try await ownRecords(session!)
-                return try JSONResponse.make(DocumentList(documents: records.map(DocumentView.init)))
+                let links = try await documents.pdfLinks(for: records)
+                return try JSONResponse.make(DocumentList(documents: records.map { DocumentView($0, pdfLink: links[$0.id]) }))
+            }
+        case "PUT /v1/applicant/documents/{id}/pdf-link":
+            return { request, parameters, session, _ in
+                let session = session!
+                let body = try await JSONResponse.decode(PDFLinkBody.self, from: request, limit: 1024)
+                let person = try await identity.registry.personalData(subject: session.subject)
+                let enabled = try await documents.setPDFLink(id: parameters.get("id") ?? "", enabled: body.enabled, holderIDNumber: person?.idNumber,
+                                                             actor: session.actor)
+                return try JSONResponse.make(PDFLinkView(id: (parameters.get("id") ?? "").lowercased(), pdfLink: enabled))
             }
         case "GET /v1/applicant/documents/{id}/pdf":
             return { _, parameters, session, _ in

@@ -36,7 +36,7 @@ public struct ZeroTripAPI: Sendable {
     }
 
     /// The public verification pages: anonymous, so rate-limited per client and audited as counts per minute.
-    static let pageRoutes: Set<String> = ["GET /v", "GET /V", "GET /v/{id}", "GET /V/{id}"]
+    static let pageRoutes: Set<String> = ["GET /v", "GET /V", "GET /v/{id}", "GET /V/{id}", "GET /P"]
 
     /// Every route with the access it requires.
     public static let routes: [RouteSpec] = [
@@ -65,6 +65,7 @@ public struct ZeroTripAPI: Sendable {
         RouteSpec(method: .get, path: "/V", access: .public),
         RouteSpec(method: .get, path: "/v/{id}", access: .public),
         RouteSpec(method: .get, path: "/V/{id}", access: .public),
+        RouteSpec(method: .get, path: "/P", access: .public),
         // Trust infrastructure: public trust list, CRL and transparency log; key administration.
         RouteSpec(method: .get, path: "/v1/trust-list", access: .public),
         RouteSpec(method: .get, path: "/v1/trust-list.sig", access: .public),
@@ -95,6 +96,7 @@ public struct ZeroTripAPI: Sendable {
         RouteSpec(method: .post, path: "/v1/applicant/devices/{id}/revoke", access: .applicant(tier: 1)),
         RouteSpec(method: .get, path: "/v1/applicant/documents", access: .applicant(tier: 1)),
         RouteSpec(method: .get, path: "/v1/applicant/documents/{id}/pdf", access: .applicant(tier: IdentityPolicy().tierForResultDownload)),
+        RouteSpec(method: .put, path: "/v1/applicant/documents/{id}/pdf-link", access: .applicant(tier: IdentityPolicy().tierForResultDownload)),
         RouteSpec(method: .post, path: "/v1/applicant/logout", access: .applicant(tier: 1)),
         // Clerks, departments and admins.
         RouteSpec(method: .get, path: "/v1/identity/verifications/{id}", access: .scope(.identityAttest)),

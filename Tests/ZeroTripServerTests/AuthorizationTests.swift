@@ -50,6 +50,12 @@ struct AuthorizationTests {
             let device = try await IdentityFixtures.bindDevice(fixture.services, session: try fixture.applicant().session)
             return ("/v1/applicant/devices/\(device.deviceID)/revoke", nil)
         case "GET /v1/applicant/documents/{id}/pdf": return ("/v1/applicant/documents/\(try await fixture.issueDocument().record.id)/pdf", nil)
+        case "PUT /v1/applicant/documents/{id}/pdf-link":
+            return ("/v1/applicant/documents/\(try await fixture.issueDocument().record.id)/pdf-link", #"{"enabled": false}"#)
+        case "GET /P":
+            // A kiosk result (its link on by default), fetched through its scanned code.
+            let qr = try await fixture.issueDocument().qrContent
+            return ("/P/?" + qr[qr.range(of: "/V/?")!.upperBound...], nil)
         case "GET /v1/identity/verifications/{id}":
             let start = try await fixture.services.identity.start(method: .video, idNumber: IdentityFixtures.wang.id, name: IdentityFixtures.wang.name, client: "fixture")
             return ("/v1/identity/verifications/\(start.verificationId)", nil)

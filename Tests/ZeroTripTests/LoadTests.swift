@@ -389,10 +389,31 @@ struct LoadTests {
                 #expect(page.status == .ok)
             }
         }
+        // The original PDF through its scanned code, 8 clients at once: every answer the PDF, one counted event.
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "$*-.:/")
+        let scanned = "/P/?" + (daemon.token.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")
+        let pdfStatuses = await withTaskGroup(of: [Int].self) { group in
+            for _ in 0..<8 {
+                group.addTask {
+                    (try? await TestClient.withClient(host: "127.0.0.1", port: port, configuration: Self.client) { client in
+                        var statuses: [Int] = []
+                        for _ in 0..<10 {
+                            let response = try await client.get(scanned)
+                            statuses.append(response.headers[.contentType] == "application/pdf" ? Int(response.status.code) : -Int(response.status.code))
+                        }
+                        return statuses
+                    }) ?? [-1]
+                }
+            }
+            return await group.reduce(into: [Int]()) { $0 += $1 }
+        }
+        #expect(pdfStatuses.count == 80 && pdfStatuses.allSatisfy { $0 == 200 }, "\(Set(pdfStatuses))")
         kill(daemon.server.processIdentifier, SIGTERM)
         daemon.server.waitUntilExit()
         let after = try await auditCounts(daemon.dir)
         #expect((after["document.verified"] ?? 0) - (before["document.verified"] ?? 0) == 1)
+        #expect((after["document.pdf_shared"] ?? 0) - (before["document.pdf_shared"] ?? 0) == 1, "anonymous downloads are one counted event")
     }
 
     @Test("""

@@ -206,6 +206,62 @@ public final class DocumentService: Sendable {
         return try await self.record(id: record.id)!
     }
 
+    // MARK: The public link to the original PDF
+
+    /// Whether the verification page of `record` links to its original PDF: the holder's choice, or until they
+    /// choose, the pickup mode's default (``PickupMode/pdfLinkByDefault``).
+    public func pdfLink(for record: ResultDocumentRecord) async throws -> Bool {
+        try await database.read { db in try DocumentRegister.pdfLink(id: record.id, in: db) } ?? record.pickupMode.pdfLinkByDefault
+    }
+
+    /// ``pdfLink(for:)`` of several documents in one read (the applicant's list).
+    public func pdfLinks(for records: [ResultDocumentRecord]) async throws -> [String: Bool] {
+        let chosen = try await database.read { db in try DocumentRegister.pdfLinks(ids: records.map(\.id), in: db) }
+        return Dictionary(records.map { ($0.id, chosen[$0.id] ?? $0.pickupMode.pdfLinkByDefault) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    /// Switches the public link to document `id`'s PDF on or off. Only its holder decides: `holderIDNumber` is the
+    /// ID number of the person asking (nil when the registry has none), and anyone else is refused (403, audited).
+    public func setPDFLink(id rawID: String, enabled: Bool, holderIDNumber: String?, actor: String) async throws -> Bool {
+        let id = rawID.lowercased()
+        guard let record = try await record(id: id) else { throw ZeroTripError(.notFound, "no document \(id.prefix(40))") }
+        let now = clock.now()
+        guard let holderIDNumber, ConstantTime.equals(Array(holderIDNumber.utf8), Array(record.holderIDNumber.utf8)) else {
+            try await AuditLog.append(AuditEntry(actor: actor, action: "auth.denied", target: "document:\(record.id)", outcome: "denied",
+                                                 details: ["reason": "other_person", "route": "document.pdf_link"]), at: now, to: database)
+            throw ZeroTripError(.forbidden, "document \(record.id) belongs to another person").audited()
+        }
+        try await database.write { db in
+            try DocumentRegister.setPDFLink(id: record.id, enabled: enabled, actor: actor, at: now, in: db)
+            try AuditLog.append(AuditEntry(actor: actor, action: "document.pdf_link.changed", target: "document:\(record.id)",
+                                           details: ["enabled": enabled ? "true" : "false"]), at: now, in: db)
+        }
+        return enabled
+    }
+
+    /// What a scanned QR code gives access to through the public PDF link.
+    public enum SharedPDF: Sendable {
+        /// The exact stored PDF of a valid document whose holder leaves the link on.
+        case pdf(ResultDocumentRecord, [UInt8])
+        /// A valid document whose holder has switched the link off (or whose pickup mode keeps it off).
+        case notShared(ResultDocumentRecord)
+        /// The code does not verify as a valid registered document: nothing is handed out.
+        case notValid(VerificationReport)
+    }
+
+    /// The original PDF behind a scanned QR code (`/V/?ZT1:…`): only for a token that verifies as a valid document
+    /// in the register, and only while its holder leaves the link on. Not audited one by one (the caller counts
+    /// anonymous downloads per document per minute).
+    public func sharedPDF(scanned text: String) async throws -> SharedPDF {
+        let report = try await verifyToken(text, actor: "public:pdf", audit: false)
+        guard report.result == .valid, report.registerChecked, let id = report.document?.id, let record = try await record(id: id) else {
+            return .notValid(report)
+        }
+        guard try await pdfLink(for: record) else { return .notShared(record) }
+        guard let pdf = try await pdf(id: record.id) else { return .notValid(report) }
+        return .pdf(record, pdf)
+    }
+
     // MARK: Reading
 
     /// The register entry of `id`, or nil.

@@ -740,6 +740,18 @@ public struct AppDatabase: Sendable {
                 CREATE INDEX device_challenges_expiry ON device_challenges(expires_at);
                 """)
         }
+        migrator.registerMigration("2026-12-04 documents: the holder's switch for the public link to the original PDF") { db in
+            // A row only once the holder has chosen; until then the pickup mode's default applies
+            // (PickupMode.pdfLinkByDefault). Beside the immutable register row, like the PDF itself.
+            try db.execute(sql: """
+                CREATE TABLE document_sharing (
+                    document_id TEXT PRIMARY KEY REFERENCES documents(id),
+                    pdf_link INTEGER NOT NULL CHECK (pdf_link IN (0, 1)),
+                    changed_at DATETIME NOT NULL,
+                    changed_by TEXT NOT NULL
+                );
+                """)
+        }
         return migrator
     }
 }

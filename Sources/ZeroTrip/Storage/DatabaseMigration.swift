@@ -15,7 +15,7 @@ public enum DatabaseMigration {
     static let tables = [
         "district", "departments", "signing_keys", "signing_key_history", "root_links", "credentials", "credential_history",
         "audit_events", "audit_head", "persons", "person_history", "assurance_records", "verification_flows", "auth_counters",
-        "device_keys", "applicant_sessions", "sms_outbox", "documents", "document_pdfs", "document_status_history",
+        "device_keys", "applicant_sessions", "sms_outbox", "documents", "document_pdfs", "document_status_history", "document_sharing",
         "log_leaves", "log_nodes", "log_tree_heads", "catalogue_versions", "credit_policy_versions", "credit_organizations",
         "credit_events", "applications", "application_materials", "application_history", "application_flags", "commitments",
         "obligations", "notification_outbox",

@@ -2,7 +2,8 @@ import Foundation
 import ZeroTripCrypto
 import ZeroTripDocuments
 
-/// The document register's tables (`documents`, `document_pdfs`, `document_status_history`) and all their SQL.
+/// The document register's tables (`documents`, `document_pdfs`, `document_status_history`, `document_sharing`) and
+/// all their SQL.
 ///
 /// Every method runs inside a transaction handed in by its caller, so a use case composes the register with the
 /// application, audit and transparency-log writes it needs and commits them together. Rows are never deleted and
@@ -70,6 +71,31 @@ enum DocumentRegister {
     /// The exact stored PDF of `id`.
     static func pdf(id: String, in db: SQLTransaction) throws -> [UInt8]? {
         try db.fetchOne(Data.self, sql: "SELECT pdf FROM document_pdfs WHERE document_id = ?", arguments: [id.lowercased()]).map { [UInt8]($0) }
+    }
+
+    /// The holder's choice for the public link to document `id`'s PDF, or nil while they have not chosen.
+    static func pdfLink(id: String, in db: SQLTransaction) throws -> Bool? {
+        try db.fetchOne(Bool.self, sql: "SELECT pdf_link FROM document_sharing WHERE document_id = ?", arguments: [id.lowercased()])
+    }
+
+    /// The holders' choices for the documents `ids` that have one (at most 1,000 ids).
+    static func pdfLinks(ids: [String], in db: SQLTransaction) throws -> [String: Bool] {
+        guard !ids.isEmpty else { return [:] }
+        let ids = Array(ids.prefix(1000))
+        var links: [String: Bool] = [:]
+        try db.forEach(sql: "SELECT document_id, pdf_link FROM document_sharing WHERE document_id IN (\(Array(repeating: "?", count: ids.count).joined(separator: ", ")))",
+                       arguments: SQLArguments(ids.map { $0 as any SQLValueConvertible })) { row in
+            links[row["document_id"]] = row["pdf_link"] as Bool
+        }
+        return links
+    }
+
+    /// Records the holder's choice for the public link to document `id`'s PDF.
+    static func setPDFLink(id: String, enabled: Bool, actor: String, at now: Date, in db: SQLTransaction) throws {
+        try db.execute(sql: """
+            INSERT INTO document_sharing (document_id, pdf_link, changed_at, changed_by) VALUES (?, ?, ?, ?)
+            ON CONFLICT (document_id) DO UPDATE SET pdf_link = excluded.pdf_link, changed_at = excluded.changed_at, changed_by = excluded.changed_by
+            """, arguments: [id.lowercased(), enabled ? 1 : 0, now, actor])
     }
 
     /// Entries of one department (all when nil), newest first, at most `limit` (1–1,000).

@@ -9,6 +9,16 @@ public enum PickupMode: String, Sendable, Codable, CaseIterable {
     /// The applicant scans the QR and prints it themselves.
     case qrSelfPrint = "qr_self_print"
 
+    /// Whether the verification page links to the original PDF until the holder decides otherwise: on where the
+    /// result is printed from its QR code (a kiosk, or the holder's own printer), off when it travels on paper by
+    /// courier, where nobody needs the file.
+    public var pdfLinkByDefault: Bool {
+        switch self {
+        case .kioskPrint, .qrSelfPrint: true
+        case .delivery: false
+        }
+    }
+
     /// The label printed on the document.
     public var label: String {
         switch self {

@@ -50,6 +50,14 @@ enum PostgresSchema {
             );
             CREATE INDEX device_challenges_expiry ON device_challenges(expires_at);
             """),
+        Migration(name: "2026-12-04 documents: the holder's switch for the public link to the original PDF", sql: """
+            CREATE TABLE document_sharing (
+                document_id TEXT PRIMARY KEY REFERENCES documents(id),
+                pdf_link BIGINT NOT NULL CHECK (pdf_link IN (0, 1)),
+                changed_at TIMESTAMPTZ NOT NULL,
+                changed_by TEXT NOT NULL
+            );
+            """),
     ]
 
     private static let initial = """
