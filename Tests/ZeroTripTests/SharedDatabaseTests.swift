@@ -64,7 +64,9 @@ struct SharedDatabaseTests {
                 for index in 0..<12 {
                     let (port, name) = ports[index % 2]
                     group.addTask {
-                        do { try await TestClient.withClient(host: "127.0.0.1", port: port, configuration: LoadTests.client) { client in
+                        // 30 s per request: in a full run the other suites load the two cores, and a write can wait its
+                        // turn behind both daemons' writers for seconds; a daemon that never answers still fails the bound.
+                        do { try await TestClient.withClient(host: "127.0.0.1", port: port, configuration: .init(timeout: .seconds(30))) { client in
                             var round = 0
                             while !shared.stop.load(ordering: .relaxed) {
                                 round += 1
@@ -124,7 +126,7 @@ struct SharedDatabaseTests {
                 "refusals \(shared.refusals.withLock { $0 }), clients ended early: \(shared.clientEnds.withLock { $0 })")
         #expect(!revoked.isEmpty)
         #expect(documents.filter { unanswered.contains($0.id) }.allSatisfy { $0.through == "A" },
-                "a revocation sent to the daemon that stayed up was never answered")
+                "a revocation sent to the daemon that stayed up was never answered; clients ended early: \(shared.clientEnds.withLock { $0 })")
 
         try await TestClient.withClient(host: "127.0.0.1", port: portB, configuration: LoadTests.client) { client in
             for document in documents {
