@@ -30,6 +30,54 @@ struct DocumentIssuanceTests {
     /// The root certificate copied beside `file`.
     static func root(beside file: URL) -> String { file.deletingLastPathComponent().appendingPathComponent("root.pem").path }
 
+    @Test("Wrapped field values keep numbers whole and never start a line with 、 or 。 (read back with pdftotext)")
+    func lineBreaking() async throws {
+        let district = try await TestDistrict(fileDatabase: true).setUp()
+        let directory = try ExternalTool.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        // The amount lands at every position across the first line's end in one of these values.
+        let values = (0..<24).map { "累计缴纳" + String(repeating: "缴", count: $0) + "61728.45元、其中个人部分12345.67元。" }
+        var text = ""
+        for chunk in stride(from: 0, to: values.count, by: 4) {
+            var request = Self.request
+            request.fields = values[chunk..<chunk + 4].enumerated().map { ResultField(label: "缴费说明\($0.offset + 1)", value: $0.element) }
+            let document = try await district.services.documents.issue(request, actor: "test")
+            let file = directory.appendingPathComponent("\(chunk).pdf")
+            try Data(document.pdf).write(to: file)
+            text += try ExternalTool.run(["pdftotext", "-enc", "UTF-8", file.path, "-"]).stdout
+        }
+        #expect(text.components(separatedBy: "61728.45").count - 1 == values.count, "an amount was broken across lines: \(text)")
+        #expect(text.components(separatedBy: "12345.67").count - 1 == values.count, "an amount was broken across lines: \(text)")
+        let lines = text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+        #expect(!lines.contains { $0.hasPrefix("、") || $0.hasPrefix("。") }, "a line starts with a closing mark")
+        #expect(lines.contains { $0.hasPrefix("61728.45") }, "some value wrapped right before the amount (the case being tested)")
+    }
+
+    @Test("A character the font lacks is refused naming the field and the character; a line break in a value starts a new line")
+    func charactersAndLineBreaks() async throws {
+        let district = try await TestDistrict(fileDatabase: true).setUp()
+        var rare = Self.request
+        rare.fields[2] = ResultField(label: "工作单位", value: "𠮷野家餐饮有限公司")
+        do {
+            _ = try await district.services.documents.issue(rare, actor: "test")
+            Issue.record("issued a character the font cannot draw")
+        } catch let error as ZeroTripError {
+            #expect(error.code == .unsupportedCharacter)
+            #expect(error.message.contains("field 3 (工作单位)") && error.message.contains("𠮷 (U+20BB7)"), "\(error.message)")
+        }
+        #expect(try await district.services.documents.records(department: "RSJ", limit: 10).isEmpty, "nothing stored")
+
+        var twoLines = Self.request
+        twoLines.fields[2] = ResultField(label: "缴费起止", value: "2015年07月至2020年12月\n2021年03月至2026年10月")
+        let document = try await district.services.documents.issue(twoLines, actor: "test")
+        let directory = try ExternalTool.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("lines.pdf")
+        try Data(document.pdf).write(to: file)
+        let lines = try ExternalTool.run(["pdftotext", "-enc", "UTF-8", file.path, "-"]).stdout.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+        #expect(lines.contains("2015年07月至2020年12月") && lines.contains("2021年03月至2026年10月"), "\(lines)")
+    }
+
     @Test("qpdf --check finds no errors")
     func qpdfCheck() async throws {
         let (_, _, file) = try await Self.issued()

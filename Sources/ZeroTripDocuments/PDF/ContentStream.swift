@@ -69,7 +69,9 @@ struct TextSetter {
         out.reserveCapacity(text.unicodeScalars.count)
         for scalar in text.unicodeScalars {
             guard let glyph = font.glyph(for: scalar) else {
-                throw DocumentError(.unsupportedCharacter, "the document font has no glyph for U+\(String(scalar.value, radix: 16, uppercase: true))")
+                let code = "U+" + String(scalar.value, radix: 16, uppercase: true)
+                let shown = scalar.properties.generalCategory == .control || scalar.properties.generalCategory == .format ? code : "\(Character(scalar)) (\(code))"
+                throw DocumentError(.unsupportedCharacter, "the document font has no glyph for \(shown); write it another way or leave it out")
             }
             out.append(glyph)
         }
@@ -81,23 +83,15 @@ struct TextSetter {
         Double(glyphs.reduce(0) { $0 + font.advance(of: $1) }) * size / Double(font.unitsPerEm)
     }
 
-    /// Splits `text` into lines no wider than `width` points (CJK text breaks between any two characters).
+    /// Splits `text` into lines no wider than `width` points: CJK text breaks between characters, numbers and
+    /// Latin words stay whole, and the Chinese line-start and line-end rules hold (``LineBreaker``).
     func wrap(_ text: String, size: Double, width: Double) throws(DocumentError) -> [[UInt32]] {
         var lines: [[UInt32]] = []
         for paragraph in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            var line: [UInt32] = []
-            var lineWidth = 0.0
-            for glyph in try glyphs(String(paragraph)) {
-                let advance = Double(font.advance(of: glyph)) * size / Double(font.unitsPerEm)
-                if lineWidth + advance > width, !line.isEmpty {
-                    lines.append(line)
-                    line = []
-                    lineWidth = 0
-                }
-                line.append(glyph)
-                lineWidth += advance
-            }
-            lines.append(line)
+            let scalars = Array(paragraph.unicodeScalars)
+            let run = try glyphs(String(paragraph))
+            let widths = run.map { Double(font.advance(of: $0)) * size / Double(font.unitsPerEm) }
+            for range in LineBreaker.lines(scalars, widths: widths, width: width) { lines.append(Array(run[range])) }
         }
         return lines
     }

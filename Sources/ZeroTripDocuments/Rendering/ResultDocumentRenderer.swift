@@ -92,11 +92,18 @@ public struct ResultDocumentRenderer: Sendable {
         let labelWidth = 132.0, lineHeight = 17.0, padding = 6.0
         page.add("0.35 0.35 0.35 RG 0.6 w\n")
         page.add("\(pdfNumber(L)) \(pdfNumber(y)) m \(pdfNumber(R)) \(pdfNumber(y)) l S\n")
-        for field in content.fields {
-            let labelLines = try setter.wrap(field.label, size: 11, width: labelWidth - 2 * padding)
-            let valueLines = try setter.wrap(field.value, size: 11, width: R - L - labelWidth - 2 * padding)
-            _ = try glyphs(field.label)
-            _ = try glyphs(field.value, variable: true)
+        for (number, field) in content.fields.enumerated() {
+            let labelLines: [[UInt32]], valueLines: [[UInt32]]
+            do {
+                labelLines = try setter.wrap(field.label, size: 11, width: labelWidth - 2 * padding)
+                valueLines = try setter.wrap(field.value, size: 11, width: R - L - labelWidth - 2 * padding)
+                _ = try glyphs(field.label)
+                // Line by line: a line break in a value is where the value starts a new line, not a character to draw.
+                for line in field.value.split(separator: "\n") { _ = try glyphs(String(line), variable: true) }
+            } catch {
+                // Which field the character is in, so the department can correct the request.
+                throw DocumentError(error.code, "field \(number + 1) (\(field.label.prefix(20))): \(error.message)")
+            }
             let rows = max(labelLines.count, valueLines.count)
             let height = Double(rows) * lineHeight + 2 * padding
             guard y - height > 250 else { throw DocumentError(.invalidInput, "the fields do not fit on one page; shorten them") }
