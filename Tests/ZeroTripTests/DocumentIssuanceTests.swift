@@ -78,6 +78,52 @@ struct DocumentIssuanceTests {
         #expect(lines.contains("2015年07月至2020年12月") && lines.contains("2021年03月至2026年10月"), "\(lines)")
     }
 
+    @Test("The seal is stamped like ink (multiplied): text under its star stays black when rendered with pdftoppm")
+    func sealKeepsTextReadable() async throws {
+        let (_, _, file) = try await Self.issued()
+        // The star of the seal: centre and radii as drawn, shrunk a little so anti-aliased edges do not count.
+        let centre = (x: ResultDocumentRenderer.pageWidth - ResultDocumentRenderer.margin - ResultDocumentRenderer.sealSize + 8 + ResultDocumentRenderer.sealSize / 2,
+                      y: 250.0)
+        let star = (0..<10).map { point -> (Double, Double) in
+            let angle = Double.pi / 2 + Double(point) * Double.pi / 5
+            let r = (point % 2 == 0 ? 19.0 : 7.6) * 0.85
+            return (centre.x + r * cos(angle), centre.y + r * sin(angle))
+        }
+        func insideStar(_ x: Double, _ y: Double) -> Bool {
+            var inside = false
+            var j = star.count - 1
+            for i in star.indices {
+                let (xi, yi) = star[i], (xj, yj) = star[j]
+                if (yi > y) != (yj > y), x < (xj - xi) * (y - yi) / (yj - yi) + xi { inside.toggle() }
+                j = i
+            }
+            return inside
+        }
+        let dpi = 150.0, scale = dpi / 72
+        let left = Int((centre.x - 25) * scale), top = Int((ResultDocumentRenderer.pageHeight - centre.y - 25) * scale), side = Int(50 * scale)
+        let prefix = file.deletingPathExtension().path + "-seal"
+        let rendered = try ExternalTool.run(["pdftoppm", "-r", "150", "-f", "1", "-l", "1", "-x", "\(left)", "-y", "\(top)", "-W", "\(side)", "-H", "\(side)", file.path, prefix])
+        #expect(rendered.status == 0, "\(rendered.stderr)")
+        let ppm = try [UInt8](Data(contentsOf: URL(fileURLWithPath: prefix + "-1.ppm")))
+        // Binary PPM: "P6\n<w> <h>\n255\n" then RGB triples.
+        var newlines = 0, start = 0
+        while newlines < 3, start < ppm.count { if ppm[start] == 0x0A { newlines += 1 }; start += 1 }
+        let header = String(decoding: ppm[0..<start], as: UTF8.self).split(whereSeparator: \.isWhitespace)
+        let (width, height) = (Int(header[1])!, Int(header[2])!)
+        var black = 0, red = 0
+        for row in 0..<height {
+            for column in 0..<width {
+                let x = (Double(left + column) + 0.5) / scale, y = ResultDocumentRenderer.pageHeight - (Double(top + row) + 0.5) / scale
+                guard insideStar(x, y) else { continue }
+                let offset = start + 3 * (row * width + column)
+                let (r, g, b) = (ppm[offset], ppm[offset + 1], ppm[offset + 2])
+                if max(r, g, b) < 90 { black += 1 } else if r > 150 && g < 90 && b < 90 { red += 1 }
+            }
+        }
+        #expect(red > 100, "the star is drawn (\(red) red pixels)")
+        #expect(black > 20, "text under the star shows through (\(black) black pixels); an opaque seal hides it")
+    }
+
     @Test("qpdf --check finds no errors")
     func qpdfCheck() async throws {
         let (_, _, file) = try await Self.issued()

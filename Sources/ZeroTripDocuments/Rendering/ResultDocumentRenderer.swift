@@ -230,7 +230,9 @@ public struct ResultDocumentRenderer: Sendable {
     /// A round red seal: double ring, five-pointed star, the department name along the upper arc, 电子印章 below.
     private func drawSeal(into seal: inout ContentStream, name: String, glyphs: (String) throws(DocumentError) -> [UInt32]) throws(DocumentError) {
         let size = Self.sealSize, c = size / 2, radius = size / 2 - 3
-        seal.add("q 0.86 0.08 0.1 RG 0.86 0.08 0.1 rg 3 w\n")
+        // Multiplied onto the page, as ink stamped on paper: white stays the page, black text under the ring, the
+        // star and the name stays black, so the issuer's name and the date remain readable through the seal.
+        seal.add("q /Stamp gs 0.86 0.08 0.1 RG 0.86 0.08 0.1 rg 3 w\n")
         seal.add(Self.circle(cx: c, cy: c, r: radius) + " S 0.8 w " + Self.circle(cx: c, cy: c, r: radius - 4.5) + " S\n")
         var star = ""
         for point in 0..<10 {
@@ -320,7 +322,7 @@ public struct ResultDocumentRenderer: Sendable {
         pdf.object(11, "<< /Type /Annot /Subtype /Widget /FT /Sig /T (ZeroTrip seal \(content.departmentCode)) /V 13 0 R /F 132 /P 3 0 R "
             + "/Rect [\(pdfNumber(sealRect.x)) \(pdfNumber(sealRect.y)) \(pdfNumber(sealRect.x + Self.sealSize)) \(pdfNumber(sealRect.y + Self.sealSize))] "
             + "/AP << /N 12 0 R >> >>")
-        pdf.stream(12, "/Type /XObject /Subtype /Form /BBox [0 0 \(pdfNumber(Self.sealSize)) \(pdfNumber(Self.sealSize))] /Resources << /Font << /F1 6 0 R >> >> /Filter /FlateDecode",
+        pdf.stream(12, "/Type /XObject /Subtype /Form /BBox [0 0 \(pdfNumber(Self.sealSize)) \(pdfNumber(Self.sealSize))] /Resources << /Font << /F1 6 0 R >> /ExtGState << /Stamp << /Type /ExtGState /BM /Multiply >> >> >> /Filter /FlateDecode",
                    Zlib.compress(sealStream, level: 1))
         let issued = ChinaTime(content.issuedAt)
         let metadata = PDFAMetadata(
