@@ -124,6 +124,32 @@ struct DocumentIssuanceTests {
         #expect(black > 20, "text under the star shows through (\(black) black pixels); an opaque seal hides it")
     }
 
+    @Test("A 24-character title is set on two lines inside the margins (pdftotext -bbox), and nothing below it overlaps")
+    func longTitle() async throws {
+        let district = try await TestDistrict(fileDatabase: true).setUp()
+        var request = Self.request
+        request.matterName = "城乡居民基本养老保险待遇领取资格认证结果告知证明"
+        #expect(request.matterName.count == 24)
+        let document = try await district.services.documents.issue(request, actor: "test")
+        let directory = try ExternalTool.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("title.pdf")
+        try Data(document.pdf).write(to: file)
+        let text = try ExternalTool.run(["pdftotext", "-enc", "UTF-8", file.path, "-"]).stdout
+        let lines = text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+        let first = try #require(lines.firstIndex { request.matterName.hasPrefix($0) && !$0.isEmpty && $0.count > 6 })
+        #expect(lines[first] + lines[first + 1] == request.matterName, "\(lines.prefix(6))")
+        #expect(abs(lines[first].count - lines[first + 1].count) <= 2, "balanced: \(lines[first]) / \(lines[first + 1])")
+        // Every word pdftotext places, within the side margins (56 pt of a 595 pt page), with a point of slack.
+        let boxes = try ExternalTool.run(["pdftotext", "-bbox", file.path, "-"]).stdout
+        for match in boxes.matches(of: /xMin="([0-9.]+)" yMin="[0-9.]+" xMax="([0-9.]+)"/) {
+            let (xMin, xMax) = (Double(match.1)!, Double(match.2)!)
+            #expect(xMin >= 55 && xMax <= 595.28 - 55, "text from \(xMin) to \(xMax) pt runs into the margin")
+        }
+        // The number and the rule moved down with the title: the number line follows the title's second line.
+        #expect(lines[first + 2].hasPrefix("文书编号"), "\(lines.prefix(6))")
+    }
+
     @Test("qpdf --check finds no errors")
     func qpdfCheck() async throws {
         let (_, _, file) = try await Self.issued()

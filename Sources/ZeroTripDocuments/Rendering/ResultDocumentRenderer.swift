@@ -73,13 +73,19 @@ public struct ResultDocumentRenderer: Sendable {
 
         let district = try glyphs(content.districtName)
         page.text(district, x: (W - setter.width(district, size: 12)) / 2, y: H - 70, size: 12)
+        // The title on one line when it fits between the margins, else on two balanced lines (as official titles
+        // are set), everything below moving down by a line.
         let title = try glyphs(content.matterName)
-        page.text(title, x: (W - setter.width(title, size: 24)) / 2, y: H - 108, size: 24, bold: true)
+        let titleLines = Self.titleLines(title, scalars: Array(content.matterName.unicodeScalars), setter: setter, width: R - L)
+        for (index, line) in titleLines.enumerated() {
+            page.text(line, x: (W - setter.width(line, size: 24)) / 2, y: H - 108 - Double(index) * 32, size: 24, bold: true)
+        }
+        let shift = Double(titleLines.count - 1) * 32
         let number = try glyphs("文书编号：\(Self.groupedID(idHex))")
-        page.text(number, x: (W - setter.width(number, size: 9)) / 2, y: H - 132, size: 9)
-        page.add("0.6 0.08 0.08 RG 1.2 w \(pdfNumber(L)) \(pdfNumber(H - 144)) m \(pdfNumber(R)) \(pdfNumber(H - 144)) l S\n")
+        page.text(number, x: (W - setter.width(number, size: 9)) / 2, y: H - 132 - shift, size: 9)
+        page.add("0.6 0.08 0.08 RG 1.2 w \(pdfNumber(L)) \(pdfNumber(H - 144 - shift)) m \(pdfNumber(R)) \(pdfNumber(H - 144 - shift)) l S\n")
 
-        var y = H - 176
+        var y = H - 176 - shift
         for line in [("持证人", content.holderName), ("公民身份号码", content.holderIDNumber)] {
             let label = try glyphs(line.0 + "：")
             page.text(label, x: L, y: y, size: 12)
@@ -189,6 +195,17 @@ public struct ResultDocumentRenderer: Sendable {
     }
 
     // MARK: Validation
+
+    /// `title` (24 pt) as one line if it fits `width`, else two lines of about equal width broken where the line
+    /// rules allow (``LineBreaker``).
+    static func titleLines(_ title: [UInt32], scalars: [Unicode.Scalar], setter: TextSetter, width: Double) -> [[UInt32]] {
+        let widths = title.map { setter.width([$0], size: 24) }
+        let total = widths.reduce(0, +)
+        guard total > width else { return [title] }
+        var lines = LineBreaker.lines(scalars, widths: widths, width: min(width, total / 2 + 24))
+        if lines.count > 2 { lines = LineBreaker.lines(scalars, widths: widths, width: width) }
+        return lines.map { Array(title[$0]) }
+    }
 
     /// Limits on every printed value, checked before any work.
     static func validate(_ content: ResultDocumentContent) throws(DocumentError) {
