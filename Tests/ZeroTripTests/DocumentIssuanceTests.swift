@@ -83,7 +83,7 @@ struct DocumentIssuanceTests {
         let (_, _, file) = try await Self.issued()
         // The star of the seal: centre and radii as drawn, shrunk a little so anti-aliased edges do not count.
         let centre = (x: ResultDocumentRenderer.pageWidth - ResultDocumentRenderer.margin - ResultDocumentRenderer.sealSize + 8 + ResultDocumentRenderer.sealSize / 2,
-                      y: 250.0)
+                      y: ResultDocumentRenderer.sealCenterY)
         let star = (0..<10).map { point -> (Double, Double) in
             let angle = Double.pi / 2 + Double(point) * Double.pi / 5
             let r = (point % 2 == 0 ? 19.0 : 7.6) * 0.85
@@ -148,6 +148,54 @@ struct DocumentIssuanceTests {
         }
         // The number and the rule moved down with the title: the number line follows the title's second line.
         #expect(lines[first + 2].hasPrefix("文书编号"), "\(lines.prefix(6))")
+    }
+
+    @Test("As many one-line fields as fit on the page: none of the text runs under the QR, only the issuer and date under the seal; one more is refused by name")
+    func fullPageHasNoOverlap() async throws {
+        let district = try await TestDistrict(fileDatabase: true).setUp()
+        var fitted: IssuedDocument?
+        var refusal: ZeroTripError?
+        for count in 1...20 {
+            var request = Self.request
+            request.fields = (1...count).map { ResultField(label: "项目\($0)", value: "第\($0)项内容已核实无误") }
+            do {
+                fitted = try await district.services.documents.issue(request, actor: "test")
+            } catch let error as ZeroTripError {
+                refusal = error
+                break
+            }
+        }
+        let document = try #require(fitted)
+        #expect(document.record.fields.count >= 8, "only \(document.record.fields.count) one-line fields fit")
+        let error = try #require(refusal, "20 fields fitted on one page")
+        #expect(error.code == .invalidInput && error.message.contains("do not fit on one page"), "\(error.message)")
+        let directory = try ExternalTool.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("full.pdf")
+        try Data(document.pdf).write(to: file)
+        // pdftotext -bbox: word boxes in points from the top of the page.
+        let height = ResultDocumentRenderer.pageHeight
+        let qr = ResultDocumentRenderer.qrFrame
+        let qrBox = (x0: qr.x, y0: height - qr.y - qr.size, x1: qr.x + qr.size, y1: height - qr.y)
+        let sealX = ResultDocumentRenderer.pageWidth - ResultDocumentRenderer.margin - ResultDocumentRenderer.sealSize + 8
+        let sealBox = (x0: sealX, y0: height - ResultDocumentRenderer.sealCenterY - ResultDocumentRenderer.sealSize / 2,
+                       x1: sealX + ResultDocumentRenderer.sealSize, y1: height - ResultDocumentRenderer.sealCenterY + ResultDocumentRenderer.sealSize / 2)
+        let boxes = try ExternalTool.run(["pdftotext", "-bbox", file.path, "-"]).stdout
+        var underSeal: [String] = []
+        var words = 0
+        for match in boxes.matches(of: /xMin="([0-9.]+)" yMin="([0-9.]+)" xMax="([0-9.]+)" yMax="([0-9.]+)">([^<]*)</) {
+            words += 1
+            let (x0, y0, x1, y1) = (Double(match.1)!, Double(match.2)!, Double(match.3)!, Double(match.4)!)
+            func overlaps(_ box: (x0: Double, y0: Double, x1: Double, y1: Double)) -> Bool {
+                x0 < box.x1 - 0.5 && x1 > box.x0 + 0.5 && y0 < box.y1 - 0.5 && y1 > box.y0 + 0.5
+            }
+            #expect(!overlaps(qrBox), "\(match.5) runs under the QR")
+            if overlaps(sealBox) { underSeal.append(String(match.5)) }
+        }
+        #expect(words > 30)
+        // The issuer's name and the date (printed on the page), and the seal's own ring text and label.
+        let issued = ChinaTime(document.record.issuedAt).chineseDate
+        #expect(!underSeal.isEmpty && underSeal.allSatisfy { "区人力资源和社会保障局".contains($0) || $0 == issued || $0 == "电子印章" }, "under the seal: \(underSeal), date \(issued)")
     }
 
     @Test("qpdf --check finds no errors")

@@ -36,6 +36,13 @@ public struct ResultDocumentRenderer: Sendable {
     static let pageHeight = 841.89
     static let margin = 56.0
     static let sealSize = 128.0
+    /// The bottom band holds the QR (left) and the issuer, date and seal (right), side by side; the table and the
+    /// facts under it must end above it, so the seal never sits on the table and the QR never covers a line.
+    static let qrFrame = (x: 56.0, y: 96.0, size: 118.0)
+    /// The seal's centre line: its ring spans `sealSize` around it, beside the QR.
+    static let sealCenterY = qrFrame.y + sealSize / 2
+    /// The lowest baseline the facts under the table may use: a line above the QR's top edge.
+    static let lowestFactBaseline = qrFrame.y + qrFrame.size + 14
 
     /// Creates a renderer.
     public init(font: CJKFont, verificationBaseURL: String) {
@@ -112,7 +119,12 @@ public struct ResultDocumentRenderer: Sendable {
             }
             let rows = max(labelLines.count, valueLines.count)
             let height = Double(rows) * lineHeight + 2 * padding
-            guard y - height > 250 else { throw DocumentError(.invalidInput, "the fields do not fit on one page; shorten them") }
+            // The table's bottom must leave the facts (3 lines, 4 for a re-issue) above the QR and the seal band.
+            let factLines = content.supersedes == nil ? 3.0 : 4.0
+            guard y - height - 30 - (factLines - 1) * 18 >= Self.lowestFactBaseline,
+                  y - height >= Self.sealCenterY + Self.sealSize / 2 + 6 else {
+                throw DocumentError(.invalidInput, "the fields do not fit on one page (\(number) of \(content.fields.count) fit); shorten or combine them")
+            }
             page.add("0.94 0.94 0.94 rg \(pdfNumber(L + 0.3)) \(pdfNumber(y - height + 0.3)) \(pdfNumber(labelWidth - 0.6)) \(pdfNumber(height - 0.6)) re f 0 g\n")
             for (index, line) in labelLines.enumerated() {
                 page.text(line, x: L + padding, y: y - padding - 12 - Double(index) * lineHeight, size: 11)
@@ -131,13 +143,14 @@ public struct ResultDocumentRenderer: Sendable {
         let issued = ChinaTime(content.issuedAt), until = ChinaTime(content.validUntil)
         var facts = [("签发日期", issued.chineseDate), ("有效期至", until.chineseDate), ("领取方式", content.pickupMode.label)]
         if let old = content.supersedes { facts.append(("替代文书", Self.groupedID(Hex.encode(old)))) }
+        // The fit check above leaves room for these lines above the QR.
         for (label, value) in facts {
             page.text(try glyphs("\(label)：\(value)"), x: L, y: y, size: 11)
             y -= 18
         }
 
         // Issuer block, under the seal (right).
-        let sealCenterY = 250.0
+        let sealCenterY = Self.sealCenterY
         let issuer = try glyphs(content.departmentName)
         let issuerX = R - setter.width(issuer, size: 12)
         page.text(issuer, x: issuerX, y: sealCenterY + 6, size: 12)
@@ -145,7 +158,7 @@ public struct ResultDocumentRenderer: Sendable {
         page.text(date, x: R - setter.width(date, size: 12), y: sealCenterY - 14, size: 12)
 
         // QR caption (the symbol itself is a separate stream).
-        let qrSize = 118.0, qrX = L, qrY = 96.0
+        let qrSize = Self.qrFrame.size, qrX = Self.qrFrame.x, qrY = Self.qrFrame.y
         let caption = try glyphs("扫码核验真伪")
         page.text(caption, x: qrX + (qrSize - setter.width(caption, size: 9)) / 2, y: qrY - 12, size: 9)
 
@@ -321,7 +334,7 @@ public struct ResultDocumentRenderer: Sendable {
         let W = Self.pageWidth, H = Self.pageHeight
         var pdf = PDFBuffer(capacity: fonts.reduce(0) { $0 + $1.fontFile.count } + pageStream.count + 2 * sealer.reservedSignatureLength + 16_000)
         let fontResources = fonts.count == 2 ? "/F1 6 0 R /F2 16 0 R" : "/F1 6 0 R"
-        let sealRect = (x: Self.pageWidth - Self.margin - Self.sealSize + 8, y: 250.0 - Self.sealSize / 2)
+        let sealRect = (x: Self.pageWidth - Self.margin - Self.sealSize + 8, y: Self.sealCenterY - Self.sealSize / 2)
 
         pdf.object(1, "<< /Type /Catalog /Pages 2 0 R /Lang (zh-CN) /Metadata 14 0 R /ViewerPreferences << /DisplayDocTitle true >> "
             + "/AcroForm << /Fields [11 0 R] /SigFlags 3 >> "
