@@ -30,7 +30,9 @@ enum HTTPErrorMapping {
         case .primaryMaterialMissing, .materialNotTrustEligible, .identityNotConfirmed, .holderMismatch, .materialsIncomplete, .trustApprovalRefused, .modeUnavailable: .unprocessableContent
         case .payloadTooLarge: .contentTooLarge
         case .notInitialized, .notReady, .missingKeyFile, .insecureKeyFile, .missingPassphrase, .noActiveKey, .fontUnavailable, .identityKeyUnavailable, .keyLimitReached, .keyNotActive,
-             .databaseBusy, .databaseUnavailable, .overloaded: .serviceUnavailable
+             .databaseBusy, .databaseUnavailable, .overloaded,
+             // The daemon's own set-up is wrong (key passphrase, configuration): the operator must act, the caller may retry later.
+             .wrongPassphrase, .invalidConfiguration: .serviceUnavailable
         default: .internalServerError
         }
     }

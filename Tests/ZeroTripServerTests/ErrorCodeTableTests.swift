@@ -1,0 +1,37 @@
+import Foundation
+import HTTPTypes
+import Testing
+@testable import ZeroTrip
+@testable import ZeroTripServer
+import ZeroTripTestSupport
+
+@Suite("Error codes and their HTTP statuses")
+struct ErrorCodeTableTests {
+    /// Every code declared in ZeroTripError.swift, read from the source so a new one cannot be missed.
+    static func declaredCodes() throws -> [String] {
+        let source = try String(contentsOf: ExternalTool.repositoryRoot.appendingPathComponent("Sources/ZeroTrip/Support/ZeroTripError.swift"), encoding: .utf8)
+        return source.matches(of: /static let [A-Za-z]+ = Code\(rawValue: "([a-z_]+)"\)/).map { String($0.1) }
+    }
+
+    /// The codes a server fault may carry: the only ones that answer 500.
+    static let serverFaults: Set<String> = ["internal_error", "storage_failure", "crypto_failure"]
+
+    @Test("Only server faults answer 500; docs/api.md lists every code under the status it answers")
+    func everyCodeMappedAndDocumented() throws {
+        let codes = try Self.declaredCodes()
+        #expect(codes.count > 50)
+        let docs = try String(contentsOf: ExternalTool.repositoryRoot.appendingPathComponent("docs/api.md"), encoding: .utf8)
+        // The error table: "| <status> | `code` … |" rows.
+        var documented: [String: Int] = [:]
+        for row in docs.split(separator: "\n") where row.hasPrefix("| ") {
+            let cells = row.split(separator: "|", omittingEmptySubsequences: false)
+            guard cells.count > 2, let status = Int(cells[1].trimmingCharacters(in: .whitespaces)), (400...599).contains(status) else { continue }
+            for match in cells[2].matches(of: /`([a-z_]+)`/) where documented[String(match.1)] == nil { documented[String(match.1)] = status }
+        }
+        for code in codes {
+            let status = Int(HTTPErrorMapping.status(for: ZeroTripError.Code(rawValue: code)).code)
+            #expect(status != 500 || Self.serverFaults.contains(code), "\(code) answers 500 although it is not a server fault")
+            #expect(documented[code] == status, "docs/api.md lists \(code) under \(documented[code].map(String.init) ?? "no status"); it answers \(status)")
+        }
+    }
+}
