@@ -5,6 +5,8 @@ let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("MemberImportVisibility"),
     .enableUpcomingFeature("InternalImportsByDefault"),
+    // Zero warnings is a rule here: a warning in our targets fails the build (dependencies are not affected).
+    .unsafeFlags(["-warnings-as-errors"]),
 ]
 
 let package = Package(
