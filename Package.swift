@@ -5,8 +5,9 @@ let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("MemberImportVisibility"),
     .enableUpcomingFeature("InternalImportsByDefault"),
-    // Zero warnings is a rule here: a warning in our targets fails the build (dependencies are not affected).
-    .unsafeFlags(["-warnings-as-errors"]),
+    // Zero warnings is a rule here: a warning in our targets fails the build (SE-0443; not an unsafe flag, so a
+    // package that depends on ZeroTrip still builds, and dependencies' own warnings are not affected).
+    .treatAllWarnings(as: .error),
 ]
 
 let package = Package(
