@@ -34,26 +34,70 @@ enum JSONResponse {
             throw ZeroTripError(.invalidInput, "request body is not the expected JSON object")
         }
         // Strict members: a misspelt or unknown member is refused by name instead of being ignored. Request bodies
-        // use synthesized Decodable, so their JSON member names are their property names. Top level only.
+        // use synthesized Decodable, so their JSON member names are their property names. The top level is read by
+        // the key scanner; bodies with nested objects (issuance fields, a window's card and clerk) are walked too.
         if let keys = JSONKeyScanner.topLevelKeys(buffer.readableBytesView) {
-            let known = Self.fields(of: value)
-            if let unknown = keys.first(where: { !known.contains($0) }) {
-                throw ZeroTripError(.invalidInput, "unknown field \"\(unknown.prefix(64))\"; the fields are \(known.sorted().joined(separator: ", "))")
+            let shape = Self.shape(of: value)
+            if let unknown = keys.first(where: { !shape.fields.contains($0) }) {
+                throw ZeroTripError(.invalidInput, "unknown field \"\(unknown.prefix(64))\"; the fields are \(shape.fields.sorted().joined(separator: ", "))")
+            }
+            if shape.nested, let json = try? JSONSerialization.jsonObject(with: Data(buffer.readableBytesView)),
+               let (path, known) = Self.unknownMember(in: json, of: value, at: "") {
+                throw ZeroTripError(.invalidInput, "unknown field \"\(path.prefix(80))\"; the fields there are \(known.sorted().joined(separator: ", "))")
             }
         }
         return value
     }
 
-    /// The stored property names of each request body type, read by reflection once per type: a `Mirror` per
-    /// request showed in profiles of the hot routes. A struct's properties are the same for every value.
-    private static let knownFields = Mutex<[ObjectIdentifier: Set<String>]>([:])
+    /// What the strict check needs of a body type: its member names, and whether any member holds objects (only
+    /// then is the body parsed a second time to look inside them).
+    private struct Shape: Sendable {
+        var fields: Set<String>
+        var nested: Bool
+    }
 
-    private static func fields<T>(of value: T) -> Set<String> {
+    /// Each request body type's shape, read by reflection once per type: a `Mirror` per request showed in profiles
+    /// of the hot routes. A struct's properties are the same for every value.
+    private static let shapes = Mutex<[ObjectIdentifier: Shape]>([:])
+
+    private static func shape<T>(of value: T) -> Shape {
         let type = ObjectIdentifier(T.self)
-        if let known = knownFields.withLock({ $0[type] }) { return known }
-        let known = Set(Mirror(reflecting: value).children.compactMap(\.label))
-        knownFields.withLock { $0[type] = known }
+        if let known = shapes.withLock({ $0[type] }) { return known }
+        let children = Mirror(reflecting: value).children
+        // Optionals count as nested: a nil one cannot show what it would hold.
+        let nested = children.contains { [.struct, .class, .collection, .optional].contains(Mirror(reflecting: $0.value).displayStyle) }
+        let known = Shape(fields: Set(children.compactMap(\.label)), nested: nested)
+        shapes.withLock { $0[type] = known }
         return known
+    }
+
+    /// The first member of `json` (parsed) that the decoded `value` has no property for, as a path
+    /// (`fields[2].lable`), with the names allowed there. Dictionaries (free keys), enums and scalars end the walk.
+    static func unknownMember(in json: Any, of value: Any, at path: String) -> (path: String, known: Set<String>)? {
+        let mirror = Mirror(reflecting: value)
+        switch mirror.displayStyle {
+        case .optional:
+            guard let wrapped = mirror.children.first else { return nil }
+            return unknownMember(in: json, of: wrapped.value, at: path)
+        case .struct, .class:
+            guard let object = json as? [String: Any] else { return nil }
+            var members: [String: Any] = [:]
+            for child in mirror.children { if let label = child.label { members[label] = child.value } }
+            for key in object.keys.sorted() {
+                let inner = path.isEmpty ? key : "\(path).\(key)"
+                guard let member = members[key] else { return (inner, Set(members.keys)) }
+                if let found = unknownMember(in: object[key]!, of: member, at: inner) { return found }
+            }
+            return nil
+        case .collection:
+            guard let array = json as? [Any] else { return nil }
+            for (index, (element, member)) in zip(array, mirror.children.map(\.value)).enumerated() {
+                if let found = unknownMember(in: element, of: member, at: "\(path)[\(index)]") { return found }
+            }
+            return nil
+        default:
+            return nil
+        }
     }
 
     /// A decoding failure in words that name the field: missing, wrong type, null.

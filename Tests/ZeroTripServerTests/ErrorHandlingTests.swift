@@ -70,6 +70,38 @@ struct ErrorHandlingTests {
         await #expect(try fixture.services.documents.records(department: nil, limit: 1000).count == before)
     }
 
+    @Test("Nested objects are strict too: an unknown member inside an issuance field is refused by its path, and nothing is issued")
+    func strictNestedBodies() async throws {
+        let fixture = try await ServerFixture()
+        let issuer = fixture.tokens[.documentsIssue]!
+        let body = #"{"matterCode": "QZDJ", "matterName": "求职登记证明", "holderName": "李晓梅", "holderIdNumber": "440604198506120023", "fields": [{"label": "求职意向", "value": "电子商务"}, {"label": "期限", "value": "一年", "colour": "red"}]}"#
+        let before = try await fixture.services.documents.records(department: nil, limit: 1000).count
+        try await fixture.application().test(.router) { client in
+            try await client.execute(uri: "/v1/documents", method: .post, headers: [.authorization: "Bearer \(issuer)", .contentType: "application/json"],
+                                     body: ByteBuffer(string: body)) { response in
+                #expect(response.status == .badRequest, "\(String(buffer: response.body))")
+                let decoded = try JSONDecoder().decode(ErrorBody.self, from: Data(String(buffer: response.body).utf8))
+                #expect(decoded.error.code == "invalid_input" && decoded.error.message.contains("unknown field \"fields[1].colour\"")
+                        && decoded.error.message.contains("label, value"), "\(decoded.error.message)")
+            }
+        }
+        await #expect(try fixture.services.documents.records(department: nil, limit: 1000).count == before)
+    }
+
+    @Test("The nested walk follows optionals and arrays, and leaves dictionaries (free keys) and scalars alone")
+    func nestedWalk() throws {
+        struct Inner: Decodable { var a: String; var b: Int? }
+        struct Outer: Decodable { var inner: Inner?; var list: [Inner]; var free: [String: String]; var name: String }
+        func check(_ json: String) throws -> String? {
+            let value = try JSONDecoder().decode(Outer.self, from: Data(json.utf8))
+            return JSONResponse.unknownMember(in: try JSONSerialization.jsonObject(with: Data(json.utf8)), of: value, at: "")?.path
+        }
+        #expect(try check(#"{"inner": {"a": "x"}, "list": [{"a": "y", "b": 1}], "free": {"anything": "goes"}, "name": "n"}"#) == nil)
+        #expect(try check(#"{"inner": {"a": "x", "c": 1}, "list": [], "free": {}, "name": "n"}"#) == "inner.c")
+        #expect(try check(#"{"inner": null, "list": [{"a": "y"}, {"a": "z", "bb": 2}], "free": {}, "name": "n"}"#) == "list[1].bb")
+        #expect(try check(#"{"list": [], "free": {}, "name": "n", "extra": true}"#) == "extra")
+    }
+
     @Test("The member scanner finds top-level names past nested objects, arrays, escapes and strings holding brackets")
     func keyScanner() {
         let json = #" { "a" : {"x": [1, {"y": "}"}], "z": "\"{"}, "b\u0041": [[], {}], "c": "], }", "d": -1.5e3, "e": null } "#
