@@ -127,19 +127,15 @@ extension ZeroTripAPI {
                 let body = try await JSONResponse.decode(PDFLinkBody.self, from: request, limit: 1024)
                 let person = try await identity.registry.personalData(subject: session.subject)
                 let enabled = try await documents.setPDFLink(id: parameters.get("id") ?? "", enabled: body.enabled, holderIDNumber: person?.idNumber,
-                                                             actor: session.actor)
+                                                             actor: session.actor, route: spec.description)
                 return try JSONResponse.make(PDFLinkView(id: (parameters.get("id") ?? "").lowercased(), pdfLink: enabled))
             }
         case "GET /v1/applicant/documents/{id}/pdf":
             return { _, parameters, session, _ in
                 let session = session!
-                let id = (parameters.get("id") ?? "").lowercased()
-                guard let record = try await documents.record(id: id) else { throw ZeroTripError(.notFound, "no document \(id.prefix(40))") }
-                guard let person = try await identity.registry.personalData(subject: session.subject), person.idNumber == record.holderIDNumber else {
-                    try await services.audit(AuditEntry(actor: session.actor, action: "auth.denied", target: "document:\(record.id)", outcome: "denied",
-                                                  details: ["reason": "other_person", "route": spec.description]))
-                    throw ZeroTripError(.forbidden, "document \(record.id) belongs to another person").audited()
-                }
+                let person = try await identity.registry.personalData(subject: session.subject)
+                let record = try await documents.holderDocument(id: parameters.get("id") ?? "", holderIDNumber: person?.idNumber,
+                                                                actor: session.actor, route: spec.description)
                 guard let pdf = try await documents.pdf(id: record.id) else { throw ZeroTripError(.notFound, "no document \(record.id)") }
                 try await services.audit(AuditEntry(actor: session.actor, action: "document.downloaded", target: "document:\(record.id)", details: ["session": session.id]))
                 var headers = HTTPFields()

@@ -220,17 +220,24 @@ public final class DocumentService: Sendable {
         return Dictionary(records.map { ($0.id, chosen[$0.id] ?? $0.pickupMode.pdfLinkByDefault) }, uniquingKeysWith: { a, _ in a })
     }
 
-    /// Switches the public link to document `id`'s PDF on or off. Only its holder decides: `holderIDNumber` is the
-    /// ID number of the person asking (nil when the registry has none), and anyone else is refused (403, audited).
-    public func setPDFLink(id rawID: String, enabled: Bool, holderIDNumber: String?, actor: String) async throws -> Bool {
+    /// Document `id` when the person asking holds it: `holderIDNumber` is their ID number (nil when the registry
+    /// has none). A document of another person is refused (403) and the denial audited with `route`; an unknown
+    /// one is `not_found`. The one ownership check of the applicant's document routes.
+    public func holderDocument(id rawID: String, holderIDNumber: String?, actor: String, route: String) async throws -> ResultDocumentRecord {
         let id = rawID.lowercased()
         guard let record = try await record(id: id) else { throw ZeroTripError(.notFound, "no document \(id.prefix(40))") }
-        let now = clock.now()
         guard let holderIDNumber, ConstantTime.equals(Array(holderIDNumber.utf8), Array(record.holderIDNumber.utf8)) else {
             try await AuditLog.append(AuditEntry(actor: actor, action: "auth.denied", target: "document:\(record.id)", outcome: "denied",
-                                                 details: ["reason": "other_person", "route": "document.pdf_link"]), at: now, to: database)
+                                                 details: ["reason": "other_person", "route": route]), at: clock.now(), to: database)
             throw ZeroTripError(.forbidden, "document \(record.id) belongs to another person").audited()
         }
+        return record
+    }
+
+    /// Switches the public link to document `id`'s PDF on or off. Only its holder decides (``holderDocument(id:holderIDNumber:actor:route:)``).
+    public func setPDFLink(id: String, enabled: Bool, holderIDNumber: String?, actor: String, route: String) async throws -> Bool {
+        let record = try await holderDocument(id: id, holderIDNumber: holderIDNumber, actor: actor, route: route)
+        let now = clock.now()
         try await database.write { db in
             try DocumentRegister.setPDFLink(id: record.id, enabled: enabled, actor: actor, at: now, in: db)
             try AuditLog.append(AuditEntry(actor: actor, action: "document.pdf_link.changed", target: "document:\(record.id)",
