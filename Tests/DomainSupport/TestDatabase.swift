@@ -15,8 +15,14 @@ public enum TestDatabase {
     /// A new, empty, migrated database of the engine under test.
     public static func make() throws -> AppDatabase {
         guard let url = postgresURL else { return try AppDatabase.inMemory() }
-        let schema = "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(20)
-        return try AppDatabase.open(location: url + (url.contains("?") ? "&" : "?") + "schema=\(schema)&readers=1")
+        return try AppDatabase.open(location: newSchema("t_", on: url).url + "&readers=1")
+    }
+
+    /// A schema of its own on the PostgreSQL database `url` (named `prefix` and 16 random hex digits, created on
+    /// first use): its name, and `url` pointing at it.
+    public static func newSchema(_ prefix: String, on url: String) -> (name: String, url: String) {
+        let name = prefix + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
+        return (name, url + (url.contains("?") ? "&" : "?") + "schema=\(name)")
     }
 }
 

@@ -39,6 +39,15 @@ struct CommandLineTests {
 
     static let demoPersons = ExternalTool.repositoryRoot.appendingPathComponent("demo/persons.csv").path
 
+    /// The credential `demo setup` in `dir` made for department `code` (from Keys/demo-tokens-*.json).
+    static func demoToken(_ code: String, in dir: URL) throws -> String {
+        let keys = dir.appendingPathComponent("Keys")
+        let file = try #require(try FileManager.default.contentsOfDirectory(atPath: keys.path).first { $0.hasPrefix("demo-tokens-") })
+        let text = try String(contentsOf: keys.appendingPathComponent(file), encoding: .utf8)
+        return try #require(text.split(separator: "\"").map(String.init).first { $0.hasPrefix("zt_") && text.contains("\"\(code)\" : \"\($0)") },
+                            "no demo credential for \(code)")
+    }
+
     func curl(_ arguments: [String]) throws -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -391,9 +400,7 @@ struct CommandLineTests {
         let dir = try tempDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         #expect(try run(["demo", "setup", "--persons", Self.demoPersons], in: dir).status == 0)
-        let tokens = try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("Keys").path).first { $0.hasPrefix("demo-tokens-") }
-        let tokenFile = try String(contentsOf: dir.appendingPathComponent("Keys/\(try #require(tokens))"), encoding: .utf8)
-        let admin = try #require(tokenFile.split(separator: "\"").map(String.init).first { $0.hasPrefix("zt_") && tokenFile.contains("\"ZSJ\" : \"\($0)") })
+        let admin = try Self.demoToken("ZSJ", in: dir)
 
         let log = Pipe()
         let (server, port) = try await startServer(in: dir, log: log)

@@ -43,9 +43,7 @@ struct LoadTests {
         let cli = CommandLineTests()
         let dir = try cli.tempDirectory()
         #expect(try cli.run(["demo", "setup", "--persons", CommandLineTests.demoPersons], in: dir).status == 0)
-        let tokens = try #require(try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("Keys").path).first { $0.hasPrefix("demo-tokens-") })
-        let tokenFile = try String(contentsOf: dir.appendingPathComponent("Keys/\(tokens)"), encoding: .utf8)
-        let rsj = try #require(tokenFile.split(separator: "\"").map(String.init).first { $0.hasPrefix("zt_") && tokenFile.contains("\"RSJ\" : \"\($0)") })
+        let rsj = try CommandLineTests.demoToken("RSJ", in: dir)
         let (server, port) = try await Self.serve(in: dir, environment: environment)
         return try await TestClient.withClient(host: "127.0.0.1", port: port, configuration: Self.client) { client in
             let issued = try await client.post("/v1/documents", headers: Self.headers(rsj), body: ByteBuffer(string: Self.issueBody))

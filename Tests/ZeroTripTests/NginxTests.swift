@@ -49,8 +49,7 @@ struct NginxTests {
     func body() async throws {
         let nginx = try #require(NginxBinary.path)
         let base = try #require(TestDatabase.postgresURL)
-        let schema = "nginx_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
-        let location = base + (base.contains("?") ? "&" : "?") + "schema=\(schema)"
+        let location = TestDatabase.newSchema("nginx_", on: base).url
         let cli = CommandLineTests()
         let dir = try cli.tempDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -60,9 +59,7 @@ struct NginxTests {
         let environment = ["ZEROTRIP_DATABASE_URL": location, "ZEROTRIP_VERIFICATION_BASE_URL": publicURL, "ZEROTRIP_TRUSTED_PROXIES": "127.0.0.1"]
         let setup = try cli.run(["demo", "setup", "--persons", CommandLineTests.demoPersons], in: dir, environment: environment)
         #expect(setup.status == 0, "\(setup.output)")
-        let tokens = try #require(try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("Keys").path).first { $0.hasPrefix("demo-tokens-") })
-        let tokenFile = try String(contentsOf: dir.appendingPathComponent("Keys/\(tokens)"), encoding: .utf8)
-        let rsj = try #require(tokenFile.split(separator: "\"").map(String.init).first { $0.hasPrefix("zt_") && tokenFile.contains("\"RSJ\" : \"\($0)") })
+        let rsj = try CommandLineTests.demoToken("RSJ", in: dir)
 
         let (a, portA) = try await LoadTests.serve(in: dir, environment: environment)
         let (b, portB) = try await LoadTests.serve(in: dir, environment: environment)

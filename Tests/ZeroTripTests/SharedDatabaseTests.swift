@@ -36,8 +36,7 @@ struct SharedDatabaseTests {
 
     func body() async throws {
         let base = try #require(TestDatabase.postgresURL)
-        let schema = "two_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
-        let location = base + (base.contains("?") ? "&" : "?") + "schema=\(schema)"
+        let location = TestDatabase.newSchema("two_", on: base).url
         let environment = ["ZEROTRIP_DATABASE_URL": location]
         let cli = CommandLineTests()
         let dir = try cli.tempDirectory()
@@ -45,12 +44,7 @@ struct SharedDatabaseTests {
         let setup = try cli.run(["demo", "setup", "--persons", CommandLineTests.demoPersons], in: dir, environment: environment)
         #expect(setup.status == 0, "\(setup.output)")
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("var/zerotrip.sqlite").path), "the demo went to SQLite")
-        let tokens = try #require(try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("Keys").path).first { $0.hasPrefix("demo-tokens-") })
-        let tokenFile = try String(contentsOf: dir.appendingPathComponent("Keys/\(tokens)"), encoding: .utf8)
-        func token(_ code: String) throws -> String {
-            try #require(tokenFile.split(separator: "\"").map(String.init).first { $0.hasPrefix("zt_") && tokenFile.contains("\"\(code)\" : \"\($0)") })
-        }
-        let rsj = try token("RSJ")
+        let rsj = try CommandLineTests.demoToken("RSJ", in: dir)
 
         var (a, portA) = try await LoadTests.serve(in: dir, environment: environment)
         let (b, portB) = try await LoadTests.serve(in: dir, environment: environment)
@@ -188,7 +182,7 @@ struct MigrationTests {
         try await services.administration.signTreeHead(services.log)
 
         let base = try #require(TestDatabase.postgresURL)
-        let target = base + (base.contains("?") ? "&" : "?") + "schema=mig_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
+        let target = TestDatabase.newSchema("mig_", on: base).url
         let summary = try await DatabaseMigration.migrate(sqlitePath: district.home.databasePath, to: target)
         #expect(summary.identical, "\(summary.rows.filter { $0.source != $0.target || !$0.sameContent })")
         for table in ["documents", "document_pdfs", "audit_events", "log_nodes", "credit_events", "applications", "obligations", "persons", "assurance_records"] {
@@ -221,8 +215,7 @@ struct PostgresRestoreTests {
     @Test("A district dumped with pg_dump while it holds documents, revocations and tree heads restores into an empty database where audit verify and log audit pass with the same counts, and it serves")
     func dumpAndRestore() async throws {
         let base = try #require(TestDatabase.postgresURL)
-        let schema = "dump_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
-        let source = base + (base.contains("?") ? "&" : "?") + "schema=\(schema)"
+        let (schema, source) = TestDatabase.newSchema("dump_", on: base)
         let cli = CommandLineTests()
         let dir = try cli.tempDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
