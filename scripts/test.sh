@@ -9,15 +9,20 @@ swift build --build-tests
 # The suites that drive real daemons under load and time their answers (/healthz within 1 s while 64 clients send)
 # run after the others, on their own: run beside the CPU-heavy suites, two cores are shared by a dozen processes and
 # the bounds measure the neighbours instead of the daemon.
+# One suite at a time: side by side they load the same two cores too.
 daemons='LoadTests|SharedDatabaseTests|NginxTests'
+under_load() {
+  for suite in LoadTests SharedDatabaseTests NginxTests; do swift test --skip-build --filter "$suite"; done
+}
 echo "== suites on SQLite"
 swift test --skip-build --skip "$daemons"
 echo "== daemons under load on SQLite"
-swift test --skip-build --filter "$daemons"
+under_load
 echo "== suites on PostgreSQL"
 cluster=$(mktemp -d /tmp/zerotrip-pg.XXXXXX)
 trap './scripts/pg-cluster.sh stop "$cluster"; rm -rf "$cluster"' EXIT
 url=$(./scripts/pg-cluster.sh start "$cluster")
 ZEROTRIP_TEST_DATABASE_URL="$url" swift test --skip-build --skip "$daemons"
 echo "== daemons under load on PostgreSQL"
-ZEROTRIP_TEST_DATABASE_URL="$url" swift test --skip-build --filter "$daemons"
+export ZEROTRIP_TEST_DATABASE_URL="$url"
+under_load

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Testing
 import ZeroTrip
 import ZeroTripTestSupport
@@ -59,9 +62,26 @@ struct CommandLineTests {
         return process
     }
 
+    /// A TCP port on 127.0.0.1 that nothing listens on now: random below Linux's ephemeral range (32768 and up,
+    /// where the kernel places client sockets and the test PostgreSQL cluster), and checked by binding it.
+    static func freePort() -> Int {
+        for _ in 0..<50 {
+            let port = Int.random(in: 20_000..<32_000)
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            defer { close(fd) }
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = in_port_t(UInt16(port).bigEndian)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+            if bound == 0 { return port }
+        }
+        return Int.random(in: 20_000..<32_000)
+    }
+
     /// Starts `zerotrip serve` in `dir` on a free port and waits until /healthz answers.
     func startServer(in dir: URL, log: Pipe? = nil, environment: [String: String] = [:]) async throws -> (Process, Int) {
-        let port = Int.random(in: 20_000..<40_000)
+        let port = Self.freePort()
         let server = Process()
         server.executableURL = ZeroTripExecutable.binary!
         server.arguments = ["serve", "--port", "\(port)"]

@@ -26,21 +26,6 @@ struct NginxTests {
         return String(text[start.upperBound..<end.lowerBound])
     }
 
-    static func freePort() -> Int {
-        for _ in 0..<50 {
-            let port = Int.random(in: 40_000..<50_000)
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            defer { close(fd) }
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_port = in_port_t(UInt16(port).bigEndian)
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-            if bound == 0 { return port }
-        }
-        return Int.random(in: 40_000..<50_000)
-    }
-
     @Test("The documented nginx file passes nginx -t and serves TLS and HTTP/2 in front of two daemons: requests reach both, and with one daemon SIGKILLed issuance and verification carry on through the other without a 5xx")
     func behindNginx() async throws {
         try await LoadTests.bounded(seconds: 180, "nginx") { try await self.body() }
@@ -53,7 +38,7 @@ struct NginxTests {
         let cli = CommandLineTests()
         let dir = try cli.tempDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let publicPort = Self.freePort()
+        let publicPort = CommandLineTests.freePort()
         let publicURL = "https://zw.example.gov.cn:\(publicPort)"
         // Every daemon prints the balancer's address on documents, and believes nginx (on this host) about the client.
         let environment = ["ZEROTRIP_DATABASE_URL": location, "ZEROTRIP_VERIFICATION_BASE_URL": publicURL, "ZEROTRIP_TRUSTED_PROXIES": "127.0.0.1"]
