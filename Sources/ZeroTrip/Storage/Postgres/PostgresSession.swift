@@ -102,10 +102,12 @@ package final class PostgresSession {
     /// of every daemon on this database run one at a time, as SQLite's do: the audit hash chain, the log's leaf
     /// numbers and the key usage counters have one total order. A read sees one snapshot (REPEATABLE READ).
     ///
-    /// `BEGIN` is sent without waiting for its answer: the connection runs statements in the order they were sent,
-    /// so the next statement follows it on the server and the calling thread waits once for both (each wait costs
-    /// two thread wake-ups on top of the network round trip). Its result is checked before the first statement's
-    /// answer is used, so a failed `BEGIN` never lets a statement count as done.
+    /// `BEGIN` and the lock are sent without waiting for their answers: the connection runs statements in the order
+    /// they were sent, so the next statement runs on the server only once the lock is held, and the calling thread
+    /// waits once for all of them (each wait costs two thread wake-ups on top of the network round trip). In READ
+    /// COMMITTED every statement takes its snapshot when it starts, so a statement queued behind the lock sees every
+    /// write committed before the lock was granted. Their results are checked before the first statement's answer is
+    /// used, so a failed `BEGIN` or lock never lets a statement count as done.
     func begin(write: Bool) throws {
         afterCommitActions.removeAll()
         watchedTableChanged = false
@@ -114,7 +116,7 @@ package final class PostgresSession {
         writing = write
         if write {
             send("BEGIN ISOLATION LEVEL READ COMMITTED")
-            _ = try run("SELECT pg_advisory_xact_lock(\(PostgresEngine.writeLockKey))", [])
+            send("SELECT pg_advisory_xact_lock(\(PostgresEngine.writeLockKey))")
         } else {
             send("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
         }
