@@ -80,6 +80,21 @@ public enum AuditLog {
         return try db.fetchAll(sql: sql).map(event(from:))
     }
 
+    /// The newest `limit` events about any of `targets` (at most 500 of them), newest first; indexed by target.
+    package static func events(targets: [String], actions: [String], limit: Int, in db: SQLTransaction) throws -> [AuditEvent] {
+        guard !targets.isEmpty, !actions.isEmpty else { return [] }
+        let targets = Array(targets.prefix(500))
+        var arguments = SQLArguments()
+        for target in targets { arguments += [target] }
+        for action in actions { arguments += [action] }
+        arguments += [max(1, min(limit, 1000))]
+        let marks = { (count: Int) in Array(repeating: "?", count: count).joined(separator: ", ") }
+        return try db.fetchAll(sql: """
+            SELECT * FROM audit_events WHERE target IN (\(marks(targets.count))) AND action IN (\(marks(actions.count)))
+            ORDER BY seq DESC LIMIT ?
+            """, arguments: arguments).map(event(from:))
+    }
+
     /// Reads the newest `limit` events, oldest first.
     public static func events(in database: AppDatabase, limit: Int) async throws -> [AuditEvent] {
         try await database.read { db in try events(in: db, limit: limit) }

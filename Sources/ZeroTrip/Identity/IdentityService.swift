@@ -296,7 +296,10 @@ public struct IdentityService: Sendable {
         let lookup = try keySource.keys().lookupHash(idNumber: idNumber)
         return try await database.write { db in
             let verifiedAt = try IdentityStore.lastVerified(lookup: lookup, minimumTier: minimumTier, since: now.addingTimeInterval(-maxAge), in: db)
-            try AuditLog.append(AuditEntry(actor: actor, action: "identity.checked", target: "id:\(PersonalDataMask.idNumber(idNumber))",
+            // A registered person is named by subject, so the check shows in their own list of who looked at their
+            // data; an unknown number only masked (it names nobody the district knows).
+            let target = try PersonStore.subjectID(lookup: lookup, in: db).map { "person:\($0)" } ?? "id:\(PersonalDataMask.idNumber(idNumber))"
+            try AuditLog.append(AuditEntry(actor: actor, action: "identity.checked", target: target,
                                            details: ["minimum_tier": "\(minimumTier)", "meets": verifiedAt == nil ? "no" : "yes"]), at: now, in: db)
             return TierCheck(meets: verifiedAt != nil, minimumTier: minimumTier, verifiedAt: verifiedAt)
         }

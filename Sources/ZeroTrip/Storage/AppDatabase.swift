@@ -752,6 +752,9 @@ public struct AppDatabase: Sendable {
                 );
                 """)
         }
+        migrator.registerMigration("2026-12-04 audit: events by target, for a person's own list of who looked at their data") { db in
+            try db.execute(sql: "CREATE INDEX audit_events_target ON audit_events(target, seq)")
+        }
         return migrator
     }
 }

@@ -58,6 +58,8 @@ enum PostgresSchema {
                 changed_by TEXT NOT NULL
             );
             """),
+        Migration(name: "2026-12-04 audit: events by target, for a person's own list of who looked at their data",
+                  sql: "CREATE INDEX audit_events_target ON audit_events(target, seq);"),
     ]
 
     private static let initial = """
