@@ -35,6 +35,10 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         // The PostgreSQL engine (several daemons on one shared database).
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        // HTTP field types (Set-Cookie fields of the pages), already in the graph through Hummingbird.
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
+        // Server-rendered pages for applicants and clerks (templates compiled into the binary).
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
         // System libraries: one per C library, each imported by exactly one Swift target.
@@ -107,6 +111,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             swiftSettings: swiftSettings
         ),

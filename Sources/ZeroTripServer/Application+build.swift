@@ -21,7 +21,7 @@ public func buildApplication(configuration: DaemonConfiguration, services: ZeroT
     router.middlewares.add(BodyLimitMiddleware(limit: configuration.maxBodyBytes))
     ZeroTripAPI(services: services, bodyLimit: configuration.maxBodyBytes, applicantRequestsPerMinute: configuration.applicantRequestsPerMinute,
                 publicRequestsPerMinute: configuration.publicRequestsPerMinute, trustedProxies: configuration.trustedProxies,
-                metrics: metrics).register(on: router)
+                metrics: metrics, tls: configuration.tlsCertificatePath != nil).register(on: router)
     // A connection that sends nothing (no request, or nothing between keep-alive requests) is closed after the idle
     // timeout, so sockets opened and left silent cannot pile up until the process runs out of file descriptors.
     // Above the connection limit the longest-idle connections are closed (ConnectionGovernor).

@@ -14,6 +14,8 @@ public struct ZeroTripAPI: Sendable {
     let metrics: DaemonMetrics
     /// Who the client of a request is (the peer, or what a trusted proxy reports).
     let clients: ClientAddress
+    /// Whether page cookies are marked `Secure`: the daemon serves TLS, or the district's public address is https.
+    let secureCookies: Bool
 
     /// Creates the API over `services`, reading at most `bodyLimit` bytes of any request body and allowing
     /// `applicantRequestsPerMinute` unauthenticated applicant requests per client address (bursts of 10) and
@@ -26,8 +28,9 @@ public struct ZeroTripAPI: Sendable {
     }
 
     init(services: ZeroTripServices, bodyLimit: Int, applicantRequestsPerMinute: Int, publicRequestsPerMinute: Int, trustedProxies: [String],
-         metrics: DaemonMetrics) {
+         metrics: DaemonMetrics, tls: Bool = false) {
         self.metrics = metrics
+        self.secureCookies = tls || services.documents.verificationBaseURL.lowercased().hasPrefix("https://")
         self.clients = ClientAddress(trustedProxies: trustedProxies)
         self.services = services
         self.bodyLimit = bodyLimit
@@ -133,6 +136,7 @@ public struct ZeroTripAPI: Sendable {
 
     /// Adds every route to `router`.
     public func register(on router: Router<ZeroTripRequestContext>) {
+        ApplicantPages(services: services, limiter: applicantLimiter, cookies: PageCookies(secure: secureCookies), clients: clients).register(on: router)
         for spec in Self.routes {
             if let handler = applicantHandler(for: spec) ?? creditApplicantHandler(for: spec) {
                 router.on(RouterPath(spec.path), method: spec.method) { request, context in

@@ -93,6 +93,11 @@ struct LoadTests {
             return .init("/v1/credit/440604197803150419?matter=QZDJ", method: .get, headers: headers(daemon.rsj))
         case "applicant":
             return .init("/v1/applicant/documents", method: .get, headers: headers(daemon.applicant))
+        case "pages":
+            // The applicant's pages: the signed-in list of results (session cookie, HTML).
+            var fields = HTTPFields()
+            fields[.cookie] = "zt_session=\(daemon.applicant)"
+            return .init("/my/", method: .get, headers: fields)
         default:
             return .init("/v1/documents", method: .post, headers: headers(daemon.rsj), body: ByteBuffer(string: issueBody))
         }
@@ -143,7 +148,7 @@ struct LoadTests {
         try outcome.get()
     }
 
-    static let families: [(name: String, clients: Int)] = [("verify", 16), ("verify-pdf", 12), ("credit", 16), ("applicant", 10), ("issue", 10)]
+    static let families: [(name: String, clients: Int)] = [("verify", 14), ("verify-pdf", 12), ("credit", 14), ("applicant", 8), ("pages", 6), ("issue", 10)]
 
     /// Runs every family's clients at once until `stop` is set; each client keeps one connection open.
     static func drive(_ daemon: Daemon, shared: Shared) async {
@@ -192,7 +197,7 @@ struct LoadTests {
     }
 
     @Test("""
-        64 clients on token and PDF verification, credit reads, applicant listing and issuance at once: no 5xx, no dropped \
+        64 clients on token and PDF verification, credit reads, applicant listing, the applicant pages and issuance at once: no 5xx, no dropped \
         connection, /healthz within 1 s during and after; SIGTERM under that load exits 0 within 10 s; the audit chain is \
         intact with one event per audited answer
         """)

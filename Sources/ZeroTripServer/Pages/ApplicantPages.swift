@@ -1,0 +1,431 @@
+import Foundation
+import Hummingbird
+import ZeroTrip
+import ZeroTripCrypto
+import ZeroTripDocuments
+
+/// The applicant's pages at `/my/…`, phone first: sign in with ID number, name and SMS code, then see and download
+/// one's own results (with a large QR code for a kiosk or a counter), one's credit level and open commitments,
+/// messages, and who looked at one's data. Server-rendered Chinese HTML without scripts over the same services,
+/// sessions, tiers and rate limits as the JSON API.
+struct ApplicantPages: Sendable {
+    let services: ZeroTripServices
+    let limiter: RateLimiter
+    let cookies: PageCookies
+    let clients: ClientAddress
+    let renderer = PageRenderer()
+
+    /// The routes, for the load test and the route listing.
+    static let routes: [(HTTPRequest.Method, String)] = [
+        (.get, "/static/zerotrip.css"), (.get, "/my"), (.get, "/my/login"), (.post, "/my/login"), (.get, "/my/login/code"),
+        (.post, "/my/login/code"), (.get, "/my/documents/{id}"), (.get, "/my/documents/{id}/pdf"), (.get, "/my/credit"),
+        (.get, "/my/messages"), (.get, "/my/access"), (.post, "/my/logout"),
+    ]
+
+    func register(on router: Router<ZeroTripRequestContext>) {
+        router.get("/static/zerotrip.css") { _, _ in PageRenderer.styleSheet() }
+        router.get("/my") { request, context in try await signedIn(request, context) { try await home($0) } }
+        router.get("/my/login") { request, _ in try await loginPage(request) }
+        router.post("/my/login") { request, context in try await startLogin(request, context) }
+        router.get("/my/login/code") { request, _ in await codePage(request) }
+        router.post("/my/login/code") { request, context in try await submitCode(request, context) }
+        router.get("/my/documents/{id}") { request, context in
+            try await signedIn(request, context) { try await document($0, id: context.parameters.get("id") ?? "", route: "GET /my/documents/{id}") }
+        }
+        router.get("/my/documents/{id}/pdf") { request, context in
+            try await signedIn(request, context) { try await pdf($0, id: context.parameters.get("id") ?? "") }
+        }
+        router.get("/my/credit") { request, context in try await signedIn(request, context) { try await credit($0) } }
+        router.get("/my/messages") { request, context in try await signedIn(request, context) { try await messages($0) } }
+        router.get("/my/access") { request, context in try await signedIn(request, context) { try await access($0) } }
+        router.post("/my/logout") { request, context in try await logout(request, context) }
+    }
+
+    // MARK: Signing in
+
+    /// What every signed-in page needs: the session, its token (for the CSRF token) and the page frame's values.
+    struct Visit {
+        let session: ApplicantSession
+        let token: String
+        let base: [String: Any]
+    }
+
+    private func district() async -> String {
+        (try? await services.administration.district()?.name) ?? "本区"
+    }
+
+    private func frame(title: String, service: String = "我的办事") async -> [String: Any] {
+        ["title": title, "district": await district(), "service": service]
+    }
+
+    /// Runs `page` for a live session from the cookie, or sends the browser to the login page. An expired or ended
+    /// session is counted (not written one row each), like the API's.
+    private func signedIn(_ request: Request, _ context: ZeroTripRequestContext, _ page: (Visit) async throws -> Response) async throws -> Response {
+        guard let token = request.cookies[PageCookies.session]?.value, token.hasPrefix("zta1."), token.utf8.count <= ApplicantSessions.maximumTokenLength else {
+            return PageRenderer.redirect("/my/login")
+        }
+        let session: ApplicantSession
+        do {
+            session = try await services.identity.sessions.authenticate(token: token)
+        } catch let error as ZeroTripError where error.code == .sessionInvalid {
+            services.anonymousAudit.record(AuditEntry(actor: "client:\(client(request, context))", action: "auth.denied", target: "route:GET /my",
+                                                      outcome: "denied", details: ["reason": "invalid_session"]))
+            var headers = HTTPFields()
+            headers.setCookie(cookies.clearing(PageCookies.session))
+            return PageRenderer.redirect("/my/login?expired=1", headers: headers)
+        }
+        // Masked: the page may be open on a shared screen at a counter; the person knows their own name.
+        let name = ((try? await services.identity.registry.summary(subject: session.subject))??.name).map(PersonalDataMask.name)
+        var base = await frame(title: "")
+        base["signedIn"] = true
+        base["csrf"] = PageCookies.csrfToken(session: token)
+        base["person"] = name ?? ""
+        base["tier"] = session.tier
+        return try await page(Visit(session: session, token: token, base: base))
+    }
+
+    private func client(_ request: Request, _ context: ZeroTripRequestContext) -> String {
+        clients.resolve(peer: context.remoteAddress?.ipAddress, headers: request.headers)
+    }
+
+    private func loginPage(_ request: Request, error: String? = nil, status: HTTPResponse.Status = .ok, idNumber: String = "", name: String = "") async throws -> Response {
+        var context = await frame(title: "登录", service: "我的办事 · 身份核验")
+        var headers = HTTPFields()
+        let pre: String
+        if let existing = request.cookies[PageCookies.preSession]?.value, existing.utf8.count == 32 {
+            pre = existing
+        } else {
+            pre = Hex.encode(try SecureRandom.bytes(count: 16))
+            headers.setCookie(cookies.cookie(PageCookies.preSession, pre, path: "/my", maxAge: 3600))
+        }
+        context["csrf"] = pre
+        context["idNumber"] = idNumber
+        context["name"] = name
+        if let error { context["error"] = error } else if request.uri.queryParameters.get("expired") != nil {
+            context["error"] = "登录已过期或已退出，请重新登录。"
+        }
+        return renderer.response("login", context, status: status, headers: headers)
+    }
+
+    private func loginPage(_ request: Request) async throws -> Response { try await loginPage(request, error: nil) }
+
+    /// Checks a pre-login form: same origin, the double-submitted token, and the per-address rate limit of the
+    /// API's applicant routes. Returns the form, or the page to answer instead.
+    private func preLoginForm(_ request: Request, _ context: ZeroTripRequestContext, route: String) async throws -> Result<[String: String], PageRefusal> {
+        let client = client(request, context)
+        if let wait = limiter.secondsToWait(client) {
+            services.anonymousAudit.record(AuditEntry(actor: "client:\(client)", action: "auth.denied", target: "route:\(route)", outcome: "denied",
+                                                      details: ["reason": "rate_limited"]))
+            return .failure(.rateLimited(wait))
+        }
+        let form = try await PageForm.fields(of: request)
+        guard PageCookies.sameOrigin(request),
+              PageCookies.matches(form["csrf"], request.cookies[PageCookies.preSession]?.value ?? "") else {
+            services.anonymousAudit.record(AuditEntry(actor: "client:\(client)", action: "auth.denied", target: "route:\(route)", outcome: "denied",
+                                                      details: ["reason": "csrf"]))
+            return .failure(.csrf)
+        }
+        return .success(form)
+    }
+
+    enum PageRefusal: Error {
+        case rateLimited(Int)
+        case csrf
+    }
+
+    private func refusal(_ refusal: PageRefusal, back: String) async -> Response {
+        var context = await frame(title: "无法处理请求")
+        context["back"] = back
+        context["backText"] = "返回"
+        switch refusal {
+        case .rateLimited(let wait):
+            context["message"] = "您所在网络的请求过多。"
+            context["retryAfter"] = wait
+            var headers = HTTPFields()
+            headers[.retryAfter] = String(wait)
+            return renderer.response("notice", context, status: .tooManyRequests, headers: headers)
+        case .csrf:
+            context["message"] = "表单已失效（页面停留过久，或不是从本站页面提交的）。请返回重新填写。"
+            return renderer.response("notice", context, status: .forbidden)
+        }
+    }
+
+    private func startLogin(_ request: Request, _ context: ZeroTripRequestContext) async throws -> Response {
+        let form: [String: String]
+        switch try await preLoginForm(request, context, route: "POST /my/login") {
+        case .failure(let refused): return await refusal(refused, back: "/my/login")
+        case .success(let fields): form = fields
+        }
+        let idNumber = String((form["idNumber"] ?? "").trimmingCharacters(in: .whitespaces).prefix(18))
+        let name = String((form["name"] ?? "").trimmingCharacters(in: .whitespaces).prefix(30))
+        do {
+            let start = try await services.identity.start(method: .sms, idNumber: idNumber, name: name, client: client(request, context))
+            var headers = HTTPFields()
+            let lifetime = max(60, Int(start.expiresAt.timeIntervalSince(services.clock.now())))
+            headers.setCookie(cookies.cookie(PageCookies.flow, "\(start.verificationId).\(start.secret)", path: "/my/login", maxAge: lifetime))
+            return PageRenderer.redirect("/my/login/code", headers: headers)
+        } catch let error as ZeroTripError {
+            return try await loginPage(request, error: Self.chinese(error), status: HTTPErrorMapping.status(for: error.code), idNumber: idNumber, name: name)
+        }
+    }
+
+    private func codePage(_ request: Request, error: String? = nil, status: HTTPResponse.Status = .ok) async -> Response {
+        guard request.cookies[PageCookies.flow] != nil else { return PageRenderer.redirect("/my/login") }
+        var context = await frame(title: "输入验证码", service: "我的办事 · 身份核验")
+        context["csrf"] = request.cookies[PageCookies.preSession]?.value ?? ""
+        context["message"] = "如果身份证号码和姓名与户籍登记一致，验证码已发送到登记的手机号，\(Int(services.identity.policy.codeLifetime / 60)) 分钟内有效。"
+        if let error { context["error"] = error }
+        return renderer.response("code", context, status: status)
+    }
+
+    private func codePage(_ request: Request) async -> Response { await codePage(request, error: nil) }
+
+    private func submitCode(_ request: Request, _ context: ZeroTripRequestContext) async throws -> Response {
+        let form: [String: String]
+        switch try await preLoginForm(request, context, route: "POST /my/login/code") {
+        case .failure(let refused): return await refusal(refused, back: "/my/login/code")
+        case .success(let fields): form = fields
+        }
+        let flow = (request.cookies[PageCookies.flow]?.value ?? "").split(separator: ".", maxSplits: 1).map(String.init)
+        guard flow.count == 2 else { return PageRenderer.redirect("/my/login") }
+        do {
+            let issued = try await services.identity.submitCode(verificationId: flow[0], secret: flow[1], code: String((form["code"] ?? "").prefix(12)),
+                                                                client: client(request, context))
+            var headers = HTTPFields()
+            let lifetime = max(60, Int(issued.session.expiresAt.timeIntervalSince(services.clock.now())))
+            headers.setCookie(cookies.cookie(PageCookies.session, issued.token, maxAge: lifetime))
+            headers.setCookie(cookies.clearing(PageCookies.flow, path: "/my/login"))
+            return PageRenderer.redirect("/my/", headers: headers)
+        } catch let error as ZeroTripError {
+            return await codePage(request, error: Self.chinese(error), status: HTTPErrorMapping.status(for: error.code))
+        }
+    }
+
+    private func logout(_ request: Request, _ context: ZeroTripRequestContext) async throws -> Response {
+        try await signedIn(request, context) { visit in
+            let form = try await PageForm.fields(of: request)
+            guard PageCookies.sameOrigin(request), PageCookies.matches(form["csrf"], PageCookies.csrfToken(session: visit.token)) else {
+                try await services.audit(AuditEntry(actor: visit.session.actor, action: "auth.denied", target: "route:POST /my/logout", outcome: "denied",
+                                                    details: ["reason": "csrf"]))
+                return await refusal(.csrf, back: "/my/")
+            }
+            try await services.identity.sessions.end(id: visit.session.id)
+            var headers = HTTPFields()
+            headers.setCookie(cookies.clearing(PageCookies.session))
+            return PageRenderer.redirect("/my/login", headers: headers)
+        }
+    }
+
+    // MARK: Pages
+
+    private func ownDocuments(_ session: ApplicantSession) async throws -> (idNumber: String?, records: [ResultDocumentRecord]) {
+        guard let person = try await services.identity.registry.personalData(subject: session.subject) else { return (nil, []) }
+        return (person.idNumber, try await services.documents.records(holderIDNumber: person.idNumber, limit: 200))
+    }
+
+    private func departmentNames() async throws -> [String: String] {
+        Dictionary(try await services.administration.departments().map { ($0.code, $0.name) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    private func home(_ visit: Visit) async throws -> Response {
+        let (_, records) = try await ownDocuments(visit.session)
+        let names = try await departmentNames()
+        let now = services.clock.now()
+        var context = visit.base
+        context["title"] = "我的文书"
+        context["tabResults"] = true
+        let documents: [[String: Any]] = records.map { record in
+            let (status, style) = Self.status(record, now: now)
+            return ["id": record.id, "matterName": record.matterName, "department": names[record.departmentCode] ?? record.departmentCode,
+                    "issuedAt": ChinaTime(record.issuedAt).minuteText, "status": status, "statusClass": style]
+        }
+        context["documents"] = documents
+        context["hasDocuments"] = !documents.isEmpty
+        return renderer.response("home", context)
+    }
+
+    private func document(_ visit: Visit, id: String, route: String) async throws -> Response {
+        let person = try await services.identity.registry.personalData(subject: visit.session.subject)
+        let record: ResultDocumentRecord
+        do {
+            record = try await services.documents.holderDocument(id: id, holderIDNumber: person?.idNumber, actor: visit.session.actor, route: route)
+        } catch let error as ZeroTripError where error.code == .forbidden || error.code == .notFound {
+            return notYours(visit, error)
+        }
+        let names = try await departmentNames()
+        let department = names[record.departmentCode] ?? record.departmentCode
+        let (status, style) = Self.status(record, now: services.clock.now())
+        var rows: [[String: String]] = [["label": "签发部门", "value": department], ["label": "持证人", "value": record.holderName]]
+        for field in record.fields { rows.append(["label": field.label, "value": field.value]) }
+        rows.append(["label": "签发时间", "value": ChinaTime(record.issuedAt).minuteText])
+        rows.append(["label": "有效期至", "value": ChinaTime(record.validUntil).minuteText])
+        rows.append(["label": "文书编号", "value": ResultDocumentRenderer.groupedID(record.id)])
+        var context = visit.base
+        context["title"] = record.matterName
+        context["tabResults"] = true
+        context["id"] = record.id
+        context["status"] = status
+        context["statusClass"] = style
+        context["rows"] = rows
+        context["department"] = department
+        let url = ResultToken.verificationURL(base: services.documents.verificationBaseURL, token: record.token)
+        if let matrix = try? QRMatrix(encodingSegmented: url, errorCorrection: .quartile) {
+            context["qrSVG"] = QRCodeSVG.svg(QRMatrixView(size: matrix.size, isDark: { matrix.isDark(x: $0, y: $1) }), label: "核验二维码：\(record.matterName)")
+        }
+        return renderer.response("document", context)
+    }
+
+    /// The page for a result that does not exist or is another person's (the refusal was audited where it was
+    /// raised): it says neither which, nor anything of the document.
+    private func notYours(_ visit: Visit, _ error: ZeroTripError) -> Response {
+        var context = visit.base
+        context["title"] = "找不到这份文书"
+        context["message"] = "这份文书不存在，或不是签发给您的。"
+        context["back"] = "/my/"
+        context["backText"] = "返回我的文书"
+        return renderer.response("notice", context, status: HTTPErrorMapping.status(for: error.code))
+    }
+
+    private func pdf(_ visit: Visit, id: String) async throws -> Response {
+        let route = "GET /my/documents/{id}/pdf"
+        if visit.session.tier < services.identity.policy.tierForResultDownload {
+            return try await stepUp(visit, needed: services.identity.policy.tierForResultDownload, route: route)
+        }
+        let person = try await services.identity.registry.personalData(subject: visit.session.subject)
+        let record: ResultDocumentRecord
+        do {
+            record = try await services.documents.holderDocument(id: id, holderIDNumber: person?.idNumber, actor: visit.session.actor, route: route)
+        } catch let error as ZeroTripError where error.code == .forbidden || error.code == .notFound {
+            return notYours(visit, error)
+        }
+        guard let bytes = try await services.documents.pdf(id: record.id) else { throw ZeroTripError(.notFound, "no document \(record.id)") }
+        try await services.audit(AuditEntry(actor: visit.session.actor, action: "document.downloaded", target: "document:\(record.id)",
+                                            details: ["session": visit.session.id, "channel": "page"]))
+        var headers = HTTPFields()
+        headers[.contentType] = "application/pdf"
+        headers[.contentDisposition] = "attachment; filename=\"\(record.id).pdf\""
+        headers[.cacheControl] = "no-store"
+        headers[.init("X-Content-Type-Options")!] = "nosniff"
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+
+    private func stepUp(_ visit: Visit, needed: Int, route: String) async throws -> Response {
+        try await services.audit(AuditEntry(actor: visit.session.actor, action: "auth.denied", target: "route:\(route)", outcome: "denied",
+                                            details: ["reason": "step_up_required", "required_tier": "\(needed)", "session_tier": "\(visit.session.tier)"]))
+        var context = visit.base
+        context["title"] = "需要更高的认证等级"
+        context["message"] = "此操作需要认证等级 \(needed)，您当前是等级 \(visit.session.tier)。请在线视频核验，或到任一政务服务窗口刷身份证。"
+        context["back"] = "/my/"
+        context["backText"] = "返回我的文书"
+        return renderer.response("notice", context, status: .unauthorized)
+    }
+
+    private func credit(_ visit: Visit) async throws -> Response {
+        var context = visit.base
+        context["title"] = "信用与承诺"
+        context["tabCredit"] = true
+        guard visit.session.tier >= 2 else {
+            try await services.audit(AuditEntry(actor: visit.session.actor, action: "auth.denied", target: "route:GET /my/credit", outcome: "denied",
+                                                details: ["reason": "step_up_required", "required_tier": "2", "session_tier": "\(visit.session.tier)"]))
+            context["stepUp"] = true
+            return renderer.response("credit", context)
+        }
+        let subject = "person:\(visit.session.subject)"
+        if let history = try? await services.credit.history(subject: subject) {
+            let assessment = history.assessment
+            context["assessment"] = ["level": assessment.level.rawValue, "levelText": Self.levelText(assessment.level),
+                                     "asOf": ChinaTime(assessment.asOf).minuteText, "policyVersion": assessment.policyVersion] as [String: Any]
+        }
+        let applications = try await services.applications.applications(department: nil, subject: subject)
+        let now = services.clock.now()
+        var commitments: [[String: Any]] = []
+        for application in applications {
+            guard let obligation = application.obligation, obligation.state == .open || obligation.state == .rectification else { continue }
+            let matterName = (try? await services.credit.catalogue(version: application.catalogueVersion))?.matters.first { $0.code == application.matterCode }?.name
+            let items = obligation.items.map { code in application.materials.first { $0.code == code }?.name ?? code }
+            let overdue = obligation.deadline < now
+            commitments.append(["matterName": matterName ?? application.matterCode, "items": items.joined(separator: "、"),
+                                "deadline": ChinaTime(obligation.rectificationDeadline ?? obligation.deadline).minuteText,
+                                "state": obligation.state == .rectification ? "整改期" : (overdue ? "已逾期" : "待补交"),
+                                "statusClass": obligation.state == .rectification || overdue ? "bad" : "warn"])
+        }
+        context["commitments"] = commitments
+        context["hasCommitments"] = !commitments.isEmpty
+        context["noCommitments"] = commitments.isEmpty
+        return renderer.response("credit", context)
+    }
+
+    private func messages(_ visit: Visit) async throws -> Response {
+        let notifications = try await services.applications.notifications(subject: "person:\(visit.session.subject)", limit: 100)
+        var context = visit.base
+        context["title"] = "消息"
+        context["tabMessages"] = true
+        let rows: [[String: String]] = notifications.reversed().map { ["createdAt": ChinaTime($0.createdAt).minuteText, "message": $0.message] }
+        context["messages"] = rows
+        context["hasMessages"] = !rows.isEmpty
+        return renderer.response("messages", context)
+    }
+
+    private func access(_ visit: Visit) async throws -> Response {
+        let accesses = try await services.dataAccesses(subject: visit.session.subject, limit: 100)
+        let (_, records) = try await ownDocuments(visit.session)
+        let matters = Dictionary(records.map { ($0.id, $0.matterName) }, uniquingKeysWith: { first, _ in first })
+        var context = visit.base
+        context["title"] = "谁查看了我的数据"
+        context["tabAccess"] = true
+        let rows: [[String: String]] = accesses.map { access in
+            let who: String = switch access.viewer {
+            case .department(let code, let name): name.map { "\($0)（\(code)）" } ?? code
+            case .publicPage: "扫码核验的公众"
+            case .district: "区政务服务系统"
+            }
+            let document = access.documentID.map { "《\(matters[$0] ?? "电子文书")》" } ?? ""
+            let times = access.count > 1 ? "，共 \(access.count) 次" : ""
+            let what: String = switch access.action {
+            case "document.verified": "核验了您的文书\(document)\(times)"
+            case "document.pdf_shared": "通过公开链接下载了您的文书原件\(document)\(times)"
+            case "credit.read": "查询了您的信用等级（事项 \(access.details["matter"] ?? "")）\(times)"
+            case "identity.checked": "确认了您的身份认证等级（是否达到等级 \(access.details["minimum_tier"] ?? "")）"
+            default: access.action
+            }
+            return ["at": ChinaTime(access.occurredAt).minuteText, "who": who, "what": what]
+        }
+        context["accesses"] = rows
+        context["hasAccesses"] = !rows.isEmpty
+        return renderer.response("access", context)
+    }
+
+    // MARK: Words
+
+    static func status(_ record: ResultDocumentRecord, now: Date) -> (String, String) {
+        switch record.status {
+        case .valid where record.isExpired(at: now): ("已过期", "warn")
+        case .valid: ("有效", "ok")
+        case .revoked where record.statusReason == "superseded": ("已被新文书替代", "bad")
+        case .revoked: ("已撤销", "bad")
+        default: (record.status.rawValue, "warn")
+        }
+    }
+
+    static func levelText(_ level: CreditLevel) -> String {
+        switch level {
+        case .a: "守信良好：可申请容缺受理（先办结果、后补材料）。"
+        case .b: "守信：可申请容缺受理（先办结果、后补材料）。"
+        case .m: "一般：按常规材料办理。"
+        case .c: "失信记录未修复：需按常规材料办理，修复后可恢复。"
+        case .d: "严重失信：需按常规材料办理。"
+        }
+    }
+
+    /// The Chinese text a page shows for a domain error of the sign-in flow.
+    static func chinese(_ error: ZeroTripError) -> String {
+        switch error.code {
+        case .invalidIDNumber: "身份证号码格式不正确，请核对 18 位号码（末位可以是 X）。"
+        case .invalidInput: "请填写身份证号码和姓名。"
+        case .verificationFailed: "验证码不正确或已过期。请核对短信，或重新获取验证码。"
+        case .locked: "验证失败次数过多，已暂时锁定，请稍后再试。"
+        case .rateLimited: "请求过于频繁，请稍后再试。"
+        default: "暂时无法完成核验，请稍后再试。"
+        }
+    }
+}

@@ -1,0 +1,178 @@
+import Foundation
+import Hummingbird
+import Mustache
+import NIOCore
+import ZeroTrip
+import ZeroTripCrypto
+import ZeroTripDocuments
+import HTTPTypes
+
+/// Renders the page templates (``PageTemplates``) into responses carrying the pages' security headers.
+struct PageRenderer: Sendable {
+    private let library: MustacheLibrary
+
+    init() {
+        var templates: [String: MustacheTemplate] = [:]
+        for (name, text) in PageTemplates.all {
+            // The templates are constants compiled into the binary and every one is rendered by the page tests;
+            // one that does not parse is a programming error, not a run-time condition.
+            do { templates[name] = try MustacheTemplate(string: text) } catch { preconditionFailure("page template \(name): \(error)") }
+        }
+        library = MustacheLibrary(templates: templates)
+    }
+
+    /// The page `name` over `context`, as a response with `status` and the page headers.
+    func response(_ name: String, _ context: [String: Any], status: HTTPResponse.Status = .ok, headers extra: HTTPFields = [:]) -> Response {
+        let html = library.render(context, withTemplate: name) ?? ""
+        var headers = Self.headers
+        headers.append(contentsOf: extra)
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
+    }
+
+    /// No caching of personal pages, no scripts, styles only from this server, forms only to it, never in a frame.
+    static let headers: HTTPFields = {
+        var headers = HTTPFields()
+        headers[.contentType] = "text/html; charset=utf-8"
+        headers[.cacheControl] = "no-store"
+        headers[.init("Content-Security-Policy")!] =
+            "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+        // Not `no-referrer`: under it browsers send `Origin: null` with the page's own form posts, and the origin
+        // check could no longer tell them from a forged one. `same-origin` still tells other sites nothing.
+        headers[.init("Referrer-Policy")!] = "same-origin"
+        headers[.init("X-Content-Type-Options")!] = "nosniff"
+        headers[.init("X-Frame-Options")!] = "DENY"
+        return headers
+    }()
+
+    /// `303 See Other` to `location` (after a form post, and to the login page).
+    static func redirect(_ location: String, headers extra: HTTPFields = [:]) -> Response {
+        var headers = extra
+        headers[.location] = location
+        headers[.cacheControl] = "no-store"
+        return Response(status: .seeOther, headers: headers)
+    }
+
+    /// The style sheet, cached for a day (it changes only with the binary).
+    static func styleSheet() -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "text/css; charset=utf-8"
+        headers[.cacheControl] = "public, max-age=86400"
+        headers[.init("X-Content-Type-Options")!] = "nosniff"
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: PageTemplates.css)))
+    }
+}
+
+/// Reading `application/x-www-form-urlencoded` bodies of the page forms.
+enum PageForm {
+    /// Largest form body accepted: the login form is well under 1 KiB.
+    static let maximumBytes = 4096
+
+    /// The form's fields (the first value of each name); a body over ``maximumBytes`` is refused with
+    /// `payload_too_large`, one that is not valid form encoding with `invalid_input`.
+    static func fields(of request: Request) async throws -> [String: String] {
+        var request = request
+        let buffer: ByteBuffer
+        do { buffer = try await request.collectBody(upTo: maximumBytes) } catch {
+            throw ZeroTripError(.payloadTooLarge, "the form is larger than \(maximumBytes) bytes")
+        }
+        return try parse(String(decoding: buffer.readableBytesView, as: UTF8.self))
+    }
+
+    static func parse(_ text: String) throws -> [String: String] {
+        var fields: [String: String] = [:]
+        for pair in text.split(separator: "&", omittingEmptySubsequences: true) {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard let name = decode(parts[0]), let value = decode(parts.count > 1 ? parts[1] : "") else {
+                throw ZeroTripError(.invalidInput, "the form is not valid form encoding")
+            }
+            if fields[name] == nil { fields[name] = value }
+        }
+        return fields
+    }
+
+    private static func decode(_ part: Substring) -> String? {
+        part.replacingOccurrences(of: "+", with: " ").removingPercentEncoding
+    }
+}
+
+/// The cookies of the applicant pages and their CSRF tokens.
+///
+/// The session cookie holds the applicant session token (the same session as the API's bearer token, with the same
+/// tiers and lifetimes): `HttpOnly` so no script can read it, `SameSite=Strict` so no other site's page sends it,
+/// `Secure` when the district is served over TLS. Each form carries a CSRF token derived from the session token
+/// (HMAC), so it needs no storage and dies with the session; before login, a random value in a cookie of its own
+/// is repeated in the form (double submit). Every POST also checks `Origin` and `Sec-Fetch-Site`.
+struct PageCookies: Sendable {
+    static let session = "zt_session"
+    static let preSession = "zt_pre"
+    static let flow = "zt_flow"
+
+    /// Whether cookies are marked `Secure` (the district's pages are served over TLS).
+    let secure: Bool
+
+    func cookie(_ name: String, _ value: String, path: String = "/", maxAge: Int?) -> Cookie {
+        Cookie(name: name, value: value, maxAge: maxAge, path: path, secure: secure, httpOnly: true, sameSite: .strict)
+    }
+
+    func clearing(_ name: String, path: String = "/") -> Cookie {
+        Cookie(name: name, value: "", maxAge: 0, path: path, secure: secure, httpOnly: true, sameSite: .strict)
+    }
+
+    /// The CSRF token of the session `token`.
+    static func csrfToken(session token: String) -> String {
+        Base64.encodeURLSafe(HMAC.sha256(key: Array(token.utf8), Array("zerotrip page form".utf8)))
+    }
+
+    /// Whether `presented` is the expected token (constant time).
+    static func matches(_ presented: String?, _ expected: String) -> Bool {
+        guard let presented, !expected.isEmpty else { return false }
+        return ConstantTime.equals(Array(presented.utf8), Array(expected.utf8))
+    }
+
+    /// Whether the browser says the request came from this site: `Sec-Fetch-Site` same-origin (or a typed address),
+    /// and an `Origin`, when sent, naming the host the request was sent to.
+    static func sameOrigin(_ request: Request) -> Bool {
+        if let site = request.headers[.init("Sec-Fetch-Site")!], site != "same-origin" && site != "none" { return false }
+        guard let origin = request.headers[.origin] else { return true }
+        guard let host = request.head.authority, let url = URL(string: origin), let originHost = url.host else { return false }
+        let port = url.port.map { ":\($0)" } ?? ""
+        return "\(originHost)\(port)".lowercased() == host.lowercased()
+    }
+}
+
+/// A QR code as inline SVG (drawn by the server, so the strict CSP needs no image source).
+enum QRCodeSVG {
+    static func svg(_ matrix: QRMatrixView, label: String) -> String {
+        let quiet = 4
+        let size = matrix.size + 2 * quiet
+        var path = ""
+        path.reserveCapacity(matrix.size * matrix.size * 4)
+        for y in 0..<matrix.size {
+            var x = 0
+            while x < matrix.size {
+                guard matrix.isDark(x, y) else { x += 1; continue }
+                var run = 1
+                while x + run < matrix.size && matrix.isDark(x + run, y) { run += 1 }
+                path += "M\(x + quiet) \(y + quiet)h\(run)v1h-\(run)z"
+                x += run
+            }
+        }
+        return """
+            <svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 \(size) \(size)" shape-rendering="crispEdges" role="img" aria-label="\(MarkupEscaping.escape(label))">\
+            <rect width="\(size)" height="\(size)" fill="#fff"/><path fill="#000" d="\(path)"/></svg>
+            """
+    }
+}
+
+/// The modules of a QR code, as the SVG drawing reads them.
+struct QRMatrixView {
+    let size: Int
+    let isDark: (Int, Int) -> Bool
+}
+
+extension HTTPFields {
+    /// Adds a `Set-Cookie` field (several may be set on one response).
+    mutating func setCookie(_ cookie: Cookie) {
+        append(HTTPField(name: .setCookie, value: cookie.description))
+    }
+}

@@ -1,0 +1,69 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import Testing
+import ZeroTripTestSupport
+
+/// Whether a headless Chromium can be driven here (Debian's `chromium` and `chromium-driver`, Selenium from PyPI).
+enum Browser {
+    static let available: Bool = FileManager.default.isExecutableFile(atPath: "/usr/bin/chromium")
+        && FileManager.default.isExecutableFile(atPath: "/usr/bin/chromedriver")
+        && (try? ExternalTool.run(["python3", "-c", "import selenium"]).status) == 0
+}
+
+/// The applicant pages in a real browser against a real `zerotrip serve` on a demo district.
+@Suite("Applicant pages in a browser", .serialized,
+       .enabled(if: ZeroTripExecutable.binary != nil && Browser.available,
+                "needs the built zerotrip executable, chromium, chromium-driver and selenium (./scripts/install-deps.sh --test)"))
+struct PageBrowserTests {
+    /// Where the screenshots go: `ZEROTRIP_SCREENSHOTS`, or `.build/screenshots` of the checkout (never committed).
+    static var screenshots: String {
+        ProcessInfo.processInfo.environment["ZEROTRIP_SCREENSHOTS"]
+            ?? ExternalTool.repositoryRoot.appendingPathComponent(".build/screenshots").path
+    }
+
+    @Test("On a phone and a desktop an applicant signs in with the SMS outbox, sees and downloads own results with a large QR code, sees a department's verification under who looked at my data, cannot open another person's result, and logs out; no page scrolls sideways at 320, 390 or 1280 px")
+    func applicantInBrowser() async throws {
+        try await LoadTests.bounded(seconds: 240, "browser") { try await self.body() }
+    }
+
+    func body() async throws {
+        let cli = CommandLineTests()
+        let dir = try cli.tempDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let setup = try cli.run(["demo", "setup", "--persons", CommandLineTests.demoPersons], in: dir)
+        #expect(setup.status == 0, "\(setup.output)")
+        let rsj = try CommandLineTests.demoToken("RSJ", in: dir), wjj = try CommandLineTests.demoToken("WJJ", in: dir)
+        let (server, port) = try await LoadTests.serve(in: dir)
+        defer { if server.isRunning { kill(server.processIdentifier, SIGKILL) } }
+        let base = "http://127.0.0.1:\(port)"
+
+        // A result of 张三丰 that another department then verifies, and a result of someone else.
+        let mine = try Self.post(base + "/v1/documents", token: rsj, json: LoadTests.issueBody)
+        let token = try #require(mine["token"] as? String)
+        _ = try Self.post(base + "/v1/verify", token: wjj, json: #"{"token":"\#(token)"}"#)
+        let others = try Self.post(base + "/v1/documents", token: rsj, json: """
+            {"matterCode":"QZDJ","matterName":"求职登记证明","holderName":"李晓梅","holderIdNumber":"440604198506120023","fields":[{"label":"求职意向","value":"会计"}]}
+            """)
+        let otherID = try #require((others["document"] as? [String: Any])?["id"] as? String)
+
+        let script = ExternalTool.repositoryRoot.appendingPathComponent("Tests/browser/applicant_pages.py").path
+        let environment = ["ZT_URL": base, "ZT_HOME": dir.path, "ZT_BIN": try #require(ZeroTripExecutable.binary).path,
+                           "ZT_ID": "440104199001010010", "ZT_NAME": "张三丰", "ZT_VIEWER": "禅城区卫生健康局", "ZT_OTHER_DOC": otherID,
+                           "ZT_SHOTS": Self.screenshots]
+        let run = try ExternalTool.run(["env"] + environment.map { "\($0.key)=\($0.value)" } + ["python3", script])
+        #expect(run.status == 0, "\(run.stdout)\n\(run.stderr.suffix(2000))")
+        #expect(run.stdout.contains("passed ") && !run.stdout.contains("FAIL"), "\(run.stdout)")
+        for name in ["login-phone", "results-phone", "result-phone", "access-phone", "results-desktop", "result-desktop"] {
+            #expect(FileManager.default.fileExists(atPath: "\(Self.screenshots)/\(name).png"), "screenshot \(name)")
+        }
+    }
+
+    /// POSTs JSON with a bearer token and returns the answer's JSON object.
+    static func post(_ url: String, token: String, json: String) throws -> [String: Any] {
+        let run = try ExternalTool.run(["curl", "-sS", "--max-time", "20", "-X", "POST", url, "-H", "Authorization: Bearer \(token)",
+                                        "-H", "Content-Type: application/json", "--data-binary", json])
+        return (try? JSONSerialization.jsonObject(with: Data(run.stdout.utf8))) as? [String: Any] ?? [:]
+    }
+}

@@ -1,0 +1,187 @@
+#!/usr/bin/env python3
+"""Drives the applicant pages of a running `zerotrip serve` in headless Chromium, as a phone and as a desktop.
+
+Environment: ZT_URL (the daemon), ZT_HOME (its directory, for `zerotrip identity outbox`), ZT_BIN (the zerotrip
+executable), ZT_ID / ZT_NAME (the applicant), ZT_VIEWER (a department that verified one of the applicant's results
+before this runs), ZT_OTHER_DOC (a result of another person), ZT_SHOTS (where screenshots go).
+Prints one line per check; exits 1 on the first failure with what was seen.
+"""
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+
+from selenium import webdriver
+from selenium.webdriver.chrome.options import Options
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+URL = os.environ["ZT_URL"].rstrip("/")
+SHOTS = os.environ.get("ZT_SHOTS", "")
+checks = 0
+
+
+def check(condition, what, seen=""):
+    global checks
+    if not condition:
+        print(f"FAIL {what}: {seen}", flush=True)
+        sys.exit(1)
+    checks += 1
+    print(f"ok {what}", flush=True)
+
+
+def shot(driver, name):
+    if SHOTS:
+        os.makedirs(SHOTS, exist_ok=True)
+        driver.save_screenshot(os.path.join(SHOTS, name + ".png"))
+
+
+def phone(driver):
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                           {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True})
+
+
+def narrow(driver):
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                           {"width": 320, "height": 640, "deviceScaleFactor": 1, "mobile": True})
+
+
+def desktop(driver):
+    driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+def fits(driver, page):
+    wide = driver.execute_script("return [document.documentElement.scrollWidth, window.innerWidth]")
+    check(wide[0] <= wide[1], f"{page}: no sideways scrolling at {wide[1]} px", f"content {wide[0]} px wide")
+
+
+def path(driver):
+    return driver.current_url[len(URL):] if driver.current_url.startswith(URL) else driver.current_url
+
+
+def submit(driver, selector, then):
+    """Clicks a submit button and waits (10 s at most) until the page it leads to satisfies `then`: a click
+    returns before the browser has followed the form."""
+    old = driver.find_element(By.TAG_NAME, "html")
+    driver.find_element(By.CSS_SELECTOR, selector).click()
+    try:
+        WebDriverWait(driver, 10).until(lambda d: then(d) and d.find_element(By.TAG_NAME, "html") != old)
+    except Exception:
+        pass
+
+
+def main():
+    options = Options()
+    for argument in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,900",
+                     "--lang=zh-CN"]:
+        options.add_argument(argument)
+    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    driver.set_page_load_timeout(20)
+    try:
+        run(driver)
+    finally:
+        driver.quit()
+    print(f"passed {checks} checks", flush=True)
+
+
+def run(driver):
+    phone(driver)
+    driver.get(URL + "/my")
+    check(path(driver) == "/my/login", "signed out, /my leads to the login page", path(driver))
+    check("禅城区" in driver.find_element(By.CSS_SELECTOR, "header").text, "the page names the district",
+          driver.find_element(By.CSS_SELECTOR, "header").text)
+    fits(driver, "login (390 px)")
+    shot(driver, "login-phone")
+
+    driver.find_element(By.ID, "idNumber").send_keys(os.environ["ZT_ID"])
+    driver.find_element(By.ID, "name").send_keys(os.environ["ZT_NAME"])
+    submit(driver, "form.card button", lambda d: path(d) == "/my/login/code")
+    check(path(driver) == "/my/login/code", "ID number and name lead to the code page", path(driver))
+
+    outbox = subprocess.run([os.environ["ZT_BIN"], "identity", "outbox", "--last", "1"], cwd=os.environ["ZT_HOME"],
+                            capture_output=True, text=True, timeout=60).stdout
+    code = re.search(r"验证码为(\d{6})", outbox)
+    check(code is not None, "the SMS outbox holds a code", outbox)
+    driver.find_element(By.ID, "code").send_keys("000000" if code.group(1) != "000000" else "111111")
+    submit(driver, "form.card button", lambda d: len(d.find_elements(By.CSS_SELECTOR, ".error")) > 0)
+    check("验证码不正确" in driver.find_element(By.CSS_SELECTOR, ".error").text, "a wrong code is refused in Chinese",
+          driver.page_source[:300])
+    driver.find_element(By.ID, "code").send_keys(code.group(1))
+    submit(driver, "form.card button", lambda d: path(d) == "/my/")
+    check(path(driver) == "/my/", "the right code signs in", path(driver))
+
+    session = next((c for c in driver.get_cookies() if c["name"] == "zt_session"), None)
+    check(session is not None and session.get("httpOnly") is True and session.get("sameSite") == "Strict",
+          "the session cookie is HttpOnly and SameSite=Strict", str(session and {k: session.get(k) for k in ("httpOnly", "sameSite", "path")}))
+
+    links = driver.find_elements(By.CSS_SELECTOR, "a[href^='/my/documents/']")
+    check(len(links) >= 1, "my results are listed", driver.page_source[:500])
+    check("有效" in driver.find_element(By.CSS_SELECTOR, ".list").text, "a result shows its status")
+    fits(driver, "results (390 px)")
+    shot(driver, "results-phone")
+
+    submit(driver, "a[href^='/my/documents/']", lambda d: path(d).startswith("/my/documents/"))
+    check(len(driver.find_elements(By.CSS_SELECTOR, "figure.qr svg")) == 1, "a result shows its QR code large")
+    size = driver.find_element(By.CSS_SELECTOR, "figure.qr svg").size
+    check(size["width"] >= 250, "the QR code is at least 250 px wide on a phone", str(size))
+    facts = driver.find_element(By.CSS_SELECTOR, "table.facts").text
+    check(os.environ["ZT_NAME"] in facts and "文书编号" in facts, "the result shows its signed facts", facts[:200])
+    check(len(driver.find_elements(By.LINK_TEXT, "下载 PDF 原件")) == 1, "the result offers its PDF")
+    fits(driver, "result (390 px)")
+    shot(driver, "result-phone")
+    document_path = path(driver)
+
+    downloads = tempfile.mkdtemp(prefix="zt-downloads-")
+    driver.execute_cdp_cmd("Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": downloads})
+    driver.find_element(By.LINK_TEXT, "下载 PDF 原件").click()
+    pdfs = []
+    for _ in range(100):
+        pdfs = [name for name in os.listdir(downloads) if name.endswith(".pdf")]
+        if pdfs:
+            break
+        time.sleep(0.1)
+    check(len(pdfs) == 1 and pdfs[0] == document_path.rsplit("/", 1)[1] + ".pdf", "the PDF downloads under its number", str(os.listdir(downloads)))
+    with open(os.path.join(downloads, pdfs[0]), "rb") as file:
+        check(file.read(5) == b"%PDF-", "the download is the PDF")
+
+    narrow(driver)
+    driver.get(URL + document_path)
+    fits(driver, "result (320 px)")
+    phone(driver)
+
+    driver.get(URL + "/my/access")
+    listed = driver.find_element(By.CSS_SELECTOR, "main").text
+    check(os.environ["ZT_VIEWER"] in listed and "核验了您的文书" in listed, "who looked at my data names the verifying department",
+          listed[:400])
+    fits(driver, "access (390 px)")
+    shot(driver, "access-phone")
+
+    driver.get(URL + "/my/credit")
+    check("认证等级 2" in driver.find_element(By.CSS_SELECTOR, "main").text, "credit asks a tier-1 session to step up, saying how")
+    driver.get(URL + "/my/messages")
+    check(driver.find_element(By.CSS_SELECTOR, "h1").text == "消息", "the messages page opens")
+
+    driver.get(URL + "/my/documents/" + os.environ["ZT_OTHER_DOC"])
+    check(driver.find_element(By.CSS_SELECTOR, "h1").text == "找不到这份文书", "another person's result is not shown",
+          driver.find_element(By.CSS_SELECTOR, "main").text[:200])
+    check(os.environ["ZT_OTHER_DOC"][:8] not in driver.find_element(By.CSS_SELECTOR, "main").text, "nothing of it is on the page")
+
+    desktop(driver)
+    driver.get(URL + "/my/")
+    fits(driver, "results (1280 px)")
+    shot(driver, "results-desktop")
+    driver.get(URL + document_path)
+    fits(driver, "result (1280 px)")
+    shot(driver, "result-desktop")
+
+    submit(driver, "form.logout button", lambda d: path(d) == "/my/login")
+    check(path(driver) == "/my/login", "logging out leads to the login page", path(driver))
+    driver.get(URL + "/my/")
+    check(path(driver).startswith("/my/login"), "after logout, /my asks to sign in again", path(driver))
+
+
+if __name__ == "__main__":
+    main()
