@@ -10,14 +10,16 @@ swift build --build-tests
 # run after the others, on their own: run beside the CPU-heavy suites, two cores are shared by a dozen processes and
 # the bounds measure the neighbours instead of the daemon.
 # One suite at a time: side by side they load the same two cores too.
-daemons='LoadTests|SharedDatabaseTests|NginxTests'
+# The browser test (Chromium against a daemon on SQLite) runs with them, once: its daemon's database does not follow
+# the test database.
+daemons='LoadTests|SharedDatabaseTests|NginxTests|PageBrowserTests'
 under_load() {
-  for suite in LoadTests SharedDatabaseTests NginxTests; do swift test --skip-build --filter "$suite"; done
+  for suite in "$@"; do swift test --skip-build --filter "$suite"; done
 }
 echo "== suites on SQLite"
 swift test --skip-build --skip "$daemons"
-echo "== daemons under load on SQLite"
-under_load
+echo "== daemons under load on SQLite, and the pages in a browser"
+under_load LoadTests SharedDatabaseTests NginxTests PageBrowserTests
 echo "== suites on PostgreSQL"
 cluster=$(mktemp -d /tmp/zerotrip-pg.XXXXXX)
 trap './scripts/pg-cluster.sh stop "$cluster"; rm -rf "$cluster"' EXIT
@@ -25,4 +27,4 @@ url=$(./scripts/pg-cluster.sh start "$cluster")
 ZEROTRIP_TEST_DATABASE_URL="$url" swift test --skip-build --skip "$daemons"
 echo "== daemons under load on PostgreSQL"
 export ZEROTRIP_TEST_DATABASE_URL="$url"
-under_load
+under_load LoadTests SharedDatabaseTests NginxTests
