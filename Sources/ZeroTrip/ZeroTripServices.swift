@@ -25,6 +25,8 @@ public struct ZeroTripServices: Sendable {
     public var credit: CreditService { applications.credit }
     /// Applications with trust-based approval and deferral, commitments and obligations.
     public let applications: ApplicationService
+    /// Clerks signed in at window stations.
+    public let windows: WindowSessions
     /// Counted audit of anonymous traffic (public page views, unauthenticated and rate-limited requests).
     public let anonymousAudit: AuditAggregator
 
@@ -39,6 +41,7 @@ public struct ZeroTripServices: Sendable {
         self.clock = clock
         self.administration = DistrictAdministration(database: database, home: home, passphrase: passphrase, clock: clock)
         self.credentials = CredentialService(database: database, clock: clock)
+        self.windows = WindowSessions(database: database, credentials: credentials, clock: clock)
         self.identity = IdentityService(database: database, keys: home.keyFiles, clock: clock, policy: identityPolicy)
         self.documents = DocumentService(database: database, administration: administration, registry: identity.registry, clock: clock,
                                          verificationBaseURL: verificationBaseURL, fontPath: fontPath)

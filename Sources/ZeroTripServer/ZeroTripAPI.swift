@@ -137,6 +137,7 @@ public struct ZeroTripAPI: Sendable {
     /// Adds every route to `router`.
     public func register(on router: Router<ZeroTripRequestContext>) {
         ApplicantPages(services: services, limiter: applicantLimiter, cookies: PageCookies(secure: secureCookies), clients: clients).register(on: router)
+        WindowPages(services: services, limiter: applicantLimiter, cookies: PageCookies(secure: secureCookies), clients: clients).register(on: router)
         for spec in Self.routes {
             if let handler = applicantHandler(for: spec) ?? creditApplicantHandler(for: spec) {
                 router.on(RouterPath(spec.path), method: spec.method) { request, context in

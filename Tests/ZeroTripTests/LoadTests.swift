@@ -24,6 +24,8 @@ struct LoadTests {
         var token: String
         var pdf: ByteBuffer
         var applicant: String
+        /// A window-station session cookie of RSJ.
+        var window: String
     }
 
     static func json(_ buffer: ByteBuffer?) -> [String: Any] {
@@ -59,7 +61,16 @@ struct LoadTests {
             let session = Self.json(try await client.post("/v1/applicant/verifications/\(id)/code", headers: Self.headers(nil),
                                                           body: ByteBuffer(string: #"{"secret":"\#(secret)","code":"\#(code)"}"#)).body)
             let applicant = try #require(session["token"] as? String)
-            return Daemon(dir: dir, server: server, port: port, rsj: rsj, token: token, pdf: pdf, applicant: applicant)
+            // A clerk signed in at a window station of RSJ (the page form: pre-login cookie and its token).
+            let login = try await client.get("/window/login")
+            let pre = try #require(login.headers[values: .setCookie].first { $0.hasPrefix("zt_wpre=") }?.prefix { $0 != ";" }.dropFirst("zt_wpre=".count))
+            var form = HTTPFields()
+            form[.contentType] = "application/x-www-form-urlencoded"
+            form[.cookie] = "zt_wpre=\(pre)"
+            let signedIn = try await client.post("/window/login", headers: form,
+                                                 body: ByteBuffer(string: "csrf=\(pre)&credential=\(rsj)&clerkId=RS-0007&clerkName=%E5%88%98%E6%B4%8B&station=1"))
+            let window = try #require(signedIn.headers[values: .setCookie].first { $0.hasPrefix("zt_window=") }?.prefix { $0 != ";" }.dropFirst("zt_window=".count))
+            return Daemon(dir: dir, server: server, port: port, rsj: rsj, token: token, pdf: pdf, applicant: applicant, window: String(window))
         }
     }
 
@@ -98,6 +109,11 @@ struct LoadTests {
             var fields = HTTPFields()
             fields[.cookie] = "zt_session=\(daemon.applicant)"
             return .init("/my/", method: .get, headers: fields)
+        case "window":
+            // The window station: the department's list of applications (session cookie, HTML).
+            var fields = HTTPFields()
+            fields[.cookie] = "zt_window=\(daemon.window)"
+            return .init("/window/applications", method: .get, headers: fields)
         default:
             return .init("/v1/documents", method: .post, headers: headers(daemon.rsj), body: ByteBuffer(string: issueBody))
         }
@@ -148,7 +164,7 @@ struct LoadTests {
         try outcome.get()
     }
 
-    static let families: [(name: String, clients: Int)] = [("verify", 14), ("verify-pdf", 12), ("credit", 14), ("applicant", 8), ("pages", 6), ("issue", 10)]
+    static let families: [(name: String, clients: Int)] = [("verify", 14), ("verify-pdf", 12), ("credit", 14), ("applicant", 8), ("pages", 3), ("window", 3), ("issue", 10)]
 
     /// Runs every family's clients at once until `stop` is set; each client keeps one connection open.
     static func drive(_ daemon: Daemon, shared: Shared) async {
@@ -197,7 +213,7 @@ struct LoadTests {
     }
 
     @Test("""
-        64 clients on token and PDF verification, credit reads, applicant listing, the applicant pages and issuance at once: no 5xx, no dropped \
+        64 clients on token and PDF verification, credit reads, applicant listing, the applicant pages, the window station and issuance at once: no 5xx, no dropped \
         connection, /healthz within 1 s during and after; SIGTERM under that load exits 0 within 10 s; the audit chain is \
         intact with one event per audited answer
         """)

@@ -60,6 +60,27 @@ struct PageBrowserTests {
         }
     }
 
+    @Test("At a desktop window station a clerk signs in with the department credential, reads 黄丽华 (C, no 容缺) and 陈建国 (B, 容缺) for 居住登记, takes his 容缺 application through the signed commitment, acceptance, review and approval to an issued result that verifies, and finds it among the open obligations")
+    func windowInBrowser() async throws {
+        try await LoadTests.bounded(seconds: 240, "window browser") {
+            let cli = CommandLineTests()
+            let dir = try cli.tempDirectory()
+            defer { try? FileManager.default.removeItem(at: dir) }
+            let setup = try cli.run(["demo", "setup", "--persons", CommandLineTests.demoPersons], in: dir)
+            #expect(setup.status == 0, "\(setup.output)")
+            let gaj = try CommandLineTests.demoToken("GAJ", in: dir)
+            let (server, port) = try await LoadTests.serve(in: dir)
+            defer { if server.isRunning { kill(server.processIdentifier, SIGKILL) } }
+            let script = ExternalTool.repositoryRoot.appendingPathComponent("Tests/browser/window_station.py").path
+            let run = try ExternalTool.run(["env", "ZT_URL=http://127.0.0.1:\(port)", "ZT_WINDOW_TOKEN=\(gaj)", "ZT_SHOTS=\(Self.screenshots)", "python3", script])
+            #expect(run.status == 0, "\(run.stdout)\n\(run.stderr.suffix(2000))")
+            #expect(run.stdout.contains("passed ") && !run.stdout.contains("FAIL"), "\(run.stdout)")
+            // The clerk is on record: the commitment's card check and each step name the credential and the clerk.
+            let audit = try cli.run(["audit", "tail", "--limit", "200"], in: dir).output
+            #expect(audit.contains("/clerk:GA-0042"), "the clerk's steps are recorded under the clerk")
+        }
+    }
+
     /// POSTs JSON with a bearer token and returns the answer's JSON object.
     static func post(_ url: String, token: String, json: String) throws -> [String: Any] {
         let run = try ExternalTool.run(["curl", "-sS", "--max-time", "20", "-X", "POST", url, "-H", "Authorization: Bearer \(token)",

@@ -48,7 +48,9 @@ extension ZeroTripServices {
             return events.compactMap { event -> DataAccess? in
                 guard event.actor != ownActor, event.outcome != "denied" else { return nil }
                 let viewer: DataAccess.Viewer
-                if event.actor.hasPrefix("credential:"), let code = credentials[String(event.actor.dropFirst("credential:".count))] {
+                // `credential:<id>`, or `credential:<id>/clerk:<number>` for a clerk at a window station.
+                let credential = event.actor.dropFirst("credential:".count).prefix { $0 != "/" }
+                if event.actor.hasPrefix("credential:"), let code = credentials[String(credential)] {
                     viewer = .department(code: code, name: names[code])
                 } else if event.actor.hasPrefix("public") || event.actor.hasPrefix("client:") || event.actor == "anonymous" {
                     viewer = .publicPage

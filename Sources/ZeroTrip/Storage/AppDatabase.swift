@@ -755,6 +755,23 @@ public struct AppDatabase: Sendable {
         migrator.registerMigration("2026-12-04 audit: events by target, for a person's own list of who looked at their data") { db in
             try db.execute(sql: "CREATE INDEX audit_events_target ON audit_events(target, seq)")
         }
+        migrator.registerMigration("2026-12-04 window stations: clerks signed in with their department's credential") { db in
+            // Only a hash of the secret half of the cookie's token is kept (WindowSessions).
+            try db.execute(sql: """
+                CREATE TABLE window_sessions (
+                    id TEXT PRIMARY KEY CHECK (length(id) = 32),
+                    secret_hash BLOB NOT NULL,
+                    credential_id TEXT NOT NULL REFERENCES credentials(id),
+                    clerk_id TEXT NOT NULL,
+                    clerk_name TEXT NOT NULL,
+                    station TEXT NOT NULL,
+                    created_at DATETIME NOT NULL,
+                    expires_at DATETIME NOT NULL,
+                    last_seen_at DATETIME NOT NULL,
+                    ended_at DATETIME
+                );
+                """)
+        }
         return migrator
     }
 }

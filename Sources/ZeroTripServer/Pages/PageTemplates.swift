@@ -7,6 +7,8 @@ enum PageTemplates {
     static let all: [String: String] = [
         "layout": layout, "login": login, "code": code, "home": home, "document": document, "credit": credit,
         "messages": messages, "access": access, "notice": notice,
+        "window-login": windowLogin, "window-home": windowHome, "window-person": windowPerson, "window-application": windowApplication,
+        "window-list": windowList,
     ]
 
     static let layout = """
@@ -16,9 +18,11 @@ enum PageTemplates {
         <link rel="stylesheet" href="/static/zerotrip.css"></head>
         <body><header class="top"><div class="district">{{district}}人民政府 · 零跑腿政务服务</div><div class="service">{{service}}</div></header>
         {{#signedIn}}<nav class="tabs"><a href="/my/"{{#tabResults}} aria-current="page"{{/tabResults}}>我的文书</a><a href="/my/credit"{{#tabCredit}} aria-current="page"{{/tabCredit}}>信用与承诺</a><a href="/my/messages"{{#tabMessages}} aria-current="page"{{/tabMessages}}>消息</a><a href="/my/access"{{#tabAccess}} aria-current="page"{{/tabAccess}}>谁查看了我的数据</a></nav>{{/signedIn}}
+        {{#window}}<nav class="tabs"><a href="/window/"{{#tabLookup}} aria-current="page"{{/tabLookup}}>查询办事人</a><a href="/window/applications"{{#tabApplications}} aria-current="page"{{/tabApplications}}>办件</a><a href="/window/obligations"{{#tabObligations}} aria-current="page"{{/tabObligations}}>待补材料</a></nav>{{/window}}
         <main><h1>{{title}}</h1>
         {{#error}}<p class="error" role="alert">{{error}}</p>{{/error}}
         {{$content}}{{/content}}
+        {{#window}}<form class="logout" method="post" action="/window/logout"><input type="hidden" name="csrf" value="{{csrf}}"><span>{{departmentName}} · {{station}} · {{clerkName}}（{{clerkId}}）</span><button type="submit">退出</button></form>{{/window}}
         {{#signedIn}}<form class="logout" method="post" action="/my/logout"><input type="hidden" name="csrf" value="{{csrf}}"><span>{{person}} · 认证等级 {{tier}}</span><button type="submit">退出登录</button></form>{{/signedIn}}
         </main>
         <footer>{{district}}电子政务服务 · 请确认地址栏为本区政务网址，谨防仿冒 · 时间均为北京时间</footer></body></html>
@@ -104,6 +108,84 @@ enum PageTemplates {
         {{/content}}{{/layout}}
         """
 
+    static let windowLogin = """
+        {{<layout}}{{$content}}
+        <p>窗口工作人员用本部门的接口凭证登录，并填写本人工号、姓名和窗口号：此后本窗口的每一步操作都记录在您的名下。</p>
+        <form method="post" action="/window/login" class="card">
+        <input type="hidden" name="csrf" value="{{csrf}}">
+        <label for="credential">部门凭证</label><input id="credential" name="credential" type="password" autocomplete="off" maxlength="200" required>
+        <label for="clerkId">工号</label><input id="clerkId" name="clerkId" autocomplete="off" maxlength="32" required value="{{clerkId}}">
+        <label for="clerkName">姓名</label><input id="clerkName" name="clerkName" maxlength="30" required value="{{clerkName}}">
+        <label for="station">窗口</label><input id="station" name="station" maxlength="40" required value="{{station}}" placeholder="如：3号窗口">
+        <button type="submit">登录</button>
+        </form>
+        {{/content}}{{/layout}}
+        """
+
+    static let windowHome = """
+        {{<layout}}{{$content}}
+        <form method="get" action="/window/person" class="card">
+        <label for="idNumber">身份证号码（手输或读卡）</label><input id="idNumber" name="idNumber" autocomplete="off" maxlength="18" required>
+        <label for="matter">办理事项</label><select id="matter" name="matter">{{#matters}}<option value="{{code}}">{{name}}（{{code}}）</option>{{/matters}}</select>
+        <button type="submit">查询</button>
+        </form>
+        {{^matters}}<p class="note">本部门在事项目录中还没有事项。</p>{{/matters}}
+        {{/content}}{{/layout}}
+        """
+
+    static let windowPerson = """
+        {{<layout}}{{$content}}
+        <table class="facts"><tr><th>姓名</th><td><strong>{{name}}</strong>（请与本人及证件核对）</td></tr><tr><th>身份证号码</th><td>{{idMasked}}</td></tr>
+        <tr><th>身份核验</th><td>{{assurance}}</td></tr><tr><th>办理事项</th><td>{{matterName}}</td></tr></table>
+        <div class="card"><p class="level">信用等级 <strong>{{level}}</strong></p><p>{{levelText}}</p>
+        {{#trust}}<p class="status ok big">可以容缺受理</p><p>以下次要材料可以先缺后补（{{deadlineDays}} 天内补齐）：{{deferrable}}。申请人须当场签署信用承诺；逾期未补，结果将被撤销并记入信用。</p>{{/trust}}
+        {{^trust}}<p class="status warn big">不能容缺受理</p><p>{{refusal}}</p><p>请按常规办理：收齐全部材料后受理。</p>{{/trust}}
+        <p class="note">评价时间 {{asOf}}，信用规则第 {{policyVersion}} 版。本次查询已记录，申请人可在“谁查看了我的数据”中看到。</p></div>
+        <h2>受理申请</h2>
+        <form method="post" action="/window/applications" class="card">
+        <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="idNumber" value="{{idNumber}}"><input type="hidden" name="name" value="{{name}}"><input type="hidden" name="matter" value="{{matter}}">
+        <fieldset><legend>已收到的材料</legend>{{#materials}}<label class="check"><input type="checkbox" name="m_{{code}}" value="1"> {{name}}{{#primary}}（主要材料，必须提供）{{/primary}}{{#trustEligible}}（可容缺）{{/trustEligible}}</label>{{/materials}}</fieldset>
+        <fieldset><legend>办理方式</legend><label class="check"><input type="radio" name="mode" value="standard" checked> 常规受理（材料齐全）</label>
+        {{#trust}}<label class="check"><input type="radio" name="mode" value="trust"> 容缺受理（先出结果，后补材料）</label>{{/trust}}</fieldset>
+        <button type="submit">提交申请</button>
+        </form>
+        {{/content}}{{/layout}}
+        """
+
+    static let windowApplication = """
+        {{<layout}}{{$content}}
+        <p class="status {{stateClass}} big">{{state}}</p>
+        <table class="facts"><tr><th>申请人</th><td>{{applicant}}</td></tr><tr><th>事项</th><td>{{matterName}}</td></tr><tr><th>办理方式</th><td>{{mode}}</td></tr>
+        <tr><th>受理期限</th><td>{{timeLimit}}</td></tr><tr><th>材料</th><td>{{#materials}}<div>{{#provided}}✔{{/provided}}{{^provided}}✘{{/provided}} {{name}}</div>{{/materials}}</td></tr>
+        {{#obligation}}<tr><th>待补材料</th><td>{{items}}，截止 {{deadline}}{{#overdue}}（已逾期）{{/overdue}}</td></tr>{{/obligation}}
+        {{#document}}<tr><th>结果文书</th><td><a href="{{link}}">{{number}}</a></td></tr>{{/document}}</table>
+        {{#commitmentText}}<div class="card"><h2>信用承诺书（请打印，由申请人签字）</h2><p>{{commitmentText}}</p>
+        {{#needsSignature}}<p>申请人刷身份证并经人脸比对后，在系统中确认签署：</p>
+        <form method="post" action="/window/applications/{{id}}/commit"><input type="hidden" name="csrf" value="{{csrf}}">
+        <label for="validFrom">证件有效期起（读卡）</label><input id="validFrom" name="validFrom" maxlength="10" placeholder="YYYY-MM-DD" required>
+        <label for="validUntil">证件有效期止（读卡）</label><input id="validUntil" name="validUntil" maxlength="10" placeholder="YYYY-MM-DD 或 长期" required>
+        <label class="check"><input type="checkbox" name="faceMatched" value="1"> 人证比对一致</label>
+        <button type="submit">确认签署承诺</button></form>{{/needsSignature}}
+        {{#signed}}<p class="status ok">已签署（认证等级 {{signedTier}}）</p>{{/signed}}</div>{{/commitmentText}}
+        {{#canAccept}}<form method="post" action="/window/applications/{{id}}/accept" class="inline"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit">受理</button></form>{{/canAccept}}
+        {{#canReview}}<form method="post" action="/window/applications/{{id}}/review" class="inline"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit">开始审查</button></form>{{/canReview}}
+        {{#canApprove}}<form method="post" action="/window/applications/{{id}}/approve" class="inline"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit">批准</button></form>
+        <form method="post" action="/window/applications/{{id}}/reject" class="card"><input type="hidden" name="csrf" value="{{csrf}}"><label for="reason">不予批准的理由</label><input id="reason" name="reason" maxlength="200" required><button type="submit">不予批准</button></form>{{/canApprove}}
+        {{#canIssue}}<form method="post" action="/window/applications/{{id}}/issue" class="card"><input type="hidden" name="csrf" value="{{csrf}}"><h2>出具结果：{{resultTitle}}</h2>
+        {{#resultFields}}<label for="f{{index}}">{{label}}</label><input id="f{{index}}" name="f_{{index}}" maxlength="200" required>{{/resultFields}}<button type="submit">签发电子文书</button></form>{{/canIssue}}
+        {{#canFulfil}}<form method="post" action="/window/applications/{{id}}/fulfil" class="card"><input type="hidden" name="csrf" value="{{csrf}}"><h2>补交材料</h2>
+        {{#missing}}<label class="check"><input type="checkbox" name="m_{{code}}" value="1"> {{name}}</label>{{/missing}}<button type="submit">登记已收到</button></form>{{/canFulfil}}
+        <p><a href="/window/applications">返回办件列表</a></p>
+        {{/content}}{{/layout}}
+        """
+
+    static let windowList = """
+        {{<layout}}{{$content}}
+        {{#hasRows}}<ul class="list">{{#rows}}<li><a href="/window/applications/{{id}}"><span class="name">{{applicant}} · {{matterName}}</span><span class="meta">{{detail}}</span><span class="status {{stateClass}}">{{state}}</span></a></li>{{/rows}}</ul>{{/hasRows}}
+        {{^hasRows}}<p class="empty">{{empty}}</p>{{/hasRows}}
+        {{/content}}{{/layout}}
+        """
+
     /// Phone first (320–430 px), large touch targets, no web fonts or outside resources.
     static let css = """
         *{box-sizing:border-box}
@@ -132,6 +214,10 @@ enum PageTemplates {
         .level{font-size:20px}.level strong{font-size:32px;color:#b71c1c}
         .logout{margin-top:32px;display:flex;align-items:center;justify-content:space-between;gap:8px;color:#666;font-size:14px}
         .logout button{margin:0;background:#555;font-size:15px;padding:8px 16px}
+        select{width:100%;font-size:18px;padding:10px;border:1px solid #bbb;border-radius:6px;background:#fff}
+        fieldset{border:0;padding:0;margin:16px 0 0}legend{color:#444;margin-bottom:6px}
+        label.check{display:flex;align-items:center;gap:8px;margin:8px 0;min-height:44px}label.check input{width:auto;transform:scale(1.3)}
+        form.inline{display:inline-block;margin-right:8px}
         footer{text-align:center;color:#888;font-size:12px;padding:24px 16px}
         """
 }

@@ -60,6 +60,20 @@ enum PostgresSchema {
             """),
         Migration(name: "2026-12-04 audit: events by target, for a person's own list of who looked at their data",
                   sql: "CREATE INDEX audit_events_target ON audit_events(target, seq);"),
+        Migration(name: "2026-12-04 window stations: clerks signed in with their department's credential", sql: """
+            CREATE TABLE window_sessions (
+                id TEXT PRIMARY KEY CHECK (length(id) = 32),
+                secret_hash BYTEA NOT NULL,
+                credential_id TEXT NOT NULL REFERENCES credentials(id),
+                clerk_id TEXT NOT NULL,
+                clerk_name TEXT NOT NULL,
+                station TEXT NOT NULL,
+                created_at TIMESTAMPTZ NOT NULL,
+                expires_at TIMESTAMPTZ NOT NULL,
+                last_seen_at TIMESTAMPTZ NOT NULL,
+                ended_at TIMESTAMPTZ
+            );
+            """),
     ]
 
     private static let initial = """

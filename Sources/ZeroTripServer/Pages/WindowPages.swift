@@ -1,0 +1,404 @@
+import Foundation
+import Hummingbird
+import ZeroTrip
+import ZeroTripCrypto
+import ZeroTripDocuments
+
+/// The window station at `/window/…`, for clerks at the counter on a desktop browser: a clerk signs in with the
+/// department's credential and their own number, name and counter; reads a person (ID number) for one of the
+/// department's matters — name to confirm the number was typed right, identity checks, credit level in Chinese with
+/// what it allows — submits the application with the materials received (standard, or 容缺 when allowed), has the
+/// applicant sign the commitment after a card read, moves it through acceptance, review, approval and issuance,
+/// records materials handed in later, and lists the department's open obligations. Every step goes through the
+/// same services as the JSON API, recorded under the credential and the clerk.
+struct WindowPages: Sendable {
+    let services: ZeroTripServices
+    let limiter: RateLimiter
+    let cookies: PageCookies
+    let clients: ClientAddress
+    let renderer = PageRenderer()
+
+    static let sessionCookie = "zt_window"
+    static let preSessionCookie = "zt_wpre"
+
+    func register(on router: Router<ZeroTripRequestContext>) {
+        router.get("/window") { request, context in try await signedIn(request, context) { try await home($0) } }
+        router.get("/window/login") { request, _ in try await loginPage(request) }
+        router.post("/window/login") { request, context in try await login(request, context) }
+        router.post("/window/logout") { request, context in
+            try await signedIn(request, context) { visit in
+                try await posted(request, visit, route: "POST /window/logout") { _ in
+                    try await services.windows.end(id: visit.session.id)
+                    var headers = HTTPFields()
+                    headers.setCookie(cookies.clearing(Self.sessionCookie, path: "/window"))
+                    return PageRenderer.redirect("/window/login", headers: headers)
+                }
+            }
+        }
+        router.get("/window/person") { request, context in try await signedIn(request, context) { try await person(request, $0) } }
+        router.post("/window/applications") { request, context in
+            try await signedIn(request, context) { visit in try await posted(request, visit, route: "POST /window/applications") { try await submit($0, visit) } }
+        }
+        router.get("/window/applications") { request, context in try await signedIn(request, context) { try await list($0, obligationsOnly: false) } }
+        router.get("/window/obligations") { request, context in try await signedIn(request, context) { try await list($0, obligationsOnly: true) } }
+        router.get("/window/applications/{id}") { request, context in
+            try await signedIn(request, context) { try await application($0, id: context.parameters.get("id") ?? "") }
+        }
+        router.post("/window/applications/{id}/{step}") { request, context in
+            let id = context.parameters.get("id") ?? "", step = context.parameters.get("step") ?? ""
+            return try await signedIn(request, context) { visit in
+                try await posted(request, visit, route: "POST /window/applications/{id}/\(step.prefix(16))") { try await advance(id, step: step, form: $0, visit) }
+            }
+        }
+    }
+
+    // MARK: Session
+
+    struct Visit {
+        let session: WindowSession
+        let token: String
+        let base: [String: Any]
+        var department: String { session.principal.departmentCode }
+    }
+
+    private func client(_ request: Request, _ context: ZeroTripRequestContext) -> String {
+        clients.resolve(peer: context.remoteAddress?.ipAddress, headers: request.headers)
+    }
+
+    private func frame(title: String) async -> [String: Any] {
+        ["title": title, "district": (try? await services.administration.district()?.name) ?? "本区", "service": "窗口工作台"]
+    }
+
+    private func signedIn(_ request: Request, _ context: ZeroTripRequestContext, _ page: (Visit) async throws -> Response) async throws -> Response {
+        guard let token = request.cookies[Self.sessionCookie]?.value, token.utf8.count <= WindowSessions.maximumTokenLength else {
+            return PageRenderer.redirect("/window/login")
+        }
+        let session: WindowSession
+        do {
+            session = try await services.windows.authenticate(token: token)
+        } catch let error as ZeroTripError where error.code == .sessionInvalid {
+            services.anonymousAudit.record(AuditEntry(actor: "client:\(client(request, context))", action: "auth.denied", target: "route:/window",
+                                                      outcome: "denied", details: ["reason": "invalid_window_session"]))
+            var headers = HTTPFields()
+            headers.setCookie(cookies.clearing(Self.sessionCookie, path: "/window"))
+            return PageRenderer.redirect("/window/login?expired=1", headers: headers)
+        }
+        var base = await frame(title: "")
+        base["window"] = true
+        base["csrf"] = PageCookies.csrfToken(session: token)
+        base["departmentName"] = (try? await services.administration.department(code: session.principal.departmentCode)?.name) ?? session.principal.departmentCode
+        base["station"] = session.station
+        base["clerkName"] = session.clerk.name
+        base["clerkId"] = session.clerk.id
+        return try await page(Visit(session: session, token: token, base: base))
+    }
+
+    /// A signed-in form post: same origin and the session's CSRF token, or a 403 page (audited under the clerk).
+    private func posted(_ request: Request, _ visit: Visit, route: String, _ body: ([String: String]) async throws -> Response) async throws -> Response {
+        let form = try await PageForm.fields(of: request)
+        guard PageCookies.sameOrigin(request), PageCookies.matches(form["csrf"], PageCookies.csrfToken(session: visit.token)) else {
+            try await services.audit(AuditEntry(actor: visit.session.actor, action: "auth.denied", target: "route:\(route)", outcome: "denied",
+                                                details: ["reason": "csrf"]))
+            return notice(visit.base, title: "无法处理请求", message: "表单已失效（页面停留过久，或不是从本站页面提交的）。请返回重新操作。",
+                          back: "/window/", status: .forbidden)
+        }
+        do {
+            return try await body(form)
+        } catch let error as ZeroTripError where HTTPErrorMapping.status(for: error.code).code < 500 {
+            if error.code == .forbidden && !error.isAudited {
+                try await services.audit(AuditEntry(actor: visit.session.actor, action: "auth.denied", target: "route:\(route)", outcome: "denied",
+                                                    details: ["reason": "forbidden", "message": String(error.message.prefix(200))]))
+            }
+            return notice(visit.base, title: "未能完成", message: ChineseMessages.text(for: error), back: request.headers[.referer] ?? "/window/",
+                          status: HTTPErrorMapping.status(for: error.code))
+        }
+    }
+
+    private func notice(_ base: [String: Any], title: String, message: String, back: String, status: HTTPResponse.Status) -> Response {
+        var context = base
+        context["title"] = title
+        context["message"] = message
+        // Only a path of this site: the referer could name another one.
+        context["back"] = back.hasPrefix("/") ? back : (URL(string: back).map { $0.path.isEmpty ? "/window/" : $0.path } ?? "/window/")
+        context["backText"] = "返回"
+        return renderer.response("notice", context, status: status)
+    }
+
+    private func loginPage(_ request: Request, error: String? = nil, status: HTTPResponse.Status = .ok, form: [String: String] = [:]) async throws -> Response {
+        var context = await frame(title: "窗口登录")
+        var headers = HTTPFields()
+        let pre: String
+        if let existing = request.cookies[Self.preSessionCookie]?.value, existing.utf8.count == 32 {
+            pre = existing
+        } else {
+            pre = Hex.encode(try SecureRandom.bytes(count: 16))
+            headers.setCookie(cookies.cookie(Self.preSessionCookie, pre, path: "/window", maxAge: 3600))
+        }
+        context["csrf"] = pre
+        for key in ["clerkId", "clerkName", "station"] { context[key] = form[key] ?? "" }
+        if let error { context["error"] = error } else if request.uri.queryParameters.get("expired") != nil {
+            context["error"] = "登录已过期或已退出，请重新登录。"
+        }
+        return renderer.response("window-login", context, status: status, headers: headers)
+    }
+
+    private func login(_ request: Request, _ context: ZeroTripRequestContext) async throws -> Response {
+        let client = client(request, context)
+        if let wait = limiter.secondsToWait(client) {
+            services.anonymousAudit.record(AuditEntry(actor: "client:\(client)", action: "auth.denied", target: "route:POST /window/login", outcome: "denied",
+                                                      details: ["reason": "rate_limited"]))
+            var headers = HTTPFields()
+            headers[.retryAfter] = String(wait)
+            var page = await frame(title: "请求过于频繁")
+            page["message"] = "本机的登录请求过多。"
+            page["retryAfter"] = wait
+            page["back"] = "/window/login"
+            page["backText"] = "返回"
+            return renderer.response("notice", page, status: .tooManyRequests, headers: headers)
+        }
+        let form = try await PageForm.fields(of: request)
+        guard PageCookies.sameOrigin(request), PageCookies.matches(form["csrf"], request.cookies[Self.preSessionCookie]?.value ?? "") else {
+            services.anonymousAudit.record(AuditEntry(actor: "client:\(client)", action: "auth.denied", target: "route:POST /window/login", outcome: "denied",
+                                                      details: ["reason": "csrf"]))
+            return try await loginPage(request, error: "表单已失效，请重新填写。", status: .forbidden, form: form)
+        }
+        do {
+            let (token, _) = try await services.windows.signIn(credentialToken: (form["credential"] ?? "").trimmingCharacters(in: .whitespaces),
+                                                                clerk: ClerkIdentity(id: form["clerkId"] ?? "", name: form["clerkName"] ?? ""),
+                                                                station: form["station"] ?? "")
+            var headers = HTTPFields()
+            headers.setCookie(cookies.cookie(Self.sessionCookie, token, path: "/window", maxAge: Int(WindowSessions.absoluteLifetime)))
+            return PageRenderer.redirect("/window/", headers: headers)
+        } catch let error as ZeroTripError where HTTPErrorMapping.status(for: error.code).code < 500 {
+            if error.code == .unauthenticated {
+                services.anonymousAudit.record(AuditEntry(actor: "client:\(client)", action: "auth.denied", target: "route:POST /window/login", outcome: "denied",
+                                                          details: ["reason": "invalid_token"]))
+            }
+            return try await loginPage(request, error: ChineseMessages.text(for: error), status: HTTPErrorMapping.status(for: error.code), form: form)
+        }
+    }
+
+    // MARK: Pages
+
+    private func matters(of department: String) async -> [Matter] {
+        ((try? await services.credit.currentCatalogue())?.matters ?? []).filter { $0.department == department }
+    }
+
+    private func home(_ visit: Visit) async throws -> Response {
+        var context = visit.base
+        context["title"] = "查询办事人"
+        context["tabLookup"] = true
+        context["matters"] = await matters(of: visit.department).map { ["code": $0.code, "name": $0.name] }
+        return renderer.response("window-home", context)
+    }
+
+    private func person(_ request: Request, _ visit: Visit) async throws -> Response {
+        let idNumber = String((request.uri.queryParameters.get("idNumber") ?? "").trimmingCharacters(in: .whitespaces).uppercased().prefix(18))
+        let matterCode = String((request.uri.queryParameters.get("matter") ?? "").prefix(32))
+        guard let matter = await matters(of: visit.department).first(where: { $0.code == matterCode }) else {
+            return notice(visit.base, title: "查询办事人", message: "请选择本部门的办理事项。", back: "/window/", status: .badRequest)
+        }
+        let subject: String?
+        do { subject = try await services.identity.registry.subject(idNumber: idNumber) } catch let error as ZeroTripError {
+            return notice(visit.base, title: "查询办事人", message: ChineseMessages.text(for: error), back: "/window/", status: HTTPErrorMapping.status(for: error.code))
+        }
+        guard let subject, let summary = try await services.identity.registry.summary(subject: subject) else {
+            return notice(visit.base, title: "查询办事人", message: ChineseMessages.text(for: ZeroTripError(.unknownPerson, "")), back: "/window/", status: .notFound)
+        }
+        let check: WindowCreditCheck
+        do {
+            check = try await services.credit.windowCheck(subject: idNumber, matter: matter.code, department: visit.department, actor: visit.session.actor)
+        } catch let error as ZeroTripError where HTTPErrorMapping.status(for: error.code).code < 500 {
+            return notice(visit.base, title: "查询办事人", message: ChineseMessages.text(for: error), back: "/window/", status: HTTPErrorMapping.status(for: error.code))
+        }
+        let records = try await services.identity.assuranceRecords(subject: subject)
+        var context = visit.base
+        context["title"] = "办事人：\(summary.name)"
+        context["tabLookup"] = true
+        context["name"] = summary.name
+        context["idNumber"] = idNumber
+        context["idMasked"] = summary.idNumberMasked
+        context["assurance"] = records.last.map { "最近一次 \(ChinaTime($0.verifiedAt).minuteText)，等级 \($0.tier)（\(Self.method($0.method.rawValue))）" } ?? "尚无核验记录"
+        context["matter"] = matter.code
+        context["matterName"] = matter.name
+        context["level"] = check.level.rawValue
+        context["levelText"] = ApplicantPages.levelText(check.level)
+        context["asOf"] = ChinaTime(check.asOf).minuteText
+        context["policyVersion"] = check.policyVersion
+        if check.trustApproval.available {
+            context["trust"] = true
+            context["deadlineDays"] = matter.trustDeadlineDays ?? 0
+            context["deferrable"] = matter.materials.filter(\.trustEligible).map(\.name).joined(separator: "、")
+        } else {
+            context["refusal"] = check.trustApproval.reasons.map { ChineseMessages.trustRefusal($0, level: check.level.rawValue) }.joined()
+        }
+        context["materials"] = matter.materials.map { ["code": $0.code, "name": $0.name, "primary": $0.kind == .primary, "trustEligible": $0.trustEligible] as [String: Any] }
+        return renderer.response("window-person", context)
+    }
+
+    private func submit(_ form: [String: String], _ visit: Visit) async throws -> Response {
+        let matter = form["matter"] ?? ""
+        let provided = form.keys.filter { $0.hasPrefix("m_") && form[$0] == "1" }.map { String($0.dropFirst(2)) }.sorted()
+        guard let mode = ApplicationMode(rawValue: form["mode"] ?? "standard") else { throw ZeroTripError(.invalidInput, "mode") }
+        let record = try await services.applications.submit(NewApplication(matterCode: matter, idNumber: form["idNumber"] ?? "", name: form["name"] ?? "",
+                                                                           mode: mode, provided: provided),
+                                                            department: visit.department, actor: visit.session.actor)
+        return PageRenderer.redirect("/window/applications/\(record.id)")
+    }
+
+    private func advance(_ id: String, step: String, form: [String: String], _ visit: Visit) async throws -> Response {
+        let applications = services.applications, department = visit.department, actor = visit.session.actor
+        switch step {
+        case "accept": _ = try await applications.accept(id, department: department, actor: actor)
+        case "review": _ = try await applications.startReview(id, department: department, actor: actor)
+        case "approve": _ = try await applications.approve(id, department: department, actor: actor)
+        case "reject": _ = try await applications.reject(id, reason: form["reason"] ?? "", department: department, actor: actor)
+        case "fulfil":
+            let materials = form.keys.filter { $0.hasPrefix("m_") && form[$0] == "1" }.map { String($0.dropFirst(2)) }.sorted()
+            _ = try await applications.fulfil(id, materials: materials, department: department, actor: actor)
+        case "issue":
+            let record = try await applications.application(id, department: department)
+            let matter = try await services.credit.catalogue(version: record.catalogueVersion).matters.first { $0.code == record.matterCode }
+            var values: [String: String] = [:]
+            for (index, label) in (matter?.result.fields ?? []).enumerated() { values[label] = form["f_\(index)"] ?? "" }
+            _ = try await applications.issueResult(id, values: values, department: department, actor: actor)
+        case "commit":
+            let record = try await applications.application(id, department: department)
+            guard let person = try await services.identity.registry.personalData(subject: String(record.subject.dropFirst("person:".count))) else {
+                throw ZeroTripError(.unknownPerson, "the applicant is no longer in the registry")
+            }
+            let card = CardRead(idNumber: person.idNumber, name: person.name, validFrom: form["validFrom"] ?? "", validUntil: form["validUntil"] ?? "")
+            let check = try await services.identity.windowCheck(card: card, faceMatched: form["faceMatched"] == "1", clerk: visit.session.clerk,
+                                                                station: visit.session.station, actor: visit.session.principal.actor)
+            _ = try await applications.commit(id, assuranceID: check.assurance.id, department: department, actor: actor)
+        default:
+            throw ZeroTripError(.notFound, "no such step")
+        }
+        return PageRenderer.redirect("/window/applications/\(id)")
+    }
+
+    private func application(_ visit: Visit, id: String) async throws -> Response {
+        let record: ApplicationRecord
+        do { record = try await services.applications.application(id, department: visit.department) } catch let error as ZeroTripError
+            where [.notFound, .unknownApplication, .forbidden].contains(error.code) {
+            if error.code == .forbidden {
+                try await services.audit(AuditEntry(actor: visit.session.actor, action: "auth.denied", target: "route:GET /window/applications/{id}",
+                                                    outcome: "denied", details: ["reason": "forbidden"]))
+            }
+            return notice(visit.base, title: "办件", message: ChineseMessages.text(for: ZeroTripError(.unknownApplication, "")), back: "/window/applications",
+                          status: HTTPErrorMapping.status(for: error.code))
+        }
+        let matter = try? await services.credit.catalogue(version: record.catalogueVersion).matters.first { $0.code == record.matterCode }
+        let now = services.clock.now()
+        var context = visit.base
+        context["title"] = "办件 \(record.id.prefix(8))"
+        context["tabApplications"] = true
+        context["id"] = record.id
+        context["applicant"] = record.applicantName
+        context["matterName"] = matter?.name ?? record.matterCode
+        context["mode"] = Self.mode(record.mode)
+        let (state, style) = Self.state(record)
+        context["state"] = state
+        context["stateClass"] = style
+        context["timeLimit"] = record.timeLimitDue.map { ChinaTime($0).minuteText } ?? "受理后计算"
+        context["materials"] = record.materials.map { ["name": $0.name, "provided": $0.provided] as [String: Any] }
+        if let obligation = record.obligation, obligation.state == .open || obligation.state == .rectification {
+            let names = obligation.items.map { code in record.materials.first { $0.code == code }?.name ?? code }
+            context["obligation"] = ["items": names.joined(separator: "、"), "deadline": ChinaTime(obligation.rectificationDeadline ?? obligation.deadline).minuteText,
+                                     "overdue": obligation.deadline < now] as [String: Any]
+            context["canFulfil"] = true
+            context["missing"] = obligation.items.map { code in ["code": code, "name": record.materials.first { $0.code == code }?.name ?? code] }
+        }
+        if let documentID = record.documentID, let document = try await services.documents.record(id: documentID) {
+            // The verification page of this daemon, as the QR code opens it (relative: the station is on this site).
+            let url = ResultToken.verificationURL(base: "", token: document.token)
+            context["document"] = ["link": String(url[(url.range(of: "/V/?")?.lowerBound ?? url.startIndex)...]), "number": ResultDocumentRenderer.groupedID(document.id)]
+        }
+        if record.mode == .trust || record.mode == .deferral, let draft = try? await services.applications.commitmentDraft(record.id) {
+            context["commitmentText"] = draft.consequences
+            if let commitment = record.commitment {
+                context["signed"] = true
+                context["signedTier"] = commitment.tier
+            } else if record.mode == .trust {
+                context["needsSignature"] = true
+            }
+        }
+        let signedOrNotNeeded = record.mode != .trust || record.commitment != nil
+        context["canAccept"] = record.state == .submitted && signedOrNotNeeded
+        context["canReview"] = record.state == .accepted
+        context["canApprove"] = record.state == .underReview
+        if record.state == .approved, let matter {
+            context["canIssue"] = true
+            context["resultTitle"] = matter.result.title
+            context["resultFields"] = matter.result.fields.enumerated().map { ["index": $0.offset, "label": $0.element] as [String: Any] }
+        }
+        return renderer.response("window-application", context)
+    }
+
+    private func list(_ visit: Visit, obligationsOnly: Bool) async throws -> Response {
+        var records = try await services.applications.applications(department: visit.department, limit: 200)
+        let now = services.clock.now()
+        if obligationsOnly {
+            records = records.filter { $0.obligation.map { $0.state == .open || $0.state == .rectification } ?? false }
+                .sorted { ($0.obligation?.deadline ?? now) < ($1.obligation?.deadline ?? now) }
+        }
+        var names: [String: String] = [:]
+        for record in records where names[record.matterCode] == nil {
+            names[record.matterCode] = (try? await services.credit.catalogue(version: record.catalogueVersion))?.matters.first { $0.code == record.matterCode }?.name
+        }
+        var context = visit.base
+        context["title"] = obligationsOnly ? "待补材料（容缺承诺）" : "本部门办件"
+        context[obligationsOnly ? "tabObligations" : "tabApplications"] = true
+        let rows: [[String: Any]] = records.map { record in
+            var (state, style) = Self.state(record)
+            var detail = "提交于 \(ChinaTime(record.submittedAt).minuteText)"
+            if let obligation = record.obligation, obligation.state == .open || obligation.state == .rectification {
+                let overdue = obligation.deadline < now
+                detail = "补交截止 \(ChinaTime(obligation.rectificationDeadline ?? obligation.deadline).minuteText)"
+                if obligationsOnly {
+                    state = obligation.state == .rectification ? "整改期" : (overdue ? "已逾期" : "未到期")
+                    style = obligation.state == .rectification || overdue ? "bad" : "warn"
+                }
+            }
+            return ["id": record.id, "applicant": record.applicantName, "matterName": names[record.matterCode] ?? record.matterCode,
+                    "detail": detail, "state": state, "stateClass": style]
+        }
+        context["rows"] = rows
+        context["hasRows"] = !rows.isEmpty
+        context["empty"] = obligationsOnly ? "没有待补材料的办件。" : "本部门还没有办件。"
+        return renderer.response("window-list", context)
+    }
+
+    // MARK: Words
+
+    static func state(_ record: ApplicationRecord) -> (String, String) {
+        switch record.state {
+        case .submitted: ("已提交，待受理", "warn")
+        case .accepted: ("已受理", "warn")
+        case .underReview: ("审查中", "warn")
+        case .approved: ("已批准，待出具结果", "ok")
+        case .resultIssued: ("已出结果", "ok")
+        case .closed: ("已办结", "ok")
+        case .rejected: ("不予批准", "bad")
+        default: (record.state.rawValue, "warn")
+        }
+    }
+
+    static func mode(_ mode: ApplicationMode) -> String {
+        switch mode {
+        case .standard: "常规受理"
+        case .trust: "容缺受理（先出结果，后补材料）"
+        case .deferral: "容缓受理（先受理，补齐后出结果）"
+        }
+    }
+
+    static func method(_ method: String) -> String {
+        switch method {
+        case "sms": "短信"
+        case "video": "视频核验"
+        case "window_card": "窗口刷证"
+        case "device": "设备密钥"
+        default: method
+        }
+    }
+}

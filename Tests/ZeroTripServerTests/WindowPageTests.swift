@@ -1,0 +1,91 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Testing
+@testable import ZeroTrip
+import ZeroTripDocuments
+@testable import ZeroTripServer
+import ZeroTripDomainTestSupport
+
+/// The window station's sign-in and sessions through the production router (the browser test drives the whole
+/// counter flow).
+@Suite("Window station: clerk sign-in, sessions and refusals")
+struct WindowPageTests {
+    static let clerk = ["clerkId": "GA-0042", "clerkName": "赵文静", "station": "3号窗口"]
+
+    /// Signs a clerk in with `credential`; the response.
+    static func signIn(_ client: some TestClientProtocol, credential: String) async throws -> TestResponse {
+        let login = try await client.execute(uri: "/window/login", method: .get) { $0 }
+        let pre = ApplicantPageTests.value(ApplicantPageTests.setCookie(login, WindowPages.preSessionCookie))
+        let (headers, body) = ApplicantPageTests.form(clerk.merging(["csrf": pre, "credential": credential]) { a, _ in a },
+                                                      cookies: [WindowPages.preSessionCookie: pre])
+        return try await client.execute(uri: "/window/login", method: .post, headers: headers, body: body) { $0 }
+    }
+
+    @Test("A clerk signs in with a department credential (HttpOnly, SameSite=Strict cookie on /window); a wrong credential is 401, one without window scopes 403 and audited; every step is recorded under the credential and the clerk")
+    func signIn() async throws {
+        let fixture = try await ServerFixture()
+        try await fixture.loadCredit()
+        let window = try await fixture.services.credentials.create(department: "RSJ", scopes: [.creditRead, .applicationsProcess], label: "window", actor: "test")
+        try await fixture.application().test(.router) { client in
+            let wrong = try await Self.signIn(client, credential: "zt_0000000000000000_wrong")
+            #expect(wrong.status == .unauthorized && String(buffer: wrong.body).contains("凭证无效"))
+            #expect(ApplicantPageTests.setCookie(wrong, WindowPages.sessionCookie) == nil)
+
+            let issuer = try #require(fixture.tokens[.documentsIssue])
+            let noWindowScope = try await Self.signIn(client, credential: issuer)
+            #expect(noWindowScope.status == .forbidden)
+            let refused = try await AuditLog.events(in: fixture.services.database, limit: 20).filter { $0.target == "route:POST /window/login" && $0.outcome == "denied" }
+            #expect(refused.count == 1 && refused[0].details.contains("missing_scope"))
+
+            let signedIn = try await Self.signIn(client, credential: window.token)
+            #expect(signedIn.status == .seeOther && signedIn.headers[.location] == "/window/")
+            let cookie = try #require(ApplicantPageTests.setCookie(signedIn, WindowPages.sessionCookie))
+            #expect(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict") && cookie.contains("Path=/window"))
+            let session = ApplicantPageTests.value(cookie)
+            let headers = ApplicantPageTests.cookieHeader([WindowPages.sessionCookie: session])
+            try await client.execute(uri: "/window/person?idNumber=440604197803150419&matter=GRCBZM", method: .get, headers: headers) { response in
+                #expect(response.status == .ok)
+                let page = String(buffer: response.body)
+                #expect(page.contains("陈建国") && page.contains("信用等级"))
+            }
+            let reads = try await AuditLog.events(in: fixture.services.database, limit: 20).filter { $0.action == "credit.read" }
+            #expect(reads.last?.actor == "credential:\(window.info.id)/clerk:GA-0042", "the read names the credential and the clerk")
+
+            // A step posted without the session's token changes nothing and is audited under the clerk.
+            let (forged, body) = ApplicantPageTests.form(["csrf": "forged", "matter": "GRCBZM", "idNumber": "440604197803150419", "name": "陈建国",
+                                                          "m_ID_CARD": "1", "mode": "standard"], cookies: [WindowPages.sessionCookie: session])
+            try await client.execute(uri: "/window/applications", method: .post, headers: forged, body: body) { #expect($0.status == .forbidden) }
+            #expect(try await fixture.services.applications.applications(department: "RSJ").isEmpty)
+
+            // Revoking the credential ends the station's session at its next request.
+            _ = try await fixture.services.credentials.revoke(id: window.info.id, actor: "test")
+            try await Task.sleep(for: .milliseconds(1_100))
+            try await client.execute(uri: "/window/", method: .get, headers: headers) { response in
+                #expect(response.status == .seeOther && response.headers[.location] == "/window/login?expired=1")
+            }
+        }
+    }
+
+    @Test("Another department's application is refused with a page and audited; a matter of another department cannot be read at this window")
+    func otherDepartments() async throws {
+        let fixture = try await ServerFixture()
+        try await fixture.loadCredit()
+        let gaj = try await fixture.services.credentials.create(department: "GAJ", scopes: [.creditRead, .applicationsProcess], label: "gaj", actor: "test")
+        let theirs = try await fixture.services.applications.submit(NewApplication(matterCode: "GRCBZM", idNumber: "440604197803150419", name: "陈建国",
+                                                                                    mode: .standard, provided: ["ID_CARD"]), department: "RSJ", actor: "test")
+        try await fixture.application().test(.router) { client in
+            let signedIn = try await Self.signIn(client, credential: gaj.token)
+            let headers = ApplicantPageTests.cookieHeader([WindowPages.sessionCookie: ApplicantPageTests.value(ApplicantPageTests.setCookie(signedIn, WindowPages.sessionCookie))])
+            try await client.execute(uri: "/window/applications/\(theirs.id)", method: .get, headers: headers) { response in
+                #expect(response.status == .forbidden && !String(buffer: response.body).contains("陈建国"))
+            }
+            let denied = try await AuditLog.events(in: fixture.services.database, limit: 20).filter { $0.outcome == "denied" && $0.actor.hasSuffix("/clerk:GA-0042") }
+            #expect(!denied.isEmpty, "the refusal is audited under the clerk")
+            try await client.execute(uri: "/window/person?idNumber=440604197803150419&matter=GRCBZM", method: .get, headers: headers) { response in
+                #expect(response.status == .badRequest && String(buffer: response.body).contains("请选择本部门的办理事项"))
+            }
+        }
+    }
+}

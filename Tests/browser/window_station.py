@@ -1,0 +1,150 @@
+#!/usr/bin/env python3
+"""Drives the window station of a running `zerotrip serve` (demo district) in headless Chromium at desktop size:
+a clerk of 公安分局 signs in, reads 黄丽华 (C: no 容缺) and 陈建国 (B: 容缺) for 居住登记, takes 陈建国's 容缺 application
+from submission through the signed commitment, acceptance, review and approval to an issued 居住登记凭证 that verifies,
+and finds it in the list of open obligations.
+
+Environment: ZT_URL, ZT_WINDOW_TOKEN (the GAJ demo credential), ZT_SHOTS (screenshots).
+Prints one line per check; exits 1 on the first failure.
+"""
+import os
+import sys
+
+from selenium import webdriver
+from selenium.webdriver.chrome.options import Options
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+URL = os.environ["ZT_URL"].rstrip("/")
+SHOTS = os.environ.get("ZT_SHOTS", "")
+checks = 0
+
+
+def check(condition, what, seen=""):
+    global checks
+    if not condition:
+        print(f"FAIL {what}: {seen}", flush=True)
+        sys.exit(1)
+    checks += 1
+    print(f"ok {what}", flush=True)
+
+
+def shot(driver, name):
+    if SHOTS:
+        os.makedirs(SHOTS, exist_ok=True)
+        driver.save_screenshot(os.path.join(SHOTS, name + ".png"))
+
+
+def path(driver):
+    return driver.current_url[len(URL):] if driver.current_url.startswith(URL) else driver.current_url
+
+
+def main_text(driver):
+    return driver.find_element(By.TAG_NAME, "main").text
+
+
+def submit(driver, selector, then):
+    """Clicks and waits (10 s at most) for the next page to satisfy `then`."""
+    old = driver.find_element(By.TAG_NAME, "html")
+    driver.find_element(By.CSS_SELECTOR, selector).click()
+    try:
+        WebDriverWait(driver, 10).until(lambda d: d.find_element(By.TAG_NAME, "html") != old and then(d))
+    except Exception:
+        pass
+
+
+def fits(driver, page):
+    wide = driver.execute_script("return [document.documentElement.scrollWidth, window.innerWidth]")
+    check(wide[0] <= wide[1], f"{page}: no sideways scrolling at {wide[1]} px", f"content {wide[0]} px wide")
+
+
+def look_up(driver, id_number):
+    driver.get(URL + "/window/")
+    driver.find_element(By.ID, "idNumber").send_keys(id_number)
+    submit(driver, "form.card button", lambda d: path(d).startswith("/window/person"))
+
+
+def main():
+    options = Options()
+    for argument in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,900", "--lang=zh-CN"]:
+        options.add_argument(argument)
+    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    driver.set_page_load_timeout(20)
+    try:
+        run(driver)
+    finally:
+        driver.quit()
+    print(f"passed {checks} checks", flush=True)
+
+
+def run(driver):
+    driver.get(URL + "/window")
+    check(path(driver) == "/window/login", "signed out, the station asks the clerk to sign in", path(driver))
+    driver.find_element(By.ID, "credential").send_keys("zt_0000000000000000_wrong")
+    driver.find_element(By.ID, "clerkId").send_keys("GA-0042")
+    driver.find_element(By.ID, "clerkName").send_keys("赵文静")
+    driver.find_element(By.ID, "station").send_keys("3号窗口")
+    submit(driver, "form.card button", lambda d: len(d.find_elements(By.CSS_SELECTOR, ".error")) > 0)
+    check("凭证无效" in main_text(driver), "a wrong credential is refused in Chinese", main_text(driver)[:200])
+    driver.find_element(By.ID, "credential").send_keys(os.environ["ZT_WINDOW_TOKEN"])
+    submit(driver, "form.card button", lambda d: path(d) == "/window/")
+    check(path(driver) == "/window/", "the clerk signs in", path(driver) + " " + main_text(driver)[:200])
+    check("赵文静（GA-0042）" in main_text(driver) and "3号窗口" in main_text(driver), "the station shows who is signed in at which counter")
+
+    look_up(driver, "440604198807220626")
+    text = main_text(driver)
+    check("黄丽华" in text and "信用等级 C" in text and "不能容缺受理" in text, "黄丽华 reads as C: no 容缺, with the reason", text[:400])
+    check(len(driver.find_elements(By.CSS_SELECTOR, "input[value=trust]")) == 0, "no 容缺 choice is offered for her")
+
+    look_up(driver, "440604197803150419")
+    text = main_text(driver)
+    check("陈建国" in text and "信用等级 B" in text and "可以容缺受理" in text and "近期免冠照片" in text,
+          "陈建国 reads as B: 容缺 available, naming the materials that may follow", text[:400])
+    fits(driver, "person (1280 px)")
+    shot(driver, "window-person-desktop")
+    for code in ["ID_CARD", "RESIDENCE_PROOF", "PHOTO"]:
+        driver.find_element(By.NAME, "m_" + code).click()
+    driver.find_element(By.CSS_SELECTOR, "input[value=trust]").click()
+    submit(driver, "form[action='/window/applications'] button", lambda d: path(d).startswith("/window/applications/"))
+    check(path(driver).startswith("/window/applications/"), "the 容缺 application is submitted", path(driver) + " " + main_text(driver)[:300])
+    application = path(driver)
+    text = main_text(driver)
+    check("已提交" in text and "信用承诺书" in text and "就业或就读证明" in text, "it shows the commitment to print and what is missing", text[:500])
+
+    driver.find_element(By.ID, "validFrom").send_keys("2018-04-15")
+    driver.find_element(By.ID, "validUntil").send_keys("2038-04-15")
+    driver.find_element(By.NAME, "faceMatched").click()
+    submit(driver, "form[action$='/commit'] button", lambda d: "已签署" in main_text(d))
+    check("已签署" in main_text(driver), "the applicant signs after the card read", main_text(driver)[:400])
+
+    for step, then in [("accept", "已受理"), ("review", "审查中"), ("approve", "已批准")]:
+        submit(driver, f"form[action$='/{step}'] button", lambda d, then=then: then in main_text(d))
+        check(then in main_text(driver), f"{step}: the application is {then}", main_text(driver)[:300])
+    fields = driver.find_elements(By.CSS_SELECTOR, "form[action$='/issue'] input[name^='f_']")
+    check(len(fields) == 2, "issuing asks for the result's two fields", str(len(fields)))
+    fields[0].send_keys("佛山市禅城区祖庙街道建新路12号")
+    fields[1].send_keys("务工")
+    submit(driver, "form[action$='/issue'] button", lambda d: "已出结果" in main_text(d))
+    text = main_text(driver)
+    check("已出结果" in text and "结果文书" in text, "the 居住登记凭证 is issued at once under 容缺", text[:400])
+    fits(driver, "application (1280 px)")
+    shot(driver, "window-application-desktop")
+
+    driver.get(URL + "/window/obligations")
+    text = main_text(driver)
+    check("陈建国 · 居住登记" in text and "补交截止" in text and "未到期" in text, "the open obligation is listed with its deadline", text[:400])
+    shot(driver, "window-obligations-desktop")
+
+    driver.get(URL + application)
+    submit(driver, "a[href^='/V/?']", lambda d: "有效" in d.find_element(By.TAG_NAME, "body").text)
+    check("有效" in driver.find_element(By.TAG_NAME, "body").text, "the issued result verifies on the public page")
+
+    driver.get(URL + "/window/")
+    submit(driver, "form.logout button", lambda d: path(d) == "/window/login")
+    driver.get(URL + "/window/")
+    check(path(driver).startswith("/window/login"), "after signing out the station asks to sign in again", path(driver))
+
+
+if __name__ == "__main__":
+    main()
