@@ -140,6 +140,37 @@ struct ApplicantPageTests {
         }
     }
 
+    @Test("A tier-2 applicant sees a pending 容缺 commitment with its text and signs it from the page; a tier-1 session is sent to step up and nothing is signed")
+    func signCommitment() async throws {
+        let fixture = try await ServerFixture()
+        try await fixture.loadCredit()
+        let chen = (id: "440604197803150419", name: "陈建国")
+        let submitted = try await fixture.services.applications.submit(NewApplication(matterCode: "JZDJ", idNumber: chen.id, name: chen.name, mode: .trust,
+                                                                                       provided: ["ID_CARD", "RESIDENCE_PROOF", "PHOTO"]),
+                                                                        department: "GAJ", actor: "test")
+        let tier1 = try await IdentityFixtures.smsSession(fixture.services, person: chen)
+        let tier2 = try await IdentityFixtures.videoSession(fixture.services, person: chen)
+        try await fixture.application().test(.router) { client in
+            let path = "/my/applications/\(submitted.id)/commitment"
+            let (weak, weakBody) = Self.form(["csrf": PageCookies.csrfToken(session: tier1.token)], cookies: [PageCookies.session: tier1.token])
+            try await client.execute(uri: path, method: .post, headers: weak, body: weakBody) { response in
+                #expect(response.status == .unauthorized && String(buffer: response.body).contains("认证等级 2"))
+            }
+            #expect(try await fixture.services.applications.application(submitted.id).commitment == nil)
+
+            try await client.execute(uri: "/my/credit", method: .get, headers: Self.cookieHeader([PageCookies.session: tier2.token])) { response in
+                let page = String(buffer: response.body)
+                #expect(page.contains("待签署的信用承诺") && page.contains("action=\"\(path)\""))
+            }
+            let (headers, body) = Self.form(["csrf": PageCookies.csrfToken(session: tier2.token)], cookies: [PageCookies.session: tier2.token])
+            try await client.execute(uri: path, method: .post, headers: headers, body: body) { response in
+                #expect(response.status == .seeOther && response.headers[.location] == "/my/credit")
+            }
+            let signed = try await fixture.services.applications.application(submitted.id).commitment
+            #expect(signed?.tier == 2)
+        }
+    }
+
     @Test("The form reader takes only url-encoded fields up to 4 KiB and the first value of a repeated name")
     func formReader() throws {
         #expect(try PageForm.parse("a=1&b=%E5%BC%A0+%E4%B8%89&a=2") == ["a": "1", "b": "张 三"])

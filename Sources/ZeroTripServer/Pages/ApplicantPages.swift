@@ -39,6 +39,9 @@ struct ApplicantPages: Sendable {
         router.get("/my/messages") { request, context in try await signedIn(request, context) { try await messages($0) } }
         router.get("/my/access") { request, context in try await signedIn(request, context) { try await access($0) } }
         router.post("/my/logout") { request, context in try await logout(request, context) }
+        router.post("/my/applications/{id}/commitment") { request, context in
+            try await signedIn(request, context) { try await signCommitment(request, $0, id: context.parameters.get("id") ?? "") }
+        }
     }
 
     // MARK: Signing in
@@ -349,10 +352,47 @@ struct ApplicantPages: Sendable {
                                 "state": obligation.state == .rectification ? "整改期" : (overdue ? "已逾期" : "待补交"),
                                 "statusClass": obligation.state == .rectification || overdue ? "bad" : "warn"])
         }
+        var pending: [[String: Any]] = []
+        let departments = try await departmentNames()
+        for application in applications where application.mode == .trust && application.commitment == nil && application.state == .submitted {
+            guard let draft = try? await services.applications.commitmentDraft(application.id) else { continue }
+            let matterName = (try? await services.credit.catalogue(version: application.catalogueVersion))?.matters.first { $0.code == application.matterCode }?.name
+            pending.append(["id": application.id, "matterName": matterName ?? application.matterCode, "text": draft.consequences,
+                            "department": departments[application.department] ?? application.department])
+        }
+        context["pending"] = pending
+        context["hasPending"] = !pending.isEmpty
         context["commitments"] = commitments
         context["hasCommitments"] = !commitments.isEmpty
         context["noCommitments"] = commitments.isEmpty
         return renderer.response("credit", context)
+    }
+
+    /// Signs a pending 容缺 commitment from the phone (tier 2, like the API's).
+    private func signCommitment(_ request: Request, _ visit: Visit, id: String) async throws -> Response {
+        let route = "POST /my/applications/{id}/commitment"
+        let form = try await PageForm.fields(of: request)
+        guard PageCookies.sameOrigin(request), PageCookies.matches(form["csrf"], PageCookies.csrfToken(session: visit.token)) else {
+            try await services.audit(AuditEntry(actor: visit.session.actor, action: "auth.denied", target: "route:\(route)", outcome: "denied",
+                                                details: ["reason": "csrf"]))
+            return await refusal(.csrf, back: "/my/credit")
+        }
+        if visit.session.tier < 2 { return try await stepUp(visit, needed: 2, route: route) }
+        do {
+            _ = try await services.applications.commit(id, session: visit.session)
+        } catch let error as ZeroTripError where HTTPErrorMapping.status(for: error.code).code < 500 {
+            if error.code == .forbidden && !error.isAudited {
+                try await services.audit(AuditEntry(actor: visit.session.actor, action: "auth.denied", target: "route:\(route)", outcome: "denied",
+                                                    details: ["reason": "forbidden"]))
+            }
+            var context = visit.base
+            context["title"] = "未能签署"
+            context["message"] = ChineseMessages.text(for: error)
+            context["back"] = "/my/credit"
+            context["backText"] = "返回信用与承诺"
+            return renderer.response("notice", context, status: HTTPErrorMapping.status(for: error.code))
+        }
+        return PageRenderer.redirect("/my/credit")
     }
 
     private func messages(_ visit: Visit) async throws -> Response {

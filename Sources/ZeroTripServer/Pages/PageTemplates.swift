@@ -78,6 +78,8 @@ enum PageTemplates {
         {{#stepUp}}<div class="card"><p>查看信用等级和签署承诺需要认证等级 2，您当前是等级 {{tier}}。</p>
         <p>提升方法：① 在线视频核验（工作人员核对本人后即可）；② 到任一政务服务窗口刷身份证，窗口会给您一次性登录码。</p></div>{{/stepUp}}
         {{#assessment}}<p class="level">信用等级 <strong>{{level}}</strong></p><p>{{levelText}}</p><p class="note">评价时间 {{asOf}}，依据信用规则第 {{policyVersion}} 版。</p>{{/assessment}}
+        {{#hasPending}}<h2>待签署的信用承诺</h2>{{#pending}}<div class="card"><p><strong>{{matterName}}</strong>（{{department}}受理，容缺办理）</p><p>{{text}}</p>
+        <form method="post" action="/my/applications/{{id}}/commitment"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit">我已阅读并签署承诺</button></form></div>{{/pending}}{{/hasPending}}
         {{#hasCommitments}}<h2>待履行的承诺</h2><ul class="list">{{#commitments}}
         <li><div><span class="name">{{matterName}}</span><span class="meta">需补交：{{items}}</span><span class="meta">截止 {{deadline}}</span><span class="status {{statusClass}}">{{state}}</span></div></li>
         {{/commitments}}</ul>{{/hasCommitments}}
