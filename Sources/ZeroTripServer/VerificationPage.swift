@@ -11,18 +11,18 @@ import ZeroTripDocuments
 enum VerificationPage {
     /// The page for `report`; `record` is the register entry when the register identified a genuine document.
     /// `pdfLink`: where the original PDF can be fetched, when the holder leaves the link on.
-    static func render(_ report: VerificationReport?, record: ResultDocumentRecord? = nil, pdfLink: String? = nil) -> String {
+    static func render(_ report: VerificationReport?, record: ResultDocumentRecord? = nil, pdfLink: String? = nil, district: String) -> String {
         guard let report else {
-            return page(title: "电子文书核验", color: "#555", banner: "请扫描文书上的二维码", body: """
+            return page(district: district, title: "电子文书核验", tone: .neutral, banner: "请扫描文书上的二维码", body: """
                 <p>用手机扫描电子文书上的二维码，即可在此核验文书真伪与状态。</p>\(numberForm)
                 """)
         }
-        let (word, color): (String, String) = switch report.result {
-        case .valid: ("有效", "#1a7f37")
-        case .invalid: ("无效", "#b42318")
-        case .revoked: (report.reasons.first?.code == "superseded" ? "已撤销（已被替代）" : "已撤销", "#b42318")
-        case .expired: ("已过期", "#9a6700")
-        case .unknown: ("无法核验", "#555")
+        let (word, tone): (String, Tone) = switch report.result {
+        case .valid: ("有效", .valid)
+        case .invalid: ("无效", .invalid)
+        case .revoked: (report.reasons.first?.code == "superseded" ? "已撤销（已被替代）" : "已撤销", .invalid)
+        case .expired: ("已过期", .expired)
+        case .unknown: ("无法核验", .neutral)
         }
         // Only what the register confirmed is shown: an invalid or unknown answer's claims come from an unverified code.
         let identified = report.registerChecked && [.valid, .expired, .revoked].contains(report.result)
@@ -62,7 +62,7 @@ enum VerificationPage {
             notes.append("<p class=\"pdf\"><a href=\"\(escape(pdfLink))\">查看或打印原件（PDF，含完整身份信息，持证人已开放）</a></p>")
         }
         notes.append("<p class=\"note\">\(report.registerChecked ? "已比对签发登记库。" : "未能比对签发登记库。")本页不显示完整身份信息。</p>")
-        return page(title: "电子文书核验结果：\(word)", color: color, banner: word, body: "<table>\(table)</table>" + notes.joined() + numberForm)
+        return page(district: district, title: "电子文书核验结果：\(word)", tone: tone, banner: word, body: "<table>\(table)</table>" + notes.joined() + numberForm)
     }
 
     /// A box to type the number printed on a document (`/v/?n=…`; the printed form with dashes is accepted).
@@ -134,47 +134,57 @@ enum VerificationPage {
 
     /// The 429 page of a client that asked too often, with `Retry-After`.
     /// Why `/P/?…` hands out no PDF, as a page with `status`, linking back to the verification page when there is one.
-    static func pdfRefused(status: HTTPResponse.Status, message: String, back: String?) -> Response {
+    static func pdfRefused(status: HTTPResponse.Status, message: String, back: String?, district: String) -> Response {
         let link = back.map { "<p><a href=\"\(escape($0))\">返回核验结果</a></p>" } ?? ""
-        let html = page(title: "电子文书原件", color: "#555", banner: "无法提供原件", body: "<p>\(escape(message))</p>\(link)")
+        let html = page(district: district, title: "电子文书原件", tone: .neutral, banner: "无法提供原件", body: "<p>\(escape(message))</p>\(link)")
         return Response(status: status, headers: htmlHeaders, body: .init(byteBuffer: ByteBuffer(string: html)))
     }
 
-    static func tooManyRequests(retryAfter seconds: Int) -> Response {
-        let html = page(title: "请求过于频繁", color: "#9a6700", banner: "请求过于频繁",
+    static func tooManyRequests(retryAfter seconds: Int, district: String) -> Response {
+        let html = page(district: district, title: "请求过于频繁", tone: .expired, banner: "请求过于频繁",
                         body: "<p>您所在网络的核验请求过多，请于 \(seconds) 秒后再试。</p><p class=\"note\">如需批量核验，请由部门使用核验接口。</p>")
         var headers = htmlHeaders
         headers[.retryAfter] = String(seconds)
         return Response(status: .tooManyRequests, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
     }
 
-    /// Headers of every page: no caching, no scripts or outside resources, no referrer.
+    /// Headers of every page: no caching, no scripts, styles only from this server, never in a frame, no referrer
+    /// (the scanned token is in the address).
     static var htmlHeaders: HTTPFields {
-        var headers = HTTPFields()
-        headers[.contentType] = "text/html; charset=utf-8"
-        headers[.cacheControl] = "no-store"
-        headers[.init("Content-Security-Policy")!] = "default-src 'none'; style-src 'unsafe-inline'"
+        var headers = PageRenderer.headers
         headers[.init("Referrer-Policy")!] = "no-referrer"
         return headers
     }
 
-    static func page(title: String, color: String, banner: String, body: String) -> String {
+    /// The banner's colour, by class in the style sheet (no inline style under the strict CSP).
+    enum Tone: String { case valid, invalid, expired, neutral }
+
+    /// A page naming the district and the service at the top, so a look-alike page is harder to pass off.
+    static func page(district: String, title: String, tone: Tone, banner: String, body: String) -> String {
         """
         <!DOCTYPE html>
         <html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-        <meta name="robots" content="noindex"><title>\(escape(title))</title>
-        <style>body{font-family:"PingFang SC","Noto Sans CJK SC","Microsoft YaHei",sans-serif;margin:0;background:#f6f6f6;color:#222}
-        .banner{background:\(color);color:#fff;text-align:center;padding:28px 12px;font-size:32px;font-weight:bold}
+        <meta name="robots" content="noindex"><title>\(escape(title)) · \(escape(district))政务服务</title>
+        <link rel="stylesheet" href="/static/verify.css"></head>
+        <body><header class="top">\(escape(district))人民政府 · 电子文书核验</header><div class="banner \(tone.rawValue)">\(escape(banner))</div><main>\(body)</main>
+        <footer>\(escape(district))电子政务服务 · 请确认地址栏为本区政务网址，谨防仿冒</footer></body></html>
+        """
+    }
+
+    /// The verification pages' style sheet (`GET /static/verify.css`).
+    static let css = """
+        body{font-family:"PingFang SC","Noto Sans CJK SC","Microsoft YaHei",sans-serif;margin:0;background:#f6f6f6;color:#222}
+        .top{background:#b71c1c;color:#fff;font-size:14px;padding:8px 12px}
+        .banner{background:#555;color:#fff;text-align:center;padding:28px 12px;font-size:32px;font-weight:bold}
+        .banner.valid{background:#1a7f37}.banner.invalid{background:#b42318}.banner.expired{background:#9a6700}
         main{max-width:560px;margin:0 auto;padding:16px}table{width:100%;border-collapse:collapse;background:#fff}
         th,td{padding:10px;border-bottom:1px solid #e5e5e5;text-align:left;vertical-align:top;font-size:16px;word-break:break-all}
         th{width:34%;color:#666;font-weight:normal}.note{color:#666;font-size:14px}
         .compare{background:#fff8e1;border-left:4px solid #9a6700;padding:10px;font-size:15px}
         .lookup{margin-top:20px;background:#fff;padding:12px}.lookup label{display:block;margin-bottom:6px;color:#444}
         .lookup input{width:100%;box-sizing:border-box;font-size:16px;padding:8px;margin-bottom:8px}
-        .lookup button{font-size:16px;padding:8px 20px}</style></head>
-        <body><div class="banner">\(escape(banner))</div><main>\(body)</main></body></html>
+        .lookup button{font-size:16px;padding:8px 20px}footer{text-align:center;color:#888;font-size:12px;padding:24px 16px}
         """
-    }
 
     static func escape(_ text: String) -> String { MarkupEscaping.escape(text) }
 }

@@ -122,7 +122,7 @@ extension ZeroTripAPI {
                    try await documents.pdfLink(for: record) {
                     pdfLink = "/P/?" + query
                 }
-                let html = VerificationPage.render(report, record: record, pdfLink: pdfLink)
+                let html = VerificationPage.render(report, record: record, pdfLink: pdfLink, district: await districtName.get())
                 return Response(status: .ok, headers: VerificationPage.htmlHeaders, body: .init(byteBuffer: ByteBuffer(string: html)))
             }
         case "GET /P":
@@ -130,7 +130,7 @@ extension ZeroTripAPI {
             return { request, _, _ in
                 let query = request.uri.query ?? ""
                 guard !query.isEmpty, query.utf8.count <= ResultToken.maximumTextLength else {
-                    return VerificationPage.pdfRefused(status: .notFound, message: "请扫描电子文书上的二维码。", back: nil)
+                    return VerificationPage.pdfRefused(status: .notFound, message: "请扫描电子文书上的二维码。", back: nil, district: await districtName.get())
                 }
                 switch try await documents.sharedPDF(scanned: "/V/?" + query) {
                 case .pdf(let record, let pdf):
@@ -144,11 +144,11 @@ extension ZeroTripAPI {
                 case .notShared(let record):
                     services.anonymousAudit.record(AuditEntry(actor: "public:page", action: "document.pdf_shared", target: "document:\(record.id)",
                                                               outcome: "denied", details: ["reason": "link_off"]))
-                    return VerificationPage.pdfRefused(status: .forbidden, message: "持证人未开放此文书的原件下载。文书真伪与内容请以核验页为准。", back: "/V/?" + query)
+                    return VerificationPage.pdfRefused(status: .forbidden, message: "持证人未开放此文书的原件下载。文书真伪与内容请以核验页为准。", back: "/V/?" + query, district: await districtName.get())
                 case .notValid:
                     services.anonymousAudit.record(AuditEntry(actor: "public:page", action: "document.pdf_shared", target: "document:unidentified",
                                                               outcome: "denied", details: ["reason": "not_valid"]))
-                    return VerificationPage.pdfRefused(status: .notFound, message: "此二维码不对应有效的电子文书，无法提供原件。", back: "/V/?" + query)
+                    return VerificationPage.pdfRefused(status: .notFound, message: "此二维码不对应有效的电子文书，无法提供原件。", back: "/V/?" + query, district: await districtName.get())
                 }
             }
         default:

@@ -16,6 +16,8 @@ public struct ZeroTripAPI: Sendable {
     let clients: ClientAddress
     /// Whether page cookies are marked `Secure`: the daemon serves TLS, or the district's public address is https.
     let secureCookies: Bool
+    /// The district's name on every page.
+    let districtName: DistrictNameCache
 
     /// Creates the API over `services`, reading at most `bodyLimit` bytes of any request body and allowing
     /// `applicantRequestsPerMinute` unauthenticated applicant requests per client address (bursts of 10) and
@@ -31,6 +33,7 @@ public struct ZeroTripAPI: Sendable {
          metrics: DaemonMetrics, tls: Bool = false) {
         self.metrics = metrics
         self.secureCookies = tls || services.documents.verificationBaseURL.lowercased().hasPrefix("https://")
+        self.districtName = DistrictNameCache(services: services)
         self.clients = ClientAddress(trustedProxies: trustedProxies)
         self.services = services
         self.bodyLimit = bodyLimit
@@ -136,8 +139,16 @@ public struct ZeroTripAPI: Sendable {
 
     /// Adds every route to `router`.
     public func register(on router: Router<ZeroTripRequestContext>) {
-        ApplicantPages(services: services, limiter: applicantLimiter, cookies: PageCookies(secure: secureCookies), clients: clients).register(on: router)
-        WindowPages(services: services, limiter: applicantLimiter, cookies: PageCookies(secure: secureCookies), clients: clients).register(on: router)
+        ApplicantPages(services: services, limiter: applicantLimiter, cookies: PageCookies(secure: secureCookies), clients: clients,
+                       district: districtName).register(on: router)
+        WindowPages(services: services, limiter: applicantLimiter, cookies: PageCookies(secure: secureCookies), clients: clients,
+                    district: districtName).register(on: router)
+        router.get("/static/verify.css") { _, _ in
+            var headers = HTTPFields()
+            headers[.contentType] = "text/css; charset=utf-8"
+            headers[.cacheControl] = "public, max-age=86400"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: VerificationPage.css)))
+        }
         for spec in Self.routes {
             if let handler = applicantHandler(for: spec) ?? creditApplicantHandler(for: spec) {
                 router.on(RouterPath(spec.path), method: spec.method) { request, context in
@@ -156,7 +167,7 @@ public struct ZeroTripAPI: Sendable {
                     if let wait = pageLimiter.secondsToWait(client) {
                         services.anonymousAudit.record(AuditEntry(actor: "client:\(client)", action: "auth.denied", target: "route:\(spec)",
                                                                   outcome: "denied", details: ["reason": "rate_limited"]))
-                        return VerificationPage.tooManyRequests(retryAfter: wait)
+                        return VerificationPage.tooManyRequests(retryAfter: wait, district: await districtName.get())
                     }
                     return try await handler(request, context.parameters, nil)
                 }

@@ -171,6 +171,31 @@ struct ApplicantPageTests {
         }
     }
 
+    @Test("Every page, the public verification page included, passes the strict CSP (no inline style or script) and names the district")
+    func strictPages() async throws {
+        let fixture = try await ServerFixture()
+        let issued = try await fixture.issueDocument()
+        let holder = try await fixture.applicant()
+        try await fixture.application().test(.router) { client in
+            let verify = String(issued.qrContent[issued.qrContent.range(of: "/V/?")!.lowerBound...])
+            for (path, cookie) in [(verify, nil), ("/v/", nil), ("/my/login", nil), ("/window/login", nil), ("/my/", holder.token),
+                                   ("/my/documents/\(issued.record.id)", holder.token), ("/my/access", holder.token)] {
+                let headers = cookie.map { Self.cookieHeader([PageCookies.session: $0]) } ?? [:]
+                try await client.execute(uri: path, method: .get, headers: headers) { response in
+                    #expect(response.status == .ok, "\(path)")
+                    let csp = response.headers[.init("Content-Security-Policy")!] ?? ""
+                    #expect(csp.contains("default-src 'none'") && csp.contains("style-src 'self'") && !csp.contains("unsafe"), "\(path): \(csp)")
+                    let page = String(buffer: response.body)
+                    #expect(!page.contains("<style") && !page.contains(" style=") && !page.contains("<script"), "\(path)")
+                    #expect(page.contains("禅城区"), "\(path) names the district")
+                }
+            }
+            for sheet in ["/static/zerotrip.css", "/static/verify.css"] {
+                try await client.execute(uri: sheet, method: .get) { #expect($0.status == .ok && $0.headers[.contentType]?.hasPrefix("text/css") == true) }
+            }
+        }
+    }
+
     @Test("The form reader takes only url-encoded fields up to 4 KiB and the first value of a repeated name")
     func formReader() throws {
         #expect(try PageForm.parse("a=1&b=%E5%BC%A0+%E4%B8%89&a=2") == ["a": "1", "b": "张 三"])

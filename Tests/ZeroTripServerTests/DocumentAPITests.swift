@@ -213,7 +213,7 @@ struct DocumentAPITests {
                                           matterCode: "GRCBZM", matterName: "个人参保证明", holderName: "张**", issuedAt: Date(timeIntervalSince1970: 1_763_950_000),
                                           validUntil: Date(timeIntervalSince1970: 1_793_950_000), status: .valid, statusChangedAt: nil, statusReason: nil,
                                           supersededBy: nil, kid: "00ff")
-        let page = VerificationPage.render(report)
+        let page = VerificationPage.render(report, district: "禅城区")
         #expect(page.contains("已撤销") && page.contains("印章停用时间") && page.contains("2025-11-23 20:13") && page.contains("印章密钥泄露"))
         #expect(page.contains(VerificationPage.explanations["key_revoked"]!))
         #expect(VerificationPage.normalizedNumber("A5607A0B-98459B4D-FF2F671E-0A3CBF76") == "a5607a0b98459b4dff2f671e0a3cbf76")

@@ -13,6 +13,7 @@ struct ApplicantPages: Sendable {
     let limiter: RateLimiter
     let cookies: PageCookies
     let clients: ClientAddress
+    let district: DistrictNameCache
     let renderer = PageRenderer()
 
     /// The routes, for the load test and the route listing.
@@ -53,12 +54,8 @@ struct ApplicantPages: Sendable {
         let base: [String: Any]
     }
 
-    private func district() async -> String {
-        (try? await services.administration.district()?.name) ?? "本区"
-    }
-
     private func frame(title: String, service: String = "我的办事") async -> [String: Any] {
-        ["title": title, "district": await district(), "service": service]
+        ["title": title, "district": await district.get(), "service": service]
     }
 
     /// Runs `page` for a live session from the cookie, or sends the browser to the login page. An expired or ended

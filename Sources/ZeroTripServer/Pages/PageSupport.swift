@@ -6,6 +6,7 @@ import ZeroTrip
 import ZeroTripCrypto
 import ZeroTripDocuments
 import HTTPTypes
+import Synchronization
 
 /// Renders the page templates (``PageTemplates``) into responses carrying the pages' security headers.
 struct PageRenderer: Sendable {
@@ -59,6 +60,22 @@ struct PageRenderer: Sendable {
         headers[.cacheControl] = "public, max-age=86400"
         headers[.init("X-Content-Type-Options")!] = "nosniff"
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: PageTemplates.css)))
+    }
+}
+
+/// The district's name as every page shows it, read once: it never changes after `zerotrip init` (before that,
+/// "本区", and it is read again next time).
+final class DistrictNameCache: Sendable {
+    private let name = Mutex<String?>(nil)
+    private let services: ZeroTripServices
+
+    init(services: ZeroTripServices) { self.services = services }
+
+    func get() async -> String {
+        if let cached = name.withLock({ $0 }) { return cached }
+        guard let loaded = try? await services.administration.district()?.name else { return "本区" }
+        name.withLock { $0 = loaded }
+        return loaded
     }
 }
 

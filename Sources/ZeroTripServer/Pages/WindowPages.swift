@@ -16,6 +16,7 @@ struct WindowPages: Sendable {
     let limiter: RateLimiter
     let cookies: PageCookies
     let clients: ClientAddress
+    let district: DistrictNameCache
     let renderer = PageRenderer()
 
     static let sessionCookie = "zt_window"
@@ -66,7 +67,7 @@ struct WindowPages: Sendable {
     }
 
     private func frame(title: String) async -> [String: Any] {
-        ["title": title, "district": (try? await services.administration.district()?.name) ?? "本区", "service": "窗口工作台"]
+        ["title": title, "district": await district.get(), "service": "窗口工作台"]
     }
 
     private func signedIn(_ request: Request, _ context: ZeroTripRequestContext, _ page: (Visit) async throws -> Response) async throws -> Response {
