@@ -167,6 +167,8 @@ let package = Package(
                 "ZeroTripTestSupport",
                 "ZeroTripDomainTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings
         ),

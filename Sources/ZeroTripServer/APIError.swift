@@ -5,11 +5,13 @@ import NIOHTTP1
 import Foundation
 import ZeroTrip
 
-/// The JSON error body every failing response carries: `{"error": {"code": "...", "message": "..."}}`.
+/// The JSON error body every failing response carries: `{"error": {"code": "...", "message": "...", "detail": "..."}}`:
+/// the stable code, a Chinese message a caller can show to a person, and the English detail of what was wrong.
 struct APIErrorBody: Codable, Sendable {
     struct Detail: Codable, Sendable {
         var code: String
         var message: String
+        var detail: String
     }
     var error: Detail
 }
@@ -66,19 +68,23 @@ enum HTTPErrorMapping {
     }
 
     static func response(for error: ZeroTripError, status: HTTPResponse.Status? = nil) -> Response {
-        let body = APIErrorBody(error: .init(code: error.code.rawValue, message: error.message))
-        let data = (try? JSONEncoder().encode(body)) ?? Data(#"{"error":{"code":"internal_error","message":"internal error"}}"#.utf8)
+        let body = APIErrorBody(error: .init(code: error.code.rawValue, message: ChineseMessages.apiMessage(error.code.rawValue), detail: error.message))
+        let data = (try? JSONEncoder().encode(body)) ?? Data(#"{"error":{"code":"internal_error","message":"服务内部错误，请稍后再试。","detail":"internal error"}}"#.utf8)
         var headers = HTTPFields()
         headers[.contentType] = "application/json; charset=utf-8"
         headers[.cacheControl] = "no-store"
-        if let seconds = error.retryAfterSeconds ?? ([.databaseBusy, .databaseUnavailable, .overloaded].contains(error.code) ? 1 : nil) {
+        // Every 429 and 503 says when to come back: the error's own time when it knows one (a rate limit's bucket, a
+        // lockout's end), else a second for a busy database and a minute for the rest.
+        let answered = status ?? self.status(for: error.code)
+        if let seconds = error.retryAfterSeconds ?? ([.databaseBusy, .databaseUnavailable, .overloaded].contains(error.code) ? 1 : nil)
+            ?? ([.tooManyRequests, .serviceUnavailable].contains(answered) ? 60 : nil) {
             headers[.retryAfter] = String(seconds)
         }
         if error.code == .stepUpRequired {
             // RFC 9470: the client should re-authenticate at a higher level.
             headers[.wwwAuthenticate] = #"Bearer error="insufficient_user_authentication", error_description="a higher identity tier is required""#
         }
-        return Response(status: status ?? self.status(for: error.code), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        return Response(status: answered, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 }
 

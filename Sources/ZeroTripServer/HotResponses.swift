@@ -122,7 +122,8 @@ extension KeyRevocationNotice: JSONWritable {
 extension VerificationReason: JSONWritable {
     func write(to json: inout JSONObjectWriter) {
         json.string("code", code)
-        json.string("message", message)
+        json.string("detail", message)
+        json.string("message", Self.chinese(code))
     }
 }
 

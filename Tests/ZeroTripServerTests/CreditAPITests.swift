@@ -151,7 +151,7 @@ struct CreditAPITests {
             try await client.execute(uri: "/v1/catalogue", method: .put, headers: headers(admin), body: ByteBuffer(string: broken)) { response in
                 #expect(response.status == .badRequest)
                 let error = try JSONDecoder().decode(ErrorBody.self, from: Data(response.body.readableBytesView)).error
-                #expect(error.code == "invalid_catalogue" && error.message.hasPrefix("line 5"), "\(error)")
+                #expect(error.code == "invalid_catalogue" && error.detail.hasPrefix("line 5"), "\(error)")
             }
             try await client.execute(uri: "/v1/catalogue", method: .get, headers: headers(admin)) { response in
                 let body = try json(response)

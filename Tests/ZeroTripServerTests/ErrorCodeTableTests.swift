@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import HummingbirdCore
 import Testing
 @testable import ZeroTrip
 @testable import ZeroTripServer
@@ -33,5 +34,29 @@ struct ErrorCodeTableTests {
             #expect(status != 500 || Self.serverFaults.contains(code), "\(code) answers 500 although it is not a server fault")
             #expect(documented[code] == status, "docs/api.md lists \(code) under \(documented[code].map(String.init) ?? "no status"); it answers \(status)")
         }
+    }
+
+    @Test("Every code has a Chinese message for people, and no two unrelated codes share one by accident")
+    func everyCodeHasChinese() throws {
+        let codes = try Self.declaredCodes() + ["internal_error"]
+        for code in codes {
+            let message = try #require(ChineseMessages.api[code], "no Chinese message for \(code)")
+            #expect(message.unicodeScalars.contains { (0x4E00...0x9FFF).contains($0.value) }, "\(code): \(message)")
+        }
+        #expect(Set(ChineseMessages.api.keys).subtracting(codes).isEmpty, "messages for codes that do not exist: \(Set(ChineseMessages.api.keys).subtracting(codes))")
+        #expect(ChineseMessages.apiMessage("http_405").contains("http_405"))
+    }
+
+    @Test("Every 429 and 503 answer carries Retry-After, with the error's own time when it has one")
+    func retryAfter() throws {
+        for code in try Self.declaredCodes() {
+            let error = ZeroTripError(ZeroTripError.Code(rawValue: code), "x")
+            let response = HTTPErrorMapping.response(for: error)
+            if [429, 503].contains(response.status.code) {
+                #expect(Int(response.headers[.retryAfter] ?? "") ?? 0 > 0, "\(code) answers \(response.status.code) without Retry-After")
+            }
+        }
+        let limited = HTTPErrorMapping.response(for: ZeroTripError(.rateLimited, "x").retryingAfter(7))
+        #expect(limited.headers[.retryAfter] == "7")
     }
 }

@@ -37,7 +37,8 @@ struct ErrorHandlingTests {
                 #expect(response.headers[.contentType]?.hasPrefix("application/json") == true)
                 let decoded = try JSONDecoder().decode(ErrorBody.self, from: Data(String(buffer: response.body).utf8))
                 #expect(decoded.error.code == code)
-                #expect(!decoded.error.message.isEmpty)
+                #expect(!decoded.error.detail.isEmpty)
+                #expect(decoded.error.message.unicodeScalars.contains { (0x4E00...0x9FFF).contains($0.value) }, "the message is Chinese: \(decoded.error.message)")
             }
         }
         #expect(try await departmentCount(fixture) == departments)
@@ -72,7 +73,7 @@ struct ErrorHandlingTests {
                 #expect(response.status == .badRequest, "\(String(buffer: response.body))")
                 let decoded = try JSONDecoder().decode(ErrorBody.self, from: Data(String(buffer: response.body).utf8))
                 #expect(decoded.error.code == "invalid_input")
-                return decoded.error.message
+                return decoded.error.detail
             }
         }
         await #expect(try fixture.services.documents.records(department: nil, limit: 1000).count == before)

@@ -110,6 +110,6 @@ final class ServerFixture: @unchecked Sendable {
 
 /// The JSON error body.
 struct ErrorBody: Decodable {
-    struct Detail: Decodable { var code: String; var message: String }
+    struct Detail: Decodable { var code: String; var message: String; var detail: String }
     var error: Detail
 }

@@ -82,7 +82,7 @@ struct ApplicationTests {
         await #expect {
             try await applications.submit(NewApplication(matterCode: "JZDJ", idNumber: CreditFixtures.huang.id, name: CreditFixtures.huang.name, mode: .trust,
                                                    provided: ["ID_CARD", "RESIDENCE_PROOF", "PHOTO"]), department: "GAJ", actor: "credential:gaj")
-        } throws: { ($0 as? ZeroTripError)?.code == .trustApprovalRefused && ($0 as? ZeroTripError)?.message.contains("level C") == true }
+        } throws: { ($0 as? ZeroTripError)?.code == .trustApprovalRefused && ($0 as? ZeroTripError)?.message.contains("信用等级 C") == true }
         // An A-level applicant missing a primary material is refused in every mode.
         for mode in ApplicationMode.allCases {
             await #expect {

@@ -118,17 +118,18 @@ public enum CreditCalculator {
         var sentences: [String] = []
         if directD {
             reasons.append("direct_d")
-            sentences.append("a serious dishonesty record assigns level D")
+            sentences.append("存在严重失信记录，直接评为 D 级")
         }
         if !policy.qualifyingLevels.contains(level) {
             reasons.append("level_not_qualifying")
-            sentences.append("level \(level.rawValue) does not qualify (qualifying: \(policy.qualifyingLevels.sorted().reversed().map(\.rawValue).joined(separator: ", ")))")
+            sentences.append("信用等级 \(level.rawValue) 不在可容缺受理的等级（\(policy.qualifyingLevels.sorted().reversed().map(\.rawValue).joined(separator: "、"))）之内")
         }
         if serious {
             reasons.append("unrepaired_serious_record")
-            sentences.append("a serious record has not been repaired")
+            sentences.append("有尚未修复的严重失信记录")
         }
-        let explanation = reasons.isEmpty ? "trust-based approval is available" : sentences.joined(separator: "; ")
+        // In Chinese: the explanation is read out to the applicant at the window.
+        let explanation = reasons.isEmpty ? "可以容缺受理（先出结果，后补材料）" : sentences.joined(separator: "；")
         return CreditAssessment(subject: subject.id, level: level, score: score, asOf: date, policyVersion: policyVersion, unrepairedSerious: serious,
                                 trustApproval: TrustApprovalAvailability(available: reasons.isEmpty, reasons: reasons, explanation: explanation))
     }

@@ -415,7 +415,7 @@ public final class CreditService: Sendable {
             var trust = assessment.trustApproval
             if matter.trustDeadlineDays == nil {
                 trust = TrustApprovalAvailability(available: false, reasons: trust.reasons + ["matter_not_eligible"],
-                                                  explanation: "matter \(matter.code) allows no trust-based approval" + (trust.reasons.isEmpty ? "" : "; " + trust.explanation))
+                                                  explanation: "事项 \(matter.code) 不适用容缺受理" + (trust.reasons.isEmpty ? "" : "；" + trust.explanation))
             }
             return (.success(WindowCreditCheck(matter: matter.code, level: assessment.level, trustApproval: trust, asOf: assessment.asOf,
                                                policyVersion: assessment.policyVersion)),

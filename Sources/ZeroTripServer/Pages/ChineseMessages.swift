@@ -27,8 +27,80 @@ enum ChineseMessages {
         case .materialsOutstanding: "还有未补交的材料。"
         case .obligationClosed: "这项承诺已经结束。"
         case .overloaded, .databaseBusy, .databaseUnavailable: "系统繁忙，请稍后再试。"
-        default: "暂时无法完成这一步（\(error.code.rawValue)），请稍后再试或联系管理员。"
+        default: api[error.code.rawValue] ?? "暂时无法完成这一步（\(error.code.rawValue)），请稍后再试或联系管理员。"
         }
+    }
+
+    /// The `message` of every JSON error, by code: what the caller (a department's system, an applicant's app) can
+    /// show to a person. The English `detail` beside it says exactly what was wrong, for developers.
+    static let api: [String: String] = [
+        "invalid_input": "请求内容不完整或格式不正确。",
+        "malformed_key": "密钥格式不正确。",
+        "malformed_certificate": "证书格式不正确。",
+        "wrong_passphrase": "密钥口令不正确，服务暂不可用，请联系管理员。",
+        "not_initialized": "本区尚未初始化，服务暂不可用。",
+        "already_initialized": "本区已经初始化。",
+        "unknown_department": "没有这个部门。",
+        "duplicate_department": "部门代码已存在。",
+        "file_exists": "文件已存在。",
+        "insecure_key_file": "密钥文件权限不安全，服务暂不可用，请联系管理员。",
+        "missing_key_file": "密钥文件缺失，服务暂不可用，请联系管理员。",
+        "missing_passphrase": "缺少密钥口令，服务暂不可用，请联系管理员。",
+        "unauthenticated": "需要有效的接口凭证。",
+        "forbidden": "无权进行此操作。",
+        "not_found": "找不到请求的内容。",
+        "payload_too_large": "提交的内容过大。",
+        "unknown_credential": "没有这个凭证。",
+        "invalid_configuration": "服务配置有误，暂不可用，请联系管理员。",
+        "storage_failure": "数据存储出错，请稍后再试。",
+        "crypto_failure": "密码运算出错，请稍后再试。",
+        "not_ready": "服务尚未就绪。",
+        "no_active_key": "该部门没有可用的电子印章密钥，暂不能签发。",
+        "document_not_valid": "文书已撤销或失效，不能进行此操作。",
+        "unsupported_character": "内容含有字库不支持的字符。",
+        "qr_too_large": "二维码内容过长。",
+        "font_unavailable": "字库不可用，暂不能签发。",
+        "invalid_id_number": "身份证号码格式不正确。",
+        "verification_failed": "身份核验未通过：验证码或核验信息不正确或已过期。",
+        "locked": "核验失败次数过多，已暂时锁定，请稍后再试或到窗口核验。",
+        "rate_limited": "请求过于频繁，请稍后再试。",
+        "session_invalid": "登录已失效，请重新核验身份。",
+        "step_up_required": "此操作需要更高的身份认证等级：请视频核验或到窗口刷证。",
+        "unknown_person": "户籍登记中没有此人。",
+        "seal_algorithm_unsupported": "不支持该印章算法。",
+        "holder_mismatch": "持证人与户籍登记不一致。",
+        "device_login_failed": "设备登录未通过。",
+        "unknown_key": "没有这个密钥。",
+        "key_revoked": "密钥已停用。",
+        "key_not_active": "密钥尚未启用或已停用。",
+        "key_limit_reached": "印章密钥已达到使用上限，暂不能签发，请联系管理员轮换密钥。",
+        "identity_key_unavailable": "身份数据密钥不可用，服务暂不可用，请联系管理员。",
+        "invalid_catalogue": "事项目录文件有误。",
+        "invalid_policy": "信用规则文件有误。",
+        "unknown_matter": "事项目录中没有这个事项。",
+        "unknown_subject": "没有这个信用主体。",
+        "duplicate_subject": "信用主体已存在。",
+        "unknown_application": "找不到这个办件。",
+        "primary_material_missing": "缺少主要材料，不能受理。",
+        "material_not_trust_eligible": "所缺材料不在可容缺的范围内。",
+        "materials_incomplete": "材料不齐，请补齐或申请容缺受理。",
+        "materials_outstanding": "还有未补交的材料。",
+        "trust_approval_refused": "申请人不符合容缺受理条件。",
+        "mode_unavailable": "该事项不适用所选的办理方式。",
+        "commitment_required": "容缺受理须先签署信用承诺。",
+        "invalid_transition": "办件当前的状态不能进行这一步。",
+        "obligation_closed": "这项承诺已经结束。",
+        "database_busy": "系统繁忙，请稍后再试。",
+        "database_unavailable": "数据库暂不可用，请稍后再试。",
+        "duplicate_event": "这条信用记录已经登记过。",
+        "identity_not_confirmed": "人证比对未通过。",
+        "overloaded": "系统繁忙，请稍后再试。",
+        "internal_error": "服务内部错误，请稍后再试。",
+    ]
+
+    /// The Chinese `message` of `code`; an unlisted code (the router's own `http_…`) still gets one.
+    static func apiMessage(_ code: String) -> String {
+        api[code] ?? "请求未能完成（\(code)）。"
     }
 
     /// Why trust-based approval (容缺) is not available, by the credit assessment's reason code.
