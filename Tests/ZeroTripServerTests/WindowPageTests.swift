@@ -88,4 +88,36 @@ struct WindowPageTests {
             }
         }
     }
+
+    @Test("The card check at the counter records a tier-3 identity check under the clerk and hands the applicant's phone a one-time code; the phone must confirm with a POST, and the code works once")
+    func handOff() async throws {
+        let fixture = try await ServerFixture()
+        try await fixture.loadCredit()
+        let window = try await fixture.services.credentials.create(department: "GAJ", scopes: [.creditRead, .applicationsProcess], label: "w", actor: "test")
+        try await fixture.application().test(.router) { client in
+            let signedIn = try await Self.signIn(client, credential: window.token)
+            let session = ApplicantPageTests.value(ApplicantPageTests.setCookie(signedIn, WindowPages.sessionCookie))
+            let csrf = PageCookies.csrfToken(session: session)
+            let (headers, body) = ApplicantPageTests.form(["csrf": csrf, "idNumber": "440604197803150419", "name": "陈建国", "matter": "JZDJ",
+                                                           "validFrom": "2018-04-15", "validUntil": "2038-04-15", "faceMatched": "1"],
+                                                          cookies: [WindowPages.sessionCookie: session])
+            let page = try await client.execute(uri: "/window/person/card", method: .post, headers: headers, body: body) { String(buffer: $0.body) }
+            let link = try #require(page.firstMatch(of: /\/my\/handoff\?v=([0-9a-f]+)&amp;s=([A-Za-z0-9_-]+)|\/my\/handoff\?v=([0-9a-f]+)&s=([A-Za-z0-9_-]+)/))
+            let v = String(link.1 ?? link.3!), s = String(link.2 ?? link.4!)
+            let checks = try await fixture.services.identity.assuranceRecords(subject: try #require(try await fixture.services.identity.registry.subject(idNumber: "440604197803150419")))
+            #expect(checks.last?.tier == 3 && checks.last?.agent.hasSuffix("/clerk:GA-0042") == true)
+
+            // Opening the link signs nobody in; the confirmation does, once.
+            let landing = try await client.execute(uri: "/my/handoff?v=\(v)&s=\(s)", method: .get) { $0 }
+            #expect(landing.status == .ok && ApplicantPageTests.setCookie(landing, PageCookies.session) == nil)
+            let pre = ApplicantPageTests.value(ApplicantPageTests.setCookie(landing, PageCookies.preSession))
+            for expected in [HTTPResponse.Status.seeOther, .unauthorized] {
+                let (claim, claimBody) = ApplicantPageTests.form(["csrf": pre, "v": v, "s": s], cookies: [PageCookies.preSession: pre])
+                try await client.execute(uri: "/my/handoff", method: .post, headers: claim, body: claimBody) { response in
+                    #expect(response.status == expected)
+                    if expected == .seeOther { #expect(ApplicantPageTests.setCookie(response, PageCookies.session)?.contains("zta1.") == true) }
+                }
+            }
+        }
+    }
 }

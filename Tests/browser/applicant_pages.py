@@ -127,6 +127,20 @@ def run(driver):
     check(len(driver.find_elements(By.CSS_SELECTOR, "figure.qr svg")) == 1, "a result shows its QR code large")
     size = driver.find_element(By.CSS_SELECTOR, "figure.qr svg").size
     check(size["width"] >= 250, "the QR code is at least 250 px wide on a phone", str(size))
+    # What a scanner at the counter reads off the phone's screen (zxing-cpp, not our code): the verification address.
+    import io
+    import zxingcpp
+    from PIL import Image
+    code = driver.find_element(By.CSS_SELECTOR, "figure.qr svg")
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", code)
+    png = code.screenshot_as_png
+    if SHOTS:
+        os.makedirs(SHOTS, exist_ok=True)
+        with open(os.path.join(SHOTS, "result-qr-phone.png"), "wb") as file:
+            file.write(png)
+    picture = Image.open(io.BytesIO(png))
+    scanned = [result.text for result in zxingcpp.read_barcodes(picture)]
+    check(len(scanned) == 1 and "/V/?ZT1:" in scanned[0], "the QR code on the screen scans as the verification address", str(scanned)[:120])
     facts = driver.find_element(By.CSS_SELECTOR, "table.facts").text
     check(os.environ["ZT_NAME"] in facts and "文书编号" in facts, "the result shows its signed facts", facts[:200])
     check(len(driver.find_elements(By.LINK_TEXT, "下载 PDF 原件")) == 1, "the result offers its PDF")

@@ -103,6 +103,29 @@ def run(driver):
           "陈建国 reads as B: 容缺 available, naming the materials that may follow", text[:400])
     fits(driver, "person (1280 px)")
     shot(driver, "window-person-desktop")
+    person = path(driver)
+
+    # The tier-3 path at the counter: card read and face check, then a code the applicant's phone scans.
+    driver.find_element(By.CSS_SELECTOR, "details summary").click()
+    driver.find_element(By.ID, "cardFrom").send_keys("2018-04-15")
+    driver.find_element(By.ID, "cardUntil").send_keys("2038-04-15")
+    driver.find_element(By.CSS_SELECTOR, "form[action='/window/person/card'] input[name=faceMatched]").click()
+    submit(driver, "form[action='/window/person/card'] button", lambda d: "身份已核验" in main_text(d))
+    check("身份已核验" in main_text(driver) and len(driver.find_elements(By.CSS_SELECTOR, "figure.qr svg")) == 1,
+          "the card check shows a hand-off code for the applicant's phone", main_text(driver)[:300])
+    shot(driver, "window-card-desktop")
+    link = driver.find_element(By.CSS_SELECTOR, "p.note a").get_attribute("href")
+    handoff = link[link.index("/my/handoff"):]
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True})
+    driver.get(URL + handoff)
+    check("确认登录" in main_text(driver), "the phone asks to confirm before signing in", main_text(driver)[:200])
+    submit(driver, "form.card button", lambda d: path(d) == "/my/")
+    check(path(driver) == "/my/" and "认证等级 3" in main_text(driver), "the phone is signed in at tier 3", path(driver) + " " + main_text(driver)[-200:])
+    driver.get(URL + handoff)
+    submit(driver, "form.card button", lambda d: len(d.find_elements(By.CSS_SELECTOR, ".error")) > 0)
+    check("窗口登录码无效" in main_text(driver), "the code works once", main_text(driver)[:200])
+    driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    driver.get(URL + person)
     for code in ["ID_CARD", "RESIDENCE_PROOF", "PHOTO"]:
         driver.find_element(By.NAME, "m_" + code).click()
     driver.find_element(By.CSS_SELECTOR, "input[value=trust]").click()

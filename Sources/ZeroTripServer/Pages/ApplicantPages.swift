@@ -29,6 +29,8 @@ struct ApplicantPages: Sendable {
         router.get("/my/login") { request, _ in try await loginPage(request) }
         router.post("/my/login") { request, context in try await startLogin(request, context) }
         router.get("/my/login/code") { request, _ in await codePage(request) }
+        router.get("/my/handoff") { request, _ in try await handoffPage(request) }
+        router.post("/my/handoff") { request, context in try await claimHandoff(request, context) }
         router.post("/my/login/code") { request, context in try await submitCode(request, context) }
         router.get("/my/documents/{id}") { request, context in
             try await signedIn(request, context) { try await document($0, id: context.parameters.get("id") ?? "", route: "GET /my/documents/{id}") }
@@ -198,6 +200,47 @@ struct ApplicantPages: Sendable {
             return PageRenderer.redirect("/my/", headers: headers)
         } catch let error as ZeroTripError {
             return await codePage(request, error: Self.chinese(error), status: HTTPErrorMapping.status(for: error.code))
+        }
+    }
+
+    /// The page a phone opens from the hand-off code a window shows after a card check: it asks to confirm (a GET
+    /// never signs in, so a link preview or a prefetch cannot use the code).
+    private func handoffPage(_ request: Request) async throws -> Response {
+        var context = await frame(title: "窗口核验登录", service: "我的办事 · 身份核验")
+        var headers = HTTPFields()
+        let pre: String
+        if let existing = request.cookies[PageCookies.preSession]?.value, existing.utf8.count == 32 {
+            pre = existing
+        } else {
+            pre = Hex.encode(try SecureRandom.bytes(count: 16))
+            headers.setCookie(cookies.cookie(PageCookies.preSession, pre, path: "/my", maxAge: 3600))
+        }
+        context["csrf"] = pre
+        context["v"] = String((request.uri.queryParameters.get("v") ?? "").prefix(64))
+        context["s"] = String((request.uri.queryParameters.get("s") ?? "").prefix(64))
+        // The code is in the address; the pages' `Referrer-Policy: same-origin` keeps it from other sites (not
+        // `no-referrer`, under which the browser would post the form with `Origin: null`).
+        return renderer.response("handoff", context, headers: headers)
+    }
+
+    private func claimHandoff(_ request: Request, _ context: ZeroTripRequestContext) async throws -> Response {
+        let form: [String: String]
+        switch try await preLoginForm(request, context, route: "POST /my/handoff") {
+        case .failure(let refused): return await refusal(refused, back: "/my/login")
+        case .success(let fields): form = fields
+        }
+        do {
+            guard let issued = try await services.identity.claimSession(verificationId: form["v"] ?? "", secret: form["s"] ?? "",
+                                                                        client: client(request, context)) else {
+                throw ZeroTripError(.verificationFailed, "the hand-off is not complete")
+            }
+            var headers = HTTPFields()
+            let lifetime = max(60, Int(issued.session.expiresAt.timeIntervalSince(services.clock.now())))
+            headers.setCookie(cookies.cookie(PageCookies.session, issued.token, maxAge: lifetime))
+            return PageRenderer.redirect("/my/", headers: headers)
+        } catch let error as ZeroTripError where HTTPErrorMapping.status(for: error.code).code < 500 {
+            return try await loginPage(request, error: "窗口登录码无效、已使用或已过期，请工作人员重新核验，或用短信验证码登录。",
+                                       status: HTTPErrorMapping.status(for: error.code))
         }
     }
 

@@ -8,7 +8,7 @@ enum PageTemplates {
         "layout": layout, "login": login, "code": code, "home": home, "document": document, "credit": credit,
         "messages": messages, "access": access, "notice": notice,
         "window-login": windowLogin, "window-home": windowHome, "window-person": windowPerson, "window-application": windowApplication,
-        "window-list": windowList,
+        "window-list": windowList, "window-card": windowCard, "handoff": handoff,
     ]
 
     static let layout = """
@@ -143,6 +143,12 @@ enum PageTemplates {
         {{#trust}}<p class="status ok big">可以容缺受理</p><p>以下次要材料可以先缺后补（{{deadlineDays}} 天内补齐）：{{deferrable}}。申请人须当场签署信用承诺；逾期未补，结果将被撤销并记入信用。</p>{{/trust}}
         {{^trust}}<p class="status warn big">不能容缺受理</p><p>{{refusal}}</p><p>请按常规办理：收齐全部材料后受理。</p>{{/trust}}
         <p class="note">评价时间 {{asOf}}，信用规则第 {{policyVersion}} 版。本次查询已记录，申请人可在“谁查看了我的数据”中看到。</p></div>
+        <details class="card"><summary>读卡核验身份（人证比对，认证等级 3）</summary>
+        <form method="post" action="/window/person/card"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="idNumber" value="{{idNumber}}"><input type="hidden" name="name" value="{{name}}"><input type="hidden" name="matter" value="{{matter}}">
+        <label for="cardFrom">证件有效期起（读卡）</label><input id="cardFrom" name="validFrom" maxlength="10" placeholder="YYYY-MM-DD" required>
+        <label for="cardUntil">证件有效期止（读卡）</label><input id="cardUntil" name="validUntil" maxlength="10" placeholder="YYYY-MM-DD 或 长期" required>
+        <label class="check"><input type="checkbox" name="faceMatched" value="1"> 人证比对一致</label>
+        <button type="submit">核验并生成手机登录码</button></form></details>
         <h2>受理申请</h2>
         <form method="post" action="/window/applications" class="card">
         <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="idNumber" value="{{idNumber}}"><input type="hidden" name="name" value="{{name}}"><input type="hidden" name="matter" value="{{matter}}">
@@ -188,6 +194,25 @@ enum PageTemplates {
         {{/content}}{{/layout}}
         """
 
+    static let windowCard = """
+        {{<layout}}{{$content}}
+        <p class="status ok big">身份已核验（认证等级 3）</p>
+        <p>请申请人用手机扫描下方二维码，在手机上确认后即以等级 3 登录“我的办事”（{{minutes}} 分钟内有效，只能使用一次）。</p>
+        <figure class="qr">{{{qrSVG}}}<figcaption>手机登录码 · {{name}}</figcaption></figure>
+        <p class="note"><a href="{{link}}">{{link}}</a></p>
+        <p><a href="/window/person?idNumber={{idNumber}}&amp;matter={{matter}}">返回办事人页面</a></p>
+        {{/content}}{{/layout}}
+        """
+
+    static let handoff = """
+        {{<layout}}{{$content}}
+        <p>窗口工作人员已核验您的身份（刷身份证并人证比对）。确认后，本手机将以认证等级 3 登录，可查看信用、签署承诺。</p>
+        <form method="post" action="/my/handoff" class="card"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="v" value="{{v}}"><input type="hidden" name="s" value="{{s}}">
+        <button type="submit">确认登录</button></form>
+        <p class="note">如果您不在政务服务窗口，请不要确认。</p>
+        {{/content}}{{/layout}}
+        """
+
     /// Phone first (320–430 px), large touch targets, no web fonts or outside resources.
     static let css = """
         *{box-sizing:border-box}
@@ -219,7 +244,7 @@ enum PageTemplates {
         select{width:100%;font-size:18px;padding:10px;border:1px solid #bbb;border-radius:6px;background:#fff}
         fieldset{border:0;padding:0;margin:16px 0 0}legend{color:#444;margin-bottom:6px}
         label.check{display:flex;align-items:center;gap:8px;margin:8px 0;min-height:44px}label.check input{width:auto;transform:scale(1.3)}
-        form.inline{display:inline-block;margin-right:8px}
+        form.inline{display:inline-block;margin-right:8px}details summary{cursor:pointer;min-height:44px;line-height:44px}
         footer{text-align:center;color:#888;font-size:12px;padding:24px 16px}
         """
 }

@@ -37,6 +37,9 @@ struct WindowPages: Sendable {
             }
         }
         router.get("/window/person") { request, context in try await signedIn(request, context) { try await person(request, $0) } }
+        router.post("/window/person/card") { request, context in
+            try await signedIn(request, context) { visit in try await posted(request, visit, route: "POST /window/person/card") { try await cardCheck($0, visit) } }
+        }
         router.post("/window/applications") { request, context in
             try await signedIn(request, context) { visit in try await posted(request, visit, route: "POST /window/applications") { try await submit($0, visit) } }
         }
@@ -235,6 +238,30 @@ struct WindowPages: Sendable {
         }
         context["materials"] = matter.materials.map { ["code": $0.code, "name": $0.name, "primary": $0.kind == .primary, "trustEligible": $0.trustEligible] as [String: Any] }
         return renderer.response("window-person", context)
+    }
+
+    /// The tier-3 path at the counter: the card read and the face check record the applicant's identity, and a
+    /// one-time code (as a QR code) lets the applicant's own phone open a tier-3 session on the applicant pages.
+    private func cardCheck(_ form: [String: String], _ visit: Visit) async throws -> Response {
+        let idNumber = form["idNumber"] ?? "", name = form["name"] ?? ""
+        let card = CardRead(idNumber: idNumber, name: name, validFrom: form["validFrom"] ?? "", validUntil: form["validUntil"] ?? "")
+        let result = try await services.identity.windowCheck(card: card, faceMatched: form["faceMatched"] == "1", clerk: visit.session.clerk,
+                                                             station: visit.session.station, actor: visit.session.principal.actor)
+        var base = services.documents.verificationBaseURL
+        while base.hasSuffix("/") { base.removeLast() }
+        let link = "\(base)/my/handoff?v=\(result.handoff.verificationId)&s=\(result.handoff.secret)"
+        var context = visit.base
+        context["title"] = "身份核验：\(name)"
+        context["tabLookup"] = true
+        context["name"] = name
+        context["idNumber"] = idNumber
+        context["matter"] = form["matter"] ?? ""
+        context["link"] = link
+        context["minutes"] = max(1, Int(result.handoff.expiresAt.timeIntervalSince(services.clock.now()) / 60))
+        if let matrix = try? QRMatrix(encodingSegmented: link, errorCorrection: .medium) {
+            context["qrSVG"] = QRCodeSVG.svg(QRMatrixView(size: matrix.size, isDark: { matrix.isDark(x: $0, y: $1) }), label: "手机登录码")
+        }
+        return renderer.response("window-card", context)
     }
 
     private func submit(_ form: [String: String], _ visit: Visit) async throws -> Response {
