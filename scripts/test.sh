@@ -10,8 +10,8 @@ swift build --build-tests
 # run after the others, on their own: run beside the CPU-heavy suites, two cores are shared by a dozen processes and
 # the bounds measure the neighbours instead of the daemon.
 # One suite at a time: side by side they load the same two cores too.
-# The browser test (Chromium against a daemon on SQLite) runs with them, once: its daemon's database does not follow
-# the test database.
+# The browser tests (Chromium against a daemon on SQLite, and the verification page of an in-process server) run with
+# them, once: `PageBrowserTests` also names `VerificationPageBrowserTests`.
 daemons='LoadTests|SharedDatabaseTests|NginxTests|PageBrowserTests'
 under_load() {
   for suite in "$@"; do swift test --skip-build --filter "$suite"; done

@@ -71,3 +71,17 @@ extension ExternalTool {
         repositoryRoot.appendingPathComponent("Tests/validators/\(name)").path
     }
 }
+
+/// Whether a headless Chromium can be driven here (Debian's `chromium` and `chromium-driver`, Selenium from PyPI).
+public enum Browser {
+    public static let available: Bool = FileManager.default.isExecutableFile(atPath: "/usr/bin/chromium")
+        && FileManager.default.isExecutableFile(atPath: "/usr/bin/chromedriver")
+        && (try? ExternalTool.run(["python3", "-c", "import selenium"]).status) == 0
+
+    /// Where the browser tests leave screenshots: `ZEROTRIP_SCREENSHOTS`, or `.build/screenshots` of the checkout
+    /// (never committed).
+    public static var screenshots: String {
+        ProcessInfo.processInfo.environment["ZEROTRIP_SCREENSHOTS"]
+            ?? ExternalTool.repositoryRoot.appendingPathComponent(".build/screenshots").path
+    }
+}

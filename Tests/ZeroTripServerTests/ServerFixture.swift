@@ -17,12 +17,13 @@ final class ServerFixture: @unchecked Sendable {
     /// Token with every scope except `admin`.
     var noAdminToken = ""
 
-    init(initialize: Bool = true) async throws {
+    /// `clock`: the services' time source (a test that needs time to pass gives its own).
+    init(initialize: Bool = true, clock: ZeroTripClock = .system) async throws {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("zerotrip-server-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         let home = ZeroTripHome(root: root)
         services = ZeroTripServices(database: try TestDatabase.make(), home: home,
-                                    passphrase: PassphraseSource(explicit: "server test passphrase", environment: [:], keys: home.keyFiles))
+                                    passphrase: PassphraseSource(explicit: "server test passphrase", environment: [:], keys: home.keyFiles), clock: clock)
         var configuration = DaemonConfiguration()
         configuration.maxBodyBytes = 4096
         configuration.port = 0

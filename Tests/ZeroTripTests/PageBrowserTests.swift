@@ -5,23 +5,13 @@ import Glibc
 import Testing
 import ZeroTripTestSupport
 
-/// Whether a headless Chromium can be driven here (Debian's `chromium` and `chromium-driver`, Selenium from PyPI).
-enum Browser {
-    static let available: Bool = FileManager.default.isExecutableFile(atPath: "/usr/bin/chromium")
-        && FileManager.default.isExecutableFile(atPath: "/usr/bin/chromedriver")
-        && (try? ExternalTool.run(["python3", "-c", "import selenium"]).status) == 0
-}
-
 /// The applicant pages in a real browser against a real `zerotrip serve` on a demo district.
 @Suite("Applicant pages in a browser", .serialized,
        .enabled(if: ZeroTripExecutable.binary != nil && Browser.available,
                 "needs the built zerotrip executable, chromium, chromium-driver and selenium (./scripts/install-deps.sh --test)"))
 struct PageBrowserTests {
     /// Where the screenshots go: `ZEROTRIP_SCREENSHOTS`, or `.build/screenshots` of the checkout (never committed).
-    static var screenshots: String {
-        ProcessInfo.processInfo.environment["ZEROTRIP_SCREENSHOTS"]
-            ?? ExternalTool.repositoryRoot.appendingPathComponent(".build/screenshots").path
-    }
+    static var screenshots: String { Browser.screenshots }
 
     @Test("On a phone and a desktop an applicant signs in with the SMS outbox, sees and downloads own results with a large QR code, sees a department's verification under who looked at my data, cannot open another person's result, and logs out; no page scrolls sideways at 320, 390 or 1280 px")
     func applicantInBrowser() async throws {
