@@ -40,6 +40,24 @@ extension ZeroTripAPI {
                 headers[.init("ZeroTrip-Signature")!] = Base64.encode(signed.signature)
                 return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: signed.json)))
             }
+        case "GET /v1/status-list", "GET /v1/status-list.sig":
+            let signatureOnly = spec.path.hasSuffix(".sig")
+            return { request, _, _ in
+                let signed = try await services.trustList.currentStatusList()
+                var headers = HTTPFields()
+                headers[.eTag] = signed.etag
+                headers[.cacheControl] = "public, max-age=60"
+                if request.headers[.ifNoneMatch]?.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == signed.etag }) == true {
+                    return Response(status: .notModified, headers: headers)
+                }
+                if signatureOnly {
+                    headers[.contentType] = "application/octet-stream"
+                    return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: signed.signature)))
+                }
+                headers[.contentType] = "application/json; charset=utf-8"
+                headers[.init("ZeroTrip-Signature")!] = Base64.encode(signed.signature)
+                return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: signed.json)))
+            }
         case "GET /v1/crl":
             return { request, _, _ in
                 // ?root=<kid>: the CRL of a previous root (for the seals it issued); default the current root's.

@@ -75,6 +75,8 @@ public struct ZeroTripAPI: Sendable {
         // Trust infrastructure: public trust list, CRL and transparency log; key administration.
         RouteSpec(method: .get, path: "/v1/trust-list", access: .public),
         RouteSpec(method: .get, path: "/v1/trust-list.sig", access: .public),
+        RouteSpec(method: .get, path: "/v1/status-list", access: .public),
+        RouteSpec(method: .get, path: "/v1/status-list.sig", access: .public),
         RouteSpec(method: .get, path: "/v1/crl", access: .public),
         RouteSpec(method: .get, path: "/v1/log/sth", access: .public),
         RouteSpec(method: .get, path: "/v1/log/proof/inclusion", access: .public),

@@ -66,7 +66,11 @@ struct VerifyCommand: AsyncParsableCommand {
             Prints the verification report as JSON. Exit status: 0 valid, 2 invalid/revoked/expired/unknown, 1 error. \
             --offline uses no database: with --trust-list FILE (and FILE.sig, from GET /v1/trust-list or `zerotrip trust-list export`) \
             the list is checked against the pinned root (Certificates/root.pem or --root) and its revocations apply; a list past \
-            nextUpdate + grace answers "unknown". Without --trust-list, Certificates/departments/*.pem are trusted and revocation is not checked.
+            nextUpdate + grace answers "unknown". With the trust list, the document status list (--status-list FILE and FILE.sig, \
+            default status-list.json beside the trust list, from GET /v1/status-list or `zerotrip trust-list export`) makes a \
+            revoked or superseded document answer "revoked"; its age is printed on standard error, and a list past its \
+            nextUpdate + grace answers "unknown". Without --trust-list, Certificates/departments/*.pem are trusted and \
+            revocation is not checked.
             """)
 
     @OptionGroup var location: LocationOptions
@@ -75,6 +79,8 @@ struct VerifyCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Verify from certificates alone, without the register.") var offline = false
     @Option(name: .long, help: "Offline: a signed trust list (JSON); its signature is read from FILE.sig.") var trustList: String?
     @Option(name: .long, help: "Offline: the pinned root certificate (default Certificates/root.pem).") var root: String?
+    @Option(name: .long, help: "Offline: the signed document status list (JSON, signature in FILE.sig; default status-list.json beside --trust-list).")
+    var statusList: String?
 
     func run() async throws {
         let report: VerificationReport = try await reportingErrors {
@@ -100,11 +106,21 @@ struct VerifyCommand: AsyncParsableCommand {
         let home = try location.configuration().home
         let now = Date()
         let verifier: DocumentVerifier
+        var documentStatus: DocumentStatusList?
         if let trustList {
             let rootURL = root.map { URL(fileURLWithPath: $0) } ?? home.rootCertificateURL
             switch try OfflineTrust.loadTrustList(URL(fileURLWithPath: trustList), signature: URL(fileURLWithPath: trustList + ".sig"), root: rootURL, now: now) {
             case .usable(let list, let rootCertificate):
                 verifier = list.verifier(root: rootCertificate)
+                let statusPath = statusList ?? URL(fileURLWithPath: trustList).deletingLastPathComponent().appendingPathComponent("status-list.json").path
+                if statusList != nil || FileManager.default.fileExists(atPath: statusPath) {
+                    switch try OfflineTrust.loadStatusList(URL(fileURLWithPath: statusPath), signature: URL(fileURLWithPath: statusPath + ".sig"),
+                                                           trustList: list, root: rootCertificate, now: now) {
+                    case .usable(let status): documentStatus = status
+                    case .unusable(let reason):
+                        return VerificationReport(result: .unknown, reasons: [reason], document: nil, registerChecked: false, method: token == nil ? .pdf : .token, verifiedAt: now)
+                    }
+                }
             case .unusable(let reason):
                 return VerificationReport(result: .unknown, reasons: [reason], document: nil, registerChecked: false, method: token == nil ? .pdf : .token, verifiedAt: now)
             }
@@ -113,16 +129,27 @@ struct VerifyCommand: AsyncParsableCommand {
         }
         if let token {
             let outcome = verifier.verifyToken(token, now: now)
-            return VerificationReport(result: outcome.result, reasons: outcome.reason.map { [$0] } ?? [], document: outcome.claims.map { claims in
+            var report = VerificationReport(result: outcome.result, reasons: outcome.reason.map { [$0] } ?? [], document: outcome.claims.map { claims in
                 DocumentSummary(id: claims.documentIDHex, departmentCode: claims.departmentCode, departmentName: outcome.seal?.certificate.subject.commonName,
                                 matterCode: claims.matterCode, matterName: nil, holderName: claims.maskedHolderName,
                                 issuedAt: Date(timeIntervalSince1970: TimeInterval(claims.issuedAt)), validUntil: Date(timeIntervalSince1970: TimeInterval(claims.expiresAt)),
                                 status: nil, statusChangedAt: nil, statusReason: nil, supersededBy: nil, kid: outcome.seal?.certificate.kidHex ?? "")
             }, registerChecked: false, method: .token, verifiedAt: now)
+            if let documentStatus, let id = outcome.claims?.documentIDHex {
+                OfflineTrust.apply(documentStatus, to: &report, documentID: id)
+                FileHandle.standardError.write(Data("document status as of \(ChinaTime(documentStatus.issuedAt).minuteText) (Beijing time), next update due \(ChinaTime(documentStatus.nextUpdate).minuteText)\n".utf8))
+            }
+            return report
         }
-        let outcome = verifier.verifyPDF(try readPDF(), now: now)
-        return VerificationReport(result: outcome.result, reasons: outcome.reason.map { [$0] } ?? [], document: nil,
-                                  registerChecked: false, method: .pdf, verifiedAt: now)
+        let bytes = try readPDF()
+        let outcome = verifier.verifyPDF(bytes, now: now)
+        var report = VerificationReport(result: outcome.result, reasons: outcome.reason.map { [$0] } ?? [], document: nil,
+                                        registerChecked: false, method: .pdf, verifiedAt: now)
+        if let documentStatus, outcome.result == .valid, let id = OfflineTrust.documentID(inSignedPDF: bytes) {
+            OfflineTrust.apply(documentStatus, to: &report, documentID: id)
+            FileHandle.standardError.write(Data("document status as of \(ChinaTime(documentStatus.issuedAt).minuteText) (Beijing time), next update due \(ChinaTime(documentStatus.nextUpdate).minuteText)\n".utf8))
+        }
+        return report
     }
 }
 

@@ -235,6 +235,33 @@ struct CommandLineTests {
         #expect(broken.status == 1 && broken.output.contains("BROKEN"), "\(broken.output)")
     }
 
+    @Test("Offline verification reads the document status list: a revoked document answers revoked from its token and from its PDF, a valid one stays valid, the list's age is printed, and openssl verifies its signature")
+    func documentStatusOffline() async throws {
+        let dir = try tempDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try initDistrict(in: dir)
+        let kept = try issueCertificate(in: dir), revoked = try issueCertificate(in: dir)
+        #expect(try run(["documents", "revoke", revoked.id, "--reason", "fraud"], in: dir).status == 0)
+        #expect(try run(["trust-list", "export", "--out", "published"], in: dir).status == 0)
+        let offline = ["verify", "--offline", "--trust-list", "published/trust-list.json"]
+        for input in [["--token", revoked.token], [revoked.pdf]] {
+            let answer = try run(offline + input, in: dir)
+            #expect(answer.status == 2 && answer.output.contains("\"revoked\""), "\(answer.output)")
+            #expect(answer.output.contains("document status as of"), "\(answer.output)")
+        }
+        for input in [["--token", kept.token], [kept.pdf]] { #expect(try run(offline + input, in: dir).status == 0) }
+        // Without the status list next to the trust list, revocation of documents is not known offline (as documented).
+        try FileManager.default.removeItem(at: dir.appendingPathComponent("published/status-list.json"))
+        #expect(try run(offline + ["--token", revoked.token], in: dir).status == 0)
+        let missing = try run(offline + ["--status-list", "published/status-list.json", "--token", revoked.token], in: dir)
+        #expect(missing.status == 1 && missing.output.contains("invalid_input"), "an explicitly named list that is missing is an error: \(missing.output)")
+        _ = try ExternalTool.run(["openssl", "x509", "-in", "Certificates/root.pem", "-pubkey", "-noout", "-out", "root.pub"], in: dir)
+        #expect(try run(["trust-list", "export", "--out", "published"], in: dir).status == 0)
+        #expect(try ExternalTool.run(["openssl", "dgst", "-sha256", "-verify", "root.pub", "-signature", "published/status-list.json.sig", "published/status-list.json"], in: dir).status == 0)
+        let listed = try String(contentsOf: dir.appendingPathComponent("published/status-list.json"), encoding: .utf8)
+        #expect(listed.contains("zerotrip-status-list-v1") && !listed.contains(revoked.id), "entries are hashes, not document numbers")
+    }
+
     @Test("root renew --rotate-departments: offline verifiers pinned to the old root accept documents under both roots; log audit follows the link")
     func rootRenewal() async throws {
         let dir = try tempDirectory()

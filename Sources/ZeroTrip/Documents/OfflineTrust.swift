@@ -54,4 +54,42 @@ public enum OfflineTrust {
         case .unusable(let reason): return .unusable(reason)
         }
     }
+
+    /// Reads a document status list and its signature file; checks that a root the trust list leads to from the
+    /// pinned root signed it, and its freshness at `now`.
+    public static func loadStatusList(_ list: URL, signature: URL, trustList: TrustList, root: Certificate, now: Date) throws -> DocumentStatusList.Outcome {
+        guard let json = FileManager.default.contents(atPath: list.path), json.count <= 32 << 20 else {
+            throw ZeroTripError(.invalidInput, "cannot read the status list \(list.lastPathComponent)")
+        }
+        guard let der = FileManager.default.contents(atPath: signature.path), der.count <= 1024 else {
+            throw ZeroTripError(.invalidInput, "cannot read the status list signature \(signature.lastPathComponent)")
+        }
+        return DocumentStatusList.open(Array(json), signature: Array(der), roots: trustList.trustedRoots(pinned: root).signers, now: now)
+    }
+
+    /// Applies the status list to an offline `report` of document `documentID` (hex): a genuine document the list
+    /// names becomes `revoked`, with the reason and time of the change; anything else is left as it was.
+    public static func apply(_ list: DocumentStatusList, to report: inout VerificationReport, documentID: String) {
+        guard report.result == .valid || report.result == .expired, let id = Hex.decode(documentID), let entry = list.entry(documentID: id) else { return }
+        let superseded = entry.status == DocumentStatus.superseded.rawValue
+        report.result = .revoked
+        report.reasons = [VerificationReason(superseded ? "superseded" : "revoked",
+                                             superseded ? "the document was re-issued (status list of \(AuditEvent.timestamp(list.issuedAt)))"
+                                                        : "the issuing department revoked the document (status list of \(AuditEvent.timestamp(list.issuedAt)))")]
+        report.document?.status = superseded ? .superseded : .revoked
+        report.document?.statusChangedAt = entry.changedAt
+        report.document?.statusReason = entry.reason
+    }
+
+    /// The document id of a PDF whose signature verified: our renderer writes it into the XMP metadata
+    /// (`<xmpMM:DocumentID>uuid:…</xmpMM:DocumentID>`), which lies inside the signed bytes. 32 hex digits, or nil.
+    public static func documentID(inSignedPDF bytes: [UInt8]) -> String? {
+        let marker = Array("<xmpMM:DocumentID>uuid:".utf8)
+        guard bytes.count >= marker.count + 36, let start = (0...(bytes.count - marker.count - 36)).first(where: { bytes[$0..<($0 + marker.count)].elementsEqual(marker) }) else {
+            return nil
+        }
+        let uuid = bytes[(start + marker.count)..<(start + marker.count + 36)].filter { $0 != UInt8(ascii: "-") }
+        let hex = String(decoding: uuid, as: UTF8.self).lowercased()
+        return hex.utf8.count == 32 && Hex.decode(hex) != nil ? hex : nil
+    }
 }

@@ -755,6 +755,9 @@ public struct AppDatabase: Sendable {
         migrator.registerMigration("2026-12-04 audit: events by target, for a person's own list of who looked at their data") { db in
             try db.execute(sql: "CREATE INDEX audit_events_target ON audit_events(target, seq)")
         }
+        migrator.registerMigration("2026-12-04 documents: the revoked and superseded, indexed for the status list") { db in
+            try db.execute(sql: "CREATE INDEX documents_not_valid ON documents(id) WHERE status <> 'valid'")
+        }
         migrator.registerMigration("2026-12-04 window stations: clerks signed in with their department's credential") { db in
             // Only a hash of the secret half of the cookie's token is kept (WindowSessions).
             try db.execute(sql: """

@@ -52,6 +52,19 @@ enum DocumentRegister {
 
     // MARK: Reading
 
+    /// Every document that is no longer valid (revoked or superseded), for the status list.
+    static func statusChanges(in db: SQLTransaction) throws -> [(id: String, status: DocumentStatus, reason: String?, changedAt: Date)] {
+        try db.fetchAll(sql: "SELECT id, status, status_reason, status_changed_at FROM documents WHERE status <> 'valid' ORDER BY id").compactMap { row in
+            guard let status = DocumentStatus(rawValue: row["status"]) else { return nil }
+            return (row["id"], status, row["status_reason"], (row["status_changed_at"] as Date?) ?? Date(timeIntervalSince1970: 0))
+        }
+    }
+
+    /// How many status changes the register has recorded (append-only): the status list is rebuilt when it grows.
+    static func statusGeneration(in db: SQLTransaction) throws -> Int64 {
+        try db.fetchOne(Int64.self, sql: "SELECT COUNT(*) FROM document_status_history") ?? 0
+    }
+
     /// The status of `id`, or nil when it is not registered.
     static func status(of id: String, in db: SQLTransaction) throws -> DocumentStatus? {
         try db.fetchOne(String.self, sql: "SELECT status FROM documents WHERE id = ?", arguments: [id.lowercased()])

@@ -15,6 +15,18 @@ public struct SignedTrustList: Sendable {
     public var etag: String
 }
 
+/// A signed document status list as served: the exact JSON bytes, the root's DER signature over them, and an ETag.
+public struct SignedStatusList: Sendable {
+    /// The list.
+    public var list: DocumentStatusList
+    /// The exact bytes signed and served.
+    public var json: [UInt8]
+    /// DER signature by the current root over `json`.
+    public var signature: [UInt8]
+    /// `"<sha256 of json, hex>"`.
+    public var etag: String
+}
+
 /// Builds, signs and caches the trust list and the CRL; a change of the key set or half the validity passing makes a new one.
 public final class TrustListService: Sendable {
     let database: AppDatabase
@@ -25,12 +37,21 @@ public final class TrustListService: Sendable {
     public let validity: TimeInterval
     /// How long after `nextUpdate` a verifier may still use it.
     public let grace: TimeInterval
+    /// How long a document status list is current: an hour, so a revocation reaches offline verifiers that refresh
+    /// on time within the hour.
+    public let statusValidity: TimeInterval
+    /// How long after its `nextUpdate` a status list may still be used.
+    public let statusGrace: TimeInterval
     private let cached = Mutex<(generation: Int64, list: SignedTrustList)?>(nil)
+    private let cachedStatus = Mutex<(generation: Int64, list: SignedStatusList)?>(nil)
     private let cachedCRLs = Mutex<[String: (generation: Int64, issuedAt: Date, der: [UInt8])]>([:])
 
     /// Creates the service.
     public init(database: AppDatabase, administration: DistrictAdministration, log: TransparencyLog, clock: ZeroTripClock,
-                validity: TimeInterval = 24 * 3600, grace: TimeInterval = 24 * 3600) {
+                validity: TimeInterval = 24 * 3600, grace: TimeInterval = 24 * 3600,
+                statusValidity: TimeInterval = 3600, statusGrace: TimeInterval = 23 * 3600) {
+        self.statusValidity = statusValidity
+        self.statusGrace = statusGrace
         self.database = database
         self.administration = administration
         self.log = log
@@ -79,6 +100,32 @@ public final class TrustListService: Sendable {
         return signed
     }
 
+    /// The current signed document status list: every revoked or superseded document, re-signed when the register's
+    /// statuses changed or half its validity passed.
+    public func currentStatusList() async throws -> SignedStatusList {
+        let now = clock.now()
+        let generation = try await database.read { db in try DocumentRegister.statusGeneration(in: db) }
+        if let cached = cachedStatus.withLock({ $0 }), cached.generation == generation,
+           now < cached.list.list.issuedAt.addingTimeInterval(statusValidity / 2), now >= cached.list.list.issuedAt {
+            return cached.list
+        }
+        guard let district = try await administration.district() else { throw ZeroTripError(.notInitialized, "the district is not initialised") }
+        let changes = try await database.read { db in try DocumentRegister.statusChanges(in: db) }
+        let entries = changes.compactMap { change -> DocumentStatusList.Entry? in
+            guard let id = Hex.decode(change.id) else { return nil }
+            return DocumentStatusList.Entry(hash: DocumentStatusList.entryHash(documentID: id), status: change.status.rawValue,
+                                            reason: change.reason, changedAt: change.changedAt)
+        }
+        let issuedAt = Date(timeIntervalSince1970: now.timeIntervalSince1970.rounded(.down))
+        let list = DocumentStatusList(district: district.name, rootKid: district.rootKid, issuedAt: issuedAt,
+                                      nextUpdate: issuedAt.addingTimeInterval(statusValidity), graceSeconds: Int(statusGrace), entries: entries)
+        let json = Array(try DocumentStatusList.encoder.encode(list))
+        let signature = try await administration.rootSignature(for: json).signature
+        let signed = SignedStatusList(list: list, json: json, signature: signature, etag: "\"\(Hex.encode(Digest.sha256(json)))\"")
+        cachedStatus.withLock { $0 = (generation, signed) }
+        return signed
+    }
+
     /// A root's CRL (DER), by default the current root's: every revoked seal certificate that root issued, with
     /// reason and invalidity date ("not after"). After a renewal each previous root still signs the CRL of its seals.
     public func crl(rootKid: String? = nil) async throws -> [UInt8] {
@@ -106,8 +153,8 @@ public final class TrustListService: Sendable {
 }
 
 extension TrustListService {
-    /// Writes what an offline verifier needs into `directory`: `trust-list.json`, `trust-list.json.sig`, the current
-    /// root's CRL as `root.crl`, and after a renewal each previous root's CRL as `root-<kid>.crl`. When `directory`
+    /// Writes what an offline verifier needs into `directory`: `trust-list.json`, `trust-list.json.sig`, the document
+    /// status list `status-list.json` and `status-list.json.sig`, the current root's CRL as `root.crl`, and after a renewal each previous root's CRL as `root-<kid>.crl`. When `directory`
     /// is the installation's `Certificates/`, `root.pem` and `roots/` are brought up to date too.
     @discardableResult
     public func publish(to directory: URL) async throws -> SignedTrustList {
@@ -117,7 +164,9 @@ extension TrustListService {
             throw ZeroTripError(.storageFailure, "cannot create \(directory.lastPathComponent)/")
         }
         let signed = try await current()
-        var files: [(String, [UInt8])] = [("trust-list.json", signed.json), ("trust-list.json.sig", signed.signature), ("root.crl", try await crl())]
+        let status = try await currentStatusList()
+        var files: [(String, [UInt8])] = [("trust-list.json", signed.json), ("trust-list.json.sig", signed.signature), ("root.crl", try await crl()),
+                                          ("status-list.json", status.json), ("status-list.json.sig", status.signature)]
         for root in try await administration.roots() where root.status != "current" {
             files.append(("root-\(root.kid).crl", try await crl(rootKid: root.kid)))
         }

@@ -54,6 +54,8 @@ public struct VerificationReason: Sendable, Codable, Hashable, CustomStringConve
         "key_revoked": "签发部门的印章密钥已停用，无法证明本文书签发于停用之前。",
         "trust_list_stale": "核验所用的信任列表已过期，暂时无法核验，请联网后重试。",
         "trust_list_wrong_root": "信任列表不是由本区根证书签发的。",
+        "status_list_invalid": "文书状态清单无效（不是本区根证书签发的），无法确认文书是否已被撤销。",
+        "status_list_stale": "文书状态清单已过期，无法确认文书是否已被撤销，请联网更新后重试。",
         "not_registered": "签发登记库中没有该文书。",
         "register_mismatch": "与签发登记库中的记录不一致，可能是伪造的核验码。",
         "expired": "文书已超过有效期。",
@@ -95,6 +97,8 @@ public struct VerificationReason: Sendable, Codable, Hashable, CustomStringConve
         // Seal, chain and trust list
         "kid_unknown", "signature_invalid", "certificate_unsuitable", "certificate_not_valid_at_issuance", "chain_invalid", "department_mismatch",
         "key_revoked", "trust_list_stale", "trust_list_wrong_root",
+        // Offline document status
+        "status_list_invalid", "status_list_stale",
         // Register
         "not_registered", "register_mismatch", "expired", "revoked", "superseded",
     ]

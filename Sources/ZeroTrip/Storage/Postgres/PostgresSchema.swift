@@ -60,6 +60,8 @@ enum PostgresSchema {
             """),
         Migration(name: "2026-12-04 audit: events by target, for a person's own list of who looked at their data",
                   sql: "CREATE INDEX audit_events_target ON audit_events(target, seq);"),
+        Migration(name: "2026-12-04 documents: the revoked and superseded, indexed for the status list",
+                  sql: "CREATE INDEX documents_not_valid ON documents(id) WHERE status <> 'valid';"),
         Migration(name: "2026-12-04 window stations: clerks signed in with their department's credential", sql: """
             CREATE TABLE window_sessions (
                 id TEXT PRIMARY KEY CHECK (length(id) = 32),
