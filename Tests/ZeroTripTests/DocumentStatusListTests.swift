@@ -46,6 +46,15 @@ struct DocumentStatusListTests {
         #expect(superseded.result == .revoked && superseded.reasons.first?.code == "superseded")
         #expect(OfflineTrust.documentID(inSignedPDF: revoked.pdf) == revoked.record.id, "a PDF's signed metadata names its document")
 
+        // The independent verifier, written from docs/trust-list.md, agrees.
+        let certificates = district.home.certificatesDirectory
+        for (document, expected) in [(kept, "\"valid\""), (revoked, "\"revoked\""), (replaced, "\"superseded\"")] {
+            let output = try ExternalTool.run(["python3", ExternalTool.validator("zt_token.py"), "verify",
+                                               "--cert", certificates.appendingPathComponent("departments").path,
+                                               "--root", certificates.appendingPathComponent("root.pem").path,
+                                               "--status-list", directory.appendingPathComponent("status-list.json").path, document.record.token])
+            #expect(output.stdout.contains(expected) && output.stdout.contains("status_list 20"), "\(output.stdout) \(output.stderr)")
+        }
         let list = try JSONDecoder.iso8601.decode(DocumentStatusList.self, from: Data(contentsOf: directory.appendingPathComponent("status-list.json")))
         #expect(list.entries.count == 2 && list.entries.first { $0.status == "revoked" }?.reason == "fraud")
         #expect(list.entry(documentID: Hex.decode(kept.record.id)!) == nil)

@@ -23,6 +23,7 @@ Usage:
 """
 
 import argparse
+import base64
 import datetime
 import hashlib
 import json
@@ -814,10 +815,46 @@ def cmd_dig(args) -> int:
     return 0
 
 
+def apply_status_list(r: dict, list_path: str, root, now: int) -> None:
+    """docs/trust-list.md, the document status list: check its signature under the root and its freshness, then
+    mark a listed document revoked. Written from the document, not from ZeroTrip's code."""
+    with open(list_path, "rb") as fh:
+        raw = fh.read()
+    with open(list_path + ".sig", "rb") as fh:
+        sig = fh.read()
+    try:
+        root.public_key().verify(sig, raw, ec.ECDSA(hashes.SHA256()))
+        status = json.loads(raw)
+        if status.get("format") != "zerotrip-status-list-v1":
+            raise ValueError("format")
+    except (InvalidSignature, ValueError):
+        r["result"], r["reason"], r["detail"] = "unknown", "status_list_invalid", "status list signature or format"
+        return
+    next_update = int(datetime.datetime.fromisoformat(status["nextUpdate"].replace("Z", "+00:00")).timestamp())
+    if now > next_update + int(status["graceSeconds"]):
+        r["result"], r["reason"], r["detail"] = "unknown", "status_list_stale", "status list past nextUpdate + grace"
+        return
+    r["checks"]["revocation"] = "status_list " + status["issuedAt"]
+    if r["result"] not in ("valid", "expired") or not r.get("claims"):
+        return
+    digest = hashlib.sha256(b"zerotrip-status-v1" + bytes.fromhex(r["claims"]["id"])).digest()[:16]
+    wanted = base64.urlsafe_b64encode(digest).decode().rstrip("=")
+    for entry in status["entries"]:
+        if entry["hash"] == wanted:
+            r["result"] = "revoked"
+            r["reason"] = "superseded" if entry["status"] == "superseded" else "revoked"
+            r["detail"] = f"{entry['status']} at {entry['changedAt']} ({entry.get('reason')})"
+
+
 def cmd_verify(args) -> int:
     certs = load_certs(args.cert)
     root = load_certs([args.root])[0] if args.root else None
     r = verify(args.text, certs, root=root, now=args.now)
+    if args.status_list:
+        if root is None:
+            raise SystemExit("--status-list needs --root")
+        now = args.now if args.now is not None else int(datetime.datetime.now(datetime.timezone.utc).timestamp())
+        apply_status_list(r, args.status_list, root, now)
     if args.pdf and r.get("result") == "valid":
         expected = pdf_dig(args.pdf).hex()
         claimed = (r.get("claims") or {}).get("dig")
@@ -837,6 +874,7 @@ def main(argv=None) -> int:
     v.add_argument("--root", help="district root certificate PEM; without it the chain is not checked")
     v.add_argument("--now", type=int, help="current time, seconds since the epoch (default: the clock)")
     v.add_argument("--pdf", help="the PDF the token belongs to: recompute dig and compare")
+    v.add_argument("--status-list", help="a signed document status list (FILE and FILE.sig, docs/trust-list.md); needs --root")
     v.add_argument("text")
     v.set_defaults(func=cmd_verify)
     d = sub.add_parser("dig", help="print dig (claim 7) recomputed from a PDF")
