@@ -14,5 +14,7 @@ cd "$home"
 echo
 echo "Starting ZeroTrip on http://${ZEROTRIP_HOST:-127.0.0.1}:${ZEROTRIP_PORT:-8080} (Ctrl-C stops it gracefully)."
 echo "Try: curl http://${ZEROTRIP_HOST:-127.0.0.1}:${ZEROTRIP_PORT:-8080}/healthz"
+echo "Applicant pages (phone): http://${ZEROTRIP_HOST:-127.0.0.1}:${ZEROTRIP_PORT:-8080}/my  (张三丰 / 440104199001010010; the SMS code: $bin identity outbox --last 1)"
+echo "Window station (clerks): http://${ZEROTRIP_HOST:-127.0.0.1}:${ZEROTRIP_PORT:-8080}/window  (a department credential from Keys/demo-tokens-*.json)"
 echo "Applicant walk-through (in another terminal): $checkout/scripts/applicant-demo.sh"
 exec "$bin" serve
