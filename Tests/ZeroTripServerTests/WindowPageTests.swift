@@ -120,4 +120,15 @@ struct WindowPageTests {
             }
         }
     }
+
+    @Test("A page's back link stays on the station whatever the Referer says")
+    func backLink() {
+        #expect(WindowPages.localPath("http://127.0.0.1:8080/window/person?idNumber=1&matter=JZDJ") == "/window/person?idNumber=1&matter=JZDJ")
+        let quoted = WindowPages.localPath("http://127.0.0.1:8080/window/person?x=\"><script>")
+        #expect(quoted.hasPrefix("/window/person") && !quoted.contains("<") && !quoted.contains("\""), "\(quoted)")
+        #expect(WindowPages.localPath("/window/applications/abc") == "/window/applications/abc")
+        for hostile in ["//evil.example/window", "https://evil.example/", "/\\evil.example", "/my/", "javascript:alert(1)", "/window//evil"] {
+            #expect(WindowPages.localPath(hostile) == "/window/", "\(hostile)")
+        }
+    }
 }

@@ -122,8 +122,7 @@ struct WindowPages: Sendable {
         var context = base
         context["title"] = title
         context["message"] = message
-        // Only a path of this site: the referer could name another one.
-        context["back"] = back.hasPrefix("/") ? back : (URL(string: back).map { $0.path.isEmpty ? "/window/" : $0.path } ?? "/window/")
+        context["back"] = Self.localPath(back)
         context["backText"] = "返回"
         return renderer.response("notice", context, status: status)
     }
@@ -395,6 +394,17 @@ struct WindowPages: Sendable {
         context["hasRows"] = !rows.isEmpty
         context["empty"] = obligationsOnly ? "没有待补材料的办件。" : "本部门还没有办件。"
         return renderer.response("window-list", context)
+    }
+
+    /// A path under `/window/` taken from `text` (a path or the Referer's URL), or `/window/`: the back link never
+    /// leads to another site (`//host` or `/\host`) or outside the station.
+    static func localPath(_ text: String) -> String {
+        let url = URL(string: text)
+        let path = text.hasPrefix("/") ? String(text.prefix { $0 != "?" }) : (url?.path ?? "")
+        guard path.hasPrefix("/window"), !path.contains("//"), !path.contains("\\"), path.utf8.count <= 200 else { return "/window/" }
+        // The query too (the person page needs its number and matter), when it is plain.
+        guard let query = url?.query, query.utf8.count <= 200, query.allSatisfy({ $0.isLetter || $0.isNumber || "=&-_%".contains($0) }) else { return path }
+        return path + "?" + query
     }
 
     // MARK: Words
