@@ -163,6 +163,22 @@ def run(driver):
     submit(driver, "a[href^='/V/?']", lambda d: "有效" in d.find_element(By.TAG_NAME, "body").text)
     check("有效" in driver.find_element(By.TAG_NAME, "body").text, "the issued result verifies on the public page")
 
+    # The missing material is handed in: the clerk records it and the obligation closes.
+    driver.get(URL + application)
+    driver.find_element(By.NAME, "m_EMPLOYMENT_PROOF").click()
+    submit(driver, "form[action$='/fulfil'] button", lambda d: "待补材料" not in d.find_element(By.CSS_SELECTOR, "table.facts").text)
+    check("待补材料" not in driver.find_element(By.CSS_SELECTOR, "table.facts").text and "✔ 就业或就读证明" in main_text(driver),
+          "recording the handed-in material closes the obligation", main_text(driver)[:400])
+    driver.get(URL + "/window/obligations")
+    check("陈建国 · 居住登记" not in main_text(driver), "the obligation leaves the open list", main_text(driver)[:300])
+
+    # Readable on a narrow screen too (a clerk's tablet, or a phone).
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": 360, "height": 740, "deviceScaleFactor": 1, "mobile": True})
+    for page in [application, person, "/window/applications"]:
+        driver.get(URL + page)
+        fits(driver, f"{page.split('?')[0]} (360 px)")
+    driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
     driver.get(URL + "/window/")
     submit(driver, "form.logout button", lambda d: path(d) == "/window/login")
     driver.get(URL + "/window/")
