@@ -101,7 +101,13 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
                 context.logger.error("request failed", metadata: ["code": "\(domain.code)", "error": "\(String(describing: type(of: error)))",
                                                                   "route": "\(context.endpointPath ?? "unmatched")"])
             }
-            return HTTPErrorMapping.response(for: domain, status: domain.code.rawValue.hasPrefix("http_") ? HTTPResponse.Status(code: Int(domain.code.rawValue.dropFirst(5)) ?? 500) : status)
+            let answered = domain.code.rawValue.hasPrefix("http_") ? HTTPResponse.Status(code: Int(domain.code.rawValue.dropFirst(5)) ?? 500) : status
+            // The people-facing pages answer with a page, in Chinese, under the pages' CSP: never the JSON body.
+            let path = request.uri.path
+            if path == "/my" || path.hasPrefix("/my/") || path == "/window" || path.hasPrefix("/window/") {
+                return PageRenderer.errorPage(domain, status: answered)
+            }
+            return HTTPErrorMapping.response(for: domain, status: answered)
         }
     }
 }

@@ -145,7 +145,11 @@ struct VerifyCommand: AsyncParsableCommand {
         let outcome = verifier.verifyPDF(bytes, now: now)
         var report = VerificationReport(result: outcome.result, reasons: outcome.reason.map { [$0] } ?? [], document: nil,
                                         registerChecked: false, method: .pdf, verifiedAt: now)
-        if let documentStatus, outcome.result == .valid, let id = OfflineTrust.documentID(inSignedPDF: bytes) {
+        if let documentStatus, outcome.result == .valid || outcome.result == .expired {
+            guard let id = OfflineTrust.documentID(inSignedPDF: bytes) else {
+                return VerificationReport(result: .unknown, reasons: [VerificationReason("status_list_invalid", "the PDF names no document id, so its status cannot be looked up")],
+                                          document: nil, registerChecked: false, method: .pdf, verifiedAt: now)
+            }
             OfflineTrust.apply(documentStatus, to: &report, documentID: id)
             FileHandle.standardError.write(Data("document status as of \(ChinaTime(documentStatus.issuedAt).minuteText) (Beijing time), next update due \(ChinaTime(documentStatus.nextUpdate).minuteText)\n".utf8))
         }

@@ -93,7 +93,8 @@ struct WindowPageTests {
     func handOff() async throws {
         let fixture = try await ServerFixture()
         try await fixture.loadCredit()
-        let window = try await fixture.services.credentials.create(department: "GAJ", scopes: [.creditRead, .applicationsProcess], label: "w", actor: "test")
+        let window = try await fixture.services.credentials.create(department: "GAJ", scopes: [.creditRead, .applicationsProcess, .identityAttest],
+                                                                   label: "w", actor: "test")
         try await fixture.application().test(.router) { client in
             let signedIn = try await Self.signIn(client, credential: window.token)
             let session = ApplicantPageTests.value(ApplicantPageTests.setCookie(signedIn, WindowPages.sessionCookie))
@@ -129,6 +130,45 @@ struct WindowPageTests {
         #expect(WindowPages.localPath("/window/applications/abc") == "/window/applications/abc")
         for hostile in ["//evil.example/window", "https://evil.example/", "/\\evil.example", "/my/", "javascript:alert(1)", "/window//evil"] {
             #expect(WindowPages.localPath(hostile) == "/window/", "\(hostile)")
+        }
+    }
+
+    @Test("Each window page needs the scope of its JSON route: a credit-only credential cannot submit, take a commitment or check a card, a processing-only one cannot read credit; refusals are pages, audited, and change nothing")
+    func scopes() async throws {
+        let fixture = try await ServerFixture()
+        try await fixture.loadCredit()
+        let creditOnly = try await fixture.services.credentials.create(department: "GAJ", scopes: [.creditRead], label: "c", actor: "test")
+        let processOnly = try await fixture.services.credentials.create(department: "GAJ", scopes: [.applicationsProcess], label: "p", actor: "test")
+        try await fixture.application().test(.router) { client in
+            func session(_ token: String) async throws -> String {
+                ApplicantPageTests.value(ApplicantPageTests.setCookie(try await Self.signIn(client, credential: token), WindowPages.sessionCookie))
+            }
+            let reader = try await session(creditOnly.token), processor = try await session(processOnly.token)
+            for (path, fields) in [("/window/applications", ["matter": "JZDJ", "idNumber": "440604197803150419", "name": "陈建国", "m_ID_CARD": "1",
+                                                             "m_RESIDENCE_PROOF": "1", "m_EMPLOYMENT_PROOF": "1", "m_PHOTO": "1", "mode": "standard"]),
+                                   ("/window/person/card", ["idNumber": "440604197803150419", "name": "陈建国", "validFrom": "2018-04-15",
+                                                            "validUntil": "2038-04-15", "faceMatched": "1", "matter": "JZDJ"])] {
+                let (headers, body) = ApplicantPageTests.form(fields.merging(["csrf": PageCookies.csrfToken(session: reader)]) { a, _ in a },
+                                                              cookies: [WindowPages.sessionCookie: reader])
+                try await client.execute(uri: path, method: .post, headers: headers, body: body) { response in
+                    #expect(response.status == .forbidden && response.headers[.contentType]?.hasPrefix("text/html") == true, "\(path)")
+                }
+            }
+            #expect(try await fixture.services.applications.applications(department: "GAJ").isEmpty)
+            let subject = try #require(try await fixture.services.identity.registry.subject(idNumber: "440604197803150419"))
+            #expect(try await fixture.services.identity.assuranceRecords(subject: subject).isEmpty, "no card check was recorded")
+            try await client.execute(uri: "/window/person?idNumber=440604197803150419&matter=JZDJ", method: .get,
+                                     headers: ApplicantPageTests.cookieHeader([WindowPages.sessionCookie: processor])) { response in
+                #expect(response.status == .forbidden && String(buffer: response.body).contains("credit:read"))
+            }
+            let denied = try await AuditLog.events(in: fixture.services.database, limit: 50).filter { $0.action == "auth.denied" && $0.details.contains("missing_scope") }
+            #expect(denied.count == 3, "\(denied.map(\.target))")
+            // A form over the limit is a page too, never the JSON error body.
+            let (big, bigBody) = ApplicantPageTests.form(["csrf": PageCookies.csrfToken(session: processor), "filler": String(repeating: "a", count: 20_000)],
+                                                         cookies: [WindowPages.sessionCookie: processor])
+            try await client.execute(uri: "/window/applications", method: .post, headers: big, body: bigBody) { response in
+                #expect(response.status == .contentTooLarge && response.headers[.contentType]?.hasPrefix("text/html") == true)
+            }
         }
     }
 }

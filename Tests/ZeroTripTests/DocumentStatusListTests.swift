@@ -21,7 +21,8 @@ struct DocumentStatusListTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         try await district.services.trustList.publish(to: directory)
         let root = district.services.home.rootCertificateURL
-        func offline(_ document: IssuedDocument, at now: Date, statusFile: String = "status-list.json") throws -> VerificationReport {
+        func offline(_ document: IssuedDocument, at now: Date, statusFile: String = "status-list.json",
+                     signatureFile: String = "status-list.json.sig") throws -> VerificationReport {
             guard case .usable(let trustList, let pinned) = try OfflineTrust.loadTrustList(directory.appendingPathComponent("trust-list.json"),
                                                                                         signature: directory.appendingPathComponent("trust-list.json.sig"), root: root, now: now) else {
                 Issue.record("the trust list is not usable")
@@ -30,7 +31,7 @@ struct DocumentStatusListTests {
             let outcome = trustList.verifier(root: pinned).verifyToken(document.qrContent, now: now)
             var report = VerificationReport(result: outcome.result, reasons: outcome.reason.map { [$0] } ?? [], document: nil, registerChecked: false,
                                             method: .token, verifiedAt: now)
-            switch try OfflineTrust.loadStatusList(directory.appendingPathComponent(statusFile), signature: directory.appendingPathComponent("status-list.json.sig"),
+            switch try OfflineTrust.loadStatusList(directory.appendingPathComponent(statusFile), signature: directory.appendingPathComponent(signatureFile),
                                                    trustList: trustList, root: pinned, now: now) {
             case .usable(let list): OfflineTrust.apply(list, to: &report, documentID: outcome.claims?.documentIDHex ?? "")
             case .unusable(let reason): return VerificationReport(result: .unknown, reasons: [reason], document: nil, registerChecked: false, method: .token, verifiedAt: now)
@@ -70,6 +71,15 @@ struct DocumentStatusListTests {
         try bytes.write(to: directory.appendingPathComponent("altered.json"))
         let altered = try offline(revoked, at: now, statusFile: "altered.json")
         #expect(altered.result == .unknown && altered.reasons.first?.code == "status_list_invalid")
+
+        // A signed list whose entries are out of order would hide an entry from the binary search: refused.
+        var unsorted = list
+        unsorted.entries.reverse()
+        let unsortedBytes = Array(try DocumentStatusList.encoder.encode(unsorted))
+        try Data(unsortedBytes).write(to: directory.appendingPathComponent("unsorted.json"))
+        try Data(try await district.services.administration.rootSignature(for: unsortedBytes).signature).write(to: directory.appendingPathComponent("unsorted.json.sig"))
+        let refused = try offline(revoked, at: now, statusFile: "unsorted.json", signatureFile: "unsorted.json.sig")
+        #expect(refused.result == .unknown && refused.reasons.first?.code == "status_list_invalid")
 
         // The server re-signs the list when a status changes.
         let before = try await district.services.trustList.currentStatusList()

@@ -27,11 +27,11 @@ struct ApplicantPages: Sendable {
         router.get("/static/zerotrip.css") { _, _ in PageRenderer.styleSheet() }
         router.get("/my") { request, context in try await signedIn(request, context) { try await home($0) } }
         router.get("/my/login") { request, _ in try await loginPage(request) }
-        router.post("/my/login") { request, context in try await startLogin(request, context) }
+        router.post("/my/login") { request, context in try await page { try await startLogin(request, context) } }
         router.get("/my/login/code") { request, _ in await codePage(request) }
         router.get("/my/handoff") { request, _ in try await handoffPage(request) }
-        router.post("/my/handoff") { request, context in try await claimHandoff(request, context) }
-        router.post("/my/login/code") { request, context in try await submitCode(request, context) }
+        router.post("/my/handoff") { request, context in try await page { try await claimHandoff(request, context) } }
+        router.post("/my/login/code") { request, context in try await page { try await submitCode(request, context) } }
         router.get("/my/documents/{id}") { request, context in
             try await signedIn(request, context) { try await document($0, id: context.parameters.get("id") ?? "", route: "GET /my/documents/{id}") }
         }
@@ -83,7 +83,29 @@ struct ApplicantPages: Sendable {
         base["csrf"] = PageCookies.csrfToken(session: token)
         base["person"] = name ?? ""
         base["tier"] = session.tier
-        return try await page(Visit(session: session, token: token, base: base))
+        do {
+            return try await page(Visit(session: session, token: token, base: base))
+        } catch let error as ZeroTripError {
+            return await errorPage(error, base: base)
+        }
+    }
+
+    /// Any refusal or failure on a page, as a page: never the JSON error body with its English detail.
+    private func errorPage(_ error: ZeroTripError, base: [String: Any]? = nil) async -> Response {
+        var context: [String: Any]
+        if let base { context = base } else { context = await frame(title: "") }
+        context["title"] = "未能完成"
+        context["message"] = ChineseMessages.text(for: error)
+        context["back"] = base == nil ? "/my/login" : "/my/"
+        context["backText"] = "返回"
+        var headers = HTTPFields()
+        if let wait = error.retryAfterSeconds { headers[.retryAfter] = String(wait) }
+        return renderer.response("notice", context, status: HTTPErrorMapping.status(for: error.code), headers: headers)
+    }
+
+    /// Runs a page handler of the signed-out pages, turning a thrown error into a page.
+    private func page(_ body: () async throws -> Response) async throws -> Response {
+        do { return try await body() } catch let error as ZeroTripError { return await errorPage(error) }
     }
 
     private func client(_ request: Request, _ context: ZeroTripRequestContext) -> String {
@@ -216,8 +238,10 @@ struct ApplicantPages: Sendable {
             headers.setCookie(cookies.cookie(PageCookies.preSession, pre, path: "/my", maxAge: 3600))
         }
         context["csrf"] = pre
-        context["v"] = String((request.uri.queryParameters.get("v") ?? "").prefix(64))
-        context["s"] = String((request.uri.queryParameters.get("s") ?? "").prefix(64))
+        // Only the characters a hand-off code has (hex id, base64url secret): nothing else is echoed into the form.
+        let plain = { (text: String?) in String((text ?? "").prefix(64).filter { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) }
+        context["v"] = plain(request.uri.queryParameters.get("v"))
+        context["s"] = plain(request.uri.queryParameters.get("s"))
         // The code is in the address; the pages' `Referrer-Policy: same-origin` keeps it from other sites (not
         // `no-referrer`, under which the browser would post the form with `Origin: null`).
         return renderer.response("handoff", context, headers: headers)
@@ -466,6 +490,7 @@ struct ApplicantPages: Sendable {
             case "document.pdf_shared": "通过公开链接下载了您的文书原件\(document)\(times)"
             case "credit.read": "查询了您的信用等级（事项 \(access.details["matter"] ?? "")）\(times)"
             case "identity.checked": "确认了您的身份认证等级（是否达到等级 \(access.details["minimum_tier"] ?? "")）"
+            case "identity.assured": "核验了您的身份（视频或窗口刷证），记为认证等级 \(access.details["tier"] ?? "")"
             default: access.action
             }
             return ["at": ChinaTime(access.occurredAt).minuteText, "who": who, "what": what]

@@ -45,6 +45,16 @@ struct PageRenderer: Sendable {
         return headers
     }()
 
+    /// A page for an error raised before any page handler could answer (a body over the daemon's limit, a malformed
+    /// request): the Chinese message of its code, the status, `Retry-After` when the error has one.
+    static func errorPage(_ error: ZeroTripError, status: HTTPResponse.Status) -> Response {
+        var headers = HTTPFields()
+        if let wait = error.retryAfterSeconds { headers[.retryAfter] = String(wait) }
+        let back = "/"
+        return PageRenderer().response("notice", ["title": "未能完成", "district": "本区", "service": "政务服务", "message": ChineseMessages.text(for: error),
+                                                  "back": back, "backText": "返回首页"], status: status, headers: headers)
+    }
+
     /// `303 See Other` to `location` (after a form post, and to the login page).
     static func redirect(_ location: String, headers extra: HTTPFields = [:]) -> Response {
         var headers = extra
@@ -81,8 +91,9 @@ final class DistrictNameCache: Sendable {
 
 /// Reading `application/x-www-form-urlencoded` bodies of the page forms.
 enum PageForm {
-    /// Largest form body accepted: the login form is well under 1 KiB.
-    static let maximumBytes = 4096
+    /// Largest form body accepted: the login form is well under 1 KiB; a result's fields at the window, percent-encoded
+    /// Chinese, can take several.
+    static let maximumBytes = 16_384
 
     /// The form's fields (the first value of each name); a body over ``maximumBytes`` is refused with
     /// `payload_too_large`, one that is not valid form encoding with `invalid_input`.

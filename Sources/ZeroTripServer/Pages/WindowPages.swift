@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Logging
 import ZeroTrip
 import ZeroTripCrypto
 import ZeroTripDocuments
@@ -25,7 +26,12 @@ struct WindowPages: Sendable {
     func register(on router: Router<ZeroTripRequestContext>) {
         router.get("/window") { request, context in try await signedIn(request, context) { try await home($0) } }
         router.get("/window/login") { request, _ in try await loginPage(request) }
-        router.post("/window/login") { request, context in try await login(request, context) }
+        router.post("/window/login") { request, context in
+            do { return try await login(request, context) } catch let error as ZeroTripError {
+                return notice(await frame(title: "窗口登录"), title: "未能完成", message: ChineseMessages.text(for: error), back: "/window/login",
+                              status: HTTPErrorMapping.status(for: error.code))
+            }
+        }
         router.post("/window/logout") { request, context in
             try await signedIn(request, context) { visit in
                 try await posted(request, visit, route: "POST /window/logout") { _ in
@@ -36,22 +42,37 @@ struct WindowPages: Sendable {
                 }
             }
         }
-        router.get("/window/person") { request, context in try await signedIn(request, context) { try await person(request, $0) } }
+        // Each page needs the scope its JSON route needs: the credential's scopes hold at the window too.
+        router.get("/window/person") { request, context in
+            try await signedIn(request, context, needs: [.creditRead], route: "GET /window/person") { try await person(request, $0) }
+        }
         router.post("/window/person/card") { request, context in
-            try await signedIn(request, context) { visit in try await posted(request, visit, route: "POST /window/person/card") { try await cardCheck($0, visit) } }
+            try await signedIn(request, context, needs: [.identityAttest], route: "POST /window/person/card") { visit in
+                try await posted(request, visit, route: "POST /window/person/card") { try await cardCheck($0, visit) }
+            }
         }
         router.post("/window/applications") { request, context in
-            try await signedIn(request, context) { visit in try await posted(request, visit, route: "POST /window/applications") { try await submit($0, visit) } }
+            try await signedIn(request, context, needs: [.applicationsProcess], route: "POST /window/applications") { visit in
+                try await posted(request, visit, route: "POST /window/applications") { try await submit($0, visit) }
+            }
         }
-        router.get("/window/applications") { request, context in try await signedIn(request, context) { try await list($0, obligationsOnly: false) } }
-        router.get("/window/obligations") { request, context in try await signedIn(request, context) { try await list($0, obligationsOnly: true) } }
+        router.get("/window/applications") { request, context in
+            try await signedIn(request, context, needs: [.applicationsProcess], route: "GET /window/applications") { try await list($0, obligationsOnly: false) }
+        }
+        router.get("/window/obligations") { request, context in
+            try await signedIn(request, context, needs: [.applicationsProcess], route: "GET /window/obligations") { try await list($0, obligationsOnly: true) }
+        }
         router.get("/window/applications/{id}") { request, context in
-            try await signedIn(request, context) { try await application($0, id: context.parameters.get("id") ?? "") }
+            try await signedIn(request, context, needs: [.applicationsProcess], route: "GET /window/applications/{id}") {
+                try await application($0, id: context.parameters.get("id") ?? "")
+            }
         }
         router.post("/window/applications/{id}/{step}") { request, context in
             let id = context.parameters.get("id") ?? "", step = context.parameters.get("step") ?? ""
-            return try await signedIn(request, context) { visit in
-                try await posted(request, visit, route: "POST /window/applications/{id}/\(step.prefix(16))") { try await advance(id, step: step, form: $0, visit) }
+            let route = "POST /window/applications/{id}/\(step.prefix(16))"
+            // Taking the commitment includes the card check: it needs identity:attest as well.
+            return try await signedIn(request, context, needs: step == "commit" ? [.applicationsProcess, .identityAttest] : [.applicationsProcess], route: route) { visit in
+                try await posted(request, visit, route: route) { try await advance(id, step: step, form: $0, visit) }
             }
         }
     }
@@ -73,7 +94,8 @@ struct WindowPages: Sendable {
         ["title": title, "district": await district.get(), "service": "窗口工作台"]
     }
 
-    private func signedIn(_ request: Request, _ context: ZeroTripRequestContext, _ page: (Visit) async throws -> Response) async throws -> Response {
+    private func signedIn(_ request: Request, _ context: ZeroTripRequestContext, needs scopes: [Scope] = [], route: String = "",
+                          _ page: (Visit) async throws -> Response) async throws -> Response {
         guard let token = request.cookies[Self.sessionCookie]?.value, token.utf8.count <= WindowSessions.maximumTokenLength else {
             return PageRenderer.redirect("/window/login")
         }
@@ -94,7 +116,20 @@ struct WindowPages: Sendable {
         base["station"] = session.station
         base["clerkName"] = session.clerk.name
         base["clerkId"] = session.clerk.id
-        return try await page(Visit(session: session, token: token, base: base))
+        let visit = Visit(session: session, token: token, base: base)
+        if let missing = scopes.first(where: { !session.principal.scopes.contains($0) }) {
+            try await services.audit(AuditEntry(actor: session.actor, action: "auth.denied", target: "route:\(route)", outcome: "denied",
+                                                details: ["reason": "missing_scope", "required": missing.rawValue]))
+            return notice(base, title: "无权操作", message: "本窗口所用的部门凭证没有这项权限（\(missing.rawValue)），请向本部门管理员申请。",
+                          back: "/window/", status: .forbidden)
+        }
+        do {
+            return try await page(visit)
+        } catch let error as ZeroTripError {
+            // Never the JSON error body on a page: the clerk reads Chinese; the detail goes to the log.
+            context.logger.warning("window page refused", metadata: ["code": "\(error.code.rawValue)", "route": "\(route)"])
+            return notice(base, title: "未能完成", message: ChineseMessages.text(for: error), back: "/window/", status: HTTPErrorMapping.status(for: error.code))
+        }
     }
 
     /// A signed-in form post: same origin and the session's CSRF token, or a 403 page (audited under the clerk).
@@ -138,7 +173,12 @@ struct WindowPages: Sendable {
             headers.setCookie(cookies.cookie(Self.preSessionCookie, pre, path: "/window", maxAge: 3600))
         }
         context["csrf"] = pre
-        for key in ["clerkId", "clerkName", "station"] { context[key] = form[key] ?? "" }
+        // Echoed back only without marks that could join a quote into one character the escaper does not see.
+        for key in ["clerkId", "clerkName", "station"] {
+            context[key] = String((form[key] ?? "").prefix(40).unicodeScalars.filter {
+                $0.properties.generalCategory != .nonspacingMark && $0.properties.generalCategory != .enclosingMark && $0.value >= 0x20
+            }.map(Character.init))
+        }
         if let error { context["error"] = error } else if request.uri.queryParameters.get("expired") != nil {
             context["error"] = "登录已过期或已退出，请重新登录。"
         }
@@ -199,6 +239,8 @@ struct WindowPages: Sendable {
         let idNumber = String((request.uri.queryParameters.get("idNumber") ?? "").trimmingCharacters(in: .whitespaces).uppercased().prefix(18))
         let matterCode = String((request.uri.queryParameters.get("matter") ?? "").prefix(32))
         guard let matter = await matters(of: visit.department).first(where: { $0.code == matterCode }) else {
+            try await services.audit(AuditEntry(actor: visit.session.actor, action: "auth.denied", target: "route:GET /window/person", outcome: "denied",
+                                                details: ["reason": "matter_not_of_department", "matter": String(matterCode.prefix(32))]))
             return notice(visit.base, title: "查询办事人", message: "请选择本部门的办理事项。", back: "/window/", status: .badRequest)
         }
         let subject: String?
