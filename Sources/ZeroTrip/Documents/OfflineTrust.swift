@@ -55,8 +55,8 @@ public enum OfflineTrust {
         }
     }
 
-    /// Reads a document status list and its signature file; checks that a root the trust list leads to from the
-    /// pinned root signed it, and its freshness at `now`.
+    /// Reads a document status list and its signature file; checks that the trust list's current root (reached from
+    /// the pinned one) signed it, and its freshness at `now`.
     public static func loadStatusList(_ list: URL, signature: URL, trustList: TrustList, root: Certificate, now: Date) throws -> DocumentStatusList.Outcome {
         guard let json = FileManager.default.contents(atPath: list.path), json.count <= 32 << 20 else {
             throw ZeroTripError(.invalidInput, "cannot read the status list \(list.lastPathComponent)")
@@ -64,7 +64,9 @@ public enum OfflineTrust {
         guard let der = FileManager.default.contents(atPath: signature.path), der.count <= 1024 else {
             throw ZeroTripError(.invalidInput, "cannot read the status list signature \(signature.lastPathComponent)")
         }
-        return DocumentStatusList.open(Array(json), signature: Array(der), roots: trustList.trustedRoots(pinned: root).signers, now: now)
+        // Only the trust list's current root signs status lists: a root that was replaced signs no new ones.
+        let current = trustList.trustedRoots(pinned: root).signers.filter { $0.kidHex == trustList.rootKid }
+        return DocumentStatusList.open(Array(json), signature: Array(der), roots: current, now: now)
     }
 
     /// Applies the status list to an offline `report` of document `documentID` (hex): a genuine document the list
