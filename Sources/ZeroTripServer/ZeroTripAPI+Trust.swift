@@ -17,6 +17,24 @@ struct EntriesView: Codable, Sendable { var entries: [LogEntry] }
 struct RootsView: Codable, Sendable { var roots: [RootInfo]; var links: [String] }
 
 extension ZeroTripAPI {
+    /// A root-signed JSON document (the trust list, the status list) or its signature alone, with its `ETag`
+    /// (`If-None-Match` → 304) and `ZeroTrip-Signature`.
+    static func signedJSON(_ json: [UInt8], signature: [UInt8], etag: String, maxAge: Int, signatureOnly: Bool, request: Request) -> Response {
+        var headers = HTTPFields()
+        headers[.eTag] = etag
+        headers[.cacheControl] = "public, max-age=\(maxAge)"
+        if request.headers[.ifNoneMatch]?.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == etag }) == true {
+            return Response(status: .notModified, headers: headers)
+        }
+        if signatureOnly {
+            headers[.contentType] = "application/octet-stream"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: signature)))
+        }
+        headers[.contentType] = "application/json; charset=utf-8"
+        headers[.init("ZeroTrip-Signature")!] = Base64.encode(signature)
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: json)))
+    }
+
     /// Handlers of the trust list, CRL, transparency log and key administration routes.
     func trustHandler(for spec: RouteSpec) -> Handler? {
         let services = self.services
@@ -26,37 +44,13 @@ extension ZeroTripAPI {
             let signatureOnly = spec.path.hasSuffix(".sig")
             return { request, _, _ in
                 let signed = try await services.trustList.current()
-                var headers = HTTPFields()
-                headers[.eTag] = signed.etag
-                headers[.cacheControl] = "public, max-age=300"
-                if request.headers[.ifNoneMatch]?.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == signed.etag }) == true {
-                    return Response(status: .notModified, headers: headers)
-                }
-                if signatureOnly {
-                    headers[.contentType] = "application/octet-stream"
-                    return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: signed.signature)))
-                }
-                headers[.contentType] = "application/json; charset=utf-8"
-                headers[.init("ZeroTrip-Signature")!] = Base64.encode(signed.signature)
-                return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: signed.json)))
+                return Self.signedJSON(signed.json, signature: signed.signature, etag: signed.etag, maxAge: 300, signatureOnly: signatureOnly, request: request)
             }
         case "GET /v1/status-list", "GET /v1/status-list.sig":
             let signatureOnly = spec.path.hasSuffix(".sig")
             return { request, _, _ in
                 let signed = try await services.trustList.currentStatusList()
-                var headers = HTTPFields()
-                headers[.eTag] = signed.etag
-                headers[.cacheControl] = "public, max-age=60"
-                if request.headers[.ifNoneMatch]?.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == signed.etag }) == true {
-                    return Response(status: .notModified, headers: headers)
-                }
-                if signatureOnly {
-                    headers[.contentType] = "application/octet-stream"
-                    return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: signed.signature)))
-                }
-                headers[.contentType] = "application/json; charset=utf-8"
-                headers[.init("ZeroTrip-Signature")!] = Base64.encode(signed.signature)
-                return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: signed.json)))
+                return Self.signedJSON(signed.json, signature: signed.signature, etag: signed.etag, maxAge: 60, signatureOnly: signatureOnly, request: request)
             }
         case "GET /v1/crl":
             return { request, _, _ in

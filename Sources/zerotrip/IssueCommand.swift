@@ -94,6 +94,12 @@ struct VerifyCommand: AsyncParsableCommand {
         if report.result != .valid { throw ExitCode(2) }
     }
 
+    /// Applies the status list to an offline report and says on standard error how old the list is.
+    private static func applyStatus(_ list: DocumentStatusList, to report: inout VerificationReport, documentID: String) {
+        OfflineTrust.apply(list, to: &report, documentID: documentID)
+        FileHandle.standardError.write(Data("document status as of \(ChinaTime(list.issuedAt).minuteText) (Beijing time), next update due \(ChinaTime(list.nextUpdate).minuteText)\n".utf8))
+    }
+
     private func readPDF() throws -> [UInt8] {
         let url = URL(fileURLWithPath: file!)
         let attributes = try? FileManager.default.attributesOfItem(atPath: url.path)
@@ -135,10 +141,7 @@ struct VerifyCommand: AsyncParsableCommand {
                                 issuedAt: Date(timeIntervalSince1970: TimeInterval(claims.issuedAt)), validUntil: Date(timeIntervalSince1970: TimeInterval(claims.expiresAt)),
                                 status: nil, statusChangedAt: nil, statusReason: nil, supersededBy: nil, kid: outcome.seal?.certificate.kidHex ?? "")
             }, registerChecked: false, method: .token, verifiedAt: now)
-            if let documentStatus, let id = outcome.claims?.documentIDHex {
-                OfflineTrust.apply(documentStatus, to: &report, documentID: id)
-                FileHandle.standardError.write(Data("document status as of \(ChinaTime(documentStatus.issuedAt).minuteText) (Beijing time), next update due \(ChinaTime(documentStatus.nextUpdate).minuteText)\n".utf8))
-            }
+            if let documentStatus, let id = outcome.claims?.documentIDHex { Self.applyStatus(documentStatus, to: &report, documentID: id) }
             return report
         }
         let bytes = try readPDF()
@@ -150,8 +153,7 @@ struct VerifyCommand: AsyncParsableCommand {
                 return VerificationReport(result: .unknown, reasons: [VerificationReason("status_list_invalid", "the PDF names no document id, so its status cannot be looked up")],
                                           document: nil, registerChecked: false, method: .pdf, verifiedAt: now)
             }
-            OfflineTrust.apply(documentStatus, to: &report, documentID: id)
-            FileHandle.standardError.write(Data("document status as of \(ChinaTime(documentStatus.issuedAt).minuteText) (Beijing time), next update due \(ChinaTime(documentStatus.nextUpdate).minuteText)\n".utf8))
+            Self.applyStatus(documentStatus, to: &report, documentID: id)
         }
         return report
     }

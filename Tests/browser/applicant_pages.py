@@ -6,85 +6,31 @@ executable), ZT_ID / ZT_NAME (the applicant), ZT_VIEWER (a department that verif
 before this runs), ZT_OTHER_DOC (a result of another person), ZT_SHOTS (where screenshots go).
 Prints one line per check; exits 1 on the first failure with what was seen.
 """
+import io
 import os
 import re
 import subprocess
-import sys
 import tempfile
 import time
 
-from selenium import webdriver
-from selenium.webdriver.chrome.options import Options
-from selenium.webdriver.chrome.service import Service
+import zxingcpp
+from PIL import Image
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import WebDriverWait
 
-URL = os.environ["ZT_URL"].rstrip("/")
-SHOTS = os.environ.get("ZT_SHOTS", "")
-checks = 0
-
-
-def check(condition, what, seen=""):
-    global checks
-    if not condition:
-        print(f"FAIL {what}: {seen}", flush=True)
-        sys.exit(1)
-    checks += 1
-    print(f"ok {what}", flush=True)
-
-
-def shot(driver, name):
-    if SHOTS:
-        os.makedirs(SHOTS, exist_ok=True)
-        driver.save_screenshot(os.path.join(SHOTS, name + ".png"))
-
-
-def phone(driver):
-    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
-                           {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True})
+from pagecheck import SHOTS, URL, browser, check, desktop, fits, passed, path, phone, shot, submit
 
 
 def narrow(driver):
-    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
-                           {"width": 320, "height": 640, "deviceScaleFactor": 1, "mobile": True})
-
-
-def desktop(driver):
-    driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
-
-
-def fits(driver, page):
-    wide = driver.execute_script("return [document.documentElement.scrollWidth, window.innerWidth]")
-    check(wide[0] <= wide[1], f"{page}: no sideways scrolling at {wide[1]} px", f"content {wide[0]} px wide")
-
-
-def path(driver):
-    return driver.current_url[len(URL):] if driver.current_url.startswith(URL) else driver.current_url
-
-
-def submit(driver, selector, then):
-    """Clicks a submit button and waits (10 s at most) until the page it leads to satisfies `then`: a click
-    returns before the browser has followed the form."""
-    old = driver.find_element(By.TAG_NAME, "html")
-    driver.find_element(By.CSS_SELECTOR, selector).click()
-    try:
-        WebDriverWait(driver, 10).until(lambda d: then(d) and d.find_element(By.TAG_NAME, "html") != old)
-    except Exception:
-        pass
+    phone(driver, 320, 640)
 
 
 def main():
-    options = Options()
-    for argument in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,900",
-                     "--lang=zh-CN"]:
-        options.add_argument(argument)
-    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
-    driver.set_page_load_timeout(20)
+    driver = browser()
     try:
         run(driver)
     finally:
         driver.quit()
-    print(f"passed {checks} checks", flush=True)
+    passed()
 
 
 def run(driver):
@@ -128,9 +74,6 @@ def run(driver):
     size = driver.find_element(By.CSS_SELECTOR, "figure.qr svg").size
     check(size["width"] >= 250, "the QR code is at least 250 px wide on a phone", str(size))
     # What a scanner at the counter reads off the phone's screen (zxing-cpp, not our code): the verification address.
-    import io
-    import zxingcpp
-    from PIL import Image
     code = driver.find_element(By.CSS_SELECTOR, "figure.qr svg")
     driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", code)
     png = code.screenshot_as_png

@@ -9,38 +9,20 @@ import json
 import os
 import sys
 
-from selenium import webdriver
-from selenium.webdriver.chrome.options import Options
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 
-URL = os.environ["ZT_URL"].rstrip("/")
-SHOTS = os.environ.get("ZT_SHOTS", "")
-checks = 0
-
-
-def check(condition, what, seen=""):
-    global checks
-    if not condition:
-        print(f"FAIL {what}: {seen}", flush=True)
-        sys.exit(1)
-    checks += 1
-    print(f"ok {what}", flush=True)
+from pagecheck import SHOTS, URL, browser, check, desktop, passed, phone
 
 
 def main():
     cases = json.load(sys.stdin)
-    options = Options()
-    for argument in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,900", "--lang=zh-CN"]:
-        options.add_argument(argument)
-    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
-    driver.set_page_load_timeout(20)
+    driver = browser()
     try:
         for width, label in [(390, "phone"), (1280, "desktop")]:
             if width == 390:
-                driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True})
+                phone(driver)
             else:
-                driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+                desktop(driver)
             for case in cases:
                 driver.get(URL + case["path"])
                 text = driver.find_element(By.TAG_NAME, "body").text
@@ -57,7 +39,7 @@ def main():
                     driver.save_screenshot(os.path.join(SHOTS, f"verify-{case['name']}-{label}.png"))
     finally:
         driver.quit()
-    print(f"passed {checks} checks", flush=True)
+    passed()
 
 
 if __name__ == "__main__":

@@ -8,55 +8,10 @@ Environment: ZT_URL, ZT_WINDOW_TOKEN (the GAJ demo credential), ZT_SHOTS (screen
 Prints one line per check; exits 1 on the first failure.
 """
 import os
-import sys
 
-from selenium import webdriver
-from selenium.webdriver.chrome.options import Options
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import WebDriverWait
 
-URL = os.environ["ZT_URL"].rstrip("/")
-SHOTS = os.environ.get("ZT_SHOTS", "")
-checks = 0
-
-
-def check(condition, what, seen=""):
-    global checks
-    if not condition:
-        print(f"FAIL {what}: {seen}", flush=True)
-        sys.exit(1)
-    checks += 1
-    print(f"ok {what}", flush=True)
-
-
-def shot(driver, name):
-    if SHOTS:
-        os.makedirs(SHOTS, exist_ok=True)
-        driver.save_screenshot(os.path.join(SHOTS, name + ".png"))
-
-
-def path(driver):
-    return driver.current_url[len(URL):] if driver.current_url.startswith(URL) else driver.current_url
-
-
-def main_text(driver):
-    return driver.find_element(By.TAG_NAME, "main").text
-
-
-def submit(driver, selector, then):
-    """Clicks and waits (10 s at most) for the next page to satisfy `then`."""
-    old = driver.find_element(By.TAG_NAME, "html")
-    driver.find_element(By.CSS_SELECTOR, selector).click()
-    try:
-        WebDriverWait(driver, 10).until(lambda d: d.find_element(By.TAG_NAME, "html") != old and then(d))
-    except Exception:
-        pass
-
-
-def fits(driver, page):
-    wide = driver.execute_script("return [document.documentElement.scrollWidth, window.innerWidth]")
-    check(wide[0] <= wide[1], f"{page}: no sideways scrolling at {wide[1]} px", f"content {wide[0]} px wide")
+from pagecheck import URL, browser, check, desktop, fits, main_text, passed, path, phone, shot, submit
 
 
 def look_up(driver, id_number):
@@ -66,16 +21,12 @@ def look_up(driver, id_number):
 
 
 def main():
-    options = Options()
-    for argument in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,900", "--lang=zh-CN"]:
-        options.add_argument(argument)
-    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
-    driver.set_page_load_timeout(20)
+    driver = browser()
     try:
         run(driver)
     finally:
         driver.quit()
-    print(f"passed {checks} checks", flush=True)
+    passed()
 
 
 def run(driver):
@@ -116,7 +67,7 @@ def run(driver):
     shot(driver, "window-card-desktop")
     link = driver.find_element(By.CSS_SELECTOR, "p.note a").get_attribute("href")
     handoff = link[link.index("/my/handoff"):]
-    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True})
+    phone(driver)
     driver.get(URL + handoff)
     check("确认登录" in main_text(driver), "the phone asks to confirm before signing in", main_text(driver)[:200])
     submit(driver, "form.card button", lambda d: path(d) == "/my/")
@@ -124,7 +75,7 @@ def run(driver):
     driver.get(URL + handoff)
     submit(driver, "form.card button", lambda d: len(d.find_elements(By.CSS_SELECTOR, ".error")) > 0)
     check("窗口登录码无效" in main_text(driver), "the code works once", main_text(driver)[:200])
-    driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    desktop(driver)
     driver.get(URL + person)
     for code in ["ID_CARD", "RESIDENCE_PROOF", "PHOTO"]:
         driver.find_element(By.NAME, "m_" + code).click()
@@ -173,11 +124,11 @@ def run(driver):
     check("陈建国 · 居住登记" not in main_text(driver), "the obligation leaves the open list", main_text(driver)[:300])
 
     # Readable on a narrow screen too (a clerk's tablet, or a phone).
-    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": 360, "height": 740, "deviceScaleFactor": 1, "mobile": True})
+    phone(driver, 360, 740)
     for page in [application, person, "/window/applications"]:
         driver.get(URL + page)
         fits(driver, f"{page.split('?')[0]} (360 px)")
-    driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    desktop(driver)
 
     driver.get(URL + "/window/")
     submit(driver, "form.logout button", lambda d: path(d) == "/window/login")

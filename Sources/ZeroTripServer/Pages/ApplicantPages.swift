@@ -92,15 +92,8 @@ struct ApplicantPages: Sendable {
 
     /// Any refusal or failure on a page, as a page: never the JSON error body with its English detail.
     private func errorPage(_ error: ZeroTripError, base: [String: Any]? = nil) async -> Response {
-        var context: [String: Any]
-        if let base { context = base } else { context = await frame(title: "") }
-        context["title"] = "未能完成"
-        context["message"] = ChineseMessages.text(for: error)
-        context["back"] = base == nil ? "/my/login" : "/my/"
-        context["backText"] = "返回"
-        var headers = HTTPFields()
-        if let wait = error.retryAfterSeconds { headers[.retryAfter] = String(wait) }
-        return renderer.response("notice", context, status: HTTPErrorMapping.status(for: error.code), headers: headers)
+        if let base { return renderer.notice(base, for: error, back: "/my/") }
+        return renderer.notice(await frame(title: ""), for: error, back: "/my/login")
     }
 
     /// Runs a page handler of the signed-out pages, turning a thrown error into a page.
@@ -115,14 +108,7 @@ struct ApplicantPages: Sendable {
     private func loginPage(_ request: Request, error: String? = nil, status: HTTPResponse.Status = .ok, idNumber: String = "", name: String = "") async throws -> Response {
         var context = await frame(title: "登录", service: "我的办事 · 身份核验")
         var headers = HTTPFields()
-        let pre: String
-        if let existing = request.cookies[PageCookies.preSession]?.value, existing.utf8.count == 32 {
-            pre = existing
-        } else {
-            pre = Hex.encode(try SecureRandom.bytes(count: 16))
-            headers.setCookie(cookies.cookie(PageCookies.preSession, pre, path: "/my", maxAge: 3600))
-        }
-        context["csrf"] = pre
+        context["csrf"] = try cookies.preSessionToken(request, name: PageCookies.preSession, path: "/my", headers: &headers)
         context["idNumber"] = idNumber
         context["name"] = name
         if let error { context["error"] = error } else if request.uri.queryParameters.get("expired") != nil {
@@ -143,8 +129,7 @@ struct ApplicantPages: Sendable {
             return .failure(.rateLimited(wait))
         }
         let form = try await PageForm.fields(of: request)
-        guard PageCookies.sameOrigin(request),
-              PageCookies.matches(form["csrf"], request.cookies[PageCookies.preSession]?.value ?? "") else {
+        guard PageCookies.isGenuine(request, form: form, expected: request.cookies[PageCookies.preSession]?.value ?? "") else {
             services.anonymousAudit.record(AuditEntry(actor: "client:\(client)", action: "auth.denied", target: "route:\(route)", outcome: "denied",
                                                       details: ["reason": "csrf"]))
             return .failure(.csrf)
@@ -158,19 +143,13 @@ struct ApplicantPages: Sendable {
     }
 
     private func refusal(_ refusal: PageRefusal, back: String) async -> Response {
-        var context = await frame(title: "无法处理请求")
-        context["back"] = back
-        context["backText"] = "返回"
+        let frame = await frame(title: "")
         switch refusal {
         case .rateLimited(let wait):
-            context["message"] = "您所在网络的请求过多。"
-            context["retryAfter"] = wait
-            var headers = HTTPFields()
-            headers[.retryAfter] = String(wait)
-            return renderer.response("notice", context, status: .tooManyRequests, headers: headers)
+            return renderer.notice(frame, title: "无法处理请求", message: "您所在网络的请求过多。", back: back, status: .tooManyRequests, retryAfter: wait)
         case .csrf:
-            context["message"] = "表单已失效（页面停留过久，或不是从本站页面提交的）。请返回重新填写。"
-            return renderer.response("notice", context, status: .forbidden)
+            return renderer.notice(frame, title: "无法处理请求", message: "表单已失效（页面停留过久，或不是从本站页面提交的）。请返回重新填写。",
+                                   back: back, status: .forbidden)
         }
     }
 
@@ -230,14 +209,7 @@ struct ApplicantPages: Sendable {
     private func handoffPage(_ request: Request) async throws -> Response {
         var context = await frame(title: "窗口核验登录", service: "我的办事 · 身份核验")
         var headers = HTTPFields()
-        let pre: String
-        if let existing = request.cookies[PageCookies.preSession]?.value, existing.utf8.count == 32 {
-            pre = existing
-        } else {
-            pre = Hex.encode(try SecureRandom.bytes(count: 16))
-            headers.setCookie(cookies.cookie(PageCookies.preSession, pre, path: "/my", maxAge: 3600))
-        }
-        context["csrf"] = pre
+        context["csrf"] = try cookies.preSessionToken(request, name: PageCookies.preSession, path: "/my", headers: &headers)
         // Only the characters a hand-off code has (hex id, base64url secret): nothing else is echoed into the form.
         let plain = { (text: String?) in String((text ?? "").prefix(64).filter { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) }
         context["v"] = plain(request.uri.queryParameters.get("v"))
@@ -271,7 +243,7 @@ struct ApplicantPages: Sendable {
     private func logout(_ request: Request, _ context: ZeroTripRequestContext) async throws -> Response {
         try await signedIn(request, context) { visit in
             let form = try await PageForm.fields(of: request)
-            guard PageCookies.sameOrigin(request), PageCookies.matches(form["csrf"], PageCookies.csrfToken(session: visit.token)) else {
+            guard PageCookies.isGenuine(request, form: form, expected: PageCookies.csrfToken(session: visit.token)) else {
                 try await services.audit(AuditEntry(actor: visit.session.actor, action: "auth.denied", target: "route:POST /my/logout", outcome: "denied",
                                                     details: ["reason": "csrf"]))
                 return await refusal(.csrf, back: "/my/")
@@ -336,21 +308,15 @@ struct ApplicantPages: Sendable {
         context["rows"] = rows
         context["department"] = department
         let url = ResultToken.verificationURL(base: services.documents.verificationBaseURL, token: record.token)
-        if let matrix = try? QRMatrix(encodingSegmented: url, errorCorrection: .quartile) {
-            context["qrSVG"] = QRCodeSVG.svg(QRMatrixView(size: matrix.size, isDark: { matrix.isDark(x: $0, y: $1) }), label: "核验二维码：\(record.matterName)")
-        }
+        context["qrSVG"] = QRCodeSVG.svg(encoding: url, errorCorrection: .quartile, label: "核验二维码：\(record.matterName)")
         return renderer.response("document", context)
     }
 
     /// The page for a result that does not exist or is another person's (the refusal was audited where it was
     /// raised): it says neither which, nor anything of the document.
     private func notYours(_ visit: Visit, _ error: ZeroTripError) -> Response {
-        var context = visit.base
-        context["title"] = "找不到这份文书"
-        context["message"] = "这份文书不存在，或不是签发给您的。"
-        context["back"] = "/my/"
-        context["backText"] = "返回我的文书"
-        return renderer.response("notice", context, status: HTTPErrorMapping.status(for: error.code))
+        renderer.notice(visit.base, title: "找不到这份文书", message: "这份文书不存在，或不是签发给您的。", back: "/my/", backText: "返回我的文书",
+                        status: HTTPErrorMapping.status(for: error.code))
     }
 
     private func pdf(_ visit: Visit, id: String) async throws -> Response {
@@ -379,12 +345,9 @@ struct ApplicantPages: Sendable {
     private func stepUp(_ visit: Visit, needed: Int, route: String) async throws -> Response {
         try await services.audit(AuditEntry(actor: visit.session.actor, action: "auth.denied", target: "route:\(route)", outcome: "denied",
                                             details: ["reason": "step_up_required", "required_tier": "\(needed)", "session_tier": "\(visit.session.tier)"]))
-        var context = visit.base
-        context["title"] = "需要更高的认证等级"
-        context["message"] = "此操作需要认证等级 \(needed)，您当前是等级 \(visit.session.tier)。请在线视频核验，或到任一政务服务窗口刷身份证。"
-        context["back"] = "/my/"
-        context["backText"] = "返回我的文书"
-        return renderer.response("notice", context, status: .unauthorized)
+        return renderer.notice(visit.base, title: "需要更高的认证等级",
+                               message: "此操作需要认证等级 \(needed)，您当前是等级 \(visit.session.tier)。请在线视频核验，或到任一政务服务窗口刷身份证。",
+                               back: "/my/", backText: "返回我的文书", status: .unauthorized)
     }
 
     private func credit(_ visit: Visit) async throws -> Response {
@@ -436,7 +399,7 @@ struct ApplicantPages: Sendable {
     private func signCommitment(_ request: Request, _ visit: Visit, id: String) async throws -> Response {
         let route = "POST /my/applications/{id}/commitment"
         let form = try await PageForm.fields(of: request)
-        guard PageCookies.sameOrigin(request), PageCookies.matches(form["csrf"], PageCookies.csrfToken(session: visit.token)) else {
+        guard PageCookies.isGenuine(request, form: form, expected: PageCookies.csrfToken(session: visit.token)) else {
             try await services.audit(AuditEntry(actor: visit.session.actor, action: "auth.denied", target: "route:\(route)", outcome: "denied",
                                                 details: ["reason": "csrf"]))
             return await refusal(.csrf, back: "/my/credit")
@@ -449,12 +412,7 @@ struct ApplicantPages: Sendable {
                 try await services.audit(AuditEntry(actor: visit.session.actor, action: "auth.denied", target: "route:\(route)", outcome: "denied",
                                                     details: ["reason": "forbidden"]))
             }
-            var context = visit.base
-            context["title"] = "未能签署"
-            context["message"] = ChineseMessages.text(for: error)
-            context["back"] = "/my/credit"
-            context["backText"] = "返回信用与承诺"
-            return renderer.response("notice", context, status: HTTPErrorMapping.status(for: error.code))
+            return renderer.notice(visit.base, for: error, title: "未能签署", back: "/my/credit", backText: "返回信用与承诺")
         }
         return PageRenderer.redirect("/my/credit")
     }

@@ -45,14 +45,34 @@ struct PageRenderer: Sendable {
         return headers
     }()
 
+    /// The notice page in the frame `base`: `title`, `message`, a link back, and `Retry-After` when `retryAfter` is
+    /// given (shown on the page too). Every refusal and failure page of /my and /window is one.
+    func notice(_ base: [String: Any], title: String, message: String, back: String, backText: String = "返回",
+                status: HTTPResponse.Status, retryAfter: Int? = nil) -> Response {
+        var context = base
+        context["title"] = title
+        context["message"] = message
+        context["back"] = back
+        context["backText"] = backText
+        var headers = HTTPFields()
+        if let retryAfter {
+            context["retryAfter"] = retryAfter
+            headers[.retryAfter] = String(retryAfter)
+        }
+        return response("notice", context, status: status, headers: headers)
+    }
+
+    /// The notice for a domain error: the Chinese message of its code, its status, its `Retry-After`.
+    func notice(_ base: [String: Any], for error: ZeroTripError, title: String = "未能完成", back: String, backText: String = "返回",
+                status: HTTPResponse.Status? = nil) -> Response {
+        notice(base, title: title, message: ChineseMessages.text(for: error), back: back, backText: backText,
+               status: status ?? HTTPErrorMapping.status(for: error.code), retryAfter: error.retryAfterSeconds)
+    }
+
     /// A page for an error raised before any page handler could answer (a body over the daemon's limit, a malformed
     /// request): the Chinese message of its code, the status, `Retry-After` when the error has one.
     static func errorPage(_ error: ZeroTripError, status: HTTPResponse.Status) -> Response {
-        var headers = HTTPFields()
-        if let wait = error.retryAfterSeconds { headers[.retryAfter] = String(wait) }
-        let back = "/"
-        return PageRenderer().response("notice", ["title": "未能完成", "district": "本区", "service": "政务服务", "message": ChineseMessages.text(for: error),
-                                                  "back": back, "backText": "返回首页"], status: status, headers: headers)
+        PageRenderer().notice(["district": "本区", "service": "政务服务"], for: error, back: "/", backText: "返回首页", status: status)
     }
 
     /// `303 See Other` to `location` (after a form post, and to the login page).
@@ -146,6 +166,20 @@ struct PageCookies: Sendable {
         Cookie(name: name, value: "", maxAge: 0, path: path, secure: secure, httpOnly: true, sameSite: .strict)
     }
 
+    /// The pre-login form token of the `name` cookie (path `path`): the one the browser holds, or a new random one
+    /// set on `headers` (double submit: the form repeats it).
+    func preSessionToken(_ request: Request, name: String, path: String, headers: inout HTTPFields) throws -> String {
+        if let existing = request.cookies[name]?.value, existing.utf8.count == 32 { return existing }
+        let token = Hex.encode(try SecureRandom.bytes(count: 16))
+        headers.setCookie(cookie(name, token, path: path, maxAge: 3600))
+        return token
+    }
+
+    /// Whether a posted `form` is the site's own: sent from this origin and carrying `expected` as its `csrf` field.
+    static func isGenuine(_ request: Request, form: [String: String], expected: String) -> Bool {
+        sameOrigin(request) && matches(form["csrf"], expected)
+    }
+
     /// The CSRF token of the session `token`.
     static func csrfToken(session token: String) -> String {
         Base64.encodeURLSafe(HMAC.sha256(key: Array(token.utf8), Array("zerotrip page form".utf8)))
@@ -170,7 +204,9 @@ struct PageCookies: Sendable {
 
 /// A QR code as inline SVG (drawn by the server, so the strict CSP needs no image source).
 enum QRCodeSVG {
-    static func svg(_ matrix: QRMatrixView, label: String) -> String {
+    /// `text` as a QR code at `errorCorrection`, or nil when it does not fit one.
+    static func svg(encoding text: String, errorCorrection: QRMatrix.ErrorCorrection, label: String) -> String? {
+        guard let matrix = try? QRMatrix(encodingSegmented: text, errorCorrection: errorCorrection) else { return nil }
         let quiet = 4
         let size = matrix.size + 2 * quiet
         var path = ""
@@ -178,9 +214,9 @@ enum QRCodeSVG {
         for y in 0..<matrix.size {
             var x = 0
             while x < matrix.size {
-                guard matrix.isDark(x, y) else { x += 1; continue }
+                guard matrix.isDark(x: x, y: y) else { x += 1; continue }
                 var run = 1
-                while x + run < matrix.size && matrix.isDark(x + run, y) { run += 1 }
+                while x + run < matrix.size && matrix.isDark(x: x + run, y: y) { run += 1 }
                 path += "M\(x + quiet) \(y + quiet)h\(run)v1h-\(run)z"
                 x += run
             }
@@ -190,12 +226,6 @@ enum QRCodeSVG {
             <rect width="\(size)" height="\(size)" fill="#fff"/><path fill="#000" d="\(path)"/></svg>
             """
     }
-}
-
-/// The modules of a QR code, as the SVG drawing reads them.
-struct QRMatrixView {
-    let size: Int
-    let isDark: (Int, Int) -> Bool
 }
 
 extension HTTPFields {

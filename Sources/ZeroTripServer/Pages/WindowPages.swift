@@ -135,7 +135,7 @@ struct WindowPages: Sendable {
     /// A signed-in form post: same origin and the session's CSRF token, or a 403 page (audited under the clerk).
     private func posted(_ request: Request, _ visit: Visit, route: String, _ body: ([String: String]) async throws -> Response) async throws -> Response {
         let form = try await PageForm.fields(of: request)
-        guard PageCookies.sameOrigin(request), PageCookies.matches(form["csrf"], PageCookies.csrfToken(session: visit.token)) else {
+        guard PageCookies.isGenuine(request, form: form, expected: PageCookies.csrfToken(session: visit.token)) else {
             try await services.audit(AuditEntry(actor: visit.session.actor, action: "auth.denied", target: "route:\(route)", outcome: "denied",
                                                 details: ["reason": "csrf"]))
             return notice(visit.base, title: "无法处理请求", message: "表单已失效（页面停留过久，或不是从本站页面提交的）。请返回重新操作。",
@@ -154,25 +154,13 @@ struct WindowPages: Sendable {
     }
 
     private func notice(_ base: [String: Any], title: String, message: String, back: String, status: HTTPResponse.Status) -> Response {
-        var context = base
-        context["title"] = title
-        context["message"] = message
-        context["back"] = Self.localPath(back)
-        context["backText"] = "返回"
-        return renderer.response("notice", context, status: status)
+        renderer.notice(base, title: title, message: message, back: Self.localPath(back), status: status)
     }
 
     private func loginPage(_ request: Request, error: String? = nil, status: HTTPResponse.Status = .ok, form: [String: String] = [:]) async throws -> Response {
         var context = await frame(title: "窗口登录")
         var headers = HTTPFields()
-        let pre: String
-        if let existing = request.cookies[Self.preSessionCookie]?.value, existing.utf8.count == 32 {
-            pre = existing
-        } else {
-            pre = Hex.encode(try SecureRandom.bytes(count: 16))
-            headers.setCookie(cookies.cookie(Self.preSessionCookie, pre, path: "/window", maxAge: 3600))
-        }
-        context["csrf"] = pre
+        context["csrf"] = try cookies.preSessionToken(request, name: Self.preSessionCookie, path: "/window", headers: &headers)
         // Echoed back only without marks that could join a quote into one character the escaper does not see.
         for key in ["clerkId", "clerkName", "station"] {
             context[key] = String((form[key] ?? "").prefix(40).unicodeScalars.filter {
@@ -190,17 +178,11 @@ struct WindowPages: Sendable {
         if let wait = limiter.secondsToWait(client) {
             services.anonymousAudit.record(AuditEntry(actor: "client:\(client)", action: "auth.denied", target: "route:POST /window/login", outcome: "denied",
                                                       details: ["reason": "rate_limited"]))
-            var headers = HTTPFields()
-            headers[.retryAfter] = String(wait)
-            var page = await frame(title: "请求过于频繁")
-            page["message"] = "本机的登录请求过多。"
-            page["retryAfter"] = wait
-            page["back"] = "/window/login"
-            page["backText"] = "返回"
-            return renderer.response("notice", page, status: .tooManyRequests, headers: headers)
+            return renderer.notice(await frame(title: ""), title: "请求过于频繁", message: "本机的登录请求过多。", back: "/window/login",
+                                   status: .tooManyRequests, retryAfter: wait)
         }
         let form = try await PageForm.fields(of: request)
-        guard PageCookies.sameOrigin(request), PageCookies.matches(form["csrf"], request.cookies[Self.preSessionCookie]?.value ?? "") else {
+        guard PageCookies.isGenuine(request, form: form, expected: request.cookies[Self.preSessionCookie]?.value ?? "") else {
             services.anonymousAudit.record(AuditEntry(actor: "client:\(client)", action: "auth.denied", target: "route:POST /window/login", outcome: "denied",
                                                       details: ["reason": "csrf"]))
             return try await loginPage(request, error: "表单已失效，请重新填写。", status: .forbidden, form: form)
@@ -299,15 +281,13 @@ struct WindowPages: Sendable {
         context["matter"] = form["matter"] ?? ""
         context["link"] = link
         context["minutes"] = max(1, Int(result.handoff.expiresAt.timeIntervalSince(services.clock.now()) / 60))
-        if let matrix = try? QRMatrix(encodingSegmented: link, errorCorrection: .medium) {
-            context["qrSVG"] = QRCodeSVG.svg(QRMatrixView(size: matrix.size, isDark: { matrix.isDark(x: $0, y: $1) }), label: "手机登录码")
-        }
+        context["qrSVG"] = QRCodeSVG.svg(encoding: link, errorCorrection: .medium, label: "手机登录码")
         return renderer.response("window-card", context)
     }
 
     private func submit(_ form: [String: String], _ visit: Visit) async throws -> Response {
         let matter = form["matter"] ?? ""
-        let provided = form.keys.filter { $0.hasPrefix("m_") && form[$0] == "1" }.map { String($0.dropFirst(2)) }.sorted()
+        let provided = Self.ticked(form)
         guard let mode = ApplicationMode(rawValue: form["mode"] ?? "standard") else { throw ZeroTripError(.invalidInput, "mode") }
         let record = try await services.applications.submit(NewApplication(matterCode: matter, idNumber: form["idNumber"] ?? "", name: form["name"] ?? "",
                                                                            mode: mode, provided: provided),
@@ -323,7 +303,7 @@ struct WindowPages: Sendable {
         case "approve": _ = try await applications.approve(id, department: department, actor: actor)
         case "reject": _ = try await applications.reject(id, reason: form["reason"] ?? "", department: department, actor: actor)
         case "fulfil":
-            let materials = form.keys.filter { $0.hasPrefix("m_") && form[$0] == "1" }.map { String($0.dropFirst(2)) }.sorted()
+            let materials = Self.ticked(form)
             _ = try await applications.fulfil(id, materials: materials, department: department, actor: actor)
         case "issue":
             let record = try await applications.application(id, department: department)
@@ -436,6 +416,11 @@ struct WindowPages: Sendable {
         context["hasRows"] = !rows.isEmpty
         context["empty"] = obligationsOnly ? "没有待补材料的办件。" : "本部门还没有办件。"
         return renderer.response("window-list", context)
+    }
+
+    /// The material codes ticked on a form (checkboxes named `m_<code>`), sorted.
+    static func ticked(_ form: [String: String]) -> [String] {
+        form.keys.filter { $0.hasPrefix("m_") && form[$0] == "1" }.map { String($0.dropFirst(2)) }.sorted()
     }
 
     /// A path under `/window/` taken from `text` (a path or the Referer's URL), or `/window/`: the back link never
