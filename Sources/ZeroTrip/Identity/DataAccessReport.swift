@@ -23,6 +23,8 @@ public struct DataAccess: Sendable, Hashable {
     public var action: String
     /// The document looked at, for document actions.
     public var documentID: String?
+    /// That document's matter name (the person's own register entry), for document actions.
+    public var matterName: String?
     /// How many times (page views are counted per minute; everything else is one).
     public var count: Int
     /// The audit details (matter, result, level…), for the page to explain the access.
@@ -39,6 +41,7 @@ extension ZeroTripServices {
         guard let person = try await identity.registry.personalData(subject: subject) else { return [] }
         let documents = try await documents.records(holderIDNumber: person.idNumber, limit: 200)
         let targets = ["person:\(subject)"] + documents.map { "document:\($0.id)" }
+        let matters = Dictionary(documents.map { ($0.id, $0.matterName) }, uniquingKeysWith: { first, _ in first })
         let ownActor = "applicant:\(subject)"
         return try await database.read { db in
             let events = try AuditLog.events(targets: targets, actions: Self.dataAccessActions, limit: limit, in: db)
@@ -60,9 +63,9 @@ extension ZeroTripServices {
                 let details = Self.detailStrings(event.details)
                 let date = (try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(details["window_start"] ?? event.occurredAt))
                     ?? (try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(event.occurredAt)) ?? Date(timeIntervalSince1970: 0)
-                return DataAccess(occurredAt: date, viewer: viewer, action: event.action,
-                                  documentID: event.target.hasPrefix("document:") ? String(event.target.dropFirst("document:".count)) : nil,
-                                  count: details["count"].flatMap(Int.init) ?? 1, details: details)
+                let documentID = event.target.hasPrefix("document:") ? String(event.target.dropFirst("document:".count)) : nil
+                return DataAccess(occurredAt: date, viewer: viewer, action: event.action, documentID: documentID,
+                                  matterName: documentID.flatMap { matters[$0] }, count: details["count"].flatMap(Int.init) ?? 1, details: details)
             }
         }
     }

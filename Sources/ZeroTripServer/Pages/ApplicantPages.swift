@@ -430,8 +430,6 @@ struct ApplicantPages: Sendable {
 
     private func access(_ visit: Visit) async throws -> Response {
         let accesses = try await services.dataAccesses(subject: visit.session.subject, limit: 100)
-        let (_, records) = try await ownDocuments(visit.session)
-        let matters = Dictionary(records.map { ($0.id, $0.matterName) }, uniquingKeysWith: { first, _ in first })
         var context = visit.base
         context["title"] = "谁查看了我的数据"
         context["tabAccess"] = true
@@ -441,7 +439,7 @@ struct ApplicantPages: Sendable {
             case .publicPage: "扫码核验的公众"
             case .district: "区政务服务系统"
             }
-            let document = access.documentID.map { "《\(matters[$0] ?? "电子文书")》" } ?? ""
+            let document = access.documentID.map { _ in "《\(access.matterName ?? "电子文书")》" } ?? ""
             let times = access.count > 1 ? "，共 \(access.count) 次" : ""
             let what: String = switch access.action {
             case "document.verified": "核验了您的文书\(document)\(times)"
