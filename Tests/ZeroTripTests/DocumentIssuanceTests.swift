@@ -150,52 +150,108 @@ struct DocumentIssuanceTests {
         #expect(lines[first + 2].hasPrefix("文书编号"), "\(lines.prefix(6))")
     }
 
-    @Test("As many one-line fields as fit on the page: none of the text runs under the QR, only the issuer and date under the seal; one more is refused by name")
-    func fullPageHasNoOverlap() async throws {
-        let district = try await TestDistrict(fileDatabase: true).setUp()
-        var fitted: IssuedDocument?
-        var refusal: ZeroTripError?
-        for count in 1...20 {
-            var request = Self.request
-            request.fields = (1...count).map { ResultField(label: "项目\($0)", value: "第\($0)项内容已核实无误") }
-            do {
-                fitted = try await district.services.documents.issue(request, actor: "test")
-            } catch let error as ZeroTripError {
-                refusal = error
-                break
+    /// Word boxes of every page (pdftotext -bbox), in points from the top of the page.
+    struct Word { var page: Int; var x0, y0, x1, y1: Double; var text: String }
+
+    static func words(_ file: URL) throws -> [Word] {
+        let boxes = try ExternalTool.run(["pdftotext", "-bbox", file.path, "-"]).stdout
+        var words: [Word] = []
+        for (index, page) in boxes.components(separatedBy: "<page ").dropFirst().enumerated() {
+            for match in page.matches(of: /xMin="([0-9.]+)" yMin="([0-9.]+)" xMax="([0-9.]+)" yMax="([0-9.]+)">([^<]*)</) {
+                words.append(Word(page: index + 1, x0: Double(match.1)!, y0: Double(match.2)!, x1: Double(match.3)!, y1: Double(match.4)!,
+                                  text: String(match.5)))
             }
         }
-        let document = try #require(fitted)
-        #expect(document.record.fields.count >= 8, "only \(document.record.fields.count) one-line fields fit")
-        let error = try #require(refusal, "20 fields fitted on one page")
-        #expect(error.code == .invalidInput && error.message.contains("do not fit on one page"), "\(error.message)")
+        return words
+    }
+
+    /// A field value of `count` characters: Chinese text with amounts and dates that must not break.
+    static func longValue(_ count: Int, seed: Int) -> String {
+        var value = ""
+        var part = 0
+        while value.count < count {
+            value += "第\(seed)项第\(part)段：2015年07月缴费61728.45元已核实，"
+            part += 1
+        }
+        return String(value.prefix(count))
+    }
+
+    @Test("Tables of any size the limits allow flow over pages: nothing overlaps the QR, the seal (only issuer and date), the margins or the footer; pages numbered; the QR and seal on the last page",
+          arguments: [(1, 10), (11, 10), (12, 10), (20, 10), (20, 400)])
+    func pagination(fields: Int, length: Int) async throws {
+        let district = try await TestDistrict(fileDatabase: true).setUp()
+        var request = Self.request
+        request.fields = (1...fields).map { ResultField(label: "项目\($0)", value: length <= 10 ? "第\($0)项内容已核实无误" : Self.longValue(length, seed: $0)) }
+        let document = try await district.services.documents.issue(request, actor: "test")
         let directory = try ExternalTool.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let file = directory.appendingPathComponent("full.pdf")
+        let file = directory.appendingPathComponent("table.pdf")
         try Data(document.pdf).write(to: file)
-        // pdftotext -bbox: word boxes in points from the top of the page.
-        let height = ResultDocumentRenderer.pageHeight
+        let info = try ExternalTool.run(["pdfinfo", file.path]).stdout
+        let pages = try #require(info.firstMatch(of: /Pages:\s+(\d+)/).map { Int($0.1)! })
+        if fields <= 11 && length <= 10 { #expect(pages == 1, "\(fields) one-line fields fit on one page") }
+        if length == 400 { #expect(pages >= 5, "twenty 400-character fields on \(pages) pages") }
+        if fields == 12 { #expect(pages == 2, "the 12th one-line field moves with the seal to page 2 (\(pages) pages)") }
+
+        let words = try Self.words(file)
+        let height = ResultDocumentRenderer.pageHeight, width = ResultDocumentRenderer.pageWidth
         let qr = ResultDocumentRenderer.qrFrame
         let qrBox = (x0: qr.x, y0: height - qr.y - qr.size, x1: qr.x + qr.size, y1: height - qr.y)
-        let sealX = ResultDocumentRenderer.pageWidth - ResultDocumentRenderer.margin - ResultDocumentRenderer.sealSize + 8
+        let sealX = width - ResultDocumentRenderer.margin - ResultDocumentRenderer.sealSize + 8
         let sealBox = (x0: sealX, y0: height - ResultDocumentRenderer.sealCenterY - ResultDocumentRenderer.sealSize / 2,
                        x1: sealX + ResultDocumentRenderer.sealSize, y1: height - ResultDocumentRenderer.sealCenterY + ResultDocumentRenderer.sealSize / 2)
-        let boxes = try ExternalTool.run(["pdftotext", "-bbox", file.path, "-"]).stdout
-        var underSeal: [String] = []
-        var words = 0
-        for match in boxes.matches(of: /xMin="([0-9.]+)" yMin="([0-9.]+)" xMax="([0-9.]+)" yMax="([0-9.]+)">([^<]*)</) {
-            words += 1
-            let (x0, y0, x1, y1) = (Double(match.1)!, Double(match.2)!, Double(match.3)!, Double(match.4)!)
-            func overlaps(_ box: (x0: Double, y0: Double, x1: Double, y1: Double)) -> Bool {
-                x0 < box.x1 - 0.5 && x1 > box.x0 + 0.5 && y0 < box.y1 - 0.5 && y1 > box.y0 + 0.5
-            }
-            #expect(!overlaps(qrBox), "\(match.5) runs under the QR")
-            if overlaps(sealBox) { underSeal.append(String(match.5)) }
-        }
-        #expect(words > 30)
-        // The issuer's name and the date (printed on the page), and the seal's own ring text and label.
         let issued = ChinaTime(document.record.issuedAt).chineseDate
-        #expect(!underSeal.isEmpty && underSeal.allSatisfy { "区人力资源和社会保障局".contains($0) || $0 == issued || $0 == "电子印章" }, "under the seal: \(underSeal), date \(issued)")
+        let footerZone = height - ResultDocumentRenderer.pageBottom + 8
+        var valueText = ""
+        for word in words {
+            func overlaps(_ box: (x0: Double, y0: Double, x1: Double, y1: Double)) -> Bool {
+                word.x0 < box.x1 - 0.5 && word.x1 > box.x0 + 0.5 && word.y0 < box.y1 - 0.5 && word.y1 > box.y0 + 0.5
+            }
+            #expect(word.x0 >= 55 && word.x1 <= width - 55, "page \(word.page): \(word.text) runs into the side margin")
+            if word.page == pages {
+                #expect(!overlaps(qrBox), "\(word.text) runs under the QR")
+                if overlaps(sealBox) {
+                    #expect("区人力资源和社会保障局".contains(word.text) || word.text == issued || word.text == "电子印章", "\(word.text) is under the seal")
+                }
+            } else {
+                // Above the footer lines, or one of them: no row of the table reaches the footer.
+                let inFooter = word.y0 >= footerZone
+                #expect(word.y1 <= height - ResultDocumentRenderer.pageBottom + 2 || inFooter, "page \(word.page): \(word.text) runs into the footer")
+                if inFooter {
+                    #expect(word.text.hasPrefix("本文书由") || word.text.hasPrefix("核验：扫描末页二维码") || word.text.hasPrefix("http")
+                            || ["第", "页", "共"].contains(word.text) || Int(word.text) != nil, "page \(word.page): \(word.text) in the footer")
+                }
+            }
+            if word.x0 >= ResultDocumentRenderer.margin + 132, word.y1 < footerZone - 8 { valueText += word.text }
+        }
+        // Every value, read back in page and line order from the value column, whole (no row was cut or lost).
+        for field in request.fields { #expect(valueText.contains(field.value), "\(field.label) is not on the pages whole") }
+        if pages > 1 {
+            for page in 1...pages {
+                let line = words.filter { $0.page == page && $0.y0 >= height - 40 }.map(\.text).joined()
+                #expect(line == "第\(page)页共\(pages)页", "page \(page) numbered \(line)")
+            }
+            #expect(words.contains { $0.page == 2 && $0.text == "\(request.matterName)（续页）" }, "a continuation page names the document")
+        }
+
+        // The QR on the last page decodes to the token, which verifies; the seal's widget is on that page.
+        let prefix = directory.appendingPathComponent("last").path
+        #expect(try ExternalTool.run(["pdftoppm", "-r", "150", "-png", "-f", "\(pages)", "-l", "\(pages)", file.path, prefix]).status == 0)
+        let png = try #require(try FileManager.default.contentsOfDirectory(atPath: directory.path).first { $0.hasPrefix("last") && $0.hasSuffix(".png") })
+        let decoded = try ExternalTool.run(["python3", ExternalTool.validator("decode_qr.py"), directory.appendingPathComponent(png).path])
+        #expect(decoded.status == 0 && decoded.stdout.contains(document.qrContent), "\(decoded.stdout) \(decoded.stderr)")
+        if length == 400 {
+            #expect(try ExternalTool.run(["qpdf", "--check", file.path]).status == 0)
+            try FileManager.default.copyItem(at: district.home.rootCertificateURL, to: directory.appendingPathComponent("root.pem"))
+            let sig = try ExternalTool.run(["bash", ExternalTool.validator("pdfsig_check.sh"), file.path, Self.root(beside: file)])
+            #expect(sig.status == 0 && sig.stdout.contains("Total document signed"), "\(sig.stdout) \(sig.stderr)")
+            let hanko = try ExternalTool.run(["python3", ExternalTool.validator("pyhanko_validate.py"), file.path, Self.root(beside: file)])
+            #expect(hanko.status == 0 && hanko.stdout.contains("\"ENTIRE_FILE\""), "\(hanko.stdout) \(hanko.stderr)")
+            let dig = try ExternalTool.run(["python3", ExternalTool.validator("zt_token.py"), "dig", file.path])
+            #expect(dig.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == document.record.contentSHA256, "dig over every page's text")
+            let report = try await district.services.documents.verifyPDF(document.pdf, actor: "test")
+            #expect(report.result == .valid, "\(report.reasons)")
+        }
     }
 
     @Test("qpdf --check finds no errors")
@@ -272,7 +328,7 @@ struct DocumentIssuanceTests {
         #expect(report.document?.holderName == "张**")
     }
 
-    @Test("The token's dig is the SHA-256 of page 1's first content stream, recomputed by an independent PDF reader")
+    @Test("The token's dig is the SHA-256 of the page's first content stream (one page), recomputed by an independent PDF reader")
     func digRecomputed() async throws {
         let (_, document, file) = try await Self.issued()
         let output = try ExternalTool.run(["python3", "-c", """

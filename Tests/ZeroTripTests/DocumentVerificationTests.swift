@@ -202,7 +202,10 @@ struct DocumentVerificationTests {
         r = DocumentIssuanceTests.request; r.holderIDNumber = "440104199001010037"; cases.append((r, "unknown_person"))
         r = DocumentIssuanceTests.request; r.matterCode = "bad code!"; cases.append((r, "invalid_input"))
         r = DocumentIssuanceTests.request; r.validDays = 0; cases.append((r, "invalid_input"))
-        r = DocumentIssuanceTests.request; r.fields = Array(repeating: ResultField(label: "说明", value: String(repeating: "很长的内容", count: 80)), count: 10)
+        // Past the limits (long tables are laid out over several pages; longer values and more fields are refused).
+        r = DocumentIssuanceTests.request; r.fields = Array(repeating: ResultField(label: "说明", value: "内容"), count: 21)
+        cases.append((r, "invalid_input"))
+        r = DocumentIssuanceTests.request; r.fields[0].value = String(repeating: "很长的内容", count: 80) + "长"
         cases.append((r, "invalid_input"))
         for (request, code) in cases {
             do {

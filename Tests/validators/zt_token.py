@@ -803,11 +803,15 @@ def cmd_check_vectors(args) -> int:
 
 
 def pdf_dig(path: str) -> bytes:
-    """dig: SHA-256 of the decoded first content stream of page 1 (docs/qr-token.md, claim 7)."""
+    """dig: SHA-256 over the decoded first content stream of every page, in page order (docs/qr-token.md,
+    claim 7); for a one-page document, that page's first content stream."""
     from pypdf import PdfReader
-    contents = PdfReader(path).pages[0]["/Contents"].get_object()
-    first = contents[0].get_object() if isinstance(contents, list) else contents
-    return hashlib.sha256(first.get_data()).digest()
+    digest = hashlib.sha256()
+    for page in PdfReader(path).pages:
+        contents = page["/Contents"].get_object()
+        first = contents[0].get_object() if isinstance(contents, list) else contents
+        digest.update(first.get_data())
+    return digest.digest()
 
 
 def cmd_dig(args) -> int:

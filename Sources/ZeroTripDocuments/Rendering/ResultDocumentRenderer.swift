@@ -17,7 +17,7 @@ public struct RenderedDocument: Sendable {
     public let qr: QRMatrix
 }
 
-/// Lays out, embeds, seals and signs result documents: A4, PDF 1.7 aiming at PDF/A-2u, one page with
+/// Lays out, embeds, seals and signs result documents: A4, PDF 1.7 aiming at PDF/A-2u, one page (more when the table needs them) with
 /// the title, holder, fields table, dates and document number in Chinese (embedded subset CJK font),
 /// a vector QR code carrying the signed token, and a PAdES B-B signature whose widget shows a red seal.
 ///
@@ -43,6 +43,10 @@ public struct ResultDocumentRenderer: Sendable {
     static let sealCenterY = qrFrame.y + sealSize / 2
     /// The lowest baseline the facts under the table may use: a line above the QR's top edge.
     static let lowestFactBaseline = qrFrame.y + qrFrame.size + 14
+    /// Where the table starts on a continuation page, under its short header (title 续页, number, rule).
+    static let continuationTableTop = pageHeight - 120
+    /// The lowest a table row may reach on a page that is not the last: above the two footer lines.
+    static let pageBottom = 76.0
 
     /// Creates a renderer.
     public init(font: CJKFont, verificationBaseURL: String) {
@@ -50,7 +54,8 @@ public struct ResultDocumentRenderer: Sendable {
         self.verificationBaseURL = verificationBaseURL
         cache = FontSubsetCache()
         var always: [UInt32: Unicode.Scalar] = [:]
-        for scalar in (0x21...0x7E).compactMap(Unicode.Scalar.init) + Array("年月日至个：，。（）、—".unicodeScalars) {
+        // With what continuation pages and their numbers print (续页, 第 N 页 共 M 页, 末页), so /F1 stays one subset.
+        for scalar in (0x21...0x7E).compactMap(Unicode.Scalar.init) + Array("年月日至个：，。（）、—续页第共末".unicodeScalars) {
             if let glyph = font.glyph(for: scalar), always[glyph] == nil { always[glyph] = scalar }
         }
         alwaysUnicode = always
@@ -100,50 +105,65 @@ public struct ResultDocumentRenderer: Sendable {
             y -= 22
         }
 
-        // Fields table.
+        // Fields table: every row measured first, then placed on pages. Rows flow onto continuation pages; the last
+        // page holds the facts above the bottom band (QR, issuer, date, seal), so a row moves there when the band
+        // would not fit under the table.
         y -= 6
         let labelWidth = 132.0, lineHeight = 17.0, padding = 6.0
-        page.add("0.35 0.35 0.35 RG 0.6 w\n")
-        page.add("\(pdfNumber(L)) \(pdfNumber(y)) m \(pdfNumber(R)) \(pdfNumber(y)) l S\n")
+        var rows: [(label: [[UInt32]], value: [[UInt32]], height: Double)] = []
         for (number, field) in content.fields.enumerated() {
-            let labelLines: [[UInt32]], valueLines: [[UInt32]]
             do {
-                labelLines = try setter.wrap(field.label, size: 11, width: labelWidth - 2 * padding)
-                valueLines = try setter.wrap(field.value, size: 11, width: R - L - labelWidth - 2 * padding)
+                let labelLines = try setter.wrap(field.label, size: 11, width: labelWidth - 2 * padding)
+                let valueLines = try setter.wrap(field.value, size: 11, width: R - L - labelWidth - 2 * padding)
                 _ = try glyphs(field.label)
                 // Line by line: a line break in a value is where the value starts a new line, not a character to draw.
                 for line in field.value.split(separator: "\n") { _ = try glyphs(String(line), variable: true) }
+                rows.append((labelLines, valueLines, Double(max(labelLines.count, valueLines.count)) * lineHeight + 2 * padding))
             } catch {
                 // Which field the character is in, so the department can correct the request.
                 throw DocumentError(error.code, "field \(number + 1) (\(field.label.prefix(20))): \(error.message)")
             }
-            let rows = max(labelLines.count, valueLines.count)
-            let height = Double(rows) * lineHeight + 2 * padding
-            // The table's bottom must leave the facts (3 lines, 4 for a re-issue) above the QR and the seal band.
-            let factLines = content.supersedes == nil ? 3.0 : 4.0
-            guard y - height - 30 - (factLines - 1) * 18 >= Self.lowestFactBaseline,
-                  y - height >= Self.sealCenterY + Self.sealSize / 2 + 6 else {
-                throw DocumentError(.invalidInput, "the fields do not fit on one page (\(number) of \(content.fields.count) fit); shorten or combine them")
-            }
-            page.add("0.94 0.94 0.94 rg \(pdfNumber(L + 0.3)) \(pdfNumber(y - height + 0.3)) \(pdfNumber(labelWidth - 0.6)) \(pdfNumber(height - 0.6)) re f 0 g\n")
-            for (index, line) in labelLines.enumerated() {
-                page.text(line, x: L + padding, y: y - padding - 12 - Double(index) * lineHeight, size: 11)
-            }
-            for (index, line) in valueLines.enumerated() {
-                page.text(line, x: L + labelWidth + padding, y: y - padding - 12 - Double(index) * lineHeight, size: 11)
-            }
-            page.add("\(pdfNumber(L)) \(pdfNumber(y - height)) m \(pdfNumber(R)) \(pdfNumber(y - height)) l S\n")
-            page.add("\(pdfNumber(L)) \(pdfNumber(y)) m \(pdfNumber(L)) \(pdfNumber(y - height)) l S ")
-            page.add("\(pdfNumber(L + labelWidth)) \(pdfNumber(y)) m \(pdfNumber(L + labelWidth)) \(pdfNumber(y - height)) l S ")
-            page.add("\(pdfNumber(R)) \(pdfNumber(y)) m \(pdfNumber(R)) \(pdfNumber(y - height)) l S\n")
-            y -= height
         }
+        let factLines = content.supersedes == nil ? 3.0 : 4.0
+        let layout = Self.paginate(heights: rows.map(\.height), firstTop: y, factLines: factLines)
+        let pageCount = layout.count
+        var pages = [page] + Array(repeating: ContentStream(), count: pageCount - 1)
+        let continued = try glyphs(content.matterName + "（续页）")
+        let continuedNumber = try glyphs("文书编号：\(Self.groupedID(idHex))")
+        for (index, placed) in layout.enumerated() {
+            if index > 0 {
+                // A continuation page names the document and its number above the rest of the table.
+                pages[index].text(continued, x: (W - setter.width(continued, size: 14)) / 2, y: H - 70, size: 14, bold: true)
+                pages[index].text(continuedNumber, x: (W - setter.width(continuedNumber, size: 9)) / 2, y: H - 90, size: 9)
+                pages[index].add("0.6 0.08 0.08 RG 1.2 w \(pdfNumber(L)) \(pdfNumber(H - 100)) m \(pdfNumber(R)) \(pdfNumber(H - 100)) l S\n")
+                y = Self.continuationTableTop
+            }
+            guard !placed.isEmpty else { continue }
+            pages[index].add("0.35 0.35 0.35 RG 0.6 w\n")
+            pages[index].add("\(pdfNumber(L)) \(pdfNumber(y)) m \(pdfNumber(R)) \(pdfNumber(y)) l S\n")
+            for row in placed.map({ rows[$0] }) {
+                let height = row.height
+                pages[index].add("0.94 0.94 0.94 rg \(pdfNumber(L + 0.3)) \(pdfNumber(y - height + 0.3)) \(pdfNumber(labelWidth - 0.6)) \(pdfNumber(height - 0.6)) re f 0 g\n")
+                for (line, glyphs) in row.label.enumerated() {
+                    pages[index].text(glyphs, x: L + padding, y: y - padding - 12 - Double(line) * lineHeight, size: 11)
+                }
+                for (line, glyphs) in row.value.enumerated() {
+                    pages[index].text(glyphs, x: L + labelWidth + padding, y: y - padding - 12 - Double(line) * lineHeight, size: 11)
+                }
+                pages[index].add("\(pdfNumber(L)) \(pdfNumber(y - height)) m \(pdfNumber(R)) \(pdfNumber(y - height)) l S\n")
+                pages[index].add("\(pdfNumber(L)) \(pdfNumber(y)) m \(pdfNumber(L)) \(pdfNumber(y - height)) l S ")
+                pages[index].add("\(pdfNumber(L + labelWidth)) \(pdfNumber(y)) m \(pdfNumber(L + labelWidth)) \(pdfNumber(y - height)) l S ")
+                pages[index].add("\(pdfNumber(R)) \(pdfNumber(y)) m \(pdfNumber(R)) \(pdfNumber(y - height)) l S\n")
+                y -= height
+            }
+        }
+        page = pages[pageCount - 1]
 
         y -= 30
         let issued = ChinaTime(content.issuedAt), until = ChinaTime(content.validUntil)
         var facts = [("签发日期", issued.chineseDate), ("有效期至", until.chineseDate), ("领取方式", content.pickupMode.label)]
         if let old = content.supersedes { facts.append(("替代文书", Self.groupedID(Hex.encode(old)))) }
-        // The fit check above leaves room for these lines above the QR.
+        // The pagination above leaves room for these lines above the QR.
         for (label, value) in facts {
             page.text(try glyphs("\(label)：\(value)"), x: L, y: y, size: 11)
             y -= 18
@@ -161,12 +181,20 @@ public struct ResultDocumentRenderer: Sendable {
         let qrSize = Self.qrFrame.size, qrX = Self.qrFrame.x, qrY = Self.qrFrame.y
         let caption = try glyphs("扫码核验真伪")
         page.text(caption, x: qrX + (qrSize - setter.width(caption, size: 9)) / 2, y: qrY - 12, size: 9)
+        pages[pageCount - 1] = page
 
-        // Footer.
+        // Footer on every page; the QR is on the last, and a document of several pages numbers them.
         let footer1 = try glyphs("本文书由\(content.departmentName)加盖电子印章签发，与加盖实物印章的纸质文书具有同等效力。")
         let footer2 = try glyphs("核验：扫描左侧二维码，或访问 \(footerURL)")
-        page.text(footer1, x: L, y: 58, size: 8)
-        page.text(footer2, x: L, y: 46, size: 8)
+        let footerEarlier = try glyphs("核验：扫描末页二维码，或访问 \(footerURL)")
+        for index in pages.indices {
+            pages[index].text(footer1, x: L, y: 58, size: 8)
+            pages[index].text(index == pageCount - 1 ? footer2 : footerEarlier, x: L, y: 46, size: 8)
+            if pageCount > 1 {
+                let number = try glyphs("第 \(index + 1) 页 共 \(pageCount) 页")
+                pages[index].text(number, x: (W - setter.width(number, size: 9)) / 2, y: 28, size: 9)
+            }
+        }
 
         // 2. Seal appearance.
         var seal = ContentStream()
@@ -177,8 +205,9 @@ public struct ResultDocumentRenderer: Sendable {
         variableGlyphs.subtract(staticGlyphs)
         let extra = variableGlyphs.isEmpty ? nil : try cache.uncached(font: font, glyphs: variableGlyphs, unicode: unicode)
         let fontMappings = [embedded.mapping] + (extra.map { [$0.mapping] } ?? [])
-        let pageBytes = page.serialized(fonts: fontMappings)
-        let contentDigest = Digest.sha256(pageBytes)
+        // The text of every page, in page order; `dig` covers them all (one page: exactly that page's stream).
+        let pageStreams = pages.map { $0.serialized(fonts: fontMappings) }
+        let contentDigest = Digest.sha256(pageStreams.flatMap { $0 })
 
         // 4. Token and QR.
         let claims = ResultTokenClaims(
@@ -202,9 +231,40 @@ public struct ResultDocumentRenderer: Sendable {
 
         // 5. Write and sign.
         let pdf = try write(
-            content: content, pageStream: pageBytes, qrStream: qrBytes, sealStream: seal.serialized(fonts: [embedded.mapping]),
+            content: content, pageStreams: pageStreams, qrStream: qrBytes, sealStream: seal.serialized(fonts: [embedded.mapping]),
             fonts: [embedded] + (extra.map { [$0] } ?? []), sealer: sealer, signingTime: signingTime, idHex: idHex)
         return RenderedDocument(pdf: pdf, pdfSHA256: Digest.sha256(pdf), contentDigest: contentDigest, token: token, qrContent: qrContent, qr: qr)
+    }
+
+    // MARK: Pagination
+
+    /// Row indices per page for table rows of `heights`, the first page's table starting at `firstTop`. A row that
+    /// would run below ``pageBottom`` starts a new page (rows are never split: the longest value the limits allow
+    /// fits on any page). The last page must also hold `factLines` facts and the bottom band (QR, issuer, date and
+    /// seal) under its table; when it cannot, its last row moves to a new last page, so the seal never sits on a
+    /// page of its own. A table that fits on one page with its band gives one page, laid out as before pagination.
+    static func paginate(heights: [Double], firstTop: Double, factLines: Double) -> [[Int]] {
+        func holdsBand(_ bottom: Double) -> Bool {
+            bottom - 30 - (factLines - 1) * 18 >= lowestFactBaseline && bottom >= sealCenterY + sealSize / 2 + 6
+        }
+        var pages: [[Int]] = [[]]
+        var y = firstTop
+        for (index, height) in heights.enumerated() {
+            if y - height < pageBottom, !pages[pages.count - 1].isEmpty {
+                pages.append([])
+                y = continuationTableTop
+            }
+            pages[pages.count - 1].append(index)
+            y -= height
+        }
+        if !holdsBand(y) {
+            if pages[pages.count - 1].count > 1, let moved = pages[pages.count - 1].popLast() {
+                pages.append([moved])
+            } else {
+                pages.append([])
+            }
+        }
+        return pages
     }
 
     // MARK: Validation
@@ -328,28 +388,38 @@ public struct ResultDocumentRenderer: Sendable {
     // MARK: File
 
     private func write(
-        content: ResultDocumentContent, pageStream: [UInt8], qrStream: [UInt8], sealStream: [UInt8],
+        content: ResultDocumentContent, pageStreams: [[UInt8]], qrStream: [UInt8], sealStream: [UInt8],
         fonts: [EmbeddedFont], sealer: DocumentSealer, signingTime: Date, idHex: String
     ) throws(DocumentError) -> [UInt8] {
         let W = Self.pageWidth, H = Self.pageHeight
-        var pdf = PDFBuffer(capacity: fonts.reduce(0) { $0 + $1.fontFile.count } + pageStream.count + 2 * sealer.reservedSignatureLength + 16_000)
+        let textBytes = pageStreams.reduce(0) { $0 + $1.count }
+        var pdf = PDFBuffer(capacity: fonts.reduce(0) { $0 + $1.fontFile.count } + textBytes + 2 * sealer.reservedSignatureLength + 16_000)
         let fontResources = fonts.count == 2 ? "/F1 6 0 R /F2 16 0 R" : "/F1 6 0 R"
         let sealRect = (x: Self.pageWidth - Self.margin - Self.sealSize + 8, y: Self.sealCenterY - Self.sealSize / 2)
+        // Page 1 is objects 3 (page) and 4 (text); further pages follow the fonts, a page object and its text each.
+        let firstExtra = fonts.count == 2 ? 21 : 16
+        let pageObjects = [3] + (1..<pageStreams.count).map { firstExtra + 2 * ($0 - 1) }
+        let lastPage = pageObjects[pageObjects.count - 1]
 
         pdf.object(1, "<< /Type /Catalog /Pages 2 0 R /Lang (zh-CN) /Metadata 14 0 R /ViewerPreferences << /DisplayDocTitle true >> "
             + "/AcroForm << /Fields [11 0 R] /SigFlags 3 >> "
             + "/OutputIntents [<< /Type /OutputIntent /S /GTS_PDFA1 /OutputConditionIdentifier (sRGB IEC61966-2.1) /Info (sRGB IEC61966-2.1) /DestOutputProfile 15 0 R >>] >>")
-        pdf.object(2, "<< /Type /Pages /Kids [3 0 R] /Count 1 >>")
-        pdf.object(3, "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 \(pdfNumber(W)) \(pdfNumber(H))] "
-            + "/Resources << /Font << \(fontResources) >> /ProcSet [/PDF /Text] >> /Contents [4 0 R 5 0 R] /Annots [11 0 R] >>")
-        pdf.stream(4, "/Filter /FlateDecode", Zlib.compress(pageStream, level: 1))
+        pdf.object(2, "<< /Type /Pages /Kids [\(pageObjects.map { "\($0) 0 R" }.joined(separator: " "))] /Count \(pageObjects.count) >>")
+        for (index, object) in pageObjects.enumerated() {
+            let text = index == 0 ? 4 : object + 1
+            // The last page carries the QR symbol (a second content stream) and the seal's signature widget.
+            let contents = object == lastPage ? "[\(text) 0 R 5 0 R] /Annots [11 0 R]" : "[\(text) 0 R]"
+            pdf.object(object, "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 \(pdfNumber(W)) \(pdfNumber(H))] "
+                + "/Resources << /Font << \(fontResources) >> /ProcSet [/PDF /Text] >> /Contents \(contents) >>")
+            pdf.stream(text, "/Filter /FlateDecode", Zlib.compress(pageStreams[index], level: 1))
+        }
         pdf.stream(5, "/Filter /FlateDecode", Zlib.compress(qrStream, level: 1))
         for (index, font) in fonts.enumerated() {
             // /F1 is objects 6–10, /F2 objects 16–20.
             let base = index == 0 ? 6 : 16
             writeFont(font, firstObject: base, into: &pdf)
         }
-        pdf.object(11, "<< /Type /Annot /Subtype /Widget /FT /Sig /T (ZeroTrip seal \(content.departmentCode)) /V 13 0 R /F 132 /P 3 0 R "
+        pdf.object(11, "<< /Type /Annot /Subtype /Widget /FT /Sig /T (ZeroTrip seal \(content.departmentCode)) /V 13 0 R /F 132 /P \(lastPage) 0 R "
             + "/Rect [\(pdfNumber(sealRect.x)) \(pdfNumber(sealRect.y)) \(pdfNumber(sealRect.x + Self.sealSize)) \(pdfNumber(sealRect.y + Self.sealSize))] "
             + "/AP << /N 12 0 R >> >>")
         pdf.stream(12, "/Type /XObject /Subtype /Form /BBox [0 0 \(pdfNumber(Self.sealSize)) \(pdfNumber(Self.sealSize))] /Resources << /Font << /F1 6 0 R >> /ExtGState << /Stamp << /Type /ExtGState /BM /Multiply >> >> >> /Filter /FlateDecode",
@@ -370,7 +440,7 @@ public struct ResultDocumentRenderer: Sendable {
         pdf.append([UInt8(ascii: "<")] + [UInt8](repeating: 0x30, count: 2 * sealer.reservedSignatureLength) + [UInt8(ascii: ">")])
         let contentsEnd = pdf.count
         pdf.append(" >>\nendobj\n")
-        pdf.finish(size: fonts.count == 2 ? 21 : 16, root: 1, id: idHex.uppercased())
+        pdf.finish(size: firstExtra + 2 * (pageStreams.count - 1), root: 1, id: idHex.uppercased())
 
         let total = pdf.count
         let ranges = "\(contentsStart) \(contentsEnd) \(total - contentsEnd)"
