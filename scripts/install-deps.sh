@@ -4,7 +4,7 @@
 set -euo pipefail
 
 # Build: OpenSSL 3, libqrencode, HarfBuzz (hb-subset), zlib, SQLite. Run: the AR PL UMing CJK font documents embed.
-packages=(libssl-dev libqrencode-dev libharfbuzz-dev zlib1g-dev libsqlite3-dev fonts-arphic-uming openssl pkg-config ca-certificates curl)
+packages=(libssl-dev libqrencode-dev libharfbuzz-dev zlib1g-dev libsqlite3-dev fonts-arphic-uming fonts-hanazono openssl pkg-config ca-certificates curl)
 if [[ "${1:-}" == "--test" ]]; then
   # Independent validators: qpdf, poppler (pdftotext, pdffonts, pdfsig, pdftoppm), NSS certutil for pdfsig's trust store;
   # wrk drives `zerotrip bench http` and `bench credit`; PostgreSQL 15 runs the suites a second time on a throw-away

@@ -34,7 +34,7 @@ public struct ZeroTripServices: Sendable {
     public init(
         database: AppDatabase, home: ZeroTripHome, passphrase: PassphraseSource, clock: ZeroTripClock = .system,
         verificationBaseURL: String = DaemonConfiguration().verificationBaseURL, fontPath: String = DaemonConfiguration().fontPath,
-        identityPolicy: IdentityPolicy = IdentityPolicy()
+        fallbackFontPaths: [String] = DaemonConfiguration().fallbackFontPaths, identityPolicy: IdentityPolicy = IdentityPolicy()
     ) {
         self.database = database
         self.home = home
@@ -44,7 +44,7 @@ public struct ZeroTripServices: Sendable {
         self.windows = WindowSessions(database: database, credentials: credentials, clock: clock)
         self.identity = IdentityService(database: database, keys: home.keyFiles, clock: clock, policy: identityPolicy)
         self.documents = DocumentService(database: database, administration: administration, registry: identity.registry, clock: clock,
-                                         verificationBaseURL: verificationBaseURL, fontPath: fontPath)
+                                         verificationBaseURL: verificationBaseURL, fontPath: fontPath, fallbackFontPaths: fallbackFontPaths)
         self.trustList = TrustListService(database: database, administration: administration, log: documents.log, clock: clock)
         self.anonymousAudit = AuditAggregator(clock: clock)
         self.applications = ApplicationService(database: database, clock: clock,
@@ -65,7 +65,8 @@ public struct ZeroTripServices: Sendable {
         let home = home ?? configuration.home
         let database = try AppDatabase.open(location: home.databasePath)
         return ZeroTripServices(database: database, home: home, passphrase: PassphraseSource(explicit: explicit, keys: home.keyFiles), clock: clock,
-                                verificationBaseURL: configuration.verificationBaseURL, fontPath: configuration.fontPath)
+                                verificationBaseURL: configuration.verificationBaseURL, fontPath: configuration.fontPath,
+                                fallbackFontPaths: configuration.fallbackFontPaths)
     }
 
     /// Records an audit event in its own transaction at the clock's time.

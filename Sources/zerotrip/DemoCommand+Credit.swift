@@ -32,7 +32,8 @@ extension DemoCommand {
                 configuration.databasePath = home.databasePath
                 let database = try AppDatabase.open(location: home.databasePath)
                 let services = ZeroTripServices(database: database, home: home, passphrase: PassphraseSource(explicit: "scenario-passphrase-not-secret", keys: home.keyFiles),
-                                                clock: clock, verificationBaseURL: configuration.verificationBaseURL, fontPath: configuration.fontPath)
+                                                clock: clock, verificationBaseURL: configuration.verificationBaseURL, fontPath: configuration.fontPath,
+                                                fallbackFontPaths: configuration.fallbackFontPaths)
                 func read(_ name: String) throws -> [UInt8] { try readInputFile(URL(fileURLWithPath: demo).appendingPathComponent(name).path, hint: "; pass --demo DIR") }
                 func step(_ text: String) { print("[\(AuditEvent.timestamp(clock.now()))] \(text)") }
                 func move(to date: Date, _ why: String) {

@@ -23,6 +23,15 @@ struct DaemonConfigurationTests {
         #expect(configuration.keysDirectory == "Keys")
     }
 
+    @Test("Fallback fonts: fonts-hanazono by default, a list in the file, a colon-separated list in the environment")
+    func fallbackFonts() throws {
+        #expect(try DaemonConfiguration.load(file: nil, environment: [:], overrides: .init()).fallbackFontPaths.last?.hasSuffix("HanaMinB.ttf") == true)
+        let file = try write(#"{"fallbackFontPaths": ["/fonts/a.ttf"]}"#)
+        #expect(try DaemonConfiguration.load(file: file, environment: [:], overrides: .init()).fallbackFontPaths == ["/fonts/a.ttf"])
+        let environment = ["ZEROTRIP_FALLBACK_FONTS": "/fonts/b.ttf:/fonts/c.ttf"]
+        #expect(try DaemonConfiguration.load(file: file, environment: environment, overrides: .init()).fallbackFontPaths == ["/fonts/b.ttf", "/fonts/c.ttf"])
+    }
+
     @Test("Unless given, the verification base URL follows the listening address; a given one always wins")
     func baseURL() throws {
         #expect(try DaemonConfiguration.load(file: nil, environment: [:], overrides: .init()).verificationBaseURL == "http://127.0.0.1:8080")

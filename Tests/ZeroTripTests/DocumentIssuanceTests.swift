@@ -53,19 +53,55 @@ struct DocumentIssuanceTests {
         #expect(lines.contains { $0.hasPrefix("61728.45") }, "some value wrapped right before the amount (the case being tested)")
     }
 
-    @Test("A character the font lacks is refused naming the field and the character; a line break in a value starts a new line")
+    @Test("Rare characters (CJK Extension B and E) in the holder's name and a value are drawn from the fallback font; one no font has is refused naming the field and the character; a line break in a value starts a new line")
     func charactersAndLineBreaks() async throws {
         let district = try await TestDistrict(fileDatabase: true).setUp()
-        var rare = Self.request
-        rare.fields[2] = ResultField(label: "工作单位", value: "𠮷野家餐饮有限公司")
+        // 𠮷 (U+20BB7) and 𬌗 (U+2C317) are outside the main font; no installed font has U+30000 (Extension G).
+        var missing = Self.request
+        missing.fields[2] = ResultField(label: "工作单位", value: "\u{30000}野家餐饮有限公司")
         do {
-            _ = try await district.services.documents.issue(rare, actor: "test")
-            Issue.record("issued a character the font cannot draw")
+            _ = try await district.services.documents.issue(missing, actor: "test")
+            Issue.record("issued a character no font can draw")
         } catch let error as ZeroTripError {
             #expect(error.code == .unsupportedCharacter)
-            #expect(error.message.contains("field 3 (工作单位)") && error.message.contains("𠮷 (U+20BB7)"), "\(error.message)")
+            #expect(error.message.contains("field 3 (工作单位)") && error.message.contains("\u{30000} (U+30000)"), "\(error.message)")
         }
         #expect(try await district.services.documents.records(department: "RSJ", limit: 10).isEmpty, "nothing stored")
+
+        _ = try await district.services.identity.registry.importCSV(Array("id_number,name,phone,card_valid_from,card_valid_until\n440104199202020071,𠮷田𬌗,13900000031,2018-01-15,长期\n".utf8), actor: "test")
+        var rare = Self.request
+        rare.holderName = "𠮷田𬌗"
+        rare.holderIDNumber = "440104199202020071"
+        rare.fields[2] = ResultField(label: "工作单位", value: "𠮷 野家 𬌗")
+        let issued = try await district.services.documents.issue(rare, actor: "test")
+        let rareDirectory = try ExternalTool.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: rareDirectory) }
+        let rareFile = rareDirectory.appendingPathComponent("rare.pdf")
+        try Data(issued.pdf).write(to: rareFile)
+        let text = try ExternalTool.run(["pdftotext", "-enc", "UTF-8", rareFile.path, "-"]).stdout
+        #expect(text.contains("𠮷田𬌗") && text.contains("𠮷 野家 𬌗"), "\(text)")
+        let fonts = try ExternalTool.run(["pdffonts", rareFile.path]).stdout
+        #expect(fonts.contains("HanaMin"), "the fallback font is embedded: \(fonts)")
+        for row in fonts.split(separator: "\n").dropFirst(2) {
+            #expect(row.split(separator: " ", omittingEmptySubsequences: true).suffix(5).prefix(3) == ["yes", "yes", "yes"], "emb/sub/uni: \(row)")
+        }
+        #expect(try ExternalTool.run(["qpdf", "--check", rareFile.path]).status == 0)
+        // Each rare character, drawn alone as a word of the value, leaves ink where pdftotext places it.
+        let words = try Self.words(rareFile).filter { $0.text == "𠮷" || $0.text == "𬌗" }
+        #expect(words.count == 2, "\(words.map(\.text))")
+        let scale = 150.0 / 72
+        for word in words {
+            let prefix = rareDirectory.appendingPathComponent("glyph-\(word.text.unicodeScalars.first!.value)").path
+            let crop = ["-x", "\(Int(word.x0 * scale))", "-y", "\(Int(word.y0 * scale))", "-W", "\(Int((word.x1 - word.x0) * scale) + 1)", "-H", "\(Int((word.y1 - word.y0) * scale) + 1)"]
+            #expect(try ExternalTool.run(["pdftoppm", "-r", "150", "-gray", "-f", "1", "-l", "1"] + crop + [rareFile.path, prefix]).status == 0)
+            let pgm = try [UInt8](Data(contentsOf: URL(fileURLWithPath: prefix + "-1.pgm")))
+            var newlines = 0, start = 0
+            while newlines < 3, start < pgm.count { if pgm[start] == 0x0A { newlines += 1 }; start += 1 }
+            let ink = pgm[start...].count { $0 < 128 }
+            #expect(ink > 40, "\(word.text) drawn with \(ink) dark pixels")
+        }
+        let report = try await district.services.documents.verifyPDF(issued.pdf, actor: "test")
+        #expect(report.result == .valid && report.document?.holderName == "𠮷**", "\(report.reasons) \(String(describing: report.document?.holderName))")
 
         var twoLines = Self.request
         twoLines.fields[2] = ResultField(label: "缴费起止", value: "2015年07月至2020年12月\n2021年03月至2026年10月")

@@ -1,4 +1,5 @@
 import Foundation
+import ZeroTripDocuments
 
 /// Daemon settings, merged from defaults, a JSON file, the environment and flags (later wins).
 ///
@@ -17,6 +18,7 @@ import Foundation
 /// | `logLevel` | `ZEROTRIP_LOG_LEVEL` | `info` |
 /// | `verificationBaseURL` | `ZEROTRIP_VERIFICATION_BASE_URL` | `http(s)://HOST:PORT` of the listener |
 /// | `fontPath` | `ZEROTRIP_FONT` | `/usr/share/fonts/truetype/arphic/uming.ttc` |
+/// | `fallbackFontPaths` | `ZEROTRIP_FALLBACK_FONTS` (colon-separated) | fonts-hanazono's `HanaMinA.ttf` and `HanaMinB.ttf` (characters the main font lacks) |
 /// | `applicantRequestsPerMinute` | `ZEROTRIP_APPLICANT_RATE` | `30` (per client address, bursts of 10) |
 /// | `treeHeadIntervalSeconds` | `ZEROTRIP_TREE_HEAD_INTERVAL` | `10` (sign a log tree head when the log grew) |
 /// | `obligationSweepIntervalSeconds` | `ZEROTRIP_OBLIGATION_SWEEP_INTERVAL` | `60` (overdue obligations, reminders, supervisor flags) |
@@ -52,6 +54,9 @@ public struct DaemonConfiguration: Sendable, Codable, Equatable {
     public var verificationBaseURL: String = "http://127.0.0.1:8080"
     /// The TrueType CJK font embedded in documents (Debian's fonts-arphic-uming by default).
     public var fontPath: String = "/usr/share/fonts/truetype/arphic/uming.ttc"
+    /// TrueType fonts tried in order for a character the main font lacks (CJK Extensions B–F in rare names);
+    /// files that are missing are skipped, and documents then refuse only the characters they alone had.
+    public var fallbackFontPaths: [String] = CJKFont.defaultFallbackPaths
     /// Unauthenticated applicant requests (start verification, submit code, device challenge/login) per client address per minute.
     public var applicantRequestsPerMinute: Int = 30
     /// Seconds between signed tree heads of the transparency log (also how often pending keys are promoted).
@@ -105,6 +110,7 @@ public struct DaemonConfiguration: Sendable, Codable, Equatable {
         fromEnvironment.logLevel = environment["ZEROTRIP_LOG_LEVEL"]
         fromEnvironment.verificationBaseURL = environment["ZEROTRIP_VERIFICATION_BASE_URL"]
         fromEnvironment.fontPath = environment["ZEROTRIP_FONT"]
+        fromEnvironment.fallbackFontPaths = environment["ZEROTRIP_FALLBACK_FONTS"].map { $0.split(separator: ":").map(String.init) }
         fromEnvironment.applicantRequestsPerMinute = try integer("ZEROTRIP_APPLICANT_RATE", in: environment)
         fromEnvironment.treeHeadIntervalSeconds = try integer("ZEROTRIP_TREE_HEAD_INTERVAL", in: environment)
         fromEnvironment.obligationSweepIntervalSeconds = try integer("ZEROTRIP_OBLIGATION_SWEEP_INTERVAL", in: environment)
@@ -197,6 +203,8 @@ public struct DaemonConfiguration: Sendable, Codable, Equatable {
         public var verificationBaseURL: String?
         /// Document font path.
         public var fontPath: String?
+        /// Fallback font paths.
+        public var fallbackFontPaths: [String]?
         /// Applicant request rate per client.
         public var applicantRequestsPerMinute: Int?
         /// Tree head interval.
@@ -227,6 +235,7 @@ public struct DaemonConfiguration: Sendable, Codable, Equatable {
             if let logLevel { c.logLevel = logLevel }
             if let verificationBaseURL { c.verificationBaseURL = verificationBaseURL }
             if let fontPath { c.fontPath = fontPath }
+            if let fallbackFontPaths { c.fallbackFontPaths = fallbackFontPaths }
             if let applicantRequestsPerMinute { c.applicantRequestsPerMinute = applicantRequestsPerMinute }
             if let treeHeadIntervalSeconds { c.treeHeadIntervalSeconds = treeHeadIntervalSeconds }
             if let obligationSweepIntervalSeconds { c.obligationSweepIntervalSeconds = obligationSweepIntervalSeconds }
@@ -243,7 +252,7 @@ public struct DaemonConfiguration: Sendable, Codable, Equatable {
         var values = Overrides()
         enum Key: String, CodingKey, CaseIterable {
             case host, port, databasePath, database, keysDirectory, certificatesDirectory, maxBodyBytes, tlsCertificatePath, tlsKeyPath, logLevel
-            case verificationBaseURL, fontPath, applicantRequestsPerMinute, treeHeadIntervalSeconds, obligationSweepIntervalSeconds
+            case verificationBaseURL, fontPath, fallbackFontPaths, applicantRequestsPerMinute, treeHeadIntervalSeconds, obligationSweepIntervalSeconds
             case publicRequestsPerMinute, idleTimeoutSeconds, maxConnections, trustedProxies
         }
         struct AnyKey: CodingKey {
@@ -269,6 +278,7 @@ public struct DaemonConfiguration: Sendable, Codable, Equatable {
             values.logLevel = try c.decodeIfPresent(String.self, forKey: .logLevel)
             values.verificationBaseURL = try c.decodeIfPresent(String.self, forKey: .verificationBaseURL)
             values.fontPath = try c.decodeIfPresent(String.self, forKey: .fontPath)
+            values.fallbackFontPaths = try c.decodeIfPresent([String].self, forKey: .fallbackFontPaths)
             values.applicantRequestsPerMinute = try c.decodeIfPresent(Int.self, forKey: .applicantRequestsPerMinute)
             values.treeHeadIntervalSeconds = try c.decodeIfPresent(Int.self, forKey: .treeHeadIntervalSeconds)
             values.obligationSweepIntervalSeconds = try c.decodeIfPresent(Int.self, forKey: .obligationSweepIntervalSeconds)

@@ -23,9 +23,10 @@ public final class DocumentService: Sendable {
     /// The transparency log the register writes to.
     public let log: TransparencyLog
 
-    /// Creates the service; the font is loaded here (a missing font fails issuance, not verification).
+    /// Creates the service; the fonts are loaded here (a missing main font fails issuance, not verification; a
+    /// missing fallback font only the characters that need it).
     public init(database: AppDatabase, administration: DistrictAdministration, registry: PopulationRegistry, clock: ZeroTripClock,
-                verificationBaseURL: String, fontPath: String) {
+                verificationBaseURL: String, fontPath: String, fallbackFontPaths: [String] = CJKFont.defaultFallbackPaths) {
         self.database = database
         self.administration = administration
         self.registry = registry
@@ -33,7 +34,8 @@ public final class DocumentService: Sendable {
         self.verificationBaseURL = verificationBaseURL
         self.log = TransparencyLog(database: database)
         do {
-            renderer = .success(ResultDocumentRenderer(font: try CJKFont(path: fontPath), verificationBaseURL: verificationBaseURL))
+            let fonts = FontStack(main: try CJKFont(path: fontPath), fallbackPaths: fallbackFontPaths)
+            renderer = .success(ResultDocumentRenderer(fonts: fonts, verificationBaseURL: verificationBaseURL))
         } catch {
             renderer = .failure(error)
         }

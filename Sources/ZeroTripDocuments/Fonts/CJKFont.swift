@@ -24,8 +24,14 @@ public final class CJKFont: @unchecked Sendable {
     /// Number of glyphs in the face.
     public let glyphCount: Int
 
-    /// Loads face `index` of the font file at `path` (a `.ttf` or a `.ttc` collection).
-    public init(path: String = CJKFont.defaultPath, faceIndex: UInt32 = 0) throws(DocumentError) {
+    /// Hanazono Mincho A and B from Debian's fonts-hanazono: Ming faces with TrueType outlines covering CJK
+    /// Extensions A to F, drawn for the characters the main font lacks (rare given names such as 𠮷 or 𬌗).
+    public static let defaultFallbackPaths = ["/usr/share/fonts/truetype/hanazono/HanaMinA.ttf", "/usr/share/fonts/truetype/hanazono/HanaMinB.ttf"]
+
+    /// Loads face `index` of the font file at `path` (a `.ttf` or a `.ttc` collection). `preprocessed` prepares
+    /// hb-subset's tables once (about 0.1 s, and memory for the whole face), which pays off for the main font that
+    /// every document subsets; a fallback font used for a rare character now and then is subset without it.
+    public init(path: String = CJKFont.defaultPath, faceIndex: UInt32 = 0, preprocessed: Bool = true) throws(DocumentError) {
         guard let blob = hb_blob_create_from_file_or_fail(path) else {
             throw DocumentError(.fontUnavailable, "cannot read the font file \(path) (Debian package fonts-arphic-uming)")
         }
@@ -45,7 +51,7 @@ public final class CJKFont: @unchecked Sendable {
         self.blob = blob
         self.face = face
         font = hb_font_create(face)
-        subsetSource = hb_subset_preprocess(face)
+        subsetSource = preprocessed ? hb_subset_preprocess(face) : hb_face_reference(face)
         glyphCount = glyphs
         unitsPerEm = Int(hb_face_get_upem(face))
         var extents = hb_font_extents_t()

@@ -15,6 +15,12 @@ struct EmbeddedFont: Sendable {
     let toUnicode: [UInt8]
     /// Original glyph → CID.
     let mapping: [UInt32: UInt16]
+
+    /// The same font with its mapping keyed by ``FontStack`` glyphs of fallback font `index`.
+    func tagged(_ index: UInt32) -> EmbeddedFont {
+        EmbeddedFont(baseFont: baseFont, fontFile: fontFile, fontFileLength: fontFileLength, widths: widths, toUnicode: toUnicode,
+                     mapping: Dictionary(uniqueKeysWithValues: mapping.map { (index << 24 | $0.key, $0.value) }))
+    }
 }
 
 /// A bounded cache of ``EmbeddedFont`` keyed by the sorted glyph set.

@@ -27,8 +27,8 @@ struct ContentStream {
         return set
     }
 
-    /// The stream bytes with each glyph shown from the first font whose mapping has it (`/F1`, then `/F2`),
-    /// renumbered to that font's CIDs.
+    /// The stream bytes with each glyph shown from the first font whose mapping has it (`/F1`, `/F2`, … in the
+    /// order given), renumbered to that font's CIDs.
     func serialized(fonts: [[UInt32: UInt16]]) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(8192)
@@ -59,19 +59,22 @@ struct ContentStream {
     }
 }
 
-/// Text measured and mapped to glyphs with one font.
+/// Text measured and mapped to glyphs with the document font and its fallbacks.
 struct TextSetter {
-    let font: CJKFont
+    let fonts: FontStack
 
-    /// The glyphs of `text`, refusing characters the font lacks (so nothing silently prints as a box).
+    /// The glyphs of `text`, refusing characters no font has (so nothing silently prints as a box).
     func glyphs(_ text: String) throws(DocumentError) -> [UInt32] {
         var out: [UInt32] = []
         out.reserveCapacity(text.unicodeScalars.count)
         for scalar in text.unicodeScalars {
-            guard let glyph = font.glyph(for: scalar) else {
+            guard let glyph = fonts.glyph(for: scalar) else {
                 let code = "U+" + String(scalar.value, radix: 16, uppercase: true)
                 let shown = scalar.properties.generalCategory == .control || scalar.properties.generalCategory == .format ? code : "\(Character(scalar)) (\(code))"
-                throw DocumentError(.unsupportedCharacter, "the document font has no glyph for \(shown); write it another way or leave it out")
+                let missing = fonts.fonts.count > 1
+                    ? "neither the document font nor its \(fonts.fonts.count - 1) fallback fonts have a glyph for \(shown)"
+                    : "the document font has no glyph for \(shown) and no fallback font is installed (fonts-hanazono)"
+                throw DocumentError(.unsupportedCharacter, "\(missing); write it another way or leave it out")
             }
             out.append(glyph)
         }
@@ -80,7 +83,7 @@ struct TextSetter {
 
     /// Width of `glyphs` at `size` points.
     func width(_ glyphs: [UInt32], size: Double) -> Double {
-        Double(glyphs.reduce(0) { $0 + font.advance(of: $1) }) * size / Double(font.unitsPerEm)
+        glyphs.reduce(0) { $0 + fonts.width(of: $1, size: size) }
     }
 
     /// Splits `text` into lines no wider than `width` points: CJK text breaks between characters, numbers and
@@ -90,7 +93,7 @@ struct TextSetter {
         for paragraph in text.split(separator: "\n", omittingEmptySubsequences: false) {
             let scalars = Array(paragraph.unicodeScalars)
             let run = try glyphs(String(paragraph))
-            let widths = run.map { Double(font.advance(of: $0)) * size / Double(font.unitsPerEm) }
+            let widths = run.map { fonts.width(of: $0, size: size) }
             for range in LineBreaker.lines(scalars, widths: widths, width: width) { lines.append(Array(run[range])) }
         }
         return lines

@@ -25,7 +25,9 @@ public struct RenderedDocument: Sendable {
 /// patched in place, so no PDF parser ever touches our own output.
 public struct ResultDocumentRenderer: Sendable {
     /// The document font.
-    public let font: CJKFont
+    public var font: CJKFont { fonts.main }
+    /// The document font and the fallbacks drawn for characters it lacks.
+    public let fonts: FontStack
     /// The verification base URL, e.g. `https://zt.chancheng.gov.cn`.
     public let verificationBaseURL: String
     private let cache: FontSubsetCache
@@ -48,9 +50,15 @@ public struct ResultDocumentRenderer: Sendable {
     /// The lowest a table row may reach on a page that is not the last: above the two footer lines.
     static let pageBottom = 76.0
 
-    /// Creates a renderer.
-    public init(font: CJKFont, verificationBaseURL: String) {
-        self.font = font
+    /// Creates a renderer drawing with `font`, and with the first of `fallbacks` that has a character `font` lacks.
+    public init(font: CJKFont, fallbacks: [CJKFont] = [], verificationBaseURL: String) {
+        self.init(fonts: FontStack(main: font, fallbacks: fallbacks), verificationBaseURL: verificationBaseURL)
+    }
+
+    /// Creates a renderer drawing with `fonts`.
+    public init(fonts: FontStack, verificationBaseURL: String) {
+        self.fonts = fonts
+        let font = fonts.main
         self.verificationBaseURL = verificationBaseURL
         cache = FontSubsetCache()
         var always: [UInt32: Unicode.Scalar] = [:]
@@ -64,7 +72,7 @@ public struct ResultDocumentRenderer: Sendable {
     /// Renders, seals and signs `content` with `sealer` (signing time `signingTime`, written to `/M`).
     public func render(_ content: ResultDocumentContent, sealer: DocumentSealer, signingTime: Date) throws(DocumentError) -> RenderedDocument {
         try Self.validate(content)
-        let setter = TextSetter(font: font)
+        let setter = TextSetter(fonts: fonts)
         // Two embedded fonts: /F1 holds the template's glyphs (title, labels, department, digits, ASCII) and is
         // cached across documents; /F2 holds the few glyphs only this document uses (holder name, field values).
         var unicode = alwaysUnicode
@@ -200,11 +208,24 @@ public struct ResultDocumentRenderer: Sendable {
         var seal = ContentStream()
         try drawSeal(into: &seal, name: content.departmentName, glyphs: { text throws(DocumentError) in try glyphs(text) })
 
-        // 3. Embed the two subsets.
-        let embedded = try cache.embedded(font: font, glyphs: staticGlyphs, unicode: unicode)
-        variableGlyphs.subtract(staticGlyphs)
-        let extra = variableGlyphs.isEmpty ? nil : try cache.uncached(font: font, glyphs: variableGlyphs, unicode: unicode)
-        let fontMappings = [embedded.mapping] + (extra.map { [$0.mapping] } ?? [])
+        // 3. Embed the subsets: the main font's template glyphs (cached across documents) and this document's own,
+        // then one subset per fallback font a rare character came from.
+        let mainStatic = staticGlyphs.filter { FontStack.fontIndex(of: $0) == 0 }
+        let embedded = try cache.embedded(font: font, glyphs: mainStatic, unicode: unicode)
+        variableGlyphs.subtract(mainStatic)
+        let mainVariable = variableGlyphs.filter { FontStack.fontIndex(of: $0) == 0 }
+        var subsets = [(embedded, font)]
+        if !mainVariable.isEmpty { subsets.append((try cache.uncached(font: font, glyphs: mainVariable, unicode: unicode), font)) }
+        let fallbackGlyphs = Dictionary(grouping: staticGlyphs.union(variableGlyphs).filter { FontStack.fontIndex(of: $0) > 0 }, by: FontStack.fontIndex)
+        for index in fallbackGlyphs.keys.sorted() {
+            let tagged = fallbackGlyphs[index] ?? []
+            let fallback = fonts.fonts[index]
+            var local: [UInt32: Unicode.Scalar] = [:]
+            for glyph in tagged { local[FontStack.localID(of: glyph)] = unicode[glyph] }
+            let subset = try cache.uncached(font: fallback, glyphs: Set(tagged.map(FontStack.localID)), unicode: local)
+            subsets.append((subset.tagged(UInt32(index)), fallback))
+        }
+        let fontMappings = subsets.map(\.0.mapping)
         // The text of every page, in page order; `dig` covers them all (one page: exactly that page's stream).
         let pageStreams = pages.map { $0.serialized(fonts: fontMappings) }
         let contentDigest = Digest.sha256(pageStreams.flatMap { $0 })
@@ -231,8 +252,8 @@ public struct ResultDocumentRenderer: Sendable {
 
         // 5. Write and sign.
         let pdf = try write(
-            content: content, pageStreams: pageStreams, qrStream: qrBytes, sealStream: seal.serialized(fonts: [embedded.mapping]),
-            fonts: [embedded] + (extra.map { [$0] } ?? []), sealer: sealer, signingTime: signingTime, idHex: idHex)
+            content: content, pageStreams: pageStreams, qrStream: qrBytes, sealStream: seal.serialized(fonts: fontMappings),
+            fonts: subsets, sealer: sealer, signingTime: signingTime, idHex: idHex)
         return RenderedDocument(pdf: pdf, pdfSHA256: Digest.sha256(pdf), contentDigest: contentDigest, token: token, qrContent: qrContent, qr: qr)
     }
 
@@ -339,13 +360,13 @@ public struct ResultDocumentRenderer: Sendable {
             let glyph = try glyphs(String(scalar))
             let theta = characters.count == 1 ? Double.pi / 2 : Double.pi / 2 + span / 2 - Double(index) * span / Double(characters.count - 1)
             let phi = theta - Double.pi / 2
-            let advance = Double(font.advance(of: glyph[0])) * glyphSize / Double(font.unitsPerEm)
+            let advance = fonts.width(of: glyph[0], size: glyphSize)
             let x = c + textRadius * cos(theta) - advance / 2 * cos(phi)
             let y = c + textRadius * sin(theta) - advance / 2 * sin(phi)
             seal.rotatedText(glyph, x: x, y: y, size: glyphSize, angle: phi)
         }
         let label = try glyphs("电子印章")
-        let labelWidth = TextSetter(font: font).width(label, size: 10)
+        let labelWidth = TextSetter(fonts: fonts).width(label, size: 10)
         seal.text(label, x: c - labelWidth / 2, y: c - 36, size: 10)
         seal.add("Q\n")
     }
@@ -389,15 +410,17 @@ public struct ResultDocumentRenderer: Sendable {
 
     private func write(
         content: ResultDocumentContent, pageStreams: [[UInt8]], qrStream: [UInt8], sealStream: [UInt8],
-        fonts: [EmbeddedFont], sealer: DocumentSealer, signingTime: Date, idHex: String
+        fonts: [(EmbeddedFont, CJKFont)], sealer: DocumentSealer, signingTime: Date, idHex: String
     ) throws(DocumentError) -> [UInt8] {
         let W = Self.pageWidth, H = Self.pageHeight
         let textBytes = pageStreams.reduce(0) { $0 + $1.count }
-        var pdf = PDFBuffer(capacity: fonts.reduce(0) { $0 + $1.fontFile.count } + textBytes + 2 * sealer.reservedSignatureLength + 16_000)
-        let fontResources = fonts.count == 2 ? "/F1 6 0 R /F2 16 0 R" : "/F1 6 0 R"
+        var pdf = PDFBuffer(capacity: fonts.reduce(0) { $0 + $1.0.fontFile.count } + textBytes + 2 * sealer.reservedSignatureLength + 16_000)
+        // /F1 is objects 6–10; /F2, /F3, … five objects each from 16 on, in the order of `fonts`.
+        let fontObjects = fonts.indices.map { $0 == 0 ? 6 : 16 + 5 * ($0 - 1) }
+        let fontResources = fontObjects.enumerated().map { "/F\($0.offset + 1) \($0.element) 0 R" }.joined(separator: " ")
         let sealRect = (x: Self.pageWidth - Self.margin - Self.sealSize + 8, y: Self.sealCenterY - Self.sealSize / 2)
         // Page 1 is objects 3 (page) and 4 (text); further pages follow the fonts, a page object and its text each.
-        let firstExtra = fonts.count == 2 ? 21 : 16
+        let firstExtra = 16 + 5 * (fonts.count - 1)
         let pageObjects = [3] + (1..<pageStreams.count).map { firstExtra + 2 * ($0 - 1) }
         let lastPage = pageObjects[pageObjects.count - 1]
 
@@ -414,15 +437,11 @@ public struct ResultDocumentRenderer: Sendable {
             pdf.stream(text, "/Filter /FlateDecode", Zlib.compress(pageStreams[index], level: 1))
         }
         pdf.stream(5, "/Filter /FlateDecode", Zlib.compress(qrStream, level: 1))
-        for (index, font) in fonts.enumerated() {
-            // /F1 is objects 6–10, /F2 objects 16–20.
-            let base = index == 0 ? 6 : 16
-            writeFont(font, firstObject: base, into: &pdf)
-        }
+        for ((embedded, font), first) in zip(fonts, fontObjects) { writeFont(embedded, of: font, firstObject: first, into: &pdf) }
         pdf.object(11, "<< /Type /Annot /Subtype /Widget /FT /Sig /T (ZeroTrip seal \(content.departmentCode)) /V 13 0 R /F 132 /P \(lastPage) 0 R "
             + "/Rect [\(pdfNumber(sealRect.x)) \(pdfNumber(sealRect.y)) \(pdfNumber(sealRect.x + Self.sealSize)) \(pdfNumber(sealRect.y + Self.sealSize))] "
             + "/AP << /N 12 0 R >> >>")
-        pdf.stream(12, "/Type /XObject /Subtype /Form /BBox [0 0 \(pdfNumber(Self.sealSize)) \(pdfNumber(Self.sealSize))] /Resources << /Font << /F1 6 0 R >> /ExtGState << /Stamp << /Type /ExtGState /BM /Multiply >> >> >> /Filter /FlateDecode",
+        pdf.stream(12, "/Type /XObject /Subtype /Form /BBox [0 0 \(pdfNumber(Self.sealSize)) \(pdfNumber(Self.sealSize))] /Resources << /Font << \(fontResources) >> /ExtGState << /Stamp << /Type /ExtGState /BM /Multiply >> >> >> /Filter /FlateDecode",
                    Zlib.compress(sealStream, level: 1))
         let issued = ChinaTime(content.issuedAt)
         let metadata = PDFAMetadata(
@@ -460,12 +479,12 @@ public struct ResultDocumentRenderer: Sendable {
     }
 
     /// Type0 font `n`, its CIDFontType2 `n+1`, descriptor `n+2`, FontFile2 `n+3`, ToUnicode `n+4`.
-    private func writeFont(_ font: EmbeddedFont, firstObject n: Int, into pdf: inout PDFBuffer) {
+    private func writeFont(_ font: EmbeddedFont, of source: CJKFont, firstObject n: Int, into pdf: inout PDFBuffer) {
         pdf.object(n, "<< /Type /Font /Subtype /Type0 /BaseFont /\(font.baseFont) /Encoding /Identity-H /DescendantFonts [\(n + 1) 0 R] /ToUnicode \(n + 4) 0 R >>")
         pdf.object(n + 1, "<< /Type /Font /Subtype /CIDFontType2 /BaseFont /\(font.baseFont) "
             + "/CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> /FontDescriptor \(n + 2) 0 R /CIDToGIDMap /Identity /DW 1000 /W [\(font.widths)] >>")
-        let scale = 1000.0 / Double(self.font.unitsPerEm)
-        let ascent = Int(Double(self.font.ascender) * scale), descent = Int(Double(self.font.descender) * scale)
+        let scale = 1000.0 / Double(source.unitsPerEm)
+        let ascent = Int(Double(source.ascender) * scale), descent = Int(Double(source.descender) * scale)
         pdf.object(n + 2, "<< /Type /FontDescriptor /FontName /\(font.baseFont) /Flags 4 /FontBBox [-100 \(descent) 1100 \(ascent)] "
             + "/ItalicAngle 0 /Ascent \(ascent) /Descent \(descent) /CapHeight \(ascent) /StemV 80 /FontFile2 \(n + 3) 0 R >>")
         pdf.stream(n + 3, "/Filter /FlateDecode /Length1 \(font.fontFileLength)", font.fontFile)

@@ -1,0 +1,45 @@
+/// The document font and its fallbacks as one source of glyphs: a character the main font lacks is drawn from the
+/// first fallback font that has it, so a holder named with a CJK Extension B character (𠮷) gets a document
+/// instead of a refusal.
+///
+/// Glyph ids carry their font in bits 24–31 (0 for the main font, n for fallback n; a font's own ids fit in 16
+/// bits), so text runs, widths, line breaking and subsetting keep working on plain `UInt32`s, and a document
+/// that uses only the main font has exactly the glyph ids it had before fallbacks existed.
+public final class FontStack: Sendable {
+    /// The main font first, then the fallbacks in the order they are tried.
+    public let fonts: [CJKFont]
+
+    /// `main` then `fallbacks`; at most 255 fallbacks (the tag's range).
+    public init(main: CJKFont, fallbacks: [CJKFont] = []) {
+        fonts = [main] + fallbacks.prefix(255)
+    }
+
+    /// The main font and the fallback fonts among `paths` that load (a missing file is left out: documents then
+    /// refuse the characters only it had, naming them).
+    public convenience init(main: CJKFont, fallbackPaths: [String]) {
+        self.init(main: main, fallbacks: fallbackPaths.compactMap { path in try? CJKFont(path: path, preprocessed: false) })
+    }
+
+    /// The main font.
+    public var main: CJKFont { fonts[0] }
+
+    /// The tagged glyph for `scalar` from the first font that has one, or nil.
+    public func glyph(for scalar: Unicode.Scalar) -> UInt32? {
+        for (index, font) in fonts.enumerated() {
+            if let glyph = font.glyph(for: scalar) { return UInt32(index) << 24 | glyph }
+        }
+        return nil
+    }
+
+    /// The index in ``fonts`` of a tagged glyph's font.
+    static func fontIndex(of glyph: UInt32) -> Int { Int(glyph >> 24) }
+
+    /// A tagged glyph's id in its own font.
+    static func localID(of glyph: UInt32) -> UInt32 { glyph & 0xFF_FFFF }
+
+    /// The advance of a tagged glyph at `size` points.
+    func width(of glyph: UInt32, size: Double) -> Double {
+        let font = fonts[Self.fontIndex(of: glyph)]
+        return Double(font.advance(of: Self.localID(of: glyph))) * size / Double(font.unitsPerEm)
+    }
+}
