@@ -136,7 +136,7 @@ struct VerifyCommand: AsyncParsableCommand {
         if let token {
             let outcome = verifier.verifyToken(token, now: now)
             var report = VerificationReport(result: outcome.result, reasons: outcome.reason.map { [$0] } ?? [], document: outcome.claims.map { claims in
-                DocumentSummary(id: claims.documentIDHex, departmentCode: claims.departmentCode, departmentName: outcome.seal?.certificate.subject.commonName,
+                DocumentSummary(id: claims.documentIDHex, departmentCode: claims.departmentCode ?? "", departmentName: outcome.seal?.certificate.subject.commonName,
                                 matterCode: claims.matterCode, matterName: nil, holderName: claims.maskedHolderName,
                                 issuedAt: Date(timeIntervalSince1970: TimeInterval(claims.issuedAt)), validUntil: Date(timeIntervalSince1970: TimeInterval(claims.expiresAt)),
                                 status: nil, statusChangedAt: nil, statusReason: nil, supersededBy: nil, kid: outcome.seal?.certificate.kidHex ?? "")

@@ -290,6 +290,46 @@ struct DocumentIssuanceTests {
         }
     }
 
+    @Test("A production base URL (30-character HTTPS address) and a 16-character matter code fit QR version 13 at ECC Q for every name length, with room to spare; the token is version 2 and verifies online, offline and in the reference verifier")
+    func productionBaseURL() async throws {
+        let base = "https://zt.chancheng.foshan.cn"
+        #expect(base.count == 30)
+        let district = try await TestDistrict(verificationBaseURL: base).setUp()
+        let long = String(repeating: "阿", count: 31) + "提"
+        let people = [("440104199202020071", "买买提·阿不都热合曼"), ("440104199303030076", long)]
+        _ = try await district.services.identity.registry.importCSV(Array(("id_number,name,phone,card_valid_from,card_valid_until\n"
+            + people.map { "\($0.0),\($0.1),13900000031,2018-01-15,长期" }.joined(separator: "\n") + "\n").utf8), actor: "test")
+        var longest = 0
+        for (number, name) in [("440104199001010010", "张三丰")] + people {
+            for _ in 0..<12 {
+                var request = Self.request
+                request.matterCode = "GRCBZM-2026-0001"
+                #expect(request.matterCode.count == 16)
+                request.holderName = name
+                request.holderIDNumber = number
+                let document = try await district.services.documents.issue(request, actor: "test")
+                #expect(document.qr.version <= 13, "\(name.count)-character name: version \(document.qr.version)")
+                #expect(document.qrContent.hasPrefix("HTTPS://ZT.CHANCHENG.FOSHAN.CN/V/?ZT1:"))
+                longest = max(longest, document.qrContent.utf8.count)
+                let claims = try ResultToken.parse(document.record.token).claims
+                #expect(claims.version == 2 && claims.departmentCode == nil && claims.contentDigest.count == 16)
+                #expect(claims.maskedHolderName.unicodeScalars.count <= 4)
+            }
+        }
+        // Version 13 at Q holds about 345 characters of this mix of alphanumeric and byte segments.
+        #expect(longest <= 330, "longest QR content \(longest) characters")
+        let last = try #require(try await district.services.documents.records(department: "RSJ", limit: 1).first)
+        let online = try await district.services.documents.verifyToken(ResultToken.verificationURL(base: base, token: last.token), actor: "test")
+        #expect(online.result == .valid && online.document?.departmentCode == "RSJ", "\(online.reasons)")
+        let offline = try OfflineTrust.load(certificatesDirectory: district.home.certificatesDirectory).verifyToken(last.token, now: Date())
+        #expect(offline.result == .valid && offline.claims?.departmentCode == "RSJ", "\(String(describing: offline.reason))")
+        let certificates = district.home.certificatesDirectory
+        let reference = try ExternalTool.run(["python3", ExternalTool.validator("zt_token.py"), "verify", "--cert",
+                                              certificates.appendingPathComponent("departments").path,
+                                              "--root", certificates.appendingPathComponent("root.pem").path, last.token])
+        #expect(reference.status == 0 && reference.stdout.contains("\"dep\": \"RSJ\""), "\(reference.stdout) \(reference.stderr)")
+    }
+
     @Test("qpdf --check finds no errors")
     func qpdfCheck() async throws {
         let (_, _, file) = try await Self.issued()

@@ -12,14 +12,14 @@ final class TestDistrict: @unchecked Sendable {
     let clock = TestClock()
     static let passphrase = "test passphrase 0123456789"
 
-    init(fileDatabase: Bool = false) throws {
+    init(fileDatabase: Bool = false, verificationBaseURL: String = DaemonConfiguration().verificationBaseURL) throws {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("zerotrip-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         home = ZeroTripHome(root: root)
         let database = fileDatabase ? try AppDatabase.open(path: home.databasePath) : try TestDatabase.make()
         services = ZeroTripServices(database: database, home: home,
                                     passphrase: PassphraseSource(explicit: Self.passphrase, environment: [:], keys: home.keyFiles),
-                                    clock: ZeroTripClock { [clock] in clock.now })
+                                    clock: ZeroTripClock { [clock] in clock.now }, verificationBaseURL: verificationBaseURL)
     }
 
     deinit { try? FileManager.default.removeItem(at: root) }

@@ -57,6 +57,7 @@ ALG_ES256 = -7
 KID_LEN = 8
 SIG_LEN = 64
 CLAIM_KEYS = (1, 2, 3, 4, 5, 6, 7, 8)
+CLAIM_KEYS_V2 = (1, 2, 4, 5, 6, 7, 8)  # version 2: no dep (the seal certificate's OU names the department)
 P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
 
 B45_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
@@ -285,24 +286,29 @@ MAT_RE = re.compile(r"[A-Z0-9_-]{1,32}")
 
 
 def parse_claims(payload: bytes) -> dict:
+    """Claims of version 1 (keys 1-8) or version 2 (keys 1, 2, 4-8: no dep, a 16-byte dig, at most three '*'
+    in hn); docs/qr-token.md section 6."""
     m = strict_cbor(payload, "claims_malformed", "claims")
     if not isinstance(m, Mapping):
         raise Reject("claims_malformed", "claims are not a map")
     for k in m:
         if not is_uint(k):
             raise Reject("claims_malformed", f"claim key {k!r} is not an unsigned integer")
-    missing = [k for k in CLAIM_KEYS if k not in m]
+    v = m.get(1)
+    if not is_uint(v) or v not in (1, 2):
+        raise Reject("claims_malformed", f"v is {v!r}, not 1 or 2")
+    keys = CLAIM_KEYS if v == 1 else CLAIM_KEYS_V2
+    missing = [k for k in keys if k not in m]
     if missing:
         raise Reject("claims_malformed", f"missing claim keys {missing}")
-    extra = sorted(k for k in m if k not in CLAIM_KEYS)
+    extra = sorted(k for k in m if k not in keys)
     if extra:
-        raise Reject("claims_malformed", f"unknown claim keys {extra}")
-    v, did, dep, mat, iat, exp, dig, hn = (m[k] for k in CLAIM_KEYS)
-    if not is_uint(v) or v != 1:
-        raise Reject("claims_malformed", f"v is {v!r}, not 1")
+        raise Reject("claims_malformed", f"unknown claim keys {extra} for version {v}")
+    did, mat, iat, exp, dig, hn = m[2], m[4], m[5], m[6], m[7], m[8]
+    dep = m.get(3)
     if type(did) is not bytes or len(did) != 16:
         raise Reject("claims_malformed", "id is not a byte string of 16 bytes")
-    if type(dep) is not str or not DEP_RE.fullmatch(dep):
+    if v == 1 and (type(dep) is not str or not DEP_RE.fullmatch(dep)):
         raise Reject("claims_malformed", "dep is not 2-16 characters of [A-Z0-9]")
     if type(mat) is not str or not MAT_RE.fullmatch(mat):
         raise Reject("claims_malformed", "mat is not 1-32 characters of [A-Z0-9_-]")
@@ -312,13 +318,16 @@ def parse_claims(payload: bytes) -> dict:
         raise Reject("claims_malformed", "exp is not an unsigned integer")
     if exp <= iat:
         raise Reject("claims_malformed", "exp is not after iat")
-    if type(dig) is not bytes or len(dig) != 32:
-        raise Reject("claims_malformed", "dig is not a byte string of 32 bytes")
+    dig_len = 32 if v == 1 else 16
+    if type(dig) is not bytes or len(dig) != dig_len:
+        raise Reject("claims_malformed", f"dig is not a byte string of {dig_len} bytes")
     if type(hn) is not str or not 1 <= len(hn.encode("utf-8")) <= 64:
         raise Reject("claims_malformed", "hn is not 1-64 bytes of UTF-8 text")
     first = hn[0]
     if first == "*" or ord(first) < 0x20 or 0x7F <= ord(first) <= 0x9F or hn[1:] != "*" * (len(hn) - 1):
         raise Reject("claims_malformed", "hn is not a masked name (one character, then only '*')")
+    if v == 2 and len(hn) > 4:
+        raise Reject("claims_malformed", "hn of version 2 has more than three '*'")
     return {"v": v, "id": did.hex(), "dep": dep, "mat": mat, "iat": iat, "exp": exp,
             "dig": dig.hex(), "hn": hn}
 
@@ -444,6 +453,11 @@ def verify(text: str, certs, root=None, now=None) -> dict:
         if not ts(cert.not_valid_before_utc) <= iat <= ts(cert.not_valid_after_utc):
             raise Reject("certificate_not_valid_at_issuance", "iat outside the seal certificate's validity")
         ous = [a.value for a in cert.subject.get_attributes_for_oid(NameOID.ORGANIZATIONAL_UNIT_NAME)]
+        if claims["v"] == 2:
+            # Version 2 carries no dep: the certificate's single OU names the department.
+            if len(ous) != 1:
+                raise Reject("department_mismatch", f"certificate has OUs {ous}, not exactly one")
+            claims["dep"] = ous[0]
         if ous != [claims["dep"]]:
             raise Reject("department_mismatch", f"certificate OU {ous} != dep {claims['dep']!r}")
         if root is not None:
@@ -512,6 +526,7 @@ def token_of(b: bytes) -> str:
 
 BASE_HTTPS = "HTTPS://ZT.CHANCHENG.GOV.CN"
 BASE_LOCAL = "HTTP://127.0.0.1:8080"
+BASE_PRODUCTION = "HTTPS://ZT.CHANCHENG.FOSHAN.CN"  # 30 characters, as a production address may be
 UTC = datetime.timezone.utc
 
 
@@ -734,6 +749,16 @@ def build_vectors():
     add("chain-invalid", signed_payload(payload, key=impostor_seal_key, k=kid_of(impostor_seal)), "invalid",
         "chain_invalid", certs=("seal.pem", "impostor-seal.pem"),
         note="the seal certificate names the district root as issuer but is signed by another key")
+    # --- version 2: no dep (the certificate's OU), dig = first 16 bytes, hn with at most three '*'
+    v2 = {1: 2, 2: doc_id, 4: "GRCBZM0123456789", 5: iat, 6: exp, 7: dig[:16], 8: "欧***"}
+    token_v2 = signed_payload(cbor2.dumps(v2, canonical=True))
+    add("valid-v2", token_v2, "valid", None, note="version 2 with a 16-character matter code; the department is the OU")
+    add("valid-v2-url-production", qr_content(BASE_PRODUCTION, token_v2), "valid", None,
+        note="a 30-character HTTPS base URL: QR version 13 at ECC Q")
+    add("claims-v2-dig-32-bytes", signed_payload(cbor2.dumps({**v2, 7: dig}, canonical=True)), "invalid", "claims_malformed")
+    add("claims-v2-hn-four-stars", signed_payload(cbor2.dumps({**v2, 8: "欧****"}, canonical=True)), "invalid",
+        "claims_malformed", note="version 2 masks with at most three '*'")
+    add("claims-version-3", signed_payload(cbor2.dumps({**v2, 1: 3}, canonical=True)), "invalid", "claims_malformed")
 
     files = {
         "root.pem": pem(root),
@@ -748,7 +773,8 @@ def build_vectors():
                "protected_hex": p.hex(), "sig_structure_hex": sig_structure(p, payload).hex(),
                "kid": kid.hex(), "iat": iat, "exp": exp, "doc_id": doc_id.hex(), "dig": dig.hex(),
                "pdf": pdf.decode(), "url_https": qr_content(BASE_HTTPS, token),
-               "url_local": qr_content(BASE_LOCAL, token), "zlib_len": len(z)}
+               "url_local": qr_content(BASE_LOCAL, token), "zlib_len": len(z),
+               "token_v2": token_v2, "url_production_v2": qr_content(BASE_PRODUCTION, token_v2)}
     return files, cases, example
 
 
@@ -860,8 +886,10 @@ def cmd_verify(args) -> int:
         now = args.now if args.now is not None else int(datetime.datetime.now(datetime.timezone.utc).timestamp())
         apply_status_list(r, args.status_list, root, now)
     if args.pdf and r.get("result") == "valid":
-        expected = pdf_dig(args.pdf).hex()
-        claimed = (r.get("claims") or {}).get("dig")
+        claims = r.get("claims") or {}
+        # Version 2 carries the first 16 bytes of the digest.
+        expected = pdf_dig(args.pdf)[: 32 if claims.get("v") == 1 else 16].hex()
+        claimed = claims.get("dig")
         r.setdefault("checks", {})["dig_from_pdf"] = expected
         if claimed != expected:
             r["result"], r["reason"] = "invalid", "digest_mismatch"

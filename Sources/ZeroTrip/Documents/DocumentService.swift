@@ -402,7 +402,7 @@ public final class DocumentService: Sendable {
                                         registerChecked: false, method: .token, verifiedAt: now)
         if let claims = outcome.claims {
             report.document = DocumentSummary(
-                id: claims.documentIDHex, departmentCode: claims.departmentCode, departmentName: nil, matterCode: claims.matterCode, matterName: nil,
+                id: claims.documentIDHex, departmentCode: claims.departmentCode ?? "", departmentName: nil, matterCode: claims.matterCode, matterName: nil,
                 holderName: claims.maskedHolderName, issuedAt: Date(timeIntervalSince1970: TimeInterval(claims.issuedAt)),
                 validUntil: Date(timeIntervalSince1970: TimeInterval(claims.expiresAt)), status: nil, statusChangedAt: nil, statusReason: nil,
                 supersededBy: nil, kid: outcome.seal.map { Hex.encode($0.certificate.kid) } ?? "")
@@ -421,9 +421,9 @@ public final class DocumentService: Sendable {
             let tokenKid = report.document?.kid
             report.document = record.summary(departmentName: try departmentName(record.departmentCode, in: db))
             if record.departmentCode != claims.departmentCode || record.kid != tokenKid
-                || record.contentSHA256 != claims.contentDigest || Int64(record.issuedAt.timeIntervalSince1970) != claims.issuedAt
+                || !claims.digestMatches(record.contentSHA256) || Int64(record.issuedAt.timeIntervalSince1970) != claims.issuedAt
                 || Int64(record.validUntil.timeIntervalSince1970) != claims.expiresAt || record.matterCode != claims.matterCode
-                || PersonalDataMask.name(record.holderName) != claims.maskedHolderName {
+                || ResultTokenClaims.maskedName(record.holderName, version: claims.version) != claims.maskedHolderName {
                 report.result = .invalid
                 report.reasons = [VerificationReason("register_mismatch", "the token does not match the register entry of its document")]
             } else {

@@ -231,10 +231,10 @@ public struct ResultDocumentRenderer: Sendable {
         let contentDigest = Digest.sha256(pageStreams.flatMap { $0 })
 
         // 4. Token and QR.
-        let claims = ResultTokenClaims(
+        let claims = ResultTokenClaims.issuing(
             documentID: content.documentID, departmentCode: content.departmentCode, matterCode: content.matterCode,
             issuedAt: Int64(content.issuedAt.timeIntervalSince1970.rounded(.down)), expiresAt: Int64(content.validUntil.timeIntervalSince1970.rounded(.down)),
-            contentDigest: contentDigest, maskedHolderName: PersonalDataMask.name(content.holderName))
+            contentSHA256: contentDigest, holderName: content.holderName)
         let token: String
         do { token = try ResultToken.issue(claims, kid: sealer.kid, key: sealer.cms.key) } catch {
             throw DocumentError(.signingFailed, "signing the token: \(error.message)")

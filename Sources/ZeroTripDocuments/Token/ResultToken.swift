@@ -1,30 +1,39 @@
 public import ZeroTripCrypto
 import Foundation
 
-/// The claims of a ZeroTrip QR result token, version 1 (specified in docs/qr-token.md).
+/// The claims of a ZeroTrip QR result token (specified in docs/qr-token.md §6).
 ///
-/// Encoded as a deterministic CBOR map with integer keys 1…8, carried as the payload of a COSE_Sign1
-/// signed with ES256 by the issuing department's seal key, then Base45 with the prefix `ZT1:`.
+/// Encoded as a deterministic CBOR map with integer keys, carried as the payload of a COSE_Sign1 signed with ES256
+/// by the issuing department's seal key, then Base45 with the prefix `ZT1:`. Version 2 (issued since 2026-12) leaves
+/// out the department code (the seal certificate's one OU names it), carries the first 16 bytes of the content
+/// digest and masks the holder's name with at most three `*`: 20–50 bytes less than version 1, which is what lets a
+/// production base URL (`HTTPS://` and a 30-character host) and a 16-character matter code fit QR version 13 at
+/// ECC Q for every name. Version 1 tokens stay valid.
 public struct ResultTokenClaims: Sendable, Hashable {
-    /// Format version (1).
-    public var version: Int = 1
+    /// The version new tokens are issued with.
+    public static let currentVersion = 2
+    /// Format version (1 or 2).
+    public var version: Int
     /// The 16-byte document id.
     public var documentID: [UInt8]
-    /// Issuing department code.
-    public var departmentCode: String
+    /// Issuing department code: carried by version 1; for version 2 the verifier fills it from the seal
+    /// certificate's OU (nil until a seal is found).
+    public var departmentCode: String?
     /// Matter code.
     public var matterCode: String
     /// Issue time, seconds since the Unix epoch.
     public var issuedAt: Int64
     /// End of validity, seconds since the Unix epoch.
     public var expiresAt: Int64
-    /// SHA-256 of the document's page content stream (see docs/qr-token.md, "dig").
+    /// The content digest (docs/qr-token.md, "dig"): the SHA-256 (version 1) or its first 16 bytes (version 2).
     public var contentDigest: [UInt8]
     /// The holder's masked name.
     public var maskedHolderName: String
 
-    /// Creates claims.
-    public init(documentID: [UInt8], departmentCode: String, matterCode: String, issuedAt: Int64, expiresAt: Int64, contentDigest: [UInt8], maskedHolderName: String) {
+    /// Creates claims as they are carried.
+    public init(version: Int = 1, documentID: [UInt8], departmentCode: String?, matterCode: String, issuedAt: Int64, expiresAt: Int64,
+                contentDigest: [UInt8], maskedHolderName: String) {
+        self.version = version
         self.documentID = documentID
         self.departmentCode = departmentCode
         self.matterCode = matterCode
@@ -34,57 +43,100 @@ public struct ResultTokenClaims: Sendable, Hashable {
         self.maskedHolderName = maskedHolderName
     }
 
+    /// The claims of a new token (``currentVersion``) for a document whose content SHA-256 is `contentSHA256` and
+    /// whose holder is `holderName`: digest shortened and name masked as that version carries them.
+    public static func issuing(documentID: [UInt8], departmentCode: String, matterCode: String, issuedAt: Int64, expiresAt: Int64,
+                               contentSHA256: [UInt8], holderName: String) -> ResultTokenClaims {
+        ResultTokenClaims(version: currentVersion, documentID: documentID, departmentCode: departmentCode, matterCode: matterCode,
+                          issuedAt: issuedAt, expiresAt: expiresAt, contentDigest: Array(contentSHA256.prefix(16)),
+                          maskedHolderName: maskedName(holderName, version: currentVersion))
+    }
+
     /// The document id as 32 lowercase hex digits.
     public var documentIDHex: String { Hex.encode(documentID) }
 
-    /// The deterministic CBOR encoding.
+    /// Whether the token's digest is that of a document whose content SHA-256 is `contentSHA256`.
+    public func digestMatches(_ contentSHA256: [UInt8]) -> Bool {
+        version == 1 ? contentDigest == contentSHA256 : contentSHA256.count == 32 && contentDigest == Array(contentSHA256.prefix(16))
+    }
+
+    /// `holderName` masked as token `version` carries it: the first Unicode scalar, then one `*` per further scalar
+    /// (version 1) or at most three (version 2: the token no longer tells how long a name is).
+    public static func maskedName(_ holderName: String, version: Int) -> String {
+        guard let first = holderName.unicodeScalars.first else { return "" }
+        let stars = holderName.unicodeScalars.count - 1
+        return String(first) + String(repeating: "*", count: version == 1 ? stars : min(stars, 3))
+    }
+
+    /// The deterministic CBOR encoding (version 2 without key 3).
     public func encoded() -> [UInt8] {
-        CBOR.map([
-            (.int(1), .int(Int64(version))),
-            (.int(2), .bytes(documentID)),
-            (.int(3), .text(departmentCode)),
+        var pairs: [(CBOR, CBOR)] = [(.int(1), .int(Int64(version))), (.int(2), .bytes(documentID))]
+        if version == 1 { pairs.append((.int(3), .text(departmentCode ?? ""))) }
+        pairs += [
             (.int(4), .text(matterCode)),
             (.int(5), .int(issuedAt)),
             (.int(6), .int(expiresAt)),
             (.int(7), .bytes(contentDigest)),
             (.int(8), .text(maskedHolderName)),
-        ]).encoded()
+        ]
+        return CBOR.map(pairs).encoded()
     }
 
     /// The masked-name shape of docs/qr-token.md §6, by Unicode scalar value (not by grapheme, so a combining mark
-    /// cannot hide after the first character): one scalar that is not `*` and not a C0/C1 control, then only `*`;
-    /// 1–64 bytes of UTF-8.
-    public static func isMaskedName(_ name: String) -> Bool {
+    /// cannot hide after the first character): one scalar that is not `*` and not a C0/C1 control, then only `*`
+    /// (at most three in version 2); 1–64 bytes of UTF-8.
+    public static func isMaskedName(_ name: String, version: Int = 1) -> Bool {
         guard (1...64).contains(name.utf8.count), let first = name.unicodeScalars.first else { return false }
         guard first != "*", !(first.value <= 0x1F || (0x7F...0x9F).contains(first.value)) else { return false }
+        guard version == 1 || name.unicodeScalars.count <= 4 else { return false }
         return name.unicodeScalars.dropFirst().allSatisfy { $0 == "*" }
     }
 
-    /// Decodes and checks claims; any deviation from the v1 schema is an error.
+    /// Decodes and checks claims; any deviation from the version 1 or version 2 schema is an error.
     public static func decode(_ bytes: [UInt8]) throws(ResultTokenError) -> ResultTokenClaims {
         let item: CBOR
         do { item = try CBOR.decode(bytes, limits: .init(maximumBytes: 512, maximumDepth: 2, maximumItems: 32)) } catch {
             throw ResultTokenError(.claimsMalformed, "claims are not deterministic CBOR: \(error.message)")
         }
-        guard case .map(let pairs) = item, pairs.count == 8 else { throw ResultTokenError(.claimsMalformed, "claims must be a map of exactly 8 entries") }
-        for (index, pair) in pairs.enumerated() where pair.0.intValue != Int64(index + 1) {
-            throw ResultTokenError(.claimsMalformed, "claim keys must be 1…8")
+        guard case .map(let pairs) = item, let first = pairs.first, first.0.intValue == 1 else {
+            throw ResultTokenError(.claimsMalformed, "claims must be a map starting with the version (key 1)")
         }
-        guard case .unsigned(1) = pairs[0].1 else { throw ResultTokenError(.claimsMalformed, "unsupported token version") }
-        guard case .bytes(let id) = pairs[1].1, id.count == 16 else { throw ResultTokenError(.claimsMalformed, "document id must be 16 bytes") }
-        guard case .text(let department) = pairs[2].1, department.utf8.count >= 2, department.utf8.count <= 16,
-              department.utf8.allSatisfy({ ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x30 && $0 <= 0x39) })
-        else { throw ResultTokenError(.claimsMalformed, "department code must be 2–16 of A-Z 0-9") }
-        guard case .text(let matter) = pairs[3].1, !matter.isEmpty, matter.utf8.count <= 32,
+        let version: Int
+        switch first.1 {
+        case .unsigned(1): version = 1
+        case .unsigned(2): version = 2
+        default: throw ResultTokenError(.claimsMalformed, "unsupported token version")
+        }
+        // Version 1: keys 1…8; version 2: the same without 3 (the department is the seal certificate's OU).
+        let keys: [Int64] = version == 1 ? [1, 2, 3, 4, 5, 6, 7, 8] : [1, 2, 4, 5, 6, 7, 8]
+        guard pairs.map({ $0.0.intValue }) == keys.map(Optional.some) else {
+            throw ResultTokenError(.claimsMalformed, "version \(version) claims must have exactly the keys \(keys.map(String.init).joined(separator: ", "))")
+        }
+        let value = Dictionary(uniqueKeysWithValues: pairs.map { ($0.0.intValue ?? 0, $0.1) })
+        guard case .bytes(let id)? = value[2], id.count == 16 else { throw ResultTokenError(.claimsMalformed, "document id must be 16 bytes") }
+        var department: String?
+        if version == 1 {
+            guard case .text(let code)? = value[3], code.utf8.count >= 2, code.utf8.count <= 16,
+                  code.utf8.allSatisfy({ ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x30 && $0 <= 0x39) })
+            else { throw ResultTokenError(.claimsMalformed, "department code must be 2–16 of A-Z 0-9") }
+            department = code
+        }
+        guard case .text(let matter)? = value[4], !matter.isEmpty, matter.utf8.count <= 32,
               matter.utf8.allSatisfy({ ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x5F || $0 == 0x2D })
         else { throw ResultTokenError(.claimsMalformed, "matter code must be 1–32 of A-Z 0-9 _ -") }
-        guard case .unsigned(let iat) = pairs[4].1, case .unsigned(let exp) = pairs[5].1, iat < exp, exp <= UInt64(Int64.max)
+        guard case .unsigned(let iat)? = value[5], case .unsigned(let exp)? = value[6], iat < exp, exp <= UInt64(Int64.max)
         else { throw ResultTokenError(.claimsMalformed, "issue and expiry times must be unsigned with iat < exp") }
-        guard case .bytes(let digest) = pairs[6].1, digest.count == 32 else { throw ResultTokenError(.claimsMalformed, "digest must be 32 bytes") }
-        guard case .text(let name) = pairs[7].1, Self.isMaskedName(name) else {
-            throw ResultTokenError(.claimsMalformed, "masked name must be 1–64 bytes: one character that is not * or a control, then only *")
+        let digestLength = version == 1 ? 32 : 16
+        guard case .bytes(let digest)? = value[7], digest.count == digestLength else {
+            throw ResultTokenError(.claimsMalformed, "digest must be \(digestLength) bytes")
         }
-        return ResultTokenClaims(documentID: id, departmentCode: department, matterCode: matter, issuedAt: Int64(iat), expiresAt: Int64(exp), contentDigest: digest, maskedHolderName: name)
+        guard case .text(let name)? = value[8], Self.isMaskedName(name, version: version) else {
+            throw ResultTokenError(.claimsMalformed, version == 1
+                ? "masked name must be 1–64 bytes: one character that is not * or a control, then only *"
+                : "masked name must be one character that is not * or a control, then at most three *")
+        }
+        return ResultTokenClaims(version: version, documentID: id, departmentCode: department, matterCode: matter, issuedAt: Int64(iat),
+                                 expiresAt: Int64(exp), contentDigest: digest, maskedHolderName: name)
     }
 }
 
@@ -111,7 +163,7 @@ public struct ResultTokenError: Error, Hashable, Sendable, CustomStringConvertib
         public static let decompressedTooLarge = Code(rawValue: "decompressed_too_large")
         /// Not a valid COSE_Sign1 / ES256 message.
         public static let coseMalformed = Code(rawValue: "cose_malformed")
-        /// The claims do not follow the v1 schema.
+        /// The claims do not follow the version 1 or 2 schema.
         public static let claimsMalformed = Code(rawValue: "claims_malformed")
     }
 

@@ -99,7 +99,7 @@ public struct DocumentVerifier: Sendable {
         } catch {
             return TokenOutcome(result: .invalid, reason: VerificationReason(error.code.rawValue, error.message), claims: nil, seal: nil)
         }
-        let claims = parsed.claims
+        var claims = parsed.claims
         guard let seal = seals[parsed.message.kid] else {
             return TokenOutcome(result: .unknown, reason: VerificationReason("kid_unknown", "signed by key \(Hex.encode(parsed.message.kid)), which is not in the trust list"), claims: claims, seal: nil)
         }
@@ -109,6 +109,8 @@ public struct DocumentVerifier: Sendable {
         guard parsed.message.isValidSignature(publicKey: seal.publicKey) else {
             return TokenOutcome(result: .invalid, reason: VerificationReason("signature_invalid", "the token's signature does not verify"), claims: claims, seal: seal)
         }
+        // Version 2 names no department: the seal certificate's one OU is the issuer (checked in sealProblem).
+        if claims.departmentCode == nil, seal.problem == nil { claims.departmentCode = seal.departmentCode }
         if let problem = sealProblem(seal, departmentCode: claims.departmentCode, at: Date(timeIntervalSince1970: TimeInterval(claims.issuedAt))) {
             return TokenOutcome(result: .invalid, reason: problem, claims: claims, seal: seal)
         }
