@@ -11,7 +11,8 @@ import ZeroTripDocuments
 enum VerificationPage {
     /// The page for `report`; `record` is the register entry when the register identified a genuine document.
     /// `pdfLink`: where the original PDF can be fetched, when the holder leaves the link on.
-    static func render(_ report: VerificationReport?, record: ResultDocumentRecord? = nil, pdfLink: String? = nil, district: String) -> String {
+    static func render(_ report: VerificationReport?, record: ResultDocumentRecord? = nil, pdfLink: String? = nil, district: String,
+                       issuer: String? = nil) -> String {
         guard let report else {
             return page(district: district, title: "电子文书核验", tone: .neutral, banner: "请扫描文书上的二维码", body: """
                 <p>用手机扫描电子文书上的二维码，即可在此核验文书真伪与状态。</p>\(numberForm)
@@ -29,7 +30,7 @@ enum VerificationPage {
         var rows: [(String, String)] = []
         if identified, let document = report.document {
             if let name = document.matterName { rows.append(("文书名称", name)) }
-            rows.append(("签发部门", document.departmentName ?? document.departmentCode))
+            rows.append(("签发机关", issuer ?? document.departmentName ?? document.departmentCode))
             if let record {
                 rows.append(("持证人", PersonalDataMask.nameForComparison(record.holderName)))
                 rows.append(("证件号码", PersonalDataMask.idNumberForComparison(record.holderIDNumber)))

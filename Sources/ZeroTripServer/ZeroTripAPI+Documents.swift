@@ -122,7 +122,9 @@ extension ZeroTripAPI {
                    try await documents.pdfLink(for: record) {
                     pdfLink = "/P/?" + query
                 }
-                let html = VerificationPage.render(report, record: record, pdfLink: pdfLink, district: await districtName.get())
+                var issuer: String?
+                if let document = report?.document { issuer = await districtName.issuer(document.departmentName ?? document.departmentCode) }
+                let html = VerificationPage.render(report, record: record, pdfLink: pdfLink, district: await districtName.get(), issuer: issuer)
                 return Response(status: .ok, headers: VerificationPage.htmlHeaders, body: .init(byteBuffer: ByteBuffer(string: html)))
             }
         case "GET /P":

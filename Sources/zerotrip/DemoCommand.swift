@@ -15,6 +15,8 @@ struct DemoCommand: AsyncParsableCommand {
             abstract: "Initialise 禅城区 with 人社局, 公安分局, 卫健局, 住建水利局 and the district data office (admin scope), one credential each; import the synthetic registry, issue three sample results and load the credit demo. Tokens are written once to Keys/demo-tokens-<time>.json (mode 0600).")
         @OptionGroup var location: LocationOptions
         @Option(name: .long, help: "District name.") var district: String = "禅城区"
+        @Option(name: .long, help: "Province above the district.") var province: String = "广东省"
+        @Option(name: .long, help: "City above the district.") var city: String = "佛山市"
         @Option(name: .long, help: "Synthetic population registry to import (CSV).") var persons: String = "demo/persons.csv"
 
         /// Synthetic sample results (no real people: made-up names, ID numbers with valid check characters).
@@ -111,10 +113,15 @@ struct DemoCommand: AsyncParsableCommand {
                 let home = try location.configuration().home
                 let source = PassphraseSource(explicit: location.passphrase, keys: home.keyFiles)
                 let services = try ZeroTripServices.open(configuration: try location.configuration(), passphrase: location.passphrase)
-                if try await services.administration.district() == nil {
+                if let existing = try await services.administration.district() {
+                    // A demo district made before the full administrative name was recorded gets it now.
+                    if existing.province.isEmpty && existing.city.isEmpty && !(province.isEmpty && city.isEmpty) {
+                        _ = try await services.administration.setAdministrativeArea(province: province, city: city, actor: "demo")
+                    }
+                } else {
                     if !source.isConfigured { _ = try source.generateFile() }
-                    let info = try await services.administration.initialize(district: district, actor: "demo")
-                    print("District \(info.name) initialised (root kid \(info.rootKid)).")
+                    let info = try await services.administration.initialize(district: district, province: province, city: city, actor: "demo")
+                    print("District \(info.administrativeName) initialised (root kid \(info.rootKid)).")
                 }
                 var tokens: [String: String] = [:]
                 for entry in Self.departments {

@@ -19,6 +19,12 @@ struct InitCommand: AsyncParsableCommand {
     @Option(name: .long, help: "District name, e.g. 禅城区.")
     var district: String
 
+    @Option(name: .long, help: "Province above the district, e.g. 广东省 (printed with the district's name; `district set-area` changes it later).")
+    var province: String = ""
+
+    @Option(name: .long, help: "City above the district, e.g. 佛山市.")
+    var city: String = ""
+
     @Option(name: .long, help: "Root key algorithm: P-256 (default) or SM2.")
     var algorithm: String = "P-256"
 
@@ -36,8 +42,8 @@ struct InitCommand: AsyncParsableCommand {
                 _ = try source.generateFile()
                 print("Generated a random key passphrase in \(home.keysDirectory.lastPathComponent)/\(PassphraseSource.fileName) (mode 0600).")
             }
-            let info = try await services.administration.initialize(district: district, algorithm: algorithm, actor: cliActor)
-            print("District \(info.name) initialised. Root kid \(info.rootKid); certificate \(home.rootCertificateURL.path)")
+            let info = try await services.administration.initialize(district: district, province: province, city: city, algorithm: algorithm, actor: cliActor)
+            print("District \(info.administrativeName) initialised. Root kid \(info.rootKid); certificate \(home.rootCertificateURL.path)")
         }
     }
 }

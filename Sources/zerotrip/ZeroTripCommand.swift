@@ -12,7 +12,7 @@ struct ZeroTripCommand: AsyncParsableCommand {
             The key passphrase comes from --passphrase, ZEROTRIP_KEY_PASSPHRASE or Keys/passphrase, in that order.
             """,
         subcommands: [
-            InitCommand.self, ServeCommand.self, DepartmentsCommand.self, CredentialsCommand.self,
+            InitCommand.self, ServeCommand.self, DistrictCommand.self, DepartmentsCommand.self, CredentialsCommand.self,
             AuditCommand.self, IssueCommand.self, VerifyCommand.self, DocumentsCommand.self, PersonsCommand.self, IdentityCommand.self,
             KeysCommand.self, RootCommand.self, TrustListCommand.self, LogCommand.self, CatalogueCommand.self, CreditCommand.self, ApplicationsCommand.self,
             BackupCommand.self, MigrateCommand.self, BenchCommand.self, DemoCommand.self,

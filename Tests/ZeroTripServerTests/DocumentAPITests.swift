@@ -93,7 +93,9 @@ struct DocumentAPITests {
             }
             #expect(page.contains("有效"))
             #expect(page.contains("居住登记凭证"))
-            #expect(page.contains("区人力资源和社会保障局"))
+            // The issuer by its full administrative name, under the district's full name, as a clerk in another city reads it.
+            #expect(page.contains("<td>广东省佛山市禅城区人力资源和社会保障局</td>"), "\(page)")
+            #expect(page.contains("广东省佛山市禅城区人民政府 · 电子文书核验"))
             // What was signed, for comparison with the paper: every field, the name and number masked in the middle only.
             #expect(page.contains("居住地址") && page.contains("佛山市禅城区祖庙街道建新路12号"))
             #expect(page.contains("王*强") && page.contains("440604********003X"))
@@ -130,7 +132,7 @@ struct DocumentAPITests {
             forged[forged.count - 3] = forged[forged.count - 3] == "A" ? "B" : "A"
             let forgedPage = try await client.execute(uri: String(forged), method: .get) { String(buffer: $0.body) }
             #expect(forgedPage.contains("无效"))
-            #expect(!forgedPage.contains("居住登记凭证") && !forgedPage.contains("签发部门") && !forgedPage.contains("文书编号</th>"))
+            #expect(!forgedPage.contains("居住登记凭证") && !forgedPage.contains("签发机关") && !forgedPage.contains("文书编号</th>"))
         }
         // Department verifications are audited one by one; anonymous page views as counts per document once flushed.
         let departmental = try await AuditLog.events(in: fixture.services.database, limit: 200).filter { $0.action == "document.verified" }

@@ -29,7 +29,7 @@ final class ServerFixture: @unchecked Sendable {
         configuration.port = 0
         self.configuration = configuration
         guard initialize else { return }
-        _ = try await services.administration.initialize(district: "禅城区", actor: "test")
+        _ = try await services.administration.initialize(district: "禅城区", province: "广东省", city: "佛山市", actor: "test")
         _ = try await services.administration.addDepartment(code: "ZSJ", name: "区政务服务数据管理局", actor: "test")
         _ = try await services.administration.addDepartment(code: "RSJ", name: "区人力资源和社会保障局", actor: "test")
         for scope in Scope.all {

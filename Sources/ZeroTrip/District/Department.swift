@@ -62,6 +62,22 @@ public struct SigningKeyInfo: Sendable, Hashable, Codable {
 public struct DistrictInfo: Sendable, Hashable, Codable {
     /// The district's name, e.g. `禅城区`.
     public var name: String
+    /// The province above it, e.g. `广东省` (empty when not recorded).
+    public var province: String = ""
+    /// The city above it, e.g. `佛山市` (empty when not recorded).
+    public var city: String = ""
+    /// The full administrative name a clerk in another city reads on a document: `广东省佛山市禅城区`.
+    public var administrativeName: String { province + city + name }
+
+    /// `department` as a full issuing-authority name: `区人力资源和社会保障局` of 禅城区 in 佛山市, 广东省 →
+    /// `广东省佛山市禅城区人力资源和社会保障局`. A name already naming the district gets only what is above it.
+    public func issuerName(_ department: String) -> String {
+        if department.hasPrefix(province + city + name) { return department }
+        if !name.isEmpty, department.hasPrefix(name) { return province + city + department }
+        // `区…局` under a district ending in 区 (or 县, 市): the leading level word stands for the district.
+        if let level = name.last, department.first == level { return administrativeName + department.dropFirst() }
+        return administrativeName + department
+    }
     /// kid of the root certificate.
     public var rootKid: String
     /// When it was initialised.

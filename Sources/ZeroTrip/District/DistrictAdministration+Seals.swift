@@ -8,7 +8,7 @@ public struct ActiveSeal: Sendable {
     public let sealer: DocumentSealer
     /// The department.
     public let department: Department
-    /// The district's name.
+    /// The district's full administrative name (province, city, district), printed at the top of documents.
     public let districtName: String
     /// The signing key's id (hex).
     public var kidHex: String { Hex.encode(sealer.kid) }
@@ -22,7 +22,7 @@ extension DistrictAdministration {
         try await activateDueKeys()
         guard let department = try await department(code: code) else { throw ZeroTripError(.unknownDepartment, "no department \(code)") }
         guard let kid = department.activeKid else { throw ZeroTripError(.noActiveKey, "department \(code) has no active seal key") }
-        if let sealer = cachedSealers[kid] { return ActiveSeal(sealer: sealer, department: department, districtName: district.name) }
+        if let sealer = cachedSealers[kid] { return ActiveSeal(sealer: sealer, department: department, districtName: district.administrativeName) }
         // One unlock per key however many requests miss the cache at once (each would cost an scrypt run and 32 MiB).
         let unlocking: Task<DocumentSealer, any Error>
         if let running = unlockingSealers[kid] {
@@ -36,7 +36,7 @@ extension DistrictAdministration {
         if unlockingSealers[kid] == unlocking { unlockingSealers[kid] = nil }
         let sealer = try result.get()
         cachedSealers[kid] = sealer
-        return ActiveSeal(sealer: sealer, department: department, districtName: district.name)
+        return ActiveSeal(sealer: sealer, department: department, districtName: district.administrativeName)
     }
 
     /// Unlocks the seal key `kid` (scrypt, off the cooperative pool) and builds its signer with the chain to its root.

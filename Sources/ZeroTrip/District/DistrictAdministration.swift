@@ -43,8 +43,11 @@ public actor DistrictAdministration {
 
     /// Creates the root key (encrypted, `Keys/root-<kid>.key.pem`, mode 0600) and the self-signed
     /// root certificate (`Certificates/root.pem`), and records the district.
-    public func initialize(district rawName: String, algorithm: KeyAlgorithm = .p256, actor: String) async throws -> DistrictInfo {
+    /// `province` and `city` (optional) complete the full administrative name documents and pages print.
+    public func initialize(district rawName: String, province rawProvince: String = "", city rawCity: String = "",
+                           algorithm: KeyAlgorithm = .p256, actor: String) async throws -> DistrictInfo {
         let name = try Validation.name(rawName, field: "district name")
+        let (province, city) = try Self.area(province: rawProvince, city: rawCity)
         if try await district() != nil || FileManager.default.fileExists(atPath: home.rootCertificateURL.path) {
             throw ZeroTripError(.alreadyInitialized, "the district is already initialised; the root key is never replaced by init")
         }
@@ -72,7 +75,7 @@ public actor DistrictAdministration {
         }
         do {
             try await database.write { db in
-                try DistrictStore.insertDistrict(name: name, rootKid: certificate.kidHex, at: now, in: db)
+                try DistrictStore.insertDistrict(name: name, province: province, city: city, rootKid: certificate.kidHex, at: now, in: db)
                 try SigningKeyStore.insert(certificate, departmentID: nil, role: "root", algorithm: algorithm, keyFile: keyFile, at: now, in: db)
                 try AuditLog.append(AuditEntry(actor: actor, action: "district.initialized", target: "district",
                                                details: ["name": name, "root_kid": certificate.kidHex, "algorithm": algorithm.rawValue]), at: now, in: db)
@@ -83,7 +86,34 @@ public actor DistrictAdministration {
             throw ZeroTripError(.storageFailure, "recording the district failed: \(error)")
         }
         cachedRoot = (certificate, key)
-        return DistrictInfo(name: name, rootKid: certificate.kidHex, createdAt: now)
+        return DistrictInfo(name: name, province: province, city: city, rootKid: certificate.kidHex, createdAt: now)
+    }
+
+    /// Records the province and city above the district (a district initialised before they were asked for, or a
+    /// correction); audited. Documents issued afterwards print the new full name; issued ones keep theirs.
+    public func setAdministrativeArea(province rawProvince: String, city rawCity: String, actor: String) async throws -> DistrictInfo {
+        let (province, city) = try Self.area(province: rawProvince, city: rawCity)
+        let now = clock.now()
+        let found = try await database.write { db in
+            guard try DistrictStore.setArea(province: province, city: city, in: db) else { return false }
+            try AuditLog.append(AuditEntry(actor: actor, action: "district.area_changed", target: "district",
+                                           details: ["province": province, "city": city]), at: now, in: db)
+            return true
+        }
+        guard found, let info = try await district() else { throw ZeroTripError(.notInitialized, "run `zerotrip init --district NAME` first") }
+        return info
+    }
+
+    /// Province and city: each empty or 1–16 characters without spaces or control characters.
+    static func area(province: String, city: String) throws(ZeroTripError) -> (String, String) {
+        func check(_ value: String, _ field: String) throws(ZeroTripError) -> String {
+            let trimmed = value.trimmingWhitespace()
+            guard trimmed.count <= 16, !trimmed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control || $0.properties.isWhitespace }) else {
+                throw ZeroTripError(.invalidInput, "\(field) must be at most 16 characters without spaces or control characters")
+            }
+            return trimmed
+        }
+        return (try check(province, "province"), try check(city, "city"))
     }
 
     /// The root certificate as recorded in the database.

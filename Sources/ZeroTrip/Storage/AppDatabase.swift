@@ -775,6 +775,12 @@ public struct AppDatabase: Sendable {
                 );
                 """)
         }
+        migrator.registerMigration("2026-12-04 district: the province and city above it, for the full issuing-authority name") { db in
+            try db.execute(sql: """
+                ALTER TABLE district ADD COLUMN province TEXT NOT NULL DEFAULT '';
+                ALTER TABLE district ADD COLUMN city TEXT NOT NULL DEFAULT '';
+                """)
+        }
         return migrator
     }
 }

@@ -5,14 +5,21 @@ import Foundation
 enum DistrictStore {
     /// The district, nil before `zerotrip init`.
     static func district(in db: SQLTransaction) throws -> DistrictInfo? {
-        try db.fetchOne(sql: "SELECT name, root_kid, created_at FROM district WHERE id = 1").map {
-            DistrictInfo(name: $0["name"], rootKid: $0["root_kid"], createdAt: $0["created_at"])
+        try db.fetchOne(sql: "SELECT name, province, city, root_kid, created_at FROM district WHERE id = 1").map {
+            DistrictInfo(name: $0["name"], province: $0["province"], city: $0["city"], rootKid: $0["root_kid"], createdAt: $0["created_at"])
         }
     }
 
     /// Records the district with its first root (there is only ever one district row).
-    static func insertDistrict(name: String, rootKid: String, at now: Date, in db: SQLTransaction) throws {
-        try db.execute(sql: "INSERT INTO district (id, name, root_kid, created_at) VALUES (1, ?, ?, ?)", arguments: [name, rootKid, now])
+    static func insertDistrict(name: String, province: String, city: String, rootKid: String, at now: Date, in db: SQLTransaction) throws {
+        try db.execute(sql: "INSERT INTO district (id, name, province, city, root_kid, created_at) VALUES (1, ?, ?, ?, ?, ?)",
+                       arguments: [name, province, city, rootKid, now])
+    }
+
+    /// Records the province and city above the district; returns whether the district exists.
+    static func setArea(province: String, city: String, in db: SQLTransaction) throws -> Bool {
+        try db.execute(sql: "UPDATE district SET province = ?, city = ? WHERE id = 1", arguments: [province, city])
+        return db.changesCount == 1
     }
 
     /// The current root's key id.

@@ -93,19 +93,29 @@ struct PageRenderer: Sendable {
     }
 }
 
-/// The district's name as every page shows it, read once: it never changes after `zerotrip init` (before that,
-/// "本区", and it is read again next time).
+/// The district's full administrative name as every page shows it (`广东省佛山市禅城区`), read at most once a
+/// minute: it changes only with `zerotrip district set-area` (before `zerotrip init`, "本区", read again next time).
 final class DistrictNameCache: Sendable {
-    private let name = Mutex<String?>(nil)
+    private let cached = Mutex<(info: DistrictInfo, readAt: ContinuousClock.Instant)?>(nil)
     private let services: ZeroTripServices
 
     init(services: ZeroTripServices) { self.services = services }
 
-    func get() async -> String {
-        if let cached = name.withLock({ $0 }) { return cached }
-        guard let loaded = try? await services.administration.district()?.name else { return "本区" }
-        name.withLock { $0 = loaded }
+    private func info() async -> DistrictInfo? {
+        if let entry = cached.withLock({ $0 }), ContinuousClock.now - entry.readAt < .seconds(60) { return entry.info }
+        guard let loaded = try? await services.administration.district() else { return cached.withLock { $0?.info } }
+        cached.withLock { $0 = (loaded, ContinuousClock.now) }
         return loaded
+    }
+
+    /// The full administrative name, e.g. `广东省佛山市禅城区`.
+    func get() async -> String {
+        await info()?.administrativeName ?? "本区"
+    }
+
+    /// A department's full issuing-authority name, e.g. `广东省佛山市禅城区人力资源和社会保障局`.
+    func issuer(_ department: String) async -> String {
+        await info()?.issuerName(department) ?? department
     }
 }
 

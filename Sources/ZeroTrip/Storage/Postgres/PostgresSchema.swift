@@ -76,6 +76,10 @@ enum PostgresSchema {
                 ended_at TIMESTAMPTZ
             );
             """),
+        Migration(name: "2026-12-04 district: the province and city above it, for the full issuing-authority name", sql: """
+            ALTER TABLE district ADD COLUMN province TEXT NOT NULL DEFAULT '';
+            ALTER TABLE district ADD COLUMN city TEXT NOT NULL DEFAULT '';
+            """),
     ]
 
     private static let initial = """
