@@ -26,6 +26,8 @@ struct IssueDocumentBody: Decodable, Sendable {
     var matterName: String
     var holderName: String
     var holderIdNumber: String
+    /// `person` (default) or `organization`.
+    var holderType: String?
     var fields: [ResultField]
     var validDays: Int?
     var pickupMode: String?
@@ -44,8 +46,15 @@ struct IssueDocumentBody: Decodable, Sendable {
         } else {
             mode = .qrSelfPrint
         }
-        return IssueDocumentRequest(departmentCode: principal.departmentCode, matterCode: matterCode, matterName: matterName, holderName: holderName,
-                                    holderIDNumber: holderIdNumber, fields: fields, validDays: validDays ?? 365, pickupMode: mode)
+        var request = IssueDocumentRequest(departmentCode: principal.departmentCode, matterCode: matterCode, matterName: matterName, holderName: holderName,
+                                           holderIDNumber: holderIdNumber, fields: fields, validDays: validDays ?? 365, pickupMode: mode)
+        if let holderType {
+            guard let kind = HolderKind(rawValue: holderType) else {
+                throw ZeroTripError(.invalidInput, "holderType must be person or organization")
+            }
+            request.holderKind = kind
+        }
+        return request
     }
 }
 
@@ -68,6 +77,7 @@ struct DocumentView: Encodable, Sendable {
     var matterName: String
     var holderName: String
     var holderIdNumber: String
+    var holderType: String
     var fields: [ResultField]
     var pickupMode: String
     var issuedAt: Date
@@ -90,6 +100,7 @@ struct DocumentView: Encodable, Sendable {
         matterName = record.matterName
         holderName = record.maskedHolderName
         holderIdNumber = record.maskedHolderIDNumber
+        holderType = record.holderKind.rawValue
         fields = record.fields
         pickupMode = record.pickupMode.rawValue
         issuedAt = record.issuedAt

@@ -32,8 +32,14 @@ enum VerificationPage {
             if let name = document.matterName { rows.append(("文书名称", name)) }
             rows.append(("签发机关", issuer ?? document.departmentName ?? document.departmentCode))
             if let record {
-                rows.append(("持证人", PersonalDataMask.nameForComparison(record.holderName)))
-                rows.append(("证件号码", PersonalDataMask.idNumberForComparison(record.holderIDNumber)))
+                if record.holderKind == .organization {
+                    // An organisation's name and code are public: shown whole for comparison with the paper.
+                    rows.append((record.holderKind.holderLabel, record.holderName))
+                    rows.append((record.holderKind.numberLabel, record.holderIDNumber))
+                } else {
+                    rows.append(("持证人", PersonalDataMask.nameForComparison(record.holderName)))
+                    rows.append(("证件号码", PersonalDataMask.idNumberForComparison(record.holderIDNumber)))
+                }
                 for field in record.fields { rows.append((field.label, field.value)) }
             } else {
                 rows.append(("持证人", document.holderName))

@@ -16,7 +16,9 @@ struct IssueCommand: AsyncParsableCommand {
     @Option(name: .customLong("matter-code"), help: "Matter code (A-Z 0-9 _ -).") var matterCode: String
     @Option(name: .customLong("matter-name"), help: "Matter name, the document title.") var matterName: String
     @Option(name: .customLong("holder-name"), help: "Holder's name.") var holderName: String
-    @Option(name: .customLong("holder-id"), help: "Holder's 18-character citizen ID number.") var holderID: String
+    @Option(name: .customLong("holder-id"), help: "Holder's 18-character citizen ID number, or an organisation's unified social credit code.") var holderID: String
+    @Option(name: .customLong("holder-type"), help: "person (default) or organization (a registered credit subject: zerotrip credit organizations).")
+    var holderType: String = HolderKind.person.rawValue
     @Option(name: .customLong("field"), help: "A field as LABEL=VALUE (repeatable, in order).") var fields: [String] = []
     @Option(name: .customLong("valid-days"), help: "Validity in days.") var validDays: Int = 365
     @Option(name: .long, help: "Pickup mode: kiosk_print, o2o_delivery or qr_self_print.") var pickup: String = PickupMode.qrSelfPrint.rawValue
@@ -32,8 +34,10 @@ struct IssueCommand: AsyncParsableCommand {
                 guard let equals = raw.firstIndex(of: "=") else { throw ZeroTripError(.invalidInput, "--field takes LABEL=VALUE") }
                 return ResultField(label: String(raw[..<equals]), value: String(raw[raw.index(after: equals)...]))
             }
-            let request = IssueDocumentRequest(departmentCode: department, matterCode: matterCode, matterName: matterName, holderName: holderName,
+            guard let kind = HolderKind(rawValue: holderType) else { throw ZeroTripError(.invalidInput, "--holder-type must be person or organization") }
+            var request = IssueDocumentRequest(departmentCode: department, matterCode: matterCode, matterName: matterName, holderName: holderName,
                                                holderIDNumber: holderID, fields: parsedFields, validDays: validDays, pickupMode: mode)
+            request.holderKind = kind
             let services = try location.services()
             let issued = supersedes == nil
                 ? try await services.documents.issue(request, actor: cliActor)

@@ -161,8 +161,44 @@ struct DocumentAPITests {
             try await client.execute(uri: "/v1/documents", method: .post, headers: headers(issuer), body: ByteBuffer(string: "{")) { response in
                 #expect(response.status == .badRequest)
             }
+            let badType = Self.issueBody.replacingOccurrences(of: #""holderName""#, with: #""holderType": "robot", "holderName""#)
+            let (typeStatus, typeBody) = try await client.execute(uri: "/v1/documents", method: .post, headers: headers(issuer), body: ByteBuffer(string: badType)) { response in
+                (response.status, Data(response.body.readableBytesView))
+            }
+            #expect(typeStatus == .badRequest)
+            #expect(try JSONDecoder().decode(ErrorBody.self, from: typeBody).error.code == "invalid_input")
         }
         await #expect(try fixture.services.documents.records(department: nil, limit: 10).isEmpty)
+    }
+
+    @Test("An organisation's result over HTTP: holderType organization, its registered name and code shown whole in the API and on the verification page; unknown code 404")
+    func organisationHolder() async throws {
+        let fixture = try await ServerFixture()
+        _ = try await fixture.services.credit.registerOrganization(code: "91440604MA4UH1234Y", name: "佛山市禅城区示例科技有限公司",
+                                                                   establishedOn: CivilDay("2020-01-01")!, dataComplete: true, actor: "test")
+        let issuer = fixture.tokens[.documentsIssue]!
+        let body = #"""
+            {"matterCode": "LDBZSC", "matterName": "劳动保障书面审查结果", "holderType": "organization", "holderName": "佛山市禅城区示例科技有限公司",
+             "holderIdNumber": "91440604MA4UH1234Y", "fields": [{"label": "审查结论", "value": "合格"}]}
+            """#
+        try await fixture.application().test(.router) { client in
+            let issued = try await client.execute(uri: "/v1/documents", method: .post, headers: headers(issuer), body: ByteBuffer(string: body)) { response in
+                #expect(response.status == .created, "\(String(buffer: response.body))")
+                return try JSONDecoder().decode(Issued.self, from: Data(response.body.readableBytesView))
+            }
+            #expect(issued.document.holderName == "佛山市禅城区示例科技有限公司" && issued.document.holderIdNumber == "91440604MA4UH1234Y")
+            let path = String(issued.qrContent[issued.qrContent.range(of: "/V/")!.lowerBound...])
+            let page = try await client.execute(uri: path, method: .get) { String(buffer: $0.body) }
+            #expect(page.contains("有效") && page.contains("<th>持证单位</th><td>佛山市禅城区示例科技有限公司</td>"), "\(page)")
+            #expect(page.contains("<th>统一社会信用代码</th><td>91440604MA4UH1234Y</td>"))
+            let unknown = body.replacingOccurrences(of: "91440604MA4UH1234Y", with: "91440604MA4UH12352")
+            let (unknownStatus, unknownBody) = try await client.execute(uri: "/v1/documents", method: .post, headers: headers(issuer),
+                                                                         body: ByteBuffer(string: unknown)) { response in
+                (response.status, Data(response.body.readableBytesView))
+            }
+            #expect(unknownStatus == .notFound)
+            #expect(try JSONDecoder().decode(ErrorBody.self, from: unknownBody).error.code == "unknown_subject")
+        }
     }
 
     @Test("POST /v1/roots/renew (admin): the trust list is then signed by the new root, both roots are listed, each root's CRL is served; bad root ids get codes")

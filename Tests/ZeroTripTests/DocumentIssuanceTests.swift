@@ -330,6 +330,44 @@ struct DocumentIssuanceTests {
         #expect(reference.status == 0 && reference.stdout.contains("\"dep\": \"RSJ\""), "\(reference.stdout) \(reference.stderr)")
     }
 
+    @Test("An organisation holds a result by unified social credit code under its registered name: printed as 持证单位 and 统一社会信用代码; an unknown code, another name and a malformed code are refused by code with nothing stored")
+    func organisationHolder() async throws {
+        let district = try await TestDistrict(fileDatabase: true).setUp()
+        _ = try await district.services.credit.registerOrganization(code: "91440604MA4UH1234Y", name: "佛山市禅城区示例科技有限公司",
+                                                                    establishedOn: CivilDay("2020-01-01")!, dataComplete: true, actor: "test")
+        var request = Self.request
+        request.matterName = "劳动保障书面审查结果"
+        request.holderKind = .organization
+        request.holderName = "佛山市禅城区示例科技有限公司"
+        request.holderIDNumber = "91440604ma4uh1234y"
+        request.fields = [ResultField(label: "审查年度", value: "2026年度"), ResultField(label: "审查结论", value: "合格")]
+        var refusals: [(IssueDocumentRequest, ZeroTripError.Code)] = []
+        var other = request; other.holderName = "别的公司"; refusals.append((other, .holderMismatch))
+        other = request; other.holderIDNumber = "91440604MA4UH12352"; refusals.append((other, .unknownSubject))
+        other = request; other.holderIDNumber = "91440604MA4UH12353"; refusals.append((other, .invalidInput))
+        other = request; other.holderKind = .person; refusals.append((other, .invalidIDNumber))
+        for (refused, code) in refusals {
+            let error = await #expect(throws: ZeroTripError.self) { try await district.services.documents.issue(refused, actor: "test") }
+            #expect(error?.code == code, "\(String(describing: error))")
+        }
+        #expect(try await district.services.documents.records(department: "RSJ", limit: 10).isEmpty, "nothing stored")
+
+        let document = try await district.services.documents.issue(request, actor: "test")
+        #expect(document.record.holderKind == .organization && document.record.holderIDNumber == "91440604MA4UH1234Y")
+        #expect(document.record.maskedHolderName == "佛山市禅城区示例科技有限公司", "an organisation's name is public")
+        let stored = try #require(try await district.services.documents.record(id: document.record.id))
+        #expect(stored.holderKind == .organization)
+        let directory = try ExternalTool.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("organisation.pdf")
+        try Data(document.pdf).write(to: file)
+        let lines = try ExternalTool.run(["pdftotext", "-enc", "UTF-8", file.path, "-"]).stdout.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+        #expect(lines.contains("持证单位：") && lines.contains("统一社会信用代码：") && !lines.contains("持证人："), "\(lines.prefix(12))")
+        #expect(lines.contains("佛山市禅城区示例科技有限公司") && lines.contains("91440604MA4UH1234Y"))
+        let report = try await district.services.documents.verifyToken(document.qrContent, actor: "test")
+        #expect(report.result == .valid, "\(report.reasons)")
+    }
+
     @Test("qpdf --check finds no errors")
     func qpdfCheck() async throws {
         let (_, _, file) = try await Self.issued()

@@ -111,14 +111,15 @@ public final class DocumentService: Sendable {
         let content = ResultDocumentContent(
             documentID: id, districtName: seal.districtName, departmentCode: seal.department.code, departmentName: seal.department.name,
             matterCode: request.matterCode, matterName: request.matterName, holderName: request.holderName, holderIDNumber: request.holderIDNumber,
-            fields: request.fields, issuedAt: issuedAt, validUntil: issuedAt.addingTimeInterval(TimeInterval(request.validDays) * 86_400),
+            holderKind: request.holderKind, fields: request.fields, issuedAt: issuedAt, validUntil: issuedAt.addingTimeInterval(TimeInterval(request.validDays) * 86_400),
             pickupMode: request.pickupMode, supersedes: supersedes.flatMap(Hex.decode))
         let rendered: RenderedDocument
         do { rendered = try renderer.render(content, sealer: seal.sealer, signingTime: issuedAt) } catch { throw ZeroTripError(error) }
 
         let record = ResultDocumentRecord(
             id: Hex.encode(id), departmentCode: seal.department.code, kid: seal.kidHex, matterCode: request.matterCode, matterName: request.matterName,
-            holderName: request.holderName, holderIDNumber: request.holderIDNumber, fields: request.fields, pickupMode: request.pickupMode,
+            holderName: request.holderName, holderIDNumber: request.holderIDNumber, holderKind: request.holderKind, fields: request.fields,
+            pickupMode: request.pickupMode,
             issuedAt: issuedAt, validUntil: content.validUntil, issuedBy: actor, supersedes: supersedes,
             pdfSHA256: Hex.encode(rendered.pdfSHA256), contentSHA256: Hex.encode(rendered.contentDigest), token: rendered.token,
             status: .valid, statusReason: nil, statusChangedAt: nil, supersededBy: nil)
@@ -130,6 +131,17 @@ public final class DocumentService: Sendable {
     /// name must be the registry's name for it, so a result can never be issued to one person under another's number
     /// (and then listed among that other person's results). Neither the registry's name nor the number is echoed.
     private func checkHolder(_ request: IssueDocumentRequest) async throws {
+        if request.holderKind == .organization {
+            // An organisation is a holder the district knows as a credit subject, under exactly its registered name.
+            let code = request.holderIDNumber
+            guard let registered = try await database.read({ db in try CreditLedger.organization(code, in: db) }) else {
+                throw ZeroTripError(.unknownSubject, "the holder's unified social credit code \(code) is not a registered organisation (zerotrip credit organizations)")
+            }
+            guard registered.displayName == request.holderName else {
+                throw ZeroTripError(.holderMismatch, "holderName is not the registered name of organisation \(code)")
+            }
+            return
+        }
         let masked = PersonalDataMask.idNumber(request.holderIDNumber)
         guard let name = try await registry.name(idNumber: request.holderIDNumber) else {
             throw ZeroTripError(.unknownPerson, "the holder's ID number \(masked) is not in the population registry (zerotrip persons import)")

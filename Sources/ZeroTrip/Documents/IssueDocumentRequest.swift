@@ -11,8 +11,11 @@ public struct IssueDocumentRequest: Sendable, Codable, Hashable {
     public var matterName: String
     /// Holder's name.
     public var holderName: String
-    /// Holder's 18-character citizen ID number.
+    /// Holder's 18-character citizen ID number, or an organisation's 18-character unified social credit code.
     public var holderIDNumber: String
+    /// Whether the holder is a person (checked against the population registry) or an organisation (checked
+    /// against the organisations registered as credit subjects).
+    public var holderKind: HolderKind = .person
     /// 1–20 ordered fields.
     public var fields: [ResultField]
     /// Validity in days from issuance (1–3650).
@@ -51,7 +54,15 @@ public struct IssueDocumentRequest: Sendable, Codable, Hashable {
         guard copy.holderName.count <= DocumentLimits.holderName else {
             throw ZeroTripError(.invalidInput, "holderName must be at most \(DocumentLimits.holderName) characters")
         }
-        copy.holderIDNumber = try CitizenIDNumber.validate(holderIDNumber)
+        switch holderKind {
+        case .person:
+            copy.holderIDNumber = try CitizenIDNumber.validate(holderIDNumber)
+        case .organization:
+            guard let code = UnifiedSocialCreditCode.validate(holderIDNumber.trimmingWhitespace()) else {
+                throw ZeroTripError(.invalidInput, "holderIdNumber of an organisation must be a unified social credit code (18 characters, GB 32100 check character)")
+            }
+            copy.holderIDNumber = code
+        }
         guard DocumentLimits.fields.contains(fields.count) else {
             throw ZeroTripError(.invalidInput, "fields must have \(DocumentLimits.fields.lowerBound)–\(DocumentLimits.fields.upperBound) entries")
         }

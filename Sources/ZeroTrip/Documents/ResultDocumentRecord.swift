@@ -41,8 +41,11 @@ public struct ResultDocumentRecord: Sendable, Hashable, Codable {
     public var matterName: String
     /// Holder's full name (only for the holder and the issuing department).
     public var holderName: String
-    /// Holder's citizen ID number (only for the holder and the issuing department).
+    /// Holder's citizen ID number (only for the holder and the issuing department), or an organisation's unified
+    /// social credit code.
     public var holderIDNumber: String
+    /// A person or an organisation.
+    public var holderKind: HolderKind = .person
     /// Ordered fields.
     public var fields: [ResultField]
     /// Pickup mode.
@@ -73,10 +76,10 @@ public struct ResultDocumentRecord: Sendable, Hashable, Codable {
     /// Whether the validity has ended at `date`.
     public func isExpired(at date: Date) -> Bool { date > validUntil }
 
-    /// The holder's name masked for display.
-    public var maskedHolderName: String { PersonalDataMask.name(holderName) }
+    /// The holder's name masked for display (an organisation's name and code are public, shown whole).
+    public var maskedHolderName: String { holderKind == .organization ? holderName : PersonalDataMask.name(holderName) }
     /// The holder's ID number masked for display.
-    public var maskedHolderIDNumber: String { PersonalDataMask.idNumber(holderIDNumber) }
+    public var maskedHolderIDNumber: String { holderKind == .organization ? holderIDNumber : PersonalDataMask.idNumber(holderIDNumber) }
 }
 
 /// What may be shown about a document to anyone who verifies it: no personal data beyond the masked name.

@@ -781,6 +781,11 @@ public struct AppDatabase: Sendable {
                 ALTER TABLE district ADD COLUMN city TEXT NOT NULL DEFAULT '';
                 """)
         }
+        migrator.registerMigration("2026-12-04 documents: organisations as holders, by unified social credit code") { db in
+            try db.execute(sql: """
+                ALTER TABLE documents ADD COLUMN holder_kind TEXT NOT NULL DEFAULT 'person' CHECK (holder_kind IN ('person', 'organization'));
+                """)
+        }
         return migrator
     }
 }

@@ -11,8 +11,8 @@ import ZeroTripDocuments
 enum DocumentRegister {
     /// The metadata columns of a full register entry (everything but the PDF).
     static let metadataColumns = """
-        id, department_code, kid, matter_code, matter_name, holder_name, holder_id_number, fields, pickup_mode, issued_at, valid_until,
-        issued_by, supersedes, pdf_sha256, content_sha256, token, status, status_reason, status_changed_at, superseded_by
+        id, department_code, kid, matter_code, matter_name, holder_name, holder_id_number, holder_kind, fields, pickup_mode, issued_at,
+        valid_until, issued_by, supersedes, pdf_sha256, content_sha256, token, status, status_reason, status_changed_at, superseded_by
         """
 
     // MARK: Writing
@@ -21,12 +21,12 @@ enum DocumentRegister {
     static func insert(_ record: ResultDocumentRecord, pdf: [UInt8], in db: SQLTransaction) throws {
         let fieldsJSON = String(decoding: try JSONEncoder().encode(record.fields), as: UTF8.self)
         try db.executeUnanswered(sql: """
-            INSERT INTO documents (id, department_code, kid, matter_code, matter_name, holder_name, holder_id_number, fields,
+            INSERT INTO documents (id, department_code, kid, matter_code, matter_name, holder_name, holder_id_number, holder_kind, fields,
                 pickup_mode, issued_at, valid_until, issued_by, supersedes, pdf_sha256, content_sha256, token)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, arguments: [
                 record.id, record.departmentCode, record.kid, record.matterCode, record.matterName, record.holderName,
-                record.holderIDNumber, fieldsJSON, record.pickupMode.rawValue, record.issuedAt, record.validUntil,
+                record.holderIDNumber, record.holderKind.rawValue, fieldsJSON, record.pickupMode.rawValue, record.issuedAt, record.validUntil,
                 record.issuedBy, record.supersedes, Data(Hex.decode(record.pdfSHA256) ?? []),
                 Data(Hex.decode(record.contentSHA256) ?? []), record.token,
             ])
@@ -188,7 +188,8 @@ enum DocumentRegister {
         let fields = try JSONDecoder().decode([ResultField].self, from: Data((row["fields"] as String).utf8))
         return ResultDocumentRecord(
             id: row["id"], departmentCode: row["department_code"], kid: row["kid"], matterCode: row["matter_code"], matterName: row["matter_name"],
-            holderName: row["holder_name"], holderIDNumber: row["holder_id_number"], fields: fields,
+            holderName: row["holder_name"], holderIDNumber: row["holder_id_number"],
+            holderKind: HolderKind(rawValue: row["holder_kind"]) ?? .person, fields: fields,
             pickupMode: PickupMode(rawValue: row["pickup_mode"]) ?? .qrSelfPrint, issuedAt: row["issued_at"], validUntil: row["valid_until"],
             issuedBy: row["issued_by"], supersedes: row["supersedes"], pdfSHA256: Hex.encode([UInt8](row["pdf_sha256"] as Data)),
             contentSHA256: Hex.encode([UInt8](row["content_sha256"] as Data)), token: row["token"],

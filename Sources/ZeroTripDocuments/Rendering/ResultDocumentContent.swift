@@ -42,6 +42,19 @@ public struct ResultField: Sendable, Hashable, Codable {
     }
 }
 
+/// Who a document is issued to: a person (by citizen ID number) or an organisation (by unified social credit code).
+public enum HolderKind: String, Sendable, Codable, Hashable, CaseIterable {
+    /// A natural person, by GB 11643 citizen ID number.
+    case person
+    /// A legal person or other organisation, by GB 32100 unified social credit code.
+    case organization
+
+    /// The holder line's label on the document and the pages.
+    public var holderLabel: String { self == .person ? "持证人" : "持证单位" }
+    /// The number line's label.
+    public var numberLabel: String { self == .person ? "公民身份号码" : "统一社会信用代码" }
+}
+
 /// Everything printed on a result document.
 public struct ResultDocumentContent: Sendable, Hashable {
     /// The 16-byte random document id.
@@ -58,8 +71,11 @@ public struct ResultDocumentContent: Sendable, Hashable {
     public var matterName: String
     /// Holder's full name.
     public var holderName: String
-    /// Holder's citizen ID number (printed in full on the document itself, masked everywhere else).
+    /// Holder's citizen ID number (printed in full on the document itself, masked everywhere else), or an
+    /// organisation's unified social credit code.
     public var holderIDNumber: String
+    /// Whether the holder is a person or an organisation (the labels of the holder lines).
+    public var holderKind: HolderKind = .person
     /// Ordered fields.
     public var fields: [ResultField]
     /// Issue time.
@@ -74,9 +90,10 @@ public struct ResultDocumentContent: Sendable, Hashable {
     /// Creates content.
     public init(
         documentID: [UInt8], districtName: String, departmentCode: String, departmentName: String,
-        matterCode: String, matterName: String, holderName: String, holderIDNumber: String,
+        matterCode: String, matterName: String, holderName: String, holderIDNumber: String, holderKind: HolderKind = .person,
         fields: [ResultField], issuedAt: Date, validUntil: Date, pickupMode: PickupMode, supersedes: [UInt8]? = nil
     ) {
+        self.holderKind = holderKind
         self.documentID = documentID
         self.districtName = districtName
         self.departmentCode = departmentCode

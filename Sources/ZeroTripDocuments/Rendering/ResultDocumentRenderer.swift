@@ -106,7 +106,7 @@ public struct ResultDocumentRenderer: Sendable {
         page.add("0.6 0.08 0.08 RG 1.2 w \(pdfNumber(L)) \(pdfNumber(H - 144 - shift)) m \(pdfNumber(R)) \(pdfNumber(H - 144 - shift)) l S\n")
 
         var y = H - 176 - shift
-        for line in [("持证人", content.holderName), ("公民身份号码", content.holderIDNumber)] {
+        for line in [(content.holderKind.holderLabel, content.holderName), (content.holderKind.numberLabel, content.holderIDNumber)] {
             let label = try glyphs(line.0 + "：")
             page.text(label, x: L, y: y, size: 12)
             page.text(try glyphs(line.1, variable: true), x: L + 96, y: y, size: 12)

@@ -80,6 +80,9 @@ enum PostgresSchema {
             ALTER TABLE district ADD COLUMN province TEXT NOT NULL DEFAULT '';
             ALTER TABLE district ADD COLUMN city TEXT NOT NULL DEFAULT '';
             """),
+        Migration(name: "2026-12-04 documents: organisations as holders, by unified social credit code", sql: """
+            ALTER TABLE documents ADD COLUMN holder_kind TEXT NOT NULL DEFAULT 'person' CHECK (holder_kind IN ('person', 'organization'));
+            """),
     ]
 
     private static let initial = """
