@@ -22,13 +22,13 @@ enum HTTPErrorMapping {
         switch code {
         case .invalidInput, .malformedKey, .malformedCertificate, .unsupportedCharacter, .qrTooLarge, .invalidIDNumber, .invalidCatalogue, .invalidPolicy: .badRequest
         case .unauthenticated, .sessionInvalid, .stepUpRequired: .unauthorized
-        case .forbidden: .forbidden
+        case .forbidden, .consentRequired: .forbidden
         case .verificationFailed, .deviceLoginFailed: .unauthorized
         case .locked, .rateLimited: .tooManyRequests
         case .unknownPerson: .notFound
         case .notFound, .unknownDepartment, .unknownCredential, .unknownKey, .unknownMatter, .unknownSubject, .unknownApplication: .notFound
         case .duplicateDepartment, .alreadyInitialized, .fileExists, .documentNotValid, .keyRevoked, .duplicateSubject, .invalidTransition, .obligationClosed,
-             .commitmentRequired, .materialsOutstanding, .duplicateEvent, .sealAlgorithmUnsupported: .conflict
+             .commitmentRequired, .materialsOutstanding, .duplicateEvent, .sealAlgorithmUnsupported, .consentWithdrawn: .conflict
         case .primaryMaterialMissing, .materialNotTrustEligible, .identityNotConfirmed, .holderMismatch, .materialsIncomplete, .trustApprovalRefused, .modeUnavailable: .unprocessableContent
         case .payloadTooLarge: .contentTooLarge
         case .notInitialized, .notReady, .missingKeyFile, .insecureKeyFile, .missingPassphrase, .noActiveKey, .fontUnavailable, .identityKeyUnavailable, .keyLimitReached, .keyNotActive,

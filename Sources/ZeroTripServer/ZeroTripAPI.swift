@@ -106,6 +106,12 @@ public struct ZeroTripAPI: Sendable {
         RouteSpec(method: .get, path: "/v1/applicant/documents/{id}/pdf", access: .applicant(tier: IdentityPolicy().tierForResultDownload)),
         RouteSpec(method: .put, path: "/v1/applicant/documents/{id}/pdf-link", access: .applicant(tier: IdentityPolicy().tierForResultDownload)),
         RouteSpec(method: .post, path: "/v1/applicant/logout", access: .applicant(tier: 1)),
+        // Consent: the applicant grants a department the use of their results for a matter (tier 2: it lets a department
+        // read them), lists and withdraws grants (tier 1: taking consent back never needs more than a sign-in).
+        RouteSpec(method: .post, path: "/v1/applicant/consents", access: .applicant(tier: 2)),
+        RouteSpec(method: .get, path: "/v1/applicant/consents", access: .applicant(tier: 1)),
+        RouteSpec(method: .post, path: "/v1/applicant/consents/{id}/withdraw", access: .applicant(tier: 1)),
+        RouteSpec(method: .post, path: "/v1/reuse/documents", access: .scope(.documentsReuse)),
         // Clerks, departments and admins.
         RouteSpec(method: .get, path: "/v1/identity/verifications/{id}", access: .scope(.identityAttest)),
         RouteSpec(method: .post, path: "/v1/identity/verifications/{id}/video-attestation", access: .scope(.identityAttest)),
@@ -152,7 +158,7 @@ public struct ZeroTripAPI: Sendable {
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: VerificationPage.css)))
         }
         for spec in Self.routes {
-            if let handler = applicantHandler(for: spec) ?? creditApplicantHandler(for: spec) {
+            if let handler = applicantHandler(for: spec) ?? creditApplicantHandler(for: spec) ?? consentApplicantHandler(for: spec) {
                 router.on(RouterPath(spec.path), method: spec.method) { request, context in
                     let client = client(request, context)
                     let session = try await authorizeApplicant(request, spec: spec, client: client)
@@ -211,6 +217,7 @@ public struct ZeroTripAPI: Sendable {
         if let handler = identityHandler(for: spec) { return handler }
         if let handler = trustHandler(for: spec) { return handler }
         if let handler = creditHandler(for: spec) { return handler }
+        if let handler = consentHandler(for: spec) { return handler }
         switch spec.description {
         case "GET /healthz":
             return { _, _, _ in try JSONResponse.make(["status": "ok"]) }

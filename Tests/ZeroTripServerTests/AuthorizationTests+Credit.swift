@@ -76,6 +76,24 @@ extension AuthorizationTests {
             return ("/v1/applications/\(record.id)/approve", nil)
         case "POST /v1/applications/{id}/reject":
             return ("/v1/applications/\(try await fixture.submitApplication().id)/reject", #"{"reason": "材料不符"}"#)
+        case "POST /v1/applicant/consents":
+            try await fixture.loadCredit()
+            return (route.path, #"{"matter": "JZDJ", "resultTypes": ["GRCBZM"], "days": 10}"#)
+        case "GET /v1/applicant/consents":
+            return (route.path, nil)
+        case "POST /v1/applicant/consents/{id}/withdraw":
+            try await fixture.loadCredit()
+            let session = try await fixture.applicant().session
+            let grant = try await fixture.services.consent.grant(subject: session.subject, department: nil, matter: "JZDJ", resultTypes: nil, days: nil,
+                                                                 channel: .app, actor: session.actor, assuranceTier: session.tier)
+            return ("/v1/applicant/consents/\(grant.id)/withdraw", nil)
+        case "POST /v1/reuse/documents":
+            // 李晓梅 lets RSJ (the fixture credentials' department) use her 居住登记凭证 for 就业失业登记.
+            try await fixture.loadCredit()
+            let session = try await fixture.applicant().session
+            _ = try await fixture.services.consent.grant(subject: session.subject, department: "RSJ", matter: "JYSYDJ", resultTypes: nil, days: nil,
+                                                         channel: .app, actor: session.actor, assuranceTier: session.tier)
+            return (route.path, #"{"idNumber": "\#(li.id)", "matter": "JYSYDJ"}"#)
         case "POST /v1/applications/{id}/fulfil":
             return ("/v1/applications/\(try await fixture.acceptedTrustApplication().id)/fulfil", #"{"materials": ["DIPLOMA"]}"#)
         case "GET /v1/applicant/credit", "GET /v1/applicant/applications":

@@ -25,9 +25,11 @@ public struct Scope: Hashable, Sendable, Codable, RawRepresentable, CustomString
     public static let applicationsProcess = Scope(rawValue: "applications:process")
     /// Read and verify the audit log.
     public static let auditRead = Scope(rawValue: "audit:read")
+    /// Reuse a person's results of other departments for a matter of one's own, under the person's consent.
+    public static let documentsReuse = Scope(rawValue: "documents:reuse")
 
     /// Every scope ZeroTrip knows.
-    public static let all: [Scope] = [.admin, .documentsIssue, .documentsVerify, .creditRead, .identityRead, .identityAttest, .applicationsProcess, .auditRead]
+    public static let all: [Scope] = [.admin, .documentsIssue, .documentsVerify, .creditRead, .identityRead, .identityAttest, .applicationsProcess, .auditRead, .documentsReuse]
 
     /// Parses a comma-separated list, refusing unknown or empty scopes.
     public static func parse(_ list: String) throws(ZeroTripError) -> Set<Scope> {

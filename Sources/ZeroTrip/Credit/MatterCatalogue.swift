@@ -19,6 +19,31 @@ public struct MatterMaterial: Sendable, Hashable, Codable {
     public var kind: MaterialKind
     /// A secondary material that may be missing under trust-based approval (容缺).
     public var trustEligible: Bool
+    /// Result types (matter codes of the catalogue, usually other departments' matters) whose valid result
+    /// documents satisfy this material, so the applicant's consent replaces the paper (e.g. 居住登记's
+    /// `EMPLOYMENT_PROOF` ← RSJ's `JYSYDJ` 就业失业登记证明 or `GRCBZM` 个人参保证明).
+    public var acceptedResults: [String] = []
+
+    /// Creates a material.
+    public init(code: String, name: String, kind: MaterialKind, trustEligible: Bool, acceptedResults: [String] = []) {
+        self.code = code
+        self.name = name
+        self.kind = kind
+        self.trustEligible = trustEligible
+        self.acceptedResults = acceptedResults
+    }
+
+    private enum CodingKeys: String, CodingKey { case code, name, kind, trustEligible, acceptedResults }
+
+    /// Decodes a stored catalogue version; versions stored before `acceptedResults` existed accept none.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        code = try container.decode(String.self, forKey: .code)
+        name = try container.decode(String.self, forKey: .name)
+        kind = try container.decode(MaterialKind.self, forKey: .kind)
+        trustEligible = try container.decode(Bool.self, forKey: .trustEligible)
+        acceptedResults = try container.decodeIfPresent([String].self, forKey: .acceptedResults) ?? []
+    }
 }
 
 /// What happens to the result under 容缺 until the missing materials arrive.
@@ -64,6 +89,9 @@ public struct Matter: Sendable, Hashable, Codable {
 
     /// The material with `code`.
     public func material(_ code: String) -> MatterMaterial? { materials.first { $0.code == code } }
+
+    /// Every result type some material of this matter accepts, sorted.
+    public var acceptedResults: [String] { Array(Set(materials.flatMap(\.acceptedResults))).sorted() }
 }
 
 /// One version of the matter catalogue.
@@ -85,6 +113,8 @@ public struct MatterCatalogue: Sendable, Hashable, Codable {
         try root.only(["matters", "name"])
         var seen = Set<String>()
         var matters: [Matter] = []
+        // Result types named by materials, checked once every matter is known (a reference may point further down).
+        var references: [(result: String, matter: String, field: StructuredFile.Field)] = []
         for field in try root.list("matters", maxCount: 2000) {
             try field.only(["code", "name", "department", "timeLimitDays", "trustApproval", "deferral", "materials", "result"])
             let code = try field.string("code", maxLength: 32).uppercased()
@@ -111,9 +141,10 @@ public struct MatterCatalogue: Sendable, Hashable, Codable {
                 try deferral.only(["deadlineDays"])
                 deferralDays = try deferral.integer("deadlineDays", in: 1...120)
             }
+            let matterCode = code
             var materialCodes = Set<String>()
             let materials = try field.list("materials", maxCount: 50).map { item throws(ZeroTripError) in
-                try item.only(["code", "name", "kind", "trustEligible"])
+                try item.only(["code", "name", "kind", "trustEligible", "acceptedResults"])
                 let code = try item.string("code", maxLength: 32).uppercased()
                 guard code.utf8.allSatisfy({ ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x5F }) else {
                     throw item.error(at: "code", "material codes are 1–32 of A-Z 0-9 _")
@@ -123,7 +154,17 @@ public struct MatterCatalogue: Sendable, Hashable, Codable {
                 guard let kind = MaterialKind(rawValue: try kindField.text()) else { throw kindField.error("must be primary or secondary") }
                 let eligible = try item.bool("trustEligible", default: false)
                 if eligible && kind == .primary { throw item.error(at: "trustEligible", "a primary material is never trust-eligible") }
-                return MatterMaterial(code: code, name: try item.string("name", maxLength: 64), kind: kind, trustEligible: eligible)
+                var accepted: [String] = []
+                if item.child("acceptedResults") != nil {
+                    accepted = try item.list("acceptedResults", maxCount: 20).map { entry throws(ZeroTripError) in
+                        let result = try entry.text(maxLength: 32).uppercased()
+                        guard Validation.isMatterCode(result) else { throw entry.error("result types are matter codes: 1–32 of A-Z 0-9 _ -") }
+                        references.append((result, matterCode, entry))
+                        return result
+                    }
+                    guard Set(accepted).count == accepted.count else { throw item.error(at: "acceptedResults", "a result type appears twice") }
+                }
+                return MatterMaterial(code: code, name: try item.string("name", maxLength: 64), kind: kind, trustEligible: eligible, acceptedResults: accepted)
             }
             guard materials.contains(where: { $0.kind == .primary }) else { throw field.error(at: "materials", "a matter needs at least one primary material") }
             if trustDays != nil, !materials.contains(where: \.trustEligible) {
@@ -151,6 +192,10 @@ public struct MatterCatalogue: Sendable, Hashable, Codable {
                 result: MatterResultTemplate(title: title, validDays: try resultField.integer("validDays", in: DocumentLimits.validDays), pickup: pickup, fields: labels)))
         }
         guard !matters.isEmpty else { throw root.error("the catalogue lists no matter") }
+        for reference in references {
+            guard seen.contains(reference.result) else { throw reference.field.error("no matter \(reference.result) in this catalogue produces that result") }
+            guard reference.result != reference.matter else { throw reference.field.error("a matter's material cannot be its own result") }
+        }
         return MatterCatalogue(version: 0, matters: matters)
     }
 }

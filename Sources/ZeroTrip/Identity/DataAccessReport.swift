@@ -33,7 +33,7 @@ public struct DataAccess: Sendable, Hashable {
 
 extension ZeroTripServices {
     /// The actions that count as someone looking at a person's data.
-    static let dataAccessActions = ["document.verified", "credit.read", "identity.checked", "document.pdf_shared", "identity.assured"]
+    static let dataAccessActions = ["document.verified", "credit.read", "identity.checked", "document.pdf_shared", "identity.assured", "document.reused"]
 
     /// The newest `limit` accesses to the data of the person `subject` by anyone else, newest first: verifications
     /// of the person's results (at most their newest 200), credit reads and tier checks naming them.

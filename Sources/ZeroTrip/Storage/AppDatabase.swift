@@ -786,6 +786,33 @@ public struct AppDatabase: Sendable {
                 ALTER TABLE documents ADD COLUMN holder_kind TEXT NOT NULL DEFAULT 'person' CHECK (holder_kind IN ('person', 'organization'));
                 """)
         }
+        migrator.registerMigration("2026-12-04 consent: a person's grants that a department may reuse their results for a matter") { db in
+            try db.execute(sql: """
+                CREATE TABLE consent_grants (
+                    id TEXT PRIMARY KEY CHECK (length(id) = 32),
+                    subject TEXT NOT NULL,
+                    department TEXT NOT NULL,
+                    matter TEXT NOT NULL,
+                    result_types TEXT NOT NULL,
+                    granted_at DATETIME NOT NULL,
+                    expires_at DATETIME NOT NULL,
+                    channel TEXT NOT NULL CHECK (channel IN ('app', 'window')),
+                    granted_by TEXT NOT NULL,
+                    assurance_tier INTEGER NOT NULL,
+                    withdrawn_at DATETIME,
+                    withdrawn_by TEXT
+                );
+                CREATE INDEX consent_grants_subject ON consent_grants(subject, department, matter);
+                CREATE TRIGGER consent_grants_no_delete BEFORE DELETE ON consent_grants
+                    BEGIN SELECT RAISE(ABORT, 'consent grants are never deleted'); END;
+                CREATE TRIGGER consent_grants_withdraw_only BEFORE UPDATE ON consent_grants
+                    WHEN OLD.withdrawn_at IS NOT NULL OR NEW.id IS NOT OLD.id OR NEW.subject IS NOT OLD.subject
+                        OR NEW.department IS NOT OLD.department OR NEW.matter IS NOT OLD.matter OR NEW.result_types IS NOT OLD.result_types
+                        OR NEW.granted_at IS NOT OLD.granted_at OR NEW.expires_at IS NOT OLD.expires_at OR NEW.channel IS NOT OLD.channel
+                        OR NEW.granted_by IS NOT OLD.granted_by OR NEW.assurance_tier IS NOT OLD.assurance_tier
+                    BEGIN SELECT RAISE(ABORT, 'a consent grant changes only by being withdrawn, once'); END;
+                """)
+        }
         return migrator
     }
 }

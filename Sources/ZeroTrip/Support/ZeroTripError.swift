@@ -105,6 +105,10 @@ public struct ZeroTripError: Error, Hashable, Sendable, CustomStringConvertible 
         public static let invalidPolicy = Code(rawValue: "invalid_policy")
         /// No matter has that code in the catalogue.
         public static let unknownMatter = Code(rawValue: "unknown_matter")
+        /// A department asked for a person's results without a live consent grant for that purpose.
+        public static let consentRequired = Code(rawValue: "consent_required")
+        /// The consent grant is already withdrawn.
+        public static let consentWithdrawn = Code(rawValue: "consent_withdrawn")
         /// No credit subject (registry person or registered organisation) matches.
         public static let unknownSubject = Code(rawValue: "unknown_subject")
         /// An organisation with that code is already registered.

@@ -447,6 +447,7 @@ struct ApplicantPages: Sendable {
             case "credit.read": "查询了您的信用等级（事项 \(access.details["matter"] ?? "")）\(times)"
             case "identity.checked": "确认了您的身份认证等级（是否达到等级 \(access.details["minimum_tier"] ?? "")）"
             case "identity.assured": "核验了您的身份（视频或窗口刷证），记为认证等级 \(access.details["tier"] ?? "")"
+            case "document.reused": "经您授权调用了您的文书\(document)，用于办理事项 \(access.details["matter"] ?? "")"
             default: access.action
             }
             return ["at": ChinaTime(access.occurredAt).minuteText, "who": who, "what": what]

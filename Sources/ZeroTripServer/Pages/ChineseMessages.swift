@@ -23,6 +23,8 @@ enum ChineseMessages {
         case .commitmentRequired: "容缺受理须先由申请人签署信用承诺。"
         case .identityNotConfirmed: "人证比对未通过，不能签署承诺。"
         case .holderMismatch: "证件信息与办件申请人不一致。"
+        case .consentRequired: "申请人尚未授权本部门为此事项调用其电子证照，请申请人在手机上授权或到窗口办理授权。"
+        case .consentWithdrawn: "该授权已撤回。"
         case .invalidTransition: "办件当前的状态不能进行这一步，请刷新后查看。"
         case .materialsOutstanding: "还有未补交的材料。"
         case .obligationClosed: "这项承诺已经结束。"
@@ -69,6 +71,8 @@ enum ChineseMessages {
         "unknown_person": "户籍登记中没有此人。",
         "seal_algorithm_unsupported": "不支持该印章算法。",
         "holder_mismatch": "持证人与户籍登记不一致。",
+        "consent_required": "申请人尚未授权本部门为此事项调用其电子证照。",
+        "consent_withdrawn": "该授权已撤回。",
         "device_login_failed": "设备登录未通过。",
         "unknown_key": "没有这个密钥。",
         "key_revoked": "密钥已停用。",

@@ -83,6 +83,27 @@ enum PostgresSchema {
         Migration(name: "2026-12-04 documents: organisations as holders, by unified social credit code", sql: """
             ALTER TABLE documents ADD COLUMN holder_kind TEXT NOT NULL DEFAULT 'person' CHECK (holder_kind IN ('person', 'organization'));
             """),
+        Migration(name: "2026-12-04 consent: a person's grants that a department may reuse their results for a matter", sql: """
+            CREATE TABLE consent_grants (
+                id TEXT PRIMARY KEY CHECK (length(id) = 32),
+                subject TEXT NOT NULL,
+                department TEXT NOT NULL,
+                matter TEXT NOT NULL,
+                result_types TEXT NOT NULL,
+                granted_at TIMESTAMPTZ NOT NULL,
+                expires_at TIMESTAMPTZ NOT NULL,
+                channel TEXT NOT NULL CHECK (channel IN ('app', 'window')),
+                granted_by TEXT NOT NULL,
+                assurance_tier BIGINT NOT NULL,
+                withdrawn_at TIMESTAMPTZ,
+                withdrawn_by TEXT
+            );
+            CREATE INDEX consent_grants_subject ON consent_grants(subject, department, matter);
+            """ + noDelete("consent_grants", "consent grants are never deleted")
+            + refuse("consent_grants", "consent_grants_withdraw_only", "UPDATE", "a consent grant changes only by being withdrawn, once",
+                     when: "OLD.withdrawn_at IS NOT NULL OR (NEW.id, NEW.subject, NEW.department, NEW.matter, NEW.result_types, NEW.granted_at, "
+                        + "NEW.expires_at, NEW.channel, NEW.granted_by, NEW.assurance_tier) IS DISTINCT FROM (OLD.id, OLD.subject, OLD.department, "
+                        + "OLD.matter, OLD.result_types, OLD.granted_at, OLD.expires_at, OLD.channel, OLD.granted_by, OLD.assurance_tier)")),
     ]
 
     private static let initial = """

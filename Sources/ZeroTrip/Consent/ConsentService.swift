@@ -1,0 +1,131 @@
+import Foundation
+import ZeroTripCrypto
+import ZeroTripDocuments
+
+/// Data travels instead of the applicant: a person grants the department that handles a matter the use of their
+/// results of named types (other departments' matters the catalogue accepts for that matter's materials), and the
+/// department pulls those results, verified, instead of asking for paper. Every grant, withdrawal, use and refusal
+/// is in the audit log, and the person sees the uses among who looked at their data.
+public final class ConsentService: Sendable {
+    /// Days a grant lasts unless the person says otherwise.
+    public static let defaultDays = 30
+    /// The longest a grant may last.
+    public static let maximumDays = 365
+
+    private let database: AppDatabase
+    private let clock: ZeroTripClock
+    private let credit: CreditService
+    private let registry: PopulationRegistry
+    private let documents: DocumentService
+
+    init(database: AppDatabase, clock: ZeroTripClock, credit: CreditService, registry: PopulationRegistry, documents: DocumentService) {
+        self.database = database
+        self.clock = clock
+        self.credit = credit
+        self.registry = registry
+        self.documents = documents
+    }
+
+    /// Records `subject`'s consent that the department handling `matter` may use their results of `resultTypes`
+    /// (default: every type the matter's materials accept) for `days` (default ``defaultDays``). `department`, when
+    /// given, must be the matter's department: a grant names the purpose, and the purpose decides who may use it.
+    public func grant(subject: String, department: String?, matter rawMatter: String, resultTypes: [String]?, days: Int?,
+                      channel: ConsentChannel, actor: String, assuranceTier: Int) async throws -> ConsentGrant {
+        let (matter, _) = try await credit.matter(rawMatter)
+        if let department, department.uppercased() != matter.department {
+            throw ZeroTripError(.invalidInput, "matter \(matter.code) is handled by \(matter.department); a grant is to the department of its matter")
+        }
+        let accepted = matter.acceptedResults
+        guard !accepted.isEmpty else {
+            throw ZeroTripError(.invalidInput, "no material of matter \(matter.code) accepts another department's result (matter catalogue)")
+        }
+        let types = resultTypes.map { $0.map { $0.uppercased() } } ?? accepted
+        guard !types.isEmpty, types.count <= 20, Set(types).count == types.count else {
+            throw ZeroTripError(.invalidInput, "resultTypes must name 1–20 distinct result types")
+        }
+        if let foreign = types.first(where: { !accepted.contains($0) }) {
+            throw ZeroTripError(.invalidInput, "matter \(matter.code) accepts no result of type \(foreign.prefix(32)); it accepts \(accepted.joined(separator: ", "))")
+        }
+        let days = days ?? Self.defaultDays
+        guard (1...Self.maximumDays).contains(days) else { throw ZeroTripError(.invalidInput, "days must be 1–\(Self.maximumDays)") }
+        let now = clock.now()
+        let id = try withCrypto("generating a grant id") { () throws(CryptoError) in Hex.encode(try SecureRandom.bytes(count: 16)) }
+        let grant = ConsentGrant(id: id, subject: subject, department: matter.department, matter: matter.code, resultTypes: types.sorted(),
+                                 grantedAt: now, expiresAt: now.addingTimeInterval(TimeInterval(days) * 86_400), channel: channel,
+                                 grantedBy: actor, assuranceTier: assuranceTier, withdrawnAt: nil, withdrawnBy: nil)
+        try await database.write { db in
+            try ConsentStore.insert(grant, in: db)
+            try AuditLog.append(AuditEntry(actor: actor, action: "consent.granted", target: "person:\(subject)", details: [
+                "grant": id, "department": grant.department, "matter": grant.matter, "resultTypes": grant.resultTypes.joined(separator: ","),
+                "channel": channel.rawValue, "tier": "\(assuranceTier)", "days": "\(days)",
+            ]), at: now, in: db)
+        }
+        return grant
+    }
+
+    /// The person's grants, newest first.
+    public func grants(subject: String) async throws -> [ConsentGrant] {
+        try await database.read { db in try ConsentStore.grants(subject: subject, in: db) }
+    }
+
+    /// Withdraws one of `subject`'s grants: the department can no longer use it. Another person's grant is
+    /// `not_found` (nothing about it is revealed); a withdrawn one `consent_withdrawn`.
+    public func withdraw(id rawID: String, subject: String, actor: String) async throws -> ConsentGrant {
+        let id = rawID.lowercased()
+        guard id.utf8.count == 32, Hex.decode(id) != nil else { throw ZeroTripError(.notFound, "no consent grant \(rawID.prefix(40))") }
+        let now = clock.now()
+        return try await database.write { db in
+            guard let grant = try ConsentStore.grant(id: id, in: db), grant.subject == subject else {
+                throw ZeroTripError(.notFound, "no consent grant \(id)")
+            }
+            guard try ConsentStore.withdraw(id: id, by: actor, at: now, in: db) else {
+                throw ZeroTripError(.consentWithdrawn, "consent grant \(id) was already withdrawn")
+            }
+            try AuditLog.append(AuditEntry(actor: actor, action: "consent.withdrawn", target: "person:\(subject)",
+                                           details: ["grant": id, "department": grant.department, "matter": grant.matter]), at: now, in: db)
+            var withdrawn = grant
+            withdrawn.withdrawnAt = now
+            withdrawn.withdrawnBy = actor
+            return withdrawn
+        }
+    }
+
+    /// The results `department` may use for `matter` of the person with ID number `idNumber`: within its business
+    /// scope (the matter is its own), under the person's live grant, the valid, unexpired results of the granted types
+    /// with the register's verification answer (and the PDF when `includePDF`). Each use is audited one by one
+    /// (`document.reused`, which the person sees); a refusal for want of consent is audited (`consent_required`).
+    public func reuse(idNumber: String, matter rawMatter: String, department: String, includePDF: Bool, actor: String) async throws -> ReuseResult {
+        let (matter, _) = try await credit.matter(rawMatter)
+        guard matter.department == department.uppercased() else {
+            throw ZeroTripError(.forbidden, "matter \(matter.code) is not within this department's business (it is \(matter.department)'s)")
+        }
+        let number = try CitizenIDNumber.validate(idNumber)
+        guard let subject = try await registry.subject(idNumber: number) else {
+            throw ZeroTripError(.unknownPerson, "ID number \(PersonalDataMask.idNumber(number)) is not in the population registry")
+        }
+        let now = clock.now()
+        guard let grant = try await database.read({ db in
+            try ConsentStore.liveGrant(subject: subject, department: matter.department, matter: matter.code, at: now, in: db)
+        }) else {
+            try await AuditLog.append(AuditEntry(actor: actor, action: "document.reuse_denied", target: "person:\(subject)", outcome: "denied",
+                                                 details: ["reason": "consent_required", "department": matter.department, "matter": matter.code]),
+                                      at: now, to: database)
+            throw ZeroTripError(.consentRequired, "the person has not consented to \(matter.department) using their results for \(matter.code)").audited()
+        }
+        let candidates = try await documents.records(holderIDNumber: number, limit: 200).filter {
+            grant.resultTypes.contains($0.matterCode) && $0.status == .valid && $0.validUntil > now
+        }
+        var reused: [ReusedDocument] = []
+        for record in candidates {
+            let verification = try await documents.verifyID(record.id, actor: actor, audit: false)
+            guard verification.result == .valid else { continue }
+            reused.append(ReusedDocument(record: record, verification: verification, pdf: includePDF ? try await documents.pdf(id: record.id) : nil))
+        }
+        let uses = reused.map {
+            (entry: AuditEntry(actor: actor, action: "document.reused", target: "document:\($0.record.id)",
+                               details: ["grant": grant.id, "department": grant.department, "matter": grant.matter]), date: now)
+        }
+        if !uses.isEmpty { try await database.write { db in _ = try AuditLog.append(uses, in: db) } }
+        return ReuseResult(grant: grant, documents: reused)
+    }
+}

@@ -1,0 +1,51 @@
+import Foundation
+
+/// Owner of `consent_grants` and all its SQL. Methods run in the caller's transaction.
+enum ConsentStore {
+    private static let columns = """
+        id, subject, department, matter, result_types, granted_at, expires_at, channel, granted_by, assurance_tier, withdrawn_at, withdrawn_by
+        """
+
+    static func insert(_ grant: ConsentGrant, in db: SQLTransaction) throws {
+        let types = String(decoding: try JSONEncoder().encode(grant.resultTypes), as: UTF8.self)
+        try db.execute(sql: """
+            INSERT INTO consent_grants (id, subject, department, matter, result_types, granted_at, expires_at, channel, granted_by, assurance_tier)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [grant.id, grant.subject, grant.department, grant.matter, types, grant.grantedAt, grant.expiresAt,
+                             grant.channel.rawValue, grant.grantedBy, grant.assuranceTier])
+    }
+
+    static func grant(id: String, in db: SQLTransaction) throws -> ConsentGrant? {
+        try db.fetchOne(sql: "SELECT \(columns) FROM consent_grants WHERE id = ?", arguments: [id]).map(grant(from:))
+    }
+
+    /// The person's grants, newest first (at most 500).
+    static func grants(subject: String, in db: SQLTransaction) throws -> [ConsentGrant] {
+        try db.fetchAll(sql: "SELECT \(columns) FROM consent_grants WHERE subject = ? ORDER BY granted_at DESC, id LIMIT 500",
+                        arguments: [subject]).map(grant(from:))
+    }
+
+    /// The newest grant of `subject` to `department` for `matter` that is live at `now`.
+    static func liveGrant(subject: String, department: String, matter: String, at now: Date, in db: SQLTransaction) throws -> ConsentGrant? {
+        try db.fetchOne(sql: """
+            SELECT \(columns) FROM consent_grants
+            WHERE subject = ? AND department = ? AND matter = ? AND withdrawn_at IS NULL AND expires_at > ? AND granted_at <= ?
+            ORDER BY granted_at DESC, id LIMIT 1
+            """, arguments: [subject, department, matter, now, now]).map(grant(from:))
+    }
+
+    /// Marks a live grant withdrawn; false when it was already withdrawn.
+    static func withdraw(id: String, by actor: String, at now: Date, in db: SQLTransaction) throws -> Bool {
+        try db.execute(sql: "UPDATE consent_grants SET withdrawn_at = ?, withdrawn_by = ? WHERE id = ? AND withdrawn_at IS NULL",
+                       arguments: [now, actor, id])
+        return db.changesCount == 1
+    }
+
+    private static func grant(from row: SQLRow) throws -> ConsentGrant {
+        let types = try JSONDecoder().decode([String].self, from: Data((row["result_types"] as String).utf8))
+        return ConsentGrant(id: row["id"], subject: row["subject"], department: row["department"], matter: row["matter"], resultTypes: types,
+                            grantedAt: row["granted_at"], expiresAt: row["expires_at"], channel: ConsentChannel(rawValue: row["channel"]) ?? .app,
+                            grantedBy: row["granted_by"], assuranceTier: row["assurance_tier"], withdrawnAt: row["withdrawn_at"],
+                            withdrawnBy: row["withdrawn_by"])
+    }
+}

@@ -1,0 +1,118 @@
+import Foundation
+import Hummingbird
+import ZeroTrip
+import ZeroTripCrypto
+import ZeroTripDocuments
+
+/// `POST /v1/applicant/consents` body.
+struct GrantConsentBody: Decodable, Sendable {
+    /// The matter the results are for (its department receives the grant).
+    var matter: String
+    /// Optional: must be the matter's department when given.
+    var department: String?
+    /// Result types (matter codes); default: every type the matter accepts.
+    var resultTypes: [String]?
+    /// Days the grant lasts (default 30, at most 365).
+    var days: Int?
+}
+
+/// `POST /v1/reuse/documents` body: the ID number rides in the body, never in a path that logs keep.
+struct ReuseBody: Decodable, Sendable {
+    var idNumber: String
+    var matter: String
+    var includePdf: Bool?
+}
+
+/// A consent grant as its holder sees it.
+struct ConsentGrantView: Encodable, Sendable {
+    var id: String
+    var department: String
+    var matter: String
+    var resultTypes: [String]
+    var grantedAt: Date
+    var expiresAt: Date
+    var channel: String
+    var assuranceTier: Int
+    var withdrawnAt: Date?
+    var live: Bool
+
+    init(_ grant: ConsentGrant, now: Date) {
+        id = grant.id; department = grant.department; matter = grant.matter; resultTypes = grant.resultTypes
+        grantedAt = grant.grantedAt; expiresAt = grant.expiresAt; channel = grant.channel.rawValue; assuranceTier = grant.assuranceTier
+        withdrawnAt = grant.withdrawnAt; live = grant.isLive(at: now)
+    }
+}
+
+struct ConsentGrantList: Encodable, Sendable { var grants: [ConsentGrantView] }
+
+/// What a department receives instead of paper.
+struct ReuseView: Encodable, Sendable {
+    struct Verification: Encodable, Sendable {
+        var result: String
+        var reasons: [String]
+        var verifiedAt: Date
+    }
+    struct Item: Encodable, Sendable {
+        var document: DocumentView
+        var verification: Verification
+        /// Base64 of the exact signed PDF, when asked for.
+        var pdf: String?
+    }
+    var grant: String
+    var matter: String
+    var grantExpiresAt: Date
+    var documents: [Item]
+}
+
+extension ZeroTripAPI {
+    /// Handlers of the applicant's consent grants (applicant session).
+    func consentApplicantHandler(for spec: RouteSpec) -> ApplicantHandler? {
+        let services = self.services
+        switch spec.description {
+        case "POST /v1/applicant/consents":
+            return { request, _, session, _ in
+                let session = session!
+                let body = try await JSONResponse.decode(GrantConsentBody.self, from: request, limit: 4096)
+                let grant = try await services.consent.grant(subject: session.subject, department: body.department, matter: body.matter,
+                                                             resultTypes: body.resultTypes, days: body.days, channel: .app, actor: session.actor,
+                                                             assuranceTier: session.tier)
+                return try JSONResponse.make(ConsentGrantView(grant, now: services.clock.now()), status: .created)
+            }
+        case "GET /v1/applicant/consents":
+            return { _, _, session, _ in
+                let now = services.clock.now()
+                return try await JSONResponse.make(ConsentGrantList(grants: try services.consent.grants(subject: session!.subject).map { ConsentGrantView($0, now: now) }))
+            }
+        case "POST /v1/applicant/consents/{id}/withdraw":
+            return { _, parameters, session, _ in
+                let grant = try await services.consent.withdraw(id: parameters.get("id") ?? "", subject: session!.subject, actor: session!.actor)
+                return try JSONResponse.make(ConsentGrantView(grant, now: services.clock.now()))
+            }
+        default:
+            return nil
+        }
+    }
+
+    /// Handlers of the departments' reuse routes.
+    func consentHandler(for spec: RouteSpec) -> Handler? {
+        let services = self.services
+        switch spec.description {
+        case "POST /v1/reuse/documents":
+            return { request, _, principal in
+                let principal = principal!
+                let body = try await JSONResponse.decode(ReuseBody.self, from: request, limit: 2048)
+                let result = try await services.consent.reuse(idNumber: body.idNumber, matter: body.matter, department: principal.departmentCode,
+                                                              includePDF: body.includePdf ?? false, actor: principal.actor)
+                return try JSONResponse.make(ReuseView(grant: result.grant.id, matter: result.grant.matter, grantExpiresAt: result.grant.expiresAt,
+                                                       documents: result.documents.map { reused in
+                    ReuseView.Item(document: DocumentView(reused.record),
+                                   verification: .init(result: reused.verification.result.rawValue, reasons: reused.verification.reasons.map(\.code),
+                                                       verifiedAt: reused.verification.verifiedAt),
+                                   pdf: reused.pdf.map { Data($0).base64EncodedString() })
+                }))
+            }
+        default:
+            return nil
+        }
+    }
+}
