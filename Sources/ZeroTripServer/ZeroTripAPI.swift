@@ -106,9 +106,10 @@ public struct ZeroTripAPI: Sendable {
         RouteSpec(method: .get, path: "/v1/applicant/documents/{id}/pdf", access: .applicant(tier: IdentityPolicy().tierForResultDownload)),
         RouteSpec(method: .put, path: "/v1/applicant/documents/{id}/pdf-link", access: .applicant(tier: IdentityPolicy().tierForResultDownload)),
         RouteSpec(method: .post, path: "/v1/applicant/logout", access: .applicant(tier: 1)),
-        // Consent: the applicant grants a department the use of their results for a matter (tier 2: it lets a department
-        // read them), lists and withdraws grants (tier 1: taking consent back never needs more than a sign-in).
-        RouteSpec(method: .post, path: "/v1/applicant/consents", access: .applicant(tier: 2)),
+        // Consent: the applicant grants the department handling a matter the use of their results for it, lists and
+        // withdraws grants. Tier 1 (ID number, registry, SMS code) as in DigiLocker's OTP consent: a grant hands
+        // nothing to whoever gives it, only lets the department read what it would otherwise ask for on paper.
+        RouteSpec(method: .post, path: "/v1/applicant/consents", access: .applicant(tier: 1)),
         RouteSpec(method: .get, path: "/v1/applicant/consents", access: .applicant(tier: 1)),
         RouteSpec(method: .post, path: "/v1/applicant/consents/{id}/withdraw", access: .applicant(tier: 1)),
         RouteSpec(method: .post, path: "/v1/reuse/documents", access: .scope(.documentsReuse)),

@@ -102,8 +102,8 @@ struct DemoCommand: AsyncParsableCommand {
 
         static let departments: [(code: String, name: String, scopes: String)] = [
             ("ZSJ", "禅城区政务服务数据管理局", "admin,audit:read,documents:verify"),
-            ("RSJ", "禅城区人力资源和社会保障局", "documents:issue,documents:verify,credit:read,applications:process"),
-            ("GAJ", "禅城区公安分局", "documents:issue,documents:verify,identity:read,identity:attest,credit:read,applications:process"),
+            ("RSJ", "禅城区人力资源和社会保障局", "documents:issue,documents:verify,documents:reuse,credit:read,applications:process"),
+            ("GAJ", "禅城区公安分局", "documents:issue,documents:verify,documents:reuse,identity:read,identity:attest,credit:read,applications:process"),
             ("WJJ", "禅城区卫生健康局", "documents:issue,documents:verify,credit:read,applications:process"),
             ("ZJJ", "禅城区住房城乡建设和水利局", "documents:issue,documents:verify,credit:read,applications:process"),
         ]

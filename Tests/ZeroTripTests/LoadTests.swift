@@ -26,6 +26,8 @@ struct LoadTests {
         var applicant: String
         /// A window-station session cookie of RSJ.
         var window: String
+        /// GAJ's credential (documents:reuse), to which 张三丰 granted his results for 居住登记.
+        var gaj: String
     }
 
     static func json(_ buffer: ByteBuffer?) -> [String: Any] {
@@ -61,6 +63,10 @@ struct LoadTests {
             let session = Self.json(try await client.post("/v1/applicant/verifications/\(id)/code", headers: Self.headers(nil),
                                                           body: ByteBuffer(string: #"{"secret":"\#(secret)","code":"\#(code)"}"#)).body)
             let applicant = try #require(session["token"] as? String)
+            // 张三丰 lets GAJ use his 个人参保证明 (issued by the demo) for 居住登记: the reuse family pulls it.
+            let granted = try await client.post("/v1/applicant/consents", headers: Self.headers(applicant), body: ByteBuffer(string: #"{"matter":"JZDJ"}"#))
+            #expect(granted.status == .created, "\(String(buffer: granted.body ?? ByteBuffer()))")
+            let gaj = try CommandLineTests.demoToken("GAJ", in: dir)
             // A clerk signed in at a window station of RSJ (the page form: pre-login cookie and its token).
             let login = try await client.get("/window/login")
             let pre = try #require(login.headers[values: .setCookie].first { $0.hasPrefix("zt_wpre=") }?.prefix { $0 != ";" }.dropFirst("zt_wpre=".count))
@@ -70,7 +76,7 @@ struct LoadTests {
             let signedIn = try await client.post("/window/login", headers: form,
                                                  body: ByteBuffer(string: "csrf=\(pre)&credential=\(rsj)&clerkId=RS-0007&clerkName=%E5%88%98%E6%B4%8B&station=1"))
             let window = try #require(signedIn.headers[values: .setCookie].first { $0.hasPrefix("zt_window=") }?.prefix { $0 != ";" }.dropFirst("zt_window=".count))
-            return Daemon(dir: dir, server: server, port: port, rsj: rsj, token: token, pdf: pdf, applicant: applicant, window: String(window))
+            return Daemon(dir: dir, server: server, port: port, rsj: rsj, token: token, pdf: pdf, applicant: applicant, window: String(window), gaj: gaj)
         }
     }
 
@@ -109,6 +115,9 @@ struct LoadTests {
             var fields = HTTPFields()
             fields[.cookie] = "zt_session=\(daemon.applicant)"
             return .init("/my/", method: .get, headers: fields)
+        case "reuse":
+            return .init("/v1/reuse/documents", method: .post, headers: headers(daemon.gaj),
+                         body: ByteBuffer(string: #"{"idNumber":"440104199001010010","matter":"JZDJ"}"#))
         case "window":
             // The window station: the department's list of applications (session cookie, HTML).
             var fields = HTTPFields()
@@ -164,7 +173,7 @@ struct LoadTests {
         try outcome.get()
     }
 
-    static let families: [(name: String, clients: Int)] = [("verify", 14), ("verify-pdf", 12), ("credit", 14), ("applicant", 8), ("pages", 3), ("window", 3), ("issue", 10)]
+    static let families: [(name: String, clients: Int)] = [("verify", 14), ("verify-pdf", 10), ("credit", 12), ("applicant", 8), ("pages", 3), ("window", 3), ("reuse", 4), ("issue", 10)]
 
     /// Runs every family's clients at once until `stop` is set; each client keeps one connection open.
     static func drive(_ daemon: Daemon, shared: Shared) async {
@@ -265,6 +274,8 @@ struct LoadTests {
         func added(_ action: String) -> Int { (after[action] ?? 0) - (before[action] ?? 0) }
         #expect(added("document.verified") == seen.count("verify", 200) + seen.count("verify-pdf", 200))
         #expect(added("credit.read") == seen.count("credit", 200))
+        // Each pull gives 张三丰's one 个人参保证明 from the demo, each use audited.
+        #expect(added("document.reused") == seen.count("reuse", 200))
         #expect(added("document.issued") == seen.count("issue", 201))
     }
 

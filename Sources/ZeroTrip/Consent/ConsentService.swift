@@ -112,9 +112,7 @@ public final class ConsentService: Sendable {
                                       at: now, to: database)
             throw ZeroTripError(.consentRequired, "the person has not consented to \(matter.department) using their results for \(matter.code)").audited()
         }
-        let candidates = try await documents.records(holderIDNumber: number, limit: 200).filter {
-            grant.resultTypes.contains($0.matterCode) && $0.status == .valid && $0.validUntil > now
-        }
+        let candidates = try await documents.validRecords(holderIDNumber: number, matterCodes: grant.resultTypes, at: now)
         var reused: [ReusedDocument] = []
         for record in candidates {
             let verification = try await documents.verifyID(record.id, actor: actor, audit: false)
@@ -125,7 +123,12 @@ public final class ConsentService: Sendable {
             (entry: AuditEntry(actor: actor, action: "document.reused", target: "document:\($0.record.id)",
                                details: ["grant": grant.id, "department": grant.department, "matter": grant.matter]), date: now)
         }
-        if !uses.isEmpty { try await database.write { db in _ = try AuditLog.append(uses, in: db) } }
+        // Group-committed with the other audited answers of the moment: the pull answers once its uses are durable.
+        let audit = database.audit
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for use in uses { group.addTask { try await audit.append(use.entry, at: use.date) } }
+            try await group.waitForAll()
+        }
         return ReuseResult(grant: grant, documents: reused)
     }
 }

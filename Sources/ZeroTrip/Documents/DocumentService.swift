@@ -312,6 +312,13 @@ public final class DocumentService: Sendable {
         try await database.read { db in try DocumentRegister.records(holderIDNumber: idNumber, limit: limit, in: db) }
     }
 
+    /// The holder's valid results of the types `matterCodes` in force at `now`, newest first (reuse under consent).
+    func validRecords(holderIDNumber idNumber: String, matterCodes: [String], at now: Date, limit: Int = 50) async throws -> [ResultDocumentRecord] {
+        try await database.read { db in
+            try DocumentRegister.validRecords(holderIDNumber: idNumber, matterCodes: matterCodes, at: now, limit: limit, in: db)
+        }
+    }
+
     // MARK: Verification
 
     /// What verification needs from the key history: the offline verifier over every registered seal certificate

@@ -125,6 +125,23 @@ enum DocumentRegister {
             """, arguments: [idNumber.uppercased(), max(1, min(limit, 1000))]).map(record(from:))
     }
 
+    /// The holder's valid entries of the result types `matterCodes` (at most 20) still in force at `now`, newest first,
+    /// at most `limit`: found by type in the register, however many other results the holder has.
+    static func validRecords(holderIDNumber idNumber: String, matterCodes: [String], at now: Date, limit: Int,
+                             in db: SQLTransaction) throws -> [ResultDocumentRecord] {
+        guard !matterCodes.isEmpty else { return [] }
+        let codes = Array(matterCodes.prefix(20))
+        let placeholders = Array(repeating: "?", count: codes.count).joined(separator: ", ")
+        var arguments: [(any SQLValueConvertible)?] = [idNumber.uppercased()]
+        arguments += codes.map { $0 as (any SQLValueConvertible)? }
+        arguments += [now, max(1, min(limit, 1000))]
+        return try db.fetchAll(sql: """
+            SELECT \(metadataColumns) FROM documents
+            WHERE holder_id_number = ? AND matter_code IN (\(placeholders)) AND status = 'valid' AND valid_until > ?
+            ORDER BY issued_at DESC, id LIMIT ?
+            """, arguments: SQLArguments(arguments)).map(record(from:))
+    }
+
     /// The verification columns of `id` (see ``Entry``), the hot path's read.
     static func entry(id: String, in db: SQLTransaction) throws -> Entry? {
         try db.fetchOne(sql: "SELECT \(Entry.columns) FROM documents WHERE id = ?", arguments: [id.lowercased()])
