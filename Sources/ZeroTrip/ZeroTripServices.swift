@@ -24,7 +24,7 @@ public struct ZeroTripServices: Sendable {
     /// Credit: catalogue, policy, events, levels.
     public var credit: CreditService { applications.credit }
     /// Consent grants and the reuse of results under them.
-    public let consent: ConsentService
+    public var consent: ConsentService { applications.consent }
     /// Applications with trust-based approval and deferral, commitments and obligations.
     public let applications: ApplicationService
     /// Clerks signed in at window stations.
@@ -52,7 +52,6 @@ public struct ZeroTripServices: Sendable {
         self.applications = ApplicationService(database: database, clock: clock,
                                                credit: CreditService(database: database, clock: clock, registry: identity.registry),
                                                documents: documents, identity: identity)
-        self.consent = ConsentService(database: database, clock: clock, credit: applications.credit, registry: identity.registry, documents: documents)
     }
 
     /// Opens the SQLite database of `home` and wires the services.

@@ -3,7 +3,11 @@ import Foundation
 import ZeroTrip
 
 /// `POST /v1/applications` body.
-struct NewApplicationBody: Decodable, Sendable { var matterCode: String; var idNumber: String; var name: String; var mode: String?; var provided: [String] }
+struct NewApplicationBody: Decodable, Sendable {
+    var matterCode: String; var idNumber: String; var name: String; var mode: String?; var provided: [String]
+    /// Material code → id of the applicant's result that stands for it (under their consent).
+    var documents: [String: String]?
+}
 /// `POST /v1/applications/{id}/commitment` body (window).
 struct WindowCommitmentBody: Decodable, Sendable { var assuranceId: Int64 }
 /// `POST /v1/applications/{id}/reject` body.
@@ -94,7 +98,8 @@ extension ZeroTripAPI {
             return { request, _, principal in
                 let body = try await JSONResponse.decode(NewApplicationBody.self, from: request, limit: limit)
                 guard let mode = ApplicationMode(rawValue: body.mode ?? "standard") else { throw ZeroTripError(.invalidInput, "mode must be standard, trust or deferral") }
-                let record = try await applications.submit(NewApplication(matterCode: body.matterCode, idNumber: body.idNumber, name: body.name, mode: mode, provided: body.provided),
+                let record = try await applications.submit(NewApplication(matterCode: body.matterCode, idNumber: body.idNumber, name: body.name, mode: mode, provided: body.provided,
+                                                                          documents: body.documents ?? [:]),
                                                      department: department(principal), actor: principal!.actor)
                 return try JSONResponse.make(record, status: .created)
             }

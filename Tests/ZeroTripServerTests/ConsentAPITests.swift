@@ -38,6 +38,63 @@ struct ConsentAPITests {
         return fields
     }
 
+    @Test("An application names the applicant's result for a material: refused without consent; with it the material counts as provided and the matter is accepted without 容缺; unknown, another person's, superseded (naming the new one), revoked and wrong-type documents refused by code")
+    func applicationNamesDocuments() async throws {
+        let fixture = try await ServerFixture()
+        try await fixture.loadCredit()
+        let gaj = try await fixture.services.credentials.create(department: "GAJ", scopes: [.applicationsProcess], label: "GAJ window", actor: "test").token
+        let zhang = IdentityFixtures.zhang, li = IdentityFixtures.li
+        func issue(_ matter: String, _ title: String, for person: (id: String, name: String)) async throws -> IssuedDocument {
+            try await fixture.services.documents.issue(IssueDocumentRequest(
+                departmentCode: "RSJ", matterCode: matter, matterName: title, holderName: person.name, holderIDNumber: person.id,
+                fields: [ResultField(label: "参保状态", value: "正常参保")], validDays: 90, pickupMode: .qrSelfPrint), actor: "test")
+        }
+        let proof = try await issue("GRCBZM", "个人参保证明", for: (zhang.id, zhang.name))
+        let other = try await issue("GRCBZM", "个人参保证明", for: (li.id, li.name))
+        let wrongType = try await issue("QZDJ", "求职登记证明", for: (zhang.id, zhang.name))
+        let old = try await issue("GRCBZM", "个人参保证明", for: (zhang.id, zhang.name))
+        let newer = try await fixture.services.documents.reissue(old.record.id, with: IssueDocumentRequest(
+            departmentCode: "RSJ", matterCode: "GRCBZM", matterName: "个人参保证明", holderName: zhang.name, holderIDNumber: zhang.id,
+            fields: [ResultField(label: "参保状态", value: "正常参保")], validDays: 90, pickupMode: .qrSelfPrint), actor: "test")
+        let revoked = try await issue("GRCBZM", "个人参保证明", for: (zhang.id, zhang.name))
+        _ = try await fixture.services.documents.revoke(revoked.record.id, reason: .factsChanged, actor: "test")
+        let applicant = try await IdentityFixtures.windowSession(fixture.services, person: zhang)
+        @Sendable func body(_ document: String) -> String {
+            #"{"matterCode": "JZDJ", "idNumber": "\#(zhang.id)", "name": "\#(zhang.name)", "provided": ["ID_CARD", "RESIDENCE_PROOF", "PHOTO"], "documents": {"EMPLOYMENT_PROOF": "\#(document)"}}"#
+        }
+        try await fixture.application().test(.router) { client in
+            func call(_ uri: String, _ token: String, _ body: String) async throws -> (HTTPResponse.Status, Data) {
+                try await client.execute(uri: uri, method: .post, headers: Self.bearer(token), body: ByteBuffer(string: body)) { ($0.status, Data($0.body.readableBytesView)) }
+            }
+            var (status, data) = try await call("/v1/applications", gaj, body(proof.record.id))
+            #expect(status == .forbidden && Self.errorCode(data) == "consent_required", "\(String(decoding: data, as: UTF8.self))")
+            (status, data) = try await call("/v1/applicant/consents", applicant.token, #"{"matter": "JZDJ"}"#)
+            #expect(status == .created)
+            for (document, expected) in [(String(repeating: "0", count: 32), "not_found"), (other.record.id, "holder_mismatch"),
+                                         (old.record.id, "document_not_valid"), (revoked.record.id, "document_not_valid"), (wrongType.record.id, "invalid_input")] {
+                (status, data) = try await call("/v1/applications", gaj, body(document))
+                #expect(Self.errorCode(data) == expected, "\(document): \(String(decoding: data, as: UTF8.self))")
+                if document == old.record.id { #expect(String(decoding: data, as: UTF8.self).contains(newer.record.id), "the superseded one names its successor") }
+            }
+            (status, data) = try await call("/v1/applications", gaj, body(proof.record.id))
+            #expect(status == .created, "\(String(decoding: data, as: UTF8.self))")
+            let application = try JSONSerialization.jsonObject(with: data) as? [String: Any] ?? [:]
+            #expect(application["mode"] as? String == "standard")
+            let materials = application["materials"] as? [[String: Any]] ?? []
+            let employment = materials.first { $0["code"] as? String == "EMPLOYMENT_PROOF" }
+            #expect(employment?["provided"] as? Bool == true && employment?["documentID"] as? String == proof.record.id, "\(materials)")
+            let id = try #require(application["id"] as? String)
+            (status, data) = try await call("/v1/applications/\(id)/accept", gaj, "")
+            #expect(status == .ok, "accepted without 容缺: \(String(decoding: data, as: UTF8.self))")
+        }
+        let uses = try await AuditLog.events(in: fixture.services.database, limit: 200).filter { $0.action == "document.reused" }
+        #expect(uses.count == 1 && uses[0].target == "document:\(proof.record.id)" && uses[0].details.contains("EMPLOYMENT_PROOF"))
+        let accesses = try await fixture.services.dataAccesses(subject: applicant.session.subject)
+        #expect(accesses.contains { $0.action == "document.reused" && $0.documentID == proof.record.id }, "the applicant sees the read")
+        let nothingForLi = try await fixture.services.applications.applications(department: nil, subject: "person:\(try await fixture.services.identity.registry.subject(idNumber: li.id)!)")
+        #expect(nothingForLi.isEmpty)
+    }
+
     @Test("张三丰's 个人参保证明 (RSJ) for 居住登记 at GAJ: refused without consent (consent_required, audited), given with it (fields, verification, the exact PDF), listed for him, gone when revoked or withdrawn; other departments and other matters refused")
     func scenario() async throws {
         let fixture = try await ServerFixture()

@@ -57,6 +57,8 @@ public struct ApplicationMaterial: Sendable, Hashable, Codable {
     public var provided: Bool
     /// When it was handed in.
     public var providedAt: Date?
+    /// The result document that stands for it, when the applicant let the department reuse one instead of paper.
+    public var documentID: String?
 }
 
 /// Missing materials owed by a deadline.
@@ -145,14 +147,19 @@ public struct NewApplication: Sendable, Hashable, Codable {
     public var mode: ApplicationMode
     /// Codes of the materials handed in.
     public var provided: [String]
+    /// Materials satisfied by the applicant's results of other departments instead of paper: material code →
+    /// document id. Each is verified (valid, the applicant's, a type the material accepts) under the applicant's
+    /// consent to this department for this matter.
+    public var documents: [String: String]
 
     /// Creates a submission.
-    public init(matterCode: String, idNumber: String, name: String, mode: ApplicationMode, provided: [String]) {
+    public init(matterCode: String, idNumber: String, name: String, mode: ApplicationMode, provided: [String], documents: [String: String] = [:]) {
         self.matterCode = matterCode
         self.idNumber = idNumber
         self.name = name
         self.mode = mode
         self.provided = provided
+        self.documents = documents
     }
 }
 

@@ -13,6 +13,8 @@ public struct ApplicationService: Sendable {
     public let credit: CreditService
     let documents: DocumentService
     let identity: IdentityService
+    /// Consent grants and the reuse of results under them (for materials satisfied by results instead of paper).
+    public let consent: ConsentService
 
     /// Creates the service.
     public init(database: AppDatabase, clock: ZeroTripClock, credit: CreditService, documents: DocumentService, identity: IdentityService) {
@@ -21,6 +23,7 @@ public struct ApplicationService: Sendable {
         self.credit = credit
         self.documents = documents
         self.identity = identity
+        consent = ConsentService(database: database, clock: clock, credit: credit, registry: identity.registry, documents: documents)
     }
 
     /// How long a window's identity check stays usable for a commitment.
@@ -45,6 +48,9 @@ public struct ApplicationService: Sendable {
             guard matter.material(upper) != nil else { throw ZeroTripError(.invalidInput, "matter \(matter.code) has no material \(code.prefix(32))") }
             provided.insert(upper)
         }
+        // Materials the applicant's results of other departments stand for, under their consent.
+        let reused = try await consent.resultsForApplication(new.documents, matter: matter, subject: person, idNumber: number, actor: actor)
+        if let reused { provided.formUnion(reused.results.keys) }
         let missing = matter.materials.filter { !provided.contains($0.code) }
         if let primary = missing.first(where: { $0.kind == .primary }) {
             throw ZeroTripError(.primaryMaterialMissing, "primary material \(primary.code) (\(primary.name)) is missing: the matter cannot be accepted without it")
@@ -79,7 +85,14 @@ public struct ApplicationService: Sendable {
                                                   subject: "person:\(person)", applicantName: name, mode: new.mode, submittedAt: now, createdBy: actor)
         let materials = matter.materials.map { (code: $0.code, provided: providedCodes.contains($0.code)) }
         try await database.write { db in
-            try ApplicationStore.insert(row, materials: materials, in: db)
+            try ApplicationStore.insert(row, materials: materials, documents: (reused?.results ?? [:]).mapValues(\.id), in: db)
+            if let reused {
+                for (code, record) in reused.results.sorted(by: { $0.key < $1.key }) {
+                    try AuditLog.append(AuditEntry(actor: actor, action: "document.reused", target: "document:\(record.id)",
+                                                   details: ["grant": reused.grant.id, "department": reused.grant.department, "matter": reused.grant.matter,
+                                                             "application": id, "material": code]), at: now, in: db)
+                }
+            }
             try ApplicationStore.history(id, .submitted, reason: new.mode.rawValue, actor: actor, at: now, in: db)
             try AuditLog.append(AuditEntry(actor: actor, action: "application.submitted", target: "application:\(id)",
                                            details: ["matter": matter.code, "mode": new.mode.rawValue, "missing": missing.map(\.code).joined(separator: ",")]), at: now, in: db)

@@ -90,6 +90,59 @@ public final class ConsentService: Sendable {
         }
     }
 
+    /// Checks the results an application names for its materials (material code → document id), for the person
+    /// `subject` with ID number `idNumber`: under their live grant to the matter's department for this matter, each
+    /// document must be theirs, in force (a superseded one names its successor), of a type the material accepts and
+    /// the grant covers, and valid by the register. Returns them by material; nothing is written.
+    func resultsForApplication(_ named: [String: String], matter: Matter, subject: String, idNumber: String,
+                               actor: String) async throws -> (grant: ConsentGrant, results: [String: ResultDocumentRecord])? {
+        guard !named.isEmpty else { return nil }
+        guard named.count <= matter.materials.count else { throw ZeroTripError(.invalidInput, "more documents than the matter has materials") }
+        let now = clock.now()
+        guard let grant = try await database.read({ db in
+            try ConsentStore.liveGrant(subject: subject, department: matter.department, matter: matter.code, at: now, in: db)
+        }) else {
+            try await AuditLog.append(AuditEntry(actor: actor, action: "document.reuse_denied", target: "person:\(subject)", outcome: "denied",
+                                                 details: ["reason": "consent_required", "department": matter.department, "matter": matter.code]),
+                                      at: now, to: database)
+            throw ZeroTripError(.consentRequired, "the applicant has not consented to \(matter.department) using their results for \(matter.code)").audited()
+        }
+        var results: [String: ResultDocumentRecord] = [:]
+        for (rawCode, rawID) in named.sorted(by: { $0.key < $1.key }) {
+            let code = rawCode.uppercased()
+            guard let material = matter.material(code) else { throw ZeroTripError(.invalidInput, "matter \(matter.code) has no material \(rawCode.prefix(32))") }
+            guard !material.acceptedResults.isEmpty else {
+                throw ZeroTripError(.invalidInput, "material \(code) (\(material.name)) is not satisfied by result documents: hand in the paper")
+            }
+            let id = rawID.lowercased()
+            guard id.utf8.count == 32, Hex.decode(id) != nil else { throw ZeroTripError(.invalidInput, "document ids are 32 hex digits") }
+            guard let record = try await documents.record(id: id) else { throw ZeroTripError(.notFound, "no document \(id)") }
+            guard record.holderKind == .person, record.holderIDNumber == idNumber else {
+                throw ZeroTripError(.holderMismatch, "document \(id) is not the applicant's")
+            }
+            guard material.acceptedResults.contains(record.matterCode) else {
+                throw ZeroTripError(.invalidInput, "a \(record.matterName) (\(record.matterCode)) does not satisfy material \(code); it takes \(material.acceptedResults.joined(separator: ", "))")
+            }
+            guard grant.resultTypes.contains(record.matterCode) else {
+                throw ZeroTripError(.consentRequired, "the applicant's consent does not cover \(record.matterCode) results")
+            }
+            switch record.status {
+            case .superseded:
+                throw ZeroTripError(.documentNotValid, "document \(id) is superseded by \(record.supersededBy ?? "a newer document"): name that one")
+            case .revoked:
+                throw ZeroTripError(.documentNotValid, "document \(id) is revoked")
+            case .valid:
+                guard record.validUntil > now else { throw ZeroTripError(.documentNotValid, "document \(id) expired") }
+            }
+            let verification = try await documents.verifyID(id, actor: actor, audit: false)
+            guard verification.result == .valid else {
+                throw ZeroTripError(.documentNotValid, "document \(id) does not verify: \(verification.reasons.first?.code ?? verification.result.rawValue)")
+            }
+            results[code] = record
+        }
+        return (grant, results)
+    }
+
     /// The results `department` may use for `matter` of the person with ID number `idNumber`: within its business
     /// scope (the matter is its own), under the person's live grant, the valid, unexpired results of the granted types
     /// with the register's verification answer (and the PDF when `includePDF`). Each use is audited one by one

@@ -813,6 +813,9 @@ public struct AppDatabase: Sendable {
                     BEGIN SELECT RAISE(ABORT, 'a consent grant changes only by being withdrawn, once'); END;
                 """)
         }
+        migrator.registerMigration("2026-12-04 applications: a material satisfied by a reused result names the document") { db in
+            try db.execute(sql: "ALTER TABLE application_materials ADD COLUMN document_id TEXT REFERENCES documents(id)")
+        }
         return migrator
     }
 }

@@ -44,7 +44,8 @@ package enum ApplicationStore {
     }
 
     /// Inserts an application with one row per material (`provided` says which were handed in).
-    package static func insert(_ application: NewApplication, materials: [(code: String, provided: Bool)], in db: SQLTransaction) throws {
+    package static func insert(_ application: NewApplication, materials: [(code: String, provided: Bool)], documents: [String: String] = [:],
+                               in db: SQLTransaction) throws {
         try db.execute(sql: """
             INSERT INTO applications (id, matter_code, catalogue_version, department_code, subject, applicant_name, mode, state, submitted_at,
                 accepted_at, time_limit_due, created_by, updated_at)
@@ -55,9 +56,9 @@ package enum ApplicationStore {
                 application.acceptedAt, application.timeLimitDue, application.createdBy, application.submittedAt,
             ])
         for material in materials {
-            try db.execute(sql: "INSERT INTO application_materials (application_id, code, status, provided_at) VALUES (?, ?, ?, ?)",
+            try db.execute(sql: "INSERT INTO application_materials (application_id, code, status, provided_at, document_id) VALUES (?, ?, ?, ?, ?)",
                            arguments: [application.id, material.code, material.provided ? "provided" : "missing",
-                                       material.provided ? application.submittedAt : nil])
+                                       material.provided ? application.submittedAt : nil, documents[material.code]])
         }
     }
 
@@ -142,12 +143,13 @@ package enum ApplicationStore {
         let matterCode: String = row["matter_code"]
         let matter = try ConfigurationStore.catalogue(version: version, in: db)?.matter(matterCode)
         let order = Dictionary((matter?.materials ?? []).enumerated().map { ($1.code, $0) }, uniquingKeysWith: { a, _ in a })
-        let materials = try db.fetchAll(sql: "SELECT code, status, provided_at FROM application_materials WHERE application_id = ?", arguments: [id])
+        let materials = try db.fetchAll(sql: "SELECT code, status, provided_at, document_id FROM application_materials WHERE application_id = ?", arguments: [id])
             .map { m -> ApplicationMaterial in
                 let code: String = m["code"]
                 let spec = matter?.material(code)
                 let provided = (m["status"] as String) == "provided"
-                return ApplicationMaterial(code: code, name: spec?.name ?? code, kind: spec?.kind ?? .secondary, provided: provided, providedAt: m["provided_at"])
+                return ApplicationMaterial(code: code, name: spec?.name ?? code, kind: spec?.kind ?? .secondary, provided: provided, providedAt: m["provided_at"],
+                                           documentID: m["document_id"])
             }
             .sorted { (order[$0.code] ?? 0) < (order[$1.code] ?? 0) }
         let obligation = try db.fetchOne(sql: "SELECT * FROM obligations WHERE application_id = ?", arguments: [id]).map { o in

@@ -104,6 +104,8 @@ enum PostgresSchema {
                      when: "OLD.withdrawn_at IS NOT NULL OR (NEW.id, NEW.subject, NEW.department, NEW.matter, NEW.result_types, NEW.granted_at, "
                         + "NEW.expires_at, NEW.channel, NEW.granted_by, NEW.assurance_tier) IS DISTINCT FROM (OLD.id, OLD.subject, OLD.department, "
                         + "OLD.matter, OLD.result_types, OLD.granted_at, OLD.expires_at, OLD.channel, OLD.granted_by, OLD.assurance_tier)")),
+        Migration(name: "2026-12-04 applications: a material satisfied by a reused result names the document",
+                  sql: "ALTER TABLE application_materials ADD COLUMN document_id TEXT REFERENCES documents(id);"),
     ]
 
     private static let initial = """
