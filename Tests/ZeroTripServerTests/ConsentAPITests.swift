@@ -86,7 +86,19 @@ struct ConsentAPITests {
             let id = try #require(application["id"] as? String)
             (status, data) = try await call("/v1/applications/\(id)/accept", gaj, "")
             #expect(status == .ok, "accepted without 容缺: \(String(decoding: data, as: UTF8.self))")
+
+            // RSJ revokes the result: the material is owed again, as under 容缺, with a deadline and a notice.
+            _ = try await fixture.services.documents.revoke(proof.record.id, reason: .factsChanged, actor: "test")
+            let reopened = try await fixture.services.applications.application(id)
+            #expect(reopened.materials.first { $0.code == "EMPLOYMENT_PROOF" }.map { !$0.provided && $0.documentID == nil } == true)
+            let obligation = try #require(reopened.obligation)
+            #expect(obligation.items == ["EMPLOYMENT_PROOF"] && obligation.state == .open && obligation.deadline > Date())
+            let notices = try await fixture.services.applications.notifications(subject: "person:\(applicant.session.subject)")
+            #expect(notices.contains { $0.message.contains("已被签发部门撤销") && $0.message.contains("就业或就读证明") && $0.message.contains("前补交") },
+                    "\(notices.map(\.message))")
         }
+        let reopenedEvents = try await AuditLog.events(in: fixture.services.database, limit: 200).filter { $0.action == "application.material_reopened" }
+        #expect(reopenedEvents.count == 1 && reopenedEvents[0].details.contains("EMPLOYMENT_PROOF"))
         let uses = try await AuditLog.events(in: fixture.services.database, limit: 200).filter { $0.action == "document.reused" }
         #expect(uses.count == 1 && uses[0].target == "document:\(proof.record.id)" && uses[0].details.contains("EMPLOYMENT_PROOF"))
         let accesses = try await fixture.services.dataAccesses(subject: applicant.session.subject)

@@ -110,6 +110,7 @@ extension ApplicationService {
         if let document, try DocumentRegister.status(of: document, in: db) == .valid {
             try DocumentRegister.changeStatus(document, to: .revoked, reason: RevocationReason.obligationUnmet.rawValue, supersededBy: nil,
                                               actor: "system", at: now, in: db)
+            _ = try MaterialReopening.reopen(documentID: document, status: .revoked, supersededBy: nil, actor: "system", at: now, in: db)
         }
         _ = try ApplicationStore.terminate(application, reason: type, at: now, in: db)
         try AuditLog.append(AuditEntry(actor: "system", action: "obligation.breached", target: "obligation:\(id)",

@@ -177,6 +177,7 @@ public final class DocumentService: Sendable {
         if let supersedes = record.supersedes {
             try DocumentRegister.changeStatus(supersedes, to: .superseded, reason: "superseded", supersededBy: record.id, actor: record.issuedBy,
                                               at: now, in: db)
+            _ = try MaterialReopening.reopen(documentID: supersedes, status: .superseded, supersededBy: record.id, actor: record.issuedBy, at: now, in: db)
         }
     }
 
@@ -208,6 +209,8 @@ public final class DocumentService: Sendable {
         do {
             try await database.write { db in
                 try DocumentRegister.changeStatus(record.id, to: .revoked, reason: reason.rawValue, supersededBy: nil, actor: actor, at: now, in: db)
+                // Applications whose materials stood on this result owe them again, in the same commit.
+                _ = try MaterialReopening.reopen(documentID: record.id, status: .revoked, supersededBy: nil, actor: actor, at: now, in: db)
             }
         } catch let error as SQLFailure where error.kind == .ruleViolation {
             throw ZeroTripError(.documentNotValid, "document \(record.id) was revoked or superseded meanwhile")

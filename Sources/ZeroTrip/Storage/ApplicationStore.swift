@@ -195,6 +195,20 @@ package enum ApplicationStore {
     // MARK: Commitments
 
     /// Stores the applicant's signed commitment; a second one for the same application fails the unique constraint.
+    /// The provided materials, of any application, that document `documentID` stands for.
+    static func materialsSatisfied(byDocument documentID: String, in db: SQLTransaction) throws -> [(application: String, code: String)] {
+        try db.fetchAll(sql: "SELECT application_id, code FROM application_materials WHERE document_id = ? AND status = 'provided'",
+                        arguments: [documentID]).map { (application: $0["application_id"], code: $0["code"]) }
+    }
+
+    /// Marks materials `codes` of `application` missing again, no longer standing on a document.
+    static func reopenMaterials(application: String, codes: [String], in db: SQLTransaction) throws {
+        for code in codes {
+            try db.execute(sql: "UPDATE application_materials SET status = 'missing', provided_at = NULL, document_id = NULL WHERE application_id = ? AND code = ?",
+                           arguments: [application, code])
+        }
+    }
+
     static func insertCommitment(_ commitment: Commitment, application: String, subject: String, assurance: String, in db: SQLTransaction) throws {
         try db.execute(sql: """
             INSERT INTO commitments (application_id, subject, items, deadline, consequences, tier, method, assurance, signed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
