@@ -71,8 +71,9 @@ struct TextSetter {
             guard let glyph = fonts.glyph(for: scalar) else {
                 let code = "U+" + String(scalar.value, radix: 16, uppercase: true)
                 let shown = scalar.properties.generalCategory == .control || scalar.properties.generalCategory == .format ? code : "\(Character(scalar)) (\(code))"
-                let missing = fonts.fonts.count > 1
-                    ? "neither the document font nor its \(fonts.fonts.count - 1) fallback fonts have a glyph for \(shown)"
+                let fallbacks = fonts.fallbacks.count
+                let missing = fallbacks > 0
+                    ? "neither the document font nor its \(fallbacks) fallback fonts have a glyph for \(shown)"
                     : "the document font has no glyph for \(shown) and no fallback font is installed (fonts-hanazono)"
                 throw DocumentError(.unsupportedCharacter, "\(missing); write it another way or leave it out")
             }
