@@ -46,14 +46,9 @@ extension BenchCommand {
 
         func run() async throws {
             guard persons >= 10, lookups >= 1, obligations >= 1, (0...100).contains(overduePercent) else { throw ValidationError("persons ≥ 10, lookups ≥ 1, obligations ≥ 1, overdue 0–100") }
-            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("zerotrip-bench-\(UUID().uuidString)")
+            let (directory, home, services) = try await BenchCommand.temporaryDistrict()
             defer { try? FileManager.default.removeItem(at: directory) }
-            let home = ZeroTripHome(keysDirectory: directory.appendingPathComponent("Keys"), certificatesDirectory: directory.appendingPathComponent("Certificates"),
-                                    databasePath: directory.appendingPathComponent("zerotrip.sqlite").path)
-            let passphrase = "bench-passphrase-not-secret"
-            let services = try ZeroTripServices.open(home: home, passphrase: passphrase)
-            _ = try await services.administration.initialize(district: "测试区", actor: "bench")
-            _ = try await services.administration.addDepartment(code: "RSJ", name: "测试区人力资源和社会保障局", actor: "bench")
+            let passphrase = BenchCommand.benchPassphrase
             _ = try await services.credit.loadPolicy(Array(Self.policy.utf8), actor: "bench")
             _ = try await services.credit.loadCatalogue(Array(Self.catalogue.utf8), actor: "bench")
             let workers = 2 * ProcessInfo.processInfo.activeProcessorCount

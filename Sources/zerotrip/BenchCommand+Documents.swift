@@ -27,13 +27,8 @@ extension BenchCommand {
         var database: String?
 
         func run() async throws {
-            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("zerotrip-bench-\(UUID().uuidString)")
+            let (directory, _, services) = try await BenchCommand.temporaryDistrict()
             defer { try? FileManager.default.removeItem(at: directory) }
-            let home = ZeroTripHome(keysDirectory: directory.appendingPathComponent("Keys"), certificatesDirectory: directory.appendingPathComponent("Certificates"),
-                                    databasePath: directory.appendingPathComponent("zerotrip.sqlite").path)
-            let services = try ZeroTripServices.open(home: home, passphrase: "bench-passphrase-not-secret")
-            _ = try await services.administration.initialize(district: "测试区", actor: "bench")
-            _ = try await services.administration.addDepartment(code: "RSJ", name: "测试区人力资源和社会保障局", actor: "bench")
             let requests = try await Self.registerHolders((0..<count).map(Self.request), in: services)
             let workers = concurrency ?? 2 * ProcessInfo.processInfo.activeProcessorCount
             _ = try await services.documents.issue(requests[0], actor: "bench")  // unlock the seal, load the font

@@ -52,13 +52,8 @@ extension BenchCommand {
 
         /// Wall time per issued document with 4 concurrent tasks, in a temporary district.
         static func issuanceCost(documents: Int) async throws -> Double {
-            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("zerotrip-bench-\(UUID().uuidString)")
+            let (directory, _, services) = try await BenchCommand.temporaryDistrict()
             defer { try? FileManager.default.removeItem(at: directory) }
-            let home = ZeroTripHome(keysDirectory: directory.appendingPathComponent("Keys"), certificatesDirectory: directory.appendingPathComponent("Certificates"),
-                                    databasePath: directory.appendingPathComponent("zerotrip.sqlite").path)
-            let services = try ZeroTripServices.open(home: home, passphrase: "bench-passphrase-not-secret")
-            _ = try await services.administration.initialize(district: "测试区", actor: "bench")
-            _ = try await services.administration.addDepartment(code: "RSJ", name: "测试区人力资源和社会保障局", actor: "bench")
             let requests = try await Documents.registerHolders((0..<max(documents, 1)).map(Documents.request), in: services)
             _ = try await services.documents.issue(requests[0], actor: "bench")
             let start = ContinuousClock.now

@@ -40,14 +40,8 @@ extension BenchCommand {
 
         func run() async throws {
             guard persons >= 1, pulls >= 1 else { throw ValidationError("persons and pulls ≥ 1") }
-            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("zerotrip-bench-\(UUID().uuidString)")
+            let (directory, _, services) = try await BenchCommand.temporaryDistrict(departments: [("RSJ", "测试区人力资源和社会保障局"), ("GAJ", "测试区公安分局")])
             defer { try? FileManager.default.removeItem(at: directory) }
-            let home = ZeroTripHome(keysDirectory: directory.appendingPathComponent("Keys"), certificatesDirectory: directory.appendingPathComponent("Certificates"),
-                                    databasePath: directory.appendingPathComponent("zerotrip.sqlite").path)
-            let services = try ZeroTripServices.open(home: home, passphrase: "bench-passphrase-not-secret")
-            _ = try await services.administration.initialize(district: "测试区", actor: "bench")
-            _ = try await services.administration.addDepartment(code: "RSJ", name: "测试区人力资源和社会保障局", actor: "bench")
-            _ = try await services.administration.addDepartment(code: "GAJ", name: "测试区公安分局", actor: "bench")
             _ = try await services.credit.loadPolicy(Array(Credit.policy.utf8), actor: "bench")
             _ = try await services.credit.loadCatalogue(Array(Self.catalogue.utf8), actor: "bench")
             let workers = 2 * ProcessInfo.processInfo.activeProcessorCount

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Glibc
+import ZeroTrip
 import ZeroTripCrypto
 
 /// `zerotrip bench`: speed figures.
@@ -123,5 +124,25 @@ struct BenchCommand: AsyncParsableCommand {
             waitpid(pid, &status, 0)
             return String(decoding: output, as: UTF8.self)
         }
+    }
+}
+
+extension BenchCommand {
+    /// The passphrase of every bench district's keys (throw-away districts only).
+    static let benchPassphrase = "bench-passphrase-not-secret"
+
+    /// A throw-away district on SQLite in a new temporary directory, initialised with `departments`; the caller
+    /// removes `directory` when done.
+    static func temporaryDistrict(departments: [(code: String, name: String)] = [("RSJ", "测试区人力资源和社会保障局")]) async throws
+        -> (directory: URL, home: ZeroTripHome, services: ZeroTripServices) {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("zerotrip-bench-\(UUID().uuidString)")
+        let home = ZeroTripHome(keysDirectory: directory.appendingPathComponent("Keys"), certificatesDirectory: directory.appendingPathComponent("Certificates"),
+                                databasePath: directory.appendingPathComponent("zerotrip.sqlite").path)
+        let services = try ZeroTripServices.open(home: home, passphrase: benchPassphrase)
+        _ = try await services.administration.initialize(district: "测试区", actor: "bench")
+        for department in departments {
+            _ = try await services.administration.addDepartment(code: department.code, name: department.name, actor: "bench")
+        }
+        return (directory, home, services)
     }
 }

@@ -90,6 +90,20 @@ public final class ConsentService: Sendable {
         }
     }
 
+    /// `subject`'s live grant to the department of `matter` for it; without one the refusal is audited
+    /// (`document.reuse_denied`, under the person, so they see who asked) and `consent_required` thrown.
+    private func liveGrant(subject: String, matter: Matter, actor: String, at now: Date) async throws -> ConsentGrant {
+        if let grant = try await database.read({ db in
+            try ConsentStore.liveGrant(subject: subject, department: matter.department, matter: matter.code, at: now, in: db)
+        }) {
+            return grant
+        }
+        try await AuditLog.append(AuditEntry(actor: actor, action: "document.reuse_denied", target: "person:\(subject)", outcome: "denied",
+                                             details: ["reason": "consent_required", "department": matter.department, "matter": matter.code]),
+                                  at: now, to: database)
+        throw ZeroTripError(.consentRequired, "the person has not consented to \(matter.department) using their results for \(matter.code)").audited()
+    }
+
     /// Checks the results an application names for its materials (material code → document id), for the person
     /// `subject` with ID number `idNumber`: under their live grant to the matter's department for this matter, each
     /// document must be theirs, in force (a superseded one names its successor), of a type the material accepts and
@@ -99,14 +113,7 @@ public final class ConsentService: Sendable {
         guard !named.isEmpty else { return nil }
         guard named.count <= matter.materials.count else { throw ZeroTripError(.invalidInput, "more documents than the matter has materials") }
         let now = clock.now()
-        guard let grant = try await database.read({ db in
-            try ConsentStore.liveGrant(subject: subject, department: matter.department, matter: matter.code, at: now, in: db)
-        }) else {
-            try await AuditLog.append(AuditEntry(actor: actor, action: "document.reuse_denied", target: "person:\(subject)", outcome: "denied",
-                                                 details: ["reason": "consent_required", "department": matter.department, "matter": matter.code]),
-                                      at: now, to: database)
-            throw ZeroTripError(.consentRequired, "the applicant has not consented to \(matter.department) using their results for \(matter.code)").audited()
-        }
+        let grant = try await liveGrant(subject: subject, matter: matter, actor: actor, at: now)
         var results: [String: ResultDocumentRecord] = [:]
         for (rawCode, rawID) in named.sorted(by: { $0.key < $1.key }) {
             let code = rawCode.uppercased()
@@ -157,14 +164,7 @@ public final class ConsentService: Sendable {
             throw ZeroTripError(.unknownPerson, "ID number \(PersonalDataMask.idNumber(number)) is not in the population registry")
         }
         let now = clock.now()
-        guard let grant = try await database.read({ db in
-            try ConsentStore.liveGrant(subject: subject, department: matter.department, matter: matter.code, at: now, in: db)
-        }) else {
-            try await AuditLog.append(AuditEntry(actor: actor, action: "document.reuse_denied", target: "person:\(subject)", outcome: "denied",
-                                                 details: ["reason": "consent_required", "department": matter.department, "matter": matter.code]),
-                                      at: now, to: database)
-            throw ZeroTripError(.consentRequired, "the person has not consented to \(matter.department) using their results for \(matter.code)").audited()
-        }
+        let grant = try await liveGrant(subject: subject, matter: matter, actor: actor, at: now)
         let candidates = try await documents.validRecords(holderIDNumber: number, matterCodes: grant.resultTypes, at: now)
         var reused: [ReusedDocument] = []
         for record in candidates {
