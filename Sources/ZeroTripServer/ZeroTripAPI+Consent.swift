@@ -16,6 +16,15 @@ struct GrantConsentBody: Decodable, Sendable {
     var days: Int?
 }
 
+/// `POST /v1/consents` body: a grant given at a window, backed by the clerk's identity check.
+struct WindowConsentBody: Decodable, Sendable {
+    var idNumber: String
+    var matter: String
+    var resultTypes: [String]?
+    var days: Int?
+    var assuranceId: Int64
+}
+
 /// `POST /v1/reuse/documents` body: the ID number rides in the body, never in a path that logs keep.
 struct ReuseBody: Decodable, Sendable {
     var idNumber: String
@@ -65,6 +74,11 @@ struct ReuseView: Encodable, Sendable {
 }
 
 extension ZeroTripAPI {
+    /// The department a window credential acts for: its own, or every department (nil) for one that also holds `admin`.
+    static func windowDepartment(_ principal: Principal) -> String? {
+        principal.scopes.contains(.admin) ? nil : principal.departmentCode
+    }
+
     /// Handlers of the applicant's consent grants (applicant session).
     func consentApplicantHandler(for spec: RouteSpec) -> ApplicantHandler? {
         let services = self.services
@@ -97,6 +111,15 @@ extension ZeroTripAPI {
     func consentHandler(for spec: RouteSpec) -> Handler? {
         let services = self.services
         switch spec.description {
+        case "POST /v1/consents":
+            return { request, _, principal in
+                let principal = principal!
+                let body = try await JSONResponse.decode(WindowConsentBody.self, from: request, limit: 2048)
+                let grant = try await services.applications.grantConsentAtWindow(idNumber: body.idNumber, matter: body.matter, resultTypes: body.resultTypes,
+                                                                                  days: body.days, assuranceID: body.assuranceId, department: Self.windowDepartment(principal),
+                                                                                  actor: principal.actor)
+                return try JSONResponse.make(ConsentGrantView(grant, now: services.clock.now()), status: .created)
+            }
         case "POST /v1/reuse/documents":
             return { request, _, principal in
                 let principal = principal!

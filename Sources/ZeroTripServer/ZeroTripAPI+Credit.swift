@@ -35,9 +35,7 @@ extension ZeroTripAPI {
         let limit = min(bodyLimit, 65_536)
         let fileLimit = bodyLimit
         /// The department a window acts for; admins act for every department.
-        @Sendable func department(_ principal: Principal?) -> String? {
-            principal!.scopes.contains(.admin) ? nil : principal!.departmentCode
-        }
+        @Sendable func department(_ principal: Principal?) -> String? { ZeroTripAPI.windowDepartment(principal!) }
         @Sendable func body(_ request: Request) async throws -> [UInt8] {
             var request = request
             do { return Array(try await request.collectBody(upTo: fileLimit).readableBytesView) } catch let error as HTTPError where error.status == .contentTooLarge {

@@ -113,6 +113,8 @@ public struct ZeroTripAPI: Sendable {
         RouteSpec(method: .get, path: "/v1/applicant/consents", access: .applicant(tier: 1)),
         RouteSpec(method: .post, path: "/v1/applicant/consents/{id}/withdraw", access: .applicant(tier: 1)),
         RouteSpec(method: .post, path: "/v1/reuse/documents", access: .scope(.documentsReuse)),
+        // A grant given at a window, recorded with the clerk and the tier of the identity check behind it.
+        RouteSpec(method: .post, path: "/v1/consents", access: .scope(.applicationsProcess)),
         // Clerks, departments and admins.
         RouteSpec(method: .get, path: "/v1/identity/verifications/{id}", access: .scope(.identityAttest)),
         RouteSpec(method: .post, path: "/v1/identity/verifications/{id}/video-attestation", access: .scope(.identityAttest)),

@@ -87,6 +87,12 @@ extension AuthorizationTests {
             let grant = try await fixture.services.consent.grant(subject: session.subject, department: nil, matter: "JZDJ", resultTypes: nil, days: nil,
                                                                  channel: .app, actor: session.actor, assuranceTier: session.tier)
             return ("/v1/applicant/consents/\(grant.id)/withdraw", nil)
+        case "POST /v1/consents":
+            // 李晓梅, checked at an RSJ window just now, lets RSJ use her 居住登记凭证 for 就业失业登记.
+            try await fixture.loadCredit()
+            let assurance = try await fixture.services.identity.windowCheck(card: CardRead(idNumber: li.id, name: li.name, validFrom: "2018-02-15", validUntil: "2038-02-15"),
+                                                                      faceMatched: true, clerk: IdentityFixtures.clerk, station: "w1", actor: "test").assurance
+            return (route.path, #"{"idNumber": "\#(li.id)", "matter": "JYSYDJ", "assuranceId": \#(assurance.id)}"#)
         case "POST /v1/reuse/documents":
             // 李晓梅 lets RSJ (the fixture credentials' department) use her 居住登记凭证 for 就业失业登记.
             try await fixture.loadCredit()

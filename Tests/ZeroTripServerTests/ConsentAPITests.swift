@@ -38,6 +38,40 @@ struct ConsentAPITests {
         return fields
     }
 
+    @Test("A grant given at a window: recorded with the clerk and the tier of a fresh identity check; another person's check, another department's matter and an old check are refused")
+    func windowGrant() async throws {
+        let clock = VerificationPageBrowserTests.MovableClock()
+        let fixture = try await ServerFixture(clock: ZeroTripClock { clock.now })
+        try await fixture.loadCredit()
+        let gajWindow = try await fixture.services.credentials.create(department: "GAJ", scopes: [.applicationsProcess, .documentsReuse], label: "GAJ window", actor: "test").token
+        let zhang = IdentityFixtures.zhang, li = IdentityFixtures.li
+        func check(_ person: (id: String, name: String)) async throws -> Int64 {
+            try await fixture.services.identity.windowCheck(card: CardRead(idNumber: person.id, name: person.name, validFrom: "2018-01-15", validUntil: "2038-01-15"),
+                                                            faceMatched: true, clerk: IdentityFixtures.clerk, station: "w1", actor: "test").assurance.id
+        }
+        let zhangCheck = try await check((zhang.id, zhang.name)), liCheck = try await check((li.id, li.name))
+        try await fixture.application().test(.router) { client in
+            func call(_ uri: String, _ body: String) async throws -> (HTTPResponse.Status, Data) {
+                try await client.execute(uri: uri, method: .post, headers: Self.bearer(gajWindow), body: ByteBuffer(string: body)) { ($0.status, Data($0.body.readableBytesView)) }
+            }
+            var (status, data) = try await call("/v1/consents", #"{"idNumber": "\#(zhang.id)", "matter": "JZDJ", "assuranceId": \#(liCheck)}"#)
+            #expect(status == .forbidden, "another person's identity check")
+            (status, data) = try await call("/v1/consents", #"{"idNumber": "\#(zhang.id)", "matter": "JYSYDJ", "assuranceId": \#(zhangCheck)}"#)
+            #expect(status == .forbidden, "RSJ's matter, from a GAJ window")
+            (status, data) = try await call("/v1/consents", #"{"idNumber": "\#(zhang.id)", "matter": "JZDJ", "assuranceId": \#(zhangCheck)}"#)
+            #expect(status == .created, "\(String(decoding: data, as: UTF8.self))")
+            let grant = try JSONSerialization.jsonObject(with: data) as? [String: Any] ?? [:]
+            #expect(grant["channel"] as? String == "window" && grant["assuranceTier"] as? Int == 3 && grant["department"] as? String == "GAJ")
+            (status, data) = try await call("/v1/reuse/documents", #"{"idNumber": "\#(zhang.id)", "matter": "JZDJ"}"#)
+            #expect(status == .ok, "the window's grant lets GAJ pull: \(String(decoding: data, as: UTF8.self))")
+            clock.advance(by: 31 * 60)
+            (status, data) = try await call("/v1/consents", #"{"idNumber": "\#(zhang.id)", "matter": "JZDJ", "assuranceId": \#(zhangCheck)}"#)
+            #expect(status == .unauthorized && Self.errorCode(data) == "step_up_required", "an identity check older than 30 minutes")
+        }
+        let granted = try await AuditLog.events(in: fixture.services.database, limit: 100).filter { $0.action == "consent.granted" }
+        #expect(granted.count == 1 && granted[0].details.contains("window") && granted[0].actor.hasPrefix("credential:"))
+    }
+
     @Test("An application names the applicant's result for a material: refused without consent; with it the material counts as provided and the matter is accepted without 容缺; unknown, another person's, superseded (naming the new one), revoked and wrong-type documents refused by code")
     func applicationNamesDocuments() async throws {
         let fixture = try await ServerFixture()

@@ -155,6 +155,27 @@ public struct ApplicationService: Sendable {
         return try await storeCommitment(record, tier: assurance.tier, method: "window:\(assurance.method.rawValue)", assurance: "assurance:\(assurance.id)", actor: actor)
     }
 
+    /// A consent grant given at a window: the applicant, just checked by a clerk (a window identity check of this
+    /// department's station, at most 30 minutes old), lets the department use their results for one of its matters.
+    /// Recorded with the clerk and the check's tier (channel `window`).
+    public func grantConsentAtWindow(idNumber: String, matter rawMatter: String, resultTypes: [String]?, days: Int?, assuranceID: Int64,
+                                     department: String?, actor: String) async throws -> ConsentGrant {
+        let (matter, _) = try await credit.matter(rawMatter)
+        try checkDepartment(department, matter.department)
+        let number = try CitizenIDNumber.validate(idNumber, today: clock.now())
+        guard let person = try await identity.registry.subject(idNumber: number) else {
+            throw ZeroTripError(.unknownPerson, "no person with that ID number in the registry")
+        }
+        guard let assurance = try await identity.assuranceRecords(subject: person).first(where: { $0.id == assuranceID }) else {
+            throw ZeroTripError(.forbidden, "identity check \(assuranceID) is not this person's")
+        }
+        guard clock.now().timeIntervalSince(assurance.verifiedAt) <= Self.windowAssuranceMaxAge else {
+            throw ZeroTripError(.stepUpRequired, "the identity check is older than 30 minutes; check the applicant again")
+        }
+        return try await consent.grant(subject: person, department: matter.department, matter: matter.code, resultTypes: resultTypes, days: days,
+                                       channel: .window, actor: actor, assuranceTier: assurance.tier)
+    }
+
     private func storeCommitment(_ record: ApplicationRecord, tier: Int, method: String, assurance: String, actor: String) async throws -> ApplicationRecord {
         guard record.state == .submitted else { throw ZeroTripError(.invalidTransition, "the commitment is signed before acceptance (application is \(record.state.rawValue))") }
         let draft = try await commitmentDraft(record.id)
