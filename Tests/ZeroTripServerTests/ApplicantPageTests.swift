@@ -76,6 +76,41 @@ struct ApplicantPageTests {
         }
     }
 
+    @Test("The consent page: give a grant for a matter that accepts results, see it with what it lets the department read, withdraw it; a form without the token changes nothing")
+    func consents() async throws {
+        let fixture = try await ServerFixture()
+        try await fixture.loadCredit()
+        let holder = try await fixture.applicant()
+        let cookies = [PageCookies.session: holder.token], csrf = PageCookies.csrfToken(session: holder.token)
+        try await fixture.application().test(.router) { client in
+            let empty = try await client.execute(uri: "/my/consents", method: .get, headers: Self.cookieHeader(cookies)) { String(buffer: $0.body) }
+            #expect(empty.contains("<option value=\"JZDJ\">居住登记") && empty.contains("个人参保证明") && empty.contains("还没有授权"), "\(empty)")
+            let (forged, forgedBody) = Self.form(["csrf": "forged", "matter": "JZDJ"], cookies: cookies)
+            try await client.execute(uri: "/my/consents", method: .post, headers: forged, body: forgedBody) { #expect($0.status == .forbidden) }
+            #expect(try await fixture.services.consent.grants(subject: holder.session.subject).isEmpty)
+
+            let (headers, body) = Self.form(["csrf": csrf, "matter": "JZDJ", "days": "10"], cookies: cookies)
+            try await client.execute(uri: "/my/consents", method: .post, headers: headers, body: body) { response in
+                #expect(response.status == .seeOther && response.headers[.location] == "/my/consents")
+            }
+            let grant = try #require(try await fixture.services.consent.grants(subject: holder.session.subject).first)
+            #expect(grant.department == "GAJ" && grant.channel == .app && grant.expiresAt.timeIntervalSince(grant.grantedAt) == 10 * 86_400)
+            let listed = try await client.execute(uri: "/my/consents", method: .get, headers: Self.cookieHeader(cookies)) { String(buffer: $0.body) }
+            #expect(listed.contains("禅城区公安分局") && listed.contains("有效") && listed.contains("/my/consents/\(grant.id)/withdraw"))
+
+            let (withdraw, withdrawBody) = Self.form(["csrf": csrf], cookies: cookies)
+            try await client.execute(uri: "/my/consents/\(grant.id)/withdraw", method: .post, headers: withdraw, body: withdrawBody) { #expect($0.status == .seeOther) }
+            let after = try await client.execute(uri: "/my/consents", method: .get, headers: Self.cookieHeader(cookies)) { String(buffer: $0.body) }
+            #expect(after.contains("已撤回") && !after.contains("/my/consents/\(grant.id)/withdraw"))
+            // A bad request is a page saying so, nothing stored.
+            let (bad, badBody) = Self.form(["csrf": csrf, "matter": "GRCBZM"], cookies: cookies)
+            try await client.execute(uri: "/my/consents", method: .post, headers: bad, body: badBody) { response in
+                #expect(response.status == .badRequest && String(buffer: response.body).contains("返回授权"))
+            }
+        }
+        #expect(try await fixture.services.consent.grants(subject: holder.session.subject).count == 1)
+    }
+
     @Test("A form without the matching token, or posted from another origin, is refused with 403 and changes nothing: no SMS is sent, the session stays")
     func csrf() async throws {
         let fixture = try await ServerFixture()

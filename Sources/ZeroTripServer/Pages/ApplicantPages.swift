@@ -20,7 +20,8 @@ struct ApplicantPages: Sendable {
     static let routes: [(HTTPRequest.Method, String)] = [
         (.get, "/static/zerotrip.css"), (.get, "/my"), (.get, "/my/login"), (.post, "/my/login"), (.get, "/my/login/code"),
         (.post, "/my/login/code"), (.get, "/my/documents/{id}"), (.get, "/my/documents/{id}/pdf"), (.get, "/my/credit"),
-        (.get, "/my/messages"), (.get, "/my/access"), (.post, "/my/logout"),
+        (.get, "/my/messages"), (.get, "/my/access"), (.post, "/my/logout"), (.get, "/my/consents"), (.post, "/my/consents"),
+        (.post, "/my/consents/{id}/withdraw"),
     ]
 
     func register(on router: Router<ZeroTripRequestContext>) {
@@ -41,6 +42,11 @@ struct ApplicantPages: Sendable {
         router.get("/my/credit") { request, context in try await signedIn(request, context) { try await credit($0) } }
         router.get("/my/messages") { request, context in try await signedIn(request, context) { try await messages($0) } }
         router.get("/my/access") { request, context in try await signedIn(request, context) { try await access($0) } }
+        router.get("/my/consents") { request, context in try await signedIn(request, context) { try await consents($0) } }
+        router.post("/my/consents") { request, context in try await signedIn(request, context) { try await grantConsent(request, $0) } }
+        router.post("/my/consents/{id}/withdraw") { request, context in
+            try await signedIn(request, context) { try await withdrawConsent(request, $0, id: context.parameters.get("id") ?? "") }
+        }
         router.post("/my/logout") { request, context in try await logout(request, context) }
         router.post("/my/applications/{id}/commitment") { request, context in
             try await signedIn(request, context) { try await signCommitment(request, $0, id: context.parameters.get("id") ?? "") }
@@ -455,6 +461,67 @@ struct ApplicantPages: Sendable {
         context["accesses"] = rows
         context["hasAccesses"] = !rows.isEmpty
         return renderer.response("access", context)
+    }
+
+    // MARK: Consent
+
+    /// The person's grants, and a form to give one for any matter whose materials accept results.
+    private func consents(_ visit: Visit) async throws -> Response {
+        let catalogue = try? await services.credit.currentCatalogue()
+        let departments = Dictionary(try await services.administration.departments().map { ($0.code, $0.name) }, uniquingKeysWith: { a, _ in a })
+        func resultNames(_ codes: [String]) -> String {
+            codes.map { code in catalogue?.matter(code)?.result.title ?? code }.joined(separator: "、")
+        }
+        let now = services.clock.now()
+        var context = visit.base
+        context["title"] = "授权调用电子证照"
+        context["tabConsents"] = true
+        let matters: [[String: String]] = (catalogue?.matters ?? []).filter { !$0.acceptedResults.isEmpty }.map { matter in
+            ["code": matter.code, "name": matter.name, "department": departments[matter.department] ?? matter.department, "results": resultNames(matter.acceptedResults)]
+        }
+        context["matters"] = matters
+        context["hasMatters"] = !matters.isEmpty
+        let grants: [[String: Any]] = try await services.consent.grants(subject: visit.session.subject).map { grant in
+            let live = grant.isLive(at: now)
+            return ["id": grant.id, "matterName": catalogue?.matter(grant.matter)?.name ?? grant.matter,
+                    "department": departments[grant.department] ?? grant.department, "results": resultNames(grant.resultTypes),
+                    "grantedAt": ChinaTime(grant.grantedAt).minuteText, "expiresAt": ChinaTime(grant.expiresAt).minuteText,
+                    "channel": grant.channel == .window ? "窗口办理" : "手机授权", "live": live,
+                    "status": live ? "有效" : (grant.withdrawnAt != nil ? "已撤回" : "已到期"), "statusClass": live ? "ok" : "warn"]
+        }
+        context["grants"] = grants
+        context["hasGrants"] = !grants.isEmpty
+        return renderer.response("consents", context)
+    }
+
+    private func grantConsent(_ request: Request, _ visit: Visit) async throws -> Response {
+        try await consentForm(request, visit, route: "POST /my/consents") { form in
+            _ = try await services.consent.grant(subject: visit.session.subject, department: nil, matter: form["matter"] ?? "", resultTypes: nil,
+                                                 days: Int(form["days"] ?? "") ?? ConsentService.defaultDays, channel: .app,
+                                                 actor: visit.session.actor, assuranceTier: visit.session.tier)
+        }
+    }
+
+    private func withdrawConsent(_ request: Request, _ visit: Visit, id: String) async throws -> Response {
+        try await consentForm(request, visit, route: "POST /my/consents/{id}/withdraw") { _ in
+            _ = try await services.consent.withdraw(id: id, subject: visit.session.subject, actor: visit.session.actor)
+        }
+    }
+
+    /// A consent form: genuine (CSRF token and origin, refusals audited), then `change`; its refusals as a page.
+    private func consentForm(_ request: Request, _ visit: Visit, route: String, _ change: ([String: String]) async throws -> Void) async throws -> Response {
+        let form = try await PageForm.fields(of: request)
+        guard PageCookies.isGenuine(request, form: form, expected: PageCookies.csrfToken(session: visit.token)) else {
+            try await services.audit(AuditEntry(actor: visit.session.actor, action: "auth.denied", target: "route:\(route)", outcome: "denied",
+                                                details: ["reason": "csrf"]))
+            return await refusal(.csrf, back: "/my/consents")
+        }
+        do {
+            try await change(form)
+        } catch let error as ZeroTripError where HTTPErrorMapping.status(for: error.code).code < 500 {
+            return renderer.notice(visit.base, for: error, title: "未能完成", back: "/my/consents", backText: "返回授权")
+        }
+        return PageRenderer.redirect("/my/consents")
     }
 
     // MARK: Words

@@ -6,7 +6,7 @@
 enum PageTemplates {
     static let all: [String: String] = [
         "layout": layout, "login": login, "code": code, "home": home, "document": document, "credit": credit,
-        "messages": messages, "access": access, "notice": notice,
+        "messages": messages, "access": access, "consents": consents, "notice": notice,
         "window-login": windowLogin, "window-home": windowHome, "window-person": windowPerson, "window-application": windowApplication,
         "window-list": windowList, "window-card": windowCard, "handoff": handoff,
     ]
@@ -17,7 +17,7 @@ enum PageTemplates {
         <meta name="robots" content="noindex"><title>{{title}} · {{district}}政务服务</title>
         <link rel="stylesheet" href="/static/zerotrip.css"></head>
         <body><header class="top"><div class="district">{{district}}人民政府 · 零跑腿政务服务</div><div class="service">{{service}}</div></header>
-        {{#signedIn}}<nav class="tabs"><a href="/my/"{{#tabResults}} aria-current="page"{{/tabResults}}>我的文书</a><a href="/my/credit"{{#tabCredit}} aria-current="page"{{/tabCredit}}>信用与承诺</a><a href="/my/messages"{{#tabMessages}} aria-current="page"{{/tabMessages}}>消息</a><a href="/my/access"{{#tabAccess}} aria-current="page"{{/tabAccess}}>谁查看了我的数据</a></nav>{{/signedIn}}
+        {{#signedIn}}<nav class="tabs"><a href="/my/"{{#tabResults}} aria-current="page"{{/tabResults}}>我的文书</a><a href="/my/credit"{{#tabCredit}} aria-current="page"{{/tabCredit}}>信用与承诺</a><a href="/my/messages"{{#tabMessages}} aria-current="page"{{/tabMessages}}>消息</a><a href="/my/consents"{{#tabConsents}} aria-current="page"{{/tabConsents}}>授权</a><a href="/my/access"{{#tabAccess}} aria-current="page"{{/tabAccess}}>谁查看了我的数据</a></nav>{{/signedIn}}
         {{#window}}<nav class="tabs"><a href="/window/"{{#tabLookup}} aria-current="page"{{/tabLookup}}>查询办事人</a><a href="/window/applications"{{#tabApplications}} aria-current="page"{{/tabApplications}}>办件</a><a href="/window/obligations"{{#tabObligations}} aria-current="page"{{/tabObligations}}>待补材料</a></nav>{{/window}}
         <main><h1>{{title}}</h1>
         {{#error}}<p class="error" role="alert">{{error}}</p>{{/error}}
@@ -99,6 +99,24 @@ enum PageTemplates {
         <p>以下是其他部门和公众查看您的数据的记录，取自不可篡改的审计日志。有疑问可向区政务服务管理局反映。</p>
         {{#hasAccesses}}<ul class="list">{{#accesses}}<li><div><span class="meta">{{at}}</span><span class="name">{{who}}</span><span>{{what}}</span></div></li>{{/accesses}}</ul>{{/hasAccesses}}
         {{^hasAccesses}}<p class="empty">还没有人查看过您的数据。</p>{{/hasAccesses}}
+        {{/content}}{{/layout}}
+        """
+
+    static let consents = """
+        {{<layout}}{{$content}}
+        <p>授权后，办理事项的部门可直接调用您在其他部门的电子证照，您不必再提交纸质材料。每次调用都记在“谁查看了我的数据”里；授权可随时撤回。</p>
+        {{#hasMatters}}<form method="post" action="/my/consents" class="card">
+        <input type="hidden" name="csrf" value="{{csrf}}">
+        <label for="matter">为哪个事项授权</label><select id="matter" name="matter" required>{{#matters}}<option value="{{code}}">{{name}}（{{department}}；可调用：{{results}}）</option>{{/matters}}</select>
+        <label for="days">有效天数</label><input id="days" name="days" inputmode="numeric" maxlength="3" value="30">
+        <button type="submit">同意授权</button>
+        </form>{{/hasMatters}}
+        {{#hasGrants}}<h2>我的授权</h2><ul class="list">{{#grants}}
+        <li><div><span class="name">{{matterName}}</span><span class="meta">{{department}} 可调用：{{results}}</span><span class="meta">{{grantedAt}} 起，至 {{expiresAt}}（{{channel}}）</span>
+        <span class="status {{statusClass}}">{{status}}</span>
+        {{#live}}<form method="post" action="/my/consents/{{id}}/withdraw"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit">撤回授权</button></form>{{/live}}</div></li>
+        {{/grants}}</ul>{{/hasGrants}}
+        {{^hasGrants}}<p class="empty">您还没有授权任何部门调用您的电子证照。</p>{{/hasGrants}}
         {{/content}}{{/layout}}
         """
 
