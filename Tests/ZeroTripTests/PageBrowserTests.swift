@@ -45,7 +45,7 @@ struct PageBrowserTests {
         let run = try ExternalTool.run(["env"] + environment.map { "\($0.key)=\($0.value)" } + ["python3", script])
         #expect(run.status == 0, "\(run.stdout)\n\(run.stderr.suffix(2000))")
         #expect(run.stdout.contains("passed ") && !run.stdout.contains("FAIL"), "\(run.stdout)")
-        for name in ["login-phone", "results-phone", "result-phone", "access-phone", "results-desktop", "result-desktop"] {
+        for name in ["login-phone", "results-phone", "result-phone", "access-phone", "consents-phone", "results-desktop", "result-desktop"] {
             #expect(FileManager.default.fileExists(atPath: "\(Self.screenshots)/\(name).png"), "screenshot \(name)")
         }
     }

@@ -116,6 +116,19 @@ def run(driver):
     fits(driver, "access (390 px)")
     shot(driver, "access-phone")
 
+    # Consent from the phone: let GAJ use the 个人参保证明 for 居住登记, see it listed, withdraw it.
+    driver.get(URL + "/my/consents")
+    page = driver.find_element(By.CSS_SELECTOR, "main").text
+    check("居住登记" in page and "个人参保证明" in page and "还没有授权" in page, "the consent page offers 居住登记 and names what it reads", page[:400])
+    driver.find_element(By.CSS_SELECTOR, "select#matter option[value='JZDJ']").click()
+    submit(driver, "form.card button[type=submit]", lambda d: "撤回授权" in d.find_element(By.CSS_SELECTOR, "main").text)
+    page = driver.find_element(By.CSS_SELECTOR, "main").text
+    check("禅城区公安分局" in page and "有效" in page and "手机授权" in page, "the grant is listed with the department and the channel", page[:500])
+    fits(driver, "consents (390 px)")
+    shot(driver, "consents-phone")
+    submit(driver, "form[action$='/withdraw'] button", lambda d: "已撤回" in d.find_element(By.CSS_SELECTOR, "main").text)
+    check("已撤回" in driver.find_element(By.CSS_SELECTOR, "main").text, "the withdrawn grant says so")
+
     driver.get(URL + "/my/credit")
     check("认证等级 2" in driver.find_element(By.CSS_SELECTOR, "main").text, "credit asks a tier-1 session to step up, saying how")
     driver.get(URL + "/my/messages")
