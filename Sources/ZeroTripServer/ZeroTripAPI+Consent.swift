@@ -14,6 +14,8 @@ struct GrantConsentBody: Decodable, Sendable {
     var resultTypes: [String]?
     /// Days the grant lasts (default 30, at most 365).
     var days: Int?
+    /// A unified social credit code: the grant is that organisation's, given by its legal representative.
+    var organization: String?
 }
 
 /// `POST /v1/consents` body: a grant given at a window, backed by the clerk's identity check.
@@ -27,7 +29,10 @@ struct WindowConsentBody: Decodable, Sendable {
 
 /// `POST /v1/reuse/documents` body: the ID number rides in the body, never in a path that logs keep.
 struct ReuseBody: Decodable, Sendable {
-    var idNumber: String
+    /// A person's ID number, or
+    var idNumber: String?
+    /// an organisation's unified social credit code (exactly one of the two).
+    var creditCode: String?
     var matter: String
     var includePdf: Bool?
 }
@@ -89,7 +94,7 @@ extension ZeroTripAPI {
                 let body = try await JSONResponse.decode(GrantConsentBody.self, from: request, limit: 4096)
                 let grant = try await services.consent.grant(subject: session.subject, department: body.department, matter: body.matter,
                                                              resultTypes: body.resultTypes, days: body.days, channel: .app, actor: session.actor,
-                                                             assuranceTier: session.tier)
+                                                             assuranceTier: session.tier, organization: body.organization)
                 return try JSONResponse.make(ConsentGrantView(grant, now: services.clock.now()), status: .created)
             }
         case "GET /v1/applicant/consents":
@@ -124,8 +129,17 @@ extension ZeroTripAPI {
             return { request, _, principal in
                 let principal = principal!
                 let body = try await JSONResponse.decode(ReuseBody.self, from: request, limit: 2048)
-                let result = try await services.consent.reuse(idNumber: body.idNumber, matter: body.matter, department: principal.departmentCode,
+                let result: ReuseResult
+                switch (body.idNumber, body.creditCode) {
+                case (let number?, nil):
+                    result = try await services.consent.reuse(idNumber: number, matter: body.matter, department: principal.departmentCode,
                                                               includePDF: body.includePdf ?? false, actor: principal.actor)
+                case (nil, let code?):
+                    result = try await services.consent.reuse(creditCode: code, matter: body.matter, department: principal.departmentCode,
+                                                              includePDF: body.includePdf ?? false, actor: principal.actor)
+                default:
+                    throw ZeroTripError(.invalidInput, "give exactly one of idNumber (a person) and creditCode (an organisation)")
+                }
                 return try JSONResponse.make(ReuseView(grant: result.grant.id, matter: result.grant.matter, grantExpiresAt: result.grant.expiresAt,
                                                        documents: result.documents.map { reused in
                     ReuseView.Item(document: DocumentView(reused.record),

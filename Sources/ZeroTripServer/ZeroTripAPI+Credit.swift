@@ -21,7 +21,11 @@ struct CreditEventBody: Decodable, Sendable { var subject: String; var type: Str
 /// `POST /v1/credit-events/{id}/repair` body.
 struct RepairBody: Decodable, Sendable { var effectiveAt: String?; var reference: String? }
 /// `POST /v1/credit-organizations` body.
-struct OrganizationBody: Decodable, Sendable { var code: String; var name: String; var establishedOn: String; var dataComplete: Bool? }
+struct OrganizationBody: Decodable, Sendable {
+    var code: String; var name: String; var establishedOn: String; var dataComplete: Bool?
+    /// ID number of the legal representative (in the registry), who consents to the reuse of its results.
+    var legalRepresentativeIdNumber: String?
+}
 struct ApplicationList: Codable, Sendable { var applications: [ApplicationRecord] }
 struct IssuedResultView: Encodable, Sendable { var application: ApplicationRecord; var document: IssuedDocumentView }
 struct SubjectView: Codable, Sendable { var subject: String; var kind: String; var name: String; var establishedAt: Date }
@@ -89,7 +93,8 @@ extension ZeroTripAPI {
             return { request, _, principal in
                 let body = try await JSONResponse.decode(OrganizationBody.self, from: request, limit: limit)
                 guard let day = CivilDay(body.establishedOn) else { throw ZeroTripError(.invalidInput, "establishedOn must be YYYY-MM-DD") }
-                let subject = try await credit.registerOrganization(code: body.code, name: body.name, establishedOn: day, dataComplete: body.dataComplete ?? true, actor: principal!.actor)
+                let subject = try await credit.registerOrganization(code: body.code, name: body.name, establishedOn: day, dataComplete: body.dataComplete ?? true,
+                                                                    legalRepresentative: body.legalRepresentativeIdNumber, actor: principal!.actor)
                 return try JSONResponse.make(SubjectView(subject: subject.id, kind: subject.kind.rawValue, name: subject.displayName, establishedAt: subject.establishedAt), status: .created)
             }
         case "POST /v1/applications":

@@ -157,10 +157,13 @@ struct CreditCommand: AsyncParsableCommand {
         @Option(name: .long, help: "Name.") var name: String
         @Option(name: .long, help: "Established on (YYYY-MM-DD).") var established: String
         @Flag(name: .long, help: "Its data are incomplete (starts at the policy's lower score).") var incomplete = false
+        @Option(name: .customLong("legal-representative"), help: "ID number of its legal representative (in the registry), who consents to reuse of its results.")
+        var legalRepresentative: String?
         func run() async throws {
             try await reportingErrors {
                 guard let day = CivilDay(established) else { throw ZeroTripError(.invalidInput, "--established must be YYYY-MM-DD") }
-                try await printJSON(try location.services().credit.registerOrganization(code: code, name: name, establishedOn: day, dataComplete: !incomplete, actor: cliActor))
+                try await printJSON(try location.services().credit.registerOrganization(code: code, name: name, establishedOn: day, dataComplete: !incomplete,
+                                                                                           legalRepresentative: legalRepresentative, actor: cliActor))
             }
         }
     }

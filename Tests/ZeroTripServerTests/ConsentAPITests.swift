@@ -38,6 +38,52 @@ struct ConsentAPITests {
         return fields
     }
 
+    @Test("An organisation's results are reused under its legal representative's consent: only that person can grant (and withdraw) for it; GAJ then pulls them by unified social credit code; without the grant 403")
+    func organisation() async throws {
+        let fixture = try await ServerFixture()
+        try await fixture.loadCredit()
+        let zhang = IdentityFixtures.zhang
+        _ = try await fixture.services.credit.registerOrganization(code: "91440604MA4UH1234Y", name: "佛山市禅城区示例科技有限公司", establishedOn: CivilDay("2020-01-01")!,
+                                                                   dataComplete: true, legalRepresentative: zhang.id, actor: "test")
+        var request = IssueDocumentRequest(departmentCode: "RSJ", matterCode: "GRCBZM", matterName: "单位参保证明", holderName: "佛山市禅城区示例科技有限公司",
+                                           holderIDNumber: "91440604MA4UH1234Y", fields: [ResultField(label: "参保人数", value: "12人")], validDays: 90, pickupMode: .qrSelfPrint)
+        request.holderKind = .organization
+        let document = try await fixture.services.documents.issue(request, actor: "test")
+        let gaj = try await fixture.services.credentials.create(department: "GAJ", scopes: [.documentsReuse], label: "GAJ", actor: "test").token
+        let representative = try await IdentityFixtures.windowSession(fixture.services, person: zhang)
+        let stranger = try await fixture.applicant()
+        let pull = #"{"creditCode": "91440604MA4UH1234Y", "matter": "JZDJ"}"#
+        try await fixture.application().test(.router) { client in
+            func call(_ uri: String, _ token: String, _ body: String) async throws -> (HTTPResponse.Status, Data) {
+                try await client.execute(uri: uri, method: .post, headers: Self.bearer(token), body: ByteBuffer(string: body)) { ($0.status, Data($0.body.readableBytesView)) }
+            }
+            var (status, data) = try await call("/v1/reuse/documents", gaj, pull)
+            #expect(status == .forbidden && Self.errorCode(data) == "consent_required")
+            (status, data) = try await call("/v1/applicant/consents", stranger.token, #"{"matter": "JZDJ", "organization": "91440604MA4UH1234Y"}"#)
+            #expect(status == .forbidden, "only the legal representative consents for the organisation")
+            (status, data) = try await call("/v1/applicant/consents", representative.token, #"{"matter": "JZDJ", "organization": "91440604MA4UH1234Y"}"#)
+            #expect(status == .created, "\(String(decoding: data, as: UTF8.self))")
+            let grant = try JSONDecoder().decode(Grant.self, from: data)
+            (status, data) = try await call("/v1/reuse/documents", gaj, pull)
+            #expect(status == .ok, "\(String(decoding: data, as: UTF8.self))")
+            #expect(try JSONDecoder().decode(Reuse.self, from: data).documents.map(\.document.id) == [document.record.id])
+            // The person's own results are not the organisation's: pulling him under his own number finds no grant.
+            (status, data) = try await call("/v1/reuse/documents", gaj, #"{"idNumber": "\#(zhang.id)", "matter": "JZDJ"}"#)
+            #expect(status == .forbidden && Self.errorCode(data) == "consent_required")
+            (status, data) = try await call("/v1/reuse/documents", gaj, #"{"idNumber": "\#(zhang.id)", "creditCode": "91440604MA4UH1234Y", "matter": "JZDJ"}"#)
+            #expect(status == .badRequest)
+            // The representative sees and withdraws it.
+            let listed = try await fixture.services.consent.grants(subject: representative.session.subject)
+            #expect(listed.map(\.id) == [grant.id])
+            (status, _) = try await call("/v1/applicant/consents/\(grant.id)/withdraw", representative.token, "")
+            #expect(status == .ok)
+            (status, data) = try await call("/v1/reuse/documents", gaj, pull)
+            #expect(status == .forbidden)
+        }
+        let events = try await AuditLog.events(in: fixture.services.database, limit: 100)
+        #expect(events.contains { $0.action == "consent.granted" && $0.target == "organization:91440604MA4UH1234Y" })
+    }
+
     @Test("A grant given at a window: recorded with the clerk and the tier of a fresh identity check; another person's check, another department's matter and an old check are refused")
     func windowGrant() async throws {
         let clock = VerificationPageBrowserTests.MovableClock()

@@ -29,8 +29,12 @@ public final class ConsentService: Sendable {
     /// Records `subject`'s consent that the department handling `matter` may use their results of `resultTypes`
     /// (default: every type the matter's materials accept) for `days` (default ``defaultDays``). `department`, when
     /// given, must be the matter's department: a grant names the purpose, and the purpose decides who may use it.
-    public func grant(subject: String, department: String?, matter rawMatter: String, resultTypes: [String]?, days: Int?,
-                      channel: ConsentChannel, actor: String, assuranceTier: Int) async throws -> ConsentGrant {
+    ///
+    /// With `organization` (a unified social credit code), the grant is the organisation's, given by `subject` as
+    /// its registered legal representative (anyone else is refused), for the organisation's results.
+    public func grant(subject person: String, department: String?, matter rawMatter: String, resultTypes: [String]?, days: Int?,
+                      channel: ConsentChannel, actor: String, assuranceTier: Int, organization: String? = nil) async throws -> ConsentGrant {
+        let subject = try await grantSubject(person: person, organization: organization)
         let (matter, _) = try await credit.matter(rawMatter)
         if let department, department.uppercased() != matter.department {
             throw ZeroTripError(.invalidInput, "matter \(matter.code) is handled by \(matter.department); a grant is to the department of its matter")
@@ -55,7 +59,7 @@ public final class ConsentService: Sendable {
                                  grantedBy: actor, assuranceTier: assuranceTier, withdrawnAt: nil, withdrawnBy: nil)
         try await database.write { db in
             try ConsentStore.insert(grant, in: db)
-            try AuditLog.append(AuditEntry(actor: actor, action: "consent.granted", target: "person:\(subject)", details: [
+            try AuditLog.append(AuditEntry(actor: actor, action: "consent.granted", target: Self.target(subject), details: [
                 "grant": id, "department": grant.department, "matter": grant.matter, "resultTypes": grant.resultTypes.joined(separator: ","),
                 "channel": channel.rawValue, "tier": "\(assuranceTier)", "days": "\(days)",
             ]), at: now, in: db)
@@ -63,9 +67,30 @@ public final class ConsentService: Sendable {
         return grant
     }
 
-    /// The person's grants, newest first.
+    /// The person's grants and those of the organisations they represent, newest first.
     public func grants(subject: String) async throws -> [ConsentGrant] {
-        try await database.read { db in try ConsentStore.grants(subject: subject, in: db) }
+        try await database.read { db in
+            let organizations = try CreditLedger.organizations(representedBy: subject, in: db).map { "organization:\($0)" }
+            return try ConsentStore.grants(subjects: [subject] + organizations, in: db)
+        }
+    }
+
+    /// The grant subject: the person, or an organisation they are the registered legal representative of.
+    private func grantSubject(person: String, organization: String?) async throws -> String {
+        guard let organization else { return person }
+        guard let code = UnifiedSocialCreditCode.validate(organization.trimmingWhitespace()) else {
+            throw ZeroTripError(.invalidInput, "organization must be a unified social credit code (18 characters, GB 32100 check character)")
+        }
+        let representative = try await database.read { db in try CreditLedger.legalRepresentative(of: code, in: db) }
+        guard representative == person else {
+            throw ZeroTripError(.forbidden, "only the registered legal representative of organisation \(code) consents for it")
+        }
+        return "organization:\(code)"
+    }
+
+    /// The audit target of a grant subject: `person:<subject>` or `organization:<code>`.
+    private static func target(_ subject: String) -> String {
+        subject.hasPrefix("organization:") ? subject : "person:\(subject)"
     }
 
     /// Withdraws one of `subject`'s grants: the department can no longer use it. Another person's grant is
@@ -75,13 +100,14 @@ public final class ConsentService: Sendable {
         guard id.utf8.count == 32, Hex.decode(id) != nil else { throw ZeroTripError(.notFound, "no consent grant \(rawID.prefix(40))") }
         let now = clock.now()
         return try await database.write { db in
-            guard let grant = try ConsentStore.grant(id: id, in: db), grant.subject == subject else {
+            let represented = try CreditLedger.organizations(representedBy: subject, in: db).map { "organization:\($0)" }
+            guard let grant = try ConsentStore.grant(id: id, in: db), grant.subject == subject || represented.contains(grant.subject) else {
                 throw ZeroTripError(.notFound, "no consent grant \(id)")
             }
             guard try ConsentStore.withdraw(id: id, by: actor, at: now, in: db) else {
                 throw ZeroTripError(.consentWithdrawn, "consent grant \(id) was already withdrawn")
             }
-            try AuditLog.append(AuditEntry(actor: actor, action: "consent.withdrawn", target: "person:\(subject)",
+            try AuditLog.append(AuditEntry(actor: actor, action: "consent.withdrawn", target: Self.target(grant.subject),
                                            details: ["grant": id, "department": grant.department, "matter": grant.matter]), at: now, in: db)
             var withdrawn = grant
             withdrawn.withdrawnAt = now
@@ -98,7 +124,7 @@ public final class ConsentService: Sendable {
         }) {
             return grant
         }
-        try await AuditLog.append(AuditEntry(actor: actor, action: "document.reuse_denied", target: "person:\(subject)", outcome: "denied",
+        try await AuditLog.append(AuditEntry(actor: actor, action: "document.reuse_denied", target: Self.target(subject), outcome: "denied",
                                              details: ["reason": "consent_required", "department": matter.department, "matter": matter.code]),
                                   at: now, to: database)
         throw ZeroTripError(.consentRequired, "the person has not consented to \(matter.department) using their results for \(matter.code)").audited()
@@ -155,17 +181,43 @@ public final class ConsentService: Sendable {
     /// with the register's verification answer (and the PDF when `includePDF`). Each use is audited one by one
     /// (`document.reused`, which the person sees); a refusal for want of consent is audited (`consent_required`).
     public func reuse(idNumber: String, matter rawMatter: String, department: String, includePDF: Bool, actor: String) async throws -> ReuseResult {
+        try await reuse(holder: .person, number: idNumber, matter: rawMatter, department: department, includePDF: includePDF, actor: actor)
+    }
+
+    /// ``reuse(idNumber:matter:department:includePDF:actor:)`` for the results of an organisation (by unified social
+    /// credit code) under the grant its legal representative gave.
+    public func reuse(creditCode: String, matter rawMatter: String, department: String, includePDF: Bool, actor: String) async throws -> ReuseResult {
+        try await reuse(holder: .organization, number: creditCode, matter: rawMatter, department: department, includePDF: includePDF, actor: actor)
+    }
+
+    private func reuse(holder: HolderKind, number raw: String, matter rawMatter: String, department: String, includePDF: Bool,
+                       actor: String) async throws -> ReuseResult {
         let (matter, _) = try await credit.matter(rawMatter)
         guard matter.department == department.uppercased() else {
             throw ZeroTripError(.forbidden, "matter \(matter.code) is not within this department's business (it is \(matter.department)'s)")
         }
-        let number = try CitizenIDNumber.validate(idNumber)
-        guard let subject = try await registry.subject(idNumber: number) else {
-            throw ZeroTripError(.unknownPerson, "ID number \(PersonalDataMask.idNumber(number)) is not in the population registry")
+        let number: String, subject: String
+        switch holder {
+        case .person:
+            number = try CitizenIDNumber.validate(raw)
+            guard let person = try await registry.subject(idNumber: number) else {
+                throw ZeroTripError(.unknownPerson, "ID number \(PersonalDataMask.idNumber(number)) is not in the population registry")
+            }
+            subject = person
+        case .organization:
+            guard let code = UnifiedSocialCreditCode.validate(raw.trimmingWhitespace()) else {
+                throw ZeroTripError(.invalidInput, "creditCode must be a unified social credit code (18 characters, GB 32100 check character)")
+            }
+            guard try await database.read({ db in try CreditLedger.organization(code, in: db) }) != nil else {
+                throw ZeroTripError(.unknownSubject, "organisation \(code) is not registered")
+            }
+            number = code
+            subject = "organization:\(code)"
         }
         let now = clock.now()
         let grant = try await liveGrant(subject: subject, matter: matter, actor: actor, at: now)
         let candidates = try await documents.validRecords(holderIDNumber: number, matterCodes: grant.resultTypes, at: now)
+            .filter { $0.holderKind == holder }
         var reused: [ReusedDocument] = []
         for record in candidates {
             let verification = try await documents.verifyID(record.id, actor: actor, audit: false)

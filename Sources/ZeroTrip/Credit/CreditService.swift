@@ -225,16 +225,28 @@ public final class CreditService: Sendable {
     }
 
     /// Registers a legal person by unified social credit code.
-    public func registerOrganization(code raw: String, name rawName: String, establishedOn: CivilDay, dataComplete: Bool, actor: String) async throws -> CreditSubject {
+    /// `legalRepresentative` (an ID number in the registry) is the person who consents to the reuse of the
+    /// organisation's results.
+    public func registerOrganization(code raw: String, name rawName: String, establishedOn: CivilDay, dataComplete: Bool,
+                                     legalRepresentative: String? = nil, actor: String) async throws -> CreditSubject {
         guard let code = UnifiedSocialCreditCode.validate(raw.trimmingWhitespace()) else {
             throw ZeroTripError(.invalidInput, "not a unified social credit code (18 characters, GB 32100 check character)")
         }
         let name = try Validation.name(rawName, field: "name")
         let now = clock.now()
         guard establishedOn.start <= now else { throw ZeroTripError(.invalidInput, "established date is in the future") }
+        var representative: String?
+        if let legalRepresentative {
+            let number = try CitizenIDNumber.validate(legalRepresentative)
+            guard let subject = try await registry.subject(idNumber: number) else {
+                throw ZeroTripError(.unknownPerson, "the legal representative's ID number is not in the population registry")
+            }
+            representative = subject
+        }
+        let legal = representative
         try await database.write { db in
-            try CreditLedger.insertOrganization(code: code, name: name, establishedAt: establishedOn.start, dataComplete: dataComplete, actor: actor,
-                                                at: now, in: db)
+            try CreditLedger.insertOrganization(code: code, name: name, establishedAt: establishedOn.start, dataComplete: dataComplete,
+                                                legalRepresentative: legal, actor: actor, at: now, in: db)
             try AuditLog.append(AuditEntry(actor: actor, action: "credit.subject.registered", target: "organization:\(code)"), at: now, in: db)
         }
         return try await organization(code)

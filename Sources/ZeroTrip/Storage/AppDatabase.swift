@@ -816,6 +816,9 @@ public struct AppDatabase: Sendable {
         migrator.registerMigration("2026-12-04 applications: a material satisfied by a reused result names the document") { db in
             try db.execute(sql: "ALTER TABLE application_materials ADD COLUMN document_id TEXT REFERENCES documents(id)")
         }
+        migrator.registerMigration("2026-12-04 credit subjects: an organisation's legal representative, who consents for it") { db in
+            try db.execute(sql: "ALTER TABLE credit_organizations ADD COLUMN legal_representative TEXT")
+        }
         return migrator
     }
 }

@@ -19,10 +19,12 @@ enum ConsentStore {
         try db.fetchOne(sql: "SELECT \(columns) FROM consent_grants WHERE id = ?", arguments: [id]).map(grant(from:))
     }
 
-    /// The person's grants, newest first (at most 500).
-    static func grants(subject: String, in db: SQLTransaction) throws -> [ConsentGrant] {
-        try db.fetchAll(sql: "SELECT \(columns) FROM consent_grants WHERE subject = ? ORDER BY granted_at DESC, id LIMIT 500",
-                        arguments: [subject]).map(grant(from:))
+    /// The grants of `subjects` (a person and the organisations they represent), newest first (at most 500).
+    static func grants(subjects: [String], in db: SQLTransaction) throws -> [ConsentGrant] {
+        guard !subjects.isEmpty else { return [] }
+        let placeholders = Array(repeating: "?", count: subjects.count).joined(separator: ", ")
+        return try db.fetchAll(sql: "SELECT \(columns) FROM consent_grants WHERE subject IN (\(placeholders)) ORDER BY granted_at DESC, id LIMIT 500",
+                               arguments: SQLArguments(subjects.map { $0 as (any SQLValueConvertible)? })).map(grant(from:))
     }
 
     /// The newest grant of `subject` to `department` for `matter` that is live at `now`.

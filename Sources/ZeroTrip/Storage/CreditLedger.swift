@@ -59,11 +59,24 @@ enum CreditLedger {
         }
     }
 
+    /// The registry subject of organisation `code`'s legal representative, nil when none is recorded.
+    static func legalRepresentative(of code: String, in db: SQLTransaction) throws -> String? {
+        try db.fetchOne(String.self, sql: "SELECT legal_representative FROM credit_organizations WHERE code = ?", arguments: [code])
+    }
+
+    /// The codes of the organisations whose legal representative is the registry subject `subject`.
+    static func organizations(representedBy subject: String, in db: SQLTransaction) throws -> [String] {
+        try db.fetchAll(sql: "SELECT code FROM credit_organizations WHERE legal_representative = ? ORDER BY code LIMIT 100", arguments: [subject])
+            .map { $0["code"] as String }
+    }
+
     /// Registers an organisation; `duplicate_subject` when the code is registered.
-    static func insertOrganization(code: String, name: String, establishedAt: Date, dataComplete: Bool, actor: String, at now: Date, in db: SQLTransaction) throws {
+    static func insertOrganization(code: String, name: String, establishedAt: Date, dataComplete: Bool, legalRepresentative: String?, actor: String,
+                                   at now: Date, in db: SQLTransaction) throws {
         do {
-            try db.execute(sql: "INSERT INTO credit_organizations (code, name, established_at, data_complete, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                           arguments: [code, name, establishedAt, dataComplete, actor, now])
+            try db.execute(sql: """
+                INSERT INTO credit_organizations (code, name, established_at, data_complete, legal_representative, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [code, name, establishedAt, dataComplete, legalRepresentative, actor, now])
         } catch let error as SQLFailure where error.kind == .uniqueViolation {
             throw ZeroTripError(.duplicateSubject, "organisation \(code) is already registered")
         }

@@ -106,6 +106,8 @@ enum PostgresSchema {
                         + "OLD.matter, OLD.result_types, OLD.granted_at, OLD.expires_at, OLD.channel, OLD.granted_by, OLD.assurance_tier)")),
         Migration(name: "2026-12-04 applications: a material satisfied by a reused result names the document",
                   sql: "ALTER TABLE application_materials ADD COLUMN document_id TEXT REFERENCES documents(id);"),
+        Migration(name: "2026-12-04 credit subjects: an organisation's legal representative, who consents for it",
+                  sql: "ALTER TABLE credit_organizations ADD COLUMN legal_representative TEXT;"),
     ]
 
     private static let initial = """
