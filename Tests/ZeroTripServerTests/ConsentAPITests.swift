@@ -120,7 +120,8 @@ struct ConsentAPITests {
 
     @Test("An application names the applicant's result for a material: refused without consent; with it the material counts as provided and the matter is accepted without 容缺; unknown, another person's, superseded (naming the new one), revoked and wrong-type documents refused by code")
     func applicationNamesDocuments() async throws {
-        let fixture = try await ServerFixture()
+        let clock = VerificationPageBrowserTests.MovableClock()
+        let fixture = try await ServerFixture(clock: ZeroTripClock { clock.now })
         try await fixture.loadCredit()
         let gaj = try await fixture.services.credentials.create(department: "GAJ", scopes: [.applicationsProcess], label: "GAJ window", actor: "test").token
         let zhang = IdentityFixtures.zhang, li = IdentityFixtures.li
@@ -137,6 +138,9 @@ struct ConsentAPITests {
             departmentCode: "RSJ", matterCode: "GRCBZM", matterName: "个人参保证明", holderName: zhang.name, holderIDNumber: zhang.id,
             fields: [ResultField(label: "参保状态", value: "正常参保")], validDays: 90, pickupMode: .qrSelfPrint), actor: "test")
         let revoked = try await issue("GRCBZM", "个人参保证明", for: (zhang.id, zhang.name))
+        let shortLived = try await fixture.services.documents.issue(IssueDocumentRequest(
+            departmentCode: "RSJ", matterCode: "GRCBZM", matterName: "个人参保证明", holderName: zhang.name, holderIDNumber: zhang.id,
+            fields: [ResultField(label: "参保状态", value: "正常参保")], validDays: 1, pickupMode: .qrSelfPrint), actor: "test")
         _ = try await fixture.services.documents.revoke(revoked.record.id, reason: .factsChanged, actor: "test")
         let applicant = try await IdentityFixtures.windowSession(fixture.services, person: zhang)
         @Sendable func body(_ document: String) -> String {
@@ -176,6 +180,12 @@ struct ConsentAPITests {
             let notices = try await fixture.services.applications.notifications(subject: "person:\(applicant.session.subject)")
             #expect(notices.contains { $0.message.contains("已被签发部门撤销") && $0.message.contains("就业或就读证明") && $0.message.contains("前补交") },
                     "\(notices.map(\.message))")
+
+            // Two days later the one-day result has expired: refused by code, and it says so.
+            clock.advance(by: 2 * 86_400)
+            (status, data) = try await call("/v1/applications", gaj, body(shortLived.record.id))
+            #expect(status == .conflict && Self.errorCode(data) == "document_not_valid" && String(decoding: data, as: UTF8.self).contains("expired"),
+                    "\(String(decoding: data, as: UTF8.self))")
         }
         let reopenedEvents = try await AuditLog.events(in: fixture.services.database, limit: 200).filter { $0.action == "application.material_reopened" }
         #expect(reopenedEvents.count == 1 && reopenedEvents[0].details.contains("EMPLOYMENT_PROOF"))
