@@ -144,14 +144,8 @@ public struct ApplicationService: Sendable {
     public func commit(_ id: String, assuranceID: Int64, department: String?, actor: String) async throws -> ApplicationRecord {
         let record = try await application(id)
         try checkDepartment(department, record.department)
-        let person = String(record.subject.dropFirst("person:".count))
-        guard let assurance = try await identity.assuranceRecords(subject: person).first(where: { $0.id == assuranceID }) else {
-            throw ZeroTripError(.forbidden, "identity check \(assuranceID) is not the applicant's")
-        }
-        guard assurance.tier >= 2 else { throw ZeroTripError(.stepUpRequired, "the commitment needs an identity check of tier 2 or higher") }
-        guard clock.now().timeIntervalSince(assurance.verifiedAt) <= Self.windowAssuranceMaxAge else {
-            throw ZeroTripError(.stepUpRequired, "the identity check is older than 30 minutes; check the applicant again")
-        }
+        let assurance = try await freshWindowCheck(assuranceID, of: String(record.subject.dropFirst("person:".count)), minimumTier: 2,
+                                                   for: "the commitment")
         return try await storeCommitment(record, tier: assurance.tier, method: "window:\(assurance.method.rawValue)", assurance: "assurance:\(assurance.id)", actor: actor)
     }
 
@@ -166,14 +160,22 @@ public struct ApplicationService: Sendable {
         guard let person = try await identity.registry.subject(idNumber: number) else {
             throw ZeroTripError(.unknownPerson, "no person with that ID number in the registry")
         }
-        guard let assurance = try await identity.assuranceRecords(subject: person).first(where: { $0.id == assuranceID }) else {
-            throw ZeroTripError(.forbidden, "identity check \(assuranceID) is not this person's")
+        let assurance = try await freshWindowCheck(assuranceID, of: person, minimumTier: 1, for: "a consent grant")
+        return try await consent.grant(subject: person, department: matter.department, matter: matter.code, resultTypes: resultTypes, days: days,
+                                       channel: .window, actor: actor, assuranceTier: assurance.tier)
+    }
+
+    /// The clerk's identity check `id` of `person`, of at least `minimumTier` and at most ``windowAssuranceMaxAge``
+    /// old: what a step taken at a window on the person's behalf (`purpose`) stands on.
+    private func freshWindowCheck(_ id: Int64, of person: String, minimumTier: Int, for purpose: String) async throws -> AssuranceRecord {
+        guard let assurance = try await identity.assuranceRecords(subject: person).first(where: { $0.id == id }) else {
+            throw ZeroTripError(.forbidden, "identity check \(id) is not the applicant's")
         }
+        guard assurance.tier >= minimumTier else { throw ZeroTripError(.stepUpRequired, "\(purpose) needs an identity check of tier \(minimumTier) or higher") }
         guard clock.now().timeIntervalSince(assurance.verifiedAt) <= Self.windowAssuranceMaxAge else {
             throw ZeroTripError(.stepUpRequired, "the identity check is older than 30 minutes; check the applicant again")
         }
-        return try await consent.grant(subject: person, department: matter.department, matter: matter.code, resultTypes: resultTypes, days: days,
-                                       channel: .window, actor: actor, assuranceTier: assurance.tier)
+        return assurance
     }
 
     private func storeCommitment(_ record: ApplicationRecord, tier: Int, method: String, assurance: String, actor: String) async throws -> ApplicationRecord {

@@ -15,9 +15,7 @@ enum MaterialReopening {
                        in db: SQLTransaction) throws -> Int {
         let uses = try ApplicationStore.materialsSatisfied(byDocument: documentID, in: db)
         guard !uses.isEmpty else { return 0 }
-        let policyVersion = try ConfigurationStore.newestVersion(.creditPolicy, in: db)
-        let policy = try ConfigurationStore.parsed(.creditPolicy, version: policyVersion, in: db)
-            .map { try JSONDecoder().decode(CreditPolicy.self, from: Data($0.utf8)) } ?? .builtIn
+        let policy = try ConfigurationStore.creditPolicy(version: ConfigurationStore.newestVersion(.creditPolicy, in: db), in: db) ?? .builtIn
         var reopened = 0
         for (application, codes) in Dictionary(grouping: uses, by: \.application).sorted(by: { $0.key < $1.key }) {
             guard let record = try ApplicationStore.load(application, in: db), !record.state.isFinal else { continue }

@@ -69,10 +69,12 @@ public final class ConsentService: Sendable {
 
     /// The person's grants and those of the organisations they represent, newest first.
     public func grants(subject: String) async throws -> [ConsentGrant] {
-        try await database.read { db in
-            let organizations = try CreditLedger.organizations(representedBy: subject, in: db).map { "organization:\($0)" }
-            return try ConsentStore.grants(subjects: [subject] + organizations, in: db)
-        }
+        try await database.read { db in try ConsentStore.grants(subjects: Self.subjects(actingAs: subject, in: db), in: db) }
+    }
+
+    /// The grant subjects `person` acts as: themselves and the organisations they are the legal representative of.
+    private static func subjects(actingAs person: String, in db: SQLTransaction) throws -> [String] {
+        [person] + (try CreditLedger.organizations(representedBy: person, in: db).map { "organization:\($0)" })
     }
 
     /// The grant subject: the person, or an organisation they are the registered legal representative of.
@@ -100,8 +102,7 @@ public final class ConsentService: Sendable {
         guard id.utf8.count == 32, Hex.decode(id) != nil else { throw ZeroTripError(.notFound, "no consent grant \(rawID.prefix(40))") }
         let now = clock.now()
         return try await database.write { db in
-            let represented = try CreditLedger.organizations(representedBy: subject, in: db).map { "organization:\($0)" }
-            guard let grant = try ConsentStore.grant(id: id, in: db), grant.subject == subject || represented.contains(grant.subject) else {
+            guard let grant = try ConsentStore.grant(id: id, in: db), try Self.subjects(actingAs: subject, in: db).contains(grant.subject) else {
                 throw ZeroTripError(.notFound, "no consent grant \(id)")
             }
             guard try ConsentStore.withdraw(id: id, by: actor, at: now, in: db) else {
@@ -208,11 +209,11 @@ public final class ConsentService: Sendable {
             guard let code = UnifiedSocialCreditCode.validate(raw.trimmingWhitespace()) else {
                 throw ZeroTripError(.invalidInput, "creditCode must be a unified social credit code (18 characters, GB 32100 check character)")
             }
-            guard try await database.read({ db in try CreditLedger.organization(code, in: db) }) != nil else {
+            guard let organization = try await database.read({ db in try CreditLedger.organization(code, in: db) }) else {
                 throw ZeroTripError(.unknownSubject, "organisation \(code) is not registered")
             }
             number = code
-            subject = "organization:\(code)"
+            subject = organization.id
         }
         let now = clock.now()
         let grant = try await liveGrant(subject: subject, matter: matter, actor: actor, at: now)

@@ -81,10 +81,9 @@ public final class CreditService: Sendable {
     public func policy(version: Int) async throws -> CreditPolicy {
         if version == 0 { return .builtIn }
         if let cached = policies.withLock({ $0[version] }) { return cached }
-        guard let json = try await database.read({ db in try ConfigurationStore.parsed(.creditPolicy, version: version, in: db) }) else {
+        guard let policy = try await database.read({ db in try ConfigurationStore.creditPolicy(version: version, in: db) }) else {
             throw ZeroTripError(.notFound, "no policy version \(version)")
         }
-        let policy = try JSONDecoder().decode(CreditPolicy.self, from: Data(json.utf8))
         policies.withLock { $0[version] = policy }
         return policy
     }

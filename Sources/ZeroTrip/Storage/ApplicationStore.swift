@@ -194,7 +194,6 @@ package enum ApplicationStore {
 
     // MARK: Commitments
 
-    /// Stores the applicant's signed commitment; a second one for the same application fails the unique constraint.
     /// The provided materials, of any application, that document `documentID` stands for.
     static func materialsSatisfied(byDocument documentID: String, in db: SQLTransaction) throws -> [(application: String, code: String)] {
         try db.fetchAll(sql: "SELECT application_id, code FROM application_materials WHERE document_id = ? AND status = 'provided'",
@@ -209,6 +208,7 @@ package enum ApplicationStore {
         }
     }
 
+    /// Stores the applicant's signed commitment; a second one for the same application fails the unique constraint.
     static func insertCommitment(_ commitment: Commitment, application: String, subject: String, assurance: String, in db: SQLTransaction) throws {
         try db.execute(sql: """
             INSERT INTO commitments (application_id, subject, items, deadline, consequences, tier, method, assurance, signed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)

@@ -40,6 +40,13 @@ enum ConfigurationStore {
         return catalogue
     }
 
+    /// Credit policy `version` as parsed when it was loaded (version 0: the built-in policy), nil when there is no such version.
+    static func creditPolicy(version: Int, in db: SQLTransaction) throws -> CreditPolicy? {
+        if version == 0 { return .builtIn }
+        guard let json = try parsed(.creditPolicy, version: version, in: db) else { return nil }
+        return try JSONDecoder().decode(CreditPolicy.self, from: Data(json.utf8))
+    }
+
     /// Stores a new version unless the newest one is the same file (SHA-256 of the source) or has the same parsed form;
     /// returns it and whether it was stored. (The parsed form alone is not enough: a policy's sets encode in an order
     /// that changes from run to run, so loading an unchanged file made a new version every time.)

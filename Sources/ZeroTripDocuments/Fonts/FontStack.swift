@@ -40,9 +40,6 @@ public final class FontStack: Sendable {
         }
     }
 
-    /// The main font first, then the fallbacks in the order they are tried.
-    public var fonts: [CJKFont] { [main] + fallbacks }
-
     /// The tagged glyph for `scalar` from the first font that has one, or nil.
     public func glyph(for scalar: Unicode.Scalar) -> UInt32? {
         if let glyph = main.glyph(for: scalar) { return glyph }
@@ -52,13 +49,15 @@ public final class FontStack: Sendable {
         return nil
     }
 
-    /// The font of a tagged glyph.
-    func font(of glyph: UInt32) -> CJKFont {
-        let index = Self.fontIndex(of: glyph)
-        return index == 0 ? main : fallbacks[index - 1]
+    /// The font a glyph tag names: 0 the main font (without opening the fallbacks), n fallback n.
+    func font(at index: Int) -> CJKFont {
+        index == 0 ? main : fallbacks[index - 1]
     }
 
-    /// The index in ``fonts`` of a tagged glyph's font.
+    /// The font of a tagged glyph.
+    func font(of glyph: UInt32) -> CJKFont { font(at: Self.fontIndex(of: glyph)) }
+
+    /// The font tag of a tagged glyph (0: the main font, n: fallback n).
     static func fontIndex(of glyph: UInt32) -> Int { Int(glyph >> 24) }
 
     /// A tagged glyph's id in its own font.

@@ -219,7 +219,7 @@ public struct ResultDocumentRenderer: Sendable {
         let fallbackGlyphs = Dictionary(grouping: staticGlyphs.union(variableGlyphs).filter { FontStack.fontIndex(of: $0) > 0 }, by: FontStack.fontIndex)
         for index in fallbackGlyphs.keys.sorted() {
             let tagged = fallbackGlyphs[index] ?? []
-            let fallback = fonts.font(of: UInt32(index) << 24)
+            let fallback = fonts.font(at: index)
             var local: [UInt32: Unicode.Scalar] = [:]
             for glyph in tagged { local[FontStack.localID(of: glyph)] = unicode[glyph] }
             let subset = try cache.uncached(font: fallback, glyphs: Set(tagged.map(FontStack.localID)), unicode: local)
