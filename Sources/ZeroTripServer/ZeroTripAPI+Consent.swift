@@ -12,8 +12,11 @@ struct GrantConsentBody: Decodable, Sendable {
     var department: String?
     /// Result types (matter codes); default: every type the matter accepts.
     var resultTypes: [String]?
-    /// Days the grant lasts (default 30, at most 365).
+    /// Days the grant lasts (at most 365). Without: for the life of one application (`application`, or the first
+    /// that names a result under it, within 30 days).
     var days: Int?
+    /// The applicant's open application of `matter` the grant is for.
+    var application: String?
     /// A unified social credit code: the grant is that organisation's, given by its legal representative.
     var organization: String?
 }
@@ -24,6 +27,7 @@ struct WindowConsentBody: Decodable, Sendable {
     var matter: String
     var resultTypes: [String]?
     var days: Int?
+    var application: String?
     var assuranceId: Int64
 }
 
@@ -48,12 +52,19 @@ struct ConsentGrantView: Encodable, Sendable {
     var channel: String
     var assuranceTier: Int
     var withdrawnAt: Date?
+    /// `days` or `application`.
+    var lifetime: String
+    /// The application an application-long grant lasts for, once bound.
+    var application: String?
+    /// When that application ended, ending the grant.
+    var endedAt: Date?
     var live: Bool
 
     init(_ grant: ConsentGrant, now: Date) {
         id = grant.id; department = grant.department; matter = grant.matter; resultTypes = grant.resultTypes
         grantedAt = grant.grantedAt; expiresAt = grant.expiresAt; channel = grant.channel.rawValue; assuranceTier = grant.assuranceTier
-        withdrawnAt = grant.withdrawnAt; live = grant.isLive(at: now)
+        withdrawnAt = grant.withdrawnAt; lifetime = grant.lifetime.rawValue; application = grant.application; endedAt = grant.endedAt
+        live = grant.isLive(at: now)
     }
 }
 
@@ -74,7 +85,11 @@ struct ReuseView: Encodable, Sendable {
     }
     var grant: String
     var matter: String
+    /// When the grant lapses; for an application-long grant bound to an application, it lasts until that
+    /// application ends instead (`grantApplication`).
     var grantExpiresAt: Date
+    var grantLifetime: String
+    var grantApplication: String?
     var documents: [Item]
 }
 
@@ -93,7 +108,8 @@ extension ZeroTripAPI {
                 let session = session!
                 let body = try await JSONResponse.decode(GrantConsentBody.self, from: request, limit: 4096)
                 let grant = try await services.consent.grant(subject: session.subject, department: body.department, matter: body.matter,
-                                                             resultTypes: body.resultTypes, days: body.days, channel: .app, actor: session.actor,
+                                                             resultTypes: body.resultTypes, days: body.days, application: body.application,
+                                                             channel: .app, actor: session.actor,
                                                              assuranceTier: session.tier, organization: body.organization)
                 return try JSONResponse.make(ConsentGrantView(grant, now: services.clock.now()), status: .created)
             }
@@ -121,7 +137,7 @@ extension ZeroTripAPI {
                 let principal = principal!
                 let body = try await JSONResponse.decode(WindowConsentBody.self, from: request, limit: 2048)
                 let grant = try await services.applications.grantConsentAtWindow(idNumber: body.idNumber, matter: body.matter, resultTypes: body.resultTypes,
-                                                                                  days: body.days, assuranceID: body.assuranceId, department: Self.windowDepartment(principal),
+                                                                                  days: body.days, application: body.application, assuranceID: body.assuranceId, department: Self.windowDepartment(principal),
                                                                                   actor: principal.actor)
                 return try JSONResponse.make(ConsentGrantView(grant, now: services.clock.now()), status: .created)
             }
@@ -141,6 +157,7 @@ extension ZeroTripAPI {
                     throw ZeroTripError(.invalidInput, "give exactly one of idNumber (a person) and creditCode (an organisation)")
                 }
                 return try JSONResponse.make(ReuseView(grant: result.grant.id, matter: result.grant.matter, grantExpiresAt: result.grant.expiresAt,
+                                                       grantLifetime: result.grant.lifetime.rawValue, grantApplication: result.grant.application,
                                                        documents: result.documents.map { reused in
                     ReuseView.Item(document: DocumentView(reused.record),
                                    verification: .init(result: reused.verification.result.rawValue, reasons: reused.verification.reasons.map(\.code),

@@ -181,8 +181,14 @@ struct ConsentAPITests {
             #expect(notices.contains { $0.message.contains("已被签发部门撤销") && $0.message.contains("就业或就读证明") && $0.message.contains("前补交") },
                     "\(notices.map(\.message))")
 
-            // Two days later the one-day result has expired: refused by code, and it says so.
+            // Two days later the one-day result has expired: refused by code, and it says so (under a new grant: the
+            // first lasts for the application it served).
             clock.advance(by: 2 * 86_400)
+            (status, data) = try await call("/v1/applications", gaj, body(shortLived.record.id))
+            #expect(status == .forbidden && Self.errorCode(data) == "consent_required", "\(String(decoding: data, as: UTF8.self))")
+            let later = try await IdentityFixtures.windowSession(fixture.services, person: zhang)
+            (status, data) = try await call("/v1/applicant/consents", later.token, #"{"matter": "JZDJ"}"#)
+            #expect(status == .created)
             (status, data) = try await call("/v1/applications", gaj, body(shortLived.record.id))
             #expect(status == .conflict && Self.errorCode(data) == "document_not_valid" && String(decoding: data, as: UTF8.self).contains("expired"),
                     "\(String(decoding: data, as: UTF8.self))")
@@ -195,6 +201,106 @@ struct ConsentAPITests {
         #expect(accesses.contains { $0.action == "document.reused" && $0.documentID == proof.record.id }, "the applicant sees the read")
         let nothingForLi = try await fixture.services.applications.applications(department: nil, subject: "person:\(try await fixture.services.identity.registry.subject(idNumber: li.id)!)")
         #expect(nothingForLi.isEmpty)
+    }
+
+    struct LifetimeGrant: Decodable {
+        var id: String; var lifetime: String; var application: String?; var endedAt: Date?; var expiresAt: Date; var live: Bool
+    }
+
+    @Test("By default a grant lasts for one application: bound by the first application that names a result under it (or named when given), no use for a second one, ended with its application (consent.ended); unbound it lapses after 30 days; a grant of N days serves several; bad combinations refused by code")
+    func grantForTheLifeOfAnApplication() async throws {
+        let clock = VerificationPageBrowserTests.MovableClock()
+        let fixture = try await ServerFixture(clock: ZeroTripClock { clock.now })
+        try await fixture.loadCredit()
+        let gaj = try await fixture.services.credentials.create(department: "GAJ", scopes: [.applicationsProcess, .documentsReuse], label: "GAJ window",
+                                                                actor: "test").token
+        let zhang = IdentityFixtures.zhang
+        let proof = try await fixture.services.documents.issue(IssueDocumentRequest(
+            departmentCode: "RSJ", matterCode: "GRCBZM", matterName: "个人参保证明", holderName: zhang.name, holderIDNumber: zhang.id,
+            fields: [ResultField(label: "参保状态", value: "正常参保")], validDays: 365, pickupMode: .qrSelfPrint), actor: "test")
+        let applicant = try await IdentityFixtures.windowSession(fixture.services, person: zhang)
+        let apply = #"{"matterCode": "JZDJ", "idNumber": "\#(zhang.id)", "name": "\#(zhang.name)", "provided": ["ID_CARD", "RESIDENCE_PROOF", "PHOTO"], "documents": {"EMPLOYMENT_PROOF": "\#(proof.record.id)"}}"#
+        let pull = #"{"idNumber": "\#(zhang.id)", "matter": "JZDJ"}"#
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        try await fixture.application().test(.router) { client in
+            func call(_ uri: String, _ token: String, _ body: String, method: HTTPRequest.Method = .post) async throws -> (HTTPResponse.Status, Data) {
+                try await client.execute(uri: uri, method: method, headers: Self.bearer(token), body: ByteBuffer(string: body)) { ($0.status, Data($0.body.readableBytesView)) }
+            }
+            // The applicant's grants as the API shows them (sessions end long before the clock's months do: a new one each time).
+            func grants() async throws -> [LifetimeGrant] {
+                struct List: Decodable { var grants: [LifetimeGrant] }
+                let session = try await IdentityFixtures.windowSession(fixture.services, person: zhang)
+                return try decoder.decode(List.self, from: try await call("/v1/applicant/consents", session.token, "", method: .get).1).grants
+            }
+            var (status, data) = try await call("/v1/applicant/consents", applicant.token, #"{"matter": "JZDJ"}"#)
+            #expect(status == .created)
+            let grant = try decoder.decode(LifetimeGrant.self, from: data)
+            #expect(grant.lifetime == "application" && grant.application == nil && grant.live && grant.expiresAt > clock.now.addingTimeInterval(29 * 86_400))
+            (status, data) = try await call("/v1/reuse/documents", gaj, pull)
+            #expect(status == .ok, "an unbound grant serves a pull: \(String(decoding: data, as: UTF8.self))")
+
+            // The first application naming a result takes the grant; a second one cannot use it.
+            (status, data) = try await call("/v1/applications", gaj, apply)
+            #expect(status == .created, "\(String(decoding: data, as: UTF8.self))")
+            let first = try #require((try JSONSerialization.jsonObject(with: data) as? [String: Any])?["id"] as? String)
+            let bound = try await grants().first { $0.id == grant.id }
+            #expect(bound.map { $0.application == first && $0.live } == true, "\(String(describing: bound))")
+            (status, data) = try await call("/v1/applications", gaj, apply)
+            #expect(status == .forbidden && Self.errorCode(data) == "consent_required", "\(String(decoding: data, as: UTF8.self))")
+            // Long after the 30 days, the open application's grant still serves its department.
+            clock.advance(by: 40 * 86_400)
+            (status, data) = try await call("/v1/reuse/documents", gaj, pull)
+            #expect(status == .ok, "\(String(decoding: data, as: UTF8.self))")
+            // The application ends: so does the grant.
+            _ = try await fixture.services.applications.reject(first, reason: "材料不符", department: "GAJ", actor: "test")
+            let ended = try #require(try await grants().first { $0.id == grant.id })
+            #expect(!ended.live && ended.endedAt != nil && ended.application == first)
+            (status, data) = try await call("/v1/reuse/documents", gaj, pull)
+            #expect(status == .forbidden && Self.errorCode(data) == "consent_required")
+            let now = try await IdentityFixtures.windowSession(fixture.services, person: zhang)
+            (status, data) = try await call("/v1/applicant/consents/\(grant.id)/withdraw", now.token, "")
+            #expect(status == .conflict && Self.errorCode(data) == "consent_ended", "an ended grant is not withdrawn: \(String(decoding: data, as: UTF8.self))")
+
+            // Named when given: only the applicant's own open application of that matter.
+            (status, data) = try await call("/v1/applicant/consents", now.token, #"{"matter": "JZDJ", "days": 10, "application": "\#(first)"}"#)
+            #expect(status == .badRequest && Self.errorCode(data) == "invalid_input")
+            (status, data) = try await call("/v1/applicant/consents", now.token, #"{"matter": "JZDJ", "application": "\#(first)"}"#)
+            #expect(status == .conflict && Self.errorCode(data) == "invalid_transition", "\(String(decoding: data, as: UTF8.self))")
+            (status, data) = try await call("/v1/applicant/consents", now.token, #"{"matter": "JZDJ", "application": "\#(String(repeating: "a", count: 32))"}"#)
+            #expect(status == .notFound && Self.errorCode(data) == "unknown_application")
+            let plain = #"{"matterCode": "JZDJ", "idNumber": "\#(zhang.id)", "name": "\#(zhang.name)", "provided": ["ID_CARD", "RESIDENCE_PROOF", "PHOTO", "EMPLOYMENT_PROOF"]}"#
+            (status, data) = try await call("/v1/applications", gaj, plain)
+            let second = try #require((try JSONSerialization.jsonObject(with: data) as? [String: Any])?["id"] as? String)
+            let stranger = try await fixture.applicant()
+            (status, data) = try await call("/v1/applicant/consents", stranger.token, #"{"matter": "JZDJ", "application": "\#(second)"}"#)
+            #expect(status == .notFound && Self.errorCode(data) == "unknown_application", "another person's application is not revealed")
+            (status, data) = try await call("/v1/applicant/consents", now.token, #"{"matter": "JZDJ", "application": "\#(second)"}"#)
+            #expect(status == .created && (try? decoder.decode(LifetimeGrant.self, from: data))?.application == second)
+
+            // An unbound grant lapses after 30 days.
+            (status, data) = try await call("/v1/applicant/consents", stranger.token, #"{"matter": "JZDJ"}"#)
+            let lapsing = try decoder.decode(LifetimeGrant.self, from: data)
+            clock.advance(by: 31 * 86_400)
+            #expect(try await fixture.services.consent.grants(subject: stranger.session.subject).first { $0.id == lapsing.id }.map { !$0.isLive(at: clock.now) } == true)
+            // A grant of days serves one application after another and is never bound.
+            let fresh = try await IdentityFixtures.windowSession(fixture.services, person: zhang)
+            (status, data) = try await call("/v1/applicant/consents", fresh.token, #"{"matter": "JZDJ", "days": 10}"#)
+            let days = try decoder.decode(LifetimeGrant.self, from: data)
+            #expect(days.lifetime == "days")
+            for _ in 0..<2 {
+                (status, data) = try await call("/v1/applications", gaj, apply)
+                #expect(status == .created, "\(String(decoding: data, as: UTF8.self))")
+            }
+            #expect(try await grants().first { $0.id == days.id }.map { $0.application == nil && $0.live } == true)
+        }
+        let endedEvents = try await AuditLog.events(in: fixture.services.database, limit: 500).filter { $0.action == "consent.ended" }
+        #expect(endedEvents.count == 1 && endedEvents[0].details.contains("application") && endedEvents[0].target.hasPrefix("person:"))
+        // A bound grant keeps its application; an ended one changes no more.
+        let error = await #expect(throws: SQLFailure.self) {
+            try await fixture.services.database.write { db in try db.execute(sql: "UPDATE consent_grants SET application_id = NULL WHERE application_id IS NOT NULL") }
+        }
+        #expect(error?.kind == .ruleViolation)
     }
 
     @Test("张三丰's 个人参保证明 (RSJ) for 居住登记 at GAJ: refused without consent (consent_required, audited), given with it (fields, verification, the exact PDF), listed for him, gone when revoked or withdrawn; other departments and other matters refused")

@@ -112,7 +112,9 @@ extension ApplicationService {
                                               actor: "system", at: now, in: db)
             _ = try MaterialReopening.reopen(documentID: document, status: .revoked, supersededBy: nil, actor: "system", at: now, in: db)
         }
-        _ = try ApplicationStore.terminate(application, reason: type, at: now, in: db)
+        if try ApplicationStore.terminate(application, reason: type, at: now, in: db) {
+            try ConsentService.applicationEnded(application, actor: "system", at: now, in: db)
+        }
         try AuditLog.append(AuditEntry(actor: "system", action: "obligation.breached", target: "obligation:\(id)",
                                        details: ["application": application, "revoked": document ?? ""]), at: now, in: db)
         try CreditService.record(type: type, subject: subject, effectiveAt: effectiveAt, source: "system", reference: "obligation:\(id):\(type)",

@@ -87,6 +87,7 @@ public struct ApplicationService: Sendable {
         try await database.write { db in
             try ApplicationStore.insert(row, materials: materials, documents: (reused?.results ?? [:]).mapValues(\.id), in: db)
             if let reused {
+                try ConsentService.bind(reused.grant, to: id, in: db)
                 for (code, record) in reused.results.sorted(by: { $0.key < $1.key }) {
                     try AuditLog.append(AuditEntry(actor: actor, action: "document.reused", target: "document:\(record.id)",
                                                    details: ["grant": reused.grant.id, "department": reused.grant.department, "matter": reused.grant.matter,
@@ -152,8 +153,8 @@ public struct ApplicationService: Sendable {
     /// A consent grant given at a window: the applicant, just checked by a clerk (a window identity check of this
     /// department's station, at most 30 minutes old), lets the department use their results for one of its matters.
     /// Recorded with the clerk and the check's tier (channel `window`).
-    public func grantConsentAtWindow(idNumber: String, matter rawMatter: String, resultTypes: [String]?, days: Int?, assuranceID: Int64,
-                                     department: String?, actor: String) async throws -> ConsentGrant {
+    public func grantConsentAtWindow(idNumber: String, matter rawMatter: String, resultTypes: [String]?, days: Int?, application: String? = nil,
+                                     assuranceID: Int64, department: String?, actor: String) async throws -> ConsentGrant {
         let (matter, _) = try await credit.matter(rawMatter)
         try checkDepartment(department, matter.department)
         let number = try CitizenIDNumber.validate(idNumber, today: clock.now())
@@ -162,7 +163,7 @@ public struct ApplicationService: Sendable {
         }
         let assurance = try await freshWindowCheck(assuranceID, of: person, minimumTier: 1, for: "a consent grant")
         return try await consent.grant(subject: person, department: matter.department, matter: matter.code, resultTypes: resultTypes, days: days,
-                                       channel: .window, actor: actor, assuranceTier: assurance.tier)
+                                       application: application, channel: .window, actor: actor, assuranceTier: assurance.tier)
     }
 
     /// The clerk's identity check `id` of `person`, of at least `minimumTier` and at most ``windowAssuranceMaxAge``
@@ -268,6 +269,7 @@ public struct ApplicationService: Sendable {
             try ApplicationStore.transition(id, from: [.submitted, .accepted, .underReview, .approved], to: .rejected, reason: reason, actor: actor,
                                             at: now, in: db)
             try ApplicationStore.breachOpenObligations(application: id, at: now, in: db)
+            try ConsentService.applicationEnded(id, actor: actor, at: now, in: db)
         }
         return try await application(id)
     }
@@ -302,6 +304,7 @@ public struct ApplicationService: Sendable {
                                             reason: "document:\(prepared.record.id)", actor: actor, at: now, in: db)
             if try ApplicationStore.pendingObligations(application: id, in: db) == 0 {
                 try ApplicationStore.transition(id, from: [.resultIssued], to: .closed, reason: "result delivered", actor: actor, at: now, in: db)
+                try ConsentService.applicationEnded(id, actor: actor, at: now, in: db)
             }
         }
         return await (try application(id), issued)
@@ -336,6 +339,7 @@ public struct ApplicationService: Sendable {
             }
             if try ApplicationStore.state(of: id, in: db) == .resultIssued {
                 try ApplicationStore.transition(id, from: [.resultIssued], to: .closed, reason: "materials complete", actor: actor, at: now, in: db)
+                try ConsentService.applicationEnded(id, actor: actor, at: now, in: db)
             }
         }
         return try await application(id)

@@ -8,6 +8,16 @@ public enum ConsentChannel: String, Sendable, Codable, Hashable, CaseIterable {
     case window
 }
 
+/// How long a consent grant lasts.
+public enum ConsentLifetime: String, Sendable, Codable, Hashable, CaseIterable {
+    /// A number of days the person chose.
+    case days
+    /// The life of one application (the default): bound to the application it is given for or first used in, it
+    /// ends when that application ends (closed, rejected or terminated). Until it is bound it lapses after
+    /// ``ConsentService/defaultDays`` days, so an unused grant does not stay open.
+    case application
+}
+
 /// A person's consent that one department may use their results of named types for one purpose (a matter), for a
 /// time: the DigiLocker model, where requesters see a citizen's issued documents only through the citizen's consent.
 /// Grants are never deleted; withdrawing one records when and by whom.
@@ -36,9 +46,21 @@ public struct ConsentGrant: Sendable, Hashable, Codable {
     public var withdrawnAt: Date?
     /// Who withdrew it.
     public var withdrawnBy: String?
+    /// Days, or the life of one application.
+    public var lifetime: ConsentLifetime = .days
+    /// The application it is for, once bound (``ConsentLifetime/application`` grants only).
+    public var application: String?
+    /// When the application it was bound to ended, ending the grant.
+    public var endedAt: Date?
 
-    /// Whether the grant allows use at `date`.
-    public func isLive(at date: Date) -> Bool { withdrawnAt == nil && date < expiresAt && date >= grantedAt }
+    /// Whether the grant allows use at `date`: not withdrawn, not ended with its application, and either bound to
+    /// an application still open (an application-long grant) or before `expiresAt`.
+    public func isLive(at date: Date) -> Bool {
+        // (Not compared with `grantedAt`: stored to the millisecond, it may read a fraction later than the instant
+        // it was given at.)
+        guard withdrawnAt == nil, endedAt == nil else { return false }
+        return (lifetime == .application && application != nil) || date < expiresAt
+    }
 }
 
 /// One result a department reused under a consent grant, with the register's verification answer.

@@ -7,7 +7,8 @@ import ZeroTripDocuments
 /// department pulls those results, verified, instead of asking for paper. Every grant, withdrawal, use and refusal
 /// is in the audit log, and the person sees the uses among who looked at their data.
 public final class ConsentService: Sendable {
-    /// Days a grant lasts unless the person says otherwise.
+    /// Days an application-long grant (the default) waits for the application it is for; once an application uses
+    /// it, it lasts as long as that application.
     public static let defaultDays = 30
     /// The longest a grant may last.
     public static let maximumDays = 365
@@ -27,13 +28,16 @@ public final class ConsentService: Sendable {
     }
 
     /// Records `subject`'s consent that the department handling `matter` may use their results of `resultTypes`
-    /// (default: every type the matter's materials accept) for `days` (default ``defaultDays``). `department`, when
-    /// given, must be the matter's department: a grant names the purpose, and the purpose decides who may use it.
+    /// (default: every type the matter's materials accept), for `days` or, by default, for the life of one
+    /// application (``ConsentLifetime/application``): `application` names it (the person's open application for
+    /// `matter`), else the first application that names a result under the grant takes it. `department`, when given,
+    /// must be the matter's department: a grant names the purpose, and the purpose decides who may use it.
     ///
     /// With `organization` (a unified social credit code), the grant is the organisation's, given by `subject` as
     /// its registered legal representative (anyone else is refused), for the organisation's results.
     public func grant(subject person: String, department: String?, matter rawMatter: String, resultTypes: [String]?, days: Int?,
-                      channel: ConsentChannel, actor: String, assuranceTier: Int, organization: String? = nil) async throws -> ConsentGrant {
+                      application: String? = nil, channel: ConsentChannel, actor: String, assuranceTier: Int,
+                      organization: String? = nil) async throws -> ConsentGrant {
         let subject = try await grantSubject(person: person, organization: organization)
         let (matter, _) = try await credit.matter(rawMatter)
         if let department, department.uppercased() != matter.department {
@@ -50,19 +54,38 @@ public final class ConsentService: Sendable {
         if let foreign = types.first(where: { !accepted.contains($0) }) {
             throw ZeroTripError(.invalidInput, "matter \(matter.code) accepts no result of type \(foreign.prefix(32)); it accepts \(accepted.joined(separator: ", "))")
         }
-        let days = days ?? Self.defaultDays
-        guard (1...Self.maximumDays).contains(days) else { throw ZeroTripError(.invalidInput, "days must be 1–\(Self.maximumDays)") }
+        if days != nil, application != nil {
+            throw ZeroTripError(.invalidInput, "a grant lasts either a number of days or the life of an application, not both")
+        }
+        if let days, !(1...Self.maximumDays).contains(days) { throw ZeroTripError(.invalidInput, "days must be 1–\(Self.maximumDays)") }
+        let applicationID = try application.map { raw in
+            let id = raw.lowercased()
+            guard id.utf8.count == 32, Hex.decode(id) != nil else { throw ZeroTripError(.unknownApplication, "no application \(raw.prefix(32))") }
+            return id
+        }
         let now = clock.now()
         let id = try withCrypto("generating a grant id") { () throws(CryptoError) in Hex.encode(try SecureRandom.bytes(count: 16)) }
         let grant = ConsentGrant(id: id, subject: subject, department: matter.department, matter: matter.code, resultTypes: types.sorted(),
-                                 grantedAt: now, expiresAt: now.addingTimeInterval(TimeInterval(days) * 86_400), channel: channel,
-                                 grantedBy: actor, assuranceTier: assuranceTier, withdrawnAt: nil, withdrawnBy: nil)
+                                 grantedAt: now, expiresAt: now.addingTimeInterval(TimeInterval(days ?? Self.defaultDays) * 86_400), channel: channel,
+                                 grantedBy: actor, assuranceTier: assuranceTier, withdrawnAt: nil, withdrawnBy: nil,
+                                 lifetime: days == nil ? .application : .days, application: applicationID)
         try await database.write { db in
+            if let applicationID {
+                // Only the subject's own open application for this matter (another's is not revealed).
+                guard let record = try ApplicationStore.load(applicationID, in: db), record.subject == Self.target(subject),
+                      record.matterCode == matter.code else {
+                    throw ZeroTripError(.unknownApplication, "no application \(applicationID) of this applicant for matter \(matter.code)")
+                }
+                guard !record.state.isFinal else {
+                    throw ZeroTripError(.invalidTransition, "application \(applicationID) is \(record.state.rawValue): it needs no more consent")
+                }
+            }
             try ConsentStore.insert(grant, in: db)
-            try AuditLog.append(AuditEntry(actor: actor, action: "consent.granted", target: Self.target(subject), details: [
-                "grant": id, "department": grant.department, "matter": grant.matter, "resultTypes": grant.resultTypes.joined(separator: ","),
-                "channel": channel.rawValue, "tier": "\(assuranceTier)", "days": "\(days)",
-            ]), at: now, in: db)
+            var details = ["grant": id, "department": grant.department, "matter": grant.matter, "resultTypes": grant.resultTypes.joined(separator: ","),
+                           "channel": channel.rawValue, "tier": "\(assuranceTier)", "lifetime": grant.lifetime.rawValue]
+            if let days { details["days"] = "\(days)" }
+            if let applicationID { details["application"] = applicationID }
+            try AuditLog.append(AuditEntry(actor: actor, action: "consent.granted", target: Self.target(subject), details: details), at: now, in: db)
         }
         return grant
     }
@@ -105,6 +128,9 @@ public final class ConsentService: Sendable {
             guard let grant = try ConsentStore.grant(id: id, in: db), try Self.subjects(actingAs: subject, in: db).contains(grant.subject) else {
                 throw ZeroTripError(.notFound, "no consent grant \(id)")
             }
+            if grant.endedAt != nil {
+                throw ZeroTripError(.consentEnded, "consent grant \(id) ended with application \(grant.application ?? "")")
+            }
             guard try ConsentStore.withdraw(id: id, by: actor, at: now, in: db) else {
                 throw ZeroTripError(.consentWithdrawn, "consent grant \(id) was already withdrawn")
             }
@@ -119,9 +145,10 @@ public final class ConsentService: Sendable {
 
     /// `subject`'s live grant to the department of `matter` for it; without one the refusal is audited
     /// (`document.reuse_denied`, under the person, so they see who asked) and `consent_required` thrown.
-    private func liveGrant(subject: String, matter: Matter, actor: String, at now: Date) async throws -> ConsentGrant {
+    private func liveGrant(subject: String, matter: Matter, forNewApplication: Bool = false, actor: String, at now: Date) async throws -> ConsentGrant {
         if let grant = try await database.read({ db in
-            try ConsentStore.liveGrant(subject: subject, department: matter.department, matter: matter.code, at: now, in: db)
+            try ConsentStore.liveGrant(subject: subject, department: matter.department, matter: matter.code, forNewApplication: forNewApplication,
+                                       at: now, in: db)
         }) {
             return grant
         }
@@ -140,7 +167,7 @@ public final class ConsentService: Sendable {
         guard !named.isEmpty else { return nil }
         guard named.count <= matter.materials.count else { throw ZeroTripError(.invalidInput, "more documents than the matter has materials") }
         let now = clock.now()
-        let grant = try await liveGrant(subject: subject, matter: matter, actor: actor, at: now)
+        let grant = try await liveGrant(subject: subject, matter: matter, forNewApplication: true, actor: actor, at: now)
         var results: [String: ResultDocumentRecord] = [:]
         for (rawCode, rawID) in named.sorted(by: { $0.key < $1.key }) {
             let code = rawCode.uppercased()
@@ -177,12 +204,45 @@ public final class ConsentService: Sendable {
         return (grant, results)
     }
 
+    /// In the transaction that creates `application` from results named under `grant`: an application-long grant
+    /// not yet bound is bound to it (and lasts as long as it); one another application took meanwhile is refused.
+    static func bind(_ grant: ConsentGrant, to application: String, in db: SQLTransaction) throws {
+        guard grant.lifetime == .application else { return }
+        guard try ConsentStore.bind(id: grant.id, application: application, in: db) else {
+            throw ZeroTripError(.consentRequired, "the applicant's consent was used for another application meanwhile: a new grant is needed")
+        }
+    }
+
+    /// In the transaction that ends `application` (closed, rejected, terminated): the grants that lasted for it end,
+    /// each audited (`consent.ended`) under its subject.
+    static func applicationEnded(_ application: String, actor: String, at now: Date, in db: SQLTransaction) throws {
+        for grant in try ConsentStore.endGrants(application: application, at: now, in: db) {
+            try AuditLog.append(AuditEntry(actor: actor, action: "consent.ended", target: target(grant.subject),
+                                           details: ["grant": grant.id, "department": grant.department, "matter": grant.matter, "application": application]),
+                                at: now, in: db)
+        }
+    }
+
     /// The results `department` may use for `matter` of the person with ID number `idNumber`: within its business
     /// scope (the matter is its own), under the person's live grant, the valid, unexpired results of the granted types
     /// with the register's verification answer (and the PDF when `includePDF`). Each use is audited one by one
     /// (`document.reused`, which the person sees); a refusal for want of consent is audited (`consent_required`).
-    public func reuse(idNumber: String, matter rawMatter: String, department: String, includePDF: Bool, actor: String) async throws -> ReuseResult {
-        try await reuse(holder: .person, number: idNumber, matter: rawMatter, department: department, includePDF: includePDF, actor: actor)
+    /// With `forNewApplication`, only under a grant a new application can use (not one bound to another application).
+    public func reuse(idNumber: String, matter rawMatter: String, department: String, includePDF: Bool, forNewApplication: Bool = false,
+                      actor: String) async throws -> ReuseResult {
+        try await reuse(holder: .person, number: idNumber, matter: rawMatter, department: department, includePDF: includePDF,
+                        forNewApplication: forNewApplication, actor: actor)
+    }
+
+    /// The person's (`subject`, a registry subject) live grant to the department of `matter` that a new application
+    /// can name results under, if any. Reads only: what a window shows before asking (a use is audited, a mere
+    /// look for a grant is not).
+    public func grantForNewApplication(subject: String, matter rawMatter: String) async throws -> ConsentGrant? {
+        let (matter, _) = try await credit.matter(rawMatter)
+        let now = clock.now()
+        return try await database.read { db in
+            try ConsentStore.liveGrant(subject: subject, department: matter.department, matter: matter.code, forNewApplication: true, at: now, in: db)
+        }
     }
 
     /// ``reuse(idNumber:matter:department:includePDF:actor:)`` for the results of an organisation (by unified social
@@ -192,7 +252,7 @@ public final class ConsentService: Sendable {
     }
 
     private func reuse(holder: HolderKind, number raw: String, matter rawMatter: String, department: String, includePDF: Bool,
-                       actor: String) async throws -> ReuseResult {
+                       forNewApplication: Bool = false, actor: String) async throws -> ReuseResult {
         let (matter, _) = try await credit.matter(rawMatter)
         guard matter.department == department.uppercased() else {
             throw ZeroTripError(.forbidden, "matter \(matter.code) is not within this department's business (it is \(matter.department)'s)")
@@ -216,7 +276,7 @@ public final class ConsentService: Sendable {
             subject = organization.id
         }
         let now = clock.now()
-        let grant = try await liveGrant(subject: subject, matter: matter, actor: actor, at: now)
+        let grant = try await liveGrant(subject: subject, matter: matter, forNewApplication: forNewApplication, actor: actor, at: now)
         let candidates = try await documents.validRecords(holderIDNumber: number, matterCodes: grant.resultTypes, at: now)
             .filter { $0.holderKind == holder }
         var reused: [ReusedDocument] = []

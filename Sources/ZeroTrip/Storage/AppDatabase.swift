@@ -819,6 +819,25 @@ public struct AppDatabase: Sendable {
         migrator.registerMigration("2026-12-04 credit subjects: an organisation's legal representative, who consents for it") { db in
             try db.execute(sql: "ALTER TABLE credit_organizations ADD COLUMN legal_representative TEXT")
         }
+        // A grant given without a number of days lasts for the application it is used for: it is bound to the first
+        // application that names a result under it (or named when given) and ends when that application ends. A grant
+        // changes only by being bound once, ended once or withdrawn once.
+        migrator.registerMigration("2026-12-05 consent: a grant for the life of one application") { db in
+            try db.execute(sql: """
+                ALTER TABLE consent_grants ADD COLUMN lifetime TEXT NOT NULL DEFAULT 'days' CHECK (lifetime IN ('days', 'application'));
+                ALTER TABLE consent_grants ADD COLUMN application_id TEXT REFERENCES applications(id);
+                ALTER TABLE consent_grants ADD COLUMN ended_at DATETIME;
+                CREATE INDEX consent_grants_application ON consent_grants(application_id) WHERE application_id IS NOT NULL;
+                DROP TRIGGER consent_grants_withdraw_only;
+                CREATE TRIGGER consent_grants_bind_end_withdraw_only BEFORE UPDATE ON consent_grants
+                    WHEN OLD.withdrawn_at IS NOT NULL OR OLD.ended_at IS NOT NULL OR NEW.id IS NOT OLD.id OR NEW.subject IS NOT OLD.subject
+                        OR NEW.department IS NOT OLD.department OR NEW.matter IS NOT OLD.matter OR NEW.result_types IS NOT OLD.result_types
+                        OR NEW.granted_at IS NOT OLD.granted_at OR NEW.expires_at IS NOT OLD.expires_at OR NEW.channel IS NOT OLD.channel
+                        OR NEW.granted_by IS NOT OLD.granted_by OR NEW.assurance_tier IS NOT OLD.assurance_tier OR NEW.lifetime IS NOT OLD.lifetime
+                        OR (OLD.application_id IS NOT NULL AND NEW.application_id IS NOT OLD.application_id)
+                    BEGIN SELECT RAISE(ABORT, 'a consent grant changes only by being bound to an application, ended or withdrawn, once each'); END;
+                """)
+        }
         return migrator
     }
 }

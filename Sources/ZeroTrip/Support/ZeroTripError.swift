@@ -109,6 +109,8 @@ public struct ZeroTripError: Error, Hashable, Sendable, CustomStringConvertible 
         public static let consentRequired = Code(rawValue: "consent_required")
         /// The consent grant is already withdrawn.
         public static let consentWithdrawn = Code(rawValue: "consent_withdrawn")
+        /// The consent grant lasted for an application that has ended, and ended with it.
+        public static let consentEnded = Code(rawValue: "consent_ended")
         /// No credit subject (registry person or registered organisation) matches.
         public static let unknownSubject = Code(rawValue: "unknown_subject")
         /// An organisation with that code is already registered.

@@ -483,11 +483,18 @@ struct ApplicantPages: Sendable {
         context["hasMatters"] = !matters.isEmpty
         let grants: [[String: Any]] = try await services.consent.grants(subject: visit.session.subject).map { grant in
             let live = grant.isLive(at: now)
+            let until: String
+            switch (grant.lifetime, grant.application) {
+            case (.days, _): until = "至 \(ChinaTime(grant.expiresAt).minuteText)"
+            case (.application, let application?): until = "至办件（编号 \(application.prefix(8))）办结"
+            case (.application, nil): until = "用于下一次办件，至该办件办结（\(ChinaTime(grant.expiresAt).minuteText) 前未用则失效）"
+            }
+            let status = live ? "有效" : grant.withdrawnAt != nil ? "已撤回" : grant.endedAt != nil ? "办件已办结" : "已到期"
             return ["id": grant.id, "matterName": catalogue?.matter(grant.matter)?.name ?? grant.matter,
                     "department": departments[grant.department] ?? grant.department, "results": resultNames(grant.resultTypes),
-                    "grantedAt": ChinaTime(grant.grantedAt).minuteText, "expiresAt": ChinaTime(grant.expiresAt).minuteText,
+                    "grantedAt": ChinaTime(grant.grantedAt).minuteText, "until": until,
                     "channel": grant.channel == .window ? "窗口办理" : "手机授权", "live": live,
-                    "status": live ? "有效" : (grant.withdrawnAt != nil ? "已撤回" : "已到期"), "statusClass": live ? "ok" : "warn"]
+                    "status": status, "statusClass": live ? "ok" : "warn"]
         }
         context["grants"] = grants
         context["hasGrants"] = !grants.isEmpty
@@ -497,7 +504,7 @@ struct ApplicantPages: Sendable {
     private func grantConsent(_ request: Request, _ visit: Visit) async throws -> Response {
         try await consentForm(request, visit, route: "POST /my/consents") { form in
             _ = try await services.consent.grant(subject: visit.session.subject, department: nil, matter: form["matter"] ?? "", resultTypes: nil,
-                                                 days: Int(form["days"] ?? "") ?? ConsentService.defaultDays, channel: .app,
+                                                 days: try Self.days(form["days"]), channel: .app,
                                                  actor: visit.session.actor, assuranceTier: visit.session.tier)
         }
     }
@@ -506,6 +513,13 @@ struct ApplicantPages: Sendable {
         try await consentForm(request, visit, route: "POST /my/consents/{id}/withdraw") { _ in
             _ = try await services.consent.withdraw(id: id, subject: visit.session.subject, actor: visit.session.actor)
         }
+    }
+
+    /// The form's `days`: empty for the life of one application, else a whole number of days.
+    private static func days(_ value: String?) throws -> Int? {
+        guard let value = value?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }
+        guard let days = Int(value.prefix(4)) else { throw ZeroTripError(.invalidInput, "days must be a whole number of days") }
+        return days
     }
 
     /// A consent form: genuine (CSRF token and origin, refusals audited), then `change`; its refusals as a page.

@@ -25,6 +25,7 @@ enum ChineseMessages {
         case .holderMismatch: "证件信息与办件申请人不一致。"
         case .consentRequired: "申请人尚未授权本部门为此事项调用其电子证照，请申请人在手机上授权或到窗口办理授权。"
         case .consentWithdrawn: "该授权已撤回。"
+        case .consentEnded: "该授权已随办件办结而结束，无需撤回。"
         case .invalidTransition: "办件当前的状态不能进行这一步，请刷新后查看。"
         case .materialsOutstanding: "还有未补交的材料。"
         case .obligationClosed: "这项承诺已经结束。"

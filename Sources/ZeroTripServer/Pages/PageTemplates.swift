@@ -108,11 +108,11 @@ enum PageTemplates {
         {{#hasMatters}}<form method="post" action="/my/consents" class="card">
         <input type="hidden" name="csrf" value="{{csrf}}">
         <label for="matter">为哪个事项授权</label><select id="matter" name="matter" required>{{#matters}}<option value="{{code}}">{{name}}（{{department}}；可调用：{{results}}）</option>{{/matters}}</select>
-        <label for="days">有效天数</label><input id="days" name="days" inputmode="numeric" maxlength="3" value="30">
+        <label for="days">授权期限</label><select id="days" name="days"><option value="" selected>本次办件办结为止（30 日内未用于办件则失效）</option><option value="30">30 天</option><option value="90">90 天</option><option value="365">365 天</option></select>
         <button type="submit">同意授权</button>
         </form>{{/hasMatters}}
         {{#hasGrants}}<h2>我的授权</h2><ul class="list">{{#grants}}
-        <li><div><span class="name">{{matterName}}</span><span class="meta">{{department}} 可调用：{{results}}</span><span class="meta">{{grantedAt}} 起，至 {{expiresAt}}（{{channel}}）</span>
+        <li><div><span class="name">{{matterName}}</span><span class="meta">{{department}} 可调用：{{results}}</span><span class="meta">{{grantedAt}} 起，{{until}}（{{channel}}）</span>
         <span class="status {{statusClass}}">{{status}}</span>
         {{#live}}<form method="post" action="/my/consents/{{id}}/withdraw"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit">撤回授权</button></form>{{/live}}</div></li>
         {{/grants}}</ul>{{/hasGrants}}
@@ -167,10 +167,17 @@ enum PageTemplates {
         <label for="cardUntil">证件有效期止（读卡）</label><input id="cardUntil" name="validUntil" maxlength="10" placeholder="YYYY-MM-DD 或 长期" required>
         <label class="check"><input type="checkbox" name="faceMatched" value="1"> 人证比对一致</label>
         <button type="submit">核验并生成手机登录码</button></form></details>
+        {{#reuse}}<div class="card"><h2>调用电子证照（免交纸质材料）</h2><p class="note">可用电子证照代替的材料：{{acceptedText}}</p>
+        {{#granted}}<p class="status ok">{{grantText}}</p>{{#reuseScopeMissing}}<p class="note">本部门凭证没有调用电子证照的权限（documents:reuse），请收取纸质材料。</p>{{/reuseScopeMissing}}{{/granted}}
+        {{^granted}}<p>办事人尚未授权本部门为本事项调用其电子证照。办事人可在手机“授权”页授权，或经身份核验后由您记录窗口授权。</p>
+        {{#hasConsentAssurance}}<form method="post" action="/window/consents"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="idNumber" value="{{idNumber}}"><input type="hidden" name="matter" value="{{matter}}"><input type="hidden" name="assuranceId" value="{{consentAssurance}}">
+        <button type="submit">办事人同意：记录窗口授权（至本次办件办结）</button></form>{{/hasConsentAssurance}}
+        {{^hasConsentAssurance}}<p class="note">记录窗口授权前，请先读卡核验办事人身份（30 分钟内有效）。</p>{{/hasConsentAssurance}}{{/granted}}</div>{{/reuse}}
         <h2>受理申请</h2>
         <form method="post" action="/window/applications" class="card">
         <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="idNumber" value="{{idNumber}}"><input type="hidden" name="name" value="{{name}}"><input type="hidden" name="matter" value="{{matter}}">
         <fieldset><legend>已收到的材料</legend>{{#materials}}<label class="check"><input type="checkbox" name="m_{{code}}" value="1"> {{name}}{{#primary}}（主要材料，必须提供）{{/primary}}{{#trustEligible}}（可容缺）{{/trustEligible}}</label>{{/materials}}</fieldset>
+        {{#reuseMaterials}}<label for="d_{{code}}">{{name}}：电子证照</label><select id="d_{{code}}" name="d_{{code}}"><option value="">不使用（收取纸质材料）</option>{{#options}}<option value="{{id}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/options}}</select>{{#none}}<p class="note">办事人没有可用的有效电子证照。</p>{{/none}}{{/reuseMaterials}}
         <fieldset><legend>办理方式</legend><label class="check"><input type="radio" name="mode" value="standard" checked> 常规受理（材料齐全）</label>
         {{#trust}}<label class="check"><input type="radio" name="mode" value="trust"> 容缺受理（先出结果，后补材料）</label>{{/trust}}</fieldset>
         <button type="submit">提交申请</button>

@@ -56,6 +56,11 @@ struct WindowPages: Sendable {
                 try await posted(request, visit, route: "POST /window/applications") { try await submit($0, visit) }
             }
         }
+        router.post("/window/consents") { request, context in
+            try await signedIn(request, context, needs: [.applicationsProcess], route: "POST /window/consents") { visit in
+                try await posted(request, visit, route: "POST /window/consents") { try await recordConsent($0, visit) }
+            }
+        }
         router.get("/window/applications") { request, context in
             try await signedIn(request, context, needs: [.applicationsProcess], route: "GET /window/applications") { try await list($0, obligationsOnly: false) }
         }
@@ -260,7 +265,44 @@ struct WindowPages: Sendable {
             context["refusal"] = check.trustApproval.reasons.map { ChineseMessages.trustRefusal($0, level: check.level.rawValue) }.joined()
         }
         context["materials"] = matter.materials.map { ["code": $0.code, "name": $0.name, "primary": $0.kind == .primary, "trustEligible": $0.trustEligible] as [String: Any] }
+        try await reuseSection(into: &context, matter: matter, subject: subject, idNumber: idNumber, assurance: records.last, visit)
         return renderer.response("window-person", context)
+    }
+
+    /// Materials other departments' results stand for: under the person's consent (given on the phone or recorded
+    /// here after a fresh identity check), their valid results of the accepted types to choose from instead of paper.
+    /// Listing them is a use (audited one by one, seen by the person); looking for a grant is not.
+    private func reuseSection(into context: inout [String: Any], matter: Matter, subject: String, idNumber: String, assurance: AssuranceRecord?,
+                              _ visit: Visit) async throws {
+        let reusable = matter.materials.filter { !$0.acceptedResults.isEmpty }
+        guard !reusable.isEmpty else { return }
+        let catalogue = try? await services.credit.currentCatalogue()
+        func titles(_ codes: [String]) -> String { codes.map { catalogue?.matter($0)?.result.title ?? $0 }.joined(separator: "、") }
+        context["reuse"] = true
+        context["acceptedText"] = reusable.map { "\($0.name) ← \(titles($0.acceptedResults))" }.joined(separator: "；")
+        guard let grant = try await services.consent.grantForNewApplication(subject: subject, matter: matter.code) else {
+            if let assurance, services.clock.now().timeIntervalSince(assurance.verifiedAt) <= ApplicationService.windowAssuranceMaxAge {
+                context["hasConsentAssurance"] = true
+                context["consentAssurance"] = String(assurance.id)
+            }
+            return
+        }
+        context["granted"] = true
+        let until = grant.lifetime == .days ? "至 \(ChinaTime(grant.expiresAt).minuteText)" : "至本次办件办结"
+        context["grantText"] = "办事人已授权本部门调用：\(titles(grant.resultTypes))（\(grant.channel == .window ? "窗口授权" : "手机授权")，\(until)）"
+        guard visit.session.principal.scopes.contains(.documentsReuse) else {
+            context["reuseScopeMissing"] = true
+            return
+        }
+        let pulled = try await services.consent.reuse(idNumber: idNumber, matter: matter.code, department: visit.department, includePDF: false,
+                                                      forNewApplication: true, actor: visit.session.actor)
+        context["reuseMaterials"] = reusable.map { material -> [String: Any] in
+            let options = pulled.documents.filter { material.acceptedResults.contains($0.record.matterCode) }.enumerated().map { index, reused in
+                ["id": reused.record.id, "selected": index == 0,
+                 "label": "\(reused.record.matterName)（\(reused.record.departmentCode)，\(ChinaTime(reused.record.issuedAt).chineseDate) 出具，有效至 \(ChinaTime(reused.record.validUntil).chineseDate)）"] as [String: Any]
+            }
+            return ["code": material.code, "name": material.name, "options": options, "none": options.isEmpty]
+        }
     }
 
     /// The tier-3 path at the counter: the card read and the face check record the applicant's identity, and a
@@ -285,12 +327,24 @@ struct WindowPages: Sendable {
         return renderer.response("window-card", context)
     }
 
+    /// Records the person's consent given at the counter (for the life of the application about to be submitted),
+    /// on the identity check the page offered; then back to the person.
+    private func recordConsent(_ form: [String: String], _ visit: Visit) async throws -> Response {
+        let idNumber = form["idNumber"] ?? "", matter = form["matter"] ?? ""
+        guard let assurance = Int64(form["assuranceId"] ?? "") else { throw ZeroTripError(.invalidInput, "assuranceId") }
+        _ = try await services.applications.grantConsentAtWindow(idNumber: idNumber, matter: matter, resultTypes: nil, days: nil, assuranceID: assurance,
+                                                                 department: visit.department, actor: visit.session.actor)
+        var query = URLComponents()
+        query.queryItems = [URLQueryItem(name: "idNumber", value: idNumber), URLQueryItem(name: "matter", value: matter)]
+        return PageRenderer.redirect("/window/person?\(query.percentEncodedQuery ?? "")")
+    }
+
     private func submit(_ form: [String: String], _ visit: Visit) async throws -> Response {
         let matter = form["matter"] ?? ""
         let provided = Self.ticked(form)
         guard let mode = ApplicationMode(rawValue: form["mode"] ?? "standard") else { throw ZeroTripError(.invalidInput, "mode") }
         let record = try await services.applications.submit(NewApplication(matterCode: matter, idNumber: form["idNumber"] ?? "", name: form["name"] ?? "",
-                                                                           mode: mode, provided: provided),
+                                                                           mode: mode, provided: provided, documents: Self.namedResults(form)),
                                                             department: visit.department, actor: visit.session.actor)
         return PageRenderer.redirect("/window/applications/\(record.id)")
     }
@@ -416,6 +470,13 @@ struct WindowPages: Sendable {
         context["hasRows"] = !rows.isEmpty
         context["empty"] = obligationsOnly ? "没有待补材料的办件。" : "本部门还没有办件。"
         return renderer.response("window-list", context)
+    }
+
+    /// The results chosen for materials (selects named `d_<code>`, empty for paper): material code → document id.
+    static func namedResults(_ form: [String: String]) -> [String: String] {
+        Dictionary(form.compactMap { key, value in
+            key.hasPrefix("d_") && !value.isEmpty ? (String(key.dropFirst(2)), value) : nil
+        }, uniquingKeysWith: { a, _ in a })
     }
 
     /// The material codes ticked on a form (checkboxes named `m_<code>`), sorted.

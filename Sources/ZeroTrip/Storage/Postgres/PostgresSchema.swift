@@ -108,6 +108,19 @@ enum PostgresSchema {
                   sql: "ALTER TABLE application_materials ADD COLUMN document_id TEXT REFERENCES documents(id);"),
         Migration(name: "2026-12-04 credit subjects: an organisation's legal representative, who consents for it",
                   sql: "ALTER TABLE credit_organizations ADD COLUMN legal_representative TEXT;"),
+        Migration(name: "2026-12-05 consent: a grant for the life of one application", sql: """
+            ALTER TABLE consent_grants ADD COLUMN lifetime TEXT NOT NULL DEFAULT 'days' CHECK (lifetime IN ('days', 'application'));
+            ALTER TABLE consent_grants ADD COLUMN application_id TEXT REFERENCES applications(id);
+            ALTER TABLE consent_grants ADD COLUMN ended_at TIMESTAMPTZ;
+            CREATE INDEX consent_grants_application ON consent_grants(application_id) WHERE application_id IS NOT NULL;
+            DROP TRIGGER consent_grants_withdraw_only ON consent_grants;
+            """ + refuse("consent_grants", "consent_grants_bind_end_withdraw_only", "UPDATE",
+                         "a consent grant changes only by being bound to an application, ended or withdrawn, once each",
+                         when: "OLD.withdrawn_at IS NOT NULL OR OLD.ended_at IS NOT NULL OR (NEW.id, NEW.subject, NEW.department, NEW.matter, "
+                            + "NEW.result_types, NEW.granted_at, NEW.expires_at, NEW.channel, NEW.granted_by, NEW.assurance_tier, NEW.lifetime) "
+                            + "IS DISTINCT FROM (OLD.id, OLD.subject, OLD.department, OLD.matter, OLD.result_types, OLD.granted_at, OLD.expires_at, "
+                            + "OLD.channel, OLD.granted_by, OLD.assurance_tier, OLD.lifetime) "
+                            + "OR (OLD.application_id IS NOT NULL AND NEW.application_id IS DISTINCT FROM OLD.application_id)")),
     ]
 
     private static let initial = """
