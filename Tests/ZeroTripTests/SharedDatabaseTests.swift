@@ -179,6 +179,9 @@ struct MigrationTests {
         _ = try await services.documents.revoke(second.record.id, reason: .issuedInError, actor: "test")
         let application = try await ApplicationTests.approvedTrustApplication(district, IdentityFixtures.zhang)
         _ = try await IdentityFixtures.smsSession(services, person: IdentityFixtures.zhang)
+        let zhang = try #require(try await services.identity.registry.subject(idNumber: IdentityFixtures.zhang.id))
+        _ = try await services.consent.grant(subject: zhang, department: nil, matter: "JZDJ", resultTypes: nil, days: nil, channel: .app,
+                                             actor: "test", assuranceTier: 1)
         try await services.administration.signTreeHead(services.log)
 
         let base = try #require(TestDatabase.postgresURL)
@@ -188,6 +191,10 @@ struct MigrationTests {
         for table in ["documents", "document_pdfs", "audit_events", "log_nodes", "credit_events", "applications", "obligations", "persons", "assurance_records"] {
             #expect((summary.rows.first { $0.table == table }?.source ?? 0) > 0, "\(table) was empty: the round trip proves little")
         }
+        // Every table is copied (but the two-minute device challenges), including ones added after the copy was written.
+        let schema = try await services.database.read { db in try db.tableNames() }
+        let left = Set(schema).subtracting(summary.rows.map(\.table)).subtracting(["device_challenges", "grdb_migrations", "sqlite_sequence"])
+        #expect(left.isEmpty, "not copied: \(left.sorted())")
 
         // The copy serves: the same answers for the documents, and new writes continue the chain and the log.
         let copy = ZeroTripServices(database: try AppDatabase.open(location: target), home: district.home,
