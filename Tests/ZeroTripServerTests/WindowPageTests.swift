@@ -133,6 +133,60 @@ struct WindowPageTests {
         }
     }
 
+    @Test("At the counter a clerk records the applicant's consent after a fresh card check, sees the applicant's valid results for the materials that accept them, and submits naming one: the material counts as provided with the document, the grant lasts for that application, each read is audited; without documents:reuse the page says so")
+    func namingResults() async throws {
+        let fixture = try await ServerFixture()
+        try await fixture.loadCredit()
+        let window = try await fixture.services.credentials.create(department: "GAJ", scopes: [.creditRead, .applicationsProcess, .identityAttest, .documentsReuse],
+                                                                   label: "w", actor: "test")
+        let narrow = try await fixture.services.credentials.create(department: "GAJ", scopes: [.creditRead, .applicationsProcess], label: "n", actor: "test")
+        let idNumber = "440604197803150419"
+        let proof = try await fixture.services.documents.issue(IssueDocumentRequest(
+            departmentCode: "RSJ", matterCode: "GRCBZM", matterName: "个人参保证明", holderName: "陈建国", holderIDNumber: idNumber,
+            fields: [ResultField(label: "参保状态", value: "正常参保")], validDays: 90, pickupMode: .qrSelfPrint), actor: "test")
+        let subject = try #require(try await fixture.services.identity.registry.subject(idNumber: idNumber))
+        try await fixture.application().test(.router) { client in
+            let session = ApplicantPageTests.value(ApplicantPageTests.setCookie(try await Self.signIn(client, credential: window.token), WindowPages.sessionCookie))
+            let csrf = PageCookies.csrfToken(session: session)
+            func page(_ cookie: String) async throws -> String {
+                try await client.execute(uri: "/window/person?idNumber=\(idNumber)&matter=JZDJ", method: .get,
+                                         headers: ApplicantPageTests.cookieHeader([WindowPages.sessionCookie: cookie])) { String(buffer: $0.body) }
+            }
+            func post(_ path: String, _ fields: [String: String]) async throws -> TestResponse {
+                let (headers, body) = ApplicantPageTests.form(fields.merging(["csrf": csrf]) { a, _ in a }, cookies: [WindowPages.sessionCookie: session])
+                return try await client.execute(uri: path, method: .post, headers: headers, body: body) { $0 }
+            }
+            var text = try await page(session)
+            #expect(text.contains("尚未授权") && text.contains("请先读卡核验") && !text.contains("action=\"/window/consents\""), "no fresh check: no consent form")
+            _ = try await post("/window/person/card", ["idNumber": idNumber, "name": "陈建国", "matter": "JZDJ", "validFrom": "2018-04-15",
+                                                       "validUntil": "2038-04-15", "faceMatched": "1"])
+            text = try await page(session)
+            let assurance = try #require(text.firstMatch(of: /name="assuranceId" value="([0-9]+)"/)).1
+            let recorded = try await post("/window/consents", ["idNumber": idNumber, "matter": "JZDJ", "assuranceId": String(assurance)])
+            #expect(recorded.status == .seeOther && recorded.headers[.location] == "/window/person?idNumber=\(idNumber)&matter=JZDJ")
+            text = try await page(session)
+            #expect(text.contains("办事人已授权本部门调用") && text.contains("窗口授权") && text.contains("至本次办件办结"))
+            #expect(text.contains("name=\"d_EMPLOYMENT_PROOF\"") && text.contains("<option value=\"\(proof.record.id)\" selected>"), "the result is offered for the material")
+            let narrowSession = ApplicantPageTests.value(ApplicantPageTests.setCookie(try await Self.signIn(client, credential: narrow.token), WindowPages.sessionCookie))
+            let narrowPage = try await page(narrowSession)
+            #expect(narrowPage.contains("documents:reuse") && !narrowPage.contains(proof.record.id), "without the scope nothing is read")
+
+            let submitted = try await post("/window/applications", ["matter": "JZDJ", "idNumber": idNumber, "name": "陈建国", "m_ID_CARD": "1",
+                                                                    "m_RESIDENCE_PROOF": "1", "m_PHOTO": "1", "d_EMPLOYMENT_PROOF": proof.record.id, "mode": "standard"])
+            #expect(submitted.status == .seeOther)
+            let applicationID = String(try #require(submitted.headers[.location]).dropFirst("/window/applications/".count))
+            let application = try await fixture.services.applications.application(applicationID)
+            #expect(application.materials.first { $0.code == "EMPLOYMENT_PROOF" }.map { $0.provided && $0.documentID == proof.record.id } == true)
+            let grants = try await fixture.services.consent.grants(subject: subject)
+            #expect(grants.count == 1 && grants[0].channel == .window && grants[0].application == applicationID && grants[0].grantedBy.hasSuffix("/clerk:GA-0042"))
+            // The grant served this application: the page no longer offers the result for a new one.
+            text = try await page(session)
+            #expect(text.contains("尚未授权") && !text.contains("<option value=\"\(proof.record.id)\""))
+        }
+        let reads = try await AuditLog.events(in: fixture.services.database, limit: 200).filter { $0.action == "document.reused" && $0.target == "document:\(proof.record.id)" }
+        #expect(reads.count == 2, "the page view under the grant and the application: \(reads.map(\.details))")
+    }
+
     @Test("Each window page needs the scope of its JSON route: a credit-only credential cannot submit, take a commitment or check a card, a processing-only one cannot read credit; refusals are pages, audited, and change nothing")
     func scopes() async throws {
         let fixture = try await ServerFixture()

@@ -50,7 +50,7 @@ struct PageBrowserTests {
         }
     }
 
-    @Test("At a desktop window station a clerk signs in with the department credential, reads 黄丽华 (C, no 容缺) and 陈建国 (B, 容缺) for 居住登记, takes his 容缺 application through the signed commitment, acceptance, review and approval to an issued result that verifies, finds it among the open obligations, records the handed-in material which closes the obligation; the station is readable at 360 px too")
+    @Test("At a desktop window station a clerk signs in with the department credential, reads 黄丽华 (C, no 容缺) and 陈建国 (B, 容缺) for 居住登记, takes his 容缺 application through the signed commitment, acceptance, review and approval to an issued result that verifies, finds it among the open obligations, records the handed-in material which closes the obligation; records 张三丰's consent at the counter after a card check and submits his 居住登记 with his RSJ result standing for the employment proof; the station is readable at 360 px too")
     func windowInBrowser() async throws {
         try await LoadTests.bounded(seconds: 240, "window browser") {
             let cli = CommandLineTests()

@@ -2,7 +2,8 @@
 """Drives the window station of a running `zerotrip serve` (demo district) in headless Chromium at desktop size:
 a clerk of 公安分局 signs in, reads 黄丽华 (C: no 容缺) and 陈建国 (B: 容缺) for 居住登记, takes 陈建国's 容缺 application
 from submission through the signed commitment, acceptance, review and approval to an issued 居住登记凭证 that verifies,
-and finds it in the list of open obligations.
+and finds it in the list of open obligations; then records 张三丰's consent at the counter after a card check and
+submits his 居住登记 with his RSJ 个人参保证明 standing for the employment proof.
 
 Environment: ZT_URL, ZT_WINDOW_TOKEN (the GAJ demo credential), ZT_SHOTS (screenshots).
 Prints one line per check; exits 1 on the first failure.
@@ -113,6 +114,32 @@ def run(driver):
     driver.get(URL + application)
     submit(driver, "a[href^='/V/?']", lambda d: "有效" in d.find_element(By.TAG_NAME, "body").text)
     check("有效" in driver.find_element(By.TAG_NAME, "body").text, "the issued result verifies on the public page")
+
+    # Results instead of paper: 张三丰 consents at the counter after a card check; his RSJ 个人参保证明 stands for
+    # the employment proof of 居住登记.
+    look_up(driver, "440104199001010010")
+    person = path(driver)
+    text = main_text(driver)
+    check("调用电子证照" in text and "尚未授权" in text and "请先读卡核验" in text, "without consent the page says how to get it", text[:600])
+    driver.find_element(By.CSS_SELECTOR, "details summary").click()
+    driver.find_element(By.ID, "cardFrom").send_keys("2016-01-01")
+    driver.find_element(By.ID, "cardUntil").send_keys("2036-01-01")
+    driver.find_element(By.CSS_SELECTOR, "form[action='/window/person/card'] input[name=faceMatched]").click()
+    submit(driver, "form[action='/window/person/card'] button", lambda d: "身份已核验" in main_text(d))
+    driver.get(URL + person)
+    submit(driver, "form[action='/window/consents'] button", lambda d: "办事人已授权" in main_text(d))
+    text = main_text(driver)
+    check("办事人已授权本部门调用" in text and "至本次办件办结" in text, "the window consent is recorded for this application", text[:600])
+    chosen = driver.find_element(By.CSS_SELECTOR, "select[name=d_EMPLOYMENT_PROOF] option:checked").text
+    check("个人参保证明" in chosen and "有效至" in chosen, "his 个人参保证明 is offered for the employment proof", chosen)
+    fits(driver, "person with results (1280 px)")
+    driver.execute_script("document.querySelector('select[name=d_EMPLOYMENT_PROOF]').scrollIntoView({block: 'center'})")
+    shot(driver, "window-reuse-desktop")
+    for code in ["ID_CARD", "RESIDENCE_PROOF", "PHOTO"]:
+        driver.find_element(By.NAME, "m_" + code).click()
+    submit(driver, "form[action='/window/applications'] button", lambda d: path(d).startswith("/window/applications/"))
+    text = main_text(driver)
+    check("已提交" in text and "✔ 就业或就读证明" in text and "常规" in text, "submitted in the standard way with the result as the material", text[:500])
 
     # The missing material is handed in: the clerk records it and the obligation closes.
     driver.get(URL + application)

@@ -299,7 +299,7 @@ struct WindowPages: Sendable {
         context["reuseMaterials"] = reusable.map { material -> [String: Any] in
             let options = pulled.documents.filter { material.acceptedResults.contains($0.record.matterCode) }.enumerated().map { index, reused in
                 ["id": reused.record.id, "selected": index == 0,
-                 "label": "\(reused.record.matterName)（\(reused.record.departmentCode)，\(ChinaTime(reused.record.issuedAt).chineseDate) 出具，有效至 \(ChinaTime(reused.record.validUntil).chineseDate)）"] as [String: Any]
+                 "label": "\(reused.record.matterName)（有效至 \(ChinaTime(reused.record.validUntil).chineseDate)）"] as [String: Any]
             }
             return ["code": material.code, "name": material.name, "options": options, "none": options.isEmpty]
         }
