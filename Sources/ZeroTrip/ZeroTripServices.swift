@@ -25,6 +25,8 @@ public struct ZeroTripServices: Sendable {
     public var credit: CreditService { applications.credit }
     /// Consent grants and the reuse of results under them.
     public var consent: ConsentService { applications.consent }
+    /// Ratings of finished services (好差评) and their figures.
+    public var ratings: RatingService { applications.ratings }
     /// Applications with trust-based approval and deferral, commitments and obligations.
     public let applications: ApplicationService
     /// Clerks signed in at window stations.

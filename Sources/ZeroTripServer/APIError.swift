@@ -28,7 +28,7 @@ enum HTTPErrorMapping {
         case .unknownPerson: .notFound
         case .notFound, .unknownDepartment, .unknownCredential, .unknownKey, .unknownMatter, .unknownSubject, .unknownApplication: .notFound
         case .duplicateDepartment, .alreadyInitialized, .fileExists, .documentNotValid, .keyRevoked, .duplicateSubject, .invalidTransition, .obligationClosed,
-             .commitmentRequired, .materialsOutstanding, .duplicateEvent, .sealAlgorithmUnsupported, .consentWithdrawn, .consentEnded: .conflict
+             .commitmentRequired, .materialsOutstanding, .duplicateEvent, .sealAlgorithmUnsupported, .consentWithdrawn, .consentEnded, .alreadyRated, .ratingClosed: .conflict
         case .primaryMaterialMissing, .materialNotTrustEligible, .identityNotConfirmed, .holderMismatch, .materialsIncomplete, .trustApprovalRefused, .modeUnavailable: .unprocessableContent
         case .payloadTooLarge: .contentTooLarge
         case .notInitialized, .notReady, .missingKeyFile, .insecureKeyFile, .missingPassphrase, .noActiveKey, .fontUnavailable, .identityKeyUnavailable, .keyLimitReached, .keyNotActive,

@@ -115,6 +115,10 @@ public struct ZeroTripAPI: Sendable {
         RouteSpec(method: .post, path: "/v1/reuse/documents", access: .scope(.documentsReuse)),
         // A grant given at a window, recorded with the clerk and the tier of the identity check behind it.
         RouteSpec(method: .post, path: "/v1/consents", access: .scope(.applicationsProcess)),
+        // 好差评: the applicant rates a finished service once; supervisors read the figures.
+        RouteSpec(method: .get, path: "/v1/applicant/ratings", access: .applicant(tier: 1)),
+        RouteSpec(method: .post, path: "/v1/applicant/ratings/{id}", access: .applicant(tier: 1)),
+        RouteSpec(method: .get, path: "/v1/ratings/figures", access: .scope(.statisticsRead)),
         // Clerks, departments and admins.
         RouteSpec(method: .get, path: "/v1/identity/verifications/{id}", access: .scope(.identityAttest)),
         RouteSpec(method: .post, path: "/v1/identity/verifications/{id}/video-attestation", access: .scope(.identityAttest)),
@@ -161,7 +165,8 @@ public struct ZeroTripAPI: Sendable {
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: VerificationPage.css)))
         }
         for spec in Self.routes {
-            if let handler = applicantHandler(for: spec) ?? creditApplicantHandler(for: spec) ?? consentApplicantHandler(for: spec) {
+            if let handler = applicantHandler(for: spec) ?? creditApplicantHandler(for: spec) ?? consentApplicantHandler(for: spec)
+                ?? ratingApplicantHandler(for: spec) {
                 router.on(RouterPath(spec.path), method: spec.method) { request, context in
                     let client = client(request, context)
                     let session = try await authorizeApplicant(request, spec: spec, client: client)
@@ -221,6 +226,7 @@ public struct ZeroTripAPI: Sendable {
         if let handler = trustHandler(for: spec) { return handler }
         if let handler = creditHandler(for: spec) { return handler }
         if let handler = consentHandler(for: spec) { return handler }
+        if let handler = ratingHandler(for: spec) { return handler }
         switch spec.description {
         case "GET /healthz":
             return { _, _, _ in try JSONResponse.make(["status": "ok"]) }

@@ -87,6 +87,13 @@ extension AuthorizationTests {
             let grant = try await fixture.services.consent.grant(subject: session.subject, department: nil, matter: "JZDJ", resultTypes: nil, days: nil,
                                                                  channel: .app, actor: session.actor, assuranceTier: session.tier)
             return ("/v1/applicant/consents/\(grant.id)/withdraw", nil)
+        case "POST /v1/applicant/ratings/{id}":
+            // 李晓梅's 居住登记, finished: she rates it.
+            try await fixture.loadCredit()
+            let session = try await fixture.applicant().session
+            let application = try await RatingAPITests.closedApplication(fixture.services, li, clerk: "GA-\(attempt)")
+            let invitation = try await fixture.services.ratings.ratings(subject: "person:\(session.subject)").first { $0.application == application }
+            return ("/v1/applicant/ratings/\(invitation?.id ?? "missing")", #"{"score": 4, "tags": ["fast"]}"#)
         case "POST /v1/consents":
             // 李晓梅, checked at an RSJ window just now, lets RSJ use her 居住登记凭证 for 就业失业登记.
             try await fixture.loadCredit()

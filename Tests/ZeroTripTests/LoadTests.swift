@@ -118,6 +118,9 @@ struct LoadTests {
         case "reuse":
             return .init("/v1/reuse/documents", method: .post, headers: headers(daemon.gaj),
                          body: ByteBuffer(string: #"{"idNumber":"440104199001010010","matter":"JZDJ"}"#))
+        case "ratings":
+            // The applicant's invitations to rate finished services (好差评).
+            return .init("/v1/applicant/ratings", method: .get, headers: headers(daemon.applicant))
         case "window":
             // The window station: the department's list of applications (session cookie, HTML).
             var fields = HTTPFields()
@@ -173,7 +176,7 @@ struct LoadTests {
         try outcome.get()
     }
 
-    static let families: [(name: String, clients: Int)] = [("verify", 14), ("verify-pdf", 10), ("credit", 12), ("applicant", 8), ("pages", 3), ("window", 3), ("reuse", 4), ("issue", 10)]
+    static let families: [(name: String, clients: Int)] = [("verify", 12), ("verify-pdf", 10), ("credit", 12), ("applicant", 8), ("pages", 3), ("window", 3), ("reuse", 4), ("ratings", 2), ("issue", 10)]
 
     /// Runs every family's clients at once until `stop` is set; each client keeps one connection open.
     static func drive(_ daemon: Daemon, shared: Shared) async {

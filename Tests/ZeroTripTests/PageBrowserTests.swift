@@ -13,7 +13,7 @@ struct PageBrowserTests {
     /// Where the screenshots go: `ZEROTRIP_SCREENSHOTS`, or `.build/screenshots` of the checkout (never committed).
     static var screenshots: String { Browser.screenshots }
 
-    @Test("On a phone and a desktop an applicant signs in with the SMS outbox, sees and downloads own results with a large QR code, sees a department's verification under who looked at my data, cannot open another person's result, and logs out; no page scrolls sideways at 320, 390 or 1280 px")
+    @Test("On a phone and a desktop an applicant signs in with the SMS outbox, sees and downloads own results with a large QR code, sees a department's verification under who looked at my data, cannot open another person's result, rates a finished service and finds it in the public ranking, and logs out; no page scrolls sideways at 320, 390 or 1280 px")
     func applicantInBrowser() async throws {
         try await LoadTests.bounded(seconds: 240, "browser") { try await self.body() }
     }
@@ -37,6 +37,16 @@ struct PageBrowserTests {
             {"matterCode":"QZDJ","matterName":"求职登记证明","holderName":"李晓梅","holderIdNumber":"440604198506120023","fields":[{"label":"求职意向","value":"会计"}]}
             """)
         let otherID = try #require((others["document"] as? [String: Any])?["id"] as? String)
+        // 张三丰's 居住登记 at GAJ, carried through to its result: he is invited to rate it.
+        let gaj = try CommandLineTests.demoToken("GAJ", in: dir)
+        let application = try Self.post(base + "/v1/applications", token: gaj, json: """
+            {"matterCode":"JZDJ","idNumber":"440104199001010010","name":"张三丰","mode":"standard","provided":["ID_CARD","RESIDENCE_PROOF","EMPLOYMENT_PROOF","PHOTO"]}
+            """)
+        let applicationID = try #require(application["id"] as? String, "\(application)")
+        for step in ["accept", "review", "approve"] { _ = try Self.post(base + "/v1/applications/\(applicationID)/\(step)", token: gaj, json: "{}") }
+        let issued = try Self.post(base + "/v1/applications/\(applicationID)/issue", token: gaj,
+                                   json: #"{"fields": {"居住地址": "佛山市禅城区祖庙街道建新路12号", "居住事由": "务工"}}"#)
+        #expect((issued["application"] as? [String: Any])?["state"] as? String == "closed", "\(issued)")
 
         let script = ExternalTool.repositoryRoot.appendingPathComponent("Tests/browser/applicant_pages.py").path
         let environment = ["ZT_URL": base, "ZT_HOME": dir.path, "ZT_BIN": try #require(ZeroTripExecutable.binary).path,
@@ -45,7 +55,7 @@ struct PageBrowserTests {
         let run = try ExternalTool.run(["env"] + environment.map { "\($0.key)=\($0.value)" } + ["python3", script])
         #expect(run.status == 0, "\(run.stdout)\n\(run.stderr.suffix(2000))")
         #expect(run.stdout.contains("passed ") && !run.stdout.contains("FAIL"), "\(run.stdout)")
-        for name in ["login-phone", "results-phone", "result-phone", "access-phone", "consents-phone", "results-desktop", "result-desktop"] {
+        for name in ["login-phone", "results-phone", "result-phone", "access-phone", "consents-phone", "ratings-phone", "figures-phone", "results-desktop", "result-desktop"] {
             #expect(FileManager.default.fileExists(atPath: "\(Self.screenshots)/\(name).png"), "screenshot \(name)")
         }
     }

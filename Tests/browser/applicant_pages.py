@@ -129,6 +129,30 @@ def run(driver):
     submit(driver, "form[action$='/withdraw'] button", lambda d: "已撤回" in d.find_element(By.CSS_SELECTOR, "main").text)
     check("已撤回" in driver.find_element(By.CSS_SELECTOR, "main").text, "the withdrawn grant says so")
 
+    # 好差评: the finished 居住登记 invites a rating; once given it is listed, and the public ranking shows GAJ.
+    driver.get(URL + "/my/messages")
+    check("欢迎对本次服务评价" in driver.find_element(By.CSS_SELECTOR, "main").text, "the invitation to rate is among the messages")
+    driver.get(URL + "/my/ratings")
+    page = driver.find_element(By.CSS_SELECTOR, "main").text
+    check("居住登记" in page and "满意程度" in page, "the rating form names the service", page[:400])
+    narrow(driver)
+    fits(driver, "ratings (320 px)")
+    phone(driver)
+    driver.find_element(By.CSS_SELECTOR, "form.card input[name=score][value='5']").click()
+    driver.find_element(By.CSS_SELECTOR, "form.card input[name=t_fast]").click()
+    driver.find_element(By.CSS_SELECTOR, "form.card textarea[name=comment]").send_keys("一次就办好了")
+    shot(driver, "ratings-phone")
+    submit(driver, "form.card button[type=submit]", lambda d: "已评价" in d.find_element(By.CSS_SELECTOR, "main").text)
+    page = driver.find_element(By.CSS_SELECTOR, "main").text
+    check("已评价" in page and "★★★★★" in page and "办理快" in page and "满意程度" not in page, "the rating is listed, the form gone", page[:400])
+    driver.get(URL + "/figures")
+    page = driver.find_element(By.CSS_SELECTOR, "main").text
+    check("第 1 名 · 禅城区公安分局" in page and "1 条评价" in page and "综合得分" in page, "the public ranking counts the rating", page[:500])
+    narrow(driver)
+    fits(driver, "figures (320 px)")
+    phone(driver)
+    shot(driver, "figures-phone")
+
     driver.get(URL + "/my/credit")
     check("认证等级 2" in driver.find_element(By.CSS_SELECTOR, "main").text, "credit asks a tier-1 session to step up, saying how")
     driver.get(URL + "/my/messages")

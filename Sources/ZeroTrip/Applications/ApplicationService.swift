@@ -15,6 +15,8 @@ public struct ApplicationService: Sendable {
     let identity: IdentityService
     /// Consent grants and the reuse of results under them (for materials satisfied by results instead of paper).
     public let consent: ConsentService
+    /// Ratings of finished applications (好差评).
+    public let ratings: RatingService
 
     /// Creates the service.
     public init(database: AppDatabase, clock: ZeroTripClock, credit: CreditService, documents: DocumentService, identity: IdentityService) {
@@ -24,6 +26,21 @@ public struct ApplicationService: Sendable {
         self.documents = documents
         self.identity = identity
         consent = ConsentService(database: database, clock: clock, credit: credit, registry: identity.registry, documents: documents)
+        ratings = RatingService(database: database, clock: clock)
+    }
+
+    /// The matter's name in the current catalogue (its code when it left the catalogue).
+    private func matterName(_ code: String) async -> String {
+        (try? await credit.matter(code).0.name) ?? code
+    }
+
+    /// In the transaction that ends application `id` as served (closed or rejected): its application-long consent
+    /// grants end, and the applicant is invited to rate the service.
+    private func served(_ id: String, _ outcome: ApplicationState, matterName: String, actor: String, at now: Date, in db: SQLTransaction) throws {
+        try ConsentService.applicationEnded(id, actor: actor, at: now, in: db)
+        var base = documents.verificationBaseURL
+        while base.hasSuffix("/") { base.removeLast() }
+        try RatingService.invite(application: id, outcome: outcome, matterName: matterName, ratingPage: "\(base)/my/ratings", at: now, in: db)
     }
 
     /// How long a window's identity check stays usable for a commitment.
@@ -264,12 +281,13 @@ public struct ApplicationService: Sendable {
         try checkDepartment(department, record.department)
         let reason = try Validation.label(rawReason)
         guard !reason.isEmpty else { throw ZeroTripError(.invalidInput, "a reason is required") }
+        let matterName = await self.matterName(record.matterCode)
         let now = clock.now()
         try await database.write { db in
             try ApplicationStore.transition(id, from: [.submitted, .accepted, .underReview, .approved], to: .rejected, reason: reason, actor: actor,
                                             at: now, in: db)
             try ApplicationStore.breachOpenObligations(application: id, at: now, in: db)
-            try ConsentService.applicationEnded(id, actor: actor, at: now, in: db)
+            try served(id, .rejected, matterName: matterName, actor: actor, at: now, in: db)
         }
         return try await application(id)
     }
@@ -304,7 +322,7 @@ public struct ApplicationService: Sendable {
                                             reason: "document:\(prepared.record.id)", actor: actor, at: now, in: db)
             if try ApplicationStore.pendingObligations(application: id, in: db) == 0 {
                 try ApplicationStore.transition(id, from: [.resultIssued], to: .closed, reason: "result delivered", actor: actor, at: now, in: db)
-                try ConsentService.applicationEnded(id, actor: actor, at: now, in: db)
+                try served(id, .closed, matterName: matter.name, actor: actor, at: now, in: db)
             }
         }
         return await (try application(id), issued)
@@ -321,6 +339,7 @@ public struct ApplicationService: Sendable {
             throw ZeroTripError(.invalidInput, "materials must be among the outstanding \(obligation.items.joined(separator: ", "))")
         }
         let policy = try await credit.currentPolicy().policy
+        let matterName = await self.matterName(record.matterCode)
         let now = clock.now()
         try await database.write { db in
             let state = try ApplicationStore.obligationState(obligation.id, in: db)
@@ -339,7 +358,7 @@ public struct ApplicationService: Sendable {
             }
             if try ApplicationStore.state(of: id, in: db) == .resultIssued {
                 try ApplicationStore.transition(id, from: [.resultIssued], to: .closed, reason: "materials complete", actor: actor, at: now, in: db)
-                try ConsentService.applicationEnded(id, actor: actor, at: now, in: db)
+                try served(id, .closed, matterName: matterName, actor: actor, at: now, in: db)
             }
         }
         return try await application(id)

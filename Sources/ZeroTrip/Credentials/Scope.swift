@@ -28,8 +28,12 @@ public struct Scope: Hashable, Sendable, Codable, RawRepresentable, CustomString
     /// Reuse a person's results of other departments for a matter of one's own, under the person's consent.
     public static let documentsReuse = Scope(rawValue: "documents:reuse")
 
+    /// Read the district's internal figures (ratings by department and clerk…), for supervisors.
+    public static let statisticsRead = Scope(rawValue: "statistics:read")
+
     /// Every scope ZeroTrip knows.
-    public static let all: [Scope] = [.admin, .documentsIssue, .documentsVerify, .creditRead, .identityRead, .identityAttest, .applicationsProcess, .auditRead, .documentsReuse]
+    public static let all: [Scope] = [.admin, .documentsIssue, .documentsVerify, .creditRead, .identityRead, .identityAttest, .applicationsProcess, .auditRead,
+                                      .documentsReuse, .statisticsRead]
 
     /// Parses a comma-separated list, refusing unknown or empty scopes.
     public static func parse(_ list: String) throws(ZeroTripError) -> Set<Scope> {

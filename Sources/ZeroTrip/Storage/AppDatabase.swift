@@ -838,6 +838,36 @@ public struct AppDatabase: Sendable {
                     BEGIN SELECT RAISE(ABORT, 'a consent grant changes only by being bound to an application, ended or withdrawn, once each'); END;
                 """)
         }
+        // 好差评: an invitation per finished application, rated once; never deleted, changed only by the rating.
+        migrator.registerMigration("2026-12-05 evaluation: ratings of finished services") { db in
+            try db.execute(sql: """
+                CREATE TABLE service_ratings (
+                    id TEXT PRIMARY KEY CHECK (length(id) = 32),
+                    application_id TEXT NOT NULL UNIQUE REFERENCES applications(id),
+                    subject TEXT NOT NULL,
+                    department TEXT NOT NULL,
+                    matter TEXT NOT NULL,
+                    clerk TEXT,
+                    outcome TEXT NOT NULL CHECK (outcome IN ('closed', 'rejected')),
+                    invited_at DATETIME NOT NULL,
+                    closes_at DATETIME NOT NULL,
+                    rated_at DATETIME,
+                    score INTEGER CHECK (score BETWEEN 1 AND 5),
+                    tags TEXT NOT NULL DEFAULT '[]',
+                    comment TEXT CHECK (comment IS NULL OR length(comment) <= 200)
+                );
+                CREATE INDEX service_ratings_subject ON service_ratings(subject, invited_at);
+                CREATE INDEX service_ratings_rated ON service_ratings(rated_at) WHERE rated_at IS NOT NULL;
+                CREATE TRIGGER service_ratings_no_delete BEFORE DELETE ON service_ratings
+                    BEGIN SELECT RAISE(ABORT, 'ratings are never deleted'); END;
+                CREATE TRIGGER service_ratings_rate_once BEFORE UPDATE ON service_ratings
+                    WHEN OLD.rated_at IS NOT NULL OR NEW.rated_at IS NULL OR NEW.score IS NULL OR NEW.id IS NOT OLD.id
+                        OR NEW.application_id IS NOT OLD.application_id OR NEW.subject IS NOT OLD.subject OR NEW.department IS NOT OLD.department
+                        OR NEW.matter IS NOT OLD.matter OR NEW.clerk IS NOT OLD.clerk OR NEW.outcome IS NOT OLD.outcome
+                        OR NEW.invited_at IS NOT OLD.invited_at OR NEW.closes_at IS NOT OLD.closes_at
+                    BEGIN SELECT RAISE(ABORT, 'a service is rated once, and the rating is kept as given'); END;
+                """)
+        }
         return migrator
     }
 }

@@ -109,6 +109,11 @@ package enum ApplicationStore {
         try db.execute(sql: "INSERT INTO application_history (application_id, state, reason, actor, changed_at) VALUES (?, ?, ?, ?, ?)", arguments: [id, state.rawValue, reason, actor, now])
     }
 
+    /// Who submitted `id` (a credential's actor, `credential:<id>/clerk:<no>` at a window station).
+    static func creator(of id: String, in db: SQLTransaction) throws -> String? {
+        try db.fetchOne(String.self, sql: "SELECT created_by FROM applications WHERE id = ?", arguments: [id])
+    }
+
     /// The state of `id`, nil when unknown.
     static func state(of id: String, in db: SQLTransaction) throws -> ApplicationState? {
         try db.fetchOne(String.self, sql: "SELECT state FROM applications WHERE id = ?", arguments: [id]).flatMap(ApplicationState.init)

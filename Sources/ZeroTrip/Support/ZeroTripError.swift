@@ -111,6 +111,10 @@ public struct ZeroTripError: Error, Hashable, Sendable, CustomStringConvertible 
         public static let consentWithdrawn = Code(rawValue: "consent_withdrawn")
         /// The consent grant lasted for an application that has ended, and ended with it.
         public static let consentEnded = Code(rawValue: "consent_ended")
+        /// The service was rated already: a service is rated once.
+        public static let alreadyRated = Code(rawValue: "already_rated")
+        /// The invitation to rate closed (``RatingService/ratingDays`` days after the service ended).
+        public static let ratingClosed = Code(rawValue: "rating_closed")
         /// No credit subject (registry person or registered organisation) matches.
         public static let unknownSubject = Code(rawValue: "unknown_subject")
         /// An organisation with that code is already registered.

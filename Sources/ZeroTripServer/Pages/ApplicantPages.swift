@@ -21,7 +21,7 @@ struct ApplicantPages: Sendable {
         (.get, "/static/zerotrip.css"), (.get, "/my"), (.get, "/my/login"), (.post, "/my/login"), (.get, "/my/login/code"),
         (.post, "/my/login/code"), (.get, "/my/documents/{id}"), (.get, "/my/documents/{id}/pdf"), (.get, "/my/credit"),
         (.get, "/my/messages"), (.get, "/my/access"), (.post, "/my/logout"), (.get, "/my/consents"), (.post, "/my/consents"),
-        (.post, "/my/consents/{id}/withdraw"),
+        (.post, "/my/consents/{id}/withdraw"), (.get, "/my/ratings"), (.post, "/my/ratings/{id}"), (.get, "/figures"),
     ]
 
     func register(on router: Router<ZeroTripRequestContext>) {
@@ -47,6 +47,11 @@ struct ApplicantPages: Sendable {
         router.post("/my/consents/{id}/withdraw") { request, context in
             try await signedIn(request, context) { try await withdrawConsent(request, $0, id: context.parameters.get("id") ?? "") }
         }
+        router.get("/my/ratings") { request, context in try await signedIn(request, context) { try await ratings($0) } }
+        router.post("/my/ratings/{id}") { request, context in
+            try await signedIn(request, context) { try await rate(request, $0, id: context.parameters.get("id") ?? "") }
+        }
+        router.get("/figures") { request, context in try await figures(request, context) }
         router.post("/my/logout") { request, context in try await logout(request, context) }
         router.post("/my/applications/{id}/commitment") { request, context in
             try await signedIn(request, context) { try await signCommitment(request, $0, id: context.parameters.get("id") ?? "") }
@@ -502,7 +507,7 @@ struct ApplicantPages: Sendable {
     }
 
     private func grantConsent(_ request: Request, _ visit: Visit) async throws -> Response {
-        try await consentForm(request, visit, route: "POST /my/consents") { form in
+        try await changeForm(request, visit, route: "POST /my/consents") { form in
             _ = try await services.consent.grant(subject: visit.session.subject, department: nil, matter: form["matter"] ?? "", resultTypes: nil,
                                                  days: try Self.days(form["days"]), channel: .app,
                                                  actor: visit.session.actor, assuranceTier: visit.session.tier)
@@ -510,7 +515,7 @@ struct ApplicantPages: Sendable {
     }
 
     private func withdrawConsent(_ request: Request, _ visit: Visit, id: String) async throws -> Response {
-        try await consentForm(request, visit, route: "POST /my/consents/{id}/withdraw") { _ in
+        try await changeForm(request, visit, route: "POST /my/consents/{id}/withdraw") { _ in
             _ = try await services.consent.withdraw(id: id, subject: visit.session.subject, actor: visit.session.actor)
         }
     }
@@ -522,20 +527,94 @@ struct ApplicantPages: Sendable {
         return days
     }
 
-    /// A consent form: genuine (CSRF token and origin, refusals audited), then `change`; its refusals as a page.
-    private func consentForm(_ request: Request, _ visit: Visit, route: String, _ change: ([String: String]) async throws -> Void) async throws -> Response {
+    /// A form that changes something of the person's: genuine (CSRF token and origin, refusals audited), then
+    /// `change`, then back to `back`; its refusals as a page.
+    private func changeForm(_ request: Request, _ visit: Visit, route: String, back: String = "/my/consents", backText: String = "返回授权",
+                            _ change: ([String: String]) async throws -> Void) async throws -> Response {
         let form = try await PageForm.fields(of: request)
         guard PageCookies.isGenuine(request, form: form, expected: PageCookies.csrfToken(session: visit.token)) else {
             try await services.audit(AuditEntry(actor: visit.session.actor, action: "auth.denied", target: "route:\(route)", outcome: "denied",
                                                 details: ["reason": "csrf"]))
-            return await refusal(.csrf, back: "/my/consents")
+            return await refusal(.csrf, back: back)
         }
         do {
             try await change(form)
         } catch let error as ZeroTripError where HTTPErrorMapping.status(for: error.code).code < 500 {
-            return renderer.notice(visit.base, for: error, title: "未能完成", back: "/my/consents", backText: "返回授权")
+            return renderer.notice(visit.base, for: error, title: "未能完成", back: back, backText: backText)
         }
-        return PageRenderer.redirect("/my/consents")
+        return PageRenderer.redirect(back)
+    }
+
+    // MARK: Ratings (好差评)
+
+    static let scoreWords = [5: "非常满意", 4: "满意", 3: "基本满意", 2: "不满意", 1: "非常不满意"]
+
+    /// The person's invitations to rate finished services: a form for each open one, the ratings given.
+    private func ratings(_ visit: Visit) async throws -> Response {
+        let catalogue = try? await services.credit.currentCatalogue()
+        let departments = Dictionary(try await services.administration.departments().map { ($0.code, $0.name) }, uniquingKeysWith: { a, _ in a })
+        let now = services.clock.now()
+        let all = try await services.ratings.ratings(subject: "person:\(visit.session.subject)")
+        func row(_ rating: ServiceRating) -> [String: Any] {
+            ["id": rating.id, "matterName": catalogue?.matter(rating.matter)?.name ?? rating.matter,
+             "department": departments[rating.department] ?? rating.department, "outcome": rating.outcome == "closed" ? "已办结" : "未予批准",
+             "closesAt": ChinaTime(rating.closesAt).minuteText, "ratedAt": rating.ratedAt.map { ChinaTime($0).minuteText } ?? "",
+             "stars": rating.score.map { String(repeating: "★", count: $0) + String(repeating: "☆", count: 5 - $0) + " " + (Self.scoreWords[$0] ?? "") } ?? "",
+             "tagText": rating.tags.map(\.chinese).joined(separator: "、")]
+        }
+        let pending = all.filter { $0.ratedAt == nil && $0.closesAt >= now }.map(row)
+        let done = all.filter { $0.ratedAt != nil }.map(row)
+        var context = visit.base
+        context["title"] = "服务评价"
+        context["tabRatings"] = true
+        context["pending"] = pending
+        context["done"] = done
+        context["hasDone"] = !done.isEmpty
+        context["hasAny"] = !pending.isEmpty || !done.isEmpty
+        context["scores"] = (1...5).reversed().map { ["value": $0, "label": "\(String(repeating: "★", count: $0)) \(Self.scoreWords[$0] ?? "")"] as [String: Any] }
+        context["tags"] = RatingTag.allCases.map { ["value": $0.rawValue, "label": $0.chinese] }
+        return renderer.response("ratings", context)
+    }
+
+    private func rate(_ request: Request, _ visit: Visit, id: String) async throws -> Response {
+        try await changeForm(request, visit, route: "POST /my/ratings/{id}", back: "/my/ratings", backText: "返回评价") { form in
+            guard let score = Int(form["score"] ?? "") else { throw ZeroTripError(.invalidInput, "choose a score from 1 to 5") }
+            let tags = form.keys.filter { $0.hasPrefix("t_") && form[$0] == "1" }.map { String($0.dropFirst(2)) }.sorted()
+            _ = try await services.ratings.rate(id: id, subject: "person:\(visit.session.subject)", score: score, tags: tags, comment: form["comment"],
+                                                actor: visit.session.actor)
+        }
+    }
+
+    /// The public ranking of departments by their ratings over the last 90 days, phone-sized, with the formula.
+    private func figures(_ request: Request, _ context: ZeroTripRequestContext) async throws -> Response {
+        let client = client(request, context)
+        if let wait = limiter.secondsToWait(client) {
+            services.anonymousAudit.record(AuditEntry(actor: "client:\(client)", action: "auth.denied", target: "route:GET /figures", outcome: "denied",
+                                                      details: ["reason": "rate_limited"]))
+            return await refusal(.rateLimited(wait), back: "/figures")
+        }
+        let now = services.clock.now()
+        let days = 90
+        let to = ChinaDay.startOfNextDay(after: now)
+        let figures = try await services.ratings.figures(from: to.addingTimeInterval(-Double(days) * 86_400), to: to)
+        let names = Dictionary(try await services.administration.departments().map { ($0.code, $0.name) }, uniquingKeysWith: { a, _ in a })
+        func two(_ value: Double) -> String { String(format: "%.2f", value) }
+        var page = await frame(title: "服务评价排行", service: "政务服务 · 好差评")
+        page["days"] = days
+        page["from"] = ChinaTime(figures.from).chineseDate
+        page["to"] = ChinaTime(now).chineseDate
+        page["count"] = figures.count
+        page["mean"] = two(figures.districtMean)
+        page["prior"] = RatingFigures.priorWeight
+        let rows: [[String: Any]] = figures.departments.enumerated().map { index, group in
+            ["rank": index + 1, "name": names[group.key] ?? group.key, "weighted": two(group.weighted), "mean": two(group.mean), "count": group.count,
+             "poor": group.poor]
+        }
+        page["departments"] = rows
+        page["hasDepartments"] = !rows.isEmpty
+        var headers = HTTPFields()
+        headers[.cacheControl] = "public, max-age=60"
+        return renderer.response("figures", page, headers: headers)
     }
 
     // MARK: Words

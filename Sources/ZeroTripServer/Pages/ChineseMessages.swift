@@ -26,6 +26,8 @@ enum ChineseMessages {
         case .consentRequired: "申请人尚未授权本部门为此事项调用其电子证照，请申请人在手机上授权或到窗口办理授权。"
         case .consentWithdrawn: "该授权已撤回。"
         case .consentEnded: "该授权已随办件办结而结束，无需撤回。"
+        case .alreadyRated: "这项服务您已评价过，每项服务只能评价一次。"
+        case .ratingClosed: "评价期已过（办结后 30 天内可评价）。"
         case .invalidTransition: "办件当前的状态不能进行这一步，请刷新后查看。"
         case .materialsOutstanding: "还有未补交的材料。"
         case .obligationClosed: "这项承诺已经结束。"
@@ -74,6 +76,9 @@ enum ChineseMessages {
         "holder_mismatch": "持证人与户籍登记不一致。",
         "consent_required": "申请人尚未授权本部门为此事项调用其电子证照。",
         "consent_withdrawn": "该授权已撤回。",
+        "consent_ended": "该授权已随办件办结而结束。",
+        "already_rated": "这项服务已评价过，每项服务只能评价一次。",
+        "rating_closed": "评价期已过（办结后 30 天内可评价）。",
         "device_login_failed": "设备登录未通过。",
         "unknown_key": "没有这个密钥。",
         "key_revoked": "密钥已停用。",

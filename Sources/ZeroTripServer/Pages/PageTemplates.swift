@@ -6,7 +6,7 @@
 enum PageTemplates {
     static let all: [String: String] = [
         "layout": layout, "login": login, "code": code, "home": home, "document": document, "credit": credit,
-        "messages": messages, "access": access, "consents": consents, "notice": notice,
+        "messages": messages, "access": access, "consents": consents, "ratings": ratings, "figures": figures, "notice": notice,
         "window-login": windowLogin, "window-home": windowHome, "window-person": windowPerson, "window-application": windowApplication,
         "window-list": windowList, "window-card": windowCard, "handoff": handoff,
     ]
@@ -17,7 +17,7 @@ enum PageTemplates {
         <meta name="robots" content="noindex"><title>{{title}} · {{district}}政务服务</title>
         <link rel="stylesheet" href="/static/zerotrip.css"></head>
         <body><header class="top"><div class="district">{{district}}人民政府 · 零跑腿政务服务</div><div class="service">{{service}}</div></header>
-        {{#signedIn}}<nav class="tabs"><a href="/my/"{{#tabResults}} aria-current="page"{{/tabResults}}>我的文书</a><a href="/my/credit"{{#tabCredit}} aria-current="page"{{/tabCredit}}>信用与承诺</a><a href="/my/messages"{{#tabMessages}} aria-current="page"{{/tabMessages}}>消息</a><a href="/my/consents"{{#tabConsents}} aria-current="page"{{/tabConsents}}>授权</a><a href="/my/access"{{#tabAccess}} aria-current="page"{{/tabAccess}}>谁查看了我的数据</a></nav>{{/signedIn}}
+        {{#signedIn}}<nav class="tabs"><a href="/my/"{{#tabResults}} aria-current="page"{{/tabResults}}>我的文书</a><a href="/my/credit"{{#tabCredit}} aria-current="page"{{/tabCredit}}>信用与承诺</a><a href="/my/messages"{{#tabMessages}} aria-current="page"{{/tabMessages}}>消息</a><a href="/my/consents"{{#tabConsents}} aria-current="page"{{/tabConsents}}>授权</a><a href="/my/ratings"{{#tabRatings}} aria-current="page"{{/tabRatings}}>评价</a><a href="/my/access"{{#tabAccess}} aria-current="page"{{/tabAccess}}>谁查看了我的数据</a></nav>{{/signedIn}}
         {{#window}}<nav class="tabs"><a href="/window/"{{#tabLookup}} aria-current="page"{{/tabLookup}}>查询办事人</a><a href="/window/applications"{{#tabApplications}} aria-current="page"{{/tabApplications}}>办件</a><a href="/window/obligations"{{#tabObligations}} aria-current="page"{{/tabObligations}}>待补材料</a></nav>{{/window}}
         <main><h1>{{title}}</h1>
         {{#error}}<p class="error" role="alert">{{error}}</p>{{/error}}
@@ -117,6 +117,29 @@ enum PageTemplates {
         {{#live}}<form method="post" action="/my/consents/{{id}}/withdraw"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit">撤回授权</button></form>{{/live}}</div></li>
         {{/grants}}</ul>{{/hasGrants}}
         {{^hasGrants}}<p class="empty">您还没有授权任何部门调用您的电子证照。</p>{{/hasGrants}}
+        {{/content}}{{/layout}}
+        """
+
+    static let ratings = """
+        {{<layout}}{{$content}}
+        <p>每项办结的服务可评价一次（办结后 30 天内）。评价记入办理部门和受理窗口，各部门的排名公开在<a href="/figures">服务评价排行</a>。</p>
+        {{#pending}}<form method="post" action="/my/ratings/{{id}}" class="card"><input type="hidden" name="csrf" value="{{csrf}}">
+        <p><span class="name">{{matterName}}</span></p><p class="meta">{{department}} · {{outcome}} · 请在 {{closesAt}} 前评价</p>
+        <fieldset><legend>满意程度</legend>{{#scores}}<label class="check"><input type="radio" name="score" value="{{value}}" required> {{label}}</label>{{/scores}}</fieldset>
+        <fieldset><legend>印象（可多选）</legend>{{#tags}}<label class="check"><input type="checkbox" name="t_{{value}}" value="1"> {{label}}</label>{{/tags}}</fieldset>
+        <label for="c_{{id}}">意见和建议（可不填，200 字以内）</label><textarea id="c_{{id}}" name="comment" maxlength="200" rows="3"></textarea>
+        <button type="submit">提交评价</button></form>{{/pending}}
+        {{#hasDone}}<h2>已评价</h2><ul class="list">{{#done}}<li><div><span class="name">{{matterName}}</span><span class="meta">{{department}} · {{ratedAt}}</span><span>{{stars}}</span><span class="meta">{{tagText}}</span></div></li>{{/done}}</ul>{{/hasDone}}
+        {{^hasAny}}<p class="empty">还没有可评价的服务。办件办结后，这里会邀请您评价。</p>{{/hasAny}}
+        {{/content}}{{/layout}}
+        """
+
+    static let figures = """
+        {{<layout}}{{$content}}
+        <p>近 {{days}} 天（{{from}} 至 {{to}}）群众对办结服务的评价共 {{count}} 条，全区平均 {{mean}} 分（满分 5 分）。</p>
+        {{#hasDepartments}}<ul class="list">{{#departments}}<li><div><span class="name">第 {{rank}} 名 · {{name}}</span><span>综合得分 <strong>{{weighted}}</strong></span><span class="meta">平均 {{mean}} 分 · {{count}} 条评价 · 差评 {{poor}} 条</span></div></li>{{/departments}}</ul>{{/hasDepartments}}
+        {{^hasDepartments}}<p class="empty">这段时间还没有评价。</p>{{/hasDepartments}}
+        <p class="note">综合得分 =（{{prior}} × 全区平均分 + 该部门各条评分之和）÷（{{prior}} + 该部门评价条数）：评价少的部门接近全区平均，评价多的以本部门评价为准。差评指 1–2 分。</p>
         {{/content}}{{/layout}}
         """
 
@@ -267,6 +290,7 @@ enum PageTemplates {
         .logout{margin-top:32px;display:flex;align-items:center;justify-content:space-between;gap:8px;color:#666;font-size:14px}
         .logout button{margin:0;background:#555;font-size:15px;padding:8px 16px}
         select{width:100%;font-size:18px;padding:10px;border:1px solid #bbb;border-radius:6px;background:#fff}
+        textarea{display:block;width:100%;box-sizing:border-box;font-size:17px;padding:10px;border:1px solid #bbb;border-radius:6px;font-family:inherit;margin-bottom:12px}
         fieldset{border:0;padding:0;margin:16px 0 0}legend{color:#444;margin-bottom:6px}
         label.check{display:flex;align-items:center;gap:8px;margin:8px 0;min-height:44px}label.check input{width:auto;transform:scale(1.3)}
         form.inline{display:inline-block;margin-right:8px}details summary{cursor:pointer;min-height:44px;line-height:44px}

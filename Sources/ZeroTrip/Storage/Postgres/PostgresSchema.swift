@@ -121,6 +121,29 @@ enum PostgresSchema {
                             + "IS DISTINCT FROM (OLD.id, OLD.subject, OLD.department, OLD.matter, OLD.result_types, OLD.granted_at, OLD.expires_at, "
                             + "OLD.channel, OLD.granted_by, OLD.assurance_tier, OLD.lifetime) "
                             + "OR (OLD.application_id IS NOT NULL AND NEW.application_id IS DISTINCT FROM OLD.application_id)")),
+        Migration(name: "2026-12-05 evaluation: ratings of finished services", sql: """
+            CREATE TABLE service_ratings (
+                id TEXT PRIMARY KEY CHECK (length(id) = 32),
+                application_id TEXT NOT NULL UNIQUE REFERENCES applications(id),
+                subject TEXT NOT NULL,
+                department TEXT NOT NULL,
+                matter TEXT NOT NULL,
+                clerk TEXT,
+                outcome TEXT NOT NULL CHECK (outcome IN ('closed', 'rejected')),
+                invited_at TIMESTAMPTZ NOT NULL,
+                closes_at TIMESTAMPTZ NOT NULL,
+                rated_at TIMESTAMPTZ,
+                score BIGINT CHECK (score BETWEEN 1 AND 5),
+                tags TEXT NOT NULL DEFAULT '[]',
+                comment TEXT CHECK (comment IS NULL OR length(comment) <= 200)
+            );
+            CREATE INDEX service_ratings_subject ON service_ratings(subject, invited_at);
+            CREATE INDEX service_ratings_rated ON service_ratings(rated_at) WHERE rated_at IS NOT NULL;
+            """ + noDelete("service_ratings", "ratings are never deleted")
+            + refuse("service_ratings", "service_ratings_rate_once", "UPDATE", "a service is rated once, and the rating is kept as given",
+                     when: "OLD.rated_at IS NOT NULL OR NEW.rated_at IS NULL OR NEW.score IS NULL OR (NEW.id, NEW.application_id, NEW.subject, "
+                        + "NEW.department, NEW.matter, NEW.clerk, NEW.outcome, NEW.invited_at, NEW.closes_at) IS DISTINCT FROM (OLD.id, "
+                        + "OLD.application_id, OLD.subject, OLD.department, OLD.matter, OLD.clerk, OLD.outcome, OLD.invited_at, OLD.closes_at)")),
     ]
 
     private static let initial = """

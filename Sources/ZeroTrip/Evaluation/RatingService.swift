@@ -1,0 +1,97 @@
+public import Foundation
+import ZeroTripCrypto
+import ZeroTripDocuments
+
+/// 好差评: every finished application (closed or rejected) invites its applicant, in the same commit, to rate the
+/// service 1–5 with optional tags and a short comment, once, within ``ratingDays`` days (a message in the outbox with
+/// the link to the rating page). Ratings attach to the department and to the window clerk who took the application;
+/// ``figures(from:to:)`` gives district, department and clerk averages with the weighted formula of ``RatingFigures``.
+public final class RatingService: Sendable {
+    /// Days an invitation stays open.
+    public static let ratingDays = 30
+    /// Longest comment, in characters.
+    public static let commentLimit = 200
+
+    private let database: AppDatabase
+    private let clock: ZeroTripClock
+
+    init(database: AppDatabase, clock: ZeroTripClock) {
+        self.database = database
+        self.clock = clock
+    }
+
+    /// In the transaction that finishes `application` (closed or rejected): the invitation and its message.
+    /// `ratingPage` is the applicant pages' address of the ratings page.
+    static func invite(application id: String, outcome: ApplicationState, matterName: String, ratingPage: String, at now: Date,
+                       in db: SQLTransaction) throws {
+        guard let record = try ApplicationStore.load(id, in: db) else { return }
+        let creator = try ApplicationStore.creator(of: id, in: db)
+        let clerk = creator.flatMap { actor in actor.range(of: "/clerk:").map { String(actor[$0.upperBound...].prefix(32)) } }
+        let ratingID = try withCrypto("generating a rating id") { () throws(CryptoError) in Hex.encode(try SecureRandom.bytes(count: 16)) }
+        let rating = ServiceRating(id: ratingID, application: id, subject: record.subject, department: record.department, matter: record.matterCode,
+                                   clerk: clerk, outcome: outcome.rawValue, invitedAt: now,
+                                   closesAt: now.addingTimeInterval(TimeInterval(ratingDays) * 86_400), ratedAt: nil, score: nil, tags: [], comment: nil)
+        guard try RatingStore.invite(rating, in: db) else { return }
+        let ended = outcome == .closed ? "已办结" : "已办理完毕（未予批准）"
+        try NotificationOutbox.enqueue(subject: record.subject, kind: "rating_invitation", reference: "rating:\(ratingID)",
+                                       message: "您申请的「\(matterName)」\(ended)。欢迎对本次服务评价（1–5 分，\(ratingDays) 天内）：\(ratingPage)",
+                                       at: now, in: db)
+    }
+
+    /// `subject`'s (`person:<subject>`) invitations, newest first, rated or not.
+    public func ratings(subject: String) async throws -> [ServiceRating] {
+        try await database.read { db in try RatingStore.ratings(subject: subject, in: db) }
+    }
+
+    /// Records `subject`'s rating of invitation `id`: `score` 1–5, known `tags` (at most 8, no repeats), a comment of
+    /// at most ``commentLimit`` characters. Another person's invitation is `not_found`; a second rating
+    /// `already_rated`; after the invitation closed `rating_closed`. Audited `rating.recorded` (the comment is not).
+    public func rate(id rawID: String, subject: String, score: Int, tags rawTags: [String], comment rawComment: String?,
+                     actor: String) async throws -> ServiceRating {
+        let id = rawID.lowercased()
+        guard id.utf8.count == 32, Hex.decode(id) != nil else { throw ZeroTripError(.notFound, "no rating invitation \(rawID.prefix(40))") }
+        guard (1...5).contains(score) else { throw ZeroTripError(.invalidInput, "score must be 1–5") }
+        guard rawTags.count <= RatingTag.allCases.count, Set(rawTags).count == rawTags.count else {
+            throw ZeroTripError(.invalidInput, "tags must be distinct")
+        }
+        let tags = try rawTags.map { raw in
+            guard let tag = RatingTag(rawValue: raw) else {
+                throw ZeroTripError(.invalidInput, "unknown tag \(raw.prefix(32)); known: \(RatingTag.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            return tag
+        }
+        let comment = rawComment?.trimmingWhitespace()
+        if let comment {
+            guard comment.count <= Self.commentLimit, !comment.unicodeScalars.contains(where: { $0.properties.generalCategory == .control && $0 != "\n" }) else {
+                throw ZeroTripError(.invalidInput, "comment must be at most \(Self.commentLimit) characters without control characters")
+            }
+        }
+        let now = clock.now()
+        return try await database.write { db in
+            guard var rating = try RatingStore.rating(id: id, in: db), rating.subject == subject else {
+                throw ZeroTripError(.notFound, "no rating invitation \(id)")
+            }
+            guard rating.ratedAt == nil else { throw ZeroTripError(.alreadyRated, "this service was rated on \(ChinaTime(rating.ratedAt!).minuteText)") }
+            guard now <= rating.closesAt else { throw ZeroTripError(.ratingClosed, "ratings for this service closed after \(Self.ratingDays) days") }
+            let text = (comment?.isEmpty ?? true) ? nil : comment
+            guard try RatingStore.rate(id: id, score: score, tags: tags, comment: text, at: now, in: db) else {
+                throw ZeroTripError(.alreadyRated, "this service was rated meanwhile")
+            }
+            try AuditLog.append(AuditEntry(actor: actor, action: "rating.recorded", target: "application:\(rating.application)",
+                                           details: ["rating": id, "department": rating.department, "score": "\(score)",
+                                                     "tags": tags.map(\.rawValue).joined(separator: ",")]), at: now, in: db)
+            rating.ratedAt = now
+            rating.score = score
+            rating.tags = tags
+            rating.comment = text
+            return rating
+        }
+    }
+
+    /// Ratings given in [`from`, `to`): counts, means and weighted averages per department and clerk, ranked.
+    public func figures(from: Date, to: Date) async throws -> RatingFigures {
+        guard from < to else { throw ZeroTripError(.invalidInput, "from must be before to") }
+        let totals = try await database.read { db in try RatingStore.totals(from: from, to: to, in: db) }
+        return RatingFigures.make(from: from, to: to, departments: totals.departments, clerks: totals.clerks, tags: totals.tags)
+    }
+}

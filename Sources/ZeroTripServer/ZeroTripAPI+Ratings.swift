@@ -1,0 +1,141 @@
+import Foundation
+import Hummingbird
+import ZeroTrip
+import ZeroTripDocuments
+
+/// `POST /v1/applicant/ratings/{id}` body.
+struct RateBody: Decodable, Sendable {
+    /// 1–5.
+    var score: Int
+    /// Known tags (`RatingTag` raw values).
+    var tags: [String]?
+    /// At most 200 characters.
+    var comment: String?
+}
+
+/// An invitation to rate, and the rating once given, as the applicant sees it.
+struct RatingView: Encodable, Sendable {
+    var id: String
+    var application: String
+    var department: String
+    var matter: String
+    var outcome: String
+    var invitedAt: Date
+    var closesAt: Date
+    var ratedAt: Date?
+    var score: Int?
+    var tags: [String]
+    var comment: String?
+
+    init(_ rating: ServiceRating) {
+        id = rating.id; application = rating.application; department = rating.department; matter = rating.matter; outcome = rating.outcome
+        invitedAt = rating.invitedAt; closesAt = rating.closesAt; ratedAt = rating.ratedAt; score = rating.score
+        tags = rating.tags.map(\.rawValue); comment = rating.comment
+    }
+}
+
+struct RatingList: Encodable, Sendable { var ratings: [RatingView] }
+
+/// `GET /v1/ratings/figures`: the district's ratings over a period, for supervisors.
+struct RatingFiguresView: Encodable, Sendable {
+    struct Group: Encodable, Sendable {
+        var key: String
+        var name: String?
+        var department: String?
+        var count: Int
+        var mean: Double
+        var weighted: Double
+        var poor: Int
+    }
+    var from: Date
+    var to: Date
+    var count: Int
+    var districtMean: Double
+    /// `weighted = (priorWeight × districtMean + Σ scores) / (priorWeight + count)`.
+    var priorWeight: Int
+    var departments: [Group]
+    var clerks: [Group]
+    var tags: [String: Int]
+}
+
+extension ZeroTripAPI {
+    /// The period of a figures request: `from`/`to` as China calendar days (`to` inclusive), by default the 30 days
+    /// ending with today.
+    static func figuresPeriod(_ request: Request, now: Date) throws -> (from: Date, to: Date) {
+        func day(_ name: String) throws -> Date? {
+            guard let text = request.uri.queryParameters.get(name) else { return nil }
+            guard let date = ChinaDay.start(of: text) else { throw ZeroTripError(.invalidInput, "\(name) must be a day YYYY-MM-DD") }
+            return date
+        }
+        let to = try day("to").map { $0.addingTimeInterval(86_400) } ?? ChinaDay.startOfNextDay(after: now)
+        let from = try day("from") ?? to.addingTimeInterval(-30 * 86_400)
+        guard from < to, to.timeIntervalSince(from) <= 400 * 86_400 else { throw ZeroTripError(.invalidInput, "from must be before to, at most 400 days apart") }
+        return (from, to)
+    }
+
+    /// Handlers of the applicant's ratings (applicant session).
+    func ratingApplicantHandler(for spec: RouteSpec) -> ApplicantHandler? {
+        let services = self.services
+        switch spec.description {
+        case "GET /v1/applicant/ratings":
+            return { _, _, session, _ in
+                let ratings = try await services.ratings.ratings(subject: "person:\(session!.subject)")
+                return try JSONResponse.make(RatingList(ratings: ratings.map(RatingView.init)))
+            }
+        case "POST /v1/applicant/ratings/{id}":
+            return { request, parameters, session, _ in
+                let body = try await JSONResponse.decode(RateBody.self, from: request, limit: 2048)
+                let rating = try await services.ratings.rate(id: parameters.get("id") ?? "", subject: "person:\(session!.subject)", score: body.score,
+                                                             tags: body.tags ?? [], comment: body.comment, actor: session!.actor)
+                return try JSONResponse.make(RatingView(rating))
+            }
+        default:
+            return nil
+        }
+    }
+
+    /// Handlers of the supervisors' figures.
+    func ratingHandler(for spec: RouteSpec) -> Handler? {
+        let services = self.services
+        switch spec.description {
+        case "GET /v1/ratings/figures":
+            return { request, _, _ in
+                let period = try Self.figuresPeriod(request, now: services.clock.now())
+                let figures = try await services.ratings.figures(from: period.from, to: period.to)
+                let names = Dictionary(try await services.administration.departments().map { ($0.code, $0.name) }, uniquingKeysWith: { a, _ in a })
+                func view(_ group: RatingFigures.Group, clerk: Bool) -> RatingFiguresView.Group {
+                    .init(key: group.key, name: clerk ? nil : names[group.key], department: group.department, count: group.count,
+                          mean: (group.mean * 100).rounded() / 100, weighted: (group.weighted * 100).rounded() / 100, poor: group.poor)
+                }
+                return try JSONResponse.make(RatingFiguresView(
+                    from: figures.from, to: figures.to, count: figures.count, districtMean: (figures.districtMean * 100).rounded() / 100,
+                    priorWeight: RatingFigures.priorWeight, departments: figures.departments.map { view($0, clerk: false) },
+                    clerks: figures.clerks.map { view($0, clerk: true) }, tags: figures.tags))
+            }
+        default:
+            return nil
+        }
+    }
+}
+
+/// Calendar days in China Standard Time (UTC+8).
+enum ChinaDay {
+    /// The first instant of day `text` (`YYYY-MM-DD`) in China, or nil when it is not a day.
+    static func start(of text: String) -> Date? {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard text.utf8.count == 10, parts.count == 3, let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]),
+              (1970...9999).contains(year), (1...12).contains(month), (1...31).contains(day) else { return nil }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(secondsFromGMT: 8 * 3600)!
+        guard let date = calendar.date(from: DateComponents(year: year, month: month, day: day)),
+              calendar.component(.day, from: date) == day else { return nil }
+        return date
+    }
+
+    /// The first instant of the China calendar day after the one `date` falls on.
+    static func startOfNextDay(after date: Date) -> Date {
+        let seconds = (date.timeIntervalSince1970 + 8 * 3600).rounded(.down)
+        let day = (seconds / 86_400).rounded(.down)
+        return Date(timeIntervalSince1970: (day + 1) * 86_400 - 8 * 3600)
+    }
+}

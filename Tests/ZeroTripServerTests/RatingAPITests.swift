@@ -1,0 +1,122 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Testing
+@testable import ZeroTrip
+import ZeroTripDocuments
+@testable import ZeroTripServer
+import ZeroTripDomainTestSupport
+
+@Suite("好差评: ratings of finished services and their figures")
+struct RatingAPITests {
+    /// A standard 居住登记 for `person` taken at window clerk `clerk` of GAJ, carried through to its result (closed).
+    static func closedApplication(_ services: ZeroTripServices, _ person: (id: String, name: String), clerk: String) async throws -> String {
+        let applications = services.applications, actor = "credential:gaj/clerk:\(clerk)"
+        let submitted = try await applications.submit(NewApplication(matterCode: "JZDJ", idNumber: person.id, name: person.name, mode: .standard,
+                                                                     provided: ["ID_CARD", "RESIDENCE_PROOF", "EMPLOYMENT_PROOF", "PHOTO"]),
+                                                      department: "GAJ", actor: actor)
+        _ = try await applications.accept(submitted.id, department: "GAJ", actor: actor)
+        _ = try await applications.startReview(submitted.id, department: "GAJ", actor: actor)
+        _ = try await applications.approve(submitted.id, department: "GAJ", actor: actor)
+        let (done, _) = try await applications.issueResult(submitted.id, values: ["居住地址": "佛山市禅城区祖庙街道建新路12号", "居住事由": "务工"],
+                                                           department: "GAJ", actor: actor)
+        #expect(done.state == .closed)
+        return submitted.id
+    }
+
+    struct View: Decodable { var id: String; var application: String; var department: String; var score: Int?; var tags: [String]; var ratedAt: Date? }
+    struct List: Decodable { var ratings: [View] }
+    struct Figures: Decodable {
+        struct Group: Decodable { var key: String; var name: String?; var department: String?; var count: Int; var mean: Double; var weighted: Double; var poor: Int }
+        var count: Int; var districtMean: Double; var priorWeight: Int; var departments: [Group]; var clerks: [Group]; var tags: [String: Int]
+    }
+
+    @Test("A finished application invites its applicant to rate it (a message with the link, in the same commit); the rating is taken once, for one's own service only, 1–5 with known tags and a short comment; the figures weigh departments and clerks by the documented formula; refusals by code; the public ranking page shows it")
+    func rateOnce() async throws {
+        let clock = VerificationPageBrowserTests.MovableClock()
+        let fixture = try await ServerFixture(clock: ZeroTripClock { clock.now })
+        try await fixture.loadCredit()
+        let zhang = IdentityFixtures.zhang, li = IdentityFixtures.li
+        let first = try await Self.closedApplication(fixture.services, zhang, clerk: "GA-0042")
+        let second = try await Self.closedApplication(fixture.services, li, clerk: "GA-0007")
+        let rejected = try await fixture.services.applications.submit(NewApplication(matterCode: "JZDJ", idNumber: zhang.id, name: zhang.name, mode: .standard,
+                                                                                     provided: ["ID_CARD", "RESIDENCE_PROOF", "EMPLOYMENT_PROOF", "PHOTO"]),
+                                                                      department: "GAJ", actor: "credential:gaj")
+        _ = try await fixture.services.applications.reject(rejected.id, reason: "住所证明与实际不符", department: "GAJ", actor: "credential:gaj")
+        let zhangSubject = try #require(try await fixture.services.identity.registry.subject(idNumber: zhang.id))
+        let notices = try await fixture.services.applications.notifications(subject: "person:\(zhangSubject)")
+        #expect(notices.filter { $0.kind == "rating_invitation" }.count == 2 && notices.contains { $0.message.contains("/my/ratings") && $0.message.contains("居住登记") },
+                "\(notices.map(\.message))")
+        let statistics = try await fixture.services.credentials.create(department: "RSJ", scopes: [.statisticsRead], label: "supervisor", actor: "test").token
+        let gaj = try await fixture.services.credentials.create(department: "GAJ", scopes: [.applicationsProcess], label: "w", actor: "test").token
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        let zhangSession = try await IdentityFixtures.windowSession(fixture.services, person: zhang)
+        let liSession = try await IdentityFixtures.windowSession(fixture.services, person: li)
+        try await fixture.application().test(.router) { client in
+            func call(_ uri: String, _ token: String, _ body: String? = nil) async throws -> (HTTPResponse.Status, Data) {
+                try await client.execute(uri: uri, method: body == nil ? .get : .post, headers: ConsentAPITests.bearer(token),
+                                         body: body.map { ByteBuffer(string: $0) }) { ($0.status, Data($0.body.readableBytesView)) }
+            }
+            var (status, data) = try await call("/v1/applicant/ratings", zhangSession.token)
+            let mine = try decoder.decode(List.self, from: data).ratings
+            #expect(status == .ok && Set(mine.map(\.application)) == [first, rejected.id] && mine.allSatisfy { $0.score == nil })
+            let invitation = try #require(mine.first { $0.application == first })
+            let liInvitation = try #require(try decoder.decode(List.self, from: try await call("/v1/applicant/ratings", liSession.token).1).ratings.first)
+
+            // Refusals by code: another person's, out of range, unknown tag, a comment too long.
+            for (token, id, body, expected) in [
+                (liSession.token, invitation.id, #"{"score": 5}"#, "not_found"),
+                (zhangSession.token, invitation.id, #"{"score": 6}"#, "invalid_input"),
+                (zhangSession.token, invitation.id, #"{"score": 0}"#, "invalid_input"),
+                (zhangSession.token, invitation.id, #"{"score": 4, "tags": ["fast", "bribe"]}"#, "invalid_input"),
+                (zhangSession.token, invitation.id, #"{"score": 4, "tags": ["fast", "fast"]}"#, "invalid_input"),
+                (zhangSession.token, invitation.id, #"{"score": 4, "comment": "\#(String(repeating: "慢", count: 201))"}"#, "invalid_input"),
+                (zhangSession.token, String(repeating: "0", count: 32), #"{"score": 4}"#, "not_found"),
+            ] {
+                (status, data) = try await call("/v1/applicant/ratings/\(id)", token, body)
+                #expect(ConsentAPITests.errorCode(data) == expected && status.code < 500, "\(body): \(String(decoding: data, as: UTF8.self))")
+            }
+            (status, data) = try await call("/v1/applicant/ratings/\(invitation.id)", zhangSession.token, #"{"score": 5, "tags": ["done_in_one_visit", "fast"], "comment": "一次办成，很快"}"#)
+            #expect(status == .ok && (try? decoder.decode(View.self, from: data))?.score == 5)
+            (status, data) = try await call("/v1/applicant/ratings/\(invitation.id)", zhangSession.token, #"{"score": 1}"#)
+            #expect(status == .conflict && ConsentAPITests.errorCode(data) == "already_rated", "rated once")
+            (status, data) = try await call("/v1/applicant/ratings/\(liInvitation.id)", liSession.token, #"{"score": 2, "tags": ["long_wait"]}"#)
+            #expect(status == .ok)
+
+            // Figures: supervisors only; the formula as documented.
+            (status, _) = try await call("/v1/ratings/figures", gaj)
+            #expect(status == .forbidden)
+            (status, data) = try await call("/v1/ratings/figures?from=2026-13-01", statistics)
+            #expect(status == .badRequest && ConsentAPITests.errorCode(data) == "invalid_input")
+            (status, data) = try await call("/v1/ratings/figures", statistics)
+            let figures = try decoder.decode(Figures.self, from: data)
+            #expect(figures.count == 2 && figures.districtMean == 3.5 && figures.priorWeight == 10)
+            let department = try #require(figures.departments.first)
+            // (10 × 3.5 + 5 + 2) / (10 + 2) = 3.5
+            #expect(department.key == "GAJ" && department.name != nil && department.count == 2 && department.weighted == 3.5 && department.poor == 1)
+            // GA-0042: (35 + 5) / 11 = 3.64; GA-0007: (35 + 2) / 11 = 3.36 — the better first.
+            #expect(figures.clerks.map(\.key) == ["GA-0042", "GA-0007"] && figures.clerks.map(\.weighted) == [3.64, 3.36], "\(figures.clerks)")
+            #expect(figures.tags == ["done_in_one_visit": 1, "fast": 1, "long_wait": 1])
+
+            // The public ranking page: no sign-in, the department and its score.
+            let page = try await client.execute(uri: "/figures", method: .get) { ($0.status, String(buffer: $0.body)) }
+            #expect(page.0 == .ok && page.1.contains("第 1 名") && page.1.contains("综合得分 <strong>3.50</strong>") && page.1.contains("2 条评价"), "\(page.1.suffix(1200))")
+
+            // Thirty days on, the rejected application's invitation is closed.
+            clock.advance(by: 31 * 86_400)
+            let later = try await IdentityFixtures.windowSession(fixture.services, person: zhang)
+            let open = try #require(mine.first { $0.application == rejected.id })
+            (status, data) = try await call("/v1/applicant/ratings/\(open.id)", later.token, #"{"score": 3}"#)
+            #expect(status == .conflict && ConsentAPITests.errorCode(data) == "rating_closed")
+        }
+        let events = try await AuditLog.events(in: fixture.services.database, limit: 300).filter { $0.action == "rating.recorded" }
+        #expect(events.count == 2 && events.allSatisfy { !$0.details.contains("一次办成") }, "recorded, without the comment")
+        let error = await #expect(throws: SQLFailure.self) {
+            try await fixture.services.database.write { db in try db.execute(sql: "UPDATE service_ratings SET score = 1 WHERE score = 5") }
+        }
+        #expect(error?.kind == .ruleViolation, "a rating is kept as given")
+        _ = second
+    }
+}
