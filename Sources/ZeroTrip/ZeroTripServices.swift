@@ -27,6 +27,8 @@ public struct ZeroTripServices: Sendable {
     public var consent: ConsentService { applications.consent }
     /// Ratings of finished services (好差评) and their figures.
     public var ratings: RatingService { applications.ratings }
+    /// Staff directory, stalled-review notices and review times (督办).
+    public var supervision: SupervisionService { applications.supervision }
     /// Applications with trust-based approval and deferral, commitments and obligations.
     public let applications: ApplicationService
     /// Clerks signed in at window stations.

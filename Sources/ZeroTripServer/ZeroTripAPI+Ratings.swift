@@ -139,3 +139,89 @@ enum ChinaDay {
         return Date(timeIntervalSince1970: (day + 1) * 86_400 - 8 * 3600)
     }
 }
+
+/// `POST /v1/staff` body.
+struct StaffBody: Decodable, Sendable {
+    var department: String
+    var clerk: String
+    var name: String
+    var phone: String
+    /// `reviewer` or `supervisor`.
+    var role: String
+}
+
+/// A staff member as admins see them: the number masked.
+struct StaffView: Encodable, Sendable {
+    var department: String
+    var clerk: String
+    var name: String
+    var phoneMasked: String
+    var role: String
+    var addedAt: Date
+
+    init(_ member: StaffMember) {
+        department = member.department; clerk = member.clerk; name = member.name; phoneMasked = PersonalDataMask.phone(member.phone)
+        role = member.role.rawValue; addedAt = member.addedAt
+    }
+}
+
+struct StaffList: Encodable, Sendable { var staff: [StaffView] }
+
+/// `GET /v1/statistics/reviews`.
+struct ReviewFiguresView: Encodable, Sendable {
+    struct Department: Encodable, Sendable {
+        var department: String
+        var name: String?
+        var reviewed: Int
+        var meanWorkingDays: Double
+        var maximumWorkingDays: Int
+        var waiting: Int
+        var stalled: Int
+    }
+    var from: Date
+    var to: Date
+    var stallWorkingDays: Int
+    var departments: [Department]
+}
+
+extension ZeroTripAPI {
+    /// Handlers of the staff directory (admins) and the review figures (supervisors).
+    func supervisionHandler(for spec: RouteSpec) -> Handler? {
+        let services = self.services
+        switch spec.description {
+        case "POST /v1/staff":
+            return { request, _, principal in
+                let body = try await JSONResponse.decode(StaffBody.self, from: request, limit: 1024)
+                guard let role = StaffRole(rawValue: body.role) else { throw ZeroTripError(.invalidInput, "role must be reviewer or supervisor") }
+                let member = try await services.supervision.putStaff(department: body.department, clerk: body.clerk, name: body.name, phone: body.phone,
+                                                                     role: role, actor: principal!.actor)
+                return try JSONResponse.make(StaffView(member), status: .created)
+            }
+        case "GET /v1/staff":
+            return { request, _, _ in
+                let department = request.uri.queryParameters.get("department").map { String($0.prefix(16)) }
+                return try JSONResponse.make(StaffList(staff: try await services.supervision.staff(department: department).map(StaffView.init)))
+            }
+        case "POST /v1/staff/{department}/{clerk}/remove":
+            return { _, parameters, principal in
+                try await services.supervision.removeStaff(department: parameters.get("department") ?? "", clerk: parameters.get("clerk") ?? "",
+                                                           actor: principal!.actor)
+                return try JSONResponse.make(["removed": true])
+            }
+        case "GET /v1/statistics/reviews":
+            return { request, _, _ in
+                let period = try Self.figuresPeriod(request, now: services.clock.now())
+                let figures = try await services.supervision.reviewFigures(from: period.from, to: period.to)
+                let names = Dictionary(try await services.administration.departments().map { ($0.code, $0.name) }, uniquingKeysWith: { a, _ in a })
+                return try JSONResponse.make(ReviewFiguresView(from: figures.from, to: figures.to, stallWorkingDays: figures.stallWorkingDays,
+                                                               departments: figures.departments.map {
+                    .init(department: $0.department, name: names[$0.department], reviewed: $0.reviewed,
+                          meanWorkingDays: ($0.meanWorkingDays * 10).rounded() / 10, maximumWorkingDays: $0.maximumWorkingDays,
+                          waiting: $0.waiting, stalled: $0.stalled)
+                }))
+            }
+        default:
+            return nil
+        }
+    }
+}

@@ -119,6 +119,11 @@ public struct ZeroTripAPI: Sendable {
         RouteSpec(method: .get, path: "/v1/applicant/ratings", access: .applicant(tier: 1)),
         RouteSpec(method: .post, path: "/v1/applicant/ratings/{id}", access: .applicant(tier: 1)),
         RouteSpec(method: .get, path: "/v1/ratings/figures", access: .scope(.statisticsRead)),
+        // Supervision (督办): the staff directory stalled-review notices go to, and review times per department.
+        RouteSpec(method: .post, path: "/v1/staff", access: .scope(.admin)),
+        RouteSpec(method: .get, path: "/v1/staff", access: .scope(.admin)),
+        RouteSpec(method: .post, path: "/v1/staff/{department}/{clerk}/remove", access: .scope(.admin)),
+        RouteSpec(method: .get, path: "/v1/statistics/reviews", access: .scope(.statisticsRead)),
         // Clerks, departments and admins.
         RouteSpec(method: .get, path: "/v1/identity/verifications/{id}", access: .scope(.identityAttest)),
         RouteSpec(method: .post, path: "/v1/identity/verifications/{id}/video-attestation", access: .scope(.identityAttest)),
@@ -227,6 +232,7 @@ public struct ZeroTripAPI: Sendable {
         if let handler = creditHandler(for: spec) { return handler }
         if let handler = consentHandler(for: spec) { return handler }
         if let handler = ratingHandler(for: spec) { return handler }
+        if let handler = supervisionHandler(for: spec) { return handler }
         switch spec.description {
         case "GET /healthz":
             return { _, _, _ in try JSONResponse.make(["status": "ok"]) }

@@ -101,7 +101,7 @@ struct DemoCommand: AsyncParsableCommand {
         }
 
         static let departments: [(code: String, name: String, scopes: String)] = [
-            ("ZSJ", "禅城区政务服务数据管理局", "admin,audit:read,documents:verify"),
+            ("ZSJ", "禅城区政务服务数据管理局", "admin,audit:read,documents:verify,statistics:read"),
             ("RSJ", "禅城区人力资源和社会保障局", "documents:issue,documents:verify,documents:reuse,credit:read,applications:process"),
             ("GAJ", "禅城区公安分局", "documents:issue,documents:verify,documents:reuse,identity:read,identity:attest,credit:read,applications:process"),
             ("WJJ", "禅城区卫生健康局", "documents:issue,documents:verify,credit:read,applications:process"),
@@ -148,6 +148,12 @@ struct DemoCommand: AsyncParsableCommand {
                 try await importPersons(services)
                 try await issueSamples(services)
                 try await setUpCredit(services)
+                // 督办: the GAJ window clerk reviews, the section chief supervises (numbers of the demo's outbox).
+                if try await services.supervision.staff(department: "GAJ").isEmpty {
+                    _ = try await services.supervision.putStaff(department: "GAJ", clerk: "GA-0042", name: "赵文静", phone: "13900000042", role: .reviewer, actor: "demo")
+                    _ = try await services.supervision.putStaff(department: "GAJ", clerk: "GA-0001", name: "周建华", phone: "13900000001", role: .supervisor, actor: "demo")
+                    print("Staff: GAJ reviewer GA-0042 赵文静, supervisor GA-0001 周建华 (zerotrip staff list).")
+                }
                 try await publishTrust(services)
             }
         }

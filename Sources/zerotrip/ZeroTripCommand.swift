@@ -15,6 +15,6 @@ struct ZeroTripCommand: AsyncParsableCommand {
             InitCommand.self, ServeCommand.self, DistrictCommand.self, DepartmentsCommand.self, CredentialsCommand.self,
             AuditCommand.self, IssueCommand.self, VerifyCommand.self, DocumentsCommand.self, PersonsCommand.self, IdentityCommand.self,
             KeysCommand.self, RootCommand.self, TrustListCommand.self, LogCommand.self, CatalogueCommand.self, CreditCommand.self, ApplicationsCommand.self,
-            BackupCommand.self, MigrateCommand.self, BenchCommand.self, DemoCommand.self,
+            StaffCommand.self, BackupCommand.self, MigrateCommand.self, BenchCommand.self, DemoCommand.self,
         ])
 }

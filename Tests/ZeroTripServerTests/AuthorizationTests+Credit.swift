@@ -87,6 +87,12 @@ extension AuthorizationTests {
             let grant = try await fixture.services.consent.grant(subject: session.subject, department: nil, matter: "JZDJ", resultTypes: nil, days: nil,
                                                                  channel: .app, actor: session.actor, assuranceTier: session.tier)
             return ("/v1/applicant/consents/\(grant.id)/withdraw", nil)
+        case "POST /v1/staff":
+            return (route.path, #"{"department": "RSJ", "clerk": "RS-\#(attempt)", "name": "孙丽", "phone": "13900000031", "role": "supervisor"}"#)
+        case "POST /v1/staff/{department}/{clerk}/remove":
+            _ = try await fixture.services.supervision.putStaff(department: "RSJ", clerk: "RS-\(attempt)", name: "孙丽", phone: "13900000031", role: .reviewer,
+                                                                actor: "test")
+            return ("/v1/staff/RSJ/RS-\(attempt)/remove", nil)
         case "POST /v1/applicant/ratings/{id}":
             // 李晓梅's 居住登记, finished: she rates it.
             try await fixture.loadCredit()

@@ -175,6 +175,8 @@ public struct SweepReport: Sendable, Hashable, Codable {
     public var reminders = 0
     /// Applications newly flagged for supervisors.
     public var flagged = 0
+    /// Notices sent to reviewers and supervisors about stalled reviews.
+    public var staffNotices = 0
     /// Obligations whose step failed and was rolled back (retried by the next sweep).
     public var failed = 0
     /// Why, for the first few failures: `obligation:<id>: <error>`, so the log says what to fix (at most 10 kept).
@@ -189,6 +191,7 @@ public struct SweepReport: Sendable, Hashable, Codable {
         revoked += other.revoked
         reminders += other.reminders
         flagged += other.flagged
+        staffNotices += other.staffNotices
         failed += other.failed
         failures = Array((failures + other.failures).prefix(10))
     }

@@ -57,6 +57,8 @@ extension ApplicationService {
             if moved == 0 { break }
         }
         let knownFailed = failed
+        let matterNames = Dictionary(((try? await credit.currentCatalogue())?.matters ?? []).map { ($0.code, $0.name) }, uniquingKeysWith: { a, _ in a })
+        let gateway = identity.gateway
         let finalReport = try await database.write { db -> SweepReport in
             var report = SweepReport(), failed = knownFailed
             let reminders = try ApplicationStore.remindersDue(at: now, limit: 100_000, in: db)
@@ -67,11 +69,19 @@ extension ApplicationService {
                                 message: "【政务服务】提醒：您承诺补交的材料须于\(CivilDay(deadline.addingTimeInterval(-1)).chinese)24时前补交。", at: now)
                 report.reminders += 1
             }
-            for flag in ["time_limit_exceeded", "review_stalled"] {
+            for flag in ["time_limit_exceeded", "review_stalled", "review_escalated"] {
                 for id in try ApplicationStore.unflagged(flag, at: now, limit: 100_000, in: db) {
                     try ApplicationStore.raise(flag, on: id, at: now, in: db)
                     try AuditLog.append(AuditEntry(actor: "system", action: "application.flagged", target: "application:\(id)", details: ["flag": flag]), at: now, in: db)
                     report.flagged += 1
+                    switch flag {
+                    case "review_stalled":
+                        report.staffNotices += try SupervisionService.reviewStalled(id, matterNames: matterNames, gateway: gateway, policy: policy, at: now, in: db)
+                    case "review_escalated":
+                        report.staffNotices += try SupervisionService.reviewEscalated(id, matterNames: matterNames, gateway: gateway, policy: policy, at: now, in: db)
+                    default:
+                        break
+                    }
                 }
             }
             return report

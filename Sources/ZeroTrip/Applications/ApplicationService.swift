@@ -17,6 +17,8 @@ public struct ApplicationService: Sendable {
     public let consent: ConsentService
     /// Ratings of finished applications (好差评).
     public let ratings: RatingService
+    /// Staff directory, notices about stalled reviews, review times.
+    public let supervision: SupervisionService
 
     /// Creates the service.
     public init(database: AppDatabase, clock: ZeroTripClock, credit: CreditService, documents: DocumentService, identity: IdentityService) {
@@ -27,6 +29,7 @@ public struct ApplicationService: Sendable {
         self.identity = identity
         consent = ConsentService(database: database, clock: clock, credit: credit, registry: identity.registry, documents: documents)
         ratings = RatingService(database: database, clock: clock)
+        supervision = SupervisionService(database: database, clock: clock, credit: credit)
     }
 
     /// The matter's name in the current catalogue (its code when it left the catalogue).

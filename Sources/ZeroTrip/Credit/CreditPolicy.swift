@@ -88,8 +88,10 @@ public struct CreditPolicy: Sendable, Hashable, Codable {
     public var reminderWorkingDays: Int = 2
     /// Working days of rectification after a missed deadline when the result was already issued.
     public var rectificationWorkingDays: Int = 5
-    /// Applications pending review longer than this many working days are flagged for supervisors.
+    /// Applications pending review longer than this many working days are flagged, and their reviewer notified.
     public var reviewStallWorkingDays: Int = 5
+    /// Working days after that notice when a review still pending is escalated to the department's supervisors.
+    public var reviewEscalationWorkingDays: Int = 3
     /// Event types by code.
     public var eventTypes: [String: CreditEventType]
     /// The working-day calendar.
@@ -165,10 +167,11 @@ extension CreditPolicy {
             }
         }
         if let obligations = root.child("obligations") {
-            try obligations.only(["reminderWorkingDays", "rectificationWorkingDays", "reviewStallWorkingDays"])
+            try obligations.only(["reminderWorkingDays", "rectificationWorkingDays", "reviewStallWorkingDays", "reviewEscalationWorkingDays"])
             policy.reminderWorkingDays = try obligations.integer("reminderWorkingDays", in: 0...30, default: 2)
             policy.rectificationWorkingDays = try obligations.integer("rectificationWorkingDays", in: 0...60, default: 5)
             policy.reviewStallWorkingDays = try obligations.integer("reviewStallWorkingDays", in: 1...60, default: 5)
+            policy.reviewEscalationWorkingDays = try obligations.integer("reviewEscalationWorkingDays", in: 1...60, default: 3)
         }
 
         let events = try root.entries("events", maxCount: 200)

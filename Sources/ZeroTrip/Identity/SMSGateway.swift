@@ -8,7 +8,8 @@ import ZeroTripDocuments
 /// queued together or neither; a gateway that calls out to the network should enqueue here and
 /// deliver from a background service.
 package protocol SMSGateway: Sendable {
-    /// Queues `message` for `phone` (the person's registered number).
+    /// Queues `message` for `phone`: a person's registered number (`subject` their registry id), or a staff
+    /// member's for a supervision notice (`subject` `staff:<department>/<clerk>`).
     func enqueue(subject: String, phone: String, message: String, at date: Date, in db: SQLTransaction) throws
 }
 

@@ -868,6 +868,35 @@ public struct AppDatabase: Sendable {
                     BEGIN SELECT RAISE(ABORT, 'a service is rated once, and the rating is kept as given'); END;
                 """)
         }
+        // Supervision: the department staff who review applications and supervise, with the number their notices go
+        // to; and when a stalled review is escalated to the supervisors.
+        migrator.registerMigration("2026-12-05 supervision: staff directory and review escalation") { db in
+            try db.execute(sql: """
+                CREATE TABLE staff (
+                    department TEXT NOT NULL,
+                    clerk TEXT NOT NULL,
+                    name TEXT NOT NULL,
+                    phone TEXT NOT NULL,
+                    role TEXT NOT NULL CHECK (role IN ('reviewer', 'supervisor')),
+                    added_at DATETIME NOT NULL,
+                    added_by TEXT NOT NULL,
+                    PRIMARY KEY (department, clerk)
+                );
+                ALTER TABLE applications ADD COLUMN review_escalate_at DATETIME;
+                -- The SMS outbox carries staff notices too (person_id `staff:<department>/<clerk>`): no longer a person key.
+                CREATE TABLE sms_outbox_rebuilt (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    person_id TEXT NOT NULL,
+                    phone_masked TEXT NOT NULL,
+                    message TEXT NOT NULL,
+                    created_at DATETIME NOT NULL
+                );
+                INSERT INTO sms_outbox_rebuilt (id, person_id, phone_masked, message, created_at)
+                    SELECT id, person_id, phone_masked, message, created_at FROM sms_outbox;
+                DROP TABLE sms_outbox;
+                ALTER TABLE sms_outbox_rebuilt RENAME TO sms_outbox;
+                """)
+        }
         return migrator
     }
 }

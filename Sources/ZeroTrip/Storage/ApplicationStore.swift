@@ -185,11 +185,45 @@ package enum ApplicationStore {
         switch flag {
         case "time_limit_exceeded": due = "state IN ('accepted', 'under_review', 'approved') AND time_limit_due <= ?"
         case "review_stalled": due = "state = 'under_review' AND review_stall_at <= ?"
+        case "review_escalated": due = "state = 'under_review' AND review_escalate_at <= ?"
         default: return []
         }
         return try db.fetchAll(String.self, sql: """
             SELECT id FROM applications WHERE \(due) AND id NOT IN (SELECT application_id FROM application_flags WHERE flag = ?) LIMIT ?
             """, arguments: [now, flag, limit])
+    }
+
+    /// Who started the review of `id` (the actor of its latest move to under review), if anyone did.
+    static func reviewer(of id: String, in db: SQLTransaction) throws -> String? {
+        try db.fetchOne(String.self, sql: """
+            SELECT actor FROM application_history WHERE application_id = ? AND state = 'under_review' ORDER BY changed_at DESC LIMIT 1
+            """, arguments: [id])
+    }
+
+    /// When the review of `id` started.
+    static func reviewStart(of id: String, in db: SQLTransaction) throws -> Date? {
+        try db.fetchOne(Date.self, sql: "SELECT review_started_at FROM applications WHERE id = ?", arguments: [id])
+    }
+
+    /// When a stalled review of `id` is escalated to the supervisors.
+    static func escalate(_ id: String, at date: Date, in db: SQLTransaction) throws {
+        try db.execute(sql: "UPDATE applications SET review_escalate_at = ? WHERE id = ?", arguments: [date, id])
+    }
+
+    /// Reviews that ended (approved or rejected after a review started) in [from, to): department, start, end.
+    static func finishedReviews(from: Date, to: Date, in db: SQLTransaction) throws -> [(department: String, started: Date, ended: Date)] {
+        try db.fetchAll(sql: """
+            SELECT a.department_code, a.review_started_at, h.changed_at FROM application_history h JOIN applications a ON a.id = h.application_id
+            WHERE h.state IN ('approved', 'rejected') AND h.changed_at >= ? AND h.changed_at < ? AND a.review_started_at IS NOT NULL
+            LIMIT 1000000
+            """, arguments: [from, to]).map { (department: $0[0], started: $0[1], ended: $0[2]) }
+    }
+
+    /// Applications under review now: department, and whether their stall time has passed at `now`.
+    static func underReview(at now: Date, in db: SQLTransaction) throws -> [(department: String, stalled: Bool)] {
+        try db.fetchAll(sql: """
+            SELECT department_code, CASE WHEN review_stall_at <= ? THEN 1 ELSE 0 END FROM applications WHERE state = 'under_review' LIMIT 1000000
+            """, arguments: [now]).map { (department: $0[0], stalled: ($0[1] as Int) == 1) }
     }
 
     /// Raises `flag` on `id`.

@@ -612,6 +612,14 @@ struct ApplicantPages: Sendable {
         }
         page["departments"] = rows
         page["hasDepartments"] = !rows.isEmpty
+        let reviews = try await services.supervision.reviewFigures(from: to.addingTimeInterval(-Double(days) * 86_400), to: to)
+        let reviewRows: [[String: Any]] = reviews.departments.map { row in
+            ["name": names[row.department] ?? row.department, "mean": String(format: "%.1f", row.meanWorkingDays), "reviewed": row.reviewed,
+             "waiting": row.waiting, "stalled": row.stalled, "hasStalled": row.stalled > 0]
+        }
+        page["reviews"] = reviewRows
+        page["hasReviews"] = !reviewRows.isEmpty
+        page["stallDays"] = reviews.stallWorkingDays
         var headers = HTTPFields()
         headers[.cacheControl] = "public, max-age=60"
         return renderer.response("figures", page, headers: headers)

@@ -140,6 +140,10 @@ enum PageTemplates {
         {{#hasDepartments}}<ul class="list">{{#departments}}<li><div><span class="name">第 {{rank}} 名 · {{name}}</span><span>综合得分 <strong>{{weighted}}</strong></span><span class="meta">平均 {{mean}} 分 · {{count}} 条评价 · 差评 {{poor}} 条</span></div></li>{{/departments}}</ul>{{/hasDepartments}}
         {{^hasDepartments}}<p class="empty">这段时间还没有评价。</p>{{/hasDepartments}}
         <p class="note">综合得分 =（{{prior}} × 全区平均分 + 该部门各条评分之和）÷（{{prior}} + 该部门评价条数）：评价少的部门接近全区平均，评价多的以本部门评价为准。差评指 1–2 分。</p>
+        <h2>审查用时</h2>
+        {{#hasReviews}}<ul class="list">{{#reviews}}<li><div><span class="name">{{name}}</span><span>平均 <strong>{{mean}}</strong> 个工作日（办结 {{reviewed}} 件）</span><span class="meta">正在审查 {{waiting}} 件{{#hasStalled}}，其中超过 {{stallDays}} 个工作日 {{stalled}} 件{{/hasStalled}}</span></div></li>{{/reviews}}</ul>{{/hasReviews}}
+        {{^hasReviews}}<p class="empty">这段时间没有审查中的或办结的办件。</p>{{/hasReviews}}
+        <p class="note">审查用时按工作日计，从开始审查到批准或不予批准；审查超过 {{stallDays}} 个工作日的办件会提醒审查人并报部门负责人督办。</p>
         {{/content}}{{/layout}}
         """
 

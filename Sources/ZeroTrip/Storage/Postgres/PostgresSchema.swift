@@ -144,6 +144,20 @@ enum PostgresSchema {
                      when: "OLD.rated_at IS NOT NULL OR NEW.rated_at IS NULL OR NEW.score IS NULL OR (NEW.id, NEW.application_id, NEW.subject, "
                         + "NEW.department, NEW.matter, NEW.clerk, NEW.outcome, NEW.invited_at, NEW.closes_at) IS DISTINCT FROM (OLD.id, "
                         + "OLD.application_id, OLD.subject, OLD.department, OLD.matter, OLD.clerk, OLD.outcome, OLD.invited_at, OLD.closes_at)")),
+        Migration(name: "2026-12-05 supervision: staff directory and review escalation", sql: """
+            CREATE TABLE staff (
+                department TEXT NOT NULL,
+                clerk TEXT NOT NULL,
+                name TEXT NOT NULL,
+                phone TEXT NOT NULL,
+                role TEXT NOT NULL CHECK (role IN ('reviewer', 'supervisor')),
+                added_at TIMESTAMPTZ NOT NULL,
+                added_by TEXT NOT NULL,
+                PRIMARY KEY (department, clerk)
+            );
+            ALTER TABLE applications ADD COLUMN review_escalate_at TIMESTAMPTZ;
+            ALTER TABLE sms_outbox DROP CONSTRAINT sms_outbox_person_id_fkey;
+            """),
     ]
 
     private static let initial = """
