@@ -159,7 +159,7 @@ public struct ZeroTripAPI: Sendable {
 
     /// Adds every route to `router`.
     public func register(on router: Router<ZeroTripRequestContext>) {
-        ApplicantPages(services: services, limiter: applicantLimiter, cookies: PageCookies(secure: secureCookies), clients: clients,
+        ApplicantPages(services: services, limiter: applicantLimiter, publicLimiter: pageLimiter, cookies: PageCookies(secure: secureCookies), clients: clients,
                        district: districtName).register(on: router)
         WindowPages(services: services, limiter: applicantLimiter, cookies: PageCookies(secure: secureCookies), clients: clients,
                     district: districtName).register(on: router)

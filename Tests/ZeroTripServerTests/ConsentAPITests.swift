@@ -298,7 +298,9 @@ struct ConsentAPITests {
         #expect(endedEvents.count == 1 && endedEvents[0].details.contains("application") && endedEvents[0].target.hasPrefix("person:"))
         // A bound grant keeps its application; an ended one changes no more.
         let error = await #expect(throws: SQLFailure.self) {
-            try await fixture.services.database.write { db in try db.execute(sql: "UPDATE consent_grants SET application_id = NULL WHERE application_id IS NOT NULL") }
+            try await fixture.services.database.write { db in
+                try db.execute(sql: "UPDATE consent_grants SET application_id = NULL WHERE ended_at IS NULL AND withdrawn_at IS NULL AND application_id IS NOT NULL")
+            }
         }
         #expect(error?.kind == .ruleViolation)
     }

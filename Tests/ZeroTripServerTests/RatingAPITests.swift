@@ -73,6 +73,8 @@ struct RatingAPITests {
                 (zhangSession.token, invitation.id, #"{"score": 4, "tags": ["fast", "bribe"]}"#, "invalid_input"),
                 (zhangSession.token, invitation.id, #"{"score": 4, "tags": ["fast", "fast"]}"#, "invalid_input"),
                 (zhangSession.token, invitation.id, #"{"score": 4, "comment": "\#(String(repeating: "慢", count: 201))"}"#, "invalid_input"),
+                // 41 family emoji: 41 characters to Swift, 205 scalars to the database's limit.
+                (zhangSession.token, invitation.id, #"{"score": 4, "comment": "\#(String(repeating: "👨‍👩‍👧", count: 41))"}"#, "invalid_input"),
                 (zhangSession.token, String(repeating: "0", count: 32), #"{"score": 4}"#, "not_found"),
             ] {
                 (status, data) = try await call("/v1/applicant/ratings/\(id)", token, body)
@@ -82,8 +84,9 @@ struct RatingAPITests {
             #expect(status == .ok && (try? decoder.decode(View.self, from: data))?.score == 5)
             (status, data) = try await call("/v1/applicant/ratings/\(invitation.id)", zhangSession.token, #"{"score": 1}"#)
             #expect(status == .conflict && ConsentAPITests.errorCode(data) == "already_rated", "rated once")
-            (status, data) = try await call("/v1/applicant/ratings/\(liInvitation.id)", liSession.token, #"{"score": 2, "tags": ["long_wait"]}"#)
-            #expect(status == .ok)
+            // A browser's line break (CR LF) is a line break, not a control character.
+            (status, data) = try await call("/v1/applicant/ratings/\(liInvitation.id)", liSession.token, #"{"score": 2, "tags": ["long_wait"], "comment": "等了很久\r\n窗口太少"}"#)
+            #expect(status == .ok && (try? decoder.decode(View.self, from: data))?.score == 2, "\(String(decoding: data, as: UTF8.self))")
 
             // Figures: supervisors only; the formula as documented.
             (status, _) = try await call("/v1/ratings/figures", gaj)

@@ -74,13 +74,26 @@ extension ApplicationService {
                     try ApplicationStore.raise(flag, on: id, at: now, in: db)
                     try AuditLog.append(AuditEntry(actor: "system", action: "application.flagged", target: "application:\(id)", details: ["flag": flag]), at: now, in: db)
                     report.flagged += 1
-                    switch flag {
-                    case "review_stalled":
-                        report.staffNotices += try SupervisionService.reviewStalled(id, matterNames: matterNames, gateway: gateway, policy: policy, at: now, in: db)
-                    case "review_escalated":
-                        report.staffNotices += try SupervisionService.reviewEscalated(id, matterNames: matterNames, gateway: gateway, policy: policy, at: now, in: db)
-                    default:
-                        break
+                    // A notice that fails (the gateway refuses) is rolled back alone and counted; the flag stays raised
+                    // and the rest of the sweep commits.
+                    do {
+                        try db.inSavepoint {
+                            switch flag {
+                            case "review_stalled":
+                                report.staffNotices += try SupervisionService.reviewStalled(id, matterNames: matterNames, gateway: gateway, policy: policy,
+                                                                                            at: now, in: db)
+                            case "review_escalated":
+                                report.staffNotices += try SupervisionService.reviewEscalated(id, matterNames: matterNames, gateway: gateway, policy: policy,
+                                                                                              at: now, in: db)
+                            default:
+                                break
+                            }
+                        }
+                    } catch {
+                        report.failed += 1
+                        if report.failures.count < 10 {
+                            report.failures.append("application:\(id): notice: \((error as? ZeroTripError).map { "\($0.code): \($0.message)" } ?? String(describing: error).prefix(300).description)")
+                        }
                     }
                 }
             }

@@ -104,19 +104,28 @@ public struct ApplicationService: Sendable {
         let row = ApplicationStore.NewApplication(id: id, matterCode: matter.code, catalogueVersion: version, department: matter.department,
                                                   subject: "person:\(person)", applicantName: name, mode: new.mode, submittedAt: now, createdBy: actor)
         let materials = matter.materials.map { (code: $0.code, provided: providedCodes.contains($0.code)) }
-        try await database.write { db in
-            try ApplicationStore.insert(row, materials: materials, documents: (reused?.results ?? [:]).mapValues(\.id), in: db)
-            if let reused {
-                try ConsentService.bind(reused.grant, to: id, in: db)
-                for (code, record) in reused.results.sorted(by: { $0.key < $1.key }) {
-                    try AuditLog.append(AuditEntry(actor: actor, action: "document.reused", target: "document:\(record.id)",
-                                                   details: ["grant": reused.grant.id, "department": reused.grant.department, "matter": reused.grant.matter,
-                                                             "application": id, "material": code]), at: now, in: db)
+        do {
+            try await database.write { db in
+                try ApplicationStore.insert(row, materials: materials, documents: (reused?.results ?? [:]).mapValues(\.id), in: db)
+                if let reused {
+                    try ConsentService.bind(reused.grant, to: id, at: now, in: db)
+                    for (code, record) in reused.results.sorted(by: { $0.key < $1.key }) {
+                        try AuditLog.append(AuditEntry(actor: actor, action: "document.reused", target: "document:\(record.id)",
+                                                       details: ["grant": reused.grant.id, "department": reused.grant.department, "matter": reused.grant.matter,
+                                                                 "application": id, "material": code]), at: now, in: db)
+                    }
                 }
+                try ApplicationStore.history(id, .submitted, reason: new.mode.rawValue, actor: actor, at: now, in: db)
+                try AuditLog.append(AuditEntry(actor: actor, action: "application.submitted", target: "application:\(id)",
+                                               details: ["matter": matter.code, "mode": new.mode.rawValue, "missing": missing.map(\.code).joined(separator: ",")]), at: now, in: db)
             }
-            try ApplicationStore.history(id, .submitted, reason: new.mode.rawValue, actor: actor, at: now, in: db)
-            try AuditLog.append(AuditEntry(actor: actor, action: "application.submitted", target: "application:\(id)",
-                                           details: ["matter": matter.code, "mode": new.mode.rawValue, "missing": missing.map(\.code).joined(separator: ",")]), at: now, in: db)
+        } catch let error as ZeroTripError where error.code == .consentRequired && !error.isAudited {
+            // The grant went (withdrawn, lapsed, taken by another application) between the check and the commit: the
+            // refusal is audited like every other want of consent.
+            try await AuditLog.append(AuditEntry(actor: actor, action: "document.reuse_denied", target: "person:\(person)", outcome: "denied",
+                                                 details: ["reason": "consent_required", "department": matter.department, "matter": matter.code]),
+                                      at: clock.now(), to: database)
+            throw error.audited()
         }
         return try await application(id)
     }

@@ -206,10 +206,10 @@ public final class ConsentService: Sendable {
 
     /// In the transaction that creates `application` from results named under `grant`: an application-long grant
     /// not yet bound is bound to it (and lasts as long as it); one another application took meanwhile is refused.
-    static func bind(_ grant: ConsentGrant, to application: String, in db: SQLTransaction) throws {
+    static func bind(_ grant: ConsentGrant, to application: String, at now: Date, in db: SQLTransaction) throws {
         guard grant.lifetime == .application else { return }
-        guard try ConsentStore.bind(id: grant.id, application: application, in: db) else {
-            throw ZeroTripError(.consentRequired, "the applicant's consent was used for another application meanwhile: a new grant is needed")
+        guard try ConsentStore.bind(id: grant.id, application: application, at: now, in: db) else {
+            throw ZeroTripError(.consentRequired, "the applicant's consent was withdrawn, lapsed or used for another application meanwhile: a new grant is needed")
         }
     }
 

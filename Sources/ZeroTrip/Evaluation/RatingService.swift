@@ -26,7 +26,7 @@ public final class RatingService: Sendable {
                        in db: SQLTransaction) throws {
         guard let record = try ApplicationStore.load(id, in: db) else { return }
         let creator = try ApplicationStore.creator(of: id, in: db)
-        let clerk = creator.flatMap { actor in actor.range(of: "/clerk:").map { String(actor[$0.upperBound...].prefix(32)) } }
+        let clerk = creator.flatMap(SupervisionService.clerkNumber)
         let ratingID = try withCrypto("generating a rating id") { () throws(CryptoError) in Hex.encode(try SecureRandom.bytes(count: 16)) }
         let rating = ServiceRating(id: ratingID, application: id, subject: record.subject, department: record.department, matter: record.matterCode,
                                    clerk: clerk, outcome: outcome.rawValue, invitedAt: now,
@@ -60,9 +60,12 @@ public final class RatingService: Sendable {
             }
             return tag
         }
-        let comment = rawComment?.trimmingWhitespace()
+        // A browser's textarea sends line breaks as CR LF.
+        let comment = rawComment?.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n").trimmingWhitespace()
         if let comment {
-            guard comment.count <= Self.commentLimit, !comment.unicodeScalars.contains(where: { $0.properties.generalCategory == .control && $0 != "\n" }) else {
+            // Counted in Unicode scalars, as the database counts them (an emoji sequence is several).
+            guard comment.unicodeScalars.count <= Self.commentLimit,
+                  !comment.unicodeScalars.contains(where: { $0.properties.generalCategory == .control && $0 != "\n" }) else {
                 throw ZeroTripError(.invalidInput, "comment must be at most \(Self.commentLimit) characters without control characters")
             }
         }

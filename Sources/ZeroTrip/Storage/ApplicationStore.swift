@@ -210,11 +210,14 @@ package enum ApplicationStore {
         try db.execute(sql: "UPDATE applications SET review_escalate_at = ? WHERE id = ?", arguments: [date, id])
     }
 
-    /// Reviews that ended (approved or rejected after a review started) in [from, to): department, start, end.
+    /// Reviews that ended in [from, to): department, start, end. A review ends at its application's first approval or
+    /// rejection after it started (an approved application rejected later counts once, at its approval).
     static func finishedReviews(from: Date, to: Date, in db: SQLTransaction) throws -> [(department: String, started: Date, ended: Date)] {
         try db.fetchAll(sql: """
-            SELECT a.department_code, a.review_started_at, h.changed_at FROM application_history h JOIN applications a ON a.id = h.application_id
-            WHERE h.state IN ('approved', 'rejected') AND h.changed_at >= ? AND h.changed_at < ? AND a.review_started_at IS NOT NULL
+            SELECT a.department_code, a.review_started_at, e.ended FROM applications a JOIN (
+                SELECT application_id, MIN(changed_at) AS ended FROM application_history WHERE state IN ('approved', 'rejected') GROUP BY application_id
+            ) e ON e.application_id = a.id
+            WHERE e.ended >= ? AND e.ended < ? AND a.review_started_at IS NOT NULL AND e.ended >= a.review_started_at
             LIMIT 1000000
             """, arguments: [from, to]).map { (department: $0[0], started: $0[1], ended: $0[2]) }
     }

@@ -45,10 +45,13 @@ enum ConsentStore {
             """, arguments: [subject, department, matter, now, now]).map(grant(from:))
     }
 
-    /// Binds an unbound application-long grant to `application`; false when it was bound already or is not one.
-    static func bind(id: String, application: String, in db: SQLTransaction) throws -> Bool {
-        try db.execute(sql: "UPDATE consent_grants SET application_id = ? WHERE id = ? AND lifetime = 'application' AND application_id IS NULL",
-                       arguments: [application, id])
+    /// Binds an unbound, live application-long grant to `application`; false when it was bound meanwhile,
+    /// withdrawn, or lapsed.
+    static func bind(id: String, application: String, at now: Date, in db: SQLTransaction) throws -> Bool {
+        try db.execute(sql: """
+            UPDATE consent_grants SET application_id = ?
+            WHERE id = ? AND lifetime = 'application' AND application_id IS NULL AND withdrawn_at IS NULL AND ended_at IS NULL AND expires_at > ?
+            """, arguments: [application, id, now])
         return db.changesCount == 1
     }
 

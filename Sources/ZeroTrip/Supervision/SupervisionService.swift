@@ -22,7 +22,8 @@ public final class SupervisionService: Sendable {
     public func putStaff(department rawDepartment: String, clerk rawClerk: String, name rawName: String, phone rawPhone: String, role: StaffRole,
                          actor: String) async throws -> StaffMember {
         let department = rawDepartment.uppercased()
-        let validated = try ClerkIdentity(id: rawClerk.trimmingWhitespace(), name: rawName.trimmingWhitespace()).validated()
+        // Clerk numbers compare in upper case: a clerk signing in as ga-0042 is GA-0042 of the directory.
+        let validated = try ClerkIdentity(id: rawClerk.trimmingWhitespace().uppercased(), name: rawName.trimmingWhitespace()).validated()
         let (clerk, name) = (validated.id, validated.name)
         let phone = rawPhone.trimmingWhitespace()
         guard phone.utf8.count == 11, phone.hasPrefix("1"), phone.utf8.allSatisfy({ (48...57).contains($0) }) else {
@@ -40,8 +41,8 @@ public final class SupervisionService: Sendable {
     }
 
     /// Removes a member; `not_found` when there is none. Audited `staff.removed`.
-    public func removeStaff(department rawDepartment: String, clerk: String, actor: String) async throws {
-        let department = rawDepartment.uppercased()
+    public func removeStaff(department rawDepartment: String, clerk rawClerk: String, actor: String) async throws {
+        let department = rawDepartment.uppercased(), clerk = rawClerk.uppercased()
         let now = clock.now()
         try await database.write { db in
             guard try StaffStore.remove(department: department, clerk: clerk, in: db) else {
@@ -123,9 +124,9 @@ public final class SupervisionService: Sendable {
                         application: application, stage: "supervisor", gateway: gateway, at: now, in: db)
     }
 
-    /// The clerk number of an actor `credential:<id>/clerk:<no>`.
+    /// The clerk number of an actor `credential:<id>/clerk:<no>`, in upper case as the directory keeps it.
     static func clerkNumber(_ actor: String) -> String? {
-        actor.range(of: "/clerk:").map { String(actor[$0.upperBound...].prefix(32)) }
+        actor.range(of: "/clerk:").map { String(actor[$0.upperBound...].prefix(32)).uppercased() }
     }
 
     private static func send(to members: [StaffMember], _ message: String, application: String, stage: String, gateway: any SMSGateway,

@@ -1,3 +1,4 @@
+import Synchronization
 import Foundation
 import Hummingbird
 import ZeroTrip
@@ -11,6 +12,10 @@ import ZeroTripDocuments
 struct ApplicantPages: Sendable {
     let services: ZeroTripServices
     let limiter: RateLimiter
+    /// The public pages' per-client limit (the ranking page), apart from the login budget.
+    let publicLimiter: RateLimiter
+    /// The ranking page's figures, computed at most once a minute whatever the traffic.
+    let publicFigures = PublicFiguresCache()
     let cookies: PageCookies
     let clients: ClientAddress
     let district: DistrictNameCache
@@ -588,7 +593,7 @@ struct ApplicantPages: Sendable {
     /// The public ranking of departments by their ratings over the last 90 days, phone-sized, with the formula.
     private func figures(_ request: Request, _ context: ZeroTripRequestContext) async throws -> Response {
         let client = client(request, context)
-        if let wait = limiter.secondsToWait(client) {
+        if let wait = publicLimiter.secondsToWait(client) {
             services.anonymousAudit.record(AuditEntry(actor: "client:\(client)", action: "auth.denied", target: "route:GET /figures", outcome: "denied",
                                                       details: ["reason": "rate_limited"]))
             return await refusal(.rateLimited(wait), back: "/figures")
@@ -596,7 +601,10 @@ struct ApplicantPages: Sendable {
         let now = services.clock.now()
         let days = 90
         let to = ChinaDay.startOfNextDay(after: now)
-        let figures = try await services.ratings.figures(from: to.addingTimeInterval(-Double(days) * 86_400), to: to)
+        let (figures, reviews) = try await publicFigures.get {
+            (try await services.ratings.figures(from: to.addingTimeInterval(-Double(days) * 86_400), to: to),
+             try await services.supervision.reviewFigures(from: to.addingTimeInterval(-Double(days) * 86_400), to: to))
+        }
         let names = Dictionary(try await services.administration.departments().map { ($0.code, $0.name) }, uniquingKeysWith: { a, _ in a })
         func two(_ value: Double) -> String { String(format: "%.2f", value) }
         var page = await frame(title: "服务评价排行", service: "政务服务 · 好差评")
@@ -612,7 +620,6 @@ struct ApplicantPages: Sendable {
         }
         page["departments"] = rows
         page["hasDepartments"] = !rows.isEmpty
-        let reviews = try await services.supervision.reviewFigures(from: to.addingTimeInterval(-Double(days) * 86_400), to: to)
         let reviewRows: [[String: Any]] = reviews.departments.map { row in
             ["name": names[row.department] ?? row.department, "mean": String(format: "%.1f", row.meanWorkingDays), "reviewed": row.reviewed,
              "waiting": row.waiting, "stalled": row.stalled, "hasStalled": row.stalled > 0]
@@ -657,5 +664,18 @@ struct ApplicantPages: Sendable {
         case .rateLimited: "请求过于频繁，请稍后再试。"
         default: "暂时无法完成核验，请稍后再试。"
         }
+    }
+}
+
+/// The public ranking's figures, computed at most once a minute: the page is anonymous, and each computation reads
+/// every rating and review of the period.
+final class PublicFiguresCache: Sendable {
+    private let cached = Mutex<(ratings: RatingFigures, reviews: ReviewFigures, at: ContinuousClock.Instant)?>(nil)
+
+    func get(_ compute: () async throws -> (RatingFigures, ReviewFigures)) async throws -> (RatingFigures, ReviewFigures) {
+        if let entry = cached.withLock({ $0 }), ContinuousClock.now - entry.at < .seconds(60) { return (entry.ratings, entry.reviews) }
+        let fresh = try await compute()
+        cached.withLock { $0 = (fresh.0, fresh.1, ContinuousClock.now) }
+        return fresh
     }
 }

@@ -265,7 +265,9 @@ struct WindowPages: Sendable {
             context["refusal"] = check.trustApproval.reasons.map { ChineseMessages.trustRefusal($0, level: check.level.rawValue) }.joined()
         }
         context["materials"] = matter.materials.map { ["code": $0.code, "name": $0.name, "primary": $0.kind == .primary, "trustEligible": $0.trustEligible] as [String: Any] }
-        try await reuseSection(into: &context, matter: matter, subject: subject, idNumber: idNumber, assurance: records.last, visit)
+        // Consent at the counter stands on a card check made at this department's stations (not the applicant's own login).
+        let cardCheck = records.last { $0.method == .windowCard && $0.agent.hasPrefix("\(visit.session.principal.actor)/") }
+        try await reuseSection(into: &context, matter: matter, subject: subject, idNumber: idNumber, assurance: cardCheck, visit)
         return renderer.response("window-person", context)
     }
 
