@@ -102,7 +102,7 @@ extension ZeroTripAPI {
             return { request, _, _ in
                 let period = try Self.figuresPeriod(request, now: services.clock.now())
                 let figures = try await services.ratings.figures(from: period.from, to: period.to)
-                let names = Dictionary(try await services.administration.departments().map { ($0.code, $0.name) }, uniquingKeysWith: { a, _ in a })
+                let names = try await services.administration.departmentNames()
                 func view(_ group: RatingFigures.Group, clerk: Bool) -> RatingFiguresView.Group {
                     .init(key: group.key, name: clerk ? nil : names[group.key], department: group.department, count: group.count,
                           mean: (group.mean * 100).rounded() / 100, weighted: (group.weighted * 100).rounded() / 100, poor: group.poor)
@@ -212,7 +212,7 @@ extension ZeroTripAPI {
             return { request, _, _ in
                 let period = try Self.figuresPeriod(request, now: services.clock.now())
                 let figures = try await services.supervision.reviewFigures(from: period.from, to: period.to)
-                let names = Dictionary(try await services.administration.departments().map { ($0.code, $0.name) }, uniquingKeysWith: { a, _ in a })
+                let names = try await services.administration.departmentNames()
                 return try JSONResponse.make(ReviewFiguresView(from: figures.from, to: figures.to, stallWorkingDays: figures.stallWorkingDays,
                                                                departments: figures.departments.map {
                     .init(department: $0.department, name: names[$0.department], reviewed: $0.reviewed,

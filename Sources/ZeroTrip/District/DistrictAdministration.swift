@@ -246,6 +246,11 @@ public actor DistrictAdministration {
         try await database.read { db in try DistrictStore.departments(code: nil, in: db) }
     }
 
+    /// Department code → name, for pages and figures that name departments.
+    public nonisolated func departmentNames() async throws -> [String: String] {
+        Dictionary(try await departments().map { ($0.code, $0.name) }, uniquingKeysWith: { first, _ in first })
+    }
+
     /// The signing keys of a department (or of the root with `nil`), newest first.
     public nonisolated func keys(department code: String?) async throws -> [SigningKeyInfo] {
         if let code, try await department(code: code) == nil { throw ZeroTripError(.unknownDepartment, "no department \(code)") }

@@ -278,13 +278,9 @@ struct ApplicantPages: Sendable {
         return (person.idNumber, try await services.documents.records(holderIDNumber: person.idNumber, limit: 200))
     }
 
-    private func departmentNames() async throws -> [String: String] {
-        Dictionary(try await services.administration.departments().map { ($0.code, $0.name) }, uniquingKeysWith: { first, _ in first })
-    }
-
     private func home(_ visit: Visit) async throws -> Response {
         let (_, records) = try await ownDocuments(visit.session)
-        let names = try await departmentNames()
+        let names = try await services.administration.departmentNames()
         let now = services.clock.now()
         var context = visit.base
         context["title"] = "我的文书"
@@ -307,7 +303,7 @@ struct ApplicantPages: Sendable {
         } catch let error as ZeroTripError where error.code == .forbidden || error.code == .notFound {
             return notYours(visit, error)
         }
-        let names = try await departmentNames()
+        let names = try await services.administration.departmentNames()
         let department = names[record.departmentCode] ?? record.departmentCode
         let (status, style) = Self.status(record, now: services.clock.now())
         var rows: [[String: String]] = [["label": "签发部门", "value": department], ["label": "持证人", "value": record.holderName]]
@@ -396,7 +392,7 @@ struct ApplicantPages: Sendable {
                                 "statusClass": obligation.state == .rectification || overdue ? "bad" : "warn"])
         }
         var pending: [[String: Any]] = []
-        let departments = try await departmentNames()
+        let departments = try await services.administration.departmentNames()
         for application in applications where application.mode == .trust && application.commitment == nil && application.state == .submitted {
             guard let draft = try? await services.applications.commitmentDraft(application.id) else { continue }
             let matterName = (try? await services.credit.catalogue(version: application.catalogueVersion))?.matters.first { $0.code == application.matterCode }?.name
@@ -478,7 +474,7 @@ struct ApplicantPages: Sendable {
     /// The person's grants, and a form to give one for any matter whose materials accept results.
     private func consents(_ visit: Visit) async throws -> Response {
         let catalogue = try? await services.credit.currentCatalogue()
-        let departments = Dictionary(try await services.administration.departments().map { ($0.code, $0.name) }, uniquingKeysWith: { a, _ in a })
+        let departments = try await services.administration.departmentNames()
         func resultNames(_ codes: [String]) -> String {
             codes.map { code in catalogue?.matter(code)?.result.title ?? code }.joined(separator: "、")
         }
@@ -557,7 +553,7 @@ struct ApplicantPages: Sendable {
     /// The person's invitations to rate finished services: a form for each open one, the ratings given.
     private func ratings(_ visit: Visit) async throws -> Response {
         let catalogue = try? await services.credit.currentCatalogue()
-        let departments = Dictionary(try await services.administration.departments().map { ($0.code, $0.name) }, uniquingKeysWith: { a, _ in a })
+        let departments = try await services.administration.departmentNames()
         let now = services.clock.now()
         let all = try await services.ratings.ratings(subject: "person:\(visit.session.subject)")
         func row(_ rating: ServiceRating) -> [String: Any] {
@@ -605,7 +601,7 @@ struct ApplicantPages: Sendable {
             (try await services.ratings.figures(from: to.addingTimeInterval(-Double(days) * 86_400), to: to),
              try await services.supervision.reviewFigures(from: to.addingTimeInterval(-Double(days) * 86_400), to: to))
         }
-        let names = Dictionary(try await services.administration.departments().map { ($0.code, $0.name) }, uniquingKeysWith: { a, _ in a })
+        let names = try await services.administration.departmentNames()
         func two(_ value: Double) -> String { String(format: "%.2f", value) }
         var page = await frame(title: "服务评价排行", service: "政务服务 · 好差评")
         page["days"] = days
