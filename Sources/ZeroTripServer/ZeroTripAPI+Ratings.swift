@@ -208,6 +208,23 @@ extension ZeroTripAPI {
                                                            actor: principal!.actor)
                 return try JSONResponse.make(["removed": true])
             }
+        case "GET /v1/statistics/volumes":
+            return { request, _, _ in
+                let period = try Self.figuresPeriod(request, now: services.clock.now())
+                let figures = try await services.supervision.volumes(from: period.from, to: period.to)
+                let names = try await services.administration.departmentNames()
+                switch request.uri.queryParameters.get("format") {
+                case "csv":
+                    var headers = HTTPFields()
+                    headers[.contentType] = "text/csv; charset=utf-8"
+                    headers[.contentDisposition] = "attachment; filename=\"volumes.csv\""
+                    return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: Self.volumesCSV(figures, names: names))))
+                case nil, "json":
+                    return try JSONResponse.make(VolumesView(figures, names: names))
+                default:
+                    throw ZeroTripError(.invalidInput, "format must be json or csv")
+                }
+            }
         case "GET /v1/statistics/reviews":
             return { request, _, _ in
                 let period = try Self.figuresPeriod(request, now: services.clock.now())
@@ -223,5 +240,45 @@ extension ZeroTripAPI {
         default:
             return nil
         }
+    }
+}
+
+/// `GET /v1/statistics/volumes` as JSON.
+struct VolumesView: Encodable, Sendable {
+    struct Department: Encodable, Sendable {
+        var department: String
+        var name: String?
+        var submitted: Int, trust: Int, deferral: Int, trustShare: Double
+        var closed: Int, rejected: Int, terminated: Int
+        var meanHandlingWorkingDays: Double
+        var overdue: Int
+        var revoked: Int
+    }
+    var from: Date
+    var to: Date
+    var departments: [Department]
+    var months: [VolumeFigures.Month]
+
+    init(_ figures: VolumeFigures, names: [String: String]) {
+        from = figures.from; to = figures.to; months = figures.months
+        departments = figures.departments.map {
+            Department(department: $0.department, name: names[$0.department], submitted: $0.submitted, trust: $0.trust, deferral: $0.deferral,
+                       trustShare: ($0.trustShare * 1000).rounded() / 1000, closed: $0.closed, rejected: $0.rejected, terminated: $0.terminated,
+                       meanHandlingWorkingDays: ($0.meanHandlingWorkingDays * 10).rounded() / 10, overdue: $0.overdue, revoked: $0.revoked)
+        }
+    }
+}
+
+extension ZeroTripAPI {
+    /// The volumes as CSV (UTF-8, one row per department, RFC 4180 quoting for names).
+    static func volumesCSV(_ figures: VolumeFigures, names: [String: String]) -> String {
+        func quoted(_ text: String) -> String { "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
+        var lines = ["department,name,submitted,trust,deferral,closed,rejected,terminated,mean_handling_working_days,overdue,revoked"]
+        for row in figures.departments {
+            lines.append([row.department, quoted(names[row.department] ?? ""), "\(row.submitted)", "\(row.trust)", "\(row.deferral)", "\(row.closed)",
+                          "\(row.rejected)", "\(row.terminated)", String(format: "%.1f", row.meanHandlingWorkingDays), "\(row.overdue)",
+                          "\(row.revoked)"].joined(separator: ","))
+        }
+        return lines.joined(separator: "\r\n") + "\r\n"
     }
 }

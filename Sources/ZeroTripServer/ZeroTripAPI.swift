@@ -124,6 +124,7 @@ public struct ZeroTripAPI: Sendable {
         RouteSpec(method: .get, path: "/v1/staff", access: .scope(.admin)),
         RouteSpec(method: .post, path: "/v1/staff/{department}/{clerk}/remove", access: .scope(.admin)),
         RouteSpec(method: .get, path: "/v1/statistics/reviews", access: .scope(.statisticsRead)),
+        RouteSpec(method: .get, path: "/v1/statistics/volumes", access: .scope(.statisticsRead)),
         // Clerks, departments and admins.
         RouteSpec(method: .get, path: "/v1/identity/verifications/{id}", access: .scope(.identityAttest)),
         RouteSpec(method: .post, path: "/v1/identity/verifications/{id}/video-attestation", access: .scope(.identityAttest)),

@@ -103,9 +103,28 @@ struct RatingAPITests {
             #expect(figures.clerks.map(\.key) == ["GA-0042", "GA-0007"] && figures.clerks.map(\.weighted) == [3.64, 3.36], "\(figures.clerks)")
             #expect(figures.tags == ["done_in_one_visit": 1, "fast": 1, "long_wait": 1])
 
+            // Volumes: three 居住登记 submitted at GAJ, two closed, one rejected; as JSON and as CSV.
+            struct Volumes: Decodable {
+                struct Department: Decodable { var department: String; var submitted: Int; var closed: Int; var rejected: Int; var trust: Int; var revoked: Int }
+                struct Month: Decodable { var month: String; var submitted: Int }
+                var departments: [Department]; var months: [Month]
+            }
+            (status, data) = try await call("/v1/statistics/volumes", statistics)
+            let volumes = try decoder.decode(Volumes.self, from: data)
+            let gajVolume = try #require(volumes.departments.first { $0.department == "GAJ" })
+            #expect(gajVolume.submitted == 3 && gajVolume.closed == 2 && gajVolume.rejected == 1 && gajVolume.trust == 0, "\(gajVolume)")
+            #expect(volumes.months.reduce(0) { $0 + $1.submitted } >= 3 && volumes.months.last?.submitted ?? 0 >= 3)
+            (status, data) = try await call("/v1/statistics/volumes?format=csv", statistics)
+            let csv = String(decoding: data, as: UTF8.self).split(separator: "\r\n")
+            #expect(status == .ok && csv.first?.hasPrefix("department,name,submitted") == true && csv.contains { $0.hasPrefix("GAJ,\"") && $0.contains(",3,0,0,2,1,0,") },
+                    "\(csv)")
+            (status, data) = try await call("/v1/statistics/volumes?format=xml", statistics)
+            #expect(status == .badRequest && ConsentAPITests.errorCode(data) == "invalid_input")
+
             // The public ranking page: no sign-in, the department and its score.
             let page = try await client.execute(uri: "/figures", method: .get) { ($0.status, String(buffer: $0.body)) }
             #expect(page.0 == .ok && page.1.contains("第 1 名") && page.1.contains("综合得分 <strong>3.50</strong>") && page.1.contains("2 条评价"), "\(page.1.suffix(1200))")
+            #expect(page.1.contains("每月受理量") && page.1.contains("<svg") && page.1.contains("近 12 个月共受理 3 件"), "the monthly chart")
 
             // Thirty days on, the rejected application's invitation is closed.
             clock.advance(by: 31 * 86_400)

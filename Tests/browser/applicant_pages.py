@@ -152,6 +152,9 @@ def run(driver):
     fits(driver, "figures (320 px)")
     phone(driver)
     shot(driver, "figures-phone")
+    check(len(driver.find_elements(By.CSS_SELECTOR, "svg.chart rect")) == 12, "the monthly chart has a bar for each of 12 months")
+    driver.execute_script("document.querySelector('svg.chart').scrollIntoView({block: 'center'})")
+    shot(driver, "figures-chart-phone")
 
     driver.get(URL + "/my/credit")
     check("认证等级 2" in driver.find_element(By.CSS_SELECTOR, "main").text, "credit asks a tier-1 session to step up, saying how")

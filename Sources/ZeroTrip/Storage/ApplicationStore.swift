@@ -222,6 +222,28 @@ package enum ApplicationStore {
             """, arguments: [from, to]).map { (department: $0[0], started: $0[1], ended: $0[2]) }
     }
 
+    /// Applications submitted in [from, to): department, mode, submission time.
+    static func submitted(from: Date, to: Date, in db: SQLTransaction) throws -> [(department: String, mode: String, at: Date)] {
+        try db.fetchAll(sql: "SELECT department_code, mode, submitted_at FROM applications WHERE submitted_at >= ? AND submitted_at < ? LIMIT 2000000",
+                        arguments: [from, to]).map { (department: $0[0], mode: $0[1], at: $0[2]) }
+    }
+
+    /// Applications that ended (closed, rejected, terminated) in [from, to): department, final state, submitted, ended.
+    static func ended(from: Date, to: Date, in db: SQLTransaction) throws -> [(department: String, state: String, submitted: Date, ended: Date)] {
+        try db.fetchAll(sql: """
+            SELECT a.department_code, h.state, a.submitted_at, h.changed_at FROM application_history h JOIN applications a ON a.id = h.application_id
+            WHERE h.state IN ('closed', 'rejected', 'terminated') AND h.changed_at >= ? AND h.changed_at < ? LIMIT 2000000
+            """, arguments: [from, to]).map { (department: $0[0], state: $0[1], submitted: $0[2], ended: $0[3]) }
+    }
+
+    /// Per department, applications flagged past their time limit in [from, to).
+    static func overdue(from: Date, to: Date, in db: SQLTransaction) throws -> [String: Int] {
+        Dictionary(try db.fetchAll(sql: """
+            SELECT a.department_code, COUNT(*) FROM application_flags f JOIN applications a ON a.id = f.application_id
+            WHERE f.flag = 'time_limit_exceeded' AND f.raised_at >= ? AND f.raised_at < ? GROUP BY a.department_code
+            """, arguments: [from, to]).map { ($0[0] as String, $0[1] as Int) }, uniquingKeysWith: +)
+    }
+
     /// Applications under review now: department, and whether their stall time has passed at `now`.
     static func underReview(at now: Date, in db: SQLTransaction) throws -> [(department: String, stalled: Bool)] {
         try db.fetchAll(sql: """

@@ -214,3 +214,13 @@ enum DocumentRegister {
             statusChangedAt: row["status_changed_at"], supersededBy: row["superseded_by"])
     }
 }
+
+extension DocumentRegister {
+    /// Per issuing department, documents revoked in [from, to) (a superseded one is not revoked).
+    static func revocations(from: Date, to: Date, in db: SQLTransaction) throws -> [String: Int] {
+        Dictionary(try db.fetchAll(sql: """
+            SELECT d.department_code, COUNT(*) FROM document_status_history h JOIN documents d ON d.id = h.document_id
+            WHERE h.status = 'revoked' AND h.changed_at >= ? AND h.changed_at < ? GROUP BY d.department_code
+            """, arguments: [from, to]).map { ($0[0] as String, $0[1] as Int) }, uniquingKeysWith: +)
+    }
+}

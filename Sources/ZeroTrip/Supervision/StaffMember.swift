@@ -42,3 +42,34 @@ public struct ReviewFigures: Sendable, Hashable, Codable {
     public var stallWorkingDays: Int
     public var departments: [Department]
 }
+
+/// Volumes of a period per department, and applications submitted per month (China calendar), for supervisors'
+/// statistics and the public figures.
+public struct VolumeFigures: Sendable, Hashable, Codable {
+    public struct Department: Sendable, Hashable, Codable {
+        public var department: String
+        /// Applications submitted in the period, and of them under 容缺 (trust) and 容缓 (deferral).
+        public var submitted: Int, trust: Int, deferral: Int
+        /// Applications that ended in the period, by how.
+        public var closed: Int, rejected: Int, terminated: Int
+        /// Mean working days from submission to closing, over those closed in the period.
+        public var meanHandlingWorkingDays: Double
+        /// Applications that passed their time limit in the period.
+        public var overdue: Int
+        /// Results of the department revoked in the period.
+        public var revoked: Int
+
+        /// Share of submissions under 容缺 (0 when none were submitted).
+        public var trustShare: Double { submitted == 0 ? 0 : Double(trust) / Double(submitted) }
+    }
+    public var from: Date
+    public var to: Date
+    public var departments: [Department]
+    /// `YYYY-MM` → applications submitted that month (every month of the period, oldest first).
+    public var months: [Month]
+
+    public struct Month: Sendable, Hashable, Codable {
+        public var month: String
+        public var submitted: Int
+    }
+}

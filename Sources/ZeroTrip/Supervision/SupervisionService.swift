@@ -93,6 +93,63 @@ public final class SupervisionService: Sendable {
         return ReviewFigures(from: from, to: to, stallWorkingDays: policy.reviewStallWorkingDays, departments: departments)
     }
 
+    /// Volumes of [`from`, `to`) per department and per month: submissions (容缺 and 容缓 among them), endings,
+    /// mean handling time in working days, time limits passed, results revoked.
+    public func volumes(from: Date, to: Date) async throws -> VolumeFigures {
+        guard from < to else { throw ZeroTripError(.invalidInput, "from must be before to") }
+        let calendar = try await credit.currentPolicy().policy.calendar
+        let (submitted, ended, overdue, revoked) = try await database.read { db in
+            (try ApplicationStore.submitted(from: from, to: to, in: db), try ApplicationStore.ended(from: from, to: to, in: db),
+             try ApplicationStore.overdue(from: from, to: to, in: db), try DocumentRegister.revocations(from: from, to: to, in: db))
+        }
+        var rows: [String: VolumeFigures.Department] = [:]
+        func row(_ code: String) -> VolumeFigures.Department {
+            rows[code] ?? .init(department: code, submitted: 0, trust: 0, deferral: 0, closed: 0, rejected: 0, terminated: 0, meanHandlingWorkingDays: 0,
+                                overdue: overdue[code] ?? 0, revoked: revoked[code] ?? 0)
+        }
+        var months: [String: Int] = [:]
+        for item in submitted {
+            var entry = row(item.department)
+            entry.submitted += 1
+            if item.mode == ApplicationMode.trust.rawValue { entry.trust += 1 }
+            if item.mode == ApplicationMode.deferral.rawValue { entry.deferral += 1 }
+            rows[item.department] = entry
+            months[Self.month(item.at), default: 0] += 1
+        }
+        var handling: [String: Int] = [:]
+        for item in ended {
+            var entry = row(item.department)
+            switch item.state {
+            case "closed":
+                entry.closed += 1
+                handling[item.department, default: 0] += calendar.workingDays(from: item.submitted, to: item.ended)
+            case "rejected": entry.rejected += 1
+            default: entry.terminated += 1
+            }
+            rows[item.department] = entry
+        }
+        for code in Set(overdue.keys).union(revoked.keys) where rows[code] == nil { rows[code] = row(code) }
+        let departments = rows.values.map { entry -> VolumeFigures.Department in
+            var entry = entry
+            entry.meanHandlingWorkingDays = entry.closed == 0 ? 0 : Double(handling[entry.department] ?? 0) / Double(entry.closed)
+            return entry
+        }.sorted { $0.department < $1.department }
+        var everyMonth: [VolumeFigures.Month] = []
+        var cursor = from
+        while cursor < to, everyMonth.count < 120 {
+            let key = Self.month(cursor)
+            if everyMonth.last?.month != key { everyMonth.append(.init(month: key, submitted: months[key] ?? 0)) }
+            cursor = cursor.addingTimeInterval(86_400)
+        }
+        return VolumeFigures(from: from, to: to, departments: departments, months: everyMonth)
+    }
+
+    /// `YYYY-MM` of `date` in China Standard Time.
+    static func month(_ date: Date) -> String {
+        let time = ChinaTime(date)
+        return "\(time.year)-\(time.month < 10 ? "0" : "")\(time.month)"
+    }
+
     // MARK: Notices (in the sweep's transaction)
 
     /// A review of `application` passed its stall limit: tell the reviewer (or the supervisors when the reviewer

@@ -144,6 +144,9 @@ enum PageTemplates {
         {{#hasReviews}}<ul class="list">{{#reviews}}<li><div><span class="name">{{name}}</span><span>平均 <strong>{{mean}}</strong> 个工作日（办结 {{reviewed}} 件）</span><span class="meta">正在审查 {{waiting}} 件{{#hasStalled}}，其中超过 {{stallDays}} 个工作日 {{stalled}} 件{{/hasStalled}}</span></div></li>{{/reviews}}</ul>{{/hasReviews}}
         {{^hasReviews}}<p class="empty">这段时间没有审查中的或办结的办件。</p>{{/hasReviews}}
         <p class="note">审查用时按工作日计，从开始审查到批准或不予批准；审查超过 {{stallDays}} 个工作日的办件会提醒审查人并报部门负责人督办。</p>
+        <h2>每月受理量</h2>
+        <p>近 12 个月共受理 {{yearTotal}} 件。</p>
+        <figure class="qr">{{{chart}}}</figure>
         {{/content}}{{/layout}}
         """
 
