@@ -13,7 +13,7 @@ struct CredentialServiceTests {
         #expect(principal.departmentCode == "RSJ")
         #expect(principal.scopes == [.documentsIssue, .creditRead])
 
-        let secret = String(issued.token.split(separator: "_")[2])
+        let secret = String(issued.token.split(separator: "_", maxSplits: 2)[2])  // the secret may itself hold "_" (base64url)
         let stored: [Data] = try await district.services.database.read { db in try db.fetchAll(Data.self, sql: "SELECT secret_hash FROM credentials") }
         #expect(stored.count == 1)
         #expect(!stored[0].elementsEqual(Data(secret.utf8)))
