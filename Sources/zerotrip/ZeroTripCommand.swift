@@ -1,4 +1,8 @@
 import ArgumentParser
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `zerotrip`: the ZeroTrip daemon and its administration commands.
 @main
@@ -17,4 +21,30 @@ struct ZeroTripCommand: AsyncParsableCommand {
             KeysCommand.self, RootCommand.self, TrustListCommand.self, LogCommand.self, CatalogueCommand.self, CreditCommand.self, ApplicationsCommand.self,
             StaffCommand.self, BackupCommand.self, MigrateCommand.self, BenchCommand.self, DemoCommand.self,
         ])
+
+    /// Runs the command as ArgumentParser's own `main` does (the same messages, help and exit codes), then ends the
+    /// process at once with `_exit` after flushing standard output and error. `exit` would run the process's
+    /// teardown (static destructors, atexit handlers) while the database's queues and the thread pools may still be
+    /// finishing on other threads; that teardown crashed a command now and then (a double free, a corrupted heap)
+    /// after its work was done and committed.
+    static func main() async {
+        let status: Int32
+        do {
+            var command = try parseAsRoot()
+            if var asynchronous = command as? any AsyncParsableCommand {
+                try await asynchronous.run()
+            } else {
+                try command.run()
+            }
+            status = 0
+        } catch {
+            status = exitCode(for: error).rawValue
+            let message = fullMessage(for: error)
+            if !message.isEmpty {
+                if status == 0 { print(message) } else { FileHandle.standardError.write(Data((message + "\n").utf8)) }
+            }
+        }
+        fflush(nil)  // every output stream
+        _exit(status)
+    }
 }

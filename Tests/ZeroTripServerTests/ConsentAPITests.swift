@@ -84,7 +84,7 @@ struct ConsentAPITests {
         #expect(events.contains { $0.action == "consent.granted" && $0.target == "organization:91440604MA4UH1234Y" })
     }
 
-    @Test("A grant given at a window: recorded with the clerk and the tier of a fresh identity check; another person's check, another department's matter and an old check are refused")
+    @Test("A grant given at a window: recorded with the clerk and the tier of a fresh identity check; another person's check, the applicant's own SMS login, another department's matter and an old check are refused")
     func windowGrant() async throws {
         let clock = VerificationPageBrowserTests.MovableClock()
         let fixture = try await ServerFixture(clock: ZeroTripClock { clock.now })
@@ -110,6 +110,12 @@ struct ConsentAPITests {
             #expect(grant["channel"] as? String == "window" && grant["assuranceTier"] as? Int == 3 && grant["department"] as? String == "GAJ")
             (status, data) = try await call("/v1/reuse/documents", #"{"idNumber": "\#(zhang.id)", "matter": "JZDJ"}"#)
             #expect(status == .ok, "the window's grant lets GAJ pull: \(String(decoding: data, as: UTF8.self))")
+            // The applicant's own SMS login a moment ago is not a check at the counter.
+            _ = try await IdentityFixtures.smsSession(fixture.services, person: zhang)
+            let subject = try #require(try await fixture.services.identity.registry.subject(idNumber: zhang.id))
+            let sms = try #require(try await fixture.services.identity.assuranceRecords(subject: subject).last { $0.method == .sms })
+            (status, data) = try await call("/v1/consents", #"{"idNumber": "\#(zhang.id)", "matter": "JZDJ", "assuranceId": \#(sms.id)}"#)
+            #expect(status == .unauthorized && Self.errorCode(data) == "step_up_required", "an SMS login: \(String(decoding: data, as: UTF8.self))")
             clock.advance(by: 31 * 60)
             (status, data) = try await call("/v1/consents", #"{"idNumber": "\#(zhang.id)", "matter": "JZDJ", "assuranceId": \#(zhangCheck)}"#)
             #expect(status == .unauthorized && Self.errorCode(data) == "step_up_required", "an identity check older than 30 minutes")

@@ -191,6 +191,10 @@ public struct ApplicationService: Sendable {
             throw ZeroTripError(.unknownPerson, "no person with that ID number in the registry")
         }
         let assurance = try await freshWindowCheck(assuranceID, of: person, minimumTier: 1, for: "a consent grant")
+        // Consent recorded by a clerk stands on the clerk's own check at the counter, not the applicant's login elsewhere.
+        guard assurance.method == .windowCard else {
+            throw ZeroTripError(.stepUpRequired, "a consent given at the window needs a card check at the counter (POST /v1/identity/window-checks)")
+        }
         return try await consent.grant(subject: person, department: matter.department, matter: matter.code, resultTypes: resultTypes, days: days,
                                        application: application, channel: .window, actor: actor, assuranceTier: assurance.tier)
     }
