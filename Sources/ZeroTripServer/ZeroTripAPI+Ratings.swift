@@ -56,6 +56,8 @@ struct RatingFiguresView: Encodable, Sendable {
     var departments: [Group]
     var clerks: [Group]
     var tags: [String: Int]
+    /// Tags chosen with poor ratings (1–2): what complaints were about.
+    var complaintCauses: [String: Int]
 }
 
 extension ZeroTripAPI {
@@ -110,7 +112,7 @@ extension ZeroTripAPI {
                 return try JSONResponse.make(RatingFiguresView(
                     from: figures.from, to: figures.to, count: figures.count, districtMean: (figures.districtMean * 100).rounded() / 100,
                     priorWeight: RatingFigures.priorWeight, departments: figures.departments.map { view($0, clerk: false) },
-                    clerks: figures.clerks.map { view($0, clerk: true) }, tags: figures.tags))
+                    clerks: figures.clerks.map { view($0, clerk: true) }, tags: figures.tags, complaintCauses: figures.complaintCauses))
             }
         default:
             return nil

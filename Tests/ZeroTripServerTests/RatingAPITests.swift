@@ -30,6 +30,7 @@ struct RatingAPITests {
     struct Figures: Decodable {
         struct Group: Decodable { var key: String; var name: String?; var department: String?; var count: Int; var mean: Double; var weighted: Double; var poor: Int }
         var count: Int; var districtMean: Double; var priorWeight: Int; var departments: [Group]; var clerks: [Group]; var tags: [String: Int]
+        var complaintCauses: [String: Int]
     }
 
     @Test("A finished application invites its applicant to rate it (a message with the link, in the same commit); the rating is taken once, for one's own service only, 1–5 with known tags and a short comment; the figures weigh departments and clerks by the documented formula; refusals by code; the public ranking page shows it")
@@ -102,6 +103,7 @@ struct RatingAPITests {
             // GA-0042: (35 + 5) / 11 = 3.64; GA-0007: (35 + 2) / 11 = 3.36 — the better first.
             #expect(figures.clerks.map(\.key) == ["GA-0042", "GA-0007"] && figures.clerks.map(\.weighted) == [3.64, 3.36], "\(figures.clerks)")
             #expect(figures.tags == ["done_in_one_visit": 1, "fast": 1, "long_wait": 1])
+            #expect(figures.complaintCauses == ["long_wait": 1], "the poor rating's tag is the complaint's cause")
 
             // Volumes: three 居住登记 submitted at GAJ, two closed, one rejected; as JSON and as CSV.
             struct Volumes: Decodable {

@@ -95,6 +95,7 @@ public final class RatingService: Sendable {
     public func figures(from: Date, to: Date) async throws -> RatingFigures {
         guard from < to else { throw ZeroTripError(.invalidInput, "from must be before to") }
         let totals = try await database.read { db in try RatingStore.totals(from: from, to: to, in: db) }
-        return RatingFigures.make(from: from, to: to, departments: totals.departments, clerks: totals.clerks, tags: totals.tags)
+        return RatingFigures.make(from: from, to: to, departments: totals.departments, clerks: totals.clerks, tags: totals.tags,
+                                  complaintCauses: totals.complaintCauses)
     }
 }

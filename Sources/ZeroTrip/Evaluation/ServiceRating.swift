@@ -82,10 +82,13 @@ public struct RatingFigures: Sendable, Hashable, Codable {
     public var clerks: [Group]
     /// Tag → times chosen.
     public var tags: [String: Int]
+    /// Tag → times chosen with a poor rating (1–2): the causes of complaints.
+    public var complaintCauses: [String: Int] = [:]
 
     /// Figures from per-group (count, score sum, poor count) totals.
     public static func make(from: Date, to: Date, departments: [(key: String, count: Int, sum: Int, poor: Int)],
-                            clerks: [(key: String, department: String, count: Int, sum: Int, poor: Int)], tags: [String: Int]) -> RatingFigures {
+                            clerks: [(key: String, department: String, count: Int, sum: Int, poor: Int)], tags: [String: Int],
+                            complaintCauses: [String: Int] = [:]) -> RatingFigures {
         let count = departments.reduce(0) { $0 + $1.count }
         let sum = departments.reduce(0) { $0 + $1.sum }
         let mean = count == 0 ? 0 : Double(sum) / Double(count)
@@ -99,6 +102,7 @@ public struct RatingFigures: Sendable, Hashable, Codable {
         }
         return RatingFigures(from: from, to: to, count: count, districtMean: mean,
                              departments: ranked(departments.map { group($0.key, nil, $0.count, $0.sum, $0.poor) }),
-                             clerks: ranked(clerks.map { group($0.key, $0.department, $0.count, $0.sum, $0.poor) }), tags: tags)
+                             clerks: ranked(clerks.map { group($0.key, $0.department, $0.count, $0.sum, $0.poor) }), tags: tags,
+                             complaintCauses: complaintCauses)
     }
 }

@@ -35,10 +35,11 @@ enum RatingStore {
         return db.changesCount == 1
     }
 
-    /// Per department and per clerk: (count, sum of scores, ratings of 1–2) of ratings given in [from, to); and the tags.
+    /// Per department and per clerk: (count, sum of scores, ratings of 1–2) of ratings given in [from, to); the tags
+    /// chosen; and the tags of the poor ratings (1–2), which say what the complaints were about.
     static func totals(from: Date, to: Date, in db: SQLTransaction) throws
         -> (departments: [(key: String, count: Int, sum: Int, poor: Int)], clerks: [(key: String, department: String, count: Int, sum: Int, poor: Int)],
-            tags: [String: Int]) {
+            tags: [String: Int], complaintCauses: [String: Int]) {
         let range: SQLArguments = [from, to]
         let departments = try db.fetchAll(sql: """
             SELECT department, COUNT(*), CAST(SUM(score) AS BIGINT), SUM(CASE WHEN score <= 2 THEN 1 ELSE 0 END) FROM service_ratings
@@ -48,12 +49,16 @@ enum RatingStore {
             SELECT clerk, department, COUNT(*), CAST(SUM(score) AS BIGINT), SUM(CASE WHEN score <= 2 THEN 1 ELSE 0 END) FROM service_ratings
             WHERE rated_at >= ? AND rated_at < ? AND clerk IS NOT NULL GROUP BY clerk, department
             """, arguments: range).map { (key: $0[0] as String, department: $0[1] as String, count: $0[2] as Int, sum: $0[3] as Int, poor: $0[4] as Int) }
-        var tags: [String: Int] = [:]
-        for text in try db.fetchAll(String.self, sql: "SELECT tags FROM service_ratings WHERE rated_at >= ? AND rated_at < ? AND tags <> '[]'",
-                                    arguments: range) {
-            for tag in (try? JSONDecoder().decode([String].self, from: Data(text.utf8))) ?? [] { tags[tag, default: 0] += 1 }
+        var tags: [String: Int] = [:], complaintCauses: [String: Int] = [:]
+        for row in try db.fetchAll(sql: "SELECT tags, score FROM service_ratings WHERE rated_at >= ? AND rated_at < ? AND tags <> '[]'",
+                                   arguments: range) {
+            let poor = (row["score"] as Int) <= 2
+            for tag in (try? JSONDecoder().decode([String].self, from: Data((row["tags"] as String).utf8))) ?? [] {
+                tags[tag, default: 0] += 1
+                if poor { complaintCauses[tag, default: 0] += 1 }
+            }
         }
-        return (departments, clerks, tags)
+        return (departments, clerks, tags, complaintCauses)
     }
 
     private static func rating(from row: SQLRow) throws -> ServiceRating {
