@@ -227,6 +227,11 @@ extension ZeroTripAPI {
                     throw ZeroTripError(.invalidInput, "format must be json or csv")
                 }
             }
+        case "GET /v1/statistics/needs":
+            return { _, _, _ in
+                let counts = try await services.supervision.needCounts()
+                return try JSONResponse.make(NeedCountsView(needs: counts.map { .init(kind: $0.kind.rawValue, name: $0.kind.chinese, year: $0.year, count: $0.count) }))
+            }
         case "GET /v1/statistics/reviews":
             return { request, _, _ in
                 let period = try Self.figuresPeriod(request, now: services.clock.now())
@@ -282,5 +287,55 @@ extension ZeroTripAPI {
                           "\(row.revoked)"].joined(separator: ","))
         }
         return lines.joined(separator: "\r\n") + "\r\n"
+    }
+}
+
+/// `POST /v1/applicant/needs` body.
+struct NeedBody: Decodable, Sendable {
+    /// `schooling`, `public_housing`, `settlement`, `business_loan` or `other`.
+    var kind: String
+    /// The years it arises in (this year to five years on).
+    var years: [Int]
+    var detail: String?
+}
+
+struct NeedView: Encodable, Sendable {
+    var kind: String
+    var year: Int
+    var detail: String
+    var statedAt: Date
+    init(_ need: ServiceNeed) { kind = need.kind.rawValue; year = need.year; detail = need.detail; statedAt = need.statedAt }
+}
+
+struct NeedList: Encodable, Sendable { var needs: [NeedView] }
+
+struct NeedCountsView: Encodable, Sendable {
+    struct Row: Encodable, Sendable { var kind: String; var name: String; var year: Int; var count: Int }
+    var needs: [Row]
+}
+
+extension ZeroTripAPI {
+    /// Handlers of the applicant's stated service needs.
+    func needApplicantHandler(for spec: RouteSpec) -> ApplicantHandler? {
+        let services = self.services
+        switch spec.description {
+        case "POST /v1/applicant/needs":
+            return { request, _, session, _ in
+                let body = try await JSONResponse.decode(NeedBody.self, from: request, limit: 1024)
+                guard let kind = ServiceNeedKind(rawValue: body.kind) else {
+                    throw ZeroTripError(.invalidInput, "kind must be one of \(ServiceNeedKind.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                let needs = try await services.supervision.stateNeed(subject: "person:\(session!.subject)", kind: kind, years: body.years,
+                                                                     detail: body.detail, actor: session!.actor)
+                return try JSONResponse.make(NeedList(needs: needs.map(NeedView.init)), status: .created)
+            }
+        case "GET /v1/applicant/needs":
+            return { _, _, session, _ in
+                let needs = try await services.supervision.needs(subject: "person:\(session!.subject)")
+                return try JSONResponse.make(NeedList(needs: needs.map(NeedView.init)))
+            }
+        default:
+            return nil
+        }
     }
 }

@@ -125,6 +125,10 @@ public struct ZeroTripAPI: Sendable {
         RouteSpec(method: .post, path: "/v1/staff/{department}/{clerk}/remove", access: .scope(.admin)),
         RouteSpec(method: .get, path: "/v1/statistics/reviews", access: .scope(.statisticsRead)),
         RouteSpec(method: .get, path: "/v1/statistics/volumes", access: .scope(.statisticsRead)),
+        // Demand collection: residents say which services they expect to need, by year; planners read the counts.
+        RouteSpec(method: .post, path: "/v1/applicant/needs", access: .applicant(tier: 1)),
+        RouteSpec(method: .get, path: "/v1/applicant/needs", access: .applicant(tier: 1)),
+        RouteSpec(method: .get, path: "/v1/statistics/needs", access: .scope(.statisticsRead)),
         // Clerks, departments and admins.
         RouteSpec(method: .get, path: "/v1/identity/verifications/{id}", access: .scope(.identityAttest)),
         RouteSpec(method: .post, path: "/v1/identity/verifications/{id}/video-attestation", access: .scope(.identityAttest)),
@@ -172,7 +176,7 @@ public struct ZeroTripAPI: Sendable {
         }
         for spec in Self.routes {
             if let handler = applicantHandler(for: spec) ?? creditApplicantHandler(for: spec) ?? consentApplicantHandler(for: spec)
-                ?? ratingApplicantHandler(for: spec) {
+                ?? ratingApplicantHandler(for: spec) ?? needApplicantHandler(for: spec) {
                 router.on(RouterPath(spec.path), method: spec.method) { request, context in
                     let client = client(request, context)
                     let session = try await authorizeApplicant(request, spec: spec, client: client)

@@ -1,5 +1,6 @@
 import Foundation
 @testable import ZeroTrip
+import ZeroTripDocuments
 import ZeroTripServer
 import ZeroTripDomainTestSupport
 
@@ -87,6 +88,9 @@ extension AuthorizationTests {
             let grant = try await fixture.services.consent.grant(subject: session.subject, department: nil, matter: "JZDJ", resultTypes: nil, days: nil,
                                                                  channel: .app, actor: session.actor, assuranceTier: session.tier)
             return ("/v1/applicant/consents/\(grant.id)/withdraw", nil)
+        case "POST /v1/applicant/needs":
+            let year = ChinaTime(Date()).year
+            return (route.path, #"{"kind": "schooling", "years": [\#(year + 1), \#(year + 2)]}"#)
         case "POST /v1/staff":
             return (route.path, #"{"department": "RSJ", "clerk": "RS-\#(attempt)", "name": "孙丽", "phone": "13900000031", "role": "supervisor"}"#)
         case "POST /v1/staff/{department}/{clerk}/remove":

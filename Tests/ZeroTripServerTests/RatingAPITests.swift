@@ -143,4 +143,45 @@ struct RatingAPITests {
         #expect(error?.kind == .ruleViolation, "a rating is kept as given")
         _ = second
     }
+
+    @Test("Residents state the services they expect to need by year (schooling for the coming years, housing, a loan, other with what); restating replaces; planners read the counts per kind and year; bad kinds, years and details refused by code")
+    func needs() async throws {
+        let fixture = try await ServerFixture()
+        let statistics = try await fixture.services.credentials.create(department: "RSJ", scopes: [.statisticsRead], label: "planner", actor: "test").token
+        let zhang = try await IdentityFixtures.windowSession(fixture.services, person: IdentityFixtures.zhang)
+        let li = try await IdentityFixtures.windowSession(fixture.services, person: IdentityFixtures.li)
+        let year = ChinaTime(Date()).year
+        struct Counts: Decodable { struct Row: Decodable { var kind: String; var year: Int; var count: Int }; var needs: [Row] }
+        try await fixture.application().test(.router) { client in
+            func call(_ uri: String, _ token: String, _ body: String? = nil) async throws -> (HTTPResponse.Status, Data) {
+                try await client.execute(uri: uri, method: body == nil ? .get : .post, headers: ConsentAPITests.bearer(token),
+                                         body: body.map { ByteBuffer(string: $0) }) { ($0.status, Data($0.body.readableBytesView)) }
+            }
+            for (body, expected) in [(#"{"kind": "space_station", "years": [\#(year)]}"#, "invalid_input"),
+                                     (#"{"kind": "schooling", "years": [\#(year + 6)]}"#, "invalid_input"),
+                                     (#"{"kind": "schooling", "years": [\#(year - 1)]}"#, "invalid_input"),
+                                     (#"{"kind": "schooling", "years": [\#(year), \#(year)]}"#, "invalid_input"),
+                                     (#"{"kind": "other", "years": [\#(year)]}"#, "invalid_input"),
+                                     (#"{"kind": "other", "years": [\#(year)], "detail": "\#(String(repeating: "需", count: 201))"}"#, "invalid_input")] {
+                let (status, data) = try await call("/v1/applicant/needs", zhang.token, body)
+                #expect(status == .badRequest && ConsentAPITests.errorCode(data) == expected, "\(body.prefix(80)): \(String(decoding: data, as: UTF8.self))")
+            }
+            var (status, _) = try await call("/v1/applicant/needs", zhang.token, #"{"kind": "schooling", "years": [\#(year + 1), \#(year + 2)], "detail": "小学"}"#)
+            #expect(status == .created)
+            (status, _) = try await call("/v1/applicant/needs", zhang.token, #"{"kind": "schooling", "years": [\#(year + 1)], "detail": "小学一年级"}"#)
+            #expect(status == .created, "restating replaces")
+            (status, _) = try await call("/v1/applicant/needs", li.token, #"{"kind": "schooling", "years": [\#(year + 1)]}"#)
+            (status, _) = try await call("/v1/applicant/needs", li.token, #"{"kind": "public_housing", "years": [\#(year)]}"#)
+            let (_, mine) = try await call("/v1/applicant/needs", zhang.token)
+            #expect(String(decoding: mine, as: UTF8.self).contains("小学一年级") && !String(decoding: mine, as: UTF8.self).contains("public_housing"))
+            (status, _) = try await call("/v1/statistics/needs", zhang.token)
+            #expect(status == .unauthorized || status == .forbidden, "an applicant's session is not a planner's credential")
+            let (_, data) = try await call("/v1/statistics/needs", statistics)
+            let counts = try JSONDecoder().decode(Counts.self, from: data).needs
+            #expect(counts.first { $0.kind == "schooling" && $0.year == year + 1 }?.count == 2 && counts.first { $0.kind == "schooling" && $0.year == year + 2 }?.count == 1
+                    && counts.first { $0.kind == "public_housing" }?.count == 1 && counts.count == 3, "\(counts)")
+        }
+        let stated = try await AuditLog.events(in: fixture.services.database, limit: 100).filter { $0.action == "need.stated" }
+        #expect(stated.count == 4 && stated.allSatisfy { !$0.details.contains("小学") }, "audited without the detail")
+    }
 }

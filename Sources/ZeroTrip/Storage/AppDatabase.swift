@@ -897,6 +897,20 @@ public struct AppDatabase: Sendable {
                 ALTER TABLE sms_outbox_rebuilt RENAME TO sms_outbox;
                 """)
         }
+        // Demand collection (海曙): the services a resident expects to need, by year, counted for planning.
+        migrator.registerMigration("2026-12-05 demand: residents' stated service needs") { db in
+            try db.execute(sql: """
+                CREATE TABLE service_needs (
+                    subject TEXT NOT NULL,
+                    kind TEXT NOT NULL CHECK (kind IN ('schooling', 'public_housing', 'settlement', 'business_loan', 'other')),
+                    year INTEGER NOT NULL CHECK (year BETWEEN 2000 AND 2200),
+                    detail TEXT NOT NULL DEFAULT '' CHECK (length(detail) <= 200),
+                    stated_at DATETIME NOT NULL,
+                    PRIMARY KEY (subject, kind, year)
+                );
+                CREATE INDEX service_needs_year ON service_needs(year, kind);
+                """)
+        }
         return migrator
     }
 }

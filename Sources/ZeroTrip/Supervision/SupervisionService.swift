@@ -7,9 +7,9 @@ import ZeroTripDocuments
 /// pending `reviewEscalationWorkingDays` later goes to every supervisor of the department. The notices go through
 /// the same SMS gateway as verification codes, in the sweep's transaction.
 public final class SupervisionService: Sendable {
-    private let database: AppDatabase
-    private let clock: ZeroTripClock
-    private let credit: CreditService
+    let database: AppDatabase
+    let clock: ZeroTripClock
+    let credit: CreditService
 
     init(database: AppDatabase, clock: ZeroTripClock, credit: CreditService) {
         self.database = database

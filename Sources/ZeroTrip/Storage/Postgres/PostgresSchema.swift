@@ -158,6 +158,17 @@ enum PostgresSchema {
             ALTER TABLE applications ADD COLUMN review_escalate_at TIMESTAMPTZ;
             ALTER TABLE sms_outbox DROP CONSTRAINT sms_outbox_person_id_fkey;
             """),
+        Migration(name: "2026-12-05 demand: residents' stated service needs", sql: """
+            CREATE TABLE service_needs (
+                subject TEXT NOT NULL,
+                kind TEXT NOT NULL CHECK (kind IN ('schooling', 'public_housing', 'settlement', 'business_loan', 'other')),
+                year BIGINT NOT NULL CHECK (year BETWEEN 2000 AND 2200),
+                detail TEXT NOT NULL DEFAULT '' CHECK (length(detail) <= 200),
+                stated_at TIMESTAMPTZ NOT NULL,
+                PRIMARY KEY (subject, kind, year)
+            );
+            CREATE INDEX service_needs_year ON service_needs(year, kind);
+            """),
     ]
 
     private static let initial = """
