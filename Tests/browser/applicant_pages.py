@@ -145,6 +145,20 @@ def run(driver):
     submit(driver, "form.card button[type=submit]", lambda d: "已评价" in d.find_element(By.CSS_SELECTOR, "main").text)
     page = driver.find_element(By.CSS_SELECTOR, "main").text
     check("已评价" in page and "★★★★★" in page and "办理快" in page and "满意程度" not in page, "the rating is listed, the form gone", page[:400])
+    # Demand collection: 子女入学 next year, from the link on the ratings page.
+    driver.find_element(By.CSS_SELECTOR, "a[href='/my/needs']").click()
+    driver.find_element(By.CSS_SELECTOR, "select#kind option[value='schooling']").click()
+    boxes = driver.find_elements(By.CSS_SELECTOR, "form.card input[name^='y_']")
+    check(len(boxes) == 6, "this year and the five after are offered", str(len(boxes)))
+    boxes[1].click()
+    driver.find_element(By.CSS_SELECTOR, "form.card textarea[name=detail]").send_keys("小学一年级")
+    submit(driver, "form.card button[type=submit]", lambda d: "已登记的需求" in d.find_element(By.CSS_SELECTOR, "main").text)
+    page = driver.find_element(By.CSS_SELECTOR, "main").text
+    check("子女入学" in page and "小学一年级" in page, "the need is listed", page[:400])
+    narrow(driver)
+    fits(driver, "needs (320 px)")
+    phone(driver)
+    shot(driver, "needs-phone")
     driver.get(URL + "/figures")
     page = driver.find_element(By.CSS_SELECTOR, "main").text
     check("第 1 名 · 禅城区公安分局" in page and "1 条评价" in page and "综合得分" in page, "the public ranking counts the rating", page[:500])

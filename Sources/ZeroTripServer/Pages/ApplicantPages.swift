@@ -27,6 +27,7 @@ struct ApplicantPages: Sendable {
         (.post, "/my/login/code"), (.get, "/my/documents/{id}"), (.get, "/my/documents/{id}/pdf"), (.get, "/my/credit"),
         (.get, "/my/messages"), (.get, "/my/access"), (.post, "/my/logout"), (.get, "/my/consents"), (.post, "/my/consents"),
         (.post, "/my/consents/{id}/withdraw"), (.get, "/my/ratings"), (.post, "/my/ratings/{id}"), (.get, "/figures"),
+        (.get, "/my/needs"), (.post, "/my/needs"),
     ]
 
     func register(on router: Router<ZeroTripRequestContext>) {
@@ -57,6 +58,8 @@ struct ApplicantPages: Sendable {
             try await signedIn(request, context) { try await rate(request, $0, id: context.parameters.get("id") ?? "") }
         }
         router.get("/figures") { request, context in try await figures(request, context) }
+        router.get("/my/needs") { request, context in try await signedIn(request, context) { try await needs($0) } }
+        router.post("/my/needs") { request, context in try await signedIn(request, context) { try await stateNeed(request, $0) } }
         router.post("/my/logout") { request, context in try await logout(request, context) }
         router.post("/my/applications/{id}/commitment") { request, context in
             try await signedIn(request, context) { try await signCommitment(request, $0, id: context.parameters.get("id") ?? "") }
@@ -583,6 +586,29 @@ struct ApplicantPages: Sendable {
             let tags = form.keys.filter { $0.hasPrefix("t_") && form[$0] == "1" }.map { String($0.dropFirst(2)) }.sorted()
             _ = try await services.ratings.rate(id: id, subject: "person:\(visit.session.subject)", score: score, tags: tags, comment: form["comment"],
                                                 actor: visit.session.actor)
+        }
+    }
+
+    /// The services the person expects to need (demand collection), and a form to say more.
+    private func needs(_ visit: Visit) async throws -> Response {
+        let thisYear = ChinaTime(services.clock.now()).year
+        let stated = try await services.supervision.needs(subject: "person:\(visit.session.subject)")
+        var context = visit.base
+        context["title"] = "今后需要的服务"
+        context["kinds"] = ServiceNeedKind.allCases.map { ["value": $0.rawValue, "label": $0.chinese] }
+        context["years"] = (thisYear...thisYear + SupervisionService.needYearsAhead).map { ["year": $0] }
+        let rows: [[String: Any]] = stated.map { ["year": $0.year, "kind": $0.kind.chinese, "detail": $0.detail, "hasDetail": !$0.detail.isEmpty] }
+        context["stated"] = rows
+        context["hasStated"] = !rows.isEmpty
+        return renderer.response("needs", context)
+    }
+
+    private func stateNeed(_ request: Request, _ visit: Visit) async throws -> Response {
+        try await changeForm(request, visit, route: "POST /my/needs", back: "/my/needs", backText: "返回") { form in
+            guard let kind = ServiceNeedKind(rawValue: form["kind"] ?? "") else { throw ZeroTripError(.invalidInput, "choose a kind of service") }
+            let years = form.keys.filter { $0.hasPrefix("y_") && form[$0] == "1" }.compactMap { Int($0.dropFirst(2)) }.sorted()
+            _ = try await services.supervision.stateNeed(subject: "person:\(visit.session.subject)", kind: kind, years: years, detail: form["detail"],
+                                                         actor: visit.session.actor)
         }
     }
 

@@ -6,7 +6,7 @@
 enum PageTemplates {
     static let all: [String: String] = [
         "layout": layout, "login": login, "code": code, "home": home, "document": document, "credit": credit,
-        "messages": messages, "access": access, "consents": consents, "ratings": ratings, "figures": figures, "notice": notice,
+        "messages": messages, "access": access, "consents": consents, "ratings": ratings, "figures": figures, "needs": needs, "notice": notice,
         "window-login": windowLogin, "window-home": windowHome, "window-person": windowPerson, "window-application": windowApplication,
         "window-list": windowList, "window-card": windowCard, "handoff": handoff,
     ]
@@ -131,6 +131,19 @@ enum PageTemplates {
         <button type="submit">提交评价</button></form>{{/pending}}
         {{#hasDone}}<h2>已评价</h2><ul class="list">{{#done}}<li><div><span class="name">{{matterName}}</span><span class="meta">{{department}} · {{ratedAt}}</span><span>{{stars}}</span><span class="meta">{{tagText}}</span></div></li>{{/done}}</ul>{{/hasDone}}
         {{^hasAny}}<p class="empty">还没有可评价的服务。办件办结后，这里会邀请您评价。</p>{{/hasAny}}
+        <p><a href="/my/needs">说说您今后几年需要的服务（入学、住房、落户、创业贷款）</a></p>
+        {{/content}}{{/layout}}
+        """
+
+    static let needs = """
+        {{<layout}}{{$content}}
+        <p>告诉我们您今后几年需要哪些服务（如子女入学、公共租赁住房），区里据此提前安排学位、房源和资金。只统计人数，不对外公开个人信息。</p>
+        <form method="post" action="/my/needs" class="card"><input type="hidden" name="csrf" value="{{csrf}}">
+        <label for="kind">需要的服务</label><select id="kind" name="kind">{{#kinds}}<option value="{{value}}">{{label}}</option>{{/kinds}}</select>
+        <fieldset><legend>哪一年需要（可多选）</legend>{{#years}}<label class="check"><input type="checkbox" name="y_{{year}}" value="1"> {{year}} 年</label>{{/years}}</fieldset>
+        <label for="detail">说明（选“其他”时必填，200 字以内）</label><textarea id="detail" name="detail" maxlength="200" rows="2"></textarea>
+        <button type="submit">提交</button></form>
+        {{#hasStated}}<h2>已登记的需求</h2><ul class="list">{{#stated}}<li><div><span class="name">{{year}} 年 · {{kind}}</span>{{#hasDetail}}<span class="meta">{{detail}}</span>{{/hasDetail}}</div></li>{{/stated}}</ul>{{/hasStated}}
         {{/content}}{{/layout}}
         """
 
