@@ -66,10 +66,10 @@ extension ZeroTripAPI {
     static func figuresPeriod(_ request: Request, now: Date) throws -> (from: Date, to: Date) {
         func day(_ name: String) throws -> Date? {
             guard let text = request.uri.queryParameters.get(name) else { return nil }
-            guard let date = ChinaDay.start(of: text) else { throw ZeroTripError(.invalidInput, "\(name) must be a day YYYY-MM-DD") }
-            return date
+            guard let day = CivilDay(text), day.year >= 1970 else { throw ZeroTripError(.invalidInput, "\(name) must be a day YYYY-MM-DD") }
+            return day.start
         }
-        let to = try day("to").map { $0.addingTimeInterval(86_400) } ?? ChinaDay.startOfNextDay(after: now)
+        let to = try day("to").map { $0.addingTimeInterval(86_400) } ?? CivilDay(now).adding(days: 1).start
         let from = try day("from") ?? to.addingTimeInterval(-30 * 86_400)
         guard from < to, to.timeIntervalSince(from) <= 400 * 86_400 else { throw ZeroTripError(.invalidInput, "from must be before to, at most 400 days apart") }
         return (from, to)
@@ -117,28 +117,6 @@ extension ZeroTripAPI {
         default:
             return nil
         }
-    }
-}
-
-/// Calendar days in China Standard Time (UTC+8).
-enum ChinaDay {
-    /// The first instant of day `text` (`YYYY-MM-DD`) in China, or nil when it is not a day.
-    static func start(of text: String) -> Date? {
-        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
-        guard text.utf8.count == 10, parts.count == 3, let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]),
-              (1970...9999).contains(year), (1...12).contains(month), (1...31).contains(day) else { return nil }
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(secondsFromGMT: 8 * 3600)!
-        guard let date = calendar.date(from: DateComponents(year: year, month: month, day: day)),
-              calendar.component(.day, from: date) == day else { return nil }
-        return date
-    }
-
-    /// The first instant of the China calendar day after the one `date` falls on.
-    static func startOfNextDay(after date: Date) -> Date {
-        let seconds = (date.timeIntervalSince1970 + 8 * 3600).rounded(.down)
-        let day = (seconds / 86_400).rounded(.down)
-        return Date(timeIntervalSince1970: (day + 1) * 86_400 - 8 * 3600)
     }
 }
 

@@ -644,7 +644,7 @@ struct ApplicantPages: Sendable {
         }
         let now = services.clock.now()
         let days = 90
-        let to = ChinaDay.startOfNextDay(after: now)
+        let to = CivilDay(now).adding(days: 1).start
         let (figures, reviews, volumes) = try await publicFigures.get {
             (try await services.ratings.figures(from: to.addingTimeInterval(-Double(days) * 86_400), to: to),
              try await services.supervision.reviewFigures(from: to.addingTimeInterval(-Double(days) * 86_400), to: to),
