@@ -60,15 +60,7 @@ public final class RatingService: Sendable {
             }
             return tag
         }
-        // A browser's textarea sends line breaks as CR LF.
-        let comment = rawComment?.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n").trimmingWhitespace()
-        if let comment {
-            // Counted in Unicode scalars, as the database counts them (an emoji sequence is several).
-            guard comment.unicodeScalars.count <= Self.commentLimit,
-                  !comment.unicodeScalars.contains(where: { $0.properties.generalCategory == .control && $0 != "\n" }) else {
-                throw ZeroTripError(.invalidInput, "comment must be at most \(Self.commentLimit) characters without control characters")
-            }
-        }
+        let comment = try rawComment.map { text throws(ZeroTripError) in try Validation.note(text, field: "comment", limit: Self.commentLimit) }
         let now = clock.now()
         return try await database.write { db in
             guard var rating = try RatingStore.rating(id: id, in: db), rating.subject == subject else {
@@ -76,7 +68,7 @@ public final class RatingService: Sendable {
             }
             guard rating.ratedAt == nil else { throw ZeroTripError(.alreadyRated, "this service was rated on \(ChinaTime(rating.ratedAt!).minuteText)") }
             guard now <= rating.closesAt else { throw ZeroTripError(.ratingClosed, "ratings for this service closed after \(Self.ratingDays) days") }
-            let text = (comment?.isEmpty ?? true) ? nil : comment
+            let text = comment?.isEmpty == false ? comment : nil
             guard try RatingStore.rate(id: id, score: score, tags: tags, comment: text, at: now, in: db) else {
                 throw ZeroTripError(.alreadyRated, "this service was rated meanwhile")
             }

@@ -45,10 +45,7 @@ extension SupervisionService {
               years.allSatisfy({ (thisYear...thisYear + Self.needYearsAhead).contains($0) }) else {
             throw ZeroTripError(.invalidInput, "years must be distinct years from \(thisYear) to \(thisYear + Self.needYearsAhead)")
         }
-        let detail = (rawDetail ?? "").replacingOccurrences(of: "\r\n", with: "\n").trimmingWhitespace()
-        guard detail.unicodeScalars.count <= 200, !detail.unicodeScalars.contains(where: { $0.properties.generalCategory == .control && $0 != "\n" }) else {
-            throw ZeroTripError(.invalidInput, "detail must be at most 200 characters without control characters")
-        }
+        let detail = try Validation.note(rawDetail ?? "", field: "detail", limit: 200)
         if kind == .other, detail.isEmpty { throw ZeroTripError(.invalidInput, "say what the need is (detail) for kind other") }
         let needs = years.sorted().map { ServiceNeed(subject: subject, kind: kind, year: $0, detail: detail, statedAt: now) }
         try await database.write { db in

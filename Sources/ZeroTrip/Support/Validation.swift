@@ -1,3 +1,4 @@
+import Foundation
 public import ZeroTripCrypto
 
 /// Input validation shared by the CLI and HTTP paths.
@@ -35,6 +36,17 @@ public enum Validation {
             throw ZeroTripError(.invalidInput, "\(field) must be 1–64 characters without control characters")
         }
         return trimmed
+    }
+
+    /// A person's free text (a comment, a detail): trimmed, a form's CR LF line breaks as LF, at most `limit`
+    /// Unicode scalars (as the databases count a column's length: an emoji sequence is several), no control
+    /// characters but line breaks.
+    public static func note(_ text: String, field: String, limit: Int) throws(ZeroTripError) -> String {
+        let note = text.replacingOccurrences(of: "\r\n", with: "\n").trimmingWhitespace()
+        guard note.unicodeScalars.count <= limit, !note.unicodeScalars.contains(where: { $0.properties.generalCategory == .control && $0 != "\n" }) else {
+            throw ZeroTripError(.invalidInput, "\(field) must be at most \(limit) characters without control characters")
+        }
+        return note
     }
 
     /// Free-text labels: 0–128 characters, no control characters.
