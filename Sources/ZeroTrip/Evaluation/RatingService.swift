@@ -24,9 +24,8 @@ public final class RatingService: Sendable {
     /// `ratingPage` is the applicant pages' address of the ratings page.
     static func invite(application id: String, outcome: ApplicationState, matterName: String, ratingPage: String, at now: Date,
                        in db: SQLTransaction) throws {
-        guard let record = try ApplicationStore.load(id, in: db) else { return }
-        let creator = try ApplicationStore.creator(of: id, in: db)
-        let clerk = creator.flatMap(SupervisionService.clerkNumber)
+        guard let record = try ApplicationStore.brief(id, in: db) else { return }
+        let clerk = SupervisionService.clerkNumber(record.createdBy)
         let ratingID = try withCrypto("generating a rating id") { () throws(CryptoError) in Hex.encode(try SecureRandom.bytes(count: 16)) }
         let rating = ServiceRating(id: ratingID, application: id, subject: record.subject, department: record.department, matter: record.matterCode,
                                    clerk: clerk, outcome: outcome.rawValue, invitedAt: now,

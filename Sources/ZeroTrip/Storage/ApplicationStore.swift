@@ -109,9 +109,27 @@ package enum ApplicationStore {
         try db.execute(sql: "INSERT INTO application_history (application_id, state, reason, actor, changed_at) VALUES (?, ?, ?, ?, ?)", arguments: [id, state.rawValue, reason, actor, now])
     }
 
-    /// Who submitted `id` (a credential's actor, `credential:<id>/clerk:<no>` at a window station).
-    static func creator(of id: String, in db: SQLTransaction) throws -> String? {
-        try db.fetchOne(String.self, sql: "SELECT created_by FROM applications WHERE id = ?", arguments: [id])
+    /// The columns of one application that a step beside it needs (a rating invitation, a staff notice, a grant's
+    /// check), read in one query: not the materials, obligation and commitment ``load(_:in:)`` assembles.
+    struct Brief: Sendable {
+        var subject: String
+        var department: String
+        var matterCode: String
+        var state: ApplicationState
+        var submittedAt: Date
+        var reviewStartedAt: Date?
+        /// Who submitted it (a credential's actor, `credential:<id>/clerk:<no>` at a window station).
+        var createdBy: String
+    }
+
+    static func brief(_ id: String, in db: SQLTransaction) throws -> Brief? {
+        try db.fetchOne(sql: """
+            SELECT subject, department_code, matter_code, state, submitted_at, review_started_at, created_by FROM applications WHERE id = ?
+            """, arguments: [id]).map {
+            Brief(subject: $0["subject"], department: $0["department_code"], matterCode: $0["matter_code"],
+                  state: ApplicationState(rawValue: $0["state"]) ?? .submitted, submittedAt: $0["submitted_at"], reviewStartedAt: $0["review_started_at"],
+                  createdBy: $0["created_by"])
+        }
     }
 
     /// The state of `id`, nil when unknown.
@@ -198,11 +216,6 @@ package enum ApplicationStore {
         try db.fetchOne(String.self, sql: """
             SELECT actor FROM application_history WHERE application_id = ? AND state = 'under_review' ORDER BY changed_at DESC LIMIT 1
             """, arguments: [id])
-    }
-
-    /// When the review of `id` started.
-    static func reviewStart(of id: String, in db: SQLTransaction) throws -> Date? {
-        try db.fetchOne(Date.self, sql: "SELECT review_started_at FROM applications WHERE id = ?", arguments: [id])
     }
 
     /// When a stalled review of `id` is escalated to the supervisors.

@@ -156,10 +156,10 @@ public final class SupervisionService: Sendable {
     /// is not in the directory) and set when it is escalated. Returns the notices sent.
     static func reviewStalled(_ application: String, matterNames: [String: String], gateway: any SMSGateway, policy: CreditPolicy, at now: Date,
                               in db: SQLTransaction) throws -> Int {
-        guard let record = try ApplicationStore.load(application, in: db) else { return 0 }
+        guard let record = try ApplicationStore.brief(application, in: db) else { return 0 }
         try ApplicationStore.escalate(application, at: policy.calendar.deadline(workingDays: policy.reviewEscalationWorkingDays, from: now), in: db)
         let what = "办件 \(application.prefix(8).uppercased())（\(matterNames[record.matterCode] ?? record.matterCode)）"
-        let days = policy.calendar.workingDays(from: try ApplicationStore.reviewStart(of: application, in: db) ?? record.submittedAt, to: now)
+        let days = policy.calendar.workingDays(from: record.reviewStartedAt ?? record.submittedAt, to: now)
         let clerk = try ApplicationStore.reviewer(of: application, in: db).flatMap(clerkNumber)
         if let clerk, let reviewer = try StaffStore.member(department: record.department, clerk: clerk, in: db) {
             return try send(to: [reviewer], "【政务服务】督办提醒：您审查的\(what)已等待 \(days) 个工作日，超过 \(policy.reviewStallWorkingDays) 个工作日时限，请尽快办结。",
@@ -173,8 +173,8 @@ public final class SupervisionService: Sendable {
     /// A stalled review of `application` is still pending after the escalation limit: tell every supervisor.
     static func reviewEscalated(_ application: String, matterNames: [String: String], gateway: any SMSGateway, policy: CreditPolicy, at now: Date,
                                 in db: SQLTransaction) throws -> Int {
-        guard let record = try ApplicationStore.load(application, in: db) else { return 0 }
-        let days = policy.calendar.workingDays(from: try ApplicationStore.reviewStart(of: application, in: db) ?? record.submittedAt, to: now)
+        guard let record = try ApplicationStore.brief(application, in: db) else { return 0 }
+        let days = policy.calendar.workingDays(from: record.reviewStartedAt ?? record.submittedAt, to: now)
         let clerk = try ApplicationStore.reviewer(of: application, in: db).flatMap(clerkNumber)
         let supervisors = try StaffStore.members(department: record.department, role: .supervisor, in: db)
         return try send(to: supervisors, "【政务服务】督办升级：办件 \(application.prefix(8).uppercased())（\(matterNames[record.matterCode] ?? record.matterCode)）审查已等待 \(days) 个工作日\(clerk.map { "，审查人工号 \($0)" } ?? "")，已提醒仍未办结，请督办。",
