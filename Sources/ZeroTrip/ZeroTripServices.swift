@@ -35,6 +35,8 @@ public struct ZeroTripServices: Sendable {
     public let windows: WindowSessions
     /// Counted audit of anonymous traffic (public page views, unauthenticated and rate-limited requests).
     public let anonymousAudit: AuditAggregator
+    /// 量化积分: scoring runs, claims, disputes, certificates.
+    public let points: PointsService
 
     /// Wires the services over `database` and `home`.
     public init(
@@ -56,6 +58,7 @@ public struct ZeroTripServices: Sendable {
         self.applications = ApplicationService(database: database, clock: clock,
                                                credit: CreditService(database: database, clock: clock, registry: identity.registry),
                                                documents: documents, identity: identity)
+        self.points = PointsService(database: database, clock: clock, registry: identity.registry, documents: documents)
     }
 
     /// Opens the SQLite database of `home` and wires the services.

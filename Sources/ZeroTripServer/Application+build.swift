@@ -58,12 +58,13 @@ public func runDaemon(configuration: DaemonConfiguration, services: ZeroTripServ
     let app = try buildApplication(configuration: configuration, services: services, logger: logger)
     let maintenance = TrustMaintenanceService(services: services, interval: .seconds(configuration.treeHeadIntervalSeconds), logger: logger)
     let sweep = ObligationSweepService(applications: services.applications, interval: .seconds(configuration.obligationSweepIntervalSeconds), logger: logger)
+    let scoring = PointsScheduleService(points: services.points, interval: .seconds(600), logger: logger)
     let aggregation = AuditAggregationService(aggregator: services.anonymousAudit, database: services.database, logger: logger)
     // The HTTP server stops first (in-flight requests finish, new connections are refused); the timers and the
     // anonymous-audit flush stop after it, so the last minute's counts are written.
     let group = ServiceGroup(configuration: .init(
         services: [.init(service: CheckpointService(database: services.database)), .init(service: aggregation), .init(service: maintenance),
-                   .init(service: sweep), .init(service: app)],
+                   .init(service: sweep), .init(service: scoring), .init(service: app)],
         gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
     try await group.run()
 }

@@ -129,6 +129,18 @@ public struct ZeroTripAPI: Sendable {
         RouteSpec(method: .post, path: "/v1/applicant/needs", access: .applicant(tier: 1)),
         RouteSpec(method: .get, path: "/v1/applicant/needs", access: .applicant(tier: 1)),
         RouteSpec(method: .get, path: "/v1/statistics/needs", access: .scope(.statisticsRead)),
+        // Points (量化积分): the person reads their score, claims what needs a proof (后申请), disputes an item (复核) and
+        // has a certificate issued; the reviewing department decides; supervisors read the runs.
+        RouteSpec(method: .get, path: "/v1/applicant/points", access: .applicant(tier: 1)),
+        RouteSpec(method: .post, path: "/v1/applicant/points/claims", access: .applicant(tier: 1)),
+        RouteSpec(method: .post, path: "/v1/applicant/points/disputes", access: .applicant(tier: 1)),
+        RouteSpec(method: .post, path: "/v1/applicant/points/certificate", access: .applicant(tier: 1)),
+        RouteSpec(method: .get, path: "/v1/points/claims", access: .scope(.pointsReview)),
+        RouteSpec(method: .get, path: "/v1/points/claims/{id}/evidence", access: .scope(.pointsReview)),
+        RouteSpec(method: .post, path: "/v1/points/claims/{id}/decision", access: .scope(.pointsReview)),
+        RouteSpec(method: .get, path: "/v1/points/disputes", access: .scope(.pointsReview)),
+        RouteSpec(method: .post, path: "/v1/points/disputes/{id}/decision", access: .scope(.pointsReview)),
+        RouteSpec(method: .get, path: "/v1/points/runs", access: .scope(.statisticsRead)),
         // Clerks, departments and admins.
         RouteSpec(method: .get, path: "/v1/identity/verifications/{id}", access: .scope(.identityAttest)),
         RouteSpec(method: .post, path: "/v1/identity/verifications/{id}/video-attestation", access: .scope(.identityAttest)),
@@ -176,7 +188,7 @@ public struct ZeroTripAPI: Sendable {
         }
         for spec in Self.routes {
             if let handler = applicantHandler(for: spec) ?? creditApplicantHandler(for: spec) ?? consentApplicantHandler(for: spec)
-                ?? ratingApplicantHandler(for: spec) ?? needApplicantHandler(for: spec) {
+                ?? ratingApplicantHandler(for: spec) ?? needApplicantHandler(for: spec) ?? pointsApplicantHandler(for: spec) {
                 router.on(RouterPath(spec.path), method: spec.method) { request, context in
                     let client = client(request, context)
                     let session = try await authorizeApplicant(request, spec: spec, client: client)
@@ -238,6 +250,7 @@ public struct ZeroTripAPI: Sendable {
         if let handler = consentHandler(for: spec) { return handler }
         if let handler = ratingHandler(for: spec) { return handler }
         if let handler = supervisionHandler(for: spec) { return handler }
+        if let handler = pointsHandler(for: spec) { return handler }
         switch spec.description {
         case "GET /healthz":
             return { _, _, _ in try JSONResponse.make(["status": "ok"]) }

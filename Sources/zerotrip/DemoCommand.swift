@@ -103,7 +103,7 @@ struct DemoCommand: AsyncParsableCommand {
         static let departments: [(code: String, name: String, scopes: String)] = [
             ("ZSJ", "禅城区政务服务数据管理局", "admin,audit:read,documents:verify,statistics:read"),
             ("RSJ", "禅城区人力资源和社会保障局", "documents:issue,documents:verify,documents:reuse,credit:read,applications:process"),
-            ("GAJ", "禅城区公安分局", "documents:issue,documents:verify,documents:reuse,identity:read,identity:attest,credit:read,applications:process"),
+            ("GAJ", "禅城区公安分局", "documents:issue,documents:verify,documents:reuse,identity:read,identity:attest,credit:read,applications:process,points:review"),
             ("WJJ", "禅城区卫生健康局", "documents:issue,documents:verify,credit:read,applications:process"),
             ("ZJJ", "禅城区住房城乡建设和水利局", "documents:issue,documents:verify,credit:read,applications:process"),
         ]
@@ -154,8 +154,21 @@ struct DemoCommand: AsyncParsableCommand {
                     _ = try await services.supervision.putStaff(department: "GAJ", clerk: "GA-0001", name: "周建华", phone: "13900000001", role: .supervisor, actor: "demo")
                     print("Staff: GAJ reviewer GA-0042 赵文静, supervisor GA-0001 周建华 (zerotrip staff list).")
                 }
+                try await setUpPoints(services)
                 try await publishTrust(services)
             }
+        }
+
+        /// Loads the demo points scheme (a new version only when changed) and, when nobody was scored yet, scores
+        /// everyone now (the daemon then scores everyone at each month's start).
+        func setUpPoints(_ services: ZeroTripServices) async throws {
+            let file = URL(fileURLWithPath: persons).deletingLastPathComponent().appendingPathComponent("points-policy.yaml").path
+            let version = try await services.points.loadPolicy(try readInputFile(file), actor: "demo")
+            let runs = try await services.points.runs(limit: 1)
+            let run = runs.first?.finishedAt == nil ? try await services.points.run(actor: "demo").run : runs[0]
+            let statement = try await services.points.statement(subject: "person:\(try await services.identity.registry.subject(idNumber: "440104199001010010") ?? "")")
+            print("Points: scheme version \(version.version), run \(run.id) scored \(run.persons) persons; 张三丰 has \(statement.total ?? 0) points "
+                  + "(zerotrip points explain 440104199001010010 --run \(run.id)).")
         }
     }
 }

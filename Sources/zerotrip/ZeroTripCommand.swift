@@ -19,7 +19,7 @@ struct ZeroTripCommand: AsyncParsableCommand {
             InitCommand.self, ServeCommand.self, DistrictCommand.self, DepartmentsCommand.self, CredentialsCommand.self,
             AuditCommand.self, IssueCommand.self, VerifyCommand.self, DocumentsCommand.self, PersonsCommand.self, IdentityCommand.self,
             KeysCommand.self, RootCommand.self, TrustListCommand.self, LogCommand.self, CatalogueCommand.self, CreditCommand.self, ApplicationsCommand.self,
-            StaffCommand.self, BackupCommand.self, MigrateCommand.self, BenchCommand.self, DemoCommand.self,
+            StaffCommand.self, PointsCommand.self, BackupCommand.self, MigrateCommand.self, BenchCommand.self, DemoCommand.self,
         ])
 
     /// Runs the command as ArgumentParser's own `main` does (the same messages, help and exit codes), then ends the

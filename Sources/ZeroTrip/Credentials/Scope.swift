@@ -31,9 +31,12 @@ public struct Scope: Hashable, Sendable, Codable, RawRepresentable, CustomString
     /// Read the district's internal figures (ratings by department and clerk…), for supervisors.
     public static let statisticsRead = Scope(rawValue: "statistics:read")
 
+    /// Review residents' points claims and disputes (后申请, 复核) for indicators the department decides.
+    public static let pointsReview = Scope(rawValue: "points:review")
+
     /// Every scope ZeroTrip knows.
     public static let all: [Scope] = [.admin, .documentsIssue, .documentsVerify, .creditRead, .identityRead, .identityAttest, .applicationsProcess, .auditRead,
-                                      .documentsReuse, .statisticsRead]
+                                      .documentsReuse, .statisticsRead, .pointsReview]
 
     /// Parses a comma-separated list, refusing unknown or empty scopes.
     public static func parse(_ list: String) throws(ZeroTripError) -> Set<Scope> {

@@ -138,18 +138,10 @@ public final class CreditService: Sendable {
         return try await storeVersion(.creditPolicy, bytes: bytes, parsed: policy, action: "credit.policy.loaded", actor: actor)
     }
 
-    private func storeVersion(_ kind: ConfigurationStore.Kind, bytes: [UInt8], parsed: some Encodable, action: String, actor: String) async throws -> ConfigurationVersion {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let json = String(decoding: try encoder.encode(parsed), as: UTF8.self)
-        let digest = Hex.encode(Digest.sha256(bytes))
+    private func storeVersion(_ kind: ConfigurationStore.Kind, bytes: [UInt8], parsed: some Encodable & Sendable, action: String, actor: String) async throws -> ConfigurationVersion {
         let now = clock.now()
-        let result = try await database.write { db -> ConfigurationVersion in
-            let version = try ConfigurationStore.store(kind, source: bytes, parsed: json, sha256: digest, actor: actor, at: now, in: db)
-            guard version.stored else { return version }
-            try AuditLog.append(AuditEntry(actor: actor, action: action, target: "\(kind.table):\(version.version)", details: ["sha256": digest]),
-                                at: now, in: db)
-            return version
+        let result = try await database.write { db in
+            try ConfigurationStore.load(kind, source: bytes, parsed: parsed, action: action, actor: actor, at: now, in: db)
         }
         newest.withLock { $0 = nil }
         return result

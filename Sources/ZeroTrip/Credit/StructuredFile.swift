@@ -53,6 +53,9 @@ struct StructuredFile {
             }
         }
 
+        /// The keys of a mapping, in file order; nil when this is not a mapping.
+        var keyNames: [String]? { node.mapping.map { $0.keys.map { $0.string ?? "" } } }
+
         func child(_ key: String) -> Field? {
             guard let value = node.mapping?[key] else { return nil }
             if case .scalar(let scalar) = value, scalar.tag.rawValue == Tag.Name.null.rawValue || (scalar.string == "~" || (scalar.string.isEmpty && scalar.style == .plain)) { return nil }

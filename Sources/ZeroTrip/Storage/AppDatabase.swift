@@ -911,6 +911,103 @@ public struct AppDatabase: Sendable {
                 CREATE INDEX service_needs_year ON service_needs(year, kind);
                 """)
         }
+        // Points (量化积分): versioned schemes, monthly scoring runs with each score's inputs, proof claims (后申请) and
+        // disputes (复核). Scores are never changed; a claim and a dispute are decided once.
+        migrator.registerMigration("2026-12-06 points: schemes, scoring runs, claims and disputes") { db in
+            try db.execute(sql: """
+                CREATE TABLE points_policy_versions (
+                    version INTEGER PRIMARY KEY,
+                    source BLOB NOT NULL,
+                    parsed TEXT NOT NULL,
+                    sha256 TEXT NOT NULL,
+                    created_by TEXT NOT NULL,
+                    created_at DATETIME NOT NULL
+                );
+                CREATE TRIGGER points_policy_versions_no_change BEFORE UPDATE ON points_policy_versions BEGIN SELECT RAISE(ABORT, 'versions are append-only'); END;
+                CREATE TRIGGER points_policy_versions_no_delete BEFORE DELETE ON points_policy_versions BEGIN SELECT RAISE(ABORT, 'versions are append-only'); END;
+                -- One scoring run: the scheduled run of a month (period YYYY-MM, one per district however many daemons)
+                -- or one an admin asked for (no period). A run whose runner died is resumed by the next runner.
+                CREATE TABLE points_runs (
+                    id INTEGER PRIMARY KEY,
+                    period TEXT UNIQUE,
+                    as_of DATETIME NOT NULL,
+                    policy_version INTEGER NOT NULL REFERENCES points_policy_versions(version),
+                    started_at DATETIME NOT NULL,
+                    started_by TEXT NOT NULL,
+                    heartbeat_at DATETIME NOT NULL,
+                    finished_at DATETIME,
+                    persons INTEGER NOT NULL DEFAULT 0
+                );
+                CREATE TRIGGER points_runs_no_delete BEFORE DELETE ON points_runs BEGIN SELECT RAISE(ABORT, 'scoring runs are kept'); END;
+                CREATE TRIGGER points_runs_finished BEFORE UPDATE ON points_runs WHEN OLD.finished_at IS NOT NULL
+                    BEGIN SELECT RAISE(ABORT, 'a finished scoring run is kept as it is'); END;
+                CREATE TABLE points_scores (
+                    run_id INTEGER NOT NULL REFERENCES points_runs(id),
+                    subject TEXT NOT NULL,
+                    total INTEGER NOT NULL,
+                    items TEXT NOT NULL,
+                    PRIMARY KEY (run_id, subject)
+                ) WITHOUT ROWID;
+                CREATE TRIGGER points_scores_no_change BEFORE UPDATE ON points_scores BEGIN SELECT RAISE(ABORT, 'scores are append-only'); END;
+                CREATE TRIGGER points_scores_no_delete BEFORE DELETE ON points_scores BEGIN SELECT RAISE(ABORT, 'scores are append-only'); END;
+                CREATE TABLE points_claims (
+                    id TEXT PRIMARY KEY CHECK (length(id) = 32),
+                    subject TEXT NOT NULL,
+                    indicator TEXT NOT NULL,
+                    option TEXT NOT NULL,
+                    statement TEXT NOT NULL CHECK (length(statement) <= 200),
+                    evidence BLOB,
+                    evidence_type TEXT,
+                    department TEXT NOT NULL,
+                    policy_version INTEGER NOT NULL REFERENCES points_policy_versions(version),
+                    submitted_at DATETIME NOT NULL,
+                    decision TEXT CHECK (decision IN ('approved', 'rejected')),
+                    decided_by TEXT,
+                    decided_at DATETIME,
+                    reason TEXT
+                );
+                CREATE UNIQUE INDEX points_claims_open ON points_claims(subject, indicator) WHERE decision IS NULL;
+                CREATE INDEX points_claims_subject ON points_claims(subject, submitted_at);
+                CREATE INDEX points_claims_pending ON points_claims(department, submitted_at) WHERE decision IS NULL;
+                CREATE TRIGGER points_claims_no_delete BEFORE DELETE ON points_claims BEGIN SELECT RAISE(ABORT, 'claims are kept'); END;
+                CREATE TRIGGER points_claims_decide_once BEFORE UPDATE ON points_claims
+                    WHEN OLD.decision IS NOT NULL OR NEW.decision IS NULL OR NEW.id IS NOT OLD.id OR NEW.subject IS NOT OLD.subject
+                        OR NEW.indicator IS NOT OLD.indicator OR NEW.option IS NOT OLD.option OR NEW.statement IS NOT OLD.statement
+                        OR NEW.evidence IS NOT OLD.evidence OR NEW.department IS NOT OLD.department OR NEW.policy_version IS NOT OLD.policy_version
+                        OR NEW.submitted_at IS NOT OLD.submitted_at
+                    BEGIN SELECT RAISE(ABORT, 'a claim is decided once'); END;
+                CREATE TABLE points_disputes (
+                    id TEXT PRIMARY KEY CHECK (length(id) = 32),
+                    subject TEXT NOT NULL,
+                    indicator TEXT NOT NULL,
+                    run_id INTEGER REFERENCES points_runs(id),
+                    claim_id TEXT UNIQUE REFERENCES points_claims(id),
+                    policy_version INTEGER NOT NULL,
+                    disputed_points INTEGER NOT NULL,
+                    reason TEXT NOT NULL CHECK (length(reason) <= 200),
+                    department TEXT NOT NULL,
+                    first_reviewer TEXT,
+                    filed_at DATETIME NOT NULL,
+                    outcome TEXT CHECK (outcome IN ('upheld', 'corrected')),
+                    points INTEGER,
+                    decided_by TEXT,
+                    decided_at DATETIME,
+                    decision_reason TEXT,
+                    CHECK ((run_id IS NULL) != (claim_id IS NULL)),
+                    UNIQUE (subject, indicator, run_id)
+                );
+                CREATE INDEX points_disputes_subject ON points_disputes(subject, filed_at);
+                CREATE INDEX points_disputes_pending ON points_disputes(department, filed_at) WHERE outcome IS NULL;
+                CREATE TRIGGER points_disputes_no_delete BEFORE DELETE ON points_disputes BEGIN SELECT RAISE(ABORT, 'disputes are kept'); END;
+                CREATE TRIGGER points_disputes_decide_once BEFORE UPDATE ON points_disputes
+                    WHEN OLD.outcome IS NOT NULL OR NEW.outcome IS NULL OR NEW.id IS NOT OLD.id OR NEW.subject IS NOT OLD.subject
+                        OR NEW.indicator IS NOT OLD.indicator OR NEW.run_id IS NOT OLD.run_id OR NEW.claim_id IS NOT OLD.claim_id
+                        OR NEW.policy_version IS NOT OLD.policy_version OR NEW.disputed_points IS NOT OLD.disputed_points
+                        OR NEW.reason IS NOT OLD.reason OR NEW.department IS NOT OLD.department OR NEW.first_reviewer IS NOT OLD.first_reviewer
+                        OR NEW.filed_at IS NOT OLD.filed_at
+                    BEGIN SELECT RAISE(ABORT, 'a dispute is decided once'); END;
+                """)
+        }
         return migrator
     }
 }

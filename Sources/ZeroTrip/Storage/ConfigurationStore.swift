@@ -1,6 +1,7 @@
 import Foundation
+import ZeroTripCrypto
 
-/// The versioned configuration files (`catalogue_versions`, `credit_policy_versions`): every loaded file stays under
+/// The versioned configuration files (`catalogue_versions`, `credit_policy_versions`, `points_policy_versions`): every loaded file stays under
 /// its version number with its source bytes, parsed form and SHA-256, so any past answer can be replayed with the
 /// configuration in force then. Methods run in the caller's transaction.
 enum ConfigurationStore {
@@ -8,11 +9,13 @@ enum ConfigurationStore {
     enum Kind: Sendable {
         case catalogue
         case creditPolicy
+        case pointsPolicy
 
         var table: String {
             switch self {
             case .catalogue: "catalogue_versions"
             case .creditPolicy: "credit_policy_versions"
+            case .pointsPolicy: "points_policy_versions"
             }
         }
     }
@@ -47,6 +50,12 @@ enum ConfigurationStore {
         return try JSONDecoder().decode(CreditPolicy.self, from: Data(json.utf8))
     }
 
+    /// Points policy `version` as parsed when it was loaded, nil when there is no such version.
+    static func pointsPolicy(version: Int, in db: SQLTransaction) throws -> PointsPolicy? {
+        guard let json = try parsed(.pointsPolicy, version: version, in: db) else { return nil }
+        return try JSONDecoder().decode(PointsPolicy.self, from: Data(json.utf8))
+    }
+
     /// Stores a new version unless the newest one is the same file (SHA-256 of the source) or has the same parsed form;
     /// returns it and whether it was stored. (The parsed form alone is not enough: a policy's sets encode in an order
     /// that changes from run to run, so loading an unchanged file made a new version every time.)
@@ -59,6 +68,21 @@ enum ConfigurationStore {
         let version = try db.fetchValue(Int.self, sql: "INSERT INTO \(kind.table) (source, parsed, sha256, created_by, created_at) VALUES (?, ?, ?, ?, ?) RETURNING version",
                                       arguments: [Data(source), json, sha256, actor, now])
         return ConfigurationVersion(version: version, sha256: sha256, createdBy: actor, createdAt: now, stored: true)
+    }
+
+    /// Stores `parsed` (the form `source` parses to) as a new version of `kind` unless it is the newest already, and
+    /// audits `action` when it stored one.
+    static func load(_ kind: Kind, source: [UInt8], parsed: some Encodable, action: String, actor: String, at now: Date,
+                     in db: SQLTransaction) throws -> ConfigurationVersion {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let json = String(decoding: try encoder.encode(parsed), as: UTF8.self)
+        let digest = Hex.encode(Digest.sha256(source))
+        let version = try store(kind, source: source, parsed: json, sha256: digest, actor: actor, at: now, in: db)
+        guard version.stored else { return version }
+        try AuditLog.append(AuditEntry(actor: actor, action: action, target: "\(kind.table):\(version.version)", details: ["sha256": digest]),
+                            at: now, in: db)
+        return version
     }
 
     /// Every stored version, oldest first.

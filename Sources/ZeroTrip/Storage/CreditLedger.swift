@@ -27,6 +27,15 @@ enum CreditLedger {
         return try events(where: "WHERE subject = ?", arguments: [subject], in: db)
     }
 
+    /// The events of `subjects` (at most 1,000) recorded by `date`, by subject, oldest first (the scoring run's read).
+    static func events(subjects: [String], recordedBy date: Date, in db: SQLTransaction) throws -> [String: [CreditEvent]] {
+        guard !subjects.isEmpty else { return [:] }
+        let placeholders = Array(repeating: "?", count: min(subjects.count, 1000)).joined(separator: ", ")
+        var arguments = SQLArguments(subjects.prefix(1000))
+        arguments.append(date)
+        return Dictionary(grouping: try events(where: "WHERE subject IN (\(placeholders)) AND recorded_at <= ?", arguments: arguments, in: db), by: \.subject)
+    }
+
     /// Event `id`.
     static func event(_ id: Int64, in db: SQLTransaction) throws -> CreditEvent? {
         try events(where: "WHERE id = ?", arguments: [id], in: db).first

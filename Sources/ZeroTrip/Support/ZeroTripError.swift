@@ -115,6 +115,22 @@ public struct ZeroTripError: Error, Hashable, Sendable, CustomStringConvertible 
         public static let alreadyRated = Code(rawValue: "already_rated")
         /// The invitation to rate closed (``RatingService/ratingDays`` days after the service ended).
         public static let ratingClosed = Code(rawValue: "rating_closed")
+        /// No indicator of the points scheme has that code (or it is not the kind asked about).
+        public static let unknownIndicator = Code(rawValue: "unknown_indicator")
+        /// No points policy is loaded, or none was in force on the date asked about.
+        public static let noPointsPolicy = Code(rawValue: "no_points_policy")
+        /// The person has no points score yet (no scoring run included them).
+        public static let noPointsScore = Code(rawValue: "no_points_score")
+        /// The person already has an open claim for that indicator.
+        public static let claimPending = Code(rawValue: "claim_pending")
+        /// The claim or dispute was decided already: each is decided once.
+        public static let alreadyDecided = Code(rawValue: "already_decided")
+        /// The item was disputed already: each score item is reviewed once.
+        public static let alreadyDisputed = Code(rawValue: "already_disputed")
+        /// A dispute must be decided by a reviewer other than the one who decided the claim.
+        public static let sameReviewer = Code(rawValue: "same_reviewer")
+        /// The clerk named is not a reviewer or supervisor of the department in the staff directory.
+        public static let notAReviewer = Code(rawValue: "not_a_reviewer")
         /// No credit subject (registry person or registered organisation) matches.
         public static let unknownSubject = Code(rawValue: "unknown_subject")
         /// An organisation with that code is already registered.

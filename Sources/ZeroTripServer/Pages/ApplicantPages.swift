@@ -27,7 +27,8 @@ struct ApplicantPages: Sendable {
         (.post, "/my/login/code"), (.get, "/my/documents/{id}"), (.get, "/my/documents/{id}/pdf"), (.get, "/my/credit"),
         (.get, "/my/messages"), (.get, "/my/access"), (.post, "/my/logout"), (.get, "/my/consents"), (.post, "/my/consents"),
         (.post, "/my/consents/{id}/withdraw"), (.get, "/my/ratings"), (.post, "/my/ratings/{id}"), (.get, "/figures"),
-        (.get, "/my/needs"), (.post, "/my/needs"),
+        (.get, "/my/needs"), (.post, "/my/needs"), (.get, "/my/points"), (.post, "/my/points/claims"), (.post, "/my/points/disputes"),
+        (.post, "/my/points/certificate"),
     ]
 
     func register(on router: Router<ZeroTripRequestContext>) {
@@ -60,6 +61,10 @@ struct ApplicantPages: Sendable {
         router.get("/figures") { request, context in try await figures(request, context) }
         router.get("/my/needs") { request, context in try await signedIn(request, context) { try await needs($0) } }
         router.post("/my/needs") { request, context in try await signedIn(request, context) { try await stateNeed(request, $0) } }
+        router.get("/my/points") { request, context in try await signedIn(request, context) { try await points($0) } }
+        router.post("/my/points/claims") { request, context in try await signedIn(request, context) { try await claimPoints(request, $0) } }
+        router.post("/my/points/disputes") { request, context in try await signedIn(request, context) { try await disputePoints(request, $0) } }
+        router.post("/my/points/certificate") { request, context in try await signedIn(request, context) { try await pointsCertificate(request, $0) } }
         router.post("/my/logout") { request, context in try await logout(request, context) }
         router.post("/my/applications/{id}/commitment") { request, context in
             try await signedIn(request, context) { try await signCommitment(request, $0, id: context.parameters.get("id") ?? "") }
@@ -535,7 +540,12 @@ struct ApplicantPages: Sendable {
     /// `change`, then back to `back`; its refusals as a page.
     private func changeForm(_ request: Request, _ visit: Visit, route: String, back: String = "/my/consents", backText: String = "返回授权",
                             _ change: ([String: String]) async throws -> Void) async throws -> Response {
-        let form = try await PageForm.fields(of: request)
+        try await checkedChange(request, form: try await PageForm.fields(of: request), visit, route: route, back: back, backText: backText, change)
+    }
+
+    /// Checks the form's CSRF token (a refusal is audited), makes the change, and shows a refusal as a page.
+    private func checkedChange(_ request: Request, form: [String: String], _ visit: Visit, route: String, back: String, backText: String,
+                               _ change: ([String: String]) async throws -> Void) async throws -> Response {
         guard PageCookies.isGenuine(request, form: form, expected: PageCookies.csrfToken(session: visit.token)) else {
             try await services.audit(AuditEntry(actor: visit.session.actor, action: "auth.denied", target: "route:\(route)", outcome: "denied",
                                                 details: ["reason": "csrf"]))
@@ -610,6 +620,101 @@ struct ApplicantPages: Sendable {
             _ = try await services.supervision.stateNeed(subject: "person:\(visit.session.subject)", kind: kind, years: years, detail: form["detail"],
                                                          actor: visit.session.actor)
         }
+    }
+
+    // MARK: Points (量化积分)
+
+    /// The person's points: the newest score with each item explained (and a dispute form), the items they may
+    /// claim with a proof, their claims and disputes, and the certificate.
+    private func points(_ visit: Visit) async throws -> Response {
+        let statement = try await services.points.statement(subject: "person:\(visit.session.subject)")
+        let departments = try await services.administration.departmentNames()
+        let catalogue = try? await services.credit.currentCatalogue()
+        let disputedItems = Set(statement.disputes.filter { $0.run != nil && $0.run == statement.run?.id }.map(\.indicator))
+        let disputedClaims = Set(statement.disputes.compactMap(\.claim))
+        let names = Dictionary(statement.items.map { ($0.item.indicator, $0.name) } + statement.claimable.map { ($0.indicator, $0.name) },
+                               uniquingKeysWith: { first, _ in first })
+        func source(_ input: String) -> [String: Any] {
+            if input.hasPrefix("document:") {
+                let id = String(input.dropFirst(9))
+                return ["text": "电子证照 \(id.prefix(8))…", "link": "/my/documents/\(id)"]
+            }
+            if input.hasPrefix("claim:") { return ["text": "经审核的申报材料"] }
+            if input.hasPrefix("dispute:") { return ["text": "复核决定"] }
+            if input.hasPrefix("credit:") { return ["text": "信用等级评价"] }
+            return ["text": input == "registry" ? "人口登记信息" : input]
+        }
+        let items: [[String: Any]] = statement.items.map { item in
+            ["indicator": item.item.indicator, "name": item.name, "points": item.item.points, "value": item.item.value, "basis": item.basis,
+             "capped": item.item.capped, "sources": item.item.inputs.map(source), "disputable": !disputedItems.contains(item.item.indicator)]
+        }
+        let disputable = statement.run == nil ? [] : statement.items.filter { !disputedItems.contains($0.item.indicator) }
+            .map { ["indicator": $0.item.indicator, "name": $0.name] }
+        let claims: [[String: Any]] = statement.claims.map { claim in
+            ["id": claim.id, "name": names[claim.indicator] ?? claim.indicator, "option": claim.option, "submittedAt": ChinaTime(claim.submittedAt).minuteText,
+             "department": departments[claim.department] ?? claim.department,
+             "status": claim.decision == nil ? "审核中" : claim.decision == "approved" ? "已通过" : "未通过", "reason": claim.reason ?? "",
+             "indicator": claim.indicator, "disputable": claim.decision != nil && !disputedClaims.contains(claim.id)]
+        }
+        let disputes: [[String: Any]] = statement.disputes.map { dispute in
+            let outcome: String
+            switch dispute.outcome {
+            case "upheld": outcome = "维持原分"
+            case "corrected": outcome = "改为 \(dispute.points ?? 0) 分"
+            default: outcome = "复核中"
+            }
+            return ["name": names[dispute.indicator] ?? dispute.indicator, "filedAt": ChinaTime(dispute.filedAt).minuteText, "outcome": outcome,
+                    "reason": dispute.decisionReason ?? "", "disputed": dispute.disputedPoints]
+        }
+        var context = visit.base
+        context["title"] = "我的积分"
+        context["tabPoints"] = true
+        context["scheme"] = statement.scheme ?? ""
+        context["hasScheme"] = statement.scheme != nil
+        context["hasScore"] = statement.total != nil
+        context["total"] = statement.total ?? 0
+        context["asOf"] = statement.run.map { CivilDay($0.asOf).chinese } ?? ""
+        context["policyVersion"] = statement.run?.policyVersion ?? 0
+        context["runID"] = statement.run.map { "\($0.id)" } ?? ""
+        context["items"] = items
+        context["disputable"] = disputable
+        context["hasDisputable"] = !disputable.isEmpty
+        context["claimable"] = statement.claimable.map { indicator -> [String: Any] in
+            ["indicator": indicator.indicator, "name": indicator.name, "department": departments[indicator.department] ?? indicator.department,
+             "options": indicator.options.map { ["name": $0.name, "points": $0.points] }]
+        }
+        context["hasClaimable"] = !statement.claimable.isEmpty
+        context["claims"] = claims
+        context["hasClaims"] = !claims.isEmpty
+        context["disputes"] = disputes
+        context["hasDisputes"] = !disputes.isEmpty
+        context["evidenceKiB"] = PointsService.evidenceLimit / 1024
+        context["certificateMatter"] = catalogue?.matter("JFZM")?.name ?? "积分证明"
+        return renderer.response("points", context)
+    }
+
+    private func claimPoints(_ request: Request, _ visit: Visit) async throws -> Response {
+        let form = try await PageForm.multipart(of: request, limit: PointsService.evidenceLimit + PageForm.maximumBytes)
+        return try await checkedChange(request, form: form.fields, visit, route: "POST /my/points/claims", back: "/my/points", backText: "返回积分") { fields in
+            _ = try await services.points.claim(subject: "person:\(visit.session.subject)", indicator: fields["indicator"] ?? "", option: fields["option"] ?? "",
+                                                statement: fields["statement"] ?? "", evidence: form.files["evidence"], actor: visit.session.actor)
+        }
+    }
+
+    private func disputePoints(_ request: Request, _ visit: Visit) async throws -> Response {
+        try await changeForm(request, visit, route: "POST /my/points/disputes", back: "/my/points", backText: "返回积分") { form in
+            let claim = form["claim"].flatMap { $0.isEmpty ? nil : $0 }
+            _ = try await services.points.dispute(subject: "person:\(visit.session.subject)", indicator: form["indicator"] ?? "", claim: claim,
+                                                  reason: form["reason"] ?? "", actor: visit.session.actor)
+        }
+    }
+
+    private func pointsCertificate(_ request: Request, _ visit: Visit) async throws -> Response {
+        var issued: String?
+        let response = try await changeForm(request, visit, route: "POST /my/points/certificate", back: "/my/points", backText: "返回积分") { _ in
+            issued = try await services.points.certificate(subject: "person:\(visit.session.subject)", actor: visit.session.actor).record.id
+        }
+        return issued.map { PageRenderer.redirect("/my/documents/\($0)") } ?? response
     }
 
     /// Applications per month as an SVG bar chart drawn here (no script): one labelled bar a month. Only numbers

@@ -151,6 +151,62 @@ enum PageForm {
     private static func decode(_ part: Substring) -> String? {
         part.replacingOccurrences(of: "+", with: " ").removingPercentEncoding
     }
+
+    /// A form sent as `multipart/form-data` (a form with a file): its text fields (the first value of each name) and
+    /// its files by field name (empty file inputs left out). At most `limit` bytes; `payload_too_large` beyond,
+    /// `invalid_input` when the body is not multipart as RFC 7578 describes it.
+    static func multipart(of request: Request, limit: Int) async throws -> (fields: [String: String], files: [String: [UInt8]]) {
+        guard let type = request.headers[.contentType], type.lowercased().hasPrefix("multipart/form-data"),
+              let range = type.range(of: "boundary=", options: .caseInsensitive) else {
+            return (try await fields(of: request), [:])
+        }
+        let boundary = String(type[range.upperBound...].prefix { $0 != ";" }).trimmingCharacters(in: CharacterSet(charactersIn: "\" "))
+        guard (1...70).contains(boundary.utf8.count) else { throw ZeroTripError(.invalidInput, "the form's boundary is not valid") }
+        var request = request
+        let buffer: ByteBuffer
+        do { buffer = try await request.collectBody(upTo: limit) } catch {
+            throw ZeroTripError(.payloadTooLarge, "the form is larger than \(limit / 1024) KiB")
+        }
+        return try parseMultipart(Array(buffer.readableBytesView), boundary: boundary)
+    }
+
+    static func parseMultipart(_ body: [UInt8], boundary: String) throws -> (fields: [String: String], files: [String: [UInt8]]) {
+        let invalid = ZeroTripError(.invalidInput, "the form is not valid multipart/form-data")
+        let delimiter = Array("--\(boundary)".utf8), separator = Array("\r\n\r\n".utf8)
+        var fields: [String: String] = [:], files: [String: [UInt8]] = [:]
+        guard var start = firstIndex(of: delimiter, in: body, from: 0) else { throw invalid }
+        while true {
+            var position = start + delimiter.count
+            if body[position...].starts(with: Array("--".utf8)) { break }
+            guard body[position...].starts(with: Array("\r\n".utf8)) else { throw invalid }
+            position += 2
+            guard let headerEnd = firstIndex(of: separator, in: body, from: position),
+                  let next = firstIndex(of: Array("\r\n".utf8) + delimiter, in: body, from: headerEnd) else { throw invalid }
+            let headers = String(decoding: body[position..<headerEnd], as: UTF8.self).lowercased()
+            let content = Array(body[(headerEnd + separator.count)..<next])
+            let original = String(decoding: body[position..<headerEnd], as: UTF8.self)
+            guard headers.contains("content-disposition: form-data"), let nameRange = original.range(of: "; name=\"", options: .caseInsensitive) else { throw invalid }
+            let name = String(original[nameRange.upperBound...].prefix { $0 != "\"" })
+            if headers.contains("filename=") {
+                if !content.isEmpty && files[name] == nil { files[name] = content }
+            } else if fields[name] == nil {
+                guard let text = String(validating: content, as: UTF8.self) else { throw invalid }
+                fields[name] = text
+            }
+            start = next + 2
+        }
+        return (fields, files)
+    }
+
+    private static func firstIndex(of needle: [UInt8], in haystack: [UInt8], from: Int) -> Int? {
+        guard !needle.isEmpty, haystack.count >= needle.count, from <= haystack.count - needle.count else { return nil }
+        var index = from
+        while index <= haystack.count - needle.count {
+            if haystack[index] == needle[0] && haystack[index..<(index + needle.count)].elementsEqual(needle) { return index }
+            index += 1
+        }
+        return nil
+    }
 }
 
 /// The cookies of the applicant pages and their CSRF tokens.

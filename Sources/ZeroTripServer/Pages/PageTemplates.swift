@@ -6,7 +6,7 @@
 enum PageTemplates {
     static let all: [String: String] = [
         "layout": layout, "login": login, "code": code, "home": home, "document": document, "credit": credit,
-        "messages": messages, "access": access, "consents": consents, "ratings": ratings, "figures": figures, "needs": needs, "notice": notice,
+        "messages": messages, "access": access, "consents": consents, "ratings": ratings, "figures": figures, "needs": needs, "points": points, "notice": notice,
         "window-login": windowLogin, "window-home": windowHome, "window-person": windowPerson, "window-application": windowApplication,
         "window-list": windowList, "window-card": windowCard, "handoff": handoff,
     ]
@@ -17,7 +17,7 @@ enum PageTemplates {
         <meta name="robots" content="noindex"><title>{{title}} · {{district}}政务服务</title>
         <link rel="stylesheet" href="/static/zerotrip.css"></head>
         <body><header class="top"><div class="district">{{district}}人民政府 · 零跑腿政务服务</div><div class="service">{{service}}</div></header>
-        {{#signedIn}}<nav class="tabs"><a href="/my/"{{#tabResults}} aria-current="page"{{/tabResults}}>我的文书</a><a href="/my/credit"{{#tabCredit}} aria-current="page"{{/tabCredit}}>信用与承诺</a><a href="/my/messages"{{#tabMessages}} aria-current="page"{{/tabMessages}}>消息</a><a href="/my/consents"{{#tabConsents}} aria-current="page"{{/tabConsents}}>授权</a><a href="/my/ratings"{{#tabRatings}} aria-current="page"{{/tabRatings}}>评价</a><a href="/my/access"{{#tabAccess}} aria-current="page"{{/tabAccess}}>谁查看了我的数据</a></nav>{{/signedIn}}
+        {{#signedIn}}<nav class="tabs"><a href="/my/"{{#tabResults}} aria-current="page"{{/tabResults}}>我的文书</a><a href="/my/credit"{{#tabCredit}} aria-current="page"{{/tabCredit}}>信用与承诺</a><a href="/my/messages"{{#tabMessages}} aria-current="page"{{/tabMessages}}>消息</a><a href="/my/consents"{{#tabConsents}} aria-current="page"{{/tabConsents}}>授权</a><a href="/my/points"{{#tabPoints}} aria-current="page"{{/tabPoints}}>积分</a><a href="/my/ratings"{{#tabRatings}} aria-current="page"{{/tabRatings}}>评价</a><a href="/my/access"{{#tabAccess}} aria-current="page"{{/tabAccess}}>查阅记录</a></nav>{{/signedIn}}
         {{#window}}<nav class="tabs"><a href="/window/"{{#tabLookup}} aria-current="page"{{/tabLookup}}>查询办事人</a><a href="/window/applications"{{#tabApplications}} aria-current="page"{{/tabApplications}}>办件</a><a href="/window/obligations"{{#tabObligations}} aria-current="page"{{/tabObligations}}>待补材料</a></nav>{{/window}}
         <main><h1>{{title}}</h1>
         {{#error}}<p class="error" role="alert">{{error}}</p>{{/error}}
@@ -144,6 +144,32 @@ enum PageTemplates {
         <label for="detail">说明（选“其他”时必填，200 字以内）</label><textarea id="detail" name="detail" maxlength="200" rows="2"></textarea>
         <button type="submit">提交</button></form>
         {{#hasStated}}<h2>已登记的需求</h2><ul class="list">{{#stated}}<li><div><span class="name">{{year}} 年 · {{kind}}</span>{{#hasDetail}}<span class="meta">{{detail}}</span>{{/hasDetail}}</div></li>{{/stated}}</ul>{{/hasStated}}
+        {{/content}}{{/layout}}
+        """
+
+    static let points = """
+        {{<layout}}{{$content}}
+        {{^hasScheme}}<p class="empty">本区尚未发布积分方案。</p>{{/hasScheme}}
+        {{#hasScheme}}<p>{{scheme}}：每月初系统根据各部门已有的数据（电子证照、信用、户籍登记）自动为您赋分，不用提交材料；学历、技能等需要证明的项目，可在下面申报，由审核部门确认后计入下次赋分。</p>
+        {{#hasScore}}<div class="card"><p class="meta">{{asOf}}赋分 · 积分规则第 {{policyVersion}} 版 · 第 {{runID}} 批</p><p class="big">合计 <strong>{{total}}</strong> 分</p>
+        <ul class="list">{{#items}}<li><div><span class="name">{{name}}：{{points}} 分</span><span class="meta">{{value}}（{{basis}}{{#capped}}，已达上限{{/capped}}）</span><span class="meta">依据：{{#sources}}{{#link}}<a href="{{link}}">{{text}}</a>{{/link}}{{^link}}{{text}}{{/link}} {{/sources}}</span></div></li>{{/items}}</ul>
+        <form method="post" action="/my/points/certificate"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit">开具{{certificateMatter}}（电子签章）</button></form></div>
+        {{#hasDisputable}}<details class="card"><summary>对某一项分数有异议？申请复核</summary><form method="post" action="/my/points/disputes"><input type="hidden" name="csrf" value="{{csrf}}">
+        <label for="d_indicator">项目</label><select id="d_indicator" name="indicator">{{#disputable}}<option value="{{indicator}}">{{name}}</option>{{/disputable}}</select>
+        <label for="d_reason">理由（200 字以内）</label><textarea id="d_reason" name="reason" maxlength="200" rows="2" required></textarea>
+        <button type="submit">申请复核</button><p class="note">每项可复核一次，由另一位审核人员办理。</p></form></details>{{/hasDisputable}}{{/hasScore}}
+        {{^hasScore}}<p class="empty">您还没有积分：系统每月初为所有登记人员自动赋分，下次赋分后这里会显示您的分数和依据。</p>{{/hasScore}}
+        {{#hasClaimable}}<h2>申报需要证明的项目</h2>{{#claimable}}<form method="post" action="/my/points/claims" enctype="multipart/form-data" class="card"><input type="hidden" name="csrf" value="{{csrf}}">
+        <input type="hidden" name="indicator" value="{{indicator}}"><p><span class="name">{{name}}</span></p><p class="meta">由{{department}}审核</p>
+        <label for="o_{{indicator}}">申报</label><select id="o_{{indicator}}" name="option">{{#options}}<option value="{{name}}">{{name}}（{{points}} 分）</option>{{/options}}</select>
+        <label for="s_{{indicator}}">说明（如毕业院校、证书编号，200 字以内）</label><textarea id="s_{{indicator}}" name="statement" maxlength="200" rows="2"></textarea>
+        <label for="e_{{indicator}}">证明材料（拍照或 PDF，{{evidenceKiB}} KB 以内）</label><input id="e_{{indicator}}" type="file" name="evidence" accept="application/pdf,image/jpeg,image/png">
+        <button type="submit">提交申报</button></form>{{/claimable}}{{/hasClaimable}}
+        {{#hasClaims}}<h2>我的申报</h2><ul class="list">{{#claims}}<li><div><span class="name">{{name}}：{{option}}</span><span class="meta">{{submittedAt}} 提交 · {{department}} · <strong>{{status}}</strong>{{#reason}}（{{reason}}）{{/reason}}</span>
+        {{#disputable}}<form method="post" action="/my/points/disputes"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="indicator" value="{{indicator}}"><input type="hidden" name="claim" value="{{id}}">
+        <label for="r_{{id}}">对审核结果有异议（理由）</label><textarea id="r_{{id}}" name="reason" maxlength="200" rows="2" required></textarea><button type="submit">申请复核</button></form>{{/disputable}}</div></li>{{/claims}}</ul>{{/hasClaims}}
+        {{#hasDisputes}}<h2>我的复核</h2><ul class="list">{{#disputes}}<li><div><span class="name">{{name}}（原 {{disputed}} 分）</span><span class="meta">{{filedAt}} 申请 · <strong>{{outcome}}</strong>{{#reason}}（{{reason}}）{{/reason}}</span></div></li>{{/disputes}}</ul>{{/hasDisputes}}
+        {{/hasScheme}}
         {{/content}}{{/layout}}
         """
 

@@ -169,6 +169,89 @@ enum PostgresSchema {
             );
             CREATE INDEX service_needs_year ON service_needs(year, kind);
             """),
+        Migration(name: "2026-12-06 points: schemes, scoring runs, claims and disputes", sql: """
+            CREATE TABLE points_policy_versions (
+                version BIGSERIAL PRIMARY KEY,
+                source BYTEA NOT NULL,
+                parsed TEXT NOT NULL,
+                sha256 TEXT NOT NULL,
+                created_by TEXT NOT NULL,
+                created_at TIMESTAMPTZ NOT NULL
+            );
+            CREATE TABLE points_runs (
+                id BIGSERIAL PRIMARY KEY,
+                period TEXT UNIQUE,
+                as_of TIMESTAMPTZ NOT NULL,
+                policy_version BIGINT NOT NULL REFERENCES points_policy_versions(version),
+                started_at TIMESTAMPTZ NOT NULL,
+                started_by TEXT NOT NULL,
+                heartbeat_at TIMESTAMPTZ NOT NULL,
+                finished_at TIMESTAMPTZ,
+                persons BIGINT NOT NULL DEFAULT 0
+            );
+            CREATE TABLE points_scores (
+                run_id BIGINT NOT NULL REFERENCES points_runs(id),
+                subject TEXT NOT NULL,
+                total BIGINT NOT NULL,
+                items TEXT NOT NULL,
+                PRIMARY KEY (run_id, subject)
+            );
+            CREATE TABLE points_claims (
+                id TEXT PRIMARY KEY CHECK (length(id) = 32),
+                subject TEXT NOT NULL,
+                indicator TEXT NOT NULL,
+                option TEXT NOT NULL,
+                statement TEXT NOT NULL CHECK (length(statement) <= 200),
+                evidence BYTEA,
+                evidence_type TEXT,
+                department TEXT NOT NULL,
+                policy_version BIGINT NOT NULL REFERENCES points_policy_versions(version),
+                submitted_at TIMESTAMPTZ NOT NULL,
+                decision TEXT CHECK (decision IN ('approved', 'rejected')),
+                decided_by TEXT,
+                decided_at TIMESTAMPTZ,
+                reason TEXT
+            );
+            CREATE UNIQUE INDEX points_claims_open ON points_claims(subject, indicator) WHERE decision IS NULL;
+            CREATE INDEX points_claims_subject ON points_claims(subject, submitted_at);
+            CREATE INDEX points_claims_pending ON points_claims(department, submitted_at) WHERE decision IS NULL;
+            CREATE TABLE points_disputes (
+                id TEXT PRIMARY KEY CHECK (length(id) = 32),
+                subject TEXT NOT NULL,
+                indicator TEXT NOT NULL,
+                run_id BIGINT REFERENCES points_runs(id),
+                claim_id TEXT UNIQUE REFERENCES points_claims(id),
+                policy_version BIGINT NOT NULL,
+                disputed_points BIGINT NOT NULL,
+                reason TEXT NOT NULL CHECK (length(reason) <= 200),
+                department TEXT NOT NULL,
+                first_reviewer TEXT,
+                filed_at TIMESTAMPTZ NOT NULL,
+                outcome TEXT CHECK (outcome IN ('upheld', 'corrected')),
+                points BIGINT,
+                decided_by TEXT,
+                decided_at TIMESTAMPTZ,
+                decision_reason TEXT,
+                CHECK ((run_id IS NULL) <> (claim_id IS NULL)),
+                UNIQUE (subject, indicator, run_id)
+            );
+            CREATE INDEX points_disputes_subject ON points_disputes(subject, filed_at);
+            CREATE INDEX points_disputes_pending ON points_disputes(department, filed_at) WHERE outcome IS NULL;
+            """ + appendOnly("points_policy_versions", "versions are append-only")
+            + noDelete("points_runs", "scoring runs are kept")
+            + refuse("points_runs", "points_runs_finished", "UPDATE", "a finished scoring run is kept as it is", when: "OLD.finished_at IS NOT NULL")
+            + appendOnly("points_scores", "scores are append-only")
+            + noDelete("points_claims", "claims are kept")
+            + refuse("points_claims", "points_claims_decide_once", "UPDATE", "a claim is decided once",
+                     when: "OLD.decision IS NOT NULL OR NEW.decision IS NULL OR (NEW.id, NEW.subject, NEW.indicator, NEW.option, NEW.statement, "
+                        + "NEW.evidence, NEW.department, NEW.policy_version, NEW.submitted_at) IS DISTINCT FROM (OLD.id, OLD.subject, OLD.indicator, "
+                        + "OLD.option, OLD.statement, OLD.evidence, OLD.department, OLD.policy_version, OLD.submitted_at)")
+            + noDelete("points_disputes", "disputes are kept")
+            + refuse("points_disputes", "points_disputes_decide_once", "UPDATE", "a dispute is decided once",
+                     when: "OLD.outcome IS NOT NULL OR NEW.outcome IS NULL OR (NEW.id, NEW.subject, NEW.indicator, NEW.run_id, NEW.claim_id, "
+                        + "NEW.policy_version, NEW.disputed_points, NEW.reason, NEW.department, NEW.first_reviewer, NEW.filed_at) IS DISTINCT FROM "
+                        + "(OLD.id, OLD.subject, OLD.indicator, OLD.run_id, OLD.claim_id, OLD.policy_version, OLD.disputed_points, OLD.reason, "
+                        + "OLD.department, OLD.first_reviewer, OLD.filed_at)")),
     ]
 
     private static let initial = """

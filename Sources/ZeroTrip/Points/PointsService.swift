@@ -1,0 +1,533 @@
+public import Foundation
+public import Logging
+public import ServiceLifecycle
+import ZeroTripCrypto
+import ZeroTripDocuments
+
+/// A person's points as they read them: the newest score with every item explained, the indicators they may still
+/// claim with a proof, and their claims and disputes.
+public struct PointsStatement: Sendable, Hashable, Codable {
+    /// One scored item with the indicator's name and rule.
+    public struct Item: Sendable, Hashable, Codable {
+        /// The item as stored.
+        public var item: PointsItem
+        /// Indicator name.
+        public var name: String
+        /// The rule in words.
+        public var basis: String
+    }
+
+    /// An indicator scored only from a proof the person hands in (后申请).
+    public struct Claimable: Sendable, Hashable, Codable {
+        /// Indicator code.
+        public var indicator: String
+        /// Name.
+        public var name: String
+        /// Department that reviews it.
+        public var department: String
+        /// Options with their points.
+        public var options: [PointsOption]
+    }
+
+    /// The scheme's name (nil when no policy is loaded).
+    public var scheme: String?
+    /// The run of the score shown.
+    public var run: PointsRun?
+    /// Total.
+    public var total: Int?
+    /// Items, in the scheme's order.
+    public var items: [Item]
+    /// What may be claimed now.
+    public var claimable: [Claimable]
+    /// The person's claims, newest first.
+    public var claims: [PointsClaim]
+    /// The person's disputes, newest first.
+    public var disputes: [PointsDispute]
+}
+
+/// A score computed again from the data and compared with the stored one.
+public struct PointsReplay: Sendable, Hashable, Codable {
+    /// The instant scored.
+    public var asOf: Date
+    /// Policy version used.
+    public var policyVersion: Int
+    /// The score computed now.
+    public var computed: PointsScore
+    /// The stored score (when a run is named).
+    public var stored: PointsScore?
+    /// Whether both agree (true when nothing is stored to compare).
+    public var matches: Bool
+}
+
+/// 量化积分 (海曙, 宁波): **先赋分** — a monthly run scores every registered person from the data the district holds
+/// (result documents in the register, credit levels, the registry) under the versioned points policy, storing each
+/// score with the records and rule behind each item; **后申请** — a person claims only the indicators that need a
+/// proof, and a reviewer of the indicator's department decides; **复核** — a disputed item is decided by a second
+/// reviewer. Every score is replayable: ``replay(subject:run:)`` computes it again from the data as they were.
+public final class PointsService: Sendable {
+    /// Persons scored per transaction.
+    public static let pageSize = 1000
+    /// A run whose runner has not reported for this long is taken over by another.
+    public static let staleRunSeconds: TimeInterval = 300
+    /// Largest proof handed in with a claim.
+    public static let evidenceLimit = 700 * 1024
+    /// Longest statement, reason or decision note, in characters.
+    public static let noteLimit = 200
+
+    private let database: AppDatabase
+    private let clock: ZeroTripClock
+    private let registry: PopulationRegistry
+    private let documents: DocumentService
+
+    init(database: AppDatabase, clock: ZeroTripClock, registry: PopulationRegistry, documents: DocumentService) {
+        self.database = database
+        self.clock = clock
+        self.registry = registry
+        self.documents = documents
+    }
+
+    // MARK: Policy
+
+    /// Loads a points policy file as a new version (unless identical to the newest). Reviewing and certificate
+    /// departments must exist.
+    public func loadPolicy(_ bytes: [UInt8], actor: String) async throws -> ConfigurationVersion {
+        let departments = try await database.read { db in Set(try DistrictStore.departments(code: nil, in: db).map(\.code)) }
+        let policy = try PointsPolicy.parse(bytes) { departments.contains($0) }
+        let now = clock.now()
+        return try await database.write { db in
+            try ConfigurationStore.load(.pointsPolicy, source: bytes, parsed: policy, action: "points.policy.loaded", actor: actor, at: now, in: db)
+        }
+    }
+
+    /// Every stored policy version, oldest first.
+    public func versions() async throws -> [ConfigurationVersion] {
+        try await database.read { db in try ConfigurationStore.versions(.pointsPolicy, in: db) }
+    }
+
+    /// The policy version in force at `date` and the policy, or `no_points_policy`.
+    public func policy(at date: Date) async throws -> (version: Int, policy: PointsPolicy) {
+        try await database.read { db in try Self.policy(at: date, in: db) }
+    }
+
+    static func policy(at date: Date, in db: SQLTransaction) throws -> (version: Int, policy: PointsPolicy) {
+        let version = try ConfigurationStore.version(.pointsPolicy, at: date, in: db)
+        guard version > 0, let policy = try ConfigurationStore.pointsPolicy(version: version, in: db) else {
+            throw ZeroTripError(.noPointsPolicy, "no points policy was in force on \(CivilDay(date)) (zerotrip points policy load FILE)")
+        }
+        return (version, policy)
+    }
+
+    static func policy(version: Int, in db: SQLTransaction) throws -> PointsPolicy {
+        guard let policy = try ConfigurationStore.pointsPolicy(version: version, in: db) else {
+            throw ZeroTripError(.noPointsPolicy, "no points policy version \(version)")
+        }
+        return policy
+    }
+
+    // MARK: Scoring runs (先赋分)
+
+    /// The scheduled run of the month of `now` (China time), scoring everyone as of the month's first day at 00:00:
+    /// started once per district however many daemons call it; resumed when its runner died. Nil when it is finished
+    /// already or another runner is working on it.
+    @discardableResult
+    public func scheduledRun(now date: Date? = nil) async throws -> PointsRunReport? {
+        let now = date ?? clock.now()
+        let time = ChinaTime(now)
+        let period = String(format: "%04d-%02d", time.year, time.month)
+        guard let first = CivilDay(period + "-01") else { return nil }
+        do {
+            let report = try await run(asOf: first.start, period: period, actor: "system", now: now)
+            return report.alreadyFinished ? nil : report
+        } catch let error as ZeroTripError where error.code == .noPointsPolicy {
+            return nil
+        }
+    }
+
+    /// Scores every person registered by `asOf` (default: now) with the policy then in force and stores the scores in
+    /// pages of ``pageSize`` persons, one short transaction each. A `period` run exists once; calling it again resumes
+    /// it when its runner stopped reporting ``staleRunSeconds`` ago, and does nothing when it is finished or running.
+    public func run(asOf requested: Date? = nil, period: String? = nil, actor: String, now date: Date? = nil) async throws -> PointsRunReport {
+        let now = date ?? clock.now()
+        let asOf = requested ?? now
+        guard asOf <= now else { throw ZeroTripError(.invalidInput, "a score can only be computed for a date that has begun") }
+        let (start, policy, credit) = try await database.write { db -> (PointsRun?, PointsPolicy, (Int, CreditPolicy)?) in
+            let (version, policy) = try Self.policy(at: asOf, in: db)
+            let creditVersion = try ConfigurationStore.version(.creditPolicy, at: asOf, in: db)
+            let credit = try ConfigurationStore.creditPolicy(version: creditVersion, in: db).map { (creditVersion, $0) }
+            if let run = try PointsStore.startRun(period: period, asOf: asOf, policyVersion: version, actor: actor, at: now, in: db) {
+                try AuditLog.append(AuditEntry(actor: actor, action: "points.run.started", target: "points_run:\(run.id)",
+                                               details: ["as_of": AuditEvent.timestamp(asOf), "policy_version": "\(version)"]), at: now, in: db)
+                return (run, policy, credit)
+            }
+            guard let period, let existing = try PointsStore.run(period: period, in: db) else { return (nil, policy, credit) }
+            if existing.finishedAt != nil { return (existing, policy, credit) }
+            guard try PointsStore.takeOver(existing.id, staleBefore: now.addingTimeInterval(-Self.staleRunSeconds), at: now, in: db) else {
+                return (nil, policy, credit)
+            }
+            // Resumed: the run keeps the version it started with.
+            return (existing, try Self.policy(version: existing.policyVersion, in: db), credit)
+        }
+        guard var run = start else {
+            throw ZeroTripError(.invalidTransition, "the scoring run of \(period ?? "") is in progress on another daemon")
+        }
+        if run.finishedAt != nil { return PointsRunReport(run: run, scored: 0, alreadyFinished: true) }
+        let registry = self.registry, clock = self.clock
+        let (runID, runAsOf, runVersion) = (run.id, run.asOf, run.policyVersion)
+        var cursor = try await database.read { db in try PointsStore.lastScored(run: runID, in: db) }.map { String($0.dropFirst(7)) }
+        var scored = 0
+        while true {
+            let after = cursor
+            let (scores, last) = try await database.read { db -> ([PointsScore], String?) in
+                let persons = try PointsStore.persons(after: after, registeredBy: runAsOf, limit: Self.pageSize, in: db)
+                let scores = try Self.score(persons: persons, policy: policy, version: runVersion, credit: credit, asOf: runAsOf,
+                                            keys: try registry.keySource.keys(), in: db)
+                return (scores, persons.last?.id)
+            }
+            guard let last else { break }
+            let done = scored + scores.count
+            try await database.write { db in
+                try PointsStore.insert(scores, run: runID, in: db)
+                try PointsStore.heartbeat(runID, persons: done, at: clock.now(), in: db)
+            }
+            scored = done
+            cursor = last
+        }
+        let finishedAt = clock.now()
+        run.persons = try await database.write { db in
+            let persons = try PointsStore.finish(runID, at: finishedAt, in: db)
+            try AuditLog.append(AuditEntry(actor: actor, action: "points.run.finished", target: "points_run:\(runID)",
+                                           details: ["persons": "\(persons)"]), at: finishedAt, in: db)
+            return persons
+        }
+        run.finishedAt = finishedAt
+        return PointsRunReport(run: run, scored: scored, alreadyFinished: false)
+    }
+
+    /// Scores `persons` on `asOf`: reads what each score is computed from in this transaction, computes them.
+    static func score(persons: [PointsStore.Person], policy: PointsPolicy, version: Int, credit: (Int, CreditPolicy)?, asOf: Date,
+                      keys: IdentityKeys, in db: SQLTransaction) throws -> [PointsScore] {
+        guard !persons.isEmpty else { return [] }
+        var idNumbers: [String] = []
+        idNumbers.reserveCapacity(persons.count)
+        for person in persons { idNumbers.append(try keys.openValue(person.idSealed, context: "id:\(person.id)")) }
+        let subjects = persons.map { "person:\($0.id)" }
+        let held = try PointsStore.documents(holders: idNumbers, matters: policy.documentMatters, issuedBy: asOf, in: db)
+        let approvals = policy.indicators.contains { $0.source.needsReview }
+            ? try PointsStore.approvals(subjects: subjects, decidedBy: asOf, in: db) : [:]
+        let corrections = try PointsStore.corrections(subjects: subjects, decidedBy: asOf, in: db)
+        var levels: [String: CreditLevel] = [:]
+        if let (creditVersion, creditPolicy) = credit, policy.indicators.contains(where: { $0.source == .credit }) {
+            let events = try CreditLedger.events(subjects: subjects, recordedBy: asOf, in: db)
+            for (subject, person) in zip(subjects, persons) {
+                let creditSubject = CreditSubject(id: subject, kind: .person, establishedAt: person.registeredAt, dataComplete: true, displayName: "")
+                levels[subject] = CreditCalculator.assess(creditSubject, events: events[subject] ?? [], policy: creditPolicy,
+                                                          policyVersion: creditVersion, at: asOf).level
+            }
+        }
+        return zip(subjects, idNumbers).map { subject, idNumber in
+            let facts = PointsFacts(subject: subject, birthDay: CivilDay(CitizenIDNumber.birthDate(of: idNumber)), documents: held[idNumber] ?? [],
+                                    creditLevel: levels[subject], approvals: approvals[subject] ?? [], corrections: corrections[subject] ?? [])
+            return PointsCalculator.score(facts, policy: policy, version: version, at: asOf)
+        }
+    }
+
+    /// The newest runs, newest first.
+    public func runs(limit: Int = 20) async throws -> [PointsRun] {
+        try await database.read { db in try PointsStore.runs(limit: limit, in: db) }
+    }
+
+    // MARK: Explaining and replaying
+
+    /// Computes `subject`'s (`person:<id>`) score again from the data as they were: at run `run`'s date with its
+    /// policy version (and compares with the stored score), or at `date` with the version `version` (default: the one
+    /// in force then).
+    public func replay(subject: String, run runID: Int64? = nil, at date: Date? = nil, version requested: Int? = nil) async throws -> PointsReplay {
+        let registry = self.registry
+        let now = clock.now()
+        return try await database.read { db in
+            var asOf = date ?? now
+            var version = requested
+            var stored: PointsScore?
+            if let runID {
+                guard let run = try PointsStore.run(id: runID, in: db) else { throw ZeroTripError(.notFound, "no scoring run \(runID)") }
+                asOf = run.asOf
+                version = run.policyVersion
+                stored = try PointsStore.score(run: runID, subject: subject, in: db)
+            }
+            let policy: PointsPolicy
+            if let version { policy = try Self.policy(version: version, in: db) } else { (version, policy) = try Self.policy(at: asOf, in: db) }
+            guard subject.hasPrefix("person:"), let person = try PointsStore.person(String(subject.dropFirst(7)), registeredBy: asOf, in: db) else {
+                throw ZeroTripError(.unknownSubject, "no person \(subject.prefix(24)) registered on \(CivilDay(asOf))")
+            }
+            let creditVersion = try ConfigurationStore.version(.creditPolicy, at: asOf, in: db)
+            let credit = try ConfigurationStore.creditPolicy(version: creditVersion, in: db).map { (creditVersion, $0) }
+            let computed = try Self.score(persons: [person], policy: policy, version: version ?? 0, credit: credit, asOf: asOf,
+                                          keys: try registry.keySource.keys(), in: db)[0]
+            return PointsReplay(asOf: asOf, policyVersion: version ?? 0, computed: computed, stored: stored, matches: stored.map { $0 == computed } ?? true)
+        }
+    }
+
+    // MARK: The person's view
+
+    /// `subject`'s (`person:<id>`) statement: the newest score explained, claimable indicators, claims and disputes.
+    public func statement(subject: String) async throws -> PointsStatement {
+        let now = clock.now()
+        return try await database.read { db in
+            let current = try? Self.policy(at: now, in: db)
+            let latest = try PointsStore.latestScore(subject: subject, in: db)
+            let scoredPolicy = try latest.map { try Self.policy(version: $0.run.policyVersion, in: db) }
+            let items = (latest?.score.items ?? []).map { item in
+                let indicator = scoredPolicy?.indicator(item.indicator)
+                return PointsStatement.Item(item: item, name: indicator?.name ?? item.indicator, basis: indicator?.basis ?? "")
+            }
+            let claimable = (current?.policy.indicators ?? []).compactMap { indicator -> PointsStatement.Claimable? in
+                guard case .proof(let department) = indicator.source, case .options(let options) = indicator.rule else { return nil }
+                return PointsStatement.Claimable(indicator: indicator.code, name: indicator.name, department: department, options: options)
+            }
+            return PointsStatement(scheme: current?.policy.name ?? scoredPolicy?.name, run: latest?.run, total: latest?.score.total, items: items,
+                                   claimable: claimable, claims: try PointsStore.claims(subject: subject, in: db),
+                                   disputes: try PointsStore.disputes(subject: subject, in: db))
+        }
+    }
+
+    // MARK: Claims (后申请)
+
+    /// Records `subject`'s claim of `option` for the reviewed indicator `indicator`, with an optional proof (PDF, JPEG
+    /// or PNG, at most ``evidenceLimit`` bytes). Audited `points.claim.submitted` (without the statement or proof).
+    public func claim(subject: String, indicator code: String, option: String, statement rawStatement: String, evidence: [UInt8]?,
+                      actor: String) async throws -> PointsClaim {
+        let statement = try Validation.note(rawStatement, field: "statement", limit: Self.noteLimit)
+        let evidenceType = try evidence.map { bytes throws(ZeroTripError) in try Self.evidenceType(bytes) }
+        let now = clock.now()
+        let id = try withCrypto("generating a claim id") { () throws(CryptoError) in Hex.encode(try SecureRandom.bytes(count: 16)) }
+        return try await database.write { db in
+            let (version, policy) = try Self.policy(at: now, in: db)
+            guard let indicator = policy.indicator(code), case .proof(let department) = indicator.source, case .options(let options) = indicator.rule else {
+                throw ZeroTripError(.unknownIndicator, "no indicator \(code.prefix(48)) decided on a proof in points policy version \(version)")
+            }
+            guard options.contains(where: { $0.name == option }) else {
+                throw ZeroTripError(.invalidInput, "option must be one of \(options.map(\.name).joined(separator: ", "))")
+            }
+            let claim = PointsClaim(id: id, subject: subject, indicator: indicator.code, option: option, statement: statement, evidenceType: evidenceType,
+                                    department: department, policyVersion: version, submittedAt: now)
+            guard try PointsStore.insert(claim, evidence: evidence, in: db) else {
+                throw ZeroTripError(.claimPending, "a claim for \(indicator.code) is waiting for review")
+            }
+            try AuditLog.append(AuditEntry(actor: actor, action: "points.claim.submitted", target: "points_claim:\(id)",
+                                           details: ["indicator": indicator.code, "department": department, "evidence": evidenceType ?? "none"]),
+                                at: now, in: db)
+            return claim
+        }
+    }
+
+    /// The media type of a proof, by its first bytes; `invalid_input` when it is none of PDF, JPEG, PNG or too large.
+    static func evidenceType(_ bytes: [UInt8]) throws(ZeroTripError) -> String {
+        guard !bytes.isEmpty, bytes.count <= evidenceLimit else {
+            throw ZeroTripError(.payloadTooLarge, "the proof must be 1 byte to \(evidenceLimit / 1024) KiB")
+        }
+        if bytes.starts(with: Array("%PDF-".utf8)) { return "application/pdf" }
+        if bytes.starts(with: [0xFF, 0xD8, 0xFF]) { return "image/jpeg" }
+        if bytes.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) { return "image/png" }
+        throw ZeroTripError(.invalidInput, "the proof must be a PDF, JPEG or PNG file")
+    }
+
+    /// Claims waiting for `department`'s reviewers, oldest first.
+    public func pendingClaims(department: String) async throws -> [PointsClaim] {
+        try await database.read { db in try PointsStore.pendingClaims(department: department, in: db) }
+    }
+
+    /// The proof handed in with claim `id`, for a reviewer of `department`. Audited `points.evidence.read`.
+    public func evidence(claim id: String, department: String, actor: String) async throws -> (type: String, bytes: [UInt8]) {
+        let now = clock.now()
+        return try await database.write { db in
+            guard let claim = try PointsStore.claim(id: id, in: db), claim.department == department,
+                  let evidence = try PointsStore.evidence(claim: id, in: db) else {
+                throw ZeroTripError(.notFound, "no proof for claim \(id.prefix(32)) in this department")
+            }
+            try AuditLog.append(AuditEntry(actor: actor, action: "points.evidence.read", target: "points_claim:\(id)", details: [:]), at: now, in: db)
+            return evidence
+        }
+    }
+
+    /// The reviewer `clerk` of `department` approves or rejects claim `id`, once; the person is told.
+    public func decide(claim rawID: String, department: String, clerk: String, approve: Bool, reason rawReason: String,
+                       actor: String) async throws -> PointsClaim {
+        let id = rawID.lowercased()
+        let reason = try Validation.note(rawReason, field: "reason", limit: Self.noteLimit)
+        guard !reason.isEmpty else { throw ZeroTripError(.invalidInput, "a decision needs a reason") }
+        let now = clock.now()
+        return try await database.write { db in
+            let reviewer = try Self.reviewer(department: department, clerk: clerk, actor: actor, in: db)
+            guard id.utf8.count == 32, var claim = try PointsStore.claim(id: id, in: db), claim.department == department else {
+                throw ZeroTripError(.notFound, "no claim \(rawID.prefix(32)) for this department")
+            }
+            guard claim.decision == nil, try PointsStore.decide(claim: id, approved: approve, reviewer: reviewer, reason: reason, at: now, in: db) else {
+                throw ZeroTripError(.alreadyDecided, "claim \(id) was decided already")
+            }
+            claim.decision = approve ? "approved" : "rejected"
+            claim.decidedBy = reviewer
+            claim.decidedAt = now
+            claim.reason = reason
+            try AuditLog.append(AuditEntry(actor: reviewer, action: "points.claim.decided", target: "points_claim:\(id)",
+                                           details: ["indicator": claim.indicator, "decision": claim.decision!]), at: now, in: db)
+            try NotificationOutbox.enqueue(subject: claim.subject, kind: "points_claim", reference: "points_claim:\(id)",
+                                           message: "【积分】您申报的积分项目已审核：\(approve ? "通过" : "未通过")（\(reason)）。对结果有异议可在积分页面申请复核。",
+                                           at: now, in: db)
+            return claim
+        }
+    }
+
+    /// `department`'s staff member `clerk` as the actor of a review decision; `not_a_reviewer` unless listed in the
+    /// staff directory as a reviewer or supervisor of that department.
+    static func reviewer(department: String, clerk rawClerk: String, actor: String, in db: SQLTransaction) throws -> String {
+        let clerk = rawClerk.trimmingWhitespace()
+        guard !clerk.isEmpty, clerk.utf8.count <= 32, try StaffStore.member(department: department, clerk: clerk, in: db) != nil else {
+            throw ZeroTripError(.notAReviewer, "clerk \(clerk.prefix(32)) is not in \(department)'s staff directory")
+        }
+        return "\(actor)/clerk:\(clerk)"
+    }
+
+    // MARK: Disputes (复核)
+
+    /// `subject` disputes an item: of a claim's decision (`claim`), or else of their newest score. Once per item.
+    public func dispute(subject: String, indicator code: String, claim claimID: String?, reason rawReason: String, actor: String) async throws -> PointsDispute {
+        let reason = try Validation.note(rawReason, field: "reason", limit: Self.noteLimit)
+        guard !reason.isEmpty else { throw ZeroTripError(.invalidInput, "say why the score is wrong") }
+        let now = clock.now()
+        let id = try withCrypto("generating a dispute id") { () throws(CryptoError) in Hex.encode(try SecureRandom.bytes(count: 16)) }
+        return try await database.write { db in
+            var dispute: PointsDispute
+            if let claimID {
+                guard let claim = try PointsStore.claim(id: claimID.lowercased(), in: db), claim.subject == subject, claim.indicator == code else {
+                    throw ZeroTripError(.notFound, "no claim \(claimID.prefix(32)) of yours for \(code.prefix(48))")
+                }
+                guard let decision = claim.decision else { throw ZeroTripError(.claimPending, "the claim is still waiting for review") }
+                let policy = try Self.policy(version: claim.policyVersion, in: db)
+                var points = 0
+                if decision == "approved", case .options(let options) = policy.indicator(code)?.rule {
+                    points = options.first { $0.name == claim.option }?.points ?? 0
+                }
+                dispute = PointsDispute(id: id, subject: subject, indicator: code, run: nil, claim: claim.id, policyVersion: claim.policyVersion,
+                                        disputedPoints: points, reason: reason, department: claim.department, firstReviewer: claim.decidedBy, filedAt: now)
+            } else {
+                guard let latest = try PointsStore.latestScore(subject: subject, in: db) else {
+                    throw ZeroTripError(.noPointsScore, "no score of yours to dispute yet")
+                }
+                let policy = try Self.policy(version: latest.run.policyVersion, in: db)
+                guard let indicator = policy.indicator(code) else {
+                    throw ZeroTripError(.unknownIndicator, "no indicator \(code.prefix(48)) in points policy version \(latest.run.policyVersion)")
+                }
+                let department: String
+                if case .proof(let reviewing) = indicator.source { department = reviewing } else { department = policy.certificateDepartment }
+                dispute = PointsDispute(id: id, subject: subject, indicator: code, run: latest.run.id, claim: nil, policyVersion: latest.run.policyVersion,
+                                        disputedPoints: latest.score.items.first { $0.indicator == code }?.points ?? 0, reason: reason,
+                                        department: department, firstReviewer: nil, filedAt: now)
+            }
+            guard try PointsStore.insert(dispute, in: db) else { throw ZeroTripError(.alreadyDisputed, "this item was disputed already") }
+            try AuditLog.append(AuditEntry(actor: actor, action: "points.dispute.filed", target: "points_dispute:\(id)",
+                                           details: ["indicator": code, "department": dispute.department]), at: now, in: db)
+            return dispute
+        }
+    }
+
+    /// Disputes waiting for `department`'s reviewers, oldest first.
+    public func pendingDisputes(department: String) async throws -> [PointsDispute] {
+        try await database.read { db in try PointsStore.pendingDisputes(department: department, in: db) }
+    }
+
+    /// The reviewer `clerk` of `department` decides dispute `id`: `points` nil upholds the score, a number corrects it
+    /// (from now on, in scores under the disputed policy version). Never the clerk who decided the claim.
+    public func decide(dispute rawID: String, department: String, clerk: String, points: Int?, reason rawReason: String,
+                       actor: String) async throws -> PointsDispute {
+        let id = rawID.lowercased()
+        let reason = try Validation.note(rawReason, field: "reason", limit: Self.noteLimit)
+        guard !reason.isEmpty else { throw ZeroTripError(.invalidInput, "a decision needs a reason") }
+        if let points, !(-1000...1000).contains(points) { throw ZeroTripError(.invalidInput, "points must be -1000…1000") }
+        let now = clock.now()
+        return try await database.write { db in
+            let reviewer = try Self.reviewer(department: department, clerk: clerk, actor: actor, in: db)
+            guard id.utf8.count == 32, var dispute = try PointsStore.dispute(id: id, in: db), dispute.department == department else {
+                throw ZeroTripError(.notFound, "no dispute \(rawID.prefix(32)) for this department")
+            }
+            guard dispute.outcome == nil else { throw ZeroTripError(.alreadyDecided, "dispute \(id) was decided already") }
+            if let first = dispute.firstReviewer, Self.clerk(of: first) == Self.clerk(of: reviewer) {
+                throw ZeroTripError(.sameReviewer, "clerk \(clerk) decided the claim; another reviewer decides the dispute")
+            }
+            guard try PointsStore.decide(dispute: id, points: points, reviewer: reviewer, reason: reason, at: now, in: db) else {
+                throw ZeroTripError(.alreadyDecided, "dispute \(id) was decided already")
+            }
+            dispute.outcome = points == nil ? "upheld" : "corrected"
+            dispute.points = points
+            dispute.decidedBy = reviewer
+            dispute.decidedAt = now
+            dispute.decisionReason = reason
+            try AuditLog.append(AuditEntry(actor: reviewer, action: "points.dispute.decided", target: "points_dispute:\(id)",
+                                           details: ["indicator": dispute.indicator, "outcome": dispute.outcome!,
+                                                     "points": points.map { "\($0)" } ?? ""]), at: now, in: db)
+            let text = points.map { "改为 \($0) 分，下次赋分起生效" } ?? "维持原分"
+            try NotificationOutbox.enqueue(subject: dispute.subject, kind: "points_dispute", reference: "points_dispute:\(id)",
+                                           message: "【积分】您的复核申请已办理：\(text)（\(reason)）。", at: now, in: db)
+            return dispute
+        }
+    }
+
+    /// The clerk number in an actor `…/clerk:<number>`.
+    static func clerk(of actor: String) -> String? {
+        actor.range(of: "/clerk:").map { String(actor[$0.upperBound...]) }
+    }
+
+    // MARK: Certificate
+
+    /// Issues `subject`'s newest score as a signed result document (积分证明) of the scheme's certificate department.
+    public func certificate(subject: String, actor: String) async throws -> IssuedDocument {
+        let (run, score, policy) = try await database.read { db -> (PointsRun, PointsScore, PointsPolicy) in
+            guard let latest = try PointsStore.latestScore(subject: subject, in: db) else {
+                throw ZeroTripError(.noPointsScore, "no score of yours to certify yet")
+            }
+            return (latest.run, latest.score, try Self.policy(version: latest.run.policyVersion, in: db))
+        }
+        guard subject.hasPrefix("person:"), let person = try await registry.personalData(subject: String(subject.dropFirst(7))) else {
+            throw ZeroTripError(.unknownSubject, "no person \(subject.prefix(24)) in the registry")
+        }
+        var fields = [ResultField(label: "积分方案", value: policy.name), ResultField(label: "赋分日期", value: CivilDay(run.asOf).chinese),
+                      ResultField(label: "积分总分", value: "\(score.total) 分")]
+        for item in score.items.prefix(16) {
+            fields.append(ResultField(label: policy.indicator(item.indicator)?.name ?? item.indicator, value: "\(item.points) 分（\(item.value)）"))
+        }
+        fields.append(ResultField(label: "赋分批次", value: "第 \(run.id) 批（积分规则第 \(run.policyVersion) 版）"))
+        let request = IssueDocumentRequest(departmentCode: policy.certificateDepartment, matterCode: "JFZM", matterName: "积分证明",
+                                           holderName: person.name, holderIDNumber: person.idNumber, fields: fields, validDays: 90,
+                                           pickupMode: .qrSelfPrint)
+        return try await documents.issue(request, actor: actor)
+    }
+}
+
+/// The daemon's points timer (one Service in the ServiceGroup): every `interval` it makes sure this month's scoring run
+/// exists and is finished — started by whichever daemon comes first, resumed by another when its runner died.
+public struct PointsScheduleService: Service {
+    let points: PointsService
+    let interval: Duration
+    let logger: Logger
+
+    /// A timer checking every `interval`.
+    public init(points: PointsService, interval: Duration, logger: Logger) {
+        self.points = points
+        self.interval = interval
+        self.logger = logger
+    }
+
+    /// Checks until graceful shutdown.
+    public func run() async throws {
+        let (points, logger) = (points, logger)
+        try await PeriodicTimer.run(every: interval, name: "points scoring", logger: logger) {
+            do {
+                if let report = try await points.scheduledRun() {
+                    logger.info("points scoring run finished", metadata: ["run": "\(report.run.id)", "persons": "\(report.run.persons)",
+                                                                         "period": "\(report.run.period ?? "")"])
+                }
+            } catch let error as ZeroTripError where error.code == .invalidTransition {
+                // Another daemon is scoring this month; it is taken over here if it stops reporting.
+            }
+        }
+    }
+}

@@ -1,0 +1,246 @@
+import Foundation
+import Hummingbird
+import ZeroTrip
+import ZeroTripCrypto
+import ZeroTripDocuments
+
+/// `POST /v1/applicant/points/claims` body.
+struct PointsClaimBody: Decodable, Sendable {
+    /// A reviewed indicator of the scheme in force.
+    var indicator: String
+    /// One of its options.
+    var option: String
+    /// What the proof shows (at most 200 characters).
+    var statement: String?
+    /// The proof (PDF, JPEG or PNG, at most 700 KiB), base64.
+    var evidence: String?
+}
+
+/// `POST /v1/applicant/points/disputes` body.
+struct PointsDisputeBody: Decodable, Sendable {
+    var indicator: String
+    /// The claim whose decision is disputed; without: the item of the newest score.
+    var claim: String?
+    var reason: String
+}
+
+/// `POST /v1/points/claims/{id}/decision` body.
+struct ClaimDecisionBody: Decodable, Sendable {
+    var approve: Bool
+    var reason: String
+    /// The reviewer's clerk number (工号) in the staff directory.
+    var clerk: String
+}
+
+/// `POST /v1/points/disputes/{id}/decision` body.
+struct DisputeDecisionBody: Decodable, Sendable {
+    /// The corrected points; absent or null: the score is upheld.
+    var points: Int?
+    var reason: String
+    var clerk: String
+}
+
+/// A scored item as the API shows it.
+struct PointsItemView: Encodable, Sendable {
+    var indicator: String
+    var name: String
+    var points: Int
+    var value: String
+    var basis: String
+    var inputs: [String]
+    var capped: Bool
+}
+
+/// A scoring run.
+struct PointsRunView: Encodable, Sendable {
+    var id: Int64
+    var period: String?
+    var asOf: Date
+    var policyVersion: Int
+    var startedBy: String
+    var finishedAt: Date?
+    var persons: Int
+
+    init(_ run: PointsRun) {
+        id = run.id; period = run.period; asOf = run.asOf; policyVersion = run.policyVersion; startedBy = run.startedBy
+        finishedAt = run.finishedAt; persons = run.persons
+    }
+}
+
+/// A claim (后申请).
+struct PointsClaimView: Encodable, Sendable {
+    var id: String
+    var indicator: String
+    var option: String
+    var statement: String
+    var evidenceType: String?
+    var department: String
+    var policyVersion: Int
+    var submittedAt: Date
+    var decision: String?
+    var decidedAt: Date?
+    var reason: String?
+    /// The reviewer, for the department only (the person sees the decision, not who made it).
+    var decidedBy: String?
+
+    init(_ claim: PointsClaim, reviewerShown: Bool) {
+        id = claim.id; indicator = claim.indicator; option = claim.option; statement = claim.statement; evidenceType = claim.evidenceType
+        department = claim.department; policyVersion = claim.policyVersion; submittedAt = claim.submittedAt; decision = claim.decision
+        decidedAt = claim.decidedAt; reason = claim.reason; decidedBy = reviewerShown ? claim.decidedBy : nil
+    }
+}
+
+/// A dispute (复核).
+struct PointsDisputeView: Encodable, Sendable {
+    var id: String
+    var indicator: String
+    var run: Int64?
+    var claim: String?
+    var policyVersion: Int
+    var disputedPoints: Int
+    var reason: String
+    var department: String
+    var filedAt: Date
+    var outcome: String?
+    var points: Int?
+    var decidedAt: Date?
+    var decisionReason: String?
+    var firstReviewer: String?
+    var decidedBy: String?
+
+    init(_ dispute: PointsDispute, reviewerShown: Bool) {
+        id = dispute.id; indicator = dispute.indicator; run = dispute.run; claim = dispute.claim; policyVersion = dispute.policyVersion
+        disputedPoints = dispute.disputedPoints; reason = dispute.reason; department = dispute.department; filedAt = dispute.filedAt
+        outcome = dispute.outcome; points = dispute.points; decidedAt = dispute.decidedAt; decisionReason = dispute.decisionReason
+        firstReviewer = reviewerShown ? dispute.firstReviewer : nil; decidedBy = reviewerShown ? dispute.decidedBy : nil
+    }
+}
+
+/// `GET /v1/applicant/points`.
+struct PointsStatementView: Encodable, Sendable {
+    struct Claimable: Encodable, Sendable {
+        struct Option: Encodable, Sendable { var name: String; var points: Int }
+        var indicator: String
+        var name: String
+        var department: String
+        var options: [Option]
+    }
+    var scheme: String?
+    var run: PointsRunView?
+    var total: Int?
+    var items: [PointsItemView]
+    var claimable: [Claimable]
+    var claims: [PointsClaimView]
+    var disputes: [PointsDisputeView]
+
+    init(_ statement: PointsStatement) {
+        scheme = statement.scheme; run = statement.run.map(PointsRunView.init); total = statement.total
+        items = statement.items.map {
+            PointsItemView(indicator: $0.item.indicator, name: $0.name, points: $0.item.points, value: $0.item.value, basis: $0.basis,
+                           inputs: $0.item.inputs, capped: $0.item.capped)
+        }
+        claimable = statement.claimable.map {
+            Claimable(indicator: $0.indicator, name: $0.name, department: $0.department, options: $0.options.map { .init(name: $0.name, points: $0.points) })
+        }
+        claims = statement.claims.map { PointsClaimView($0, reviewerShown: false) }
+        disputes = statement.disputes.map { PointsDisputeView($0, reviewerShown: false) }
+    }
+}
+
+/// `POST /v1/applicant/points/certificate`: the signed 积分证明.
+struct PointsCertificateView: Encodable, Sendable {
+    var document: DocumentView
+    var verificationPage: String
+    var pdf: String
+}
+
+struct PointsClaimList: Encodable, Sendable { var claims: [PointsClaimView] }
+struct PointsDisputeList: Encodable, Sendable { var disputes: [PointsDisputeView] }
+struct PointsRunList: Encodable, Sendable { var runs: [PointsRunView] }
+
+extension ZeroTripAPI {
+    /// Handlers of the person's points (applicant session).
+    func pointsApplicantHandler(for spec: RouteSpec) -> ApplicantHandler? {
+        let services = self.services
+        let limit = bodyLimit
+        switch spec.description {
+        case "GET /v1/applicant/points":
+            return { _, _, session, _ in
+                try JSONResponse.make(PointsStatementView(try await services.points.statement(subject: "person:\(session!.subject)")))
+            }
+        case "POST /v1/applicant/points/claims":
+            return { request, _, session, _ in
+                let body = try await JSONResponse.decode(PointsClaimBody.self, from: request, limit: limit)
+                let evidence = try body.evidence.map { text throws(ZeroTripError) in
+                    guard text.utf8.count <= (PointsService.evidenceLimit / 3 + 1) * 4, let bytes = Base64.decodeStandard(text) else {
+                        throw ZeroTripError(.invalidInput, "evidence must be base64 of at most \(PointsService.evidenceLimit / 1024) KiB")
+                    }
+                    return bytes
+                }
+                let claim = try await services.points.claim(subject: "person:\(session!.subject)", indicator: body.indicator, option: body.option,
+                                                            statement: body.statement ?? "", evidence: evidence, actor: session!.actor)
+                return try JSONResponse.make(PointsClaimView(claim, reviewerShown: false), status: .created)
+            }
+        case "POST /v1/applicant/points/disputes":
+            return { request, _, session, _ in
+                let body = try await JSONResponse.decode(PointsDisputeBody.self, from: request, limit: 4096)
+                let dispute = try await services.points.dispute(subject: "person:\(session!.subject)", indicator: body.indicator, claim: body.claim,
+                                                                reason: body.reason, actor: session!.actor)
+                return try JSONResponse.make(PointsDisputeView(dispute, reviewerShown: false), status: .created)
+            }
+        case "POST /v1/applicant/points/certificate":
+            return { request, _, session, _ in
+                let issued = try await services.points.certificate(subject: "person:\(session!.subject)", actor: session!.actor)
+                return try JSONResponse.make(PointsCertificateView(document: DocumentView(issued.record), verificationPage: issued.qrContent,
+                                                                   pdf: "/v1/applicant/documents/\(issued.record.id)/pdf"), status: .created)
+            }
+        default:
+            return nil
+        }
+    }
+
+    /// Handlers of the departments' review of claims and disputes, and of the runs.
+    func pointsHandler(for spec: RouteSpec) -> Handler? {
+        let services = self.services
+        switch spec.description {
+        case "GET /v1/points/claims":
+            return { _, _, principal in
+                let claims = try await services.points.pendingClaims(department: principal!.departmentCode)
+                return try JSONResponse.make(PointsClaimList(claims: claims.map { PointsClaimView($0, reviewerShown: true) }))
+            }
+        case "GET /v1/points/claims/{id}/evidence":
+            return { _, parameters, principal in
+                let evidence = try await services.points.evidence(claim: (parameters.get("id") ?? "").lowercased(), department: principal!.departmentCode,
+                                                                  actor: principal!.actor)
+                var headers = HTTPFields()
+                headers[.contentType] = evidence.type
+                headers[.contentDisposition] = "attachment"
+                headers[.cacheControl] = "no-store"
+                return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: evidence.bytes)))
+            }
+        case "POST /v1/points/claims/{id}/decision":
+            return { request, parameters, principal in
+                let body = try await JSONResponse.decode(ClaimDecisionBody.self, from: request, limit: 2048)
+                let claim = try await services.points.decide(claim: parameters.get("id") ?? "", department: principal!.departmentCode, clerk: body.clerk,
+                                                             approve: body.approve, reason: body.reason, actor: principal!.actor)
+                return try JSONResponse.make(PointsClaimView(claim, reviewerShown: true))
+            }
+        case "GET /v1/points/disputes":
+            return { _, _, principal in
+                let disputes = try await services.points.pendingDisputes(department: principal!.departmentCode)
+                return try JSONResponse.make(PointsDisputeList(disputes: disputes.map { PointsDisputeView($0, reviewerShown: true) }))
+            }
+        case "POST /v1/points/disputes/{id}/decision":
+            return { request, parameters, principal in
+                let body = try await JSONResponse.decode(DisputeDecisionBody.self, from: request, limit: 2048)
+                let dispute = try await services.points.decide(dispute: parameters.get("id") ?? "", department: principal!.departmentCode,
+                                                               clerk: body.clerk, points: body.points, reason: body.reason, actor: principal!.actor)
+                return try JSONResponse.make(PointsDisputeView(dispute, reviewerShown: true))
+            }
+        case "GET /v1/points/runs":
+            return { _, _, _ in try JSONResponse.make(PointsRunList(runs: try await services.points.runs().map(PointsRunView.init))) }
+        default:
+            return nil
+        }
+    }
+}
