@@ -231,9 +231,9 @@ public struct ZeroTripAPI: Sendable {
     func auditingDenials(spec: RouteSpec, actor: String, _ body: () async throws -> Response) async throws -> Response {
         do {
             return try await body()
-        } catch let error as ZeroTripError where error.code == .forbidden && !error.isAudited {
+        } catch let error as ZeroTripError where (error.code == .forbidden || error.code == .notAReviewer) && !error.isAudited {
             try await services.audit(AuditEntry(actor: actor, action: "auth.denied", target: "route:\(spec)", outcome: "denied",
-                                                details: ["reason": "forbidden", "message": String(error.message.prefix(200))]))
+                                                details: ["reason": error.code.rawValue, "message": String(error.message.prefix(200))]))
             throw error.audited()
         }
     }

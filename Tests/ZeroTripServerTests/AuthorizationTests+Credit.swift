@@ -1,5 +1,6 @@
 import Foundation
 @testable import ZeroTrip
+import ZeroTripCrypto
 import ZeroTripDocuments
 import ZeroTripServer
 import ZeroTripDomainTestSupport
@@ -25,6 +26,25 @@ extension AuthorizationTests {
                     "false_commitment": {"directD": true, "serious": true, "basis": "虚假承诺", "validDays": 730}},
          "calendar": {"coveredThroughYear": 2026, "holidays": ["2026-10-01"], "workingWeekends": ["2026-10-10"]}}
         """
+
+    /// Persons whose claims and disputes the points fixtures make (one per attempt, so none is refused as a repeat).
+    static let pointsPersons = [IdentityFixtures.zhang.id, IdentityFixtures.wang.id, CreditFixtures.chen.id, CreditFixtures.huang.id, CreditFixtures.zhou.id]
+
+    /// The demo points scheme reviewed and certified by RSJ (the fixture credentials' department), and a run.
+    static func pointsRun(_ fixture: ServerFixture) async throws {
+        try await PointsFixtures.load(fixture.services, department: "RSJ")
+        _ = try await fixture.services.points.run(actor: "test")
+    }
+
+    /// A claim with a proof, waiting for RSJ's reviewer RS-1; its id.
+    static func pointsClaim(_ fixture: ServerFixture, attempt: Int, indicator: String) async throws -> String {
+        try await PointsFixtures.load(fixture.services, department: "RSJ")
+        _ = try await fixture.services.supervision.putStaff(department: "RSJ", clerk: "RS-1", name: "孙丽", phone: "13900000031", role: .reviewer, actor: "test")
+        let subject = try await PointsFixtures.subject(fixture.services, pointsPersons[attempt % pointsPersons.count])
+        let option = indicator == "skills" ? "技师" : "本科"
+        return try await fixture.services.points.claim(subject: subject, indicator: indicator, option: option, statement: "", evidence: PointsFixtures.png,
+                                                       actor: "test").id
+    }
 
     /// Requests that succeed for the credit and application routes.
     static func creditFixture(for route: RouteSpec, fixture: ServerFixture, attempt: Int) async throws -> (uri: String, body: String?)? {
@@ -88,6 +108,27 @@ extension AuthorizationTests {
             let grant = try await fixture.services.consent.grant(subject: session.subject, department: nil, matter: "JZDJ", resultTypes: nil, days: nil,
                                                                  channel: .app, actor: session.actor, assuranceTier: session.tier)
             return ("/v1/applicant/consents/\(grant.id)/withdraw", nil)
+        case "POST /v1/applicant/points/claims":
+            try await PointsFixtures.load(fixture.services, department: "RSJ")
+            return (route.path, #"{"indicator": "education", "option": "本科", "statement": "毕业证书编号 1056", "evidence": "\#(Base64.encode(PointsFixtures.png))"}"#)
+        case "POST /v1/applicant/points/disputes":
+            try await pointsRun(fixture)
+            return (route.path, #"{"indicator": "age", "reason": "请核对出生日期"}"#)
+        case "POST /v1/applicant/points/certificate":
+            try await pointsRun(fixture)
+            return (route.path, nil)
+        case "GET /v1/points/claims/{id}/evidence":
+            let claim = try await pointsClaim(fixture, attempt: attempt, indicator: "education")
+            return ("/v1/points/claims/\(claim)/evidence", nil)
+        case "POST /v1/points/claims/{id}/decision":
+            let claim = try await pointsClaim(fixture, attempt: attempt, indicator: "skills")
+            return ("/v1/points/claims/\(claim)/decision", #"{"approve": true, "reason": "核验证书原件", "clerk": "RS-1"}"#)
+        case "POST /v1/points/disputes/{id}/decision":
+            try await pointsRun(fixture)
+            _ = try await fixture.services.supervision.putStaff(department: "RSJ", clerk: "RS-1", name: "孙丽", phone: "13900000031", role: .reviewer, actor: "test")
+            let subject = try await PointsFixtures.subject(fixture.services, Self.pointsPersons[attempt % Self.pointsPersons.count])
+            let dispute = try await fixture.services.points.dispute(subject: subject, indicator: "age", claim: nil, reason: "请复核", actor: "test")
+            return ("/v1/points/disputes/\(dispute.id)/decision", #"{"reason": "按身份证出生日期计算无误", "clerk": "RS-1"}"#)
         case "POST /v1/applicant/needs":
             let year = ChinaTime(Date()).year
             return (route.path, #"{"kind": "schooling", "years": [\#(year + 1), \#(year + 2)]}"#)

@@ -121,6 +121,12 @@ struct LoadTests {
         case "ratings":
             // The applicant's invitations to rate finished services (好差评).
             return .init("/v1/applicant/ratings", method: .get, headers: headers(daemon.applicant))
+        case "points":
+            // The person's points (先赋分 by the demo's run): the API and the 积分 page, alternately by client.
+            if index % 2 == 0 { return .init("/v1/applicant/points", method: .get, headers: headers(daemon.applicant)) }
+            var fields = HTTPFields()
+            fields[.cookie] = "zt_session=\(daemon.applicant)"
+            return .init("/my/points", method: .get, headers: fields)
         case "window":
             // The window station: the department's list of applications (session cookie, HTML).
             var fields = HTTPFields()
@@ -176,7 +182,8 @@ struct LoadTests {
         try outcome.get()
     }
 
-    static let families: [(name: String, clients: Int)] = [("verify", 12), ("verify-pdf", 10), ("credit", 12), ("applicant", 8), ("pages", 3), ("window", 3), ("reuse", 4), ("ratings", 2), ("issue", 10)]
+    static let families: [(name: String, clients: Int)] = [("verify", 12), ("verify-pdf", 8), ("credit", 12), ("applicant", 8), ("pages", 3), ("window", 3), ("reuse", 4), ("ratings", 2), ("points", 2),
+                                                                   ("issue", 10)]
 
     /// Runs every family's clients at once until `stop` is set; each client keeps one connection open.
     static func drive(_ daemon: Daemon, shared: Shared) async {
@@ -225,7 +232,7 @@ struct LoadTests {
     }
 
     @Test("""
-        64 clients on token and PDF verification, credit reads, applicant listing, the applicant pages, the window station and issuance at once: no 5xx, no dropped \
+        64 clients on token and PDF verification, credit reads, applicant listing, the applicant pages, the window station, points and issuance at once: no 5xx, no dropped \
         connection, /healthz within 1 s during and after; SIGTERM under that load exits 0 within 10 s; the audit chain is \
         intact with one event per audited answer
         """)
