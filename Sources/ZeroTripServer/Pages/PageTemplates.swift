@@ -151,7 +151,7 @@ enum PageTemplates {
         {{<layout}}{{$content}}
         {{^hasScheme}}<p class="empty">本区尚未发布积分方案。</p>{{/hasScheme}}
         {{#hasScheme}}<p>{{scheme}}：每月初系统根据各部门已有的数据（电子证照、信用、户籍登记）自动为您赋分，不用提交材料；学历、技能等需要证明的项目，可在下面申报，由审核部门确认后计入下次赋分。</p>
-        {{#hasScore}}<div class="card"><p class="meta">{{asOf}}赋分 · 积分规则第 {{policyVersion}} 版 · 第 {{runID}} 批</p><p class="big">合计 <strong>{{total}}</strong> 分</p>
+        {{#hasScore}}<div class="card"><p class="meta">{{asOf}}赋分 · 积分规则第 {{policyVersion}} 版 · 第 {{runID}} 批</p><p class="total">合计 <strong>{{total}}</strong> 分</p>
         <ul class="list">{{#items}}<li><div><span class="name">{{name}}：{{points}} 分</span><span class="meta">{{value}}（{{basis}}{{#capped}}，已达上限{{/capped}}）</span><span class="meta">依据：{{#sources}}{{#link}}<a href="{{link}}">{{text}}</a>{{/link}}{{^link}}{{text}}{{/link}} {{/sources}}</span></div></li>{{/items}}</ul>
         <form method="post" action="/my/points/certificate"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit">开具{{certificateMatter}}（电子签章）</button></form></div>
         {{#hasDisputable}}<details class="card"><summary>对某一项分数有异议？申请复核</summary><form method="post" action="/my/points/disputes"><input type="hidden" name="csrf" value="{{csrf}}">
@@ -312,8 +312,8 @@ enum PageTemplates {
         *{box-sizing:border-box}
         body{font-family:"PingFang SC","Noto Sans CJK SC","Microsoft YaHei",sans-serif;margin:0;background:#f4f5f7;color:#1f2328;font-size:16px;line-height:1.5}
         .top{background:#b71c1c;color:#fff;padding:10px 16px}.top .district{font-size:13px;opacity:.9}.top .service{font-size:18px;font-weight:bold}
-        .tabs{display:flex;flex-wrap:wrap;background:#fff;border-bottom:1px solid #ddd}
-        .tabs a{flex:1 1 auto;text-align:center;padding:12px 8px;color:#1f2328;text-decoration:none;min-height:44px;font-size:15px}
+        .tabs{display:flex;flex-wrap:nowrap;overflow-x:auto;scrollbar-width:none;background:#fff;border-bottom:1px solid #ddd}
+        .tabs a{flex:1 0 auto;white-space:nowrap;text-align:center;padding:12px 8px;color:#1f2328;text-decoration:none;min-height:44px;font-size:15px}
         .tabs a[aria-current=page]{color:#b71c1c;border-bottom:3px solid #b71c1c;font-weight:bold}
         main{max-width:640px;margin:0 auto;padding:16px}h1{font-size:22px;margin:8px 0 16px}h2{font-size:18px}
         .card{background:#fff;padding:16px;border-radius:8px;margin-bottom:16px}
@@ -328,6 +328,7 @@ enum PageTemplates {
         .status{display:inline-block;font-size:14px;padding:2px 8px;border-radius:4px;background:#eee}
         .status.ok{background:#e6f4ea;color:#1a7f37}.status.bad{background:#fdecea;color:#b42318}.status.warn{background:#fff4e5;color:#9a6700}
         .status.big{font-size:20px;padding:6px 16px}
+        .total{font-size:18px}.total strong{font-size:32px;color:#b71c1c}
         .facts{width:100%;border-collapse:collapse;background:#fff}.facts th,.facts td{padding:10px;border-bottom:1px solid #eee;text-align:left;vertical-align:top;word-break:break-all}
         .facts th{width:34%;color:#666;font-weight:normal}
         .qr{background:#fff;margin:16px 0;padding:16px;text-align:center;border-radius:8px}.qr svg{width:100%;max-width:320px;height:auto}
