@@ -12,7 +12,7 @@ struct DemoCommand: AsyncParsableCommand {
 
     struct Setup: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Initialise 禅城区 with 人社局, 公安分局, 卫健局, 住建水利局 and the district data office (admin scope), one credential each; import the synthetic registry, issue three sample results and load the credit demo. Tokens are written once to Keys/demo-tokens-<time>.json (mode 0600).")
+            abstract: "Initialise 禅城区 with 人社局, 公安分局, 卫健局, 住建水利局 and the district data office (admin scope), one credential each; import the synthetic registry, issue three sample results, load the credit demo and the points scheme (scoring everyone once). Tokens are written once to Keys/demo-tokens-<time>.json (mode 0600).")
         @OptionGroup var location: LocationOptions
         @Option(name: .long, help: "District name.") var district: String = "禅城区"
         @Option(name: .long, help: "Province above the district.") var province: String = "广东省"

@@ -273,7 +273,8 @@ public final class PointsService: Sendable {
     public func statement(subject: String) async throws -> PointsStatement {
         let now = clock.now()
         return try await database.read { db in
-            let current = try? Self.policy(at: now, in: db)
+            let current: (version: Int, policy: PointsPolicy)?
+            do { current = try Self.policy(at: now, in: db) } catch let error as ZeroTripError where error.code == .noPointsPolicy { current = nil }
             let latest = try PointsStore.latestScore(subject: subject, in: db)
             let scoredPolicy = try latest.map { try Self.policy(version: $0.run.policyVersion, in: db) }
             let items = (latest?.score.items ?? []).map { item in
