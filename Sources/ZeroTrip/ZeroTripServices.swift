@@ -42,7 +42,8 @@ public struct ZeroTripServices: Sendable {
     public init(
         database: AppDatabase, home: ZeroTripHome, passphrase: PassphraseSource, clock: ZeroTripClock = .system,
         verificationBaseURL: String = DaemonConfiguration().verificationBaseURL, fontPath: String = DaemonConfiguration().fontPath,
-        fallbackFontPaths: [String] = DaemonConfiguration().fallbackFontPaths, identityPolicy: IdentityPolicy = IdentityPolicy()
+        fallbackFontPaths: [String] = DaemonConfiguration().fallbackFontPaths, identityPolicy: IdentityPolicy = IdentityPolicy(),
+        deliverSMS: Bool = false
     ) {
         self.database = database
         self.home = home
@@ -50,7 +51,7 @@ public struct ZeroTripServices: Sendable {
         self.administration = DistrictAdministration(database: database, home: home, passphrase: passphrase, clock: clock)
         self.credentials = CredentialService(database: database, clock: clock)
         self.windows = WindowSessions(database: database, credentials: credentials, clock: clock)
-        self.identity = IdentityService(database: database, keys: home.keyFiles, clock: clock, policy: identityPolicy)
+        self.identity = IdentityService(database: database, keys: home.keyFiles, clock: clock, policy: identityPolicy, deliverSMS: deliverSMS)
         self.documents = DocumentService(database: database, administration: administration, registry: identity.registry, clock: clock,
                                          verificationBaseURL: verificationBaseURL, fontPath: fontPath, fallbackFontPaths: fallbackFontPaths)
         self.trustList = TrustListService(database: database, administration: administration, log: documents.log, clock: clock)
@@ -75,7 +76,7 @@ public struct ZeroTripServices: Sendable {
         let database = try AppDatabase.open(location: home.databasePath)
         return ZeroTripServices(database: database, home: home, passphrase: PassphraseSource(explicit: explicit, keys: home.keyFiles), clock: clock,
                                 verificationBaseURL: configuration.verificationBaseURL, fontPath: configuration.fontPath,
-                                fallbackFontPaths: configuration.fallbackFontPaths)
+                                fallbackFontPaths: configuration.fallbackFontPaths, deliverSMS: configuration.smsGatewayURL != nil)
     }
 
     /// Records an audit event in its own transaction at the clock's time.

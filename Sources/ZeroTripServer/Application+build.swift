@@ -1,3 +1,4 @@
+import Foundation
 public import Hummingbird
 import HummingbirdTLS
 import HummingbirdCore
@@ -62,9 +63,34 @@ public func runDaemon(configuration: DaemonConfiguration, services: ZeroTripServ
     let aggregation = AuditAggregationService(aggregator: services.anonymousAudit, database: services.database, logger: logger)
     // The HTTP server stops first (in-flight requests finish, new connections are refused); the timers and the
     // anonymous-audit flush stop after it, so the last minute's counts are written.
+    var timers: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: CheckpointService(database: services.database)), .init(service: aggregation),
+                                                                   .init(service: maintenance), .init(service: sweep), .init(service: scoring)]
+    if let destination = try smsOperator(configuration: configuration, keys: services.home.keyFiles) {
+        timers.append(.init(service: SMSDeliveryService(delivery: services.identity.smsDelivery(to: destination), logger: logger)))
+        logger.info("sms delivery on", metadata: ["operator": "\(destination.url.host ?? "")"])
+    }
     let group = ServiceGroup(configuration: .init(
-        services: [.init(service: CheckpointService(database: services.database)), .init(service: aggregation), .init(service: maintenance),
-                   .init(service: sweep), .init(service: scoring), .init(service: app)],
+        services: timers + [.init(service: app)],
         gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
     try await group.run()
+}
+
+/// The SMS operator of `configuration` (nil when `smsGatewayURL` is not set), its token from
+/// `ZEROTRIP_SMS_GATEWAY_TOKEN` or the key file `sms-gateway-token` (mode 0600); the daemon refuses to start without one.
+func smsOperator(configuration: DaemonConfiguration, keys: KeyFileStore,
+                 environment: [String: String] = ProcessInfo.processInfo.environment) throws -> SMSOperator? {
+    guard let text = configuration.smsGatewayURL else { return nil }
+    guard let url = URL(string: text) else { throw ZeroTripError(.invalidConfiguration, "smsGatewayURL must be an http(s) URL") }
+    let token: String
+    if let fromEnvironment = environment["ZEROTRIP_SMS_GATEWAY_TOKEN"], !fromEnvironment.isEmpty {
+        token = fromEnvironment
+    } else if keys.exists("sms-gateway-token") {
+        token = try keys.read("sms-gateway-token").trimmingCharacters(in: .whitespacesAndNewlines)
+    } else {
+        throw ZeroTripError(.invalidConfiguration, "smsGatewayURL is set but no token: set ZEROTRIP_SMS_GATEWAY_TOKEN or write Keys/sms-gateway-token (mode 0600)")
+    }
+    guard !token.isEmpty, token.utf8.count <= 4096, !token.contains(where: { $0.isNewline }) else {
+        throw ZeroTripError(.invalidConfiguration, "the SMS gateway token must be one line of at most 4096 bytes")
+    }
+    return SMSOperator(url: url, token: token)
 }

@@ -26,6 +26,7 @@ import ZeroTripDocuments
 /// | `idleTimeoutSeconds` | `ZEROTRIP_IDLE_TIMEOUT` | `30` (a connection that sends nothing for this long is closed) |
 /// | `maxConnections` | `ZEROTRIP_MAX_CONNECTIONS` | `0` = the open-file limit less 512 (above it, the longest-idle connections are closed) |
 /// | `trustedProxies` | `ZEROTRIP_TRUSTED_PROXIES` (comma-separated) | none: proxies whose `X-Forwarded-For` names the client |
+/// | `smsGatewayURL` | `ZEROTRIP_SMS_GATEWAY_URL` | none: messages stay in the outbox; set, they are delivered to the operator (token from `ZEROTRIP_SMS_GATEWAY_TOKEN` or `Keys/sms-gateway-token`) |
 public struct DaemonConfiguration: Sendable, Codable, Equatable {
     /// Listen address.
     public var host: String = "127.0.0.1"
@@ -63,6 +64,8 @@ public struct DaemonConfiguration: Sendable, Codable, Equatable {
     public var treeHeadIntervalSeconds: Int = 10
     /// Seconds between obligation sweeps (overdue obligations, reminders, supervisor flags).
     public var obligationSweepIntervalSeconds: Int = 60
+    /// The SMS operator's HTTP endpoint (``SMSDelivery``); nil keeps messages in the outbox only.
+    public var smsGatewayURL: String?
     /// Public verification page requests (`/V/?…`, `/v/{id}`) per client address per minute (bursts of a quarter of it).
     public var publicRequestsPerMinute: Int = 120
     /// Seconds a connection may stay silent (no request, or between requests) before it is closed.
@@ -114,6 +117,7 @@ public struct DaemonConfiguration: Sendable, Codable, Equatable {
         fromEnvironment.applicantRequestsPerMinute = try integer("ZEROTRIP_APPLICANT_RATE", in: environment)
         fromEnvironment.treeHeadIntervalSeconds = try integer("ZEROTRIP_TREE_HEAD_INTERVAL", in: environment)
         fromEnvironment.obligationSweepIntervalSeconds = try integer("ZEROTRIP_OBLIGATION_SWEEP_INTERVAL", in: environment)
+        fromEnvironment.smsGatewayURL = environment["ZEROTRIP_SMS_GATEWAY_URL"]
         fromEnvironment.publicRequestsPerMinute = try integer("ZEROTRIP_PUBLIC_RATE", in: environment)
         fromEnvironment.idleTimeoutSeconds = try integer("ZEROTRIP_IDLE_TIMEOUT", in: environment)
         fromEnvironment.maxConnections = try integer("ZEROTRIP_MAX_CONNECTIONS", in: environment)
@@ -146,6 +150,11 @@ public struct DaemonConfiguration: Sendable, Codable, Equatable {
         guard (1024...(64 << 20)).contains(maxBodyBytes) else { throw ZeroTripError(.invalidConfiguration, "maxBodyBytes must be 1 KiB–64 MiB") }
         guard (1...86_400).contains(treeHeadIntervalSeconds) else { throw ZeroTripError(.invalidConfiguration, "treeHeadIntervalSeconds must be 1–86400") }
         guard (1...86_400).contains(obligationSweepIntervalSeconds) else { throw ZeroTripError(.invalidConfiguration, "obligationSweepIntervalSeconds must be 1–86400") }
+        if let smsGatewayURL {
+            guard let url = URL(string: smsGatewayURL), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
+                throw ZeroTripError(.invalidConfiguration, "smsGatewayURL must be an http(s) URL")
+            }
+        }
         guard (1...100_000).contains(applicantRequestsPerMinute) else { throw ZeroTripError(.invalidConfiguration, "applicantRequestsPerMinute must be 1–100000") }
         guard (1...1_000_000).contains(publicRequestsPerMinute) else { throw ZeroTripError(.invalidConfiguration, "publicRequestsPerMinute must be 1–1000000") }
         guard (1...3600).contains(idleTimeoutSeconds) else { throw ZeroTripError(.invalidConfiguration, "idleTimeoutSeconds must be 1–3600") }
@@ -211,6 +220,8 @@ public struct DaemonConfiguration: Sendable, Codable, Equatable {
         public var treeHeadIntervalSeconds: Int?
         /// Obligation sweep interval.
         public var obligationSweepIntervalSeconds: Int?
+        /// The SMS operator's endpoint.
+        public var smsGatewayURL: String?
         /// Public page request rate per client.
         public var publicRequestsPerMinute: Int?
         /// Idle connection timeout.
@@ -239,6 +250,7 @@ public struct DaemonConfiguration: Sendable, Codable, Equatable {
             if let applicantRequestsPerMinute { c.applicantRequestsPerMinute = applicantRequestsPerMinute }
             if let treeHeadIntervalSeconds { c.treeHeadIntervalSeconds = treeHeadIntervalSeconds }
             if let obligationSweepIntervalSeconds { c.obligationSweepIntervalSeconds = obligationSweepIntervalSeconds }
+            if let smsGatewayURL { c.smsGatewayURL = smsGatewayURL }
             if let publicRequestsPerMinute { c.publicRequestsPerMinute = publicRequestsPerMinute }
             if let idleTimeoutSeconds { c.idleTimeoutSeconds = idleTimeoutSeconds }
             if let maxConnections { c.maxConnections = maxConnections }
@@ -253,7 +265,7 @@ public struct DaemonConfiguration: Sendable, Codable, Equatable {
         enum Key: String, CodingKey, CaseIterable {
             case host, port, databasePath, database, keysDirectory, certificatesDirectory, maxBodyBytes, tlsCertificatePath, tlsKeyPath, logLevel
             case verificationBaseURL, fontPath, fallbackFontPaths, applicantRequestsPerMinute, treeHeadIntervalSeconds, obligationSweepIntervalSeconds
-            case publicRequestsPerMinute, idleTimeoutSeconds, maxConnections, trustedProxies
+            case publicRequestsPerMinute, idleTimeoutSeconds, maxConnections, trustedProxies, smsGatewayURL
         }
         struct AnyKey: CodingKey {
             var stringValue: String
@@ -286,6 +298,7 @@ public struct DaemonConfiguration: Sendable, Codable, Equatable {
             values.idleTimeoutSeconds = try c.decodeIfPresent(Int.self, forKey: .idleTimeoutSeconds)
             values.maxConnections = try c.decodeIfPresent(Int.self, forKey: .maxConnections)
             values.trustedProxies = try c.decodeIfPresent([String].self, forKey: .trustedProxies)
+            values.smsGatewayURL = try c.decodeIfPresent(String.self, forKey: .smsGatewayURL)
         }
         func applied(to base: DaemonConfiguration) -> DaemonConfiguration { values.applied(to: base) }
     }

@@ -66,13 +66,15 @@ public struct IdentityService: Sendable {
     public let sessions: ApplicantSessions
 
     /// Creates the service; the identity key is read from (or created in) `keys` on first use.
+    /// With `deliverSMS` the outbox keeps each number sealed until ``smsDelivery(to:)`` has handed the message to the
+    /// operator.
     package init(database: AppDatabase, keys: KeyFileStore, clock: ZeroTripClock = .system, policy: IdentityPolicy = IdentityPolicy(),
-                gateway: any SMSGateway = OutboxSMSGateway()) {
+                 gateway: (any SMSGateway)? = nil, deliverSMS: Bool = false) {
         self.database = database
         self.keySource = IdentityKeySource(store: keys)
         self.clock = clock
         self.policy = policy
-        self.gateway = gateway
+        self.gateway = gateway ?? OutboxSMSGateway(sealing: deliverSMS ? keySource : nil)
         self.deviceKeys = DeviceKeyCache()
         self.registry = PopulationRegistry(database: database, keySource: keySource, clock: clock)
         self.sessions = ApplicantSessions(database: database, keySource: keySource, clock: clock, policy: policy)
@@ -303,6 +305,11 @@ public struct IdentityService: Sendable {
                                            details: ["minimum_tier": "\(minimumTier)", "meets": verifiedAt == nil ? "no" : "yes"]), at: now, in: db)
             return TierCheck(meets: verifiedAt != nil, minimumTier: minimumTier, verifiedAt: verifiedAt)
         }
+    }
+
+    /// The delivery of the outbox's messages to `destination` (the daemon runs it as ``SMSDeliveryService``).
+    public func smsDelivery(to destination: SMSOperator) -> SMSDelivery {
+        SMSDelivery(database: database, keySource: keySource, clock: clock, operator: destination)
     }
 
     /// The SMS outbox, newest last (the default gateway's queue; for the demo and tests).

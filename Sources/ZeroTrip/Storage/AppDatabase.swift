@@ -1008,6 +1008,18 @@ public struct AppDatabase: Sendable {
                     BEGIN SELECT RAISE(ABORT, 'a dispute is decided once'); END;
                 """)
         }
+        // Delivery to an SMS operator: the number sealed until the message is delivered (then wiped), attempts and
+        // the next try. Rows written before keep only the masked number and are never sent.
+        migrator.registerMigration("2026-12-06 sms: delivery to an operator") { db in
+            try db.execute(sql: """
+                ALTER TABLE sms_outbox ADD COLUMN phone_sealed BLOB;
+                ALTER TABLE sms_outbox ADD COLUMN next_attempt_at DATETIME;
+                ALTER TABLE sms_outbox ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE sms_outbox ADD COLUMN delivered_at DATETIME;
+                ALTER TABLE sms_outbox ADD COLUMN failure TEXT;
+                CREATE INDEX sms_outbox_due ON sms_outbox(next_attempt_at) WHERE phone_sealed IS NOT NULL;
+                """)
+        }
         return migrator
     }
 }

@@ -252,6 +252,14 @@ enum PostgresSchema {
                         + "NEW.policy_version, NEW.disputed_points, NEW.reason, NEW.department, NEW.first_reviewer, NEW.filed_at) IS DISTINCT FROM "
                         + "(OLD.id, OLD.subject, OLD.indicator, OLD.run_id, OLD.claim_id, OLD.policy_version, OLD.disputed_points, OLD.reason, "
                         + "OLD.department, OLD.first_reviewer, OLD.filed_at)")),
+        Migration(name: "2026-12-06 sms: delivery to an operator", sql: """
+            ALTER TABLE sms_outbox ADD COLUMN phone_sealed BYTEA;
+            ALTER TABLE sms_outbox ADD COLUMN next_attempt_at TIMESTAMPTZ;
+            ALTER TABLE sms_outbox ADD COLUMN attempts BIGINT NOT NULL DEFAULT 0;
+            ALTER TABLE sms_outbox ADD COLUMN delivered_at TIMESTAMPTZ;
+            ALTER TABLE sms_outbox ADD COLUMN failure TEXT;
+            CREATE INDEX sms_outbox_due ON sms_outbox(next_attempt_at) WHERE phone_sealed IS NOT NULL;
+            """),
     ]
 
     private static let initial = """
