@@ -14,6 +14,13 @@ struct PointsCommand: AsyncParsableCommand {
             """,
         subcommands: [Policy.self, Run.self, Runs.self, Explain.self])
 
+    /// The start (00:00 China time) of the `--date` given, nil when none was.
+    static func dayStart(_ text: String?) throws(ZeroTripError) -> Date? {
+        guard let text else { return nil }
+        guard let day = CivilDay(text) else { throw ZeroTripError(.invalidInput, "--date must be YYYY-MM-DD") }
+        return day.start
+    }
+
     struct Policy: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "The points policy: load FILE as a new version, show the one in force, or list the versions.",
@@ -46,10 +53,7 @@ struct PointsCommand: AsyncParsableCommand {
         @Option(name: .long, help: "Score as of this day's 00:00 China time (YYYY-MM-DD); default: now.") var date: String?
         func run() async throws {
             try await reportingErrors {
-                let asOf = try date.map { text throws(ZeroTripError) in
-                    guard let day = CivilDay(text) else { throw ZeroTripError(.invalidInput, "--date must be YYYY-MM-DD") }
-                    return day.start
-                }
+                let asOf = try PointsCommand.dayStart(date)
                 let started = ContinuousClock.now
                 let report = try await location.services().points.run(asOf: asOf, actor: cliActor)
                 let seconds = (ContinuousClock.now - started) / .seconds(1)
@@ -92,10 +96,7 @@ struct PointsCommand: AsyncParsableCommand {
                 guard let subject = try await services.identity.registry.subject(idNumber: idNumber) else {
                     throw ZeroTripError(.unknownSubject, "no person with that ID number in the registry")
                 }
-                let day = try date.map { text throws(ZeroTripError) in
-                    guard let day = CivilDay(text) else { throw ZeroTripError(.invalidInput, "--date must be YYYY-MM-DD") }
-                    return day.start
-                }
+                let day = try PointsCommand.dayStart(date)
                 let replay = try await services.points.replay(subject: "person:\(subject)", run: run, at: day, version: version)
                 try printJSON(replay)
                 if !replay.matches { throw ExitCode(1) }
