@@ -159,6 +159,24 @@ struct PointsAPITests {
         let body = Array("--b\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n一\r\n--b\r\nContent-Disposition: form-data; name=\"f\"; filename=\"x\"\r\n\r\n\r\n\u{1}\r\n--b--\r\n".utf8)
         let form = try PageForm.parseMultipart(body, boundary: "b")
         #expect(form.fields == ["a": "一"] && form.files == ["f": [0x0D, 0x0A, 0x01]])
-        #expect(throws: ZeroTripError.self) { _ = try PageForm.parseMultipart(Array("--b\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1".utf8), boundary: "b") }
+        let empty = try PageForm.parseMultipart(Array("--b\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n\r\n--b--\r\n".utf8), boundary: "b")
+        #expect(empty.fields == ["a": ""])
+        for broken in ["--b\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1",
+                       // The delimiter right after the blank line, without the CRLF that must precede it.
+                       "--b\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n--b--\r\n",
+                       "--b\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n\r\n--b",
+                       "--b", "--bX", "", "--b\r\n\r\n\r\n--b--"] {
+            #expect(throws: ZeroTripError.self, "\(broken.debugDescription)") { _ = try PageForm.parseMultipart(Array(broken.utf8), boundary: "b") }
+        }
+        // Cut and mutated at random, a valid body parses or is refused, never traps (a trap would end the daemon).
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<3000 {
+            var mutated = body
+            mutated.removeLast(Int.random(in: 0..<mutated.count, using: &generator))
+            for _ in 0..<Int.random(in: 0...3, using: &generator) where !mutated.isEmpty {
+                mutated[Int.random(in: 0..<mutated.count, using: &generator)] = [0x0D, 0x0A, 0x2D, 0x62, 0x22][Int.random(in: 0..<5, using: &generator)]
+            }
+            _ = try? PageForm.parseMultipart(mutated, boundary: "b")
+        }
     }
 }

@@ -181,7 +181,8 @@ enum PageForm {
             guard body[position...].starts(with: Array("\r\n".utf8)) else { throw invalid }
             position += 2
             guard let headerEnd = firstIndex(of: separator, in: body, from: position),
-                  let next = firstIndex(of: Array("\r\n".utf8) + delimiter, in: body, from: headerEnd) else { throw invalid }
+                  // The part's content starts after the blank line; its closing delimiter cannot start before that.
+                  let next = firstIndex(of: Array("\r\n".utf8) + delimiter, in: body, from: headerEnd + separator.count) else { throw invalid }
             let headers = String(decoding: body[position..<headerEnd], as: UTF8.self).lowercased()
             let content = Array(body[(headerEnd + separator.count)..<next])
             let original = String(decoding: body[position..<headerEnd], as: UTF8.self)
