@@ -26,13 +26,13 @@ public struct SignedPDF: Sendable {
     public init(_ bytes: [UInt8]) throws(DocumentError) {
         guard bytes.count <= Self.maximumLength else { throw DocumentError(.tooLarge, "PDF larger than \(Self.maximumLength / 1024 / 1024) MiB") }
         guard bytes.count > 64, bytes.starts(with: Array("%PDF-".utf8)) else { throw DocumentError(.notPDF, "not a PDF file (no %PDF- header)") }
-        guard Self.find(Array("%%EOF".utf8), in: bytes, from: max(0, bytes.count - 1024)) != nil else {
+        guard bytes.firstIndex(ofBytes: Array("%%EOF".utf8), from: max(0, bytes.count - 1024)) != nil else {
             throw DocumentError(.notPDF, "not a complete PDF file (no %%EOF near the end)")
         }
         let marker = Array("/ByteRange".utf8)
         var occurrences: [Int] = []
         var search = 0
-        while let found = Self.find(marker, in: bytes, from: search) {
+        while let found = bytes.firstIndex(ofBytes: marker, from: search) {
             occurrences.append(found)
             search = found + marker.count
             if occurrences.count > 1 { break }
@@ -107,7 +107,7 @@ public struct SignedPDF: Sendable {
         gapEnd = b
         signedData = Array(der[0..<(header + length)])
         let dictionaryStart = max(0, occurrences[0] - 512)
-        claimedSigningTime = Self.find(Array("/M (D:".utf8), in: Array(bytes[dictionaryStart..<a]), from: 0)
+        claimedSigningTime = Array(bytes[dictionaryStart..<a]).firstIndex(ofBytes: Array("/M (D:".utf8), from: 0)
             .flatMap { Self.pdfDate(Array(bytes[(dictionaryStart + $0 + 6)..<min(a, dictionaryStart + $0 + 6 + 24)])) }
     }
 
@@ -147,25 +147,6 @@ public struct SignedPDF: Sendable {
         case 0x41...0x46: byte - 0x41 + 10
         case 0x61...0x66: byte - 0x61 + 10
         default: nil
-        }
-    }
-
-    /// First index of `needle` in `haystack` at or after `start`.
-    static func find(_ needle: [UInt8], in haystack: [UInt8], from start: Int) -> Int? {
-        guard needle.count <= haystack.count, start <= haystack.count - needle.count else { return nil }
-        let first = needle[0]
-        return haystack.withUnsafeBufferPointer { buffer -> Int? in
-            var i = start
-            let last = buffer.count - needle.count
-            while i <= last {
-                if buffer[i] == first {
-                    var j = 1
-                    while j < needle.count && buffer[i + j] == needle[j] { j += 1 }
-                    if j == needle.count { return i }
-                }
-                i += 1
-            }
-            return nil
         }
     }
 }

@@ -174,15 +174,15 @@ enum PageForm {
         let invalid = ZeroTripError(.invalidInput, "the form is not valid multipart/form-data")
         let delimiter = Array("--\(boundary)".utf8), separator = Array("\r\n\r\n".utf8)
         var fields: [String: String] = [:], files: [String: [UInt8]] = [:]
-        guard var start = firstIndex(of: delimiter, in: body, from: 0) else { throw invalid }
+        guard var start = body.firstIndex(ofBytes: delimiter, from: 0) else { throw invalid }
         while true {
             var position = start + delimiter.count
             if body[position...].starts(with: Array("--".utf8)) { break }
             guard body[position...].starts(with: Array("\r\n".utf8)) else { throw invalid }
             position += 2
-            guard let headerEnd = firstIndex(of: separator, in: body, from: position),
+            guard let headerEnd = body.firstIndex(ofBytes: separator, from: position),
                   // The part's content starts after the blank line; its closing delimiter cannot start before that.
-                  let next = firstIndex(of: Array("\r\n".utf8) + delimiter, in: body, from: headerEnd + separator.count) else { throw invalid }
+                  let next = body.firstIndex(ofBytes: Array("\r\n".utf8) + delimiter, from: headerEnd + separator.count) else { throw invalid }
             let headers = String(decoding: body[position..<headerEnd], as: UTF8.self).lowercased()
             let content = Array(body[(headerEnd + separator.count)..<next])
             let original = String(decoding: body[position..<headerEnd], as: UTF8.self)
@@ -197,16 +197,6 @@ enum PageForm {
             start = next + 2
         }
         return (fields, files)
-    }
-
-    private static func firstIndex(of needle: [UInt8], in haystack: [UInt8], from: Int) -> Int? {
-        guard !needle.isEmpty, haystack.count >= needle.count, from <= haystack.count - needle.count else { return nil }
-        var index = from
-        while index <= haystack.count - needle.count {
-            if haystack[index] == needle[0] && haystack[index..<(index + needle.count)].elementsEqual(needle) { return index }
-            index += 1
-        }
-        return nil
     }
 }
 
