@@ -88,9 +88,8 @@ public enum AuditLog {
         for target in targets { arguments += [target] }
         for action in actions { arguments += [action] }
         arguments += [max(1, min(limit, 1000))]
-        let marks = { (count: Int) in Array(repeating: "?", count: count).joined(separator: ", ") }
         return try db.fetchAll(sql: """
-            SELECT * FROM audit_events WHERE target IN (\(marks(targets.count))) AND action IN (\(marks(actions.count)))
+            SELECT * FROM audit_events WHERE target IN (\(SQLTransaction.placeholders(targets.count))) AND action IN (\(SQLTransaction.placeholders(actions.count)))
             ORDER BY seq DESC LIMIT ?
             """, arguments: arguments).map(event(from:))
     }

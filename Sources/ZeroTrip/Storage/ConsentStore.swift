@@ -29,7 +29,7 @@ enum ConsentStore {
     /// The grants of `subjects` (a person and the organisations they represent), newest first (at most 500).
     static func grants(subjects: [String], in db: SQLTransaction) throws -> [ConsentGrant] {
         guard !subjects.isEmpty else { return [] }
-        let placeholders = Array(repeating: "?", count: subjects.count).joined(separator: ", ")
+        let placeholders = SQLTransaction.placeholders(subjects.count)
         return try db.fetchAll(sql: "SELECT \(columns) FROM consent_grants WHERE subject IN (\(placeholders)) ORDER BY granted_at DESC, id LIMIT 500",
                                arguments: SQLArguments(subjects.map { $0 as (any SQLValueConvertible)? })).map(grant(from:))
     }

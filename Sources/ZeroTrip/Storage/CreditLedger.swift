@@ -30,7 +30,7 @@ enum CreditLedger {
     /// The events of `subjects` (at most 1,000) recorded by `date`, by subject, oldest first (the scoring run's read).
     static func events(subjects: [String], recordedBy date: Date, in db: SQLTransaction) throws -> [String: [CreditEvent]] {
         guard !subjects.isEmpty else { return [:] }
-        let placeholders = Array(repeating: "?", count: min(subjects.count, 1000)).joined(separator: ", ")
+        let placeholders = SQLTransaction.placeholders(min(subjects.count, 1000))
         var arguments = SQLArguments(subjects.prefix(1000))
         arguments.append(date)
         return Dictionary(grouping: try events(where: "WHERE subject IN (\(placeholders)) AND recorded_at <= ?", arguments: arguments, in: db), by: \.subject)

@@ -96,7 +96,7 @@ enum DocumentRegister {
         guard !ids.isEmpty else { return [:] }
         let ids = Array(ids.prefix(1000))
         var links: [String: Bool] = [:]
-        try db.forEach(sql: "SELECT document_id, pdf_link FROM document_sharing WHERE document_id IN (\(Array(repeating: "?", count: ids.count).joined(separator: ", ")))",
+        try db.forEach(sql: "SELECT document_id, pdf_link FROM document_sharing WHERE document_id IN (\(SQLTransaction.placeholders(ids.count)))",
                        arguments: SQLArguments(ids.map { $0 as any SQLValueConvertible })) { row in
             links[row["document_id"]] = row["pdf_link"] as Bool
         }
@@ -131,7 +131,7 @@ enum DocumentRegister {
                              in db: SQLTransaction) throws -> [ResultDocumentRecord] {
         guard !matterCodes.isEmpty else { return [] }
         let codes = Array(matterCodes.prefix(20))
-        let placeholders = Array(repeating: "?", count: codes.count).joined(separator: ", ")
+        let placeholders = SQLTransaction.placeholders(codes.count)
         var arguments: [(any SQLValueConvertible)?] = [idNumber.uppercased()]
         arguments += codes.map { $0 as (any SQLValueConvertible)? }
         arguments += [now, max(1, min(limit, 1000))]

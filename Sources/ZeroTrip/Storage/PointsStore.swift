@@ -136,8 +136,8 @@ enum PointsStore {
         arguments.append(date)
         let rows = try db.fetchAll(sql: """
             SELECT id, holder_id_number, matter_code, issued_at, valid_until, status, status_changed_at, fields FROM documents
-            WHERE holder_id_number IN (\(Array(repeating: "?", count: holders.count).joined(separator: ", ")))
-              AND matter_code IN (\(Array(repeating: "?", count: codes.count).joined(separator: ", "))) AND issued_at <= ? AND holder_kind = 'person'
+            WHERE holder_id_number IN (\(SQLTransaction.placeholders(holders.count)))
+              AND matter_code IN (\(SQLTransaction.placeholders(codes.count))) AND issued_at <= ? AND holder_kind = 'person'
             """, arguments: arguments)
         var result: [String: [PointsDocument]] = [:]
         let decoder = JSONDecoder()
@@ -157,7 +157,7 @@ enum PointsStore {
         arguments.append(date)
         let rows = try db.fetchAll(sql: """
             SELECT id, subject, indicator, option, decided_at FROM points_claims
-            WHERE subject IN (\(Array(repeating: "?", count: min(subjects.count, 1000)).joined(separator: ", "))) AND decision = 'approved' AND decided_at <= ?
+            WHERE subject IN (\(SQLTransaction.placeholders(min(subjects.count, 1000)))) AND decision = 'approved' AND decided_at <= ?
             """, arguments: arguments)
         return Dictionary(grouping: rows.map { row in
             (row["subject"] as String, PointsApproval(claim: row["id"], indicator: row["indicator"], option: row["option"], decidedAt: row["decided_at"]))
@@ -171,7 +171,7 @@ enum PointsStore {
         arguments.append(date)
         let rows = try db.fetchAll(sql: """
             SELECT id, subject, indicator, points, decided_at, policy_version FROM points_disputes
-            WHERE subject IN (\(Array(repeating: "?", count: min(subjects.count, 1000)).joined(separator: ", "))) AND outcome = 'corrected' AND decided_at <= ?
+            WHERE subject IN (\(SQLTransaction.placeholders(min(subjects.count, 1000)))) AND outcome = 'corrected' AND decided_at <= ?
             """, arguments: arguments)
         return Dictionary(grouping: rows.map { row in
             (row["subject"] as String, PointsCorrection(dispute: row["id"], indicator: row["indicator"], points: row["points"], decidedAt: row["decided_at"],

@@ -41,6 +41,11 @@ package final class SQLTransaction {
         }
     }
 
+    /// `count` parameter marks for an `IN (…)` list: `?, ?, ?` (both engines take `?`).
+    package static func placeholders(_ count: Int) -> String {
+        Array(repeating: "?", count: count).joined(separator: ", ")
+    }
+
     /// Runs a statement that returns no rows; returns how many rows it inserted, updated or deleted.
     @discardableResult
     package func execute(sql: String, arguments: SQLArguments = []) throws -> Int {
