@@ -177,11 +177,11 @@ public final class PointsService: Sendable {
         var scored = 0
         while true {
             let after = cursor
-            let (scores, last) = try await database.read { db -> ([PointsScore], String?) in
+            let (scores, last) = try await database.read { db -> ([PointsStore.EncodedScore], String?) in
                 let persons = try PointsStore.persons(after: after, registeredBy: runAsOf, limit: Self.pageSize, in: db)
                 let scores = try Self.score(persons: persons, policy: policy, version: runVersion, credit: credit, asOf: runAsOf,
                                             keys: try registry.keySource.keys(), in: db)
-                return (scores, persons.last?.id)
+                return (try PointsStore.encoded(scores), persons.last?.id)
             }
             guard let last else { break }
             let done = scored + scores.count

@@ -62,10 +62,22 @@ enum PointsStore {
 
     // MARK: Scores
 
-    /// Stores scores of a run; a score already stored (a resumed run) is kept.
-    static func insert(_ scores: [PointsScore], run id: Int64, in db: SQLTransaction) throws {
+    /// A score as its row stores it: the items already encoded, so that the writer only inserts.
+    struct EncodedScore: Sendable {
+        var subject: String
+        var total: Int
+        var items: String
+    }
+
+    /// Encodes scores for ``insert(_:run:in:)`` (done where they are computed, not while the writer is held).
+    static func encoded(_ scores: [PointsScore]) throws -> [EncodedScore] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
+        return try scores.map { EncodedScore(subject: $0.subject, total: $0.total, items: String(decoding: try encoder.encode($0.items), as: UTF8.self)) }
+    }
+
+    /// Stores scores of a run; a score already stored (a resumed run) is kept.
+    static func insert(_ scores: [EncodedScore], run id: Int64, in db: SQLTransaction) throws {
         for chunk in stride(from: 0, to: scores.count, by: 200) {
             let part = scores[chunk..<min(chunk + 200, scores.count)]
             var arguments = SQLArguments()
@@ -73,7 +85,7 @@ enum PointsStore {
                 arguments.append(id)
                 arguments.append(score.subject)
                 arguments.append(score.total)
-                arguments.append(String(decoding: try encoder.encode(score.items), as: UTF8.self))
+                arguments.append(score.items)
             }
             try db.executeUnanswered(sql: """
                 INSERT INTO points_scores (run_id, subject, total, items) VALUES \(Array(repeating: "(?, ?, ?, ?)", count: part.count).joined(separator: ", "))
