@@ -82,8 +82,11 @@ struct PointsClaimView: Encodable, Sendable {
     var reason: String?
     /// The reviewer, for the department only (the person sees the decision, not who made it).
     var decidedBy: String?
+    /// Whose claim it is, in the reviewer's queue only.
+    var applicant: PointsApplicantView?
 
-    init(_ claim: PointsClaim, reviewerShown: Bool) {
+    init(_ claim: PointsClaim, reviewerShown: Bool, applicant: PointsApplicantView? = nil) {
+        self.applicant = applicant
         id = claim.id; indicator = claim.indicator; option = claim.option; statement = claim.statement; evidenceType = claim.evidenceType
         department = claim.department; policyVersion = claim.policyVersion; submittedAt = claim.submittedAt; decision = claim.decision
         decidedAt = claim.decidedAt; reason = claim.reason; decidedBy = reviewerShown ? claim.decidedBy : nil
@@ -107,12 +110,26 @@ struct PointsDisputeView: Encodable, Sendable {
     var decisionReason: String?
     var firstReviewer: String?
     var decidedBy: String?
+    /// Whose dispute it is, in the reviewer's queue only.
+    var applicant: PointsApplicantView?
 
-    init(_ dispute: PointsDispute, reviewerShown: Bool) {
+    init(_ dispute: PointsDispute, reviewerShown: Bool, applicant: PointsApplicantView? = nil) {
+        self.applicant = applicant
         id = dispute.id; indicator = dispute.indicator; run = dispute.run; claim = dispute.claim; policyVersion = dispute.policyVersion
         disputedPoints = dispute.disputedPoints; reason = dispute.reason; department = dispute.department; filedAt = dispute.filedAt
         outcome = dispute.outcome; points = dispute.points; decidedAt = dispute.decidedAt; decisionReason = dispute.decisionReason
         firstReviewer = reviewerShown ? dispute.firstReviewer : nil; decidedBy = reviewerShown ? dispute.decidedBy : nil
+    }
+}
+
+/// The person a claim or dispute in a reviewer's queue concerns: name and masked ID number.
+struct PointsApplicantView: Encodable, Sendable {
+    var name: String?
+    var idNumberMasked: String?
+
+    init<Item>(_ pending: PointsPending<Item>) {
+        name = pending.name
+        idNumberMasked = pending.idNumberMasked
     }
 }
 
@@ -132,8 +149,12 @@ struct PointsStatementView: Encodable, Sendable {
     var claimable: [Claimable]
     var claims: [PointsClaimView]
     var disputes: [PointsDisputeView]
+    /// Items left out (and the total with them) because they disclose the credit level: a session of
+    /// `tierForCreditLevel` sees them.
+    var withheld: [String]
 
     init(_ statement: PointsStatement) {
+        withheld = statement.withheld
         scheme = statement.scheme; run = statement.run.map(PointsRunView.init); total = statement.total
         items = statement.items.map {
             PointsItemView(indicator: $0.item.indicator, name: $0.name, points: $0.item.points, value: $0.item.value, basis: $0.basis,
@@ -162,11 +183,13 @@ extension ZeroTripAPI {
     /// Handlers of the person's points (applicant session).
     func pointsApplicantHandler(for spec: RouteSpec) -> ApplicantHandler? {
         let services = self.services
+        let tierForCredit = services.identity.policy.tierForCreditLevel
         let limit = bodyLimit
         switch spec.description {
         case "GET /v1/applicant/points":
             return { _, _, session, _ in
-                try JSONResponse.make(PointsStatementView(try await services.points.statement(subject: "person:\(session!.subject)")))
+                try JSONResponse.make(PointsStatementView(try await services.points.statement(subject: "person:\(session!.subject)",
+                                                                                          disclosingCredit: session!.tier >= tierForCredit)))
             }
         case "POST /v1/applicant/points/claims":
             return { request, _, session, _ in
@@ -185,14 +208,17 @@ extension ZeroTripAPI {
             return { request, _, session, _ in
                 let body = try await JSONResponse.decode(PointsDisputeBody.self, from: request, limit: 4096)
                 let dispute = try await services.points.dispute(subject: "person:\(session!.subject)", indicator: body.indicator, claim: body.claim,
-                                                                reason: body.reason, actor: session!.actor)
+                                                                reason: body.reason, actor: session!.actor,
+                                                                disclosingCredit: session!.tier >= tierForCredit)
                 return try JSONResponse.make(PointsDisputeView(dispute, reviewerShown: false), status: .created)
             }
         case "POST /v1/applicant/points/certificate":
             return { request, _, session, _ in
-                let issued = try await services.points.certificate(subject: "person:\(session!.subject)", actor: session!.actor)
-                return try JSONResponse.make(PointsCertificateView(document: DocumentView(issued.record), verificationPage: issued.qrContent,
-                                                                   pdf: "/v1/applicant/documents/\(issued.record.id)/pdf"), status: .created)
+                let certificate = try await services.points.certificate(subject: "person:\(session!.subject)", actor: session!.actor,
+                                                                        disclosingCredit: session!.tier >= tierForCredit)
+                return try JSONResponse.make(PointsCertificateView(document: DocumentView(certificate.record), verificationPage: certificate.verificationPage,
+                                                                   pdf: "/v1/applicant/documents/\(certificate.record.id)/pdf"),
+                                             status: certificate.reused ? .ok : .created)
             }
         default:
             return nil
@@ -206,7 +232,7 @@ extension ZeroTripAPI {
         case "GET /v1/points/claims":
             return { _, _, principal in
                 let claims = try await services.points.pendingClaims(department: principal!.departmentCode)
-                return try JSONResponse.make(PointsClaimList(claims: claims.map { PointsClaimView($0, reviewerShown: true) }))
+                return try JSONResponse.make(PointsClaimList(claims: claims.map { PointsClaimView($0.item, reviewerShown: true, applicant: PointsApplicantView($0)) }))
             }
         case "GET /v1/points/claims/{id}/evidence":
             return { _, parameters, principal in
@@ -216,6 +242,9 @@ extension ZeroTripAPI {
                 headers[.contentType] = evidence.type
                 headers[.contentDisposition] = "attachment"
                 headers[.cacheControl] = "no-store"
+                // An uploaded file is shown only as the type its first bytes prove, never sniffed into HTML.
+                headers[.xContentTypeOptions] = "nosniff"
+                headers[.contentSecurityPolicy] = "default-src 'none'; sandbox"
                 return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: evidence.bytes)))
             }
         case "POST /v1/points/claims/{id}/decision":
@@ -228,7 +257,7 @@ extension ZeroTripAPI {
         case "GET /v1/points/disputes":
             return { _, _, principal in
                 let disputes = try await services.points.pendingDisputes(department: principal!.departmentCode)
-                return try JSONResponse.make(PointsDisputeList(disputes: disputes.map { PointsDisputeView($0, reviewerShown: true) }))
+                return try JSONResponse.make(PointsDisputeList(disputes: disputes.map { PointsDisputeView($0.item, reviewerShown: true, applicant: PointsApplicantView($0)) }))
             }
         case "POST /v1/points/disputes/{id}/decision":
             return { request, parameters, principal in

@@ -168,7 +168,7 @@ public struct ZeroTripAPI: Sendable {
         RouteSpec(method: .post, path: "/v1/applications/{id}/reject", access: .scope(.applicationsProcess)),
         RouteSpec(method: .post, path: "/v1/applications/{id}/issue", access: .scope(.applicationsProcess)),
         RouteSpec(method: .post, path: "/v1/applications/{id}/fulfil", access: .scope(.applicationsProcess)),
-        RouteSpec(method: .get, path: "/v1/applicant/credit", access: .applicant(tier: 2)),
+        RouteSpec(method: .get, path: "/v1/applicant/credit", access: .applicant(tier: IdentityPolicy().tierForCreditLevel)),
         RouteSpec(method: .get, path: "/v1/applicant/applications", access: .applicant(tier: 1)),
         RouteSpec(method: .get, path: "/v1/applicant/applications/{id}/commitment", access: .applicant(tier: 2)),
         RouteSpec(method: .post, path: "/v1/applicant/applications/{id}/commitment", access: .applicant(tier: 2)),

@@ -166,7 +166,8 @@ struct DemoCommand: AsyncParsableCommand {
             let version = try await services.points.loadPolicy(try readInputFile(file), actor: "demo")
             let runs = try await services.points.runs(limit: 1)
             let run = runs.first?.finishedAt == nil ? try await services.points.run(actor: "demo").run : runs[0]
-            let statement = try await services.points.statement(subject: "person:\(try await services.identity.registry.subject(idNumber: "440104199001010010") ?? "")")
+            let statement = try await services.points.statement(subject: "person:\(try await services.identity.registry.subject(idNumber: "440104199001010010") ?? "")",
+                                                                disclosingCredit: true)
             print("Points: scheme version \(version.version), run \(run.id) scored \(run.persons) persons; 张三丰 has \(statement.total ?? 0) points "
                   + "(zerotrip points explain 440104199001010010 --run \(run.id)).")
         }

@@ -59,6 +59,9 @@ struct PointsCommand: AsyncParsableCommand {
                 let seconds = (ContinuousClock.now - started) / .seconds(1)
                 print("run \(report.run.id): \(report.run.persons) persons scored as of \(ChinaTime(report.run.asOf).minuteText) with policy version "
                       + "\(report.run.policyVersion) in \(String(format: "%.1f", seconds)) s")
+                if report.skipped > 0 {
+                    print("\(report.skipped) persons left out: their registry records do not decrypt with the identity key (audited points.person.skipped)")
+                }
             }
         }
     }

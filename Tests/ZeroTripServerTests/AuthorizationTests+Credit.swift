@@ -127,7 +127,7 @@ extension AuthorizationTests {
             try await pointsRun(fixture)
             _ = try await fixture.services.supervision.putStaff(department: "RSJ", clerk: "RS-1", name: "孙丽", phone: "13900000031", role: .reviewer, actor: "test")
             let subject = try await PointsFixtures.subject(fixture.services, Self.pointsPersons[attempt % Self.pointsPersons.count])
-            let dispute = try await fixture.services.points.dispute(subject: subject, indicator: "age", claim: nil, reason: "请复核", actor: "test")
+            let dispute = try await fixture.services.points.dispute(subject: subject, indicator: "age", claim: nil, reason: "请复核", actor: "test", disclosingCredit: true)
             return ("/v1/points/disputes/\(dispute.id)/decision", #"{"reason": "按身份证出生日期计算无误", "clerk": "RS-1"}"#)
         case "POST /v1/applicant/needs":
             let year = ChinaTime(Date()).year

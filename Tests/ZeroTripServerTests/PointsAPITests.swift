@@ -13,10 +13,11 @@ import ZeroTripDomainTestSupport
 struct PointsAPITests {
     struct Item: Decodable { var indicator: String; var name: String; var points: Int; var value: String; var basis: String; var inputs: [String] }
     struct Claimable: Decodable { var indicator: String; var options: [Option]; struct Option: Decodable { var name: String; var points: Int } }
-    struct Claim: Decodable { var id: String; var indicator: String; var decision: String?; var evidenceType: String?; var decidedBy: String? }
-    struct Dispute: Decodable { var id: String; var indicator: String; var outcome: String?; var points: Int?; var disputedPoints: Int }
+    struct Applicant: Decodable { var name: String?; var idNumberMasked: String? }
+    struct Claim: Decodable { var id: String; var indicator: String; var decision: String?; var evidenceType: String?; var decidedBy: String?; var applicant: Applicant? }
+    struct Dispute: Decodable { var id: String; var indicator: String; var outcome: String?; var points: Int?; var disputedPoints: Int; var applicant: Applicant? }
     struct Statement: Decodable {
-        var scheme: String?; var total: Int?; var items: [Item]; var claimable: [Claimable]; var claims: [Claim]; var disputes: [Dispute]
+        var scheme: String?; var total: Int?; var items: [Item]; var claimable: [Claimable]; var claims: [Claim]; var disputes: [Dispute]; var withheld: [String]
     }
     struct ClaimList: Decodable { var claims: [Claim] }
     struct DisputeList: Decodable { var disputes: [Dispute] }
@@ -52,6 +53,7 @@ struct PointsAPITests {
                 (#"{"indicator": "phd", "option": "本科"}"#, HTTPResponse.Status.badRequest, "unknown_indicator"),
                 (#"{"indicator": "education", "option": "本科", "evidence": "%%%"}"#, .badRequest, "invalid_input"),
                 (#"{"indicator": "education", "option": "本科", "evidance": "x"}"#, .badRequest, "invalid_input"),
+                (#"{"indicator": "education", "option": "本科", "evidence": ""}"#, .badRequest, "invalid_input"),
             ] {
                 (status, data, _) = try await call("/v1/applicant/points/claims", session, body)
                 #expect(status == expectedStatus && code(data) == expectedCode, "\(body): \(String(decoding: data, as: UTF8.self))")
@@ -64,9 +66,13 @@ struct PointsAPITests {
             #expect(status == .conflict && code(data) == "claim_pending")
 
             (status, data, _) = try await call("/v1/points/claims", reviewer)
-            #expect(try decoder.decode(ClaimList.self, from: data).claims.map(\.id) == [claim.id])
+            let queue = try decoder.decode(ClaimList.self, from: data).claims
+            #expect(queue.map(\.id) == [claim.id])
+            #expect(queue.first?.applicant?.name == IdentityFixtures.li.name && queue.first?.applicant?.idNumberMasked?.contains("*") == true)
+            #expect(!String(decoding: data, as: UTF8.self).contains(IdentityFixtures.li.id), "never the full ID number")
             let evidence = try await call("/v1/points/claims/\(claim.id)/evidence", reviewer)
             #expect(evidence.0 == .ok && [UInt8](evidence.1) == PointsFixtures.png && evidence.2[.contentType] == "image/png")
+            #expect(evidence.2[HTTPField.Name("X-Content-Type-Options")!] == "nosniff" && evidence.2[.contentDisposition] == "attachment")
 
             let deniedBefore = try await fixture.auditCount(action: "auth.denied")
             (status, data, _) = try await call("/v1/points/claims/\(claim.id)/decision", reviewer, #"{"approve": true, "reason": "核验原件", "clerk": "RS-77"}"#)
@@ -85,7 +91,7 @@ struct PointsAPITests {
             (status, data, _) = try await call("/v1/applicant/points/disputes", session, #"{"indicator": "education", "claim": "\#(claim.id)", "reason": "再次"}"#)
             #expect(status == .conflict && code(data) == "already_disputed")
             (status, data, _) = try await call("/v1/points/disputes", reviewer)
-            #expect(try decoder.decode(DisputeList.self, from: data).disputes.map(\.id) == [dispute.id])
+            #expect(try decoder.decode(DisputeList.self, from: data).disputes.map { [$0.id, $0.applicant?.name] } == [[dispute.id, IdentityFixtures.li.name]])
             (status, data, _) = try await call("/v1/points/disputes/\(dispute.id)/decision", reviewer, #"{"points": 30, "reason": "改判", "clerk": "RS-1"}"#)
             #expect(status == .conflict && code(data) == "same_reviewer")
             (status, data, _) = try await call("/v1/points/disputes/\(dispute.id)/decision", reviewer, #"{"points": 30, "reason": "学信网核实属实", "clerk": "RS-9"}"#)
@@ -101,6 +107,20 @@ struct PointsAPITests {
             #expect(status == .created, "\(String(decoding: data, as: UTF8.self))")
             let certificate = try decoder.decode(Certificate.self, from: data)
             #expect(certificate.pdf == "/v1/applicant/documents/\(certificate.document.id)/pdf" && certificate.verificationPage.contains("/V"))
+            (status, data, _) = try await call("/v1/applicant/points/certificate", session, "")
+            let again = try decoder.decode(Certificate.self, from: data)
+            #expect(status == .ok && again.document.id == certificate.document.id,
+                    "asked again: the same run's certificate, not a second one")
+
+            // An SMS session (tier 1) may not see the credit level: the credit item and the total are withheld, and
+            // the certificate (which prints them) asks for a higher tier.
+            let sms = try await IdentityFixtures.smsSession(fixture.services, person: IdentityFixtures.li).token
+            (status, data, _) = try await call("/v1/applicant/points", sms)
+            statement = try decoder.decode(Statement.self, from: data)
+            #expect(status == .ok && statement.total == nil && statement.withheld == ["信用等级"] && !statement.items.contains { $0.indicator == "credit" })
+            let headers: HTTPFields
+            (status, data, headers) = try await call("/v1/applicant/points/certificate", sms, "")
+            #expect(status == .unauthorized && code(data) == "step_up_required" && headers[.wwwAuthenticate]?.contains("insufficient_user_authentication") == true)
             (status, _, _) = try await call("/v1/points/runs", try #require(fixture.tokens[.statisticsRead]))
             #expect(status == .ok)
         }
@@ -133,11 +153,11 @@ struct PointsAPITests {
             }
             var (headers, body) = multipart(["csrf": "forged", "indicator": "skills", "option": "技师"], file: PointsFixtures.png)
             var status = try await client.execute(uri: "/my/points/claims", method: .post, headers: headers, body: body) { $0.status }
-            #expect(try await fixture.services.points.statement(subject: subject).claims.isEmpty, "a forged form changes nothing (\(status))")
+            #expect(try await fixture.services.points.statement(subject: subject, disclosingCredit: true).claims.isEmpty, "a forged form changes nothing (\(status))")
             (headers, body) = multipart(["csrf": csrf, "indicator": "skills", "option": "技师", "statement": "证书编号 S-1"], file: PointsFixtures.png)
             status = try await client.execute(uri: "/my/points/claims", method: .post, headers: headers, body: body) { $0.status }
             #expect(status == .seeOther || status == .found, "\(status)")
-            var statement = try await fixture.services.points.statement(subject: subject)
+            var statement = try await fixture.services.points.statement(subject: subject, disclosingCredit: true)
             #expect(statement.claims.count == 1 && statement.claims[0].evidenceType == "image/png" && statement.claims[0].statement == "证书编号 S-1")
             (headers, body) = multipart(["csrf": csrf, "indicator": "skills", "option": "技师"], file: nil)
             let refusal = try await client.execute(uri: "/my/points/claims", method: .post, headers: headers, body: body) { String(buffer: $0.body) }
@@ -145,7 +165,7 @@ struct PointsAPITests {
 
             (headers, body) = ApplicantPageTests.form(["csrf": csrf, "indicator": "age", "reason": "出生日期有误"], cookies: cookies)
             status = try await client.execute(uri: "/my/points/disputes", method: .post, headers: headers, body: body) { $0.status }
-            statement = try await fixture.services.points.statement(subject: subject)
+            statement = try await fixture.services.points.statement(subject: subject, disclosingCredit: true)
             #expect(statement.disputes.count == 1 && statement.disputes[0].indicator == "age", "\(status)")
 
             (headers, body) = ApplicantPageTests.form(["csrf": csrf], cookies: cookies)

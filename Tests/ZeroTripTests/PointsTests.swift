@@ -65,8 +65,14 @@ struct PointsTests {
         ]
         let approvals = [PointsApproval(claim: "c1", indicator: "education", option: "本科", decidedAt: Self.day("2026-11-01")),
                          PointsApproval(claim: "c2", indicator: "skills", option: "技师", decidedAt: Self.day("2026-12-30"))]
-        let corrections = [PointsCorrection(dispute: "d1", indicator: "housing", points: 12, decidedAt: Self.day("2026-11-15"), policyVersion: 2),
-                           PointsCorrection(dispute: "d2", indicator: "volunteer", points: 5, decidedAt: Self.day("2026-11-15"), policyVersion: 1)]
+        let corrections = [
+            PointsCorrection(dispute: "d1", indicator: "housing", points: 12, decidedAt: Self.day("2026-11-15"), policyVersion: 2, inputs: ["document:deed"]),
+            PointsCorrection(dispute: "d2", indicator: "volunteer", points: 5, decidedAt: Self.day("2026-11-15"), policyVersion: 1, inputs: []),
+            // Decided on an item scored from a result that has since been replaced by another: the new fact decides.
+            PointsCorrection(dispute: "d3", indicator: "residence", points: 2, decidedAt: Self.day("2026-11-15"), policyVersion: 1, inputs: ["document:old"]),
+            // More than the cap: the cap holds for a reviewer too.
+            PointsCorrection(dispute: "d4", indicator: "insurance", points: 60, decidedAt: Self.day("2026-11-16"), policyVersion: 1, inputs: ["document:ins"]),
+        ]
         let facts = PointsFacts(subject: "person:P1", birthDay: CivilDay("1990-12-05"), documents: documents, creditLevel: .d,
                                 approvals: approvals, corrections: corrections)
         let score = PointsCalculator.score(facts, policy: policy, version: 1, at: Self.day("2026-12-04"))
@@ -75,6 +81,7 @@ struct PointsTests {
         #expect(items["residence"]?.points == 15 && items["residence"]?.inputs == ["document:first"])
         #expect(items["housing"]?.points == 20 && items["housing"]?.inputs == ["document:deed"], "the correction was for another policy version")
         #expect(items["insurance"]?.points == 45 && items["insurance"]?.capped == true && items["insurance"]?.value == "累计缴费月数 200")
+        #expect(items["insurance"]?.inputs == ["document:ins", "dispute:d4"], "a correction above the cap is cut to the cap")
         #expect(items["employment"] == nil)
         #expect(items["credit"]?.points == -30 && items["credit"]?.value == "D 级")
         #expect(items["education"]?.points == 30 && items["education"]?.inputs == ["claim:c1"])
@@ -91,6 +98,13 @@ struct PointsTests {
         #expect(PointsCalculator.score(revoked, policy: policy, version: 1, at: Self.day("2026-12-04")).items.contains { $0.indicator == "housing" },
                 "revoked after the date: it counted on that date")
         #expect(!PointsCalculator.score(revoked, policy: policy, version: 1, at: Self.day("2026-12-06")).items.contains { $0.indicator == "housing" })
+        // Equal decision times: the same choice whatever order the records were read in.
+        var tied = facts
+        tied.approvals = [PointsApproval(claim: "c9", indicator: "education", option: "大专", decidedAt: Self.day("2026-11-01"))] + approvals
+        let forward = PointsCalculator.score(tied, policy: policy, version: 1, at: Self.day("2026-12-04"))
+        tied.approvals.reverse()
+        #expect(PointsCalculator.score(tied, policy: policy, version: 1, at: Self.day("2026-12-04")) == forward)
+        #expect(forward.items.first { $0.indicator == "education" }?.inputs == ["claim:c9"])
         #expect(PointsCalculator.leadingNumber("136个月") == 136 && PointsCalculator.leadingNumber(" 48 个月") == 48 && PointsCalculator.leadingNumber("约48") == nil)
     }
 
@@ -122,7 +136,7 @@ struct PointsTests {
         let first = try await points.run(actor: "test")
         let registered = try await services.identity.registry.count()
         #expect(first.run.persons == registered && first.scored == first.run.persons && first.run.finishedAt != nil)
-        var statement = try await points.statement(subject: zhang)
+        var statement = try await points.statement(subject: zhang, disclosingCredit: true)
         let age = ChinaTime(district.clock.now).year - 1990  // born 1990-01-01
         let agePoints = age <= 35 ? 20 : age <= 45 ? 15 : 5
         #expect(statement.total == agePoints + 33 + 10, "age, 136 months → 11 × 3, credit A: \(statement.items.map { ($0.item.indicator, $0.item.points) })")
@@ -137,7 +151,7 @@ struct PointsTests {
         district.clock.advance(by: 60)
         let second = try await points.run(actor: "test")
         #expect(second.run.policyVersion == 2)
-        statement = try await points.statement(subject: zhang)
+        statement = try await points.statement(subject: zhang, disclosingCredit: true)
         #expect(statement.total == agePoints + 44 + 10 && statement.run?.id == second.run.id)
         let old = try await points.replay(subject: zhang, run: first.run.id)
         #expect(old.matches && old.policyVersion == 1 && old.computed.total == agePoints + 43)
@@ -148,7 +162,7 @@ struct PointsTests {
         #expect(try await points.replay(subject: zhang, run: second.run.id).matches)
         district.clock.advance(by: 60)
         let third = try await points.run(actor: "test")
-        #expect(try await points.statement(subject: zhang).items.allSatisfy { $0.item.indicator != "insurance" })
+        #expect(try await points.statement(subject: zhang, disclosingCredit: true).items.allSatisfy { $0.item.indicator != "insurance" })
         #expect(try await points.replay(subject: zhang, run: third.run.id).matches)
         #expect(await errorCode { try await points.replay(subject: zhang, run: 999) } == "not_found")
         #expect(await errorCode { try await points.run(asOf: district.clock.now.addingTimeInterval(3600), actor: "test") } == "invalid_input")
@@ -158,6 +172,12 @@ struct PointsTests {
             try db.execute(sql: "UPDATE points_scores SET total = total + 1 WHERE run_id = ? AND subject = ?", arguments: [third.run.id, zhang])
         }
         #expect(try await points.replay(subject: zhang, run: third.run.id).matches == false)
+        // So does a score the run should have stored and did not.
+        try await services.database.write { db in
+            try db.execute(sql: "DELETE FROM points_scores WHERE run_id = ? AND subject = ?", arguments: [third.run.id, zhang])
+        }
+        let missing = try await points.replay(subject: zhang, run: third.run.id)
+        #expect(missing.stored == nil && missing.matches == false)
         #expect(try await AuditLog.events(in: services.database, limit: 500).filter { $0.action == "points.run.finished" }.count == 3)
     }
 
@@ -188,6 +208,38 @@ struct PointsTests {
         let resumed = try #require(try await points.scheduledRun())
         let registered = try await district.services.identity.registry.count()
         #expect(resumed.run.id == started?.id && resumed.run.persons == registered)
+        #expect(try await district.services.database.write { db in try PointsStore.heartbeat(resumed.run.id, persons: 1, at: district.clock.now, in: db) }
+                == false, "a runner that lost a finished run cannot add to it")
+
+        // A run an admin asked for, left unfinished: the timer resumes it too.
+        let manual = try #require(try await district.services.database.write { db in
+            try PointsStore.startRun(period: nil, asOf: district.clock.now, policyVersion: 1, actor: "cli", at: district.clock.now, in: db)
+        })
+        #expect(try await points.resumeStalledRuns().isEmpty, "its runner may still be alive")
+        district.clock.advance(by: PointsService.staleRunSeconds + 1)
+        let reports = try await points.resumeStalledRuns()
+        #expect(reports.map(\.run.id) == [manual.id] && reports.first?.run.persons == registered && reports.first?.run.finishedAt != nil)
+        let actions = try await AuditLog.events(in: district.services.database, limit: 500).map(\.action)
+        #expect(actions.filter { $0 == "points.run.resumed" }.count == 2)
+    }
+
+    @Test("A person whose registry record does not decrypt is left out of a run and audited; everyone else is scored")
+    func unreadablePerson() async throws {
+        let (district, points) = try await Self.district()
+        let services = district.services
+        try await PointsFixtures.load(services)
+        let li = try await PointsFixtures.subject(services, IdentityFixtures.li.id)
+        try await services.database.write { db in
+            try db.dropRules(on: "persons")
+            try db.execute(sql: "UPDATE persons SET id_sealed = ? WHERE id = ?", arguments: [Data(repeating: 7, count: 60), String(li.dropFirst(7))])
+        }
+        district.clock.advance(by: 60)
+        let report = try await points.run(actor: "test")
+        let registered = try await services.identity.registry.count()
+        #expect(report.skipped == 1 && report.scored == registered - 1 && report.run.persons == registered - 1 && report.run.finishedAt != nil)
+        let skipped = try await AuditLog.events(in: services.database, limit: 500).filter { $0.action == "points.person.skipped" }
+        #expect(skipped.map(\.target) == [li])
+        #expect(await errorCode { try await points.replay(subject: li, run: report.run.id) } == "identity_key_unavailable")
     }
 
     @Test("后申请 and 复核: a claim with a proof, decided once by a listed reviewer; the next run counts it; a dispute is decided by another reviewer, once; refusals by code")
@@ -209,7 +261,10 @@ struct PointsTests {
                                            actor: "person:zhang")
         #expect(claim.evidenceType == "image/png" && claim.department == "GAJ" && claim.decision == nil)
         #expect(await errorCode { try await points.claim(subject: zhang, indicator: "education", option: "大专", statement: "", evidence: nil, actor: "a") } == "claim_pending")
-        #expect(try await points.pendingClaims(department: "GAJ").map(\.id) == [claim.id])
+        let queue = try await points.pendingClaims(department: "GAJ")
+        #expect(queue.map(\.item.id) == [claim.id])
+        #expect(queue.first?.name == IdentityFixtures.zhang.name && queue.first?.idNumberMasked?.contains("*") == true
+                && queue.first?.idNumberMasked != IdentityFixtures.zhang.id, "the reviewer sees whose proof it is, masked")
         #expect(try await points.evidence(claim: claim.id, department: "GAJ", actor: "credential:gaj").bytes == PointsFixtures.png)
         #expect(await errorCode { try await points.evidence(claim: claim.id, department: "RSJ", actor: "credential:rsj") } == "not_found")
 
@@ -223,10 +278,10 @@ struct PointsTests {
         #expect(try await services.applications.notifications(subject: zhang).contains { $0.kind == "points_claim" && $0.message.contains("未通过") })
 
         // 复核 of the claim: not by the reviewer who decided it; the supervisor corrects it to 本科's 30 points.
-        #expect(await errorCode { try await points.dispute(subject: li, indicator: "education", claim: claim.id, reason: "不是我的", actor: "a") } == "not_found")
-        let dispute = try await points.dispute(subject: zhang, indicator: "education", claim: claim.id, reason: "学信网可查，请复核", actor: "person:zhang")
+        #expect(await errorCode { try await points.dispute(subject: li, indicator: "education", claim: claim.id, reason: "不是我的", actor: "a", disclosingCredit: true) } == "not_found")
+        let dispute = try await points.dispute(subject: zhang, indicator: "education", claim: claim.id, reason: "学信网可查，请复核", actor: "person:zhang", disclosingCredit: true)
         #expect(dispute.disputedPoints == 0 && dispute.firstReviewer == "credential:gaj/clerk:GA-0042")
-        #expect(await errorCode { try await points.dispute(subject: zhang, indicator: "education", claim: claim.id, reason: "再次", actor: "a") } == "already_disputed")
+        #expect(await errorCode { try await points.dispute(subject: zhang, indicator: "education", claim: claim.id, reason: "再次", actor: "a", disclosingCredit: true) } == "already_disputed")
         #expect(await errorCode { try await points.decide(dispute: dispute.id, department: "GAJ", clerk: "GA-0042", points: 30, reason: "改判", actor: "credential:gaj") } == "same_reviewer")
         let corrected = try await points.decide(dispute: dispute.id, department: "GAJ", clerk: "GA-0001", points: 30, reason: "经学信网核实，学历属实",
                                                 actor: "credential:gaj")
@@ -238,21 +293,47 @@ struct PointsTests {
         _ = try await points.decide(claim: skills.id, department: "GAJ", clerk: "GA-0042", approve: true, reason: "核验证书原件", actor: "credential:gaj")
         district.clock.advance(by: 60)
         let run = try await points.run(actor: "test")
-        let zhangEducation = try await points.statement(subject: zhang).items.first { $0.item.indicator == "education" }
+        let zhangEducation = try await points.statement(subject: zhang, disclosingCredit: true).items.first { $0.item.indicator == "education" }
         #expect(zhangEducation?.item.points == 30 && zhangEducation?.item.inputs == ["dispute:\(dispute.id)"])
-        let liStatement = try await points.statement(subject: li)
+        let liStatement = try await points.statement(subject: li, disclosingCredit: true)
         #expect(liStatement.items.first { $0.item.indicator == "skills" }?.item.inputs == ["claim:\(skills.id)"])
 
         // 复核 of a run's item: upheld, once.
-        #expect(await errorCode { try await points.dispute(subject: li, indicator: "nope", claim: nil, reason: "?", actor: "a") } == "unknown_indicator")
-        let ageDispute = try await points.dispute(subject: li, indicator: "age", claim: nil, reason: "年龄算错了", actor: "person:li")
+        #expect(await errorCode { try await points.dispute(subject: li, indicator: "nope", claim: nil, reason: "?", actor: "a", disclosingCredit: true) } == "unknown_indicator")
+        let ageDispute = try await points.dispute(subject: li, indicator: "age", claim: nil, reason: "年龄算错了", actor: "person:li", disclosingCredit: true)
         #expect(ageDispute.run == run.run.id && ageDispute.department == "GAJ" && ageDispute.firstReviewer == nil)
-        #expect(await errorCode { try await points.dispute(subject: li, indicator: "age", claim: nil, reason: "再次", actor: "a") } == "already_disputed")
+        #expect(await errorCode { try await points.dispute(subject: li, indicator: "age", claim: nil, reason: "再次", actor: "a", disclosingCredit: true) } == "already_disputed")
         let upheld = try await points.decide(dispute: ageDispute.id, department: "GAJ", clerk: "GA-0042", points: nil, reason: "按身份证出生日期计算无误",
                                              actor: "credential:gaj")
         #expect(upheld.outcome == "upheld" && upheld.points == nil)
         #expect(try await points.replay(subject: zhang, run: run.run.id).matches)
         #expect(try await points.replay(subject: li, run: run.run.id).matches)
+
+        // An item the run scored from an approved claim: its reviewer does not decide the dispute.
+        let skillsDispute = try await points.dispute(subject: li, indicator: "skills", claim: nil, reason: "应为技师", actor: "person:li", disclosingCredit: true)
+        #expect(skillsDispute.firstReviewer == "credential:gaj/clerk:GA-0042" && skillsDispute.disputedPoints == 15)
+        #expect(try await points.pendingDisputes(department: "GAJ").first { $0.item.id == skillsDispute.id }?.name == IdentityFixtures.li.name)
+        #expect(await errorCode { try await points.decide(dispute: skillsDispute.id, department: "GAJ", clerk: "GA-0042", points: 25, reason: "改判", actor: "credential:gaj") } == "same_reviewer")
+
+        // A correction: never above the cap; it stands while the item comes from the same records, and lapses when a
+        // new record (a residence registration) gives the item.
+        let residence = try await points.dispute(subject: li, indicator: "residence", claim: nil, reason: "已居住多年", actor: "person:li", disclosingCredit: true)
+        #expect(await errorCode { try await points.decide(dispute: residence.id, department: "GAJ", clerk: "GA-0001", points: 51, reason: "x", actor: "credential:gaj") } == "invalid_input")
+        _ = try await points.decide(dispute: residence.id, department: "GAJ", clerk: "GA-0001", points: 10, reason: "社区证明居住两年", actor: "credential:gaj")
+        district.clock.advance(by: 60)
+        let corrected2 = try await points.run(actor: "test")
+        #expect(try await points.statement(subject: li, disclosingCredit: true).items.first { $0.item.indicator == "residence" }?.item
+                == PointsItem(indicator: "residence", points: 10, value: "复核", inputs: ["dispute:\(residence.id)"], capped: false))
+        district.clock.advance(by: 60)
+        let registration = try await services.documents.issue(IssueDocumentRequest(
+            departmentCode: "GAJ", matterCode: "JZDJ", matterName: "居住登记凭证", holderName: IdentityFixtures.li.name, holderIDNumber: IdentityFixtures.li.id,
+            fields: [ResultField(label: "居住地址", value: "海曙区望春街道 1 号")], validDays: 365, pickupMode: .qrSelfPrint), actor: "test")
+        district.clock.advance(by: 60)
+        let lapsed = try await points.run(actor: "test")
+        #expect(try await points.statement(subject: li, disclosingCredit: true).items.first { $0.item.indicator == "residence" }?.item.inputs
+                == ["document:\(registration.record.id)"])
+        #expect(try await points.replay(subject: li, run: corrected2.run.id).matches)
+        #expect(try await points.replay(subject: li, run: lapsed.run.id).matches)
 
         let actions = try await AuditLog.events(in: services.database, limit: 500).map(\.action)
         for action in ["points.claim.submitted", "points.evidence.read", "points.claim.decided", "points.dispute.filed", "points.dispute.decided"] {
@@ -267,16 +348,31 @@ struct PointsTests {
         let services = district.services
         try await PointsFixtures.load(services)
         let zhang = try await PointsFixtures.subject(services, IdentityFixtures.zhang.id)
-        #expect(await errorCode { try await points.certificate(subject: zhang, actor: "person:zhang") } == "no_points_score")
+        #expect(await errorCode { try await points.certificate(subject: zhang, actor: "person:zhang", disclosingCredit: true) } == "no_points_score")
         _ = try await Self.insuranceProof(services)
         district.clock.advance(by: 60)
         _ = try await points.run(actor: "test")
-        let issued = try await points.certificate(subject: zhang, actor: "person:zhang")
+        let issued = try await points.certificate(subject: zhang, actor: "person:zhang", disclosingCredit: true)
         #expect(issued.record.departmentCode == "GAJ" && issued.record.matterCode == "JFZM" && issued.record.holderIDNumber == IdentityFixtures.zhang.id)
-        let total = try #require(try await points.statement(subject: zhang).total)
+        let total = try #require(try await points.statement(subject: zhang, disclosingCredit: true).total)
         #expect(issued.record.fields.contains { $0.label == "积分总分" && $0.value == "\(total) 分" })
         #expect(issued.record.fields.contains { $0.label == "社会保险" && $0.value.hasPrefix("33 分") })
         let report = try await services.documents.verifyID(issued.record.id, actor: "test")
         #expect(report.result == .valid, "\(report)")
+        #expect(!issued.reused && issued.verificationPage == ResultToken.verificationURL(base: services.documents.verificationBaseURL, token: issued.record.token))
+
+        // Asked again for the same run: the same certificate, not a second one.
+        let again = try await points.certificate(subject: zhang, actor: "person:zhang", disclosingCredit: true)
+        #expect(again.reused && again.record.id == issued.record.id && again.verificationPage == issued.verificationPage)
+
+        // A session that may not see the credit level: the credit item and the total are withheld, the certificate
+        // (which prints them) and a dispute of that item are refused, and the refusals are audited.
+        let partial = try await points.statement(subject: zhang, disclosingCredit: false)
+        #expect(partial.total == nil && partial.withheld == ["信用等级"] && !partial.items.contains { $0.item.indicator == "credit" } && !partial.items.isEmpty)
+        #expect(await errorCode { try await points.certificate(subject: zhang, actor: "person:zhang", disclosingCredit: false) } == "step_up_required")
+        #expect(await errorCode { try await points.dispute(subject: zhang, indicator: "credit", claim: nil, reason: "x", actor: "person:zhang", disclosingCredit: false) }
+                == "step_up_required")
+        let denials = try await AuditLog.events(in: services.database, limit: 500).filter { $0.action == "auth.denied" && $0.actor == "person:zhang" }
+        #expect(denials.count == 2 && denials.allSatisfy { $0.details.contains("step_up_required") })
     }
 }

@@ -36,6 +36,8 @@ public struct IdentityPolicy: Sendable {
     public var tierForFullPersonalData = 2
     /// Tier a session must carry to bind a device key.
     public var tierForDeviceBinding = 2
+    /// Tier needed to see one's credit level, or anything that discloses it (points scored from it).
+    public var tierForCreditLevel = 2
 
     /// The default policy.
     public init() {}

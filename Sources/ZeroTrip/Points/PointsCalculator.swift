@@ -45,7 +45,9 @@ public struct PointsApproval: Sendable, Hashable {
 }
 
 /// A score corrected on review (复核) as the scoring reads it: from `decidedAt`, scores under `policyVersion` give the
-/// indicator `points` instead of what the data give.
+/// indicator `points` instead of what the data give — as long as the data give the item from the same records as
+/// the item disputed (`inputs`). A new document or claim behind the item is a new fact that the rules score again
+/// (and the person may dispute again): a correction never outlives what it corrected.
 public struct PointsCorrection: Sendable, Hashable {
     /// Dispute id.
     public var dispute: String
@@ -57,6 +59,19 @@ public struct PointsCorrection: Sendable, Hashable {
     public var decidedAt: Date
     /// The policy version of the score disputed.
     public var policyVersion: Int
+    /// The records the disputed item came from (`document:<id>`, `claim:<id>`, `credit:<level>`, `registry`; none
+    /// when the data gave no item), without earlier corrections.
+    public var inputs: [String]
+
+    /// A correction.
+    public init(dispute: String, indicator: String, points: Int, decidedAt: Date, policyVersion: Int, inputs: [String]) {
+        self.dispute = dispute
+        self.indicator = indicator
+        self.points = points
+        self.decidedAt = decidedAt
+        self.policyVersion = policyVersion
+        self.inputs = inputs
+    }
 }
 
 /// Everything the district holds that a person's points are computed from.
@@ -132,11 +147,15 @@ public enum PointsCalculator {
                 item?.points = cap
                 item?.capped = true
             }
-            // A correction decided on review replaces what the data give (or gives points where they gave none).
-            if let correction = facts.corrections.filter({ $0.indicator == indicator.code && $0.policyVersion == version && $0.decidedAt <= date })
-                .max(by: { $0.decidedAt < $1.decidedAt }) {
+            // A correction decided on review replaces what the data give (or gives points where they gave none), while
+            // the data give the item from the same records as the item disputed; it too stays within the cap.
+            let inputs = item?.inputs ?? []
+            if let correction = facts.corrections.filter({
+                $0.indicator == indicator.code && $0.policyVersion == version && $0.decidedAt <= date && $0.inputs == inputs
+            }).max(by: { ($0.decidedAt, $0.dispute) < ($1.decidedAt, $1.dispute) }) {
                 var corrected = item ?? PointsItem(indicator: indicator.code, points: 0, value: "复核", inputs: [], capped: false)
-                corrected.points = correction.points
+                corrected.points = min(correction.points, indicator.cap ?? .max)
+                corrected.capped = correction.points > corrected.points
                 corrected.inputs.append("dispute:\(correction.dispute)")
                 item = corrected
             }
@@ -167,7 +186,7 @@ public enum PointsCalculator {
                 guard let text = document.fields.first(where: { $0.label == field })?.value, let number = leadingNumber(text) else { return nil }
                 return (document, number)
             }
-            guard let best = values.max(by: { ($0.1, $0.0.issuedAt) < ($1.1, $1.0.issuedAt) }) else { return nil }
+            guard let best = values.max(by: { ($0.1, $0.0.issuedAt, $0.0.id) < ($1.1, $1.0.issuedAt, $1.0.id) }) else { return nil }
             return PointsItem(indicator: code, points: points * (best.1 / unit), value: "\(field) \(best.1)", inputs: ["document:\(best.0.id)"], capped: false)
         case (.credit, .levels(let levels)):
             guard let level = facts.creditLevel else { return nil }
@@ -178,7 +197,8 @@ public enum PointsCalculator {
             return PointsItem(indicator: code, points: bands.first { $0.from <= age && age <= $0.to }?.points ?? 0, value: "\(age) 岁",
                               inputs: ["registry"], capped: false)
         case (.proof, .options(let options)):
-            guard let approval = facts.approvals.filter({ $0.indicator == code && $0.decidedAt <= date }).max(by: { $0.decidedAt < $1.decidedAt }),
+            guard let approval = facts.approvals.filter({ $0.indicator == code && $0.decidedAt <= date })
+                .max(by: { ($0.decidedAt, $0.claim) < ($1.decidedAt, $1.claim) }),
                   let option = options.first(where: { $0.name == approval.option }) else { return nil }
             return PointsItem(indicator: code, points: option.points, value: option.name, inputs: ["claim:\(approval.claim)"], capped: false)
         default:

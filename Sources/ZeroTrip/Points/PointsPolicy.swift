@@ -1,4 +1,5 @@
 import Foundation
+import ZeroTripDocuments
 
 /// Where an indicator's value comes from: data the district already holds (result documents in the register, the
 /// credit ledger, the population registry) or a proof the applicant hands in and a department reviews (后申请).
@@ -96,8 +97,9 @@ public struct PointsPolicy: Sendable, Hashable, Codable {
 }
 
 extension PointsPolicy {
-    /// Most indicators in a scheme.
-    public static let maximumIndicators = 40
+    /// Most indicators in a scheme: the points certificate prints each on a line of its own, beside the scheme,
+    /// the date, the total and the run (the document table holds ``DocumentLimits/fields`` lines).
+    public static let maximumIndicators = DocumentLimits.fields.upperBound - 4
 
     /// Parses a points policy file (YAML or JSON); every error names its line. `isDepartment` tells which department
     /// codes exist (reviewers and the certificate's issuer must).
@@ -116,7 +118,8 @@ extension PointsPolicy {
             let code = try field.string("code", maxLength: 48)
             guard CreditEventType.isValidCode(code) else { throw field.error(at: "code", "indicator codes are 1–48 of a-z 0-9 _") }
             guard !indicators.contains(where: { $0.code == code }) else { throw field.error(at: "code", "indicator \(code) is defined twice") }
-            let label = try field.string("name", maxLength: 40)
+            // The name labels the indicator's line on the certificate.
+            let label = try field.string("name", maxLength: DocumentLimits.fieldLabel)
             let sourceName = try field.string("source", maxLength: 16)
             let source: PointsSource
             switch sourceName {

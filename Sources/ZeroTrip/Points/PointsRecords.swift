@@ -94,6 +94,8 @@ public struct PointsRunReport: Sendable, Hashable, Codable {
     public var run: PointsRun
     /// Persons scored by this call (a resumed run counts only the rest).
     public var scored: Int
+    /// Persons left out by this call because their registry record could not be read (audited one by one).
+    public var skipped: Int
     /// Whether this call found the run already finished (nothing done).
     public var alreadyFinished: Bool
 }

@@ -43,6 +43,9 @@ public struct PointsStatement: Sendable, Hashable, Codable {
     public var claims: [PointsClaim]
     /// The person's disputes, newest first.
     public var disputes: [PointsDispute]
+    /// Names of the scored items left out because they disclose the credit level, which needs a higher identity
+    /// tier than the session has; the total is then left out too (it would disclose them).
+    public var withheld: [String]
 }
 
 /// A score computed again from the data and compared with the stored one.
@@ -55,7 +58,7 @@ public struct PointsReplay: Sendable, Hashable, Codable {
     public var computed: PointsScore
     /// The stored score (when a run is named).
     public var stored: PointsScore?
-    /// Whether both agree (true when nothing is stored to compare).
+    /// Whether both agree: false when the run stored no score for the person; true when no run was named.
     public var matches: Bool
 }
 
@@ -126,15 +129,20 @@ public final class PointsService: Sendable {
 
     // MARK: Scoring runs (先赋分)
 
+    /// How long after the start of its month the scheduled run begins: it scores as of the month's first instant, so
+    /// it waits until every write stamped before that instant has surely committed (a write takes its time, then
+    /// waits for the writer), or a replay would later find a record the run did not see.
+    public static let settleSeconds: TimeInterval = 60
+
     /// The scheduled run of the month of `now` (China time), scoring everyone as of the month's first day at 00:00:
     /// started once per district however many daemons call it; resumed when its runner died. Nil when it is finished
-    /// already or another runner is working on it.
+    /// already, another runner is working on it, or the month began less than ``settleSeconds`` ago.
     @discardableResult
     public func scheduledRun(now date: Date? = nil) async throws -> PointsRunReport? {
         let now = date ?? clock.now()
         let time = ChinaTime(now)
         let period = String(format: "%04d-%02d", time.year, time.month)
-        guard let first = CivilDay(period + "-01") else { return nil }
+        guard let first = CivilDay(period + "-01"), now >= first.start.addingTimeInterval(Self.settleSeconds) else { return nil }
         do {
             let report = try await run(asOf: first.start, period: period, actor: "system", now: now)
             return report.alreadyFinished ? nil : report
@@ -150,46 +158,89 @@ public final class PointsService: Sendable {
         let now = date ?? clock.now()
         let asOf = requested ?? now
         guard asOf <= now else { throw ZeroTripError(.invalidInput, "a score can only be computed for a date that has begun") }
-        let (start, policy, credit) = try await database.write { db -> (PointsRun?, PointsPolicy, (Int, CreditPolicy)?) in
+        let start = try await database.write { db -> (run: PointsRun, policy: PointsPolicy)? in
             let (version, policy) = try Self.policy(at: asOf, in: db)
-            let creditVersion = try ConfigurationStore.version(.creditPolicy, at: asOf, in: db)
-            let credit = try ConfigurationStore.creditPolicy(version: creditVersion, in: db).map { (creditVersion, $0) }
             if let run = try PointsStore.startRun(period: period, asOf: asOf, policyVersion: version, actor: actor, at: now, in: db) {
                 try AuditLog.append(AuditEntry(actor: actor, action: "points.run.started", target: "points_run:\(run.id)",
                                                details: ["as_of": AuditEvent.timestamp(asOf), "policy_version": "\(version)"]), at: now, in: db)
-                return (run, policy, credit)
+                return (run, policy)
             }
-            guard let period, let existing = try PointsStore.run(period: period, in: db) else { return (nil, policy, credit) }
-            if existing.finishedAt != nil { return (existing, policy, credit) }
-            guard try PointsStore.takeOver(existing.id, staleBefore: now.addingTimeInterval(-Self.staleRunSeconds), at: now, in: db) else {
-                return (nil, policy, credit)
-            }
+            guard let period, let existing = try PointsStore.run(period: period, in: db) else { return nil }
+            if existing.finishedAt != nil { return (existing, policy) }
+            guard try Self.takeOver(existing, actor: actor, now: now, in: db) else { return nil }
             // Resumed: the run keeps the version it started with.
-            return (existing, try Self.policy(version: existing.policyVersion, in: db), credit)
+            return (existing, try Self.policy(version: existing.policyVersion, in: db))
         }
-        guard var run = start else {
+        guard let start else {
             throw ZeroTripError(.invalidTransition, "the scoring run of \(period ?? "") is in progress on another daemon")
         }
-        if run.finishedAt != nil { return PointsRunReport(run: run, scored: 0, alreadyFinished: true) }
+        if start.run.finishedAt != nil { return PointsRunReport(run: start.run, scored: 0, skipped: 0, alreadyFinished: true) }
+        return try await score(start.run, policy: start.policy, actor: actor)
+    }
+
+    /// Resumes every unfinished run whose runner has not reported for ``staleRunSeconds`` (its daemon died or was
+    /// stopped), whether scheduled or asked for by an admin, from the last person it stored.
+    public func resumeStalledRuns(now date: Date? = nil) async throws -> [PointsRunReport] {
+        let now = date ?? clock.now()
+        let stalled = try await database.read { db in try PointsStore.stalledRuns(staleBefore: now.addingTimeInterval(-Self.staleRunSeconds), in: db) }
+        var reports: [PointsRunReport] = []
+        for candidate in stalled {
+            let policy = try await database.write { db -> PointsPolicy? in
+                guard try Self.takeOver(candidate, actor: "system", now: now, in: db) else { return nil }
+                return try Self.policy(version: candidate.policyVersion, in: db)
+            }
+            if let policy { reports.append(try await score(candidate, policy: policy, actor: "system")) }
+        }
+        return reports
+    }
+
+    /// Takes `run` over from a runner silent for ``staleRunSeconds``; audited. False when its runner is alive or it
+    /// finished.
+    private static func takeOver(_ run: PointsRun, actor: String, now: Date, in db: SQLTransaction) throws -> Bool {
+        guard try PointsStore.takeOver(run.id, staleBefore: now.addingTimeInterval(-staleRunSeconds), at: now, in: db) else { return false }
+        try AuditLog.append(AuditEntry(actor: actor, action: "points.run.resumed", target: "points_run:\(run.id)",
+                                       details: ["persons": "\(run.persons)"]), at: now, in: db)
+        return true
+    }
+
+    /// Scores `run`'s persons after the last one it stored, a page per transaction, and finishes it. A person whose
+    /// registry record cannot be read (it does not decrypt with the identity key) is left out and audited
+    /// `points.person.skipped`, so that one damaged record never stops a district's run.
+    private func score(_ started: PointsRun, policy: PointsPolicy, actor: String) async throws -> PointsRunReport {
+        var run = started
         let registry = self.registry, clock = self.clock
         let (runID, runAsOf, runVersion) = (run.id, run.asOf, run.policyVersion)
-        var cursor = try await database.read { db in try PointsStore.lastScored(run: runID, in: db) }.map { String($0.dropFirst(7)) }
-        var scored = 0
+        let (lastScored, credit) = try await database.read { db -> (String?, (Int, CreditPolicy)?) in
+            let creditVersion = try ConfigurationStore.version(.creditPolicy, at: runAsOf, in: db)
+            return (try PointsStore.lastScored(run: runID, in: db),
+                    try ConfigurationStore.creditPolicy(version: creditVersion, in: db).map { (creditVersion, $0) })
+        }
+        var cursor = lastScored.map { String($0.dropFirst(7)) }
+        var (scored, skipped) = (0, 0)
         while true {
+            try Task.checkCancellation()
             let after = cursor
-            let (scores, last) = try await database.read { db -> ([PointsStore.EncodedScore], String?) in
+            let (page, last) = try await database.read { db -> (ScoredPage, String?) in
                 let persons = try PointsStore.persons(after: after, registeredBy: runAsOf, limit: Self.pageSize, in: db)
-                let scores = try Self.score(persons: persons, policy: policy, version: runVersion, credit: credit, asOf: runAsOf,
-                                            keys: try registry.keySource.keys(), in: db)
-                return (try PointsStore.encoded(scores), persons.last?.id)
+                let page = try Self.score(persons: persons, policy: policy, version: runVersion, credit: credit, asOf: runAsOf,
+                                          keys: try registry.keySource.keys(), in: db)
+                return (ScoredPage(scores: try PointsStore.encoded(page.scores), unreadable: page.unreadable), persons.last?.id)
             }
             guard let last else { break }
-            let done = scored + scores.count
+            let progress = run.persons + scored + page.scores.count
+            let now = clock.now()
             try await database.write { db in
-                try PointsStore.insert(scores, run: runID, in: db)
-                try PointsStore.heartbeat(runID, persons: done, at: clock.now(), in: db)
+                try PointsStore.insert(page.scores, run: runID, in: db)
+                guard try PointsStore.heartbeat(runID, persons: progress, at: now, in: db) else {
+                    throw ZeroTripError(.invalidTransition, "scoring run \(runID) was finished by another runner")
+                }
+                for person in page.unreadable {
+                    try AuditLog.append(AuditEntry(actor: actor, action: "points.person.skipped", target: "person:\(person)",
+                                                   details: ["run": "\(runID)", "reason": "identity_key_unavailable"]), at: now, in: db)
+                }
             }
-            scored = done
+            scored += page.scores.count
+            skipped += page.unreadable.count
             cursor = last
         }
         let finishedAt = clock.now()
@@ -200,16 +251,31 @@ public final class PointsService: Sendable {
             return persons
         }
         run.finishedAt = finishedAt
-        return PointsRunReport(run: run, scored: scored, alreadyFinished: false)
+        return PointsRunReport(run: run, scored: scored, skipped: skipped, alreadyFinished: false)
     }
 
-    /// Scores `persons` on `asOf`: reads what each score is computed from in this transaction, computes them.
-    static func score(persons: [PointsStore.Person], policy: PointsPolicy, version: Int, credit: (Int, CreditPolicy)?, asOf: Date,
-                      keys: IdentityKeys, in db: SQLTransaction) throws -> [PointsScore] {
-        guard !persons.isEmpty else { return [] }
-        var idNumbers: [String] = []
-        idNumbers.reserveCapacity(persons.count)
-        for person in persons { idNumbers.append(try keys.openValue(person.idSealed, context: "id:\(person.id)")) }
+    /// One page of a run, encoded where it was computed.
+    private struct ScoredPage: Sendable {
+        var scores: [PointsStore.EncodedScore]
+        var unreadable: [String]
+    }
+
+    /// Scores `persons` on `asOf`: reads what each score is computed from in this transaction, computes them. Persons
+    /// whose ID number does not decrypt are returned apart, by id.
+    static func score(persons all: [PointsStore.Person], policy: PointsPolicy, version: Int, credit: (Int, CreditPolicy)?, asOf: Date,
+                      keys: IdentityKeys, in db: SQLTransaction) throws -> (scores: [PointsScore], unreadable: [String]) {
+        var persons: [PointsStore.Person] = [], idNumbers: [String] = [], unreadable: [String] = []
+        persons.reserveCapacity(all.count)
+        idNumbers.reserveCapacity(all.count)
+        for person in all {
+            guard let number = try? keys.openValue(person.idSealed, context: "id:\(person.id)"), number.utf8.count == 18 else {
+                unreadable.append(person.id)
+                continue
+            }
+            persons.append(person)
+            idNumbers.append(number)
+        }
+        guard !persons.isEmpty else { return ([], unreadable) }
         let subjects = persons.map { "person:\($0.id)" }
         let held = try PointsStore.documents(holders: idNumbers, matters: policy.documentMatters, issuedBy: asOf, in: db)
         let approvals = policy.indicators.contains { $0.source.needsReview }
@@ -224,11 +290,12 @@ public final class PointsService: Sendable {
                                                           policyVersion: creditVersion, at: asOf).level
             }
         }
-        return zip(subjects, idNumbers).map { subject, idNumber in
+        let scores = zip(subjects, idNumbers).map { subject, idNumber in
             let facts = PointsFacts(subject: subject, birthDay: CivilDay(CitizenIDNumber.birthDate(of: idNumber)), documents: held[idNumber] ?? [],
                                     creditLevel: levels[subject], approvals: approvals[subject] ?? [], corrections: corrections[subject] ?? [])
             return PointsCalculator.score(facts, policy: policy, version: version, at: asOf)
         }
+        return (scores, unreadable)
     }
 
     /// The newest runs, newest first.
@@ -261,33 +328,48 @@ public final class PointsService: Sendable {
             }
             let creditVersion = try ConfigurationStore.version(.creditPolicy, at: asOf, in: db)
             let credit = try ConfigurationStore.creditPolicy(version: creditVersion, in: db).map { (creditVersion, $0) }
-            let computed = try Self.score(persons: [person], policy: policy, version: version ?? 0, credit: credit, asOf: asOf,
-                                          keys: try registry.keySource.keys(), in: db)[0]
-            return PointsReplay(asOf: asOf, policyVersion: version ?? 0, computed: computed, stored: stored, matches: stored.map { $0 == computed } ?? true)
+            guard let computed = try Self.score(persons: [person], policy: policy, version: version ?? 0, credit: credit, asOf: asOf,
+                                                keys: try registry.keySource.keys(), in: db).scores.first else {
+                throw ZeroTripError(.identityKeyUnavailable, "the registry record of \(subject.prefix(24)) does not decrypt with the identity key")
+            }
+            // A run that stored no score for a person registered by its date did not score what it should have.
+            let matches = runID == nil || stored == computed
+            return PointsReplay(asOf: asOf, policyVersion: version ?? 0, computed: computed, stored: stored, matches: matches)
         }
     }
 
     // MARK: The person's view
 
     /// `subject`'s (`person:<id>`) statement: the newest score explained, claimable indicators, claims and disputes.
-    public func statement(subject: String) async throws -> PointsStatement {
+    /// Without `disclosingCredit` (a session below the credit level's tier), items scored from the credit level —
+    /// and so the total — are withheld, named in ``PointsStatement/withheld``.
+    public func statement(subject: String, disclosingCredit: Bool) async throws -> PointsStatement {
         let now = clock.now()
         return try await database.read { db in
             let current: (version: Int, policy: PointsPolicy)?
             do { current = try Self.policy(at: now, in: db) } catch let error as ZeroTripError where error.code == .noPointsPolicy { current = nil }
             let latest = try PointsStore.latestScore(subject: subject, in: db)
             let scoredPolicy = try latest.map { try Self.policy(version: $0.run.policyVersion, in: db) }
-            let items = (latest?.score.items ?? []).map { item in
+            var withheld: [String] = []
+            let items = (latest?.score.items ?? []).compactMap { item -> PointsStatement.Item? in
                 let indicator = scoredPolicy?.indicator(item.indicator)
-                return PointsStatement.Item(item: item, name: indicator?.name ?? item.indicator, basis: indicator?.basis ?? "")
+                let name = indicator?.name ?? item.indicator
+                if !disclosingCredit && (indicator?.source == .credit || item.inputs.contains { $0.hasPrefix("credit:") }) {
+                    withheld.append(name)
+                    return nil
+                }
+                return PointsStatement.Item(item: item, name: name, basis: indicator?.basis ?? "")
             }
             let claimable = (current?.policy.indicators ?? []).compactMap { indicator -> PointsStatement.Claimable? in
                 guard case .proof(let department) = indicator.source, case .options(let options) = indicator.rule else { return nil }
                 return PointsStatement.Claimable(indicator: indicator.code, name: indicator.name, department: department, options: options)
             }
-            return PointsStatement(scheme: current?.policy.name ?? scoredPolicy?.name, run: latest?.run, total: latest?.score.total, items: items,
+            return PointsStatement(scheme: current?.policy.name ?? scoredPolicy?.name, run: latest?.run,
+                                   total: withheld.isEmpty ? latest?.score.total : nil, items: items,
                                    claimable: claimable, claims: try PointsStore.claims(subject: subject, in: db),
-                                   disputes: try PointsStore.disputes(subject: subject, in: db))
+                                   disputes: try PointsStore.disputes(subject: subject, in: db).filter { dispute in
+                                       disclosingCredit || !withheld.contains(scoredPolicy?.indicator(dispute.indicator)?.name ?? dispute.indicator)
+                                   }, withheld: withheld)
         }
     }
 
@@ -323,18 +405,25 @@ public final class PointsService: Sendable {
 
     /// The media type of a proof, by its first bytes; `invalid_input` when it is none of PDF, JPEG, PNG or too large.
     static func evidenceType(_ bytes: [UInt8]) throws(ZeroTripError) -> String {
-        guard !bytes.isEmpty, bytes.count <= evidenceLimit else {
-            throw ZeroTripError(.payloadTooLarge, "the proof must be 1 byte to \(evidenceLimit / 1024) KiB")
-        }
+        guard !bytes.isEmpty else { throw ZeroTripError(.invalidInput, "the proof is empty") }
+        guard bytes.count <= evidenceLimit else { throw ZeroTripError(.payloadTooLarge, "the proof must be at most \(evidenceLimit / 1024) KiB") }
         if bytes.starts(with: Array("%PDF-".utf8)) { return "application/pdf" }
         if bytes.starts(with: [0xFF, 0xD8, 0xFF]) { return "image/jpeg" }
         if bytes.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) { return "image/png" }
         throw ZeroTripError(.invalidInput, "the proof must be a PDF, JPEG or PNG file")
     }
 
-    /// Claims waiting for `department`'s reviewers, oldest first.
-    public func pendingClaims(department: String) async throws -> [PointsClaim] {
-        try await database.read { db in try PointsStore.pendingClaims(department: department, in: db) }
+    /// Claims waiting for `department`'s reviewers, oldest first, each with whose it is (name and masked ID number:
+    /// enough to match the proof, never the full number).
+    public func pendingClaims(department: String) async throws -> [PointsPending<PointsClaim>] {
+        try await database.read { db in
+            try PointsStore.pendingClaims(department: department, in: db).map { try Self.pending($0, subject: $0.subject, in: db) }
+        }
+    }
+
+    private static func pending<Item>(_ item: Item, subject: String, in db: SQLTransaction) throws -> PointsPending<Item> {
+        let person = subject.hasPrefix("person:") ? try PersonStore.person(id: String(subject.dropFirst(7)), in: db) : nil
+        return PointsPending(item: item, name: person?.name, idNumberMasked: person?.idMasked)
     }
 
     /// The proof handed in with claim `id`, for a reviewer of `department`. Audited `points.evidence.read`.
@@ -391,12 +480,24 @@ public final class PointsService: Sendable {
     // MARK: Disputes (复核)
 
     /// `subject` disputes an item: of a claim's decision (`claim`), or else of their newest score. Once per item.
-    public func dispute(subject: String, indicator code: String, claim claimID: String?, reason rawReason: String, actor: String) async throws -> PointsDispute {
+    /// Without `disclosingCredit`, an item scored from the credit level is refused with `step_up_required` (audited).
+    public func dispute(subject: String, indicator code: String, claim claimID: String?, reason rawReason: String, actor: String,
+                        disclosingCredit: Bool) async throws -> PointsDispute {
         let reason = try Validation.note(rawReason, field: "reason", limit: Self.noteLimit)
         guard !reason.isEmpty else { throw ZeroTripError(.invalidInput, "say why the score is wrong") }
         let now = clock.now()
         let id = try withCrypto("generating a dispute id") { () throws(CryptoError) in Hex.encode(try SecureRandom.bytes(count: 16)) }
-        return try await database.write { db in
+        do {
+            return try await fileDispute(id: id, subject: subject, indicator: code, claim: claimID, reason: reason, actor: actor,
+                                         disclosingCredit: disclosingCredit, at: now)
+        } catch let error as ZeroTripError where error.code == .stepUpRequired {
+            throw try await creditDenied(actor: actor, action: "disputing the item scored from the credit level")
+        }
+    }
+
+    private func fileDispute(id: String, subject: String, indicator code: String, claim claimID: String?, reason: String, actor: String,
+                             disclosingCredit: Bool, at now: Date) async throws -> PointsDispute {
+        try await database.write { db in
             var dispute: PointsDispute
             if let claimID {
                 guard let claim = try PointsStore.claim(id: claimID.lowercased(), in: db), claim.subject == subject, claim.indicator == code else {
@@ -418,11 +519,15 @@ public final class PointsService: Sendable {
                 guard let indicator = policy.indicator(code) else {
                     throw ZeroTripError(.unknownIndicator, "no indicator \(code.prefix(48)) in points policy version \(latest.run.policyVersion)")
                 }
+                guard disclosingCredit || indicator.source != .credit else { throw ZeroTripError(.stepUpRequired, "the credit item") }
                 let department: String
                 if case .proof(let reviewing) = indicator.source { department = reviewing } else { department = policy.certificateDepartment }
+                let item = latest.score.items.first { $0.indicator == code }
+                // An item scored from an approved claim was decided by a reviewer: the dispute goes to another.
+                let claim = try item?.inputs.first { $0.hasPrefix("claim:") }.flatMap { try PointsStore.claim(id: String($0.dropFirst(6)), in: db) }
                 dispute = PointsDispute(id: id, subject: subject, indicator: code, run: latest.run.id, claim: nil, policyVersion: latest.run.policyVersion,
-                                        disputedPoints: latest.score.items.first { $0.indicator == code }?.points ?? 0, reason: reason,
-                                        department: department, firstReviewer: nil, filedAt: now)
+                                        disputedPoints: item?.points ?? 0, reason: reason, department: department,
+                                        firstReviewer: claim?.decidedBy, filedAt: now)
             }
             guard try PointsStore.insert(dispute, in: db) else { throw ZeroTripError(.alreadyDisputed, "this item was disputed already") }
             try AuditLog.append(AuditEntry(actor: actor, action: "points.dispute.filed", target: "points_dispute:\(id)",
@@ -431,9 +536,11 @@ public final class PointsService: Sendable {
         }
     }
 
-    /// Disputes waiting for `department`'s reviewers, oldest first.
-    public func pendingDisputes(department: String) async throws -> [PointsDispute] {
-        try await database.read { db in try PointsStore.pendingDisputes(department: department, in: db) }
+    /// Disputes waiting for `department`'s reviewers, oldest first, each with whose it is.
+    public func pendingDisputes(department: String) async throws -> [PointsPending<PointsDispute>] {
+        try await database.read { db in
+            try PointsStore.pendingDisputes(department: department, in: db).map { try Self.pending($0, subject: $0.subject, in: db) }
+        }
     }
 
     /// The reviewer `clerk` of `department` decides dispute `id`: `points` nil upholds the score, a number corrects it
@@ -451,6 +558,9 @@ public final class PointsService: Sendable {
                 throw ZeroTripError(.notFound, "no dispute \(rawID.prefix(32)) for this department")
             }
             guard dispute.outcome == nil else { throw ZeroTripError(.alreadyDecided, "dispute \(id) was decided already") }
+            if let points, let cap = try Self.policy(version: dispute.policyVersion, in: db).indicator(dispute.indicator)?.cap, points > cap {
+                throw ZeroTripError(.invalidInput, "\(dispute.indicator) gives at most \(cap) points")
+            }
             if let first = dispute.firstReviewer, Self.clerk(of: first) == Self.clerk(of: reviewer) {
                 throw ZeroTripError(.sameReviewer, "clerk \(clerk) decided the claim; another reviewer decides the dispute")
             }
@@ -479,32 +589,87 @@ public final class PointsService: Sendable {
 
     // MARK: Certificate
 
-    /// Issues `subject`'s newest score as a signed result document (积分证明) of the scheme's certificate department.
-    public func certificate(subject: String, actor: String) async throws -> IssuedDocument {
-        let (run, score, policy) = try await database.read { db -> (PointsRun, PointsScore, PointsPolicy) in
-            guard let latest = try PointsStore.latestScore(subject: subject, in: db) else {
-                throw ZeroTripError(.noPointsScore, "no score of yours to certify yet")
-            }
-            return (latest.run, latest.score, try Self.policy(version: latest.run.policyVersion, in: db))
-        }
+    /// Issues `subject`'s newest score as a signed result document (积分证明) of the scheme's certificate department:
+    /// one per scoring run — asked again, the certificate of that run still valid is given back, not issued anew.
+    /// Without `disclosingCredit` (a session below ``IdentityPolicy/tierForCreditLevel``) a score with an item from
+    /// the credit level is refused with `step_up_required` (audited): the certificate would print the level.
+    public func certificate(subject: String, actor: String, disclosingCredit: Bool) async throws -> PointsCertificate {
         guard subject.hasPrefix("person:"), let person = try await registry.personalData(subject: String(subject.dropFirst(7))) else {
             throw ZeroTripError(.unknownSubject, "no person \(subject.prefix(24)) in the registry")
         }
+        let now = clock.now()
+        let (run, score, policy, existing) = try await database.read { db -> (PointsRun, PointsScore, PointsPolicy, ResultDocumentRecord?) in
+            guard let latest = try PointsStore.latestScore(subject: subject, in: db) else {
+                throw ZeroTripError(.noPointsScore, "no score of yours to certify yet")
+            }
+            let policy = try Self.policy(version: latest.run.policyVersion, in: db)
+            let batch = Self.batch(latest.run)
+            let existing = try DocumentRegister.validRecords(holderIDNumber: person.idNumber, matterCodes: [Self.certificateMatter], at: now, limit: 50, in: db)
+                .first { $0.departmentCode == policy.certificateDepartment && $0.fields.contains(ResultField(label: "赋分批次", value: batch)) }
+            return (latest.run, latest.score, policy, existing)
+        }
+        if !disclosingCredit, score.items.contains(where: { policy.indicator($0.indicator)?.source == .credit }) {
+            throw try await creditDenied(actor: actor, action: "a points certificate (it prints the credit level)")
+        }
+        if let existing {
+            return PointsCertificate(record: existing, verificationPage: ResultToken.verificationURL(base: documents.verificationBaseURL, token: existing.token),
+                                     reused: true)
+        }
         var fields = [ResultField(label: "积分方案", value: policy.name), ResultField(label: "赋分日期", value: CivilDay(run.asOf).chinese),
                       ResultField(label: "积分总分", value: "\(score.total) 分")]
-        for item in score.items.prefix(16) {
+        // A scheme has at most PointsPolicy.maximumIndicators indicators: each scored one has its line.
+        for item in score.items {
             fields.append(ResultField(label: policy.indicator(item.indicator)?.name ?? item.indicator, value: "\(item.points) 分（\(item.value)）"))
         }
-        fields.append(ResultField(label: "赋分批次", value: "第 \(run.id) 批（积分规则第 \(run.policyVersion) 版）"))
-        let request = IssueDocumentRequest(departmentCode: policy.certificateDepartment, matterCode: "JFZM", matterName: "积分证明",
+        fields.append(ResultField(label: "赋分批次", value: Self.batch(run)))
+        let request = IssueDocumentRequest(departmentCode: policy.certificateDepartment, matterCode: Self.certificateMatter, matterName: "积分证明",
                                            holderName: person.name, holderIDNumber: person.idNumber, fields: fields, validDays: 90,
                                            pickupMode: .qrSelfPrint)
-        return try await documents.issue(request, actor: actor)
+        let issued = try await documents.issue(request, actor: actor)
+        return PointsCertificate(record: issued.record, verificationPage: issued.qrContent, reused: false)
     }
+
+    /// Audits and returns the refusal of `action` to a session that may not see the credit level.
+    private func creditDenied(actor: String, action: String) async throws -> ZeroTripError {
+        let tier = IdentityPolicy().tierForCreditLevel
+        let now = clock.now()
+        try await database.write { db in
+            try AuditLog.append(AuditEntry(actor: actor, action: "auth.denied", target: "points", outcome: "denied",
+                                           details: ["reason": "step_up_required", "required_tier": "\(tier)"]), at: now, in: db)
+        }
+        return ZeroTripError(.stepUpRequired, "\(action) needs identity tier \(tier)").audited()
+    }
+
+    /// The matter code of the points certificate.
+    static let certificateMatter = "JFZM"
+
+    /// The certificate's line naming the run (and so the score) it certifies.
+    private static func batch(_ run: PointsRun) -> String { "第 \(run.id) 批（积分规则第 \(run.policyVersion) 版）" }
+}
+
+/// A claim or dispute in a reviewer's queue with the person it concerns.
+public struct PointsPending<Item: Sendable>: Sendable {
+    /// The claim or dispute.
+    public var item: Item
+    /// The person's name (nil when the registry no longer has them).
+    public var name: String?
+    /// The ID number masked as everywhere (`3302**********1234`).
+    public var idNumberMasked: String?
+}
+
+/// A points certificate (积分证明): the register entry and the page its QR code opens.
+public struct PointsCertificate: Sendable {
+    /// The signed result document.
+    public var record: ResultDocumentRecord
+    /// The verification page's address with the document's token (what the QR code carries).
+    public var verificationPage: String
+    /// Whether the certificate of the same run was issued before and is given back.
+    public var reused: Bool
 }
 
 /// The daemon's points timer (one Service in the ServiceGroup): every `interval` it makes sure this month's scoring run
-/// exists and is finished — started by whichever daemon comes first, resumed by another when its runner died.
+/// exists and is finished — started by whichever daemon comes first — and resumes any run (scheduled or asked for by
+/// an admin) whose runner died.
 public struct PointsScheduleService: Service {
     let points: PointsService
     let interval: Duration
@@ -522,9 +687,11 @@ public struct PointsScheduleService: Service {
         let (points, logger) = (points, logger)
         try await PeriodicTimer.run(every: interval, name: "points scoring", logger: logger) {
             do {
-                if let report = try await points.scheduledRun() {
+                var reports = try await points.resumeStalledRuns()
+                if let report = try await points.scheduledRun() { reports.append(report) }
+                for report in reports {
                     logger.info("points scoring run finished", metadata: ["run": "\(report.run.id)", "persons": "\(report.run.persons)",
-                                                                         "period": "\(report.run.period ?? "")"])
+                                                                         "skipped": "\(report.skipped)", "period": "\(report.run.period ?? "")"])
                 }
             } catch let error as ZeroTripError where error.code == .invalidTransition {
                 // Another daemon is scoring this month; it is taken over here if it stops reporting.

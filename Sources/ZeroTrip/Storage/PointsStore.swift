@@ -42,9 +42,18 @@ enum PointsStore {
                        arguments: [now, id, staleBefore]) == 1
     }
 
-    /// Records progress (and that this runner is alive).
-    static func heartbeat(_ id: Int64, persons: Int, at now: Date, in db: SQLTransaction) throws {
-        try db.execute(sql: "UPDATE points_runs SET heartbeat_at = ?, persons = ? WHERE id = ? AND finished_at IS NULL", arguments: [now, persons, id])
+    /// Records progress (and that this runner is alive); false when the run was finished meanwhile (by a runner that
+    /// took it over), so that the caller's scores are not added to a finished run.
+    static func heartbeat(_ id: Int64, persons: Int, at now: Date, in db: SQLTransaction) throws -> Bool {
+        try db.execute(sql: """
+            UPDATE points_runs SET heartbeat_at = ?, persons = CASE WHEN persons > ? THEN persons ELSE ? END WHERE id = ? AND finished_at IS NULL
+            """, arguments: [now, persons, persons, id]) == 1
+    }
+
+    /// Unfinished runs whose runner has not been heard of since `staleBefore` (a daemon died mid-run), oldest first.
+    static func stalledRuns(staleBefore: Date, in db: SQLTransaction) throws -> [PointsRun] {
+        try db.fetchAll(sql: "SELECT \(runColumns) FROM points_runs WHERE finished_at IS NULL AND heartbeat_at < ? ORDER BY id LIMIT 10",
+                        arguments: [staleBefore]).map(run(from:))
     }
 
     /// Marks the run finished with its count of persons.
@@ -176,18 +185,32 @@ enum PointsStore {
         }, by: \.0).mapValues { $0.map(\.1) }
     }
 
-    /// Corrections decided on review for `subjects` (at most 1,000) by `date`.
+    /// Corrections decided on review for `subjects` (at most 1,000) by `date`, each with the records the disputed
+    /// item came from: the stored item of the disputed run, or the claim when an approval was disputed.
     static func corrections(subjects: [String], decidedBy date: Date, in db: SQLTransaction) throws -> [String: [PointsCorrection]] {
         guard !subjects.isEmpty else { return [:] }
         var arguments = SQLArguments(subjects.prefix(1000))
         arguments.append(date)
         let rows = try db.fetchAll(sql: """
-            SELECT id, subject, indicator, points, decided_at, policy_version FROM points_disputes
-            WHERE subject IN (\(SQLTransaction.placeholders(min(subjects.count, 1000)))) AND outcome = 'corrected' AND decided_at <= ?
+            SELECT d.id, d.subject, d.indicator, d.points, d.decided_at, d.policy_version, d.claim_id, c.decision AS claim_decision,
+                   s.items AS run_items
+            FROM points_disputes d
+            LEFT JOIN points_claims c ON c.id = d.claim_id
+            LEFT JOIN points_scores s ON s.run_id = d.run_id AND s.subject = d.subject
+            WHERE d.subject IN (\(SQLTransaction.placeholders(min(subjects.count, 1000)))) AND d.outcome = 'corrected' AND d.decided_at <= ?
             """, arguments: arguments)
-        return Dictionary(grouping: rows.map { row in
-            (row["subject"] as String, PointsCorrection(dispute: row["id"], indicator: row["indicator"], points: row["points"], decidedAt: row["decided_at"],
-                                                        policyVersion: row["policy_version"]))
+        let decoder = JSONDecoder()
+        return Dictionary(grouping: try rows.map { row in
+            let indicator: String = row["indicator"]
+            var inputs: [String] = []
+            if let claim: String = row["claim_id"] {
+                if (row["claim_decision"] as String?) == "approved" { inputs = ["claim:\(claim)"] }
+            } else if let items: String = row["run_items"] {
+                let item = try decoder.decode([PointsItem].self, from: Data(items.utf8)).first { $0.indicator == indicator }
+                inputs = (item?.inputs ?? []).filter { !$0.hasPrefix("dispute:") }
+            }
+            return (row["subject"] as String, PointsCorrection(dispute: row["id"], indicator: indicator, points: row["points"],
+                                                               decidedAt: row["decided_at"], policyVersion: row["policy_version"], inputs: inputs))
         }, by: \.0).mapValues { $0.map(\.1) }
     }
 

@@ -374,9 +374,10 @@ struct ApplicantPages: Sendable {
         var context = visit.base
         context["title"] = "信用与承诺"
         context["tabCredit"] = true
-        guard visit.session.tier >= 2 else {
+        let needed = services.identity.policy.tierForCreditLevel
+        guard visit.session.tier >= needed else {
             try await services.audit(AuditEntry(actor: visit.session.actor, action: "auth.denied", target: "route:GET /my/credit", outcome: "denied",
-                                                details: ["reason": "step_up_required", "required_tier": "2", "session_tier": "\(visit.session.tier)"]))
+                                                details: ["reason": "step_up_required", "required_tier": "\(needed)", "session_tier": "\(visit.session.tier)"]))
             context["stepUp"] = true
             return renderer.response("credit", context)
         }
@@ -627,7 +628,8 @@ struct ApplicantPages: Sendable {
     /// The person's points: the newest score with each item explained (and a dispute form), the items they may
     /// claim with a proof, their claims and disputes, and the certificate.
     private func points(_ visit: Visit) async throws -> Response {
-        let statement = try await services.points.statement(subject: "person:\(visit.session.subject)")
+        let statement = try await services.points.statement(subject: "person:\(visit.session.subject)",
+                                                            disclosingCredit: visit.session.tier >= services.identity.policy.tierForCreditLevel)
         let departments = try await services.administration.departmentNames()
         let catalogue = try? await services.credit.currentCatalogue()
         let disputedItems = Set(statement.disputes.filter { $0.run != nil && $0.run == statement.run?.id }.map(\.indicator))
@@ -671,8 +673,11 @@ struct ApplicantPages: Sendable {
         context["tabPoints"] = true
         context["scheme"] = statement.scheme ?? ""
         context["hasScheme"] = statement.scheme != nil
-        context["hasScore"] = statement.total != nil
-        context["total"] = statement.total ?? 0
+        context["hasScore"] = statement.run != nil
+        context["total"] = statement.total.map { "\($0) 分" } ?? "认证等级 \(services.identity.policy.tierForCreditLevel) 后可见"
+        context["withheld"] = statement.withheld.joined(separator: "、")
+        context["hasWithheld"] = !statement.withheld.isEmpty
+        context["creditTier"] = services.identity.policy.tierForCreditLevel
         context["asOf"] = statement.run.map { CivilDay($0.asOf).chinese } ?? ""
         context["policyVersion"] = statement.run?.policyVersion ?? 0
         context["runID"] = statement.run.map { "\($0.id)" } ?? ""
@@ -705,14 +710,16 @@ struct ApplicantPages: Sendable {
         try await changeForm(request, visit, route: "POST /my/points/disputes", back: "/my/points", backText: "返回积分") { form in
             let claim = form["claim"].flatMap { $0.isEmpty ? nil : $0 }
             _ = try await services.points.dispute(subject: "person:\(visit.session.subject)", indicator: form["indicator"] ?? "", claim: claim,
-                                                  reason: form["reason"] ?? "", actor: visit.session.actor)
+                                                  reason: form["reason"] ?? "", actor: visit.session.actor,
+                                                  disclosingCredit: visit.session.tier >= services.identity.policy.tierForCreditLevel)
         }
     }
 
     private func pointsCertificate(_ request: Request, _ visit: Visit) async throws -> Response {
         var issued: String?
         let response = try await changeForm(request, visit, route: "POST /my/points/certificate", back: "/my/points", backText: "返回积分") { _ in
-            issued = try await services.points.certificate(subject: "person:\(visit.session.subject)", actor: visit.session.actor).record.id
+            issued = try await services.points.certificate(subject: "person:\(visit.session.subject)", actor: visit.session.actor,
+                                                           disclosingCredit: visit.session.tier >= services.identity.policy.tierForCreditLevel).record.id
         }
         return issued.map { PageRenderer.redirect("/my/documents/\($0)") } ?? response
     }

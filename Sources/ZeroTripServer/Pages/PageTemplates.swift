@@ -151,7 +151,8 @@ enum PageTemplates {
         {{<layout}}{{$content}}
         {{^hasScheme}}<p class="empty">本区尚未发布积分方案。</p>{{/hasScheme}}
         {{#hasScheme}}<p>{{scheme}}：每月初系统根据各部门已有的数据（电子证照、信用、户籍登记）自动为您赋分，不用提交材料；学历、技能等需要证明的项目，可在下面申报，由审核部门确认后计入下次赋分。</p>
-        {{#hasScore}}<div class="card"><p class="meta">{{asOf}}赋分 · 积分规则第 {{policyVersion}} 版 · 第 {{runID}} 批</p><p class="total">合计 <strong>{{total}}</strong> 分</p>
+        {{#hasScore}}<div class="card"><p class="meta">{{asOf}}赋分 · 积分规则第 {{policyVersion}} 版 · 第 {{runID}} 批</p><p class="total">合计 <strong>{{total}}</strong></p>
+        {{#hasWithheld}}<p class="note">“{{withheld}}”由信用等级得出，需认证等级 {{creditTier}}（在线视频核验或到窗口刷身份证）后才显示，合计分也一并隐藏。</p>{{/hasWithheld}}
         <ul class="list">{{#items}}<li><div><span class="name">{{name}}：{{points}} 分</span><span class="meta">{{value}}（{{basis}}{{#capped}}，已达上限{{/capped}}）</span><span class="meta">依据：{{#sources}}{{#link}}<a href="{{link}}">{{text}}</a>{{/link}}{{^link}}{{text}}{{/link}} {{/sources}}</span></div></li>{{/items}}</ul>
         <form method="post" action="/my/points/certificate"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit">开具{{certificateMatter}}（电子签章）</button></form></div>
         {{#hasDisputable}}<details class="card"><summary>对某一项分数有异议？申请复核</summary><form method="post" action="/my/points/disputes"><input type="hidden" name="csrf" value="{{csrf}}">
