@@ -147,7 +147,7 @@ public struct AppDatabase: Sendable {
         guard let pool = sqliteWriter as? DatabasePool else { return }
         let started = try checkpointer.current.withLock { current -> Bool in
             guard current == nil else { return false }
-            current = WALCheckpointer.Lifetime(try WALCheckpointer(path: pool.path, configuration: pool.configuration))
+            current = WALCheckpointer.Lifetime(try WALCheckpointer(pool: pool))
             return true
         }
         if started { try await pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_autocheckpoint = 0") } }
@@ -181,7 +181,13 @@ public struct AppDatabase: Sendable {
         }
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
-        configuration.busyMode = .timeout(5)
+        // About 5 s of retries before `database_busy`, in steps of 0.2 ms at first: a lock held for a millisecond (a
+        // checkpoint waiting for readers, another process's commit) costs about that, not SQLite's default sleeps of
+        // 1, 2, 5, 10, 15 … ms.
+        configuration.busyMode = .callback { tries in
+            usleep(tries < 50 ? 200 : 2000)
+            return tries < 50 + 2500
+        }
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
             // 4 MiB page cache per connection (six of them in the daemon). A reader drops its cache whenever another
@@ -193,6 +199,8 @@ public struct AppDatabase: Sendable {
             // TLB shootdown on every core) per read, most of a verification's CPU time, and the mapped pages
             // counted in the daemon's resident memory. Reads go through the OS page cache instead.
             try db.execute(sql: "PRAGMA mmap_size = 0")
+            // When the WAL starts again from its beginning, a log that a burst grew past 64 MiB is cut back to that.
+            try db.execute(sql: "PRAGMA journal_size_limit = 67108864")
         }
         let pool = try DatabasePool(path: path, configuration: configuration)
         return try AppDatabase(pool)

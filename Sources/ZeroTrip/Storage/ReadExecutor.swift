@@ -149,14 +149,25 @@ final class ReadExecutor: @unchecked Sendable {
     }
 }
 
-/// Copies the write-ahead log into the database file on a connection and thread of its own, once a second.
+/// Copies the write-ahead log into the database file on a connection and thread of its own, four times a second.
 ///
 /// SQLite's automatic checkpoint runs inside the commit that crosses 1,000 WAL pages: under steady audit writes
 /// every few seconds one commit (and every request waiting on that group commit) also waited for a few megabytes
 /// to be copied and synced, the p99 spikes of the audited routes. With the automatic checkpoint off on the writer,
-/// a passive checkpoint here never blocks the writer or the readers; the WAL restarts from its beginning once a
-/// checkpoint has caught up.
+/// a passive checkpoint here never blocks the writer or the readers.
+///
+/// A passive checkpoint alone never lets the WAL start again under steady load: SQLite rewinds the log only when no
+/// reader is still reading frames of it, and with requests arriving all the time some reader always is. The WAL then
+/// grew by every commit — 50 MB a second under 7,500 audited verifications a second, without end — and each new block
+/// of it cost the kernel a zeroed page. So once the log is longer than ``restartFrames`` a RESTART checkpoint runs on
+/// the pool's writer connection, between two group commits (queued like one, so no writer sleeps in a busy handler
+/// behind it): it copies what the passive checkpoint left and waits for the readers of older frames to finish
+/// (milliseconds: new readers then read the database file), after which the next commit writes from the log's
+/// beginning again, over blocks already allocated. `journal_size_limit` (set on every connection) trims what a burst
+/// left behind.
 final class WALCheckpointer: @unchecked Sendable {
+    /// WAL length (frames of one page) beyond which a checkpoint also rewinds the log: 16 MiB of 4 KiB pages.
+    static let restartFrames = 4096
     private let condition = NSCondition()
     // Guarded by `condition` (the reason for @unchecked Sendable).
     private var stopped = false
@@ -168,10 +179,10 @@ final class WALCheckpointer: @unchecked Sendable {
         deinit { checkpointer.stop() }
     }
 
-    init(path: String, configuration base: Configuration, interval: TimeInterval = 1) throws {
-        var configuration = base
+    init(pool: DatabasePool, interval: TimeInterval = 0.25) throws {
+        var configuration = pool.configuration
         configuration.label = "ZeroTrip.checkpoint"
-        let connection = try DatabaseQueue(path: path, configuration: configuration)
+        let connection = try DatabaseQueue(path: pool.path, configuration: configuration)
         let thread = Thread { [self] in
             while true {
                 condition.lock()
@@ -180,7 +191,13 @@ final class WALCheckpointer: @unchecked Sendable {
                 condition.unlock()
                 if done { return }
                 // A failed or partial checkpoint is tried again at the next tick; readers never wait for it.
-                _ = try? connection.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(PASSIVE)") }
+                let frames = try? connection.writeWithoutTransaction { db in
+                    try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(PASSIVE)").map { $0[1] as Int } ?? 0
+                }
+                if let frames, frames > Self.restartFrames {
+                    // This thread is no task's: waiting here for the writer blocks nothing else.
+                    _ = try? pool.writeWithoutTransaction { db in try db.checkpoint(.restart) }
+                }
             }
         }
         thread.name = "zerotrip-checkpoint"
