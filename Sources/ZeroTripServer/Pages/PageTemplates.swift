@@ -154,7 +154,8 @@ enum PageTemplates {
         {{#hasScore}}<div class="card"><p class="meta">{{asOf}}赋分 · 积分规则第 {{policyVersion}} 版 · 第 {{runID}} 批</p><p class="total">合计 <strong>{{total}}</strong></p>
         {{#hasWithheld}}<p class="note">“{{withheld}}”由信用等级得出，需认证等级 {{creditTier}}（在线视频核验或到窗口刷身份证）后才显示，合计分也一并隐藏。</p>{{/hasWithheld}}
         <ul class="list">{{#items}}<li><div><span class="name">{{name}}：{{points}} 分</span><span class="meta">{{value}}（{{basis}}{{#capped}}，已达上限{{/capped}}）</span><span class="meta">依据：{{#sources}}{{#link}}<a href="{{link}}">{{text}}</a>{{/link}}{{^link}}{{text}}{{/link}} {{/sources}}</span></div></li>{{/items}}</ul>
-        <form method="post" action="/my/points/certificate"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit">开具{{certificateMatter}}（电子签章）</button></form></div>
+        {{^hasWithheld}}<form method="post" action="/my/points/certificate"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit">开具{{certificateMatter}}（电子签章）</button></form>{{/hasWithheld}}
+        {{#hasWithheld}}<p class="note">{{certificateMatter}}载有全部积分项目，开具需认证等级 {{creditTier}}。</p>{{/hasWithheld}}</div>
         {{#hasDisputable}}<details class="card"><summary>对某一项分数有异议？申请复核</summary><form method="post" action="/my/points/disputes"><input type="hidden" name="csrf" value="{{csrf}}">
         <label for="d_indicator">项目</label><select id="d_indicator" name="indicator">{{#disputable}}<option value="{{indicator}}">{{name}}</option>{{/disputable}}</select>
         <label for="d_reason">理由（200 字以内）</label><textarea id="d_reason" name="reason" maxlength="200" rows="2" required></textarea>
