@@ -9,7 +9,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Print speed figures next to reference implementations.",
-        subcommands: [Crypto.self, Documents.self, Identity.self, Log.self, Credit.self, Reuse.self, Points.self, HTTP.self])
+        subcommands: [Crypto.self, Documents.self, Identity.self, Log.self, Credit.self, Reuse.self, Points.self, Statistics.self, HTTP.self])
 
     struct Crypto: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

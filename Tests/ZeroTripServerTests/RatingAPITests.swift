@@ -104,6 +104,13 @@ struct RatingAPITests {
             #expect(figures.clerks.map(\.key) == ["GA-0042", "GA-0007"] && figures.clerks.map(\.weighted) == [3.64, 3.36], "\(figures.clerks)")
             #expect(figures.tags == ["done_in_one_visit": 1, "fast": 1, "long_wait": 1])
             #expect(figures.complaintCauses == ["long_wait": 1], "the poor rating's tag is the complaint's cause")
+            // The same figures counted afresh from the stored ratings (a database upgraded from before the daily figures).
+            try await fixture.services.database.write { db in try db.executeScript("DELETE FROM daily_figures; DELETE FROM figures_built") }
+            (status, data) = try await call("/v1/ratings/figures", statistics)
+            let again = try await call("/v1/ratings/figures", statistics)
+            #expect(status == .ok && data == again.1, "the recount happens once")
+            let recounted = try decoder.decode(Figures.self, from: data)
+            #expect(recounted.count == 2 && recounted.clerks.map(\.weighted) == [3.64, 3.36] && recounted.complaintCauses == ["long_wait": 1])
 
             // Volumes: three 居住登记 submitted at GAJ, two closed, one rejected; as JSON and as CSV.
             struct Volumes: Decodable {

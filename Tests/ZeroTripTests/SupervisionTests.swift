@@ -58,6 +58,20 @@ struct SupervisionTests {
         let figures = try await supervision.reviewFigures(from: start.addingTimeInterval(-86_400), to: district.clock.now.addingTimeInterval(1))
         let gaj = try #require(figures.departments.first { $0.department == "GAJ" })
         #expect(gaj.reviewed == 1 && gaj.meanWorkingDays >= 6 && gaj.meanWorkingDays <= 7 && gaj.waiting == 1 && gaj.stalled == 1, "\(gaj)")
+
+        // Approved, then rejected: still one review, decided at the approval.
+        _ = try await applications.reject(known, reason: "材料失实", department: "GAJ", actor: "credential:gaj/clerk:GA-0042")
+        let (from, to) = (start.addingTimeInterval(-86_400), district.clock.now.addingTimeInterval(1))
+        #expect(try await supervision.reviewFigures(from: from, to: to) == figures)
+        let volumes = try await supervision.volumes(from: from, to: to)
+        #expect(volumes.departments.first { $0.department == "GAJ" }.map { [$0.submitted, $0.rejected] } == [2, 1], "\(volumes)")
+
+        // Counted as they happened = counted afresh from what is stored (a database upgraded from before the figures).
+        try await services.database.write { db in try db.executeScript("DELETE FROM daily_figures; DELETE FROM figures_built") }
+        #expect(try await supervision.reviewFigures(from: from, to: to) == figures)
+        #expect(try await supervision.volumes(from: from, to: to) == volumes)
+        // A day counts whole: a range ending mid-day holds that day's figures.
+        #expect(try await supervision.volumes(from: from, to: CivilDay(district.clock.now).start.addingTimeInterval(1)).departments == volumes.departments)
     }
 
     @Test("The directory refuses bad entries by code and keeps numbers out of the audit log")

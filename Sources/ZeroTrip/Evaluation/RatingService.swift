@@ -85,6 +85,7 @@ public final class RatingService: Sendable {
     /// Ratings given in [`from`, `to`): counts, means and weighted averages per department and clerk, ranked.
     public func figures(from: Date, to: Date) async throws -> RatingFigures {
         guard from < to else { throw ZeroTripError(.invalidInput, "from must be before to") }
+        try await SupervisionService.figuresCounted(database, at: clock.now())
         let totals = try await database.read { db in try RatingStore.totals(from: from, to: to, in: db) }
         return RatingFigures.make(from: from, to: to, departments: totals.departments, clerks: totals.clerks, tags: totals.tags,
                                   complaintCauses: totals.complaintCauses)

@@ -51,6 +51,24 @@ public struct ServiceRating: Sendable, Hashable, Codable {
     public var tags: [RatingTag]
     /// At most ``RatingService/commentLimit`` characters.
     public var comment: String?
+
+    /// An invitation (or a rating, with `ratedAt` and `score`).
+    package init(id: String, application: String, subject: String, department: String, matter: String, clerk: String?, outcome: String,
+                 invitedAt: Date, closesAt: Date, ratedAt: Date? = nil, score: Int? = nil, tags: [RatingTag] = [], comment: String? = nil) {
+        self.id = id
+        self.application = application
+        self.subject = subject
+        self.department = department
+        self.matter = matter
+        self.clerk = clerk
+        self.outcome = outcome
+        self.invitedAt = invitedAt
+        self.closesAt = closesAt
+        self.ratedAt = ratedAt
+        self.score = score
+        self.tags = tags
+        self.comment = comment
+    }
 }
 
 /// Ratings over a period, district-wide and per department and clerk, with a weighted average that does not let a

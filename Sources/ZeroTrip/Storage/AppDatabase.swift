@@ -1028,6 +1028,31 @@ public struct AppDatabase: Sendable {
                 CREATE INDEX sms_outbox_due ON sms_outbox(next_attempt_at) WHERE phone_sealed IS NOT NULL;
                 """)
         }
+        // The district's figures counted as they happen (FiguresStore): statistics of a year read a few thousand rows.
+        // A database with applications or ratings already is counted once, at the first statistics read.
+        migrator.registerMigration("2026-12-07 figures: daily counts of applications and ratings") { db in
+            try db.execute(sql: """
+                CREATE TABLE daily_figures (
+                    kind TEXT NOT NULL,
+                    day TEXT NOT NULL,
+                    department TEXT NOT NULL,
+                    label TEXT NOT NULL,
+                    items INTEGER NOT NULL,
+                    total INTEGER NOT NULL,
+                    longest INTEGER NOT NULL,
+                    extra INTEGER NOT NULL,
+                    PRIMARY KEY (kind, day, department, label)
+                ) WITHOUT ROWID;
+                CREATE TABLE figures_built (
+                    name TEXT PRIMARY KEY,
+                    built_at DATETIME NOT NULL
+                );
+                -- What is under review now, per department, read from the index alone.
+                CREATE INDEX applications_under_review ON applications(department_code, review_stall_at) WHERE state = 'under_review';
+                INSERT INTO figures_built (name, built_at) SELECT 'daily_figures', strftime('%Y-%m-%d %H:%M:%f', 'now')
+                    WHERE NOT EXISTS (SELECT 1 FROM applications) AND NOT EXISTS (SELECT 1 FROM service_ratings WHERE rated_at IS NOT NULL);
+                """)
+        }
         return migrator
     }
 }

@@ -55,6 +55,7 @@ package enum ApplicationStore {
                 application.applicantName, application.mode.rawValue, application.state.rawValue, application.submittedAt,
                 application.acceptedAt, application.timeLimitDue, application.createdBy, application.submittedAt,
             ])
+        try FiguresStore.add(.submitted, at: application.submittedAt, department: application.department, label: application.mode.rawValue, in: db)
         for material in materials {
             try db.execute(sql: "INSERT INTO application_materials (application_id, code, status, provided_at, document_id) VALUES (?, ?, ?, ?, ?)",
                            arguments: [application.id, material.code, material.provided ? "provided" : "missing",
@@ -63,17 +64,25 @@ package enum ApplicationStore {
     }
 
     /// Columns a step sets besides the state (nil: unchanged).
-    struct StepColumns: Sendable {
+    package struct StepColumns: Sendable {
         var acceptedAt: Date?
         var timeLimitDue: Date?
         var reviewStartedAt: Date?
         var reviewStallAt: Date?
         var documentID: String?
+
+        package init(acceptedAt: Date? = nil, timeLimitDue: Date? = nil, reviewStartedAt: Date? = nil, reviewStallAt: Date? = nil, documentID: String? = nil) {
+            self.acceptedAt = acceptedAt
+            self.timeLimitDue = timeLimitDue
+            self.reviewStartedAt = reviewStartedAt
+            self.reviewStallAt = reviewStallAt
+            self.documentID = documentID
+        }
     }
 
     /// Moves `id` from one of `from` to `to` with its history row and audit event; `invalid_transition` when it is
     /// elsewhere, `unknown_application` when there is no such application.
-    static func transition(_ id: String, from: [ApplicationState], to: ApplicationState, setting columns: StepColumns = StepColumns(),
+    package static func transition(_ id: String, from: [ApplicationState], to: ApplicationState, setting columns: StepColumns = StepColumns(),
                            reason: String, actor: String, at now: Date, in db: SQLTransaction) throws {
         var assignments = ["state = ?", "updated_at = ?"]
         var arguments: SQLArguments = [to.rawValue, now]
@@ -107,6 +116,25 @@ package enum ApplicationStore {
     /// Appends to the application's state history.
     static func history(_ id: String, _ state: ApplicationState, reason: String, actor: String, at now: Date, in db: SQLTransaction) throws {
         try db.execute(sql: "INSERT INTO application_history (application_id, state, reason, actor, changed_at) VALUES (?, ?, ?, ?, ?)", arguments: [id, state.rawValue, reason, actor, now])
+        try countFigures(id, state, at: now, in: db)
+    }
+
+    /// The district's figures of an ending (handling time from submission) and of a review decision (review time from
+    /// its start), in working days of the calendar in force now.
+    private static func countFigures(_ id: String, _ state: ApplicationState, at now: Date, in db: SQLTransaction) throws {
+        let ending = state == .closed || state == .rejected || state == .terminated, decided = state == .approved || state == .rejected
+        guard ending || decided, let brief = try brief(id, in: db) else { return }
+        let calendar = try FiguresStore.calendar(at: now, in: db)
+        if ending {
+            try FiguresStore.add(.ended, at: now, department: brief.department, label: state.rawValue,
+                                 total: calendar.workingDays(from: brief.submittedAt, to: now), in: db)
+        }
+        // A review ends at the application's first approval or rejection (one approved and rejected later counts once).
+        if decided, let start = brief.reviewStartedAt, now >= start, try db.fetchOne(Int.self, sql: """
+            SELECT COUNT(*) FROM application_history WHERE application_id = ? AND state IN ('approved', 'rejected')
+            """, arguments: [id]) == 1 {
+            try FiguresStore.add(.reviewed, at: now, department: brief.department, total: calendar.workingDays(from: start, to: now), in: db)
+        }
     }
 
     /// The columns of one application that a step beside it needs (a rating invitation, a staff notice, a grant's
@@ -223,50 +251,20 @@ package enum ApplicationStore {
         try db.execute(sql: "UPDATE applications SET review_escalate_at = ? WHERE id = ?", arguments: [date, id])
     }
 
-    /// Reviews that ended in [from, to): department, start, end. A review ends at its application's first approval or
-    /// rejection after it started (an approved application rejected later counts once, at its approval).
-    static func finishedReviews(from: Date, to: Date, in db: SQLTransaction) throws -> [(department: String, started: Date, ended: Date)] {
+    /// Per department, applications under review now and how many of them are past their stall time at `now`.
+    static func underReview(at now: Date, in db: SQLTransaction) throws -> [(department: String, waiting: Int, stalled: Int)] {
         try db.fetchAll(sql: """
-            SELECT a.department_code, a.review_started_at, e.ended FROM applications a JOIN (
-                SELECT application_id, MIN(changed_at) AS ended FROM application_history WHERE state IN ('approved', 'rejected') GROUP BY application_id
-            ) e ON e.application_id = a.id
-            WHERE e.ended >= ? AND e.ended < ? AND a.review_started_at IS NOT NULL AND e.ended >= a.review_started_at
-            LIMIT 1000000
-            """, arguments: [from, to]).map { (department: $0[0], started: $0[1], ended: $0[2]) }
-    }
-
-    /// Applications submitted in [from, to): department, mode, submission time.
-    static func submitted(from: Date, to: Date, in db: SQLTransaction) throws -> [(department: String, mode: String, at: Date)] {
-        try db.fetchAll(sql: "SELECT department_code, mode, submitted_at FROM applications WHERE submitted_at >= ? AND submitted_at < ? LIMIT 2000000",
-                        arguments: [from, to]).map { (department: $0[0], mode: $0[1], at: $0[2]) }
-    }
-
-    /// Applications that ended (closed, rejected, terminated) in [from, to): department, final state, submitted, ended.
-    static func ended(from: Date, to: Date, in db: SQLTransaction) throws -> [(department: String, state: String, submitted: Date, ended: Date)] {
-        try db.fetchAll(sql: """
-            SELECT a.department_code, h.state, a.submitted_at, h.changed_at FROM application_history h JOIN applications a ON a.id = h.application_id
-            WHERE h.state IN ('closed', 'rejected', 'terminated') AND h.changed_at >= ? AND h.changed_at < ? LIMIT 2000000
-            """, arguments: [from, to]).map { (department: $0[0], state: $0[1], submitted: $0[2], ended: $0[3]) }
-    }
-
-    /// Per department, applications flagged past their time limit in [from, to).
-    static func overdue(from: Date, to: Date, in db: SQLTransaction) throws -> [String: Int] {
-        Dictionary(try db.fetchAll(sql: """
-            SELECT a.department_code, COUNT(*) FROM application_flags f JOIN applications a ON a.id = f.application_id
-            WHERE f.flag = 'time_limit_exceeded' AND f.raised_at >= ? AND f.raised_at < ? GROUP BY a.department_code
-            """, arguments: [from, to]).map { ($0[0] as String, $0[1] as Int) }, uniquingKeysWith: +)
-    }
-
-    /// Applications under review now: department, and whether their stall time has passed at `now`.
-    static func underReview(at now: Date, in db: SQLTransaction) throws -> [(department: String, stalled: Bool)] {
-        try db.fetchAll(sql: """
-            SELECT department_code, CASE WHEN review_stall_at <= ? THEN 1 ELSE 0 END FROM applications WHERE state = 'under_review' LIMIT 1000000
-            """, arguments: [now]).map { (department: $0[0], stalled: ($0[1] as Int) == 1) }
+            SELECT department_code, COUNT(*), CAST(SUM(CASE WHEN review_stall_at <= ? THEN 1 ELSE 0 END) AS BIGINT) FROM applications
+            WHERE state = 'under_review' GROUP BY department_code
+            """, arguments: [now]).map { (department: $0[0], waiting: $0[1], stalled: $0[2]) }
     }
 
     /// Raises `flag` on `id`.
-    static func raise(_ flag: String, on id: String, at now: Date, in db: SQLTransaction) throws {
+    package static func raise(_ flag: String, on id: String, at now: Date, in db: SQLTransaction) throws {
         try db.execute(sql: "INSERT INTO application_flags (application_id, flag, raised_at) VALUES (?, ?, ?)", arguments: [id, flag, now])
+        if flag == "time_limit_exceeded", let brief = try brief(id, in: db) {
+            try FiguresStore.add(.overdue, at: now, department: brief.department, in: db)
+        }
     }
 
     // MARK: Commitments

@@ -19,7 +19,7 @@ public enum DatabaseMigration {
         "log_leaves", "log_nodes", "log_tree_heads", "catalogue_versions", "credit_policy_versions", "credit_organizations",
         "credit_events", "applications", "application_materials", "application_history", "application_flags", "commitments",
         "obligations", "notification_outbox", "window_sessions", "consent_grants", "service_ratings", "staff", "service_needs", "points_policy_versions",
-        "points_runs", "points_scores", "points_claims", "points_disputes",
+        "points_runs", "points_scores", "points_claims", "points_disputes", "figures_built", "daily_figures",
     ]
 
     /// What was copied and how the two databases compare afterwards.
@@ -63,6 +63,9 @@ public enum DatabaseMigration {
             var configuration = Configuration()
             configuration.readonly = true
             let reader = try DatabaseQueue(path: sourcePath, configuration: configuration)
+            // The empty target's migration marked its (no) figures counted; the source's figures, or their absence
+            // (counted at first use), come with the copy.
+            try pg.executeScript("DELETE FROM figures_built; DELETE FROM daily_figures")
             try reader.read { sqlite in
                 try copy(from: SQLTransaction(sqlite: sqlite), to: pg)
             }

@@ -1,14 +1,14 @@
-import Foundation
+package import Foundation
 
 /// Owner of `service_ratings` and all its SQL: invitations to rate a finished service and the ratings given.
 /// Methods run in the caller's transaction.
-enum RatingStore {
+package enum RatingStore {
     private static let columns = """
         id, application_id, subject, department, matter, clerk, outcome, invited_at, closes_at, rated_at, score, tags, comment
         """
 
     /// Records an invitation; nothing when the application already has one (a service is rated once).
-    static func invite(_ rating: ServiceRating, in db: SQLTransaction) throws -> Bool {
+    package static func invite(_ rating: ServiceRating, in db: SQLTransaction) throws -> Bool {
         try db.execute(sql: """
             INSERT INTO service_ratings (id, application_id, subject, department, matter, clerk, outcome, invited_at, closes_at, tags)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, '[]') ON CONFLICT (application_id) DO NOTHING
@@ -28,37 +28,43 @@ enum RatingStore {
     }
 
     /// Records the rating of an invitation not yet rated; false when it was rated already.
-    static func rate(id: String, score: Int, tags: [RatingTag], comment: String?, at now: Date, in db: SQLTransaction) throws -> Bool {
+    package static func rate(id: String, score: Int, tags: [RatingTag], comment: String?, at now: Date, in db: SQLTransaction) throws -> Bool {
         let tagText = String(decoding: try JSONEncoder().encode(tags.map(\.rawValue)), as: UTF8.self)
         try db.execute(sql: "UPDATE service_ratings SET rated_at = ?, score = ?, tags = ?, comment = ? WHERE id = ? AND rated_at IS NULL",
                        arguments: [now, score, tagText, comment, id])
-        return db.changesCount == 1
+        guard db.changesCount == 1 else { return false }
+        if let row = try db.fetchOne(sql: "SELECT department, clerk FROM service_ratings WHERE id = ?", arguments: [id]) {
+            try count(department: row[0], clerk: row[1], score: score, tags: tags.map(\.rawValue), at: now, in: db)
+        }
+        return true
     }
 
-    /// Per department and per clerk: (count, sum of scores, ratings of 1–2) of ratings given in [from, to); the tags
-    /// chosen; and the tags of the poor ratings (1–2), which say what the complaints were about.
+    /// The district's figures of one rating: per department and clerk, and per tag (FiguresStore).
+    static func count(department: String, clerk: String?, score: Int, tags: [String], at date: Date, in db: SQLTransaction) throws {
+        let poor = score <= 2 ? 1 : 0
+        try FiguresStore.add(.rated, at: date, department: department, label: clerk ?? "", total: score, extra: poor, in: db)
+        for tag in Set(tags) { try FiguresStore.add(.tagged, at: date, department: "", label: tag, extra: poor, in: db) }
+    }
+
+    /// Per department and per clerk: (count, sum of scores, ratings of 1–2) of ratings given on the days of
+    /// [from, to); the tags chosen; and the tags of the poor ratings (1–2), which say what the complaints were about.
+    /// Read from the district's daily figures (FiguresStore).
     static func totals(from: Date, to: Date, in db: SQLTransaction) throws
         -> (departments: [(key: String, count: Int, sum: Int, poor: Int)], clerks: [(key: String, department: String, count: Int, sum: Int, poor: Int)],
             tags: [String: Int], complaintCauses: [String: Int]) {
-        let range: SQLArguments = [from, to]
-        let departments = try db.fetchAll(sql: """
-            SELECT department, COUNT(*), CAST(SUM(score) AS BIGINT), SUM(CASE WHEN score <= 2 THEN 1 ELSE 0 END) FROM service_ratings
-            WHERE rated_at >= ? AND rated_at < ? GROUP BY department
-            """, arguments: range).map { (key: $0[0] as String, count: $0[1] as Int, sum: $0[2] as Int, poor: $0[3] as Int) }
-        let clerks = try db.fetchAll(sql: """
-            SELECT clerk, department, COUNT(*), CAST(SUM(score) AS BIGINT), SUM(CASE WHEN score <= 2 THEN 1 ELSE 0 END) FROM service_ratings
-            WHERE rated_at >= ? AND rated_at < ? AND clerk IS NOT NULL GROUP BY clerk, department
-            """, arguments: range).map { (key: $0[0] as String, department: $0[1] as String, count: $0[2] as Int, sum: $0[3] as Int, poor: $0[4] as Int) }
-        var tags: [String: Int] = [:], complaintCauses: [String: Int] = [:]
-        for row in try db.fetchAll(sql: "SELECT tags, score FROM service_ratings WHERE rated_at >= ? AND rated_at < ? AND tags <> '[]'",
-                                   arguments: range) {
-            let poor = (row["score"] as Int) <= 2
-            for tag in (try? JSONDecoder().decode([String].self, from: Data((row["tags"] as String).utf8))) ?? [] {
-                tags[tag, default: 0] += 1
-                if poor { complaintCauses[tag, default: 0] += 1 }
-            }
+        let rated = try FiguresStore.sums(.rated, from: from, to: to, in: db)
+        var departments: [String: (count: Int, sum: Int, poor: Int)] = [:]
+        for row in rated {
+            let current = departments[row.department] ?? (0, 0, 0)
+            departments[row.department] = (current.count + row.items, current.sum + row.total, current.poor + row.extra)
         }
-        return (departments, clerks, tags, complaintCauses)
+        let clerks = rated.filter { !$0.label.isEmpty }.map { (key: $0.label, department: $0.department, count: $0.items, sum: $0.total, poor: $0.extra) }
+        var tags: [String: Int] = [:], complaintCauses: [String: Int] = [:]
+        for row in try FiguresStore.sums(.tagged, from: from, to: to, in: db) {
+            tags[row.label, default: 0] += row.items
+            if row.extra > 0 { complaintCauses[row.label, default: 0] += row.extra }
+        }
+        return (departments.map { (key: $0.key, count: $0.value.count, sum: $0.value.sum, poor: $0.value.poor) }, clerks, tags, complaintCauses)
     }
 
     private static func rating(from row: SQLRow) throws -> ServiceRating {

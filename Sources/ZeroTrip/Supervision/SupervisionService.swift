@@ -57,83 +57,74 @@ public final class SupervisionService: Sendable {
         try await database.read { db in try StaffStore.members(department: department?.uppercased(), in: db) }
     }
 
-    /// Review times per department: reviews finished in [`from`, `to`) in working days of the current policy's
-    /// calendar, and what is under review now and past the stall limit.
+    /// Review times per department: reviews decided on the days of [`from`, `to`) (China day starts) in working days,
+    /// and what is under review now and past the stall limit. Read from the district's daily figures, so a year of a
+    /// city's applications answers in milliseconds.
     public func reviewFigures(from: Date, to: Date) async throws -> ReviewFigures {
         guard from < to else { throw ZeroTripError(.invalidInput, "from must be before to") }
         let policy = try await credit.currentPolicy().policy
         let now = clock.now()
+        try await Self.figuresCounted(database, at: now)
         let (finished, waiting) = try await database.read { db in
-            (try ApplicationStore.finishedReviews(from: from, to: to, in: db), try ApplicationStore.underReview(at: now, in: db))
+            (try FiguresStore.sums(.reviewed, from: from, to: to, in: db), try ApplicationStore.underReview(at: now, in: db))
         }
         var byDepartment: [String: ReviewFigures.Department] = [:]
         func entry(_ code: String) -> ReviewFigures.Department {
             byDepartment[code] ?? ReviewFigures.Department(department: code, reviewed: 0, meanWorkingDays: 0, maximumWorkingDays: 0, waiting: 0, stalled: 0)
         }
-        var totals: [String: Int] = [:]
-        for review in finished {
-            var row = entry(review.department)
-            let days = policy.calendar.workingDays(from: review.started, to: review.ended)
-            row.reviewed += 1
-            row.maximumWorkingDays = max(row.maximumWorkingDays, days)
-            totals[review.department, default: 0] += days
-            byDepartment[review.department] = row
+        for sum in finished {
+            var row = entry(sum.department)
+            row.reviewed = sum.items
+            row.maximumWorkingDays = sum.longest
+            row.meanWorkingDays = sum.items == 0 ? 0 : Double(sum.total) / Double(sum.items)
+            byDepartment[sum.department] = row
         }
         for item in waiting {
             var row = entry(item.department)
-            row.waiting += 1
-            if item.stalled { row.stalled += 1 }
+            row.waiting = item.waiting
+            row.stalled = item.stalled
             byDepartment[item.department] = row
         }
-        let departments = byDepartment.values.map { row -> ReviewFigures.Department in
-            var row = row
-            row.meanWorkingDays = row.reviewed == 0 ? 0 : Double(totals[row.department] ?? 0) / Double(row.reviewed)
-            return row
-        }.sorted { $0.department < $1.department }
-        return ReviewFigures(from: from, to: to, stallWorkingDays: policy.reviewStallWorkingDays, departments: departments)
+        return ReviewFigures(from: from, to: to, stallWorkingDays: policy.reviewStallWorkingDays,
+                             departments: byDepartment.values.sorted { $0.department < $1.department })
     }
 
-    /// Volumes of [`from`, `to`) per department and per month: submissions (容缺 and 容缓 among them), endings,
-    /// mean handling time in working days, time limits passed, results revoked.
+    /// Volumes of the days of [`from`, `to`) (China day starts) per department and per month: submissions (容缺 and
+    /// 容缓 among them), endings, mean handling time in working days, time limits passed, results revoked. Read from
+    /// the district's daily figures.
     public func volumes(from: Date, to: Date) async throws -> VolumeFigures {
         guard from < to else { throw ZeroTripError(.invalidInput, "from must be before to") }
-        let calendar = try await credit.currentPolicy().policy.calendar
-        let (submitted, ended, overdue, revoked) = try await database.read { db in
-            (try ApplicationStore.submitted(from: from, to: to, in: db), try ApplicationStore.ended(from: from, to: to, in: db),
-             try ApplicationStore.overdue(from: from, to: to, in: db), try DocumentRegister.revocations(from: from, to: to, in: db))
+        try await Self.figuresCounted(database, at: clock.now())
+        let (submitted, ended, overdue, revoked, months) = try await database.read { db in
+            (try FiguresStore.sums(.submitted, from: from, to: to, in: db), try FiguresStore.sums(.ended, from: from, to: to, in: db),
+             try FiguresStore.sums(.overdue, from: from, to: to, in: db), try DocumentRegister.revocations(from: from, to: to, in: db),
+             try FiguresStore.months(.submitted, from: from, to: to, in: db))
         }
+        let overdueBy = Dictionary(overdue.map { ($0.department, $0.items) }, uniquingKeysWith: +)
         var rows: [String: VolumeFigures.Department] = [:]
         func row(_ code: String) -> VolumeFigures.Department {
             rows[code] ?? .init(department: code, submitted: 0, trust: 0, deferral: 0, closed: 0, rejected: 0, terminated: 0, meanHandlingWorkingDays: 0,
-                                overdue: overdue[code] ?? 0, revoked: revoked[code] ?? 0)
+                                overdue: overdueBy[code] ?? 0, revoked: revoked[code] ?? 0)
         }
-        var months: [String: Int] = [:]
-        for item in submitted {
-            var entry = row(item.department)
-            entry.submitted += 1
-            if item.mode == ApplicationMode.trust.rawValue { entry.trust += 1 }
-            if item.mode == ApplicationMode.deferral.rawValue { entry.deferral += 1 }
-            rows[item.department] = entry
-            months[Self.month(item.at), default: 0] += 1
+        for sum in submitted {
+            var entry = row(sum.department)
+            entry.submitted += sum.items
+            if sum.label == ApplicationMode.trust.rawValue { entry.trust += sum.items }
+            if sum.label == ApplicationMode.deferral.rawValue { entry.deferral += sum.items }
+            rows[sum.department] = entry
         }
-        var handling: [String: Int] = [:]
-        for item in ended {
-            var entry = row(item.department)
-            switch item.state {
+        for sum in ended {
+            var entry = row(sum.department)
+            switch sum.label {
             case "closed":
-                entry.closed += 1
-                handling[item.department, default: 0] += calendar.workingDays(from: item.submitted, to: item.ended)
-            case "rejected": entry.rejected += 1
-            default: entry.terminated += 1
+                entry.closed += sum.items
+                entry.meanHandlingWorkingDays = sum.items == 0 ? 0 : Double(sum.total) / Double(sum.items)
+            case "rejected": entry.rejected += sum.items
+            default: entry.terminated += sum.items
             }
-            rows[item.department] = entry
+            rows[sum.department] = entry
         }
-        for code in Set(overdue.keys).union(revoked.keys) where rows[code] == nil { rows[code] = row(code) }
-        let departments = rows.values.map { entry -> VolumeFigures.Department in
-            var entry = entry
-            entry.meanHandlingWorkingDays = entry.closed == 0 ? 0 : Double(handling[entry.department] ?? 0) / Double(entry.closed)
-            return entry
-        }.sorted { $0.department < $1.department }
+        for code in Set(overdueBy.keys).union(revoked.keys) where rows[code] == nil { rows[code] = row(code) }
         var everyMonth: [VolumeFigures.Month] = []
         var cursor = from
         while cursor < to, everyMonth.count < 120 {
@@ -141,7 +132,14 @@ public final class SupervisionService: Sendable {
             if everyMonth.last?.month != key { everyMonth.append(.init(month: key, submitted: months[key] ?? 0)) }
             cursor = cursor.addingTimeInterval(86_400)
         }
-        return VolumeFigures(from: from, to: to, departments: departments, months: everyMonth)
+        return VolumeFigures(from: from, to: to, departments: rows.values.sorted { $0.department < $1.department }, months: everyMonth)
+    }
+
+    /// Counts what was stored before the daily figures were kept, once (the first statistics read after the upgrade),
+    /// with the working-day calendar in force now.
+    static func figuresCounted(_ database: AppDatabase, at now: Date) async throws {
+        if try await database.read({ db in try FiguresStore.isBuilt(in: db) }) { return }
+        try await database.write { db in try FiguresStore.rebuildIfNeeded(calendar: try FiguresStore.calendar(at: now, in: db), at: now, in: db) }
     }
 
     /// `YYYY-MM` of `date` in China Standard Time.

@@ -260,6 +260,26 @@ enum PostgresSchema {
             ALTER TABLE sms_outbox ADD COLUMN failure TEXT;
             CREATE INDEX sms_outbox_due ON sms_outbox(next_attempt_at) WHERE phone_sealed IS NOT NULL;
             """),
+        Migration(name: "2026-12-07 figures: daily counts of applications and ratings", sql: """
+            CREATE TABLE daily_figures (
+                kind TEXT NOT NULL,
+                day TEXT NOT NULL,
+                department TEXT NOT NULL,
+                label TEXT NOT NULL,
+                items BIGINT NOT NULL,
+                total BIGINT NOT NULL,
+                longest BIGINT NOT NULL,
+                extra BIGINT NOT NULL,
+                PRIMARY KEY (kind, day, department, label)
+            );
+            CREATE TABLE figures_built (
+                name TEXT PRIMARY KEY,
+                built_at TIMESTAMPTZ NOT NULL
+            );
+            CREATE INDEX applications_under_review ON applications(department_code, review_stall_at) WHERE state = 'under_review';
+            INSERT INTO figures_built (name, built_at) SELECT 'daily_figures', date_trunc('milliseconds', now())
+                WHERE NOT EXISTS (SELECT 1 FROM applications) AND NOT EXISTS (SELECT 1 FROM service_ratings WHERE rated_at IS NOT NULL);
+            """),
     ]
 
     private static let initial = """
