@@ -14,11 +14,12 @@ import ZeroTripDomainTestSupport
 struct WindowPageTests {
     static let clerk = ["clerkId": "GA-0042", "clerkName": "赵文静", "station": "3号窗口"]
 
-    /// Signs a clerk in with `credential`; the response.
-    static func signIn(_ client: some TestClientProtocol, credential: String) async throws -> TestResponse {
+    /// Signs a clerk (default: ``clerk``) in with `credential`; the response.
+    static func signIn(_ client: some TestClientProtocol, credential: String, clerkId: String? = nil) async throws -> TestResponse {
         let login = try await client.execute(uri: "/window/login", method: .get) { $0 }
         let pre = ApplicantPageTests.value(ApplicantPageTests.setCookie(login, WindowPages.preSessionCookie))
-        let (headers, body) = ApplicantPageTests.form(clerk.merging(["csrf": pre, "credential": credential]) { a, _ in a },
+        let who = clerk.merging(clerkId.map { ["clerkId": $0] } ?? [:]) { _, new in new }
+        let (headers, body) = ApplicantPageTests.form(who.merging(["csrf": pre, "credential": credential]) { a, _ in a },
                                                       cookies: [WindowPages.preSessionCookie: pre])
         return try await client.execute(uri: "/window/login", method: .post, headers: headers, body: body) { $0 }
     }
@@ -185,6 +186,71 @@ struct WindowPageTests {
         }
         let reads = try await AuditLog.events(in: fixture.services.database, limit: 200).filter { $0.action == "document.reused" && $0.target == "document:\(proof.record.id)" }
         #expect(reads.count == 2, "the page view under the grant and the application: \(reads.map(\.details))")
+    }
+
+    @Test("积分审核 at the window: the department's claims and disputes with whose they are (masked), the proof, decisions under the signed-in clerk's number; a clerk outside the staff directory is refused and audited, the claim's reviewer cannot decide its dispute, a credential without points:review sees no queue")
+    func pointsReview() async throws {
+        let fixture = try await ServerFixture()
+        try await fixture.loadCredit()
+        let services = fixture.services
+        try await PointsFixtures.load(services)
+        _ = try await services.supervision.putStaff(department: "GAJ", clerk: "GA-0042", name: "赵文静", phone: "13900000042", role: .reviewer, actor: "test")
+        _ = try await services.supervision.putStaff(department: "GAJ", clerk: "GA-0001", name: "周建华", phone: "13900000001", role: .supervisor, actor: "test")
+        let reviewer = try await services.credentials.create(department: "GAJ", scopes: [.applicationsProcess, .pointsReview], label: "w", actor: "test")
+        let processing = try await services.credentials.create(department: "GAJ", scopes: [.applicationsProcess], label: "p", actor: "test")
+        let li = try await PointsFixtures.subject(services, IdentityFixtures.li.id)
+        let claim = try await services.points.claim(subject: li, indicator: "education", option: "本科", statement: "毕业证书", evidence: PointsFixtures.png,
+                                                    actor: "person:li")
+        try await fixture.application().test(.router) { client in
+            func session(_ token: String, clerk: String? = nil) async throws -> String {
+                ApplicantPageTests.value(ApplicantPageTests.setCookie(try await Self.signIn(client, credential: token, clerkId: clerk), WindowPages.sessionCookie))
+            }
+            func get(_ path: String, _ cookie: String) async throws -> TestResponse {
+                try await client.execute(uri: path, method: .get, headers: ApplicantPageTests.cookieHeader([WindowPages.sessionCookie: cookie])) { $0 }
+            }
+            func post(_ path: String, _ cookie: String, _ fields: [String: String]) async throws -> TestResponse {
+                let (headers, body) = ApplicantPageTests.form(fields.merging(["csrf": PageCookies.csrfToken(session: cookie)]) { a, _ in a },
+                                                              cookies: [WindowPages.sessionCookie: cookie])
+                return try await client.execute(uri: path, method: .post, headers: headers, body: body) { $0 }
+            }
+            let first = try await session(reviewer.token)
+            var page = String(buffer: try await get("/window/points", first).body)
+            #expect(page.contains(IdentityFixtures.li.name) && page.contains("学历：本科") && page.contains("/window/points/claims/\(claim.id)/evidence")
+                    && !page.contains(IdentityFixtures.li.id) && page.contains("*"), "whose claim, masked: \(page)")
+            let proof = try await get("/window/points/claims/\(claim.id)/evidence", first)
+            #expect(proof.status == .ok && [UInt8](buffer: proof.body) == PointsFixtures.png && proof.headers[.contentType] == "image/png"
+                    && proof.headers[HTTPField.Name("X-Content-Type-Options")!] == "nosniff")
+            #expect(String(buffer: try await get("/window/points", try await session(processing.token)).body).contains("points:review"),
+                    "without the scope the page says which one is missing")
+
+            // A clerk outside the staff directory: refused, audited, nothing decided.
+            let deniedBefore = try await fixture.auditCount(action: "auth.denied")
+            let stranger = try await session(reviewer.token, clerk: "GA-0099")
+            let refused = try await post("/window/points/claims/\(claim.id)", stranger, ["decision": "approve", "reason": "核验原件"])
+            #expect(refused.status == .forbidden && String(buffer: refused.body).contains("不是本部门登记的审核人员"))
+            #expect(try await fixture.auditCount(action: "auth.denied") == deniedBefore + 1)
+            #expect(try await services.points.pendingClaims(department: "GAJ").map(\.item.id) == [claim.id])
+
+            let decided = try await post("/window/points/claims/\(claim.id)", first, ["decision": "reject", "reason": "学信网查无此证"])
+            #expect(decided.status == .seeOther && decided.headers[.location] == "/window/points")
+            #expect(try await services.points.pendingClaims(department: "GAJ").isEmpty)
+            #expect(try await services.points.statement(subject: li, disclosingCredit: true).claims.first?.decision == "rejected")
+
+            // The dispute: not by the claim's reviewer; the supervisor corrects it, within the cap.
+            let dispute = try await services.points.dispute(subject: li, indicator: "education", claim: claim.id, reason: "学信网可查", actor: "person:li",
+                                                            disclosingCredit: true)
+            page = String(buffer: try await get("/window/points", first).body)
+            #expect(page.contains("原审核：工号 GA-0042") && page.contains("/window/points/disputes/\(dispute.id)"))
+            let same = try await post("/window/points/disputes/\(dispute.id)", first, ["points": "30", "reason": "改判"])
+            #expect(same.status == .conflict && String(buffer: same.body).contains("另一位审核人员"))
+            let supervisor = try await session(reviewer.token, clerk: "GA-0001")
+            let bad = try await post("/window/points/disputes/\(dispute.id)", supervisor, ["points": "三十", "reason": "改判"])
+            #expect(bad.status == .badRequest)
+            let corrected = try await post("/window/points/disputes/\(dispute.id)", supervisor, ["points": "30", "reason": "经学信网核实属实"])
+            #expect(corrected.status == .seeOther)
+            let outcome = try await services.points.statement(subject: li, disclosingCredit: true).disputes.first
+            #expect(outcome?.outcome == "corrected" && outcome?.points == 30 && outcome?.decidedBy?.hasSuffix("/clerk:GA-0001") == true)
+        }
     }
 
     @Test("Each window page needs the scope of its JSON route: a credit-only credential cannot submit, take a commitment or check a card, a processing-only one cannot read credit; refusals are pages, audited, and change nothing")

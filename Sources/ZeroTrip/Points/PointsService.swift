@@ -561,7 +561,7 @@ public final class PointsService: Sendable {
             if let points, let cap = try Self.policy(version: dispute.policyVersion, in: db).indicator(dispute.indicator)?.cap, points > cap {
                 throw ZeroTripError(.invalidInput, "\(dispute.indicator) gives at most \(cap) points")
             }
-            if let first = dispute.firstReviewer, Self.clerk(of: first) == Self.clerk(of: reviewer) {
+            if let first = dispute.firstReviewer, SupervisionService.clerkNumber(first) == SupervisionService.clerkNumber(reviewer) {
                 throw ZeroTripError(.sameReviewer, "clerk \(clerk) decided the claim; another reviewer decides the dispute")
             }
             guard try PointsStore.decide(dispute: id, points: points, reviewer: reviewer, reason: reason, at: now, in: db) else {
@@ -582,10 +582,6 @@ public final class PointsService: Sendable {
         }
     }
 
-    /// The clerk number in an actor `…/clerk:<number>`.
-    static func clerk(of actor: String) -> String? {
-        actor.range(of: "/clerk:").map { String(actor[$0.upperBound...]) }
-    }
 
     // MARK: Certificate
 

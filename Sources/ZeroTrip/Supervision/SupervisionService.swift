@@ -179,8 +179,9 @@ public final class SupervisionService: Sendable {
                         application: application, stage: "supervisor", gateway: gateway, at: now, in: db)
     }
 
-    /// The clerk number of an actor `credential:<id>/clerk:<no>`, in upper case as the directory keeps it.
-    static func clerkNumber(_ actor: String) -> String? {
+    /// The clerk number of an actor `credential:<id>/clerk:<no>`, in upper case as the directory keeps it (what a
+    /// page shows of a reviewer, and what tells two reviewers apart).
+    public static func clerkNumber(_ actor: String) -> String? {
         actor.range(of: "/clerk:").map { String(actor[$0.upperBound...].prefix(32)).uppercased() }
     }
 

@@ -8,7 +8,7 @@ enum PageTemplates {
         "layout": layout, "login": login, "code": code, "home": home, "document": document, "credit": credit,
         "messages": messages, "access": access, "consents": consents, "ratings": ratings, "figures": figures, "needs": needs, "points": points, "notice": notice,
         "window-login": windowLogin, "window-home": windowHome, "window-person": windowPerson, "window-application": windowApplication,
-        "window-list": windowList, "window-card": windowCard, "handoff": handoff,
+        "window-list": windowList, "window-card": windowCard, "window-points": windowPoints, "handoff": handoff,
     ]
 
     static let layout = """
@@ -18,7 +18,7 @@ enum PageTemplates {
         <link rel="stylesheet" href="/static/zerotrip.css"></head>
         <body><header class="top"><div class="district">{{district}}人民政府 · 零跑腿政务服务</div><div class="service">{{service}}</div></header>
         {{#signedIn}}<nav class="tabs"><a href="/my/"{{#tabResults}} aria-current="page"{{/tabResults}}>我的文书</a><a href="/my/credit"{{#tabCredit}} aria-current="page"{{/tabCredit}}>信用与承诺</a><a href="/my/messages"{{#tabMessages}} aria-current="page"{{/tabMessages}}>消息</a><a href="/my/consents"{{#tabConsents}} aria-current="page"{{/tabConsents}}>授权</a><a href="/my/points"{{#tabPoints}} aria-current="page"{{/tabPoints}}>积分</a><a href="/my/ratings"{{#tabRatings}} aria-current="page"{{/tabRatings}}>评价</a><a href="/my/access"{{#tabAccess}} aria-current="page"{{/tabAccess}}>查阅记录</a></nav>{{/signedIn}}
-        {{#window}}<nav class="tabs"><a href="/window/"{{#tabLookup}} aria-current="page"{{/tabLookup}}>查询办事人</a><a href="/window/applications"{{#tabApplications}} aria-current="page"{{/tabApplications}}>办件</a><a href="/window/obligations"{{#tabObligations}} aria-current="page"{{/tabObligations}}>待补材料</a></nav>{{/window}}
+        {{#window}}<nav class="tabs"><a href="/window/"{{#tabLookup}} aria-current="page"{{/tabLookup}}>查询办事人</a><a href="/window/applications"{{#tabApplications}} aria-current="page"{{/tabApplications}}>办件</a><a href="/window/obligations"{{#tabObligations}} aria-current="page"{{/tabObligations}}>待补材料</a><a href="/window/points"{{#tabPoints}} aria-current="page"{{/tabPoints}}>积分审核</a></nav>{{/window}}
         <main><h1>{{title}}</h1>
         {{#error}}<p class="error" role="alert">{{error}}</p>{{/error}}
         {{$content}}{{/content}}
@@ -287,6 +287,28 @@ enum PageTemplates {
         {{<layout}}{{$content}}
         {{#hasRows}}<ul class="list">{{#rows}}<li><a href="/window/applications/{{id}}"><span class="name">{{applicant}} · {{matterName}}</span><span class="meta">{{detail}}</span><span class="status {{stateClass}}">{{state}}</span></a></li>{{/rows}}</ul>{{/hasRows}}
         {{^hasRows}}<p class="empty">{{empty}}</p>{{/hasRows}}
+        {{/content}}{{/layout}}
+        """
+
+    static let windowPoints = """
+        {{<layout}}{{$content}}
+        <p class="note">以工号 {{clerkId}} 审核：须是本部门登记的审核人员或主管（zerotrip staff add … --role reviewer）。每份申报、每项复核只审核一次；复核不由原审核人办理。</p>
+        <h2>待审核的积分申报（{{claimCount}}）</h2>
+        {{#hasClaims}}{{#claims}}<div class="card"><p class="name">{{applicant}}（{{idMasked}}）· {{indicatorName}}：{{option}}</p>
+        <p class="meta">提交于 {{submittedAt}}{{#statement}} · 说明：{{statement}}{{/statement}}</p>
+        {{#evidence}}<p><a href="/window/points/claims/{{id}}/evidence">查看证明材料（{{evidence}}）</a></p>{{/evidence}}{{^evidence}}<p class="meta">未上传证明材料</p>{{/evidence}}
+        <form method="post" action="/window/points/claims/{{id}}"><input type="hidden" name="csrf" value="{{csrf}}">
+        <label for="r_{{id}}">审核意见（200 字以内）</label><textarea id="r_{{id}}" name="reason" maxlength="200" rows="2" required></textarea>
+        <button type="submit" name="decision" value="approve">通过</button> <button type="submit" name="decision" value="reject" class="secondary">不通过</button></form></div>{{/claims}}{{/hasClaims}}
+        {{^hasClaims}}<p class="empty">没有待审核的申报。</p>{{/hasClaims}}
+        <h2>待办理的复核（{{disputeCount}}）</h2>
+        {{#hasDisputes}}{{#disputes}}<div class="card"><p class="name">{{applicant}}（{{idMasked}}）· {{indicatorName}}：原 {{disputedPoints}} 分</p>
+        <p class="meta">申请于 {{filedAt}} · 理由：{{reason}}{{#firstReviewer}} · 原审核：工号 {{firstReviewer}}{{/firstReviewer}}</p>
+        <form method="post" action="/window/points/disputes/{{id}}"><input type="hidden" name="csrf" value="{{csrf}}">
+        <label for="p_{{id}}">改为（分，留空则维持原分{{#cap}}，最高 {{cap}}{{/cap}}）</label><input id="p_{{id}}" name="points" inputmode="numeric" maxlength="5">
+        <label for="d_{{id}}">复核意见（200 字以内）</label><textarea id="d_{{id}}" name="reason" maxlength="200" rows="2" required></textarea>
+        <button type="submit">办结复核</button></form></div>{{/disputes}}{{/hasDisputes}}
+        {{^hasDisputes}}<p class="empty">没有待办理的复核。</p>{{/hasDisputes}}
         {{/content}}{{/layout}}
         """
 

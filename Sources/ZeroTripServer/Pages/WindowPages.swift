@@ -72,6 +72,26 @@ struct WindowPages: Sendable {
                 try await application($0, id: context.parameters.get("id") ?? "")
             }
         }
+        router.get("/window/points") { request, context in
+            try await signedIn(request, context, needs: [.pointsReview], route: "GET /window/points") { try await pointsQueue($0) }
+        }
+        router.get("/window/points/claims/{id}/evidence") { request, context in
+            try await signedIn(request, context, needs: [.pointsReview], route: "GET /window/points/claims/{id}/evidence") {
+                try await pointsEvidence(context.parameters.get("id") ?? "", $0)
+            }
+        }
+        router.post("/window/points/claims/{id}") { request, context in
+            let route = "POST /window/points/claims/{id}"
+            return try await signedIn(request, context, needs: [.pointsReview], route: route) { visit in
+                try await posted(request, visit, route: route) { try await decideClaim(context.parameters.get("id") ?? "", form: $0, visit) }
+            }
+        }
+        router.post("/window/points/disputes/{id}") { request, context in
+            let route = "POST /window/points/disputes/{id}"
+            return try await signedIn(request, context, needs: [.pointsReview], route: route) { visit in
+                try await posted(request, visit, route: route) { try await decideDispute(context.parameters.get("id") ?? "", form: $0, visit) }
+            }
+        }
         router.post("/window/applications/{id}/{step}") { request, context in
             let id = context.parameters.get("id") ?? "", step = context.parameters.get("step") ?? ""
             let route = "POST /window/applications/{id}/\(step.prefix(16))"
@@ -149,7 +169,7 @@ struct WindowPages: Sendable {
         do {
             return try await body(form)
         } catch let error as ZeroTripError where HTTPErrorMapping.status(for: error.code).code < 500 {
-            if error.code == .forbidden && !error.isAudited {
+            if (error.code == .forbidden || error.code == .notAReviewer) && !error.isAudited {
                 try await services.audit(AuditEntry(actor: visit.session.actor, action: "auth.denied", target: "route:\(route)", outcome: "denied",
                                                     details: ["reason": "forbidden", "message": String(error.message.prefix(200))]))
             }
@@ -472,6 +492,80 @@ struct WindowPages: Sendable {
         context["hasRows"] = !rows.isEmpty
         context["empty"] = obligationsOnly ? "没有待补材料的办件。" : "本部门还没有办件。"
         return renderer.response("window-list", context)
+    }
+
+    // MARK: Points review (积分审核)
+
+    /// The department's queue of points claims (后申请) and disputes (复核), each with whose it is (name, masked ID
+    /// number), the proof to open and the decision form. The signed-in clerk decides under their own number, which
+    /// the staff directory must list as a reviewer or supervisor of the department.
+    private func pointsQueue(_ visit: Visit) async throws -> Response {
+        let claims = try await services.points.pendingClaims(department: visit.department)
+        let disputes = try await services.points.pendingDisputes(department: visit.department)
+        let policy = try? await services.points.policy(at: services.clock.now())
+        func indicatorName(_ code: String) -> String { policy?.policy.indicator(code)?.name ?? code }
+        var context = visit.base
+        context["title"] = "积分审核"
+        context["tabPoints"] = true
+        context["claims"] = claims.map { pending -> [String: Any] in
+            let claim = pending.item
+            return ["id": claim.id, "applicant": pending.name ?? "（已不在人口库）", "idMasked": pending.idNumberMasked ?? "", "indicatorName": indicatorName(claim.indicator),
+                    "option": claim.option, "statement": claim.statement, "submittedAt": ChinaTime(claim.submittedAt).minuteText,
+                    "evidence": claim.evidenceType.map(Self.evidenceName) ?? false]
+        }
+        context["claimCount"] = claims.count
+        context["hasClaims"] = !claims.isEmpty
+        context["disputes"] = disputes.map { pending -> [String: Any] in
+            let dispute = pending.item
+            return ["id": dispute.id, "applicant": pending.name ?? "（已不在人口库）", "idMasked": pending.idNumberMasked ?? "",
+                    "indicatorName": indicatorName(dispute.indicator), "disputedPoints": dispute.disputedPoints, "reason": dispute.reason,
+                    "filedAt": ChinaTime(dispute.filedAt).minuteText, "firstReviewer": dispute.firstReviewer.flatMap(SupervisionService.clerkNumber) ?? false,
+                    "cap": policy?.policy.indicator(dispute.indicator)?.cap ?? false]
+        }
+        context["disputeCount"] = disputes.count
+        context["hasDisputes"] = !disputes.isEmpty
+        return renderer.response("window-points", context)
+    }
+
+    static func evidenceName(_ type: String) -> String {
+        switch type {
+        case "application/pdf": "PDF"
+        case "image/jpeg": "JPEG 照片"
+        default: "PNG 图片"
+        }
+    }
+
+    /// The proof of a claim, as an attachment of the type its first bytes proved (audited `points.evidence.read`).
+    private func pointsEvidence(_ id: String, _ visit: Visit) async throws -> Response {
+        let evidence = try await services.points.evidence(claim: id.lowercased(), department: visit.department, actor: visit.session.actor)
+        var headers = HTTPFields()
+        headers[.contentType] = evidence.type
+        headers[.contentDisposition] = "attachment"
+        headers[.cacheControl] = "no-store"
+        headers[.init("X-Content-Type-Options")!] = "nosniff"
+        headers[.contentSecurityPolicy] = "default-src 'none'; sandbox"
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: evidence.bytes)))
+    }
+
+    private func decideClaim(_ id: String, form: [String: String], _ visit: Visit) async throws -> Response {
+        guard let decision = form["decision"], decision == "approve" || decision == "reject" else {
+            throw ZeroTripError(.invalidInput, "decision must be approve or reject")
+        }
+        _ = try await services.points.decide(claim: id, department: visit.department, clerk: visit.session.clerk.id, approve: decision == "approve",
+                                             reason: form["reason"] ?? "", actor: visit.session.principal.actor)
+        return PageRenderer.redirect("/window/points")
+    }
+
+    private func decideDispute(_ id: String, form: [String: String], _ visit: Visit) async throws -> Response {
+        let text = (form["points"] ?? "").trimmingCharacters(in: .whitespaces)
+        var points: Int?
+        if !text.isEmpty {
+            guard text.utf8.count <= 5, let value = Int(text) else { throw ZeroTripError(.invalidInput, "points must be a whole number") }
+            points = value
+        }
+        _ = try await services.points.decide(dispute: id, department: visit.department, clerk: visit.session.clerk.id, points: points,
+                                             reason: form["reason"] ?? "", actor: visit.session.principal.actor)
+        return PageRenderer.redirect("/window/points")
     }
 
     /// The results chosen for materials (selects named `d_<code>`, empty for paper): material code → document id.
