@@ -180,6 +180,18 @@ struct PointsDisputeList: Encodable, Sendable { var disputes: [PointsDisputeView
 struct PointsRunList: Encodable, Sendable { var runs: [PointsRunView] }
 
 extension ZeroTripAPI {
+    /// A file a person uploaded (a points claim's proof), for a reviewer: an attachment of the type its first bytes
+    /// proved, never sniffed into HTML or run (`nosniff`, a sandboxing CSP), never cached.
+    static func uploadedFile(type: String, bytes: [UInt8]) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = type
+        headers[.contentDisposition] = "attachment"
+        headers[.cacheControl] = "no-store"
+        headers[.xContentTypeOptions] = "nosniff"
+        headers[.contentSecurityPolicy] = "default-src 'none'; sandbox"
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+
     /// Handlers of the person's points (applicant session).
     func pointsApplicantHandler(for spec: RouteSpec) -> ApplicantHandler? {
         let services = self.services
@@ -238,14 +250,7 @@ extension ZeroTripAPI {
             return { _, parameters, principal in
                 let evidence = try await services.points.evidence(claim: (parameters.get("id") ?? "").lowercased(), department: principal!.departmentCode,
                                                                   actor: principal!.actor)
-                var headers = HTTPFields()
-                headers[.contentType] = evidence.type
-                headers[.contentDisposition] = "attachment"
-                headers[.cacheControl] = "no-store"
-                // An uploaded file is shown only as the type its first bytes prove, never sniffed into HTML.
-                headers[.xContentTypeOptions] = "nosniff"
-                headers[.contentSecurityPolicy] = "default-src 'none'; sandbox"
-                return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: evidence.bytes)))
+                return Self.uploadedFile(type: evidence.type, bytes: evidence.bytes)
             }
         case "POST /v1/points/claims/{id}/decision":
             return { request, parameters, principal in

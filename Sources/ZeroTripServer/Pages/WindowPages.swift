@@ -538,13 +538,7 @@ struct WindowPages: Sendable {
     /// The proof of a claim, as an attachment of the type its first bytes proved (audited `points.evidence.read`).
     private func pointsEvidence(_ id: String, _ visit: Visit) async throws -> Response {
         let evidence = try await services.points.evidence(claim: id.lowercased(), department: visit.department, actor: visit.session.actor)
-        var headers = HTTPFields()
-        headers[.contentType] = evidence.type
-        headers[.contentDisposition] = "attachment"
-        headers[.cacheControl] = "no-store"
-        headers[.init("X-Content-Type-Options")!] = "nosniff"
-        headers[.contentSecurityPolicy] = "default-src 'none'; sandbox"
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: evidence.bytes)))
+        return ZeroTripAPI.uploadedFile(type: evidence.type, bytes: evidence.bytes)
     }
 
     private func decideClaim(_ id: String, form: [String: String], _ visit: Visit) async throws -> Response {
