@@ -181,7 +181,7 @@ def run(driver):
     shot(driver, "points-claim-phone")
     # Signed in by SMS code (tier 1): the credit item, and the total with it, are withheld; so is the certificate,
     # which prints them.
-    check("“信用等级”由信用等级得出，需认证等级 2" in page and "认证等级 2 后可见" in page
+    check("“信用等级”由信用等级得出，需认证等级 2" in page and "合计分也一并隐藏" in page and not driver.find_elements(By.CSS_SELECTOR, "p.total")
           and not driver.find_elements(By.CSS_SELECTOR, "form[action='/my/points/certificate']"),
           "a tier-1 session sees its points without the credit item, the total or the certificate, and is told why", page[:800])
 

@@ -150,9 +150,16 @@ def run(driver):
     driver.get(URL + "/window/obligations")
     check("陈建国 · 居住登记" not in main_text(driver), "the obligation leaves the open list", main_text(driver)[:300])
 
+    # 积分审核: the department's queue of points claims and disputes (the demo has none waiting).
+    driver.get(URL + "/window/points")
+    text = main_text(driver)
+    check("待审核的积分申报（0）" in text and "没有待审核的申报" in text and "待办理的复核（0）" in text and "以工号" in text,
+          "the points review tab shows both queues and under which clerk number decisions are made", text[:400])
+    shot(driver, "window-points-desktop")
+
     # Readable on a narrow screen too (a clerk's tablet, or a phone).
     phone(driver, 360, 740)
-    for page in [application, person, "/window/applications"]:
+    for page in [application, person, "/window/applications", "/window/points"]:
         driver.get(URL + page)
         fits(driver, f"{page.split('?')[0]} (360 px)")
     desktop(driver)

@@ -674,7 +674,7 @@ struct ApplicantPages: Sendable {
         context["scheme"] = statement.scheme ?? ""
         context["hasScheme"] = statement.scheme != nil
         context["hasScore"] = statement.run != nil
-        context["total"] = statement.total.map { "\($0) 分" } ?? "认证等级 \(services.identity.policy.tierForCreditLevel) 后可见"
+        context["total"] = statement.total.map { "\($0) 分" } ?? ""
         context["withheld"] = statement.withheld.joined(separator: "、")
         context["hasWithheld"] = !statement.withheld.isEmpty
         context["creditTier"] = services.identity.policy.tierForCreditLevel

@@ -151,7 +151,7 @@ enum PageTemplates {
         {{<layout}}{{$content}}
         {{^hasScheme}}<p class="empty">本区尚未发布积分方案。</p>{{/hasScheme}}
         {{#hasScheme}}<p>{{scheme}}：每月初系统根据各部门已有的数据（电子证照、信用、户籍登记）自动为您赋分，不用提交材料；学历、技能等需要证明的项目，可在下面申报，由审核部门确认后计入下次赋分。</p>
-        {{#hasScore}}<div class="card"><p class="meta">{{asOf}}赋分 · 积分规则第 {{policyVersion}} 版 · 第 {{runID}} 批</p><p class="total">合计 <strong>{{total}}</strong></p>
+        {{#hasScore}}<div class="card"><p class="meta">{{asOf}}赋分 · 积分规则第 {{policyVersion}} 版 · 第 {{runID}} 批</p>{{^hasWithheld}}<p class="total">合计 <strong>{{total}}</strong></p>{{/hasWithheld}}
         {{#hasWithheld}}<p class="note">“{{withheld}}”由信用等级得出，需认证等级 {{creditTier}}（在线视频核验或到窗口刷身份证）后才显示，合计分也一并隐藏。</p>{{/hasWithheld}}
         <ul class="list">{{#items}}<li><div><span class="name">{{name}}：{{points}} 分</span><span class="meta">{{value}}（{{basis}}{{#capped}}，已达上限{{/capped}}）</span><span class="meta">依据：{{#sources}}{{#link}}<a href="{{link}}">{{text}}</a>{{/link}}{{^link}}{{text}}{{/link}} {{/sources}}</span></div></li>{{/items}}</ul>
         {{^hasWithheld}}<form method="post" action="/my/points/certificate"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit">开具{{certificateMatter}}（电子签章）</button></form>{{/hasWithheld}}
@@ -292,7 +292,7 @@ enum PageTemplates {
 
     static let windowPoints = """
         {{<layout}}{{$content}}
-        <p class="note">以工号 {{clerkId}} 审核：须是本部门登记的审核人员或主管（zerotrip staff add … --role reviewer）。每份申报、每项复核只审核一次；复核不由原审核人办理。</p>
+        <p class="note">以工号 {{clerkId}} 审核：须是本部门登记的审核人员或主管（由本部门管理员登记）。每份申报、每项复核只审核一次；复核不由原审核人办理。</p>
         <h2>待审核的积分申报（{{claimCount}}）</h2>
         {{#hasClaims}}{{#claims}}<div class="card"><p class="name">{{applicant}}（{{idMasked}}）· {{indicatorName}}：{{option}}</p>
         <p class="meta">提交于 {{submittedAt}}{{#statement}} · 说明：{{statement}}{{/statement}}</p>
