@@ -223,6 +223,39 @@ struct PointsTests {
         #expect(actions.filter { $0 == "points.run.resumed" }.count == 2)
     }
 
+    @Test("A decided claim's proof is cleared a year after the decision unless its dispute is open; the claim stays, nothing else of it can change, and an undecided claim's proof cannot be cleared")
+    func evidenceRetention() async throws {
+        let (district, points) = try await Self.district()
+        let services = district.services
+        try await PointsFixtures.load(services)
+        let zhang = try await PointsFixtures.subject(services, IdentityFixtures.zhang.id)
+        let li = try await PointsFixtures.subject(services, IdentityFixtures.li.id)
+        let kept = try await points.claim(subject: zhang, indicator: "education", option: "本科", statement: "", evidence: PointsFixtures.png, actor: "a")
+        let disputed = try await points.claim(subject: li, indicator: "education", option: "本科", statement: "", evidence: PointsFixtures.png, actor: "a")
+        let pending = try await points.claim(subject: li, indicator: "skills", option: "技师", statement: "", evidence: PointsFixtures.png, actor: "a")
+        _ = try await points.decide(claim: kept.id, department: "GAJ", clerk: "GA-0042", approve: true, reason: "核验原件", actor: "credential:gaj")
+        _ = try await points.decide(claim: disputed.id, department: "GAJ", clerk: "GA-0042", approve: false, reason: "不符", actor: "credential:gaj")
+        _ = try await points.dispute(subject: li, indicator: "education", claim: disputed.id, reason: "请复核", actor: "a", disclosingCredit: true)
+
+        #expect(try await points.clearOldEvidence() == 0, "within the year")
+        district.clock.advance(by: Double(PointsService.evidenceRetentionDays) * 86_400 + 60)
+        #expect(try await points.clearOldEvidence() == 1)
+        #expect(await errorCode { try await points.evidence(claim: kept.id, department: "GAJ", actor: "credential:gaj") } == "not_found")
+        #expect(try await points.evidence(claim: disputed.id, department: "GAJ", actor: "credential:gaj").bytes == PointsFixtures.png, "its dispute is open")
+        #expect(try await points.evidence(claim: pending.id, department: "GAJ", actor: "credential:gaj").bytes == PointsFixtures.png)
+        let claim = try await points.statement(subject: zhang, disclosingCredit: true).claims.first
+        #expect(claim?.decision == "approved" && claim?.evidenceType == "image/png", "the claim and its proof's type stay")
+        #expect(try await AuditLog.events(in: services.database, limit: 500).contains { $0.action == "points.evidence.cleared" && $0.details.contains("\"claims\":\"1\"") })
+        #expect(try await points.clearOldEvidence() == 0, "once")
+
+        // The database allows clearing a decided claim's proof and nothing else.
+        for sql in ["UPDATE points_claims SET option = '大专' WHERE id = '\(kept.id)'", "UPDATE points_claims SET evidence_type = NULL WHERE id = '\(kept.id)'",
+                    "UPDATE points_claims SET reason = 'x', evidence = NULL WHERE id = '\(disputed.id)'",
+                    "UPDATE points_claims SET evidence = NULL WHERE id = '\(pending.id)'"] {
+            await #expect(throws: (any Error).self, "\(sql)") { try await services.database.write { db in _ = try db.execute(sql: sql) } }
+        }
+    }
+
     @Test("A person whose registry record does not decrypt is left out of a run and audited; everyone else is scored")
     func unreadablePerson() async throws {
         let (district, points) = try await Self.district()

@@ -413,6 +413,25 @@ public final class PointsService: Sendable {
         throw ZeroTripError(.invalidInput, "the proof must be a PDF, JPEG or PNG file")
     }
 
+    /// Days a decided claim's proof is kept (for a dispute, a complaint or an audit), then cleared.
+    public static let evidenceRetentionDays = 365
+
+    /// Clears the proofs of claims decided more than ``evidenceRetentionDays`` ago, unless a dispute of the claim is
+    /// still open: personal documents are not kept longer than their purpose. The claim and the proof's media type
+    /// stay. Audited `points.evidence.cleared` with the count; at most 1,000 a call (the timer calls again).
+    @discardableResult
+    public func clearOldEvidence(now date: Date? = nil) async throws -> Int {
+        let now = date ?? clock.now()
+        return try await database.write { db in
+            let cleared = try PointsStore.clearEvidence(decidedBefore: now.addingTimeInterval(-Double(Self.evidenceRetentionDays) * 86_400), limit: 1000, in: db)
+            if cleared > 0 {
+                try AuditLog.append(AuditEntry(actor: "system", action: "points.evidence.cleared", target: "points_claims",
+                                               details: ["claims": "\(cleared)", "retention_days": "\(Self.evidenceRetentionDays)"]), at: now, in: db)
+            }
+            return cleared
+        }
+    }
+
     /// Claims waiting for `department`'s reviewers, oldest first, each with whose it is (name and masked ID number:
     /// enough to match the proof, never the full number).
     public func pendingClaims(department: String) async throws -> [PointsPending<PointsClaim>] {
@@ -683,6 +702,7 @@ public struct PointsScheduleService: Service {
         let (points, logger) = (points, logger)
         try await PeriodicTimer.run(every: interval, name: "points scoring", logger: logger) {
             do {
+                try await points.clearOldEvidence()
                 var reports = try await points.resumeStalledRuns()
                 if let report = try await points.scheduledRun() { reports.append(report) }
                 for report in reports {

@@ -1053,6 +1053,20 @@ public struct AppDatabase: Sendable {
                     WHERE NOT EXISTS (SELECT 1 FROM applications) AND NOT EXISTS (SELECT 1 FROM service_ratings WHERE rated_at IS NOT NULL);
                 """)
         }
+        // A decided claim's proof may be cleared once it is no longer needed (PointsService's retention); nothing else of a decided claim changes, and its proof's media type stays as a record.
+        migrator.registerMigration("2026-12-07 points: a decided claim's proof may be cleared") { db in
+            try db.execute(sql: """
+                DROP TRIGGER points_claims_decide_once;
+                CREATE TRIGGER points_claims_decide_once BEFORE UPDATE ON points_claims
+                    WHEN NOT (NEW.id IS OLD.id AND NEW.subject IS OLD.subject AND NEW.indicator IS OLD.indicator AND NEW.option IS OLD.option
+                        AND NEW.statement IS OLD.statement AND NEW.evidence_type IS OLD.evidence_type AND NEW.department IS OLD.department
+                        AND NEW.policy_version IS OLD.policy_version AND NEW.submitted_at IS OLD.submitted_at
+                        AND ((OLD.decision IS NULL AND NEW.decision IS NOT NULL AND NEW.evidence IS OLD.evidence)
+                             OR (OLD.decision IS NOT NULL AND NEW.evidence IS NULL AND NEW.decision IS OLD.decision AND NEW.decided_by IS OLD.decided_by
+                                 AND NEW.decided_at IS OLD.decided_at AND NEW.reason IS OLD.reason)))
+                    BEGIN SELECT RAISE(ABORT, 'a claim is decided once; only its proof may be cleared after'); END;
+                """)
+        }
         return migrator
     }
 }

@@ -247,6 +247,15 @@ enum PointsStore {
         return (row[0], [UInt8](row[1] as Data))
     }
 
+    /// Clears the proofs of at most `limit` claims decided before `date` and not under an open dispute; how many.
+    static func clearEvidence(decidedBefore date: Date, limit: Int, in db: SQLTransaction) throws -> Int {
+        try db.execute(sql: """
+            UPDATE points_claims SET evidence = NULL WHERE id IN (
+                SELECT c.id FROM points_claims c WHERE c.decision IS NOT NULL AND c.decided_at < ? AND c.evidence IS NOT NULL
+                AND NOT EXISTS (SELECT 1 FROM points_disputes d WHERE d.claim_id = c.id AND d.outcome IS NULL) LIMIT ?)
+            """, arguments: [date, limit])
+    }
+
     /// `subject`'s claims, newest first (at most 100).
     static func claims(subject: String, in db: SQLTransaction) throws -> [PointsClaim] {
         try db.fetchAll(sql: "SELECT \(claimColumns) FROM points_claims WHERE subject = ? ORDER BY submitted_at DESC, id LIMIT 100",

@@ -280,6 +280,14 @@ enum PostgresSchema {
             INSERT INTO figures_built (name, built_at) SELECT 'daily_figures', date_trunc('milliseconds', now())
                 WHERE NOT EXISTS (SELECT 1 FROM applications) AND NOT EXISTS (SELECT 1 FROM service_ratings WHERE rated_at IS NOT NULL);
             """),
+        Migration(name: "2026-12-07 points: a decided claim's proof may be cleared", sql: "DROP TRIGGER points_claims_decide_once ON points_claims;\n"
+            + refuse("points_claims", "points_claims_decide_once", "UPDATE", "a claim is decided once; only its proof may be cleared after",
+                     when: "NOT ((NEW.id, NEW.subject, NEW.indicator, NEW.option, NEW.statement, NEW.evidence_type, NEW.department, NEW.policy_version, "
+                        + "NEW.submitted_at) IS NOT DISTINCT FROM (OLD.id, OLD.subject, OLD.indicator, OLD.option, OLD.statement, OLD.evidence_type, "
+                        + "OLD.department, OLD.policy_version, OLD.submitted_at) AND ((OLD.decision IS NULL AND NEW.decision IS NOT NULL "
+                        + "AND NEW.evidence IS NOT DISTINCT FROM OLD.evidence) OR (OLD.decision IS NOT NULL AND NEW.evidence IS NULL "
+                        + "AND (NEW.decision, NEW.decided_by, NEW.decided_at, NEW.reason) IS NOT DISTINCT FROM "
+                        + "(OLD.decision, OLD.decided_by, OLD.decided_at, OLD.reason))))")),
     ]
 
     private static let initial = """
