@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import ZeroTrip
 import ZeroTripCrypto
+import GRDB
 
 @Suite("The SQLite write-ahead log stays bounded under steady load")
 struct WALCheckpointTests {
@@ -38,6 +39,39 @@ struct WALCheckpointTests {
         #expect(largest > 0)
         #expect(largest < 48 << 20, "the WAL reached \(largest >> 20) MiB; without rewinding it would near \(unbounded >> 20) MiB")
         #expect(try await database.read { db in try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM wal_scratch") } == commits * rowsPerCommit)
+    }
+
+    @Test("A reader that holds its snapshot for seconds (a backup, an audit verify) does not stall the writer: the rewind gives up within milliseconds and waits before trying again")
+    func longReaderDoesNotStallWrites() async throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("zerotrip-wal-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let path = root.appendingPathComponent("zerotrip.sqlite").path
+        let database = try AppDatabase.open(path: path)
+        try await database.startBackgroundCheckpoints()
+        try await database.write { db in try db.executeScript("CREATE TABLE wal_scratch (k BLOB PRIMARY KEY, v BLOB NOT NULL) WITHOUT ROWID") }
+        func commit() async throws {
+            let rows = try (0..<20).map { _ in try SecureRandom.bytes(count: 32) }
+            try await database.write { db in
+                for key in rows { try db.executeUnanswered(sql: "INSERT INTO wal_scratch (k, v) VALUES (?, ?)", arguments: [Data(key), Data(repeating: 1, count: 100)]) }
+            }
+        }
+        for _ in 0..<400 { try await commit() }  // past the rewind threshold
+        let reader = try DatabaseQueue(path: path)
+        let held = Task.detached { try reader.read { db in
+            _ = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM wal_scratch")
+            Thread.sleep(forTimeInterval: 3)
+        } }
+        try await Task.sleep(for: .milliseconds(100))
+        var slowest = Duration.zero
+        let start = ContinuousClock.now
+        while ContinuousClock.now - start < .seconds(2.5) {
+            let began = ContinuousClock.now
+            try await commit()
+            slowest = max(slowest, ContinuousClock.now - began)
+        }
+        try await held.value
+        try await database.stopBackgroundCheckpoints()
+        #expect(slowest < .milliseconds(500), "a commit waited \(slowest) behind the checkpoint")
     }
 
     static func size(_ path: String) -> Int64 {

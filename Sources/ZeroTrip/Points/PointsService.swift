@@ -184,13 +184,20 @@ public final class PointsService: Sendable {
         let now = date ?? clock.now()
         let stalled = try await database.read { db in try PointsStore.stalledRuns(staleBefore: now.addingTimeInterval(-Self.staleRunSeconds), in: db) }
         var reports: [PointsRunReport] = []
+        var failure: (any Error)?
         for candidate in stalled {
-            let policy = try await database.write { db -> PointsPolicy? in
-                guard try Self.takeOver(candidate, actor: "system", now: now, in: db) else { return nil }
-                return try Self.policy(version: candidate.policyVersion, in: db)
+            // One run that fails again does not keep the others (or this month's) from being scored.
+            do {
+                let policy = try await database.write { db -> PointsPolicy? in
+                    guard try Self.takeOver(candidate, actor: "system", now: now, in: db) else { return nil }
+                    return try Self.policy(version: candidate.policyVersion, in: db)
+                }
+                if let policy { reports.append(try await score(candidate, policy: policy, actor: "system")) }
+            } catch {
+                failure = failure ?? error
             }
-            if let policy { reports.append(try await score(candidate, policy: policy, actor: "system")) }
         }
+        if reports.isEmpty, let failure { throw failure }
         return reports
     }
 
@@ -275,7 +282,14 @@ public final class PointsService: Sendable {
             persons.append(person)
             idNumbers.append(number)
         }
-        guard !persons.isEmpty else { return ([], unreadable) }
+        // Every person of a page failing is not damaged records but the wrong identity key: stop, do not finish the
+        // month's run with nobody scored.
+        guard !persons.isEmpty else {
+            if all.count > 1, unreadable.count == all.count {
+                throw ZeroTripError(.identityKeyUnavailable, "no person of this page decrypts with the identity key; the run stops")
+            }
+            return ([], unreadable)
+        }
         let subjects = persons.map { "person:\($0.id)" }
         let held = try PointsStore.documents(holders: idNumbers, matters: policy.documentMatters, issuedBy: asOf, in: db)
         let approvals = policy.indicators.contains { $0.source.needsReview }
@@ -703,7 +717,10 @@ public struct PointsScheduleService: Service {
         try await PeriodicTimer.run(every: interval, name: "points scoring", logger: logger) {
             do {
                 try await points.clearOldEvidence()
-                var reports = try await points.resumeStalledRuns()
+                var reports: [PointsRunReport] = []
+                do { reports = try await points.resumeStalledRuns() } catch {
+                    logger.error("a stalled points run failed again", metadata: ["error": "\(String(describing: error).prefix(300))"])
+                }
                 if let report = try await points.scheduledRun() { reports.append(report) }
                 for report in reports {
                     logger.info("points scoring run finished", metadata: ["run": "\(report.run.id)", "persons": "\(report.run.persons)",

@@ -87,6 +87,8 @@ enum FiguresStore {
     static func rebuildIfNeeded(calendar: WorkCalendar, at now: Date, in db: SQLTransaction) throws {
         guard try db.execute(sql: "INSERT INTO figures_built (name, built_at) VALUES ('daily_figures', ?) ON CONFLICT (name) DO NOTHING",
                              arguments: [now]) == 1 else { return }
+        // What was counted since the upgrade is counted again below with everything before it.
+        try db.execute(sql: "DELETE FROM daily_figures")
         for row in try db.fetchAll(sql: "SELECT department_code, mode, submitted_at FROM applications") {
             try add(.submitted, at: row[2], department: row[0], label: row[1], in: db)
         }

@@ -159,15 +159,20 @@ final class ReadExecutor: @unchecked Sendable {
 /// A passive checkpoint alone never lets the WAL start again under steady load: SQLite rewinds the log only when no
 /// reader is still reading frames of it, and with requests arriving all the time some reader always is. The WAL then
 /// grew by every commit — 50 MB a second under 7,500 audited verifications a second, without end — and each new block
-/// of it cost the kernel a zeroed page. So once the log is longer than ``restartFrames`` a RESTART checkpoint runs on
-/// the pool's writer connection, between two group commits (queued like one, so no writer sleeps in a busy handler
-/// behind it): it copies what the passive checkpoint left and waits for the readers of older frames to finish
-/// (milliseconds: new readers then read the database file), after which the next commit writes from the log's
-/// beginning again, over blocks already allocated. `journal_size_limit` (set on every connection) trims what a burst
-/// left behind.
+/// of it cost the kernel a zeroed page. So once the log is longer than ``restartFrames`` the checkpoint here is a
+/// RESTART: it holds the writer lock while it copies what the passive checkpoint left and waits for the readers of
+/// older frames to finish (milliseconds: new readers then read the database file), after which the next commit
+/// writes from the log's beginning again, over blocks already allocated. It waits for readers at most
+/// ``restartPatience`` and, when a long reader (a backup, a scoring page) makes it give up, tries again only after
+/// ``restartBackoff``: a writer never waits more than that for it. `journal_size_limit` (set on every connection)
+/// trims what a burst left behind.
 final class WALCheckpointer: @unchecked Sendable {
     /// WAL length (frames of one page) beyond which a checkpoint also rewinds the log: 16 MiB of 4 KiB pages.
     static let restartFrames = 4096
+    /// Longest a RESTART waits for readers (and so holds writers off) before it gives up.
+    static let restartPatience: TimeInterval = 0.05
+    /// Pause after a RESTART that gave up, before the next one.
+    static let restartBackoff: TimeInterval = 0.5
     private let condition = NSCondition()
     // Guarded by `condition` (the reason for @unchecked Sendable).
     private var stopped = false
@@ -182,8 +187,14 @@ final class WALCheckpointer: @unchecked Sendable {
     init(pool: DatabasePool, interval: TimeInterval = 0.25) throws {
         var configuration = pool.configuration
         configuration.label = "ZeroTrip.checkpoint"
+        let tries = Int(Self.restartPatience / 0.0002)
+        configuration.busyMode = .callback { attempt in
+            usleep(200)
+            return attempt < tries
+        }
         let connection = try DatabaseQueue(path: pool.path, configuration: configuration)
         let thread = Thread { [self] in
+            var nextRestart = Date.distantPast
             while true {
                 condition.lock()
                 if !stopped { _ = condition.wait(until: Date(timeIntervalSinceNow: interval)) }
@@ -194,9 +205,9 @@ final class WALCheckpointer: @unchecked Sendable {
                 let frames = try? connection.writeWithoutTransaction { db in
                     try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(PASSIVE)").map { $0[1] as Int } ?? 0
                 }
-                if let frames, frames > Self.restartFrames {
-                    // This thread is no task's: waiting here for the writer blocks nothing else.
-                    _ = try? pool.writeWithoutTransaction { db in try db.checkpoint(.restart) }
+                if let frames, frames > Self.restartFrames, Date() >= nextRestart {
+                    let rewound = (try? connection.writeWithoutTransaction { db in try db.checkpoint(.restart) }) != nil
+                    if !rewound { nextRestart = Date().addingTimeInterval(Self.restartBackoff) }
                 }
             }
         }
