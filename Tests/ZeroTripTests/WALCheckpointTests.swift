@@ -8,12 +8,8 @@ import GRDB
 struct WALCheckpointTests {
     @Test("Commits arriving while some reader is always reading: the background checkpoint rewinds the WAL, which never grows past a few RESTART thresholds")
     func boundedUnderSteadyReads() async throws {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("zerotrip-wal-\(UUID().uuidString)")
+        let (root, path, database) = try await Self.scratch()
         defer { try? FileManager.default.removeItem(at: root) }
-        let path = root.appendingPathComponent("zerotrip.sqlite").path
-        let database = try AppDatabase.open(path: path)
-        try await database.startBackgroundCheckpoints()
-        try await database.write { db in try db.executeScript("CREATE TABLE wal_scratch (k BLOB PRIMARY KEY, v BLOB NOT NULL) WITHOUT ROWID") }
 
         // Two readers without a pause between reads: under load some reader always holds a snapshot of the log.
         let readers = (0..<2).map { _ in
@@ -43,12 +39,8 @@ struct WALCheckpointTests {
 
     @Test("A reader that holds its snapshot for seconds (a backup, an audit verify) does not stall the writer: the rewind gives up within milliseconds and waits before trying again")
     func longReaderDoesNotStallWrites() async throws {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("zerotrip-wal-\(UUID().uuidString)")
+        let (root, path, database) = try await Self.scratch()
         defer { try? FileManager.default.removeItem(at: root) }
-        let path = root.appendingPathComponent("zerotrip.sqlite").path
-        let database = try AppDatabase.open(path: path)
-        try await database.startBackgroundCheckpoints()
-        try await database.write { db in try db.executeScript("CREATE TABLE wal_scratch (k BLOB PRIMARY KEY, v BLOB NOT NULL) WITHOUT ROWID") }
         func commit() async throws {
             let rows = try (0..<20).map { _ in try SecureRandom.bytes(count: 32) }
             try await database.write { db in
@@ -72,6 +64,16 @@ struct WALCheckpointTests {
         try await held.value
         try await database.stopBackgroundCheckpoints()
         #expect(slowest < .milliseconds(500), "a commit waited \(slowest) behind the checkpoint")
+    }
+
+    /// A file database in a directory of its own with the daemon's background checkpoints and a scratch table.
+    static func scratch() async throws -> (root: URL, path: String, database: AppDatabase) {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("zerotrip-wal-\(UUID().uuidString)")
+        let path = root.appendingPathComponent("zerotrip.sqlite").path
+        let database = try AppDatabase.open(path: path)
+        try await database.startBackgroundCheckpoints()
+        try await database.write { db in try db.executeScript("CREATE TABLE wal_scratch (k BLOB PRIMARY KEY, v BLOB NOT NULL) WITHOUT ROWID") }
+        return (root, path, database)
     }
 
     static func size(_ path: String) -> Int64 {
