@@ -63,7 +63,9 @@ struct WALCheckpointTests {
         }
         try await held.value
         try await database.stopBackgroundCheckpoints()
-        #expect(slowest < .milliseconds(500), "a commit waited \(slowest) behind the checkpoint")
+        // Behind a rewind that waited out the reader, commits stalled ~5 s each; the bound is loose so that a loaded
+        // machine (the whole suite in parallel) never trips it, and tight enough to catch that.
+        #expect(slowest < .seconds(2), "a commit waited \(slowest) behind the checkpoint")
     }
 
     /// A file database in a directory of its own with the daemon's background checkpoints and a scratch table.
