@@ -126,14 +126,13 @@ package enum ApplicationStore {
         guard ending || decided, let brief = try brief(id, in: db) else { return }
         let calendar = try FiguresStore.calendar(at: now, in: db)
         if ending {
-            try FiguresStore.add(.ended, at: now, department: brief.department, label: state.rawValue,
-                                 total: calendar.workingDays(from: brief.submittedAt, to: now), in: db)
+            try FiguresStore.addEnding(department: brief.department, state: state.rawValue, submitted: brief.submittedAt, at: now, calendar: calendar, in: db)
         }
         // A review ends at the application's first approval or rejection (one approved and rejected later counts once).
         if decided, let start = brief.reviewStartedAt, now >= start, try db.fetchOne(Int.self, sql: """
             SELECT COUNT(*) FROM application_history WHERE application_id = ? AND state IN ('approved', 'rejected')
             """, arguments: [id]) == 1 {
-            try FiguresStore.add(.reviewed, at: now, department: brief.department, total: calendar.workingDays(from: start, to: now), in: db)
+            try FiguresStore.addReview(department: brief.department, started: start, at: now, calendar: calendar, in: db)
         }
     }
 

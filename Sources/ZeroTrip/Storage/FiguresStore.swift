@@ -36,6 +36,16 @@ enum FiguresStore {
             """, arguments: [kind.rawValue, CivilDay(date).description, department, label, total, total, extra])
     }
 
+    /// An application ended (`closed`, `rejected`, `terminated`) at `date`: its handling time from submission.
+    static func addEnding(department: String, state: String, submitted: Date, at date: Date, calendar: WorkCalendar, in db: SQLTransaction) throws {
+        try add(.ended, at: date, department: department, label: state, total: calendar.workingDays(from: submitted, to: date), in: db)
+    }
+
+    /// A review decided (its application's first approval or rejection) at `date`: its time from the review's start.
+    static func addReview(department: String, started: Date, at date: Date, calendar: WorkCalendar, in db: SQLTransaction) throws {
+        try add(.reviewed, at: date, department: department, total: calendar.workingDays(from: started, to: date), in: db)
+    }
+
     /// The working-day calendar of the credit policy in force at `date`.
     static func calendar(at date: Date, in db: SQLTransaction) throws -> WorkCalendar {
         try ConfigurationStore.creditPolicy(version: try ConfigurationStore.version(.creditPolicy, at: date, in: db), in: db)?.calendar
@@ -96,14 +106,14 @@ enum FiguresStore {
             SELECT a.department_code, h.state, a.submitted_at, h.changed_at FROM application_history h JOIN applications a ON a.id = h.application_id
             WHERE h.state IN ('closed', 'rejected', 'terminated')
             """) {
-            try add(.ended, at: row[3], department: row[0], label: row[1], total: calendar.workingDays(from: row[2], to: row[3]), in: db)
+            try addEnding(department: row[0], state: row[1], submitted: row[2], at: row[3], calendar: calendar, in: db)
         }
         for row in try db.fetchAll(sql: """
             SELECT a.department_code, a.review_started_at, MIN(h.changed_at) FROM application_history h JOIN applications a ON a.id = h.application_id
             WHERE h.state IN ('approved', 'rejected') AND a.review_started_at IS NOT NULL AND h.changed_at >= a.review_started_at
             GROUP BY a.id, a.department_code, a.review_started_at
             """) {
-            try add(.reviewed, at: row[2], department: row[0], total: calendar.workingDays(from: row[1], to: row[2]), in: db)
+            try addReview(department: row[0], started: row[1], at: row[2], calendar: calendar, in: db)
         }
         for row in try db.fetchAll(sql: """
             SELECT a.department_code, f.raised_at FROM application_flags f JOIN applications a ON a.id = f.application_id WHERE f.flag = 'time_limit_exceeded'
