@@ -30,12 +30,10 @@ package enum RatingStore {
     /// Records the rating of an invitation not yet rated; false when it was rated already.
     package static func rate(id: String, score: Int, tags: [RatingTag], comment: String?, at now: Date, in db: SQLTransaction) throws -> Bool {
         let tagText = String(decoding: try JSONEncoder().encode(tags.map(\.rawValue)), as: UTF8.self)
-        try db.execute(sql: "UPDATE service_ratings SET rated_at = ?, score = ?, tags = ?, comment = ? WHERE id = ? AND rated_at IS NULL",
-                       arguments: [now, score, tagText, comment, id])
-        guard db.changesCount == 1 else { return false }
-        if let row = try db.fetchOne(sql: "SELECT department, clerk FROM service_ratings WHERE id = ?", arguments: [id]) {
-            try count(department: row[0], clerk: row[1], score: score, tags: tags.map(\.rawValue), at: now, in: db)
-        }
+        guard let rated = try db.fetchOne(sql: """
+            UPDATE service_ratings SET rated_at = ?, score = ?, tags = ?, comment = ? WHERE id = ? AND rated_at IS NULL RETURNING department, clerk
+            """, arguments: [now, score, tagText, comment, id]) else { return false }
+        try count(department: rated[0], clerk: rated[1], score: score, tags: tags.map(\.rawValue), at: now, in: db)
         return true
     }
 
