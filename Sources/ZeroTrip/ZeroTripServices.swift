@@ -59,7 +59,7 @@ public struct ZeroTripServices: Sendable {
         self.applications = ApplicationService(database: database, clock: clock,
                                                credit: CreditService(database: database, clock: clock, registry: identity.registry),
                                                documents: documents, identity: identity)
-        self.points = PointsService(database: database, clock: clock, registry: identity.registry, documents: documents)
+        self.points = PointsService(database: database, clock: clock, registry: identity.registry, documents: documents, identityPolicy: identity.policy)
     }
 
     /// Opens the SQLite database of `home` and wires the services.

@@ -195,13 +195,13 @@ extension ZeroTripAPI {
     /// Handlers of the person's points (applicant session).
     func pointsApplicantHandler(for spec: RouteSpec) -> ApplicantHandler? {
         let services = self.services
-        let tierForCredit = services.identity.policy.tierForCreditLevel
+        let identityPolicy = services.identity.policy
         let limit = bodyLimit
         switch spec.description {
         case "GET /v1/applicant/points":
             return { _, _, session, _ in
                 try JSONResponse.make(PointsStatementView(try await services.points.statement(subject: "person:\(session!.subject)",
-                                                                                          disclosingCredit: session!.tier >= tierForCredit)))
+                                                                                          disclosingCredit: identityPolicy.seesCreditLevel(session!))))
             }
         case "POST /v1/applicant/points/claims":
             return { request, _, session, _ in
@@ -221,13 +221,13 @@ extension ZeroTripAPI {
                 let body = try await JSONResponse.decode(PointsDisputeBody.self, from: request, limit: 4096)
                 let dispute = try await services.points.dispute(subject: "person:\(session!.subject)", indicator: body.indicator, claim: body.claim,
                                                                 reason: body.reason, actor: session!.actor,
-                                                                disclosingCredit: session!.tier >= tierForCredit)
+                                                                disclosingCredit: identityPolicy.seesCreditLevel(session!))
                 return try JSONResponse.make(PointsDisputeView(dispute, reviewerShown: false), status: .created)
             }
         case "POST /v1/applicant/points/certificate":
             return { request, _, session, _ in
                 let certificate = try await services.points.certificate(subject: "person:\(session!.subject)", actor: session!.actor,
-                                                                        disclosingCredit: session!.tier >= tierForCredit)
+                                                                        disclosingCredit: identityPolicy.seesCreditLevel(session!))
                 return try JSONResponse.make(PointsCertificateView(document: DocumentView(certificate.record), verificationPage: certificate.verificationPage,
                                                                    pdf: "/v1/applicant/documents/\(certificate.record.id)/pdf"),
                                              status: certificate.reused ? .ok : .created)

@@ -39,6 +39,9 @@ public struct IdentityPolicy: Sendable {
     /// Tier needed to see one's credit level, or anything that discloses it (points scored from it).
     public var tierForCreditLevel = 2
 
+    /// Whether `session` may see its credit level (and the points scored from it).
+    public func seesCreditLevel(_ session: ApplicantSession) -> Bool { session.tier >= tierForCreditLevel }
+
     /// The default policy.
     public init() {}
 

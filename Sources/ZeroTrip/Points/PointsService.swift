@@ -81,12 +81,15 @@ public final class PointsService: Sendable {
     private let clock: ZeroTripClock
     private let registry: PopulationRegistry
     private let documents: DocumentService
+    /// The district's identity policy: which tier sees the credit level.
+    private let identityPolicy: IdentityPolicy
 
-    init(database: AppDatabase, clock: ZeroTripClock, registry: PopulationRegistry, documents: DocumentService) {
+    init(database: AppDatabase, clock: ZeroTripClock, registry: PopulationRegistry, documents: DocumentService, identityPolicy: IdentityPolicy) {
         self.database = database
         self.clock = clock
         self.registry = registry
         self.documents = documents
+        self.identityPolicy = identityPolicy
     }
 
     // MARK: Policy
@@ -660,7 +663,7 @@ public final class PointsService: Sendable {
 
     /// Audits and returns the refusal of `action` to a session that may not see the credit level.
     private func creditDenied(actor: String, action: String) async throws -> ZeroTripError {
-        let tier = IdentityPolicy().tierForCreditLevel
+        let tier = identityPolicy.tierForCreditLevel
         let now = clock.now()
         try await database.write { db in
             try AuditLog.append(AuditEntry(actor: actor, action: "auth.denied", target: "points", outcome: "denied",

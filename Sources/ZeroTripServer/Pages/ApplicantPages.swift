@@ -375,7 +375,7 @@ struct ApplicantPages: Sendable {
         context["title"] = "信用与承诺"
         context["tabCredit"] = true
         let needed = services.identity.policy.tierForCreditLevel
-        guard visit.session.tier >= needed else {
+        guard services.identity.policy.seesCreditLevel(visit.session) else {
             try await services.audit(AuditEntry(actor: visit.session.actor, action: "auth.denied", target: "route:GET /my/credit", outcome: "denied",
                                                 details: ["reason": "step_up_required", "required_tier": "\(needed)", "session_tier": "\(visit.session.tier)"]))
             context["stepUp"] = true
@@ -629,7 +629,7 @@ struct ApplicantPages: Sendable {
     /// claim with a proof, their claims and disputes, and the certificate.
     private func points(_ visit: Visit) async throws -> Response {
         let statement = try await services.points.statement(subject: "person:\(visit.session.subject)",
-                                                            disclosingCredit: visit.session.tier >= services.identity.policy.tierForCreditLevel)
+                                                            disclosingCredit: services.identity.policy.seesCreditLevel(visit.session))
         let departments = try await services.administration.departmentNames()
         let catalogue = try? await services.credit.currentCatalogue()
         let disputedItems = Set(statement.disputes.filter { $0.run != nil && $0.run == statement.run?.id }.map(\.indicator))
@@ -711,7 +711,7 @@ struct ApplicantPages: Sendable {
             let claim = form["claim"].flatMap { $0.isEmpty ? nil : $0 }
             _ = try await services.points.dispute(subject: "person:\(visit.session.subject)", indicator: form["indicator"] ?? "", claim: claim,
                                                   reason: form["reason"] ?? "", actor: visit.session.actor,
-                                                  disclosingCredit: visit.session.tier >= services.identity.policy.tierForCreditLevel)
+                                                  disclosingCredit: services.identity.policy.seesCreditLevel(visit.session))
         }
     }
 
@@ -719,7 +719,7 @@ struct ApplicantPages: Sendable {
         var issued: String?
         let response = try await changeForm(request, visit, route: "POST /my/points/certificate", back: "/my/points", backText: "返回积分") { _ in
             issued = try await services.points.certificate(subject: "person:\(visit.session.subject)", actor: visit.session.actor,
-                                                           disclosingCredit: visit.session.tier >= services.identity.policy.tierForCreditLevel).record.id
+                                                           disclosingCredit: services.identity.policy.seesCreditLevel(visit.session)).record.id
         }
         return issued.map { PageRenderer.redirect("/my/documents/\($0)") } ?? response
     }
