@@ -90,6 +90,9 @@ struct DocumentView: Encodable, Sendable {
     var supersededBy: String?
     /// For the holder only: whether the verification page links to the original PDF.
     var pdfLink: Bool?
+    /// For the holder only: the identity tier that shows `fields`, when they are withheld from this session (a points
+    /// certificate printing the credit level, below ``IdentityPolicy/tierForCreditLevel``); nil when they are shown.
+    var fieldsNeedTier: Int?
 
     init(_ record: ResultDocumentRecord, pdfLink: Bool? = nil) {
         self.pdfLink = pdfLink
@@ -111,6 +114,13 @@ struct DocumentView: Encodable, Sendable {
         statusReason = record.statusReason
         statusChangedAt = record.statusChangedAt
         supersededBy = record.supersededBy
+    }
+
+    /// `record` for a holder session that may not see its fields: they are left out and `tier` named.
+    init(withholdingFieldsOf record: ResultDocumentRecord, tier: Int, pdfLink: Bool?) {
+        self.init(record, pdfLink: pdfLink)
+        fields = []
+        fieldsNeedTier = tier
     }
 }
 

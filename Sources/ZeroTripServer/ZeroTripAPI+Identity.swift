@@ -119,13 +119,25 @@ extension ZeroTripAPI {
             return { _, _, session, _ in
                 let records = try await ownRecords(session!)
                 let links = try await documents.pdfLinks(for: records)
-                return try JSONResponse.make(DocumentList(documents: records.map { DocumentView($0, pdfLink: links[$0.id]) }))
+                let policy = identity.policy
+                let withheld = policy.seesCreditLevel(session!) ? [] : try await services.points.printingCreditLevel(records)
+                return try JSONResponse.make(DocumentList(documents: records.map { record in
+                    withheld.contains(record.id) ? DocumentView(withholdingFieldsOf: record, tier: policy.tierForCreditLevel, pdfLink: links[record.id])
+                        : DocumentView(record, pdfLink: links[record.id])
+                }))
             }
         case "PUT /v1/applicant/documents/{id}/pdf-link":
             return { request, parameters, session, _ in
                 let session = session!
                 let body = try await JSONResponse.decode(PDFLinkBody.self, from: request, limit: 1024)
                 let person = try await identity.registry.personalData(subject: session.subject)
+                if body.enabled {
+                    // A public link to a PDF that prints the credit level would show it to whoever holds the link.
+                    let record = try await documents.holderDocument(id: parameters.get("id") ?? "", holderIDNumber: person?.idNumber,
+                                                                    actor: session.actor, route: spec.description)
+                    try await services.points.checkDisclosure(of: record, disclosingCredit: identity.policy.seesCreditLevel(session),
+                                                              actor: session.actor, route: spec.description)
+                }
                 let enabled = try await documents.setPDFLink(id: parameters.get("id") ?? "", enabled: body.enabled, holderIDNumber: person?.idNumber,
                                                              actor: session.actor, route: spec.description)
                 return try JSONResponse.make(PDFLinkView(id: (parameters.get("id") ?? "").lowercased(), pdfLink: enabled))
@@ -136,6 +148,8 @@ extension ZeroTripAPI {
                 let person = try await identity.registry.personalData(subject: session.subject)
                 let record = try await documents.holderDocument(id: parameters.get("id") ?? "", holderIDNumber: person?.idNumber,
                                                                 actor: session.actor, route: spec.description)
+                try await services.points.checkDisclosure(of: record, disclosingCredit: identity.policy.seesCreditLevel(session),
+                                                          actor: session.actor, route: spec.description)
                 guard let pdf = try await documents.pdf(id: record.id) else { throw ZeroTripError(.notFound, "no document \(record.id)") }
                 try await services.audit(AuditEntry(actor: session.actor, action: "document.downloaded", target: "document:\(record.id)", details: ["session": session.id]))
                 var headers = HTTPFields()

@@ -121,6 +121,29 @@ struct PointsAPITests {
             let headers: HTTPFields
             (status, data, headers) = try await call("/v1/applicant/points/certificate", sms, "")
             #expect(status == .unauthorized && code(data) == "step_up_required" && headers[.wwwAuthenticate]?.contains("insufficient_user_authentication") == true)
+
+            // The certificate issued in the tier-2 session prints the credit level: the SMS session lists it without its
+            // fields, and its PDF and a public link to it ask for a higher tier, audited. Switching the link off is allowed.
+            struct Listed: Decodable { var id: String; var fields: [ResultField]; var fieldsNeedTier: Int? }
+            struct Documents: Decodable { var documents: [Listed] }
+            (_, data, _) = try await call("/v1/applicant/documents", sms)
+            let withheld = try #require(try decoder.decode(Documents.self, from: data).documents.first { $0.id == certificate.document.id })
+            (_, data, _) = try await call("/v1/applicant/documents", session)
+            let shown = try #require(try decoder.decode(Documents.self, from: data).documents.first { $0.id == certificate.document.id })
+            #expect(withheld.fields.isEmpty && withheld.fieldsNeedTier == 2)
+            #expect(shown.fields.contains { $0.label == "信用等级" } && shown.fieldsNeedTier == nil)
+            let deniedBeforePDF = try await fixture.auditCount(action: "auth.denied")
+            (status, data, _) = try await call(certificate.pdf, sms)
+            #expect(status == .unauthorized && code(data) == "step_up_required")
+            func link(_ enabled: Bool, _ token: String) async throws -> (HTTPResponse.Status, String?) {
+                try await client.execute(uri: "/v1/applicant/documents/\(certificate.document.id)/pdf-link", method: .put, headers: ConsentAPITests.bearer(token),
+                                         body: ByteBuffer(string: #"{"enabled": \#(enabled)}"#)) { ($0.status, code(Data($0.body.readableBytesView))) }
+            }
+            #expect(try await link(true, sms) == (.unauthorized, "step_up_required"))
+            #expect(try await link(false, sms).0 == .ok)
+            #expect(try await fixture.auditCount(action: "auth.denied") == deniedBeforePDF + 2, "both refusals are audited")
+            (status, data, _) = try await call(certificate.pdf, session)
+            #expect(status == .ok && data.starts(with: Array("%PDF".utf8)))
             (status, _, _) = try await call("/v1/points/runs", try #require(fixture.tokens[.statisticsRead]))
             #expect(status == .ok)
         }
@@ -171,6 +194,17 @@ struct PointsAPITests {
             (headers, body) = ApplicantPageTests.form(["csrf": csrf], cookies: cookies)
             let location = try await client.execute(uri: "/my/points/certificate", method: .post, headers: headers, body: body) { $0.headers[.location] }
             #expect(location?.hasPrefix("/my/documents/") == true, "\(location ?? "no redirect")")
+
+            // Back with an SMS session (tier 1): the certificate's page shows neither its fields nor its QR code, and
+            // its PDF asks for a higher tier.
+            let sms = try await IdentityFixtures.smsSession(fixture.services, person: IdentityFixtures.li).token
+            let smsCookies = ApplicantPageTests.cookieHeader([PageCookies.session: sms])
+            let documentPage = try await client.execute(uri: location ?? "/my/", method: .get, headers: smsCookies) { String(buffer: $0.body) }
+            #expect(documentPage.contains("这份文书载有您的信用等级") && !documentPage.contains("积分总分") && !documentPage.contains("<svg"))
+            let pdfStatus = try await client.execute(uri: (location ?? "/my/") + "/pdf", method: .get, headers: smsCookies) { $0.status }
+            #expect(pdfStatus == .unauthorized)
+            let fullPage = try await client.execute(uri: location ?? "/my/", method: .get, headers: ApplicantPageTests.cookieHeader(cookies)) { String(buffer: $0.body) }
+            #expect(fullPage.contains("积分总分") && fullPage.contains("<svg") && !fullPage.contains("这份文书载有您的信用等级"))
         }
     }
 

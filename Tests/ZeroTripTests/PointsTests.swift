@@ -405,7 +405,19 @@ struct PointsTests {
         #expect(await errorCode { try await points.certificate(subject: zhang, actor: "person:zhang", disclosingCredit: false) } == "step_up_required")
         #expect(await errorCode { try await points.dispute(subject: zhang, indicator: "credit", claim: nil, reason: "x", actor: "person:zhang", disclosingCredit: false) }
                 == "step_up_required")
+
+        // The certificate already issued prints the level: it is withheld from such a session as well, audited; a
+        // result document of another matter is not, and a certificate whose scheme version cannot be read fails closed.
+        let proof = try await Self.insuranceProof(services)
+        #expect(try await points.printingCreditLevel([issued.record, proof.record]) == [issued.record.id])
+        #expect(await errorCode { try await points.checkDisclosure(of: issued.record, disclosingCredit: false, actor: "person:zhang", route: "test") }
+                == "step_up_required")
+        try await points.checkDisclosure(of: issued.record, disclosingCredit: true, actor: "person:zhang", route: "test")
+        try await points.checkDisclosure(of: proof.record, disclosingCredit: false, actor: "person:zhang", route: "test")
+        var unreadable = issued.record
+        unreadable.fields = unreadable.fields.filter { $0.label != "赋分批次" && $0.label != "信用等级" }
+        #expect(try await points.printingCreditLevel([unreadable]) == [issued.record.id])
         let denials = try await AuditLog.events(in: services.database, limit: 500).filter { $0.action == "auth.denied" && $0.actor == "person:zhang" }
-        #expect(denials.count == 2 && denials.allSatisfy { $0.details.contains("step_up_required") })
+        #expect(denials.count == 3 && denials.allSatisfy { $0.details.contains("step_up_required") })
     }
 }

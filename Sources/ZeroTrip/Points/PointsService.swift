@@ -677,6 +677,48 @@ public final class PointsService: Sendable {
 
     /// The certificate's line naming the run (and so the score) it certifies.
     private static func batch(_ run: PointsRun) -> String { "第 \(run.id) 批（积分规则第 \(run.policyVersion) 版）" }
+
+    /// The policy version a certificate's batch line names (nil when the line is missing or not ours).
+    static func batchVersion(_ record: ResultDocumentRecord) -> Int? {
+        guard let line = record.fields.first(where: { $0.label == "赋分批次" })?.value,
+              let start = line.range(of: "积分规则第 "), let end = line.range(of: " 版", range: start.upperBound..<line.endIndex) else { return nil }
+        return Int(line[start.upperBound..<end.lowerBound])
+    }
+
+    // MARK: What a result document discloses
+
+    /// The ids of those of `records` that print the holder's credit level: points certificates that scored an item
+    /// from it. A session below ``IdentityPolicy/tierForCreditLevel`` must see neither their fields, nor their QR code
+    /// (its verification page shows the fields), nor their PDF — the same rule as the points statement. A certificate
+    /// whose scheme version cannot be read counts as disclosing: the check fails closed.
+    public func printingCreditLevel(_ records: [ResultDocumentRecord]) async throws -> Set<String> {
+        let certificates = records.filter { $0.matterCode == Self.certificateMatter }
+        guard !certificates.isEmpty else { return [] }
+        let versions = Set(certificates.compactMap(Self.batchVersion))
+        let creditNames = try await database.read { db -> [Int: Set<String>] in
+            var names: [Int: Set<String>] = [:]
+            for version in versions {
+                guard let policy = try ConfigurationStore.pointsPolicy(version: version, in: db) else { continue }
+                names[version] = Set(policy.indicators.filter { $0.source == .credit }.map(\.name))
+            }
+            return names
+        }
+        return Set(certificates.filter { record in
+            guard let version = Self.batchVersion(record), let names = creditNames[version] else { return true }
+            return record.fields.contains { names.contains($0.label) }
+        }.map(\.id))
+    }
+
+    /// Refuses `record` to a session that may not see the credit level when the record prints it: audited
+    /// `auth.denied` and thrown as `step_up_required`. `route` names what was asked for in the audit event.
+    public func checkDisclosure(of record: ResultDocumentRecord, disclosingCredit: Bool, actor: String, route: String) async throws {
+        guard !disclosingCredit, try await printingCreditLevel([record]).contains(record.id) else { return }
+        let tier = identityPolicy.tierForCreditLevel
+        try await AuditLog.append(AuditEntry(actor: actor, action: "auth.denied", target: "document:\(record.id)", outcome: "denied",
+                                             details: ["reason": "step_up_required", "required_tier": "\(tier)", "route": route]),
+                                  at: clock.now(), to: database)
+        throw ZeroTripError(.stepUpRequired, "document \(record.id) prints the credit level, which needs identity tier \(tier)").audited()
+    }
 }
 
 /// A claim or dispute in a reviewer's queue with the person it concerns.

@@ -314,8 +314,10 @@ struct ApplicantPages: Sendable {
         let names = try await services.administration.departmentNames()
         let department = names[record.departmentCode] ?? record.departmentCode
         let (status, style) = Self.status(record, now: services.clock.now())
+        let policy = services.identity.policy
+        let withheld = policy.seesCreditLevel(visit.session) ? false : try await services.points.printingCreditLevel([record]).contains(record.id)
         var rows: [[String: String]] = [["label": "签发部门", "value": department], ["label": "持证人", "value": record.holderName]]
-        for field in record.fields { rows.append(["label": field.label, "value": field.value]) }
+        for field in record.fields where !withheld { rows.append(["label": field.label, "value": field.value]) }
         rows.append(["label": "签发时间", "value": ChinaTime(record.issuedAt).minuteText])
         rows.append(["label": "有效期至", "value": ChinaTime(record.validUntil).minuteText])
         rows.append(["label": "文书编号", "value": ResultDocumentRenderer.groupedID(record.id)])
@@ -327,8 +329,13 @@ struct ApplicantPages: Sendable {
         context["statusClass"] = style
         context["rows"] = rows
         context["department"] = department
-        let url = ResultToken.verificationURL(base: services.documents.verificationBaseURL, token: record.token)
-        context["qrSVG"] = QRCodeSVG.svg(encoding: url, errorCorrection: .quartile, label: "核验二维码：\(record.matterName)")
+        if withheld {
+            // Its QR code opens a verification page that shows the fields: withheld with them.
+            context["withheld"] = policy.tierForCreditLevel
+        } else {
+            let url = ResultToken.verificationURL(base: services.documents.verificationBaseURL, token: record.token)
+            context["qrSVG"] = QRCodeSVG.svg(encoding: url, errorCorrection: .quartile, label: "核验二维码：\(record.matterName)")
+        }
         return renderer.response("document", context)
     }
 
@@ -351,6 +358,12 @@ struct ApplicantPages: Sendable {
         } catch let error as ZeroTripError where error.code == .forbidden || error.code == .notFound {
             return notYours(visit, error)
         }
+        do {
+            try await services.points.checkDisclosure(of: record, disclosingCredit: services.identity.policy.seesCreditLevel(visit.session),
+                                                      actor: visit.session.actor, route: route)
+        } catch let error as ZeroTripError where error.code == .stepUpRequired {
+            return stepUpNotice(visit, needed: services.identity.policy.tierForCreditLevel)
+        }
         guard let bytes = try await services.documents.pdf(id: record.id) else { throw ZeroTripError(.notFound, "no document \(record.id)") }
         try await services.audit(AuditEntry(actor: visit.session.actor, action: "document.downloaded", target: "document:\(record.id)",
                                             details: ["session": visit.session.id, "channel": "page"]))
@@ -365,9 +378,14 @@ struct ApplicantPages: Sendable {
     private func stepUp(_ visit: Visit, needed: Int, route: String) async throws -> Response {
         try await services.audit(AuditEntry(actor: visit.session.actor, action: "auth.denied", target: "route:\(route)", outcome: "denied",
                                             details: ["reason": "step_up_required", "required_tier": "\(needed)", "session_tier": "\(visit.session.tier)"]))
-        return renderer.notice(visit.base, title: "需要更高的认证等级",
-                               message: "此操作需要认证等级 \(needed)，您当前是等级 \(visit.session.tier)。请在线视频核验，或到任一政务服务窗口刷身份证。",
-                               back: "/my/", backText: "返回我的文书", status: .unauthorized)
+        return stepUpNotice(visit, needed: needed)
+    }
+
+    /// The page saying which tier `needed` is and how to reach it (the refusal is audited by the caller).
+    private func stepUpNotice(_ visit: Visit, needed: Int) -> Response {
+        renderer.notice(visit.base, title: "需要更高的认证等级",
+                        message: "此操作需要认证等级 \(needed)，您当前是等级 \(visit.session.tier)。请在线视频核验，或到任一政务服务窗口刷身份证。",
+                        back: "/my/", backText: "返回我的文书", status: .unauthorized)
     }
 
     private func credit(_ visit: Visit) async throws -> Response {

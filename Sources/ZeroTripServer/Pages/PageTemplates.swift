@@ -66,8 +66,10 @@ enum PageTemplates {
         {{<layout}}{{$content}}
         <p class="status {{statusClass}} big">{{status}}</p>
         <table class="facts">{{#rows}}<tr><th>{{label}}</th><td>{{value}}</td></tr>{{/rows}}</table>
-        <figure class="qr">{{{qrSVG}}}<figcaption>在窗口或自助机出示此二维码，对方扫码即可核验原件内容</figcaption></figure>
-        <p><a class="button" href="/my/documents/{{id}}/pdf">下载 PDF 原件</a></p>
+        {{#withheld}}<div class="card"><p>这份文书载有您的信用等级。查看内容、核验二维码和 PDF 原件需要认证等级 {{withheld}}，您当前是等级 {{tier}}。</p>
+        <p>提升方法：① 在线视频核验（工作人员核对本人后即可）；② 到任一政务服务窗口刷身份证，窗口会给您一次性登录码。</p></div>{{/withheld}}
+        {{^withheld}}<figure class="qr">{{{qrSVG}}}<figcaption>在窗口或自助机出示此二维码，对方扫码即可核验原件内容</figcaption></figure>
+        <p><a class="button" href="/my/documents/{{id}}/pdf">下载 PDF 原件</a></p>{{/withheld}}
         <p class="note">PDF 带有{{department}}的电子印章，任何部门都可扫码或上传核验；请勿修改文件，修改后核验将不通过。</p>
         <p><a href="/my/">返回我的文书</a></p>
         {{/content}}{{/layout}}
