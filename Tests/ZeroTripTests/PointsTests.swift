@@ -327,7 +327,8 @@ struct PointsTests {
         district.clock.advance(by: 60)
         let run = try await points.run(actor: "test")
         let zhangEducation = try await points.statement(subject: zhang, disclosingCredit: true).items.first { $0.item.indicator == "education" }
-        #expect(zhangEducation?.item.points == 30 && zhangEducation?.item.inputs == ["dispute:\(dispute.id)"])
+        #expect(zhangEducation?.item.points == 30 && zhangEducation?.item.value == "本科" && zhangEducation?.item.inputs == ["claim:\(claim.id)", "dispute:\(dispute.id)"],
+                "the claim corrected on review gives the item")
         let liStatement = try await points.statement(subject: li, disclosingCredit: true)
         #expect(liStatement.items.first { $0.item.indicator == "skills" }?.item.inputs == ["claim:\(skills.id)"])
 
@@ -367,6 +368,29 @@ struct PointsTests {
                 == ["document:\(registration.record.id)"])
         #expect(try await points.replay(subject: li, run: corrected2.run.id).matches)
         #expect(try await points.replay(subject: li, run: lapsed.run.id).matches)
+
+        // A rejected claim corrected on review beats an earlier approved one, and lapses when a newer claim is approved.
+        let college = try await points.claim(subject: li, indicator: "education", option: "大专", statement: "", evidence: nil, actor: "person:li")
+        _ = try await points.decide(claim: college.id, department: "GAJ", clerk: "GA-0042", approve: true, reason: "核验原件", actor: "credential:gaj")
+        district.clock.advance(by: 60)
+        let bachelor = try await points.claim(subject: li, indicator: "education", option: "本科", statement: "", evidence: nil, actor: "person:li")
+        _ = try await points.decide(claim: bachelor.id, department: "GAJ", clerk: "GA-0042", approve: false, reason: "查无此证", actor: "credential:gaj")
+        let bachelorDispute = try await points.dispute(subject: li, indicator: "education", claim: bachelor.id, reason: "学信网可查", actor: "person:li",
+                                                       disclosingCredit: true)
+        _ = try await points.decide(dispute: bachelorDispute.id, department: "GAJ", clerk: "GA-0001", points: 30, reason: "学信网核实", actor: "credential:gaj")
+        district.clock.advance(by: 60)
+        let reviewed = try await points.run(actor: "test")
+        #expect(try await points.statement(subject: li, disclosingCredit: true).items.first { $0.item.indicator == "education" }?.item
+                == PointsItem(indicator: "education", points: 30, value: "本科", inputs: ["claim:\(bachelor.id)", "dispute:\(bachelorDispute.id)"], capped: false))
+        district.clock.advance(by: 60)
+        let master = try await points.claim(subject: li, indicator: "education", option: "研究生", statement: "", evidence: nil, actor: "person:li")
+        _ = try await points.decide(claim: master.id, department: "GAJ", clerk: "GA-0042", approve: true, reason: "核验原件", actor: "credential:gaj")
+        district.clock.advance(by: 60)
+        let newer = try await points.run(actor: "test")
+        #expect(try await points.statement(subject: li, disclosingCredit: true).items.first { $0.item.indicator == "education" }?.item
+                == PointsItem(indicator: "education", points: 40, value: "研究生", inputs: ["claim:\(master.id)"], capped: false))
+        #expect(try await points.replay(subject: li, run: reviewed.run.id).matches)
+        #expect(try await points.replay(subject: li, run: newer.run.id).matches)
 
         let actions = try await AuditLog.events(in: services.database, limit: 500).map(\.action)
         for action in ["points.claim.submitted", "points.evidence.read", "points.claim.decided", "points.dispute.filed", "points.dispute.decided"] {

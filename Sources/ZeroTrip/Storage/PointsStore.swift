@@ -171,14 +171,21 @@ enum PointsStore {
         return result
     }
 
-    /// Claims of `subjects` (at most 1,000) approved by `date`.
+    /// Claims of `subjects` (at most 1,000) approved by `date`, with those rejected but corrected on review by then.
     static func approvals(subjects: [String], decidedBy date: Date, in db: SQLTransaction) throws -> [String: [PointsApproval]] {
         guard !subjects.isEmpty else { return [:] }
         var arguments = SQLArguments(subjects.prefix(1000))
         arguments.append(date)
+        arguments += arguments
+        let placeholders = SQLTransaction.placeholders(min(subjects.count, 1000))
+        // A rejected claim whose dispute was corrected counts as approved when the dispute was decided: the reviewer
+        // of the 复核 decided the claim was right after all (its points are the correction's).
         let rows = try db.fetchAll(sql: """
             SELECT id, subject, indicator, option, decided_at FROM points_claims
-            WHERE subject IN (\(SQLTransaction.placeholders(min(subjects.count, 1000)))) AND decision = 'approved' AND decided_at <= ?
+            WHERE subject IN (\(placeholders)) AND decision = 'approved' AND decided_at <= ?
+            UNION ALL
+            SELECT c.id, c.subject, c.indicator, c.option, d.decided_at FROM points_claims c JOIN points_disputes d ON d.claim_id = c.id
+            WHERE c.subject IN (\(placeholders)) AND c.decision = 'rejected' AND d.outcome = 'corrected' AND d.decided_at <= ?
             """, arguments: arguments)
         return Dictionary(grouping: rows.map { row in
             (row["subject"] as String, PointsApproval(claim: row["id"], indicator: row["indicator"], option: row["option"], decidedAt: row["decided_at"]))
@@ -186,16 +193,14 @@ enum PointsStore {
     }
 
     /// Corrections decided on review for `subjects` (at most 1,000) by `date`, each with the records the disputed
-    /// item came from: the stored item of the disputed run, or the claim when an approval was disputed.
+    /// item came from: the stored item of the disputed run, or the claim when a claim's decision was disputed.
     static func corrections(subjects: [String], decidedBy date: Date, in db: SQLTransaction) throws -> [String: [PointsCorrection]] {
         guard !subjects.isEmpty else { return [:] }
         var arguments = SQLArguments(subjects.prefix(1000))
         arguments.append(date)
         let rows = try db.fetchAll(sql: """
-            SELECT d.id, d.subject, d.indicator, d.points, d.decided_at, d.policy_version, d.claim_id, c.decision AS claim_decision,
-                   s.items AS run_items
+            SELECT d.id, d.subject, d.indicator, d.points, d.decided_at, d.policy_version, d.claim_id, s.items AS run_items
             FROM points_disputes d
-            LEFT JOIN points_claims c ON c.id = d.claim_id
             LEFT JOIN points_scores s ON s.run_id = d.run_id AND s.subject = d.subject
             WHERE d.subject IN (\(SQLTransaction.placeholders(min(subjects.count, 1000)))) AND d.outcome = 'corrected' AND d.decided_at <= ?
             """, arguments: arguments)
@@ -204,7 +209,8 @@ enum PointsStore {
             let indicator: String = row["indicator"]
             var inputs: [String] = []
             if let claim: String = row["claim_id"] {
-                if (row["claim_decision"] as String?) == "approved" { inputs = ["claim:\(claim)"] }
+                // Approved, or rejected and so approved by this very correction (``approvals``): the item comes from it.
+                inputs = ["claim:\(claim)"]
             } else if let items: String = row["run_items"] {
                 let item = try decoder.decode([PointsItem].self, from: Data(items.utf8)).first { $0.indicator == indicator }
                 inputs = (item?.inputs ?? []).filter { !$0.hasPrefix("dispute:") }
