@@ -443,5 +443,19 @@ struct PointsTests {
         #expect(try await points.printingCreditLevel([unreadable]) == [issued.record.id])
         let denials = try await AuditLog.events(in: services.database, limit: 500).filter { $0.action == "auth.denied" && $0.actor == "person:zhang" }
         #expect(denials.count == 3 && denials.allSatisfy { $0.details.contains("step_up_required") })
+
+        // A dispute of the credit item, filed in a tier-2 session, discloses the level through its points: withheld from
+        // a lower session also after a new scheme version without a credit indicator, when no item is withheld any more.
+        let creditDispute = try await points.dispute(subject: zhang, indicator: "credit", claim: nil, reason: "信用已修复", actor: "person:zhang",
+                                                     disclosingCredit: true)
+        #expect(try await !points.statement(subject: zhang, disclosingCredit: false).disputes.contains { $0.id == creditDispute.id })
+        let withoutCredit = String(decoding: try PointsFixtures.policy(), as: UTF8.self)
+            .replacingOccurrences(of: "  - code: credit\n    name: 信用等级\n    source: credit\n    rule: { levels: { A: 10, B: 5, M: 5, C: 0, D: -30 } }\n", with: "")
+        #expect(try await points.loadPolicy(Array(withoutCredit.utf8), actor: "test").stored)
+        district.clock.advance(by: 60)
+        _ = try await points.run(actor: "test")
+        let later = try await points.statement(subject: zhang, disclosingCredit: false)
+        #expect(later.withheld.isEmpty && later.total != nil && !later.disputes.contains { $0.id == creditDispute.id })
+        #expect(try await points.statement(subject: zhang, disclosingCredit: true).disputes.contains { $0.id == creditDispute.id })
     }
 }

@@ -381,12 +381,18 @@ public final class PointsService: Sendable {
                 guard case .proof(let department) = indicator.source, case .options(let options) = indicator.rule else { return nil }
                 return PointsStatement.Claimable(indicator: indicator.code, name: indicator.name, department: department, options: options)
             }
+            // A dispute's points disclose the item it disputed: one of an item scored from the credit level under the
+            // scheme version it was filed under is withheld too (a later version may score that indicator otherwise).
+            var policies: [Int: PointsPolicy] = [:]
+            let disputes = try PointsStore.disputes(subject: subject, in: db).filter { dispute in
+                if disclosingCredit { return true }
+                if policies[dispute.policyVersion] == nil { policies[dispute.policyVersion] = try Self.policy(version: dispute.policyVersion, in: db) }
+                return policies[dispute.policyVersion]?.indicator(dispute.indicator)?.source != .credit
+            }
             return PointsStatement(scheme: current?.policy.name ?? scoredPolicy?.name, run: latest?.run,
                                    total: withheld.isEmpty ? latest?.score.total : nil, items: items,
                                    claimable: claimable, claims: try PointsStore.claims(subject: subject, in: db),
-                                   disputes: try PointsStore.disputes(subject: subject, in: db).filter { dispute in
-                                       disclosingCredit || !withheld.contains(scoredPolicy?.indicator(dispute.indicator)?.name ?? dispute.indicator)
-                                   }, withheld: withheld)
+                                   disputes: disputes, withheld: withheld)
         }
     }
 
