@@ -409,7 +409,13 @@ struct PointsTests {
         _ = try await Self.insuranceProof(services)
         district.clock.advance(by: 60)
         _ = try await points.run(actor: "test")
-        let issued = try await points.certificate(subject: zhang, actor: "person:zhang", disclosingCredit: true)
+        // Two requests at once: one certificate, issued by one and given back to the other.
+        async let first = points.certificate(subject: zhang, actor: "person:zhang", disclosingCredit: true)
+        async let second = points.certificate(subject: zhang, actor: "person:zhang", disclosingCredit: true)
+        let pair = try await [first, second]
+        #expect(pair[0].record.id == pair[1].record.id && pair.filter(\.reused).count == 1)
+        let issued = try #require(pair.first { !$0.reused })
+        #expect(try await services.documents.records(holderIDNumber: IdentityFixtures.zhang.id, limit: 50).filter { $0.matterCode == "JFZM" }.count == 1)
         #expect(issued.record.departmentCode == "GAJ" && issued.record.matterCode == "JFZM" && issued.record.holderIDNumber == IdentityFixtures.zhang.id)
         let total = try #require(try await points.statement(subject: zhang, disclosingCredit: true).total)
         #expect(issued.record.fields.contains { $0.label == "积分总分" && $0.value == "\(total) 分" })

@@ -641,9 +641,7 @@ public final class PointsService: Sendable {
                 throw ZeroTripError(.noPointsScore, "no score of yours to certify yet")
             }
             let policy = try Self.policy(version: latest.run.policyVersion, in: db)
-            let batch = Self.batch(latest.run)
-            let existing = try DocumentRegister.validRecords(holderIDNumber: person.idNumber, matterCodes: [Self.certificateMatter], at: now, limit: 50, in: db)
-                .first { $0.departmentCode == policy.certificateDepartment && $0.fields.contains(ResultField(label: "赋分批次", value: batch)) }
+            let existing = try Self.existingCertificate(idNumber: person.idNumber, run: latest.run, policy: policy, at: now, in: db)
             return (latest.run, latest.score, policy, existing)
         }
         if !disclosingCredit, score.items.contains(where: { policy.indicator($0.indicator)?.source == .credit }) {
@@ -663,8 +661,34 @@ public final class PointsService: Sendable {
         let request = IssueDocumentRequest(departmentCode: policy.certificateDepartment, matterCode: Self.certificateMatter, matterName: "积分证明",
                                            holderName: person.name, holderIDNumber: person.idNumber, fields: fields, validDays: 90,
                                            pickupMode: .qrSelfPrint)
-        let issued = try await documents.issue(request, actor: actor)
-        return PointsCertificate(record: issued.record, verificationPage: issued.qrContent, reused: false)
+        do {
+            // Writes are serialised (SQLite's one writer, PostgreSQL's write lock), so looking again in the registering
+            // transaction keeps two requests at once from issuing two certificates of one run.
+            let issued = try await documents.issue(request, actor: actor) { db, prepared in
+                // The register has this one already; another one of the run is the other request's.
+                if try Self.existingCertificate(idNumber: person.idNumber, run: run, policy: policy, at: now, in: db, except: prepared.record.id) != nil {
+                    throw ZeroTripError(Self.certificateExists, "the run's certificate was issued meanwhile")
+                }
+            }
+            return PointsCertificate(record: issued.record, verificationPage: issued.qrContent, reused: false)
+        } catch let error as ZeroTripError where error.code == Self.certificateExists {
+            guard let existing = try await database.read({ db in
+                try Self.existingCertificate(idNumber: person.idNumber, run: run, policy: policy, at: now, in: db)
+            }) else { throw ZeroTripError(.storageFailure, "the run's certificate was issued and is gone") }
+            return PointsCertificate(record: existing, verificationPage: ResultToken.verificationURL(base: documents.verificationBaseURL, token: existing.token),
+                                     reused: true)
+        }
+    }
+
+    /// Never leaves this type: the registering transaction found the run's certificate issued by a request beside it.
+    private static let certificateExists = ZeroTripError.Code(rawValue: "points_certificate_exists")
+
+    /// The valid certificate of `run` held by the person with `idNumber`, if one was issued (other than `excluded`).
+    private static func existingCertificate(idNumber: String, run: PointsRun, policy: PointsPolicy, at now: Date,
+                                            in db: SQLTransaction, except excluded: String? = nil) throws -> ResultDocumentRecord? {
+        let batch = Self.batch(run)
+        return try DocumentRegister.validRecords(holderIDNumber: idNumber, matterCodes: [Self.certificateMatter], at: now, limit: 50, in: db)
+            .first { $0.id != excluded && $0.departmentCode == policy.certificateDepartment && $0.fields.contains(ResultField(label: "赋分批次", value: batch)) }
     }
 
     /// Audits and returns the refusal of `action` to a session that may not see the credit level.
