@@ -16,7 +16,10 @@ struct RateBody: Decodable, Sendable {
 /// An invitation to rate, and the rating once given, as the applicant sees it.
 struct RatingView: Encodable, Sendable {
     var id: String
-    var application: String
+    /// The application rated, or
+    var application: String?
+    /// the window service rated (`consultation`, `material_precheck`, `document_pickup`, `identity_check`, `other`).
+    var service: String?
     var department: String
     var matter: String
     var outcome: String
@@ -28,13 +31,39 @@ struct RatingView: Encodable, Sendable {
     var comment: String?
 
     init(_ rating: ServiceRating) {
-        id = rating.id; application = rating.application; department = rating.department; matter = rating.matter; outcome = rating.outcome
+        id = rating.id; application = rating.application; service = rating.service?.rawValue; department = rating.department; matter = rating.matter; outcome = rating.outcome
         invitedAt = rating.invitedAt; closesAt = rating.closesAt; ratedAt = rating.ratedAt; score = rating.score
         tags = rating.tags.map(\.rawValue); comment = rating.comment
     }
 }
 
 struct RatingList: Encodable, Sendable { var ratings: [RatingView] }
+
+/// `POST /v1/window-services` body: a service given at a counter without an application, to be rated.
+struct WindowServiceBody: Decodable, Sendable {
+    var idNumber: String
+    /// `consultation`, `material_precheck`, `document_pickup`, `identity_check` or `other`.
+    var service: String
+    /// The clerk who gave the service (employee number).
+    var clerk: String
+    /// The department's matter the service was about, if any.
+    var matter: String?
+    /// Only for an admin credential, which belongs to no department.
+    var department: String?
+}
+
+/// The invitation as the department sees it: no person data.
+struct WindowServiceView: Encodable, Sendable {
+    var rating: String
+    var service: String
+    var department: String
+    var matter: String?
+    var clerk: String?
+    var invitedAt: Date
+    var closesAt: Date
+    /// False when the person was invited for this clerk's service today already (nothing was sent again).
+    var invited: Bool
+}
 
 /// `GET /v1/ratings/figures`: the district's ratings over a period, for supervisors.
 struct RatingFiguresView: Encodable, Sendable {
@@ -96,10 +125,28 @@ extension ZeroTripAPI {
         }
     }
 
-    /// Handlers of the supervisors' figures.
+    /// Handlers of the supervisors' figures and the windows' services.
     func ratingHandler(for spec: RouteSpec) -> Handler? {
         let services = self.services
         switch spec.description {
+        case "POST /v1/window-services":
+            return { request, _, principal in
+                let principal = principal!
+                let body = try await JSONResponse.decode(WindowServiceBody.self, from: request, limit: 1024)
+                guard let service = WindowService(rawValue: body.service) else {
+                    throw ZeroTripError(.invalidInput, "service must be one of \(WindowService.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                guard let department = Self.windowDepartment(principal) ?? body.department?.uppercased() else {
+                    throw ZeroTripError(.invalidInput, "an admin credential names the department")
+                }
+                let (rating, created) = try await services.ratings.invite(windowService: service, idNumber: body.idNumber, matter: body.matter,
+                                                                          department: department, clerk: body.clerk,
+                                                                          actor: "\(principal.actor)/clerk:\(body.clerk.prefix(32))")
+                return try JSONResponse.make(WindowServiceView(rating: rating.id, service: service.rawValue, department: rating.department,
+                                                               matter: rating.matter.isEmpty ? nil : rating.matter, clerk: rating.clerk,
+                                                               invitedAt: rating.invitedAt, closesAt: rating.closesAt, invited: created),
+                                             status: created ? .created : .ok)
+            }
         case "GET /v1/ratings/figures":
             return { request, _, _ in
                 let period = try Self.figuresPeriod(request, now: services.clock.now())

@@ -119,6 +119,8 @@ public struct ZeroTripAPI: Sendable {
         RouteSpec(method: .get, path: "/v1/applicant/ratings", access: .applicant(tier: 1)),
         RouteSpec(method: .post, path: "/v1/applicant/ratings/{id}", access: .applicant(tier: 1)),
         RouteSpec(method: .get, path: "/v1/ratings/figures", access: .scope(.statisticsRead)),
+        // A window service without an application (consultation, pre-check, pickup) is rated too.
+        RouteSpec(method: .post, path: "/v1/window-services", access: .scope(.applicationsProcess)),
         // Supervision (督办): the staff directory stalled-review notices go to, and review times per department.
         RouteSpec(method: .post, path: "/v1/staff", access: .scope(.admin)),
         RouteSpec(method: .get, path: "/v1/staff", access: .scope(.admin)),

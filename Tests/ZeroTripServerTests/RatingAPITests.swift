@@ -25,7 +25,7 @@ struct RatingAPITests {
         return submitted.id
     }
 
-    struct View: Decodable { var id: String; var application: String; var department: String; var score: Int?; var tags: [String]; var ratedAt: Date? }
+    struct View: Decodable { var id: String; var application: String?; var department: String; var score: Int?; var tags: [String]; var ratedAt: Date? }
     struct List: Decodable { var ratings: [View] }
     struct Figures: Decodable {
         struct Group: Decodable { var key: String; var name: String?; var department: String?; var count: Int; var mean: Double; var weighted: Double; var poor: Int }
@@ -149,6 +149,86 @@ struct RatingAPITests {
         }
         #expect(error?.kind == .ruleViolation, "a rating is kept as given")
         _ = second
+    }
+
+    @Test("A window service without an application invites the person to rate it: by the API (201; again the same day 200, the same invitation, nothing sent) and from the station's person page; rated like an application and counted for the clerk; refusals by code, a matter of another department audited")
+    func windowService() async throws {
+        let fixture = try await ServerFixture()
+        try await fixture.loadCredit()
+        let zhang = IdentityFixtures.zhang, li = IdentityFixtures.li
+        let gaj = try await fixture.services.credentials.create(department: "GAJ", scopes: [.applicationsProcess, .creditRead], label: "w", actor: "test").token
+        let statistics = try await fixture.services.credentials.create(department: "RSJ", scopes: [.statisticsRead], label: "s", actor: "test").token
+        let zhangSubject = "person:" + (try #require(try await fixture.services.identity.registry.subject(idNumber: zhang.id)))
+        let liSubject = "person:" + (try #require(try await fixture.services.identity.registry.subject(idNumber: li.id)))
+        struct Invitation: Decodable { var rating: String; var service: String; var department: String; var matter: String?; var clerk: String?; var invited: Bool }
+        struct Mine: Decodable { var ratings: [Rated]; struct Rated: Decodable { var id: String; var application: String?; var service: String? } }
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        try await fixture.application().test(.router) { client in
+            func call(_ uri: String, _ token: String, _ body: String? = nil) async throws -> (HTTPResponse.Status, Data) {
+                try await client.execute(uri: uri, method: body == nil ? .get : .post, headers: ConsentAPITests.bearer(token),
+                                         body: body.map { ByteBuffer(string: $0) }) { ($0.status, Data($0.body.readableBytesView)) }
+            }
+            let body = #"{"idNumber": "\#(zhang.id)", "service": "consultation", "matter": "JZDJ", "clerk": "ga-0042"}"#
+            var (status, data) = try await call("/v1/window-services", gaj, body)
+            #expect(status == .created, "\(String(decoding: data, as: UTF8.self))")
+            let invitation = try decoder.decode(Invitation.self, from: data)
+            #expect(invitation.invited && invitation.service == "consultation" && invitation.department == "GAJ" && invitation.matter == "JZDJ"
+                    && invitation.clerk == "GA-0042")
+            #expect(!String(decoding: data, as: UTF8.self).contains(zhang.id), "no person data in the answer")
+            (status, data) = try await call("/v1/window-services", gaj, body)
+            let again = try decoder.decode(Invitation.self, from: data)
+            #expect(status == .ok && !again.invited && again.rating == invitation.rating, "once a day per clerk")
+            let notices = try await fixture.services.applications.notifications(subject: zhangSubject).filter { $0.kind == "rating_invitation" }
+            #expect(notices.count == 1 && notices[0].message.contains("咨询：居住登记") && notices[0].message.contains("/my/ratings"), "\(notices.map(\.message))")
+
+            let deniedBefore = try await fixture.auditCount(action: "auth.denied")
+            for (request, expectedStatus, expectedCode) in [
+                (#"{"idNumber": "\#(zhang.id)", "service": "bribe", "clerk": "GA-0042"}"#, HTTPResponse.Status.badRequest, "invalid_input"),
+                (#"{"idNumber": "\#(zhang.id)", "service": "other", "clerk": "GA 42"}"#, .badRequest, "invalid_input"),
+                (#"{"idNumber": "\#(zhang.id)", "service": "other", "clerk": "GA-0042", "score": 5}"#, .badRequest, "invalid_input"),
+                (#"{"idNumber": "110101199003078515", "service": "other", "clerk": "GA-0042"}"#, .notFound, "unknown_person"),
+                (#"{"idNumber": "\#(zhang.id)", "service": "other", "clerk": "GA-0042", "matter": "NOPE"}"#, .notFound, "unknown_matter"),
+                (#"{"idNumber": "\#(zhang.id)", "service": "other", "clerk": "GA-0042", "matter": "GRCBZM"}"#, .forbidden, "forbidden"),
+            ] {
+                (status, data) = try await call("/v1/window-services", gaj, request)
+                #expect(status == expectedStatus && ConsentAPITests.errorCode(data) == expectedCode, "\(request): \(String(decoding: data, as: UTF8.self))")
+            }
+            #expect(try await fixture.auditCount(action: "auth.denied") == deniedBefore + 1, "the other department's matter is audited")
+            (status, _) = try await call("/v1/window-services", statistics, body)
+            #expect(status == .forbidden)
+
+            // At the station: the person page offers the form; the clerk signed in is the one rated.
+            let session = ApplicantPageTests.value(ApplicantPageTests.setCookie(try await WindowPageTests.signIn(client, credential: gaj, clerkId: "GA-0007"),
+                                                                                WindowPages.sessionCookie))
+            let cookies = [WindowPages.sessionCookie: session]
+            let page = try await client.execute(uri: "/window/person?idNumber=\(li.id)&matter=JZDJ", method: .get,
+                                                headers: ApplicantPageTests.cookieHeader(cookies)) { String(buffer: $0.body) }
+            #expect(page.contains("action=\"/window/person/served\"") && page.contains("value=\"document_pickup\""))
+            var (headers, form) = ApplicantPageTests.form(["csrf": PageCookies.csrfToken(session: session), "idNumber": li.id, "matter": "JZDJ",
+                                                           "service": "document_pickup"], cookies: cookies)
+            let served = try await client.execute(uri: "/window/person/served", method: .post, headers: headers, body: form) { ($0.status, String(buffer: $0.body)) }
+            #expect(served.0 == .created && served.1.contains("已向办事人发送评价邀请"))
+            (headers, form) = ApplicantPageTests.form(["csrf": "forged", "idNumber": zhang.id, "service": "other"], cookies: cookies)
+            #expect(try await client.execute(uri: "/window/person/served", method: .post, headers: headers, body: form) { $0.status } == .forbidden)
+
+            // The person rates it like an application; the figures count it for the clerk.
+            let liSession = try await IdentityFixtures.windowSession(fixture.services, person: li)
+            (status, data) = try await call("/v1/applicant/ratings", liSession.token)
+            let liRatings = try decoder.decode(Mine.self, from: data).ratings
+            #expect(liRatings.count == 1 && liRatings[0].application == nil && liRatings[0].service == "document_pickup")
+            (status, data) = try await call("/v1/applicant/ratings/\(liRatings[0].id)", liSession.token, #"{"score": 4, "tags": ["fast"]}"#)
+            #expect(status == .ok, "\(String(decoding: data, as: UTF8.self))")
+            let ratingsPage = try await client.execute(uri: "/my/ratings", method: .get,
+                                                       headers: ApplicantPageTests.cookieHeader([PageCookies.session: liSession.token])) { String(buffer: $0.body) }
+            #expect(ratingsPage.contains("证照领取：居住登记") && ratingsPage.contains("★★★★☆"))
+            (status, data) = try await call("/v1/ratings/figures", statistics)
+            #expect(try decoder.decode(Figures.self, from: data).clerks.map(\.key) == ["GA-0007"])
+        }
+        #expect(try await fixture.services.applications.notifications(subject: liSubject).contains { $0.message.contains("证照领取：居住登记") })
+        let invited = try await AuditLog.events(in: fixture.services.database, limit: 300).filter { $0.action == "rating.invited" }
+        #expect(invited.count == 2 && invited.allSatisfy { !$0.details.contains(zhang.id) && !$0.details.contains(li.id) })
+        #expect(invited.contains { $0.actor.hasSuffix("/clerk:GA-0007") })
     }
 
     @Test("Residents state the services they expect to need by year (schooling for the coming years, housing, a loan, other with what); restating replaces; planners read the counts per kind and year; bad kinds, years and details refused by code")

@@ -28,7 +28,9 @@ public struct ApplicationService: Sendable {
         self.documents = documents
         self.identity = identity
         consent = ConsentService(database: database, clock: clock, credit: credit, registry: identity.registry, documents: documents)
-        ratings = RatingService(database: database, clock: clock)
+        var base = documents.verificationBaseURL
+        while base.hasSuffix("/") { base.removeLast() }
+        ratings = RatingService(database: database, clock: clock, registry: identity.registry, credit: credit, ratingPage: "\(base)/my/ratings")
         supervision = SupervisionService(database: database, clock: clock, credit: credit)
     }
 
@@ -41,9 +43,7 @@ public struct ApplicationService: Sendable {
     /// grants end, and the applicant is invited to rate the service.
     private func served(_ id: String, _ outcome: ApplicationState, matterName: String, actor: String, at now: Date, in db: SQLTransaction) throws {
         try ConsentService.applicationEnded(id, actor: actor, at: now, in: db)
-        var base = documents.verificationBaseURL
-        while base.hasSuffix("/") { base.removeLast() }
-        try RatingService.invite(application: id, outcome: outcome, matterName: matterName, ratingPage: "\(base)/my/ratings", at: now, in: db)
+        try RatingService.invite(application: id, outcome: outcome, matterName: matterName, ratingPage: ratings.ratingPage, at: now, in: db)
     }
 
     /// How long a window's identity check stays usable for a commitment.

@@ -14,10 +14,17 @@ public final class RatingService: Sendable {
 
     private let database: AppDatabase
     private let clock: ZeroTripClock
+    private let registry: PopulationRegistry
+    private let credit: CreditService
+    /// The applicant pages' ratings page, linked from every invitation.
+    let ratingPage: String
 
-    init(database: AppDatabase, clock: ZeroTripClock) {
+    init(database: AppDatabase, clock: ZeroTripClock, registry: PopulationRegistry, credit: CreditService, ratingPage: String) {
         self.database = database
         self.clock = clock
+        self.registry = registry
+        self.credit = credit
+        self.ratingPage = ratingPage
     }
 
     /// In the transaction that finishes `application` (closed or rejected): the invitation and its message.
@@ -35,6 +42,58 @@ public final class RatingService: Sendable {
         try NotificationOutbox.enqueue(subject: record.subject, kind: "rating_invitation", reference: "rating:\(ratingID)",
                                        message: "您申请的「\(matterName)」\(ended)。欢迎对本次服务评价（1–5 分，\(ratingDays) 天内）：\(ratingPage)",
                                        at: now, in: db)
+    }
+
+    /// After a window service without an application, the clerk `clerk` of `department` records it and the person
+    /// with `idNumber` is invited, like after an application, to rate it (a message in the outbox with the link).
+    /// `matter`, when given, is the department's matter the service was about. One invitation per person, clerk and
+    /// day (China time): recording the service again that day gives the same invitation back and sends nothing, so a
+    /// counter cannot flood a person with messages, nor collect several ratings for one visit. Audited `rating.invited`.
+    public func invite(windowService service: WindowService, idNumber: String, matter rawMatter: String?, department: String, clerk rawClerk: String,
+                       actor: String) async throws -> (rating: ServiceRating, created: Bool) {
+        try ClerkIdentity.checkNumber(rawClerk)
+        // As ratings of applications name the clerk (SupervisionService.clerkNumber): upper case.
+        let clerk = rawClerk.uppercased()
+        guard let subjectID = try await registry.subject(idNumber: idNumber) else {
+            throw ZeroTripError(.unknownPerson, "no person with this ID number in the population registry")
+        }
+        var named: Matter?
+        if let rawMatter, !rawMatter.isEmpty {
+            named = try await credit.matter(rawMatter).matter
+            guard named?.department == department else {
+                try await AuditLog.append(AuditEntry(actor: actor, action: "auth.denied", target: "matter:\(rawMatter.prefix(32))", outcome: "denied",
+                                                     details: ["reason": "matter_not_of_department", "department": department]),
+                                          at: clock.now(), to: database)
+                throw ZeroTripError(.forbidden, "matter \(rawMatter.prefix(32)) is not one of department \(department)'s").audited()
+            }
+        }
+        let (matterCode, matterName) = (named?.code ?? "", named?.name)
+        let subject = "person:\(subjectID)"
+        let now = clock.now()
+        let dayStart = CivilDay(now).start
+        let ratingID = try withCrypto("generating a rating id") { () throws(CryptoError) in Hex.encode(try SecureRandom.bytes(count: 16)) }
+        let page = ratingPage
+        return try await database.write { db in
+            guard try !DistrictStore.departments(code: department, in: db).isEmpty else {
+                throw ZeroTripError(.unknownDepartment, "no department \(department.prefix(32))")
+            }
+            if let open = try RatingStore.windowService(subject: subject, department: department, clerk: clerk, since: dayStart, in: db) {
+                return (open, false)
+            }
+            let rating = ServiceRating(id: ratingID, application: nil, service: service, subject: subject, department: department, matter: matterCode,
+                                       clerk: clerk, outcome: "served", invitedAt: now,
+                                       closesAt: now.addingTimeInterval(TimeInterval(Self.ratingDays) * 86_400))
+            guard try RatingStore.invite(rating, in: db) else { throw ZeroTripError(.storageFailure, "the invitation was not stored") }
+            let departmentName = try DistrictStore.departments(code: department, in: db).first?.name ?? department
+            let what = matterName.map { "\(service.chinese)：\($0)" } ?? service.chinese
+            try NotificationOutbox.enqueue(subject: subject, kind: "rating_invitation", reference: "rating:\(ratingID)",
+                                           message: "您在\(departmentName)窗口的「\(what)」服务已完成。欢迎对本次服务评价（1–5 分，\(Self.ratingDays) 天内）：\(page)",
+                                           at: now, in: db)
+            try AuditLog.append(AuditEntry(actor: actor, action: "rating.invited", target: "rating:\(ratingID)",
+                                           details: ["department": department, "clerk": clerk, "service": service.rawValue, "matter": matterCode]),
+                                at: now, in: db)
+            return (rating, true)
+        }
     }
 
     /// `subject`'s (`person:<subject>`) invitations, newest first, rated or not.
@@ -71,7 +130,8 @@ public final class RatingService: Sendable {
             guard try RatingStore.rate(id: id, score: score, tags: tags, comment: text, at: now, in: db) else {
                 throw ZeroTripError(.alreadyRated, "this service was rated meanwhile")
             }
-            try AuditLog.append(AuditEntry(actor: actor, action: "rating.recorded", target: "application:\(rating.application)",
+            try AuditLog.append(AuditEntry(actor: actor, action: "rating.recorded",
+                                           target: rating.application.map { "application:\($0)" } ?? "rating:\(rating.id)",
                                            details: ["rating": id, "department": rating.department, "score": "\(score)",
                                                      "tags": tags.map(\.rawValue).joined(separator: ",")]), at: now, in: db)
             rating.ratedAt = now

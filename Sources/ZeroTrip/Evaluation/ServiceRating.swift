@@ -26,21 +26,46 @@ public enum RatingTag: String, Sendable, Hashable, Codable, CaseIterable {
     }
 }
 
-/// One invitation to rate a finished service (an application closed or rejected), and the rating once given.
-/// The applicant rates once, within ``RatingService/ratingDays`` days; the rating attaches to the department and,
-/// when a window clerk took the application, to that clerk.
+/// A service at the window that ends without an application (好差评 covers every service, not only applications):
+/// the clerk records it when the person leaves the counter, and the person is invited to rate it.
+public enum WindowService: String, Sendable, Hashable, Codable, CaseIterable {
+    case consultation
+    case materialPrecheck = "material_precheck"
+    case documentPickup = "document_pickup"
+    case identityCheck = "identity_check"
+    case other
+
+    /// The name on the station's form and in the invitation.
+    public var chinese: String {
+        switch self {
+        case .consultation: "咨询"
+        case .materialPrecheck: "材料预审"
+        case .documentPickup: "证照领取"
+        case .identityCheck: "身份核验"
+        case .other: "其他窗口服务"
+        }
+    }
+}
+
+/// One invitation to rate a finished service — an application closed or rejected, or a window service without an
+/// application — and the rating once given. The applicant rates once, within ``RatingService/ratingDays`` days; the
+/// rating attaches to the department and, when a window clerk took the application or served the person, to that
+/// clerk.
 public struct ServiceRating: Sendable, Hashable, Codable {
     /// 32 lowercase hex digits.
     public var id: String
-    /// The application rated.
-    public var application: String
+    /// The application rated (nil for a window service).
+    public var application: String?
+    /// The window service rated (nil for an application).
+    public var service: WindowService?
     /// `person:<subject>`.
     public var subject: String
     public var department: String
+    /// The matter applied for, or the one a window service was about ("" when none was named).
     public var matter: String
-    /// The clerk number of the window that took the application, if one did.
+    /// The clerk number of the window that took the application or gave the service, if one did.
     public var clerk: String?
-    /// `closed` or `rejected`: how the service ended.
+    /// `closed` or `rejected`: how the application ended; `served` for a window service.
     public var outcome: String
     public var invitedAt: Date
     /// The last moment a rating is taken.
@@ -53,10 +78,12 @@ public struct ServiceRating: Sendable, Hashable, Codable {
     public var comment: String?
 
     /// An invitation (or a rating, with `ratedAt` and `score`).
-    package init(id: String, application: String, subject: String, department: String, matter: String, clerk: String?, outcome: String,
-                 invitedAt: Date, closesAt: Date, ratedAt: Date? = nil, score: Int? = nil, tags: [RatingTag] = [], comment: String? = nil) {
+    package init(id: String, application: String?, service: WindowService? = nil, subject: String, department: String, matter: String,
+                 clerk: String?, outcome: String, invitedAt: Date, closesAt: Date, ratedAt: Date? = nil, score: Int? = nil,
+                 tags: [RatingTag] = [], comment: String? = nil) {
         self.id = id
         self.application = application
+        self.service = service
         self.subject = subject
         self.department = department
         self.matter = matter

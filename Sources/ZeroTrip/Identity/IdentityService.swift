@@ -28,11 +28,16 @@ public struct ClerkIdentity: Sendable, Hashable, Codable {
     }
 
     func validated() throws(ZeroTripError) -> ClerkIdentity {
+        try Self.checkNumber(id)
+        return ClerkIdentity(id: id, name: try RegistryEntry.personName(name))
+    }
+
+    /// Refuses an employee number that is not 1–32 characters of A-Z a-z 0-9 `-`.
+    static func checkNumber(_ id: String) throws(ZeroTripError) {
         let bytes = Array(id.utf8)
         guard (1...32).contains(bytes.count), bytes.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x7A) || $0 == 0x2D }) else {
             throw ZeroTripError(.invalidInput, "clerk id must be 1–32 characters of A-Z, a-z, 0-9 and -")
         }
-        return ClerkIdentity(id: id, name: try RegistryEntry.personName(name))
     }
 
     func agent(actor: String) -> String { "\(actor)/clerk:\(id)" }

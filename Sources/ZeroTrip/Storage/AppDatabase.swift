@@ -1067,6 +1067,45 @@ public struct AppDatabase: Sendable {
                     BEGIN SELECT RAISE(ABORT, 'a claim is decided once; only its proof may be cleared after'); END;
                 """)
         }
+        // 好差评 for window services without an application (a consultation, a material pre-check, a pickup): the
+        // invitation names the service instead of an application; outcome `served`.
+        migrator.registerMigration("2026-12-08 evaluation: window services rated without an application") { db in
+            try db.execute(sql: """
+                CREATE TABLE service_ratings_rebuilt (
+                    id TEXT PRIMARY KEY CHECK (length(id) = 32),
+                    application_id TEXT UNIQUE REFERENCES applications(id),
+                    service TEXT CHECK (service IS NULL OR length(service) <= 32),
+                    subject TEXT NOT NULL,
+                    department TEXT NOT NULL,
+                    matter TEXT NOT NULL,
+                    clerk TEXT,
+                    outcome TEXT NOT NULL CHECK (outcome IN ('closed', 'rejected', 'served')),
+                    invited_at DATETIME NOT NULL,
+                    closes_at DATETIME NOT NULL,
+                    rated_at DATETIME,
+                    score INTEGER CHECK (score BETWEEN 1 AND 5),
+                    tags TEXT NOT NULL DEFAULT '[]',
+                    comment TEXT CHECK (comment IS NULL OR length(comment) <= 200),
+                    CHECK ((application_id IS NULL) = (service IS NOT NULL) AND (service IS NULL) = (outcome <> 'served'))
+                );
+                INSERT INTO service_ratings_rebuilt (id, application_id, subject, department, matter, clerk, outcome, invited_at, closes_at,
+                                                     rated_at, score, tags, comment)
+                    SELECT id, application_id, subject, department, matter, clerk, outcome, invited_at, closes_at, rated_at, score, tags, comment
+                    FROM service_ratings;
+                DROP TABLE service_ratings;
+                ALTER TABLE service_ratings_rebuilt RENAME TO service_ratings;
+                CREATE INDEX service_ratings_subject ON service_ratings(subject, invited_at);
+                CREATE INDEX service_ratings_rated ON service_ratings(rated_at) WHERE rated_at IS NOT NULL;
+                CREATE TRIGGER service_ratings_no_delete BEFORE DELETE ON service_ratings
+                    BEGIN SELECT RAISE(ABORT, 'ratings are never deleted'); END;
+                CREATE TRIGGER service_ratings_rate_once BEFORE UPDATE ON service_ratings
+                    WHEN OLD.rated_at IS NOT NULL OR NEW.rated_at IS NULL OR NEW.score IS NULL OR NEW.id IS NOT OLD.id
+                        OR NEW.application_id IS NOT OLD.application_id OR NEW.service IS NOT OLD.service OR NEW.subject IS NOT OLD.subject
+                        OR NEW.department IS NOT OLD.department OR NEW.matter IS NOT OLD.matter OR NEW.clerk IS NOT OLD.clerk
+                        OR NEW.outcome IS NOT OLD.outcome OR NEW.invited_at IS NOT OLD.invited_at OR NEW.closes_at IS NOT OLD.closes_at
+                    BEGIN SELECT RAISE(ABORT, 'a service is rated once, and the rating is kept as given'); END;
+                """)
+        }
         return migrator
     }
 }

@@ -4,17 +4,26 @@ package import Foundation
 /// Methods run in the caller's transaction.
 package enum RatingStore {
     private static let columns = """
-        id, application_id, subject, department, matter, clerk, outcome, invited_at, closes_at, rated_at, score, tags, comment
+        id, application_id, service, subject, department, matter, clerk, outcome, invited_at, closes_at, rated_at, score, tags, comment
         """
 
     /// Records an invitation; nothing when the application already has one (a service is rated once).
     package static func invite(_ rating: ServiceRating, in db: SQLTransaction) throws -> Bool {
         try db.execute(sql: """
-            INSERT INTO service_ratings (id, application_id, subject, department, matter, clerk, outcome, invited_at, closes_at, tags)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, '[]') ON CONFLICT (application_id) DO NOTHING
-            """, arguments: [rating.id, rating.application, rating.subject, rating.department, rating.matter, rating.clerk, rating.outcome,
-                             rating.invitedAt, rating.closesAt])
+            INSERT INTO service_ratings (id, application_id, service, subject, department, matter, clerk, outcome, invited_at, closes_at, tags)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '[]') ON CONFLICT (application_id) DO NOTHING
+            """, arguments: [rating.id, rating.application, rating.service?.rawValue, rating.subject, rating.department, rating.matter,
+                             rating.clerk, rating.outcome, rating.invitedAt, rating.closesAt])
         return db.changesCount == 1
+    }
+
+    /// The invitation for a window service `subject` received from `department`'s clerk `clerk` since `since`.
+    static func windowService(subject: String, department: String, clerk: String, since: Date, in db: SQLTransaction) throws -> ServiceRating? {
+        try db.fetchOne(sql: """
+            SELECT \(columns) FROM service_ratings
+            WHERE subject = ? AND invited_at >= ? AND application_id IS NULL AND department = ? AND clerk = ?
+            ORDER BY invited_at DESC, id LIMIT 1
+            """, arguments: [subject, since, department, clerk]).map(rating(from:))
     }
 
     static func rating(id: String, in db: SQLTransaction) throws -> ServiceRating? {
@@ -67,7 +76,8 @@ package enum RatingStore {
 
     private static func rating(from row: SQLRow) throws -> ServiceRating {
         let tags = (try? JSONDecoder().decode([String].self, from: Data((row["tags"] as String).utf8))) ?? []
-        return ServiceRating(id: row["id"], application: row["application_id"], subject: row["subject"], department: row["department"],
+        return ServiceRating(id: row["id"], application: row["application_id"], service: (row["service"] as String?).flatMap(WindowService.init(rawValue:)),
+                             subject: row["subject"], department: row["department"],
                              matter: row["matter"], clerk: row["clerk"], outcome: row["outcome"], invitedAt: row["invited_at"],
                              closesAt: row["closes_at"], ratedAt: row["rated_at"], score: row["score"],
                              tags: tags.compactMap(RatingTag.init(rawValue:)), comment: row["comment"])

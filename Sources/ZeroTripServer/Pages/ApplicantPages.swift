@@ -589,11 +589,13 @@ struct ApplicantPages: Sendable {
         let now = services.clock.now()
         let all = try await services.ratings.ratings(subject: "person:\(visit.session.subject)")
         func row(_ rating: ServiceRating) -> [String: Any] {
-            ["id": rating.id, "matterName": catalogue?.matter(rating.matter)?.name ?? rating.matter,
-             "department": departments[rating.department] ?? rating.department, "outcome": rating.outcome == "closed" ? "已办结" : "未予批准",
-             "closesAt": ChinaTime(rating.closesAt).minuteText, "ratedAt": rating.ratedAt.map { ChinaTime($0).minuteText } ?? "",
-             "stars": rating.score.map { String(repeating: "★", count: $0) + String(repeating: "☆", count: 5 - $0) + " " + (Self.scoreWords[$0] ?? "") } ?? "",
-             "tagText": rating.tags.map(\.chinese).joined(separator: "、")]
+            let matter = rating.matter.isEmpty ? nil : catalogue?.matter(rating.matter)?.name ?? rating.matter
+            let name = rating.service.map { service in matter.map { "\(service.chinese)：\($0)" } ?? service.chinese } ?? matter ?? ""
+            let outcome = rating.service != nil ? "窗口服务" : rating.outcome == "closed" ? "已办结" : "未予批准"
+            return ["id": rating.id, "matterName": name, "department": departments[rating.department] ?? rating.department, "outcome": outcome,
+                    "closesAt": ChinaTime(rating.closesAt).minuteText, "ratedAt": rating.ratedAt.map { ChinaTime($0).minuteText } ?? "",
+                    "stars": rating.score.map { String(repeating: "★", count: $0) + String(repeating: "☆", count: 5 - $0) + " " + (Self.scoreWords[$0] ?? "") } ?? "",
+                    "tagText": rating.tags.map(\.chinese).joined(separator: "、")]
         }
         let pending = all.filter { $0.ratedAt == nil && $0.closesAt >= now }.map(row)
         let done = all.filter { $0.ratedAt != nil }.map(row)

@@ -124,7 +124,7 @@ enum PageTemplates {
 
     static let ratings = """
         {{<layout}}{{$content}}
-        <p>每项办结的服务可评价一次（办结后 30 天内）。评价记入办理部门和受理窗口，各部门的排名公开在<a href="/figures">服务评价排行</a>。</p>
+        <p>每项办结的申请和每次窗口服务（咨询、预审、领证等）可评价一次（30 天内）。评价记入办理部门和服务窗口，各部门的排名公开在<a href="/figures">服务评价排行</a>。</p>
         {{#pending}}<form method="post" action="/my/ratings/{{id}}" class="card"><input type="hidden" name="csrf" value="{{csrf}}">
         <p><span class="name">{{matterName}}</span></p><p class="meta">{{department}} · {{outcome}} · 请在 {{closesAt}} 前评价</p>
         <fieldset><legend>满意程度</legend>{{#scores}}<label class="check"><input type="radio" name="score" value="{{value}}" required> {{label}}</label>{{/scores}}</fieldset>
@@ -254,6 +254,13 @@ enum PageTemplates {
         <fieldset><legend>办理方式</legend><label class="check"><input type="radio" name="mode" value="standard" checked> 常规受理（材料齐全）</label>
         {{#trust}}<label class="check"><input type="radio" name="mode" value="trust"> 容缺受理（先出结果，后补材料）</label>{{/trust}}</fieldset>
         <button type="submit">提交申请</button>
+        </form>
+        <h2>无需受理的服务</h2>
+        <form method="post" action="/window/person/served" class="card">
+        <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="idNumber" value="{{idNumber}}"><input type="hidden" name="matter" value="{{matter}}">
+        <label for="service">本次服务</label><select id="service" name="service">{{#windowServices}}<option value="{{value}}">{{label}}</option>{{/windowServices}}</select>
+        <p class="note">办事人离开窗口时点击：系统向办事人发送服务评价邀请，评价记入本窗口（每位办事人每天一次）。</p>
+        <button type="submit">服务结束，邀请评价</button>
         </form>
         {{/content}}{{/layout}}
         """

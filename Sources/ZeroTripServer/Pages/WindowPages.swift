@@ -51,6 +51,11 @@ struct WindowPages: Sendable {
                 try await posted(request, visit, route: "POST /window/person/card") { try await cardCheck($0, visit) }
             }
         }
+        router.post("/window/person/served") { request, context in
+            try await signedIn(request, context, needs: [.applicationsProcess], route: "POST /window/person/served") { visit in
+                try await posted(request, visit, route: "POST /window/person/served") { try await served($0, visit) }
+            }
+        }
         router.post("/window/applications") { request, context in
             try await signedIn(request, context, needs: [.applicationsProcess], route: "POST /window/applications") { visit in
                 try await posted(request, visit, route: "POST /window/applications") { try await submit($0, visit) }
@@ -288,7 +293,19 @@ struct WindowPages: Sendable {
         // Consent at the counter stands on a card check made at this department's stations (not the applicant's own login).
         let cardCheck = records.last { $0.method == .windowCard && $0.agent.hasPrefix("\(visit.session.principal.actor)/") }
         try await reuseSection(into: &context, matter: matter, subject: subject, idNumber: idNumber, assurance: cardCheck, visit)
+        context["windowServices"] = WindowService.allCases.map { ["value": $0.rawValue, "label": $0.chinese] }
         return renderer.response("window-person", context)
+    }
+
+    /// The person leaves the counter after a service without an application: they are invited to rate it (once a
+    /// day for this clerk), and the clerk is told whether a message went out.
+    private func served(_ form: [String: String], _ visit: Visit) async throws -> Response {
+        guard let service = WindowService(rawValue: form["service"] ?? "") else { throw ZeroTripError(.invalidInput, "service") }
+        let (rating, created) = try await services.ratings.invite(windowService: service, idNumber: form["idNumber"] ?? "", matter: form["matter"],
+                                                                  department: visit.department, clerk: visit.session.clerk.id, actor: visit.session.actor)
+        let message = created ? "已向办事人发送评价邀请（\(service.chinese)），\(RatingService.ratingDays) 天内有效。"
+            : "今天已邀请过该办事人评价您的服务（\(ChinaTime(rating.invitedAt).minuteText)），没有再次发送。"
+        return notice(visit.base, title: "服务结束", message: message, back: "/window/", status: created ? .created : .ok)
     }
 
     /// Materials other departments' results stand for: under the person's consent (given on the phone or recorded

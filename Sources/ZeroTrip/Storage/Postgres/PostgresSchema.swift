@@ -288,6 +288,19 @@ enum PostgresSchema {
                         + "AND NEW.evidence IS NOT DISTINCT FROM OLD.evidence) OR (OLD.decision IS NOT NULL AND NEW.evidence IS NULL "
                         + "AND (NEW.decision, NEW.decided_by, NEW.decided_at, NEW.reason) IS NOT DISTINCT FROM "
                         + "(OLD.decision, OLD.decided_by, OLD.decided_at, OLD.reason))))")),
+        Migration(name: "2026-12-08 evaluation: window services rated without an application", sql: """
+            ALTER TABLE service_ratings ALTER COLUMN application_id DROP NOT NULL;
+            ALTER TABLE service_ratings ADD COLUMN service TEXT CHECK (service IS NULL OR length(service) <= 32);
+            ALTER TABLE service_ratings DROP CONSTRAINT service_ratings_outcome_check;
+            ALTER TABLE service_ratings ADD CONSTRAINT service_ratings_outcome_check CHECK (outcome IN ('closed', 'rejected', 'served'));
+            ALTER TABLE service_ratings ADD CONSTRAINT service_ratings_kind
+                CHECK ((application_id IS NULL) = (service IS NOT NULL) AND (service IS NULL) = (outcome <> 'served'));
+            DROP TRIGGER service_ratings_rate_once ON service_ratings;
+            """ + refuse("service_ratings", "service_ratings_rate_once", "UPDATE", "a service is rated once, and the rating is kept as given",
+                         when: "OLD.rated_at IS NOT NULL OR NEW.rated_at IS NULL OR NEW.score IS NULL OR (NEW.id, NEW.application_id, NEW.service, "
+                            + "NEW.subject, NEW.department, NEW.matter, NEW.clerk, NEW.outcome, NEW.invited_at, NEW.closes_at) IS DISTINCT FROM "
+                            + "(OLD.id, OLD.application_id, OLD.service, OLD.subject, OLD.department, OLD.matter, OLD.clerk, OLD.outcome, "
+                            + "OLD.invited_at, OLD.closes_at)")),
     ]
 
     private static let initial = """
