@@ -119,8 +119,11 @@ struct LoadTests {
             return .init("/v1/reuse/documents", method: .post, headers: headers(daemon.gaj),
                          body: ByteBuffer(string: #"{"idNumber":"440104199001010010","matter":"JZDJ"}"#))
         case "ratings":
-            // The applicant's invitations to rate finished services (好差评).
-            return .init("/v1/applicant/ratings", method: .get, headers: headers(daemon.applicant))
+            // The applicant's invitations to rate finished services (好差评), and a window recording a service without
+            // an application (the first call per clerk invites, the others find that day's invitation), by client.
+            if index % 2 == 0 { return .init("/v1/applicant/ratings", method: .get, headers: headers(daemon.applicant)) }
+            return .init("/v1/window-services", method: .post, headers: headers(daemon.gaj),
+                         body: ByteBuffer(string: #"{"idNumber":"440104199001010010","service":"consultation","clerk":"GA-\#(index)"}"#))
         case "points":
             // The person's points (先赋分 by the demo's run): the API and the 积分 page, alternately by client.
             if index % 2 == 0 { return .init("/v1/applicant/points", method: .get, headers: headers(daemon.applicant)) }
@@ -182,7 +185,7 @@ struct LoadTests {
         try outcome.get()
     }
 
-    static let families: [(name: String, clients: Int)] = [("verify", 12), ("verify-pdf", 8), ("credit", 12), ("applicant", 8), ("pages", 3), ("window", 3), ("reuse", 4), ("ratings", 2), ("points", 2),
+    static let families: [(name: String, clients: Int)] = [("verify", 10), ("verify-pdf", 8), ("credit", 12), ("applicant", 8), ("pages", 3), ("window", 3), ("reuse", 4), ("ratings", 4), ("points", 2),
                                                                    ("issue", 10)]
 
     /// Runs every family's clients at once until `stop` is set; each client keeps one connection open.
@@ -287,6 +290,8 @@ struct LoadTests {
         // Each pull gives 张三丰's one 个人参保证明 from the demo, each use audited.
         #expect(added("document.reused") == seen.count("reuse", 200))
         #expect(added("document.issued") == seen.count("issue", 201))
+        // One invitation per window clerk and day, however often the service is recorded.
+        #expect(added("rating.invited") == seen.count("ratings", 201) && seen.count("ratings", 201) <= Self.families.first { $0.name == "ratings" }!.clients)
     }
 
     @Test("SIGKILL under issuing load: after a restart every document whose 201 arrived is registered and verifies; audit chain and transparency log intact")
