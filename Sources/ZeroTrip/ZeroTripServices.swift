@@ -27,6 +27,8 @@ public struct ZeroTripServices: Sendable {
     public var consent: ConsentService { applications.consent }
     /// Ratings of finished services (好差评) and their figures.
     public var ratings: RatingService { applications.ratings }
+    /// Complaints and the follow-up of poor ratings.
+    public var complaints: ComplaintService { applications.complaints }
     /// Staff directory, stalled-review notices and review times (督办).
     public var supervision: SupervisionService { applications.supervision }
     /// Applications with trust-based approval and deferral, commitments and obligations.

@@ -22,14 +22,15 @@ enum HTTPErrorMapping {
         switch code {
         case .invalidInput, .malformedKey, .malformedCertificate, .unsupportedCharacter, .qrTooLarge, .invalidIDNumber, .invalidCatalogue, .invalidPolicy, .unknownIndicator: .badRequest
         case .unauthenticated, .sessionInvalid, .stepUpRequired: .unauthorized
-        case .forbidden, .consentRequired, .notAReviewer: .forbidden
+        case .forbidden, .consentRequired, .notAReviewer, .notASupervisor: .forbidden
         case .verificationFailed, .deviceLoginFailed: .unauthorized
         case .locked, .rateLimited: .tooManyRequests
         case .unknownPerson: .notFound
         case .notFound, .unknownDepartment, .unknownCredential, .unknownKey, .unknownMatter, .unknownSubject, .unknownApplication: .notFound
         case .duplicateDepartment, .alreadyInitialized, .fileExists, .documentNotValid, .keyRevoked, .duplicateSubject, .invalidTransition, .obligationClosed,
              .commitmentRequired, .materialsOutstanding, .duplicateEvent, .sealAlgorithmUnsupported, .consentWithdrawn, .consentEnded, .alreadyRated, .ratingClosed,
-             .noPointsPolicy, .noPointsScore, .claimPending, .alreadyDecided, .alreadyDisputed, .sameReviewer: .conflict
+             .noPointsPolicy, .noPointsScore, .claimPending, .alreadyDecided, .alreadyDisputed, .sameReviewer,
+             .complainedClerk, .alreadyComplained, .tooManyOpenComplaints: .conflict
         case .primaryMaterialMissing, .materialNotTrustEligible, .identityNotConfirmed, .holderMismatch, .materialsIncomplete, .trustApprovalRefused, .modeUnavailable: .unprocessableContent
         case .payloadTooLarge: .contentTooLarge
         case .notInitialized, .notReady, .missingKeyFile, .insecureKeyFile, .missingPassphrase, .noActiveKey, .fontUnavailable, .identityKeyUnavailable, .keyLimitReached, .keyNotActive,

@@ -83,9 +83,9 @@ struct PointsClaimView: Encodable, Sendable {
     /// The reviewer, for the department only (the person sees the decision, not who made it).
     var decidedBy: String?
     /// Whose claim it is, in the reviewer's queue only.
-    var applicant: PointsApplicantView?
+    var applicant: ConcernedPersonView?
 
-    init(_ claim: PointsClaim, reviewerShown: Bool, applicant: PointsApplicantView? = nil) {
+    init(_ claim: PointsClaim, reviewerShown: Bool, applicant: ConcernedPersonView? = nil) {
         self.applicant = applicant
         id = claim.id; indicator = claim.indicator; option = claim.option; statement = claim.statement; evidenceType = claim.evidenceType
         department = claim.department; policyVersion = claim.policyVersion; submittedAt = claim.submittedAt; decision = claim.decision
@@ -111,9 +111,9 @@ struct PointsDisputeView: Encodable, Sendable {
     var firstReviewer: String?
     var decidedBy: String?
     /// Whose dispute it is, in the reviewer's queue only.
-    var applicant: PointsApplicantView?
+    var applicant: ConcernedPersonView?
 
-    init(_ dispute: PointsDispute, reviewerShown: Bool, applicant: PointsApplicantView? = nil) {
+    init(_ dispute: PointsDispute, reviewerShown: Bool, applicant: ConcernedPersonView? = nil) {
         self.applicant = applicant
         id = dispute.id; indicator = dispute.indicator; run = dispute.run; claim = dispute.claim; policyVersion = dispute.policyVersion
         disputedPoints = dispute.disputedPoints; reason = dispute.reason; department = dispute.department; filedAt = dispute.filedAt
@@ -122,12 +122,12 @@ struct PointsDisputeView: Encodable, Sendable {
     }
 }
 
-/// The person a claim or dispute in a reviewer's queue concerns: name and masked ID number.
-struct PointsApplicantView: Encodable, Sendable {
+/// The person a case in a department's queue (claim, dispute, complaint) concerns: name and masked ID number.
+struct ConcernedPersonView: Encodable, Sendable {
     var name: String?
     var idNumberMasked: String?
 
-    init<Item>(_ pending: PointsPending<Item>) {
+    init<Item>(_ pending: Concerning<Item>) {
         name = pending.name
         idNumberMasked = pending.idNumberMasked
     }
@@ -244,7 +244,7 @@ extension ZeroTripAPI {
         case "GET /v1/points/claims":
             return { _, _, principal in
                 let claims = try await services.points.pendingClaims(department: principal!.departmentCode)
-                return try JSONResponse.make(PointsClaimList(claims: claims.map { PointsClaimView($0.item, reviewerShown: true, applicant: PointsApplicantView($0)) }))
+                return try JSONResponse.make(PointsClaimList(claims: claims.map { PointsClaimView($0.item, reviewerShown: true, applicant: ConcernedPersonView($0)) }))
             }
         case "GET /v1/points/claims/{id}/evidence":
             return { _, parameters, principal in
@@ -262,7 +262,7 @@ extension ZeroTripAPI {
         case "GET /v1/points/disputes":
             return { _, _, principal in
                 let disputes = try await services.points.pendingDisputes(department: principal!.departmentCode)
-                return try JSONResponse.make(PointsDisputeList(disputes: disputes.map { PointsDisputeView($0.item, reviewerShown: true, applicant: PointsApplicantView($0)) }))
+                return try JSONResponse.make(PointsDisputeList(disputes: disputes.map { PointsDisputeView($0.item, reviewerShown: true, applicant: ConcernedPersonView($0)) }))
             }
         case "POST /v1/points/disputes/{id}/decision":
             return { request, parameters, principal in

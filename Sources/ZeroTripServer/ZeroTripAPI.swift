@@ -121,6 +121,12 @@ public struct ZeroTripAPI: Sendable {
         RouteSpec(method: .get, path: "/v1/ratings/figures", access: .scope(.statisticsRead)),
         // A window service without an application (consultation, pre-check, pickup) is rated too.
         RouteSpec(method: .post, path: "/v1/window-services", access: .scope(.applicationsProcess)),
+        // Complaints (投诉) and the follow-up of poor ratings: the person files, the department's supervisor answers.
+        RouteSpec(method: .post, path: "/v1/applicant/complaints", access: .applicant(tier: 1)),
+        RouteSpec(method: .get, path: "/v1/applicant/complaints", access: .applicant(tier: 1)),
+        RouteSpec(method: .get, path: "/v1/complaints", access: .scope(.applicationsProcess)),
+        RouteSpec(method: .post, path: "/v1/complaints/{id}/answer", access: .scope(.applicationsProcess)),
+        RouteSpec(method: .get, path: "/v1/statistics/complaints", access: .scope(.statisticsRead)),
         // Supervision (督办): the staff directory stalled-review notices go to, and review times per department.
         RouteSpec(method: .post, path: "/v1/staff", access: .scope(.admin)),
         RouteSpec(method: .get, path: "/v1/staff", access: .scope(.admin)),
@@ -190,7 +196,8 @@ public struct ZeroTripAPI: Sendable {
         }
         for spec in Self.routes {
             if let handler = applicantHandler(for: spec) ?? creditApplicantHandler(for: spec) ?? consentApplicantHandler(for: spec)
-                ?? ratingApplicantHandler(for: spec) ?? needApplicantHandler(for: spec) ?? pointsApplicantHandler(for: spec) {
+                ?? ratingApplicantHandler(for: spec) ?? needApplicantHandler(for: spec) ?? pointsApplicantHandler(for: spec)
+                ?? complaintApplicantHandler(for: spec) {
                 router.on(RouterPath(spec.path), method: spec.method) { request, context in
                     let client = client(request, context)
                     let session = try await authorizeApplicant(request, spec: spec, client: client)
@@ -253,6 +260,7 @@ public struct ZeroTripAPI: Sendable {
         if let handler = ratingHandler(for: spec) { return handler }
         if let handler = supervisionHandler(for: spec) { return handler }
         if let handler = pointsHandler(for: spec) { return handler }
+        if let handler = complaintHandler(for: spec) { return handler }
         switch spec.description {
         case "GET /healthz":
             return { _, _, _ in try JSONResponse.make(["status": "ok"]) }

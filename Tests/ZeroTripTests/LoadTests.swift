@@ -119,11 +119,17 @@ struct LoadTests {
             return .init("/v1/reuse/documents", method: .post, headers: headers(daemon.gaj),
                          body: ByteBuffer(string: #"{"idNumber":"440104199001010010","matter":"JZDJ"}"#))
         case "ratings":
-            // The applicant's invitations to rate finished services (好差评), and a window recording a service without
-            // an application (the first call per clerk invites, the others find that day's invitation), by client.
-            if index % 2 == 0 { return .init("/v1/applicant/ratings", method: .get, headers: headers(daemon.applicant)) }
-            return .init("/v1/window-services", method: .post, headers: headers(daemon.gaj),
-                         body: ByteBuffer(string: #"{"idNumber":"440104199001010010","service":"consultation","clerk":"GA-\#(index)"}"#))
+            // By client: the applicant's invitations to rate finished services (好差评); a window recording a service
+            // without an application (the first call per clerk invites, the others find that day's invitation); the
+            // applicant's complaints; the department's complaint queue.
+            switch index % 4 {
+            case 0: return .init("/v1/applicant/ratings", method: .get, headers: headers(daemon.applicant))
+            case 1:
+                return .init("/v1/window-services", method: .post, headers: headers(daemon.gaj),
+                             body: ByteBuffer(string: #"{"idNumber":"440104199001010010","service":"consultation","clerk":"GA-\#(index)"}"#))
+            case 2: return .init("/v1/applicant/complaints", method: .get, headers: headers(daemon.applicant))
+            default: return .init("/v1/complaints", method: .get, headers: headers(daemon.gaj))
+            }
         case "points":
             // The person's points (先赋分 by the demo's run): the API and the 积分 page, alternately by client.
             if index % 2 == 0 { return .init("/v1/applicant/points", method: .get, headers: headers(daemon.applicant)) }

@@ -97,6 +97,15 @@ extension ApplicationService {
                     }
                 }
             }
+            // Complaints past their deadline: the supervisors are told (a gateway refusal rolls back the notices alone).
+            do {
+                try db.inSavepoint { report.staffNotices += try ComplaintService.overdueNotices(gateway: gateway, at: now, in: db) }
+            } catch {
+                report.failed += 1
+                if report.failures.count < 10 {
+                    report.failures.append("complaints: notice: \((error as? ZeroTripError).map { "\($0.code): \($0.message)" } ?? String(describing: error).prefix(300).description)")
+                }
+            }
             return report
         }
         report.add(finalReport)

@@ -17,6 +17,8 @@ public struct ApplicationService: Sendable {
     public let consent: ConsentService
     /// Ratings of finished applications (好差评).
     public let ratings: RatingService
+    /// Complaints and the follow-up of poor ratings (差评回访整改).
+    public let complaints: ComplaintService
     /// Staff directory, notices about stalled reviews, review times.
     public let supervision: SupervisionService
 
@@ -32,6 +34,7 @@ public struct ApplicationService: Sendable {
         while base.hasSuffix("/") { base.removeLast() }
         ratings = RatingService(database: database, clock: clock, registry: identity.registry, credit: credit, ratingPage: "\(base)/my/ratings")
         supervision = SupervisionService(database: database, clock: clock, credit: credit)
+        complaints = ComplaintService(database: database, clock: clock)
     }
 
     /// The matter's name in the current catalogue (its code when it left the catalogue).

@@ -138,6 +138,8 @@ public final class RatingService: Sendable {
             rating.score = score
             rating.tags = tags
             rating.comment = text
+            // A poor rating is a complaint the department must look into and answer (差评回访整改).
+            try ComplaintService.openForPoorRating(rating, score: score, tags: tags, comment: text, at: now, in: db)
             return rating
         }
     }

@@ -457,15 +457,14 @@ public final class PointsService: Sendable {
 
     /// Claims waiting for `department`'s reviewers, oldest first, each with whose it is (name and masked ID number:
     /// enough to match the proof, never the full number).
-    public func pendingClaims(department: String) async throws -> [PointsPending<PointsClaim>] {
+    public func pendingClaims(department: String) async throws -> [Concerning<PointsClaim>] {
         try await database.read { db in
             try PointsStore.pendingClaims(department: department, in: db).map { try Self.pending($0, subject: $0.subject, in: db) }
         }
     }
 
-    private static func pending<Item>(_ item: Item, subject: String, in db: SQLTransaction) throws -> PointsPending<Item> {
-        let person = subject.hasPrefix("person:") ? try PersonStore.person(id: String(subject.dropFirst(7)), in: db) : nil
-        return PointsPending(item: item, name: person?.name, idNumberMasked: person?.idMasked)
+    private static func pending<Item>(_ item: Item, subject: String, in db: SQLTransaction) throws -> Concerning<Item> {
+        try Concerning(item, subject: subject, in: db)
     }
 
     /// The proof handed in with claim `id`, for a reviewer of `department`. Audited `points.evidence.read`.
@@ -579,7 +578,7 @@ public final class PointsService: Sendable {
     }
 
     /// Disputes waiting for `department`'s reviewers, oldest first, each with whose it is.
-    public func pendingDisputes(department: String) async throws -> [PointsPending<PointsDispute>] {
+    public func pendingDisputes(department: String) async throws -> [Concerning<PointsDispute>] {
         try await database.read { db in
             try PointsStore.pendingDisputes(department: department, in: db).map { try Self.pending($0, subject: $0.subject, in: db) }
         }
@@ -751,15 +750,6 @@ public final class PointsService: Sendable {
     }
 }
 
-/// A claim or dispute in a reviewer's queue with the person it concerns.
-public struct PointsPending<Item: Sendable>: Sendable {
-    /// The claim or dispute.
-    public var item: Item
-    /// The person's name (nil when the registry no longer has them).
-    public var name: String?
-    /// The ID number masked as everywhere (`3302**********1234`).
-    public var idNumberMasked: String?
-}
 
 /// A points certificate (积分证明): the register entry and the page its QR code opens.
 public struct PointsCertificate: Sendable {

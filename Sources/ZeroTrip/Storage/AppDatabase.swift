@@ -1106,6 +1106,45 @@ public struct AppDatabase: Sendable {
                     BEGIN SELECT RAISE(ABORT, 'a service is rated once, and the rating is kept as given'); END;
                 """)
         }
+        // Complaints (投诉, and the follow-up of every poor rating, 差评回访整改): answered once by the department within
+        // a deadline; never deleted; apart from the answer only the overdue notice is ever recorded.
+        migrator.registerMigration("2026-12-08 evaluation: complaints and their answers") { db in
+            try db.execute(sql: """
+                CREATE TABLE complaints (
+                    id TEXT PRIMARY KEY CHECK (length(id) = 32),
+                    subject TEXT NOT NULL,
+                    department TEXT NOT NULL,
+                    clerk TEXT,
+                    rating_id TEXT UNIQUE REFERENCES service_ratings(id),
+                    source TEXT NOT NULL CHECK (source IN ('applicant', 'poor_rating')),
+                    cause TEXT NOT NULL CHECK (length(cause) <= 32),
+                    text TEXT NOT NULL CHECK (length(text) <= 500),
+                    filed_at DATETIME NOT NULL,
+                    due_at DATETIME NOT NULL,
+                    answered_at DATETIME,
+                    answered_by TEXT,
+                    finding TEXT CHECK (finding IS NULL OR finding IN ('substantiated', 'partly_substantiated', 'unsubstantiated')),
+                    action TEXT CHECK (action IS NULL OR length(action) <= 500),
+                    reply TEXT CHECK (reply IS NULL OR length(reply) <= 500),
+                    overdue_notified_at DATETIME,
+                    CHECK ((answered_at IS NULL) = (finding IS NULL) AND (answered_at IS NULL) = (reply IS NULL) AND (answered_at IS NULL) = (answered_by IS NULL))
+                );
+                CREATE INDEX complaints_subject ON complaints(subject, filed_at);
+                CREATE INDEX complaints_filed ON complaints(filed_at);
+                CREATE INDEX complaints_open ON complaints(department, due_at) WHERE answered_at IS NULL;
+                CREATE TRIGGER complaints_no_delete BEFORE DELETE ON complaints
+                    BEGIN SELECT RAISE(ABORT, 'complaints are never deleted'); END;
+                CREATE TRIGGER complaints_answer_once BEFORE UPDATE ON complaints
+                    WHEN NOT (NEW.id IS OLD.id AND NEW.subject IS OLD.subject AND NEW.department IS OLD.department AND NEW.clerk IS OLD.clerk
+                        AND NEW.rating_id IS OLD.rating_id AND NEW.source IS OLD.source AND NEW.text IS OLD.text AND NEW.filed_at IS OLD.filed_at
+                        AND NEW.due_at IS OLD.due_at
+                        AND ((OLD.answered_at IS NULL AND NEW.answered_at IS NOT NULL AND NEW.overdue_notified_at IS OLD.overdue_notified_at)
+                             OR (NEW.answered_at IS OLD.answered_at AND NEW.answered_by IS OLD.answered_by AND NEW.finding IS OLD.finding
+                                 AND NEW.action IS OLD.action AND NEW.reply IS OLD.reply AND NEW.cause IS OLD.cause
+                                 AND OLD.overdue_notified_at IS NULL AND NEW.overdue_notified_at IS NOT NULL)))
+                    BEGIN SELECT RAISE(ABORT, 'a complaint is answered once, and the answer is kept as given'); END;
+                """)
+        }
         return migrator
     }
 }

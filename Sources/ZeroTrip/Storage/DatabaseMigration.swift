@@ -18,8 +18,8 @@ public enum DatabaseMigration {
         "device_keys", "applicant_sessions", "sms_outbox", "documents", "document_pdfs", "document_status_history", "document_sharing",
         "log_leaves", "log_nodes", "log_tree_heads", "catalogue_versions", "credit_policy_versions", "credit_organizations",
         "credit_events", "applications", "application_materials", "application_history", "application_flags", "commitments",
-        "obligations", "notification_outbox", "window_sessions", "consent_grants", "service_ratings", "staff", "service_needs", "points_policy_versions",
-        "points_runs", "points_scores", "points_claims", "points_disputes", "figures_built", "daily_figures",
+        "obligations", "notification_outbox", "window_sessions", "consent_grants", "service_ratings", "complaints", "staff", "service_needs",
+        "points_policy_versions", "points_runs", "points_scores", "points_claims", "points_disputes", "figures_built", "daily_figures",
     ]
 
     /// What was copied and how the two databases compare afterwards.

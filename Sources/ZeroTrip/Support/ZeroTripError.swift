@@ -131,6 +131,14 @@ public struct ZeroTripError: Error, Hashable, Sendable, CustomStringConvertible 
         public static let sameReviewer = Code(rawValue: "same_reviewer")
         /// The clerk named is not a reviewer or supervisor of the department in the staff directory.
         public static let notAReviewer = Code(rawValue: "not_a_reviewer")
+        /// The clerk named is not a supervisor of the department in the staff directory (complaints are answered by one).
+        public static let notASupervisor = Code(rawValue: "not_a_supervisor")
+        /// The clerk a complaint is about does not answer it.
+        public static let complainedClerk = Code(rawValue: "complained_clerk")
+        /// The rating has a complaint already (a poor rating opens one by itself).
+        public static let alreadyComplained = Code(rawValue: "already_complained")
+        /// The person has ``ComplaintService/openLimit`` complaints waiting for an answer already.
+        public static let tooManyOpenComplaints = Code(rawValue: "too_many_open_complaints")
         /// No credit subject (registry person or registered organisation) matches.
         public static let unknownSubject = Code(rawValue: "unknown_subject")
         /// An organisation with that code is already registered.

@@ -28,7 +28,7 @@ struct ApplicantPages: Sendable {
         (.get, "/my/messages"), (.get, "/my/access"), (.post, "/my/logout"), (.get, "/my/consents"), (.post, "/my/consents"),
         (.post, "/my/consents/{id}/withdraw"), (.get, "/my/ratings"), (.post, "/my/ratings/{id}"), (.get, "/figures"),
         (.get, "/my/needs"), (.post, "/my/needs"), (.get, "/my/points"), (.post, "/my/points/claims"), (.post, "/my/points/disputes"),
-        (.post, "/my/points/certificate"),
+        (.post, "/my/points/certificate"), (.post, "/my/complaints"),
     ]
 
     func register(on router: Router<ZeroTripRequestContext>) {
@@ -58,6 +58,7 @@ struct ApplicantPages: Sendable {
         router.post("/my/ratings/{id}") { request, context in
             try await signedIn(request, context) { try await rate(request, $0, id: context.parameters.get("id") ?? "") }
         }
+        router.post("/my/complaints") { request, context in try await signedIn(request, context) { try await complain(request, $0) } }
         router.get("/figures") { request, context in try await figures(request, context) }
         router.get("/my/needs") { request, context in try await signedIn(request, context) { try await needs($0) } }
         router.post("/my/needs") { request, context in try await signedIn(request, context) { try await stateNeed(request, $0) } }
@@ -608,7 +609,27 @@ struct ApplicantPages: Sendable {
         context["hasAny"] = !pending.isEmpty || !done.isEmpty
         context["scores"] = (1...5).reversed().map { ["value": $0, "label": "\(String(repeating: "★", count: $0)) \(Self.scoreWords[$0] ?? "")"] as [String: Any] }
         context["tags"] = RatingTag.allCases.map { ["value": $0.rawValue, "label": $0.chinese] }
+        // Complaints: the person's, with the answers; and a form naming the department (or rated service) and cause.
+        let complaints = try await services.complaints.complaints(subject: "person:\(visit.session.subject)")
+        context["complaints"] = complaints.map { complaint -> [String: Any] in
+            ["department": departments[complaint.department] ?? complaint.department, "cause": complaint.cause.chinese, "text": complaint.text,
+             "filedAt": ChinaTime(complaint.filedAt).minuteText, "source": complaint.source == "poor_rating" ? "差评回访" : "投诉",
+             "state": complaint.answeredAt == nil ? "办理中，\(ChinaTime(complaint.dueAt).minuteText) 前答复" : "已答复",
+             "reply": complaint.reply ?? "", "finding": complaint.finding?.chinese ?? "",
+             "answeredAt": complaint.answeredAt.map { ChinaTime($0).minuteText } ?? ""]
+        }
+        context["departments"] = departments.sorted { $0.key < $1.key }.map { ["code": $0.key, "name": $0.value] }
+        context["causes"] = ComplaintCause.allCases.map { ["value": $0.rawValue, "label": $0.chinese] }
+        context["answerDays"] = ComplaintService.answerWorkingDays
         return renderer.response("ratings", context)
+    }
+
+    /// Files a complaint from the ratings page.
+    private func complain(_ request: Request, _ visit: Visit) async throws -> Response {
+        try await changeForm(request, visit, route: "POST /my/complaints", back: "/my/ratings", backText: "返回评价") { form in
+            _ = try await services.complaints.file(subject: "person:\(visit.session.subject)", department: form["department"], rating: nil,
+                                                   cause: form["cause"] ?? "", text: form["text"] ?? "", actor: visit.session.actor)
+        }
     }
 
     private func rate(_ request: Request, _ visit: Visit, id: String) async throws -> Response {

@@ -36,6 +36,10 @@ enum ChineseMessages {
         case .alreadyDisputed: "这一项您已申请过复核，每项只能复核一次。"
         case .sameReviewer: "复核须由另一位审核人员办理。"
         case .notAReviewer: "该工号不是本部门登记的审核人员。"
+        case .notASupervisor: "该工号不是本部门登记的督办人员，投诉由督办人员答复。"
+        case .complainedClerk: "被投诉的工作人员不能答复对自己的投诉。"
+        case .alreadyComplained: "这次服务已有一件投诉在办理，不必重复投诉。"
+        case .tooManyOpenComplaints: "您已有 5 件投诉在办理中，请等答复后再提交新的投诉。"
         case .invalidTransition: "办件当前的状态不能进行这一步，请刷新后查看。"
         case .materialsOutstanding: "还有未补交的材料。"
         case .obligationClosed: "这项承诺已经结束。"
@@ -95,6 +99,10 @@ enum ChineseMessages {
         "already_disputed": "这一项已申请过复核，每项只能复核一次。",
         "same_reviewer": "复核须由另一位审核人员办理。",
         "not_a_reviewer": "该工号不是本部门登记的审核人员。",
+        "not_a_supervisor": "该工号不是本部门登记的督办人员，投诉由督办人员答复。",
+        "complained_clerk": "被投诉的工作人员不能答复对自己的投诉。",
+        "already_complained": "这次服务已有一件投诉在办理，不必重复投诉。",
+        "too_many_open_complaints": "您已有 5 件投诉在办理中，请等答复后再提交新的投诉。",
         "device_login_failed": "设备登录未通过。",
         "unknown_key": "没有这个密钥。",
         "key_revoked": "密钥已停用。",

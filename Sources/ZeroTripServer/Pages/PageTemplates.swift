@@ -133,6 +133,15 @@ enum PageTemplates {
         <button type="submit">提交评价</button></form>{{/pending}}
         {{#hasDone}}<h2>已评价</h2><ul class="list">{{#done}}<li><div><span class="name">{{matterName}}</span><span class="meta">{{department}} · {{ratedAt}}</span><span>{{stars}}</span><span class="meta">{{tagText}}</span></div></li>{{/done}}</ul>{{/hasDone}}
         {{^hasAny}}<p class="empty">还没有可评价的服务。办件办结后，这里会邀请您评价。</p>{{/hasAny}}
+        <h2>投诉</h2>
+        {{#complaints}}<div class="card"><p><span class="name">{{department}} · {{cause}}</span></p><p class="meta">{{source}} · {{filedAt}} · {{state}}</p>
+        {{#text}}<p>{{text}}</p>{{/text}}{{#reply}}<p><strong>答复（{{finding}}，{{answeredAt}}）：</strong>{{reply}}</p>{{/reply}}</div>{{/complaints}}
+        <form method="post" action="/my/complaints" class="card"><input type="hidden" name="csrf" value="{{csrf}}">
+        <label for="cdep">投诉的部门</label><select id="cdep" name="department">{{#departments}}<option value="{{code}}">{{name}}</option>{{/departments}}</select>
+        <label for="ccause">问题类型</label><select id="ccause" name="cause">{{#causes}}<option value="{{value}}">{{label}}</option>{{/causes}}</select>
+        <label for="ctext">情况说明（500 字以内）</label><textarea id="ctext" name="text" maxlength="500" rows="4" required></textarea>
+        <p class="note">办理部门须在 {{answerDays}} 个工作日内核实并答复您。评价为 1–2 星的服务也会转给部门回访核实。</p>
+        <button type="submit">提交投诉</button></form>
         <p><a href="/my/needs">说说您今后几年需要的服务（入学、住房、落户、创业贷款）</a></p>
         {{/content}}{{/layout}}
         """

@@ -301,6 +301,37 @@ enum PostgresSchema {
                             + "NEW.subject, NEW.department, NEW.matter, NEW.clerk, NEW.outcome, NEW.invited_at, NEW.closes_at) IS DISTINCT FROM "
                             + "(OLD.id, OLD.application_id, OLD.service, OLD.subject, OLD.department, OLD.matter, OLD.clerk, OLD.outcome, "
                             + "OLD.invited_at, OLD.closes_at)")),
+        Migration(name: "2026-12-08 evaluation: complaints and their answers", sql: """
+            CREATE TABLE complaints (
+                id TEXT PRIMARY KEY CHECK (length(id) = 32),
+                subject TEXT NOT NULL,
+                department TEXT NOT NULL,
+                clerk TEXT,
+                rating_id TEXT UNIQUE REFERENCES service_ratings(id),
+                source TEXT NOT NULL CHECK (source IN ('applicant', 'poor_rating')),
+                cause TEXT NOT NULL CHECK (length(cause) <= 32),
+                text TEXT NOT NULL CHECK (length(text) <= 500),
+                filed_at TIMESTAMPTZ NOT NULL,
+                due_at TIMESTAMPTZ NOT NULL,
+                answered_at TIMESTAMPTZ,
+                answered_by TEXT,
+                finding TEXT CHECK (finding IS NULL OR finding IN ('substantiated', 'partly_substantiated', 'unsubstantiated')),
+                action TEXT CHECK (action IS NULL OR length(action) <= 500),
+                reply TEXT CHECK (reply IS NULL OR length(reply) <= 500),
+                overdue_notified_at TIMESTAMPTZ,
+                CHECK ((answered_at IS NULL) = (finding IS NULL) AND (answered_at IS NULL) = (reply IS NULL) AND (answered_at IS NULL) = (answered_by IS NULL))
+            );
+            CREATE INDEX complaints_subject ON complaints(subject, filed_at);
+            CREATE INDEX complaints_filed ON complaints(filed_at);
+            CREATE INDEX complaints_open ON complaints(department, due_at) WHERE answered_at IS NULL;
+            """ + noDelete("complaints", "complaints are never deleted")
+            + refuse("complaints", "complaints_answer_once", "UPDATE", "a complaint is answered once, and the answer is kept as given",
+                     when: "NOT ((NEW.id, NEW.subject, NEW.department, NEW.clerk, NEW.rating_id, NEW.source, NEW.text, NEW.filed_at, NEW.due_at) "
+                        + "IS NOT DISTINCT FROM (OLD.id, OLD.subject, OLD.department, OLD.clerk, OLD.rating_id, OLD.source, OLD.text, OLD.filed_at, "
+                        + "OLD.due_at) AND ((OLD.answered_at IS NULL AND NEW.answered_at IS NOT NULL AND NEW.overdue_notified_at IS NOT DISTINCT FROM "
+                        + "OLD.overdue_notified_at) OR ((NEW.answered_at, NEW.answered_by, NEW.finding, NEW.action, NEW.reply, NEW.cause) IS NOT DISTINCT "
+                        + "FROM (OLD.answered_at, OLD.answered_by, OLD.finding, OLD.action, OLD.reply, OLD.cause) AND OLD.overdue_notified_at IS NULL "
+                        + "AND NEW.overdue_notified_at IS NOT NULL)))")),
     ]
 
     private static let initial = """

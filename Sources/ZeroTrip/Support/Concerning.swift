@@ -1,0 +1,20 @@
+import Foundation
+
+/// A case in a department's queue (a points claim or dispute, a complaint) with the person it concerns: their name
+/// and masked ID number, enough to match papers and call back, never the full number.
+public struct Concerning<Item: Sendable>: Sendable {
+    /// The claim, dispute or complaint.
+    public var item: Item
+    /// The person's name (nil when the registry no longer has them).
+    public var name: String?
+    /// The ID number masked as everywhere (`3302**********1234`).
+    public var idNumberMasked: String?
+
+    /// `item` of `subject` (`person:<id>`), with the person as the registry has them.
+    init(_ item: Item, subject: String, in db: SQLTransaction) throws {
+        let person = subject.hasPrefix("person:") ? try PersonStore.person(id: String(subject.dropFirst(7)), in: db) : nil
+        self.item = item
+        name = person?.name
+        idNumberMasked = person?.idMasked
+    }
+}
