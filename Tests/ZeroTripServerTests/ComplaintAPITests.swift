@@ -156,4 +156,50 @@ struct ComplaintAPITests {
         }
         #expect(error?.kind == .ruleViolation, "an answer is kept as given")
     }
+
+    @Test("At the window station the 投诉 tab lists the department's open complaints with whose they are and the clerk complained about; a supervisor answers under their own number, a reviewer is refused with a page and audited")
+    func station() async throws {
+        let fixture = try await ServerFixture()
+        try await fixture.loadCredit()
+        let services = fixture.services
+        _ = try await RatingAPITests.closedApplication(services, IdentityFixtures.zhang, clerk: "GA-0042")
+        _ = try await services.supervision.putStaff(department: "GAJ", clerk: "GA-0100", name: "钱峰", phone: "13900000100", role: .supervisor, actor: "test")
+        _ = try await services.supervision.putStaff(department: "GAJ", clerk: "GA-0007", name: "孙丽", phone: "13900000007", role: .reviewer, actor: "test")
+        let subject = "person:" + (try #require(try await services.identity.registry.subject(idNumber: IdentityFixtures.zhang.id)))
+        let invitation = try #require(try await services.ratings.ratings(subject: subject).first)
+        _ = try await services.ratings.rate(id: invitation.id, subject: subject, score: 2, tags: ["long_wait"], comment: "等了两个小时", actor: "person:zhang")
+        let complaint = try #require(try await services.complaints.complaints(subject: subject).first)
+        let window = try await services.credentials.create(department: "GAJ", scopes: [.applicationsProcess], label: "w", actor: "test").token
+        try await fixture.application().test(.router) { client in
+            func signedIn(_ clerk: String) async throws -> String {
+                ApplicantPageTests.value(ApplicantPageTests.setCookie(try await WindowPageTests.signIn(client, credential: window, clerkId: clerk),
+                                                                      WindowPages.sessionCookie))
+            }
+            func answer(_ session: String) async throws -> (HTTPResponse.Status, String) {
+                let (headers, body) = ApplicantPageTests.form(["csrf": PageCookies.csrfToken(session: session), "finding": "partly_substantiated",
+                                                               "cause": "waiting", "action": "高峰期增开窗口", "reply": "已增开窗口，感谢反映。"],
+                                                              cookies: [WindowPages.sessionCookie: session])
+                return try await client.execute(uri: "/window/complaints/\(complaint.id)", method: .post, headers: headers, body: body) {
+                    ($0.status, String(buffer: $0.body))
+                }
+            }
+            let reviewer = try await signedIn("GA-0007")
+            let page = try await client.execute(uri: "/window/complaints", method: .get,
+                                                headers: ApplicantPageTests.cookieHeader([WindowPages.sessionCookie: reviewer])) { String(buffer: $0.body) }
+            #expect(page.contains("差评回访") && page.contains("等了两个小时") && page.contains("被投诉工号 GA-0042") && page.contains(IdentityFixtures.zhang.name))
+            #expect(!page.contains(IdentityFixtures.zhang.id), "masked ID number only")
+            let deniedBefore = try await fixture.auditCount(action: "auth.denied")
+            let refused = try await answer(reviewer)
+            #expect(refused.0 == .forbidden && refused.1.contains("督办人员"))
+            #expect(try await fixture.auditCount(action: "auth.denied") == deniedBefore + 1)
+            let supervisor = try await signedIn("GA-0100")
+            let answered = try await answer(supervisor)
+            #expect(answered.0 == .seeOther, "\(answered.1.suffix(400))")
+            let after = try await client.execute(uri: "/window/complaints", method: .get,
+                                                 headers: ApplicantPageTests.cookieHeader([WindowPages.sessionCookie: supervisor])) { String(buffer: $0.body) }
+            #expect(after.contains("没有待答复的投诉"))
+        }
+        let stored = try #require(try await services.complaints.complaints(subject: subject).first)
+        #expect(stored.finding == .partlySubstantiated && stored.cause == .waiting && stored.answeredBy?.hasSuffix("/clerk:GA-0100") == true)
+    }
 }

@@ -8,7 +8,7 @@ enum PageTemplates {
         "layout": layout, "login": login, "code": code, "home": home, "document": document, "credit": credit,
         "messages": messages, "access": access, "consents": consents, "ratings": ratings, "figures": figures, "needs": needs, "points": points, "notice": notice,
         "window-login": windowLogin, "window-home": windowHome, "window-person": windowPerson, "window-application": windowApplication,
-        "window-list": windowList, "window-card": windowCard, "window-points": windowPoints, "handoff": handoff,
+        "window-list": windowList, "window-card": windowCard, "window-points": windowPoints, "window-complaints": windowComplaints, "handoff": handoff,
     ]
 
     static let layout = """
@@ -18,7 +18,7 @@ enum PageTemplates {
         <link rel="stylesheet" href="/static/zerotrip.css"></head>
         <body><header class="top"><div class="district">{{district}}人民政府 · 零跑腿政务服务</div><div class="service">{{service}}</div></header>
         {{#signedIn}}<nav class="tabs"><a href="/my/"{{#tabResults}} aria-current="page"{{/tabResults}}>我的文书</a><a href="/my/credit"{{#tabCredit}} aria-current="page"{{/tabCredit}}>信用与承诺</a><a href="/my/messages"{{#tabMessages}} aria-current="page"{{/tabMessages}}>消息</a><a href="/my/consents"{{#tabConsents}} aria-current="page"{{/tabConsents}}>授权</a><a href="/my/points"{{#tabPoints}} aria-current="page"{{/tabPoints}}>积分</a><a href="/my/ratings"{{#tabRatings}} aria-current="page"{{/tabRatings}}>评价</a><a href="/my/access"{{#tabAccess}} aria-current="page"{{/tabAccess}}>查阅记录</a></nav>{{/signedIn}}
-        {{#window}}<nav class="tabs"><a href="/window/"{{#tabLookup}} aria-current="page"{{/tabLookup}}>查询办事人</a><a href="/window/applications"{{#tabApplications}} aria-current="page"{{/tabApplications}}>办件</a><a href="/window/obligations"{{#tabObligations}} aria-current="page"{{/tabObligations}}>待补材料</a><a href="/window/points"{{#tabPoints}} aria-current="page"{{/tabPoints}}>积分审核</a></nav>{{/window}}
+        {{#window}}<nav class="tabs"><a href="/window/"{{#tabLookup}} aria-current="page"{{/tabLookup}}>查询办事人</a><a href="/window/applications"{{#tabApplications}} aria-current="page"{{/tabApplications}}>办件</a><a href="/window/obligations"{{#tabObligations}} aria-current="page"{{/tabObligations}}>待补材料</a><a href="/window/points"{{#tabPoints}} aria-current="page"{{/tabPoints}}>积分审核</a><a href="/window/complaints"{{#tabComplaints}} aria-current="page"{{/tabComplaints}}>投诉</a></nav>{{/window}}
         <main><h1>{{title}}</h1>
         {{#error}}<p class="error" role="alert">{{error}}</p>{{/error}}
         {{$content}}{{/content}}
@@ -327,6 +327,23 @@ enum PageTemplates {
         <label for="d_{{id}}">复核意见（200 字以内）</label><textarea id="d_{{id}}" name="reason" maxlength="200" rows="2" required></textarea>
         <button type="submit">办结复核</button></form></div>{{/disputes}}{{/hasDisputes}}
         {{^hasDisputes}}<p class="empty">没有待办理的复核。</p>{{/hasDisputes}}
+        {{/content}}{{/layout}}
+        """
+
+    static let windowComplaints = """
+        {{<layout}}{{$content}}
+        <p class="note">以工号 {{clerkId}} 答复：须是本部门登记的督办人员，被投诉的工作人员不答复对自己的投诉。每件投诉（含 1–2 星的差评）须在 {{answerDays}} 个工作日内回访核实并答复，答复只有一次；逾期未答复的，系统短信通知本部门督办人员。</p>
+        <h2>待答复的投诉（{{count}}）</h2>
+        {{#hasComplaints}}{{#complaints}}<div class="card"><p class="name">{{applicant}}（{{idMasked}}）· {{source}} · {{cause}}</p>
+        <p class="meta">提交于 {{filedAt}} · {{#overdue}}<strong>已超过答复期限 {{dueAt}}</strong>{{/overdue}}{{^overdue}}请于 {{dueAt}} 前答复{{/overdue}}{{#clerk}} · 被投诉工号 {{clerk}}{{/clerk}}</p>
+        {{#text}}<p>{{text}}</p>{{/text}}
+        <form method="post" action="/window/complaints/{{id}}"><input type="hidden" name="csrf" value="{{csrf}}">
+        <label for="f_{{id}}">核实结果</label><select id="f_{{id}}" name="finding">{{#findings}}<option value="{{value}}">{{label}}</option>{{/findings}}</select>
+        <label for="c_{{id}}">问题类型</label><select id="c_{{id}}" name="cause">{{#causes}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/causes}}</select>
+        <label for="a_{{id}}">整改措施（内部记录，500 字以内）</label><textarea id="a_{{id}}" name="action" maxlength="500" rows="2" required></textarea>
+        <label for="r_{{id}}">答复办事人（短信发送，500 字以内）</label><textarea id="r_{{id}}" name="reply" maxlength="500" rows="2" required></textarea>
+        <button type="submit">答复并办结</button></form></div>{{/complaints}}{{/hasComplaints}}
+        {{^hasComplaints}}<p class="empty">没有待答复的投诉。</p>{{/hasComplaints}}
         {{/content}}{{/layout}}
         """
 

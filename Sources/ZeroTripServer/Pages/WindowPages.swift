@@ -97,6 +97,15 @@ struct WindowPages: Sendable {
                 try await posted(request, visit, route: route) { try await decideDispute(context.parameters.get("id") ?? "", form: $0, visit) }
             }
         }
+        router.get("/window/complaints") { request, context in
+            try await signedIn(request, context, needs: [.applicationsProcess], route: "GET /window/complaints") { try await complaintQueue($0) }
+        }
+        router.post("/window/complaints/{id}") { request, context in
+            let route = "POST /window/complaints/{id}"
+            return try await signedIn(request, context, needs: [.applicationsProcess], route: route) { visit in
+                try await posted(request, visit, route: route) { try await answerComplaint(context.parameters.get("id") ?? "", form: $0, visit) }
+            }
+        }
         router.post("/window/applications/{id}/{step}") { request, context in
             let id = context.parameters.get("id") ?? "", step = context.parameters.get("step") ?? ""
             let route = "POST /window/applications/{id}/\(step.prefix(16))"
@@ -174,7 +183,7 @@ struct WindowPages: Sendable {
         do {
             return try await body(form)
         } catch let error as ZeroTripError where HTTPErrorMapping.status(for: error.code).code < 500 {
-            if (error.code == .forbidden || error.code == .notAReviewer) && !error.isAudited {
+            if (error.code == .forbidden || error.code == .notAReviewer || error.code == .notASupervisor) && !error.isAudited {
                 try await services.audit(AuditEntry(actor: visit.session.actor, action: "auth.denied", target: "route:\(route)", outcome: "denied",
                                                     details: ["reason": "forbidden", "message": String(error.message.prefix(200))]))
             }
@@ -577,6 +586,35 @@ struct WindowPages: Sendable {
         _ = try await services.points.decide(dispute: id, department: visit.department, clerk: visit.session.clerk.id, points: points,
                                              reason: form["reason"] ?? "", actor: visit.session.principal.actor)
         return PageRenderer.redirect("/window/points")
+    }
+
+    /// The department's complaints waiting for an answer, by deadline, each with the form a supervisor answers on.
+    private func complaintQueue(_ visit: Visit) async throws -> Response {
+        let open = try await services.complaints.complaints(department: visit.department, open: true)
+        let now = services.clock.now()
+        var context = visit.base
+        context["title"] = "投诉办理"
+        context["tabComplaints"] = true
+        context["complaints"] = open.map { pending -> [String: Any] in
+            let complaint = pending.item
+            return ["id": complaint.id, "applicant": pending.name ?? "（已不在人口库）", "idMasked": pending.idNumberMasked ?? "",
+                    "cause": complaint.cause.chinese, "text": complaint.text, "source": complaint.source == "poor_rating" ? "差评回访" : "投诉",
+                    "filedAt": ChinaTime(complaint.filedAt).minuteText, "dueAt": ChinaTime(complaint.dueAt).minuteText, "overdue": complaint.dueAt < now,
+                    "clerk": complaint.clerk ?? false,
+                    "causes": ComplaintCause.allCases.map { ["value": $0.rawValue, "label": $0.chinese, "selected": $0 == complaint.cause] as [String: Any] }]
+        }
+        context["count"] = open.count
+        context["hasComplaints"] = !open.isEmpty
+        context["findings"] = ComplaintFinding.allCases.map { ["value": $0.rawValue, "label": $0.chinese] }
+        context["answerDays"] = ComplaintService.answerWorkingDays
+        return renderer.response("window-complaints", context)
+    }
+
+    private func answerComplaint(_ id: String, form: [String: String], _ visit: Visit) async throws -> Response {
+        _ = try await services.complaints.answer(id: id, department: visit.department, clerk: visit.session.clerk.id, finding: form["finding"] ?? "",
+                                                 cause: form["cause"], action: form["action"] ?? "", reply: form["reply"] ?? "",
+                                                 actor: visit.session.principal.actor)
+        return PageRenderer.redirect("/window/complaints")
     }
 
     /// The results chosen for materials (selects named `d_<code>`, empty for paper): material code → document id.
