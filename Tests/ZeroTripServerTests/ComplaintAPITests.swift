@@ -146,7 +146,7 @@ struct ComplaintAPITests {
             let filed = try await client.execute(uri: "/my/complaints", method: .post, headers: headers, body: form) { $0.status }
             #expect(filed == .seeOther)
             let after = try await client.execute(uri: "/my/ratings", method: .get, headers: ApplicantPageTests.cookieHeader(cookies)) { String(buffer: $0.body) }
-            #expect(after.contains("要求重复提交材料") && after.contains("办理中"))
+            #expect(after.contains("要求重复提交材料") && after.contains("办理中") && !after.contains("答复（"), "no answer line before the answer")
         }
         let events = try await AuditLog.events(in: services.database, limit: 500)
         #expect(events.filter { $0.action == "complaint.filed" }.count == 6 && !events.contains { $0.details.contains("排队两小时") }, "filed, without the text")

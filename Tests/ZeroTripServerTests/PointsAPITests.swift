@@ -182,6 +182,8 @@ struct PointsAPITests {
             #expect(status == .seeOther || status == .found, "\(status)")
             var statement = try await fixture.services.points.statement(subject: subject, disclosingCredit: true)
             #expect(statement.claims.count == 1 && statement.claims[0].evidenceType == "image/png" && statement.claims[0].statement == "证书编号 S-1")
+            let pending = try await client.execute(uri: "/my/points", method: .get, headers: ApplicantPageTests.cookieHeader(cookies)) { String(buffer: $0.body) }
+            #expect(pending.contains("<strong>审核中</strong>") && !pending.contains("（）"), "a claim not yet decided shows no empty reason")
             (headers, body) = multipart(["csrf": csrf, "indicator": "skills", "option": "技师"], file: nil)
             let refusal = try await client.execute(uri: "/my/points/claims", method: .post, headers: headers, body: body) { String(buffer: $0.body) }
             #expect(refusal.contains("已有一份申请在审核中"), "a refusal is a page in Chinese")

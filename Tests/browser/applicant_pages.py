@@ -145,6 +145,19 @@ def run(driver):
     submit(driver, "form.card button[type=submit]", lambda d: "已评价" in d.find_element(By.CSS_SELECTOR, "main").text)
     page = driver.find_element(By.CSS_SELECTOR, "main").text
     check("已评价" in page and "★★★★★" in page and "办理快" in page and "满意程度" not in page, "the rating is listed, the form gone", page[:400])
+    # 投诉: from the same page, about a department; listed with its deadline until the department answers.
+    driver.find_element(By.CSS_SELECTOR, "select#cdep option[value='GAJ']").click()
+    driver.find_element(By.CSS_SELECTOR, "select#ccause option[value='materials']").click()
+    driver.find_element(By.CSS_SELECTOR, "textarea#ctext").send_keys("窗口要求重复提交已经提交过的材料")
+    submit(driver, "form[action='/my/complaints'] button[type=submit]", lambda d: "办理中" in d.find_element(By.CSS_SELECTOR, "main").text)
+    page = driver.find_element(By.CSS_SELECTOR, "main").text
+    check("窗口要求重复提交已经提交过的材料" in page and "材料要求过多或重复提交" in page and "前答复" in page,
+          "the complaint is listed with its cause and deadline", page[-600:])
+    narrow(driver)
+    fits(driver, "ratings with a complaint (320 px)")
+    phone(driver)
+    driver.execute_script("document.querySelector(\"form[action='/my/complaints']\").scrollIntoView()")
+    shot(driver, "complaints-phone")
     # Demand collection: 子女入学 next year, from the link on the ratings page.
     driver.find_element(By.CSS_SELECTOR, "a[href='/my/needs']").click()
     driver.find_element(By.CSS_SELECTOR, "select#kind option[value='schooling']").click()

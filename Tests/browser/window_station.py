@@ -157,9 +157,16 @@ def run(driver):
           "the points review tab shows both queues and under which clerk number decisions are made", text[:400])
     shot(driver, "window-points-desktop")
 
+    # 投诉: the department's complaints waiting for a supervisor's answer.
+    driver.get(URL + "/window/complaints")
+    text = main_text(driver)
+    check("待答复的投诉（" in text and "督办人员" in text and "个工作日内" in text,
+          "the complaints tab shows the queue and who answers by when", text[:400])
+    shot(driver, "window-complaints-desktop")
+
     # Readable on a narrow screen too (a clerk's tablet, or a phone).
     phone(driver, 360, 740)
-    for page in [application, person, "/window/applications", "/window/points"]:
+    for page in [application, person, "/window/applications", "/window/points", "/window/complaints"]:
         driver.get(URL + page)
         fits(driver, f"{page.split('?')[0]} (360 px)")
     desktop(driver)

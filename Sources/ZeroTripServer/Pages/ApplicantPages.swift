@@ -612,10 +612,12 @@ struct ApplicantPages: Sendable {
         // Complaints: the person's, with the answers; and a form naming the department (or rated service) and cause.
         let complaints = try await services.complaints.complaints(subject: "person:\(visit.session.subject)")
         context["complaints"] = complaints.map { complaint -> [String: Any] in
-            ["department": departments[complaint.department] ?? complaint.department, "cause": complaint.cause.chinese, "text": complaint.text,
+            // An empty string is true to the template: what is absent is `false`.
+            ["department": departments[complaint.department] ?? complaint.department, "cause": complaint.cause.chinese,
+             "text": complaint.text.isEmpty ? false : complaint.text,
              "filedAt": ChinaTime(complaint.filedAt).minuteText, "source": complaint.source == "poor_rating" ? "差评回访" : "投诉",
              "state": complaint.answeredAt == nil ? "办理中，\(ChinaTime(complaint.dueAt).minuteText) 前答复" : "已答复",
-             "reply": complaint.reply ?? "", "finding": complaint.finding?.chinese ?? "",
+             "reply": complaint.reply ?? false, "finding": complaint.finding?.chinese ?? "",
              "answeredAt": complaint.answeredAt.map { ChinaTime($0).minuteText } ?? ""]
         }
         context["departments"] = departments.sorted { $0.key < $1.key }.map { ["code": $0.key, "name": $0.value] }
@@ -696,7 +698,7 @@ struct ApplicantPages: Sendable {
         let claims: [[String: Any]] = statement.claims.map { claim in
             ["id": claim.id, "name": names[claim.indicator] ?? claim.indicator, "option": claim.option, "submittedAt": ChinaTime(claim.submittedAt).minuteText,
              "department": departments[claim.department] ?? claim.department,
-             "status": claim.decision == nil ? "审核中" : claim.decision == "approved" ? "已通过" : "未通过", "reason": claim.reason ?? "",
+             "status": claim.decision == nil ? "审核中" : claim.decision == "approved" ? "已通过" : "未通过", "reason": claim.reason ?? false,
              "indicator": claim.indicator, "disputable": claim.decision != nil && !disputedClaims.contains(claim.id)]
         }
         let disputes: [[String: Any]] = statement.disputes.map { dispute in
@@ -707,7 +709,7 @@ struct ApplicantPages: Sendable {
             default: outcome = "复核中"
             }
             return ["name": names[dispute.indicator] ?? dispute.indicator, "filedAt": ChinaTime(dispute.filedAt).minuteText, "outcome": outcome,
-                    "reason": dispute.decisionReason ?? "", "disputed": dispute.disputedPoints]
+                    "reason": dispute.decisionReason ?? false, "disputed": dispute.disputedPoints]
         }
         var context = visit.base
         context["title"] = "我的积分"

@@ -536,7 +536,7 @@ struct WindowPages: Sendable {
         context["claims"] = claims.map { pending -> [String: Any] in
             let claim = pending.item
             return ["id": claim.id, "applicant": pending.name ?? "（已不在人口库）", "idMasked": pending.idNumberMasked ?? "", "indicatorName": indicatorName(claim.indicator),
-                    "option": claim.option, "statement": claim.statement, "submittedAt": ChinaTime(claim.submittedAt).minuteText,
+                    "option": claim.option, "statement": claim.statement.isEmpty ? false : claim.statement, "submittedAt": ChinaTime(claim.submittedAt).minuteText,
                     "evidence": claim.evidenceType.map(Self.evidenceName) ?? false]
         }
         context["claimCount"] = claims.count
@@ -598,7 +598,7 @@ struct WindowPages: Sendable {
         context["complaints"] = open.map { pending -> [String: Any] in
             let complaint = pending.item
             return ["id": complaint.id, "applicant": pending.name ?? "（已不在人口库）", "idMasked": pending.idNumberMasked ?? "",
-                    "cause": complaint.cause.chinese, "text": complaint.text, "source": complaint.source == "poor_rating" ? "差评回访" : "投诉",
+                    "cause": complaint.cause.chinese, "text": complaint.text.isEmpty ? false : complaint.text, "source": complaint.source == "poor_rating" ? "差评回访" : "投诉",
                     "filedAt": ChinaTime(complaint.filedAt).minuteText, "dueAt": ChinaTime(complaint.dueAt).minuteText, "overdue": complaint.dueAt < now,
                     "clerk": complaint.clerk ?? false,
                     "causes": ComplaintCause.allCases.map { ["value": $0.rawValue, "label": $0.chinese, "selected": $0 == complaint.cause] as [String: Any] }]
