@@ -616,7 +616,7 @@ struct ApplicantPages: Sendable {
             ["department": departments[complaint.department] ?? complaint.department, "cause": complaint.cause.chinese,
              "text": complaint.text.isEmpty ? false : complaint.text,
              "filedAt": ChinaTime(complaint.filedAt).minuteText, "source": complaint.source == "poor_rating" ? "差评回访" : "投诉",
-             "state": complaint.answeredAt == nil ? "办理中，\(ChinaTime(complaint.dueAt).minuteText) 前答复" : "已答复",
+             "state": complaint.answeredAt == nil ? "办理中，\(CivilDay(complaint.dueAt.addingTimeInterval(-1)).chinese)前答复" : "已答复",
              "reply": complaint.reply ?? false, "finding": complaint.finding?.chinese ?? "",
              "answeredAt": complaint.answeredAt.map { ChinaTime($0).minuteText } ?? ""]
         }

@@ -335,7 +335,7 @@ enum PageTemplates {
         <p class="note">以工号 {{clerkId}} 答复：须是本部门登记的督办人员，被投诉的工作人员不答复对自己的投诉。每件投诉（含 1–2 星的差评）须在 {{answerDays}} 个工作日内回访核实并答复，答复只有一次；逾期未答复的，系统短信通知本部门督办人员。</p>
         <h2>待答复的投诉（{{count}}）</h2>
         {{#hasComplaints}}{{#complaints}}<div class="card"><p class="name">{{applicant}}（{{idMasked}}）· {{source}} · {{cause}}</p>
-        <p class="meta">提交于 {{filedAt}} · {{#overdue}}<strong>已超过答复期限 {{dueAt}}</strong>{{/overdue}}{{^overdue}}请于 {{dueAt}} 前答复{{/overdue}}{{#clerk}} · 被投诉工号 {{clerk}}{{/clerk}}</p>
+        <p class="meta">提交于 {{filedAt}} · {{#overdue}}<strong>已超过答复期限（{{dueAt}}）</strong>{{/overdue}}{{^overdue}}请于{{dueAt}}前答复{{/overdue}}{{#clerk}} · 被投诉工号 {{clerk}}{{/clerk}}</p>
         {{#text}}<p>{{text}}</p>{{/text}}
         <form method="post" action="/window/complaints/{{id}}"><input type="hidden" name="csrf" value="{{csrf}}">
         <label for="f_{{id}}">核实结果</label><select id="f_{{id}}" name="finding">{{#findings}}<option value="{{value}}">{{label}}</option>{{/findings}}</select>

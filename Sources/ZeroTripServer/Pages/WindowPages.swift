@@ -599,7 +599,7 @@ struct WindowPages: Sendable {
             let complaint = pending.item
             return ["id": complaint.id, "applicant": pending.name ?? "（已不在人口库）", "idMasked": pending.idNumberMasked ?? "",
                     "cause": complaint.cause.chinese, "text": complaint.text.isEmpty ? false : complaint.text, "source": complaint.source == "poor_rating" ? "差评回访" : "投诉",
-                    "filedAt": ChinaTime(complaint.filedAt).minuteText, "dueAt": ChinaTime(complaint.dueAt).minuteText, "overdue": complaint.dueAt < now,
+                    "filedAt": ChinaTime(complaint.filedAt).minuteText, "dueAt": CivilDay(complaint.dueAt.addingTimeInterval(-1)).chinese, "overdue": complaint.dueAt < now,
                     "clerk": complaint.clerk ?? false,
                     "causes": ComplaintCause.allCases.map { ["value": $0.rawValue, "label": $0.chinese, "selected": $0 == complaint.cause] as [String: Any] }]
         }
