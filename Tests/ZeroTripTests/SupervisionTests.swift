@@ -66,6 +66,20 @@ struct SupervisionTests {
         let volumes = try await supervision.volumes(from: from, to: to)
         #expect(volumes.departments.first { $0.department == "GAJ" }.map { [$0.submitted, $0.rejected] } == [2, 1], "\(volumes)")
 
+        // A later calendar — a holiday declared on every weekday of the review — changes nothing already counted: counted
+        // afresh, each item takes the calendar in force when it ended, as it did when it happened.
+        var policyText = String(decoding: try CreditFixtures.file("credit-policy.yaml"), as: UTF8.self)
+        var day = CivilDay(start), declared: [String] = []
+        while day.start < noticed {
+            if day.weekday != 0 && day.weekday != 6 && !policyText.contains(day.description) { declared.append(day.description) }
+            day = day.adding(days: 1)
+        }
+        policyText = policyText.replacingOccurrences(of: "holidays: [", with: "holidays: [\(declared.joined(separator: ", ")), ")
+        district.clock.advance(by: 60)
+        #expect(try await services.credit.loadPolicy(Array(policyText.utf8), actor: "test").stored && !declared.isEmpty)
+        #expect(try await services.credit.currentPolicy().policy.calendar.workingDays(from: start, to: noticed) < policy.calendar.workingDays(from: start, to: noticed),
+                "the new calendar would count fewer days")
+
         // Counted as they happened = counted afresh from what is stored (a database upgraded from before the figures).
         try await services.database.write { db in try db.executeScript("DELETE FROM daily_figures; DELETE FROM figures_built") }
         #expect(try await supervision.reviewFigures(from: from, to: to) == figures)

@@ -30,6 +30,12 @@ enum ConfigurationStore {
         try db.fetchOne(Int.self, sql: "SELECT COALESCE(MAX(version), 0) FROM \(kind.table) WHERE created_at <= ?", arguments: [date]) ?? 0
     }
 
+    /// The newest version loaded at or before `date` with the SHA-256 of its source (nil when none).
+    static func versionAndDigest(_ kind: Kind, at date: Date, in db: SQLTransaction) throws -> (version: Int, sha256: String)? {
+        try db.fetchOne(sql: "SELECT version, sha256 FROM \(kind.table) WHERE created_at <= ? ORDER BY version DESC LIMIT 1", arguments: [date])
+            .map { ($0["version"], $0["sha256"]) }
+    }
+
     /// The parsed form (JSON) of `version`.
     static func parsed(_ kind: Kind, version: Int, in db: SQLTransaction) throws -> String? {
         try db.fetchOne(String.self, sql: "SELECT parsed FROM \(kind.table) WHERE version = ?", arguments: [version])

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Owner of `daily_figures` and `figures_built`: the district's figures counted as they happen, one row per kind, China
 /// day, department and label, so that the statistics of a year read a few thousand rows instead of every application
@@ -7,7 +8,7 @@ import Foundation
 /// Written in the transaction of what they count: ``ApplicationStore`` (submissions, endings, review decisions,
 /// time limits passed) and ``RatingStore`` (ratings). Durations are counted in working days of the calendar in force
 /// when the item ended. A database whose applications predate this table is counted once, in one transaction, by
-/// ``rebuildIfNeeded(calendar:at:in:)``.
+/// ``rebuildIfNeeded(at:in:)``.
 enum FiguresStore {
     /// What a row counts.
     enum Kind: String, Sendable {
@@ -46,10 +47,40 @@ enum FiguresStore {
         try add(.reviewed, at: date, department: department, total: calendar.workingDays(from: started, to: date), in: db)
     }
 
-    /// The working-day calendar of the credit policy in force at `date`.
+    /// The working-day calendar of the credit policy in force at `date`. Every ending and review decision asks for it
+    /// in its transaction: the decoded calendar is kept per policy source (its SHA-256, the same file in any database),
+    /// not decoded from the stored policy each time.
     static func calendar(at date: Date, in db: SQLTransaction) throws -> WorkCalendar {
-        try ConfigurationStore.creditPolicy(version: try ConfigurationStore.version(.creditPolicy, at: date, in: db), in: db)?.calendar
-            ?? CreditPolicy.builtIn.calendar
+        guard let (version, digest) = try ConfigurationStore.versionAndDigest(.creditPolicy, at: date, in: db) else { return CreditPolicy.builtIn.calendar }
+        if let cached = decodedCalendars.withLock({ $0[digest] }) { return cached }
+        guard let calendar = try ConfigurationStore.creditPolicy(version: version, in: db)?.calendar else { return CreditPolicy.builtIn.calendar }
+        decodedCalendars.withLock { cache in
+            if cache.count >= 64 { cache.removeAll() }
+            cache[digest] = calendar
+        }
+        return calendar
+    }
+
+    private static let decodedCalendars = Mutex<[String: WorkCalendar]>([:])
+
+    /// The calendars of every credit policy version, for counting past items each with the calendar in force when it
+    /// ended (what ``calendar(at:in:)`` gave at the time), decoded once per version.
+    struct CalendarsInForce {
+        private let versions: [(createdAt: Date, version: Int)]
+        private var decoded: [Int: WorkCalendar] = [:]
+
+        init(in db: SQLTransaction) throws {
+            versions = try ConfigurationStore.versions(.creditPolicy, in: db).map { ($0.createdAt, $0.version) }
+        }
+
+        /// The calendar in force at `date`.
+        mutating func calendar(at date: Date, in db: SQLTransaction) throws -> WorkCalendar {
+            let version = versions.last { $0.createdAt <= date }?.version ?? 0
+            if let calendar = decoded[version] { return calendar }
+            let calendar = try ConfigurationStore.creditPolicy(version: version, in: db)?.calendar ?? CreditPolicy.builtIn.calendar
+            decoded[version] = calendar
+            return calendar
+        }
     }
 
     /// Whether everything stored before the figures were kept has been counted.
@@ -94,11 +125,12 @@ enum FiguresStore {
 
     /// Counts everything stored before the figures were kept (once per database; a new database is marked counted
     /// by its migration). Another daemon doing the same at the same moment waits for this one and then finds it done.
-    static func rebuildIfNeeded(calendar: WorkCalendar, at now: Date, in db: SQLTransaction) throws {
+    static func rebuildIfNeeded(at now: Date, in db: SQLTransaction) throws {
         guard try db.execute(sql: "INSERT INTO figures_built (name, built_at) VALUES ('daily_figures', ?) ON CONFLICT (name) DO NOTHING",
                              arguments: [now]) == 1 else { return }
         // What was counted since the upgrade is counted again below with everything before it.
         try db.execute(sql: "DELETE FROM daily_figures")
+        var calendars = try CalendarsInForce(in: db)
         for row in try db.fetchAll(sql: "SELECT department_code, mode, submitted_at FROM applications") {
             try add(.submitted, at: row[2], department: row[0], label: row[1], in: db)
         }
@@ -106,14 +138,14 @@ enum FiguresStore {
             SELECT a.department_code, h.state, a.submitted_at, h.changed_at FROM application_history h JOIN applications a ON a.id = h.application_id
             WHERE h.state IN ('closed', 'rejected', 'terminated')
             """) {
-            try addEnding(department: row[0], state: row[1], submitted: row[2], at: row[3], calendar: calendar, in: db)
+            try addEnding(department: row[0], state: row[1], submitted: row[2], at: row[3], calendar: try calendars.calendar(at: row[3], in: db), in: db)
         }
         for row in try db.fetchAll(sql: """
             SELECT a.department_code, a.review_started_at, MIN(h.changed_at) FROM application_history h JOIN applications a ON a.id = h.application_id
             WHERE h.state IN ('approved', 'rejected') AND a.review_started_at IS NOT NULL AND h.changed_at >= a.review_started_at
             GROUP BY a.id, a.department_code, a.review_started_at
             """) {
-            try addReview(department: row[0], started: row[1], at: row[2], calendar: calendar, in: db)
+            try addReview(department: row[0], started: row[1], at: row[2], calendar: try calendars.calendar(at: row[2], in: db), in: db)
         }
         for row in try db.fetchAll(sql: """
             SELECT a.department_code, f.raised_at FROM application_flags f JOIN applications a ON a.id = f.application_id WHERE f.flag = 'time_limit_exceeded'

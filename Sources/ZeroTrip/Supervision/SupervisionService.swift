@@ -139,7 +139,7 @@ public final class SupervisionService: Sendable {
     /// with the working-day calendar in force now.
     static func figuresCounted(_ database: AppDatabase, at now: Date) async throws {
         if try await database.read({ db in try FiguresStore.isBuilt(in: db) }) { return }
-        try await database.write { db in try FiguresStore.rebuildIfNeeded(calendar: try FiguresStore.calendar(at: now, in: db), at: now, in: db) }
+        try await database.write { db in try FiguresStore.rebuildIfNeeded(at: now, in: db) }
     }
 
     /// `YYYY-MM` of `date` in China Standard Time.
