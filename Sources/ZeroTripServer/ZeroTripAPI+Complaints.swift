@@ -121,12 +121,22 @@ extension ZeroTripAPI {
                 let period = try Self.figuresPeriod(request, now: services.clock.now())
                 let figures = try await services.complaints.figures(from: period.from, to: period.to)
                 let names = try await services.administration.departmentNames()
-                return try JSONResponse.make(ComplaintFiguresView(
-                    from: figures.from, to: figures.to, answerWorkingDays: ComplaintService.answerWorkingDays,
-                    departments: figures.departments.map {
-                        .init(department: $0.department, name: names[$0.department], filed: $0.filed, answered: $0.answered,
-                              answeredInTime: $0.answeredInTime, substantiated: $0.substantiated, overdue: $0.overdue, causes: $0.causes)
-                    }, causes: figures.causes))
+                return try StatisticsFormat.answer(request, name: "complaints", json: {
+                    try JSONResponse.make(ComplaintFiguresView(
+                        from: figures.from, to: figures.to, answerWorkingDays: ComplaintService.answerWorkingDays,
+                        departments: figures.departments.map {
+                            .init(department: $0.department, name: names[$0.department], filed: $0.filed, answered: $0.answered,
+                                  answeredInTime: $0.answeredInTime, substantiated: $0.substantiated, overdue: $0.overdue, causes: $0.causes)
+                        }, causes: figures.causes))
+                }) {
+                    // One row per department with a column per cause.
+                    let causes = ComplaintCause.allCases.map(\.rawValue)
+                    return StatisticsFormat.Table(header: ["department", "name", "filed", "answered", "answered_in_time", "substantiated", "overdue"] + causes,
+                                                  rows: figures.departments.map { row in
+                        [row.department, StatisticsFormat.text(names[row.department] ?? ""), "\(row.filed)", "\(row.answered)", "\(row.answeredInTime)",
+                         "\(row.substantiated)", "\(row.overdue)"] + causes.map { "\(row.causes[$0] ?? 0)" }
+                    })
+                }
             }
         default:
             return nil

@@ -156,10 +156,20 @@ extension ZeroTripAPI {
                     .init(key: group.key, name: clerk ? nil : names[group.key], department: group.department, count: group.count,
                           mean: (group.mean * 100).rounded() / 100, weighted: (group.weighted * 100).rounded() / 100, poor: group.poor)
                 }
-                return try JSONResponse.make(RatingFiguresView(
-                    from: figures.from, to: figures.to, count: figures.count, districtMean: (figures.districtMean * 100).rounded() / 100,
-                    priorWeight: RatingFigures.priorWeight, departments: figures.departments.map { view($0, clerk: false) },
-                    clerks: figures.clerks.map { view($0, clerk: true) }, tags: figures.tags, complaintCauses: figures.complaintCauses))
+                return try StatisticsFormat.answer(request, name: "ratings", json: {
+                    try JSONResponse.make(RatingFiguresView(
+                        from: figures.from, to: figures.to, count: figures.count, districtMean: (figures.districtMean * 100).rounded() / 100,
+                        priorWeight: RatingFigures.priorWeight, departments: figures.departments.map { view($0, clerk: false) },
+                        clerks: figures.clerks.map { view($0, clerk: true) }, tags: figures.tags, complaintCauses: figures.complaintCauses))
+                }) {
+                    // One row per department, then per clerk (with the clerk's department), ranked as in the JSON.
+                    let rows = figures.departments.map { ($0, false) } + figures.clerks.map { ($0, true) }
+                    return StatisticsFormat.Table(header: ["level", "key", "department", "name", "count", "mean", "weighted", "poor"], rows: rows.map { group, clerk in
+                        [clerk ? "clerk" : "department", StatisticsFormat.text(group.key), group.department ?? group.key,
+                         StatisticsFormat.text(clerk ? "" : names[group.key] ?? ""), "\(group.count)", String(format: "%.2f", group.mean),
+                         String(format: "%.2f", group.weighted), "\(group.poor)"]
+                    })
+                }
             }
         default:
             return nil
@@ -240,34 +250,46 @@ extension ZeroTripAPI {
                 let period = try Self.figuresPeriod(request, now: services.clock.now())
                 let figures = try await services.supervision.volumes(from: period.from, to: period.to)
                 let names = try await services.administration.departmentNames()
-                switch request.uri.queryParameters.get("format") {
-                case "csv":
-                    var headers = HTTPFields()
-                    headers[.contentType] = "text/csv; charset=utf-8"
-                    headers[.contentDisposition] = "attachment; filename=\"volumes.csv\""
-                    return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: Self.volumesCSV(figures, names: names))))
-                case nil, "json":
-                    return try JSONResponse.make(VolumesView(figures, names: names))
-                default:
-                    throw ZeroTripError(.invalidInput, "format must be json or csv")
+                return try StatisticsFormat.answer(request, name: "volumes", json: { try JSONResponse.make(VolumesView(figures, names: names)) }) {
+                    StatisticsFormat.Table(header: ["department", "name", "submitted", "trust", "deferral", "closed", "rejected", "terminated",
+                                                    "mean_handling_working_days", "overdue", "revoked"],
+                                           rows: figures.departments.map { row in
+                        [row.department, StatisticsFormat.text(names[row.department] ?? ""), "\(row.submitted)", "\(row.trust)", "\(row.deferral)",
+                         "\(row.closed)", "\(row.rejected)", "\(row.terminated)", StatisticsFormat.tenths(row.meanHandlingWorkingDays), "\(row.overdue)",
+                         "\(row.revoked)"]
+                    })
                 }
             }
         case "GET /v1/statistics/needs":
-            return { _, _, _ in
+            return { request, _, _ in
                 let counts = try await services.supervision.needCounts()
-                return try JSONResponse.make(NeedCountsView(needs: counts.map { .init(kind: $0.kind.rawValue, name: $0.kind.chinese, year: $0.year, count: $0.count) }))
+                return try StatisticsFormat.answer(request, name: "needs", json: {
+                    try JSONResponse.make(NeedCountsView(needs: counts.map { .init(kind: $0.kind.rawValue, name: $0.kind.chinese, year: $0.year, count: $0.count) }))
+                }) {
+                    StatisticsFormat.Table(header: ["kind", "name", "year", "count"], rows: counts.map {
+                        [$0.kind.rawValue, StatisticsFormat.text($0.kind.chinese), "\($0.year)", "\($0.count)"]
+                    })
+                }
             }
         case "GET /v1/statistics/reviews":
             return { request, _, _ in
                 let period = try Self.figuresPeriod(request, now: services.clock.now())
                 let figures = try await services.supervision.reviewFigures(from: period.from, to: period.to)
                 let names = try await services.administration.departmentNames()
-                return try JSONResponse.make(ReviewFiguresView(from: figures.from, to: figures.to, stallWorkingDays: figures.stallWorkingDays,
-                                                               departments: figures.departments.map {
-                    .init(department: $0.department, name: names[$0.department], reviewed: $0.reviewed,
-                          meanWorkingDays: ($0.meanWorkingDays * 10).rounded() / 10, maximumWorkingDays: $0.maximumWorkingDays,
-                          waiting: $0.waiting, stalled: $0.stalled)
-                }))
+                return try StatisticsFormat.answer(request, name: "reviews", json: {
+                    try JSONResponse.make(ReviewFiguresView(from: figures.from, to: figures.to, stallWorkingDays: figures.stallWorkingDays,
+                                                           departments: figures.departments.map {
+                        .init(department: $0.department, name: names[$0.department], reviewed: $0.reviewed,
+                              meanWorkingDays: ($0.meanWorkingDays * 10).rounded() / 10, maximumWorkingDays: $0.maximumWorkingDays,
+                              waiting: $0.waiting, stalled: $0.stalled)
+                    }))
+                }) {
+                    StatisticsFormat.Table(header: ["department", "name", "reviewed", "mean_working_days", "maximum_working_days", "waiting", "stalled"],
+                                           rows: figures.departments.map {
+                        [$0.department, StatisticsFormat.text(names[$0.department] ?? ""), "\($0.reviewed)", StatisticsFormat.tenths($0.meanWorkingDays),
+                         "\($0.maximumWorkingDays)", "\($0.waiting)", "\($0.stalled)"]
+                    })
+                }
             }
         default:
             return nil
@@ -298,20 +320,6 @@ struct VolumesView: Encodable, Sendable {
                        trustShare: ($0.trustShare * 1000).rounded() / 1000, closed: $0.closed, rejected: $0.rejected, terminated: $0.terminated,
                        meanHandlingWorkingDays: ($0.meanHandlingWorkingDays * 10).rounded() / 10, overdue: $0.overdue, revoked: $0.revoked)
         }
-    }
-}
-
-extension ZeroTripAPI {
-    /// The volumes as CSV (UTF-8, one row per department, RFC 4180 quoting for names).
-    static func volumesCSV(_ figures: VolumeFigures, names: [String: String]) -> String {
-        func quoted(_ text: String) -> String { "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
-        var lines = ["department,name,submitted,trust,deferral,closed,rejected,terminated,mean_handling_working_days,overdue,revoked"]
-        for row in figures.departments {
-            lines.append([row.department, quoted(names[row.department] ?? ""), "\(row.submitted)", "\(row.trust)", "\(row.deferral)", "\(row.closed)",
-                          "\(row.rejected)", "\(row.terminated)", String(format: "%.1f", row.meanHandlingWorkingDays), "\(row.overdue)",
-                          "\(row.revoked)"].joined(separator: ","))
-        }
-        return lines.joined(separator: "\r\n") + "\r\n"
     }
 }
 

@@ -125,8 +125,18 @@ struct RatingAPITests {
             #expect(volumes.months.reduce(0) { $0 + $1.submitted } >= 3 && volumes.months.last?.submitted ?? 0 >= 3)
             (status, data) = try await call("/v1/statistics/volumes?format=csv", statistics)
             let csv = String(decoding: data, as: UTF8.self).split(separator: "\r\n")
-            #expect(status == .ok && csv.first?.hasPrefix("department,name,submitted") == true && csv.contains { $0.hasPrefix("GAJ,\"") && $0.contains(",3,0,0,2,1,0,") },
+            #expect(status == .ok && csv.first?.hasPrefix("\u{FEFF}department,name,submitted") == true && csv.contains { $0.hasPrefix("GAJ,\"") && $0.contains(",3,0,0,2,1,0,") },
                     "\(csv)")
+            // The ratings, reviews and needs as CSV too, one table each.
+            for (path, header, row) in [("/v1/ratings/figures", "level,key,department,name,count,mean,weighted,poor", "department,\"GAJ\",GAJ,\""),
+                                        ("/v1/statistics/reviews", "department,name,reviewed,mean_working_days", "GAJ,\""),
+                                        ("/v1/statistics/needs", "kind,name,year,count", nil)] {
+                let answer = try await client.execute(uri: path + "?format=csv", method: .get, headers: ConsentAPITests.bearer(statistics)) { $0 }
+                let lines = String(buffer: answer.body).split(separator: "\r\n")
+                #expect(answer.status == .ok && answer.headers[.contentType] == "text/csv; charset=utf-8" && lines.first?.hasPrefix("\u{FEFF}" + header) == true,
+                        "\(path): \(lines)")
+                if let row { #expect(lines.contains { $0.hasPrefix(row) }, "\(path): \(lines)") }
+            }
             (status, data) = try await call("/v1/statistics/volumes?format=xml", statistics)
             #expect(status == .badRequest && ConsentAPITests.errorCode(data) == "invalid_input")
 
