@@ -129,13 +129,7 @@ extension ZeroTripAPI {
                                   answeredInTime: $0.answeredInTime, substantiated: $0.substantiated, overdue: $0.overdue, causes: $0.causes)
                         }, causes: figures.causes))
                 }) {
-                    // One row per department with a column per cause.
-                    let causes = ComplaintCause.allCases.map(\.rawValue)
-                    return StatisticsFormat.Table(header: ["department", "name", "filed", "answered", "answered_in_time", "substantiated", "overdue"] + causes,
-                                                  rows: figures.departments.map { row in
-                        [row.department, StatisticsFormat.text(names[row.department] ?? ""), "\(row.filed)", "\(row.answered)", "\(row.answeredInTime)",
-                         "\(row.substantiated)", "\(row.overdue)"] + causes.map { "\(row.causes[$0] ?? 0)" }
-                    })
+                    StatisticsFormat.complaints(figures, names: names)
                 }
             }
         default:

@@ -162,13 +162,7 @@ extension ZeroTripAPI {
                         priorWeight: RatingFigures.priorWeight, departments: figures.departments.map { view($0, clerk: false) },
                         clerks: figures.clerks.map { view($0, clerk: true) }, tags: figures.tags, complaintCauses: figures.complaintCauses))
                 }) {
-                    // One row per department, then per clerk (with the clerk's department), ranked as in the JSON.
-                    let rows = figures.departments.map { ($0, false) } + figures.clerks.map { ($0, true) }
-                    return StatisticsFormat.Table(header: ["level", "key", "department", "name", "count", "mean", "weighted", "poor"], rows: rows.map { group, clerk in
-                        [clerk ? "clerk" : "department", StatisticsFormat.text(group.key), group.department ?? group.key,
-                         StatisticsFormat.text(clerk ? "" : names[group.key] ?? ""), "\(group.count)", String(format: "%.2f", group.mean),
-                         String(format: "%.2f", group.weighted), "\(group.poor)"]
-                    })
+                    StatisticsFormat.ratings(figures, names: names)
                 }
             }
         default:
@@ -251,13 +245,7 @@ extension ZeroTripAPI {
                 let figures = try await services.supervision.volumes(from: period.from, to: period.to)
                 let names = try await services.administration.departmentNames()
                 return try StatisticsFormat.answer(request, name: "volumes", json: { try JSONResponse.make(VolumesView(figures, names: names)) }) {
-                    StatisticsFormat.Table(header: ["department", "name", "submitted", "trust", "deferral", "closed", "rejected", "terminated",
-                                                    "mean_handling_working_days", "overdue", "revoked"],
-                                           rows: figures.departments.map { row in
-                        [row.department, StatisticsFormat.text(names[row.department] ?? ""), "\(row.submitted)", "\(row.trust)", "\(row.deferral)",
-                         "\(row.closed)", "\(row.rejected)", "\(row.terminated)", StatisticsFormat.tenths(row.meanHandlingWorkingDays), "\(row.overdue)",
-                         "\(row.revoked)"]
-                    })
+                    StatisticsFormat.volumes(figures, names: names)
                 }
             }
         case "GET /v1/statistics/needs":
@@ -266,9 +254,7 @@ extension ZeroTripAPI {
                 return try StatisticsFormat.answer(request, name: "needs", json: {
                     try JSONResponse.make(NeedCountsView(needs: counts.map { .init(kind: $0.kind.rawValue, name: $0.kind.chinese, year: $0.year, count: $0.count) }))
                 }) {
-                    StatisticsFormat.Table(header: ["kind", "name", "year", "count"], rows: counts.map {
-                        [$0.kind.rawValue, StatisticsFormat.text($0.kind.chinese), "\($0.year)", "\($0.count)"]
-                    })
+                    StatisticsFormat.needs(counts)
                 }
             }
         case "GET /v1/statistics/reviews":
@@ -284,11 +270,7 @@ extension ZeroTripAPI {
                               waiting: $0.waiting, stalled: $0.stalled)
                     }))
                 }) {
-                    StatisticsFormat.Table(header: ["department", "name", "reviewed", "mean_working_days", "maximum_working_days", "waiting", "stalled"],
-                                           rows: figures.departments.map {
-                        [$0.department, StatisticsFormat.text(names[$0.department] ?? ""), "\($0.reviewed)", StatisticsFormat.tenths($0.meanWorkingDays),
-                         "\($0.maximumWorkingDays)", "\($0.waiting)", "\($0.stalled)"]
-                    })
+                    StatisticsFormat.reviews(figures, names: names)
                 }
             }
         default:

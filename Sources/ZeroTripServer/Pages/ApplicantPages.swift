@@ -767,28 +767,6 @@ struct ApplicantPages: Sendable {
         return issued.map { PageRenderer.redirect("/my/documents/\($0)") } ?? response
     }
 
-    /// Applications per month as an SVG bar chart drawn here (no script): one labelled bar a month. Only numbers
-    /// and fixed words go into it.
-    static func monthlyBars(_ months: [VolumeFigures.Month]) -> String {
-        guard !months.isEmpty else { return "" }
-        let width = 360.0, height = 170.0, top = 18.0, bottom = 24.0
-        let peak = max(1, months.map(\.submitted).max() ?? 1)
-        let slot = width / Double(months.count)
-        var parts = ["<svg viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\" aria-label=\"近 \(months.count) 个月每月受理件数\" class=\"chart\">"]
-        for (index, month) in months.enumerated() {
-            let barHeight = (height - top - bottom) * Double(month.submitted) / Double(peak)
-            let x = Double(index) * slot + slot * 0.15, y = height - bottom - barHeight
-            parts.append(String(format: "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"#b71c1c\"/>", x, y, slot * 0.7, barHeight))
-            parts.append(String(format: "<text x=\"%.1f\" y=\"%.1f\" font-size=\"10\" text-anchor=\"middle\" fill=\"#333\">%d</text>", x + slot * 0.35, y - 4,
-                                month.submitted))
-            let label = Int(month.month.suffix(2)) ?? 0
-            parts.append(String(format: "<text x=\"%.1f\" y=\"%.1f\" font-size=\"10\" text-anchor=\"middle\" fill=\"#666\">%d月</text>", x + slot * 0.35,
-                                height - 8, label))
-        }
-        parts.append("</svg>")
-        return parts.joined()
-    }
-
     /// The public ranking of departments by their ratings over the last 90 days, phone-sized, with the formula.
     private func figures(_ request: Request, _ context: ZeroTripRequestContext) async throws -> Response {
         let client = client(request, context)
@@ -828,7 +806,7 @@ struct ApplicantPages: Sendable {
         page["hasReviews"] = !reviewRows.isEmpty
         page["stallDays"] = reviews.stallWorkingDays
         let lastMonths = Array(volumes.months.suffix(12))
-        page["chart"] = Self.monthlyBars(lastMonths)
+        page["chart"] = Charts.monthlyBars(lastMonths)
         page["yearTotal"] = volumes.departments.reduce(0) { $0 + $1.submitted }
         var headers = HTTPFields()
         headers[.cacheControl] = "public, max-age=60"
