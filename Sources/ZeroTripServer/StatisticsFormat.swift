@@ -18,14 +18,19 @@ enum StatisticsFormat {
         case nil, "json":
             return try json()
         case "csv":
-            let table = table()
-            var headers = HTTPFields()
-            headers[.contentType] = "text/csv; charset=utf-8"
-            headers[.contentDisposition] = "attachment; filename=\"\(name).csv\""
-            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: csv(table))))
+            return download(table(), name: name)
         default:
             throw ZeroTripError(.invalidInput, "format must be json or csv")
         }
+    }
+
+    /// `table` as the attachment `<name>.csv`.
+    static func download(_ table: Table, name: String) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "text/csv; charset=utf-8"
+        headers[.contentDisposition] = "attachment; filename=\"\(name).csv\""
+        headers[.cacheControl] = "no-store"
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: csv(table))))
     }
 
     /// The table as CSV text.

@@ -291,4 +291,39 @@ struct WindowPageTests {
             }
         }
     }
+
+    @Test("A supervisor's credential (statistics:read) signs in at the station and sees the 统计 tab: volumes, review times, ratings and complaints by cause drawn as SVG, each table as CSV; a window without the scope has no tab and is refused, audited")
+    func statistics() async throws {
+        let fixture = try await ServerFixture()
+        try await fixture.loadCredit()
+        let services = fixture.services
+        _ = try await RatingAPITests.closedApplication(services, IdentityFixtures.zhang, clerk: "GA-0042")
+        let subject = "person:" + (try #require(try await services.identity.registry.subject(idNumber: IdentityFixtures.zhang.id)))
+        let invitation = try #require(try await services.ratings.ratings(subject: subject).first)
+        _ = try await services.ratings.rate(id: invitation.id, subject: subject, score: 1, tags: ["too_many_materials"], comment: nil, actor: "person:zhang")
+        let supervisor = try await services.credentials.create(department: "GAJ", scopes: [.statisticsRead], label: "督办", actor: "test").token
+        let window = try await services.credentials.create(department: "GAJ", scopes: [.applicationsProcess], label: "w", actor: "test").token
+        try await fixture.application().test(.router) { client in
+            let session = ApplicantPageTests.value(ApplicantPageTests.setCookie(try await Self.signIn(client, credential: supervisor), WindowPages.sessionCookie))
+            let cookies = ApplicantPageTests.cookieHeader([WindowPages.sessionCookie: session])
+            let page = try await client.execute(uri: "/window/statistics?days=90", method: .get, headers: cookies) { ($0.status, String(buffer: $0.body)) }
+            #expect(page.0 == .ok && page.1.contains("aria-current=\"page\">统计</a>") && page.1.contains("<strong>近 90 天</strong>"))
+            #expect(page.1.contains("禅城区公安分局") && page.1.contains("材料要求过多或重复提交") && page.1.components(separatedBy: "<svg").count >= 4,
+                    "tables and charts: \(page.1.suffix(1500))")
+            let csv = try await client.execute(uri: "/window/statistics/complaints.csv?days=90", method: .get, headers: cookies) { $0 }
+            #expect(csv.status == .ok && csv.headers[.contentType] == "text/csv; charset=utf-8"
+                    && String(buffer: csv.body).hasPrefix("\u{FEFF}department,name,filed") && String(buffer: csv.body).contains("GAJ,\"禅城区公安分局\",1,"))
+            let unknown = try await client.execute(uri: "/window/statistics/secrets.csv", method: .get, headers: cookies) { $0.status }
+            #expect(unknown == .notFound)
+
+            let clerk = ApplicantPageTests.value(ApplicantPageTests.setCookie(try await Self.signIn(client, credential: window), WindowPages.sessionCookie))
+            let clerkCookies = ApplicantPageTests.cookieHeader([WindowPages.sessionCookie: clerk])
+            let home = try await client.execute(uri: "/window/complaints", method: .get, headers: clerkCookies) { String(buffer: $0.body) }
+            #expect(!home.contains("href=\"/window/statistics\""), "no tab without the scope")
+            let deniedBefore = try await fixture.auditCount(action: "auth.denied")
+            let refused = try await client.execute(uri: "/window/statistics", method: .get, headers: clerkCookies) { $0.status }
+            #expect(refused == .forbidden)
+            #expect(try await fixture.auditCount(action: "auth.denied") == deniedBefore + 1)
+        }
+    }
 }

@@ -68,11 +68,12 @@ struct PageBrowserTests {
             defer { try? FileManager.default.removeItem(at: dir) }
             let setup = try cli.run(["demo", "setup", "--persons", CommandLineTests.demoPersons], in: dir)
             #expect(setup.status == 0, "\(setup.output)")
-            let gaj = try CommandLineTests.demoToken("GAJ", in: dir)
+            let gaj = try CommandLineTests.demoToken("GAJ", in: dir), zsj = try CommandLineTests.demoToken("ZSJ", in: dir)
             let (server, port) = try await LoadTests.serve(in: dir)
             defer { if server.isRunning { kill(server.processIdentifier, SIGKILL) } }
             let script = ExternalTool.repositoryRoot.appendingPathComponent("Tests/browser/window_station.py").path
-            let run = try ExternalTool.run(["env", "ZT_URL=http://127.0.0.1:\(port)", "ZT_WINDOW_TOKEN=\(gaj)", "ZT_SHOTS=\(Self.screenshots)", "python3", script])
+            let run = try ExternalTool.run(["env", "ZT_URL=http://127.0.0.1:\(port)", "ZT_WINDOW_TOKEN=\(gaj)", "ZT_STATISTICS_TOKEN=\(zsj)",
+                                            "ZT_SHOTS=\(Self.screenshots)", "python3", script])
             #expect(run.status == 0, "\(run.stdout)\n\(run.stderr.suffix(2000))")
             #expect(run.stdout.contains("passed ") && !run.stdout.contains("FAIL"), "\(run.stdout)")
             // The clerk is on record: the commitment's card check and each step name the credential and the clerk.

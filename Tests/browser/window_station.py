@@ -5,7 +5,8 @@ from submission through the signed commitment, acceptance, review and approval t
 and finds it in the list of open obligations; then records 张三丰's consent at the counter after a card check and
 submits his 居住登记 with his RSJ 个人参保证明 standing for the employment proof.
 
-Environment: ZT_URL, ZT_WINDOW_TOKEN (the GAJ demo credential), ZT_SHOTS (screenshots).
+Environment: ZT_URL, ZT_WINDOW_TOKEN (the GAJ demo credential), ZT_STATISTICS_TOKEN (the ZSJ demo credential, which reads
+the statistics), ZT_SHOTS (screenshots).
 Prints one line per check; exits 1 on the first failure.
 """
 import os
@@ -175,6 +176,22 @@ def run(driver):
     submit(driver, "form.logout button", lambda d: path(d) == "/window/login")
     driver.get(URL + "/window/")
     check(path(driver).startswith("/window/login"), "after signing out the station asks to sign in again", path(driver))
+
+    # A supervisor of 政务服务数据管理局 (statistics:read) at the same station: the 统计 tab with tables and charts.
+    driver.find_element(By.ID, "credential").send_keys(os.environ["ZT_STATISTICS_TOKEN"])
+    driver.find_element(By.ID, "clerkId").send_keys("ZS-0001")
+    driver.find_element(By.ID, "clerkName").send_keys("周建华")
+    driver.find_element(By.ID, "station").send_keys("督办室")
+    submit(driver, "form.card button", lambda d: path(d) == "/window/")
+    driver.find_element(By.CSS_SELECTOR, "a[href='/window/statistics']").click()
+    text = main_text(driver)
+    check(path(driver) == "/window/statistics" and "受理与办结" in text and "禅城区公安分局" in text and "审查时间" in text and "投诉" in text,
+          "the supervisor's statistics page shows the district's tables", text[:600])
+    check(len(driver.find_elements(By.CSS_SELECTOR, "main svg")) >= 2, "with charts drawn as SVG")
+    shot(driver, "window-statistics-desktop")
+    phone(driver, 360, 740)
+    fits(driver, "/window/statistics (360 px)")
+    desktop(driver)
 
 
 if __name__ == "__main__":

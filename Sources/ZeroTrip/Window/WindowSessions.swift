@@ -42,7 +42,7 @@ public struct WindowSessions: Sendable {
 
     /// Opens a session for `clerk` at `station` with the department credential `credentialToken`; audited as
     /// `window.signed_in`. A wrong credential is `unauthenticated`; a credential without any window scope
-    /// (`applications:process`, `credit:read`) is `forbidden`.
+    /// (`applications:process`, `credit:read`, or `statistics:read` for a supervisor's desk) is `forbidden`.
     public func signIn(credentialToken: String, clerk rawClerk: ClerkIdentity, station rawStation: String) async throws -> (token: String, session: WindowSession) {
         let clerk = try rawClerk.validated()
         let station = try Validation.label(rawStation)
@@ -50,10 +50,11 @@ public struct WindowSessions: Sendable {
         guard let principal = try await credentials.authenticate(token: credentialToken) else {
             throw ZeroTripError(.unauthenticated, "the department credential is not valid")
         }
-        guard principal.scopes.contains(.applicationsProcess) || principal.scopes.contains(.creditRead) else {
+        guard principal.scopes.contains(.applicationsProcess) || principal.scopes.contains(.creditRead) || principal.scopes.contains(.statisticsRead) else {
             try await AuditLog.append(AuditEntry(actor: principal.actor, action: "auth.denied", target: "route:POST /window/login", outcome: "denied",
-                                                 details: ["reason": "missing_scope", "required": "applications:process or credit:read"]), at: clock.now(), to: database)
-            throw ZeroTripError(.forbidden, "this credential has no window scope (applications:process or credit:read)").audited()
+                                                 details: ["reason": "missing_scope", "required": "applications:process, credit:read or statistics:read"]),
+                                      at: clock.now(), to: database)
+            throw ZeroTripError(.forbidden, "this credential has no window scope (applications:process, credit:read or statistics:read)").audited()
         }
         let id = Hex.encode(try withCrypto("generating a session id") { () throws(CryptoError) in try SecureRandom.bytes(count: 16) })
         let secret = try withCrypto("generating a session secret") { () throws(CryptoError) in try SecureRandom.bytes(count: 32) }

@@ -30,14 +30,14 @@ enum Charts {
     /// bar's end. `title` names the chart for screen readers.
     static func horizontalBars(_ rows: [(label: String, value: Double, text: String)], title: String) -> String {
         guard !rows.isEmpty else { return "" }
-        let width = 360.0, rowHeight = 22.0, labelWidth = 130.0, textWidth = 48.0
+        let width = 400.0, rowHeight = 22.0, labelWidth = 150.0, textWidth = 80.0
         let height = rowHeight * Double(rows.count) + 8
         let peak = max(rows.map(\.value).max() ?? 0, 0.000_001)
         var parts = ["<svg viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\" aria-label=\"\(MarkupEscaping.escape(title))\" class=\"chart\">"]
         for (index, row) in rows.enumerated() {
             let y = 4 + Double(index) * rowHeight
             let length = max(0, (width - labelWidth - textWidth) * max(row.value, 0) / peak)
-            let label = row.label.count > 9 ? String(row.label.prefix(8)) + "…" : row.label
+            let label = row.label.count > 12 ? String(row.label.prefix(11)) + "…" : row.label
             parts.append(String(format: "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" text-anchor=\"end\" fill=\"#333\">", labelWidth - 6, y + 15)
                          + MarkupEscaping.escape(label) + "</text>")
             parts.append(String(format: "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"#b71c1c\"/>", labelWidth, y + 3, length, rowHeight - 8))

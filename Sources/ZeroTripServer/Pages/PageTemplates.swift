@@ -8,7 +8,7 @@ enum PageTemplates {
         "layout": layout, "login": login, "code": code, "home": home, "document": document, "credit": credit,
         "messages": messages, "access": access, "consents": consents, "ratings": ratings, "figures": figures, "needs": needs, "points": points, "notice": notice,
         "window-login": windowLogin, "window-home": windowHome, "window-person": windowPerson, "window-application": windowApplication,
-        "window-list": windowList, "window-card": windowCard, "window-points": windowPoints, "window-complaints": windowComplaints, "handoff": handoff,
+        "window-list": windowList, "window-card": windowCard, "window-points": windowPoints, "window-complaints": windowComplaints, "window-statistics": windowStatistics, "handoff": handoff,
     ]
 
     static let layout = """
@@ -18,7 +18,7 @@ enum PageTemplates {
         <link rel="stylesheet" href="/static/zerotrip.css"></head>
         <body><header class="top"><div class="district">{{district}}人民政府 · 零跑腿政务服务</div><div class="service">{{service}}</div></header>
         {{#signedIn}}<nav class="tabs"><a href="/my/"{{#tabResults}} aria-current="page"{{/tabResults}}>我的文书</a><a href="/my/credit"{{#tabCredit}} aria-current="page"{{/tabCredit}}>信用与承诺</a><a href="/my/messages"{{#tabMessages}} aria-current="page"{{/tabMessages}}>消息</a><a href="/my/consents"{{#tabConsents}} aria-current="page"{{/tabConsents}}>授权</a><a href="/my/points"{{#tabPoints}} aria-current="page"{{/tabPoints}}>积分</a><a href="/my/ratings"{{#tabRatings}} aria-current="page"{{/tabRatings}}>评价</a><a href="/my/access"{{#tabAccess}} aria-current="page"{{/tabAccess}}>查阅记录</a></nav>{{/signedIn}}
-        {{#window}}<nav class="tabs"><a href="/window/"{{#tabLookup}} aria-current="page"{{/tabLookup}}>查询办事人</a><a href="/window/applications"{{#tabApplications}} aria-current="page"{{/tabApplications}}>办件</a><a href="/window/obligations"{{#tabObligations}} aria-current="page"{{/tabObligations}}>待补材料</a><a href="/window/points"{{#tabPoints}} aria-current="page"{{/tabPoints}}>积分审核</a><a href="/window/complaints"{{#tabComplaints}} aria-current="page"{{/tabComplaints}}>投诉</a></nav>{{/window}}
+        {{#window}}<nav class="tabs"><a href="/window/"{{#tabLookup}} aria-current="page"{{/tabLookup}}>查询办事人</a><a href="/window/applications"{{#tabApplications}} aria-current="page"{{/tabApplications}}>办件</a><a href="/window/obligations"{{#tabObligations}} aria-current="page"{{/tabObligations}}>待补材料</a><a href="/window/points"{{#tabPoints}} aria-current="page"{{/tabPoints}}>积分审核</a><a href="/window/complaints"{{#tabComplaints}} aria-current="page"{{/tabComplaints}}>投诉</a>{{#canStatistics}}<a href="/window/statistics"{{#tabStatistics}} aria-current="page"{{/tabStatistics}}>统计</a>{{/canStatistics}}</nav>{{/window}}
         <main><h1>{{title}}</h1>
         {{#error}}<p class="error" role="alert">{{error}}</p>{{/error}}
         {{$content}}{{/content}}
@@ -347,6 +347,29 @@ enum PageTemplates {
         {{/content}}{{/layout}}
         """
 
+    static let windowStatistics = """
+        {{<layout}}{{$content}}
+        <p class="periods">{{#periods}}{{#current}}<strong>近 {{days}} 天</strong>{{/current}}{{^current}}<a href="/window/statistics?days={{days}}">近 {{days}} 天</a>{{/current}} {{/periods}}</p>
+        <h2>受理与办结</h2>
+        <div class="scroll"><table class="facts grid"><tr><th>部门</th><th>受理</th><th>容缺占比</th><th>办结</th><th>不予批准</th><th>平均工作日</th><th>超时率</th><th>撤销</th></tr>
+        {{#volumes}}<tr><td>{{name}}</td><td>{{submitted}}</td><td>{{trustShare}}</td><td>{{closed}}</td><td>{{rejected}}</td><td>{{handling}}</td><td>{{overdueRate}}</td><td>{{revoked}}</td></tr>{{/volumes}}</table></div>
+        <p><a href="/window/statistics/volumes.csv?days={{days}}">下载 CSV</a></p>
+        <figure class="qr">{{{monthlyChart}}}<figcaption>每月受理件数</figcaption></figure>
+        <h2>审查时间</h2>
+        <figure class="qr">{{{reviewChart}}}<figcaption>各部门平均审查工作日（超过 {{stallDays}} 个工作日督办）</figcaption></figure>
+        <div class="scroll"><table class="facts grid"><tr><th>部门</th><th>已审结</th><th>审查中</th><th>超时待办</th></tr>{{#reviews}}<tr><td>{{name}}</td><td>{{reviewed}}</td><td>{{waiting}}</td><td>{{stalled}}</td></tr>{{/reviews}}</table></div>
+        <p><a href="/window/statistics/reviews.csv?days={{days}}">下载 CSV</a></p>
+        <h2>服务评价（{{ratingCount}} 条）</h2>
+        <figure class="qr">{{{ratingChart}}}<figcaption>综合得分（加权平均，评价少的部门接近全区平均）</figcaption></figure>
+        <p><a href="/window/statistics/ratings.csv?days={{days}}">下载 CSV（含各窗口工作人员）</a></p>
+        <h2>投诉</h2>
+        <figure class="qr">{{{causeChart}}}<figcaption>按问题类型</figcaption></figure>
+        <div class="scroll"><table class="facts grid"><tr><th>部门</th><th>投诉</th><th>按期答复率（{{answerDays}} 个工作日）</th><th>属实</th><th>逾期未答复</th></tr>
+        {{#complaints}}<tr><td>{{name}}</td><td>{{filed}}</td><td>{{inTime}}</td><td>{{substantiated}}</td><td>{{overdue}}</td></tr>{{/complaints}}</table></div>
+        <p><a href="/window/statistics/complaints.csv?days={{days}}">下载 CSV</a> · <a href="/window/statistics/needs.csv">居民服务需求 CSV</a></p>
+        {{/content}}{{/layout}}
+        """
+
     static let windowCard = """
         {{<layout}}{{$content}}
         <p class="status ok big">身份已核验（认证等级 3）</p>
@@ -389,8 +412,8 @@ enum PageTemplates {
         .status.big{font-size:20px;padding:6px 16px}
         .total{font-size:18px}.total strong{font-size:32px;color:#b71c1c}
         .facts{width:100%;border-collapse:collapse;background:#fff}.facts th,.facts td{padding:10px;border-bottom:1px solid #eee;text-align:left;vertical-align:top;word-break:break-all}
-        .facts th{width:34%;color:#666;font-weight:normal}
-        .qr{background:#fff;margin:16px 0;padding:16px;text-align:center;border-radius:8px}.qr svg{width:100%;max-width:320px;height:auto}
+        .facts th{width:34%;color:#666;font-weight:normal}.scroll{overflow-x:auto}.grid th{width:auto;white-space:nowrap}.grid td{word-break:normal;white-space:nowrap}
+        .qr{background:#fff;margin:16px 0;padding:16px;text-align:center;border-radius:8px}.qr svg{width:100%;max-width:320px;height:auto}.qr svg.chart{max-width:560px}
         .qr figcaption{color:#666;font-size:14px;margin-top:8px}
         .level{font-size:20px}.level strong{font-size:32px;color:#b71c1c}
         .logout{margin-top:32px;display:flex;align-items:center;justify-content:space-between;gap:8px;color:#666;font-size:14px}

@@ -97,6 +97,14 @@ struct WindowPages: Sendable {
                 try await posted(request, visit, route: route) { try await decideDispute(context.parameters.get("id") ?? "", form: $0, visit) }
             }
         }
+        router.get("/window/statistics") { request, context in
+            try await signedIn(request, context, needs: [.statisticsRead], route: "GET /window/statistics") { try await statistics(request, $0) }
+        }
+        router.get("/window/statistics/{table}") { request, context in
+            try await signedIn(request, context, needs: [.statisticsRead], route: "GET /window/statistics/{table}") {
+                try await statisticsTable(context.parameters.get("table") ?? "", request, $0)
+            }
+        }
         router.get("/window/complaints") { request, context in
             try await signedIn(request, context, needs: [.applicationsProcess], route: "GET /window/complaints") { try await complaintQueue($0) }
         }
@@ -155,6 +163,7 @@ struct WindowPages: Sendable {
         base["station"] = session.station
         base["clerkName"] = session.clerk.name
         base["clerkId"] = session.clerk.id
+        base["canStatistics"] = session.principal.scopes.contains(.statisticsRead)
         let visit = Visit(session: session, token: token, base: base)
         if let missing = scopes.first(where: { !session.principal.scopes.contains($0) }) {
             try await services.audit(AuditEntry(actor: session.actor, action: "auth.denied", target: "route:\(route)", outcome: "denied",
@@ -615,6 +624,76 @@ struct WindowPages: Sendable {
                                                  cause: form["cause"], action: form["action"] ?? "", reply: form["reply"] ?? "",
                                                  actor: visit.session.principal.actor)
         return PageRenderer.redirect("/window/complaints")
+    }
+
+    // MARK: Statistics (supervisors: statistics:read)
+
+    /// The periods the statistics page offers, in days ending today.
+    static let statisticsPeriods = [30, 90, 365]
+
+    /// The period of `days=` (30 by default), as China days ending with today.
+    private func statisticsPeriod(_ request: Request) -> (days: Int, from: Date, to: Date) {
+        let days = Int(request.uri.queryParameters.get("days") ?? "").flatMap { Self.statisticsPeriods.contains($0) ? $0 : nil } ?? 30
+        let to = CivilDay(services.clock.now()).adding(days: 1).start
+        return (days, to.addingTimeInterval(-Double(days) * 86_400), to)
+    }
+
+    /// The district's figures for supervisors, drawn on the server: volumes with 容缺 share and time limits passed,
+    /// review times, ratings, complaints by cause, applications per month; each table downloadable as CSV.
+    private func statistics(_ request: Request, _ visit: Visit) async throws -> Response {
+        let period = statisticsPeriod(request)
+        let names = try await services.administration.departmentNames()
+        async let volumesRead = services.supervision.volumes(from: period.from, to: period.to)
+        async let reviewsRead = services.supervision.reviewFigures(from: period.from, to: period.to)
+        async let ratingsRead = services.ratings.figures(from: period.from, to: period.to)
+        async let complaintsRead = services.complaints.figures(from: period.from, to: period.to)
+        let (volumes, reviews, ratings, complaints) = try await (volumesRead, reviewsRead, ratingsRead, complaintsRead)
+        func name(_ code: String) -> String { names[code] ?? code }
+        func percent(_ part: Int, _ whole: Int) -> String { whole == 0 ? "—" : String(format: "%.1f%%", Double(part) * 100 / Double(whole)) }
+        var context = visit.base
+        context["title"] = "统计"
+        context["tabStatistics"] = true
+        context["days"] = period.days
+        context["periods"] = Self.statisticsPeriods.map { ["days": $0, "current": $0 == period.days] as [String: Any] }
+        context["volumes"] = volumes.departments.map { row -> [String: Any] in
+            ["name": name(row.department), "submitted": row.submitted, "trustShare": percent(row.trust, row.submitted), "closed": row.closed,
+             "rejected": row.rejected, "handling": StatisticsFormat.tenths(row.meanHandlingWorkingDays), "overdueRate": percent(row.overdue, row.submitted),
+             "revoked": row.revoked]
+        }
+        context["monthlyChart"] = Charts.monthlyBars(Array(volumes.months.suffix(12)))
+        context["reviewChart"] = Charts.horizontalBars(reviews.departments.map {
+            (name($0.department), $0.meanWorkingDays, "\(StatisticsFormat.tenths($0.meanWorkingDays)) 天")
+        }, title: "各部门平均审查工作日")
+        context["reviews"] = reviews.departments.map { ["name": name($0.department), "reviewed": $0.reviewed, "waiting": $0.waiting, "stalled": $0.stalled] as [String: Any] }
+        context["stallDays"] = reviews.stallWorkingDays
+        context["ratingChart"] = Charts.horizontalBars(ratings.departments.map { (name($0.key), $0.weighted, String(format: "%.2f（%d 条）", $0.weighted, $0.count)) },
+                                                       title: "各部门服务评价综合得分")
+        context["ratingCount"] = ratings.count
+        context["causeChart"] = Charts.horizontalBars(ComplaintCause.allCases.compactMap { cause in
+            complaints.causes[cause.rawValue].map { (cause.chinese, Double($0), "\($0) 件") }
+        }, title: "投诉按问题类型")
+        context["complaints"] = complaints.departments.map { row -> [String: Any] in
+            ["name": name(row.department), "filed": row.filed, "inTime": percent(row.answeredInTime, row.filed), "substantiated": row.substantiated,
+             "overdue": row.overdue]
+        }
+        context["answerDays"] = ComplaintService.answerWorkingDays
+        return renderer.response("window-statistics", context)
+    }
+
+    /// One of the page's tables as CSV (the API's `format=csv` table), for the same period.
+    private func statisticsTable(_ table: String, _ request: Request, _ visit: Visit) async throws -> Response {
+        let period = statisticsPeriod(request)
+        let names = try await services.administration.departmentNames()
+        let csv: StatisticsFormat.Table
+        switch table {
+        case "volumes.csv": csv = StatisticsFormat.volumes(try await services.supervision.volumes(from: period.from, to: period.to), names: names)
+        case "reviews.csv": csv = StatisticsFormat.reviews(try await services.supervision.reviewFigures(from: period.from, to: period.to), names: names)
+        case "ratings.csv": csv = StatisticsFormat.ratings(try await services.ratings.figures(from: period.from, to: period.to), names: names)
+        case "complaints.csv": csv = StatisticsFormat.complaints(try await services.complaints.figures(from: period.from, to: period.to), names: names)
+        case "needs.csv": csv = StatisticsFormat.needs(try await services.supervision.needCounts())
+        default: return notice(visit.base, title: "统计", message: "没有这张统计表。", back: "/window/statistics", status: .notFound)
+        }
+        return StatisticsFormat.download(csv, name: String(table.dropLast(4)))
     }
 
     /// The results chosen for materials (selects named `d_<code>`, empty for paper): material code → document id.
