@@ -145,6 +145,20 @@ extension AuthorizationTests {
             let application = try await RatingAPITests.closedApplication(fixture.services, li, clerk: "GA-\(attempt)")
             let invitation = try await fixture.services.ratings.ratings(subject: "person:\(session.subject)").first { $0.application == application }
             return ("/v1/applicant/ratings/\(invitation?.id ?? "missing")", #"{"score": 4, "tags": ["fast"]}"#)
+        case "POST /v1/window-services":
+            // An RSJ counter answered 李晓梅's question without an application.
+            return (route.path, #"{"idNumber": "\#(li.id)", "service": "consultation", "clerk": "RS-\#(attempt)"}"#)
+        case "POST /v1/applicant/complaints":
+            return (route.path, #"{"department": "RSJ", "cause": "waiting", "text": "排队两个小时"}"#)
+        case "POST /v1/complaints/{id}/answer":
+            // 李晓梅 complained about RSJ; an RSJ supervisor answers.
+            let session = try await fixture.applicant().session
+            let complaint = try await fixture.services.complaints.file(subject: "person:\(session.subject)", department: "RSJ", rating: nil, cause: "waiting",
+                                                                       text: "排队两个小时（\(attempt)）", actor: session.actor)
+            _ = try await fixture.services.supervision.putStaff(department: "RSJ", clerk: "RS-S\(attempt)", name: "钱峰", phone: "13900000039", role: .supervisor,
+                                                                actor: "test")
+            return ("/v1/complaints/\(complaint.id)/answer",
+                    #"{"clerk": "RS-S\#(attempt)", "finding": "partly_substantiated", "action": "高峰期增开窗口", "reply": "已增开窗口，感谢反映。"}"#)
         case "POST /v1/consents":
             // 李晓梅, checked at an RSJ window just now, lets RSJ use her 居住登记凭证 for 就业失业登记.
             try await fixture.loadCredit()
