@@ -10,8 +10,9 @@ extension BenchCommand {
                 In a fresh temporary district of ten departments: writes --applications applications spread over the \
                 last 365 days through the stores the service writes with (submitted, accepted, reviewed, then closed, \
                 rejected, terminated or still under review; some past their time limit; a third of the closed ones \
-                rated), and audit events until the log holds --audit-events. Then times the statistics the API serves \
-                (GET /v1/statistics/volumes, /v1/statistics/reviews, /v1/ratings/figures) over the whole year and over \
+                rated, the poor ratings opening complaints), and audit events until the log holds --audit-events. Then \
+                times the statistics the API serves (GET /v1/statistics/volumes, /v1/statistics/reviews, \
+                /v1/ratings/figures, /v1/statistics/complaints) over the whole year and over \
                 the last 30 days, --calls times each, and checks them against the counts written. Target on 2 cores: \
                 p99 < 50 ms with 1,000,000 applications and 10,000,000 audit events. --check exits 1 when missed.
                 Example: zerotrip bench statistics --applications 100000 --audit-events 1000000
@@ -76,8 +77,14 @@ extension BenchCommand {
                                                                          matter: "BENCH", clerk: clerk, outcome: "closed", invitedAt: closed,
                                                                          closesAt: closed.addingTimeInterval(30 * 86_400)), in: db)
                                 let score = Int((draw >> 34) % 5) + 1
-                                _ = try RatingStore.rate(id: ratingID, score: score, tags: score <= 2 ? [.longWait] : [.fast], comment: nil,
-                                                         at: closed.addingTimeInterval(7200), in: db)
+                                let tags: [RatingTag] = score <= 2 ? [(draw >> 37) % 2 == 0 ? .longWait : .tooManyMaterials] : [.fast]
+                                let rated = closed.addingTimeInterval(7200)
+                                _ = try RatingStore.rate(id: ratingID, score: score, tags: tags, comment: nil, at: rated, in: db)
+                                // As RatingService.rate does: a poor rating opens a complaint for the department.
+                                try ComplaintService.openForPoorRating(
+                                    ServiceRating(id: ratingID, application: id, subject: "person:bench", department: department, matter: "BENCH", clerk: clerk,
+                                                  outcome: "closed", invitedAt: closed, closesAt: closed.addingTimeInterval(30 * 86_400)),
+                                    score: score, tags: tags, comment: nil, at: rated, in: db)
                                 counts.4 += 1
                             }
                         }
@@ -116,21 +123,26 @@ extension BenchCommand {
             let volumes = try await services.supervision.volumes(from: periods[0].1, to: to)
             let reviews = try await services.supervision.reviewFigures(from: periods[0].1, to: to)
             let ratings = try await services.ratings.figures(from: periods[0].1, to: to)
+            let complaints = try await services.complaints.figures(from: periods[0].1, to: to)
             let counted = (submitted: volumes.departments.reduce(0) { $0 + $1.submitted }, closed: volumes.departments.reduce(0) { $0 + $1.closed },
                            rejected: volumes.departments.reduce(0) { $0 + $1.rejected }, reviewed: reviews.departments.reduce(0) { $0 + $1.reviewed },
                            waiting: reviews.departments.reduce(0) { $0 + $1.waiting })
             let agree = counted.submitted == applications && counted.closed == written.closed && counted.rejected == written.rejected
                 && counted.reviewed == written.closed + written.rejected && counted.waiting == written.waiting && ratings.count == written.rated
+                && complaints.departments.reduce(0, { $0 + $1.filed }) == ratings.departments.reduce(0, { $0 + $1.poor })
             print("figures agree with what was written: \(agree ? "yes" : "NO") (submitted \(counted.submitted), closed \(counted.closed), "
-                  + "rejected \(counted.rejected), reviewed \(counted.reviewed), under review \(counted.waiting), ratings \(ratings.count))")
+                  + "rejected \(counted.rejected), reviewed \(counted.reviewed), under review \(counted.waiting), ratings \(ratings.count), "
+                  + "complaints \(complaints.departments.reduce(0) { $0 + $1.filed }))")
 
             print("statistic                              period       p50 ms   p99 ms    max ms")
             var worst = 0.0
-            let supervision = services.supervision, ratingService = services.ratings
+            let supervision = services.supervision, ratingService = services.ratings, complaintService = services.complaints
             for (name, period) in periods {
                 for (route, call) in [("GET /v1/statistics/volumes", { _ = try await supervision.volumes(from: period, to: to) }),
                                       ("GET /v1/statistics/reviews", { _ = try await supervision.reviewFigures(from: period, to: to) }),
-                                      ("GET /v1/ratings/figures", { _ = try await ratingService.figures(from: period, to: to) })] as [(String, () async throws -> Void)] {
+                                      ("GET /v1/ratings/figures", { _ = try await ratingService.figures(from: period, to: to) }),
+                                      ("GET /v1/statistics/complaints", { _ = try await complaintService.figures(from: period, to: to) })]
+                    as [(String, () async throws -> Void)] {
                     var times: [Double] = []
                     for _ in 0..<calls {
                         let start = ContinuousClock.now

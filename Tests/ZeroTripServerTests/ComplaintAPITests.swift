@@ -129,6 +129,10 @@ struct ComplaintAPITests {
             let rsjFigures = try #require(figures.departments.first { $0.department == "RSJ" })
             #expect(gajFigures.filed == 1 && gajFigures.answered == 1 && gajFigures.answeredInTime == 1 && gajFigures.substantiated == 1 && gajFigures.overdue == 0)
             #expect(rsjFigures.filed == 4 && rsjFigures.answered == 0 && rsjFigures.overdue == 4 && rsjFigures.causes == ["waiting": 4])
+            // Counted as they happened = counted afresh from the stored complaints.
+            let asCounted = try await services.complaints.figures(from: CivilDay(start).start, to: CivilDay(clock.now).adding(days: 1).start)
+            try await services.database.write { db in try db.executeScript("DELETE FROM daily_figures; DELETE FROM figures_built") }
+            #expect(try await services.complaints.figures(from: CivilDay(start).start, to: CivilDay(clock.now).adding(days: 1).start) == asCounted)
             (status, data) = try await call("/v1/statistics/complaints?from=\(CivilDay(start))&format=csv", statistics)
             let csv = String(decoding: data, as: UTF8.self).split(separator: "\r\n")
             #expect(status == .ok && csv.first?.hasPrefix("\u{FEFF}department,name,filed,answered,answered_in_time,substantiated,overdue,attitude,waiting") == true

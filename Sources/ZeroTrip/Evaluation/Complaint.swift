@@ -99,14 +99,14 @@ public struct ComplaintFigures: Sendable, Hashable {
         public var department: String
         /// Filed in the period.
         public var filed: Int
-        /// Of those, answered; and answered by their deadline.
+        /// Answered in the period; of those, answered by their deadline.
         public var answered: Int
         public var answeredInTime: Int
-        /// Answered as substantiated, wholly or partly.
+        /// Answered in the period as substantiated, wholly or partly.
         public var substantiated: Int
         /// Not answered and past the deadline now.
         public var overdue: Int
-        /// Cause → complaints.
+        /// Cause (as filed) → complaints filed in the period.
         public var causes: [String: Int]
     }
 

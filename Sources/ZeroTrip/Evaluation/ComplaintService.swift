@@ -25,7 +25,7 @@ public final class ComplaintService: Sendable {
     }
 
     /// In the transaction of a rating of 1–2: the complaint it opens, with the cause its tags point to.
-    static func openForPoorRating(_ rating: ServiceRating, score: Int, tags: [RatingTag], comment: String?, at now: Date, in db: SQLTransaction) throws {
+    package static func openForPoorRating(_ rating: ServiceRating, score: Int, tags: [RatingTag], comment: String?, at now: Date, in db: SQLTransaction) throws {
         guard score <= 2 else { return }
         let id = try withCrypto("generating a complaint id") { () throws(CryptoError) in Hex.encode(try SecureRandom.bytes(count: 16)) }
         let due = try FiguresStore.calendar(at: now, in: db).deadline(workingDays: answerWorkingDays, from: now)
@@ -153,23 +153,36 @@ public final class ComplaintService: Sendable {
         }
     }
 
-    /// Complaints filed in [`from`, `to`) per department and cause; open ones past their deadline counted as of now.
+    /// Per department over the China days of [`from`, `to`): complaints filed, by cause as filed; complaints answered,
+    /// how many by their deadline and how many found substantiated (wholly or partly); and those open past their
+    /// deadline now. Counted as they happen (the daily figures), so a year of a city's complaints reads in milliseconds.
     public func figures(from: Date, to: Date) async throws -> ComplaintFigures {
         guard from < to else { throw ZeroTripError(.invalidInput, "from must be before to") }
         let now = clock.now()
-        let rows = try await database.read { db in try ComplaintStore.figures(from: from, to: to, now: now, in: db) }
+        try await SupervisionService.figuresCounted(database, at: now)
+        let (counts, overdue) = try await database.read { db in (try ComplaintStore.figures(from: from, to: to, in: db), try ComplaintStore.overdue(at: now, in: db)) }
         var departments: [String: ComplaintFigures.Department] = [:], causes: [String: Int] = [:]
-        for row in rows {
-            var entry = departments[row.department] ?? .init(department: row.department, filed: 0, answered: 0, answeredInTime: 0, substantiated: 0,
-                                                             overdue: 0, causes: [:])
-            entry.filed += row.filed
-            entry.answered += row.answered
-            entry.answeredInTime += row.inTime
-            entry.substantiated += row.substantiated
-            entry.overdue += row.overdue
-            entry.causes[row.cause, default: 0] += row.filed
-            departments[row.department] = entry
-            causes[row.cause, default: 0] += row.filed
+        func entry(_ code: String) -> ComplaintFigures.Department {
+            departments[code] ?? .init(department: code, filed: 0, answered: 0, answeredInTime: 0, substantiated: 0, overdue: 0, causes: [:])
+        }
+        for row in counts.filed {
+            var department = entry(row.department)
+            department.filed += row.count
+            department.causes[row.cause, default: 0] += row.count
+            departments[row.department] = department
+            causes[row.cause, default: 0] += row.count
+        }
+        for row in counts.answered {
+            var department = entry(row.department)
+            department.answered += row.count
+            department.answeredInTime += row.inTime
+            if row.finding != ComplaintFinding.unsubstantiated.rawValue { department.substantiated += row.count }
+            departments[row.department] = department
+        }
+        for (code, count) in overdue {
+            var department = entry(code)
+            department.overdue = count
+            departments[code] = department
         }
         return ComplaintFigures(from: from, to: to, departments: departments.values.sorted { $0.department < $1.department }, causes: causes)
     }

@@ -14,7 +14,9 @@ enum ComplaintStore {
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (rating_id) DO NOTHING
             """, arguments: [complaint.id, complaint.subject, complaint.department, complaint.clerk, complaint.rating, complaint.source,
                              complaint.cause.rawValue, complaint.text, complaint.filedAt, complaint.dueAt])
-        return db.changesCount == 1
+        guard db.changesCount == 1 else { return false }
+        try FiguresStore.add(.complained, at: complaint.filedAt, department: complaint.department, label: complaint.cause.rawValue, in: db)
+        return true
     }
 
     static func complaint(id: String, in db: SQLTransaction) throws -> Complaint? {
@@ -46,10 +48,12 @@ enum ComplaintStore {
     /// Records the answer of an open complaint; false when it was answered already.
     static func answer(id: String, cause: ComplaintCause, finding: ComplaintFinding, action: String, reply: String, by actor: String, at now: Date,
                        in db: SQLTransaction) throws -> Bool {
-        try db.execute(sql: """
+        guard let answered = try db.fetchOne(sql: """
             UPDATE complaints SET cause = ?, finding = ?, action = ?, reply = ?, answered_by = ?, answered_at = ? WHERE id = ? AND answered_at IS NULL
-            """, arguments: [cause.rawValue, finding.rawValue, action, reply, actor, now, id])
-        return db.changesCount == 1
+            RETURNING department, due_at
+            """, arguments: [cause.rawValue, finding.rawValue, action, reply, actor, now, id]) else { return false }
+        try FiguresStore.addAnswer(department: answered[0], finding: finding.rawValue, answered: now, due: answered[1], in: db)
+        return true
     }
 
     /// Open complaints past their deadline whose supervisors were not told yet (at most `limit`).
@@ -65,21 +69,19 @@ enum ComplaintStore {
         return db.changesCount == 1
     }
 
-    /// Per department and cause, the complaints filed in [`from`, `to`): how many, answered, answered in time,
-    /// substantiated, and open past their deadline at `now`.
-    static func figures(from: Date, to: Date, now: Date, in db: SQLTransaction) throws
-        -> [(department: String, cause: String, filed: Int, answered: Int, inTime: Int, substantiated: Int, overdue: Int)] {
-        try db.fetchAll(sql: """
-            SELECT department, cause, COUNT(*) AS filed,
-                   SUM(CASE WHEN answered_at IS NOT NULL THEN 1 ELSE 0 END) AS answered,
-                   SUM(CASE WHEN answered_at IS NOT NULL AND answered_at <= due_at THEN 1 ELSE 0 END) AS in_time,
-                   SUM(CASE WHEN finding IN ('substantiated', 'partly_substantiated') THEN 1 ELSE 0 END) AS substantiated,
-                   SUM(CASE WHEN answered_at IS NULL AND due_at <= ? THEN 1 ELSE 0 END) AS overdue
-            FROM complaints WHERE filed_at >= ? AND filed_at < ?
-            GROUP BY department, cause ORDER BY department, cause
-            """, arguments: [now, from, to]).map { row in
-            (row["department"], row["cause"], row["filed"], row["answered"], row["in_time"], row["substantiated"], row["overdue"])
-        }
+    /// Per department: complaints filed in the China days of [`from`, `to`) by cause; answered in them, by their deadline,
+    /// and found substantiated (wholly or partly); from the daily figures.
+    static func figures(from: Date, to: Date, in db: SQLTransaction) throws
+        -> (filed: [(department: String, cause: String, count: Int)], answered: [(department: String, finding: String, count: Int, inTime: Int)]) {
+        (try FiguresStore.sums(.complained, from: from, to: to, in: db).map { ($0.department, $0.label, $0.items) },
+         try FiguresStore.sums(.complaintAnswered, from: from, to: to, in: db).map { ($0.department, $0.label, $0.items, $0.total) })
+    }
+
+    /// Per department, the complaints open past their deadline at `now` (read from the index of open complaints).
+    static func overdue(at now: Date, in db: SQLTransaction) throws -> [String: Int] {
+        Dictionary(try db.fetchAll(sql: """
+            SELECT department, COUNT(*) FROM complaints WHERE answered_at IS NULL AND due_at <= ? GROUP BY department
+            """, arguments: [now]).map { ($0[0] as String, $0[1] as Int) }, uniquingKeysWith: +)
     }
 
     private static func complaint(from row: SQLRow) -> Complaint {

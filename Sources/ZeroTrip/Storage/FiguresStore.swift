@@ -24,6 +24,10 @@ enum FiguresStore {
         case rated
         /// Tags of ratings given (department empty); label: the tag; extra: on ratings of 1–2.
         case tagged
+        /// Complaints filed (also those a poor rating opened); label: the cause as filed.
+        case complained
+        /// Complaints answered, on the day of the answer; label: the finding; total: answered by the deadline.
+        case complaintAnswered = "complaint_answered"
     }
 
     /// One counted item: `total` adds up, `longest` keeps the largest, `extra` adds up.
@@ -45,6 +49,11 @@ enum FiguresStore {
     /// A review decided (its application's first approval or rejection) at `date`: its time from the review's start.
     static func addReview(department: String, started: Date, at date: Date, calendar: WorkCalendar, in db: SQLTransaction) throws {
         try add(.reviewed, at: date, department: department, total: calendar.workingDays(from: started, to: date), in: db)
+    }
+
+    /// A complaint answered at `answered`, due by `due`.
+    static func addAnswer(department: String, finding: String, answered: Date, due: Date, in db: SQLTransaction) throws {
+        try add(.complaintAnswered, at: answered, department: department, label: finding, total: answered <= due ? 1 : 0, in: db)
     }
 
     /// The working-day calendar of the credit policy in force at `date`. Every ending and review decision asks for it
@@ -151,6 +160,12 @@ enum FiguresStore {
             SELECT a.department_code, f.raised_at FROM application_flags f JOIN applications a ON a.id = f.application_id WHERE f.flag = 'time_limit_exceeded'
             """) {
             try add(.overdue, at: row[1], department: row[0], in: db)
+        }
+        for row in try db.fetchAll(sql: "SELECT department, cause, filed_at FROM complaints") {
+            try add(.complained, at: row[2], department: row[0], label: row[1], in: db)
+        }
+        for row in try db.fetchAll(sql: "SELECT department, finding, answered_at, due_at FROM complaints WHERE answered_at IS NOT NULL") {
+            try addAnswer(department: row[0], finding: row[1], answered: row[2], due: row[3], in: db)
         }
         for row in try db.fetchAll(sql: "SELECT department, clerk, score, tags, rated_at FROM service_ratings WHERE rated_at IS NOT NULL") {
             let tags = (try? JSONDecoder().decode([String].self, from: Data((row[3] as String).utf8))) ?? []
