@@ -207,6 +207,16 @@ struct RatingAPITests {
             #expect(try await fixture.auditCount(action: "auth.denied") == deniedBefore + 1, "the other department's matter is audited")
             (status, _) = try await call("/v1/window-services", statistics, body)
             #expect(status == .forbidden)
+            // However many clerk numbers are named, one department invites one person at most three times a day.
+            for clerk in ["GA-0002", "GA-0003"] {
+                (status, _) = try await call("/v1/window-services", gaj, body.replacingOccurrences(of: "ga-0042", with: clerk))
+                #expect(status == .created)
+            }
+            let limited = try await client.execute(uri: "/v1/window-services", method: .post, headers: ConsentAPITests.bearer(gaj),
+                                                   body: ByteBuffer(string: body.replacingOccurrences(of: "ga-0042", with: "GA-0004"))) { $0 }
+            #expect(limited.status == .tooManyRequests && ConsentAPITests.errorCode(Data(limited.body.readableBytesView)) == "rate_limited"
+                    && Int(limited.headers[.retryAfter] ?? "") ?? 0 > 0)
+            #expect(try await fixture.auditCount(action: "auth.denied") == deniedBefore + 3, "the refused fourth is audited")
 
             // At the station: the person page offers the form; the clerk signed in is the one rated.
             let session = ApplicantPageTests.value(ApplicantPageTests.setCookie(try await WindowPageTests.signIn(client, credential: gaj, clerkId: "GA-0007"),
@@ -237,7 +247,7 @@ struct RatingAPITests {
         }
         #expect(try await fixture.services.applications.notifications(subject: liSubject).contains { $0.message.contains("证照领取：居住登记") })
         let invited = try await AuditLog.events(in: fixture.services.database, limit: 300).filter { $0.action == "rating.invited" }
-        #expect(invited.count == 2 && invited.allSatisfy { !$0.details.contains(zhang.id) && !$0.details.contains(li.id) })
+        #expect(invited.count == 4 && invited.allSatisfy { !$0.details.contains(zhang.id) && !$0.details.contains(li.id) })
         #expect(invited.contains { $0.actor.hasSuffix("/clerk:GA-0007") })
     }
 

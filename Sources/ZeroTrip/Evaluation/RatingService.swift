@@ -9,6 +9,8 @@ import ZeroTripDocuments
 public final class RatingService: Sendable {
     /// Days an invitation stays open.
     public static let ratingDays = 30
+    /// Window-service invitations one department may send one person a day (each from a different clerk).
+    public static let windowServicesPerDay = 3
     /// Longest comment, in characters.
     public static let commentLimit = 200
 
@@ -73,26 +75,36 @@ public final class RatingService: Sendable {
         let dayStart = CivilDay(now).start
         let ratingID = try withCrypto("generating a rating id") { () throws(CryptoError) in Hex.encode(try SecureRandom.bytes(count: 16)) }
         let page = ratingPage
-        return try await database.write { db in
-            guard try !DistrictStore.departments(code: department, in: db).isEmpty else {
-                throw ZeroTripError(.unknownDepartment, "no department \(department.prefix(32))")
+        do {
+            return try await database.write { db in
+                guard try !DistrictStore.departments(code: department, in: db).isEmpty else {
+                    throw ZeroTripError(.unknownDepartment, "no department \(department.prefix(32))")
+                }
+                if let open = try RatingStore.windowService(subject: subject, department: department, clerk: clerk, since: dayStart, in: db) {
+                    return (open, false)
+                }
+                // However many clerk numbers a credential names, a person gets few messages from one department a day.
+                guard try RatingStore.windowServiceCount(subject: subject, department: department, since: dayStart, in: db) < Self.windowServicesPerDay else {
+                    throw ZeroTripError(.rateLimited, "this person was invited \(Self.windowServicesPerDay) times today by \(department)'s windows")
+                }
+                let rating = ServiceRating(id: ratingID, application: nil, service: service, subject: subject, department: department, matter: matterCode,
+                                           clerk: clerk, outcome: "served", invitedAt: now,
+                                           closesAt: now.addingTimeInterval(TimeInterval(Self.ratingDays) * 86_400))
+                guard try RatingStore.invite(rating, in: db) else { throw ZeroTripError(.storageFailure, "the invitation was not stored") }
+                let departmentName = try DistrictStore.departments(code: department, in: db).first?.name ?? department
+                let what = matterName.map { "\(service.chinese)：\($0)" } ?? service.chinese
+                try NotificationOutbox.enqueue(subject: subject, kind: "rating_invitation", reference: "rating:\(ratingID)",
+                                               message: "您在\(departmentName)窗口的「\(what)」服务已完成。欢迎对本次服务评价（1–5 分，\(Self.ratingDays) 天内）：\(page)",
+                                               at: now, in: db)
+                try AuditLog.append(AuditEntry(actor: actor, action: "rating.invited", target: "rating:\(ratingID)",
+                                               details: ["department": department, "clerk": clerk, "service": service.rawValue, "matter": matterCode]),
+                                    at: now, in: db)
+                return (rating, true)
             }
-            if let open = try RatingStore.windowService(subject: subject, department: department, clerk: clerk, since: dayStart, in: db) {
-                return (open, false)
-            }
-            let rating = ServiceRating(id: ratingID, application: nil, service: service, subject: subject, department: department, matter: matterCode,
-                                       clerk: clerk, outcome: "served", invitedAt: now,
-                                       closesAt: now.addingTimeInterval(TimeInterval(Self.ratingDays) * 86_400))
-            guard try RatingStore.invite(rating, in: db) else { throw ZeroTripError(.storageFailure, "the invitation was not stored") }
-            let departmentName = try DistrictStore.departments(code: department, in: db).first?.name ?? department
-            let what = matterName.map { "\(service.chinese)：\($0)" } ?? service.chinese
-            try NotificationOutbox.enqueue(subject: subject, kind: "rating_invitation", reference: "rating:\(ratingID)",
-                                           message: "您在\(departmentName)窗口的「\(what)」服务已完成。欢迎对本次服务评价（1–5 分，\(Self.ratingDays) 天内）：\(page)",
-                                           at: now, in: db)
-            try AuditLog.append(AuditEntry(actor: actor, action: "rating.invited", target: "rating:\(ratingID)",
-                                           details: ["department": department, "clerk": clerk, "service": service.rawValue, "matter": matterCode]),
-                                at: now, in: db)
-            return (rating, true)
+        } catch let error as ZeroTripError where error.code == .rateLimited {
+            try await AuditLog.append(AuditEntry(actor: actor, action: "auth.denied", target: "person:\(subjectID)", outcome: "denied",
+                                                 details: ["reason": "rate_limited", "route": "window service invitation"]), at: now, to: database)
+            throw error.audited().retryingAfter(Int(CivilDay(now).adding(days: 1).start.timeIntervalSince(now).rounded(.up)))
         }
     }
 

@@ -34,9 +34,10 @@ enum ComplaintStore {
                         arguments: [subject]).map(complaint(from:))
     }
 
-    /// How many of `subject`'s complaints are waiting for an answer.
+    /// How many of the complaints `subject` filed (not those their poor ratings opened) are waiting for an answer.
     static func openCount(subject: String, in db: SQLTransaction) throws -> Int {
-        try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM complaints WHERE subject = ? AND answered_at IS NULL", arguments: [subject]) ?? 0
+        try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM complaints WHERE subject = ? AND answered_at IS NULL AND source = 'applicant'",
+                        arguments: [subject]) ?? 0
     }
 
     /// `department`'s complaints, open ones first by deadline, then the answered ones newest first (at most `limit`).

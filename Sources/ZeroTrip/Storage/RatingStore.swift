@@ -17,6 +17,13 @@ package enum RatingStore {
         return db.changesCount == 1
     }
 
+    /// How many window-service invitations `subject` received from `department` since `since`.
+    static func windowServiceCount(subject: String, department: String, since: Date, in db: SQLTransaction) throws -> Int {
+        try db.fetchOne(Int.self, sql: """
+            SELECT COUNT(*) FROM service_ratings WHERE subject = ? AND invited_at >= ? AND application_id IS NULL AND department = ?
+            """, arguments: [subject, since, department]) ?? 0
+    }
+
     /// The invitation for a window service `subject` received from `department`'s clerk `clerk` since `since`.
     static func windowService(subject: String, department: String, clerk: String, since: Date, in db: SQLTransaction) throws -> ServiceRating? {
         try db.fetchOne(sql: """
