@@ -59,6 +59,21 @@ struct DocumentVerificationTests {
         #expect { try ResultToken.extract(fromScanned: String(repeating: "x", count: ResultToken.maximumScannedLength + 1)) } throws: {
             ($0 as? ResultTokenError)?.code == .tokenTooLong
         }
+        // Percent-escapes decode (either case of hex digit), the fragment ends the token, and a marker split by
+        // other characters or a lone `/V/` is no marker.
+        #expect(try ResultToken.extract(fromScanned: "HTTPS://A.EXAMPLE/V/?ZT1:A%20B%2fC#page") == "ZT1:A B/C")
+        #expect(try ResultToken.extract(fromScanned: "中文/v/?ZT1:X") == "ZT1:X")
+        for (text, code) in [("https://a.example/V/ZT1:A", ResultTokenError.Code.tokenMalformed),
+                             ("https://a.example/V/?ZT1:A%2", .tokenMalformed), ("https://a.example/V/?ZT1:A%G0", .tokenMalformed),
+                             ("https://a.example/V/?ZT1:%FF", .tokenMalformed), ("https://a.example/V/?QR1:A", .tokenMalformed),
+                             ("/V?", .tokenMalformed), ("", .tokenMalformed)] {
+            do {
+                _ = try ResultToken.extract(fromScanned: text)
+                Issue.record("\(text) was accepted")
+            } catch {
+                #expect(error.code == code, "\(text)")
+            }
+        }
     }
 
     @Test("A seal certificate naming two departments (OU) cannot vouch for either: a token it signed answers department_mismatch")

@@ -261,24 +261,34 @@ public enum ResultToken {
     public static func extract(fromScanned text: String) throws(ResultTokenError) -> String {
         guard text.utf8.count <= maximumScannedLength else { throw ResultTokenError(.tokenTooLong, "scanned text longer than \(maximumScannedLength) bytes") }
         if text.hasPrefix(prefix) { return text }
-        // The first occurrence of either form (docs/qr-token.md §4, step 2), whichever comes first.
-        let markers = [text.range(of: "/V/?"), text.range(of: "/v/?")].compactMap { $0 }
-        guard let marker = markers.min(by: { $0.lowerBound < $1.lowerBound }) else {
-            throw ResultTokenError(.tokenMalformed, "neither a \(prefix) token nor a verification URL")
+        // The first occurrence of either form (docs/qr-token.md §4, step 2), whichever comes first. Searched in the
+        // UTF-8 bytes: every verification runs this, and Foundation's `range(of:)` cost more than the CBOR decoding.
+        let bytes = Array(text.utf8)
+        var start: Int?
+        var index = 0
+        while index + 4 <= bytes.count {
+            if bytes[index] == UInt8(ascii: "/"), bytes[index + 1] | 0x20 == UInt8(ascii: "v"),
+               bytes[index + 2] == UInt8(ascii: "/"), bytes[index + 3] == UInt8(ascii: "?") {
+                start = index + 4
+                break
+            }
+            index += 1
         }
-        var rest = text[marker.upperBound...]
-        if let end = rest.firstIndex(of: "#") { rest = rest[..<end] }
-        let decoded = try percentDecode(rest)
+        guard let start else { throw ResultTokenError(.tokenMalformed, "neither a \(prefix) token nor a verification URL") }
+        let end = bytes[start...].firstIndex(of: UInt8(ascii: "#")) ?? bytes.endIndex
+        let decoded = try percentDecode(bytes[start..<end])
         guard decoded.hasPrefix(prefix) else { throw ResultTokenError(.tokenMalformed, "the URL does not carry a \(prefix) token") }
         return decoded
     }
 
     /// Strict percent-decoding (`%XX` with hex digits only).
     public static func percentDecode(_ text: Substring) throws(ResultTokenError) -> String {
-        var out: [UInt8] = []
-        var iterator = Array(text.utf8).makeIterator()
-        func hexValue(_ byte: UInt8?) -> UInt8? {
-            guard let byte else { return nil }
+        try percentDecode(Array(text.utf8)[...])
+    }
+
+    /// Strict percent-decoding of UTF-8 bytes (`%XX` with hex digits only); the result must be UTF-8.
+    static func percentDecode(_ bytes: ArraySlice<UInt8>) throws(ResultTokenError) -> String {
+        func hexValue(_ byte: UInt8) -> UInt8? {
             switch byte {
             case 0x30...0x39: return byte - 0x30
             case 0x41...0x46: return byte - 0x41 + 10
@@ -286,14 +296,24 @@ public enum ResultToken {
             default: return nil
             }
         }
-        while let byte = iterator.next() {
+        guard bytes.contains(UInt8(ascii: "%")) else {
+            guard let string = String(validating: bytes, as: UTF8.self) else { throw ResultTokenError(.tokenMalformed, "not UTF-8") }
+            return string
+        }
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        var index = bytes.startIndex
+        while index < bytes.endIndex {
+            let byte = bytes[index]
             if byte == UInt8(ascii: "%") {
-                guard let high = hexValue(iterator.next()), let low = hexValue(iterator.next()) else {
+                guard index + 2 < bytes.endIndex, let high = hexValue(bytes[index + 1]), let low = hexValue(bytes[index + 2]) else {
                     throw ResultTokenError(.tokenMalformed, "malformed percent-encoding")
                 }
                 out.append(high << 4 | low)
+                index += 3
             } else {
                 out.append(byte)
+                index += 1
             }
         }
         guard let string = String(validating: out, as: UTF8.self) else { throw ResultTokenError(.tokenMalformed, "not UTF-8") }
