@@ -47,7 +47,7 @@ public enum AuditLog {
                 arguments += [event.seq, event.occurredAt, event.actor, event.action, event.target, event.outcome,
                               event.details, Data(event.prevHash), Data(event.hash)]
             }
-            try db.executeUnanswered(sql: insertSQL(rows: chunk.count), arguments: arguments)
+            try db.executeUnanswered(sql: insertSQL(rows: chunk.count, sqlite: db.engineName == "sqlite"), arguments: arguments)
             start += chunk.count
         }
         try db.executeUnanswered(
@@ -60,8 +60,14 @@ public enum AuditLog {
     /// statement texts.
     private static let insertRows = 64
 
-    private static func insertSQL(rows: Int) -> String {
-        "INSERT INTO audit_events (seq, occurred_at, actor, action, target, outcome, details, prev_hash, hash) VALUES "
+    /// On SQLite the insert is `OR ROLLBACK`: a multi-row insert that could fail half-way (`OR ABORT`, the default)
+    /// makes SQLite keep a statement journal to undo just that statement, and beyond 64 KiB (a group-committed batch
+    /// of a few hundred events) that journal is a temporary file created and deleted per batch. A conflict on `seq`
+    /// cannot happen while the chain is read and extended in one write transaction; if it ever did, the whole
+    /// transaction is void anyway.
+    private static func insertSQL(rows: Int, sqlite: Bool) -> String {
+        (sqlite ? "INSERT OR ROLLBACK INTO" : "INSERT INTO")
+            + " audit_events (seq, occurred_at, actor, action, target, outcome, details, prev_hash, hash) VALUES "
             + Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?, ?)", count: rows).joined(separator: ", ")
     }
 
