@@ -5,7 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh --test
-swift build --build-tests
+# Every import of another target of this package must be a declared dependency (warnings are errors already,
+# Package.swift's treatAllWarnings).
+swift build --build-tests --explicit-target-dependency-import-check error
 # The suites that drive real daemons under load and time their answers (/healthz within 1 s while 64 clients send)
 # run after the others, on their own: run beside the CPU-heavy suites, two cores are shared by a dozen processes and
 # the bounds measure the neighbours instead of the daemon.
