@@ -168,7 +168,7 @@ public final class AuditBatcher: Sendable {
                         owners.append(index)
                     }
                     var events = [AuditEvent?](repeating: nil, count: batch.count)
-                    for (event, index) in zip(try AuditLog.append(entries, in: db), owners) { events[index] = event }
+                    for (event, index) in zip(try AuditLog.append(entries, in: db, alone: true), owners) { events[index] = event }
                     return events
                 }
                 record(events.count { $0 != nil })

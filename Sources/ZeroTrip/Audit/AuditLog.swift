@@ -20,7 +20,11 @@ public enum AuditLog {
     /// The chain is computed in memory from one read of the head, the events go in with multi-row inserts and the
     /// head is written once: a group-committed batch costs a few statements, not three per event (on PostgreSQL
     /// every statement is a network round trip on the one writer every daemon shares).
-    package static func append(_ entries: [(entry: AuditEntry, date: Date)], in db: SQLTransaction) throws -> [AuditEvent] {
+    ///
+    /// `alone`: the transaction holds nothing but these events (a group-committed batch), so a failed insert may void
+    /// all of it; see ``insertSQL(rows:sqlite:)``. Inside a larger transaction, or a savepoint that must roll back
+    /// alone, it stays false.
+    package static func append(_ entries: [(entry: AuditEntry, date: Date)], in db: SQLTransaction, alone: Bool = false) throws -> [AuditEvent] {
         guard !entries.isEmpty else { return [] }
         let head = try db.fetchOne(sql: "SELECT seq, hash FROM audit_head WHERE id = 1")
         var previousSeq: Int64 = head?["seq"] ?? 0
@@ -47,7 +51,7 @@ public enum AuditLog {
                 arguments += [event.seq, event.occurredAt, event.actor, event.action, event.target, event.outcome,
                               event.details, Data(event.prevHash), Data(event.hash)]
             }
-            try db.executeUnanswered(sql: insertSQL(rows: chunk.count, sqlite: db.engineName == "sqlite"), arguments: arguments)
+            try db.executeUnanswered(sql: insertSQL(rows: chunk.count, rollingBackAll: alone && db.engineName == "sqlite"), arguments: arguments)
             start += chunk.count
         }
         try db.executeUnanswered(
@@ -60,13 +64,14 @@ public enum AuditLog {
     /// statement texts.
     private static let insertRows = 64
 
-    /// On SQLite the insert is `OR ROLLBACK`: a multi-row insert that could fail half-way (`OR ABORT`, the default)
-    /// makes SQLite keep a statement journal to undo just that statement, and beyond 64 KiB (a group-committed batch
-    /// of a few hundred events) that journal is a temporary file created and deleted per batch. A conflict on `seq`
-    /// cannot happen while the chain is read and extended in one write transaction; if it ever did, the whole
-    /// transaction is void anyway.
-    private static func insertSQL(rows: Int, sqlite: Bool) -> String {
-        (sqlite ? "INSERT OR ROLLBACK INTO" : "INSERT INTO")
+    /// A group-committed batch inserts `OR ROLLBACK` on SQLite: a multi-row insert that could fail half-way
+    /// (`OR ABORT`, the default) makes SQLite keep a statement journal to undo just that statement, and beyond 64 KiB
+    /// (a batch of a few hundred events) that journal is a temporary file created and deleted per batch. Without it a
+    /// failure voids the whole transaction, which for a batch is what happens anyway (every request of it gets the
+    /// error). Elsewhere the insert keeps the default: a sweep's savepoint must be able to roll back its row alone,
+    /// and a single event never fills such a journal.
+    private static func insertSQL(rows: Int, rollingBackAll: Bool) -> String {
+        (rollingBackAll ? "INSERT OR ROLLBACK INTO" : "INSERT INTO")
             + " audit_events (seq, occurred_at, actor, action, target, outcome, details, prev_hash, hash) VALUES "
             + Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?, ?)", count: rows).joined(separator: ", ")
     }
