@@ -1,4 +1,5 @@
-import ZeroTrip
+public import ZeroTrip
+public import Testing
 
 /// The error code `body` fails with, `other` for an error that is not a ``ZeroTripError``, nil on success: tests check
 /// errors by their stable code.
@@ -8,5 +9,29 @@ public func errorCode(_ body: () async throws -> Any) async -> String? {
         return nil
     } catch {
         return (error as? ZeroTripError)?.code.rawValue ?? "other"
+    }
+}
+
+/// Expects `body` to fail with the ``ZeroTripError`` code `code` (by its stable code, not only its type).
+public func expectError<T>(_ code: ZeroTripError.Code, _ comment: Comment? = nil, sourceLocation: SourceLocation = #_sourceLocation,
+                        _ body: () throws -> T) {
+    do {
+        _ = try body()
+        Issue.record("expected error \(code.rawValue), but it succeeded\(comment.map { ": \($0.rawValue)" } ?? "")", sourceLocation: sourceLocation)
+    } catch {
+        let actual = (error as? ZeroTripError)?.code.rawValue ?? "\(type(of: error))"
+        #expect(actual == code.rawValue, comment, sourceLocation: sourceLocation)
+    }
+}
+
+/// ``expectError(_:_:sourceLocation:_:)`` for an asynchronous `body`.
+public func expectError<T>(_ code: ZeroTripError.Code, _ comment: Comment? = nil, sourceLocation: SourceLocation = #_sourceLocation,
+                        _ body: () async throws -> T) async {
+    do {
+        _ = try await body()
+        Issue.record("expected error \(code.rawValue), but it succeeded\(comment.map { ": \($0.rawValue)" } ?? "")", sourceLocation: sourceLocation)
+    } catch {
+        let actual = (error as? ZeroTripError)?.code.rawValue ?? "\(type(of: error))"
+        #expect(actual == code.rawValue, comment, sourceLocation: sourceLocation)
     }
 }

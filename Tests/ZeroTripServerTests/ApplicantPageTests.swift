@@ -234,7 +234,7 @@ struct ApplicantPageTests {
     @Test("The form reader takes only url-encoded fields up to 4 KiB and the first value of a repeated name")
     func formReader() throws {
         #expect(try PageForm.parse("a=1&b=%E5%BC%A0+%E4%B8%89&a=2") == ["a": "1", "b": "张 三"])
-        #expect(throws: ZeroTripError.self) { try PageForm.parse("a=%ZZ") }
+        expectError(.invalidInput) { try PageForm.parse("a=%ZZ") }
         #expect((try? PageForm.parse("a=%ZZ")) == nil)
         do { _ = try PageForm.parse("a=%E5%BC") ; Issue.record("a cut UTF-8 sequence must be refused") } catch let error as ZeroTripError {
             #expect(error.code == .invalidInput)

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Testing
+import ZeroTripDomainTestSupport
 @testable import ZeroTrip
 @testable import ZeroTripServer
 
@@ -59,7 +60,7 @@ struct ClientAddressTests {
     func configuration() throws {
         let configuration = try DaemonConfiguration.load(file: nil, environment: ["ZEROTRIP_TRUSTED_PROXIES": "10.0.0.0/24, ::1"], overrides: .init())
         #expect(configuration.trustedProxies == ["10.0.0.0/24", "::1"])
-        #expect(throws: ZeroTripError.self) {
+        expectError(.invalidConfiguration) {
             try DaemonConfiguration.load(file: nil, environment: ["ZEROTRIP_TRUSTED_PROXIES": "10.0.0.0/24,nginx"], overrides: .init())
         }
         do {

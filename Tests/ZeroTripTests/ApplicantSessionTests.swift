@@ -21,7 +21,7 @@ struct ApplicantSessionTests {
         let idle = try await IdentityFixtures.smsSession(district.services, person: IdentityFixtures.zhang)
         await #expect(try sessions.authenticate(token: idle.token).tier == 1)
         district.clock.advance(by: policy.lifetime(tier: 1).idle + 1)
-        await #expect(throws: ZeroTripError.self) { try await sessions.authenticate(token: idle.token) }
+        await expectError(.sessionInvalid) { try await sessions.authenticate(token: idle.token) }
 
         let active = try await IdentityFixtures.smsSession(district.services, person: IdentityFixtures.li)
         var elapsed: TimeInterval = 0
@@ -42,7 +42,7 @@ struct ApplicantSessionTests {
         let window = try await IdentityFixtures.windowSession(district.services, person: IdentityFixtures.wang)
         let video = try await IdentityFixtures.videoSession(district.services, person: IdentityFixtures.li)
         district.clock.advance(by: 16 * 60)
-        await #expect(throws: ZeroTripError.self) { try await sessions.authenticate(token: window.token) }
+        await expectError(.sessionInvalid) { try await sessions.authenticate(token: window.token) }
         await #expect(try sessions.authenticate(token: video.token).tier == 2)
     }
 
@@ -56,14 +56,14 @@ struct ApplicantSessionTests {
         let payload = String(decoding: Base64.decodeURLSafe(parts[1])!, as: UTF8.self).replacingOccurrences(of: "\"tier\":1", with: "\"tier\":3")
         parts[1] = Base64.encodeURLSafe(Array(payload.utf8))
         for token in [parts.joined(separator: "."), "zta1.e30.AAAA", "", String(repeating: "a", count: 5000), issued.token + "x"] {
-            await #expect(throws: ZeroTripError.self) { try await sessions.authenticate(token: token) }
+            await expectError(.sessionInvalid) { try await sessions.authenticate(token: token) }
         }
         // A token minted by another installation (another identity key) is refused.
         let other = try await Self.district()
         let foreign = try await IdentityFixtures.smsSession(other.services, person: IdentityFixtures.zhang)
-        await #expect(throws: ZeroTripError.self) { try await sessions.authenticate(token: foreign.token) }
+        await expectError(.sessionInvalid) { try await sessions.authenticate(token: foreign.token) }
         try await sessions.end(id: issued.session.id)
-        await #expect(throws: ZeroTripError.self) { try await sessions.authenticate(token: issued.token) }
+        await expectError(.sessionInvalid) { try await sessions.authenticate(token: issued.token) }
     }
 
     @Test("A tier-1 session cannot do a tier-2 action")
@@ -150,7 +150,7 @@ struct ApplicantSessionTests {
         #expect(await refused { try await identity.login(challengeID: afterRevoke.challengeId, signature: try IdentityFixtures.sign(afterRevoke, with: device.key), client: "c") })
         // Malformed input.
         #expect(await refused { try await identity.login(challengeID: "zz", signature: "!!", client: "c") })
-        await #expect(throws: ZeroTripError.self) { try await identity.challenge(deviceID: "not hex") }
+        await expectError(.invalidInput) { try await identity.challenge(deviceID: "not hex") }
     }
 
     @Test("A signature made by the openssl CLI logs in (DER ECDSA over the documented message)")
@@ -178,14 +178,14 @@ struct ApplicantSessionTests {
         let district = try await Self.district()
         let identity = district.services.identity
         let session = try await IdentityFixtures.videoSession(district.services, person: IdentityFixtures.wang).session
-        await #expect(throws: ZeroTripError.self) { try await identity.registerDevice(session: session, publicKey: try PrivateKey(generating: .sm2).publicKey.pemRepresentation, label: "") }
-        await #expect(throws: ZeroTripError.self) { try await identity.registerDevice(session: session, publicKey: "garbage", label: "") }
-        await #expect(throws: ZeroTripError.self) { try await identity.registerDevice(session: session, publicKey: String(repeating: "A", count: 5000), label: "") }
+        await expectError(.invalidInput) { try await identity.registerDevice(session: session, publicKey: try PrivateKey(generating: .sm2).publicKey.pemRepresentation, label: "") }
+        await expectError(.invalidInput) { try await identity.registerDevice(session: session, publicKey: "garbage", label: "") }
+        await expectError(.invalidInput) { try await identity.registerDevice(session: session, publicKey: String(repeating: "A", count: 5000), label: "") }
         let key = try PrivateKey(generating: .p256)
         _ = try await identity.registerDevice(session: session, publicKey: key.publicKey.pemRepresentation, label: "1")
-        await #expect(throws: ZeroTripError.self) { try await identity.registerDevice(session: session, publicKey: key.publicKey.pemRepresentation, label: "again") }
+        await expectError(.invalidInput) { try await identity.registerDevice(session: session, publicKey: key.publicKey.pemRepresentation, label: "again") }
         for index in 2...5 { _ = try await identity.registerDevice(session: session, publicKey: try PrivateKey(generating: .p256).publicKey.pemRepresentation, label: "\(index)") }
-        await #expect(throws: ZeroTripError.self) { try await identity.registerDevice(session: session, publicKey: try PrivateKey(generating: .p256).publicKey.pemRepresentation, label: "6") }
+        await expectError(.invalidInput) { try await identity.registerDevice(session: session, publicKey: try PrivateKey(generating: .p256).publicKey.pemRepresentation, label: "6") }
         await #expect(try identity.devices(subject: session.subject).count == 5)
     }
 }

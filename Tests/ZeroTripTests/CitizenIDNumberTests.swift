@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import ZeroTripDomainTestSupport
 @testable import ZeroTrip
 
 @Suite("GB 11643-1999 citizen ID numbers")
@@ -25,7 +26,7 @@ struct CitizenIDNumberTests {
     ])
     func problems(number: String, problem: CitizenIDNumber.Problem) {
         #expect(CitizenIDNumber.check(number, today: Self.today) == problem)
-        #expect(throws: ZeroTripError.self) { try CitizenIDNumber.validate(number, today: Self.today) }
+        expectError(.invalidIDNumber) { try CitizenIDNumber.validate(number, today: Self.today) }
     }
 
     /// Builds a number with a correct check character so only the date or region is wrong.

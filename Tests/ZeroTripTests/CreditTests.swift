@@ -58,7 +58,7 @@ struct CreditTests {
         await #expect(try district.services.credit.versions(catalogue: true).count == before)
         var policy = String(decoding: try CreditFixtures.file("credit-policy.yaml"), as: UTF8.self)
         policy = policy.replacingOccurrences(of: "minimumB: 70", with: "minimumB: 95")
-        await #expect(throws: ZeroTripError.self) { try await district.services.credit.loadPolicy(Array(policy.utf8), actor: "test") }
+        await expectError(.invalidPolicy) { try await district.services.credit.loadPolicy(Array(policy.utf8), actor: "test") }
         let broken = String(decoding: try CreditFixtures.file("credit-policy.yaml"), as: UTF8.self).replacingOccurrences(of: "2026-10-10]", with: "2026-10-12]")
         do {
             _ = try await district.services.credit.loadPolicy(Array(broken.utf8), actor: "test")
@@ -108,10 +108,10 @@ struct CreditTests {
         await #expect(try credit.assessment(of: organization, at: district.clock.now.addingTimeInterval(200 * 86_400)).level == .m)
         district.clock.advance(by: 300 * 86_400)
         await #expect(try credit.assessment(of: organization).level == .a)
-        await #expect(throws: ZeroTripError.self) {
+        await expectError(.duplicateSubject) {
             try await credit.registerOrganization(code: "91440604MA51ABCD1X", name: "重复", establishedOn: CivilDay("2020-01-01")!, dataComplete: true, actor: "test")
         }
-        await #expect(throws: ZeroTripError.self) {
+        await expectError(.invalidInput) {
             try await credit.registerOrganization(code: "91440604MA51ABCD12", name: "错校验", establishedOn: CivilDay("2020-01-01")!, dataComplete: true, actor: "test")
         }
 
@@ -124,7 +124,7 @@ struct CreditTests {
         let repair = try await credit.repair(eventID: penalty.id, effectiveAt: district.clock.now, reference: "修复1", actor: "test")
         #expect(repair.points == 25)
         await #expect(try credit.assessment(of: credit.subject(IdentityFixtures.zhang.id)).score == 100)
-        await #expect(throws: ZeroTripError.self) { try await credit.repair(eventID: penalty.id, effectiveAt: district.clock.now, reference: nil, actor: "test") }
+        await expectError(.invalidInput) { try await credit.repair(eventID: penalty.id, effectiveAt: district.clock.now, reference: nil, actor: "test") }
         // A late repair restores 40 %.
         let late = try await credit.recordEvent(subject: CreditFixtures.chen.id, type: "administrative_penalty_minor", effectiveAt: district.clock.now, reference: nil, actor: "test")
         district.clock.advance(by: 100 * 86_400)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import ZeroTripDomainTestSupport
 @testable import ZeroTrip
 import ZeroTripCrypto
 
@@ -126,7 +127,7 @@ struct DistrictAdministrationTests {
         let error = await #expect(throws: ZeroTripError.self) { try await district.services.administration.checkKeyFiles() }
         #expect(error?.code == .insecureKeyFile)
         #expect(error?.message.contains(name) == true)
-        #expect(throws: ZeroTripError.self) { try district.home.keyFiles.read(name) }
+        expectError(.insecureKeyFile) { try district.home.keyFiles.read(name) }
     }
 
     @Test("Key files are never overwritten")

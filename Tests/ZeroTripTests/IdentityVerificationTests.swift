@@ -30,7 +30,7 @@ struct IdentityVerificationTests {
         #expect(records.count == 1 && records[0].tier == 1 && records[0].method == .sms && records[0].agent == "self")
         #expect(records[0].evidence["sms_to"] == "139****0001")
         // Single use: the same code again fails.
-        await #expect(throws: ZeroTripError.self) { try await identity.submitCode(verificationId: start.verificationId, secret: start.secret, code: code, client: "x") }
+        await expectError(.verificationFailed) { try await identity.submitCode(verificationId: start.verificationId, secret: start.secret, code: code, client: "x") }
         // The code never reaches the audit log.
         let events = try await AuditLog.events(in: district.services.database, limit: 100)
         #expect(!events.contains { $0.details.contains(code) || $0.target.contains(code) })
@@ -129,7 +129,7 @@ struct IdentityVerificationTests {
         let start = try await identity.start(method: .sms, idNumber: IdentityFixtures.li.id, name: IdentityFixtures.li.name, client: "c")
         let code = try await IdentityFixtures.lastCode(district.services)
         district.clock.advance(by: 601)
-        await #expect(throws: ZeroTripError.self) { try await identity.submitCode(verificationId: start.verificationId, secret: start.secret, code: code, client: "c") }
+        await expectError(.verificationFailed) { try await identity.submitCode(verificationId: start.verificationId, secret: start.secret, code: code, client: "c") }
         for _ in 0..<4 {
             district.clock.advance(by: 61)
             _ = try await identity.start(method: .sms, idNumber: IdentityFixtures.li.id, name: IdentityFixtures.li.name, client: "c")
@@ -146,7 +146,7 @@ struct IdentityVerificationTests {
         let identity = district.services.identity
         let start = try await identity.start(method: .sms, idNumber: IdentityFixtures.li.id, name: IdentityFixtures.li.name, client: "c")
         let code = try await IdentityFixtures.lastCode(district.services)
-        await #expect(throws: ZeroTripError.self) { try await identity.submitCode(verificationId: start.verificationId, secret: "AAAA", code: code, client: "c") }
+        await expectError(.verificationFailed) { try await identity.submitCode(verificationId: start.verificationId, secret: "AAAA", code: code, client: "c") }
         await #expect(try identity.failureState(idNumber: IdentityFixtures.li.id, method: .sms).failures == 0)
         await #expect(try identity.submitCode(verificationId: start.verificationId, secret: start.secret, code: code, client: "c").session.tier == 1)
     }
@@ -163,17 +163,17 @@ struct IdentityVerificationTests {
         #expect(record.tier == 2 && record.agent == "credential:abc/clerk:GA-0042")
         let session = try await #require(try identity.claimSession(verificationId: start.verificationId, secret: start.secret, client: "c"))
         #expect(session.session.tier == 2)
-        await #expect(throws: ZeroTripError.self) { try await identity.claimSession(verificationId: start.verificationId, secret: start.secret, client: "c") }
+        await expectError(.verificationFailed) { try await identity.claimSession(verificationId: start.verificationId, secret: start.secret, client: "c") }
 
         let other = try await identity.start(method: .video, idNumber: IdentityFixtures.wang.id, name: IdentityFixtures.wang.name, client: "c")
-        await #expect(throws: ZeroTripError.self) { try await identity.attestVideo(verificationId: other.verificationId, matched: false, clerk: IdentityFixtures.clerk, reference: "", actor: "c") }
+        await expectError(.identityNotConfirmed) { try await identity.attestVideo(verificationId: other.verificationId, matched: false, clerk: IdentityFixtures.clerk, reference: "", actor: "c") }
         await #expect(try identity.failureState(idNumber: IdentityFixtures.wang.id, method: .video).failures == 1)
         let unknown = try await identity.start(method: .video, idNumber: "11010519491231002X", name: "某某", client: "c")
         let error = await #expect(throws: ZeroTripError.self) {
             try await identity.attestVideo(verificationId: unknown.verificationId, matched: true, clerk: IdentityFixtures.clerk, reference: "", actor: "c")
         }
         #expect(error?.code == .unknownPerson)
-        await #expect(throws: ZeroTripError.self) {
+        await expectError(.invalidInput) {
             try await identity.attestVideo(verificationId: start.verificationId, matched: true, clerk: ClerkIdentity(id: "bad id!", name: "赵"), reference: "", actor: "c")
         }
     }
@@ -190,12 +190,12 @@ struct IdentityVerificationTests {
         var expired = card
         expired.validUntil = "2020-01-01"
         expired.validFrom = "2010-01-01"
-        await #expect(throws: ZeroTripError.self) { try await identity.windowCheck(card: expired, faceMatched: true, clerk: IdentityFixtures.clerk, station: "w3", actor: "x") }
+        await expectError(.invalidInput) { try await identity.windowCheck(card: expired, faceMatched: true, clerk: IdentityFixtures.clerk, station: "w3", actor: "x") }
         var renamed = card
         renamed.name = "王志刚"
-        await #expect(throws: ZeroTripError.self) { try await identity.windowCheck(card: renamed, faceMatched: true, clerk: IdentityFixtures.clerk, station: "w3", actor: "x") }
+        await expectError(.identityNotConfirmed) { try await identity.windowCheck(card: renamed, faceMatched: true, clerk: IdentityFixtures.clerk, station: "w3", actor: "x") }
         let before = try await identity.assuranceRecords(subject: session.session.subject).count
-        await #expect(throws: ZeroTripError.self) { try await identity.windowCheck(card: card, faceMatched: false, clerk: IdentityFixtures.clerk, station: "w3", actor: "x") }
+        await expectError(.identityNotConfirmed) { try await identity.windowCheck(card: card, faceMatched: false, clerk: IdentityFixtures.clerk, station: "w3", actor: "x") }
         await #expect(try identity.assuranceRecords(subject: session.session.subject).count == before)
         await #expect(try Self.auditCount(district, action: "identity.window.failed") == 3)
     }
@@ -211,7 +211,7 @@ struct IdentityVerificationTests {
         district.clock.advance(by: 2 * 86400)
         await #expect(try identity.check(idNumber: IdentityFixtures.li.id, minimumTier: 1, maxAge: 86400, actor: "d").meets == false, "too old")
         await #expect(try identity.check(idNumber: "11010519491231002X", minimumTier: 1, maxAge: 86400, actor: "d").meets == false)
-        await #expect(throws: ZeroTripError.self) { try await identity.check(idNumber: IdentityFixtures.li.id, minimumTier: 4, maxAge: 86400, actor: "d") }
+        await expectError(.invalidInput) { try await identity.check(idNumber: IdentityFixtures.li.id, minimumTier: 4, maxAge: 86400, actor: "d") }
         await #expect(try Self.auditCount(district, action: "identity.checked") == 5)
     }
 }

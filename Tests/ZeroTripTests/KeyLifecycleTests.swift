@@ -61,7 +61,7 @@ struct KeyLifecycleTests {
         #expect(pending.status == "pending")
         #expect(try await services.trustList.current().list.keys.contains { $0.kid == pending.kid && $0.status == "pending" })
         #expect(try await services.documents.issue(DocumentIssuanceTests.request, actor: "test").record.kid == oldKid)
-        await #expect(throws: ZeroTripError.self) { try await services.administration.rotate(department: "RSJ", overlap: 0, actor: "test") }
+        await expectError(.invalidInput) { try await services.administration.rotate(department: "RSJ", overlap: 0, actor: "test") }
         district.clock.advance(by: 3601)
         #expect(try await services.documents.issue(DocumentIssuanceTests.request, actor: "test").record.kid == pending.kid)
         #expect(try await services.administration.keys(department: "RSJ").first { $0.kid == oldKid }?.status == "retired")
@@ -186,8 +186,8 @@ struct KeyLifecycleTests {
         #expect(unknown?.code == .unknownKey)
         let future = await #expect(throws: ZeroTripError.self) { try await administration.revokeKey(kid: kid, notAfter: district.clock.now.addingTimeInterval(60), reason: .keyCompromise, actor: "t") }
         #expect(future?.code == .invalidInput)
-        await #expect(throws: ZeroTripError.self) { try await administration.rotate(department: "NOPE", overlap: 0, actor: "t") }
-        await #expect(throws: ZeroTripError.self) { try await administration.rotate(department: "RSJ", overlap: -1, actor: "t") }
+        await expectError(.unknownDepartment) { try await administration.rotate(department: "NOPE", overlap: 0, actor: "t") }
+        await expectError(.invalidInput) { try await administration.rotate(department: "RSJ", overlap: -1, actor: "t") }
         #expect(try await snapshot() == before)
         _ = try await administration.revokeKey(kid: kid, notAfter: district.clock.now, reason: .keyCompromise, actor: "t")
         let afterRevoke = try await snapshot()
@@ -196,7 +196,7 @@ struct KeyLifecycleTests {
         let twice = await #expect(throws: ZeroTripError.self) { try await administration.revokeKey(kid: kid, notAfter: district.clock.now, reason: .superseded, actor: "t") }
         #expect(twice?.code == .keyRevoked)
         #expect(try await snapshot() == afterRevoke)
-        await #expect(throws: ZeroTripError.self) { try await district.services.documents.issue(DocumentIssuanceTests.request, actor: "t") }
+        await expectError(.noActiveKey) { try await district.services.documents.issue(DocumentIssuanceTests.request, actor: "t") }
         // Recovery: a new key for the department.
         _ = try await administration.createKey(department: "RSJ", actor: "t")
         #expect(try await district.services.documents.issue(DocumentIssuanceTests.request, actor: "t").record.kid != kid)
