@@ -306,9 +306,10 @@ struct ApplicationTests {
         await #expect(try applications.application(record.id).state == .submitted)
         _ = try await applications.reject(record.id, reason: "材料不符", department: "RSJ", actor: "t")
         #expect(await errorCode { try await applications.accept(record.id, department: "RSJ", actor: "t") } == "invalid_transition")
-        await #expect(throws: SQLFailure.self) {
+        let rewrite = await #expect(throws: SQLFailure.self) {
             try await district.services.database.write { db in try db.execute(sql: "UPDATE applications SET state = 'submitted' WHERE id = ?", arguments: [record.id]) }
         }
+        #expect(rewrite?.kind == .ruleViolation, "a rejected application cannot be moved back by SQL")
     }
 }
 

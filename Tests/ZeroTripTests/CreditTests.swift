@@ -85,9 +85,10 @@ struct CreditTests {
         await #expect(try credit.currentCatalogue().matter("GRCBZM")?.timeLimitDays == 2)
         await #expect(try credit.catalogue(version: 1).matter("GRCBZM")?.timeLimitDays == 1)
         await #expect(try district.services.applications.application(application.id).catalogueVersion == 1)
-        await #expect(throws: SQLFailure.self) {
+        let rewrite = await #expect(throws: SQLFailure.self) {
             try await district.services.database.write { db in try db.execute(sql: "UPDATE catalogue_versions SET parsed = '{}' WHERE version = 1") }
         }
+        #expect(rewrite?.kind == .ruleViolation, "a catalogue version is kept as loaded")
     }
 
     @Test("Levels follow the bands; M for a new enterprise; direct D; a repair restores by the policy's steps and a lifted D stays at most B for a year")
@@ -168,7 +169,8 @@ struct CreditTests {
         await #expect(try credit.assessment(of: subject, at: monday).policyVersion == 1)
         // The store itself refuses edits and deletions.
         for sql in ["UPDATE credit_events SET points = 0", "DELETE FROM credit_events", "DELETE FROM credit_policy_versions"] {
-            await #expect(throws: SQLFailure.self) { try await district.services.database.write { db in try db.execute(sql: sql) } }
+            let refused = await #expect(throws: SQLFailure.self) { try await district.services.database.write { db in try db.execute(sql: sql) } }
+            #expect(refused?.kind == .ruleViolation, "\(sql)")
         }
         await #expect(try credit.history(subject: CreditFixtures.chen.id).events.count == 3)
     }
