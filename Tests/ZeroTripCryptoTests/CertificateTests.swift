@@ -83,7 +83,7 @@ struct CertificateTests {
             #expect(error?.code == .malformedCertificate)
         }
         let pki = try makePKI()
-        #expect(throws: CryptoError.self) { try Certificate(derRepresentation: pki.seal.derRepresentation + [0]) }
-        #expect(throws: CryptoError.self) { try Certificate(derRepresentation: Array(pki.seal.derRepresentation.dropLast())) }
+        expectError(.malformedCertificate) { try Certificate(derRepresentation: pki.seal.derRepresentation + [0]) }
+        expectError(.malformedCertificate) { try Certificate(derRepresentation: Array(pki.seal.derRepresentation.dropLast())) }
     }
 }

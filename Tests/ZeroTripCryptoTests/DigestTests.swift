@@ -34,7 +34,7 @@ struct DigestTests {
         let b = try SecureRandom.bytes(count: 32)
         #expect(a.count == 32)
         #expect(a != b)
-        #expect(throws: CryptoError.self) { try SecureRandom.bytes(count: -1) }
+        expectError(.invalidArgument) { try SecureRandom.bytes(count: -1) }
     }
 
     @Test("Base64 and hex round-trip and reject garbage")

@@ -29,12 +29,12 @@ struct KeyTests {
             #expect(back.derRepresentation == signature.derRepresentation)
             #expect(key.publicKey.isValidSignature(back, for: message))
         }
-        #expect(throws: CryptoError.self) { try Signature(rawRepresentation: [UInt8](repeating: 1, count: 63), algorithm: algorithm) }
-        #expect(throws: CryptoError.self) { try Signature(rawRepresentation: [UInt8](repeating: 0, count: 64), algorithm: algorithm) }
-        #expect(throws: CryptoError.self) { try Signature(derRepresentation: [0x30, 0x03, 0x02, 0x01], algorithm: algorithm) }
+        expectError(.malformedSignature) { try Signature(rawRepresentation: [UInt8](repeating: 1, count: 63), algorithm: algorithm) }
+        expectError(.malformedSignature) { try Signature(rawRepresentation: [UInt8](repeating: 0, count: 64), algorithm: algorithm) }
+        expectError(.malformedSignature) { try Signature(derRepresentation: [0x30, 0x03, 0x02, 0x01], algorithm: algorithm) }
         // Trailing garbage after valid DER is not strict DER.
         let der = try key.signature(for: message).derRepresentation
-        #expect(throws: CryptoError.self) { try Signature(derRepresentation: der + [0], algorithm: algorithm) }
+        expectError(.malformedSignature) { try Signature(derRepresentation: der + [0], algorithm: algorithm) }
     }
 
     @Test("Encrypted PKCS#8 round-trips; openssl decrypts it; a wrong passphrase says so", arguments: KeyAlgorithm.allCases)
@@ -85,8 +85,8 @@ struct KeyTests {
     func malformed(pem: String) {
         let error = #expect(throws: CryptoError.self) { try PrivateKey(pemRepresentation: pem, passphrase: "whatever passphrase") }
         #expect(error?.code == .malformedKey)
-        #expect(throws: CryptoError.self) { try PublicKey(pemRepresentation: pem) }
-        #expect(throws: CryptoError.self) { try PrivateKey(derRepresentation: Array(pem.utf8)) }
+        expectError(.malformedKey) { try PublicKey(pemRepresentation: pem) }
+        expectError(.malformedKey) { try PrivateKey(derRepresentation: Array(pem.utf8)) }
     }
 
     @Test("Keys on other curves are refused with unsupported_algorithm")
