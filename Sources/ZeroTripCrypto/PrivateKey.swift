@@ -127,6 +127,12 @@ public struct PrivateKey: Sendable {
         public var p: UInt64 = 1
         /// The default parameters.
         public init() {}
+        /// Other parameters: a cheaper N for throw-away test districts, a dearer one for a district that wants it.
+        public init(n: UInt64, r: UInt64 = 8, p: UInt64 = 1) {
+            self.n = n
+            self.r = r
+            self.p = p
+        }
     }
 
     /// PKCS#8 `ENCRYPTED PRIVATE KEY` PEM: PBES2 with scrypt and AES-256-CBC (RFC 8018, RFC 7914).

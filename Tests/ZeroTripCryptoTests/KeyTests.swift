@@ -60,6 +60,14 @@ struct KeyTests {
         let asn1 = try ExternalTool.run(["openssl", "asn1parse", "-in", "key.pem"], in: dir).stdout
         #expect(asn1.contains(":scrypt"))
         #expect(asn1.contains("aes-256-cbc"))
+        // The cost written is the one asked for (N = 2^14 by default, 0x4000), and openssl reads a cheaper one too.
+        #expect(asn1.contains("INTEGER           :4000"), "\(asn1)")
+        let cheap = try key.encryptedPEMRepresentation(passphrase: "correct horse battery", scrypt: .init(n: 1 << 10))
+        try cheap.write(to: dir.appendingPathComponent("cheap.pem"), atomically: true, encoding: .utf8)
+        #expect(try ExternalTool.run(["openssl", "asn1parse", "-in", "cheap.pem"], in: dir).stdout.contains("INTEGER           :0400"))
+        let cheapShown = try ExternalTool.run(["openssl", "pkcs8", "-in", "cheap.pem", "-passin", "pass:correct horse battery", "-topk8", "-nocrypt"], in: dir)
+        #expect(cheapShown.status == 0, "\(cheapShown.stderr)")
+        #expect(try PrivateKey(pemRepresentation: cheap, passphrase: "correct horse battery").publicKey.derRepresentation == key.publicKey.derRepresentation)
     }
 
     @Test("PEM and DER import/export of public and private keys", arguments: KeyAlgorithm.allCases)

@@ -21,7 +21,8 @@ final class ServerFixture: @unchecked Sendable {
     init(initialize: Bool = true, clock: ZeroTripClock = .system) async throws {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("zerotrip-server-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-        let home = ZeroTripHome(root: root)
+        var home = ZeroTripHome(root: root)
+        home.keyEncryption = .testing
         services = ZeroTripServices(database: try TestDatabase.make(), home: home,
                                     passphrase: PassphraseSource(explicit: "server test passphrase", environment: [:], keys: home.keyFiles), clock: clock)
         var configuration = DaemonConfiguration()

@@ -13,6 +13,9 @@ struct DistrictAdministrationTests {
         let keyFile = district.home.keysDirectory.appendingPathComponent("root-\(info.rootKid).key.pem")
         let attributes = try FileManager.default.attributesOfItem(atPath: keyFile.path)
         #expect((attributes[.posixPermissions] as? Int) == 0o600)
+        // The suites write cheap key files; an installation gets RFC 7914's interactive cost unless it says otherwise.
+        #expect(district.home.keyEncryption.n == PrivateKey.ScryptParameters.testing.n)
+        #expect(ZeroTripHome(root: district.root).keyEncryption.n == 1 << 14)
         let pem = try String(contentsOf: keyFile, encoding: .utf8)
         #expect(pem.hasPrefix("-----BEGIN ENCRYPTED PRIVATE KEY-----"))
         let root = try Certificate(pemRepresentation: String(contentsOf: district.home.rootCertificateURL, encoding: .utf8))

@@ -15,7 +15,9 @@ final class TestDistrict: @unchecked Sendable {
     init(fileDatabase: Bool = false, verificationBaseURL: String = DaemonConfiguration().verificationBaseURL) throws {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("zerotrip-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-        home = ZeroTripHome(root: root)
+        var home = ZeroTripHome(root: root)
+        home.keyEncryption = .testing
+        self.home = home
         let database = fileDatabase ? try AppDatabase.open(path: home.databasePath) : try TestDatabase.make()
         services = ZeroTripServices(database: database, home: home,
                                     passphrase: PassphraseSource(explicit: Self.passphrase, environment: [:], keys: home.keyFiles),

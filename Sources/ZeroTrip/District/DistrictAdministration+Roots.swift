@@ -81,6 +81,7 @@ extension DistrictAdministration {
         // (RootSet.supersededAt); every tree head the old root signed so far is at or before it.
         let notBefore = Date(timeIntervalSince1970: now.addingTimeInterval(-RootSet.renewalBackdate).timeIntervalSince1970.rounded(.up))
         let renewedAt = notBefore.addingTimeInterval(RootSet.renewalBackdate)
+        let scrypt = home.keyEncryption
         let (key, certificate, newWithOld, oldWithNew, pem) = try await BlockingWork.run { try withCrypto("renewing the root") { () throws(CryptoError) in
             let key = try PrivateKey(generating: algorithm)
             let certificate = try CertificateAuthority.renewRootCertificate(previous: old.certificate, key: key, notValidBefore: notBefore,
@@ -90,7 +91,7 @@ extension DistrictAdministration {
                                                                            notValidBefore: notBefore, notValidAfter: far)
             let oldWithNew = try CertificateAuthority.issueLinkCertificate(subject: old.certificate, issuer: certificate, issuerKey: key,
                                                                            notValidBefore: old.certificate.notValidBefore, notValidAfter: far)
-            return (key, certificate, newWithOld, oldWithNew, try key.encryptedPEMRepresentation(passphrase: secret))
+            return (key, certificate, newWithOld, oldWithNew, try key.encryptedPEMRepresentation(passphrase: secret, scrypt: scrypt))
         } }
         let keyFile = "root-\(certificate.kidHex).key.pem"
         let rootsDirectory = home.certificatesDirectory.appendingPathComponent("roots")

@@ -63,8 +63,9 @@ public actor DistrictAdministration {
                 key: key, notValidBefore: now.addingTimeInterval(-300), notValidAfter: now.addingTimeInterval(Self.rootValidity))
         }
         let keyFile = "root-\(certificate.kidHex).key.pem"
+        let scrypt = home.keyEncryption
         let pem = try await BlockingWork.run {
-            try withCrypto("encrypting the root key") { () throws(CryptoError) in try key.encryptedPEMRepresentation(passphrase: secret) }
+            try withCrypto("encrypting the root key") { () throws(CryptoError) in try key.encryptedPEMRepresentation(passphrase: secret, scrypt: scrypt) }
         }
         try home.keyFiles.create(keyFile, contents: pem)
         do {
@@ -213,6 +214,7 @@ public actor DistrictAdministration {
     func createSealFiles(code: String, name: String, districtName: String, algorithm: KeyAlgorithm, now: Date) async throws -> (Certificate, String, URL) {
         let root = try await unlockRoot()
         let secret = try passphrase.resolve()
+        let scrypt = home.keyEncryption
         let (certificate, pem) = try await BlockingWork.run { try withCrypto("creating the seal key of \(code)") { () throws(CryptoError) in
             let sealKey = try PrivateKey(generating: algorithm)
             let certificate = try CertificateAuthority.issueSealCertificate(
@@ -222,7 +224,7 @@ public actor DistrictAdministration {
                 ]),
                 subjectKey: sealKey.publicKey, issuer: root.certificate, issuerKey: root.key,
                 notValidBefore: now.addingTimeInterval(-300), notValidAfter: now.addingTimeInterval(Self.sealValidity))
-            return (certificate, try sealKey.encryptedPEMRepresentation(passphrase: secret))
+            return (certificate, try sealKey.encryptedPEMRepresentation(passphrase: secret, scrypt: scrypt))
         } }
         let keyFile = "\(code)-\(certificate.kidHex).key.pem"
         let certificateURL = home.certificatesDirectory.appendingPathComponent("departments/\(code)-\(certificate.kidHex).pem")

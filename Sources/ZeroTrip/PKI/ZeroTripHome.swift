@@ -1,5 +1,6 @@
 public import struct Foundation.URL
 public import Foundation
+public import ZeroTripCrypto
 
 /// The on-disk layout of a ZeroTrip installation: `Keys/` (private keys, mode 0600),
 /// `Certificates/` (public certificates) and the SQLite database.
@@ -10,6 +11,10 @@ public struct ZeroTripHome: Sendable {
     public var certificatesDirectory: URL
     /// Path of the SQLite database.
     public var databasePath: String
+    /// The scrypt cost of the key files written here (the root and seal keys). Unlocking reads the cost from each
+    /// file, so it can change without rewriting old keys. Production keeps RFC 7914's interactive setting; the test
+    /// suites' throw-away districts use a cheap one, since every district they create writes several keys.
+    public var keyEncryption = PrivateKey.ScryptParameters()
 
     /// The layout under `root`: `root/Keys`, `root/Certificates`, `root/var/zerotrip.sqlite`.
     public init(root: URL) {
