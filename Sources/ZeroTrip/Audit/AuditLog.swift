@@ -22,7 +22,7 @@ public enum AuditLog {
     /// every statement is a network round trip on the one writer every daemon shares).
     ///
     /// `alone`: the transaction holds nothing but these events (a group-committed batch), so a failed insert may void
-    /// all of it; see ``insertSQL(rows:sqlite:)``. Inside a larger transaction, or a savepoint that must roll back
+    /// all of it; see ``insertSQL(rows:rollingBackAll:)``. Inside a larger transaction, or a savepoint that must roll back
     /// alone, it stays false.
     package static func append(_ entries: [(entry: AuditEntry, date: Date)], in db: SQLTransaction, alone: Bool = false) throws -> [AuditEvent] {
         guard !entries.isEmpty else { return [] }
@@ -43,6 +43,8 @@ public enum AuditLog {
             previousSeq = event.seq
             previousHash = event.hash
         }
+        var rollingBackAll = false
+        if alone, case .sqlite = db.engine { rollingBackAll = true }
         var start = 0
         while start < events.count {
             let chunk = events[start..<min(events.count, start + insertRows)]
@@ -51,7 +53,7 @@ public enum AuditLog {
                 arguments += [event.seq, event.occurredAt, event.actor, event.action, event.target, event.outcome,
                               event.details, Data(event.prevHash), Data(event.hash)]
             }
-            try db.executeUnanswered(sql: insertSQL(rows: chunk.count, rollingBackAll: alone && db.engineName == "sqlite"), arguments: arguments)
+            try db.executeUnanswered(sql: insertSQL(rows: chunk.count, rollingBackAll: rollingBackAll), arguments: arguments)
             start += chunk.count
         }
         try db.executeUnanswered(
