@@ -281,11 +281,6 @@ public enum ResultToken {
         return decoded
     }
 
-    /// Strict percent-decoding (`%XX` with hex digits only).
-    public static func percentDecode(_ text: Substring) throws(ResultTokenError) -> String {
-        try percentDecode(Array(text.utf8)[...])
-    }
-
     /// Strict percent-decoding of UTF-8 bytes (`%XX` with hex digits only); the result must be UTF-8.
     static func percentDecode(_ bytes: ArraySlice<UInt8>) throws(ResultTokenError) -> String {
         func hexValue(_ byte: UInt8) -> UInt8? {
