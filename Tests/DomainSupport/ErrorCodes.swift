@@ -17,10 +17,9 @@ public func expectError<T>(_ code: ZeroTripError.Code, _ comment: Comment? = nil
                         _ body: () throws -> T) {
     do {
         _ = try body()
-        Issue.record("expected error \(code.rawValue), but it succeeded\(comment.map { ": \($0.rawValue)" } ?? "")", sourceLocation: sourceLocation)
+        expect(nil, toBe: code, comment, sourceLocation)
     } catch {
-        let actual = (error as? ZeroTripError)?.code.rawValue ?? "\(type(of: error))"
-        #expect(actual == code.rawValue, comment, sourceLocation: sourceLocation)
+        expect(error, toBe: code, comment, sourceLocation)
     }
 }
 
@@ -29,9 +28,18 @@ public func expectError<T>(_ code: ZeroTripError.Code, _ comment: Comment? = nil
                         _ body: () async throws -> T) async {
     do {
         _ = try await body()
-        Issue.record("expected error \(code.rawValue), but it succeeded\(comment.map { ": \($0.rawValue)" } ?? "")", sourceLocation: sourceLocation)
+        expect(nil, toBe: code, comment, sourceLocation)
     } catch {
-        let actual = (error as? ZeroTripError)?.code.rawValue ?? "\(type(of: error))"
-        #expect(actual == code.rawValue, comment, sourceLocation: sourceLocation)
+        expect(error, toBe: code, comment, sourceLocation)
     }
+}
+
+/// What both forms of `expectError` check: `failure` (nil when the body succeeded) has the code `code`.
+private func expect(_ failure: (any Error)?, toBe code: ZeroTripError.Code, _ comment: Comment?, _ sourceLocation: SourceLocation) {
+    guard let failure else {
+        Issue.record("expected error \(code.rawValue), but it succeeded\(comment.map { ": \($0.rawValue)" } ?? "")", sourceLocation: sourceLocation)
+        return
+    }
+    let actual = (failure as? ZeroTripError)?.code.rawValue ?? "\(type(of: failure))"
+    #expect(actual == code.rawValue, comment, sourceLocation: sourceLocation)
 }
