@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import ZeroTrip
 import ZeroTripDomainTestSupport
+import ZeroTripTestSupport
 
 /// The transaction handle every store works in, on the engine under test (SQLite, or PostgreSQL when
 /// `ZEROTRIP_TEST_DATABASE_URL` is set): statements sent without waiting still fail their transaction.
@@ -62,5 +63,100 @@ struct SQLTransactionTests {
         }
         #expect(seen == 5)
         #expect(try await Self.nodes(database) == 5)
+    }
+}
+
+/// Reads on the engine under test: however a read is run (PostgreSQL runs a one-`SELECT` read without `BEGIN`),
+/// all its statements see one snapshot, and it cannot write.
+@Suite("SQLTransaction: a read sees one snapshot and writes nothing")
+struct SQLReadSnapshotTests {
+    /// The engine under test; on SQLite a file with its reader connections (the in-memory database has one
+    /// connection, on which a write cannot run while a read holds it).
+    static func makeDatabase() throws -> AppDatabase {
+        if TestDatabase.isPostgres { return try TestDatabase.make() }
+        return try AppDatabase.open(path: try ExternalTool.temporaryDirectory().appendingPathComponent("reads.sqlite").path)
+    }
+
+    static func rowsAtLevel41(_ db: SQLTransaction) throws -> Int64 {
+        try db.fetchValue(Int64.self, sql: "SELECT COUNT(*) FROM log_nodes WHERE level = 41")
+    }
+
+    /// Commits one more row from another task and waits until it is durable. Called inside a read, which runs on
+    /// an engine thread of its own, never on Swift's cooperative pool, so the wait blocks nothing else.
+    static func commitRowElsewhere(_ database: AppDatabase) {
+        let done = DispatchSemaphore(value: 0)
+        Task {
+            _ = try? await database.write { db in
+                try db.execute(sql: SQLTransactionTests.insertNode, arguments: [41, Int64.random(in: 0..<Int64.max), Data([1])])
+            }
+            done.signal()
+        }
+        done.wait()
+    }
+
+    @Test("A write committed between two statements of a read is seen by neither")
+    func statementsShareOneSnapshot() async throws {
+        let database = try Self.makeDatabase()
+        let (first, second) = try await database.read { db in
+            let first = try Self.rowsAtLevel41(db)
+            Self.commitRowElsewhere(database)
+            return (first, try Self.rowsAtLevel41(db))
+        }
+        #expect(first == second)
+        let after = try await database.read { db in try Self.rowsAtLevel41(db) }
+        #expect(after > second, "the write in between did commit")
+    }
+
+    @Test("A read that swallows the error of its second statement still gets its answer, from the same snapshot")
+    func swallowedErrorStillGetsTheSnapshot() async throws {
+        let database = try Self.makeDatabase()
+        let (first, second) = try await database.read { db in
+            let first = try Self.rowsAtLevel41(db)
+            Self.commitRowElsewhere(database)
+            return (first, try? Self.rowsAtLevel41(db))
+        }
+        #expect(second == first)
+    }
+
+    @Test("A read that scans with a cursor after a query sees every row of one snapshot")
+    func cursorAfterQuery() async throws {
+        let database = try Self.makeDatabase()
+        try await database.write { db in
+            for index in 0..<3 { try db.execute(sql: SQLTransactionTests.insertNode, arguments: [41, Int64(index), Data([1])]) }
+        }
+        let (count, scanned) = try await database.read { db in
+            let count = try Self.rowsAtLevel41(db)
+            var scanned: Int64 = 0
+            try db.forEach(sql: "SELECT idx FROM log_nodes WHERE level = 41") { _ in scanned += 1 }
+            return (count, scanned)
+        }
+        #expect(count == 3)
+        #expect(scanned == 3)
+    }
+
+    @Test("A statement that changes rows is refused inside a read, first or later, and nothing is stored",
+          arguments: [true, false])
+    func writeInReadIsRefused(first: Bool) async throws {
+        let database = try Self.makeDatabase()
+        await #expect(throws: SQLFailure.self) {
+            try await database.read { db in
+                if !first { _ = try Self.rowsAtLevel41(db) }
+                _ = try db.fetchOne(sql: SQLTransactionTests.insertNode + " RETURNING idx", arguments: [41, 7, Data([1])])
+            }
+        }
+        #expect(try await database.read { db in try Self.rowsAtLevel41(db) } == 0)
+    }
+
+    @Test("A read whose only statement fails reports that statement's error, and the next read on the connection works")
+    func failedSingleStatement() async throws {
+        let database = try Self.makeDatabase()
+        let failure = await #expect(throws: SQLFailure.self) {
+            try await database.read { db in try db.fetchAll(sql: "SELECT idx FROM no_such_table") }
+        }
+        #expect(failure?.kind == .other)
+        #expect(failure?.message.contains("no_such_table") == true)
+        for _ in 0..<8 {
+            #expect(try await database.read { db in try Self.rowsAtLevel41(db) } == 0)
+        }
     }
 }

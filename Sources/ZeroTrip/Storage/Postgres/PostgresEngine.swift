@@ -227,9 +227,25 @@ final class PostgresLanes: @unchecked Sendable {
     }
 
     /// Runs `body` in one transaction on a lane's connection: committed when it returns, rolled back when it throws.
+    ///
+    /// A read first runs without a transaction (``PostgresSession/beginOptimisticRead()``); when it needs more
+    /// than its one `SELECT`, it runs again from the start in one snapshot.
     func transaction<T: Sendable>(write: Bool, _ body: @escaping @Sendable (SQLTransaction) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
             let job = Job(run: { [onWatchedTableCommit] session in
+                if !write {
+                    session.beginOptimisticRead()
+                    let outcome = Result { try body(SQLTransaction(postgres: session)) }
+                    if !session.needsSnapshot {
+                        switch outcome {
+                        case .success: _ = try? session.commit()
+                        case .failure: session.rollback()
+                        }
+                        continuation.resume(with: outcome)
+                        return
+                    }
+                    session.rollback()
+                }
                 do {
                     try session.begin(write: write)
                 } catch {

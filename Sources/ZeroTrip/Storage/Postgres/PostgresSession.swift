@@ -22,6 +22,12 @@ package final class PostgresSession {
     private var savepoints = 0
     private var cursors = 0
     private var writing = true
+    /// A read running without `BEGIN` (``beginOptimisticRead()``): its first `SELECT` runs on its own.
+    private var optimistic = false
+    private var optimisticStatements = 0
+    /// Set when an optimistic read asked for more than one statement alone can answer; the lane then runs the
+    /// whole read again in one snapshot. Whatever the read did with the error it was given, this decides.
+    private(set) var needsSnapshot = false
     /// Rows changed by the last statement run through ``execute(sql:arguments:)``.
     private(set) var changesCount = 0
 
@@ -49,7 +55,8 @@ package final class PostgresSession {
 
     func cursor(sql: String, arguments: [SQLValue]) throws -> SQLCursor {
         // A server-side cursor in this transaction, read a page at a time, so a scan of the whole audit log never
-        // holds it in memory.
+        // holds it in memory. It needs a transaction block, so an optimistic read starts again in one.
+        try requireSnapshot()
         cursors += 1
         let name = "zerotrip_cursor_\(cursors)"
         _ = try run("DECLARE \(name) NO SCROLL CURSOR FOR \(sql)", arguments)
@@ -79,6 +86,7 @@ package final class PostgresSession {
     }
 
     func inSavepoint(_ body: () throws -> Void) throws {
+        try requireSnapshot()
         savepoints += 1
         let name = "zerotrip_savepoint_\(savepoints)"
         _ = try run("SAVEPOINT \(name)", [])
@@ -114,6 +122,8 @@ package final class PostgresSession {
         savepoints = 0
         cursors = 0
         writing = write
+        optimistic = false
+        needsSnapshot = false
         if write {
             send("BEGIN ISOLATION LEVEL READ COMMITTED")
             send("SELECT pg_advisory_xact_lock(\(PostgresEngine.writeLockKey))")
@@ -122,13 +132,49 @@ package final class PostgresSession {
         }
     }
 
+    /// Starts a read without `BEGIN`: most reads on the hot paths are one `SELECT` (the register row of a
+    /// verification, a credential), and a single statement already sees one snapshot of its own. `BEGIN` and
+    /// `COMMIT` would each be a round trip through the connection's event loop, which PostgresNIO runs one after
+    /// another; on loopback those two cost more daemon CPU than the `SELECT`.
+    ///
+    /// Anything beyond one `SELECT` (a second statement, a cursor, a savepoint, any statement that is not a
+    /// `SELECT`) sets ``needsSnapshot`` and throws; the lane then runs the read again from the start inside
+    /// `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY`, so every statement of it sees the same snapshot and a write
+    /// is still refused. Reads have no effects, so running one again changes nothing but the cost.
+    func beginOptimisticRead() {
+        afterCommitActions.removeAll()
+        watchedTableChanged = false
+        savepoints = 0
+        cursors = 0
+        writing = false
+        optimistic = true
+        optimisticStatements = 0
+        needsSnapshot = false
+    }
+
+    /// In an optimistic read, marks that the read needs a transaction and stops it (the lane starts it again).
+    private func requireSnapshot() throws {
+        guard optimistic else { return }
+        needsSnapshot = true
+        throw SnapshotNeeded()
+    }
+
+    /// Thrown inside an optimistic read that needs a snapshot. The lane decides by ``needsSnapshot``, never by
+    /// catching this, so a read that swallows it still runs again.
+    struct SnapshotNeeded: Error, CustomStringConvertible {
+        var description: String { "the read needs a transaction (it runs again in one)" }
+    }
+
     /// Commits; returns whether the watched table changed, and runs the after-commit actions.
     ///
     /// A read-only transaction's `COMMIT` is sent without waiting: it changes nothing, and the next transaction on
-    /// this connection runs after it. A write waits for its `COMMIT`, which is when the change is durable.
+    /// this connection runs after it; an optimistic read has none to send. A write waits for its `COMMIT`, which is
+    /// when the change is durable.
     @discardableResult
     func commit() throws -> Bool {
-        if writing {
+        if optimistic {
+            optimistic = false
+        } else if writing {
             _ = try run("COMMIT", [])
         } else {
             // Its failure would only matter for a connection that broke, which the next statement finds out.
@@ -142,6 +188,11 @@ package final class PostgresSession {
     func rollback() {
         afterCommitActions.removeAll()
         try? settleSent()
+        if optimistic {
+            // Nothing was begun: the one statement it ran committed on its own, and it could not write.
+            optimistic = false
+            return
+        }
         _ = try? run("ROLLBACK", [])
     }
 
@@ -168,7 +219,8 @@ package final class PostgresSession {
     }
 
     /// Sends a statement without waiting for its answer (``SQLTransaction/executeUnanswered(sql:arguments:)``).
-    func send(sql: String, arguments: [SQLValue]) {
+    func send(sql: String, arguments: [SQLValue]) throws {
+        try requireSnapshot()
         if let watchedTable, !watchedTableChanged, sql.contains(watchedTable) { watchedTableChanged = true }
         send(sql, arguments)
     }
@@ -195,6 +247,10 @@ package final class PostgresSession {
     }
 
     private func run(_ sql: String, _ arguments: [SQLValue]) throws -> PostgresQueryResult {
+        if optimistic {
+            if optimisticStatements > 0 || !Self.isSelect(sql) { try requireSnapshot() }
+            optimisticStatements += 1
+        }
         let answer = connection.query(query(sql, arguments), logger: logger)
         // What was sent before this statement ran before it: its failure (say, BEGIN on a broken connection, or a
         // refused insert) is the cause to report.
@@ -258,6 +314,15 @@ package final class PostgresSession {
         } catch {
             throw SQLFailure(.other, "column \(cell.columnName) could not be read as \(cell.dataType)")
         }
+    }
+
+    /// True when `sql` starts with the keyword `SELECT` (a plain query; a `WITH` may hold a data-changing part).
+    static func isSelect(_ sql: String) -> Bool {
+        let text = sql.utf8.drop { $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }
+        guard text.count > 6 else { return false }
+        let keyword = text.prefix(6).map { $0 & 0xDF }
+        let next = text.dropFirst(6).first ?? 0x20
+        return keyword == Array("SELECT".utf8) && (next == 0x20 || next == 0x0A || next == 0x0D || next == 0x09 || next == 0x28)
     }
 
     /// `?` → `$1`, `$2`, … outside string literals, quoted identifiers and comments.

@@ -74,7 +74,7 @@ package final class SQLTransaction {
         case .sqlite:
             _ = try execute(sql: sql, arguments: arguments)
         case .postgres(let session):
-            session.send(sql: sql, arguments: arguments.values)
+            try session.send(sql: sql, arguments: arguments.values)
         }
     }
 
