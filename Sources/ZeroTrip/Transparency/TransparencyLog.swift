@@ -76,7 +76,7 @@ public struct LogEntry: Sendable, Hashable, Codable {
 public struct TransparencyLog: Sendable {
     let database: AppDatabase
     let upperNodes = NodeCache()
-    private let leafIndexes = FreshnessCache<LeafKey, Int64>(lifetime: nil, capacity: 16_384)
+    private let firstLeaves = FreshnessCache<LeafKey, Leaf>(lifetime: nil, capacity: 16_384)
     private let proofs = FreshnessCache<ProofKey, InclusionProof>(lifetime: nil, capacity: 4_096)
     /// The newest signed tree head, re-read at most once a second (heads are signed every few minutes; a head
     /// signed by another daemon on the same database shows within a second). Keyed by ``headsSigned``, so a head
@@ -88,6 +88,12 @@ public struct TransparencyLog: Sendable {
     private struct LeafKey: Hashable, Sendable {
         var ref: String
         var kind: String
+    }
+
+    /// A leaf's index and hash: neither changes once appended.
+    struct Leaf: Sendable {
+        var index: Int64
+        var hash: [UInt8]
     }
 
     private struct ProofKey: Hashable, Sendable {
@@ -107,14 +113,21 @@ public struct TransparencyLog: Sendable {
     final class NodeCache: Sendable {
         static let minimumLevel = 4
         static let capacity = 4 << 20
+        /// Lower nodes kept (``lowerNode(_:level:index:)``), 32 bytes each.
+        static let lowerCapacity = 4_096
+        private struct NodeKey: Hashable {
+            var level: Int
+            var index: UInt64
+        }
         private struct State {
             var levels: [[UInt8]] = Array(repeating: [], count: 64)
             var total = 0
+            var lower: [NodeKey: [UInt8]] = [:]
         }
         private let state = Mutex(State())
 
         func lookup(_ db: SQLTransaction, level: Int, index: UInt64) throws -> [UInt8] {
-            guard level >= Self.minimumLevel, level < 64 else { return try TransparencyLog.perfect(db)(level, index) }
+            guard level >= Self.minimumLevel, level < 64 else { return try lowerNode(db, level: level, index: index) }
             let offset = Int(index) * 32
             let (cached, known, room) = state.withLock { state -> ([UInt8]?, Int, Int) in
                 let hashes = state.levels[level]
@@ -145,6 +158,21 @@ public struct TransparencyLog: Sendable {
                 }
             }
             return answer
+        }
+
+        /// A node below level 4 that a proof asks for outside its own block of 16: the perfect subtrees of the
+        /// tree's last, incomplete block, which every proof in a tree of that size needs. A node never changes once
+        /// written, so the most recent ones are kept (cleared when ``lowerCapacity`` is reached) and a tree head's
+        /// proofs read them once, not once each.
+        private func lowerNode(_ db: SQLTransaction, level: Int, index: UInt64) throws -> [UInt8] {
+            let key = NodeKey(level: level, index: index)
+            if let hash = state.withLock({ $0.lower[key] }) { return hash }
+            let hash = try TransparencyLog.perfect(db)(level, index)
+            state.withLock { state in
+                if state.lower.count >= Self.lowerCapacity { state.lower.removeAll(keepingCapacity: true) }
+                state.lower[key] = hash
+            }
+            return hash
         }
     }
 
@@ -268,8 +296,11 @@ public struct TransparencyLog: Sendable {
         let blockEnd = min(blockStart + blockSize, treeSize)
         var leaves: [[UInt8]] = []
         leaves.reserveCapacity(Int(blockSize))
-        try db.forEach(sql: "SELECT hash FROM log_nodes WHERE level = 0 AND idx >= ? AND idx < ? ORDER BY idx",
-                       arguments: [Int64(blockStart), Int64(blockEnd)]) { leaves.append([UInt8]($0[0] as Data)) }
+        // At most 16 rows: one statement, not a cursor (three round trips on PostgreSQL).
+        for row in try db.fetchAll(sql: "SELECT hash FROM log_nodes WHERE level = 0 AND idx >= ? AND idx < ? ORDER BY idx",
+                                   arguments: [Int64(blockStart), Int64(blockEnd)]) {
+            leaves.append([UInt8](row[0] as Data))
+        }
         guard UInt64(leaves.count) == blockEnd - blockStart else { throw ZeroTripError(.storageFailure, "log leaves \(blockStart)…\(blockEnd) are incomplete") }
         func local(_ level: Int, _ idx: UInt64) -> [UInt8] {
             level == 0 ? leaves[Int(idx - blockStart)] : MerkleTree.nodeHash(local(level - 1, 2 * idx), local(level - 1, 2 * idx + 1))
@@ -360,10 +391,10 @@ public struct TransparencyLog: Sendable {
     /// entry, its proof and the key's "logged before" answer in one snapshot). `remember` only when that transaction
     /// has not written to the log: what it reads is then committed and may be cached.
     func proof(for ref: String, kind: String, in db: SQLTransaction, remember: Bool) throws -> InclusionProof? {
-        guard let index = try firstLeafIndex(ref: ref, kind: kind, in: db, remember: remember) else { return nil }
+        guard let leaf = try firstLeaf(ref: ref, kind: kind, in: db, remember: remember) else { return nil }
+        let index = leaf.index
         guard let head = try newestTreeHead(in: db, remember: remember), head.treeSize > UInt64(index) else {
-            let leaf = try Self.perfect(db)(0, UInt64(index))
-            return InclusionProof(leafIndex: UInt64(index), treeSize: 0, proof: [], leafHash: Base64.encode(leaf), treeHead: nil)
+            return InclusionProof(leafIndex: UInt64(index), treeSize: 0, proof: [], leafHash: Base64.encode(leaf.hash), treeHead: nil)
         }
         // The proof of leaf i in the tree of size n never changes: it is computed once per new tree head.
         let key = ProofKey(index: UInt64(index), treeSize: head.treeSize)
@@ -378,15 +409,21 @@ public struct TransparencyLog: Sendable {
         return proof
     }
 
-    /// The index of the first leaf recorded for `ref`/`kind`; once it exists it never changes (the log is
-    /// append-only), so it is remembered.
-    func firstLeafIndex(ref: String, kind: String, in db: SQLTransaction, remember: Bool) throws -> Int64? {
+    /// The index and hash of the first leaf recorded for `ref`/`kind`, read in one statement; once it exists it
+    /// never changes (the log is append-only), so it is remembered. A document verified before any tree head
+    /// covers it answers with its leaf hash alone, so remembering the hash too saves that read on every later scan.
+    func firstLeaf(ref: String, kind: String, in db: SQLTransaction, remember: Bool) throws -> Leaf? {
         let key = LeafKey(ref: ref, kind: kind)
-        if let index = leafIndexes.value(for: key) { return index }
-        guard let index = try db.fetchOne(Int64.self, sql: "SELECT idx FROM log_leaves WHERE ref = ? AND kind = ? ORDER BY idx LIMIT 1",
-                                             arguments: [ref, kind]) else { return nil }
-        if remember { leafIndexes.store(index, for: key, readAt: .now) }
-        return index
+        if let leaf = firstLeaves.value(for: key) { return leaf }
+        guard let row = try db.fetchOne(sql: """
+            SELECT l.idx, n.hash FROM log_leaves l LEFT JOIN log_nodes n ON n.level = 0 AND n.idx = l.idx
+            WHERE l.ref = ? AND l.kind = ? ORDER BY l.idx LIMIT 1
+            """, arguments: [ref, kind]) else { return nil }
+        let index: Int64 = row["idx"]
+        guard let hash: Data = row["hash"], hash.count == 32 else { throw ZeroTripError(.storageFailure, "log node (0, \(index)) is missing") }
+        let leaf = Leaf(index: index, hash: [UInt8](hash))
+        if remember { firstLeaves.store(leaf, for: key, readAt: .now) }
+        return leaf
     }
 
     /// Whether leaf `ref`/`kind` is covered by a tree head signed at or before `date`: "logged before".
@@ -396,7 +433,7 @@ public struct TransparencyLog: Sendable {
 
     /// ``isLogged(ref:kind:notAfter:)`` inside a read the caller already holds.
     func isLogged(ref: String, kind: String, notAfter date: Date, in db: SQLTransaction, remember: Bool) throws -> Bool {
-        guard let index = try firstLeafIndex(ref: ref, kind: kind, in: db, remember: remember) else { return false }
+        guard let index = try firstLeaf(ref: ref, kind: kind, in: db, remember: remember)?.index else { return false }
         let milliseconds = UInt64(max(0, (date.timeIntervalSince1970 * 1000).rounded(.down)))
         guard let head = try Self.latestTreeHead(db, notAfter: milliseconds) else { return false }
         return UInt64(index) < head.treeSize
