@@ -18,6 +18,10 @@ public final class DocumentService: Sendable {
     public let verificationBaseURL: String
     private let renderer: Result<ResultDocumentRenderer, DocumentError>
     private let trustCache = Mutex<TrustState?>(nil)
+    /// The refresh of ``trustCache`` under way, and the local key-change count it started at: concurrent
+    /// verifications that find the cache a second old wait for that one read instead of each running their own
+    /// (64 at once, every second, under load).
+    private let trustRefresh = Mutex<(localChanges: Int, task: Task<TrustState, any Error>)?>(nil)
     private let departmentNames = Mutex<[String: String]>([:])
     private let sealCache = Mutex<[String: (seal: ActiveSeal, checkedAt: Date, keyChanges: Int)]>([:])
     /// The transparency log the register writes to.
@@ -353,10 +357,26 @@ public final class DocumentService: Sendable {
     }
 
     private func trust() async throws -> TrustState {
-        let now = ContinuousClock.now
         let localChanges = database.keyChanges.count
         let cached = trustCache.withLock { $0 }
-        if let cached, cached.localChanges == localChanges, now - cached.checkedAt < .seconds(1) { return cached }
+        if let cached, cached.localChanges == localChanges, ContinuousClock.now - cached.checkedAt < .seconds(1) { return cached }
+        let task = trustRefresh.withLock { refresh -> Task<TrustState, any Error> in
+            // Join a refresh that started after this process's latest key change; a key change since then needs a
+            // read of its own.
+            if let refresh, refresh.localChanges == localChanges { return refresh.task }
+            let task = Task { [self] in
+                defer { trustRefresh.withLock { if $0?.localChanges == localChanges { $0 = nil } } }
+                return try await refreshTrust(localChanges: localChanges)
+            }
+            refresh = (localChanges, task)
+            return task
+        }
+        return try await task.value
+    }
+
+    private func refreshTrust(localChanges: Int) async throws -> TrustState {
+        let now = ContinuousClock.now
+        let cached = trustCache.withLock { $0 }
         let (generation, revoked) = try await database.read { db in try SigningKeyStore.revocations(in: db) }
         var state: TrustState
         if let cached, cached.generation == generation, cached.localChanges == localChanges {
