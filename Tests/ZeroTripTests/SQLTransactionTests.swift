@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 @testable import ZeroTrip
 import ZeroTripDomainTestSupport
@@ -158,5 +159,80 @@ struct SQLReadSnapshotTests {
         for _ in 0..<8 {
             #expect(try await database.read { db in try Self.rowsAtLevel41(db) } == 0)
         }
+    }
+}
+
+/// Concurrent write transactions on the engine under test (PostgreSQL commits those queued together as one, each in
+/// a savepoint): each one that fails fails alone, with its own error, and leaves nothing behind.
+@Suite("SQLTransaction: concurrent writes fail one by one")
+struct ConcurrentWriteTests {
+    struct Refused: Error {}
+
+    final class Recorder: Sendable {
+        let indexes = Mutex<Set<Int64>>([])
+    }
+
+    static func rows(_ database: AppDatabase) async throws -> [Int64] {
+        try await database.read { db in
+            try db.fetchAll(sql: "SELECT idx FROM log_nodes WHERE level = 42 ORDER BY idx").map { $0["idx"] as Int64 }
+        }
+    }
+
+    @Test("Of 48 concurrent inserts, the 12 that repeat a key get uniqueViolation and the other 36 are stored, answered or not",
+          arguments: [true, false])
+    func duplicatesFailAlone(unanswered: Bool) async throws {
+        let database = try SQLReadSnapshotTests.makeDatabase()
+        try await database.write { db in try db.execute(sql: SQLTransactionTests.insertNode, arguments: [42, 0, Data([0])]) }
+        let outcomes = await withTaskGroup(of: (Int64, SQLFailure.Kind?).self) { group in
+            for index in Int64(1)...48 {
+                group.addTask {
+                    let key = index % 4 == 0 ? 0 : index
+                    do {
+                        try await database.write { db in
+                            try db.execute(sql: SQLTransactionTests.insertNode, arguments: [42, 1_000 + index, Data([1])])
+                            if unanswered {
+                                try db.executeUnanswered(sql: SQLTransactionTests.insertNode, arguments: [42, key, Data([2])])
+                            } else {
+                                try db.execute(sql: SQLTransactionTests.insertNode, arguments: [42, key, Data([2])])
+                            }
+                        }
+                        return (index, nil)
+                    } catch let error as SQLFailure {
+                        return (index, error.kind)
+                    } catch {
+                        return (index, .other)
+                    }
+                }
+            }
+            var outcomes: [Int64: SQLFailure.Kind?] = [:]
+            for await (index, kind) in group { outcomes[index] = kind }
+            return outcomes
+        }
+        let failed = outcomes.filter { $0.value != nil }
+        #expect(Set(failed.keys) == Set(stride(from: Int64(4), through: 48, by: 4)))
+        #expect(failed.values.allSatisfy { $0 == .uniqueViolation })
+        let succeeded = (Int64(1)...48).filter { $0 % 4 != 0 }
+        // Each success stored both its rows; each failure neither (its first insert went with it).
+        #expect(try await Self.rows(database) == [0] + succeeded + succeeded.map { 1_000 + $0 })
+    }
+
+    @Test("After-commit actions run for the writes that committed and not for those that threw")
+    func afterCommitOnlyForCommitted() async throws {
+        let database = try SQLReadSnapshotTests.makeDatabase()
+        let ran = Recorder()
+        await withTaskGroup(of: Void.self) { group in
+            for index in Int64(1)...40 {
+                group.addTask {
+                    _ = try? await database.write { db in
+                        try db.execute(sql: SQLTransactionTests.insertNode, arguments: [42, index, Data([1])])
+                        db.afterCommit { ran.indexes.withLock { _ = $0.insert(index) } }
+                        if index % 3 == 0 { throw Refused() }
+                    }
+                }
+            }
+        }
+        let committed = (Int64(1)...40).filter { $0 % 3 != 0 }
+        #expect(ran.indexes.withLock { $0 } == Set(committed))
+        #expect(try await Self.rows(database) == committed)
     }
 }

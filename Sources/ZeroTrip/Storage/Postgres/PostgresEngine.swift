@@ -173,11 +173,29 @@ final class PostgresLanes: @unchecked Sendable {
     private final class Job {
         let run: (PostgresSession) -> Void
         let fail: (any Error) -> Void
-        init(run: @escaping (PostgresSession) -> Void, fail: @escaping (any Error) -> Void) {
+        /// A write transaction's body and how to answer it, for ``runBatch(_:on:)``; nil for other work.
+        let write: WriteWork?
+        init(run: @escaping (PostgresSession) -> Void, fail: @escaping (any Error) -> Void, write: WriteWork? = nil) {
             self.run = run
             self.fail = fail
+            self.write = write
         }
     }
+
+    /// A write transaction's body, separated from its answer so several can share one transaction.
+    private final class WriteWork {
+        /// Runs the body and keeps its value for `finish`.
+        let attempt: (SQLTransaction) throws -> Void
+        /// Answers the caller: with the kept value when `error` is nil.
+        let finish: (_ error: (any Error)?) -> Void
+        init(attempt: @escaping (SQLTransaction) throws -> Void, finish: @escaping ((any Error)?) -> Void) {
+            self.attempt = attempt
+            self.finish = finish
+        }
+    }
+
+    /// Write transactions queued together that the writer commits as one (``runBatch(_:on:)``).
+    static let maximumWriteBatch = 32
 
     // Guarded by `condition` (the reason for @unchecked Sendable).
     private let condition = NSCondition()
@@ -230,8 +248,13 @@ final class PostgresLanes: @unchecked Sendable {
     ///
     /// A read first runs without a transaction (``PostgresSession/beginOptimisticRead()``); when it needs more
     /// than its one `SELECT`, it runs again from the start in one snapshot.
+    ///
+    /// A write that finds others queued behind it on the writer shares their transaction, each in a savepoint of its
+    /// own (``runBatch(_:on:)``): a durable commit waits for the server's WAL flush, and one flush for the lot is what
+    /// lets issuance under load go faster than one flush per document.
     func transaction<T: Sendable>(write: Bool, _ body: @escaping @Sendable (SQLTransaction) throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+        if write { return try await writeTransaction(body) }
+        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
             let job = Job(run: { [onWatchedTableCommit] session in
                 if !write {
                     session.beginOptimisticRead()
@@ -263,6 +286,62 @@ final class PostgresLanes: @unchecked Sendable {
             }, fail: { continuation.resume(throwing: $0) })
             submit(job)
         }
+    }
+
+    private func writeTransaction<T: Sendable>(_ body: @escaping @Sendable (SQLTransaction) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            var value: T?
+            let work = WriteWork(attempt: { db in value = try body(db) }, finish: { error in
+                if let error {
+                    continuation.resume(throwing: error)
+                } else if let value {
+                    continuation.resume(returning: value)
+                } else {
+                    continuation.resume(throwing: SQLFailure(.other, "the write transaction returned no value"))
+                }
+            })
+            submit(Job(run: { [self] session in runBatch([work], on: session) }, fail: { continuation.resume(throwing: $0) }, write: work))
+        }
+    }
+
+    /// Commits `works` in one transaction. Alone, a write runs as it always did; together, each runs in a savepoint,
+    /// so one that throws (or whose statement the server refuses) is undone alone and gets its own error, and the
+    /// others commit together. Every caller is answered only after the commit, so none is told "done" before its
+    /// change is durable; a failed commit fails them all, none of whose changes is then stored.
+    private func runBatch(_ works: [WriteWork], on session: PostgresSession) {
+        do {
+            try session.begin(write: true)
+        } catch {
+            for work in works { work.finish(error) }
+            return
+        }
+        var failures: [ObjectIdentifier: any Error] = [:]
+        let transaction = SQLTransaction(postgres: session)
+        if works.count == 1 {
+            do {
+                try works[0].attempt(transaction)
+            } catch {
+                session.rollback()
+                works[0].finish(error)
+                return
+            }
+        } else {
+            for work in works {
+                do {
+                    try session.inSavepoint { try work.attempt(transaction) }
+                } catch {
+                    failures[ObjectIdentifier(work)] = error
+                }
+            }
+        }
+        do {
+            if try session.commit() { onWatchedTableCommit() }
+        } catch {
+            session.rollback()
+            for work in works { work.finish(failures[ObjectIdentifier(work)] ?? error) }
+            return
+        }
+        for work in works { work.finish(failures[ObjectIdentifier(work)]) }
     }
 
     private func submit(_ job: Job) {
@@ -300,6 +379,16 @@ final class PostgresLanes: @unchecked Sendable {
                 return
             }
             let job = queue.removeFirst()
+            // Writes queued behind this one join its transaction (only on the writer: one lane, so nothing else
+            // could take them meanwhile).
+            var batch: [WriteWork] = []
+            if count == 1, let first = job.write {
+                batch.append(first)
+                while batch.count < Self.maximumWriteBatch, let next = queue.first?.write {
+                    queue.removeFirst()
+                    batch.append(next)
+                }
+            }
             condition.unlock()
 
             // (Re)connect when there is no connection or the last one broke: a restarted or failed-over server
@@ -309,11 +398,20 @@ final class PostgresLanes: @unchecked Sendable {
                     session = PostgresSession(connection: try Self.connect(configuration, logger: logger), logger: logger, watchedTable: watchedTable)
                 } catch {
                     session = nil
-                    job.fail(error)
+                    if batch.count > 1 {
+                        for work in batch { work.finish(error) }
+                    } else {
+                        job.fail(error)
+                    }
                     continue
                 }
             }
-            if let session { job.run(session) }
+            guard let session else { continue }
+            if batch.count > 1 {
+                runBatch(batch, on: session)
+            } else {
+                job.run(session)
+            }
         }
     }
 }

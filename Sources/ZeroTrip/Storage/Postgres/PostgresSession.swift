@@ -85,15 +85,23 @@ package final class PostgresSession {
         for statement in Self.statements(in: script) { _ = try run(statement, []) }
     }
 
+    /// Runs `body` in a savepoint. `SAVEPOINT` is sent without waiting (a failure shows at the next statement, inside
+    /// the savepoint); `RELEASE` is waited for, so a failed statement of `body` sent without waiting is reported here
+    /// and undone with the savepoint. After-commit actions registered by a `body` that failed are dropped with it.
     func inSavepoint(_ body: () throws -> Void) throws {
         try requireSnapshot()
         savepoints += 1
         let name = "zerotrip_savepoint_\(savepoints)"
-        _ = try run("SAVEPOINT \(name)", [])
+        let actions = afterCommitActions.count
+        send("SAVEPOINT \(name)")
         do {
             try body()
             _ = try run("RELEASE SAVEPOINT \(name)", [])
         } catch {
+            afterCommitActions.removeSubrange(min(actions, afterCommitActions.count)...)
+            // The savepoint's own failure (or a failure sent before it) leaves nothing to roll back to; the
+            // transaction is then lost as a whole, which its next statement or commit reports.
+            try? settleSent()
             _ = try run("ROLLBACK TO SAVEPOINT \(name)", [])
             _ = try run("RELEASE SAVEPOINT \(name)", [])
             throw error
