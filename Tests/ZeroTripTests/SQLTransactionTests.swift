@@ -4,6 +4,7 @@ import Testing
 @testable import ZeroTrip
 import ZeroTripDomainTestSupport
 import ZeroTripTestSupport
+import ZeroTripCrypto
 
 /// The transaction handle every store works in, on the engine under test (SQLite, or PostgreSQL when
 /// `ZEROTRIP_TEST_DATABASE_URL` is set): statements sent without waiting still fail their transaction.
@@ -234,5 +235,34 @@ struct ConcurrentWriteTests {
         let committed = (Int64(1)...40).filter { $0 % 3 != 0 }
         #expect(ran.indexes.withLock { $0 } == Set(committed))
         #expect(try await Self.rows(database) == committed)
+    }
+
+    @Test("Writes queued together keep one audit chain and one log, also when some fail after appending to both")
+    func chainAndLogAcrossFailures() async throws {
+        let database = try SQLReadSnapshotTests.makeDatabase()
+        let date = Date(timeIntervalSince1970: 1_800_000_000)
+        await withTaskGroup(of: Void.self) { group in
+            for index in 1...60 {
+                group.addTask {
+                    _ = try? await database.write { db in
+                        try AuditLog.append(AuditEntry(actor: "test", action: "test.write", target: "n:\(index)"), at: date, in: db)
+                        try TransparencyLog.append(kind: "test", ref: "test:\(index)", fields: ["n": "\(index)"], at: date, in: db)
+                        if index % 5 == 0 { throw Refused() }
+                    }
+                }
+            }
+        }
+        guard case .intact(let events, _) = try await AuditLog.verify(database) else { Issue.record("the audit chain is broken"); return }
+        #expect(events == 48)
+        let refs = try await database.read { db in try db.fetchAll(String.self, sql: "SELECT ref FROM log_leaves ORDER BY idx") }
+        #expect(refs.count == 48)
+        #expect(!refs.contains { Int($0.dropFirst(5))! % 5 == 0 })
+        let entries = try await database.read { db in try db.fetchAll(Data.self, sql: "SELECT entry FROM log_leaves ORDER BY idx").map { [UInt8]($0) } }
+        let log = TransparencyLog(database: database)
+        #expect(try await log.rootHash(size: 48) == ReferenceTree.mth(entries[...]))
+        for index in 0..<48 {
+            let proof = try await log.inclusionProof(index: UInt64(index), treeSize: 48).proof.compactMap(Base64.decodeStandard)
+            #expect(proof == ReferenceTree.path(index, entries[...]), "proof of leaf \(index)")
+        }
     }
 }

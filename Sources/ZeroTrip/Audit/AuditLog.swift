@@ -26,9 +26,15 @@ public enum AuditLog {
     /// alone, it stays false.
     package static func append(_ entries: [(entry: AuditEntry, date: Date)], in db: SQLTransaction, alone: Bool = false) throws -> [AuditEvent] {
         guard !entries.isEmpty else { return [] }
-        let head = try db.fetchOne(sql: "SELECT seq, hash FROM audit_head WHERE id = 1")
-        var previousSeq: Int64 = head?["seq"] ?? 0
-        var previousHash: [UInt8] = head.map { [UInt8]($0["hash"] as Data) } ?? genesisHash
+        var previousSeq: Int64
+        var previousHash: [UInt8]
+        if let head = db.remembered(.auditHead, as: ChainHead.self) {
+            (previousSeq, previousHash) = (head.seq, head.hash)
+        } else {
+            let head = try db.fetchOne(sql: "SELECT seq, hash FROM audit_head WHERE id = 1")
+            previousSeq = head?["seq"] ?? 0
+            previousHash = head.map { [UInt8]($0["hash"] as Data) } ?? genesisHash
+        }
         var events: [AuditEvent] = []
         events.reserveCapacity(entries.count)
         for (entry, date) in entries {
@@ -59,7 +65,14 @@ public enum AuditLog {
         try db.executeUnanswered(
             sql: "INSERT INTO audit_head (id, seq, hash) VALUES (1, ?, ?) ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
             arguments: [previousSeq, Data(previousHash)])
+        db.remember(ChainHead(seq: previousSeq, hash: previousHash), for: .auditHead)
         return events
+    }
+
+    /// The chain's last sequence number and hash, as `audit_head` holds them.
+    private struct ChainHead: Sendable {
+        var seq: Int64
+        var hash: [UInt8]
     }
 
     /// Rows per insert statement: 9 parameters each, well below SQLite's and PostgreSQL's limits, and few distinct

@@ -90,6 +90,13 @@ public struct TransparencyLog: Sendable {
         var kind: String
     }
 
+    /// The log's size and the hashes of its right edge (the perfect subtree at each level whose bit is set in the
+    /// size), as an append in the current write transaction left them.
+    struct LogTail: Sendable {
+        var size: UInt64
+        var edge: [Int: [UInt8]]
+    }
+
     /// A leaf's index and hash: neither changes once appended.
     struct Leaf: Sendable {
         var index: Int64
@@ -183,17 +190,23 @@ public struct TransparencyLog: Sendable {
         object["kind"] = kind
         object["time"] = AuditEvent.timestamp(date)
         let entry = canonicalJSON(object)
-        let index = UInt64(try db.fetchOne(Int64.self, sql: "SELECT COALESCE(MAX(idx) + 1, 0) FROM log_leaves") ?? 0)
+        // Earlier in this write transaction an append may have left the tail: the size and the right edge's
+        // perfect subtrees, which are exactly the left halves this leaf completes.
+        let tail = db.remembered(.logTail, as: LogTail.self)
+        let index = try tail?.size ?? UInt64(try db.fetchOne(Int64.self, sql: "SELECT COALESCE(MAX(idx) + 1, 0) FROM log_leaves") ?? 0)
         // The new leaf completes one subtree per trailing 1 bit of its index: their left halves are read in one
         // statement, and the leaf and its new nodes go in without waiting for an answer (one round trip, not one
         // per level, on PostgreSQL).
         var completed = 0
         while (index >> UInt64(completed)) & 1 == 1 { completed += 1 }
-        var lefts: [Int: [UInt8]] = [:]
-        if completed > 0 {
+        var lefts: [Int: [UInt8]] = tail?.edge ?? [:]
+        // Without a kept tail: read those left halves, or, where the transaction keeps the tail, the whole right
+        // edge (a node per 1 bit of the index), so that the next append in it reads nothing.
+        let wantedLevels = tail != nil ? [] : (0..<64).filter { db.remembers ? (index >> UInt64($0)) & 1 == 1 : $0 < completed }
+        if !wantedLevels.isEmpty {
             var arguments = SQLArguments()
-            for level in 0..<completed { arguments += [level, Int64((index >> UInt64(level)) - 1)] }
-            let wanted = Array(repeating: "(level = ? AND idx = ?)", count: completed).joined(separator: " OR ")
+            for level in wantedLevels { arguments += [level, Int64((index >> UInt64(level)) - 1)] }
+            let wanted = Array(repeating: "(level = ? AND idx = ?)", count: wantedLevels.count).joined(separator: " OR ")
             for row in try db.fetchAll(sql: "SELECT level, hash FROM log_nodes WHERE \(wanted)", arguments: arguments) {
                 lefts[row["level"]] = [UInt8](row["hash"] as Data)
             }
@@ -206,6 +219,14 @@ public struct TransparencyLog: Sendable {
             }
             hash = MerkleTree.nodeHash(left, hash)
             nodes += [level + 1, Int64(index >> UInt64(level + 1)), Data(hash)]
+        }
+        // The right edge of the tree of index + 1 leaves: the subtrees just completed are now inside the one at
+        // `completed`, and the rest of the edge is unchanged.
+        if db.remembers {
+            guard lefts.count == index.nonzeroBitCount else { throw ZeroTripError(.storageFailure, "the log's right edge at \(index) is incomplete") }
+            var edge = lefts.filter { $0.key > completed }
+            edge[completed] = hash
+            db.remember(LogTail(size: index + 1, edge: edge), for: .logTail)
         }
         try db.executeUnanswered(sql: "INSERT INTO log_leaves (idx, kind, ref, entry, appended_at) VALUES (?, ?, ?, ?, ?)",
                                  arguments: [Int64(index), kind, ref, Data(entry), date])

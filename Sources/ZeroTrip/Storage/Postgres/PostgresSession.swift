@@ -22,6 +22,8 @@ package final class PostgresSession {
     private var savepoints = 0
     private var cursors = 0
     private var writing = true
+    /// True inside a write transaction.
+    var isWriting: Bool { writing && !optimistic }
     /// A read running without `BEGIN` (``beginOptimisticRead()``): its first `SELECT` runs on its own.
     private var optimistic = false
     private var optimisticStatements = 0
@@ -30,6 +32,9 @@ package final class PostgresSession {
     private(set) var needsSnapshot = false
     /// Rows changed by the last statement run through ``execute(sql:arguments:)``.
     private(set) var changesCount = 0
+    /// What stores keep for the rest of this write transaction (``SQLTransaction/remembered(_:)``); emptied when a
+    /// transaction begins or rolls back, and put back as it was when a savepoint rolls back.
+    var memo: [SQLTransaction.MemoKey: any Sendable] = [:]
 
     init(connection: PostgresConnection, logger: Logger, watchedTable: String?) {
         self.connection = connection
@@ -93,12 +98,14 @@ package final class PostgresSession {
         savepoints += 1
         let name = "zerotrip_savepoint_\(savepoints)"
         let actions = afterCommitActions.count
+        let memo = self.memo
         send("SAVEPOINT \(name)")
         do {
             try body()
             _ = try run("RELEASE SAVEPOINT \(name)", [])
         } catch {
             afterCommitActions.removeSubrange(min(actions, afterCommitActions.count)...)
+            self.memo = memo
             // The savepoint's own failure (or a failure sent before it) leaves nothing to roll back to; the
             // transaction is then lost as a whole, which its next statement or commit reports.
             try? settleSent()
@@ -126,6 +133,7 @@ package final class PostgresSession {
     /// used, so a failed `BEGIN` or lock never lets a statement count as done.
     func begin(write: Bool) throws {
         afterCommitActions.removeAll()
+        memo.removeAll()
         watchedTableChanged = false
         savepoints = 0
         cursors = 0
@@ -151,6 +159,7 @@ package final class PostgresSession {
     /// is still refused. Reads have no effects, so running one again changes nothing but the cost.
     func beginOptimisticRead() {
         afterCommitActions.removeAll()
+        memo.removeAll()
         watchedTableChanged = false
         savepoints = 0
         cursors = 0
@@ -195,6 +204,7 @@ package final class PostgresSession {
 
     func rollback() {
         afterCommitActions.removeAll()
+        memo.removeAll()
         try? settleSent()
         if optimistic {
             // Nothing was begun: the one statement it ran committed on its own, and it could not write.

@@ -194,6 +194,37 @@ package final class SQLTransaction {
         }
     }
 
+    /// What a store may keep for the rest of a write transaction.
+    package enum MemoKey: Hashable, Sendable {
+        /// The audit chain's head after this transaction's last append (``AuditLog``).
+        case auditHead
+        /// The transparency log's size and right edge after this transaction's last append (``TransparencyLog``).
+        case logTail
+    }
+
+    /// True when this transaction keeps what stores ``remember(_:for:)`` (a write transaction on PostgreSQL).
+    package var remembers: Bool {
+        guard case .postgres(let session) = engine else { return false }
+        return session.isWriting
+    }
+
+    /// A value stored with ``remember(_:for:)`` earlier in this write transaction, nil when there is none.
+    ///
+    /// A write transaction holds the database-wide write lock, so what it last wrote to the audit head or the log's
+    /// tail is still what is stored; several writes queued together on PostgreSQL share one transaction, and each
+    /// then skips re-reading what the one before it appended (each a round trip). Savepoints that roll back put the
+    /// memo back as it was. SQLite keeps nothing (a statement there costs microseconds): stores read as before.
+    package func remembered<Value: Sendable>(_ key: MemoKey, as type: Value.Type = Value.self) -> Value? {
+        guard case .postgres(let session) = engine, session.isWriting else { return nil }
+        return session.memo[key] as? Value
+    }
+
+    /// Keeps `value` for the rest of this write transaction (``remembered(_:as:)``); nothing on SQLite or in reads.
+    package func remember(_ value: some Sendable, for key: MemoKey) {
+        guard case .postgres(let session) = engine, session.isWriting else { return }
+        session.memo[key] = value
+    }
+
     /// Runs `action` once this transaction has committed (never when it rolls back).
     package func afterCommit(_ action: @escaping @Sendable () -> Void) {
         switch engine {
