@@ -55,7 +55,7 @@ public final class AuditBatcher: Sendable {
     typealias BatchWriter = @Sendable (_ batch: @escaping @Sendable (SQLTransaction) throws -> [AuditEvent?]) async throws -> [AuditEvent?]
 
     /// Runs a read in a read transaction of the same database (a snapshot apart from the writer).
-    typealias ReadRunner = @Sendable (_ read: @escaping @Sendable (SQLTransaction) throws -> Void) async throws -> Void
+    typealias ReadRunner = @Sendable (_ severalStatements: Bool, _ read: @escaping @Sendable (SQLTransaction) throws -> Void) async throws -> Void
 
     private let write: BatchWriter
     private let readApart: ReadRunner?
@@ -97,10 +97,14 @@ public final class AuditBatcher: Sendable {
     /// audit event come from one snapshot and cost one trip to the writer instead of a read and then an append.
     /// `read` must only read; it runs on the writer's queue, so it must be short. When it throws, the request gets
     /// that error and nothing is appended for it; a failed commit fails every request of the batch.
-    func audited<T: Sendable>(at date: Date, _ read: @escaping @Sendable (SQLTransaction) throws -> (T, AuditEntry)) async throws -> T {
+    ///
+    /// `severalStatements`: `read` always runs more than one statement, so where reads first try a lone statement
+    /// (PostgreSQL, ``AppDatabase/read(severalStatements:_:)``) it starts in its snapshot at once.
+    func audited<T: Sendable>(at date: Date, severalStatements: Bool = false,
+                              _ read: @escaping @Sendable (SQLTransaction) throws -> (T, AuditEntry)) async throws -> T {
         if let readApart {
             let answer = Outcome<(T, AuditEntry)>()
-            try await readApart { db in answer.value = .success(try read(db)) }
+            try await readApart(severalStatements) { db in answer.value = .success(try read(db)) }
             guard let (value, entry) = try answer.value?.get() else {
                 throw ZeroTripError(.storageFailure, "the audited read did not run")
             }

@@ -405,7 +405,7 @@ public final class CreditService: Sendable {
         let (version, policy) = try await currentPolicy()
         // The subject, its events and the audit event of this read in one group-committed transaction: one trip to
         // the database for the window's hot path.
-        let answer: Result<WindowCreditCheck, ZeroTripError> = try await database.audit.audited(at: now) { db in
+        let answer: Result<WindowCreditCheck, ZeroTripError> = try await database.audit.audited(at: now, severalStatements: true) { db in
             let subject: CreditSubject
             do {
                 subject = try Self.fetch(key, in: db)

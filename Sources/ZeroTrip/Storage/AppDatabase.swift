@@ -74,7 +74,7 @@ public struct AppDatabase: Sendable {
         self.engine = .postgres(engine)
         self.keyChanges = keyChanges
         audit = AuditBatcher(write: { batch in try await Self.mappingBusy { try await engine.write(batch) } },
-                             readApart: { read in try await Self.mappingBusy { try await engine.read(read) } })
+                             readApart: { several, read in try await Self.mappingBusy { try await engine.read(severalStatements: several, read) } })
         readers = nil
     }
 
@@ -94,14 +94,18 @@ public struct AppDatabase: Sendable {
 
     /// Runs `body` in a read-only transaction on a reader thread (``ReadExecutor``, ``PostgresLanes``), suspending
     /// (never blocking) the calling task until it has run.
-    package func read<T: Sendable>(_ body: @escaping @Sendable (SQLTransaction) throws -> T) async throws -> T {
+    ///
+    /// `severalStatements`: `body` always runs more than one statement. PostgreSQL first tries a read's first `SELECT`
+    /// alone and runs it again in a snapshot when it needs more; a read known to need more starts in its snapshot
+    /// (one statement fewer). SQLite ignores it.
+    package func read<T: Sendable>(severalStatements: Bool = false, _ body: @escaping @Sendable (SQLTransaction) throws -> T) async throws -> T {
         try await Self.mappingBusy {
             switch engine {
             case .sqlite(let writer):
                 if let readers { return try await readers.executor.read(body) }
                 return try await writer.read { db in try body(SQLTransaction(sqlite: db)) }
             case .postgres(let engine):
-                return try await engine.read(body)
+                return try await engine.read(severalStatements: severalStatements, body)
             }
         }
     }

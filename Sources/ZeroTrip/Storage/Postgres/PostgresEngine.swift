@@ -127,8 +127,8 @@ package final class PostgresEngine: Sendable {
         readers.stop()
     }
 
-    func read<T: Sendable>(_ body: @escaping @Sendable (SQLTransaction) throws -> T) async throws -> T {
-        try await readers.transaction(write: false, body)
+    func read<T: Sendable>(severalStatements: Bool = false, _ body: @escaping @Sendable (SQLTransaction) throws -> T) async throws -> T {
+        try await readers.transaction(write: false, snapshotAtOnce: severalStatements, body)
     }
 
     func write<T: Sendable>(_ body: @escaping @Sendable (SQLTransaction) throws -> T) async throws -> T {
@@ -252,11 +252,11 @@ final class PostgresLanes: @unchecked Sendable {
     /// A write that finds others queued behind it on the writer shares their transaction, each in a savepoint of its
     /// own (``runBatch(_:on:)``): a durable commit waits for the server's WAL flush, and one flush for the lot is what
     /// lets issuance under load go faster than one flush per document.
-    func transaction<T: Sendable>(write: Bool, _ body: @escaping @Sendable (SQLTransaction) throws -> T) async throws -> T {
+    func transaction<T: Sendable>(write: Bool, snapshotAtOnce: Bool = false, _ body: @escaping @Sendable (SQLTransaction) throws -> T) async throws -> T {
         if write { return try await writeTransaction(body) }
         return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
             let job = Job(run: { [onWatchedTableCommit] session in
-                if !write {
+                if !write && !snapshotAtOnce {
                     session.beginOptimisticRead()
                     let outcome = Result { try body(SQLTransaction(postgres: session)) }
                     if !session.needsSnapshot {
