@@ -55,7 +55,17 @@ public final class CreditService: Sendable {
     let registry: PopulationRegistry
     private let policies = Mutex<[Int: CreditPolicy]>([:])
     private let catalogues = Mutex<[Int: MatterCatalogue]>([:])
-    private let newest = Mutex<(policy: Int, catalogue: Int, checkedAt: Date)?>(nil)
+    private let newest = Mutex(NewestVersions())
+    private let newestRefresh = SingleFlight<Int, (policy: Int, catalogue: Int)>()
+
+    /// The newest version numbers as last read, and how many loads this process has made: a read that started
+    /// before a load is neither joined nor kept after it.
+    private struct NewestVersions {
+        var policy = 0
+        var catalogue = 0
+        var checkedAt: Date?
+        var loads = 0
+    }
 
     /// Creates the service.
     public init(database: AppDatabase, clock: ZeroTripClock, registry: PopulationRegistry) {
@@ -69,12 +79,20 @@ public final class CreditService: Sendable {
     /// The newest version numbers, re-read at most once a second (a load by another process shows within a second).
     private func newestVersions() async throws -> (policy: Int, catalogue: Int) {
         let now = clock.now()
-        if let cached = newest.withLock({ $0 }), abs(now.timeIntervalSince(cached.checkedAt)) < 1 { return (cached.policy, cached.catalogue) }
-        let versions = try await database.read { db in
-            (try ConfigurationStore.newestVersion(.creditPolicy, in: db), try ConfigurationStore.newestVersion(.catalogue, in: db))
+        let cached = newest.withLock { $0 }
+        if let checkedAt = cached.checkedAt, abs(now.timeIntervalSince(checkedAt)) < 1 { return (cached.policy, cached.catalogue) }
+        // Concurrent requests that find it stale share one read.
+        let loads = cached.loads
+        return try await newestRefresh.value(for: loads) { [self] in
+            let versions = try await database.read(severalStatements: true) { db in
+                (policy: try ConfigurationStore.newestVersion(.creditPolicy, in: db), catalogue: try ConfigurationStore.newestVersion(.catalogue, in: db))
+            }
+            newest.withLock { state in
+                guard state.loads == loads else { return }
+                (state.policy, state.catalogue, state.checkedAt) = (versions.policy, versions.catalogue, now)
+            }
+            return versions
         }
-        newest.withLock { $0 = (versions.0, versions.1, now) }
-        return versions
     }
 
     /// The policy version `version` (0 = built-in).
@@ -143,7 +161,10 @@ public final class CreditService: Sendable {
         let result = try await database.write { db in
             try ConfigurationStore.load(kind, source: bytes, parsed: parsed, action: action, actor: actor, at: now, in: db)
         }
-        newest.withLock { $0 = nil }
+        newest.withLock { state in
+            state.loads += 1
+            state.checkedAt = nil
+        }
         return result
     }
 

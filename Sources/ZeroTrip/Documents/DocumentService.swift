@@ -18,10 +18,9 @@ public final class DocumentService: Sendable {
     public let verificationBaseURL: String
     private let renderer: Result<ResultDocumentRenderer, DocumentError>
     private let trustCache = Mutex<TrustState?>(nil)
-    /// The refresh of ``trustCache`` under way, and the local key-change count it started at: concurrent
-    /// verifications that find the cache a second old wait for that one read instead of each running their own
-    /// (64 at once, every second, under load).
-    private let trustRefresh = Mutex<(localChanges: Int, task: Task<TrustState, any Error>)?>(nil)
+    /// The refresh of ``trustCache`` under way, keyed by the local key-change count it started at: a refresh that
+    /// started before this process's latest key change is not joined.
+    private let trustRefresh = SingleFlight<Int, TrustState>()
     private let departmentNames = Mutex<[String: String]>([:])
     private let sealCache = Mutex<[String: (seal: ActiveSeal, checkedAt: Date, keyChanges: Int)]>([:])
     /// The transparency log the register writes to.
@@ -360,18 +359,7 @@ public final class DocumentService: Sendable {
         let localChanges = database.keyChanges.count
         let cached = trustCache.withLock { $0 }
         if let cached, cached.localChanges == localChanges, ContinuousClock.now - cached.checkedAt < .seconds(1) { return cached }
-        let task = trustRefresh.withLock { refresh -> Task<TrustState, any Error> in
-            // Join a refresh that started after this process's latest key change; a key change since then needs a
-            // read of its own.
-            if let refresh, refresh.localChanges == localChanges { return refresh.task }
-            let task = Task { [self] in
-                defer { trustRefresh.withLock { if $0?.localChanges == localChanges { $0 = nil } } }
-                return try await refreshTrust(localChanges: localChanges)
-            }
-            refresh = (localChanges, task)
-            return task
-        }
-        return try await task.value
+        return try await trustRefresh.value(for: localChanges) { [self] in try await refreshTrust(localChanges: localChanges) }
     }
 
     private func refreshTrust(localChanges: Int) async throws -> TrustState {
