@@ -34,22 +34,31 @@ struct SingleFlightTests {
         }
     }
 
+    /// Runs `callers` calls of `call` together: once every caller is about to ask and a run has started, releases
+    /// one run per caller (so a caller that did start a run of its own shows in the count instead of hanging), and
+    /// returns each call's value, or nil when it threw ``Refused``.
+    static func together(_ callers: Int, runs: Runs, releaser: AsyncStream<Void>.Continuation,
+                         _ call: @escaping @Sendable () async throws -> Int) async throws -> [Int?] {
+        try await withThrowingTaskGroup(of: Int?.self) { group in
+            for _ in 0..<callers {
+                group.addTask {
+                    runs.entered.add(1, ordering: .relaxed)
+                    do { return try await call() } catch is Refused { return nil }
+                }
+            }
+            try await runs.awaitCallers(callers)
+            for _ in 0..<callers { releaser.yield() }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+    }
+
     @Test("Twenty callers of one key while a refresh runs share it: one run, every caller gets its value")
     func callersShareOneRun() async throws {
         let flight = SingleFlight<Int, Int>()
         let runs = Runs()
         let (release, releaser) = AsyncStream<Void>.makeStream()
-        let values = try await withThrowingTaskGroup(of: Int.self) { group in
-            for _ in 0..<20 {
-                group.addTask {
-                    runs.entered.add(1, ordering: .relaxed)
-                    return try await flight.value(for: 1, Self.refresh(runs, value: 42, release: release))
-                }
-            }
-            try await runs.awaitCallers(20)
-            // One release per caller, so that a caller that did start a run of its own fails the count, not the run.
-            for _ in 0..<20 { releaser.yield() }
-            return try await group.reduce(into: []) { $0.append($1) }
+        let values = try await Self.together(20, runs: runs, releaser: releaser) {
+            try await flight.value(for: 1, Self.refresh(runs, value: 42, release: release))
         }
         #expect(values == Array(repeating: 42, count: 20))
         #expect(runs.count.load(ordering: .relaxed) == 1)
@@ -74,22 +83,10 @@ struct SingleFlightTests {
         let flight = SingleFlight<Int, Int>()
         let runs = Runs()
         let (release, releaser) = AsyncStream<Void>.makeStream()
-        let failures = try await withThrowingTaskGroup(of: Bool.self) { group in
-            for _ in 0..<5 {
-                group.addTask {
-                    runs.entered.add(1, ordering: .relaxed)
-                    do {
-                        _ = try await flight.value(for: 1, Self.refresh(runs, value: 0, release: release, fail: true))
-                        return false
-                    } catch is Refused {
-                        return true
-                    }
-                }
-            }
-            try await runs.awaitCallers(5)
-            releaser.yield()
-            return try await group.reduce(into: 0) { $0 += $1 ? 1 : 0 }
+        let values = try await Self.together(5, runs: runs, releaser: releaser) {
+            try await flight.value(for: 1, Self.refresh(runs, value: 0, release: release, fail: true))
         }
+        let failures = values.filter { $0 == nil }.count
         #expect(failures == 5)
         #expect(runs.count.load(ordering: .relaxed) == 1)
         releaser.yield()
