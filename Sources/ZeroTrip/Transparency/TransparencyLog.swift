@@ -120,18 +120,17 @@ public struct TransparencyLog: Sendable {
     final class NodeCache: Sendable {
         static let minimumLevel = 4
         static let capacity = 4 << 20
-        /// Lower nodes kept (``lowerNode(_:level:index:)``), 32 bytes each.
-        static let lowerCapacity = 4_096
-        private struct NodeKey: Hashable {
+        private struct NodeKey: Hashable, Sendable {
             var level: Int
             var index: UInt64
         }
         private struct State {
             var levels: [[UInt8]] = Array(repeating: [], count: 64)
             var total = 0
-            var lower: [NodeKey: [UInt8]] = [:]
         }
         private let state = Mutex(State())
+        /// Lower nodes kept (``lowerNode(_:level:index:)``), 32 bytes each; nodes never change, so no lifetime.
+        private let lower = FreshnessCache<NodeKey, [UInt8]>(lifetime: nil, capacity: 4_096)
 
         func lookup(_ db: SQLTransaction, level: Int, index: UInt64) throws -> [UInt8] {
             guard level >= Self.minimumLevel, level < 64 else { return try lowerNode(db, level: level, index: index) }
@@ -169,16 +168,12 @@ public struct TransparencyLog: Sendable {
 
         /// A node below level 4 that a proof asks for outside its own block of 16: the perfect subtrees of the
         /// tree's last, incomplete block, which every proof in a tree of that size needs. A node never changes once
-        /// written, so the most recent ones are kept (cleared when ``lowerCapacity`` is reached) and a tree head's
-        /// proofs read them once, not once each.
+        /// written, so the most recent ones are kept and a tree head's proofs read them once, not once each.
         private func lowerNode(_ db: SQLTransaction, level: Int, index: UInt64) throws -> [UInt8] {
             let key = NodeKey(level: level, index: index)
-            if let hash = state.withLock({ $0.lower[key] }) { return hash }
+            if let hash = lower.value(for: key) { return hash }
             let hash = try TransparencyLog.perfect(db)(level, index)
-            state.withLock { state in
-                if state.lower.count >= Self.lowerCapacity { state.lower.removeAll(keepingCapacity: true) }
-                state.lower[key] = hash
-            }
+            lower.store(hash, for: key, readAt: .now)
             return hash
         }
     }

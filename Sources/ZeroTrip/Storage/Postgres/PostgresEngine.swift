@@ -128,11 +128,11 @@ package final class PostgresEngine: Sendable {
     }
 
     func read<T: Sendable>(severalStatements: Bool = false, _ body: @escaping @Sendable (SQLTransaction) throws -> T) async throws -> T {
-        try await readers.transaction(write: false, snapshotAtOnce: severalStatements, body)
+        try await readers.readTransaction(snapshotAtOnce: severalStatements, body)
     }
 
     func write<T: Sendable>(_ body: @escaping @Sendable (SQLTransaction) throws -> T) async throws -> T {
-        try await writer.transaction(write: true, body)
+        try await writer.writeTransaction(body)
     }
 
     /// Statement round trips on a reader connection (``PostgresSession/roundTrips(_:)``), for the benchmarks.
@@ -244,19 +244,15 @@ final class PostgresLanes: @unchecked Sendable {
         }
     }
 
-    /// Runs `body` in one transaction on a lane's connection: committed when it returns, rolled back when it throws.
+    /// Runs `body` in one read-only snapshot on a lane's connection.
     ///
     /// A read first runs without a transaction (``PostgresSession/beginOptimisticRead()``); when it needs more
-    /// than its one `SELECT`, it runs again from the start in one snapshot.
-    ///
-    /// A write that finds others queued behind it on the writer shares their transaction, each in a savepoint of its
-    /// own (``runBatch(_:on:)``): a durable commit waits for the server's WAL flush, and one flush for the lot is what
-    /// lets issuance under load go faster than one flush per document.
-    func transaction<T: Sendable>(write: Bool, snapshotAtOnce: Bool = false, _ body: @escaping @Sendable (SQLTransaction) throws -> T) async throws -> T {
-        if write { return try await writeTransaction(body) }
-        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
-            let job = Job(run: { [onWatchedTableCommit] session in
-                if !write && !snapshotAtOnce {
+    /// than its one `SELECT`, it runs again from the start in one snapshot. `snapshotAtOnce` skips that first try,
+    /// for a read known to run several statements.
+    func readTransaction<T: Sendable>(snapshotAtOnce: Bool = false, _ body: @escaping @Sendable (SQLTransaction) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            let job = Job(run: { session in
+                if !snapshotAtOnce {
                     session.beginOptimisticRead()
                     let outcome = Result { try body(SQLTransaction(postgres: session)) }
                     if !session.needsSnapshot {
@@ -270,14 +266,14 @@ final class PostgresLanes: @unchecked Sendable {
                     session.rollback()
                 }
                 do {
-                    try session.begin(write: write)
+                    try session.begin(write: false)
                 } catch {
                     continuation.resume(throwing: error)
                     return
                 }
                 do {
                     let value = try body(SQLTransaction(postgres: session))
-                    if try session.commit() { onWatchedTableCommit() }
+                    try session.commit()
                     continuation.resume(returning: value)
                 } catch {
                     session.rollback()
@@ -288,7 +284,13 @@ final class PostgresLanes: @unchecked Sendable {
         }
     }
 
-    private func writeTransaction<T: Sendable>(_ body: @escaping @Sendable (SQLTransaction) throws -> T) async throws -> T {
+    /// Runs `body` in one write transaction on a lane's connection: committed when it returns, rolled back when it
+    /// throws.
+    ///
+    /// A write that finds others queued behind it on the writer shares their transaction, each in a savepoint of its
+    /// own (``runBatch(_:on:)``): a durable commit waits for the server's WAL flush, and one flush for the lot is what
+    /// lets issuance under load go faster than one flush per document.
+    func writeTransaction<T: Sendable>(_ body: @escaping @Sendable (SQLTransaction) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
             var value: T?
             let work = WriteWork(attempt: { db in value = try body(db) }, finish: { error in

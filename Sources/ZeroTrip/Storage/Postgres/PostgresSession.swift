@@ -21,9 +21,8 @@ package final class PostgresSession {
     private var watchedTableChanged = false
     private var savepoints = 0
     private var cursors = 0
-    private var writing = true
-    /// True inside a write transaction.
-    var isWriting: Bool { writing && !optimistic }
+    /// True inside a write transaction (an optimistic read sets it false too).
+    private(set) var writing = true
     /// A read running without `BEGIN` (``beginOptimisticRead()``): its first `SELECT` runs on its own.
     private var optimistic = false
     private var optimisticStatements = 0

@@ -205,7 +205,7 @@ package final class SQLTransaction {
     /// True when this transaction keeps what stores ``remember(_:for:)`` (a write transaction on PostgreSQL).
     package var remembers: Bool {
         guard case .postgres(let session) = engine else { return false }
-        return session.isWriting
+        return session.writing
     }
 
     /// A value stored with ``remember(_:for:)`` earlier in this write transaction, nil when there is none.
@@ -215,13 +215,13 @@ package final class SQLTransaction {
     /// then skips re-reading what the one before it appended (each a round trip). Savepoints that roll back put the
     /// memo back as it was. SQLite keeps nothing (a statement there costs microseconds): stores read as before.
     package func remembered<Value: Sendable>(_ key: MemoKey, as type: Value.Type = Value.self) -> Value? {
-        guard case .postgres(let session) = engine, session.isWriting else { return nil }
+        guard case .postgres(let session) = engine, session.writing else { return nil }
         return session.memo[key] as? Value
     }
 
     /// Keeps `value` for the rest of this write transaction (``remembered(_:as:)``); nothing on SQLite or in reads.
     package func remember(_ value: some Sendable, for key: MemoKey) {
-        guard case .postgres(let session) = engine, session.isWriting else { return }
+        guard case .postgres(let session) = engine, session.writing else { return }
         session.memo[key] = value
     }
 
