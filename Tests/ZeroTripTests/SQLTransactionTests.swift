@@ -112,6 +112,31 @@ struct SQLReadSnapshotTests {
         #expect(after > first, "the write in between did commit")
     }
 
+    @Test("A read's statements about append-only rows do not make it start again in a snapshot; a second ordinary statement does (PostgreSQL)")
+    func appendOnlyStatementsNeedNoSnapshot() async throws {
+        let database = try Self.makeDatabase()
+        try await database.write { db in try db.execute(sql: SQLTransactionTests.insertNode, arguments: [41, 0, Data([1])]) }
+        let runs = Mutex(0)
+        let answers = try await database.read { db in
+            runs.withLock { $0 += 1 }
+            let first = try Self.rowsAtLevel41(db)
+            let appendOnly = try db.readingAppendOnly {
+                (try Self.rowsAtLevel41(db), try db.fetchValue(Int64.self, sql: "SELECT COUNT(*) FROM log_nodes WHERE level = 41 AND idx = 0"))
+            }
+            return [first, appendOnly.0, appendOnly.1]
+        }
+        #expect(answers == [1, 1, 1])
+        #expect(runs.withLock { $0 } == 1)
+
+        runs.withLock { $0 = 0 }
+        let ordinary = try await database.read { db in
+            runs.withLock { $0 += 1 }
+            return [try Self.rowsAtLevel41(db), try Self.rowsAtLevel41(db)]
+        }
+        #expect(ordinary == [1, 1])
+        #expect(runs.withLock { $0 } == (TestDatabase.isPostgres ? 2 : 1))
+    }
+
     @Test("A read declared to run several statements starts in one snapshot and sees none of a write committed between them")
     func severalStatementsDeclared() async throws {
         let database = try Self.makeDatabase()

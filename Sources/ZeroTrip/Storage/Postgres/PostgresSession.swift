@@ -26,6 +26,9 @@ package final class PostgresSession {
     /// A read running without `BEGIN` (``beginOptimisticRead()``): its first `SELECT` runs on its own.
     private var optimistic = false
     private var optimisticStatements = 0
+    /// Above zero inside ``SQLTransaction/readingAppendOnly(_:)``: an optimistic read's `SELECT`s of append-only rows
+    /// need no shared snapshot, so they do not count as its one statement.
+    var appendOnlyDepth = 0
     /// Set when an optimistic read asked for more than one statement alone can answer; the lane then runs the
     /// whole read again in one snapshot. Whatever the read did with the error it was given, this decides.
     private(set) var needsSnapshot = false
@@ -265,8 +268,11 @@ package final class PostgresSession {
 
     private func run(_ sql: String, _ arguments: [SQLValue]) throws -> PostgresQueryResult {
         if optimistic {
-            if optimisticStatements > 0 || !Self.isSelect(sql) { try requireSnapshot() }
-            optimisticStatements += 1
+            let isSelect = Self.isSelect(sql)
+            if !(isSelect && appendOnlyDepth > 0) {
+                if optimisticStatements > 0 || !isSelect { try requireSnapshot() }
+                optimisticStatements += 1
+            }
         }
         let answer = connection.query(query(sql, arguments), logger: logger)
         // What was sent before this statement ran before it: its failure (say, BEGIN on a broken connection, or a

@@ -17,6 +17,16 @@ package final class SQLTransaction {
 
     let engine: Engine
 
+    /// Rows a store read ahead, in one statement, for the reads about to run in this transaction; set and dropped by
+    /// that store (``DocumentRegister/readingAhead(ids:in:_:)``).
+    package var readAhead: [ReadAheadKey: any Sendable] = [:]
+
+    /// What ``readAhead`` may hold.
+    package enum ReadAheadKey: Hashable, Sendable {
+        /// The register entries of a group-committed batch of verifications.
+        case documentEntries
+    }
+
     /// The engine's name for messages and `readyz`.
     package var engineName: String {
         switch engine {
@@ -192,6 +202,22 @@ package final class SQLTransaction {
         case .postgres(let session):
             try session.inSavepoint(body)
         }
+    }
+
+    /// Runs `body`, whose statements read only rows that never change once committed (the transparency log's
+    /// leaves, nodes and signed tree heads): any committed state of them is as good as the snapshot the rest of the
+    /// read sees, so they need not share it.
+    ///
+    /// On PostgreSQL a read first tries to run without `BEGIN` (one `SELECT` is its own snapshot); a second
+    /// statement would make it run again inside `REPEATABLE READ`, three or four more round trips. The `SELECT`s of
+    /// `body` do not count as that second statement. What `body` reads must be consistent by itself: append-only rows
+    /// below a size read first (a tree head, then the leaves it covers) stay what they were. SQLite reads in one
+    /// snapshot whatever happens, so there it only runs `body`.
+    package func readingAppendOnly<T>(_ body: () throws -> T) rethrows -> T {
+        guard case .postgres(let session) = engine else { return try body() }
+        session.appendOnlyDepth += 1
+        defer { session.appendOnlyDepth -= 1 }
+        return try body()
     }
 
     /// What a store may keep for the rest of a write transaction.
