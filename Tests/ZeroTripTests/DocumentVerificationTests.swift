@@ -152,6 +152,50 @@ struct DocumentVerificationTests {
         #expect(verifications.contains { $0.target == "document:\(document.record.id)" && $0.details.contains("\"result\":\"revoked\"") })
     }
 
+    @Test("Verifications answered together (one batch, its register rows read at once) each get their own document's answer and one audit event each")
+    func concurrentVerificationsKeepTheirOwnAnswers() async throws {
+        let (district, first) = try await Self.issued()
+        let documents = district.services.documents
+        let second = try await documents.issue(DocumentIssuanceTests.request, actor: "test")
+        let third = try await documents.issue(DocumentIssuanceTests.request, actor: "test")
+        try await documents.revoke(second.record.id, reason: .issuedInError, actor: "test")
+        // Correctly sealed, but for a document id the register does not hold.
+        let seal = try await district.services.administration.activeSeal(department: "RSJ")
+        var claims = try ResultToken.parse(first.record.token).claims
+        claims.documentID = [UInt8](repeating: 0xAB, count: claims.documentID.count)
+        let unregistered = try ResultToken.issue(claims, kid: seal.sealer.kid, key: seal.sealer.cms.key)
+
+        let cases: [(token: String, result: VerificationResult, code: String?, id: String)] = [
+            (first.qrContent, .valid, nil, first.record.id), (second.record.token, .revoked, "issued_in_error", second.record.id),
+            (third.record.token, .valid, nil, third.record.id), (unregistered, .invalid, "not_registered", claims.documentIDHex),
+        ]
+        let before = try await AuditLog.events(in: district.services.database, limit: 100_000).count
+        let rounds = 12
+        let answers = try await withThrowingTaskGroup(of: (Int, VerificationReport).self) { group in
+            for round in 0..<rounds {
+                for (index, item) in cases.enumerated() {
+                    group.addTask { (index, try await documents.verifyToken(item.token, actor: "test:\(round)")) }
+                }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(answers.count == rounds * cases.count)
+        for (index, report) in answers {
+            let expected = cases[index]
+            #expect(report.result == expected.result, "case \(index)")
+            #expect(report.document?.id == expected.id, "case \(index)")
+            if expected.result == .revoked { #expect(report.document?.statusReason == expected.code) }
+            if expected.result == .invalid { #expect(report.reasons.first?.code == expected.code) }
+        }
+        let events = try await AuditLog.events(in: district.services.database, limit: 100_000)
+        #expect(events.count == before + rounds * cases.count)
+        for (index, item) in cases.enumerated() {
+            let audited = events.filter { $0.action == "document.verified" && $0.target == "document:\(item.id)" && $0.actor.hasPrefix("test:") }
+            #expect(audited.count == rounds, "case \(index)")
+        }
+        guard case .intact = try await AuditLog.verify(district.services.database) else { Issue.record("audit chain broken"); return }
+    }
+
     @Test("Bad tokens: each gets invalid with its own code and nothing is stored", arguments: [
         ("", "token_malformed"), ("ZT1:", "cose_malformed"), ("hello", "token_malformed"), ("ZT1:abc", "base45_invalid"),
         ("ZT1:" + String(repeating: "A", count: 700), "token_too_long"), ("ZT1:A", "base45_invalid"),

@@ -383,18 +383,22 @@ public final class DocumentService: Sendable {
     private func registerView(in db: SQLTransaction, trust: TrustState, find: (SQLTransaction) throws -> DocumentRegister.Entry?) throws -> RegisterView? {
         guard let record = try find(db) else { return nil }
         let ref = "document:\(record.id)"
-        let proof = try log.proof(for: ref, kind: "document.issued", in: db, remember: true)
         let revocation = trust.revokedKeys[record.kid]
-        let logged = try revocation.map { try log.isLogged(ref: ref, kind: "document.issued", notAfter: $0.notAfter, in: db, remember: true) } ?? true
-        return RegisterView(record: record, proof: proof, revocation: revocation, loggedBeforeRevocation: logged)
+        // The log only grows: its answers need not share the register row's snapshot (on PostgreSQL that keeps a
+        // verification to one lone SELECT of the register, without BEGIN and COMMIT).
+        return try db.readingAppendOnly {
+            let proof = try log.proof(for: ref, kind: "document.issued", in: db, remember: true)
+            let logged = try revocation.map { try log.isLogged(ref: ref, kind: "document.issued", notAfter: $0.notAfter, in: db, remember: true) } ?? true
+            return RegisterView(record: record, proof: proof, revocation: revocation, loggedBeforeRevocation: logged)
+        }
     }
 
     /// Completes `report` with `body` from one snapshot of the register: inside the group-committed transaction that
     /// also appends its audit event (audited: one trip to the database for both), or in a plain read.
-    private func answer(_ report: VerificationReport, actor: String, audit: Bool, now: Date,
+    private func answer(_ report: VerificationReport, actor: String, audit: Bool, now: Date, lookup: AuditBatcher.Lookup? = nil,
                         _ body: @escaping @Sendable (SQLTransaction, inout VerificationReport) throws -> Void) async throws -> VerificationReport {
         if audit {
-            return try await database.audit.audited(at: now) { db in
+            return try await database.audit.audited(at: now, lookup: lookup) { db in
                 var report = report
                 try body(db, &report)
                 return (report, Self.auditEntry(for: report, actor: actor))
@@ -440,7 +444,10 @@ public final class DocumentService: Sendable {
         guard let claims = outcome.claims, outcome.result == .valid || outcome.result == .expired else {
             return audit ? try await recorded(report, actor: actor, now: now) : report
         }
-        return try await answer(report, actor: actor, audit: audit, now: now) { [self] db, report in
+        // The proof comes from the log, which only grows: read apart (when not already in memory), so that inside
+        // the writer's transaction the verification reads nothing but its register row, with the batch's others.
+        try await log.prepareProof(for: "document:\(claims.documentIDHex)", kind: "document.issued")
+        return try await answer(report, actor: actor, audit: audit, now: now, lookup: .document(id: claims.documentIDHex)) { [self] db, report in
             report.registerChecked = true
             guard let view = try registerView(in: db, trust: trust, find: Self.byID(claims.documentIDHex)) else {
                 report.result = .invalid

@@ -144,8 +144,41 @@ enum DocumentRegister {
 
     /// The verification columns of `id` (see ``Entry``), the hot path's read.
     static func entry(id: String, in db: SQLTransaction) throws -> Entry? {
-        try db.fetchOne(sql: "SELECT \(Entry.columns) FROM documents WHERE id = ?", arguments: [id.lowercased()])
-            .map(Entry.init(row:))
+        let id = id.lowercased()
+        if let ahead = db.readAhead[.documentEntries] as? ReadAhead, ahead.asked.contains(id) { return ahead.found[id] }
+        return try db.fetchOne(sql: "SELECT \(Entry.columns) FROM documents WHERE id = ?", arguments: [id]).map(Entry.init(row:))
+    }
+
+    /// Runs `body` with the entries of `ids` read in one statement (500 ids a statement at most); within it
+    /// ``entry(id:in:)`` answers those ids from memory, an absent one included.
+    ///
+    /// A batch of audited verifications runs inside the writer's transaction, where on PostgreSQL every statement
+    /// is a round trip made while holding the database-wide write lock: one read for the batch instead of one per
+    /// verification. The entries are dropped when `body` returns, so nothing written later in the transaction is
+    /// answered from a stale copy.
+    static func readingAhead<T>(ids: [String], in db: SQLTransaction, _ body: () throws -> T) throws -> T {
+        let asked = Set(ids.map { $0.lowercased() })
+        guard !asked.isEmpty else { return try body() }
+        var found: [String: Entry] = [:]
+        let all = Array(asked)
+        for start in stride(from: 0, to: all.count, by: 500) {
+            let chunk = Array(all[start..<min(all.count, start + 500)])
+            for row in try db.fetchAll(sql: "SELECT \(Entry.columns) FROM documents WHERE id IN (\(SQLTransaction.placeholders(chunk.count)))",
+                                       arguments: SQLArguments(chunk.map { $0 as (any SQLValueConvertible)? })) {
+                let entry = Entry(row: row)
+                found[entry.id] = entry
+            }
+        }
+        let previous = db.readAhead[.documentEntries]
+        db.readAhead[.documentEntries] = ReadAhead(asked: asked, found: found)
+        defer { db.readAhead[.documentEntries] = previous }
+        return try body()
+    }
+
+    /// Entries read ahead (``readingAhead(ids:in:_:)``): the ids asked for, and those found.
+    private struct ReadAhead: Sendable {
+        var asked: Set<String>
+        var found: [String: Entry]
     }
 
     /// The verification columns of the entry whose exact PDF has SHA-256 `digest`.

@@ -425,6 +425,22 @@ public struct TransparencyLog: Sendable {
         return proof
     }
 
+    /// Reads the first leaf of `ref`/`kind` and its proof to the newest tree head into memory, in a read of its own,
+    /// unless they are there already; a later ``proof(for:kind:in:remember:)`` then reads nothing.
+    ///
+    /// An audited verification runs inside the writer's transaction, where on PostgreSQL each statement is a round
+    /// trip made while holding the database-wide write lock. The log only grows, so what is read here stays true.
+    func prepareProof(for ref: String, kind: String) async throws {
+        if let leaf = firstLeaves.value(for: LeafKey(ref: ref, kind: kind)),
+           let head = newestHead.value(for: Self.headsSigned.load(ordering: .acquiring)) {
+            guard let head, head.treeSize > UInt64(leaf.index) else { return }
+            if proofs.value(for: ProofKey(index: UInt64(leaf.index), treeSize: head.treeSize)) != nil { return }
+        }
+        try await database.read { db in
+            _ = try db.readingAppendOnly { try proof(for: ref, kind: kind, in: db, remember: true) }
+        }
+    }
+
     /// The index and hash of the first leaf recorded for `ref`/`kind`, read in one statement; once it exists it
     /// never changes (the log is append-only), so it is remembered. A document verified before any tree head
     /// covers it answers with its leaf hash alone, so remembering the hash too saves that read on every later scan.
