@@ -202,6 +202,65 @@ struct KeyLifecycleTests {
         #expect(try await district.services.documents.issue(DocumentIssuanceTests.request, actor: "t").record.kid != kid)
     }
 
+    @Test("Concurrent issuances at a use limit (committed together on PostgreSQL): exactly the limit are issued, the rest get key_limit_reached, and the count equals the register")
+    func usageLimitUnderConcurrency() async throws {
+        let district = try await TestDistrict().setUp()  // the engine under test (PostgreSQL shares write transactions)
+        let services = district.services
+        let kid = try await Self.activeKid(district)
+        _ = try await services.administration.setLimits(kid: kid, maxUses: 7, maxAgeDays: nil, actor: "t")
+        let outcomes = await withTaskGroup(of: ZeroTripError.Code?.self) { group in
+            for _ in 0..<20 {
+                group.addTask {
+                    do {
+                        _ = try await services.documents.issue(DocumentIssuanceTests.request, actor: "t")
+                        return nil
+                    } catch let error as ZeroTripError {
+                        return error.code
+                    } catch {
+                        return .storageFailure
+                    }
+                }
+            }
+            return await group.reduce(into: [ZeroTripError.Code?]()) { $0.append($1) }
+        }
+        #expect(outcomes.count { $0 == nil } == 7)
+        #expect(outcomes.count { $0 == .keyLimitReached } == 13)
+        let documents = try await services.database.read { db in
+            try db.fetchValue(Int64.self, sql: "SELECT COUNT(*) FROM documents WHERE kid = ?", arguments: [kid])
+        }
+        #expect(documents == 7)
+        #expect(try await services.administration.keys(department: "RSJ").first { $0.kid == kid }?.usageCount == 7)
+    }
+
+    @Test("Uses counted by writes sharing one transaction, each in a savepoint: the limit holds, refused uses count nothing, a retirement in between stops the key")
+    func usageInOneTransaction() async throws {
+        let district = try await TestDistrict().setUp()  // the engine under test (PostgreSQL shares write transactions)
+        let services = district.services
+        let kid = try await Self.activeKid(district)
+        _ = try await services.administration.setLimits(kid: kid, maxUses: 7, maxAgeDays: nil, actor: "t")
+        let now = district.clock.now
+        let codes = try await services.database.write { db -> [ZeroTripError.Code?] in
+            var codes: [ZeroTripError.Code?] = []
+            for index in 0..<12 {
+                if index == 10 { try db.inSavepoint { try SigningKeyStore.retire(kid, reason: "test", at: now, in: db) } }
+                do {
+                    try db.inSavepoint { try SigningKeyStore.consumeUse(kid: kid, at: now, in: db) }
+                    codes.append(nil)
+                } catch let error as ZeroTripError {
+                    codes.append(error.code)
+                }
+            }
+            return codes
+        }
+        var expected = [ZeroTripError.Code?](repeating: nil, count: 7)
+        expected += [ZeroTripError.Code?](repeating: .keyLimitReached, count: 3)
+        expected += [.keyNotActive, .keyNotActive]
+        #expect(codes == expected)
+        let key = try await services.administration.keys(department: "RSJ").first { $0.kid == kid }
+        #expect(key?.usageCount == 7)
+        #expect(key?.status == "retired")
+    }
+
     @Test("Usage limits: a warning at 90 %, refusal at the limit until the key is rotated")
     func usageLimits() async throws {
         let district = try await Self.district()

@@ -62,10 +62,14 @@ public enum AuditLog {
             try db.executeUnanswered(sql: insertSQL(rows: chunk.count, rollingBackAll: rollingBackAll), arguments: arguments)
             start += chunk.count
         }
-        try db.executeUnanswered(
-            sql: "INSERT INTO audit_head (id, seq, hash) VALUES (1, ?, ?) ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
-            arguments: [previousSeq, Data(previousHash)])
-        db.remember(ChainHead(seq: previousSeq, hash: previousHash), for: .auditHead)
+        let head = ChainHead(seq: previousSeq, hash: previousHash)
+        db.remember(head, for: .auditHead)
+        // Where writes share a transaction (PostgreSQL) the head is written once, as the last of them left it.
+        try db.writeAtCommit(.auditHead) { db in
+            try db.executeUnanswered(
+                sql: "INSERT INTO audit_head (id, seq, hash) VALUES (1, ?, ?) ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
+                arguments: [head.seq, Data(head.hash)])
+        }
         return events
     }
 

@@ -19,18 +19,21 @@ enum SigningKeyStore {
 
     /// Retires key `kid` (it never signs again and keeps verifying what it signed).
     static func retire(_ kid: String, reason: String, at now: Date, in db: SQLTransaction) throws {
+        db.forget(.keyUsage(kid: kid))
         try db.execute(sql: "UPDATE signing_keys SET status = 'retired', retired_at = ? WHERE kid = ?", arguments: [now, kid])
         try history(kid, status: "retired", reason: reason, at: now, in: db)
     }
 
     /// Makes key `kid` the active one.
     static func activate(_ kid: String, reason: String, at now: Date, in db: SQLTransaction) throws {
+        db.forget(.keyUsage(kid: kid))
         try db.execute(sql: "UPDATE signing_keys SET status = 'active' WHERE kid = ?", arguments: [kid])
         try history(kid, status: "active", reason: reason, at: now, in: db)
     }
 
     /// Revokes key `kid` from `notAfter` on.
     static func revoke(_ kid: String, notAfter: Date, reason: String, at now: Date, in db: SQLTransaction) throws {
+        db.forget(.keyUsage(kid: kid))
         try db.execute(sql: "UPDATE signing_keys SET status = 'revoked', revoked_at = ?, revoked_not_after = ?, revocation_reason = ? WHERE kid = ?",
                        arguments: [now, notAfter, reason, kid])
         try history(kid, status: "revoked", reason: reason, at: now, in: db)
@@ -46,6 +49,7 @@ enum SigningKeyStore {
         guard let code = try db.fetchOne(String.self, sql: """
             SELECT d.code FROM signing_keys k JOIN departments d ON d.id = k.department_id WHERE k.kid = ? AND k.status IN ('active', 'pending')
             """, arguments: [kid]) else { return nil }
+        db.forget(.keyUsage(kid: kid))
         try db.execute(sql: "UPDATE signing_keys SET max_uses = ?, max_age_seconds = ? WHERE kid = ?", arguments: [maxUses, maxAgeSeconds, kid])
         return code
     }
@@ -169,19 +173,38 @@ enum SigningKeyStore {
         // One statement counts the use and returns the limits; they are checked here rather than in SQL (date
         // arithmetic is not portable between the engines). Over a limit, the error rolls the caller's transaction
         // back, count included; the write transaction holds the database's write lock, so nothing slips between.
-        guard let row = try db.fetchOne(sql: """
-            UPDATE signing_keys SET usage_count = usage_count + 1 WHERE kid = ? AND status = 'active'
-            RETURNING usage_count, max_uses, max_age_seconds, created_at
-            """, arguments: [kid]) else {
-            throw ZeroTripError(.keyNotActive, "the seal key \(kid) stopped signing")
+        let usage: KeyUsage
+        if var known = db.remembered(.keyUsage(kid: kid), as: KeyUsage.self) {
+            // An earlier write of this transaction counted a use of this key while it was active, and every status or
+            // limit change goes through this store, which forgets it: count without waiting for the answer (on
+            // PostgreSQL a round trip on the one writer per issuance).
+            try db.executeUnanswered(sql: "UPDATE signing_keys SET usage_count = usage_count + 1 WHERE kid = ? AND status = 'active'", arguments: [kid])
+            known.used += 1
+            usage = known
+        } else {
+            guard let row = try db.fetchOne(sql: """
+                UPDATE signing_keys SET usage_count = usage_count + 1 WHERE kid = ? AND status = 'active'
+                RETURNING usage_count, max_uses, max_age_seconds, created_at
+                """, arguments: [kid]) else {
+                throw ZeroTripError(.keyNotActive, "the seal key \(kid) stopped signing")
+            }
+            usage = KeyUsage(used: (row["usage_count"] as Int64) - 1, maxUses: row["max_uses"], maxAgeSeconds: row["max_age_seconds"],
+                             createdAt: row["created_at"])
         }
-        let used = (row["usage_count"] as Int64) - 1
-        let createdAt: Date = row["created_at"]
-        let exhausted = (row["max_uses"] as Int64?).map { used >= $0 } ?? false
-        let expired = (row["max_age_seconds"] as Int64?).map { now.timeIntervalSince(createdAt) >= Double($0) } ?? false
+        let exhausted = usage.maxUses.map { usage.used >= $0 } ?? false
+        let expired = usage.maxAgeSeconds.map { now.timeIntervalSince(usage.createdAt) >= Double($0) } ?? false
         if exhausted || expired {
             throw ZeroTripError(.keyLimitReached, "the seal key \(kid) reached its maximum use or age; rotate it (zerotrip keys rotate)")
         }
+        db.remember(usage, for: .keyUsage(kid: kid))
+    }
+
+    /// A seal key's uses before the one being counted, and its limits (``consumeUse(kid:at:in:)``).
+    private struct KeyUsage: Sendable {
+        var used: Int64
+        var maxUses: Int64?
+        var maxAgeSeconds: Int64?
+        var createdAt: Date
     }
 
     /// A revoked key's "not after" time and reason.

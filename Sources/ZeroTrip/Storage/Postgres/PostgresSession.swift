@@ -37,6 +37,9 @@ package final class PostgresSession {
     /// What stores keep for the rest of this write transaction (``SQLTransaction/remembered(_:)``); emptied when a
     /// transaction begins or rolls back, and put back as it was when a savepoint rolls back.
     var memo: [SQLTransaction.MemoKey: any Sendable] = [:]
+    /// Writes kept for the moment before `COMMIT` (``SQLTransaction/writeAtCommit(_:_:)``), one per key, in the
+    /// order first kept; emptied like ``memo``.
+    private var deferredWrites: [(key: SQLTransaction.MemoKey, write: (SQLTransaction) throws -> Void)] = []
 
     init(connection: PostgresConnection, logger: Logger, watchedTable: String?) {
         self.connection = connection
@@ -101,6 +104,7 @@ package final class PostgresSession {
         let name = "zerotrip_savepoint_\(savepoints)"
         let actions = afterCommitActions.count
         let memo = self.memo
+        let deferred = deferredWrites
         send("SAVEPOINT \(name)")
         do {
             try body()
@@ -108,6 +112,7 @@ package final class PostgresSession {
         } catch {
             afterCommitActions.removeSubrange(min(actions, afterCommitActions.count)...)
             self.memo = memo
+            deferredWrites = deferred
             // The savepoint's own failure (or a failure sent before it) leaves nothing to roll back to; the
             // transaction is then lost as a whole, which its next statement or commit reports.
             try? settleSent()
@@ -119,6 +124,15 @@ package final class PostgresSession {
 
     func afterCommit(_ action: @escaping @Sendable () -> Void) {
         afterCommitActions.append(action)
+    }
+
+    /// Keeps `write` for the moment before `COMMIT`, replacing what was kept under `key`.
+    func writeAtCommit(_ key: SQLTransaction.MemoKey, _ write: @escaping (SQLTransaction) throws -> Void) {
+        if let index = deferredWrites.firstIndex(where: { $0.key == key }) {
+            deferredWrites[index].write = write
+        } else {
+            deferredWrites.append((key, write))
+        }
     }
 
     // MARK: Transactions (the engine's)
@@ -136,6 +150,7 @@ package final class PostgresSession {
     func begin(write: Bool) throws {
         afterCommitActions.removeAll()
         memo.removeAll()
+        deferredWrites.removeAll()
         watchedTableChanged = false
         savepoints = 0
         cursors = 0
@@ -162,6 +177,7 @@ package final class PostgresSession {
     func beginOptimisticRead() {
         afterCommitActions.removeAll()
         memo.removeAll()
+        deferredWrites.removeAll()
         watchedTableChanged = false
         savepoints = 0
         cursors = 0
@@ -194,6 +210,10 @@ package final class PostgresSession {
         if optimistic {
             optimistic = false
         } else if writing {
+            let writes = deferredWrites
+            deferredWrites.removeAll()
+            let transaction = SQLTransaction(postgres: self)
+            for (_, write) in writes { try write(transaction) }
             _ = try run("COMMIT", [])
         } else {
             // Its failure would only matter for a connection that broke, which the next statement finds out.
@@ -207,6 +227,7 @@ package final class PostgresSession {
     func rollback() {
         afterCommitActions.removeAll()
         memo.removeAll()
+        deferredWrites.removeAll()
         try? settleSent()
         if optimistic {
             // Nothing was begun: the one statement it ran committed on its own, and it could not write.

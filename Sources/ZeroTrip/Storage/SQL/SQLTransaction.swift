@@ -226,6 +226,8 @@ package final class SQLTransaction {
         case auditHead
         /// The transparency log's size and right edge after this transaction's last append (``TransparencyLog``).
         case logTail
+        /// A seal key's use count and limits after this transaction's last use of it (``SigningKeyStore``).
+        case keyUsage(kid: String)
     }
 
     /// True when this transaction keeps what stores ``remember(_:for:)`` (a write transaction on PostgreSQL).
@@ -249,6 +251,22 @@ package final class SQLTransaction {
     package func remember(_ value: some Sendable, for key: MemoKey) {
         guard case .postgres(let session) = engine, session.writing else { return }
         session.memo[key] = value
+    }
+
+    /// Forgets what was kept under `key` (a store changed the rows it summed up).
+    package func forget(_ key: MemoKey) {
+        guard case .postgres(let session) = engine else { return }
+        session.memo[key] = nil
+    }
+
+    /// Runs `write` now, or, where this transaction keeps a memo (``remembers``), just before it commits, in place of
+    /// what an earlier call with the same `key` kept: a row that every write of a batch overwrites (the audit
+    /// chain's head) is then written once per transaction, not once per write. A savepoint that rolls back puts
+    /// back what was kept before it. `write` must write the rows only this transaction's memo knows, and nothing
+    /// read in the transaction may depend on them before the commit.
+    package func writeAtCommit(_ key: MemoKey, _ write: @escaping (SQLTransaction) throws -> Void) throws {
+        guard case .postgres(let session) = engine, session.writing else { return try write(self) }
+        session.writeAtCommit(key, write)
     }
 
     /// Runs `action` once this transaction has committed (never when it rolls back).
