@@ -202,12 +202,19 @@ struct KeyLifecycleTests {
         #expect(try await district.services.documents.issue(DocumentIssuanceTests.request, actor: "t").record.kid != kid)
     }
 
+    /// A district on the engine under test (not `district()`'s SQLite file: on PostgreSQL, writes queued together
+    /// share a transaction) whose RSJ seal may sign `maxUses` documents.
+    static func limitedKey(maxUses: Int) async throws -> (TestDistrict, String) {
+        let district = try await TestDistrict().setUp()
+        let kid = try await activeKid(district)
+        _ = try await district.services.administration.setLimits(kid: kid, maxUses: maxUses, maxAgeDays: nil, actor: "t")
+        return (district, kid)
+    }
+
     @Test("Concurrent issuances at a use limit (committed together on PostgreSQL): exactly the limit are issued, the rest get key_limit_reached, and the count equals the register")
     func usageLimitUnderConcurrency() async throws {
-        let district = try await TestDistrict().setUp()  // the engine under test (PostgreSQL shares write transactions)
+        let (district, kid) = try await Self.limitedKey(maxUses: 7)
         let services = district.services
-        let kid = try await Self.activeKid(district)
-        _ = try await services.administration.setLimits(kid: kid, maxUses: 7, maxAgeDays: nil, actor: "t")
         let outcomes = await withTaskGroup(of: ZeroTripError.Code?.self) { group in
             for _ in 0..<20 {
                 group.addTask {
@@ -234,10 +241,8 @@ struct KeyLifecycleTests {
 
     @Test("Uses counted by writes sharing one transaction, each in a savepoint: the limit holds, refused uses count nothing, a retirement in between stops the key")
     func usageInOneTransaction() async throws {
-        let district = try await TestDistrict().setUp()  // the engine under test (PostgreSQL shares write transactions)
+        let (district, kid) = try await Self.limitedKey(maxUses: 7)
         let services = district.services
-        let kid = try await Self.activeKid(district)
-        _ = try await services.administration.setLimits(kid: kid, maxUses: 7, maxAgeDays: nil, actor: "t")
         let now = district.clock.now
         let codes = try await services.database.write { db -> [ZeroTripError.Code?] in
             var codes: [ZeroTripError.Code?] = []
