@@ -91,6 +91,23 @@ struct TransparencyLogTests {
         }
     }
 
+    @Test("A leaf read with its block of 16 in one statement gives its index, its hash and the same proof as the block read apart, in full and partial blocks")
+    func leafWithBlockMatchesTheProof() async throws {
+        let (database, log, leaves, entries) = try await Self.log(count: 37)
+        try await database.read { db in
+            #expect(try TransparencyLog.leafWithBlock(ref: "test:999", kind: "test", in: db) == nil)
+            for index in 0..<37 {
+                let (leaf, block) = try #require(try TransparencyLog.leafWithBlock(ref: "test:\(index)", kind: "test", in: db))
+                #expect(leaf.index == Int64(index) && leaf.hash == leaves[index])
+                #expect(block == Array(leaves[(index - index % 16)..<min(37, index - index % 16 + 16)]))
+                for size in [index + 1, 37] {
+                    let proof = try log.inclusionProof(index: UInt64(index), treeSize: UInt64(size), in: db, block: block).proof.compactMap(Base64.decodeStandard)
+                    #expect(proof == ReferenceTree.path(index, entries.prefix(size)[...]), "index \(index) of \(size)")
+                }
+            }
+        }
+    }
+
     @Test("Across 16-leaf blocks and the in-memory upper levels: proofs equal the reference for sizes around block edges, with the cache filled early and extended late")
     func proofsAcrossBlocks() async throws {
         let (database, log, leaves, entries) = try await Self.log(count: 600)

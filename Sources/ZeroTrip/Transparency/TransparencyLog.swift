@@ -302,7 +302,9 @@ public struct TransparencyLog: Sendable {
         }
     }
 
-    func inclusionProof(index: UInt64, treeSize: UInt64, in db: SQLTransaction) throws -> InclusionProof {
+    /// `block`: the leaf hashes of the leaf's block of 16 from its start, already read (``leafWithBlock(ref:kind:in:)``);
+    /// at least up to `treeSize` or the block's end. Nil reads them.
+    func inclusionProof(index: UInt64, treeSize: UInt64, in db: SQLTransaction, block: [[UInt8]]? = nil) throws -> InclusionProof {
         let cache = upperNodes
         // Below level 4 every node of the path lies in the leaf's block of 16: one range read of its leaf hashes
         // (one page) replaces four scattered lookups, and the block's inner nodes (at most 11) are hashed here.
@@ -312,10 +314,14 @@ public struct TransparencyLog: Sendable {
         let blockEnd = min(blockStart + blockSize, treeSize)
         var leaves: [[UInt8]] = []
         leaves.reserveCapacity(Int(blockSize))
-        // At most 16 rows: one statement, not a cursor (three round trips on PostgreSQL).
-        for row in try db.fetchAll(sql: "SELECT hash FROM log_nodes WHERE level = 0 AND idx >= ? AND idx < ? ORDER BY idx",
-                                   arguments: [Int64(blockStart), Int64(blockEnd)]) {
-            leaves.append([UInt8](row[0] as Data))
+        if let block {
+            leaves = Array(block.prefix(Int(blockEnd - blockStart)))
+        } else {
+            // At most 16 rows: one statement, not a cursor (three round trips on PostgreSQL).
+            for row in try db.fetchAll(sql: "SELECT hash FROM log_nodes WHERE level = 0 AND idx >= ? AND idx < ? ORDER BY idx",
+                                       arguments: [Int64(blockStart), Int64(blockEnd)]) {
+                leaves.append([UInt8](row[0] as Data))
+            }
         }
         guard UInt64(leaves.count) == blockEnd - blockStart else { throw ZeroTripError(.storageFailure, "log leaves \(blockStart)…\(blockEnd) are incomplete") }
         func local(_ level: Int, _ idx: UInt64) -> [UInt8] {
@@ -437,8 +443,44 @@ public struct TransparencyLog: Sendable {
             if proofs.value(for: ProofKey(index: UInt64(leaf.index), treeSize: head.treeSize)) != nil { return }
         }
         try await database.read { db in
-            _ = try db.readingAppendOnly { try proof(for: ref, kind: kind, in: db, remember: true) }
+            try db.readingAppendOnly {
+                let key = LeafKey(ref: ref, kind: kind)
+                // Not seen before (a verification of a document nobody scanned lately, the common case): its leaf
+                // and the block of 16 around it in one statement, then the proof from memory above the block.
+                if firstLeaves.value(for: key) == nil, let (leaf, block) = try Self.leafWithBlock(ref: ref, kind: kind, in: db) {
+                    firstLeaves.store(leaf, for: key, readAt: .now)
+                    guard let head = try newestTreeHead(in: db, remember: true), head.treeSize > UInt64(leaf.index) else { return }
+                    let proofKey = ProofKey(index: UInt64(leaf.index), treeSize: head.treeSize)
+                    if proofs.value(for: proofKey) == nil {
+                        proofs.store(try inclusionProof(index: proofKey.index, treeSize: proofKey.treeSize, in: db, block: block), for: proofKey, readAt: .now)
+                    }
+                    return
+                }
+                _ = try proof(for: ref, kind: kind, in: db, remember: true)
+            }
         }
+    }
+
+    /// The first leaf of `ref`/`kind` and the leaf hashes of its block of 16 stored so far, from the block's start, in
+    /// one statement; nil when there is no such leaf.
+    static func leafWithBlock(ref: String, kind: String, in db: SQLTransaction) throws -> (Leaf, [[UInt8]])? {
+        let blockSize = Int64(1) << NodeCache.minimumLevel
+        let rows = try db.fetchAll(sql: """
+            SELECT f.idx AS leaf, n.idx AS idx, n.hash AS hash
+            FROM (SELECT idx FROM log_leaves WHERE ref = ? AND kind = ? ORDER BY idx LIMIT 1) AS f
+            LEFT JOIN log_nodes n ON n.level = 0 AND n.idx >= f.idx - f.idx % \(blockSize) AND n.idx < f.idx - f.idx % \(blockSize) + \(blockSize)
+            ORDER BY n.idx
+            """, arguments: [ref, kind])
+        guard let first = rows.first else { return nil }
+        let index: Int64 = first["leaf"]
+        let blockStart = index - index % blockSize
+        var block: [[UInt8]] = []
+        for row in rows {
+            guard let idx: Int64 = row["idx"], let hash: Data = row["hash"], idx == blockStart + Int64(block.count), hash.count == 32 else { break }
+            block.append([UInt8](hash))
+        }
+        guard index - blockStart < Int64(block.count) else { throw ZeroTripError(.storageFailure, "log node (0, \(index)) is missing") }
+        return (Leaf(index: index, hash: block[Int(index - blockStart)]), block)
     }
 
     /// The index and hash of the first leaf recorded for `ref`/`kind`, read in one statement; once it exists it
