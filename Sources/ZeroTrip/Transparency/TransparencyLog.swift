@@ -412,8 +412,20 @@ public struct TransparencyLog: Sendable {
     /// ``proof(for:kind:)`` inside a transaction the caller already holds (a verification reads the register
     /// entry, its proof and the key's "logged before" answer in one snapshot). `remember` only when that transaction
     /// has not written to the log: what it reads is then committed and may be cached.
+    ///
+    /// A leaf not in memory yet (a document nobody verified lately, the common case) is read with its block of 16 in
+    /// one statement, and its proof is then computed from that block and the in-memory upper levels.
     func proof(for ref: String, kind: String, in db: SQLTransaction, remember: Bool) throws -> InclusionProof? {
-        guard let leaf = try firstLeaf(ref: ref, kind: kind, in: db, remember: remember) else { return nil }
+        let leafKey = LeafKey(ref: ref, kind: kind)
+        let leaf: Leaf
+        var block: [[UInt8]]?
+        if let cached = firstLeaves.value(for: leafKey) {
+            leaf = cached
+        } else {
+            guard let (read, readBlock) = try Self.leafWithBlock(ref: ref, kind: kind, in: db) else { return nil }
+            (leaf, block) = (read, readBlock)
+            if remember { firstLeaves.store(leaf, for: leafKey, readAt: .now) }
+        }
         let index = leaf.index
         guard let head = try newestTreeHead(in: db, remember: remember), head.treeSize > UInt64(index) else {
             return InclusionProof(leafIndex: UInt64(index), treeSize: 0, proof: [], leafHash: Base64.encode(leaf.hash), treeHead: nil)
@@ -424,7 +436,7 @@ public struct TransparencyLog: Sendable {
         if let cached = proofs.value(for: key) {
             proof = cached
         } else {
-            proof = try inclusionProof(index: key.index, treeSize: key.treeSize, in: db)
+            proof = try inclusionProof(index: key.index, treeSize: key.treeSize, in: db, block: block)
             if remember { proofs.store(proof, for: key, readAt: .now) }
         }
         proof.treeHead = head
@@ -443,21 +455,7 @@ public struct TransparencyLog: Sendable {
             if proofs.value(for: ProofKey(index: UInt64(leaf.index), treeSize: head.treeSize)) != nil { return }
         }
         try await database.read { db in
-            try db.readingAppendOnly {
-                let key = LeafKey(ref: ref, kind: kind)
-                // Not seen before (a verification of a document nobody scanned lately, the common case): its leaf
-                // and the block of 16 around it in one statement, then the proof from memory above the block.
-                if firstLeaves.value(for: key) == nil, let (leaf, block) = try Self.leafWithBlock(ref: ref, kind: kind, in: db) {
-                    firstLeaves.store(leaf, for: key, readAt: .now)
-                    guard let head = try newestTreeHead(in: db, remember: true), head.treeSize > UInt64(leaf.index) else { return }
-                    let proofKey = ProofKey(index: UInt64(leaf.index), treeSize: head.treeSize)
-                    if proofs.value(for: proofKey) == nil {
-                        proofs.store(try inclusionProof(index: proofKey.index, treeSize: proofKey.treeSize, in: db, block: block), for: proofKey, readAt: .now)
-                    }
-                    return
-                }
-                _ = try proof(for: ref, kind: kind, in: db, remember: true)
-            }
+            _ = try db.readingAppendOnly { try proof(for: ref, kind: kind, in: db, remember: true) }
         }
     }
 
