@@ -266,6 +266,23 @@ struct KeyLifecycleTests {
         #expect(key?.status == "retired")
     }
 
+    @Test("Uses counted in one transaction without savepoints reach the row before anything reads it and before a status change; the count is exact after the commit")
+    func usageCountedBeforeReads() async throws {
+        let (district, kid) = try await Self.limitedKey(maxUses: 100)
+        let now = district.clock.now
+        let seen = try await district.services.database.write { db -> Int64? in
+            for _ in 0..<5 { try SigningKeyStore.consumeUse(kid: kid, at: now, in: db) }
+            let seen = try db.fetchValue(Int64.self, sql: "SELECT usage_count FROM signing_keys WHERE kid = ?", arguments: [kid])
+            for _ in 0..<3 { try SigningKeyStore.consumeUse(kid: kid, at: now, in: db) }
+            try SigningKeyStore.retire(kid, reason: "test", at: now, in: db)
+            return seen
+        }
+        #expect(seen == 5)
+        let key = try await district.services.administration.keys(department: "RSJ").first { $0.kid == kid }
+        #expect(key?.usageCount == 8)
+        #expect(key?.status == "retired")
+    }
+
     @Test("Usage limits: a warning at 90 %, refusal at the limit until the key is rotated")
     func usageLimits() async throws {
         let district = try await Self.district()

@@ -66,6 +66,45 @@ struct SQLTransactionTests {
         #expect(seen == 5)
         #expect(try await Self.nodes(database) == 5)
     }
+
+    static let nodeRow = SQLTransaction.RowInsert("log_nodes", columns: ["level", "idx", "hash"])
+
+    @Test("Rows kept for one multi-row insert are seen by the next statement, go out before a savepoint so its failure stays inside it, and a refused one fails the transaction")
+    func keptRowsAreSentInOrder() async throws {
+        let database = try TestDatabase.make()
+        let (seen, caught) = try await database.write { db -> (Int64?, SQLFailure.Kind?) in
+            for index in 0..<3 { try db.insertRows(Self.nodeRow, values: [40, Int64(index), Data([UInt8(index)])]) }
+            try db.insertRows(Self.nodeRow, values: [40, 3, Data([3]), 40, 4, Data([4])])
+            let seen = try db.fetchValue(Int64.self, sql: "SELECT COUNT(*) FROM log_nodes WHERE level = 40")
+            try db.insertRows(Self.nodeRow, values: [40, 5, Data([5])])
+            var caught: SQLFailure.Kind?
+            do {
+                try db.inSavepoint {
+                    try db.insertRows(Self.nodeRow, values: [40, 6, Data([6])])
+                    try db.insertRows(Self.nodeRow, values: [40, 0, Data([0])])
+                }
+            } catch let error as SQLFailure {
+                caught = error.kind
+            }
+            try db.insertRows(Self.nodeRow, values: [40, 7, Data([7])])
+            return (seen, caught)
+        }
+        #expect(seen == 5)
+        #expect(caught == .uniqueViolation)
+        let stored = try await database.read { db in
+            try db.fetchAll(sql: "SELECT idx FROM log_nodes WHERE level = 40 ORDER BY idx").map { $0["idx"] as Int64 }
+        }
+        #expect(stored == [0, 1, 2, 3, 4, 5, 7])
+
+        let failure = await #expect(throws: SQLFailure.self) {
+            try await database.write { db in
+                try db.insertRows(Self.nodeRow, values: [40, 8, Data([8])])
+                try db.insertRows(Self.nodeRow, values: [40, 1, Data([1])])
+            }
+        }
+        #expect(failure?.kind == .uniqueViolation)
+        #expect(try await Self.nodes(database) == 7)
+    }
 }
 
 /// Reads on the engine under test: however a read is run (PostgreSQL runs a one-`SELECT` read without `BEGIN`),
@@ -207,9 +246,14 @@ struct ConcurrentWriteTests {
         }
     }
 
-    @Test("Of 48 concurrent inserts, the 12 that repeat a key get uniqueViolation and the other 36 are stored, answered or not",
-          arguments: [true, false])
-    func duplicatesFailAlone(unanswered: Bool) async throws {
+    /// How a test write sends its inserts.
+    enum Sending: CaseIterable, Sendable {
+        case answered, unanswered, keptRows
+    }
+
+    @Test("Of 48 concurrent inserts, the 12 that repeat a key get uniqueViolation and the other 36 are stored, answered, unanswered or kept for one multi-row insert",
+          arguments: Sending.allCases)
+    func duplicatesFailAlone(sending: Sending) async throws {
         let database = try SQLReadSnapshotTests.makeDatabase()
         try await database.write { db in try db.execute(sql: SQLTransactionTests.insertNode, arguments: [42, 0, Data([0])]) }
         let outcomes = await withTaskGroup(of: (Int64, SQLFailure.Kind?).self) { group in
@@ -219,10 +263,10 @@ struct ConcurrentWriteTests {
                     do {
                         try await database.write { db in
                             try db.execute(sql: SQLTransactionTests.insertNode, arguments: [42, 1_000 + index, Data([1])])
-                            if unanswered {
-                                try db.executeUnanswered(sql: SQLTransactionTests.insertNode, arguments: [42, key, Data([2])])
-                            } else {
-                                try db.execute(sql: SQLTransactionTests.insertNode, arguments: [42, key, Data([2])])
+                            switch sending {
+                            case .answered: try db.execute(sql: SQLTransactionTests.insertNode, arguments: [42, key, Data([2])])
+                            case .unanswered: try db.executeUnanswered(sql: SQLTransactionTests.insertNode, arguments: [42, key, Data([2])])
+                            case .keptRows: try db.insertRows(SQLTransactionTests.nodeRow, values: [42, key, Data([2])])
                             }
                         }
                         return (index, nil)

@@ -59,7 +59,11 @@ public enum AuditLog {
                 arguments += [event.seq, event.occurredAt, event.actor, event.action, event.target, event.outcome,
                               event.details, Data(event.prevHash), Data(event.hash)]
             }
-            try db.executeUnanswered(sql: insertSQL(rows: chunk.count, rollingBackAll: rollingBackAll), arguments: arguments)
+            if rollingBackAll {
+                try db.executeUnanswered(sql: insertSQL(rows: chunk.count, rollingBackAll: true), arguments: arguments)
+            } else {
+                try db.insertRows(eventRow, values: arguments)
+            }
             start += chunk.count
         }
         let head = ChainHead(seq: previousSeq, hash: previousHash)
@@ -89,6 +93,10 @@ public enum AuditLog {
     /// failure voids the whole transaction, which for a batch is what happens anyway (every request of it gets the
     /// error). Elsewhere the insert keeps the default: a sweep's savepoint must be able to roll back its row alone,
     /// and a single event never fills such a journal.
+    private static let eventRow = SQLTransaction.RowInsert("audit_events", columns: [
+        "seq", "occurred_at", "actor", "action", "target", "outcome", "details", "prev_hash", "hash",
+    ])
+
     private static func insertSQL(rows: Int, rollingBackAll: Bool) -> String {
         (rollingBackAll ? "INSERT OR ROLLBACK INTO" : "INSERT INTO")
             + " audit_events (seq, occurred_at, actor, action, target, outcome, details, prev_hash, hash) VALUES "

@@ -20,18 +20,21 @@ enum DocumentRegister {
     /// Adds a document and its exact PDF. Fails (and with it the caller's transaction) if the id exists.
     static func insert(_ record: ResultDocumentRecord, pdf: [UInt8], in db: SQLTransaction) throws {
         let fieldsJSON = String(decoding: try JSONEncoder().encode(record.fields), as: UTF8.self)
-        try db.executeUnanswered(sql: """
-            INSERT INTO documents (id, department_code, kid, matter_code, matter_name, holder_name, holder_id_number, holder_kind, fields,
-                pickup_mode, issued_at, valid_until, issued_by, supersedes, pdf_sha256, content_sha256, token)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [
-                record.id, record.departmentCode, record.kid, record.matterCode, record.matterName, record.holderName,
-                record.holderIDNumber, record.holderKind.rawValue, fieldsJSON, record.pickupMode.rawValue, record.issuedAt, record.validUntil,
-                record.issuedBy, record.supersedes, Data(Hex.decode(record.pdfSHA256) ?? []),
-                Data(Hex.decode(record.contentSHA256) ?? []), record.token,
-            ])
-        try db.executeUnanswered(sql: "INSERT INTO document_pdfs (document_id, pdf) VALUES (?, ?)", arguments: [record.id, Data(pdf)])
+        try db.insertRows(documentRow, values: [
+            record.id, record.departmentCode, record.kid, record.matterCode, record.matterName, record.holderName,
+            record.holderIDNumber, record.holderKind.rawValue, fieldsJSON, record.pickupMode.rawValue, record.issuedAt, record.validUntil,
+            record.issuedBy, record.supersedes, Data(Hex.decode(record.pdfSHA256) ?? []),
+            Data(Hex.decode(record.contentSHA256) ?? []), record.token,
+        ])
+        // After the document's row: the PDF refers to it.
+        try db.insertRows(pdfRow, values: [record.id, Data(pdf)])
     }
+
+    private static let documentRow = SQLTransaction.RowInsert("documents", columns: [
+        "id", "department_code", "kid", "matter_code", "matter_name", "holder_name", "holder_id_number", "holder_kind", "fields",
+        "pickup_mode", "issued_at", "valid_until", "issued_by", "supersedes", "pdf_sha256", "content_sha256", "token",
+    ])
+    private static let pdfRow = SQLTransaction.RowInsert("document_pdfs", columns: ["document_id", "pdf"])
 
     /// Moves a valid document to `status` with its history row, log leaf and audit event. Throws `documentNotValid`
     /// when the document is no longer valid (a concurrent revocation won), so the caller's transaction rolls back.

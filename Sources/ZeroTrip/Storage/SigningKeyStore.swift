@@ -19,23 +19,23 @@ enum SigningKeyStore {
 
     /// Retires key `kid` (it never signs again and keeps verifying what it signed).
     static func retire(_ kid: String, reason: String, at now: Date, in db: SQLTransaction) throws {
-        db.forget(.keyUsage(kid: kid))
         try db.execute(sql: "UPDATE signing_keys SET status = 'retired', retired_at = ? WHERE kid = ?", arguments: [now, kid])
+        db.forget(.keyUsage(kid: kid))
         try history(kid, status: "retired", reason: reason, at: now, in: db)
     }
 
     /// Makes key `kid` the active one.
     static func activate(_ kid: String, reason: String, at now: Date, in db: SQLTransaction) throws {
-        db.forget(.keyUsage(kid: kid))
         try db.execute(sql: "UPDATE signing_keys SET status = 'active' WHERE kid = ?", arguments: [kid])
+        db.forget(.keyUsage(kid: kid))
         try history(kid, status: "active", reason: reason, at: now, in: db)
     }
 
     /// Revokes key `kid` from `notAfter` on.
     static func revoke(_ kid: String, notAfter: Date, reason: String, at now: Date, in db: SQLTransaction) throws {
-        db.forget(.keyUsage(kid: kid))
         try db.execute(sql: "UPDATE signing_keys SET status = 'revoked', revoked_at = ?, revoked_not_after = ?, revocation_reason = ? WHERE kid = ?",
                        arguments: [now, notAfter, reason, kid])
+        db.forget(.keyUsage(kid: kid))
         try history(kid, status: "revoked", reason: reason, at: now, in: db)
     }
 
@@ -176,11 +176,20 @@ enum SigningKeyStore {
         let usage: KeyUsage
         if var known = db.remembered(.keyUsage(kid: kid), as: KeyUsage.self) {
             // An earlier write of this transaction counted a use of this key while it was active, and every status or
-            // limit change goes through this store, which forgets it: count without waiting for the answer (on
-            // PostgreSQL a round trip on the one writer per issuance).
-            try db.executeUnanswered(sql: "UPDATE signing_keys SET usage_count = usage_count + 1 WHERE kid = ? AND status = 'active'", arguments: [kid])
+            // limit change goes through this store, which forgets it: count in the memo, and add the uses counted so
+            // to the row once, before the commit or before anything reads (on PostgreSQL each statement is a round
+            // trip on the one writer; one per issuance kept the batch's inserts from going out together). A status
+            // change is a statement waited for, so the uses are added while the key is still active.
             known.used += 1
+            known.unsent += 1
             usage = known
+            try db.writeAtCommit(.keyUsage(kid: kid), beforeReads: true) { db in
+                guard var kept = db.remembered(.keyUsage(kid: kid), as: KeyUsage.self), kept.unsent > 0 else { return }
+                try db.executeUnanswered(sql: "UPDATE signing_keys SET usage_count = usage_count + ? WHERE kid = ? AND status = 'active'",
+                                         arguments: [kept.unsent, kid])
+                kept.unsent = 0
+                db.remember(kept, for: .keyUsage(kid: kid))
+            }
         } else {
             guard let row = try db.fetchOne(sql: """
                 UPDATE signing_keys SET usage_count = usage_count + 1 WHERE kid = ? AND status = 'active'
@@ -202,6 +211,8 @@ enum SigningKeyStore {
     /// A seal key's uses before the one being counted, and its limits (``consumeUse(kid:at:in:)``).
     private struct KeyUsage: Sendable {
         var used: Int64
+        /// Uses counted in the memo and not yet added to the row.
+        var unsent: Int64 = 0
         var maxUses: Int64?
         var maxAgeSeconds: Int64?
         var createdAt: Date

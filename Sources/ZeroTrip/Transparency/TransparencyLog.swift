@@ -223,12 +223,13 @@ public struct TransparencyLog: Sendable {
             edge[completed] = hash
             db.remember(LogTail(size: index + 1, edge: edge), for: .logTail)
         }
-        try db.executeUnanswered(sql: "INSERT INTO log_leaves (idx, kind, ref, entry, appended_at) VALUES (?, ?, ?, ?, ?)",
-                                 arguments: [Int64(index), kind, ref, Data(entry), date])
-        try db.executeUnanswered(sql: "INSERT INTO log_nodes (level, idx, hash) VALUES "
-                                     + Array(repeating: "(?, ?, ?)", count: completed + 1).joined(separator: ", "), arguments: nodes)
+        try db.insertRows(leafRow, values: [Int64(index), kind, ref, Data(entry), date])
+        try db.insertRows(nodeRow, values: nodes)
         return index
     }
+
+    private static let leafRow = SQLTransaction.RowInsert("log_leaves", columns: ["idx", "kind", "ref", "entry", "appended_at"])
+    private static let nodeRow = SQLTransaction.RowInsert("log_nodes", columns: ["level", "idx", "hash"])
 
     /// Appends entries in one transaction of their own (imports and benchmarks; changes append inside their own transaction).
     public func appendBatch(_ entries: [(kind: String, ref: String, fields: [String: String])], at date: Date) async throws {

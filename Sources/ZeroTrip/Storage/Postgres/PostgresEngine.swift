@@ -306,11 +306,29 @@ final class PostgresLanes: @unchecked Sendable {
         }
     }
 
-    /// Commits `works` in one transaction. Alone, a write runs as it always did; together, each runs in a savepoint,
-    /// so one that throws (or whose statement the server refuses) is undone alone and gets its own error, and the
-    /// others commit together. Every caller is answered only after the commit, so none is told "done" before its
-    /// change is durable; a failed commit fails them all, none of whose changes is then stored.
+    /// Commits `works` in one transaction. Alone, a write runs as it always did. Together, they first run one after
+    /// another with no savepoint, nothing waited for in between: when all of them succeed and the commit finds no
+    /// refused statement, that is the whole cost. When one throws or the server refused a statement, nothing was
+    /// committed (the server turns the `COMMIT` of a failed transaction into a rollback): the batch is rolled back
+    /// and runs again with each write in a savepoint of its own, so the one that fails is undone alone and gets its
+    /// own error, and the others commit together. A write body only touches the transaction it is given (the values
+    /// it returns are replaced when it runs again), so running it twice stores it once.
+    ///
+    /// Every caller is answered only after the commit, so none is told "done" before its change is durable; a
+    /// commit whose own answer fails (the connection broke) fails them all, since whether it took effect is unknown.
     private func runBatch(_ works: [WriteWork], on session: PostgresSession) {
+        if works.count > 1 {
+            switch runTogether(works, on: session) {
+            case .committed:
+                for work in works { work.finish(nil) }
+                return
+            case .failed(let error):
+                for work in works { work.finish(error) }
+                return
+            case .oneFailed:
+                break
+            }
+        }
         do {
             try session.begin(write: true)
         } catch {
@@ -344,6 +362,36 @@ final class PostgresLanes: @unchecked Sendable {
             return
         }
         for work in works { work.finish(failures[ObjectIdentifier(work)]) }
+    }
+
+    private enum TogetherOutcome {
+        /// Every write is stored.
+        case committed
+        /// The transaction could not begin, or its commit failed in a way that fails every write of it.
+        case failed(any Error)
+        /// A write threw or a statement was refused; nothing was stored and the transaction is rolled back.
+        case oneFailed
+    }
+
+    /// ``runBatch(_:on:)``'s first try: every write in one transaction with no savepoints.
+    private func runTogether(_ works: [WriteWork], on session: PostgresSession) -> TogetherOutcome {
+        do {
+            try session.begin(write: true)
+        } catch {
+            return .failed(error)
+        }
+        let transaction = SQLTransaction(postgres: session)
+        do {
+            for work in works { try work.attempt(transaction) }
+            if try session.commit(markingUnknownOutcome: true) { onWatchedTableCommit() }
+            return .committed
+        } catch let error as PostgresSession.CommitFailed {
+            session.rollback()
+            return .failed(error.cause)
+        } catch {
+            session.rollback()
+            return .oneFailed
+        }
     }
 
     private func submit(_ job: Job) {

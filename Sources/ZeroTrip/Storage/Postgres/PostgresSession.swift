@@ -39,7 +39,9 @@ package final class PostgresSession {
     var memo: [SQLTransaction.MemoKey: any Sendable] = [:]
     /// Writes kept for the moment before `COMMIT` (``SQLTransaction/writeAtCommit(_:_:)``), one per key, in the
     /// order first kept; emptied like ``memo``.
-    private var deferredWrites: [(key: SQLTransaction.MemoKey, write: (SQLTransaction) throws -> Void)] = []
+    private var deferredWrites: [(key: SQLTransaction.MemoKey, beforeReads: Bool, write: (SQLTransaction) throws -> Void)] = []
+    /// Rows added by ``add(_:values:)`` and not yet sent, per table in the order of its first row.
+    private var pendingRows: [(insert: SQLTransaction.RowInsert, values: [SQLValue])] = []
 
     init(connection: PostgresConnection, logger: Logger, watchedTable: String?) {
         self.connection = connection
@@ -95,6 +97,36 @@ package final class PostgresSession {
         for statement in Self.statements(in: script) { _ = try run(statement, []) }
     }
 
+    /// Keeps rows for one multi-row `INSERT` sent before the next other statement or the commit
+    /// (``SQLTransaction/insertRows(_:values:)``).
+    func add(_ insert: SQLTransaction.RowInsert, values: [SQLValue]) throws {
+        try requireSnapshot()
+        if let watchedTable, !watchedTableChanged, insert.table == watchedTable { watchedTableChanged = true }
+        if let index = pendingRows.firstIndex(where: { $0.insert == insert }) {
+            pendingRows[index].values += values
+        } else {
+            pendingRows.append((insert, values))
+        }
+    }
+
+    /// Sends the kept rows, without waiting: a refused row is reported like any statement sent so.
+    private func sendPendingRows() {
+        guard !pendingRows.isEmpty else { return }
+        let groups = pendingRows
+        pendingRows.removeAll()
+        for (insert, values) in groups {
+            // Under the protocol's 65,535 parameters a statement.
+            let perStatement = max(1, 30_000 / insert.columns.count) * insert.columns.count
+            var start = 0
+            while start < values.count {
+                let end = min(values.count, start + perStatement)
+                let text = insert.sql(rows: (end - start) / insert.columns.count, numbered: true)
+                sent.append((connection.query(PostgresQuery(unsafeSQL: text, binds: Self.bindings(values[start..<end])), logger: logger), true))
+                start = end
+            }
+        }
+    }
+
     /// Runs `body` in a savepoint. `SAVEPOINT` is sent without waiting (a failure shows at the next statement, inside
     /// the savepoint); `RELEASE` is waited for, so a failed statement of `body` sent without waiting is reported here
     /// and undone with the savepoint. After-commit actions registered by a `body` that failed are dropped with it.
@@ -110,6 +142,8 @@ package final class PostgresSession {
             try body()
             _ = try run("RELEASE SAVEPOINT \(name)", [])
         } catch {
+            // Rows the body kept and never sent go with it (those before the savepoint went out with SAVEPOINT).
+            pendingRows.removeAll()
             afterCommitActions.removeSubrange(min(actions, afterCommitActions.count)...)
             self.memo = memo
             deferredWrites = deferred
@@ -126,13 +160,24 @@ package final class PostgresSession {
         afterCommitActions.append(action)
     }
 
-    /// Keeps `write` for the moment before `COMMIT`, replacing what was kept under `key`.
-    func writeAtCommit(_ key: SQLTransaction.MemoKey, _ write: @escaping (SQLTransaction) throws -> Void) {
+    /// Keeps `write` for the moment before `COMMIT` (or, `beforeReads`, before the next statement waited for),
+    /// replacing what was kept under `key`.
+    func writeAtCommit(_ key: SQLTransaction.MemoKey, beforeReads: Bool, _ write: @escaping (SQLTransaction) throws -> Void) {
         if let index = deferredWrites.firstIndex(where: { $0.key == key }) {
             deferredWrites[index].write = write
+            deferredWrites[index].beforeReads = beforeReads
         } else {
-            deferredWrites.append((key, write))
+            deferredWrites.append((key, beforeReads, write))
         }
+    }
+
+    /// Runs the kept writes that must precede any statement whose answer is used.
+    private func writeKeptBeforeReads() throws {
+        guard deferredWrites.contains(where: \.beforeReads) else { return }
+        let due = deferredWrites.filter(\.beforeReads)
+        deferredWrites.removeAll { $0.beforeReads }
+        let transaction = SQLTransaction(postgres: self)
+        for entry in due { try entry.write(transaction) }
     }
 
     // MARK: Transactions (the engine's)
@@ -148,6 +193,7 @@ package final class PostgresSession {
     /// write committed before the lock was granted. Their results are checked before the first statement's answer is
     /// used, so a failed `BEGIN` or lock never lets a statement count as done.
     func begin(write: Bool) throws {
+        pendingRows.removeAll()
         afterCommitActions.removeAll()
         memo.removeAll()
         deferredWrites.removeAll()
@@ -175,6 +221,7 @@ package final class PostgresSession {
     /// `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY`, so every statement of it sees the same snapshot and a write
     /// is still refused. Reads have no effects, so running one again changes nothing but the cost.
     func beginOptimisticRead() {
+        pendingRows.removeAll()
         afterCommitActions.removeAll()
         memo.removeAll()
         deferredWrites.removeAll()
@@ -200,21 +247,42 @@ package final class PostgresSession {
         var description: String { "the read needs a transaction (it runs again in one)" }
     }
 
+    /// Thrown by ``commit(markingUnknownOutcome:)`` when asked, when the `COMMIT` itself got no answer or a failed
+    /// one (the connection broke, the server could not flush): whether the transaction took effect is unknown. Any
+    /// other error thrown by `commit` means nothing of the transaction was stored: a refused statement sent without
+    /// waiting makes the server answer the `COMMIT` with a rollback.
+    struct CommitFailed: Error {
+        var cause: any Error
+    }
+
     /// Commits; returns whether the watched table changed, and runs the after-commit actions.
     ///
     /// A read-only transaction's `COMMIT` is sent without waiting: it changes nothing, and the next transaction on
     /// this connection runs after it; an optimistic read has none to send. A write waits for its `COMMIT`, which is
-    /// when the change is durable.
+    /// when the change is durable. `markingUnknownOutcome`: a failed `COMMIT` answer throws ``CommitFailed``.
     @discardableResult
-    func commit() throws -> Bool {
+    func commit(markingUnknownOutcome: Bool = false) throws -> Bool {
         if optimistic {
             optimistic = false
         } else if writing {
             let writes = deferredWrites
             deferredWrites.removeAll()
             let transaction = SQLTransaction(postgres: self)
-            for (_, write) in writes { try write(transaction) }
-            _ = try run("COMMIT", [])
+            for entry in writes { try entry.write(transaction) }
+            sendPendingRows()
+            let answer = connection.query(query("COMMIT", []), logger: logger)
+            // A statement sent before the COMMIT that the server refused: the COMMIT became a rollback.
+            do {
+                try settleSent()
+            } catch {
+                _ = try? answer.wait()
+                throw error
+            }
+            do {
+                _ = try answer.wait()
+            } catch {
+                throw markingUnknownOutcome ? CommitFailed(cause: Self.mapped(error)) : Self.mapped(error)
+            }
         } else {
             // Its failure would only matter for a connection that broke, which the next statement finds out.
             send("COMMIT", checked: false)
@@ -225,6 +293,7 @@ package final class PostgresSession {
     }
 
     func rollback() {
+        pendingRows.removeAll()
         afterCommitActions.removeAll()
         memo.removeAll()
         deferredWrites.removeAll()
@@ -256,6 +325,7 @@ package final class PostgresSession {
     private var sent: [(answer: EventLoopFuture<PostgresQueryResult>, checked: Bool)] = []
 
     private func send(_ sql: String, _ arguments: [SQLValue] = [], checked: Bool = true) {
+        sendPendingRows()
         sent.append((connection.query(query(sql, arguments), logger: logger), checked))
     }
 
@@ -295,6 +365,8 @@ package final class PostgresSession {
                 optimisticStatements += 1
             }
         }
+        try writeKeptBeforeReads()
+        sendPendingRows()
         let answer = connection.query(query(sql, arguments), logger: logger)
         // What was sent before this statement ran before it: its failure (say, BEGIN on a broken connection, or a
         // refused insert) is the cause to report.
@@ -317,6 +389,10 @@ package final class PostgresSession {
             if translated.count > 2_000 { translated.removeAll() }
             translated[sql] = text
         }
+        return PostgresQuery(unsafeSQL: text, binds: Self.bindings(arguments[...]))
+    }
+
+    private static func bindings(_ arguments: ArraySlice<SQLValue>) -> PostgresBindings {
         var binds = PostgresBindings(capacity: arguments.count)
         for argument in arguments {
             switch argument {
@@ -328,7 +404,7 @@ package final class PostgresSession {
             case .date(let value): binds.append(SQLValue.stored(value))
             }
         }
-        return PostgresQuery(unsafeSQL: text, binds: binds)
+        return binds
     }
 
     static func row(_ row: PostgresRow, columns: SQLColumns) throws -> SQLRow {

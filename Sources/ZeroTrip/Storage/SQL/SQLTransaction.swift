@@ -88,6 +88,54 @@ package final class SQLTransaction {
         }
     }
 
+    /// Inserts rows whose answer the caller does not need, like ``executeUnanswered(sql:arguments:)``: `values` holds
+    /// one or more rows of `insert`'s columns, one after another.
+    ///
+    /// On PostgreSQL, the rows a write transaction adds this way wait in the session and go out as one multi-row
+    /// `INSERT` per table just before any other statement (so everything that follows sees them, and a savepoint's end
+    /// reports their failure) or the commit. The writes a batch runs together (an issuance each) then share one
+    /// statement per table instead of one round trip through the connection each: PostgresNIO sends a statement
+    /// only once the previous one is answered. Tables go out in the order of their first row, so a table whose rows
+    /// refer to another's (`document_pdfs` to `documents`) must add its first row after that one. SQLite inserts at
+    /// once.
+    package func insertRows(_ insert: RowInsert, values: SQLArguments) throws {
+        precondition(!insert.columns.isEmpty && values.values.count % insert.columns.count == 0, "whole rows of \(insert.table)")
+        switch engine {
+        case .sqlite:
+            _ = try execute(sql: insert.sql(rows: values.values.count / insert.columns.count), arguments: values)
+        case .postgres(let session):
+            try session.add(insert, values: values.values)
+        }
+    }
+
+    /// A table and the columns ``insertRows(_:values:)`` fills, in order.
+    package struct RowInsert: Hashable, Sendable {
+        package let table: String
+        package let columns: [String]
+
+        package init(_ table: String, columns: [String]) {
+            self.table = table
+            self.columns = columns
+        }
+
+        /// `INSERT INTO table (columns) VALUES (?, …), …` for `rows` rows; `numbered` uses PostgreSQL's `$1, $2, …`.
+        func sql(rows: Int, numbered: Bool = false) -> String {
+            var text = "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES "
+            text.reserveCapacity(text.utf8.count + rows * columns.count * 6)
+            var number = 0
+            for row in 0..<rows {
+                text += row == 0 ? "(" : ", ("
+                for column in 0..<columns.count {
+                    if column > 0 { text += ", " }
+                    number += 1
+                    text += numbered ? "$\(number)" : "?"
+                }
+                text += ")"
+            }
+            return text
+        }
+    }
+
     /// Runs several statements separated by semicolons, without arguments (schema changes).
     package func executeScript(_ sql: String) throws {
         switch engine {
@@ -263,10 +311,11 @@ package final class SQLTransaction {
     /// what an earlier call with the same `key` kept: a row that every write of a batch overwrites (the audit
     /// chain's head) is then written once per transaction, not once per write. A savepoint that rolls back puts
     /// back what was kept before it. `write` must write the rows only this transaction's memo knows, and nothing
-    /// read in the transaction may depend on them before the commit.
-    package func writeAtCommit(_ key: MemoKey, _ write: @escaping (SQLTransaction) throws -> Void) throws {
+    /// read in the transaction may depend on them before the commit, unless `beforeReads`: the write then also runs
+    /// just before the next statement whose answer is used (a read, a savepoint's end), so that statement sees it.
+    package func writeAtCommit(_ key: MemoKey, beforeReads: Bool = false, _ write: @escaping (SQLTransaction) throws -> Void) throws {
         guard case .postgres(let session) = engine, session.writing else { return try write(self) }
-        session.writeAtCommit(key, write)
+        session.writeAtCommit(key, beforeReads: beforeReads, write)
     }
 
     /// Runs `action` once this transaction has committed (never when it rolls back).
