@@ -152,9 +152,12 @@ let package = Package(
         ),
         .testTarget(
             name: "ZeroTripTests",
-            dependencies: ["ZeroTrip", "ZeroTripCrypto", "ZeroTripDocuments", "ZeroTripTestSupport", "ZeroTripDomainTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
-                           // The load tests drive the real daemon with Hummingbird's NIO test client.
-                           .product(name: "HummingbirdTesting", package: "hummingbird"), .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: [
+                "ZeroTrip", "ZeroTripCrypto", "ZeroTripDocuments", "ZeroTripTestSupport", "ZeroTripDomainTestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                // The load tests drive the real daemon with Hummingbird's NIO test client.
+                .product(name: "HummingbirdTesting", package: "hummingbird"), .product(name: "NIOCore", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -54,14 +54,17 @@ public struct ZeroTripServices: Sendable {
         self.credentials = CredentialService(database: database, clock: clock)
         self.windows = WindowSessions(database: database, credentials: credentials, clock: clock)
         self.identity = IdentityService(database: database, keys: home.keyFiles, clock: clock, policy: identityPolicy, deliverSMS: deliverSMS)
-        self.documents = DocumentService(database: database, administration: administration, registry: identity.registry, clock: clock,
-                                         verificationBaseURL: verificationBaseURL, fontPath: fontPath, fallbackFontPaths: fallbackFontPaths)
+        self.documents = DocumentService(
+            database: database, administration: administration, registry: identity.registry, clock: clock,
+            verificationBaseURL: verificationBaseURL, fontPath: fontPath, fallbackFontPaths: fallbackFontPaths)
         self.trustList = TrustListService(database: database, administration: administration, log: documents.log, clock: clock)
         self.anonymousAudit = AuditAggregator(clock: clock)
-        self.applications = ApplicationService(database: database, clock: clock,
-                                               credit: CreditService(database: database, clock: clock, registry: identity.registry),
-                                               documents: documents, identity: identity)
-        self.points = PointsService(database: database, clock: clock, registry: identity.registry, documents: documents, identityPolicy: identity.policy)
+        self.applications = ApplicationService(
+            database: database, clock: clock,
+            credit: CreditService(database: database, clock: clock, registry: identity.registry),
+            documents: documents, identity: identity)
+        self.points = PointsService(
+            database: database, clock: clock, registry: identity.registry, documents: documents, identityPolicy: identity.policy)
     }
 
     /// Opens the SQLite database of `home` and wires the services.
@@ -73,12 +76,15 @@ public struct ZeroTripServices: Sendable {
 
     /// Opens the database (an SQLite file, or PostgreSQL for a `postgres://` location) and wires the services with
     /// the document settings of `configuration`.
-    public static func open(configuration: DaemonConfiguration, home: ZeroTripHome? = nil, passphrase explicit: String? = nil, clock: ZeroTripClock = .system) throws -> ZeroTripServices {
+    public static func open(
+        configuration: DaemonConfiguration, home: ZeroTripHome? = nil, passphrase explicit: String? = nil, clock: ZeroTripClock = .system
+    ) throws -> ZeroTripServices {
         let home = home ?? configuration.home
         let database = try AppDatabase.open(location: home.databasePath)
-        return ZeroTripServices(database: database, home: home, passphrase: PassphraseSource(explicit: explicit, keys: home.keyFiles), clock: clock,
-                                verificationBaseURL: configuration.verificationBaseURL, fontPath: configuration.fontPath,
-                                fallbackFontPaths: configuration.fallbackFontPaths, deliverSMS: configuration.smsGatewayURL != nil)
+        return ZeroTripServices(
+            database: database, home: home, passphrase: PassphraseSource(explicit: explicit, keys: home.keyFiles), clock: clock,
+            verificationBaseURL: configuration.verificationBaseURL, fontPath: configuration.fontPath,
+            fallbackFontPaths: configuration.fallbackFontPaths, deliverSMS: configuration.smsGatewayURL != nil)
     }
 
     /// Records an audit event in its own transaction at the clock's time.

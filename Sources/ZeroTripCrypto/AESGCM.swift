@@ -23,7 +23,8 @@ public enum AESGCM {
         var ciphertext = [UInt8](repeating: 0, count: plaintext.count + 16)
         var total: Int32 = 0
         if !plaintext.isEmpty {
-            try check(EVP_EncryptUpdate(context.pointer, &ciphertext, &length, plaintext, Int32(plaintext.count)), .backendFailure, "encryption failed")
+            try check(
+                EVP_EncryptUpdate(context.pointer, &ciphertext, &length, plaintext, Int32(plaintext.count)), .backendFailure, "encryption failed")
             total = length
         }
         try ciphertext.withUnsafeMutableBufferPointer { (buffer) throws(CryptoError) in
@@ -43,7 +44,8 @@ public enum AESGCM {
         guard let context = try? CipherContextBox() else { return nil }
         let nonce = Array(box.prefix(12)), tag = Array(box.suffix(16)), ciphertext = Array(box[12..<(box.count - 16)])
         guard EVP_DecryptInit_ex(context.pointer, EVP_aes_256_gcm(), nil, nil, nil) == 1,
-              EVP_DecryptInit_ex(context.pointer, nil, nil, key, nonce) == 1 else { return nil }
+            EVP_DecryptInit_ex(context.pointer, nil, nil, key, nonce) == 1
+        else { return nil }
         var length: Int32 = 0
         if !associatedData.isEmpty, EVP_DecryptUpdate(context.pointer, nil, &length, associatedData, Int32(associatedData.count)) != 1 { return nil }
         var plaintext = [UInt8](repeating: 0, count: ciphertext.count + 16)

@@ -109,7 +109,7 @@ public enum CertificateAuthority {
         var start = time_t(notValidBefore.timeIntervalSince1970)
         var end = time_t(notValidAfter.timeIntervalSince1970)
         guard X509_time_adj_ex(X509_getm_notBefore(x), 0, 0, &start) != nil,
-              X509_time_adj_ex(X509_getm_notAfter(x), 0, 0, &end) != nil
+            X509_time_adj_ex(X509_getm_notAfter(x), 0, 0, &end) != nil
         else { throw .openSSL(.backendFailure, "setting validity failed") }
         try check(X509_set_subject_name(x, subject.pointer), .backendFailure, "setting subject failed")
         if let issuerCertificate {
@@ -142,8 +142,9 @@ public enum CertificateAuthority {
     private static func sign(_ x: OpaquePointer, with key: PrivateKey) throws(CryptoError) {
         let context = try EVPDigestContextBox()
         var keyContext: OpaquePointer?
-        try check(EVP_DigestSignInit(context.pointer, &keyContext, key.algorithm.digest.evpMD, nil, key.box.pointer),
-                  .backendFailure, "certificate sign init failed")
+        try check(
+            EVP_DigestSignInit(context.pointer, &keyContext, key.algorithm.digest.evpMD, nil, key.box.pointer),
+            .backendFailure, "certificate sign init failed")
         if key.algorithm == .sm2 { try SM2.setDistinguishingID(keyContext) }
         guard X509_sign_ctx(x, context.pointer) > 0 else { throw .openSSL(.backendFailure, "certificate signing failed") }
     }

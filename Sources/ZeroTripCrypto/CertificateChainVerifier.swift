@@ -63,7 +63,7 @@ public struct CertificateChainVerifier: Sendable {
     /// Validates `leaf` as a seal certificate at `time`, using `intermediates` as untrusted helpers.
     public func validateSeal(_ leaf: Certificate, intermediates: [Certificate] = [], at time: Date) -> ChainValidationResult {
         guard !leaf.isCertificateAuthority, let usage = leaf.keyUsage,
-              usage.contains(.digitalSignature) || usage.contains(.nonRepudiation)
+            usage.contains(.digitalSignature) || usage.contains(.nonRepudiation)
         else {
             return .invalid(.init(reason: .wrongKeyUsage, message: "not a seal certificate (needs CA:FALSE and digitalSignature or nonRepudiation)"))
         }
@@ -77,7 +77,9 @@ public struct CertificateChainVerifier: Sendable {
     public static func issuingRoot(ofSeal leaf: Certificate, among roots: [Certificate]) -> (root: Certificate?, failure: ChainValidationFailure?) {
         var failure: ChainValidationFailure?
         for root in roots {
-            if let subjectKeyID = root.subjectKeyIdentifier, let authorityKeyID = leaf.authorityKeyIdentifier, subjectKeyID != authorityKeyID { continue }
+            if let subjectKeyID = root.subjectKeyIdentifier, let authorityKeyID = leaf.authorityKeyIdentifier, subjectKeyID != authorityKeyID {
+                continue
+            }
             let moment = max(leaf.notValidBefore, root.notValidBefore).addingTimeInterval(1)
             switch CertificateChainVerifier(trustAnchors: [root]).validateSeal(leaf, at: moment) {
             case .valid: return (root, nil)
@@ -110,7 +112,8 @@ public struct CertificateChainVerifier: Sendable {
             }
         }
         let context = try X509StoreContextBox()
-        try check(X509_STORE_CTX_init(context.pointer, store.pointer, leaf.box.pointer, untrusted.pointer), .backendFailure, "chain context init failed")
+        try check(
+            X509_STORE_CTX_init(context.pointer, store.pointer, leaf.box.pointer, untrusted.pointer), .backendFailure, "chain context init failed")
         X509_STORE_CTX_set_flags(context.pointer, UInt(X509_V_FLAG_X509_STRICT))
         X509_STORE_CTX_set_time(context.pointer, 0, time_t(time.timeIntervalSince1970))
         if X509_verify_cert(context.pointer) == 1 {
@@ -127,15 +130,17 @@ public struct CertificateChainVerifier: Sendable {
         }
         let error = X509_STORE_CTX_get_error(context.pointer)
         let message = String(cString: X509_verify_cert_error_string(Int(error)))
-        let reason: ChainValidationFailure.Reason = switch error {
-        case X509_V_ERR_CERT_HAS_EXPIRED: .expired
-        case X509_V_ERR_CERT_NOT_YET_VALID: .notYetValid
-        case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT, X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY,
-             X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT, X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN,
-             X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE: .untrusted
-        case X509_V_ERR_CERT_SIGNATURE_FAILURE: .badSignature
-        default: .invalidChain
-        }
+        let reason: ChainValidationFailure.Reason =
+            switch error {
+            case X509_V_ERR_CERT_HAS_EXPIRED: .expired
+            case X509_V_ERR_CERT_NOT_YET_VALID: .notYetValid
+            case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT, X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY,
+                X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT, X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN,
+                X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+                .untrusted
+            case X509_V_ERR_CERT_SIGNATURE_FAILURE: .badSignature
+            default: .invalidChain
+            }
         return .invalid(.init(reason: reason, message: message))
     }
 }

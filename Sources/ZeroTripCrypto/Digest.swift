@@ -38,7 +38,8 @@ public struct Digest {
         var out = [UInt8](repeating: 0, count: 32)
         var length: UInt32 = 0
         let md = algorithm.evpMD
-        let ok: Int32 = bytes.withContiguousStorageIfAvailable { EVP_Digest($0.baseAddress, $0.count, &out, &length, md, nil) }
+        let ok: Int32 =
+            bytes.withContiguousStorageIfAvailable { EVP_Digest($0.baseAddress, $0.count, &out, &length, md, nil) }
             ?? Array(bytes).withUnsafeBytes { EVP_Digest($0.baseAddress, $0.count, &out, &length, md, nil) }
         // A one-shot digest of in-memory bytes with a fetched algorithm fails only on allocation failure.
         precondition(ok == 1 && length == 32, "EVP_Digest failed: \(OpenSSLErrorQueue.drain())")

@@ -13,8 +13,9 @@ public enum HMAC {
         let ok = key.withUnsafeBufferPointer { keyBuffer in
             let call = { (bytes: UnsafeBufferPointer<UInt8>) -> Bool in
                 out.withUnsafeMutableBufferPointer { output in
-                    COpenSSL.HMAC(EVP_sha256(), keyBuffer.baseAddress, Int32(keyBuffer.count), bytes.baseAddress, bytes.count,
-                                  output.baseAddress, &length) != nil
+                    COpenSSL.HMAC(
+                        EVP_sha256(), keyBuffer.baseAddress, Int32(keyBuffer.count), bytes.baseAddress, bytes.count,
+                        output.baseAddress, &length) != nil
                 }
             }
             return message.withContiguousStorageIfAvailable(call) ?? Array(message).withUnsafeBufferPointer(call)

@@ -11,7 +11,7 @@ enum PEM {
             throw CryptoError(.invalidArgument, "PEM input exceeds \(maximumLength) bytes")
         }
         guard let begin = text.range(of: "-----BEGIN "),
-              let end = text[begin.upperBound...].range(of: "-----")
+            let end = text[begin.upperBound...].range(of: "-----")
         else {
             throw CryptoError(.malformedKey, "no PEM block found (expected a -----BEGIN ...----- line)")
         }

@@ -19,8 +19,9 @@ public struct PrivateKey: Sendable {
 
     /// Generates a fresh key.
     public init(generating algorithm: KeyAlgorithm) throws(CryptoError) {
-        let context = EVPKeyContextBox(taking: try checkNotNil(
-            EVP_PKEY_CTX_new_from_name(nil, algorithm == .sm2 ? "SM2" : "EC", nil), .backendFailure, "key context creation failed"))
+        let context = EVPKeyContextBox(
+            taking: try checkNotNil(
+                EVP_PKEY_CTX_new_from_name(nil, algorithm == .sm2 ? "SM2" : "EC", nil), .backendFailure, "key context creation failed"))
         try check(EVP_PKEY_keygen_init(context.pointer), .backendFailure, "keygen init failed")
         if algorithm == .p256 {
             try check(EVP_PKEY_CTX_set_group_name(context.pointer, "P-256"), .backendFailure, "setting curve failed")
@@ -169,11 +170,14 @@ public struct PrivateKey: Sendable {
         case .sm2:
             let context = try EVPDigestContextBox()
             var keyContext: OpaquePointer?
-            try check(EVP_DigestSignInit(context.pointer, &keyContext, DigestAlgorithm.sm3.evpMD, nil, box.pointer), .backendFailure, "SM2 sign init failed")
+            try check(
+                EVP_DigestSignInit(context.pointer, &keyContext, DigestAlgorithm.sm3.evpMD, nil, box.pointer), .backendFailure, "SM2 sign init failed"
+            )
             try SM2.setDistinguishingID(keyContext)
             var out = [UInt8](repeating: 0, count: 80)
             var length = out.count
-            let ok: Int32 = message.withContiguousStorageIfAvailable { EVP_DigestSign(context.pointer, &out, &length, $0.baseAddress, $0.count) }
+            let ok: Int32 =
+                message.withContiguousStorageIfAvailable { EVP_DigestSign(context.pointer, &out, &length, $0.baseAddress, $0.count) }
                 ?? Array(message).withUnsafeBufferPointer { EVP_DigestSign(context.pointer, &out, &length, $0.baseAddress, $0.count) }
             try check(ok, .backendFailure, "SM2 signing failed")
             return Signature(producedDER: Array(out.prefix(length)), algorithm: .sm2)

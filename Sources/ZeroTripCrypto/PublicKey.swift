@@ -68,10 +68,11 @@ public struct PublicKey: Sendable {
             guard let context = try? EVPDigestContextBox() else { return false }
             var keyContext: OpaquePointer?
             guard EVP_DigestVerifyInit(context.pointer, &keyContext, DigestAlgorithm.sm3.evpMD, nil, box.pointer) == 1,
-                  (try? SM2.setDistinguishingID(keyContext)) != nil
+                (try? SM2.setDistinguishingID(keyContext)) != nil
             else { return false }
             let der = signature.derRepresentation
-            let ok: Int32 = message.withContiguousStorageIfAvailable { EVP_DigestVerify(context.pointer, der, der.count, $0.baseAddress, $0.count) }
+            let ok: Int32 =
+                message.withContiguousStorageIfAvailable { EVP_DigestVerify(context.pointer, der, der.count, $0.baseAddress, $0.count) }
                 ?? Array(message).withUnsafeBufferPointer { EVP_DigestVerify(context.pointer, der, der.count, $0.baseAddress, $0.count) }
             return ok == 1
         }

@@ -85,8 +85,8 @@ public struct Signature: Sendable, Hashable {
 
     private static func components(of sig: ECDSASignatureBox, width: Int) throws(CryptoError) -> ([UInt8], [UInt8]) {
         guard let r = ECDSA_SIG_get0_r(sig.pointer), let s = ECDSA_SIG_get0_s(sig.pointer),
-              BN_is_negative(r) == 0, BN_is_negative(s) == 0,
-              (BN_num_bits(r) + 7) / 8 <= width, (BN_num_bits(s) + 7) / 8 <= width
+            BN_is_negative(r) == 0, BN_is_negative(s) == 0,
+            (BN_num_bits(r) + 7) / 8 <= width, (BN_num_bits(s) + 7) / 8 <= width
         else {
             throw CryptoError(.malformedSignature, "signature components are out of range")
         }

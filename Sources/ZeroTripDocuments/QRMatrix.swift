@@ -77,7 +77,6 @@ public struct QRMatrix: Sendable, Hashable {
         try self.init(taking: code)
     }
 
-
     /// Whether the module at (`x`, `y`) is dark; (0, 0) is the top-left corner.
     public func isDark(x: Int, y: Int) -> Bool { modules[y * size + x] }
 }

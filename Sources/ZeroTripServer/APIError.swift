@@ -20,23 +20,32 @@ struct APIErrorBody: Codable, Sendable {
 enum HTTPErrorMapping {
     static func status(for code: ZeroTripError.Code) -> HTTPResponse.Status {
         switch code {
-        case .invalidInput, .malformedKey, .malformedCertificate, .unsupportedCharacter, .qrTooLarge, .invalidIDNumber, .invalidCatalogue, .invalidPolicy, .unknownIndicator: .badRequest
+        case .invalidInput, .malformedKey, .malformedCertificate, .unsupportedCharacter, .qrTooLarge, .invalidIDNumber, .invalidCatalogue,
+            .invalidPolicy, .unknownIndicator:
+            .badRequest
         case .unauthenticated, .sessionInvalid, .stepUpRequired: .unauthorized
         case .forbidden, .consentRequired, .notAReviewer, .notASupervisor: .forbidden
         case .verificationFailed, .deviceLoginFailed: .unauthorized
         case .locked, .rateLimited: .tooManyRequests
         case .unknownPerson: .notFound
         case .notFound, .unknownDepartment, .unknownCredential, .unknownKey, .unknownMatter, .unknownSubject, .unknownApplication: .notFound
-        case .duplicateDepartment, .alreadyInitialized, .fileExists, .documentNotValid, .keyRevoked, .duplicateSubject, .invalidTransition, .obligationClosed,
-             .commitmentRequired, .materialsOutstanding, .duplicateEvent, .sealAlgorithmUnsupported, .consentWithdrawn, .consentEnded, .alreadyRated, .ratingClosed,
-             .noPointsPolicy, .noPointsScore, .claimPending, .alreadyDecided, .alreadyDisputed, .sameReviewer,
-             .complainedClerk, .alreadyComplained, .tooManyOpenComplaints: .conflict
-        case .primaryMaterialMissing, .materialNotTrustEligible, .identityNotConfirmed, .holderMismatch, .materialsIncomplete, .trustApprovalRefused, .modeUnavailable: .unprocessableContent
+        case .duplicateDepartment, .alreadyInitialized, .fileExists, .documentNotValid, .keyRevoked, .duplicateSubject, .invalidTransition,
+            .obligationClosed,
+            .commitmentRequired, .materialsOutstanding, .duplicateEvent, .sealAlgorithmUnsupported, .consentWithdrawn, .consentEnded, .alreadyRated,
+            .ratingClosed,
+            .noPointsPolicy, .noPointsScore, .claimPending, .alreadyDecided, .alreadyDisputed, .sameReviewer,
+            .complainedClerk, .alreadyComplained, .tooManyOpenComplaints:
+            .conflict
+        case .primaryMaterialMissing, .materialNotTrustEligible, .identityNotConfirmed, .holderMismatch, .materialsIncomplete, .trustApprovalRefused,
+            .modeUnavailable:
+            .unprocessableContent
         case .payloadTooLarge: .contentTooLarge
-        case .notInitialized, .notReady, .missingKeyFile, .insecureKeyFile, .missingPassphrase, .noActiveKey, .fontUnavailable, .identityKeyUnavailable, .keyLimitReached, .keyNotActive,
-             .databaseBusy, .databaseUnavailable, .overloaded,
-             // The daemon's own set-up is wrong (key passphrase, configuration): the operator must act, the caller may retry later.
-             .wrongPassphrase, .invalidConfiguration: .serviceUnavailable
+        case .notInitialized, .notReady, .missingKeyFile, .insecureKeyFile, .missingPassphrase, .noActiveKey, .fontUnavailable,
+            .identityKeyUnavailable, .keyLimitReached, .keyNotActive,
+            .databaseBusy, .databaseUnavailable, .overloaded,
+            // The daemon's own set-up is wrong (key passphrase, configuration): the operator must act, the caller may retry later.
+            .wrongPassphrase, .invalidConfiguration:
+            .serviceUnavailable
         default: .internalServerError
         }
     }
@@ -70,8 +79,11 @@ enum HTTPErrorMapping {
     }
 
     static func response(for error: ZeroTripError, status: HTTPResponse.Status? = nil) -> Response {
-        let body = APIErrorBody(error: .init(code: error.code.rawValue, message: ChineseMessages.apiMessage(error.code.rawValue), detail: error.message))
-        let data = (try? JSONEncoder().encode(body)) ?? Data(#"{"error":{"code":"internal_error","message":"服务内部错误，请稍后再试。","detail":"internal error"}}"#.utf8)
+        let body = APIErrorBody(
+            error: .init(code: error.code.rawValue, message: ChineseMessages.apiMessage(error.code.rawValue), detail: error.message))
+        let data =
+            (try? JSONEncoder().encode(body))
+            ?? Data(#"{"error":{"code":"internal_error","message":"服务内部错误，请稍后再试。","detail":"internal error"}}"#.utf8)
         var headers = HTTPFields()
         headers[.contentType] = "application/json; charset=utf-8"
         headers[.cacheControl] = "no-store"
@@ -79,7 +91,8 @@ enum HTTPErrorMapping {
         // lockout's end), else a second for a busy database and a minute for the rest.
         let answered = status ?? self.status(for: error.code)
         if let seconds = error.retryAfterSeconds ?? ([.databaseBusy, .databaseUnavailable, .overloaded].contains(error.code) ? 1 : nil)
-            ?? ([.tooManyRequests, .serviceUnavailable].contains(answered) ? 60 : nil) {
+            ?? ([.tooManyRequests, .serviceUnavailable].contains(answered) ? 60 : nil)
+        {
             headers[.retryAfter] = String(seconds)
         }
         if error.code == .stepUpRequired {
@@ -100,8 +113,12 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             let domain = HTTPErrorMapping.domainError(from: error)
             let status = HTTPErrorMapping.status(for: domain.code)
             if status.code >= 500, status != .serviceUnavailable {
-                context.logger.error("request failed", metadata: ["code": "\(domain.code)", "error": "\(String(describing: type(of: error)))",
-                                                                  "route": "\(context.endpointPath ?? "unmatched")"])
+                context.logger.error(
+                    "request failed",
+                    metadata: [
+                        "code": "\(domain.code)", "error": "\(String(describing: type(of: error)))",
+                        "route": "\(context.endpointPath ?? "unmatched")",
+                    ])
             }
             let answered = domain.code.rawValue.hasPrefix("http_") ? HTTPResponse.Status(code: Int(domain.code.rawValue.dropFirst(5)) ?? 500) : status
             // The people-facing pages answer with a page, in Chinese, under the pages' CSP: never the JSON body.

@@ -46,8 +46,9 @@ struct IssueDocumentBody: Decodable, Sendable {
         } else {
             mode = .qrSelfPrint
         }
-        var request = IssueDocumentRequest(departmentCode: principal.departmentCode, matterCode: matterCode, matterName: matterName, holderName: holderName,
-                                           holderIDNumber: holderIdNumber, fields: fields, validDays: validDays ?? 365, pickupMode: mode)
+        var request = IssueDocumentRequest(
+            departmentCode: principal.departmentCode, matterCode: matterCode, matterName: matterName, holderName: holderName,
+            holderIDNumber: holderIdNumber, fields: fields, validDays: validDays ?? 365, pickupMode: mode)
         if let holderType {
             guard let kind = HolderKind(rawValue: holderType) else {
                 throw ZeroTripError(.invalidInput, "holderType must be person or organization")

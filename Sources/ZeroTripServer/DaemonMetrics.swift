@@ -13,20 +13,24 @@ final class DaemonMetrics: Sendable {
     ]
 
     private static var requests: MetricNameDescriptor {
-        MetricNameDescriptor(namespace: "zerotrip", subsystem: "http", metricName: "requests", unitName: "total",
-                             helpText: "HTTP requests answered, by method, route pattern and status")
+        MetricNameDescriptor(
+            namespace: "zerotrip", subsystem: "http", metricName: "requests", unitName: "total",
+            helpText: "HTTP requests answered, by method, route pattern and status")
     }
     private static var latency: MetricNameDescriptor {
-        MetricNameDescriptor(namespace: "zerotrip", subsystem: "http", metricName: "request_duration", unitName: "seconds",
-                             helpText: "Time to answer, by method and route pattern")
+        MetricNameDescriptor(
+            namespace: "zerotrip", subsystem: "http", metricName: "request_duration", unitName: "seconds",
+            helpText: "Time to answer, by method and route pattern")
     }
     private static var verifications: MetricNameDescriptor {
-        MetricNameDescriptor(namespace: "zerotrip", metricName: "verifications", unitName: "total",
-                             helpText: "Verification answers given over HTTP, by method and result")
+        MetricNameDescriptor(
+            namespace: "zerotrip", metricName: "verifications", unitName: "total",
+            helpText: "Verification answers given over HTTP, by method and result")
     }
     private static var issued: MetricNameDescriptor {
-        MetricNameDescriptor(namespace: "zerotrip", subsystem: "documents", metricName: "issued", unitName: "total",
-                             helpText: "Result documents issued over HTTP")
+        MetricNameDescriptor(
+            namespace: "zerotrip", subsystem: "documents", metricName: "issued", unitName: "total",
+            helpText: "Result documents issued over HTTP")
     }
 
     /// One request series: its counter and latency histogram.
@@ -43,13 +47,19 @@ final class DaemonMetrics: Sendable {
     /// Counts one answered request and its duration.
     func request(method: String, route: String, status: Int, duration: Duration) {
         let key = RequestSeries(method: method, route: route, status: status)
-        let collectors = series.withLock { $0[key] } ?? {
-            let made = (counter: registry.makeCounter(descriptor: Self.requests, labels: [("method", method), ("route", route), ("status", String(status))]),
-                        latency: registry.makeDurationHistogram(descriptor: Self.latency, labels: [("method", method), ("route", route)],
-                                                                buckets: Self.latencyBuckets))
-            series.withLock { $0[key] = made }
-            return made
-        }()
+        let collectors =
+            series.withLock { $0[key] }
+            ?? {
+                let made = (
+                    counter: registry.makeCounter(
+                        descriptor: Self.requests, labels: [("method", method), ("route", route), ("status", String(status))]),
+                    latency: registry.makeDurationHistogram(
+                        descriptor: Self.latency, labels: [("method", method), ("route", route)],
+                        buckets: Self.latencyBuckets)
+                )
+                series.withLock { $0[key] = made }
+                return made
+            }()
         collectors.counter.increment()
         collectors.latency.record(duration)
     }
@@ -57,11 +67,13 @@ final class DaemonMetrics: Sendable {
     /// Counts one verification answer (`token`, `pdf` or `id`; `valid`, `invalid`, `revoked`, `expired`, `unknown`).
     func verification(method: String, result: String) {
         let key = [method, result]
-        let counter = verificationCounters.withLock { $0[key] } ?? {
-            let made = registry.makeCounter(descriptor: Self.verifications, labels: [("method", method), ("result", result)])
-            verificationCounters.withLock { $0[key] = made }
-            return made
-        }()
+        let counter =
+            verificationCounters.withLock { $0[key] }
+            ?? {
+                let made = registry.makeCounter(descriptor: Self.verifications, labels: [("method", method), ("result", result)])
+                verificationCounters.withLock { $0[key] = made }
+                return made
+            }()
         counter.increment()
     }
 

@@ -2,7 +2,7 @@ public import Logging
 import Foundation
 import ZeroTrip
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A swift-log handler writing one JSON object per line to standard error:
@@ -128,8 +128,9 @@ final class LogWriter: @unchecked Sendable {
             if lost > 0 {
                 var note: [UInt8] = []
                 JSONLogHandler.appendString("log lines dropped: standard error was not keeping up (\(lost))", to: &note)
-                chunk.append(contentsOf: Array("{\"label\":\"zerotrip\",\"level\":\"warning\",\"msg\":".utf8) + note
-                             + Array(",\"ts\":\"\(JSONLogHandler.timestamp())\"}\n".utf8))
+                chunk.append(
+                    contentsOf: Array("{\"label\":\"zerotrip\",\"level\":\"warning\",\"msg\":".utf8) + note
+                        + Array(",\"ts\":\"\(JSONLogHandler.timestamp())\"}\n".utf8))
             }
             chunk.withUnsafeBytes { buffer in
                 var offset = 0

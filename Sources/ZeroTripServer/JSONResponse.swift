@@ -39,11 +39,14 @@ enum JSONResponse {
         if let keys = JSONKeyScanner.topLevelKeys(buffer.readableBytesView) {
             let shape = Self.shape(of: value)
             if let unknown = keys.first(where: { !shape.fields.contains($0) }) {
-                throw ZeroTripError(.invalidInput, "unknown field \"\(unknown.prefix(64))\"; the fields are \(shape.fields.sorted().joined(separator: ", "))")
+                throw ZeroTripError(
+                    .invalidInput, "unknown field \"\(unknown.prefix(64))\"; the fields are \(shape.fields.sorted().joined(separator: ", "))")
             }
             if shape.nested, let json = try? JSONSerialization.jsonObject(with: Data(buffer.readableBytesView)),
-               let (path, known) = Self.unknownMember(in: json, of: value, at: "") {
-                throw ZeroTripError(.invalidInput, "unknown field \"\(path.prefix(80))\"; the fields there are \(known.sorted().joined(separator: ", "))")
+                let (path, known) = Self.unknownMember(in: json, of: value, at: "")
+            {
+                throw ZeroTripError(
+                    .invalidInput, "unknown field \"\(path.prefix(80))\"; the fields there are \(known.sorted().joined(separator: ", "))")
             }
         }
         return value

@@ -16,12 +16,14 @@ struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
             let elapsed = ContinuousClock.now - start
             metrics.request(method: request.method.rawValue, route: context.endpointPath ?? "unmatched", status: status, duration: elapsed)
             let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
-            context.logger.log(level: level, "request", metadata: [
-                "method": .string(request.method.rawValue),
-                "route": .string(context.endpointPath ?? "unmatched"),
-                "status": .stringConvertible(status),
-                "ms": .string(String(format: "%.2f", milliseconds)),
-            ])
+            context.logger.log(
+                level: level, "request",
+                metadata: [
+                    "method": .string(request.method.rawValue),
+                    "route": .string(context.endpointPath ?? "unmatched"),
+                    "status": .stringConvertible(status),
+                    "ms": .string(String(format: "%.2f", milliseconds)),
+                ])
         }
         do {
             var response = try await next(request, context)

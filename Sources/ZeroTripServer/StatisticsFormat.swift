@@ -51,44 +51,60 @@ enum StatisticsFormat {
 
     /// Volumes: one row per department.
     static func volumes(_ figures: VolumeFigures, names: [String: String]) -> Table {
-        Table(header: ["department", "name", "submitted", "trust", "deferral", "closed", "rejected", "terminated", "mean_handling_working_days",
-                       "overdue", "revoked"],
-              rows: figures.departments.map { row in
-                  [row.department, text(names[row.department] ?? ""), "\(row.submitted)", "\(row.trust)", "\(row.deferral)", "\(row.closed)",
-                   "\(row.rejected)", "\(row.terminated)", tenths(row.meanHandlingWorkingDays), "\(row.overdue)", "\(row.revoked)"]
-              })
+        Table(
+            header: [
+                "department", "name", "submitted", "trust", "deferral", "closed", "rejected", "terminated", "mean_handling_working_days",
+                "overdue", "revoked",
+            ],
+            rows: figures.departments.map { row in
+                [
+                    row.department, text(names[row.department] ?? ""), "\(row.submitted)", "\(row.trust)", "\(row.deferral)", "\(row.closed)",
+                    "\(row.rejected)", "\(row.terminated)", tenths(row.meanHandlingWorkingDays), "\(row.overdue)", "\(row.revoked)",
+                ]
+            })
     }
 
     /// Review times: one row per department.
     static func reviews(_ figures: ReviewFigures, names: [String: String]) -> Table {
-        Table(header: ["department", "name", "reviewed", "mean_working_days", "maximum_working_days", "waiting", "stalled"],
-              rows: figures.departments.map {
-                  [$0.department, text(names[$0.department] ?? ""), "\($0.reviewed)", tenths($0.meanWorkingDays), "\($0.maximumWorkingDays)",
-                   "\($0.waiting)", "\($0.stalled)"]
-              })
+        Table(
+            header: ["department", "name", "reviewed", "mean_working_days", "maximum_working_days", "waiting", "stalled"],
+            rows: figures.departments.map {
+                [
+                    $0.department, text(names[$0.department] ?? ""), "\($0.reviewed)", tenths($0.meanWorkingDays), "\($0.maximumWorkingDays)",
+                    "\($0.waiting)", "\($0.stalled)",
+                ]
+            })
     }
 
     /// Ratings: one row per department, then per clerk (with the clerk's department), ranked as in the JSON.
     static func ratings(_ figures: RatingFigures, names: [String: String]) -> Table {
         let rows = figures.departments.map { ($0, false) } + figures.clerks.map { ($0, true) }
-        return Table(header: ["level", "key", "department", "name", "count", "mean", "weighted", "poor"], rows: rows.map { group, clerk in
-            [clerk ? "clerk" : "department", text(group.key), group.department ?? group.key, text(clerk ? "" : names[group.key] ?? ""),
-             "\(group.count)", String(format: "%.2f", group.mean), String(format: "%.2f", group.weighted), "\(group.poor)"]
-        })
+        return Table(
+            header: ["level", "key", "department", "name", "count", "mean", "weighted", "poor"],
+            rows: rows.map { group, clerk in
+                [
+                    clerk ? "clerk" : "department", text(group.key), group.department ?? group.key, text(clerk ? "" : names[group.key] ?? ""),
+                    "\(group.count)", String(format: "%.2f", group.mean), String(format: "%.2f", group.weighted), "\(group.poor)",
+                ]
+            })
     }
 
     /// Complaints: one row per department with a column per cause.
     static func complaints(_ figures: ComplaintFigures, names: [String: String]) -> Table {
         let causes = ComplaintCause.allCases.map(\.rawValue)
-        return Table(header: ["department", "name", "filed", "answered", "answered_in_time", "substantiated", "overdue"] + causes,
-                     rows: figures.departments.map { row in
-                         [row.department, text(names[row.department] ?? ""), "\(row.filed)", "\(row.answered)", "\(row.answeredInTime)",
-                          "\(row.substantiated)", "\(row.overdue)"] + causes.map { "\(row.causes[$0] ?? 0)" }
-                     })
+        return Table(
+            header: ["department", "name", "filed", "answered", "answered_in_time", "substantiated", "overdue"] + causes,
+            rows: figures.departments.map { row in
+                [
+                    row.department, text(names[row.department] ?? ""), "\(row.filed)", "\(row.answered)", "\(row.answeredInTime)",
+                    "\(row.substantiated)", "\(row.overdue)",
+                ] + causes.map { "\(row.causes[$0] ?? 0)" }
+            })
     }
 
     /// Stated needs: one row per kind and year.
     static func needs(_ counts: [(kind: ServiceNeedKind, year: Int, count: Int)]) -> Table {
-        Table(header: ["kind", "name", "year", "count"], rows: counts.map { [$0.kind.rawValue, text($0.kind.chinese), "\($0.year)", "\($0.count)"] })
+        Table(
+            header: ["kind", "name", "year", "count"], rows: counts.map { [$0.kind.rawValue, text($0.kind.chinese), "\($0.year)", "\($0.count)"] })
     }
 }

@@ -11,20 +11,25 @@ import ZeroTripDocuments
 enum VerificationPage {
     /// The page for `report`; `record` is the register entry when the register identified a genuine document.
     /// `pdfLink`: where the original PDF can be fetched, when the holder leaves the link on.
-    static func render(_ report: VerificationReport?, record: ResultDocumentRecord? = nil, pdfLink: String? = nil, district: String,
-                       issuer: String? = nil) -> String {
+    static func render(
+        _ report: VerificationReport?, record: ResultDocumentRecord? = nil, pdfLink: String? = nil, district: String,
+        issuer: String? = nil
+    ) -> String {
         guard let report else {
-            return page(district: district, title: "电子文书核验", tone: .neutral, banner: "请扫描文书上的二维码", body: """
-                <p>用手机扫描电子文书上的二维码，即可在此核验文书真伪与状态。</p>\(numberForm)
-                """)
+            return page(
+                district: district, title: "电子文书核验", tone: .neutral, banner: "请扫描文书上的二维码",
+                body: """
+                    <p>用手机扫描电子文书上的二维码，即可在此核验文书真伪与状态。</p>\(numberForm)
+                    """)
         }
-        let (word, tone): (String, Tone) = switch report.result {
-        case .valid: ("有效", .valid)
-        case .invalid: ("无效", .invalid)
-        case .revoked: (report.reasons.first?.code == "superseded" ? "已撤销（已被替代）" : "已撤销", .invalid)
-        case .expired: ("已过期", .expired)
-        case .unknown: ("无法核验", .neutral)
-        }
+        let (word, tone): (String, Tone) =
+            switch report.result {
+            case .valid: ("有效", .valid)
+            case .invalid: ("无效", .invalid)
+            case .revoked: (report.reasons.first?.code == "superseded" ? "已撤销（已被替代）" : "已撤销", .invalid)
+            case .expired: ("已过期", .expired)
+            case .unknown: ("无法核验", .neutral)
+            }
         // Only what the register confirmed is shown: an invalid or unknown answer's claims come from an unverified code.
         let identified = report.registerChecked && [.valid, .expired, .revoked].contains(report.result)
         var rows: [(String, String)] = []
@@ -69,7 +74,8 @@ enum VerificationPage {
             notes.append("<p class=\"pdf\"><a href=\"\(escape(pdfLink))\">查看或打印原件（PDF，含完整身份信息，持证人已开放）</a></p>")
         }
         notes.append("<p class=\"note\">\(report.registerChecked ? "已比对签发登记库。" : "未能比对签发登记库。")本页不显示完整身份信息。</p>")
-        return page(district: district, title: "电子文书核验结果：\(word)", tone: tone, banner: word, body: "<table>\(table)</table>" + notes.joined() + numberForm)
+        return page(
+            district: district, title: "电子文书核验结果：\(word)", tone: tone, banner: word, body: "<table>\(table)</table>" + notes.joined() + numberForm)
     }
 
     /// A box to type the number printed on a document (`/v/?n=…`; the printed form with dashes is accepted).
@@ -119,8 +125,9 @@ enum VerificationPage {
     }
 
     static func tooManyRequests(retryAfter seconds: Int, district: String) -> Response {
-        let html = page(district: district, title: "请求过于频繁", tone: .expired, banner: "请求过于频繁",
-                        body: "<p>您所在网络的核验请求过多，请于 \(seconds) 秒后再试。</p><p class=\"note\">如需批量核验，请由部门使用核验接口。</p>")
+        let html = page(
+            district: district, title: "请求过于频繁", tone: .expired, banner: "请求过于频繁",
+            body: "<p>您所在网络的核验请求过多，请于 \(seconds) 秒后再试。</p><p class=\"note\">如需批量核验，请由部门使用核验接口。</p>")
         var headers = htmlHeaders
         headers[.retryAfter] = String(seconds)
         return Response(status: .tooManyRequests, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))

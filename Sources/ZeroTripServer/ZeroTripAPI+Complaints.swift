@@ -83,8 +83,9 @@ extension ZeroTripAPI {
         case "POST /v1/applicant/complaints":
             return { request, _, session, _ in
                 let body = try await JSONResponse.decode(ComplaintBody.self, from: request, limit: 4096)
-                let complaint = try await services.complaints.file(subject: "person:\(session!.subject)", department: body.department, rating: body.rating,
-                                                                   cause: body.cause, text: body.text, actor: session!.actor)
+                let complaint = try await services.complaints.file(
+                    subject: "person:\(session!.subject)", department: body.department, rating: body.rating,
+                    cause: body.cause, text: body.text, actor: session!.actor)
                 return try JSONResponse.make(ComplaintView(complaint), status: .created)
             }
         case "GET /v1/applicant/complaints":
@@ -111,9 +112,10 @@ extension ZeroTripAPI {
         case "POST /v1/complaints/{id}/answer":
             return { request, parameters, principal in
                 let body = try await JSONResponse.decode(ComplaintAnswerBody.self, from: request, limit: 4096)
-                let complaint = try await services.complaints.answer(id: parameters.get("id") ?? "", department: principal!.departmentCode, clerk: body.clerk,
-                                                                     finding: body.finding, cause: body.cause, action: body.action, reply: body.reply,
-                                                                     actor: principal!.actor)
+                let complaint = try await services.complaints.answer(
+                    id: parameters.get("id") ?? "", department: principal!.departmentCode, clerk: body.clerk,
+                    finding: body.finding, cause: body.cause, action: body.action, reply: body.reply,
+                    actor: principal!.actor)
                 return try JSONResponse.make(ComplaintView(complaint))
             }
         case "GET /v1/statistics/complaints":
@@ -121,14 +123,19 @@ extension ZeroTripAPI {
                 let period = try Self.figuresPeriod(request, now: services.clock.now())
                 let figures = try await services.complaints.figures(from: period.from, to: period.to)
                 let names = try await services.administration.departmentNames()
-                return try StatisticsFormat.answer(request, name: "complaints", json: {
-                    try JSONResponse.make(ComplaintFiguresView(
-                        from: figures.from, to: figures.to, answerWorkingDays: ComplaintService.answerWorkingDays,
-                        departments: figures.departments.map {
-                            .init(department: $0.department, name: names[$0.department], filed: $0.filed, answered: $0.answered,
-                                  answeredInTime: $0.answeredInTime, substantiated: $0.substantiated, overdue: $0.overdue, causes: $0.causes)
-                        }, causes: figures.causes))
-                }) {
+                return try StatisticsFormat.answer(
+                    request, name: "complaints",
+                    json: {
+                        try JSONResponse.make(
+                            ComplaintFiguresView(
+                                from: figures.from, to: figures.to, answerWorkingDays: ComplaintService.answerWorkingDays,
+                                departments: figures.departments.map {
+                                    .init(
+                                        department: $0.department, name: names[$0.department], filed: $0.filed, answered: $0.answered,
+                                        answeredInTime: $0.answeredInTime, substantiated: $0.substantiated, overdue: $0.overdue, causes: $0.causes)
+                                }, causes: figures.causes))
+                    }
+                ) {
                     StatisticsFormat.complaints(figures, names: names)
                 }
             }

@@ -107,16 +107,18 @@ extension ZeroTripAPI {
             return { request, _, session, _ in
                 let session = session!
                 let body = try await JSONResponse.decode(GrantConsentBody.self, from: request, limit: 4096)
-                let grant = try await services.consent.grant(subject: session.subject, department: body.department, matter: body.matter,
-                                                             resultTypes: body.resultTypes, days: body.days, application: body.application,
-                                                             channel: .app, actor: session.actor,
-                                                             assuranceTier: session.tier, organization: body.organization)
+                let grant = try await services.consent.grant(
+                    subject: session.subject, department: body.department, matter: body.matter,
+                    resultTypes: body.resultTypes, days: body.days, application: body.application,
+                    channel: .app, actor: session.actor,
+                    assuranceTier: session.tier, organization: body.organization)
                 return try JSONResponse.make(ConsentGrantView(grant, now: services.clock.now()), status: .created)
             }
         case "GET /v1/applicant/consents":
             return { _, _, session, _ in
                 let now = services.clock.now()
-                return try await JSONResponse.make(ConsentGrantList(grants: try services.consent.grants(subject: session!.subject).map { ConsentGrantView($0, now: now) }))
+                return try await JSONResponse.make(
+                    ConsentGrantList(grants: try services.consent.grants(subject: session!.subject).map { ConsentGrantView($0, now: now) }))
             }
         case "POST /v1/applicant/consents/{id}/withdraw":
             return { _, parameters, session, _ in
@@ -136,9 +138,10 @@ extension ZeroTripAPI {
             return { request, _, principal in
                 let principal = principal!
                 let body = try await JSONResponse.decode(WindowConsentBody.self, from: request, limit: 2048)
-                let grant = try await services.applications.grantConsentAtWindow(idNumber: body.idNumber, matter: body.matter, resultTypes: body.resultTypes,
-                                                                                  days: body.days, application: body.application, assuranceID: body.assuranceId, department: Self.windowDepartment(principal),
-                                                                                  actor: principal.actor)
+                let grant = try await services.applications.grantConsentAtWindow(
+                    idNumber: body.idNumber, matter: body.matter, resultTypes: body.resultTypes,
+                    days: body.days, application: body.application, assuranceID: body.assuranceId, department: Self.windowDepartment(principal),
+                    actor: principal.actor)
                 return try JSONResponse.make(ConsentGrantView(grant, now: services.clock.now()), status: .created)
             }
         case "POST /v1/reuse/documents":
@@ -148,22 +151,28 @@ extension ZeroTripAPI {
                 let result: ReuseResult
                 switch (body.idNumber, body.creditCode) {
                 case (let number?, nil):
-                    result = try await services.consent.reuse(idNumber: number, matter: body.matter, department: principal.departmentCode,
-                                                              includePDF: body.includePdf ?? false, actor: principal.actor)
+                    result = try await services.consent.reuse(
+                        idNumber: number, matter: body.matter, department: principal.departmentCode,
+                        includePDF: body.includePdf ?? false, actor: principal.actor)
                 case (nil, let code?):
-                    result = try await services.consent.reuse(creditCode: code, matter: body.matter, department: principal.departmentCode,
-                                                              includePDF: body.includePdf ?? false, actor: principal.actor)
+                    result = try await services.consent.reuse(
+                        creditCode: code, matter: body.matter, department: principal.departmentCode,
+                        includePDF: body.includePdf ?? false, actor: principal.actor)
                 default:
                     throw ZeroTripError(.invalidInput, "give exactly one of idNumber (a person) and creditCode (an organisation)")
                 }
-                return try JSONResponse.make(ReuseView(grant: result.grant.id, matter: result.grant.matter, grantExpiresAt: result.grant.expiresAt,
-                                                       grantLifetime: result.grant.lifetime.rawValue, grantApplication: result.grant.application,
-                                                       documents: result.documents.map { reused in
-                    ReuseView.Item(document: DocumentView(reused.record),
-                                   verification: .init(result: reused.verification.result.rawValue, reasons: reused.verification.reasons.map(\.code),
-                                                       verifiedAt: reused.verification.verifiedAt),
-                                   pdf: reused.pdf.map { Data($0).base64EncodedString() })
-                }))
+                return try JSONResponse.make(
+                    ReuseView(
+                        grant: result.grant.id, matter: result.grant.matter, grantExpiresAt: result.grant.expiresAt,
+                        grantLifetime: result.grant.lifetime.rawValue, grantApplication: result.grant.application,
+                        documents: result.documents.map { reused in
+                            ReuseView.Item(
+                                document: DocumentView(reused.record),
+                                verification: .init(
+                                    result: reused.verification.result.rawValue, reasons: reused.verification.reasons.map(\.code),
+                                    verifiedAt: reused.verification.verifiedAt),
+                                pdf: reused.pdf.map { Data($0).base64EncodedString() })
+                        }))
             }
         default:
             return nil

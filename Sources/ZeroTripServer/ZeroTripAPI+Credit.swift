@@ -42,7 +42,9 @@ extension ZeroTripAPI {
         @Sendable func department(_ principal: Principal?) -> String? { ZeroTripAPI.windowDepartment(principal!) }
         @Sendable func body(_ request: Request) async throws -> [UInt8] {
             var request = request
-            do { return Array(try await request.collectBody(upTo: fileLimit).readableBytesView) } catch let error as HTTPError where error.status == .contentTooLarge {
+            do { return Array(try await request.collectBody(upTo: fileLimit).readableBytesView) } catch let error as HTTPError
+                where error.status == .contentTooLarge
+            {
                 throw ZeroTripError(.payloadTooLarge, "the file exceeds the limit of \(fileLimit) bytes; use the CLI for large files")
             }
         }
@@ -55,14 +57,18 @@ extension ZeroTripAPI {
         switch spec.description {
         case "GET /v1/credit/{subject}":
             return { request, parameters, principal in
-                guard let matter = request.uri.queryParameters.get("matter") else { throw ZeroTripError(.invalidInput, "the query needs matter=CODE") }
-                let check = try await credit.windowCheck(subject: parameters.get("subject") ?? "", matter: matter, department: principal!.departmentCode, actor: principal!.actor)
+                guard let matter = request.uri.queryParameters.get("matter") else {
+                    throw ZeroTripError(.invalidInput, "the query needs matter=CODE")
+                }
+                let check = try await credit.windowCheck(
+                    subject: parameters.get("subject") ?? "", matter: matter, department: principal!.departmentCode, actor: principal!.actor)
                 return try JSONResponse.make(check)
             }
         case "GET /v1/catalogue":
             return { _, _, _ in try await JSONResponse.make(try credit.currentCatalogue()) }
         case "PUT /v1/catalogue":
-            return { request, _, principal in try await JSONResponse.make(try credit.loadCatalogue(try await body(request), actor: principal!.actor)) }
+            return { request, _, principal in try await JSONResponse.make(try credit.loadCatalogue(try await body(request), actor: principal!.actor))
+            }
         case "GET /v1/credit-policy":
             return { _, _, _ in
                 let (version, policy) = try await credit.currentPolicy()
@@ -73,43 +79,55 @@ extension ZeroTripAPI {
         case "POST /v1/credit-events":
             return { request, _, principal in
                 let body = try await JSONResponse.decode(CreditEventBody.self, from: request, limit: limit)
-                let event = try await credit.recordEvent(subject: body.subject, type: body.type, effectiveAt: try date(body.effectiveAt) ?? services.clock.now(),
-                                                   reference: body.reference, actor: principal!.actor)
+                let event = try await credit.recordEvent(
+                    subject: body.subject, type: body.type, effectiveAt: try date(body.effectiveAt) ?? services.clock.now(),
+                    reference: body.reference, actor: principal!.actor)
                 return try JSONResponse.make(event, status: .created)
             }
         case "POST /v1/credit-events/import":
             return { request, _, principal in
-                guard let source = request.uri.queryParameters.get("source") else { throw ZeroTripError(.invalidInput, "the query needs source=NAME") }
+                guard let source = request.uri.queryParameters.get("source") else {
+                    throw ZeroTripError(.invalidInput, "the query needs source=NAME")
+                }
                 return try await JSONResponse.make(try credit.importEvents(try await body(request), source: source, actor: principal!.actor))
             }
         case "POST /v1/credit-events/{id}/repair":
             return { request, parameters, principal in
                 guard let id = parameters.get("id").flatMap(Int64.init) else { throw ZeroTripError(.notFound, "no such credit event") }
                 let body = try await JSONResponse.decode(RepairBody.self, from: request, limit: limit)
-                let event = try await credit.repair(eventID: id, effectiveAt: try date(body.effectiveAt) ?? services.clock.now(), reference: body.reference, actor: principal!.actor)
+                let event = try await credit.repair(
+                    eventID: id, effectiveAt: try date(body.effectiveAt) ?? services.clock.now(), reference: body.reference, actor: principal!.actor)
                 return try JSONResponse.make(event, status: .created)
             }
         case "POST /v1/credit-organizations":
             return { request, _, principal in
                 let body = try await JSONResponse.decode(OrganizationBody.self, from: request, limit: limit)
                 guard let day = CivilDay(body.establishedOn) else { throw ZeroTripError(.invalidInput, "establishedOn must be YYYY-MM-DD") }
-                let subject = try await credit.registerOrganization(code: body.code, name: body.name, establishedOn: day, dataComplete: body.dataComplete ?? true,
-                                                                    legalRepresentative: body.legalRepresentativeIdNumber, actor: principal!.actor)
-                return try JSONResponse.make(SubjectView(subject: subject.id, kind: subject.kind.rawValue, name: subject.displayName, establishedAt: subject.establishedAt), status: .created)
+                let subject = try await credit.registerOrganization(
+                    code: body.code, name: body.name, establishedOn: day, dataComplete: body.dataComplete ?? true,
+                    legalRepresentative: body.legalRepresentativeIdNumber, actor: principal!.actor)
+                return try JSONResponse.make(
+                    SubjectView(subject: subject.id, kind: subject.kind.rawValue, name: subject.displayName, establishedAt: subject.establishedAt),
+                    status: .created)
             }
         case "POST /v1/applications":
             return { request, _, principal in
                 let body = try await JSONResponse.decode(NewApplicationBody.self, from: request, limit: limit)
-                guard let mode = ApplicationMode(rawValue: body.mode ?? "standard") else { throw ZeroTripError(.invalidInput, "mode must be standard, trust or deferral") }
-                let record = try await applications.submit(NewApplication(matterCode: body.matterCode, idNumber: body.idNumber, name: body.name, mode: mode, provided: body.provided,
-                                                                          documents: body.documents ?? [:]),
-                                                     department: department(principal), actor: principal!.actor)
+                guard let mode = ApplicationMode(rawValue: body.mode ?? "standard") else {
+                    throw ZeroTripError(.invalidInput, "mode must be standard, trust or deferral")
+                }
+                let record = try await applications.submit(
+                    NewApplication(
+                        matterCode: body.matterCode, idNumber: body.idNumber, name: body.name, mode: mode, provided: body.provided,
+                        documents: body.documents ?? [:]),
+                    department: department(principal), actor: principal!.actor)
                 return try JSONResponse.make(record, status: .created)
             }
         case "GET /v1/applications":
             return { request, _, principal in
                 let flagged = request.uri.queryParameters.get("flagged") == "true"
-                return try await JSONResponse.make(ApplicationList(applications: try applications.applications(department: department(principal), flaggedOnly: flagged)))
+                return try await JSONResponse.make(
+                    ApplicationList(applications: try applications.applications(department: department(principal), flaggedOnly: flagged)))
             }
         case "GET /v1/applications/{id}":
             return { _, parameters, principal in
@@ -124,34 +142,44 @@ extension ZeroTripAPI {
         case "POST /v1/applications/{id}/commitment":
             return { request, parameters, principal in
                 let body = try await JSONResponse.decode(WindowCommitmentBody.self, from: request, limit: limit)
-                return try await JSONResponse.make(try applications.commit(parameters.get("id") ?? "", assuranceID: body.assuranceId, department: department(principal), actor: principal!.actor))
+                return try await JSONResponse.make(
+                    try applications.commit(
+                        parameters.get("id") ?? "", assuranceID: body.assuranceId, department: department(principal), actor: principal!.actor))
             }
         case "POST /v1/applications/{id}/accept", "POST /v1/applications/{id}/review", "POST /v1/applications/{id}/approve":
             let step = spec.path.split(separator: "/").last!
             return { _, parameters, principal in
                 let id = parameters.get("id") ?? ""
-                let record = switch step {
-                case "accept": try await applications.accept(id, department: department(principal), actor: principal!.actor)
-                case "review": try await applications.startReview(id, department: department(principal), actor: principal!.actor)
-                default: try await applications.approve(id, department: department(principal), actor: principal!.actor)
-                }
+                let record =
+                    switch step {
+                    case "accept": try await applications.accept(id, department: department(principal), actor: principal!.actor)
+                    case "review": try await applications.startReview(id, department: department(principal), actor: principal!.actor)
+                    default: try await applications.approve(id, department: department(principal), actor: principal!.actor)
+                    }
                 return try JSONResponse.make(record)
             }
         case "POST /v1/applications/{id}/reject":
             return { request, parameters, principal in
                 let body = try await JSONResponse.decode(RejectBody.self, from: request, limit: limit)
-                return try await JSONResponse.make(try applications.reject(parameters.get("id") ?? "", reason: body.reason, department: department(principal), actor: principal!.actor))
+                return try await JSONResponse.make(
+                    try applications.reject(
+                        parameters.get("id") ?? "", reason: body.reason, department: department(principal), actor: principal!.actor))
             }
         case "POST /v1/applications/{id}/issue":
             return { request, parameters, principal in
                 let body = try await JSONResponse.decode(IssueResultBody.self, from: request, limit: limit)
-                let (record, issued) = try await applications.issueResult(parameters.get("id") ?? "", values: body.fields, department: department(principal), actor: principal!.actor)
-                return try JSONResponse.make(IssuedResultView(application: record, document: IssuedDocumentView(issued, baseURL: services.documents.verificationBaseURL)), status: .created)
+                let (record, issued) = try await applications.issueResult(
+                    parameters.get("id") ?? "", values: body.fields, department: department(principal), actor: principal!.actor)
+                return try JSONResponse.make(
+                    IssuedResultView(application: record, document: IssuedDocumentView(issued, baseURL: services.documents.verificationBaseURL)),
+                    status: .created)
             }
         case "POST /v1/applications/{id}/fulfil":
             return { request, parameters, principal in
                 let body = try await JSONResponse.decode(FulfilBody.self, from: request, limit: limit)
-                return try await JSONResponse.make(try applications.fulfil(parameters.get("id") ?? "", materials: body.materials, department: department(principal), actor: principal!.actor))
+                return try await JSONResponse.make(
+                    try applications.fulfil(
+                        parameters.get("id") ?? "", materials: body.materials, department: department(principal), actor: principal!.actor))
             }
         default:
             return nil
@@ -166,7 +194,8 @@ extension ZeroTripAPI {
             return { _, _, session, _ in try await JSONResponse.make(try services.credit.history(subject: "person:\(session!.subject)")) }
         case "GET /v1/applicant/applications":
             return { _, _, session, _ in
-                try await JSONResponse.make(ApplicationList(applications: try services.applications.applications(department: nil, subject: "person:\(session!.subject)")))
+                try await JSONResponse.make(
+                    ApplicationList(applications: try services.applications.applications(department: nil, subject: "person:\(session!.subject)")))
             }
         case "GET /v1/applicant/applications/{id}/commitment":
             return { _, parameters, session, _ in
@@ -175,7 +204,9 @@ extension ZeroTripAPI {
                 return try await JSONResponse.make(try services.applications.commitmentDraft(record.id))
             }
         case "POST /v1/applicant/applications/{id}/commitment":
-            return { _, parameters, session, _ in try await JSONResponse.make(try services.applications.commit(parameters.get("id") ?? "", session: session!)) }
+            return { _, parameters, session, _ in
+                try await JSONResponse.make(try services.applications.commit(parameters.get("id") ?? "", session: session!))
+            }
         default:
             return nil
         }

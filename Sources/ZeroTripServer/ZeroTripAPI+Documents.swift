@@ -79,7 +79,9 @@ extension ZeroTripAPI {
                 } catch is NIOTooManyBytesError {
                     throw ZeroTripError(.payloadTooLarge, "PDF exceeds the limit of \(maximum) bytes")
                 }
-                guard buffer.readableBytes > 0 else { throw ZeroTripError(.invalidInput, "send the PDF as the request body (Content-Type: application/pdf)") }
+                guard buffer.readableBytes > 0 else {
+                    throw ZeroTripError(.invalidInput, "send the PDF as the request body (Content-Type: application/pdf)")
+                }
                 let report = try await documents.verifyPDF(Array(buffer.readableBytesView), actor: principal!.actor)
                 metrics.verification(method: "pdf", result: report.result.rawValue)
                 return try JSONResponse.make(report)
@@ -119,7 +121,8 @@ extension ZeroTripAPI {
                 // whose holder leaves it on.
                 var pdfLink: String?
                 if let report, report.method == .token, report.result == .valid, let record, let query = request.uri.query, !query.hasPrefix("n="),
-                   try await documents.pdfLink(for: record) {
+                    try await documents.pdfLink(for: record)
+                {
                     pdfLink = "/P/?" + query
                 }
                 var issuer: String?
@@ -144,13 +147,19 @@ extension ZeroTripAPI {
                     headers[.init("X-Content-Type-Options")!] = "nosniff"
                     return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: pdf)))
                 case .notShared(let record):
-                    services.anonymousAudit.record(AuditEntry(actor: "public:page", action: "document.pdf_shared", target: "document:\(record.id)",
-                                                              outcome: "denied", details: ["reason": "link_off"]))
-                    return VerificationPage.pdfRefused(status: .forbidden, message: "持证人未开放此文书的原件下载。文书真伪与内容请以核验页为准。", back: "/V/?" + query, district: await districtName.get())
+                    services.anonymousAudit.record(
+                        AuditEntry(
+                            actor: "public:page", action: "document.pdf_shared", target: "document:\(record.id)",
+                            outcome: "denied", details: ["reason": "link_off"]))
+                    return VerificationPage.pdfRefused(
+                        status: .forbidden, message: "持证人未开放此文书的原件下载。文书真伪与内容请以核验页为准。", back: "/V/?" + query, district: await districtName.get())
                 case .notValid:
-                    services.anonymousAudit.record(AuditEntry(actor: "public:page", action: "document.pdf_shared", target: "document:unidentified",
-                                                              outcome: "denied", details: ["reason": "not_valid"]))
-                    return VerificationPage.pdfRefused(status: .notFound, message: "此二维码不对应有效的电子文书，无法提供原件。", back: "/V/?" + query, district: await districtName.get())
+                    services.anonymousAudit.record(
+                        AuditEntry(
+                            actor: "public:page", action: "document.pdf_shared", target: "document:unidentified",
+                            outcome: "denied", details: ["reason": "not_valid"]))
+                    return VerificationPage.pdfRefused(
+                        status: .notFound, message: "此二维码不对应有效的电子文书，无法提供原件。", back: "/V/?" + query, district: await districtName.get())
                 }
             }
         default:
@@ -163,8 +172,10 @@ extension ZeroTripAPI {
         let id = (id ?? "").lowercased()
         guard let record = try await services.documents.record(id: id) else { throw ZeroTripError(.notFound, "no document \(id.prefix(40))") }
         guard record.departmentCode == principal.departmentCode.uppercased() || principal.scopes.contains(.admin) else {
-            try await services.audit(AuditEntry(actor: principal.actor, action: "auth.denied", target: "document:\(record.id)", outcome: "denied",
-                                          details: ["reason": "other_department", "route": route.description]))
+            try await services.audit(
+                AuditEntry(
+                    actor: principal.actor, action: "auth.denied", target: "document:\(record.id)", outcome: "denied",
+                    details: ["reason": "other_department", "route": route.description]))
             throw ZeroTripError(.forbidden, "document \(record.id) was issued by another department").audited()
         }
         return record

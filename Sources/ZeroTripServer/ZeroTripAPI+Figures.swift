@@ -31,7 +31,8 @@ struct RatingView: Encodable, Sendable {
     var comment: String?
 
     init(_ rating: ServiceRating) {
-        id = rating.id; application = rating.application; service = rating.service?.rawValue; department = rating.department; matter = rating.matter; outcome = rating.outcome
+        id = rating.id; application = rating.application; service = rating.service?.rawValue; department = rating.department; matter = rating.matter;
+        outcome = rating.outcome
         invitedAt = rating.invitedAt; closesAt = rating.closesAt; ratedAt = rating.ratedAt; score = rating.score
         tags = rating.tags.map(\.rawValue); comment = rating.comment
     }
@@ -100,7 +101,9 @@ extension ZeroTripAPI {
         }
         let to = try day("to").map { $0.addingTimeInterval(86_400) } ?? CivilDay(now).adding(days: 1).start
         let from = try day("from") ?? to.addingTimeInterval(-30 * 86_400)
-        guard from < to, to.timeIntervalSince(from) <= 400 * 86_400 else { throw ZeroTripError(.invalidInput, "from must be before to, at most 400 days apart") }
+        guard from < to, to.timeIntervalSince(from) <= 400 * 86_400 else {
+            throw ZeroTripError(.invalidInput, "from must be before to, at most 400 days apart")
+        }
         return (from, to)
     }
 
@@ -116,8 +119,9 @@ extension ZeroTripAPI {
         case "POST /v1/applicant/ratings/{id}":
             return { request, parameters, session, _ in
                 let body = try await JSONResponse.decode(RateBody.self, from: request, limit: 2048)
-                let rating = try await services.ratings.rate(id: parameters.get("id") ?? "", subject: "person:\(session!.subject)", score: body.score,
-                                                             tags: body.tags ?? [], comment: body.comment, actor: session!.actor)
+                let rating = try await services.ratings.rate(
+                    id: parameters.get("id") ?? "", subject: "person:\(session!.subject)", score: body.score,
+                    tags: body.tags ?? [], comment: body.comment, actor: session!.actor)
                 return try JSONResponse.make(RatingView(rating))
             }
         default:
@@ -139,13 +143,16 @@ extension ZeroTripAPI {
                 guard let department = Self.windowDepartment(principal) ?? body.department?.uppercased() else {
                     throw ZeroTripError(.invalidInput, "an admin credential names the department")
                 }
-                let (rating, created) = try await services.ratings.invite(windowService: service, idNumber: body.idNumber, matter: body.matter,
-                                                                          department: department, clerk: body.clerk,
-                                                                          actor: "\(principal.actor)/clerk:\(body.clerk.prefix(32))")
-                return try JSONResponse.make(WindowServiceView(rating: rating.id, service: service.rawValue, department: rating.department,
-                                                               matter: rating.matter.isEmpty ? nil : rating.matter, clerk: rating.clerk,
-                                                               invitedAt: rating.invitedAt, closesAt: rating.closesAt, invited: created),
-                                             status: created ? .created : .ok)
+                let (rating, created) = try await services.ratings.invite(
+                    windowService: service, idNumber: body.idNumber, matter: body.matter,
+                    department: department, clerk: body.clerk,
+                    actor: "\(principal.actor)/clerk:\(body.clerk.prefix(32))")
+                return try JSONResponse.make(
+                    WindowServiceView(
+                        rating: rating.id, service: service.rawValue, department: rating.department,
+                        matter: rating.matter.isEmpty ? nil : rating.matter, clerk: rating.clerk,
+                        invitedAt: rating.invitedAt, closesAt: rating.closesAt, invited: created),
+                    status: created ? .created : .ok)
             }
         case "GET /v1/ratings/figures":
             return { request, _, _ in
@@ -153,15 +160,20 @@ extension ZeroTripAPI {
                 let figures = try await services.ratings.figures(from: period.from, to: period.to)
                 let names = try await services.administration.departmentNames()
                 func view(_ group: RatingFigures.Group, clerk: Bool) -> RatingFiguresView.Group {
-                    .init(key: group.key, name: clerk ? nil : names[group.key], department: group.department, count: group.count,
-                          mean: (group.mean * 100).rounded() / 100, weighted: (group.weighted * 100).rounded() / 100, poor: group.poor)
+                    .init(
+                        key: group.key, name: clerk ? nil : names[group.key], department: group.department, count: group.count,
+                        mean: (group.mean * 100).rounded() / 100, weighted: (group.weighted * 100).rounded() / 100, poor: group.poor)
                 }
-                return try StatisticsFormat.answer(request, name: "ratings", json: {
-                    try JSONResponse.make(RatingFiguresView(
-                        from: figures.from, to: figures.to, count: figures.count, districtMean: (figures.districtMean * 100).rounded() / 100,
-                        priorWeight: RatingFigures.priorWeight, departments: figures.departments.map { view($0, clerk: false) },
-                        clerks: figures.clerks.map { view($0, clerk: true) }, tags: figures.tags, complaintCauses: figures.complaintCauses))
-                }) {
+                return try StatisticsFormat.answer(
+                    request, name: "ratings",
+                    json: {
+                        try JSONResponse.make(
+                            RatingFiguresView(
+                                from: figures.from, to: figures.to, count: figures.count, districtMean: (figures.districtMean * 100).rounded() / 100,
+                                priorWeight: RatingFigures.priorWeight, departments: figures.departments.map { view($0, clerk: false) },
+                                clerks: figures.clerks.map { view($0, clerk: true) }, tags: figures.tags, complaintCauses: figures.complaintCauses))
+                    }
+                ) {
                     StatisticsFormat.ratings(figures, names: names)
                 }
             }
@@ -224,8 +236,9 @@ extension ZeroTripAPI {
             return { request, _, principal in
                 let body = try await JSONResponse.decode(StaffBody.self, from: request, limit: 1024)
                 guard let role = StaffRole(rawValue: body.role) else { throw ZeroTripError(.invalidInput, "role must be reviewer or supervisor") }
-                let member = try await services.supervision.putStaff(department: body.department, clerk: body.clerk, name: body.name, phone: body.phone,
-                                                                     role: role, actor: principal!.actor)
+                let member = try await services.supervision.putStaff(
+                    department: body.department, clerk: body.clerk, name: body.name, phone: body.phone,
+                    role: role, actor: principal!.actor)
                 return try JSONResponse.make(StaffView(member), status: .created)
             }
         case "GET /v1/staff":
@@ -235,8 +248,9 @@ extension ZeroTripAPI {
             }
         case "POST /v1/staff/{department}/{clerk}/remove":
             return { _, parameters, principal in
-                try await services.supervision.removeStaff(department: parameters.get("department") ?? "", clerk: parameters.get("clerk") ?? "",
-                                                           actor: principal!.actor)
+                try await services.supervision.removeStaff(
+                    department: parameters.get("department") ?? "", clerk: parameters.get("clerk") ?? "",
+                    actor: principal!.actor)
                 return try JSONResponse.make(["removed": true])
             }
         case "GET /v1/statistics/volumes":
@@ -251,9 +265,14 @@ extension ZeroTripAPI {
         case "GET /v1/statistics/needs":
             return { request, _, _ in
                 let counts = try await services.supervision.needCounts()
-                return try StatisticsFormat.answer(request, name: "needs", json: {
-                    try JSONResponse.make(NeedCountsView(needs: counts.map { .init(kind: $0.kind.rawValue, name: $0.kind.chinese, year: $0.year, count: $0.count) }))
-                }) {
+                return try StatisticsFormat.answer(
+                    request, name: "needs",
+                    json: {
+                        try JSONResponse.make(
+                            NeedCountsView(needs: counts.map { .init(kind: $0.kind.rawValue, name: $0.kind.chinese, year: $0.year, count: $0.count) })
+                        )
+                    }
+                ) {
                     StatisticsFormat.needs(counts)
                 }
             }
@@ -262,14 +281,20 @@ extension ZeroTripAPI {
                 let period = try Self.figuresPeriod(request, now: services.clock.now())
                 let figures = try await services.supervision.reviewFigures(from: period.from, to: period.to)
                 let names = try await services.administration.departmentNames()
-                return try StatisticsFormat.answer(request, name: "reviews", json: {
-                    try JSONResponse.make(ReviewFiguresView(from: figures.from, to: figures.to, stallWorkingDays: figures.stallWorkingDays,
-                                                           departments: figures.departments.map {
-                        .init(department: $0.department, name: names[$0.department], reviewed: $0.reviewed,
-                              meanWorkingDays: ($0.meanWorkingDays * 10).rounded() / 10, maximumWorkingDays: $0.maximumWorkingDays,
-                              waiting: $0.waiting, stalled: $0.stalled)
-                    }))
-                }) {
+                return try StatisticsFormat.answer(
+                    request, name: "reviews",
+                    json: {
+                        try JSONResponse.make(
+                            ReviewFiguresView(
+                                from: figures.from, to: figures.to, stallWorkingDays: figures.stallWorkingDays,
+                                departments: figures.departments.map {
+                                    .init(
+                                        department: $0.department, name: names[$0.department], reviewed: $0.reviewed,
+                                        meanWorkingDays: ($0.meanWorkingDays * 10).rounded() / 10, maximumWorkingDays: $0.maximumWorkingDays,
+                                        waiting: $0.waiting, stalled: $0.stalled)
+                                }))
+                    }
+                ) {
                     StatisticsFormat.reviews(figures, names: names)
                 }
             }
@@ -298,9 +323,10 @@ struct VolumesView: Encodable, Sendable {
     init(_ figures: VolumeFigures, names: [String: String]) {
         from = figures.from; to = figures.to; months = figures.months
         departments = figures.departments.map {
-            Department(department: $0.department, name: names[$0.department], submitted: $0.submitted, trust: $0.trust, deferral: $0.deferral,
-                       trustShare: ($0.trustShare * 1000).rounded() / 1000, closed: $0.closed, rejected: $0.rejected, terminated: $0.terminated,
-                       meanHandlingWorkingDays: ($0.meanHandlingWorkingDays * 10).rounded() / 10, overdue: $0.overdue, revoked: $0.revoked)
+            Department(
+                department: $0.department, name: names[$0.department], submitted: $0.submitted, trust: $0.trust, deferral: $0.deferral,
+                trustShare: ($0.trustShare * 1000).rounded() / 1000, closed: $0.closed, rejected: $0.rejected, terminated: $0.terminated,
+                meanHandlingWorkingDays: ($0.meanHandlingWorkingDays * 10).rounded() / 10, overdue: $0.overdue, revoked: $0.revoked)
         }
     }
 }
@@ -340,8 +366,9 @@ extension ZeroTripAPI {
                 guard let kind = ServiceNeedKind(rawValue: body.kind) else {
                     throw ZeroTripError(.invalidInput, "kind must be one of \(ServiceNeedKind.allCases.map(\.rawValue).joined(separator: ", "))")
                 }
-                let needs = try await services.supervision.stateNeed(subject: "person:\(session!.subject)", kind: kind, years: body.years,
-                                                                     detail: body.detail, actor: session!.actor)
+                let needs = try await services.supervision.stateNeed(
+                    subject: "person:\(session!.subject)", kind: kind, years: body.years,
+                    detail: body.detail, actor: session!.actor)
                 return try JSONResponse.make(NeedList(needs: needs.map(NeedView.init)), status: .created)
             }
         case "GET /v1/applicant/needs":

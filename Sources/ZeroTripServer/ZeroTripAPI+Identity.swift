@@ -37,7 +37,9 @@ struct MeView: Codable, Sendable { var person: PersonSummary; var session: Sessi
 struct SessionInfo: Codable, Sendable { var tier: Int; var method: String; var expiresAt: Date; var idleTimeoutSeconds: Int }
 struct AssuranceList: Codable, Sendable { var records: [AssuranceRecord] }
 struct DeviceList: Codable, Sendable { var devices: [DeviceKeyInfo] }
-struct ImportView: Codable, Sendable { var inserted: Int; var updated: Int; var unchanged: Int; var accepted: Int; var rejected: [RegistryCSV.Rejection] }
+struct ImportView: Codable, Sendable {
+    var inserted: Int; var updated: Int; var unchanged: Int; var accepted: Int; var rejected: [RegistryCSV.Rejection]
+}
 struct WindowCheckView: Codable, Sendable { var assurance: AssuranceRecord; var handoff: StartView }
 
 extension ZeroTripAPI {
@@ -56,22 +58,27 @@ extension ZeroTripAPI {
                     throw ZeroTripError(.invalidInput, "method must be sms or video (window checks are made by a clerk)")
                 }
                 let start = try await identity.start(method: method, idNumber: body.idNumber, name: body.name, client: client)
-                let message = method == .sms
+                let message =
+                    method == .sms
                     ? "If the ID number and name match the registry, a code was sent to the registered phone. It is valid for \(Int(identity.policy.codeLifetime / 60)) minutes."
                     : "Give the reference \(start.verificationId) to the clerk on the video call; then claim your session with the secret."
-                return try JSONResponse.make(StartView(verificationId: start.verificationId, secret: start.secret, method: method.rawValue,
-                                                       expiresAt: start.expiresAt, message: message), status: .created)
+                return try JSONResponse.make(
+                    StartView(
+                        verificationId: start.verificationId, secret: start.secret, method: method.rawValue,
+                        expiresAt: start.expiresAt, message: message), status: .created)
             }
         case "POST /v1/applicant/verifications/{id}/code":
             return { request, parameters, _, client in
                 let body = try await JSONResponse.decode(SubmitCodeBody.self, from: request, limit: limit)
-                let issued = try await identity.submitCode(verificationId: parameters.get("id") ?? "", secret: body.secret, code: body.code, client: client)
+                let issued = try await identity.submitCode(
+                    verificationId: parameters.get("id") ?? "", secret: body.secret, code: body.code, client: client)
                 return try JSONResponse.make(SessionView(issued), status: .created)
             }
         case "POST /v1/applicant/verifications/{id}/session":
             return { request, parameters, _, client in
                 let body = try await JSONResponse.decode(ClaimBody.self, from: request, limit: limit)
-                guard let issued = try await identity.claimSession(verificationId: parameters.get("id") ?? "", secret: body.secret, client: client) else {
+                guard let issued = try await identity.claimSession(verificationId: parameters.get("id") ?? "", secret: body.secret, client: client)
+                else {
                     return try JSONResponse.make(ClaimPending(status: "pending"), status: .accepted)
                 }
                 return try JSONResponse.make(SessionView(issued), status: .created)
@@ -84,31 +91,44 @@ extension ZeroTripAPI {
         case "POST /v1/applicant/device-sessions":
             return { request, _, _, client in
                 let body = try await JSONResponse.decode(DeviceLoginBody.self, from: request, limit: limit)
-                return try await JSONResponse.make(SessionView(try identity.login(challengeID: body.challengeId, signature: body.signature, client: client)), status: .created)
+                return try await JSONResponse.make(
+                    SessionView(try identity.login(challengeID: body.challengeId, signature: body.signature, client: client)), status: .created)
             }
         case "GET /v1/applicant/me":
             return { _, _, session, _ in
                 let session = session!
-                guard let person = try await identity.registry.summary(subject: session.subject) else { throw ZeroTripError(.sessionInvalid, "the session's person no longer exists") }
-                return try JSONResponse.make(MeView(person: person, session: SessionInfo(tier: session.tier, method: session.method, expiresAt: session.expiresAt,
-                                                                                         idleTimeoutSeconds: Int(session.idleTimeout))))
+                guard let person = try await identity.registry.summary(subject: session.subject) else {
+                    throw ZeroTripError(.sessionInvalid, "the session's person no longer exists")
+                }
+                return try JSONResponse.make(
+                    MeView(
+                        person: person,
+                        session: SessionInfo(
+                            tier: session.tier, method: session.method, expiresAt: session.expiresAt,
+                            idleTimeoutSeconds: Int(session.idleTimeout))))
             }
         case "GET /v1/applicant/personal-data":
             return { _, _, session, _ in
                 let session = session!
-                guard let data = try await identity.registry.personalData(subject: session.subject) else { throw ZeroTripError(.sessionInvalid, "the session's person no longer exists") }
-                try await services.audit(AuditEntry(actor: session.actor, action: "identity.personal_data.viewed", target: "person:\(session.subject)",
-                                              details: ["session": session.id, "tier": "\(session.tier)"]))
+                guard let data = try await identity.registry.personalData(subject: session.subject) else {
+                    throw ZeroTripError(.sessionInvalid, "the session's person no longer exists")
+                }
+                try await services.audit(
+                    AuditEntry(
+                        actor: session.actor, action: "identity.personal_data.viewed", target: "person:\(session.subject)",
+                        details: ["session": session.id, "tier": "\(session.tier)"]))
                 return try JSONResponse.make(data)
             }
         case "GET /v1/applicant/assurance":
-            return { _, _, session, _ in try await JSONResponse.make(AssuranceList(records: try identity.assuranceRecords(subject: session!.subject))) }
+            return { _, _, session, _ in try await JSONResponse.make(AssuranceList(records: try identity.assuranceRecords(subject: session!.subject)))
+            }
         case "GET /v1/applicant/devices":
             return { _, _, session, _ in try await JSONResponse.make(DeviceList(devices: try identity.devices(subject: session!.subject))) }
         case "POST /v1/applicant/devices":
             return { request, _, session, _ in
                 let body = try await JSONResponse.decode(RegisterDeviceBody.self, from: request, limit: limit)
-                return try await JSONResponse.make(try identity.registerDevice(session: session!, publicKey: body.publicKey, label: body.label ?? ""), status: .created)
+                return try await JSONResponse.make(
+                    try identity.registerDevice(session: session!, publicKey: body.publicKey, label: body.label ?? ""), status: .created)
             }
         case "POST /v1/applicant/devices/{id}/revoke":
             return { _, parameters, session, _ in
@@ -121,10 +141,13 @@ extension ZeroTripAPI {
                 let links = try await documents.pdfLinks(for: records)
                 let policy = identity.policy
                 let withheld = policy.seesCreditLevel(session!) ? [] : try await services.points.printingCreditLevel(records)
-                return try JSONResponse.make(DocumentList(documents: records.map { record in
-                    withheld.contains(record.id) ? DocumentView(withholdingFieldsOf: record, tier: policy.tierForCreditLevel, pdfLink: links[record.id])
-                        : DocumentView(record, pdfLink: links[record.id])
-                }))
+                return try JSONResponse.make(
+                    DocumentList(
+                        documents: records.map { record in
+                            withheld.contains(record.id)
+                                ? DocumentView(withholdingFieldsOf: record, tier: policy.tierForCreditLevel, pdfLink: links[record.id])
+                                : DocumentView(record, pdfLink: links[record.id])
+                        }))
             }
         case "PUT /v1/applicant/documents/{id}/pdf-link":
             return { request, parameters, session, _ in
@@ -133,25 +156,32 @@ extension ZeroTripAPI {
                 let person = try await identity.registry.personalData(subject: session.subject)
                 if body.enabled {
                     // A public link to a PDF that prints the credit level would show it to whoever holds the link.
-                    let record = try await documents.holderDocument(id: parameters.get("id") ?? "", holderIDNumber: person?.idNumber,
-                                                                    actor: session.actor, route: spec.description)
-                    try await services.points.checkDisclosure(of: record, disclosingCredit: identity.policy.seesCreditLevel(session),
-                                                              actor: session.actor, route: spec.description)
+                    let record = try await documents.holderDocument(
+                        id: parameters.get("id") ?? "", holderIDNumber: person?.idNumber,
+                        actor: session.actor, route: spec.description)
+                    try await services.points.checkDisclosure(
+                        of: record, disclosingCredit: identity.policy.seesCreditLevel(session),
+                        actor: session.actor, route: spec.description)
                 }
-                let enabled = try await documents.setPDFLink(id: parameters.get("id") ?? "", enabled: body.enabled, holderIDNumber: person?.idNumber,
-                                                             actor: session.actor, route: spec.description)
+                let enabled = try await documents.setPDFLink(
+                    id: parameters.get("id") ?? "", enabled: body.enabled, holderIDNumber: person?.idNumber,
+                    actor: session.actor, route: spec.description)
                 return try JSONResponse.make(PDFLinkView(id: (parameters.get("id") ?? "").lowercased(), pdfLink: enabled))
             }
         case "GET /v1/applicant/documents/{id}/pdf":
             return { _, parameters, session, _ in
                 let session = session!
                 let person = try await identity.registry.personalData(subject: session.subject)
-                let record = try await documents.holderDocument(id: parameters.get("id") ?? "", holderIDNumber: person?.idNumber,
-                                                                actor: session.actor, route: spec.description)
-                try await services.points.checkDisclosure(of: record, disclosingCredit: identity.policy.seesCreditLevel(session),
-                                                          actor: session.actor, route: spec.description)
+                let record = try await documents.holderDocument(
+                    id: parameters.get("id") ?? "", holderIDNumber: person?.idNumber,
+                    actor: session.actor, route: spec.description)
+                try await services.points.checkDisclosure(
+                    of: record, disclosingCredit: identity.policy.seesCreditLevel(session),
+                    actor: session.actor, route: spec.description)
                 guard let pdf = try await documents.pdf(id: record.id) else { throw ZeroTripError(.notFound, "no document \(record.id)") }
-                try await services.audit(AuditEntry(actor: session.actor, action: "document.downloaded", target: "document:\(record.id)", details: ["session": session.id]))
+                try await services.audit(
+                    AuditEntry(actor: session.actor, action: "document.downloaded", target: "document:\(record.id)", details: ["session": session.id])
+                )
                 var headers = HTTPFields()
                 headers[.contentType] = "application/pdf"
                 headers[.contentDisposition] = "attachment; filename=\"\(record.id).pdf\""
@@ -184,17 +214,22 @@ extension ZeroTripAPI {
             return { request, parameters, principal in
                 let body = try await JSONResponse.decode(VideoAttestationBody.self, from: request, limit: limit)
                 guard ["match", "no_match"].contains(body.outcome) else { throw ZeroTripError(.invalidInput, "outcome must be match or no_match") }
-                let record = try await identity.attestVideo(verificationId: parameters.get("id") ?? "", matched: body.outcome == "match", clerk: body.clerk,
-                                                      reference: body.reference ?? "", actor: principal!.actor)
+                let record = try await identity.attestVideo(
+                    verificationId: parameters.get("id") ?? "", matched: body.outcome == "match", clerk: body.clerk,
+                    reference: body.reference ?? "", actor: principal!.actor)
                 return try JSONResponse.make(record, status: .created)
             }
         case "POST /v1/identity/window-checks":
             return { request, _, principal in
                 let body = try await JSONResponse.decode(WindowCheckBody.self, from: request, limit: limit)
-                guard ["match", "no_match"].contains(body.faceCheck) else { throw ZeroTripError(.invalidInput, "faceCheck must be match or no_match") }
-                let result = try await identity.windowCheck(card: body.card, faceMatched: body.faceCheck == "match", clerk: body.clerk, station: body.station, actor: principal!.actor)
-                let handoff = StartView(verificationId: result.handoff.verificationId, secret: result.handoff.secret, method: result.handoff.method.rawValue,
-                                        expiresAt: result.handoff.expiresAt, message: "Show this hand-off to the applicant's phone; it opens a tier-3 session once.")
+                guard ["match", "no_match"].contains(body.faceCheck) else {
+                    throw ZeroTripError(.invalidInput, "faceCheck must be match or no_match")
+                }
+                let result = try await identity.windowCheck(
+                    card: body.card, faceMatched: body.faceCheck == "match", clerk: body.clerk, station: body.station, actor: principal!.actor)
+                let handoff = StartView(
+                    verificationId: result.handoff.verificationId, secret: result.handoff.secret, method: result.handoff.method.rawValue,
+                    expiresAt: result.handoff.expiresAt, message: "Show this hand-off to the applicant's phone; it opens a tier-3 session once.")
                 return try JSONResponse.make(WindowCheckView(assurance: result.assurance, handoff: handoff), status: .created)
             }
         case "POST /v1/identity/checks":
@@ -202,19 +237,24 @@ extension ZeroTripAPI {
                 let body = try await JSONResponse.decode(TierCheckBody.self, from: request, limit: limit)
                 let days = body.maxAgeDays ?? 365
                 guard (1...3650).contains(days) else { throw ZeroTripError(.invalidInput, "maxAgeDays must be 1–3650") }
-                return try await JSONResponse.make(try identity.check(idNumber: body.idNumber, minimumTier: body.minimumTier, maxAge: TimeInterval(days) * 86400,
-                                                                actor: principal!.actor))
+                return try await JSONResponse.make(
+                    try identity.check(
+                        idNumber: body.idNumber, minimumTier: body.minimumTier, maxAge: TimeInterval(days) * 86400,
+                        actor: principal!.actor))
             }
         case "POST /v1/persons/import":
             return { request, _, principal in
                 var request = request
                 let buffer: ByteBuffer
                 do { buffer = try await request.collectBody(upTo: bodyLimit) } catch let error as HTTPError where error.status == .contentTooLarge {
-                    throw ZeroTripError(.payloadTooLarge, "registry file exceeds the limit of \(bodyLimit) bytes; use zerotrip persons import for large files")
+                    throw ZeroTripError(
+                        .payloadTooLarge, "registry file exceeds the limit of \(bodyLimit) bytes; use zerotrip persons import for large files")
                 }
                 let report = try await identity.registry.importCSV(Array(buffer.readableBytesView), actor: principal!.actor)
-                return try JSONResponse.make(ImportView(inserted: report.inserted, updated: report.updated, unchanged: report.unchanged,
-                                                        accepted: report.accepted, rejected: report.rejected))
+                return try JSONResponse.make(
+                    ImportView(
+                        inserted: report.inserted, updated: report.updated, unchanged: report.unchanged,
+                        accepted: report.accepted, rejected: report.rejected))
             }
         default:
             return nil
@@ -227,8 +267,10 @@ extension ZeroTripAPI {
         switch spec.access {
         case .applicantPublic:
             if let wait = applicantLimiter.secondsToWait(client) {
-                services.anonymousAudit.record(AuditEntry(actor: "client:\(client)", action: "auth.denied", target: "route:\(spec)", outcome: "denied",
-                                                          details: ["reason": "rate_limited"]))
+                services.anonymousAudit.record(
+                    AuditEntry(
+                        actor: "client:\(client)", action: "auth.denied", target: "route:\(spec)", outcome: "denied",
+                        details: ["reason": "rate_limited"]))
                 throw ZeroTripError(.rateLimited, "too many requests from this address; retry in \(wait) s").retryingAfter(wait)
             }
             return nil
@@ -240,15 +282,19 @@ extension ZeroTripAPI {
                 session = try await services.identity.sessions.authenticate(token: token)
             } catch let error as ZeroTripError where error.code == .sessionInvalid {
                 // Anonymous: counted per minute, not one row each.
-                services.anonymousAudit.record(AuditEntry(actor: "client:\(client)", action: "auth.denied", target: "route:\(spec)", outcome: "denied",
-                                                          details: ["reason": token == nil ? "missing_session" : "invalid_session"]))
+                services.anonymousAudit.record(
+                    AuditEntry(
+                        actor: "client:\(client)", action: "auth.denied", target: "route:\(spec)", outcome: "denied",
+                        details: ["reason": token == nil ? "missing_session" : "invalid_session"]))
                 throw error
             }
             do {
                 try services.identity.sessions.require(session, tier: tier, for: "\(spec)")
             } catch {
-                try await services.audit(AuditEntry(actor: session.actor, action: "auth.denied", target: "route:\(spec)", outcome: "denied",
-                                              details: ["reason": "step_up_required", "required_tier": "\(tier)", "session_tier": "\(session.tier)"]))
+                try await services.audit(
+                    AuditEntry(
+                        actor: session.actor, action: "auth.denied", target: "route:\(spec)", outcome: "denied",
+                        details: ["reason": "step_up_required", "required_tier": "\(tier)", "session_tier": "\(session.tier)"]))
                 throw error
             }
             return session

@@ -157,11 +157,14 @@ struct PointsStatementView: Encodable, Sendable {
         withheld = statement.withheld
         scheme = statement.scheme; run = statement.run.map(PointsRunView.init); total = statement.total
         items = statement.items.map {
-            PointsItemView(indicator: $0.item.indicator, name: $0.name, points: $0.item.points, value: $0.item.value, basis: $0.basis,
-                           inputs: $0.item.inputs, capped: $0.item.capped)
+            PointsItemView(
+                indicator: $0.item.indicator, name: $0.name, points: $0.item.points, value: $0.item.value, basis: $0.basis,
+                inputs: $0.item.inputs, capped: $0.item.capped)
         }
         claimable = statement.claimable.map {
-            Claimable(indicator: $0.indicator, name: $0.name, department: $0.department, options: $0.options.map { .init(name: $0.name, points: $0.points) })
+            Claimable(
+                indicator: $0.indicator, name: $0.name, department: $0.department, options: $0.options.map { .init(name: $0.name, points: $0.points) }
+            )
         }
         claims = statement.claims.map { PointsClaimView($0, reviewerShown: false) }
         disputes = statement.disputes.map { PointsDisputeView($0, reviewerShown: false) }
@@ -200,8 +203,11 @@ extension ZeroTripAPI {
         switch spec.description {
         case "GET /v1/applicant/points":
             return { _, _, session, _ in
-                try JSONResponse.make(PointsStatementView(try await services.points.statement(subject: "person:\(session!.subject)",
-                                                                                          disclosingCredit: identityPolicy.seesCreditLevel(session!))))
+                try JSONResponse.make(
+                    PointsStatementView(
+                        try await services.points.statement(
+                            subject: "person:\(session!.subject)",
+                            disclosingCredit: identityPolicy.seesCreditLevel(session!))))
             }
         case "POST /v1/applicant/points/claims":
             return { request, _, session, _ in
@@ -212,25 +218,30 @@ extension ZeroTripAPI {
                     }
                     return bytes
                 }
-                let claim = try await services.points.claim(subject: "person:\(session!.subject)", indicator: body.indicator, option: body.option,
-                                                            statement: body.statement ?? "", evidence: evidence, actor: session!.actor)
+                let claim = try await services.points.claim(
+                    subject: "person:\(session!.subject)", indicator: body.indicator, option: body.option,
+                    statement: body.statement ?? "", evidence: evidence, actor: session!.actor)
                 return try JSONResponse.make(PointsClaimView(claim, reviewerShown: false), status: .created)
             }
         case "POST /v1/applicant/points/disputes":
             return { request, _, session, _ in
                 let body = try await JSONResponse.decode(PointsDisputeBody.self, from: request, limit: 4096)
-                let dispute = try await services.points.dispute(subject: "person:\(session!.subject)", indicator: body.indicator, claim: body.claim,
-                                                                reason: body.reason, actor: session!.actor,
-                                                                disclosingCredit: identityPolicy.seesCreditLevel(session!))
+                let dispute = try await services.points.dispute(
+                    subject: "person:\(session!.subject)", indicator: body.indicator, claim: body.claim,
+                    reason: body.reason, actor: session!.actor,
+                    disclosingCredit: identityPolicy.seesCreditLevel(session!))
                 return try JSONResponse.make(PointsDisputeView(dispute, reviewerShown: false), status: .created)
             }
         case "POST /v1/applicant/points/certificate":
             return { request, _, session, _ in
-                let certificate = try await services.points.certificate(subject: "person:\(session!.subject)", actor: session!.actor,
-                                                                        disclosingCredit: identityPolicy.seesCreditLevel(session!))
-                return try JSONResponse.make(PointsCertificateView(document: DocumentView(certificate.record), verificationPage: certificate.verificationPage,
-                                                                   pdf: "/v1/applicant/documents/\(certificate.record.id)/pdf"),
-                                             status: certificate.reused ? .ok : .created)
+                let certificate = try await services.points.certificate(
+                    subject: "person:\(session!.subject)", actor: session!.actor,
+                    disclosingCredit: identityPolicy.seesCreditLevel(session!))
+                return try JSONResponse.make(
+                    PointsCertificateView(
+                        document: DocumentView(certificate.record), verificationPage: certificate.verificationPage,
+                        pdf: "/v1/applicant/documents/\(certificate.record.id)/pdf"),
+                    status: certificate.reused ? .ok : .created)
             }
         default:
             return nil
@@ -244,31 +255,36 @@ extension ZeroTripAPI {
         case "GET /v1/points/claims":
             return { _, _, principal in
                 let claims = try await services.points.pendingClaims(department: principal!.departmentCode)
-                return try JSONResponse.make(PointsClaimList(claims: claims.map { PointsClaimView($0.item, reviewerShown: true, applicant: ConcernedPersonView($0)) }))
+                return try JSONResponse.make(
+                    PointsClaimList(claims: claims.map { PointsClaimView($0.item, reviewerShown: true, applicant: ConcernedPersonView($0)) }))
             }
         case "GET /v1/points/claims/{id}/evidence":
             return { _, parameters, principal in
-                let evidence = try await services.points.evidence(claim: (parameters.get("id") ?? "").lowercased(), department: principal!.departmentCode,
-                                                                  actor: principal!.actor)
+                let evidence = try await services.points.evidence(
+                    claim: (parameters.get("id") ?? "").lowercased(), department: principal!.departmentCode,
+                    actor: principal!.actor)
                 return Self.uploadedFile(type: evidence.type, bytes: evidence.bytes)
             }
         case "POST /v1/points/claims/{id}/decision":
             return { request, parameters, principal in
                 let body = try await JSONResponse.decode(ClaimDecisionBody.self, from: request, limit: 2048)
-                let claim = try await services.points.decide(claim: parameters.get("id") ?? "", department: principal!.departmentCode, clerk: body.clerk,
-                                                             approve: body.approve, reason: body.reason, actor: principal!.actor)
+                let claim = try await services.points.decide(
+                    claim: parameters.get("id") ?? "", department: principal!.departmentCode, clerk: body.clerk,
+                    approve: body.approve, reason: body.reason, actor: principal!.actor)
                 return try JSONResponse.make(PointsClaimView(claim, reviewerShown: true))
             }
         case "GET /v1/points/disputes":
             return { _, _, principal in
                 let disputes = try await services.points.pendingDisputes(department: principal!.departmentCode)
-                return try JSONResponse.make(PointsDisputeList(disputes: disputes.map { PointsDisputeView($0.item, reviewerShown: true, applicant: ConcernedPersonView($0)) }))
+                return try JSONResponse.make(
+                    PointsDisputeList(disputes: disputes.map { PointsDisputeView($0.item, reviewerShown: true, applicant: ConcernedPersonView($0)) }))
             }
         case "POST /v1/points/disputes/{id}/decision":
             return { request, parameters, principal in
                 let body = try await JSONResponse.decode(DisputeDecisionBody.self, from: request, limit: 2048)
-                let dispute = try await services.points.decide(dispute: parameters.get("id") ?? "", department: principal!.departmentCode,
-                                                               clerk: body.clerk, points: body.points, reason: body.reason, actor: principal!.actor)
+                let dispute = try await services.points.decide(
+                    dispute: parameters.get("id") ?? "", department: principal!.departmentCode,
+                    clerk: body.clerk, points: body.points, reason: body.reason, actor: principal!.actor)
                 return try JSONResponse.make(PointsDisputeView(dispute, reviewerShown: true))
             }
         case "GET /v1/points/runs":

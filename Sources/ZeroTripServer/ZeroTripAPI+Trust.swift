@@ -44,28 +44,35 @@ extension ZeroTripAPI {
             let signatureOnly = spec.path.hasSuffix(".sig")
             return { request, _, _ in
                 let signed = try await services.trustList.current()
-                return Self.signedJSON(signed.json, signature: signed.signature, etag: signed.etag, maxAge: 300, signatureOnly: signatureOnly, request: request)
+                return Self.signedJSON(
+                    signed.json, signature: signed.signature, etag: signed.etag, maxAge: 300, signatureOnly: signatureOnly, request: request)
             }
         case "GET /v1/status-list", "GET /v1/status-list.sig":
             let signatureOnly = spec.path.hasSuffix(".sig")
             return { request, _, _ in
                 let signed = try await services.trustList.currentStatusList()
-                return Self.signedJSON(signed.json, signature: signed.signature, etag: signed.etag, maxAge: 60, signatureOnly: signatureOnly, request: request)
+                return Self.signedJSON(
+                    signed.json, signature: signed.signature, etag: signed.etag, maxAge: 60, signatureOnly: signatureOnly, request: request)
             }
         case "GET /v1/crl":
             return { request, _, _ in
                 // ?root=<kid>: the CRL of a previous root (for the seals it issued); default the current root's.
                 let root: String? = request.uri.queryParameters.get("root").map { String($0) }
-                if let root, root.utf8.count != 16 || Hex.decode(root) == nil { throw ZeroTripError(.invalidInput, "root must be a 16-hex-digit kid") }
+                if let root, root.utf8.count != 16 || Hex.decode(root) == nil {
+                    throw ZeroTripError(.invalidInput, "root must be a 16-hex-digit kid")
+                }
                 var headers = HTTPFields()
                 headers[.contentType] = "application/pkix-crl"
                 headers[.cacheControl] = "public, max-age=300"
-                return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: try await services.trustList.crl(rootKid: root))))
+                return Response(
+                    status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: try await services.trustList.crl(rootKid: root))))
             }
         case "GET /v1/roots":
             return { _, _, _ in
-                try JSONResponse.make(RootsView(roots: try await services.administration.roots(),
-                                                links: try await services.administration.rootLinks().map(\.pemRepresentation)))
+                try JSONResponse.make(
+                    RootsView(
+                        roots: try await services.administration.roots(),
+                        links: try await services.administration.rootLinks().map(\.pemRepresentation)))
             }
         case "POST /v1/roots/renew":
             return { _, _, principal in
@@ -84,7 +91,8 @@ extension ZeroTripAPI {
         case "GET /v1/log/proof/consistency":
             return { request, _, _ in
                 let first = try Self.unsigned(request, "first"), second = try Self.unsigned(request, "second")
-                return try await JSONResponse.make(ConsistencyView(first: first, second: second, proof: try services.log.consistencyProof(first: first, second: second)))
+                return try await JSONResponse.make(
+                    ConsistencyView(first: first, second: second, proof: try services.log.consistencyProof(first: first, second: second)))
             }
         case "GET /v1/log/entries":
             return { request, _, _ in
@@ -94,7 +102,9 @@ extension ZeroTripAPI {
         case "GET /v1/log/documents/{id}":
             return { _, parameters, _ in
                 let id = (parameters.get("id") ?? "").lowercased()
-                guard id.utf8.count == 32, Hex.decode(id) != nil, let proof = try await services.log.proof(for: "document:\(id)", kind: "document.issued") else {
+                guard id.utf8.count == 32, Hex.decode(id) != nil,
+                    let proof = try await services.log.proof(for: "document:\(id)", kind: "document.issued")
+                else {
                     throw ZeroTripError(.notFound, "no issuance of document \(id.prefix(40)) in the log")
                 }
                 return try JSONResponse.make(proof)
@@ -104,13 +114,15 @@ extension ZeroTripAPI {
         case "POST /v1/departments/{code}/keys/rotate":
             return { request, parameters, principal in
                 let body = try await JSONResponse.decode(RotateBody.self, from: request, limit: limit)
-                let key = try await services.administration.rotate(department: parameters.get("code") ?? "", overlap: TimeInterval(body.overlapSeconds ?? 0),
-                                                                   actor: principal!.actor)
+                let key = try await services.administration.rotate(
+                    department: parameters.get("code") ?? "", overlap: TimeInterval(body.overlapSeconds ?? 0),
+                    actor: principal!.actor)
                 return try JSONResponse.make(key, status: .created)
             }
         case "POST /v1/departments/{code}/keys":
             return { _, parameters, principal in
-                try JSONResponse.make(try await services.administration.createKey(department: parameters.get("code") ?? "", actor: principal!.actor), status: .created)
+                try JSONResponse.make(
+                    try await services.administration.createKey(department: parameters.get("code") ?? "", actor: principal!.actor), status: .created)
             }
         case "POST /v1/keys/{kid}/revoke":
             return { request, parameters, principal in
@@ -119,16 +131,21 @@ extension ZeroTripAPI {
                     throw ZeroTripError(.invalidInput, "notAfter must be an ISO 8601 time with offset, e.g. 2026-11-20T10:00+08:00")
                 }
                 guard let reason = KeyRevocationReason(parsing: body.reason) else {
-                    throw ZeroTripError(.invalidInput, "reason must be one of \(KeyRevocationReason.allCases.map(\.rawValue).joined(separator: ", "))")
+                    throw ZeroTripError(
+                        .invalidInput, "reason must be one of \(KeyRevocationReason.allCases.map(\.rawValue).joined(separator: ", "))")
                 }
-                return try JSONResponse.make(try await services.administration.revokeKey(kid: parameters.get("kid") ?? "", notAfter: notAfter, reason: reason,
-                                                                                          actor: principal!.actor))
+                return try JSONResponse.make(
+                    try await services.administration.revokeKey(
+                        kid: parameters.get("kid") ?? "", notAfter: notAfter, reason: reason,
+                        actor: principal!.actor))
             }
         case "POST /v1/keys/{kid}/limits":
             return { request, parameters, principal in
                 let body = try await JSONResponse.decode(KeyLimitsBody.self, from: request, limit: limit)
-                return try JSONResponse.make(try await services.administration.setLimits(kid: parameters.get("kid") ?? "", maxUses: body.maxUses,
-                                                                                          maxAgeDays: body.maxAgeDays, actor: principal!.actor))
+                return try JSONResponse.make(
+                    try await services.administration.setLimits(
+                        kid: parameters.get("kid") ?? "", maxUses: body.maxUses,
+                        maxAgeDays: body.maxAgeDays, actor: principal!.actor))
             }
         default:
             return nil

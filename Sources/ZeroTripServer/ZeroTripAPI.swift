@@ -23,14 +23,19 @@ public struct ZeroTripAPI: Sendable {
     /// `applicantRequestsPerMinute` unauthenticated applicant requests per client address (bursts of 10) and
     /// `publicRequestsPerMinute` verification page views (bursts of a quarter of it).
     /// `trustedProxies`: addresses or CIDR networks whose `X-Forwarded-For` names the client.
-    public init(services: ZeroTripServices, bodyLimit: Int, applicantRequestsPerMinute: Int = 30, publicRequestsPerMinute: Int = 120,
-                trustedProxies: [String] = []) {
-        self.init(services: services, bodyLimit: bodyLimit, applicantRequestsPerMinute: applicantRequestsPerMinute,
-                  publicRequestsPerMinute: publicRequestsPerMinute, trustedProxies: trustedProxies, metrics: DaemonMetrics())
+    public init(
+        services: ZeroTripServices, bodyLimit: Int, applicantRequestsPerMinute: Int = 30, publicRequestsPerMinute: Int = 120,
+        trustedProxies: [String] = []
+    ) {
+        self.init(
+            services: services, bodyLimit: bodyLimit, applicantRequestsPerMinute: applicantRequestsPerMinute,
+            publicRequestsPerMinute: publicRequestsPerMinute, trustedProxies: trustedProxies, metrics: DaemonMetrics())
     }
 
-    init(services: ZeroTripServices, bodyLimit: Int, applicantRequestsPerMinute: Int, publicRequestsPerMinute: Int, trustedProxies: [String],
-         metrics: DaemonMetrics, tls: Bool = false) {
+    init(
+        services: ZeroTripServices, bodyLimit: Int, applicantRequestsPerMinute: Int, publicRequestsPerMinute: Int, trustedProxies: [String],
+        metrics: DaemonMetrics, tls: Bool = false
+    ) {
         self.metrics = metrics
         self.secureCookies = tls || services.documents.verificationBaseURL.lowercased().hasPrefix("https://")
         self.districtName = DistrictNameCache(services: services)
@@ -184,10 +189,14 @@ public struct ZeroTripAPI: Sendable {
 
     /// Adds every route to `router`.
     public func register(on router: Router<ZeroTripRequestContext>) {
-        ApplicantPages(services: services, limiter: applicantLimiter, publicLimiter: pageLimiter, cookies: PageCookies(secure: secureCookies), clients: clients,
-                       district: districtName).register(on: router)
-        WindowPages(services: services, limiter: applicantLimiter, cookies: PageCookies(secure: secureCookies), clients: clients,
-                    district: districtName).register(on: router)
+        ApplicantPages(
+            services: services, limiter: applicantLimiter, publicLimiter: pageLimiter, cookies: PageCookies(secure: secureCookies), clients: clients,
+            district: districtName
+        ).register(on: router)
+        WindowPages(
+            services: services, limiter: applicantLimiter, cookies: PageCookies(secure: secureCookies), clients: clients,
+            district: districtName
+        ).register(on: router)
         router.get("/static/verify.css") { _, _ in
             var headers = HTTPFields()
             headers[.contentType] = "text/css; charset=utf-8"
@@ -197,7 +206,8 @@ public struct ZeroTripAPI: Sendable {
         for spec in Self.routes {
             if let handler = applicantHandler(for: spec) ?? creditApplicantHandler(for: spec) ?? consentApplicantHandler(for: spec)
                 ?? ratingApplicantHandler(for: spec) ?? needApplicantHandler(for: spec) ?? pointsApplicantHandler(for: spec)
-                ?? complaintApplicantHandler(for: spec) {
+                ?? complaintApplicantHandler(for: spec)
+            {
                 router.on(RouterPath(spec.path), method: spec.method) { request, context in
                     let client = client(request, context)
                     let session = try await authorizeApplicant(request, spec: spec, client: client)
@@ -212,8 +222,10 @@ public struct ZeroTripAPI: Sendable {
                 router.on(RouterPath(spec.path), method: spec.method) { request, context in
                     let client = client(request, context)
                     if let wait = pageLimiter.secondsToWait(client) {
-                        services.anonymousAudit.record(AuditEntry(actor: "client:\(client)", action: "auth.denied", target: "route:\(spec)",
-                                                                  outcome: "denied", details: ["reason": "rate_limited"]))
+                        services.anonymousAudit.record(
+                            AuditEntry(
+                                actor: "client:\(client)", action: "auth.denied", target: "route:\(spec)",
+                                outcome: "denied", details: ["reason": "rate_limited"]))
                         return VerificationPage.tooManyRequests(retryAfter: wait, district: await districtName.get())
                     }
                     return try await handler(request, context.parameters, nil)
@@ -241,8 +253,10 @@ public struct ZeroTripAPI: Sendable {
         do {
             return try await body()
         } catch let error as ZeroTripError where (error.code == .forbidden || error.code == .notAReviewer) && !error.isAudited {
-            try await services.audit(AuditEntry(actor: actor, action: "auth.denied", target: "route:\(spec)", outcome: "denied",
-                                                details: ["reason": error.code.rawValue, "message": String(error.message.prefix(200))]))
+            try await services.audit(
+                AuditEntry(
+                    actor: actor, action: "auth.denied", target: "route:\(spec)", outcome: "denied",
+                    details: ["reason": error.code.rawValue, "message": String(error.message.prefix(200))]))
             throw error.audited()
         }
     }
@@ -290,8 +304,10 @@ public struct ZeroTripAPI: Sendable {
         case "GET /v1/whoami":
             return { _, _, principal in
                 let principal = principal!
-                return try JSONResponse.make(WhoAmI(credentialId: principal.credentialID, department: principal.departmentCode,
-                                                    scopes: principal.scopes.sorted().map(\.rawValue)))
+                return try JSONResponse.make(
+                    WhoAmI(
+                        credentialId: principal.credentialID, department: principal.departmentCode,
+                        scopes: principal.scopes.sorted().map(\.rawValue)))
             }
         case "GET /v1/departments":
             return { _, _, _ in try JSONResponse.make(DepartmentList(departments: try await services.administration.departments())) }
@@ -308,7 +324,8 @@ public struct ZeroTripAPI: Sendable {
             return { request, _, principal in
                 let body = try await JSONResponse.decode(CreateDepartment.self, from: request, limit: limit)
                 let algorithm = try body.algorithm.map(Validation.algorithm) ?? .p256
-                let department = try await services.administration.addDepartment(code: body.code, name: body.name, algorithm: algorithm, actor: principal!.actor)
+                let department = try await services.administration.addDepartment(
+                    code: body.code, name: body.name, algorithm: algorithm, actor: principal!.actor)
                 return try JSONResponse.make(department, status: .created)
             }
         case "GET /v1/credentials":
@@ -317,7 +334,8 @@ public struct ZeroTripAPI: Sendable {
             return { request, _, principal in
                 let body = try await JSONResponse.decode(CreateCredential.self, from: request, limit: limit)
                 let scopes = try Scope.parse(body.scopes.joined(separator: ","))
-                let issued = try await services.credentials.create(department: body.department, scopes: scopes, label: body.label ?? "", actor: principal!.actor)
+                let issued = try await services.credentials.create(
+                    department: body.department, scopes: scopes, label: body.label ?? "", actor: principal!.actor)
                 return try JSONResponse.make(CreatedCredential(credential: issued.info, token: issued.token), status: .created)
             }
         case "POST /v1/credentials/{id}/revoke":
@@ -329,7 +347,8 @@ public struct ZeroTripAPI: Sendable {
             return { _, _, _ in
                 switch try await AuditLog.verify(services.database) {
                 case .intact(let count, let head):
-                    return try JSONResponse.make(AuditReport(intact: true, eventCount: count, headHash: Hex.encode(head), firstBadSeq: nil, reason: nil))
+                    return try JSONResponse.make(
+                        AuditReport(intact: true, eventCount: count, headHash: Hex.encode(head), firstBadSeq: nil, reason: nil))
                 case .broken(let seq, let reason):
                     return try JSONResponse.make(AuditReport(intact: false, eventCount: nil, headHash: nil, firstBadSeq: seq, reason: reason))
                 }
@@ -360,20 +379,26 @@ public struct ZeroTripAPI: Sendable {
         guard let principal else {
             var details = ["reason": token == nil ? "missing_token" : "invalid_token", "client": client]
             if let claimed = token.flatMap(CredentialService.credentialID(inToken:)) { details["claimed_credential"] = claimed }
-            services.anonymousAudit.record(AuditEntry(actor: "anonymous", action: "auth.denied", target: "route:\(spec)", outcome: "denied",
-                                                      details: details))
+            services.anonymousAudit.record(
+                AuditEntry(
+                    actor: "anonymous", action: "auth.denied", target: "route:\(spec)", outcome: "denied",
+                    details: details))
             throw ZeroTripError(.unauthenticated, "a valid bearer token is required")
         }
         if case .scope(let scope) = spec.access, !principal.scopes.contains(scope) {
-            try await services.audit(AuditEntry(actor: principal.actor, action: "auth.denied", target: "route:\(spec)", outcome: "denied",
-                                          details: ["reason": "missing_scope", "required": scope.rawValue]))
+            try await services.audit(
+                AuditEntry(
+                    actor: principal.actor, action: "auth.denied", target: "route:\(spec)", outcome: "denied",
+                    details: ["reason": "missing_scope", "required": scope.rawValue]))
             throw ZeroTripError(.forbidden, "this credential lacks the scope \(scope.rawValue)").audited()
         }
         return principal
     }
 
     static func bearerToken(_ request: Request) -> String? {
-        guard let header = request.headers[.authorization], header.utf8.count <= max(CredentialService.maximumTokenLength, ApplicantSessions.maximumTokenLength) + 16 else { return nil }
+        guard let header = request.headers[.authorization],
+            header.utf8.count <= max(CredentialService.maximumTokenLength, ApplicantSessions.maximumTokenLength) + 16
+        else { return nil }
         let parts = header.utf8.split(separator: UInt8(ascii: " "), maxSplits: 1)
         guard parts.count == 2, parts[0].count == 6, String(Substring(parts[0])).lowercased() == "bearer" else { return nil }
         // Trimmed by hand: Foundation's trimmingCharacters bridges through NSString, a measurable cost on every request.

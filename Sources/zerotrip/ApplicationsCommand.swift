@@ -6,7 +6,9 @@ import ZeroTrip
 struct ApplicationsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "applications", abstract: "Applications with 容缺 / 容缓: submit, commit, accept, review, approve, issue, fulfil, sweep.",
-        subcommands: [Submit.self, List.self, Show.self, Commit.self, Step.self, Reject.self, Issue.self, Fulfil.self, Sweep.self, Notifications.self])
+        subcommands: [
+            Submit.self, List.self, Show.self, Commit.self, Step.self, Reject.self, Issue.self, Fulfil.self, Sweep.self, Notifications.self,
+        ])
 
     struct Submit: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Submit an application (materials handed in are listed with --provided).")
@@ -18,10 +20,14 @@ struct ApplicationsCommand: AsyncParsableCommand {
         @Option(name: .long, help: "Comma-separated material codes handed in.") var provided: String = ""
         func run() async throws {
             try await reportingErrors {
-                guard let mode = ApplicationMode(rawValue: mode) else { throw ZeroTripError(.invalidInput, "--mode must be standard, trust or deferral") }
+                guard let mode = ApplicationMode(rawValue: mode) else {
+                    throw ZeroTripError(.invalidInput, "--mode must be standard, trust or deferral")
+                }
                 let codes = provided.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-                try await printJSON(try location.services().applications.submit(NewApplication(matterCode: matter, idNumber: idNumber, name: name, mode: mode, provided: codes),
-                                                                           department: nil, actor: cliActor))
+                try await printJSON(
+                    try location.services().applications.submit(
+                        NewApplication(matterCode: matter, idNumber: idNumber, name: name, mode: mode, provided: codes),
+                        department: nil, actor: cliActor))
             }
         }
     }
@@ -32,7 +38,9 @@ struct ApplicationsCommand: AsyncParsableCommand {
         @Option(name: .long, help: "Only this department.") var department: String?
         @Flag(name: .long, help: "Only applications flagged for supervisors.") var flagged = false
         func run() async throws {
-            try await reportingErrors { try await printJSON(try location.services().applications.applications(department: department, flaggedOnly: flagged)) }
+            try await reportingErrors {
+                try await printJSON(try location.services().applications.applications(department: department, flaggedOnly: flagged))
+            }
         }
     }
 
@@ -50,7 +58,9 @@ struct ApplicationsCommand: AsyncParsableCommand {
         @Argument(help: "Application id.") var id: String
         @Option(name: .long, help: "Assurance record id of the applicant's window or video check.") var assurance: Int64
         func run() async throws {
-            try await reportingErrors { try await printJSON(try location.services().applications.commit(id, assuranceID: assurance, department: nil, actor: cliActor)) }
+            try await reportingErrors {
+                try await printJSON(try location.services().applications.commit(id, assuranceID: assurance, department: nil, actor: cliActor))
+            }
         }
     }
 
@@ -77,7 +87,11 @@ struct ApplicationsCommand: AsyncParsableCommand {
         @OptionGroup var location: LocationOptions
         @Argument(help: "Application id.") var id: String
         @Option(name: .long, help: "Reason.") var reason: String
-        func run() async throws { try await reportingErrors { try await printJSON(try location.services().applications.reject(id, reason: reason, department: nil, actor: cliActor)) } }
+        func run() async throws {
+            try await reportingErrors {
+                try await printJSON(try location.services().applications.reject(id, reason: reason, department: nil, actor: cliActor))
+            }
+        }
     }
 
     struct Issue: AsyncParsableCommand {
@@ -97,13 +111,17 @@ struct ApplicationsCommand: AsyncParsableCommand {
                 try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
                 let pdf = URL(fileURLWithPath: out).appendingPathComponent("\(issued.record.id).pdf")
                 try Data(issued.pdf).write(to: pdf)
-                try printJSON(["application": AnyEncodable(record), "document": AnyEncodable(issued.record.id), "pdf": AnyEncodable(pdf.path), "token": AnyEncodable(issued.record.token)])
+                try printJSON([
+                    "application": AnyEncodable(record), "document": AnyEncodable(issued.record.id), "pdf": AnyEncodable(pdf.path),
+                    "token": AnyEncodable(issued.record.token),
+                ])
             }
         }
     }
 
     struct Fulfil: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Record materials handed in at pickup; the obligation is fulfilled when all are in.")
+        static let configuration = CommandConfiguration(
+            abstract: "Record materials handed in at pickup; the obligation is fulfilled when all are in.")
         @OptionGroup var location: LocationOptions
         @Argument(help: "Application id.") var id: String
         @Option(name: .long, help: "Comma-separated material codes.") var materials: String

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import ZeroTrip
 import ZeroTripCrypto
@@ -45,7 +45,9 @@ extension BenchCommand {
             """
 
         func run() async throws {
-            guard persons >= 10, lookups >= 1, obligations >= 1, (0...100).contains(overduePercent) else { throw ValidationError("persons ≥ 10, lookups ≥ 1, obligations ≥ 1, overdue 0–100") }
+            guard persons >= 10, lookups >= 1, obligations >= 1, (0...100).contains(overduePercent) else {
+                throw ValidationError("persons ≥ 10, lookups ≥ 1, obligations ≥ 1, overdue 0–100")
+            }
             let (directory, home, services) = try await BenchCommand.temporaryDistrict()
             defer { try? FileManager.default.removeItem(at: directory) }
             let passphrase = BenchCommand.benchPassphrase
@@ -58,7 +60,8 @@ extension BenchCommand {
             _ = try await services.identity.registry.importCSV(Array(csv.utf8), actor: "bench")
             var events = "subject,type,effective_date,reference\n"
             for (index, number) in numbers.enumerated() where index % 4 == 0 {
-                events += "\(number),\(index % 8 == 0 ? "administrative_penalty" : "administrative_penalty_minor"),2026-0\(1 + index % 9)-15,R\(index)\n"
+                events +=
+                    "\(number),\(index % 8 == 0 ? "administrative_penalty" : "administrative_penalty_minor"),2026-0\(1 + index % 9)-15,R\(index)\n"
             }
             let imported = try await services.credit.importEvents(Array(events.utf8), source: "bench", actor: "bench")
 
@@ -80,9 +83,12 @@ extension BenchCommand {
                 return ContinuousClock.now - start
             }
             let auditedElapsed = ContinuousClock.now - auditedStart
-            let http = try await Self.httpRate(services: services, home: home, passphrase: passphrase, numbers: Array(numbers.prefix(2000)), port: port, seconds: seconds)
+            let http = try await Self.httpRate(
+                services: services, home: home, passphrase: passphrase, numbers: Array(numbers.prefix(2000)), port: port, seconds: seconds)
 
-            print("ZeroTrip credit benchmark: \(persons) persons, \(imported.recorded) credit records, \(workers) tasks, \(ProcessInfo.processInfo.activeProcessorCount) cores")
+            print(
+                "ZeroTrip credit benchmark: \(persons) persons, \(imported.recorded) credit records, \(workers) tasks, \(ProcessInfo.processInfo.activeProcessorCount) cores"
+            )
             print("operation                                  rate/s   p50 ms   p99 ms   target/s")
             var missed = false
             for (name, durations, elapsed, target) in [
@@ -92,17 +98,30 @@ extension BenchCommand {
                 let rate = Double(durations.count) / elapsed.seconds
                 if rate < target { missed = true }
                 let sorted = durations.map(\.seconds).sorted()
-                print([name.padding(toLength: 40, withPad: " ", startingAt: 0), String(format: "%10.0f", rate),
-                       String(format: "%8.3f", sorted[sorted.count / 2] * 1000), String(format: "%8.3f", sorted[min(sorted.count - 1, sorted.count * 99 / 100)] * 1000),
-                       target > 0 ? String(format: "%10.0f", target) : "         -"].joined(separator: " "))
+                print(
+                    [
+                        name.padding(toLength: 40, withPad: " ", startingAt: 0), String(format: "%10.0f", rate),
+                        String(format: "%8.3f", sorted[sorted.count / 2] * 1000),
+                        String(format: "%8.3f", sorted[min(sorted.count - 1, sorted.count * 99 / 100)] * 1000),
+                        target > 0 ? String(format: "%10.0f", target) : "         -",
+                    ].joined(separator: " "))
             }
-            print(http.map { "GET /v1/credit/{subject} over HTTP (wrk, audited): \($0)" } ?? "GET /v1/credit/{subject} over HTTP: wrk is not installed (apt-get install wrk)")
+            print(
+                http.map { "GET /v1/credit/{subject} over HTTP (wrk, audited): \($0)" }
+                    ?? "GET /v1/credit/{subject} over HTTP: wrk is not installed (apt-get install wrk)")
 
-            let (fill, sweepTime, report, idle) = try await Self.sweep(services: services, subjects: Array(numbers.prefix(1000)), count: obligations, overduePercent: overduePercent, batch: batch)
+            let (fill, sweepTime, report, idle) = try await Self.sweep(
+                services: services, subjects: Array(numbers.prefix(1000)), count: obligations, overduePercent: overduePercent, batch: batch)
             let processed = report.terminated + report.revoked + report.rectification
-            print(String(format: "sweep: %d open obligations (%.1f %% overdue), filled in %.1f s; %d per transaction", obligations, overduePercent, fill.seconds, batch))
-            print(String(format: "sweep: %d breached (terminated + credit event + audit + notification) in %.2f s (%.0f /s); idle sweep over the rest %.1f ms; target < 30 s",
-                         processed, sweepTime.seconds, Double(processed) / max(sweepTime.seconds, 1e-9), idle.seconds * 1000))
+            print(
+                String(
+                    format: "sweep: %d open obligations (%.1f %% overdue), filled in %.1f s; %d per transaction", obligations, overduePercent,
+                    fill.seconds, batch))
+            print(
+                String(
+                    format:
+                        "sweep: %d breached (terminated + credit event + audit + notification) in %.2f s (%.0f /s); idle sweep over the rest %.1f ms; target < 30 s",
+                    processed, sweepTime.seconds, Double(processed) / max(sweepTime.seconds, 1e-9), idle.seconds * 1000))
             if sweepTime.seconds >= 30 { missed = true }
             print(missed ? "RESULT: below target" : "RESULT: targets met")
             if check && missed { throw ExitCode(1) }
@@ -122,8 +141,12 @@ extension BenchCommand {
             """
 
         /// Runs `zerotrip serve` on the bench district and loads it with wrk; nil when wrk is missing.
-        static func httpRate(services: ZeroTripServices, home: ZeroTripHome, passphrase: String, numbers: [String], port: Int, seconds: Int) async throws -> String? {
-            guard let wrk = ["/usr/bin/wrk", "/usr/local/bin/wrk"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else { return nil }
+        static func httpRate(services: ZeroTripServices, home: ZeroTripHome, passphrase: String, numbers: [String], port: Int, seconds: Int)
+            async throws -> String?
+        {
+            guard let wrk = ["/usr/bin/wrk", "/usr/local/bin/wrk"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+                return nil
+            }
             let token = try await services.credentials.create(department: "RSJ", scopes: [.creditRead], label: "bench", actor: "bench").token
             let server = try BenchCommand.startDaemon(home: home, passphrase: passphrase, port: port)
             defer { if server.isRunning { server.terminate(); server.waitUntilExit() } }
@@ -131,13 +154,13 @@ extension BenchCommand {
             let script = home.keysDirectory.deletingLastPathComponent().appendingPathComponent("credit.lua")
             let list = numbers.map { "\"\($0)\"" }.joined(separator: ",")
             try """
-                local ids = {\(list)}
-                local i = 0
-                request = function()
-                  i = i + 1
-                  return wrk.format("GET", "/v1/credit/" .. ids[(i % #ids) + 1] .. "?matter=BENCH", {["Authorization"] = "Bearer \(token)"})
-                end
-                """.write(to: script, atomically: true, encoding: .utf8)
+            local ids = {\(list)}
+            local i = 0
+            request = function()
+              i = i + 1
+              return wrk.format("GET", "/v1/credit/" .. ids[(i % #ids) + 1] .. "?matter=BENCH", {["Authorization"] = "Bearer \(token)"})
+            end
+            """.write(to: script, atomically: true, encoding: .utf8)
             let output = run([wrk, "-t2", "-c32", "-d\(seconds)s", "--latency", "-s", script.path, "http://127.0.0.1:\(port)"]).output
             let lines = output.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
             let rate = lines.first { $0.hasPrefix("Requests/sec") } ?? "no rate reported"
@@ -193,7 +216,9 @@ extension BenchCommand {
         }
 
         /// Fills `count` accepted 容缺 applications with open obligations and times one sweep.
-        static func sweep(services: ZeroTripServices, subjects: [String], count: Int, overduePercent: Double, batch: Int) async throws -> (Duration, Duration, SweepReport, Duration) {
+        static func sweep(services: ZeroTripServices, subjects: [String], count: Int, overduePercent: Double, batch: Int) async throws -> (
+            Duration, Duration, SweepReport, Duration
+        ) {
             let now = services.clock.now()
             var persons: [String] = []
             for subject in subjects { persons.append(try await services.credit.subject(subject).id) }
@@ -211,13 +236,18 @@ extension BenchCommand {
                     for (offset, id) in ids.enumerated() {
                         let index = first + offset
                         let subject = subjectIDs[index % subjectIDs.count]
-                        let deadline = index < overdue ? now.addingTimeInterval(-3600 - Double(index % 1000)) : now.addingTimeInterval(86_400 * Double(1 + index % 20))
-                        try ApplicationStore.insert(.init(id: id, matterCode: "BENCH", catalogueVersion: 1, department: "RSJ", subject: subject, applicantName: "测试",
-                                                          mode: .trust, state: .approved, submittedAt: now, acceptedAt: now,
-                                                          timeLimitDue: now.addingTimeInterval(30 * 86_400), createdBy: "bench"),
-                                                    materials: [], in: db)
-                        try ApplicationStore.openObligation(id: id, application: id, subject: subject, kind: .trust, items: ["EXTRA"], deadline: deadline,
-                                                            remindAt: nil, at: now, in: db)
+                        let deadline =
+                            index < overdue
+                            ? now.addingTimeInterval(-3600 - Double(index % 1000)) : now.addingTimeInterval(86_400 * Double(1 + index % 20))
+                        try ApplicationStore.insert(
+                            .init(
+                                id: id, matterCode: "BENCH", catalogueVersion: 1, department: "RSJ", subject: subject, applicantName: "测试",
+                                mode: .trust, state: .approved, submittedAt: now, acceptedAt: now,
+                                timeLimitDue: now.addingTimeInterval(30 * 86_400), createdBy: "bench"),
+                            materials: [], in: db)
+                        try ApplicationStore.openObligation(
+                            id: id, application: id, subject: subject, kind: .trust, items: ["EXTRA"], deadline: deadline,
+                            remindAt: nil, at: now, in: db)
                     }
                 }
                 done += batch

@@ -81,8 +81,12 @@ extension BenchCommand {
             let sizes = pdfs.map(\.count).sorted()
             let qrLengths = tokens.map(\.utf8.count).sorted()
             let versions = issued.map { $0.0.qr.version }
-            print("ZeroTrip documents benchmark: \(count) documents, \(workers) tasks, \(ProcessInfo.processInfo.activeProcessorCount) cores, \(OpenSSLLibrary.versionText)")
-            print("PDF size p50 \(sizes[sizes.count / 2]) B, max \(sizes.last!) B; QR content p50 \(qrLengths[qrLengths.count / 2]) chars, max \(qrLengths.last!); QR version max \(versions.max()!) (ECC Q)")
+            print(
+                "ZeroTrip documents benchmark: \(count) documents, \(workers) tasks, \(ProcessInfo.processInfo.activeProcessorCount) cores, \(OpenSSLLibrary.versionText)"
+            )
+            print(
+                "PDF size p50 \(sizes[sizes.count / 2]) B, max \(sizes.last!) B; QR content p50 \(qrLengths[qrLengths.count / 2]) chars, max \(qrLengths.last!); QR version max \(versions.max()!) (ECC Q)"
+            )
             print("operation                    rate/s   p50 ms   p99 ms   target/s")
             var missed = false
             for (name, results, elapsed, target) in [
@@ -93,9 +97,13 @@ extension BenchCommand {
                 let rate = Double(results.count) / elapsed.seconds
                 if rate < target { missed = true }
                 let sorted = results.map(\.seconds).sorted()
-                print([name.padding(toLength: 24, withPad: " ", startingAt: 0), String(format: "%10.0f", rate),
-                       String(format: "%8.3f", sorted[sorted.count / 2] * 1000), String(format: "%8.3f", sorted[min(sorted.count - 1, sorted.count * 99 / 100)] * 1000),
-                       String(format: "%10.0f", target)].joined(separator: " "))
+                print(
+                    [
+                        name.padding(toLength: 24, withPad: " ", startingAt: 0), String(format: "%10.0f", rate),
+                        String(format: "%8.3f", sorted[sorted.count / 2] * 1000),
+                        String(format: "%8.3f", sorted[min(sorted.count - 1, sorted.count * 99 / 100)] * 1000),
+                        String(format: "%10.0f", target),
+                    ].joined(separator: " "))
             }
             let auditedRate = Double(sample.count) / auditedElapsed.seconds
             print(String(format: "verify token, audited (API path, group-committed): %.0f/s (reference, no target)", auditedRate))
@@ -104,11 +112,19 @@ extension BenchCommand {
                 let postgres = try await Self.postgresFigures(database, requests: requests, workers: workers)
                 let issueRatio = postgres.issue / issueRate, auditedRatio = postgres.audited / auditedRate
                 print("same run on PostgreSQL (\(postgres.display)):")
-                print(String(format: "  issue (end to end)        %8.0f/s  = %5.1f %% of SQLite's %.0f/s (target ≥ 60 %%)", postgres.issue, issueRatio * 100, issueRate))
-                print(String(format: "  verify token, audited     %8.0f/s  = %5.1f %% of SQLite's %.0f/s (target ≥ 70 %%)", postgres.audited, auditedRatio * 100, auditedRate))
+                print(
+                    String(
+                        format: "  issue (end to end)        %8.0f/s  = %5.1f %% of SQLite's %.0f/s (target ≥ 60 %%)", postgres.issue,
+                        issueRatio * 100, issueRate))
+                print(
+                    String(
+                        format: "  verify token, audited     %8.0f/s  = %5.1f %% of SQLite's %.0f/s (target ≥ 70 %%)", postgres.audited,
+                        auditedRatio * 100, auditedRate))
                 if let roundTrips = postgres.roundTrips {
-                    print(String(format: "  statement round trip      %8.3f ms waited for, %.3f ms pipelined (SELECT 1, one connection)",
-                                 roundTrips.waited.seconds * 1000, roundTrips.pipelined.seconds * 1000))
+                    print(
+                        String(
+                            format: "  statement round trip      %8.3f ms waited for, %.3f ms pipelined (SELECT 1, one connection)",
+                            roundTrips.waited.seconds * 1000, roundTrips.pipelined.seconds * 1000))
                 }
                 if issueRatio < 0.6 || auditedRatio < 0.7 { missed = true }
             }
@@ -118,14 +134,17 @@ extension BenchCommand {
 
         /// Issuance and audited token verification in a fresh district on the PostgreSQL database `url` (its own
         /// schema, dropped afterwards), with the same requests and concurrency as the SQLite run.
-        static func postgresFigures(_ url: String, requests: [IssueDocumentRequest], workers: Int) async throws -> (issue: Double, audited: Double, display: String, roundTrips: (waited: Duration, pipelined: Duration)?) {
+        static func postgresFigures(_ url: String, requests: [IssueDocumentRequest], workers: Int) async throws -> (
+            issue: Double, audited: Double, display: String, roundTrips: (waited: Duration, pipelined: Duration)?
+        ) {
             guard PostgresLocation.isPostgresURL(url) else { throw ZeroTripError(.invalidInput, "--database takes a postgres:// URL") }
             let schema = "bench_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
             let location = url + (url.contains("?") ? "&" : "?") + "schema=\(schema)"
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("zerotrip-bench-\(UUID().uuidString)")
             defer { try? FileManager.default.removeItem(at: directory) }
-            let home = ZeroTripHome(keysDirectory: directory.appendingPathComponent("Keys"), certificatesDirectory: directory.appendingPathComponent("Certificates"),
-                                    databasePath: location)
+            let home = ZeroTripHome(
+                keysDirectory: directory.appendingPathComponent("Keys"), certificatesDirectory: directory.appendingPathComponent("Certificates"),
+                databasePath: location)
             var configuration = DaemonConfiguration()
             configuration.databasePath = location
             let services = try ZeroTripServices.open(configuration: configuration, home: home, passphrase: "bench-passphrase-not-secret")
@@ -194,19 +213,24 @@ extension BenchCommand {
             ("GRCBZM", "个人参保证明", [("参保险种", ["企业职工基本养老保险", "失业保险", "工伤保险"]), ("参保状态", ["正常参保", "暂停缴费"]), ("累计缴费月数", ["36个月", "136个月", "212个月"])]),
             ("JZDJ", "居住登记凭证", [("居住地址", ["佛山市禅城区祖庙街道建新路12号", "佛山市禅城区石湾镇街道和平路8号"]), ("登记日期", ["2026年03月01日", "2026年10月15日"])]),
             ("JYSYDJ", "就业失业登记证明", [("登记类型", ["失业登记", "就业登记"]), ("登记机构", ["祖庙街道公共就业服务站", "张槎街道公共就业服务站"])]),
-            ("ZLHTBA", "租赁合同备案证明", [("房屋地址", ["佛山市禅城区季华五路22号1801房", "佛山市禅城区汾江中路150号"]), ("租赁期限", ["2026年01月01日至2026年12月31日", "2026年06月01日至2028年05月31日"])]),
+            (
+                "ZLHTBA", "租赁合同备案证明",
+                [("房屋地址", ["佛山市禅城区季华五路22号1801房", "佛山市禅城区汾江中路150号"]), ("租赁期限", ["2026年01月01日至2026年12月31日", "2026年06月01日至2028年05月31日"])]
+            ),
             ("QZDJ", "求职登记证明", [("求职意向", ["机械加工", "电子商务", "护理"]), ("登记日期", ["2026年11月02日", "2026年11月20日"])]),
         ]
 
         static func request(_ index: Int) -> IssueDocumentRequest {
             var generator = SplitMix(seed: UInt64(index) &* 0x9E37_79B9)
-            let name = String(surnames[Int(generator.next() % UInt64(surnames.count))])
+            let name =
+                String(surnames[Int(generator.next() % UInt64(surnames.count))])
                 + String(given[Int(generator.next() % UInt64(given.count))])
                 + (generator.next() % 2 == 0 ? String(given[Int(generator.next() % UInt64(given.count))]) : "")
             let matter = matters[index % matters.count]
             let fields = matter.2.map { ResultField(label: $0.0, value: $0.1[Int(generator.next() % UInt64($0.1.count))]) }
-            return IssueDocumentRequest(departmentCode: "RSJ", matterCode: matter.0, matterName: matter.1, holderName: name,
-                                        holderIDNumber: syntheticIDNumber(&generator), fields: fields, validDays: 180, pickupMode: .qrSelfPrint)
+            return IssueDocumentRequest(
+                departmentCode: "RSJ", matterCode: matter.0, matterName: matter.1, holderName: name,
+                holderIDNumber: syntheticIDNumber(&generator), fields: fields, validDays: 180, pickupMode: .qrSelfPrint)
         }
 
         /// Registers the holders of `requests` in the population registry (a document's holder must be a registered

@@ -5,7 +5,7 @@ import Logging
 import ZeroTrip
 import ZeroTripServer
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 extension BenchCommand {
@@ -14,8 +14,10 @@ extension BenchCommand {
     static func startDaemon(home: ZeroTripHome, passphrase: String, port: Int, environment extra: [String: String] = [:]) throws -> Process {
         let server = Process()
         server.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        server.arguments = ["serve", "--database", home.databasePath, "--keys-dir", home.keysDirectory.path,
-                            "--certificates-dir", home.certificatesDirectory.path, "--host", "127.0.0.1", "--port", "\(port)", "--log-level", "warning"]
+        server.arguments = [
+            "serve", "--database", home.databasePath, "--keys-dir", home.keysDirectory.path,
+            "--certificates-dir", home.certificatesDirectory.path, "--host", "127.0.0.1", "--port", "\(port)", "--log-level", "warning",
+        ]
         var environment = ProcessInfo.processInfo.environment.merging(extra) { $1 }
         environment["ZEROTRIP_KEY_PASSPHRASE"] = passphrase
         environment["ZEROTRIP_EXIT_WITH_PARENT"] = "1"
@@ -57,7 +59,9 @@ extension BenchCommand {
         @Option(name: .long, help: "Distinct tokens for POST /v1/verify.") var tokens: Int = 1000
         @Option(name: .long, help: "Idle connections held open during the last run (0 skips it).") var idle: Int = 0
         @Option(name: .long, help: "Port of the daemon (the bare router listens on the next one).") var port: Int = 18_090
-        @Option(name: .long, help: "Only these routes after the bare ones, comma-separated: healthz, verify, pdf, credit, applicant, issue, 512 (all by default).")
+        @Option(
+            name: .long,
+            help: "Only these routes after the bare ones, comma-separated: healthz, verify, pdf, credit, applicant, issue, 512 (all by default).")
         var only: String?
         @Flag(name: .long, help: "Exit 1 if a target is missed.") var check = false
         @Option(name: .long, help: "Also measure daemons on this PostgreSQL database (postgres://…): one, then two sharing it.")
@@ -95,9 +99,13 @@ extension BenchCommand {
                 throw ValidationError("wrk is not installed (apt-get install wrk)")
             }
             if let database, !PostgresLocation.isPostgresURL(database) { throw ValidationError("--database takes a postgres:// URL") }
-            guard seconds >= 1, connections >= 1, tokens >= 1, idle >= 0 else { throw ValidationError("seconds, connections and tokens ≥ 1, idle ≥ 0") }
+            guard seconds >= 1, connections >= 1, tokens >= 1, idle >= 0 else {
+                throw ValidationError("seconds, connections and tokens ≥ 1, idle ≥ 0")
+            }
             let routes: Set = ["healthz", "verify", "pdf", "credit", "applicant", "issue", "512"]
-            if let only, let unknown = only.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }).first(where: { !routes.contains($0) }) {
+            if let only,
+                let unknown = only.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }).first(where: { !routes.contains($0) })
+            {
                 throw ValidationError("unknown route '\(unknown)' in --only; known: \(routes.sorted().joined(separator: ", "))")
             }
             raiseOpenFileLimit()
@@ -107,17 +115,22 @@ extension BenchCommand {
             print("district ready: \(district.tokens.count) documents issued, applicant with \(district.applicantDocuments) results")
 
             // The daemon, as production runs it.
-            let server = try BenchCommand.startDaemon(home: district.home, passphrase: Self.passphrase, port: port,
-                                                      environment: ["ZEROTRIP_PUBLIC_RATE": "1000000"])
+            let server = try BenchCommand.startDaemon(
+                home: district.home, passphrase: Self.passphrase, port: port,
+                environment: ["ZEROTRIP_PUBLIC_RATE": "1000000"])
             defer { if server.isRunning { server.terminate(); server.waitUntilExit() } }
             guard try await Self.waitForHealth(port: port) else { throw ValidationError("the daemon did not start on port \(port)") }
 
             // The bare router in this process, answering JSON of the sizes the daemon answers.
             let daemon = "http://127.0.0.1:\(port)"
-            let creditSize = Credit.run(["/usr/bin/curl", "-s", "-H", "Authorization: Bearer \(district.credential)",
-                                         "\(daemon)/v1/credit/\(district.creditSubject)?matter=BENCH"]).output.utf8.count
-            let verifySize = Credit.run(["/usr/bin/curl", "-s", "-H", "Authorization: Bearer \(district.credential)", "-H", "Content-Type: application/json",
-                                         "-d", "{\"token\":\"\(district.tokens[0])\"}", "\(daemon)/v1/verify"]).output.utf8.count
+            let creditSize = Credit.run([
+                "/usr/bin/curl", "-s", "-H", "Authorization: Bearer \(district.credential)",
+                "\(daemon)/v1/credit/\(district.creditSubject)?matter=BENCH",
+            ]).output.utf8.count
+            let verifySize = Credit.run([
+                "/usr/bin/curl", "-s", "-H", "Authorization: Bearer \(district.credential)", "-H", "Content-Type: application/json",
+                "-d", "{\"token\":\"\(district.tokens[0])\"}", "\(daemon)/v1/verify",
+            ]).output.utf8.count
             let bare = Task { try await Self.bareRouter(port: port + 1, getSize: creditSize, postSize: verifySize) }
             defer { bare.cancel() }
             guard try await Self.waitForHealth(port: port + 1, path: "/bare") else { throw ValidationError("the bare router did not start") }
@@ -135,7 +148,8 @@ extension BenchCommand {
                 if let cpuBefore, let cpuAfter, measured.rate > 0 {
                     measured.cpuMicroseconds = (cpuAfter - cpuBefore) / (measured.rate * Double(seconds)) * 1e6
                 }
-                measured.scripted = script.map { (try? String(contentsOfFile: $0, encoding: .utf8))?.contains("request = function") ?? false } ?? false
+                measured.scripted =
+                    script.map { (try? String(contentsOfFile: $0, encoding: .utf8))?.contains("request = function") ?? false } ?? false
                 return measured
             }
             let bareURL = "http://127.0.0.1:\(port + 1)/bare"
@@ -154,13 +168,24 @@ extension BenchCommand {
             let selected = only.map { Set($0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }) }
             func wanted(_ route: String) -> Bool { selected?.contains(route) ?? true }
             if wanted("healthz") { results.append(await measure("GET /healthz", "\(daemon)/healthz", script: nil, connections: c)) }
-            if wanted("verify") { results.append(await measure("POST /v1/verify (distinct tokens, audited)", daemon, script: scriptFiles["verify"], connections: c)) }
-            if wanted("pdf") { results.append(await measure("POST /v1/verify/pdf (audited)", daemon, script: scriptFiles["verify-pdf"], connections: c)) }
-            if wanted("credit") { results.append(await measure("GET /v1/credit/{id}?matter= (audited)", daemon, script: scriptFiles["credit"], connections: c)) }
-            if wanted("applicant") {
-                results.append(await measure("GET /v1/applicant/documents", "\(daemon)/v1/applicant/documents", script: scriptFiles["applicant"], connections: c))
+            if wanted("verify") {
+                results.append(await measure("POST /v1/verify (distinct tokens, audited)", daemon, script: scriptFiles["verify"], connections: c))
             }
-            if wanted("issue") { results.append(await measure("POST /v1/documents (issuance)", "\(daemon)/v1/documents", script: scriptFiles["issue"], connections: 16)) }
+            if wanted("pdf") {
+                results.append(await measure("POST /v1/verify/pdf (audited)", daemon, script: scriptFiles["verify-pdf"], connections: c))
+            }
+            if wanted("credit") {
+                results.append(await measure("GET /v1/credit/{id}?matter= (audited)", daemon, script: scriptFiles["credit"], connections: c))
+            }
+            if wanted("applicant") {
+                results.append(
+                    await measure("GET /v1/applicant/documents", "\(daemon)/v1/applicant/documents", script: scriptFiles["applicant"], connections: c)
+                )
+            }
+            if wanted("issue") {
+                results.append(
+                    await measure("POST /v1/documents (issuance)", "\(daemon)/v1/documents", script: scriptFiles["issue"], connections: 16))
+            }
             if wanted("512") {
                 results.append(await measure("POST /v1/verify at 512 connections", daemon, script: scriptFiles["verify"], connections: 512))
                 results.append(await measure("GET /healthz at 512 connections", "\(daemon)/healthz", script: nil, connections: 512))
@@ -187,12 +212,14 @@ extension BenchCommand {
             let bareGet = results[0].rate, barePost = results[1].rate
             let scriptedGet = results[2].rate, scriptedPost = results[3].rate
             #if DEBUG
-            let build = "DEBUG build: figures mean little, use swift run -c release"
+                let build = "DEBUG build: figures mean little, use swift run -c release"
             #else
-            let build = "release build"
+                let build = "release build"
             #endif
             print("\nZeroTrip HTTP benchmark: \(ProcessInfo.processInfo.activeProcessorCount) cores, wrk -t2 -d\(seconds)s, \(build)")
-            print("route                                              conns    req/s   p50 ms   p99 ms  of bare  of static  non-2xx  sock err  CPU µs/req")
+            print(
+                "route                                              conns    req/s   p50 ms   p99 ms  of bare  of static  non-2xx  sock err  CPU µs/req"
+            )
             for (index, result) in results.enumerated() {
                 let post = index == 1 || index == 3 || result.name.hasPrefix("POST")
                 // "of bare": against the bare route driven the same way (same script, or both static); "of static":
@@ -200,16 +227,22 @@ extension BenchCommand {
                 let base = result.scripted ? (post ? scriptedPost : scriptedGet) : (post ? barePost : bareGet)
                 let ratio = index < 4 ? "      -" : String(format: "%6.0f%%", 100 * result.rate / max(base, 1))
                 let ofStatic = index < 4 ? "        -" : String(format: "%8.0f%%", 100 * result.rate / max(post ? barePost : bareGet, 1))
-                print([result.name.padding(toLength: 50, withPad: " ", startingAt: 0), String(format: "%5d", result.connections),
-                       String(format: "%8.0f", result.rate), String(format: "%8.2f", result.p50), String(format: "%8.2f", result.p99), ratio, ofStatic,
-                       String(format: "%8d", result.non2xx), String(format: "%9d", result.socketErrors),
-                       result.cpuMicroseconds.map { String(format: "%11.0f", $0) } ?? "          -"].joined(separator: " "))
+                print(
+                    [
+                        result.name.padding(toLength: 50, withPad: " ", startingAt: 0), String(format: "%5d", result.connections),
+                        String(format: "%8.0f", result.rate), String(format: "%8.2f", result.p50), String(format: "%8.2f", result.p99), ratio,
+                        ofStatic,
+                        String(format: "%8d", result.non2xx), String(format: "%9d", result.socketErrors),
+                        result.cpuMicroseconds.map { String(format: "%11.0f", $0) } ?? "          -",
+                    ].joined(separator: " "))
             }
             print("(of bare: against the bare router driven by the same wrk script; of static: against wrk's static request;")
             print(" CPU µs/req: user + system time of the serving process per answer, the bare router's process including this bench)")
-            print(String(format: "daemon resident memory after the load runs: %.0f MB%@; /healthz after the runs: %@", rss,
-                         rssWithIdle.map { String(format: " (%.0f MB while %d idle connections were held)", $0, held) } ?? "",
-                         healthy ? "answering" : "NOT ANSWERING"))
+            print(
+                String(
+                    format: "daemon resident memory after the load runs: %.0f MB%@; /healthz after the runs: %@", rss,
+                    rssWithIdle.map { String(format: " (%.0f MB while %d idle connections were held)", $0, held) } ?? "",
+                    healthy ? "answering" : "NOT ANSWERING"))
 
             var missed: [String] = []
             if let database {
@@ -250,10 +283,14 @@ extension BenchCommand {
             let tokenList = district.tokens.map { "\"\($0)\"" }.joined(separator: ",")
             let pdfList = district.pdfs.map { "\"\($0)\"" }.joined(separator: ",")
             return [
-                "bare-post": try script("bare-post", """
+                "bare-post": try script(
+                    "bare-post",
+                    """
                     wrk.method = "POST"; wrk.headers["Content-Type"] = "application/json"; wrk.body = '{"token":"\(district.tokens[0])"}'
                     """),
-                "verify": try script("verify", """
+                "verify": try script(
+                    "verify",
+                    """
                     local tokens = {\(tokenList)}
                     local i = 0
                     request = function()
@@ -261,7 +298,9 @@ extension BenchCommand {
                       return wrk.format("POST", "/v1/verify", {\(auth), ["Content-Type"] = "application/json"}, '{"token":"' .. tokens[(i % #tokens) + 1] .. '"}')
                     end
                     """),
-                "verify-pdf": try script("verify-pdf", """
+                "verify-pdf": try script(
+                    "verify-pdf",
+                    """
                     local files = {\(pdfList)}
                     local bodies = {}
                     for k, path in ipairs(files) do local f = io.open(path, "rb"); bodies[k] = f:read("*all"); f:close() end
@@ -271,7 +310,9 @@ extension BenchCommand {
                       return wrk.format("POST", "/v1/verify/pdf", {\(auth), ["Content-Type"] = "application/pdf"}, bodies[(i % #bodies) + 1])
                     end
                     """),
-                "credit": try script("credit", """
+                "credit": try script(
+                    "credit",
+                    """
                     local ids = {\(district.creditSubjects.map { "\"\($0)\"" }.joined(separator: ","))}
                     local i = 0
                     request = function()
@@ -279,10 +320,14 @@ extension BenchCommand {
                       return wrk.format("GET", "/v1/credit/" .. ids[(i % #ids) + 1] .. "?matter=BENCH", {\(auth)})
                     end
                     """),
-                "applicant": try script("applicant", """
+                "applicant": try script(
+                    "applicant",
+                    """
                     wrk.headers["Authorization"] = "Bearer \(district.applicantSession)"
                     """),
-                "issue": try script("issue", """
+                "issue": try script(
+                    "issue",
+                    """
                     wrk.method = "POST"; wrk.headers["Content-Type"] = "application/json"; wrk.headers["Authorization"] = "Bearer \(district.credential)"
                     wrk.body = '\(Self.issueBody(holder: district.applicant))'
                     """),
@@ -291,8 +336,10 @@ extension BenchCommand {
 
         /// The audited routes and issuance on PostgreSQL: a district in a new schema of `url`, one daemon, then two
         /// daemons on it driven at once; prints them beside the SQLite figures and returns the targets missed.
-        func postgresRuns(_ url: String, sqlite: [Measured], directory: URL, wrk: String,
-                          wanted: (String) -> Bool) async throws -> [String] {
+        func postgresRuns(
+            _ url: String, sqlite: [Measured], directory: URL, wrk: String,
+            wanted: (String) -> Bool
+        ) async throws -> [String] {
             let schema = "bench_http_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
             let location = url + (url.contains("?") ? "&" : "?") + "schema=\(schema)"
             let pgDirectory = directory.appendingPathComponent("postgres")
@@ -310,8 +357,10 @@ extension BenchCommand {
             }
         }
 
-        private func measurePostgres(_ location: String, sqlite: [Measured], directory pgDirectory: URL, wrk: String,
-                                  wanted: (String) -> Bool) async throws -> [String] {
+        private func measurePostgres(
+            _ location: String, sqlite: [Measured], directory pgDirectory: URL, wrk: String,
+            wanted: (String) -> Bool
+        ) async throws -> [String] {
             let district = try await Self.district(in: pgDirectory, tokens: tokens, database: location)
             // The same scripts, with this district's credential, tokens and credit subjects.
             let files = try Self.writeScripts(for: district, in: pgDirectory.appendingPathComponent("lua"))
@@ -327,8 +376,10 @@ extension BenchCommand {
             func measure(_ route: (key: String, name: String, path: String, connections: Int), on ports: [Int]) async -> Measured {
                 let share = max(1, route.connections / ports.count)
                 let commands = ports.map { port in
-                    [wrk, "-t\(ports.count == 1 ? 2 : 1)", "-c\(share)", "-d\(seconds)s", "--timeout", "5s", "--latency",
-                     "-s", files[route.key]!, "http://127.0.0.1:\(port)\(route.path)"]
+                    [
+                        wrk, "-t\(ports.count == 1 ? 2 : 1)", "-c\(share)", "-d\(seconds)s", "--timeout", "5s", "--latency",
+                        "-s", files[route.key]!, "http://127.0.0.1:\(port)\(route.path)",
+                    ]
                 }
                 let outputs = await withTaskGroup(of: String.self) { group in
                     for command in commands {
@@ -337,15 +388,20 @@ extension BenchCommand {
                     return await group.reduce(into: [String]()) { $0.append($1) }
                 }
                 let parts = outputs.map { Self.parse($0, name: route.name, connections: share) }
-                return Measured(name: route.name, connections: share * ports.count, rate: parts.reduce(0) { $0 + $1.rate },
-                                p50: parts.map(\.p50).max() ?? 0, p99: parts.map(\.p99).max() ?? 0,
-                                non2xx: parts.reduce(0) { $0 + $1.non2xx }, socketErrors: parts.reduce(0) { $0 + $1.socketErrors })
+                return Measured(
+                    name: route.name, connections: share * ports.count, rate: parts.reduce(0) { $0 + $1.rate },
+                    p50: parts.map(\.p50).max() ?? 0, p99: parts.map(\.p99).max() ?? 0,
+                    non2xx: parts.reduce(0) { $0 + $1.non2xx }, socketErrors: parts.reduce(0) { $0 + $1.socketErrors })
             }
             var one: [Measured] = [], two: [Measured] = []
             for (index, port) in ports.enumerated() {
-                daemons.append(try BenchCommand.startDaemon(home: district.home, passphrase: Self.passphrase, port: port,
-                                                            environment: ["ZEROTRIP_PUBLIC_RATE": "1000000"]))
-                guard try await Self.waitForHealth(port: port) else { throw ValidationError("the daemon on PostgreSQL did not start on port \(port)") }
+                daemons.append(
+                    try BenchCommand.startDaemon(
+                        home: district.home, passphrase: Self.passphrase, port: port,
+                        environment: ["ZEROTRIP_PUBLIC_RATE": "1000000"]))
+                guard try await Self.waitForHealth(port: port) else {
+                    throw ValidationError("the daemon on PostgreSQL did not start on port \(port)")
+                }
                 _ = await Credit.runDetached([wrk, "-t2", "-c\(connections)", "-d2s", "http://127.0.0.1:\(port)/healthz"])
                 for route in routes {
                     let measured = await measure(route, on: Array(ports.prefix(index + 1)))
@@ -353,14 +409,21 @@ extension BenchCommand {
                 }
             }
             print("\nsame routes on PostgreSQL (\(PostgresLocation.redacted(location))):")
-            print("route                                              SQLite/s  1 daemon/s  of SQLite   p99 ms  2 daemons/s  of SQLite   p99 ms  non-2xx")
+            print(
+                "route                                              SQLite/s  1 daemon/s  of SQLite   p99 ms  2 daemons/s  of SQLite   p99 ms  non-2xx"
+            )
             var missed: [String] = []
             for (first, second) in zip(one, two) {
                 let base = sqlite.first { $0.name == first.name }?.rate ?? 0
-                print([first.name.padding(toLength: 50, withPad: " ", startingAt: 0), String(format: "%8.0f", base),
-                       String(format: "%11.0f", first.rate), String(format: "%9.0f%%", 100 * first.rate / max(base, 1)), String(format: "%8.2f", first.p99),
-                       String(format: "%12.0f", second.rate), String(format: "%9.0f%%", 100 * second.rate / max(base, 1)), String(format: "%8.2f", second.p99),
-                       String(format: "%8d", first.non2xx + first.socketErrors + second.non2xx + second.socketErrors)].joined(separator: " "))
+                print(
+                    [
+                        first.name.padding(toLength: 50, withPad: " ", startingAt: 0), String(format: "%8.0f", base),
+                        String(format: "%11.0f", first.rate), String(format: "%9.0f%%", 100 * first.rate / max(base, 1)),
+                        String(format: "%8.2f", first.p99),
+                        String(format: "%12.0f", second.rate), String(format: "%9.0f%%", 100 * second.rate / max(base, 1)),
+                        String(format: "%8.2f", second.p99),
+                        String(format: "%8d", first.non2xx + first.socketErrors + second.non2xx + second.socketErrors),
+                    ].joined(separator: " "))
                 if first.name.hasPrefix("POST /v1/documents") && first.rate < 0.6 * base { missed.append("PostgreSQL issuance ≥ 60 % of SQLite's") }
                 if first.name.hasPrefix("POST /v1/verify") && first.rate < 0.7 * base { missed.append("PostgreSQL verification ≥ 70 % of SQLite's") }
                 if first.non2xx + first.socketErrors + second.non2xx + second.socketErrors > 0 { missed.append("no non-2xx answer on PostgreSQL") }
@@ -387,8 +450,9 @@ extension BenchCommand {
         /// A district with a registry of 2,000 synthetic persons, credit records for a quarter, `tokens` documents
         /// (five of them the applicant's), 20 PDFs on disk and a tier-1 applicant session.
         static func district(in directory: URL, tokens count: Int, database: String? = nil) async throws -> District {
-            let home = ZeroTripHome(keysDirectory: directory.appendingPathComponent("Keys"), certificatesDirectory: directory.appendingPathComponent("Certificates"),
-                                    databasePath: database ?? directory.appendingPathComponent("zerotrip.sqlite").path)
+            let home = ZeroTripHome(
+                keysDirectory: directory.appendingPathComponent("Keys"), certificatesDirectory: directory.appendingPathComponent("Certificates"),
+                databasePath: database ?? directory.appendingPathComponent("zerotrip.sqlite").path)
             let services = try ZeroTripServices.open(home: home, passphrase: passphrase)
             _ = try await services.administration.initialize(district: "测试区", actor: "bench")
             _ = try await services.administration.addDepartment(code: "RSJ", name: "测试区人力资源和社会保障局", actor: "bench")
@@ -398,9 +462,13 @@ extension BenchCommand {
             let (numbers, csv) = Documents.syntheticRegistry(count: 2000, generator: &generator)
             _ = try await services.identity.registry.importCSV(Array(csv.utf8), actor: "bench")
             var events = "subject,type,effective_date,reference\n"
-            for (index, number) in numbers.enumerated() where index % 4 == 0 { events += "\(number),administrative_penalty_minor,2026-03-15,R\(index)\n" }
+            for (index, number) in numbers.enumerated() where index % 4 == 0 {
+                events += "\(number),administrative_penalty_minor,2026-03-15,R\(index)\n"
+            }
             _ = try await services.credit.importEvents(Array(events.utf8), source: "bench", actor: "bench")
-            let credential = try await services.credentials.create(department: "RSJ", scopes: [.documentsIssue, .documentsVerify, .creditRead], label: "bench", actor: "bench").token
+            let credential = try await services.credentials.create(
+                department: "RSJ", scopes: [.documentsIssue, .documentsVerify, .creditRead], label: "bench", actor: "bench"
+            ).token
 
             // Every document goes to a registered person (the first five to the applicant), under the registry's name.
             let persons = csv.split(separator: "\n").dropFirst().map { line in
@@ -431,11 +499,13 @@ extension BenchCommand {
             let start = try await services.identity.start(method: .sms, idNumber: applicant.id, name: applicant.name, client: "bench")
             let message = try await services.identity.outbox(limit: 1).last?.message ?? ""
             let code = String(message.unicodeScalars.filter { $0.isASCII && $0.properties.numericType != nil }.prefix(6).map(Character.init))
-            let session = try await services.identity.submitCode(verificationId: start.verificationId, secret: start.secret, code: code, client: "bench")
+            let session = try await services.identity.submitCode(
+                verificationId: start.verificationId, secret: start.secret, code: code, client: "bench")
             try await services.database.checkpoint()
-            return District(home: home, credential: credential, tokens: issued.map(\.0), pdfs: pdfs, creditSubject: numbers[0],
-                            creditSubjects: Array(numbers.prefix(1000)), applicant: applicant, applicantSession: session.token,
-                            applicantDocuments: min(5, count))
+            return District(
+                home: home, credential: credential, tokens: issued.map(\.0), pdfs: pdfs, creditSubject: numbers[0],
+                creditSubjects: Array(numbers.prefix(1000)), applicant: applicant, applicantSession: session.token,
+                applicantDocuments: min(5, count))
         }
 
         static func waitForHealth(port: Int, path: String = "/healthz", attempts: Int = 100) async throws -> Bool {
@@ -449,7 +519,8 @@ extension BenchCommand {
         /// User + system CPU seconds `pid` has used so far (`/proc/PID/stat`), or nil where there is no procfs.
         static func cpuSeconds(pid: pid_t) -> Double? {
             guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-                  let close = stat.lastIndex(of: ")") else { return nil }
+                let close = stat.lastIndex(of: ")")
+            else { return nil }
             // Fields after the command name (which may hold spaces): state is field 3, utime 14, stime 15.
             let fields = stat[stat.index(after: close)...].split(separator: " ")
             guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
@@ -545,8 +616,9 @@ extension BenchCommand {
 
         static func residentMegabytes(pid: Int32) -> Double {
             guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-                  let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
-                  let kilobytes = Double(line.split(separator: " ").dropFirst().first ?? "") else { return -1 }
+                let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+                let kilobytes = Double(line.split(separator: " ").dropFirst().first ?? "")
+            else { return -1 }
             return kilobytes / 1024
         }
 
@@ -563,13 +635,21 @@ extension BenchCommand {
             func latency(_ prefix: String) -> Double {
                 lines.first { $0.hasPrefix(prefix) }.map { milliseconds($0.split(separator: " ", omittingEmptySubsequences: true).last ?? "") } ?? -1
             }
-            let rate = lines.first { $0.hasPrefix("Requests/sec:") }.flatMap { Double($0.dropFirst("Requests/sec:".count).trimmingCharacters(in: .whitespaces)) } ?? 0
-            let non2xx = lines.first { $0.hasPrefix("Non-2xx or 3xx responses:") }.flatMap { Int($0.split(separator: ":").last!.trimmingCharacters(in: .whitespaces)) } ?? 0
+            let rate =
+                lines.first { $0.hasPrefix("Requests/sec:") }.flatMap {
+                    Double($0.dropFirst("Requests/sec:".count).trimmingCharacters(in: .whitespaces))
+                } ?? 0
+            let non2xx =
+                lines.first { $0.hasPrefix("Non-2xx or 3xx responses:") }.flatMap {
+                    Int($0.split(separator: ":").last!.trimmingCharacters(in: .whitespaces))
+                } ?? 0
             var socketErrors = 0
             if let line = lines.first(where: { $0.hasPrefix("Socket errors:") }) {
                 socketErrors = line.split(separator: ",").compactMap { Int($0.split(separator: " ").last ?? "") }.reduce(0, +)
             }
-            return Measured(name: name, connections: connections, rate: rate, p50: latency("50%"), p99: latency("99%"), non2xx: non2xx, socketErrors: socketErrors)
+            return Measured(
+                name: name, connections: connections, rate: rate, p50: latency("50%"), p99: latency("99%"), non2xx: non2xx, socketErrors: socketErrors
+            )
         }
     }
 }

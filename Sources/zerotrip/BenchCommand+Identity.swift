@@ -27,8 +27,9 @@ extension BenchCommand {
             guard persons >= devices, devices >= 1, count >= 1 else { throw ValidationError("need persons ≥ devices ≥ 1 and count ≥ 1") }
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("zerotrip-bench-\(UUID().uuidString)")
             defer { try? FileManager.default.removeItem(at: directory) }
-            let home = ZeroTripHome(keysDirectory: directory.appendingPathComponent("Keys"), certificatesDirectory: directory.appendingPathComponent("Certificates"),
-                                    databasePath: directory.appendingPathComponent("zerotrip.sqlite").path)
+            let home = ZeroTripHome(
+                keysDirectory: directory.appendingPathComponent("Keys"), certificatesDirectory: directory.appendingPathComponent("Certificates"),
+                databasePath: directory.appendingPathComponent("zerotrip.sqlite").path)
             let services = try ZeroTripServices.open(home: home, passphrase: "bench-passphrase-not-secret")
             let identity = services.identity
             let workers = concurrency ?? 2 * ProcessInfo.processInfo.activeProcessorCount
@@ -58,11 +59,14 @@ extension BenchCommand {
             }
             var bound: [(id: String, key: PrivateKey)] = []
             for number in numbers.prefix(devices) {
-                let check = try await identity.windowCheck(card: CardRead(idNumber: number, name: names[number]!, validFrom: "2020-01-01", validUntil: "long-term"),
-                                                     faceMatched: true, clerk: ClerkIdentity(id: "BENCH-1", name: "测试员"), station: "bench", actor: "bench")
-                let session = try await identity.claimSession(verificationId: check.handoff.verificationId, secret: check.handoff.secret, client: "bench")!
+                let check = try await identity.windowCheck(
+                    card: CardRead(idNumber: number, name: names[number]!, validFrom: "2020-01-01", validUntil: "long-term"),
+                    faceMatched: true, clerk: ClerkIdentity(id: "BENCH-1", name: "测试员"), station: "bench", actor: "bench")
+                let session = try await identity.claimSession(
+                    verificationId: check.handoff.verificationId, secret: check.handoff.secret, client: "bench")!
                 let key = try PrivateKey(generating: .p256)
-                await bound.append((try identity.registerDevice(session: session.session, publicKey: key.publicKey.pemRepresentation, label: "bench").deviceId, key))
+                await bound.append(
+                    (try identity.registerDevice(session: session.session, publicKey: key.publicKey.pemRepresentation, label: "bench").deviceId, key))
             }
 
             // Logins, in rounds so challenges stay fresh: challenges (timed), client signatures (untimed), logins (timed).
@@ -74,7 +78,9 @@ extension BenchCommand {
                 let n = min(round, count - done)
                 let devicesForRound = (0..<n).map { bound[(done + $0) % bound.count] }
                 let challengeStart = ContinuousClock.now
-                let challenges = try await Documents.parallel(devicesForRound.map(\.id), workers: workers) { try await identity.challenge(deviceID: $0) }
+                let challenges = try await Documents.parallel(devicesForRound.map(\.id), workers: workers) {
+                    try await identity.challenge(deviceID: $0)
+                }
                 challengeElapsed += ContinuousClock.now - challengeStart
                 let signed = try zip(challenges, devicesForRound).map { challenge, device in
                     (challenge.challengeId, Base64.encodeURLSafe(try device.key.signature(for: challenge.signedMessage).derRepresentation))
@@ -89,8 +95,13 @@ extension BenchCommand {
                 done += n
             }
 
-            print("ZeroTrip identity benchmark: \(persons) persons, \(count) lookups and logins, \(devices) devices, \(workers) tasks, \(ProcessInfo.processInfo.activeProcessorCount) cores")
-            print(String(format: "registry import: %.0f rows/s (%.1f s for %d rows, keyed hash + AES-GCM per row, one transaction)", Double(persons) / importElapsed.seconds, importElapsed.seconds, persons))
+            print(
+                "ZeroTrip identity benchmark: \(persons) persons, \(count) lookups and logins, \(devices) devices, \(workers) tasks, \(ProcessInfo.processInfo.activeProcessorCount) cores"
+            )
+            print(
+                String(
+                    format: "registry import: %.0f rows/s (%.1f s for %d rows, keyed hash + AES-GCM per row, one transaction)",
+                    Double(persons) / importElapsed.seconds, importElapsed.seconds, persons))
             print("operation                         rate/s   p50 ms   p99 ms   target/s")
             var missed = false
             for (name, durations, elapsed, target) in [
@@ -100,9 +111,13 @@ extension BenchCommand {
                 let rate = Double(durations.count) / elapsed.seconds
                 if rate < target { missed = true }
                 let sorted = durations.map(\.seconds).sorted()
-                print([name.padding(toLength: 31, withPad: " ", startingAt: 0), String(format: "%10.0f", rate),
-                       String(format: "%8.3f", sorted[sorted.count / 2] * 1000), String(format: "%8.3f", sorted[min(sorted.count - 1, sorted.count * 99 / 100)] * 1000),
-                       String(format: "%10.0f", target)].joined(separator: " "))
+                print(
+                    [
+                        name.padding(toLength: 31, withPad: " ", startingAt: 0), String(format: "%10.0f", rate),
+                        String(format: "%8.3f", sorted[sorted.count / 2] * 1000),
+                        String(format: "%8.3f", sorted[min(sorted.count - 1, sorted.count * 99 / 100)] * 1000),
+                        String(format: "%10.0f", target),
+                    ].joined(separator: " "))
             }
             print(missed ? "RESULT: below target" : "RESULT: targets met")
             if check && missed { throw ExitCode(1) }

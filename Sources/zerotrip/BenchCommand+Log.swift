@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import ZeroTrip
 import ZeroTripCrypto
@@ -23,14 +23,21 @@ extension BenchCommand {
         @Option(name: .long, help: "Proofs to time per size.") var proofs: Int = 20_000
         @Option(name: .long, help: "Documents issued to measure the issuance cost.") var documents: Int = 400
         @Flag(name: .long, help: "Exit 1 if a target is missed.") var check = false
-        @Option(name: .long, help: "Keep the filled logs in this directory (log-<size>.sqlite) and reuse them on the next run; appends are then timed only for the leaves added.") var keep: String?
+        @Option(
+            name: .long,
+            help:
+                "Keep the filled logs in this directory (log-<size>.sqlite) and reuse them on the next run; appends are then timed only for the leaves added."
+        ) var keep: String?
 
         func run() async throws {
             let sizeList = sizes.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-            guard !sizeList.isEmpty, sizeList.allSatisfy({ $0 >= 2 && $0 <= 100_000_000 }), proofs >= 1 else { throw ValidationError("sizes 2–100000000, proofs ≥ 1") }
+            guard !sizeList.isEmpty, sizeList.allSatisfy({ $0 >= 2 && $0 <= 100_000_000 }), proofs >= 1 else {
+                throw ValidationError("sizes 2–100000000, proofs ≥ 1")
+            }
             let issuance = try await Self.issuanceCost(documents: documents)
             print("ZeroTrip transparency log benchmark (\(ProcessInfo.processInfo.activeProcessorCount) cores)")
-            print(String(format: "issuance end to end (with its log append): %.3f ms per document (%d documents, 4 tasks)", issuance * 1000, documents))
+            print(
+                String(format: "issuance end to end (with its log append): %.3f ms per document (%d documents, 4 tasks)", issuance * 1000, documents))
             print("leaves      append/s  append µs  % of issuance  incl p50 µs  incl p99 µs  cons p99 µs  proof elems  answer bytes  db MiB")
             var missed = false
             for size in sizeList {
@@ -38,10 +45,16 @@ extension BenchCommand {
                 let share = row.appendSeconds.isNaN ? .nan : row.appendSeconds / issuance * 100
                 if share >= 10 { missed = true }
                 if size >= 10_000_000, row.inclusionP99 >= 0.001 { missed = true }
-                print([String(format: "%-10d", size), String(format: "%9.0f", 1 / row.appendSeconds), String(format: "%10.1f", row.appendSeconds * 1e6),
-                       String(format: "%14.2f", share), String(format: "%12.1f", row.inclusionP50 * 1e6), String(format: "%12.1f", row.inclusionP99 * 1e6),
-                       String(format: "%12.1f", row.consistencyP99 * 1e6), String(format: "%12d", row.proofElements), String(format: "%13d", row.answerBytes),
-                       String(format: "%7.0f", row.databaseMiB)].joined(separator: " "))
+                print(
+                    [
+                        String(format: "%-10d", size), String(format: "%9.0f", 1 / row.appendSeconds),
+                        String(format: "%10.1f", row.appendSeconds * 1e6),
+                        String(format: "%14.2f", share), String(format: "%12.1f", row.inclusionP50 * 1e6),
+                        String(format: "%12.1f", row.inclusionP99 * 1e6),
+                        String(format: "%12.1f", row.consistencyP99 * 1e6), String(format: "%12d", row.proofElements),
+                        String(format: "%13d", row.answerBytes),
+                        String(format: "%7.0f", row.databaseMiB),
+                    ].joined(separator: " "))
             }
             print("answer bytes: the JSON inclusion proof a verification answer carries (grows with log2 n)")
             print(missed ? "RESULT: below target" : "RESULT: targets met")
@@ -77,10 +90,17 @@ extension BenchCommand {
                 let batch = min(5_000, size - done)
                 let entries = (0..<batch).map { _ -> (kind: String, ref: String, fields: [String: String]) in
                     let id = String(format: "%016llx%016llx", generator.next(), generator.next())
-                    return ("document.issued", "document:\(id)", ["document": id, "department": "RSJ", "kid": "0123456789abcdef", "matter": "GRCBZM",
-                                 "pdf_sha256": String(format: "%016llx%016llx%016llx%016llx", generator.next(), generator.next(), generator.next(), generator.next()),
-                                 "content_sha256": String(format: "%016llx%016llx%016llx%016llx", generator.next(), generator.next(), generator.next(), generator.next()),
-                                 "issued_at": "1795000000", "valid_until": "1810000000"])
+                    return (
+                        "document.issued", "document:\(id)",
+                        [
+                            "document": id, "department": "RSJ", "kid": "0123456789abcdef", "matter": "GRCBZM",
+                            "pdf_sha256": String(
+                                format: "%016llx%016llx%016llx%016llx", generator.next(), generator.next(), generator.next(), generator.next()),
+                            "content_sha256": String(
+                                format: "%016llx%016llx%016llx%016llx", generator.next(), generator.next(), generator.next(), generator.next()),
+                            "issued_at": "1795000000", "valid_until": "1810000000",
+                        ]
+                    )
                 }
                 let start = ContinuousClock.now
                 try await log.appendBatch(entries, at: when)
@@ -101,8 +121,11 @@ extension BenchCommand {
                 let start = ContinuousClock.now
                 let proof = try await log.inclusionProof(index: leaf, treeSize: treeSize)
                 inclusion.append((ContinuousClock.now - start).seconds)
-                guard MerkleTree.verifyInclusion(leafHash: Base64.decodeStandard(proof.leafHash)!, index: leaf, size: treeSize,
-                                                 proof: proof.proof.compactMap(Base64.decodeStandard), root: root) else { throw ExitCode(2) }
+                guard
+                    MerkleTree.verifyInclusion(
+                        leafHash: Base64.decodeStandard(proof.leafHash)!, index: leaf, size: treeSize,
+                        proof: proof.proof.compactMap(Base64.decodeStandard), root: root)
+                else { throw ExitCode(2) }
                 elements = max(elements, proof.proof.count)
                 if index == 0 { answerBytes = try encoder.encode(proof).count }
                 if index % 4 == 0 {
@@ -115,9 +138,10 @@ extension BenchCommand {
             inclusion.sort()
             consistency.sort()
             let bytes = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
-            return Row(appendSeconds: size > existing ? appendTime.seconds / Double(size - existing) : .nan, inclusionP50: inclusion[inclusion.count / 2],
-                       inclusionP99: inclusion[inclusion.count * 99 / 100], consistencyP99: consistency[consistency.count * 99 / 100],
-                       databaseMiB: Double(bytes) / 1_048_576, proofElements: elements, answerBytes: answerBytes)
+            return Row(
+                appendSeconds: size > existing ? appendTime.seconds / Double(size - existing) : .nan, inclusionP50: inclusion[inclusion.count / 2],
+                inclusionP99: inclusion[inclusion.count * 99 / 100], consistencyP99: consistency[consistency.count * 99 / 100],
+                databaseMiB: Double(bytes) / 1_048_576, proofElements: elements, answerBytes: answerBytes)
         }
     }
 }

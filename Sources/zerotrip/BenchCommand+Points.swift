@@ -50,7 +50,9 @@ extension BenchCommand {
         ]
 
         func run() async throws {
-            guard persons >= 10, documents >= 0, claims >= 0, replays >= 1 else { throw ValidationError("persons ≥ 10, documents ≥ 0, claims ≥ 0, replays ≥ 1") }
+            guard persons >= 10, documents >= 0, claims >= 0, replays >= 1 else {
+                throw ValidationError("persons ≥ 10, documents ≥ 0, claims ≥ 0, replays ≥ 1")
+            }
             let (directory, _, services) = try await BenchCommand.temporaryDistrict()
             defer { try? FileManager.default.removeItem(at: directory) }
             let workers = 2 * ProcessInfo.processInfo.activeProcessorCount
@@ -64,7 +66,8 @@ extension BenchCommand {
             _ = try await services.credit.loadPolicy(Array(BenchCommand.Credit.policy.utf8), actor: "bench")
             var events = "subject,type,effective_date,reference\n"
             for (index, number) in numbers.enumerated() where index % 20 == 0 {
-                events += "\(number),\(index % 40 == 0 ? "administrative_penalty" : "administrative_penalty_minor"),2026-0\(1 + index % 9)-15,P\(index)\n"
+                events +=
+                    "\(number),\(index % 40 == 0 ? "administrative_penalty" : "administrative_penalty_minor"),2026-0\(1 + index % 9)-15,P\(index)\n"
             }
             _ = try await services.credit.importEvents(Array(events.utf8), source: "bench", actor: "bench")
 
@@ -72,10 +75,12 @@ extension BenchCommand {
             let requests = (0..<documents).map { index -> IssueDocumentRequest in
                 let kind = Self.results[index % Self.results.count]
                 let holder = numbers[(index * 7919) % numbers.count]
-                return IssueDocumentRequest(departmentCode: "RSJ", matterCode: kind.matter, matterName: kind.name, holderName: "测试",
-                                            holderIDNumber: holder, fields: kind.fields(index), validDays: 365, pickupMode: .qrSelfPrint)
+                return IssueDocumentRequest(
+                    departmentCode: "RSJ", matterCode: kind.matter, matterName: kind.name, holderName: "测试",
+                    holderIDNumber: holder, fields: kind.fields(index), validDays: 365, pickupMode: .qrSelfPrint)
             }
-            let names = Dictionary(zip(numbers, csv.split(separator: "\n").dropFirst().map { String($0.split(separator: ",")[1]) }), uniquingKeysWith: { a, _ in a })
+            let names = Dictionary(
+                zip(numbers, csv.split(separator: "\n").dropFirst().map { String($0.split(separator: ",")[1]) }), uniquingKeysWith: { a, _ in a })
             let issueStart = ContinuousClock.now
             let documentsService = services.documents
             _ = try await BenchCommand.Documents.parallel(requests, workers: workers) { request in
@@ -88,16 +93,21 @@ extension BenchCommand {
             let issueTime = ContinuousClock.now - issueStart
 
             _ = try await services.points.loadPolicy(Array(Self.scheme.utf8), actor: "bench")
-            _ = try await services.supervision.putStaff(department: "RSJ", clerk: "RS-1", name: "孙丽", phone: "13900000031", role: .reviewer, actor: "bench")
+            _ = try await services.supervision.putStaff(
+                department: "RSJ", clerk: "RS-1", name: "孙丽", phone: "13900000031", role: .reviewer, actor: "bench")
             var subjects: [String] = []
             for index in 0..<min(claims, numbers.count) {
                 guard let id = try await services.identity.registry.subject(idNumber: numbers[(index * 104_729) % numbers.count]) else { continue }
                 let subject = "person:\(id)"
                 subjects.append(subject)
                 let indicator = ["education", "skills", "honours"][index % 3], option = ["本科", "技师", "市级以上"][index % 3]
-                guard let claim = try? await services.points.claim(subject: subject, indicator: indicator, option: option, statement: "", evidence: nil,
-                                                                   actor: "bench") else { continue }
-                _ = try await services.points.decide(claim: claim.id, department: "RSJ", clerk: "RS-1", approve: true, reason: "核验原件", actor: "credential:bench")
+                guard
+                    let claim = try? await services.points.claim(
+                        subject: subject, indicator: indicator, option: option, statement: "", evidence: nil,
+                        actor: "bench")
+                else { continue }
+                _ = try await services.points.decide(
+                    claim: claim.id, department: "RSJ", clerk: "RS-1", approve: true, reason: "核验原件", actor: "credential:bench")
             }
             let setUpTime = ContinuousClock.now - setUp
 
@@ -106,7 +116,9 @@ extension BenchCommand {
             let runTime = ContinuousClock.now - runStart
 
             for index in 0..<min(replays, numbers.count) {
-                if let id = try await services.identity.registry.subject(idNumber: numbers[(index * 15_485_863) % numbers.count]) { subjects.append("person:\(id)") }
+                if let id = try await services.identity.registry.subject(idNumber: numbers[(index * 15_485_863) % numbers.count]) {
+                    subjects.append("person:\(id)")
+                }
             }
             var mismatches = 0, replayed = 0
             let replayStart = ContinuousClock.now
@@ -117,11 +129,17 @@ extension BenchCommand {
             let replayTime = ContinuousClock.now - replayStart
 
             let target = 60.0 * Double(persons) / 1_000_000
-            print("ZeroTrip points benchmark: \(persons) persons, \(documents) signed results, \(claims) approved claims, 10 indicators, "
-                  + "\(ProcessInfo.processInfo.activeProcessorCount) cores")
-            print(String(format: "set-up: %.1f s (registry import %.1f s, issuing %d results %.1f s)", setUpTime.seconds, importTime.seconds, documents, issueTime.seconds))
-            print(String(format: "scoring run: %d persons in %.1f s (%.0f persons/s); target < %.1f s", report.run.persons, runTime.seconds,
-                         Double(report.run.persons) / max(runTime.seconds, 1e-9), target))
+            print(
+                "ZeroTrip points benchmark: \(persons) persons, \(documents) signed results, \(claims) approved claims, 10 indicators, "
+                    + "\(ProcessInfo.processInfo.activeProcessorCount) cores")
+            print(
+                String(
+                    format: "set-up: %.1f s (registry import %.1f s, issuing %d results %.1f s)", setUpTime.seconds, importTime.seconds, documents,
+                    issueTime.seconds))
+            print(
+                String(
+                    format: "scoring run: %d persons in %.1f s (%.0f persons/s); target < %.1f s", report.run.persons, runTime.seconds,
+                    Double(report.run.persons) / max(runTime.seconds, 1e-9), target))
             print(String(format: "replay: %d stored scores computed again in %.2f s, %d differ", replayed, replayTime.seconds, mismatches))
             let missed = runTime.seconds >= target || mismatches > 0 || report.run.persons != persons
             print(missed ? "RESULT: below target" : "RESULT: targets met")

@@ -49,16 +49,18 @@ extension BenchCommand {
             var generator = SplitMix(seed: 17)
             let (numbers, csv) = Documents.syntheticRegistry(count: persons, generator: &generator)
             _ = try await services.identity.registry.importCSV(Array(csv.utf8), actor: "bench")
-            let names = Dictionary(uniqueKeysWithValues: csv.split(separator: "\n").dropFirst().map { line in
-                let columns = line.split(separator: ",")
-                return (String(columns[0]), String(columns[1]))
-            })
+            let names = Dictionary(
+                uniqueKeysWithValues: csv.split(separator: "\n").dropFirst().map { line in
+                    let columns = line.split(separator: ",")
+                    return (String(columns[0]), String(columns[1]))
+                })
             // 20 results per person: one of the accepted type, 19 of another matter, issued as departments issue them.
             let requests = numbers.flatMap { number in
                 (0..<20).map { index in
-                    IssueDocumentRequest(departmentCode: "RSJ", matterCode: index == 7 ? "PROOF_RESULT" : "OTHER\(index % 5)",
-                                         matterName: index == 7 ? "基准证明" : "其他证明", holderName: names[number]!, holderIDNumber: number,
-                                         fields: [ResultField(label: "结果", value: "第\(index)份")], validDays: 90, pickupMode: .qrSelfPrint)
+                    IssueDocumentRequest(
+                        departmentCode: "RSJ", matterCode: index == 7 ? "PROOF_RESULT" : "OTHER\(index % 5)",
+                        matterName: index == 7 ? "基准证明" : "其他证明", holderName: names[number]!, holderIDNumber: number,
+                        fields: [ResultField(label: "结果", value: "第\(index)份")], validDays: 90, pickupMode: .qrSelfPrint)
                 }
             }
             let issueStart = ContinuousClock.now
@@ -66,8 +68,9 @@ extension BenchCommand {
             let issueTime = ContinuousClock.now - issueStart
             for number in numbers {
                 guard let subject = try await services.identity.registry.subject(idNumber: number) else { continue }
-                _ = try await services.consent.grant(subject: subject, department: "GAJ", matter: "REUSE", resultTypes: nil, days: nil,
-                                                     channel: .app, actor: "applicant:\(subject)", assuranceTier: 1)
+                _ = try await services.consent.grant(
+                    subject: subject, department: "GAJ", matter: "REUSE", resultTypes: nil, days: nil,
+                    channel: .app, actor: "applicant:\(subject)", assuranceTier: 1)
             }
             let consent = services.consent
             let probes = (0..<pulls).map { _ in numbers[Int(generator.next() % UInt64(numbers.count))] }
@@ -84,11 +87,17 @@ extension BenchCommand {
             let rate = Double(durations.count) / elapsed.seconds
             let sorted = durations.map(\.seconds).sorted()
             let reused = try await AuditLog.events(in: services.database, limit: 5).filter { $0.action == "document.reused" }.count
-            print("ZeroTrip reuse benchmark: \(persons) persons × 20 results (\(requests.count) issued in \(String(format: "%.1f", issueTime.seconds)) s), \(4 * workers) tasks, \(ProcessInfo.processInfo.activeProcessorCount) cores")
+            print(
+                "ZeroTrip reuse benchmark: \(persons) persons × 20 results (\(requests.count) issued in \(String(format: "%.1f", issueTime.seconds)) s), \(4 * workers) tasks, \(ProcessInfo.processInfo.activeProcessorCount) cores"
+            )
             print("operation                                        rate/s   p50 ms   p99 ms   target/s")
-            print(["consent check + pull of one result (audited)".padding(toLength: 46, withPad: " ", startingAt: 0), String(format: "%8.0f", rate),
-                   String(format: "%8.3f", sorted[sorted.count / 2] * 1000), String(format: "%8.3f", sorted[min(sorted.count - 1, sorted.count * 99 / 100)] * 1000),
-                   "     3000"].joined(separator: " "))
+            print(
+                [
+                    "consent check + pull of one result (audited)".padding(toLength: 46, withPad: " ", startingAt: 0), String(format: "%8.0f", rate),
+                    String(format: "%8.3f", sorted[sorted.count / 2] * 1000),
+                    String(format: "%8.3f", sorted[min(sorted.count - 1, sorted.count * 99 / 100)] * 1000),
+                    "     3000",
+                ].joined(separator: " "))
             print("audit: one document.reused event per result given (\(reused) among the newest 5 events)")
             let missed = rate < 3_000
             print(missed ? "RESULT: below target" : "RESULT: targets met")

@@ -26,7 +26,9 @@ extension BenchCommand {
         static let departments = ["GAJ", "RSJ", "MZJ", "ZJJ", "SWJ", "WJJ", "JYJ", "JTJ", "SCJ", "ZRJ"]
 
         func run() async throws {
-            guard applications >= 100, auditEvents >= 0, calls >= 10 else { throw ValidationError("applications ≥ 100, audit events ≥ 0, calls ≥ 10") }
+            guard applications >= 100, auditEvents >= 0, calls >= 10 else {
+                throw ValidationError("applications ≥ 100, audit events ≥ 0, calls ≥ 10")
+            }
             let (directory, _, services) = try await BenchCommand.temporaryDistrict(departments: Self.departments.map { ($0, "测试区\($0)") })
             defer { try? FileManager.default.removeItem(at: directory) }
             _ = try await services.credit.loadCatalogue(Array(Credit.catalogue.utf8), actor: "bench")
@@ -49,41 +51,50 @@ extension BenchCommand {
                         let reviewStart = submitted.addingTimeInterval(Double((draw >> 40) % 3 + 1) * 86_400)
                         let decided = reviewStart.addingTimeInterval(Double((draw >> 44) % 8 + 1) * 86_400)
                         let actor = "credential:bench/clerk:\(department)-\((draw >> 50) % 5)"
-                        try ApplicationStore.insert(.init(id: id, matterCode: "BENCH", catalogueVersion: 1, department: department, subject: "person:bench",
-                                                          applicantName: "测试", mode: draw % 7 == 0 ? .trust : .standard, state: .accepted,
-                                                          submittedAt: submitted, acceptedAt: submitted, timeLimitDue: submitted.addingTimeInterval(20 * 86_400),
-                                                          createdBy: actor), materials: [], in: db)
-                        try ApplicationStore.transition(id, from: [.accepted], to: .underReview, setting: .init(reviewStartedAt: reviewStart),
-                                                        reason: "bench", actor: actor, at: reviewStart, in: db)
+                        try ApplicationStore.insert(
+                            .init(
+                                id: id, matterCode: "BENCH", catalogueVersion: 1, department: department, subject: "person:bench",
+                                applicantName: "测试", mode: draw % 7 == 0 ? .trust : .standard, state: .accepted,
+                                submittedAt: submitted, acceptedAt: submitted, timeLimitDue: submitted.addingTimeInterval(20 * 86_400),
+                                createdBy: actor), materials: [], in: db)
+                        try ApplicationStore.transition(
+                            id, from: [.accepted], to: .underReview, setting: .init(reviewStartedAt: reviewStart),
+                            reason: "bench", actor: actor, at: reviewStart, in: db)
                         switch (draw >> 20) % 20 {
                         case 0:
                             counts.3 += 1  // still under review
                             continue
                         case 1, 2:
-                            try ApplicationStore.transition(id, from: [.underReview], to: .rejected, reason: "bench", actor: actor, at: decided, in: db)
+                            try ApplicationStore.transition(
+                                id, from: [.underReview], to: .rejected, reason: "bench", actor: actor, at: decided, in: db)
                             counts.1 += 1
                         case 3:
-                            try ApplicationStore.transition(id, from: [.underReview], to: .terminated, reason: "bench", actor: actor, at: decided, in: db)
+                            try ApplicationStore.transition(
+                                id, from: [.underReview], to: .terminated, reason: "bench", actor: actor, at: decided, in: db)
                             counts.2 += 1
                         default:
-                            try ApplicationStore.transition(id, from: [.underReview], to: .approved, reason: "bench", actor: actor, at: decided, in: db)
+                            try ApplicationStore.transition(
+                                id, from: [.underReview], to: .approved, reason: "bench", actor: actor, at: decided, in: db)
                             let closed = decided.addingTimeInterval(3600)
                             try ApplicationStore.transition(id, from: [.approved], to: .closed, reason: "bench", actor: actor, at: closed, in: db)
                             counts.0 += 1
                             if (draw >> 30) % 3 == 0 {
                                 let ratingID = String(format: "%016llx%016llx", draw, ~draw)
                                 let clerk = String(actor.dropFirst("credential:bench/clerk:".count))
-                                _ = try RatingStore.invite(ServiceRating(id: ratingID, application: id, subject: "person:bench", department: department,
-                                                                         matter: "BENCH", clerk: clerk, outcome: "closed", invitedAt: closed,
-                                                                         closesAt: closed.addingTimeInterval(30 * 86_400)), in: db)
+                                _ = try RatingStore.invite(
+                                    ServiceRating(
+                                        id: ratingID, application: id, subject: "person:bench", department: department,
+                                        matter: "BENCH", clerk: clerk, outcome: "closed", invitedAt: closed,
+                                        closesAt: closed.addingTimeInterval(30 * 86_400)), in: db)
                                 let score = Int((draw >> 34) % 5) + 1
                                 let tags: [RatingTag] = score <= 2 ? [(draw >> 37) % 2 == 0 ? .longWait : .tooManyMaterials] : [.fast]
                                 let rated = closed.addingTimeInterval(7200)
                                 _ = try RatingStore.rate(id: ratingID, score: score, tags: tags, comment: nil, at: rated, in: db)
                                 // As RatingService.rate does: a poor rating opens a complaint for the department.
                                 try ComplaintService.openForPoorRating(
-                                    ServiceRating(id: ratingID, application: id, subject: "person:bench", department: department, matter: "BENCH", clerk: clerk,
-                                                  outcome: "closed", invitedAt: closed, closesAt: closed.addingTimeInterval(30 * 86_400)),
+                                    ServiceRating(
+                                        id: ratingID, application: id, subject: "person:bench", department: department, matter: "BENCH", clerk: clerk,
+                                        outcome: "closed", invitedAt: closed, closesAt: closed.addingTimeInterval(30 * 86_400)),
                                     score: score, tags: tags, comment: nil, at: rated, in: db)
                                 counts.4 += 1
                             }
@@ -92,8 +103,10 @@ extension BenchCommand {
                     }
                     return counts
                 }
-                written = (written.closed + counts.0, written.rejected + counts.1, written.terminated + counts.2, written.waiting + counts.3,
-                           written.rated + counts.4)
+                written = (
+                    written.closed + counts.0, written.rejected + counts.1, written.terminated + counts.2, written.waiting + counts.3,
+                    written.rated + counts.4
+                )
                 done += batch
             }
             let applicationsFilled = ContinuousClock.now - fillStart
@@ -105,17 +118,25 @@ extension BenchCommand {
                 let batch = min(20_000, auditEvents - events)
                 let first = events
                 try await services.database.write { db in
-                    _ = try AuditLog.append((0..<batch).map { offset in
-                        (entry: AuditEntry(actor: "credential:bench", action: "document.verified", target: "document:\(first + offset)", details: [:]), date: now)
-                    }, in: db)
+                    _ = try AuditLog.append(
+                        (0..<batch).map { offset in
+                            (
+                                entry: AuditEntry(
+                                    actor: "credential:bench", action: "document.verified", target: "document:\(first + offset)", details: [:]),
+                                date: now
+                            )
+                        }, in: db)
                 }
                 events += batch
             }
             let auditFilled = ContinuousClock.now - auditStart
             try await services.database.checkpoint()
-            print(String(format: "filled: %d applications in %.1f s (%d closed, %d rejected, %d terminated, %d under review, %d rated); %d audit events (%.1f s)",
-                         applications, applicationsFilled.seconds, written.closed, written.rejected, written.terminated, written.waiting, written.rated,
-                         events, auditFilled.seconds))
+            print(
+                String(
+                    format:
+                        "filled: %d applications in %.1f s (%d closed, %d rejected, %d terminated, %d under review, %d rated); %d audit events (%.1f s)",
+                    applications, applicationsFilled.seconds, written.closed, written.rejected, written.terminated, written.waiting, written.rated,
+                    events, auditFilled.seconds))
 
             // The statistics as the routes call them: the year, and the last 30 days.
             let to = CivilDay(now).adding(days: 1).start
@@ -124,25 +145,32 @@ extension BenchCommand {
             let reviews = try await services.supervision.reviewFigures(from: periods[0].1, to: to)
             let ratings = try await services.ratings.figures(from: periods[0].1, to: to)
             let complaints = try await services.complaints.figures(from: periods[0].1, to: to)
-            let counted = (submitted: volumes.departments.reduce(0) { $0 + $1.submitted }, closed: volumes.departments.reduce(0) { $0 + $1.closed },
-                           rejected: volumes.departments.reduce(0) { $0 + $1.rejected }, reviewed: reviews.departments.reduce(0) { $0 + $1.reviewed },
-                           waiting: reviews.departments.reduce(0) { $0 + $1.waiting })
-            let agree = counted.submitted == applications && counted.closed == written.closed && counted.rejected == written.rejected
+            let counted = (
+                submitted: volumes.departments.reduce(0) { $0 + $1.submitted }, closed: volumes.departments.reduce(0) { $0 + $1.closed },
+                rejected: volumes.departments.reduce(0) { $0 + $1.rejected }, reviewed: reviews.departments.reduce(0) { $0 + $1.reviewed },
+                waiting: reviews.departments.reduce(0) { $0 + $1.waiting }
+            )
+            let agree =
+                counted.submitted == applications && counted.closed == written.closed && counted.rejected == written.rejected
                 && counted.reviewed == written.closed + written.rejected && counted.waiting == written.waiting && ratings.count == written.rated
                 && complaints.departments.reduce(0, { $0 + $1.filed }) == ratings.departments.reduce(0, { $0 + $1.poor })
-            print("figures agree with what was written: \(agree ? "yes" : "NO") (submitted \(counted.submitted), closed \(counted.closed), "
-                  + "rejected \(counted.rejected), reviewed \(counted.reviewed), under review \(counted.waiting), ratings \(ratings.count), "
-                  + "complaints \(complaints.departments.reduce(0) { $0 + $1.filed }))")
+            print(
+                "figures agree with what was written: \(agree ? "yes" : "NO") (submitted \(counted.submitted), closed \(counted.closed), "
+                    + "rejected \(counted.rejected), reviewed \(counted.reviewed), under review \(counted.waiting), ratings \(ratings.count), "
+                    + "complaints \(complaints.departments.reduce(0) { $0 + $1.filed }))")
 
             print("statistic                              period       p50 ms   p99 ms    max ms")
             var worst = 0.0
             let supervision = services.supervision, ratingService = services.ratings, complaintService = services.complaints
             for (name, period) in periods {
-                for (route, call) in [("GET /v1/statistics/volumes", { _ = try await supervision.volumes(from: period, to: to) }),
-                                      ("GET /v1/statistics/reviews", { _ = try await supervision.reviewFigures(from: period, to: to) }),
-                                      ("GET /v1/ratings/figures", { _ = try await ratingService.figures(from: period, to: to) }),
-                                      ("GET /v1/statistics/complaints", { _ = try await complaintService.figures(from: period, to: to) })]
-                    as [(String, () async throws -> Void)] {
+                for (route, call) in [
+                    ("GET /v1/statistics/volumes", { _ = try await supervision.volumes(from: period, to: to) }),
+                    ("GET /v1/statistics/reviews", { _ = try await supervision.reviewFigures(from: period, to: to) }),
+                    ("GET /v1/ratings/figures", { _ = try await ratingService.figures(from: period, to: to) }),
+                    ("GET /v1/statistics/complaints", { _ = try await complaintService.figures(from: period, to: to) }),
+                ]
+                    as [(String, () async throws -> Void)]
+                {
                     var times: [Double] = []
                     for _ in 0..<calls {
                         let start = ContinuousClock.now
@@ -152,8 +180,9 @@ extension BenchCommand {
                     times.sort()
                     let p99 = times[min(times.count - 1, Int(Double(times.count) * 0.99))]
                     worst = max(worst, p99)
-                    print(route.padding(toLength: 39, withPad: " ", startingAt: 0) + name.padding(toLength: 10, withPad: " ", startingAt: 0)
-                          + String(format: "%8.2f %8.2f %9.2f", times[times.count / 2], p99, times.last ?? 0))
+                    print(
+                        route.padding(toLength: 39, withPad: " ", startingAt: 0) + name.padding(toLength: 10, withPad: " ", startingAt: 0)
+                            + String(format: "%8.2f %8.2f %9.2f", times[times.count / 2], p99, times.last ?? 0))
                 }
             }
             let met = worst < 50 && agree

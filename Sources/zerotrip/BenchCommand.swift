@@ -14,7 +14,8 @@ struct BenchCommand: AsyncParsableCommand {
     struct Crypto: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Sign/verify per second for P-256 and SM2 (one core), next to `openssl speed` on this machine.",
-            discussion: "Targets: ≥ 80 % of OpenSSL's rate for P-256 sign and verify, ≥ 70 % for SM2. Exit status 1 when a target is missed with --check.")
+            discussion:
+                "Targets: ≥ 80 % of OpenSSL's rate for P-256 sign and verify, ≥ 70 % for SM2. Exit status 1 when a target is missed with --check.")
 
         @Option(name: .long, help: "Seconds per measurement.") var seconds: Double = 3
         @Flag(name: .long, help: "Exit 1 if a target is missed.") var check = false
@@ -134,10 +135,12 @@ extension BenchCommand {
     /// A throw-away district on SQLite in a new temporary directory, initialised with `departments`; the caller
     /// removes `directory` when done.
     static func temporaryDistrict(departments: [(code: String, name: String)] = [("RSJ", "测试区人力资源和社会保障局")]) async throws
-        -> (directory: URL, home: ZeroTripHome, services: ZeroTripServices) {
+        -> (directory: URL, home: ZeroTripHome, services: ZeroTripServices)
+    {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("zerotrip-bench-\(UUID().uuidString)")
-        let home = ZeroTripHome(keysDirectory: directory.appendingPathComponent("Keys"), certificatesDirectory: directory.appendingPathComponent("Certificates"),
-                                databasePath: directory.appendingPathComponent("zerotrip.sqlite").path)
+        let home = ZeroTripHome(
+            keysDirectory: directory.appendingPathComponent("Keys"), certificatesDirectory: directory.appendingPathComponent("Certificates"),
+            databasePath: directory.appendingPathComponent("zerotrip.sqlite").path)
         let services = try ZeroTripServices.open(home: home, passphrase: benchPassphrase)
         _ = try await services.administration.initialize(district: "测试区", actor: "bench")
         for department in departments {

@@ -28,7 +28,8 @@ struct CredentialsCommand: AsyncParsableCommand {
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List credentials, never their secrets: id, department, status, label, scopes (--json for scripts).")
+        static let configuration = CommandConfiguration(
+            abstract: "List credentials, never their secrets: id, department, status, label, scopes (--json for scripts).")
         @OptionGroup var location: LocationOptions
         @Option(name: .long, help: "Only this department.") var department: String?
         @Flag(name: .long, help: "JSON, one object per credential.") var json = false
@@ -36,10 +37,16 @@ struct CredentialsCommand: AsyncParsableCommand {
             try await reportingErrors {
                 let credentials = try await location.services().credentials.list(department: department)
                 if json { return try printJSON(credentials) }
-                print(formatTable(["ID", "DEPT", "STATUS", "LABEL", "SCOPES"], credentials.map {
-                    [$0.id, $0.departmentCode, $0.revokedAt.map { "revoked \(AuditEvent.timestamp($0).prefix(10))" } ?? "active", $0.label.isEmpty ? "-" : $0.label,
-                     $0.scopes.joined(separator: ",")]
-                }))
+                print(
+                    formatTable(
+                        ["ID", "DEPT", "STATUS", "LABEL", "SCOPES"],
+                        credentials.map {
+                            [
+                                $0.id, $0.departmentCode, $0.revokedAt.map { "revoked \(AuditEvent.timestamp($0).prefix(10))" } ?? "active",
+                                $0.label.isEmpty ? "-" : $0.label,
+                                $0.scopes.joined(separator: ","),
+                            ]
+                        }))
             }
         }
     }

@@ -37,7 +37,11 @@ struct CatalogueCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingErrors {
                 let credit = try location.services().credit
-                if let version { try printJSON(try await credit.catalogue(version: version)) } else { try printJSON(try await credit.currentCatalogue()) }
+                if let version {
+                    try printJSON(try await credit.catalogue(version: version))
+                } else {
+                    try printJSON(try await credit.currentCatalogue())
+                }
             }
         }
     }
@@ -70,13 +74,17 @@ struct CreditCommand: AsyncParsableCommand {
     }
 
     struct Check: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "A window's check for a matter (audited): level and trust-based approval, no event details.")
+        static let configuration = CommandConfiguration(
+            abstract: "A window's check for a matter (audited): level and trust-based approval, no event details.")
         @OptionGroup var location: LocationOptions
         @Argument(help: "Citizen ID number or unified social credit code.") var subject: String
         @Option(name: .long, help: "Matter code.") var matter: String
         @Option(name: .long, help: "The checking department (must be the matter's).") var department: String
         func run() async throws {
-            try await reportingErrors { try await printJSON(try location.services().credit.windowCheck(subject: subject, matter: matter, department: department, actor: cliActor)) }
+            try await reportingErrors {
+                try await printJSON(
+                    try location.services().credit.windowCheck(subject: subject, matter: matter, department: department, actor: cliActor))
+            }
         }
     }
 
@@ -97,8 +105,10 @@ struct CreditCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingErrors {
                 let services = try location.services()
-                try await printJSON(try services.credit.recordEvent(subject: subject, type: type, effectiveAt: try effective.map(parseInstant) ?? services.clock.now(),
-                                                              reference: reference, actor: cliActor))
+                try await printJSON(
+                    try services.credit.recordEvent(
+                        subject: subject, type: type, effectiveAt: try effective.map(parseInstant) ?? services.clock.now(),
+                        reference: reference, actor: cliActor))
             }
         }
     }
@@ -112,7 +122,9 @@ struct CreditCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingErrors {
                 let services = try location.services()
-                try await printJSON(try services.credit.repair(eventID: event, effectiveAt: try effective.map(parseInstant) ?? services.clock.now(), reference: reference, actor: cliActor))
+                try await printJSON(
+                    try services.credit.repair(
+                        eventID: event, effectiveAt: try effective.map(parseInstant) ?? services.clock.now(), reference: reference, actor: cliActor))
             }
         }
     }
@@ -124,7 +136,9 @@ struct CreditCommand: AsyncParsableCommand {
         @Argument(help: "CSV file.") var file: String
         @Option(name: .long, help: "Source name (e.g. the publishing authority).") var source: String
         func run() async throws {
-            try await reportingErrors { try await printJSON(try location.services().credit.importEvents(try readInputFile(file), source: source, actor: cliActor)) }
+            try await reportingErrors {
+                try await printJSON(try location.services().credit.importEvents(try readInputFile(file), source: source, actor: cliActor))
+            }
         }
     }
 
@@ -157,13 +171,17 @@ struct CreditCommand: AsyncParsableCommand {
         @Option(name: .long, help: "Name.") var name: String
         @Option(name: .long, help: "Established on (YYYY-MM-DD).") var established: String
         @Flag(name: .long, help: "Its data are incomplete (starts at the policy's lower score).") var incomplete = false
-        @Option(name: .customLong("legal-representative"), help: "ID number of its legal representative (in the registry), who consents to reuse of its results.")
+        @Option(
+            name: .customLong("legal-representative"),
+            help: "ID number of its legal representative (in the registry), who consents to reuse of its results.")
         var legalRepresentative: String?
         func run() async throws {
             try await reportingErrors {
                 guard let day = CivilDay(established) else { throw ZeroTripError(.invalidInput, "--established must be YYYY-MM-DD") }
-                try await printJSON(try location.services().credit.registerOrganization(code: code, name: name, establishedOn: day, dataComplete: !incomplete,
-                                                                                           legalRepresentative: legalRepresentative, actor: cliActor))
+                try await printJSON(
+                    try location.services().credit.registerOrganization(
+                        code: code, name: name, establishedOn: day, dataComplete: !incomplete,
+                        legalRepresentative: legalRepresentative, actor: cliActor))
             }
         }
     }

@@ -17,13 +17,18 @@ struct DepartmentsCommand: AsyncParsableCommand {
         var code: String
         @Option(name: .long, help: "Full name, e.g. 区人力资源和社会保障局.")
         var name: String
-        @Option(name: .long, help: "Seal key algorithm: P-256 (the default and the only one that can seal documents: PAdES and COSE ES256; SM2 is refused with seal_algorithm_unsupported).")
+        @Option(
+            name: .long,
+            help:
+                "Seal key algorithm: P-256 (the default and the only one that can seal documents: PAdES and COSE ES256; SM2 is refused with seal_algorithm_unsupported)."
+        )
         var algorithm: String = "P-256"
 
         func run() async throws {
             try await reportingErrors {
                 let algorithm = try Validation.algorithm(algorithm)
-                let department = try await location.services().administration.addDepartment(code: code, name: name, algorithm: algorithm, actor: cliActor)
+                let department = try await location.services().administration.addDepartment(
+                    code: code, name: name, algorithm: algorithm, actor: cliActor)
                 print("Department \(department.code) \(department.name) created; seal kid \(department.activeKid ?? "-")")
             }
         }
@@ -37,9 +42,12 @@ struct DepartmentsCommand: AsyncParsableCommand {
             try await reportingErrors {
                 let departments = try await location.services().administration.departments()
                 if json { return try printJSON(departments) }
-                print(formatTable(["CODE", "ACTIVE KID", "CREATED", "NAME"], departments.map {
-                    [$0.code, $0.activeKid ?? "(none: keys create)", String(AuditEvent.timestamp($0.createdAt).prefix(10)), $0.name]
-                }))
+                print(
+                    formatTable(
+                        ["CODE", "ACTIVE KID", "CREATED", "NAME"],
+                        departments.map {
+                            [$0.code, $0.activeKid ?? "(none: keys create)", String(AuditEvent.timestamp($0.createdAt).prefix(10)), $0.name]
+                        }))
             }
         }
     }

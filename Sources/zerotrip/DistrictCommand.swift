@@ -9,7 +9,8 @@ struct DistrictCommand: AsyncParsableCommand {
         subcommands: [Show.self, SetArea.self])
 
     struct Show: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show the district's name, full administrative name and root kid (--json for scripts).")
+        static let configuration = CommandConfiguration(
+            abstract: "Show the district's name, full administrative name and root kid (--json for scripts).")
         @OptionGroup var location: LocationOptions
         @Flag(name: .long, help: "JSON.") var json = false
         func run() async throws {

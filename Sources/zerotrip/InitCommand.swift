@@ -42,7 +42,8 @@ struct InitCommand: AsyncParsableCommand {
                 _ = try source.generateFile()
                 print("Generated a random key passphrase in \(home.keysDirectory.lastPathComponent)/\(PassphraseSource.fileName) (mode 0600).")
             }
-            let info = try await services.administration.initialize(district: district, province: province, city: city, algorithm: algorithm, actor: cliActor)
+            let info = try await services.administration.initialize(
+                district: district, province: province, city: city, algorithm: algorithm, actor: cliActor)
             print("District \(info.administrativeName) initialised. Root kid \(info.rootKid); certificate \(home.rootCertificateURL.path)")
         }
     }

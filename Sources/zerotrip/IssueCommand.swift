@@ -9,14 +9,17 @@ struct IssueCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "issue",
         abstract: "Issue a signed result document: writes the PDF and a PNG of its QR code, prints the register entry.",
-        discussion: "Example: zerotrip issue --department RSJ --matter-code GRCBZM --matter-name 个人参保证明 --holder-name 张三丰 --holder-id 440104199001010010 --field 参保险种=企业职工基本养老保险 --field 参保状态=正常参保")
+        discussion:
+            "Example: zerotrip issue --department RSJ --matter-code GRCBZM --matter-name 个人参保证明 --holder-name 张三丰 --holder-id 440104199001010010 --field 参保险种=企业职工基本养老保险 --field 参保状态=正常参保"
+    )
 
     @OptionGroup var location: LocationOptions
     @Option(name: .long, help: "Issuing department code.") var department: String
     @Option(name: .customLong("matter-code"), help: "Matter code (A-Z 0-9 _ -).") var matterCode: String
     @Option(name: .customLong("matter-name"), help: "Matter name, the document title.") var matterName: String
     @Option(name: .customLong("holder-name"), help: "Holder's name.") var holderName: String
-    @Option(name: .customLong("holder-id"), help: "Holder's 18-character citizen ID number, or an organisation's unified social credit code.") var holderID: String
+    @Option(name: .customLong("holder-id"), help: "Holder's 18-character citizen ID number, or an organisation's unified social credit code.")
+    var holderID: String
     @Option(name: .customLong("holder-type"), help: "person (default) or organization (a registered credit subject: zerotrip credit organizations).")
     var holderType: String = HolderKind.person.rawValue
     @Option(name: .customLong("field"), help: "A field as LABEL=VALUE (repeatable, in order).") var fields: [String] = []
@@ -34,12 +37,16 @@ struct IssueCommand: AsyncParsableCommand {
                 guard let equals = raw.firstIndex(of: "=") else { throw ZeroTripError(.invalidInput, "--field takes LABEL=VALUE") }
                 return ResultField(label: String(raw[..<equals]), value: String(raw[raw.index(after: equals)...]))
             }
-            guard let kind = HolderKind(rawValue: holderType) else { throw ZeroTripError(.invalidInput, "--holder-type must be person or organization") }
-            var request = IssueDocumentRequest(departmentCode: department, matterCode: matterCode, matterName: matterName, holderName: holderName,
-                                               holderIDNumber: holderID, fields: parsedFields, validDays: validDays, pickupMode: mode)
+            guard let kind = HolderKind(rawValue: holderType) else {
+                throw ZeroTripError(.invalidInput, "--holder-type must be person or organization")
+            }
+            var request = IssueDocumentRequest(
+                departmentCode: department, matterCode: matterCode, matterName: matterName, holderName: holderName,
+                holderIDNumber: holderID, fields: parsedFields, validDays: validDays, pickupMode: mode)
             request.holderKind = kind
             let services = try location.services()
-            let issued = supersedes == nil
+            let issued =
+                supersedes == nil
                 ? try await services.documents.issue(request, actor: cliActor)
                 : try await services.documents.reissue(supersedes!, with: request, actor: cliActor)
             let directory = URL(fileURLWithPath: out)
@@ -48,10 +55,13 @@ struct IssueCommand: AsyncParsableCommand {
             let pngURL = directory.appendingPathComponent("\(issued.record.id)-qr.png")
             // The PDF carries the holder's full ID number: readable by its owner only, like every personal file here.
             try ExclusiveFile.create(path: pdfURL.path, displayName: pdfURL.lastPathComponent, bytes: issued.pdf, permissions: 0o600)
-            try ExclusiveFile.create(path: pngURL.path, displayName: pngURL.lastPathComponent, bytes: issued.qr.pngRepresentation(), permissions: 0o600)
-            try printJSON(IssueOutput(id: issued.record.id, department: issued.record.departmentCode, kid: issued.record.kid,
-                                      pdf: pdfURL.path, qrImage: pngURL.path, pdfSha256: issued.record.pdfSHA256,
-                                      token: issued.record.token, qrContent: issued.qrContent, qrVersion: issued.qr.version))
+            try ExclusiveFile.create(
+                path: pngURL.path, displayName: pngURL.lastPathComponent, bytes: issued.qr.pngRepresentation(), permissions: 0o600)
+            try printJSON(
+                IssueOutput(
+                    id: issued.record.id, department: issued.record.departmentCode, kid: issued.record.kid,
+                    pdf: pdfURL.path, qrImage: pngURL.path, pdfSha256: issued.record.pdfSHA256,
+                    token: issued.record.token, qrContent: issued.qrContent, qrVersion: issued.qr.version))
         }
     }
 
@@ -83,7 +93,8 @@ struct VerifyCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Verify from certificates alone, without the register.") var offline = false
     @Option(name: .long, help: "Offline: a signed trust list (JSON); its signature is read from FILE.sig.") var trustList: String?
     @Option(name: .long, help: "Offline: the pinned root certificate (default Certificates/root.pem).") var root: String?
-    @Option(name: .long, help: "Offline: the signed document status list (JSON, signature in FILE.sig; default status-list.json beside --trust-list).")
+    @Option(
+        name: .long, help: "Offline: the signed document status list (JSON, signature in FILE.sig; default status-list.json beside --trust-list).")
     var statusList: String?
 
     func run() async throws {
@@ -101,14 +112,19 @@ struct VerifyCommand: AsyncParsableCommand {
     /// Applies the status list to an offline report and says on standard error how old the list is.
     private static func applyStatus(_ list: DocumentStatusList, to report: inout VerificationReport, documentID: String) {
         OfflineTrust.apply(list, to: &report, documentID: documentID)
-        FileHandle.standardError.write(Data("document status as of \(ChinaTime(list.issuedAt).minuteText) (Beijing time), next update due \(ChinaTime(list.nextUpdate).minuteText)\n".utf8))
+        FileHandle.standardError.write(
+            Data(
+                "document status as of \(ChinaTime(list.issuedAt).minuteText) (Beijing time), next update due \(ChinaTime(list.nextUpdate).minuteText)\n"
+                    .utf8))
     }
 
     private func readPDF() throws -> [UInt8] {
         let url = URL(fileURLWithPath: file!)
         let attributes = try? FileManager.default.attributesOfItem(atPath: url.path)
         guard let size = attributes?[.size] as? Int else { throw ZeroTripError(.notFound, "cannot read \(url.lastPathComponent)") }
-        guard size <= SignedPDF.maximumLength else { throw ZeroTripError(.payloadTooLarge, "\(url.lastPathComponent) is larger than \(SignedPDF.maximumLength) bytes") }
+        guard size <= SignedPDF.maximumLength else {
+            throw ZeroTripError(.payloadTooLarge, "\(url.lastPathComponent) is larger than \(SignedPDF.maximumLength) bytes")
+        }
         return [UInt8](try Data(contentsOf: url))
     }
 
@@ -119,43 +135,59 @@ struct VerifyCommand: AsyncParsableCommand {
         var documentStatus: DocumentStatusList?
         if let trustList {
             let rootURL = root.map { URL(fileURLWithPath: $0) } ?? home.rootCertificateURL
-            switch try OfflineTrust.loadTrustList(URL(fileURLWithPath: trustList), signature: URL(fileURLWithPath: trustList + ".sig"), root: rootURL, now: now) {
+            switch try OfflineTrust.loadTrustList(
+                URL(fileURLWithPath: trustList), signature: URL(fileURLWithPath: trustList + ".sig"), root: rootURL, now: now)
+            {
             case .usable(let list, let rootCertificate):
                 verifier = list.verifier(root: rootCertificate)
-                let statusPath = statusList ?? URL(fileURLWithPath: trustList).deletingLastPathComponent().appendingPathComponent("status-list.json").path
+                let statusPath =
+                    statusList ?? URL(fileURLWithPath: trustList).deletingLastPathComponent().appendingPathComponent("status-list.json").path
                 if statusList != nil || FileManager.default.fileExists(atPath: statusPath) {
-                    switch try OfflineTrust.loadStatusList(URL(fileURLWithPath: statusPath), signature: URL(fileURLWithPath: statusPath + ".sig"),
-                                                           trustList: list, root: rootCertificate, now: now) {
+                    switch try OfflineTrust.loadStatusList(
+                        URL(fileURLWithPath: statusPath), signature: URL(fileURLWithPath: statusPath + ".sig"),
+                        trustList: list, root: rootCertificate, now: now)
+                    {
                     case .usable(let status): documentStatus = status
                     case .unusable(let reason):
-                        return VerificationReport(result: .unknown, reasons: [reason], document: nil, registerChecked: false, method: token == nil ? .pdf : .token, verifiedAt: now)
+                        return VerificationReport(
+                            result: .unknown, reasons: [reason], document: nil, registerChecked: false, method: token == nil ? .pdf : .token,
+                            verifiedAt: now)
                     }
                 }
             case .unusable(let reason):
-                return VerificationReport(result: .unknown, reasons: [reason], document: nil, registerChecked: false, method: token == nil ? .pdf : .token, verifiedAt: now)
+                return VerificationReport(
+                    result: .unknown, reasons: [reason], document: nil, registerChecked: false, method: token == nil ? .pdf : .token, verifiedAt: now)
             }
         } else {
             verifier = try OfflineTrust.load(certificatesDirectory: home.certificatesDirectory)
         }
         if let token {
             let outcome = verifier.verifyToken(token, now: now)
-            var report = VerificationReport(result: outcome.result, reasons: outcome.reason.map { [$0] } ?? [], document: outcome.claims.map { claims in
-                DocumentSummary(id: claims.documentIDHex, departmentCode: claims.departmentCode ?? "", departmentName: outcome.seal?.certificate.subject.commonName,
-                                matterCode: claims.matterCode, matterName: nil, holderName: claims.maskedHolderName,
-                                issuedAt: Date(timeIntervalSince1970: TimeInterval(claims.issuedAt)), validUntil: Date(timeIntervalSince1970: TimeInterval(claims.expiresAt)),
-                                status: nil, statusChangedAt: nil, statusReason: nil, supersededBy: nil, kid: outcome.seal?.certificate.kidHex ?? "")
-            }, registerChecked: false, method: .token, verifiedAt: now)
+            var report = VerificationReport(
+                result: outcome.result, reasons: outcome.reason.map { [$0] } ?? [],
+                document: outcome.claims.map { claims in
+                    DocumentSummary(
+                        id: claims.documentIDHex, departmentCode: claims.departmentCode ?? "",
+                        departmentName: outcome.seal?.certificate.subject.commonName,
+                        matterCode: claims.matterCode, matterName: nil, holderName: claims.maskedHolderName,
+                        issuedAt: Date(timeIntervalSince1970: TimeInterval(claims.issuedAt)),
+                        validUntil: Date(timeIntervalSince1970: TimeInterval(claims.expiresAt)),
+                        status: nil, statusChangedAt: nil, statusReason: nil, supersededBy: nil, kid: outcome.seal?.certificate.kidHex ?? "")
+                }, registerChecked: false, method: .token, verifiedAt: now)
             if let documentStatus, let id = outcome.claims?.documentIDHex { Self.applyStatus(documentStatus, to: &report, documentID: id) }
             return report
         }
         let bytes = try readPDF()
         let outcome = verifier.verifyPDF(bytes, now: now)
-        var report = VerificationReport(result: outcome.result, reasons: outcome.reason.map { [$0] } ?? [], document: nil,
-                                        registerChecked: false, method: .pdf, verifiedAt: now)
+        var report = VerificationReport(
+            result: outcome.result, reasons: outcome.reason.map { [$0] } ?? [], document: nil,
+            registerChecked: false, method: .pdf, verifiedAt: now)
         if let documentStatus, outcome.result == .valid || outcome.result == .expired {
             guard let id = OfflineTrust.documentID(inSignedPDF: bytes) else {
-                return VerificationReport(result: .unknown, reasons: [VerificationReason("status_list_invalid", "the PDF names no document id, so its status cannot be looked up")],
-                                          document: nil, registerChecked: false, method: .pdf, verifiedAt: now)
+                return VerificationReport(
+                    result: .unknown,
+                    reasons: [VerificationReason("status_list_invalid", "the PDF names no document id, so its status cannot be looked up")],
+                    document: nil, registerChecked: false, method: .pdf, verifiedAt: now)
             }
             Self.applyStatus(documentStatus, to: &report, documentID: id)
         }
@@ -177,7 +209,9 @@ struct DocumentsCommand: AsyncParsableCommand {
             try await reportingErrors {
                 let records = try await location.services().documents.records(department: department?.uppercased(), limit: limit)
                 for record in records {
-                    print("\(record.id)  \(record.departmentCode)  \(record.matterCode)  \(record.maskedHolderName)  \(ChinaTime(record.issuedAt).minuteText)  \(record.status.rawValue)")
+                    print(
+                        "\(record.id)  \(record.departmentCode)  \(record.matterCode)  \(record.maskedHolderName)  \(ChinaTime(record.issuedAt).minuteText)  \(record.status.rawValue)"
+                    )
                 }
             }
         }
@@ -189,7 +223,9 @@ struct DocumentsCommand: AsyncParsableCommand {
         @Argument(help: "Document id.") var id: String
         func run() async throws {
             try await reportingErrors {
-                guard var record = try await location.services().documents.record(id: id) else { throw ZeroTripError(.notFound, "no document \(id.prefix(40))") }
+                guard var record = try await location.services().documents.record(id: id) else {
+                    throw ZeroTripError(.notFound, "no document \(id.prefix(40))")
+                }
                 record.holderName = record.maskedHolderName
                 record.holderIDNumber = record.maskedHolderIDNumber
                 try printJSON(record)

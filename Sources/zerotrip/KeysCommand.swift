@@ -36,7 +36,10 @@ struct KeysCommand: AsyncParsableCommand {
                 } else if key.status == "pending", let at = key.activateAt {
                     note = "takes over \(AuditEvent.timestamp(at))"
                 }
-                return [key.kid, key.departmentCode ?? "-", key.role, key.algorithm, key.status, uses, String(AuditEvent.timestamp(key.notAfter).prefix(10)), note]
+                return [
+                    key.kid, key.departmentCode ?? "-", key.role, key.algorithm, key.status, uses,
+                    String(AuditEvent.timestamp(key.notAfter).prefix(10)), note,
+                ]
             }
             return formatTable(["KID", "DEPT", "ROLE", "ALG", "STATUS", "USES", "NOT AFTER", "NOTE"], rows)
         }
@@ -45,14 +48,19 @@ struct KeysCommand: AsyncParsableCommand {
     struct Rotate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Create the next seal key and certificate, publish it, and switch signing to it after the overlap.",
-            discussion: "The new key is in the trust list (status pending) at once; after --overlap-seconds it becomes active and the old key retired (verify only). The daemon promotes it on time; so does any issuance.")
+            discussion:
+                "The new key is in the trust list (status pending) at once; after --overlap-seconds it becomes active and the old key retired (verify only). The daemon promotes it on time; so does any issuance."
+        )
         @OptionGroup var location: LocationOptions
         @Option(name: .long, help: "Department code.") var department: String
         @Option(name: .long, help: "Seconds between publication and first use (0: switch now).") var overlapSeconds: Int = 0
         func run() async throws {
             try await reportingErrors {
-                let key = try await location.services().administration.rotate(department: department, overlap: TimeInterval(overlapSeconds), actor: cliActor)
-                print("new key \(key.kid) for \(department.uppercased()): \(key.status)\(key.status == "pending" ? " until \(AuditEvent.timestamp(key.activateAt!))" : "")")
+                let key = try await location.services().administration.rotate(
+                    department: department, overlap: TimeInterval(overlapSeconds), actor: cliActor)
+                print(
+                    "new key \(key.kid) for \(department.uppercased()): \(key.status)\(key.status == "pending" ? " until \(AuditEvent.timestamp(key.activateAt!))" : "")"
+                )
             }
         }
     }
@@ -72,16 +80,21 @@ struct KeysCommand: AsyncParsableCommand {
     struct Revoke: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Revoke a seal key from a time on: documents logged before --not-after stay valid, later ones verify as revoked.",
-            discussion: "Example: zerotrip keys revoke --kid 0123456789abcdef --not-after 2026-11-20T10:00+08:00 --reason key-compromise. Reasons: key-compromise, superseded, cessation-of-operation, affiliation-changed. Rotate first if the key is still active.")
+            discussion:
+                "Example: zerotrip keys revoke --kid 0123456789abcdef --not-after 2026-11-20T10:00+08:00 --reason key-compromise. Reasons: key-compromise, superseded, cessation-of-operation, affiliation-changed. Rotate first if the key is still active."
+        )
         @OptionGroup var location: LocationOptions
         @Option(name: .long, help: "The key id (16 hex digits).") var kid: String
         @Option(name: .long, help: "ISO 8601 time with offset, not in the future.") var notAfter: String
         @Option(name: .long, help: "Reason.") var reason: String
         func run() async throws {
             try await reportingErrors {
-                guard let time = ISOTime.parse(notAfter) else { throw ZeroTripError(.invalidInput, "--not-after must be an ISO 8601 time with offset, e.g. 2026-11-20T10:00+08:00") }
+                guard let time = ISOTime.parse(notAfter) else {
+                    throw ZeroTripError(.invalidInput, "--not-after must be an ISO 8601 time with offset, e.g. 2026-11-20T10:00+08:00")
+                }
                 guard let reason = KeyRevocationReason(parsing: reason) else {
-                    throw ZeroTripError(.invalidInput, "--reason must be one of key-compromise, superseded, cessation-of-operation, affiliation-changed")
+                    throw ZeroTripError(
+                        .invalidInput, "--reason must be one of key-compromise, superseded, cessation-of-operation, affiliation-changed")
                 }
                 let key = try await location.services().administration.revokeKey(kid: kid, notAfter: time, reason: reason, actor: cliActor)
                 print("key \(key.kid) revoked (\(reason.rawValue)) for documents after \(AuditEvent.timestamp(time))")
@@ -90,14 +103,16 @@ struct KeysCommand: AsyncParsableCommand {
     }
 
     struct Limits: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Set optional limits on a key: documents signed and age (warning at 90 %, refusal at 100 %).")
+        static let configuration = CommandConfiguration(
+            abstract: "Set optional limits on a key: documents signed and age (warning at 90 %, refusal at 100 %).")
         @OptionGroup var location: LocationOptions
         @Option(name: .long, help: "The key id.") var kid: String
         @Option(name: .long, help: "Maximum documents signed.") var maxUses: Int?
         @Option(name: .long, help: "Maximum age in days.") var maxAgeDays: Int?
         func run() async throws {
             try await reportingErrors {
-                try printJSON(try await location.services().administration.setLimits(kid: kid, maxUses: maxUses, maxAgeDays: maxAgeDays, actor: cliActor))
+                try printJSON(
+                    try await location.services().administration.setLimits(kid: kid, maxUses: maxUses, maxAgeDays: maxAgeDays, actor: cliActor))
             }
         }
     }
@@ -112,8 +127,11 @@ struct TrustListCommand: AsyncParsableCommand {
 
     struct Export: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Write trust-list.json, trust-list.json.sig and root.crl (plus root-<kid>.crl per previous root) into a directory (default Certificates/).",
-            discussion: "Check with: openssl x509 -in Certificates/root.pem -pubkey -noout > root.pub && openssl dgst -sha256 -verify root.pub -signature trust-list.json.sig trust-list.json")
+            abstract:
+                "Write trust-list.json, trust-list.json.sig and root.crl (plus root-<kid>.crl per previous root) into a directory (default Certificates/).",
+            discussion:
+                "Check with: openssl x509 -in Certificates/root.pem -pubkey -noout > root.pub && openssl dgst -sha256 -verify root.pub -signature trust-list.json.sig trust-list.json"
+        )
         @OptionGroup var location: LocationOptions
         @Option(name: .long, help: "Output directory.") var out: String?
         func run() async throws {
@@ -121,7 +139,9 @@ struct TrustListCommand: AsyncParsableCommand {
                 let services = try location.services()
                 let directory = out.map { URL(fileURLWithPath: $0) } ?? services.home.certificatesDirectory
                 let signed = try await services.trustList.publish(to: directory)
-                print("trust list sequence \(signed.list.sequence), \(signed.list.keys.count) keys, next update \(AuditEvent.timestamp(signed.list.nextUpdate)) → \(directory.path)")
+                print(
+                    "trust list sequence \(signed.list.sequence), \(signed.list.keys.count) keys, next update \(AuditEvent.timestamp(signed.list.nextUpdate)) → \(directory.path)"
+                )
             }
         }
     }

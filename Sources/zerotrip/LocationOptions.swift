@@ -7,7 +7,8 @@ struct LocationOptions: ParsableArguments {
     @Option(name: .long, help: "JSON configuration file (see docs/configuration.md).")
     var config: String?
 
-    @Option(name: .long, help: "SQLite database path, or a postgres:// URL (default var/zerotrip.sqlite, or ZEROTRIP_DATABASE / ZEROTRIP_DATABASE_URL).")
+    @Option(
+        name: .long, help: "SQLite database path, or a postgres:// URL (default var/zerotrip.sqlite, or ZEROTRIP_DATABASE / ZEROTRIP_DATABASE_URL).")
     var database: String?
 
     @Option(name: .customLong("keys-dir"), help: "Private key directory (default Keys, or ZEROTRIP_KEYS_DIR).")
@@ -19,8 +20,11 @@ struct LocationOptions: ParsableArguments {
     @Option(name: .long, help: "Key passphrase (prefer ZEROTRIP_KEY_PASSPHRASE or Keys/passphrase: flags show up in process lists).")
     var passphrase: String?
 
-    @Option(name: .customLong("verification-base-url"),
-            help: "Public base URL of the verification page, printed on documents and in QR codes (default: http://HOST:PORT the daemon listens on, or ZEROTRIP_VERIFICATION_BASE_URL).")
+    @Option(
+        name: .customLong("verification-base-url"),
+        help:
+            "Public base URL of the verification page, printed on documents and in QR codes (default: http://HOST:PORT the daemon listens on, or ZEROTRIP_VERIFICATION_BASE_URL)."
+    )
     var verificationBaseURL: String?
 
     var overrides: DaemonConfiguration.Overrides {
@@ -51,8 +55,10 @@ struct LocationOptions: ParsableArguments {
     func services() throws -> ZeroTripServices {
         let configuration = try configuration()
         guard PostgresLocation.isPostgresURL(configuration.databasePath) || FileManager.default.fileExists(atPath: configuration.databasePath) else {
-            throw ZeroTripError(.notInitialized, "no district here: \(configuration.databasePath) does not exist (zerotrip init creates one; "
-                                + "--database, --config or ZEROTRIP_DATABASE point to another)")
+            throw ZeroTripError(
+                .notInitialized,
+                "no district here: \(configuration.databasePath) does not exist (zerotrip init creates one; "
+                    + "--database, --config or ZEROTRIP_DATABASE point to another)")
         }
         return try ZeroTripServices.open(configuration: configuration, passphrase: passphrase)
     }
@@ -88,8 +94,10 @@ func printJSON<T: Encodable>(_ value: T) throws {
 func formatTable(_ header: [String], _ rows: [[String]]) -> String {
     func width(_ text: String) -> Int {
         text.unicodeScalars.reduce(0) { total, scalar in
-            total + ((0x1100...0x115F).contains(scalar.value) || (0x2E80...0xA4CF).contains(scalar.value) || (0xAC00...0xD7A3).contains(scalar.value)
-                     || (0xF900...0xFAFF).contains(scalar.value) || (0xFF00...0xFF60).contains(scalar.value) || (0x20000...0x3FFFD).contains(scalar.value) ? 2 : 1)
+            total
+                + ((0x1100...0x115F).contains(scalar.value) || (0x2E80...0xA4CF).contains(scalar.value) || (0xAC00...0xD7A3).contains(scalar.value)
+                    || (0xF900...0xFAFF).contains(scalar.value) || (0xFF00...0xFF60).contains(scalar.value)
+                    || (0x20000...0x3FFFD).contains(scalar.value) ? 2 : 1)
         }
     }
     let all = [header] + rows

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 import ZeroTrip
 import ZeroTripCrypto
@@ -15,7 +15,8 @@ struct LogCommand: AsyncParsableCommand {
         subcommands: [TreeHead.self, Audit.self])
 
     struct TreeHead: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "sth", abstract: "Sign a tree head over the current log now and print it (the daemon does this on a timer).")
+        static let configuration = CommandConfiguration(
+            commandName: "sth", abstract: "Sign a tree head over the current log now and print it (the daemon does this on a timer).")
         @OptionGroup var location: LocationOptions
         func run() async throws {
             try await reportingErrors {
@@ -27,7 +28,8 @@ struct LogCommand: AsyncParsableCommand {
 
     struct Audit: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Audit the log. Locally: recompute every leaf and every signed tree head from the database. With --url: check the server's signed tree head, its consistency with an earlier one, and the inclusion of documents.",
+            abstract:
+                "Audit the log. Locally: recompute every leaf and every signed tree head from the database. With --url: check the server's signed tree head, its consistency with an earlier one, and the inclusion of documents.",
             discussion: "Exit 0 when everything checks, 1 on any problem. --save FILE keeps the fetched tree head for the next --since.")
         @OptionGroup var location: LocationOptions
         @Option(name: .long, help: "Base URL of a ZeroTrip daemon, e.g. http://127.0.0.1:8080.") var url: String?
@@ -39,13 +41,16 @@ struct LogCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingErrors {
                 let rootURL = try root.map { URL(fileURLWithPath: $0) } ?? location.configuration().home.rootCertificateURL
-                guard let pem = try? String(contentsOf: rootURL, encoding: .utf8) else { throw ZeroTripError(.notInitialized, "cannot read \(rootURL.path)") }
+                guard let pem = try? String(contentsOf: rootURL, encoding: .utf8) else {
+                    throw ZeroTripError(.notInitialized, "cannot read \(rootURL.path)")
+                }
                 let rootCertificate = try Certificate(pemRepresentation: pem)
                 guard let url else {
                     // After a root renewal, older tree heads are signed by previous roots: trust those the pinned root links to.
                     let services = try location.services()
-                    let roots = RootSet(pinned: [rootCertificate], candidates: try await services.administration.rootCertificates(),
-                                        links: try await services.administration.rootLinks())
+                    let roots = RootSet(
+                        pinned: [rootCertificate], candidates: try await services.administration.rootCertificates(),
+                        links: try await services.administration.rootLinks())
                     switch try await services.log.audit(trusting: roots) {
                     case .intact(let leaves, let heads): print("log intact: \(leaves) leaves, \(heads) signed tree heads recomputed")
                     case .broken(let problem): print("log BROKEN: \(problem)"); throw ExitCode(1)
@@ -64,7 +69,10 @@ struct LogCommand: AsyncParsableCommand {
             guard let address = URL(string: url) else { throw ZeroTripError(.invalidInput, "bad URL \(url.prefix(80))") }
             let (data, response) = try await URLSession.shared.data(from: address)
             guard (response as? HTTPURLResponse)?.statusCode == 200 else {
-                throw ZeroTripError(.invalidInput, "\(address.path) answered \((response as? HTTPURLResponse)?.statusCode ?? 0): \(String(decoding: data.prefix(200), as: UTF8.self))")
+                throw ZeroTripError(
+                    .invalidInput,
+                    "\(address.path) answered \((response as? HTTPURLResponse)?.statusCode ?? 0): \(String(decoding: data.prefix(200), as: UTF8.self))"
+                )
             }
             guard data.count <= 4 << 20 else { throw ZeroTripError(.payloadTooLarge, "\(address.path) answered more than 4 MiB") }
             return data
@@ -75,7 +83,8 @@ struct LogCommand: AsyncParsableCommand {
             let json = try await fetchBytes("\(base)/v1/trust-list"), signature = try await fetchBytes("\(base)/v1/trust-list.sig")
             switch TrustList.open(Array(json), signature: Array(signature), root: pinned, now: Date()) {
             case .usable(let list): return list.trustedRoots(pinned: pinned)
-            case .unusable(let reason): throw ZeroTripError(.invalidInput, "the server's trust list cannot be used with the pinned root: \(reason.message)")
+            case .unusable(let reason):
+                throw ZeroTripError(.invalidInput, "the server's trust list cannot be used with the pinned root: \(reason.message)")
             }
         }
 
@@ -88,29 +97,44 @@ struct LogCommand: AsyncParsableCommand {
             print("tree head: \(head.treeSize) leaves at \(AuditEvent.timestamp(head.date)), signature valid")
             if let since {
                 let previous = try JSONDecoder().decode(SignedTreeHead.self, from: try Data(contentsOf: URL(fileURLWithPath: since)))
-                guard previous.isValid(trusting: roots), let previousRoot = Base64.decodeStandard(previous.rootHash) else { throw ZeroTripError(.invalidInput, "the saved tree head's signature is invalid") }
+                guard previous.isValid(trusting: roots), let previousRoot = Base64.decodeStandard(previous.rootHash) else {
+                    throw ZeroTripError(.invalidInput, "the saved tree head's signature is invalid")
+                }
                 if previous.treeSize > head.treeSize {
                     problems.append("the log shrank from \(previous.treeSize) to \(head.treeSize) leaves")
                 } else if previous.treeSize > 0 {
                     struct Consistency: Decodable { var proof: [String] }
-                    let proof = try await fetch(Consistency.self, "\(base)/v1/log/proof/consistency?first=\(previous.treeSize)&second=\(head.treeSize)")
-                    let ok = MerkleTree.verifyConsistency(oldSize: previous.treeSize, newSize: head.treeSize, oldRoot: previousRoot, newRoot: rootHash,
-                                                          proof: proof.proof.compactMap(Base64.decodeStandard))
-                    if ok { print("consistent with the saved head of \(previous.treeSize) leaves") } else { problems.append("NOT consistent with the saved head of \(previous.treeSize) leaves: history was rewritten") }
+                    let proof = try await fetch(
+                        Consistency.self, "\(base)/v1/log/proof/consistency?first=\(previous.treeSize)&second=\(head.treeSize)")
+                    let ok = MerkleTree.verifyConsistency(
+                        oldSize: previous.treeSize, newSize: head.treeSize, oldRoot: previousRoot, newRoot: rootHash,
+                        proof: proof.proof.compactMap(Base64.decodeStandard))
+                    if ok {
+                        print("consistent with the saved head of \(previous.treeSize) leaves")
+                    } else {
+                        problems.append("NOT consistent with the saved head of \(previous.treeSize) leaves: history was rewritten")
+                    }
                 }
             }
             struct Entries: Decodable { var entries: [LogEntry] }
             for id in document {
                 struct Located: Decodable { var leafIndex: UInt64 }
                 let located = try await fetch(Located.self, "\(base)/v1/log/documents/\(id.lowercased())")
-                guard located.leafIndex < head.treeSize else { problems.append("document \(id): issued after the current tree head; audit again later"); continue }
-                let entry = try await fetch(Entries.self, "\(base)/v1/log/entries?start=\(located.leafIndex)&end=\(located.leafIndex + 1)").entries.first
+                guard located.leafIndex < head.treeSize else {
+                    problems.append("document \(id): issued after the current tree head; audit again later"); continue
+                }
+                let entry = try await fetch(Entries.self, "\(base)/v1/log/entries?start=\(located.leafIndex)&end=\(located.leafIndex + 1)").entries
+                    .first
                 guard let entry, let bytes = Base64.decodeStandard(entry.entry),
-                      let fields = try? JSONDecoder().decode([String: String].self, from: Data(bytes)), fields["document"] == id.lowercased(), fields["kind"] == "document.issued"
+                    let fields = try? JSONDecoder().decode([String: String].self, from: Data(bytes)), fields["document"] == id.lowercased(),
+                    fields["kind"] == "document.issued"
                 else { problems.append("document \(id): the log entry does not describe its issuance"); continue }
-                let proof = try await fetch(InclusionProof.self, "\(base)/v1/log/proof/inclusion?index=\(located.leafIndex)&treeSize=\(head.treeSize)")
-                if MerkleTree.verifyInclusion(leafHash: MerkleTree.leafHash(bytes), index: located.leafIndex, size: head.treeSize,
-                                              proof: proof.proof.compactMap(Base64.decodeStandard), root: rootHash) {
+                let proof = try await fetch(
+                    InclusionProof.self, "\(base)/v1/log/proof/inclusion?index=\(located.leafIndex)&treeSize=\(head.treeSize)")
+                if MerkleTree.verifyInclusion(
+                    leafHash: MerkleTree.leafHash(bytes), index: located.leafIndex, size: head.treeSize,
+                    proof: proof.proof.compactMap(Base64.decodeStandard), root: rootHash)
+                {
                     print("document \(id): issuance leaf \(located.leafIndex) included (pdf_sha256 \(fields["pdf_sha256"] ?? "?"))")
                 } else {
                     problems.append("document \(id): inclusion proof FAILS for leaf \(located.leafIndex): the stored leaf or the tree was altered")

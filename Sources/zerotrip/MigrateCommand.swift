@@ -20,22 +20,29 @@ struct MigrateCommand: AsyncParsableCommand {
             """)
 
     @OptionGroup var location: LocationOptions
-    @Argument(help: "The PostgreSQL database: postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?sslmode=…&schema=…] (the password may come from PGPASSWORD).")
+    @Argument(
+        help: "The PostgreSQL database: postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?sslmode=…&schema=…] (the password may come from PGPASSWORD)."
+    )
     var target: String
 
     func run() async throws {
         try await reportingErrors {
             let configuration = try location.configuration()
             guard !PostgresLocation.isPostgresURL(configuration.databasePath) else {
-                throw ZeroTripError(.invalidInput, "the district is already on PostgreSQL (\(configuration.databaseForDisplay)); migrate-to copies an SQLite file")
+                throw ZeroTripError(
+                    .invalidInput, "the district is already on PostgreSQL (\(configuration.databaseForDisplay)); migrate-to copies an SQLite file")
             }
             let summary = try await DatabaseMigration.migrate(sqlitePath: configuration.databasePath, to: target)
             print("copied \(configuration.databasePath) → \(PostgresLocation.redacted(target))")
             for row in summary.rows where row.source > 0 || row.target > 0 {
-                print("  \(row.table.padding(toLength: 24, withPad: " ", startingAt: 0)) \(row.source) → \(row.target)\(row.source == row.target && row.sameContent ? "" : "  DIFFERENT")")
+                print(
+                    "  \(row.table.padding(toLength: 24, withPad: " ", startingAt: 0)) \(row.source) → \(row.target)\(row.source == row.target && row.sameContent ? "" : "  DIFFERENT")"
+                )
             }
             print("  audit chain: \(describe(summary.sourceAudit)) → \(describe(summary.targetAudit))")
-            print("  log: \(summary.sourceLog.size) leaves, root \(Hex.encode(summary.sourceLog.root)) → \(summary.targetLog.size) leaves, root \(Hex.encode(summary.targetLog.root))")
+            print(
+                "  log: \(summary.sourceLog.size) leaves, root \(Hex.encode(summary.sourceLog.root)) → \(summary.targetLog.size) leaves, root \(Hex.encode(summary.targetLog.root))"
+            )
             guard summary.identical else {
                 print("the copy differs from the source: do not switch the daemon to it")
                 throw ExitCode(1)

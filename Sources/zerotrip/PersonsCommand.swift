@@ -13,7 +13,9 @@ struct PersonsCommand: AsyncParsableCommand {
     struct Import: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Import persons from a UTF-8 CSV file (header id_number,name,phone,card_valid_from,card_valid_until).",
-            discussion: "Idempotent: unchanged rows are counted, changed ones updated with history. Bad rows are listed with line and reason and skipped; good rows are stored in transactions of 500 rows, with progress on standard error for long files; an import stopped part-way is finished by running it again. Exit status 2 when any row was rejected.")
+            discussion:
+                "Idempotent: unchanged rows are counted, changed ones updated with history. Bad rows are listed with line and reason and skipped; good rows are stored in transactions of 500 rows, with progress on standard error for long files; an import stopped part-way is finished by running it again. Exit status 2 when any row was rejected."
+        )
         @OptionGroup var location: LocationOptions
         @Argument(help: "The CSV file.") var file: String
 
@@ -22,7 +24,9 @@ struct PersonsCommand: AsyncParsableCommand {
                 guard let attributes = try? FileManager.default.attributesOfItem(atPath: file), let size = attributes[.size] as? Int else {
                     throw ZeroTripError(.invalidInput, "cannot read \(file)")
                 }
-                guard size <= RegistryCSV.maximumFileBytes else { throw ZeroTripError(.payloadTooLarge, "\(file) exceeds \(RegistryCSV.maximumFileBytes >> 20) MiB") }
+                guard size <= RegistryCSV.maximumFileBytes else {
+                    throw ZeroTripError(.payloadTooLarge, "\(file) exceeds \(RegistryCSV.maximumFileBytes >> 20) MiB")
+                }
                 guard let data = FileManager.default.contents(atPath: file) else { throw ZeroTripError(.invalidInput, "cannot read \(file)") }
                 // Progress at most once a second on standard error (standard output stays the result).
                 let lastPrinted = Mutex<ContinuousClock.Instant?>(nil)
@@ -35,7 +39,9 @@ struct PersonsCommand: AsyncParsableCommand {
                     }
                     if due { FileHandle.standardError.write(Data("imported \(written) of \(total) rows…\n".utf8)) }
                 }
-                print("accepted \(report.accepted) (inserted \(report.inserted), updated \(report.updated), unchanged \(report.unchanged)); rejected \(report.rejected.count)")
+                print(
+                    "accepted \(report.accepted) (inserted \(report.inserted), updated \(report.updated), unchanged \(report.unchanged)); rejected \(report.rejected.count)"
+                )
                 // The first 20 rejections name their line; a file rejected wholesale should not scroll thousands of lines.
                 for rejection in report.rejected.prefix(20) { print("  line \(rejection.line): \(rejection.reason)") }
                 if report.rejected.count > 20 { print("  … and \(report.rejected.count - 20) more rejected lines") }
@@ -52,11 +58,14 @@ struct PersonsCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingErrors {
                 let identity = try location.services().identity
-                guard let subject = try await identity.registry.subject(idNumber: idNumber), let person = try await identity.registry.summary(subject: subject) else {
+                guard let subject = try await identity.registry.subject(idNumber: idNumber),
+                    let person = try await identity.registry.summary(subject: subject)
+                else {
                     throw ZeroTripError(.unknownPerson, "no person with that ID number in the registry")
                 }
                 struct View: Encodable { var person: PersonSummary; var assurance: [AssuranceRecord]; var devices: [DeviceKeyInfo] }
-                try await printJSON(View(person: person, assurance: try identity.assuranceRecords(subject: subject), devices: try identity.devices(subject: subject)))
+                try await printJSON(
+                    View(person: person, assurance: try identity.assuranceRecords(subject: subject), devices: try identity.devices(subject: subject)))
             }
         }
     }
@@ -92,7 +101,9 @@ struct IdentityCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingErrors {
-                guard let method = AssuranceMethod(rawValue: method) else { throw ZeroTripError(.invalidInput, "method must be sms, video or window_card") }
+                guard let method = AssuranceMethod(rawValue: method) else {
+                    throw ZeroTripError(.invalidInput, "method must be sms, video or window_card")
+                }
                 try await location.services().identity.unlock(idNumber: idNumber, method: method, actor: cliActor)
                 print("unlocked \(method.rawValue)")
             }
@@ -100,7 +111,8 @@ struct IdentityCommand: AsyncParsableCommand {
     }
 
     struct Check: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Is the person verified at tier ≥ N within the age limit? Prints yes or no (audited).")
+        static let configuration = CommandConfiguration(
+            abstract: "Is the person verified at tier ≥ N within the age limit? Prints yes or no (audited).")
         @OptionGroup var location: LocationOptions
         @Argument(help: "Citizen ID number.") var idNumber: String
         @Option(name: .long, help: "Minimum tier 1–3.") var tier: Int = 1
@@ -109,7 +121,8 @@ struct IdentityCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingErrors {
                 guard (1...3650).contains(maxAgeDays) else { throw ZeroTripError(.invalidInput, "max-age-days must be 1–3650") }
-                let check = try await location.services().identity.check(idNumber: idNumber, minimumTier: tier, maxAge: TimeInterval(maxAgeDays) * 86400, actor: cliActor)
+                let check = try await location.services().identity.check(
+                    idNumber: idNumber, minimumTier: tier, maxAge: TimeInterval(maxAgeDays) * 86400, actor: cliActor)
                 print(check.meets ? "yes (verified \(AuditEvent.timestamp(check.verifiedAt!)))" : "no")
                 if !check.meets { throw ExitCode(3) }
             }

@@ -57,10 +57,13 @@ struct PointsCommand: AsyncParsableCommand {
                 let started = ContinuousClock.now
                 let report = try await location.services().points.run(asOf: asOf, actor: cliActor)
                 let seconds = (ContinuousClock.now - started) / .seconds(1)
-                print("run \(report.run.id): \(report.run.persons) persons scored as of \(ChinaTime(report.run.asOf).minuteText) with policy version "
-                      + "\(report.run.policyVersion) in \(String(format: "%.1f", seconds)) s")
+                print(
+                    "run \(report.run.id): \(report.run.persons) persons scored as of \(ChinaTime(report.run.asOf).minuteText) with policy version "
+                        + "\(report.run.policyVersion) in \(String(format: "%.1f", seconds)) s")
                 if report.skipped > 0 {
-                    print("\(report.skipped) persons left out: their registry records do not decrypt with the identity key (audited points.person.skipped)")
+                    print(
+                        "\(report.skipped) persons left out: their registry records do not decrypt with the identity key (audited points.person.skipped)"
+                    )
                 }
             }
         }
@@ -72,10 +75,15 @@ struct PointsCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingErrors {
                 let runs = try await location.services().points.runs()
-                print(formatTable(["RUN", "PERIOD", "AS OF", "VERSION", "PERSONS", "FINISHED", "BY"], runs.map {
-                    ["\($0.id)", $0.period ?? "-", ChinaTime($0.asOf).minuteText, "\($0.policyVersion)", "\($0.persons)",
-                     $0.finishedAt.map { ChinaTime($0).minuteText } ?? "running", $0.startedBy]
-                }))
+                print(
+                    formatTable(
+                        ["RUN", "PERIOD", "AS OF", "VERSION", "PERSONS", "FINISHED", "BY"],
+                        runs.map {
+                            [
+                                "\($0.id)", $0.period ?? "-", ChinaTime($0.asOf).minuteText, "\($0.policyVersion)", "\($0.persons)",
+                                $0.finishedAt.map { ChinaTime($0).minuteText } ?? "running", $0.startedBy,
+                            ]
+                        }))
             }
         }
     }

@@ -29,17 +29,22 @@ struct RootCommand: AsyncParsableCommand {
                 Tell verifiers the new root's fingerprint through a channel that does not depend on the old key (docs/trust-list.md).
                 """)
         @OptionGroup var location: LocationOptions
-        @Flag(name: .long, help: "Rotate every department's active seal key afterwards (certificates under the new root).") var rotateDepartments = false
-        @Option(name: .long, help: "With --rotate-departments: seconds between publishing the new seal keys and their first use.") var overlapSeconds: Int = 0
+        @Flag(name: .long, help: "Rotate every department's active seal key afterwards (certificates under the new root).") var rotateDepartments =
+            false
+        @Option(name: .long, help: "With --rotate-departments: seconds between publishing the new seal keys and their first use.") var overlapSeconds:
+            Int = 0
         func run() async throws {
             try await reportingErrors {
                 let services = try location.services()
                 let renewal = try await services.administration.renewRoot(actor: cliActor)
-                print("new root \(renewal.root.kid) (valid until \(AuditEvent.timestamp(renewal.root.notAfter))); previous root \(renewal.previousKid) now anchors its seals only")
+                print(
+                    "new root \(renewal.root.kid) (valid until \(AuditEvent.timestamp(renewal.root.notAfter))); previous root \(renewal.previousKid) now anchors its seals only"
+                )
                 if let warning = renewal.warning { print("warning: \(warning)") }
                 if rotateDepartments {
                     for department in try await services.administration.departments() where department.activeKid != nil {
-                        let key = try await services.administration.rotate(department: department.code, overlap: TimeInterval(overlapSeconds), actor: cliActor)
+                        let key = try await services.administration.rotate(
+                            department: department.code, overlap: TimeInterval(overlapSeconds), actor: cliActor)
                         print("  \(department.code): new seal key \(key.kid) under the new root (\(key.status))")
                     }
                 }

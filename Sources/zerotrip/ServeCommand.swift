@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import Logging
 import ZeroTrip
@@ -29,12 +29,12 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         defer { JSONLogHandler.flush() }
         #if canImport(Glibc)
-        // glibc gives each thread that allocates its own arena (up to 8 per core): with NIO, the cooperative pool,
-        // readers and the writer that held tens of megabytes of freed memory. Two arenas for two busy cores.
-        // (mallopt is not in Swift's Glibc module; M_ARENA_MAX is -8 in malloc.h.)
-        if let mallopt = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") {
-            _ = unsafeBitCast(mallopt, to: (@convention(c) (Int32, Int32) -> Int32).self)(-8, 2)
-        }
+            // glibc gives each thread that allocates its own arena (up to 8 per core): with NIO, the cooperative pool,
+            // readers and the writer that held tens of megabytes of freed memory. Two arenas for two busy cores.
+            // (mallopt is not in Swift's Glibc module; M_ARENA_MAX is -8 in malloc.h.)
+            if let mallopt = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") {
+                _ = unsafeBitCast(mallopt, to: (@convention(c) (Int32, Int32) -> Int32).self)(-8, 2)
+            }
         #endif
         // A benchmark's daemon ends with the benchmark, even when that is killed (no orphan keeps the port): once the
         // parent is gone the daemon sends itself SIGTERM and shuts down gracefully.
@@ -69,11 +69,13 @@ struct ServeCommand: AsyncParsableCommand {
             } else {
                 logger.warning("district not initialised; run `zerotrip init --district NAME`")
             }
-            logger.info("starting", metadata: [
-                "address": "\(configuration.host):\(configuration.port)",
-                "tls": "\(configuration.tlsCertificatePath != nil)",
-                "database": "\(configuration.databaseForDisplay)",
-            ])
+            logger.info(
+                "starting",
+                metadata: [
+                    "address": "\(configuration.host):\(configuration.port)",
+                    "tls": "\(configuration.tlsCertificatePath != nil)",
+                    "database": "\(configuration.databaseForDisplay)",
+                ])
             try await runDaemon(configuration: configuration, services: services, logger: logger)
             logger.info("stopped")
         }

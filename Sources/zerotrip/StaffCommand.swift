@@ -6,7 +6,8 @@ import ZeroTripDocuments
 struct StaffCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "staff",
-        abstract: "The staff directory for supervision (督办): a review waiting past the policy's limit sends an SMS to its reviewer, later to the department's supervisors.",
+        abstract:
+            "The staff directory for supervision (督办): a review waiting past the policy's limit sends an SMS to its reviewer, later to the department's supervisors.",
         subcommands: [Add.self, List.self, Remove.self])
 
     struct Add: AsyncParsableCommand {
@@ -23,8 +24,9 @@ struct StaffCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingErrors {
                 guard let role = StaffRole(rawValue: role) else { throw ZeroTripError(.invalidInput, "role must be reviewer or supervisor") }
-                let member = try await location.services().supervision.putStaff(department: department, clerk: clerk, name: name, phone: phone,
-                                                                                role: role, actor: cliActor)
+                let member = try await location.services().supervision.putStaff(
+                    department: department, clerk: clerk, name: name, phone: phone,
+                    role: role, actor: cliActor)
                 print("\(member.department) \(member.clerk) \(member.name) (\(member.role.rawValue), \(PersonalDataMask.phone(member.phone)))")
             }
         }
@@ -37,9 +39,12 @@ struct StaffCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingErrors {
                 let staff = try await location.services().supervision.staff(department: department)
-                print(formatTable(["DEPARTMENT", "CLERK", "ROLE", "PHONE", "NAME"], staff.map {
-                    [$0.department, $0.clerk, $0.role.rawValue, PersonalDataMask.phone($0.phone), $0.name]
-                }))
+                print(
+                    formatTable(
+                        ["DEPARTMENT", "CLERK", "ROLE", "PHONE", "NAME"],
+                        staff.map {
+                            [$0.department, $0.clerk, $0.role.rawValue, PersonalDataMask.phone($0.phone), $0.name]
+                        }))
             }
         }
     }

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `zerotrip`: the ZeroTrip daemon and its administration commands.
@@ -18,7 +18,8 @@ struct ZeroTripCommand: AsyncParsableCommand {
         subcommands: [
             InitCommand.self, ServeCommand.self, DistrictCommand.self, DepartmentsCommand.self, CredentialsCommand.self,
             AuditCommand.self, IssueCommand.self, VerifyCommand.self, DocumentsCommand.self, PersonsCommand.self, IdentityCommand.self,
-            KeysCommand.self, RootCommand.self, TrustListCommand.self, LogCommand.self, CatalogueCommand.self, CreditCommand.self, ApplicationsCommand.self,
+            KeysCommand.self, RootCommand.self, TrustListCommand.self, LogCommand.self, CatalogueCommand.self, CreditCommand.self,
+            ApplicationsCommand.self,
             StaffCommand.self, PointsCommand.self, BackupCommand.self, MigrateCommand.self, BenchCommand.self, DemoCommand.self,
         ])
 

@@ -13,8 +13,10 @@ public func errorCode(_ body: () async throws -> Any) async -> String? {
 }
 
 /// Expects `body` to fail with the ``ZeroTripError`` code `code` (by its stable code, not only its type).
-public func expectError<T>(_ code: ZeroTripError.Code, _ comment: Comment? = nil, sourceLocation: SourceLocation = #_sourceLocation,
-                        _ body: () throws -> T) {
+public func expectError<T>(
+    _ code: ZeroTripError.Code, _ comment: Comment? = nil, sourceLocation: SourceLocation = #_sourceLocation,
+    _ body: () throws -> T
+) {
     do {
         _ = try body()
         expect(nil, toBe: code, comment, sourceLocation)
@@ -24,8 +26,10 @@ public func expectError<T>(_ code: ZeroTripError.Code, _ comment: Comment? = nil
 }
 
 /// ``expectError(_:_:sourceLocation:_:)`` for an asynchronous `body`.
-public func expectError<T>(_ code: ZeroTripError.Code, _ comment: Comment? = nil, sourceLocation: SourceLocation = #_sourceLocation,
-                        _ body: () async throws -> T) async {
+public func expectError<T>(
+    _ code: ZeroTripError.Code, _ comment: Comment? = nil, sourceLocation: SourceLocation = #_sourceLocation,
+    _ body: () async throws -> T
+) async {
     do {
         _ = try await body()
         expect(nil, toBe: code, comment, sourceLocation)

@@ -28,9 +28,12 @@ public enum IdentityFixtures {
     }
 
     /// A tier-1 session through the SMS path.
-    public static func smsSession(_ services: ZeroTripServices, person: (id: String, name: String), client: String = "test") async throws -> IssuedSession {
+    public static func smsSession(_ services: ZeroTripServices, person: (id: String, name: String), client: String = "test") async throws
+        -> IssuedSession
+    {
         let start = try await services.identity.start(method: .sms, idNumber: person.id, name: person.name, client: client)
-        return try await services.identity.submitCode(verificationId: start.verificationId, secret: start.secret, code: try lastCode(services), client: client)
+        return try await services.identity.submitCode(
+            verificationId: start.verificationId, secret: start.secret, code: try lastCode(services), client: client)
     }
 
     /// A clerk for attestations.
@@ -38,15 +41,17 @@ public enum IdentityFixtures {
 
     /// A tier-3 session through a window check and the phone hand-off.
     public static func windowSession(_ services: ZeroTripServices, person: (id: String, name: String)) async throws -> IssuedSession {
-        let result = try await services.identity.windowCheck(card: CardRead(idNumber: person.id, name: person.name, validFrom: "2018-01-15", validUntil: "long-term"),
-                                                       faceMatched: true, clerk: clerk, station: "window-3", actor: "credential:test")
+        let result = try await services.identity.windowCheck(
+            card: CardRead(idNumber: person.id, name: person.name, validFrom: "2018-01-15", validUntil: "long-term"),
+            faceMatched: true, clerk: clerk, station: "window-3", actor: "credential:test")
         return try await services.identity.claimSession(verificationId: result.handoff.verificationId, secret: result.handoff.secret, client: "test")!
     }
 
     /// A tier-2 session through a clerk's video check.
     public static func videoSession(_ services: ZeroTripServices, person: (id: String, name: String)) async throws -> IssuedSession {
         let start = try await services.identity.start(method: .video, idNumber: person.id, name: person.name, client: "test")
-        _ = try await services.identity.attestVideo(verificationId: start.verificationId, matched: true, clerk: clerk, reference: "call-1", actor: "credential:test")
+        _ = try await services.identity.attestVideo(
+            verificationId: start.verificationId, matched: true, clerk: clerk, reference: "call-1", actor: "credential:test")
         return try await services.identity.claimSession(verificationId: start.verificationId, secret: start.secret, client: "test")!
     }
 

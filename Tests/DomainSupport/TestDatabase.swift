@@ -44,7 +44,8 @@ extension SQLTransaction {
     /// gateway would; ``removeFault(_:on:)`` lifts it.
     package func injectFault(_ name: String, on table: String, when column: String, equals value: String, message: String) throws {
         if engineName == "postgres" {
-            try executeScript("""
+            try executeScript(
+                """
                 CREATE FUNCTION \(name)() RETURNS trigger LANGUAGE plpgsql AS $$
                 BEGIN
                     IF NEW.\(column) = '\(value)' THEN RAISE EXCEPTION '\(message)'; END IF;
@@ -54,7 +55,8 @@ extension SQLTransaction {
                 CREATE TRIGGER \(name) BEFORE INSERT ON \(table) FOR EACH ROW EXECUTE PROCEDURE \(name)();
                 """)
         } else {
-            try execute(sql: "CREATE TRIGGER \(name) BEFORE INSERT ON \(table) WHEN NEW.\(column) = '\(value)' BEGIN SELECT RAISE(ABORT, '\(message)'); END")
+            try execute(
+                sql: "CREATE TRIGGER \(name) BEFORE INSERT ON \(table) WHEN NEW.\(column) = '\(value)' BEGIN SELECT RAISE(ABORT, '\(message)'); END")
         }
     }
 

@@ -30,14 +30,17 @@ public enum ExternalTool {
         let errorData = LockedData()
         let group = DispatchGroup()
         group.enter()
-        DispatchQueue.global().async { errorData.set(err.fileHandleForReading.readDataToEndOfFile()); group.leave() }
+        DispatchQueue.global().async {
+            errorData.set(err.fileHandleForReading.readDataToEndOfFile()); group.leave()
+        }
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
         group.wait()
         let stderr = errorData.get()
         process.waitUntilExit()
-        return Output(status: process.terminationStatus,
-                      stdout: String(decoding: stdout, as: UTF8.self),
-                      stderr: String(decoding: stderr, as: UTF8.self))
+        return Output(
+            status: process.terminationStatus,
+            stdout: String(decoding: stdout, as: UTF8.self),
+            stderr: String(decoding: stderr, as: UTF8.self))
     }
 
     /// A fresh temporary directory, removed by the caller.
@@ -74,7 +77,8 @@ extension ExternalTool {
 
 /// Whether a headless Chromium can be driven here (Debian's `chromium` and `chromium-driver`, Selenium from PyPI).
 public enum Browser {
-    public static let available: Bool = FileManager.default.isExecutableFile(atPath: "/usr/bin/chromium")
+    public static let available: Bool =
+        FileManager.default.isExecutableFile(atPath: "/usr/bin/chromium")
         && FileManager.default.isExecutableFile(atPath: "/usr/bin/chromedriver")
         && (try? ExternalTool.run(["python3", "-c", "import selenium"]).status) == 0
 

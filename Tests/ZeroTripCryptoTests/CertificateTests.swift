@@ -11,11 +11,16 @@ struct CertificateTests {
     func makePKI(_ algorithm: KeyAlgorithm = .p256) throws -> (root: Certificate, rootKey: PrivateKey, seal: Certificate, sealKey: PrivateKey) {
         let rootKey = try PrivateKey(generating: algorithm)
         let root = try CertificateAuthority.makeRootCertificate(
-            subject: DistinguishedName([.init(type: "C", value: "CN"), .init(type: "O", value: "禅城区人民政府"), .init(type: "CN", value: "禅城区 ZeroTrip 根证书")]),
+            subject: DistinguishedName([
+                .init(type: "C", value: "CN"), .init(type: "O", value: "禅城区人民政府"), .init(type: "CN", value: "禅城区 ZeroTrip 根证书"),
+            ]),
             key: rootKey, notValidBefore: now.addingTimeInterval(-60), notValidAfter: now.addingTimeInterval(10 * Self.year))
         let sealKey = try PrivateKey(generating: algorithm)
         let seal = try CertificateAuthority.issueSealCertificate(
-            subject: DistinguishedName([.init(type: "C", value: "CN"), .init(type: "O", value: "禅城区人民政府"), .init(type: "OU", value: "RSJ"), .init(type: "CN", value: "区人力资源和社会保障局")]),
+            subject: DistinguishedName([
+                .init(type: "C", value: "CN"), .init(type: "O", value: "禅城区人民政府"), .init(type: "OU", value: "RSJ"),
+                .init(type: "CN", value: "区人力资源和社会保障局"),
+            ]),
             subjectKey: sealKey.publicKey, issuer: root, issuerKey: rootKey,
             notValidBefore: now.addingTimeInterval(-60), notValidAfter: now.addingTimeInterval(2 * Self.year))
         return (root, rootKey, seal, sealKey)
@@ -66,8 +71,12 @@ struct CertificateTests {
         let pki = try makePKI(algorithm)
         let verifier = CertificateChainVerifier(trustAnchors: [pki.root])
         #expect(verifier.validateSeal(pki.seal, at: now).isValid)
-        #expect(verifier.validateSeal(pki.seal, at: now.addingTimeInterval(3 * Self.year)) == .invalid(.init(reason: .expired, message: "certificate has expired")))
-        guard case .invalid(let early) = verifier.validateSeal(pki.seal, at: now.addingTimeInterval(-3600)) else { Issue.record("expected invalid"); return }
+        #expect(
+            verifier.validateSeal(pki.seal, at: now.addingTimeInterval(3 * Self.year))
+                == .invalid(.init(reason: .expired, message: "certificate has expired")))
+        guard case .invalid(let early) = verifier.validateSeal(pki.seal, at: now.addingTimeInterval(-3600)) else {
+            Issue.record("expected invalid"); return
+        }
         #expect(early.reason == .notYetValid)
         let stranger = try makePKI(algorithm)
         guard case .invalid(let foreign) = verifier.validateSeal(stranger.seal, at: now) else { Issue.record("expected invalid"); return }
@@ -78,7 +87,8 @@ struct CertificateTests {
 
     @Test("Malformed certificates get malformed_certificate")
     func malformed() throws {
-        for pem in ["", "-----BEGIN CERTIFICATE-----\n@@@@\n-----END CERTIFICATE-----", "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----"] {
+        for pem in ["", "-----BEGIN CERTIFICATE-----\n@@@@\n-----END CERTIFICATE-----", "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----"]
+        {
             let error = #expect(throws: CryptoError.self) { try Certificate(pemRepresentation: pem) }
             #expect(error?.code == .malformedCertificate)
         }

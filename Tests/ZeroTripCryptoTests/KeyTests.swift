@@ -55,7 +55,8 @@ struct KeyTests {
         let dir = try ExternalTool.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         try pem.write(to: dir.appendingPathComponent("key.pem"), atomically: true, encoding: .utf8)
-        let shown = try ExternalTool.run(["openssl", "pkcs8", "-in", "key.pem", "-passin", "pass:correct horse battery", "-topk8", "-nocrypt"], in: dir)
+        let shown = try ExternalTool.run(
+            ["openssl", "pkcs8", "-in", "key.pem", "-passin", "pass:correct horse battery", "-topk8", "-nocrypt"], in: dir)
         #expect(shown.status == 0, "\(shown.stderr)")
         let asn1 = try ExternalTool.run(["openssl", "asn1parse", "-in", "key.pem"], in: dir).stdout
         #expect(asn1.contains(":scrypt"))
@@ -65,9 +66,12 @@ struct KeyTests {
         let cheap = try key.encryptedPEMRepresentation(passphrase: "correct horse battery", scrypt: .init(n: 1 << 10))
         try cheap.write(to: dir.appendingPathComponent("cheap.pem"), atomically: true, encoding: .utf8)
         #expect(try ExternalTool.run(["openssl", "asn1parse", "-in", "cheap.pem"], in: dir).stdout.contains("INTEGER           :0400"))
-        let cheapShown = try ExternalTool.run(["openssl", "pkcs8", "-in", "cheap.pem", "-passin", "pass:correct horse battery", "-topk8", "-nocrypt"], in: dir)
+        let cheapShown = try ExternalTool.run(
+            ["openssl", "pkcs8", "-in", "cheap.pem", "-passin", "pass:correct horse battery", "-topk8", "-nocrypt"], in: dir)
         #expect(cheapShown.status == 0, "\(cheapShown.stderr)")
-        #expect(try PrivateKey(pemRepresentation: cheap, passphrase: "correct horse battery").publicKey.derRepresentation == key.publicKey.derRepresentation)
+        #expect(
+            try PrivateKey(pemRepresentation: cheap, passphrase: "correct horse battery").publicKey.derRepresentation
+                == key.publicKey.derRepresentation)
     }
 
     @Test("PEM and DER import/export of public and private keys", arguments: KeyAlgorithm.allCases)
@@ -84,12 +88,14 @@ struct KeyTests {
         #expect(key.publicKey.x962Representation.first == 0x04)
     }
 
-    @Test("Malformed key input gets malformed_key", arguments: [
-        "not a pem at all",
-        "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
-        "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
-        "-----BEGIN ENCRYPTED PRIVATE KEY-----\n!!!!\n-----END ENCRYPTED PRIVATE KEY-----\n",
-    ])
+    @Test(
+        "Malformed key input gets malformed_key",
+        arguments: [
+            "not a pem at all",
+            "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
+            "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
+            "-----BEGIN ENCRYPTED PRIVATE KEY-----\n!!!!\n-----END ENCRYPTED PRIVATE KEY-----\n",
+        ])
     func malformed(pem: String) {
         let error = #expect(throws: CryptoError.self) { try PrivateKey(pemRepresentation: pem, passphrase: "whatever passphrase") }
         #expect(error?.code == .malformedKey)

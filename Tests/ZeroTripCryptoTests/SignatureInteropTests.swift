@@ -56,10 +56,12 @@ struct SignatureInteropTests {
         try Data(message).write(to: dir.appendingPathComponent("msg"))
         try Data(signature.derRepresentation).write(to: dir.appendingPathComponent("sig"))
         try key.publicKey.pemRepresentation.write(to: dir.appendingPathComponent("pub.pem"), atomically: true, encoding: .utf8)
-        let good = try ExternalTool.run(["openssl", "dgst", "-sm3", "-verify", "pub.pem", "-sigopt", "distid:1234567812345678", "-signature", "sig", "msg"], in: dir)
+        let good = try ExternalTool.run(
+            ["openssl", "dgst", "-sm3", "-verify", "pub.pem", "-sigopt", "distid:1234567812345678", "-signature", "sig", "msg"], in: dir)
         #expect(good.status == 0, "\(good.stderr)")
         #expect(good.stdout.contains("Verified OK"))
-        let otherID = try ExternalTool.run(["openssl", "dgst", "-sm3", "-verify", "pub.pem", "-sigopt", "distid:0000000000000000", "-signature", "sig", "msg"], in: dir)
+        let otherID = try ExternalTool.run(
+            ["openssl", "dgst", "-sm3", "-verify", "pub.pem", "-sigopt", "distid:0000000000000000", "-signature", "sig", "msg"], in: dir)
         #expect(otherID.status != 0)
     }
 
@@ -70,7 +72,8 @@ struct SignatureInteropTests {
         try ExternalTool.run(["openssl", "genpkey", "-algorithm", "SM2", "-out", "key.pem"], in: dir)
         try ExternalTool.run(["openssl", "pkey", "-in", "key.pem", "-pubout", "-out", "pub.pem"], in: dir)
         try Data(message).write(to: dir.appendingPathComponent("msg"))
-        let signed = try ExternalTool.run(["openssl", "dgst", "-sm3", "-sign", "key.pem", "-sigopt", "distid:1234567812345678", "-out", "sig", "msg"], in: dir)
+        let signed = try ExternalTool.run(
+            ["openssl", "dgst", "-sm3", "-sign", "key.pem", "-sigopt", "distid:1234567812345678", "-out", "sig", "msg"], in: dir)
         #expect(signed.status == 0, "\(signed.stderr)")
         let publicKey = try PublicKey(pemRepresentation: String(contentsOf: dir.appendingPathComponent("pub.pem"), encoding: .utf8))
         #expect(publicKey.algorithm == .sm2)
@@ -97,14 +100,14 @@ struct SignatureInteropTests {
         // ZeroTrip → gmssl
         let ours = try privateKey.signature(for: message)
         let script = """
-        import sys
-        from gmssl import sm2
-        priv, pub, msg, sig = sys.argv[1:5]
-        c = sm2.CryptSM2(private_key=priv, public_key=pub)
-        ok = c.verify_with_sm3(sig, bytes.fromhex(msg))
-        print("OK" if ok else "BAD")
-        print(c.sign_with_sm3(bytes.fromhex(msg)))
-        """
+            import sys
+            from gmssl import sm2
+            priv, pub, msg, sig = sys.argv[1:5]
+            c = sm2.CryptSM2(private_key=priv, public_key=pub)
+            ok = c.verify_with_sm3(sig, bytes.fromhex(msg))
+            print("OK" if ok else "BAD")
+            print(c.sign_with_sm3(bytes.fromhex(msg)))
+            """
         let run = try ExternalTool.run(["python3", "-c", script, privHex, pubHex, messageHex, Hex.encode(ours.rawRepresentation)])
         #expect(run.status == 0, "\(run.stderr)")
         let lines = run.stdout.split(separator: "\n").map(String.init)

@@ -36,7 +36,9 @@ struct ApplicantPageTests {
         return headers
     }
 
-    @Test("Signing in with ID number, name and SMS code sets an HttpOnly, SameSite=Strict session cookie; the pages then show the person's own results with the strict CSP")
+    @Test(
+        "Signing in with ID number, name and SMS code sets an HttpOnly, SameSite=Strict session cookie; the pages then show the person's own results with the strict CSP"
+    )
     func signIn() async throws {
         let fixture = try await ServerFixture()
         let issued = try await fixture.issueDocument()
@@ -48,8 +50,9 @@ struct ApplicantPageTests {
             #expect(String(buffer: login.body).contains("value=\"\(csrf)\""), "the form repeats the cookie's token")
             #expect(login.headers[.init("Content-Security-Policy")!]?.contains("default-src 'none'") == true)
 
-            let (headers, body) = Self.form(["csrf": csrf, "idNumber": IdentityFixtures.li.id, "name": IdentityFixtures.li.name],
-                                            cookies: [PageCookies.preSession: csrf])
+            let (headers, body) = Self.form(
+                ["csrf": csrf, "idNumber": IdentityFixtures.li.id, "name": IdentityFixtures.li.name],
+                cookies: [PageCookies.preSession: csrf])
             let started = try await client.execute(uri: "/my/login", method: .post, headers: headers, body: body) { $0 }
             #expect(started.status == .seeOther && started.headers[.location] == "/my/login/code")
             let flow = Self.value(Self.setCookie(started, PageCookies.flow))
@@ -70,13 +73,17 @@ struct ApplicantPageTests {
                 #expect(page.contains("/my/documents/\(issued.record.id)") && page.contains(issued.record.matterName))
                 #expect(page.contains("李**") && !page.contains("李晓梅"), "the name in the frame is masked")
             }
-            try await client.execute(uri: "/my/documents/\(issued.record.id)", method: .get, headers: Self.cookieHeader([PageCookies.session: session])) { response in
+            try await client.execute(
+                uri: "/my/documents/\(issued.record.id)", method: .get, headers: Self.cookieHeader([PageCookies.session: session])
+            ) { response in
                 #expect(response.status == .ok && String(buffer: response.body).contains("<svg"))
             }
         }
     }
 
-    @Test("The consent page: give a grant for a matter that accepts results, see it with what it lets the department read, withdraw it; a form without the token changes nothing")
+    @Test(
+        "The consent page: give a grant for a matter that accepts results, see it with what it lets the department read, withdraw it; a form without the token changes nothing"
+    )
     func consents() async throws {
         let fixture = try await ServerFixture()
         try await fixture.loadCredit()
@@ -99,7 +106,9 @@ struct ApplicantPageTests {
             #expect(listed.contains("禅城区公安分局") && listed.contains("有效") && listed.contains("/my/consents/\(grant.id)/withdraw"))
 
             let (withdraw, withdrawBody) = Self.form(["csrf": csrf], cookies: cookies)
-            try await client.execute(uri: "/my/consents/\(grant.id)/withdraw", method: .post, headers: withdraw, body: withdrawBody) { #expect($0.status == .seeOther) }
+            try await client.execute(uri: "/my/consents/\(grant.id)/withdraw", method: .post, headers: withdraw, body: withdrawBody) {
+                #expect($0.status == .seeOther)
+            }
             let after = try await client.execute(uri: "/my/consents", method: .get, headers: Self.cookieHeader(cookies)) { String(buffer: $0.body) }
             #expect(after.contains("已撤回") && !after.contains("/my/consents/\(grant.id)/withdraw"))
             // A bad request is a page saying so, nothing stored.
@@ -111,18 +120,25 @@ struct ApplicantPageTests {
         #expect(try await fixture.services.consent.grants(subject: holder.session.subject).count == 1)
     }
 
-    @Test("A form without the matching token, or posted from another origin, is refused with 403 and changes nothing: no SMS is sent, the session stays")
+    @Test(
+        "A form without the matching token, or posted from another origin, is refused with 403 and changes nothing: no SMS is sent, the session stays"
+    )
     func csrf() async throws {
         let fixture = try await ServerFixture()
         let holder = try await fixture.applicant()
         try await fixture.application().test(.router) { client in
             let before = try await fixture.services.identity.outbox(limit: 100).count
-            for (fields, cookies, origin) in [(["csrf": "forged"], [PageCookies.preSession: "0123456789abcdef0123456789abcdef"], nil as String?),
-                                              (["csrf": "0123456789abcdef0123456789abcdef"], [:], nil),
-                                              (["csrf": "0123456789abcdef0123456789abcdef"], [PageCookies.preSession: "0123456789abcdef0123456789abcdef"],
-                                               "https://evil.example")] {
-                let (headers, body) = Self.form(fields.merging(["idNumber": IdentityFixtures.li.id, "name": IdentityFixtures.li.name]) { a, _ in a },
-                                                cookies: cookies, origin: origin)
+            for (fields, cookies, origin) in [
+                (["csrf": "forged"], [PageCookies.preSession: "0123456789abcdef0123456789abcdef"], nil as String?),
+                (["csrf": "0123456789abcdef0123456789abcdef"], [:], nil),
+                (
+                    ["csrf": "0123456789abcdef0123456789abcdef"], [PageCookies.preSession: "0123456789abcdef0123456789abcdef"],
+                    "https://evil.example"
+                ),
+            ] {
+                let (headers, body) = Self.form(
+                    fields.merging(["idNumber": IdentityFixtures.li.id, "name": IdentityFixtures.li.name]) { a, _ in a },
+                    cookies: cookies, origin: origin)
                 try await client.execute(uri: "/my/login", method: .post, headers: headers, body: body) { response in
                     #expect(response.status == .forbidden)
                     #expect(String(buffer: response.body).contains("表单已失效"))
@@ -133,8 +149,12 @@ struct ApplicantPageTests {
             // Logout needs the session's own token: without it the session survives, with it the session ends.
             let (forged, forgedBody) = Self.form(["csrf": "forged"], cookies: [PageCookies.session: holder.token])
             try await client.execute(uri: "/my/logout", method: .post, headers: forged, body: forgedBody) { #expect($0.status == .forbidden) }
-            try await client.execute(uri: "/my/", method: .get, headers: Self.cookieHeader([PageCookies.session: holder.token])) { #expect($0.status == .ok) }
-            let denied = try await AuditLog.events(in: fixture.services.database, limit: 50).filter { $0.action == "auth.denied" && $0.target == "route:POST /my/logout" }
+            try await client.execute(uri: "/my/", method: .get, headers: Self.cookieHeader([PageCookies.session: holder.token])) {
+                #expect($0.status == .ok)
+            }
+            let denied = try await AuditLog.events(in: fixture.services.database, limit: 50).filter {
+                $0.action == "auth.denied" && $0.target == "route:POST /my/logout"
+            }
             #expect(denied.count == 1 && denied[0].details.contains("csrf"), "the refused logout is audited under the person")
 
             let (headers, body) = Self.form(["csrf": PageCookies.csrfToken(session: holder.token)], cookies: [PageCookies.session: holder.token])
@@ -150,7 +170,9 @@ struct ApplicantPageTests {
         }
     }
 
-    @Test("Another person's result is refused (403) with a page naming nothing of it, and each attempt is audited; a tier-1 session is asked to step up for credit")
+    @Test(
+        "Another person's result is refused (403) with a page naming nothing of it, and each attempt is audited; a tier-1 session is asked to step up for credit"
+    )
     func othersAndTiers() async throws {
         let fixture = try await ServerFixture()
         let someoneElses = try await fixture.issueDocument()
@@ -175,14 +197,18 @@ struct ApplicantPageTests {
         }
     }
 
-    @Test("A tier-2 applicant sees a pending 容缺 commitment with its text and signs it from the page; a tier-1 session is sent to step up and nothing is signed")
+    @Test(
+        "A tier-2 applicant sees a pending 容缺 commitment with its text and signs it from the page; a tier-1 session is sent to step up and nothing is signed"
+    )
     func signCommitment() async throws {
         let fixture = try await ServerFixture()
         try await fixture.loadCredit()
         let chen = (id: "440604197803150419", name: "陈建国")
-        let submitted = try await fixture.services.applications.submit(NewApplication(matterCode: "JZDJ", idNumber: chen.id, name: chen.name, mode: .trust,
-                                                                                       provided: ["ID_CARD", "RESIDENCE_PROOF", "PHOTO"]),
-                                                                        department: "GAJ", actor: "test")
+        let submitted = try await fixture.services.applications.submit(
+            NewApplication(
+                matterCode: "JZDJ", idNumber: chen.id, name: chen.name, mode: .trust,
+                provided: ["ID_CARD", "RESIDENCE_PROOF", "PHOTO"]),
+            department: "GAJ", actor: "test")
         let tier1 = try await IdentityFixtures.smsSession(fixture.services, person: chen)
         let tier2 = try await IdentityFixtures.videoSession(fixture.services, person: chen)
         try await fixture.application().test(.router) { client in
@@ -213,8 +239,10 @@ struct ApplicantPageTests {
         let holder = try await fixture.applicant()
         try await fixture.application().test(.router) { client in
             let verify = String(issued.qrContent[issued.qrContent.range(of: "/V/?")!.lowerBound...])
-            for (path, cookie) in [(verify, nil), ("/v/", nil), ("/my/login", nil), ("/window/login", nil), ("/my/", holder.token),
-                                   ("/my/documents/\(issued.record.id)", holder.token), ("/my/access", holder.token)] {
+            for (path, cookie) in [
+                (verify, nil), ("/v/", nil), ("/my/login", nil), ("/window/login", nil), ("/my/", holder.token),
+                ("/my/documents/\(issued.record.id)", holder.token), ("/my/access", holder.token),
+            ] {
                 let headers = cookie.map { Self.cookieHeader([PageCookies.session: $0]) } ?? [:]
                 try await client.execute(uri: path, method: .get, headers: headers) { response in
                     #expect(response.status == .ok, "\(path)")
@@ -226,7 +254,9 @@ struct ApplicantPageTests {
                 }
             }
             for sheet in ["/static/zerotrip.css", "/static/verify.css"] {
-                try await client.execute(uri: sheet, method: .get) { #expect($0.status == .ok && $0.headers[.contentType]?.hasPrefix("text/css") == true) }
+                try await client.execute(uri: sheet, method: .get) {
+                    #expect($0.status == .ok && $0.headers[.contentType]?.hasPrefix("text/css") == true)
+                }
             }
         }
     }
@@ -236,7 +266,7 @@ struct ApplicantPageTests {
         #expect(try PageForm.parse("a=1&b=%E5%BC%A0+%E4%B8%89&a=2") == ["a": "1", "b": "张 三"])
         expectError(.invalidInput) { try PageForm.parse("a=%ZZ") }
         #expect((try? PageForm.parse("a=%ZZ")) == nil)
-        do { _ = try PageForm.parse("a=%E5%BC") ; Issue.record("a cut UTF-8 sequence must be refused") } catch let error as ZeroTripError {
+        do { _ = try PageForm.parse("a=%E5%BC"); Issue.record("a cut UTF-8 sequence must be refused") } catch let error as ZeroTripError {
             #expect(error.code == .invalidInput)
         }
         #expect(PageCookies(secure: true).cookie("x", "y", maxAge: 60).description.contains("Secure"))
@@ -245,15 +275,18 @@ struct ApplicantPageTests {
 
 @Suite("Who looked at my data")
 struct DataAccessTests {
-    @Test("Lists other departments' verifications and tier checks of the person and counted public page views; not the person's own actions, not refusals, not other people's results")
+    @Test(
+        "Lists other departments' verifications and tier checks of the person and counted public page views; not the person's own actions, not refusals, not other people's results"
+    )
     func accesses() async throws {
         let fixture = try await ServerFixture()
         let services = fixture.services
         let mine = try await fixture.issueDocument()
         let holder = try await fixture.applicant()
-        let others = try await services.documents.issue(IssueDocumentRequest(
-            departmentCode: "RSJ", matterCode: "QZDJ", matterName: "求职登记证明", holderName: "张三丰", holderIDNumber: IdentityFixtures.zhang.id,
-            fields: [ResultField(label: "求职意向", value: "会计")], validDays: 90, pickupMode: .kioskPrint), actor: "test")
+        let others = try await services.documents.issue(
+            IssueDocumentRequest(
+                departmentCode: "RSJ", matterCode: "QZDJ", matterName: "求职登记证明", holderName: "张三丰", holderIDNumber: IdentityFixtures.zhang.id,
+                fields: [ResultField(label: "求职意向", value: "会计")], validDays: 90, pickupMode: .kioskPrint), actor: "test")
         let wjj = try await fixture.addDepartmentCredential(code: "WJJ", scopes: [.documentsVerify, .identityRead])
         let wjjActor = "credential:\(try #require(CredentialService.credentialID(inToken: wjj)))"
 
@@ -262,7 +295,11 @@ struct DataAccessTests {
         _ = try await services.identity.check(idNumber: IdentityFixtures.li.id, minimumTier: 1, maxAge: 86400, actor: wjjActor)
         _ = try await services.documents.verifyToken(mine.record.token, actor: holder.session.actor)
         try await services.audit(AuditEntry(actor: wjjActor, action: "document.verified", target: "document:\(mine.record.id)", outcome: "denied"))
-        for _ in 0..<3 { services.anonymousAudit.record(DocumentService.auditEntry(for: try await services.documents.verifyToken(mine.record.token, actor: "public:page", audit: false), actor: "public:page")) }
+        for _ in 0..<3 {
+            services.anonymousAudit.record(
+                DocumentService.auditEntry(
+                    for: try await services.documents.verifyToken(mine.record.token, actor: "public:page", audit: false), actor: "public:page"))
+        }
         _ = try await services.anonymousAudit.flush(to: services.database)
 
         let accesses = try await services.dataAccesses(subject: holder.session.subject)

@@ -17,8 +17,10 @@ struct AuthorizationTests {
         case "GET /metrics": return ("/metrics", nil)
         case "GET /v1/documents/{id}": return ("/v1/documents/\(try await fixture.issueDocument().record.id)", nil)
         case "GET /v1/documents/{id}/pdf": return ("/v1/documents/\(try await fixture.issueDocument().record.id)/pdf", nil)
-        case "POST /v1/documents/{id}/revoke": return ("/v1/documents/\(try await fixture.issueDocument().record.id)/revoke", #"{"reason": "issued_in_error"}"#)
-        case "POST /v1/documents/{id}/reissue": return ("/v1/documents/\(try await fixture.issueDocument().record.id)/reissue", DocumentAPITests.issueBody)
+        case "POST /v1/documents/{id}/revoke":
+            return ("/v1/documents/\(try await fixture.issueDocument().record.id)/revoke", #"{"reason": "issued_in_error"}"#)
+        case "POST /v1/documents/{id}/reissue":
+            return ("/v1/documents/\(try await fixture.issueDocument().record.id)/reissue", DocumentAPITests.issueBody)
         case "POST /v1/verify": return ("/v1/verify", #"{"token": "ZT1:ABC"}"#)
         case "POST /v1/verify/pdf": return ("/v1/verify/pdf", "not a pdf")
         case "GET /v/{id}", "GET /V/{id}": return (route.path.replacingOccurrences(of: "{id}", with: String(repeating: "0", count: 32)), nil)
@@ -32,17 +34,26 @@ struct AuthorizationTests {
         case "POST /v1/applicant/verifications":
             return (route.path, #"{"method": "sms", "idNumber": "\#(IdentityFixtures.wang.id)", "name": "\#(IdentityFixtures.wang.name)"}"#)
         case "POST /v1/applicant/verifications/{id}/code":
-            let start = try await fixture.services.identity.start(method: .sms, idNumber: IdentityFixtures.zhang.id, name: IdentityFixtures.zhang.name, client: "fixture")
-            return ("/v1/applicant/verifications/\(start.verificationId)/code", #"{"secret": "\#(start.secret)", "code": "\#(try await IdentityFixtures.lastCode(fixture.services))"}"#)
+            let start = try await fixture.services.identity.start(
+                method: .sms, idNumber: IdentityFixtures.zhang.id, name: IdentityFixtures.zhang.name, client: "fixture")
+            return (
+                "/v1/applicant/verifications/\(start.verificationId)/code",
+                #"{"secret": "\#(start.secret)", "code": "\#(try await IdentityFixtures.lastCode(fixture.services))"}"#
+            )
         case "POST /v1/applicant/verifications/{id}/session":
-            let result = try await fixture.services.identity.windowCheck(card: CardRead(idNumber: IdentityFixtures.wang.id, name: IdentityFixtures.wang.name, validFrom: "2018-03-15", validUntil: "2038-03-15"),
-                                                                   faceMatched: true, clerk: IdentityFixtures.clerk, station: "w1", actor: "test")
+            let result = try await fixture.services.identity.windowCheck(
+                card: CardRead(
+                    idNumber: IdentityFixtures.wang.id, name: IdentityFixtures.wang.name, validFrom: "2018-03-15", validUntil: "2038-03-15"),
+                faceMatched: true, clerk: IdentityFixtures.clerk, station: "w1", actor: "test")
             return ("/v1/applicant/verifications/\(result.handoff.verificationId)/session", #"{"secret": "\#(result.handoff.secret)"}"#)
         case "POST /v1/applicant/device-challenges": return (route.path, #"{"deviceId": "\#(String(repeating: "ab", count: 16))"}"#)
         case "POST /v1/applicant/device-sessions":
             let device = try await IdentityFixtures.bindDevice(fixture.services, session: try fixture.applicant().session)
             let challenge = try await fixture.services.identity.challenge(deviceID: device.deviceID)
-            return (route.path, #"{"challengeId": "\#(challenge.challengeId)", "signature": "\#(try IdentityFixtures.sign(challenge, with: device.key))"}"#)
+            return (
+                route.path,
+                #"{"challengeId": "\#(challenge.challengeId)", "signature": "\#(try IdentityFixtures.sign(challenge, with: device.key))"}"#
+            )
         case "POST /v1/applicant/devices":
             let key = try PrivateKey(generating: .p256)
             return (route.path, #"{"publicKey": "\#(Base64.encode(key.publicKey.derRepresentation))", "label": "phone \#(attempt)"}"#)
@@ -57,13 +68,21 @@ struct AuthorizationTests {
             let qr = try await fixture.issueDocument().qrContent
             return ("/P/?" + qr[qr.range(of: "/V/?")!.upperBound...], nil)
         case "GET /v1/identity/verifications/{id}":
-            let start = try await fixture.services.identity.start(method: .video, idNumber: IdentityFixtures.wang.id, name: IdentityFixtures.wang.name, client: "fixture")
+            let start = try await fixture.services.identity.start(
+                method: .video, idNumber: IdentityFixtures.wang.id, name: IdentityFixtures.wang.name, client: "fixture")
             return ("/v1/identity/verifications/\(start.verificationId)", nil)
         case "POST /v1/identity/verifications/{id}/video-attestation":
-            let start = try await fixture.services.identity.start(method: .video, idNumber: IdentityFixtures.wang.id, name: IdentityFixtures.wang.name, client: "fixture")
-            return ("/v1/identity/verifications/\(start.verificationId)/video-attestation", #"{"outcome": "match", "clerk": {"id": "GA-1", "name": "赵文静"}, "reference": "call \#(attempt)"}"#)
+            let start = try await fixture.services.identity.start(
+                method: .video, idNumber: IdentityFixtures.wang.id, name: IdentityFixtures.wang.name, client: "fixture")
+            return (
+                "/v1/identity/verifications/\(start.verificationId)/video-attestation",
+                #"{"outcome": "match", "clerk": {"id": "GA-1", "name": "赵文静"}, "reference": "call \#(attempt)"}"#
+            )
         case "POST /v1/identity/window-checks":
-            return (route.path, #"{"card": {"idNumber": "\#(IdentityFixtures.wang.id)", "name": "\#(IdentityFixtures.wang.name)", "validFrom": "2018-03-15", "validUntil": "2038-03-15"}, "faceCheck": "match", "clerk": {"id": "GA-1", "name": "赵文静"}, "station": "w1"}"#)
+            return (
+                route.path,
+                #"{"card": {"idNumber": "\#(IdentityFixtures.wang.id)", "name": "\#(IdentityFixtures.wang.name)", "validFrom": "2018-03-15", "validUntil": "2038-03-15"}, "faceCheck": "match", "clerk": {"id": "GA-1", "name": "赵文静"}, "station": "w1"}"#
+            )
         case "POST /v1/identity/checks": return (route.path, #"{"idNumber": "\#(IdentityFixtures.zhang.id)", "minimumTier": 1}"#)
         case "GET /v1/log/proof/inclusion": return ("/v1/log/proof/inclusion?index=0&treeSize=2", nil)
         case "GET /v1/log/proof/consistency": return ("/v1/log/proof/consistency?first=1&second=2", nil)
@@ -74,14 +93,16 @@ struct AuthorizationTests {
             return ("/v1/departments/R\(attempt)X/keys/rotate", #"{"overlapSeconds": 0}"#)
         case "POST /v1/departments/{code}/keys":
             let department = try await fixture.services.administration.addDepartment(code: "C\(attempt)X", name: "新钥局\(attempt)", actor: "test")
-            _ = try await fixture.services.administration.revokeKey(kid: department.activeKid!, notAfter: Date(), reason: .cessationOfOperation, actor: "test")
+            _ = try await fixture.services.administration.revokeKey(
+                kid: department.activeKid!, notAfter: Date(), reason: .cessationOfOperation, actor: "test")
             return ("/v1/departments/C\(attempt)X/keys", nil)
         case "POST /v1/keys/{kid}/revoke":
             let department = try await fixture.services.administration.addDepartment(code: "V\(attempt)X", name: "撤销局\(attempt)", actor: "test")
             return ("/v1/keys/\(department.activeKid!)/revoke", #"{"notAfter": "2026-01-01T00:00+08:00", "reason": "key-compromise"}"#)
         case "POST /v1/keys/{kid}/limits":
             return ("/v1/keys/\(try await fixture.services.administration.department(code: "RSJ")!.activeKid!)/limits", #"{"maxUses": 100000}"#)
-        case "POST /v1/persons/import": return (route.path, "id_number,name,phone,card_valid_from,card_valid_until\n110105194912310029,测试人,13900000099,2020-01-01,长期\n")
+        case "POST /v1/persons/import":
+            return (route.path, "id_number,name,phone,card_valid_from,card_valid_until\n110105194912310029,测试人,13900000099,2020-01-01,长期\n")
         default:
             if let request = try await creditFixture(for: route, fixture: fixture, attempt: attempt) { return request }
             #expect(!route.path.contains("{"), "route \(route) needs a fixture")
@@ -108,8 +129,10 @@ struct AuthorizationTests {
                 var headers = HTTPFields()
                 if let token { headers[.authorization] = "Bearer \(token)" }
                 headers[.contentType] = "application/json"
-                return try await client.execute(uri: request.uri, method: route.method, headers: headers,
-                                                body: request.body.map { ByteBuffer(string: $0) }) { response in
+                return try await client.execute(
+                    uri: request.uri, method: route.method, headers: headers,
+                    body: request.body.map { ByteBuffer(string: $0) }
+                ) { response in
                     (response.status, String(buffer: response.body))
                 }
             }

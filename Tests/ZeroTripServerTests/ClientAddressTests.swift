@@ -34,7 +34,8 @@ struct ClientAddressTests {
     @Test("Only a trusted peer is believed; from the right, trusted hops are skipped and the first other address is the client")
     func resolution() {
         let none = ClientAddress(trustedProxies: [])
-        #expect(none.resolve(peer: "203.0.113.9", headers: Self.headers("198.51.100.1")) == "203.0.113.9", "no trusted proxies: the header is ignored")
+        #expect(
+            none.resolve(peer: "203.0.113.9", headers: Self.headers("198.51.100.1")) == "203.0.113.9", "no trusted proxies: the header is ignored")
         #expect(none.resolve(peer: nil, headers: [:]) == "local")
 
         let proxies = ClientAddress(trustedProxies: ["10.0.0.0/24", "fd00::/8"])
@@ -46,7 +47,9 @@ struct ClientAddressTests {
         #expect(proxies.resolve(peer: "10.0.0.5", headers: Self.headers("1.2.3.4, 198.51.100.1")) == "198.51.100.1")
         // Two proxies (both trusted): the address the outer one saw.
         #expect(proxies.resolve(peer: "10.0.0.5", headers: Self.headers("198.51.100.1, 10.0.0.7")) == "198.51.100.1")
-        #expect(proxies.resolve(peer: "10.0.0.5", headers: Self.headers("198.51.100.1", "10.0.0.7")) == "198.51.100.1", "several header lines read as one list")
+        #expect(
+            proxies.resolve(peer: "10.0.0.5", headers: Self.headers("198.51.100.1", "10.0.0.7")) == "198.51.100.1",
+            "several header lines read as one list")
         #expect(proxies.resolve(peer: "fd00::2", headers: Self.headers("2001:DB8::1")) == "2001:db8::1", "written canonically: one key per client")
         // Garbage ends the walk at the last trusted hop; no header leaves the peer.
         #expect(proxies.resolve(peer: "10.0.0.5", headers: Self.headers("not-an-address, 10.0.0.7")) == "10.0.0.7")
@@ -74,14 +77,16 @@ struct ClientAddressTests {
     @Test("Behind a trusted proxy each forwarded client has its own page rate limit; without the setting the header changes nothing")
     func rateLimitPerForwardedClient() async throws {
         let fixture = try await ServerFixture()
-        fixture.configuration.publicRequestsPerMinute = 4   // a burst of one
+        fixture.configuration.publicRequestsPerMinute = 4  // a burst of one
         fixture.configuration.trustedProxies = ["127.0.0.1", "::1"]
         @Sendable func statuses(_ client: some TestClientProtocol, _ forwardedFor: [String]) async throws -> [Int] {
             var codes: [Int] = []
             for address in forwardedFor {
                 var headers = HTTPFields()
                 headers[.forwardedFor] = address
-                try await client.execute(uri: "/v/00000000000000000000000000000000", method: .get, headers: headers) { codes.append(Int($0.status.code)) }
+                try await client.execute(uri: "/v/00000000000000000000000000000000", method: .get, headers: headers) {
+                    codes.append(Int($0.status.code))
+                }
             }
             return codes
         }

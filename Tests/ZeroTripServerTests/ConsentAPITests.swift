@@ -38,15 +38,19 @@ struct ConsentAPITests {
         return fields
     }
 
-    @Test("An organisation's results are reused under its legal representative's consent: only that person can grant (and withdraw) for it; GAJ then pulls them by unified social credit code; without the grant 403")
+    @Test(
+        "An organisation's results are reused under its legal representative's consent: only that person can grant (and withdraw) for it; GAJ then pulls them by unified social credit code; without the grant 403"
+    )
     func organisation() async throws {
         let fixture = try await ServerFixture()
         try await fixture.loadCredit()
         let zhang = IdentityFixtures.zhang
-        _ = try await fixture.services.credit.registerOrganization(code: "91440604MA4UH1234Y", name: "佛山市禅城区示例科技有限公司", establishedOn: CivilDay("2020-01-01")!,
-                                                                   dataComplete: true, legalRepresentative: zhang.id, actor: "test")
-        var request = IssueDocumentRequest(departmentCode: "RSJ", matterCode: "GRCBZM", matterName: "单位参保证明", holderName: "佛山市禅城区示例科技有限公司",
-                                           holderIDNumber: "91440604MA4UH1234Y", fields: [ResultField(label: "参保人数", value: "12人")], validDays: 90, pickupMode: .qrSelfPrint)
+        _ = try await fixture.services.credit.registerOrganization(
+            code: "91440604MA4UH1234Y", name: "佛山市禅城区示例科技有限公司", establishedOn: CivilDay("2020-01-01")!,
+            dataComplete: true, legalRepresentative: zhang.id, actor: "test")
+        var request = IssueDocumentRequest(
+            departmentCode: "RSJ", matterCode: "GRCBZM", matterName: "单位参保证明", holderName: "佛山市禅城区示例科技有限公司",
+            holderIDNumber: "91440604MA4UH1234Y", fields: [ResultField(label: "参保人数", value: "12人")], validDays: 90, pickupMode: .qrSelfPrint)
         request.holderKind = .organization
         let document = try await fixture.services.documents.issue(request, actor: "test")
         let gaj = try await fixture.services.credentials.create(department: "GAJ", scopes: [.documentsReuse], label: "GAJ", actor: "test").token
@@ -55,13 +59,16 @@ struct ConsentAPITests {
         let pull = #"{"creditCode": "91440604MA4UH1234Y", "matter": "JZDJ"}"#
         try await fixture.application().test(.router) { client in
             func call(_ uri: String, _ token: String, _ body: String) async throws -> (HTTPResponse.Status, Data) {
-                try await client.execute(uri: uri, method: .post, headers: Self.bearer(token), body: ByteBuffer(string: body)) { ($0.status, Data($0.body.readableBytesView)) }
+                try await client.execute(uri: uri, method: .post, headers: Self.bearer(token), body: ByteBuffer(string: body)) {
+                    ($0.status, Data($0.body.readableBytesView))
+                }
             }
             var (status, data) = try await call("/v1/reuse/documents", gaj, pull)
             #expect(status == .forbidden && Self.errorCode(data) == "consent_required")
             (status, data) = try await call("/v1/applicant/consents", stranger.token, #"{"matter": "JZDJ", "organization": "91440604MA4UH1234Y"}"#)
             #expect(status == .forbidden, "only the legal representative consents for the organisation")
-            (status, data) = try await call("/v1/applicant/consents", representative.token, #"{"matter": "JZDJ", "organization": "91440604MA4UH1234Y"}"#)
+            (status, data) = try await call(
+                "/v1/applicant/consents", representative.token, #"{"matter": "JZDJ", "organization": "91440604MA4UH1234Y"}"#)
             #expect(status == .created, "\(String(decoding: data, as: UTF8.self))")
             let grant = try JSONDecoder().decode(Grant.self, from: data)
             (status, data) = try await call("/v1/reuse/documents", gaj, pull)
@@ -70,7 +77,8 @@ struct ConsentAPITests {
             // The person's own results are not the organisation's: pulling him under his own number finds no grant.
             (status, data) = try await call("/v1/reuse/documents", gaj, #"{"idNumber": "\#(zhang.id)", "matter": "JZDJ"}"#)
             #expect(status == .forbidden && Self.errorCode(data) == "consent_required")
-            (status, data) = try await call("/v1/reuse/documents", gaj, #"{"idNumber": "\#(zhang.id)", "creditCode": "91440604MA4UH1234Y", "matter": "JZDJ"}"#)
+            (status, data) = try await call(
+                "/v1/reuse/documents", gaj, #"{"idNumber": "\#(zhang.id)", "creditCode": "91440604MA4UH1234Y", "matter": "JZDJ"}"#)
             #expect(status == .badRequest)
             // The representative sees and withdraws it.
             let listed = try await fixture.services.consent.grants(subject: representative.session.subject)
@@ -84,21 +92,29 @@ struct ConsentAPITests {
         #expect(events.contains { $0.action == "consent.granted" && $0.target == "organization:91440604MA4UH1234Y" })
     }
 
-    @Test("A grant given at a window: recorded with the clerk and the tier of a fresh identity check; another person's check, the applicant's own SMS login, another department's matter and an old check are refused")
+    @Test(
+        "A grant given at a window: recorded with the clerk and the tier of a fresh identity check; another person's check, the applicant's own SMS login, another department's matter and an old check are refused"
+    )
     func windowGrant() async throws {
         let clock = VerificationPageBrowserTests.MovableClock()
         let fixture = try await ServerFixture(clock: ZeroTripClock { clock.now })
         try await fixture.loadCredit()
-        let gajWindow = try await fixture.services.credentials.create(department: "GAJ", scopes: [.applicationsProcess, .documentsReuse], label: "GAJ window", actor: "test").token
+        let gajWindow = try await fixture.services.credentials.create(
+            department: "GAJ", scopes: [.applicationsProcess, .documentsReuse], label: "GAJ window", actor: "test"
+        ).token
         let zhang = IdentityFixtures.zhang, li = IdentityFixtures.li
         func check(_ person: (id: String, name: String)) async throws -> Int64 {
-            try await fixture.services.identity.windowCheck(card: CardRead(idNumber: person.id, name: person.name, validFrom: "2018-01-15", validUntil: "2038-01-15"),
-                                                            faceMatched: true, clerk: IdentityFixtures.clerk, station: "w1", actor: "test").assurance.id
+            try await fixture.services.identity.windowCheck(
+                card: CardRead(idNumber: person.id, name: person.name, validFrom: "2018-01-15", validUntil: "2038-01-15"),
+                faceMatched: true, clerk: IdentityFixtures.clerk, station: "w1", actor: "test"
+            ).assurance.id
         }
         let zhangCheck = try await check((zhang.id, zhang.name)), liCheck = try await check((li.id, li.name))
         try await fixture.application().test(.router) { client in
             func call(_ uri: String, _ body: String) async throws -> (HTTPResponse.Status, Data) {
-                try await client.execute(uri: uri, method: .post, headers: Self.bearer(gajWindow), body: ByteBuffer(string: body)) { ($0.status, Data($0.body.readableBytesView)) }
+                try await client.execute(uri: uri, method: .post, headers: Self.bearer(gajWindow), body: ByteBuffer(string: body)) {
+                    ($0.status, Data($0.body.readableBytesView))
+                }
             }
             var (status, data) = try await call("/v1/consents", #"{"idNumber": "\#(zhang.id)", "matter": "JZDJ", "assuranceId": \#(liCheck)}"#)
             #expect(status == .forbidden, "another person's identity check")
@@ -124,29 +140,36 @@ struct ConsentAPITests {
         #expect(granted.count == 1 && granted[0].details.contains("window") && granted[0].actor.hasPrefix("credential:"))
     }
 
-    @Test("An application names the applicant's result for a material: refused without consent; with it the material counts as provided and the matter is accepted without 容缺; unknown, another person's, superseded (naming the new one), revoked and wrong-type documents refused by code")
+    @Test(
+        "An application names the applicant's result for a material: refused without consent; with it the material counts as provided and the matter is accepted without 容缺; unknown, another person's, superseded (naming the new one), revoked and wrong-type documents refused by code"
+    )
     func applicationNamesDocuments() async throws {
         let clock = VerificationPageBrowserTests.MovableClock()
         let fixture = try await ServerFixture(clock: ZeroTripClock { clock.now })
         try await fixture.loadCredit()
-        let gaj = try await fixture.services.credentials.create(department: "GAJ", scopes: [.applicationsProcess], label: "GAJ window", actor: "test").token
+        let gaj = try await fixture.services.credentials.create(department: "GAJ", scopes: [.applicationsProcess], label: "GAJ window", actor: "test")
+            .token
         let zhang = IdentityFixtures.zhang, li = IdentityFixtures.li
         func issue(_ matter: String, _ title: String, for person: (id: String, name: String)) async throws -> IssuedDocument {
-            try await fixture.services.documents.issue(IssueDocumentRequest(
-                departmentCode: "RSJ", matterCode: matter, matterName: title, holderName: person.name, holderIDNumber: person.id,
-                fields: [ResultField(label: "参保状态", value: "正常参保")], validDays: 90, pickupMode: .qrSelfPrint), actor: "test")
+            try await fixture.services.documents.issue(
+                IssueDocumentRequest(
+                    departmentCode: "RSJ", matterCode: matter, matterName: title, holderName: person.name, holderIDNumber: person.id,
+                    fields: [ResultField(label: "参保状态", value: "正常参保")], validDays: 90, pickupMode: .qrSelfPrint), actor: "test")
         }
         let proof = try await issue("GRCBZM", "个人参保证明", for: (zhang.id, zhang.name))
         let other = try await issue("GRCBZM", "个人参保证明", for: (li.id, li.name))
         let wrongType = try await issue("QZDJ", "求职登记证明", for: (zhang.id, zhang.name))
         let old = try await issue("GRCBZM", "个人参保证明", for: (zhang.id, zhang.name))
-        let newer = try await fixture.services.documents.reissue(old.record.id, with: IssueDocumentRequest(
-            departmentCode: "RSJ", matterCode: "GRCBZM", matterName: "个人参保证明", holderName: zhang.name, holderIDNumber: zhang.id,
-            fields: [ResultField(label: "参保状态", value: "正常参保")], validDays: 90, pickupMode: .qrSelfPrint), actor: "test")
+        let newer = try await fixture.services.documents.reissue(
+            old.record.id,
+            with: IssueDocumentRequest(
+                departmentCode: "RSJ", matterCode: "GRCBZM", matterName: "个人参保证明", holderName: zhang.name, holderIDNumber: zhang.id,
+                fields: [ResultField(label: "参保状态", value: "正常参保")], validDays: 90, pickupMode: .qrSelfPrint), actor: "test")
         let revoked = try await issue("GRCBZM", "个人参保证明", for: (zhang.id, zhang.name))
-        let shortLived = try await fixture.services.documents.issue(IssueDocumentRequest(
-            departmentCode: "RSJ", matterCode: "GRCBZM", matterName: "个人参保证明", holderName: zhang.name, holderIDNumber: zhang.id,
-            fields: [ResultField(label: "参保状态", value: "正常参保")], validDays: 1, pickupMode: .qrSelfPrint), actor: "test")
+        let shortLived = try await fixture.services.documents.issue(
+            IssueDocumentRequest(
+                departmentCode: "RSJ", matterCode: "GRCBZM", matterName: "个人参保证明", holderName: zhang.name, holderIDNumber: zhang.id,
+                fields: [ResultField(label: "参保状态", value: "正常参保")], validDays: 1, pickupMode: .qrSelfPrint), actor: "test")
         _ = try await fixture.services.documents.revoke(revoked.record.id, reason: .factsChanged, actor: "test")
         let applicant = try await IdentityFixtures.windowSession(fixture.services, person: zhang)
         @Sendable func body(_ document: String) -> String {
@@ -154,17 +177,23 @@ struct ConsentAPITests {
         }
         try await fixture.application().test(.router) { client in
             func call(_ uri: String, _ token: String, _ body: String) async throws -> (HTTPResponse.Status, Data) {
-                try await client.execute(uri: uri, method: .post, headers: Self.bearer(token), body: ByteBuffer(string: body)) { ($0.status, Data($0.body.readableBytesView)) }
+                try await client.execute(uri: uri, method: .post, headers: Self.bearer(token), body: ByteBuffer(string: body)) {
+                    ($0.status, Data($0.body.readableBytesView))
+                }
             }
             var (status, data) = try await call("/v1/applications", gaj, body(proof.record.id))
             #expect(status == .forbidden && Self.errorCode(data) == "consent_required", "\(String(decoding: data, as: UTF8.self))")
             (status, data) = try await call("/v1/applicant/consents", applicant.token, #"{"matter": "JZDJ"}"#)
             #expect(status == .created)
-            for (document, expected) in [(String(repeating: "0", count: 32), "not_found"), (other.record.id, "holder_mismatch"),
-                                         (old.record.id, "document_not_valid"), (revoked.record.id, "document_not_valid"), (wrongType.record.id, "invalid_input")] {
+            for (document, expected) in [
+                (String(repeating: "0", count: 32), "not_found"), (other.record.id, "holder_mismatch"),
+                (old.record.id, "document_not_valid"), (revoked.record.id, "document_not_valid"), (wrongType.record.id, "invalid_input"),
+            ] {
                 (status, data) = try await call("/v1/applications", gaj, body(document))
                 #expect(Self.errorCode(data) == expected, "\(document): \(String(decoding: data, as: UTF8.self))")
-                if document == old.record.id { #expect(String(decoding: data, as: UTF8.self).contains(newer.record.id), "the superseded one names its successor") }
+                if document == old.record.id {
+                    #expect(String(decoding: data, as: UTF8.self).contains(newer.record.id), "the superseded one names its successor")
+                }
             }
             (status, data) = try await call("/v1/applications", gaj, body(proof.record.id))
             #expect(status == .created, "\(String(decoding: data, as: UTF8.self))")
@@ -184,8 +213,9 @@ struct ConsentAPITests {
             let obligation = try #require(reopened.obligation)
             #expect(obligation.items == ["EMPLOYMENT_PROOF"] && obligation.state == .open && obligation.deadline > Date())
             let notices = try await fixture.services.applications.notifications(subject: "person:\(applicant.session.subject)")
-            #expect(notices.contains { $0.message.contains("已被签发部门撤销") && $0.message.contains("就业或就读证明") && $0.message.contains("前补交") },
-                    "\(notices.map(\.message))")
+            #expect(
+                notices.contains { $0.message.contains("已被签发部门撤销") && $0.message.contains("就业或就读证明") && $0.message.contains("前补交") },
+                "\(notices.map(\.message))")
 
             // Two days later the one-day result has expired: refused by code, and it says so (under a new grant: the
             // first lasts for the application it served).
@@ -196,16 +226,20 @@ struct ConsentAPITests {
             (status, data) = try await call("/v1/applicant/consents", later.token, #"{"matter": "JZDJ"}"#)
             #expect(status == .created)
             (status, data) = try await call("/v1/applications", gaj, body(shortLived.record.id))
-            #expect(status == .conflict && Self.errorCode(data) == "document_not_valid" && String(decoding: data, as: UTF8.self).contains("expired"),
-                    "\(String(decoding: data, as: UTF8.self))")
+            #expect(
+                status == .conflict && Self.errorCode(data) == "document_not_valid" && String(decoding: data, as: UTF8.self).contains("expired"),
+                "\(String(decoding: data, as: UTF8.self))")
         }
-        let reopenedEvents = try await AuditLog.events(in: fixture.services.database, limit: 200).filter { $0.action == "application.material_reopened" }
+        let reopenedEvents = try await AuditLog.events(in: fixture.services.database, limit: 200).filter {
+            $0.action == "application.material_reopened"
+        }
         #expect(reopenedEvents.count == 1 && reopenedEvents[0].details.contains("EMPLOYMENT_PROOF"))
         let uses = try await AuditLog.events(in: fixture.services.database, limit: 200).filter { $0.action == "document.reused" }
         #expect(uses.count == 1 && uses[0].target == "document:\(proof.record.id)" && uses[0].details.contains("EMPLOYMENT_PROOF"))
         let accesses = try await fixture.services.dataAccesses(subject: applicant.session.subject)
         #expect(accesses.contains { $0.action == "document.reused" && $0.documentID == proof.record.id }, "the applicant sees the read")
-        let nothingForLi = try await fixture.services.applications.applications(department: nil, subject: "person:\(try await fixture.services.identity.registry.subject(idNumber: li.id)!)")
+        let nothingForLi = try await fixture.services.applications.applications(
+            department: nil, subject: "person:\(try await fixture.services.identity.registry.subject(idNumber: li.id)!)")
         #expect(nothingForLi.isEmpty)
     }
 
@@ -213,25 +247,34 @@ struct ConsentAPITests {
         var id: String; var lifetime: String; var application: String?; var endedAt: Date?; var expiresAt: Date; var live: Bool
     }
 
-    @Test("By default a grant lasts for one application: bound by the first application that names a result under it (or named when given), no use for a second one, ended with its application (consent.ended); unbound it lapses after 30 days; a grant of N days serves several; bad combinations refused by code")
+    @Test(
+        "By default a grant lasts for one application: bound by the first application that names a result under it (or named when given), no use for a second one, ended with its application (consent.ended); unbound it lapses after 30 days; a grant of N days serves several; bad combinations refused by code"
+    )
     func grantForTheLifeOfAnApplication() async throws {
         let clock = VerificationPageBrowserTests.MovableClock()
         let fixture = try await ServerFixture(clock: ZeroTripClock { clock.now })
         try await fixture.loadCredit()
-        let gaj = try await fixture.services.credentials.create(department: "GAJ", scopes: [.applicationsProcess, .documentsReuse], label: "GAJ window",
-                                                                actor: "test").token
+        let gaj = try await fixture.services.credentials.create(
+            department: "GAJ", scopes: [.applicationsProcess, .documentsReuse], label: "GAJ window",
+            actor: "test"
+        ).token
         let zhang = IdentityFixtures.zhang
-        let proof = try await fixture.services.documents.issue(IssueDocumentRequest(
-            departmentCode: "RSJ", matterCode: "GRCBZM", matterName: "个人参保证明", holderName: zhang.name, holderIDNumber: zhang.id,
-            fields: [ResultField(label: "参保状态", value: "正常参保")], validDays: 365, pickupMode: .qrSelfPrint), actor: "test")
+        let proof = try await fixture.services.documents.issue(
+            IssueDocumentRequest(
+                departmentCode: "RSJ", matterCode: "GRCBZM", matterName: "个人参保证明", holderName: zhang.name, holderIDNumber: zhang.id,
+                fields: [ResultField(label: "参保状态", value: "正常参保")], validDays: 365, pickupMode: .qrSelfPrint), actor: "test")
         let applicant = try await IdentityFixtures.windowSession(fixture.services, person: zhang)
-        let apply = #"{"matterCode": "JZDJ", "idNumber": "\#(zhang.id)", "name": "\#(zhang.name)", "provided": ["ID_CARD", "RESIDENCE_PROOF", "PHOTO"], "documents": {"EMPLOYMENT_PROOF": "\#(proof.record.id)"}}"#
+        let apply =
+            #"{"matterCode": "JZDJ", "idNumber": "\#(zhang.id)", "name": "\#(zhang.name)", "provided": ["ID_CARD", "RESIDENCE_PROOF", "PHOTO"], "documents": {"EMPLOYMENT_PROOF": "\#(proof.record.id)"}}"#
         let pull = #"{"idNumber": "\#(zhang.id)", "matter": "JZDJ"}"#
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
         try await fixture.application().test(.router) { client in
-            func call(_ uri: String, _ token: String, _ body: String, method: HTTPRequest.Method = .post) async throws -> (HTTPResponse.Status, Data) {
-                try await client.execute(uri: uri, method: method, headers: Self.bearer(token), body: ByteBuffer(string: body)) { ($0.status, Data($0.body.readableBytesView)) }
+            func call(_ uri: String, _ token: String, _ body: String, method: HTTPRequest.Method = .post) async throws -> (HTTPResponse.Status, Data)
+            {
+                try await client.execute(uri: uri, method: method, headers: Self.bearer(token), body: ByteBuffer(string: body)) {
+                    ($0.status, Data($0.body.readableBytesView))
+                }
             }
             // The applicant's grants as the API shows them (sessions end long before the clock's months do: a new one each time).
             func grants() async throws -> [LifetimeGrant] {
@@ -242,7 +285,9 @@ struct ConsentAPITests {
             var (status, data) = try await call("/v1/applicant/consents", applicant.token, #"{"matter": "JZDJ"}"#)
             #expect(status == .created)
             let grant = try decoder.decode(LifetimeGrant.self, from: data)
-            #expect(grant.lifetime == "application" && grant.application == nil && grant.live && grant.expiresAt > clock.now.addingTimeInterval(29 * 86_400))
+            #expect(
+                grant.lifetime == "application" && grant.application == nil && grant.live
+                    && grant.expiresAt > clock.now.addingTimeInterval(29 * 86_400))
             (status, data) = try await call("/v1/reuse/documents", gaj, pull)
             #expect(status == .ok, "an unbound grant serves a pull: \(String(decoding: data, as: UTF8.self))")
 
@@ -266,16 +311,20 @@ struct ConsentAPITests {
             #expect(status == .forbidden && Self.errorCode(data) == "consent_required")
             let now = try await IdentityFixtures.windowSession(fixture.services, person: zhang)
             (status, data) = try await call("/v1/applicant/consents/\(grant.id)/withdraw", now.token, "")
-            #expect(status == .conflict && Self.errorCode(data) == "consent_ended", "an ended grant is not withdrawn: \(String(decoding: data, as: UTF8.self))")
+            #expect(
+                status == .conflict && Self.errorCode(data) == "consent_ended",
+                "an ended grant is not withdrawn: \(String(decoding: data, as: UTF8.self))")
 
             // Named when given: only the applicant's own open application of that matter.
             (status, data) = try await call("/v1/applicant/consents", now.token, #"{"matter": "JZDJ", "days": 10, "application": "\#(first)"}"#)
             #expect(status == .badRequest && Self.errorCode(data) == "invalid_input")
             (status, data) = try await call("/v1/applicant/consents", now.token, #"{"matter": "JZDJ", "application": "\#(first)"}"#)
             #expect(status == .conflict && Self.errorCode(data) == "invalid_transition", "\(String(decoding: data, as: UTF8.self))")
-            (status, data) = try await call("/v1/applicant/consents", now.token, #"{"matter": "JZDJ", "application": "\#(String(repeating: "a", count: 32))"}"#)
+            (status, data) = try await call(
+                "/v1/applicant/consents", now.token, #"{"matter": "JZDJ", "application": "\#(String(repeating: "a", count: 32))"}"#)
             #expect(status == .notFound && Self.errorCode(data) == "unknown_application")
-            let plain = #"{"matterCode": "JZDJ", "idNumber": "\#(zhang.id)", "name": "\#(zhang.name)", "provided": ["ID_CARD", "RESIDENCE_PROOF", "PHOTO", "EMPLOYMENT_PROOF"]}"#
+            let plain =
+                #"{"matterCode": "JZDJ", "idNumber": "\#(zhang.id)", "name": "\#(zhang.name)", "provided": ["ID_CARD", "RESIDENCE_PROOF", "PHOTO", "EMPLOYMENT_PROOF"]}"#
             (status, data) = try await call("/v1/applications", gaj, plain)
             let second = try #require((try JSONSerialization.jsonObject(with: data) as? [String: Any])?["id"] as? String)
             let stranger = try await fixture.applicant()
@@ -288,7 +337,10 @@ struct ConsentAPITests {
             (status, data) = try await call("/v1/applicant/consents", stranger.token, #"{"matter": "JZDJ"}"#)
             let lapsing = try decoder.decode(LifetimeGrant.self, from: data)
             clock.advance(by: 31 * 86_400)
-            #expect(try await fixture.services.consent.grants(subject: stranger.session.subject).first { $0.id == lapsing.id }.map { !$0.isLive(at: clock.now) } == true)
+            #expect(
+                try await fixture.services.consent.grants(subject: stranger.session.subject).first { $0.id == lapsing.id }.map {
+                    !$0.isLive(at: clock.now)
+                } == true)
             // A grant of days serves one application after another and is never bound.
             let fresh = try await IdentityFixtures.windowSession(fixture.services, person: zhang)
             (status, data) = try await call("/v1/applicant/consents", fresh.token, #"{"matter": "JZDJ", "days": 10}"#)
@@ -305,29 +357,38 @@ struct ConsentAPITests {
         // A bound grant keeps its application; an ended one changes no more.
         let error = await #expect(throws: SQLFailure.self) {
             try await fixture.services.database.write { db in
-                try db.execute(sql: "UPDATE consent_grants SET application_id = NULL WHERE ended_at IS NULL AND withdrawn_at IS NULL AND application_id IS NOT NULL")
+                try db.execute(
+                    sql:
+                        "UPDATE consent_grants SET application_id = NULL WHERE ended_at IS NULL AND withdrawn_at IS NULL AND application_id IS NOT NULL"
+                )
             }
         }
         #expect(error?.kind == .ruleViolation)
     }
 
-    @Test("张三丰's 个人参保证明 (RSJ) for 居住登记 at GAJ: refused without consent (consent_required, audited), given with it (fields, verification, the exact PDF), listed for him, gone when revoked or withdrawn; other departments and other matters refused")
+    @Test(
+        "张三丰's 个人参保证明 (RSJ) for 居住登记 at GAJ: refused without consent (consent_required, audited), given with it (fields, verification, the exact PDF), listed for him, gone when revoked or withdrawn; other departments and other matters refused"
+    )
     func scenario() async throws {
         let fixture = try await ServerFixture()
         fixture.configurationMaxBody(1 << 20)
         try await fixture.loadCredit()
-        let gaj = try await fixture.services.credentials.create(department: "GAJ", scopes: [.documentsReuse], label: "GAJ window", actor: "test").token
+        let gaj = try await fixture.services.credentials.create(department: "GAJ", scopes: [.documentsReuse], label: "GAJ window", actor: "test")
+            .token
         let rsjReuse = fixture.tokens[.documentsReuse]!, rsjIssuer = fixture.tokens[.documentsIssue]!
         let zhang = IdentityFixtures.zhang
-        let document = try await fixture.services.documents.issue(IssueDocumentRequest(
-            departmentCode: "RSJ", matterCode: "GRCBZM", matterName: "个人参保证明", holderName: zhang.name, holderIDNumber: zhang.id,
-            fields: [ResultField(label: "参保险种", value: "企业职工基本养老保险"), ResultField(label: "参保状态", value: "正常参保")],
-            validDays: 90, pickupMode: .qrSelfPrint), actor: "test")
+        let document = try await fixture.services.documents.issue(
+            IssueDocumentRequest(
+                departmentCode: "RSJ", matterCode: "GRCBZM", matterName: "个人参保证明", holderName: zhang.name, holderIDNumber: zhang.id,
+                fields: [ResultField(label: "参保险种", value: "企业职工基本养老保险"), ResultField(label: "参保状态", value: "正常参保")],
+                validDays: 90, pickupMode: .qrSelfPrint), actor: "test")
         let applicant = try await IdentityFixtures.windowSession(fixture.services, person: zhang)
         let pull = #"{"idNumber": "\#(zhang.id)", "matter": "JZDJ", "includePdf": true}"#
         try await fixture.application().test(.router) { client in
             func call(_ uri: String, _ token: String, _ body: String? = nil) async throws -> (HTTPResponse.Status, Data) {
-                try await client.execute(uri: uri, method: body == nil ? .get : .post, headers: Self.bearer(token), body: body.map { ByteBuffer(string: $0) }) {
+                try await client.execute(
+                    uri: uri, method: body == nil ? .get : .post, headers: Self.bearer(token), body: body.map { ByteBuffer(string: $0) }
+                ) {
                     ($0.status, Data($0.body.readableBytesView))
                 }
             }
@@ -340,9 +401,11 @@ struct ConsentAPITests {
             #expect(status == .forbidden && Self.errorCode(body) == "forbidden")
 
             // Bad grants are refused by code.
-            for (bad, expected) in [(#"{"matter": "JZDJ", "resultTypes": ["QZDJ"]}"#, "invalid_input"), (#"{"matter": "NOPE"}"#, "unknown_matter"),
-                                    (#"{"matter": "JZDJ", "department": "RSJ"}"#, "invalid_input"), (#"{"matter": "GRCBZM"}"#, "invalid_input"),
-                                    (#"{"matter": "JZDJ", "days": 400}"#, "invalid_input")] {
+            for (bad, expected) in [
+                (#"{"matter": "JZDJ", "resultTypes": ["QZDJ"]}"#, "invalid_input"), (#"{"matter": "NOPE"}"#, "unknown_matter"),
+                (#"{"matter": "JZDJ", "department": "RSJ"}"#, "invalid_input"), (#"{"matter": "GRCBZM"}"#, "invalid_input"),
+                (#"{"matter": "JZDJ", "days": 400}"#, "invalid_input"),
+            ] {
                 (status, body) = try await call("/v1/applicant/consents", applicant.token, bad)
                 #expect(Self.errorCode(body) == expected, "\(bad): \(String(decoding: body, as: UTF8.self))")
             }

@@ -16,7 +16,10 @@ final class CapturedLog: Sendable {
         let sink: CapturedLog
         var metadata: Logger.Metadata = [:]
         var logLevel: Logger.Level = .trace
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? { get { metadata[key] } set { metadata[key] = newValue } }
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
         func log(event: LogEvent) {
             sink.lines.withLock { $0.append("\(event.message) \(metadata.merging(event.metadata ?? [:]) { $1 })") }
         }
@@ -32,7 +35,9 @@ struct CreditAPITests {
         try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [String: Any] ?? [:]
     }
 
-    @Test("A window reads level and availability only, for a matter of its own department; another department gets 403; every read is audited; no ID number reaches the log")
+    @Test(
+        "A window reads level and availability only, for a matter of its own department; another department gets 403; every read is audited; no ID number reaches the log"
+    )
     func windowCheck() async throws {
         let fixture = try await ServerFixture()
         try await fixture.loadCredit()
@@ -57,10 +62,12 @@ struct CreditAPITests {
                 let error = try JSONDecoder().decode(ErrorBody.self, from: Data(response.body.readableBytesView)).error
                 #expect(error.code == "forbidden")
             }
-            for (uri, status, code) in [("/v1/credit/\(CreditFixtures.chen.id)?matter=NOPE", HTTPResponse.Status.notFound, "unknown_matter"),
-                                        ("/v1/credit/11010519491231002X?matter=JZDJ", .notFound, "unknown_subject"),
-                                        ("/v1/credit/440604197803150418?matter=JZDJ", .badRequest, "invalid_id_number"),
-                                        ("/v1/credit/\(CreditFixtures.chen.id)", .badRequest, "invalid_input")] {
+            for (uri, status, code) in [
+                ("/v1/credit/\(CreditFixtures.chen.id)?matter=NOPE", HTTPResponse.Status.notFound, "unknown_matter"),
+                ("/v1/credit/11010519491231002X?matter=JZDJ", .notFound, "unknown_subject"),
+                ("/v1/credit/440604197803150418?matter=JZDJ", .badRequest, "invalid_id_number"),
+                ("/v1/credit/\(CreditFixtures.chen.id)", .badRequest, "invalid_input"),
+            ] {
                 try await client.execute(uri: uri, method: .get, headers: headers(gaj)) { response in
                     #expect(response.status == status)
                     let error = try JSONDecoder().decode(ErrorBody.self, from: Data(response.body.readableBytesView)).error
@@ -76,7 +83,9 @@ struct CreditAPITests {
         #expect(!lines.contains { $0.contains(CreditFixtures.chen.id) || $0.contains(CreditFixtures.huang.id) })
     }
 
-    @Test("容缺 over HTTP: the window submits, the applicant signs from the phone (tier 2), accept → review → approve → issue; after the deadline and rectification the QR verifies as revoked")
+    @Test(
+        "容缺 over HTTP: the window submits, the applicant signs from the phone (tier 2), accept → review → approve → issue; after the deadline and rectification the QR verifies as revoked"
+    )
     func trustApplication() async throws {
         let fixture = try await ServerFixture()
         try await fixture.loadCredit()
@@ -85,12 +94,17 @@ struct CreditAPITests {
         let chen = CreditFixtures.chen
         let phone = try await IdentityFixtures.videoSession(fixture.services, person: chen).token
         try await fixture.application().test(.router) { client in
-            let id = try await client.execute(uri: "/v1/applications", method: .post, headers: headers(window), body: ByteBuffer(string: """
-                {"matterCode": "JZDJ", "idNumber": "\(chen.id)", "name": "\(chen.name)", "mode": "trust", "provided": ["ID_CARD", "RESIDENCE_PROOF", "PHOTO"]}
-                """)) { response in
+            let id = try await client.execute(
+                uri: "/v1/applications", method: .post, headers: headers(window),
+                body: ByteBuffer(
+                    string: """
+                        {"matterCode": "JZDJ", "idNumber": "\(chen.id)", "name": "\(chen.name)", "mode": "trust", "provided": ["ID_CARD", "RESIDENCE_PROOF", "PHOTO"]}
+                        """)
+            ) { response in
                 #expect(response.status == .created)
                 let body = try json(response)
-                #expect(body["state"] as? String == "submitted" && body["subject"] as? String != nil && !String(buffer: response.body).contains(chen.id))
+                #expect(
+                    body["state"] as? String == "submitted" && body["subject"] as? String != nil && !String(buffer: response.body).contains(chen.id))
                 return body["id"] as? String ?? ""
             }
             try await client.execute(uri: "/v1/applications/\(id)/accept", method: .post, headers: headers(window)) { response in
@@ -107,8 +121,10 @@ struct CreditAPITests {
             for step in ["accept", "review", "approve"] {
                 try await client.execute(uri: "/v1/applications/\(id)/\(step)", method: .post, headers: headers(window)) { #expect($0.status == .ok) }
             }
-            let token = try await client.execute(uri: "/v1/applications/\(id)/issue", method: .post, headers: headers(window),
-                                                 body: ByteBuffer(string: #"{"fields": {"居住地址": "佛山市禅城区祖庙街道建新路12号", "居住事由": "务工"}}"#)) { response in
+            let token = try await client.execute(
+                uri: "/v1/applications/\(id)/issue", method: .post, headers: headers(window),
+                body: ByteBuffer(string: #"{"fields": {"居住地址": "佛山市禅城区祖庙街道建新路12号", "居住事由": "务工"}}"#)
+            ) { response in
                 #expect(response.status == .created)
                 return ((try json(response)["document"] as? [String: Any])?["token"] as? String) ?? ""
             }
@@ -118,7 +134,9 @@ struct CreditAPITests {
             try await fixture.services.applications.sweep(now: obligation.deadline.addingTimeInterval(1))
             let rectification = try await #require(try fixture.services.applications.application(id).obligation?.rectificationDeadline)
             try await fixture.services.applications.sweep(now: rectification.addingTimeInterval(1))
-            try await client.execute(uri: "/v1/verify", method: .post, headers: headers(verifier), body: ByteBuffer(string: #"{"token": "\#(token)"}"#)) { response in
+            try await client.execute(
+                uri: "/v1/verify", method: .post, headers: headers(verifier), body: ByteBuffer(string: #"{"token": "\#(token)"}"#)
+            ) { response in
                 let body = try json(response)
                 #expect(body["result"] as? String == "revoked")
             }
@@ -128,7 +146,8 @@ struct CreditAPITests {
                 #expect((body["events"] as? [[String: Any]])?.contains { $0["type"] as? String == "obligation_breached" } == true)
             }
             // The sweep ran with a moved clock: the breach counts from the end of the rectification period.
-            let later = try await fixture.services.credit.assessment(of: fixture.services.credit.subject(chen.id), at: rectification.addingTimeInterval(2))
+            let later = try await fixture.services.credit.assessment(
+                of: fixture.services.credit.subject(chen.id), at: rectification.addingTimeInterval(2))
             #expect(later.level == .c)
             try await client.execute(uri: "/v1/applicant/applications", method: .get, headers: headers(phone)) { response in
                 let list = try json(response)["applications"] as? [[String: Any]]
@@ -142,7 +161,9 @@ struct CreditAPITests {
         let fixture = try await ServerFixture()
         let admin = try #require(fixture.tokens[.admin])
         try await fixture.application().test(.router) { client in
-            try await client.execute(uri: "/v1/catalogue", method: .put, headers: headers(admin), body: ByteBuffer(string: AuthorizationTests.catalogueBody)) { response in
+            try await client.execute(
+                uri: "/v1/catalogue", method: .put, headers: headers(admin), body: ByteBuffer(string: AuthorizationTests.catalogueBody)
+            ) { response in
                 #expect(response.status == .ok)
                 let body = try json(response)
                 #expect(body["version"] as? Int == 1)
@@ -157,7 +178,9 @@ struct CreditAPITests {
                 let body = try json(response)
                 #expect(body["version"] as? Int == 1)
             }
-            try await client.execute(uri: "/v1/credit-policy", method: .put, headers: headers(admin), body: ByteBuffer(string: AuthorizationTests.policyBody)) { response in
+            try await client.execute(
+                uri: "/v1/credit-policy", method: .put, headers: headers(admin), body: ByteBuffer(string: AuthorizationTests.policyBody)
+            ) { response in
                 #expect(response.status == .ok)
             }
             try await client.execute(uri: "/v1/credit-policy", method: .get, headers: headers(admin)) { response in

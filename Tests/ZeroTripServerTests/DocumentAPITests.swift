@@ -44,7 +44,9 @@ struct DocumentAPITests {
         let gaj = try await fixture.addDepartmentCredential(code: "GAJ", scopes: [.documentsIssue, .documentsVerify])
         let issuer = fixture.tokens[.documentsIssue]!, verifier = fixture.tokens[.documentsVerify]!
         try await fixture.application().test(.router) { client in
-            let issued = try await client.execute(uri: "/v1/documents", method: .post, headers: headers(issuer), body: ByteBuffer(string: Self.issueBody)) { response in
+            let issued = try await client.execute(
+                uri: "/v1/documents", method: .post, headers: headers(issuer), body: ByteBuffer(string: Self.issueBody)
+            ) { response in
                 #expect(response.status == .created, "\(String(buffer: response.body))")
                 return try JSONDecoder().decode(Issued.self, from: Data(response.body.readableBytesView))
             }
@@ -68,18 +70,23 @@ struct DocumentAPITests {
 
             // Token and PDF verification by any department with documents:verify.
             let body = try String(decoding: JSONEncoder().encode(["token": issued.qrContent]), as: UTF8.self)
-            let tokenReport = try await client.execute(uri: "/v1/verify", method: .post, headers: headers(verifier), body: ByteBuffer(string: body)) { response in
+            let tokenReport = try await client.execute(uri: "/v1/verify", method: .post, headers: headers(verifier), body: ByteBuffer(string: body)) {
+                response in
                 try JSONDecoder().decode(Report.self, from: Data(response.body.readableBytesView))
             }
             #expect(tokenReport.result == "valid")
             #expect(tokenReport.document?.holderName == "王**")
-            let pdfReport = try await client.execute(uri: "/v1/verify/pdf", method: .post, headers: headers(verifier, contentType: "application/pdf"), body: ByteBuffer(bytes: pdf)) { response in
+            let pdfReport = try await client.execute(
+                uri: "/v1/verify/pdf", method: .post, headers: headers(verifier, contentType: "application/pdf"), body: ByteBuffer(bytes: pdf)
+            ) { response in
                 try JSONDecoder().decode(Report.self, from: Data(response.body.readableBytesView))
             }
             #expect(pdfReport.result == "valid")
             var tampered = pdf
             tampered[200] ^= 1
-            let tamperedReport = try await client.execute(uri: "/v1/verify/pdf", method: .post, headers: headers(verifier, contentType: "application/pdf"), body: ByteBuffer(bytes: tampered)) { response in
+            let tamperedReport = try await client.execute(
+                uri: "/v1/verify/pdf", method: .post, headers: headers(verifier, contentType: "application/pdf"), body: ByteBuffer(bytes: tampered)
+            ) { response in
                 try JSONDecoder().decode(Report.self, from: Data(response.body.readableBytesView))
             }
             #expect(tamperedReport.result == "invalid")
@@ -113,15 +120,18 @@ struct DocumentAPITests {
             #expect(howTo.contains("name=\"n\""))
 
             // Revocation shows everywhere.
-            try await client.execute(uri: "/v1/documents/\(issued.document.id)/revoke", method: .post, headers: headers(issuer),
-                                     body: ByteBuffer(string: #"{"reason": "facts_changed"}"#)) { response in
+            try await client.execute(
+                uri: "/v1/documents/\(issued.document.id)/revoke", method: .post, headers: headers(issuer),
+                body: ByteBuffer(string: #"{"reason": "facts_changed"}"#)
+            ) { response in
                 #expect(response.status == .ok)
             }
             let revokedPage = try await client.execute(uri: path, method: .get) { String(buffer: $0.body) }
             #expect(revokedPage.contains("已撤销"))
             let byID = try await client.execute(uri: "/v/\(issued.document.id)", method: .get) { String(buffer: $0.body) }
             #expect(byID.contains("已撤销"))
-            let revokedReport = try await client.execute(uri: "/v1/verify", method: .post, headers: headers(verifier), body: ByteBuffer(string: body)) { response in
+            let revokedReport = try await client.execute(uri: "/v1/verify", method: .post, headers: headers(verifier), body: ByteBuffer(string: body))
+            { response in
                 try JSONDecoder().decode(Report.self, from: Data(response.body.readableBytesView))
             }
             #expect(revokedReport.result == "revoked")
@@ -139,7 +149,9 @@ struct DocumentAPITests {
         #expect(departmental.count >= 4)
         #expect(!departmental.contains { $0.actor == "public:page" })
         try await fixture.services.anonymousAudit.flush(to: fixture.services.database)
-        let pages = try await AuditLog.events(in: fixture.services.database, limit: 200).filter { $0.action == "document.verified" && $0.actor == "public:page" }
+        let pages = try await AuditLog.events(in: fixture.services.database, limit: 200).filter {
+            $0.action == "document.verified" && $0.actor == "public:page"
+        }
         #expect(pages.reduce(0) { $0 + ServerFixture.count(of: $1) } >= 3)
     }
 
@@ -153,7 +165,9 @@ struct DocumentAPITests {
                 #expect(response.status == .forbidden)
             }
             let badID = Self.issueBody.replacingOccurrences(of: "44060419921130003X", with: "440604199211300031")
-            let (status, body) = try await client.execute(uri: "/v1/documents", method: .post, headers: headers(issuer), body: ByteBuffer(string: badID)) { response in
+            let (status, body) = try await client.execute(
+                uri: "/v1/documents", method: .post, headers: headers(issuer), body: ByteBuffer(string: badID)
+            ) { response in
                 (response.status, Data(response.body.readableBytesView))
             }
             #expect(status == .badRequest)
@@ -162,7 +176,9 @@ struct DocumentAPITests {
                 #expect(response.status == .badRequest)
             }
             let badType = Self.issueBody.replacingOccurrences(of: #""holderName""#, with: #""holderType": "robot", "holderName""#)
-            let (typeStatus, typeBody) = try await client.execute(uri: "/v1/documents", method: .post, headers: headers(issuer), body: ByteBuffer(string: badType)) { response in
+            let (typeStatus, typeBody) = try await client.execute(
+                uri: "/v1/documents", method: .post, headers: headers(issuer), body: ByteBuffer(string: badType)
+            ) { response in
                 (response.status, Data(response.body.readableBytesView))
             }
             #expect(typeStatus == .badRequest)
@@ -171,18 +187,22 @@ struct DocumentAPITests {
         await #expect(try fixture.services.documents.records(department: nil, limit: 10).isEmpty)
     }
 
-    @Test("An organisation's result over HTTP: holderType organization, its registered name and code shown whole in the API and on the verification page; unknown code 404")
+    @Test(
+        "An organisation's result over HTTP: holderType organization, its registered name and code shown whole in the API and on the verification page; unknown code 404"
+    )
     func organisationHolder() async throws {
         let fixture = try await ServerFixture()
-        _ = try await fixture.services.credit.registerOrganization(code: "91440604MA4UH1234Y", name: "佛山市禅城区示例科技有限公司",
-                                                                   establishedOn: CivilDay("2020-01-01")!, dataComplete: true, actor: "test")
+        _ = try await fixture.services.credit.registerOrganization(
+            code: "91440604MA4UH1234Y", name: "佛山市禅城区示例科技有限公司",
+            establishedOn: CivilDay("2020-01-01")!, dataComplete: true, actor: "test")
         let issuer = fixture.tokens[.documentsIssue]!
         let body = #"""
             {"matterCode": "LDBZSC", "matterName": "劳动保障书面审查结果", "holderType": "organization", "holderName": "佛山市禅城区示例科技有限公司",
              "holderIdNumber": "91440604MA4UH1234Y", "fields": [{"label": "审查结论", "value": "合格"}]}
             """#
         try await fixture.application().test(.router) { client in
-            let issued = try await client.execute(uri: "/v1/documents", method: .post, headers: headers(issuer), body: ByteBuffer(string: body)) { response in
+            let issued = try await client.execute(uri: "/v1/documents", method: .post, headers: headers(issuer), body: ByteBuffer(string: body)) {
+                response in
                 #expect(response.status == .created, "\(String(buffer: response.body))")
                 return try JSONDecoder().decode(Issued.self, from: Data(response.body.readableBytesView))
             }
@@ -192,8 +212,10 @@ struct DocumentAPITests {
             #expect(page.contains("有效") && page.contains("<th>持证单位</th><td>佛山市禅城区示例科技有限公司</td>"), "\(page)")
             #expect(page.contains("<th>统一社会信用代码</th><td>91440604MA4UH1234Y</td>"))
             let unknown = body.replacingOccurrences(of: "91440604MA4UH1234Y", with: "91440604MA4UH12352")
-            let (unknownStatus, unknownBody) = try await client.execute(uri: "/v1/documents", method: .post, headers: headers(issuer),
-                                                                         body: ByteBuffer(string: unknown)) { response in
+            let (unknownStatus, unknownBody) = try await client.execute(
+                uri: "/v1/documents", method: .post, headers: headers(issuer),
+                body: ByteBuffer(string: unknown)
+            ) { response in
                 (response.status, Data(response.body.readableBytesView))
             }
             #expect(unknownStatus == .notFound)
@@ -201,7 +223,9 @@ struct DocumentAPITests {
         }
     }
 
-    @Test("POST /v1/roots/renew (admin): the trust list is then signed by the new root, both roots are listed, each root's CRL is served; bad root ids get codes")
+    @Test(
+        "POST /v1/roots/renew (admin): the trust list is then signed by the new root, both roots are listed, each root's CRL is served; bad root ids get codes"
+    )
     func rootRenewal() async throws {
         let fixture = try await ServerFixture()
         let admin = try #require(fixture.tokens[.admin])
@@ -224,7 +248,9 @@ struct DocumentAPITests {
                 Issue.record("the renewed list does not open with the old root pinned"); return
             }
             #expect(opened.rootKid == renewal.root.kid)
-            for (query, status) in [("", HTTPResponse.Status.ok), ("?root=\(oldRoot.kidHex)", .ok), ("?root=0000000000000000", .notFound), ("?root=xyz", .badRequest)] {
+            for (query, status) in [
+                ("", HTTPResponse.Status.ok), ("?root=\(oldRoot.kidHex)", .ok), ("?root=0000000000000000", .notFound), ("?root=xyz", .badRequest),
+            ] {
                 try await client.execute(uri: "/v1/crl\(query)", method: .get) { response in
                     #expect(response.status == status, "\(query)")
                 }
@@ -239,18 +265,21 @@ struct DocumentAPITests {
         }
         #expect(Set(VerificationPage.explanations.keys) == Set(VerificationReason.knownCodes))
         #expect(VerificationPage.explanation("something_new").contains("something_new"))
-        let reasons = RevocationReason.allCases.filter { $0 != .other }.map(\.rawValue) + ["superseded"] + KeyRevocationReason.allCases.map(\.rawValue)
+        let reasons =
+            RevocationReason.allCases.filter { $0 != .other }.map(\.rawValue) + ["superseded"] + KeyRevocationReason.allCases.map(\.rawValue)
         for reason in reasons {
             #expect(VerificationPage.reasonText(reason) != "其他", "\(reason)")
         }
         // A key revocation is shown with its time and reason.
-        var report = VerificationReport(result: .revoked, reasons: [VerificationReason("key_revoked", "…")], document: nil, registerChecked: true,
-                                        method: .token, verifiedAt: Date(timeIntervalSince1970: 1_764_000_000))
+        var report = VerificationReport(
+            result: .revoked, reasons: [VerificationReason("key_revoked", "…")], document: nil, registerChecked: true,
+            method: .token, verifiedAt: Date(timeIntervalSince1970: 1_764_000_000))
         report.keyRevocation = KeyRevocationNotice(notAfter: Date(timeIntervalSince1970: 1_763_900_000), reason: "key_compromise")
-        report.document = DocumentSummary(id: "a5607a0b98459b4dff2f671e0a3cbf76", departmentCode: "RSJ", departmentName: "区人力资源和社会保障局",
-                                          matterCode: "GRCBZM", matterName: "个人参保证明", holderName: "张**", issuedAt: Date(timeIntervalSince1970: 1_763_950_000),
-                                          validUntil: Date(timeIntervalSince1970: 1_793_950_000), status: .valid, statusChangedAt: nil, statusReason: nil,
-                                          supersededBy: nil, kid: "00ff")
+        report.document = DocumentSummary(
+            id: "a5607a0b98459b4dff2f671e0a3cbf76", departmentCode: "RSJ", departmentName: "区人力资源和社会保障局",
+            matterCode: "GRCBZM", matterName: "个人参保证明", holderName: "张**", issuedAt: Date(timeIntervalSince1970: 1_763_950_000),
+            validUntil: Date(timeIntervalSince1970: 1_793_950_000), status: .valid, statusChangedAt: nil, statusReason: nil,
+            supersededBy: nil, kid: "00ff")
         let page = VerificationPage.render(report, district: "禅城区")
         #expect(page.contains("已撤销") && page.contains("印章停用时间") && page.contains("2025-11-23 20:13") && page.contains("印章密钥泄露"))
         #expect(page.contains(VerificationPage.explanations["key_revoked"]!))

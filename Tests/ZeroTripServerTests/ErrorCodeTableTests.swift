@@ -10,7 +10,8 @@ import ZeroTripTestSupport
 struct ErrorCodeTableTests {
     /// Every code declared in ZeroTripError.swift, read from the source so a new one cannot be missed.
     static func declaredCodes() throws -> [String] {
-        let source = try String(contentsOf: ExternalTool.repositoryRoot.appendingPathComponent("Sources/ZeroTrip/Support/ZeroTripError.swift"), encoding: .utf8)
+        let source = try String(
+            contentsOf: ExternalTool.repositoryRoot.appendingPathComponent("Sources/ZeroTrip/Support/ZeroTripError.swift"), encoding: .utf8)
         return source.matches(of: /static let [A-Za-z]+ = Code\(rawValue: "([a-z_]+)"\)/).map { String($0.1) }
     }
 
@@ -32,7 +33,9 @@ struct ErrorCodeTableTests {
         for code in codes {
             let status = Int(HTTPErrorMapping.status(for: ZeroTripError.Code(rawValue: code)).code)
             #expect(status != 500 || Self.serverFaults.contains(code), "\(code) answers 500 although it is not a server fault")
-            #expect(documented[code] == status, "docs/api.md lists \(code) under \(documented[code].map(String.init) ?? "no status"); it answers \(status)")
+            #expect(
+                documented[code] == status,
+                "docs/api.md lists \(code) under \(documented[code].map(String.init) ?? "no status"); it answers \(status)")
         }
     }
 
@@ -43,7 +46,9 @@ struct ErrorCodeTableTests {
             let message = try #require(ChineseMessages.api[code], "no Chinese message for \(code)")
             #expect(message.unicodeScalars.contains { (0x4E00...0x9FFF).contains($0.value) }, "\(code): \(message)")
         }
-        #expect(Set(ChineseMessages.api.keys).subtracting(codes).isEmpty, "messages for codes that do not exist: \(Set(ChineseMessages.api.keys).subtracting(codes))")
+        #expect(
+            Set(ChineseMessages.api.keys).subtracting(codes).isEmpty,
+            "messages for codes that do not exist: \(Set(ChineseMessages.api.keys).subtracting(codes))")
         #expect(ChineseMessages.apiMessage("http_405").contains("http_405"))
     }
 

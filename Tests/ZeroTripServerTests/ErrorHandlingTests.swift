@@ -11,19 +11,21 @@ struct ErrorHandlingTests {
         try await fixture.services.administration.departments().count
     }
 
-    @Test("Bad requests map to status + code, and the database is unchanged", arguments: [
-        ("POST", "/v1/departments", String(repeating: "x", count: 5000), 413, "payload_too_large"),
-        ("POST", "/v1/departments", "{not json", 400, "invalid_input"),
-        ("POST", "/v1/departments", #"{"code": "RSJ", "name": "重复的局"}"#, 409, "duplicate_department"),
-        ("POST", "/v1/departments", #"{"code": "bad code", "name": "x"}"#, 400, "invalid_input"),
-        ("POST", "/v1/departments", #"{"code": "NEW", "name": "x", "algorithm": "RSA"}"#, 400, "invalid_input"),
-        ("GET", "/v1/departments/NOPE", "", 404, "unknown_department"),
-        ("POST", "/v1/credentials", #"{"department": "NOPE", "scopes": ["admin"]}"#, 404, "unknown_department"),
-        ("POST", "/v1/credentials", #"{"department": "RSJ", "scopes": ["everything"]}"#, 400, "invalid_input"),
-        ("POST", "/v1/credentials/0000000000000000/revoke", "", 404, "unknown_credential"),
-        ("GET", "/v1/audit/events?limit=0", "", 400, "invalid_input"),
-        ("GET", "/no/such/route", "", 404, "not_found"),
-    ])
+    @Test(
+        "Bad requests map to status + code, and the database is unchanged",
+        arguments: [
+            ("POST", "/v1/departments", String(repeating: "x", count: 5000), 413, "payload_too_large"),
+            ("POST", "/v1/departments", "{not json", 400, "invalid_input"),
+            ("POST", "/v1/departments", #"{"code": "RSJ", "name": "重复的局"}"#, 409, "duplicate_department"),
+            ("POST", "/v1/departments", #"{"code": "bad code", "name": "x"}"#, 400, "invalid_input"),
+            ("POST", "/v1/departments", #"{"code": "NEW", "name": "x", "algorithm": "RSA"}"#, 400, "invalid_input"),
+            ("GET", "/v1/departments/NOPE", "", 404, "unknown_department"),
+            ("POST", "/v1/credentials", #"{"department": "NOPE", "scopes": ["admin"]}"#, 404, "unknown_department"),
+            ("POST", "/v1/credentials", #"{"department": "RSJ", "scopes": ["everything"]}"#, 400, "invalid_input"),
+            ("POST", "/v1/credentials/0000000000000000/revoke", "", 404, "unknown_credential"),
+            ("GET", "/v1/audit/events?limit=0", "", 400, "invalid_input"),
+            ("GET", "/no/such/route", "", 404, "not_found"),
+        ])
     func badRequests(method: String, uri: String, body: String, status: Int, code: String) async throws {
         let fixture = try await ServerFixture()
         let token = try await fixture.services.credentials.create(department: "ZSJ", scopes: Set(Scope.all), actor: "test").token
@@ -31,14 +33,18 @@ struct ErrorHandlingTests {
         let credentials = try await fixture.services.credentials.list().count
         let files = try FileManager.default.subpathsOfDirectory(atPath: fixture.root.path).sorted()
         try await fixture.application().test(.router) { client in
-            try await client.execute(uri: uri, method: HTTPRequest.Method(method)!, headers: [.authorization: "Bearer \(token)", .contentType: "application/json"],
-                                     body: body.isEmpty ? nil : ByteBuffer(string: body)) { response in
+            try await client.execute(
+                uri: uri, method: HTTPRequest.Method(method)!, headers: [.authorization: "Bearer \(token)", .contentType: "application/json"],
+                body: body.isEmpty ? nil : ByteBuffer(string: body)
+            ) { response in
                 #expect(response.status.code == status)
                 #expect(response.headers[.contentType]?.hasPrefix("application/json") == true)
                 let decoded = try JSONDecoder().decode(ErrorBody.self, from: Data(String(buffer: response.body).utf8))
                 #expect(decoded.error.code == code)
                 #expect(!decoded.error.detail.isEmpty)
-                #expect(decoded.error.message.unicodeScalars.contains { (0x4E00...0x9FFF).contains($0.value) }, "the message is Chinese: \(decoded.error.message)")
+                #expect(
+                    decoded.error.message.unicodeScalars.contains { (0x4E00...0x9FFF).contains($0.value) },
+                    "the message is Chinese: \(decoded.error.message)")
             }
         }
         #expect(try await departmentCount(fixture) == departments)
@@ -46,18 +52,22 @@ struct ErrorHandlingTests {
         #expect(try FileManager.default.subpathsOfDirectory(atPath: fixture.root.path).sorted() == files)
     }
 
-    @Test("Request bodies are strict: an unknown or misspelt member, a missing one and a wrong type are refused by name, and nothing is issued", arguments: [
-        (#""validdays": 5, "#, "unknown field \"validdays\""),
-        (#""holder\u004eame2": "x", "#, "unknown field \"holderName2\""),
-        ("", "missing field \"holderName\""),
-        (#""validDays": "five", "#, "field \"validDays\" must be an integer"),
-    ])
+    @Test(
+        "Request bodies are strict: an unknown or misspelt member, a missing one and a wrong type are refused by name, and nothing is issued",
+        arguments: [
+            (#""validdays": 5, "#, "unknown field \"validdays\""),
+            (#""holder\u004eame2": "x", "#, "unknown field \"holderName2\""),
+            ("", "missing field \"holderName\""),
+            (#""validDays": "five", "#, "field \"validDays\" must be an integer"),
+        ])
     func strictBodies(extra: String, message: String) async throws {
         let fixture = try await ServerFixture()
         // A complete body (with extra members in front) or, with no extra, one that lacks holderName.
-        let body = extra.isEmpty
+        let body =
+            extra.isEmpty
             ? #"{"matterCode": "QZDJ", "matterName": "求职登记证明", "holderIdNumber": "440604198506120023", "fields": [{"label": "求职意向", "value": "电子商务"}]}"#
-            : "{" + extra + #""matterCode": "QZDJ", "matterName": "求职登记证明", "holderName": "李晓梅", "holderIdNumber": "440604198506120023", "fields": [{"label": "求职意向", "value": "电子商务"}]}"#
+            : "{" + extra
+                + #""matterCode": "QZDJ", "matterName": "求职登记证明", "holderName": "李晓梅", "holderIdNumber": "440604198506120023", "fields": [{"label": "求职意向", "value": "电子商务"}]}"#
         let refusal = try await Self.refusedIssuance(body, fixture: fixture)
         #expect(refusal.contains(message), "\(refusal)")
     }
@@ -68,8 +78,10 @@ struct ErrorHandlingTests {
         let issuer = fixture.tokens[.documentsIssue]!
         let before = try await fixture.services.documents.records(department: nil, limit: 1000).count
         let message = try await fixture.application().test(.router) { client in
-            try await client.execute(uri: "/v1/documents", method: .post, headers: [.authorization: "Bearer \(issuer)", .contentType: "application/json"],
-                                     body: ByteBuffer(string: body)) { response in
+            try await client.execute(
+                uri: "/v1/documents", method: .post, headers: [.authorization: "Bearer \(issuer)", .contentType: "application/json"],
+                body: ByteBuffer(string: body)
+            ) { response in
                 #expect(response.status == .badRequest, "\(String(buffer: response.body))")
                 let decoded = try JSONDecoder().decode(ErrorBody.self, from: Data(String(buffer: response.body).utf8))
                 #expect(decoded.error.code == "invalid_input")
@@ -83,7 +95,8 @@ struct ErrorHandlingTests {
     @Test("Nested objects are strict too: an unknown member inside an issuance field is refused by its path, and nothing is issued")
     func strictNestedBodies() async throws {
         let fixture = try await ServerFixture()
-        let body = #"{"matterCode": "QZDJ", "matterName": "求职登记证明", "holderName": "李晓梅", "holderIdNumber": "440604198506120023", "fields": [{"label": "求职意向", "value": "电子商务"}, {"label": "期限", "value": "一年", "colour": "red"}]}"#
+        let body =
+            #"{"matterCode": "QZDJ", "matterName": "求职登记证明", "holderName": "李晓梅", "holderIdNumber": "440604198506120023", "fields": [{"label": "求职意向", "value": "电子商务"}, {"label": "期限", "value": "一年", "colour": "red"}]}"#
         let refusal = try await Self.refusedIssuance(body, fixture: fixture)
         #expect(refusal.contains("unknown field \"fields[1].colour\"") && refusal.contains("label, value"), "\(refusal)")
     }
@@ -117,7 +130,9 @@ struct ErrorHandlingTests {
         try await fixture.application().test(.live) { client in
             var headers: HTTPFields = [.authorization: "Bearer \(token)", .contentType: "application/json", .transferEncoding: "chunked"]
             headers[.contentLength] = nil
-            try await client.execute(uri: "/v1/departments", method: .post, headers: headers, body: ByteBuffer(string: String(repeating: " ", count: 8000) + "{}")) { response in
+            try await client.execute(
+                uri: "/v1/departments", method: .post, headers: headers, body: ByteBuffer(string: String(repeating: " ", count: 8000) + "{}")
+            ) { response in
                 #expect(response.status == .contentTooLarge)
             }
         }
@@ -164,10 +179,14 @@ struct ErrorHandlingTests {
         let reader = fixture.tokens[.auditRead]!, verifier = fixture.tokens[.documentsVerify]!, issuer = fixture.tokens[.documentsIssue]!
         let text = try await fixture.application().test(.router) { client in
             for _ in 0..<2 { try await client.execute(uri: "/healthz", method: .get) { #expect($0.status == .ok) } }
-            try await client.execute(uri: "/v1/verify", method: .post, headers: [.authorization: "Bearer \(verifier)", .contentType: "application/json"],
-                                     body: ByteBuffer(string: #"{"token": "\#(document.record.token)"}"#)) { #expect($0.status == .ok) }
-            try await client.execute(uri: "/v1/documents", method: .post, headers: [.authorization: "Bearer \(issuer)", .contentType: "application/json"],
-                                     body: ByteBuffer(string: DocumentAPITests.issueBody)) { #expect($0.status == .created) }
+            try await client.execute(
+                uri: "/v1/verify", method: .post, headers: [.authorization: "Bearer \(verifier)", .contentType: "application/json"],
+                body: ByteBuffer(string: #"{"token": "\#(document.record.token)"}"#)
+            ) { #expect($0.status == .ok) }
+            try await client.execute(
+                uri: "/v1/documents", method: .post, headers: [.authorization: "Bearer \(issuer)", .contentType: "application/json"],
+                body: ByteBuffer(string: DocumentAPITests.issueBody)
+            ) { #expect($0.status == .created) }
             try await client.execute(uri: "/v1/documents/\(document.record.id)", method: .get, headers: [.authorization: "Bearer \(issuer)"]) { _ in }
             return try await client.execute(uri: "/metrics", method: .get, headers: [.authorization: "Bearer \(reader)"]) { response in
                 #expect(response.status == .ok)
@@ -187,8 +206,10 @@ struct ErrorHandlingTests {
         let fixture = try await ServerFixture()
         let token = try #require(fixture.tokens[.admin])
         try await fixture.application().test(.router) { client in
-            try await client.execute(uri: "/v1/departments", method: .post, headers: [.authorization: "Bearer \(token)"],
-                                     body: ByteBuffer(string: #"{"code": "WJJ", "name": "区卫生健康局"}"#)) { response in
+            try await client.execute(
+                uri: "/v1/departments", method: .post, headers: [.authorization: "Bearer \(token)"],
+                body: ByteBuffer(string: #"{"code": "WJJ", "name": "区卫生健康局"}"#)
+            ) { response in
                 #expect(response.status == .created)
                 #expect(String(buffer: response.body).contains("区卫生健康局"))
             }

@@ -20,9 +20,10 @@ struct PDFLinkTests {
         let fixture = try await ServerFixture()
         let kiosk = try await fixture.issueDocument()
         #expect(kiosk.record.pickupMode == .kioskPrint)
-        let courier = try await fixture.services.documents.issue(IssueDocumentRequest(
-            departmentCode: "RSJ", matterCode: "QZDJ", matterName: "求职登记证明", holderName: "李晓梅", holderIDNumber: "440604198506120023",
-            fields: [ResultField(label: "求职意向", value: "电子商务")], validDays: 90, pickupMode: .delivery), actor: "test")
+        let courier = try await fixture.services.documents.issue(
+            IssueDocumentRequest(
+                departmentCode: "RSJ", matterCode: "QZDJ", matterName: "求职登记证明", holderName: "李晓梅", holderIDNumber: "440604198506120023",
+                fields: [ResultField(label: "求职意向", value: "电子商务")], validDays: 90, pickupMode: .delivery), actor: "test")
         let holder = try await fixture.applicant()
         let stranger = try await IdentityFixtures.windowSession(fixture.services, person: IdentityFixtures.zhang)
         @Sendable func bearer(_ token: String) -> HTTPFields {
@@ -48,12 +49,16 @@ struct PDFLinkTests {
             // The holder's list says where the link is on; the holder switches the kiosk result off, then the courier one on.
             try await client.execute(uri: "/v1/applicant/documents", method: .get, headers: bearer(holder.token)) { response in
                 let list = try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [String: Any]
-                let links = Dictionary(((list?["documents"] as? [[String: Any]]) ?? []).map { ($0["id"] as? String ?? "", $0["pdfLink"] as? Bool) }, uniquingKeysWith: { a, _ in a })
+                let links = Dictionary(
+                    ((list?["documents"] as? [[String: Any]]) ?? []).map { ($0["id"] as? String ?? "", $0["pdfLink"] as? Bool) },
+                    uniquingKeysWith: { a, _ in a })
                 #expect(links[kiosk.record.id] == true && links[courier.record.id] == false)
             }
             for (document, enabled) in [(kiosk, false), (courier, true)] {
-                try await client.execute(uri: "/v1/applicant/documents/\(document.record.id)/pdf-link", method: .put, headers: bearer(holder.token),
-                                         body: ByteBuffer(string: #"{"enabled": \#(enabled)}"#)) { response in
+                try await client.execute(
+                    uri: "/v1/applicant/documents/\(document.record.id)/pdf-link", method: .put, headers: bearer(holder.token),
+                    body: ByteBuffer(string: #"{"enabled": \#(enabled)}"#)
+                ) { response in
                     #expect(response.status == .ok && String(buffer: response.body).contains(#""pdfLink":\#(enabled)"#))
                 }
             }
@@ -61,16 +66,24 @@ struct PDFLinkTests {
             #expect(try await client.execute(uri: kioskPath, method: .get) { String(buffer: $0.body) }.contains("/P/?") == false)
             try await client.execute(uri: "/P/?" + Self.path(courier).dropFirst(4), method: .get) { #expect($0.status == .ok) }
             // Another person cannot switch it (403, audited); a made-up number is 404; a malformed body 400.
-            try await client.execute(uri: "/v1/applicant/documents/\(kiosk.record.id)/pdf-link", method: .put, headers: bearer(stranger.token),
-                                     body: ByteBuffer(string: #"{"enabled": true}"#)) { response in
+            try await client.execute(
+                uri: "/v1/applicant/documents/\(kiosk.record.id)/pdf-link", method: .put, headers: bearer(stranger.token),
+                body: ByteBuffer(string: #"{"enabled": true}"#)
+            ) { response in
                 #expect(response.status == .forbidden && String(buffer: response.body).contains("forbidden"))
             }
-            try await client.execute(uri: "/v1/applicant/documents/\(String(repeating: "0", count: 32))/pdf-link", method: .put, headers: bearer(holder.token),
-                                     body: ByteBuffer(string: #"{"enabled": true}"#)) { #expect($0.status == .notFound) }
-            try await client.execute(uri: "/v1/applicant/documents/\(kiosk.record.id)/pdf-link", method: .put, headers: bearer(holder.token),
-                                     body: ByteBuffer(string: #"{"enabled": "yes"}"#)) { #expect($0.status == .badRequest) }
-            try await client.execute(uri: "/v1/applicant/documents/\(kiosk.record.id)/pdf-link", method: .put, headers: [.contentType: "application/json"],
-                                     body: ByteBuffer(string: #"{"enabled": true}"#)) { #expect($0.status == .unauthorized) }
+            try await client.execute(
+                uri: "/v1/applicant/documents/\(String(repeating: "0", count: 32))/pdf-link", method: .put, headers: bearer(holder.token),
+                body: ByteBuffer(string: #"{"enabled": true}"#)
+            ) { #expect($0.status == .notFound) }
+            try await client.execute(
+                uri: "/v1/applicant/documents/\(kiosk.record.id)/pdf-link", method: .put, headers: bearer(holder.token),
+                body: ByteBuffer(string: #"{"enabled": "yes"}"#)
+            ) { #expect($0.status == .badRequest) }
+            try await client.execute(
+                uri: "/v1/applicant/documents/\(kiosk.record.id)/pdf-link", method: .put, headers: [.contentType: "application/json"],
+                body: ByteBuffer(string: #"{"enabled": true}"#)
+            ) { #expect($0.status == .unauthorized) }
             // A revoked document hands out nothing, whatever the switch; neither does a forged or empty code.
             _ = try await fixture.services.documents.revoke(courier.record.id, reason: .issuedInError, actor: "test")
             try await client.execute(uri: "/P/?" + Self.path(courier).dropFirst(4), method: .get) { response in

@@ -14,22 +14,33 @@ struct PointsAPITests {
     struct Item: Decodable { var indicator: String; var name: String; var points: Int; var value: String; var basis: String; var inputs: [String] }
     struct Claimable: Decodable { var indicator: String; var options: [Option]; struct Option: Decodable { var name: String; var points: Int } }
     struct Applicant: Decodable { var name: String?; var idNumberMasked: String? }
-    struct Claim: Decodable { var id: String; var indicator: String; var decision: String?; var evidenceType: String?; var decidedBy: String?; var applicant: Applicant? }
-    struct Dispute: Decodable { var id: String; var indicator: String; var outcome: String?; var points: Int?; var disputedPoints: Int; var applicant: Applicant? }
+    struct Claim: Decodable {
+        var id: String; var indicator: String; var decision: String?; var evidenceType: String?; var decidedBy: String?; var applicant: Applicant?
+    }
+    struct Dispute: Decodable {
+        var id: String; var indicator: String; var outcome: String?; var points: Int?; var disputedPoints: Int; var applicant: Applicant?
+    }
     struct Statement: Decodable {
-        var scheme: String?; var total: Int?; var items: [Item]; var claimable: [Claimable]; var claims: [Claim]; var disputes: [Dispute]; var withheld: [String]
+        var scheme: String?; var total: Int?; var items: [Item]; var claimable: [Claimable]; var claims: [Claim]; var disputes: [Dispute];
+        var withheld: [String]
     }
     struct ClaimList: Decodable { var claims: [Claim] }
     struct DisputeList: Decodable { var disputes: [Dispute] }
-    struct Certificate: Decodable { var verificationPage: String; var pdf: String; var document: Document; struct Document: Decodable { var id: String } }
+    struct Certificate: Decodable {
+        var verificationPage: String; var pdf: String; var document: Document; struct Document: Decodable { var id: String }
+    }
     struct ErrorCode: Decodable { var error: Inner; struct Inner: Decodable { var code: String } }
 
-    @Test("Statement, claim (proof as base64), reviewer's queue and proof, decision, dispute and its decision, certificate; refusals by code, a clerk who is no reviewer is a 403 that is audited")
+    @Test(
+        "Statement, claim (proof as base64), reviewer's queue and proof, decision, dispute and its decision, certificate; refusals by code, a clerk who is no reviewer is a 403 that is audited"
+    )
     func flow() async throws {
         let fixture = try await ServerFixture()
         try await PointsFixtures.load(fixture.services, department: "RSJ")
-        _ = try await fixture.services.supervision.putStaff(department: "RSJ", clerk: "RS-1", name: "孙丽", phone: "13900000031", role: .reviewer, actor: "test")
-        _ = try await fixture.services.supervision.putStaff(department: "RSJ", clerk: "RS-9", name: "钱峰", phone: "13900000039", role: .supervisor, actor: "test")
+        _ = try await fixture.services.supervision.putStaff(
+            department: "RSJ", clerk: "RS-1", name: "孙丽", phone: "13900000031", role: .reviewer, actor: "test")
+        _ = try await fixture.services.supervision.putStaff(
+            department: "RSJ", clerk: "RS-9", name: "钱峰", phone: "13900000039", role: .supervisor, actor: "test")
         _ = try await fixture.services.points.run(actor: "test")
         let session = try await fixture.applicant().token
         let reviewer = try #require(fixture.tokens[.pointsReview])
@@ -37,8 +48,10 @@ struct PointsAPITests {
         decoder.dateDecodingStrategy = .iso8601
         try await fixture.application().test(.router) { client in
             func call(_ uri: String, _ token: String, _ body: String? = nil) async throws -> (HTTPResponse.Status, Data, HTTPFields) {
-                try await client.execute(uri: uri, method: body == nil ? .get : .post, headers: ConsentAPITests.bearer(token),
-                                         body: body.map { ByteBuffer(string: $0) }) { ($0.status, Data($0.body.readableBytesView), $0.headers) }
+                try await client.execute(
+                    uri: uri, method: body == nil ? .get : .post, headers: ConsentAPITests.bearer(token),
+                    body: body.map { ByteBuffer(string: $0) }
+                ) { ($0.status, Data($0.body.readableBytesView), $0.headers) }
             }
             func code(_ data: Data) -> String? { (try? decoder.decode(ErrorCode.self, from: data))?.error.code }
 
@@ -58,7 +71,9 @@ struct PointsAPITests {
                 (status, data, _) = try await call("/v1/applicant/points/claims", session, body)
                 #expect(status == expectedStatus && code(data) == expectedCode, "\(body): \(String(decoding: data, as: UTF8.self))")
             }
-            (status, data, _) = try await call("/v1/applicant/points/claims", session, #"{"indicator": "education", "option": "本科", "statement": "毕业证书 1056", "evidence": "\#(proof)"}"#)
+            (status, data, _) = try await call(
+                "/v1/applicant/points/claims", session,
+                #"{"indicator": "education", "option": "本科", "statement": "毕业证书 1056", "evidence": "\#(proof)"}"#)
             #expect(status == .created, "\(String(decoding: data, as: UTF8.self))")
             let claim = try decoder.decode(Claim.self, from: data)
             #expect(claim.evidenceType == "image/png" && claim.decidedBy == nil)
@@ -75,26 +90,36 @@ struct PointsAPITests {
             #expect(evidence.2[HTTPField.Name("X-Content-Type-Options")!] == "nosniff" && evidence.2[.contentDisposition] == "attachment")
 
             let deniedBefore = try await fixture.auditCount(action: "auth.denied")
-            (status, data, _) = try await call("/v1/points/claims/\(claim.id)/decision", reviewer, #"{"approve": true, "reason": "核验原件", "clerk": "RS-77"}"#)
+            (status, data, _) = try await call(
+                "/v1/points/claims/\(claim.id)/decision", reviewer, #"{"approve": true, "reason": "核验原件", "clerk": "RS-77"}"#)
             #expect(status == .forbidden && code(data) == "not_a_reviewer")
             let deniedAfter = try await fixture.auditCount(action: "auth.denied")
             #expect(deniedAfter == deniedBefore + 1, "the refused decision is audited")
-            (status, data, _) = try await call("/v1/points/claims/\(claim.id)/decision", reviewer, #"{"approve": false, "reason": "证书编号查无此证", "clerk": "RS-1"}"#)
+            (status, data, _) = try await call(
+                "/v1/points/claims/\(claim.id)/decision", reviewer, #"{"approve": false, "reason": "证书编号查无此证", "clerk": "RS-1"}"#)
             let decided = try decoder.decode(Claim.self, from: data)
             #expect(status == .ok && decided.decidedBy?.hasSuffix("/clerk:RS-1") == true)
-            (status, data, _) = try await call("/v1/points/claims/\(claim.id)/decision", reviewer, #"{"approve": true, "reason": "再审", "clerk": "RS-9"}"#)
+            (status, data, _) = try await call(
+                "/v1/points/claims/\(claim.id)/decision", reviewer, #"{"approve": true, "reason": "再审", "clerk": "RS-9"}"#)
             #expect(status == .conflict && code(data) == "already_decided")
 
-            (status, data, _) = try await call("/v1/applicant/points/disputes", session, #"{"indicator": "education", "claim": "\#(claim.id)", "reason": "学信网可查"}"#)
+            (status, data, _) = try await call(
+                "/v1/applicant/points/disputes", session, #"{"indicator": "education", "claim": "\#(claim.id)", "reason": "学信网可查"}"#)
             #expect(status == .created)
             let dispute = try decoder.decode(Dispute.self, from: data)
-            (status, data, _) = try await call("/v1/applicant/points/disputes", session, #"{"indicator": "education", "claim": "\#(claim.id)", "reason": "再次"}"#)
+            (status, data, _) = try await call(
+                "/v1/applicant/points/disputes", session, #"{"indicator": "education", "claim": "\#(claim.id)", "reason": "再次"}"#)
             #expect(status == .conflict && code(data) == "already_disputed")
             (status, data, _) = try await call("/v1/points/disputes", reviewer)
-            #expect(try decoder.decode(DisputeList.self, from: data).disputes.map { [$0.id, $0.applicant?.name] } == [[dispute.id, IdentityFixtures.li.name]])
-            (status, data, _) = try await call("/v1/points/disputes/\(dispute.id)/decision", reviewer, #"{"points": 30, "reason": "改判", "clerk": "RS-1"}"#)
+            #expect(
+                try decoder.decode(DisputeList.self, from: data).disputes.map { [$0.id, $0.applicant?.name] } == [
+                    [dispute.id, IdentityFixtures.li.name]
+                ])
+            (status, data, _) = try await call(
+                "/v1/points/disputes/\(dispute.id)/decision", reviewer, #"{"points": 30, "reason": "改判", "clerk": "RS-1"}"#)
             #expect(status == .conflict && code(data) == "same_reviewer")
-            (status, data, _) = try await call("/v1/points/disputes/\(dispute.id)/decision", reviewer, #"{"points": 30, "reason": "学信网核实属实", "clerk": "RS-9"}"#)
+            (status, data, _) = try await call(
+                "/v1/points/disputes/\(dispute.id)/decision", reviewer, #"{"points": 30, "reason": "学信网核实属实", "clerk": "RS-9"}"#)
             let corrected = try decoder.decode(Dispute.self, from: data)
             #expect(status == .ok && corrected.outcome == "corrected")
 
@@ -109,18 +134,22 @@ struct PointsAPITests {
             #expect(certificate.pdf == "/v1/applicant/documents/\(certificate.document.id)/pdf" && certificate.verificationPage.contains("/V"))
             (status, data, _) = try await call("/v1/applicant/points/certificate", session, "")
             let again = try decoder.decode(Certificate.self, from: data)
-            #expect(status == .ok && again.document.id == certificate.document.id,
-                    "asked again: the same run's certificate, not a second one")
+            #expect(
+                status == .ok && again.document.id == certificate.document.id,
+                "asked again: the same run's certificate, not a second one")
 
             // An SMS session (tier 1) may not see the credit level: the credit item and the total are withheld, and
             // the certificate (which prints them) asks for a higher tier.
             let sms = try await IdentityFixtures.smsSession(fixture.services, person: IdentityFixtures.li).token
             (status, data, _) = try await call("/v1/applicant/points", sms)
             statement = try decoder.decode(Statement.self, from: data)
-            #expect(status == .ok && statement.total == nil && statement.withheld == ["信用等级"] && !statement.items.contains { $0.indicator == "credit" })
+            #expect(
+                status == .ok && statement.total == nil && statement.withheld == ["信用等级"] && !statement.items.contains { $0.indicator == "credit" })
             let headers: HTTPFields
             (status, data, headers) = try await call("/v1/applicant/points/certificate", sms, "")
-            #expect(status == .unauthorized && code(data) == "step_up_required" && headers[.wwwAuthenticate]?.contains("insufficient_user_authentication") == true)
+            #expect(
+                status == .unauthorized && code(data) == "step_up_required"
+                    && headers[.wwwAuthenticate]?.contains("insufficient_user_authentication") == true)
 
             // The certificate issued in the tier-2 session prints the credit level: the SMS session lists it without its
             // fields, and its PDF and a public link to it ask for a higher tier, audited. Switching the link off is allowed.
@@ -136,8 +165,10 @@ struct PointsAPITests {
             (status, data, _) = try await call(certificate.pdf, sms)
             #expect(status == .unauthorized && code(data) == "step_up_required")
             func link(_ enabled: Bool, _ token: String) async throws -> (HTTPResponse.Status, String?) {
-                try await client.execute(uri: "/v1/applicant/documents/\(certificate.document.id)/pdf-link", method: .put, headers: ConsentAPITests.bearer(token),
-                                         body: ByteBuffer(string: #"{"enabled": \#(enabled)}"#)) { ($0.status, code(Data($0.body.readableBytesView))) }
+                try await client.execute(
+                    uri: "/v1/applicant/documents/\(certificate.document.id)/pdf-link", method: .put, headers: ConsentAPITests.bearer(token),
+                    body: ByteBuffer(string: #"{"enabled": \#(enabled)}"#)
+                ) { ($0.status, code(Data($0.body.readableBytesView))) }
             }
             #expect(try await link(true, sms) == (.unauthorized, "step_up_required"))
             #expect(try await link(false, sms).0 == .ok)
@@ -149,7 +180,9 @@ struct PointsAPITests {
         }
     }
 
-    @Test("The 积分 page shows the score with its sources, takes a claim with a photo as multipart form data (CSRF-checked) and a dispute, and issues the certificate")
+    @Test(
+        "The 积分 page shows the score with its sources, takes a claim with a photo as multipart form data (CSRF-checked) and a dispute, and issues the certificate"
+    )
     func page() async throws {
         let fixture = try await ServerFixture()
         try await PointsFixtures.load(fixture.services, department: "RSJ")
@@ -158,7 +191,9 @@ struct PointsAPITests {
         let cookies = [PageCookies.session: holder.token], csrf = PageCookies.csrfToken(session: holder.token)
         let subject = "person:\(holder.session.subject)"
         try await fixture.application().test(.router) { client in
-            let page = try await client.execute(uri: "/my/points", method: .get, headers: ApplicantPageTests.cookieHeader(cookies)) { String(buffer: $0.body) }
+            let page = try await client.execute(uri: "/my/points", method: .get, headers: ApplicantPageTests.cookieHeader(cookies)) {
+                String(buffer: $0.body)
+            }
             #expect(page.contains("我的积分") && page.contains("合计") && page.contains("人口登记信息") && page.contains("enctype=\"multipart/form-data\""))
             #expect(page.contains("aria-current=\"page\">积分</a>"))
 
@@ -168,7 +203,8 @@ struct PointsAPITests {
                 for (name, value) in fields.sorted(by: { $0.key < $1.key }) {
                     body += Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n".utf8)
                 }
-                body += Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"evidence\"; filename=\"证书.png\"\r\nContent-Type: image/png\r\n\r\n".utf8)
+                body += Array(
+                    "--\(boundary)\r\nContent-Disposition: form-data; name=\"evidence\"; filename=\"证书.png\"\r\nContent-Type: image/png\r\n\r\n".utf8)
                 body += (file ?? []) + Array("\r\n--\(boundary)--\r\n".utf8)
                 var headers = ApplicantPageTests.cookieHeader(cookies)
                 headers[.contentType] = "multipart/form-data; boundary=\(boundary)"
@@ -176,13 +212,17 @@ struct PointsAPITests {
             }
             var (headers, body) = multipart(["csrf": "forged", "indicator": "skills", "option": "技师"], file: PointsFixtures.png)
             var status = try await client.execute(uri: "/my/points/claims", method: .post, headers: headers, body: body) { $0.status }
-            #expect(try await fixture.services.points.statement(subject: subject, disclosingCredit: true).claims.isEmpty, "a forged form changes nothing (\(status))")
+            #expect(
+                try await fixture.services.points.statement(subject: subject, disclosingCredit: true).claims.isEmpty,
+                "a forged form changes nothing (\(status))")
             (headers, body) = multipart(["csrf": csrf, "indicator": "skills", "option": "技师", "statement": "证书编号 S-1"], file: PointsFixtures.png)
             status = try await client.execute(uri: "/my/points/claims", method: .post, headers: headers, body: body) { $0.status }
             #expect(status == .seeOther || status == .found, "\(status)")
             var statement = try await fixture.services.points.statement(subject: subject, disclosingCredit: true)
             #expect(statement.claims.count == 1 && statement.claims[0].evidenceType == "image/png" && statement.claims[0].statement == "证书编号 S-1")
-            let pending = try await client.execute(uri: "/my/points", method: .get, headers: ApplicantPageTests.cookieHeader(cookies)) { String(buffer: $0.body) }
+            let pending = try await client.execute(uri: "/my/points", method: .get, headers: ApplicantPageTests.cookieHeader(cookies)) {
+                String(buffer: $0.body)
+            }
             #expect(pending.contains("<strong>审核中</strong>") && !pending.contains("（）"), "a claim not yet decided shows no empty reason")
             (headers, body) = multipart(["csrf": csrf, "indicator": "skills", "option": "技师"], file: nil)
             let refusal = try await client.execute(uri: "/my/points/claims", method: .post, headers: headers, body: body) { String(buffer: $0.body) }
@@ -194,7 +234,9 @@ struct PointsAPITests {
             #expect(statement.disputes.count == 1 && statement.disputes[0].indicator == "age", "\(status)")
 
             (headers, body) = ApplicantPageTests.form(["csrf": csrf], cookies: cookies)
-            let location = try await client.execute(uri: "/my/points/certificate", method: .post, headers: headers, body: body) { $0.headers[.location] }
+            let location = try await client.execute(uri: "/my/points/certificate", method: .post, headers: headers, body: body) {
+                $0.headers[.location]
+            }
             #expect(location?.hasPrefix("/my/documents/") == true, "\(location ?? "no redirect")")
 
             // Back with an SMS session (tier 1): the certificate's page shows neither its fields nor its QR code, and
@@ -205,23 +247,29 @@ struct PointsAPITests {
             #expect(documentPage.contains("这份文书载有您的信用等级") && !documentPage.contains("积分总分") && !documentPage.contains("<svg"))
             let pdfStatus = try await client.execute(uri: (location ?? "/my/") + "/pdf", method: .get, headers: smsCookies) { $0.status }
             #expect(pdfStatus == .unauthorized)
-            let fullPage = try await client.execute(uri: location ?? "/my/", method: .get, headers: ApplicantPageTests.cookieHeader(cookies)) { String(buffer: $0.body) }
+            let fullPage = try await client.execute(uri: location ?? "/my/", method: .get, headers: ApplicantPageTests.cookieHeader(cookies)) {
+                String(buffer: $0.body)
+            }
             #expect(fullPage.contains("积分总分") && fullPage.contains("<svg") && !fullPage.contains("这份文书载有您的信用等级"))
         }
     }
 
     @Test("Multipart bodies: fields and files by name; a missing closing boundary is invalid_input")
     func multipartParser() throws {
-        let body = Array("--b\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n一\r\n--b\r\nContent-Disposition: form-data; name=\"f\"; filename=\"x\"\r\n\r\n\r\n\u{1}\r\n--b--\r\n".utf8)
+        let body = Array(
+            "--b\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n一\r\n--b\r\nContent-Disposition: form-data; name=\"f\"; filename=\"x\"\r\n\r\n\r\n\u{1}\r\n--b--\r\n"
+                .utf8)
         let form = try PageForm.parseMultipart(body, boundary: "b")
         #expect(form.fields == ["a": "一"] && form.files == ["f": [0x0D, 0x0A, 0x01]])
         let empty = try PageForm.parseMultipart(Array("--b\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n\r\n--b--\r\n".utf8), boundary: "b")
         #expect(empty.fields == ["a": ""])
-        for broken in ["--b\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1",
-                       // The delimiter right after the blank line, without the CRLF that must precede it.
-                       "--b\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n--b--\r\n",
-                       "--b\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n\r\n--b",
-                       "--b", "--bX", "", "--b\r\n\r\n\r\n--b--"] {
+        for broken in [
+            "--b\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1",
+            // The delimiter right after the blank line, without the CRLF that must precede it.
+            "--b\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n--b--\r\n",
+            "--b\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n\r\n--b",
+            "--b", "--bX", "", "--b\r\n\r\n\r\n--b--",
+        ] {
             expectError(.invalidInput, "\(broken.debugDescription)") { _ = try PageForm.parseMultipart(Array(broken.utf8), boundary: "b") }
         }
         // Cut and mutated at random, a valid body parses or is refused, never traps (a trap would end the daemon).
@@ -230,7 +278,8 @@ struct PointsAPITests {
             var mutated = body
             mutated.removeLast(Int.random(in: 0..<mutated.count, using: &generator))
             for _ in 0..<Int.random(in: 0...3, using: &generator) where !mutated.isEmpty {
-                mutated[Int.random(in: 0..<mutated.count, using: &generator)] = [0x0D, 0x0A, 0x2D, 0x62, 0x22][Int.random(in: 0..<5, using: &generator)]
+                mutated[Int.random(in: 0..<mutated.count, using: &generator)] =
+                    [0x0D, 0x0A, 0x2D, 0x62, 0x22][Int.random(in: 0..<5, using: &generator)]
             }
             _ = try? PageForm.parseMultipart(mutated, boundary: "b")
         }

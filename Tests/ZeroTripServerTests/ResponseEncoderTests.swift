@@ -19,22 +19,28 @@ struct ResponseEncoderTests {
         // The hot answers write themselves; both ways must give JSONEncoder's bytes.
         if let writable = value as? any JSONWritable { outputs.append(writable.jsonBytes) }
         for fast in outputs {
-            #expect(fast == expected, "\(String(decoding: fast, as: UTF8.self)) ≠ \(String(decoding: expected, as: UTF8.self))", sourceLocation: sourceLocation)
+            #expect(
+                fast == expected, "\(String(decoding: fast, as: UTF8.self)) ≠ \(String(decoding: expected, as: UTF8.self))",
+                sourceLocation: sourceLocation)
         }
     }
 
     static var report: VerificationReport {
         var report = VerificationReport(
             result: .revoked, reasons: [VerificationReason("key_revoked", "撤销 \"quoted\" back\\slash /path\n\t\u{1}\u{1f}\u{7f} 𠮷")],
-            document: DocumentSummary(id: "a5607a0b98459b4dff2f671e0a3cbf76", departmentCode: "RSJ", departmentName: "测试区人力资源和社会保障局",
-                                      matterCode: "EMPLOYMENT_PROOF", matterName: nil, holderName: "张**",
-                                      issuedAt: Date(timeIntervalSince1970: 1_790_000_000.999), validUntil: Date(timeIntervalSince1970: -0.5),
-                                      status: .valid, statusChangedAt: nil, statusReason: nil, supersededBy: nil, kid: "00ff"),
+            document: DocumentSummary(
+                id: "a5607a0b98459b4dff2f671e0a3cbf76", departmentCode: "RSJ", departmentName: "测试区人力资源和社会保障局",
+                matterCode: "EMPLOYMENT_PROOF", matterName: nil, holderName: "张**",
+                issuedAt: Date(timeIntervalSince1970: 1_790_000_000.999), validUntil: Date(timeIntervalSince1970: -0.5),
+                status: .valid, statusChangedAt: nil, statusReason: nil, supersededBy: nil, kid: "00ff"),
             registerChecked: true, method: .token, verifiedAt: Date(timeIntervalSince1970: 1_764_000_000))
-        report.transparency = try? JSONDecoder().decode(InclusionProof.self, from: Data("""
-            {"leafIndex": 12, "treeSize": 4096, "proof": ["AAAA+/==", "BBBB"], "leafHash": "CCCC",
-             "treeHead": {"treeSize": 4096, "timestamp": 1764000000123, "rootHash": "DDDD", "kid": "k", "signature": "EEEE"}}
-            """.utf8))
+        report.transparency = try? JSONDecoder().decode(
+            InclusionProof.self,
+            from: Data(
+                """
+                {"leafIndex": 12, "treeSize": 4096, "proof": ["AAAA+/==", "BBBB"], "leafHash": "CCCC",
+                 "treeHead": {"treeSize": 4096, "timestamp": 1764000000123, "rootHash": "DDDD", "kid": "k", "signature": "EEEE"}}
+                """.utf8))
         report.keyRevocation = KeyRevocationNotice(notAfter: Date(timeIntervalSince1970: 1_763_999_999.25), reason: "key_compromise")
         return report
     }
@@ -56,10 +62,13 @@ struct ResponseEncoderTests {
     @Test("A window's credit answer, with and without reasons")
     func creditCheck() throws {
         for reasons in [#"[]"#, #"["level_below_b", "matter_not_eligible"]"#] {
-            let check = try JSONDecoder().decode(WindowCreditCheck.self, from: Data("""
-                {"matter": "RESIDENCE", "level": "B", "asOf": 1764000000.75, "policyVersion": 3,
-                 "trustApproval": {"available": false, "reasons": \(reasons), "explanation": "等级 \\"C\\" 不足"}}
-                """.utf8))
+            let check = try JSONDecoder().decode(
+                WindowCreditCheck.self,
+                from: Data(
+                    """
+                    {"matter": "RESIDENCE", "level": "B", "asOf": 1764000000.75, "policyVersion": 3,
+                     "trustApproval": {"available": false, "reasons": \(reasons), "explanation": "等级 \\"C\\" 不足"}}
+                    """.utf8))
             try Self.compare(check)
         }
     }

@@ -28,15 +28,18 @@ struct SMSDeliveryTests {
         return Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
     }
 
-    @Test("With an operator configured a code's message is delivered with the full number and the bearer token, and the number is wiped; a failing operator gets it again later with backoff, nothing lost; refused for good, it is given up")
+    @Test(
+        "With an operator configured a code's message is delivered with the full number and the bearer token, and the number is wiped; a failing operator gets it again later with backoff, nothing lost; refused for good, it is given up"
+    )
     func delivery() async throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("zerotrip-sms-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: root) }
         let home = ZeroTripHome(root: root)
         let clock = VerificationPageBrowserTests.MovableClock()
-        let services = ZeroTripServices(database: try TestDatabase.make(), home: home,
-                                        passphrase: PassphraseSource(explicit: "sms test passphrase", environment: [:], keys: home.keyFiles),
-                                        clock: ZeroTripClock { clock.now }, deliverSMS: true)
+        let services = ZeroTripServices(
+            database: try TestDatabase.make(), home: home,
+            passphrase: PassphraseSource(explicit: "sms test passphrase", environment: [:], keys: home.keyFiles),
+            clock: ZeroTripClock { clock.now }, deliverSMS: true)
         _ = try await services.administration.initialize(district: "禅城区", actor: "test")
         try await IdentityFixtures.importDemoRegistry(services)
         let state = Operator()
@@ -49,10 +52,14 @@ struct SMSDeliveryTests {
             #expect(report.delivered == 1)
             let sent = try #require(state.received.withLock { $0.first })
             #expect(sent.authorization == "Bearer operator-secret")
-            #expect(sent.body["to"] == "13900000002" && sent.body["message"]?.contains("验证码") == true && sent.body["reference"]?.hasPrefix("zt-sms-") == true)
+            #expect(
+                sent.body["to"] == "13900000002" && sent.body["message"]?.contains("验证码") == true
+                    && sent.body["reference"]?.hasPrefix("zt-sms-") == true)
             var outbox = try await services.identity.outbox(limit: 5)
             #expect(outbox.last?.deliveredAt != nil && outbox.last?.attempts == 1 && outbox.last?.phoneMasked == "139****0002")
-            let sealedLeft = try await services.database.read { db in try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM sms_outbox WHERE phone_sealed IS NOT NULL") }
+            let sealedLeft = try await services.database.read { db in
+                try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM sms_outbox WHERE phone_sealed IS NOT NULL")
+            }
             #expect(sealedLeft == 0, "a delivered number is not kept")
             #expect(try await delivery.deliverDue() == SMSDeliveryReport(), "once")
 
@@ -75,13 +82,17 @@ struct SMSDeliveryTests {
             _ = try await services.identity.start(method: .sms, idNumber: IdentityFixtures.wang.id, name: IdentityFixtures.wang.name, client: "t")
             report = try await delivery.deliverDue()
             #expect(report.abandoned == 1)
-            let stillSealed = try await services.database.read { db in try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM sms_outbox WHERE phone_sealed IS NOT NULL") }
+            let stillSealed = try await services.database.read { db in
+                try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM sms_outbox WHERE phone_sealed IS NOT NULL")
+            }
             #expect(stillSealed == 0)
         }
         #expect(SMSDelivery.backoff(attempts: 1) == 30 && SMSDelivery.backoff(attempts: 3) == 120 && SMSDelivery.backoff(attempts: 20) == 3600)
     }
 
-    @Test("An operator URL without a token stops the daemon from starting, saying how to give one; the token comes from the environment or a 0600 key file")
+    @Test(
+        "An operator URL without a token stops the daemon from starting, saying how to give one; the token comes from the environment or a 0600 key file"
+    )
     func token() throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("zerotrip-sms-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: root) }

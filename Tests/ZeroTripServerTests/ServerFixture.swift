@@ -23,8 +23,9 @@ final class ServerFixture: @unchecked Sendable {
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         var home = ZeroTripHome(root: root)
         home.keyEncryption = .testing
-        services = ZeroTripServices(database: try TestDatabase.make(), home: home,
-                                    passphrase: PassphraseSource(explicit: "server test passphrase", environment: [:], keys: home.keyFiles), clock: clock)
+        services = ZeroTripServices(
+            database: try TestDatabase.make(), home: home,
+            passphrase: PassphraseSource(explicit: "server test passphrase", environment: [:], keys: home.keyFiles), clock: clock)
         var configuration = DaemonConfiguration()
         configuration.maxBodyBytes = 4096
         configuration.port = 0
@@ -52,7 +53,11 @@ final class ServerFixture: @unchecked Sendable {
     deinit { try? FileManager.default.removeItem(at: root) }
 
     func application() throws -> some ApplicationProtocol {
-        try buildApplication(configuration: configuration, services: services, logger: { var logger = Logger(label: "test"); logger.logLevel = .warning; return logger }())
+        try buildApplication(
+            configuration: configuration, services: services,
+            logger: {
+                var logger = Logger(label: "test"); logger.logLevel = .warning; return logger
+            }())
     }
 
     /// Raises the request body limit (PDF uploads need more than the fixture's 4 KiB).
@@ -66,9 +71,10 @@ final class ServerFixture: @unchecked Sendable {
 
     /// Issues a document for RSJ (the department of every fixture credential).
     func issueDocument(department: String = "RSJ") async throws -> IssuedDocument {
-        try await services.documents.issue(IssueDocumentRequest(
-            departmentCode: department, matterCode: "QZDJ", matterName: "求职登记证明", holderName: "李晓梅", holderIDNumber: "440604198506120023",
-            fields: [ResultField(label: "求职意向", value: "电子商务")], validDays: 90, pickupMode: .kioskPrint), actor: "test")
+        try await services.documents.issue(
+            IssueDocumentRequest(
+                departmentCode: department, matterCode: "QZDJ", matterName: "求职登记证明", holderName: "李晓梅", holderIDNumber: "440604198506120023",
+                fields: [ResultField(label: "求职意向", value: "电子商务")], validDays: 90, pickupMode: .kioskPrint), actor: "test")
     }
 
     /// Adds the demo catalogue's departments and loads the demo policy, catalogue and credit records.
@@ -80,17 +86,21 @@ final class ServerFixture: @unchecked Sendable {
     }
 
     /// A submitted application of 李晓梅 for 求职登记 (RSJ, the fixture credentials' department).
-    func submitApplication(mode: ApplicationMode = .standard, provided: [String] = ["ID_CARD", "RESUME", "DIPLOMA"]) async throws -> ApplicationRecord {
+    func submitApplication(mode: ApplicationMode = .standard, provided: [String] = ["ID_CARD", "RESUME", "DIPLOMA"]) async throws -> ApplicationRecord
+    {
         try await loadCredit()
-        return try await services.applications.submit(NewApplication(matterCode: "QZDJ", idNumber: IdentityFixtures.li.id, name: IdentityFixtures.li.name, mode: mode, provided: provided),
-                                                department: "RSJ", actor: "test")
+        return try await services.applications.submit(
+            NewApplication(matterCode: "QZDJ", idNumber: IdentityFixtures.li.id, name: IdentityFixtures.li.name, mode: mode, provided: provided),
+            department: "RSJ", actor: "test")
     }
 
     /// A 容缺 application of 李晓梅 with the diploma missing, committed at the window and accepted.
     func acceptedTrustApplication() async throws -> ApplicationRecord {
         let record = try await submitApplication(mode: .trust, provided: ["ID_CARD", "RESUME"])
-        let assurance = try await services.identity.windowCheck(card: CardRead(idNumber: IdentityFixtures.li.id, name: IdentityFixtures.li.name, validFrom: "2018-02-15", validUntil: "2038-02-15"),
-                                                          faceMatched: true, clerk: IdentityFixtures.clerk, station: "w1", actor: "test").assurance
+        let assurance = try await services.identity.windowCheck(
+            card: CardRead(idNumber: IdentityFixtures.li.id, name: IdentityFixtures.li.name, validFrom: "2018-02-15", validUntil: "2038-02-15"),
+            faceMatched: true, clerk: IdentityFixtures.clerk, station: "w1", actor: "test"
+        ).assurance
         _ = try await services.applications.commit(record.id, assuranceID: assurance.id, department: "RSJ", actor: "test")
         return try await services.applications.accept(record.id, department: "RSJ", actor: "test")
     }
@@ -105,7 +115,8 @@ final class ServerFixture: @unchecked Sendable {
     /// The `count` of an aggregated audit event, 1 for an event recorded on its own.
     static func count(of event: AuditEvent) -> Int {
         guard let object = try? JSONSerialization.jsonObject(with: Data(event.details.utf8)) as? [String: String],
-              let count = object["count"].flatMap(Int.init) else { return 1 }
+            let count = object["count"].flatMap(Int.init)
+        else { return 1 }
         return count
     }
 }

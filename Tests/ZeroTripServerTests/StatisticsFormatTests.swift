@@ -3,7 +3,9 @@ import Testing
 
 @Suite("Statistics as CSV")
 struct StatisticsFormatTests {
-    @Test("Text cells are quoted with quotes doubled, and a leading formula character is defused; the file starts with a byte order mark and ends lines with CRLF")
+    @Test(
+        "Text cells are quoted with quotes doubled, and a leading formula character is defused; the file starts with a byte order mark and ends lines with CRLF"
+    )
     func cells() {
         #expect(StatisticsFormat.text("禅城区公安分局") == "\"禅城区公安分局\"")
         #expect(StatisticsFormat.text("a \"b\", c") == "\"a \"\"b\"\", c\"")

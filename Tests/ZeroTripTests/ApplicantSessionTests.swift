@@ -74,7 +74,8 @@ struct ApplicantSessionTests {
         let error = #expect(throws: ZeroTripError.self) { try identity.sessions.require(low.session, tier: 2, for: "showing personal data") }
         #expect(error?.code == .stepUpRequired)
         let bind = await #expect(throws: ZeroTripError.self) {
-            try await identity.registerDevice(session: low.session, publicKey: try PrivateKey(generating: .p256).publicKey.pemRepresentation, label: "x")
+            try await identity.registerDevice(
+                session: low.session, publicKey: try PrivateKey(generating: .p256).publicKey.pemRepresentation, label: "x")
         }
         #expect(bind?.code == .stepUpRequired)
     }
@@ -97,17 +98,23 @@ struct ApplicantSessionTests {
     func challengeAcrossDaemons() async throws {
         let district = try await Self.district()
         // A second daemon: its own services and connections over the same database file and Keys/.
-        let other = ZeroTripServices(database: try AppDatabase.open(path: district.home.databasePath), home: district.home,
-                                     passphrase: PassphraseSource(explicit: TestDistrict.passphrase, environment: [:], keys: district.home.keyFiles),
-                                     clock: ZeroTripClock { [clock = district.clock] in clock.now })
+        let other = ZeroTripServices(
+            database: try AppDatabase.open(path: district.home.databasePath), home: district.home,
+            passphrase: PassphraseSource(explicit: TestDistrict.passphrase, environment: [:], keys: district.home.keyFiles),
+            clock: ZeroTripClock { [clock = district.clock] in clock.now })
         let window = try await IdentityFixtures.windowSession(district.services, person: IdentityFixtures.zhang)
         let device = try await IdentityFixtures.bindDevice(district.services, session: window.session)
         let challenge = try await district.services.identity.challenge(deviceID: device.deviceID)
-        let session = try await other.identity.login(challengeID: challenge.challengeId, signature: try IdentityFixtures.sign(challenge, with: device.key), client: "c")
+        let session = try await other.identity.login(
+            challengeID: challenge.challengeId, signature: try IdentityFixtures.sign(challenge, with: device.key), client: "c")
         #expect(session.session.deviceID == device.deviceID && session.session.subject == window.session.subject)
-        #expect(await refused { try await district.services.identity.login(challengeID: challenge.challengeId,
-                                                                           signature: try IdentityFixtures.sign(challenge, with: device.key), client: "c") },
-                "used through the other daemon, so gone here too")
+        #expect(
+            await refused {
+                try await district.services.identity.login(
+                    challengeID: challenge.challengeId,
+                    signature: try IdentityFixtures.sign(challenge, with: device.key), client: "c")
+            },
+            "used through the other daemon, so gone here too")
 
         for _ in 0..<5 {
             let raced = try await district.services.identity.challenge(deviceID: device.deviceID)
@@ -135,19 +142,35 @@ struct ApplicantSessionTests {
         // Expired.
         let late = try await identity.challenge(deviceID: device.deviceID)
         district.clock.advance(by: identity.policy.challengeLifetime + 1)
-        #expect(await refused { try await identity.login(challengeID: late.challengeId, signature: try IdentityFixtures.sign(late, with: device.key), client: "c") })
+        #expect(
+            await refused {
+                try await identity.login(challengeID: late.challengeId, signature: try IdentityFixtures.sign(late, with: device.key), client: "c")
+            })
         // Signed by another key, and a wrong signature burns the challenge.
         let stolen = try await identity.challenge(deviceID: device.deviceID)
         let intruder = try PrivateKey(generating: .p256)
-        #expect(await refused { try await identity.login(challengeID: stolen.challengeId, signature: try IdentityFixtures.sign(stolen, with: intruder), client: "c") })
-        #expect(await refused { try await identity.login(challengeID: stolen.challengeId, signature: try IdentityFixtures.sign(stolen, with: device.key), client: "c") })
+        #expect(
+            await refused {
+                try await identity.login(challengeID: stolen.challengeId, signature: try IdentityFixtures.sign(stolen, with: intruder), client: "c")
+            })
+        #expect(
+            await refused {
+                try await identity.login(challengeID: stolen.challengeId, signature: try IdentityFixtures.sign(stolen, with: device.key), client: "c")
+            })
         // A signature over another challenge.
         let a = try await identity.challenge(deviceID: device.deviceID), b = try await identity.challenge(deviceID: device.deviceID)
-        #expect(await refused { try await identity.login(challengeID: a.challengeId, signature: try IdentityFixtures.sign(b, with: device.key), client: "c") })
+        #expect(
+            await refused {
+                try await identity.login(challengeID: a.challengeId, signature: try IdentityFixtures.sign(b, with: device.key), client: "c")
+            })
         // Revoked device.
         try await identity.revokeDevice(device.deviceID, subject: window.session.subject, actor: "test")
         let afterRevoke = try await identity.challenge(deviceID: device.deviceID)
-        #expect(await refused { try await identity.login(challengeID: afterRevoke.challengeId, signature: try IdentityFixtures.sign(afterRevoke, with: device.key), client: "c") })
+        #expect(
+            await refused {
+                try await identity.login(
+                    challengeID: afterRevoke.challengeId, signature: try IdentityFixtures.sign(afterRevoke, with: device.key), client: "c")
+            })
         // Malformed input.
         #expect(await refused { try await identity.login(challengeID: "zz", signature: "!!", client: "c") })
         await expectError(.invalidInput) { try await identity.challenge(deviceID: "not hex") }
@@ -178,14 +201,25 @@ struct ApplicantSessionTests {
         let district = try await Self.district()
         let identity = district.services.identity
         let session = try await IdentityFixtures.videoSession(district.services, person: IdentityFixtures.wang).session
-        await expectError(.invalidInput) { try await identity.registerDevice(session: session, publicKey: try PrivateKey(generating: .sm2).publicKey.pemRepresentation, label: "") }
+        await expectError(.invalidInput) {
+            try await identity.registerDevice(session: session, publicKey: try PrivateKey(generating: .sm2).publicKey.pemRepresentation, label: "")
+        }
         await expectError(.invalidInput) { try await identity.registerDevice(session: session, publicKey: "garbage", label: "") }
-        await expectError(.invalidInput) { try await identity.registerDevice(session: session, publicKey: String(repeating: "A", count: 5000), label: "") }
+        await expectError(.invalidInput) {
+            try await identity.registerDevice(session: session, publicKey: String(repeating: "A", count: 5000), label: "")
+        }
         let key = try PrivateKey(generating: .p256)
         _ = try await identity.registerDevice(session: session, publicKey: key.publicKey.pemRepresentation, label: "1")
-        await expectError(.invalidInput) { try await identity.registerDevice(session: session, publicKey: key.publicKey.pemRepresentation, label: "again") }
-        for index in 2...5 { _ = try await identity.registerDevice(session: session, publicKey: try PrivateKey(generating: .p256).publicKey.pemRepresentation, label: "\(index)") }
-        await expectError(.invalidInput) { try await identity.registerDevice(session: session, publicKey: try PrivateKey(generating: .p256).publicKey.pemRepresentation, label: "6") }
+        await expectError(.invalidInput) {
+            try await identity.registerDevice(session: session, publicKey: key.publicKey.pemRepresentation, label: "again")
+        }
+        for index in 2...5 {
+            _ = try await identity.registerDevice(
+                session: session, publicKey: try PrivateKey(generating: .p256).publicKey.pemRepresentation, label: "\(index)")
+        }
+        await expectError(.invalidInput) {
+            try await identity.registerDevice(session: session, publicKey: try PrivateKey(generating: .p256).publicKey.pemRepresentation, label: "6")
+        }
         await #expect(try identity.devices(subject: session.subject).count == 5)
     }
 }

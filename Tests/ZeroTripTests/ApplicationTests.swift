@@ -14,8 +14,10 @@ struct ApplicationTests {
     }
 
     static func windowAssurance(_ services: ZeroTripServices, _ person: (id: String, name: String)) async throws -> Int64 {
-        try await services.identity.windowCheck(card: CardRead(idNumber: person.id, name: person.name, validFrom: "2018-04-15", validUntil: "2038-04-15"),
-                                          faceMatched: true, clerk: IdentityFixtures.clerk, station: "window-2", actor: "credential:test").assurance.id
+        try await services.identity.windowCheck(
+            card: CardRead(idNumber: person.id, name: person.name, validFrom: "2018-04-15", validUntil: "2038-04-15"),
+            faceMatched: true, clerk: IdentityFixtures.clerk, station: "window-2", actor: "credential:test"
+        ).assurance.id
     }
 
     static let residence = ["居住地址": "佛山市禅城区祖庙街道建新路12号", "居住事由": "务工"]
@@ -23,15 +25,20 @@ struct ApplicationTests {
     /// A 容缺 居住登记 for `person` with the employment proof missing, committed at the window, accepted, reviewed and approved.
     static func approvedTrustApplication(_ district: TestDistrict, _ person: (id: String, name: String)) async throws -> ApplicationRecord {
         let applications = district.services.applications
-        let submitted = try await applications.submit(NewApplication(matterCode: "JZDJ", idNumber: person.id, name: person.name, mode: .trust,
-                                                               provided: ["ID_CARD", "RESIDENCE_PROOF", "PHOTO"]), department: "GAJ", actor: "credential:gaj")
-        _ = try await applications.commit(submitted.id, assuranceID: try windowAssurance(district.services, person), department: "GAJ", actor: "credential:gaj")
+        let submitted = try await applications.submit(
+            NewApplication(
+                matterCode: "JZDJ", idNumber: person.id, name: person.name, mode: .trust,
+                provided: ["ID_CARD", "RESIDENCE_PROOF", "PHOTO"]), department: "GAJ", actor: "credential:gaj")
+        _ = try await applications.commit(
+            submitted.id, assuranceID: try windowAssurance(district.services, person), department: "GAJ", actor: "credential:gaj")
         _ = try await applications.accept(submitted.id, department: "GAJ", actor: "credential:gaj")
         _ = try await applications.startReview(submitted.id, department: "GAJ", actor: "credential:gaj")
         return try await applications.approve(submitted.id, department: "GAJ", actor: "credential:gaj")
     }
 
-    @Test("Scenario: a B-level applicant under 容缺 misses the deadline → rectification → result revoked (QR says revoked), credit event, level C; a C-level applicant is refused; a missing primary material is refused at any level")
+    @Test(
+        "Scenario: a B-level applicant under 容缺 misses the deadline → rectification → result revoked (QR says revoked), credit event, level C; a C-level applicant is refused; a missing primary material is refused at any level"
+    )
     func scenario() async throws {
         let district = try await Self.district()
         let services = district.services
@@ -43,8 +50,10 @@ struct ApplicationTests {
         #expect(approved.commitment?.tier == 3 && approved.commitment?.consequences.contains("撤销") == true)
         let obligation = try #require(approved.obligation)
         #expect(obligation.items == ["EMPLOYMENT_PROOF"] && obligation.state == .open)
-        await #expect(try obligation.deadline == services.credit.currentPolicy().policy.calendar.deadline(workingDays: 10, from: approved.acceptedAt!))
-        let (issuedRecord, issued) = try await applications.issueResult(approved.id, values: Self.residence, department: "GAJ", actor: "credential:gaj")
+        await #expect(
+            try obligation.deadline == services.credit.currentPolicy().policy.calendar.deadline(workingDays: 10, from: approved.acceptedAt!))
+        let (issuedRecord, issued) = try await applications.issueResult(
+            approved.id, values: Self.residence, department: "GAJ", actor: "credential:gaj")
         #expect(issuedRecord.state == .resultIssued && issuedRecord.documentID == issued.record.id)
         #expect(try await services.documents.verifyToken(issued.qrContent, actor: "test", audit: false).result == .valid)
 
@@ -70,7 +79,10 @@ struct ApplicationTests {
         #expect(verification.result == .revoked)
         await #expect(try services.documents.record(id: issued.record.id)?.statusReason == RevocationReason.obligationUnmet.rawValue)
         let history = try await services.credit.history(subject: CreditFixtures.chen.id)
-        #expect(history.events.contains { $0.type == "obligation_breached" && $0.points == -20 && $0.reference == "obligation:\(obligation.id):obligation_breached" })
+        #expect(
+            history.events.contains {
+                $0.type == "obligation_breached" && $0.points == -20 && $0.reference == "obligation:\(obligation.id):obligation_breached"
+            })
         #expect(history.assessment.level == .c && history.assessment.score == 55)
         await #expect(try applications.notifications().map(\.kind) == ["reminder", "rectification", "breach"])
         await #expect(try applications.sweep() == SweepReport())
@@ -80,20 +92,26 @@ struct ApplicationTests {
         // A C-level applicant is refused 容缺 with the reason; nothing is stored.
         let before = try await applications.applications(department: nil).count
         await #expect {
-            try await applications.submit(NewApplication(matterCode: "JZDJ", idNumber: CreditFixtures.huang.id, name: CreditFixtures.huang.name, mode: .trust,
-                                                   provided: ["ID_CARD", "RESIDENCE_PROOF", "PHOTO"]), department: "GAJ", actor: "credential:gaj")
+            try await applications.submit(
+                NewApplication(
+                    matterCode: "JZDJ", idNumber: CreditFixtures.huang.id, name: CreditFixtures.huang.name, mode: .trust,
+                    provided: ["ID_CARD", "RESIDENCE_PROOF", "PHOTO"]), department: "GAJ", actor: "credential:gaj")
         } throws: { ($0 as? ZeroTripError)?.code == .trustApprovalRefused && ($0 as? ZeroTripError)?.message.contains("信用等级 C") == true }
         // An A-level applicant missing a primary material is refused in every mode.
         for mode in ApplicationMode.allCases {
             await #expect {
-                try await applications.submit(NewApplication(matterCode: "JZDJ", idNumber: IdentityFixtures.zhang.id, name: IdentityFixtures.zhang.name, mode: mode,
-                                                       provided: ["ID_CARD", "EMPLOYMENT_PROOF", "PHOTO"]), department: "GAJ", actor: "credential:gaj")
+                try await applications.submit(
+                    NewApplication(
+                        matterCode: "JZDJ", idNumber: IdentityFixtures.zhang.id, name: IdentityFixtures.zhang.name, mode: mode,
+                        provided: ["ID_CARD", "EMPLOYMENT_PROOF", "PHOTO"]), department: "GAJ", actor: "credential:gaj")
             } throws: { ($0 as? ZeroTripError)?.code == .primaryMaterialMissing }
         }
         // A missing secondary material that is not trust-eligible is refused under 容缺.
         await #expect {
-            try await applications.submit(NewApplication(matterCode: "ZLHTBA", idNumber: IdentityFixtures.zhang.id, name: IdentityFixtures.zhang.name, mode: .trust,
-                                                   provided: ["ID_CARDS", "LEASE_CONTRACT", "OWNERSHIP"]), department: "ZJJ", actor: "credential:zjj")
+            try await applications.submit(
+                NewApplication(
+                    matterCode: "ZLHTBA", idNumber: IdentityFixtures.zhang.id, name: IdentityFixtures.zhang.name, mode: .trust,
+                    provided: ["ID_CARDS", "LEASE_CONTRACT", "OWNERSHIP"]), department: "ZJJ", actor: "credential:zjj")
         } throws: { ($0 as? ZeroTripError)?.code == .materialNotTrustEligible }
         await #expect(try applications.applications(department: nil).count == before)
         let refusals = try await AuditLog.events(in: services.database, limit: 500).filter { $0.action == "application.refused" }
@@ -106,8 +124,12 @@ struct ApplicationTests {
         let applications = district.services.applications
         let approved = try await Self.approvedTrustApplication(district, CreditFixtures.chen)
         let (_, issued) = try await applications.issueResult(approved.id, values: Self.residence, department: "GAJ", actor: "credential:gaj")
-        await expectError(.invalidInput) { try await applications.fulfil(approved.id, materials: ["PHOTO"], department: "GAJ", actor: "credential:gaj") }
-        await expectError(.forbidden) { try await applications.fulfil(approved.id, materials: ["EMPLOYMENT_PROOF"], department: "RSJ", actor: "credential:rsj") }
+        await expectError(.invalidInput) {
+            try await applications.fulfil(approved.id, materials: ["PHOTO"], department: "GAJ", actor: "credential:gaj")
+        }
+        await expectError(.forbidden) {
+            try await applications.fulfil(approved.id, materials: ["EMPLOYMENT_PROOF"], department: "RSJ", actor: "credential:rsj")
+        }
         let closed = try await applications.fulfil(approved.id, materials: ["employment_proof"], department: "GAJ", actor: "credential:gaj")
         #expect(closed.state == .closed && closed.obligation?.state == .fulfilled && closed.materials.allSatisfy(\.provided))
         await #expect(try district.services.credit.assessment(of: district.services.credit.subject(CreditFixtures.chen.id)).score == 76)
@@ -167,16 +189,23 @@ struct ApplicationTests {
     func deferral() async throws {
         let district = try await Self.district()
         let applications = district.services.applications
-        let submit = { try await applications.submit(NewApplication(matterCode: "CSYXZMBF", idNumber: IdentityFixtures.li.id, name: IdentityFixtures.li.name, mode: .deferral,
-                                                              provided: ["PARENT_ID", "BIRTH_RECORD"]), department: "WJJ", actor: "credential:wjj") }
+        let submit = {
+            try await applications.submit(
+                NewApplication(
+                    matterCode: "CSYXZMBF", idNumber: IdentityFixtures.li.id, name: IdentityFixtures.li.name, mode: .deferral,
+                    provided: ["PARENT_ID", "BIRTH_RECORD"]), department: "WJJ", actor: "credential:wjj")
+        }
         let first = try await submit()
         _ = try await applications.accept(first.id, department: "WJJ", actor: "credential:wjj")
         _ = try await applications.startReview(first.id, department: "WJJ", actor: "credential:wjj")
-        await #expect { try await applications.approve(first.id, department: "WJJ", actor: "credential:wjj") } throws: { ($0 as? ZeroTripError)?.code == .materialsOutstanding }
+        await #expect { try await applications.approve(first.id, department: "WJJ", actor: "credential:wjj") } throws: {
+            ($0 as? ZeroTripError)?.code == .materialsOutstanding
+        }
         _ = try await applications.fulfil(first.id, materials: ["MARRIAGE", "HOUSEHOLD"], department: "WJJ", actor: "credential:wjj")
         let approved = try await applications.approve(first.id, department: "WJJ", actor: "credential:wjj")
-        let (done, _) = try await applications.issueResult(approved.id, values: ["新生儿姓名": "李小宝", "出生日期": "2026年10月01日", "出生地点": "佛山市妇幼保健院"],
-                                                           department: "WJJ", actor: "credential:wjj")
+        let (done, _) = try await applications.issueResult(
+            approved.id, values: ["新生儿姓名": "李小宝", "出生日期": "2026年10月01日", "出生地点": "佛山市妇幼保健院"],
+            department: "WJJ", actor: "credential:wjj")
         #expect(done.state == .closed)
 
         let second = try await submit()
@@ -195,17 +224,25 @@ struct ApplicationTests {
         let district = try await Self.district()
         let services = district.services
         let applications = services.applications
-        let submitted = try await applications.submit(NewApplication(matterCode: "QZDJ", idNumber: IdentityFixtures.li.id, name: IdentityFixtures.li.name, mode: .trust,
-                                                               provided: ["ID_CARD", "RESUME"]), department: "RSJ", actor: "credential:rsj")
-        await #expect { try await applications.accept(submitted.id, department: "RSJ", actor: "credential:rsj") } throws: { ($0 as? ZeroTripError)?.code == .commitmentRequired }
+        let submitted = try await applications.submit(
+            NewApplication(
+                matterCode: "QZDJ", idNumber: IdentityFixtures.li.id, name: IdentityFixtures.li.name, mode: .trust,
+                provided: ["ID_CARD", "RESUME"]), department: "RSJ", actor: "credential:rsj")
+        await #expect { try await applications.accept(submitted.id, department: "RSJ", actor: "credential:rsj") } throws: {
+            ($0 as? ZeroTripError)?.code == .commitmentRequired
+        }
         let low = try await IdentityFixtures.smsSession(services, person: IdentityFixtures.li)
-        await #expect { try await applications.commit(submitted.id, session: low.session) } throws: { ($0 as? ZeroTripError)?.code == .stepUpRequired }
+        await #expect { try await applications.commit(submitted.id, session: low.session) } throws: {
+            ($0 as? ZeroTripError)?.code == .stepUpRequired
+        }
         let other = try await IdentityFixtures.videoSession(services, person: IdentityFixtures.zhang)
         await #expect { try await applications.commit(submitted.id, session: other.session) } throws: { ($0 as? ZeroTripError)?.code == .forbidden }
         let high = try await IdentityFixtures.videoSession(services, person: IdentityFixtures.li)
         let committed = try await applications.commit(submitted.id, session: high.session)
         #expect(committed.commitment?.method == "session:video" && committed.commitment?.items == ["最高学历证书"])
-        await #expect { try await applications.commit(submitted.id, session: high.session) } throws: { ($0 as? ZeroTripError)?.code == .invalidTransition }
+        await #expect { try await applications.commit(submitted.id, session: high.session) } throws: {
+            ($0 as? ZeroTripError)?.code == .invalidTransition
+        }
         _ = try await applications.accept(submitted.id, department: "RSJ", actor: "credential:rsj")
         _ = try await applications.startReview(submitted.id, department: "RSJ", actor: "credential:rsj")
         _ = try await applications.approve(submitted.id, department: "RSJ", actor: "credential:rsj")
@@ -214,7 +251,9 @@ struct ApplicationTests {
             ($0 as? ZeroTripError)?.code == .materialsOutstanding
         }
         _ = try await applications.fulfil(submitted.id, materials: ["DIPLOMA"], department: "RSJ", actor: "credential:rsj")
-        await #expect { try await applications.issueResult(submitted.id, values: ["求职意向": "电子商务"], department: "RSJ", actor: "credential:rsj") } throws: {
+        await #expect {
+            try await applications.issueResult(submitted.id, values: ["求职意向": "电子商务"], department: "RSJ", actor: "credential:rsj")
+        } throws: {
             ($0 as? ZeroTripError)?.code == .invalidInput
         }
         let (record, issued) = try await applications.issueResult(submitted.id, values: values, department: "RSJ", actor: "credential:rsj")
@@ -226,8 +265,10 @@ struct ApplicationTests {
     func flags() async throws {
         let district = try await Self.district()
         let applications = district.services.applications
-        let submitted = try await applications.submit(NewApplication(matterCode: "JYSYDJ", idNumber: IdentityFixtures.wang.id, name: IdentityFixtures.wang.name, mode: .standard,
-                                                               provided: ["ID_CARD", "HOUSEHOLD", "TERMINATION", "PHOTO"]), department: "RSJ", actor: "credential:rsj")
+        let submitted = try await applications.submit(
+            NewApplication(
+                matterCode: "JYSYDJ", idNumber: IdentityFixtures.wang.id, name: IdentityFixtures.wang.name, mode: .standard,
+                provided: ["ID_CARD", "HOUSEHOLD", "TERMINATION", "PHOTO"]), department: "RSJ", actor: "credential:rsj")
         _ = try await applications.accept(submitted.id, department: "RSJ", actor: "credential:rsj")
         let reviewing = try await applications.startReview(submitted.id, department: "RSJ", actor: "credential:rsj")
         district.clock.advance(by: 3 * 86_400)
@@ -241,7 +282,9 @@ struct ApplicationTests {
         await #expect(try applications.sweep().flagged == 0)
     }
 
-    @Test("Issuing a result commits the document with the application's move: of racing issues one wins, and a result issued against a rejected application never enters the register")
+    @Test(
+        "Issuing a result commits the document with the application's move: of racing issues one wins, and a result issued against a rejected application never enters the register"
+    )
     func issuanceIsOneTransaction() async throws {
         let district = try await Self.district()
         let services = district.services
@@ -253,9 +296,13 @@ struct ApplicationTests {
         let outcomes = await withTaskGroup(of: Result<String, ZeroTripError>.self) { group in
             for _ in 0..<8 {
                 group.addTask {
-                    do { return .success(try await applications.issueResult(approved.id, values: Self.residence, department: "GAJ", actor: "credential:gaj").1.record.id) }
-                    catch let error as ZeroTripError { return .failure(error) }
-                    catch { return .failure(ZeroTripError(.storageFailure, "\(error)")) }
+                    do {
+                        return .success(
+                            try await applications.issueResult(approved.id, values: Self.residence, department: "GAJ", actor: "credential:gaj").1
+                                .record.id)
+                    } catch let error as ZeroTripError { return .failure(error) } catch {
+                        return .failure(ZeroTripError(.storageFailure, "\(error)"))
+                    }
                 }
             }
             return await group.reduce(into: []) { $0.append($1) }
@@ -266,9 +313,11 @@ struct ApplicationTests {
         #expect(losers.count == 7 && losers.allSatisfy { $0.code == .invalidTransition })
         // Only the winner's document exists: nothing registered and revoked afterwards, no orphaned audit or log entries.
         let (documents, revoked, issuedEvents) = try await services.database.read { db in
-            (try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM documents") ?? 0,
-             try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM documents WHERE status != 'valid'") ?? 0,
-             try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM log_leaves WHERE kind = 'document.issued'") ?? 0)
+            (
+                try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM documents") ?? 0,
+                try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM documents WHERE status != 'valid'") ?? 0,
+                try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM log_leaves WHERE kind = 'document.issued'") ?? 0
+            )
         }
         #expect(documents == before + 1 && revoked == 0 && issuedEvents == documents)
         await #expect(try applications.application(approved.id).documentID == winners.first)
@@ -289,17 +338,54 @@ struct ApplicationTests {
         let district = try await Self.district()
         let applications = district.services.applications
         let zhang = IdentityFixtures.zhang
-        #expect(await errorCode { try await applications.submit(NewApplication(matterCode: "NOPE", idNumber: zhang.id, name: zhang.name, mode: .standard, provided: []), department: "RSJ", actor: "t") } == "unknown_matter")
-        #expect(await errorCode { try await applications.submit(NewApplication(matterCode: "GRCBZM", idNumber: zhang.id, name: zhang.name, mode: .standard, provided: ["ID_CARD"]), department: "GAJ", actor: "t") } == "forbidden")
-        #expect(await errorCode { try await applications.submit(NewApplication(matterCode: "GRCBZM", idNumber: zhang.id, name: "张三", mode: .standard, provided: ["ID_CARD"]), department: "RSJ", actor: "t") } == "unknown_person")
-        #expect(await errorCode { try await applications.submit(NewApplication(matterCode: "GRCBZM", idNumber: "440104199001010011", name: zhang.name, mode: .standard, provided: ["ID_CARD"]), department: "RSJ", actor: "t") } == "invalid_id_number")
-        #expect(await errorCode { try await applications.submit(NewApplication(matterCode: "GRCBZM", idNumber: zhang.id, name: zhang.name, mode: .standard, provided: ["ID_CARD", "PASSPORT"]), department: "RSJ", actor: "t") } == "invalid_input")
-        #expect(await errorCode { try await applications.submit(NewApplication(matterCode: "GRCBZM", idNumber: zhang.id, name: zhang.name, mode: .trust, provided: ["ID_CARD"]), department: "RSJ", actor: "t") } == "mode_unavailable")
-        #expect(await errorCode { try await applications.submit(NewApplication(matterCode: "JYSYDJ", idNumber: zhang.id, name: zhang.name, mode: .standard, provided: ["ID_CARD"]), department: "RSJ", actor: "t") } == "materials_incomplete")
+        #expect(
+            await errorCode {
+                try await applications.submit(
+                    NewApplication(matterCode: "NOPE", idNumber: zhang.id, name: zhang.name, mode: .standard, provided: []), department: "RSJ",
+                    actor: "t")
+            } == "unknown_matter")
+        #expect(
+            await errorCode {
+                try await applications.submit(
+                    NewApplication(matterCode: "GRCBZM", idNumber: zhang.id, name: zhang.name, mode: .standard, provided: ["ID_CARD"]),
+                    department: "GAJ", actor: "t")
+            } == "forbidden")
+        #expect(
+            await errorCode {
+                try await applications.submit(
+                    NewApplication(matterCode: "GRCBZM", idNumber: zhang.id, name: "张三", mode: .standard, provided: ["ID_CARD"]), department: "RSJ",
+                    actor: "t")
+            } == "unknown_person")
+        #expect(
+            await errorCode {
+                try await applications.submit(
+                    NewApplication(matterCode: "GRCBZM", idNumber: "440104199001010011", name: zhang.name, mode: .standard, provided: ["ID_CARD"]),
+                    department: "RSJ", actor: "t")
+            } == "invalid_id_number")
+        #expect(
+            await errorCode {
+                try await applications.submit(
+                    NewApplication(matterCode: "GRCBZM", idNumber: zhang.id, name: zhang.name, mode: .standard, provided: ["ID_CARD", "PASSPORT"]),
+                    department: "RSJ", actor: "t")
+            } == "invalid_input")
+        #expect(
+            await errorCode {
+                try await applications.submit(
+                    NewApplication(matterCode: "GRCBZM", idNumber: zhang.id, name: zhang.name, mode: .trust, provided: ["ID_CARD"]),
+                    department: "RSJ", actor: "t")
+            } == "mode_unavailable")
+        #expect(
+            await errorCode {
+                try await applications.submit(
+                    NewApplication(matterCode: "JYSYDJ", idNumber: zhang.id, name: zhang.name, mode: .standard, provided: ["ID_CARD"]),
+                    department: "RSJ", actor: "t")
+            } == "materials_incomplete")
         #expect(await errorCode { try await applications.application("00112233445566778899aabbccddeeff") } == "unknown_application")
         #expect(await errorCode { try await applications.accept("not-an-id", department: nil, actor: "t") } == "unknown_application")
         await #expect(try applications.applications(department: nil).isEmpty)
-        let record = try await applications.submit(NewApplication(matterCode: "GRCBZM", idNumber: zhang.id, name: zhang.name, mode: .standard, provided: ["ID_CARD"]), department: "RSJ", actor: "t")
+        let record = try await applications.submit(
+            NewApplication(matterCode: "GRCBZM", idNumber: zhang.id, name: zhang.name, mode: .standard, provided: ["ID_CARD"]), department: "RSJ",
+            actor: "t")
         #expect(await errorCode { try await applications.approve(record.id, department: "RSJ", actor: "t") } == "invalid_transition")
         #expect(await errorCode { try await applications.accept(record.id, department: "GAJ", actor: "t") } == "forbidden")
         #expect(await errorCode { try await applications.commit(record.id, assuranceID: 1, department: "RSJ", actor: "t") } == "forbidden")
@@ -307,7 +393,9 @@ struct ApplicationTests {
         _ = try await applications.reject(record.id, reason: "材料不符", department: "RSJ", actor: "t")
         #expect(await errorCode { try await applications.accept(record.id, department: "RSJ", actor: "t") } == "invalid_transition")
         let rewrite = await #expect(throws: SQLFailure.self) {
-            try await district.services.database.write { db in try db.execute(sql: "UPDATE applications SET state = 'submitted' WHERE id = ?", arguments: [record.id]) }
+            try await district.services.database.write { db in
+                try db.execute(sql: "UPDATE applications SET state = 'submitted' WHERE id = ?", arguments: [record.id])
+            }
         }
         #expect(rewrite?.kind == .ruleViolation, "a rejected application cannot be moved back by SQL")
     }
@@ -328,8 +416,9 @@ extension ApplicationTests {
         let report = try await services.applications.sweep()
         #expect(report.terminated == 1 && report.failed == 1)
         // The cause is kept for the log: which obligation and what failed.
-        #expect(report.failures.count == 1 && report.failures[0].hasPrefix("obligation:\(broken): ") && report.failures[0].contains("gateway down"),
-                "\(report.failures)")
+        #expect(
+            report.failures.count == 1 && report.failures[0].hasPrefix("obligation:\(broken): ") && report.failures[0].contains("gateway down"),
+            "\(report.failures)")
         await #expect(try services.applications.application(first.id).obligation?.state == .open)
         await #expect(try services.applications.application(first.id).state == .approved)
         await #expect(try services.applications.application(second.id).state == .terminated)

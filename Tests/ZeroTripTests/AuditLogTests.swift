@@ -10,8 +10,9 @@ struct AuditLogTests {
     func makeLog(events: Int) async throws -> AppDatabase {
         let database = try TestDatabase.make()
         for index in 1...events {
-            try await AuditLog.append(AuditEntry(actor: "test", action: "thing.done", target: "thing:\(index)", details: ["n": "\(index)"]),
-                                at: Date(timeIntervalSince1970: 1_790_000_000 + Double(index)), to: database)
+            try await AuditLog.append(
+                AuditEntry(actor: "test", action: "thing.done", target: "thing:\(index)", details: ["n": "\(index)"]),
+                at: Date(timeIntervalSince1970: 1_790_000_000 + Double(index)), to: database)
         }
         return database
     }
@@ -81,10 +82,12 @@ struct AuditLogTests {
         }
     }
 
-    @Test("Altering any field of any event names that event", arguments: [
-        (1, "actor = 'mallory'"), (3, "action = 'thing.undone'"), (4, "details = '{}'"), (5, "occurred_at = '2020-01-01T00:00:00.000Z'"),
-        (2, "outcome = 'denied'"), (3, "target = 'thing:99'"),
-    ])
+    @Test(
+        "Altering any field of any event names that event",
+        arguments: [
+            (1, "actor = 'mallory'"), (3, "action = 'thing.undone'"), (4, "details = '{}'"), (5, "occurred_at = '2020-01-01T00:00:00.000Z'"),
+            (2, "outcome = 'denied'"), (3, "target = 'thing:99'"),
+        ])
     func altered(seq: Int, assignment: String) async throws {
         let database = try await makeLog(events: 5)
         try await tamper(database, "UPDATE audit_events SET \(assignment) WHERE seq = \(seq)")
@@ -115,7 +118,9 @@ struct AuditLogTests {
 
 @Suite("Audit timestamps")
 struct AuditTimestampTests {
-    @Test("The arithmetic timestamp is Foundation's ISO 8601 form with fractional seconds (milliseconds truncated exactly, where Foundation's binary fraction may drop one)")
+    @Test(
+        "The arithmetic timestamp is Foundation's ISO 8601 form with fractional seconds (milliseconds truncated exactly, where Foundation's binary fraction may drop one)"
+    )
     func matchesFoundation() throws {
         var generator = SystemRandomNumberGenerator()
         let whole = [0.0, 1, 951_782_400, 1_764_633_600, 4_102_444_800] + (0..<500).map { _ in Double(generator.next() % 4_000_000_000) }
@@ -147,7 +152,9 @@ extension AuditTimestampTests {
                 try db.execute(sql: "INSERT INTO t (d) VALUES (?)", arguments: [date])
                 let text = AuditEvent.databaseText(date)
                 #expect(try db.fetchOne(Bool.self, sql: "SELECT d <= ? FROM t", arguments: [text]) == true, "\(text)")
-                #expect(try db.fetchOne(Bool.self, sql: "SELECT d > ? FROM t", arguments: [AuditEvent.databaseText(date.addingTimeInterval(-0.002))]) == true, "\(text)")
+                #expect(
+                    try db.fetchOne(Bool.self, sql: "SELECT d > ? FROM t", arguments: [AuditEvent.databaseText(date.addingTimeInterval(-0.002))])
+                        == true, "\(text)")
             }
         }
     }
@@ -158,7 +165,10 @@ extension AuditTimestampTests {
         let docs = try String(contentsOf: root.appendingPathComponent("docs/audit-log.md"), encoding: .utf8)
         var actions = Set<String>()
         let sources = root.appendingPathComponent("Sources")
-        let files = FileManager.default.enumerator(at: sources, includingPropertiesForKeys: nil)?.compactMap { $0 as? URL }.filter { $0.pathExtension == "swift" } ?? []
+        let files =
+            FileManager.default.enumerator(at: sources, includingPropertiesForKeys: nil)?.compactMap { $0 as? URL }.filter {
+                $0.pathExtension == "swift"
+            } ?? []
         for file in files {
             let text = try String(contentsOf: file, encoding: .utf8)
             for match in text.matches(of: /action: "([a-z_.]+)"/) { actions.insert(String(match.1)) }

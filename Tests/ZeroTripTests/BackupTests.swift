@@ -6,7 +6,9 @@ import ZeroTripDocuments
 
 @Suite("Backup: an online copy taken while documents are issued is complete, consistent and private")
 struct BackupTests {
-    @Test("A backup taken during issuance holds whole transactions only: its audit chain and log audit pass, every document's PDF matches its hash; the live database goes on")
+    @Test(
+        "A backup taken during issuance holds whole transactions only: its audit chain and log audit pass, every document's PDF matches its hash; the live database goes on"
+    )
     func backupUnderLoad() async throws {
         let district = try await TestDistrict(fileDatabase: true).setUp()
         let services = district.services
@@ -16,7 +18,11 @@ struct BackupTests {
 
         // Twenty issuances run while the copy is taken.
         let summary = try await withThrowingTaskGroup(of: BackupSummary?.self) { group in
-            for _ in 0..<20 { group.addTask { _ = try await services.documents.issue(DocumentIssuanceTests.request, actor: "test"); return nil } }
+            for _ in 0..<20 {
+                group.addTask {
+                    _ = try await services.documents.issue(DocumentIssuanceTests.request, actor: "test"); return nil
+                }
+            }
             group.addTask { try await services.database.backup(to: copy.path, actor: "test", at: district.clock.now) }
             var summary: BackupSummary?
             for try await result in group { if let result { summary = result } }
@@ -30,9 +36,12 @@ struct BackupTests {
         // Nothing but the copy was left in the directory: no temporary file, no -wal or -shm beside it.
         #expect(try FileManager.default.contentsOfDirectory(atPath: district.root.path).filter { $0.contains("backup") } == ["backup.sqlite"])
 
-        let restored = ZeroTripServices(database: try AppDatabase.open(path: copy.path), home: district.home,
-                                        passphrase: PassphraseSource(explicit: TestDistrict.passphrase, environment: [:], keys: district.home.keyFiles))
-        guard case .intact(let events, _) = try await AuditLog.verify(restored.database) else { Issue.record("the copy's audit chain is broken"); return }
+        let restored = ZeroTripServices(
+            database: try AppDatabase.open(path: copy.path), home: district.home,
+            passphrase: PassphraseSource(explicit: TestDistrict.passphrase, environment: [:], keys: district.home.keyFiles))
+        guard case .intact(let events, _) = try await AuditLog.verify(restored.database) else {
+            Issue.record("the copy's audit chain is broken"); return
+        }
         #expect(events == summary.auditEvents)
         let root = try await services.administration.rootCertificate()
         guard case .intact(let leaves, let heads) = try await restored.log.audit(trusting: RootSet(pinned: [root], candidates: [], links: [])) else {
@@ -51,8 +60,10 @@ struct BackupTests {
         }
         // The live database recorded the backup and counts all 23 documents.
         let live = try await services.database.read { db in
-            (try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM documents") ?? 0,
-             try db.fetchOne(String.self, sql: "SELECT details FROM audit_events WHERE action = 'database.backed_up'"))
+            (
+                try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM documents") ?? 0,
+                try db.fetchOne(String.self, sql: "SELECT details FROM audit_events WHERE action = 'database.backed_up'")
+            )
         }
         #expect(live.0 == 23 && live.1?.contains(Hex.encode(summary.sha256)) == true)
     }

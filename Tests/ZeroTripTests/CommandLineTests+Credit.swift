@@ -36,11 +36,13 @@ extension CommandLineTests {
         #expect(denied.status == 1 && denied.output.contains("error [forbidden]"))
         let organization = try run(["credit", "level", "91440604MA51ABCD1X"], in: dir)
         #expect(organization.output.contains("\"level\" : \"M\""))
-        try "matters:\n  - code: X1\n    name: 测试\n    department: GAJ\n    timeLimitDays: many\n".write(to: dir.appendingPathComponent("bad.yaml"), atomically: true, encoding: .utf8)
+        try "matters:\n  - code: X1\n    name: 测试\n    department: GAJ\n    timeLimitDays: many\n".write(
+            to: dir.appendingPathComponent("bad.yaml"), atomically: true, encoding: .utf8)
         let bad = try run(["catalogue", "load", "bad.yaml"], in: dir)
         #expect(bad.status == 1 && bad.output.contains("error [invalid_catalogue]") && bad.output.contains("line "), "\(bad.output)")
         #expect(try run(["catalogue", "versions"], in: dir).output.components(separatedBy: "\"version\"").count == 2)
-        try "subject,type,effective_date,reference\n440104199001010010,administrative_penalty,2026-05-01,X1\n440104199001010010,speeding,2026-05-01,X2\n"
+        try
+            "subject,type,effective_date,reference\n440104199001010010,administrative_penalty,2026-05-01,X1\n440104199001010010,speeding,2026-05-01,X2\n"
             .write(to: dir.appendingPathComponent("events.csv"), atomically: true, encoding: .utf8)
         let refused = try run(["credit", "import", "events.csv", "--source", "court"], in: dir)
         #expect(refused.status == 1 && refused.output.contains("line 3"), "\(refused.output)")

@@ -1,6 +1,6 @@
 import Foundation
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import Testing
 import ZeroTrip
@@ -47,8 +47,9 @@ struct CommandLineTests {
         let keys = dir.appendingPathComponent("Keys")
         let file = try #require(try FileManager.default.contentsOfDirectory(atPath: keys.path).first { $0.hasPrefix("demo-tokens-") })
         let text = try String(contentsOf: keys.appendingPathComponent(file), encoding: .utf8)
-        return try #require(text.split(separator: "\"").map(String.init).first { $0.hasPrefix("zt_") && text.contains("\"\(code)\" : \"\($0)") },
-                            "no demo credential for \(code)")
+        return try #require(
+            text.split(separator: "\"").map(String.init).first { $0.hasPrefix("zt_") && text.contains("\"\(code)\" : \"\($0)") },
+            "no demo credential for \(code)")
     }
 
     func curl(_ arguments: [String]) throws -> Process {
@@ -73,7 +74,9 @@ struct CommandLineTests {
             address.sin_family = sa_family_t(AF_INET)
             address.sin_port = in_port_t(UInt16(port).bigEndian)
             address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+            let bound = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
             if bound == 0 { return port }
         }
         return Int.random(in: 20_000..<32_000)
@@ -113,7 +116,9 @@ struct CommandLineTests {
         let script = Process()
         script.executableURL = ExternalTool.repositoryRoot.appendingPathComponent("scripts/applicant-demo.sh")
         script.currentDirectoryURL = dir
-        script.environment = ProcessInfo.processInfo.environment.merging(["ZEROTRIP_URL": "http://127.0.0.1:\(port)", "ZEROTRIP_BIN": ZeroTripExecutable.binary!.path]) { $1 }
+        script.environment = ProcessInfo.processInfo.environment.merging([
+            "ZEROTRIP_URL": "http://127.0.0.1:\(port)", "ZEROTRIP_BIN": ZeroTripExecutable.binary!.path,
+        ]) { $1 }
         let pipe = Pipe()
         script.standardOutput = pipe
         script.standardError = pipe
@@ -139,8 +144,11 @@ struct CommandLineTests {
 
     /// Issues a 个人参保证明 for 张三丰 by RSJ into `out/`.
     func issueCertificate(in dir: URL) throws -> IssueOutput {
-        let issued = try run(["issue", "--department", "RSJ", "--matter-code", "GRCBZM", "--matter-name", "个人参保证明", "--holder-name", "张三丰",
-                              "--holder-id", "440104199001010010", "--field", "参保险种=企业职工基本养老保险", "--out", "out"], in: dir)
+        let issued = try run(
+            [
+                "issue", "--department", "RSJ", "--matter-code", "GRCBZM", "--matter-name", "个人参保证明", "--holder-name", "张三丰",
+                "--holder-id", "440104199001010010", "--field", "参保险种=企业职工基本养老保险", "--out", "out",
+            ], in: dir)
         return try JSONDecoder().decode(IssueOutput.self, from: Data(issued.output.utf8))
     }
 
@@ -155,8 +163,11 @@ struct CommandLineTests {
         let dir = try tempDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         try initDistrict(in: dir)
-        let issued = try run(["issue", "--department", "RSJ", "--matter-code", "GRCBZM", "--matter-name", "个人参保证明", "--holder-name", "张三丰",
-                              "--holder-id", "440104199001010010", "--field", "参保险种=企业职工基本养老保险", "--out", "out"], in: dir)
+        let issued = try run(
+            [
+                "issue", "--department", "RSJ", "--matter-code", "GRCBZM", "--matter-name", "个人参保证明", "--holder-name", "张三丰",
+                "--holder-id", "440104199001010010", "--field", "参保险种=企业职工基本养老保险", "--out", "out",
+            ], in: dir)
         #expect(issued.status == 0, "\(issued.output)")
         struct Output: Decodable { var id: String; var pdf: String; var qrImage: String; var token: String }
         let output = try JSONDecoder().decode(Output.self, from: Data(issued.output.utf8))
@@ -181,8 +192,11 @@ struct CommandLineTests {
         #expect(revoked.status == 0, "\(revoked.output)")
         #expect(!revoked.output.contains("440104199001010010"))
         #expect(try run(["verify", "--token", output.token], in: dir).output.contains("\"revoked\""))
-        let bad = try run(["issue", "--department", "RSJ", "--matter-code", "X", "--matter-name", "证明", "--holder-name", "张三",
-                           "--holder-id", "123", "--field", "a=b"], in: dir)
+        let bad = try run(
+            [
+                "issue", "--department", "RSJ", "--matter-code", "X", "--matter-name", "证明", "--holder-name", "张三",
+                "--holder-id", "123", "--field", "a=b",
+            ], in: dir)
         #expect(bad.status == 1)
         #expect(bad.output.contains("error [invalid_id_number]"))
     }
@@ -199,11 +213,15 @@ struct CommandLineTests {
         try await Task.sleep(for: .milliseconds(1100))
         let second = try issueCertificate(in: dir)
         struct Key: Decodable { var kid: String; var status: String }
-        let oldKid = try JSONDecoder().decode([Key].self, from: Data(try run(["keys", "list", "--department", "RSJ", "--json"], in: dir).output.utf8)).first!.kid
+        let oldKid = try JSONDecoder().decode(
+            [Key].self, from: Data(try run(["keys", "list", "--department", "RSJ", "--json"], in: dir).output.utf8)
+        ).first!.kid
         #expect(try run(["keys", "rotate", "--department", "RSJ"], in: dir).status == 0)
         let future = try run(["keys", "revoke", "--kid", oldKid, "--not-after", "2099-01-01T00:00+08:00", "--reason", "key-compromise"], in: dir)
         #expect(future.status == 1 && future.output.contains("invalid_input"))
-        #expect(try run(["keys", "revoke", "--kid", "00000000deadbeef", "--not-after", "2026-01-01T00:00+08:00", "--reason", "key-compromise"], in: dir).output.contains("unknown_key"))
+        #expect(
+            try run(["keys", "revoke", "--kid", "00000000deadbeef", "--not-after", "2026-01-01T00:00+08:00", "--reason", "key-compromise"], in: dir)
+                .output.contains("unknown_key"))
         let stamp = notAfter.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: false))
         let revoke = try run(["keys", "revoke", "--kid", oldKid, "--not-after", stamp, "--reason", "key-compromise"], in: dir)
         #expect(revoke.status == 0, "\(revoke.output)")
@@ -221,7 +239,11 @@ struct CommandLineTests {
         #expect(try run(offline + [first.pdf], in: dir).status == 0)
         // The trust list verifies with openssl against the root certificate.
         _ = try ExternalTool.run(["openssl", "x509", "-in", "Certificates/root.pem", "-pubkey", "-noout", "-out", "root.pub"], in: dir)
-        #expect(try ExternalTool.run(["openssl", "dgst", "-sha256", "-verify", "root.pub", "-signature", "published/trust-list.json.sig", "published/trust-list.json"], in: dir).status == 0)
+        #expect(
+            try ExternalTool.run(
+                ["openssl", "dgst", "-sha256", "-verify", "root.pub", "-signature", "published/trust-list.json.sig", "published/trust-list.json"],
+                in: dir
+            ).status == 0)
         // The log audits clean, then an altered leaf is caught.
         #expect(try run(["log", "sth"], in: dir).status == 0)
         let clean = try run(["log", "audit"], in: dir)
@@ -229,13 +251,16 @@ struct CommandLineTests {
         let queue = try AppDatabase.open(path: dir.appendingPathComponent("var/zerotrip.sqlite").path)
         try await queue.write { db in
             try db.execute(sql: "DROP TRIGGER log_leaves_append_only")
-            try db.execute(sql: "UPDATE log_leaves SET entry = CAST(replace(CAST(entry AS TEXT), 'GRCBZM', 'GRCBZX') AS BLOB) WHERE kind = 'document.issued'")
+            try db.execute(
+                sql: "UPDATE log_leaves SET entry = CAST(replace(CAST(entry AS TEXT), 'GRCBZM', 'GRCBZX') AS BLOB) WHERE kind = 'document.issued'")
         }
         let broken = try run(["log", "audit"], in: dir)
         #expect(broken.status == 1 && broken.output.contains("BROKEN"), "\(broken.output)")
     }
 
-    @Test("Offline verification reads the document status list: a revoked document answers revoked from its token and from its PDF, a valid one stays valid, the list's age is printed, and openssl verifies its signature")
+    @Test(
+        "Offline verification reads the document status list: a revoked document answers revoked from its token and from its PDF, a valid one stays valid, the list's age is printed, and openssl verifies its signature"
+    )
     func documentStatusOffline() async throws {
         let dir = try tempDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -254,11 +279,17 @@ struct CommandLineTests {
         try FileManager.default.removeItem(at: dir.appendingPathComponent("published/status-list.json"))
         #expect(try run(offline + ["--token", revoked.token], in: dir).status == 0)
         let missing = try run(offline + ["--status-list", "published/status-list.json", "--token", revoked.token], in: dir)
-        #expect(missing.status == 1 && missing.output.contains("invalid_input"), "an explicitly named list that is missing is an error: \(missing.output)")
+        #expect(
+            missing.status == 1 && missing.output.contains("invalid_input"), "an explicitly named list that is missing is an error: \(missing.output)"
+        )
         _ = try ExternalTool.run(["openssl", "x509", "-in", "Certificates/root.pem", "-pubkey", "-noout", "-out", "root.pub"], in: dir)
         let exported = try run(["trust-list", "export", "--out", "published"], in: dir)
         #expect(exported.status == 0, "\(exported.output)")
-        #expect(try ExternalTool.run(["openssl", "dgst", "-sha256", "-verify", "root.pub", "-signature", "published/status-list.json.sig", "published/status-list.json"], in: dir).status == 0)
+        #expect(
+            try ExternalTool.run(
+                ["openssl", "dgst", "-sha256", "-verify", "root.pub", "-signature", "published/status-list.json.sig", "published/status-list.json"],
+                in: dir
+            ).status == 0)
         let listed = try String(contentsOf: dir.appendingPathComponent("published/status-list.json"), encoding: .utf8)
         #expect(listed.contains("zerotrip-status-list-v1") && !listed.contains(revoked.id), "entries are hashes, not document numbers")
     }
@@ -270,7 +301,8 @@ struct CommandLineTests {
         try initDistrict(in: dir)
         let first = try issueCertificate(in: dir)
         #expect(try run(["log", "sth"], in: dir).status == 0)
-        try FileManager.default.copyItem(at: dir.appendingPathComponent("Certificates/root.pem"), to: dir.appendingPathComponent("pinned-old-root.pem"))
+        try FileManager.default.copyItem(
+            at: dir.appendingPathComponent("Certificates/root.pem"), to: dir.appendingPathComponent("pinned-old-root.pem"))
         let renew = try run(["root", "renew", "--rotate-departments"], in: dir)
         #expect(renew.status == 0 && renew.output.contains("new root") && renew.output.contains("RSJ: new seal key"), "\(renew.output)")
         struct Root: Decodable { var kid: String; var status: String }
@@ -320,7 +352,10 @@ struct CommandLineTests {
         #expect(listed.output.hasPrefix("ID") && listed.output.contains("RSJ   active"), "\(listed.output)")
         let json = try run(["credentials", "list", "--json"], in: dir).output
         struct Listed: Decodable { var id: String; var departmentCode: String; var scopes: [String] }
-        #expect(try JSONDecoder().decode([Listed].self, from: Data(json.utf8)).contains { $0.departmentCode == "RSJ" && $0.scopes.contains("credit:read") })
+        #expect(
+            try JSONDecoder().decode([Listed].self, from: Data(json.utf8)).contains {
+                $0.departmentCode == "RSJ" && $0.scopes.contains("credit:read")
+            })
         #expect(!json.contains(secret))
         #expect(try run(["departments", "list"], in: dir).output.contains("RSJ   "))
 
@@ -335,7 +370,8 @@ struct CommandLineTests {
         openssl.waitUntilExit()
         #expect(openssl.terminationStatus == 0)
 
-        let wrong = try run(["departments", "add", "--code", "GAJ", "--name", "区公安分局"], in: dir, environment: ["ZEROTRIP_KEY_PASSPHRASE": "wrong wrong wrong"])
+        let wrong = try run(
+            ["departments", "add", "--code", "GAJ", "--name", "区公安分局"], in: dir, environment: ["ZEROTRIP_KEY_PASSPHRASE": "wrong wrong wrong"])
         #expect(wrong.output.contains("error [wrong_passphrase]"))
         #expect(!wrong.output.contains("wrong wrong wrong"))
     }
@@ -345,7 +381,8 @@ struct CommandLineTests {
         let dir = try tempDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         #expect(try run(["init", "--district", "禅城区"], in: dir).status == 0)
-        let keyFile = try #require(FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("Keys").path).first { $0.hasPrefix("root-") })
+        let keyFile = try #require(
+            FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("Keys").path).first { $0.hasPrefix("root-") })
         chmod(dir.appendingPathComponent("Keys/\(keyFile)").path, 0o644)
         let serve = try run(["serve", "--port", "0"], in: dir)
         #expect(serve.status == 1)
@@ -353,7 +390,9 @@ struct CommandLineTests {
         #expect(serve.output.contains(keyFile))
     }
 
-    @Test("backup --to writes a private copy that audit verify and log audit accept; a second backup to the same file and one without a database are refused")
+    @Test(
+        "backup --to writes a private copy that audit verify and log audit accept; a second backup to the same file and one without a database are refused"
+    )
     func backup() throws {
         let dir = try tempDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -380,8 +419,9 @@ struct CommandLineTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         try initDistrict(in: dir)
         let help = try run(["issue", "--help"], in: dir).output
-        let example = try #require(help.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
-            .joined(separator: " ").firstMatch(of: /Example: zerotrip (issue .+?--field \S+ --field \S+)/)?.1)
+        let example = try #require(
+            help.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+                .joined(separator: " ").firstMatch(of: /Example: zerotrip (issue .+?--field \S+ --field \S+)/)?.1)
         let result = try run(example.split(separator: " ").map(String.init) + ["--out", "out"], in: dir)
         #expect(result.status == 0, "\(example): \(result.output)")
     }
@@ -406,9 +446,12 @@ struct CommandLineTests {
         #expect(result.output.components(separatedBy: "\n  line ").count == 21)
     }
 
-    @Test("Outside a district, commands that need one refuse with not_initialized and create nothing", arguments: [
-        ["audit", "verify"], ["documents", "list"], ["keys", "list"], ["departments", "list"], ["persons", "show", "440104199001010010"], ["log", "sth"],
-    ])
+    @Test(
+        "Outside a district, commands that need one refuse with not_initialized and create nothing",
+        arguments: [
+            ["audit", "verify"], ["documents", "list"], ["keys", "list"], ["departments", "list"], ["persons", "show", "440104199001010010"],
+            ["log", "sth"],
+        ])
     func outsideADistrict(arguments: [String]) throws {
         let dir = try tempDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -456,8 +499,10 @@ struct CommandLineTests {
 
         // About 3 s of upload at 1 KiB/s; SIGTERM arrives after 1 s.
         let body = #"{"department": "RSJ", "scopes": ["credit:read"], "label": "slow"}"# + String(repeating: " ", count: 3000)
-        let slow = try curl(["--limit-rate", "1K", "-H", "Authorization: Bearer \(admin)", "-H", "Content-Type: application/json",
-                             "--data-binary", body, "http://127.0.0.1:\(port)/v1/credentials"])
+        let slow = try curl([
+            "--limit-rate", "1K", "-H", "Authorization: Bearer \(admin)", "-H", "Content-Type: application/json",
+            "--data-binary", body, "http://127.0.0.1:\(port)/v1/credentials",
+        ])
         try await Task.sleep(for: .seconds(1))
         kill(server.processIdentifier, SIGTERM)
         slow.waitUntilExit()
@@ -474,8 +519,11 @@ struct CommandLineTests {
         let dir = try tempDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         #expect(try run(["init", "--district", "禅城区"], in: dir).status == 0)
-        let made = try ExternalCommand.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-                                            "-keyout", "tls.key", "-out", "tls.crt", "-subj", "/CN=localhost", "-days", "1"], in: dir)
+        let made = try ExternalCommand.run(
+            [
+                "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                "-keyout", "tls.key", "-out", "tls.crt", "-subj", "/CN=localhost", "-days", "1",
+            ], in: dir)
         #expect(made.status == 0)
         chmod(dir.appendingPathComponent("tls.key").path, 0o600)
         // Below the ephemeral range and checked free: a random port up there can be a client socket's of the
@@ -492,8 +540,12 @@ struct CommandLineTests {
         defer { if server.isRunning { server.terminate() } }
         var status = ""
         for _ in 0..<100 where status != "200" {
-            status = try ExternalCommand.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--cacert", "tls.crt",
-                                              "https://localhost:\(port)/healthz"], in: dir).output
+            status = try ExternalCommand.run(
+                [
+                    "curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--cacert", "tls.crt",
+                    "https://localhost:\(port)/healthz",
+                ], in: dir
+            ).output
             if status != "200" { try await Task.sleep(for: .milliseconds(100)) }
         }
         #expect(status == "200")

@@ -14,7 +14,8 @@ struct CredentialServiceTests {
         #expect(principal.scopes == [.documentsIssue, .creditRead])
 
         let secret = String(issued.token.split(separator: "_", maxSplits: 2)[2])  // the secret may itself hold "_" (base64url)
-        let stored: [Data] = try await district.services.database.read { db in try db.fetchAll(Data.self, sql: "SELECT secret_hash FROM credentials") }
+        let stored: [Data] = try await district.services.database.read { db in try db.fetchAll(Data.self, sql: "SELECT secret_hash FROM credentials")
+        }
         #expect(stored.count == 1)
         #expect(!stored[0].elementsEqual(Data(secret.utf8)))
         let dump = try await String(decoding: JSONEncoder().encode(credentials.list()), as: UTF8.self)
@@ -36,7 +37,9 @@ struct CredentialServiceTests {
     func badInput() async throws {
         let district = try await TestDistrict().setUp()
         let counts = try await district.tableCounts()
-        let unknown = await #expect(throws: ZeroTripError.self) { try await district.services.credentials.create(department: "XXX", scopes: [.admin], actor: "test") }
+        let unknown = await #expect(throws: ZeroTripError.self) {
+            try await district.services.credentials.create(department: "XXX", scopes: [.admin], actor: "test")
+        }
         #expect(unknown?.code == .unknownDepartment)
         let scope = #expect(throws: ZeroTripError.self) { try Scope.parse("documents:issue,root:everything") }
         #expect(scope?.code == .invalidInput)

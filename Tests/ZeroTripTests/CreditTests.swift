@@ -23,9 +23,9 @@ struct CreditTests {
         #expect(Self.day("2026-10-10").weekday == 6 && Self.day("2026-09-20").weekday == 0)
         #expect(calendar.workingDay(1, after: september30) == Self.day("2026-10-08"))
         #expect(calendar.workingDay(2, after: september30) == Self.day("2026-10-09"))
-        #expect(calendar.workingDay(3, after: september30) == Self.day("2026-10-10"))   // Saturday, a working day
+        #expect(calendar.workingDay(3, after: september30) == Self.day("2026-10-10"))  // Saturday, a working day
         #expect(calendar.workingDay(4, after: september30) == Self.day("2026-10-12"))
-        #expect(calendar.workingDay(1, after: Self.day("2026-09-18").start) == Self.day("2026-09-20"))   // Sunday, a working day
+        #expect(calendar.workingDay(1, after: Self.day("2026-09-18").start) == Self.day("2026-09-20"))  // Sunday, a working day
         #expect(calendar.workingDay(2, after: Self.day("2026-09-18").start) == Self.day("2026-09-21"))
         #expect(calendar.workingDays(from: september30, to: Self.day("2026-10-12").start) == 4)
         #expect(calendar.deadline(workingDays: 3, from: september30) == Self.day("2026-10-11").start)
@@ -39,13 +39,24 @@ struct CreditTests {
         #expect(CivilDay("2026-02-30") == nil && CivilDay("2026-13-01") == nil && CivilDay("26-01-01") == nil)
     }
 
-    @Test("Catalogue and policy files with errors are refused with a message naming the line; nothing is stored", arguments: [
-        ("matters:\n  - code: JZDJ\n    name: 居住登记\n    department: GAJ\n    timeLimitDays: 3\n    materials:\n      - { code: ID_CARD, name: 身份证, kind: primry }\n    result: { title: 凭证, validDays: 30, fields: [地址] }\n", "line 7", "primary or secondary"),
-        ("matters:\n  - code: JZDJ\n    name: 居住登记\n    department: XXJ\n    timeLimitDays: 3\n    materials: []\n", "line 4", "no department XXJ"),
-        ("matters:\n  - code: JZDJ\n    nmae: 居住登记\n", "line 3", "unknown key \"nmae\""),
-        ("matters:\n  - code: JZDJ\n    name: [unclosed\n", "line", "not valid YAML"),
-        ("matters:\n  - code: A\n    name: 甲\n    department: GAJ\n    timeLimitDays: 0\n    materials:\n      - { code: ID_CARD, name: 身份证, kind: primary }\n    result: { title: 凭证, validDays: 30, fields: [地址] }\n", "line 5", "timeLimitDays"),
-    ])
+    @Test(
+        "Catalogue and policy files with errors are refused with a message naming the line; nothing is stored",
+        arguments: [
+            (
+                "matters:\n  - code: JZDJ\n    name: 居住登记\n    department: GAJ\n    timeLimitDays: 3\n    materials:\n      - { code: ID_CARD, name: 身份证, kind: primry }\n    result: { title: 凭证, validDays: 30, fields: [地址] }\n",
+                "line 7", "primary or secondary"
+            ),
+            (
+                "matters:\n  - code: JZDJ\n    name: 居住登记\n    department: XXJ\n    timeLimitDays: 3\n    materials: []\n", "line 4",
+                "no department XXJ"
+            ),
+            ("matters:\n  - code: JZDJ\n    nmae: 居住登记\n", "line 3", "unknown key \"nmae\""),
+            ("matters:\n  - code: JZDJ\n    name: [unclosed\n", "line", "not valid YAML"),
+            (
+                "matters:\n  - code: A\n    name: 甲\n    department: GAJ\n    timeLimitDays: 0\n    materials:\n      - { code: ID_CARD, name: 身份证, kind: primary }\n    result: { title: 凭证, validDays: 30, fields: [地址] }\n",
+                "line 5", "timeLimitDays"
+            ),
+        ])
     func badCatalogue(text: String, line: String, message: String) async throws {
         let district = try await Self.district()
         let before = try await district.services.credit.versions(catalogue: true).count
@@ -59,7 +70,8 @@ struct CreditTests {
         var policy = String(decoding: try CreditFixtures.file("credit-policy.yaml"), as: UTF8.self)
         policy = policy.replacingOccurrences(of: "minimumB: 70", with: "minimumB: 95")
         await expectError(.invalidPolicy) { try await district.services.credit.loadPolicy(Array(policy.utf8), actor: "test") }
-        let broken = String(decoding: try CreditFixtures.file("credit-policy.yaml"), as: UTF8.self).replacingOccurrences(of: "2026-10-10]", with: "2026-10-12]")
+        let broken = String(decoding: try CreditFixtures.file("credit-policy.yaml"), as: UTF8.self).replacingOccurrences(
+            of: "2026-10-10]", with: "2026-10-12]")
         do {
             _ = try await district.services.credit.loadPolicy(Array(broken.utf8), actor: "test")
             Issue.record("a working weekend on a Monday was accepted")
@@ -76,10 +88,12 @@ struct CreditTests {
         let original = try CreditFixtures.file("catalogue.yaml")
         await #expect(try credit.loadCatalogue(original, actor: "test").stored == false)
         let application = try await district.services.applications.submit(
-            NewApplication(matterCode: "GRCBZM", idNumber: IdentityFixtures.zhang.id, name: IdentityFixtures.zhang.name, mode: .standard, provided: ["ID_CARD"]),
+            NewApplication(
+                matterCode: "GRCBZM", idNumber: IdentityFixtures.zhang.id, name: IdentityFixtures.zhang.name, mode: .standard, provided: ["ID_CARD"]),
             department: "RSJ", actor: "test")
-        let changed = String(decoding: original, as: UTF8.self).replacingOccurrences(of: "    timeLimitDays: 1\n    materials:\n      - { code: ID_CARD, name: 居民身份证, kind: primary }\n    result: { title: 个人参保证明",
-                                                                                       with: "    timeLimitDays: 2\n    materials:\n      - { code: ID_CARD, name: 居民身份证, kind: primary }\n    result: { title: 个人参保证明")
+        let changed = String(decoding: original, as: UTF8.self).replacingOccurrences(
+            of: "    timeLimitDays: 1\n    materials:\n      - { code: ID_CARD, name: 居民身份证, kind: primary }\n    result: { title: 个人参保证明",
+            with: "    timeLimitDays: 2\n    materials:\n      - { code: ID_CARD, name: 居民身份证, kind: primary }\n    result: { title: 个人参保证明")
         let version = try await credit.loadCatalogue(Array(changed.utf8), actor: "test")
         #expect(version.stored && version.version == 2)
         await #expect(try credit.currentCatalogue().matter("GRCBZM")?.timeLimitDays == 2)
@@ -91,7 +105,9 @@ struct CreditTests {
         #expect(rewrite?.kind == .ruleViolation, "a catalogue version is kept as loaded")
     }
 
-    @Test("Levels follow the bands; M for a new enterprise; direct D; a repair restores by the policy's steps and a lifted D stays at most B for a year")
+    @Test(
+        "Levels follow the bands; M for a new enterprise; direct D; a repair restores by the policy's steps and a lifted D stays at most B for a year"
+    )
     func levels() async throws {
         let district = try await Self.district()
         let credit = district.services.credit
@@ -101,33 +117,42 @@ struct CreditTests {
         let huang = try await credit.assessment(of: credit.subject(CreditFixtures.huang.id))
         #expect(huang.level == .c && huang.trustApproval.reasons == ["level_not_qualifying"])
         let zhou = try await credit.assessment(of: credit.subject(CreditFixtures.zhou.id))
-        #expect(zhou.level == .d && zhou.unrepairedSerious && zhou.trustApproval.reasons == ["direct_d", "level_not_qualifying", "unrepaired_serious_record"])
+        #expect(
+            zhou.level == .d && zhou.unrepairedSerious
+                && zhou.trustApproval.reasons == ["direct_d", "level_not_qualifying", "unrepaired_serious_record"])
 
-        let organization = try await credit.registerOrganization(code: "91440604MA51ABCD1X", name: "示例科技有限公司",
-                                                           establishedOn: CivilDay(district.clock.now.addingTimeInterval(-100 * 86_400)), dataComplete: true, actor: "test")
+        let organization = try await credit.registerOrganization(
+            code: "91440604MA51ABCD1X", name: "示例科技有限公司",
+            establishedOn: CivilDay(district.clock.now.addingTimeInterval(-100 * 86_400)), dataComplete: true, actor: "test")
         await #expect(try credit.assessment(of: organization).level == .m)
         await #expect(try credit.assessment(of: organization, at: district.clock.now.addingTimeInterval(200 * 86_400)).level == .m)
         district.clock.advance(by: 300 * 86_400)
         await #expect(try credit.assessment(of: organization).level == .a)
         await expectError(.duplicateSubject) {
-            try await credit.registerOrganization(code: "91440604MA51ABCD1X", name: "重复", establishedOn: CivilDay("2020-01-01")!, dataComplete: true, actor: "test")
+            try await credit.registerOrganization(
+                code: "91440604MA51ABCD1X", name: "重复", establishedOn: CivilDay("2020-01-01")!, dataComplete: true, actor: "test")
         }
         await expectError(.invalidInput) {
-            try await credit.registerOrganization(code: "91440604MA51ABCD12", name: "错校验", establishedOn: CivilDay("2020-01-01")!, dataComplete: true, actor: "test")
+            try await credit.registerOrganization(
+                code: "91440604MA51ABCD12", name: "错校验", establishedOn: CivilDay("2020-01-01")!, dataComplete: true, actor: "test")
         }
 
         // A fresh deduction repaired within 30 days comes back in full.
         let events = try await credit.history(subject: IdentityFixtures.zhang.id)
         #expect(events.events.isEmpty)
-        let penalty = try await credit.recordEvent(subject: IdentityFixtures.zhang.id, type: "administrative_penalty", effectiveAt: district.clock.now, reference: "罚1", actor: "test")
+        let penalty = try await credit.recordEvent(
+            subject: IdentityFixtures.zhang.id, type: "administrative_penalty", effectiveAt: district.clock.now, reference: "罚1", actor: "test")
         await #expect(try credit.assessment(of: credit.subject(IdentityFixtures.zhang.id)).score == 75)
         district.clock.advance(by: 10 * 86_400)
         let repair = try await credit.repair(eventID: penalty.id, effectiveAt: district.clock.now, reference: "修复1", actor: "test")
         #expect(repair.points == 25)
         await #expect(try credit.assessment(of: credit.subject(IdentityFixtures.zhang.id)).score == 100)
-        await expectError(.invalidInput) { try await credit.repair(eventID: penalty.id, effectiveAt: district.clock.now, reference: nil, actor: "test") }
+        await expectError(.invalidInput) {
+            try await credit.repair(eventID: penalty.id, effectiveAt: district.clock.now, reference: nil, actor: "test")
+        }
         // A late repair restores 40 %.
-        let late = try await credit.recordEvent(subject: CreditFixtures.chen.id, type: "administrative_penalty_minor", effectiveAt: district.clock.now, reference: nil, actor: "test")
+        let late = try await credit.recordEvent(
+            subject: CreditFixtures.chen.id, type: "administrative_penalty_minor", effectiveAt: district.clock.now, reference: nil, actor: "test")
         district.clock.advance(by: 100 * 86_400)
         await #expect(try credit.repair(eventID: late.id, effectiveAt: district.clock.now, reference: nil, actor: "test").points == 2)
 
@@ -136,7 +161,8 @@ struct CreditTests {
         _ = try await credit.repair(eventID: dishonest.id, effectiveAt: district.clock.now, reference: "履行完毕", actor: "test")
         let lifted = try await credit.assessment(of: credit.subject(CreditFixtures.zhou.id))
         #expect(lifted.level == .b && !lifted.unrepairedSerious && lifted.trustApproval.available)
-        await #expect(try credit.assessment(of: credit.subject(CreditFixtures.zhou.id), at: district.clock.now.addingTimeInterval(366 * 86_400)).level == .a)
+        await #expect(
+            try credit.assessment(of: credit.subject(CreditFixtures.zhou.id), at: district.clock.now.addingTimeInterval(366 * 86_400)).level == .a)
     }
 
     @Test("The level on a past date is reproduced after later events, back-dated ones included; history cannot be edited")
@@ -148,15 +174,19 @@ struct CreditTests {
         await #expect(try credit.assessment(of: subject).level == .b)
         district.clock.advance(by: 2 * 86_400)
         // Recorded later but effective before `monday`: the answer for `monday` must not change.
-        _ = try await credit.recordEvent(subject: CreditFixtures.chen.id, type: "administrative_penalty_minor", effectiveAt: monday.addingTimeInterval(-86_400), reference: "迟报", actor: "test")
-        _ = try await credit.recordEvent(subject: CreditFixtures.chen.id, type: "tax_arrears", effectiveAt: district.clock.now, reference: "欠税", actor: "test")
+        _ = try await credit.recordEvent(
+            subject: CreditFixtures.chen.id, type: "administrative_penalty_minor", effectiveAt: monday.addingTimeInterval(-86_400), reference: "迟报",
+            actor: "test")
+        _ = try await credit.recordEvent(
+            subject: CreditFixtures.chen.id, type: "tax_arrears", effectiveAt: district.clock.now, reference: "欠税", actor: "test")
         let now = try await credit.assessment(of: subject)
         let events = try await credit.history(subject: CreditFixtures.chen.id).events
         #expect(now.level == .c && now.score == 55 && now.unrepairedSerious, "\(now) \(events)")
         let then = try await credit.assessment(of: subject, at: monday)
         #expect(then.level == .b && then.score == 75)
         // A policy loaded later does not change the answer for an earlier date.
-        let strict = String(decoding: try CreditFixtures.file("credit-policy.yaml"), as: UTF8.self).replacingOccurrences(of: "minimumB: 70", with: "minimumB: 80")
+        let strict = String(decoding: try CreditFixtures.file("credit-policy.yaml"), as: UTF8.self).replacingOccurrences(
+            of: "minimumB: 70", with: "minimumB: 80")
         district.clock.advance(by: 60)
         await #expect(try credit.loadPolicy(Array(strict.utf8), actor: "test").version == 2)
         // Loading the same file again stores nothing (its sets used to encode in a new order each time).
@@ -179,13 +209,36 @@ struct CreditTests {
     func badInput() async throws {
         let district = try await Self.district()
         let credit = district.services.credit
-        let count = { @Sendable in try await district.services.database.read { db in try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM credit_events") ?? -1 } }
+        let count = { @Sendable in
+            try await district.services.database.read { db in try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM credit_events") ?? -1 }
+        }
         let before = try await count()
-        #expect(await errorCode { try await credit.recordEvent(subject: "11010519491231002X", type: "administrative_penalty", effectiveAt: district.clock.now, reference: nil, actor: "t") } == "unknown_subject")
-        #expect(await errorCode { try await credit.recordEvent(subject: "91350100M000100Y43", type: "administrative_penalty", effectiveAt: district.clock.now, reference: nil, actor: "t") } == "unknown_subject")
-        #expect(await errorCode { try await credit.recordEvent(subject: "440604197803150418", type: "administrative_penalty", effectiveAt: district.clock.now, reference: nil, actor: "t") } == "invalid_id_number")
-        #expect(await errorCode { try await credit.recordEvent(subject: CreditFixtures.chen.id, type: "speeding", effectiveAt: district.clock.now, reference: nil, actor: "t") } == "invalid_input")
-        #expect(await errorCode { try await credit.recordEvent(subject: CreditFixtures.chen.id, type: "administrative_penalty", effectiveAt: district.clock.now.addingTimeInterval(3600), reference: nil, actor: "t") } == "invalid_input")
+        #expect(
+            await errorCode {
+                try await credit.recordEvent(
+                    subject: "11010519491231002X", type: "administrative_penalty", effectiveAt: district.clock.now, reference: nil, actor: "t")
+            } == "unknown_subject")
+        #expect(
+            await errorCode {
+                try await credit.recordEvent(
+                    subject: "91350100M000100Y43", type: "administrative_penalty", effectiveAt: district.clock.now, reference: nil, actor: "t")
+            } == "unknown_subject")
+        #expect(
+            await errorCode {
+                try await credit.recordEvent(
+                    subject: "440604197803150418", type: "administrative_penalty", effectiveAt: district.clock.now, reference: nil, actor: "t")
+            } == "invalid_id_number")
+        #expect(
+            await errorCode {
+                try await credit.recordEvent(
+                    subject: CreditFixtures.chen.id, type: "speeding", effectiveAt: district.clock.now, reference: nil, actor: "t")
+            } == "invalid_input")
+        #expect(
+            await errorCode {
+                try await credit.recordEvent(
+                    subject: CreditFixtures.chen.id, type: "administrative_penalty", effectiveAt: district.clock.now.addingTimeInterval(3600),
+                    reference: nil, actor: "t")
+            } == "invalid_input")
         let header = "subject,type,effective_date,reference\n"
         let bad = header + "\(CreditFixtures.chen.id),administrative_penalty,2026-05-01,A1\n11010519491231002X,administrative_penalty,2026-05-01,A2\n"
         do {
@@ -194,11 +247,19 @@ struct CreditTests {
         } catch let error as ZeroTripError {
             #expect(error.code == .unknownSubject && error.message.hasPrefix("line 3"), "\(error)")
         }
-        for (file, line) in [(header + "\(CreditFixtures.chen.id),administrative_penalty,2026-13-01,B1\n", "line 2"),
-                             (header + "\(CreditFixtures.chen.id),administrative_penalty\n", "line 2"),
-                             ("who,what\n", "line 1"),
-                             (header + "\(CreditFixtures.chen.id),administrative_penalty,2026-05-01,C1\n\(CreditFixtures.chen.id),administrative_penalty,2026-05-02,C1\n", "line 3")] {
-            await #expect { try await credit.importEvents(Array(file.utf8), source: "court", actor: "t") } throws: { ($0 as? ZeroTripError)?.message.hasPrefix(line) == true }
+        for (file, line) in [
+            (header + "\(CreditFixtures.chen.id),administrative_penalty,2026-13-01,B1\n", "line 2"),
+            (header + "\(CreditFixtures.chen.id),administrative_penalty\n", "line 2"),
+            ("who,what\n", "line 1"),
+            (
+                header
+                    + "\(CreditFixtures.chen.id),administrative_penalty,2026-05-01,C1\n\(CreditFixtures.chen.id),administrative_penalty,2026-05-02,C1\n",
+                "line 3"
+            ),
+        ] {
+            await #expect { try await credit.importEvents(Array(file.utf8), source: "court", actor: "t") } throws: {
+                ($0 as? ZeroTripError)?.message.hasPrefix(line) == true
+            }
         }
         await #expect(try count() == before)
         let good = header + "\(CreditFixtures.chen.id),administrative_penalty_minor,2026-05-01,D1\n"
@@ -212,7 +273,7 @@ struct CreditTests {
         #expect(UnifiedSocialCreditCode.validate("91350100M000100Y43") == "91350100M000100Y43")
         #expect(UnifiedSocialCreditCode.validate("91350100m000100y43") == "91350100M000100Y43")
         #expect(UnifiedSocialCreditCode.validate("91350100M000100Y44") == nil)
-        #expect(UnifiedSocialCreditCode.validate("91350100I000100Y43") == nil)   // I is not in the alphabet
+        #expect(UnifiedSocialCreditCode.validate("91350100I000100Y43") == nil)  // I is not in the alphabet
         #expect(UnifiedSocialCreditCode.validate("9135010") == nil)
     }
 }

@@ -24,7 +24,9 @@ struct DistrictAdministrationTests {
         #expect(root.isCertificateAuthority)
 
         let files = district.fileListing(), counts = try await district.tableCounts()
-        let error = await #expect(throws: ZeroTripError.self) { try await district.services.administration.initialize(district: "别的区", actor: "test") }
+        let error = await #expect(throws: ZeroTripError.self) {
+            try await district.services.administration.initialize(district: "别的区", actor: "test")
+        }
         #expect(error?.code == .alreadyInitialized)
         #expect(district.fileListing() == files)
         await #expect(try district.tableCounts() == counts)
@@ -47,23 +49,29 @@ struct DistrictAdministrationTests {
         #expect(key.publicKey.derRepresentation == seal.publicKey.derRepresentation)
     }
 
-    @Test("Bad input is refused with a stable code and leaves database and files unchanged", arguments: [
-        ("RSJ", "重复", ZeroTripError.Code.duplicateDepartment),
-        ("rsj", "小写", .invalidInput),
-        ("R", "太短", .invalidInput),
-        ("GAJ", "", .invalidInput),
-        ("GAJ", String(repeating: "长", count: 65), .invalidInput),
-    ])
+    @Test(
+        "Bad input is refused with a stable code and leaves database and files unchanged",
+        arguments: [
+            ("RSJ", "重复", ZeroTripError.Code.duplicateDepartment),
+            ("rsj", "小写", .invalidInput),
+            ("R", "太短", .invalidInput),
+            ("GAJ", "", .invalidInput),
+            ("GAJ", String(repeating: "长", count: 65), .invalidInput),
+        ])
     func badDepartment(code: String, name: String, expected: ZeroTripError.Code) async throws {
         let district = try await TestDistrict().setUp()
         let files = district.fileListing(), counts = try await district.tableCounts()
-        let error = await #expect(throws: ZeroTripError.self) { try await district.services.administration.addDepartment(code: code, name: name, actor: "test") }
+        let error = await #expect(throws: ZeroTripError.self) {
+            try await district.services.administration.addDepartment(code: code, name: name, actor: "test")
+        }
         #expect(error?.code == expected)
         #expect(district.fileListing() == files)
         await #expect(try district.tableCounts() == counts)
     }
 
-    @Test("An SM2 seal is refused when a department is created (409-mapped code, nothing made); one left from an older version answers the same code at issuance, never a 500, until a rotation gives it a P-256 key")
+    @Test(
+        "An SM2 seal is refused when a department is created (409-mapped code, nothing made); one left from an older version answers the same code at issuance, never a 500, until a rotation gives it a P-256 key"
+    )
     func sm2Seals() async throws {
         let district = try await TestDistrict().setUp()
         let administration = district.services.administration
@@ -77,7 +85,8 @@ struct DistrictAdministrationTests {
 
         // A department whose seal is SM2, as an older version could create it.
         let now = district.clock.now
-        let (certificate, keyFile, _) = try await administration.createSealFiles(code: "WJJ", name: "区卫生健康局", districtName: "禅城区", algorithm: .sm2, now: now)
+        let (certificate, keyFile, _) = try await administration.createSealFiles(
+            code: "WJJ", name: "区卫生健康局", districtName: "禅城区", algorithm: .sm2, now: now)
         try await district.services.database.write { db in
             let id = try DistrictStore.insertDepartment(code: "WJJ", name: "区卫生健康局", at: now, in: db)
             try SigningKeyStore.insert(certificate, departmentID: id, role: "seal", algorithm: .sm2, keyFile: keyFile, at: now, in: db)
@@ -96,8 +105,9 @@ struct DistrictAdministrationTests {
     func wrongPassphrase() async throws {
         let district = try await TestDistrict().setUp()
         let files = district.fileListing(), counts = try await district.tableCounts()
-        let other = DistrictAdministration(database: district.services.database, home: district.home,
-                                           passphrase: PassphraseSource(explicit: "not the passphrase at all", environment: [:], keys: district.home.keyFiles))
+        let other = DistrictAdministration(
+            database: district.services.database, home: district.home,
+            passphrase: PassphraseSource(explicit: "not the passphrase at all", environment: [:], keys: district.home.keyFiles))
         let error = await #expect(throws: ZeroTripError.self) { try await other.addDepartment(code: "GAJ", name: "区公安分局", actor: "test") }
         #expect(error?.code == .wrongPassphrase)
         #expect(error.map { !$0.description.contains("not the passphrase") } == true)
@@ -110,11 +120,13 @@ struct DistrictAdministrationTests {
         let district = try await TestDistrict().setUp()
         let rootKid = try #require(try await district.services.administration.district()).rootKid
         let path = district.home.keysDirectory.appendingPathComponent("root-\(rootKid).key.pem").path
-        try "-----BEGIN ENCRYPTED PRIVATE KEY-----\nnot base64\n-----END ENCRYPTED PRIVATE KEY-----\n".write(toFile: path, atomically: false, encoding: .utf8)
+        try "-----BEGIN ENCRYPTED PRIVATE KEY-----\nnot base64\n-----END ENCRYPTED PRIVATE KEY-----\n".write(
+            toFile: path, atomically: false, encoding: .utf8)
         chmod(path, 0o600)
         let files = district.fileListing(), counts = try await district.tableCounts()
-        let fresh = DistrictAdministration(database: district.services.database, home: district.home,
-                                           passphrase: PassphraseSource(explicit: TestDistrict.passphrase, environment: [:], keys: district.home.keyFiles))
+        let fresh = DistrictAdministration(
+            database: district.services.database, home: district.home,
+            passphrase: PassphraseSource(explicit: TestDistrict.passphrase, environment: [:], keys: district.home.keyFiles))
         let error = await #expect(throws: ZeroTripError.self) { try await fresh.addDepartment(code: "GAJ", name: "区公安分局", actor: "test") }
         #expect(error?.code == .malformedKey)
         #expect(district.fileListing() == files)
@@ -145,7 +157,9 @@ struct DistrictAdministrationTests {
     @Test("Operations before init say not_initialized")
     func notInitialized() async throws {
         let district = try TestDistrict()
-        let error = await #expect(throws: ZeroTripError.self) { try await district.services.administration.addDepartment(code: "RSJ", name: "人社局", actor: "test") }
+        let error = await #expect(throws: ZeroTripError.self) {
+            try await district.services.administration.addDepartment(code: "RSJ", name: "人社局", actor: "test")
+        }
         #expect(error?.code == .notInitialized)
     }
 }

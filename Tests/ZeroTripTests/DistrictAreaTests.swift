@@ -5,25 +5,29 @@ import ZeroTripTestSupport
 
 @Suite("The district's full administrative name: province and city above it, on documents and as the issuer's name")
 struct DistrictAreaTests {
-    @Test("Issuer names: a department named after the district's level gets the full name; a full name stays as it is",
-          arguments: [
-              ("区人力资源和社会保障局", "广东省佛山市禅城区人力资源和社会保障局"),
-              ("禅城区公安分局", "广东省佛山市禅城区公安分局"),
-              ("广东省佛山市禅城区卫生健康局", "广东省佛山市禅城区卫生健康局"),
-              ("政务服务数据管理局", "广东省佛山市禅城区政务服务数据管理局"),
-          ])
+    @Test(
+        "Issuer names: a department named after the district's level gets the full name; a full name stays as it is",
+        arguments: [
+            ("区人力资源和社会保障局", "广东省佛山市禅城区人力资源和社会保障局"),
+            ("禅城区公安分局", "广东省佛山市禅城区公安分局"),
+            ("广东省佛山市禅城区卫生健康局", "广东省佛山市禅城区卫生健康局"),
+            ("政务服务数据管理局", "广东省佛山市禅城区政务服务数据管理局"),
+        ])
     func issuerNames(department: String, expected: String) {
         let district = DistrictInfo(name: "禅城区", province: "广东省", city: "佛山市", rootKid: "00", createdAt: Date())
         #expect(district.issuerName(department) == expected)
         #expect(DistrictInfo(name: "朝阳区", province: "", city: "北京市", rootKid: "00", createdAt: Date()).issuerName("区市场监督管理局") == "北京市朝阳区市场监督管理局")
     }
 
-    @Test("Recorded at init or later (audited), printed at the top of documents issued afterwards; a bad value is refused by code and changes nothing")
+    @Test(
+        "Recorded at init or later (audited), printed at the top of documents issued afterwards; a bad value is refused by code and changes nothing")
     func recordedAndPrinted() async throws {
         let district = try await TestDistrict(fileDatabase: true).setUp()
         let administration = district.services.administration
         #expect(try await administration.district()?.administrativeName == "禅城区")
-        let error = await #expect(throws: ZeroTripError.self) { try await administration.setAdministrativeArea(province: "广东 省", city: "佛山市", actor: "test") }
+        let error = await #expect(throws: ZeroTripError.self) {
+            try await administration.setAdministrativeArea(province: "广东 省", city: "佛山市", actor: "test")
+        }
         #expect(error?.code == .invalidInput)
         #expect(try await administration.district()?.province == "")
         let info = try await administration.setAdministrativeArea(province: "广东省", city: "佛山市", actor: "test")

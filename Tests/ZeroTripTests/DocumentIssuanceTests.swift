@@ -11,8 +11,10 @@ import ZeroTripTestSupport
 struct DocumentIssuanceTests {
     static let request = IssueDocumentRequest(
         departmentCode: "RSJ", matterCode: "GRCBZM", matterName: "个人参保证明", holderName: "张三丰", holderIDNumber: "440104199001010010",
-        fields: [ResultField(label: "参保险种", value: "企业职工基本养老保险"), ResultField(label: "参保状态", value: "正常参保"),
-                 ResultField(label: "缴费起止", value: "2015年07月至2026年10月"), ResultField(label: "累计缴费月数", value: "136个月")],
+        fields: [
+            ResultField(label: "参保险种", value: "企业职工基本养老保险"), ResultField(label: "参保状态", value: "正常参保"),
+            ResultField(label: "缴费起止", value: "2015年07月至2026年10月"), ResultField(label: "累计缴费月数", value: "136个月"),
+        ],
         validDays: 365, pickupMode: .qrSelfPrint)
 
     /// Issues one document into a fresh district and writes it, with the root certificate, to a directory that
@@ -53,7 +55,9 @@ struct DocumentIssuanceTests {
         #expect(lines.contains { $0.hasPrefix("61728.45") }, "some value wrapped right before the amount (the case being tested)")
     }
 
-    @Test("Rare characters (CJK Extension B and E) in the holder's name and a value are drawn from the fallback font; one no font has is refused naming the field and the character; a line break in a value starts a new line")
+    @Test(
+        "Rare characters (CJK Extension B and E) in the holder's name and a value are drawn from the fallback font; one no font has is refused naming the field and the character; a line break in a value starts a new line"
+    )
     func charactersAndLineBreaks() async throws {
         let district = try await TestDistrict(fileDatabase: true).setUp()
         // 𠮷 (U+20BB7) and 𬌗 (U+2C317) are outside the main font; no installed font has U+30000 (Extension G).
@@ -68,7 +72,8 @@ struct DocumentIssuanceTests {
         }
         #expect(try await district.services.documents.records(department: "RSJ", limit: 10).isEmpty, "nothing stored")
 
-        _ = try await district.services.identity.registry.importCSV(Array("id_number,name,phone,card_valid_from,card_valid_until\n440104199202020071,𠮷田𬌗,13900000031,2018-01-15,长期\n".utf8), actor: "test")
+        _ = try await district.services.identity.registry.importCSV(
+            Array("id_number,name,phone,card_valid_from,card_valid_until\n440104199202020071,𠮷田𬌗,13900000031,2018-01-15,长期\n".utf8), actor: "test")
         var rare = Self.request
         rare.holderName = "𠮷田𬌗"
         rare.holderIDNumber = "440104199202020071"
@@ -92,7 +97,10 @@ struct DocumentIssuanceTests {
         let scale = 150.0 / 72
         for word in words {
             let prefix = rareDirectory.appendingPathComponent("glyph-\(word.text.unicodeScalars.first!.value)").path
-            let crop = ["-x", "\(Int(word.x0 * scale))", "-y", "\(Int(word.y0 * scale))", "-W", "\(Int((word.x1 - word.x0) * scale) + 1)", "-H", "\(Int((word.y1 - word.y0) * scale) + 1)"]
+            let crop = [
+                "-x", "\(Int(word.x0 * scale))", "-y", "\(Int(word.y0 * scale))", "-W", "\(Int((word.x1 - word.x0) * scale) + 1)", "-H",
+                "\(Int((word.y1 - word.y0) * scale) + 1)",
+            ]
             #expect(try ExternalTool.run(["pdftoppm", "-r", "150", "-gray", "-f", "1", "-l", "1"] + crop + [rareFile.path, prefix]).status == 0)
             let pgm = try [UInt8](Data(contentsOf: URL(fileURLWithPath: prefix + "-1.pgm")))
             var newlines = 0, start = 0
@@ -101,7 +109,8 @@ struct DocumentIssuanceTests {
             #expect(ink > 40, "\(word.text) drawn with \(ink) dark pixels")
         }
         let report = try await district.services.documents.verifyPDF(issued.pdf, actor: "test")
-        #expect(report.result == .valid && report.document?.holderName == "𠮷**", "\(report.reasons) \(String(describing: report.document?.holderName))")
+        #expect(
+            report.result == .valid && report.document?.holderName == "𠮷**", "\(report.reasons) \(String(describing: report.document?.holderName))")
 
         var twoLines = Self.request
         twoLines.fields[2] = ResultField(label: "缴费起止", value: "2015年07月至2020年12月\n2021年03月至2026年10月")
@@ -110,7 +119,9 @@ struct DocumentIssuanceTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let file = directory.appendingPathComponent("lines.pdf")
         try Data(document.pdf).write(to: file)
-        let lines = try ExternalTool.run(["pdftotext", "-enc", "UTF-8", file.path, "-"]).stdout.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+        let lines = try ExternalTool.run(["pdftotext", "-enc", "UTF-8", file.path, "-"]).stdout.split(separator: "\n").map {
+            $0.trimmingCharacters(in: .whitespaces)
+        }
         #expect(lines.contains("2015年07月至2020年12月") && lines.contains("2021年03月至2026年10月"), "\(lines)")
     }
 
@@ -118,8 +129,11 @@ struct DocumentIssuanceTests {
     func sealKeepsTextReadable() async throws {
         let (_, _, file) = try await Self.issued()
         // The star of the seal: centre and radii as drawn, shrunk a little so anti-aliased edges do not count.
-        let centre = (x: ResultDocumentRenderer.pageWidth - ResultDocumentRenderer.margin - ResultDocumentRenderer.sealSize + 8 + ResultDocumentRenderer.sealSize / 2,
-                      y: ResultDocumentRenderer.sealCenterY)
+        let centre = (
+            x: ResultDocumentRenderer.pageWidth - ResultDocumentRenderer.margin - ResultDocumentRenderer.sealSize + 8 + ResultDocumentRenderer
+                .sealSize / 2,
+            y: ResultDocumentRenderer.sealCenterY
+        )
         let star = (0..<10).map { point -> (Double, Double) in
             let angle = Double.pi / 2 + Double(point) * Double.pi / 5
             let r = (point % 2 == 0 ? 19.0 : 7.6) * 0.85
@@ -138,7 +152,9 @@ struct DocumentIssuanceTests {
         let dpi = 150.0, scale = dpi / 72
         let left = Int((centre.x - 25) * scale), top = Int((ResultDocumentRenderer.pageHeight - centre.y - 25) * scale), side = Int(50 * scale)
         let prefix = file.deletingPathExtension().path + "-seal"
-        let rendered = try ExternalTool.run(["pdftoppm", "-r", "150", "-f", "1", "-l", "1", "-x", "\(left)", "-y", "\(top)", "-W", "\(side)", "-H", "\(side)", file.path, prefix])
+        let rendered = try ExternalTool.run([
+            "pdftoppm", "-r", "150", "-f", "1", "-l", "1", "-x", "\(left)", "-y", "\(top)", "-W", "\(side)", "-H", "\(side)", file.path, prefix,
+        ])
         #expect(rendered.status == 0, "\(rendered.stderr)")
         let ppm = try [UInt8](Data(contentsOf: URL(fileURLWithPath: prefix + "-1.ppm")))
         // Binary PPM: "P6\n<w> <h>\n255\n" then RGB triples.
@@ -194,8 +210,10 @@ struct DocumentIssuanceTests {
         var words: [Word] = []
         for (index, page) in boxes.components(separatedBy: "<page ").dropFirst().enumerated() {
             for match in page.matches(of: /xMin="([0-9.]+)" yMin="([0-9.]+)" xMax="([0-9.]+)" yMax="([0-9.]+)">([^<]*)</) {
-                words.append(Word(page: index + 1, x0: Double(match.1)!, y0: Double(match.2)!, x1: Double(match.3)!, y1: Double(match.4)!,
-                                  text: String(match.5)))
+                words.append(
+                    Word(
+                        page: index + 1, x0: Double(match.1)!, y0: Double(match.2)!, x1: Double(match.3)!, y1: Double(match.4)!,
+                        text: String(match.5)))
             }
         }
         return words
@@ -212,8 +230,9 @@ struct DocumentIssuanceTests {
         return String(value.prefix(count))
     }
 
-    @Test("Tables of any size the limits allow flow over pages: nothing overlaps the QR, the seal (only issuer and date), the margins or the footer; pages numbered; the QR and seal on the last page",
-          arguments: [(1, 10), (11, 10), (12, 10), (20, 10), (20, 400)])
+    @Test(
+        "Tables of any size the limits allow flow over pages: nothing overlaps the QR, the seal (only issuer and date), the margins or the footer; pages numbered; the QR and seal on the last page",
+        arguments: [(1, 10), (11, 10), (12, 10), (20, 10), (20, 400)])
     func pagination(fields: Int, length: Int) async throws {
         let district = try await TestDistrict(fileDatabase: true).setUp()
         var request = Self.request
@@ -234,8 +253,10 @@ struct DocumentIssuanceTests {
         let qr = ResultDocumentRenderer.qrFrame
         let qrBox = (x0: qr.x, y0: height - qr.y - qr.size, x1: qr.x + qr.size, y1: height - qr.y)
         let sealX = width - ResultDocumentRenderer.margin - ResultDocumentRenderer.sealSize + 8
-        let sealBox = (x0: sealX, y0: height - ResultDocumentRenderer.sealCenterY - ResultDocumentRenderer.sealSize / 2,
-                       x1: sealX + ResultDocumentRenderer.sealSize, y1: height - ResultDocumentRenderer.sealCenterY + ResultDocumentRenderer.sealSize / 2)
+        let sealBox = (
+            x0: sealX, y0: height - ResultDocumentRenderer.sealCenterY - ResultDocumentRenderer.sealSize / 2,
+            x1: sealX + ResultDocumentRenderer.sealSize, y1: height - ResultDocumentRenderer.sealCenterY + ResultDocumentRenderer.sealSize / 2
+        )
         let issued = ChinaTime(document.record.issuedAt).chineseDate
         let footerZone = height - ResultDocumentRenderer.pageBottom + 8
         var valueText = ""
@@ -254,7 +275,8 @@ struct DocumentIssuanceTests {
                 let inFooter = word.y0 >= footerZone
                 #expect(word.y1 <= height - ResultDocumentRenderer.pageBottom + 2 || inFooter, "page \(word.page): \(word.text) runs into the footer")
                 if inFooter {
-                    #expect(word.text.hasPrefix("本文书由") || word.text.hasPrefix("核验：扫描末页二维码") || word.text.hasPrefix("http")
+                    #expect(
+                        word.text.hasPrefix("本文书由") || word.text.hasPrefix("核验：扫描末页二维码") || word.text.hasPrefix("http")
                             || ["第", "页", "共"].contains(word.text) || Int(word.text) != nil, "page \(word.page): \(word.text) in the footer")
                 }
             }
@@ -273,7 +295,8 @@ struct DocumentIssuanceTests {
         // The QR on the last page decodes to the token, which verifies; the seal's widget is on that page.
         let prefix = directory.appendingPathComponent("last").path
         #expect(try ExternalTool.run(["pdftoppm", "-r", "150", "-png", "-f", "\(pages)", "-l", "\(pages)", file.path, prefix]).status == 0)
-        let png = try #require(try FileManager.default.contentsOfDirectory(atPath: directory.path).first { $0.hasPrefix("last") && $0.hasSuffix(".png") })
+        let png = try #require(
+            try FileManager.default.contentsOfDirectory(atPath: directory.path).first { $0.hasPrefix("last") && $0.hasSuffix(".png") })
         let decoded = try ExternalTool.run(["python3", ExternalTool.validator("decode_qr.py"), directory.appendingPathComponent(png).path])
         #expect(decoded.status == 0 && decoded.stdout.contains(document.qrContent), "\(decoded.stdout) \(decoded.stderr)")
         if length == 400 {
@@ -290,15 +313,19 @@ struct DocumentIssuanceTests {
         }
     }
 
-    @Test("A production base URL (30-character HTTPS address) and a 16-character matter code fit QR version 13 at ECC Q for every name length, with room to spare; the token is version 2 and verifies online, offline and in the reference verifier")
+    @Test(
+        "A production base URL (30-character HTTPS address) and a 16-character matter code fit QR version 13 at ECC Q for every name length, with room to spare; the token is version 2 and verifies online, offline and in the reference verifier"
+    )
     func productionBaseURL() async throws {
         let base = "https://zt.chancheng.foshan.cn"
         #expect(base.count == 30)
         let district = try await TestDistrict(verificationBaseURL: base).setUp()
         let long = String(repeating: "阿", count: 31) + "提"
         let people = [("440104199202020071", "买买提·阿不都热合曼"), ("440104199303030076", long)]
-        _ = try await district.services.identity.registry.importCSV(Array(("id_number,name,phone,card_valid_from,card_valid_until\n"
-            + people.map { "\($0.0),\($0.1),13900000031,2018-01-15,长期" }.joined(separator: "\n") + "\n").utf8), actor: "test")
+        _ = try await district.services.identity.registry.importCSV(
+            Array(
+                ("id_number,name,phone,card_valid_from,card_valid_until\n"
+                    + people.map { "\($0.0),\($0.1),13900000031,2018-01-15,长期" }.joined(separator: "\n") + "\n").utf8), actor: "test")
         var longest = 0
         for (number, name) in [("440104199001010010", "张三丰")] + people {
             for _ in 0..<12 {
@@ -324,17 +351,22 @@ struct DocumentIssuanceTests {
         let offline = try OfflineTrust.load(certificatesDirectory: district.home.certificatesDirectory).verifyToken(last.token, now: Date())
         #expect(offline.result == .valid && offline.claims?.departmentCode == "RSJ", "\(String(describing: offline.reason))")
         let certificates = district.home.certificatesDirectory
-        let reference = try ExternalTool.run(["python3", ExternalTool.validator("zt_token.py"), "verify", "--cert",
-                                              certificates.appendingPathComponent("departments").path,
-                                              "--root", certificates.appendingPathComponent("root.pem").path, last.token])
+        let reference = try ExternalTool.run([
+            "python3", ExternalTool.validator("zt_token.py"), "verify", "--cert",
+            certificates.appendingPathComponent("departments").path,
+            "--root", certificates.appendingPathComponent("root.pem").path, last.token,
+        ])
         #expect(reference.status == 0 && reference.stdout.contains("\"dep\": \"RSJ\""), "\(reference.stdout) \(reference.stderr)")
     }
 
-    @Test("An organisation holds a result by unified social credit code under its registered name: printed as 持证单位 and 统一社会信用代码; an unknown code, another name and a malformed code are refused by code with nothing stored")
+    @Test(
+        "An organisation holds a result by unified social credit code under its registered name: printed as 持证单位 and 统一社会信用代码; an unknown code, another name and a malformed code are refused by code with nothing stored"
+    )
     func organisationHolder() async throws {
         let district = try await TestDistrict(fileDatabase: true).setUp()
-        _ = try await district.services.credit.registerOrganization(code: "91440604MA4UH1234Y", name: "佛山市禅城区示例科技有限公司",
-                                                                    establishedOn: CivilDay("2020-01-01")!, dataComplete: true, actor: "test")
+        _ = try await district.services.credit.registerOrganization(
+            code: "91440604MA4UH1234Y", name: "佛山市禅城区示例科技有限公司",
+            establishedOn: CivilDay("2020-01-01")!, dataComplete: true, actor: "test")
         var request = Self.request
         request.matterName = "劳动保障书面审查结果"
         request.holderKind = .organization
@@ -361,7 +393,9 @@ struct DocumentIssuanceTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let file = directory.appendingPathComponent("organisation.pdf")
         try Data(document.pdf).write(to: file)
-        let lines = try ExternalTool.run(["pdftotext", "-enc", "UTF-8", file.path, "-"]).stdout.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+        let lines = try ExternalTool.run(["pdftotext", "-enc", "UTF-8", file.path, "-"]).stdout.split(separator: "\n").map {
+            $0.trimmingCharacters(in: .whitespaces)
+        }
         #expect(lines.contains("持证单位：") && lines.contains("统一社会信用代码：") && !lines.contains("持证人："), "\(lines.prefix(12))")
         #expect(lines.contains("佛山市禅城区示例科技有限公司") && lines.contains("91440604MA4UH1234Y"))
         let report = try await district.services.documents.verifyToken(document.qrContent, actor: "test")
@@ -381,8 +415,10 @@ struct DocumentIssuanceTests {
         let (_, document, file) = try await Self.issued()
         let text = try ExternalTool.run(["pdftotext", "-enc", "UTF-8", file.path, "-"]).stdout
         let lines = Set(text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) })
-        for expected in ["个人参保证明", "区人力资源和社会保障局", "张三丰", "440104199001010010", "企业职工基本养老保险", "正常参保",
-                         "2015年07月至2026年10月", "136个月", "参保险种", "累计缴费月数", "禅城区"] {
+        for expected in [
+            "个人参保证明", "区人力资源和社会保障局", "张三丰", "440104199001010010", "企业职工基本养老保险", "正常参保",
+            "2015年07月至2026年10月", "136个月", "参保险种", "累计缴费月数", "禅城区",
+        ] {
             #expect(lines.contains(expected), "pdftotext lacks the line \(expected): \(text)")
         }
         #expect(text.contains(ResultDocumentRenderer.groupedID(document.record.id)))
@@ -445,12 +481,15 @@ struct DocumentIssuanceTests {
     @Test("The token's dig is the SHA-256 of the page's first content stream (one page), recomputed by an independent PDF reader")
     func digRecomputed() async throws {
         let (_, document, file) = try await Self.issued()
-        let output = try ExternalTool.run(["python3", "-c", """
+        let output = try ExternalTool.run([
+            "python3", "-c",
+            """
             import sys, hashlib
             from pypdf import PdfReader
             page = PdfReader(sys.argv[1]).pages[0]
             print(hashlib.sha256(page["/Contents"][0].get_object().get_data()).hexdigest())
-            """, file.path])
+            """, file.path,
+        ])
         #expect(output.status == 0, "\(output.stderr)")
         #expect(output.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == document.record.contentSHA256)
     }

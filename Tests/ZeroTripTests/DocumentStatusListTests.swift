@@ -7,7 +7,9 @@ import ZeroTripTestSupport
 
 @Suite("The document status list for offline verifiers")
 struct DocumentStatusListTests {
-    @Test("Revoked and superseded documents answer revoked offline with reason and time; others stay valid; a stale or altered list answers unknown; entries are hashes")
+    @Test(
+        "Revoked and superseded documents answer revoked offline with reason and time; others stay valid; a stale or altered list answers unknown; entries are hashes"
+    )
     func offlineStatus() async throws {
         let district = try await TestDistrict().setUp()
         let documents = district.services.documents
@@ -21,20 +23,29 @@ struct DocumentStatusListTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         try await district.services.trustList.publish(to: directory)
         let root = district.services.home.rootCertificateURL
-        func offline(_ document: IssuedDocument, at now: Date, statusFile: String = "status-list.json",
-                     signatureFile: String = "status-list.json.sig") throws -> VerificationReport {
-            guard case .usable(let trustList, let pinned) = try OfflineTrust.loadTrustList(directory.appendingPathComponent("trust-list.json"),
-                                                                                        signature: directory.appendingPathComponent("trust-list.json.sig"), root: root, now: now) else {
+        func offline(
+            _ document: IssuedDocument, at now: Date, statusFile: String = "status-list.json",
+            signatureFile: String = "status-list.json.sig"
+        ) throws -> VerificationReport {
+            guard
+                case .usable(let trustList, let pinned) = try OfflineTrust.loadTrustList(
+                    directory.appendingPathComponent("trust-list.json"),
+                    signature: directory.appendingPathComponent("trust-list.json.sig"), root: root, now: now)
+            else {
                 Issue.record("the trust list is not usable")
                 throw ZeroTripError(.invalidInput, "trust list")
             }
             let outcome = trustList.verifier(root: pinned).verifyToken(document.qrContent, now: now)
-            var report = VerificationReport(result: outcome.result, reasons: outcome.reason.map { [$0] } ?? [], document: nil, registerChecked: false,
-                                            method: .token, verifiedAt: now)
-            switch try OfflineTrust.loadStatusList(directory.appendingPathComponent(statusFile), signature: directory.appendingPathComponent(signatureFile),
-                                                   trustList: trustList, root: pinned, now: now) {
+            var report = VerificationReport(
+                result: outcome.result, reasons: outcome.reason.map { [$0] } ?? [], document: nil, registerChecked: false,
+                method: .token, verifiedAt: now)
+            switch try OfflineTrust.loadStatusList(
+                directory.appendingPathComponent(statusFile), signature: directory.appendingPathComponent(signatureFile),
+                trustList: trustList, root: pinned, now: now)
+            {
             case .usable(let list): OfflineTrust.apply(list, to: &report, documentID: outcome.claims?.documentIDHex ?? "")
-            case .unusable(let reason): return VerificationReport(result: .unknown, reasons: [reason], document: nil, registerChecked: false, method: .token, verifiedAt: now)
+            case .unusable(let reason):
+                return VerificationReport(result: .unknown, reasons: [reason], document: nil, registerChecked: false, method: .token, verifiedAt: now)
             }
             return report
         }
@@ -50,13 +61,16 @@ struct DocumentStatusListTests {
         // The independent verifier, written from docs/trust-list.md, agrees.
         let certificates = district.home.certificatesDirectory
         for (document, expected) in [(kept, "\"valid\""), (revoked, "\"revoked\""), (replaced, "\"superseded\"")] {
-            let output = try ExternalTool.run(["python3", ExternalTool.validator("zt_token.py"), "verify",
-                                               "--cert", certificates.appendingPathComponent("departments").path,
-                                               "--root", certificates.appendingPathComponent("root.pem").path,
-                                               "--status-list", directory.appendingPathComponent("status-list.json").path, document.record.token])
+            let output = try ExternalTool.run([
+                "python3", ExternalTool.validator("zt_token.py"), "verify",
+                "--cert", certificates.appendingPathComponent("departments").path,
+                "--root", certificates.appendingPathComponent("root.pem").path,
+                "--status-list", directory.appendingPathComponent("status-list.json").path, document.record.token,
+            ])
             #expect(output.stdout.contains(expected) && output.stdout.contains("status_list 20"), "\(output.stdout) \(output.stderr)")
         }
-        let list = try JSONDecoder.iso8601.decode(DocumentStatusList.self, from: Data(contentsOf: directory.appendingPathComponent("status-list.json")))
+        let list = try JSONDecoder.iso8601.decode(
+            DocumentStatusList.self, from: Data(contentsOf: directory.appendingPathComponent("status-list.json")))
         #expect(list.entries.count == 2 && list.entries.first { $0.status == "revoked" }?.reason == "fraud")
         #expect(list.entry(documentID: Hex.decode(kept.record.id)!) == nil)
         #expect(list.nextUpdate.timeIntervalSince(list.issuedAt) == 3600)
@@ -77,7 +91,8 @@ struct DocumentStatusListTests {
         unsorted.entries.reverse()
         let unsortedBytes = Array(try DocumentStatusList.encoder.encode(unsorted))
         try Data(unsortedBytes).write(to: directory.appendingPathComponent("unsorted.json"))
-        try Data(try await district.services.administration.rootSignature(for: unsortedBytes).signature).write(to: directory.appendingPathComponent("unsorted.json.sig"))
+        try Data(try await district.services.administration.rootSignature(for: unsortedBytes).signature).write(
+            to: directory.appendingPathComponent("unsorted.json.sig"))
         let refused = try offline(revoked, at: now, statusFile: "unsorted.json", signatureFile: "unsorted.json.sig")
         #expect(refused.result == .unknown && refused.reasons.first?.code == "status_list_invalid")
 

@@ -51,7 +51,9 @@ struct DocumentVerificationTests {
     func scannedText() throws {
         let token = "ZT1:ABC"
         #expect(try ResultToken.extract(fromScanned: "https://a.example/v/?ZT1:FIRST#x https://a.example/V/?ZT1:SECOND") == "ZT1:FIRST")
-        #expect(try ResultToken.extract(fromScanned: "https://a.example/V/?ZT1:FIRST https://a.example/v/?ZT1:SECOND") == "ZT1:FIRST https://a.example/v/?ZT1:SECOND")
+        #expect(
+            try ResultToken.extract(fromScanned: "https://a.example/V/?ZT1:FIRST https://a.example/v/?ZT1:SECOND")
+                == "ZT1:FIRST https://a.example/v/?ZT1:SECOND")
         // A 1,500-character text (long base URL, token fully percent-encoded) is extracted; the token limit decides.
         let encoded = token.utf8.map { String(format: "%%%02X", $0) }.joined()
         let long = "https://" + String(repeating: "a", count: 1400) + ".example/V/?" + encoded
@@ -64,10 +66,12 @@ struct DocumentVerificationTests {
         // other characters or a lone `/V/` is no marker.
         #expect(try ResultToken.extract(fromScanned: "HTTPS://A.EXAMPLE/V/?ZT1:A%20B%2fC#page") == "ZT1:A B/C")
         #expect(try ResultToken.extract(fromScanned: "中文/v/?ZT1:X") == "ZT1:X")
-        for (text, code) in [("https://a.example/V/ZT1:A", ResultTokenError.Code.tokenMalformed),
-                             ("https://a.example/V/?ZT1:A%2", .tokenMalformed), ("https://a.example/V/?ZT1:A%G0", .tokenMalformed),
-                             ("https://a.example/V/?ZT1:%FF", .tokenMalformed), ("https://a.example/V/?QR1:A", .tokenMalformed),
-                             ("/V?", .tokenMalformed), ("", .tokenMalformed)] {
+        for (text, code) in [
+            ("https://a.example/V/ZT1:A", ResultTokenError.Code.tokenMalformed),
+            ("https://a.example/V/?ZT1:A%2", .tokenMalformed), ("https://a.example/V/?ZT1:A%G0", .tokenMalformed),
+            ("https://a.example/V/?ZT1:%FF", .tokenMalformed), ("https://a.example/V/?QR1:A", .tokenMalformed),
+            ("/V?", .tokenMalformed), ("", .tokenMalformed),
+        ] {
             do {
                 _ = try ResultToken.extract(fromScanned: text)
                 Issue.record("\(text) was accepted")
@@ -85,12 +89,16 @@ struct DocumentVerificationTests {
             subject: DistinguishedName([.init(type: "C", value: "CN"), .init(type: "O", value: "测试区"), .init(type: "CN", value: "测试区根证书")]),
             key: rootKey, notValidBefore: now.addingTimeInterval(-3600), notValidAfter: now.addingTimeInterval(86_400 * 365))
         let seal = try CertificateAuthority.issueSealCertificate(
-            subject: DistinguishedName([.init(type: "C", value: "CN"), .init(type: "O", value: "测试区"), .init(type: "OU", value: "RSJ"),
-                                        .init(type: "OU", value: "GAJ"), .init(type: "CN", value: "两个部门")]),
-            subjectKey: sealKey.publicKey, issuer: root, issuerKey: rootKey, notValidBefore: now.addingTimeInterval(-60), notValidAfter: now.addingTimeInterval(86_400))
-        let claims = ResultTokenClaims(documentID: Array(repeating: 7, count: 16), departmentCode: "RSJ", matterCode: "GRCBZM",
-                                       issuedAt: Int64(now.timeIntervalSince1970), expiresAt: Int64(now.timeIntervalSince1970) + 86_400,
-                                       contentDigest: Array(repeating: 9, count: 32), maskedHolderName: "张**")
+            subject: DistinguishedName([
+                .init(type: "C", value: "CN"), .init(type: "O", value: "测试区"), .init(type: "OU", value: "RSJ"),
+                .init(type: "OU", value: "GAJ"), .init(type: "CN", value: "两个部门"),
+            ]),
+            subjectKey: sealKey.publicKey, issuer: root, issuerKey: rootKey, notValidBefore: now.addingTimeInterval(-60),
+            notValidAfter: now.addingTimeInterval(86_400))
+        let claims = ResultTokenClaims(
+            documentID: Array(repeating: 7, count: 16), departmentCode: "RSJ", matterCode: "GRCBZM",
+            issuedAt: Int64(now.timeIntervalSince1970), expiresAt: Int64(now.timeIntervalSince1970) + 86_400,
+            contentDigest: Array(repeating: 9, count: 32), maskedHolderName: "张**")
         let token = try ResultToken.issue(claims, kid: seal.kid, key: sealKey)
         let outcome = DocumentVerifier(roots: [root], sealCertificates: [seal]).verifyToken(token, now: now)
         #expect(outcome.result == .invalid && outcome.reason?.code == "department_mismatch")
@@ -131,8 +139,10 @@ struct DocumentVerificationTests {
 
         // Re-issue supersedes; revocation revokes. Token, PDF and id all agree.
         let second = try await documents.reissue(document.record.id, with: DocumentIssuanceTests.request, actor: "test")
-        for report in [try await documents.verifyToken(document.record.token, actor: "test"), try await documents.verifyPDF(document.pdf, actor: "test"),
-                       try await documents.verifyID(document.record.id, actor: "test")] {
+        for report in [
+            try await documents.verifyToken(document.record.token, actor: "test"), try await documents.verifyPDF(document.pdf, actor: "test"),
+            try await documents.verifyID(document.record.id, actor: "test"),
+        ] {
             #expect(report.result == .revoked)
             #expect(report.reasons.first?.code == "superseded")
             #expect(report.document?.supersededBy == second.record.id)
@@ -144,7 +154,9 @@ struct DocumentVerificationTests {
         #expect(revoked.document?.statusReason == "issued_in_error")
         #expect(try await documents.verifyToken(second.record.token, actor: "test").result == .revoked)
         await expectError(.documentNotValid) { try await documents.revoke(second.record.id, reason: .other, actor: "test") }
-        await expectError(.documentNotValid) { _ = try await documents.reissue(document.record.id, with: DocumentIssuanceTests.request, actor: "test") }
+        await expectError(.documentNotValid) {
+            _ = try await documents.reissue(document.record.id, with: DocumentIssuanceTests.request, actor: "test")
+        }
 
         // Every verification was audited: who, what, the result.
         let verifications = try await AuditLog.events(in: district.services.database, limit: 100).filter { $0.action == "document.verified" }
@@ -196,11 +208,13 @@ struct DocumentVerificationTests {
         guard case .intact = try await AuditLog.verify(district.services.database) else { Issue.record("audit chain broken"); return }
     }
 
-    @Test("Bad tokens: each gets invalid with its own code and nothing is stored", arguments: [
-        ("", "token_malformed"), ("ZT1:", "cose_malformed"), ("hello", "token_malformed"), ("ZT1:abc", "base45_invalid"),
-        ("ZT1:" + String(repeating: "A", count: 700), "token_too_long"), ("ZT1:A", "base45_invalid"),
-        ("HTTP://X/V/?ZT1:%2", "token_malformed"), ("HTTP://X/V/ZT1:AAA", "token_malformed"),
-    ])
+    @Test(
+        "Bad tokens: each gets invalid with its own code and nothing is stored",
+        arguments: [
+            ("", "token_malformed"), ("ZT1:", "cose_malformed"), ("hello", "token_malformed"), ("ZT1:abc", "base45_invalid"),
+            ("ZT1:" + String(repeating: "A", count: 700), "token_too_long"), ("ZT1:A", "base45_invalid"),
+            ("HTTP://X/V/?ZT1:%2", "token_malformed"), ("HTTP://X/V/ZT1:AAA", "token_malformed"),
+        ])
     func badTokens(input: String, code: String) async throws {
         let (district, _) = try await Self.issued()
         let before = try await district.tableCounts()
@@ -228,7 +242,8 @@ struct DocumentVerificationTests {
         let (district, document) = try await Self.issued()
         let documents = district.services.documents
         let before = try await district.tableCounts()
-        let unsigned = Array("%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n".utf8) + [UInt8](repeating: 0x20, count: 64)
+        let unsigned =
+            Array("%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n".utf8) + [UInt8](repeating: 0x20, count: 64)
         // An incremental update appending a second signature dictionary.
         let second = document.pdf + Array("\n99 0 obj\n<< /Type /Sig /ByteRange [0 10 20 30] /Contents <00> >>\nendobj\n%%EOF\n".utf8)
         let cases: [([UInt8], String)] = [
@@ -298,9 +313,11 @@ struct TokenInteropTests {
         try Data(document.pdf).write(to: pdfURL)
         let certificates = district.home.certificatesDirectory
         for text in [document.record.token, document.qrContent] {
-            let output = try ExternalTool.run(["python3", ExternalTool.validator("zt_token.py"), "verify",
-                                               "--cert", certificates.appendingPathComponent("departments").path,
-                                               "--root", certificates.appendingPathComponent("root.pem").path, "--pdf", pdfURL.path, text])
+            let output = try ExternalTool.run([
+                "python3", ExternalTool.validator("zt_token.py"), "verify",
+                "--cert", certificates.appendingPathComponent("departments").path,
+                "--root", certificates.appendingPathComponent("root.pem").path, "--pdf", pdfURL.path, text,
+            ])
             #expect(output.status == 0, "\(output.stdout) \(output.stderr)")
             #expect(output.stdout.contains("\"valid\""))
         }
@@ -319,7 +336,8 @@ struct TokenInteropTests {
         let vectors = try JSONDecoder().decode([Vector].self, from: Data(contentsOf: directory.appendingPathComponent("vectors.json")))
         #expect(vectors.count >= 40)
         for vector in vectors {
-            let verifier = DocumentVerifier(root: try certificates(vector.root ?? "root.pem")[0], sealCertificates: try vector.certs.flatMap(certificates))
+            let verifier = DocumentVerifier(
+                root: try certificates(vector.root ?? "root.pem")[0], sealCertificates: try vector.certs.flatMap(certificates))
             let outcome = verifier.verifyToken(vector.text, now: Date(timeIntervalSince1970: vector.now))
             #expect(outcome.result.rawValue == vector.expected_result, "\(vector.name): \(outcome.result) \(String(describing: outcome.reason))")
             #expect(outcome.reason?.code == vector.expected_reason, "\(vector.name): \(String(describing: outcome.reason))")

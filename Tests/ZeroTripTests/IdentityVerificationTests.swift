@@ -12,7 +12,9 @@ struct IdentityVerificationTests {
     }
 
     static func auditCount(_ district: TestDistrict, action: String) async throws -> Int {
-        try await district.services.database.read { db in try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM audit_events WHERE action = ?", arguments: [action]) ?? 0 }
+        try await district.services.database.read { db in
+            try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM audit_events WHERE action = ?", arguments: [action]) ?? 0
+        }
     }
 
     @Test("ID number + name + the SMS code open a tier-1 session and record the assurance")
@@ -30,7 +32,9 @@ struct IdentityVerificationTests {
         #expect(records.count == 1 && records[0].tier == 1 && records[0].method == .sms && records[0].agent == "self")
         #expect(records[0].evidence["sms_to"] == "139****0001")
         // Single use: the same code again fails.
-        await expectError(.verificationFailed) { try await identity.submitCode(verificationId: start.verificationId, secret: start.secret, code: code, client: "x") }
+        await expectError(.verificationFailed) {
+            try await identity.submitCode(verificationId: start.verificationId, secret: start.secret, code: code, client: "x")
+        }
         // The code never reaches the audit log.
         let events = try await AuditLog.events(in: district.services.database, limit: 100)
         #expect(!events.contains { $0.details.contains(code) || $0.target.contains(code) })
@@ -83,7 +87,9 @@ struct IdentityVerificationTests {
         #expect(codes.filter { $0 == .locked }.count == 50 - policy.maximumFailures + 1, "the attempt that reaches the limit answers locked too")
         #expect(!codes.contains { $0 == nil })
         // Locked: even the right code is refused, without being evaluated.
-        let error = await #expect(throws: ZeroTripError.self) { try await identity.submitCode(verificationId: start.verificationId, secret: start.secret, code: right, client: "c") }
+        let error = await #expect(throws: ZeroTripError.self) {
+            try await identity.submitCode(verificationId: start.verificationId, secret: start.secret, code: right, client: "c")
+        }
         #expect(error?.code == .locked)
         await #expect(try Self.auditCount(district, action: "identity.code.failed") == policy.maximumFailures)
     }
@@ -129,13 +135,17 @@ struct IdentityVerificationTests {
         let start = try await identity.start(method: .sms, idNumber: IdentityFixtures.li.id, name: IdentityFixtures.li.name, client: "c")
         let code = try await IdentityFixtures.lastCode(district.services)
         district.clock.advance(by: 601)
-        await expectError(.verificationFailed) { try await identity.submitCode(verificationId: start.verificationId, secret: start.secret, code: code, client: "c") }
+        await expectError(.verificationFailed) {
+            try await identity.submitCode(verificationId: start.verificationId, secret: start.secret, code: code, client: "c")
+        }
         for _ in 0..<4 {
             district.clock.advance(by: 61)
             _ = try await identity.start(method: .sms, idNumber: IdentityFixtures.li.id, name: IdentityFixtures.li.name, client: "c")
         }
         district.clock.advance(by: 61)
-        let error = await #expect(throws: ZeroTripError.self) { try await identity.start(method: .sms, idNumber: IdentityFixtures.li.id, name: IdentityFixtures.li.name, client: "c") }
+        let error = await #expect(throws: ZeroTripError.self) {
+            try await identity.start(method: .sms, idNumber: IdentityFixtures.li.id, name: IdentityFixtures.li.name, client: "c")
+        }
         #expect(error?.code == .rateLimited)
         await #expect(try identity.outbox().count == 5)
     }
@@ -146,7 +156,9 @@ struct IdentityVerificationTests {
         let identity = district.services.identity
         let start = try await identity.start(method: .sms, idNumber: IdentityFixtures.li.id, name: IdentityFixtures.li.name, client: "c")
         let code = try await IdentityFixtures.lastCode(district.services)
-        await expectError(.verificationFailed) { try await identity.submitCode(verificationId: start.verificationId, secret: "AAAA", code: code, client: "c") }
+        await expectError(.verificationFailed) {
+            try await identity.submitCode(verificationId: start.verificationId, secret: "AAAA", code: code, client: "c")
+        }
         await #expect(try identity.failureState(idNumber: IdentityFixtures.li.id, method: .sms).failures == 0)
         await #expect(try identity.submitCode(verificationId: start.verificationId, secret: start.secret, code: code, client: "c").session.tier == 1)
     }
@@ -159,22 +171,30 @@ struct IdentityVerificationTests {
         await #expect(try identity.claimSession(verificationId: start.verificationId, secret: start.secret, client: "c") == nil)
         let pending = try await identity.pending(verificationId: start.verificationId)
         #expect(pending.registryMatch && pending.name == "李晓梅" && pending.idNumberMasked == "4406**********0023")
-        let record = try await identity.attestVideo(verificationId: start.verificationId, matched: true, clerk: IdentityFixtures.clerk, reference: "call-7", actor: "credential:abc")
+        let record = try await identity.attestVideo(
+            verificationId: start.verificationId, matched: true, clerk: IdentityFixtures.clerk, reference: "call-7", actor: "credential:abc")
         #expect(record.tier == 2 && record.agent == "credential:abc/clerk:GA-0042")
         let session = try await #require(try identity.claimSession(verificationId: start.verificationId, secret: start.secret, client: "c"))
         #expect(session.session.tier == 2)
-        await expectError(.verificationFailed) { try await identity.claimSession(verificationId: start.verificationId, secret: start.secret, client: "c") }
+        await expectError(.verificationFailed) {
+            try await identity.claimSession(verificationId: start.verificationId, secret: start.secret, client: "c")
+        }
 
         let other = try await identity.start(method: .video, idNumber: IdentityFixtures.wang.id, name: IdentityFixtures.wang.name, client: "c")
-        await expectError(.identityNotConfirmed) { try await identity.attestVideo(verificationId: other.verificationId, matched: false, clerk: IdentityFixtures.clerk, reference: "", actor: "c") }
+        await expectError(.identityNotConfirmed) {
+            try await identity.attestVideo(
+                verificationId: other.verificationId, matched: false, clerk: IdentityFixtures.clerk, reference: "", actor: "c")
+        }
         await #expect(try identity.failureState(idNumber: IdentityFixtures.wang.id, method: .video).failures == 1)
         let unknown = try await identity.start(method: .video, idNumber: "11010519491231002X", name: "某某", client: "c")
         let error = await #expect(throws: ZeroTripError.self) {
-            try await identity.attestVideo(verificationId: unknown.verificationId, matched: true, clerk: IdentityFixtures.clerk, reference: "", actor: "c")
+            try await identity.attestVideo(
+                verificationId: unknown.verificationId, matched: true, clerk: IdentityFixtures.clerk, reference: "", actor: "c")
         }
         #expect(error?.code == .unknownPerson)
         await expectError(.invalidInput) {
-            try await identity.attestVideo(verificationId: start.verificationId, matched: true, clerk: ClerkIdentity(id: "bad id!", name: "赵"), reference: "", actor: "c")
+            try await identity.attestVideo(
+                verificationId: start.verificationId, matched: true, clerk: ClerkIdentity(id: "bad id!", name: "赵"), reference: "", actor: "c")
         }
     }
 
@@ -183,19 +203,27 @@ struct IdentityVerificationTests {
         let district = try await Self.district()
         let identity = district.services.identity
         let card = CardRead(idNumber: IdentityFixtures.wang.id, name: IdentityFixtures.wang.name, validFrom: "2018-03-15", validUntil: "2038-03-15")
-        let result = try await identity.windowCheck(card: card, faceMatched: true, clerk: IdentityFixtures.clerk, station: "w3", actor: "credential:x")
+        let result = try await identity.windowCheck(
+            card: card, faceMatched: true, clerk: IdentityFixtures.clerk, station: "w3", actor: "credential:x")
         #expect(result.assurance.tier == 3 && result.assurance.method == .windowCard)
-        let session = try await #require(try identity.claimSession(verificationId: result.handoff.verificationId, secret: result.handoff.secret, client: "c"))
+        let session = try await #require(
+            try identity.claimSession(verificationId: result.handoff.verificationId, secret: result.handoff.secret, client: "c"))
         #expect(session.session.tier == 3)
         var expired = card
         expired.validUntil = "2020-01-01"
         expired.validFrom = "2010-01-01"
-        await expectError(.invalidInput) { try await identity.windowCheck(card: expired, faceMatched: true, clerk: IdentityFixtures.clerk, station: "w3", actor: "x") }
+        await expectError(.invalidInput) {
+            try await identity.windowCheck(card: expired, faceMatched: true, clerk: IdentityFixtures.clerk, station: "w3", actor: "x")
+        }
         var renamed = card
         renamed.name = "王志刚"
-        await expectError(.identityNotConfirmed) { try await identity.windowCheck(card: renamed, faceMatched: true, clerk: IdentityFixtures.clerk, station: "w3", actor: "x") }
+        await expectError(.identityNotConfirmed) {
+            try await identity.windowCheck(card: renamed, faceMatched: true, clerk: IdentityFixtures.clerk, station: "w3", actor: "x")
+        }
         let before = try await identity.assuranceRecords(subject: session.session.subject).count
-        await expectError(.identityNotConfirmed) { try await identity.windowCheck(card: card, faceMatched: false, clerk: IdentityFixtures.clerk, station: "w3", actor: "x") }
+        await expectError(.identityNotConfirmed) {
+            try await identity.windowCheck(card: card, faceMatched: false, clerk: IdentityFixtures.clerk, station: "w3", actor: "x")
+        }
         await #expect(try identity.assuranceRecords(subject: session.session.subject).count == before)
         await #expect(try Self.auditCount(district, action: "identity.window.failed") == 3)
     }

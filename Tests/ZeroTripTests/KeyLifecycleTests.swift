@@ -41,8 +41,13 @@ struct KeyLifecycleTests {
         }
         // In the log, every issuance by the old key precedes the old key's retirement.
         let (retiredAt, lastOld): (Int64, Int64) = try await services.database.read { db in
-            (try db.fetchOne(Int64.self, sql: "SELECT idx FROM log_leaves WHERE kind = 'key.retired' AND ref = ?", arguments: ["key:\(oldKid)"]) ?? -1,
-             try db.fetchOne(Int64.self, sql: "SELECT MAX(idx) FROM log_leaves WHERE kind = 'document.issued' AND \(db.blobAsText("entry")) LIKE ?", arguments: ["%\"kid\":\"\(oldKid)\"%"]) ?? -1)
+            (
+                try db.fetchOne(Int64.self, sql: "SELECT idx FROM log_leaves WHERE kind = 'key.retired' AND ref = ?", arguments: ["key:\(oldKid)"])
+                    ?? -1,
+                try db.fetchOne(
+                    Int64.self, sql: "SELECT MAX(idx) FROM log_leaves WHERE kind = 'document.issued' AND \(db.blobAsText("entry")) LIKE ?",
+                    arguments: ["%\"kid\":\"\(oldKid)\"%"]) ?? -1
+            )
         }
         #expect(retiredAt > 0 && lastOld < retiredAt)
         let list = try await services.trustList.current().list
@@ -68,7 +73,8 @@ struct KeyLifecycleTests {
     }
 
     /// Issues `before` documents, signs a tree head, moves past T, issues `after` documents, rotates and revokes the old key not after T.
-    static func compromise(_ district: TestDistrict) async throws -> (before: [IssuedDocument], after: [IssuedDocument], kid: String, notAfter: Date) {
+    static func compromise(_ district: TestDistrict) async throws -> (before: [IssuedDocument], after: [IssuedDocument], kid: String, notAfter: Date)
+    {
         let services = district.services
         let kid = try await activeKid(district)
         var before: [IssuedDocument] = [], after: [IssuedDocument] = []
@@ -158,9 +164,11 @@ struct KeyLifecycleTests {
         try Data(try await district.services.trustList.crl()).write(to: directory.appendingPathComponent("root.crl"))
         let pub = try ExternalTool.run(["openssl", "x509", "-in", "root.pem", "-pubkey", "-noout", "-out", "root.pub"], in: directory)
         #expect(pub.status == 0, "\(pub.stderr)")
-        let verify = try ExternalTool.run(["openssl", "dgst", "-sha256", "-verify", "root.pub", "-signature", "trust-list.json.sig", "trust-list.json"], in: directory)
+        let verify = try ExternalTool.run(
+            ["openssl", "dgst", "-sha256", "-verify", "root.pub", "-signature", "trust-list.json.sig", "trust-list.json"], in: directory)
         #expect(verify.status == 0 && verify.stdout.contains("Verified OK"), "\(verify.stdout)\(verify.stderr)")
-        let crl = try ExternalTool.run(["openssl", "crl", "-inform", "DER", "-in", "root.crl", "-CAfile", "root.pem", "-noout", "-text"], in: directory)
+        let crl = try ExternalTool.run(
+            ["openssl", "crl", "-inform", "DER", "-in", "root.crl", "-CAfile", "root.pem", "-noout", "-text"], in: directory)
         #expect(crl.status == 0 && crl.stderr.contains("verify OK"), "\(crl.stdout)\(crl.stderr)")
         let certificate = try #require(try await district.services.administration.allKeys().first { $0.kid == kid })
         let serial = try Certificate(pemRepresentation: certificate.certificatePEM).serialNumberHex.uppercased()
@@ -176,15 +184,21 @@ struct KeyLifecycleTests {
         func snapshot() async throws -> [String: Int] {
             try await district.services.database.read { db in
                 var counts: [String: Int] = [:]
-                for table in ["signing_keys", "signing_key_history", "log_leaves", "audit_events"] { counts[table] = try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM \(table)") }
+                for table in ["signing_keys", "signing_key_history", "log_leaves", "audit_events"] {
+                    counts[table] = try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM \(table)")
+                }
                 counts["revoked"] = try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM signing_keys WHERE status = 'revoked'")
                 return counts
             }
         }
         let before = try await snapshot()
-        let unknown = await #expect(throws: ZeroTripError.self) { try await administration.revokeKey(kid: "00000000deadbeef", notAfter: district.clock.now, reason: .keyCompromise, actor: "t") }
+        let unknown = await #expect(throws: ZeroTripError.self) {
+            try await administration.revokeKey(kid: "00000000deadbeef", notAfter: district.clock.now, reason: .keyCompromise, actor: "t")
+        }
         #expect(unknown?.code == .unknownKey)
-        let future = await #expect(throws: ZeroTripError.self) { try await administration.revokeKey(kid: kid, notAfter: district.clock.now.addingTimeInterval(60), reason: .keyCompromise, actor: "t") }
+        let future = await #expect(throws: ZeroTripError.self) {
+            try await administration.revokeKey(kid: kid, notAfter: district.clock.now.addingTimeInterval(60), reason: .keyCompromise, actor: "t")
+        }
         #expect(future?.code == .invalidInput)
         await expectError(.unknownDepartment) { try await administration.rotate(department: "NOPE", overlap: 0, actor: "t") }
         await expectError(.invalidInput) { try await administration.rotate(department: "RSJ", overlap: -1, actor: "t") }
@@ -193,7 +207,9 @@ struct KeyLifecycleTests {
         let afterRevoke = try await snapshot()
         let noActive = await #expect(throws: ZeroTripError.self) { try await administration.rotate(department: "RSJ", overlap: 0, actor: "t") }
         #expect(noActive?.code == .noActiveKey)
-        let twice = await #expect(throws: ZeroTripError.self) { try await administration.revokeKey(kid: kid, notAfter: district.clock.now, reason: .superseded, actor: "t") }
+        let twice = await #expect(throws: ZeroTripError.self) {
+            try await administration.revokeKey(kid: kid, notAfter: district.clock.now, reason: .superseded, actor: "t")
+        }
         #expect(twice?.code == .keyRevoked)
         #expect(try await snapshot() == afterRevoke)
         await expectError(.noActiveKey) { try await district.services.documents.issue(DocumentIssuanceTests.request, actor: "t") }
@@ -211,7 +227,9 @@ struct KeyLifecycleTests {
         return (district, kid)
     }
 
-    @Test("Concurrent issuances at a use limit (committed together on PostgreSQL): exactly the limit are issued, the rest get key_limit_reached, and the count equals the register")
+    @Test(
+        "Concurrent issuances at a use limit (committed together on PostgreSQL): exactly the limit are issued, the rest get key_limit_reached, and the count equals the register"
+    )
     func usageLimitUnderConcurrency() async throws {
         let (district, kid) = try await Self.limitedKey(maxUses: 7)
         let services = district.services
@@ -239,7 +257,9 @@ struct KeyLifecycleTests {
         #expect(try await services.administration.keys(department: "RSJ").first { $0.kid == kid }?.usageCount == 7)
     }
 
-    @Test("Uses counted by writes sharing one transaction, each in a savepoint: the limit holds, refused uses count nothing, a retirement in between stops the key")
+    @Test(
+        "Uses counted by writes sharing one transaction, each in a savepoint: the limit holds, refused uses count nothing, a retirement in between stops the key"
+    )
     func usageInOneTransaction() async throws {
         let (district, kid) = try await Self.limitedKey(maxUses: 7)
         let services = district.services
@@ -266,7 +286,9 @@ struct KeyLifecycleTests {
         #expect(key?.status == "retired")
     }
 
-    @Test("Uses counted in one transaction without savepoints reach the row before anything reads it and before a status change; the count is exact after the commit")
+    @Test(
+        "Uses counted in one transaction without savepoints reach the row before anything reads it and before a status change; the count is exact after the commit"
+    )
     func usageCountedBeforeReads() async throws {
         let (district, kid) = try await Self.limitedKey(maxUses: 100)
         let now = district.clock.now

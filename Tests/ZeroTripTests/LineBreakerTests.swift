@@ -31,8 +31,10 @@ struct LineBreakerTests {
 
     @Test("Lines are never wider than the width, whatever the text; nothing is lost or reordered")
     func neverWider() {
-        let samples = ["个人缴费617.28元、单位缴费1234.56元（合计1851.84元）。", "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", "、、、、、、", "（（（（（（",
-                       "2015年1月至2026年11月累计缴费143个月", "", "a b c d e f g h"]
+        let samples = [
+            "个人缴费617.28元、单位缴费1234.56元（合计1851.84元）。", "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", "、、、、、、", "（（（（（（",
+            "2015年1月至2026年11月累计缴费143个月", "", "a b c d e f g h",
+        ]
         for text in samples {
             for width in [1.0, 2, 3, 5, 8, 13] {
                 let lines = Self.lines(text, width: width)

@@ -1,6 +1,6 @@
 import Foundation
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import HTTPTypes
 import HummingbirdTesting
@@ -12,7 +12,8 @@ import ZeroTripTestSupport
 
 /// The real daemon (`zerotrip serve`, a separate process, so a hang shows as timeouts here rather than hanging the
 /// test run) under concurrent load on loopback, bounded in time and count.
-@Suite("The daemon under load", .serialized, .enabled(if: ZeroTripExecutable.binary != nil, "the zerotrip executable is built by `swift build` first"))
+@Suite(
+    "The daemon under load", .serialized, .enabled(if: ZeroTripExecutable.binary != nil, "the zerotrip executable is built by `swift build` first"))
 struct LoadTests {
     /// A demo district served on a free port, with what the load needs: a department credential, a document (token and
     /// PDF), an applicant session.
@@ -41,7 +42,8 @@ struct LoadTests {
         return headers
     }
 
-    static let issueBody = #"{"matterCode":"QZDJ","matterName":"求职登记证明","holderName":"张三丰","holderIdNumber":"440104199001010010","fields":[{"label":"求职意向","value":"电子商务"}]}"#
+    static let issueBody =
+        #"{"matterCode":"QZDJ","matterName":"求职登记证明","holderName":"张三丰","holderIdNumber":"440104199001010010","fields":[{"label":"求职意向","value":"电子商务"}]}"#
 
     func start(environment: [String: String] = [:]) async throws -> Daemon {
         let cli = CommandLineTests()
@@ -55,28 +57,39 @@ struct LoadTests {
             let body = Self.json(issued.body)
             let token = try #require(body["token"] as? String), path = try #require(body["pdf"] as? String)
             let pdf = try #require(try await client.get(path, headers: Self.headers(rsj)).body)
-            let started = Self.json(try await client.post("/v1/applicant/verifications", headers: Self.headers(nil),
-                                                          body: ByteBuffer(string: #"{"method":"sms","idNumber":"440104199001010010","name":"张三丰"}"#)).body)
+            let started = Self.json(
+                try await client.post(
+                    "/v1/applicant/verifications", headers: Self.headers(nil),
+                    body: ByteBuffer(string: #"{"method":"sms","idNumber":"440104199001010010","name":"张三丰"}"#)
+                ).body)
             let outbox = try cli.run(["identity", "outbox", "--last", "1"], in: dir).output
             let code = try #require(outbox.firstMatch(of: /验证码为(\d{6})/)?.1)
             let id = try #require(started["verificationId"] as? String), secret = try #require(started["secret"] as? String)
-            let session = Self.json(try await client.post("/v1/applicant/verifications/\(id)/code", headers: Self.headers(nil),
-                                                          body: ByteBuffer(string: #"{"secret":"\#(secret)","code":"\#(code)"}"#)).body)
+            let session = Self.json(
+                try await client.post(
+                    "/v1/applicant/verifications/\(id)/code", headers: Self.headers(nil),
+                    body: ByteBuffer(string: #"{"secret":"\#(secret)","code":"\#(code)"}"#)
+                ).body)
             let applicant = try #require(session["token"] as? String)
             // 张三丰 lets GAJ use his 个人参保证明 (issued by the demo) for 居住登记: the reuse family pulls it.
-            let granted = try await client.post("/v1/applicant/consents", headers: Self.headers(applicant), body: ByteBuffer(string: #"{"matter":"JZDJ"}"#))
+            let granted = try await client.post(
+                "/v1/applicant/consents", headers: Self.headers(applicant), body: ByteBuffer(string: #"{"matter":"JZDJ"}"#))
             #expect(granted.status == .created, "\(String(buffer: granted.body ?? ByteBuffer()))")
             let gaj = try CommandLineTests.demoToken("GAJ", in: dir)
             // A clerk signed in at a window station of RSJ (the page form: pre-login cookie and its token).
             let login = try await client.get("/window/login")
-            let pre = try #require(login.headers[values: .setCookie].first { $0.hasPrefix("zt_wpre=") }?.prefix { $0 != ";" }.dropFirst("zt_wpre=".count))
+            let pre = try #require(
+                login.headers[values: .setCookie].first { $0.hasPrefix("zt_wpre=") }?.prefix { $0 != ";" }.dropFirst("zt_wpre=".count))
             var form = HTTPFields()
             form[.contentType] = "application/x-www-form-urlencoded"
             form[.cookie] = "zt_wpre=\(pre)"
-            let signedIn = try await client.post("/window/login", headers: form,
-                                                 body: ByteBuffer(string: "csrf=\(pre)&credential=\(rsj)&clerkId=RS-0007&clerkName=%E5%88%98%E6%B4%8B&station=1"))
-            let window = try #require(signedIn.headers[values: .setCookie].first { $0.hasPrefix("zt_window=") }?.prefix { $0 != ";" }.dropFirst("zt_window=".count))
-            return Daemon(dir: dir, server: server, port: port, rsj: rsj, token: token, pdf: pdf, applicant: applicant, window: String(window), gaj: gaj)
+            let signedIn = try await client.post(
+                "/window/login", headers: form,
+                body: ByteBuffer(string: "csrf=\(pre)&credential=\(rsj)&clerkId=RS-0007&clerkName=%E5%88%98%E6%B4%8B&station=1"))
+            let window = try #require(
+                signedIn.headers[values: .setCookie].first { $0.hasPrefix("zt_window=") }?.prefix { $0 != ";" }.dropFirst("zt_window=".count))
+            return Daemon(
+                dir: dir, server: server, port: port, rsj: rsj, token: token, pdf: pdf, applicant: applicant, window: String(window), gaj: gaj)
         }
     }
 
@@ -116,8 +129,9 @@ struct LoadTests {
             fields[.cookie] = "zt_session=\(daemon.applicant)"
             return .init("/my/", method: .get, headers: fields)
         case "reuse":
-            return .init("/v1/reuse/documents", method: .post, headers: headers(daemon.gaj),
-                         body: ByteBuffer(string: #"{"idNumber":"440104199001010010","matter":"JZDJ"}"#))
+            return .init(
+                "/v1/reuse/documents", method: .post, headers: headers(daemon.gaj),
+                body: ByteBuffer(string: #"{"idNumber":"440104199001010010","matter":"JZDJ"}"#))
         case "ratings":
             // By client: the applicant's invitations to rate finished services (好差评); a window recording a service
             // without an application (the first call per clerk invites, the others find that day's invitation); the
@@ -125,8 +139,9 @@ struct LoadTests {
             switch index % 4 {
             case 0: return .init("/v1/applicant/ratings", method: .get, headers: headers(daemon.applicant))
             case 1:
-                return .init("/v1/window-services", method: .post, headers: headers(daemon.gaj),
-                             body: ByteBuffer(string: #"{"idNumber":"440104199001010010","service":"consultation","clerk":"GA-\#(index)"}"#))
+                return .init(
+                    "/v1/window-services", method: .post, headers: headers(daemon.gaj),
+                    body: ByteBuffer(string: #"{"idNumber":"440104199001010010","service":"consultation","clerk":"GA-\#(index)"}"#))
             case 2: return .init("/v1/applicant/complaints", method: .get, headers: headers(daemon.applicant))
             default: return .init("/v1/complaints", method: .get, headers: headers(daemon.gaj))
             }
@@ -170,7 +185,8 @@ struct LoadTests {
         }
         started.withLock { $0.removeAll() }
         let once = Once()
-        let outcome: Result<Void, any Error>? = await withCheckedContinuation { (continuation: CheckedContinuation<Result<Void, any Error>?, Never>) in
+        let outcome: Result<Void, any Error>? = await withCheckedContinuation {
+            (continuation: CheckedContinuation<Result<Void, any Error>?, Never>) in
             let timer = Task { @Sendable in
                 // Cancelled once the body has finished: no late timeout.
                 guard (try? await Task.sleep(for: .seconds(seconds))) != nil else { return }
@@ -191,8 +207,10 @@ struct LoadTests {
         try outcome.get()
     }
 
-    static let families: [(name: String, clients: Int)] = [("verify", 10), ("verify-pdf", 8), ("credit", 12), ("applicant", 8), ("pages", 3), ("window", 3), ("reuse", 4), ("ratings", 4), ("points", 2),
-                                                                   ("issue", 10)]
+    static let families: [(name: String, clients: Int)] = [
+        ("verify", 10), ("verify-pdf", 8), ("credit", 12), ("applicant", 8), ("pages", 3), ("window", 3), ("reuse", 4), ("ratings", 4), ("points", 2),
+        ("issue", 10),
+    ]
 
     /// Runs every family's clients at once until `stop` is set; each client keeps one connection open.
     static func drive(_ daemon: Daemon, shared: Shared) async {
@@ -218,12 +236,15 @@ struct LoadTests {
                 while !shared.stopped {
                     let start = ContinuousClock.now
                     do {
-                        let status = try await TestClient.withClient(host: "127.0.0.1", port: daemon.port, configuration: .init(timeout: .seconds(1))) {
+                        let status = try await TestClient.withClient(host: "127.0.0.1", port: daemon.port, configuration: .init(timeout: .seconds(1)))
+                        {
                             try await $0.get("/healthz").status
                         }
                         let elapsed = ContinuousClock.now - start
                         shared.tally.withLock { $0.healthWorst = max($0.healthWorst, elapsed) }
-                        if status != .ok || elapsed > .seconds(1) { shared.tally.withLock { $0.failures.append("healthz: \(status) after \(elapsed)") } }
+                        if status != .ok || elapsed > .seconds(1) {
+                            shared.tally.withLock { $0.failures.append("healthz: \(status) after \(elapsed)") }
+                        }
                     } catch {
                         if !shared.draining.load(ordering: .relaxed) { shared.tally.withLock { $0.failures.append("healthz: \(error)") } }
                     }
@@ -236,11 +257,15 @@ struct LoadTests {
     func auditCounts(_ dir: URL) async throws -> [String: Int] {
         let queue = try AppDatabase.open(path: dir.appendingPathComponent("var/zerotrip.sqlite").path)
         return try await queue.read { db in
-            Dictionary(uniqueKeysWithValues: try db.fetchAll(sql: "SELECT action, COUNT(*) AS n FROM audit_events GROUP BY action").map { ($0["action"] as String, $0["n"] as Int) })
+            Dictionary(
+                uniqueKeysWithValues: try db.fetchAll(sql: "SELECT action, COUNT(*) AS n FROM audit_events GROUP BY action").map {
+                    ($0["action"] as String, $0["n"] as Int)
+                })
         }
     }
 
-    @Test("""
+    @Test(
+        """
         64 clients on token and PDF verification, credit reads, applicant listing, the applicant pages, the window station, points and issuance at once: no 5xx, no dropped \
         connection, /healthz within 1 s during and after; SIGTERM under that load exits 0 within 10 s; the audit chain is \
         intact with one event per audited answer
@@ -261,7 +286,9 @@ struct LoadTests {
         try await Task.sleep(for: .seconds(5))
         let during = shared.tally.withLock { $0 }
         // Still answering after five seconds of load.
-        let health = try await TestClient.withClient(host: "127.0.0.1", port: daemon.port, configuration: .init(timeout: .seconds(1))) { try await $0.get("/healthz").status }
+        let health = try await TestClient.withClient(host: "127.0.0.1", port: daemon.port, configuration: .init(timeout: .seconds(1))) {
+            try await $0.get("/healthz").status
+        }
         #expect(health == .ok)
 
         // SIGTERM while the 64 clients are still sending: the process must end by itself, with 0, within 10 s.
@@ -297,10 +324,14 @@ struct LoadTests {
         #expect(added("document.reused") == seen.count("reuse", 200))
         #expect(added("document.issued") == seen.count("issue", 201))
         // One invitation per window clerk and day, however often the service is recorded.
-        #expect(added("rating.invited") == seen.count("ratings", 201) && seen.count("ratings", 201) <= Self.families.first { $0.name == "ratings" }!.clients)
+        #expect(
+            added("rating.invited") == seen.count("ratings", 201)
+                && seen.count("ratings", 201) <= Self.families.first { $0.name == "ratings" }!.clients)
     }
 
-    @Test("SIGKILL under issuing load: after a restart every document whose 201 arrived is registered and verifies; audit chain and transparency log intact")
+    @Test(
+        "SIGKILL under issuing load: after a restart every document whose 201 arrived is registered and verifies; audit chain and transparency log intact"
+    )
     func crash() async throws {
         try await Self.bounded(seconds: 150, "crash") { try await self.crashBody() }
     }
@@ -318,10 +349,12 @@ struct LoadTests {
                     group.addTask {
                         try? await TestClient.withClient(host: "127.0.0.1", port: running.port, configuration: Self.client) { client in
                             while !shared.stopped {
-                                let response = try await client.post("/v1/documents", headers: Self.headers(running.rsj), body: ByteBuffer(string: Self.issueBody))
+                                let response = try await client.post(
+                                    "/v1/documents", headers: Self.headers(running.rsj), body: ByteBuffer(string: Self.issueBody))
                                 let body = Self.json(response.body)
                                 if response.status == .created, let token = body["token"] as? String,
-                                   let id = (body["document"] as? [String: Any])?["id"] as? String {
+                                    let id = (body["document"] as? [String: Any])?["id"] as? String
+                                {
                                     shared.issued.withLock { $0.append((id, token)) }
                                 }
                             }
@@ -350,8 +383,11 @@ struct LoadTests {
             for document in documents {
                 let record = try await client.get("/v1/documents/\(document.id)", headers: Self.headers(restarted.rsj))
                 #expect(record.status == .ok, "document \(document.id) was answered 201 but is missing")
-                let report = Self.json(try await client.post("/v1/verify", headers: Self.headers(restarted.rsj),
-                                                             body: ByteBuffer(string: #"{"token":"\#(document.token)"}"#)).body)
+                let report = Self.json(
+                    try await client.post(
+                        "/v1/verify", headers: Self.headers(restarted.rsj),
+                        body: ByteBuffer(string: #"{"token":"\#(document.token)"}"#)
+                    ).body)
                 #expect(report["result"] as? String == "valid", "\(document.id): \(report)")
             }
         }
@@ -368,7 +404,8 @@ struct LoadTests {
         return Int(answer.dropFirst(9).prefix(3)) ?? 0
     }
 
-    @Test("""
+    @Test(
+        """
         HTTP-level mistakes answer 4xx: a body over a route's own limit is 413 (plain or chunked), a chunked body over 1 MiB \
         is 413, a malformed chunk size is 400; six parallel revocations of one document give one 200 and five 409; a \
         silent connection is closed after the idle timeout; 150 page views of made-up numbers add one audit event
@@ -387,7 +424,11 @@ struct LoadTests {
         func request(_ head: String, _ body: [UInt8] = []) -> [UInt8] { Array((head + "\r\n\r\n").utf8) + body }
         // 9 KB to a public route whose own limit is below it, declared or chunked.
         let big = Array(repeating: UInt8(ascii: " "), count: 9000) + Array(#"{"method":"sms"}"#.utf8)
-        #expect(Self.raw(port: port, request("POST /v1/applicant/verifications HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: \(big.count)", big)) == 413)
+        #expect(
+            Self.raw(
+                port: port,
+                request("POST /v1/applicant/verifications HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: \(big.count)", big)
+            ) == 413)
         func chunked(_ body: [UInt8], size: Int) -> [UInt8] {
             var out: [UInt8] = []
             var offset = 0
@@ -398,13 +439,25 @@ struct LoadTests {
             }
             return out + Array("0\r\n\r\n".utf8)
         }
-        #expect(Self.raw(port: port, request("POST /v1/applicant/verifications HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked",
-                                             chunked(big, size: 1000))) == 413)
+        #expect(
+            Self.raw(
+                port: port,
+                request(
+                    "POST /v1/applicant/verifications HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked",
+                    chunked(big, size: 1000))) == 413)
         let huge = Array(repeating: UInt8(ascii: " "), count: (1 << 20) + 4096)
-        #expect(Self.raw(port: port, request("POST /v1/documents HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer \(daemon.rsj)\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked",
-                                             chunked(huge, size: 65536))) == 413)
-        #expect(Self.raw(port: port, request("POST /v1/verify HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer \(daemon.rsj)\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked",
-                                             Array("ZZZ\r\n{}\r\n0\r\n\r\n".utf8))) == 400)
+        #expect(
+            Self.raw(
+                port: port,
+                request(
+                    "POST /v1/documents HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer \(daemon.rsj)\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked",
+                    chunked(huge, size: 65536))) == 413)
+        #expect(
+            Self.raw(
+                port: port,
+                request(
+                    "POST /v1/verify HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer \(daemon.rsj)\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked",
+                    Array("ZZZ\r\n{}\r\n0\r\n\r\n".utf8))) == 400)
 
         // Six revocations of one document at once: exactly one succeeds, the others are conflicts.
         let issued = try await TestClient.withClient(host: "127.0.0.1", port: port, configuration: Self.client) { client in
@@ -415,8 +468,11 @@ struct LoadTests {
             for _ in 0..<6 {
                 group.addTask {
                     (try? await TestClient.withClient(host: "127.0.0.1", port: port, configuration: Self.client) { client in
-                        Int(try await client.post("/v1/documents/\(id)/revoke", headers: Self.headers(daemon.rsj),
-                                                  body: ByteBuffer(string: #"{"reason":"issued_in_error"}"#)).status.code)
+                        Int(
+                            try await client.post(
+                                "/v1/documents/\(id)/revoke", headers: Self.headers(daemon.rsj),
+                                body: ByteBuffer(string: #"{"reason":"issued_in_error"}"#)
+                            ).status.code)
                     }) ?? -1
                 }
             }
@@ -451,7 +507,8 @@ struct LoadTests {
                         var statuses: [Int] = []
                         for _ in 0..<10 {
                             let response = try await client.get(scanned)
-                            statuses.append(response.headers[.contentType] == "application/pdf" ? Int(response.status.code) : -Int(response.status.code))
+                            statuses.append(
+                                response.headers[.contentType] == "application/pdf" ? Int(response.status.code) : -Int(response.status.code))
                         }
                         return statuses
                     }) ?? [-1]
@@ -467,7 +524,8 @@ struct LoadTests {
         #expect((after["document.pdf_shared"] ?? 0) - (before["document.pdf_shared"] ?? 0) == 1, "anonymous downloads are one counted event")
     }
 
-    @Test("""
+    @Test(
+        """
         500 silent connections against a limit of 64: the daemon closes the longest-idle ones to make room, and a \
         client arriving after them is served at once, with no idle timeout needed
         """)

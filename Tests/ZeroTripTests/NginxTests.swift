@@ -1,6 +1,6 @@
 import Foundation
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import Testing
 @testable import ZeroTrip
@@ -14,9 +14,11 @@ enum NginxBinary {
 
 /// docs/deployment.md's nginx configuration, taken from the document itself, in front of two daemons on one
 /// PostgreSQL database: the example an operator copies is the one tested.
-@Suite("Two daemons behind the documented nginx configuration", .serialized,
-       .enabled(if: TestDatabase.isPostgres && ZeroTripExecutable.binary != nil && NginxBinary.path != nil,
-                "needs ZEROTRIP_TEST_DATABASE_URL, the built zerotrip executable and nginx (apt-get install nginx-light)"))
+@Suite(
+    "Two daemons behind the documented nginx configuration", .serialized,
+    .enabled(
+        if: TestDatabase.isPostgres && ZeroTripExecutable.binary != nil && NginxBinary.path != nil,
+        "needs ZEROTRIP_TEST_DATABASE_URL, the built zerotrip executable and nginx (apt-get install nginx-light)"))
 struct NginxTests {
     /// The ```nginx block of docs/deployment.md.
     static func documentedConfiguration() throws -> String {
@@ -26,7 +28,9 @@ struct NginxTests {
         return String(text[start.upperBound..<end.lowerBound])
     }
 
-    @Test("The documented nginx file passes nginx -t and serves TLS and HTTP/2 in front of two daemons: requests reach both, and with one daemon SIGKILLed issuance and verification carry on through the other without a 5xx")
+    @Test(
+        "The documented nginx file passes nginx -t and serves TLS and HTTP/2 in front of two daemons: requests reach both, and with one daemon SIGKILLed issuance and verification carry on through the other without a 5xx"
+    )
     func behindNginx() async throws {
         try await LoadTests.bounded(seconds: 180, "nginx") { try await self.body() }
     }
@@ -54,14 +58,18 @@ struct NginxTests {
         let web = dir.appendingPathComponent("nginx")
         try FileManager.default.createDirectory(at: web, withIntermediateDirectories: true)
         let certificate = web.appendingPathComponent("fullchain.pem").path, key = web.appendingPathComponent("privkey.pem").path
-        let made = try ExternalTool.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1",
-                                         "-subj", "/CN=zw.example.gov.cn", "-addext", "subjectAltName=DNS:zw.example.gov.cn",
-                                         "-keyout", key, "-out", certificate])
+        let made = try ExternalTool.run([
+            "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1",
+            "-subj", "/CN=zw.example.gov.cn", "-addext", "subjectAltName=DNS:zw.example.gov.cn",
+            "-keyout", key, "-out", certificate,
+        ])
         #expect(made.status == 0, "\(made.stderr)")
         var site = try Self.documentedConfiguration()
-        for (documented, here) in [("10.0.0.11:8080", "127.0.0.1:\(portA)"), ("10.0.0.12:8080", "127.0.0.1:\(portB)"),
-                                   ("listen 443 ssl http2;", "listen 127.0.0.1:\(publicPort) ssl http2;"),
-                                   ("/etc/ssl/zerotrip/fullchain.pem", certificate), ("/etc/ssl/zerotrip/privkey.pem", key)] {
+        for (documented, here) in [
+            ("10.0.0.11:8080", "127.0.0.1:\(portA)"), ("10.0.0.12:8080", "127.0.0.1:\(portB)"),
+            ("listen 443 ssl http2;", "listen 127.0.0.1:\(publicPort) ssl http2;"),
+            ("/etc/ssl/zerotrip/fullchain.pem", certificate), ("/etc/ssl/zerotrip/privkey.pem", key),
+        ] {
             #expect(site.contains(documented), "docs/deployment.md no longer says \(documented)")
             site = site.replacingOccurrences(of: documented, with: here)
         }
@@ -94,9 +102,12 @@ struct NginxTests {
         defer { if proxy.isRunning { proxy.terminate(); proxy.waitUntilExit() } }
 
         /// curl through nginx over TLS, trusting the test certificate: status, HTTP version and body.
-        func call(_ method: String, _ path: String, body: String? = nil, token: String? = rsj) throws -> (status: Int, version: String, body: String) {
-            var arguments = ["curl", "-s", "-m", "10", "--http2", "--cacert", certificate, "--resolve", "zw.example.gov.cn:\(publicPort):127.0.0.1",
-                             "-X", method, "-w", "\n%{http_code} %{http_version}"]
+        func call(_ method: String, _ path: String, body: String? = nil, token: String? = rsj) throws -> (status: Int, version: String, body: String)
+        {
+            var arguments = [
+                "curl", "-s", "-m", "10", "--http2", "--cacert", certificate, "--resolve", "zw.example.gov.cn:\(publicPort):127.0.0.1",
+                "-X", method, "-w", "\n%{http_code} %{http_version}",
+            ]
             if let token { arguments += ["-H", "Authorization: Bearer \(token)"] }
             if let body { arguments += ["-H", "Content-Type: application/json", "--data-binary", body] }
             let output = try ExternalTool.run(arguments + ["\(publicURL)\(path)"]).stdout
@@ -119,8 +130,9 @@ struct NginxTests {
                 statuses.append(issued.status)
                 let answer = try JSONSerialization.jsonObject(with: Data(issued.body.utf8)) as? [String: Any]
                 guard issued.status == 201, let token = answer?["token"] as? String else { continue }
-                #expect((answer?["verificationPage"] as? String)?.hasPrefix(publicURL.uppercased() + "/V/?") == true,
-                        "the QR points at the balancer: \(answer?["verificationPage"] ?? "none")")
+                #expect(
+                    (answer?["verificationPage"] as? String)?.hasPrefix(publicURL.uppercased() + "/V/?") == true,
+                    "the QR points at the balancer: \(answer?["verificationPage"] ?? "none")")
                 let verified = try call("POST", "/v1/verify", body: #"{"token":"\#(token)"}"#)
                 statuses.append(verified.status)
                 #expect(verified.body.contains(#""result":"valid""#), "\(verified.body)")
@@ -132,8 +144,9 @@ struct NginxTests {
         let log = try String(contentsOfFile: prefix + "/access.log", encoding: .utf8).split(separator: "\n")
         let upstreams = { (route: String) in Set(log.filter { $0.contains(route) }.compactMap { $0.split(separator: " ").last.map(String.init) }) }
         // Round robin: issuance and verification alternate, so together they reach both daemons.
-        #expect(upstreams("POST /v1/documents ").union(upstreams("POST /v1/verify ")) == ["127.0.0.1:\(portA)", "127.0.0.1:\(portB)"],
-                "requests reach both daemons")
+        #expect(
+            upstreams("POST /v1/documents ").union(upstreams("POST /v1/verify ")) == ["127.0.0.1:\(portA)", "127.0.0.1:\(portB)"],
+            "requests reach both daemons")
 
         // One daemon gone: nginx passes the requests it cannot connect to on to the other, and nothing answers 5xx.
         kill(a.processIdentifier, SIGKILL)

@@ -15,7 +15,8 @@ struct PointsTests {
     @Test("The demo scheme parses; a bad file is refused with invalid_policy naming the line")
     func policyFile() throws {
         let demo = try PointsPolicy.parse(try PointsFixtures.policy()) { Self.departments.contains($0) }
-        #expect(demo.indicators.map(\.code) == ["age", "residence", "housing", "insurance", "employment", "credit", "education", "skills", "volunteer"])
+        #expect(
+            demo.indicators.map(\.code) == ["age", "residence", "housing", "insurance", "employment", "credit", "education", "skills", "volunteer"])
         #expect(demo.indicator("housing")?.source == .documents(matters: ["ZLHTBA", "BDCQZ"], field: nil))
         #expect(demo.indicator("insurance")?.basis == "累计缴费月数每满 12 得 3 分，最高 45 分")
         #expect(demo.documentMatters == ["JZDJ", "ZLHTBA", "BDCQZ", "GRCBZM", "JYSYDJ", "LHJYDJ"])
@@ -28,53 +29,72 @@ struct PointsTests {
             (head + "  - { code: e, name: 学历, source: proof, department: XXJ, rule: { options: { 本科: 30 } } }\n", "no department XXJ"),
             (head + "  - { code: r, name: 居住, source: documents, matters: [JZDJ], rule: { levels: { A: 3 } } }\n", "unknown key \"levels\""),
             (head + "  - { code: r, name: 居住, source: documents, matters: [JZDJ], rule: { present: 3, perYear: 2 } }\n", "give one of"),
-            (head + "  - { code: a, name: 年龄, source: age, rule: { bands: [ { from: 18, to: 35, points: 20 }, { from: 30, to: 40, points: 5 } ] } }\n", "must not overlap"),
+            (
+                head
+                    + "  - { code: a, name: 年龄, source: age, rule: { bands: [ { from: 18, to: 35, points: 20 }, { from: 30, to: 40, points: 5 } ] } }\n",
+                "must not overlap"
+            ),
             (head + "  - { code: c, name: 信用, source: credit, rule: { levels: { E: 3 } } }\n", "credit levels are A, B, M, C, D"),
-            (head + "  - { code: c, name: 信用, source: credit, rule: { levels: { A: 3 } } }\n  - { code: c, name: 又一个, source: age, rule: { bands: [] } }\n",
-             "defined twice"),
+            (
+                head
+                    + "  - { code: c, name: 信用, source: credit, rule: { levels: { A: 3 } } }\n  - { code: c, name: 又一个, source: age, rule: { bands: [] } }\n",
+                "defined twice"
+            ),
             (head + "  - { code: Bad-Code, name: 信用, source: credit, rule: { levels: { A: 3 } } }\n", "1–48 of a-z 0-9 _"),
             ("name: 测试积分\ncertificate: { department: GAJ }\nindicators: []\n", "at least one indicator"),
             (head + "  - { code: c, name: 信用, source: credit, matters: [JZDJ], rule: { levels: { A: 3 } } }\n", "belongs to a documents indicator"),
         ]
         for (text, expected) in cases {
             let error = #expect(throws: ZeroTripError.self) { _ = try Self.parse(text) }
-            #expect(error?.code == .invalidPolicy && error?.message.contains(expected) == true && error?.message.hasPrefix("line ") == true,
-                    "\(expected): \(error?.message ?? "no error")")
+            #expect(
+                error?.code == .invalidPolicy && error?.message.contains(expected) == true && error?.message.hasPrefix("line ") == true,
+                "\(expected): \(error?.message ?? "no error")")
         }
     }
 
     static func day(_ text: String) -> Date { CivilDay(text)!.start }
 
-    static func document(_ id: String, _ matter: String, issued: String, days: Int = 365, status: DocumentStatus = .valid, changed: String? = nil,
-                         fields: [ResultField] = []) -> PointsDocument {
-        PointsDocument(id: id, matter: matter, issuedAt: day(issued), validUntil: day(issued).addingTimeInterval(Double(days) * 86_400), status: status,
-                       statusChangedAt: changed.map(day), fields: fields)
+    static func document(
+        _ id: String, _ matter: String, issued: String, days: Int = 365, status: DocumentStatus = .valid, changed: String? = nil,
+        fields: [ResultField] = []
+    ) -> PointsDocument {
+        PointsDocument(
+            id: id, matter: matter, issuedAt: day(issued), validUntil: day(issued).addingTimeInterval(Double(days) * 86_400), status: status,
+            statusChangedAt: changed.map(day), fields: fields)
     }
 
-    @Test("Scoring is a pure function of the facts and the date: years, equivalent results, a field's number with its cap, credit, age, approvals, corrections, revocations on their date")
+    @Test(
+        "Scoring is a pure function of the facts and the date: years, equivalent results, a field's number with its cap, credit, age, approvals, corrections, revocations on their date"
+    )
     func calculator() throws {
         let policy = try PointsPolicy.parse(try PointsFixtures.policy()) { Self.departments.contains($0) }
         let documents = [
             Self.document("old", "JZDJ", issued: "2021-05-01", status: .revoked, changed: "2021-09-01"),  // revoked: never counts after
-            Self.document("first", "JZDJ", issued: "2023-03-01"),                                          // 3 full years on 2026-12-04
+            Self.document("first", "JZDJ", issued: "2023-03-01"),  // 3 full years on 2026-12-04
             Self.document("again", "JZDJ", issued: "2026-03-01"),
-            Self.document("deed", "BDCQZ", issued: "2025-01-10", days: 36_500),                          // 租购同分: a deed scores as a lease
+            Self.document("deed", "BDCQZ", issued: "2025-01-10", days: 36_500),  // 租购同分: a deed scores as a lease
             Self.document("ins", "GRCBZM", issued: "2026-11-20", days: 90, fields: [ResultField(label: "累计缴费月数", value: "200个月")]),
-            Self.document("job", "JYSYDJ", issued: "2025-01-01", days: 180),                              // expired: no points
-            Self.document("later", "LHJYDJ", issued: "2026-12-10"),                                        // issued after the date
+            Self.document("job", "JYSYDJ", issued: "2025-01-01", days: 180),  // expired: no points
+            Self.document("later", "LHJYDJ", issued: "2026-12-10"),  // issued after the date
         ]
-        let approvals = [PointsApproval(claim: "c1", indicator: "education", option: "本科", decidedAt: Self.day("2026-11-01")),
-                         PointsApproval(claim: "c2", indicator: "skills", option: "技师", decidedAt: Self.day("2026-12-30"))]
+        let approvals = [
+            PointsApproval(claim: "c1", indicator: "education", option: "本科", decidedAt: Self.day("2026-11-01")),
+            PointsApproval(claim: "c2", indicator: "skills", option: "技师", decidedAt: Self.day("2026-12-30")),
+        ]
         let corrections = [
-            PointsCorrection(dispute: "d1", indicator: "housing", points: 12, decidedAt: Self.day("2026-11-15"), policyVersion: 2, inputs: ["document:deed"]),
+            PointsCorrection(
+                dispute: "d1", indicator: "housing", points: 12, decidedAt: Self.day("2026-11-15"), policyVersion: 2, inputs: ["document:deed"]),
             PointsCorrection(dispute: "d2", indicator: "volunteer", points: 5, decidedAt: Self.day("2026-11-15"), policyVersion: 1, inputs: []),
             // Decided on an item scored from a result that has since been replaced by another: the new fact decides.
-            PointsCorrection(dispute: "d3", indicator: "residence", points: 2, decidedAt: Self.day("2026-11-15"), policyVersion: 1, inputs: ["document:old"]),
+            PointsCorrection(
+                dispute: "d3", indicator: "residence", points: 2, decidedAt: Self.day("2026-11-15"), policyVersion: 1, inputs: ["document:old"]),
             // More than the cap: the cap holds for a reviewer too.
-            PointsCorrection(dispute: "d4", indicator: "insurance", points: 60, decidedAt: Self.day("2026-11-16"), policyVersion: 1, inputs: ["document:ins"]),
+            PointsCorrection(
+                dispute: "d4", indicator: "insurance", points: 60, decidedAt: Self.day("2026-11-16"), policyVersion: 1, inputs: ["document:ins"]),
         ]
-        let facts = PointsFacts(subject: "person:P1", birthDay: CivilDay("1990-12-05"), documents: documents, creditLevel: .d,
-                                approvals: approvals, corrections: corrections)
+        let facts = PointsFacts(
+            subject: "person:P1", birthDay: CivilDay("1990-12-05"), documents: documents, creditLevel: .d,
+            approvals: approvals, corrections: corrections)
         let score = PointsCalculator.score(facts, policy: policy, version: 1, at: Self.day("2026-12-04"))
         let items = Dictionary(uniqueKeysWithValues: score.items.map { ($0.indicator, $0) })
         #expect(items["age"]?.points == 20 && items["age"]?.value == "35 岁", "the 36th birthday is tomorrow: still in the 18–35 band")
@@ -95,8 +115,9 @@ struct PointsTests {
         #expect(next.items.first { $0.indicator == "age" }?.points == 15 && next.items.first { $0.indicator == "age" }?.value == "36 岁")
         var revoked = facts
         revoked.documents[3] = Self.document("deed", "BDCQZ", issued: "2025-01-10", days: 36_500, status: .revoked, changed: "2026-12-05")
-        #expect(PointsCalculator.score(revoked, policy: policy, version: 1, at: Self.day("2026-12-04")).items.contains { $0.indicator == "housing" },
-                "revoked after the date: it counted on that date")
+        #expect(
+            PointsCalculator.score(revoked, policy: policy, version: 1, at: Self.day("2026-12-04")).items.contains { $0.indicator == "housing" },
+            "revoked after the date: it counted on that date")
         #expect(!PointsCalculator.score(revoked, policy: policy, version: 1, at: Self.day("2026-12-06")).items.contains { $0.indicator == "housing" })
         // Equal decision times: the same choice whatever order the records were read in.
         var tied = facts
@@ -105,24 +126,32 @@ struct PointsTests {
         tied.approvals.reverse()
         #expect(PointsCalculator.score(tied, policy: policy, version: 1, at: Self.day("2026-12-04")) == forward)
         #expect(forward.items.first { $0.indicator == "education" }?.inputs == ["claim:c9"])
-        #expect(PointsCalculator.leadingNumber("136个月") == 136 && PointsCalculator.leadingNumber(" 48 个月") == 48 && PointsCalculator.leadingNumber("约48") == nil)
+        #expect(
+            PointsCalculator.leadingNumber("136个月") == 136 && PointsCalculator.leadingNumber(" 48 个月") == 48
+                && PointsCalculator.leadingNumber("约48") == nil)
     }
 
     static func district() async throws -> (TestDistrict, PointsService) {
         let district = try await ApplicationTests.district()
-        _ = try await district.services.supervision.putStaff(department: "GAJ", clerk: "GA-0042", name: "赵文静", phone: "13900000042", role: .reviewer, actor: "test")
-        _ = try await district.services.supervision.putStaff(department: "GAJ", clerk: "GA-0001", name: "周建华", phone: "13900000001", role: .supervisor, actor: "test")
+        _ = try await district.services.supervision.putStaff(
+            department: "GAJ", clerk: "GA-0042", name: "赵文静", phone: "13900000042", role: .reviewer, actor: "test")
+        _ = try await district.services.supervision.putStaff(
+            department: "GAJ", clerk: "GA-0001", name: "周建华", phone: "13900000001", role: .supervisor, actor: "test")
         return (district, district.services.points)
     }
 
     static func insuranceProof(_ services: ZeroTripServices, months: Int = 136) async throws -> IssuedDocument {
-        try await services.documents.issue(IssueDocumentRequest(
-            departmentCode: "RSJ", matterCode: "GRCBZM", matterName: "个人参保证明", holderName: IdentityFixtures.zhang.name, holderIDNumber: IdentityFixtures.zhang.id,
-            fields: [ResultField(label: "参保状态", value: "正常参保"), ResultField(label: "累计缴费月数", value: "\(months)个月")], validDays: 90,
-            pickupMode: .qrSelfPrint), actor: "test")
+        try await services.documents.issue(
+            IssueDocumentRequest(
+                departmentCode: "RSJ", matterCode: "GRCBZM", matterName: "个人参保证明", holderName: IdentityFixtures.zhang.name,
+                holderIDNumber: IdentityFixtures.zhang.id,
+                fields: [ResultField(label: "参保状态", value: "正常参保"), ResultField(label: "累计缴费月数", value: "\(months)个月")], validDays: 90,
+                pickupMode: .qrSelfPrint), actor: "test")
     }
 
-    @Test("先赋分: a run scores every registered person with explained items; a changed rule is a new version and a new run, and every old score still replays exactly, also after a revocation")
+    @Test(
+        "先赋分: a run scores every registered person with explained items; a changed rule is a new version and a new run, and every old score still replays exactly, also after a revocation"
+    )
     func runsAndReplay() async throws {
         let (district, points) = try await Self.district()
         let services = district.services
@@ -139,7 +168,9 @@ struct PointsTests {
         var statement = try await points.statement(subject: zhang, disclosingCredit: true)
         let age = ChinaTime(district.clock.now).year - 1990  // born 1990-01-01
         let agePoints = age <= 35 ? 20 : age <= 45 ? 15 : 5
-        #expect(statement.total == agePoints + 33 + 10, "age, 136 months → 11 × 3, credit A: \(statement.items.map { ($0.item.indicator, $0.item.points) })")
+        #expect(
+            statement.total == agePoints + 33 + 10,
+            "age, 136 months → 11 × 3, credit A: \(statement.items.map { ($0.item.indicator, $0.item.points) })")
         #expect(statement.items.first { $0.item.indicator == "insurance" }?.item.inputs == ["document:\(proof.record.id)"])
         #expect(statement.items.first { $0.item.indicator == "insurance" }?.name == "社会保险")
         #expect(statement.claimable.map(\.indicator) == ["education", "skills", "volunteer"])
@@ -181,7 +212,9 @@ struct PointsTests {
         #expect(try await AuditLog.events(in: services.database, limit: 500).filter { $0.action == "points.run.finished" }.count == 3)
     }
 
-    @Test("The monthly run happens once per district however often it is asked for, is resumed when its runner stopped reporting, and is left alone while another runs it")
+    @Test(
+        "The monthly run happens once per district however often it is asked for, is resumed when its runner stopped reporting, and is left alone while another runs it"
+    )
     func scheduledRuns() async throws {
         let (district, points) = try await Self.district()
         try await PointsFixtures.load(district.services)
@@ -208,13 +241,15 @@ struct PointsTests {
         let resumed = try #require(try await points.scheduledRun())
         let registered = try await district.services.identity.registry.count()
         #expect(resumed.run.id == started?.id && resumed.run.persons == registered)
-        #expect(try await district.services.database.write { db in try PointsStore.heartbeat(resumed.run.id, persons: 1, at: district.clock.now, in: db) }
+        #expect(
+            try await district.services.database.write { db in try PointsStore.heartbeat(resumed.run.id, persons: 1, at: district.clock.now, in: db) }
                 == false, "a runner that lost a finished run cannot add to it")
 
         // A run an admin asked for, left unfinished: the timer resumes it too.
-        let manual = try #require(try await district.services.database.write { db in
-            try PointsStore.startRun(period: nil, asOf: district.clock.now, policyVersion: 1, actor: "cli", at: district.clock.now, in: db)
-        })
+        let manual = try #require(
+            try await district.services.database.write { db in
+                try PointsStore.startRun(period: nil, asOf: district.clock.now, policyVersion: 1, actor: "cli", at: district.clock.now, in: db)
+            })
         #expect(try await points.resumeStalledRuns().isEmpty, "its runner may still be alive")
         district.clock.advance(by: PointsService.staleRunSeconds + 1)
         let reports = try await points.resumeStalledRuns()
@@ -223,15 +258,19 @@ struct PointsTests {
         #expect(actions.filter { $0 == "points.run.resumed" }.count == 2)
     }
 
-    @Test("A decided claim's proof is cleared a year after the decision unless its dispute is open; the claim stays, nothing else of it can change, and an undecided claim's proof cannot be cleared")
+    @Test(
+        "A decided claim's proof is cleared a year after the decision unless its dispute is open; the claim stays, nothing else of it can change, and an undecided claim's proof cannot be cleared"
+    )
     func evidenceRetention() async throws {
         let (district, points) = try await Self.district()
         let services = district.services
         try await PointsFixtures.load(services)
         let zhang = try await PointsFixtures.subject(services, IdentityFixtures.zhang.id)
         let li = try await PointsFixtures.subject(services, IdentityFixtures.li.id)
-        let kept = try await points.claim(subject: zhang, indicator: "education", option: "本科", statement: "", evidence: PointsFixtures.png, actor: "a")
-        let disputed = try await points.claim(subject: li, indicator: "education", option: "本科", statement: "", evidence: PointsFixtures.png, actor: "a")
+        let kept = try await points.claim(
+            subject: zhang, indicator: "education", option: "本科", statement: "", evidence: PointsFixtures.png, actor: "a")
+        let disputed = try await points.claim(
+            subject: li, indicator: "education", option: "本科", statement: "", evidence: PointsFixtures.png, actor: "a")
         let pending = try await points.claim(subject: li, indicator: "skills", option: "技师", statement: "", evidence: PointsFixtures.png, actor: "a")
         _ = try await points.decide(claim: kept.id, department: "GAJ", clerk: "GA-0042", approve: true, reason: "核验原件", actor: "credential:gaj")
         _ = try await points.decide(claim: disputed.id, department: "GAJ", clerk: "GA-0042", approve: false, reason: "不符", actor: "credential:gaj")
@@ -241,17 +280,24 @@ struct PointsTests {
         district.clock.advance(by: Double(PointsService.evidenceRetentionDays) * 86_400 + 60)
         #expect(try await points.clearOldEvidence() == 1)
         #expect(await errorCode { try await points.evidence(claim: kept.id, department: "GAJ", actor: "credential:gaj") } == "not_found")
-        #expect(try await points.evidence(claim: disputed.id, department: "GAJ", actor: "credential:gaj").bytes == PointsFixtures.png, "its dispute is open")
+        #expect(
+            try await points.evidence(claim: disputed.id, department: "GAJ", actor: "credential:gaj").bytes == PointsFixtures.png,
+            "its dispute is open")
         #expect(try await points.evidence(claim: pending.id, department: "GAJ", actor: "credential:gaj").bytes == PointsFixtures.png)
         let claim = try await points.statement(subject: zhang, disclosingCredit: true).claims.first
         #expect(claim?.decision == "approved" && claim?.evidenceType == "image/png", "the claim and its proof's type stay")
-        #expect(try await AuditLog.events(in: services.database, limit: 500).contains { $0.action == "points.evidence.cleared" && $0.details.contains("\"claims\":\"1\"") })
+        #expect(
+            try await AuditLog.events(in: services.database, limit: 500).contains {
+                $0.action == "points.evidence.cleared" && $0.details.contains("\"claims\":\"1\"")
+            })
         #expect(try await points.clearOldEvidence() == 0, "once")
 
         // The database allows clearing a decided claim's proof and nothing else.
-        for sql in ["UPDATE points_claims SET option = '大专' WHERE id = '\(kept.id)'", "UPDATE points_claims SET evidence_type = NULL WHERE id = '\(kept.id)'",
-                    "UPDATE points_claims SET reason = 'x', evidence = NULL WHERE id = '\(disputed.id)'",
-                    "UPDATE points_claims SET evidence = NULL WHERE id = '\(pending.id)'"] {
+        for sql in [
+            "UPDATE points_claims SET option = '大专' WHERE id = '\(kept.id)'", "UPDATE points_claims SET evidence_type = NULL WHERE id = '\(kept.id)'",
+            "UPDATE points_claims SET reason = 'x', evidence = NULL WHERE id = '\(disputed.id)'",
+            "UPDATE points_claims SET evidence = NULL WHERE id = '\(pending.id)'",
+        ] {
             await #expect(throws: (any Error).self, "\(sql)") { try await services.database.write { db in _ = try db.execute(sql: sql) } }
         }
     }
@@ -275,7 +321,9 @@ struct PointsTests {
         #expect(await errorCode { try await points.replay(subject: li, run: report.run.id) } == "identity_key_unavailable")
     }
 
-    @Test("后申请 and 复核: a claim with a proof, decided once by a listed reviewer; the next run counts it; a dispute is decided by another reviewer, once; refusals by code")
+    @Test(
+        "后申请 and 复核: a claim with a proof, decided once by a listed reviewer; the next run counts it; a dispute is decided by another reviewer, once; refusals by code"
+    )
     func claimsAndDisputes() async throws {
         let (district, points) = try await Self.district()
         let services = district.services
@@ -283,88 +331,156 @@ struct PointsTests {
         let zhang = try await PointsFixtures.subject(services, IdentityFixtures.zhang.id)
         let li = try await PointsFixtures.subject(services, IdentityFixtures.li.id)
 
-        #expect(await errorCode { try await points.claim(subject: zhang, indicator: "phd", option: "本科", statement: "", evidence: nil, actor: "a") } == "unknown_indicator")
-        #expect(await errorCode { try await points.claim(subject: zhang, indicator: "residence", option: "本科", statement: "", evidence: nil, actor: "a") } == "unknown_indicator")
-        #expect(await errorCode { try await points.claim(subject: zhang, indicator: "education", option: "博士后", statement: "", evidence: nil, actor: "a") } == "invalid_input")
-        #expect(await errorCode { try await points.claim(subject: zhang, indicator: "education", option: "本科", statement: "", evidence: Array("GIF89a".utf8), actor: "a") } == "invalid_input")
-        #expect(await errorCode {
-            try await points.claim(subject: zhang, indicator: "education", option: "本科", statement: "", evidence: PointsFixtures.png + [UInt8](repeating: 0, count: PointsService.evidenceLimit), actor: "a")
-        } == "payload_too_large")
-        let claim = try await points.claim(subject: zhang, indicator: "education", option: "本科", statement: "华南理工大学 2012 届", evidence: PointsFixtures.png,
-                                           actor: "person:zhang")
+        #expect(
+            await errorCode { try await points.claim(subject: zhang, indicator: "phd", option: "本科", statement: "", evidence: nil, actor: "a") }
+                == "unknown_indicator")
+        #expect(
+            await errorCode { try await points.claim(subject: zhang, indicator: "residence", option: "本科", statement: "", evidence: nil, actor: "a") }
+                == "unknown_indicator")
+        #expect(
+            await errorCode {
+                try await points.claim(subject: zhang, indicator: "education", option: "博士后", statement: "", evidence: nil, actor: "a")
+            } == "invalid_input")
+        #expect(
+            await errorCode {
+                try await points.claim(
+                    subject: zhang, indicator: "education", option: "本科", statement: "", evidence: Array("GIF89a".utf8), actor: "a")
+            } == "invalid_input")
+        #expect(
+            await errorCode {
+                try await points.claim(
+                    subject: zhang, indicator: "education", option: "本科", statement: "",
+                    evidence: PointsFixtures.png + [UInt8](repeating: 0, count: PointsService.evidenceLimit), actor: "a")
+            } == "payload_too_large")
+        let claim = try await points.claim(
+            subject: zhang, indicator: "education", option: "本科", statement: "华南理工大学 2012 届", evidence: PointsFixtures.png,
+            actor: "person:zhang")
         #expect(claim.evidenceType == "image/png" && claim.department == "GAJ" && claim.decision == nil)
-        #expect(await errorCode { try await points.claim(subject: zhang, indicator: "education", option: "大专", statement: "", evidence: nil, actor: "a") } == "claim_pending")
+        #expect(
+            await errorCode { try await points.claim(subject: zhang, indicator: "education", option: "大专", statement: "", evidence: nil, actor: "a") }
+                == "claim_pending")
         let queue = try await points.pendingClaims(department: "GAJ")
         #expect(queue.map(\.item.id) == [claim.id])
-        #expect(queue.first?.name == IdentityFixtures.zhang.name && queue.first?.idNumberMasked?.contains("*") == true
+        #expect(
+            queue.first?.name == IdentityFixtures.zhang.name && queue.first?.idNumberMasked?.contains("*") == true
                 && queue.first?.idNumberMasked != IdentityFixtures.zhang.id, "the reviewer sees whose proof it is, masked")
         #expect(try await points.evidence(claim: claim.id, department: "GAJ", actor: "credential:gaj").bytes == PointsFixtures.png)
         #expect(await errorCode { try await points.evidence(claim: claim.id, department: "RSJ", actor: "credential:rsj") } == "not_found")
 
-        #expect(await errorCode { try await points.decide(claim: claim.id, department: "GAJ", clerk: "GA-0099", approve: true, reason: "核验原件", actor: "credential:gaj") } == "not_a_reviewer")
-        #expect(await errorCode { try await points.decide(claim: claim.id, department: "RSJ", clerk: "GA-0042", approve: true, reason: "核验原件", actor: "credential:rsj") } == "not_a_reviewer")
-        #expect(await errorCode { try await points.decide(claim: claim.id, department: "GAJ", clerk: "GA-0042", approve: true, reason: " ", actor: "credential:gaj") } == "invalid_input")
-        let decided = try await points.decide(claim: claim.id, department: "GAJ", clerk: "GA-0042", approve: false, reason: "学历证书与学信网记录不符",
-                                              actor: "credential:gaj")
+        #expect(
+            await errorCode {
+                try await points.decide(claim: claim.id, department: "GAJ", clerk: "GA-0099", approve: true, reason: "核验原件", actor: "credential:gaj")
+            } == "not_a_reviewer")
+        #expect(
+            await errorCode {
+                try await points.decide(claim: claim.id, department: "RSJ", clerk: "GA-0042", approve: true, reason: "核验原件", actor: "credential:rsj")
+            } == "not_a_reviewer")
+        #expect(
+            await errorCode {
+                try await points.decide(claim: claim.id, department: "GAJ", clerk: "GA-0042", approve: true, reason: " ", actor: "credential:gaj")
+            } == "invalid_input")
+        let decided = try await points.decide(
+            claim: claim.id, department: "GAJ", clerk: "GA-0042", approve: false, reason: "学历证书与学信网记录不符",
+            actor: "credential:gaj")
         #expect(decided.decision == "rejected" && decided.decidedBy == "credential:gaj/clerk:GA-0042")
-        #expect(await errorCode { try await points.decide(claim: claim.id, department: "GAJ", clerk: "GA-0001", approve: true, reason: "再审", actor: "credential:gaj") } == "already_decided")
+        #expect(
+            await errorCode {
+                try await points.decide(claim: claim.id, department: "GAJ", clerk: "GA-0001", approve: true, reason: "再审", actor: "credential:gaj")
+            } == "already_decided")
         #expect(try await services.applications.notifications(subject: zhang).contains { $0.kind == "points_claim" && $0.message.contains("未通过") })
 
         // 复核 of the claim: not by the reviewer who decided it; the supervisor corrects it to 本科's 30 points.
-        #expect(await errorCode { try await points.dispute(subject: li, indicator: "education", claim: claim.id, reason: "不是我的", actor: "a", disclosingCredit: true) } == "not_found")
-        let dispute = try await points.dispute(subject: zhang, indicator: "education", claim: claim.id, reason: "学信网可查，请复核", actor: "person:zhang", disclosingCredit: true)
+        #expect(
+            await errorCode {
+                try await points.dispute(subject: li, indicator: "education", claim: claim.id, reason: "不是我的", actor: "a", disclosingCredit: true)
+            } == "not_found")
+        let dispute = try await points.dispute(
+            subject: zhang, indicator: "education", claim: claim.id, reason: "学信网可查，请复核", actor: "person:zhang", disclosingCredit: true)
         #expect(dispute.disputedPoints == 0 && dispute.firstReviewer == "credential:gaj/clerk:GA-0042")
-        #expect(await errorCode { try await points.dispute(subject: zhang, indicator: "education", claim: claim.id, reason: "再次", actor: "a", disclosingCredit: true) } == "already_disputed")
-        #expect(await errorCode { try await points.decide(dispute: dispute.id, department: "GAJ", clerk: "GA-0042", points: 30, reason: "改判", actor: "credential:gaj") } == "same_reviewer")
-        let corrected = try await points.decide(dispute: dispute.id, department: "GAJ", clerk: "GA-0001", points: 30, reason: "经学信网核实，学历属实",
-                                                actor: "credential:gaj")
+        #expect(
+            await errorCode {
+                try await points.dispute(subject: zhang, indicator: "education", claim: claim.id, reason: "再次", actor: "a", disclosingCredit: true)
+            } == "already_disputed")
+        #expect(
+            await errorCode {
+                try await points.decide(dispute: dispute.id, department: "GAJ", clerk: "GA-0042", points: 30, reason: "改判", actor: "credential:gaj")
+            } == "same_reviewer")
+        let corrected = try await points.decide(
+            dispute: dispute.id, department: "GAJ", clerk: "GA-0001", points: 30, reason: "经学信网核实，学历属实",
+            actor: "credential:gaj")
         #expect(corrected.outcome == "corrected" && corrected.points == 30)
-        #expect(await errorCode { try await points.decide(dispute: dispute.id, department: "GAJ", clerk: "GA-0001", points: nil, reason: "x", actor: "credential:gaj") } == "already_decided")
+        #expect(
+            await errorCode {
+                try await points.decide(dispute: dispute.id, department: "GAJ", clerk: "GA-0001", points: nil, reason: "x", actor: "credential:gaj")
+            } == "already_decided")
 
         // 李晓梅's skills claim, approved; the next run counts both.
-        let skills = try await points.claim(subject: li, indicator: "skills", option: "高级工", statement: "证书编号 S-2020-0001", evidence: nil, actor: "person:li")
+        let skills = try await points.claim(
+            subject: li, indicator: "skills", option: "高级工", statement: "证书编号 S-2020-0001", evidence: nil, actor: "person:li")
         _ = try await points.decide(claim: skills.id, department: "GAJ", clerk: "GA-0042", approve: true, reason: "核验证书原件", actor: "credential:gaj")
         district.clock.advance(by: 60)
         let run = try await points.run(actor: "test")
         let zhangEducation = try await points.statement(subject: zhang, disclosingCredit: true).items.first { $0.item.indicator == "education" }
-        #expect(zhangEducation?.item.points == 30 && zhangEducation?.item.value == "本科" && zhangEducation?.item.inputs == ["claim:\(claim.id)", "dispute:\(dispute.id)"],
-                "the claim corrected on review gives the item")
+        #expect(
+            zhangEducation?.item.points == 30 && zhangEducation?.item.value == "本科"
+                && zhangEducation?.item.inputs == ["claim:\(claim.id)", "dispute:\(dispute.id)"],
+            "the claim corrected on review gives the item")
         let liStatement = try await points.statement(subject: li, disclosingCredit: true)
         #expect(liStatement.items.first { $0.item.indicator == "skills" }?.item.inputs == ["claim:\(skills.id)"])
 
         // 复核 of a run's item: upheld, once.
-        #expect(await errorCode { try await points.dispute(subject: li, indicator: "nope", claim: nil, reason: "?", actor: "a", disclosingCredit: true) } == "unknown_indicator")
-        let ageDispute = try await points.dispute(subject: li, indicator: "age", claim: nil, reason: "年龄算错了", actor: "person:li", disclosingCredit: true)
+        #expect(
+            await errorCode { try await points.dispute(subject: li, indicator: "nope", claim: nil, reason: "?", actor: "a", disclosingCredit: true) }
+                == "unknown_indicator")
+        let ageDispute = try await points.dispute(
+            subject: li, indicator: "age", claim: nil, reason: "年龄算错了", actor: "person:li", disclosingCredit: true)
         #expect(ageDispute.run == run.run.id && ageDispute.department == "GAJ" && ageDispute.firstReviewer == nil)
-        #expect(await errorCode { try await points.dispute(subject: li, indicator: "age", claim: nil, reason: "再次", actor: "a", disclosingCredit: true) } == "already_disputed")
-        let upheld = try await points.decide(dispute: ageDispute.id, department: "GAJ", clerk: "GA-0042", points: nil, reason: "按身份证出生日期计算无误",
-                                             actor: "credential:gaj")
+        #expect(
+            await errorCode { try await points.dispute(subject: li, indicator: "age", claim: nil, reason: "再次", actor: "a", disclosingCredit: true) }
+                == "already_disputed")
+        let upheld = try await points.decide(
+            dispute: ageDispute.id, department: "GAJ", clerk: "GA-0042", points: nil, reason: "按身份证出生日期计算无误",
+            actor: "credential:gaj")
         #expect(upheld.outcome == "upheld" && upheld.points == nil)
         #expect(try await points.replay(subject: zhang, run: run.run.id).matches)
         #expect(try await points.replay(subject: li, run: run.run.id).matches)
 
         // An item the run scored from an approved claim: its reviewer does not decide the dispute.
-        let skillsDispute = try await points.dispute(subject: li, indicator: "skills", claim: nil, reason: "应为技师", actor: "person:li", disclosingCredit: true)
+        let skillsDispute = try await points.dispute(
+            subject: li, indicator: "skills", claim: nil, reason: "应为技师", actor: "person:li", disclosingCredit: true)
         #expect(skillsDispute.firstReviewer == "credential:gaj/clerk:GA-0042" && skillsDispute.disputedPoints == 15)
         #expect(try await points.pendingDisputes(department: "GAJ").first { $0.item.id == skillsDispute.id }?.name == IdentityFixtures.li.name)
-        #expect(await errorCode { try await points.decide(dispute: skillsDispute.id, department: "GAJ", clerk: "GA-0042", points: 25, reason: "改判", actor: "credential:gaj") } == "same_reviewer")
+        #expect(
+            await errorCode {
+                try await points.decide(
+                    dispute: skillsDispute.id, department: "GAJ", clerk: "GA-0042", points: 25, reason: "改判", actor: "credential:gaj")
+            } == "same_reviewer")
 
         // A correction: never above the cap; it stands while the item comes from the same records, and lapses when a
         // new record (a residence registration) gives the item.
-        let residence = try await points.dispute(subject: li, indicator: "residence", claim: nil, reason: "已居住多年", actor: "person:li", disclosingCredit: true)
-        #expect(await errorCode { try await points.decide(dispute: residence.id, department: "GAJ", clerk: "GA-0001", points: 51, reason: "x", actor: "credential:gaj") } == "invalid_input")
-        _ = try await points.decide(dispute: residence.id, department: "GAJ", clerk: "GA-0001", points: 10, reason: "社区证明居住两年", actor: "credential:gaj")
+        let residence = try await points.dispute(
+            subject: li, indicator: "residence", claim: nil, reason: "已居住多年", actor: "person:li", disclosingCredit: true)
+        #expect(
+            await errorCode {
+                try await points.decide(dispute: residence.id, department: "GAJ", clerk: "GA-0001", points: 51, reason: "x", actor: "credential:gaj")
+            } == "invalid_input")
+        _ = try await points.decide(
+            dispute: residence.id, department: "GAJ", clerk: "GA-0001", points: 10, reason: "社区证明居住两年", actor: "credential:gaj")
         district.clock.advance(by: 60)
         let corrected2 = try await points.run(actor: "test")
-        #expect(try await points.statement(subject: li, disclosingCredit: true).items.first { $0.item.indicator == "residence" }?.item
+        #expect(
+            try await points.statement(subject: li, disclosingCredit: true).items.first { $0.item.indicator == "residence" }?.item
                 == PointsItem(indicator: "residence", points: 10, value: "复核", inputs: ["dispute:\(residence.id)"], capped: false))
         district.clock.advance(by: 60)
-        let registration = try await services.documents.issue(IssueDocumentRequest(
-            departmentCode: "GAJ", matterCode: "JZDJ", matterName: "居住登记凭证", holderName: IdentityFixtures.li.name, holderIDNumber: IdentityFixtures.li.id,
-            fields: [ResultField(label: "居住地址", value: "海曙区望春街道 1 号")], validDays: 365, pickupMode: .qrSelfPrint), actor: "test")
+        let registration = try await services.documents.issue(
+            IssueDocumentRequest(
+                departmentCode: "GAJ", matterCode: "JZDJ", matterName: "居住登记凭证", holderName: IdentityFixtures.li.name,
+                holderIDNumber: IdentityFixtures.li.id,
+                fields: [ResultField(label: "居住地址", value: "海曙区望春街道 1 号")], validDays: 365, pickupMode: .qrSelfPrint), actor: "test")
         district.clock.advance(by: 60)
         let lapsed = try await points.run(actor: "test")
-        #expect(try await points.statement(subject: li, disclosingCredit: true).items.first { $0.item.indicator == "residence" }?.item.inputs
+        #expect(
+            try await points.statement(subject: li, disclosingCredit: true).items.first { $0.item.indicator == "residence" }?.item.inputs
                 == ["document:\(registration.record.id)"])
         #expect(try await points.replay(subject: li, run: corrected2.run.id).matches)
         #expect(try await points.replay(subject: li, run: lapsed.run.id).matches)
@@ -375,19 +491,25 @@ struct PointsTests {
         district.clock.advance(by: 60)
         let bachelor = try await points.claim(subject: li, indicator: "education", option: "本科", statement: "", evidence: nil, actor: "person:li")
         _ = try await points.decide(claim: bachelor.id, department: "GAJ", clerk: "GA-0042", approve: false, reason: "查无此证", actor: "credential:gaj")
-        let bachelorDispute = try await points.dispute(subject: li, indicator: "education", claim: bachelor.id, reason: "学信网可查", actor: "person:li",
-                                                       disclosingCredit: true)
-        _ = try await points.decide(dispute: bachelorDispute.id, department: "GAJ", clerk: "GA-0001", points: 30, reason: "学信网核实", actor: "credential:gaj")
+        let bachelorDispute = try await points.dispute(
+            subject: li, indicator: "education", claim: bachelor.id, reason: "学信网可查", actor: "person:li",
+            disclosingCredit: true)
+        _ = try await points.decide(
+            dispute: bachelorDispute.id, department: "GAJ", clerk: "GA-0001", points: 30, reason: "学信网核实", actor: "credential:gaj")
         district.clock.advance(by: 60)
         let reviewed = try await points.run(actor: "test")
-        #expect(try await points.statement(subject: li, disclosingCredit: true).items.first { $0.item.indicator == "education" }?.item
-                == PointsItem(indicator: "education", points: 30, value: "本科", inputs: ["claim:\(bachelor.id)", "dispute:\(bachelorDispute.id)"], capped: false))
+        #expect(
+            try await points.statement(subject: li, disclosingCredit: true).items.first { $0.item.indicator == "education" }?.item
+                == PointsItem(
+                    indicator: "education", points: 30, value: "本科", inputs: ["claim:\(bachelor.id)", "dispute:\(bachelorDispute.id)"], capped: false)
+        )
         district.clock.advance(by: 60)
         let master = try await points.claim(subject: li, indicator: "education", option: "研究生", statement: "", evidence: nil, actor: "person:li")
         _ = try await points.decide(claim: master.id, department: "GAJ", clerk: "GA-0042", approve: true, reason: "核验原件", actor: "credential:gaj")
         district.clock.advance(by: 60)
         let newer = try await points.run(actor: "test")
-        #expect(try await points.statement(subject: li, disclosingCredit: true).items.first { $0.item.indicator == "education" }?.item
+        #expect(
+            try await points.statement(subject: li, disclosingCredit: true).items.first { $0.item.indicator == "education" }?.item
                 == PointsItem(indicator: "education", points: 40, value: "研究生", inputs: ["claim:\(master.id)"], capped: false))
         #expect(try await points.replay(subject: li, run: reviewed.run.id).matches)
         #expect(try await points.replay(subject: li, run: newer.run.id).matches)
@@ -415,14 +537,18 @@ struct PointsTests {
         let pair = try await [first, second]
         #expect(pair[0].record.id == pair[1].record.id && pair.filter(\.reused).count == 1)
         let issued = try #require(pair.first { !$0.reused })
-        #expect(try await services.documents.records(holderIDNumber: IdentityFixtures.zhang.id, limit: 50).filter { $0.matterCode == "JFZM" }.count == 1)
-        #expect(issued.record.departmentCode == "GAJ" && issued.record.matterCode == "JFZM" && issued.record.holderIDNumber == IdentityFixtures.zhang.id)
+        #expect(
+            try await services.documents.records(holderIDNumber: IdentityFixtures.zhang.id, limit: 50).filter { $0.matterCode == "JFZM" }.count == 1)
+        #expect(
+            issued.record.departmentCode == "GAJ" && issued.record.matterCode == "JFZM" && issued.record.holderIDNumber == IdentityFixtures.zhang.id)
         let total = try #require(try await points.statement(subject: zhang, disclosingCredit: true).total)
         #expect(issued.record.fields.contains { $0.label == "积分总分" && $0.value == "\(total) 分" })
         #expect(issued.record.fields.contains { $0.label == "社会保险" && $0.value.hasPrefix("33 分") })
         let report = try await services.documents.verifyID(issued.record.id, actor: "test")
         #expect(report.result == .valid, "\(report)")
-        #expect(!issued.reused && issued.verificationPage == ResultToken.verificationURL(base: services.documents.verificationBaseURL, token: issued.record.token))
+        #expect(
+            !issued.reused
+                && issued.verificationPage == ResultToken.verificationURL(base: services.documents.verificationBaseURL, token: issued.record.token))
 
         // Asked again for the same run: the same certificate, not a second one.
         let again = try await points.certificate(subject: zhang, actor: "person:zhang", disclosingCredit: true)
@@ -431,16 +557,23 @@ struct PointsTests {
         // A session that may not see the credit level: the credit item and the total are withheld, the certificate
         // (which prints them) and a dispute of that item are refused, and the refusals are audited.
         let partial = try await points.statement(subject: zhang, disclosingCredit: false)
-        #expect(partial.total == nil && partial.withheld == ["信用等级"] && !partial.items.contains { $0.item.indicator == "credit" } && !partial.items.isEmpty)
-        #expect(await errorCode { try await points.certificate(subject: zhang, actor: "person:zhang", disclosingCredit: false) } == "step_up_required")
-        #expect(await errorCode { try await points.dispute(subject: zhang, indicator: "credit", claim: nil, reason: "x", actor: "person:zhang", disclosingCredit: false) }
+        #expect(
+            partial.total == nil && partial.withheld == ["信用等级"] && !partial.items.contains { $0.item.indicator == "credit" }
+                && !partial.items.isEmpty)
+        #expect(
+            await errorCode { try await points.certificate(subject: zhang, actor: "person:zhang", disclosingCredit: false) } == "step_up_required")
+        #expect(
+            await errorCode {
+                try await points.dispute(subject: zhang, indicator: "credit", claim: nil, reason: "x", actor: "person:zhang", disclosingCredit: false)
+            }
                 == "step_up_required")
 
         // The certificate already issued prints the level: it is withheld from such a session as well, audited; a
         // result document of another matter is not, and a certificate whose scheme version cannot be read fails closed.
         let proof = try await Self.insuranceProof(services)
         #expect(try await points.printingCreditLevel([issued.record, proof.record]) == [issued.record.id])
-        #expect(await errorCode { try await points.checkDisclosure(of: issued.record, disclosingCredit: false, actor: "person:zhang", route: "test") }
+        #expect(
+            await errorCode { try await points.checkDisclosure(of: issued.record, disclosingCredit: false, actor: "person:zhang", route: "test") }
                 == "step_up_required")
         try await points.checkDisclosure(of: issued.record, disclosingCredit: true, actor: "person:zhang", route: "test")
         try await points.checkDisclosure(of: proof.record, disclosingCredit: false, actor: "person:zhang", route: "test")
@@ -452,11 +585,13 @@ struct PointsTests {
 
         // A dispute of the credit item, filed in a tier-2 session, discloses the level through its points: withheld from
         // a lower session also after a new scheme version without a credit indicator, when no item is withheld any more.
-        let creditDispute = try await points.dispute(subject: zhang, indicator: "credit", claim: nil, reason: "信用已修复", actor: "person:zhang",
-                                                     disclosingCredit: true)
+        let creditDispute = try await points.dispute(
+            subject: zhang, indicator: "credit", claim: nil, reason: "信用已修复", actor: "person:zhang",
+            disclosingCredit: true)
         #expect(try await !points.statement(subject: zhang, disclosingCredit: false).disputes.contains { $0.id == creditDispute.id })
         let withoutCredit = String(decoding: try PointsFixtures.policy(), as: UTF8.self)
-            .replacingOccurrences(of: "  - code: credit\n    name: 信用等级\n    source: credit\n    rule: { levels: { A: 10, B: 5, M: 5, C: 0, D: -30 } }\n", with: "")
+            .replacingOccurrences(
+                of: "  - code: credit\n    name: 信用等级\n    source: credit\n    rule: { levels: { A: 10, B: 5, M: 5, C: 0, D: -30 } }\n", with: "")
         #expect(try await points.loadPolicy(Array(withoutCredit.utf8), actor: "test").stored)
         district.clock.advance(by: 60)
         _ = try await points.run(actor: "test")

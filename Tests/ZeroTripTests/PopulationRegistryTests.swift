@@ -20,20 +20,21 @@ struct PopulationRegistryTests {
     @Test("Bad rows are reported with line and reason; good rows in the same file are imported")
     func badRows() async throws {
         let district = try TestDistrict()
-        var bytes = Array((Self.header + """
-            440104199001010010,张三丰,13900000001,2018-01-15,长期
-            440104199001010011,错校验,13900000001,2018-01-15,长期
-            440604198506120023,李晓梅,1390000000,2018-02-15,2038-02-15
-            44060419921130003X,王志强,13900000003,2018-03-15
-            440604197803150419,\(String(repeating: "长", count: 40)),13900000004,2018-04-15,2038-04-15
-            440604198807220626,黄丽华,13900000005,2018-02-30,长期
-            440104199001010010,张三丰,13900000001,2018-01-15,长期
-            "440605199509090131","林晓东",13900000006,2018-06-15,2038-06-15
-            440604200101010248,"吴佳怡,13900000007,2018-07-15,2038-07-15
-            440604199306180579,Robert'); DROP TABLE persons;--,13900000009,2018-09-15,长期
-            440604199902280891,郑测试,13900000011,2038-11-15,2018-11-15
+        var bytes = Array(
+            (Self.header + """
+                440104199001010010,张三丰,13900000001,2018-01-15,长期
+                440104199001010011,错校验,13900000001,2018-01-15,长期
+                440604198506120023,李晓梅,1390000000,2018-02-15,2038-02-15
+                44060419921130003X,王志强,13900000003,2018-03-15
+                440604197803150419,\(String(repeating: "长", count: 40)),13900000004,2018-04-15,2038-04-15
+                440604198807220626,黄丽华,13900000005,2018-02-30,长期
+                440104199001010010,张三丰,13900000001,2018-01-15,长期
+                "440605199509090131","林晓东",13900000006,2018-06-15,2038-06-15
+                440604200101010248,"吴佳怡,13900000007,2018-07-15,2038-07-15
+                440604199306180579,Robert'); DROP TABLE persons;--,13900000009,2018-09-15,长期
+                440604199902280891,郑测试,13900000011,2038-11-15,2018-11-15
 
-            """).utf8)
+                """).utf8)
         // A name that is not UTF-8 (GBK bytes of 张三) on its own line.
         bytes += Array("440606196504300358,".utf8) + [0xD5, 0xC5, 0xC8, 0xFD] + Array(",13900000008,2018-08-15,2038-08-15\n".utf8)
         bytes += Array(("440604198711110780,阿依古丽·买买提,13900000010,2018-10-15,2038-10-15," + String(repeating: "x", count: 1100) + "\n").utf8)
@@ -92,7 +93,8 @@ struct PopulationRegistryTests {
             try await district.services.identity.registry.importCSV(Array("440104199001010010,张三丰,13900000001,2018-01-15,长期\n".utf8), actor: "test")
         }
         await expectError(.invalidInput) {
-            try await district.services.identity.registry.importCSV(Array("id_number,name,phone,card_valid_from,card_valid_until,extra\n".utf8), actor: "test")
+            try await district.services.identity.registry.importCSV(
+                Array("id_number,name,phone,card_valid_from,card_valid_until,extra\n".utf8), actor: "test")
         }
         #expect(try await district.services.identity.registry.count() == 0)
         await #expect(try district.tableCounts()["audit_events"] == 0)
@@ -103,12 +105,15 @@ struct PopulationRegistryTests {
         let district = try TestDistrict()
         try await IdentityFixtures.importDemoRegistry(district.services)
         let subject = try await #require(try district.services.identity.registry.subject(idNumber: IdentityFixtures.zhang.id))
-        let report = try await district.services.identity.registry.importCSV(Array((Self.header + "440104199001010010,张三丰,13912345678,2018-01-15,长期\n").utf8), actor: "test")
+        let report = try await district.services.identity.registry.importCSV(
+            Array((Self.header + "440104199001010010,张三丰,13912345678,2018-01-15,长期\n").utf8), actor: "test")
         #expect(report.updated == 1)
         await #expect(try district.services.identity.registry.subject(idNumber: IdentityFixtures.zhang.id) == subject)
         await #expect(try district.services.identity.registry.personalData(subject: subject)?.phone == "13912345678")
         await #expect(try district.services.identity.registry.summary(subject: subject)?.phoneMasked == "139****5678")
-        let history = try await district.services.database.read { db in try db.fetchAll(String.self, sql: "SELECT change FROM person_history WHERE person_id = ?", arguments: [subject]) }
+        let history = try await district.services.database.read { db in
+            try db.fetchAll(String.self, sql: "SELECT change FROM person_history WHERE person_id = ?", arguments: [subject])
+        }
         #expect(history == ["created", "updated phone"])
     }
 

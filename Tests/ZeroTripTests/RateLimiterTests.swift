@@ -11,7 +11,7 @@ struct RateLimiterTests {
         #expect((0..<10).allSatisfy { _ in limiter.allow("a") })
         #expect(!limiter.allow("a"))
         #expect(limiter.allow("b"))
-        clock.advance(by: 2)   // 30 per minute: one token every 2 s
+        clock.advance(by: 2)  // 30 per minute: one token every 2 s
         #expect(limiter.allow("a"))
         #expect(!limiter.allow("a"))
         clock.advance(by: 600)

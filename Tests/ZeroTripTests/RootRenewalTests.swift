@@ -39,8 +39,9 @@ struct RootRenewalTests {
         let underNew = try await services.documents.issue(DocumentIssuanceTests.request, actor: "test")
         #expect(underNew.record.kid == rotated.kid)
         try await services.administration.signTreeHead(services.log)
-        return Renewed(district: district, oldRoot: oldRoot, newRoot: newRoot, underOld: underOld, underNew: underNew,
-                       oldSealKid: underOld.record.kid, newSealKid: rotated.kid)
+        return Renewed(
+            district: district, oldRoot: oldRoot, newRoot: newRoot, underOld: underOld, underNew: underNew,
+            oldSealKid: underOld.record.kid, newSealKid: rotated.kid)
     }
 
     static func sealCertificate(_ renewed: Renewed, kid: String) async throws -> Certificate {
@@ -70,14 +71,19 @@ struct RootRenewalTests {
         let links = try await administration.rootLinks()
         for pinned in [renewed.oldRoot, renewed.newRoot] {
             let trusted = RootSet(pinned: [pinned], candidates: [renewed.oldRoot, renewed.newRoot], links: links)
-            guard case .intact = try await renewed.district.services.log.audit(trusting: trusted) else { Issue.record("audit failed pinned to \(pinned.kidHex)"); return }
+            guard case .intact = try await renewed.district.services.log.audit(trusting: trusted) else {
+                Issue.record("audit failed pinned to \(pinned.kidHex)"); return
+            }
         }
-        guard case .broken = try await renewed.district.services.log.audit(trusting: RootSet(pinned: [renewed.newRoot], candidates: [], links: [])) else {
+        guard case .broken = try await renewed.district.services.log.audit(trusting: RootSet(pinned: [renewed.newRoot], candidates: [], links: []))
+        else {
             Issue.record("a tree head of an unlinked root was accepted"); return
         }
         // The renewal is in the transparency log and the audit log.
         let logged: Int = try await renewed.district.services.database.read { db in
-            try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM log_leaves WHERE kind = 'root.renewed' AND ref = ?", arguments: ["key:\(renewed.newRoot.kidHex)"]) ?? 0
+            try db.fetchOne(
+                Int.self, sql: "SELECT COUNT(*) FROM log_leaves WHERE kind = 'root.renewed' AND ref = ?", arguments: ["key:\(renewed.newRoot.kidHex)"]
+            ) ?? 0
         }
         #expect(logged == 1)
     }
@@ -102,7 +108,10 @@ struct RootRenewalTests {
         }
         // Another district's root is not linked: the list is refused, not trusted.
         let stranger = try await TestDistrict().setUp()
-        guard case .unusable(let reason) = TrustList.open(signed.json, signature: signed.signature, root: try await stranger.services.administration.rootCertificate(), now: now) else {
+        guard
+            case .unusable(let reason) = TrustList.open(
+                signed.json, signature: signed.signature, root: try await stranger.services.administration.rootCertificate(), now: now)
+        else {
             Issue.record("a list was accepted under an unrelated root"); return
         }
         #expect(reason.code == "trust_list_wrong_root")
@@ -136,7 +145,8 @@ struct RootRenewalTests {
         func head(at date: Date) throws -> SignedTreeHead {
             let timestamp = UInt64(date.timeIntervalSince1970 * 1000)
             let signature = try oldKey.signature(for: SignedTreeHead.signedBytes(treeSize: 1, timestamp: timestamp, rootHash: hash)).derRepresentation
-            return SignedTreeHead(treeSize: 1, timestamp: timestamp, rootHash: Base64.encode(hash), kid: renewed.oldRoot.kidHex, signature: Base64.encode(signature))
+            return SignedTreeHead(
+                treeSize: 1, timestamp: timestamp, rootHash: Base64.encode(hash), kid: renewed.oldRoot.kidHex, signature: Base64.encode(signature))
         }
         #expect(try head(at: now.addingTimeInterval(-3600)).isValid(trusting: trusted))
         #expect(try !head(at: now).isValid(trusting: trusted))
@@ -160,24 +170,33 @@ struct RootRenewalTests {
         #expect(lonely.verifyToken(renewed.underNew.qrContent, now: renewed.district.clock.now).result == .invalid)
     }
 
-    @Test("openssl: each seal chains to either root through a link certificate, the list verifies with the new root's key from the link, each root signs its own CRL")
+    @Test(
+        "openssl: each seal chains to either root through a link certificate, the list verifies with the new root's key from the link, each root signs its own CRL"
+    )
     func openssl() async throws {
         let renewed = try await Self.renewed()
         let services = renewed.district.services
         let oldKid = renewed.oldRoot.kidHex, newKid = renewed.newRoot.kidHex
         // Revoke the retired old seal so the old root's CRL lists it.
-        _ = try await services.administration.revokeKey(kid: renewed.oldSealKid, notAfter: renewed.district.clock.now, reason: .superseded, actor: "t")
+        _ = try await services.administration.revokeKey(
+            kid: renewed.oldSealKid, notAfter: renewed.district.clock.now, reason: .superseded, actor: "t")
         let certificates = renewed.district.home.certificatesDirectory
         try await services.trustList.publish(to: certificates)
         let dir = certificates.path
-        try (try await Self.sealCertificate(renewed, kid: renewed.oldSealKid)).pemRepresentation.write(toFile: dir + "/old-seal.pem", atomically: true, encoding: .utf8)
-        try (try await Self.sealCertificate(renewed, kid: renewed.newSealKid)).pemRepresentation.write(toFile: dir + "/new-seal.pem", atomically: true, encoding: .utf8)
+        try (try await Self.sealCertificate(renewed, kid: renewed.oldSealKid)).pemRepresentation.write(
+            toFile: dir + "/old-seal.pem", atomically: true, encoding: .utf8)
+        try (try await Self.sealCertificate(renewed, kid: renewed.newSealKid)).pemRepresentation.write(
+            toFile: dir + "/new-seal.pem", atomically: true, encoding: .utf8)
         #expect(try String(contentsOfFile: dir + "/root.pem", encoding: .utf8) == renewed.newRoot.pemRepresentation)
         let here = URL(fileURLWithPath: dir)
         func openssl(_ arguments: [String]) throws -> ExternalTool.Output { try ExternalTool.run(["openssl"] + arguments, in: here) }
-        let newUnderOld = try openssl(["verify", "-x509_strict", "-CAfile", "roots/root-\(oldKid).pem", "-untrusted", "roots/link-\(newKid)-by-\(oldKid).pem", "new-seal.pem"])
+        let newUnderOld = try openssl([
+            "verify", "-x509_strict", "-CAfile", "roots/root-\(oldKid).pem", "-untrusted", "roots/link-\(newKid)-by-\(oldKid).pem", "new-seal.pem",
+        ])
         #expect(newUnderOld.status == 0, "\(newUnderOld.stdout)\(newUnderOld.stderr)")
-        let oldUnderNew = try openssl(["verify", "-x509_strict", "-CAfile", "root.pem", "-untrusted", "roots/link-\(oldKid)-by-\(newKid).pem", "old-seal.pem"])
+        let oldUnderNew = try openssl([
+            "verify", "-x509_strict", "-CAfile", "root.pem", "-untrusted", "roots/link-\(oldKid)-by-\(newKid).pem", "old-seal.pem",
+        ])
         #expect(oldUnderNew.status == 0, "\(oldUnderNew.stdout)\(oldUnderNew.stderr)")
         // Without the link, the old root alone does not vouch for the new seal.
         #expect(try openssl(["verify", "-CAfile", "roots/root-\(oldKid).pem", "new-seal.pem"]).status != 0)
@@ -190,7 +209,9 @@ struct RootRenewalTests {
         let serial = try await Self.sealCertificate(renewed, kid: renewed.oldSealKid).serialNumberHex.uppercased()
         #expect(oldCRL.stdout.uppercased().contains(serial))
         let newCRL = try openssl(["crl", "-inform", "DER", "-in", "root.crl", "-CAfile", "root.pem", "-noout", "-text"])
-        #expect(newCRL.status == 0 && newCRL.stderr.contains("verify OK") && !newCRL.stdout.uppercased().contains(serial), "\(newCRL.stdout)\(newCRL.stderr)")
+        #expect(
+            newCRL.status == 0 && newCRL.stderr.contains("verify OK") && !newCRL.stdout.uppercased().contains(serial),
+            "\(newCRL.stdout)\(newCRL.stderr)")
     }
 
     @Test("pyHanko pinned to the old root validates a PDF sealed under the new root when given the link certificate, and not without it")
@@ -200,7 +221,8 @@ struct RootRenewalTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let oldKid = renewed.oldRoot.kidHex, newKid = renewed.newRoot.kidHex
         let roots = renewed.district.home.certificatesDirectory.appendingPathComponent("roots")
-        let oldRoot = roots.appendingPathComponent("root-\(oldKid).pem").path, link = roots.appendingPathComponent("link-\(newKid)-by-\(oldKid).pem").path
+        let oldRoot = roots.appendingPathComponent("root-\(oldKid).pem").path,
+            link = roots.appendingPathComponent("link-\(newKid)-by-\(oldKid).pem").path
         let newPDF = directory.appendingPathComponent("new.pdf"), oldPDF = directory.appendingPathComponent("old.pdf")
         try Data(renewed.underNew.pdf).write(to: newPDF)
         try Data(renewed.underOld.pdf).write(to: oldPDF)
@@ -219,9 +241,10 @@ struct RootRenewalTests {
         let daemon = district.services.administration
         let first = try await daemon.signTreeHead(district.services.log)
         district.clock.advance(by: 60)
-        let cli = DistrictAdministration(database: district.services.database, home: district.home,
-                                         passphrase: PassphraseSource(explicit: TestDistrict.passphrase, environment: [:], keys: district.home.keyFiles),
-                                         clock: ZeroTripClock { district.clock.now })
+        let cli = DistrictAdministration(
+            database: district.services.database, home: district.home,
+            passphrase: PassphraseSource(explicit: TestDistrict.passphrase, environment: [:], keys: district.home.keyFiles),
+            clock: ZeroTripClock { district.clock.now })
         let renewal = try await cli.renewRoot(actor: "cli")
         #expect(renewal.previousKid == first.kid)
         district.clock.advance(by: 1)
@@ -238,9 +261,10 @@ struct RootRenewalTests {
     @Test("A renewal that cannot unlock the root changes nothing: no key file, no certificate, no row")
     func failureChangesNothing() async throws {
         let district = try await TestDistrict(fileDatabase: true).setUp()
-        let wrong = DistrictAdministration(database: district.services.database, home: district.home,
-                                           passphrase: PassphraseSource(explicit: "not the passphrase at all", environment: [:], keys: district.home.keyFiles),
-                                           clock: ZeroTripClock { district.clock.now })
+        let wrong = DistrictAdministration(
+            database: district.services.database, home: district.home,
+            passphrase: PassphraseSource(explicit: "not the passphrase at all", environment: [:], keys: district.home.keyFiles),
+            clock: ZeroTripClock { district.clock.now })
         let files = district.fileListing()
         let counts = try await district.tableCounts()
         let error = await #expect(throws: ZeroTripError.self) { try await wrong.renewRoot(actor: "t") }

@@ -16,8 +16,9 @@ struct SQLTransactionTests {
         try await database.read { db in try db.fetchValue(Int64.self, sql: "SELECT COUNT(*) FROM log_nodes WHERE level = 40") }
     }
 
-    @Test("A refused unanswered insert fails its transaction with its own kind, whether a later statement or the commit reports it; nothing is stored",
-          arguments: [true, false])
+    @Test(
+        "A refused unanswered insert fails its transaction with its own kind, whether a later statement or the commit reports it; nothing is stored",
+        arguments: [true, false])
     func refusedInsertRollsBack(laterStatement: Bool) async throws {
         let database = try TestDatabase.make()
         let failure = await #expect(throws: SQLFailure.self) {
@@ -69,7 +70,9 @@ struct SQLTransactionTests {
 
     static let nodeRow = SQLTransaction.RowInsert("log_nodes", columns: ["level", "idx", "hash"])
 
-    @Test("Rows kept for one multi-row insert are seen by the next statement, go out before a savepoint so its failure stays inside it, and a refused one fails the transaction")
+    @Test(
+        "Rows kept for one multi-row insert are seen by the next statement, go out before a savepoint so its failure stays inside it, and a refused one fails the transaction"
+    )
     func keptRowsAreSentInOrder() async throws {
         let database = try TestDatabase.make()
         let (seen, caught) = try await database.write { db -> (Int64?, SQLFailure.Kind?) in
@@ -135,8 +138,9 @@ struct SQLReadSnapshotTests {
         done.wait()
     }
 
-    @Test("A write committed between two statements of a read is seen by neither, also when the read swallows its second statement's error",
-          arguments: [false, true])
+    @Test(
+        "A write committed between two statements of a read is seen by neither, also when the read swallows its second statement's error",
+        arguments: [false, true])
     func statementsShareOneSnapshot(swallowing: Bool) async throws {
         let database = try Self.makeDatabase()
         let (first, second) = try await database.read { db in
@@ -203,8 +207,9 @@ struct SQLReadSnapshotTests {
         #expect(scanned == 3)
     }
 
-    @Test("A statement that changes rows is refused inside a read, first or later, and nothing is stored",
-          arguments: [true, false])
+    @Test(
+        "A statement that changes rows is refused inside a read, first or later, and nothing is stored",
+        arguments: [true, false])
     func writeInReadIsRefused(first: Bool) async throws {
         let database = try Self.makeDatabase()
         await #expect(throws: SQLFailure.self) {
@@ -251,8 +256,9 @@ struct ConcurrentWriteTests {
         case answered, unanswered, keptRows
     }
 
-    @Test("Of 48 concurrent inserts, the 12 that repeat a key get uniqueViolation and the other 36 are stored, answered, unanswered or kept for one multi-row insert",
-          arguments: Sending.allCases)
+    @Test(
+        "Of 48 concurrent inserts, the 12 that repeat a key get uniqueViolation and the other 36 are stored, answered, unanswered or kept for one multi-row insert",
+        arguments: Sending.allCases)
     func duplicatesFailAlone(sending: Sending) async throws {
         let database = try SQLReadSnapshotTests.makeDatabase()
         try await database.write { db in try db.execute(sql: SQLTransactionTests.insertNode, arguments: [42, 0, Data([0])]) }
@@ -329,7 +335,8 @@ struct ConcurrentWriteTests {
         let refs = try await database.read { db in try db.fetchAll(String.self, sql: "SELECT ref FROM log_leaves ORDER BY idx") }
         #expect(refs.count == 48)
         #expect(!refs.contains { Int($0.dropFirst(5))! % 5 == 0 })
-        let entries = try await database.read { db in try db.fetchAll(Data.self, sql: "SELECT entry FROM log_leaves ORDER BY idx").map { [UInt8]($0) } }
+        let entries = try await database.read { db in try db.fetchAll(Data.self, sql: "SELECT entry FROM log_leaves ORDER BY idx").map { [UInt8]($0) }
+        }
         let log = TransparencyLog(database: database)
         #expect(try await log.rootHash(size: 48) == ReferenceTree.mth(entries[...]))
         for index in 0..<48 {

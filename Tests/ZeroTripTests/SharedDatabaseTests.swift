@@ -1,6 +1,6 @@
 import Foundation
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import HTTPTypes
 import HummingbirdTesting
@@ -13,8 +13,9 @@ import ZeroTripDomainTestSupport
 import ZeroTripTestSupport
 
 /// Two `zerotrip serve` processes on one PostgreSQL database, as behind a load balancer.
-@Suite("Two daemons, one PostgreSQL database", .serialized,
-       .enabled(if: TestDatabase.isPostgres && ZeroTripExecutable.binary != nil, "needs ZEROTRIP_TEST_DATABASE_URL and the built zerotrip executable"))
+@Suite(
+    "Two daemons, one PostgreSQL database", .serialized,
+    .enabled(if: TestDatabase.isPostgres && ZeroTripExecutable.binary != nil, "needs ZEROTRIP_TEST_DATABASE_URL and the built zerotrip executable"))
 struct SharedDatabaseTests {
     final class Shared: Sendable {
         let issued = Mutex<[(id: String, token: String, through: String)]>([])
@@ -29,7 +30,9 @@ struct SharedDatabaseTests {
         let stop = Atomic(false)
     }
 
-    @Test("Issue, revoke, verify and rotate through both daemons, one SIGKILLed mid-load: every acknowledged document answers through the other; audit chain, log and key counters agree")
+    @Test(
+        "Issue, revoke, verify and rotate through both daemons, one SIGKILLed mid-load: every acknowledged document answers through the other; audit chain, log and key counters agree"
+    )
     func twoDaemons() async throws {
         try await LoadTests.bounded(seconds: 180, "two daemons") { try await self.body() }
     }
@@ -60,29 +63,43 @@ struct SharedDatabaseTests {
                     group.addTask {
                         // 30 s per request: in a full run the other suites load the two cores, and a write can wait its
                         // turn behind both daemons' writers for seconds; a daemon that never answers still fails the bound.
-                        do { try await TestClient.withClient(host: "127.0.0.1", port: port, configuration: .init(timeout: .seconds(30))) { client in
-                            var round = 0
-                            while !shared.stop.load(ordering: .relaxed) {
-                                round += 1
-                                let response = try await client.post("/v1/documents", headers: LoadTests.headers(rsj), body: ByteBuffer(string: LoadTests.issueBody))
-                                if response.status.code >= 500 { shared.serverErrors.withLock { $0.append("\(name) issue \(response.status.code)") } }
-                                if response.status != .created { shared.refusals.withLock { $0["\(name) \(response.status.code)", default: 0] += 1 } }
-                                let body = LoadTests.json(response.body)
-                                guard response.status == .created, let token = body["token"] as? String,
-                                      let id = (body["document"] as? [String: Any])?["id"] as? String else { continue }
-                                shared.issued.withLock { $0.append((id, token, name)) }
-                                let verify = try await client.post("/v1/verify", headers: LoadTests.headers(rsj), body: ByteBuffer(string: #"{"token":"\#(token)"}"#))
-                                if verify.status.code >= 500 { shared.serverErrors.withLock { $0.append("\(name) verify \(verify.status.code)") } }
-                                if round % 3 == 1 {
-                                    shared.revokeUnanswered.withLock { _ = $0.insert(id) }
-                                    let revoke = try await client.post("/v1/documents/\(id)/revoke", headers: LoadTests.headers(rsj),
-                                                                       body: ByteBuffer(string: #"{"reason":"issued_in_error"}"#))
-                                    shared.revokeUnanswered.withLock { _ = $0.remove(id) }
-                                    if revoke.status == .ok { shared.revoked.withLock { _ = $0.insert(id) } }
-                                    if revoke.status.code >= 500 { shared.serverErrors.withLock { $0.append("\(name) revoke \(revoke.status.code)") } }
+                        do {
+                            try await TestClient.withClient(host: "127.0.0.1", port: port, configuration: .init(timeout: .seconds(30))) { client in
+                                var round = 0
+                                while !shared.stop.load(ordering: .relaxed) {
+                                    round += 1
+                                    let response = try await client.post(
+                                        "/v1/documents", headers: LoadTests.headers(rsj), body: ByteBuffer(string: LoadTests.issueBody))
+                                    if response.status.code >= 500 {
+                                        shared.serverErrors.withLock { $0.append("\(name) issue \(response.status.code)") }
+                                    }
+                                    if response.status != .created {
+                                        shared.refusals.withLock { $0["\(name) \(response.status.code)", default: 0] += 1 }
+                                    }
+                                    let body = LoadTests.json(response.body)
+                                    guard response.status == .created, let token = body["token"] as? String,
+                                        let id = (body["document"] as? [String: Any])?["id"] as? String
+                                    else { continue }
+                                    shared.issued.withLock { $0.append((id, token, name)) }
+                                    let verify = try await client.post(
+                                        "/v1/verify", headers: LoadTests.headers(rsj), body: ByteBuffer(string: #"{"token":"\#(token)"}"#))
+                                    if verify.status.code >= 500 {
+                                        shared.serverErrors.withLock { $0.append("\(name) verify \(verify.status.code)") }
+                                    }
+                                    if round % 3 == 1 {
+                                        shared.revokeUnanswered.withLock { _ = $0.insert(id) }
+                                        let revoke = try await client.post(
+                                            "/v1/documents/\(id)/revoke", headers: LoadTests.headers(rsj),
+                                            body: ByteBuffer(string: #"{"reason":"issued_in_error"}"#))
+                                        shared.revokeUnanswered.withLock { _ = $0.remove(id) }
+                                        if revoke.status == .ok { shared.revoked.withLock { _ = $0.insert(id) } }
+                                        if revoke.status.code >= 500 {
+                                            shared.serverErrors.withLock { $0.append("\(name) revoke \(revoke.status.code)") }
+                                        }
+                                    }
                                 }
                             }
-                        } } catch {
+                        } catch {
                             shared.clientEnds.withLock { $0.append("\(name): \(error)") }
                         }
                     }
@@ -116,18 +133,23 @@ struct SharedDatabaseTests {
         let revoked = shared.revoked.withLock { $0 }
         let unanswered = shared.revokeUnanswered.withLock { $0 }
         #expect(shared.serverErrors.withLock { $0 }.filter { !$0.hasPrefix("A") }.isEmpty, "\(shared.serverErrors.withLock { $0 })")
-        #expect(documents.contains { $0.through == "A" } && documents.contains { $0.through == "B" },
-                "refusals \(shared.refusals.withLock { $0 }), clients ended early: \(shared.clientEnds.withLock { $0 })")
+        #expect(
+            documents.contains { $0.through == "A" } && documents.contains { $0.through == "B" },
+            "refusals \(shared.refusals.withLock { $0 }), clients ended early: \(shared.clientEnds.withLock { $0 })")
         #expect(!revoked.isEmpty)
-        #expect(documents.filter { unanswered.contains($0.id) }.allSatisfy { $0.through == "A" },
-                "a revocation sent to the daemon that stayed up was never answered; clients ended early: \(shared.clientEnds.withLock { $0 })")
+        #expect(
+            documents.filter { unanswered.contains($0.id) }.allSatisfy { $0.through == "A" },
+            "a revocation sent to the daemon that stayed up was never answered; clients ended early: \(shared.clientEnds.withLock { $0 })")
 
         try await TestClient.withClient(host: "127.0.0.1", port: portB, configuration: LoadTests.client) { client in
             for document in documents {
                 let record = try await client.get("/v1/documents/\(document.id)", headers: LoadTests.headers(rsj))
                 #expect(record.status == .ok, "document \(document.id) (through \(document.through)) was answered 201 but is missing")
-                let report = LoadTests.json(try await client.post("/v1/verify", headers: LoadTests.headers(rsj),
-                                                                  body: ByteBuffer(string: #"{"token":"\#(document.token)"}"#)).body)
+                let report = LoadTests.json(
+                    try await client.post(
+                        "/v1/verify", headers: LoadTests.headers(rsj),
+                        body: ByteBuffer(string: #"{"token":"\#(document.token)"}"#)
+                    ).body)
                 // A revocation acknowledged with 200 must hold; one whose answer was lost with the killed daemon may
                 // have committed or not; a document never sent for revocation must be valid.
                 let result = report["result"] as? String
@@ -153,10 +175,12 @@ struct SharedDatabaseTests {
 
         let database = try AppDatabase.open(location: location)
         let counters = try await database.read { db in
-            try db.fetchAll(sql: """
-                SELECT k.kid, k.usage_count, (SELECT COUNT(*) FROM documents d WHERE d.kid = k.kid) AS registered
-                FROM signing_keys k WHERE k.role = 'seal'
-                """).map { (kid: $0["kid"] as String, used: $0["usage_count"] as Int, registered: $0["registered"] as Int) }
+            try db.fetchAll(
+                sql: """
+                    SELECT k.kid, k.usage_count, (SELECT COUNT(*) FROM documents d WHERE d.kid = k.kid) AS registered
+                    FROM signing_keys k WHERE k.role = 'seal'
+                    """
+            ).map { (kid: $0["kid"] as String, used: $0["usage_count"] as Int, registered: $0["registered"] as Int) }
         }
         #expect(counters.filter { $0.registered > 0 }.count >= 2, "the rotation's new key signed nothing: \(counters)")
         for counter in counters {
@@ -167,7 +191,9 @@ struct SharedDatabaseTests {
 
 @Suite("SQLite → PostgreSQL migration", .enabled(if: TestDatabase.isPostgres, "needs ZEROTRIP_TEST_DATABASE_URL"))
 struct MigrationTests {
-    @Test("migrate-to copies a busy district whole: every table's rows and contents, the audit head and the log root equal; the copy serves; a second run is refused")
+    @Test(
+        "migrate-to copies a busy district whole: every table's rows and contents, the audit head and the log root equal; the copy serves; a second run is refused"
+    )
     func roundTrip() async throws {
         let district = try TestDistrict(fileDatabase: true)
         try await district.setUp(departments: CreditFixtures.departments)
@@ -180,15 +206,18 @@ struct MigrationTests {
         let application = try await ApplicationTests.approvedTrustApplication(district, IdentityFixtures.zhang)
         _ = try await IdentityFixtures.smsSession(services, person: IdentityFixtures.zhang)
         let zhang = try #require(try await services.identity.registry.subject(idNumber: IdentityFixtures.zhang.id))
-        _ = try await services.consent.grant(subject: zhang, department: nil, matter: "JZDJ", resultTypes: nil, days: nil, channel: .app,
-                                             actor: "test", assuranceTier: 1)
+        _ = try await services.consent.grant(
+            subject: zhang, department: nil, matter: "JZDJ", resultTypes: nil, days: nil, channel: .app,
+            actor: "test", assuranceTier: 1)
         try await services.administration.signTreeHead(services.log)
 
         let base = try #require(TestDatabase.postgresURL)
         let target = TestDatabase.newSchema("mig_", on: base).url
         let summary = try await DatabaseMigration.migrate(sqlitePath: district.home.databasePath, to: target)
         #expect(summary.identical, "\(summary.rows.filter { $0.source != $0.target || !$0.sameContent })")
-        for table in ["documents", "document_pdfs", "audit_events", "log_nodes", "credit_events", "applications", "obligations", "persons", "assurance_records"] {
+        for table in [
+            "documents", "document_pdfs", "audit_events", "log_nodes", "credit_events", "applications", "obligations", "persons", "assurance_records",
+        ] {
             #expect((summary.rows.first { $0.table == table }?.source ?? 0) > 0, "\(table) was empty: the round trip proves little")
         }
         // Every table is copied (but the two-minute device challenges), including ones added after the copy was written.
@@ -197,9 +226,10 @@ struct MigrationTests {
         #expect(left.isEmpty, "not copied: \(left.sorted())")
 
         // The copy serves: the same answers for the documents, and new writes continue the chain and the log.
-        let copy = ZeroTripServices(database: try AppDatabase.open(location: target), home: district.home,
-                                    passphrase: PassphraseSource(explicit: TestDistrict.passphrase, environment: [:], keys: district.home.keyFiles),
-                                    clock: ZeroTripClock { district.clock.now })
+        let copy = ZeroTripServices(
+            database: try AppDatabase.open(location: target), home: district.home,
+            passphrase: PassphraseSource(explicit: TestDistrict.passphrase, environment: [:], keys: district.home.keyFiles),
+            clock: ZeroTripClock { district.clock.now })
         #expect(try await copy.documents.verifyToken(replacement.qrContent, actor: "test", audit: false).result == .valid)
         #expect(try await copy.documents.verifyToken(second.qrContent, actor: "test", audit: false).result == .revoked)
         #expect(try await copy.documents.pdf(id: replacement.record.id) == replacement.pdf)
@@ -210,16 +240,21 @@ struct MigrationTests {
         }
         #expect(events > before)
 
-        let again = await #expect(throws: ZeroTripError.self) { try await DatabaseMigration.migrate(sqlitePath: district.home.databasePath, to: target) }
+        let again = await #expect(throws: ZeroTripError.self) {
+            try await DatabaseMigration.migrate(sqlitePath: district.home.databasePath, to: target)
+        }
         #expect(again?.code == .alreadyInitialized)
     }
 }
 
 /// docs/deployment.md's PostgreSQL backup path, with the server's own tools.
-@Suite("PostgreSQL: pg_dump and pg_restore", .serialized,
-       .enabled(if: TestDatabase.isPostgres && ZeroTripExecutable.binary != nil, "needs ZEROTRIP_TEST_DATABASE_URL and the built zerotrip executable"))
+@Suite(
+    "PostgreSQL: pg_dump and pg_restore", .serialized,
+    .enabled(if: TestDatabase.isPostgres && ZeroTripExecutable.binary != nil, "needs ZEROTRIP_TEST_DATABASE_URL and the built zerotrip executable"))
 struct PostgresRestoreTests {
-    @Test("A district dumped with pg_dump while it holds documents, revocations and tree heads restores into an empty database where audit verify and log audit pass with the same counts, and it serves")
+    @Test(
+        "A district dumped with pg_dump while it holds documents, revocations and tree heads restores into an empty database where audit verify and log audit pass with the same counts, and it serves"
+    )
     func dumpAndRestore() async throws {
         let base = try #require(TestDatabase.postgresURL)
         let (schema, source) = TestDatabase.newSchema("dump_", on: base)
@@ -230,14 +265,18 @@ struct PostgresRestoreTests {
         let setup = try cli.run(["demo", "setup", "--persons", CommandLineTests.demoPersons], in: dir, environment: environment)
         try #require(setup.status == 0, "\(setup.output)")
         // Some history worth restoring: a revocation and a signed tree head on top of the demo's documents.
-        let services = try ZeroTripServices.open(home: ZeroTripHome(keysDirectory: dir.appendingPathComponent("Keys"),
-                                                                    certificatesDirectory: dir.appendingPathComponent("Certificates"),
-                                                                    databasePath: source))
+        let services = try ZeroTripServices.open(
+            home: ZeroTripHome(
+                keysDirectory: dir.appendingPathComponent("Keys"),
+                certificatesDirectory: dir.appendingPathComponent("Certificates"),
+                databasePath: source))
         let first = try #require(try await services.documents.records(department: nil, limit: 10).first)
         _ = try await services.documents.revoke(first.id, reason: .issuedInError, actor: "test")
         try await services.administration.signTreeHead(services.log)
-        let original = (audit: try cli.run(["audit", "verify"], in: dir, environment: environment),
-                        log: try cli.run(["log", "audit"], in: dir, environment: environment))
+        let original = (
+            audit: try cli.run(["audit", "verify"], in: dir, environment: environment),
+            log: try cli.run(["log", "audit"], in: dir, environment: environment)
+        )
         #expect(original.audit.status == 0 && original.log.status == 0, "\(original)")
         #expect(!original.audit.output.contains(" 0 events"), "the demo left no audit events: the comparison would prove little")
 
@@ -247,13 +286,16 @@ struct PostgresRestoreTests {
         }
         let connection = ["-h", host, "-p", "\(port)", "-U", user]
         let dump = dir.appendingPathComponent("district.dump").path
-        let dumped = try ExternalCommand.run(["pg_dump"] + connection + ["--format=custom", "--schema=\(schema)", "--file=\(dump)", url.path.trimmingCharacters(in: ["/"])], in: dir, withErrors: true)
+        let dumped = try ExternalCommand.run(
+            ["pg_dump"] + connection + ["--format=custom", "--schema=\(schema)", "--file=\(dump)", url.path.trimmingCharacters(in: ["/"])], in: dir,
+            withErrors: true)
         try #require(dumped.status == 0, "\(dumped.output)")
         let restoredName = "restored_" + schema
         let created = try ExternalCommand.run(["createdb"] + connection + [restoredName], in: dir, withErrors: true)
         try #require(created.status == 0, "\(created.output)")
         defer { _ = try? ExternalCommand.run(["dropdb"] + connection + [restoredName], in: dir, withErrors: true) }
-        let restored = try ExternalCommand.run(["pg_restore"] + connection + ["--dbname=\(restoredName)", "--exit-on-error", dump], in: dir, withErrors: true)
+        let restored = try ExternalCommand.run(
+            ["pg_restore"] + connection + ["--dbname=\(restoredName)", "--exit-on-error", dump], in: dir, withErrors: true)
         try #require(restored.status == 0, "\(restored.output)")
 
         var target = url

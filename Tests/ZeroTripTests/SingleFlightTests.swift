@@ -37,8 +37,10 @@ struct SingleFlightTests {
     /// Runs `callers` calls of `call` together: once every caller is about to ask and a run has started, releases
     /// one run per caller (so a caller that did start a run of its own shows in the count instead of hanging), and
     /// returns each call's value, or nil when it threw ``Refused``.
-    static func together(_ callers: Int, runs: Runs, releaser: AsyncStream<Void>.Continuation,
-                         _ call: @escaping @Sendable () async throws -> Int) async throws -> [Int?] {
+    static func together(
+        _ callers: Int, runs: Runs, releaser: AsyncStream<Void>.Continuation,
+        _ call: @escaping @Sendable () async throws -> Int
+    ) async throws -> [Int?] {
         try await withThrowingTaskGroup(of: Int?.self) { group in
             for _ in 0..<callers {
                 group.addTask {

@@ -6,7 +6,9 @@ import ZeroTripDomainTestSupport
 
 @Suite("Supervision (督办): stalled reviews notify the reviewer, then the supervisors; review times per department")
 struct SupervisionTests {
-    @Test("A review waiting 6 working days sends its reviewer an SMS, one still waiting 3 working days later every supervisor of the department, each once; a reviewer missing from the directory sends it to the supervisors at once; review times count working days")
+    @Test(
+        "A review waiting 6 working days sends its reviewer an SMS, one still waiting 3 working days later every supervisor of the department, each once; a reviewer missing from the directory sends it to the supervisors at once; review times count working days"
+    )
     func stalledReview() async throws {
         let district = try await ApplicationTests.district()
         let services = district.services, applications = services.applications, supervision = services.supervision
@@ -14,9 +16,11 @@ struct SupervisionTests {
         _ = try await supervision.putStaff(department: "GAJ", clerk: "GA-0001", name: "周建华", phone: "13900000001", role: .supervisor, actor: "test")
         _ = try await supervision.putStaff(department: "RSJ", clerk: "RS-0001", name: "孙丽", phone: "13900000031", role: .supervisor, actor: "test")
         func reviewing(_ person: (id: String, name: String), actor: String) async throws -> String {
-            let submitted = try await applications.submit(NewApplication(matterCode: "JZDJ", idNumber: person.id, name: person.name, mode: .standard,
-                                                                         provided: ["ID_CARD", "RESIDENCE_PROOF", "EMPLOYMENT_PROOF", "PHOTO"]),
-                                                          department: "GAJ", actor: actor)
+            let submitted = try await applications.submit(
+                NewApplication(
+                    matterCode: "JZDJ", idNumber: person.id, name: person.name, mode: .standard,
+                    provided: ["ID_CARD", "RESIDENCE_PROOF", "EMPLOYMENT_PROOF", "PHOTO"]),
+                department: "GAJ", actor: actor)
             _ = try await applications.accept(submitted.id, department: "GAJ", actor: actor)
             _ = try await applications.startReview(submitted.id, department: "GAJ", actor: actor)
             return submitted.id
@@ -35,8 +39,11 @@ struct SupervisionTests {
         #expect(report.staffNotices == 2, "\(report)")
         var outbox = try await services.identity.outbox(limit: 50).filter { $0.subject.hasPrefix("staff:") }
         #expect(outbox.count == 2)
-        #expect(outbox.contains { $0.subject == "staff:GAJ/GA-0042" && $0.phoneMasked == "139****0042" && $0.message.contains("督办提醒")
-                                  && $0.message.contains(known.prefix(8).uppercased()) && $0.message.contains("居住登记") }, "\(outbox.map(\.message))")
+        #expect(
+            outbox.contains {
+                $0.subject == "staff:GAJ/GA-0042" && $0.phoneMasked == "139****0042" && $0.message.contains("督办提醒")
+                    && $0.message.contains(known.prefix(8).uppercased()) && $0.message.contains("居住登记")
+            }, "\(outbox.map(\.message))")
         #expect(outbox.contains { $0.subject == "staff:GAJ/GA-0001" && $0.message.contains("GA-0099") && $0.message.contains("未登记") })
         #expect(!outbox.contains { $0.subject.hasPrefix("staff:RSJ") }, "another department's supervisor hears nothing")
         #expect(try await applications.sweep().staffNotices == 0, "each notice once")
@@ -48,7 +55,8 @@ struct SupervisionTests {
         report = try await applications.sweep()
         #expect(report.staffNotices == 1, "\(report)")
         outbox = try await services.identity.outbox(limit: 50).filter { $0.subject.hasPrefix("staff:") }
-        #expect(outbox.count == 3 && outbox.last?.subject == "staff:GAJ/GA-0001" && outbox.last?.message.contains("督办升级") == true
+        #expect(
+            outbox.count == 3 && outbox.last?.subject == "staff:GAJ/GA-0001" && outbox.last?.message.contains("督办升级") == true
                 && outbox.last?.message.contains(unknown.prefix(8).uppercased()) == true, "\(outbox.map(\.message))")
         #expect(try await applications.sweep().staffNotices == 0)
         let notices = try await AuditLog.events(in: services.database, limit: 500).filter { $0.action == "application.review_notice" }
@@ -77,8 +85,10 @@ struct SupervisionTests {
         policyText = policyText.replacingOccurrences(of: "holidays: [", with: "holidays: [\(declared.joined(separator: ", ")), ")
         district.clock.advance(by: 60)
         #expect(try await services.credit.loadPolicy(Array(policyText.utf8), actor: "test").stored && !declared.isEmpty)
-        #expect(try await services.credit.currentPolicy().policy.calendar.workingDays(from: start, to: noticed) < policy.calendar.workingDays(from: start, to: noticed),
-                "the new calendar would count fewer days")
+        #expect(
+            try await services.credit.currentPolicy().policy.calendar.workingDays(from: start, to: noticed)
+                < policy.calendar.workingDays(from: start, to: noticed),
+            "the new calendar would count fewer days")
 
         // Counted as they happened = counted afresh from what is stored (a database upgraded from before the figures).
         try await services.database.write { db in try db.executeScript("DELETE FROM daily_figures; DELETE FROM figures_built") }
@@ -88,16 +98,20 @@ struct SupervisionTests {
         try await services.database.write { db in try db.executeScript("DELETE FROM figures_built") }
         #expect(try await supervision.volumes(from: from, to: to) == volumes)
         // A day counts whole: a range ending mid-day holds that day's figures.
-        #expect(try await supervision.volumes(from: from, to: CivilDay(district.clock.now).start.addingTimeInterval(1)).departments == volumes.departments)
+        #expect(
+            try await supervision.volumes(from: from, to: CivilDay(district.clock.now).start.addingTimeInterval(1)).departments == volumes.departments
+        )
     }
 
     @Test("The directory refuses bad entries by code and keeps numbers out of the audit log")
     func directory() async throws {
         let district = try await ApplicationTests.district()
         let supervision = district.services.supervision
-        for (department, clerk, phone, expected) in [("NOPE", "GA-1", "13900000042", ZeroTripError.Code.unknownDepartment),
-                                                     ("GAJ", "GA 1", "13900000042", .invalidInput), ("GAJ", "GA-1", "1390000004", .invalidInput),
-                                                     ("GAJ", "GA-1", "23900000042", .invalidInput)] {
+        for (department, clerk, phone, expected) in [
+            ("NOPE", "GA-1", "13900000042", ZeroTripError.Code.unknownDepartment),
+            ("GAJ", "GA 1", "13900000042", .invalidInput), ("GAJ", "GA-1", "1390000004", .invalidInput),
+            ("GAJ", "GA-1", "23900000042", .invalidInput),
+        ] {
             let error = await #expect(throws: ZeroTripError.self) {
                 _ = try await supervision.putStaff(department: department, clerk: clerk, name: "赵文静", phone: phone, role: .reviewer, actor: "test")
             }
@@ -111,6 +125,7 @@ struct SupervisionTests {
         let again = await #expect(throws: ZeroTripError.self) { try await supervision.removeStaff(department: "GAJ", clerk: "GA-1", actor: "test") }
         #expect(again?.code == .notFound)
         let events = try await AuditLog.events(in: district.services.database, limit: 100).filter { $0.action.hasPrefix("staff.") }
-        #expect(events.map(\.action) == ["staff.added", "staff.updated", "staff.removed"] && events.allSatisfy { !$0.details.contains("13900000042") })
+        #expect(
+            events.map(\.action) == ["staff.added", "staff.updated", "staff.removed"] && events.allSatisfy { !$0.details.contains("13900000042") })
     }
 }

@@ -19,9 +19,10 @@ final class TestDistrict: @unchecked Sendable {
         home.keyEncryption = .testing
         self.home = home
         let database = fileDatabase ? try AppDatabase.open(path: home.databasePath) : try TestDatabase.make()
-        services = ZeroTripServices(database: database, home: home,
-                                    passphrase: PassphraseSource(explicit: Self.passphrase, environment: [:], keys: home.keyFiles),
-                                    clock: ZeroTripClock { [clock] in clock.now }, verificationBaseURL: verificationBaseURL)
+        services = ZeroTripServices(
+            database: database, home: home,
+            passphrase: PassphraseSource(explicit: Self.passphrase, environment: [:], keys: home.keyFiles),
+            clock: ZeroTripClock { [clock] in clock.now }, verificationBaseURL: verificationBaseURL)
     }
 
     deinit { try? FileManager.default.removeItem(at: root) }

@@ -27,7 +27,9 @@ enum ReferenceTree {
         if m == leaves.count { return complete ? [] : [mth(leaves)] }
         var k = 1
         while k * 2 < leaves.count { k *= 2 }
-        return m <= k ? subproof(m, leaves.prefix(k), complete) + [mth(leaves.dropFirst(k))] : subproof(m - k, leaves.dropFirst(k), false) + [mth(leaves.prefix(k))]
+        return m <= k
+            ? subproof(m, leaves.prefix(k), complete) + [mth(leaves.dropFirst(k))]
+            : subproof(m - k, leaves.dropFirst(k), false) + [mth(leaves.prefix(k))]
     }
 }
 
@@ -47,17 +49,27 @@ struct TransparencyLogTests {
         let leaves = Self.inputs.map(MerkleTree.leafHash)
         #expect(Hex.encode(MerkleTree.rootHash(leafHashes: [])) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
         for n in 1...8 { #expect(Hex.encode(MerkleTree.rootHash(leafHashes: Array(leaves.prefix(n)))) == Self.roots[n - 1], "root of \(n)") }
-        let perfect = { (level: Int, index: UInt64) -> [UInt8] in ReferenceTree.mth(Self.inputs[(Int(index) << level)..<((Int(index) + 1) << level)]) }
+        let perfect = { (level: Int, index: UInt64) -> [UInt8] in ReferenceTree.mth(Self.inputs[(Int(index) << level)..<((Int(index) + 1) << level)])
+        }
         let path = MerkleTree.inclusionProof(index: 0, size: 8, perfect: perfect).map(Hex.encode)
-        #expect(path == ["96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
-                         "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
-                         "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4"])
+        #expect(
+            path == [
+                "96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
+                "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
+                "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4",
+            ])
         #expect(MerkleTree.consistencyProof(oldSize: 1, newSize: 8, perfect: perfect).map(Hex.encode) == path)
-        #expect(MerkleTree.consistencyProof(oldSize: 6, newSize: 8, perfect: perfect).map(Hex.encode) == [
-            "0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a", "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0",
-            "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"])
-        #expect(MerkleTree.consistencyProof(oldSize: 2, newSize: 5, perfect: perfect).map(Hex.encode) == [
-            "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e", "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b"])
+        #expect(
+            MerkleTree.consistencyProof(oldSize: 6, newSize: 8, perfect: perfect).map(Hex.encode) == [
+                "0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a",
+                "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0",
+                "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
+            ])
+        #expect(
+            MerkleTree.consistencyProof(oldSize: 2, newSize: 5, perfect: perfect).map(Hex.encode) == [
+                "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
+                "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b",
+            ])
     }
 
     /// A database log with `count` entries.
@@ -65,10 +77,12 @@ struct TransparencyLogTests {
         let database = try TestDatabase.make()
         try await database.write { db in
             for index in 0..<count {
-                try TransparencyLog.append(kind: "test", ref: "test:\(index)", fields: ["n": "\(index)"], at: Date(timeIntervalSince1970: 1_800_000_000), in: db)
+                try TransparencyLog.append(
+                    kind: "test", ref: "test:\(index)", fields: ["n": "\(index)"], at: Date(timeIntervalSince1970: 1_800_000_000), in: db)
             }
         }
-        let entries = try await database.read { db in try db.fetchAll(Data.self, sql: "SELECT entry FROM log_leaves ORDER BY idx").map { [UInt8]($0) } }
+        let entries = try await database.read { db in try db.fetchAll(Data.self, sql: "SELECT entry FROM log_leaves ORDER BY idx").map { [UInt8]($0) }
+        }
         return (database, TransparencyLog(database: database), entries.map(MerkleTree.leafHash), entries)
     }
 
@@ -86,12 +100,16 @@ struct TransparencyLogTests {
             for first in 1...size {
                 let proof = try await log.consistencyProof(first: UInt64(first), second: UInt64(size)).compactMap(Base64.decodeStandard)
                 #expect(proof == (first == size ? [] : ReferenceTree.subproof(first, entries.prefix(size)[...], true)))
-                await #expect(MerkleTree.verifyConsistency(oldSize: UInt64(first), newSize: UInt64(size), oldRoot: try log.rootHash(size: UInt64(first)), newRoot: root, proof: proof))
+                await #expect(
+                    MerkleTree.verifyConsistency(
+                        oldSize: UInt64(first), newSize: UInt64(size), oldRoot: try log.rootHash(size: UInt64(first)), newRoot: root, proof: proof))
             }
         }
     }
 
-    @Test("A leaf read with its block of 16 in one statement gives its index, its hash and the same proof as the block read apart, in full and partial blocks")
+    @Test(
+        "A leaf read with its block of 16 in one statement gives its index, its hash and the same proof as the block read apart, in full and partial blocks"
+    )
     func leafWithBlockMatchesTheProof() async throws {
         let (database, log, leaves, entries) = try await Self.log(count: 37)
         try await database.read { db in
@@ -101,21 +119,25 @@ struct TransparencyLogTests {
                 #expect(leaf.index == Int64(index) && leaf.hash == leaves[index])
                 #expect(block == Array(leaves[(index - index % 16)..<min(37, index - index % 16 + 16)]))
                 for size in [index + 1, 37] {
-                    let proof = try log.inclusionProof(index: UInt64(index), treeSize: UInt64(size), in: db, block: block).proof.compactMap(Base64.decodeStandard)
+                    let proof = try log.inclusionProof(index: UInt64(index), treeSize: UInt64(size), in: db, block: block).proof.compactMap(
+                        Base64.decodeStandard)
                     #expect(proof == ReferenceTree.path(index, entries.prefix(size)[...]), "index \(index) of \(size)")
                 }
             }
         }
     }
 
-    @Test("Across 16-leaf blocks and the in-memory upper levels: proofs equal the reference for sizes around block edges, with the cache filled early and extended late")
+    @Test(
+        "Across 16-leaf blocks and the in-memory upper levels: proofs equal the reference for sizes around block edges, with the cache filled early and extended late"
+    )
     func proofsAcrossBlocks() async throws {
         let (database, log, leaves, entries) = try await Self.log(count: 600)
         // Warm the upper-node cache while the log holds only 300 leaves, then grow it: late nodes are read on demand.
         _ = try await log.inclusionProof(index: 0, treeSize: 300)
         try await database.write { db in
             for index in 600..<1100 {
-                try TransparencyLog.append(kind: "test", ref: "test:\(index)", fields: ["n": "\(index)"], at: Date(timeIntervalSince1970: 1_800_000_000), in: db)
+                try TransparencyLog.append(
+                    kind: "test", ref: "test:\(index)", fields: ["n": "\(index)"], at: Date(timeIntervalSince1970: 1_800_000_000), in: db)
             }
         }
         let all = try await database.read { db in try db.fetchAll(Data.self, sql: "SELECT entry FROM log_leaves ORDER BY idx").map { [UInt8]($0) } }
@@ -134,8 +156,11 @@ struct TransparencyLogTests {
             }
             for first in [1, 15, 16, 17, size / 3, size - 1].filter({ $0 >= 1 && $0 <= size }) {
                 let proof = try await log.consistencyProof(first: UInt64(first), second: UInt64(size)).compactMap(Base64.decodeStandard)
-                #expect(MerkleTree.verifyConsistency(oldSize: UInt64(first), newSize: UInt64(size), oldRoot: ReferenceTree.mth(all.prefix(first)[...]), newRoot: root, proof: proof),
-                        "consistency \(first) → \(size)")
+                #expect(
+                    MerkleTree.verifyConsistency(
+                        oldSize: UInt64(first), newSize: UInt64(size), oldRoot: ReferenceTree.mth(all.prefix(first)[...]), newRoot: root, proof: proof
+                    ),
+                    "consistency \(first) → \(size)")
             }
         }
     }
@@ -177,19 +202,25 @@ struct TransparencyLogTests {
         for (index, size) in [(0, 1), (0, 37), (36, 37), (17, 31), (31, 32), (8, 9)] as [(UInt64, UInt64)] {
             let proof = try await log.inclusionProof(index: index, treeSize: size)
             let root = await Base64.encode(try log.rootHash(size: size))
-            let ok = try ExternalTool.run(["python3", script, "inclusion", Base64.encode(leaves[Int(index)]), "\(index)", "\(size)", root] + proof.proof)
+            let ok = try ExternalTool.run(
+                ["python3", script, "inclusion", Base64.encode(leaves[Int(index)]), "\(index)", "\(size)", root] + proof.proof)
             #expect(ok.status == 0, "inclusion \(index) in \(size): \(ok.stdout)\(ok.stderr)")
             if let first = proof.proof.first {
                 var bad = Base64.decodeStandard(first)!
                 bad[0] ^= 1
-                let refused = try ExternalTool.run(["python3", script, "inclusion", Base64.encode(leaves[Int(index)]), "\(index)", "\(size)", root, Base64.encode(bad)] + proof.proof.dropFirst())
+                let refused = try ExternalTool.run(
+                    ["python3", script, "inclusion", Base64.encode(leaves[Int(index)]), "\(index)", "\(size)", root, Base64.encode(bad)]
+                        + proof.proof.dropFirst())
                 #expect(refused.status == 1)
             }
         }
         for (first, second) in [(1, 37), (4, 37), (5, 6), (16, 37), (36, 37), (20, 32)] as [(UInt64, UInt64)] {
             let proof = try await log.consistencyProof(first: first, second: second)
-            let ok = try ExternalTool.run(["python3", script, "consistency", "\(first)", "\(second)", await Base64.encode(try log.rootHash(size: first)),
-                                           await Base64.encode(try log.rootHash(size: second))] + proof)
+            let ok = try ExternalTool.run(
+                [
+                    "python3", script, "consistency", "\(first)", "\(second)", await Base64.encode(try log.rootHash(size: first)),
+                    await Base64.encode(try log.rootHash(size: second)),
+                ] + proof)
             #expect(ok.status == 0, "consistency \(first)→\(second): \(ok.stdout)\(ok.stderr)")
         }
     }
@@ -202,13 +233,20 @@ struct TransparencyLogTests {
         _ = try await district.services.documents.issue(DocumentIssuanceTests.request, actor: "test")
         try await district.services.administration.signTreeHead(district.services.log)
         let root = try await district.services.administration.rootCertificate()
-        guard case .intact(let leaves, let heads) = try await district.services.log.audit(trusting: RootSet(pinned: [root], candidates: [], links: [])) else { Issue.record("audit failed"); return }
+        guard
+            case .intact(let leaves, let heads) = try await district.services.log.audit(trusting: RootSet(pinned: [root], candidates: [], links: []))
+        else { Issue.record("audit failed"); return }
         #expect(leaves >= 3 && heads == 2)
         try await district.services.database.write { db in
             try db.dropRules(on: "log_leaves")
-            try db.execute(sql: "UPDATE log_leaves SET entry = \(db.textAsBlob("replace(\(db.blobAsText("entry")), 'document.issued', 'document.issuex')")) WHERE idx = (SELECT MAX(idx) FROM log_leaves WHERE kind = 'document.issued')")
+            try db.execute(
+                sql:
+                    "UPDATE log_leaves SET entry = \(db.textAsBlob("replace(\(db.blobAsText("entry")), 'document.issued', 'document.issuex')")) WHERE idx = (SELECT MAX(idx) FROM log_leaves WHERE kind = 'document.issued')"
+            )
         }
-        guard case .broken(let problem) = try await district.services.log.audit(trusting: RootSet(pinned: [root], candidates: [], links: [])) else { Issue.record("tampering not detected"); return }
+        guard case .broken(let problem) = try await district.services.log.audit(trusting: RootSet(pinned: [root], candidates: [], links: [])) else {
+            Issue.record("tampering not detected"); return
+        }
         #expect(problem.contains("does not match its entry"))
     }
 }

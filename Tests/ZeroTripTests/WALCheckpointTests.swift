@@ -6,7 +6,9 @@ import GRDB
 
 @Suite("The SQLite write-ahead log stays bounded under steady load")
 struct WALCheckpointTests {
-    @Test("Commits arriving while some reader is always reading: the background checkpoint rewinds the WAL, which never grows past a few RESTART thresholds")
+    @Test(
+        "Commits arriving while some reader is always reading: the background checkpoint rewinds the WAL, which never grows past a few RESTART thresholds"
+    )
     func boundedUnderSteadyReads() async throws {
         let (root, path, database) = try await Self.scratch()
         defer { try? FileManager.default.removeItem(at: root) }
@@ -24,7 +26,10 @@ struct WALCheckpointTests {
         for commit in 0..<commits {
             let rows = try (0..<rowsPerCommit).map { _ in try SecureRandom.bytes(count: 32) }
             try await database.write { db in
-                for key in rows { try db.executeUnanswered(sql: "INSERT INTO wal_scratch (k, v) VALUES (?, ?)", arguments: [Data(key), Data(repeating: 1, count: 100)]) }
+                for key in rows {
+                    try db.executeUnanswered(
+                        sql: "INSERT INTO wal_scratch (k, v) VALUES (?, ?)", arguments: [Data(key), Data(repeating: 1, count: 100)])
+                }
             }
             if commit % 25 == 0 { largest = max(largest, Self.size(path + "-wal")) }
         }
@@ -37,22 +42,29 @@ struct WALCheckpointTests {
         #expect(try await database.read { db in try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM wal_scratch") } == commits * rowsPerCommit)
     }
 
-    @Test("A reader that holds its snapshot for seconds (a backup, an audit verify) does not stall the writer: the rewind gives up within milliseconds and waits before trying again")
+    @Test(
+        "A reader that holds its snapshot for seconds (a backup, an audit verify) does not stall the writer: the rewind gives up within milliseconds and waits before trying again"
+    )
     func longReaderDoesNotStallWrites() async throws {
         let (root, path, database) = try await Self.scratch()
         defer { try? FileManager.default.removeItem(at: root) }
         func commit() async throws {
             let rows = try (0..<20).map { _ in try SecureRandom.bytes(count: 32) }
             try await database.write { db in
-                for key in rows { try db.executeUnanswered(sql: "INSERT INTO wal_scratch (k, v) VALUES (?, ?)", arguments: [Data(key), Data(repeating: 1, count: 100)]) }
+                for key in rows {
+                    try db.executeUnanswered(
+                        sql: "INSERT INTO wal_scratch (k, v) VALUES (?, ?)", arguments: [Data(key), Data(repeating: 1, count: 100)])
+                }
             }
         }
         for _ in 0..<400 { try await commit() }  // past the rewind threshold
         let reader = try DatabaseQueue(path: path)
-        let held = Task.detached { try reader.read { db in
-            _ = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM wal_scratch")
-            Thread.sleep(forTimeInterval: 3)
-        } }
+        let held = Task.detached {
+            try reader.read { db in
+                _ = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM wal_scratch")
+                Thread.sleep(forTimeInterval: 3)
+            }
+        }
         try await Task.sleep(for: .milliseconds(100))
         var slowest = Duration.zero
         let start = ContinuousClock.now

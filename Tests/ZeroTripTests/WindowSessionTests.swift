@@ -7,13 +7,18 @@ import ZeroTripDomainTestSupport
 struct WindowSessionTests {
     static let clerk = ClerkIdentity(id: "GA-0042", name: "赵文静")
 
-    @Test("A session ends after 30 idle minutes, after a working day of activity, at sign-out and when its credential is revoked; a forged or tampered token is refused")
+    @Test(
+        "A session ends after 30 idle minutes, after a working day of activity, at sign-out and when its credential is revoked; a forged or tampered token is refused"
+    )
     func lifetimes() async throws {
         let district = try await TestDistrict().setUp(departments: [("GAJ", "禅城区公安分局")])
         let windows = district.services.windows
-        let credential = try await district.services.credentials.create(department: "GAJ", scopes: [.creditRead, .applicationsProcess], label: "w", actor: "test")
+        let credential = try await district.services.credentials.create(
+            department: "GAJ", scopes: [.creditRead, .applicationsProcess], label: "w", actor: "test")
         @Sendable func isInvalid(_ token: String) async -> Bool {
-            do { _ = try await windows.authenticate(token: token); return false } catch let error as ZeroTripError { return error.code == .sessionInvalid } catch { return false }
+            do { _ = try await windows.authenticate(token: token); return false } catch let error as ZeroTripError {
+                return error.code == .sessionInvalid
+            } catch { return false }
         }
 
         let (idle, session) = try await windows.signIn(credentialToken: credential.token, clerk: Self.clerk, station: "3号窗口")
@@ -54,8 +59,10 @@ struct WindowSessionTests {
     func validation() async throws {
         let district = try await TestDistrict().setUp(departments: [("GAJ", "禅城区公安分局")])
         let credential = try await district.services.credentials.create(department: "GAJ", scopes: [.creditRead], label: "w", actor: "test")
-        for (clerk, station) in [(ClerkIdentity(id: "GA 42", name: "赵文静"), "1"), (ClerkIdentity(id: "GA-42", name: ""), "1"),
-                                 (ClerkIdentity(id: "GA-42", name: "赵文静"), "")] {
+        for (clerk, station) in [
+            (ClerkIdentity(id: "GA 42", name: "赵文静"), "1"), (ClerkIdentity(id: "GA-42", name: ""), "1"),
+            (ClerkIdentity(id: "GA-42", name: "赵文静"), ""),
+        ] {
             do {
                 _ = try await district.services.windows.signIn(credentialToken: credential.token, clerk: clerk, station: station)
                 Issue.record("\(clerk) at \(station) was accepted")

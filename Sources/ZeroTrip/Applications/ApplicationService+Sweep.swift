@@ -27,26 +27,39 @@ extension ApplicationService {
                 var moved = Self.each(db, due, failed: &failed, report: &report) { row, report in
                     let (id, application, subject, deadline) = (row.id, row.application, row.subject, row.due)
                     if row.document == nil {
-                        if try Self.breach(db, obligation: id, from: .open, application: application, subject: subject, type: "obligation_overdue",
-                                           effectiveAt: deadline, policy: policy, at: now) { report.terminated += 1 }
+                        if try Self.breach(
+                            db, obligation: id, from: .open, application: application, subject: subject, type: "obligation_overdue",
+                            effectiveAt: deadline, policy: policy, at: now)
+                        {
+                            report.terminated += 1
+                        }
                     } else if policy.rectificationWorkingDays == 0 {
-                        if try Self.breach(db, obligation: id, from: .open, application: application, subject: subject, type: "obligation_breached",
-                                           effectiveAt: deadline, policy: policy, at: now, revoke: row.document) { report.revoked += 1 }
+                        if try Self.breach(
+                            db, obligation: id, from: .open, application: application, subject: subject, type: "obligation_breached",
+                            effectiveAt: deadline, policy: policy, at: now, revoke: row.document)
+                        {
+                            report.revoked += 1
+                        }
                     } else {
                         let until = policy.calendar.deadline(workingDays: policy.rectificationWorkingDays, from: deadline.addingTimeInterval(-1))
                         if try ApplicationStore.startRectification(id, until: until, in: db) {
-                            try AuditLog.append(AuditEntry(actor: "system", action: "obligation.rectification", target: "obligation:\(id)",
-                                                           details: ["application": application, "until": AuditEvent.timestamp(until)]), at: now, in: db)
-                            try Self.notify(db, subject: subject, kind: "rectification", reference: "obligation:\(id)",
-                                            message: "【政务服务】您承诺补交的材料已逾期，请于\(CivilDay(until.addingTimeInterval(-1)).chinese)24时前补交，逾期将撤销办理结果并记录信用扣分。", at: now)
+                            try AuditLog.append(
+                                AuditEntry(
+                                    actor: "system", action: "obligation.rectification", target: "obligation:\(id)",
+                                    details: ["application": application, "until": AuditEvent.timestamp(until)]), at: now, in: db)
+                            try Self.notify(
+                                db, subject: subject, kind: "rectification", reference: "obligation:\(id)",
+                                message: "【政务服务】您承诺补交的材料已逾期，请于\(CivilDay(until.addingTimeInterval(-1)).chinese)24时前补交，逾期将撤销办理结果并记录信用扣分。", at: now)
                             report.rectification += 1
                         }
                     }
                 }
                 let overdue = try ApplicationStore.rectificationEnded(at: now, limit: batch + failed.count, in: db)
                 moved += Self.each(db, overdue, failed: &failed, report: &report) { row, report in
-                    if try Self.breach(db, obligation: row.id, from: .rectification, application: row.application, subject: row.subject,
-                                       type: "obligation_breached", effectiveAt: row.due, policy: policy, at: now, revoke: row.document) {
+                    if try Self.breach(
+                        db, obligation: row.id, from: .rectification, application: row.application, subject: row.subject,
+                        type: "obligation_breached", effectiveAt: row.due, policy: policy, at: now, revoke: row.document)
+                    {
                         report.revoked += 1
                     }
                 }
@@ -57,7 +70,8 @@ extension ApplicationService {
             if moved == 0 { break }
         }
         let knownFailed = failed
-        let matterNames = Dictionary(((try? await credit.currentCatalogue())?.matters ?? []).map { ($0.code, $0.name) }, uniquingKeysWith: { a, _ in a })
+        let matterNames = Dictionary(
+            ((try? await credit.currentCatalogue())?.matters ?? []).map { ($0.code, $0.name) }, uniquingKeysWith: { a, _ in a })
         let gateway = identity.gateway
         let finalReport = try await database.write { db -> SweepReport in
             var report = SweepReport(), failed = knownFailed
@@ -65,14 +79,17 @@ extension ApplicationService {
             _ = Self.each(db, reminders, failed: &failed, report: &report) { row, report in
                 let (id, deadline) = (row.id, row.due)
                 try ApplicationStore.markReminded(id, at: now, in: db)
-                try Self.notify(db, subject: row.subject, kind: "reminder", reference: "obligation:\(id)",
-                                message: "【政务服务】提醒：您承诺补交的材料须于\(CivilDay(deadline.addingTimeInterval(-1)).chinese)24时前补交。", at: now)
+                try Self.notify(
+                    db, subject: row.subject, kind: "reminder", reference: "obligation:\(id)",
+                    message: "【政务服务】提醒：您承诺补交的材料须于\(CivilDay(deadline.addingTimeInterval(-1)).chinese)24时前补交。", at: now)
                 report.reminders += 1
             }
             for flag in ["time_limit_exceeded", "review_stalled", "review_escalated"] {
                 for id in try ApplicationStore.unflagged(flag, at: now, limit: 100_000, in: db) {
                     try ApplicationStore.raise(flag, on: id, at: now, in: db)
-                    try AuditLog.append(AuditEntry(actor: "system", action: "application.flagged", target: "application:\(id)", details: ["flag": flag]), at: now, in: db)
+                    try AuditLog.append(
+                        AuditEntry(actor: "system", action: "application.flagged", target: "application:\(id)", details: ["flag": flag]), at: now,
+                        in: db)
                     report.flagged += 1
                     // A notice that fails (the gateway refuses) is rolled back alone and counted; the flag stays raised
                     // and the rest of the sweep commits.
@@ -80,11 +97,13 @@ extension ApplicationService {
                         try db.inSavepoint {
                             switch flag {
                             case "review_stalled":
-                                report.staffNotices += try SupervisionService.reviewStalled(id, matterNames: matterNames, gateway: gateway, policy: policy,
-                                                                                            at: now, in: db)
+                                report.staffNotices += try SupervisionService.reviewStalled(
+                                    id, matterNames: matterNames, gateway: gateway, policy: policy,
+                                    at: now, in: db)
                             case "review_escalated":
-                                report.staffNotices += try SupervisionService.reviewEscalated(id, matterNames: matterNames, gateway: gateway, policy: policy,
-                                                                                              at: now, in: db)
+                                report.staffNotices += try SupervisionService.reviewEscalated(
+                                    id, matterNames: matterNames, gateway: gateway, policy: policy,
+                                    at: now, in: db)
                             default:
                                 break
                             }
@@ -92,7 +111,9 @@ extension ApplicationService {
                     } catch {
                         report.failed += 1
                         if report.failures.count < 10 {
-                            report.failures.append("application:\(id): notice: \((error as? ZeroTripError).map { "\($0.code): \($0.message)" } ?? String(describing: error).prefix(300).description)")
+                            report.failures.append(
+                                "application:\(id): notice: \((error as? ZeroTripError).map { "\($0.code): \($0.message)" } ?? String(describing: error).prefix(300).description)"
+                            )
                         }
                     }
                 }
@@ -103,7 +124,9 @@ extension ApplicationService {
             } catch {
                 report.failed += 1
                 if report.failures.count < 10 {
-                    report.failures.append("complaints: notice: \((error as? ZeroTripError).map { "\($0.code): \($0.message)" } ?? String(describing: error).prefix(300).description)")
+                    report.failures.append(
+                        "complaints: notice: \((error as? ZeroTripError).map { "\($0.code): \($0.message)" } ?? String(describing: error).prefix(300).description)"
+                    )
                 }
             }
             return report
@@ -114,8 +137,10 @@ extension ApplicationService {
 
     /// Runs `body` for each row not yet failed, each in its own savepoint: a row whose step throws is rolled back
     /// alone, remembered in `failed` and counted, and the others still move. Returns how many moved.
-    static func each(_ db: SQLTransaction, _ rows: [ApplicationStore.DueObligation], failed: inout Set<String>, report: inout SweepReport,
-                     _ body: (ApplicationStore.DueObligation, inout SweepReport) throws -> Void) -> Int {
+    static func each(
+        _ db: SQLTransaction, _ rows: [ApplicationStore.DueObligation], failed: inout Set<String>, report: inout SweepReport,
+        _ body: (ApplicationStore.DueObligation, inout SweepReport) throws -> Void
+    ) -> Int {
         var moved = 0
         for row in rows where !failed.contains(row.id) {
             var attempt = report
@@ -136,24 +161,32 @@ extension ApplicationService {
     }
 
     /// Breaches one obligation (false when another step closed it first): application terminated, credit event, optional revocation.
-    static func breach(_ db: SQLTransaction, obligation id: String, from state: ObligationState, application: String, subject: String, type: String,
-                       effectiveAt: Date, policy: CreditPolicy, at now: Date, revoke document: String? = nil) throws -> Bool {
+    static func breach(
+        _ db: SQLTransaction, obligation id: String, from state: ObligationState, application: String, subject: String, type: String,
+        effectiveAt: Date, policy: CreditPolicy, at now: Date, revoke document: String? = nil
+    ) throws -> Bool {
         guard try ApplicationStore.breachObligation(id, from: state, at: now, in: db) else { return false }
         if let document, try DocumentRegister.status(of: document, in: db) == .valid {
-            try DocumentRegister.changeStatus(document, to: .revoked, reason: RevocationReason.obligationUnmet.rawValue, supersededBy: nil,
-                                              actor: "system", at: now, in: db)
+            try DocumentRegister.changeStatus(
+                document, to: .revoked, reason: RevocationReason.obligationUnmet.rawValue, supersededBy: nil,
+                actor: "system", at: now, in: db)
             _ = try MaterialReopening.reopen(documentID: document, status: .revoked, supersededBy: nil, actor: "system", at: now, in: db)
         }
         if try ApplicationStore.terminate(application, reason: type, at: now, in: db) {
             try ConsentService.applicationEnded(application, actor: "system", at: now, in: db)
         }
-        try AuditLog.append(AuditEntry(actor: "system", action: "obligation.breached", target: "obligation:\(id)",
-                                       details: ["application": application, "revoked": document ?? ""]), at: now, in: db)
-        try CreditService.record(type: type, subject: subject, effectiveAt: effectiveAt, source: "system", reference: "obligation:\(id):\(type)",
-                                 policy: policy, actor: "system", at: now, in: db)
-        try notify(db, subject: subject, kind: "breach", reference: "obligation:\(id)",
-                   message: document == nil ? "【政务服务】您承诺补交的材料逾期未补交，该事项已终止办理，并已记录信用信息。"
-                                            : "【政务服务】您承诺补交的材料整改期满仍未补交，办理结果已撤销，并已记录信用信息。", at: now)
+        try AuditLog.append(
+            AuditEntry(
+                actor: "system", action: "obligation.breached", target: "obligation:\(id)",
+                details: ["application": application, "revoked": document ?? ""]), at: now, in: db)
+        try CreditService.record(
+            type: type, subject: subject, effectiveAt: effectiveAt, source: "system", reference: "obligation:\(id):\(type)",
+            policy: policy, actor: "system", at: now, in: db)
+        try notify(
+            db, subject: subject, kind: "breach", reference: "obligation:\(id)",
+            message: document == nil
+                ? "【政务服务】您承诺补交的材料逾期未补交，该事项已终止办理，并已记录信用信息。"
+                : "【政务服务】您承诺补交的材料整改期满仍未补交，办理结果已撤销，并已记录信用信息。", at: now)
         return true
     }
 
@@ -200,9 +233,13 @@ public struct ObligationSweepService: Service {
         try await PeriodicTimer.run(every: interval, name: "obligation sweep", logger: logger) {
             let report = try await applications.sweep()
             if report != SweepReport() {
-                logger.info("obligation sweep", metadata: ["terminated": "\(report.terminated)", "rectification": "\(report.rectification)",
-                                                           "revoked": "\(report.revoked)", "reminders": "\(report.reminders)", "flagged": "\(report.flagged)",
-                                                           "failed": "\(report.failed)"])
+                logger.info(
+                    "obligation sweep",
+                    metadata: [
+                        "terminated": "\(report.terminated)", "rectification": "\(report.rectification)",
+                        "revoked": "\(report.revoked)", "reminders": "\(report.reminders)", "flagged": "\(report.flagged)",
+                        "failed": "\(report.failed)",
+                    ])
             }
             // A failed step is retried by the next sweep; the warning says why, so a broken gateway or disk is found.
             for failure in report.failures { logger.warning("obligation sweep step failed; retried next sweep", metadata: ["cause": "\(failure)"]) }

@@ -61,14 +61,17 @@ public struct ApplicationService: Sendable {
         try checkDepartment(department, matter.department)
         let number = try CitizenIDNumber.validate(new.idNumber, today: clock.now())
         let name = try RegistryEntry.personName(new.name)
-        guard let person = try await identity.registry.subject(idNumber: number), try await identity.registry.summary(subject: person)?.name == name else {
+        guard let person = try await identity.registry.subject(idNumber: number), try await identity.registry.summary(subject: person)?.name == name
+        else {
             throw ZeroTripError(.unknownPerson, "no person with that ID number and name in the registry")
         }
         guard new.provided.count <= matter.materials.count * 2 else { throw ZeroTripError(.invalidInput, "too many materials") }
         var provided = Set<String>()
         for code in new.provided {
             let upper = code.uppercased()
-            guard matter.material(upper) != nil else { throw ZeroTripError(.invalidInput, "matter \(matter.code) has no material \(code.prefix(32))") }
+            guard matter.material(upper) != nil else {
+                throw ZeroTripError(.invalidInput, "matter \(matter.code) has no material \(code.prefix(32))")
+            }
             provided.insert(upper)
         }
         // Materials the applicant's results of other departments stand for, under their consent.
@@ -76,25 +79,35 @@ public struct ApplicationService: Sendable {
         if let reused { provided.formUnion(reused.results.keys) }
         let missing = matter.materials.filter { !provided.contains($0.code) }
         if let primary = missing.first(where: { $0.kind == .primary }) {
-            throw ZeroTripError(.primaryMaterialMissing, "primary material \(primary.code) (\(primary.name)) is missing: the matter cannot be accepted without it")
+            throw ZeroTripError(
+                .primaryMaterialMissing, "primary material \(primary.code) (\(primary.name)) is missing: the matter cannot be accepted without it")
         }
         switch new.mode {
         case .standard:
             if let first = missing.first {
-                throw ZeroTripError(.materialsIncomplete, "material \(first.code) (\(first.name)) is missing; apply under trust-based approval or deferral")
+                throw ZeroTripError(
+                    .materialsIncomplete, "material \(first.code) (\(first.name)) is missing; apply under trust-based approval or deferral")
             }
         case .trust:
-            guard matter.trustDeadlineDays != nil else { throw ZeroTripError(.modeUnavailable, "matter \(matter.code) allows no trust-based approval (容缺)") }
+            guard matter.trustDeadlineDays != nil else {
+                throw ZeroTripError(.modeUnavailable, "matter \(matter.code) allows no trust-based approval (容缺)")
+            }
             guard !missing.isEmpty else { throw ZeroTripError(.invalidInput, "nothing is missing: apply in standard mode") }
             if let ineligible = missing.first(where: { !$0.trustEligible }) {
-                throw ZeroTripError(.materialNotTrustEligible, "material \(ineligible.code) (\(ineligible.name)) is not trust-eligible for matter \(matter.code)")
+                throw ZeroTripError(
+                    .materialNotTrustEligible, "material \(ineligible.code) (\(ineligible.name)) is not trust-eligible for matter \(matter.code)")
             }
             let assessment = try await credit.assessment(of: try credit.person(person))
             guard assessment.trustApproval.available else {
                 let now = clock.now()
-                try await AuditLog.append(AuditEntry(actor: actor, action: "application.refused", target: "person:\(person)", outcome: "refused",
-                                               details: ["matter": matter.code, "level": assessment.level.rawValue, "reasons": assessment.trustApproval.reasons.joined(separator: ",")]),
-                                    at: now, to: database)
+                try await AuditLog.append(
+                    AuditEntry(
+                        actor: actor, action: "application.refused", target: "person:\(person)", outcome: "refused",
+                        details: [
+                            "matter": matter.code, "level": assessment.level.rawValue,
+                            "reasons": assessment.trustApproval.reasons.joined(separator: ","),
+                        ]),
+                    at: now, to: database)
                 throw ZeroTripError(.trustApprovalRefused, "trust-based approval refused: \(assessment.trustApproval.explanation)")
             }
         case .deferral:
@@ -104,8 +117,9 @@ public struct ApplicationService: Sendable {
         let id = Hex.encode(try withCrypto("generating an application id") { () throws(CryptoError) in try SecureRandom.bytes(count: 16) })
         let now = clock.now()
         let providedCodes = provided
-        let row = ApplicationStore.NewApplication(id: id, matterCode: matter.code, catalogueVersion: version, department: matter.department,
-                                                  subject: "person:\(person)", applicantName: name, mode: new.mode, submittedAt: now, createdBy: actor)
+        let row = ApplicationStore.NewApplication(
+            id: id, matterCode: matter.code, catalogueVersion: version, department: matter.department,
+            subject: "person:\(person)", applicantName: name, mode: new.mode, submittedAt: now, createdBy: actor)
         let materials = matter.materials.map { (code: $0.code, provided: providedCodes.contains($0.code)) }
         do {
             try await database.write { db in
@@ -113,21 +127,30 @@ public struct ApplicationService: Sendable {
                 if let reused {
                     try ConsentService.bind(reused.grant, to: id, at: now, in: db)
                     for (code, record) in reused.results.sorted(by: { $0.key < $1.key }) {
-                        try AuditLog.append(AuditEntry(actor: actor, action: "document.reused", target: "document:\(record.id)",
-                                                       details: ["grant": reused.grant.id, "department": reused.grant.department, "matter": reused.grant.matter,
-                                                                 "application": id, "material": code]), at: now, in: db)
+                        try AuditLog.append(
+                            AuditEntry(
+                                actor: actor, action: "document.reused", target: "document:\(record.id)",
+                                details: [
+                                    "grant": reused.grant.id, "department": reused.grant.department, "matter": reused.grant.matter,
+                                    "application": id, "material": code,
+                                ]), at: now, in: db)
                     }
                 }
                 try ApplicationStore.history(id, .submitted, reason: new.mode.rawValue, actor: actor, at: now, in: db)
-                try AuditLog.append(AuditEntry(actor: actor, action: "application.submitted", target: "application:\(id)",
-                                               details: ["matter": matter.code, "mode": new.mode.rawValue, "missing": missing.map(\.code).joined(separator: ",")]), at: now, in: db)
+                try AuditLog.append(
+                    AuditEntry(
+                        actor: actor, action: "application.submitted", target: "application:\(id)",
+                        details: ["matter": matter.code, "mode": new.mode.rawValue, "missing": missing.map(\.code).joined(separator: ",")]), at: now,
+                    in: db)
             }
         } catch let error as ZeroTripError where error.code == .consentRequired && !error.isAudited {
             // The grant went (withdrawn, lapsed, taken by another application) between the check and the commit: the
             // refusal is audited like every other want of consent.
-            try await AuditLog.append(AuditEntry(actor: actor, action: "document.reuse_denied", target: "person:\(person)", outcome: "denied",
-                                                 details: ["reason": "consent_required", "department": matter.department, "matter": matter.code]),
-                                      at: clock.now(), to: database)
+            try await AuditLog.append(
+                AuditEntry(
+                    actor: actor, action: "document.reuse_denied", target: "person:\(person)", outcome: "denied",
+                    details: ["reason": "consent_required", "department": matter.department, "matter": matter.code]),
+                at: clock.now(), to: database)
             throw error.audited()
         }
         return try await application(id)
@@ -159,7 +182,8 @@ public struct ApplicationService: Sendable {
         let penalty = policy.eventTypes["obligation_breached"]?.points ?? 0
         let items = record.materials.filter { !$0.provided }.map(\.name)
         let deadline = policy.calendar.deadline(workingDays: matter.trustDeadlineDays ?? 1, from: now)
-        let consequences = "本人承诺于\(CivilDay(deadline.addingTimeInterval(-1)).chinese)24时前补齐：\(items.joined(separator: "、"))。逾期未补齐的，"
+        let consequences =
+            "本人承诺于\(CivilDay(deadline.addingTimeInterval(-1)).chinese)24时前补齐：\(items.joined(separator: "、"))。逾期未补齐的，"
             + (matter.trustDelivery == .issueNow ? "经\(policy.rectificationWorkingDays)个工作日整改期后撤销已出具的办理结果，" : "终止办理，")
             + "并记录信用扣分（\(penalty)分）；承诺不实的，直接评为D级。"
         return Commitment(items: items, deadline: deadline, consequences: consequences, tier: 0, method: "", signedAt: now)
@@ -170,23 +194,28 @@ public struct ApplicationService: Sendable {
         try identity.sessions.require(session, tier: 2, for: "signing a trust-based approval commitment")
         let record = try await application(id)
         guard record.subject == "person:\(session.subject)" else { throw ZeroTripError(.forbidden, "this application is another person's") }
-        return try await storeCommitment(record, tier: session.tier, method: "session:\(session.method)", assurance: "session:\(session.id)", actor: session.actor)
+        return try await storeCommitment(
+            record, tier: session.tier, method: "session:\(session.method)", assurance: "session:\(session.id)", actor: session.actor)
     }
 
     /// The window records the commitment signed in front of a clerk, backed by a fresh tier ≥ 2 identity check of the applicant.
     public func commit(_ id: String, assuranceID: Int64, department: String?, actor: String) async throws -> ApplicationRecord {
         let record = try await application(id)
         try checkDepartment(department, record.department)
-        let assurance = try await freshWindowCheck(assuranceID, of: String(record.subject.dropFirst("person:".count)), minimumTier: 2,
-                                                   for: "the commitment")
-        return try await storeCommitment(record, tier: assurance.tier, method: "window:\(assurance.method.rawValue)", assurance: "assurance:\(assurance.id)", actor: actor)
+        let assurance = try await freshWindowCheck(
+            assuranceID, of: String(record.subject.dropFirst("person:".count)), minimumTier: 2,
+            for: "the commitment")
+        return try await storeCommitment(
+            record, tier: assurance.tier, method: "window:\(assurance.method.rawValue)", assurance: "assurance:\(assurance.id)", actor: actor)
     }
 
     /// A consent grant given at a window: the applicant, just checked by a clerk (a window identity check of this
     /// department's station, at most 30 minutes old), lets the department use their results for one of its matters.
     /// Recorded with the clerk and the check's tier (channel `window`).
-    public func grantConsentAtWindow(idNumber: String, matter rawMatter: String, resultTypes: [String]?, days: Int?, application: String? = nil,
-                                     assuranceID: Int64, department: String?, actor: String) async throws -> ConsentGrant {
+    public func grantConsentAtWindow(
+        idNumber: String, matter rawMatter: String, resultTypes: [String]?, days: Int?, application: String? = nil,
+        assuranceID: Int64, department: String?, actor: String
+    ) async throws -> ConsentGrant {
         let (matter, _) = try await credit.matter(rawMatter)
         try checkDepartment(department, matter.department)
         let number = try CitizenIDNumber.validate(idNumber, today: clock.now())
@@ -198,8 +227,9 @@ public struct ApplicationService: Sendable {
         guard assurance.method == .windowCard else {
             throw ZeroTripError(.stepUpRequired, "a consent given at the window needs a card check at the counter (POST /v1/identity/window-checks)")
         }
-        return try await consent.grant(subject: person, department: matter.department, matter: matter.code, resultTypes: resultTypes, days: days,
-                                       application: application, channel: .window, actor: actor, assuranceTier: assurance.tier)
+        return try await consent.grant(
+            subject: person, department: matter.department, matter: matter.code, resultTypes: resultTypes, days: days,
+            application: application, channel: .window, actor: actor, assuranceTier: assurance.tier)
     }
 
     /// The clerk's identity check `id` of `person`, of at least `minimumTier` and at most ``windowAssuranceMaxAge``
@@ -208,24 +238,33 @@ public struct ApplicationService: Sendable {
         guard let assurance = try await identity.assuranceRecords(subject: person).first(where: { $0.id == id }) else {
             throw ZeroTripError(.forbidden, "identity check \(id) is not the applicant's")
         }
-        guard assurance.tier >= minimumTier else { throw ZeroTripError(.stepUpRequired, "\(purpose) needs an identity check of tier \(minimumTier) or higher") }
+        guard assurance.tier >= minimumTier else {
+            throw ZeroTripError(.stepUpRequired, "\(purpose) needs an identity check of tier \(minimumTier) or higher")
+        }
         guard clock.now().timeIntervalSince(assurance.verifiedAt) <= Self.windowAssuranceMaxAge else {
             throw ZeroTripError(.stepUpRequired, "the identity check is older than 30 minutes; check the applicant again")
         }
         return assurance
     }
 
-    private func storeCommitment(_ record: ApplicationRecord, tier: Int, method: String, assurance: String, actor: String) async throws -> ApplicationRecord {
-        guard record.state == .submitted else { throw ZeroTripError(.invalidTransition, "the commitment is signed before acceptance (application is \(record.state.rawValue))") }
+    private func storeCommitment(_ record: ApplicationRecord, tier: Int, method: String, assurance: String, actor: String) async throws
+        -> ApplicationRecord
+    {
+        guard record.state == .submitted else {
+            throw ZeroTripError(.invalidTransition, "the commitment is signed before acceptance (application is \(record.state.rawValue))")
+        }
         let draft = try await commitmentDraft(record.id)
         let now = clock.now()
         do {
             try await database.write { db in
-                let signed = Commitment(items: draft.items, deadline: draft.deadline, consequences: draft.consequences, tier: tier, method: method,
-                                        signedAt: now)
+                let signed = Commitment(
+                    items: draft.items, deadline: draft.deadline, consequences: draft.consequences, tier: tier, method: method,
+                    signedAt: now)
                 try ApplicationStore.insertCommitment(signed, application: record.id, subject: record.subject, assurance: assurance, in: db)
-                try AuditLog.append(AuditEntry(actor: actor, action: "application.committed", target: "application:\(record.id)",
-                                               details: ["tier": "\(tier)", "method": method]), at: now, in: db)
+                try AuditLog.append(
+                    AuditEntry(
+                        actor: actor, action: "application.committed", target: "application:\(record.id)",
+                        details: ["tier": "\(tier)", "method": method]), at: now, in: db)
             }
         } catch let error as SQLFailure where error.kind == .uniqueViolation {
             throw ZeroTripError(.invalidTransition, "the commitment is already signed")
@@ -244,8 +283,9 @@ public struct ApplicationService: Sendable {
         let now = clock.now()
         let due = policy.calendar.deadline(workingDays: matter.timeLimitDays, from: now)
         try await database.write { db in
-            try ApplicationStore.transition(id, from: [.submitted], to: .accepted, setting: .init(acceptedAt: now, timeLimitDue: due),
-                                            reason: "accepted", actor: actor, at: now, in: db)
+            try ApplicationStore.transition(
+                id, from: [.submitted], to: .accepted, setting: .init(acceptedAt: now, timeLimitDue: due),
+                reason: "accepted", actor: actor, at: now, in: db)
             guard record.mode != .standard else { return }
             let deadline: Date
             if record.mode == .trust {
@@ -258,10 +298,13 @@ public struct ApplicationService: Sendable {
             }
             let items = record.materials.filter { !$0.provided }.map(\.code)
             let obligation = Hex.encode(try withCrypto("generating an obligation id") { () throws(CryptoError) in try SecureRandom.bytes(count: 16) })
-            try ApplicationStore.openObligation(id: obligation, application: id, subject: record.subject, kind: record.mode, items: items, deadline: deadline,
-                                                remindAt: policy.calendar.reminder(before: deadline, workingDays: policy.reminderWorkingDays), at: now, in: db)
-            try AuditLog.append(AuditEntry(actor: actor, action: "obligation.opened", target: "obligation:\(obligation)",
-                                           details: ["application": id, "items": items.joined(separator: ","), "deadline": AuditEvent.timestamp(deadline)]), at: now, in: db)
+            try ApplicationStore.openObligation(
+                id: obligation, application: id, subject: record.subject, kind: record.mode, items: items, deadline: deadline,
+                remindAt: policy.calendar.reminder(before: deadline, workingDays: policy.reminderWorkingDays), at: now, in: db)
+            try AuditLog.append(
+                AuditEntry(
+                    actor: actor, action: "obligation.opened", target: "obligation:\(obligation)",
+                    details: ["application": id, "items": items.joined(separator: ","), "deadline": AuditEvent.timestamp(deadline)]), at: now, in: db)
         }
         return try await application(id)
     }
@@ -274,8 +317,9 @@ public struct ApplicationService: Sendable {
         let now = clock.now()
         try await database.write { db in
             let stall = policy.calendar.deadline(workingDays: policy.reviewStallWorkingDays, from: now)
-            try ApplicationStore.transition(id, from: [.accepted], to: .underReview, setting: .init(reviewStartedAt: now, reviewStallAt: stall),
-                                            reason: "review", actor: actor, at: now, in: db)
+            try ApplicationStore.transition(
+                id, from: [.accepted], to: .underReview, setting: .init(reviewStartedAt: now, reviewStallAt: stall),
+                reason: "review", actor: actor, at: now, in: db)
         }
         return try await application(id)
     }
@@ -303,8 +347,9 @@ public struct ApplicationService: Sendable {
         let matterName = await self.matterName(record.matterCode)
         let now = clock.now()
         try await database.write { db in
-            try ApplicationStore.transition(id, from: [.submitted, .accepted, .underReview, .approved], to: .rejected, reason: reason, actor: actor,
-                                            at: now, in: db)
+            try ApplicationStore.transition(
+                id, from: [.submitted, .accepted, .underReview, .approved], to: .rejected, reason: reason, actor: actor,
+                at: now, in: db)
             try ApplicationStore.breachOpenObligations(application: id, at: now, in: db)
             try served(id, .rejected, matterName: matterName, actor: actor, at: now, in: db)
         }
@@ -313,10 +358,14 @@ public struct ApplicationService: Sendable {
 
     /// Issues the result document from the matter's template with `values` for its fields. Under 容缺 "issue now" the
     /// obligation stays open; under "hold for pickup" and 容缓 the materials must be in first.
-    public func issueResult(_ id: String, values: [String: String], department: String?, actor: String) async throws -> (ApplicationRecord, IssuedDocument) {
+    public func issueResult(_ id: String, values: [String: String], department: String?, actor: String) async throws -> (
+        ApplicationRecord, IssuedDocument
+    ) {
         let record = try await application(id)
         try checkDepartment(department, record.department)
-        guard record.state == .approved else { throw ZeroTripError(.invalidTransition, "application is \(record.state.rawValue); a result is issued once approved") }
+        guard record.state == .approved else {
+            throw ZeroTripError(.invalidTransition, "application is \(record.state.rawValue); a result is issued once approved")
+        }
         let matter = try await matter(of: record)
         if let obligation = record.obligation, obligation.state != .fulfilled, record.mode == .deferral || matter.trustDelivery == .holdForPickup {
             throw ZeroTripError(.materialsOutstanding, "the result is produced when \(obligation.items.joined(separator: ", ")) are handed in")
@@ -329,16 +378,21 @@ public struct ApplicationService: Sendable {
             return ResultField(label: label, value: value)
         }
         let person = String(record.subject.dropFirst("person:".count))
-        guard let data = try await identity.registry.personalData(subject: person) else { throw ZeroTripError(.unknownPerson, "the applicant left the registry") }
-        let request = IssueDocumentRequest(departmentCode: matter.department, matterCode: matter.code, matterName: matter.result.title,
-                                           holderName: record.applicantName, holderIDNumber: data.idNumber, fields: [ResultField(label: "办件编号", value: String(id.prefix(16)).uppercased())] + fields,
-                                           validDays: matter.result.validDays, pickupMode: matter.result.pickup)
+        guard let data = try await identity.registry.personalData(subject: person) else {
+            throw ZeroTripError(.unknownPerson, "the applicant left the registry")
+        }
+        let request = IssueDocumentRequest(
+            departmentCode: matter.department, matterCode: matter.code, matterName: matter.result.title,
+            holderName: record.applicantName, holderIDNumber: data.idNumber,
+            fields: [ResultField(label: "办件编号", value: String(id.prefix(16)).uppercased())] + fields,
+            validDays: matter.result.validDays, pickupMode: matter.result.pickup)
         // The document, the application's move and their audit events commit together: if the application moved
         // meanwhile (rejected, issued twice), no document is registered at all.
         let issued = try await documents.issue(request, actor: actor) { db, prepared in
             let now = prepared.preparedAt
-            try ApplicationStore.transition(id, from: [.approved], to: .resultIssued, setting: .init(documentID: prepared.record.id),
-                                            reason: "document:\(prepared.record.id)", actor: actor, at: now, in: db)
+            try ApplicationStore.transition(
+                id, from: [.approved], to: .resultIssued, setting: .init(documentID: prepared.record.id),
+                reason: "document:\(prepared.record.id)", actor: actor, at: now, in: db)
             if try ApplicationStore.pendingObligations(application: id, in: db) == 0 {
                 try ApplicationStore.transition(id, from: [.resultIssued], to: .closed, reason: "result delivered", actor: actor, at: now, in: db)
                 try served(id, .closed, matterName: matter.name, actor: actor, at: now, in: db)
@@ -369,11 +423,14 @@ public struct ApplicationService: Sendable {
             guard try ApplicationStore.fulfilObligation(obligation.id, at: now, in: db) else {
                 throw ZeroTripError(.obligationClosed, "the obligation was closed meanwhile")
             }
-            try AuditLog.append(AuditEntry(actor: actor, action: "obligation.fulfilled", target: "obligation:\(obligation.id)",
-                                           details: ["application": id, "on_time": state == .open ? "yes" : "no"]), at: now, in: db)
+            try AuditLog.append(
+                AuditEntry(
+                    actor: actor, action: "obligation.fulfilled", target: "obligation:\(obligation.id)",
+                    details: ["application": id, "on_time": state == .open ? "yes" : "no"]), at: now, in: db)
             if state == .open {
-                try CreditService.record(type: "obligation_fulfilled", subject: record.subject, effectiveAt: now, source: "system",
-                                         reference: "obligation:\(obligation.id):fulfilled", policy: policy, actor: actor, at: now, in: db)
+                try CreditService.record(
+                    type: "obligation_fulfilled", subject: record.subject, effectiveAt: now, source: "system",
+                    reference: "obligation:\(obligation.id):fulfilled", policy: policy, actor: actor, at: now, in: db)
             }
             if try ApplicationStore.state(of: id, in: db) == .resultIssued {
                 try ApplicationStore.transition(id, from: [.resultIssued], to: .closed, reason: "materials complete", actor: actor, at: now, in: db)
@@ -402,7 +459,9 @@ public struct ApplicationService: Sendable {
     }
 
     /// Applications of `department` (all for nil), newest first, optionally only flagged ones.
-    public func applications(department: String?, subject: String? = nil, flaggedOnly: Bool = false, limit: Int = 100) async throws -> [ApplicationRecord] {
+    public func applications(department: String?, subject: String? = nil, flaggedOnly: Bool = false, limit: Int = 100) async throws
+        -> [ApplicationRecord]
+    {
         try await database.read { db in
             try ApplicationStore.ids(department: department, subject: subject, flaggedOnly: flaggedOnly, limit: limit, in: db)
                 .compactMap { try ApplicationStore.load($0, in: db) }

@@ -11,8 +11,10 @@ enum MaterialReopening {
     static let defaultDeadlineDays = 10
 
     /// Re-opens every material of unfinished applications that `documentID` stood for; returns how many applications.
-    static func reopen(documentID: String, status: DocumentStatus, supersededBy: String?, actor: String, at now: Date,
-                       in db: SQLTransaction) throws -> Int {
+    static func reopen(
+        documentID: String, status: DocumentStatus, supersededBy: String?, actor: String, at now: Date,
+        in db: SQLTransaction
+    ) throws -> Int {
         let uses = try ApplicationStore.materialsSatisfied(byDocument: documentID, in: db)
         guard !uses.isEmpty else { return 0 }
         let policy = try ConfigurationStore.creditPolicy(version: ConfigurationStore.newestVersion(.creditPolicy, in: db), in: db) ?? .builtIn
@@ -29,20 +31,24 @@ enum MaterialReopening {
             // material missing again (and an existing obligation keeps its own terms).
             if [.accepted, .underReview, .approved, .resultIssued].contains(record.state), record.obligation == nil {
                 let deadline = policy.calendar.deadline(workingDays: matter?.trustDeadlineDays ?? defaultDeadlineDays, from: now)
-                let obligation = Hex.encode(try withCrypto("generating an obligation id") { () throws(CryptoError) in try SecureRandom.bytes(count: 16) })
-                try ApplicationStore.openObligation(id: obligation, application: application, subject: record.subject, kind: .trust, items: items,
-                                                    deadline: deadline, remindAt: policy.calendar.reminder(before: deadline, workingDays: policy.reminderWorkingDays),
-                                                    at: now, in: db)
+                let obligation = Hex.encode(
+                    try withCrypto("generating an obligation id") { () throws(CryptoError) in try SecureRandom.bytes(count: 16) })
+                try ApplicationStore.openObligation(
+                    id: obligation, application: application, subject: record.subject, kind: .trust, items: items,
+                    deadline: deadline, remindAt: policy.calendar.reminder(before: deadline, workingDays: policy.reminderWorkingDays),
+                    at: now, in: db)
                 details["obligation"] = obligation
                 details["deadline"] = AuditEvent.timestamp(deadline)
                 deadlineText = "，请于\(ChinaTime(deadline).chineseDate)前补交"
             }
-            try AuditLog.append(AuditEntry(actor: actor, action: "application.material_reopened", target: "application:\(application)", details: details),
-                                at: now, in: db)
+            try AuditLog.append(
+                AuditEntry(actor: actor, action: "application.material_reopened", target: "application:\(application)", details: details),
+                at: now, in: db)
             let why = status == .superseded ? "已被重新签发的文书\(supersededBy.map { "（编号 \($0)）" } ?? "")替代" : "已被签发部门撤销"
-            try ApplicationService.notify(db, subject: record.subject, kind: "material_reopened", reference: application,
-                                          message: "【政务服务】您办理事项时授权调用的电子证照\(why)，所涉材料（\(names.joined(separator: "、"))）需重新提供\(deadlineText)。",
-                                          at: now)
+            try ApplicationService.notify(
+                db, subject: record.subject, kind: "material_reopened", reference: application,
+                message: "【政务服务】您办理事项时授权调用的电子证照\(why)，所涉材料（\(names.joined(separator: "、"))）需重新提供\(deadlineText)。",
+                at: now)
             reopened += 1
         }
         return reopened

@@ -41,8 +41,9 @@ public final class AuditAggregator: Sendable {
     /// Counts one occurrence of `entry` (no I/O: safe on any hot path).
     public func record(_ entry: AuditEntry) {
         let now = clock.now()
-        let key = Key(actor: String(entry.actor.prefix(80)), action: entry.action, target: String(entry.target.prefix(120)),
-                      outcome: entry.outcome, details: entry.details)
+        let key = Key(
+            actor: String(entry.actor.prefix(80)), action: entry.action, target: String(entry.target.prefix(120)),
+            outcome: entry.outcome, details: entry.details)
         window.withLock { window in
             if window.start == nil { window.start = now }
             if let count = window.counts[key] {
@@ -70,13 +71,17 @@ public final class AuditAggregator: Sendable {
         }
         guard let start = taken.start else { return 0 }
         let span = ["window_start": AuditEvent.timestamp(start), "window_end": AuditEvent.timestamp(now)]
-        var entries = taken.counts.sorted { ($0.key.action, $0.key.target, $0.key.actor) < ($1.key.action, $1.key.target, $1.key.actor) }.map { key, count in
-            AuditEntry(actor: key.actor, action: key.action, target: key.target, outcome: key.outcome,
-                       details: key.details.merging(span) { a, _ in a }.merging(["count": String(count)]) { _, b in b })
+        var entries = taken.counts.sorted { ($0.key.action, $0.key.target, $0.key.actor) < ($1.key.action, $1.key.target, $1.key.actor) }.map {
+            key, count in
+            AuditEntry(
+                actor: key.actor, action: key.action, target: key.target, outcome: key.outcome,
+                details: key.details.merging(span) { a, _ in a }.merging(["count": String(count)]) { _, b in b })
         }
         if taken.overflow > 0 {
-            entries.append(AuditEntry(actor: "anonymous", action: "audit.overflow", target: "audit", outcome: "denied",
-                                      details: span.merging(["count": String(taken.overflow), "distinct_limit": String(Self.capacity)]) { a, _ in a }))
+            entries.append(
+                AuditEntry(
+                    actor: "anonymous", action: "audit.overflow", target: "audit", outcome: "denied",
+                    details: span.merging(["count": String(taken.overflow), "distinct_limit": String(Self.capacity)]) { a, _ in a }))
         }
         let batch = entries
         do {

@@ -92,9 +92,12 @@ public final class AuditBatcher: Sendable {
     @discardableResult
     public func append(_ entry: AuditEntry, at date: Date) async throws -> AuditEvent {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<AuditEvent, any Error>) in
-            enqueue(Pending(date: date, produce: { _ in entry }, complete: { result in
-                continuation.resume(with: result.map { $0! })
-            }))
+            enqueue(
+                Pending(
+                    date: date, produce: { _ in entry },
+                    complete: { result in
+                        continuation.resume(with: result.map { $0! })
+                    }))
         }
     }
 
@@ -112,8 +115,10 @@ public final class AuditBatcher: Sendable {
     /// `lookup`: the one row `read` looks up first. The read then runs inside the batch's transaction on every engine,
     /// with that row read for the whole batch at once, so on PostgreSQL a batch of verifications costs one statement
     /// more than its appends, not one each.
-    func audited<T: Sendable>(at date: Date, severalStatements: Bool = false, lookup: Lookup? = nil,
-                              _ read: @escaping @Sendable (SQLTransaction) throws -> (T, AuditEntry)) async throws -> T {
+    func audited<T: Sendable>(
+        at date: Date, severalStatements: Bool = false, lookup: Lookup? = nil,
+        _ read: @escaping @Sendable (SQLTransaction) throws -> (T, AuditEntry)
+    ) async throws -> T {
         if let readApart, lookup == nil {
             let answer = Outcome<(T, AuditEntry)>()
             try await readApart(severalStatements) { db in answer.value = .success(try read(db)) }
@@ -125,21 +130,26 @@ public final class AuditBatcher: Sendable {
         }
         let outcome = Outcome<T>()
         return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
-            enqueue(Pending(date: date, lookup: lookup, produce: { db in
-                do {
-                    let (value, entry) = try read(db)
-                    outcome.value = .success(value)
-                    return entry
-                } catch {
-                    outcome.value = .failure(error)
-                    return nil
-                }
-            }, complete: { result in
-                switch result {
-                case .success: continuation.resume(with: outcome.value ?? .failure(ZeroTripError(.storageFailure, "the audited read did not run")))
-                case .failure(let error): continuation.resume(throwing: error)
-                }
-            }))
+            enqueue(
+                Pending(
+                    date: date, lookup: lookup,
+                    produce: { db in
+                        do {
+                            let (value, entry) = try read(db)
+                            outcome.value = .success(value)
+                            return entry
+                        } catch {
+                            outcome.value = .failure(error)
+                            return nil
+                        }
+                    },
+                    complete: { result in
+                        switch result {
+                        case .success:
+                            continuation.resume(with: outcome.value ?? .failure(ZeroTripError(.storageFailure, "the audited read did not run")))
+                        case .failure(let error): continuation.resume(throwing: error)
+                        }
+                    }))
         }
     }
 

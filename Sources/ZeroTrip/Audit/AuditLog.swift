@@ -56,8 +56,10 @@ public enum AuditLog {
             let chunk = events[start..<min(events.count, start + insertRows)]
             var arguments = SQLArguments()
             for event in chunk {
-                arguments += [event.seq, event.occurredAt, event.actor, event.action, event.target, event.outcome,
-                              event.details, Data(event.prevHash), Data(event.hash)]
+                arguments += [
+                    event.seq, event.occurredAt, event.actor, event.action, event.target, event.outcome,
+                    event.details, Data(event.prevHash), Data(event.hash),
+                ]
             }
             if rollingBackAll {
                 try db.executeUnanswered(sql: insertSQL(rows: chunk.count, rollingBackAll: true), arguments: arguments)
@@ -93,9 +95,11 @@ public enum AuditLog {
     /// failure voids the whole transaction, which for a batch is what happens anyway (every request of it gets the
     /// error). Elsewhere the insert keeps the default: a sweep's savepoint must be able to roll back its row alone,
     /// and a single event never fills such a journal.
-    private static let eventRow = SQLTransaction.RowInsert("audit_events", columns: [
-        "seq", "occurred_at", "actor", "action", "target", "outcome", "details", "prev_hash", "hash",
-    ])
+    private static let eventRow = SQLTransaction.RowInsert(
+        "audit_events",
+        columns: [
+            "seq", "occurred_at", "actor", "action", "target", "outcome", "details", "prev_hash", "hash",
+        ])
 
     private static func insertSQL(rows: Int, rollingBackAll: Bool) -> String {
         (rollingBackAll ? "INSERT OR ROLLBACK INTO" : "INSERT INTO")
@@ -112,7 +116,8 @@ public enum AuditLog {
 
     /// Reads events in order, optionally only the newest `limit`.
     package static func events(in db: SQLTransaction, limit: Int? = nil) throws -> [AuditEvent] {
-        let sql = limit == nil
+        let sql =
+            limit == nil
             ? "SELECT * FROM audit_events ORDER BY seq"
             : "SELECT * FROM (SELECT * FROM audit_events ORDER BY seq DESC LIMIT \(max(0, limit!))) AS newest ORDER BY seq"
         return try db.fetchAll(sql: sql).map(event(from:))
@@ -126,10 +131,12 @@ public enum AuditLog {
         for target in targets { arguments += [target] }
         for action in actions { arguments += [action] }
         arguments += [max(1, min(limit, 1000))]
-        return try db.fetchAll(sql: """
-            SELECT * FROM audit_events WHERE target IN (\(SQLTransaction.placeholders(targets.count))) AND action IN (\(SQLTransaction.placeholders(actions.count)))
-            ORDER BY seq DESC LIMIT ?
-            """, arguments: arguments).map(event(from:))
+        return try db.fetchAll(
+            sql: """
+                SELECT * FROM audit_events WHERE target IN (\(SQLTransaction.placeholders(targets.count))) AND action IN (\(SQLTransaction.placeholders(actions.count)))
+                ORDER BY seq DESC LIMIT ?
+                """, arguments: arguments
+        ).map(event(from:))
     }
 
     /// Reads the newest `limit` events, oldest first.
@@ -153,12 +160,16 @@ public enum AuditLog {
             while let row = try cursor.next() {
                 let event = event(from: row)
                 if event.seq != expectedSeq {
-                    return .broken(firstBadSeq: expectedSeq, reason: event.seq > expectedSeq
-                        ? "event \(expectedSeq) is missing (the log jumps from \(expectedSeq - 1) to \(event.seq)): deleted"
-                        : "event \(event.seq) is out of order")
+                    return .broken(
+                        firstBadSeq: expectedSeq,
+                        reason: event.seq > expectedSeq
+                            ? "event \(expectedSeq) is missing (the log jumps from \(expectedSeq - 1) to \(event.seq)): deleted"
+                            : "event \(event.seq) is out of order")
                 }
                 if event.prevHash != previousHash {
-                    return .broken(firstBadSeq: event.seq, reason: "event \(event.seq) does not link to event \(event.seq - 1): the previous event was altered or deleted")
+                    return .broken(
+                        firstBadSeq: event.seq,
+                        reason: "event \(event.seq) does not link to event \(event.seq - 1): the previous event was altered or deleted")
                 }
                 if event.computedHash != event.hash {
                     return .broken(firstBadSeq: event.seq, reason: "event \(event.seq) was altered: its content does not match its hash")
@@ -172,9 +183,11 @@ public enum AuditLog {
             let headHash: [UInt8] = head.map { [UInt8]($0["hash"] as Data) } ?? genesisHash
             if headSeq != count || headHash != previousHash {
                 let first = min(headSeq, count) + 1
-                return .broken(firstBadSeq: first, reason: headSeq > count
-                    ? "events \(count + 1)…\(headSeq) were deleted from the end of the log"
-                    : "the log head records event \(headSeq) but the log ends at \(count): altered")
+                return .broken(
+                    firstBadSeq: first,
+                    reason: headSeq > count
+                        ? "events \(count + 1)…\(headSeq) were deleted from the end of the log"
+                        : "the log head records event \(headSeq) but the log ends at \(count): altered")
             }
             return .intact(eventCount: count, headHash: previousHash)
         }

@@ -85,7 +85,9 @@ public struct DaemonConfiguration: Sendable, Codable, Equatable {
     static let maximumFileBytes = 64 * 1024
 
     /// Merges defaults ← `file` (JSON) ← `environment` ← `overrides`, then validates.
-    public static func load(file: String?, environment: [String: String], overrides: DaemonConfiguration.Overrides) throws(ZeroTripError) -> DaemonConfiguration {
+    public static func load(file: String?, environment: [String: String], overrides: DaemonConfiguration.Overrides) throws(ZeroTripError)
+        -> DaemonConfiguration
+    {
         var configuration = DaemonConfiguration()
         var baseURLGiven = overrides.verificationBaseURL != nil || environment["ZEROTRIP_VERIFICATION_BASE_URL"] != nil
         if let file {
@@ -148,22 +150,32 @@ public struct DaemonConfiguration: Sendable, Codable, Equatable {
     public func validate() throws(ZeroTripError) {
         guard (0...65_535).contains(port) else { throw ZeroTripError(.invalidConfiguration, "port must be 0–65535") }
         guard (1024...(64 << 20)).contains(maxBodyBytes) else { throw ZeroTripError(.invalidConfiguration, "maxBodyBytes must be 1 KiB–64 MiB") }
-        guard (1...86_400).contains(treeHeadIntervalSeconds) else { throw ZeroTripError(.invalidConfiguration, "treeHeadIntervalSeconds must be 1–86400") }
-        guard (1...86_400).contains(obligationSweepIntervalSeconds) else { throw ZeroTripError(.invalidConfiguration, "obligationSweepIntervalSeconds must be 1–86400") }
+        guard (1...86_400).contains(treeHeadIntervalSeconds) else {
+            throw ZeroTripError(.invalidConfiguration, "treeHeadIntervalSeconds must be 1–86400")
+        }
+        guard (1...86_400).contains(obligationSweepIntervalSeconds) else {
+            throw ZeroTripError(.invalidConfiguration, "obligationSweepIntervalSeconds must be 1–86400")
+        }
         if let smsGatewayURL {
             guard let url = URL(string: smsGatewayURL), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
                 throw ZeroTripError(.invalidConfiguration, "smsGatewayURL must be an http(s) URL")
             }
         }
-        guard (1...100_000).contains(applicantRequestsPerMinute) else { throw ZeroTripError(.invalidConfiguration, "applicantRequestsPerMinute must be 1–100000") }
-        guard (1...1_000_000).contains(publicRequestsPerMinute) else { throw ZeroTripError(.invalidConfiguration, "publicRequestsPerMinute must be 1–1000000") }
+        guard (1...100_000).contains(applicantRequestsPerMinute) else {
+            throw ZeroTripError(.invalidConfiguration, "applicantRequestsPerMinute must be 1–100000")
+        }
+        guard (1...1_000_000).contains(publicRequestsPerMinute) else {
+            throw ZeroTripError(.invalidConfiguration, "publicRequestsPerMinute must be 1–1000000")
+        }
         guard (1...3600).contains(idleTimeoutSeconds) else { throw ZeroTripError(.invalidConfiguration, "idleTimeoutSeconds must be 1–3600") }
         guard maxConnections == 0 || (16...10_000_000).contains(maxConnections) else {
             throw ZeroTripError(.invalidConfiguration, "maxConnections must be 0 (automatic) or 16–10000000")
         }
         guard trustedProxies.count <= 64 else { throw ZeroTripError(.invalidConfiguration, "trustedProxies holds at most 64 entries") }
         if let bad = trustedProxies.first(where: { AddressRange($0) == nil }) {
-            throw ZeroTripError(.invalidConfiguration, "trustedProxies entry \"\(bad.prefix(50))\" is not an IP address or CIDR network (10.0.0.5, 10.0.0.0/24, fd00::/8)")
+            throw ZeroTripError(
+                .invalidConfiguration,
+                "trustedProxies entry \"\(bad.prefix(50))\" is not an IP address or CIDR network (10.0.0.5, 10.0.0.0/24, fd00::/8)")
         }
         guard (tlsCertificatePath == nil) == (tlsKeyPath == nil) else {
             throw ZeroTripError(.invalidConfiguration, "TLS needs both tlsCertificatePath and tlsKeyPath")
@@ -177,15 +189,18 @@ public struct DaemonConfiguration: Sendable, Codable, Equatable {
         if PostgresLocation.isPostgresURL(databasePath) { _ = try PostgresLocation(url: databasePath) }
         let base = verificationBaseURL
         guard base.utf8.count <= 80, base.hasPrefix("https://") || base.hasPrefix("http://"),
-              !base.contains("?"), !base.contains("#"), !base.contains(" "), base.unicodeScalars.allSatisfy({ $0.isASCII })
+            !base.contains("?"), !base.contains("#"), !base.contains(" "), base.unicodeScalars.allSatisfy({ $0.isASCII })
         else {
-            throw ZeroTripError(.invalidConfiguration, "verificationBaseURL must be an http(s) URL of at most 80 ASCII characters without query or fragment")
+            throw ZeroTripError(
+                .invalidConfiguration, "verificationBaseURL must be an http(s) URL of at most 80 ASCII characters without query or fragment")
         }
     }
 
     /// The file layout these settings describe.
     public var home: ZeroTripHome {
-        ZeroTripHome(keysDirectory: URL(fileURLWithPath: keysDirectory), certificatesDirectory: URL(fileURLWithPath: certificatesDirectory), databasePath: databasePath)
+        ZeroTripHome(
+            keysDirectory: URL(fileURLWithPath: keysDirectory), certificatesDirectory: URL(fileURLWithPath: certificatesDirectory),
+            databasePath: databasePath)
     }
 
     /// Optional values from one source; `nil` leaves the earlier source's value.

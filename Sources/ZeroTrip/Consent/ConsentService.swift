@@ -35,9 +35,11 @@ public final class ConsentService: Sendable {
     ///
     /// With `organization` (a unified social credit code), the grant is the organisation's, given by `subject` as
     /// its registered legal representative (anyone else is refused), for the organisation's results.
-    public func grant(subject person: String, department: String?, matter rawMatter: String, resultTypes: [String]?, days: Int?,
-                      application: String? = nil, channel: ConsentChannel, actor: String, assuranceTier: Int,
-                      organization: String? = nil) async throws -> ConsentGrant {
+    public func grant(
+        subject person: String, department: String?, matter rawMatter: String, resultTypes: [String]?, days: Int?,
+        application: String? = nil, channel: ConsentChannel, actor: String, assuranceTier: Int,
+        organization: String? = nil
+    ) async throws -> ConsentGrant {
         let subject = try await grantSubject(person: person, organization: organization)
         let (matter, _) = try await credit.matter(rawMatter)
         if let department, department.uppercased() != matter.department {
@@ -52,7 +54,9 @@ public final class ConsentService: Sendable {
             throw ZeroTripError(.invalidInput, "resultTypes must name 1–20 distinct result types")
         }
         if let foreign = types.first(where: { !accepted.contains($0) }) {
-            throw ZeroTripError(.invalidInput, "matter \(matter.code) accepts no result of type \(foreign.prefix(32)); it accepts \(accepted.joined(separator: ", "))")
+            throw ZeroTripError(
+                .invalidInput, "matter \(matter.code) accepts no result of type \(foreign.prefix(32)); it accepts \(accepted.joined(separator: ", "))"
+            )
         }
         if days != nil, application != nil {
             throw ZeroTripError(.invalidInput, "a grant lasts either a number of days or the life of an application, not both")
@@ -65,15 +69,17 @@ public final class ConsentService: Sendable {
         }
         let now = clock.now()
         let id = try withCrypto("generating a grant id") { () throws(CryptoError) in Hex.encode(try SecureRandom.bytes(count: 16)) }
-        let grant = ConsentGrant(id: id, subject: subject, department: matter.department, matter: matter.code, resultTypes: types.sorted(),
-                                 grantedAt: now, expiresAt: now.addingTimeInterval(TimeInterval(days ?? Self.defaultDays) * 86_400), channel: channel,
-                                 grantedBy: actor, assuranceTier: assuranceTier, withdrawnAt: nil, withdrawnBy: nil,
-                                 lifetime: days == nil ? .application : .days, application: applicationID)
+        let grant = ConsentGrant(
+            id: id, subject: subject, department: matter.department, matter: matter.code, resultTypes: types.sorted(),
+            grantedAt: now, expiresAt: now.addingTimeInterval(TimeInterval(days ?? Self.defaultDays) * 86_400), channel: channel,
+            grantedBy: actor, assuranceTier: assuranceTier, withdrawnAt: nil, withdrawnBy: nil,
+            lifetime: days == nil ? .application : .days, application: applicationID)
         try await database.write { db in
             if let applicationID {
                 // Only the subject's own open application for this matter (another's is not revealed).
                 guard let record = try ApplicationStore.brief(applicationID, in: db), record.subject == Self.target(subject),
-                      record.matterCode == matter.code else {
+                    record.matterCode == matter.code
+                else {
                     throw ZeroTripError(.unknownApplication, "no application \(applicationID) of this applicant for matter \(matter.code)")
                 }
                 guard !record.state.isFinal else {
@@ -81,8 +87,10 @@ public final class ConsentService: Sendable {
                 }
             }
             try ConsentStore.insert(grant, in: db)
-            var details = ["grant": id, "department": grant.department, "matter": grant.matter, "resultTypes": grant.resultTypes.joined(separator: ","),
-                           "channel": channel.rawValue, "tier": "\(assuranceTier)", "lifetime": grant.lifetime.rawValue]
+            var details = [
+                "grant": id, "department": grant.department, "matter": grant.matter, "resultTypes": grant.resultTypes.joined(separator: ","),
+                "channel": channel.rawValue, "tier": "\(assuranceTier)", "lifetime": grant.lifetime.rawValue,
+            ]
             if let days { details["days"] = "\(days)" }
             if let applicationID { details["application"] = applicationID }
             try AuditLog.append(AuditEntry(actor: actor, action: "consent.granted", target: Self.target(subject), details: details), at: now, in: db)
@@ -134,8 +142,10 @@ public final class ConsentService: Sendable {
             guard try ConsentStore.withdraw(id: id, by: actor, at: now, in: db) else {
                 throw ZeroTripError(.consentWithdrawn, "consent grant \(id) was already withdrawn")
             }
-            try AuditLog.append(AuditEntry(actor: actor, action: "consent.withdrawn", target: Self.target(grant.subject),
-                                           details: ["grant": id, "department": grant.department, "matter": grant.matter]), at: now, in: db)
+            try AuditLog.append(
+                AuditEntry(
+                    actor: actor, action: "consent.withdrawn", target: Self.target(grant.subject),
+                    details: ["grant": id, "department": grant.department, "matter": grant.matter]), at: now, in: db)
             var withdrawn = grant
             withdrawn.withdrawnAt = now
             withdrawn.withdrawnBy = actor
@@ -145,16 +155,20 @@ public final class ConsentService: Sendable {
 
     /// `subject`'s live grant to the department of `matter` for it; without one the refusal is audited
     /// (`document.reuse_denied`, under the person, so they see who asked) and `consent_required` thrown.
-    private func liveGrant(subject: String, matter: Matter, forNewApplication: Bool = false, actor: String, at now: Date) async throws -> ConsentGrant {
+    private func liveGrant(subject: String, matter: Matter, forNewApplication: Bool = false, actor: String, at now: Date) async throws -> ConsentGrant
+    {
         if let grant = try await database.read({ db in
-            try ConsentStore.liveGrant(subject: subject, department: matter.department, matter: matter.code, forNewApplication: forNewApplication,
-                                       at: now, in: db)
+            try ConsentStore.liveGrant(
+                subject: subject, department: matter.department, matter: matter.code, forNewApplication: forNewApplication,
+                at: now, in: db)
         }) {
             return grant
         }
-        try await AuditLog.append(AuditEntry(actor: actor, action: "document.reuse_denied", target: Self.target(subject), outcome: "denied",
-                                             details: ["reason": "consent_required", "department": matter.department, "matter": matter.code]),
-                                  at: now, to: database)
+        try await AuditLog.append(
+            AuditEntry(
+                actor: actor, action: "document.reuse_denied", target: Self.target(subject), outcome: "denied",
+                details: ["reason": "consent_required", "department": matter.department, "matter": matter.code]),
+            at: now, to: database)
         throw ZeroTripError(.consentRequired, "the person has not consented to \(matter.department) using their results for \(matter.code)").audited()
     }
 
@@ -162,8 +176,10 @@ public final class ConsentService: Sendable {
     /// `subject` with ID number `idNumber`: under their live grant to the matter's department for this matter, each
     /// document must be theirs, in force (a superseded one names its successor), of a type the material accepts and
     /// the grant covers, and valid by the register. Returns them by material; nothing is written.
-    func resultsForApplication(_ named: [String: String], matter: Matter, subject: String, idNumber: String,
-                               actor: String) async throws -> (grant: ConsentGrant, results: [String: ResultDocumentRecord])? {
+    func resultsForApplication(
+        _ named: [String: String], matter: Matter, subject: String, idNumber: String,
+        actor: String
+    ) async throws -> (grant: ConsentGrant, results: [String: ResultDocumentRecord])? {
         guard !named.isEmpty else { return nil }
         guard named.count <= matter.materials.count else { throw ZeroTripError(.invalidInput, "more documents than the matter has materials") }
         let now = clock.now()
@@ -171,7 +187,9 @@ public final class ConsentService: Sendable {
         var results: [String: ResultDocumentRecord] = [:]
         for (rawCode, rawID) in named.sorted(by: { $0.key < $1.key }) {
             let code = rawCode.uppercased()
-            guard let material = matter.material(code) else { throw ZeroTripError(.invalidInput, "matter \(matter.code) has no material \(rawCode.prefix(32))") }
+            guard let material = matter.material(code) else {
+                throw ZeroTripError(.invalidInput, "matter \(matter.code) has no material \(rawCode.prefix(32))")
+            }
             guard !material.acceptedResults.isEmpty else {
                 throw ZeroTripError(.invalidInput, "material \(code) (\(material.name)) is not satisfied by result documents: hand in the paper")
             }
@@ -182,7 +200,10 @@ public final class ConsentService: Sendable {
                 throw ZeroTripError(.holderMismatch, "document \(id) is not the applicant's")
             }
             guard material.acceptedResults.contains(record.matterCode) else {
-                throw ZeroTripError(.invalidInput, "a \(record.matterName) (\(record.matterCode)) does not satisfy material \(code); it takes \(material.acceptedResults.joined(separator: ", "))")
+                throw ZeroTripError(
+                    .invalidInput,
+                    "a \(record.matterName) (\(record.matterCode)) does not satisfy material \(code); it takes \(material.acceptedResults.joined(separator: ", "))"
+                )
             }
             guard grant.resultTypes.contains(record.matterCode) else {
                 throw ZeroTripError(.consentRequired, "the applicant's consent does not cover \(record.matterCode) results")
@@ -197,7 +218,8 @@ public final class ConsentService: Sendable {
             }
             let verification = try await documents.verifyID(id, actor: actor, audit: false)
             guard verification.result == .valid else {
-                throw ZeroTripError(.documentNotValid, "document \(id) does not verify: \(verification.reasons.first?.code ?? verification.result.rawValue)")
+                throw ZeroTripError(
+                    .documentNotValid, "document \(id) does not verify: \(verification.reasons.first?.code ?? verification.result.rawValue)")
             }
             results[code] = record
         }
@@ -209,7 +231,8 @@ public final class ConsentService: Sendable {
     static func bind(_ grant: ConsentGrant, to application: String, at now: Date, in db: SQLTransaction) throws {
         guard grant.lifetime == .application else { return }
         guard try ConsentStore.bind(id: grant.id, application: application, at: now, in: db) else {
-            throw ZeroTripError(.consentRequired, "the applicant's consent was withdrawn, lapsed or used for another application meanwhile: a new grant is needed")
+            throw ZeroTripError(
+                .consentRequired, "the applicant's consent was withdrawn, lapsed or used for another application meanwhile: a new grant is needed")
         }
     }
 
@@ -217,9 +240,11 @@ public final class ConsentService: Sendable {
     /// each audited (`consent.ended`) under its subject.
     static func applicationEnded(_ application: String, actor: String, at now: Date, in db: SQLTransaction) throws {
         for grant in try ConsentStore.endGrants(application: application, at: now, in: db) {
-            try AuditLog.append(AuditEntry(actor: actor, action: "consent.ended", target: target(grant.subject),
-                                           details: ["grant": grant.id, "department": grant.department, "matter": grant.matter, "application": application]),
-                                at: now, in: db)
+            try AuditLog.append(
+                AuditEntry(
+                    actor: actor, action: "consent.ended", target: target(grant.subject),
+                    details: ["grant": grant.id, "department": grant.department, "matter": grant.matter, "application": application]),
+                at: now, in: db)
         }
     }
 
@@ -228,10 +253,13 @@ public final class ConsentService: Sendable {
     /// with the register's verification answer (and the PDF when `includePDF`). Each use is audited one by one
     /// (`document.reused`, which the person sees); a refusal for want of consent is audited (`consent_required`).
     /// With `forNewApplication`, only under a grant a new application can use (not one bound to another application).
-    public func reuse(idNumber: String, matter rawMatter: String, department: String, includePDF: Bool, forNewApplication: Bool = false,
-                      actor: String) async throws -> ReuseResult {
-        try await reuse(holder: .person, number: idNumber, matter: rawMatter, department: department, includePDF: includePDF,
-                        forNewApplication: forNewApplication, actor: actor)
+    public func reuse(
+        idNumber: String, matter rawMatter: String, department: String, includePDF: Bool, forNewApplication: Bool = false,
+        actor: String
+    ) async throws -> ReuseResult {
+        try await reuse(
+            holder: .person, number: idNumber, matter: rawMatter, department: department, includePDF: includePDF,
+            forNewApplication: forNewApplication, actor: actor)
     }
 
     /// The person's (`subject`, a registry subject) live grant to the department of `matter` that a new application
@@ -251,8 +279,10 @@ public final class ConsentService: Sendable {
         try await reuse(holder: .organization, number: creditCode, matter: rawMatter, department: department, includePDF: includePDF, actor: actor)
     }
 
-    private func reuse(holder: HolderKind, number raw: String, matter rawMatter: String, department: String, includePDF: Bool,
-                       forNewApplication: Bool = false, actor: String) async throws -> ReuseResult {
+    private func reuse(
+        holder: HolderKind, number raw: String, matter rawMatter: String, department: String, includePDF: Bool,
+        forNewApplication: Bool = false, actor: String
+    ) async throws -> ReuseResult {
         let (matter, _) = try await credit.matter(rawMatter)
         guard matter.department == department.uppercased() else {
             throw ZeroTripError(.forbidden, "matter \(matter.code) is not within this department's business (it is \(matter.department)'s)")
@@ -286,8 +316,11 @@ public final class ConsentService: Sendable {
             reused.append(ReusedDocument(record: record, verification: verification, pdf: includePDF ? try await documents.pdf(id: record.id) : nil))
         }
         let uses = reused.map {
-            (entry: AuditEntry(actor: actor, action: "document.reused", target: "document:\($0.record.id)",
-                               details: ["grant": grant.id, "department": grant.department, "matter": grant.matter]), date: now)
+            (
+                entry: AuditEntry(
+                    actor: actor, action: "document.reused", target: "document:\($0.record.id)",
+                    details: ["grant": grant.id, "department": grant.department, "matter": grant.matter]), date: now
+            )
         }
         // Group-committed with the other audited answers of the moment: the pull answers once its uses are durable.
         let audit = database.audit

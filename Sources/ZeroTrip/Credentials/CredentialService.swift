@@ -84,10 +84,13 @@ public struct CredentialService: Sendable {
             guard let departmentID = try DistrictStore.departmentID(code: code, in: db) else {
                 throw ZeroTripError(.unknownDepartment, "no department \(code.prefix(16))")
             }
-            try CredentialStore.insert(id: id, departmentID: departmentID, label: label, scopes: sortedScopes, secretHash: Self.hash(secret: secret),
-                                       at: now, in: db)
-            try AuditLog.append(AuditEntry(actor: actor, action: "credential.created", target: "credential:\(id)",
-                                           details: ["department": code, "scopes": sortedScopes.joined(separator: ",")]), at: now, in: db)
+            try CredentialStore.insert(
+                id: id, departmentID: departmentID, label: label, scopes: sortedScopes, secretHash: Self.hash(secret: secret),
+                at: now, in: db)
+            try AuditLog.append(
+                AuditEntry(
+                    actor: actor, action: "credential.created", target: "credential:\(id)",
+                    details: ["department": code, "scopes": sortedScopes.joined(separator: ",")]), at: now, in: db)
         }
         let canonicalCode = try await database.read { db in try DistrictStore.departments(code: code, in: db).first?.code } ?? code
         return IssuedCredential(
@@ -103,7 +106,9 @@ public struct CredentialService: Sendable {
             try AuditLog.append(AuditEntry(actor: actor, action: "credential.revoked", target: "credential:\(id)"), at: now, in: db)
         }
         cache.remove(id)
-        guard let info = try await list().first(where: { $0.id == id }) else { throw ZeroTripError(.unknownCredential, "no credential \(id.prefix(32))") }
+        guard let info = try await list().first(where: { $0.id == id }) else {
+            throw ZeroTripError(.unknownCredential, "no credential \(id.prefix(32))")
+        }
         return info
     }
 
@@ -118,7 +123,7 @@ public struct CredentialService: Sendable {
         guard token.utf8.count <= Self.maximumTokenLength else { return nil }
         let parts = token.split(separator: "_", maxSplits: 2, omittingEmptySubsequences: false)
         guard parts.count == 3, parts[0] == "zt", parts[1].utf8.count == 16, Hex.decode(String(parts[1])) != nil,
-              let secret = Base64.decodeURLSafe(String(parts[2])), secret.count == 32
+            let secret = Base64.decodeURLSafe(String(parts[2])), secret.count == 32
         else { return nil }
         let id = String(parts[1])
         let presented = Self.hash(secret: secret)
@@ -128,8 +133,9 @@ public struct CredentialService: Sendable {
         } else {
             let readAt = ContinuousClock.now
             credential = try await database.read { db in try CredentialStore.stored(id, in: db) }.map {
-                StoredCredential(secretHash: $0.secretHash, scopes: Set($0.scopes.map(Scope.init(rawValue:))), departmentCode: $0.departmentCode,
-                                 revoked: $0.revoked)
+                StoredCredential(
+                    secretHash: $0.secretHash, scopes: Set($0.scopes.map(Scope.init(rawValue:))), departmentCode: $0.departmentCode,
+                    revoked: $0.revoked)
             }
             cache.store(credential, for: id, readAt: readAt)
         }

@@ -35,13 +35,17 @@ public struct Scope: Hashable, Sendable, Codable, RawRepresentable, CustomString
     public static let pointsReview = Scope(rawValue: "points:review")
 
     /// Every scope ZeroTrip knows.
-    public static let all: [Scope] = [.admin, .documentsIssue, .documentsVerify, .creditRead, .identityRead, .identityAttest, .applicationsProcess, .auditRead,
-                                      .documentsReuse, .statisticsRead, .pointsReview]
+    public static let all: [Scope] = [
+        .admin, .documentsIssue, .documentsVerify, .creditRead, .identityRead, .identityAttest, .applicationsProcess, .auditRead,
+        .documentsReuse, .statisticsRead, .pointsReview,
+    ]
 
     /// Parses a comma-separated list, refusing unknown or empty scopes.
     public static func parse(_ list: String) throws(ZeroTripError) -> Set<Scope> {
         let parts = list.split(separator: ",").map { String($0).trimmingWhitespace() }.filter { !$0.isEmpty }
-        guard !parts.isEmpty else { throw ZeroTripError(.invalidInput, "at least one scope is required (\(all.map(\.rawValue).joined(separator: ", ")))") }
+        guard !parts.isEmpty else {
+            throw ZeroTripError(.invalidInput, "at least one scope is required (\(all.map(\.rawValue).joined(separator: ", ")))")
+        }
         var scopes = Set<Scope>()
         for part in parts {
             let scope = Scope(rawValue: part)

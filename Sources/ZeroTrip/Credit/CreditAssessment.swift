@@ -77,7 +77,9 @@ public struct CreditSubject: Sendable, Hashable, Codable {
 /// Replays events into a level. Pure: the same events, policy and instant always give the same answer.
 public enum CreditCalculator {
     /// The assessment of `subject` at `date` from `events` (already limited to those known at `date`).
-    public static func assess(_ subject: CreditSubject, events: [CreditEvent], policy: CreditPolicy, policyVersion: Int, at date: Date) -> CreditAssessment {
+    public static func assess(_ subject: CreditSubject, events: [CreditEvent], policy: CreditPolicy, policyVersion: Int, at date: Date)
+        -> CreditAssessment
+    {
         var repairedAt: [Int64: Date] = [:]
         for event in events where event.repairs != nil && event.effectiveAt <= date {
             repairedAt[event.repairs!] = min(repairedAt[event.repairs!] ?? event.effectiveAt, event.effectiveAt)
@@ -110,7 +112,8 @@ public enum CreditCalculator {
         var level = directD ? .d : policy.band(score)
         if capped && level == .a { level = .b }
         if level == .a || level == .b, policy.newSubjectKinds.contains(subject.kind),
-           date.timeIntervalSince(subject.establishedAt) < TimeInterval(policy.newSubjectDays) * 86_400 {
+            date.timeIntervalSince(subject.establishedAt) < TimeInterval(policy.newSubjectDays) * 86_400
+        {
             level = .m
         }
 
@@ -122,7 +125,8 @@ public enum CreditCalculator {
         }
         if !policy.qualifyingLevels.contains(level) {
             reasons.append("level_not_qualifying")
-            sentences.append("信用等级 \(level.rawValue) 不在可容缺受理的等级（\(policy.qualifyingLevels.sorted().reversed().map(\.rawValue).joined(separator: "、"))）之内")
+            sentences.append(
+                "信用等级 \(level.rawValue) 不在可容缺受理的等级（\(policy.qualifyingLevels.sorted().reversed().map(\.rawValue).joined(separator: "、"))）之内")
         }
         if serious {
             reasons.append("unrepaired_serious_record")
@@ -130,8 +134,9 @@ public enum CreditCalculator {
         }
         // In Chinese: the explanation is read out to the applicant at the window.
         let explanation = reasons.isEmpty ? "可以容缺受理（先出结果，后补材料）" : sentences.joined(separator: "；")
-        return CreditAssessment(subject: subject.id, level: level, score: score, asOf: date, policyVersion: policyVersion, unrepairedSerious: serious,
-                                trustApproval: TrustApprovalAvailability(available: reasons.isEmpty, reasons: reasons, explanation: explanation))
+        return CreditAssessment(
+            subject: subject.id, level: level, score: score, asOf: date, policyVersion: policyVersion, unrepairedSerious: serious,
+            trustApproval: TrustApprovalAvailability(available: reasons.isEmpty, reasons: reasons, explanation: explanation))
     }
 }
 

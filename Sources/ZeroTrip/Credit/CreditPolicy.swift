@@ -112,16 +112,21 @@ public struct CreditPolicy: Sendable, Hashable, Codable {
 
     /// The built-in policy (version 0), used until an admin loads one.
     public static let builtIn = CreditPolicy(
-        eventTypes: Dictionary(uniqueKeysWithValues: [
-            CreditEventType(code: "obligation_fulfilled", points: 1, serious: false, directD: false,
-                            basis: "容缺受理承诺按期履行", validDays: 365, repairable: false),
-            CreditEventType(code: "obligation_overdue", points: -10, serious: false, directD: false,
-                            basis: "容缺受理承诺逾期未履行（办结前）", validDays: 730, repairable: true),
-            CreditEventType(code: "obligation_breached", points: -20, serious: true, directD: false,
-                            basis: "容缺受理承诺整改期满仍未履行，撤销办理结果", validDays: 730, repairable: true),
-            CreditEventType(code: "false_commitment", points: 0, serious: true, directD: true,
-                            basis: "虚假承诺", validDays: 730, repairable: true),
-        ].map { ($0.code, $0) }),
+        eventTypes: Dictionary(
+            uniqueKeysWithValues: [
+                CreditEventType(
+                    code: "obligation_fulfilled", points: 1, serious: false, directD: false,
+                    basis: "容缺受理承诺按期履行", validDays: 365, repairable: false),
+                CreditEventType(
+                    code: "obligation_overdue", points: -10, serious: false, directD: false,
+                    basis: "容缺受理承诺逾期未履行（办结前）", validDays: 730, repairable: true),
+                CreditEventType(
+                    code: "obligation_breached", points: -20, serious: true, directD: false,
+                    basis: "容缺受理承诺整改期满仍未履行，撤销办理结果", validDays: 730, repairable: true),
+                CreditEventType(
+                    code: "false_commitment", points: 0, serious: true, directD: true,
+                    basis: "虚假承诺", validDays: 730, repairable: true),
+            ].map { ($0.code, $0) }),
         calendar: .china2026)
 }
 
@@ -142,18 +147,20 @@ extension CreditPolicy {
         guard policy.minimumA > policy.minimumB, policy.minimumB > policy.minimumC else {
             throw levels.error("thresholds must fall: minimumA > minimumB > minimumC")
         }
-        policy.newSubjectKinds = Set(try levels.list("newSubjectKinds", required: false, maxCount: 2).map { field throws(ZeroTripError) in
-            guard let kind = CreditSubjectKind(rawValue: try field.text()) else { throw field.error("must be person or organization") }
-            return kind
-        })
+        policy.newSubjectKinds = Set(
+            try levels.list("newSubjectKinds", required: false, maxCount: 2).map { field throws(ZeroTripError) in
+                guard let kind = CreditSubjectKind(rawValue: try field.text()) else { throw field.error("must be person or organization") }
+                return kind
+            })
         policy.newSubjectDays = try levels.integer("newSubjectDays", in: 0...3650, default: 365)
 
         let trust = try root.required("trustApproval")
         try trust.only(["qualifyingLevels"])
-        policy.qualifyingLevels = Set(try trust.list("qualifyingLevels", maxCount: 5).map { field throws(ZeroTripError) in
-            guard let level = CreditLevel(rawValue: try field.text()) else { throw field.error("must be one of A, B, M, C, D") }
-            return level
-        })
+        policy.qualifyingLevels = Set(
+            try trust.list("qualifyingLevels", maxCount: 5).map { field throws(ZeroTripError) in
+                guard let level = CreditLevel(rawValue: try field.text()) else { throw field.error("must be one of A, B, M, C, D") }
+                return level
+            })
 
         if let directD = root.child("directD") {
             try directD.only(["capAfterDays"])
@@ -193,14 +200,18 @@ extension CreditPolicy {
         let calendar = try root.required("calendar")
         try calendar.only(["coveredThroughYear", "holidays", "workingWeekends"])
         func days(_ key: String, weekendsOnly: Bool = false) throws(ZeroTripError) -> Set<CivilDay> {
-            Set(try calendar.list(key, required: false, maxCount: 5000).map { field throws(ZeroTripError) in
-                guard let day = CivilDay(try field.text(maxLength: 10)) else { throw field.error("must be a date YYYY-MM-DD") }
-                if weekendsOnly && day.weekday != 0 && day.weekday != 6 { throw field.error("working weekend \(day) is not a Saturday or Sunday") }
-                return day
-            })
+            Set(
+                try calendar.list(key, required: false, maxCount: 5000).map { field throws(ZeroTripError) in
+                    guard let day = CivilDay(try field.text(maxLength: 10)) else { throw field.error("must be a date YYYY-MM-DD") }
+                    if weekendsOnly && day.weekday != 0 && day.weekday != 6 {
+                        throw field.error("working weekend \(day) is not a Saturday or Sunday")
+                    }
+                    return day
+                })
         }
-        policy.calendar = WorkCalendar(holidays: try days("holidays"), workingWeekends: try days("workingWeekends", weekendsOnly: true),
-                                       coveredThroughYear: try calendar.integer("coveredThroughYear", in: 2000...2200))
+        policy.calendar = WorkCalendar(
+            holidays: try days("holidays"), workingWeekends: try days("workingWeekends", weekendsOnly: true),
+            coveredThroughYear: try calendar.integer("coveredThroughYear", in: 2000...2200))
         if let day = policy.calendar.workingWeekends.intersection(policy.calendar.holidays).first {
             throw calendar.error(at: "workingWeekends", "\(day) is both a holiday and a working weekend")
         }

@@ -85,7 +85,10 @@ public final class CreditService: Sendable {
         let loads = cached.loads
         return try await newestRefresh.value(for: loads) { [self] in
             let versions = try await database.read(severalStatements: true) { db in
-                (policy: try ConfigurationStore.newestVersion(.creditPolicy, in: db), catalogue: try ConfigurationStore.newestVersion(.catalogue, in: db))
+                (
+                    policy: try ConfigurationStore.newestVersion(.creditPolicy, in: db),
+                    catalogue: try ConfigurationStore.newestVersion(.catalogue, in: db)
+                )
             }
             newest.withLock { state in
                 guard state.loads == loads else { return }
@@ -123,7 +126,8 @@ public final class CreditService: Sendable {
     public func catalogue(version: Int) async throws -> MatterCatalogue {
         if let cached = catalogues.withLock({ $0[version] }) { return cached }
         guard let catalogue = try await database.read({ db in try ConfigurationStore.catalogue(version: version, in: db) }) else {
-            throw ZeroTripError(.notFound, version == 0 ? "no matter catalogue is loaded (zerotrip catalogue load FILE)" : "no catalogue version \(version)")
+            throw ZeroTripError(
+                .notFound, version == 0 ? "no matter catalogue is loaded (zerotrip catalogue load FILE)" : "no catalogue version \(version)")
         }
         catalogues.withLock { $0[version] = catalogue }
         return catalogue
@@ -156,7 +160,9 @@ public final class CreditService: Sendable {
         return try await storeVersion(.creditPolicy, bytes: bytes, parsed: policy, action: "credit.policy.loaded", actor: actor)
     }
 
-    private func storeVersion(_ kind: ConfigurationStore.Kind, bytes: [UInt8], parsed: some Encodable & Sendable, action: String, actor: String) async throws -> ConfigurationVersion {
+    private func storeVersion(_ kind: ConfigurationStore.Kind, bytes: [UInt8], parsed: some Encodable & Sendable, action: String, actor: String)
+        async throws -> ConfigurationVersion
+    {
         let now = clock.now()
         let result = try await database.write { db in
             try ConfigurationStore.load(kind, source: bytes, parsed: parsed, action: action, actor: actor, at: now, in: db)
@@ -188,7 +194,9 @@ public final class CreditService: Sendable {
     /// Checks a window's or admin's input: a citizen ID number, a unified social credit code, or a subject id.
     func subjectKey(_ raw: String) throws -> SubjectKey {
         let text = raw.trimmingWhitespace()
-        guard text.utf8.count <= 40 else { throw ZeroTripError(.invalidInput, "subject must be an ID number, a unified social credit code or a subject id") }
+        guard text.utf8.count <= 40 else {
+            throw ZeroTripError(.invalidInput, "subject must be an ID number, a unified social credit code or a subject id")
+        }
         if text.hasPrefix("person:") { return .person(String(text.dropFirst(7))) }
         if text.hasPrefix("organization:") { return .organization(String(text.dropFirst(13))) }
         let problem = text.utf8.count == 18 ? CitizenIDNumber.check(text, today: clock.now()) : .length
@@ -207,7 +215,8 @@ public final class CreditService: Sendable {
             guard let person = try PersonStore.brief(lookup: lookup, in: db) else {
                 throw ZeroTripError(.unknownSubject, "no person with that ID number in the registry")
             }
-            return CreditSubject(id: "person:\(person.id)", kind: .person, establishedAt: person.createdAt, dataComplete: true, displayName: person.name)
+            return CreditSubject(
+                id: "person:\(person.id)", kind: .person, establishedAt: person.createdAt, dataComplete: true, displayName: person.name)
         case .person(let id):
             guard let person = try PersonStore.brief(id: id, in: db) else {
                 throw ZeroTripError(.unknownSubject, "no person \(id.prefix(20)) in the registry")
@@ -239,8 +248,10 @@ public final class CreditService: Sendable {
     /// Registers a legal person by unified social credit code.
     /// `legalRepresentative` (an ID number in the registry) is the person who consents to the reuse of the
     /// organisation's results.
-    public func registerOrganization(code raw: String, name rawName: String, establishedOn: CivilDay, dataComplete: Bool,
-                                     legalRepresentative: String? = nil, actor: String) async throws -> CreditSubject {
+    public func registerOrganization(
+        code raw: String, name rawName: String, establishedOn: CivilDay, dataComplete: Bool,
+        legalRepresentative: String? = nil, actor: String
+    ) async throws -> CreditSubject {
         guard let code = UnifiedSocialCreditCode.validate(raw.trimmingWhitespace()) else {
             throw ZeroTripError(.invalidInput, "not a unified social credit code (18 characters, GB 32100 check character)")
         }
@@ -257,8 +268,9 @@ public final class CreditService: Sendable {
         }
         let legal = representative
         try await database.write { db in
-            try CreditLedger.insertOrganization(code: code, name: name, establishedAt: establishedOn.start, dataComplete: dataComplete,
-                                                legalRepresentative: legal, actor: actor, at: now, in: db)
+            try CreditLedger.insertOrganization(
+                code: code, name: name, establishedAt: establishedOn.start, dataComplete: dataComplete,
+                legalRepresentative: legal, actor: actor, at: now, in: db)
             try AuditLog.append(AuditEntry(actor: actor, action: "credit.subject.registered", target: "organization:\(code)"), at: now, in: db)
         }
         return try await organization(code)
@@ -268,12 +280,15 @@ public final class CreditService: Sendable {
 
     /// Records an event of policy type `type` for `subject` inside the caller's transaction (audited).
     @discardableResult
-    static func record(type code: String, subject: String, effectiveAt: Date, source: String, reference: String?, policy: CreditPolicy,
-                       actor: String, at now: Date, in db: SQLTransaction) throws -> CreditEvent {
+    static func record(
+        type code: String, subject: String, effectiveAt: Date, source: String, reference: String?, policy: CreditPolicy,
+        actor: String, at now: Date, in db: SQLTransaction
+    ) throws -> CreditEvent {
         guard let type = policy.eventTypes[code] else { throw ZeroTripError(.invalidInput, "unknown credit event type \(code.prefix(48))") }
-        let event = CreditEvent(id: 0, subject: subject, type: code, points: type.points, serious: type.serious, directD: type.directD, basis: type.basis,
-                                effectiveAt: effectiveAt, expiresAt: effectiveAt.addingTimeInterval(TimeInterval(type.validDays) * 86_400),
-                                repairs: nil, source: source, reference: reference, recordedAt: now, recordedBy: actor)
+        let event = CreditEvent(
+            id: 0, subject: subject, type: code, points: type.points, serious: type.serious, directD: type.directD, basis: type.basis,
+            effectiveAt: effectiveAt, expiresAt: effectiveAt.addingTimeInterval(TimeInterval(type.validDays) * 86_400),
+            repairs: nil, source: source, reference: reference, recordedAt: now, recordedBy: actor)
         return try insert(event, in: db)
     }
 
@@ -284,9 +299,11 @@ public final class CreditService: Sendable {
         event.expiresAt = event.expiresAt.wholeMilliseconds
         event.recordedAt = event.recordedAt.wholeMilliseconds
         event.id = try CreditLedger.insert(event, in: db)
-        try AuditLog.append(AuditEntry(actor: event.recordedBy, action: "credit.event.recorded", target: event.subject,
-                                       details: ["event": "\(event.id)", "type": event.type, "points": "\(event.points)", "source": event.source]),
-                            at: event.recordedAt, in: db)
+        try AuditLog.append(
+            AuditEntry(
+                actor: event.recordedBy, action: "credit.event.recorded", target: event.subject,
+                details: ["event": "\(event.id)", "type": event.type, "points": "\(event.points)", "source": event.source]),
+            at: event.recordedAt, in: db)
         return event
     }
 
@@ -298,7 +315,9 @@ public final class CreditService: Sendable {
         let policy = try await currentPolicy().policy
         if let reference { _ = try Validation.label(reference) }
         return try await database.write { db in
-            try Self.record(type: type, subject: subject.id, effectiveAt: effectiveAt, source: "admin", reference: reference, policy: policy, actor: actor, at: now, in: db)
+            try Self.record(
+                type: type, subject: subject.id, effectiveAt: effectiveAt, source: "admin", reference: reference, policy: policy, actor: actor,
+                at: now, in: db)
         }
     }
 
@@ -315,19 +334,23 @@ public final class CreditService: Sendable {
             guard original.repairs == nil, original.points < 0 || original.directD || original.serious else {
                 throw ZeroTripError(.invalidInput, "event \(eventID) is not a deduction or a serious record")
             }
-            guard policy.eventTypes[original.type]?.repairable ?? true else { throw ZeroTripError(.invalidInput, "events of type \(original.type) cannot be repaired") }
+            guard policy.eventTypes[original.type]?.repairable ?? true else {
+                throw ZeroTripError(.invalidInput, "events of type \(original.type) cannot be repaired")
+            }
             guard effectiveAt >= original.effectiveAt, effectiveAt < original.expiresAt else {
-                throw ZeroTripError(.invalidInput, "a repair takes effect while the event counts (after \(original.effectiveAt), before \(original.expiresAt))")
+                throw ZeroTripError(
+                    .invalidInput, "a repair takes effect while the event counts (after \(original.effectiveAt), before \(original.expiresAt))")
             }
             guard try !CreditLedger.isRepaired(eventID, in: db) else {
                 throw ZeroTripError(.invalidInput, "event \(eventID) is already repaired")
             }
             let days = Int(effectiveAt.timeIntervalSince(original.effectiveAt) / 86_400)
             let points = Int((Double(-original.points) * policy.repairFraction(afterDays: days)).rounded())
-            return try Self.insert(CreditEvent(
-                id: 0, subject: original.subject, type: "repair", points: max(0, points), serious: false, directD: false,
-                basis: "信用修复：\(original.basis)", effectiveAt: effectiveAt, expiresAt: original.expiresAt, repairs: original.id,
-                source: "admin", reference: reference, recordedAt: now, recordedBy: actor), in: db)
+            return try Self.insert(
+                CreditEvent(
+                    id: 0, subject: original.subject, type: "repair", points: max(0, points), serious: false, directD: false,
+                    basis: "信用修复：\(original.basis)", effectiveAt: effectiveAt, expiresAt: original.expiresAt, repairs: original.id,
+                    source: "admin", reference: reference, recordedAt: now, recordedBy: actor), in: db)
         }
     }
 
@@ -344,7 +367,9 @@ public final class CreditService: Sendable {
         let policy = try await currentPolicy().policy
         // The whole file is valid UTF-8, so each of its lines is too.
         let lines = RegistryCSV.numberedLines(bytes).map { (number: $0.number, text: String(decoding: $0.line, as: UTF8.self)) }
-        guard let header = lines.first?.text, try RegistryCSV.fields(of: header).map({ $0.trimmingWhitespace() }) == ["subject", "type", "effective_date", "reference"] else {
+        guard let header = lines.first?.text,
+            try RegistryCSV.fields(of: header).map({ $0.trimmingWhitespace() }) == ["subject", "type", "effective_date", "reference"]
+        else {
             throw ZeroTripError(.invalidInput, "line 1: the header must be subject,type,effective_date,reference")
         }
         struct Row { var line: Int; var subject: String; var type: String; var effective: Date; var reference: String }
@@ -357,11 +382,14 @@ public final class CreditService: Sendable {
             guard fields.count == 4 else { throw fail("expected 4 fields, found \(fields.count)") }
             let subject: CreditSubject
             do { subject = try await self.subject(fields[0]) } catch let error as ZeroTripError {
-                throw ZeroTripError(error.code == .unknownSubject ? .unknownSubject : .invalidInput, "line \(number): \(error.message); nothing was imported")
+                throw ZeroTripError(
+                    error.code == .unknownSubject ? .unknownSubject : .invalidInput, "line \(number): \(error.message); nothing was imported")
             }
             guard policy.eventTypes[fields[1]] != nil else { throw fail("unknown event type \"\(fields[1].prefix(48))\"") }
             guard let day = CivilDay(fields[2]), day.start <= now else { throw fail("effective_date must be a date YYYY-MM-DD, not in the future") }
-            guard (1...64).contains(fields[3].utf8.count), (try? Validation.label(fields[3])) != nil else { throw fail("reference must be 1–64 characters") }
+            guard (1...64).contains(fields[3].utf8.count), (try? Validation.label(fields[3])) != nil else {
+                throw fail("reference must be 1–64 characters")
+            }
             guard references.insert(fields[3]).inserted else { throw fail("reference \(fields[3].prefix(64)) appears twice") }
             rows.append(Row(line: number, subject: subject.id, type: fields[1], effective: day.start, reference: fields[3]))
         }
@@ -375,12 +403,15 @@ public final class CreditService: Sendable {
                     report.duplicates += 1
                     continue
                 }
-                try Self.record(type: row.type, subject: row.subject, effectiveAt: row.effective, source: source, reference: row.reference,
-                                policy: policy, actor: actor, at: now, in: db)
+                try Self.record(
+                    type: row.type, subject: row.subject, effectiveAt: row.effective, source: source, reference: row.reference,
+                    policy: policy, actor: actor, at: now, in: db)
                 report.recorded += 1
             }
-            try AuditLog.append(AuditEntry(actor: actor, action: "credit.events.imported", target: source,
-                                           details: ["recorded": "\(report.recorded)", "duplicates": "\(report.duplicates)"]), at: now, in: db)
+            try AuditLog.append(
+                AuditEntry(
+                    actor: actor, action: "credit.events.imported", target: source,
+                    details: ["recorded": "\(report.recorded)", "duplicates": "\(report.duplicates)"]), at: now, in: db)
             return report
         }
     }
@@ -418,8 +449,10 @@ public final class CreditService: Sendable {
         let (matter, _) = try await matter(code)
         let now = clock.now()
         guard matter.department == department.uppercased() else {
-            try await AuditLog.append(AuditEntry(actor: actor, action: "credit.read", target: "matter:\(matter.code)", outcome: "denied",
-                                           details: ["reason": "outside_business_range", "department": department.uppercased()]), at: now, to: database)
+            try await AuditLog.append(
+                AuditEntry(
+                    actor: actor, action: "credit.read", target: "matter:\(matter.code)", outcome: "denied",
+                    details: ["reason": "outside_business_range", "department": department.uppercased()]), at: now, to: database)
             throw ZeroTripError(.forbidden, "matter \(matter.code) is outside department \(department.uppercased())'s business range").audited()
         }
         let key = try subjectKey(raw)
@@ -431,20 +464,30 @@ public final class CreditService: Sendable {
             do {
                 subject = try Self.fetch(key, in: db)
             } catch let error as ZeroTripError where error.code == .unknownSubject {
-                return (.failure(error), AuditEntry(actor: actor, action: "credit.read", target: "matter:\(matter.code)", outcome: "unknown_subject",
-                                                    details: ["matter": matter.code]))
+                return (
+                    .failure(error),
+                    AuditEntry(
+                        actor: actor, action: "credit.read", target: "matter:\(matter.code)", outcome: "unknown_subject",
+                        details: ["matter": matter.code])
+                )
             }
             let events = try CreditLedger.events(subject: subject.id, recordedBy: now, in: db)
             let assessment = CreditCalculator.assess(subject, events: events, policy: policy, policyVersion: version, at: now)
             var trust = assessment.trustApproval
             if matter.trustDeadlineDays == nil {
-                trust = TrustApprovalAvailability(available: false, reasons: trust.reasons + ["matter_not_eligible"],
-                                                  explanation: "事项 \(matter.code) 不适用容缺受理" + (trust.reasons.isEmpty ? "" : "；" + trust.explanation))
+                trust = TrustApprovalAvailability(
+                    available: false, reasons: trust.reasons + ["matter_not_eligible"],
+                    explanation: "事项 \(matter.code) 不适用容缺受理" + (trust.reasons.isEmpty ? "" : "；" + trust.explanation))
             }
-            return (.success(WindowCreditCheck(matter: matter.code, level: assessment.level, trustApproval: trust, asOf: assessment.asOf,
-                                               policyVersion: assessment.policyVersion)),
-                    AuditEntry(actor: actor, action: "credit.read", target: subject.id,
-                               details: ["matter": matter.code, "level": assessment.level.rawValue, "trust": trust.available ? "available" : "refused"]))
+            return (
+                .success(
+                    WindowCreditCheck(
+                        matter: matter.code, level: assessment.level, trustApproval: trust, asOf: assessment.asOf,
+                        policyVersion: assessment.policyVersion)),
+                AuditEntry(
+                    actor: actor, action: "credit.read", target: subject.id,
+                    details: ["matter": matter.code, "level": assessment.level.rawValue, "trust": trust.available ? "available" : "refused"])
+            )
         }
         return try answer.get()
     }

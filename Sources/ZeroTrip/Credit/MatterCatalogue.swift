@@ -164,9 +164,12 @@ public struct MatterCatalogue: Sendable, Hashable, Codable {
                     }
                     guard Set(accepted).count == accepted.count else { throw item.error(at: "acceptedResults", "a result type appears twice") }
                 }
-                return MatterMaterial(code: code, name: try item.string("name", maxLength: 64), kind: kind, trustEligible: eligible, acceptedResults: accepted)
+                return MatterMaterial(
+                    code: code, name: try item.string("name", maxLength: 64), kind: kind, trustEligible: eligible, acceptedResults: accepted)
             }
-            guard materials.contains(where: { $0.kind == .primary }) else { throw field.error(at: "materials", "a matter needs at least one primary material") }
+            guard materials.contains(where: { $0.kind == .primary }) else {
+                throw field.error(at: "materials", "a matter needs at least one primary material")
+            }
             if trustDays != nil, !materials.contains(where: \.trustEligible) {
                 throw field.error(at: "trustApproval", "trustApproval needs at least one trust-eligible material")
             }
@@ -185,15 +188,19 @@ public struct MatterCatalogue: Sendable, Hashable, Codable {
             guard !labels.isEmpty, Set(labels).count == labels.count else {
                 throw resultField.error(at: "fields", "1–\(maxLabels) distinct field labels are needed")
             }
-            matters.append(Matter(
-                code: code, name: try field.string("name", maxLength: 64), department: department,
-                timeLimitDays: try field.integer("timeLimitDays", in: 1...365), trustDeadlineDays: trustDays, trustDelivery: delivery,
-                deferralDeadlineDays: deferralDays, materials: materials,
-                result: MatterResultTemplate(title: title, validDays: try resultField.integer("validDays", in: DocumentLimits.validDays), pickup: pickup, fields: labels)))
+            matters.append(
+                Matter(
+                    code: code, name: try field.string("name", maxLength: 64), department: department,
+                    timeLimitDays: try field.integer("timeLimitDays", in: 1...365), trustDeadlineDays: trustDays, trustDelivery: delivery,
+                    deferralDeadlineDays: deferralDays, materials: materials,
+                    result: MatterResultTemplate(
+                        title: title, validDays: try resultField.integer("validDays", in: DocumentLimits.validDays), pickup: pickup, fields: labels)))
         }
         guard !matters.isEmpty else { throw root.error("the catalogue lists no matter") }
         for reference in references {
-            guard seen.contains(reference.result) else { throw reference.field.error("no matter \(reference.result) in this catalogue produces that result") }
+            guard seen.contains(reference.result) else {
+                throw reference.field.error("no matter \(reference.result) in this catalogue produces that result")
+            }
             guard reference.result != reference.matter else { throw reference.field.error("a matter's material cannot be its own result") }
         }
         return MatterCatalogue(version: 0, matters: matters)

@@ -48,7 +48,8 @@ struct StructuredFile {
             for (key, _) in mapping {
                 let name = key.string ?? ""
                 if !allowed.contains(name) {
-                    throw Field(node: key, path: path, code: code).error("unknown key \"\(name.prefix(40))\"; expected one of \(allowed.sorted().joined(separator: ", "))")
+                    throw Field(node: key, path: path, code: code).error(
+                        "unknown key \"\(name.prefix(40))\"; expected one of \(allowed.sorted().joined(separator: ", "))")
                 }
             }
         }
@@ -58,7 +59,11 @@ struct StructuredFile {
 
         func child(_ key: String) -> Field? {
             guard let value = node.mapping?[key] else { return nil }
-            if case .scalar(let scalar) = value, scalar.tag.rawValue == Tag.Name.null.rawValue || (scalar.string == "~" || (scalar.string.isEmpty && scalar.style == .plain)) { return nil }
+            if case .scalar(let scalar) = value,
+                scalar.tag.rawValue == Tag.Name.null.rawValue || (scalar.string == "~" || (scalar.string.isEmpty && scalar.style == .plain))
+            {
+                return nil
+            }
             return Field(node: value, path: path.isEmpty ? key : "\(path).\(key)", code: code)
         }
 
@@ -72,7 +77,8 @@ struct StructuredFile {
             guard case .scalar(let scalar) = node else { throw error("must be a single value") }
             let value = scalar.string.trimmingWhitespace()
             guard !value.isEmpty, value.count <= maxLength,
-                  !value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+                !value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+            else {
                 throw error("must be 1–\(maxLength) characters without control characters")
             }
             return value

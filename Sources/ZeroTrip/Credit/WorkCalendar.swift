@@ -17,8 +17,9 @@ public struct CivilDay: Sendable, Hashable, Comparable, Codable, CustomStringCon
     public init?(_ text: String) {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
         guard text.utf8.count == 10, parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
-              let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]), (1900...2200).contains(y), (1...12).contains(m),
-              (1...Self.daysInMonth(y, m)).contains(d) else { return nil }
+            let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]), (1900...2200).contains(y), (1...12).contains(m),
+            (1...Self.daysInMonth(y, m)).contains(d)
+        else { return nil }
         number = Self.daysFromCivil(y, m, d)
     }
 
@@ -52,7 +53,9 @@ public struct CivilDay: Sendable, Hashable, Comparable, Codable, CustomStringCon
     /// Decodes `YYYY-MM-DD`.
     public init(from decoder: any Decoder) throws {
         let text = try decoder.singleValueContainer().decode(String.self)
-        guard let day = CivilDay(text) else { throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not a YYYY-MM-DD date")) }
+        guard let day = CivilDay(text) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not a YYYY-MM-DD date"))
+        }
         self = day
     }
 
@@ -143,15 +146,16 @@ public struct WorkCalendar: Sendable, Hashable, Codable {
 
     /// The 2026 schedule (国务院办公厅关于2026年部分节假日安排的通知).
     public static let china2026 = WorkCalendar(
-        holidays: Set([
-            "2026-01-01", "2026-01-02",
-            "2026-02-16", "2026-02-17", "2026-02-18", "2026-02-19", "2026-02-20", "2026-02-23",
-            "2026-04-06",
-            "2026-05-01", "2026-05-04", "2026-05-05",
-            "2026-06-19",
-            "2026-09-25",
-            "2026-10-01", "2026-10-02", "2026-10-05", "2026-10-06", "2026-10-07",
-        ].compactMap(CivilDay.init)),
+        holidays: Set(
+            [
+                "2026-01-01", "2026-01-02",
+                "2026-02-16", "2026-02-17", "2026-02-18", "2026-02-19", "2026-02-20", "2026-02-23",
+                "2026-04-06",
+                "2026-05-01", "2026-05-04", "2026-05-05",
+                "2026-06-19",
+                "2026-09-25",
+                "2026-10-01", "2026-10-02", "2026-10-05", "2026-10-06", "2026-10-07",
+            ].compactMap(CivilDay.init)),
         workingWeekends: Set(["2026-01-04", "2026-02-14", "2026-02-28", "2026-05-09", "2026-09-20", "2026-10-10"].compactMap(CivilDay.init)),
         coveredThroughYear: 2026)
 }

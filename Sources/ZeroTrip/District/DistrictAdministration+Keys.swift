@@ -45,14 +45,18 @@ extension DistrictAdministration {
         let algorithm = KeyAlgorithm.p256
         let departmentID = state.departmentID
         let now = clock.now()
-        let (certificate, keyFile, certificateURL) = try await createSealFiles(code: code, name: department.name, districtName: district.name, algorithm: algorithm, now: now)
+        let (certificate, keyFile, certificateURL) = try await createSealFiles(
+            code: code, name: department.name, districtName: district.name, algorithm: algorithm, now: now)
         do {
             try await database.write { db in
-                try SigningKeyStore.insert(certificate, departmentID: departmentID, role: "seal", algorithm: algorithm, keyFile: keyFile,
-                                           status: "pending", activateAt: now.addingTimeInterval(overlap), at: now, in: db)
+                try SigningKeyStore.insert(
+                    certificate, departmentID: departmentID, role: "seal", algorithm: algorithm, keyFile: keyFile,
+                    status: "pending", activateAt: now.addingTimeInterval(overlap), at: now, in: db)
                 try Self.logKeyEvent("key.created", certificate: certificate, department: code, at: now, in: db)
-                try AuditLog.append(AuditEntry(actor: actor, action: "key.rotation_started", target: "department:\(code)",
-                                               details: ["kid": certificate.kidHex, "overlap_seconds": "\(Int(overlap))"]), at: now, in: db)
+                try AuditLog.append(
+                    AuditEntry(
+                        actor: actor, action: "key.rotation_started", target: "department:\(code)",
+                        details: ["kid": certificate.kidHex, "overlap_seconds": "\(Int(overlap))"]), at: now, in: db)
                 if overlap == 0 { try Self.activatePending(departmentID: departmentID, code: code, at: now, in: db) }
             }
         } catch {
@@ -70,17 +74,23 @@ extension DistrictAdministration {
         guard let department = try await department(code: code) else { throw ZeroTripError(.unknownDepartment, "no department \(code)") }
         guard department.activeKid == nil else { throw ZeroTripError(.invalidInput, "department \(code) has an active key; use `keys rotate`") }
         let departmentID: Int64 = try await database.read { db in
-            guard let id = try DistrictStore.departmentID(code: code, in: db) else { throw ZeroTripError(.unknownDepartment, "no department \(code)") }
+            guard let id = try DistrictStore.departmentID(code: code, in: db) else {
+                throw ZeroTripError(.unknownDepartment, "no department \(code)")
+            }
             return id
         }
         let algorithm = KeyAlgorithm.p256  // the only seal algorithm that can sign documents (checkSealAlgorithm)
         let now = clock.now()
-        let (certificate, keyFile, certificateURL) = try await createSealFiles(code: code, name: department.name, districtName: district.name, algorithm: algorithm, now: now)
+        let (certificate, keyFile, certificateURL) = try await createSealFiles(
+            code: code, name: department.name, districtName: district.name, algorithm: algorithm, now: now)
         do {
             try await database.write { db in
-                try SigningKeyStore.insert(certificate, departmentID: departmentID, role: "seal", algorithm: algorithm, keyFile: keyFile, at: now, in: db)
+                try SigningKeyStore.insert(
+                    certificate, departmentID: departmentID, role: "seal", algorithm: algorithm, keyFile: keyFile, at: now, in: db)
                 try Self.logKeyEvent("key.activated", certificate: certificate, department: code, at: now, in: db)
-                try AuditLog.append(AuditEntry(actor: actor, action: "key.created", target: "department:\(code)", details: ["kid": certificate.kidHex]), at: now, in: db)
+                try AuditLog.append(
+                    AuditEntry(actor: actor, action: "key.created", target: "department:\(code)", details: ["kid": certificate.kidHex]), at: now,
+                    in: db)
             }
         } catch {
             home.keyFiles.discard(keyFile)
@@ -105,11 +115,14 @@ extension DistrictAdministration {
         let kid = pending.kid
         for old in try SigningKeyStore.activeKeys(departmentID: departmentID, in: db) {
             try SigningKeyStore.retire(old.kid, reason: "rotated", at: now, in: db)
-            try logKeyEvent("key.retired", certificate: try Certificate(derRepresentation: [UInt8](old.certificate)), department: code, at: now, in: db)
+            try logKeyEvent(
+                "key.retired", certificate: try Certificate(derRepresentation: [UInt8](old.certificate)), department: code, at: now, in: db)
         }
         try SigningKeyStore.activate(kid, reason: "rotation", at: now, in: db)
-        try logKeyEvent("key.activated", certificate: try Certificate(derRepresentation: [UInt8](pending.certificate)), department: code, at: now, in: db)
-        try AuditLog.append(AuditEntry(actor: "system", action: "key.activated", target: "department:\(code)", details: ["kid": kid]), at: now, in: db)
+        try logKeyEvent(
+            "key.activated", certificate: try Certificate(derRepresentation: [UInt8](pending.certificate)), department: code, at: now, in: db)
+        try AuditLog.append(
+            AuditEntry(actor: "system", action: "key.activated", target: "department:\(code)", details: ["kid": kid]), at: now, in: db)
     }
 
     /// Revokes seal key `kid`: documents it signed that were logged (covered by a signed tree head) at or before
@@ -129,10 +142,13 @@ extension DistrictAdministration {
         let certificate = try Certificate(derRepresentation: [UInt8](row.certificate))
         try await database.write { db in
             try SigningKeyStore.revoke(kid, notAfter: notAfter, reason: reason.rawValue, at: now, in: db)
-            try Self.logKeyEvent("key.revoked", certificate: certificate, department: code, at: now, in: db,
-                                 extra: ["not_after": AuditEvent.timestamp(notAfter), "reason": reason.rawValue])
-            try AuditLog.append(AuditEntry(actor: actor, action: "key.revoked", target: "key:\(kid)",
-                                           details: ["department": code, "not_after": AuditEvent.timestamp(notAfter), "reason": reason.rawValue]), at: now, in: db)
+            try Self.logKeyEvent(
+                "key.revoked", certificate: certificate, department: code, at: now, in: db,
+                extra: ["not_after": AuditEvent.timestamp(notAfter), "reason": reason.rawValue])
+            try AuditLog.append(
+                AuditEntry(
+                    actor: actor, action: "key.revoked", target: "key:\(kid)",
+                    details: ["department": code, "not_after": AuditEvent.timestamp(notAfter), "reason": reason.rawValue]), at: now, in: db)
         }
         cachedSealers[kid] = nil
         unlockingSealers[kid] = nil
@@ -146,9 +162,14 @@ extension DistrictAdministration {
         if let maxAgeDays, !(1...3650).contains(maxAgeDays) { throw ZeroTripError(.invalidInput, "max age must be 1–3650 days") }
         let now = clock.now()
         let code: String? = try await database.write { db in
-            guard let code = try SigningKeyStore.setLimits(kid, maxUses: maxUses, maxAgeSeconds: maxAgeDays.map { $0 * 86400 }, in: db) else { return nil }
-            try AuditLog.append(AuditEntry(actor: actor, action: "key.limits_set", target: "key:\(kid)",
-                                           details: ["max_uses": maxUses.map(String.init) ?? "none", "max_age_days": maxAgeDays.map(String.init) ?? "none"]), at: now, in: db)
+            guard let code = try SigningKeyStore.setLimits(kid, maxUses: maxUses, maxAgeSeconds: maxAgeDays.map { $0 * 86400 }, in: db) else {
+                return nil
+            }
+            try AuditLog.append(
+                AuditEntry(
+                    actor: actor, action: "key.limits_set", target: "key:\(kid)",
+                    details: ["max_uses": maxUses.map(String.init) ?? "none", "max_age_days": maxAgeDays.map(String.init) ?? "none"]), at: now, in: db
+            )
             return code
         }
         guard let code else { throw ZeroTripError(.unknownKey, "no active or pending seal key \(kid.prefix(16))") }
@@ -162,8 +183,12 @@ extension DistrictAdministration {
     }
 
     /// Appends a key event to the transparency log.
-    static func logKeyEvent(_ kind: String, certificate: Certificate, department: String, at now: Date, in db: SQLTransaction, extra: [String: String] = [:]) throws {
-        var fields = ["kid": certificate.kidHex, "department": department, "certificate_sha256": Hex.encode(Digest.sha256(certificate.derRepresentation))]
+    static func logKeyEvent(
+        _ kind: String, certificate: Certificate, department: String, at now: Date, in db: SQLTransaction, extra: [String: String] = [:]
+    ) throws {
+        var fields = [
+            "kid": certificate.kidHex, "department": department, "certificate_sha256": Hex.encode(Digest.sha256(certificate.derRepresentation)),
+        ]
         fields.merge(extra) { a, _ in a }
         try TransparencyLog.append(kind: kind, ref: "key:\(certificate.kidHex)", fields: fields, at: now, in: db)
     }
@@ -183,15 +208,22 @@ extension DistrictAdministration {
             var timestamp = UInt64(max(0, (now.timeIntervalSince1970 * 1000).rounded(.down)))
             if let last = try TransparencyLog.latestTreeHead(db), last.timestamp >= timestamp { timestamp = last.timestamp + 1 }
             let message = SignedTreeHead.signedBytes(treeSize: size, timestamp: timestamp, rootHash: hash)
-            let signature = try withCrypto("signing the tree head") { () throws(CryptoError) in try root.key.signature(for: message).derRepresentation }
-            try TransparencyLog.insertTreeHead(size: size, timestamp: timestamp, rootHash: hash, kid: root.certificate.kidHex, signature: signature, in: db)
-            return SignedTreeHead(treeSize: size, timestamp: timestamp, rootHash: Base64.encode(hash), kid: root.certificate.kidHex, signature: Base64.encode(signature))
+            let signature = try withCrypto("signing the tree head") { () throws(CryptoError) in try root.key.signature(for: message).derRepresentation
+            }
+            try TransparencyLog.insertTreeHead(
+                size: size, timestamp: timestamp, rootHash: hash, kid: root.certificate.kidHex, signature: signature, in: db)
+            return SignedTreeHead(
+                treeSize: size, timestamp: timestamp, rootHash: Base64.encode(hash), kid: root.certificate.kidHex, signature: Base64.encode(signature)
+            )
         }
     }
 
     /// Signs `message` with the root key (trust lists, CRLs): returns the root certificate and the DER signature.
     public func rootSignature(for message: [UInt8]) async throws -> (certificate: Certificate, signature: [UInt8]) {
         let root = try await unlockRoot()
-        return (root.certificate, try withCrypto("signing with the root key") { () throws(CryptoError) in try root.key.signature(for: message).derRepresentation })
+        return (
+            root.certificate,
+            try withCrypto("signing with the root key") { () throws(CryptoError) in try root.key.signature(for: message).derRepresentation }
+        )
     }
 }

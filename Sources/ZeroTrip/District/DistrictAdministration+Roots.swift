@@ -41,8 +41,9 @@ extension DistrictAdministration {
         return try await database.read { db in try SigningKeyStore.roots(in: db) }
             .map { row in
                 let certificate = try Certificate(derRepresentation: [UInt8](row.certificate))
-                return RootInfo(kid: row.kid, status: row.kid == district.rootKid ? "current" : "previous", algorithm: row.algorithm,
-                                certificatePEM: certificate.pemRepresentation, notBefore: row.notBefore, notAfter: row.notAfter, createdAt: row.createdAt)
+                return RootInfo(
+                    kid: row.kid, status: row.kid == district.rootKid ? "current" : "previous", algorithm: row.algorithm,
+                    certificatePEM: certificate.pemRepresentation, notBefore: row.notBefore, notAfter: row.notAfter, createdAt: row.createdAt)
             }
             .sorted { ($0.status == "current" ? 0 : 1) < ($1.status == "current" ? 0 : 1) }
     }
@@ -74,7 +75,9 @@ extension DistrictAdministration {
         guard try await district() != nil else { throw ZeroTripError(.notInitialized, "run `zerotrip init --district NAME` first") }
         let old = try await unlockRoot()
         let algorithmName = try await database.read { db in try SigningKeyStore.algorithm(of: old.certificate.kidHex, in: db) ?? "" }
-        guard let algorithm = KeyAlgorithm(rawValue: algorithmName) else { throw ZeroTripError(.malformedKey, "the current root's algorithm is not recorded") }
+        guard let algorithm = KeyAlgorithm(rawValue: algorithmName) else {
+            throw ZeroTripError(.malformedKey, "the current root's algorithm is not recorded")
+        }
         let secret = try passphrase.resolve()
         let now = clock.now()
         // Certificates hold whole seconds: the renewal time (now, rounded up) is what verifiers read back from the new root
@@ -82,17 +85,22 @@ extension DistrictAdministration {
         let notBefore = Date(timeIntervalSince1970: now.addingTimeInterval(-RootSet.renewalBackdate).timeIntervalSince1970.rounded(.up))
         let renewedAt = notBefore.addingTimeInterval(RootSet.renewalBackdate)
         let scrypt = home.keyEncryption
-        let (key, certificate, newWithOld, oldWithNew, pem) = try await BlockingWork.run { try withCrypto("renewing the root") { () throws(CryptoError) in
-            let key = try PrivateKey(generating: algorithm)
-            let certificate = try CertificateAuthority.renewRootCertificate(previous: old.certificate, key: key, notValidBefore: notBefore,
-                                                                            notValidAfter: now.addingTimeInterval(Self.rootValidity))
-            let far = now.addingTimeInterval(Self.rootValidity)
-            let newWithOld = try CertificateAuthority.issueLinkCertificate(subject: certificate, issuer: old.certificate, issuerKey: old.key,
-                                                                           notValidBefore: notBefore, notValidAfter: far)
-            let oldWithNew = try CertificateAuthority.issueLinkCertificate(subject: old.certificate, issuer: certificate, issuerKey: key,
-                                                                           notValidBefore: old.certificate.notValidBefore, notValidAfter: far)
-            return (key, certificate, newWithOld, oldWithNew, try key.encryptedPEMRepresentation(passphrase: secret, scrypt: scrypt))
-        } }
+        let (key, certificate, newWithOld, oldWithNew, pem) = try await BlockingWork.run {
+            try withCrypto("renewing the root") { () throws(CryptoError) in
+                let key = try PrivateKey(generating: algorithm)
+                let certificate = try CertificateAuthority.renewRootCertificate(
+                    previous: old.certificate, key: key, notValidBefore: notBefore,
+                    notValidAfter: now.addingTimeInterval(Self.rootValidity))
+                let far = now.addingTimeInterval(Self.rootValidity)
+                let newWithOld = try CertificateAuthority.issueLinkCertificate(
+                    subject: certificate, issuer: old.certificate, issuerKey: old.key,
+                    notValidBefore: notBefore, notValidAfter: far)
+                let oldWithNew = try CertificateAuthority.issueLinkCertificate(
+                    subject: old.certificate, issuer: certificate, issuerKey: key,
+                    notValidBefore: old.certificate.notValidBefore, notValidAfter: far)
+                return (key, certificate, newWithOld, oldWithNew, try key.encryptedPEMRepresentation(passphrase: secret, scrypt: scrypt))
+            }
+        }
         let keyFile = "root-\(certificate.kidHex).key.pem"
         let rootsDirectory = home.certificatesDirectory.appendingPathComponent("roots")
         var created: [URL] = []
@@ -107,9 +115,11 @@ extension DistrictAdministration {
                 try Self.writeNewPublicFile(oldFile, contents: old.certificate.pemRepresentation)
                 created.append(oldFile)
             }
-            for (name, cert) in [("root-\(certificate.kidHex).pem", certificate),
-                                 ("link-\(certificate.kidHex)-by-\(old.certificate.kidHex).pem", newWithOld),
-                                 ("link-\(old.certificate.kidHex)-by-\(certificate.kidHex).pem", oldWithNew)] {
+            for (name, cert) in [
+                ("root-\(certificate.kidHex).pem", certificate),
+                ("link-\(certificate.kidHex)-by-\(old.certificate.kidHex).pem", newWithOld),
+                ("link-\(old.certificate.kidHex)-by-\(certificate.kidHex).pem", oldWithNew),
+            ] {
                 let url = rootsDirectory.appendingPathComponent(name)
                 try Self.writeNewPublicFile(url, contents: cert.pemRepresentation)
                 created.append(url)
@@ -123,25 +133,33 @@ extension DistrictAdministration {
                 try SigningKeyStore.insert(certificate, departmentID: nil, role: "root", algorithm: algorithm, keyFile: keyFile, at: now, in: db)
                 try SigningKeyStore.retire(old.certificate.kidHex, reason: "root_renewed", at: now, in: db)
                 for (issuer, subject, link) in [(old.certificate, certificate, newWithOld), (certificate, old.certificate, oldWithNew)] {
-                    try DistrictStore.insertRootLink(issuer: issuer.kidHex, subject: subject.kidHex, certificate: link.derRepresentation, at: now, in: db)
+                    try DistrictStore.insertRootLink(
+                        issuer: issuer.kidHex, subject: subject.kidHex, certificate: link.derRepresentation, at: now, in: db)
                 }
                 // Tree heads signed by the old root must all predate the renewal time (RootSet.supersededAt); one signed
                 // while this renewal was being prepared would not: abort and let the operator retry.
                 if let latest = try TransparencyLog.latestTreeHeadTime(signedBy: old.certificate.kidHex, in: db),
-                   Double(latest) / 1000 > renewedAt.timeIntervalSince1970 {
+                    Double(latest) / 1000 > renewedAt.timeIntervalSince1970
+                {
                     throw ZeroTripError(.notReady, "a tree head was signed while the root was being renewed; nothing changed, retry")
                 }
                 // Compare and swap: two renewals racing from two processes cannot both replace the same root.
                 guard try DistrictStore.switchRoot(from: old.certificate.kidHex, to: certificate.kidHex, in: db) else {
-                    throw ZeroTripError(.invalidInput, "the root changed while renewing (another renewal ran); nothing changed, list the roots and retry if needed")
+                    throw ZeroTripError(
+                        .invalidInput, "the root changed while renewing (another renewal ran); nothing changed, list the roots and retry if needed")
                 }
-                try Self.logKeyEvent("root.renewed", certificate: certificate, department: "", at: now, in: db, extra: [
-                    "previous_kid": old.certificate.kidHex,
-                    "link_new_with_old_sha256": Hex.encode(Digest.sha256(newWithOld.derRepresentation)),
-                    "link_old_with_new_sha256": Hex.encode(Digest.sha256(oldWithNew.derRepresentation)),
-                ])
-                try AuditLog.append(AuditEntry(actor: actor, action: "root.renewed", target: "district",
-                                               details: ["kid": certificate.kidHex, "previous_kid": old.certificate.kidHex, "algorithm": algorithm.rawValue]), at: now, in: db)
+                try Self.logKeyEvent(
+                    "root.renewed", certificate: certificate, department: "", at: now, in: db,
+                    extra: [
+                        "previous_kid": old.certificate.kidHex,
+                        "link_new_with_old_sha256": Hex.encode(Digest.sha256(newWithOld.derRepresentation)),
+                        "link_old_with_new_sha256": Hex.encode(Digest.sha256(oldWithNew.derRepresentation)),
+                    ])
+                try AuditLog.append(
+                    AuditEntry(
+                        actor: actor, action: "root.renewed", target: "district",
+                        details: ["kid": certificate.kidHex, "previous_kid": old.certificate.kidHex, "algorithm": algorithm.rawValue]), at: now,
+                    in: db)
             }
         } catch {
             removeCreated()
@@ -151,10 +169,13 @@ extension DistrictAdministration {
         // Committed: from here on the renewal has happened, so a failure to refresh root.pem is a warning, not an error
         // (an error would invite a retry that makes a third root).
         var warning: String?
-        do { try await publishCurrentRoot() } catch { warning = (error as? ZeroTripError)?.message ?? "Certificates/root.pem was not updated; run `zerotrip trust-list export`" }
+        do { try await publishCurrentRoot() } catch {
+            warning = (error as? ZeroTripError)?.message ?? "Certificates/root.pem was not updated; run `zerotrip trust-list export`"
+        }
         let info = try await roots().first { $0.kid == certificate.kidHex }!
-        return RootRenewal(root: info, previousKid: old.certificate.kidHex, newWithOldPEM: newWithOld.pemRepresentation, oldWithNewPEM: oldWithNew.pemRepresentation,
-                           warning: warning)
+        return RootRenewal(
+            root: info, previousKid: old.certificate.kidHex, newWithOldPEM: newWithOld.pemRepresentation, oldWithNewPEM: oldWithNew.pemRepresentation,
+            warning: warning)
     }
 
     /// Makes `Certificates/root.pem` the current root (atomically replaced; it is derived from the database)
@@ -166,7 +187,8 @@ extension DistrictAdministration {
             do {
                 try Data(current.pemRepresentation.utf8).write(to: home.rootCertificateURL, options: .atomic)
             } catch {
-                throw ZeroTripError(.storageFailure, "cannot write \(home.rootCertificateURL.lastPathComponent); run `zerotrip trust-list export` to retry")
+                throw ZeroTripError(
+                    .storageFailure, "cannot write \(home.rootCertificateURL.lastPathComponent); run `zerotrip trust-list export` to retry")
             }
         }
         let roots = try await rootCertificates()

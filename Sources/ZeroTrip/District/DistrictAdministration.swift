@@ -44,8 +44,10 @@ public actor DistrictAdministration {
     /// Creates the root key (encrypted, `Keys/root-<kid>.key.pem`, mode 0600) and the self-signed
     /// root certificate (`Certificates/root.pem`), and records the district.
     /// `province` and `city` (optional) complete the full administrative name documents and pages print.
-    public func initialize(district rawName: String, province rawProvince: String = "", city rawCity: String = "",
-                           algorithm: KeyAlgorithm = .p256, actor: String) async throws -> DistrictInfo {
+    public func initialize(
+        district rawName: String, province rawProvince: String = "", city rawCity: String = "",
+        algorithm: KeyAlgorithm = .p256, actor: String
+    ) async throws -> DistrictInfo {
         let name = try Validation.name(rawName, field: "district name")
         let (province, city) = try Self.area(province: rawProvince, city: rawCity)
         if try await district() != nil || FileManager.default.fileExists(atPath: home.rootCertificateURL.path) {
@@ -65,7 +67,9 @@ public actor DistrictAdministration {
         let keyFile = "root-\(certificate.kidHex).key.pem"
         let scrypt = home.keyEncryption
         let pem = try await BlockingWork.run {
-            try withCrypto("encrypting the root key") { () throws(CryptoError) in try key.encryptedPEMRepresentation(passphrase: secret, scrypt: scrypt) }
+            try withCrypto("encrypting the root key") { () throws(CryptoError) in
+                try key.encryptedPEMRepresentation(passphrase: secret, scrypt: scrypt)
+            }
         }
         try home.keyFiles.create(keyFile, contents: pem)
         do {
@@ -78,8 +82,10 @@ public actor DistrictAdministration {
             try await database.write { db in
                 try DistrictStore.insertDistrict(name: name, province: province, city: city, rootKid: certificate.kidHex, at: now, in: db)
                 try SigningKeyStore.insert(certificate, departmentID: nil, role: "root", algorithm: algorithm, keyFile: keyFile, at: now, in: db)
-                try AuditLog.append(AuditEntry(actor: actor, action: "district.initialized", target: "district",
-                                               details: ["name": name, "root_kid": certificate.kidHex, "algorithm": algorithm.rawValue]), at: now, in: db)
+                try AuditLog.append(
+                    AuditEntry(
+                        actor: actor, action: "district.initialized", target: "district",
+                        details: ["name": name, "root_kid": certificate.kidHex, "algorithm": algorithm.rawValue]), at: now, in: db)
             }
         } catch {
             home.keyFiles.discard(keyFile)
@@ -97,8 +103,10 @@ public actor DistrictAdministration {
         let now = clock.now()
         let found = try await database.write { db in
             guard try DistrictStore.setArea(province: province, city: city, in: db) else { return false }
-            try AuditLog.append(AuditEntry(actor: actor, action: "district.area_changed", target: "district",
-                                           details: ["province": province, "city": city]), at: now, in: db)
+            try AuditLog.append(
+                AuditEntry(
+                    actor: actor, action: "district.area_changed", target: "district",
+                    details: ["province": province, "city": city]), at: now, in: db)
             return true
         }
         guard found, let info = try await district() else { throw ZeroTripError(.notInitialized, "run `zerotrip init --district NAME` first") }
@@ -109,7 +117,9 @@ public actor DistrictAdministration {
     static func area(province: String, city: String) throws(ZeroTripError) -> (String, String) {
         func check(_ value: String, _ field: String) throws(ZeroTripError) -> String {
             let trimmed = value.trimmingWhitespace()
-            guard trimmed.count <= 16, !trimmed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control || $0.properties.isWhitespace }) else {
+            guard trimmed.count <= 16,
+                !trimmed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control || $0.properties.isWhitespace })
+            else {
                 throw ZeroTripError(.invalidInput, "\(field) must be at most 16 characters without spaces or control characters")
             }
             return trimmed
@@ -189,14 +199,17 @@ public actor DistrictAdministration {
             throw ZeroTripError(.duplicateDepartment, "department \(code) already exists")
         }
         let now = clock.now()
-        let (certificate, keyFile, certificateURL) = try await createSealFiles(code: code, name: name, districtName: district.name, algorithm: algorithm, now: now)
+        let (certificate, keyFile, certificateURL) = try await createSealFiles(
+            code: code, name: name, districtName: district.name, algorithm: algorithm, now: now)
         do {
             try await database.write { db in
                 let id = try DistrictStore.insertDepartment(code: code, name: name, at: now, in: db)
                 try SigningKeyStore.insert(certificate, departmentID: id, role: "seal", algorithm: algorithm, keyFile: keyFile, at: now, in: db)
                 try Self.logKeyEvent("key.activated", certificate: certificate, department: code, at: now, in: db)
-                try AuditLog.append(AuditEntry(actor: actor, action: "department.created", target: "department:\(code)",
-                                               details: ["name": name, "kid": certificate.kidHex, "algorithm": algorithm.rawValue]), at: now, in: db)
+                try AuditLog.append(
+                    AuditEntry(
+                        actor: actor, action: "department.created", target: "department:\(code)",
+                        details: ["name": name, "kid": certificate.kidHex, "algorithm": algorithm.rawValue]), at: now, in: db)
             }
         } catch {
             home.keyFiles.discard(keyFile)
@@ -211,21 +224,25 @@ public actor DistrictAdministration {
 
     /// Creates a seal key (encrypted, `Keys/<CODE>-<kid>.key.pem`) and its certificate issued by the root
     /// (`Certificates/departments/<CODE>-<kid>.pem`); the caller records them or discards the files.
-    func createSealFiles(code: String, name: String, districtName: String, algorithm: KeyAlgorithm, now: Date) async throws -> (Certificate, String, URL) {
+    func createSealFiles(code: String, name: String, districtName: String, algorithm: KeyAlgorithm, now: Date) async throws -> (
+        Certificate, String, URL
+    ) {
         let root = try await unlockRoot()
         let secret = try passphrase.resolve()
         let scrypt = home.keyEncryption
-        let (certificate, pem) = try await BlockingWork.run { try withCrypto("creating the seal key of \(code)") { () throws(CryptoError) in
-            let sealKey = try PrivateKey(generating: algorithm)
-            let certificate = try CertificateAuthority.issueSealCertificate(
-                subject: DistinguishedName([
-                    .init(type: "C", value: "CN"), .init(type: "O", value: districtName),
-                    .init(type: "OU", value: code), .init(type: "CN", value: name),
-                ]),
-                subjectKey: sealKey.publicKey, issuer: root.certificate, issuerKey: root.key,
-                notValidBefore: now.addingTimeInterval(-300), notValidAfter: now.addingTimeInterval(Self.sealValidity))
-            return (certificate, try sealKey.encryptedPEMRepresentation(passphrase: secret, scrypt: scrypt))
-        } }
+        let (certificate, pem) = try await BlockingWork.run {
+            try withCrypto("creating the seal key of \(code)") { () throws(CryptoError) in
+                let sealKey = try PrivateKey(generating: algorithm)
+                let certificate = try CertificateAuthority.issueSealCertificate(
+                    subject: DistinguishedName([
+                        .init(type: "C", value: "CN"), .init(type: "O", value: districtName),
+                        .init(type: "OU", value: code), .init(type: "CN", value: name),
+                    ]),
+                    subjectKey: sealKey.publicKey, issuer: root.certificate, issuerKey: root.key,
+                    notValidBefore: now.addingTimeInterval(-300), notValidAfter: now.addingTimeInterval(Self.sealValidity))
+                return (certificate, try sealKey.encryptedPEMRepresentation(passphrase: secret, scrypt: scrypt))
+            }
+        }
         let keyFile = "\(code)-\(certificate.kidHex).key.pem"
         let certificateURL = home.certificatesDirectory.appendingPathComponent("departments/\(code)-\(certificate.kidHex).pem")
         try home.keyFiles.create(keyFile, contents: pem)
@@ -273,7 +290,10 @@ public actor DistrictAdministration {
     /// seal could never issue a document. Refused before any key is made.
     static func checkSealAlgorithm(_ algorithm: KeyAlgorithm) throws(ZeroTripError) {
         guard algorithm == .p256 else {
-            throw ZeroTripError(.sealAlgorithmUnsupported, "seal keys are ECDSA P-256 (documents carry PAdES signatures and COSE ES256 tokens); \(algorithm.rawValue) seals cannot sign documents")
+            throw ZeroTripError(
+                .sealAlgorithmUnsupported,
+                "seal keys are ECDSA P-256 (documents carry PAdES signatures and COSE ES256 tokens); \(algorithm.rawValue) seals cannot sign documents"
+            )
         }
     }
 

@@ -28,8 +28,10 @@ public final class DocumentService: Sendable {
 
     /// Creates the service; the fonts are loaded here (a missing main font fails issuance, not verification; a
     /// missing fallback font only the characters that need it).
-    public init(database: AppDatabase, administration: DistrictAdministration, registry: PopulationRegistry, clock: ZeroTripClock,
-                verificationBaseURL: String, fontPath: String, fallbackFontPaths: [String] = CJKFont.defaultFallbackPaths) {
+    public init(
+        database: AppDatabase, administration: DistrictAdministration, registry: PopulationRegistry, clock: ZeroTripClock,
+        verificationBaseURL: String, fontPath: String, fallbackFontPaths: [String] = CJKFont.defaultFallbackPaths
+    ) {
         self.database = database
         self.administration = administration
         self.registry = registry
@@ -54,7 +56,9 @@ public final class DocumentService: Sendable {
     /// Issues a corrected document replacing `id`, which becomes `superseded` in the same transaction.
     public func reissue(_ id: String, with request: IssueDocumentRequest, actor: String) async throws -> IssuedDocument {
         guard let old = try await record(id: id) else { throw ZeroTripError(.notFound, "no document \(id.prefix(40))") }
-        guard old.status == .valid else { throw ZeroTripError(.documentNotValid, "document \(old.id) is \(old.status.rawValue) and cannot be re-issued") }
+        guard old.status == .valid else {
+            throw ZeroTripError(.documentNotValid, "document \(old.id) is \(old.status.rawValue) and cannot be re-issued")
+        }
         guard old.departmentCode == request.departmentCode.uppercased() else {
             throw ZeroTripError(.forbidden, "a document is re-issued by the department that issued it")
         }
@@ -70,8 +74,10 @@ public final class DocumentService: Sendable {
     ///
     /// A rotation can switch the key between signing and committing: the register refuses a key that is no longer
     /// active, and the document is prepared again with the new one (at most three times).
-    func issue(_ raw: IssueDocumentRequest, actor: String, supersedes: String? = nil,
-               alongside: @escaping @Sendable (SQLTransaction, PreparedDocument) throws -> Void) async throws -> IssuedDocument {
+    func issue(
+        _ raw: IssueDocumentRequest, actor: String, supersedes: String? = nil,
+        alongside: @escaping @Sendable (SQLTransaction, PreparedDocument) throws -> Void
+    ) async throws -> IssuedDocument {
         for attempt in 1...3 {
             let prepared = try await prepare(raw, actor: actor, supersedes: supersedes)
             do {
@@ -114,20 +120,23 @@ public final class DocumentService: Sendable {
         let content = ResultDocumentContent(
             documentID: id, districtName: seal.districtName, departmentCode: seal.department.code, departmentName: seal.department.name,
             matterCode: request.matterCode, matterName: request.matterName, holderName: request.holderName, holderIDNumber: request.holderIDNumber,
-            holderKind: request.holderKind, fields: request.fields, issuedAt: issuedAt, validUntil: issuedAt.addingTimeInterval(TimeInterval(request.validDays) * 86_400),
+            holderKind: request.holderKind, fields: request.fields, issuedAt: issuedAt,
+            validUntil: issuedAt.addingTimeInterval(TimeInterval(request.validDays) * 86_400),
             pickupMode: request.pickupMode, supersedes: supersedes.flatMap(Hex.decode))
         let rendered: RenderedDocument
         do { rendered = try renderer.render(content, sealer: seal.sealer, signingTime: issuedAt) } catch { throw ZeroTripError(error) }
 
         let record = ResultDocumentRecord(
-            id: Hex.encode(id), departmentCode: seal.department.code, kid: seal.kidHex, matterCode: request.matterCode, matterName: request.matterName,
+            id: Hex.encode(id), departmentCode: seal.department.code, kid: seal.kidHex, matterCode: request.matterCode,
+            matterName: request.matterName,
             holderName: request.holderName, holderIDNumber: request.holderIDNumber, holderKind: request.holderKind, fields: request.fields,
             pickupMode: request.pickupMode,
             issuedAt: issuedAt, validUntil: content.validUntil, issuedBy: actor, supersedes: supersedes,
             pdfSHA256: Hex.encode(rendered.pdfSHA256), contentSHA256: Hex.encode(rendered.contentDigest), token: rendered.token,
             status: .valid, statusReason: nil, statusChangedAt: nil, supersededBy: nil)
-        return PreparedDocument(record: record, issued: IssuedDocument(record: record, pdf: rendered.pdf, qrContent: rendered.qrContent, qr: rendered.qr),
-                                preparedAt: now)
+        return PreparedDocument(
+            record: record, issued: IssuedDocument(record: record, pdf: rendered.pdf, qrContent: rendered.qrContent, qr: rendered.qr),
+            preparedAt: now)
     }
 
     /// A document names a person the district knows: the ID number must be in the population registry and the holder
@@ -138,7 +147,9 @@ public final class DocumentService: Sendable {
             // An organisation is a holder the district knows as a credit subject, under exactly its registered name.
             let code = request.holderIDNumber
             guard let registered = try await database.read({ db in try CreditLedger.organization(code, in: db) }) else {
-                throw ZeroTripError(.unknownSubject, "the holder's unified social credit code \(code) is not a registered organisation (zerotrip credit organizations)")
+                throw ZeroTripError(
+                    .unknownSubject,
+                    "the holder's unified social credit code \(code) is not a registered organisation (zerotrip credit organizations)")
             }
             guard registered.displayName == request.holderName else {
                 throw ZeroTripError(.holderMismatch, "holderName is not the registered name of organisation \(code)")
@@ -170,17 +181,23 @@ public final class DocumentService: Sendable {
         try DocumentRegister.insert(record, pdf: prepared.issued.pdf, in: db)
         var details = ["department": record.departmentCode, "matter": record.matterCode, "kid": record.kid, "pdf_sha256": record.pdfSHA256]
         if let supersedes = record.supersedes { details["supersedes"] = supersedes }
-        try AuditLog.append(AuditEntry(actor: record.issuedBy, action: "document.issued", target: "document:\(record.id)", details: details),
-                            at: now, in: db)
-        try TransparencyLog.append(kind: "document.issued", ref: "document:\(record.id)", fields: [
-            "document": record.id, "department": record.departmentCode, "kid": record.kid, "matter": record.matterCode,
-            "pdf_sha256": record.pdfSHA256, "content_sha256": record.contentSHA256,
-            "issued_at": String(Int64(record.issuedAt.timeIntervalSince1970)), "valid_until": String(Int64(record.validUntil.timeIntervalSince1970)),
-        ], at: now, in: db)
+        try AuditLog.append(
+            AuditEntry(actor: record.issuedBy, action: "document.issued", target: "document:\(record.id)", details: details),
+            at: now, in: db)
+        try TransparencyLog.append(
+            kind: "document.issued", ref: "document:\(record.id)",
+            fields: [
+                "document": record.id, "department": record.departmentCode, "kid": record.kid, "matter": record.matterCode,
+                "pdf_sha256": record.pdfSHA256, "content_sha256": record.contentSHA256,
+                "issued_at": String(Int64(record.issuedAt.timeIntervalSince1970)),
+                "valid_until": String(Int64(record.validUntil.timeIntervalSince1970)),
+            ], at: now, in: db)
         if let supersedes = record.supersedes {
-            try DocumentRegister.changeStatus(supersedes, to: .superseded, reason: "superseded", supersededBy: record.id, actor: record.issuedBy,
-                                              at: now, in: db)
-            _ = try MaterialReopening.reopen(documentID: supersedes, status: .superseded, supersededBy: record.id, actor: record.issuedBy, at: now, in: db)
+            try DocumentRegister.changeStatus(
+                supersedes, to: .superseded, reason: "superseded", supersededBy: record.id, actor: record.issuedBy,
+                at: now, in: db)
+            _ = try MaterialReopening.reopen(
+                documentID: supersedes, status: .superseded, supersededBy: record.id, actor: record.issuedBy, at: now, in: db)
         }
     }
 
@@ -247,8 +264,10 @@ public final class DocumentService: Sendable {
         let id = rawID.lowercased()
         guard let record = try await record(id: id) else { throw ZeroTripError(.notFound, "no document \(id.prefix(40))") }
         guard let holderIDNumber, ConstantTime.equals(Array(holderIDNumber.utf8), Array(record.holderIDNumber.utf8)) else {
-            try await AuditLog.append(AuditEntry(actor: actor, action: "auth.denied", target: "document:\(record.id)", outcome: "denied",
-                                                 details: ["reason": "other_person", "route": route]), at: clock.now(), to: database)
+            try await AuditLog.append(
+                AuditEntry(
+                    actor: actor, action: "auth.denied", target: "document:\(record.id)", outcome: "denied",
+                    details: ["reason": "other_person", "route": route]), at: clock.now(), to: database)
             throw ZeroTripError(.forbidden, "document \(record.id) belongs to another person").audited()
         }
         return record
@@ -260,8 +279,10 @@ public final class DocumentService: Sendable {
         let now = clock.now()
         try await database.write { db in
             try DocumentRegister.setPDFLink(id: record.id, enabled: enabled, actor: actor, at: now, in: db)
-            try AuditLog.append(AuditEntry(actor: actor, action: "document.pdf_link.changed", target: "document:\(record.id)",
-                                           details: ["enabled": enabled ? "true" : "false"]), at: now, in: db)
+            try AuditLog.append(
+                AuditEntry(
+                    actor: actor, action: "document.pdf_link.changed", target: "document:\(record.id)",
+                    details: ["enabled": enabled ? "true" : "false"]), at: now, in: db)
         }
         return enabled
     }
@@ -370,7 +391,8 @@ public final class DocumentService: Sendable {
         if let cached, cached.generation == generation, cached.localChanges == localChanges {
             state = cached
         } else {
-            let verifier = DocumentVerifier(roots: try await administration.rootCertificates(), sealCertificates: try await administration.sealCertificates())
+            let verifier = DocumentVerifier(
+                roots: try await administration.rootCertificates(), sealCertificates: try await administration.sealCertificates())
             state = TrustState(generation: generation, localChanges: localChanges, checkedAt: now, verifier: verifier, revokedKeys: revoked)
         }
         state.checkedAt = now
@@ -380,7 +402,9 @@ public final class DocumentService: Sendable {
     }
 
     /// The register entry found by `find`, its proof and its key's "logged before" answer, from one snapshot.
-    private func registerView(in db: SQLTransaction, trust: TrustState, find: (SQLTransaction) throws -> DocumentRegister.Entry?) throws -> RegisterView? {
+    private func registerView(in db: SQLTransaction, trust: TrustState, find: (SQLTransaction) throws -> DocumentRegister.Entry?) throws
+        -> RegisterView?
+    {
         guard let record = try find(db) else { return nil }
         let ref = "document:\(record.id)"
         let revocation = trust.revokedKeys[record.kid]
@@ -388,15 +412,18 @@ public final class DocumentService: Sendable {
         // verification to one lone SELECT of the register, without BEGIN and COMMIT).
         return try db.readingAppendOnly {
             let proof = try log.proof(for: ref, kind: "document.issued", in: db, remember: true)
-            let logged = try revocation.map { try log.isLogged(ref: ref, kind: "document.issued", notAfter: $0.notAfter, in: db, remember: true) } ?? true
+            let logged =
+                try revocation.map { try log.isLogged(ref: ref, kind: "document.issued", notAfter: $0.notAfter, in: db, remember: true) } ?? true
             return RegisterView(record: record, proof: proof, revocation: revocation, loggedBeforeRevocation: logged)
         }
     }
 
     /// Completes `report` with `body` from one snapshot of the register: inside the group-committed transaction that
     /// also appends its audit event (audited: one trip to the database for both), or in a plain read.
-    private func answer(_ report: VerificationReport, actor: String, audit: Bool, now: Date, lookup: AuditBatcher.Lookup? = nil,
-                        _ body: @escaping @Sendable (SQLTransaction, inout VerificationReport) throws -> Void) async throws -> VerificationReport {
+    private func answer(
+        _ report: VerificationReport, actor: String, audit: Bool, now: Date, lookup: AuditBatcher.Lookup? = nil,
+        _ body: @escaping @Sendable (SQLTransaction, inout VerificationReport) throws -> Void
+    ) async throws -> VerificationReport {
         if audit {
             return try await database.audit.audited(at: now, lookup: lookup) { db in
                 var report = report
@@ -432,11 +459,13 @@ public final class DocumentService: Sendable {
         let now = clock.now()
         let trust = try await trust()
         let outcome = trust.verifier.verifyToken(text, now: now)
-        var report = VerificationReport(result: outcome.result, reasons: outcome.reason.map { [$0] } ?? [], document: nil,
-                                        registerChecked: false, method: .token, verifiedAt: now)
+        var report = VerificationReport(
+            result: outcome.result, reasons: outcome.reason.map { [$0] } ?? [], document: nil,
+            registerChecked: false, method: .token, verifiedAt: now)
         if let claims = outcome.claims {
             report.document = DocumentSummary(
-                id: claims.documentIDHex, departmentCode: claims.departmentCode ?? "", departmentName: nil, matterCode: claims.matterCode, matterName: nil,
+                id: claims.documentIDHex, departmentCode: claims.departmentCode ?? "", departmentName: nil, matterCode: claims.matterCode,
+                matterName: nil,
                 holderName: claims.maskedHolderName, issuedAt: Date(timeIntervalSince1970: TimeInterval(claims.issuedAt)),
                 validUntil: Date(timeIntervalSince1970: TimeInterval(claims.expiresAt)), status: nil, statusChangedAt: nil, statusReason: nil,
                 supersededBy: nil, kid: outcome.seal.map { Hex.encode($0.certificate.kid) } ?? "")
@@ -460,7 +489,8 @@ public final class DocumentService: Sendable {
             if record.departmentCode != claims.departmentCode || record.kid != tokenKid
                 || !claims.digestMatches(record.contentSHA256) || Int64(record.issuedAt.timeIntervalSince1970) != claims.issuedAt
                 || Int64(record.validUntil.timeIntervalSince1970) != claims.expiresAt || record.matterCode != claims.matterCode
-                || ResultTokenClaims.maskedName(record.holderName, version: claims.version) != claims.maskedHolderName {
+                || ResultTokenClaims.maskedName(record.holderName, version: claims.version) != claims.maskedHolderName
+            {
                 report.result = .invalid
                 report.reasons = [VerificationReason("register_mismatch", "the token does not match the register entry of its document")]
             } else {
@@ -479,8 +509,9 @@ public final class DocumentService: Sendable {
             view = try await database.read { [self] db in try registerView(in: db, trust: trust, find: find) }
         }
         let outcome = trust.verifier.verifyPDF(bytes, now: now, signingTime: view?.record.issuedAt)
-        var report = VerificationReport(result: outcome.result, reasons: outcome.reason.map { [$0] } ?? [], document: nil,
-                                        registerChecked: false, method: .pdf, verifiedAt: now)
+        var report = VerificationReport(
+            result: outcome.result, reasons: outcome.reason.map { [$0] } ?? [], document: nil,
+            registerChecked: false, method: .pdf, verifiedAt: now)
         if outcome.result == .valid {
             report.registerChecked = true
             if let view {
@@ -502,8 +533,9 @@ public final class DocumentService: Sendable {
     /// Looks a document up by id (the footer link): register only, no cryptography on the presented data.
     public func verifyID(_ id: String, actor: String, audit: Bool = true) async throws -> VerificationReport {
         let now = clock.now()
-        let report = VerificationReport(result: .unknown, reasons: [VerificationReason("not_registered", "no document with this number")],
-                                        document: nil, registerChecked: true, method: .id, verifiedAt: now)
+        let report = VerificationReport(
+            result: .unknown, reasons: [VerificationReason("not_registered", "no document with this number")],
+            document: nil, registerChecked: true, method: .id, verifiedAt: now)
         guard id.utf8.count == 32, Hex.decode(id) != nil else { return audit ? try await recorded(report, actor: actor, now: now) : report }
         let trust = try await trust()
         return try await answer(report, actor: actor, audit: audit, now: now) { [self] db, report in
@@ -522,7 +554,12 @@ public final class DocumentService: Sendable {
             // Valid only when the log proves the issuance before the key's "not after" time.
             report.result = .revoked
             report.keyRevocation = KeyRevocationNotice(notAfter: revocation.notAfter, reason: revocation.reason)
-            report.reasons = [VerificationReason("key_revoked", "the seal key was revoked (\(revocation.reason ?? "unspecified")) from \(AuditEvent.timestamp(revocation.notAfter)); this document is not provably older")]
+            report.reasons = [
+                VerificationReason(
+                    "key_revoked",
+                    "the seal key was revoked (\(revocation.reason ?? "unspecified")) from \(AuditEvent.timestamp(revocation.notAfter)); this document is not provably older"
+                )
+            ]
             return
         }
         switch record.status {

@@ -24,8 +24,10 @@ public struct IssueDocumentRequest: Sendable, Codable, Hashable {
     public var pickupMode: PickupMode
 
     /// Creates a request.
-    public init(departmentCode: String, matterCode: String, matterName: String, holderName: String, holderIDNumber: String,
-                fields: [ResultField], validDays: Int, pickupMode: PickupMode) {
+    public init(
+        departmentCode: String, matterCode: String, matterName: String, holderName: String, holderIDNumber: String,
+        fields: [ResultField], validDays: Int, pickupMode: PickupMode
+    ) {
         self.departmentCode = departmentCode
         self.matterCode = matterCode
         self.matterName = matterName
@@ -59,7 +61,8 @@ public struct IssueDocumentRequest: Sendable, Codable, Hashable {
             copy.holderIDNumber = try CitizenIDNumber.validate(holderIDNumber)
         case .organization:
             guard let code = UnifiedSocialCreditCode.validate(holderIDNumber.trimmingWhitespace()) else {
-                throw ZeroTripError(.invalidInput, "holderIdNumber of an organisation must be a unified social credit code (18 characters, GB 32100 check character)")
+                throw ZeroTripError(
+                    .invalidInput, "holderIdNumber of an organisation must be a unified social credit code (18 characters, GB 32100 check character)")
             }
             copy.holderIDNumber = code
         }
@@ -72,7 +75,9 @@ public struct IssueDocumentRequest: Sendable, Codable, Hashable {
                 throw ZeroTripError(.invalidInput, "field labels must be at most \(DocumentLimits.fieldLabel) characters")
             }
             let value = field.value.trimmingWhitespace()
-            guard (1...DocumentLimits.fieldValue).contains(value.count), !value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control && $0 != "\n" }) else {
+            guard (1...DocumentLimits.fieldValue).contains(value.count),
+                !value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control && $0 != "\n" })
+            else {
                 throw ZeroTripError(.invalidInput, "field values must be 1–\(DocumentLimits.fieldValue) characters without control characters")
             }
             return ResultField(label: label, value: value)

@@ -16,14 +16,18 @@ public enum OfflineTrust {
         let files = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
         var seals: [Certificate] = []
         for file in files.sorted() where file.hasSuffix(".pem") {
-            guard let pem = try? String(contentsOf: directory.appendingPathComponent(file), encoding: .utf8), pem.utf8.count <= 64 * 1024 else { continue }
+            guard let pem = try? String(contentsOf: directory.appendingPathComponent(file), encoding: .utf8), pem.utf8.count <= 64 * 1024 else {
+                continue
+            }
             if let certificate = try? Certificate(pemRepresentation: pem) { seals.append(certificate) }
         }
         let rootsDirectory = certificatesDirectory.appendingPathComponent("roots")
         var candidates: [Certificate] = [], links: [Certificate] = []
-        for file in ((try? FileManager.default.contentsOfDirectory(atPath: rootsDirectory.path)) ?? []).sorted().prefix(4 * RootSet.maximumCandidates) where file.hasSuffix(".pem") {
+        for file in ((try? FileManager.default.contentsOfDirectory(atPath: rootsDirectory.path)) ?? []).sorted().prefix(4 * RootSet.maximumCandidates)
+        where file.hasSuffix(".pem") {
             guard let pem = try? String(contentsOf: rootsDirectory.appendingPathComponent(file), encoding: .utf8), pem.utf8.count <= 64 * 1024,
-                  let certificate = try? Certificate(pemRepresentation: pem) else { continue }
+                let certificate = try? Certificate(pemRepresentation: pem)
+            else { continue }
             if file.hasPrefix("link-") { links.append(certificate) } else if file.hasPrefix("root-") { candidates.append(certificate) }
         }
         return DocumentVerifier(roots: RootSet(pinned: [root], candidates: candidates, links: links).roots, sealCertificates: seals)
@@ -57,7 +61,9 @@ public enum OfflineTrust {
 
     /// Reads a document status list and its signature file; checks that the trust list's current root (reached from
     /// the pinned one) signed it, and its freshness at `now`.
-    public static func loadStatusList(_ list: URL, signature: URL, trustList: TrustList, root: Certificate, now: Date) throws -> DocumentStatusList.Outcome {
+    public static func loadStatusList(_ list: URL, signature: URL, trustList: TrustList, root: Certificate, now: Date) throws
+        -> DocumentStatusList.Outcome
+    {
         guard let json = FileManager.default.contents(atPath: list.path), json.count <= 32 << 20 else {
             throw ZeroTripError(.invalidInput, "cannot read the status list \(list.lastPathComponent)")
         }
@@ -72,12 +78,18 @@ public enum OfflineTrust {
     /// Applies the status list to an offline `report` of document `documentID` (hex): a genuine document the list
     /// names becomes `revoked`, with the reason and time of the change; anything else is left as it was.
     public static func apply(_ list: DocumentStatusList, to report: inout VerificationReport, documentID: String) {
-        guard report.result == .valid || report.result == .expired, let id = Hex.decode(documentID), let entry = list.entry(documentID: id) else { return }
+        guard report.result == .valid || report.result == .expired, let id = Hex.decode(documentID), let entry = list.entry(documentID: id) else {
+            return
+        }
         let superseded = entry.status == DocumentStatus.superseded.rawValue
         report.result = .revoked
-        report.reasons = [VerificationReason(superseded ? "superseded" : "revoked",
-                                             superseded ? "the document was re-issued (status list of \(AuditEvent.timestamp(list.issuedAt)))"
-                                                        : "the issuing department revoked the document (status list of \(AuditEvent.timestamp(list.issuedAt)))")]
+        report.reasons = [
+            VerificationReason(
+                superseded ? "superseded" : "revoked",
+                superseded
+                    ? "the document was re-issued (status list of \(AuditEvent.timestamp(list.issuedAt)))"
+                    : "the issuing department revoked the document (status list of \(AuditEvent.timestamp(list.issuedAt)))")
+        ]
         report.document?.status = superseded ? .superseded : .revoked
         report.document?.statusChangedAt = entry.changedAt
         report.document?.statusReason = entry.reason
@@ -87,7 +99,9 @@ public enum OfflineTrust {
     /// (`<xmpMM:DocumentID>uuid:…</xmpMM:DocumentID>`), which lies inside the signed bytes. 32 hex digits, or nil.
     public static func documentID(inSignedPDF bytes: [UInt8]) -> String? {
         let marker = Array("<xmpMM:DocumentID>uuid:".utf8)
-        guard bytes.count >= marker.count + 36, let start = (0...(bytes.count - marker.count - 36)).first(where: { bytes[$0..<($0 + marker.count)].elementsEqual(marker) }) else {
+        guard bytes.count >= marker.count + 36,
+            let start = (0...(bytes.count - marker.count - 36)).first(where: { bytes[$0..<($0 + marker.count)].elementsEqual(marker) })
+        else {
             return nil
         }
         let uuid = bytes[(start + marker.count)..<(start + marker.count + 36)].filter { $0 != UInt8(ascii: "-") }

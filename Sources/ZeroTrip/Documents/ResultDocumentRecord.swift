@@ -112,8 +112,10 @@ public struct DocumentSummary: Sendable, Hashable, Codable {
     public var kid: String
 
     /// Creates a summary.
-    public init(id: String, departmentCode: String, departmentName: String?, matterCode: String, matterName: String?, holderName: String,
-                issuedAt: Date, validUntil: Date, status: DocumentStatus?, statusChangedAt: Date?, statusReason: String?, supersededBy: String?, kid: String) {
+    public init(
+        id: String, departmentCode: String, departmentName: String?, matterCode: String, matterName: String?, holderName: String,
+        issuedAt: Date, validUntil: Date, status: DocumentStatus?, statusChangedAt: Date?, statusReason: String?, supersededBy: String?, kid: String
+    ) {
         self.id = id
         self.departmentCode = departmentCode
         self.departmentName = departmentName

@@ -47,7 +47,9 @@ public struct VerificationReport: Sendable, Codable, Hashable {
     public var keyRevocation: KeyRevocationNotice? = nil
 
     /// Creates a report.
-    public init(result: VerificationResult, reasons: [VerificationReason], document: DocumentSummary?, registerChecked: Bool, method: Method, verifiedAt: Date) {
+    public init(
+        result: VerificationResult, reasons: [VerificationReason], document: DocumentSummary?, registerChecked: Bool, method: Method, verifiedAt: Date
+    ) {
         self.result = result
         self.reasons = reasons
         self.document = document

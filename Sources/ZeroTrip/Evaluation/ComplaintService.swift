@@ -25,16 +25,21 @@ public final class ComplaintService: Sendable {
     }
 
     /// In the transaction of a rating of 1–2: the complaint it opens, with the cause its tags point to.
-    package static func openForPoorRating(_ rating: ServiceRating, score: Int, tags: [RatingTag], comment: String?, at now: Date, in db: SQLTransaction) throws {
+    package static func openForPoorRating(
+        _ rating: ServiceRating, score: Int, tags: [RatingTag], comment: String?, at now: Date, in db: SQLTransaction
+    ) throws {
         guard score <= 2 else { return }
         let id = try withCrypto("generating a complaint id") { () throws(CryptoError) in Hex.encode(try SecureRandom.bytes(count: 16)) }
         let due = try FiguresStore.calendar(at: now, in: db).deadline(workingDays: answerWorkingDays, from: now)
-        let complaint = Complaint(id: id, subject: rating.subject, department: rating.department, clerk: rating.clerk, rating: rating.id,
-                                  source: "poor_rating", cause: ComplaintCause.of(tags), text: comment ?? "", filedAt: now, dueAt: due)
+        let complaint = Complaint(
+            id: id, subject: rating.subject, department: rating.department, clerk: rating.clerk, rating: rating.id,
+            source: "poor_rating", cause: ComplaintCause.of(tags), text: comment ?? "", filedAt: now, dueAt: due)
         guard try ComplaintStore.insert(complaint, in: db) else { return }
-        try AuditLog.append(AuditEntry(actor: "system", action: "complaint.filed", target: "complaint:\(id)",
-                                       details: ["department": rating.department, "cause": complaint.cause.rawValue, "source": "poor_rating"]),
-                            at: now, in: db)
+        try AuditLog.append(
+            AuditEntry(
+                actor: "system", action: "complaint.filed", target: "complaint:\(id)",
+                details: ["department": rating.department, "cause": complaint.cause.rawValue, "source": "poor_rating"]),
+            at: now, in: db)
     }
 
     /// `subject` (`person:<id>`) complains about `department`'s service, or about the service of their rating
@@ -42,15 +47,19 @@ public final class ComplaintService: Sendable {
     /// happened (1–``textLimit`` characters). Another person's rating is `not_found`; a rating with a complaint
     /// already `already_complained`; more than ``openLimit`` waiting `too_many_open_complaints`. The person is told
     /// by when the answer is due. Audited `complaint.filed` (without the text).
-    public func file(subject: String, department rawDepartment: String?, rating rawRating: String?, cause rawCause: String, text rawText: String,
-                     actor: String) async throws -> Complaint {
+    public func file(
+        subject: String, department rawDepartment: String?, rating rawRating: String?, cause rawCause: String, text rawText: String,
+        actor: String
+    ) async throws -> Complaint {
         guard let cause = ComplaintCause(rawValue: rawCause) else {
             throw ZeroTripError(.invalidInput, "cause must be one of \(ComplaintCause.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         let text = try Validation.note(rawText, field: "text", limit: Self.textLimit)
         guard !text.isEmpty else { throw ZeroTripError(.invalidInput, "say what happened (text)") }
         let ratingID = rawRating?.lowercased()
-        if let ratingID, ratingID.utf8.count != 32 || Hex.decode(ratingID) == nil { throw ZeroTripError(.notFound, "no rating \(ratingID.prefix(40)) of yours") }
+        if let ratingID, ratingID.utf8.count != 32 || Hex.decode(ratingID) == nil {
+            throw ZeroTripError(.notFound, "no rating \(ratingID.prefix(40)) of yours")
+        }
         let now = clock.now()
         let id = try withCrypto("generating a complaint id") { () throws(CryptoError) in Hex.encode(try SecureRandom.bytes(count: 16)) }
         return try await database.write { db in
@@ -71,16 +80,20 @@ public final class ComplaintService: Sendable {
                 throw ZeroTripError(.tooManyOpenComplaints, "\(Self.openLimit) complaints of yours are waiting for an answer")
             }
             let due = try FiguresStore.calendar(at: now, in: db).deadline(workingDays: Self.answerWorkingDays, from: now)
-            let complaint = Complaint(id: id, subject: subject, department: department, clerk: clerk, rating: ratingID, source: "applicant",
-                                      cause: cause, text: text, filedAt: now, dueAt: due)
+            let complaint = Complaint(
+                id: id, subject: subject, department: department, clerk: clerk, rating: ratingID, source: "applicant",
+                cause: cause, text: text, filedAt: now, dueAt: due)
             guard try ComplaintStore.insert(complaint, in: db) else {
                 throw ZeroTripError(.alreadyComplained, "the service of rating \(ratingID ?? "") has a complaint already")
             }
-            try AuditLog.append(AuditEntry(actor: actor, action: "complaint.filed", target: "complaint:\(id)",
-                                           details: ["department": department, "cause": cause.rawValue, "source": "applicant"]), at: now, in: db)
-            try NotificationOutbox.enqueue(subject: subject, kind: "complaint", reference: "complaint:\(id)",
-                                           message: "【政务服务】您的投诉已受理，办理部门将于\(CivilDay(due.addingTimeInterval(-1)).chinese)前答复您。",
-                                           at: now, in: db)
+            try AuditLog.append(
+                AuditEntry(
+                    actor: actor, action: "complaint.filed", target: "complaint:\(id)",
+                    details: ["department": department, "cause": cause.rawValue, "source": "applicant"]), at: now, in: db)
+            try NotificationOutbox.enqueue(
+                subject: subject, kind: "complaint", reference: "complaint:\(id)",
+                message: "【政务服务】您的投诉已受理，办理部门将于\(CivilDay(due.addingTimeInterval(-1)).chinese)前答复您。",
+                at: now, in: db)
             return complaint
         }
     }
@@ -104,8 +117,10 @@ public final class ComplaintService: Sendable {
     /// classifies it, what was done (整改), and the reply the person receives. Another department's complaint is
     /// `not_found`; a clerk not listed as the department's supervisor `not_a_supervisor` (audited); the clerk
     /// complained about `complained_clerk`; a second answer `already_decided`. Audited `complaint.answered`.
-    public func answer(id rawID: String, department: String, clerk rawClerk: String, finding rawFinding: String, cause rawCause: String?,
-                       action rawAction: String, reply rawReply: String, actor: String) async throws -> Complaint {
+    public func answer(
+        id rawID: String, department: String, clerk rawClerk: String, finding rawFinding: String, cause rawCause: String?,
+        action rawAction: String, reply rawReply: String, actor: String
+    ) async throws -> Complaint {
         let id = rawID.lowercased()
         guard id.utf8.count == 32, Hex.decode(id) != nil else { throw ZeroTripError(.notFound, "no complaint \(rawID.prefix(40))") }
         guard let finding = ComplaintFinding(rawValue: rawFinding) else {
@@ -119,7 +134,9 @@ public final class ComplaintService: Sendable {
         }
         let action = try Validation.note(rawAction, field: "action", limit: Self.textLimit)
         let reply = try Validation.note(rawReply, field: "reply", limit: Self.textLimit)
-        guard !reply.isEmpty, !action.isEmpty else { throw ZeroTripError(.invalidInput, "say what was done (action) and what the person is told (reply)") }
+        guard !reply.isEmpty, !action.isEmpty else {
+            throw ZeroTripError(.invalidInput, "say what was done (action) and what the person is told (reply)")
+        }
         try ClerkIdentity.checkNumber(rawClerk)
         let clerk = rawClerk.uppercased()
         let now = clock.now()
@@ -134,21 +151,29 @@ public final class ComplaintService: Sendable {
                 guard complaint.clerk != clerk else { throw ZeroTripError(.complainedClerk, "clerk \(clerk) is the one complained about") }
                 let by = "\(actor)/clerk:\(clerk)"
                 let classified = cause ?? complaint.cause
-                guard try ComplaintStore.answer(id: id, cause: classified, finding: finding, action: action, reply: reply, by: by, at: now, in: db) else {
+                guard try ComplaintStore.answer(id: id, cause: classified, finding: finding, action: action, reply: reply, by: by, at: now, in: db)
+                else {
                     throw ZeroTripError(.alreadyDecided, "complaint \(id) was answered already")
                 }
-                try AuditLog.append(AuditEntry(actor: by, action: "complaint.answered", target: "complaint:\(id)",
-                                               details: ["department": department, "finding": finding.rawValue, "cause": classified.rawValue,
-                                                         "in_time": now <= complaint.dueAt ? "true" : "false"]), at: now, in: db)
-                try NotificationOutbox.enqueue(subject: complaint.subject, kind: "complaint_answer", reference: "complaint:\(id)",
-                                               message: "【政务服务】您的投诉已办结（\(finding.chinese)）：\(reply)", at: now, in: db)
+                try AuditLog.append(
+                    AuditEntry(
+                        actor: by, action: "complaint.answered", target: "complaint:\(id)",
+                        details: [
+                            "department": department, "finding": finding.rawValue, "cause": classified.rawValue,
+                            "in_time": now <= complaint.dueAt ? "true" : "false",
+                        ]), at: now, in: db)
+                try NotificationOutbox.enqueue(
+                    subject: complaint.subject, kind: "complaint_answer", reference: "complaint:\(id)",
+                    message: "【政务服务】您的投诉已办结（\(finding.chinese)）：\(reply)", at: now, in: db)
                 (complaint.cause, complaint.finding, complaint.action, complaint.reply) = (classified, finding, action, reply)
                 (complaint.answeredBy, complaint.answeredAt) = (by, now)
                 return complaint
             }
         } catch let error as ZeroTripError where error.code == .notASupervisor {
-            try await AuditLog.append(AuditEntry(actor: "\(actor)/clerk:\(clerk)", action: "auth.denied", target: "complaint:\(id)", outcome: "denied",
-                                                 details: ["reason": "not_a_supervisor"]), at: now, to: database)
+            try await AuditLog.append(
+                AuditEntry(
+                    actor: "\(actor)/clerk:\(clerk)", action: "auth.denied", target: "complaint:\(id)", outcome: "denied",
+                    details: ["reason": "not_a_supervisor"]), at: now, to: database)
             throw error.audited()
         }
     }
@@ -160,7 +185,9 @@ public final class ComplaintService: Sendable {
         guard from < to else { throw ZeroTripError(.invalidInput, "from must be before to") }
         let now = clock.now()
         try await SupervisionService.figuresCounted(database, at: now)
-        let (counts, overdue) = try await database.read { db in (try ComplaintStore.figures(from: from, to: to, in: db), try ComplaintStore.overdue(at: now, in: db)) }
+        let (counts, overdue) = try await database.read { db in
+            (try ComplaintStore.figures(from: from, to: to, in: db), try ComplaintStore.overdue(at: now, in: db))
+        }
         var departments: [String: ComplaintFigures.Department] = [:], causes: [String: Int] = [:]
         func entry(_ code: String) -> ComplaintFigures.Department {
             departments[code] ?? .init(department: code, filed: 0, answered: 0, answeredInTime: 0, substantiated: 0, overdue: 0, causes: [:])
@@ -197,14 +224,18 @@ public final class ComplaintService: Sendable {
             guard try ComplaintStore.markOverdueNotified(complaint.id, at: now, in: db) else { continue }
             let supervisors = try StaffStore.members(department: complaint.department, role: .supervisor, in: db)
             for member in supervisors {
-                try gateway.enqueue(subject: "staff:\(member.department)/\(member.clerk)", phone: member.phone,
-                                    message: "【政务服务】督办提醒：投诉 \(complaint.id.prefix(8).uppercased())（\(complaint.cause.chinese)）已超过 \(answerWorkingDays) 个工作日未答复，请尽快核实答复。",
-                                    at: now, in: db)
+                try gateway.enqueue(
+                    subject: "staff:\(member.department)/\(member.clerk)", phone: member.phone,
+                    message:
+                        "【政务服务】督办提醒：投诉 \(complaint.id.prefix(8).uppercased())（\(complaint.cause.chinese)）已超过 \(answerWorkingDays) 个工作日未答复，请尽快核实答复。",
+                    at: now, in: db)
             }
-            try AuditLog.append(AuditEntry(actor: "system", action: "complaint.overdue_notice", target: "complaint:\(complaint.id)",
-                                           outcome: supervisors.isEmpty ? "nobody" : "sent",
-                                           details: ["department": complaint.department, "to": supervisors.map(\.clerk).joined(separator: ",")]),
-                                at: now, in: db)
+            try AuditLog.append(
+                AuditEntry(
+                    actor: "system", action: "complaint.overdue_notice", target: "complaint:\(complaint.id)",
+                    outcome: supervisors.isEmpty ? "nobody" : "sent",
+                    details: ["department": complaint.department, "to": supervisors.map(\.clerk).joined(separator: ",")]),
+                at: now, in: db)
             sent += supervisors.count
         }
         return sent

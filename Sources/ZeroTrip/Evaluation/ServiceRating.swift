@@ -78,9 +78,11 @@ public struct ServiceRating: Sendable, Hashable, Codable {
     public var comment: String?
 
     /// An invitation (or a rating, with `ratedAt` and `score`).
-    package init(id: String, application: String?, service: WindowService? = nil, subject: String, department: String, matter: String,
-                 clerk: String?, outcome: String, invitedAt: Date, closesAt: Date, ratedAt: Date? = nil, score: Int? = nil,
-                 tags: [RatingTag] = [], comment: String? = nil) {
+    package init(
+        id: String, application: String?, service: WindowService? = nil, subject: String, department: String, matter: String,
+        clerk: String?, outcome: String, invitedAt: Date, closesAt: Date, ratedAt: Date? = nil, score: Int? = nil,
+        tags: [RatingTag] = [], comment: String? = nil
+    ) {
         self.id = id
         self.application = application
         self.service = service
@@ -131,23 +133,27 @@ public struct RatingFigures: Sendable, Hashable, Codable {
     public var complaintCauses: [String: Int] = [:]
 
     /// Figures from per-group (count, score sum, poor count) totals.
-    public static func make(from: Date, to: Date, departments: [(key: String, count: Int, sum: Int, poor: Int)],
-                            clerks: [(key: String, department: String, count: Int, sum: Int, poor: Int)], tags: [String: Int],
-                            complaintCauses: [String: Int] = [:]) -> RatingFigures {
+    public static func make(
+        from: Date, to: Date, departments: [(key: String, count: Int, sum: Int, poor: Int)],
+        clerks: [(key: String, department: String, count: Int, sum: Int, poor: Int)], tags: [String: Int],
+        complaintCauses: [String: Int] = [:]
+    ) -> RatingFigures {
         let count = departments.reduce(0) { $0 + $1.count }
         let sum = departments.reduce(0) { $0 + $1.sum }
         let mean = count == 0 ? 0 : Double(sum) / Double(count)
         let prior = count == 0 ? 3 : mean
         func group(_ key: String, _ department: String?, _ n: Int, _ s: Int, _ poor: Int) -> Group {
-            Group(key: key, department: department, count: n, mean: n == 0 ? 0 : Double(s) / Double(n),
-                  weighted: (Double(priorWeight) * prior + Double(s)) / Double(priorWeight + n), poor: poor)
+            Group(
+                key: key, department: department, count: n, mean: n == 0 ? 0 : Double(s) / Double(n),
+                weighted: (Double(priorWeight) * prior + Double(s)) / Double(priorWeight + n), poor: poor)
         }
         func ranked(_ groups: [Group]) -> [Group] {
             groups.sorted { ($0.weighted, $0.count, $1.key) > ($1.weighted, $1.count, $0.key) }
         }
-        return RatingFigures(from: from, to: to, count: count, districtMean: mean,
-                             departments: ranked(departments.map { group($0.key, nil, $0.count, $0.sum, $0.poor) }),
-                             clerks: ranked(clerks.map { group($0.key, $0.department, $0.count, $0.sum, $0.poor) }), tags: tags,
-                             complaintCauses: complaintCauses)
+        return RatingFigures(
+            from: from, to: to, count: count, districtMean: mean,
+            departments: ranked(departments.map { group($0.key, nil, $0.count, $0.sum, $0.poor) }),
+            clerks: ranked(clerks.map { group($0.key, $0.department, $0.count, $0.sum, $0.poor) }), tags: tags,
+            complaintCauses: complaintCauses)
     }
 }

@@ -61,17 +61,21 @@ public struct ApplicantSessions: Sendable {
         let id = Hex.encode(try withCrypto("generating a session id") { () throws(CryptoError) in try SecureRandom.bytes(count: 16) })
         let lifetime = policy.lifetime(tier: tier)
         let expires = now.addingTimeInterval(lifetime.absolute)
-        try db.execute(sql: """
-            INSERT INTO applicant_sessions (id, person_id, tier, method, device_id, created_at, expires_at, idle_seconds, last_seen_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [id, subject, tier, method, deviceID, now, expires, Int(lifetime.idle), now])
+        try db.execute(
+            sql: """
+                INSERT INTO applicant_sessions (id, person_id, tier, method, device_id, created_at, expires_at, idle_seconds, last_seen_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [id, subject, tier, method, deviceID, now, expires, Int(lifetime.idle), now])
         let payload = Payload(sid: id, sub: subject, tier: tier, iat: Int64(now.timeIntervalSince1970), exp: Int64(expires.timeIntervalSince1970))
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         let body = Self.prefix + Base64.encodeURLSafe(Array(try encoder.encode(payload)))
         let token = body + "." + Base64.encodeURLSafe(HMAC.sha256(key: keys.sessions, Array(body.utf8)))
-        return IssuedSession(token: token, session: ApplicantSession(id: id, subject: subject, tier: tier, method: method, deviceID: deviceID,
-                                                                     createdAt: now, expiresAt: expires, idleTimeout: lifetime.idle))
+        return IssuedSession(
+            token: token,
+            session: ApplicantSession(
+                id: id, subject: subject, tier: tier, method: method, deviceID: deviceID,
+                createdAt: now, expiresAt: expires, idleTimeout: lifetime.idle))
     }
 
     /// The live session behind `token`, or `session_invalid`: forged, malformed, past its absolute or
@@ -83,14 +87,18 @@ public struct ApplicantSessions: Sendable {
         guard parts.count == 3, let mac = Base64.decodeURLSafe(String(parts[2])), mac.count == 32 else { throw invalid }
         let body = Array("\(parts[0]).\(parts[1])".utf8)
         guard ConstantTime.equals(HMAC.sha256(key: try keySource.keys().sessions, body), mac),
-              let json = Base64.decodeURLSafe(String(parts[1])), let payload = try? JSONDecoder().decode(Payload.self, from: Data(json)) else { throw invalid }
+            let json = Base64.decodeURLSafe(String(parts[1])), let payload = try? JSONDecoder().decode(Payload.self, from: Data(json))
+        else { throw invalid }
         let now = clock.now()
         guard Double(payload.exp) > now.timeIntervalSince1970 else { throw invalid }
-        guard let row = try await database.read({ db in
-            try db.fetchOne(sql: """
-                SELECT person_id, tier, method, device_id, created_at, expires_at, idle_seconds, last_seen_at, ended_at FROM applicant_sessions WHERE id = ?
-                """, arguments: [payload.sid])
-        }) else { throw invalid }
+        guard
+            let row = try await database.read({ db in
+                try db.fetchOne(
+                    sql: """
+                        SELECT person_id, tier, method, device_id, created_at, expires_at, idle_seconds, last_seen_at, ended_at FROM applicant_sessions WHERE id = ?
+                        """, arguments: [payload.sid])
+            })
+        else { throw invalid }
         let lastSeen: Date = row["last_seen_at"], expires: Date = row["expires_at"]
         let idle = TimeInterval(row["idle_seconds"] as Int)
         guard (row["ended_at"] as Date?) == nil, (row["person_id"] as String) == payload.sub else { throw invalid }
@@ -101,20 +109,25 @@ public struct ApplicantSessions: Sendable {
         }
         if now.timeIntervalSince(lastSeen) >= Self.touchInterval {
             _ = try await database.write { db in
-                try db.execute(sql: "UPDATE applicant_sessions SET last_seen_at = ? WHERE id = ? AND last_seen_at < ?", arguments: [now, payload.sid, now])
+                try db.execute(
+                    sql: "UPDATE applicant_sessions SET last_seen_at = ? WHERE id = ? AND last_seen_at < ?", arguments: [now, payload.sid, now])
             }
         }
-        return ApplicantSession(id: payload.sid, subject: payload.sub, tier: row["tier"], method: row["method"], deviceID: row["device_id"],
-                                createdAt: row["created_at"], expiresAt: expires, idleTimeout: idle)
+        return ApplicantSession(
+            id: payload.sid, subject: payload.sub, tier: row["tier"], method: row["method"], deviceID: row["device_id"],
+            createdAt: row["created_at"], expiresAt: expires, idleTimeout: idle)
     }
 
     /// Ends session `id` (logout); later use is refused.
     public func end(id: String, reason: String = "logout", at date: Date? = nil) async throws {
         let now = date ?? clock.now()
         try await database.write { db in
-            try db.execute(sql: "UPDATE applicant_sessions SET ended_at = ?, end_reason = ? WHERE id = ? AND ended_at IS NULL", arguments: [now, reason, id])
+            try db.execute(
+                sql: "UPDATE applicant_sessions SET ended_at = ?, end_reason = ? WHERE id = ? AND ended_at IS NULL", arguments: [now, reason, id])
             if db.changesCount > 0 {
-                try AuditLog.append(AuditEntry(actor: "system", action: "identity.session.ended", target: "session:\(id)", details: ["reason": reason]), at: now, in: db)
+                try AuditLog.append(
+                    AuditEntry(actor: "system", action: "identity.session.ended", target: "session:\(id)", details: ["reason": reason]), at: now,
+                    in: db)
             }
         }
     }
@@ -122,7 +135,9 @@ public struct ApplicantSessions: Sendable {
     /// Refuses with `step_up_required` unless `session` carries at least `tier`.
     public func require(_ session: ApplicantSession, tier: Int, for action: String) throws(ZeroTripError) {
         guard session.tier >= tier else {
-            throw ZeroTripError(.stepUpRequired, "\(action) needs identity tier \(tier); this session has tier \(session.tier). Verify again at tier \(tier) or higher.")
+            throw ZeroTripError(
+                .stepUpRequired,
+                "\(action) needs identity tier \(tier); this session has tier \(session.tier). Verify again at tier \(tier) or higher.")
         }
     }
 }

@@ -60,7 +60,11 @@ public enum CitizenIDNumber {
         var count = 0, last: UInt8 = 0, onlyDigitsAndX = true
         for byte in raw.utf8 {
             if count < 17 {
-                if byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") { digits[count] = Int(byte - UInt8(ascii: "0")) } else { onlyDigitsAndX = false }
+                if byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") {
+                    digits[count] = Int(byte - UInt8(ascii: "0"))
+                } else {
+                    onlyDigitsAndX = false
+                }
             } else if count == 17 {
                 last = byte
             }

@@ -33,7 +33,9 @@ public struct DataAccess: Sendable, Hashable {
 
 extension ZeroTripServices {
     /// The actions that count as someone looking at a person's data.
-    static let dataAccessActions = ["document.verified", "credit.read", "identity.checked", "document.pdf_shared", "identity.assured", "document.reused"]
+    static let dataAccessActions = [
+        "document.verified", "credit.read", "identity.checked", "document.pdf_shared", "identity.assured", "document.reused",
+    ]
 
     /// The newest `limit` accesses to the data of the person `subject` by anyone else, newest first: verifications
     /// of the person's results (at most their newest 200), credit reads and tier checks naming them.
@@ -45,9 +47,11 @@ extension ZeroTripServices {
         let ownActor = "applicant:\(subject)"
         return try await database.read { db in
             let events = try AuditLog.events(targets: targets, actions: Self.dataAccessActions, limit: limit, in: db)
-            let credentials = Dictionary(try CredentialStore.list(department: nil, in: db).map { ($0.id, $0.departmentCode) },
-                                         uniquingKeysWith: { first, _ in first })
-            let names = Dictionary(try DistrictStore.departments(code: nil, in: db).map { ($0.code, $0.name) }, uniquingKeysWith: { first, _ in first })
+            let credentials = Dictionary(
+                try CredentialStore.list(department: nil, in: db).map { ($0.id, $0.departmentCode) },
+                uniquingKeysWith: { first, _ in first })
+            let names = Dictionary(
+                try DistrictStore.departments(code: nil, in: db).map { ($0.code, $0.name) }, uniquingKeysWith: { first, _ in first })
             return events.compactMap { event -> DataAccess? in
                 guard event.actor != ownActor, event.outcome != "denied" else { return nil }
                 let viewer: DataAccess.Viewer
@@ -61,11 +65,13 @@ extension ZeroTripServices {
                     viewer = .district
                 }
                 let details = Self.detailStrings(event.details)
-                let date = (try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(details["window_start"] ?? event.occurredAt))
+                let date =
+                    (try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(details["window_start"] ?? event.occurredAt))
                     ?? (try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(event.occurredAt)) ?? Date(timeIntervalSince1970: 0)
                 let documentID = event.target.hasPrefix("document:") ? String(event.target.dropFirst("document:".count)) : nil
-                return DataAccess(occurredAt: date, viewer: viewer, action: event.action, documentID: documentID,
-                                  matterName: documentID.flatMap { matters[$0] }, count: details["count"].flatMap(Int.init) ?? 1, details: details)
+                return DataAccess(
+                    occurredAt: date, viewer: viewer, action: event.action, documentID: documentID,
+                    matterName: documentID.flatMap { matters[$0] }, count: details["count"].flatMap(Int.init) ?? 1, details: details)
             }
         }
     }

@@ -34,7 +34,7 @@ public struct IdentityKeys: Sendable {
             let master = try withCrypto("generating the identity key") { () throws(CryptoError) in try SecureRandom.bytes(count: 32) }
             do {
                 try store.create(fileName, contents: "\(header)\n\(Base64.encodeURLSafe(master))\n")
-            } catch where error.code == .fileExists {
+            } catch  where error.code == .fileExists {
                 // Another process created it first; read theirs.
             }
         }

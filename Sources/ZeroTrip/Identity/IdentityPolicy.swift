@@ -26,9 +26,9 @@ public struct IdentityPolicy: Sendable {
     public var maximumDevices = 5
     /// Session lifetimes per tier: `(absolute, idle)`.
     public var sessionLifetimes: [Int: (absolute: TimeInterval, idle: TimeInterval)] = [
-        1: (3600, 15 * 60),          // SMS-verified (AAL1): short
-        2: (12 * 3600, 3600),        // clerk video check or device key (AAL2: ≤ 24 h, ≤ 1 h idle)
-        3: (12 * 3600, 15 * 60),     // window hand-off (AAL3: ≤ 12 h, ≤ 15 min idle)
+        1: (3600, 15 * 60),  // SMS-verified (AAL1): short
+        2: (12 * 3600, 3600),  // clerk video check or device key (AAL2: ≤ 24 h, ≤ 1 h idle)
+        3: (12 * 3600, 15 * 60),  // window hand-off (AAL3: ≤ 12 h, ≤ 15 min idle)
     ]
     /// Tier needed to download one's own result PDF.
     public var tierForResultDownload = 1

@@ -50,10 +50,13 @@ extension IdentityService {
             guard let assurance = try IdentityStore.latestAssurance(subject: session.subject, minimumTier: session.tier, in: db) else {
                 throw ZeroTripError(.stepUpRequired, "no assurance record backs this session")
             }
-            try IdentityStore.insertDevice(id: deviceID, subject: session.subject, publicKey: key.derRepresentation, label: label, tier: tier,
-                                           assuranceID: assurance, at: now, in: db)
-            try AuditLog.append(AuditEntry(actor: session.actor, action: "identity.device.bound", target: "device:\(deviceID)",
-                                           details: ["session": session.id, "tier": "\(tier)"]), at: now, in: db)
+            try IdentityStore.insertDevice(
+                id: deviceID, subject: session.subject, publicKey: key.derRepresentation, label: label, tier: tier,
+                assuranceID: assurance, at: now, in: db)
+            try AuditLog.append(
+                AuditEntry(
+                    actor: session.actor, action: "identity.device.bound", target: "device:\(deviceID)",
+                    details: ["session": session.id, "tier": "\(tier)"]), at: now, in: db)
             return DeviceKeyInfo(deviceId: deviceID, label: label, tier: tier, createdAt: now, revokedAt: nil)
         }
     }
@@ -67,8 +70,11 @@ extension IdentityService {
     public func revokeDevice(_ deviceID: String, subject: String, actor: String) async throws {
         let now = clock.now()
         try await database.write { db in
-            guard try IdentityStore.revokeDevice(deviceID.lowercased(), subject: subject, at: now, in: db) else { throw ZeroTripError(.notFound, "no active device \(deviceID.prefix(32)) for this person") }
-            try AuditLog.append(AuditEntry(actor: actor, action: "identity.device.revoked", target: "device:\(deviceID.lowercased())"), at: now, in: db)
+            guard try IdentityStore.revokeDevice(deviceID.lowercased(), subject: subject, at: now, in: db) else {
+                throw ZeroTripError(.notFound, "no active device \(deviceID.prefix(32)) for this person")
+            }
+            try AuditLog.append(
+                AuditEntry(actor: actor, action: "identity.device.revoked", target: "device:\(deviceID.lowercased())"), at: now, in: db)
         }
         deviceKeys.remove(deviceID.lowercased())
     }
@@ -79,8 +85,9 @@ extension IdentityService {
     public func challenge(deviceID: String) async throws -> DeviceChallenge {
         guard deviceID.utf8.count == 32, Hex.decode(deviceID) != nil else { throw ZeroTripError(.invalidInput, "deviceId must be 32 hex digits") }
         let now = clock.now()
-        let challenge = DeviceChallenge(challengeId: try randomHex(bytes: 16), deviceId: deviceID.lowercased(), nonce: try randomSecret(),
-                                        expiresAt: SQLValue.stored(now.addingTimeInterval(policy.challengeLifetime)))
+        let challenge = DeviceChallenge(
+            challengeId: try randomHex(bytes: 16), deviceId: deviceID.lowercased(), nonce: try randomSecret(),
+            expiresAt: SQLValue.stored(now.addingTimeInterval(policy.challengeLifetime)))
         try await database.write { db in try IdentityStore.insertChallenge(challenge, now: now, in: db) }
         return challenge
     }
@@ -98,19 +105,24 @@ extension IdentityService {
         let refused = { (reason: String, device: String, consumed: String?) async throws -> ZeroTripError in
             try await database.write { db in
                 if let consumed { _ = try IdentityStore.takeChallenge(consumed, in: db) }
-                try AuditLog.append(AuditEntry(actor: actor, action: "identity.device.login_failed", target: "device:\(device)",
-                                               outcome: "denied", details: ["reason": reason]), at: now, in: db)
+                try AuditLog.append(
+                    AuditEntry(
+                        actor: actor, action: "identity.device.login_failed", target: "device:\(device)",
+                        outcome: "denied", details: ["reason": reason]), at: now, in: db)
             }
             return ZeroTripError(.deviceLoginFailed, "device login failed; request a new challenge")
         }
         let id = challengeID.lowercased()
         guard id.utf8.count == 32, Hex.decode(id) != nil, rawSignature.utf8.count <= 200,
-              let challenge = try await database.read({ db in try IdentityStore.challenge(id, in: db) }) else {
+            let challenge = try await database.read({ db in try IdentityStore.challenge(id, in: db) })
+        else {
             throw try await refused("unknown_or_used_challenge", "-", nil)
         }
         guard challenge.expiresAt > now else { throw try await refused("expired_challenge", challenge.deviceId, id) }
         guard let bytes = Base64.decodeURLSafe(rawSignature) ?? Base64.decodeStandard(rawSignature),
-              let signature = (bytes.count == 64 ? try? Signature(rawRepresentation: bytes, algorithm: .p256) : try? Signature(derRepresentation: bytes, algorithm: .p256))
+            let signature =
+                (bytes.count == 64
+                    ? try? Signature(rawRepresentation: bytes, algorithm: .p256) : try? Signature(derRepresentation: bytes, algorithm: .p256))
         else { throw try await refused("malformed_signature", challenge.deviceId, id) }
         guard let device = try await database.read({ db in try IdentityStore.device(challenge.deviceId, in: db) }), !device.revoked else {
             throw try await refused("unknown_or_revoked_device", challenge.deviceId, id)
@@ -119,7 +131,9 @@ extension IdentityService {
         if let cached = deviceKeys.key(challenge.deviceId) {
             key = cached
         } else {
-            guard let parsed = try? PublicKey(derRepresentation: device.publicKey) else { throw try await refused("unusable_key", challenge.deviceId, id) }
+            guard let parsed = try? PublicKey(derRepresentation: device.publicKey) else {
+                throw try await refused("unusable_key", challenge.deviceId, id)
+            }
             deviceKeys.store(parsed, for: challenge.deviceId)
             key = parsed
         }
@@ -128,8 +142,10 @@ extension IdentityService {
         let session: IssuedSession? = try await database.write { db in
             // Taken here, with the session: an answer to the same challenge through another daemon finds it gone.
             guard try IdentityStore.takeChallenge(id, in: db) != nil else { return nil }
-            try AuditLog.append(AuditEntry(actor: "applicant:\(subject)", action: "identity.device.login", target: "device:\(challenge.deviceId)",
-                                           details: ["tier": "\(tier)"]), at: now, in: db)
+            try AuditLog.append(
+                AuditEntry(
+                    actor: "applicant:\(subject)", action: "identity.device.login", target: "device:\(challenge.deviceId)",
+                    details: ["tier": "\(tier)"]), at: now, in: db)
             return try sessions.create(subject: subject, tier: tier, method: "device_key", deviceID: challenge.deviceId, at: now, in: db)
         }
         guard let session else { throw try await refused("unknown_or_used_challenge", challenge.deviceId, nil) }

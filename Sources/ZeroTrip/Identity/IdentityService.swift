@@ -35,7 +35,9 @@ public struct ClerkIdentity: Sendable, Hashable, Codable {
     /// Refuses an employee number that is not 1–32 characters of A-Z a-z 0-9 `-`.
     static func checkNumber(_ id: String) throws(ZeroTripError) {
         let bytes = Array(id.utf8)
-        guard (1...32).contains(bytes.count), bytes.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x7A) || $0 == 0x2D }) else {
+        guard (1...32).contains(bytes.count),
+            bytes.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x7A) || $0 == 0x2D })
+        else {
             throw ZeroTripError(.invalidInput, "clerk id must be 1–32 characters of A-Z, a-z, 0-9 and -")
         }
     }
@@ -73,8 +75,10 @@ public struct IdentityService: Sendable {
     /// Creates the service; the identity key is read from (or created in) `keys` on first use.
     /// With `deliverSMS` the outbox keeps each number sealed until ``smsDelivery(to:)`` has handed the message to the
     /// operator.
-    package init(database: AppDatabase, keys: KeyFileStore, clock: ZeroTripClock = .system, policy: IdentityPolicy = IdentityPolicy(),
-                 gateway: (any SMSGateway)? = nil, deliverSMS: Bool = false) {
+    package init(
+        database: AppDatabase, keys: KeyFileStore, clock: ZeroTripClock = .system, policy: IdentityPolicy = IdentityPolicy(),
+        gateway: (any SMSGateway)? = nil, deliverSMS: Bool = false
+    ) {
         self.database = database
         self.keySource = IdentityKeySource(store: keys)
         self.clock = clock
@@ -92,7 +96,9 @@ public struct IdentityService: Sendable {
     /// The answer is the same whether or not the details match the registry: a code is sent (SMS) or a
     /// clerk can attest (video) only when they do. Malformed input is refused with its reason.
     public func start(method: AssuranceMethod, idNumber rawID: String, name rawName: String, client: String) async throws -> VerificationStart {
-        guard method == .sms || method == .video else { throw ZeroTripError(.invalidInput, "applicants start sms or video verifications; window checks are made by a clerk") }
+        guard method == .sms || method == .video else {
+            throw ZeroTripError(.invalidInput, "applicants start sms or video verifications; window checks are made by a clerk")
+        }
         let now = clock.now()
         let idNumber = try CitizenIDNumber.validate(rawID, today: now)
         let name = try RegistryEntry.personName(rawName)
@@ -107,8 +113,11 @@ public struct IdentityService: Sendable {
             if method == .sms {
                 let recent = try IdentityStore.recentSMS(lookup: subjectLookup, since: now.addingTimeInterval(-3600), in: db)
                 if recent.count >= policy.codesPerHour {
-                    try AuditLog.append(AuditEntry(actor: "applicant:\(client)", action: "identity.verification.refused", target: "id:\(PersonalDataMask.idNumber(idNumber))",
-                                                   outcome: "denied", details: ["method": method.rawValue, "reason": "codes_per_hour"]), at: now, in: db)
+                    try AuditLog.append(
+                        AuditEntry(
+                            actor: "applicant:\(client)", action: "identity.verification.refused",
+                            target: "id:\(PersonalDataMask.idNumber(idNumber))",
+                            outcome: "denied", details: ["method": method.rawValue, "reason": "codes_per_hour"]), at: now, in: db)
                     return .failure(ZeroTripError(.rateLimited, "at most \(policy.codesPerHour) codes per hour for one person; try again later"))
                 }
                 if let last = recent.last, now.timeIntervalSince(last) < policy.codeInterval {
@@ -122,16 +131,22 @@ public struct IdentityService: Sendable {
             let locked = try Self.lockedUntil(subjectLookup, method: method, at: now, in: db) != nil
             if method == .sms, let subject, !locked {
                 let phone = try keys.openValue(person?.phoneSealed ?? [], context: "phone:\(subject)")
-                try gateway.enqueue(subject: subject, phone: phone, message: "【政务服务】您的验证码为\(code)，\(Int(policy.codeLifetime / 60))分钟内有效。请勿告诉他人。", at: now, in: db)
+                try gateway.enqueue(
+                    subject: subject, phone: phone, message: "【政务服务】您的验证码为\(code)，\(Int(policy.codeLifetime / 60))分钟内有效。请勿告诉他人。", at: now, in: db)
             }
-            try IdentityStore.insert(IdentityStore.NewFlow(
-                id: flowID, secretHash: keys.codeHash(context: "flow:\(flowID)", secret: secret), method: method, subjectLookup: subjectLookup,
-                personID: subject, codeHash: method == .sms ? keys.codeHash(context: "code:\(flowID)", secret: code) : nil, status: "pending",
-                createdAt: now, expiresAt: now.addingTimeInterval(lifetime), client: client), in: db)
-            try AuditLog.append(AuditEntry(actor: "applicant:\(client)", action: "identity.verification.started", target: "verification:\(flowID)", details: [
-                "method": method.rawValue, "id": PersonalDataMask.idNumber(idNumber), "registry": matched ? "match" : (person == nil ? "unknown_id" : "name_mismatch"),
-                "sent": method == .sms && matched && !locked ? "yes" : "no",
-            ]), at: now, in: db)
+            try IdentityStore.insert(
+                IdentityStore.NewFlow(
+                    id: flowID, secretHash: keys.codeHash(context: "flow:\(flowID)", secret: secret), method: method, subjectLookup: subjectLookup,
+                    personID: subject, codeHash: method == .sms ? keys.codeHash(context: "code:\(flowID)", secret: code) : nil, status: "pending",
+                    createdAt: now, expiresAt: now.addingTimeInterval(lifetime), client: client), in: db)
+            try AuditLog.append(
+                AuditEntry(
+                    actor: "applicant:\(client)", action: "identity.verification.started", target: "verification:\(flowID)",
+                    details: [
+                        "method": method.rawValue, "id": PersonalDataMask.idNumber(idNumber),
+                        "registry": matched ? "match" : (person == nil ? "unknown_id" : "name_mismatch"),
+                        "sent": method == .sms && matched && !locked ? "yes" : "no",
+                    ]), at: now, in: db)
             return .success(())
         }
         try outcome.get()
@@ -152,37 +167,50 @@ public struct IdentityService: Sendable {
         let client = String(client.prefix(64))
         let outcome: Result<IssuedSession, ZeroTripError> = try await database.write { db in
             guard let flow = try Self.flow(verificationId, secret: secret, keys: keys, in: db), flow.method == .sms else {
-                try AuditLog.append(AuditEntry(actor: "applicant:\(client)", action: "identity.code.refused", target: "verification:\(verificationId.prefix(24))",
-                                               outcome: "denied", details: ["reason": "unknown_flow_or_secret"]), at: now, in: db)
+                try AuditLog.append(
+                    AuditEntry(
+                        actor: "applicant:\(client)", action: "identity.code.refused", target: "verification:\(verificationId.prefix(24))",
+                        outcome: "denied", details: ["reason": "unknown_flow_or_secret"]), at: now, in: db)
                 return .failure(ZeroTripError(.verificationFailed, "the verification or code is not valid"))
             }
             let target = "verification:\(flow.id)"
             if let until = try Self.lockedUntil(flow.subjectLookup, method: .sms, at: now, in: db) {
-                try AuditLog.append(AuditEntry(actor: "applicant:\(client)", action: "identity.code.refused", target: target, outcome: "denied",
-                                               details: ["reason": "locked"]), at: now, in: db)
+                try AuditLog.append(
+                    AuditEntry(
+                        actor: "applicant:\(client)", action: "identity.code.refused", target: target, outcome: "denied",
+                        details: ["reason": "locked"]), at: now, in: db)
                 return .failure(Self.lockedError(until: until, now: now))
             }
             guard flow.status == "pending", flow.expiresAt > now else {
-                try AuditLog.append(AuditEntry(actor: "applicant:\(client)", action: "identity.code.refused", target: target, outcome: "denied",
-                                               details: ["reason": flow.status == "pending" ? "expired" : "used"]), at: now, in: db)
+                try AuditLog.append(
+                    AuditEntry(
+                        actor: "applicant:\(client)", action: "identity.code.refused", target: target, outcome: "denied",
+                        details: ["reason": flow.status == "pending" ? "expired" : "used"]), at: now, in: db)
                 return .failure(ZeroTripError(.verificationFailed, "the code has expired or was already used; request a new one"))
             }
             let presented = keys.codeHash(context: "code:\(flow.id)", secret: code)
             let codeMatches = ConstantTime.equals(presented, flow.codeHash ?? [])
             guard codeMatches, let subject = flow.personID else {
                 let lock = try Self.recordFailure(flow.subjectLookup, method: .sms, policy: policy, at: now, in: db)
-                try AuditLog.append(AuditEntry(actor: "applicant:\(client)", action: "identity.code.failed", target: target, outcome: "denied",
-                                               details: ["failures": "\(lock.failures)", "locked": lock.lockedUntil == nil ? "no" : "yes"]), at: now, in: db)
+                try AuditLog.append(
+                    AuditEntry(
+                        actor: "applicant:\(client)", action: "identity.code.failed", target: target, outcome: "denied",
+                        details: ["failures": "\(lock.failures)", "locked": lock.lockedUntil == nil ? "no" : "yes"]), at: now, in: db)
                 if let until = lock.lockedUntil { return .failure(Self.lockedError(until: until, now: now)) }
-                return .failure(ZeroTripError(.verificationFailed, "the verification or code is not valid; \(policy.maximumFailures - lock.failures) attempts left"))
+                return .failure(
+                    ZeroTripError(
+                        .verificationFailed, "the verification or code is not valid; \(policy.maximumFailures - lock.failures) attempts left"))
             }
             try Self.clearFailures(flow.subjectLookup, method: .sms, in: db)
             let phone = try PersonStore.person(id: subject, in: db)?.phoneMasked ?? ""
-            let assurance = try Self.recordAssurance(subject: subject, method: .sms, evidence: ["registry": "id_and_name_match", "sms_to": phone],
-                                                     agent: "self", at: now, in: db)
+            let assurance = try Self.recordAssurance(
+                subject: subject, method: .sms, evidence: ["registry": "id_and_name_match", "sms_to": phone],
+                agent: "self", at: now, in: db)
             try IdentityStore.setStatus(flow.id, to: "claimed", completedAt: now, assuranceID: assurance.id, in: db)
-            try AuditLog.append(AuditEntry(actor: "applicant:\(client)", action: "identity.code.accepted", target: target,
-                                           details: ["subject": subject, "tier": "1"]), at: now, in: db)
+            try AuditLog.append(
+                AuditEntry(
+                    actor: "applicant:\(client)", action: "identity.code.accepted", target: target,
+                    details: ["subject": subject, "tier": "1"]), at: now, in: db)
             return .success(try sessions.create(subject: subject, tier: 1, method: "sms", deviceID: nil, at: now, in: db))
         }
         return try outcome.get()
@@ -192,7 +220,9 @@ public struct IdentityService: Sendable {
     public func claimSession(verificationId: String, secret: String, client: String) async throws -> IssuedSession? {
         let now = clock.now()
         let keys = try keySource.keys()
-        guard verificationId.utf8.count == 24, secret.utf8.count <= 64 else { throw ZeroTripError(.verificationFailed, "the verification is not valid") }
+        guard verificationId.utf8.count == 24, secret.utf8.count <= 64 else {
+            throw ZeroTripError(.verificationFailed, "the verification is not valid")
+        }
         let outcome: Result<IssuedSession?, ZeroTripError> = try await database.write { db in
             guard let flow = try Self.flow(verificationId, secret: secret, keys: keys, in: db), flow.method != .sms else {
                 return .failure(ZeroTripError(.verificationFailed, "the verification is not valid"))
@@ -203,8 +233,10 @@ public struct IdentityService: Sendable {
             }
             try IdentityStore.setStatus(flow.id, to: "claimed", in: db)
             let tier = try IdentityStore.tier(ofAssurance: assuranceID, in: db) ?? 1
-            try AuditLog.append(AuditEntry(actor: "applicant:\(String(client.prefix(64)))", action: "identity.session.claimed", target: "verification:\(flow.id)",
-                                           details: ["subject": subject, "tier": "\(tier)"]), at: now, in: db)
+            try AuditLog.append(
+                AuditEntry(
+                    actor: "applicant:\(String(client.prefix(64)))", action: "identity.session.claimed", target: "verification:\(flow.id)",
+                    details: ["subject": subject, "tier": "\(tier)"]), at: now, in: db)
             return .success(try sessions.create(subject: subject, tier: tier, method: flow.method.rawValue, deviceID: nil, at: now, in: db))
         }
         return try outcome.get()
@@ -219,8 +251,10 @@ public struct IdentityService: Sendable {
         let lookup = try keySource.keys().lookupHash(idNumber: idNumber)
         try await database.write { db in
             try Self.clearFailures(lookup, method: method, in: db)
-            try AuditLog.append(AuditEntry(actor: actor, action: "identity.unlocked", target: "id:\(PersonalDataMask.idNumber(idNumber))",
-                                           details: ["method": method.rawValue]), at: now, in: db)
+            try AuditLog.append(
+                AuditEntry(
+                    actor: actor, action: "identity.unlocked", target: "id:\(PersonalDataMask.idNumber(idNumber))",
+                    details: ["method": method.rawValue]), at: now, in: db)
         }
     }
 
@@ -241,7 +275,9 @@ public struct IdentityService: Sendable {
 
     /// Counts one failure (the pair is not locked: callers check first); the `maximumFailures`-th starts a
     /// lockout that doubles with each repetition. A served lockout starts a fresh count.
-    static func recordFailure(_ lookup: [UInt8], method: AssuranceMethod, policy: IdentityPolicy, at now: Date, in db: SQLTransaction) throws -> (failures: Int, lockedUntil: Date?) {
+    static func recordFailure(_ lookup: [UInt8], method: AssuranceMethod, policy: IdentityPolicy, at now: Date, in db: SQLTransaction) throws -> (
+        failures: Int, lockedUntil: Date?
+    ) {
         let counter = try IdentityStore.counter(lookup: lookup, method: method, in: db)
         var failures = counter?.failures ?? 0
         var lockouts = counter?.lockouts ?? 0
@@ -252,7 +288,8 @@ public struct IdentityService: Sendable {
             lockouts += 1
             lockedUntil = now.addingTimeInterval(policy.lockoutDuration(afterLockouts: lockouts))
         }
-        try IdentityStore.saveCounter(lookup: lookup, method: method, failures: failures, lockouts: lockouts, lockedUntil: lockedUntil, at: now, in: db)
+        try IdentityStore.saveCounter(
+            lookup: lookup, method: method, failures: failures, lockouts: lockouts, lockedUntil: lockedUntil, at: now, in: db)
         return (failures, lockedUntil)
     }
 
@@ -277,14 +314,19 @@ public struct IdentityService: Sendable {
         return row
     }
 
-    static func recordAssurance(subject: String, method: AssuranceMethod, evidence: [String: String], agent: String, at now: Date, in db: SQLTransaction) throws -> AssuranceRecord {
+    static func recordAssurance(
+        subject: String, method: AssuranceMethod, evidence: [String: String], agent: String, at now: Date, in db: SQLTransaction
+    ) throws -> AssuranceRecord {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let id = try IdentityStore.insertAssurance(subject: subject, tier: method.tier, method: method,
-                                                   evidenceJSON: String(decoding: try encoder.encode(evidence), as: UTF8.self), agent: agent, at: now, in: db)
+        let id = try IdentityStore.insertAssurance(
+            subject: subject, tier: method.tier, method: method,
+            evidenceJSON: String(decoding: try encoder.encode(evidence), as: UTF8.self), agent: agent, at: now, in: db)
         let record = AssuranceRecord(id: id, subject: subject, tier: method.tier, method: method, evidence: evidence, agent: agent, verifiedAt: now)
-        try AuditLog.append(AuditEntry(actor: agent == "self" ? "applicant:\(subject)" : agent, action: "identity.assured", target: "person:\(subject)",
-                                       details: ["tier": "\(method.tier)", "method": method.rawValue]), at: now, in: db)
+        try AuditLog.append(
+            AuditEntry(
+                actor: agent == "self" ? "applicant:\(subject)" : agent, action: "identity.assured", target: "person:\(subject)",
+                details: ["tier": "\(method.tier)", "method": method.rawValue]), at: now, in: db)
         return record
     }
 
@@ -306,8 +348,10 @@ public struct IdentityService: Sendable {
             // A registered person is named by subject, so the check shows in their own list of who looked at their
             // data; an unknown number only masked (it names nobody the district knows).
             let target = try PersonStore.subjectID(lookup: lookup, in: db).map { "person:\($0)" } ?? "id:\(PersonalDataMask.idNumber(idNumber))"
-            try AuditLog.append(AuditEntry(actor: actor, action: "identity.checked", target: target,
-                                           details: ["minimum_tier": "\(minimumTier)", "meets": verifiedAt == nil ? "no" : "yes"]), at: now, in: db)
+            try AuditLog.append(
+                AuditEntry(
+                    actor: actor, action: "identity.checked", target: target,
+                    details: ["minimum_tier": "\(minimumTier)", "meets": verifiedAt == nil ? "no" : "yes"]), at: now, in: db)
             return TierCheck(meets: verifiedAt != nil, minimumTier: minimumTier, verifiedAt: verifiedAt)
         }
     }

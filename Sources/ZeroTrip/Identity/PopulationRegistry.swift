@@ -57,8 +57,10 @@ public struct PopulationRegistry: Sendable {
     /// with the last chunk. Importing the same file twice changes nothing the second time, so an import that stops
     /// part-way (the error says how far it got) is finished by running it again. `progress` is told the rows written
     /// and the rows to write after each chunk (a long import should not look hung).
-    public func importCSV(_ bytes: [UInt8], actor: String,
-                          progress: (@Sendable (_ written: Int, _ total: Int) -> Void)? = nil) async throws -> RegistryImportReport {
+    public func importCSV(
+        _ bytes: [UInt8], actor: String,
+        progress: (@Sendable (_ written: Int, _ total: Int) -> Void)? = nil
+    ) async throws -> RegistryImportReport {
         let now = clock.now()
         let parsed = try RegistryCSV.parse(bytes, today: now)
         let keys = try keySource.keys()
@@ -80,10 +82,13 @@ public struct PopulationRegistry: Sendable {
                         }
                     }
                     if isLast {
-                        try AuditLog.append(AuditEntry(actor: actor, action: "persons.imported", target: "registry", details: [
-                            "inserted": "\(report.inserted)", "updated": "\(report.updated)", "unchanged": "\(report.unchanged)",
-                            "rejected": "\(report.rejected.count)",
-                        ]), at: now, in: db)
+                        try AuditLog.append(
+                            AuditEntry(
+                                actor: actor, action: "persons.imported", target: "registry",
+                                details: [
+                                    "inserted": "\(report.inserted)", "updated": "\(report.updated)", "unchanged": "\(report.unchanged)",
+                                    "rejected": "\(report.rejected.count)",
+                                ]), at: now, in: db)
                     }
                     return report
                 }
@@ -92,10 +97,13 @@ public struct PopulationRegistry: Sendable {
                 guard start > 0 else { throw failure }
                 // The chunks already committed are in the registry: their import is audited although the file was not
                 // finished (best effort: the database may be what failed).
-                _ = try? await AuditLog.append(AuditEntry(actor: actor, action: "persons.imported", target: "registry", outcome: "incomplete", details: [
-                    "inserted": "\(before.inserted)", "updated": "\(before.updated)", "unchanged": "\(before.unchanged)",
-                    "rejected": "\(before.rejected.count)", "rows_written": "\(start)", "reason": failure.code.rawValue,
-                ]), at: now, to: database)
+                _ = try? await AuditLog.append(
+                    AuditEntry(
+                        actor: actor, action: "persons.imported", target: "registry", outcome: "incomplete",
+                        details: [
+                            "inserted": "\(before.inserted)", "updated": "\(before.updated)", "unchanged": "\(before.unchanged)",
+                            "rejected": "\(before.rejected.count)", "rows_written": "\(start)", "reason": failure.code.rawValue,
+                        ]), at: now, to: database)
                 throw ZeroTripError(failure.code, "\(failure.message) (the first \(start) rows were imported; importing the file again finishes it)")
             }
             start += chunk.count
@@ -125,7 +133,8 @@ public struct PopulationRegistry: Sendable {
             try PersonStore.update(person, change: "updated " + changed.joined(separator: ","), actor: actor, in: db)
             return .updated
         }
-        let id = "P" + Hex.encode(try withCrypto("generating a subject id") { () throws(CryptoError) in try SecureRandom.bytes(count: 8) }).uppercased()
+        let id =
+            "P" + Hex.encode(try withCrypto("generating a subject id") { () throws(CryptoError) in try SecureRandom.bytes(count: 8) }).uppercased()
         let person = PersonStore.Person(
             id: id, idSealed: try keys.sealValue(entry.idNumber, context: "id:\(id)"), idMasked: PersonalDataMask.idNumber(entry.idNumber),
             name: entry.name, phoneSealed: try keys.sealValue(entry.phone, context: "phone:\(id)"), phoneMasked: PersonalDataMask.phone(entry.phone),
@@ -150,8 +159,9 @@ public struct PopulationRegistry: Sendable {
     /// The masked summary of person `subject`.
     public func summary(subject: String) async throws -> PersonSummary? {
         try await database.read { db in try PersonStore.person(id: subject, in: db) }.map {
-            PersonSummary(subject: $0.id, idNumberMasked: $0.idMasked, name: $0.name, phoneMasked: $0.phoneMasked,
-                          cardValidFrom: $0.cardValidFrom, cardValidUntil: $0.cardValidUntil, createdAt: $0.createdAt, updatedAt: $0.updatedAt)
+            PersonSummary(
+                subject: $0.id, idNumberMasked: $0.idMasked, name: $0.name, phoneMasked: $0.phoneMasked,
+                cardValidFrom: $0.cardValidFrom, cardValidUntil: $0.cardValidUntil, createdAt: $0.createdAt, updatedAt: $0.updatedAt)
         }
     }
 
@@ -159,9 +169,10 @@ public struct PopulationRegistry: Sendable {
     public func personalData(subject: String) async throws -> PersonalData? {
         let keys = try keySource.keys()
         guard let person = try await database.read({ db in try PersonStore.person(id: subject, in: db) }) else { return nil }
-        return PersonalData(idNumber: try keys.openValue(person.idSealed, context: "id:\(subject)"), name: person.name,
-                            phone: try keys.openValue(person.phoneSealed, context: "phone:\(subject)"),
-                            cardValidFrom: person.cardValidFrom, cardValidUntil: person.cardValidUntil)
+        return PersonalData(
+            idNumber: try keys.openValue(person.idSealed, context: "id:\(subject)"), name: person.name,
+            phone: try keys.openValue(person.phoneSealed, context: "phone:\(subject)"),
+            cardValidFrom: person.cardValidFrom, cardValidUntil: person.cardValidUntil)
     }
 
     /// Number of persons.

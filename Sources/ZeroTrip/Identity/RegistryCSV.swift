@@ -66,7 +66,7 @@ public struct RegistryEntry: Sendable, Hashable {
         let value = raw.trimmingWhitespace()
         let parts = value.split(separator: "-", omittingEmptySubsequences: false)
         guard value.utf8.count == 10, parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
-              let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]), (1900...2200).contains(year), (1...12).contains(month)
+            let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]), (1900...2200).contains(year), (1...12).contains(month)
         else { throw ZeroTripError(.invalidInput, "\(field) must be a date YYYY-MM-DD") }
         let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
         let lengths = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
@@ -108,12 +108,16 @@ public enum RegistryCSV {
         guard bytes.count <= maximumFileBytes else { throw ZeroTripError(.payloadTooLarge, "registry file exceeds \(maximumFileBytes >> 20) MiB") }
         let lines = numberedLines(bytes)
         guard let headerLine = lines.first?.line, let header = String(validating: headerLine, as: UTF8.self),
-              let headerFields = try? fields(of: header) else {
+            let headerFields = try? fields(of: header)
+        else {
             throw ZeroTripError(.invalidInput, "line 1: the header must be \(columns.joined(separator: ","))")
         }
         let names = headerFields.map { $0.trimmingWhitespace().lowercased() }
         guard Set(names) == Set(columns), names.count == columns.count else {
-            throw ZeroTripError(.invalidInput, "line 1: the header must name exactly the columns \(columns.joined(separator: ",")) (got \(names.joined(separator: ",").prefix(120)))")
+            throw ZeroTripError(
+                .invalidInput,
+                "line 1: the header must name exactly the columns \(columns.joined(separator: ",")) (got \(names.joined(separator: ",").prefix(120)))"
+            )
         }
         let index = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, $0) })
         var parsed = Parsed()

@@ -1,6 +1,6 @@
 public import Foundation
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 public import Logging
 public import ServiceLifecycle
@@ -108,7 +108,8 @@ public final class SMSDelivery: Sendable {
         request.httpMethod = "POST"
         request.setValue("application/json", forHTTPHeaderField: "Content-Type")
         request.setValue("Bearer \(destination.token)", forHTTPHeaderField: "Authorization")
-        request.httpBody = try? JSONSerialization.data(withJSONObject: ["to": phone, "message": text, "reference": reference], options: [.sortedKeys])
+        request.httpBody = try? JSONSerialization.data(
+            withJSONObject: ["to": phone, "message": text, "reference": reference], options: [.sortedKeys])
         do {
             let (_, response) = try await session.data(for: request)
             let status = (response as? HTTPURLResponse)?.statusCode ?? 0
@@ -139,8 +140,9 @@ public struct SMSDeliveryService: Service {
         try await PeriodicTimer.run(every: interval, name: "sms delivery", logger: logger) {
             let report = try await delivery.deliverDue()
             if report.retrying + report.abandoned > 0 {
-                logger.warning("sms delivery: the operator refused or was unreachable",
-                               metadata: ["delivered": "\(report.delivered)", "retrying": "\(report.retrying)", "abandoned": "\(report.abandoned)"])
+                logger.warning(
+                    "sms delivery: the operator refused or was unreachable",
+                    metadata: ["delivered": "\(report.delivered)", "retrying": "\(report.retrying)", "abandoned": "\(report.abandoned)"])
             }
         }
     }

@@ -1,8 +1,8 @@
 public import Foundation
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Private key files in `Keys/`: written once with mode 0600, never overwritten, and refused
@@ -66,7 +66,9 @@ public struct KeyFileStore: Sendable {
             throw ZeroTripError(.insecureKeyFile, "key file \(name) is not a regular file")
         }
         guard info.st_mode & 0o077 == 0 else {
-            throw ZeroTripError(.insecureKeyFile, "key file \(name) is accessible by group or others (mode \(String(info.st_mode & 0o777, radix: 8))); run chmod 600 on it")
+            throw ZeroTripError(
+                .insecureKeyFile,
+                "key file \(name) is accessible by group or others (mode \(String(info.st_mode & 0o777, radix: 8))); run chmod 600 on it")
         }
     }
 }

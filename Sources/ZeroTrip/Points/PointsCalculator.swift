@@ -90,8 +90,10 @@ public struct PointsFacts: Sendable {
     public var corrections: [PointsCorrection]
 
     /// Facts with nothing but the person.
-    public init(subject: String, birthDay: CivilDay?, documents: [PointsDocument] = [], creditLevel: CreditLevel? = nil,
-                approvals: [PointsApproval] = [], corrections: [PointsCorrection] = []) {
+    public init(
+        subject: String, birthDay: CivilDay?, documents: [PointsDocument] = [], creditLevel: CreditLevel? = nil,
+        approvals: [PointsApproval] = [], corrections: [PointsCorrection] = []
+    ) {
         self.subject = subject
         self.birthDay = birthDay
         self.documents = documents
@@ -168,38 +170,52 @@ public enum PointsCalculator {
         let code = indicator.code
         switch (indicator.source, indicator.rule) {
         case (.documents(let matters, _), .present(let points)):
-            guard let document = facts.documents.filter({ matters.contains($0.matter) && $0.inForce(at: date) })
-                .max(by: { ($0.issuedAt, $0.id) < ($1.issuedAt, $1.id) }) else { return nil }
+            guard
+                let document = facts.documents.filter({ matters.contains($0.matter) && $0.inForce(at: date) })
+                    .max(by: { ($0.issuedAt, $0.id) < ($1.issuedAt, $1.id) })
+            else { return nil }
             return PointsItem(indicator: code, points: points, value: "持有", inputs: ["document:\(document.id)"], capped: false)
         case (.documents(let matters, _), .perOccurrence(let points)):
-            let documents = facts.documents.filter { matters.contains($0.matter) && $0.current(at: date) }.sorted { ($0.issuedAt, $0.id) < ($1.issuedAt, $1.id) }
+            let documents = facts.documents.filter { matters.contains($0.matter) && $0.current(at: date) }.sorted {
+                ($0.issuedAt, $0.id) < ($1.issuedAt, $1.id)
+            }
             guard !documents.isEmpty else { return nil }
-            return PointsItem(indicator: code, points: points * documents.count, value: "\(documents.count) 份", inputs: documents.map { "document:\($0.id)" },
-                              capped: false)
+            return PointsItem(
+                indicator: code, points: points * documents.count, value: "\(documents.count) 份", inputs: documents.map { "document:\($0.id)" },
+                capped: false)
         case (.documents(let matters, _), .perYear(let points)):
-            guard let first = facts.documents.filter({ matters.contains($0.matter) && $0.held(at: date) })
-                .min(by: { ($0.issuedAt, $0.id) < ($1.issuedAt, $1.id) }) else { return nil }
+            guard
+                let first = facts.documents.filter({ matters.contains($0.matter) && $0.held(at: date) })
+                    .min(by: { ($0.issuedAt, $0.id) < ($1.issuedAt, $1.id) })
+            else { return nil }
             let years = today.fullYears(since: CivilDay(first.issuedAt))
             return PointsItem(indicator: code, points: points * years, value: "\(years) 年", inputs: ["document:\(first.id)"], capped: false)
         case (.documents(let matters, let field?), .perUnit(let unit, let points)):
-            let values = facts.documents.filter { matters.contains($0.matter) && $0.inForce(at: date) }.compactMap { document -> (PointsDocument, Int)? in
+            let values = facts.documents.filter { matters.contains($0.matter) && $0.inForce(at: date) }.compactMap {
+                document -> (PointsDocument, Int)? in
                 guard let text = document.fields.first(where: { $0.label == field })?.value, let number = leadingNumber(text) else { return nil }
                 return (document, number)
             }
             guard let best = values.max(by: { ($0.1, $0.0.issuedAt, $0.0.id) < ($1.1, $1.0.issuedAt, $1.0.id) }) else { return nil }
-            return PointsItem(indicator: code, points: points * (best.1 / unit), value: "\(field) \(best.1)", inputs: ["document:\(best.0.id)"], capped: false)
+            return PointsItem(
+                indicator: code, points: points * (best.1 / unit), value: "\(field) \(best.1)", inputs: ["document:\(best.0.id)"], capped: false)
         case (.credit, .levels(let levels)):
             guard let level = facts.creditLevel else { return nil }
-            return PointsItem(indicator: code, points: levels[level.rawValue] ?? 0, value: "\(level.rawValue) 级", inputs: ["credit:\(level.rawValue)"], capped: false)
+            return PointsItem(
+                indicator: code, points: levels[level.rawValue] ?? 0, value: "\(level.rawValue) 级", inputs: ["credit:\(level.rawValue)"],
+                capped: false)
         case (.age, .bands(let bands)):
             guard let birth = facts.birthDay else { return nil }
             let age = today.fullYears(since: birth)
-            return PointsItem(indicator: code, points: bands.first { $0.from <= age && age <= $0.to }?.points ?? 0, value: "\(age) 岁",
-                              inputs: ["registry"], capped: false)
+            return PointsItem(
+                indicator: code, points: bands.first { $0.from <= age && age <= $0.to }?.points ?? 0, value: "\(age) 岁",
+                inputs: ["registry"], capped: false)
         case (.proof, .options(let options)):
-            guard let approval = facts.approvals.filter({ $0.indicator == code && $0.decidedAt <= date })
-                .max(by: { ($0.decidedAt, $0.claim) < ($1.decidedAt, $1.claim) }),
-                  let option = options.first(where: { $0.name == approval.option }) else { return nil }
+            guard
+                let approval = facts.approvals.filter({ $0.indicator == code && $0.decidedAt <= date })
+                    .max(by: { ($0.decidedAt, $0.claim) < ($1.decidedAt, $1.claim) }),
+                let option = options.first(where: { $0.name == approval.option })
+            else { return nil }
             return PointsItem(indicator: code, points: option.points, value: option.name, inputs: ["claim:\(approval.claim)"], capped: false)
         default:
             return nil

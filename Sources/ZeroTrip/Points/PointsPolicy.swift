@@ -89,10 +89,11 @@ public struct PointsPolicy: Sendable, Hashable, Codable {
 
     /// Every matter code a documents indicator reads.
     public var documentMatters: Set<String> {
-        Set(indicators.flatMap { indicator -> [String] in
-            if case .documents(let matters, _) = indicator.source { return matters }
-            return []
-        })
+        Set(
+            indicators.flatMap { indicator -> [String] in
+                if case .documents(let matters, _) = indicator.source { return matters }
+                return []
+            })
     }
 }
 
@@ -136,13 +137,22 @@ extension PointsPolicy {
             default:
                 throw field.error(at: "source", "must be documents, credit, age or proof")
             }
-            for (key, allowed) in [("matters", sourceName == "documents"), ("field", sourceName == "documents"), ("department", sourceName == "proof")]
+            for (key, allowed) in [
+                ("matters", sourceName == "documents"), ("field", sourceName == "documents"), ("department", sourceName == "proof"),
+            ]
             where !allowed && field.child(key) != nil {
                 throw field.error(at: key, "\"\(key)\" belongs to \(key == "department" ? "a proof" : "a documents") indicator")
             }
             let rule = try parseRule(try field.required("rule"), source: source)
             let cap = try field.optionalInteger("cap", in: 1...10_000)
-            indicators.append(PointsIndicator(code: code, name: label, source: source, rule: rule, cap: cap, basis: basis(rule, field: { if case .documents(_, let name) = source { return name }; return nil }(), cap: cap)))
+            indicators.append(
+                PointsIndicator(
+                    code: code, name: label, source: source, rule: rule, cap: cap,
+                    basis: basis(
+                        rule,
+                        field: {
+                            if case .documents(_, let name) = source { return name }; return nil
+                        }(), cap: cap)))
         }
         guard !indicators.isEmpty else { throw root.error(at: "indicators", "name at least one indicator") }
         return PointsPolicy(name: name, certificateDepartment: issuer, indicators: indicators)
@@ -174,8 +184,9 @@ extension PointsPolicy {
             try field.only(["bands"])
             let bands = try field.list("bands", maxCount: 20).map { band throws(ZeroTripError) in
                 try band.only(["from", "to", "points"])
-                let result = PointsBand(from: try band.integer("from", in: 0...150), to: try band.integer("to", in: 0...150),
-                                        points: try band.integer("points", in: points))
+                let result = PointsBand(
+                    from: try band.integer("from", in: 0...150), to: try band.integer("to", in: 0...150),
+                    points: try band.integer("points", in: points))
                 guard result.from <= result.to else { throw band.error("from must not be above to") }
                 return result
             }

@@ -164,8 +164,10 @@ public final class PointsService: Sendable {
         let start = try await database.write { db -> (run: PointsRun, policy: PointsPolicy)? in
             let (version, policy) = try Self.policy(at: asOf, in: db)
             if let run = try PointsStore.startRun(period: period, asOf: asOf, policyVersion: version, actor: actor, at: now, in: db) {
-                try AuditLog.append(AuditEntry(actor: actor, action: "points.run.started", target: "points_run:\(run.id)",
-                                               details: ["as_of": AuditEvent.timestamp(asOf), "policy_version": "\(version)"]), at: now, in: db)
+                try AuditLog.append(
+                    AuditEntry(
+                        actor: actor, action: "points.run.started", target: "points_run:\(run.id)",
+                        details: ["as_of": AuditEvent.timestamp(asOf), "policy_version": "\(version)"]), at: now, in: db)
                 return (run, policy)
             }
             guard let period, let existing = try PointsStore.run(period: period, in: db) else { return nil }
@@ -185,7 +187,8 @@ public final class PointsService: Sendable {
     /// stopped), whether scheduled or asked for by an admin, from the last person it stored.
     public func resumeStalledRuns(now date: Date? = nil) async throws -> [PointsRunReport] {
         let now = date ?? clock.now()
-        let stalled = try await database.read { db in try PointsStore.stalledRuns(staleBefore: now.addingTimeInterval(-Self.staleRunSeconds), in: db) }
+        let stalled = try await database.read { db in try PointsStore.stalledRuns(staleBefore: now.addingTimeInterval(-Self.staleRunSeconds), in: db)
+        }
         var reports: [PointsRunReport] = []
         var failure: (any Error)?
         for candidate in stalled {
@@ -208,8 +211,10 @@ public final class PointsService: Sendable {
     /// finished.
     private static func takeOver(_ run: PointsRun, actor: String, now: Date, in db: SQLTransaction) throws -> Bool {
         guard try PointsStore.takeOver(run.id, staleBefore: now.addingTimeInterval(-staleRunSeconds), at: now, in: db) else { return false }
-        try AuditLog.append(AuditEntry(actor: actor, action: "points.run.resumed", target: "points_run:\(run.id)",
-                                       details: ["persons": "\(run.persons)"]), at: now, in: db)
+        try AuditLog.append(
+            AuditEntry(
+                actor: actor, action: "points.run.resumed", target: "points_run:\(run.id)",
+                details: ["persons": "\(run.persons)"]), at: now, in: db)
         return true
     }
 
@@ -222,8 +227,10 @@ public final class PointsService: Sendable {
         let (runID, runAsOf, runVersion) = (run.id, run.asOf, run.policyVersion)
         let (lastScored, credit) = try await database.read { db -> (String?, (Int, CreditPolicy)?) in
             let creditVersion = try ConfigurationStore.version(.creditPolicy, at: runAsOf, in: db)
-            return (try PointsStore.lastScored(run: runID, in: db),
-                    try ConfigurationStore.creditPolicy(version: creditVersion, in: db).map { (creditVersion, $0) })
+            return (
+                try PointsStore.lastScored(run: runID, in: db),
+                try ConfigurationStore.creditPolicy(version: creditVersion, in: db).map { (creditVersion, $0) }
+            )
         }
         var cursor = lastScored.map { String($0.dropFirst(7)) }
         var (scored, skipped) = (0, 0)
@@ -232,8 +239,9 @@ public final class PointsService: Sendable {
             let after = cursor
             let (page, last) = try await database.read { db -> (ScoredPage, String?) in
                 let persons = try PointsStore.persons(after: after, registeredBy: runAsOf, limit: Self.pageSize, in: db)
-                let page = try Self.score(persons: persons, policy: policy, version: runVersion, credit: credit, asOf: runAsOf,
-                                          keys: try registry.keySource.keys(), in: db)
+                let page = try Self.score(
+                    persons: persons, policy: policy, version: runVersion, credit: credit, asOf: runAsOf,
+                    keys: try registry.keySource.keys(), in: db)
                 return (ScoredPage(scores: try PointsStore.encoded(page.scores), unreadable: page.unreadable), persons.last?.id)
             }
             guard let last else { break }
@@ -245,8 +253,10 @@ public final class PointsService: Sendable {
                     throw ZeroTripError(.invalidTransition, "scoring run \(runID) was finished by another runner")
                 }
                 for person in page.unreadable {
-                    try AuditLog.append(AuditEntry(actor: actor, action: "points.person.skipped", target: "person:\(person)",
-                                                   details: ["run": "\(runID)", "reason": "identity_key_unavailable"]), at: now, in: db)
+                    try AuditLog.append(
+                        AuditEntry(
+                            actor: actor, action: "points.person.skipped", target: "person:\(person)",
+                            details: ["run": "\(runID)", "reason": "identity_key_unavailable"]), at: now, in: db)
                 }
             }
             scored += page.scores.count
@@ -256,8 +266,10 @@ public final class PointsService: Sendable {
         let finishedAt = clock.now()
         run.persons = try await database.write { db in
             let persons = try PointsStore.finish(runID, at: finishedAt, in: db)
-            try AuditLog.append(AuditEntry(actor: actor, action: "points.run.finished", target: "points_run:\(runID)",
-                                           details: ["persons": "\(persons)"]), at: finishedAt, in: db)
+            try AuditLog.append(
+                AuditEntry(
+                    actor: actor, action: "points.run.finished", target: "points_run:\(runID)",
+                    details: ["persons": "\(persons)"]), at: finishedAt, in: db)
             return persons
         }
         run.finishedAt = finishedAt
@@ -272,8 +284,10 @@ public final class PointsService: Sendable {
 
     /// Scores `persons` on `asOf`: reads what each score is computed from in this transaction, computes them. Persons
     /// whose ID number does not decrypt are returned apart, by id.
-    static func score(persons all: [PointsStore.Person], policy: PointsPolicy, version: Int, credit: (Int, CreditPolicy)?, asOf: Date,
-                      keys: IdentityKeys, in db: SQLTransaction) throws -> (scores: [PointsScore], unreadable: [String]) {
+    static func score(
+        persons all: [PointsStore.Person], policy: PointsPolicy, version: Int, credit: (Int, CreditPolicy)?, asOf: Date,
+        keys: IdentityKeys, in db: SQLTransaction
+    ) throws -> (scores: [PointsScore], unreadable: [String]) {
         var persons: [PointsStore.Person] = [], idNumbers: [String] = [], unreadable: [String] = []
         persons.reserveCapacity(all.count)
         idNumbers.reserveCapacity(all.count)
@@ -295,7 +309,8 @@ public final class PointsService: Sendable {
         }
         let subjects = persons.map { "person:\($0.id)" }
         let held = try PointsStore.documents(holders: idNumbers, matters: policy.documentMatters, issuedBy: asOf, in: db)
-        let approvals = policy.indicators.contains { $0.source.needsReview }
+        let approvals =
+            policy.indicators.contains { $0.source.needsReview }
             ? try PointsStore.approvals(subjects: subjects, decidedBy: asOf, in: db) : [:]
         let corrections = try PointsStore.corrections(subjects: subjects, decidedBy: asOf, in: db)
         var levels: [String: CreditLevel] = [:]
@@ -303,13 +318,17 @@ public final class PointsService: Sendable {
             let events = try CreditLedger.events(subjects: subjects, recordedBy: asOf, in: db)
             for (subject, person) in zip(subjects, persons) {
                 let creditSubject = CreditSubject(id: subject, kind: .person, establishedAt: person.registeredAt, dataComplete: true, displayName: "")
-                levels[subject] = CreditCalculator.assess(creditSubject, events: events[subject] ?? [], policy: creditPolicy,
-                                                          policyVersion: creditVersion, at: asOf).level
+                levels[subject] =
+                    CreditCalculator.assess(
+                        creditSubject, events: events[subject] ?? [], policy: creditPolicy,
+                        policyVersion: creditVersion, at: asOf
+                    ).level
             }
         }
         let scores = zip(subjects, idNumbers).map { subject, idNumber in
-            let facts = PointsFacts(subject: subject, birthDay: CivilDay(CitizenIDNumber.birthDate(of: idNumber)), documents: held[idNumber] ?? [],
-                                    creditLevel: levels[subject], approvals: approvals[subject] ?? [], corrections: corrections[subject] ?? [])
+            let facts = PointsFacts(
+                subject: subject, birthDay: CivilDay(CitizenIDNumber.birthDate(of: idNumber)), documents: held[idNumber] ?? [],
+                creditLevel: levels[subject], approvals: approvals[subject] ?? [], corrections: corrections[subject] ?? [])
             return PointsCalculator.score(facts, policy: policy, version: version, at: asOf)
         }
         return (scores, unreadable)
@@ -345,8 +364,12 @@ public final class PointsService: Sendable {
             }
             let creditVersion = try ConfigurationStore.version(.creditPolicy, at: asOf, in: db)
             let credit = try ConfigurationStore.creditPolicy(version: creditVersion, in: db).map { (creditVersion, $0) }
-            guard let computed = try Self.score(persons: [person], policy: policy, version: version ?? 0, credit: credit, asOf: asOf,
-                                                keys: try registry.keySource.keys(), in: db).scores.first else {
+            guard
+                let computed = try Self.score(
+                    persons: [person], policy: policy, version: version ?? 0, credit: credit, asOf: asOf,
+                    keys: try registry.keySource.keys(), in: db
+                ).scores.first
+            else {
                 throw ZeroTripError(.identityKeyUnavailable, "the registry record of \(subject.prefix(24)) does not decrypt with the identity key")
             }
             // A run that stored no score for a person registered by its date did not score what it should have.
@@ -386,13 +409,16 @@ public final class PointsService: Sendable {
             var policies: [Int: PointsPolicy] = [:]
             let disputes = try PointsStore.disputes(subject: subject, in: db).filter { dispute in
                 if disclosingCredit { return true }
-                if policies[dispute.policyVersion] == nil { policies[dispute.policyVersion] = try Self.policy(version: dispute.policyVersion, in: db) }
+                if policies[dispute.policyVersion] == nil {
+                    policies[dispute.policyVersion] = try Self.policy(version: dispute.policyVersion, in: db)
+                }
                 return policies[dispute.policyVersion]?.indicator(dispute.indicator)?.source != .credit
             }
-            return PointsStatement(scheme: current?.policy.name ?? scoredPolicy?.name, run: latest?.run,
-                                   total: withheld.isEmpty ? latest?.score.total : nil, items: items,
-                                   claimable: claimable, claims: try PointsStore.claims(subject: subject, in: db),
-                                   disputes: disputes, withheld: withheld)
+            return PointsStatement(
+                scheme: current?.policy.name ?? scoredPolicy?.name, run: latest?.run,
+                total: withheld.isEmpty ? latest?.score.total : nil, items: items,
+                claimable: claimable, claims: try PointsStore.claims(subject: subject, in: db),
+                disputes: disputes, withheld: withheld)
         }
     }
 
@@ -400,28 +426,34 @@ public final class PointsService: Sendable {
 
     /// Records `subject`'s claim of `option` for the reviewed indicator `indicator`, with an optional proof (PDF, JPEG
     /// or PNG, at most ``evidenceLimit`` bytes). Audited `points.claim.submitted` (without the statement or proof).
-    public func claim(subject: String, indicator code: String, option: String, statement rawStatement: String, evidence: [UInt8]?,
-                      actor: String) async throws -> PointsClaim {
+    public func claim(
+        subject: String, indicator code: String, option: String, statement rawStatement: String, evidence: [UInt8]?,
+        actor: String
+    ) async throws -> PointsClaim {
         let statement = try Validation.note(rawStatement, field: "statement", limit: Self.noteLimit)
         let evidenceType = try evidence.map { bytes throws(ZeroTripError) in try Self.evidenceType(bytes) }
         let now = clock.now()
         let id = try withCrypto("generating a claim id") { () throws(CryptoError) in Hex.encode(try SecureRandom.bytes(count: 16)) }
         return try await database.write { db in
             let (version, policy) = try Self.policy(at: now, in: db)
-            guard let indicator = policy.indicator(code), case .proof(let department) = indicator.source, case .options(let options) = indicator.rule else {
+            guard let indicator = policy.indicator(code), case .proof(let department) = indicator.source, case .options(let options) = indicator.rule
+            else {
                 throw ZeroTripError(.unknownIndicator, "no indicator \(code.prefix(48)) decided on a proof in points policy version \(version)")
             }
             guard options.contains(where: { $0.name == option }) else {
                 throw ZeroTripError(.invalidInput, "option must be one of \(options.map(\.name).joined(separator: ", "))")
             }
-            let claim = PointsClaim(id: id, subject: subject, indicator: indicator.code, option: option, statement: statement, evidenceType: evidenceType,
-                                    department: department, policyVersion: version, submittedAt: now)
+            let claim = PointsClaim(
+                id: id, subject: subject, indicator: indicator.code, option: option, statement: statement, evidenceType: evidenceType,
+                department: department, policyVersion: version, submittedAt: now)
             guard try PointsStore.insert(claim, evidence: evidence, in: db) else {
                 throw ZeroTripError(.claimPending, "a claim for \(indicator.code) is waiting for review")
             }
-            try AuditLog.append(AuditEntry(actor: actor, action: "points.claim.submitted", target: "points_claim:\(id)",
-                                           details: ["indicator": indicator.code, "department": department, "evidence": evidenceType ?? "none"]),
-                                at: now, in: db)
+            try AuditLog.append(
+                AuditEntry(
+                    actor: actor, action: "points.claim.submitted", target: "points_claim:\(id)",
+                    details: ["indicator": indicator.code, "department": department, "evidence": evidenceType ?? "none"]),
+                at: now, in: db)
             return claim
         }
     }
@@ -446,10 +478,13 @@ public final class PointsService: Sendable {
     public func clearOldEvidence(now date: Date? = nil) async throws -> Int {
         let now = date ?? clock.now()
         return try await database.write { db in
-            let cleared = try PointsStore.clearEvidence(decidedBefore: now.addingTimeInterval(-Double(Self.evidenceRetentionDays) * 86_400), limit: 1000, in: db)
+            let cleared = try PointsStore.clearEvidence(
+                decidedBefore: now.addingTimeInterval(-Double(Self.evidenceRetentionDays) * 86_400), limit: 1000, in: db)
             if cleared > 0 {
-                try AuditLog.append(AuditEntry(actor: "system", action: "points.evidence.cleared", target: "points_claims",
-                                               details: ["claims": "\(cleared)", "retention_days": "\(Self.evidenceRetentionDays)"]), at: now, in: db)
+                try AuditLog.append(
+                    AuditEntry(
+                        actor: "system", action: "points.evidence.cleared", target: "points_claims",
+                        details: ["claims": "\(cleared)", "retention_days": "\(Self.evidenceRetentionDays)"]), at: now, in: db)
             }
             return cleared
         }
@@ -472,7 +507,8 @@ public final class PointsService: Sendable {
         let now = clock.now()
         return try await database.write { db in
             guard let claim = try PointsStore.claim(id: id, in: db), claim.department == department,
-                  let evidence = try PointsStore.evidence(claim: id, in: db) else {
+                let evidence = try PointsStore.evidence(claim: id, in: db)
+            else {
                 throw ZeroTripError(.notFound, "no proof for claim \(id.prefix(32)) in this department")
             }
             try AuditLog.append(AuditEntry(actor: actor, action: "points.evidence.read", target: "points_claim:\(id)", details: [:]), at: now, in: db)
@@ -481,8 +517,10 @@ public final class PointsService: Sendable {
     }
 
     /// The reviewer `clerk` of `department` approves or rejects claim `id`, once; the person is told.
-    public func decide(claim rawID: String, department: String, clerk: String, approve: Bool, reason rawReason: String,
-                       actor: String) async throws -> PointsClaim {
+    public func decide(
+        claim rawID: String, department: String, clerk: String, approve: Bool, reason rawReason: String,
+        actor: String
+    ) async throws -> PointsClaim {
         let id = rawID.lowercased()
         let reason = try Validation.note(rawReason, field: "reason", limit: Self.noteLimit)
         guard !reason.isEmpty else { throw ZeroTripError(.invalidInput, "a decision needs a reason") }
@@ -492,18 +530,22 @@ public final class PointsService: Sendable {
             guard id.utf8.count == 32, var claim = try PointsStore.claim(id: id, in: db), claim.department == department else {
                 throw ZeroTripError(.notFound, "no claim \(rawID.prefix(32)) for this department")
             }
-            guard claim.decision == nil, try PointsStore.decide(claim: id, approved: approve, reviewer: reviewer, reason: reason, at: now, in: db) else {
+            guard claim.decision == nil, try PointsStore.decide(claim: id, approved: approve, reviewer: reviewer, reason: reason, at: now, in: db)
+            else {
                 throw ZeroTripError(.alreadyDecided, "claim \(id) was decided already")
             }
             claim.decision = approve ? "approved" : "rejected"
             claim.decidedBy = reviewer
             claim.decidedAt = now
             claim.reason = reason
-            try AuditLog.append(AuditEntry(actor: reviewer, action: "points.claim.decided", target: "points_claim:\(id)",
-                                           details: ["indicator": claim.indicator, "decision": claim.decision!]), at: now, in: db)
-            try NotificationOutbox.enqueue(subject: claim.subject, kind: "points_claim", reference: "points_claim:\(id)",
-                                           message: "【积分】您申报的积分项目已审核：\(approve ? "通过" : "未通过")（\(reason)）。对结果有异议可在积分页面申请复核。",
-                                           at: now, in: db)
+            try AuditLog.append(
+                AuditEntry(
+                    actor: reviewer, action: "points.claim.decided", target: "points_claim:\(id)",
+                    details: ["indicator": claim.indicator, "decision": claim.decision!]), at: now, in: db)
+            try NotificationOutbox.enqueue(
+                subject: claim.subject, kind: "points_claim", reference: "points_claim:\(id)",
+                message: "【积分】您申报的积分项目已审核：\(approve ? "通过" : "未通过")（\(reason)）。对结果有异议可在积分页面申请复核。",
+                at: now, in: db)
             return claim
         }
     }
@@ -522,22 +564,27 @@ public final class PointsService: Sendable {
 
     /// `subject` disputes an item: of a claim's decision (`claim`), or else of their newest score. Once per item.
     /// Without `disclosingCredit`, an item scored from the credit level is refused with `step_up_required` (audited).
-    public func dispute(subject: String, indicator code: String, claim claimID: String?, reason rawReason: String, actor: String,
-                        disclosingCredit: Bool) async throws -> PointsDispute {
+    public func dispute(
+        subject: String, indicator code: String, claim claimID: String?, reason rawReason: String, actor: String,
+        disclosingCredit: Bool
+    ) async throws -> PointsDispute {
         let reason = try Validation.note(rawReason, field: "reason", limit: Self.noteLimit)
         guard !reason.isEmpty else { throw ZeroTripError(.invalidInput, "say why the score is wrong") }
         let now = clock.now()
         let id = try withCrypto("generating a dispute id") { () throws(CryptoError) in Hex.encode(try SecureRandom.bytes(count: 16)) }
         do {
-            return try await fileDispute(id: id, subject: subject, indicator: code, claim: claimID, reason: reason, actor: actor,
-                                         disclosingCredit: disclosingCredit, at: now)
+            return try await fileDispute(
+                id: id, subject: subject, indicator: code, claim: claimID, reason: reason, actor: actor,
+                disclosingCredit: disclosingCredit, at: now)
         } catch let error as ZeroTripError where error.code == .stepUpRequired {
             throw try await creditDenied(actor: actor, action: "disputing the item scored from the credit level")
         }
     }
 
-    private func fileDispute(id: String, subject: String, indicator code: String, claim claimID: String?, reason: String, actor: String,
-                             disclosingCredit: Bool, at now: Date) async throws -> PointsDispute {
+    private func fileDispute(
+        id: String, subject: String, indicator code: String, claim claimID: String?, reason: String, actor: String,
+        disclosingCredit: Bool, at now: Date
+    ) async throws -> PointsDispute {
         try await database.write { db in
             var dispute: PointsDispute
             if let claimID {
@@ -550,8 +597,9 @@ public final class PointsService: Sendable {
                 if decision == "approved", case .options(let options) = policy.indicator(code)?.rule {
                     points = options.first { $0.name == claim.option }?.points ?? 0
                 }
-                dispute = PointsDispute(id: id, subject: subject, indicator: code, run: nil, claim: claim.id, policyVersion: claim.policyVersion,
-                                        disputedPoints: points, reason: reason, department: claim.department, firstReviewer: claim.decidedBy, filedAt: now)
+                dispute = PointsDispute(
+                    id: id, subject: subject, indicator: code, run: nil, claim: claim.id, policyVersion: claim.policyVersion,
+                    disputedPoints: points, reason: reason, department: claim.department, firstReviewer: claim.decidedBy, filedAt: now)
             } else {
                 guard let latest = try PointsStore.latestScore(subject: subject, in: db) else {
                     throw ZeroTripError(.noPointsScore, "no score of yours to dispute yet")
@@ -566,13 +614,16 @@ public final class PointsService: Sendable {
                 let item = latest.score.items.first { $0.indicator == code }
                 // An item scored from an approved claim was decided by a reviewer: the dispute goes to another.
                 let claim = try item?.inputs.first { $0.hasPrefix("claim:") }.flatMap { try PointsStore.claim(id: String($0.dropFirst(6)), in: db) }
-                dispute = PointsDispute(id: id, subject: subject, indicator: code, run: latest.run.id, claim: nil, policyVersion: latest.run.policyVersion,
-                                        disputedPoints: item?.points ?? 0, reason: reason, department: department,
-                                        firstReviewer: claim?.decidedBy, filedAt: now)
+                dispute = PointsDispute(
+                    id: id, subject: subject, indicator: code, run: latest.run.id, claim: nil, policyVersion: latest.run.policyVersion,
+                    disputedPoints: item?.points ?? 0, reason: reason, department: department,
+                    firstReviewer: claim?.decidedBy, filedAt: now)
             }
             guard try PointsStore.insert(dispute, in: db) else { throw ZeroTripError(.alreadyDisputed, "this item was disputed already") }
-            try AuditLog.append(AuditEntry(actor: actor, action: "points.dispute.filed", target: "points_dispute:\(id)",
-                                           details: ["indicator": code, "department": dispute.department]), at: now, in: db)
+            try AuditLog.append(
+                AuditEntry(
+                    actor: actor, action: "points.dispute.filed", target: "points_dispute:\(id)",
+                    details: ["indicator": code, "department": dispute.department]), at: now, in: db)
             return dispute
         }
     }
@@ -586,8 +637,10 @@ public final class PointsService: Sendable {
 
     /// The reviewer `clerk` of `department` decides dispute `id`: `points` nil upholds the score, a number corrects it
     /// (from now on, in scores under the disputed policy version). Never the clerk who decided the claim.
-    public func decide(dispute rawID: String, department: String, clerk: String, points: Int?, reason rawReason: String,
-                       actor: String) async throws -> PointsDispute {
+    public func decide(
+        dispute rawID: String, department: String, clerk: String, points: Int?, reason rawReason: String,
+        actor: String
+    ) async throws -> PointsDispute {
         let id = rawID.lowercased()
         let reason = try Validation.note(rawReason, field: "reason", limit: Self.noteLimit)
         guard !reason.isEmpty else { throw ZeroTripError(.invalidInput, "a decision needs a reason") }
@@ -613,16 +666,20 @@ public final class PointsService: Sendable {
             dispute.decidedBy = reviewer
             dispute.decidedAt = now
             dispute.decisionReason = reason
-            try AuditLog.append(AuditEntry(actor: reviewer, action: "points.dispute.decided", target: "points_dispute:\(id)",
-                                           details: ["indicator": dispute.indicator, "outcome": dispute.outcome!,
-                                                     "points": points.map { "\($0)" } ?? ""]), at: now, in: db)
+            try AuditLog.append(
+                AuditEntry(
+                    actor: reviewer, action: "points.dispute.decided", target: "points_dispute:\(id)",
+                    details: [
+                        "indicator": dispute.indicator, "outcome": dispute.outcome!,
+                        "points": points.map { "\($0)" } ?? "",
+                    ]), at: now, in: db)
             let text = points.map { "改为 \($0) 分，下次赋分起生效" } ?? "维持原分"
-            try NotificationOutbox.enqueue(subject: dispute.subject, kind: "points_dispute", reference: "points_dispute:\(id)",
-                                           message: "【积分】您的复核申请已办理：\(text)（\(reason)）。", at: now, in: db)
+            try NotificationOutbox.enqueue(
+                subject: dispute.subject, kind: "points_dispute", reference: "points_dispute:\(id)",
+                message: "【积分】您的复核申请已办理：\(text)（\(reason)）。", at: now, in: db)
             return dispute
         }
     }
-
 
     // MARK: Certificate
 
@@ -647,35 +704,44 @@ public final class PointsService: Sendable {
             throw try await creditDenied(actor: actor, action: "a points certificate (it prints the credit level)")
         }
         if let existing {
-            return PointsCertificate(record: existing, verificationPage: ResultToken.verificationURL(base: documents.verificationBaseURL, token: existing.token),
-                                     reused: true)
+            return PointsCertificate(
+                record: existing, verificationPage: ResultToken.verificationURL(base: documents.verificationBaseURL, token: existing.token),
+                reused: true)
         }
-        var fields = [ResultField(label: "积分方案", value: policy.name), ResultField(label: "赋分日期", value: CivilDay(run.asOf).chinese),
-                      ResultField(label: "积分总分", value: "\(score.total) 分")]
+        var fields = [
+            ResultField(label: "积分方案", value: policy.name), ResultField(label: "赋分日期", value: CivilDay(run.asOf).chinese),
+            ResultField(label: "积分总分", value: "\(score.total) 分"),
+        ]
         // A scheme has at most PointsPolicy.maximumIndicators indicators: each scored one has its line.
         for item in score.items {
             fields.append(ResultField(label: policy.indicator(item.indicator)?.name ?? item.indicator, value: "\(item.points) 分（\(item.value)）"))
         }
         fields.append(ResultField(label: "赋分批次", value: Self.batch(run)))
-        let request = IssueDocumentRequest(departmentCode: policy.certificateDepartment, matterCode: Self.certificateMatter, matterName: "积分证明",
-                                           holderName: person.name, holderIDNumber: person.idNumber, fields: fields, validDays: 90,
-                                           pickupMode: .qrSelfPrint)
+        let request = IssueDocumentRequest(
+            departmentCode: policy.certificateDepartment, matterCode: Self.certificateMatter, matterName: "积分证明",
+            holderName: person.name, holderIDNumber: person.idNumber, fields: fields, validDays: 90,
+            pickupMode: .qrSelfPrint)
         do {
             // Writes are serialised (SQLite's one writer, PostgreSQL's write lock), so looking again in the registering
             // transaction keeps two requests at once from issuing two certificates of one run.
             let issued = try await documents.issue(request, actor: actor) { db, prepared in
                 // The register has this one already; another one of the run is the other request's.
-                if try Self.existingCertificate(idNumber: person.idNumber, run: run, policy: policy, at: now, in: db, except: prepared.record.id) != nil {
+                if try Self.existingCertificate(idNumber: person.idNumber, run: run, policy: policy, at: now, in: db, except: prepared.record.id)
+                    != nil
+                {
                     throw ZeroTripError(Self.certificateExists, "the run's certificate was issued meanwhile")
                 }
             }
             return PointsCertificate(record: issued.record, verificationPage: issued.qrContent, reused: false)
         } catch let error as ZeroTripError where error.code == Self.certificateExists {
-            guard let existing = try await database.read({ db in
-                try Self.existingCertificate(idNumber: person.idNumber, run: run, policy: policy, at: now, in: db)
-            }) else { throw ZeroTripError(.storageFailure, "the run's certificate was issued and is gone") }
-            return PointsCertificate(record: existing, verificationPage: ResultToken.verificationURL(base: documents.verificationBaseURL, token: existing.token),
-                                     reused: true)
+            guard
+                let existing = try await database.read({ db in
+                    try Self.existingCertificate(idNumber: person.idNumber, run: run, policy: policy, at: now, in: db)
+                })
+            else { throw ZeroTripError(.storageFailure, "the run's certificate was issued and is gone") }
+            return PointsCertificate(
+                record: existing, verificationPage: ResultToken.verificationURL(base: documents.verificationBaseURL, token: existing.token),
+                reused: true)
         }
     }
 
@@ -683,11 +749,15 @@ public final class PointsService: Sendable {
     private static let certificateExists = ZeroTripError.Code(rawValue: "points_certificate_exists")
 
     /// The valid certificate of `run` held by the person with `idNumber`, if one was issued (other than `excluded`).
-    private static func existingCertificate(idNumber: String, run: PointsRun, policy: PointsPolicy, at now: Date,
-                                            in db: SQLTransaction, except excluded: String? = nil) throws -> ResultDocumentRecord? {
+    private static func existingCertificate(
+        idNumber: String, run: PointsRun, policy: PointsPolicy, at now: Date,
+        in db: SQLTransaction, except excluded: String? = nil
+    ) throws -> ResultDocumentRecord? {
         let batch = Self.batch(run)
         return try DocumentRegister.validRecords(holderIDNumber: idNumber, matterCodes: [Self.certificateMatter], at: now, limit: 50, in: db)
-            .first { $0.id != excluded && $0.departmentCode == policy.certificateDepartment && $0.fields.contains(ResultField(label: "赋分批次", value: batch)) }
+            .first {
+                $0.id != excluded && $0.departmentCode == policy.certificateDepartment && $0.fields.contains(ResultField(label: "赋分批次", value: batch))
+            }
     }
 
     /// Audits and returns the refusal of `action` to a session that may not see the credit level.
@@ -695,8 +765,10 @@ public final class PointsService: Sendable {
         let tier = identityPolicy.tierForCreditLevel
         let now = clock.now()
         try await database.write { db in
-            try AuditLog.append(AuditEntry(actor: actor, action: "auth.denied", target: "points", outcome: "denied",
-                                           details: ["reason": "step_up_required", "required_tier": "\(tier)"]), at: now, in: db)
+            try AuditLog.append(
+                AuditEntry(
+                    actor: actor, action: "auth.denied", target: "points", outcome: "denied",
+                    details: ["reason": "step_up_required", "required_tier": "\(tier)"]), at: now, in: db)
         }
         return ZeroTripError(.stepUpRequired, "\(action) needs identity tier \(tier)").audited()
     }
@@ -710,7 +782,8 @@ public final class PointsService: Sendable {
     /// The policy version a certificate's batch line names (nil when the line is missing or not ours).
     static func batchVersion(_ record: ResultDocumentRecord) -> Int? {
         guard let line = record.fields.first(where: { $0.label == "赋分批次" })?.value,
-              let start = line.range(of: "积分规则第 "), let end = line.range(of: " 版", range: start.upperBound..<line.endIndex) else { return nil }
+            let start = line.range(of: "积分规则第 "), let end = line.range(of: " 版", range: start.upperBound..<line.endIndex)
+        else { return nil }
         return Int(line[start.upperBound..<end.lowerBound])
     }
 
@@ -732,10 +805,11 @@ public final class PointsService: Sendable {
             }
             return names
         }
-        return Set(certificates.filter { record in
-            guard let version = Self.batchVersion(record), let names = creditNames[version] else { return true }
-            return record.fields.contains { names.contains($0.label) }
-        }.map(\.id))
+        return Set(
+            certificates.filter { record in
+                guard let version = Self.batchVersion(record), let names = creditNames[version] else { return true }
+                return record.fields.contains { names.contains($0.label) }
+            }.map(\.id))
     }
 
     /// Refuses `record` to a session that may not see the credit level when the record prints it: audited
@@ -743,13 +817,14 @@ public final class PointsService: Sendable {
     public func checkDisclosure(of record: ResultDocumentRecord, disclosingCredit: Bool, actor: String, route: String) async throws {
         guard !disclosingCredit, try await printingCreditLevel([record]).contains(record.id) else { return }
         let tier = identityPolicy.tierForCreditLevel
-        try await AuditLog.append(AuditEntry(actor: actor, action: "auth.denied", target: "document:\(record.id)", outcome: "denied",
-                                             details: ["reason": "step_up_required", "required_tier": "\(tier)", "route": route]),
-                                  at: clock.now(), to: database)
+        try await AuditLog.append(
+            AuditEntry(
+                actor: actor, action: "auth.denied", target: "document:\(record.id)", outcome: "denied",
+                details: ["reason": "step_up_required", "required_tier": "\(tier)", "route": route]),
+            at: clock.now(), to: database)
         throw ZeroTripError(.stepUpRequired, "document \(record.id) prints the credit level, which needs identity tier \(tier)").audited()
     }
 }
-
 
 /// A points certificate (积分证明): the register entry and the page its QR code opens.
 public struct PointsCertificate: Sendable {
@@ -788,8 +863,12 @@ public struct PointsScheduleService: Service {
                 }
                 if let report = try await points.scheduledRun() { reports.append(report) }
                 for report in reports {
-                    logger.info("points scoring run finished", metadata: ["run": "\(report.run.id)", "persons": "\(report.run.persons)",
-                                                                         "skipped": "\(report.skipped)", "period": "\(report.run.period ?? "")"])
+                    logger.info(
+                        "points scoring run finished",
+                        metadata: [
+                            "run": "\(report.run.id)", "persons": "\(report.run.persons)",
+                            "skipped": "\(report.skipped)", "period": "\(report.run.period ?? "")",
+                        ])
                 }
             } catch let error as ZeroTripError where error.code == .invalidTransition {
                 // Another daemon is scoring this month; it is taken over here if it stops reporting.

@@ -38,7 +38,8 @@ extension AppDatabase {
             throw ZeroTripError(.fileExists, "\(target.path) exists; a backup never replaces a file")
         }
         guard let source = sqliteWriter else {
-            throw ZeroTripError(.invalidInput, "zerotrip backup copies an SQLite database; back up PostgreSQL with pg_dump or pg_basebackup (docs/deployment.md)")
+            throw ZeroTripError(
+                .invalidInput, "zerotrip backup copies an SQLite database; back up PostgreSQL with pg_dump or pg_basebackup (docs/deployment.md)")
         }
         let summary: BackupSummary = try await withCheckedThrowingContinuation { continuation in
             Self.backupQueue.async {
@@ -46,10 +47,13 @@ extension AppDatabase {
             }
         }
         _ = try await write { db in
-            try AuditLog.append(AuditEntry(actor: actor, action: "database.backed_up", target: "database", details: [
-                "file": target.lastPathComponent, "bytes": String(summary.bytes), "sha256": Hex.encode(summary.sha256),
-                "audit_events": String(summary.auditEvents), "log_leaves": String(summary.logLeaves),
-            ]), at: now, in: db)
+            try AuditLog.append(
+                AuditEntry(
+                    actor: actor, action: "database.backed_up", target: "database",
+                    details: [
+                        "file": target.lastPathComponent, "bytes": String(summary.bytes), "sha256": Hex.encode(summary.sha256),
+                        "audit_events": String(summary.auditEvents), "log_leaves": String(summary.logLeaves),
+                    ]), at: now, in: db)
         }
         return summary
     }
@@ -59,7 +63,8 @@ extension AppDatabase {
 
     private static func copy(_ source: any DatabaseWriter, to target: URL) throws -> BackupSummary {
         let temporary = target.deletingLastPathComponent()
-            .appendingPathComponent(".\(target.lastPathComponent).partial-\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: 0 ... .max))")
+            .appendingPathComponent(
+                ".\(target.lastPathComponent).partial-\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: 0 ... .max))")
         // Created empty with mode 0600 before SQLite opens it, so the personal data is never readable by others.
         guard FileManager.default.createFile(atPath: temporary.path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
             throw ZeroTripError(.storageFailure, "cannot create a file in \(target.deletingLastPathComponent().path)")
@@ -79,9 +84,11 @@ extension AppDatabase {
                 guard check == ["ok"] else {
                     throw ZeroTripError(.storageFailure, "the copy failed SQLite's integrity check: \(check.prefix(3).joined(separator: "; "))")
                 }
-                return (try Int64.fetchOne(db, sql: "SELECT COUNT(*) FROM audit_events") ?? 0,
-                        try Int64.fetchOne(db, sql: "SELECT COUNT(*) FROM log_leaves") ?? 0,
-                        try Int64.fetchOne(db, sql: "SELECT COUNT(*) FROM documents") ?? 0)
+                return (
+                    try Int64.fetchOne(db, sql: "SELECT COUNT(*) FROM audit_events") ?? 0,
+                    try Int64.fetchOne(db, sql: "SELECT COUNT(*) FROM log_leaves") ?? 0,
+                    try Int64.fetchOne(db, sql: "SELECT COUNT(*) FROM documents") ?? 0
+                )
             }
             try destination.close()
         } catch let error as ZeroTripError {
@@ -98,8 +105,9 @@ extension AppDatabase {
                 : ZeroTripError(.storageFailure, "cannot create \(target.path): \(reason)")
         }
         BackupFile.syncDirectory(target.deletingLastPathComponent())
-        return BackupSummary(path: target.path, bytes: bytes, sha256: digest, auditEvents: counts.audit, logLeaves: counts.leaves,
-                             documents: counts.documents)
+        return BackupSummary(
+            path: target.path, bytes: bytes, sha256: digest, auditEvents: counts.audit, logLeaves: counts.leaves,
+            documents: counts.documents)
     }
 }
 

@@ -65,29 +65,37 @@ enum ConfigurationStore {
     /// Stores a new version unless the newest one is the same file (SHA-256 of the source) or has the same parsed form;
     /// returns it and whether it was stored. (The parsed form alone is not enough: a policy's sets encode in an order
     /// that changes from run to run, so loading an unchanged file made a new version every time.)
-    static func store(_ kind: Kind, source: [UInt8], parsed json: String, sha256: String, actor: String, at now: Date,
-                      in db: SQLTransaction) throws -> ConfigurationVersion {
+    static func store(
+        _ kind: Kind, source: [UInt8], parsed json: String, sha256: String, actor: String, at now: Date,
+        in db: SQLTransaction
+    ) throws -> ConfigurationVersion {
         if let row = try db.fetchOne(sql: "SELECT version, parsed, sha256, created_by, created_at FROM \(kind.table) ORDER BY version DESC LIMIT 1"),
-           (row["sha256"] as String) == sha256 || (row["parsed"] as String) == json {
-            return ConfigurationVersion(version: row["version"], sha256: row["sha256"], createdBy: row["created_by"], createdAt: row["created_at"], stored: false)
+            (row["sha256"] as String) == sha256 || (row["parsed"] as String) == json
+        {
+            return ConfigurationVersion(
+                version: row["version"], sha256: row["sha256"], createdBy: row["created_by"], createdAt: row["created_at"], stored: false)
         }
-        let version = try db.fetchValue(Int.self, sql: "INSERT INTO \(kind.table) (source, parsed, sha256, created_by, created_at) VALUES (?, ?, ?, ?, ?) RETURNING version",
-                                      arguments: [Data(source), json, sha256, actor, now])
+        let version = try db.fetchValue(
+            Int.self, sql: "INSERT INTO \(kind.table) (source, parsed, sha256, created_by, created_at) VALUES (?, ?, ?, ?, ?) RETURNING version",
+            arguments: [Data(source), json, sha256, actor, now])
         return ConfigurationVersion(version: version, sha256: sha256, createdBy: actor, createdAt: now, stored: true)
     }
 
     /// Stores `parsed` (the form `source` parses to) as a new version of `kind` unless it is the newest already, and
     /// audits `action` when it stored one.
-    static func load(_ kind: Kind, source: [UInt8], parsed: some Encodable, action: String, actor: String, at now: Date,
-                     in db: SQLTransaction) throws -> ConfigurationVersion {
+    static func load(
+        _ kind: Kind, source: [UInt8], parsed: some Encodable, action: String, actor: String, at now: Date,
+        in db: SQLTransaction
+    ) throws -> ConfigurationVersion {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let json = String(decoding: try encoder.encode(parsed), as: UTF8.self)
         let digest = Hex.encode(Digest.sha256(source))
         let version = try store(kind, source: source, parsed: json, sha256: digest, actor: actor, at: now, in: db)
         guard version.stored else { return version }
-        try AuditLog.append(AuditEntry(actor: actor, action: action, target: "\(kind.table):\(version.version)", details: ["sha256": digest]),
-                            at: now, in: db)
+        try AuditLog.append(
+            AuditEntry(actor: actor, action: action, target: "\(kind.table):\(version.version)", details: ["sha256": digest]),
+            at: now, in: db)
         return version
     }
 

@@ -3,19 +3,27 @@ import Foundation
 /// The credit ledger (`credit_events`, append-only) and the organisations registered as credit subjects
 /// (`credit_organizations`), and all their SQL. Methods run in the caller's transaction.
 enum CreditLedger {
-    static let eventColumns = "id, subject, type, points, serious, direct_d, basis, effective_at, expires_at, repairs, source, reference, recorded_at, recorded_by"
+    static let eventColumns =
+        "id, subject, type, points, serious, direct_d, basis, effective_at, expires_at, repairs, source, reference, recorded_at, recorded_by"
 
     /// Appends `event` and returns its id. A second event with the same source and reference is `duplicate_event`.
     static func insert(_ event: CreditEvent, in db: SQLTransaction) throws -> Int64 {
         do {
-            return try db.fetchValue(Int64.self, sql: """
-                INSERT INTO credit_events (subject, type, points, serious, direct_d, basis, effective_at, expires_at, repairs, source, reference, recorded_at, recorded_by)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
-                """, arguments: [event.subject, event.type, event.points, event.serious, event.directD, event.basis, event.effectiveAt, event.expiresAt,
-                                         event.repairs, event.source, event.reference, event.recordedAt, event.recordedBy])
+            return try db.fetchValue(
+                Int64.self,
+                sql: """
+                    INSERT INTO credit_events (subject, type, points, serious, direct_d, basis, effective_at, expires_at, repairs, source, reference, recorded_at, recorded_by)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
+                    """,
+                arguments: [
+                    event.subject, event.type, event.points, event.serious, event.directD, event.basis, event.effectiveAt, event.expiresAt,
+                    event.repairs, event.source, event.reference, event.recordedAt, event.recordedBy,
+                ])
         } catch let error as SQLFailure where error.kind == .uniqueViolation {
             // UNIQUE (source, reference): the same record twice is the caller's mistake, not a storage failure.
-            throw ZeroTripError(.duplicateEvent, "an event with reference \(event.reference.map { String($0.prefix(64)) } ?? "-") from \(event.source) is already recorded")
+            throw ZeroTripError(
+                .duplicateEvent,
+                "an event with reference \(event.reference.map { String($0.prefix(64)) } ?? "-") from \(event.source) is already recorded")
         }
     }
 
@@ -33,7 +41,8 @@ enum CreditLedger {
         let placeholders = SQLTransaction.placeholders(min(subjects.count, 1000))
         var arguments = SQLArguments(subjects.prefix(1000))
         arguments.append(date)
-        return Dictionary(grouping: try events(where: "WHERE subject IN (\(placeholders)) AND recorded_at <= ?", arguments: arguments, in: db), by: \.subject)
+        return Dictionary(
+            grouping: try events(where: "WHERE subject IN (\(placeholders)) AND recorded_at <= ?", arguments: arguments, in: db), by: \.subject)
     }
 
     /// Event `id`.
@@ -48,14 +57,16 @@ enum CreditLedger {
 
     /// Whether an event from `source` with `reference` is recorded.
     static func contains(source: String, reference: String, in db: SQLTransaction) throws -> Bool {
-        try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM credit_events WHERE source = ? AND reference = ?", arguments: [source, reference]) ?? 0 > 0
+        try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM credit_events WHERE source = ? AND reference = ?", arguments: [source, reference]) ?? 0
+            > 0
     }
 
     private static func events(where clause: String, arguments: SQLArguments, in db: SQLTransaction) throws -> [CreditEvent] {
         try db.fetchAll(sql: "SELECT \(eventColumns) FROM credit_events \(clause) ORDER BY id", arguments: arguments).map {
-            CreditEvent(id: $0["id"], subject: $0["subject"], type: $0["type"], points: $0["points"], serious: $0["serious"], directD: $0["direct_d"],
-                        basis: $0["basis"], effectiveAt: $0["effective_at"], expiresAt: $0["expires_at"], repairs: $0["repairs"], source: $0["source"],
-                        reference: $0["reference"], recordedAt: $0["recorded_at"], recordedBy: $0["recorded_by"])
+            CreditEvent(
+                id: $0["id"], subject: $0["subject"], type: $0["type"], points: $0["points"], serious: $0["serious"], directD: $0["direct_d"],
+                basis: $0["basis"], effectiveAt: $0["effective_at"], expiresAt: $0["expires_at"], repairs: $0["repairs"], source: $0["source"],
+                reference: $0["reference"], recordedAt: $0["recorded_at"], recordedBy: $0["recorded_by"])
         }
     }
 
@@ -64,7 +75,9 @@ enum CreditLedger {
     /// Organisation `code` as a credit subject.
     static func organization(_ code: String, in db: SQLTransaction) throws -> CreditSubject? {
         try db.fetchOne(sql: "SELECT name, established_at, data_complete FROM credit_organizations WHERE code = ?", arguments: [code]).map {
-            CreditSubject(id: "organization:\(code)", kind: .organization, establishedAt: $0["established_at"], dataComplete: $0["data_complete"], displayName: $0["name"])
+            CreditSubject(
+                id: "organization:\(code)", kind: .organization, establishedAt: $0["established_at"], dataComplete: $0["data_complete"],
+                displayName: $0["name"])
         }
     }
 
@@ -80,12 +93,15 @@ enum CreditLedger {
     }
 
     /// Registers an organisation; `duplicate_subject` when the code is registered.
-    static func insertOrganization(code: String, name: String, establishedAt: Date, dataComplete: Bool, legalRepresentative: String?, actor: String,
-                                   at now: Date, in db: SQLTransaction) throws {
+    static func insertOrganization(
+        code: String, name: String, establishedAt: Date, dataComplete: Bool, legalRepresentative: String?, actor: String,
+        at now: Date, in db: SQLTransaction
+    ) throws {
         do {
-            try db.execute(sql: """
-                INSERT INTO credit_organizations (code, name, established_at, data_complete, legal_representative, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [code, name, establishedAt, dataComplete, legalRepresentative, actor, now])
+            try db.execute(
+                sql: """
+                    INSERT INTO credit_organizations (code, name, established_at, data_complete, legal_representative, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [code, name, establishedAt, dataComplete, legalRepresentative, actor, now])
         } catch let error as SQLFailure where error.kind == .uniqueViolation {
             throw ZeroTripError(.duplicateSubject, "organisation \(code) is already registered")
         }

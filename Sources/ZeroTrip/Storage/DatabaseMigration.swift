@@ -37,7 +37,7 @@ public enum DatabaseMigration {
         /// True when every count, the audit head and the log root agree and both chains are intact.
         public var identical: Bool {
             guard rows.allSatisfy({ $0.source == $0.target && $0.sameContent }), sourceLog.size == targetLog.size, sourceLog.root == targetLog.root,
-                  case .intact(let sourceCount, let sourceHead) = sourceAudit, case .intact(let targetCount, let targetHead) = targetAudit
+                case .intact(let sourceCount, let sourceHead) = sourceAudit, case .intact(let targetCount, let targetHead) = targetAudit
             else { return false }
             return sourceCount == targetCount && sourceHead == targetHead
         }
@@ -79,18 +79,21 @@ public enum DatabaseMigration {
         }
         let sourceLog = TransparencyLog(database: source), targetLog = TransparencyLog(database: destination)
         let sourceSize = try await sourceLog.size(), targetSize = try await targetLog.size()
-        return Summary(rows: rows,
-                       sourceAudit: try await AuditLog.verify(source), targetAudit: try await AuditLog.verify(destination),
-                       sourceLog: (sourceSize, try await sourceLog.rootHash(size: sourceSize)),
-                       targetLog: (targetSize, try await targetLog.rootHash(size: targetSize)))
+        return Summary(
+            rows: rows,
+            sourceAudit: try await AuditLog.verify(source), targetAudit: try await AuditLog.verify(destination),
+            sourceLog: (sourceSize, try await sourceLog.rootHash(size: sourceSize)),
+            targetLog: (targetSize, try await targetLog.rootHash(size: targetSize)))
     }
 
     /// The target's columns of `table` with their PostgreSQL types (the copy's column list for both sides).
     static func columns(of table: String, in target: SQLTransaction) throws -> [(name: String, type: String)] {
-        let columns = try target.fetchAll(sql: """
-            SELECT column_name, data_type FROM information_schema.columns
-            WHERE table_schema = current_schema() AND table_name = ? ORDER BY ordinal_position
-            """, arguments: [table]).map { (name: $0["column_name"] as String, type: $0["data_type"] as String) }
+        let columns = try target.fetchAll(
+            sql: """
+                SELECT column_name, data_type FROM information_schema.columns
+                WHERE table_schema = current_schema() AND table_name = ? ORDER BY ordinal_position
+                """, arguments: [table]
+        ).map { (name: $0["column_name"] as String, type: $0["data_type"] as String) }
         guard !columns.isEmpty else { throw ZeroTripError(.storageFailure, "the target has no table \(table)") }
         return columns
     }
@@ -154,13 +157,15 @@ public enum DatabaseMigration {
             try target.execute(sql: "UPDATE documents SET superseded_by = ? WHERE id = ?", arguments: [link.supersededBy, link.id])
         }
         // Sequences continue after the copied ids.
-        let serials = try target.fetchAll(sql: """
-            SELECT table_name, column_name FROM information_schema.columns
-            WHERE table_schema = current_schema() AND column_default LIKE 'nextval(%'
-            """)
+        let serials = try target.fetchAll(
+            sql: """
+                SELECT table_name, column_name FROM information_schema.columns
+                WHERE table_schema = current_schema() AND column_default LIKE 'nextval(%'
+                """)
         for serial in serials {
             let table: String = serial["table_name"], column: String = serial["column_name"]
-            try target.execute(sql: "SELECT setval(pg_get_serial_sequence('\(table)', '\(column)'), COALESCE((SELECT MAX(\(column)) FROM \(table)), 0) + 1, false)")
+            try target.execute(
+                sql: "SELECT setval(pg_get_serial_sequence('\(table)', '\(column)'), COALESCE((SELECT MAX(\(column)) FROM \(table)), 0) + 1, false)")
         }
     }
 }

@@ -12,8 +12,9 @@ enum DistrictStore {
 
     /// Records the district with its first root (there is only ever one district row).
     static func insertDistrict(name: String, province: String, city: String, rootKid: String, at now: Date, in db: SQLTransaction) throws {
-        try db.execute(sql: "INSERT INTO district (id, name, province, city, root_kid, created_at) VALUES (1, ?, ?, ?, ?, ?)",
-                       arguments: [name, province, city, rootKid, now])
+        try db.execute(
+            sql: "INSERT INTO district (id, name, province, city, root_kid, created_at) VALUES (1, ?, ?, ?, ?, ?)",
+            arguments: [name, province, city, rootKid, now])
     }
 
     /// Records the province and city above the district; returns whether the district exists.
@@ -38,7 +39,8 @@ enum DistrictStore {
     /// Inserts a department and returns its row id (the signing keys' foreign key). A duplicate code fails the
     /// unique constraint.
     static func insertDepartment(code: String, name: String, at now: Date, in db: SQLTransaction) throws -> Int64 {
-        try db.fetchValue(Int64.self, sql: "INSERT INTO departments (code, name, created_at) VALUES (?, ?, ?) RETURNING id", arguments: [code, name, now])
+        try db.fetchValue(
+            Int64.self, sql: "INSERT INTO departments (code, name, created_at) VALUES (?, ?, ?) RETURNING id", arguments: [code, name, now])
     }
 
     /// The row id of department `code`.
@@ -48,11 +50,13 @@ enum DistrictStore {
 
     /// Department `code` (every department with nil), by code, with its active seal key.
     static func departments(code: String?, in db: SQLTransaction) throws -> [Department] {
-        try db.fetchAll(sql: """
-            SELECT d.code, d.name, d.created_at,
-                   (SELECT kid FROM signing_keys k WHERE k.department_id = d.id AND k.status = 'active' ORDER BY k.created_at DESC LIMIT 1) AS kid
-            FROM departments d WHERE CAST(? AS TEXT) IS NULL OR d.code = ? ORDER BY d.code
-            """, arguments: [code, code]).map {
+        try db.fetchAll(
+            sql: """
+                SELECT d.code, d.name, d.created_at,
+                       (SELECT kid FROM signing_keys k WHERE k.department_id = d.id AND k.status = 'active' ORDER BY k.created_at DESC LIMIT 1) AS kid
+                FROM departments d WHERE CAST(? AS TEXT) IS NULL OR d.code = ? ORDER BY d.code
+                """, arguments: [code, code]
+        ).map {
             Department(code: $0["code"], name: $0["name"], createdAt: $0["created_at"], activeKid: $0["kid"])
         }
     }
@@ -61,8 +65,9 @@ enum DistrictStore {
 
     /// Records a link certificate: `subject`'s key certified by root `issuer`.
     static func insertRootLink(issuer: String, subject: String, certificate: [UInt8], at now: Date, in db: SQLTransaction) throws {
-        try db.execute(sql: "INSERT INTO root_links (issuer_kid, subject_kid, certificate, created_at) VALUES (?, ?, ?, ?)",
-                       arguments: [issuer, subject, Data(certificate), now])
+        try db.execute(
+            sql: "INSERT INTO root_links (issuer_kid, subject_kid, certificate, created_at) VALUES (?, ?, ?, ?)",
+            arguments: [issuer, subject, Data(certificate), now])
     }
 
     /// Every link certificate (issuer kid, subject kid, DER), oldest first.

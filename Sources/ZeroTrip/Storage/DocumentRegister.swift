@@ -20,32 +20,40 @@ enum DocumentRegister {
     /// Adds a document and its exact PDF. Fails (and with it the caller's transaction) if the id exists.
     static func insert(_ record: ResultDocumentRecord, pdf: [UInt8], in db: SQLTransaction) throws {
         let fieldsJSON = String(decoding: try JSONEncoder().encode(record.fields), as: UTF8.self)
-        try db.insertRows(documentRow, values: [
-            record.id, record.departmentCode, record.kid, record.matterCode, record.matterName, record.holderName,
-            record.holderIDNumber, record.holderKind.rawValue, fieldsJSON, record.pickupMode.rawValue, record.issuedAt, record.validUntil,
-            record.issuedBy, record.supersedes, Data(Hex.decode(record.pdfSHA256) ?? []),
-            Data(Hex.decode(record.contentSHA256) ?? []), record.token,
-        ])
+        try db.insertRows(
+            documentRow,
+            values: [
+                record.id, record.departmentCode, record.kid, record.matterCode, record.matterName, record.holderName,
+                record.holderIDNumber, record.holderKind.rawValue, fieldsJSON, record.pickupMode.rawValue, record.issuedAt, record.validUntil,
+                record.issuedBy, record.supersedes, Data(Hex.decode(record.pdfSHA256) ?? []),
+                Data(Hex.decode(record.contentSHA256) ?? []), record.token,
+            ])
         // After the document's row: the PDF refers to it.
         try db.insertRows(pdfRow, values: [record.id, Data(pdf)])
     }
 
-    private static let documentRow = SQLTransaction.RowInsert("documents", columns: [
-        "id", "department_code", "kid", "matter_code", "matter_name", "holder_name", "holder_id_number", "holder_kind", "fields",
-        "pickup_mode", "issued_at", "valid_until", "issued_by", "supersedes", "pdf_sha256", "content_sha256", "token",
-    ])
+    private static let documentRow = SQLTransaction.RowInsert(
+        "documents",
+        columns: [
+            "id", "department_code", "kid", "matter_code", "matter_name", "holder_name", "holder_id_number", "holder_kind", "fields",
+            "pickup_mode", "issued_at", "valid_until", "issued_by", "supersedes", "pdf_sha256", "content_sha256", "token",
+        ])
     private static let pdfRow = SQLTransaction.RowInsert("document_pdfs", columns: ["document_id", "pdf"])
 
     /// Moves a valid document to `status` with its history row, log leaf and audit event. Throws `documentNotValid`
     /// when the document is no longer valid (a concurrent revocation won), so the caller's transaction rolls back.
-    static func changeStatus(_ id: String, to status: DocumentStatus, reason: String, supersededBy: String?, actor: String,
-                             at now: Date, in db: SQLTransaction) throws {
-        try db.execute(sql: """
-            UPDATE documents SET status = ?, status_reason = ?, status_changed_at = ?, superseded_by = ? WHERE id = ? AND status = 'valid'
-            """, arguments: [status.rawValue, reason, now, supersededBy, id])
+    static func changeStatus(
+        _ id: String, to status: DocumentStatus, reason: String, supersededBy: String?, actor: String,
+        at now: Date, in db: SQLTransaction
+    ) throws {
+        try db.execute(
+            sql: """
+                UPDATE documents SET status = ?, status_reason = ?, status_changed_at = ?, superseded_by = ? WHERE id = ? AND status = 'valid'
+                """, arguments: [status.rawValue, reason, now, supersededBy, id])
         guard db.changesCount == 1 else { throw ZeroTripError(.documentNotValid, "document \(id) is no longer valid") }
-        try db.executeUnanswered(sql: "INSERT INTO document_status_history (document_id, status, reason, actor, changed_at) VALUES (?, ?, ?, ?, ?)",
-                                 arguments: [id, status.rawValue, reason, actor, now])
+        try db.executeUnanswered(
+            sql: "INSERT INTO document_status_history (document_id, status, reason, actor, changed_at) VALUES (?, ?, ?, ?, ?)",
+            arguments: [id, status.rawValue, reason, actor, now])
         var details = ["reason": reason]
         if let supersededBy { details["superseded_by"] = supersededBy }
         let kind = status == .revoked ? "document.revoked" : "document.superseded"
@@ -57,7 +65,8 @@ enum DocumentRegister {
 
     /// Every document that is no longer valid (revoked or superseded), for the status list.
     static func statusChanges(in db: SQLTransaction) throws -> [(id: String, status: DocumentStatus, reason: String?, changedAt: Date)] {
-        try db.fetchAll(sql: "SELECT id, status, status_reason, status_changed_at FROM documents WHERE status <> 'valid' ORDER BY id").compactMap { row in
+        try db.fetchAll(sql: "SELECT id, status, status_reason, status_changed_at FROM documents WHERE status <> 'valid' ORDER BY id").compactMap {
+            row in
             guard let status = DocumentStatus(rawValue: row["status"]) else { return nil }
             return (row["id"], status, row["status_reason"], (row["status_changed_at"] as Date?) ?? Date(timeIntervalSince1970: 0))
         }
@@ -99,8 +108,10 @@ enum DocumentRegister {
         guard !ids.isEmpty else { return [:] }
         let ids = Array(ids.prefix(1000))
         var links: [String: Bool] = [:]
-        try db.forEach(sql: "SELECT document_id, pdf_link FROM document_sharing WHERE document_id IN (\(SQLTransaction.placeholders(ids.count)))",
-                       arguments: SQLArguments(ids.map { $0 as any SQLValueConvertible })) { row in
+        try db.forEach(
+            sql: "SELECT document_id, pdf_link FROM document_sharing WHERE document_id IN (\(SQLTransaction.placeholders(ids.count)))",
+            arguments: SQLArguments(ids.map { $0 as any SQLValueConvertible })
+        ) { row in
             links[row["document_id"]] = row["pdf_link"] as Bool
         }
         return links
@@ -108,41 +119,50 @@ enum DocumentRegister {
 
     /// Records the holder's choice for the public link to document `id`'s PDF.
     static func setPDFLink(id: String, enabled: Bool, actor: String, at now: Date, in db: SQLTransaction) throws {
-        try db.execute(sql: """
-            INSERT INTO document_sharing (document_id, pdf_link, changed_at, changed_by) VALUES (?, ?, ?, ?)
-            ON CONFLICT (document_id) DO UPDATE SET pdf_link = excluded.pdf_link, changed_at = excluded.changed_at, changed_by = excluded.changed_by
-            """, arguments: [id.lowercased(), enabled ? 1 : 0, now, actor])
+        try db.execute(
+            sql: """
+                INSERT INTO document_sharing (document_id, pdf_link, changed_at, changed_by) VALUES (?, ?, ?, ?)
+                ON CONFLICT (document_id) DO UPDATE SET pdf_link = excluded.pdf_link, changed_at = excluded.changed_at, changed_by = excluded.changed_by
+                """, arguments: [id.lowercased(), enabled ? 1 : 0, now, actor])
     }
 
     /// Entries of one department (all when nil), newest first, at most `limit` (1–1,000).
     static func records(department: String?, limit: Int, in db: SQLTransaction) throws -> [ResultDocumentRecord] {
-        try db.fetchAll(sql: """
-            SELECT \(metadataColumns) FROM documents WHERE CAST(? AS TEXT) IS NULL OR department_code = ? ORDER BY issued_at DESC, id LIMIT ?
-            """, arguments: [department, department, max(1, min(limit, 1000))]).map(record(from:))
+        try db.fetchAll(
+            sql: """
+                SELECT \(metadataColumns) FROM documents WHERE CAST(? AS TEXT) IS NULL OR department_code = ? ORDER BY issued_at DESC, id LIMIT ?
+                """, arguments: [department, department, max(1, min(limit, 1000))]
+        ).map(record(from:))
     }
 
     /// Entries issued to the holder with ID number `idNumber`, newest first, at most `limit` (1–1,000).
     static func records(holderIDNumber idNumber: String, limit: Int, in db: SQLTransaction) throws -> [ResultDocumentRecord] {
-        try db.fetchAll(sql: """
-            SELECT \(metadataColumns) FROM documents WHERE holder_id_number = ? ORDER BY issued_at DESC, id LIMIT ?
-            """, arguments: [idNumber.uppercased(), max(1, min(limit, 1000))]).map(record(from:))
+        try db.fetchAll(
+            sql: """
+                SELECT \(metadataColumns) FROM documents WHERE holder_id_number = ? ORDER BY issued_at DESC, id LIMIT ?
+                """, arguments: [idNumber.uppercased(), max(1, min(limit, 1000))]
+        ).map(record(from:))
     }
 
     /// The holder's valid entries of the result types `matterCodes` (at most 20) still in force at `now`, newest first,
     /// at most `limit`: found by type in the register, however many other results the holder has.
-    static func validRecords(holderIDNumber idNumber: String, matterCodes: [String], at now: Date, limit: Int,
-                             in db: SQLTransaction) throws -> [ResultDocumentRecord] {
+    static func validRecords(
+        holderIDNumber idNumber: String, matterCodes: [String], at now: Date, limit: Int,
+        in db: SQLTransaction
+    ) throws -> [ResultDocumentRecord] {
         guard !matterCodes.isEmpty else { return [] }
         let codes = Array(matterCodes.prefix(20))
         let placeholders = SQLTransaction.placeholders(codes.count)
         var arguments: [(any SQLValueConvertible)?] = [idNumber.uppercased()]
         arguments += codes.map { $0 as (any SQLValueConvertible)? }
         arguments += [now, max(1, min(limit, 1000))]
-        return try db.fetchAll(sql: """
-            SELECT \(metadataColumns) FROM documents
-            WHERE holder_id_number = ? AND matter_code IN (\(placeholders)) AND status = 'valid' AND valid_until > ?
-            ORDER BY issued_at DESC, id LIMIT ?
-            """, arguments: SQLArguments(arguments)).map(record(from:))
+        return try db.fetchAll(
+            sql: """
+                SELECT \(metadataColumns) FROM documents
+                WHERE holder_id_number = ? AND matter_code IN (\(placeholders)) AND status = 'valid' AND valid_until > ?
+                ORDER BY issued_at DESC, id LIMIT ?
+                """, arguments: SQLArguments(arguments)
+        ).map(record(from:))
     }
 
     /// The verification columns of `id` (see ``Entry``), the hot path's read.
@@ -166,8 +186,10 @@ enum DocumentRegister {
         let all = Array(asked)
         for start in stride(from: 0, to: all.count, by: 500) {
             let chunk = Array(all[start..<min(all.count, start + 500)])
-            for row in try db.fetchAll(sql: "SELECT \(Entry.columns) FROM documents WHERE id IN (\(SQLTransaction.placeholders(chunk.count)))",
-                                       arguments: SQLArguments(chunk.map { $0 as (any SQLValueConvertible)? })) {
+            for row in try db.fetchAll(
+                sql: "SELECT \(Entry.columns) FROM documents WHERE id IN (\(SQLTransaction.placeholders(chunk.count)))",
+                arguments: SQLArguments(chunk.map { $0 as (any SQLValueConvertible)? }))
+            {
                 let entry = Entry(row: row)
                 found[entry.id] = entry
             }
@@ -231,9 +253,10 @@ enum DocumentRegister {
         func isExpired(at date: Date) -> Bool { date > validUntil }
 
         func summary(departmentName name: String?) -> DocumentSummary {
-            DocumentSummary(id: id, departmentCode: departmentCode, departmentName: name, matterCode: matterCode, matterName: matterName,
-                            holderName: PersonalDataMask.name(holderName), issuedAt: issuedAt, validUntil: validUntil, status: status,
-                            statusChangedAt: statusChangedAt, statusReason: statusReason, supersededBy: supersededBy, kid: kid)
+            DocumentSummary(
+                id: id, departmentCode: departmentCode, departmentName: name, matterCode: matterCode, matterName: matterName,
+                holderName: PersonalDataMask.name(holderName), issuedAt: issuedAt, validUntil: validUntil, status: status,
+                statusChangedAt: statusChangedAt, statusReason: statusReason, supersededBy: supersededBy, kid: kid)
         }
     }
 
@@ -254,9 +277,12 @@ enum DocumentRegister {
 extension DocumentRegister {
     /// Per issuing department, documents revoked in [from, to) (a superseded one is not revoked).
     static func revocations(from: Date, to: Date, in db: SQLTransaction) throws -> [String: Int] {
-        Dictionary(try db.fetchAll(sql: """
-            SELECT d.department_code, COUNT(*) FROM document_status_history h JOIN documents d ON d.id = h.document_id
-            WHERE h.status = 'revoked' AND h.changed_at >= ? AND h.changed_at < ? GROUP BY d.department_code
-            """, arguments: [from, to]).map { ($0[0] as String, $0[1] as Int) }, uniquingKeysWith: +)
+        Dictionary(
+            try db.fetchAll(
+                sql: """
+                    SELECT d.department_code, COUNT(*) FROM document_status_history h JOIN documents d ON d.id = h.document_id
+                    WHERE h.status = 'revoked' AND h.changed_at >= ? AND h.changed_at < ? GROUP BY d.department_code
+                    """, arguments: [from, to]
+            ).map { ($0[0] as String, $0[1] as Int) }, uniquingKeysWith: +)
     }
 }

@@ -31,14 +31,17 @@ enum FiguresStore {
     }
 
     /// One counted item: `total` adds up, `longest` keeps the largest, `extra` adds up.
-    static func add(_ kind: Kind, at date: Date, department: String, label: String = "", total: Int = 0, extra: Int = 0,
-                    in db: SQLTransaction) throws {
-        try db.executeUnanswered(sql: """
-            INSERT INTO daily_figures (kind, day, department, label, items, total, longest, extra) VALUES (?, ?, ?, ?, 1, ?, ?, ?)
-            ON CONFLICT (kind, day, department, label) DO UPDATE SET items = daily_figures.items + 1,
-                total = daily_figures.total + excluded.total, extra = daily_figures.extra + excluded.extra,
-                longest = CASE WHEN excluded.longest > daily_figures.longest THEN excluded.longest ELSE daily_figures.longest END
-            """, arguments: [kind.rawValue, CivilDay(date).description, department, label, total, total, extra])
+    static func add(
+        _ kind: Kind, at date: Date, department: String, label: String = "", total: Int = 0, extra: Int = 0,
+        in db: SQLTransaction
+    ) throws {
+        try db.executeUnanswered(
+            sql: """
+                INSERT INTO daily_figures (kind, day, department, label, items, total, longest, extra) VALUES (?, ?, ?, ?, 1, ?, ?, ?)
+                ON CONFLICT (kind, day, department, label) DO UPDATE SET items = daily_figures.items + 1,
+                    total = daily_figures.total + excluded.total, extra = daily_figures.extra + excluded.extra,
+                    longest = CASE WHEN excluded.longest > daily_figures.longest THEN excluded.longest ELSE daily_figures.longest END
+                """, arguments: [kind.rawValue, CivilDay(date).description, department, label, total, total, extra])
     }
 
     /// An application ended (`closed`, `rejected`, `terminated`) at `date`: its handling time from submission.
@@ -60,7 +63,9 @@ enum FiguresStore {
     /// in its transaction: the decoded calendar is kept per policy source (its SHA-256, the same file in any database),
     /// not decoded from the stored policy each time.
     static func calendar(at date: Date, in db: SQLTransaction) throws -> WorkCalendar {
-        guard let (version, digest) = try ConfigurationStore.versionAndDigest(.creditPolicy, at: date, in: db) else { return CreditPolicy.builtIn.calendar }
+        guard let (version, digest) = try ConfigurationStore.versionAndDigest(.creditPolicy, at: date, in: db) else {
+            return CreditPolicy.builtIn.calendar
+        }
         if let cached = decodedCalendars.withLock({ $0[digest] }) { return cached }
         guard let calendar = try ConfigurationStore.creditPolicy(version: version, in: db)?.calendar else { return CreditPolicy.builtIn.calendar }
         decodedCalendars.withLock { cache in
@@ -115,10 +120,12 @@ enum FiguresStore {
     /// `kind`'s sums per department and label over the China days of [`from`, `to`).
     static func sums(_ kind: Kind, from: Date, to: Date, in db: SQLTransaction) throws -> [Sum] {
         let (first, after) = days(from: from, to: to)
-        return try db.fetchAll(sql: """
-            SELECT department, label, CAST(SUM(items) AS BIGINT), CAST(SUM(total) AS BIGINT), MAX(longest), CAST(SUM(extra) AS BIGINT) FROM daily_figures
-            WHERE kind = ? AND day >= ? AND day < ? GROUP BY department, label
-            """, arguments: [kind.rawValue, first, after]).map {
+        return try db.fetchAll(
+            sql: """
+                SELECT department, label, CAST(SUM(items) AS BIGINT), CAST(SUM(total) AS BIGINT), MAX(longest), CAST(SUM(extra) AS BIGINT) FROM daily_figures
+                WHERE kind = ? AND day >= ? AND day < ? GROUP BY department, label
+                """, arguments: [kind.rawValue, first, after]
+        ).map {
             Sum(department: $0[0], label: $0[1], items: $0[2], total: $0[3], longest: $0[4], extra: $0[5])
         }
     }
@@ -126,39 +133,52 @@ enum FiguresStore {
     /// `kind`'s items per month (`YYYY-MM`) over the days of [`from`, `to`).
     static func months(_ kind: Kind, from: Date, to: Date, in db: SQLTransaction) throws -> [String: Int] {
         let (first, after) = days(from: from, to: to)
-        return Dictionary(try db.fetchAll(sql: """
-            SELECT substr(day, 1, 7), CAST(SUM(items) AS BIGINT) FROM daily_figures WHERE kind = ? AND day >= ? AND day < ? GROUP BY substr(day, 1, 7)
-            """, arguments: [kind.rawValue, first, after]).map { ($0[0] as String, $0[1] as Int) },
+        return Dictionary(
+            try db.fetchAll(
+                sql: """
+                    SELECT substr(day, 1, 7), CAST(SUM(items) AS BIGINT) FROM daily_figures WHERE kind = ? AND day >= ? AND day < ? GROUP BY substr(day, 1, 7)
+                    """, arguments: [kind.rawValue, first, after]
+            ).map { ($0[0] as String, $0[1] as Int) },
             uniquingKeysWith: +)
     }
 
     /// Counts everything stored before the figures were kept (once per database; a new database is marked counted
     /// by its migration). Another daemon doing the same at the same moment waits for this one and then finds it done.
     static func rebuildIfNeeded(at now: Date, in db: SQLTransaction) throws {
-        guard try db.execute(sql: "INSERT INTO figures_built (name, built_at) VALUES ('daily_figures', ?) ON CONFLICT (name) DO NOTHING",
-                             arguments: [now]) == 1 else { return }
+        guard
+            try db.execute(
+                sql: "INSERT INTO figures_built (name, built_at) VALUES ('daily_figures', ?) ON CONFLICT (name) DO NOTHING",
+                arguments: [now]) == 1
+        else { return }
         // What was counted since the upgrade is counted again below with everything before it.
         try db.execute(sql: "DELETE FROM daily_figures")
         var calendars = try CalendarsInForce(in: db)
         for row in try db.fetchAll(sql: "SELECT department_code, mode, submitted_at FROM applications") {
             try add(.submitted, at: row[2], department: row[0], label: row[1], in: db)
         }
-        for row in try db.fetchAll(sql: """
-            SELECT a.department_code, h.state, a.submitted_at, h.changed_at FROM application_history h JOIN applications a ON a.id = h.application_id
-            WHERE h.state IN ('closed', 'rejected', 'terminated')
-            """) {
-            try addEnding(department: row[0], state: row[1], submitted: row[2], at: row[3], calendar: try calendars.calendar(at: row[3], in: db), in: db)
+        for row in try db.fetchAll(
+            sql: """
+                SELECT a.department_code, h.state, a.submitted_at, h.changed_at FROM application_history h JOIN applications a ON a.id = h.application_id
+                WHERE h.state IN ('closed', 'rejected', 'terminated')
+                """)
+        {
+            try addEnding(
+                department: row[0], state: row[1], submitted: row[2], at: row[3], calendar: try calendars.calendar(at: row[3], in: db), in: db)
         }
-        for row in try db.fetchAll(sql: """
-            SELECT a.department_code, a.review_started_at, MIN(h.changed_at) FROM application_history h JOIN applications a ON a.id = h.application_id
-            WHERE h.state IN ('approved', 'rejected') AND a.review_started_at IS NOT NULL AND h.changed_at >= a.review_started_at
-            GROUP BY a.id, a.department_code, a.review_started_at
-            """) {
+        for row in try db.fetchAll(
+            sql: """
+                SELECT a.department_code, a.review_started_at, MIN(h.changed_at) FROM application_history h JOIN applications a ON a.id = h.application_id
+                WHERE h.state IN ('approved', 'rejected') AND a.review_started_at IS NOT NULL AND h.changed_at >= a.review_started_at
+                GROUP BY a.id, a.department_code, a.review_started_at
+                """)
+        {
             try addReview(department: row[0], started: row[1], at: row[2], calendar: try calendars.calendar(at: row[2], in: db), in: db)
         }
-        for row in try db.fetchAll(sql: """
-            SELECT a.department_code, f.raised_at FROM application_flags f JOIN applications a ON a.id = f.application_id WHERE f.flag = 'time_limit_exceeded'
-            """) {
+        for row in try db.fetchAll(
+            sql: """
+                SELECT a.department_code, f.raised_at FROM application_flags f JOIN applications a ON a.id = f.application_id WHERE f.flag = 'time_limit_exceeded'
+                """)
+        {
             try add(.overdue, at: row[1], department: row[0], in: db)
         }
         for row in try db.fetchAll(sql: "SELECT department, cause, filed_at FROM complaints") {

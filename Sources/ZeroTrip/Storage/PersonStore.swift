@@ -56,24 +56,33 @@ enum PersonStore {
 
     /// Registers a person, with a `created` history row.
     static func insert(_ person: Person, lookup: [UInt8], actor: String, in db: SQLTransaction) throws {
-        try db.execute(sql: """
-            INSERT INTO persons (id, id_lookup, id_sealed, id_masked, name, phone_sealed, phone_masked, card_valid_from, card_valid_until, created_at, updated_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [person.id, Data(lookup), Data(person.idSealed), person.idMasked, person.name, Data(person.phoneSealed), person.phoneMasked,
-                             person.cardValidFrom, person.cardValidUntil, person.createdAt, person.updatedAt])
+        try db.execute(
+            sql: """
+                INSERT INTO persons (id, id_lookup, id_sealed, id_masked, name, phone_sealed, phone_masked, card_valid_from, card_valid_until, created_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                person.id, Data(lookup), Data(person.idSealed), person.idMasked, person.name, Data(person.phoneSealed), person.phoneMasked,
+                person.cardValidFrom, person.cardValidUntil, person.createdAt, person.updatedAt,
+            ])
         try history(person.id, "created", actor: actor, at: person.createdAt, in: db)
     }
 
     /// Replaces a person's name, phone and card validity (the ID number never changes), recording `change`.
     static func update(_ person: Person, change: String, actor: String, in db: SQLTransaction) throws {
-        try db.execute(sql: """
-            UPDATE persons SET name = ?, phone_sealed = ?, phone_masked = ?, card_valid_from = ?, card_valid_until = ?, updated_at = ? WHERE id = ?
-            """, arguments: [person.name, Data(person.phoneSealed), person.phoneMasked, person.cardValidFrom, person.cardValidUntil, person.updatedAt, person.id])
+        try db.execute(
+            sql: """
+                UPDATE persons SET name = ?, phone_sealed = ?, phone_masked = ?, card_valid_from = ?, card_valid_until = ?, updated_at = ? WHERE id = ?
+                """,
+            arguments: [
+                person.name, Data(person.phoneSealed), person.phoneMasked, person.cardValidFrom, person.cardValidUntil, person.updatedAt, person.id,
+            ])
         try history(person.id, change, actor: actor, at: person.updatedAt, in: db)
     }
 
     private static func history(_ id: String, _ change: String, actor: String, at now: Date, in db: SQLTransaction) throws {
-        try db.execute(sql: "INSERT INTO person_history (person_id, change, actor, changed_at) VALUES (?, ?, ?, ?)", arguments: [id, change, actor, now])
+        try db.execute(
+            sql: "INSERT INTO person_history (person_id, change, actor, changed_at) VALUES (?, ?, ?, ?)", arguments: [id, change, actor, now])
     }
 }
 

@@ -98,8 +98,9 @@ final class ReadExecutor: @unchecked Sendable {
     /// Runs `body` in a read transaction on a reader thread and returns its result.
     func read<T: Sendable>(_ body: @escaping @Sendable (SQLTransaction) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
-            let job = Job(run: { db in continuation.resume(with: Result { try body(SQLTransaction(sqlite: db)) }) },
-                          fail: { error in continuation.resume(throwing: error) })
+            let job = Job(
+                run: { db in continuation.resume(with: Result { try body(SQLTransaction(sqlite: db)) }) },
+                fail: { error in continuation.resume(throwing: error) })
             condition.lock()
             guard !stopped else {
                 condition.unlock()
@@ -141,7 +142,10 @@ final class ReadExecutor: @unchecked Sendable {
                     }
                 }
             } catch {
-                let failure = (error as? DatabaseError).map { AppDatabase.isBusy($0) ? AppDatabase.busyError : ZeroTripError(.storageFailure, "reading the database failed") }
+                let failure =
+                    (error as? DatabaseError).map {
+                        AppDatabase.isBusy($0) ? AppDatabase.busyError : ZeroTripError(.storageFailure, "reading the database failed")
+                    }
                     ?? ZeroTripError(.storageFailure, "reading the database failed")
                 for job in batch[next...] { job.fail(failure) }
             }

@@ -7,13 +7,19 @@ import ZeroTripCrypto
 /// watch (``AppDatabase/keyChanges``). Methods run in the caller's transaction.
 enum SigningKeyStore {
     /// Registers a key with its certificate and encrypted key file, in `status` (active, or pending until `activateAt`).
-    static func insert(_ certificate: Certificate, departmentID: Int64?, role: String, algorithm: KeyAlgorithm, keyFile: String,
-                       status: String = "active", activateAt: Date? = nil, at now: Date, in db: SQLTransaction) throws {
-        try db.execute(sql: """
-            INSERT INTO signing_keys (kid, department_id, role, algorithm, status, certificate, key_file, not_before, not_after, created_at, activate_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [certificate.kidHex, departmentID, role, algorithm.rawValue, status, Data(certificate.derRepresentation), keyFile,
-                             certificate.notValidBefore, certificate.notValidAfter, now, activateAt ?? now])
+    static func insert(
+        _ certificate: Certificate, departmentID: Int64?, role: String, algorithm: KeyAlgorithm, keyFile: String,
+        status: String = "active", activateAt: Date? = nil, at now: Date, in db: SQLTransaction
+    ) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO signing_keys (kid, department_id, role, algorithm, status, certificate, key_file, not_before, not_after, created_at, activate_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                certificate.kidHex, departmentID, role, algorithm.rawValue, status, Data(certificate.derRepresentation), keyFile,
+                certificate.notValidBefore, certificate.notValidAfter, now, activateAt ?? now,
+            ])
         try history(certificate.kidHex, status: status, reason: "created", at: now, in: db)
     }
 
@@ -33,22 +39,28 @@ enum SigningKeyStore {
 
     /// Revokes key `kid` from `notAfter` on.
     static func revoke(_ kid: String, notAfter: Date, reason: String, at now: Date, in db: SQLTransaction) throws {
-        try db.execute(sql: "UPDATE signing_keys SET status = 'revoked', revoked_at = ?, revoked_not_after = ?, revocation_reason = ? WHERE kid = ?",
-                       arguments: [now, notAfter, reason, kid])
+        try db.execute(
+            sql: "UPDATE signing_keys SET status = 'revoked', revoked_at = ?, revoked_not_after = ?, revocation_reason = ? WHERE kid = ?",
+            arguments: [now, notAfter, reason, kid])
         db.forget(.keyUsage(kid: kid))
         try history(kid, status: "revoked", reason: reason, at: now, in: db)
     }
 
     private static func history(_ kid: String, status: String, reason: String, at now: Date, in db: SQLTransaction) throws {
-        try db.execute(sql: "INSERT INTO signing_key_history (kid, status, reason, changed_at) VALUES (?, ?, ?, ?)", arguments: [kid, status, reason, now])
+        try db.execute(
+            sql: "INSERT INTO signing_key_history (kid, status, reason, changed_at) VALUES (?, ?, ?, ?)", arguments: [kid, status, reason, now])
     }
 
     /// Sets the use and age limits of an active or pending seal key; returns its department's code, nil when there is
     /// no such key.
     static func setLimits(_ kid: String, maxUses: Int?, maxAgeSeconds: Int?, in db: SQLTransaction) throws -> String? {
-        guard let code = try db.fetchOne(String.self, sql: """
-            SELECT d.code FROM signing_keys k JOIN departments d ON d.id = k.department_id WHERE k.kid = ? AND k.status IN ('active', 'pending')
-            """, arguments: [kid]) else { return nil }
+        guard
+            let code = try db.fetchOne(
+                String.self,
+                sql: """
+                    SELECT d.code FROM signing_keys k JOIN departments d ON d.id = k.department_id WHERE k.kid = ? AND k.status IN ('active', 'pending')
+                    """, arguments: [kid])
+        else { return nil }
         db.forget(.keyUsage(kid: kid))
         try db.execute(sql: "UPDATE signing_keys SET max_uses = ?, max_age_seconds = ? WHERE kid = ?", arguments: [maxUses, maxAgeSeconds, kid])
         return code
@@ -59,11 +71,13 @@ enum SigningKeyStore {
     /// A department's key situation before a rotation: whether it has an active key and how many keys are pending.
     /// (The next key's algorithm does not depend on the active one: seals are P-256.)
     static func rotationState(departmentCode code: String, in db: SQLTransaction) throws -> (departmentID: Int64, hasActiveKey: Bool, pending: Int)? {
-        try db.fetchOne(sql: """
-            SELECT d.id AS id, EXISTS (SELECT 1 FROM signing_keys k WHERE k.department_id = d.id AND k.status = 'active') AS active,
-                   (SELECT COUNT(*) FROM signing_keys k WHERE k.department_id = d.id AND k.status = 'pending') AS pending
-            FROM departments d WHERE d.code = ?
-            """, arguments: [code]).map { (departmentID: $0["id"], hasActiveKey: $0["active"], pending: $0["pending"]) }
+        try db.fetchOne(
+            sql: """
+                SELECT d.id AS id, EXISTS (SELECT 1 FROM signing_keys k WHERE k.department_id = d.id AND k.status = 'active') AS active,
+                       (SELECT COUNT(*) FROM signing_keys k WHERE k.department_id = d.id AND k.status = 'pending') AS pending
+                FROM departments d WHERE d.code = ?
+                """, arguments: [code]
+        ).map { (departmentID: $0["id"], hasActiveKey: $0["active"], pending: $0["pending"]) }
     }
 
     /// The algorithm recorded for key `kid`.
@@ -73,16 +87,20 @@ enum SigningKeyStore {
 
     /// Departments with a pending key whose activation time came at `now`.
     static func departmentsWithDueKeys(at now: Date, in db: SQLTransaction) throws -> [(id: Int64, code: String)] {
-        try db.fetchAll(sql: """
-            SELECT DISTINCT d.id, d.code FROM signing_keys k JOIN departments d ON d.id = k.department_id WHERE k.status = 'pending' AND k.activate_at <= ?
-            """, arguments: [now]).map { (id: $0["id"], code: $0["code"]) }
+        try db.fetchAll(
+            sql: """
+                SELECT DISTINCT d.id, d.code FROM signing_keys k JOIN departments d ON d.id = k.department_id WHERE k.status = 'pending' AND k.activate_at <= ?
+                """, arguments: [now]
+        ).map { (id: $0["id"], code: $0["code"]) }
     }
 
     /// The oldest pending key of a department due at `now` (kid, certificate DER).
     static func duePendingKey(departmentID: Int64, at now: Date, in db: SQLTransaction) throws -> (kid: String, certificate: Data)? {
-        try db.fetchOne(sql: """
-            SELECT kid, certificate FROM signing_keys WHERE department_id = ? AND status = 'pending' AND activate_at <= ? ORDER BY created_at LIMIT 1
-            """, arguments: [departmentID, now]).map { (kid: $0["kid"], certificate: $0["certificate"]) }
+        try db.fetchOne(
+            sql: """
+                SELECT kid, certificate FROM signing_keys WHERE department_id = ? AND status = 'pending' AND activate_at <= ? ORDER BY created_at LIMIT 1
+                """, arguments: [departmentID, now]
+        ).map { (kid: $0["kid"], certificate: $0["certificate"]) }
     }
 
     /// A department's active keys (kid, certificate DER).
@@ -93,9 +111,11 @@ enum SigningKeyStore {
 
     /// Role, status, certificate DER and department code of key `kid`.
     static func key(_ kid: String, in db: SQLTransaction) throws -> (role: String, status: String, certificate: Data, department: String?)? {
-        try db.fetchOne(sql: """
-            SELECT k.role, k.status, k.certificate, d.code FROM signing_keys k LEFT JOIN departments d ON d.id = k.department_id WHERE k.kid = ?
-            """, arguments: [kid]).map { (role: $0["role"], status: $0["status"], certificate: $0["certificate"], department: $0["code"]) }
+        try db.fetchOne(
+            sql: """
+                SELECT k.role, k.status, k.certificate, d.code FROM signing_keys k LEFT JOIN departments d ON d.id = k.department_id WHERE k.kid = ?
+                """, arguments: [kid]
+        ).map { (role: $0["role"], status: $0["status"], certificate: $0["certificate"], department: $0["code"]) }
     }
 
     /// Certificate DER and key file name of key `kid`.
@@ -120,32 +140,44 @@ enum SigningKeyStore {
     }
 
     /// Root keys, newest first: kid, algorithm, certificate DER, validity and creation time.
-    static func roots(in db: SQLTransaction) throws -> [(kid: String, algorithm: String, certificate: Data, notBefore: Date, notAfter: Date, createdAt: Date)] {
-        try db.fetchAll(sql: """
-            SELECT kid, algorithm, certificate, not_before, not_after, created_at FROM signing_keys WHERE role = 'root' ORDER BY created_at DESC, rowid DESC
-            """).map { (kid: $0["kid"], algorithm: $0["algorithm"], certificate: $0["certificate"], notBefore: $0["not_before"], notAfter: $0["not_after"],
-                        createdAt: $0["created_at"]) }
+    static func roots(in db: SQLTransaction) throws -> [(
+        kid: String, algorithm: String, certificate: Data, notBefore: Date, notAfter: Date, createdAt: Date
+    )] {
+        try db.fetchAll(
+            sql: """
+                SELECT kid, algorithm, certificate, not_before, not_after, created_at FROM signing_keys WHERE role = 'root' ORDER BY created_at DESC, rowid DESC
+                """
+        ).map {
+            (
+                kid: $0["kid"], algorithm: $0["algorithm"], certificate: $0["certificate"], notBefore: $0["not_before"], notAfter: $0["not_after"],
+                createdAt: $0["created_at"]
+            )
+        }
     }
 
     /// Keys as operators see them: of department `code` (the root keys with nil), or every key with
     /// `all` (oldest first; otherwise newest first).
     static func infos(department code: String?, all: Bool, at now: Date, in db: SQLTransaction) throws -> [SigningKeyInfo] {
-        let rows = all
-            ? try db.fetchAll(sql: """
-                SELECT k.*, d.code AS department_code FROM signing_keys k LEFT JOIN departments d ON d.id = k.department_id ORDER BY k.created_at, k.rowid
-                """)
-            : try db.fetchAll(sql: """
-                SELECT k.*, d.code AS department_code FROM signing_keys k LEFT JOIN departments d ON d.id = k.department_id
-                WHERE (CAST(? AS TEXT) IS NULL AND k.role = 'root') OR d.code = ? ORDER BY k.created_at DESC, k.rowid DESC
-                """, arguments: [code, code])
+        let rows =
+            all
+            ? try db.fetchAll(
+                sql: """
+                    SELECT k.*, d.code AS department_code FROM signing_keys k LEFT JOIN departments d ON d.id = k.department_id ORDER BY k.created_at, k.rowid
+                    """)
+            : try db.fetchAll(
+                sql: """
+                    SELECT k.*, d.code AS department_code FROM signing_keys k LEFT JOIN departments d ON d.id = k.department_id
+                    WHERE (CAST(? AS TEXT) IS NULL AND k.role = 'root') OR d.code = ? ORDER BY k.created_at DESC, k.rowid DESC
+                    """, arguments: [code, code])
         return try rows.map { try info(from: $0, now: now) }
     }
 
     private static func info(from row: SQLRow, now: Date) throws -> SigningKeyInfo {
         let certificate = try Certificate(derRepresentation: [UInt8](row["certificate"] as Data))
-        var info = SigningKeyInfo(kid: row["kid"], role: row["role"], departmentCode: row["department_code"], algorithm: row["algorithm"],
-                                  status: row["status"], certificatePEM: certificate.pemRepresentation,
-                                  notBefore: row["not_before"], notAfter: row["not_after"])
+        var info = SigningKeyInfo(
+            kid: row["kid"], role: row["role"], departmentCode: row["department_code"], algorithm: row["algorithm"],
+            status: row["status"], certificatePEM: certificate.pemRepresentation,
+            notBefore: row["not_before"], notAfter: row["not_after"])
         info.activateAt = row["activate_at"]
         info.retiredAt = row["retired_at"]
         info.revokedAt = row["revoked_at"]
@@ -185,20 +217,25 @@ enum SigningKeyStore {
             usage = known
             try db.writeAtCommit(.keyUsage(kid: kid), beforeReads: true) { db in
                 guard var kept = db.remembered(.keyUsage(kid: kid), as: KeyUsage.self), kept.unsent > 0 else { return }
-                try db.executeUnanswered(sql: "UPDATE signing_keys SET usage_count = usage_count + ? WHERE kid = ? AND status = 'active'",
-                                         arguments: [kept.unsent, kid])
+                try db.executeUnanswered(
+                    sql: "UPDATE signing_keys SET usage_count = usage_count + ? WHERE kid = ? AND status = 'active'",
+                    arguments: [kept.unsent, kid])
                 kept.unsent = 0
                 db.remember(kept, for: .keyUsage(kid: kid))
             }
         } else {
-            guard let row = try db.fetchOne(sql: """
-                UPDATE signing_keys SET usage_count = usage_count + 1 WHERE kid = ? AND status = 'active'
-                RETURNING usage_count, max_uses, max_age_seconds, created_at
-                """, arguments: [kid]) else {
+            guard
+                let row = try db.fetchOne(
+                    sql: """
+                        UPDATE signing_keys SET usage_count = usage_count + 1 WHERE kid = ? AND status = 'active'
+                        RETURNING usage_count, max_uses, max_age_seconds, created_at
+                        """, arguments: [kid])
+            else {
                 throw ZeroTripError(.keyNotActive, "the seal key \(kid) stopped signing")
             }
-            usage = KeyUsage(used: (row["usage_count"] as Int64) - 1, maxUses: row["max_uses"], maxAgeSeconds: row["max_age_seconds"],
-                             createdAt: row["created_at"])
+            usage = KeyUsage(
+                used: (row["usage_count"] as Int64) - 1, maxUses: row["max_uses"], maxAgeSeconds: row["max_age_seconds"],
+                createdAt: row["created_at"])
         }
         let exhausted = usage.maxUses.map { usage.used >= $0 } ?? false
         let expired = usage.maxAgeSeconds.map { now.timeIntervalSince(usage.createdAt) >= Double($0) } ?? false

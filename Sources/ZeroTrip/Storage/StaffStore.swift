@@ -4,13 +4,16 @@ import Foundation
 enum StaffStore {
     /// Adds `member`, or replaces the entry of the same department and clerk number; true when it was new.
     static func put(_ member: StaffMember, in db: SQLTransaction) throws -> Bool {
-        let existed = try db.fetchOne(Int.self, sql: "SELECT 1 FROM staff WHERE department = ? AND clerk = ?",
-                                      arguments: [member.department, member.clerk]) != nil
-        try db.execute(sql: """
-            INSERT INTO staff (department, clerk, name, phone, role, added_at, added_by) VALUES (?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT (department, clerk) DO UPDATE SET name = excluded.name, phone = excluded.phone, role = excluded.role,
-                added_at = excluded.added_at, added_by = excluded.added_by
-            """, arguments: [member.department, member.clerk, member.name, member.phone, member.role.rawValue, member.addedAt, member.addedBy])
+        let existed =
+            try db.fetchOne(
+                Int.self, sql: "SELECT 1 FROM staff WHERE department = ? AND clerk = ?",
+                arguments: [member.department, member.clerk]) != nil
+        try db.execute(
+            sql: """
+                INSERT INTO staff (department, clerk, name, phone, role, added_at, added_by) VALUES (?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (department, clerk) DO UPDATE SET name = excluded.name, phone = excluded.phone, role = excluded.role,
+                    added_at = excluded.added_at, added_by = excluded.added_by
+                """, arguments: [member.department, member.clerk, member.name, member.phone, member.role.rawValue, member.addedAt, member.addedBy])
         return !existed
     }
 
@@ -34,7 +37,8 @@ enum StaffStore {
     }
 
     private static func member(from row: SQLRow) -> StaffMember {
-        StaffMember(department: row["department"], clerk: row["clerk"], name: row["name"], phone: row["phone"],
-                    role: StaffRole(rawValue: row["role"]) ?? .reviewer, addedAt: row["added_at"], addedBy: row["added_by"])
+        StaffMember(
+            department: row["department"], clerk: row["clerk"], name: row["name"], phone: row["phone"],
+            role: StaffRole(rawValue: row["role"]) ?? .reviewer, addedAt: row["added_at"], addedBy: row["added_by"])
     }
 }

@@ -13,19 +13,26 @@ enum WindowSessionStore {
         var ended: Bool
     }
 
-    static func insert(id: String, secretHash: [UInt8], credentialID: String, clerk: ClerkIdentity, station: String, at now: Date, expires: Date,
-                       in db: SQLTransaction) throws {
-        try db.execute(sql: """
-            INSERT INTO window_sessions (id, secret_hash, credential_id, clerk_id, clerk_name, station, created_at, expires_at, last_seen_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [id, Data(secretHash), credentialID, clerk.id, clerk.name, station, now, expires, now])
+    static func insert(
+        id: String, secretHash: [UInt8], credentialID: String, clerk: ClerkIdentity, station: String, at now: Date, expires: Date,
+        in db: SQLTransaction
+    ) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO window_sessions (id, secret_hash, credential_id, clerk_id, clerk_name, station, created_at, expires_at, last_seen_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [id, Data(secretHash), credentialID, clerk.id, clerk.name, station, now, expires, now])
     }
 
     static func session(_ id: String, in db: SQLTransaction) throws -> Row? {
-        try db.fetchOne(sql: """
-            SELECT secret_hash, credential_id, clerk_id, clerk_name, station, created_at, expires_at, last_seen_at, ended_at FROM window_sessions WHERE id = ?
-            """, arguments: [id]).map {
-            Row(secretHash: [UInt8]($0["secret_hash"] as Data), credentialID: $0["credential_id"], clerk: ClerkIdentity(id: $0["clerk_id"], name: $0["clerk_name"]),
+        try db.fetchOne(
+            sql: """
+                SELECT secret_hash, credential_id, clerk_id, clerk_name, station, created_at, expires_at, last_seen_at, ended_at FROM window_sessions WHERE id = ?
+                """, arguments: [id]
+        ).map {
+            Row(
+                secretHash: [UInt8]($0["secret_hash"] as Data), credentialID: $0["credential_id"],
+                clerk: ClerkIdentity(id: $0["clerk_id"], name: $0["clerk_name"]),
                 station: $0["station"], createdAt: $0["created_at"], expiresAt: $0["expires_at"], lastSeenAt: $0["last_seen_at"],
                 ended: ($0["ended_at"] as Date?) != nil)
         }

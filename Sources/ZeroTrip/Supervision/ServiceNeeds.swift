@@ -38,11 +38,14 @@ extension SupervisionService {
 
     /// Records `subject`'s need of `kind` for each of `years` (this year to ``needYearsAhead`` years on), replacing
     /// the detail of one stated before. Audited `need.stated` (without the detail).
-    public func stateNeed(subject: String, kind: ServiceNeedKind, years: [Int], detail rawDetail: String?, actor: String) async throws -> [ServiceNeed] {
+    public func stateNeed(subject: String, kind: ServiceNeedKind, years: [Int], detail rawDetail: String?, actor: String) async throws
+        -> [ServiceNeed]
+    {
         let now = clock.now()
         let thisYear = ChinaTime(now).year
         guard !years.isEmpty, years.count <= Self.needYearsAhead + 1, Set(years).count == years.count,
-              years.allSatisfy({ (thisYear...thisYear + Self.needYearsAhead).contains($0) }) else {
+            years.allSatisfy({ (thisYear...thisYear + Self.needYearsAhead).contains($0) })
+        else {
             throw ZeroTripError(.invalidInput, "years must be distinct years from \(thisYear) to \(thisYear + Self.needYearsAhead)")
         }
         let detail = try Validation.note(rawDetail ?? "", field: "detail", limit: 200)
@@ -50,8 +53,10 @@ extension SupervisionService {
         let needs = years.sorted().map { ServiceNeed(subject: subject, kind: kind, year: $0, detail: detail, statedAt: now) }
         try await database.write { db in
             for need in needs { try NeedStore.put(need, in: db) }
-            try AuditLog.append(AuditEntry(actor: actor, action: "need.stated", target: subject,
-                                           details: ["kind": kind.rawValue, "years": years.sorted().map(String.init).joined(separator: ",")]), at: now, in: db)
+            try AuditLog.append(
+                AuditEntry(
+                    actor: actor, action: "need.stated", target: subject,
+                    details: ["kind": kind.rawValue, "years": years.sorted().map(String.init).joined(separator: ",")]), at: now, in: db)
         }
         return needs
     }

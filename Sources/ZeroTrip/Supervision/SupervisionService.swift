@@ -19,8 +19,10 @@ public final class SupervisionService: Sendable {
 
     /// Adds or replaces a member of `department`'s staff: `clerk` is the number they sign in at a window with,
     /// `phone` an 11-digit mobile number. Audited `staff.added` / `staff.updated` (the number masked).
-    public func putStaff(department rawDepartment: String, clerk rawClerk: String, name rawName: String, phone rawPhone: String, role: StaffRole,
-                         actor: String) async throws -> StaffMember {
+    public func putStaff(
+        department rawDepartment: String, clerk rawClerk: String, name rawName: String, phone rawPhone: String, role: StaffRole,
+        actor: String
+    ) async throws -> StaffMember {
         let department = rawDepartment.uppercased()
         // Clerk numbers compare in upper case: a clerk signing in as ga-0042 is GA-0042 of the directory.
         let validated = try ClerkIdentity(id: rawClerk.trimmingWhitespace().uppercased(), name: rawName.trimmingWhitespace()).validated()
@@ -32,10 +34,14 @@ public final class SupervisionService: Sendable {
         let now = clock.now()
         let member = StaffMember(department: department, clerk: clerk, name: name, phone: phone, role: role, addedAt: now, addedBy: actor)
         try await database.write { db in
-            guard try DistrictStore.departmentID(code: department, in: db) != nil else { throw ZeroTripError(.unknownDepartment, "no department \(department.prefix(16))") }
+            guard try DistrictStore.departmentID(code: department, in: db) != nil else {
+                throw ZeroTripError(.unknownDepartment, "no department \(department.prefix(16))")
+            }
             let new = try StaffStore.put(member, in: db)
-            try AuditLog.append(AuditEntry(actor: actor, action: new ? "staff.added" : "staff.updated", target: "staff:\(department)/\(clerk)",
-                                           details: ["role": role.rawValue, "phone": PersonalDataMask.phone(phone)]), at: now, in: db)
+            try AuditLog.append(
+                AuditEntry(
+                    actor: actor, action: new ? "staff.added" : "staff.updated", target: "staff:\(department)/\(clerk)",
+                    details: ["role": role.rawValue, "phone": PersonalDataMask.phone(phone)]), at: now, in: db)
         }
         return member
     }
@@ -70,7 +76,8 @@ public final class SupervisionService: Sendable {
         }
         var byDepartment: [String: ReviewFigures.Department] = [:]
         func entry(_ code: String) -> ReviewFigures.Department {
-            byDepartment[code] ?? ReviewFigures.Department(department: code, reviewed: 0, meanWorkingDays: 0, maximumWorkingDays: 0, waiting: 0, stalled: 0)
+            byDepartment[code]
+                ?? ReviewFigures.Department(department: code, reviewed: 0, meanWorkingDays: 0, maximumWorkingDays: 0, waiting: 0, stalled: 0)
         }
         for sum in finished {
             var row = entry(sum.department)
@@ -85,8 +92,9 @@ public final class SupervisionService: Sendable {
             row.stalled = item.stalled
             byDepartment[item.department] = row
         }
-        return ReviewFigures(from: from, to: to, stallWorkingDays: policy.reviewStallWorkingDays,
-                             departments: byDepartment.values.sorted { $0.department < $1.department })
+        return ReviewFigures(
+            from: from, to: to, stallWorkingDays: policy.reviewStallWorkingDays,
+            departments: byDepartment.values.sorted { $0.department < $1.department })
     }
 
     /// Volumes of the days of [`from`, `to`) (China day starts) per department and per month: submissions (容缺 and
@@ -96,15 +104,19 @@ public final class SupervisionService: Sendable {
         guard from < to else { throw ZeroTripError(.invalidInput, "from must be before to") }
         try await Self.figuresCounted(database, at: clock.now())
         let (submitted, ended, overdue, revoked, months) = try await database.read { db in
-            (try FiguresStore.sums(.submitted, from: from, to: to, in: db), try FiguresStore.sums(.ended, from: from, to: to, in: db),
-             try FiguresStore.sums(.overdue, from: from, to: to, in: db), try DocumentRegister.revocations(from: from, to: to, in: db),
-             try FiguresStore.months(.submitted, from: from, to: to, in: db))
+            (
+                try FiguresStore.sums(.submitted, from: from, to: to, in: db), try FiguresStore.sums(.ended, from: from, to: to, in: db),
+                try FiguresStore.sums(.overdue, from: from, to: to, in: db), try DocumentRegister.revocations(from: from, to: to, in: db),
+                try FiguresStore.months(.submitted, from: from, to: to, in: db)
+            )
         }
         let overdueBy = Dictionary(overdue.map { ($0.department, $0.items) }, uniquingKeysWith: +)
         var rows: [String: VolumeFigures.Department] = [:]
         func row(_ code: String) -> VolumeFigures.Department {
-            rows[code] ?? .init(department: code, submitted: 0, trust: 0, deferral: 0, closed: 0, rejected: 0, terminated: 0, meanHandlingWorkingDays: 0,
-                                overdue: overdueBy[code] ?? 0, revoked: revoked[code] ?? 0)
+            rows[code]
+                ?? .init(
+                    department: code, submitted: 0, trust: 0, deferral: 0, closed: 0, rejected: 0, terminated: 0, meanHandlingWorkingDays: 0,
+                    overdue: overdueBy[code] ?? 0, revoked: revoked[code] ?? 0)
         }
         for sum in submitted {
             var entry = row(sum.department)
@@ -152,31 +164,39 @@ public final class SupervisionService: Sendable {
 
     /// A review of `application` passed its stall limit: tell the reviewer (or the supervisors when the reviewer
     /// is not in the directory) and set when it is escalated. Returns the notices sent.
-    static func reviewStalled(_ application: String, matterNames: [String: String], gateway: any SMSGateway, policy: CreditPolicy, at now: Date,
-                              in db: SQLTransaction) throws -> Int {
+    static func reviewStalled(
+        _ application: String, matterNames: [String: String], gateway: any SMSGateway, policy: CreditPolicy, at now: Date,
+        in db: SQLTransaction
+    ) throws -> Int {
         guard let record = try ApplicationStore.brief(application, in: db) else { return 0 }
         try ApplicationStore.escalate(application, at: policy.calendar.deadline(workingDays: policy.reviewEscalationWorkingDays, from: now), in: db)
         let what = "办件 \(application.prefix(8).uppercased())（\(matterNames[record.matterCode] ?? record.matterCode)）"
         let days = policy.calendar.workingDays(from: record.reviewStartedAt ?? record.submittedAt, to: now)
         let clerk = try ApplicationStore.reviewer(of: application, in: db).flatMap(clerkNumber)
         if let clerk, let reviewer = try StaffStore.member(department: record.department, clerk: clerk, in: db) {
-            return try send(to: [reviewer], "【政务服务】督办提醒：您审查的\(what)已等待 \(days) 个工作日，超过 \(policy.reviewStallWorkingDays) 个工作日时限，请尽快办结。",
-                            application: application, stage: "reviewer", gateway: gateway, at: now, in: db)
+            return try send(
+                to: [reviewer], "【政务服务】督办提醒：您审查的\(what)已等待 \(days) 个工作日，超过 \(policy.reviewStallWorkingDays) 个工作日时限，请尽快办结。",
+                application: application, stage: "reviewer", gateway: gateway, at: now, in: db)
         }
         let supervisors = try StaffStore.members(department: record.department, role: .supervisor, in: db)
-        return try send(to: supervisors, "【政务服务】督办提醒：\(what)审查已等待 \(days) 个工作日，审查人\(clerk.map { "（工号 \($0)）" } ?? "")未登记督办号码，请督促办结。",
-                        application: application, stage: "reviewer_unknown", gateway: gateway, at: now, in: db)
+        return try send(
+            to: supervisors, "【政务服务】督办提醒：\(what)审查已等待 \(days) 个工作日，审查人\(clerk.map { "（工号 \($0)）" } ?? "")未登记督办号码，请督促办结。",
+            application: application, stage: "reviewer_unknown", gateway: gateway, at: now, in: db)
     }
 
     /// A stalled review of `application` is still pending after the escalation limit: tell every supervisor.
-    static func reviewEscalated(_ application: String, matterNames: [String: String], gateway: any SMSGateway, policy: CreditPolicy, at now: Date,
-                                in db: SQLTransaction) throws -> Int {
+    static func reviewEscalated(
+        _ application: String, matterNames: [String: String], gateway: any SMSGateway, policy: CreditPolicy, at now: Date,
+        in db: SQLTransaction
+    ) throws -> Int {
         guard let record = try ApplicationStore.brief(application, in: db) else { return 0 }
         let days = policy.calendar.workingDays(from: record.reviewStartedAt ?? record.submittedAt, to: now)
         let clerk = try ApplicationStore.reviewer(of: application, in: db).flatMap(clerkNumber)
         let supervisors = try StaffStore.members(department: record.department, role: .supervisor, in: db)
-        return try send(to: supervisors, "【政务服务】督办升级：办件 \(application.prefix(8).uppercased())（\(matterNames[record.matterCode] ?? record.matterCode)）审查已等待 \(days) 个工作日\(clerk.map { "，审查人工号 \($0)" } ?? "")，已提醒仍未办结，请督办。",
-                        application: application, stage: "supervisor", gateway: gateway, at: now, in: db)
+        return try send(
+            to: supervisors,
+            "【政务服务】督办升级：办件 \(application.prefix(8).uppercased())（\(matterNames[record.matterCode] ?? record.matterCode)）审查已等待 \(days) 个工作日\(clerk.map { "，审查人工号 \($0)" } ?? "")，已提醒仍未办结，请督办。",
+            application: application, stage: "supervisor", gateway: gateway, at: now, in: db)
     }
 
     /// The clerk number of an actor `credential:<id>/clerk:<no>`, in upper case as the directory keeps it (what a
@@ -185,14 +205,18 @@ public final class SupervisionService: Sendable {
         actor.range(of: "/clerk:").map { String(actor[$0.upperBound...].prefix(32)).uppercased() }
     }
 
-    private static func send(to members: [StaffMember], _ message: String, application: String, stage: String, gateway: any SMSGateway,
-                             at now: Date, in db: SQLTransaction) throws -> Int {
+    private static func send(
+        to members: [StaffMember], _ message: String, application: String, stage: String, gateway: any SMSGateway,
+        at now: Date, in db: SQLTransaction
+    ) throws -> Int {
         for member in members {
             try gateway.enqueue(subject: "staff:\(member.department)/\(member.clerk)", phone: member.phone, message: message, at: now, in: db)
         }
-        try AuditLog.append(AuditEntry(actor: "system", action: "application.review_notice", target: "application:\(application)",
-                                       outcome: members.isEmpty ? "nobody" : "sent",
-                                       details: ["stage": stage, "to": members.map { "\($0.clerk)" }.joined(separator: ",")]), at: now, in: db)
+        try AuditLog.append(
+            AuditEntry(
+                actor: "system", action: "application.review_notice", target: "application:\(application)",
+                outcome: members.isEmpty ? "nobody" : "sent",
+                details: ["stage": stage, "to": members.map { "\($0.clerk)" }.joined(separator: ",")]), at: now, in: db)
         return members.count
     }
 }

@@ -15,8 +15,8 @@ public enum Validation {
     public static func departmentCode(_ code: String) throws(ZeroTripError) -> String {
         let utf8 = Array(code.utf8)
         guard (2...16).contains(utf8.count),
-              let first = utf8.first, (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(first),
-              utf8.allSatisfy({ (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) })
+            let first = utf8.first, (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(first),
+            utf8.allSatisfy({ (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) })
         else {
             throw ZeroTripError(.invalidInput, "department code must be 2–16 upper-case letters or digits, starting with a letter")
         }
@@ -43,7 +43,8 @@ public enum Validation {
     /// characters but line breaks.
     public static func note(_ text: String, field: String, limit: Int) throws(ZeroTripError) -> String {
         let note = text.replacingOccurrences(of: "\r\n", with: "\n").trimmingWhitespace()
-        guard note.unicodeScalars.count <= limit, !note.unicodeScalars.contains(where: { $0.properties.generalCategory == .control && $0 != "\n" }) else {
+        guard note.unicodeScalars.count <= limit, !note.unicodeScalars.contains(where: { $0.properties.generalCategory == .control && $0 != "\n" })
+        else {
             throw ZeroTripError(.invalidInput, "\(field) must be at most \(limit) characters without control characters")
         }
         return note

@@ -200,13 +200,14 @@ public struct ZeroTripError: Error, Hashable, Sendable, CustomStringConvertible 
 
     /// Translates a cryptographic error, keeping its code where one corresponds.
     public init(_ error: CryptoError, context: String, file: String = #fileID, line: UInt = #line) {
-        let code: Code = switch error.code {
-        case .malformedKey, .unsupportedAlgorithm: .malformedKey
-        case .wrongPassphrase: .wrongPassphrase
-        case .malformedCertificate: .malformedCertificate
-        case .invalidArgument, .malformedSignature: .invalidInput
-        default: .cryptoFailure
-        }
+        let code: Code =
+            switch error.code {
+            case .malformedKey, .unsupportedAlgorithm: .malformedKey
+            case .wrongPassphrase: .wrongPassphrase
+            case .malformedCertificate: .malformedCertificate
+            case .invalidArgument, .malformedSignature: .invalidInput
+            default: .cryptoFailure
+            }
         self.init(code, "\(context): \(error.message)", file: file, line: line)
     }
 

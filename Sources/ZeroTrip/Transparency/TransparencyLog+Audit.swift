@@ -18,7 +18,9 @@ extension TransparencyLog {
         try await database.read { db in
             let heads = try db.fetchAll(sql: "SELECT * FROM log_tree_heads ORDER BY timestamp_ms").map(Self.treeHead(from:))
             for head in heads where !head.isValid(trusting: roots) {
-                return .broken("the tree head of size \(head.treeSize) at \(head.timestamp) ms has an invalid signature, or is signed by a root that was untrusted or already superseded")
+                return .broken(
+                    "the tree head of size \(head.treeSize) at \(head.timestamp) ms has an invalid signature, or is signed by a root that was untrusted or already superseded"
+                )
             }
             var pendingHeads = heads.sorted { $0.treeSize < $1.treeSize }[...]
             var frontier: [(size: UInt64, hash: [UInt8])] = []  // perfect subtrees, largest first
@@ -38,9 +40,10 @@ extension TransparencyLog {
             }
             if let problem = checkHeads(at: 0) { return .broken(problem) }
             var expected: UInt64 = 0
-            let cursor = try db.cursor(sql: """
-                SELECT l.idx, l.entry, n.hash AS node FROM log_leaves l LEFT JOIN log_nodes n ON n.level = 0 AND n.idx = l.idx ORDER BY l.idx
-                """)
+            let cursor = try db.cursor(
+                sql: """
+                    SELECT l.idx, l.entry, n.hash AS node FROM log_leaves l LEFT JOIN log_nodes n ON n.level = 0 AND n.idx = l.idx ORDER BY l.idx
+                    """)
             while let row = try cursor.next() {
                 let index = UInt64(row["idx"] as Int64)
                 guard index == expected else { return .broken("leaf \(expected) is missing") }

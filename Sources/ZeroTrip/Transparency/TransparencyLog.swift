@@ -37,7 +37,8 @@ public struct SignedTreeHead: Sendable, Hashable, Codable {
     /// Whether the signature verifies under `root` (the district root certificate).
     public func isValid(root: Certificate) -> Bool {
         guard let hash = Base64.decodeStandard(rootHash), hash.count == 32, let der = Base64.decodeStandard(signature),
-              let signature = try? Signature(derRepresentation: der, algorithm: root.publicKey.algorithm) else { return false }
+            let signature = try? Signature(derRepresentation: der, algorithm: root.publicKey.algorithm)
+        else { return false }
         return root.publicKey.isValidSignature(signature, for: Self.signedBytes(treeSize: treeSize, timestamp: timestamp, rootHash: hash))
     }
 
@@ -144,12 +145,15 @@ public struct TransparencyLog: Sendable {
             // Extend the prefix with the nodes of this level stored since (one range read, at most the room left).
             guard room > 0, Int(index) - known < room else { return try TransparencyLog.perfect(db)(level, index) }
             var extra: [UInt8] = []
-            let cursor = try db.cursor(sql: "SELECT idx, hash FROM log_nodes WHERE level = ? AND idx >= ? ORDER BY idx LIMIT ?",
-                                      arguments: [level, Int64(known), room])
+            let cursor = try db.cursor(
+                sql: "SELECT idx, hash FROM log_nodes WHERE level = ? AND idx >= ? ORDER BY idx LIMIT ?",
+                arguments: [level, Int64(known), room])
             var expected = Int64(known)
             while let row = try cursor.next() {
                 let hash = row["hash"] as Data
-                guard row["idx"] as Int64 == expected, hash.count == 32 else { throw ZeroTripError(.storageFailure, "log level \(level) has a gap or a bad node at \(expected)") }
+                guard row["idx"] as Int64 == expected, hash.count == 32 else {
+                    throw ZeroTripError(.storageFailure, "log level \(level) has a gap or a bad node at \(expected)")
+                }
                 extra.append(contentsOf: hash)
                 expected += 1
             }
@@ -275,7 +279,10 @@ public struct TransparencyLog: Sendable {
 
     static func perfect(_ db: SQLTransaction) -> (Int, UInt64) throws -> [UInt8] {
         { level, index in
-            guard let data = try db.fetchOne(Data.self, sql: "SELECT hash FROM log_nodes WHERE level = ? AND idx = ?", arguments: [level, Int64(index)]) else {
+            guard
+                let data = try db.fetchOne(
+                    Data.self, sql: "SELECT hash FROM log_nodes WHERE level = ? AND idx = ?", arguments: [level, Int64(index)])
+            else {
                 throw ZeroTripError(.storageFailure, "log node (\(level), \(index)) is missing")
             }
             return [UInt8](data)
@@ -319,12 +326,16 @@ public struct TransparencyLog: Sendable {
             leaves = Array(block.prefix(Int(blockEnd - blockStart)))
         } else {
             // At most 16 rows: one statement, not a cursor (three round trips on PostgreSQL).
-            for row in try db.fetchAll(sql: "SELECT hash FROM log_nodes WHERE level = 0 AND idx >= ? AND idx < ? ORDER BY idx",
-                                       arguments: [Int64(blockStart), Int64(blockEnd)]) {
+            for row in try db.fetchAll(
+                sql: "SELECT hash FROM log_nodes WHERE level = 0 AND idx >= ? AND idx < ? ORDER BY idx",
+                arguments: [Int64(blockStart), Int64(blockEnd)])
+            {
                 leaves.append([UInt8](row[0] as Data))
             }
         }
-        guard UInt64(leaves.count) == blockEnd - blockStart else { throw ZeroTripError(.storageFailure, "log leaves \(blockStart)…\(blockEnd) are incomplete") }
+        guard UInt64(leaves.count) == blockEnd - blockStart else {
+            throw ZeroTripError(.storageFailure, "log leaves \(blockStart)…\(blockEnd) are incomplete")
+        }
         func local(_ level: Int, _ idx: UInt64) -> [UInt8] {
             level == 0 ? leaves[Int(idx - blockStart)] : MerkleTree.nodeHash(local(level - 1, 2 * idx), local(level - 1, 2 * idx + 1))
         }
@@ -332,7 +343,8 @@ public struct TransparencyLog: Sendable {
             if level < NodeCache.minimumLevel, idx << level >= blockStart, (idx + 1) << level <= blockEnd { return local(level, idx) }
             return try cache.lookup(db, level: level, index: idx)
         }
-        let path = try MerkleTree.inclusionProof(index: index, size: treeSize) { (level: Int, idx: UInt64) throws -> [UInt8] in try lookup(level, idx) }
+        let path = try MerkleTree.inclusionProof(index: index, size: treeSize) { (level: Int, idx: UInt64) throws -> [UInt8] in try lookup(level, idx)
+        }
         let leaf = leaves[Int(index - blockStart)]
         return InclusionProof(leafIndex: index, treeSize: treeSize, proof: path.map(Base64.encode), leafHash: Base64.encode(leaf), treeHead: nil)
     }
@@ -344,8 +356,10 @@ public struct TransparencyLog: Sendable {
             guard first >= 1, first <= second, second <= size else { throw ZeroTripError(.invalidInput, "need 1 ≤ first ≤ second ≤ \(size)") }
             let cache = upperNodes
             let lookup = { (level: Int, idx: UInt64) throws -> [UInt8] in try cache.lookup(db, level: level, index: idx) }
-            return try MerkleTree.consistencyProof(oldSize: first, newSize: second) { (level: Int, idx: UInt64) throws -> [UInt8] in try lookup(level, idx) }
-                .map(Base64.encode)
+            return try MerkleTree.consistencyProof(oldSize: first, newSize: second) { (level: Int, idx: UInt64) throws -> [UInt8] in
+                try lookup(level, idx)
+            }
+            .map(Base64.encode)
         }
     }
 
@@ -353,8 +367,10 @@ public struct TransparencyLog: Sendable {
     public func entries(start: UInt64, end: UInt64) async throws -> [LogEntry] {
         guard start < end, end - start <= 1000 else { throw ZeroTripError(.invalidInput, "need start < end and at most 1000 entries") }
         return try await database.read { db in
-            try db.fetchAll(sql: "SELECT idx, kind, entry FROM log_leaves WHERE idx >= ? AND idx < ? ORDER BY idx",
-                             arguments: [Int64(clamping: start), Int64(clamping: end)]).map {
+            try db.fetchAll(
+                sql: "SELECT idx, kind, entry FROM log_leaves WHERE idx >= ? AND idx < ? ORDER BY idx",
+                arguments: [Int64(clamping: start), Int64(clamping: end)]
+            ).map {
                 LogEntry(index: UInt64($0["idx"] as Int64), kind: $0["kind"], entry: Base64.encode([UInt8]($0["entry"] as Data)))
             }
         }
@@ -366,9 +382,11 @@ public struct TransparencyLog: Sendable {
     }
 
     static func latestTreeHead(_ db: SQLTransaction, notAfter: UInt64? = nil) throws -> SignedTreeHead? {
-        try db.fetchOne(sql: """
-            SELECT tree_size, timestamp_ms, root_hash, kid, signature FROM log_tree_heads WHERE timestamp_ms <= ? ORDER BY timestamp_ms DESC LIMIT 1
-            """, arguments: [Int64(clamping: notAfter ?? UInt64(Int64.max))]).map(treeHead(from:))
+        try db.fetchOne(
+            sql: """
+                SELECT tree_size, timestamp_ms, root_hash, kid, signature FROM log_tree_heads WHERE timestamp_ms <= ? ORDER BY timestamp_ms DESC LIMIT 1
+                """, arguments: [Int64(clamping: notAfter ?? UInt64(Int64.max))]
+        ).map(treeHead(from:))
     }
 
     /// ``latestTreeHead(_:notAfter:)`` without a time bound, from memory when read less than a second ago by a
@@ -384,8 +402,9 @@ public struct TransparencyLog: Sendable {
 
     /// Stores a signed tree head (its signature was made over ``SignedTreeHead/signedBytes(treeSize:timestamp:rootHash:)``).
     static func insertTreeHead(size: UInt64, timestamp: UInt64, rootHash: [UInt8], kid: String, signature: [UInt8], in db: SQLTransaction) throws {
-        try db.execute(sql: "INSERT INTO log_tree_heads (tree_size, timestamp_ms, root_hash, kid, signature) VALUES (?, ?, ?, ?, ?)",
-                       arguments: [Int64(size), Int64(timestamp), Data(rootHash), kid, Data(signature)])
+        try db.execute(
+            sql: "INSERT INTO log_tree_heads (tree_size, timestamp_ms, root_hash, kid, signature) VALUES (?, ?, ?, ?, ?)",
+            arguments: [Int64(size), Int64(timestamp), Data(rootHash), kid, Data(signature)])
         db.afterCommit { headsSigned.add(1, ordering: .releasing) }
     }
 
@@ -395,8 +414,9 @@ public struct TransparencyLog: Sendable {
     }
 
     static func treeHead(from row: SQLRow) -> SignedTreeHead {
-        SignedTreeHead(treeSize: UInt64(row["tree_size"] as Int64), timestamp: UInt64(row["timestamp_ms"] as Int64),
-                       rootHash: Base64.encode([UInt8](row["root_hash"] as Data)), kid: row["kid"], signature: Base64.encode([UInt8](row["signature"] as Data)))
+        SignedTreeHead(
+            treeSize: UInt64(row["tree_size"] as Int64), timestamp: UInt64(row["timestamp_ms"] as Int64),
+            rootHash: Base64.encode([UInt8](row["root_hash"] as Data)), kid: row["kid"], signature: Base64.encode([UInt8](row["signature"] as Data)))
     }
 
     /// Every signed tree head, oldest first.
@@ -451,7 +471,8 @@ public struct TransparencyLog: Sendable {
     /// trip made while holding the database-wide write lock. The log only grows, so what is read here stays true.
     func prepareProof(for ref: String, kind: String) async throws {
         if let leaf = firstLeaves.value(for: LeafKey(ref: ref, kind: kind)),
-           let head = newestHead.value(for: Self.headsSigned.load(ordering: .acquiring)) {
+            let head = newestHead.value(for: Self.headsSigned.load(ordering: .acquiring))
+        {
             guard let head, head.treeSize > UInt64(leaf.index) else { return }
             if proofs.value(for: ProofKey(index: UInt64(leaf.index), treeSize: head.treeSize)) != nil { return }
         }
@@ -464,12 +485,13 @@ public struct TransparencyLog: Sendable {
     /// one statement; nil when there is no such leaf.
     static func leafWithBlock(ref: String, kind: String, in db: SQLTransaction) throws -> (Leaf, [[UInt8]])? {
         let blockSize = Int64(1) << NodeCache.minimumLevel
-        let rows = try db.fetchAll(sql: """
-            SELECT f.idx AS leaf, n.idx AS idx, n.hash AS hash
-            FROM (SELECT idx FROM log_leaves WHERE ref = ? AND kind = ? ORDER BY idx LIMIT 1) AS f
-            LEFT JOIN log_nodes n ON n.level = 0 AND n.idx >= f.idx - f.idx % \(blockSize) AND n.idx < f.idx - f.idx % \(blockSize) + \(blockSize)
-            ORDER BY n.idx
-            """, arguments: [ref, kind])
+        let rows = try db.fetchAll(
+            sql: """
+                SELECT f.idx AS leaf, n.idx AS idx, n.hash AS hash
+                FROM (SELECT idx FROM log_leaves WHERE ref = ? AND kind = ? ORDER BY idx LIMIT 1) AS f
+                LEFT JOIN log_nodes n ON n.level = 0 AND n.idx >= f.idx - f.idx % \(blockSize) AND n.idx < f.idx - f.idx % \(blockSize) + \(blockSize)
+                ORDER BY n.idx
+                """, arguments: [ref, kind])
         guard let first = rows.first else { return nil }
         let index: Int64 = first["leaf"]
         let blockStart = index - index % blockSize
@@ -488,10 +510,13 @@ public struct TransparencyLog: Sendable {
     func firstLeaf(ref: String, kind: String, in db: SQLTransaction, remember: Bool) throws -> Leaf? {
         let key = LeafKey(ref: ref, kind: kind)
         if let leaf = firstLeaves.value(for: key) { return leaf }
-        guard let row = try db.fetchOne(sql: """
-            SELECT l.idx, n.hash FROM log_leaves l LEFT JOIN log_nodes n ON n.level = 0 AND n.idx = l.idx
-            WHERE l.ref = ? AND l.kind = ? ORDER BY l.idx LIMIT 1
-            """, arguments: [ref, kind]) else { return nil }
+        guard
+            let row = try db.fetchOne(
+                sql: """
+                    SELECT l.idx, n.hash FROM log_leaves l LEFT JOIN log_nodes n ON n.level = 0 AND n.idx = l.idx
+                    WHERE l.ref = ? AND l.kind = ? ORDER BY l.idx LIMIT 1
+                    """, arguments: [ref, kind])
+        else { return nil }
         let index: Int64 = row["idx"]
         guard let hash: Data = row["hash"], hash.count == 32 else { throw ZeroTripError(.storageFailure, "log node (0, \(index)) is missing") }
         let leaf = Leaf(index: index, hash: [UInt8](hash))

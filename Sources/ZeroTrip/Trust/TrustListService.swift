@@ -47,9 +47,11 @@ public final class TrustListService: Sendable {
     private let cachedCRLs = Mutex<[String: (generation: Int64, issuedAt: Date, der: [UInt8])]>([:])
 
     /// Creates the service.
-    public init(database: AppDatabase, administration: DistrictAdministration, log: TransparencyLog, clock: ZeroTripClock,
-                validity: TimeInterval = 24 * 3600, grace: TimeInterval = 24 * 3600,
-                statusValidity: TimeInterval = 3600, statusGrace: TimeInterval = 23 * 3600) {
+    public init(
+        database: AppDatabase, administration: DistrictAdministration, log: TransparencyLog, clock: ZeroTripClock,
+        validity: TimeInterval = 24 * 3600, grace: TimeInterval = 24 * 3600,
+        statusValidity: TimeInterval = 3600, statusGrace: TimeInterval = 23 * 3600
+    ) {
         self.statusValidity = statusValidity
         self.statusGrace = statusGrace
         self.database = database
@@ -70,29 +72,33 @@ public final class TrustListService: Sendable {
         let now = clock.now()
         let generation = try await generation()
         if let cached = cached.withLock({ $0 }), cached.generation == generation, now < cached.list.list.issuedAt.addingTimeInterval(validity / 2),
-           now >= cached.list.list.issuedAt {
+            now >= cached.list.list.issuedAt
+        {
             return cached.list
         }
         guard let district = try await administration.district() else { throw ZeroTripError(.notInitialized, "the district is not initialised") }
         let issuedAt = Date(timeIntervalSince1970: now.timeIntervalSince1970.rounded(.down))
         let keys = try await administration.allKeys().filter { $0.role == "seal" }.map { info in
-            TrustList.Key(kid: info.kid, department: info.departmentCode ?? "", algorithm: info.algorithm, status: info.status,
-                          certificate: Base64.encode((try? Certificate(pemRepresentation: info.certificatePEM).derRepresentation) ?? []),
-                          notBefore: info.notBefore, notAfter: info.notAfter, activateAt: info.activateAt, retiredAt: info.retiredAt,
-                          revokedAt: info.revokedAt, revokedNotAfter: info.revokedNotAfter, revocationReason: info.revocationReason)
+            TrustList.Key(
+                kid: info.kid, department: info.departmentCode ?? "", algorithm: info.algorithm, status: info.status,
+                certificate: Base64.encode((try? Certificate(pemRepresentation: info.certificatePEM).derRepresentation) ?? []),
+                notBefore: info.notBefore, notAfter: info.notAfter, activateAt: info.activateAt, retiredAt: info.retiredAt,
+                revokedAt: info.revokedAt, revokedNotAfter: info.revokedNotAfter, revocationReason: info.revocationReason)
         }
         let roots = try await administration.roots().map { root in
-            TrustList.Root(kid: root.kid, status: root.status,
-                           certificate: Base64.encode((try? Certificate(pemRepresentation: root.certificatePEM).derRepresentation) ?? []),
-                           notBefore: root.notBefore, notAfter: root.notAfter)
+            TrustList.Root(
+                kid: root.kid, status: root.status,
+                certificate: Base64.encode((try? Certificate(pemRepresentation: root.certificatePEM).derRepresentation) ?? []),
+                notBefore: root.notBefore, notAfter: root.notAfter)
         }
         let links = try await administration.rootLinks().map { Base64.encode($0.derRepresentation) }
         let head = try await log.latestTreeHead().map {
             TrustList.SignedTreeHeadView(treeSize: $0.treeSize, timestamp: $0.timestamp, rootHash: $0.rootHash, signature: $0.signature, kid: $0.kid)
         }
-        let list = TrustList(district: district.name, sequence: generation, issuedAt: issuedAt,
-                             nextUpdate: issuedAt.addingTimeInterval(validity), graceSeconds: Int(grace), rootKid: district.rootKid, keys: keys, treeHead: head,
-                             roots: roots, links: links)
+        let list = TrustList(
+            district: district.name, sequence: generation, issuedAt: issuedAt,
+            nextUpdate: issuedAt.addingTimeInterval(validity), graceSeconds: Int(grace), rootKid: district.rootKid, keys: keys, treeHead: head,
+            roots: roots, links: links)
         let json = Array(try TrustList.encoder.encode(list))
         let signature = try await administration.rootSignature(for: json).signature
         let signed = SignedTrustList(list: list, json: json, signature: signature, etag: "\"\(Hex.encode(Digest.sha256(json)))\"")
@@ -106,19 +112,22 @@ public final class TrustListService: Sendable {
         let now = clock.now()
         let generation = try await database.read { db in try DocumentRegister.statusGeneration(in: db) }
         if let cached = cachedStatus.withLock({ $0 }), cached.generation == generation,
-           now < cached.list.list.issuedAt.addingTimeInterval(statusValidity / 2), now >= cached.list.list.issuedAt {
+            now < cached.list.list.issuedAt.addingTimeInterval(statusValidity / 2), now >= cached.list.list.issuedAt
+        {
             return cached.list
         }
         guard let district = try await administration.district() else { throw ZeroTripError(.notInitialized, "the district is not initialised") }
         let changes = try await database.read { db in try DocumentRegister.statusChanges(in: db) }
         let entries = changes.compactMap { change -> DocumentStatusList.Entry? in
             guard let id = Hex.decode(change.id) else { return nil }
-            return DocumentStatusList.Entry(hash: DocumentStatusList.entryHash(documentID: id), status: change.status.rawValue,
-                                            reason: change.reason, changedAt: change.changedAt)
+            return DocumentStatusList.Entry(
+                hash: DocumentStatusList.entryHash(documentID: id), status: change.status.rawValue,
+                reason: change.reason, changedAt: change.changedAt)
         }
         let issuedAt = Date(timeIntervalSince1970: now.timeIntervalSince1970.rounded(.down))
-        let list = DocumentStatusList(district: district.name, rootKid: district.rootKid, issuedAt: issuedAt,
-                                      nextUpdate: issuedAt.addingTimeInterval(statusValidity), graceSeconds: Int(statusGrace), entries: entries)
+        let list = DocumentStatusList(
+            district: district.name, rootKid: district.rootKid, issuedAt: issuedAt,
+            nextUpdate: issuedAt.addingTimeInterval(statusValidity), graceSeconds: Int(statusGrace), entries: entries)
         let json = Array(try DocumentStatusList.encoder.encode(list))
         let signature = try await administration.rootSignature(for: json).signature
         let signed = SignedStatusList(list: list, json: json, signature: signature, etag: "\"\(Hex.encode(Digest.sha256(json)))\"")
@@ -133,7 +142,9 @@ public final class TrustListService: Sendable {
         let generation = try await generation()
         guard let district = try await administration.district() else { throw ZeroTripError(.notInitialized, "the district is not initialised") }
         let kid = rootKid?.lowercased() ?? district.rootKid
-        if let cached = cachedCRLs.withLock({ $0[kid] }), cached.generation == generation, now < cached.issuedAt.addingTimeInterval(validity / 2), now >= cached.issuedAt {
+        if let cached = cachedCRLs.withLock({ $0[kid] }), cached.generation == generation, now < cached.issuedAt.addingTimeInterval(validity / 2),
+            now >= cached.issuedAt
+        {
             return cached.der
         }
         guard let root = try await administration.rootCertificates().first(where: { $0.kidHex == kid }) else {
@@ -143,10 +154,13 @@ public final class TrustListService: Sendable {
         for info in try await administration.allKeys() where info.role == "seal" && info.status == "revoked" {
             let certificate = try Certificate(pemRepresentation: info.certificatePEM)
             guard try await administration.issuingRoot(of: certificate) == root else { continue }
-            revoked.append(RevokedCertificate(certificate: certificate, revokedAt: info.revokedAt ?? now,
-                                              reasonCode: KeyRevocationReason(rawValue: info.revocationReason ?? "")?.crlReasonCode ?? 0, invalidityDate: info.revokedNotAfter))
+            revoked.append(
+                RevokedCertificate(
+                    certificate: certificate, revokedAt: info.revokedAt ?? now,
+                    reasonCode: KeyRevocationReason(rawValue: info.revocationReason ?? "")?.crlReasonCode ?? 0, invalidityDate: info.revokedNotAfter))
         }
-        let der = try await administration.makeCRL(rootKid: kid, number: generation, thisUpdate: now, nextUpdate: now.addingTimeInterval(validity), revoked: revoked)
+        let der = try await administration.makeCRL(
+            rootKid: kid, number: generation, thisUpdate: now, nextUpdate: now.addingTimeInterval(validity), revoked: revoked)
         cachedCRLs.withLock { $0[kid] = (generation, now, der) }
         return der
     }
@@ -165,8 +179,10 @@ extension TrustListService {
         }
         let signed = try await current()
         let status = try await currentStatusList()
-        var files: [(String, [UInt8])] = [("trust-list.json", signed.json), ("trust-list.json.sig", signed.signature), ("root.crl", try await crl()),
-                                          ("status-list.json", status.json), ("status-list.json.sig", status.signature)]
+        var files: [(String, [UInt8])] = [
+            ("trust-list.json", signed.json), ("trust-list.json.sig", signed.signature), ("root.crl", try await crl()),
+            ("status-list.json", status.json), ("status-list.json.sig", status.signature),
+        ]
         for root in try await administration.roots() where root.status != "current" {
             files.append(("root-\(root.kid).crl", try await crl(rootKid: root.kid)))
         }
@@ -189,7 +205,8 @@ extension DistrictAdministration {
     public func makeCRL(rootKid: String, number: Int64, thisUpdate: Date, nextUpdate: Date, revoked: [RevokedCertificate]) async throws -> [UInt8] {
         let root = try await unlockRoot(kid: rootKid)
         return try withCrypto("signing the CRL") { () throws(CryptoError) in
-            try CertificateRevocationList.make(issuer: root.certificate, key: root.key, number: number, thisUpdate: thisUpdate, nextUpdate: nextUpdate, revoked: revoked)
+            try CertificateRevocationList.make(
+                issuer: root.certificate, key: root.key, number: number, thisUpdate: thisUpdate, nextUpdate: nextUpdate, revoked: revoked)
         }
     }
 }

@@ -43,29 +43,38 @@ public struct WindowSessions: Sendable {
     /// Opens a session for `clerk` at `station` with the department credential `credentialToken`; audited as
     /// `window.signed_in`. A wrong credential is `unauthenticated`; a credential without any window scope
     /// (`applications:process`, `credit:read`, or `statistics:read` for a supervisor's desk) is `forbidden`.
-    public func signIn(credentialToken: String, clerk rawClerk: ClerkIdentity, station rawStation: String) async throws -> (token: String, session: WindowSession) {
+    public func signIn(credentialToken: String, clerk rawClerk: ClerkIdentity, station rawStation: String) async throws -> (
+        token: String, session: WindowSession
+    ) {
         let clerk = try rawClerk.validated()
         let station = try Validation.label(rawStation)
         guard !station.isEmpty else { throw ZeroTripError(.invalidInput, "the station (counter) is required") }
         guard let principal = try await credentials.authenticate(token: credentialToken) else {
             throw ZeroTripError(.unauthenticated, "the department credential is not valid")
         }
-        guard principal.scopes.contains(.applicationsProcess) || principal.scopes.contains(.creditRead) || principal.scopes.contains(.statisticsRead) else {
-            try await AuditLog.append(AuditEntry(actor: principal.actor, action: "auth.denied", target: "route:POST /window/login", outcome: "denied",
-                                                 details: ["reason": "missing_scope", "required": "applications:process, credit:read or statistics:read"]),
-                                      at: clock.now(), to: database)
+        guard principal.scopes.contains(.applicationsProcess) || principal.scopes.contains(.creditRead) || principal.scopes.contains(.statisticsRead)
+        else {
+            try await AuditLog.append(
+                AuditEntry(
+                    actor: principal.actor, action: "auth.denied", target: "route:POST /window/login", outcome: "denied",
+                    details: ["reason": "missing_scope", "required": "applications:process, credit:read or statistics:read"]),
+                at: clock.now(), to: database)
             throw ZeroTripError(.forbidden, "this credential has no window scope (applications:process, credit:read or statistics:read)").audited()
         }
         let id = Hex.encode(try withCrypto("generating a session id") { () throws(CryptoError) in try SecureRandom.bytes(count: 16) })
         let secret = try withCrypto("generating a session secret") { () throws(CryptoError) in try SecureRandom.bytes(count: 32) }
         let now = clock.now()
-        let session = WindowSession(id: id, principal: principal, clerk: clerk, station: station, createdAt: now,
-                                    expiresAt: now.addingTimeInterval(Self.absoluteLifetime))
+        let session = WindowSession(
+            id: id, principal: principal, clerk: clerk, station: station, createdAt: now,
+            expiresAt: now.addingTimeInterval(Self.absoluteLifetime))
         try await database.write { db in
-            try WindowSessionStore.insert(id: id, secretHash: Digest.sha256(secret), credentialID: principal.credentialID, clerk: clerk, station: station,
-                                          at: now, expires: session.expiresAt, in: db)
-            try AuditLog.append(AuditEntry(actor: session.actor, action: "window.signed_in", target: "window:\(id)",
-                                           details: ["station": station, "clerk_name": clerk.name]), at: now, in: db)
+            try WindowSessionStore.insert(
+                id: id, secretHash: Digest.sha256(secret), credentialID: principal.credentialID, clerk: clerk, station: station,
+                at: now, expires: session.expiresAt, in: db)
+            try AuditLog.append(
+                AuditEntry(
+                    actor: session.actor, action: "window.signed_in", target: "window:\(id)",
+                    details: ["station": station, "clerk_name": clerk.name]), at: now, in: db)
         }
         return (Self.prefix + id + "." + Base64.encodeURLSafe(secret), session)
     }
@@ -77,10 +86,13 @@ public struct WindowSessions: Sendable {
         guard token.utf8.count <= Self.maximumTokenLength, token.hasPrefix(Self.prefix) else { throw invalid }
         let parts = token.dropFirst(Self.prefix.count).split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 2, parts[0].utf8.count == 32, Hex.decode(String(parts[0])) != nil,
-              let secret = Base64.decodeURLSafe(String(parts[1])), secret.count == 32 else { throw invalid }
+            let secret = Base64.decodeURLSafe(String(parts[1])), secret.count == 32
+        else { throw invalid }
         let id = String(parts[0])
         let found = try await database.read { db -> (WindowSessionStore.Row, CredentialStore.Stored)? in
-            guard let row = try WindowSessionStore.session(id, in: db), let credential = try CredentialStore.stored(row.credentialID, in: db) else { return nil }
+            guard let row = try WindowSessionStore.session(id, in: db), let credential = try CredentialStore.stored(row.credentialID, in: db) else {
+                return nil
+            }
             return (row, credential)
         }
         guard let (row, credential) = found, ConstantTime.equals(Digest.sha256(secret), row.secretHash) else { throw invalid }
@@ -93,8 +105,9 @@ public struct WindowSessions: Sendable {
         if now.timeIntervalSince(row.lastSeenAt) >= Self.touchInterval {
             try await database.write { db in try WindowSessionStore.touch(id, at: now, in: db) }
         }
-        let principal = Principal(credentialID: row.credentialID, departmentCode: credential.departmentCode,
-                                  scopes: Set(credential.scopes.compactMap(Scope.init(rawValue:))))
+        let principal = Principal(
+            credentialID: row.credentialID, departmentCode: credential.departmentCode,
+            scopes: Set(credential.scopes.compactMap(Scope.init(rawValue:))))
         return WindowSession(id: id, principal: principal, clerk: row.clerk, station: row.station, createdAt: row.createdAt, expiresAt: row.expiresAt)
     }
 
@@ -103,7 +116,8 @@ public struct WindowSessions: Sendable {
         let now = clock.now()
         try await database.write { db in
             if try WindowSessionStore.end(id, at: now, in: db) {
-                try AuditLog.append(AuditEntry(actor: "system", action: "window.signed_out", target: "window:\(id)", details: ["reason": reason]), at: now, in: db)
+                try AuditLog.append(
+                    AuditEntry(actor: "system", action: "window.signed_out", target: "window:\(id)", details: ["reason": reason]), at: now, in: db)
             }
         }
     }

@@ -133,7 +133,9 @@ public enum DER {
 
         /// Requires `tag` and returns self.
         public func expecting(_ expected: UInt8, _ what: String) throws(DecodingError) -> Element {
-            guard tag == expected else { throw DecodingError("\(what): expected tag 0x\(String(expected, radix: 16)), found 0x\(String(tag, radix: 16))") }
+            guard tag == expected else {
+                throw DecodingError("\(what): expected tag 0x\(String(expected, radix: 16)), found 0x\(String(tag, radix: 16))")
+            }
             return self
         }
     }

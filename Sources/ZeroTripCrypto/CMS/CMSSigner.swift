@@ -49,18 +49,21 @@ public struct CMSSigner: Sendable {
         ])
         certificatesField = DER.tlv(DER.Tag.contextConstructed(0), ([certificate] + chain).flatMap(\.derRepresentation))
         // The ECDSA / SM2 DER signature for 256-bit curves is at most 72 bytes; a 32-byte digest.
-        maximumLength = Self.assemble(
-            digestAlgorithmIdentifier: digestAlgorithmIdentifier, signatureAlgorithmIdentifier: signatureAlgorithmIdentifier,
-            signerIdentifier: signerIdentifier, certificatesField: certificatesField,
-            signedAttributes: Self.signedAttributes(contentType: contentTypeAttribute, signingCertificate: signingCertificateAttribute, digest: [UInt8](repeating: 0xFF, count: 32)),
-            signature: [UInt8](repeating: 0xFF, count: 72)
-        ).count
+        maximumLength =
+            Self.assemble(
+                digestAlgorithmIdentifier: digestAlgorithmIdentifier, signatureAlgorithmIdentifier: signatureAlgorithmIdentifier,
+                signerIdentifier: signerIdentifier, certificatesField: certificatesField,
+                signedAttributes: Self.signedAttributes(
+                    contentType: contentTypeAttribute, signingCertificate: signingCertificateAttribute, digest: [UInt8](repeating: 0xFF, count: 32)),
+                signature: [UInt8](repeating: 0xFF, count: 72)
+            ).count
     }
 
     /// The DER ContentInfo of a detached SignedData over content whose digest (with ``digestAlgorithm``) is `contentDigest`.
     public func signedData(contentDigest: [UInt8]) throws(CryptoError) -> [UInt8] {
         guard contentDigest.count == 32 else { throw CryptoError(.invalidArgument, "content digest must be 32 bytes") }
-        let attributes = Self.signedAttributes(contentType: contentTypeAttribute, signingCertificate: signingCertificateAttribute, digest: contentDigest)
+        let attributes = Self.signedAttributes(
+            contentType: contentTypeAttribute, signingCertificate: signingCertificateAttribute, digest: contentDigest)
         // The signature covers the attributes encoded as an explicit SET OF (RFC 5652 §5.4).
         let signature = try key.signature(for: attributes).derRepresentation
         let encoded = Self.assemble(

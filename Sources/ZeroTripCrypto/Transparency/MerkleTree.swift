@@ -48,7 +48,8 @@ public enum MerkleTree {
             return try perfect(size.trailingZeroBitCount, start / size)
         }
         let k = split(size)
-        return nodeHash(try subtreeHash(start: start, end: start + k, perfect: perfect), try subtreeHash(start: start + k, end: end, perfect: perfect))
+        return nodeHash(
+            try subtreeHash(start: start, end: start + k, perfect: perfect), try subtreeHash(start: start + k, end: end, perfect: perfect))
     }
 
     /// PATH(m, D[n]) of RFC 9162 §2.1.3.1: the inclusion proof of leaf `index` in the tree of the first `size` leaves.
@@ -71,7 +72,9 @@ public enum MerkleTree {
     }
 
     /// PROOF(m, D[n]) of RFC 9162 §2.1.4.1: the consistency proof between the trees of `oldSize` and `newSize` leaves.
-    public static func consistencyProof<E: Error>(oldSize: UInt64, newSize: UInt64, perfect: (Int, UInt64) throws(E) -> [UInt8]) throws(E) -> [[UInt8]] {
+    public static func consistencyProof<E: Error>(oldSize: UInt64, newSize: UInt64, perfect: (Int, UInt64) throws(E) -> [UInt8]) throws(E)
+        -> [[UInt8]]
+    {
         precondition(oldSize >= 1 && oldSize <= newSize)
         guard oldSize < newSize else { return [] }
         var proof: [[UInt8]] = []

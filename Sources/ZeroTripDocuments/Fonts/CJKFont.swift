@@ -40,10 +40,12 @@ public final class CJKFont: @unchecked Sendable {
             throw DocumentError(.fontUnavailable, "\(path) has no face \(faceIndex)")
         }
         let glyphs = Int(hb_face_get_glyph_count(face))
-        guard glyphs > 1, hb_face_reference_table(face, Self.tag("glyf")).map({ table -> Bool in
-            defer { hb_blob_destroy(table) }
-            return hb_blob_get_length(table) > 0
-        }) == true else {
+        guard glyphs > 1,
+            hb_face_reference_table(face, Self.tag("glyf")).map({ table -> Bool in
+                defer { hb_blob_destroy(table) }
+                return hb_blob_get_length(table) > 0
+            }) == true
+        else {
             hb_face_destroy(face)
             hb_blob_destroy(blob)
             throw DocumentError(.fontUnavailable, "\(path) is not a TrueType-outline (glyf) font")
@@ -62,7 +64,9 @@ public final class CJKFont: @unchecked Sendable {
         var buffer = [CChar](repeating: 0, count: 64)
         hb_ot_name_get_utf8(face, hb_ot_name_id_t(HB_OT_NAME_ID_POSTSCRIPT_NAME), nil, &length, &buffer)
         let name = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        postScriptName = name.isEmpty ? "CJKFont" : String(name.unicodeScalars.filter { $0.isASCII && $0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-" })
+        postScriptName =
+            name.isEmpty
+            ? "CJKFont" : String(name.unicodeScalars.filter { $0.isASCII && $0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-" })
     }
 
     deinit {
@@ -95,9 +99,13 @@ public final class CJKFont: @unchecked Sendable {
         for tag in ["GSUB", "GPOS", "GDEF", "BASE", "JSTF", "vhea", "vmtx", "VORG", "DSIG", "kern", "morx", "gasp", "hdmx", "LTSH", "VDMX"] {
             hb_set_add(dropTables, Self.tag(tag))
         }
-        guard let plan = hb_subset_plan_create_or_fail(subsetSource, input) else { throw DocumentError(.subsetFailed, "hb-subset could not plan the subset") }
+        guard let plan = hb_subset_plan_create_or_fail(subsetSource, input) else {
+            throw DocumentError(.subsetFailed, "hb-subset could not plan the subset")
+        }
         defer { hb_subset_plan_destroy(plan) }
-        guard let subsetFace = hb_subset_plan_execute_or_fail(plan) else { throw DocumentError(.subsetFailed, "hb-subset could not build the subset") }
+        guard let subsetFace = hb_subset_plan_execute_or_fail(plan) else {
+            throw DocumentError(.subsetFailed, "hb-subset could not build the subset")
+        }
         defer { hb_face_destroy(subsetFace) }
         let mapping = hb_subset_plan_old_to_new_glyph_mapping(plan)
         var newIDs: [UInt32: UInt16] = [:]
@@ -109,7 +117,9 @@ public final class CJKFont: @unchecked Sendable {
         let fontBlob = hb_face_reference_blob(subsetFace)
         defer { hb_blob_destroy(fontBlob) }
         var length: UInt32 = 0
-        guard let data = hb_blob_get_data(fontBlob, &length), length > 0 else { throw DocumentError(.subsetFailed, "hb-subset produced an empty font") }
+        guard let data = hb_blob_get_data(fontBlob, &length), length > 0 else {
+            throw DocumentError(.subsetFailed, "hb-subset produced an empty font")
+        }
         let bytes = data.withMemoryRebound(to: UInt8.self, capacity: Int(length)) { Array(UnsafeBufferPointer(start: $0, count: Int(length))) }
         return FontSubset(fontProgram: bytes, newGlyphIDs: newIDs)
     }

@@ -18,8 +18,9 @@ struct EmbeddedFont: Sendable {
 
     /// The same font with its mapping keyed by ``FontStack`` glyphs of fallback font `index`.
     func tagged(_ index: UInt32) -> EmbeddedFont {
-        EmbeddedFont(baseFont: baseFont, fontFile: fontFile, fontFileLength: fontFileLength, widths: widths, toUnicode: toUnicode,
-                     mapping: Dictionary(uniqueKeysWithValues: mapping.map { (index << 24 | $0.key, $0.value) }))
+        EmbeddedFont(
+            baseFont: baseFont, fontFile: fontFile, fontFileLength: fontFileLength, widths: widths, toUnicode: toUnicode,
+            mapping: Dictionary(uniqueKeysWithValues: mapping.map { (index << 24 | $0.key, $0.value) }))
     }
 }
 
@@ -69,17 +70,17 @@ final class FontSubsetCache: Sendable {
         }
         if !widths.isEmpty { widths += "]" }
         var cmap = """
-        /CIDInit /ProcSet findresource begin
-        12 dict begin
-        begincmap
-        /CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def
-        /CMapName /Adobe-Identity-UCS def
-        /CMapType 2 def
-        1 begincodespacerange
-        <0000> <FFFF>
-        endcodespacerange
+            /CIDInit /ProcSet findresource begin
+            12 dict begin
+            begincmap
+            /CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def
+            /CMapName /Adobe-Identity-UCS def
+            /CMapType 2 def
+            1 begincodespacerange
+            <0000> <FFFF>
+            endcodespacerange
 
-        """
+            """
         let mapped = byCID.compactMap { glyph, cid in unicode[glyph].map { (cid, $0) } }
         for chunkStart in stride(from: 0, to: mapped.count, by: 100) {
             let chunk = mapped[chunkStart..<min(chunkStart + 100, mapped.count)]

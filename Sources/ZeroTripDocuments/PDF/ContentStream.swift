@@ -70,9 +70,12 @@ struct TextSetter {
         for scalar in text.unicodeScalars {
             guard let glyph = fonts.glyph(for: scalar) else {
                 let code = "U+" + String(scalar.value, radix: 16, uppercase: true)
-                let shown = scalar.properties.generalCategory == .control || scalar.properties.generalCategory == .format ? code : "\(Character(scalar)) (\(code))"
+                let shown =
+                    scalar.properties.generalCategory == .control || scalar.properties.generalCategory == .format
+                    ? code : "\(Character(scalar)) (\(code))"
                 let fallbacks = fonts.fallbacks.count
-                let missing = fallbacks > 0
+                let missing =
+                    fallbacks > 0
                     ? "neither the document font nor its \(fallbacks) fallback fonts have a glyph for \(shown)"
                     : "the document font has no glyph for \(shown) and no fallback font is installed (fonts-hanazono)"
                 throw DocumentError(.unsupportedCharacter, "\(missing); write it another way or leave it out")
@@ -121,9 +124,9 @@ extension ContentStream {
 }
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif

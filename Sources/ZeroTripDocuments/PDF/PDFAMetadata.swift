@@ -34,41 +34,41 @@ struct PDFAMetadata {
     func xmpPacket() -> [UInt8] {
         func x(_ value: String) -> String { MarkupEscaping.escape(Self.xmlCharacters(value)) }
         let packet = """
-        <?xpacket begin="\u{FEFF}" id="\(Self.packetID)"?>
-        <x:xmpmeta xmlns:x="adobe:ns:meta/">
-         <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
-          <rdf:Description rdf:about=""
-            xmlns:pdfaid="http://www.aiim.org/pdfa/ns/id/">
-           <pdfaid:part>2</pdfaid:part>
-           <pdfaid:conformance>U</pdfaid:conformance>
-          </rdf:Description>
-          <rdf:Description rdf:about=""
-            xmlns:dc="http://purl.org/dc/elements/1.1/">
-           <dc:format>application/pdf</dc:format>
-           <dc:title><rdf:Alt><rdf:li xml:lang="x-default">\(x(title))</rdf:li></rdf:Alt></dc:title>
-           <dc:creator><rdf:Seq><rdf:li>\(x(author))</rdf:li></rdf:Seq></dc:creator>
-           <dc:description><rdf:Alt><rdf:li xml:lang="x-default">\(x(subject))</rdf:li></rdf:Alt></dc:description>
-          </rdf:Description>
-          <rdf:Description rdf:about=""
-            xmlns:xmp="http://ns.adobe.com/xap/1.0/">
-           <xmp:CreateDate>\(x(createDate))</xmp:CreateDate>
-           <xmp:ModifyDate>\(x(createDate))</xmp:ModifyDate>
-           <xmp:MetadataDate>\(x(createDate))</xmp:MetadataDate>
-           <xmp:CreatorTool>\(x(producer))</xmp:CreatorTool>
-          </rdf:Description>
-          <rdf:Description rdf:about=""
-            xmlns:pdf="http://ns.adobe.com/pdf/1.3/">
-           <pdf:Producer>\(x(producer))</pdf:Producer>
-          </rdf:Description>
-          <rdf:Description rdf:about=""
-            xmlns:xmpMM="http://ns.adobe.com/xap/1.0/mm/">
-           <xmpMM:DocumentID>\(x(documentID))</xmpMM:DocumentID>
-           <xmpMM:InstanceID>\(x(documentID))</xmpMM:InstanceID>
-          </rdf:Description>
-         </rdf:RDF>
-        </x:xmpmeta>
+            <?xpacket begin="\u{FEFF}" id="\(Self.packetID)"?>
+            <x:xmpmeta xmlns:x="adobe:ns:meta/">
+             <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
+              <rdf:Description rdf:about=""
+                xmlns:pdfaid="http://www.aiim.org/pdfa/ns/id/">
+               <pdfaid:part>2</pdfaid:part>
+               <pdfaid:conformance>U</pdfaid:conformance>
+              </rdf:Description>
+              <rdf:Description rdf:about=""
+                xmlns:dc="http://purl.org/dc/elements/1.1/">
+               <dc:format>application/pdf</dc:format>
+               <dc:title><rdf:Alt><rdf:li xml:lang="x-default">\(x(title))</rdf:li></rdf:Alt></dc:title>
+               <dc:creator><rdf:Seq><rdf:li>\(x(author))</rdf:li></rdf:Seq></dc:creator>
+               <dc:description><rdf:Alt><rdf:li xml:lang="x-default">\(x(subject))</rdf:li></rdf:Alt></dc:description>
+              </rdf:Description>
+              <rdf:Description rdf:about=""
+                xmlns:xmp="http://ns.adobe.com/xap/1.0/">
+               <xmp:CreateDate>\(x(createDate))</xmp:CreateDate>
+               <xmp:ModifyDate>\(x(createDate))</xmp:ModifyDate>
+               <xmp:MetadataDate>\(x(createDate))</xmp:MetadataDate>
+               <xmp:CreatorTool>\(x(producer))</xmp:CreatorTool>
+              </rdf:Description>
+              <rdf:Description rdf:about=""
+                xmlns:pdf="http://ns.adobe.com/pdf/1.3/">
+               <pdf:Producer>\(x(producer))</pdf:Producer>
+              </rdf:Description>
+              <rdf:Description rdf:about=""
+                xmlns:xmpMM="http://ns.adobe.com/xap/1.0/mm/">
+               <xmpMM:DocumentID>\(x(documentID))</xmpMM:DocumentID>
+               <xmpMM:InstanceID>\(x(documentID))</xmpMM:InstanceID>
+              </rdf:Description>
+             </rdf:RDF>
+            </x:xmpmeta>
 
-        """
+            """
         // 20 lines of 99 spaces and a newline: 2,000 bytes.
         let padding = String(repeating: String(repeating: " ", count: 99) + "\n", count: 20)
         return Array((packet + padding + "<?xpacket end=\"w\"?>").utf8)

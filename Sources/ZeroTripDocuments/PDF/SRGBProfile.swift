@@ -37,7 +37,8 @@ enum SRGBProfile {
         // textDescriptionType (ICC.1:2001-04 §6.5.17): ASCII count and string with its NUL; Unicode language code
         // and count 0 (no characters); ScriptCode code 0, count 0 and its fixed 67-byte field.
         let ascii = Array(description.utf8) + [0]
-        let desc = sig("desc") + u32(0) + u32(UInt32(ascii.count)) + ascii
+        let desc =
+            sig("desc") + u32(0) + u32(UInt32(ascii.count)) + ascii
             + u32(0) + u32(0)
             + u16(0) + [0] + [UInt8](repeating: 0, count: 67)
         // textType (§6.5.18): a NUL-terminated ASCII string.

@@ -24,12 +24,13 @@ public enum LineBreaker {
         switch scalar {
         case " ", "\u{3000}": return .space
         case "、", "。", "，", "．", "：", "；", "！", "？", "）", "】", "」", "』", "》", "〉", "〕", "］", "｝", "”", "’",
-             "…", "‥", "—", "～", "·", "・", "％", "‰", "℃", "々", "〆", "ー", ")", "]", "}":
+            "…", "‥", "—", "～", "·", "・", "％", "‰", "℃", "々", "〆", "ー", ")", "]", "}":
             return .closing
         case "（", "【", "「", "『", "《", "〈", "〔", "［", "｛", "“", "‘", "¥", "￥", "$", "＄", "(", "[", "{":
             return .opening
         default:
-            if scalar.isASCII, scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || ".,:/%-+_'@#&=*~!?;".unicodeScalars.contains(scalar) {
+            if scalar.isASCII, scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || ".,:/%-+_'@#&=*~!?;".unicodeScalars.contains(scalar)
+            {
                 return .word
             }
             return .ideographic
@@ -40,7 +41,7 @@ public enum LineBreaker {
     static func mayBreak(between before: Kind, and after: Kind) -> Bool {
         if after == .closing || before == .opening { return false }
         if before == .word && after == .word { return false }
-        if after == .space { return false }   // a space stays at the end of the line it follows
+        if after == .space { return false }  // a space stays at the end of the line it follows
         return true
     }
 

@@ -151,7 +151,9 @@ public struct ResultDocumentRenderer: Sendable {
             pages[index].add("\(pdfNumber(L)) \(pdfNumber(y)) m \(pdfNumber(R)) \(pdfNumber(y)) l S\n")
             for row in placed.map({ rows[$0] }) {
                 let height = row.height
-                pages[index].add("0.94 0.94 0.94 rg \(pdfNumber(L + 0.3)) \(pdfNumber(y - height + 0.3)) \(pdfNumber(labelWidth - 0.6)) \(pdfNumber(height - 0.6)) re f 0 g\n")
+                pages[index].add(
+                    "0.94 0.94 0.94 rg \(pdfNumber(L + 0.3)) \(pdfNumber(y - height + 0.3)) \(pdfNumber(labelWidth - 0.6)) \(pdfNumber(height - 0.6)) re f 0 g\n"
+                )
                 for (line, glyphs) in row.label.enumerated() {
                     pages[index].text(glyphs, x: L + padding, y: y - padding - 12 - Double(line) * lineHeight, size: 11)
                 }
@@ -216,7 +218,8 @@ public struct ResultDocumentRenderer: Sendable {
         let mainVariable = variableGlyphs.filter { FontStack.fontIndex(of: $0) == 0 }
         var subsets = [(embedded, font)]
         if !mainVariable.isEmpty { subsets.append((try cache.uncached(font: font, glyphs: mainVariable, unicode: unicode), font)) }
-        let fallbackGlyphs = Dictionary(grouping: staticGlyphs.union(variableGlyphs).filter { FontStack.fontIndex(of: $0) > 0 }, by: FontStack.fontIndex)
+        let fallbackGlyphs = Dictionary(
+            grouping: staticGlyphs.union(variableGlyphs).filter { FontStack.fontIndex(of: $0) > 0 }, by: FontStack.fontIndex)
         for index in fallbackGlyphs.keys.sorted() {
             let tagged = fallbackGlyphs[index] ?? []
             let fallback = fonts.font(at: index)
@@ -233,7 +236,8 @@ public struct ResultDocumentRenderer: Sendable {
         // 4. Token and QR.
         let claims = ResultTokenClaims.issuing(
             documentID: content.documentID, departmentCode: content.departmentCode, matterCode: content.matterCode,
-            issuedAt: Int64(content.issuedAt.timeIntervalSince1970.rounded(.down)), expiresAt: Int64(content.validUntil.timeIntervalSince1970.rounded(.down)),
+            issuedAt: Int64(content.issuedAt.timeIntervalSince1970.rounded(.down)),
+            expiresAt: Int64(content.validUntil.timeIntervalSince1970.rounded(.down)),
             contentSHA256: contentDigest, holderName: content.holderName)
         let token: String
         do { token = try ResultToken.issue(claims, kid: sealer.kid, key: sealer.cms.key) } catch {
@@ -241,12 +245,15 @@ public struct ResultDocumentRenderer: Sendable {
         }
         let qrContent = ResultToken.verificationURL(base: verificationBaseURL, token: token)
         guard qrContent.utf8.count <= ResultToken.maximumQRContentLength else {
-            throw DocumentError(.qrTooLarge, "QR content is \(qrContent.utf8.count) characters (limit \(ResultToken.maximumQRContentLength)); use a shorter verification base URL")
+            throw DocumentError(
+                .qrTooLarge,
+                "QR content is \(qrContent.utf8.count) characters (limit \(ResultToken.maximumQRContentLength)); use a shorter verification base URL")
         }
         let qr: QRMatrix
         do { qr = try QRMatrix(encodingSegmented: qrContent, errorCorrection: .quartile) } catch { throw DocumentError(.qrTooLarge, error.message) }
         guard qr.version <= ResultToken.maximumQRVersion else {
-            throw DocumentError(.qrTooLarge, "QR version \(qr.version) exceeds \(ResultToken.maximumQRVersion) at ECC Q; use a shorter verification base URL")
+            throw DocumentError(
+                .qrTooLarge, "QR version \(qr.version) exceeds \(ResultToken.maximumQRVersion) at ECC Q; use a shorter verification base URL")
         }
         let qrBytes = Self.qrStream(qr, x: qrX, y: qrY, size: qrSize)
 
@@ -385,7 +392,9 @@ public struct ResultDocumentRenderer: Sendable {
     /// written in small integers.
     static func qrStream(_ qr: QRMatrix, x: Double, y: Double, size: Double) -> [UInt8] {
         let module = size / Double(qr.size + 8)
-        var out = Array("q 1 g \(pdfNumber(x)) \(pdfNumber(y)) \(pdfNumber(size)) \(pdfNumber(size)) re f 0 g \(pdfNumber(module)) 0 0 \(pdfNumber(-module)) \(pdfNumber(x + 4 * module)) \(pdfNumber(y + size - 4 * module)) cm\n".utf8)
+        var out = Array(
+            "q 1 g \(pdfNumber(x)) \(pdfNumber(y)) \(pdfNumber(size)) \(pdfNumber(size)) re f 0 g \(pdfNumber(module)) 0 0 \(pdfNumber(-module)) \(pdfNumber(x + 4 * module)) \(pdfNumber(y + size - 4 * module)) cm\n"
+                .utf8)
         out.reserveCapacity(out.count + qr.size * qr.size * 3)
         func appendInt(_ value: Int) {
             if value >= 100 { out.append(UInt8(48 + value / 100)) }
@@ -424,25 +433,34 @@ public struct ResultDocumentRenderer: Sendable {
         let pageObjects = [3] + (1..<pageStreams.count).map { firstExtra + 2 * ($0 - 1) }
         let lastPage = pageObjects[pageObjects.count - 1]
 
-        pdf.object(1, "<< /Type /Catalog /Pages 2 0 R /Lang (zh-CN) /Metadata 14 0 R /ViewerPreferences << /DisplayDocTitle true >> "
-            + "/AcroForm << /Fields [11 0 R] /SigFlags 3 >> "
-            + "/OutputIntents [<< /Type /OutputIntent /S /GTS_PDFA1 /OutputConditionIdentifier (sRGB IEC61966-2.1) /Info (sRGB IEC61966-2.1) /DestOutputProfile 15 0 R >>] >>")
+        pdf.object(
+            1,
+            "<< /Type /Catalog /Pages 2 0 R /Lang (zh-CN) /Metadata 14 0 R /ViewerPreferences << /DisplayDocTitle true >> "
+                + "/AcroForm << /Fields [11 0 R] /SigFlags 3 >> "
+                + "/OutputIntents [<< /Type /OutputIntent /S /GTS_PDFA1 /OutputConditionIdentifier (sRGB IEC61966-2.1) /Info (sRGB IEC61966-2.1) /DestOutputProfile 15 0 R >>] >>"
+        )
         pdf.object(2, "<< /Type /Pages /Kids [\(pageObjects.map { "\($0) 0 R" }.joined(separator: " "))] /Count \(pageObjects.count) >>")
         for (index, object) in pageObjects.enumerated() {
             let text = index == 0 ? 4 : object + 1
             // The last page carries the QR symbol (a second content stream) and the seal's signature widget.
             let contents = object == lastPage ? "[\(text) 0 R 5 0 R] /Annots [11 0 R]" : "[\(text) 0 R]"
-            pdf.object(object, "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 \(pdfNumber(W)) \(pdfNumber(H))] "
-                + "/Resources << /Font << \(fontResources) >> /ProcSet [/PDF /Text] >> /Contents \(contents) >>")
+            pdf.object(
+                object,
+                "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 \(pdfNumber(W)) \(pdfNumber(H))] "
+                    + "/Resources << /Font << \(fontResources) >> /ProcSet [/PDF /Text] >> /Contents \(contents) >>")
             pdf.stream(text, "/Filter /FlateDecode", Zlib.compress(pageStreams[index], level: 1))
         }
         pdf.stream(5, "/Filter /FlateDecode", Zlib.compress(qrStream, level: 1))
         for ((embedded, font), first) in zip(fonts, fontObjects) { writeFont(embedded, of: font, firstObject: first, into: &pdf) }
-        pdf.object(11, "<< /Type /Annot /Subtype /Widget /FT /Sig /T (ZeroTrip seal \(content.departmentCode)) /V 13 0 R /F 132 /P \(lastPage) 0 R "
-            + "/Rect [\(pdfNumber(sealRect.x)) \(pdfNumber(sealRect.y)) \(pdfNumber(sealRect.x + Self.sealSize)) \(pdfNumber(sealRect.y + Self.sealSize))] "
-            + "/AP << /N 12 0 R >> >>")
-        pdf.stream(12, "/Type /XObject /Subtype /Form /BBox [0 0 \(pdfNumber(Self.sealSize)) \(pdfNumber(Self.sealSize))] /Resources << /Font << \(fontResources) >> /ExtGState << /Stamp << /Type /ExtGState /BM /Multiply >> >> >> /Filter /FlateDecode",
-                   Zlib.compress(sealStream, level: 1))
+        pdf.object(
+            11,
+            "<< /Type /Annot /Subtype /Widget /FT /Sig /T (ZeroTrip seal \(content.departmentCode)) /V 13 0 R /F 132 /P \(lastPage) 0 R "
+                + "/Rect [\(pdfNumber(sealRect.x)) \(pdfNumber(sealRect.y)) \(pdfNumber(sealRect.x + Self.sealSize)) \(pdfNumber(sealRect.y + Self.sealSize))] "
+                + "/AP << /N 12 0 R >> >>")
+        pdf.stream(
+            12,
+            "/Type /XObject /Subtype /Form /BBox [0 0 \(pdfNumber(Self.sealSize)) \(pdfNumber(Self.sealSize))] /Resources << /Font << \(fontResources) >> /ExtGState << /Stamp << /Type /ExtGState /BM /Multiply >> >> >> /Filter /FlateDecode",
+            Zlib.compress(sealStream, level: 1))
         let issued = ChinaTime(content.issuedAt)
         let metadata = PDFAMetadata(
             title: content.matterName, author: content.departmentName, subject: "\(content.districtName) \(content.matterName) 电子证照",
@@ -480,13 +498,21 @@ public struct ResultDocumentRenderer: Sendable {
 
     /// Type0 font `n`, its CIDFontType2 `n+1`, descriptor `n+2`, FontFile2 `n+3`, ToUnicode `n+4`.
     private func writeFont(_ font: EmbeddedFont, of source: CJKFont, firstObject n: Int, into pdf: inout PDFBuffer) {
-        pdf.object(n, "<< /Type /Font /Subtype /Type0 /BaseFont /\(font.baseFont) /Encoding /Identity-H /DescendantFonts [\(n + 1) 0 R] /ToUnicode \(n + 4) 0 R >>")
-        pdf.object(n + 1, "<< /Type /Font /Subtype /CIDFontType2 /BaseFont /\(font.baseFont) "
-            + "/CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> /FontDescriptor \(n + 2) 0 R /CIDToGIDMap /Identity /DW 1000 /W [\(font.widths)] >>")
+        pdf.object(
+            n,
+            "<< /Type /Font /Subtype /Type0 /BaseFont /\(font.baseFont) /Encoding /Identity-H /DescendantFonts [\(n + 1) 0 R] /ToUnicode \(n + 4) 0 R >>"
+        )
+        pdf.object(
+            n + 1,
+            "<< /Type /Font /Subtype /CIDFontType2 /BaseFont /\(font.baseFont) "
+                + "/CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> /FontDescriptor \(n + 2) 0 R /CIDToGIDMap /Identity /DW 1000 /W [\(font.widths)] >>"
+        )
         let scale = 1000.0 / Double(source.unitsPerEm)
         let ascent = Int(Double(source.ascender) * scale), descent = Int(Double(source.descender) * scale)
-        pdf.object(n + 2, "<< /Type /FontDescriptor /FontName /\(font.baseFont) /Flags 4 /FontBBox [-100 \(descent) 1100 \(ascent)] "
-            + "/ItalicAngle 0 /Ascent \(ascent) /Descent \(descent) /CapHeight \(ascent) /StemV 80 /FontFile2 \(n + 3) 0 R >>")
+        pdf.object(
+            n + 2,
+            "<< /Type /FontDescriptor /FontName /\(font.baseFont) /Flags 4 /FontBBox [-100 \(descent) 1100 \(ascent)] "
+                + "/ItalicAngle 0 /Ascent \(ascent) /Descent \(descent) /CapHeight \(ascent) /StemV 80 /FontFile2 \(n + 3) 0 R >>")
         pdf.stream(n + 3, "/Filter /FlateDecode /Length1 \(font.fontFileLength)", font.fontFile)
         pdf.stream(n + 4, "/Filter /FlateDecode", font.toUnicode)
     }

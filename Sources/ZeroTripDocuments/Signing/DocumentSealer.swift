@@ -15,7 +15,10 @@ public struct DocumentSealer: Sendable {
     /// Prepares a sealer; documents and QR tokens need a P-256 key (PAdES and COSE ES256 interoperability).
     public init(departmentCode: String, key: PrivateKey, certificate: Certificate, chain: [Certificate]) throws(DocumentError) {
         guard key.algorithm == .p256 else {
-            throw DocumentError(.sealAlgorithmUnsupported, "documents are sealed with ECDSA P-256 (what PAdES validators and COSE ES256 verifiers accept); the key of \(departmentCode) is \(key.algorithm): rotate it (zerotrip keys rotate makes a P-256 key)")
+            throw DocumentError(
+                .sealAlgorithmUnsupported,
+                "documents are sealed with ECDSA P-256 (what PAdES validators and COSE ES256 verifiers accept); the key of \(departmentCode) is \(key.algorithm): rotate it (zerotrip keys rotate makes a P-256 key)"
+            )
         }
         do {
             cms = try CMSSigner(key: key, certificate: certificate, chain: chain)

@@ -38,7 +38,9 @@ public struct SignedPDF: Sendable {
             if occurrences.count > 1 { break }
         }
         guard !occurrences.isEmpty else { throw DocumentError(.unsigned, "the PDF carries no signature") }
-        guard occurrences.count == 1 else { throw DocumentError(.multipleSignatures, "the PDF carries more than one signature; ZeroTrip documents carry exactly one") }
+        guard occurrences.count == 1 else {
+            throw DocumentError(.multipleSignatures, "the PDF carries more than one signature; ZeroTrip documents carry exactly one")
+        }
 
         // Parse "[ n n n n ]".
         var position = occurrences[0] + marker.count
@@ -119,7 +121,8 @@ public struct SignedPDF: Sendable {
         guard (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61 else { return nil }
         var offset = 0
         if text[14] == UInt8(ascii: "+") || text[14] == UInt8(ascii: "-") {
-            guard text.count >= 20, text[15...16].allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), text[18...19].allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
+            guard text.count >= 20, text[15...16].allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), text[18...19].allSatisfy({ $0 >= 0x30 && $0 <= 0x39 })
+            else { return nil }
             offset = (number(15, 2) * 3600 + number(18, 2) * 60) * (text[14] == UInt8(ascii: "+") ? 1 : -1)
         } else if text[14] != UInt8(ascii: "Z") {
             return nil

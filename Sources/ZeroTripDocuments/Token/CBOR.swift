@@ -83,8 +83,10 @@ public indirect enum CBOR: Hashable, Sendable {
         case 0..<24: out.append(m | UInt8(value))
         case 24...0xFF: out += [m | 24, UInt8(value)]
         case 0x100...0xFFFF: out += [m | 25, UInt8(value >> 8), UInt8(value & 0xFF)]
-        case 0x1_0000...0xFFFF_FFFF: out.append(m | 26); for shift in stride(from: 24, through: 0, by: -8) { out.append(UInt8(truncatingIfNeeded: value >> UInt64(shift))) }
-        default: out.append(m | 27); for shift in stride(from: 56, through: 0, by: -8) { out.append(UInt8(truncatingIfNeeded: value >> UInt64(shift))) }
+        case 0x1_0000...0xFFFF_FFFF:
+            out.append(m | 26); for shift in stride(from: 24, through: 0, by: -8) { out.append(UInt8(truncatingIfNeeded: value >> UInt64(shift))) }
+        default:
+            out.append(m | 27); for shift in stride(from: 56, through: 0, by: -8) { out.append(UInt8(truncatingIfNeeded: value >> UInt64(shift))) }
         }
     }
 

@@ -58,12 +58,14 @@ public struct COSESign1: Sendable, Hashable {
             body = inner
         }
         guard case .array(let parts) = body, parts.count == 4,
-              case .bytes(let protected) = parts[0], case .map(let unprotected) = parts[1], unprotected.isEmpty,
-              case .bytes(let payload) = parts[2], case .bytes(let signature) = parts[3]
+            case .bytes(let protected) = parts[0], case .map(let unprotected) = parts[1], unprotected.isEmpty,
+            case .bytes(let payload) = parts[2], case .bytes(let signature) = parts[3]
         else { throw FormatError(message: "not a COSE_Sign1 structure [protected, unprotected, payload, signature]") }
         let header: CBOR
         do { header = try CBOR.decode(protected, limits: limits) } catch { throw FormatError(message: "protected header is not CBOR") }
-        guard case .map(let entries) = header, entries.count == 2 else { throw FormatError(message: "protected header must hold exactly alg (1) and kid (4)") }
+        guard case .map(let entries) = header, entries.count == 2 else {
+            throw FormatError(message: "protected header must hold exactly alg (1) and kid (4)")
+        }
         guard header[.int(1)]?.intValue == es256 else { throw FormatError(message: "unsupported algorithm; ES256 (-7) is required") }
         guard case .bytes(let kid)? = header[.int(4)], !kid.isEmpty, kid.count <= 32 else {
             throw FormatError(message: "protected header lacks a kid")

@@ -31,8 +31,10 @@ public struct ResultTokenClaims: Sendable, Hashable {
     public var maskedHolderName: String
 
     /// Creates claims as they are carried.
-    public init(version: Int = 1, documentID: [UInt8], departmentCode: String?, matterCode: String, issuedAt: Int64, expiresAt: Int64,
-                contentDigest: [UInt8], maskedHolderName: String) {
+    public init(
+        version: Int = 1, documentID: [UInt8], departmentCode: String?, matterCode: String, issuedAt: Int64, expiresAt: Int64,
+        contentDigest: [UInt8], maskedHolderName: String
+    ) {
         self.version = version
         self.documentID = documentID
         self.departmentCode = departmentCode
@@ -45,11 +47,14 @@ public struct ResultTokenClaims: Sendable, Hashable {
 
     /// The claims of a new token (``currentVersion``) for a document whose content SHA-256 is `contentSHA256` and
     /// whose holder is `holderName`: digest shortened and name masked as that version carries them.
-    public static func issuing(documentID: [UInt8], departmentCode: String, matterCode: String, issuedAt: Int64, expiresAt: Int64,
-                               contentSHA256: [UInt8], holderName: String) -> ResultTokenClaims {
-        ResultTokenClaims(version: currentVersion, documentID: documentID, departmentCode: departmentCode, matterCode: matterCode,
-                          issuedAt: issuedAt, expiresAt: expiresAt, contentDigest: Array(contentSHA256.prefix(16)),
-                          maskedHolderName: maskedName(holderName, version: currentVersion))
+    public static func issuing(
+        documentID: [UInt8], departmentCode: String, matterCode: String, issuedAt: Int64, expiresAt: Int64,
+        contentSHA256: [UInt8], holderName: String
+    ) -> ResultTokenClaims {
+        ResultTokenClaims(
+            version: currentVersion, documentID: documentID, departmentCode: departmentCode, matterCode: matterCode,
+            issuedAt: issuedAt, expiresAt: expiresAt, contentDigest: Array(contentSHA256.prefix(16)),
+            maskedHolderName: maskedName(holderName, version: currentVersion))
     }
 
     /// The document id as 32 lowercase hex digits.
@@ -110,19 +115,20 @@ public struct ResultTokenClaims: Sendable, Hashable {
         // Version 1: keys 1…8; version 2: the same without 3 (the department is the seal certificate's OU).
         let keys: [Int64] = version == 1 ? [1, 2, 3, 4, 5, 6, 7, 8] : [1, 2, 4, 5, 6, 7, 8]
         guard pairs.map({ $0.0.intValue }) == keys.map(Optional.some) else {
-            throw ResultTokenError(.claimsMalformed, "version \(version) claims must have exactly the keys \(keys.map(String.init).joined(separator: ", "))")
+            throw ResultTokenError(
+                .claimsMalformed, "version \(version) claims must have exactly the keys \(keys.map(String.init).joined(separator: ", "))")
         }
         let value = Dictionary(uniqueKeysWithValues: pairs.map { ($0.0.intValue ?? 0, $0.1) })
         guard case .bytes(let id)? = value[2], id.count == 16 else { throw ResultTokenError(.claimsMalformed, "document id must be 16 bytes") }
         var department: String?
         if version == 1 {
             guard case .text(let code)? = value[3], code.utf8.count >= 2, code.utf8.count <= 16,
-                  code.utf8.allSatisfy({ ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x30 && $0 <= 0x39) })
+                code.utf8.allSatisfy({ ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x30 && $0 <= 0x39) })
             else { throw ResultTokenError(.claimsMalformed, "department code must be 2–16 of A-Z 0-9") }
             department = code
         }
         guard case .text(let matter)? = value[4], !matter.isEmpty, matter.utf8.count <= 32,
-              matter.utf8.allSatisfy({ ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x5F || $0 == 0x2D })
+            matter.utf8.allSatisfy({ ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x5F || $0 == 0x2D })
         else { throw ResultTokenError(.claimsMalformed, "matter code must be 1–32 of A-Z 0-9 _ -") }
         guard case .unsigned(let iat)? = value[5], case .unsigned(let exp)? = value[6], iat < exp, exp <= UInt64(Int64.max)
         else { throw ResultTokenError(.claimsMalformed, "issue and expiry times must be unsigned with iat < exp") }
@@ -131,12 +137,15 @@ public struct ResultTokenClaims: Sendable, Hashable {
             throw ResultTokenError(.claimsMalformed, "digest must be \(digestLength) bytes")
         }
         guard case .text(let name)? = value[8], Self.isMaskedName(name, version: version) else {
-            throw ResultTokenError(.claimsMalformed, version == 1
-                ? "masked name must be 1–64 bytes: one character that is not * or a control, then only *"
-                : "masked name must be one character that is not * or a control, then at most three *")
+            throw ResultTokenError(
+                .claimsMalformed,
+                version == 1
+                    ? "masked name must be 1–64 bytes: one character that is not * or a control, then only *"
+                    : "masked name must be one character that is not * or a control, then at most three *")
         }
-        return ResultTokenClaims(version: version, documentID: id, departmentCode: department, matterCode: matter, issuedAt: Int64(iat),
-                                 expiresAt: Int64(exp), contentDigest: digest, maskedHolderName: name)
+        return ResultTokenClaims(
+            version: version, documentID: id, departmentCode: department, matterCode: matter, issuedAt: Int64(iat),
+            expiresAt: Int64(exp), contentDigest: digest, maskedHolderName: name)
     }
 }
 
@@ -211,13 +220,21 @@ public enum ResultToken {
         guard text.utf8.count <= maximumTextLength else { throw ResultTokenError(.tokenTooLong, "token longer than \(maximumTextLength) characters") }
         guard text.hasPrefix(prefix) else { throw ResultTokenError(.tokenMalformed, "token must start with \(prefix)") }
         let body = text.utf8.dropFirst(prefix.utf8.count)
-        guard body.count / 3 * 2 + 1 <= maximumDecodedLength else { throw ResultTokenError(.tokenTooLong, "token decodes to more than \(maximumDecodedLength) bytes") }
+        guard body.count / 3 * 2 + 1 <= maximumDecodedLength else {
+            throw ResultTokenError(.tokenTooLong, "token decodes to more than \(maximumDecodedLength) bytes")
+        }
         var bytes: [UInt8]
-        do { bytes = try Base45.decode(String(decoding: body, as: UTF8.self)) } catch { throw ResultTokenError(.base45Invalid, "not Base45: \(error)") }
-        guard bytes.count <= maximumDecodedLength else { throw ResultTokenError(.tokenTooLong, "token decodes to more than \(maximumDecodedLength) bytes") }
+        do { bytes = try Base45.decode(String(decoding: body, as: UTF8.self)) } catch {
+            throw ResultTokenError(.base45Invalid, "not Base45: \(error)")
+        }
+        guard bytes.count <= maximumDecodedLength else {
+            throw ResultTokenError(.tokenTooLong, "token decodes to more than \(maximumDecodedLength) bytes")
+        }
         if bytes.first == 0x78 {
             do { bytes = try Zlib.decompress(bytes, limit: maximumInflatedLength) } catch {
-                if case .tooLarge = error { throw ResultTokenError(.decompressedTooLarge, "compressed token inflates beyond \(maximumInflatedLength) bytes") }
+                if case .tooLarge = error {
+                    throw ResultTokenError(.decompressedTooLarge, "compressed token inflates beyond \(maximumInflatedLength) bytes")
+                }
                 throw ResultTokenError(.zlibInvalid, "compressed token is not a valid zlib stream")
             }
         }
@@ -259,7 +276,9 @@ public enum ResultToken {
     /// Extracts the token from scanned QR text: a bare `ZT1:` token, or a verification URL carrying it as its query
     /// (`…/V/?ZT1:…`, also `/v/`), percent-decoded.
     public static func extract(fromScanned text: String) throws(ResultTokenError) -> String {
-        guard text.utf8.count <= maximumScannedLength else { throw ResultTokenError(.tokenTooLong, "scanned text longer than \(maximumScannedLength) bytes") }
+        guard text.utf8.count <= maximumScannedLength else {
+            throw ResultTokenError(.tokenTooLong, "scanned text longer than \(maximumScannedLength) bytes")
+        }
         if text.hasPrefix(prefix) { return text }
         // The first occurrence of either form (docs/qr-token.md §4, step 2), whichever comes first. Searched in the
         // UTF-8 bytes: every verification runs this, and Foundation's `range(of:)` cost more than the CBOR decoding.
@@ -268,7 +287,8 @@ public enum ResultToken {
         var index = 0
         while index + 4 <= bytes.count {
             if bytes[index] == UInt8(ascii: "/"), bytes[index + 1] | 0x20 == UInt8(ascii: "v"),
-               bytes[index + 2] == UInt8(ascii: "/"), bytes[index + 3] == UInt8(ascii: "?") {
+                bytes[index + 2] == UInt8(ascii: "/"), bytes[index + 3] == UInt8(ascii: "?")
+            {
                 start = index + 4
                 break
             }

@@ -91,17 +91,20 @@ public struct DocumentStatusList: Sendable, Codable, Hashable {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
         guard let list = try? decoder.decode(DocumentStatusList.self, from: Data(bytes)), list.format == "zerotrip-status-list-v1",
-              let signer = roots.first(where: { $0.kidHex == list.rootKid }),
-              let parsed = try? Signature(derRepresentation: signature, algorithm: signer.publicKey.algorithm),
-              signer.publicKey.isValidSignature(parsed, for: bytes),
-              // Strictly ascending, as specified: the lookup is a binary search, and an unsorted signed list must not
-              // hide an entry from it.
-              zip(list.entries, list.entries.dropFirst()).allSatisfy({ $0.hash < $1.hash }) else { return .unusable(invalid) }
+            let signer = roots.first(where: { $0.kidHex == list.rootKid }),
+            let parsed = try? Signature(derRepresentation: signature, algorithm: signer.publicKey.algorithm),
+            signer.publicKey.isValidSignature(parsed, for: bytes),
+            // Strictly ascending, as specified: the lookup is a binary search, and an unsorted signed list must not
+            // hide an entry from it.
+            zip(list.entries, list.entries.dropFirst()).allSatisfy({ $0.hash < $1.hash })
+        else { return .unusable(invalid) }
         // A list from the future is a clock problem or a forgery, not a status.
         guard list.issuedAt <= now.addingTimeInterval(300) else { return .unusable(invalid) }
         guard now <= list.nextUpdate.addingTimeInterval(TimeInterval(list.graceSeconds)) else {
-            return .unusable(VerificationReason(Problem.stale.rawValue,
-                                               "the document status list of \(ChinaTime(list.issuedAt).minuteText) expired; fetch a new one"))
+            return .unusable(
+                VerificationReason(
+                    Problem.stale.rawValue,
+                    "the document status list of \(ChinaTime(list.issuedAt).minuteText) expired; fetch a new one"))
         }
         return .usable(list)
     }

@@ -39,7 +39,8 @@ public struct RootSet: Sendable {
                 for issuer in trusted {
                     let vouched = links.contains { link in
                         guard link.isCertificateAuthority, link.subject == candidate.subject,
-                              link.publicKey.derRepresentation == candidate.publicKey.derRepresentation else { return false }
+                            link.publicKey.derRepresentation == candidate.publicKey.derRepresentation
+                        else { return false }
                         // The link's signature and its issuer are what matter, not today's date: check inside its validity.
                         return CertificateChainVerifier(trustAnchors: [issuer]).validate(link, at: link.notValidBefore.addingTimeInterval(1)).isValid
                     }

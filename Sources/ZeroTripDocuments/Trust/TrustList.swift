@@ -33,8 +33,10 @@ public struct TrustList: Sendable, Codable, Hashable {
         public var revocationReason: String?
 
         /// Creates a key entry.
-        public init(kid: String, department: String, algorithm: String, status: String, certificate: String, notBefore: Date, notAfter: Date,
-                    activateAt: Date?, retiredAt: Date?, revokedAt: Date?, revokedNotAfter: Date?, revocationReason: String?) {
+        public init(
+            kid: String, department: String, algorithm: String, status: String, certificate: String, notBefore: Date, notAfter: Date,
+            activateAt: Date?, retiredAt: Date?, revokedAt: Date?, revokedNotAfter: Date?, revocationReason: String?
+        ) {
             self.kid = kid; self.department = department; self.algorithm = algorithm; self.status = status; self.certificate = certificate
             self.notBefore = notBefore; self.notAfter = notAfter; self.activateAt = activateAt; self.retiredAt = retiredAt
             self.revokedAt = revokedAt; self.revokedNotAfter = revokedNotAfter; self.revocationReason = revocationReason
@@ -103,8 +105,11 @@ public struct TrustList: Sendable, Codable, Hashable {
     }
 
     /// Creates a list.
-    public init(district: String, sequence: Int64, issuedAt: Date, nextUpdate: Date, graceSeconds: Int, rootKid: String, keys: [Key], treeHead: SignedTreeHeadView?,
-                roots: [Root]? = nil, links: [String]? = nil) {
+    public init(
+        district: String, sequence: Int64, issuedAt: Date, nextUpdate: Date, graceSeconds: Int, rootKid: String, keys: [Key],
+        treeHead: SignedTreeHeadView?,
+        roots: [Root]? = nil, links: [String]? = nil
+    ) {
         format = "zerotrip-trust-list-v1"
         self.district = district; self.sequence = sequence; self.issuedAt = issuedAt; self.nextUpdate = nextUpdate
         self.graceSeconds = graceSeconds; self.rootKid = rootKid; self.keys = keys; self.treeHead = treeHead
@@ -144,7 +149,8 @@ public struct TrustList: Sendable, Codable, Hashable {
     /// A list signed by a renewed root is accepted when its `links` carry a certificate for that root issued by
     /// the pinned one (so a verifier pinned to the first root follows a renewal without being reconfigured).
     public static func open(_ bytes: [UInt8], signature: [UInt8], root: Certificate, now: Date) -> Outcome {
-        let badSignature = Outcome.unusable(VerificationReason(Problem.signatureInvalid.rawValue, "the trust list's signature does not verify under the district root"))
+        let badSignature = Outcome.unusable(
+            VerificationReason(Problem.signatureInvalid.rawValue, "the trust list's signature does not verify under the district root"))
         guard bytes.count <= 4 << 20, signature.count <= 1024 else { return badSignature }
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
@@ -157,14 +163,20 @@ public struct TrustList: Sendable, Codable, Hashable {
             // Signed by another root: usable only if link certificates lead from the pinned root forward to it
             // (a previous root, reached backwards, anchors old seals but no longer signs lists).
             guard let signer = list.trustedRoots(pinned: root).signers.first(where: { $0.kidHex == list.rootKid }) else {
-                return .unusable(VerificationReason(Problem.wrongRoot.rawValue, "the trust list is signed by root \(list.rootKid), which no link certificate from the pinned root leads to"))
+                return .unusable(
+                    VerificationReason(
+                        Problem.wrongRoot.rawValue,
+                        "the trust list is signed by root \(list.rootKid), which no link certificate from the pinned root leads to"))
             }
             guard Self.verifies(bytes, signature: signature, under: signer) else { return badSignature }
         } else if list.rootKid != root.kidHex {
             return .unusable(VerificationReason(Problem.wrongRoot.rawValue, "the trust list names another root"))
         }
         guard now <= list.nextUpdate.addingTimeInterval(TimeInterval(list.graceSeconds)) else {
-            return .unusable(VerificationReason(Problem.stale.rawValue, "the trust list expired (nextUpdate \(ChinaTime(list.nextUpdate).minuteText) plus grace); fetch a new one"))
+            return .unusable(
+                VerificationReason(
+                    Problem.stale.rawValue, "the trust list expired (nextUpdate \(ChinaTime(list.nextUpdate).minuteText) plus grace); fetch a new one"
+                ))
         }
         return .usable(list)
     }
@@ -179,8 +191,9 @@ public struct TrustList: Sendable, Codable, Hashable {
         func certificates(_ encoded: [String]) -> [Certificate] {
             encoded.compactMap { Base64.decodeStandard($0).flatMap { try? Certificate(derRepresentation: $0) } }
         }
-        return RootSet(pinned: [pinned], candidates: certificates((roots ?? []).prefix(RootSet.maximumCandidates).map(\.certificate)),
-                       links: certificates(Array((links ?? []).prefix(RootSet.maximumCandidates))))
+        return RootSet(
+            pinned: [pinned], candidates: certificates((roots ?? []).prefix(RootSet.maximumCandidates).map(\.certificate)),
+            links: certificates(Array((links ?? []).prefix(RootSet.maximumCandidates))))
     }
 
     /// A verifier over the list's keys and revocations, anchored at the pinned `root` and the roots it links to.
@@ -189,7 +202,8 @@ public struct TrustList: Sendable, Codable, Hashable {
         var revocations: [[UInt8]: Date] = [:]
         for key in keys {
             guard let der = Base64.decodeStandard(key.certificate), let certificate = try? Certificate(derRepresentation: der),
-                  certificate.kidHex == key.kid else { continue }
+                certificate.kidHex == key.kid
+            else { continue }
             certificates.append(certificate)
             if key.status == "revoked" { revocations[certificate.kid] = key.revokedNotAfter ?? Date(timeIntervalSince1970: 0) }
         }

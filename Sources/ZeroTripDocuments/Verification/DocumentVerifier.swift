@@ -67,23 +67,29 @@ public struct DocumentVerifier: Sendable {
         for certificate in sealCertificates {
             var problem: VerificationReason?
             var issuingRoot: Certificate?
-            if certificate.publicKey.algorithm != .p256 || certificate.isCertificateAuthority || certificate.keyUsage?.contains(.digitalSignature) != true {
+            if certificate.publicKey.algorithm != .p256 || certificate.isCertificateAuthority
+                || certificate.keyUsage?.contains(.digitalSignature) != true
+            {
                 problem = VerificationReason("certificate_unsuitable", "the certificate is not a P-256 seal certificate with digitalSignature")
             } else {
                 let found = CertificateChainVerifier.issuingRoot(ofSeal: certificate, among: roots)
                 issuingRoot = found.root
                 if issuingRoot == nil {
-                    problem = VerificationReason("chain_invalid", "the seal certificate does not chain to a trusted district root\(found.failure.map { ": \($0.message)" } ?? "")")
+                    problem = VerificationReason(
+                        "chain_invalid",
+                        "the seal certificate does not chain to a trusted district root\(found.failure.map { ": \($0.message)" } ?? "")")
                 }
             }
             // The department is the certificate's one OU (docs/qr-token.md §8); a certificate naming none or several
             // departments cannot vouch for any of them.
             let units = certificate.subject.attributes.filter { $0.type == "OU" }.map(\.value)
             if problem == nil, units.count != 1 {
-                problem = VerificationReason("department_mismatch", "the seal certificate must name exactly one department (OU); it names \(units.count)")
+                problem = VerificationReason(
+                    "department_mismatch", "the seal certificate must name exactly one department (OU); it names \(units.count)")
             }
-            seals[certificate.kid] = Seal(certificate: certificate, publicKey: certificate.publicKey, departmentCode: units.count == 1 ? units[0] : "",
-                                          problem: problem, issuingRoot: issuingRoot)
+            seals[certificate.kid] = Seal(
+                certificate: certificate, publicKey: certificate.publicKey, departmentCode: units.count == 1 ? units[0] : "",
+                problem: problem, issuingRoot: issuingRoot)
         }
         self.seals = seals
     }
@@ -101,13 +107,18 @@ public struct DocumentVerifier: Sendable {
         }
         var claims = parsed.claims
         guard let seal = seals[parsed.message.kid] else {
-            return TokenOutcome(result: .unknown, reason: VerificationReason("kid_unknown", "signed by key \(Hex.encode(parsed.message.kid)), which is not in the trust list"), claims: claims, seal: nil)
+            return TokenOutcome(
+                result: .unknown,
+                reason: VerificationReason("kid_unknown", "signed by key \(Hex.encode(parsed.message.kid)), which is not in the trust list"),
+                claims: claims, seal: nil)
         }
         if let problem = seal.problem, problem.code == "certificate_unsuitable" {
             return TokenOutcome(result: .invalid, reason: problem, claims: claims, seal: seal)
         }
         guard parsed.message.isValidSignature(publicKey: seal.publicKey) else {
-            return TokenOutcome(result: .invalid, reason: VerificationReason("signature_invalid", "the token's signature does not verify"), claims: claims, seal: seal)
+            return TokenOutcome(
+                result: .invalid, reason: VerificationReason("signature_invalid", "the token's signature does not verify"), claims: claims, seal: seal
+            )
         }
         // Version 2 names no department: the seal certificate's one OU is the issuer (checked in sealProblem).
         if claims.departmentCode == nil, seal.problem == nil { claims.departmentCode = seal.departmentCode }
@@ -148,7 +159,9 @@ public struct DocumentVerifier: Sendable {
         guard ConstantTime.equals(digest, cms.messageDigest) else {
             return outcome(.invalid, "pdf_modified", "the signed byte ranges changed after signing", seal)
         }
-        guard cms.isValidSignature(publicKey: seal.publicKey) else { return outcome(.invalid, "signature_invalid", "the CMS signature does not verify", seal) }
+        guard cms.isValidSignature(publicKey: seal.publicKey) else {
+            return outcome(.invalid, "signature_invalid", "the CMS signature does not verify", seal)
+        }
         guard cms.signingCertificateV2Matches else {
             return outcome(.invalid, "signing_certificate_mismatch", "the ESS signing-certificate-v2 attribute does not name the signer", seal)
         }
@@ -167,7 +180,7 @@ public struct DocumentVerifier: Sendable {
     private func sealProblem(_ seal: Seal, departmentCode: String?, at time: Date) -> VerificationReason? {
         if let problem = seal.problem { return problem }
         guard let root = seal.issuingRoot, time >= seal.certificate.notValidBefore, time <= seal.certificate.notValidAfter,
-              time >= root.notValidBefore, time <= root.notValidAfter
+            time >= root.notValidBefore, time <= root.notValidAfter
         else { return VerificationReason("certificate_not_valid_at_issuance", "the seal certificate was not valid when the document was signed") }
         if let departmentCode, departmentCode != seal.departmentCode {
             return VerificationReason("department_mismatch", "the token names department \(departmentCode) but was sealed by \(seal.departmentCode)")

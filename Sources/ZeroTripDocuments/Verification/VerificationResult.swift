@@ -63,7 +63,6 @@ public struct VerificationReason: Sendable, Codable, Hashable, CustomStringConve
         "superseded": "文书已被新文书替代，请以新文书为准。",
     ]
 
-
     /// The Chinese explanation of `code`; a code outside the list still gets one naming it.
     public static func chinese(_ code: String) -> String {
         chineseExplanations[code] ?? "无法核验该文书（\(code)）。"

@@ -65,7 +65,8 @@ struct ApplicantPages: Sendable {
         router.get("/my/points") { request, context in try await signedIn(request, context) { try await points($0) } }
         router.post("/my/points/claims") { request, context in try await signedIn(request, context) { try await claimPoints(request, $0) } }
         router.post("/my/points/disputes") { request, context in try await signedIn(request, context) { try await disputePoints(request, $0) } }
-        router.post("/my/points/certificate") { request, context in try await signedIn(request, context) { try await pointsCertificate(request, $0) } }
+        router.post("/my/points/certificate") { request, context in try await signedIn(request, context) { try await pointsCertificate(request, $0) }
+        }
         router.post("/my/logout") { request, context in try await logout(request, context) }
         router.post("/my/applications/{id}/commitment") { request, context in
             try await signedIn(request, context) { try await signCommitment(request, $0, id: context.parameters.get("id") ?? "") }
@@ -88,15 +89,19 @@ struct ApplicantPages: Sendable {
     /// Runs `page` for a live session from the cookie, or sends the browser to the login page. An expired or ended
     /// session is counted (not written one row each), like the API's.
     private func signedIn(_ request: Request, _ context: ZeroTripRequestContext, _ page: (Visit) async throws -> Response) async throws -> Response {
-        guard let token = request.cookies[PageCookies.session]?.value, token.hasPrefix("zta1."), token.utf8.count <= ApplicantSessions.maximumTokenLength else {
+        guard let token = request.cookies[PageCookies.session]?.value, token.hasPrefix("zta1."),
+            token.utf8.count <= ApplicantSessions.maximumTokenLength
+        else {
             return PageRenderer.redirect("/my/login")
         }
         let session: ApplicantSession
         do {
             session = try await services.identity.sessions.authenticate(token: token)
         } catch let error as ZeroTripError where error.code == .sessionInvalid {
-            services.anonymousAudit.record(AuditEntry(actor: "client:\(client(request, context))", action: "auth.denied", target: "route:GET /my",
-                                                      outcome: "denied", details: ["reason": "invalid_session"]))
+            services.anonymousAudit.record(
+                AuditEntry(
+                    actor: "client:\(client(request, context))", action: "auth.denied", target: "route:GET /my",
+                    outcome: "denied", details: ["reason": "invalid_session"]))
             var headers = HTTPFields()
             headers.setCookie(cookies.clearing(PageCookies.session))
             return PageRenderer.redirect("/my/login?expired=1", headers: headers)
@@ -130,13 +135,17 @@ struct ApplicantPages: Sendable {
         clients.resolve(peer: context.remoteAddress?.ipAddress, headers: request.headers)
     }
 
-    private func loginPage(_ request: Request, error: String? = nil, status: HTTPResponse.Status = .ok, idNumber: String = "", name: String = "") async throws -> Response {
+    private func loginPage(_ request: Request, error: String? = nil, status: HTTPResponse.Status = .ok, idNumber: String = "", name: String = "")
+        async throws -> Response
+    {
         var context = await frame(title: "登录", service: "我的办事 · 身份核验")
         var headers = HTTPFields()
         context["csrf"] = try cookies.preSessionToken(request, name: PageCookies.preSession, path: "/my", headers: &headers)
         context["idNumber"] = idNumber
         context["name"] = name
-        if let error { context["error"] = error } else if request.uri.queryParameters.get("expired") != nil {
+        if let error {
+            context["error"] = error
+        } else if request.uri.queryParameters.get("expired") != nil {
             context["error"] = "登录已过期或已退出，请重新登录。"
         }
         return renderer.response("login", context, status: status, headers: headers)
@@ -146,17 +155,23 @@ struct ApplicantPages: Sendable {
 
     /// Checks a pre-login form: same origin, the double-submitted token, and the per-address rate limit of the
     /// API's applicant routes. Returns the form, or the page to answer instead.
-    private func preLoginForm(_ request: Request, _ context: ZeroTripRequestContext, route: String) async throws -> Result<[String: String], PageRefusal> {
+    private func preLoginForm(_ request: Request, _ context: ZeroTripRequestContext, route: String) async throws -> Result<
+        [String: String], PageRefusal
+    > {
         let client = client(request, context)
         if let wait = limiter.secondsToWait(client) {
-            services.anonymousAudit.record(AuditEntry(actor: "client:\(client)", action: "auth.denied", target: "route:\(route)", outcome: "denied",
-                                                      details: ["reason": "rate_limited"]))
+            services.anonymousAudit.record(
+                AuditEntry(
+                    actor: "client:\(client)", action: "auth.denied", target: "route:\(route)", outcome: "denied",
+                    details: ["reason": "rate_limited"]))
             return .failure(.rateLimited(wait))
         }
         let form = try await PageForm.fields(of: request)
         guard PageCookies.isGenuine(request, form: form, expected: request.cookies[PageCookies.preSession]?.value ?? "") else {
-            services.anonymousAudit.record(AuditEntry(actor: "client:\(client)", action: "auth.denied", target: "route:\(route)", outcome: "denied",
-                                                      details: ["reason": "csrf"]))
+            services.anonymousAudit.record(
+                AuditEntry(
+                    actor: "client:\(client)", action: "auth.denied", target: "route:\(route)", outcome: "denied",
+                    details: ["reason": "csrf"]))
             return .failure(.csrf)
         }
         return .success(form)
@@ -173,8 +188,9 @@ struct ApplicantPages: Sendable {
         case .rateLimited(let wait):
             return renderer.notice(frame, title: "无法处理请求", message: "您所在网络的请求过多。", back: back, status: .tooManyRequests, retryAfter: wait)
         case .csrf:
-            return renderer.notice(frame, title: "无法处理请求", message: "表单已失效（页面停留过久，或不是从本站页面提交的）。请返回重新填写。",
-                                   back: back, status: .forbidden)
+            return renderer.notice(
+                frame, title: "无法处理请求", message: "表单已失效（页面停留过久，或不是从本站页面提交的）。请返回重新填写。",
+                back: back, status: .forbidden)
         }
     }
 
@@ -193,7 +209,8 @@ struct ApplicantPages: Sendable {
             headers.setCookie(cookies.cookie(PageCookies.flow, "\(start.verificationId).\(start.secret)", path: "/my/login", maxAge: lifetime))
             return PageRenderer.redirect("/my/login/code", headers: headers)
         } catch let error as ZeroTripError {
-            return try await loginPage(request, error: Self.chinese(error), status: HTTPErrorMapping.status(for: error.code), idNumber: idNumber, name: name)
+            return try await loginPage(
+                request, error: Self.chinese(error), status: HTTPErrorMapping.status(for: error.code), idNumber: idNumber, name: name)
         }
     }
 
@@ -217,8 +234,9 @@ struct ApplicantPages: Sendable {
         let flow = (request.cookies[PageCookies.flow]?.value ?? "").split(separator: ".", maxSplits: 1).map(String.init)
         guard flow.count == 2 else { return PageRenderer.redirect("/my/login") }
         do {
-            let issued = try await services.identity.submitCode(verificationId: flow[0], secret: flow[1], code: String((form["code"] ?? "").prefix(12)),
-                                                                client: client(request, context))
+            let issued = try await services.identity.submitCode(
+                verificationId: flow[0], secret: flow[1], code: String((form["code"] ?? "").prefix(12)),
+                client: client(request, context))
             var headers = HTTPFields()
             let lifetime = max(60, Int(issued.session.expiresAt.timeIntervalSince(services.clock.now())))
             headers.setCookie(cookies.cookie(PageCookies.session, issued.token, maxAge: lifetime))
@@ -236,7 +254,9 @@ struct ApplicantPages: Sendable {
         var headers = HTTPFields()
         context["csrf"] = try cookies.preSessionToken(request, name: PageCookies.preSession, path: "/my", headers: &headers)
         // Only the characters a hand-off code has (hex id, base64url secret): nothing else is echoed into the form.
-        let plain = { (text: String?) in String((text ?? "").prefix(64).filter { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) }
+        let plain = { (text: String?) in
+            String((text ?? "").prefix(64).filter { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") })
+        }
         context["v"] = plain(request.uri.queryParameters.get("v"))
         context["s"] = plain(request.uri.queryParameters.get("s"))
         // The code is in the address; the pages' `Referrer-Policy: same-origin` keeps it from other sites (not
@@ -251,8 +271,11 @@ struct ApplicantPages: Sendable {
         case .success(let fields): form = fields
         }
         do {
-            guard let issued = try await services.identity.claimSession(verificationId: form["v"] ?? "", secret: form["s"] ?? "",
-                                                                        client: client(request, context)) else {
+            guard
+                let issued = try await services.identity.claimSession(
+                    verificationId: form["v"] ?? "", secret: form["s"] ?? "",
+                    client: client(request, context))
+            else {
                 throw ZeroTripError(.verificationFailed, "the hand-off is not complete")
             }
             var headers = HTTPFields()
@@ -260,8 +283,9 @@ struct ApplicantPages: Sendable {
             headers.setCookie(cookies.cookie(PageCookies.session, issued.token, maxAge: lifetime))
             return PageRenderer.redirect("/my/", headers: headers)
         } catch let error as ZeroTripError where HTTPErrorMapping.status(for: error.code).code < 500 {
-            return try await loginPage(request, error: "窗口登录码无效、已使用或已过期，请工作人员重新核验，或用短信验证码登录。",
-                                       status: HTTPErrorMapping.status(for: error.code))
+            return try await loginPage(
+                request, error: "窗口登录码无效、已使用或已过期，请工作人员重新核验，或用短信验证码登录。",
+                status: HTTPErrorMapping.status(for: error.code))
         }
     }
 
@@ -269,8 +293,10 @@ struct ApplicantPages: Sendable {
         try await signedIn(request, context) { visit in
             let form = try await PageForm.fields(of: request)
             guard PageCookies.isGenuine(request, form: form, expected: PageCookies.csrfToken(session: visit.token)) else {
-                try await services.audit(AuditEntry(actor: visit.session.actor, action: "auth.denied", target: "route:POST /my/logout", outcome: "denied",
-                                                    details: ["reason": "csrf"]))
+                try await services.audit(
+                    AuditEntry(
+                        actor: visit.session.actor, action: "auth.denied", target: "route:POST /my/logout", outcome: "denied",
+                        details: ["reason": "csrf"]))
                 return await refusal(.csrf, back: "/my/")
             }
             try await services.identity.sessions.end(id: visit.session.id)
@@ -296,8 +322,10 @@ struct ApplicantPages: Sendable {
         context["tabResults"] = true
         let documents: [[String: Any]] = records.map { record in
             let (status, style) = Self.status(record, now: now)
-            return ["id": record.id, "matterName": record.matterName, "department": names[record.departmentCode] ?? record.departmentCode,
-                    "issuedAt": ChinaTime(record.issuedAt).minuteText, "status": status, "statusClass": style]
+            return [
+                "id": record.id, "matterName": record.matterName, "department": names[record.departmentCode] ?? record.departmentCode,
+                "issuedAt": ChinaTime(record.issuedAt).minuteText, "status": status, "statusClass": style,
+            ]
         }
         context["documents"] = documents
         context["hasDocuments"] = !documents.isEmpty
@@ -343,8 +371,9 @@ struct ApplicantPages: Sendable {
     /// The page for a result that does not exist or is another person's (the refusal was audited where it was
     /// raised): it says neither which, nor anything of the document.
     private func notYours(_ visit: Visit, _ error: ZeroTripError) -> Response {
-        renderer.notice(visit.base, title: "找不到这份文书", message: "这份文书不存在，或不是签发给您的。", back: "/my/", backText: "返回我的文书",
-                        status: HTTPErrorMapping.status(for: error.code))
+        renderer.notice(
+            visit.base, title: "找不到这份文书", message: "这份文书不存在，或不是签发给您的。", back: "/my/", backText: "返回我的文书",
+            status: HTTPErrorMapping.status(for: error.code))
     }
 
     private func pdf(_ visit: Visit, id: String) async throws -> Response {
@@ -360,14 +389,17 @@ struct ApplicantPages: Sendable {
             return notYours(visit, error)
         }
         do {
-            try await services.points.checkDisclosure(of: record, disclosingCredit: services.identity.policy.seesCreditLevel(visit.session),
-                                                      actor: visit.session.actor, route: route)
+            try await services.points.checkDisclosure(
+                of: record, disclosingCredit: services.identity.policy.seesCreditLevel(visit.session),
+                actor: visit.session.actor, route: route)
         } catch let error as ZeroTripError where error.code == .stepUpRequired {
             return stepUpNotice(visit, needed: services.identity.policy.tierForCreditLevel)
         }
         guard let bytes = try await services.documents.pdf(id: record.id) else { throw ZeroTripError(.notFound, "no document \(record.id)") }
-        try await services.audit(AuditEntry(actor: visit.session.actor, action: "document.downloaded", target: "document:\(record.id)",
-                                            details: ["session": visit.session.id, "channel": "page"]))
+        try await services.audit(
+            AuditEntry(
+                actor: visit.session.actor, action: "document.downloaded", target: "document:\(record.id)",
+                details: ["session": visit.session.id, "channel": "page"]))
         var headers = HTTPFields()
         headers[.contentType] = "application/pdf"
         headers[.contentDisposition] = "attachment; filename=\"\(record.id).pdf\""
@@ -377,16 +409,19 @@ struct ApplicantPages: Sendable {
     }
 
     private func stepUp(_ visit: Visit, needed: Int, route: String) async throws -> Response {
-        try await services.audit(AuditEntry(actor: visit.session.actor, action: "auth.denied", target: "route:\(route)", outcome: "denied",
-                                            details: ["reason": "step_up_required", "required_tier": "\(needed)", "session_tier": "\(visit.session.tier)"]))
+        try await services.audit(
+            AuditEntry(
+                actor: visit.session.actor, action: "auth.denied", target: "route:\(route)", outcome: "denied",
+                details: ["reason": "step_up_required", "required_tier": "\(needed)", "session_tier": "\(visit.session.tier)"]))
         return stepUpNotice(visit, needed: needed)
     }
 
     /// The page saying which tier `needed` is and how to reach it (the refusal is audited by the caller).
     private func stepUpNotice(_ visit: Visit, needed: Int) -> Response {
-        renderer.notice(visit.base, title: "需要更高的认证等级",
-                        message: "此操作需要认证等级 \(needed)，您当前是等级 \(visit.session.tier)。请在线视频核验，或到任一政务服务窗口刷身份证。",
-                        back: "/my/", backText: "返回我的文书", status: .unauthorized)
+        renderer.notice(
+            visit.base, title: "需要更高的认证等级",
+            message: "此操作需要认证等级 \(needed)，您当前是等级 \(visit.session.tier)。请在线视频核验，或到任一政务服务窗口刷身份证。",
+            back: "/my/", backText: "返回我的文书", status: .unauthorized)
     }
 
     private func credit(_ visit: Visit) async throws -> Response {
@@ -395,37 +430,50 @@ struct ApplicantPages: Sendable {
         context["tabCredit"] = true
         let needed = services.identity.policy.tierForCreditLevel
         guard services.identity.policy.seesCreditLevel(visit.session) else {
-            try await services.audit(AuditEntry(actor: visit.session.actor, action: "auth.denied", target: "route:GET /my/credit", outcome: "denied",
-                                                details: ["reason": "step_up_required", "required_tier": "\(needed)", "session_tier": "\(visit.session.tier)"]))
+            try await services.audit(
+                AuditEntry(
+                    actor: visit.session.actor, action: "auth.denied", target: "route:GET /my/credit", outcome: "denied",
+                    details: ["reason": "step_up_required", "required_tier": "\(needed)", "session_tier": "\(visit.session.tier)"]))
             context["stepUp"] = true
             return renderer.response("credit", context)
         }
         let subject = "person:\(visit.session.subject)"
         if let history = try? await services.credit.history(subject: subject) {
             let assessment = history.assessment
-            context["assessment"] = ["level": assessment.level.rawValue, "levelText": Self.levelText(assessment.level),
-                                     "asOf": ChinaTime(assessment.asOf).minuteText, "policyVersion": assessment.policyVersion] as [String: Any]
+            context["assessment"] =
+                [
+                    "level": assessment.level.rawValue, "levelText": Self.levelText(assessment.level),
+                    "asOf": ChinaTime(assessment.asOf).minuteText, "policyVersion": assessment.policyVersion,
+                ] as [String: Any]
         }
         let applications = try await services.applications.applications(department: nil, subject: subject)
         let now = services.clock.now()
         var commitments: [[String: Any]] = []
         for application in applications {
             guard let obligation = application.obligation, obligation.state == .open || obligation.state == .rectification else { continue }
-            let matterName = (try? await services.credit.catalogue(version: application.catalogueVersion))?.matters.first { $0.code == application.matterCode }?.name
+            let matterName = (try? await services.credit.catalogue(version: application.catalogueVersion))?.matters.first {
+                $0.code == application.matterCode
+            }?.name
             let items = obligation.items.map { code in application.materials.first { $0.code == code }?.name ?? code }
             let overdue = obligation.deadline < now
-            commitments.append(["matterName": matterName ?? application.matterCode, "items": items.joined(separator: "、"),
-                                "deadline": ChinaTime(obligation.rectificationDeadline ?? obligation.deadline).minuteText,
-                                "state": obligation.state == .rectification ? "整改期" : (overdue ? "已逾期" : "待补交"),
-                                "statusClass": obligation.state == .rectification || overdue ? "bad" : "warn"])
+            commitments.append([
+                "matterName": matterName ?? application.matterCode, "items": items.joined(separator: "、"),
+                "deadline": ChinaTime(obligation.rectificationDeadline ?? obligation.deadline).minuteText,
+                "state": obligation.state == .rectification ? "整改期" : (overdue ? "已逾期" : "待补交"),
+                "statusClass": obligation.state == .rectification || overdue ? "bad" : "warn",
+            ])
         }
         var pending: [[String: Any]] = []
         let departments = try await services.administration.departmentNames()
         for application in applications where application.mode == .trust && application.commitment == nil && application.state == .submitted {
             guard let draft = try? await services.applications.commitmentDraft(application.id) else { continue }
-            let matterName = (try? await services.credit.catalogue(version: application.catalogueVersion))?.matters.first { $0.code == application.matterCode }?.name
-            pending.append(["id": application.id, "matterName": matterName ?? application.matterCode, "text": draft.consequences,
-                            "department": departments[application.department] ?? application.department])
+            let matterName = (try? await services.credit.catalogue(version: application.catalogueVersion))?.matters.first {
+                $0.code == application.matterCode
+            }?.name
+            pending.append([
+                "id": application.id, "matterName": matterName ?? application.matterCode, "text": draft.consequences,
+                "department": departments[application.department] ?? application.department,
+            ])
         }
         context["pending"] = pending
         context["hasPending"] = !pending.isEmpty
@@ -440,8 +488,10 @@ struct ApplicantPages: Sendable {
         let route = "POST /my/applications/{id}/commitment"
         let form = try await PageForm.fields(of: request)
         guard PageCookies.isGenuine(request, form: form, expected: PageCookies.csrfToken(session: visit.token)) else {
-            try await services.audit(AuditEntry(actor: visit.session.actor, action: "auth.denied", target: "route:\(route)", outcome: "denied",
-                                                details: ["reason": "csrf"]))
+            try await services.audit(
+                AuditEntry(
+                    actor: visit.session.actor, action: "auth.denied", target: "route:\(route)", outcome: "denied",
+                    details: ["reason": "csrf"]))
             return await refusal(.csrf, back: "/my/credit")
         }
         if visit.session.tier < 2 { return try await stepUp(visit, needed: 2, route: route) }
@@ -449,8 +499,10 @@ struct ApplicantPages: Sendable {
             _ = try await services.applications.commit(id, session: visit.session)
         } catch let error as ZeroTripError where HTTPErrorMapping.status(for: error.code).code < 500 {
             if error.code == .forbidden && !error.isAudited {
-                try await services.audit(AuditEntry(actor: visit.session.actor, action: "auth.denied", target: "route:\(route)", outcome: "denied",
-                                                    details: ["reason": "forbidden"]))
+                try await services.audit(
+                    AuditEntry(
+                        actor: visit.session.actor, action: "auth.denied", target: "route:\(route)", outcome: "denied",
+                        details: ["reason": "forbidden"]))
             }
             return renderer.notice(visit.base, for: error, title: "未能签署", back: "/my/credit", backText: "返回信用与承诺")
         }
@@ -474,22 +526,24 @@ struct ApplicantPages: Sendable {
         context["title"] = "谁查看了我的数据"
         context["tabAccess"] = true
         let rows: [[String: String]] = accesses.map { access in
-            let who: String = switch access.viewer {
-            case .department(let code, let name): name.map { "\($0)（\(code)）" } ?? code
-            case .publicPage: "扫码核验的公众"
-            case .district: "区政务服务系统"
-            }
+            let who: String =
+                switch access.viewer {
+                case .department(let code, let name): name.map { "\($0)（\(code)）" } ?? code
+                case .publicPage: "扫码核验的公众"
+                case .district: "区政务服务系统"
+                }
             let document = access.documentID.map { _ in "《\(access.matterName ?? "电子文书")》" } ?? ""
             let times = access.count > 1 ? "，共 \(access.count) 次" : ""
-            let what: String = switch access.action {
-            case "document.verified": "核验了您的文书\(document)\(times)"
-            case "document.pdf_shared": "通过公开链接下载了您的文书原件\(document)\(times)"
-            case "credit.read": "查询了您的信用等级（事项 \(access.details["matter"] ?? "")）\(times)"
-            case "identity.checked": "确认了您的身份认证等级（是否达到等级 \(access.details["minimum_tier"] ?? "")）"
-            case "identity.assured": "核验了您的身份（视频或窗口刷证），记为认证等级 \(access.details["tier"] ?? "")"
-            case "document.reused": "经您授权调用了您的文书\(document)，用于办理事项 \(access.details["matter"] ?? "")"
-            default: access.action
-            }
+            let what: String =
+                switch access.action {
+                case "document.verified": "核验了您的文书\(document)\(times)"
+                case "document.pdf_shared": "通过公开链接下载了您的文书原件\(document)\(times)"
+                case "credit.read": "查询了您的信用等级（事项 \(access.details["matter"] ?? "")）\(times)"
+                case "identity.checked": "确认了您的身份认证等级（是否达到等级 \(access.details["minimum_tier"] ?? "")）"
+                case "identity.assured": "核验了您的身份（视频或窗口刷证），记为认证等级 \(access.details["tier"] ?? "")"
+                case "document.reused": "经您授权调用了您的文书\(document)，用于办理事项 \(access.details["matter"] ?? "")"
+                default: access.action
+                }
             return ["at": ChinaTime(access.occurredAt).minuteText, "who": who, "what": what]
         }
         context["accesses"] = rows
@@ -511,7 +565,10 @@ struct ApplicantPages: Sendable {
         context["title"] = "授权调用电子证照"
         context["tabConsents"] = true
         let matters: [[String: String]] = (catalogue?.matters ?? []).filter { !$0.acceptedResults.isEmpty }.map { matter in
-            ["code": matter.code, "name": matter.name, "department": departments[matter.department] ?? matter.department, "results": resultNames(matter.acceptedResults)]
+            [
+                "code": matter.code, "name": matter.name, "department": departments[matter.department] ?? matter.department,
+                "results": resultNames(matter.acceptedResults),
+            ]
         }
         context["matters"] = matters
         context["hasMatters"] = !matters.isEmpty
@@ -524,11 +581,13 @@ struct ApplicantPages: Sendable {
             case (.application, nil): until = "用于下一次办件，至该办件办结（\(ChinaTime(grant.expiresAt).minuteText) 前未用则失效）"
             }
             let status = live ? "有效" : grant.withdrawnAt != nil ? "已撤回" : grant.endedAt != nil ? "办件已办结" : "已到期"
-            return ["id": grant.id, "matterName": catalogue?.matter(grant.matter)?.name ?? grant.matter,
-                    "department": departments[grant.department] ?? grant.department, "results": resultNames(grant.resultTypes),
-                    "grantedAt": ChinaTime(grant.grantedAt).minuteText, "until": until,
-                    "channel": grant.channel == .window ? "窗口办理" : "手机授权", "live": live,
-                    "status": status, "statusClass": live ? "ok" : "warn"]
+            return [
+                "id": grant.id, "matterName": catalogue?.matter(grant.matter)?.name ?? grant.matter,
+                "department": departments[grant.department] ?? grant.department, "results": resultNames(grant.resultTypes),
+                "grantedAt": ChinaTime(grant.grantedAt).minuteText, "until": until,
+                "channel": grant.channel == .window ? "窗口办理" : "手机授权", "live": live,
+                "status": status, "statusClass": live ? "ok" : "warn",
+            ]
         }
         context["grants"] = grants
         context["hasGrants"] = !grants.isEmpty
@@ -537,9 +596,10 @@ struct ApplicantPages: Sendable {
 
     private func grantConsent(_ request: Request, _ visit: Visit) async throws -> Response {
         try await changeForm(request, visit, route: "POST /my/consents") { form in
-            _ = try await services.consent.grant(subject: visit.session.subject, department: nil, matter: form["matter"] ?? "", resultTypes: nil,
-                                                 days: try Self.days(form["days"]), channel: .app,
-                                                 actor: visit.session.actor, assuranceTier: visit.session.tier)
+            _ = try await services.consent.grant(
+                subject: visit.session.subject, department: nil, matter: form["matter"] ?? "", resultTypes: nil,
+                days: try Self.days(form["days"]), channel: .app,
+                actor: visit.session.actor, assuranceTier: visit.session.tier)
         }
     }
 
@@ -558,17 +618,23 @@ struct ApplicantPages: Sendable {
 
     /// A form that changes something of the person's: genuine (CSRF token and origin, refusals audited), then
     /// `change`, then back to `back`; its refusals as a page.
-    private func changeForm(_ request: Request, _ visit: Visit, route: String, back: String = "/my/consents", backText: String = "返回授权",
-                            _ change: ([String: String]) async throws -> Void) async throws -> Response {
+    private func changeForm(
+        _ request: Request, _ visit: Visit, route: String, back: String = "/my/consents", backText: String = "返回授权",
+        _ change: ([String: String]) async throws -> Void
+    ) async throws -> Response {
         try await checkedChange(request, form: try await PageForm.fields(of: request), visit, route: route, back: back, backText: backText, change)
     }
 
     /// Checks the form's CSRF token (a refusal is audited), makes the change, and shows a refusal as a page.
-    private func checkedChange(_ request: Request, form: [String: String], _ visit: Visit, route: String, back: String, backText: String,
-                               _ change: ([String: String]) async throws -> Void) async throws -> Response {
+    private func checkedChange(
+        _ request: Request, form: [String: String], _ visit: Visit, route: String, back: String, backText: String,
+        _ change: ([String: String]) async throws -> Void
+    ) async throws -> Response {
         guard PageCookies.isGenuine(request, form: form, expected: PageCookies.csrfToken(session: visit.token)) else {
-            try await services.audit(AuditEntry(actor: visit.session.actor, action: "auth.denied", target: "route:\(route)", outcome: "denied",
-                                                details: ["reason": "csrf"]))
+            try await services.audit(
+                AuditEntry(
+                    actor: visit.session.actor, action: "auth.denied", target: "route:\(route)", outcome: "denied",
+                    details: ["reason": "csrf"]))
             return await refusal(.csrf, back: back)
         }
         do {
@@ -593,10 +659,14 @@ struct ApplicantPages: Sendable {
             let matter = rating.matter.isEmpty ? nil : catalogue?.matter(rating.matter)?.name ?? rating.matter
             let name = rating.service.map { service in matter.map { "\(service.chinese)：\($0)" } ?? service.chinese } ?? matter ?? ""
             let outcome = rating.service != nil ? "窗口服务" : rating.outcome == "closed" ? "已办结" : "未予批准"
-            return ["id": rating.id, "matterName": name, "department": departments[rating.department] ?? rating.department, "outcome": outcome,
-                    "closesAt": ChinaTime(rating.closesAt).minuteText, "ratedAt": rating.ratedAt.map { ChinaTime($0).minuteText } ?? "",
-                    "stars": rating.score.map { String(repeating: "★", count: $0) + String(repeating: "☆", count: 5 - $0) + " " + (Self.scoreWords[$0] ?? "") } ?? "",
-                    "tagText": rating.tags.map(\.chinese).joined(separator: "、")]
+            return [
+                "id": rating.id, "matterName": name, "department": departments[rating.department] ?? rating.department, "outcome": outcome,
+                "closesAt": ChinaTime(rating.closesAt).minuteText, "ratedAt": rating.ratedAt.map { ChinaTime($0).minuteText } ?? "",
+                "stars": rating.score.map {
+                    String(repeating: "★", count: $0) + String(repeating: "☆", count: 5 - $0) + " " + (Self.scoreWords[$0] ?? "")
+                } ?? "",
+                "tagText": rating.tags.map(\.chinese).joined(separator: "、"),
+            ]
         }
         let pending = all.filter { $0.ratedAt == nil && $0.closesAt >= now }.map(row)
         let done = all.filter { $0.ratedAt != nil }.map(row)
@@ -607,18 +677,22 @@ struct ApplicantPages: Sendable {
         context["done"] = done
         context["hasDone"] = !done.isEmpty
         context["hasAny"] = !pending.isEmpty || !done.isEmpty
-        context["scores"] = (1...5).reversed().map { ["value": $0, "label": "\(String(repeating: "★", count: $0)) \(Self.scoreWords[$0] ?? "")"] as [String: Any] }
+        context["scores"] = (1...5).reversed().map {
+            ["value": $0, "label": "\(String(repeating: "★", count: $0)) \(Self.scoreWords[$0] ?? "")"] as [String: Any]
+        }
         context["tags"] = RatingTag.allCases.map { ["value": $0.rawValue, "label": $0.chinese] }
         // Complaints: the person's, with the answers; and a form naming the department (or rated service) and cause.
         let complaints = try await services.complaints.complaints(subject: "person:\(visit.session.subject)")
         context["complaints"] = complaints.map { complaint -> [String: Any] in
             // An empty string is true to the template: what is absent is `false`.
-            ["department": departments[complaint.department] ?? complaint.department, "cause": complaint.cause.chinese,
-             "text": complaint.text.isEmpty ? false : complaint.text,
-             "filedAt": ChinaTime(complaint.filedAt).minuteText, "source": complaint.source == "poor_rating" ? "差评回访" : "投诉",
-             "state": complaint.answeredAt == nil ? "办理中，\(CivilDay(complaint.dueAt.addingTimeInterval(-1)).chinese)前答复" : "已答复",
-             "reply": complaint.reply ?? false, "finding": complaint.finding?.chinese ?? "",
-             "answeredAt": complaint.answeredAt.map { ChinaTime($0).minuteText } ?? ""]
+            [
+                "department": departments[complaint.department] ?? complaint.department, "cause": complaint.cause.chinese,
+                "text": complaint.text.isEmpty ? false : complaint.text,
+                "filedAt": ChinaTime(complaint.filedAt).minuteText, "source": complaint.source == "poor_rating" ? "差评回访" : "投诉",
+                "state": complaint.answeredAt == nil ? "办理中，\(CivilDay(complaint.dueAt.addingTimeInterval(-1)).chinese)前答复" : "已答复",
+                "reply": complaint.reply ?? false, "finding": complaint.finding?.chinese ?? "",
+                "answeredAt": complaint.answeredAt.map { ChinaTime($0).minuteText } ?? "",
+            ]
         }
         context["departments"] = departments.sorted { $0.key < $1.key }.map { ["code": $0.key, "name": $0.value] }
         context["causes"] = ComplaintCause.allCases.map { ["value": $0.rawValue, "label": $0.chinese] }
@@ -629,8 +703,9 @@ struct ApplicantPages: Sendable {
     /// Files a complaint from the ratings page.
     private func complain(_ request: Request, _ visit: Visit) async throws -> Response {
         try await changeForm(request, visit, route: "POST /my/complaints", back: "/my/ratings", backText: "返回评价") { form in
-            _ = try await services.complaints.file(subject: "person:\(visit.session.subject)", department: form["department"], rating: nil,
-                                                   cause: form["cause"] ?? "", text: form["text"] ?? "", actor: visit.session.actor)
+            _ = try await services.complaints.file(
+                subject: "person:\(visit.session.subject)", department: form["department"], rating: nil,
+                cause: form["cause"] ?? "", text: form["text"] ?? "", actor: visit.session.actor)
         }
     }
 
@@ -638,8 +713,9 @@ struct ApplicantPages: Sendable {
         try await changeForm(request, visit, route: "POST /my/ratings/{id}", back: "/my/ratings", backText: "返回评价") { form in
             guard let score = Int(form["score"] ?? "") else { throw ZeroTripError(.invalidInput, "choose a score from 1 to 5") }
             let tags = form.keys.filter { $0.hasPrefix("t_") && form[$0] == "1" }.map { String($0.dropFirst(2)) }.sorted()
-            _ = try await services.ratings.rate(id: id, subject: "person:\(visit.session.subject)", score: score, tags: tags, comment: form["comment"],
-                                                actor: visit.session.actor)
+            _ = try await services.ratings.rate(
+                id: id, subject: "person:\(visit.session.subject)", score: score, tags: tags, comment: form["comment"],
+                actor: visit.session.actor)
         }
     }
 
@@ -661,8 +737,9 @@ struct ApplicantPages: Sendable {
         try await changeForm(request, visit, route: "POST /my/needs", back: "/my/needs", backText: "返回") { form in
             guard let kind = ServiceNeedKind(rawValue: form["kind"] ?? "") else { throw ZeroTripError(.invalidInput, "choose a kind of service") }
             let years = form.keys.filter { $0.hasPrefix("y_") && form[$0] == "1" }.compactMap { Int($0.dropFirst(2)) }.sorted()
-            _ = try await services.supervision.stateNeed(subject: "person:\(visit.session.subject)", kind: kind, years: years, detail: form["detail"],
-                                                         actor: visit.session.actor)
+            _ = try await services.supervision.stateNeed(
+                subject: "person:\(visit.session.subject)", kind: kind, years: years, detail: form["detail"],
+                actor: visit.session.actor)
         }
     }
 
@@ -671,14 +748,16 @@ struct ApplicantPages: Sendable {
     /// The person's points: the newest score with each item explained (and a dispute form), the items they may
     /// claim with a proof, their claims and disputes, and the certificate.
     private func points(_ visit: Visit) async throws -> Response {
-        let statement = try await services.points.statement(subject: "person:\(visit.session.subject)",
-                                                            disclosingCredit: services.identity.policy.seesCreditLevel(visit.session))
+        let statement = try await services.points.statement(
+            subject: "person:\(visit.session.subject)",
+            disclosingCredit: services.identity.policy.seesCreditLevel(visit.session))
         let departments = try await services.administration.departmentNames()
         let catalogue = try? await services.credit.currentCatalogue()
         let disputedItems = Set(statement.disputes.filter { $0.run != nil && $0.run == statement.run?.id }.map(\.indicator))
         let disputedClaims = Set(statement.disputes.compactMap(\.claim))
-        let names = Dictionary(statement.items.map { ($0.item.indicator, $0.name) } + statement.claimable.map { ($0.indicator, $0.name) },
-                               uniquingKeysWith: { first, _ in first })
+        let names = Dictionary(
+            statement.items.map { ($0.item.indicator, $0.name) } + statement.claimable.map { ($0.indicator, $0.name) },
+            uniquingKeysWith: { first, _ in first })
         func source(_ input: String) -> [String: Any] {
             if input.hasPrefix("document:") {
                 let id = String(input.dropFirst(9))
@@ -690,16 +769,24 @@ struct ApplicantPages: Sendable {
             return ["text": input == "registry" ? "人口登记信息" : input]
         }
         let items: [[String: Any]] = statement.items.map { item in
-            ["indicator": item.item.indicator, "name": item.name, "points": item.item.points, "value": item.item.value, "basis": item.basis,
-             "capped": item.item.capped, "sources": item.item.inputs.map(source), "disputable": !disputedItems.contains(item.item.indicator)]
+            [
+                "indicator": item.item.indicator, "name": item.name, "points": item.item.points, "value": item.item.value, "basis": item.basis,
+                "capped": item.item.capped, "sources": item.item.inputs.map(source), "disputable": !disputedItems.contains(item.item.indicator),
+            ]
         }
-        let disputable = statement.run == nil ? [] : statement.items.filter { !disputedItems.contains($0.item.indicator) }
-            .map { ["indicator": $0.item.indicator, "name": $0.name] }
+        let disputable =
+            statement.run == nil
+            ? []
+            : statement.items.filter { !disputedItems.contains($0.item.indicator) }
+                .map { ["indicator": $0.item.indicator, "name": $0.name] }
         let claims: [[String: Any]] = statement.claims.map { claim in
-            ["id": claim.id, "name": names[claim.indicator] ?? claim.indicator, "option": claim.option, "submittedAt": ChinaTime(claim.submittedAt).minuteText,
-             "department": departments[claim.department] ?? claim.department,
-             "status": claim.decision == nil ? "审核中" : claim.decision == "approved" ? "已通过" : "未通过", "reason": claim.reason ?? false,
-             "indicator": claim.indicator, "disputable": claim.decision != nil && !disputedClaims.contains(claim.id)]
+            [
+                "id": claim.id, "name": names[claim.indicator] ?? claim.indicator, "option": claim.option,
+                "submittedAt": ChinaTime(claim.submittedAt).minuteText,
+                "department": departments[claim.department] ?? claim.department,
+                "status": claim.decision == nil ? "审核中" : claim.decision == "approved" ? "已通过" : "未通过", "reason": claim.reason ?? false,
+                "indicator": claim.indicator, "disputable": claim.decision != nil && !disputedClaims.contains(claim.id),
+            ]
         }
         let disputes: [[String: Any]] = statement.disputes.map { dispute in
             let outcome: String
@@ -708,8 +795,10 @@ struct ApplicantPages: Sendable {
             case "corrected": outcome = "改为 \(dispute.points ?? 0) 分"
             default: outcome = "复核中"
             }
-            return ["name": names[dispute.indicator] ?? dispute.indicator, "filedAt": ChinaTime(dispute.filedAt).minuteText, "outcome": outcome,
-                    "reason": dispute.decisionReason ?? false, "disputed": dispute.disputedPoints]
+            return [
+                "name": names[dispute.indicator] ?? dispute.indicator, "filedAt": ChinaTime(dispute.filedAt).minuteText, "outcome": outcome,
+                "reason": dispute.decisionReason ?? false, "disputed": dispute.disputedPoints,
+            ]
         }
         var context = visit.base
         context["title"] = "我的积分"
@@ -728,8 +817,10 @@ struct ApplicantPages: Sendable {
         context["disputable"] = disputable
         context["hasDisputable"] = !disputable.isEmpty
         context["claimable"] = statement.claimable.map { indicator -> [String: Any] in
-            ["indicator": indicator.indicator, "name": indicator.name, "department": departments[indicator.department] ?? indicator.department,
-             "options": indicator.options.map { ["name": $0.name, "points": $0.points] }]
+            [
+                "indicator": indicator.indicator, "name": indicator.name, "department": departments[indicator.department] ?? indicator.department,
+                "options": indicator.options.map { ["name": $0.name, "points": $0.points] },
+            ]
         }
         context["hasClaimable"] = !statement.claimable.isEmpty
         context["claims"] = claims
@@ -743,26 +834,31 @@ struct ApplicantPages: Sendable {
 
     private func claimPoints(_ request: Request, _ visit: Visit) async throws -> Response {
         let form = try await PageForm.multipart(of: request, limit: PointsService.evidenceLimit + PageForm.maximumBytes)
-        return try await checkedChange(request, form: form.fields, visit, route: "POST /my/points/claims", back: "/my/points", backText: "返回积分") { fields in
-            _ = try await services.points.claim(subject: "person:\(visit.session.subject)", indicator: fields["indicator"] ?? "", option: fields["option"] ?? "",
-                                                statement: fields["statement"] ?? "", evidence: form.files["evidence"], actor: visit.session.actor)
+        return try await checkedChange(request, form: form.fields, visit, route: "POST /my/points/claims", back: "/my/points", backText: "返回积分") {
+            fields in
+            _ = try await services.points.claim(
+                subject: "person:\(visit.session.subject)", indicator: fields["indicator"] ?? "", option: fields["option"] ?? "",
+                statement: fields["statement"] ?? "", evidence: form.files["evidence"], actor: visit.session.actor)
         }
     }
 
     private func disputePoints(_ request: Request, _ visit: Visit) async throws -> Response {
         try await changeForm(request, visit, route: "POST /my/points/disputes", back: "/my/points", backText: "返回积分") { form in
             let claim = form["claim"].flatMap { $0.isEmpty ? nil : $0 }
-            _ = try await services.points.dispute(subject: "person:\(visit.session.subject)", indicator: form["indicator"] ?? "", claim: claim,
-                                                  reason: form["reason"] ?? "", actor: visit.session.actor,
-                                                  disclosingCredit: services.identity.policy.seesCreditLevel(visit.session))
+            _ = try await services.points.dispute(
+                subject: "person:\(visit.session.subject)", indicator: form["indicator"] ?? "", claim: claim,
+                reason: form["reason"] ?? "", actor: visit.session.actor,
+                disclosingCredit: services.identity.policy.seesCreditLevel(visit.session))
         }
     }
 
     private func pointsCertificate(_ request: Request, _ visit: Visit) async throws -> Response {
         var issued: String?
         let response = try await changeForm(request, visit, route: "POST /my/points/certificate", back: "/my/points", backText: "返回积分") { _ in
-            issued = try await services.points.certificate(subject: "person:\(visit.session.subject)", actor: visit.session.actor,
-                                                           disclosingCredit: services.identity.policy.seesCreditLevel(visit.session)).record.id
+            issued = try await services.points.certificate(
+                subject: "person:\(visit.session.subject)", actor: visit.session.actor,
+                disclosingCredit: services.identity.policy.seesCreditLevel(visit.session)
+            ).record.id
         }
         return issued.map { PageRenderer.redirect("/my/documents/\($0)") } ?? response
     }
@@ -771,17 +867,21 @@ struct ApplicantPages: Sendable {
     private func figures(_ request: Request, _ context: ZeroTripRequestContext) async throws -> Response {
         let client = client(request, context)
         if let wait = publicLimiter.secondsToWait(client) {
-            services.anonymousAudit.record(AuditEntry(actor: "client:\(client)", action: "auth.denied", target: "route:GET /figures", outcome: "denied",
-                                                      details: ["reason": "rate_limited"]))
+            services.anonymousAudit.record(
+                AuditEntry(
+                    actor: "client:\(client)", action: "auth.denied", target: "route:GET /figures", outcome: "denied",
+                    details: ["reason": "rate_limited"]))
             return await refusal(.rateLimited(wait), back: "/figures")
         }
         let now = services.clock.now()
         let days = 90
         let to = CivilDay(now).adding(days: 1).start
         let (figures, reviews, volumes) = try await publicFigures.get {
-            (try await services.ratings.figures(from: to.addingTimeInterval(-Double(days) * 86_400), to: to),
-             try await services.supervision.reviewFigures(from: to.addingTimeInterval(-Double(days) * 86_400), to: to),
-             try await services.supervision.volumes(from: to.addingTimeInterval(-365 * 86_400), to: to))
+            (
+                try await services.ratings.figures(from: to.addingTimeInterval(-Double(days) * 86_400), to: to),
+                try await services.supervision.reviewFigures(from: to.addingTimeInterval(-Double(days) * 86_400), to: to),
+                try await services.supervision.volumes(from: to.addingTimeInterval(-365 * 86_400), to: to)
+            )
         }
         let names = try await services.administration.departmentNames()
         func two(_ value: Double) -> String { String(format: "%.2f", value) }
@@ -793,14 +893,19 @@ struct ApplicantPages: Sendable {
         page["mean"] = two(figures.districtMean)
         page["prior"] = RatingFigures.priorWeight
         let rows: [[String: Any]] = figures.departments.enumerated().map { index, group in
-            ["rank": index + 1, "name": names[group.key] ?? group.key, "weighted": two(group.weighted), "mean": two(group.mean), "count": group.count,
-             "poor": group.poor]
+            [
+                "rank": index + 1, "name": names[group.key] ?? group.key, "weighted": two(group.weighted), "mean": two(group.mean),
+                "count": group.count,
+                "poor": group.poor,
+            ]
         }
         page["departments"] = rows
         page["hasDepartments"] = !rows.isEmpty
         let reviewRows: [[String: Any]] = reviews.departments.map { row in
-            ["name": names[row.department] ?? row.department, "mean": String(format: "%.1f", row.meanWorkingDays), "reviewed": row.reviewed,
-             "waiting": row.waiting, "stalled": row.stalled, "hasStalled": row.stalled > 0]
+            [
+                "name": names[row.department] ?? row.department, "mean": String(format: "%.1f", row.meanWorkingDays), "reviewed": row.reviewed,
+                "waiting": row.waiting, "stalled": row.stalled, "hasStalled": row.stalled > 0,
+            ]
         }
         page["reviews"] = reviewRows
         page["hasReviews"] = !reviewRows.isEmpty

@@ -16,11 +16,15 @@ enum Charts {
             let barHeight = (height - top - bottom) * Double(month.submitted) / Double(peak)
             let x = Double(index) * slot + slot * 0.15, y = height - bottom - barHeight
             parts.append(String(format: "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"#b71c1c\"/>", x, y, slot * 0.7, barHeight))
-            parts.append(String(format: "<text x=\"%.1f\" y=\"%.1f\" font-size=\"10\" text-anchor=\"middle\" fill=\"#333\">%d</text>", x + slot * 0.35, y - 4,
-                                month.submitted))
+            parts.append(
+                String(
+                    format: "<text x=\"%.1f\" y=\"%.1f\" font-size=\"10\" text-anchor=\"middle\" fill=\"#333\">%d</text>", x + slot * 0.35, y - 4,
+                    month.submitted))
             let label = Int(month.month.suffix(2)) ?? 0
-            parts.append(String(format: "<text x=\"%.1f\" y=\"%.1f\" font-size=\"10\" text-anchor=\"middle\" fill=\"#666\">%d月</text>", x + slot * 0.35,
-                                height - 8, label))
+            parts.append(
+                String(
+                    format: "<text x=\"%.1f\" y=\"%.1f\" font-size=\"10\" text-anchor=\"middle\" fill=\"#666\">%d月</text>", x + slot * 0.35,
+                    height - 8, label))
         }
         parts.append("</svg>")
         return parts.joined()
@@ -38,11 +42,16 @@ enum Charts {
             let y = 4 + Double(index) * rowHeight
             let length = max(0, (width - labelWidth - textWidth) * max(row.value, 0) / peak)
             let label = row.label.count > 12 ? String(row.label.prefix(11)) + "…" : row.label
-            parts.append(String(format: "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" text-anchor=\"end\" fill=\"#333\">", labelWidth - 6, y + 15)
-                         + MarkupEscaping.escape(label) + "</text>")
-            parts.append(String(format: "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"#b71c1c\"/>", labelWidth, y + 3, length, rowHeight - 8))
-            parts.append(String(format: "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" fill=\"#333\">", labelWidth + length + 4, y + 15)
-                         + MarkupEscaping.escape(row.text) + "</text>")
+            parts.append(
+                String(format: "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" text-anchor=\"end\" fill=\"#333\">", labelWidth - 6, y + 15)
+                    + MarkupEscaping.escape(label) + "</text>")
+            parts.append(
+                String(
+                    format: "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"#b71c1c\"/>", labelWidth, y + 3, length, rowHeight - 8)
+            )
+            parts.append(
+                String(format: "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" fill=\"#333\">", labelWidth + length + 4, y + 15)
+                    + MarkupEscaping.escape(row.text) + "</text>")
         }
         parts.append("</svg>")
         return parts.joined()

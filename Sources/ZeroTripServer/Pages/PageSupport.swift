@@ -47,8 +47,10 @@ struct PageRenderer: Sendable {
 
     /// The notice page in the frame `base`: `title`, `message`, a link back, and `Retry-After` when `retryAfter` is
     /// given (shown on the page too). Every refusal and failure page of /my and /window is one.
-    func notice(_ base: [String: Any], title: String, message: String, back: String, backText: String = "返回",
-                status: HTTPResponse.Status, retryAfter: Int? = nil) -> Response {
+    func notice(
+        _ base: [String: Any], title: String, message: String, back: String, backText: String = "返回",
+        status: HTTPResponse.Status, retryAfter: Int? = nil
+    ) -> Response {
         var context = base
         context["title"] = title
         context["message"] = message
@@ -63,10 +65,13 @@ struct PageRenderer: Sendable {
     }
 
     /// The notice for a domain error: the Chinese message of its code, its status, its `Retry-After`.
-    func notice(_ base: [String: Any], for error: ZeroTripError, title: String = "未能完成", back: String, backText: String = "返回",
-                status: HTTPResponse.Status? = nil) -> Response {
-        notice(base, title: title, message: ChineseMessages.text(for: error), back: back, backText: backText,
-               status: status ?? HTTPErrorMapping.status(for: error.code), retryAfter: error.retryAfterSeconds)
+    func notice(
+        _ base: [String: Any], for error: ZeroTripError, title: String = "未能完成", back: String, backText: String = "返回",
+        status: HTTPResponse.Status? = nil
+    ) -> Response {
+        notice(
+            base, title: title, message: ChineseMessages.text(for: error), back: back, backText: backText,
+            status: status ?? HTTPErrorMapping.status(for: error.code), retryAfter: error.retryAfterSeconds)
     }
 
     /// A page for an error raised before any page handler could answer (a body over the daemon's limit, a malformed
@@ -157,7 +162,8 @@ enum PageForm {
     /// `invalid_input` when the body is not multipart as RFC 7578 describes it.
     static func multipart(of request: Request, limit: Int) async throws -> (fields: [String: String], files: [String: [UInt8]]) {
         guard let type = request.headers[.contentType], type.lowercased().hasPrefix("multipart/form-data"),
-              let range = type.range(of: "boundary=", options: .caseInsensitive) else {
+            let range = type.range(of: "boundary=", options: .caseInsensitive)
+        else {
             return (try await fields(of: request), [:])
         }
         let boundary = String(type[range.upperBound...].prefix { $0 != ";" }).trimmingCharacters(in: CharacterSet(charactersIn: "\" "))
@@ -181,12 +187,14 @@ enum PageForm {
             guard body[position...].starts(with: Array("\r\n".utf8)) else { throw invalid }
             position += 2
             guard let headerEnd = body.firstIndex(ofBytes: separator, from: position),
-                  // The part's content starts after the blank line; its closing delimiter cannot start before that.
-                  let next = body.firstIndex(ofBytes: Array("\r\n".utf8) + delimiter, from: headerEnd + separator.count) else { throw invalid }
+                // The part's content starts after the blank line; its closing delimiter cannot start before that.
+                let next = body.firstIndex(ofBytes: Array("\r\n".utf8) + delimiter, from: headerEnd + separator.count)
+            else { throw invalid }
             let headers = String(decoding: body[position..<headerEnd], as: UTF8.self).lowercased()
             let content = Array(body[(headerEnd + separator.count)..<next])
             let original = String(decoding: body[position..<headerEnd], as: UTF8.self)
-            guard headers.contains("content-disposition: form-data"), let nameRange = original.range(of: "; name=\"", options: .caseInsensitive) else { throw invalid }
+            guard headers.contains("content-disposition: form-data"), let nameRange = original.range(of: "; name=\"", options: .caseInsensitive)
+            else { throw invalid }
             let name = String(original[nameRange.upperBound...].prefix { $0 != "\"" })
             if headers.contains("filename=") {
                 if !content.isEmpty && files[name] == nil { files[name] = content }

@@ -6,9 +6,11 @@
 enum PageTemplates {
     static let all: [String: String] = [
         "layout": layout, "login": login, "code": code, "home": home, "document": document, "credit": credit,
-        "messages": messages, "access": access, "consents": consents, "ratings": ratings, "figures": figures, "needs": needs, "points": points, "notice": notice,
+        "messages": messages, "access": access, "consents": consents, "ratings": ratings, "figures": figures, "needs": needs, "points": points,
+        "notice": notice,
         "window-login": windowLogin, "window-home": windowHome, "window-person": windowPerson, "window-application": windowApplication,
-        "window-list": windowList, "window-card": windowCard, "window-points": windowPoints, "window-complaints": windowComplaints, "window-statistics": windowStatistics, "handoff": handoff,
+        "window-list": windowList, "window-card": windowCard, "window-points": windowPoints, "window-complaints": windowComplaints,
+        "window-statistics": windowStatistics, "handoff": handoff,
     ]
 
     static let layout = """

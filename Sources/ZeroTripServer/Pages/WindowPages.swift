@@ -28,8 +28,9 @@ struct WindowPages: Sendable {
         router.get("/window/login") { request, _ in try await loginPage(request) }
         router.post("/window/login") { request, context in
             do { return try await login(request, context) } catch let error as ZeroTripError {
-                return notice(await frame(title: "窗口登录"), title: "未能完成", message: ChineseMessages.text(for: error), back: "/window/login",
-                              status: HTTPErrorMapping.status(for: error.code))
+                return notice(
+                    await frame(title: "窗口登录"), title: "未能完成", message: ChineseMessages.text(for: error), back: "/window/login",
+                    status: HTTPErrorMapping.status(for: error.code))
             }
         }
         router.post("/window/logout") { request, context in
@@ -67,10 +68,14 @@ struct WindowPages: Sendable {
             }
         }
         router.get("/window/applications") { request, context in
-            try await signedIn(request, context, needs: [.applicationsProcess], route: "GET /window/applications") { try await list($0, obligationsOnly: false) }
+            try await signedIn(request, context, needs: [.applicationsProcess], route: "GET /window/applications") {
+                try await list($0, obligationsOnly: false)
+            }
         }
         router.get("/window/obligations") { request, context in
-            try await signedIn(request, context, needs: [.applicationsProcess], route: "GET /window/obligations") { try await list($0, obligationsOnly: true) }
+            try await signedIn(request, context, needs: [.applicationsProcess], route: "GET /window/obligations") {
+                try await list($0, obligationsOnly: true)
+            }
         }
         router.get("/window/applications/{id}") { request, context in
             try await signedIn(request, context, needs: [.applicationsProcess], route: "GET /window/applications/{id}") {
@@ -118,7 +123,9 @@ struct WindowPages: Sendable {
             let id = context.parameters.get("id") ?? "", step = context.parameters.get("step") ?? ""
             let route = "POST /window/applications/{id}/\(step.prefix(16))"
             // Taking the commitment includes the card check: it needs identity:attest as well.
-            return try await signedIn(request, context, needs: step == "commit" ? [.applicationsProcess, .identityAttest] : [.applicationsProcess], route: route) { visit in
+            return try await signedIn(
+                request, context, needs: step == "commit" ? [.applicationsProcess, .identityAttest] : [.applicationsProcess], route: route
+            ) { visit in
                 try await posted(request, visit, route: route) { try await advance(id, step: step, form: $0, visit) }
             }
         }
@@ -141,8 +148,10 @@ struct WindowPages: Sendable {
         ["title": title, "district": await district.get(), "service": "窗口工作台"]
     }
 
-    private func signedIn(_ request: Request, _ context: ZeroTripRequestContext, needs scopes: [Scope] = [], route: String = "",
-                          _ page: (Visit) async throws -> Response) async throws -> Response {
+    private func signedIn(
+        _ request: Request, _ context: ZeroTripRequestContext, needs scopes: [Scope] = [], route: String = "",
+        _ page: (Visit) async throws -> Response
+    ) async throws -> Response {
         guard let token = request.cookies[Self.sessionCookie]?.value, token.utf8.count <= WindowSessions.maximumTokenLength else {
             return PageRenderer.redirect("/window/login")
         }
@@ -150,8 +159,10 @@ struct WindowPages: Sendable {
         do {
             session = try await services.windows.authenticate(token: token)
         } catch let error as ZeroTripError where error.code == .sessionInvalid {
-            services.anonymousAudit.record(AuditEntry(actor: "client:\(client(request, context))", action: "auth.denied", target: "route:/window",
-                                                      outcome: "denied", details: ["reason": "invalid_window_session"]))
+            services.anonymousAudit.record(
+                AuditEntry(
+                    actor: "client:\(client(request, context))", action: "auth.denied", target: "route:/window",
+                    outcome: "denied", details: ["reason": "invalid_window_session"]))
             var headers = HTTPFields()
             headers.setCookie(cookies.clearing(Self.sessionCookie, path: "/window"))
             return PageRenderer.redirect("/window/login?expired=1", headers: headers)
@@ -159,45 +170,58 @@ struct WindowPages: Sendable {
         var base = await frame(title: "")
         base["window"] = true
         base["csrf"] = PageCookies.csrfToken(session: token)
-        base["departmentName"] = (try? await services.administration.department(code: session.principal.departmentCode)?.name) ?? session.principal.departmentCode
+        base["departmentName"] =
+            (try? await services.administration.department(code: session.principal.departmentCode)?.name) ?? session.principal.departmentCode
         base["station"] = session.station
         base["clerkName"] = session.clerk.name
         base["clerkId"] = session.clerk.id
         base["canStatistics"] = session.principal.scopes.contains(.statisticsRead)
         let visit = Visit(session: session, token: token, base: base)
         if let missing = scopes.first(where: { !session.principal.scopes.contains($0) }) {
-            try await services.audit(AuditEntry(actor: session.actor, action: "auth.denied", target: "route:\(route)", outcome: "denied",
-                                                details: ["reason": "missing_scope", "required": missing.rawValue]))
-            return notice(base, title: "无权操作", message: "本窗口所用的部门凭证没有这项权限（\(missing.rawValue)），请向本部门管理员申请。",
-                          back: "/window/", status: .forbidden)
+            try await services.audit(
+                AuditEntry(
+                    actor: session.actor, action: "auth.denied", target: "route:\(route)", outcome: "denied",
+                    details: ["reason": "missing_scope", "required": missing.rawValue]))
+            return notice(
+                base, title: "无权操作", message: "本窗口所用的部门凭证没有这项权限（\(missing.rawValue)），请向本部门管理员申请。",
+                back: "/window/", status: .forbidden)
         }
         do {
             return try await page(visit)
         } catch let error as ZeroTripError {
             // Never the JSON error body on a page: the clerk reads Chinese; the detail goes to the log.
             context.logger.warning("window page refused", metadata: ["code": "\(error.code.rawValue)", "route": "\(route)"])
-            return notice(base, title: "未能完成", message: ChineseMessages.text(for: error), back: "/window/", status: HTTPErrorMapping.status(for: error.code))
+            return notice(
+                base, title: "未能完成", message: ChineseMessages.text(for: error), back: "/window/", status: HTTPErrorMapping.status(for: error.code))
         }
     }
 
     /// A signed-in form post: same origin and the session's CSRF token, or a 403 page (audited under the clerk).
-    private func posted(_ request: Request, _ visit: Visit, route: String, _ body: ([String: String]) async throws -> Response) async throws -> Response {
+    private func posted(_ request: Request, _ visit: Visit, route: String, _ body: ([String: String]) async throws -> Response) async throws
+        -> Response
+    {
         let form = try await PageForm.fields(of: request)
         guard PageCookies.isGenuine(request, form: form, expected: PageCookies.csrfToken(session: visit.token)) else {
-            try await services.audit(AuditEntry(actor: visit.session.actor, action: "auth.denied", target: "route:\(route)", outcome: "denied",
-                                                details: ["reason": "csrf"]))
-            return notice(visit.base, title: "无法处理请求", message: "表单已失效（页面停留过久，或不是从本站页面提交的）。请返回重新操作。",
-                          back: "/window/", status: .forbidden)
+            try await services.audit(
+                AuditEntry(
+                    actor: visit.session.actor, action: "auth.denied", target: "route:\(route)", outcome: "denied",
+                    details: ["reason": "csrf"]))
+            return notice(
+                visit.base, title: "无法处理请求", message: "表单已失效（页面停留过久，或不是从本站页面提交的）。请返回重新操作。",
+                back: "/window/", status: .forbidden)
         }
         do {
             return try await body(form)
         } catch let error as ZeroTripError where HTTPErrorMapping.status(for: error.code).code < 500 {
             if (error.code == .forbidden || error.code == .notAReviewer || error.code == .notASupervisor) && !error.isAudited {
-                try await services.audit(AuditEntry(actor: visit.session.actor, action: "auth.denied", target: "route:\(route)", outcome: "denied",
-                                                    details: ["reason": "forbidden", "message": String(error.message.prefix(200))]))
+                try await services.audit(
+                    AuditEntry(
+                        actor: visit.session.actor, action: "auth.denied", target: "route:\(route)", outcome: "denied",
+                        details: ["reason": "forbidden", "message": String(error.message.prefix(200))]))
             }
-            return notice(visit.base, title: "未能完成", message: ChineseMessages.text(for: error), back: request.headers[.referer] ?? "/window/",
-                          status: HTTPErrorMapping.status(for: error.code))
+            return notice(
+                visit.base, title: "未能完成", message: ChineseMessages.text(for: error), back: request.headers[.referer] ?? "/window/",
+                status: HTTPErrorMapping.status(for: error.code))
         }
     }
 
@@ -205,17 +229,22 @@ struct WindowPages: Sendable {
         renderer.notice(base, title: title, message: message, back: Self.localPath(back), status: status)
     }
 
-    private func loginPage(_ request: Request, error: String? = nil, status: HTTPResponse.Status = .ok, form: [String: String] = [:]) async throws -> Response {
+    private func loginPage(_ request: Request, error: String? = nil, status: HTTPResponse.Status = .ok, form: [String: String] = [:]) async throws
+        -> Response
+    {
         var context = await frame(title: "窗口登录")
         var headers = HTTPFields()
         context["csrf"] = try cookies.preSessionToken(request, name: Self.preSessionCookie, path: "/window", headers: &headers)
         // Echoed back only without marks that could join a quote into one character the escaper does not see.
         for key in ["clerkId", "clerkName", "station"] {
-            context[key] = String((form[key] ?? "").prefix(40).unicodeScalars.filter {
-                $0.properties.generalCategory != .nonspacingMark && $0.properties.generalCategory != .enclosingMark && $0.value >= 0x20
-            }.map(Character.init))
+            context[key] = String(
+                (form[key] ?? "").prefix(40).unicodeScalars.filter {
+                    $0.properties.generalCategory != .nonspacingMark && $0.properties.generalCategory != .enclosingMark && $0.value >= 0x20
+                }.map(Character.init))
         }
-        if let error { context["error"] = error } else if request.uri.queryParameters.get("expired") != nil {
+        if let error {
+            context["error"] = error
+        } else if request.uri.queryParameters.get("expired") != nil {
             context["error"] = "登录已过期或已退出，请重新登录。"
         }
         return renderer.response("window-login", context, status: status, headers: headers)
@@ -224,28 +253,36 @@ struct WindowPages: Sendable {
     private func login(_ request: Request, _ context: ZeroTripRequestContext) async throws -> Response {
         let client = client(request, context)
         if let wait = limiter.secondsToWait(client) {
-            services.anonymousAudit.record(AuditEntry(actor: "client:\(client)", action: "auth.denied", target: "route:POST /window/login", outcome: "denied",
-                                                      details: ["reason": "rate_limited"]))
-            return renderer.notice(await frame(title: ""), title: "请求过于频繁", message: "本机的登录请求过多。", back: "/window/login",
-                                   status: .tooManyRequests, retryAfter: wait)
+            services.anonymousAudit.record(
+                AuditEntry(
+                    actor: "client:\(client)", action: "auth.denied", target: "route:POST /window/login", outcome: "denied",
+                    details: ["reason": "rate_limited"]))
+            return renderer.notice(
+                await frame(title: ""), title: "请求过于频繁", message: "本机的登录请求过多。", back: "/window/login",
+                status: .tooManyRequests, retryAfter: wait)
         }
         let form = try await PageForm.fields(of: request)
         guard PageCookies.isGenuine(request, form: form, expected: request.cookies[Self.preSessionCookie]?.value ?? "") else {
-            services.anonymousAudit.record(AuditEntry(actor: "client:\(client)", action: "auth.denied", target: "route:POST /window/login", outcome: "denied",
-                                                      details: ["reason": "csrf"]))
+            services.anonymousAudit.record(
+                AuditEntry(
+                    actor: "client:\(client)", action: "auth.denied", target: "route:POST /window/login", outcome: "denied",
+                    details: ["reason": "csrf"]))
             return try await loginPage(request, error: "表单已失效，请重新填写。", status: .forbidden, form: form)
         }
         do {
-            let (token, _) = try await services.windows.signIn(credentialToken: (form["credential"] ?? "").trimmingCharacters(in: .whitespaces),
-                                                                clerk: ClerkIdentity(id: form["clerkId"] ?? "", name: form["clerkName"] ?? ""),
-                                                                station: form["station"] ?? "")
+            let (token, _) = try await services.windows.signIn(
+                credentialToken: (form["credential"] ?? "").trimmingCharacters(in: .whitespaces),
+                clerk: ClerkIdentity(id: form["clerkId"] ?? "", name: form["clerkName"] ?? ""),
+                station: form["station"] ?? "")
             var headers = HTTPFields()
             headers.setCookie(cookies.cookie(Self.sessionCookie, token, path: "/window", maxAge: Int(WindowSessions.absoluteLifetime)))
             return PageRenderer.redirect("/window/", headers: headers)
         } catch let error as ZeroTripError where HTTPErrorMapping.status(for: error.code).code < 500 {
             if error.code == .unauthenticated {
-                services.anonymousAudit.record(AuditEntry(actor: "client:\(client)", action: "auth.denied", target: "route:POST /window/login", outcome: "denied",
-                                                          details: ["reason": "invalid_token"]))
+                services.anonymousAudit.record(
+                    AuditEntry(
+                        actor: "client:\(client)", action: "auth.denied", target: "route:POST /window/login", outcome: "denied",
+                        details: ["reason": "invalid_token"]))
             }
             return try await loginPage(request, error: ChineseMessages.text(for: error), status: HTTPErrorMapping.status(for: error.code), form: form)
         }
@@ -269,22 +306,31 @@ struct WindowPages: Sendable {
         let idNumber = String((request.uri.queryParameters.get("idNumber") ?? "").trimmingCharacters(in: .whitespaces).uppercased().prefix(18))
         let matterCode = String((request.uri.queryParameters.get("matter") ?? "").prefix(32))
         guard let matter = await matters(of: visit.department).first(where: { $0.code == matterCode }) else {
-            try await services.audit(AuditEntry(actor: visit.session.actor, action: "auth.denied", target: "route:GET /window/person", outcome: "denied",
-                                                details: ["reason": "matter_not_of_department", "matter": String(matterCode.prefix(32))]))
+            try await services.audit(
+                AuditEntry(
+                    actor: visit.session.actor, action: "auth.denied", target: "route:GET /window/person", outcome: "denied",
+                    details: ["reason": "matter_not_of_department", "matter": String(matterCode.prefix(32))]))
             return notice(visit.base, title: "查询办事人", message: "请选择本部门的办理事项。", back: "/window/", status: .badRequest)
         }
         let subject: String?
         do { subject = try await services.identity.registry.subject(idNumber: idNumber) } catch let error as ZeroTripError {
-            return notice(visit.base, title: "查询办事人", message: ChineseMessages.text(for: error), back: "/window/", status: HTTPErrorMapping.status(for: error.code))
+            return notice(
+                visit.base, title: "查询办事人", message: ChineseMessages.text(for: error), back: "/window/",
+                status: HTTPErrorMapping.status(for: error.code))
         }
         guard let subject, let summary = try await services.identity.registry.summary(subject: subject) else {
-            return notice(visit.base, title: "查询办事人", message: ChineseMessages.text(for: ZeroTripError(.unknownPerson, "")), back: "/window/", status: .notFound)
+            return notice(
+                visit.base, title: "查询办事人", message: ChineseMessages.text(for: ZeroTripError(.unknownPerson, "")), back: "/window/", status: .notFound
+            )
         }
         let check: WindowCreditCheck
         do {
-            check = try await services.credit.windowCheck(subject: idNumber, matter: matter.code, department: visit.department, actor: visit.session.actor)
+            check = try await services.credit.windowCheck(
+                subject: idNumber, matter: matter.code, department: visit.department, actor: visit.session.actor)
         } catch let error as ZeroTripError where HTTPErrorMapping.status(for: error.code).code < 500 {
-            return notice(visit.base, title: "查询办事人", message: ChineseMessages.text(for: error), back: "/window/", status: HTTPErrorMapping.status(for: error.code))
+            return notice(
+                visit.base, title: "查询办事人", message: ChineseMessages.text(for: error), back: "/window/",
+                status: HTTPErrorMapping.status(for: error.code))
         }
         let records = try await services.identity.assuranceRecords(subject: subject)
         var context = visit.base
@@ -293,7 +339,8 @@ struct WindowPages: Sendable {
         context["name"] = summary.name
         context["idNumber"] = idNumber
         context["idMasked"] = summary.idNumberMasked
-        context["assurance"] = records.last.map { "最近一次 \(ChinaTime($0.verifiedAt).minuteText)，等级 \($0.tier)（\(Self.method($0.method.rawValue))）" } ?? "尚无核验记录"
+        context["assurance"] =
+            records.last.map { "最近一次 \(ChinaTime($0.verifiedAt).minuteText)，等级 \($0.tier)（\(Self.method($0.method.rawValue))）" } ?? "尚无核验记录"
         context["matter"] = matter.code
         context["matterName"] = matter.name
         context["level"] = check.level.rawValue
@@ -307,7 +354,9 @@ struct WindowPages: Sendable {
         } else {
             context["refusal"] = check.trustApproval.reasons.map { ChineseMessages.trustRefusal($0, level: check.level.rawValue) }.joined()
         }
-        context["materials"] = matter.materials.map { ["code": $0.code, "name": $0.name, "primary": $0.kind == .primary, "trustEligible": $0.trustEligible] as [String: Any] }
+        context["materials"] = matter.materials.map {
+            ["code": $0.code, "name": $0.name, "primary": $0.kind == .primary, "trustEligible": $0.trustEligible] as [String: Any]
+        }
         // Consent at the counter stands on a card check made at this department's stations (not the applicant's own login).
         let cardCheck = records.last { $0.method == .windowCard && $0.agent.hasPrefix("\(visit.session.principal.actor)/") }
         try await reuseSection(into: &context, matter: matter, subject: subject, idNumber: idNumber, assurance: cardCheck, visit)
@@ -319,9 +368,12 @@ struct WindowPages: Sendable {
     /// day for this clerk), and the clerk is told whether a message went out.
     private func served(_ form: [String: String], _ visit: Visit) async throws -> Response {
         guard let service = WindowService(rawValue: form["service"] ?? "") else { throw ZeroTripError(.invalidInput, "service") }
-        let (rating, created) = try await services.ratings.invite(windowService: service, idNumber: form["idNumber"] ?? "", matter: form["matter"],
-                                                                  department: visit.department, clerk: visit.session.clerk.id, actor: visit.session.actor)
-        let message = created ? "已向办事人发送评价邀请（\(service.chinese)），\(RatingService.ratingDays) 天内有效。"
+        let (rating, created) = try await services.ratings.invite(
+            windowService: service, idNumber: form["idNumber"] ?? "", matter: form["matter"],
+            department: visit.department, clerk: visit.session.clerk.id, actor: visit.session.actor)
+        let message =
+            created
+            ? "已向办事人发送评价邀请（\(service.chinese)），\(RatingService.ratingDays) 天内有效。"
             : "今天已邀请过该办事人评价您的服务（\(ChinaTime(rating.invitedAt).minuteText)），没有再次发送。"
         return notice(visit.base, title: "服务结束", message: message, back: "/window/", status: created ? .created : .ok)
     }
@@ -329,8 +381,10 @@ struct WindowPages: Sendable {
     /// Materials other departments' results stand for: under the person's consent (given on the phone or recorded
     /// here after a fresh identity check), their valid results of the accepted types to choose from instead of paper.
     /// Listing them is a use (audited one by one, seen by the person); looking for a grant is not.
-    private func reuseSection(into context: inout [String: Any], matter: Matter, subject: String, idNumber: String, assurance: AssuranceRecord?,
-                              _ visit: Visit) async throws {
+    private func reuseSection(
+        into context: inout [String: Any], matter: Matter, subject: String, idNumber: String, assurance: AssuranceRecord?,
+        _ visit: Visit
+    ) async throws {
         let reusable = matter.materials.filter { !$0.acceptedResults.isEmpty }
         guard !reusable.isEmpty else { return }
         let catalogue = try? await services.credit.currentCatalogue()
@@ -351,12 +405,15 @@ struct WindowPages: Sendable {
             context["reuseScopeMissing"] = true
             return
         }
-        let pulled = try await services.consent.reuse(idNumber: idNumber, matter: matter.code, department: visit.department, includePDF: false,
-                                                      forNewApplication: true, actor: visit.session.actor)
+        let pulled = try await services.consent.reuse(
+            idNumber: idNumber, matter: matter.code, department: visit.department, includePDF: false,
+            forNewApplication: true, actor: visit.session.actor)
         context["reuseMaterials"] = reusable.map { material -> [String: Any] in
             let options = pulled.documents.filter { material.acceptedResults.contains($0.record.matterCode) }.enumerated().map { index, reused in
-                ["id": reused.record.id, "selected": index == 0,
-                 "label": "\(reused.record.matterName)（有效至 \(ChinaTime(reused.record.validUntil).chineseDate)）"] as [String: Any]
+                [
+                    "id": reused.record.id, "selected": index == 0,
+                    "label": "\(reused.record.matterName)（有效至 \(ChinaTime(reused.record.validUntil).chineseDate)）",
+                ] as [String: Any]
             }
             return ["code": material.code, "name": material.name, "options": options, "none": options.isEmpty]
         }
@@ -367,8 +424,9 @@ struct WindowPages: Sendable {
     private func cardCheck(_ form: [String: String], _ visit: Visit) async throws -> Response {
         let idNumber = form["idNumber"] ?? "", name = form["name"] ?? ""
         let card = CardRead(idNumber: idNumber, name: name, validFrom: form["validFrom"] ?? "", validUntil: form["validUntil"] ?? "")
-        let result = try await services.identity.windowCheck(card: card, faceMatched: form["faceMatched"] == "1", clerk: visit.session.clerk,
-                                                             station: visit.session.station, actor: visit.session.principal.actor)
+        let result = try await services.identity.windowCheck(
+            card: card, faceMatched: form["faceMatched"] == "1", clerk: visit.session.clerk,
+            station: visit.session.station, actor: visit.session.principal.actor)
         var base = services.documents.verificationBaseURL
         while base.hasSuffix("/") { base.removeLast() }
         let link = "\(base)/my/handoff?v=\(result.handoff.verificationId)&s=\(result.handoff.secret)"
@@ -389,8 +447,9 @@ struct WindowPages: Sendable {
     private func recordConsent(_ form: [String: String], _ visit: Visit) async throws -> Response {
         let idNumber = form["idNumber"] ?? "", matter = form["matter"] ?? ""
         guard let assurance = Int64(form["assuranceId"] ?? "") else { throw ZeroTripError(.invalidInput, "assuranceId") }
-        _ = try await services.applications.grantConsentAtWindow(idNumber: idNumber, matter: matter, resultTypes: nil, days: nil, assuranceID: assurance,
-                                                                 department: visit.department, actor: visit.session.actor)
+        _ = try await services.applications.grantConsentAtWindow(
+            idNumber: idNumber, matter: matter, resultTypes: nil, days: nil, assuranceID: assurance,
+            department: visit.department, actor: visit.session.actor)
         var query = URLComponents()
         query.queryItems = [URLQueryItem(name: "idNumber", value: idNumber), URLQueryItem(name: "matter", value: matter)]
         return PageRenderer.redirect("/window/person?\(query.percentEncodedQuery ?? "")")
@@ -400,9 +459,11 @@ struct WindowPages: Sendable {
         let matter = form["matter"] ?? ""
         let provided = Self.ticked(form)
         guard let mode = ApplicationMode(rawValue: form["mode"] ?? "standard") else { throw ZeroTripError(.invalidInput, "mode") }
-        let record = try await services.applications.submit(NewApplication(matterCode: matter, idNumber: form["idNumber"] ?? "", name: form["name"] ?? "",
-                                                                           mode: mode, provided: provided, documents: Self.namedResults(form)),
-                                                            department: visit.department, actor: visit.session.actor)
+        let record = try await services.applications.submit(
+            NewApplication(
+                matterCode: matter, idNumber: form["idNumber"] ?? "", name: form["name"] ?? "",
+                mode: mode, provided: provided, documents: Self.namedResults(form)),
+            department: visit.department, actor: visit.session.actor)
         return PageRenderer.redirect("/window/applications/\(record.id)")
     }
 
@@ -427,9 +488,11 @@ struct WindowPages: Sendable {
             guard let person = try await services.identity.registry.personalData(subject: String(record.subject.dropFirst("person:".count))) else {
                 throw ZeroTripError(.unknownPerson, "the applicant is no longer in the registry")
             }
-            let card = CardRead(idNumber: person.idNumber, name: person.name, validFrom: form["validFrom"] ?? "", validUntil: form["validUntil"] ?? "")
-            let check = try await services.identity.windowCheck(card: card, faceMatched: form["faceMatched"] == "1", clerk: visit.session.clerk,
-                                                                station: visit.session.station, actor: visit.session.principal.actor)
+            let card = CardRead(
+                idNumber: person.idNumber, name: person.name, validFrom: form["validFrom"] ?? "", validUntil: form["validUntil"] ?? "")
+            let check = try await services.identity.windowCheck(
+                card: card, faceMatched: form["faceMatched"] == "1", clerk: visit.session.clerk,
+                station: visit.session.station, actor: visit.session.principal.actor)
             _ = try await applications.commit(id, assuranceID: check.assurance.id, department: department, actor: actor)
         default:
             throw ZeroTripError(.notFound, "no such step")
@@ -440,13 +503,17 @@ struct WindowPages: Sendable {
     private func application(_ visit: Visit, id: String) async throws -> Response {
         let record: ApplicationRecord
         do { record = try await services.applications.application(id, department: visit.department) } catch let error as ZeroTripError
-            where [.notFound, .unknownApplication, .forbidden].contains(error.code) {
+            where [.notFound, .unknownApplication, .forbidden].contains(error.code)
+        {
             if error.code == .forbidden {
-                try await services.audit(AuditEntry(actor: visit.session.actor, action: "auth.denied", target: "route:GET /window/applications/{id}",
-                                                    outcome: "denied", details: ["reason": "forbidden"]))
+                try await services.audit(
+                    AuditEntry(
+                        actor: visit.session.actor, action: "auth.denied", target: "route:GET /window/applications/{id}",
+                        outcome: "denied", details: ["reason": "forbidden"]))
             }
-            return notice(visit.base, title: "办件", message: ChineseMessages.text(for: ZeroTripError(.unknownApplication, "")), back: "/window/applications",
-                          status: HTTPErrorMapping.status(for: error.code))
+            return notice(
+                visit.base, title: "办件", message: ChineseMessages.text(for: ZeroTripError(.unknownApplication, "")), back: "/window/applications",
+                status: HTTPErrorMapping.status(for: error.code))
         }
         let matter = try? await services.credit.catalogue(version: record.catalogueVersion).matters.first { $0.code == record.matterCode }
         let now = services.clock.now()
@@ -464,15 +531,21 @@ struct WindowPages: Sendable {
         context["materials"] = record.materials.map { ["name": $0.name, "provided": $0.provided] as [String: Any] }
         if let obligation = record.obligation, obligation.state == .open || obligation.state == .rectification {
             let names = obligation.items.map { code in record.materials.first { $0.code == code }?.name ?? code }
-            context["obligation"] = ["items": names.joined(separator: "、"), "deadline": ChinaTime(obligation.rectificationDeadline ?? obligation.deadline).minuteText,
-                                     "overdue": obligation.deadline < now] as [String: Any]
+            context["obligation"] =
+                [
+                    "items": names.joined(separator: "、"), "deadline": ChinaTime(obligation.rectificationDeadline ?? obligation.deadline).minuteText,
+                    "overdue": obligation.deadline < now,
+                ] as [String: Any]
             context["canFulfil"] = true
             context["missing"] = obligation.items.map { code in ["code": code, "name": record.materials.first { $0.code == code }?.name ?? code] }
         }
         if let documentID = record.documentID, let document = try await services.documents.record(id: documentID) {
             // The verification page of this daemon, as the QR code opens it (relative: the station is on this site).
             let url = ResultToken.verificationURL(base: "", token: document.token)
-            context["document"] = ["link": String(url[(url.range(of: "/V/?")?.lowerBound ?? url.startIndex)...]), "number": ResultDocumentRenderer.groupedID(document.id)]
+            context["document"] = [
+                "link": String(url[(url.range(of: "/V/?")?.lowerBound ?? url.startIndex)...]),
+                "number": ResultDocumentRenderer.groupedID(document.id),
+            ]
         }
         if record.mode == .trust || record.mode == .deferral, let draft = try? await services.applications.commitmentDraft(record.id) {
             context["commitmentText"] = draft.consequences
@@ -504,7 +577,8 @@ struct WindowPages: Sendable {
         }
         var names: [String: String] = [:]
         for record in records where names[record.matterCode] == nil {
-            names[record.matterCode] = (try? await services.credit.catalogue(version: record.catalogueVersion))?.matters.first { $0.code == record.matterCode }?.name
+            names[record.matterCode] =
+                (try? await services.credit.catalogue(version: record.catalogueVersion))?.matters.first { $0.code == record.matterCode }?.name
         }
         var context = visit.base
         context["title"] = obligationsOnly ? "待补材料（容缺承诺）" : "本部门办件"
@@ -520,8 +594,10 @@ struct WindowPages: Sendable {
                     style = obligation.state == .rectification || overdue ? "bad" : "warn"
                 }
             }
-            return ["id": record.id, "applicant": record.applicantName, "matterName": names[record.matterCode] ?? record.matterCode,
-                    "detail": detail, "state": state, "stateClass": style]
+            return [
+                "id": record.id, "applicant": record.applicantName, "matterName": names[record.matterCode] ?? record.matterCode,
+                "detail": detail, "state": state, "stateClass": style,
+            ]
         }
         context["rows"] = rows
         context["hasRows"] = !rows.isEmpty
@@ -544,18 +620,25 @@ struct WindowPages: Sendable {
         context["tabPoints"] = true
         context["claims"] = claims.map { pending -> [String: Any] in
             let claim = pending.item
-            return ["id": claim.id, "applicant": pending.name ?? "（已不在人口库）", "idMasked": pending.idNumberMasked ?? "", "indicatorName": indicatorName(claim.indicator),
-                    "option": claim.option, "statement": claim.statement.isEmpty ? false : claim.statement, "submittedAt": ChinaTime(claim.submittedAt).minuteText,
-                    "evidence": claim.evidenceType.map(Self.evidenceName) ?? false]
+            return [
+                "id": claim.id, "applicant": pending.name ?? "（已不在人口库）", "idMasked": pending.idNumberMasked ?? "",
+                "indicatorName": indicatorName(claim.indicator),
+                "option": claim.option, "statement": claim.statement.isEmpty ? false : claim.statement,
+                "submittedAt": ChinaTime(claim.submittedAt).minuteText,
+                "evidence": claim.evidenceType.map(Self.evidenceName) ?? false,
+            ]
         }
         context["claimCount"] = claims.count
         context["hasClaims"] = !claims.isEmpty
         context["disputes"] = disputes.map { pending -> [String: Any] in
             let dispute = pending.item
-            return ["id": dispute.id, "applicant": pending.name ?? "（已不在人口库）", "idMasked": pending.idNumberMasked ?? "",
-                    "indicatorName": indicatorName(dispute.indicator), "disputedPoints": dispute.disputedPoints, "reason": dispute.reason,
-                    "filedAt": ChinaTime(dispute.filedAt).minuteText, "firstReviewer": dispute.firstReviewer.flatMap(SupervisionService.clerkNumber) ?? false,
-                    "cap": policy?.policy.indicator(dispute.indicator)?.cap ?? false]
+            return [
+                "id": dispute.id, "applicant": pending.name ?? "（已不在人口库）", "idMasked": pending.idNumberMasked ?? "",
+                "indicatorName": indicatorName(dispute.indicator), "disputedPoints": dispute.disputedPoints, "reason": dispute.reason,
+                "filedAt": ChinaTime(dispute.filedAt).minuteText,
+                "firstReviewer": dispute.firstReviewer.flatMap(SupervisionService.clerkNumber) ?? false,
+                "cap": policy?.policy.indicator(dispute.indicator)?.cap ?? false,
+            ]
         }
         context["disputeCount"] = disputes.count
         context["hasDisputes"] = !disputes.isEmpty
@@ -580,8 +663,9 @@ struct WindowPages: Sendable {
         guard let decision = form["decision"], decision == "approve" || decision == "reject" else {
             throw ZeroTripError(.invalidInput, "decision must be approve or reject")
         }
-        _ = try await services.points.decide(claim: id, department: visit.department, clerk: visit.session.clerk.id, approve: decision == "approve",
-                                             reason: form["reason"] ?? "", actor: visit.session.principal.actor)
+        _ = try await services.points.decide(
+            claim: id, department: visit.department, clerk: visit.session.clerk.id, approve: decision == "approve",
+            reason: form["reason"] ?? "", actor: visit.session.principal.actor)
         return PageRenderer.redirect("/window/points")
     }
 
@@ -592,8 +676,9 @@ struct WindowPages: Sendable {
             guard text.utf8.count <= 5, let value = Int(text) else { throw ZeroTripError(.invalidInput, "points must be a whole number") }
             points = value
         }
-        _ = try await services.points.decide(dispute: id, department: visit.department, clerk: visit.session.clerk.id, points: points,
-                                             reason: form["reason"] ?? "", actor: visit.session.principal.actor)
+        _ = try await services.points.decide(
+            dispute: id, department: visit.department, clerk: visit.session.clerk.id, points: points,
+            reason: form["reason"] ?? "", actor: visit.session.principal.actor)
         return PageRenderer.redirect("/window/points")
     }
 
@@ -606,11 +691,17 @@ struct WindowPages: Sendable {
         context["tabComplaints"] = true
         context["complaints"] = open.map { pending -> [String: Any] in
             let complaint = pending.item
-            return ["id": complaint.id, "applicant": pending.name ?? "（已不在人口库）", "idMasked": pending.idNumberMasked ?? "",
-                    "cause": complaint.cause.chinese, "text": complaint.text.isEmpty ? false : complaint.text, "source": complaint.source == "poor_rating" ? "差评回访" : "投诉",
-                    "filedAt": ChinaTime(complaint.filedAt).minuteText, "dueAt": CivilDay(complaint.dueAt.addingTimeInterval(-1)).chinese, "overdue": complaint.dueAt < now,
-                    "clerk": complaint.clerk ?? false,
-                    "causes": ComplaintCause.allCases.map { ["value": $0.rawValue, "label": $0.chinese, "selected": $0 == complaint.cause] as [String: Any] }]
+            return [
+                "id": complaint.id, "applicant": pending.name ?? "（已不在人口库）", "idMasked": pending.idNumberMasked ?? "",
+                "cause": complaint.cause.chinese, "text": complaint.text.isEmpty ? false : complaint.text,
+                "source": complaint.source == "poor_rating" ? "差评回访" : "投诉",
+                "filedAt": ChinaTime(complaint.filedAt).minuteText, "dueAt": CivilDay(complaint.dueAt.addingTimeInterval(-1)).chinese,
+                "overdue": complaint.dueAt < now,
+                "clerk": complaint.clerk ?? false,
+                "causes": ComplaintCause.allCases.map {
+                    ["value": $0.rawValue, "label": $0.chinese, "selected": $0 == complaint.cause] as [String: Any]
+                },
+            ]
         }
         context["count"] = open.count
         context["hasComplaints"] = !open.isEmpty
@@ -620,9 +711,10 @@ struct WindowPages: Sendable {
     }
 
     private func answerComplaint(_ id: String, form: [String: String], _ visit: Visit) async throws -> Response {
-        _ = try await services.complaints.answer(id: id, department: visit.department, clerk: visit.session.clerk.id, finding: form["finding"] ?? "",
-                                                 cause: form["cause"], action: form["action"] ?? "", reply: form["reply"] ?? "",
-                                                 actor: visit.session.principal.actor)
+        _ = try await services.complaints.answer(
+            id: id, department: visit.department, clerk: visit.session.clerk.id, finding: form["finding"] ?? "",
+            cause: form["cause"], action: form["action"] ?? "", reply: form["reply"] ?? "",
+            actor: visit.session.principal.actor)
         return PageRenderer.redirect("/window/complaints")
     }
 
@@ -656,25 +748,36 @@ struct WindowPages: Sendable {
         context["days"] = period.days
         context["periods"] = Self.statisticsPeriods.map { ["days": $0, "current": $0 == period.days] as [String: Any] }
         context["volumes"] = volumes.departments.map { row -> [String: Any] in
-            ["name": name(row.department), "submitted": row.submitted, "trustShare": percent(row.trust, row.submitted), "closed": row.closed,
-             "rejected": row.rejected, "handling": StatisticsFormat.tenths(row.meanHandlingWorkingDays), "overdueRate": percent(row.overdue, row.submitted),
-             "revoked": row.revoked]
+            [
+                "name": name(row.department), "submitted": row.submitted, "trustShare": percent(row.trust, row.submitted), "closed": row.closed,
+                "rejected": row.rejected, "handling": StatisticsFormat.tenths(row.meanHandlingWorkingDays),
+                "overdueRate": percent(row.overdue, row.submitted),
+                "revoked": row.revoked,
+            ]
         }
         context["monthlyChart"] = Charts.monthlyBars(Array(volumes.months.suffix(12)))
-        context["reviewChart"] = Charts.horizontalBars(reviews.departments.map {
-            (name($0.department), $0.meanWorkingDays, "\(StatisticsFormat.tenths($0.meanWorkingDays)) 天")
-        }, title: "各部门平均审查工作日")
-        context["reviews"] = reviews.departments.map { ["name": name($0.department), "reviewed": $0.reviewed, "waiting": $0.waiting, "stalled": $0.stalled] as [String: Any] }
+        context["reviewChart"] = Charts.horizontalBars(
+            reviews.departments.map {
+                (name($0.department), $0.meanWorkingDays, "\(StatisticsFormat.tenths($0.meanWorkingDays)) 天")
+            }, title: "各部门平均审查工作日")
+        context["reviews"] = reviews.departments.map {
+            ["name": name($0.department), "reviewed": $0.reviewed, "waiting": $0.waiting, "stalled": $0.stalled] as [String: Any]
+        }
         context["stallDays"] = reviews.stallWorkingDays
-        context["ratingChart"] = Charts.horizontalBars(ratings.departments.map { (name($0.key), $0.weighted, String(format: "%.2f（%d 条）", $0.weighted, $0.count)) },
-                                                       title: "各部门服务评价综合得分")
+        context["ratingChart"] = Charts.horizontalBars(
+            ratings.departments.map { (name($0.key), $0.weighted, String(format: "%.2f（%d 条）", $0.weighted, $0.count)) },
+            title: "各部门服务评价综合得分")
         context["ratingCount"] = ratings.count
-        context["causeChart"] = Charts.horizontalBars(ComplaintCause.allCases.compactMap { cause in
-            complaints.causes[cause.rawValue].map { (cause.chinese, Double($0), "\($0) 件") }
-        }, title: "投诉按问题类型")
+        context["causeChart"] = Charts.horizontalBars(
+            ComplaintCause.allCases.compactMap { cause in
+                complaints.causes[cause.rawValue].map { (cause.chinese, Double($0), "\($0) 件") }
+            }, title: "投诉按问题类型")
         context["complaints"] = complaints.departments.map { row -> [String: Any] in
-            ["name": name(row.department), "filed": row.filed, "inTime": percent(row.answeredInTime, row.filed), "substantiated": row.substantiated,
-             "overdue": row.overdue]
+            [
+                "name": name(row.department), "filed": row.filed, "inTime": percent(row.answeredInTime, row.filed),
+                "substantiated": row.substantiated,
+                "overdue": row.overdue,
+            ]
         }
         context["answerDays"] = ComplaintService.answerWorkingDays
         return renderer.response("window-statistics", context)
@@ -687,9 +790,11 @@ struct WindowPages: Sendable {
         let csv: StatisticsFormat.Table
         switch table {
         case "volumes.csv": csv = StatisticsFormat.volumes(try await services.supervision.volumes(from: period.from, to: period.to), names: names)
-        case "reviews.csv": csv = StatisticsFormat.reviews(try await services.supervision.reviewFigures(from: period.from, to: period.to), names: names)
+        case "reviews.csv":
+            csv = StatisticsFormat.reviews(try await services.supervision.reviewFigures(from: period.from, to: period.to), names: names)
         case "ratings.csv": csv = StatisticsFormat.ratings(try await services.ratings.figures(from: period.from, to: period.to), names: names)
-        case "complaints.csv": csv = StatisticsFormat.complaints(try await services.complaints.figures(from: period.from, to: period.to), names: names)
+        case "complaints.csv":
+            csv = StatisticsFormat.complaints(try await services.complaints.figures(from: period.from, to: period.to), names: names)
         case "needs.csv": csv = StatisticsFormat.needs(try await services.supervision.needCounts())
         default: return notice(visit.base, title: "统计", message: "没有这张统计表。", back: "/window/statistics", status: .notFound)
         }
@@ -698,9 +803,10 @@ struct WindowPages: Sendable {
 
     /// The results chosen for materials (selects named `d_<code>`, empty for paper): material code → document id.
     static func namedResults(_ form: [String: String]) -> [String: String] {
-        Dictionary(form.compactMap { key, value in
-            key.hasPrefix("d_") && !value.isEmpty ? (String(key.dropFirst(2)), value) : nil
-        }, uniquingKeysWith: { a, _ in a })
+        Dictionary(
+            form.compactMap { key, value in
+                key.hasPrefix("d_") && !value.isEmpty ? (String(key.dropFirst(2)), value) : nil
+            }, uniquingKeysWith: { a, _ in a })
     }
 
     /// The material codes ticked on a form (checkboxes named `m_<code>`), sorted.
@@ -715,7 +821,9 @@ struct WindowPages: Sendable {
         let path = text.hasPrefix("/") ? String(text.prefix { $0 != "?" }) : (url?.path ?? "")
         guard path.hasPrefix("/window"), !path.contains("//"), !path.contains("\\"), path.utf8.count <= 200 else { return "/window/" }
         // The query too (the person page needs its number and matter), when it is plain.
-        guard let query = url?.query, query.utf8.count <= 200, query.allSatisfy({ $0.isLetter || $0.isNumber || "=&-_%".contains($0) }) else { return path }
+        guard let query = url?.query, query.utf8.count <= 200, query.allSatisfy({ $0.isLetter || $0.isNumber || "=&-_%".contains($0) }) else {
+            return path
+        }
         return path + "?" + query
     }
 

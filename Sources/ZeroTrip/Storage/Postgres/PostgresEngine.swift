@@ -32,7 +32,9 @@ package struct PostgresLocation: Sendable, Hashable {
         func invalid(_ why: String) -> ZeroTripError {
             ZeroTripError(.invalidConfiguration, "the database address is not a valid postgres:// URL: \(why)")
         }
-        guard Self.isPostgresURL(text), let components = URLComponents(string: text) else { throw invalid("expected postgres://USER@HOST[:PORT]/DATABASE") }
+        guard Self.isPostgresURL(text), let components = URLComponents(string: text) else {
+            throw invalid("expected postgres://USER@HOST[:PORT]/DATABASE")
+        }
         guard let host = components.host, !host.isEmpty else { throw invalid("no host") }
         guard let user = components.user, !user.isEmpty else { throw invalid("no user") }
         let database = String(components.path.drop { $0 == "/" })
@@ -85,7 +87,8 @@ package struct PostgresLocation: Sendable, Hashable {
         case .prefer: tlsSetting = .prefer(try NIOSSLContext(configuration: .makeClientConfiguration()))
         case .require: tlsSetting = .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
         }
-        var configuration = PostgresConnection.Configuration(host: host, port: port, username: user, password: password, database: database, tls: tlsSetting)
+        var configuration = PostgresConnection.Configuration(
+            host: host, port: port, username: user, password: password, database: database, tls: tlsSetting)
         configuration.options.connectTimeout = .seconds(5)
         configuration.options.additionalStartupParameters = [("application_name", "zerotrip")]
         if let schema { configuration.options.additionalStartupParameters.append(("search_path", schema)) }
@@ -116,10 +119,12 @@ package final class PostgresEngine: Sendable {
         var logger = Logger(label: "zerotrip.postgres")
         logger.logLevel = .critical
         try Self.prepare(location: location, configuration: configuration, logger: logger)
-        writer = PostgresLanes(name: "zerotrip-pg-write", count: 1, configuration: configuration, logger: logger,
-                               watchedTable: watchedTable, onWatchedTableCommit: onWatchedTableCommit)
-        readers = PostgresLanes(name: "zerotrip-pg-read", count: location.readers, configuration: configuration, logger: logger,
-                                watchedTable: nil, onWatchedTableCommit: {})
+        writer = PostgresLanes(
+            name: "zerotrip-pg-write", count: 1, configuration: configuration, logger: logger,
+            watchedTable: watchedTable, onWatchedTableCommit: onWatchedTableCommit)
+        readers = PostgresLanes(
+            name: "zerotrip-pg-read", count: location.readers, configuration: configuration, logger: logger,
+            watchedTable: nil, onWatchedTableCommit: {})
     }
 
     deinit {
@@ -150,7 +155,8 @@ package final class PostgresEngine: Sendable {
         }
         _ = try session.execute(sql: "SELECT pg_advisory_lock(\(migrationLockKey))", arguments: [])
         defer { _ = try? session.execute(sql: "SELECT pg_advisory_unlock(\(migrationLockKey))", arguments: []) }
-        try session.executeScript("""
+        try session.executeScript(
+            """
             CREATE TABLE IF NOT EXISTS zerotrip_migrations (name TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())
             """)
         let applied = Set(try session.fetchAll(sql: "SELECT name FROM zerotrip_migrations", arguments: []).map { $0["name"] as String })
@@ -210,8 +216,10 @@ final class PostgresLanes: @unchecked Sendable {
     private let watchedTable: String?
     private let onWatchedTableCommit: @Sendable () -> Void
 
-    init(name: String, count: Int, configuration: PostgresConnection.Configuration, logger: Logger,
-         watchedTable: String?, onWatchedTableCommit: @escaping @Sendable () -> Void) {
+    init(
+        name: String, count: Int, configuration: PostgresConnection.Configuration, logger: Logger,
+        watchedTable: String?, onWatchedTableCommit: @escaping @Sendable () -> Void
+    ) {
         self.name = name
         self.count = count
         self.configuration = configuration
@@ -222,7 +230,9 @@ final class PostgresLanes: @unchecked Sendable {
 
     static func connect(_ configuration: PostgresConnection.Configuration, logger: Logger) throws -> PostgresConnection {
         do {
-            return try PostgresConnection.connect(on: MultiThreadedEventLoopGroup.singleton.any(), configuration: configuration, id: 1, logger: logger).wait()
+            return try PostgresConnection.connect(
+                on: MultiThreadedEventLoopGroup.singleton.any(), configuration: configuration, id: 1, logger: logger
+            ).wait()
         } catch let error as PSQLError {
             throw SQLFailure(postgres: error)
         } catch {
@@ -251,35 +261,36 @@ final class PostgresLanes: @unchecked Sendable {
     /// for a read known to run several statements.
     func readTransaction<T: Sendable>(snapshotAtOnce: Bool = false, _ body: @escaping @Sendable (SQLTransaction) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
-            let job = Job(run: { session in
-                if !snapshotAtOnce {
-                    session.beginOptimisticRead()
-                    let outcome = Result { try body(SQLTransaction(postgres: session)) }
-                    if !session.needsSnapshot {
-                        switch outcome {
-                        case .success: _ = try? session.commit()
-                        case .failure: session.rollback()
+            let job = Job(
+                run: { session in
+                    if !snapshotAtOnce {
+                        session.beginOptimisticRead()
+                        let outcome = Result { try body(SQLTransaction(postgres: session)) }
+                        if !session.needsSnapshot {
+                            switch outcome {
+                            case .success: _ = try? session.commit()
+                            case .failure: session.rollback()
+                            }
+                            continuation.resume(with: outcome)
+                            return
                         }
-                        continuation.resume(with: outcome)
+                        session.rollback()
+                    }
+                    do {
+                        try session.begin(write: false)
+                    } catch {
+                        continuation.resume(throwing: error)
                         return
                     }
-                    session.rollback()
-                }
-                do {
-                    try session.begin(write: false)
-                } catch {
-                    continuation.resume(throwing: error)
-                    return
-                }
-                do {
-                    let value = try body(SQLTransaction(postgres: session))
-                    try session.commit()
-                    continuation.resume(returning: value)
-                } catch {
-                    session.rollback()
-                    continuation.resume(throwing: error)
-                }
-            }, fail: { continuation.resume(throwing: $0) })
+                    do {
+                        let value = try body(SQLTransaction(postgres: session))
+                        try session.commit()
+                        continuation.resume(returning: value)
+                    } catch {
+                        session.rollback()
+                        continuation.resume(throwing: error)
+                    }
+                }, fail: { continuation.resume(throwing: $0) })
             submit(job)
         }
     }
@@ -293,15 +304,17 @@ final class PostgresLanes: @unchecked Sendable {
     func writeTransaction<T: Sendable>(_ body: @escaping @Sendable (SQLTransaction) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
             var value: T?
-            let work = WriteWork(attempt: { db in value = try body(db) }, finish: { error in
-                if let error {
-                    continuation.resume(throwing: error)
-                } else if let value {
-                    continuation.resume(returning: value)
-                } else {
-                    continuation.resume(throwing: SQLFailure(.other, "the write transaction returned no value"))
-                }
-            })
+            let work = WriteWork(
+                attempt: { db in value = try body(db) },
+                finish: { error in
+                    if let error {
+                        continuation.resume(throwing: error)
+                    } else if let value {
+                        continuation.resume(returning: value)
+                    } else {
+                        continuation.resume(throwing: SQLFailure(.other, "the write transaction returned no value"))
+                    }
+                })
             submit(Job(run: { [self] session in runBatch([work], on: session) }, fail: { continuation.resume(throwing: $0) }, write: work))
         }
     }

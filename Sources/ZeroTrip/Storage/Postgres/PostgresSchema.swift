@@ -39,299 +39,349 @@ enum PostgresSchema {
         // A signed PDF is deflate-compressed already: TOAST's attempt to compress it again cost about a millisecond
         // of the one writer's time per issuance and saved nothing. Stored out of line, uncompressed. (A storage
         // setting only: nothing for SQLite to match.)
-        Migration(name: "2026-12-04 document PDFs stored without recompression",
-                  sql: "ALTER TABLE document_pdfs ALTER COLUMN pdf SET STORAGE EXTERNAL"),
-        Migration(name: "2026-12-04 identity: device-login challenges in the database, shared by every daemon", sql: """
-            CREATE TABLE device_challenges (
-                id TEXT PRIMARY KEY CHECK (length(id) = 32),
-                device_id TEXT NOT NULL,
-                nonce TEXT NOT NULL,
-                expires_at TIMESTAMPTZ NOT NULL
-            );
-            CREATE INDEX device_challenges_expiry ON device_challenges(expires_at);
-            """),
-        Migration(name: "2026-12-04 documents: the holder's switch for the public link to the original PDF", sql: """
-            CREATE TABLE document_sharing (
-                document_id TEXT PRIMARY KEY REFERENCES documents(id),
-                pdf_link BIGINT NOT NULL CHECK (pdf_link IN (0, 1)),
-                changed_at TIMESTAMPTZ NOT NULL,
-                changed_by TEXT NOT NULL
-            );
-            """),
-        Migration(name: "2026-12-04 audit: events by target, for a person's own list of who looked at their data",
-                  sql: "CREATE INDEX audit_events_target ON audit_events(target, seq);"),
-        Migration(name: "2026-12-04 documents: the revoked and superseded, indexed for the status list",
-                  sql: "CREATE INDEX documents_not_valid ON documents(id) WHERE status <> 'valid';"),
-        Migration(name: "2026-12-04 window stations: clerks signed in with their department's credential", sql: """
-            CREATE TABLE window_sessions (
-                id TEXT PRIMARY KEY CHECK (length(id) = 32),
-                secret_hash BYTEA NOT NULL,
-                credential_id TEXT NOT NULL REFERENCES credentials(id),
-                clerk_id TEXT NOT NULL,
-                clerk_name TEXT NOT NULL,
-                station TEXT NOT NULL,
-                created_at TIMESTAMPTZ NOT NULL,
-                expires_at TIMESTAMPTZ NOT NULL,
-                last_seen_at TIMESTAMPTZ NOT NULL,
-                ended_at TIMESTAMPTZ
-            );
-            """),
-        Migration(name: "2026-12-04 district: the province and city above it, for the full issuing-authority name", sql: """
-            ALTER TABLE district ADD COLUMN province TEXT NOT NULL DEFAULT '';
-            ALTER TABLE district ADD COLUMN city TEXT NOT NULL DEFAULT '';
-            """),
-        Migration(name: "2026-12-04 documents: organisations as holders, by unified social credit code", sql: """
-            ALTER TABLE documents ADD COLUMN holder_kind TEXT NOT NULL DEFAULT 'person' CHECK (holder_kind IN ('person', 'organization'));
-            """),
-        Migration(name: "2026-12-04 consent: a person's grants that a department may reuse their results for a matter", sql: """
-            CREATE TABLE consent_grants (
-                id TEXT PRIMARY KEY CHECK (length(id) = 32),
-                subject TEXT NOT NULL,
-                department TEXT NOT NULL,
-                matter TEXT NOT NULL,
-                result_types TEXT NOT NULL,
-                granted_at TIMESTAMPTZ NOT NULL,
-                expires_at TIMESTAMPTZ NOT NULL,
-                channel TEXT NOT NULL CHECK (channel IN ('app', 'window')),
-                granted_by TEXT NOT NULL,
-                assurance_tier BIGINT NOT NULL,
-                withdrawn_at TIMESTAMPTZ,
-                withdrawn_by TEXT
-            );
-            CREATE INDEX consent_grants_subject ON consent_grants(subject, department, matter);
-            """ + noDelete("consent_grants", "consent grants are never deleted")
-            + refuse("consent_grants", "consent_grants_withdraw_only", "UPDATE", "a consent grant changes only by being withdrawn, once",
-                     when: "OLD.withdrawn_at IS NOT NULL OR (NEW.id, NEW.subject, NEW.department, NEW.matter, NEW.result_types, NEW.granted_at, "
-                        + "NEW.expires_at, NEW.channel, NEW.granted_by, NEW.assurance_tier) IS DISTINCT FROM (OLD.id, OLD.subject, OLD.department, "
-                        + "OLD.matter, OLD.result_types, OLD.granted_at, OLD.expires_at, OLD.channel, OLD.granted_by, OLD.assurance_tier)")),
-        Migration(name: "2026-12-04 applications: a material satisfied by a reused result names the document",
-                  sql: "ALTER TABLE application_materials ADD COLUMN document_id TEXT REFERENCES documents(id);"),
-        Migration(name: "2026-12-04 credit subjects: an organisation's legal representative, who consents for it",
-                  sql: "ALTER TABLE credit_organizations ADD COLUMN legal_representative TEXT;"),
-        Migration(name: "2026-12-05 consent: a grant for the life of one application", sql: """
-            ALTER TABLE consent_grants ADD COLUMN lifetime TEXT NOT NULL DEFAULT 'days' CHECK (lifetime IN ('days', 'application'));
-            ALTER TABLE consent_grants ADD COLUMN application_id TEXT REFERENCES applications(id);
-            ALTER TABLE consent_grants ADD COLUMN ended_at TIMESTAMPTZ;
-            CREATE INDEX consent_grants_application ON consent_grants(application_id) WHERE application_id IS NOT NULL;
-            DROP TRIGGER consent_grants_withdraw_only ON consent_grants;
-            """ + refuse("consent_grants", "consent_grants_bind_end_withdraw_only", "UPDATE",
-                         "a consent grant changes only by being bound to an application, ended or withdrawn, once each",
-                         when: "OLD.withdrawn_at IS NOT NULL OR OLD.ended_at IS NOT NULL OR (NEW.id, NEW.subject, NEW.department, NEW.matter, "
+        Migration(
+            name: "2026-12-04 document PDFs stored without recompression",
+            sql: "ALTER TABLE document_pdfs ALTER COLUMN pdf SET STORAGE EXTERNAL"),
+        Migration(
+            name: "2026-12-04 identity: device-login challenges in the database, shared by every daemon",
+            sql: """
+                CREATE TABLE device_challenges (
+                    id TEXT PRIMARY KEY CHECK (length(id) = 32),
+                    device_id TEXT NOT NULL,
+                    nonce TEXT NOT NULL,
+                    expires_at TIMESTAMPTZ NOT NULL
+                );
+                CREATE INDEX device_challenges_expiry ON device_challenges(expires_at);
+                """),
+        Migration(
+            name: "2026-12-04 documents: the holder's switch for the public link to the original PDF",
+            sql: """
+                CREATE TABLE document_sharing (
+                    document_id TEXT PRIMARY KEY REFERENCES documents(id),
+                    pdf_link BIGINT NOT NULL CHECK (pdf_link IN (0, 1)),
+                    changed_at TIMESTAMPTZ NOT NULL,
+                    changed_by TEXT NOT NULL
+                );
+                """),
+        Migration(
+            name: "2026-12-04 audit: events by target, for a person's own list of who looked at their data",
+            sql: "CREATE INDEX audit_events_target ON audit_events(target, seq);"),
+        Migration(
+            name: "2026-12-04 documents: the revoked and superseded, indexed for the status list",
+            sql: "CREATE INDEX documents_not_valid ON documents(id) WHERE status <> 'valid';"),
+        Migration(
+            name: "2026-12-04 window stations: clerks signed in with their department's credential",
+            sql: """
+                CREATE TABLE window_sessions (
+                    id TEXT PRIMARY KEY CHECK (length(id) = 32),
+                    secret_hash BYTEA NOT NULL,
+                    credential_id TEXT NOT NULL REFERENCES credentials(id),
+                    clerk_id TEXT NOT NULL,
+                    clerk_name TEXT NOT NULL,
+                    station TEXT NOT NULL,
+                    created_at TIMESTAMPTZ NOT NULL,
+                    expires_at TIMESTAMPTZ NOT NULL,
+                    last_seen_at TIMESTAMPTZ NOT NULL,
+                    ended_at TIMESTAMPTZ
+                );
+                """),
+        Migration(
+            name: "2026-12-04 district: the province and city above it, for the full issuing-authority name",
+            sql: """
+                ALTER TABLE district ADD COLUMN province TEXT NOT NULL DEFAULT '';
+                ALTER TABLE district ADD COLUMN city TEXT NOT NULL DEFAULT '';
+                """),
+        Migration(
+            name: "2026-12-04 documents: organisations as holders, by unified social credit code",
+            sql: """
+                ALTER TABLE documents ADD COLUMN holder_kind TEXT NOT NULL DEFAULT 'person' CHECK (holder_kind IN ('person', 'organization'));
+                """),
+        Migration(
+            name: "2026-12-04 consent: a person's grants that a department may reuse their results for a matter",
+            sql: """
+                CREATE TABLE consent_grants (
+                    id TEXT PRIMARY KEY CHECK (length(id) = 32),
+                    subject TEXT NOT NULL,
+                    department TEXT NOT NULL,
+                    matter TEXT NOT NULL,
+                    result_types TEXT NOT NULL,
+                    granted_at TIMESTAMPTZ NOT NULL,
+                    expires_at TIMESTAMPTZ NOT NULL,
+                    channel TEXT NOT NULL CHECK (channel IN ('app', 'window')),
+                    granted_by TEXT NOT NULL,
+                    assurance_tier BIGINT NOT NULL,
+                    withdrawn_at TIMESTAMPTZ,
+                    withdrawn_by TEXT
+                );
+                CREATE INDEX consent_grants_subject ON consent_grants(subject, department, matter);
+                """ + noDelete("consent_grants", "consent grants are never deleted")
+                    + refuse(
+                        "consent_grants", "consent_grants_withdraw_only", "UPDATE", "a consent grant changes only by being withdrawn, once",
+                        when: "OLD.withdrawn_at IS NOT NULL OR (NEW.id, NEW.subject, NEW.department, NEW.matter, NEW.result_types, NEW.granted_at, "
+                            + "NEW.expires_at, NEW.channel, NEW.granted_by, NEW.assurance_tier) IS DISTINCT FROM (OLD.id, OLD.subject, OLD.department, "
+                            + "OLD.matter, OLD.result_types, OLD.granted_at, OLD.expires_at, OLD.channel, OLD.granted_by, OLD.assurance_tier)")),
+        Migration(
+            name: "2026-12-04 applications: a material satisfied by a reused result names the document",
+            sql: "ALTER TABLE application_materials ADD COLUMN document_id TEXT REFERENCES documents(id);"),
+        Migration(
+            name: "2026-12-04 credit subjects: an organisation's legal representative, who consents for it",
+            sql: "ALTER TABLE credit_organizations ADD COLUMN legal_representative TEXT;"),
+        Migration(
+            name: "2026-12-05 consent: a grant for the life of one application",
+            sql: """
+                ALTER TABLE consent_grants ADD COLUMN lifetime TEXT NOT NULL DEFAULT 'days' CHECK (lifetime IN ('days', 'application'));
+                ALTER TABLE consent_grants ADD COLUMN application_id TEXT REFERENCES applications(id);
+                ALTER TABLE consent_grants ADD COLUMN ended_at TIMESTAMPTZ;
+                CREATE INDEX consent_grants_application ON consent_grants(application_id) WHERE application_id IS NOT NULL;
+                DROP TRIGGER consent_grants_withdraw_only ON consent_grants;
+                """
+                    + refuse(
+                        "consent_grants", "consent_grants_bind_end_withdraw_only", "UPDATE",
+                        "a consent grant changes only by being bound to an application, ended or withdrawn, once each",
+                        when: "OLD.withdrawn_at IS NOT NULL OR OLD.ended_at IS NOT NULL OR (NEW.id, NEW.subject, NEW.department, NEW.matter, "
                             + "NEW.result_types, NEW.granted_at, NEW.expires_at, NEW.channel, NEW.granted_by, NEW.assurance_tier, NEW.lifetime) "
                             + "IS DISTINCT FROM (OLD.id, OLD.subject, OLD.department, OLD.matter, OLD.result_types, OLD.granted_at, OLD.expires_at, "
                             + "OLD.channel, OLD.granted_by, OLD.assurance_tier, OLD.lifetime) "
                             + "OR (OLD.application_id IS NOT NULL AND NEW.application_id IS DISTINCT FROM OLD.application_id)")),
-        Migration(name: "2026-12-05 evaluation: ratings of finished services", sql: """
-            CREATE TABLE service_ratings (
-                id TEXT PRIMARY KEY CHECK (length(id) = 32),
-                application_id TEXT NOT NULL UNIQUE REFERENCES applications(id),
-                subject TEXT NOT NULL,
-                department TEXT NOT NULL,
-                matter TEXT NOT NULL,
-                clerk TEXT,
-                outcome TEXT NOT NULL CHECK (outcome IN ('closed', 'rejected')),
-                invited_at TIMESTAMPTZ NOT NULL,
-                closes_at TIMESTAMPTZ NOT NULL,
-                rated_at TIMESTAMPTZ,
-                score BIGINT CHECK (score BETWEEN 1 AND 5),
-                tags TEXT NOT NULL DEFAULT '[]',
-                comment TEXT CHECK (comment IS NULL OR length(comment) <= 200)
-            );
-            CREATE INDEX service_ratings_subject ON service_ratings(subject, invited_at);
-            CREATE INDEX service_ratings_rated ON service_ratings(rated_at) WHERE rated_at IS NOT NULL;
-            """ + noDelete("service_ratings", "ratings are never deleted")
-            + refuse("service_ratings", "service_ratings_rate_once", "UPDATE", "a service is rated once, and the rating is kept as given",
-                     when: "OLD.rated_at IS NOT NULL OR NEW.rated_at IS NULL OR NEW.score IS NULL OR (NEW.id, NEW.application_id, NEW.subject, "
-                        + "NEW.department, NEW.matter, NEW.clerk, NEW.outcome, NEW.invited_at, NEW.closes_at) IS DISTINCT FROM (OLD.id, "
-                        + "OLD.application_id, OLD.subject, OLD.department, OLD.matter, OLD.clerk, OLD.outcome, OLD.invited_at, OLD.closes_at)")),
-        Migration(name: "2026-12-05 supervision: staff directory and review escalation", sql: """
-            CREATE TABLE staff (
-                department TEXT NOT NULL,
-                clerk TEXT NOT NULL,
-                name TEXT NOT NULL,
-                phone TEXT NOT NULL,
-                role TEXT NOT NULL CHECK (role IN ('reviewer', 'supervisor')),
-                added_at TIMESTAMPTZ NOT NULL,
-                added_by TEXT NOT NULL,
-                PRIMARY KEY (department, clerk)
-            );
-            ALTER TABLE applications ADD COLUMN review_escalate_at TIMESTAMPTZ;
-            ALTER TABLE sms_outbox DROP CONSTRAINT sms_outbox_person_id_fkey;
-            """),
-        Migration(name: "2026-12-05 demand: residents' stated service needs", sql: """
-            CREATE TABLE service_needs (
-                subject TEXT NOT NULL,
-                kind TEXT NOT NULL CHECK (kind IN ('schooling', 'public_housing', 'settlement', 'business_loan', 'other')),
-                year BIGINT NOT NULL CHECK (year BETWEEN 2000 AND 2200),
-                detail TEXT NOT NULL DEFAULT '' CHECK (length(detail) <= 200),
-                stated_at TIMESTAMPTZ NOT NULL,
-                PRIMARY KEY (subject, kind, year)
-            );
-            CREATE INDEX service_needs_year ON service_needs(year, kind);
-            """),
-        Migration(name: "2026-12-06 points: schemes, scoring runs, claims and disputes", sql: """
-            CREATE TABLE points_policy_versions (
-                version BIGSERIAL PRIMARY KEY,
-                source BYTEA NOT NULL,
-                parsed TEXT NOT NULL,
-                sha256 TEXT NOT NULL,
-                created_by TEXT NOT NULL,
-                created_at TIMESTAMPTZ NOT NULL
-            );
-            CREATE TABLE points_runs (
-                id BIGSERIAL PRIMARY KEY,
-                period TEXT UNIQUE,
-                as_of TIMESTAMPTZ NOT NULL,
-                policy_version BIGINT NOT NULL REFERENCES points_policy_versions(version),
-                started_at TIMESTAMPTZ NOT NULL,
-                started_by TEXT NOT NULL,
-                heartbeat_at TIMESTAMPTZ NOT NULL,
-                finished_at TIMESTAMPTZ,
-                persons BIGINT NOT NULL DEFAULT 0
-            );
-            CREATE TABLE points_scores (
-                run_id BIGINT NOT NULL REFERENCES points_runs(id),
-                subject TEXT NOT NULL,
-                total BIGINT NOT NULL,
-                items TEXT NOT NULL,
-                PRIMARY KEY (run_id, subject)
-            );
-            CREATE TABLE points_claims (
-                id TEXT PRIMARY KEY CHECK (length(id) = 32),
-                subject TEXT NOT NULL,
-                indicator TEXT NOT NULL,
-                option TEXT NOT NULL,
-                statement TEXT NOT NULL CHECK (length(statement) <= 200),
-                evidence BYTEA,
-                evidence_type TEXT,
-                department TEXT NOT NULL,
-                policy_version BIGINT NOT NULL REFERENCES points_policy_versions(version),
-                submitted_at TIMESTAMPTZ NOT NULL,
-                decision TEXT CHECK (decision IN ('approved', 'rejected')),
-                decided_by TEXT,
-                decided_at TIMESTAMPTZ,
-                reason TEXT
-            );
-            CREATE UNIQUE INDEX points_claims_open ON points_claims(subject, indicator) WHERE decision IS NULL;
-            CREATE INDEX points_claims_subject ON points_claims(subject, submitted_at);
-            CREATE INDEX points_claims_pending ON points_claims(department, submitted_at) WHERE decision IS NULL;
-            CREATE TABLE points_disputes (
-                id TEXT PRIMARY KEY CHECK (length(id) = 32),
-                subject TEXT NOT NULL,
-                indicator TEXT NOT NULL,
-                run_id BIGINT REFERENCES points_runs(id),
-                claim_id TEXT UNIQUE REFERENCES points_claims(id),
-                policy_version BIGINT NOT NULL,
-                disputed_points BIGINT NOT NULL,
-                reason TEXT NOT NULL CHECK (length(reason) <= 200),
-                department TEXT NOT NULL,
-                first_reviewer TEXT,
-                filed_at TIMESTAMPTZ NOT NULL,
-                outcome TEXT CHECK (outcome IN ('upheld', 'corrected')),
-                points BIGINT,
-                decided_by TEXT,
-                decided_at TIMESTAMPTZ,
-                decision_reason TEXT,
-                CHECK ((run_id IS NULL) <> (claim_id IS NULL)),
-                UNIQUE (subject, indicator, run_id)
-            );
-            CREATE INDEX points_disputes_subject ON points_disputes(subject, filed_at);
-            CREATE INDEX points_disputes_pending ON points_disputes(department, filed_at) WHERE outcome IS NULL;
-            """ + appendOnly("points_policy_versions", "versions are append-only")
-            + noDelete("points_runs", "scoring runs are kept")
-            + refuse("points_runs", "points_runs_finished", "UPDATE", "a finished scoring run is kept as it is", when: "OLD.finished_at IS NOT NULL")
-            + appendOnly("points_scores", "scores are append-only")
-            + noDelete("points_claims", "claims are kept")
-            + refuse("points_claims", "points_claims_decide_once", "UPDATE", "a claim is decided once",
-                     when: "OLD.decision IS NOT NULL OR NEW.decision IS NULL OR (NEW.id, NEW.subject, NEW.indicator, NEW.option, NEW.statement, "
-                        + "NEW.evidence, NEW.department, NEW.policy_version, NEW.submitted_at) IS DISTINCT FROM (OLD.id, OLD.subject, OLD.indicator, "
-                        + "OLD.option, OLD.statement, OLD.evidence, OLD.department, OLD.policy_version, OLD.submitted_at)")
-            + noDelete("points_disputes", "disputes are kept")
-            + refuse("points_disputes", "points_disputes_decide_once", "UPDATE", "a dispute is decided once",
-                     when: "OLD.outcome IS NOT NULL OR NEW.outcome IS NULL OR (NEW.id, NEW.subject, NEW.indicator, NEW.run_id, NEW.claim_id, "
-                        + "NEW.policy_version, NEW.disputed_points, NEW.reason, NEW.department, NEW.first_reviewer, NEW.filed_at) IS DISTINCT FROM "
-                        + "(OLD.id, OLD.subject, OLD.indicator, OLD.run_id, OLD.claim_id, OLD.policy_version, OLD.disputed_points, OLD.reason, "
-                        + "OLD.department, OLD.first_reviewer, OLD.filed_at)")),
-        Migration(name: "2026-12-06 sms: delivery to an operator", sql: """
-            ALTER TABLE sms_outbox ADD COLUMN phone_sealed BYTEA;
-            ALTER TABLE sms_outbox ADD COLUMN next_attempt_at TIMESTAMPTZ;
-            ALTER TABLE sms_outbox ADD COLUMN attempts BIGINT NOT NULL DEFAULT 0;
-            ALTER TABLE sms_outbox ADD COLUMN delivered_at TIMESTAMPTZ;
-            ALTER TABLE sms_outbox ADD COLUMN failure TEXT;
-            CREATE INDEX sms_outbox_due ON sms_outbox(next_attempt_at) WHERE phone_sealed IS NOT NULL;
-            """),
-        Migration(name: "2026-12-07 figures: daily counts of applications and ratings", sql: """
-            CREATE TABLE daily_figures (
-                kind TEXT NOT NULL,
-                day TEXT NOT NULL,
-                department TEXT NOT NULL,
-                label TEXT NOT NULL,
-                items BIGINT NOT NULL,
-                total BIGINT NOT NULL,
-                longest BIGINT NOT NULL,
-                extra BIGINT NOT NULL,
-                PRIMARY KEY (kind, day, department, label)
-            );
-            CREATE TABLE figures_built (
-                name TEXT PRIMARY KEY,
-                built_at TIMESTAMPTZ NOT NULL
-            );
-            CREATE INDEX applications_under_review ON applications(department_code, review_stall_at) WHERE state = 'under_review';
-            INSERT INTO figures_built (name, built_at) SELECT 'daily_figures', date_trunc('milliseconds', now())
-                WHERE NOT EXISTS (SELECT 1 FROM applications) AND NOT EXISTS (SELECT 1 FROM service_ratings WHERE rated_at IS NOT NULL);
-            """),
-        Migration(name: "2026-12-07 points: a decided claim's proof may be cleared", sql: "DROP TRIGGER points_claims_decide_once ON points_claims;\n"
-            + refuse("points_claims", "points_claims_decide_once", "UPDATE", "a claim is decided once; only its proof may be cleared after",
-                     when: "NOT ((NEW.id, NEW.subject, NEW.indicator, NEW.option, NEW.statement, NEW.evidence_type, NEW.department, NEW.policy_version, "
+        Migration(
+            name: "2026-12-05 evaluation: ratings of finished services",
+            sql: """
+                CREATE TABLE service_ratings (
+                    id TEXT PRIMARY KEY CHECK (length(id) = 32),
+                    application_id TEXT NOT NULL UNIQUE REFERENCES applications(id),
+                    subject TEXT NOT NULL,
+                    department TEXT NOT NULL,
+                    matter TEXT NOT NULL,
+                    clerk TEXT,
+                    outcome TEXT NOT NULL CHECK (outcome IN ('closed', 'rejected')),
+                    invited_at TIMESTAMPTZ NOT NULL,
+                    closes_at TIMESTAMPTZ NOT NULL,
+                    rated_at TIMESTAMPTZ,
+                    score BIGINT CHECK (score BETWEEN 1 AND 5),
+                    tags TEXT NOT NULL DEFAULT '[]',
+                    comment TEXT CHECK (comment IS NULL OR length(comment) <= 200)
+                );
+                CREATE INDEX service_ratings_subject ON service_ratings(subject, invited_at);
+                CREATE INDEX service_ratings_rated ON service_ratings(rated_at) WHERE rated_at IS NOT NULL;
+                """ + noDelete("service_ratings", "ratings are never deleted")
+                    + refuse(
+                        "service_ratings", "service_ratings_rate_once", "UPDATE", "a service is rated once, and the rating is kept as given",
+                        when: "OLD.rated_at IS NOT NULL OR NEW.rated_at IS NULL OR NEW.score IS NULL OR (NEW.id, NEW.application_id, NEW.subject, "
+                            + "NEW.department, NEW.matter, NEW.clerk, NEW.outcome, NEW.invited_at, NEW.closes_at) IS DISTINCT FROM (OLD.id, "
+                            + "OLD.application_id, OLD.subject, OLD.department, OLD.matter, OLD.clerk, OLD.outcome, OLD.invited_at, OLD.closes_at)")),
+        Migration(
+            name: "2026-12-05 supervision: staff directory and review escalation",
+            sql: """
+                CREATE TABLE staff (
+                    department TEXT NOT NULL,
+                    clerk TEXT NOT NULL,
+                    name TEXT NOT NULL,
+                    phone TEXT NOT NULL,
+                    role TEXT NOT NULL CHECK (role IN ('reviewer', 'supervisor')),
+                    added_at TIMESTAMPTZ NOT NULL,
+                    added_by TEXT NOT NULL,
+                    PRIMARY KEY (department, clerk)
+                );
+                ALTER TABLE applications ADD COLUMN review_escalate_at TIMESTAMPTZ;
+                ALTER TABLE sms_outbox DROP CONSTRAINT sms_outbox_person_id_fkey;
+                """),
+        Migration(
+            name: "2026-12-05 demand: residents' stated service needs",
+            sql: """
+                CREATE TABLE service_needs (
+                    subject TEXT NOT NULL,
+                    kind TEXT NOT NULL CHECK (kind IN ('schooling', 'public_housing', 'settlement', 'business_loan', 'other')),
+                    year BIGINT NOT NULL CHECK (year BETWEEN 2000 AND 2200),
+                    detail TEXT NOT NULL DEFAULT '' CHECK (length(detail) <= 200),
+                    stated_at TIMESTAMPTZ NOT NULL,
+                    PRIMARY KEY (subject, kind, year)
+                );
+                CREATE INDEX service_needs_year ON service_needs(year, kind);
+                """),
+        Migration(
+            name: "2026-12-06 points: schemes, scoring runs, claims and disputes",
+            sql: """
+                CREATE TABLE points_policy_versions (
+                    version BIGSERIAL PRIMARY KEY,
+                    source BYTEA NOT NULL,
+                    parsed TEXT NOT NULL,
+                    sha256 TEXT NOT NULL,
+                    created_by TEXT NOT NULL,
+                    created_at TIMESTAMPTZ NOT NULL
+                );
+                CREATE TABLE points_runs (
+                    id BIGSERIAL PRIMARY KEY,
+                    period TEXT UNIQUE,
+                    as_of TIMESTAMPTZ NOT NULL,
+                    policy_version BIGINT NOT NULL REFERENCES points_policy_versions(version),
+                    started_at TIMESTAMPTZ NOT NULL,
+                    started_by TEXT NOT NULL,
+                    heartbeat_at TIMESTAMPTZ NOT NULL,
+                    finished_at TIMESTAMPTZ,
+                    persons BIGINT NOT NULL DEFAULT 0
+                );
+                CREATE TABLE points_scores (
+                    run_id BIGINT NOT NULL REFERENCES points_runs(id),
+                    subject TEXT NOT NULL,
+                    total BIGINT NOT NULL,
+                    items TEXT NOT NULL,
+                    PRIMARY KEY (run_id, subject)
+                );
+                CREATE TABLE points_claims (
+                    id TEXT PRIMARY KEY CHECK (length(id) = 32),
+                    subject TEXT NOT NULL,
+                    indicator TEXT NOT NULL,
+                    option TEXT NOT NULL,
+                    statement TEXT NOT NULL CHECK (length(statement) <= 200),
+                    evidence BYTEA,
+                    evidence_type TEXT,
+                    department TEXT NOT NULL,
+                    policy_version BIGINT NOT NULL REFERENCES points_policy_versions(version),
+                    submitted_at TIMESTAMPTZ NOT NULL,
+                    decision TEXT CHECK (decision IN ('approved', 'rejected')),
+                    decided_by TEXT,
+                    decided_at TIMESTAMPTZ,
+                    reason TEXT
+                );
+                CREATE UNIQUE INDEX points_claims_open ON points_claims(subject, indicator) WHERE decision IS NULL;
+                CREATE INDEX points_claims_subject ON points_claims(subject, submitted_at);
+                CREATE INDEX points_claims_pending ON points_claims(department, submitted_at) WHERE decision IS NULL;
+                CREATE TABLE points_disputes (
+                    id TEXT PRIMARY KEY CHECK (length(id) = 32),
+                    subject TEXT NOT NULL,
+                    indicator TEXT NOT NULL,
+                    run_id BIGINT REFERENCES points_runs(id),
+                    claim_id TEXT UNIQUE REFERENCES points_claims(id),
+                    policy_version BIGINT NOT NULL,
+                    disputed_points BIGINT NOT NULL,
+                    reason TEXT NOT NULL CHECK (length(reason) <= 200),
+                    department TEXT NOT NULL,
+                    first_reviewer TEXT,
+                    filed_at TIMESTAMPTZ NOT NULL,
+                    outcome TEXT CHECK (outcome IN ('upheld', 'corrected')),
+                    points BIGINT,
+                    decided_by TEXT,
+                    decided_at TIMESTAMPTZ,
+                    decision_reason TEXT,
+                    CHECK ((run_id IS NULL) <> (claim_id IS NULL)),
+                    UNIQUE (subject, indicator, run_id)
+                );
+                CREATE INDEX points_disputes_subject ON points_disputes(subject, filed_at);
+                CREATE INDEX points_disputes_pending ON points_disputes(department, filed_at) WHERE outcome IS NULL;
+                """ + appendOnly("points_policy_versions", "versions are append-only")
+                    + noDelete("points_runs", "scoring runs are kept")
+                    + refuse(
+                        "points_runs", "points_runs_finished", "UPDATE", "a finished scoring run is kept as it is",
+                        when: "OLD.finished_at IS NOT NULL")
+                    + appendOnly("points_scores", "scores are append-only")
+                    + noDelete("points_claims", "claims are kept")
+                    + refuse(
+                        "points_claims", "points_claims_decide_once", "UPDATE", "a claim is decided once",
+                        when: "OLD.decision IS NOT NULL OR NEW.decision IS NULL OR (NEW.id, NEW.subject, NEW.indicator, NEW.option, NEW.statement, "
+                            + "NEW.evidence, NEW.department, NEW.policy_version, NEW.submitted_at) IS DISTINCT FROM (OLD.id, OLD.subject, OLD.indicator, "
+                            + "OLD.option, OLD.statement, OLD.evidence, OLD.department, OLD.policy_version, OLD.submitted_at)")
+                    + noDelete("points_disputes", "disputes are kept")
+                    + refuse(
+                        "points_disputes", "points_disputes_decide_once", "UPDATE", "a dispute is decided once",
+                        when: "OLD.outcome IS NOT NULL OR NEW.outcome IS NULL OR (NEW.id, NEW.subject, NEW.indicator, NEW.run_id, NEW.claim_id, "
+                            + "NEW.policy_version, NEW.disputed_points, NEW.reason, NEW.department, NEW.first_reviewer, NEW.filed_at) IS DISTINCT FROM "
+                            + "(OLD.id, OLD.subject, OLD.indicator, OLD.run_id, OLD.claim_id, OLD.policy_version, OLD.disputed_points, OLD.reason, "
+                            + "OLD.department, OLD.first_reviewer, OLD.filed_at)")),
+        Migration(
+            name: "2026-12-06 sms: delivery to an operator",
+            sql: """
+                ALTER TABLE sms_outbox ADD COLUMN phone_sealed BYTEA;
+                ALTER TABLE sms_outbox ADD COLUMN next_attempt_at TIMESTAMPTZ;
+                ALTER TABLE sms_outbox ADD COLUMN attempts BIGINT NOT NULL DEFAULT 0;
+                ALTER TABLE sms_outbox ADD COLUMN delivered_at TIMESTAMPTZ;
+                ALTER TABLE sms_outbox ADD COLUMN failure TEXT;
+                CREATE INDEX sms_outbox_due ON sms_outbox(next_attempt_at) WHERE phone_sealed IS NOT NULL;
+                """),
+        Migration(
+            name: "2026-12-07 figures: daily counts of applications and ratings",
+            sql: """
+                CREATE TABLE daily_figures (
+                    kind TEXT NOT NULL,
+                    day TEXT NOT NULL,
+                    department TEXT NOT NULL,
+                    label TEXT NOT NULL,
+                    items BIGINT NOT NULL,
+                    total BIGINT NOT NULL,
+                    longest BIGINT NOT NULL,
+                    extra BIGINT NOT NULL,
+                    PRIMARY KEY (kind, day, department, label)
+                );
+                CREATE TABLE figures_built (
+                    name TEXT PRIMARY KEY,
+                    built_at TIMESTAMPTZ NOT NULL
+                );
+                CREATE INDEX applications_under_review ON applications(department_code, review_stall_at) WHERE state = 'under_review';
+                INSERT INTO figures_built (name, built_at) SELECT 'daily_figures', date_trunc('milliseconds', now())
+                    WHERE NOT EXISTS (SELECT 1 FROM applications) AND NOT EXISTS (SELECT 1 FROM service_ratings WHERE rated_at IS NOT NULL);
+                """),
+        Migration(
+            name: "2026-12-07 points: a decided claim's proof may be cleared",
+            sql: "DROP TRIGGER points_claims_decide_once ON points_claims;\n"
+                + refuse(
+                    "points_claims", "points_claims_decide_once", "UPDATE", "a claim is decided once; only its proof may be cleared after",
+                    when:
+                        "NOT ((NEW.id, NEW.subject, NEW.indicator, NEW.option, NEW.statement, NEW.evidence_type, NEW.department, NEW.policy_version, "
                         + "NEW.submitted_at) IS NOT DISTINCT FROM (OLD.id, OLD.subject, OLD.indicator, OLD.option, OLD.statement, OLD.evidence_type, "
                         + "OLD.department, OLD.policy_version, OLD.submitted_at) AND ((OLD.decision IS NULL AND NEW.decision IS NOT NULL "
                         + "AND NEW.evidence IS NOT DISTINCT FROM OLD.evidence) OR (OLD.decision IS NOT NULL AND NEW.evidence IS NULL "
                         + "AND (NEW.decision, NEW.decided_by, NEW.decided_at, NEW.reason) IS NOT DISTINCT FROM "
                         + "(OLD.decision, OLD.decided_by, OLD.decided_at, OLD.reason))))")),
-        Migration(name: "2026-12-08 evaluation: window services rated without an application", sql: """
-            ALTER TABLE service_ratings ALTER COLUMN application_id DROP NOT NULL;
-            ALTER TABLE service_ratings ADD COLUMN service TEXT CHECK (service IS NULL OR length(service) <= 32);
-            ALTER TABLE service_ratings DROP CONSTRAINT service_ratings_outcome_check;
-            ALTER TABLE service_ratings ADD CONSTRAINT service_ratings_outcome_check CHECK (outcome IN ('closed', 'rejected', 'served'));
-            ALTER TABLE service_ratings ADD CONSTRAINT service_ratings_kind
-                CHECK ((application_id IS NULL) = (service IS NOT NULL) AND (service IS NULL) = (outcome <> 'served'));
-            DROP TRIGGER service_ratings_rate_once ON service_ratings;
-            """ + refuse("service_ratings", "service_ratings_rate_once", "UPDATE", "a service is rated once, and the rating is kept as given",
-                         when: "OLD.rated_at IS NOT NULL OR NEW.rated_at IS NULL OR NEW.score IS NULL OR (NEW.id, NEW.application_id, NEW.service, "
+        Migration(
+            name: "2026-12-08 evaluation: window services rated without an application",
+            sql: """
+                ALTER TABLE service_ratings ALTER COLUMN application_id DROP NOT NULL;
+                ALTER TABLE service_ratings ADD COLUMN service TEXT CHECK (service IS NULL OR length(service) <= 32);
+                ALTER TABLE service_ratings DROP CONSTRAINT service_ratings_outcome_check;
+                ALTER TABLE service_ratings ADD CONSTRAINT service_ratings_outcome_check CHECK (outcome IN ('closed', 'rejected', 'served'));
+                ALTER TABLE service_ratings ADD CONSTRAINT service_ratings_kind
+                    CHECK ((application_id IS NULL) = (service IS NOT NULL) AND (service IS NULL) = (outcome <> 'served'));
+                DROP TRIGGER service_ratings_rate_once ON service_ratings;
+                """
+                    + refuse(
+                        "service_ratings", "service_ratings_rate_once", "UPDATE", "a service is rated once, and the rating is kept as given",
+                        when: "OLD.rated_at IS NOT NULL OR NEW.rated_at IS NULL OR NEW.score IS NULL OR (NEW.id, NEW.application_id, NEW.service, "
                             + "NEW.subject, NEW.department, NEW.matter, NEW.clerk, NEW.outcome, NEW.invited_at, NEW.closes_at) IS DISTINCT FROM "
                             + "(OLD.id, OLD.application_id, OLD.service, OLD.subject, OLD.department, OLD.matter, OLD.clerk, OLD.outcome, "
                             + "OLD.invited_at, OLD.closes_at)")),
-        Migration(name: "2026-12-08 evaluation: complaints and their answers", sql: """
-            CREATE TABLE complaints (
-                id TEXT PRIMARY KEY CHECK (length(id) = 32),
-                subject TEXT NOT NULL,
-                department TEXT NOT NULL,
-                clerk TEXT,
-                rating_id TEXT UNIQUE REFERENCES service_ratings(id),
-                source TEXT NOT NULL CHECK (source IN ('applicant', 'poor_rating')),
-                cause TEXT NOT NULL CHECK (length(cause) <= 32),
-                text TEXT NOT NULL CHECK (length(text) <= 500),
-                filed_at TIMESTAMPTZ NOT NULL,
-                due_at TIMESTAMPTZ NOT NULL,
-                answered_at TIMESTAMPTZ,
-                answered_by TEXT,
-                finding TEXT CHECK (finding IS NULL OR finding IN ('substantiated', 'partly_substantiated', 'unsubstantiated')),
-                action TEXT CHECK (action IS NULL OR length(action) <= 500),
-                reply TEXT CHECK (reply IS NULL OR length(reply) <= 500),
-                overdue_notified_at TIMESTAMPTZ,
-                CHECK ((answered_at IS NULL) = (finding IS NULL) AND (answered_at IS NULL) = (reply IS NULL) AND (answered_at IS NULL) = (answered_by IS NULL))
-            );
-            CREATE INDEX complaints_subject ON complaints(subject, filed_at);
-            CREATE INDEX complaints_filed ON complaints(filed_at);
-            CREATE INDEX complaints_open ON complaints(department, due_at) WHERE answered_at IS NULL;
-            """ + noDelete("complaints", "complaints are never deleted")
-            + refuse("complaints", "complaints_answer_once", "UPDATE", "a complaint is answered once, and the answer is kept as given",
-                     when: "NOT ((NEW.id, NEW.subject, NEW.department, NEW.clerk, NEW.rating_id, NEW.source, NEW.text, NEW.filed_at, NEW.due_at) "
-                        + "IS NOT DISTINCT FROM (OLD.id, OLD.subject, OLD.department, OLD.clerk, OLD.rating_id, OLD.source, OLD.text, OLD.filed_at, "
-                        + "OLD.due_at) AND ((OLD.answered_at IS NULL AND NEW.answered_at IS NOT NULL AND NEW.overdue_notified_at IS NOT DISTINCT FROM "
-                        + "OLD.overdue_notified_at) OR ((NEW.answered_at, NEW.answered_by, NEW.finding, NEW.action, NEW.reply, NEW.cause) IS NOT DISTINCT "
-                        + "FROM (OLD.answered_at, OLD.answered_by, OLD.finding, OLD.action, OLD.reply, OLD.cause) AND OLD.overdue_notified_at IS NULL "
-                        + "AND NEW.overdue_notified_at IS NOT NULL)))")),
+        Migration(
+            name: "2026-12-08 evaluation: complaints and their answers",
+            sql: """
+                CREATE TABLE complaints (
+                    id TEXT PRIMARY KEY CHECK (length(id) = 32),
+                    subject TEXT NOT NULL,
+                    department TEXT NOT NULL,
+                    clerk TEXT,
+                    rating_id TEXT UNIQUE REFERENCES service_ratings(id),
+                    source TEXT NOT NULL CHECK (source IN ('applicant', 'poor_rating')),
+                    cause TEXT NOT NULL CHECK (length(cause) <= 32),
+                    text TEXT NOT NULL CHECK (length(text) <= 500),
+                    filed_at TIMESTAMPTZ NOT NULL,
+                    due_at TIMESTAMPTZ NOT NULL,
+                    answered_at TIMESTAMPTZ,
+                    answered_by TEXT,
+                    finding TEXT CHECK (finding IS NULL OR finding IN ('substantiated', 'partly_substantiated', 'unsubstantiated')),
+                    action TEXT CHECK (action IS NULL OR length(action) <= 500),
+                    reply TEXT CHECK (reply IS NULL OR length(reply) <= 500),
+                    overdue_notified_at TIMESTAMPTZ,
+                    CHECK ((answered_at IS NULL) = (finding IS NULL) AND (answered_at IS NULL) = (reply IS NULL) AND (answered_at IS NULL) = (answered_by IS NULL))
+                );
+                CREATE INDEX complaints_subject ON complaints(subject, filed_at);
+                CREATE INDEX complaints_filed ON complaints(filed_at);
+                CREATE INDEX complaints_open ON complaints(department, due_at) WHERE answered_at IS NULL;
+                """ + noDelete("complaints", "complaints are never deleted")
+                    + refuse(
+                        "complaints", "complaints_answer_once", "UPDATE", "a complaint is answered once, and the answer is kept as given",
+                        when: "NOT ((NEW.id, NEW.subject, NEW.department, NEW.clerk, NEW.rating_id, NEW.source, NEW.text, NEW.filed_at, NEW.due_at) "
+                            + "IS NOT DISTINCT FROM (OLD.id, OLD.subject, OLD.department, OLD.clerk, OLD.rating_id, OLD.source, OLD.text, OLD.filed_at, "
+                            + "OLD.due_at) AND ((OLD.answered_at IS NULL AND NEW.answered_at IS NOT NULL AND NEW.overdue_notified_at IS NOT DISTINCT FROM "
+                            + "OLD.overdue_notified_at) OR ((NEW.answered_at, NEW.answered_by, NEW.finding, NEW.action, NEW.reply, NEW.cause) IS NOT DISTINCT "
+                            + "FROM (OLD.answered_at, OLD.answered_by, OLD.finding, OLD.action, OLD.reply, OLD.cause) AND OLD.overdue_notified_at IS NULL "
+                            + "AND NEW.overdue_notified_at IS NOT NULL)))")),
     ]
 
     private static let initial = """

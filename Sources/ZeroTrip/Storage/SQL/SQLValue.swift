@@ -265,11 +265,13 @@ package enum SQLDateText {
             return true
         }
         guard let year = number(4), expect(45), let month = number(2), expect(45), let day = number(2),
-              (1...12).contains(month), (1...31).contains(day) else { return nil }
+            (1...12).contains(month), (1...31).contains(day)
+        else { return nil }
         var milliseconds = Int64(CivilDay.daysFromCivil(Int(year), Int(month), Int(day))) * 86_400_000
         if position == bytes.count { return Date(timeIntervalSince1970: Double(milliseconds) / 1000) }
         guard expect(32) || expect(84), let hour = number(2), expect(58), let minute = number(2),
-              hour < 24, minute < 60 else { return nil }
+            hour < 24, minute < 60
+        else { return nil }
         milliseconds += hour * 3_600_000 + minute * 60_000
         var fraction = 0.0
         if expect(58) {
