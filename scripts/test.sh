@@ -5,6 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh --test
+# Layout as swift-format (in the Swift toolchain) prints it, with .swift-format: 4 spaces, 150 columns, layout only,
+# no rewriting rules. `swift format format --in-place --parallel -r Sources Tests Package.swift` puts it right.
+swift format lint --strict --parallel -r Sources Tests Package.swift
 # Every import of another target of this package must be a declared dependency (warnings are errors already,
 # Package.swift's treatAllWarnings).
 swift build --build-tests --explicit-target-dependency-import-check error
