@@ -45,6 +45,17 @@ struct WindowCheckView: Codable, Sendable { var assurance: AssuranceRecord; var 
 extension ZeroTripAPI {
     typealias ApplicantHandler = @Sendable (Request, Parameters, ApplicantSession?, String) async throws -> Response
 
+    /// The session holder's own document `id`, when its PDF may leave the applicant's pages: one that prints the
+    /// credit level needs a session whose tier sees it (a download, or a public link to it, would show the level).
+    private func disclosableHolderDocument(_ id: String, holderIDNumber: String?, session: ApplicantSession, route: String) async throws
+        -> ResultDocumentRecord
+    {
+        let record = try await services.documents.holderDocument(id: id, holderIDNumber: holderIDNumber, actor: session.actor, route: route)
+        try await services.points.checkDisclosure(
+            of: record, disclosingCredit: services.identity.policy.seesCreditLevel(session), actor: session.actor, route: route)
+        return record
+    }
+
     /// Handlers of the applicant routes (public-but-rate-limited or applicant-session).
     func applicantHandler(for spec: RouteSpec) -> ApplicantHandler? {
         let identity = services.identity
@@ -156,12 +167,8 @@ extension ZeroTripAPI {
                 let person = try await identity.registry.personalData(subject: session.subject)
                 if body.enabled {
                     // A public link to a PDF that prints the credit level would show it to whoever holds the link.
-                    let record = try await documents.holderDocument(
-                        id: parameters.get("id") ?? "", holderIDNumber: person?.idNumber,
-                        actor: session.actor, route: spec.description)
-                    try await services.points.checkDisclosure(
-                        of: record, disclosingCredit: identity.policy.seesCreditLevel(session),
-                        actor: session.actor, route: spec.description)
+                    _ = try await disclosableHolderDocument(
+                        parameters.get("id") ?? "", holderIDNumber: person?.idNumber, session: session, route: spec.description)
                 }
                 let enabled = try await documents.setPDFLink(
                     id: parameters.get("id") ?? "", enabled: body.enabled, holderIDNumber: person?.idNumber,
@@ -172,12 +179,8 @@ extension ZeroTripAPI {
             return { _, parameters, session, _ in
                 let session = session!
                 let person = try await identity.registry.personalData(subject: session.subject)
-                let record = try await documents.holderDocument(
-                    id: parameters.get("id") ?? "", holderIDNumber: person?.idNumber,
-                    actor: session.actor, route: spec.description)
-                try await services.points.checkDisclosure(
-                    of: record, disclosingCredit: identity.policy.seesCreditLevel(session),
-                    actor: session.actor, route: spec.description)
+                let record = try await disclosableHolderDocument(
+                    parameters.get("id") ?? "", holderIDNumber: person?.idNumber, session: session, route: spec.description)
                 guard let pdf = try await documents.pdf(id: record.id) else { throw ZeroTripError(.notFound, "no document \(record.id)") }
                 try await services.audit(
                     AuditEntry(actor: session.actor, action: "document.downloaded", target: "document:\(record.id)", details: ["session": session.id])
