@@ -330,51 +330,16 @@ final class PostgresLanes: @unchecked Sendable {
     /// Every caller is answered only after the commit, so none is told "done" before its change is durable; a
     /// commit whose own answer fails (the connection broke) fails them all, since whether it took effect is unknown.
     private func runBatch(_ works: [WriteWork], on session: PostgresSession) {
-        if works.count > 1 {
-            switch runTogether(works, on: session) {
-            case .committed:
-                for work in works { work.finish(nil) }
-                return
-            case .failed(let error):
-                for work in works { work.finish(error) }
-                return
-            case .oneFailed:
-                break
-            }
-        }
-        do {
-            try session.begin(write: true)
-        } catch {
+        switch runTogether(works, on: session) {
+        case .committed:
+            for work in works { work.finish(nil) }
+        case .failed(let error):
             for work in works { work.finish(error) }
-            return
+        case .oneFailed(let error) where works.count == 1:
+            works[0].finish(error)
+        case .oneFailed:
+            runInSavepoints(works, on: session)
         }
-        var failures: [ObjectIdentifier: any Error] = [:]
-        let transaction = SQLTransaction(postgres: session)
-        if works.count == 1 {
-            do {
-                try works[0].attempt(transaction)
-            } catch {
-                session.rollback()
-                works[0].finish(error)
-                return
-            }
-        } else {
-            for work in works {
-                do {
-                    try session.inSavepoint { try work.attempt(transaction) }
-                } catch {
-                    failures[ObjectIdentifier(work)] = error
-                }
-            }
-        }
-        do {
-            if try session.commit() { onWatchedTableCommit() }
-        } catch {
-            session.rollback()
-            for work in works { work.finish(failures[ObjectIdentifier(work)] ?? error) }
-            return
-        }
-        for work in works { work.finish(failures[ObjectIdentifier(work)]) }
     }
 
     private enum TogetherOutcome {
@@ -382,11 +347,13 @@ final class PostgresLanes: @unchecked Sendable {
         case committed
         /// The transaction could not begin, or its commit failed in a way that fails every write of it.
         case failed(any Error)
-        /// A write threw or a statement was refused; nothing was stored and the transaction is rolled back.
-        case oneFailed
+        /// A write threw or a statement was refused (`error`, the first); nothing was stored and the transaction is
+        /// rolled back.
+        case oneFailed(any Error)
     }
 
-    /// ``runBatch(_:on:)``'s first try: every write in one transaction with no savepoints.
+    /// ``runBatch(_:on:)``'s first try, and the whole of a write alone: every write in one transaction with no
+    /// savepoints.
     private func runTogether(_ works: [WriteWork], on session: PostgresSession) -> TogetherOutcome {
         do {
             try session.begin(write: true)
@@ -403,8 +370,35 @@ final class PostgresLanes: @unchecked Sendable {
             return .failed(error.cause)
         } catch {
             session.rollback()
-            return .oneFailed
+            return .oneFailed(error)
         }
+    }
+
+    /// ``runBatch(_:on:)``'s second try, after one of several writes failed: each in a savepoint of its own.
+    private func runInSavepoints(_ works: [WriteWork], on session: PostgresSession) {
+        do {
+            try session.begin(write: true)
+        } catch {
+            for work in works { work.finish(error) }
+            return
+        }
+        var failures: [ObjectIdentifier: any Error] = [:]
+        let transaction = SQLTransaction(postgres: session)
+        for work in works {
+            do {
+                try session.inSavepoint { try work.attempt(transaction) }
+            } catch {
+                failures[ObjectIdentifier(work)] = error
+            }
+        }
+        do {
+            if try session.commit() { onWatchedTableCommit() }
+        } catch {
+            session.rollback()
+            for work in works { work.finish(failures[ObjectIdentifier(work)] ?? error) }
+            return
+        }
+        for work in works { work.finish(failures[ObjectIdentifier(work)]) }
     }
 
     private func submit(_ job: Job) {
