@@ -22,7 +22,7 @@ public enum AuditLog {
     /// every statement is a network round trip on the one writer every daemon shares).
     ///
     /// `alone`: the transaction holds nothing but these events (a group-committed batch), so a failed insert may void
-    /// all of it; see ``insertSQL(rows:rollingBackAll:)``. Inside a larger transaction, or a savepoint that must roll back
+    /// all of it; see ``eventRow``. Inside a larger transaction, or a savepoint that must roll back
     /// alone, it stays false.
     package static func append(_ entries: [(entry: AuditEntry, date: Date)], in db: SQLTransaction, alone: Bool = false) throws -> [AuditEvent] {
         guard !entries.isEmpty else { return [] }
@@ -62,7 +62,7 @@ public enum AuditLog {
                 ]
             }
             if rollingBackAll {
-                try db.executeUnanswered(sql: insertSQL(rows: chunk.count, rollingBackAll: true), arguments: arguments)
+                try db.executeUnanswered(sql: eventRow.sql(rows: chunk.count, verb: "INSERT OR ROLLBACK"), arguments: arguments)
             } else {
                 try db.insertRows(eventRow, values: arguments)
             }
@@ -89,6 +89,8 @@ public enum AuditLog {
     /// statement texts.
     private static let insertRows = 64
 
+    /// The columns of an event row.
+    ///
     /// A group-committed batch inserts `OR ROLLBACK` on SQLite: a multi-row insert that could fail half-way
     /// (`OR ABORT`, the default) makes SQLite keep a statement journal to undo just that statement, and beyond 64 KiB
     /// (a batch of a few hundred events) that journal is a temporary file created and deleted per batch. Without it a
@@ -100,12 +102,6 @@ public enum AuditLog {
         columns: [
             "seq", "occurred_at", "actor", "action", "target", "outcome", "details", "prev_hash", "hash",
         ])
-
-    private static func insertSQL(rows: Int, rollingBackAll: Bool) -> String {
-        (rollingBackAll ? "INSERT OR ROLLBACK INTO" : "INSERT INTO")
-            + " audit_events (seq, occurred_at, actor, action, target, outcome, details, prev_hash, hash) VALUES "
-            + Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?, ?)", count: rows).joined(separator: ", ")
-    }
 
     /// Appends `entry` on its own, group-committed with the events of concurrent requests (``AuditBatcher``);
     /// returns once it is durable.

@@ -118,9 +118,10 @@ package final class SQLTransaction {
             self.columns = columns
         }
 
-        /// `INSERT INTO table (columns) VALUES (?, …), …` for `rows` rows; `numbered` uses PostgreSQL's `$1, $2, …`.
-        func sql(rows: Int, numbered: Bool = false) -> String {
-            var text = "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES "
+        /// `INSERT INTO table (columns) VALUES (?, …), …` for `rows` rows; `numbered` uses PostgreSQL's `$1, $2, …`;
+        /// `verb` replaces `INSERT` (SQLite's `INSERT OR ROLLBACK`).
+        func sql(rows: Int, numbered: Bool = false, verb: String = "INSERT") -> String {
+            var text = "\(verb) INTO \(table) (\(columns.joined(separator: ", "))) VALUES "
             text.reserveCapacity(text.utf8.count + rows * columns.count * 6)
             var number = 0
             for row in 0..<rows {
