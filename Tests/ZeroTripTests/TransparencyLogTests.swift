@@ -128,6 +128,35 @@ struct TransparencyLogTests {
     }
 
     @Test(
+        "Leaves read ahead for a batch (one statement) answer as the reads apart do: first leaf of a ref logged twice, an absent ref, other kinds"
+    )
+    func leavesReadAheadAnswerAsReadsApart() async throws {
+        let (database, log, leaves, _) = try await Self.log(count: 37)
+        try await database.write { db in
+            // A second leaf for test:3 (say, a later event with the same reference): the first one is the answer.
+            try TransparencyLog.append(kind: "test", ref: "test:3", fields: ["n": "again"], at: Date(timeIntervalSince1970: 1_800_000_001), in: db)
+            try TransparencyLog.append(kind: "other", ref: "test:5", fields: ["n": "other"], at: Date(timeIntervalSince1970: 1_800_000_001), in: db)
+        }
+        let asked = (0..<37).map { "test:\($0)" } + ["test:999"]
+        try await database.read { db in
+            let apart = try asked.map { try log.proof(for: $0, kind: "test", in: db, remember: false) }
+            let ahead = try TransparencyLog.readingAhead(refs: asked + ["test:3"], kind: "test", in: db) {
+                try asked.map { try log.proof(for: $0, kind: "test", in: db, remember: false) }
+            }
+            #expect(ahead == apart)
+            for index in 0..<37 {
+                #expect(ahead[index]?.leafIndex == UInt64(index) && ahead[index]?.leafHash == Base64.encode(leaves[index]), "test:\(index)")
+            }
+            #expect(ahead[37] == nil, "a reference with no leaf has no proof")
+            // Asked for kind "test" only: another kind's leaf of the same reference is read apart, not mistaken.
+            let other = try TransparencyLog.readingAhead(refs: ["test:5"], kind: "test", in: db) {
+                try log.proof(for: "test:5", kind: "other", in: db, remember: false)
+            }
+            #expect(other?.leafIndex == 38)
+        }
+    }
+
+    @Test(
         "Across 16-leaf blocks and the in-memory upper levels: proofs equal the reference for sizes around block edges, with the cache filled early and extended late"
     )
     func proofsAcrossBlocks() async throws {

@@ -45,6 +45,15 @@ public final class AuditBatcher: Sendable {
     package enum Lookup: Hashable, Sendable {
         /// A document's register entry.
         case document(id: String)
+        /// A document's register entry and the first log leaf of its issuance, with that leaf's block (for its
+        /// inclusion proof, when the log does not hold it in memory).
+        case documentAndIssuanceLeaf(id: String)
+
+        var documentID: String {
+            switch self {
+            case .document(let id), .documentAndIssuanceLeaf(let id): id
+            }
+        }
     }
 
     /// What an audited read computed, handed from the writer's transaction to the waiting request.
@@ -112,9 +121,9 @@ public final class AuditBatcher: Sendable {
     /// `severalStatements`: `read` always runs more than one statement, so where reads first try a lone statement
     /// (PostgreSQL, ``AppDatabase/read(severalStatements:_:)``) it starts in its snapshot at once.
     ///
-    /// `lookup`: the one row `read` looks up first. The read then runs inside the batch's transaction on every engine,
-    /// with that row read for the whole batch at once, so on PostgreSQL a batch of verifications costs one statement
-    /// more than its appends, not one each.
+    /// `lookup`: the one row `read` looks up first (and the log leaf it needs, if any). The read then runs inside the
+    /// batch's transaction on every engine, with those rows read for the whole batch at once, so on PostgreSQL a batch
+    /// of verifications costs two statements more than its appends, not one or two each.
     func audited<T: Sendable>(
         at date: Date, severalStatements: Bool = false, lookup: Lookup? = nil,
         _ read: @escaping @Sendable (SQLTransaction) throws -> (T, AuditEntry)
@@ -188,15 +197,18 @@ public final class AuditBatcher: Sendable {
                 let events = try await write { db in
                     var entries: [(entry: AuditEntry, date: Date)] = []
                     var owners: [Int] = []
-                    let documents = batch.compactMap { pending -> String? in
-                        guard case .document(let id) = pending.lookup else { return nil }
-                        return id
+                    let documents = batch.compactMap { $0.lookup?.documentID }
+                    let issuances = batch.compactMap { pending -> String? in
+                        guard case .documentAndIssuanceLeaf(let id) = pending.lookup else { return nil }
+                        return DocumentRegister.issuanceLogReference(id)
                     }
                     try DocumentRegister.readingAhead(ids: documents, in: db) {
-                        for (index, pending) in batch.enumerated() {
-                            guard let entry = pending.produce(db) else { continue }
-                            entries.append((entry, pending.date))
-                            owners.append(index)
+                        try TransparencyLog.readingAhead(refs: issuances, kind: DocumentRegister.issuanceLogKind, in: db) {
+                            for (index, pending) in batch.enumerated() {
+                                guard let entry = pending.produce(db) else { continue }
+                                entries.append((entry, pending.date))
+                                owners.append(index)
+                            }
                         }
                     }
                     var events = [AuditEvent?](repeating: nil, count: batch.count)

@@ -185,7 +185,7 @@ public final class DocumentService: Sendable {
             AuditEntry(actor: record.issuedBy, action: "document.issued", target: "document:\(record.id)", details: details),
             at: now, in: db)
         try TransparencyLog.append(
-            kind: "document.issued", ref: "document:\(record.id)",
+            kind: DocumentRegister.issuanceLogKind, ref: DocumentRegister.issuanceLogReference(record.id),
             fields: [
                 "document": record.id, "department": record.departmentCode, "kid": record.kid, "matter": record.matterCode,
                 "pdf_sha256": record.pdfSHA256, "content_sha256": record.contentSHA256,
@@ -406,16 +406,24 @@ public final class DocumentService: Sendable {
         -> RegisterView?
     {
         guard let record = try find(db) else { return nil }
-        let ref = "document:\(record.id)"
+        let ref = DocumentRegister.issuanceLogReference(record.id)
+        let kind = DocumentRegister.issuanceLogKind
         let revocation = trust.revokedKeys[record.kid]
         // The log only grows: its answers need not share the register row's snapshot (on PostgreSQL that keeps a
         // verification to one lone SELECT of the register, without BEGIN and COMMIT).
         return try db.readingAppendOnly {
-            let proof = try log.proof(for: ref, kind: "document.issued", in: db, remember: true)
-            let logged =
-                try revocation.map { try log.isLogged(ref: ref, kind: "document.issued", notAfter: $0.notAfter, in: db, remember: true) } ?? true
+            let proof = try log.proof(for: ref, kind: kind, in: db, remember: true)
+            let logged = try revocation.map { try log.isLogged(ref: ref, kind: kind, notAfter: $0.notAfter, in: db, remember: true) } ?? true
             return RegisterView(record: record, proof: proof, revocation: revocation, loggedBeforeRevocation: logged)
         }
+    }
+
+    /// What an audited verification of document `id` has the batch read for it: the register entry always (one
+    /// statement for the whole batch), and the first log leaf of its issuance unless the proof is in memory (one more
+    /// statement for the batch, instead of a read of its own per verification).
+    private func registerLookup(_ id: String) -> AuditBatcher.Lookup {
+        log.hasProofInMemory(for: DocumentRegister.issuanceLogReference(id), kind: DocumentRegister.issuanceLogKind)
+            ? .document(id: id) : .documentAndIssuanceLeaf(id: id)
     }
 
     /// Completes `report` with `body` from one snapshot of the register: inside the group-committed transaction that
@@ -473,10 +481,7 @@ public final class DocumentService: Sendable {
         guard let claims = outcome.claims, outcome.result == .valid || outcome.result == .expired else {
             return audit ? try await recorded(report, actor: actor, now: now) : report
         }
-        // The proof comes from the log, which only grows: read apart (when not already in memory), so that inside
-        // the writer's transaction the verification reads nothing but its register row, with the batch's others.
-        try await log.prepareProof(for: "document:\(claims.documentIDHex)", kind: "document.issued")
-        return try await answer(report, actor: actor, audit: audit, now: now, lookup: .document(id: claims.documentIDHex)) { [self] db, report in
+        return try await answer(report, actor: actor, audit: audit, now: now, lookup: registerLookup(claims.documentIDHex)) { [self] db, report in
             report.registerChecked = true
             guard let view = try registerView(in: db, trust: trust, find: Self.byID(claims.documentIDHex)) else {
                 report.result = .invalid
@@ -538,7 +543,7 @@ public final class DocumentService: Sendable {
             document: nil, registerChecked: true, method: .id, verifiedAt: now)
         guard id.utf8.count == 32, Hex.decode(id) != nil else { return audit ? try await recorded(report, actor: actor, now: now) : report }
         let trust = try await trust()
-        return try await answer(report, actor: actor, audit: audit, now: now) { [self] db, report in
+        return try await answer(report, actor: actor, audit: audit, now: now, lookup: registerLookup(id.lowercased())) { [self] db, report in
             guard let view = try registerView(in: db, trust: trust, find: Self.byID(id)) else { return }
             report.document = view.record.summary(departmentName: try departmentName(view.record.departmentCode, in: db))
             report.result = .valid

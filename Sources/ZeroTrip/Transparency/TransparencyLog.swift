@@ -443,7 +443,8 @@ public struct TransparencyLog: Sendable {
         if let cached = firstLeaves.value(for: leafKey) {
             leaf = cached
         } else {
-            guard let (read, readBlock) = try Self.leafWithBlock(ref: ref, kind: kind, in: db) else { return nil }
+            let readAhead = (db.readAhead[.logLeaves] as? LeavesReadAhead)?.answer(ref: ref, kind: kind)
+            guard let (read, readBlock) = try readAhead ?? Self.leafWithBlock(ref: ref, kind: kind, in: db) else { return nil }
             (leaf, block) = (read, readBlock)
             if remember { firstLeaves.store(leaf, for: leafKey, readAt: .now) }
         }
@@ -464,20 +465,83 @@ public struct TransparencyLog: Sendable {
         return proof
     }
 
-    /// Reads the first leaf of `ref`/`kind` and its proof to the newest tree head into memory, in a read of its own,
-    /// unless they are there already; a later ``proof(for:kind:in:remember:)`` then reads nothing.
-    ///
-    /// An audited verification runs inside the writer's transaction, where on PostgreSQL each statement is a round
-    /// trip made while holding the database-wide write lock. The log only grows, so what is read here stays true.
-    func prepareProof(for ref: String, kind: String) async throws {
-        if let leaf = firstLeaves.value(for: LeafKey(ref: ref, kind: kind)),
+    /// Whether ``proof(for:kind:in:remember:)`` would read nothing for `ref`/`kind` now: its first leaf, the newest
+    /// tree head and the proof to it are all in memory.
+    func hasProofInMemory(for ref: String, kind: String) -> Bool {
+        guard let leaf = firstLeaves.value(for: LeafKey(ref: ref, kind: kind)),
             let head = newestHead.value(for: Self.headsSigned.load(ordering: .acquiring))
-        {
-            guard let head, head.treeSize > UInt64(leaf.index) else { return }
-            if proofs.value(for: ProofKey(index: UInt64(leaf.index), treeSize: head.treeSize)) != nil { return }
+        else { return false }
+        guard let head, head.treeSize > UInt64(leaf.index) else { return true }
+        return proofs.value(for: ProofKey(index: UInt64(leaf.index), treeSize: head.treeSize)) != nil
+    }
+
+    /// Runs `body` with the first leaf of each of `refs` (of `kind`) and its block of 16 read ahead in one
+    /// statement, so that ``proof(for:kind:in:remember:)`` and ``isLogged(ref:kind:notAfter:in:remember:)`` inside it
+    /// read nothing more for them.
+    ///
+    /// A group-committed batch of verifications (``AuditBatcher``) reads its documents' leaves so: one statement per
+    /// batch instead of one read per verification (on PostgreSQL, a round trip each and a plan each).
+    static func readingAhead<T>(refs: [String], kind: String, in db: SQLTransaction, _ body: () throws -> T) throws -> T {
+        let asked = Set(refs)
+        guard !asked.isEmpty else { return try body() }
+        let blockSize = Int64(1) << NodeCache.minimumLevel
+        var found: [String: (Leaf, [[UInt8]])] = [:]
+        let all = Array(asked)
+        for start in stride(from: 0, to: all.count, by: 500) {
+            let chunk = all[start..<min(all.count, start + 500)]
+            if db.isPostgres {
+                // PostgreSQL is told to look each leaf up by its reference and read its block as an index range
+                // (LATERAL, which SQLite lacks; LIMIT and the aggregate keep the subqueries from being flattened):
+                // without statistics on a young log its planner otherwise scans the leaves and joins every level-0
+                // node to every leaf (measured: 38 ms for 60 leaves among 8,000, growing with the log; 0.9 ms this
+                // way). A block comes back as one value, its hashes end to end, so a batch of 60 verifications
+                // decodes 60 rows instead of 960.
+                let rows = try db.fetchAll(
+                    sql: """
+                        SELECT r.ref AS ref, f.idx AS leaf, b.first AS first, b.last AS last, b.hashes AS hashes
+                        FROM (VALUES \(Array(repeating: "(?)", count: chunk.count).joined(separator: ", "))) AS r(ref)
+                        JOIN LATERAL (SELECT idx FROM log_leaves WHERE ref = r.ref AND kind = ? ORDER BY idx LIMIT 1) AS f ON TRUE
+                        JOIN LATERAL (SELECT MIN(idx) AS first, MAX(idx) AS last, string_agg(hash, ''::bytea ORDER BY idx) AS hashes
+                                      FROM log_nodes WHERE level = 0 AND idx >= f.idx - f.idx % \(blockSize)
+                                      AND idx < f.idx - f.idx % \(blockSize) + \(blockSize)) AS b ON TRUE
+                        """, arguments: SQLArguments(chunk.map { $0 as (any SQLValueConvertible)? } + [kind as (any SQLValueConvertible)?]))
+                for row in rows {
+                    found[row["ref"] as String] = try Self.leafAndBlock(
+                        leaf: row["leaf"], first: row["first"], last: row["last"], hashes: (row["hashes"] as Data?).map { [UInt8]($0) } ?? [])
+                }
+            } else {
+                // SQLite runs this as one index lookup and one range scan per leaf.
+                let rows = try db.fetchAll(
+                    sql: """
+                        SELECT f.ref AS ref, f.idx AS leaf, n.idx AS idx, n.hash AS hash
+                        FROM (SELECT ref, MIN(idx) AS idx FROM log_leaves WHERE kind = ? AND ref IN (\(SQLTransaction.placeholders(chunk.count)))
+                              GROUP BY ref) AS f
+                        LEFT JOIN log_nodes n ON n.level = 0 AND n.idx >= f.idx - f.idx % \(blockSize) AND n.idx < f.idx - f.idx % \(blockSize) + \(blockSize)
+                        """, arguments: SQLArguments([kind as (any SQLValueConvertible)?] + chunk.map { $0 as (any SQLValueConvertible)? }))
+                // Rows in no particular order: grouped by reference here, each block put in index order.
+                var byReference: [String: [SQLRow]] = [:]
+                for row in rows { byReference[row["ref"] as String, default: []].append(row) }
+                for (ref, group) in byReference {
+                    found[ref] = try Self.leafAndBlock(group.sorted { (($0["idx"] as Int64?) ?? -1) < (($1["idx"] as Int64?) ?? -1) }[...])
+                }
+            }
         }
-        try await database.read { db in
-            _ = try db.readingAppendOnly { try proof(for: ref, kind: kind, in: db, remember: true) }
+        let previous = db.readAhead[.logLeaves]
+        db.readAhead[.logLeaves] = LeavesReadAhead(kind: kind, asked: asked, found: found)
+        defer { db.readAhead[.logLeaves] = previous }
+        return try body()
+    }
+
+    /// Leaves read ahead (``readingAhead(refs:kind:in:_:)``): the refs asked for, and the leaves and blocks found.
+    private struct LeavesReadAhead: Sendable {
+        var kind: String
+        var asked: Set<String>
+        var found: [String: (Leaf, [[UInt8]])]
+
+        /// nil when `ref` was not asked for; `.some(nil)` when it was and has no leaf.
+        func answer(ref: String, kind: String) -> (Leaf, [[UInt8]])?? {
+            guard kind == self.kind, asked.contains(ref) else { return nil }
+            return .some(found[ref])
         }
     }
 
@@ -492,8 +556,27 @@ public struct TransparencyLog: Sendable {
                 LEFT JOIN log_nodes n ON n.level = 0 AND n.idx >= f.idx - f.idx % \(blockSize) AND n.idx < f.idx - f.idx % \(blockSize) + \(blockSize)
                 ORDER BY n.idx
                 """, arguments: [ref, kind])
-        guard let first = rows.first else { return nil }
-        let index: Int64 = first["leaf"]
+        guard !rows.isEmpty else { return nil }
+        return try leafAndBlock(rows[...])
+    }
+
+    /// A leaf and its block from the block's first and last stored index and its leaf hashes end to end; the block
+    /// must run without a gap from its start (the primary key makes the indexes distinct, so the count says so).
+    private static func leafAndBlock(leaf index: Int64, first: Int64?, last: Int64?, hashes: [UInt8]) throws -> (Leaf, [[UInt8]]) {
+        let blockSize = Int64(1) << NodeCache.minimumLevel
+        let blockStart = index - index % blockSize
+        guard let first, let last, first == blockStart, hashes.count == Int(last - first + 1) * 32, index <= last else {
+            throw ZeroTripError(.storageFailure, "log node (0, \(index)) is missing")
+        }
+        let block = stride(from: 0, to: hashes.count, by: 32).map { Array(hashes[$0..<$0 + 32]) }
+        return (Leaf(index: index, hash: block[Int(index - blockStart)]), block)
+    }
+
+    /// A leaf and its block from rows of `leaf`, `idx`, `hash` (the leaf's index repeated, its block's leaf hashes
+    /// in order).
+    private static func leafAndBlock(_ rows: ArraySlice<SQLRow>) throws -> (Leaf, [[UInt8]]) {
+        let blockSize = Int64(1) << NodeCache.minimumLevel
+        let index: Int64 = rows[rows.startIndex]["leaf"]
         let blockStart = index - index % blockSize
         var block: [[UInt8]] = []
         for row in rows {
@@ -510,6 +593,11 @@ public struct TransparencyLog: Sendable {
     func firstLeaf(ref: String, kind: String, in db: SQLTransaction, remember: Bool) throws -> Leaf? {
         let key = LeafKey(ref: ref, kind: kind)
         if let leaf = firstLeaves.value(for: key) { return leaf }
+        if let readAhead = (db.readAhead[.logLeaves] as? LeavesReadAhead)?.answer(ref: ref, kind: kind) {
+            guard let (leaf, _) = readAhead else { return nil }
+            if remember { firstLeaves.store(leaf, for: key, readAt: .now) }
+            return leaf
+        }
         guard
             let row = try db.fetchOne(
                 sql: """

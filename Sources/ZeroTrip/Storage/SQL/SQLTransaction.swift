@@ -25,6 +25,15 @@ package final class SQLTransaction {
     package enum ReadAheadKey: Hashable, Sendable {
         /// The register entries of a group-committed batch of verifications.
         case documentEntries
+        /// The first log leaves (with their blocks of 16) of such a batch's documents.
+        case logLeaves
+    }
+
+    /// True on PostgreSQL: for the few statements whose best form differs between the engines (the store that
+    /// writes one says why).
+    var isPostgres: Bool {
+        if case .postgres = engine { return true }
+        return false
     }
 
     /// The engine's name for messages and `readyz`.
