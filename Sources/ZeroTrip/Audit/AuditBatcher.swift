@@ -5,11 +5,12 @@ import Synchronization
 /// denials, downloads).
 ///
 /// With WAL and `synchronous = FULL` every commit waits for one fsync, which bounds one-event transactions to a
-/// few thousand a second on this class of machine. Requests hand their event to ``append(_:at:)`` and suspend; one
-/// drain task takes everything queued (up to ``maximumBatch``), appends it in one transaction (the hash chain is
+/// few thousand a second on this class of machine. Requests hand their event to ``append(_:at:)`` and suspend; the
+/// writer takes everything queued (up to ``maximumBatch``), appends it in one transaction (the hash chain is
 /// sequential inside it, exactly as with single appends) and resumes every request with its stored event only
-/// after the commit (the events of a batch go in with a few multi-row statements). When the daemon is idle a batch is one event, so latency does not grow; under load the batch
-/// grows to what arrived during the previous commit.
+/// after the commit (the events of a batch go in with a few multi-row statements), then takes what queued
+/// meanwhile. When the daemon is idle a batch is one event, so latency does not grow; under load the batch grows to
+/// what arrived during the previous commit.
 public final class AuditBatcher: Sendable {
     /// Events written per transaction at most.
     public static let maximumBatch = 512
@@ -68,8 +69,13 @@ public final class AuditBatcher: Sendable {
         var statistics = Statistics()
     }
 
-    /// Runs one batch in a write transaction of the database the batcher belongs to.
-    typealias BatchWriter = @Sendable (_ batch: @escaping @Sendable (SQLTransaction) throws -> [AuditEvent?]) async throws -> [AuditEvent?]
+    /// Runs one batch in a write transaction of the database the batcher belongs to and hands the outcome to
+    /// `completion` on the writer's thread, right after the commit (``AppDatabase/write(_:completion:)``).
+    typealias BatchWriter =
+        @Sendable (
+            _ batch: @escaping @Sendable (SQLTransaction) throws -> [AuditEvent?],
+            _ completion: @escaping @Sendable (Result<[AuditEvent?], any Error>) -> Void
+        ) -> Void
 
     /// Runs a read in a read transaction of the same database (a snapshot apart from the writer).
     typealias ReadRunner = @Sendable (_ severalStatements: Bool, _ read: @escaping @Sendable (SQLTransaction) throws -> Void) async throws -> Void
@@ -91,7 +97,7 @@ public final class AuditBatcher: Sendable {
 
     /// A second batcher on `database` (tests of the queue bound; the daemon uses ``AppDatabase/audit``).
     package convenience init(database: AppDatabase, maximumQueued: Int) {
-        self.init(write: { batch in try await database.write(batch) }, maximumQueued: maximumQueued)
+        self.init(write: { batch, completion in database.write(batch, completion: completion) }, maximumQueued: maximumQueued)
     }
 
     /// The counters so far.
@@ -177,51 +183,59 @@ public final class AuditBatcher: Sendable {
             pending.complete(.failure(ZeroTripError(.overloaded, "too many audited requests are waiting for the disk; try again shortly")))
             return
         }
-        if startDrain { Task { await self.drain() } }
+        if startDrain { drainNext() }
     }
 
-    private func drain() async {
-        while true {
-            let batch = state.withLock { state -> [Pending] in
-                guard !state.queue.isEmpty else {
-                    state.draining = false
-                    return []
-                }
-                let count = min(state.queue.count, Self.maximumBatch)
-                let batch = Array(state.queue.prefix(count))
-                state.queue.removeFirst(count)
-                return batch
+    /// Writes the next batch, if anything is queued; otherwise marks the batcher idle. Called by the request that
+    /// finds it idle, then by each batch's completion on the writer's thread, so the writer goes on to the next batch
+    /// at once instead of waiting for a cooperative thread (under load those are busy with the requests, and the
+    /// writer would sit idle meanwhile).
+    private func drainNext() {
+        let batch = state.withLock { state -> [Pending] in
+            guard !state.queue.isEmpty else {
+                state.draining = false
+                return []
             }
-            if batch.isEmpty { return }
-            do {
-                let events = try await write { db in
-                    var entries: [(entry: AuditEntry, date: Date)] = []
-                    var owners: [Int] = []
-                    let documents = batch.compactMap { $0.lookup?.documentID }
-                    let issuances = batch.compactMap { pending -> String? in
-                        guard case .documentAndIssuanceLeaf(let id) = pending.lookup else { return nil }
-                        return DocumentRegister.issuanceLogReference(id)
-                    }
-                    try DocumentRegister.readingAhead(ids: documents, in: db) {
-                        try TransparencyLog.readingAhead(refs: issuances, kind: DocumentRegister.issuanceLogKind, in: db) {
-                            for (index, pending) in batch.enumerated() {
-                                guard let entry = pending.produce(db) else { continue }
-                                entries.append((entry, pending.date))
-                                owners.append(index)
-                            }
+            let count = min(state.queue.count, Self.maximumBatch)
+            let batch = Array(state.queue.prefix(count))
+            state.queue.removeFirst(count)
+            return batch
+        }
+        if batch.isEmpty { return }
+        write(
+            { db in
+                var entries: [(entry: AuditEntry, date: Date)] = []
+                var owners: [Int] = []
+                let documents = batch.compactMap { $0.lookup?.documentID }
+                let issuances = batch.compactMap { pending -> String? in
+                    guard case .documentAndIssuanceLeaf(let id) = pending.lookup else { return nil }
+                    return DocumentRegister.issuanceLogReference(id)
+                }
+                try DocumentRegister.readingAhead(ids: documents, in: db) {
+                    try TransparencyLog.readingAhead(refs: issuances, kind: DocumentRegister.issuanceLogKind, in: db) {
+                        for (index, pending) in batch.enumerated() {
+                            guard let entry = pending.produce(db) else { continue }
+                            entries.append((entry, pending.date))
+                            owners.append(index)
                         }
                     }
-                    var events = [AuditEvent?](repeating: nil, count: batch.count)
-                    for (event, index) in zip(try AuditLog.append(entries, in: db, alone: true), owners) { events[index] = event }
-                    return events
                 }
-                record(events.count { $0 != nil })
-                for (pending, event) in zip(batch, events) { pending.complete(.success(event)) }
-            } catch {
-                // A batch fails as a whole (say, the disk filled up); each request gets the error, as with its own transaction.
-                for pending in batch { pending.complete(.failure(error)) }
-            }
-        }
+                var events = [AuditEvent?](repeating: nil, count: batch.count)
+                for (event, index) in zip(try AuditLog.append(entries, in: db, alone: true), owners) { events[index] = event }
+                return events
+            },
+            { [self] result in
+                switch result {
+                case .success(let events):
+                    record(events.count { $0 != nil })
+                    for (pending, event) in zip(batch, events) { pending.complete(.success(event)) }
+                case .failure(let error):
+                    // A batch fails as a whole (say, the disk filled up); each request gets the error, as with its own
+                    // transaction.
+                    for pending in batch { pending.complete(.failure(error)) }
+                }
+                drainNext()
+            })
     }
 
     private func record(_ count: Int) {

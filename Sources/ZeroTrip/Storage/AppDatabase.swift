@@ -52,8 +52,9 @@ public struct AppDatabase: Sendable {
     package init(_ writer: any DatabaseWriter) throws {
         engine = .sqlite(writer)
         keyChanges = TableChangeCounter(table: "signing_key_history")
-        audit = AuditBatcher(write: { batch in try await Self.mappingBusy { try await writer.write { db in try batch(SQLTransaction(sqlite: db)) } } }
-        )
+        audit = AuditBatcher(write: { batch, completion in
+            writer.asyncWrite({ db in try batch(SQLTransaction(sqlite: db)) }, completion: { _, result in completion(result.mapError(Self.mapped)) })
+        })
         try Self.migrator.migrate(writer)
         writer.add(transactionObserver: keyChanges, extent: .databaseLifetime)
         if let pool = writer as? DatabasePool {
@@ -75,7 +76,7 @@ public struct AppDatabase: Sendable {
         self.engine = .postgres(engine)
         self.keyChanges = keyChanges
         audit = AuditBatcher(
-            write: { batch in try await Self.mappingBusy { try await engine.write(batch) } },
+            write: { batch, completion in engine.write(batch) { completion($0.mapError(Self.mapped)) } },
             readApart: { several, read in try await Self.mappingBusy { try await engine.read(severalStatements: several, read) } })
         readers = nil
     }
@@ -137,12 +138,31 @@ public struct AppDatabase: Sendable {
     private static func mappingBusy<T>(_ body: () async throws -> T) async throws -> T {
         do {
             return try await body()
-        } catch let error as DatabaseError where isBusy(error) {
-            throw busyError
-        } catch let error as SQLFailure where error.kind == .busy {
-            throw busyError
-        } catch let error as SQLFailure where error.kind == .unavailable {
-            throw ZeroTripError(.databaseUnavailable, "the database cannot be reached; try again shortly")
+        } catch {
+            throw mapped(error)
+        }
+    }
+
+    /// A busy or unreachable database as the errors callers answer with (503 with `Retry-After`); others unchanged.
+    private static func mapped(_ error: any Error) -> any Error {
+        switch error {
+        case let error as DatabaseError where isBusy(error): busyError
+        case let error as SQLFailure where error.kind == .busy: busyError
+        case let error as SQLFailure where error.kind == .unavailable:
+            ZeroTripError(.databaseUnavailable, "the database cannot be reached; try again shortly")
+        default: error
+        }
+    }
+
+    /// ``write(_:)`` with its outcome handed to `completion` on the engine's writer thread (the group commit's
+    /// ``AuditBatcher`` hands over its next batch from there).
+    func write<T: Sendable>(_ body: @escaping @Sendable (SQLTransaction) throws -> T, completion: @escaping @Sendable (Result<T, any Error>) -> Void)
+    {
+        switch engine {
+        case .sqlite(let writer):
+            writer.asyncWrite({ db in try body(SQLTransaction(sqlite: db)) }, completion: { _, result in completion(result.mapError(Self.mapped)) })
+        case .postgres(let engine):
+            engine.write(body) { completion($0.mapError(Self.mapped)) }
         }
     }
 

@@ -140,6 +140,12 @@ package final class PostgresEngine: Sendable {
         try await writer.writeTransaction(body)
     }
 
+    /// ``write(_:)`` with its outcome handed to `completion` on the writer's thread (``PostgresLanes/writeTransaction(_:completion:)``).
+    func write<T: Sendable>(_ body: @escaping @Sendable (SQLTransaction) throws -> T, completion: @escaping @Sendable (Result<T, any Error>) -> Void)
+    {
+        writer.writeTransaction(body, completion: completion)
+    }
+
     /// Statement round trips on a reader connection (``PostgresSession/roundTrips(_:)``), for the benchmarks.
     package func roundTrips(_ count: Int) async throws -> (waited: Duration, pipelined: Duration) {
         try await readers.onSession { try $0.roundTrips(count) }
@@ -303,20 +309,30 @@ final class PostgresLanes: @unchecked Sendable {
     /// lets issuance under load go faster than one flush per document.
     func writeTransaction<T: Sendable>(_ body: @escaping @Sendable (SQLTransaction) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
-            var value: T?
-            let work = WriteWork(
-                attempt: { db in value = try body(db) },
-                finish: { error in
-                    if let error {
-                        continuation.resume(throwing: error)
-                    } else if let value {
-                        continuation.resume(returning: value)
-                    } else {
-                        continuation.resume(throwing: SQLFailure(.other, "the write transaction returned no value"))
-                    }
-                })
-            submit(Job(run: { [self] session in runBatch([work], on: session) }, fail: { continuation.resume(throwing: $0) }, write: work))
+            writeTransaction(body) { continuation.resume(with: $0) }
         }
+    }
+
+    /// ``writeTransaction(_:)`` with its outcome handed to `completion`, which runs on the writer's thread right
+    /// after the commit (or the failure). For a caller that keeps the writer busy (``AuditBatcher``): it can hand over
+    /// its next transaction from there, without first waiting for a turn on Swift's cooperative threads, which under
+    /// load are busy with the requests. `completion` must be short and must not block.
+    func writeTransaction<T: Sendable>(
+        _ body: @escaping @Sendable (SQLTransaction) throws -> T, completion: @escaping @Sendable (Result<T, any Error>) -> Void
+    ) {
+        var value: T?
+        let work = WriteWork(
+            attempt: { db in value = try body(db) },
+            finish: { error in
+                if let error {
+                    completion(.failure(error))
+                } else if let value {
+                    completion(.success(value))
+                } else {
+                    completion(.failure(SQLFailure(.other, "the write transaction returned no value")))
+                }
+            })
+        submit(Job(run: { [self] session in runBatch([work], on: session) }, fail: { completion(.failure($0)) }, write: work))
     }
 
     /// Commits `works` in one transaction. Alone, a write runs as it always did. Together, they first run one after
