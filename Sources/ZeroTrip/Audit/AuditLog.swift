@@ -49,18 +49,24 @@ public enum AuditLog {
             previousSeq = event.seq
             previousHash = event.hash
         }
+        let head = ChainHead(seq: previousSeq, hash: previousHash)
+        db.remember(head, for: .auditHead)
+        if alone, db.isPostgres, events.count * (eventRow.columns.count + 1) < 30_000 {
+            // A group-committed batch on PostgreSQL: its events and the new head in one statement, since every
+            // statement is a round trip through the connection (PostgresNIO runs them one after another).
+            var arguments = SQLArguments()
+            for event in events { arguments += Self.arguments(event) }
+            arguments += [head.seq, Data(head.hash)]
+            try db.executeUnanswered(sql: "WITH events AS (\(eventRow.sql(rows: events.count))) \(headUpsert)", arguments: arguments)
+            return events
+        }
         var rollingBackAll = false
         if alone, case .sqlite = db.engine { rollingBackAll = true }
         var start = 0
         while start < events.count {
             let chunk = events[start..<min(events.count, start + insertRows)]
             var arguments = SQLArguments()
-            for event in chunk {
-                arguments += [
-                    event.seq, event.occurredAt, event.actor, event.action, event.target, event.outcome,
-                    event.details, Data(event.prevHash), Data(event.hash),
-                ]
-            }
+            for event in chunk { arguments += Self.arguments(event) }
             if rollingBackAll {
                 try db.executeUnanswered(sql: eventRow.sql(rows: chunk.count, verb: "INSERT OR ROLLBACK"), arguments: arguments)
             } else {
@@ -68,15 +74,17 @@ public enum AuditLog {
             }
             start += chunk.count
         }
-        let head = ChainHead(seq: previousSeq, hash: previousHash)
-        db.remember(head, for: .auditHead)
         // Where writes share a transaction (PostgreSQL) the head is written once, as the last of them left it.
-        try db.writeAtCommit(.auditHead) { db in
-            try db.executeUnanswered(
-                sql: "INSERT INTO audit_head (id, seq, hash) VALUES (1, ?, ?) ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
-                arguments: [head.seq, Data(head.hash)])
-        }
+        try db.writeAtCommit(.auditHead) { db in try db.executeUnanswered(sql: headUpsert, arguments: [head.seq, Data(head.hash)]) }
         return events
+    }
+
+    private static let headUpsert =
+        "INSERT INTO audit_head (id, seq, hash) VALUES (1, ?, ?) ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash"
+
+    /// An event's values in ``eventRow``'s column order.
+    private static func arguments(_ event: AuditEvent) -> SQLArguments {
+        [event.seq, event.occurredAt, event.actor, event.action, event.target, event.outcome, event.details, Data(event.prevHash), Data(event.hash)]
     }
 
     /// The chain's last sequence number and hash, as `audit_head` holds them.
