@@ -68,6 +68,39 @@ struct SQLTransactionTests {
         #expect(try await Self.nodes(database) == 5)
     }
 
+    @Test(
+        "A statement run prepared answers as when run plainly (integers, text, bytes, dates, NULL), over a padded list, after rows kept for an insert, again and again"
+    )
+    func preparedStatementsAnswerAsPlainOnes() async throws {
+        let database = try TestDatabase.make()
+        let appended = Date(timeIntervalSince1970: 1_800_000_000.25)
+        let (plain, prepared, again) = try await database.write { db -> ([[SQLValue]], [[SQLValue]], [[SQLValue]]) in
+            for index in 0..<3 {
+                try db.execute(
+                    sql: "INSERT INTO log_leaves (idx, kind, ref, entry, appended_at) VALUES (?, ?, ?, ?, ?)",
+                    arguments: [Int64(900 + index), "test", "test:\(index)", Data([0, UInt8(index), 0xFF]), appended])
+            }
+            let sql = { (count: Int) in
+                "SELECT idx, kind, ref, entry, appended_at, NULL AS missing FROM log_leaves WHERE ref IN (\(SQLTransaction.placeholders(count))) ORDER BY idx"
+            }
+            let refs = ["test:2", "test:0", "test:absent"]
+            let padded = SQLTransaction.paddedList(refs)
+            let plain = try db.fetchAll(sql: sql(refs.count), arguments: SQLArguments(refs.map { $0 as (any SQLValueConvertible)? })).map(\.values)
+            let prepared = try db.fetchAll(prepared: sql(padded.count), texts: padded).map(\.values)
+            // Rows kept for a multi-row insert go out before the prepared statement runs, as before any other.
+            try db.insertRows(Self.nodeRow, values: [41, 7, Data([7])])
+            let count = try db.fetchAll(prepared: "SELECT COUNT(*) AS n FROM log_nodes WHERE level = 41", texts: []).map(\.values)
+            let again = try db.fetchAll(prepared: sql(padded.count), texts: SQLTransaction.paddedList(["test:1"])).map(\.values) + count
+            return (plain, prepared, again)
+        }
+        #expect(padded(3) == 8 && padded(9) == 16 && padded(300) == 500 && padded(501) == 501)
+        #expect(plain.count == 2 && plain.first?.first == .integer(900))
+        #expect(prepared == plain)
+        #expect(again.count == 2 && again[0][0] == .integer(901) && again[0][3] == .blob(Data([0, 1, 0xFF])) && again[1] == [.integer(1)])
+    }
+
+    private func padded(_ count: Int) -> Int { SQLTransaction.paddedList(Array(repeating: "x", count: count)).count }
+
     static let nodeRow = SQLTransaction.RowInsert("log_nodes", columns: ["level", "idx", "hash"])
 
     @Test(

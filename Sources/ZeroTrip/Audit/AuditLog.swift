@@ -31,7 +31,7 @@ public enum AuditLog {
         if let head = db.remembered(.auditHead, as: ChainHead.self) {
             (previousSeq, previousHash) = (head.seq, head.hash)
         } else {
-            let head = try db.fetchOne(sql: "SELECT seq, hash FROM audit_head WHERE id = 1")
+            let head = try db.fetchAll(prepared: "SELECT seq, hash FROM audit_head WHERE id = 1", texts: []).first
             previousSeq = head?["seq"] ?? 0
             previousHash = head.map { [UInt8]($0["hash"] as Data) } ?? genesisHash
         }
@@ -182,7 +182,7 @@ public enum AuditLog {
                 expectedSeq += 1
             }
             let count = expectedSeq - 1
-            let head = try db.fetchOne(sql: "SELECT seq, hash FROM audit_head WHERE id = 1")
+            let head = try db.fetchAll(prepared: "SELECT seq, hash FROM audit_head WHERE id = 1", texts: []).first
             let headSeq: Int64 = head?["seq"] ?? 0
             let headHash: [UInt8] = head.map { [UInt8]($0["hash"] as Data) } ?? genesisHash
             if headSeq != count || headHash != previousHash {

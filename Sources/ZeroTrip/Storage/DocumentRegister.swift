@@ -191,10 +191,9 @@ enum DocumentRegister {
         var found: [String: Entry] = [:]
         let all = Array(asked)
         for start in stride(from: 0, to: all.count, by: 500) {
-            let chunk = Array(all[start..<min(all.count, start + 500)])
+            let chunk = SQLTransaction.paddedList(Array(all[start..<min(all.count, start + 500)]))
             for row in try db.fetchAll(
-                sql: "SELECT \(Entry.columns) FROM documents WHERE id IN (\(SQLTransaction.placeholders(chunk.count)))",
-                arguments: SQLArguments(chunk.map { $0 as (any SQLValueConvertible)? }))
+                prepared: "SELECT \(Entry.columns) FROM documents WHERE id IN (\(SQLTransaction.placeholders(chunk.count)))", texts: chunk)
             {
                 let entry = Entry(row: row)
                 found[entry.id] = entry

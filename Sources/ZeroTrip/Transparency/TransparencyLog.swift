@@ -490,6 +490,7 @@ public struct TransparencyLog: Sendable {
         for start in stride(from: 0, to: all.count, by: 500) {
             let chunk = all[start..<min(all.count, start + 500)]
             if db.isPostgres {
+                let chunk = SQLTransaction.paddedList(Array(chunk))
                 // PostgreSQL is told to look each leaf up by its reference and read its block as an index range
                 // (LATERAL, which SQLite lacks; LIMIT and the aggregate keep the subqueries from being flattened):
                 // without statistics on a young log its planner otherwise scans the leaves and joins every level-0
@@ -497,14 +498,14 @@ public struct TransparencyLog: Sendable {
                 // way). A block comes back as one value, its hashes end to end, so a batch of 60 verifications
                 // decodes 60 rows instead of 960.
                 let rows = try db.fetchAll(
-                    sql: """
+                    prepared: """
                         SELECT r.ref AS ref, f.idx AS leaf, b.first AS first, b.last AS last, b.hashes AS hashes
-                        FROM (VALUES \(Array(repeating: "(?)", count: chunk.count).joined(separator: ", "))) AS r(ref)
+                        FROM (SELECT DISTINCT ref FROM (VALUES \(Array(repeating: "(?)", count: chunk.count).joined(separator: ", "))) AS v(ref)) AS r
                         JOIN LATERAL (SELECT idx FROM log_leaves WHERE ref = r.ref AND kind = ? ORDER BY idx LIMIT 1) AS f ON TRUE
                         JOIN LATERAL (SELECT MIN(idx) AS first, MAX(idx) AS last, string_agg(hash, ''::bytea ORDER BY idx) AS hashes
                                       FROM log_nodes WHERE level = 0 AND idx >= f.idx - f.idx % \(blockSize)
                                       AND idx < f.idx - f.idx % \(blockSize) + \(blockSize)) AS b ON TRUE
-                        """, arguments: SQLArguments(chunk.map { $0 as (any SQLValueConvertible)? } + [kind as (any SQLValueConvertible)?]))
+                        """, texts: chunk + [kind])
                 for row in rows {
                     found[row["ref"] as String] = try Self.leafAndBlock(
                         leaf: row["leaf"], first: row["first"], last: row["last"], hashes: (row["hashes"] as Data?).map { [UInt8]($0) } ?? [])

@@ -357,7 +357,9 @@ package final class PostgresSession {
         }
     }
 
-    private func run(_ sql: String, _ arguments: [SQLValue]) throws -> PostgresQueryResult {
+    /// What every statement whose answer is used does first: an optimistic read's count, the writes due before reads,
+    /// the rows kept for one insert.
+    private func beforeAnsweredStatement(_ sql: String) throws {
         if optimistic {
             let isSelect = Self.isSelect(sql)
             if !(isSelect && appendOnlyDepth > 0) {
@@ -367,6 +369,56 @@ package final class PostgresSession {
         }
         try writeKeptBeforeReads()
         sendPendingRows()
+    }
+
+    /// Statements prepared on this connection (``fetchAll(prepared:texts:)``), by their text as the stores write it.
+    private var prepared: [String: PreparedQuery] = [:]
+
+    /// Rows of `sql`, prepared on this connection the first time and only bound and executed after that: for the
+    /// statements a hot path runs again and again, whose parsing and planning cost the server as much as running
+    /// them. Its parameters are all text (sent as such; the server infers each parameter's type when it prepares).
+    func fetchAll(prepared sql: String, texts: [String]) throws -> [SQLRow] {
+        try beforeAnsweredStatement(sql)
+        let statement: PreparedQuery
+        if let known = prepared[sql] {
+            statement = known
+        } else {
+            try settleSent()
+            do {
+                statement = try connection.prepare(query: Self.numberPlaceholders(sql)).wait()
+            } catch {
+                throw Self.mapped(error)
+            }
+            if prepared.count > 64 { prepared.removeAll() }
+            prepared[sql] = statement
+        }
+        let answer = statement.execute(texts.map { PostgresData(type: .text, value: ByteBuffer(string: $0)) })
+        try settleSent()
+        let rows: [PostgresRow]
+        do {
+            rows = try answer.wait()
+        } catch {
+            throw Self.mapped(error)
+        }
+        guard let first = rows.first else { return [] }
+        let columns = SQLColumns(first.map(\.columnName))
+        return try rows.map { row in
+            var values: [SQLValue] = []
+            values.reserveCapacity(columns.names.count)
+            // PostgresNIO asks for every result column in binary, but its rows of a statement prepared this way
+            // (1.33) still carry the text format of the statement's description: read them as what was asked for.
+            for cell in row {
+                values.append(
+                    try Self.value(
+                        PostgresCell(bytes: cell.bytes, dataType: cell.dataType, format: .binary, columnName: cell.columnName, columnIndex: cell.columnIndex)
+                    ))
+            }
+            return SQLRow(columns: columns, values: values)
+        }
+    }
+
+    private func run(_ sql: String, _ arguments: [SQLValue]) throws -> PostgresQueryResult {
+        try beforeAnsweredStatement(sql)
         let answer = connection.query(query(sql, arguments), logger: logger)
         // What was sent before this statement ran before it: its failure (say, BEGIN on a broken connection, or a
         // refused insert) is the cause to report.

@@ -198,6 +198,27 @@ package final class SQLTransaction {
         }
     }
 
+    /// ``fetchAll(sql:arguments:)`` for a statement a hot path runs again and again with the same text and only text
+    /// parameters (a group commit's read-ahead): PostgreSQL prepares it once per connection, since parsing and
+    /// planning it cost the server as much as running it; SQLite keeps every statement prepared anyway. Statements
+    /// with a list of values keep their text fixed with ``paddedList(_:)``.
+    func fetchAll(prepared sql: String, texts: [String]) throws -> [SQLRow] {
+        switch engine {
+        case .sqlite:
+            return try fetchAll(sql: sql, arguments: SQLArguments(texts.map { $0 as (any SQLValueConvertible)? }))
+        case .postgres(let session):
+            return try session.fetchAll(prepared: sql, texts: texts)
+        }
+    }
+
+    /// `values` lengthened to a power of two from 8 (or to 500) by repeating its first value, so that statements over
+    /// a list (`IN (…)`, `VALUES …`) come in a few texts that stay prepared. Callers must not mind a repeated value.
+    static func paddedList(_ values: [String]) -> [String] {
+        guard let first = values.first else { return values }
+        let size = [8, 16, 32, 64, 128, 256, 500].first { $0 >= values.count } ?? values.count
+        return values + Array(repeating: first, count: size - values.count)
+    }
+
     /// The first row of the result, if any.
     package func fetchOne(sql: String, arguments: SQLArguments = []) throws -> SQLRow? {
         switch engine {
