@@ -65,6 +65,30 @@ struct AuditLogTests {
         try await database.read { db in [UInt8](try db.fetchOne(Data.self, sql: "SELECT hash FROM audit_head WHERE id = 1") ?? Data()) }
     }
 
+    @Test(
+        "A batch sharing a transaction with other events (PostgreSQL's writer joins writes) continues their chain and leaves the head at the newest, in either order"
+    )
+    func batchJoinedWithOtherWrites() async throws {
+        let database = try await makeLog(events: 2)
+        let entry: @Sendable (String) -> (entry: AuditEntry, date: Date) = { name in
+            (entry: AuditEntry(actor: "test", action: "test.\(name)", target: "test:1", details: [:]), date: Date())
+        }
+        for batchFirst in [false, true] {
+            try await database.write { db in
+                if batchFirst { _ = try AuditLog.append([entry("batch"), entry("batch")], in: db, alone: true) }
+                _ = try AuditLog.append([entry("single")], in: db)
+                if !batchFirst { _ = try AuditLog.append([entry("batch"), entry("batch")], in: db, alone: true) }
+            }
+        }
+        let newest = try await database.read { db in try db.fetchValue(Int64.self, sql: "SELECT MAX(seq) FROM audit_events") }
+        let head = try await database.read { db in try db.fetchValue(Int64.self, sql: "SELECT seq FROM audit_head WHERE id = 1") }
+        #expect(newest == 8 && head == 8)
+        #expect(try await AuditLog.verify(database) == .intact(eventCount: 8, headHash: try await Self.headHash(database)))
+        // The next event continues from that head.
+        try await database.write { db in _ = try AuditLog.append([entry("after")], in: db) }
+        #expect(try await AuditLog.verify(database) == .intact(eventCount: 9, headHash: try await Self.headHash(database)))
+    }
+
     @Test("An untouched log verifies with its event count")
     func intact() async throws {
         let database = try await makeLog(events: 5)

@@ -21,9 +21,10 @@ public enum AuditLog {
     /// head is written once: a group-committed batch costs a few statements, not three per event (on PostgreSQL
     /// every statement is a network round trip on the one writer every daemon shares).
     ///
-    /// `alone`: the transaction holds nothing but these events (a group-committed batch), so a failed insert may void
-    /// all of it; see ``eventRow``. Inside a larger transaction, or a savepoint that must roll back
-    /// alone, it stays false.
+    /// `alone`: these events are a group-committed batch (``AuditBatcher``). On SQLite its transaction holds nothing
+    /// else, so a failed insert may void all of it (see ``eventRow``); on PostgreSQL the writer may join it with other
+    /// writes in one transaction, and its events and the new head go in as one statement. Inside a larger
+    /// transaction, or a savepoint that must roll back alone, it stays false.
     package static func append(_ entries: [(entry: AuditEntry, date: Date)], in db: SQLTransaction, alone: Bool = false) throws -> [AuditEvent] {
         guard !entries.isEmpty else { return [] }
         var previousSeq: Int64
@@ -58,6 +59,9 @@ public enum AuditLog {
             for event in events { arguments += Self.arguments(event) }
             arguments += [head.seq, Data(head.hash)]
             try db.executeUnanswered(sql: "WITH events AS (\(eventRow.sql(rows: events.count))) \(headUpsert)", arguments: arguments)
+            // The writer may have joined this batch with other writes in one transaction: a head update one of them
+            // left for the commit would write an older head over this one.
+            try db.writeAtCommit(.auditHead) { _ in }
             return events
         }
         var rollingBackAll = false
