@@ -103,6 +103,39 @@ struct SQLTransactionTests {
 
     static let nodeRow = SQLTransaction.RowInsert("log_nodes", columns: ["level", "idx", "hash"])
 
+    static let leafRow = SQLTransaction.RowInsert("log_leaves", columns: ["idx", "kind", "ref", "entry", "appended_at"])
+
+    @Test(
+        "Rows kept for several tables go out together and are all stored, past one statement's parameter limit too; a refused one among them fails the transaction"
+    )
+    func keptRowsOfSeveralTables() async throws {
+        let database = try TestDatabase.make()
+        let appended = Date(timeIntervalSince1970: 1_800_000_000)
+        try await database.write { db in
+            try db.insertRows(Self.leafRow, values: [Int64(7_000), "test", "test:a", Data([1]), appended])
+            // 12,000 rows of 3 values: more parameters than one statement takes.
+            var values: SQLArguments = []
+            for index in 0..<12_000 { values += [42, Int64(index), Data([UInt8(index % 256)])] }
+            try db.insertRows(Self.nodeRow, values: values)
+            try db.insertRows(Self.leafRow, values: [Int64(7_001), "test", "test:b", Data([2]), appended])
+        }
+        let (nodes, leaves) = try await database.read { db in
+            (
+                try db.fetchValue(Int64.self, sql: "SELECT COUNT(*) FROM log_nodes WHERE level = 42"),
+                try db.fetchAll(sql: "SELECT ref FROM log_leaves WHERE kind = 'test' ORDER BY idx").map { $0["ref"] as String }
+            )
+        }
+        #expect(nodes == 12_000 && leaves == ["test:a", "test:b"])
+        let failure = await #expect(throws: SQLFailure.self) {
+            try await database.write { db in
+                try db.insertRows(Self.leafRow, values: [Int64(7_002), "test", "test:c", Data([3]), appended])
+                try db.insertRows(Self.nodeRow, values: [42, 5, Data([5])])
+            }
+        }
+        #expect(failure?.kind == .uniqueViolation)
+        #expect(try await database.read { db in try db.fetchValue(Int64.self, sql: "SELECT COUNT(*) FROM log_leaves WHERE kind = 'test'") } == 2)
+    }
+
     @Test(
         "Rows kept for one multi-row insert are seen by the next statement, go out before a savepoint so its failure stays inside it, and a refused one fails the transaction"
     )

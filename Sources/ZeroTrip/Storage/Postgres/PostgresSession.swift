@@ -110,21 +110,39 @@ package final class PostgresSession {
     }
 
     /// Sends the kept rows, without waiting: a refused row is reported like any statement sent so.
+    ///
+    /// The inserts of several tables go out as one statement (all but the last inside `WITH`), up to 30,000 parameters
+    /// a statement (the protocol allows 65,535): each statement is a round trip on the connection, and an issuance keeps
+    /// rows for five tables. The parts of one statement run in no set order, which the rows allow: foreign keys are
+    /// checked at the end of the statement, and the tables' triggers refuse only updates and deletes.
     private func sendPendingRows() {
         guard !pendingRows.isEmpty else { return }
         let groups = pendingRows
         pendingRows.removeAll()
+        let limit = 30_000
+        var parts: [String] = []
+        var binds: [SQLValue] = []
+        func flush() {
+            guard let main = parts.last else { return }
+            let text =
+                parts.count == 1
+                ? main : "WITH " + parts.dropLast().enumerated().map { "kept_\($0.offset) AS (\($0.element))" }.joined(separator: ", ") + " " + main
+            sent.append((connection.query(PostgresQuery(unsafeSQL: text, binds: Self.bindings(binds[...])), logger: logger), true))
+            parts.removeAll()
+            binds.removeAll()
+        }
         for (insert, values) in groups {
-            // Under the protocol's 65,535 parameters a statement.
-            let perStatement = max(1, 30_000 / insert.columns.count) * insert.columns.count
+            let perStatement = max(1, limit / insert.columns.count) * insert.columns.count
             var start = 0
             while start < values.count {
                 let end = min(values.count, start + perStatement)
-                let text = insert.sql(rows: (end - start) / insert.columns.count, numbered: true)
-                sent.append((connection.query(PostgresQuery(unsafeSQL: text, binds: Self.bindings(values[start..<end])), logger: logger), true))
+                if binds.count + (end - start) > limit { flush() }
+                parts.append(insert.sql(rows: (end - start) / insert.columns.count, numbered: true, after: binds.count))
+                binds += values[start..<end]
                 start = end
             }
         }
+        flush()
     }
 
     /// Runs `body` in a savepoint. `SAVEPOINT` is sent without waiting (a failure shows at the next statement, inside
@@ -410,7 +428,8 @@ package final class PostgresSession {
             for cell in row {
                 values.append(
                     try Self.value(
-                        PostgresCell(bytes: cell.bytes, dataType: cell.dataType, format: .binary, columnName: cell.columnName, columnIndex: cell.columnIndex)
+                        PostgresCell(
+                            bytes: cell.bytes, dataType: cell.dataType, format: .binary, columnName: cell.columnName, columnIndex: cell.columnIndex)
                     ))
             }
             return SQLRow(columns: columns, values: values)

@@ -127,12 +127,12 @@ package final class SQLTransaction {
             self.columns = columns
         }
 
-        /// `INSERT INTO table (columns) VALUES (?, …), …` for `rows` rows; `numbered` uses PostgreSQL's `$1, $2, …`;
-        /// `verb` replaces `INSERT` (SQLite's `INSERT OR ROLLBACK`).
-        func sql(rows: Int, numbered: Bool = false, verb: String = "INSERT") -> String {
+        /// `INSERT INTO table (columns) VALUES (?, …), …` for `rows` rows; `numbered` uses PostgreSQL's `$1, $2, …`,
+        /// from `$(after + 1)`; `verb` replaces `INSERT` (SQLite's `INSERT OR ROLLBACK`).
+        func sql(rows: Int, numbered: Bool = false, after: Int = 0, verb: String = "INSERT") -> String {
             var text = "\(verb) INTO \(table) (\(columns.joined(separator: ", "))) VALUES "
             text.reserveCapacity(text.utf8.count + rows * columns.count * 6)
-            var number = 0
+            var number = after
             for row in 0..<rows {
                 text += row == 0 ? "(" : ", ("
                 for column in 0..<columns.count {
