@@ -111,14 +111,19 @@ struct SQLTransactionTests {
     func keptRowsOfSeveralTables() async throws {
         let database = try TestDatabase.make()
         let appended = Date(timeIntervalSince1970: 1_800_000_000)
-        try await database.write { db in
+        let seen = try await database.write { db -> [String] in
             try db.insertRows(Self.leafRow, values: [Int64(7_000), "test", "test:a", Data([1]), appended])
+            // A read of another table leaves the row kept; a read of its table sees it.
+            #expect(try db.fetchValue(Int64.self, sql: "SELECT COUNT(*) FROM log_nodes WHERE level = 42") == 0)
+            let seen = try db.fetchAll(sql: "SELECT ref FROM log_leaves WHERE kind = 'test'").map { $0["ref"] as String }
             // 12,000 rows of 3 values: more parameters than one statement takes.
             var values: SQLArguments = []
             for index in 0..<12_000 { values += [42, Int64(index), Data([UInt8(index % 256)])] }
             try db.insertRows(Self.nodeRow, values: values)
             try db.insertRows(Self.leafRow, values: [Int64(7_001), "test", "test:b", Data([2]), appended])
+            return seen
         }
+        #expect(seen == ["test:a"])
         let (nodes, leaves) = try await database.read { db in
             (
                 try db.fetchValue(Int64.self, sql: "SELECT COUNT(*) FROM log_nodes WHERE level = 42"),
