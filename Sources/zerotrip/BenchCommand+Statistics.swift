@@ -113,7 +113,7 @@ extension BenchCommand {
 
             // The audit log up to --audit-events (the transitions above wrote one each).
             let auditStart = ContinuousClock.now
-            var events = try await services.database.read { db in try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM audit_events") ?? 0 }
+            var events = Int(try await services.database.read { db in try AuditLog.count(in: db) })
             while events < auditEvents {
                 let batch = min(20_000, auditEvents - events)
                 let first = events

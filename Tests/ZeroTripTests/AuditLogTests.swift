@@ -87,6 +87,7 @@ struct AuditLogTests {
         // The next event continues from that head.
         try await database.write { db in _ = try AuditLog.append([entry("after")], in: db) }
         #expect(try await AuditLog.verify(database) == .intact(eventCount: 9, headHash: try await Self.headHash(database)))
+        #expect(try await database.read { db in try AuditLog.count(in: db) } == 9)
     }
 
     @Test("An untouched log verifies with its event count")

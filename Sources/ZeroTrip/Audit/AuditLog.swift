@@ -122,6 +122,11 @@ public enum AuditLog {
         try await database.audit.append(entry, at: date)
     }
 
+    /// How many events the log holds: the chain head's sequence number (events are numbered from 1 without a gap).
+    package static func count(in db: SQLTransaction) throws -> Int64 {
+        try db.fetchAll(prepared: "SELECT seq, hash FROM audit_head WHERE id = 1", texts: []).first?["seq"] ?? 0
+    }
+
     /// Reads events in order, optionally only the newest `limit`.
     package static func events(in db: SQLTransaction, limit: Int? = nil) throws -> [AuditEvent] {
         let sql =
