@@ -43,7 +43,8 @@ struct CertificateTests {
         #expect(try Certificate(pemRepresentation: pki.seal.pemRepresentation) == pki.seal)
     }
 
-    @Test("openssl verify accepts the seal against root.pem; x509 -text shows the Chinese subject and key usages")
+    @Test(
+        "openssl verify accepts the seal against root.pem; x509 -text shows the Chinese subject and key usages", .tags(.externalTool), .notInFastLoop)
     func openSSLAgrees() throws {
         let pki = try makePKI()
         let dir = try ExternalTool.temporaryDirectory()

@@ -37,7 +37,9 @@ struct KeyTests {
         expectError(.malformedSignature) { try Signature(derRepresentation: der + [0], algorithm: algorithm) }
     }
 
-    @Test("Encrypted PKCS#8 round-trips; openssl decrypts it; a wrong passphrase says so", arguments: KeyAlgorithm.allCases)
+    @Test(
+        "Encrypted PKCS#8 round-trips; openssl decrypts it; a wrong passphrase says so", .tags(.externalTool), .notInFastLoop,
+        arguments: KeyAlgorithm.allCases)
     func encryptedPKCS8(algorithm: KeyAlgorithm) throws {
         let key = try PrivateKey(generating: algorithm)
         let pem = try key.encryptedPEMRepresentation(passphrase: "correct horse battery")
@@ -103,7 +105,7 @@ struct KeyTests {
         expectError(.malformedKey) { try PrivateKey(derRepresentation: Array(pem.utf8)) }
     }
 
-    @Test("Keys on other curves are refused with unsupported_algorithm")
+    @Test("Keys on other curves are refused with unsupported_algorithm", .tags(.externalTool), .notInFastLoop)
     func otherCurve() throws {
         let dir = try ExternalTool.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }

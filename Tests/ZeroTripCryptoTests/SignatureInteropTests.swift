@@ -4,7 +4,7 @@ import Testing
 import ZeroTripCrypto
 
 /// Signatures checked against implementations nobody here wrote: the openssl CLI and gmssl (PyPI).
-@Suite("Signature interoperability with openssl and gmssl")
+@Suite("Signature interoperability with openssl and gmssl", .tags(.externalTool), .notInFastLoop)
 struct SignatureInteropTests {
     let message = Array("禅城区 零跑腿 result document 0001".utf8)
 

@@ -13,7 +13,7 @@ import ZeroTripTestSupport
 
 /// The public verification page in a real browser, for a document in every state a clerk can meet.
 @Suite(
-    "The verification page in a browser",
+    "The verification page in a browser", .tags(.externalTool), .notInFastLoop,
     .enabled(if: Browser.available, "needs chromium, chromium-driver and selenium (./scripts/install-deps.sh --test)"))
 struct VerificationPageBrowserTests {
     /// A clock the test moves (documents expire).

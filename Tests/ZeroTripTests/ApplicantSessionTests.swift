@@ -176,7 +176,7 @@ struct ApplicantSessionTests {
         await expectError(.invalidInput) { try await identity.challenge(deviceID: "not hex") }
     }
 
-    @Test("A signature made by the openssl CLI logs in (DER ECDSA over the documented message)")
+    @Test("A signature made by the openssl CLI logs in (DER ECDSA over the documented message)", .tags(.externalTool), .notInFastLoop)
     func opensslInterop() async throws {
         let district = try await Self.district()
         let identity = district.services.identity

@@ -20,7 +20,9 @@ enum ZeroTripExecutable {
     }()
 }
 
-@Suite("zerotrip command line, end to end", .enabled(if: ZeroTripExecutable.binary != nil, "the zerotrip executable is built by `swift build` first"))
+@Suite(
+    "zerotrip command line, end to end", .tags(.process), .notInFastLoop,
+    .enabled(if: ZeroTripExecutable.binary != nil, "the zerotrip executable is built by `swift build` first"))
 struct CommandLineTests {
 
     struct Result { var status: Int32; var output: String }

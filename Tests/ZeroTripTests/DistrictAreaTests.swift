@@ -20,7 +20,8 @@ struct DistrictAreaTests {
     }
 
     @Test(
-        "Recorded at init or later (audited), printed at the top of documents issued afterwards; a bad value is refused by code and changes nothing")
+        "Recorded at init or later (audited), printed at the top of documents issued afterwards; a bad value is refused by code and changes nothing",
+        .tags(.externalTool), .notInFastLoop)
     func recordedAndPrinted() async throws {
         let district = try await TestDistrict(fileDatabase: true).setUp()
         let administration = district.services.administration

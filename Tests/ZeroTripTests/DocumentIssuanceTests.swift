@@ -7,7 +7,7 @@ import ZeroTripTestSupport
 
 /// Issued documents checked with tools nobody here wrote: qpdf, poppler (pdftotext, pdffonts, pdfsig, pdftoppm),
 /// pyHanko and zxing-cpp. If they disagree with us, we are wrong.
-@Suite("Result documents: issuance checked by independent tools", .serialized)
+@Suite("Result documents: issuance checked by independent tools", .tags(.externalTool), .notInFastLoop, .serialized)
 struct DocumentIssuanceTests {
     static let request = IssueDocumentRequest(
         departmentCode: "RSJ", matterCode: "GRCBZM", matterName: "个人参保证明", holderName: "张三丰", holderIDNumber: "440104199001010010",

@@ -8,7 +8,8 @@ import ZeroTripTestSupport
 @Suite("The document status list for offline verifiers")
 struct DocumentStatusListTests {
     @Test(
-        "Revoked and superseded documents answer revoked offline with reason and time; others stay valid; a stale or altered list answers unknown; entries are hashes"
+        "Revoked and superseded documents answer revoked offline with reason and time; others stay valid; a stale or altered list answers unknown; entries are hashes",
+        .tags(.externalTool), .notInFastLoop
     )
     func offlineStatus() async throws {
         let district = try await TestDistrict().setUp()

@@ -306,7 +306,7 @@ struct DocumentVerificationTests {
 
 @Suite("QR token: interoperability with the reference verifier written from docs/qr-token.md")
 struct TokenInteropTests {
-    @Test("The independent Python verifier accepts our token and URL and recomputes dig from the PDF")
+    @Test("The independent Python verifier accepts our token and URL and recomputes dig from the PDF", .tags(.externalTool), .notInFastLoop)
     func pythonVerifiesOurs() async throws {
         let (district, document) = try await DocumentVerificationTests.issued()
         let pdfURL = district.root.appendingPathComponent("doc.pdf")

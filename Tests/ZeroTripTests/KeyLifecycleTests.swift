@@ -151,7 +151,9 @@ struct KeyLifecycleTests {
         #expect(bad.code == "trust_list_signature_invalid")
     }
 
-    @Test("openssl verifies the trust list signature with the root certificate's key, and the CRL with the root certificate")
+    @Test(
+        "openssl verifies the trust list signature with the root certificate's key, and the CRL with the root certificate", .tags(.externalTool),
+        .notInFastLoop)
     func opensslChecks() async throws {
         let district = try await Self.district()
         let (_, _, kid, _) = try await Self.compromise(district)

@@ -13,7 +13,8 @@ import ZeroTripTestSupport
 /// The real daemon (`zerotrip serve`, a separate process, so a hang shows as timeouts here rather than hanging the
 /// test run) under concurrent load on loopback, bounded in time and count.
 @Suite(
-    "The daemon under load", .serialized, .enabled(if: ZeroTripExecutable.binary != nil, "the zerotrip executable is built by `swift build` first"))
+    "The daemon under load", .tags(.process), .notInFastLoop, .serialized,
+    .enabled(if: ZeroTripExecutable.binary != nil, "the zerotrip executable is built by `swift build` first"))
 struct LoadTests {
     /// A demo district served on a free port, with what the load needs: a department credential, a document (token and
     /// PDF), an applicant session.

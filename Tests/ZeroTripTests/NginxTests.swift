@@ -15,7 +15,7 @@ enum NginxBinary {
 /// docs/deployment.md's nginx configuration, taken from the document itself, in front of two daemons on one
 /// PostgreSQL database: the example an operator copies is the one tested.
 @Suite(
-    "Two daemons behind the documented nginx configuration", .serialized,
+    "Two daemons behind the documented nginx configuration", .tags(.externalTool, .process), .notInFastLoop, .serialized,
     .enabled(
         if: TestDatabase.isPostgres && ZeroTripExecutable.binary != nil && NginxBinary.path != nil,
         "needs ZEROTRIP_TEST_DATABASE_URL, the built zerotrip executable and nginx (apt-get install nginx-light)"))

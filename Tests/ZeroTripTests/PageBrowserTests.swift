@@ -7,7 +7,7 @@ import ZeroTripTestSupport
 
 /// The applicant pages in a real browser against a real `zerotrip serve` on a demo district.
 @Suite(
-    "Applicant pages in a browser", .serialized,
+    "Applicant pages in a browser", .tags(.externalTool, .process), .notInFastLoop, .serialized,
     .enabled(
         if: ZeroTripExecutable.binary != nil && Browser.available,
         "needs the built zerotrip executable, chromium, chromium-driver and selenium (./scripts/install-deps.sh --test)"))

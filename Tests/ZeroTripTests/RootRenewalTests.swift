@@ -5,7 +5,8 @@ import ZeroTripCrypto
 import ZeroTripDocuments
 import ZeroTripTestSupport
 
-@Suite("Root CA renewal: a new root with link certificates both ways; documents under either root keep verifying")
+@Suite(
+    "Root CA renewal: a new root with link certificates both ways; documents under either root keep verifying", .tags(.externalTool), .notInFastLoop)
 struct RootRenewalTests {
     /// A district with a document sealed under the first root, then renewed and RSJ rotated, with a document under the new root.
     struct Renewed {

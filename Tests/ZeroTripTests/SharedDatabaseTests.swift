@@ -14,7 +14,7 @@ import ZeroTripTestSupport
 
 /// Two `zerotrip serve` processes on one PostgreSQL database, as behind a load balancer.
 @Suite(
-    "Two daemons, one PostgreSQL database", .serialized,
+    "Two daemons, one PostgreSQL database", .tags(.process), .notInFastLoop, .serialized,
     .enabled(if: TestDatabase.isPostgres && ZeroTripExecutable.binary != nil, "needs ZEROTRIP_TEST_DATABASE_URL and the built zerotrip executable"))
 struct SharedDatabaseTests {
     final class Shared: Sendable {
@@ -189,7 +189,7 @@ struct SharedDatabaseTests {
     }
 }
 
-@Suite("SQLite → PostgreSQL migration", .enabled(if: TestDatabase.isPostgres, "needs ZEROTRIP_TEST_DATABASE_URL"))
+@Suite("SQLite → PostgreSQL migration", .tags(.process), .notInFastLoop, .enabled(if: TestDatabase.isPostgres, "needs ZEROTRIP_TEST_DATABASE_URL"))
 struct MigrationTests {
     @Test(
         "migrate-to copies a busy district whole: every table's rows and contents, the audit head and the log root equal; the copy serves; a second run is refused"
@@ -249,7 +249,7 @@ struct MigrationTests {
 
 /// docs/deployment.md's PostgreSQL backup path, with the server's own tools.
 @Suite(
-    "PostgreSQL: pg_dump and pg_restore", .serialized,
+    "PostgreSQL: pg_dump and pg_restore", .tags(.process), .notInFastLoop, .serialized,
     .enabled(if: TestDatabase.isPostgres && ZeroTripExecutable.binary != nil, "needs ZEROTRIP_TEST_DATABASE_URL and the built zerotrip executable"))
 struct PostgresRestoreTests {
     @Test(

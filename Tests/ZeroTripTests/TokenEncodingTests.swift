@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import ZeroTripTestSupport
 import ZeroTripCrypto
 import ZeroTripDocuments
 
@@ -79,7 +80,7 @@ struct TokenEncodingTests {
         #expect(unsupported?.code == .unsupportedAlgorithm)
     }
 
-    @Test("A ZeroTrip COSE_Sign1 verifies in Python (cbor2 + cryptography), written from RFC 9052")
+    @Test("A ZeroTrip COSE_Sign1 verifies in Python (cbor2 + cryptography), written from RFC 9052", .tags(.externalTool), .notInFastLoop)
     func coseInterop() throws {
         let key = try PrivateKey(generating: .p256)
         let message = try COSESign1.sign(payload: Array("{\"doc\":\"RSJ-0001\"}".utf8), kid: [9, 8, 7, 6, 5, 4, 3, 2], key: key)

@@ -224,7 +224,9 @@ struct TransparencyLogTests {
         }
     }
 
-    @Test("The independent Python verifier (rfc9162.py, written from the RFC) accepts our proofs and rejects a changed one")
+    @Test(
+        "The independent Python verifier (rfc9162.py, written from the RFC) accepts our proofs and rejects a changed one", .tags(.externalTool),
+        .notInFastLoop)
     func pythonVerifier() async throws {
         let (_, log, leaves, _) = try await Self.log(count: 37)
         let script = ExternalTool.validator("rfc9162.py")
