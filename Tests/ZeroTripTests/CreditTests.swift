@@ -40,6 +40,40 @@ struct CreditTests {
     }
 
     @Test(
+        "Window credit reads answered together in one group commit (persons and events read for the batch) equal those answered one by one; an unknown person is refused alone; one audit event each"
+    )
+    func windowChecksTogether() async throws {
+        let district = try await Self.district()
+        let credit = district.services.credit
+        let subjects = [CreditFixtures.chen.id, CreditFixtures.huang.id, CreditFixtures.zhou.id, "11010519491231002X"]
+        func check(_ subject: String) async -> String {
+            do {
+                let answer = try await credit.windowCheck(subject: subject, matter: "JZDJ", department: "GAJ", actor: "test")
+                return "\(answer.level.rawValue) \(answer.trustApproval.available) \(answer.trustApproval.reasons)"
+            } catch let error as ZeroTripError {
+                return error.code.rawValue
+            } catch {
+                return "\(error)"
+            }
+        }
+        var alone: [String] = []
+        for subject in subjects { alone.append(await check(subject)) }
+        #expect(alone[0] == "B true []" && alone[3] == "unknown_subject")
+        let before = try await AuditLog.events(in: district.services.database, limit: 10_000).count
+        let together = await withTaskGroup(of: (Int, String).self) { group in
+            for index in 0..<48 { group.addTask { (index, await check(subjects[index % subjects.count])) } }
+            var answers = [String](repeating: "", count: 48)
+            for await (index, answer) in group { answers[index] = answer }
+            return answers
+        }
+        #expect(together == (0..<48).map { alone[$0 % subjects.count] })
+        let reads = try await AuditLog.events(in: district.services.database, limit: 10_000).dropFirst(before)
+        #expect(reads.count == 48 && reads.allSatisfy { $0.action == "credit.read" })
+        #expect(reads.filter { $0.outcome == "unknown_subject" }.count == 12)
+        #expect(try await AuditLog.verify(district.services.database) == .intact(eventCount: Int64(before + 48), headHash: reads.last!.hash))
+    }
+
+    @Test(
         "Catalogue and policy files with errors are refused with a message naming the line; nothing is stored",
         arguments: [
             (

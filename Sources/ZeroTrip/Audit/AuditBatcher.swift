@@ -49,10 +49,13 @@ public final class AuditBatcher: Sendable {
         /// A document's register entry and the first log leaf of its issuance, with that leaf's block (for its
         /// inclusion proof, when the log does not hold it in memory).
         case documentAndIssuanceLeaf(id: String)
+        /// The registry person with this ID-number hash and their credit events (a window credit read).
+        case creditPerson(lookup: Data)
 
-        var documentID: String {
+        var documentID: String? {
             switch self {
             case .document(let id), .documentAndIssuanceLeaf(let id): id
+            case .creditPerson: nil
             }
         }
     }
@@ -211,12 +214,20 @@ public final class AuditBatcher: Sendable {
                     guard case .documentAndIssuanceLeaf(let id) = pending.lookup else { return nil }
                     return DocumentRegister.issuanceLogReference(id)
                 }
+                let persons = batch.compactMap { pending -> Data? in
+                    guard case .creditPerson(let lookup) = pending.lookup else { return nil }
+                    return lookup
+                }
                 try DocumentRegister.readingAhead(ids: documents, in: db) {
                     try TransparencyLog.readingAhead(refs: issuances, kind: DocumentRegister.issuanceLogKind, in: db) {
-                        for (index, pending) in batch.enumerated() {
-                            guard let entry = pending.produce(db) else { continue }
-                            entries.append((entry, pending.date))
-                            owners.append(index)
+                        try PersonStore.readingAhead(lookups: persons, in: db) { found in
+                            try CreditLedger.readingAhead(subjects: found.map { CreditService.personSubject($0.id) }, in: db) {
+                                for (index, pending) in batch.enumerated() {
+                                    guard let entry = pending.produce(db) else { continue }
+                                    entries.append((entry, pending.date))
+                                    owners.append(index)
+                                }
+                            }
                         }
                     }
                 }

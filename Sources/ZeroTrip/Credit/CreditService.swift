@@ -209,6 +209,9 @@ public final class CreditService: Sendable {
     }
 
     /// The subject for `key`, read inside the caller's transaction.
+    /// The credit subject id of registry person `id`.
+    static func personSubject(_ id: String) -> String { "person:\(id)" }
+
     static func fetch(_ key: SubjectKey, in db: SQLTransaction) throws -> CreditSubject {
         switch key {
         case .personLookup(let lookup):
@@ -216,7 +219,7 @@ public final class CreditService: Sendable {
                 throw ZeroTripError(.unknownSubject, "no person with that ID number in the registry")
             }
             return CreditSubject(
-                id: "person:\(person.id)", kind: .person, establishedAt: person.createdAt, dataComplete: true, displayName: person.name)
+                id: personSubject(person.id), kind: .person, establishedAt: person.createdAt, dataComplete: true, displayName: person.name)
         case .person(let id):
             guard let person = try PersonStore.brief(id: id, in: db) else {
                 throw ZeroTripError(.unknownSubject, "no person \(id.prefix(20)) in the registry")
@@ -459,7 +462,11 @@ public final class CreditService: Sendable {
         let (version, policy) = try await currentPolicy()
         // The subject, its events and the audit event of this read in one group-committed transaction: one trip to
         // the database for the window's hot path.
-        let answer: Result<WindowCreditCheck, ZeroTripError> = try await database.audit.audited(at: now, severalStatements: true) { db in
+        // A person looked up by ID number (the window's case) is read with the batch's others, with their events.
+        var lookup: AuditBatcher.Lookup?
+        if case .personLookup(let hash) = key { lookup = .creditPerson(lookup: hash) }
+        let answer: Result<WindowCreditCheck, ZeroTripError> = try await database.audit.audited(at: now, severalStatements: true, lookup: lookup) {
+            db in
             let subject: CreditSubject
             do {
                 subject = try Self.fetch(key, in: db)

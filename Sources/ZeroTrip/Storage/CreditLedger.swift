@@ -29,6 +29,11 @@ enum CreditLedger {
 
     /// Events of `subject` recorded at or before `date` (all with nil), in recording order.
     static func events(subject: String, recordedBy date: Date?, in db: SQLTransaction) throws -> [CreditEvent] {
+        if let ahead = db.readAhead[.creditEvents] as? EventsReadAhead, ahead.asked.contains(subject) {
+            let events = ahead.found[subject] ?? []
+            guard let date else { return events }
+            return events.filter { $0.recordedAt <= date }
+        }
         if let date {
             return try events(where: "WHERE subject = ? AND recorded_at <= ?", arguments: [subject, date], in: db)
         }
@@ -43,6 +48,36 @@ enum CreditLedger {
         arguments.append(date)
         return Dictionary(
             grouping: try events(where: "WHERE subject IN (\(placeholders)) AND recorded_at <= ?", arguments: arguments, in: db), by: \.subject)
+    }
+
+    /// Runs `body` with every event of `subjects` read in one statement, 500 subjects a statement at most; within it
+    /// ``events(subject:recordedBy:in:)`` answers those subjects from memory (events are only ever added). For a
+    /// group-committed batch of window credit reads, as ``PersonStore/readingAhead(lookups:in:_:)``.
+    static func readingAhead<T>(subjects: [String], in db: SQLTransaction, _ body: () throws -> T) throws -> T {
+        let asked = Set(subjects)
+        guard !asked.isEmpty else { return try body() }
+        var found: [String: [CreditEvent]] = [:]
+        let all = Array(asked)
+        for start in stride(from: 0, to: all.count, by: 500) {
+            let chunk = all[start..<min(all.count, start + 500)]
+            for event in try events(
+                where: "WHERE subject IN (\(SQLTransaction.placeholders(chunk.count)))",
+                arguments: SQLArguments(chunk.map { $0 as (any SQLValueConvertible)? }),
+                in: db)
+            {
+                found[event.subject, default: []].append(event)
+            }
+        }
+        let previous = db.readAhead[.creditEvents]
+        db.readAhead[.creditEvents] = EventsReadAhead(asked: asked, found: found)
+        defer { db.readAhead[.creditEvents] = previous }
+        return try body()
+    }
+
+    /// Events read ahead (``readingAhead(subjects:in:_:)``): the subjects asked for, and their events in id order.
+    private struct EventsReadAhead: Sendable {
+        var asked: Set<String>
+        var found: [String: [CreditEvent]]
     }
 
     /// Event `id`.

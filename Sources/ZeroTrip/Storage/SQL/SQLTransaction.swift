@@ -27,6 +27,10 @@ package final class SQLTransaction {
         case documentEntries
         /// The first log leaves (with their blocks of 16) of such a batch's documents.
         case logLeaves
+        /// The registry persons a batch of window credit reads looks up by ID-number hash.
+        case personsByLookup
+        /// The credit events of those persons.
+        case creditEvents
     }
 
     /// True on PostgreSQL: for the few statements whose best form differs between the engines (the store that
