@@ -29,8 +29,8 @@ enum CreditLedger {
 
     /// Events of `subject` recorded at or before `date` (all with nil), in recording order.
     static func events(subject: String, recordedBy date: Date?, in db: SQLTransaction) throws -> [CreditEvent] {
-        if let ahead = db.readAhead[.creditEvents] as? EventsReadAhead, ahead.asked.contains(subject) {
-            let events = ahead.found[subject] ?? []
+        if let ahead = db.readAhead(.creditEvents, subject, as: [CreditEvent].self) {
+            let events = ahead ?? []
             guard let date else { return events }
             return events.filter { $0.recordedAt <= date }
         }
@@ -68,16 +68,7 @@ enum CreditLedger {
                 found[event.subject, default: []].append(event)
             }
         }
-        let previous = db.readAhead[.creditEvents]
-        db.readAhead[.creditEvents] = EventsReadAhead(asked: asked, found: found)
-        defer { db.readAhead[.creditEvents] = previous }
-        return try body()
-    }
-
-    /// Events read ahead (``readingAhead(subjects:in:_:)``): the subjects asked for, and their events in id order.
-    private struct EventsReadAhead: Sendable {
-        var asked: Set<String>
-        var found: [String: [CreditEvent]]
+        return try db.readingAhead(.creditEvents, SQLTransaction.ReadAhead(asked: asked, found: found), body)
     }
 
     /// Event `id`.

@@ -174,7 +174,7 @@ enum DocumentRegister {
     /// The verification columns of `id` (see ``Entry``), the hot path's read.
     static func entry(id: String, in db: SQLTransaction) throws -> Entry? {
         let id = id.lowercased()
-        if let ahead = db.readAhead[.documentEntries] as? ReadAhead, ahead.asked.contains(id) { return ahead.found[id] }
+        if let ahead = db.readAhead(.documentEntries, id, as: Entry.self) { return ahead }
         return try db.fetchOne(sql: "SELECT \(Entry.columns) FROM documents WHERE id = ?", arguments: [id]).map(Entry.init(row:))
     }
 
@@ -199,16 +199,7 @@ enum DocumentRegister {
                 found[entry.id] = entry
             }
         }
-        let previous = db.readAhead[.documentEntries]
-        db.readAhead[.documentEntries] = ReadAhead(asked: asked, found: found)
-        defer { db.readAhead[.documentEntries] = previous }
-        return try body()
-    }
-
-    /// Entries read ahead (``readingAhead(ids:in:_:)``): the ids asked for, and those found.
-    private struct ReadAhead: Sendable {
-        var asked: Set<String>
-        var found: [String: Entry]
+        return try db.readingAhead(.documentEntries, SQLTransaction.ReadAhead(asked: asked, found: found), body)
     }
 
     /// The verification columns of the entry whose exact PDF has SHA-256 `digest`.

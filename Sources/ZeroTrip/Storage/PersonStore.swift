@@ -34,7 +34,7 @@ enum PersonStore {
 
     /// The subject id, name and registration time of the person with lookup hash `lookup` (the credit hot path's read).
     static func brief(lookup: Data, in db: SQLTransaction) throws -> (id: String, name: String, createdAt: Date)? {
-        if let ahead = db.readAhead[.personsByLookup] as? BriefsReadAhead, ahead.asked.contains(lookup) { return ahead.found[lookup] }
+        if let ahead = db.readAhead(.personsByLookup, lookup, as: Brief.self) { return ahead }
         return try db.fetchOne(sql: "SELECT id, name, created_at FROM persons WHERE id_lookup = ?", arguments: [lookup])
             .map { (id: $0[0], name: $0[1], createdAt: $0[2]) }
     }
@@ -50,7 +50,7 @@ enum PersonStore {
     {
         let asked = Set(lookups)
         guard !asked.isEmpty else { return try body([]) }
-        var found: [Data: (id: String, name: String, createdAt: Date)] = [:]
+        var found: [Data: Brief] = [:]
         let all = Array(asked)
         for start in stride(from: 0, to: all.count, by: 500) {
             let chunk = all[start..<min(all.count, start + 500)]
@@ -61,17 +61,11 @@ enum PersonStore {
                 found[row[3] as Data] = (id: row[0], name: row[1], createdAt: row[2])
             }
         }
-        let previous = db.readAhead[.personsByLookup]
-        db.readAhead[.personsByLookup] = BriefsReadAhead(asked: asked, found: found)
-        defer { db.readAhead[.personsByLookup] = previous }
-        return try body(Array(found.values))
+        return try db.readingAhead(.personsByLookup, SQLTransaction.ReadAhead(asked: asked, found: found)) { try body(Array(found.values)) }
     }
 
-    /// Persons read ahead (``readingAhead(lookups:in:_:)``): the hashes asked for, and those found.
-    private struct BriefsReadAhead: Sendable {
-        var asked: Set<Data>
-        var found: [Data: (id: String, name: String, createdAt: Date)]
-    }
+    /// A person as a credit read needs them.
+    private typealias Brief = (id: String, name: String, createdAt: Date)
 
     /// The name and registration time of person `id`.
     static func brief(id: String, in db: SQLTransaction) throws -> (name: String, createdAt: Date)? {

@@ -443,7 +443,7 @@ public struct TransparencyLog: Sendable {
         if let cached = firstLeaves.value(for: leafKey) {
             leaf = cached
         } else {
-            let readAhead = (db.readAhead[.logLeaves] as? LeavesReadAhead)?.answer(ref: ref, kind: kind)
+            let readAhead = db.readAhead(.logLeaves, leafKey, as: (Leaf, [[UInt8]]).self)
             guard let (read, readBlock) = try readAhead ?? Self.leafWithBlock(ref: ref, kind: kind, in: db) else { return nil }
             (leaf, block) = (read, readBlock)
             if remember { firstLeaves.store(leaf, for: leafKey, readAt: .now) }
@@ -485,7 +485,7 @@ public struct TransparencyLog: Sendable {
         let asked = Set(refs)
         guard !asked.isEmpty else { return try body() }
         let blockSize = Int64(1) << NodeCache.minimumLevel
-        var found: [String: (Leaf, [[UInt8]])] = [:]
+        var found: [LeafKey: (Leaf, [[UInt8]])] = [:]
         let all = Array(asked)
         for start in stride(from: 0, to: all.count, by: 500) {
             let chunk = all[start..<min(all.count, start + 500)]
@@ -507,7 +507,7 @@ public struct TransparencyLog: Sendable {
                                       AND idx < f.idx - f.idx % \(blockSize) + \(blockSize)) AS b ON TRUE
                         """, texts: chunk + [kind])
                 for row in rows {
-                    found[row["ref"] as String] = try Self.leafAndBlock(
+                    found[LeafKey(ref: row["ref"], kind: kind)] = try Self.leafAndBlock(
                         leaf: row["leaf"], first: row["first"], last: row["last"], hashes: (row["hashes"] as Data?).map { [UInt8]($0) } ?? [])
                 }
             } else {
@@ -523,27 +523,12 @@ public struct TransparencyLog: Sendable {
                 var byReference: [String: [SQLRow]] = [:]
                 for row in rows { byReference[row["ref"] as String, default: []].append(row) }
                 for (ref, group) in byReference {
-                    found[ref] = try Self.leafAndBlock(group.sorted { (($0["idx"] as Int64?) ?? -1) < (($1["idx"] as Int64?) ?? -1) }[...])
+                    found[LeafKey(ref: ref, kind: kind)] = try Self.leafAndBlock(
+                        group.sorted { (($0["idx"] as Int64?) ?? -1) < (($1["idx"] as Int64?) ?? -1) }[...])
                 }
             }
         }
-        let previous = db.readAhead[.logLeaves]
-        db.readAhead[.logLeaves] = LeavesReadAhead(kind: kind, asked: asked, found: found)
-        defer { db.readAhead[.logLeaves] = previous }
-        return try body()
-    }
-
-    /// Leaves read ahead (``readingAhead(refs:kind:in:_:)``): the refs asked for, and the leaves and blocks found.
-    private struct LeavesReadAhead: Sendable {
-        var kind: String
-        var asked: Set<String>
-        var found: [String: (Leaf, [[UInt8]])]
-
-        /// nil when `ref` was not asked for; `.some(nil)` when it was and has no leaf.
-        func answer(ref: String, kind: String) -> (Leaf, [[UInt8]])?? {
-            guard kind == self.kind, asked.contains(ref) else { return nil }
-            return .some(found[ref])
-        }
+        return try db.readingAhead(.logLeaves, SQLTransaction.ReadAhead(asked: Set(asked.map { LeafKey(ref: $0, kind: kind) }), found: found), body)
     }
 
     /// The first leaf of `ref`/`kind` and the leaf hashes of its block of 16 stored so far, from the block's start, in
@@ -594,7 +579,7 @@ public struct TransparencyLog: Sendable {
     func firstLeaf(ref: String, kind: String, in db: SQLTransaction, remember: Bool) throws -> Leaf? {
         let key = LeafKey(ref: ref, kind: kind)
         if let leaf = firstLeaves.value(for: key) { return leaf }
-        if let readAhead = (db.readAhead[.logLeaves] as? LeavesReadAhead)?.answer(ref: ref, kind: kind) {
+        if let readAhead = db.readAhead(.logLeaves, key, as: (Leaf, [[UInt8]]).self) {
             guard let (leaf, _) = readAhead else { return nil }
             if remember { firstLeaves.store(leaf, for: key, readAt: .now) }
             return leaf

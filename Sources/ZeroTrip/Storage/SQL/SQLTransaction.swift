@@ -18,8 +18,30 @@ package final class SQLTransaction {
     let engine: Engine
 
     /// Rows a store read ahead, in one statement, for the reads about to run in this transaction; set and dropped by
-    /// that store (``DocumentRegister/readingAhead(ids:in:_:)``).
-    package var readAhead: [ReadAheadKey: any Sendable] = [:]
+    /// that store (``DocumentRegister/readingAhead(ids:in:_:)``) through ``readingAhead(_:_:_:)``.
+    private var readAhead: [ReadAheadKey: any Sendable] = [:]
+
+    /// Rows read ahead: the keys asked for, and the rows found (a key asked for and absent has none).
+    struct ReadAhead<Key: Hashable & Sendable, Row: Sendable>: Sendable {
+        var asked: Set<Key>
+        var found: [Key: Row]
+    }
+
+    /// Runs `body` with `rows` read ahead under `slot`, and then puts back what was there: nothing written later in
+    /// the transaction is answered from a stale copy.
+    func readingAhead<Key, Row, T>(_ slot: ReadAheadKey, _ rows: ReadAhead<Key, Row>, _ body: () throws -> T) rethrows -> T {
+        let previous = readAhead[slot]
+        readAhead[slot] = rows
+        defer { readAhead[slot] = previous }
+        return try body()
+    }
+
+    /// The row read ahead under `slot` for `key`: nil when `key` was not asked for (read it), `.some(nil)` when it was
+    /// and nothing was found.
+    func readAhead<Key: Hashable & Sendable, Row: Sendable>(_ slot: ReadAheadKey, _ key: Key, as: Row.Type) -> Row?? {
+        guard let rows = readAhead[slot] as? ReadAhead<Key, Row>, rows.asked.contains(key) else { return nil }
+        return .some(rows.found[key])
+    }
 
     /// What ``readAhead`` may hold.
     package enum ReadAheadKey: Hashable, Sendable {
