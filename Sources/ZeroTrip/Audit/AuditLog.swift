@@ -32,7 +32,7 @@ public enum AuditLog {
         if let head = db.remembered(.auditHead, as: ChainHead.self) {
             (previousSeq, previousHash) = (head.seq, head.hash)
         } else {
-            let head = try db.fetchAll(prepared: "SELECT seq, hash FROM audit_head WHERE id = 1", texts: []).first
+            let head = try headRow(in: db)
             previousSeq = head?["seq"] ?? 0
             previousHash = head.map { [UInt8]($0["hash"] as Data) } ?? genesisHash
         }
@@ -122,9 +122,14 @@ public enum AuditLog {
         try await database.audit.append(entry, at: date)
     }
 
+    /// The `audit_head` row (`seq`, `hash`), nil before the first event; prepared, as every batch reads it.
+    private static func headRow(in db: SQLTransaction) throws -> SQLRow? {
+        try db.fetchAll(prepared: "SELECT seq, hash FROM audit_head WHERE id = 1", texts: []).first
+    }
+
     /// How many events the log holds: the chain head's sequence number (events are numbered from 1 without a gap).
     package static func count(in db: SQLTransaction) throws -> Int64 {
-        try db.fetchAll(prepared: "SELECT seq, hash FROM audit_head WHERE id = 1", texts: []).first?["seq"] ?? 0
+        try headRow(in: db)?["seq"] ?? 0
     }
 
     /// Reads events in order, optionally only the newest `limit`.
@@ -191,7 +196,7 @@ public enum AuditLog {
                 expectedSeq += 1
             }
             let count = expectedSeq - 1
-            let head = try db.fetchAll(prepared: "SELECT seq, hash FROM audit_head WHERE id = 1", texts: []).first
+            let head = try headRow(in: db)
             let headSeq: Int64 = head?["seq"] ?? 0
             let headHash: [UInt8] = head.map { [UInt8]($0["hash"] as Data) } ?? genesisHash
             if headSeq != count || headHash != previousHash {

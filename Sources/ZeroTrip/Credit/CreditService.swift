@@ -208,10 +208,10 @@ public final class CreditService: Sendable {
         throw ZeroTripError(.invalidInput, "subject must be a citizen ID number, a unified social credit code or a subject id")
     }
 
-    /// The subject for `key`, read inside the caller's transaction.
     /// The credit subject id of registry person `id`.
     static func personSubject(_ id: String) -> String { "person:\(id)" }
 
+    /// The subject for `key`, read inside the caller's transaction.
     static func fetch(_ key: SubjectKey, in db: SQLTransaction) throws -> CreditSubject {
         switch key {
         case .personLookup(let lookup):
@@ -224,7 +224,7 @@ public final class CreditService: Sendable {
             guard let person = try PersonStore.brief(id: id, in: db) else {
                 throw ZeroTripError(.unknownSubject, "no person \(id.prefix(20)) in the registry")
             }
-            return CreditSubject(id: "person:\(id)", kind: .person, establishedAt: person.createdAt, dataComplete: true, displayName: person.name)
+            return CreditSubject(id: personSubject(id), kind: .person, establishedAt: person.createdAt, dataComplete: true, displayName: person.name)
         case .organization(let code):
             guard let organization = try CreditLedger.organization(code, in: db) else {
                 throw ZeroTripError(.unknownSubject, "no organisation \(code.prefix(18)) is registered for credit")

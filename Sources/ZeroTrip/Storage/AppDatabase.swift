@@ -52,9 +52,7 @@ public struct AppDatabase: Sendable {
     package init(_ writer: any DatabaseWriter) throws {
         engine = .sqlite(writer)
         keyChanges = TableChangeCounter(table: "signing_key_history")
-        audit = AuditBatcher(write: { batch, completion in
-            writer.asyncWrite({ db in try batch(SQLTransaction(sqlite: db)) }, completion: { _, result in completion(result.mapError(Self.mapped)) })
-        })
+        audit = AuditBatcher(write: { batch, completion in Self.write(on: .sqlite(writer), batch, completion: completion) })
         try Self.migrator.migrate(writer)
         writer.add(transactionObserver: keyChanges, extent: .databaseLifetime)
         if let pool = writer as? DatabasePool {
@@ -76,7 +74,7 @@ public struct AppDatabase: Sendable {
         self.engine = .postgres(engine)
         self.keyChanges = keyChanges
         audit = AuditBatcher(
-            write: { batch, completion in engine.write(batch) { completion($0.mapError(Self.mapped)) } },
+            write: { batch, completion in Self.write(on: .postgres(engine), batch, completion: completion) },
             readApart: { several, read in try await Self.mappingBusy { try await engine.read(severalStatements: several, read) } })
         readers = nil
     }
@@ -158,6 +156,13 @@ public struct AppDatabase: Sendable {
     /// ``AuditBatcher`` hands over its next batch from there).
     func write<T: Sendable>(_ body: @escaping @Sendable (SQLTransaction) throws -> T, completion: @escaping @Sendable (Result<T, any Error>) -> Void)
     {
+        Self.write(on: engine, body, completion: completion)
+    }
+
+    /// ``write(_:completion:)`` on `engine` (the initialisers hand it to the audit batcher before `self` exists).
+    private static func write<T: Sendable>(
+        on engine: Engine, _ body: @escaping @Sendable (SQLTransaction) throws -> T, completion: @escaping @Sendable (Result<T, any Error>) -> Void
+    ) {
         switch engine {
         case .sqlite(let writer):
             writer.asyncWrite({ db in try body(SQLTransaction(sqlite: db)) }, completion: { _, result in completion(result.mapError(Self.mapped)) })

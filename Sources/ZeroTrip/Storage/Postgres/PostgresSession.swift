@@ -426,20 +426,9 @@ package final class PostgresSession {
         }
         guard let first = rows.first else { return [] }
         let columns = SQLColumns(first.map(\.columnName))
-        return try rows.map { row in
-            var values: [SQLValue] = []
-            values.reserveCapacity(columns.names.count)
-            // PostgresNIO asks for every result column in binary, but its rows of a statement prepared this way
-            // (1.33) still carry the text format of the statement's description: read them as what was asked for.
-            for cell in row {
-                values.append(
-                    try Self.value(
-                        PostgresCell(
-                            bytes: cell.bytes, dataType: cell.dataType, format: .binary, columnName: cell.columnName, columnIndex: cell.columnIndex)
-                    ))
-            }
-            return SQLRow(columns: columns, values: values)
-        }
+        // PostgresNIO asks for every result column in binary, but its rows of a statement prepared this way (1.33)
+        // still carry the text format of the statement's description: read them as what was asked for.
+        return try rows.map { try Self.row($0, columns: columns, readingBinary: true) }
     }
 
     private func run(_ sql: String, _ arguments: [SQLValue]) throws -> PostgresQueryResult {
@@ -484,10 +473,14 @@ package final class PostgresSession {
         return binds
     }
 
-    static func row(_ row: PostgresRow, columns: SQLColumns) throws -> SQLRow {
+    /// `readingBinary`: decode every cell as binary whatever format it is marked with (``fetchAll(prepared:texts:)``).
+    static func row(_ row: PostgresRow, columns: SQLColumns, readingBinary: Bool = false) throws -> SQLRow {
         var values: [SQLValue] = []
         values.reserveCapacity(columns.names.count)
-        for cell in row { values.append(try value(cell)) }
+        for var cell in row {
+            if readingBinary { cell.format = .binary }
+            values.append(try value(cell))
+        }
         return SQLRow(columns: columns, values: values)
     }
 
