@@ -91,7 +91,7 @@ extension BenchCommand {
                 let entries = (0..<batch).map { _ -> (kind: String, ref: String, fields: [String: String]) in
                     let id = String(format: "%016llx%016llx", generator.next(), generator.next())
                     return (
-                        "document.issued", "document:\(id)",
+                        TransparencyLog.documentIssuedKind, TransparencyLog.documentReference(id),
                         [
                             "document": id, "department": "RSJ", "kid": "0123456789abcdef", "matter": "GRCBZM",
                             "pdf_sha256": String(

@@ -212,14 +212,14 @@ public final class AuditBatcher: Sendable {
                 let documents = batch.compactMap { $0.lookup?.documentID }
                 let issuances = batch.compactMap { pending -> String? in
                     guard case .documentAndIssuanceLeaf(let id) = pending.lookup else { return nil }
-                    return DocumentRegister.issuanceLogReference(id)
+                    return TransparencyLog.documentReference(id)
                 }
                 let persons = batch.compactMap { pending -> Data? in
                     guard case .creditPerson(let lookup) = pending.lookup else { return nil }
                     return lookup
                 }
                 try DocumentRegister.readingAhead(ids: documents, in: db) {
-                    try TransparencyLog.readingAhead(refs: issuances, kind: DocumentRegister.issuanceLogKind, in: db) {
+                    try TransparencyLog.readingAhead(refs: issuances, kind: TransparencyLog.documentIssuedKind, in: db) {
                         try PersonStore.readingAhead(lookups: persons, in: db) { found in
                             try CreditLedger.readingAhead(subjects: found.map { CreditService.personSubject($0.id) }, in: db) {
                                 for (index, pending) in batch.enumerated() {

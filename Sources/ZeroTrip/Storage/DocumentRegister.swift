@@ -9,12 +9,6 @@ import ZeroTripDocuments
 /// application, audit and transparency-log writes it needs and commits them together. Rows are never deleted and
 /// only the status columns ever change; the schema's triggers refuse anything else.
 enum DocumentRegister {
-    /// The transparency-log entry kind of an issuance: a document's first leaf, the one its inclusion proof is for.
-    static let issuanceLogKind = "document.issued"
-
-    /// The transparency-log reference of document `id` (lower-case hex, as stored).
-    static func issuanceLogReference(_ id: String) -> String { "document:\(id)" }
-
     /// The metadata columns of a full register entry (everything but the PDF).
     static let metadataColumns = """
         id, department_code, kid, matter_code, matter_name, holder_name, holder_id_number, holder_kind, fields, pickup_mode, issued_at,

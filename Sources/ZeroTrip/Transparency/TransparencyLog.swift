@@ -75,6 +75,12 @@ public struct LogEntry: Sendable, Hashable, Codable {
 /// Leaves are appended inside the transaction of the change they record, so the register and the log never
 /// disagree. Every perfect subtree hash is stored (`log_nodes`), so proofs need O(log n) indexed reads.
 public struct TransparencyLog: Sendable {
+    /// The entry kind of a document's issuance: the document's first leaf, the one its inclusion proof is for.
+    package static let documentIssuedKind = "document.issued"
+
+    /// The reference of document `id`'s entries (lower-case hex, as stored).
+    package static func documentReference(_ id: String) -> String { "document:\(id)" }
+
     let database: AppDatabase
     let upperNodes = NodeCache()
     private let firstLeaves = FreshnessCache<LeafKey, Leaf>(lifetime: nil, capacity: 16_384)
