@@ -40,6 +40,7 @@ enum HTTPErrorMapping {
             .modeUnavailable:
             .unprocessableContent
         case .payloadTooLarge: .contentTooLarge
+        case .methodNotAllowed: .methodNotAllowed
         case .notInitialized, .notReady, .missingKeyFile, .insecureKeyFile, .missingPassphrase, .noActiveKey, .fontUnavailable,
             .identityKeyUnavailable, .keyLimitReached, .keyNotActive,
             .databaseBusy, .databaseUnavailable, .overloaded,
@@ -59,7 +60,7 @@ enum HTTPErrorMapping {
             switch error.status {
             case .contentTooLarge: return ZeroTripError(.payloadTooLarge, "request body is too large")
             case .notFound: return ZeroTripError(.notFound, "no such route")
-            case .methodNotAllowed: return ZeroTripError(.notFound, "method not allowed on this route")
+            case .methodNotAllowed: return ZeroTripError(.methodNotAllowed, "method not allowed on this route")
             case .badRequest: return ZeroTripError(.invalidInput, error.body ?? "bad request")
             default: return ZeroTripError(.init(rawValue: "http_\(error.status.code)"), error.body ?? error.status.reasonPhrase)
             }
@@ -120,9 +121,19 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
                         "route": "\(context.endpointPath ?? "unmatched")",
                     ])
             }
+            let path = request.uri.path
+            // No route matched: when the path is a route of other methods, say which (RFC 9110 §15.5.6).
+            if let error = error as? HTTPError, error.status == .notFound, let allowed = ZeroTripAPI.methods(allowedAt: path),
+                !allowed.contains(request.method.rawValue)
+            {
+                var response = HTTPErrorMapping.response(
+                    for: ZeroTripError(
+                        .methodNotAllowed, "\(request.method) is not a method of \(path.prefix(64)); it takes \(allowed.joined(separator: ", "))"))
+                response.headers[.allow] = allowed.joined(separator: ", ")
+                return response
+            }
             let answered = domain.code.rawValue.hasPrefix("http_") ? HTTPResponse.Status(code: Int(domain.code.rawValue.dropFirst(5)) ?? 500) : status
             // The people-facing pages answer with a page, in Chinese, under the pages' CSP: never the JSON body.
-            let path = request.uri.path
             if path == "/my" || path.hasPrefix("/my/") || path == "/window" || path.hasPrefix("/window/") {
                 return PageRenderer.errorPage(domain, status: answered)
             }

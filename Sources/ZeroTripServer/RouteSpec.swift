@@ -1,8 +1,8 @@
 public import Hummingbird
 public import ZeroTrip
 
-/// One HTTP route and the scope it needs: the server's route table, also used by the
-/// authorization test to walk every route.
+/// One HTTP route and the scope it needs: the server's route table, also used by the authorization test to walk
+/// every route, and the source of the OpenAPI description served at `/openapi.json`.
 public struct RouteSpec: Sendable, Hashable, CustomStringConvertible {
     /// Who may call the route.
     public enum Access: Sendable, Hashable {
@@ -24,7 +24,141 @@ public struct RouteSpec: Sendable, Hashable, CustomStringConvertible {
     public let path: String
     /// Required access.
     public let access: Access
+    /// One line on what the route does, the operation's summary in the API description.
+    let summary: String
+    /// What the route reads from the request body, if anything.
+    let body: Body?
+    /// The query parameters the handler reads.
+    let query: [Query]
+    /// The successful answer.
+    let reply: Reply
+
+    init(
+        method: HTTPRequest.Method, path: String, access: Access, _ summary: String, body: Body? = nil, query: [Query] = [],
+        reply: Reply = .json()
+    ) {
+        self.method = method
+        self.path = path
+        self.access = access
+        self.summary = summary
+        self.body = body
+        self.query = query
+        self.reply = reply
+    }
 
     /// `GET /v1/departments`.
     public var description: String { "\(method) \(path)" }
+
+    /// The names in braces in the path, in order: `["code"]` for `/v1/departments/{code}/keys`.
+    var pathParameters: [String] {
+        path.split(separator: "/").compactMap { part in
+            part.hasPrefix("{") && part.hasSuffix("}") ? String(part.dropFirst().dropLast()) : nil
+        }
+    }
+
+    public static func == (lhs: RouteSpec, rhs: RouteSpec) -> Bool {
+        lhs.method == rhs.method && lhs.path == rhs.path && lhs.access == rhs.access
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(method)
+        hasher.combine(path)
+        hasher.combine(access)
+    }
+}
+
+extension RouteSpec {
+    /// A request body: its media type and schema.
+    struct Body: Sendable {
+        let mediaType: String
+        let schema: JSONValue
+        let description: String
+
+        /// A JSON object decoded strictly into `type`; its schema is read from the type (``BodySchema``).
+        static func json<T: Decodable>(_ type: T.Type) -> Body {
+            Body(mediaType: "application/json", schema: BodySchema.of(type), description: "JSON; unknown members are refused by name")
+        }
+
+        /// A CSV file (registry or credit-event import).
+        static func csv(_ description: String) -> Body {
+            Body(mediaType: "text/csv", schema: ["type": "string"], description: description)
+        }
+
+        /// A YAML or JSON document (catalogue, credit policy).
+        static func yaml(_ description: String) -> Body {
+            Body(mediaType: "application/yaml", schema: ["type": "string"], description: description)
+        }
+
+        /// A signed PDF to verify.
+        static let pdf = Body(
+            mediaType: "application/pdf", schema: ["type": "string", "contentMediaType": "application/pdf"],
+            description: "the PDF as received, at most 20 MiB")
+    }
+
+    /// A query parameter.
+    struct Query: Sendable {
+        let name: String
+        let required: Bool
+        let schema: JSONValue
+        let description: String
+
+        static func string(_ name: String, required: Bool = false, minLength: Int = 0, maxLength: Int = 64, _ description: String) -> Query {
+            Query(
+                name: name, required: required, schema: ["type": "string", "minLength": .integer(minLength), "maxLength": .integer(maxLength)],
+                description: description)
+        }
+
+        /// Free text the handler reads up to a bound of its own and never refuses for its length (the public pages).
+        static func text(_ name: String, _ description: String) -> Query {
+            Query(name: name, required: false, schema: ["type": "string"], description: description)
+        }
+
+        static func integer(_ name: String, required: Bool = false, minimum: Int = 0, maximum: Int? = nil, _ description: String) -> Query {
+            var schema: [String: JSONValue] = ["type": "integer", "minimum": .integer(minimum)]
+            if let maximum { schema["maximum"] = .integer(maximum) }
+            return Query(name: name, required: required, schema: .object(schema), description: description)
+        }
+
+        static func day(_ name: String, _ description: String) -> Query {
+            Query(name: name, required: false, schema: ["type": "string", "format": "date"], description: description)
+        }
+
+        static func choice(_ name: String, _ values: [String], _ description: String) -> Query {
+            Query(name: name, required: false, schema: ["type": "string", "enum": .array(values.map { .string($0) })], description: description)
+        }
+
+        /// The period of a figures request (``ZeroTripAPI/figuresPeriod(_:now:)``).
+        static let period: [Query] = [
+            .day("from", "the first China calendar day (default: 30 days before to)"),
+            .day("to", "the last day, inclusive (default: today); at most 400 days after from"),
+        ]
+
+        /// Figures as JSON (default) or a CSV table (``StatisticsFormat``).
+        static let format = Query.choice("format", ["json", "csv"], "json (default) or csv, a table with a byte-order mark for spreadsheets")
+    }
+
+    /// The successful answer: status and media type.
+    struct Reply: Sendable {
+        let status: Int
+        let mediaType: String
+        let description: String
+        /// Other successful statuses with the same media type (202 while an attested check is pending).
+        var also: [Int] = []
+
+        /// A JSON object.
+        static func json(_ status: Int = 200, also: [Int] = []) -> Reply {
+            Reply(status: status, mediaType: "application/json", description: status == 201 ? "created" : "the answer", also: also)
+        }
+
+        /// A signed PDF.
+        static let pdf = Reply(status: 200, mediaType: "application/pdf", description: "the signed PDF")
+        /// A page for people (Chinese).
+        static let html = Reply(status: 200, mediaType: "text/html", description: "a page for people, in Chinese")
+        /// A PEM certificate.
+        static let pem = Reply(status: 200, mediaType: "application/x-pem-file", description: "a PEM certificate")
+
+        static func other(_ mediaType: String, _ description: String) -> Reply {
+            Reply(status: 200, mediaType: mediaType, description: description)
+        }
+    }
 }

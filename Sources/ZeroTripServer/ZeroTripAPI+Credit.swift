@@ -125,7 +125,11 @@ extension ZeroTripAPI {
             }
         case "GET /v1/applications":
             return { request, _, principal in
-                let flagged = request.uri.queryParameters.get("flagged") == "true"
+                let values = request.uri.queryParameters.getAll("flagged")
+                guard values.count <= 1, values.allSatisfy({ $0 == "true" || $0 == "false" }) else {
+                    throw ZeroTripError(.invalidInput, "flagged must be true or false, once")
+                }
+                let flagged = values.first == "true"
                 return try await JSONResponse.make(
                     ApplicationList(applications: try applications.applications(department: department(principal), flaggedOnly: flagged)))
             }

@@ -243,7 +243,10 @@ extension ZeroTripAPI {
             }
         case "GET /v1/staff":
             return { request, _, _ in
-                let department = request.uri.queryParameters.get("department").map { String($0.prefix(16)) }
+                let department = request.uri.queryParameters.get("department").map { String($0) }
+                if let department, department.isEmpty || department.utf8.count > 16 {
+                    throw ZeroTripError(.invalidInput, "department must be a department code of 1–16 characters")
+                }
                 return try JSONResponse.make(StaffList(staff: try await services.supervision.staff(department: department).map(StaffView.init)))
             }
         case "POST /v1/staff/{department}/{clerk}/remove":

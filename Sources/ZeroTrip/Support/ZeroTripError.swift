@@ -44,6 +44,8 @@ public struct ZeroTripError: Error, Hashable, Sendable, CustomStringConvertible 
         public static let forbidden = Code(rawValue: "forbidden")
         /// Unknown resource.
         public static let notFound = Code(rawValue: "not_found")
+        /// A known resource that does not take the request's method (the answer lists those it takes).
+        public static let methodNotAllowed = Code(rawValue: "method_not_allowed")
         /// A request body exceeded its limit.
         public static let payloadTooLarge = Code(rawValue: "payload_too_large")
         /// Unknown credential id.

@@ -66,6 +66,7 @@ enum ChineseMessages {
         "unauthenticated": "需要有效的接口凭证。",
         "forbidden": "无权进行此操作。",
         "not_found": "找不到请求的内容。",
+        "method_not_allowed": "此地址不支持该请求方式。",
         "payload_too_large": "提交的内容过大。",
         "unknown_credential": "没有这个凭证。",
         "invalid_configuration": "服务配置有误，暂不可用，请联系管理员。",

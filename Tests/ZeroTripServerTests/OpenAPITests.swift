@@ -1,0 +1,129 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Testing
+@testable import ZeroTrip
+@testable import ZeroTripServer
+
+@Suite("The OpenAPI description")
+struct OpenAPITests {
+    static let document = OpenAPIDocument.build(routes: ZeroTripAPI.routes, serverURL: "https://zw.example.gov.cn")
+
+    static func operation(_ route: RouteSpec) -> JSONValue? {
+        document["paths"]?[route.path]?[route.method.rawValue.lowercased()]
+    }
+
+    static func strings(_ value: JSONValue?) -> [String] {
+        guard case .array(let items) = value else { return [] }
+        return items.compactMap { if case .string(let text) = $0 { text } else { nil } }
+    }
+
+    @Test("Every route is described once, with its path parameters, its access and a unique operation id")
+    func everyRoute() throws {
+        var operationIDs: Set<String> = []
+        var count = 0
+        guard case .object(let paths) = try #require(Self.document["paths"]) else { Issue.record("no paths"); return }
+        for case .object(let operations) in paths.values { count += operations.count }
+        #expect(count == ZeroTripAPI.routes.count)
+        for route in ZeroTripAPI.routes {
+            let operation = try #require(Self.operation(route), "\(route) is not described")
+            guard case .string(let id) = try #require(operation["operationId"]) else { Issue.record("\(route): no operation id"); continue }
+            #expect(operationIDs.insert(id).inserted, "operation id \(id) is used twice")
+            guard case .array(let parameters) = operation["parameters"] ?? .array([]) else { continue }
+            let inPath = parameters.filter { $0["in"] == "path" }.compactMap { parameter -> String? in
+                if case .string(let name) = parameter["name"] { name } else { nil }
+            }
+            #expect(inPath == route.pathParameters, "\(route)")
+            let security = operation["security"]
+            switch route.access {
+            case .public, .applicantPublic: #expect(security == .array([]), "\(route)")
+            case .authenticated, .scope: #expect(security == [["credential": []]], "\(route)")
+            case .applicant: #expect(security == [["session": []]], "\(route)")
+            }
+            #expect(operation["responses"]?[String(route.reply.status)] != nil, "\(route)")
+        }
+        #expect(Self.document["openapi"] == "3.1.0")
+    }
+
+    @Test("A JSON body's schema comes from the type the handler decodes: required and optional members, arrays, nested objects")
+    func bodySchemas() throws {
+        let issue = try #require(Self.operation(ZeroTripAPI.routes.first { $0.description == "POST /v1/documents" }!))
+        let schema = try #require(issue["requestBody"]?["content"]?["application/json"]?["schema"])
+        #expect(
+            Set(Self.strings(schema["required"])) == ["matterCode", "matterName", "holderName", "holderIdNumber", "fields"],
+            "optional members (department, holderType, validDays, pickupMode) are not required")
+        #expect(schema["additionalProperties"] == false)
+        #expect(schema["properties"]?["validDays"] == ["type": "integer"])
+        let field = try #require(schema["properties"]?["fields"]?["items"])
+        #expect(Set(Self.strings(field["required"])) == ["label", "value"])
+        #expect(schema["properties"]?["fields"]?["type"] == "array")
+
+        // A dictionary's values are described, its keys free.
+        let issueResult = try #require(ZeroTripAPI.routes.first { $0.description == "POST /v1/applications/{id}/issue" }?.body)
+        #expect(issueResult.schema["properties"]?["fields"] == ["type": "object", "additionalProperties": ["type": "string"]])
+        // Every route that decodes a JSON body names at least one member, so no schema fell back to "anything".
+        for route in ZeroTripAPI.routes {
+            guard let body = route.body, body.mediaType == "application/json" else { continue }
+            #expect(body.schema["type"] == "object" && body.schema["properties"] != nil, "\(route): \(body.schema)")
+        }
+    }
+
+    enum Color: String, Decodable, CaseIterable { case red, green }
+    struct Sample: Decodable {
+        var color: Color
+        var ids: [Int64]?
+        var nested: [String: [Bool]]
+        var score: Double
+    }
+
+    @Test("String enumerations list their values; optional arrays and dictionaries of arrays")
+    func recorder() {
+        let schema = BodySchema.of(Sample.self)
+        #expect(schema["properties"]?["color"] == ["type": "string", "enum": ["red", "green"]])
+        #expect(schema["properties"]?["ids"] == ["type": "array", "items": ["type": "integer", "format": "int64"]])
+        #expect(
+            schema["properties"]?["nested"] == ["type": "object", "additionalProperties": ["type": "array", "items": ["type": "boolean"]]])
+        #expect(schema["properties"]?["score"] == ["type": "number"])
+        #expect(Set(Self.strings(schema["required"])) == ["color", "nested", "score"])
+    }
+
+    @Test("The daemon serves the description at /openapi.json without credentials, the district's address as its server")
+    func served() async throws {
+        let fixture = try await ServerFixture()
+        try await fixture.application().test(.router) { client in
+            try await client.execute(uri: "/openapi.json", method: .get) { response in
+                #expect(response.status == .ok)
+                #expect(response.headers[.contentType]?.hasPrefix("application/json") == true)
+                let json = try #require(try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [String: Any])
+                #expect(json["openapi"] as? String == "3.1.0")
+                let servers = try #require(json["servers"] as? [[String: Any]])
+                #expect(servers.first?["url"] as? String == fixture.services.documents.verificationBaseURL)
+                #expect((json["paths"] as? [String: Any])?["/v1/verify"] != nil)
+            }
+        }
+    }
+
+    @Test("A method a path does not take answers 405 naming the ones it does; a path no route has answers 404")
+    func methodNotAllowed() async throws {
+        let fixture = try await ServerFixture()
+        try await fixture.application().test(.router) { client in
+            try await client.execute(uri: "/v1/documents/abc", method: .delete) { response in
+                #expect(response.status == .methodNotAllowed)
+                #expect(response.headers[.allow] == "GET")
+                let body = try JSONDecoder().decode(APIErrorBody.self, from: Data(response.body.readableBytesView))
+                #expect(body.error.code == "method_not_allowed")
+            }
+            try await client.execute(uri: "/v1/documents", method: .put) { response in
+                #expect(response.status == .methodNotAllowed)
+                #expect(response.headers[.allow] == "GET, POST")
+            }
+            try await client.execute(uri: "/v1/nothing-here", method: .delete) { response in
+                #expect(response.status == .notFound)
+                #expect(response.headers[.allow] == nil)
+            }
+        }
+        #expect(ZeroTripAPI.methods(allowedAt: "/v1/departments/RSJ/keys/rotate") == ["POST"])
+        #expect(ZeroTripAPI.methods(allowedAt: "/V/") == ["GET"])
+        #expect(ZeroTripAPI.methods(allowedAt: "/v1/departments/RSJ/keys/rotate/again") == nil)
+    }
+}
