@@ -70,7 +70,7 @@ struct VerifyTokenBody: Decodable, Sendable {
 }
 
 /// Document metadata as the API shows it: personal data masked.
-struct DocumentView: Encodable, Sendable {
+struct DocumentView: Codable, Sendable {
     var id: String
     var departmentCode: String
     var kid: String
@@ -131,18 +131,18 @@ struct PDFLinkBody: Decodable, Sendable {
 }
 
 /// The switch as it now stands.
-struct PDFLinkView: Encodable, Sendable {
+struct PDFLinkView: Codable, Sendable {
     var id: String
     var pdfLink: Bool
 }
 
 /// A list of documents.
-struct DocumentList: Encodable, Sendable {
+struct DocumentList: Codable, Sendable {
     var documents: [DocumentView]
 }
 
 /// The answer to an issuance.
-struct IssuedDocumentView: Encodable, Sendable {
+struct IssuedDocumentView: Codable, Sendable {
     var document: DocumentView
     var token: String
     var qrContent: String

@@ -144,10 +144,20 @@ extension RouteSpec {
         let description: String
         /// Other successful statuses with the same media type (202 while an attested check is pending).
         var also: [Int] = []
+        /// The body's JSON Schema, when the reply is JSON and its type is known.
+        var schema: JSONValue? = nil
 
-        /// A JSON object.
+        /// A JSON object not described member by member.
         static func json(_ status: Int = 200, also: [Int] = []) -> Reply {
             Reply(status: status, mediaType: "application/json", description: status == 201 ? "created" : "the answer", also: also)
+        }
+
+        /// A JSON object of `type`, its schema read from the type (``BodySchema``): the members the handler's answer
+        /// has, checked against real answers by schemathesis.
+        static func json<T: Decodable>(_ type: T.Type, _ status: Int = 200, also: [Int] = []) -> Reply {
+            Reply(
+                status: status, mediaType: "application/json", description: status == 201 ? "created" : "the answer", also: also,
+                schema: BodySchema.of(type))
         }
 
         /// A signed PDF.

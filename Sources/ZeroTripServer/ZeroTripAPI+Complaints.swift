@@ -26,7 +26,7 @@ struct ComplaintAnswerBody: Decodable, Sendable {
 }
 
 /// A complaint as the person sees it: the answer, not who gave it nor the internal action.
-struct ComplaintView: Encodable, Sendable {
+struct ComplaintView: Codable, Sendable {
     var id: String
     var department: String
     var rating: String?
@@ -54,11 +54,11 @@ struct ComplaintView: Encodable, Sendable {
     }
 }
 
-struct ComplaintList: Encodable, Sendable { var complaints: [ComplaintView] }
+struct ComplaintList: Codable, Sendable { var complaints: [ComplaintView] }
 
 /// `GET /v1/statistics/complaints`.
-struct ComplaintFiguresView: Encodable, Sendable {
-    struct Department: Encodable, Sendable {
+struct ComplaintFiguresView: Codable, Sendable {
+    struct Department: Codable, Sendable {
         var department: String
         var name: String?
         var filed: Int

@@ -42,7 +42,7 @@ struct ReuseBody: Decodable, Sendable {
 }
 
 /// A consent grant as its holder sees it.
-struct ConsentGrantView: Encodable, Sendable {
+struct ConsentGrantView: Codable, Sendable {
     var id: String
     var department: String
     var matter: String
@@ -68,16 +68,16 @@ struct ConsentGrantView: Encodable, Sendable {
     }
 }
 
-struct ConsentGrantList: Encodable, Sendable { var grants: [ConsentGrantView] }
+struct ConsentGrantList: Codable, Sendable { var grants: [ConsentGrantView] }
 
 /// What a department receives instead of paper.
-struct ReuseView: Encodable, Sendable {
-    struct Verification: Encodable, Sendable {
+struct ReuseView: Codable, Sendable {
+    struct Verification: Codable, Sendable {
         var result: String
         var reasons: [String]
         var verifiedAt: Date
     }
-    struct Item: Encodable, Sendable {
+    struct Item: Codable, Sendable {
         var document: DocumentView
         var verification: Verification
         /// Base64 of the exact signed PDF, when asked for.

@@ -27,7 +27,7 @@ struct OrganizationBody: Decodable, Sendable {
     var legalRepresentativeIdNumber: String?
 }
 struct ApplicationList: Codable, Sendable { var applications: [ApplicationRecord] }
-struct IssuedResultView: Encodable, Sendable { var application: ApplicationRecord; var document: IssuedDocumentView }
+struct IssuedResultView: Codable, Sendable { var application: ApplicationRecord; var document: IssuedDocumentView }
 struct SubjectView: Codable, Sendable { var subject: String; var kind: String; var name: String; var establishedAt: Date }
 
 extension ZeroTripAPI {

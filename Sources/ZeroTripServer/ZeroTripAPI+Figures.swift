@@ -14,7 +14,7 @@ struct RateBody: Decodable, Sendable {
 }
 
 /// An invitation to rate, and the rating once given, as the applicant sees it.
-struct RatingView: Encodable, Sendable {
+struct RatingView: Codable, Sendable {
     var id: String
     /// The application rated, or
     var application: String?
@@ -38,7 +38,7 @@ struct RatingView: Encodable, Sendable {
     }
 }
 
-struct RatingList: Encodable, Sendable { var ratings: [RatingView] }
+struct RatingList: Codable, Sendable { var ratings: [RatingView] }
 
 /// `POST /v1/window-services` body: a service given at a counter without an application, to be rated.
 struct WindowServiceBody: Decodable, Sendable {
@@ -54,7 +54,7 @@ struct WindowServiceBody: Decodable, Sendable {
 }
 
 /// The invitation as the department sees it: no person data.
-struct WindowServiceView: Encodable, Sendable {
+struct WindowServiceView: Codable, Sendable {
     var rating: String
     var service: String
     var department: String
@@ -67,8 +67,8 @@ struct WindowServiceView: Encodable, Sendable {
 }
 
 /// `GET /v1/ratings/figures`: the district's ratings over a period, for supervisors.
-struct RatingFiguresView: Encodable, Sendable {
-    struct Group: Encodable, Sendable {
+struct RatingFiguresView: Codable, Sendable {
+    struct Group: Codable, Sendable {
         var key: String
         var name: String?
         var department: String?
@@ -194,7 +194,7 @@ struct StaffBody: Decodable, Sendable {
 }
 
 /// A staff member as admins see them: the number masked.
-struct StaffView: Encodable, Sendable {
+struct StaffView: Codable, Sendable {
     var department: String
     var clerk: String
     var name: String
@@ -208,11 +208,11 @@ struct StaffView: Encodable, Sendable {
     }
 }
 
-struct StaffList: Encodable, Sendable { var staff: [StaffView] }
+struct StaffList: Codable, Sendable { var staff: [StaffView] }
 
 /// `GET /v1/statistics/reviews`.
-struct ReviewFiguresView: Encodable, Sendable {
-    struct Department: Encodable, Sendable {
+struct ReviewFiguresView: Codable, Sendable {
+    struct Department: Codable, Sendable {
         var department: String
         var name: String?
         var reviewed: Int
@@ -308,8 +308,8 @@ extension ZeroTripAPI {
 }
 
 /// `GET /v1/statistics/volumes` as JSON.
-struct VolumesView: Encodable, Sendable {
-    struct Department: Encodable, Sendable {
+struct VolumesView: Codable, Sendable {
+    struct Department: Codable, Sendable {
         var department: String
         var name: String?
         var submitted: Int, trust: Int, deferral: Int, trustShare: Double
@@ -343,7 +343,7 @@ struct NeedBody: Decodable, Sendable {
     var detail: String?
 }
 
-struct NeedView: Encodable, Sendable {
+struct NeedView: Codable, Sendable {
     var kind: String
     var year: Int
     var detail: String
@@ -351,10 +351,10 @@ struct NeedView: Encodable, Sendable {
     init(_ need: ServiceNeed) { kind = need.kind.rawValue; year = need.year; detail = need.detail; statedAt = need.statedAt }
 }
 
-struct NeedList: Encodable, Sendable { var needs: [NeedView] }
+struct NeedList: Codable, Sendable { var needs: [NeedView] }
 
-struct NeedCountsView: Encodable, Sendable {
-    struct Row: Encodable, Sendable { var kind: String; var name: String; var year: Int; var count: Int }
+struct NeedCountsView: Codable, Sendable {
+    struct Row: Codable, Sendable { var kind: String; var name: String; var year: Int; var count: Int }
     var needs: [Row]
 }
 

@@ -41,7 +41,7 @@ struct DisputeDecisionBody: Decodable, Sendable {
 }
 
 /// A scored item as the API shows it.
-struct PointsItemView: Encodable, Sendable {
+struct PointsItemView: Codable, Sendable {
     var indicator: String
     var name: String
     var points: Int
@@ -52,7 +52,7 @@ struct PointsItemView: Encodable, Sendable {
 }
 
 /// A scoring run.
-struct PointsRunView: Encodable, Sendable {
+struct PointsRunView: Codable, Sendable {
     var id: Int64
     var period: String?
     var asOf: Date
@@ -68,7 +68,7 @@ struct PointsRunView: Encodable, Sendable {
 }
 
 /// A claim (后申请).
-struct PointsClaimView: Encodable, Sendable {
+struct PointsClaimView: Codable, Sendable {
     var id: String
     var indicator: String
     var option: String
@@ -94,7 +94,7 @@ struct PointsClaimView: Encodable, Sendable {
 }
 
 /// A dispute (复核).
-struct PointsDisputeView: Encodable, Sendable {
+struct PointsDisputeView: Codable, Sendable {
     var id: String
     var indicator: String
     var run: Int64?
@@ -123,7 +123,7 @@ struct PointsDisputeView: Encodable, Sendable {
 }
 
 /// The person a case in a department's queue (claim, dispute, complaint) concerns: name and masked ID number.
-struct ConcernedPersonView: Encodable, Sendable {
+struct ConcernedPersonView: Codable, Sendable {
     var name: String?
     var idNumberMasked: String?
 
@@ -134,9 +134,9 @@ struct ConcernedPersonView: Encodable, Sendable {
 }
 
 /// `GET /v1/applicant/points`.
-struct PointsStatementView: Encodable, Sendable {
-    struct Claimable: Encodable, Sendable {
-        struct Option: Encodable, Sendable { var name: String; var points: Int }
+struct PointsStatementView: Codable, Sendable {
+    struct Claimable: Codable, Sendable {
+        struct Option: Codable, Sendable { var name: String; var points: Int }
         var indicator: String
         var name: String
         var department: String
@@ -172,15 +172,15 @@ struct PointsStatementView: Encodable, Sendable {
 }
 
 /// `POST /v1/applicant/points/certificate`: the signed 积分证明.
-struct PointsCertificateView: Encodable, Sendable {
+struct PointsCertificateView: Codable, Sendable {
     var document: DocumentView
     var verificationPage: String
     var pdf: String
 }
 
-struct PointsClaimList: Encodable, Sendable { var claims: [PointsClaimView] }
-struct PointsDisputeList: Encodable, Sendable { var disputes: [PointsDisputeView] }
-struct PointsRunList: Encodable, Sendable { var runs: [PointsRunView] }
+struct PointsClaimList: Codable, Sendable { var claims: [PointsClaimView] }
+struct PointsDisputeList: Codable, Sendable { var disputes: [PointsDisputeView] }
+struct PointsRunList: Codable, Sendable { var runs: [PointsRunView] }
 
 extension ZeroTripAPI {
     /// A file a person uploaded (a points claim's proof), for a reviewer: an attachment of the type its first bytes

@@ -2,6 +2,7 @@ public import Hummingbird
 import Foundation
 public import ZeroTrip
 import ZeroTripCrypto
+import ZeroTripDocuments
 
 /// Registers ZeroTrip's routes on a router, enforcing each route's access rule, and keeps the
 /// route table.
@@ -51,52 +52,63 @@ public struct ZeroTripAPI: Sendable {
 
     /// Every route with the access it requires.
     public static let routes: [RouteSpec] = [
-        RouteSpec(method: .get, path: "/healthz", access: .public, "The process answers (liveness)"),
+        RouteSpec(method: .get, path: "/healthz", access: .public, "The process answers (liveness)", reply: .json([String: String].self)),
         RouteSpec(
-            method: .get, path: "/readyz", access: .public, "The database, keys and fonts are usable (readiness); 503 with the reason otherwise"),
+            method: .get, path: "/readyz", access: .public, "The database, keys and fonts are usable (readiness); 503 with the reason otherwise",
+            reply: .json([String: String].self)),
         RouteSpec(method: .get, path: "/openapi.json", access: .public, "This description of the API (OpenAPI 3.1)"),
         RouteSpec(
             method: .get, path: "/metrics", access: .scope(.auditRead),
             "Prometheus figures: requests by route, audit batches, pool waits, documents, verifications",
             reply: .other("text/plain", "Prometheus text exposition format 0.0.4")),
         RouteSpec(method: .get, path: "/v1/trust/root.pem", access: .public, "The district root certificate", reply: .pem),
-        RouteSpec(method: .get, path: "/v1/whoami", access: .authenticated, "The calling credential: its department and scopes"),
-        RouteSpec(method: .get, path: "/v1/departments", access: .scope(.documentsVerify), "Every department"),
-        RouteSpec(method: .get, path: "/v1/departments/{code}", access: .scope(.documentsVerify), "One department with its seal keys"),
+        RouteSpec(
+            method: .get, path: "/v1/whoami", access: .authenticated, "The calling credential: its department and scopes", reply: .json(WhoAmI.self)),
+        RouteSpec(method: .get, path: "/v1/departments", access: .scope(.documentsVerify), "Every department", reply: .json(DepartmentList.self)),
+        RouteSpec(
+            method: .get, path: "/v1/departments/{code}", access: .scope(.documentsVerify), "One department with its seal keys",
+            reply: .json(DepartmentDetail.self)),
         RouteSpec(
             method: .post, path: "/v1/departments", access: .scope(.admin), "Adds a department and makes its first seal key",
-            body: .json(CreateDepartment.self), reply: .json(201)),
-        RouteSpec(method: .get, path: "/v1/credentials", access: .scope(.admin), "Every API credential (never its secret)"),
+            body: .json(CreateDepartment.self), reply: .json(Department.self, 201)),
+        RouteSpec(
+            method: .get, path: "/v1/credentials", access: .scope(.admin), "Every API credential (never its secret)",
+            reply: .json(CredentialList.self)),
         RouteSpec(
             method: .post, path: "/v1/credentials", access: .scope(.admin), "Creates a credential; its token is shown once",
-            body: .json(CreateCredential.self), reply: .json(201)),
-        RouteSpec(method: .post, path: "/v1/credentials/{id}/revoke", access: .scope(.admin), "Revokes a credential"),
-        RouteSpec(method: .get, path: "/v1/audit/verify", access: .scope(.auditRead), "Checks the audit log's hash chain"),
+            body: .json(CreateCredential.self), reply: .json(CreatedCredential.self, 201)),
+        RouteSpec(
+            method: .post, path: "/v1/credentials/{id}/revoke", access: .scope(.admin), "Revokes a credential", reply: .json(CredentialInfo.self)),
+        RouteSpec(
+            method: .get, path: "/v1/audit/verify", access: .scope(.auditRead), "Checks the audit log's hash chain", reply: .json(AuditReport.self)),
         RouteSpec(
             method: .get, path: "/v1/audit/events", access: .scope(.auditRead), "The latest audit events",
-            query: [.integer("limit", minimum: 1, maximum: 1000, "how many, newest first (default 100)")]),
+            query: [.integer("limit", minimum: 1, maximum: 1000, "how many, newest first (default 100)")], reply: .json(AuditEventList.self)),
         RouteSpec(
             method: .post, path: "/v1/documents", access: .scope(.documentsIssue), "Issues a signed result document of the caller's department",
-            body: .json(IssueDocumentBody.self), reply: .json(201)),
+            body: .json(IssueDocumentBody.self), reply: .json(IssuedDocumentView.self, 201)),
         RouteSpec(
             method: .get, path: "/v1/documents", access: .scope(.documentsIssue), "The department's latest documents",
-            query: [.integer("limit", minimum: 1, maximum: 1000, "how many, newest first (default 50)")]),
-        RouteSpec(method: .get, path: "/v1/documents/{id}", access: .scope(.documentsIssue), "One document of the department"),
+            query: [.integer("limit", minimum: 1, maximum: 1000, "how many, newest first (default 50)")], reply: .json(DocumentList.self)),
+        RouteSpec(
+            method: .get, path: "/v1/documents/{id}", access: .scope(.documentsIssue), "One document of the department",
+            reply: .json(DocumentView.self)),
         RouteSpec(
             method: .get, path: "/v1/documents/{id}/pdf", access: .scope(.documentsIssue), "The signed PDF of one document of the department",
             reply: .pdf),
         RouteSpec(
             method: .post, path: "/v1/documents/{id}/revoke", access: .scope(.documentsIssue), "Revokes a document of the department",
-            body: .json(RevokeBody.self)),
+            body: .json(RevokeBody.self), reply: .json(DocumentView.self)),
         RouteSpec(
             method: .post, path: "/v1/documents/{id}/reissue", access: .scope(.documentsIssue), "Replaces a document by a corrected one",
-            body: .json(IssueDocumentBody.self), reply: .json(201)),
+            body: .json(IssueDocumentBody.self), reply: .json(IssuedDocumentView.self, 201)),
         RouteSpec(
             method: .post, path: "/v1/verify", access: .scope(.documentsVerify),
-            "Verifies a scanned QR token: signature, register, status, trust list", body: .json(VerifyTokenBody.self)),
+            "Verifies a scanned QR token: signature, register, status, trust list", body: .json(VerifyTokenBody.self),
+            reply: .json(VerificationReport.self)),
         RouteSpec(
             method: .post, path: "/v1/verify/pdf", access: .scope(.documentsVerify),
-            "Verifies a signed PDF: PAdES signature, seal certificate, register, status", body: .pdf),
+            "Verifies a signed PDF: PAdES signature, seal certificate, register, status", body: .pdf, reply: .json(VerificationReport.self)),
         RouteSpec(
             method: .get, path: "/v", access: .public, "The verification page: how to check a document; `?n=<number>` checks a number as printed",
             query: [.text("n", "a document number as printed or typed (what is past 192 characters is not read)")], reply: .html),
@@ -111,11 +123,13 @@ public struct ZeroTripAPI: Sendable {
         // Trust infrastructure: public trust list, CRL and transparency log; key administration.
         RouteSpec(
             method: .get, path: "/v1/trust-list", access: .public,
-            "The root-signed trust list of departments and seal keys (`ZeroTrip-Signature` header, `ETag`)"),
+            "The root-signed trust list of departments and seal keys (`ZeroTrip-Signature` header, `ETag`)", reply: .json(TrustList.self)),
         RouteSpec(
             method: .get, path: "/v1/trust-list.sig", access: .public, "The trust list's detached signature",
             reply: .other("application/octet-stream", "the signature bytes")),
-        RouteSpec(method: .get, path: "/v1/status-list", access: .public, "The root-signed status list of revoked documents (`ETag`)"),
+        RouteSpec(
+            method: .get, path: "/v1/status-list", access: .public, "The root-signed status list of revoked documents (`ETag`)",
+            reply: .json(DocumentStatusList.self)),
         RouteSpec(
             method: .get, path: "/v1/status-list.sig", access: .public, "The status list's detached signature",
             reply: .other("application/octet-stream", "the signature bytes")),
@@ -123,224 +137,277 @@ public struct ZeroTripAPI: Sendable {
             method: .get, path: "/v1/crl", access: .public, "The certificate revocation list of the current root, or of a previous one",
             query: [.string("root", maxLength: 16, "the key id of a previous root (16 hex digits)")],
             reply: .other("application/pkix-crl", "a DER CRL")),
-        RouteSpec(method: .get, path: "/v1/log/sth", access: .public, "The transparency log's signed tree head"),
+        RouteSpec(method: .get, path: "/v1/log/sth", access: .public, "The transparency log's signed tree head", reply: .json(SignedTreeHead.self)),
         RouteSpec(
             method: .get, path: "/v1/log/proof/inclusion", access: .public, "An inclusion proof of a log entry",
-            query: [.integer("index", required: true, "the entry's index"), .integer("treeSize", required: true, "the tree size the proof is for")]),
+            query: [.integer("index", required: true, "the entry's index"), .integer("treeSize", required: true, "the tree size the proof is for")],
+            reply: .json(InclusionProof.self)),
         RouteSpec(
             method: .get, path: "/v1/log/proof/consistency", access: .public, "A consistency proof between two tree sizes",
-            query: [.integer("first", required: true, "the older tree size"), .integer("second", required: true, "the newer tree size")]),
+            query: [.integer("first", required: true, "the older tree size"), .integer("second", required: true, "the newer tree size")],
+            reply: .json(ConsistencyView.self)),
         RouteSpec(
             method: .get, path: "/v1/log/entries", access: .public, "Log entries from start (inclusive) to end (exclusive)",
-            query: [.integer("start", required: true, "the first index"), .integer("end", required: true, "one past the last index")]),
-        RouteSpec(method: .get, path: "/v1/log/documents/{id}", access: .public, "A document's issuance entry with its inclusion proof"),
-        RouteSpec(method: .get, path: "/v1/keys", access: .scope(.admin), "Every seal key of the district with its state"),
+            query: [.integer("start", required: true, "the first index"), .integer("end", required: true, "one past the last index")],
+            reply: .json(EntriesView.self)),
+        RouteSpec(
+            method: .get, path: "/v1/log/documents/{id}", access: .public, "A document's issuance entry with its inclusion proof",
+            reply: .json(InclusionProof.self)),
+        RouteSpec(
+            method: .get, path: "/v1/keys", access: .scope(.admin), "Every seal key of the district with its state", reply: .json(KeyList.self)),
         RouteSpec(
             method: .post, path: "/v1/departments/{code}/keys/rotate", access: .scope(.admin),
-            "Rotates a department's seal key, the old one kept for an overlap", body: .json(RotateBody.self), reply: .json(201)),
-        RouteSpec(method: .post, path: "/v1/departments/{code}/keys", access: .scope(.admin), "Adds a seal key to a department", reply: .json(201)),
-        RouteSpec(method: .post, path: "/v1/keys/{kid}/revoke", access: .scope(.admin), "Revokes a seal key", body: .json(RevokeKeyBody.self)),
+            "Rotates a department's seal key, the old one kept for an overlap", body: .json(RotateBody.self), reply: .json(SigningKeyInfo.self, 201)),
+        RouteSpec(
+            method: .post, path: "/v1/departments/{code}/keys", access: .scope(.admin), "Adds a seal key to a department",
+            reply: .json(SigningKeyInfo.self, 201)),
+        RouteSpec(
+            method: .post, path: "/v1/keys/{kid}/revoke", access: .scope(.admin), "Revokes a seal key", body: .json(RevokeKeyBody.self),
+            reply: .json(SigningKeyInfo.self)),
         RouteSpec(
             method: .post, path: "/v1/keys/{kid}/limits", access: .scope(.admin), "Sets a seal key's signature limits",
-            body: .json(KeyLimitsBody.self)),
-        RouteSpec(method: .get, path: "/v1/roots", access: .public, "The district roots, current and previous"),
+            body: .json(KeyLimitsBody.self), reply: .json(SigningKeyInfo.self)),
+        RouteSpec(method: .get, path: "/v1/roots", access: .public, "The district roots, current and previous", reply: .json(RootsView.self)),
         RouteSpec(
-            method: .post, path: "/v1/roots/renew", access: .scope(.admin), "Renews the district root, cross-signed by the old one", reply: .json(201)
+            method: .post, path: "/v1/roots/renew", access: .scope(.admin), "Renews the district root, cross-signed by the old one",
+            reply: .json(RootRenewal.self, 201)
         ),
         // Applicants: verification paths (public, rate-limited per client) and their own data (session).
         RouteSpec(
             method: .post, path: "/v1/applicant/verifications", access: .applicantPublic, "Starts an identity check (ID number, registry, SMS code)",
-            body: .json(StartVerificationBody.self), reply: .json(201)),
+            body: .json(StartVerificationBody.self), reply: .json(StartView.self, 201)),
         RouteSpec(
             method: .post, path: "/v1/applicant/verifications/{id}/code", access: .applicantPublic, "Submits the SMS code and opens a session",
-            body: .json(SubmitCodeBody.self), reply: .json(201)),
+            body: .json(SubmitCodeBody.self), reply: .json(SessionView.self, 201)),
         RouteSpec(
             method: .post, path: "/v1/applicant/verifications/{id}/session", access: .applicantPublic,
             "Claims the session of a check a clerk attested (202 while pending)", body: .json(ClaimBody.self), reply: .json(201, also: [202])),
         RouteSpec(
             method: .post, path: "/v1/applicant/device-challenges", access: .applicantPublic, "A challenge for a bound device key",
-            body: .json(ChallengeBody.self), reply: .json(201)),
+            body: .json(ChallengeBody.self), reply: .json(DeviceChallenge.self, 201)),
         RouteSpec(
             method: .post, path: "/v1/applicant/device-sessions", access: .applicantPublic, "Opens a session with a bound device key's signature",
-            body: .json(DeviceLoginBody.self), reply: .json(201)),
-        RouteSpec(method: .get, path: "/v1/applicant/me", access: .applicant(tier: 1), "The applicant: masked name and ID number, tier"),
+            body: .json(DeviceLoginBody.self), reply: .json(SessionView.self, 201)),
+        RouteSpec(
+            method: .get, path: "/v1/applicant/me", access: .applicant(tier: 1), "The applicant: masked name and ID number, tier",
+            reply: .json(MeView.self)),
         RouteSpec(
             method: .get, path: "/v1/applicant/personal-data", access: .applicant(tier: IdentityPolicy().tierForFullPersonalData),
-            "Everything held about the applicant, unmasked"),
-        RouteSpec(method: .get, path: "/v1/applicant/assurance", access: .applicant(tier: 1), "The applicant's identity checks and tier"),
-        RouteSpec(method: .get, path: "/v1/applicant/devices", access: .applicant(tier: 1), "The applicant's bound devices"),
+            "Everything held about the applicant, unmasked", reply: .json(PersonalData.self)),
+        RouteSpec(
+            method: .get, path: "/v1/applicant/assurance", access: .applicant(tier: 1), "The applicant's identity checks and tier",
+            reply: .json(AssuranceList.self)),
+        RouteSpec(
+            method: .get, path: "/v1/applicant/devices", access: .applicant(tier: 1), "The applicant's bound devices", reply: .json(DeviceList.self)),
         RouteSpec(
             method: .post, path: "/v1/applicant/devices", access: .applicant(tier: IdentityPolicy().tierForDeviceBinding), "Binds a device key",
-            body: .json(RegisterDeviceBody.self), reply: .json(201)),
-        RouteSpec(method: .post, path: "/v1/applicant/devices/{id}/revoke", access: .applicant(tier: 1), "Unbinds a device"),
-        RouteSpec(method: .get, path: "/v1/applicant/documents", access: .applicant(tier: 1), "The applicant's result documents"),
+            body: .json(RegisterDeviceBody.self), reply: .json(DeviceKeyInfo.self, 201)),
+        RouteSpec(
+            method: .post, path: "/v1/applicant/devices/{id}/revoke", access: .applicant(tier: 1), "Unbinds a device", reply: .json(DeviceList.self)),
+        RouteSpec(
+            method: .get, path: "/v1/applicant/documents", access: .applicant(tier: 1), "The applicant's result documents",
+            reply: .json(DocumentList.self)),
         RouteSpec(
             method: .get, path: "/v1/applicant/documents/{id}/pdf", access: .applicant(tier: IdentityPolicy().tierForResultDownload),
             "The signed PDF of one of the applicant's results", reply: .pdf),
         RouteSpec(
             method: .put, path: "/v1/applicant/documents/{id}/pdf-link", access: .applicant(tier: IdentityPolicy().tierForResultDownload),
-            "Turns the original-PDF link behind the QR code on or off", body: .json(PDFLinkBody.self)),
-        RouteSpec(method: .post, path: "/v1/applicant/logout", access: .applicant(tier: 1), "Ends the session"),
+            "Turns the original-PDF link behind the QR code on or off", body: .json(PDFLinkBody.self), reply: .json(PDFLinkView.self)),
+        RouteSpec(method: .post, path: "/v1/applicant/logout", access: .applicant(tier: 1), "Ends the session", reply: .json([String: String].self)),
         // Consent: the applicant grants the department handling a matter the use of their results for it, lists and
         // withdraws grants. Tier 1 (ID number, registry, SMS code) as in DigiLocker's OTP consent: a grant hands
         // nothing to whoever gives it, only lets the department read what it would otherwise ask for on paper.
         RouteSpec(
             method: .post, path: "/v1/applicant/consents", access: .applicant(tier: 1),
-            "Grants a matter's department the use of the applicant's results", body: .json(GrantConsentBody.self), reply: .json(201)),
-        RouteSpec(method: .get, path: "/v1/applicant/consents", access: .applicant(tier: 1), "The applicant's grants"),
-        RouteSpec(method: .post, path: "/v1/applicant/consents/{id}/withdraw", access: .applicant(tier: 1), "Withdraws a grant"),
+            "Grants a matter's department the use of the applicant's results", body: .json(GrantConsentBody.self),
+            reply: .json(ConsentGrantView.self, 201)),
+        RouteSpec(
+            method: .get, path: "/v1/applicant/consents", access: .applicant(tier: 1), "The applicant's grants", reply: .json(ConsentGrantList.self)),
+        RouteSpec(
+            method: .post, path: "/v1/applicant/consents/{id}/withdraw", access: .applicant(tier: 1), "Withdraws a grant",
+            reply: .json(ConsentGrantView.self)),
         RouteSpec(
             method: .post, path: "/v1/reuse/documents", access: .scope(.documentsReuse), "A department reads a holder's results under a grant",
-            body: .json(ReuseBody.self)),
+            body: .json(ReuseBody.self), reply: .json(ReuseView.self)),
         // A grant given at a window, recorded with the clerk and the tier of the identity check behind it.
         RouteSpec(
             method: .post, path: "/v1/consents", access: .scope(.applicationsProcess), "Records a grant given at a window",
-            body: .json(WindowConsentBody.self), reply: .json(201)),
+            body: .json(WindowConsentBody.self), reply: .json(ConsentGrantView.self, 201)),
         // 好差评: the applicant rates a finished service once; supervisors read the figures.
-        RouteSpec(method: .get, path: "/v1/applicant/ratings", access: .applicant(tier: 1), "The applicant's services to rate and ratings given"),
+        RouteSpec(
+            method: .get, path: "/v1/applicant/ratings", access: .applicant(tier: 1), "The applicant's services to rate and ratings given",
+            reply: .json(RatingList.self)),
         RouteSpec(
             method: .post, path: "/v1/applicant/ratings/{id}", access: .applicant(tier: 1), "Rates a finished service (1–5, tags, comment)",
-            body: .json(RateBody.self)),
+            body: .json(RateBody.self), reply: .json(RatingView.self)),
         RouteSpec(
             method: .get, path: "/v1/ratings/figures", access: .scope(.statisticsRead), "Rating figures by department and clerk",
-            query: RouteSpec.Query.period + [RouteSpec.Query.format]),
+            query: RouteSpec.Query.period + [RouteSpec.Query.format], reply: .json(RatingFiguresView.self)),
         // A window service without an application (consultation, pre-check, pickup) is rated too.
         RouteSpec(
             method: .post, path: "/v1/window-services", access: .scope(.applicationsProcess),
-            "Records a window service without an application, to be rated", body: .json(WindowServiceBody.self), reply: .json(201)),
+            "Records a window service without an application, to be rated", body: .json(WindowServiceBody.self),
+            reply: .json(WindowServiceView.self, 201)),
         // Complaints (投诉) and the follow-up of poor ratings: the person files, the department's supervisor answers.
         RouteSpec(
             method: .post, path: "/v1/applicant/complaints", access: .applicant(tier: 1), "Files a complaint", body: .json(ComplaintBody.self),
-            reply: .json(201)),
-        RouteSpec(method: .get, path: "/v1/applicant/complaints", access: .applicant(tier: 1), "The applicant's complaints and their answers"),
+            reply: .json(ComplaintView.self, 201)),
+        RouteSpec(
+            method: .get, path: "/v1/applicant/complaints", access: .applicant(tier: 1), "The applicant's complaints and their answers",
+            reply: .json(ComplaintList.self)),
         RouteSpec(
             method: .get, path: "/v1/complaints", access: .scope(.applicationsProcess), "The department's complaints",
-            query: [.choice("state", ["open", "all"], "open ones only (default) or all")]),
+            query: [.choice("state", ["open", "all"], "open ones only (default) or all")], reply: .json(ComplaintList.self)),
         RouteSpec(
             method: .post, path: "/v1/complaints/{id}/answer", access: .scope(.applicationsProcess), "Answers a complaint",
-            body: .json(ComplaintAnswerBody.self)),
+            body: .json(ComplaintAnswerBody.self), reply: .json(ComplaintView.self)),
         RouteSpec(
             method: .get, path: "/v1/statistics/complaints", access: .scope(.statisticsRead), "Complaint figures by department",
-            query: RouteSpec.Query.period + [RouteSpec.Query.format]),
+            query: RouteSpec.Query.period + [RouteSpec.Query.format], reply: .json(ComplaintFiguresView.self)),
         // Supervision (督办): the staff directory stalled-review notices go to, and review times per department.
         RouteSpec(
             method: .post, path: "/v1/staff", access: .scope(.admin), "Adds a clerk or supervisor to the staff directory",
-            body: .json(StaffBody.self), reply: .json(201)),
+            body: .json(StaffBody.self), reply: .json(StaffView.self, 201)),
         RouteSpec(
             method: .get, path: "/v1/staff", access: .scope(.admin), "The staff directory",
-            query: [.string("department", minLength: 1, maxLength: 16, "one department's staff")]),
-        RouteSpec(method: .post, path: "/v1/staff/{department}/{clerk}/remove", access: .scope(.admin), "Removes a person from the staff directory"),
+            query: [.string("department", minLength: 1, maxLength: 16, "one department's staff")], reply: .json(StaffList.self)),
+        RouteSpec(
+            method: .post, path: "/v1/staff/{department}/{clerk}/remove", access: .scope(.admin), "Removes a person from the staff directory",
+            reply: .json([String: Bool].self)),
         RouteSpec(
             method: .get, path: "/v1/statistics/reviews", access: .scope(.statisticsRead), "Review times and stalled reviews by department",
-            query: RouteSpec.Query.period + [RouteSpec.Query.format]),
+            query: RouteSpec.Query.period + [RouteSpec.Query.format], reply: .json(ReviewFiguresView.self)),
         RouteSpec(
             method: .get, path: "/v1/statistics/volumes", access: .scope(.statisticsRead), "Applications and documents by department",
-            query: RouteSpec.Query.period + [RouteSpec.Query.format]),
+            query: RouteSpec.Query.period + [RouteSpec.Query.format], reply: .json(VolumesView.self)),
         // Demand collection: residents say which services they expect to need, by year; planners read the counts.
         RouteSpec(
             method: .post, path: "/v1/applicant/needs", access: .applicant(tier: 1), "Says which service the applicant expects to need, and when",
-            body: .json(NeedBody.self), reply: .json(201)),
-        RouteSpec(method: .get, path: "/v1/applicant/needs", access: .applicant(tier: 1), "The needs the applicant declared"),
+            body: .json(NeedBody.self), reply: .json(NeedList.self, 201)),
+        RouteSpec(
+            method: .get, path: "/v1/applicant/needs", access: .applicant(tier: 1), "The needs the applicant declared", reply: .json(NeedList.self)),
         RouteSpec(
             method: .get, path: "/v1/statistics/needs", access: .scope(.statisticsRead), "Declared needs counted by service and year",
-            query: [RouteSpec.Query.format]),
+            query: [RouteSpec.Query.format], reply: .json(NeedCountsView.self)),
         // Points (量化积分): the person reads their score, claims what needs a proof (后申请), disputes an item (复核) and
         // has a certificate issued; the reviewing department decides; supervisors read the runs.
-        RouteSpec(method: .get, path: "/v1/applicant/points", access: .applicant(tier: 1), "The applicant's points score and its items"),
+        RouteSpec(
+            method: .get, path: "/v1/applicant/points", access: .applicant(tier: 1), "The applicant's points score and its items",
+            reply: .json(PointsStatementView.self)),
         RouteSpec(
             method: .post, path: "/v1/applicant/points/claims", access: .applicant(tier: 1), "Claims points that need a proof",
-            body: .json(PointsClaimBody.self), reply: .json(201)),
+            body: .json(PointsClaimBody.self), reply: .json(PointsClaimView.self, 201)),
         RouteSpec(
             method: .post, path: "/v1/applicant/points/disputes", access: .applicant(tier: 1), "Disputes an item of the score",
-            body: .json(PointsDisputeBody.self), reply: .json(201)),
+            body: .json(PointsDisputeBody.self), reply: .json(PointsDisputeView.self, 201)),
         RouteSpec(
             method: .post, path: "/v1/applicant/points/certificate", access: .applicant(tier: 1),
-            "Has a points certificate issued as a signed document"),
-        RouteSpec(method: .get, path: "/v1/points/claims", access: .scope(.pointsReview), "Claims waiting for the department's decision"),
+            "Has a points certificate issued as a signed document", reply: .json(PointsCertificateView.self)),
+        RouteSpec(
+            method: .get, path: "/v1/points/claims", access: .scope(.pointsReview), "Claims waiting for the department's decision",
+            reply: .json(PointsClaimList.self)),
         RouteSpec(
             method: .get, path: "/v1/points/claims/{id}/evidence", access: .scope(.pointsReview), "A claim's uploaded proof",
             reply: .other("application/octet-stream", "the file, as an attachment of the type its first bytes proved")),
         RouteSpec(
             method: .post, path: "/v1/points/claims/{id}/decision", access: .scope(.pointsReview), "Decides a claim",
-            body: .json(ClaimDecisionBody.self)),
-        RouteSpec(method: .get, path: "/v1/points/disputes", access: .scope(.pointsReview), "Disputes waiting for a decision"),
+            body: .json(ClaimDecisionBody.self), reply: .json(PointsClaimView.self)),
+        RouteSpec(
+            method: .get, path: "/v1/points/disputes", access: .scope(.pointsReview), "Disputes waiting for a decision",
+            reply: .json(PointsDisputeList.self)),
         RouteSpec(
             method: .post, path: "/v1/points/disputes/{id}/decision", access: .scope(.pointsReview), "Decides a dispute",
-            body: .json(DisputeDecisionBody.self)),
-        RouteSpec(method: .get, path: "/v1/points/runs", access: .scope(.statisticsRead), "The points calculation runs"),
+            body: .json(DisputeDecisionBody.self), reply: .json(PointsDisputeView.self)),
+        RouteSpec(
+            method: .get, path: "/v1/points/runs", access: .scope(.statisticsRead), "The points calculation runs", reply: .json(PointsRunList.self)),
         // Clerks, departments and admins.
         RouteSpec(
-            method: .get, path: "/v1/identity/verifications/{id}", access: .scope(.identityAttest), "An applicant's identity check as a clerk sees it"
-        ),
+            method: .get, path: "/v1/identity/verifications/{id}", access: .scope(.identityAttest),
+            "An applicant's identity check as a clerk sees it", reply: .json(PendingVerification.self)),
         RouteSpec(
             method: .post, path: "/v1/identity/verifications/{id}/video-attestation", access: .scope(.identityAttest),
-            "A clerk attests a video identity check", body: .json(VideoAttestationBody.self), reply: .json(201)),
+            "A clerk attests a video identity check", body: .json(VideoAttestationBody.self), reply: .json(AssuranceRecord.self, 201)),
         RouteSpec(
             method: .post, path: "/v1/identity/window-checks", access: .scope(.identityAttest), "Records a card read and face check at a window",
-            body: .json(WindowCheckBody.self), reply: .json(201)),
+            body: .json(WindowCheckBody.self), reply: .json(WindowCheckView.self, 201)),
         RouteSpec(
             method: .post, path: "/v1/identity/checks", access: .scope(.identityRead), "Whether a person holds an identity check of at least a tier",
-            body: .json(TierCheckBody.self)),
+            body: .json(TierCheckBody.self), reply: .json(TierCheck.self)),
         RouteSpec(
             method: .post, path: "/v1/persons/import", access: .scope(.admin), "Imports population registry rows",
-            body: .csv("registry rows under the header id_number,name,phone,card_valid_from,card_valid_until")),
+            body: .csv("registry rows under the header id_number,name,phone,card_valid_from,card_valid_until"), reply: .json(ImportView.self)),
         // Credit and trust-based approval: window credit checks, catalogue and policy, events, applications, obligations.
         RouteSpec(
             method: .get, path: "/v1/credit/{subject}", access: .scope(.creditRead), "A subject's credit level for a matter and whether 容缺 is open",
-            query: [.string("matter", required: true, maxLength: 32, "the matter code")]),
-        RouteSpec(method: .get, path: "/v1/catalogue", access: .authenticated, "The matter catalogue"),
+            query: [.string("matter", required: true, maxLength: 32, "the matter code")], reply: .json(WindowCreditCheck.self)),
+        RouteSpec(method: .get, path: "/v1/catalogue", access: .authenticated, "The matter catalogue", reply: .json(MatterCatalogue.self)),
         RouteSpec(
-            method: .put, path: "/v1/catalogue", access: .scope(.admin), "Loads a matter catalogue", body: .yaml("the catalogue as YAML or JSON")),
-        RouteSpec(method: .get, path: "/v1/credit-policy", access: .authenticated, "The credit policy in force and its version"),
+            method: .put, path: "/v1/catalogue", access: .scope(.admin), "Loads a matter catalogue", body: .yaml("the catalogue as YAML or JSON"),
+            reply: .json(ConfigurationVersion.self)),
+        RouteSpec(
+            method: .get, path: "/v1/credit-policy", access: .authenticated, "The credit policy in force and its version",
+            reply: .json(PolicyView.self)),
         RouteSpec(
             method: .put, path: "/v1/credit-policy", access: .scope(.admin), "Loads a credit policy (a new version only when it changed)",
-            body: .yaml("the policy as YAML or JSON")),
+            body: .yaml("the policy as YAML or JSON"), reply: .json(ConfigurationVersion.self)),
         RouteSpec(
             method: .post, path: "/v1/credit-events", access: .scope(.admin), "Records a credit event of a subject",
-            body: .json(CreditEventBody.self), reply: .json(201)),
+            body: .json(CreditEventBody.self), reply: .json(CreditEvent.self, 201)),
         RouteSpec(
             method: .post, path: "/v1/credit-events/import", access: .scope(.admin), "Imports credit events from a source's CSV",
             body: .csv("events under the header subject,type,effective_date,reference"),
-            query: [.string("source", required: true, maxLength: 64, "the source's name")]),
+            query: [.string("source", required: true, maxLength: 64, "the source's name")], reply: .json(CreditImportReport.self)),
         RouteSpec(
             method: .post, path: "/v1/credit-events/{id}/repair", access: .scope(.admin), "Records a credit repair of an event",
-            body: .json(RepairBody.self), reply: .json(201)),
+            body: .json(RepairBody.self), reply: .json(CreditEvent.self, 201)),
         RouteSpec(
             method: .post, path: "/v1/credit-organizations", access: .scope(.admin), "Registers an organization as a credit subject",
-            body: .json(OrganizationBody.self), reply: .json(201)),
+            body: .json(OrganizationBody.self), reply: .json(SubjectView.self, 201)),
         RouteSpec(
             method: .post, path: "/v1/applications", access: .scope(.applicationsProcess), "Opens an application at a window (standard or 容缺)",
-            body: .json(NewApplicationBody.self), reply: .json(201)),
+            body: .json(NewApplicationBody.self), reply: .json(ApplicationRecord.self, 201)),
         RouteSpec(
             method: .get, path: "/v1/applications", access: .scope(.applicationsProcess), "The department's applications",
-            query: [.choice("flagged", ["true", "false"], "only those with an overdue obligation")]),
-        RouteSpec(method: .get, path: "/v1/applications/{id}", access: .scope(.applicationsProcess), "One application"),
+            query: [.choice("flagged", ["true", "false"], "only those with an overdue obligation")], reply: .json(ApplicationList.self)),
         RouteSpec(
-            method: .get, path: "/v1/applications/{id}/commitment", access: .scope(.applicationsProcess), "The 容缺 commitment text of an application"),
+            method: .get, path: "/v1/applications/{id}", access: .scope(.applicationsProcess), "One application", reply: .json(ApplicationRecord.self)
+        ),
+        RouteSpec(
+            method: .get, path: "/v1/applications/{id}/commitment", access: .scope(.applicationsProcess), "The 容缺 commitment text of an application",
+            reply: .json(Commitment.self)),
         RouteSpec(
             method: .post, path: "/v1/applications/{id}/commitment", access: .scope(.applicationsProcess),
-            "Records the applicant's signed commitment at the window", body: .json(WindowCommitmentBody.self)),
-        RouteSpec(method: .post, path: "/v1/applications/{id}/accept", access: .scope(.applicationsProcess), "Accepts an application"),
-        RouteSpec(method: .post, path: "/v1/applications/{id}/review", access: .scope(.applicationsProcess), "Starts the review"),
-        RouteSpec(method: .post, path: "/v1/applications/{id}/approve", access: .scope(.applicationsProcess), "Approves an application"),
+            "Records the applicant's signed commitment at the window", body: .json(WindowCommitmentBody.self), reply: .json(ApplicationRecord.self)),
+        RouteSpec(
+            method: .post, path: "/v1/applications/{id}/accept", access: .scope(.applicationsProcess), "Accepts an application",
+            reply: .json(ApplicationRecord.self)),
+        RouteSpec(
+            method: .post, path: "/v1/applications/{id}/review", access: .scope(.applicationsProcess), "Starts the review",
+            reply: .json(ApplicationRecord.self)),
+        RouteSpec(
+            method: .post, path: "/v1/applications/{id}/approve", access: .scope(.applicationsProcess), "Approves an application",
+            reply: .json(ApplicationRecord.self)),
         RouteSpec(
             method: .post, path: "/v1/applications/{id}/reject", access: .scope(.applicationsProcess), "Rejects an application with a reason",
-            body: .json(RejectBody.self)),
+            body: .json(RejectBody.self), reply: .json(ApplicationRecord.self)),
         RouteSpec(
             method: .post, path: "/v1/applications/{id}/issue", access: .scope(.applicationsProcess), "Issues the application's result document",
-            body: .json(IssueResultBody.self), reply: .json(201)),
+            body: .json(IssueResultBody.self), reply: .json(IssuedResultView.self, 201)),
         RouteSpec(
             method: .post, path: "/v1/applications/{id}/fulfil", access: .scope(.applicationsProcess),
-            "Records materials handed in later (容缺 obligation)", body: .json(FulfilBody.self)),
+            "Records materials handed in later (容缺 obligation)", body: .json(FulfilBody.self), reply: .json(ApplicationRecord.self)),
         RouteSpec(
             method: .get, path: "/v1/applicant/credit", access: .applicant(tier: IdentityPolicy().tierForCreditLevel),
-            "The applicant's own credit level and events"),
-        RouteSpec(method: .get, path: "/v1/applicant/applications", access: .applicant(tier: 1), "The applicant's applications and obligations"),
+            "The applicant's own credit level and events", reply: .json(CreditHistory.self)),
+        RouteSpec(
+            method: .get, path: "/v1/applicant/applications", access: .applicant(tier: 1), "The applicant's applications and obligations",
+            reply: .json(ApplicationList.self)),
         RouteSpec(
             method: .get, path: "/v1/applicant/applications/{id}/commitment", access: .applicant(tier: 2),
-            "The commitment the applicant is asked to sign"),
+            "The commitment the applicant is asked to sign", reply: .json(Commitment.self)),
         RouteSpec(
-            method: .post, path: "/v1/applicant/applications/{id}/commitment", access: .applicant(tier: 2), "The applicant signs the 容缺 commitment"),
+            method: .post, path: "/v1/applicant/applications/{id}/commitment", access: .applicant(tier: 2), "The applicant signs the 容缺 commitment",
+            reply: .json(ApplicationRecord.self)),
     ]
 
     /// The methods of the routes whose pattern matches `path` (`nil` for a path no route has), sorted: the `Allow`

@@ -33,6 +33,9 @@ struct SchemathesisTests {
         let environment = ["ZT_URL": "http://127.0.0.1:\(port)", "ZT_HOME": dir.path, "ZT_BIN": try #require(ZeroTripExecutable.binary).path]
         let run = try ExternalTool.run(["env"] + environment.map { "\($0.key)=\($0.value)" } + ["python3", script])
         #expect(run.status == 0, "\(run.stdout.suffix(6000))\n\(run.stderr.suffix(2000))")
+        // Real answers (issuance, verification, credit, the applicant's own results, trust and status lists, a
+        // revocation) validated against their response schemas before the generated requests.
+        #expect(run.stdout.components(separatedBy: "checked against its schema").count - 1 == 11, "\(run.stdout.prefix(3000))")
         // Both runs reported, and between them every operation the daemon describes was tested.
         let tested = run.stdout.matches(of: /Tested: (\d+)/).compactMap { Int($0.1) }
         let total = run.stdout.matches(of: /Selected: \d+\/(\d+)/).compactMap { Int($0.1) }

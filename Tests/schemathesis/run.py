@@ -15,6 +15,8 @@ import sys
 import time
 import urllib.request
 
+import jsonschema
+
 url, home, binary = os.environ["ZT_URL"], os.environ["ZT_HOME"], os.environ["ZT_BIN"]
 here = os.path.dirname(os.path.abspath(__file__))
 scopes = "admin,documents:issue,documents:verify,credit:read,identity:read,identity:attest,applications:process,audit:read,documents:reuse,statistics:read,points:review"
@@ -54,6 +56,37 @@ pdf_path = os.path.join(home, "schemathesis-sample.pdf")
 request = urllib.request.Request(url + issued["pdf"], headers={"Authorization": "Bearer " + credential})
 with urllib.request.urlopen(request, timeout=30) as response, open(pdf_path, "wb") as handle:
     handle.write(response.read())
+
+# Answers schemathesis rarely provokes (a real issuance, verification, credit read, an applicant's own results) are
+# checked against the response schemas of the description here, with the JSON Schema validator schemathesis uses.
+def get(path, token):
+    request = urllib.request.Request(url + path, headers={"Authorization": "Bearer " + token})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.loads(response.read())
+
+
+with urllib.request.urlopen(url + "/openapi.json", timeout=30) as response:
+    description = json.loads(response.read())
+
+
+def check(method, pattern, status, answer):
+    pointer = "/paths/" + pattern.replace("~", "~0").replace("/", "~1") + f"/{method}/responses/{status}/content/application~1json/schema"
+    jsonschema.Draft202012Validator({**description, "$ref": "#" + pointer}).validate(answer)
+    print(f"checked against its schema: {method.upper()} {pattern} {status}")
+
+
+document_id = issued["document"]["id"]
+check("post", "/v1/documents", 201, issued)
+check("post", "/v1/verify", 200, post("/v1/verify", {"token": issued["token"]}, credential))
+check("get", "/v1/documents/{id}", 200, get(f"/v1/documents/{document_id}", credential))
+check("get", "/v1/documents", 200, get("/v1/documents?limit=5", credential))
+check("get", "/v1/log/documents/{id}", 200, get(f"/v1/log/documents/{document_id}", credential))
+check("get", "/v1/credit/{subject}", 200, get("/v1/credit/440104199001010010?matter=QZDJ", credential))
+check("get", "/v1/applicant/me", 200, get("/v1/applicant/me", session))
+check("get", "/v1/applicant/documents", 200, get("/v1/applicant/documents", session))
+check("get", "/v1/trust-list", 200, get("/v1/trust-list", credential))
+check("get", "/v1/status-list", 200, get("/v1/status-list", credential))
+check("post", "/v1/documents/{id}/revoke", 200, post(f"/v1/documents/{document_id}/revoke", {"reason": "issued_in_error"}, credential))
 
 environment = dict(os.environ, ZT_CREDENTIAL=credential, ZT_SESSION=session, ZT_PDF=pdf_path, SCHEMATHESIS_HOOKS="hooks",
                    PYTHONPATH=here + os.pathsep + os.environ.get("PYTHONPATH", ""))

@@ -2,7 +2,7 @@ public import Foundation
 public import ZeroTripDocuments
 
 /// The register's status of a document.
-public enum DocumentStatus: String, Sendable, Codable, Hashable {
+public enum DocumentStatus: String, Sendable, Codable, Hashable, CaseIterable {
     /// In force (it may still be past its validity: see ``ResultDocumentRecord/isExpired(at:)``).
     case valid
     /// Revoked, with a reason and time.

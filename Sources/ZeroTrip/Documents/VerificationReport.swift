@@ -18,7 +18,7 @@ public struct KeyRevocationNotice: Sendable, Codable, Hashable {
 
 public struct VerificationReport: Sendable, Codable, Hashable {
     /// How the document was presented.
-    public enum Method: String, Sendable, Codable, Hashable {
+    public enum Method: String, Sendable, Codable, Hashable, CaseIterable {
         /// A QR token or verification URL.
         case token
         /// An uploaded PDF.

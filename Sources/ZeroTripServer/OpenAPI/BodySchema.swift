@@ -1,4 +1,7 @@
 import Foundation
+import Synchronization
+import ZeroTrip
+import ZeroTripDocuments
 
 /// The JSON Schema of a request body type, read from the type itself: the type is decoded once by a decoder that
 /// answers every request with a placeholder and writes down what was asked for (which member, of what type, whether
@@ -8,21 +11,58 @@ import Foundation
 /// from what the daemon accepts. Strict decoding (``JSONResponse/decode(_:from:limit:)``) refuses unknown members,
 /// hence `additionalProperties: false` on every object but dictionaries.
 enum BodySchema {
-    /// The schema of `type`; `{}` (anything) for a type whose own `init(from:)` refuses the placeholders.
+    /// The schema of `type`; `{}` (anything) for a type whose own `init(from:)` refuses the placeholders. Objects are
+    /// named components (``components``) referred to by `$ref`, so a type met in many answers is described once.
     static func of<T: Decodable>(_ type: T.Type) -> JSONValue {
         (try? record(type, path: []))?.schema ?? [:]
     }
 
+    /// Every object type described so far, by component name: `#/components/schemas/<name>`.
+    static var components: [String: JSONValue] { registry.withLock { $0.mapValues(\.schema) } }
+
+    /// Per type: a placeholder value and the object's schema, recorded once.
+    private static let registry = Mutex<[String: (value: Placeholder, schema: JSONValue)]>([:])
+
+    /// A recorded placeholder kept for the next time its type is met: a plain value, never shared mutable state.
+    private struct Placeholder: @unchecked Sendable { let value: Any }
+
     /// A placeholder value of `type` and its schema.
     static func record<T: Decodable>(_ type: T.Type, path: [any CodingKey]) throws -> (value: T, schema: JSONValue) {
         if let scalar = scalar(type) { return scalar }
+        if let described = type as? any SchemaDescribed.Type, let value = described.schemaPlaceholder as? T {
+            return (value, described.jsonSchema)
+        }
         if let choice = type as? any (CaseIterable & RawRepresentable).Type, let found = enumeration(choice), let value = found.value as? T {
             return (value, found.schema)
+        }
+        let name = componentName(type)
+        if let name, let known = registry.withLock({ $0[name] }), let value = known.value.value as? T {
+            return (value, ["$ref": .string("#/components/schemas/\(name)")])
         }
         guard path.count < 16 else { throw DecodingError.dataCorrupted(.init(codingPath: path, debugDescription: "schema too deep")) }
         let recorder = Recorder(codingPath: path)
         let value = try T(from: recorder)
-        return (value, recorder.schema)
+        // Only objects of a named type become components: arrays and dictionaries stay where they are used.
+        var schema = recorder.schema
+        if let augmented = type as? any SchemaAugmented.Type, case .object(var members) = schema, case .object(var properties) = members["properties"]
+        {
+            for (key, property) in augmented.writtenMembers { properties[key] = property }
+            members["properties"] = .object(properties)
+            members["required"] = .array((BodySchema.strings(members["required"]) + augmented.writtenMembers.keys.sorted()).map { .string($0) })
+            schema = .object(members)
+        }
+        recorder.set(schema)
+        guard let name, recorder.schema["properties"] != nil else { return (value, recorder.schema) }
+        registry.withLock { $0[name] = (Placeholder(value: value), recorder.schema) }
+        return (value, ["$ref": .string("#/components/schemas/\(name)")])
+    }
+
+    /// `VolumesView.Department` for `ZeroTripServer.VolumesView.Department`: the type's path without its module,
+    /// unique where the bare name is not; `nil` for generic types (arrays, dictionaries, optionals).
+    static func componentName<T>(_ type: T.Type) -> String? {
+        let full = String(reflecting: type)
+        guard !full.contains("<"), !full.contains("("), let dot = full.firstIndex(of: ".") else { return nil }
+        return String(full[full.index(after: dot)...])
     }
 
     private static func scalar<T>(_ type: T.Type) -> (value: T, schema: JSONValue)? {
@@ -40,10 +80,29 @@ enum BodySchema {
         case is UInt8.Type: return make(0 as UInt8, ["type": "integer", "minimum": 0, "maximum": 255])
         case is UInt16.Type: return make(0 as UInt16, ["type": "integer", "minimum": 0, "maximum": 65535])
         case is UInt32.Type: return make(0 as UInt32, ["type": "integer", "minimum": 0, "format": "int64"])
+        // As the response encoder writes them (`JSONEncoder`'s ISO 8601 dates and base64 data).
+        case is Date.Type: return make(Date(timeIntervalSince1970: 0), ["type": "string", "format": "date-time"])
+        case is Data.Type: return make(Data(), ["type": "string", "contentEncoding": "base64"])
+        case is URL.Type: return make(URL(fileURLWithPath: "/"), ["type": "string", "format": "uri-reference"])
         case is Double.Type: return make(0 as Double, ["type": "number"])
         case is Float.Type: return make(0 as Float, ["type": "number"])
         default: return nil
         }
+    }
+
+    static func strings(_ value: JSONValue?) -> [String] {
+        guard case .array(let items) = value else { return [] }
+        return items.compactMap { if case .string(let text) = $0 { text } else { nil } }
+    }
+
+    /// `schema` or null: `"type": [t, "null"]` for a simple type, else `anyOf`.
+    static func nullable(_ schema: JSONValue) -> JSONValue {
+        guard case .object(var members) = schema else { return schema }
+        if case .string(let type) = members["type"], members["enum"] == nil {
+            members["type"] = [.string(type), "null"]
+            return .object(members)
+        }
+        return ["anyOf": [schema, ["type": "null"]]]
     }
 
     /// A string enumeration lists its raw values.
@@ -108,7 +167,8 @@ private final class KeyedRecorder<Key: CodingKey>: KeyedDecodingContainerProtoco
 
     private func member<T: Decodable>(_ type: T.Type, _ key: Key, required isRequired: Bool) throws -> T {
         let (value, schema) = try BodySchema.record(type, path: codingPath + [key])
-        properties[key.stringValue] = schema
+        // `decodeIfPresent` takes null as absent.
+        properties[key.stringValue] = isRequired ? schema : BodySchema.nullable(schema)
         if isRequired && !dictionary { required.append(key.stringValue) }
         publish()
         return value
@@ -239,4 +299,27 @@ private struct SingleRecorder: SingleValueDecodingContainer {
     func decode(_ type: UInt32.Type) throws -> UInt32 { try value(type) }
     func decode(_ type: UInt64.Type) throws -> UInt64 { try value(type) }
     func decode<T: Decodable>(_ type: T.Type) throws -> T { try value(type) }
+}
+
+/// A type whose answers carry members its `Decodable` side does not read: written by its `JSONWritable` form for
+/// the reader (a verification reason's Chinese message).
+protocol SchemaAugmented {
+    /// Always written, so required.
+    static var writtenMembers: [String: JSONValue] { get }
+}
+
+extension VerificationReason: SchemaAugmented {
+    static var writtenMembers: [String: JSONValue] { ["message": ["type": "string", "description": "in Chinese, for a person"]] }
+}
+
+/// A type whose own decoding refuses the recorder's placeholders (a day must be `YYYY-MM-DD`): it names a valid
+/// value and its schema itself.
+protocol SchemaDescribed {
+    static var schemaPlaceholder: any Sendable { get }
+    static var jsonSchema: JSONValue { get }
+}
+
+extension CivilDay: SchemaDescribed {
+    static var schemaPlaceholder: any Sendable { CivilDay(number: 0) }
+    static var jsonSchema: JSONValue { ["type": "string", "format": "date"] }
 }

@@ -39,7 +39,7 @@ enum OpenAPIDocument {
                         "description": "An applicant session from `/v1/applicant/verifications` or a device key; the route's tier is required",
                     ],
                 ],
-                "schemas": ["Error": errorSchema],
+                "schemas": .object(BodySchema.components.merging(["Error": errorSchema]) { $1 }),
             ],
         ]
     }
@@ -122,7 +122,7 @@ enum OpenAPIDocument {
     /// daemon's 503, a bad request line's 400).
     static func responses(_ route: RouteSpec) -> JSONValue {
         let isPage = route.reply.mediaType == "text/html" || route.path == "/P"
-        var content: [String: JSONValue] = [route.reply.mediaType: replySchema(route.reply.mediaType)]
+        var content: [String: JSONValue] = [route.reply.mediaType: route.reply.schema.map { ["schema": $0] } ?? replySchema(route.reply.mediaType)]
         if route.query.contains(where: { $0.name == "format" }) { content["text/csv"] = ["schema": ["type": "string"]] }
         var responses: [String: JSONValue] = [:]
         for status in [route.reply.status] + route.reply.also {
