@@ -17,17 +17,18 @@ swift build --build-tests --explicit-target-dependency-import-check error
 # One suite at a time: side by side they load the same two cores too.
 # The browser tests (Chromium against a daemon on SQLite, and the verification page of an in-process server) run with
 # them, once: `PageBrowserTests` also names `VerificationPageBrowserTests`.
+# The help examples include the benchmarks (small sizes; on PostgreSQL a bench http with its daemons): alone too.
 # schemathesis sends thousands of generated requests to every operation of /openapi.json (a daemon on SQLite, once).
 # The WAL checkpoint suite times a background thread against steady commits; beside the other suites that thread
 # was starved often enough for the log to pass its bound (55 MB against 48 once), so it runs alone too.
-daemons='LoadTests|SharedDatabaseTests|NginxTests|PageBrowserTests|WALCheckpointTests|SchemathesisTests'
+daemons='LoadTests|SharedDatabaseTests|NginxTests|PageBrowserTests|WALCheckpointTests|SchemathesisTests|HelpExampleTests'
 under_load() {
   for suite in "$@"; do swift test --skip-build --filter "$suite"; done
 }
 echo "== suites on SQLite"
 swift test --skip-build --skip "$daemons"
 echo "== daemons under load on SQLite, and the pages in a browser"
-under_load LoadTests SharedDatabaseTests NginxTests PageBrowserTests WALCheckpointTests SchemathesisTests
+under_load LoadTests SharedDatabaseTests NginxTests PageBrowserTests WALCheckpointTests SchemathesisTests HelpExampleTests
 echo "== suites on PostgreSQL"
 cluster=$(mktemp -d /tmp/zerotrip-pg.XXXXXX)
 trap './scripts/pg-cluster.sh stop "$cluster"; rm -rf "$cluster"' EXIT
@@ -35,4 +36,4 @@ url=$(./scripts/pg-cluster.sh start "$cluster")
 ZEROTRIP_TEST_DATABASE_URL="$url" swift test --skip-build --skip "$daemons"
 echo "== daemons under load on PostgreSQL"
 export ZEROTRIP_TEST_DATABASE_URL="$url"
-under_load LoadTests SharedDatabaseTests NginxTests
+under_load LoadTests SharedDatabaseTests NginxTests HelpExampleTests

@@ -48,7 +48,10 @@ struct PointsCommand: AsyncParsableCommand {
     struct Run: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Score every registered person now (or at the start of --date) with the policy then in force.",
-            discussion: "Example: zerotrip points run --date 2026-12-01")
+            discussion: """
+                Example: zerotrip points run. With --date YYYY-MM-DD it scores as of that day's start instead, with the policy \
+                in force then: a day before the first policy was loaded has none (no_points_policy).
+                """)
         @OptionGroup var location: LocationOptions
         @Option(name: .long, help: "Score as of this day's 00:00 China time (YYYY-MM-DD); default: now.") var date: String?
         func run() async throws {

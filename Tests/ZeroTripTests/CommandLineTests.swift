@@ -415,19 +415,6 @@ struct CommandLineTests {
         #expect(try run(["audit", "verify"], in: dir).output.contains("intact: 3 events"))
     }
 
-    @Test("The issue command's help example runs as printed in a district with the demo registry")
-    func issueHelpExample() throws {
-        let dir = try tempDirectory()
-        defer { try? FileManager.default.removeItem(at: dir) }
-        try initDistrict(in: dir)
-        let help = try run(["issue", "--help"], in: dir).output
-        let example = try #require(
-            help.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
-                .joined(separator: " ").firstMatch(of: /Example: zerotrip (issue .+?--field \S+ --field \S+)/)?.1)
-        let result = try run(example.split(separator: " ").map(String.init) + ["--out", "out"], in: dir)
-        #expect(result.status == 0, "\(example): \(result.output)")
-    }
-
     @Test("persons import reports progress on standard error for long files, and at most 20 rejected lines by number")
     func personsImportOutput() throws {
         let dir = try tempDirectory()
