@@ -195,16 +195,16 @@ extension ZeroTripAPI {
         let services = self.services
         switch spec.description {
         case "GET /v1/applicant/credit":
-            return { _, _, session, _ in try await JSONResponse.make(try services.credit.history(subject: "person:\(session!.subject)")) }
+            return { _, _, session, _ in try await JSONResponse.make(try services.credit.history(subject: session!.subjectID.rawValue)) }
         case "GET /v1/applicant/applications":
             return { _, _, session, _ in
                 try await JSONResponse.make(
-                    ApplicationList(applications: try services.applications.applications(department: nil, subject: "person:\(session!.subject)")))
+                    ApplicationList(applications: try services.applications.applications(department: nil, subject: session!.subjectID.rawValue)))
             }
         case "GET /v1/applicant/applications/{id}/commitment":
             return { _, parameters, session, _ in
                 let record = try await services.applications.application(parameters.get("id") ?? "")
-                guard record.subject == "person:\(session!.subject)" else { throw ZeroTripError(.forbidden, "this application is another person's") }
+                guard record.subject == session!.subjectID.rawValue else { throw ZeroTripError(.forbidden, "this application is another person's") }
                 return try await JSONResponse.make(try services.applications.commitmentDraft(record.id))
             }
         case "POST /v1/applicant/applications/{id}/commitment":

@@ -126,7 +126,7 @@ extension ZeroTripAPI {
                 }
                 try await services.audit(
                     AuditEntry(
-                        actor: session.actor, action: "identity.personal_data.viewed", target: "person:\(session.subject)",
+                        actor: session.actor, action: "identity.personal_data.viewed", target: session.subjectID.rawValue,
                         details: ["session": session.id, "tier": "\(session.tier)"]))
                 return try JSONResponse.make(data)
             }

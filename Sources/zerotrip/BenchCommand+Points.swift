@@ -98,7 +98,7 @@ extension BenchCommand {
             var subjects: [String] = []
             for index in 0..<min(claims, numbers.count) {
                 guard let id = try await services.identity.registry.subject(idNumber: numbers[(index * 104_729) % numbers.count]) else { continue }
-                let subject = "person:\(id)"
+                let subject = SubjectID.person(id).rawValue
                 subjects.append(subject)
                 let indicator = ["education", "skills", "honours"][index % 3], option = ["本科", "技师", "市级以上"][index % 3]
                 guard
@@ -117,7 +117,7 @@ extension BenchCommand {
 
             for index in 0..<min(replays, numbers.count) {
                 if let id = try await services.identity.registry.subject(idNumber: numbers[(index * 15_485_863) % numbers.count]) {
-                    subjects.append("person:\(id)")
+                    subjects.append(SubjectID.person(id).rawValue)
                 }
             }
             var mismatches = 0, replayed = 0

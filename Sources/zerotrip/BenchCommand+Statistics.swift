@@ -53,7 +53,7 @@ extension BenchCommand {
                         let actor = "credential:bench/clerk:\(department)-\((draw >> 50) % 5)"
                         try ApplicationStore.insert(
                             .init(
-                                id: id, matterCode: "BENCH", catalogueVersion: 1, department: department, subject: "person:bench",
+                                id: id, matterCode: "BENCH", catalogueVersion: 1, department: department, subject: SubjectID.person("bench").rawValue,
                                 applicantName: "测试", mode: draw % 7 == 0 ? .trust : .standard, state: .accepted,
                                 submittedAt: submitted, acceptedAt: submitted, timeLimitDue: submitted.addingTimeInterval(20 * 86_400),
                                 createdBy: actor), materials: [], in: db)
@@ -83,7 +83,7 @@ extension BenchCommand {
                                 let clerk = String(actor.dropFirst("credential:bench/clerk:".count))
                                 _ = try RatingStore.invite(
                                     ServiceRating(
-                                        id: ratingID, application: id, subject: "person:bench", department: department,
+                                        id: ratingID, application: id, subject: SubjectID.person("bench").rawValue, department: department,
                                         matter: "BENCH", clerk: clerk, outcome: "closed", invitedAt: closed,
                                         closesAt: closed.addingTimeInterval(30 * 86_400)), in: db)
                                 let score = Int((draw >> 34) % 5) + 1
@@ -93,7 +93,8 @@ extension BenchCommand {
                                 // As RatingService.rate does: a poor rating opens a complaint for the department.
                                 try ComplaintService.openForPoorRating(
                                     ServiceRating(
-                                        id: ratingID, application: id, subject: "person:bench", department: department, matter: "BENCH", clerk: clerk,
+                                        id: ratingID, application: id, subject: SubjectID.person("bench").rawValue, department: department,
+                                        matter: "BENCH", clerk: clerk,
                                         outcome: "closed", invitedAt: closed, closesAt: closed.addingTimeInterval(30 * 86_400)),
                                     score: score, tags: tags, comment: nil, at: rated, in: db)
                                 counts.4 += 1

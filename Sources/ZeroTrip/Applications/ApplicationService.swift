@@ -102,7 +102,7 @@ public struct ApplicationService: Sendable {
                 let now = clock.now()
                 try await AuditLog.append(
                     AuditEntry(
-                        actor: actor, action: "application.refused", target: "person:\(person)", outcome: "refused",
+                        actor: actor, action: "application.refused", target: SubjectID.person(person).rawValue, outcome: "refused",
                         details: [
                             "matter": matter.code, "level": assessment.level.rawValue,
                             "reasons": assessment.trustApproval.reasons.joined(separator: ","),
@@ -119,7 +119,7 @@ public struct ApplicationService: Sendable {
         let providedCodes = provided
         let row = ApplicationStore.NewApplication(
             id: id, matterCode: matter.code, catalogueVersion: version, department: matter.department,
-            subject: "person:\(person)", applicantName: name, mode: new.mode, submittedAt: now, createdBy: actor)
+            subject: SubjectID.person(person).rawValue, applicantName: name, mode: new.mode, submittedAt: now, createdBy: actor)
         let materials = matter.materials.map { (code: $0.code, provided: providedCodes.contains($0.code)) }
         do {
             try await database.write { db in
@@ -148,7 +148,7 @@ public struct ApplicationService: Sendable {
             // refusal is audited like every other want of consent.
             try await AuditLog.append(
                 AuditEntry(
-                    actor: actor, action: "document.reuse_denied", target: "person:\(person)", outcome: "denied",
+                    actor: actor, action: "document.reuse_denied", target: SubjectID.person(person).rawValue, outcome: "denied",
                     details: ["reason": "consent_required", "department": matter.department, "matter": matter.code]),
                 at: clock.now(), to: database)
             throw error.audited()
@@ -193,7 +193,7 @@ public struct ApplicationService: Sendable {
     public func commit(_ id: String, session: ApplicantSession) async throws -> ApplicationRecord {
         try identity.sessions.require(session, tier: 2, for: "signing a trust-based approval commitment")
         let record = try await application(id)
-        guard record.subject == "person:\(session.subject)" else { throw ZeroTripError(.forbidden, "this application is another person's") }
+        guard record.subject == session.subjectID.rawValue else { throw ZeroTripError(.forbidden, "this application is another person's") }
         return try await storeCommitment(
             record, tier: session.tier, method: "session:\(session.method)", assurance: "session:\(session.id)", actor: session.actor)
     }
@@ -203,7 +203,7 @@ public struct ApplicationService: Sendable {
         let record = try await application(id)
         try checkDepartment(department, record.department)
         let assurance = try await freshWindowCheck(
-            assuranceID, of: String(record.subject.dropFirst("person:".count)), minimumTier: 2,
+            assuranceID, of: SubjectID(rawValue: record.subject).personID ?? "", minimumTier: 2,
             for: "the commitment")
         return try await storeCommitment(
             record, tier: assurance.tier, method: "window:\(assurance.method.rawValue)", assurance: "assurance:\(assurance.id)", actor: actor)
@@ -377,7 +377,7 @@ public struct ApplicationService: Sendable {
             guard let value = values[label] else { throw ZeroTripError(.invalidInput, "field \(label) needs a value") }
             return ResultField(label: label, value: value)
         }
-        let person = String(record.subject.dropFirst("person:".count))
+        let person = SubjectID(rawValue: record.subject).personID ?? ""
         guard let data = try await identity.registry.personalData(subject: person) else {
             throw ZeroTripError(.unknownPerson, "the applicant left the registry")
         }

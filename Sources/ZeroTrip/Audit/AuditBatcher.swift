@@ -221,7 +221,7 @@ public final class AuditBatcher: Sendable {
                 try DocumentRegister.readingAhead(ids: documents, in: db) {
                     try TransparencyLog.readingAhead(refs: issuances, kind: TransparencyLog.documentIssuedKind, in: db) {
                         try PersonStore.readingAhead(lookups: persons, in: db) { found in
-                            try CreditLedger.readingAhead(subjects: found.map { CreditService.personSubject($0.id) }, in: db) {
+                            try CreditLedger.readingAhead(subjects: found.map { SubjectID.person($0.id).rawValue }, in: db) {
                                 for (index, pending) in batch.enumerated() {
                                     guard let entry = pending.produce(db) else { continue }
                                     entries.append((entry, pending.date))

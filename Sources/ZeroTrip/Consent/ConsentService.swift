@@ -105,7 +105,7 @@ public final class ConsentService: Sendable {
 
     /// The grant subjects `person` acts as: themselves and the organisations they are the legal representative of.
     private static func subjects(actingAs person: String, in db: SQLTransaction) throws -> [String] {
-        [person] + (try CreditLedger.organizations(representedBy: person, in: db).map { "organization:\($0)" })
+        [person] + (try CreditLedger.organizations(representedBy: person, in: db).map { SubjectID.organization($0).rawValue })
     }
 
     /// The grant subject: the person, or an organisation they are the registered legal representative of.
@@ -118,12 +118,12 @@ public final class ConsentService: Sendable {
         guard representative == person else {
             throw ZeroTripError(.forbidden, "only the registered legal representative of organisation \(code) consents for it")
         }
-        return "organization:\(code)"
+        return SubjectID.organization(code).rawValue
     }
 
     /// The audit target of a grant subject: `person:<subject>` or `organization:<code>`.
     private static func target(_ subject: String) -> String {
-        subject.hasPrefix("organization:") ? subject : "person:\(subject)"
+        SubjectID(rawValue: subject).organizationCode != nil ? subject : SubjectID.person(subject).rawValue
     }
 
     /// Withdraws one of `subject`'s grants: the department can no longer use it. Another person's grant is

@@ -197,8 +197,9 @@ public final class CreditService: Sendable {
         guard text.utf8.count <= 40 else {
             throw ZeroTripError(.invalidInput, "subject must be an ID number, a unified social credit code or a subject id")
         }
-        if text.hasPrefix("person:") { return .person(String(text.dropFirst(7))) }
-        if text.hasPrefix("organization:") { return .organization(String(text.dropFirst(13))) }
+        let id = SubjectID(rawValue: text)
+        if let person = id.personID { return .person(person) }
+        if let code = id.organizationCode { return .organization(code) }
         let problem = text.utf8.count == 18 ? CitizenIDNumber.check(text, today: clock.now()) : .length
         if problem == nil { return .personLookup(Data(try registry.keySource.keys().lookupHash(idNumber: text.uppercased()))) }
         if let code = UnifiedSocialCreditCode.validate(text) { return .organization(code) }
@@ -208,9 +209,6 @@ public final class CreditService: Sendable {
         throw ZeroTripError(.invalidInput, "subject must be a citizen ID number, a unified social credit code or a subject id")
     }
 
-    /// The credit subject id of registry person `id`.
-    static func personSubject(_ id: String) -> String { "person:\(id)" }
-
     /// The subject for `key`, read inside the caller's transaction.
     static func fetch(_ key: SubjectKey, in db: SQLTransaction) throws -> CreditSubject {
         switch key {
@@ -219,12 +217,14 @@ public final class CreditService: Sendable {
                 throw ZeroTripError(.unknownSubject, "no person with that ID number in the registry")
             }
             return CreditSubject(
-                id: personSubject(person.id), kind: .person, establishedAt: person.createdAt, dataComplete: true, displayName: person.name)
+                id: SubjectID.person(person.id).rawValue, kind: .person, establishedAt: person.createdAt, dataComplete: true, displayName: person.name
+            )
         case .person(let id):
             guard let person = try PersonStore.brief(id: id, in: db) else {
                 throw ZeroTripError(.unknownSubject, "no person \(id.prefix(20)) in the registry")
             }
-            return CreditSubject(id: personSubject(id), kind: .person, establishedAt: person.createdAt, dataComplete: true, displayName: person.name)
+            return CreditSubject(
+                id: SubjectID.person(id).rawValue, kind: .person, establishedAt: person.createdAt, dataComplete: true, displayName: person.name)
         case .organization(let code):
             guard let organization = try CreditLedger.organization(code, in: db) else {
                 throw ZeroTripError(.unknownSubject, "no organisation \(code.prefix(18)) is registered for credit")
@@ -274,7 +274,8 @@ public final class CreditService: Sendable {
             try CreditLedger.insertOrganization(
                 code: code, name: name, establishedAt: establishedOn.start, dataComplete: dataComplete,
                 legalRepresentative: legal, actor: actor, at: now, in: db)
-            try AuditLog.append(AuditEntry(actor: actor, action: "credit.subject.registered", target: "organization:\(code)"), at: now, in: db)
+            try AuditLog.append(
+                AuditEntry(actor: actor, action: "credit.subject.registered", target: SubjectID.organization(code).rawValue), at: now, in: db)
         }
         return try await organization(code)
     }

@@ -78,7 +78,7 @@ public final class RatingService: Sendable {
             }
         }
         let (matterCode, matterName) = (named?.code ?? "", named?.name)
-        let subject = "person:\(subjectID)"
+        let subject = SubjectID.person(subjectID).rawValue
         let now = clock.now()
         let dayStart = CivilDay(now).start
         let ratingID = try withCrypto("generating a rating id") { () throws(CryptoError) in Hex.encode(try SecureRandom.bytes(count: 16)) }
@@ -118,7 +118,7 @@ public final class RatingService: Sendable {
         } catch let error as ZeroTripError where error.code == .rateLimited {
             try await AuditLog.append(
                 AuditEntry(
-                    actor: actor, action: "auth.denied", target: "person:\(subjectID)", outcome: "denied",
+                    actor: actor, action: "auth.denied", target: SubjectID.person(subjectID).rawValue, outcome: "denied",
                     details: ["reason": "rate_limited", "route": "window service invitation"]), at: now, to: database)
             throw error.audited().retryingAfter(Int(CivilDay(now).adding(days: 1).start.timeIntervalSince(now).rounded(.up)))
         }

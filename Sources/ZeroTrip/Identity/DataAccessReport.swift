@@ -42,7 +42,7 @@ extension ZeroTripServices {
     public func dataAccesses(subject: String, limit: Int = 100) async throws -> [DataAccess] {
         guard let person = try await identity.registry.personalData(subject: subject) else { return [] }
         let documents = try await documents.records(holderIDNumber: person.idNumber, limit: 200)
-        let targets = ["person:\(subject)"] + documents.map { "document:\($0.id)" }
+        let targets = [SubjectID.person(subject).rawValue] + documents.map { "document:\($0.id)" }
         let matters = Dictionary(documents.map { ($0.id, $0.matterName) }, uniquingKeysWith: { first, _ in first })
         let ownActor = "applicant:\(subject)"
         return try await database.read { db in

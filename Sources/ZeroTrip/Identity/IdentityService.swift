@@ -325,7 +325,7 @@ public struct IdentityService: Sendable {
         let record = AssuranceRecord(id: id, subject: subject, tier: method.tier, method: method, evidence: evidence, agent: agent, verifiedAt: now)
         try AuditLog.append(
             AuditEntry(
-                actor: agent == "self" ? "applicant:\(subject)" : agent, action: "identity.assured", target: "person:\(subject)",
+                actor: agent == "self" ? "applicant:\(subject)" : agent, action: "identity.assured", target: SubjectID.person(subject).rawValue,
                 details: ["tier": "\(method.tier)", "method": method.rawValue]), at: now, in: db)
         return record
     }
@@ -347,7 +347,8 @@ public struct IdentityService: Sendable {
             let verifiedAt = try IdentityStore.lastVerified(lookup: lookup, minimumTier: minimumTier, since: now.addingTimeInterval(-maxAge), in: db)
             // A registered person is named by subject, so the check shows in their own list of who looked at their
             // data; an unknown number only masked (it names nobody the district knows).
-            let target = try PersonStore.subjectID(lookup: lookup, in: db).map { "person:\($0)" } ?? "id:\(PersonalDataMask.idNumber(idNumber))"
+            let target =
+                try PersonStore.subjectID(lookup: lookup, in: db).map { SubjectID.person($0).rawValue } ?? "id:\(PersonalDataMask.idNumber(idNumber))"
             try AuditLog.append(
                 AuditEntry(
                     actor: actor, action: "identity.checked", target: target,

@@ -255,7 +255,7 @@ public final class PointsService: Sendable {
                 for person in page.unreadable {
                     try AuditLog.append(
                         AuditEntry(
-                            actor: actor, action: "points.person.skipped", target: "person:\(person)",
+                            actor: actor, action: "points.person.skipped", target: SubjectID.person(person).rawValue,
                             details: ["run": "\(runID)", "reason": "identity_key_unavailable"]), at: now, in: db)
                 }
             }
@@ -307,7 +307,7 @@ public final class PointsService: Sendable {
             }
             return ([], unreadable)
         }
-        let subjects = persons.map { "person:\($0.id)" }
+        let subjects = persons.map { SubjectID.person($0.id).rawValue }
         let held = try PointsStore.documents(holders: idNumbers, matters: policy.documentMatters, issuedBy: asOf, in: db)
         let approvals =
             policy.indicators.contains { $0.source.needsReview }
@@ -359,7 +359,7 @@ public final class PointsService: Sendable {
             }
             let policy: PointsPolicy
             if let version { policy = try Self.policy(version: version, in: db) } else { (version, policy) = try Self.policy(at: asOf, in: db) }
-            guard subject.hasPrefix("person:"), let person = try PointsStore.person(String(subject.dropFirst(7)), registeredBy: asOf, in: db) else {
+            guard let id = SubjectID(rawValue: subject).personID, let person = try PointsStore.person(id, registeredBy: asOf, in: db) else {
                 throw ZeroTripError(.unknownSubject, "no person \(subject.prefix(24)) registered on \(CivilDay(asOf))")
             }
             let creditVersion = try ConfigurationStore.version(.creditPolicy, at: asOf, in: db)
@@ -688,7 +688,7 @@ public final class PointsService: Sendable {
     /// Without `disclosingCredit` (a session below ``IdentityPolicy/tierForCreditLevel``) a score with an item from
     /// the credit level is refused with `step_up_required` (audited): the certificate would print the level.
     public func certificate(subject: String, actor: String, disclosingCredit: Bool) async throws -> PointsCertificate {
-        guard subject.hasPrefix("person:"), let person = try await registry.personalData(subject: String(subject.dropFirst(7))) else {
+        guard let id = SubjectID(rawValue: subject).personID, let person = try await registry.personalData(subject: id) else {
             throw ZeroTripError(.unknownSubject, "no person \(subject.prefix(24)) in the registry")
         }
         let now = clock.now()

@@ -102,7 +102,8 @@ enum CreditLedger {
     static func organization(_ code: String, in db: SQLTransaction) throws -> CreditSubject? {
         try db.fetchOne(sql: "SELECT name, established_at, data_complete FROM credit_organizations WHERE code = ?", arguments: [code]).map {
             CreditSubject(
-                id: "organization:\(code)", kind: .organization, establishedAt: $0["established_at"], dataComplete: $0["data_complete"],
+                id: SubjectID.organization(code).rawValue, kind: .organization, establishedAt: $0["established_at"],
+                dataComplete: $0["data_complete"],
                 displayName: $0["name"])
         }
     }

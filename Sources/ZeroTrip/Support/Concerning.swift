@@ -12,7 +12,7 @@ public struct Concerning<Item: Sendable>: Sendable {
 
     /// `item` of `subject` (`person:<id>`), with the person as the registry has them.
     init(_ item: Item, subject: String, in db: SQLTransaction) throws {
-        let person = subject.hasPrefix("person:") ? try PersonStore.person(id: String(subject.dropFirst(7)), in: db) : nil
+        let person = try SubjectID(rawValue: subject).personID.flatMap { try PersonStore.person(id: $0, in: db) }
         self.item = item
         name = person?.name
         idNumberMasked = person?.idMasked

@@ -485,7 +485,7 @@ struct WindowPages: Sendable {
             _ = try await applications.issueResult(id, values: values, department: department, actor: actor)
         case "commit":
             let record = try await applications.application(id, department: department)
-            guard let person = try await services.identity.registry.personalData(subject: String(record.subject.dropFirst("person:".count))) else {
+            guard let person = try await services.identity.registry.personalData(subject: SubjectID(rawValue: record.subject).personID ?? "") else {
                 throw ZeroTripError(.unknownPerson, "the applicant is no longer in the registry")
             }
             let card = CardRead(
