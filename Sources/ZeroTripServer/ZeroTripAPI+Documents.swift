@@ -139,7 +139,7 @@ extension ZeroTripAPI {
                 }
                 switch try await documents.sharedPDF(scanned: "/V/?" + query) {
                 case .pdf(let record, let pdf):
-                    services.anonymousAudit.record(AuditEntry(actor: "public:page", action: "document.pdf_shared", target: "document:\(record.id)"))
+                    services.anonymousAudit.record(AuditEntry(actor: "public:page", action: .documentPdfShared, target: "document:\(record.id)"))
                     var headers = HTTPFields()
                     headers[.contentType] = "application/pdf"
                     headers[.contentDisposition] = "inline; filename=\"\(record.id).pdf\""
@@ -149,14 +149,14 @@ extension ZeroTripAPI {
                 case .notShared(let record):
                     services.anonymousAudit.record(
                         AuditEntry(
-                            actor: "public:page", action: "document.pdf_shared", target: "document:\(record.id)",
+                            actor: "public:page", action: .documentPdfShared, target: "document:\(record.id)",
                             outcome: "denied", details: ["reason": "link_off"]))
                     return VerificationPage.pdfRefused(
                         status: .forbidden, message: "持证人未开放此文书的原件下载。文书真伪与内容请以核验页为准。", back: "/V/?" + query, district: await districtName.get())
                 case .notValid:
                     services.anonymousAudit.record(
                         AuditEntry(
-                            actor: "public:page", action: "document.pdf_shared", target: "document:unidentified",
+                            actor: "public:page", action: .documentPdfShared, target: "document:unidentified",
                             outcome: "denied", details: ["reason": "not_valid"]))
                     return VerificationPage.pdfRefused(
                         status: .notFound, message: "此二维码不对应有效的电子文书，无法提供原件。", back: "/V/?" + query, district: await districtName.get())
@@ -174,7 +174,7 @@ extension ZeroTripAPI {
         guard record.departmentCode == principal.departmentCode.uppercased() || principal.scopes.contains(.admin) else {
             try await services.audit(
                 AuditEntry(
-                    actor: principal.actor, action: "auth.denied", target: "document:\(record.id)", outcome: "denied",
+                    actor: principal.actor, action: .authDenied, target: "document:\(record.id)", outcome: "denied",
                     details: ["reason": "other_department", "route": route.description]))
             throw ZeroTripError(.forbidden, "document \(record.id) was issued by another department").audited()
         }

@@ -126,7 +126,7 @@ extension ZeroTripAPI {
                 }
                 try await services.audit(
                     AuditEntry(
-                        actor: session.actor, action: "identity.personal_data.viewed", target: session.subjectID.rawValue,
+                        actor: session.actor, action: .identityPersonalDataViewed, target: session.subjectID.rawValue,
                         details: ["session": session.id, "tier": "\(session.tier)"]))
                 return try JSONResponse.make(data)
             }
@@ -183,7 +183,7 @@ extension ZeroTripAPI {
                     parameters.get("id") ?? "", holderIDNumber: person?.idNumber, session: session, route: spec.description)
                 guard let pdf = try await documents.pdf(id: record.id) else { throw ZeroTripError(.notFound, "no document \(record.id)") }
                 try await services.audit(
-                    AuditEntry(actor: session.actor, action: "document.downloaded", target: "document:\(record.id)", details: ["session": session.id])
+                    AuditEntry(actor: session.actor, action: .documentDownloaded, target: "document:\(record.id)", details: ["session": session.id])
                 )
                 var headers = HTTPFields()
                 headers[.contentType] = "application/pdf"
@@ -272,7 +272,7 @@ extension ZeroTripAPI {
             if let wait = applicantLimiter.secondsToWait(client) {
                 services.anonymousAudit.record(
                     AuditEntry(
-                        actor: "client:\(client)", action: "auth.denied", target: "route:\(spec)", outcome: "denied",
+                        actor: "client:\(client)", action: .authDenied, target: "route:\(spec)", outcome: "denied",
                         details: ["reason": "rate_limited"]))
                 throw ZeroTripError(.rateLimited, "too many requests from this address; retry in \(wait) s").retryingAfter(wait)
             }
@@ -287,7 +287,7 @@ extension ZeroTripAPI {
                 // Anonymous: counted per minute, not one row each.
                 services.anonymousAudit.record(
                     AuditEntry(
-                        actor: "client:\(client)", action: "auth.denied", target: "route:\(spec)", outcome: "denied",
+                        actor: "client:\(client)", action: .authDenied, target: "route:\(spec)", outcome: "denied",
                         details: ["reason": token == nil ? "missing_session" : "invalid_session"]))
                 throw error
             }
@@ -296,7 +296,7 @@ extension ZeroTripAPI {
             } catch {
                 try await services.audit(
                     AuditEntry(
-                        actor: session.actor, action: "auth.denied", target: "route:\(spec)", outcome: "denied",
+                        actor: session.actor, action: .authDenied, target: "route:\(spec)", outcome: "denied",
                         details: ["reason": "step_up_required", "required_tier": "\(tier)", "session_tier": "\(session.tier)"]))
                 throw error
             }

@@ -463,7 +463,7 @@ public struct ZeroTripAPI: Sendable {
                     if let wait = pageLimiter.secondsToWait(client) {
                         services.anonymousAudit.record(
                             AuditEntry(
-                                actor: "client:\(client)", action: "auth.denied", target: "route:\(spec)",
+                                actor: "client:\(client)", action: .authDenied, target: "route:\(spec)",
                                 outcome: "denied", details: ["reason": "rate_limited"]))
                         return VerificationPage.tooManyRequests(retryAfter: wait, district: await districtName.get())
                     }
@@ -494,7 +494,7 @@ public struct ZeroTripAPI: Sendable {
         } catch let error as ZeroTripError where (error.code == .forbidden || error.code == .notAReviewer) && !error.isAudited {
             try await services.audit(
                 AuditEntry(
-                    actor: actor, action: "auth.denied", target: "route:\(spec)", outcome: "denied",
+                    actor: actor, action: .authDenied, target: "route:\(spec)", outcome: "denied",
                     details: ["reason": error.code.rawValue, "message": String(error.message.prefix(200))]))
             throw error.audited()
         }
@@ -629,14 +629,14 @@ public struct ZeroTripAPI: Sendable {
             if let claimed = token.flatMap(CredentialService.credentialID(inToken:)) { details["claimed_credential"] = claimed }
             services.anonymousAudit.record(
                 AuditEntry(
-                    actor: "anonymous", action: "auth.denied", target: "route:\(spec)", outcome: "denied",
+                    actor: "anonymous", action: .authDenied, target: "route:\(spec)", outcome: "denied",
                     details: details))
             throw ZeroTripError(.unauthenticated, "a valid bearer token is required")
         }
         if case .scope(let scope) = spec.access, !principal.scopes.contains(scope) {
             try await services.audit(
                 AuditEntry(
-                    actor: principal.actor, action: "auth.denied", target: "route:\(spec)", outcome: "denied",
+                    actor: principal.actor, action: .authDenied, target: "route:\(spec)", outcome: "denied",
                     details: ["reason": "missing_scope", "required": scope.rawValue]))
             throw ZeroTripError(.forbidden, "this credential lacks the scope \(scope.rawValue)").audited()
         }

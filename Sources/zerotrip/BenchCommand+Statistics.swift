@@ -123,7 +123,7 @@ extension BenchCommand {
                         (0..<batch).map { offset in
                             (
                                 entry: AuditEntry(
-                                    actor: "credential:bench", action: "document.verified", target: "document:\(first + offset)", details: [:]),
+                                    actor: "credential:bench", action: .documentVerified, target: "document:\(first + offset)", details: [:]),
                                 date: now
                             )
                         }, in: db)

@@ -294,7 +294,7 @@ struct DataAccessTests {
         _ = try await services.documents.verifyToken(others.record.token, actor: wjjActor)
         _ = try await services.identity.check(idNumber: IdentityFixtures.li.id, minimumTier: 1, maxAge: 86400, actor: wjjActor)
         _ = try await services.documents.verifyToken(mine.record.token, actor: holder.session.actor)
-        try await services.audit(AuditEntry(actor: wjjActor, action: "document.verified", target: "document:\(mine.record.id)", outcome: "denied"))
+        try await services.audit(AuditEntry(actor: wjjActor, action: .documentVerified, target: "document:\(mine.record.id)", outcome: "denied"))
         for _ in 0..<3 {
             services.anonymousAudit.record(
                 DocumentService.auditEntry(

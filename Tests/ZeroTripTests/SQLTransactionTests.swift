@@ -394,7 +394,8 @@ struct ConcurrentWriteTests {
             for index in 1...60 {
                 group.addTask {
                     _ = try? await database.write { db in
-                        try AuditLog.append(AuditEntry(actor: "test", action: "test.write", target: "n:\(index)"), at: date, in: db)
+                        try AuditLog.append(
+                            AuditEntry(actor: "test", action: AuditAction(rawValue: "test.write"), target: "n:\(index)"), at: date, in: db)
                         try TransparencyLog.append(kind: "test", ref: "test:\(index)", fields: ["n": "\(index)"], at: date, in: db)
                         if index % 5 == 0 { throw Refused() }
                     }

@@ -45,7 +45,7 @@ extension ApplicationService {
                         if try ApplicationStore.startRectification(id, until: until, in: db) {
                             try AuditLog.append(
                                 AuditEntry(
-                                    actor: "system", action: "obligation.rectification", target: "obligation:\(id)",
+                                    actor: "system", action: .obligationRectification, target: "obligation:\(id)",
                                     details: ["application": application, "until": AuditEvent.timestamp(until)]), at: now, in: db)
                             try Self.notify(
                                 db, subject: subject, kind: "rectification", reference: "obligation:\(id)",
@@ -88,7 +88,7 @@ extension ApplicationService {
                 for id in try ApplicationStore.unflagged(flag, at: now, limit: 100_000, in: db) {
                     try ApplicationStore.raise(flag, on: id, at: now, in: db)
                     try AuditLog.append(
-                        AuditEntry(actor: "system", action: "application.flagged", target: "application:\(id)", details: ["flag": flag]), at: now,
+                        AuditEntry(actor: "system", action: .applicationFlagged, target: "application:\(id)", details: ["flag": flag]), at: now,
                         in: db)
                     report.flagged += 1
                     // A notice that fails (the gateway refuses) is rolled back alone and counted; the flag stays raised
@@ -177,7 +177,7 @@ extension ApplicationService {
         }
         try AuditLog.append(
             AuditEntry(
-                actor: "system", action: "obligation.breached", target: "obligation:\(id)",
+                actor: "system", action: .obligationBreached, target: "obligation:\(id)",
                 details: ["application": application, "revoked": document ?? ""]), at: now, in: db)
         try CreditService.record(
             type: type, subject: subject, effectiveAt: effectiveAt, source: "system", reference: "obligation:\(id):\(type)",

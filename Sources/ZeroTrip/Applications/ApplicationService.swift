@@ -102,7 +102,7 @@ public struct ApplicationService: Sendable {
                 let now = clock.now()
                 try await AuditLog.append(
                     AuditEntry(
-                        actor: actor, action: "application.refused", target: SubjectID.person(person).rawValue, outcome: "refused",
+                        actor: actor, action: .applicationRefused, target: SubjectID.person(person).rawValue, outcome: "refused",
                         details: [
                             "matter": matter.code, "level": assessment.level.rawValue,
                             "reasons": assessment.trustApproval.reasons.joined(separator: ","),
@@ -129,7 +129,7 @@ public struct ApplicationService: Sendable {
                     for (code, record) in reused.results.sorted(by: { $0.key < $1.key }) {
                         try AuditLog.append(
                             AuditEntry(
-                                actor: actor, action: "document.reused", target: "document:\(record.id)",
+                                actor: actor, action: .documentReused, target: "document:\(record.id)",
                                 details: [
                                     "grant": reused.grant.id, "department": reused.grant.department, "matter": reused.grant.matter,
                                     "application": id, "material": code,
@@ -139,7 +139,7 @@ public struct ApplicationService: Sendable {
                 try ApplicationStore.history(id, .submitted, reason: new.mode.rawValue, actor: actor, at: now, in: db)
                 try AuditLog.append(
                     AuditEntry(
-                        actor: actor, action: "application.submitted", target: "application:\(id)",
+                        actor: actor, action: .applicationSubmitted, target: "application:\(id)",
                         details: ["matter": matter.code, "mode": new.mode.rawValue, "missing": missing.map(\.code).joined(separator: ",")]), at: now,
                     in: db)
             }
@@ -148,7 +148,7 @@ public struct ApplicationService: Sendable {
             // refusal is audited like every other want of consent.
             try await AuditLog.append(
                 AuditEntry(
-                    actor: actor, action: "document.reuse_denied", target: SubjectID.person(person).rawValue, outcome: "denied",
+                    actor: actor, action: .documentReuseDenied, target: SubjectID.person(person).rawValue, outcome: "denied",
                     details: ["reason": "consent_required", "department": matter.department, "matter": matter.code]),
                 at: clock.now(), to: database)
             throw error.audited()
@@ -263,7 +263,7 @@ public struct ApplicationService: Sendable {
                 try ApplicationStore.insertCommitment(signed, application: record.id, subject: record.subject, assurance: assurance, in: db)
                 try AuditLog.append(
                     AuditEntry(
-                        actor: actor, action: "application.committed", target: "application:\(record.id)",
+                        actor: actor, action: .applicationCommitted, target: "application:\(record.id)",
                         details: ["tier": "\(tier)", "method": method]), at: now, in: db)
             }
         } catch let error as SQLFailure where error.kind == .uniqueViolation {
@@ -303,7 +303,7 @@ public struct ApplicationService: Sendable {
                 remindAt: policy.calendar.reminder(before: deadline, workingDays: policy.reminderWorkingDays), at: now, in: db)
             try AuditLog.append(
                 AuditEntry(
-                    actor: actor, action: "obligation.opened", target: "obligation:\(obligation)",
+                    actor: actor, action: .obligationOpened, target: "obligation:\(obligation)",
                     details: ["application": id, "items": items.joined(separator: ","), "deadline": AuditEvent.timestamp(deadline)]), at: now, in: db)
         }
         return try await application(id)
@@ -425,7 +425,7 @@ public struct ApplicationService: Sendable {
             }
             try AuditLog.append(
                 AuditEntry(
-                    actor: actor, action: "obligation.fulfilled", target: "obligation:\(obligation.id)",
+                    actor: actor, action: .obligationFulfilled, target: "obligation:\(obligation.id)",
                     details: ["application": id, "on_time": state == .open ? "yes" : "no"]), at: now, in: db)
             if state == .open {
                 try CreditService.record(

@@ -42,7 +42,7 @@ enum MaterialReopening {
                 deadlineText = "，请于\(ChinaTime(deadline).chineseDate)前补交"
             }
             try AuditLog.append(
-                AuditEntry(actor: actor, action: "application.material_reopened", target: "application:\(application)", details: details),
+                AuditEntry(actor: actor, action: .applicationMaterialReopened, target: "application:\(application)", details: details),
                 at: now, in: db)
             let why = status == .superseded ? "已被重新签发的文书\(supersededBy.map { "（编号 \($0)）" } ?? "")替代" : "已被签发部门撤销"
             try ApplicationService.notify(

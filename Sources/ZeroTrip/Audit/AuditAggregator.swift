@@ -42,7 +42,7 @@ public final class AuditAggregator: Sendable {
     public func record(_ entry: AuditEntry) {
         let now = clock.now()
         let key = Key(
-            actor: String(entry.actor.prefix(80)), action: entry.action, target: String(entry.target.prefix(120)),
+            actor: String(entry.actor.prefix(80)), action: entry.action.rawValue, target: String(entry.target.prefix(120)),
             outcome: entry.outcome, details: entry.details)
         window.withLock { window in
             if window.start == nil { window.start = now }
@@ -74,13 +74,13 @@ public final class AuditAggregator: Sendable {
         var entries = taken.counts.sorted { ($0.key.action, $0.key.target, $0.key.actor) < ($1.key.action, $1.key.target, $1.key.actor) }.map {
             key, count in
             AuditEntry(
-                actor: key.actor, action: key.action, target: key.target, outcome: key.outcome,
+                actor: key.actor, action: AuditAction(rawValue: key.action), target: key.target, outcome: key.outcome,
                 details: key.details.merging(span) { a, _ in a }.merging(["count": String(count)]) { _, b in b })
         }
         if taken.overflow > 0 {
             entries.append(
                 AuditEntry(
-                    actor: "anonymous", action: "audit.overflow", target: "audit", outcome: "denied",
+                    actor: "anonymous", action: .auditOverflow, target: "audit", outcome: "denied",
                     details: span.merging(["count": String(taken.overflow), "distinct_limit": String(Self.capacity)]) { a, _ in a }))
         }
         let batch = entries

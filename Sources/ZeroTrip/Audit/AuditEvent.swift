@@ -88,7 +88,7 @@ public struct AuditEntry: Sendable {
     /// Who acted.
     public var actor: String
     /// What was attempted.
-    public var action: String
+    public var action: AuditAction
     /// What it concerned.
     public var target: String
     /// `success`, `denied` or `failure`.
@@ -97,7 +97,7 @@ public struct AuditEntry: Sendable {
     public var details: [String: String]
 
     /// Creates an entry.
-    public init(actor: String, action: String, target: String, outcome: String = "success", details: [String: String] = [:]) {
+    public init(actor: String, action: AuditAction, target: String, outcome: String = "success", details: [String: String] = [:]) {
         self.actor = actor
         self.action = action
         self.target = target

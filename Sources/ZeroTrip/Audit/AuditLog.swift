@@ -43,7 +43,7 @@ public enum AuditLog {
             // JSONEncoder on the sweep's and the window checks' hot paths).
             let detailsJSON = String(decoding: TransparencyLog.canonicalJSON(entry.details), as: UTF8.self)
             var event = AuditEvent(
-                seq: previousSeq + 1, occurredAt: AuditEvent.timestamp(date), actor: entry.actor, action: entry.action,
+                seq: previousSeq + 1, occurredAt: AuditEvent.timestamp(date), actor: entry.actor, action: entry.action.rawValue,
                 target: entry.target, outcome: entry.outcome, details: detailsJSON, prevHash: previousHash, hash: [])
             event.hash = event.computedHash
             events.append(event)

@@ -93,7 +93,7 @@ public final class ConsentService: Sendable {
             ]
             if let days { details["days"] = "\(days)" }
             if let applicationID { details["application"] = applicationID }
-            try AuditLog.append(AuditEntry(actor: actor, action: "consent.granted", target: Self.target(subject), details: details), at: now, in: db)
+            try AuditLog.append(AuditEntry(actor: actor, action: .consentGranted, target: Self.target(subject), details: details), at: now, in: db)
         }
         return grant
     }
@@ -144,7 +144,7 @@ public final class ConsentService: Sendable {
             }
             try AuditLog.append(
                 AuditEntry(
-                    actor: actor, action: "consent.withdrawn", target: Self.target(grant.subject),
+                    actor: actor, action: .consentWithdrawn, target: Self.target(grant.subject),
                     details: ["grant": id, "department": grant.department, "matter": grant.matter]), at: now, in: db)
             var withdrawn = grant
             withdrawn.withdrawnAt = now
@@ -166,7 +166,7 @@ public final class ConsentService: Sendable {
         }
         try await AuditLog.append(
             AuditEntry(
-                actor: actor, action: "document.reuse_denied", target: Self.target(subject), outcome: "denied",
+                actor: actor, action: .documentReuseDenied, target: Self.target(subject), outcome: "denied",
                 details: ["reason": "consent_required", "department": matter.department, "matter": matter.code]),
             at: now, to: database)
         throw ZeroTripError(.consentRequired, "the person has not consented to \(matter.department) using their results for \(matter.code)").audited()
@@ -242,7 +242,7 @@ public final class ConsentService: Sendable {
         for grant in try ConsentStore.endGrants(application: application, at: now, in: db) {
             try AuditLog.append(
                 AuditEntry(
-                    actor: actor, action: "consent.ended", target: target(grant.subject),
+                    actor: actor, action: .consentEnded, target: target(grant.subject),
                     details: ["grant": grant.id, "department": grant.department, "matter": grant.matter, "application": application]),
                 at: now, in: db)
         }
@@ -318,7 +318,7 @@ public final class ConsentService: Sendable {
         let uses = reused.map {
             (
                 entry: AuditEntry(
-                    actor: actor, action: "document.reused", target: "document:\($0.record.id)",
+                    actor: actor, action: .documentReused, target: "document:\($0.record.id)",
                     details: ["grant": grant.id, "department": grant.department, "matter": grant.matter]), date: now
             )
         }

@@ -89,7 +89,7 @@ public struct CredentialService: Sendable {
                 at: now, in: db)
             try AuditLog.append(
                 AuditEntry(
-                    actor: actor, action: "credential.created", target: "credential:\(id)",
+                    actor: actor, action: .credentialCreated, target: "credential:\(id)",
                     details: ["department": code, "scopes": sortedScopes.joined(separator: ",")]), at: now, in: db)
         }
         let canonicalCode = try await database.read { db in try DistrictStore.departments(code: code, in: db).first?.code } ?? code
@@ -103,7 +103,7 @@ public struct CredentialService: Sendable {
         let now = clock.now()
         try await database.write { db in
             guard try CredentialStore.revoke(id, at: now, in: db) else { return }
-            try AuditLog.append(AuditEntry(actor: actor, action: "credential.revoked", target: "credential:\(id)"), at: now, in: db)
+            try AuditLog.append(AuditEntry(actor: actor, action: .credentialRevoked, target: "credential:\(id)"), at: now, in: db)
         }
         cache.remove(id)
         guard let info = try await list().first(where: { $0.id == id }) else {

@@ -151,16 +151,16 @@ public final class CreditService: Sendable {
     public func loadCatalogue(_ bytes: [UInt8], actor: String) async throws -> ConfigurationVersion {
         let departments = try await database.read { db in Set(try DistrictStore.departments(code: nil, in: db).map(\.code)) }
         let catalogue = try MatterCatalogue.parse(bytes) { departments.contains($0) }
-        return try await storeVersion(.catalogue, bytes: bytes, parsed: catalogue, action: "catalogue.loaded", actor: actor)
+        return try await storeVersion(.catalogue, bytes: bytes, parsed: catalogue, action: .catalogueLoaded, actor: actor)
     }
 
     /// Loads a policy file as a new version (unless identical to the newest).
     public func loadPolicy(_ bytes: [UInt8], actor: String) async throws -> ConfigurationVersion {
         let policy = try CreditPolicy.parse(bytes)
-        return try await storeVersion(.creditPolicy, bytes: bytes, parsed: policy, action: "credit.policy.loaded", actor: actor)
+        return try await storeVersion(.creditPolicy, bytes: bytes, parsed: policy, action: .creditPolicyLoaded, actor: actor)
     }
 
-    private func storeVersion(_ kind: ConfigurationStore.Kind, bytes: [UInt8], parsed: some Encodable & Sendable, action: String, actor: String)
+    private func storeVersion(_ kind: ConfigurationStore.Kind, bytes: [UInt8], parsed: some Encodable & Sendable, action: AuditAction, actor: String)
         async throws -> ConfigurationVersion
     {
         let now = clock.now()
@@ -275,7 +275,7 @@ public final class CreditService: Sendable {
                 code: code, name: name, establishedAt: establishedOn.start, dataComplete: dataComplete,
                 legalRepresentative: legal, actor: actor, at: now, in: db)
             try AuditLog.append(
-                AuditEntry(actor: actor, action: "credit.subject.registered", target: SubjectID.organization(code).rawValue), at: now, in: db)
+                AuditEntry(actor: actor, action: .creditSubjectRegistered, target: SubjectID.organization(code).rawValue), at: now, in: db)
         }
         return try await organization(code)
     }
@@ -305,7 +305,7 @@ public final class CreditService: Sendable {
         event.id = try CreditLedger.insert(event, in: db)
         try AuditLog.append(
             AuditEntry(
-                actor: event.recordedBy, action: "credit.event.recorded", target: event.subject,
+                actor: event.recordedBy, action: .creditEventRecorded, target: event.subject,
                 details: ["event": "\(event.id)", "type": event.type, "points": "\(event.points)", "source": event.source]),
             at: event.recordedAt, in: db)
         return event
@@ -414,7 +414,7 @@ public final class CreditService: Sendable {
             }
             try AuditLog.append(
                 AuditEntry(
-                    actor: actor, action: "credit.events.imported", target: source,
+                    actor: actor, action: .creditEventsImported, target: source,
                     details: ["recorded": "\(report.recorded)", "duplicates": "\(report.duplicates)"]), at: now, in: db)
             return report
         }
@@ -455,7 +455,7 @@ public final class CreditService: Sendable {
         guard matter.department == department.uppercased() else {
             try await AuditLog.append(
                 AuditEntry(
-                    actor: actor, action: "credit.read", target: "matter:\(matter.code)", outcome: "denied",
+                    actor: actor, action: .creditRead, target: "matter:\(matter.code)", outcome: "denied",
                     details: ["reason": "outside_business_range", "department": department.uppercased()]), at: now, to: database)
             throw ZeroTripError(.forbidden, "matter \(matter.code) is outside department \(department.uppercased())'s business range").audited()
         }
@@ -475,7 +475,7 @@ public final class CreditService: Sendable {
                 return (
                     .failure(error),
                     AuditEntry(
-                        actor: actor, action: "credit.read", target: "matter:\(matter.code)", outcome: "unknown_subject",
+                        actor: actor, action: .creditRead, target: "matter:\(matter.code)", outcome: "unknown_subject",
                         details: ["matter": matter.code])
                 )
             }
@@ -493,7 +493,7 @@ public final class CreditService: Sendable {
                         matter: matter.code, level: assessment.level, trustApproval: trust, asOf: assessment.asOf,
                         policyVersion: assessment.policyVersion)),
                 AuditEntry(
-                    actor: actor, action: "credit.read", target: subject.id,
+                    actor: actor, action: .creditRead, target: subject.id,
                     details: ["matter": matter.code, "level": assessment.level.rawValue, "trust": trust.available ? "available" : "refused"])
             )
         }

@@ -55,7 +55,7 @@ extension DistrictAdministration {
                 try Self.logKeyEvent("key.created", certificate: certificate, department: code, at: now, in: db)
                 try AuditLog.append(
                     AuditEntry(
-                        actor: actor, action: "key.rotation_started", target: "department:\(code)",
+                        actor: actor, action: .keyRotationStarted, target: "department:\(code)",
                         details: ["kid": certificate.kidHex, "overlap_seconds": "\(Int(overlap))"]), at: now, in: db)
                 if overlap == 0 { try Self.activatePending(departmentID: departmentID, code: code, at: now, in: db) }
             }
@@ -89,7 +89,7 @@ extension DistrictAdministration {
                     certificate, departmentID: departmentID, role: "seal", algorithm: algorithm, keyFile: keyFile, at: now, in: db)
                 try Self.logKeyEvent("key.activated", certificate: certificate, department: code, at: now, in: db)
                 try AuditLog.append(
-                    AuditEntry(actor: actor, action: "key.created", target: "department:\(code)", details: ["kid": certificate.kidHex]), at: now,
+                    AuditEntry(actor: actor, action: .keyCreated, target: "department:\(code)", details: ["kid": certificate.kidHex]), at: now,
                     in: db)
             }
         } catch {
@@ -122,7 +122,7 @@ extension DistrictAdministration {
         try logKeyEvent(
             "key.activated", certificate: try Certificate(derRepresentation: [UInt8](pending.certificate)), department: code, at: now, in: db)
         try AuditLog.append(
-            AuditEntry(actor: "system", action: "key.activated", target: "department:\(code)", details: ["kid": kid]), at: now, in: db)
+            AuditEntry(actor: "system", action: .keyActivated, target: "department:\(code)", details: ["kid": kid]), at: now, in: db)
     }
 
     /// Revokes seal key `kid`: documents it signed that were logged (covered by a signed tree head) at or before
@@ -147,7 +147,7 @@ extension DistrictAdministration {
                 extra: ["not_after": AuditEvent.timestamp(notAfter), "reason": reason.rawValue])
             try AuditLog.append(
                 AuditEntry(
-                    actor: actor, action: "key.revoked", target: "key:\(kid)",
+                    actor: actor, action: .keyRevoked, target: "key:\(kid)",
                     details: ["department": code, "not_after": AuditEvent.timestamp(notAfter), "reason": reason.rawValue]), at: now, in: db)
         }
         cachedSealers[kid] = nil
@@ -167,7 +167,7 @@ extension DistrictAdministration {
             }
             try AuditLog.append(
                 AuditEntry(
-                    actor: actor, action: "key.limits_set", target: "key:\(kid)",
+                    actor: actor, action: .keyLimitsSet, target: "key:\(kid)",
                     details: ["max_uses": maxUses.map(String.init) ?? "none", "max_age_days": maxAgeDays.map(String.init) ?? "none"]), at: now, in: db
             )
             return code

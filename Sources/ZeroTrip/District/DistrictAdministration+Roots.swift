@@ -157,7 +157,7 @@ extension DistrictAdministration {
                     ])
                 try AuditLog.append(
                     AuditEntry(
-                        actor: actor, action: "root.renewed", target: "district",
+                        actor: actor, action: .rootRenewed, target: "district",
                         details: ["kid": certificate.kidHex, "previous_kid": old.certificate.kidHex, "algorithm": algorithm.rawValue]), at: now,
                     in: db)
             }

@@ -84,7 +84,7 @@ public actor DistrictAdministration {
                 try SigningKeyStore.insert(certificate, departmentID: nil, role: "root", algorithm: algorithm, keyFile: keyFile, at: now, in: db)
                 try AuditLog.append(
                     AuditEntry(
-                        actor: actor, action: "district.initialized", target: "district",
+                        actor: actor, action: .districtInitialized, target: "district",
                         details: ["name": name, "root_kid": certificate.kidHex, "algorithm": algorithm.rawValue]), at: now, in: db)
             }
         } catch {
@@ -105,7 +105,7 @@ public actor DistrictAdministration {
             guard try DistrictStore.setArea(province: province, city: city, in: db) else { return false }
             try AuditLog.append(
                 AuditEntry(
-                    actor: actor, action: "district.area_changed", target: "district",
+                    actor: actor, action: .districtAreaChanged, target: "district",
                     details: ["province": province, "city": city]), at: now, in: db)
             return true
         }
@@ -208,7 +208,7 @@ public actor DistrictAdministration {
                 try Self.logKeyEvent("key.activated", certificate: certificate, department: code, at: now, in: db)
                 try AuditLog.append(
                     AuditEntry(
-                        actor: actor, action: "department.created", target: "department:\(code)",
+                        actor: actor, action: .departmentCreated, target: "department:\(code)",
                         details: ["name": name, "kid": certificate.kidHex, "algorithm": algorithm.rawValue]), at: now, in: db)
             }
         } catch {

@@ -182,7 +182,7 @@ public final class DocumentService: Sendable {
         var details = ["department": record.departmentCode, "matter": record.matterCode, "kid": record.kid, "pdf_sha256": record.pdfSHA256]
         if let supersedes = record.supersedes { details["supersedes"] = supersedes }
         try AuditLog.append(
-            AuditEntry(actor: record.issuedBy, action: "document.issued", target: "document:\(record.id)", details: details),
+            AuditEntry(actor: record.issuedBy, action: .documentIssued, target: "document:\(record.id)", details: details),
             at: now, in: db)
         try TransparencyLog.append(
             kind: TransparencyLog.documentIssuedKind, ref: TransparencyLog.documentReference(record.id),
@@ -266,7 +266,7 @@ public final class DocumentService: Sendable {
         guard let holderIDNumber, ConstantTime.equals(Array(holderIDNumber.utf8), Array(record.holderIDNumber.utf8)) else {
             try await AuditLog.append(
                 AuditEntry(
-                    actor: actor, action: "auth.denied", target: "document:\(record.id)", outcome: "denied",
+                    actor: actor, action: .authDenied, target: "document:\(record.id)", outcome: "denied",
                     details: ["reason": "other_person", "route": route]), at: clock.now(), to: database)
             throw ZeroTripError(.forbidden, "document \(record.id) belongs to another person").audited()
         }
@@ -281,7 +281,7 @@ public final class DocumentService: Sendable {
             try DocumentRegister.setPDFLink(id: record.id, enabled: enabled, actor: actor, at: now, in: db)
             try AuditLog.append(
                 AuditEntry(
-                    actor: actor, action: "document.pdf_link.changed", target: "document:\(record.id)",
+                    actor: actor, action: .documentPdfLinkChanged, target: "document:\(record.id)",
                     details: ["enabled": enabled ? "true" : "false"]), at: now, in: db)
         }
         return enabled
@@ -602,6 +602,6 @@ public final class DocumentService: Sendable {
     public static func auditEntry(for report: VerificationReport, actor: String) -> AuditEntry {
         var details = ["method": report.method.rawValue, "result": report.result.rawValue]
         if let reason = report.reasons.first { details["reason"] = reason.code }
-        return AuditEntry(actor: actor, action: "document.verified", target: "document:\(report.document?.id ?? "unidentified")", details: details)
+        return AuditEntry(actor: actor, action: .documentVerified, target: "document:\(report.document?.id ?? "unidentified")", details: details)
     }
 }

@@ -37,7 +37,7 @@ public final class ComplaintService: Sendable {
         guard try ComplaintStore.insert(complaint, in: db) else { return }
         try AuditLog.append(
             AuditEntry(
-                actor: "system", action: "complaint.filed", target: "complaint:\(id)",
+                actor: "system", action: .complaintFiled, target: "complaint:\(id)",
                 details: ["department": rating.department, "cause": complaint.cause.rawValue, "source": "poor_rating"]),
             at: now, in: db)
     }
@@ -88,7 +88,7 @@ public final class ComplaintService: Sendable {
             }
             try AuditLog.append(
                 AuditEntry(
-                    actor: actor, action: "complaint.filed", target: "complaint:\(id)",
+                    actor: actor, action: .complaintFiled, target: "complaint:\(id)",
                     details: ["department": department, "cause": cause.rawValue, "source": "applicant"]), at: now, in: db)
             try NotificationOutbox.enqueue(
                 subject: subject, kind: "complaint", reference: "complaint:\(id)",
@@ -157,7 +157,7 @@ public final class ComplaintService: Sendable {
                 }
                 try AuditLog.append(
                     AuditEntry(
-                        actor: by, action: "complaint.answered", target: "complaint:\(id)",
+                        actor: by, action: .complaintAnswered, target: "complaint:\(id)",
                         details: [
                             "department": department, "finding": finding.rawValue, "cause": classified.rawValue,
                             "in_time": now <= complaint.dueAt ? "true" : "false",
@@ -172,7 +172,7 @@ public final class ComplaintService: Sendable {
         } catch let error as ZeroTripError where error.code == .notASupervisor {
             try await AuditLog.append(
                 AuditEntry(
-                    actor: "\(actor)/clerk:\(clerk)", action: "auth.denied", target: "complaint:\(id)", outcome: "denied",
+                    actor: "\(actor)/clerk:\(clerk)", action: .authDenied, target: "complaint:\(id)", outcome: "denied",
                     details: ["reason": "not_a_supervisor"]), at: now, to: database)
             throw error.audited()
         }
@@ -232,7 +232,7 @@ public final class ComplaintService: Sendable {
             }
             try AuditLog.append(
                 AuditEntry(
-                    actor: "system", action: "complaint.overdue_notice", target: "complaint:\(complaint.id)",
+                    actor: "system", action: .complaintOverdueNotice, target: "complaint:\(complaint.id)",
                     outcome: supervisors.isEmpty ? "nobody" : "sent",
                     details: ["department": complaint.department, "to": supervisors.map(\.clerk).joined(separator: ",")]),
                 at: now, in: db)

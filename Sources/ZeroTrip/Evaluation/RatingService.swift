@@ -71,7 +71,7 @@ public final class RatingService: Sendable {
             guard named?.department == department else {
                 try await AuditLog.append(
                     AuditEntry(
-                        actor: actor, action: "auth.denied", target: "matter:\(rawMatter.prefix(32))", outcome: "denied",
+                        actor: actor, action: .authDenied, target: "matter:\(rawMatter.prefix(32))", outcome: "denied",
                         details: ["reason": "matter_not_of_department", "department": department]),
                     at: clock.now(), to: database)
                 throw ZeroTripError(.forbidden, "matter \(rawMatter.prefix(32)) is not one of department \(department)'s").audited()
@@ -110,7 +110,7 @@ public final class RatingService: Sendable {
                     at: now, in: db)
                 try AuditLog.append(
                     AuditEntry(
-                        actor: actor, action: "rating.invited", target: "rating:\(ratingID)",
+                        actor: actor, action: .ratingInvited, target: "rating:\(ratingID)",
                         details: ["department": department, "clerk": clerk, "service": service.rawValue, "matter": matterCode]),
                     at: now, in: db)
                 return (rating, true)
@@ -118,7 +118,7 @@ public final class RatingService: Sendable {
         } catch let error as ZeroTripError where error.code == .rateLimited {
             try await AuditLog.append(
                 AuditEntry(
-                    actor: actor, action: "auth.denied", target: SubjectID.person(subjectID).rawValue, outcome: "denied",
+                    actor: actor, action: .authDenied, target: SubjectID.person(subjectID).rawValue, outcome: "denied",
                     details: ["reason": "rate_limited", "route": "window service invitation"]), at: now, to: database)
             throw error.audited().retryingAfter(Int(CivilDay(now).adding(days: 1).start.timeIntervalSince(now).rounded(.up)))
         }
@@ -165,7 +165,7 @@ public final class RatingService: Sendable {
             }
             try AuditLog.append(
                 AuditEntry(
-                    actor: actor, action: "rating.recorded",
+                    actor: actor, action: .ratingRecorded,
                     target: rating.application.map { "application:\($0)" } ?? "rating:\(rating.id)",
                     details: [
                         "rating": id, "department": rating.department, "score": "\(score)",

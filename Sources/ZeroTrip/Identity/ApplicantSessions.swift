@@ -126,7 +126,7 @@ public struct ApplicantSessions: Sendable {
                 sql: "UPDATE applicant_sessions SET ended_at = ?, end_reason = ? WHERE id = ? AND ended_at IS NULL", arguments: [now, reason, id])
             if db.changesCount > 0 {
                 try AuditLog.append(
-                    AuditEntry(actor: "system", action: "identity.session.ended", target: "session:\(id)", details: ["reason": reason]), at: now,
+                    AuditEntry(actor: "system", action: .identitySessionEnded, target: "session:\(id)", details: ["reason": reason]), at: now,
                     in: db)
             }
         }

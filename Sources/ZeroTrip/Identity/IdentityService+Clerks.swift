@@ -86,7 +86,7 @@ extension IdentityService {
             }
             if let until = try Self.lockedUntil(flow.subjectLookup, method: .video, at: now, in: db) {
                 try AuditLog.append(
-                    AuditEntry(actor: agent, action: "identity.video.refused", target: target, outcome: "denied", details: ["reason": "locked"]),
+                    AuditEntry(actor: agent, action: .identityVideoRefused, target: target, outcome: "denied", details: ["reason": "locked"]),
                     at: now, in: db)
                 return .failure(Self.lockedError(until: until, now: now))
             }
@@ -95,7 +95,7 @@ extension IdentityService {
                 let lock = try Self.recordFailure(flow.subjectLookup, method: .video, policy: policy, at: now, in: db)
                 try AuditLog.append(
                     AuditEntry(
-                        actor: agent, action: "identity.video.failed", target: target, outcome: "denied",
+                        actor: agent, action: .identityVideoFailed, target: target, outcome: "denied",
                         details: [
                             "reason": flow.personID == nil ? "no_registry_match" : "clerk_no_match", "failures": "\(lock.failures)",
                             "reference": reference,
@@ -135,7 +135,7 @@ extension IdentityService {
         guard (entry.cardValidUntil == "long-term" || entry.cardValidUntil >= todayString), entry.cardValidFrom <= todayString else {
             try await AuditLog.append(
                 AuditEntry(
-                    actor: agent, action: "identity.window.failed", target: "id:\(PersonalDataMask.idNumber(entry.idNumber))",
+                    actor: agent, action: .identityWindowFailed, target: "id:\(PersonalDataMask.idNumber(entry.idNumber))",
                     outcome: "denied", details: ["reason": "card_not_current"]), at: now, to: database)
             throw ZeroTripError(
                 .invalidInput,
@@ -153,7 +153,7 @@ extension IdentityService {
             guard var person = try PersonStore.person(lookup: lookup, in: db) else {
                 try AuditLog.append(
                     AuditEntry(
-                        actor: agent, action: "identity.window.failed", target: target, outcome: "denied", details: ["reason": "unknown_person"]),
+                        actor: agent, action: .identityWindowFailed, target: target, outcome: "denied", details: ["reason": "unknown_person"]),
                     at: now, in: db)
                 return .failure(ZeroTripError(.unknownPerson, "the card's ID number is not in the population registry"))
             }
@@ -161,7 +161,7 @@ extension IdentityService {
             guard ConstantTime.equals(keys.nameHash(person.name), keys.nameHash(entry.name)) else {
                 try AuditLog.append(
                     AuditEntry(
-                        actor: agent, action: "identity.window.failed", target: target, outcome: "denied", details: ["reason": "name_mismatch"]),
+                        actor: agent, action: .identityWindowFailed, target: target, outcome: "denied", details: ["reason": "name_mismatch"]),
                     at: now, in: db)
                 return .failure(ZeroTripError(.identityNotConfirmed, "the card's name does not match the registry"))
             }
@@ -169,7 +169,7 @@ extension IdentityService {
                 let lock = try Self.recordFailure(lookup, method: .windowCard, policy: policy, at: now, in: db)
                 try AuditLog.append(
                     AuditEntry(
-                        actor: agent, action: "identity.window.failed", target: target, outcome: "denied",
+                        actor: agent, action: .identityWindowFailed, target: target, outcome: "denied",
                         details: ["reason": "face_check_failed", "failures": "\(lock.failures)"]), at: now, in: db)
                 return .failure(ZeroTripError(.identityNotConfirmed, "recorded: the face check did not confirm the card holder"))
             }

@@ -55,7 +55,7 @@ extension IdentityService {
                 assuranceID: assurance, at: now, in: db)
             try AuditLog.append(
                 AuditEntry(
-                    actor: session.actor, action: "identity.device.bound", target: "device:\(deviceID)",
+                    actor: session.actor, action: .identityDeviceBound, target: "device:\(deviceID)",
                     details: ["session": session.id, "tier": "\(tier)"]), at: now, in: db)
             return DeviceKeyInfo(deviceId: deviceID, label: label, tier: tier, createdAt: now, revokedAt: nil)
         }
@@ -74,7 +74,7 @@ extension IdentityService {
                 throw ZeroTripError(.notFound, "no active device \(deviceID.prefix(32)) for this person")
             }
             try AuditLog.append(
-                AuditEntry(actor: actor, action: "identity.device.revoked", target: "device:\(deviceID.lowercased())"), at: now, in: db)
+                AuditEntry(actor: actor, action: .identityDeviceRevoked, target: "device:\(deviceID.lowercased())"), at: now, in: db)
         }
         deviceKeys.remove(deviceID.lowercased())
     }
@@ -107,7 +107,7 @@ extension IdentityService {
                 if let consumed { _ = try IdentityStore.takeChallenge(consumed, in: db) }
                 try AuditLog.append(
                     AuditEntry(
-                        actor: actor, action: "identity.device.login_failed", target: "device:\(device)",
+                        actor: actor, action: .identityDeviceLoginFailed, target: "device:\(device)",
                         outcome: "denied", details: ["reason": reason]), at: now, in: db)
             }
             return ZeroTripError(.deviceLoginFailed, "device login failed; request a new challenge")
@@ -144,7 +144,7 @@ extension IdentityService {
             guard try IdentityStore.takeChallenge(id, in: db) != nil else { return nil }
             try AuditLog.append(
                 AuditEntry(
-                    actor: "applicant:\(subject)", action: "identity.device.login", target: "device:\(challenge.deviceId)",
+                    actor: "applicant:\(subject)", action: .identityDeviceLogin, target: "device:\(challenge.deviceId)",
                     details: ["tier": "\(tier)"]), at: now, in: db)
             return try sessions.create(subject: subject, tier: tier, method: "device_key", deviceID: challenge.deviceId, at: now, in: db)
         }

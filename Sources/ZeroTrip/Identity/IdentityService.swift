@@ -115,7 +115,7 @@ public struct IdentityService: Sendable {
                 if recent.count >= policy.codesPerHour {
                     try AuditLog.append(
                         AuditEntry(
-                            actor: "applicant:\(client)", action: "identity.verification.refused",
+                            actor: "applicant:\(client)", action: .identityVerificationRefused,
                             target: "id:\(PersonalDataMask.idNumber(idNumber))",
                             outcome: "denied", details: ["method": method.rawValue, "reason": "codes_per_hour"]), at: now, in: db)
                     return .failure(ZeroTripError(.rateLimited, "at most \(policy.codesPerHour) codes per hour for one person; try again later"))
@@ -141,7 +141,7 @@ public struct IdentityService: Sendable {
                     createdAt: now, expiresAt: now.addingTimeInterval(lifetime), client: client), in: db)
             try AuditLog.append(
                 AuditEntry(
-                    actor: "applicant:\(client)", action: "identity.verification.started", target: "verification:\(flowID)",
+                    actor: "applicant:\(client)", action: .identityVerificationStarted, target: "verification:\(flowID)",
                     details: [
                         "method": method.rawValue, "id": PersonalDataMask.idNumber(idNumber),
                         "registry": matched ? "match" : (person == nil ? "unknown_id" : "name_mismatch"),
@@ -169,7 +169,7 @@ public struct IdentityService: Sendable {
             guard let flow = try Self.flow(verificationId, secret: secret, keys: keys, in: db), flow.method == .sms else {
                 try AuditLog.append(
                     AuditEntry(
-                        actor: "applicant:\(client)", action: "identity.code.refused", target: "verification:\(verificationId.prefix(24))",
+                        actor: "applicant:\(client)", action: .identityCodeRefused, target: "verification:\(verificationId.prefix(24))",
                         outcome: "denied", details: ["reason": "unknown_flow_or_secret"]), at: now, in: db)
                 return .failure(ZeroTripError(.verificationFailed, "the verification or code is not valid"))
             }
@@ -177,14 +177,14 @@ public struct IdentityService: Sendable {
             if let until = try Self.lockedUntil(flow.subjectLookup, method: .sms, at: now, in: db) {
                 try AuditLog.append(
                     AuditEntry(
-                        actor: "applicant:\(client)", action: "identity.code.refused", target: target, outcome: "denied",
+                        actor: "applicant:\(client)", action: .identityCodeRefused, target: target, outcome: "denied",
                         details: ["reason": "locked"]), at: now, in: db)
                 return .failure(Self.lockedError(until: until, now: now))
             }
             guard flow.status == "pending", flow.expiresAt > now else {
                 try AuditLog.append(
                     AuditEntry(
-                        actor: "applicant:\(client)", action: "identity.code.refused", target: target, outcome: "denied",
+                        actor: "applicant:\(client)", action: .identityCodeRefused, target: target, outcome: "denied",
                         details: ["reason": flow.status == "pending" ? "expired" : "used"]), at: now, in: db)
                 return .failure(ZeroTripError(.verificationFailed, "the code has expired or was already used; request a new one"))
             }
@@ -194,7 +194,7 @@ public struct IdentityService: Sendable {
                 let lock = try Self.recordFailure(flow.subjectLookup, method: .sms, policy: policy, at: now, in: db)
                 try AuditLog.append(
                     AuditEntry(
-                        actor: "applicant:\(client)", action: "identity.code.failed", target: target, outcome: "denied",
+                        actor: "applicant:\(client)", action: .identityCodeFailed, target: target, outcome: "denied",
                         details: ["failures": "\(lock.failures)", "locked": lock.lockedUntil == nil ? "no" : "yes"]), at: now, in: db)
                 if let until = lock.lockedUntil { return .failure(Self.lockedError(until: until, now: now)) }
                 return .failure(
@@ -209,7 +209,7 @@ public struct IdentityService: Sendable {
             try IdentityStore.setStatus(flow.id, to: "claimed", completedAt: now, assuranceID: assurance.id, in: db)
             try AuditLog.append(
                 AuditEntry(
-                    actor: "applicant:\(client)", action: "identity.code.accepted", target: target,
+                    actor: "applicant:\(client)", action: .identityCodeAccepted, target: target,
                     details: ["subject": subject, "tier": "1"]), at: now, in: db)
             return .success(try sessions.create(subject: subject, tier: 1, method: "sms", deviceID: nil, at: now, in: db))
         }
@@ -235,7 +235,7 @@ public struct IdentityService: Sendable {
             let tier = try IdentityStore.tier(ofAssurance: assuranceID, in: db) ?? 1
             try AuditLog.append(
                 AuditEntry(
-                    actor: "applicant:\(String(client.prefix(64)))", action: "identity.session.claimed", target: "verification:\(flow.id)",
+                    actor: "applicant:\(String(client.prefix(64)))", action: .identitySessionClaimed, target: "verification:\(flow.id)",
                     details: ["subject": subject, "tier": "\(tier)"]), at: now, in: db)
             return .success(try sessions.create(subject: subject, tier: tier, method: flow.method.rawValue, deviceID: nil, at: now, in: db))
         }
@@ -253,7 +253,7 @@ public struct IdentityService: Sendable {
             try Self.clearFailures(lookup, method: method, in: db)
             try AuditLog.append(
                 AuditEntry(
-                    actor: actor, action: "identity.unlocked", target: "id:\(PersonalDataMask.idNumber(idNumber))",
+                    actor: actor, action: .identityUnlocked, target: "id:\(PersonalDataMask.idNumber(idNumber))",
                     details: ["method": method.rawValue]), at: now, in: db)
         }
     }
@@ -325,7 +325,7 @@ public struct IdentityService: Sendable {
         let record = AssuranceRecord(id: id, subject: subject, tier: method.tier, method: method, evidence: evidence, agent: agent, verifiedAt: now)
         try AuditLog.append(
             AuditEntry(
-                actor: agent == "self" ? "applicant:\(subject)" : agent, action: "identity.assured", target: SubjectID.person(subject).rawValue,
+                actor: agent == "self" ? "applicant:\(subject)" : agent, action: .identityAssured, target: SubjectID.person(subject).rawValue,
                 details: ["tier": "\(method.tier)", "method": method.rawValue]), at: now, in: db)
         return record
     }
@@ -351,7 +351,7 @@ public struct IdentityService: Sendable {
                 try PersonStore.subjectID(lookup: lookup, in: db).map { SubjectID.person($0).rawValue } ?? "id:\(PersonalDataMask.idNumber(idNumber))"
             try AuditLog.append(
                 AuditEntry(
-                    actor: actor, action: "identity.checked", target: target,
+                    actor: actor, action: .identityChecked, target: target,
                     details: ["minimum_tier": "\(minimumTier)", "meets": verifiedAt == nil ? "no" : "yes"]), at: now, in: db)
             return TierCheck(meets: verifiedAt != nil, minimumTier: minimumTier, verifiedAt: verifiedAt)
         }

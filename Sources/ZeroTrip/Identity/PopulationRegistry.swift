@@ -84,7 +84,7 @@ public struct PopulationRegistry: Sendable {
                     if isLast {
                         try AuditLog.append(
                             AuditEntry(
-                                actor: actor, action: "persons.imported", target: "registry",
+                                actor: actor, action: .personsImported, target: "registry",
                                 details: [
                                     "inserted": "\(report.inserted)", "updated": "\(report.updated)", "unchanged": "\(report.unchanged)",
                                     "rejected": "\(report.rejected.count)",
@@ -99,7 +99,7 @@ public struct PopulationRegistry: Sendable {
                 // finished (best effort: the database may be what failed).
                 _ = try? await AuditLog.append(
                     AuditEntry(
-                        actor: actor, action: "persons.imported", target: "registry", outcome: "incomplete",
+                        actor: actor, action: .personsImported, target: "registry", outcome: "incomplete",
                         details: [
                             "inserted": "\(before.inserted)", "updated": "\(before.updated)", "unchanged": "\(before.unchanged)",
                             "rejected": "\(before.rejected.count)", "rows_written": "\(start)", "reason": failure.code.rawValue,

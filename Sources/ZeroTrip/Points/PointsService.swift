@@ -101,7 +101,7 @@ public final class PointsService: Sendable {
         let policy = try PointsPolicy.parse(bytes) { departments.contains($0) }
         let now = clock.now()
         return try await database.write { db in
-            try ConfigurationStore.load(.pointsPolicy, source: bytes, parsed: policy, action: "points.policy.loaded", actor: actor, at: now, in: db)
+            try ConfigurationStore.load(.pointsPolicy, source: bytes, parsed: policy, action: .pointsPolicyLoaded, actor: actor, at: now, in: db)
         }
     }
 
@@ -166,7 +166,7 @@ public final class PointsService: Sendable {
             if let run = try PointsStore.startRun(period: period, asOf: asOf, policyVersion: version, actor: actor, at: now, in: db) {
                 try AuditLog.append(
                     AuditEntry(
-                        actor: actor, action: "points.run.started", target: "points_run:\(run.id)",
+                        actor: actor, action: .pointsRunStarted, target: "points_run:\(run.id)",
                         details: ["as_of": AuditEvent.timestamp(asOf), "policy_version": "\(version)"]), at: now, in: db)
                 return (run, policy)
             }
@@ -213,7 +213,7 @@ public final class PointsService: Sendable {
         guard try PointsStore.takeOver(run.id, staleBefore: now.addingTimeInterval(-staleRunSeconds), at: now, in: db) else { return false }
         try AuditLog.append(
             AuditEntry(
-                actor: actor, action: "points.run.resumed", target: "points_run:\(run.id)",
+                actor: actor, action: .pointsRunResumed, target: "points_run:\(run.id)",
                 details: ["persons": "\(run.persons)"]), at: now, in: db)
         return true
     }
@@ -255,7 +255,7 @@ public final class PointsService: Sendable {
                 for person in page.unreadable {
                     try AuditLog.append(
                         AuditEntry(
-                            actor: actor, action: "points.person.skipped", target: SubjectID.person(person).rawValue,
+                            actor: actor, action: .pointsPersonSkipped, target: SubjectID.person(person).rawValue,
                             details: ["run": "\(runID)", "reason": "identity_key_unavailable"]), at: now, in: db)
                 }
             }
@@ -268,7 +268,7 @@ public final class PointsService: Sendable {
             let persons = try PointsStore.finish(runID, at: finishedAt, in: db)
             try AuditLog.append(
                 AuditEntry(
-                    actor: actor, action: "points.run.finished", target: "points_run:\(runID)",
+                    actor: actor, action: .pointsRunFinished, target: "points_run:\(runID)",
                     details: ["persons": "\(persons)"]), at: finishedAt, in: db)
             return persons
         }
@@ -451,7 +451,7 @@ public final class PointsService: Sendable {
             }
             try AuditLog.append(
                 AuditEntry(
-                    actor: actor, action: "points.claim.submitted", target: "points_claim:\(id)",
+                    actor: actor, action: .pointsClaimSubmitted, target: "points_claim:\(id)",
                     details: ["indicator": indicator.code, "department": department, "evidence": evidenceType ?? "none"]),
                 at: now, in: db)
             return claim
@@ -483,7 +483,7 @@ public final class PointsService: Sendable {
             if cleared > 0 {
                 try AuditLog.append(
                     AuditEntry(
-                        actor: "system", action: "points.evidence.cleared", target: "points_claims",
+                        actor: "system", action: .pointsEvidenceCleared, target: "points_claims",
                         details: ["claims": "\(cleared)", "retention_days": "\(Self.evidenceRetentionDays)"]), at: now, in: db)
             }
             return cleared
@@ -511,7 +511,7 @@ public final class PointsService: Sendable {
             else {
                 throw ZeroTripError(.notFound, "no proof for claim \(id.prefix(32)) in this department")
             }
-            try AuditLog.append(AuditEntry(actor: actor, action: "points.evidence.read", target: "points_claim:\(id)", details: [:]), at: now, in: db)
+            try AuditLog.append(AuditEntry(actor: actor, action: .pointsEvidenceRead, target: "points_claim:\(id)", details: [:]), at: now, in: db)
             return evidence
         }
     }
@@ -540,7 +540,7 @@ public final class PointsService: Sendable {
             claim.reason = reason
             try AuditLog.append(
                 AuditEntry(
-                    actor: reviewer, action: "points.claim.decided", target: "points_claim:\(id)",
+                    actor: reviewer, action: .pointsClaimDecided, target: "points_claim:\(id)",
                     details: ["indicator": claim.indicator, "decision": claim.decision!]), at: now, in: db)
             try NotificationOutbox.enqueue(
                 subject: claim.subject, kind: "points_claim", reference: "points_claim:\(id)",
@@ -622,7 +622,7 @@ public final class PointsService: Sendable {
             guard try PointsStore.insert(dispute, in: db) else { throw ZeroTripError(.alreadyDisputed, "this item was disputed already") }
             try AuditLog.append(
                 AuditEntry(
-                    actor: actor, action: "points.dispute.filed", target: "points_dispute:\(id)",
+                    actor: actor, action: .pointsDisputeFiled, target: "points_dispute:\(id)",
                     details: ["indicator": code, "department": dispute.department]), at: now, in: db)
             return dispute
         }
@@ -668,7 +668,7 @@ public final class PointsService: Sendable {
             dispute.decisionReason = reason
             try AuditLog.append(
                 AuditEntry(
-                    actor: reviewer, action: "points.dispute.decided", target: "points_dispute:\(id)",
+                    actor: reviewer, action: .pointsDisputeDecided, target: "points_dispute:\(id)",
                     details: [
                         "indicator": dispute.indicator, "outcome": dispute.outcome!,
                         "points": points.map { "\($0)" } ?? "",
@@ -767,7 +767,7 @@ public final class PointsService: Sendable {
         try await database.write { db in
             try AuditLog.append(
                 AuditEntry(
-                    actor: actor, action: "auth.denied", target: "points", outcome: "denied",
+                    actor: actor, action: .authDenied, target: "points", outcome: "denied",
                     details: ["reason": "step_up_required", "required_tier": "\(tier)"]), at: now, in: db)
         }
         return ZeroTripError(.stepUpRequired, "\(action) needs identity tier \(tier)").audited()
@@ -819,7 +819,7 @@ public final class PointsService: Sendable {
         let tier = identityPolicy.tierForCreditLevel
         try await AuditLog.append(
             AuditEntry(
-                actor: actor, action: "auth.denied", target: "document:\(record.id)", outcome: "denied",
+                actor: actor, action: .authDenied, target: "document:\(record.id)", outcome: "denied",
                 details: ["reason": "step_up_required", "required_tier": "\(tier)", "route": route]),
             at: clock.now(), to: database)
         throw ZeroTripError(.stepUpRequired, "document \(record.id) prints the credit level, which needs identity tier \(tier)").audited()

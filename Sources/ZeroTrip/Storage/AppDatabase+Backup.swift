@@ -49,7 +49,7 @@ extension AppDatabase {
         _ = try await write { db in
             try AuditLog.append(
                 AuditEntry(
-                    actor: actor, action: "database.backed_up", target: "database",
+                    actor: actor, action: .databaseBackedUp, target: "database",
                     details: [
                         "file": target.lastPathComponent, "bytes": String(summary.bytes), "sha256": Hex.encode(summary.sha256),
                         "audit_events": String(summary.auditEvents), "log_leaves": String(summary.logLeaves),

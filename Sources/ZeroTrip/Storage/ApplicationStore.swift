@@ -119,7 +119,7 @@ package enum ApplicationStore {
         }
         try history(id, to, reason: reason, actor: actor, at: now, in: db)
         try AuditLog.append(
-            AuditEntry(actor: actor, action: "application.\(to.rawValue)", target: "application:\(id)", details: ["reason": reason]),
+            AuditEntry(actor: actor, action: .application(to), target: "application:\(id)", details: ["reason": reason]),
             at: now, in: db)
     }
 

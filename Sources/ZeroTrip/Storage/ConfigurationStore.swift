@@ -84,7 +84,7 @@ enum ConfigurationStore {
     /// Stores `parsed` (the form `source` parses to) as a new version of `kind` unless it is the newest already, and
     /// audits `action` when it stored one.
     static func load(
-        _ kind: Kind, source: [UInt8], parsed: some Encodable, action: String, actor: String, at now: Date,
+        _ kind: Kind, source: [UInt8], parsed: some Encodable, action: AuditAction, actor: String, at now: Date,
         in db: SQLTransaction
     ) throws -> ConfigurationVersion {
         let encoder = JSONEncoder()

@@ -56,8 +56,9 @@ enum DocumentRegister {
             arguments: [id, status.rawValue, reason, actor, now])
         var details = ["reason": reason]
         if let supersededBy { details["superseded_by"] = supersededBy }
-        let kind = status == .revoked ? "document.revoked" : "document.superseded"
-        try TransparencyLog.append(kind: kind, ref: "document:\(id)", fields: ["document": id].merging(details) { a, _ in a }, at: now, in: db)
+        let kind: AuditAction = status == .revoked ? .documentRevoked : .documentSuperseded
+        try TransparencyLog.append(
+            kind: kind.rawValue, ref: "document:\(id)", fields: ["document": id].merging(details) { a, _ in a }, at: now, in: db)
         try AuditLog.append(AuditEntry(actor: actor, action: kind, target: "document:\(id)", details: details), at: now, in: db)
     }
 

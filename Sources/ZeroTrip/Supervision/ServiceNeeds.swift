@@ -55,7 +55,7 @@ extension SupervisionService {
             for need in needs { try NeedStore.put(need, in: db) }
             try AuditLog.append(
                 AuditEntry(
-                    actor: actor, action: "need.stated", target: subject,
+                    actor: actor, action: .needStated, target: subject,
                     details: ["kind": kind.rawValue, "years": years.sorted().map(String.init).joined(separator: ",")]), at: now, in: db)
         }
         return needs

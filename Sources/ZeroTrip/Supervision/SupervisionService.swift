@@ -40,7 +40,7 @@ public final class SupervisionService: Sendable {
             let new = try StaffStore.put(member, in: db)
             try AuditLog.append(
                 AuditEntry(
-                    actor: actor, action: new ? "staff.added" : "staff.updated", target: "staff:\(department)/\(clerk)",
+                    actor: actor, action: new ? .staffAdded : .staffUpdated, target: "staff:\(department)/\(clerk)",
                     details: ["role": role.rawValue, "phone": PersonalDataMask.phone(phone)]), at: now, in: db)
         }
         return member
@@ -54,7 +54,7 @@ public final class SupervisionService: Sendable {
             guard try StaffStore.remove(department: department, clerk: clerk, in: db) else {
                 throw ZeroTripError(.notFound, "no staff member \(clerk.prefix(32)) in \(department.prefix(16))")
             }
-            try AuditLog.append(AuditEntry(actor: actor, action: "staff.removed", target: "staff:\(department)/\(clerk.prefix(32))"), at: now, in: db)
+            try AuditLog.append(AuditEntry(actor: actor, action: .staffRemoved, target: "staff:\(department)/\(clerk.prefix(32))"), at: now, in: db)
         }
     }
 
@@ -214,7 +214,7 @@ public final class SupervisionService: Sendable {
         }
         try AuditLog.append(
             AuditEntry(
-                actor: "system", action: "application.review_notice", target: "application:\(application)",
+                actor: "system", action: .applicationReviewNotice, target: "application:\(application)",
                 outcome: members.isEmpty ? "nobody" : "sent",
                 details: ["stage": stage, "to": members.map { "\($0.clerk)" }.joined(separator: ",")]), at: now, in: db)
         return members.count

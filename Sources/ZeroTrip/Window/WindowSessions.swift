@@ -56,7 +56,7 @@ public struct WindowSessions: Sendable {
         else {
             try await AuditLog.append(
                 AuditEntry(
-                    actor: principal.actor, action: "auth.denied", target: "route:POST /window/login", outcome: "denied",
+                    actor: principal.actor, action: .authDenied, target: "route:POST /window/login", outcome: "denied",
                     details: ["reason": "missing_scope", "required": "applications:process, credit:read or statistics:read"]),
                 at: clock.now(), to: database)
             throw ZeroTripError(.forbidden, "this credential has no window scope (applications:process, credit:read or statistics:read)").audited()
@@ -73,7 +73,7 @@ public struct WindowSessions: Sendable {
                 at: now, expires: session.expiresAt, in: db)
             try AuditLog.append(
                 AuditEntry(
-                    actor: session.actor, action: "window.signed_in", target: "window:\(id)",
+                    actor: session.actor, action: .windowSignedIn, target: "window:\(id)",
                     details: ["station": station, "clerk_name": clerk.name]), at: now, in: db)
         }
         return (Self.prefix + id + "." + Base64.encodeURLSafe(secret), session)
@@ -117,7 +117,7 @@ public struct WindowSessions: Sendable {
         try await database.write { db in
             if try WindowSessionStore.end(id, at: now, in: db) {
                 try AuditLog.append(
-                    AuditEntry(actor: "system", action: "window.signed_out", target: "window:\(id)", details: ["reason": reason]), at: now, in: db)
+                    AuditEntry(actor: "system", action: .windowSignedOut, target: "window:\(id)", details: ["reason": reason]), at: now, in: db)
             }
         }
     }

@@ -100,7 +100,7 @@ struct ApplicantPages: Sendable {
         } catch let error as ZeroTripError where error.code == .sessionInvalid {
             services.anonymousAudit.record(
                 AuditEntry(
-                    actor: "client:\(client(request, context))", action: "auth.denied", target: "route:GET /my",
+                    actor: "client:\(client(request, context))", action: .authDenied, target: "route:GET /my",
                     outcome: "denied", details: ["reason": "invalid_session"]))
             var headers = HTTPFields()
             headers.setCookie(cookies.clearing(PageCookies.session))
@@ -162,7 +162,7 @@ struct ApplicantPages: Sendable {
         if let wait = limiter.secondsToWait(client) {
             services.anonymousAudit.record(
                 AuditEntry(
-                    actor: "client:\(client)", action: "auth.denied", target: "route:\(route)", outcome: "denied",
+                    actor: "client:\(client)", action: .authDenied, target: "route:\(route)", outcome: "denied",
                     details: ["reason": "rate_limited"]))
             return .failure(.rateLimited(wait))
         }
@@ -170,7 +170,7 @@ struct ApplicantPages: Sendable {
         guard PageCookies.isGenuine(request, form: form, expected: request.cookies[PageCookies.preSession]?.value ?? "") else {
             services.anonymousAudit.record(
                 AuditEntry(
-                    actor: "client:\(client)", action: "auth.denied", target: "route:\(route)", outcome: "denied",
+                    actor: "client:\(client)", action: .authDenied, target: "route:\(route)", outcome: "denied",
                     details: ["reason": "csrf"]))
             return .failure(.csrf)
         }
@@ -295,7 +295,7 @@ struct ApplicantPages: Sendable {
             guard PageCookies.isGenuine(request, form: form, expected: PageCookies.csrfToken(session: visit.token)) else {
                 try await services.audit(
                     AuditEntry(
-                        actor: visit.session.actor, action: "auth.denied", target: "route:POST /my/logout", outcome: "denied",
+                        actor: visit.session.actor, action: .authDenied, target: "route:POST /my/logout", outcome: "denied",
                         details: ["reason": "csrf"]))
                 return await refusal(.csrf, back: "/my/")
             }
@@ -398,7 +398,7 @@ struct ApplicantPages: Sendable {
         guard let bytes = try await services.documents.pdf(id: record.id) else { throw ZeroTripError(.notFound, "no document \(record.id)") }
         try await services.audit(
             AuditEntry(
-                actor: visit.session.actor, action: "document.downloaded", target: "document:\(record.id)",
+                actor: visit.session.actor, action: .documentDownloaded, target: "document:\(record.id)",
                 details: ["session": visit.session.id, "channel": "page"]))
         var headers = HTTPFields()
         headers[.contentType] = "application/pdf"
@@ -411,7 +411,7 @@ struct ApplicantPages: Sendable {
     private func stepUp(_ visit: Visit, needed: Int, route: String) async throws -> Response {
         try await services.audit(
             AuditEntry(
-                actor: visit.session.actor, action: "auth.denied", target: "route:\(route)", outcome: "denied",
+                actor: visit.session.actor, action: .authDenied, target: "route:\(route)", outcome: "denied",
                 details: ["reason": "step_up_required", "required_tier": "\(needed)", "session_tier": "\(visit.session.tier)"]))
         return stepUpNotice(visit, needed: needed)
     }
@@ -432,7 +432,7 @@ struct ApplicantPages: Sendable {
         guard services.identity.policy.seesCreditLevel(visit.session) else {
             try await services.audit(
                 AuditEntry(
-                    actor: visit.session.actor, action: "auth.denied", target: "route:GET /my/credit", outcome: "denied",
+                    actor: visit.session.actor, action: .authDenied, target: "route:GET /my/credit", outcome: "denied",
                     details: ["reason": "step_up_required", "required_tier": "\(needed)", "session_tier": "\(visit.session.tier)"]))
             context["stepUp"] = true
             return renderer.response("credit", context)
@@ -490,7 +490,7 @@ struct ApplicantPages: Sendable {
         guard PageCookies.isGenuine(request, form: form, expected: PageCookies.csrfToken(session: visit.token)) else {
             try await services.audit(
                 AuditEntry(
-                    actor: visit.session.actor, action: "auth.denied", target: "route:\(route)", outcome: "denied",
+                    actor: visit.session.actor, action: .authDenied, target: "route:\(route)", outcome: "denied",
                     details: ["reason": "csrf"]))
             return await refusal(.csrf, back: "/my/credit")
         }
@@ -501,7 +501,7 @@ struct ApplicantPages: Sendable {
             if error.code == .forbidden && !error.isAudited {
                 try await services.audit(
                     AuditEntry(
-                        actor: visit.session.actor, action: "auth.denied", target: "route:\(route)", outcome: "denied",
+                        actor: visit.session.actor, action: .authDenied, target: "route:\(route)", outcome: "denied",
                         details: ["reason": "forbidden"]))
             }
             return renderer.notice(visit.base, for: error, title: "未能签署", back: "/my/credit", backText: "返回信用与承诺")
@@ -633,7 +633,7 @@ struct ApplicantPages: Sendable {
         guard PageCookies.isGenuine(request, form: form, expected: PageCookies.csrfToken(session: visit.token)) else {
             try await services.audit(
                 AuditEntry(
-                    actor: visit.session.actor, action: "auth.denied", target: "route:\(route)", outcome: "denied",
+                    actor: visit.session.actor, action: .authDenied, target: "route:\(route)", outcome: "denied",
                     details: ["reason": "csrf"]))
             return await refusal(.csrf, back: back)
         }
@@ -869,7 +869,7 @@ struct ApplicantPages: Sendable {
         if let wait = publicLimiter.secondsToWait(client) {
             services.anonymousAudit.record(
                 AuditEntry(
-                    actor: "client:\(client)", action: "auth.denied", target: "route:GET /figures", outcome: "denied",
+                    actor: "client:\(client)", action: .authDenied, target: "route:GET /figures", outcome: "denied",
                     details: ["reason": "rate_limited"]))
             return await refusal(.rateLimited(wait), back: "/figures")
         }

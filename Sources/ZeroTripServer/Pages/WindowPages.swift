@@ -161,7 +161,7 @@ struct WindowPages: Sendable {
         } catch let error as ZeroTripError where error.code == .sessionInvalid {
             services.anonymousAudit.record(
                 AuditEntry(
-                    actor: "client:\(client(request, context))", action: "auth.denied", target: "route:/window",
+                    actor: "client:\(client(request, context))", action: .authDenied, target: "route:/window",
                     outcome: "denied", details: ["reason": "invalid_window_session"]))
             var headers = HTTPFields()
             headers.setCookie(cookies.clearing(Self.sessionCookie, path: "/window"))
@@ -180,7 +180,7 @@ struct WindowPages: Sendable {
         if let missing = scopes.first(where: { !session.principal.scopes.contains($0) }) {
             try await services.audit(
                 AuditEntry(
-                    actor: session.actor, action: "auth.denied", target: "route:\(route)", outcome: "denied",
+                    actor: session.actor, action: .authDenied, target: "route:\(route)", outcome: "denied",
                     details: ["reason": "missing_scope", "required": missing.rawValue]))
             return notice(
                 base, title: "无权操作", message: "本窗口所用的部门凭证没有这项权限（\(missing.rawValue)），请向本部门管理员申请。",
@@ -204,7 +204,7 @@ struct WindowPages: Sendable {
         guard PageCookies.isGenuine(request, form: form, expected: PageCookies.csrfToken(session: visit.token)) else {
             try await services.audit(
                 AuditEntry(
-                    actor: visit.session.actor, action: "auth.denied", target: "route:\(route)", outcome: "denied",
+                    actor: visit.session.actor, action: .authDenied, target: "route:\(route)", outcome: "denied",
                     details: ["reason": "csrf"]))
             return notice(
                 visit.base, title: "无法处理请求", message: "表单已失效（页面停留过久，或不是从本站页面提交的）。请返回重新操作。",
@@ -216,7 +216,7 @@ struct WindowPages: Sendable {
             if (error.code == .forbidden || error.code == .notAReviewer || error.code == .notASupervisor) && !error.isAudited {
                 try await services.audit(
                     AuditEntry(
-                        actor: visit.session.actor, action: "auth.denied", target: "route:\(route)", outcome: "denied",
+                        actor: visit.session.actor, action: .authDenied, target: "route:\(route)", outcome: "denied",
                         details: ["reason": "forbidden", "message": String(error.message.prefix(200))]))
             }
             return notice(
@@ -255,7 +255,7 @@ struct WindowPages: Sendable {
         if let wait = limiter.secondsToWait(client) {
             services.anonymousAudit.record(
                 AuditEntry(
-                    actor: "client:\(client)", action: "auth.denied", target: "route:POST /window/login", outcome: "denied",
+                    actor: "client:\(client)", action: .authDenied, target: "route:POST /window/login", outcome: "denied",
                     details: ["reason": "rate_limited"]))
             return renderer.notice(
                 await frame(title: ""), title: "请求过于频繁", message: "本机的登录请求过多。", back: "/window/login",
@@ -265,7 +265,7 @@ struct WindowPages: Sendable {
         guard PageCookies.isGenuine(request, form: form, expected: request.cookies[Self.preSessionCookie]?.value ?? "") else {
             services.anonymousAudit.record(
                 AuditEntry(
-                    actor: "client:\(client)", action: "auth.denied", target: "route:POST /window/login", outcome: "denied",
+                    actor: "client:\(client)", action: .authDenied, target: "route:POST /window/login", outcome: "denied",
                     details: ["reason": "csrf"]))
             return try await loginPage(request, error: "表单已失效，请重新填写。", status: .forbidden, form: form)
         }
@@ -281,7 +281,7 @@ struct WindowPages: Sendable {
             if error.code == .unauthenticated {
                 services.anonymousAudit.record(
                     AuditEntry(
-                        actor: "client:\(client)", action: "auth.denied", target: "route:POST /window/login", outcome: "denied",
+                        actor: "client:\(client)", action: .authDenied, target: "route:POST /window/login", outcome: "denied",
                         details: ["reason": "invalid_token"]))
             }
             return try await loginPage(request, error: ChineseMessages.text(for: error), status: HTTPErrorMapping.status(for: error.code), form: form)
@@ -308,7 +308,7 @@ struct WindowPages: Sendable {
         guard let matter = await matters(of: visit.department).first(where: { $0.code == matterCode }) else {
             try await services.audit(
                 AuditEntry(
-                    actor: visit.session.actor, action: "auth.denied", target: "route:GET /window/person", outcome: "denied",
+                    actor: visit.session.actor, action: .authDenied, target: "route:GET /window/person", outcome: "denied",
                     details: ["reason": "matter_not_of_department", "matter": String(matterCode.prefix(32))]))
             return notice(visit.base, title: "查询办事人", message: "请选择本部门的办理事项。", back: "/window/", status: .badRequest)
         }
@@ -508,7 +508,7 @@ struct WindowPages: Sendable {
             if error.code == .forbidden {
                 try await services.audit(
                     AuditEntry(
-                        actor: visit.session.actor, action: "auth.denied", target: "route:GET /window/applications/{id}",
+                        actor: visit.session.actor, action: .authDenied, target: "route:GET /window/applications/{id}",
                         outcome: "denied", details: ["reason": "forbidden"]))
             }
             return notice(
