@@ -103,7 +103,7 @@ extension ZeroTripAPI {
             return { _, parameters, _ in
                 let id = (parameters.get("id") ?? "").lowercased()
                 guard id.utf8.count == 32, Hex.decode(id) != nil,
-                    let proof = try await services.log.proof(for: TransparencyLog.documentReference(id), kind: TransparencyLog.documentIssuedKind)
+                    let proof = try await services.log.proof(for: TransparencyLog.documentReference(id), kind: LogEntryKind.documentIssued)
                 else {
                     throw ZeroTripError(.notFound, "no issuance of document \(id.prefix(40)) in the log")
                 }

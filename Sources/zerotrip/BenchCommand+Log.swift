@@ -88,10 +88,10 @@ extension BenchCommand {
             var done = existing
             while done < size {
                 let batch = min(5_000, size - done)
-                let entries = (0..<batch).map { _ -> (kind: String, ref: String, fields: [String: String]) in
+                let entries = (0..<batch).map { _ -> (kind: LogEntryKind, ref: String, fields: [String: String]) in
                     let id = String(format: "%016llx%016llx", generator.next(), generator.next())
                     return (
-                        TransparencyLog.documentIssuedKind, TransparencyLog.documentReference(id),
+                        LogEntryKind.documentIssued, TransparencyLog.documentReference(id),
                         [
                             "document": id, "department": "RSJ", "kid": "0123456789abcdef", "matter": "GRCBZM",
                             "pdf_sha256": String(

@@ -127,7 +127,7 @@ struct LogCommand: AsyncParsableCommand {
                     .first
                 guard let entry, let bytes = Base64.decodeStandard(entry.entry),
                     let fields = try? JSONDecoder().decode([String: String].self, from: Data(bytes)), fields["document"] == id.lowercased(),
-                    fields["kind"] == TransparencyLog.documentIssuedKind
+                    fields["kind"] == LogEntryKind.documentIssued.rawValue
                 else { problems.append("document \(id): the log entry does not describe its issuance"); continue }
                 let proof = try await fetch(
                     InclusionProof.self, "\(base)/v1/log/proof/inclusion?index=\(located.leafIndex)&treeSize=\(head.treeSize)")

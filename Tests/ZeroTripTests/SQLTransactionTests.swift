@@ -396,7 +396,7 @@ struct ConcurrentWriteTests {
                     _ = try? await database.write { db in
                         try AuditLog.append(
                             AuditEntry(actor: "test", action: AuditAction(rawValue: "test.write"), target: "n:\(index)"), at: date, in: db)
-                        try TransparencyLog.append(kind: "test", ref: "test:\(index)", fields: ["n": "\(index)"], at: date, in: db)
+                        try TransparencyLog.append(kind: .init(rawValue: "test"), ref: "test:\(index)", fields: ["n": "\(index)"], at: date, in: db)
                         if index % 5 == 0 { throw Refused() }
                     }
                 }

@@ -35,6 +35,17 @@ enum ReferenceTree {
 
 @Suite("Transparency log: RFC 9162 hashing, proofs and audit")
 struct TransparencyLogTests {
+    @Test("docs/transparency-log.md's entry table names exactly the kinds the code appends")
+    func everyKindDocumented() throws {
+        let docs = try String(contentsOf: ExternalTool.repositoryRoot.appendingPathComponent("docs/transparency-log.md"), encoding: .utf8)
+        let section = try #require(docs.components(separatedBy: "## Entries").dropFirst().first?.components(separatedBy: "\n## ").first)
+        var documented = Set<String>()
+        for row in section.split(separator: "\n") where row.hasPrefix("| `") {
+            for match in (row.split(separator: "|").first ?? "").matches(of: /`([a-z_.]+)`/) { documented.insert(String(match.1)) }
+        }
+        #expect(documented == Set(LogEntryKind.all.map(\.rawValue)))
+    }
+
     /// The eight leaf inputs of the RFC 6962 / CT reference test vectors.
     static let inputs = ["", "00", "10", "2021", "3031", "40414243", "5051525354555657", "606162636465666768696a6b6c6d6e6f"].map { Hex.decode($0)! }
     static let roots = [
@@ -78,7 +89,8 @@ struct TransparencyLogTests {
         try await database.write { db in
             for index in 0..<count {
                 try TransparencyLog.append(
-                    kind: "test", ref: "test:\(index)", fields: ["n": "\(index)"], at: Date(timeIntervalSince1970: 1_800_000_000), in: db)
+                    kind: .init(rawValue: "test"), ref: "test:\(index)", fields: ["n": "\(index)"], at: Date(timeIntervalSince1970: 1_800_000_000),
+                    in: db)
             }
         }
         let entries = try await database.read { db in try db.fetchAll(Data.self, sql: "SELECT entry FROM log_leaves ORDER BY idx").map { [UInt8]($0) }
@@ -113,9 +125,9 @@ struct TransparencyLogTests {
     func leafWithBlockMatchesTheProof() async throws {
         let (database, log, leaves, entries) = try await Self.log(count: 37)
         try await database.read { db in
-            #expect(try TransparencyLog.leafWithBlock(ref: "test:999", kind: "test", in: db) == nil)
+            #expect(try TransparencyLog.leafWithBlock(ref: "test:999", kind: .init(rawValue: "test"), in: db) == nil)
             for index in 0..<37 {
-                let (leaf, block) = try #require(try TransparencyLog.leafWithBlock(ref: "test:\(index)", kind: "test", in: db))
+                let (leaf, block) = try #require(try TransparencyLog.leafWithBlock(ref: "test:\(index)", kind: .init(rawValue: "test"), in: db))
                 #expect(leaf.index == Int64(index) && leaf.hash == leaves[index])
                 #expect(block == Array(leaves[(index - index % 16)..<min(37, index - index % 16 + 16)]))
                 for size in [index + 1, 37] {
@@ -134,14 +146,16 @@ struct TransparencyLogTests {
         let (database, log, leaves, _) = try await Self.log(count: 37)
         try await database.write { db in
             // A second leaf for test:3 (say, a later event with the same reference): the first one is the answer.
-            try TransparencyLog.append(kind: "test", ref: "test:3", fields: ["n": "again"], at: Date(timeIntervalSince1970: 1_800_000_001), in: db)
-            try TransparencyLog.append(kind: "other", ref: "test:5", fields: ["n": "other"], at: Date(timeIntervalSince1970: 1_800_000_001), in: db)
+            try TransparencyLog.append(
+                kind: .init(rawValue: "test"), ref: "test:3", fields: ["n": "again"], at: Date(timeIntervalSince1970: 1_800_000_001), in: db)
+            try TransparencyLog.append(
+                kind: .init(rawValue: "other"), ref: "test:5", fields: ["n": "other"], at: Date(timeIntervalSince1970: 1_800_000_001), in: db)
         }
         let asked = (0..<37).map { "test:\($0)" } + ["test:999"]
         try await database.read { db in
-            let apart = try asked.map { try log.proof(for: $0, kind: "test", in: db, remember: false) }
-            let ahead = try TransparencyLog.readingAhead(refs: asked + ["test:3"], kind: "test", in: db) {
-                try asked.map { try log.proof(for: $0, kind: "test", in: db, remember: false) }
+            let apart = try asked.map { try log.proof(for: $0, kind: .init(rawValue: "test"), in: db, remember: false) }
+            let ahead = try TransparencyLog.readingAhead(refs: asked + ["test:3"], kind: .init(rawValue: "test"), in: db) {
+                try asked.map { try log.proof(for: $0, kind: .init(rawValue: "test"), in: db, remember: false) }
             }
             #expect(ahead == apart)
             for index in 0..<37 {
@@ -149,8 +163,8 @@ struct TransparencyLogTests {
             }
             #expect(ahead[37] == nil, "a reference with no leaf has no proof")
             // Asked for kind "test" only: another kind's leaf of the same reference is read apart, not mistaken.
-            let other = try TransparencyLog.readingAhead(refs: ["test:5"], kind: "test", in: db) {
-                try log.proof(for: "test:5", kind: "other", in: db, remember: false)
+            let other = try TransparencyLog.readingAhead(refs: ["test:5"], kind: .init(rawValue: "test"), in: db) {
+                try log.proof(for: "test:5", kind: .init(rawValue: "other"), in: db, remember: false)
             }
             #expect(other?.leafIndex == 38)
         }
@@ -166,7 +180,8 @@ struct TransparencyLogTests {
         try await database.write { db in
             for index in 600..<1100 {
                 try TransparencyLog.append(
-                    kind: "test", ref: "test:\(index)", fields: ["n": "\(index)"], at: Date(timeIntervalSince1970: 1_800_000_000), in: db)
+                    kind: .init(rawValue: "test"), ref: "test:\(index)", fields: ["n": "\(index)"], at: Date(timeIntervalSince1970: 1_800_000_000),
+                    in: db)
             }
         }
         let all = try await database.read { db in try db.fetchAll(Data.self, sql: "SELECT entry FROM log_leaves ORDER BY idx").map { [UInt8]($0) } }

@@ -219,7 +219,7 @@ public final class AuditBatcher: Sendable {
                     return lookup
                 }
                 try DocumentRegister.readingAhead(ids: documents, in: db) {
-                    try TransparencyLog.readingAhead(refs: issuances, kind: TransparencyLog.documentIssuedKind, in: db) {
+                    try TransparencyLog.readingAhead(refs: issuances, kind: LogEntryKind.documentIssued, in: db) {
                         try PersonStore.readingAhead(lookups: persons, in: db) { found in
                             try CreditLedger.readingAhead(subjects: found.map { SubjectID.person($0.id).rawValue }, in: db) {
                                 for (index, pending) in batch.enumerated() {

@@ -52,7 +52,7 @@ extension DistrictAdministration {
                 try SigningKeyStore.insert(
                     certificate, departmentID: departmentID, role: "seal", algorithm: algorithm, keyFile: keyFile,
                     status: "pending", activateAt: now.addingTimeInterval(overlap), at: now, in: db)
-                try Self.logKeyEvent("key.created", certificate: certificate, department: code, at: now, in: db)
+                try Self.logKeyEvent(.keyCreated, certificate: certificate, department: code, at: now, in: db)
                 try AuditLog.append(
                     AuditEntry(
                         actor: actor, action: .keyRotationStarted, target: "department:\(code)",
@@ -87,7 +87,7 @@ extension DistrictAdministration {
             try await database.write { db in
                 try SigningKeyStore.insert(
                     certificate, departmentID: departmentID, role: "seal", algorithm: algorithm, keyFile: keyFile, at: now, in: db)
-                try Self.logKeyEvent("key.activated", certificate: certificate, department: code, at: now, in: db)
+                try Self.logKeyEvent(.keyActivated, certificate: certificate, department: code, at: now, in: db)
                 try AuditLog.append(
                     AuditEntry(actor: actor, action: .keyCreated, target: "department:\(code)", details: ["kid": certificate.kidHex]), at: now,
                     in: db)
@@ -116,11 +116,11 @@ extension DistrictAdministration {
         for old in try SigningKeyStore.activeKeys(departmentID: departmentID, in: db) {
             try SigningKeyStore.retire(old.kid, reason: "rotated", at: now, in: db)
             try logKeyEvent(
-                "key.retired", certificate: try Certificate(derRepresentation: [UInt8](old.certificate)), department: code, at: now, in: db)
+                .keyRetired, certificate: try Certificate(derRepresentation: [UInt8](old.certificate)), department: code, at: now, in: db)
         }
         try SigningKeyStore.activate(kid, reason: "rotation", at: now, in: db)
         try logKeyEvent(
-            "key.activated", certificate: try Certificate(derRepresentation: [UInt8](pending.certificate)), department: code, at: now, in: db)
+            .keyActivated, certificate: try Certificate(derRepresentation: [UInt8](pending.certificate)), department: code, at: now, in: db)
         try AuditLog.append(
             AuditEntry(actor: "system", action: .keyActivated, target: "department:\(code)", details: ["kid": kid]), at: now, in: db)
     }
@@ -143,7 +143,7 @@ extension DistrictAdministration {
         try await database.write { db in
             try SigningKeyStore.revoke(kid, notAfter: notAfter, reason: reason.rawValue, at: now, in: db)
             try Self.logKeyEvent(
-                "key.revoked", certificate: certificate, department: code, at: now, in: db,
+                .keyRevoked, certificate: certificate, department: code, at: now, in: db,
                 extra: ["not_after": AuditEvent.timestamp(notAfter), "reason": reason.rawValue])
             try AuditLog.append(
                 AuditEntry(
@@ -184,7 +184,7 @@ extension DistrictAdministration {
 
     /// Appends a key event to the transparency log.
     static func logKeyEvent(
-        _ kind: String, certificate: Certificate, department: String, at now: Date, in db: SQLTransaction, extra: [String: String] = [:]
+        _ kind: LogEntryKind, certificate: Certificate, department: String, at now: Date, in db: SQLTransaction, extra: [String: String] = [:]
     ) throws {
         var fields = [
             "kid": certificate.kidHex, "department": department, "certificate_sha256": Hex.encode(Digest.sha256(certificate.derRepresentation)),

@@ -149,7 +149,7 @@ extension DistrictAdministration {
                         .invalidInput, "the root changed while renewing (another renewal ran); nothing changed, list the roots and retry if needed")
                 }
                 try Self.logKeyEvent(
-                    "root.renewed", certificate: certificate, department: "", at: now, in: db,
+                    .rootRenewed, certificate: certificate, department: "", at: now, in: db,
                     extra: [
                         "previous_kid": old.certificate.kidHex,
                         "link_new_with_old_sha256": Hex.encode(Digest.sha256(newWithOld.derRepresentation)),

@@ -205,7 +205,7 @@ public actor DistrictAdministration {
             try await database.write { db in
                 let id = try DistrictStore.insertDepartment(code: code, name: name, at: now, in: db)
                 try SigningKeyStore.insert(certificate, departmentID: id, role: "seal", algorithm: algorithm, keyFile: keyFile, at: now, in: db)
-                try Self.logKeyEvent("key.activated", certificate: certificate, department: code, at: now, in: db)
+                try Self.logKeyEvent(.keyActivated, certificate: certificate, department: code, at: now, in: db)
                 try AuditLog.append(
                     AuditEntry(
                         actor: actor, action: .departmentCreated, target: "department:\(code)",

@@ -185,7 +185,7 @@ public final class DocumentService: Sendable {
             AuditEntry(actor: record.issuedBy, action: .documentIssued, target: "document:\(record.id)", details: details),
             at: now, in: db)
         try TransparencyLog.append(
-            kind: TransparencyLog.documentIssuedKind, ref: TransparencyLog.documentReference(record.id),
+            kind: LogEntryKind.documentIssued, ref: TransparencyLog.documentReference(record.id),
             fields: [
                 "document": record.id, "department": record.departmentCode, "kid": record.kid, "matter": record.matterCode,
                 "pdf_sha256": record.pdfSHA256, "content_sha256": record.contentSHA256,
@@ -407,7 +407,7 @@ public final class DocumentService: Sendable {
     {
         guard let record = try find(db) else { return nil }
         let ref = TransparencyLog.documentReference(record.id)
-        let kind = TransparencyLog.documentIssuedKind
+        let kind = LogEntryKind.documentIssued
         let revocation = trust.revokedKeys[record.kid]
         // The log only grows: its answers need not share the register row's snapshot (on PostgreSQL that keeps a
         // verification to one lone SELECT of the register, without BEGIN and COMMIT).
@@ -422,7 +422,7 @@ public final class DocumentService: Sendable {
     /// statement for the whole batch), and the first log leaf of its issuance unless the proof is in memory (one more
     /// statement for the batch, instead of a read of its own per verification).
     private func registerLookup(_ id: String) -> AuditBatcher.Lookup {
-        log.hasProofInMemory(for: TransparencyLog.documentReference(id), kind: TransparencyLog.documentIssuedKind)
+        log.hasProofInMemory(for: TransparencyLog.documentReference(id), kind: LogEntryKind.documentIssued)
             ? .document(id: id) : .documentAndIssuanceLeaf(id: id)
     }
 

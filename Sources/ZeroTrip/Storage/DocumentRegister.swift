@@ -56,10 +56,11 @@ enum DocumentRegister {
             arguments: [id, status.rawValue, reason, actor, now])
         var details = ["reason": reason]
         if let supersededBy { details["superseded_by"] = supersededBy }
-        let kind: AuditAction = status == .revoked ? .documentRevoked : .documentSuperseded
+        let (action, kind): (AuditAction, LogEntryKind) =
+            status == .revoked ? (.documentRevoked, .documentRevoked) : (.documentSuperseded, .documentSuperseded)
         try TransparencyLog.append(
-            kind: kind.rawValue, ref: "document:\(id)", fields: ["document": id].merging(details) { a, _ in a }, at: now, in: db)
-        try AuditLog.append(AuditEntry(actor: actor, action: kind, target: "document:\(id)", details: details), at: now, in: db)
+            kind: kind, ref: "document:\(id)", fields: ["document": id].merging(details) { a, _ in a }, at: now, in: db)
+        try AuditLog.append(AuditEntry(actor: actor, action: action, target: "document:\(id)", details: details), at: now, in: db)
     }
 
     // MARK: Reading

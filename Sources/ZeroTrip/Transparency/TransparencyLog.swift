@@ -64,7 +64,7 @@ public struct InclusionProof: Sendable, Hashable, Codable {
 public struct LogEntry: Sendable, Hashable, Codable {
     /// Index.
     public var index: UInt64
-    /// `document.issued`, `document.revoked`, `document.superseded`, `key.created`, `key.activated`, `key.retired`, `key.revoked`.
+    /// One of ``LogEntryKind/all`` as stored (`document.issued`, …); read back as text so an older daemon's log reads too.
     public var kind: String
     /// The entry bytes (canonical JSON, UTF-8), base64: the leaf is `SHA-256(0x00 ‖ these bytes)`.
     public var entry: String
@@ -75,9 +75,6 @@ public struct LogEntry: Sendable, Hashable, Codable {
 /// Leaves are appended inside the transaction of the change they record, so the register and the log never
 /// disagree. Every perfect subtree hash is stored (`log_nodes`), so proofs need O(log n) indexed reads.
 public struct TransparencyLog: Sendable {
-    /// The entry kind of a document's issuance: the document's first leaf, the one its inclusion proof is for.
-    package static let documentIssuedKind = "document.issued"
-
     /// The reference of document `id`'s entries (lower-case hex, as stored).
     package static func documentReference(_ id: String) -> String { "document:\(id)" }
 
@@ -94,7 +91,7 @@ public struct TransparencyLog: Sendable {
 
     private struct LeafKey: Hashable, Sendable {
         var ref: String
-        var kind: String
+        var kind: LogEntryKind
     }
 
     /// The log's size and the hashes of its right edge (the perfect subtree at each level whose bit is set in the
@@ -190,9 +187,9 @@ public struct TransparencyLog: Sendable {
 
     /// Appends an entry inside the caller's write transaction; returns its index.
     @discardableResult
-    package static func append(kind: String, ref: String, fields: [String: String], at date: Date, in db: SQLTransaction) throws -> UInt64 {
+    package static func append(kind: LogEntryKind, ref: String, fields: [String: String], at date: Date, in db: SQLTransaction) throws -> UInt64 {
         var object = fields
-        object["kind"] = kind
+        object["kind"] = kind.rawValue
         object["time"] = AuditEvent.timestamp(date)
         let entry = canonicalJSON(object)
         // Earlier in this write transaction an append may have left the tail: the size and the right edge's
@@ -242,7 +239,7 @@ public struct TransparencyLog: Sendable {
     private static let nodeRow = SQLTransaction.RowInsert("log_nodes", columns: ["level", "idx", "hash"])
 
     /// Appends entries in one transaction of their own (imports and benchmarks; changes append inside their own transaction).
-    public func appendBatch(_ entries: [(kind: String, ref: String, fields: [String: String])], at date: Date) async throws {
+    public func appendBatch(_ entries: [(kind: LogEntryKind, ref: String, fields: [String: String])], at date: Date) async throws {
         try await database.write { db in
             for entry in entries { try Self.append(kind: entry.kind, ref: entry.ref, fields: entry.fields, at: date, in: db) }
         }
@@ -432,7 +429,7 @@ public struct TransparencyLog: Sendable {
 
     /// The first leaf recorded for `ref` (e.g. `document:<id>` for its issuance) and the proof to the newest
     /// signed tree head that covers it (`treeHead` nil and an empty proof while no head covers it yet).
-    public func proof(for ref: String, kind: String) async throws -> InclusionProof? {
+    public func proof(for ref: String, kind: LogEntryKind) async throws -> InclusionProof? {
         try await database.read { db in try proof(for: ref, kind: kind, in: db, remember: true) }
     }
 
@@ -442,7 +439,7 @@ public struct TransparencyLog: Sendable {
     ///
     /// A leaf not in memory yet (a document nobody verified lately, the common case) is read with its block of 16 in
     /// one statement, and its proof is then computed from that block and the in-memory upper levels.
-    func proof(for ref: String, kind: String, in db: SQLTransaction, remember: Bool) throws -> InclusionProof? {
+    func proof(for ref: String, kind: LogEntryKind, in db: SQLTransaction, remember: Bool) throws -> InclusionProof? {
         let leafKey = LeafKey(ref: ref, kind: kind)
         let leaf: Leaf
         var block: [[UInt8]]?
@@ -473,7 +470,7 @@ public struct TransparencyLog: Sendable {
 
     /// Whether ``proof(for:kind:in:remember:)`` would read nothing for `ref`/`kind` now: its first leaf, the newest
     /// tree head and the proof to it are all in memory.
-    func hasProofInMemory(for ref: String, kind: String) -> Bool {
+    func hasProofInMemory(for ref: String, kind: LogEntryKind) -> Bool {
         guard let leaf = firstLeaves.value(for: LeafKey(ref: ref, kind: kind)),
             let head = newestHead.value(for: Self.headsSigned.load(ordering: .acquiring))
         else { return false }
@@ -487,7 +484,7 @@ public struct TransparencyLog: Sendable {
     ///
     /// A group-committed batch of verifications (``AuditBatcher``) reads its documents' leaves so: one statement per
     /// batch instead of one read per verification (on PostgreSQL, a round trip each and a plan each).
-    static func readingAhead<T>(refs: [String], kind: String, in db: SQLTransaction, _ body: () throws -> T) throws -> T {
+    static func readingAhead<T>(refs: [String], kind: LogEntryKind, in db: SQLTransaction, _ body: () throws -> T) throws -> T {
         let asked = Set(refs)
         guard !asked.isEmpty else { return try body() }
         let blockSize = Int64(1) << NodeCache.minimumLevel
@@ -511,7 +508,7 @@ public struct TransparencyLog: Sendable {
                         JOIN LATERAL (SELECT MIN(idx) AS first, MAX(idx) AS last, string_agg(hash, ''::bytea ORDER BY idx) AS hashes
                                       FROM log_nodes WHERE level = 0 AND idx >= f.idx - f.idx % \(blockSize)
                                       AND idx < f.idx - f.idx % \(blockSize) + \(blockSize)) AS b ON TRUE
-                        """, texts: chunk + [kind])
+                        """, texts: chunk + [kind.rawValue])
                 for row in rows {
                     found[LeafKey(ref: row["ref"], kind: kind)] = try Self.leafAndBlock(
                         leaf: row["leaf"], first: row["first"], last: row["last"], hashes: (row["hashes"] as Data?).map { [UInt8]($0) } ?? [])
@@ -539,7 +536,7 @@ public struct TransparencyLog: Sendable {
 
     /// The first leaf of `ref`/`kind` and the leaf hashes of its block of 16 stored so far, from the block's start, in
     /// one statement; nil when there is no such leaf.
-    static func leafWithBlock(ref: String, kind: String, in db: SQLTransaction) throws -> (Leaf, [[UInt8]])? {
+    static func leafWithBlock(ref: String, kind: LogEntryKind, in db: SQLTransaction) throws -> (Leaf, [[UInt8]])? {
         let blockSize = Int64(1) << NodeCache.minimumLevel
         let rows = try db.fetchAll(
             sql: """
@@ -582,7 +579,7 @@ public struct TransparencyLog: Sendable {
     /// The index and hash of the first leaf recorded for `ref`/`kind`, read in one statement; once it exists it
     /// never changes (the log is append-only), so it is remembered. A document verified before any tree head
     /// covers it answers with its leaf hash alone, so remembering the hash too saves that read on every later scan.
-    func firstLeaf(ref: String, kind: String, in db: SQLTransaction, remember: Bool) throws -> Leaf? {
+    func firstLeaf(ref: String, kind: LogEntryKind, in db: SQLTransaction, remember: Bool) throws -> Leaf? {
         let key = LeafKey(ref: ref, kind: kind)
         if let leaf = firstLeaves.value(for: key) { return leaf }
         if let readAhead = db.readAhead(.logLeaves, key, as: (Leaf, [[UInt8]]).self) {
@@ -605,12 +602,12 @@ public struct TransparencyLog: Sendable {
     }
 
     /// Whether leaf `ref`/`kind` is covered by a tree head signed at or before `date`: "logged before".
-    public func isLogged(ref: String, kind: String, notAfter date: Date) async throws -> Bool {
+    public func isLogged(ref: String, kind: LogEntryKind, notAfter date: Date) async throws -> Bool {
         try await database.read { db in try isLogged(ref: ref, kind: kind, notAfter: date, in: db, remember: true) }
     }
 
     /// ``isLogged(ref:kind:notAfter:)`` inside a read the caller already holds.
-    func isLogged(ref: String, kind: String, notAfter date: Date, in db: SQLTransaction, remember: Bool) throws -> Bool {
+    func isLogged(ref: String, kind: LogEntryKind, notAfter date: Date, in db: SQLTransaction, remember: Bool) throws -> Bool {
         guard let index = try firstLeaf(ref: ref, kind: kind, in: db, remember: remember)?.index else { return false }
         let milliseconds = UInt64(max(0, (date.timeIntervalSince1970 * 1000).rounded(.down)))
         guard let head = try Self.latestTreeHead(db, notAfter: milliseconds) else { return false }
