@@ -33,11 +33,11 @@ struct KeysCommand: AsyncParsableCommand {
                 var note = key.warning ?? ""
                 if let notAfter = key.revokedNotAfter {
                     note = "revoked (\(key.revocationReason ?? "unspecified")) for documents after \(AuditEvent.timestamp(notAfter))"
-                } else if key.status == "pending", let at = key.activateAt {
+                } else if key.status == .pending, let at = key.activateAt {
                     note = "takes over \(AuditEvent.timestamp(at))"
                 }
                 return [
-                    key.kid, key.departmentCode ?? "-", key.role, key.algorithm, key.status, uses,
+                    key.kid, key.departmentCode ?? "-", key.role.rawValue, key.algorithm, key.status.rawValue, uses,
                     String(AuditEvent.timestamp(key.notAfter).prefix(10)), note,
                 ]
             }
@@ -59,7 +59,7 @@ struct KeysCommand: AsyncParsableCommand {
                 let key = try await location.services().administration.rotate(
                     department: department, overlap: TimeInterval(overlapSeconds), actor: cliActor)
                 print(
-                    "new key \(key.kid) for \(department.uppercased()): \(key.status)\(key.status == "pending" ? " until \(AuditEvent.timestamp(key.activateAt!))" : "")"
+                    "new key \(key.kid) for \(department.uppercased()): \(key.status)\(key.status == .pending ? " until \(AuditEvent.timestamp(key.activateAt!))" : "")"
                 )
             }
         }

@@ -89,14 +89,14 @@ struct DistrictAdministrationTests {
             code: "WJJ", name: "区卫生健康局", districtName: "禅城区", algorithm: .sm2, now: now)
         try await district.services.database.write { db in
             let id = try DistrictStore.insertDepartment(code: "WJJ", name: "区卫生健康局", at: now, in: db)
-            try SigningKeyStore.insert(certificate, departmentID: id, role: "seal", algorithm: .sm2, keyFile: keyFile, at: now, in: db)
+            try SigningKeyStore.insert(certificate, departmentID: id, role: .seal, algorithm: .sm2, keyFile: keyFile, at: now, in: db)
         }
         var request = DocumentIssuanceTests.request
         request.departmentCode = "WJJ"
         let issuing = await #expect(throws: ZeroTripError.self) { try await district.services.documents.issue(request, actor: "test") }
         #expect(issuing?.code == .sealAlgorithmUnsupported)
         let rotated = try await administration.rotate(department: "WJJ", overlap: 0, actor: "test")
-        #expect(rotated.algorithm == KeyAlgorithm.p256.rawValue && rotated.status == "active")
+        #expect(rotated.algorithm == KeyAlgorithm.p256.rawValue && rotated.status == .active)
         let issued = try await district.services.documents.issue(request, actor: "test")
         #expect(issued.record.kid == rotated.kid)
     }

@@ -63,13 +63,13 @@ struct KeyLifecycleTests {
         let services = district.services
         let oldKid = try await Self.activeKid(district)
         let pending = try await services.administration.rotate(department: "RSJ", overlap: 3600, actor: "test")
-        #expect(pending.status == "pending")
+        #expect(pending.status == .pending)
         #expect(try await services.trustList.current().list.keys.contains { $0.kid == pending.kid && $0.status == "pending" })
         #expect(try await services.documents.issue(DocumentIssuanceTests.request, actor: "test").record.kid == oldKid)
         await expectError(.invalidInput) { try await services.administration.rotate(department: "RSJ", overlap: 0, actor: "test") }
         district.clock.advance(by: 3601)
         #expect(try await services.documents.issue(DocumentIssuanceTests.request, actor: "test").record.kid == pending.kid)
-        #expect(try await services.administration.keys(department: "RSJ").first { $0.kid == oldKid }?.status == "retired")
+        #expect(try await services.administration.keys(department: "RSJ").first { $0.kid == oldKid }?.status == .retired)
     }
 
     /// Issues `before` documents, signs a tree head, moves past T, issues `after` documents, rotates and revokes the old key not after T.
@@ -285,7 +285,7 @@ struct KeyLifecycleTests {
         #expect(codes == expected)
         let key = try await services.administration.keys(department: "RSJ").first { $0.kid == kid }
         #expect(key?.usageCount == 7)
-        #expect(key?.status == "retired")
+        #expect(key?.status == .retired)
     }
 
     @Test(
@@ -304,7 +304,7 @@ struct KeyLifecycleTests {
         #expect(seen == 5)
         let key = try await district.services.administration.keys(department: "RSJ").first { $0.kid == kid }
         #expect(key?.usageCount == 8)
-        #expect(key?.status == "retired")
+        #expect(key?.status == .retired)
     }
 
     @Test("Usage limits: a warning at 90 %, refusal at the limit until the key is rotated")

@@ -25,13 +25,13 @@ public struct SigningKeyInfo: Sendable, Hashable, Codable {
     /// First 8 bytes of SHA-256 over the DER certificate, hex.
     public var kid: String
     /// `root` or `seal`.
-    public var role: String
+    public var role: KeyRole
     /// Department code for seal keys.
     public var departmentCode: String?
     /// `P-256` or `SM2`.
     public var algorithm: String
-    /// `active`, `retired`, `revoked`…
-    public var status: String
+    /// `pending`, `active`, `retired` or `revoked`.
+    public var status: KeyStatus
     /// The certificate, PEM.
     public var certificatePEM: String
     /// Certificate validity start.

@@ -50,8 +50,8 @@ extension DistrictAdministration {
         do {
             try await database.write { db in
                 try SigningKeyStore.insert(
-                    certificate, departmentID: departmentID, role: "seal", algorithm: algorithm, keyFile: keyFile,
-                    status: "pending", activateAt: now.addingTimeInterval(overlap), at: now, in: db)
+                    certificate, departmentID: departmentID, role: .seal, algorithm: algorithm, keyFile: keyFile,
+                    status: .pending, activateAt: now.addingTimeInterval(overlap), at: now, in: db)
                 try Self.logKeyEvent(.keyCreated, certificate: certificate, department: code, at: now, in: db)
                 try AuditLog.append(
                     AuditEntry(
@@ -86,7 +86,7 @@ extension DistrictAdministration {
         do {
             try await database.write { db in
                 try SigningKeyStore.insert(
-                    certificate, departmentID: departmentID, role: "seal", algorithm: algorithm, keyFile: keyFile, at: now, in: db)
+                    certificate, departmentID: departmentID, role: .seal, algorithm: algorithm, keyFile: keyFile, at: now, in: db)
                 try Self.logKeyEvent(.keyActivated, certificate: certificate, department: code, at: now, in: db)
                 try AuditLog.append(
                     AuditEntry(actor: actor, action: .keyCreated, target: "department:\(code)", details: ["kid": certificate.kidHex]), at: now,
@@ -135,10 +135,10 @@ extension DistrictAdministration {
         guard notAfter <= now else { throw ZeroTripError(.invalidInput, "not-after lies in the future; revoke from a time that has passed (or now)") }
         let row = try await database.read { db in try SigningKeyStore.key(kid, in: db) }
         guard let row else { throw ZeroTripError(.unknownKey, "no key \(kid.prefix(16))") }
-        guard row.role == "seal", let code = row.department else {
+        guard row.role == .seal, let code = row.department else {
             throw ZeroTripError(.invalidInput, "the root key is renewed, not revoked here (docs/trust-list.md)")
         }
-        guard row.status != "revoked" else { throw ZeroTripError(.keyRevoked, "key \(kid) is already revoked") }
+        guard row.status != .revoked else { throw ZeroTripError(.keyRevoked, "key \(kid) is already revoked") }
         let certificate = try Certificate(derRepresentation: [UInt8](row.certificate))
         try await database.write { db in
             try SigningKeyStore.revoke(kid, notAfter: notAfter, reason: reason.rawValue, at: now, in: db)

@@ -130,7 +130,7 @@ extension DistrictAdministration {
         }
         do {
             try await database.write { db in
-                try SigningKeyStore.insert(certificate, departmentID: nil, role: "root", algorithm: algorithm, keyFile: keyFile, at: now, in: db)
+                try SigningKeyStore.insert(certificate, departmentID: nil, role: .root, algorithm: algorithm, keyFile: keyFile, at: now, in: db)
                 try SigningKeyStore.retire(old.certificate.kidHex, reason: "root_renewed", at: now, in: db)
                 for (issuer, subject, link) in [(old.certificate, certificate, newWithOld), (certificate, old.certificate, oldWithNew)] {
                     try DistrictStore.insertRootLink(

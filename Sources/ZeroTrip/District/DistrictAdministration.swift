@@ -81,7 +81,7 @@ public actor DistrictAdministration {
         do {
             try await database.write { db in
                 try DistrictStore.insertDistrict(name: name, province: province, city: city, rootKid: certificate.kidHex, at: now, in: db)
-                try SigningKeyStore.insert(certificate, departmentID: nil, role: "root", algorithm: algorithm, keyFile: keyFile, at: now, in: db)
+                try SigningKeyStore.insert(certificate, departmentID: nil, role: .root, algorithm: algorithm, keyFile: keyFile, at: now, in: db)
                 try AuditLog.append(
                     AuditEntry(
                         actor: actor, action: .districtInitialized, target: "district",
@@ -204,7 +204,7 @@ public actor DistrictAdministration {
         do {
             try await database.write { db in
                 let id = try DistrictStore.insertDepartment(code: code, name: name, at: now, in: db)
-                try SigningKeyStore.insert(certificate, departmentID: id, role: "seal", algorithm: algorithm, keyFile: keyFile, at: now, in: db)
+                try SigningKeyStore.insert(certificate, departmentID: id, role: .seal, algorithm: algorithm, keyFile: keyFile, at: now, in: db)
                 try Self.logKeyEvent(.keyActivated, certificate: certificate, department: code, at: now, in: db)
                 try AuditLog.append(
                     AuditEntry(

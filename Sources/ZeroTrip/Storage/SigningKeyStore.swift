@@ -8,8 +8,8 @@ import ZeroTripCrypto
 enum SigningKeyStore {
     /// Registers a key with its certificate and encrypted key file, in `status` (active, or pending until `activateAt`).
     static func insert(
-        _ certificate: Certificate, departmentID: Int64?, role: String, algorithm: KeyAlgorithm, keyFile: String,
-        status: String = "active", activateAt: Date? = nil, at now: Date, in db: SQLTransaction
+        _ certificate: Certificate, departmentID: Int64?, role: KeyRole, algorithm: KeyAlgorithm, keyFile: String,
+        status: KeyStatus = .active, activateAt: Date? = nil, at now: Date, in db: SQLTransaction
     ) throws {
         try db.execute(
             sql: """
@@ -27,14 +27,14 @@ enum SigningKeyStore {
     static func retire(_ kid: String, reason: String, at now: Date, in db: SQLTransaction) throws {
         try db.execute(sql: "UPDATE signing_keys SET status = 'retired', retired_at = ? WHERE kid = ?", arguments: [now, kid])
         db.forget(.keyUsage(kid: kid))
-        try history(kid, status: "retired", reason: reason, at: now, in: db)
+        try history(kid, status: .retired, reason: reason, at: now, in: db)
     }
 
     /// Makes key `kid` the active one.
     static func activate(_ kid: String, reason: String, at now: Date, in db: SQLTransaction) throws {
         try db.execute(sql: "UPDATE signing_keys SET status = 'active' WHERE kid = ?", arguments: [kid])
         db.forget(.keyUsage(kid: kid))
-        try history(kid, status: "active", reason: reason, at: now, in: db)
+        try history(kid, status: .active, reason: reason, at: now, in: db)
     }
 
     /// Revokes key `kid` from `notAfter` on.
@@ -43,10 +43,10 @@ enum SigningKeyStore {
             sql: "UPDATE signing_keys SET status = 'revoked', revoked_at = ?, revoked_not_after = ?, revocation_reason = ? WHERE kid = ?",
             arguments: [now, notAfter, reason, kid])
         db.forget(.keyUsage(kid: kid))
-        try history(kid, status: "revoked", reason: reason, at: now, in: db)
+        try history(kid, status: .revoked, reason: reason, at: now, in: db)
     }
 
-    private static func history(_ kid: String, status: String, reason: String, at now: Date, in db: SQLTransaction) throws {
+    private static func history(_ kid: String, status: KeyStatus, reason: String, at now: Date, in db: SQLTransaction) throws {
         try db.execute(
             sql: "INSERT INTO signing_key_history (kid, status, reason, changed_at) VALUES (?, ?, ?, ?)", arguments: [kid, status, reason, now])
     }
@@ -110,7 +110,7 @@ enum SigningKeyStore {
     }
 
     /// Role, status, certificate DER and department code of key `kid`.
-    static func key(_ kid: String, in db: SQLTransaction) throws -> (role: String, status: String, certificate: Data, department: String?)? {
+    static func key(_ kid: String, in db: SQLTransaction) throws -> (role: KeyRole, status: KeyStatus, certificate: Data, department: String?)? {
         try db.fetchOne(
             sql: """
                 SELECT k.role, k.status, k.certificate, d.code FROM signing_keys k LEFT JOIN departments d ON d.id = k.department_id WHERE k.kid = ?
@@ -186,7 +186,7 @@ enum SigningKeyStore {
         info.usageCount = row["usage_count"] ?? 0
         info.maxUses = row["max_uses"]
         info.maxAgeSeconds = row["max_age_seconds"]
-        if info.status == "active" {
+        if info.status == .active {
             if let max = info.maxUses, info.usageCount * 10 >= max * 9 {
                 info.warning = "\(info.usageCount) of \(max) uses: rotate the key"
             }

@@ -78,9 +78,9 @@ public final class TrustListService: Sendable {
         }
         guard let district = try await administration.district() else { throw ZeroTripError(.notInitialized, "the district is not initialised") }
         let issuedAt = Date(timeIntervalSince1970: now.timeIntervalSince1970.rounded(.down))
-        let keys = try await administration.allKeys().filter { $0.role == "seal" }.map { info in
+        let keys = try await administration.allKeys().filter { $0.role == .seal }.map { info in
             TrustList.Key(
-                kid: info.kid, department: info.departmentCode ?? "", algorithm: info.algorithm, status: info.status,
+                kid: info.kid, department: info.departmentCode ?? "", algorithm: info.algorithm, status: info.status.rawValue,
                 certificate: Base64.encode((try? Certificate(pemRepresentation: info.certificatePEM).derRepresentation) ?? []),
                 notBefore: info.notBefore, notAfter: info.notAfter, activateAt: info.activateAt, retiredAt: info.retiredAt,
                 revokedAt: info.revokedAt, revokedNotAfter: info.revokedNotAfter, revocationReason: info.revocationReason)
@@ -151,7 +151,7 @@ public final class TrustListService: Sendable {
             throw ZeroTripError(.notFound, "no root \(kid.prefix(16)) in this district")
         }
         var revoked: [RevokedCertificate] = []
-        for info in try await administration.allKeys() where info.role == "seal" && info.status == "revoked" {
+        for info in try await administration.allKeys() where info.role == .seal && info.status == .revoked {
             let certificate = try Certificate(pemRepresentation: info.certificatePEM)
             guard try await administration.issuingRoot(of: certificate) == root else { continue }
             revoked.append(
