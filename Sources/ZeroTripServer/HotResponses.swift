@@ -121,7 +121,7 @@ extension KeyRevocationNotice: JSONWritable {
 
 extension VerificationReason: JSONWritable {
     func write(to json: inout JSONObjectWriter) {
-        json.string("code", code)
+        json.string("code", code.rawValue)
         json.string("detail", message)
         json.string("message", Self.chinese(code))
     }

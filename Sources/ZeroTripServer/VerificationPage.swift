@@ -26,7 +26,7 @@ enum VerificationPage {
             switch report.result {
             case .valid: ("有效", .valid)
             case .invalid: ("无效", .invalid)
-            case .revoked: (report.reasons.first?.code == "superseded" ? "已撤销（已被替代）" : "已撤销", .invalid)
+            case .revoked: (report.reasons.first?.code == .superseded ? "已撤销（已被替代）" : "已撤销", .invalid)
             case .expired: ("已过期", .expired)
             case .unknown: ("无法核验", .neutral)
             }
@@ -109,10 +109,10 @@ enum VerificationPage {
         }
     }
 
-    /// The Chinese explanation of every reason code (``VerificationReason/knownCodes``).
+    /// The Chinese explanation of every reason code (``VerificationReason/Code/all``).
     static var explanations: [String: String] { VerificationReason.chineseExplanations }
 
-    static func explanation(_ code: String) -> String {
+    static func explanation(_ code: VerificationReason.Code) -> String {
         VerificationReason.chinese(code)
     }
 

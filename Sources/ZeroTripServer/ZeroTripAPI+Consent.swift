@@ -169,7 +169,7 @@ extension ZeroTripAPI {
                             ReuseView.Item(
                                 document: DocumentView(reused.record),
                                 verification: .init(
-                                    result: reused.verification.result.rawValue, reasons: reused.verification.reasons.map(\.code),
+                                    result: reused.verification.result.rawValue, reasons: reused.verification.reasons.map(\.code.rawValue),
                                     verifiedAt: reused.verification.verifiedAt),
                                 pdf: reused.pdf.map { Data($0).base64EncodedString() })
                         }))

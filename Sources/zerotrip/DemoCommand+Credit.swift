@@ -97,7 +97,7 @@ extension DemoCommand {
                 step("sweep: \(try await Self.describe(services.applications.sweep()))")
                 let verification = try await services.documents.verifyToken(issued.qrContent, actor: "demo", audit: false)
                 step(
-                    "QR verifies: \(verification.result.rawValue) (\(verification.reasons.first?.code ?? "-")); application \(try await services.applications.application(submitted.id).state.rawValue)"
+                    "QR verifies: \(verification.result.rawValue) (\(verification.reasons.first?.code.rawValue ?? "-")); application \(try await services.applications.application(submitted.id).state.rawValue)"
                 )
                 let after = try await services.credit.assessment(of: try services.credit.subject(chen.id))
                 step(

@@ -186,7 +186,7 @@ struct VerifyCommand: AsyncParsableCommand {
             guard let id = OfflineTrust.documentID(inSignedPDF: bytes) else {
                 return VerificationReport(
                     result: .unknown,
-                    reasons: [VerificationReason("status_list_invalid", "the PDF names no document id, so its status cannot be looked up")],
+                    reasons: [VerificationReason(.statusListInvalid, "the PDF names no document id, so its status cannot be looked up")],
                     document: nil, registerChecked: false, method: .pdf, verifiedAt: now)
             }
             Self.applyStatus(documentStatus, to: &report, documentID: id)

@@ -260,11 +260,14 @@ struct DocumentAPITests {
 
     @Test("The page explains every reason code in Chinese, and the revocation reasons of documents and keys")
     func everyReasonExplained() {
-        for code in VerificationReason.knownCodes {
-            #expect(VerificationPage.explanations[code] != nil, "no Chinese explanation for \(code)")
+        for code in VerificationReason.Code.all {
+            #expect(VerificationPage.explanations[code.rawValue] != nil, "no Chinese explanation for \(code)")
         }
-        #expect(Set(VerificationPage.explanations.keys) == Set(VerificationReason.knownCodes))
-        #expect(VerificationPage.explanation("something_new").contains("something_new"))
+        #expect(Set(VerificationPage.explanations.keys) == Set(VerificationReason.Code.all.map(\.rawValue)))
+        #expect(VerificationPage.explanation(VerificationReason.Code(rawValue: "something_new")).contains("something_new"))
+        // The codes other parts of the verifier name (a trust or status list's problems) are among them.
+        for problem in TrustList.Problem.allCases { #expect(VerificationReason.Code.all.contains(problem.code), "\(problem)") }
+        for problem in DocumentStatusList.Problem.allCases { #expect(VerificationReason.Code.all.contains(problem.code), "\(problem)") }
         let reasons =
             RevocationReason.allCases.filter { $0 != .other }.map(\.rawValue) + ["superseded"] + KeyRevocationReason.allCases.map(\.rawValue)
         for reason in reasons {
@@ -272,7 +275,7 @@ struct DocumentAPITests {
         }
         // A key revocation is shown with its time and reason.
         var report = VerificationReport(
-            result: .revoked, reasons: [VerificationReason("key_revoked", "…")], document: nil, registerChecked: true,
+            result: .revoked, reasons: [VerificationReason(.keyRevoked, "…")], document: nil, registerChecked: true,
             method: .token, verifiedAt: Date(timeIntervalSince1970: 1_764_000_000))
         report.keyRevocation = KeyRevocationNotice(notAfter: Date(timeIntervalSince1970: 1_763_900_000), reason: "key_compromise")
         report.document = DocumentSummary(

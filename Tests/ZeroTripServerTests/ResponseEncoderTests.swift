@@ -27,7 +27,7 @@ struct ResponseEncoderTests {
 
     static var report: VerificationReport {
         var report = VerificationReport(
-            result: .revoked, reasons: [VerificationReason("key_revoked", "撤销 \"quoted\" back\\slash /path\n\t\u{1}\u{1f}\u{7f} 𠮷")],
+            result: .revoked, reasons: [VerificationReason(.keyRevoked, "撤销 \"quoted\" back\\slash /path\n\t\u{1}\u{1f}\u{7f} 𠮷")],
             document: DocumentSummary(
                 id: "a5607a0b98459b4dff2f671e0a3cbf76", departmentCode: "RSJ", departmentName: "测试区人力资源和社会保障局",
                 matterCode: "EMPLOYMENT_PROOF", matterName: nil, holderName: "张**",

@@ -54,9 +54,9 @@ struct DocumentStatusListTests {
         #expect(try offline(kept, at: now).result == .valid)
         #expect(try offline(newer, at: now).result == .valid)
         let fraud = try offline(revoked, at: now)
-        #expect(fraud.result == .revoked && fraud.reasons.first?.code == "revoked")
+        #expect(fraud.result == .revoked && fraud.reasons.first?.code == .revoked)
         let superseded = try offline(replaced, at: now)
-        #expect(superseded.result == .revoked && superseded.reasons.first?.code == "superseded")
+        #expect(superseded.result == .revoked && superseded.reasons.first?.code == .superseded)
         #expect(OfflineTrust.documentID(inSignedPDF: revoked.pdf) == revoked.record.id, "a PDF's signed metadata names its document")
 
         // The independent verifier, written from docs/trust-list.md, agrees.
@@ -79,13 +79,13 @@ struct DocumentStatusListTests {
         // Within its grace the list still answers; a day later it is stale, though the trust list is not.
         #expect(try offline(revoked, at: now.addingTimeInterval(22 * 3600)).result == .revoked)
         let stale = try offline(kept, at: now.addingTimeInterval(25 * 3600))
-        #expect(stale.result == .unknown && stale.reasons.first?.code == "status_list_stale")
+        #expect(stale.result == .unknown && stale.reasons.first?.code == .statusListStale)
         // An altered list (one entry dropped) no longer verifies.
         var bytes = try Data(contentsOf: directory.appendingPathComponent("status-list.json"))
         bytes = Data(String(decoding: bytes, as: UTF8.self).replacingOccurrences(of: "\"fraud\"", with: "\"other\"").utf8)
         try bytes.write(to: directory.appendingPathComponent("altered.json"))
         let altered = try offline(revoked, at: now, statusFile: "altered.json")
-        #expect(altered.result == .unknown && altered.reasons.first?.code == "status_list_invalid")
+        #expect(altered.result == .unknown && altered.reasons.first?.code == .statusListInvalid)
 
         // A signed list whose entries are out of order would hide an entry from the binary search: refused.
         var unsorted = list
@@ -95,7 +95,7 @@ struct DocumentStatusListTests {
         try Data(try await district.services.administration.rootSignature(for: unsortedBytes).signature).write(
             to: directory.appendingPathComponent("unsorted.json.sig"))
         let refused = try offline(revoked, at: now, statusFile: "unsorted.json", signatureFile: "unsorted.json.sig")
-        #expect(refused.result == .unknown && refused.reasons.first?.code == "status_list_invalid")
+        #expect(refused.result == .unknown && refused.reasons.first?.code == .statusListInvalid)
 
         // The server re-signs the list when a status changes.
         let before = try await district.services.trustList.currentStatusList()

@@ -101,7 +101,7 @@ struct DocumentVerificationTests {
             contentDigest: Array(repeating: 9, count: 32), maskedHolderName: "张**")
         let token = try ResultToken.issue(claims, kid: seal.kid, key: sealKey)
         let outcome = DocumentVerifier(roots: [root], sealCertificates: [seal]).verifyToken(token, now: now)
-        #expect(outcome.result == .invalid && outcome.reason?.code == "department_mismatch")
+        #expect(outcome.result == .invalid && outcome.reason?.code == .departmentMismatch)
     }
 
     @Test("Unknown key → unknown; revoked → revoked; expired → expired; superseded → revoked with the new id")
@@ -115,11 +115,11 @@ struct DocumentVerificationTests {
         let forged = try ResultToken.issue(claims, kid: [1, 2, 3, 4, 5, 6, 7, 8], key: stranger)
         let unknown = try await documents.verifyToken(forged, actor: "test")
         #expect(unknown.result == .unknown)
-        #expect(unknown.reasons.first?.code == "kid_unknown")
+        #expect(unknown.reasons.first?.code == .kidUnknown)
 
         // Same kid as the real seal, but signed by another key.
         let impostor = try ResultToken.issue(claims, kid: Hex.decode(document.record.kid)!, key: stranger)
-        #expect(try await documents.verifyToken(impostor, actor: "test").reasons.first?.code == "signature_invalid")
+        #expect(try await documents.verifyToken(impostor, actor: "test").reasons.first?.code == .signatureInvalid)
 
         // The department's own seal signing the genuine claims with another masked name (a shape-valid "王*"): the
         // register holds 张三丰, so the token does not match it.
@@ -128,7 +128,7 @@ struct DocumentVerificationTests {
         renamed.maskedHolderName = "王**"
         let resigned = try ResultToken.issue(renamed, kid: seal.sealer.kid, key: seal.sealer.cms.key)
         let mismatch = try await documents.verifyToken(resigned, actor: "test")
-        #expect(mismatch.result == .invalid && mismatch.reasons.first?.code == "register_mismatch")
+        #expect(mismatch.result == .invalid && mismatch.reasons.first?.code == .registerMismatch)
 
         // Expired: move the clock past validity.
         district.clock.advance(by: 31 * 86_400)
@@ -144,7 +144,7 @@ struct DocumentVerificationTests {
             try await documents.verifyID(document.record.id, actor: "test"),
         ] {
             #expect(report.result == .revoked)
-            #expect(report.reasons.first?.code == "superseded")
+            #expect(report.reasons.first?.code == .superseded)
             #expect(report.document?.supersededBy == second.record.id)
         }
         #expect(try await documents.verifyToken(second.qrContent, actor: "test").result == .valid)
@@ -197,7 +197,7 @@ struct DocumentVerificationTests {
             #expect(report.result == expected.result, "case \(index)")
             #expect(report.document?.id == expected.id, "case \(index)")
             if expected.result == .revoked { #expect(report.document?.statusReason == expected.code) }
-            if expected.result == .invalid { #expect(report.reasons.first?.code == expected.code) }
+            if expected.result == .invalid { #expect(report.reasons.first?.code.rawValue == expected.code) }
         }
         let events = try await AuditLog.events(in: district.services.database, limit: 100_000)
         #expect(events.count == before + rounds * cases.count)
@@ -220,7 +220,7 @@ struct DocumentVerificationTests {
         let before = try await district.tableCounts()
         let report = try await district.services.documents.verifyToken(input, actor: "test", audit: false)
         #expect(report.result == .invalid)
-        #expect(report.reasons.first?.code == code, "\(input.prefix(30)): \(report.reasons)")
+        #expect(report.reasons.first?.code.rawValue == code, "\(input.prefix(30)): \(report.reasons)")
         await #expect(try district.tableCounts() == before)
     }
 
@@ -230,7 +230,7 @@ struct DocumentVerificationTests {
         let verifier = try await district.services.documents.verifier()
         let bomb = ResultToken.prefix + Base45.encode(Zlib.compress([UInt8](repeating: 0, count: 200_000), level: 9))
         #expect(bomb.utf8.count < ResultToken.maximumTextLength)
-        #expect(verifier.verifyToken(bomb, now: Date()).reason?.code == "decompressed_too_large")
+        #expect(verifier.verifyToken(bomb, now: Date()).reason?.code == .decompressedTooLarge)
         // A compressed copy of a real token is accepted (DCC-style), within the limits.
         let original = try ResultToken.parse(document.record.token).message.encoded()
         let compressed = ResultToken.prefix + Base45.encode(Zlib.compress(original, level: 9))
@@ -256,7 +256,7 @@ struct DocumentVerificationTests {
         for (bytes, code) in cases {
             let report = try await documents.verifyPDF(bytes, actor: "test", audit: false)
             #expect(report.result == .invalid)
-            #expect(report.reasons.first?.code == code, "expected \(code), got \(report.reasons)")
+            #expect(report.reasons.first?.code.rawValue == code, "expected \(code), got \(report.reasons)")
         }
         await #expect(try district.tableCounts() == before)
     }
@@ -340,7 +340,7 @@ struct TokenInteropTests {
                 root: try certificates(vector.root ?? "root.pem")[0], sealCertificates: try vector.certs.flatMap(certificates))
             let outcome = verifier.verifyToken(vector.text, now: Date(timeIntervalSince1970: vector.now))
             #expect(outcome.result.rawValue == vector.expected_result, "\(vector.name): \(outcome.result) \(String(describing: outcome.reason))")
-            #expect(outcome.reason?.code == vector.expected_reason, "\(vector.name): \(String(describing: outcome.reason))")
+            #expect(outcome.reason?.code.rawValue == vector.expected_reason, "\(vector.name): \(String(describing: outcome.reason))")
         }
     }
 }

@@ -106,7 +106,7 @@ struct KeyLifecycleTests {
         }
         for document in after {
             let token = try await documents.verifyToken(document.qrContent, actor: "t", audit: false)
-            #expect(token.result == .revoked && token.reasons.first?.code == "key_revoked")
+            #expect(token.result == .revoked && token.reasons.first?.code == .keyRevoked)
             // The answer says from when and why, for pages and apps to show.
             #expect(token.keyRevocation?.reason == "key_compromise")
             #expect(abs((token.keyRevocation?.notAfter ?? .distantPast).timeIntervalSince(notAfter)) < 1)
@@ -142,13 +142,13 @@ struct KeyLifecycleTests {
         guard case .unusable(let reason) = TrustList.open(signed.json, signature: signed.signature, root: root, now: late) else {
             Issue.record("a stale list was accepted"); return
         }
-        #expect(reason.code == "trust_list_stale")
+        #expect(reason.code == .trustListStale)
         var tampered = signed.json
         tampered[tampered.count / 2] ^= 0x01
         guard case .unusable(let bad) = TrustList.open(tampered, signature: signed.signature, root: root, now: district.clock.now) else {
             Issue.record("a tampered list was accepted"); return
         }
-        #expect(bad.code == "trust_list_signature_invalid")
+        #expect(bad.code == .trustListSignatureInvalid)
     }
 
     @Test(

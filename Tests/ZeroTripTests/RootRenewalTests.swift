@@ -115,7 +115,7 @@ struct RootRenewalTests {
         else {
             Issue.record("a list was accepted under an unrelated root"); return
         }
-        #expect(reason.code == "trust_list_wrong_root")
+        #expect(reason.code == .trustListWrongRoot)
         // The offline Certificates/ directory works the same way (root.pem is now the new root; roots/ holds the old one and the links).
         let directory = OfflineTrust.self
         let verifier = try directory.load(certificatesDirectory: renewed.district.home.certificatesDirectory)
@@ -138,7 +138,7 @@ struct RootRenewalTests {
         guard case .unusable(let reason) = TrustList.open(forgedJSON, signature: forgedSignature, root: renewed.newRoot, now: now) else {
             Issue.record("a list signed by the superseded root was accepted"); return
         }
-        #expect(reason.code == "trust_list_wrong_root")
+        #expect(reason.code == .trustListWrongRoot)
         // Tree heads: by the old root before the renewal → valid; after it → refused.
         let trusted = RootSet(pinned: [renewed.newRoot], candidates: [renewed.oldRoot], links: try await administration.rootLinks())
         #expect(trusted.signers == [renewed.newRoot])

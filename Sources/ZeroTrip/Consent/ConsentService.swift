@@ -219,7 +219,7 @@ public final class ConsentService: Sendable {
             let verification = try await documents.verifyID(id, actor: actor, audit: false)
             guard verification.result == .valid else {
                 throw ZeroTripError(
-                    .documentNotValid, "document \(id) does not verify: \(verification.reasons.first?.code ?? verification.result.rawValue)")
+                    .documentNotValid, "document \(id) does not verify: \(verification.reasons.first?.code.rawValue ?? verification.result.rawValue)")
             }
             results[code] = record
         }

@@ -485,7 +485,7 @@ public final class DocumentService: Sendable {
             report.registerChecked = true
             guard let view = try registerView(in: db, trust: trust, find: Self.byID(claims.documentIDHex)) else {
                 report.result = .invalid
-                report.reasons = [VerificationReason("not_registered", "the token is correctly signed but its document is not in the register")]
+                report.reasons = [VerificationReason(.notRegistered, "the token is correctly signed but its document is not in the register")]
                 return
             }
             let record = view.record
@@ -497,7 +497,7 @@ public final class DocumentService: Sendable {
                 || ResultTokenClaims.maskedName(record.holderName, version: claims.version) != claims.maskedHolderName
             {
                 report.result = .invalid
-                report.reasons = [VerificationReason("register_mismatch", "the token does not match the register entry of its document")]
+                report.reasons = [VerificationReason(.registerMismatch, "the token does not match the register entry of its document")]
             } else {
                 Self.apply(view, now: now, to: &report)
             }
@@ -523,13 +523,13 @@ public final class DocumentService: Sendable {
                 report.document = view.record.summary(departmentName: try await departmentName(view.record.departmentCode))
                 if view.record.kid != outcome.seal.map({ Hex.encode($0.certificate.kid) }) {
                     report.result = .invalid
-                    report.reasons = [VerificationReason("register_mismatch", "the register names another seal for this file")]
+                    report.reasons = [VerificationReason(.registerMismatch, "the register names another seal for this file")]
                 } else {
                     Self.apply(view, now: now, to: &report)
                 }
             } else {
                 report.result = .invalid
-                report.reasons = [VerificationReason("not_registered", "the signature is intact but this exact file was never issued")]
+                report.reasons = [VerificationReason(.notRegistered, "the signature is intact but this exact file was never issued")]
             }
         }
         return audit ? try await recorded(report, actor: actor, now: now) : report
@@ -539,7 +539,7 @@ public final class DocumentService: Sendable {
     public func verifyID(_ id: String, actor: String, audit: Bool = true) async throws -> VerificationReport {
         let now = clock.now()
         let report = VerificationReport(
-            result: .unknown, reasons: [VerificationReason("not_registered", "no document with this number")],
+            result: .unknown, reasons: [VerificationReason(.notRegistered, "no document with this number")],
             document: nil, registerChecked: true, method: .id, verifiedAt: now)
         guard id.utf8.count == 32, Hex.decode(id) != nil else { return audit ? try await recorded(report, actor: actor, now: now) : report }
         let trust = try await trust()
@@ -561,7 +561,7 @@ public final class DocumentService: Sendable {
             report.keyRevocation = KeyRevocationNotice(notAfter: revocation.notAfter, reason: revocation.reason)
             report.reasons = [
                 VerificationReason(
-                    "key_revoked",
+                    .keyRevoked,
                     "the seal key was revoked (\(revocation.reason ?? "unspecified")) from \(AuditEvent.timestamp(revocation.notAfter)); this document is not provably older"
                 )
             ]
@@ -570,14 +570,14 @@ public final class DocumentService: Sendable {
         switch record.status {
         case .revoked:
             report.result = .revoked
-            report.reasons = [VerificationReason("revoked", "revoked (\(record.statusReason ?? "unspecified"))")]
+            report.reasons = [VerificationReason(.revoked, "revoked (\(record.statusReason ?? "unspecified"))")]
         case .superseded:
             report.result = .revoked
-            report.reasons = [VerificationReason("superseded", "replaced by document \(record.supersededBy ?? "?")")]
+            report.reasons = [VerificationReason(.superseded, "replaced by document \(record.supersededBy ?? "?")")]
         case .valid:
             if record.isExpired(at: now) {
                 report.result = .expired
-                report.reasons = [VerificationReason("expired", "the document's validity ended")]
+                report.reasons = [VerificationReason(.expired, "the document's validity ended")]
             } else if report.result == .expired {
                 report.result = .valid
                 report.reasons = []
@@ -601,7 +601,7 @@ public final class DocumentService: Sendable {
     /// The audit entry of a verification: method, result and first reason, never the presented token.
     public static func auditEntry(for report: VerificationReport, actor: String) -> AuditEntry {
         var details = ["method": report.method.rawValue, "result": report.result.rawValue]
-        if let reason = report.reasons.first { details["reason"] = reason.code }
+        if let reason = report.reasons.first { details["reason"] = reason.code.rawValue }
         return AuditEntry(actor: actor, action: .documentVerified, target: "document:\(report.document?.id ?? "unidentified")", details: details)
     }
 }

@@ -85,7 +85,7 @@ public enum OfflineTrust {
         report.result = .revoked
         report.reasons = [
             VerificationReason(
-                superseded ? "superseded" : "revoked",
+                superseded ? .superseded : .revoked,
                 superseded
                     ? "the document was re-issued (status list of \(AuditEvent.timestamp(list.issuedAt)))"
                     : "the issuing department revoked the document (status list of \(AuditEvent.timestamp(list.issuedAt)))")

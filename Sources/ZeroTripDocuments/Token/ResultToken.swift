@@ -151,30 +151,8 @@ public struct ResultTokenClaims: Sendable, Hashable {
 
 /// Why a token could not be read. The codes are the reason codes of docs/qr-token.md.
 public struct ResultTokenError: Error, Hashable, Sendable, CustomStringConvertible {
-    /// A stable reason code.
-    public struct Code: Hashable, Sendable, RawRepresentable, CustomStringConvertible {
-        /// The code's string form.
-        public let rawValue: String
-        /// Creates a code.
-        public init(rawValue: String) { self.rawValue = rawValue }
-        /// The code's string form.
-        public var description: String { rawValue }
-
-        /// Not a ZeroTrip token or URL.
-        public static let tokenMalformed = Code(rawValue: "token_malformed")
-        /// Longer than the hard limit.
-        public static let tokenTooLong = Code(rawValue: "token_too_long")
-        /// Not valid Base45.
-        public static let base45Invalid = Code(rawValue: "base45_invalid")
-        /// The zlib stream is corrupt, truncated or followed by bytes.
-        public static let zlibInvalid = Code(rawValue: "zlib_invalid")
-        /// Inflating would exceed the hard limit.
-        public static let decompressedTooLarge = Code(rawValue: "decompressed_too_large")
-        /// Not a valid COSE_Sign1 / ES256 message.
-        public static let coseMalformed = Code(rawValue: "cose_malformed")
-        /// The claims do not follow the version 1 or 2 schema.
-        public static let claimsMalformed = Code(rawValue: "claims_malformed")
-    }
+    /// A stable reason code: the verification reason a token that cannot be read answers with.
+    public typealias Code = VerificationReason.Code
 
     /// The reason code.
     public let code: Code

@@ -75,18 +75,21 @@ public struct DocumentStatusList: Sendable, Codable, Hashable {
     }
 
     /// Why a status list cannot be used.
-    public enum Problem: String, Sendable {
+    public enum Problem: String, Sendable, CaseIterable {
         /// Not signed by a root of the trust list, or not a status list.
         case invalid = "status_list_invalid"
         /// Past `nextUpdate + graceSeconds`.
         case stale = "status_list_stale"
+
+        /// The verification reason code a verifier answers with.
+        public var code: VerificationReason.Code { VerificationReason.Code(rawValue: rawValue) }
     }
 
     /// Checks the signature over the exact `bytes` with one of the district's `roots` (those the trust list reached
     /// from the pinned root), parses, and checks freshness at `now`: the list, or why verification must answer
     /// "unknown".
     public static func open(_ bytes: [UInt8], signature: [UInt8], roots: [Certificate], now: Date) -> Outcome {
-        let invalid = VerificationReason(Problem.invalid.rawValue, "the document status list is not a status list signed by the district root")
+        let invalid = VerificationReason(Problem.invalid.code, "the document status list is not a status list signed by the district root")
         guard bytes.count <= 32 << 20, signature.count <= 1024 else { return .unusable(invalid) }
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
@@ -103,7 +106,7 @@ public struct DocumentStatusList: Sendable, Codable, Hashable {
         guard now <= list.nextUpdate.addingTimeInterval(TimeInterval(list.graceSeconds)) else {
             return .unusable(
                 VerificationReason(
-                    Problem.stale.rawValue,
+                    Problem.stale.code,
                     "the document status list of \(ChinaTime(list.issuedAt).minuteText) expired; fetch a new one"))
         }
         return .usable(list)

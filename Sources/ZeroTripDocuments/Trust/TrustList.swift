@@ -125,7 +125,7 @@ public struct TrustList: Sendable, Codable, Hashable {
     }
 
     /// Why a trust list cannot be used.
-    public enum Problem: String, Sendable, Hashable {
+    public enum Problem: String, Sendable, CaseIterable, Hashable {
         /// The signature does not verify under the pinned root.
         case signatureInvalid = "trust_list_signature_invalid"
         /// The bytes are not a trust list.
@@ -134,6 +134,9 @@ public struct TrustList: Sendable, Codable, Hashable {
         case wrongRoot = "trust_list_wrong_root"
         /// Past `nextUpdate + graceSeconds`.
         case stale = "trust_list_stale"
+
+        /// The verification reason code a verifier answers with.
+        public var code: VerificationReason.Code { VerificationReason.Code(rawValue: rawValue) }
     }
 
     /// A list that can be used, or why not.
@@ -150,13 +153,13 @@ public struct TrustList: Sendable, Codable, Hashable {
     /// the pinned one (so a verifier pinned to the first root follows a renewal without being reconfigured).
     public static func open(_ bytes: [UInt8], signature: [UInt8], root: Certificate, now: Date) -> Outcome {
         let badSignature = Outcome.unusable(
-            VerificationReason(Problem.signatureInvalid.rawValue, "the trust list's signature does not verify under the district root"))
+            VerificationReason(Problem.signatureInvalid.code, "the trust list's signature does not verify under the district root"))
         guard bytes.count <= 4 << 20, signature.count <= 1024 else { return badSignature }
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
         let signedByPinned = Self.verifies(bytes, signature: signature, under: root)
         guard let list = try? decoder.decode(TrustList.self, from: Data(bytes)), list.format == "zerotrip-trust-list-v1" else {
-            return signedByPinned ? .unusable(VerificationReason(Problem.malformed.rawValue, "not a zerotrip-trust-list-v1 document")) : badSignature
+            return signedByPinned ? .unusable(VerificationReason(Problem.malformed.code, "not a zerotrip-trust-list-v1 document")) : badSignature
         }
         if !signedByPinned {
             guard list.rootKid != root.kidHex else { return badSignature }
@@ -165,17 +168,17 @@ public struct TrustList: Sendable, Codable, Hashable {
             guard let signer = list.trustedRoots(pinned: root).signers.first(where: { $0.kidHex == list.rootKid }) else {
                 return .unusable(
                     VerificationReason(
-                        Problem.wrongRoot.rawValue,
+                        Problem.wrongRoot.code,
                         "the trust list is signed by root \(list.rootKid), which no link certificate from the pinned root leads to"))
             }
             guard Self.verifies(bytes, signature: signature, under: signer) else { return badSignature }
         } else if list.rootKid != root.kidHex {
-            return .unusable(VerificationReason(Problem.wrongRoot.rawValue, "the trust list names another root"))
+            return .unusable(VerificationReason(Problem.wrongRoot.code, "the trust list names another root"))
         }
         guard now <= list.nextUpdate.addingTimeInterval(TimeInterval(list.graceSeconds)) else {
             return .unusable(
                 VerificationReason(
-                    Problem.stale.rawValue, "the trust list expired (nextUpdate \(ChinaTime(list.nextUpdate).minuteText) plus grace); fetch a new one"
+                    Problem.stale.code, "the trust list expired (nextUpdate \(ChinaTime(list.nextUpdate).minuteText) plus grace); fetch a new one"
                 ))
         }
         return .usable(list)

@@ -70,13 +70,13 @@ public struct DocumentVerifier: Sendable {
             if certificate.publicKey.algorithm != .p256 || certificate.isCertificateAuthority
                 || certificate.keyUsage?.contains(.digitalSignature) != true
             {
-                problem = VerificationReason("certificate_unsuitable", "the certificate is not a P-256 seal certificate with digitalSignature")
+                problem = VerificationReason(.certificateUnsuitable, "the certificate is not a P-256 seal certificate with digitalSignature")
             } else {
                 let found = CertificateChainVerifier.issuingRoot(ofSeal: certificate, among: roots)
                 issuingRoot = found.root
                 if issuingRoot == nil {
                     problem = VerificationReason(
-                        "chain_invalid",
+                        .chainInvalid,
                         "the seal certificate does not chain to a trusted district root\(found.failure.map { ": \($0.message)" } ?? "")")
                 }
             }
@@ -85,7 +85,7 @@ public struct DocumentVerifier: Sendable {
             let units = certificate.subject.attributes.filter { $0.type == "OU" }.map(\.value)
             if problem == nil, units.count != 1 {
                 problem = VerificationReason(
-                    "department_mismatch", "the seal certificate must name exactly one department (OU); it names \(units.count)")
+                    .departmentMismatch, "the seal certificate must name exactly one department (OU); it names \(units.count)")
             }
             seals[certificate.kid] = Seal(
                 certificate: certificate, publicKey: certificate.publicKey, departmentCode: units.count == 1 ? units[0] : "",
@@ -103,21 +103,21 @@ public struct DocumentVerifier: Sendable {
         do {
             parsed = try ResultToken.parse(ResultToken.extract(fromScanned: text))
         } catch {
-            return TokenOutcome(result: .invalid, reason: VerificationReason(error.code.rawValue, error.message), claims: nil, seal: nil)
+            return TokenOutcome(result: .invalid, reason: VerificationReason(error.code, error.message), claims: nil, seal: nil)
         }
         var claims = parsed.claims
         guard let seal = seals[parsed.message.kid] else {
             return TokenOutcome(
                 result: .unknown,
-                reason: VerificationReason("kid_unknown", "signed by key \(Hex.encode(parsed.message.kid)), which is not in the trust list"),
+                reason: VerificationReason(.kidUnknown, "signed by key \(Hex.encode(parsed.message.kid)), which is not in the trust list"),
                 claims: claims, seal: nil)
         }
-        if let problem = seal.problem, problem.code == "certificate_unsuitable" {
+        if let problem = seal.problem, problem.code == .certificateUnsuitable {
             return TokenOutcome(result: .invalid, reason: problem, claims: claims, seal: seal)
         }
         guard parsed.message.isValidSignature(publicKey: seal.publicKey) else {
             return TokenOutcome(
-                result: .invalid, reason: VerificationReason("signature_invalid", "the token's signature does not verify"), claims: claims, seal: seal
+                result: .invalid, reason: VerificationReason(.signatureInvalid, "the token's signature does not verify"), claims: claims, seal: seal
             )
         }
         // Version 2 names no department: the seal certificate's one OU is the issuer (checked in sealProblem).
@@ -126,7 +126,7 @@ public struct DocumentVerifier: Sendable {
             return TokenOutcome(result: .invalid, reason: problem, claims: claims, seal: seal)
         }
         if now.timeIntervalSince1970 > TimeInterval(claims.expiresAt) {
-            return TokenOutcome(result: .expired, reason: VerificationReason("expired", "the document's validity ended"), claims: claims, seal: seal)
+            return TokenOutcome(result: .expired, reason: VerificationReason(.expired, "the document's validity ended"), claims: claims, seal: seal)
         }
         if let notAfter = revocations[seal.certificate.kid], Double(claims.issuedAt) > notAfter.timeIntervalSince1970 {
             return TokenOutcome(result: .revoked, reason: Self.keyRevoked(notAfter), claims: claims, seal: seal)
@@ -135,35 +135,35 @@ public struct DocumentVerifier: Sendable {
     }
 
     static func keyRevoked(_ notAfter: Date) -> VerificationReason {
-        VerificationReason("key_revoked", "the seal key was revoked for documents issued after \(ChinaTime(notAfter).minuteText) (UTC+8)")
+        VerificationReason(.keyRevoked, "the seal key was revoked for documents issued after \(ChinaTime(notAfter).minuteText) (UTC+8)")
     }
 
     /// Verifies a signed PDF's single signature; `signingTime` (from the register) defaults to `now`.
     public func verifyPDF(_ bytes: [UInt8], now: Date, signingTime: Date? = nil) -> PDFOutcome {
         let fileHash = Digest.sha256(bytes)
-        func outcome(_ result: VerificationResult, _ code: String?, _ message: String, _ seal: Seal? = nil) -> PDFOutcome {
+        func outcome(_ result: VerificationResult, _ code: VerificationReason.Code?, _ message: String, _ seal: Seal? = nil) -> PDFOutcome {
             PDFOutcome(result: result, reason: code.map { VerificationReason($0, message) }, seal: seal, fileSHA256: fileHash)
         }
         let pdf: SignedPDF
-        do { pdf = try SignedPDF(bytes) } catch { return outcome(.invalid, error.code.rawValue, error.message) }
+        do { pdf = try SignedPDF(bytes) } catch { return outcome(.invalid, VerificationReason.Code(rawValue: error.code.rawValue), error.message) }
         let cms: CMSSignedData
         do { cms = try CMSSignedData(derRepresentation: pdf.signedData[...]) } catch {
-            return outcome(.invalid, "cms_malformed", error.message)
+            return outcome(.invalid, .cmsMalformed, error.message)
         }
         let signerKID = Array(Digest.sha256(cms.signerCertificateDER).prefix(8))
         guard let seal = seals[signerKID], seal.certificate.derRepresentation == cms.signerCertificateDER else {
-            return outcome(.unknown, "kid_unknown", "signed by certificate \(Hex.encode(signerKID)), which is not in the trust list")
+            return outcome(.unknown, .kidUnknown, "signed by certificate \(Hex.encode(signerKID)), which is not in the trust list")
         }
         let digest: [UInt8]
-        do { digest = try pdf.signedRangesDigest(cms.digestAlgorithm) } catch { return outcome(.invalid, "cms_malformed", error.message, seal) }
+        do { digest = try pdf.signedRangesDigest(cms.digestAlgorithm) } catch { return outcome(.invalid, .cmsMalformed, error.message, seal) }
         guard ConstantTime.equals(digest, cms.messageDigest) else {
-            return outcome(.invalid, "pdf_modified", "the signed byte ranges changed after signing", seal)
+            return outcome(.invalid, .pdfModified, "the signed byte ranges changed after signing", seal)
         }
         guard cms.isValidSignature(publicKey: seal.publicKey) else {
-            return outcome(.invalid, "signature_invalid", "the CMS signature does not verify", seal)
+            return outcome(.invalid, .signatureInvalid, "the CMS signature does not verify", seal)
         }
         guard cms.signingCertificateV2Matches else {
-            return outcome(.invalid, "signing_certificate_mismatch", "the ESS signing-certificate-v2 attribute does not name the signer", seal)
+            return outcome(.invalid, .signingCertificateMismatch, "the ESS signing-certificate-v2 attribute does not name the signer", seal)
         }
         if let problem = sealProblem(seal, departmentCode: nil, at: signingTime ?? now) {
             return PDFOutcome(result: .invalid, reason: problem, seal: seal, fileSHA256: fileHash)
@@ -181,9 +181,9 @@ public struct DocumentVerifier: Sendable {
         if let problem = seal.problem { return problem }
         guard let root = seal.issuingRoot, time >= seal.certificate.notValidBefore, time <= seal.certificate.notValidAfter,
             time >= root.notValidBefore, time <= root.notValidAfter
-        else { return VerificationReason("certificate_not_valid_at_issuance", "the seal certificate was not valid when the document was signed") }
+        else { return VerificationReason(.certificateNotValidAtIssuance, "the seal certificate was not valid when the document was signed") }
         if let departmentCode, departmentCode != seal.departmentCode {
-            return VerificationReason("department_mismatch", "the token names department \(departmentCode) but was sealed by \(seal.departmentCode)")
+            return VerificationReason(.departmentMismatch, "the token names department \(departmentCode) but was sealed by \(seal.departmentCode)")
         }
         return nil
     }

@@ -14,13 +14,84 @@ public enum VerificationResult: String, Sendable, Codable, Hashable, CaseIterabl
 
 /// Why a verification did not answer ``VerificationResult/valid``: a stable code (docs/qr-token.md) and a message.
 public struct VerificationReason: Sendable, Codable, Hashable, CustomStringConvertible {
+    /// A stable reason code (docs/verification.md): the same text in every JSON answer, page and log line, named once
+    /// here so a verifier cannot answer with a code no page explains (the test compares ``all`` with the Chinese
+    /// explanations and the docs).
+    public struct Code: RawRepresentable, Hashable, Sendable, Codable, CustomStringConvertible {
+        /// `signature_invalid`.
+        public let rawValue: String
+        /// A code by its text (reading answers back).
+        public init(rawValue: String) { self.rawValue = rawValue }
+        /// The text.
+        public var description: String { rawValue }
+
+        public init(from decoder: any Decoder) throws { rawValue = try decoder.singleValueContainer().decode(String.self) }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.singleValueContainer()
+            try container.encode(rawValue)
+        }
+
+        // Token
+        public static let tokenMalformed = Code(rawValue: "token_malformed")
+        public static let tokenTooLong = Code(rawValue: "token_too_long")
+        public static let base45Invalid = Code(rawValue: "base45_invalid")
+        public static let zlibInvalid = Code(rawValue: "zlib_invalid")
+        public static let decompressedTooLarge = Code(rawValue: "decompressed_too_large")
+        public static let coseMalformed = Code(rawValue: "cose_malformed")
+        public static let claimsMalformed = Code(rawValue: "claims_malformed")
+
+        // PDF
+        public static let pdfMalformed = Code(rawValue: "pdf_malformed")
+        public static let pdfUnsigned = Code(rawValue: "pdf_unsigned")
+        public static let pdfMultipleSignatures = Code(rawValue: "pdf_multiple_signatures")
+        public static let pdfTooLarge = Code(rawValue: "pdf_too_large")
+        public static let cmsMalformed = Code(rawValue: "cms_malformed")
+        public static let pdfModified = Code(rawValue: "pdf_modified")
+        public static let signingCertificateMismatch = Code(rawValue: "signing_certificate_mismatch")
+
+        // Seal, chain and trust list
+        public static let kidUnknown = Code(rawValue: "kid_unknown")
+        public static let signatureInvalid = Code(rawValue: "signature_invalid")
+        public static let certificateUnsuitable = Code(rawValue: "certificate_unsuitable")
+        public static let certificateNotValidAtIssuance = Code(rawValue: "certificate_not_valid_at_issuance")
+        public static let chainInvalid = Code(rawValue: "chain_invalid")
+        public static let departmentMismatch = Code(rawValue: "department_mismatch")
+        public static let keyRevoked = Code(rawValue: "key_revoked")
+        public static let trustListStale = Code(rawValue: "trust_list_stale")
+        public static let trustListWrongRoot = Code(rawValue: "trust_list_wrong_root")
+        public static let trustListSignatureInvalid = Code(rawValue: "trust_list_signature_invalid")
+        public static let trustListMalformed = Code(rawValue: "trust_list_malformed")
+
+        // Offline document status
+        public static let statusListInvalid = Code(rawValue: "status_list_invalid")
+        public static let statusListStale = Code(rawValue: "status_list_stale")
+
+        // Register
+        public static let notRegistered = Code(rawValue: "not_registered")
+        public static let registerMismatch = Code(rawValue: "register_mismatch")
+        public static let expired = Code(rawValue: "expired")
+        public static let revoked = Code(rawValue: "revoked")
+        public static let superseded = Code(rawValue: "superseded")
+
+        /// Every code a verification can answer with, online or offline.
+        public static let all: [Code] = [
+            .tokenMalformed, .tokenTooLong, .base45Invalid, .zlibInvalid, .decompressedTooLarge, .coseMalformed, .claimsMalformed,
+            .pdfMalformed, .pdfUnsigned, .pdfMultipleSignatures, .pdfTooLarge, .cmsMalformed, .pdfModified, .signingCertificateMismatch,
+            .kidUnknown, .signatureInvalid, .certificateUnsuitable, .certificateNotValidAtIssuance, .chainInvalid, .departmentMismatch, .keyRevoked,
+            .trustListStale, .trustListWrongRoot, .trustListSignatureInvalid, .trustListMalformed,
+            .statusListInvalid, .statusListStale,
+            .notRegistered, .registerMismatch, .expired, .revoked, .superseded,
+        ]
+    }
+
     /// The stable reason code, e.g. `signature_invalid`.
-    public let code: String
+    public let code: Code
     /// Details for people; never personal data.
     public let message: String
 
     /// Creates a reason.
-    public init(_ code: String, _ message: String) {
+    public init(_ code: Code, _ message: String) {
         self.code = code
         self.message = message
     }
@@ -28,7 +99,7 @@ public struct VerificationReason: Sendable, Codable, Hashable, CustomStringConve
     /// `code: message`.
     public var description: String { "\(code): \(message)" }
 
-    /// The Chinese explanation of every reason code (``knownCodes``), for people: the verification page shows it and
+    /// The Chinese explanation of every reason code (``Code/all``), for people: the verification page shows it and
     /// every JSON answer carries it as the reason's `message`.
     public static let chineseExplanations: [String: String] = [
         "token_malformed": "二维码内容不是本区电子文书的核验码，或内容不完整。",
@@ -54,6 +125,8 @@ public struct VerificationReason: Sendable, Codable, Hashable, CustomStringConve
         "key_revoked": "签发部门的印章密钥已停用，无法证明本文书签发于停用之前。",
         "trust_list_stale": "核验所用的信任列表已过期，暂时无法核验，请联网后重试。",
         "trust_list_wrong_root": "信任列表不是由本区根证书签发的。",
+        "trust_list_signature_invalid": "信任列表的签名校验失败，可能被篡改，暂时无法核验。",
+        "trust_list_malformed": "信任列表格式错误，暂时无法核验。",
         "status_list_invalid": "文书状态清单无效（不是本区根证书签发的），无法确认文书是否已被撤销。",
         "status_list_stale": "文书状态清单已过期，无法确认文书是否已被撤销，请联网更新后重试。",
         "not_registered": "签发登记库中没有该文书。",
@@ -64,8 +137,8 @@ public struct VerificationReason: Sendable, Codable, Hashable, CustomStringConve
     ]
 
     /// The Chinese explanation of `code`; a code outside the list still gets one naming it.
-    public static func chinese(_ code: String) -> String {
-        chineseExplanations[code] ?? "无法核验该文书（\(code)）。"
+    public static func chinese(_ code: Code) -> String {
+        chineseExplanations[code.rawValue] ?? "无法核验该文书（\(code)）。"
     }
 
     private enum CodingKeys: String, CodingKey { case code, message, detail }
@@ -81,24 +154,7 @@ public struct VerificationReason: Sendable, Codable, Hashable, CustomStringConve
     /// Reads either form: with `detail` (this version's) or with `message` only (earlier answers).
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        code = try container.decode(String.self, forKey: .code)
+        code = try container.decode(Code.self, forKey: .code)
         message = try container.decodeIfPresent(String.self, forKey: .detail) ?? container.decode(String.self, forKey: .message)
     }
-
-    /// Every reason code a verification can answer with, online or offline (docs/verification.md): the token's
-    /// parsing, the PDF's structure and signature, the seal and its chain, the trust list, and the register. Pages and
-    /// apps explain each one; a code outside this list is a programming error, tested for.
-    public static let knownCodes: [String] = [
-        // Token
-        "token_malformed", "token_too_long", "base45_invalid", "zlib_invalid", "decompressed_too_large", "cose_malformed", "claims_malformed",
-        // PDF
-        "pdf_malformed", "pdf_unsigned", "pdf_multiple_signatures", "pdf_too_large", "cms_malformed", "pdf_modified", "signing_certificate_mismatch",
-        // Seal, chain and trust list
-        "kid_unknown", "signature_invalid", "certificate_unsuitable", "certificate_not_valid_at_issuance", "chain_invalid", "department_mismatch",
-        "key_revoked", "trust_list_stale", "trust_list_wrong_root",
-        // Offline document status
-        "status_list_invalid", "status_list_stale",
-        // Register
-        "not_registered", "register_mismatch", "expired", "revoked", "superseded",
-    ]
 }

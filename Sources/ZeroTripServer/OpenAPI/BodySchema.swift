@@ -323,3 +323,8 @@ extension CivilDay: SchemaDescribed {
     static var schemaPlaceholder: any Sendable { CivilDay(number: 0) }
     static var jsonSchema: JSONValue { ["type": "string", "format": "date"] }
 }
+
+extension VerificationReason.Code: SchemaDescribed {
+    static var schemaPlaceholder: any Sendable { VerificationReason.Code.signatureInvalid }
+    static var jsonSchema: JSONValue { ["type": "string", "enum": .array(VerificationReason.Code.all.map { .string($0.rawValue) })] }
+}
