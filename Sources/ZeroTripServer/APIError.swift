@@ -19,35 +19,20 @@ struct APIErrorBody: Codable, Sendable {
 /// Maps domain error codes to HTTP statuses. This is the only place statuses are chosen for errors.
 enum HTTPErrorMapping {
     static func status(for code: ZeroTripError.Code) -> HTTPResponse.Status {
-        switch code {
-        case .invalidInput, .malformedKey, .malformedCertificate, .unsupportedCharacter, .qrTooLarge, .invalidIDNumber, .invalidCatalogue,
-            .invalidPolicy, .unknownIndicator:
-            .badRequest
-        case .unauthenticated, .sessionInvalid, .stepUpRequired: .unauthorized
-        case .forbidden, .consentRequired, .notAReviewer, .notASupervisor: .forbidden
-        case .verificationFailed, .deviceLoginFailed: .unauthorized
-        case .locked, .rateLimited: .tooManyRequests
-        case .unknownPerson: .notFound
-        case .notFound, .unknownDepartment, .unknownCredential, .unknownKey, .unknownMatter, .unknownSubject, .unknownApplication: .notFound
-        case .duplicateDepartment, .alreadyInitialized, .fileExists, .documentNotValid, .keyRevoked, .duplicateSubject, .invalidTransition,
-            .obligationClosed,
-            .commitmentRequired, .materialsOutstanding, .duplicateEvent, .sealAlgorithmUnsupported, .consentWithdrawn, .consentEnded, .alreadyRated,
-            .ratingClosed,
-            .noPointsPolicy, .noPointsScore, .claimPending, .alreadyDecided, .alreadyDisputed, .sameReviewer,
-            .complainedClerk, .alreadyComplained, .tooManyOpenComplaints:
-            .conflict
-        case .primaryMaterialMissing, .materialNotTrustEligible, .identityNotConfirmed, .holderMismatch, .materialsIncomplete, .trustApprovalRefused,
-            .modeUnavailable:
-            .unprocessableContent
-        case .payloadTooLarge: .contentTooLarge
+        switch code.kind {
+        case .invalidInput: .badRequest
+        case .unauthenticated: .unauthorized
+        case .forbidden: .forbidden
+        case .notFound: .notFound
         case .methodNotAllowed: .methodNotAllowed
-        case .notInitialized, .notReady, .missingKeyFile, .insecureKeyFile, .missingPassphrase, .noActiveKey, .fontUnavailable,
-            .identityKeyUnavailable, .keyLimitReached, .keyNotActive,
-            .databaseBusy, .databaseUnavailable, .overloaded,
-            // The daemon's own set-up is wrong (key passphrase, configuration): the operator must act, the caller may retry later.
-            .wrongPassphrase, .invalidConfiguration:
-            .serviceUnavailable
-        default: .internalServerError
+        case .conflict: .conflict
+        case .unprocessable: .unprocessableContent
+        case .tooLarge: .contentTooLarge
+        case .tooManyRequests: .tooManyRequests
+        // The daemon's own set-up or load (key passphrase, configuration, a busy database): the operator must act, the
+        // caller may retry later.
+        case .unavailable: .serviceUnavailable
+        case .fault: .internalServerError
         }
     }
 
@@ -62,7 +47,10 @@ enum HTTPErrorMapping {
             case .notFound: return ZeroTripError(.notFound, "no such route")
             case .methodNotAllowed: return ZeroTripError(.methodNotAllowed, "method not allowed on this route")
             case .badRequest: return ZeroTripError(.invalidInput, error.body ?? "bad request")
-            default: return ZeroTripError(.init(rawValue: "http_\(error.status.code)"), error.body ?? error.status.reasonPhrase)
+            default:
+                // Any other status the framework raised keeps its number (answered as is, see the middleware).
+                let kind: ZeroTripError.Kind = (500...).contains(error.status.code) ? .fault : .invalidInput
+                return ZeroTripError(.init("http_\(error.status.code)", kind: kind), error.body ?? error.status.reasonPhrase)
             }
         case is DecodingError:
             return ZeroTripError(.invalidInput, "request body is not the expected JSON")
@@ -75,7 +63,7 @@ enum HTTPErrorMapping {
         case let error as any HTTPResponseError where (400..<500).contains(error.status.code):
             return ZeroTripError(error.status == .contentTooLarge ? .payloadTooLarge : .invalidInput, error.status.reasonPhrase)
         default:
-            return ZeroTripError(.init(rawValue: "internal_error"), "internal error")
+            return ZeroTripError(.internalError, "internal error")
         }
     }
 

@@ -75,7 +75,7 @@ struct IdentityVerificationTests {
                     } catch let error as ZeroTripError {
                         return error.code
                     } catch {
-                        return ZeroTripError.Code(rawValue: "other")
+                        return ZeroTripError.Code("other", kind: .fault)
                     }
                 }
             }

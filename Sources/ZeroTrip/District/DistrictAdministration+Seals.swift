@@ -64,8 +64,18 @@ extension DistrictAdministration {
 }
 
 extension ZeroTripError {
-    /// Carries a document-layer error with its own stable code.
+    /// Carries a document-layer error with its own stable code and the kind of failure it is: the caller's text or
+    /// file (a character no font has, a QR code over its size, not a signed PDF), the district's set-up (no font, an
+    /// SM2 seal), or a fault.
     public init(_ error: DocumentError) {
-        self.init(Code(rawValue: error.code.rawValue), error.message)
+        let kind: Kind =
+            switch error.code {
+            case .invalidInput, .unsupportedCharacter, .qrTooLarge, .notPDF, .unsigned, .multipleSignatures: .invalidInput
+            case .tooLarge: .tooLarge
+            case .fontUnavailable: .unavailable
+            case .sealAlgorithmUnsupported: .conflict
+            default: .fault
+            }
+        self.init(Code(error.code.rawValue, kind: kind), error.message)
     }
 }

@@ -746,7 +746,7 @@ public final class PointsService: Sendable {
     }
 
     /// Never leaves this type: the registering transaction found the run's certificate issued by a request beside it.
-    private static let certificateExists = ZeroTripError.Code(rawValue: "points_certificate_exists")
+    private static let certificateExists = ZeroTripError.Code("points_certificate_exists", kind: .conflict)
 
     /// The valid certificate of `run` held by the person with `idNumber`, if one was issued (other than `excluded`).
     private static func existingCertificate(

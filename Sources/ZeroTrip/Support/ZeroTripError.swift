@@ -5,177 +5,303 @@ public import ZeroTripCrypto
 ///
 /// HTTP status codes are chosen from the code in the server target, never here.
 public struct ZeroTripError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// What kind of failure a code is: the caller's input, their identity or rights, a missing object, a state that
+    /// does not allow it, limits, or this daemon's own condition. The server chooses the HTTP status from this alone.
+    public enum Kind: Sendable, Hashable, CaseIterable {
+        /// The request is malformed or fails validation (400).
+        case invalidInput
+        /// No or failed authentication (401).
+        case unauthenticated
+        /// Authenticated but not allowed (403).
+        case forbidden
+        /// Nothing by that name (404).
+        case notFound
+        /// The resource does not take that method (405).
+        case methodNotAllowed
+        /// The object's state does not allow it (409).
+        case conflict
+        /// Well-formed, but the facts refuse it (422).
+        case unprocessable
+        /// Over a size limit (413).
+        case tooLarge
+        /// Too many attempts; come back later (429).
+        case tooManyRequests
+        /// This daemon cannot serve it now: not ready, busy, misconfigured (503).
+        case unavailable
+        /// A fault of this daemon or its storage (500).
+        case fault
+    }
+
     /// A stable, machine-readable error code; new codes may be added.
-    public struct Code: Hashable, Sendable, RawRepresentable, CustomStringConvertible {
+    ///
+    /// Every code names its ``Kind`` where it is declared, and the server maps kinds to statuses with an exhaustive
+    /// switch: a new code cannot be made without saying what kind of failure it is, and a new kind does not compile
+    /// until it has a status.
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
         /// Stable string form, e.g. `unknown_department`.
         public let rawValue: String
-        /// Creates a code.
-        public init(rawValue: String) { self.rawValue = rawValue }
+        /// What kind of failure it is.
+        public let kind: Kind
+        /// Creates a code of `kind`.
+        public init(_ rawValue: String, kind: Kind) {
+            self.rawValue = rawValue
+            self.kind = kind
+        }
         /// Stable string form.
         public var description: String { rawValue }
 
+        /// Codes are equal by their text.
+        public static func == (lhs: Code, rhs: Code) -> Bool { lhs.rawValue == rhs.rawValue }
+        public func hash(into hasher: inout Hasher) { hasher.combine(rawValue) }
+
         /// Input failed validation.
-        public static let invalidInput = Code(rawValue: "invalid_input")
+        public static let invalidInput = Code("invalid_input", kind: .invalidInput)
         /// Key or certificate material did not parse.
-        public static let malformedKey = Code(rawValue: "malformed_key")
+        public static let malformedKey = Code("malformed_key", kind: .invalidInput)
         /// A certificate did not parse.
-        public static let malformedCertificate = Code(rawValue: "malformed_certificate")
+        public static let malformedCertificate = Code("malformed_certificate", kind: .invalidInput)
         /// An encrypted key did not decrypt with the configured passphrase.
-        public static let wrongPassphrase = Code(rawValue: "wrong_passphrase")
+        public static let wrongPassphrase = Code("wrong_passphrase", kind: .unavailable)
         /// The district has not been initialised (`zerotrip init`).
-        public static let notInitialized = Code(rawValue: "not_initialized")
+        public static let notInitialized = Code("not_initialized", kind: .unavailable)
         /// The district is already initialised.
-        public static let alreadyInitialized = Code(rawValue: "already_initialized")
+        public static let alreadyInitialized = Code("already_initialized", kind: .conflict)
         /// No department has that code.
-        public static let unknownDepartment = Code(rawValue: "unknown_department")
+        public static let unknownDepartment = Code("unknown_department", kind: .notFound)
         /// A department with that code already exists.
-        public static let duplicateDepartment = Code(rawValue: "duplicate_department")
+        public static let duplicateDepartment = Code("duplicate_department", kind: .conflict)
         /// A key or certificate file already exists and would be overwritten.
-        public static let fileExists = Code(rawValue: "file_exists")
+        public static let fileExists = Code("file_exists", kind: .conflict)
         /// A key file is readable or writable by group or others.
-        public static let insecureKeyFile = Code(rawValue: "insecure_key_file")
+        public static let insecureKeyFile = Code("insecure_key_file", kind: .unavailable)
         /// A needed key file is missing.
-        public static let missingKeyFile = Code(rawValue: "missing_key_file")
+        public static let missingKeyFile = Code("missing_key_file", kind: .unavailable)
         /// No passphrase is configured for the key files.
-        public static let missingPassphrase = Code(rawValue: "missing_passphrase")
+        public static let missingPassphrase = Code("missing_passphrase", kind: .unavailable)
         /// No or invalid credentials.
-        public static let unauthenticated = Code(rawValue: "unauthenticated")
+        public static let unauthenticated = Code("unauthenticated", kind: .unauthenticated)
         /// Valid credentials without the needed scope.
-        public static let forbidden = Code(rawValue: "forbidden")
+        public static let forbidden = Code("forbidden", kind: .forbidden)
         /// Unknown resource.
-        public static let notFound = Code(rawValue: "not_found")
+        public static let notFound = Code("not_found", kind: .notFound)
         /// A known resource that does not take the request's method (the answer lists those it takes).
-        public static let methodNotAllowed = Code(rawValue: "method_not_allowed")
+        public static let methodNotAllowed = Code("method_not_allowed", kind: .methodNotAllowed)
         /// A request body exceeded its limit.
-        public static let payloadTooLarge = Code(rawValue: "payload_too_large")
+        public static let payloadTooLarge = Code("payload_too_large", kind: .tooLarge)
         /// Unknown credential id.
-        public static let unknownCredential = Code(rawValue: "unknown_credential")
+        public static let unknownCredential = Code("unknown_credential", kind: .notFound)
         /// The configuration is invalid.
-        public static let invalidConfiguration = Code(rawValue: "invalid_configuration")
+        public static let invalidConfiguration = Code("invalid_configuration", kind: .unavailable)
         /// Storage failed.
-        public static let storageFailure = Code(rawValue: "storage_failure")
+        /// An unexpected failure inside the daemon; details are only in its log.
+        public static let internalError = Code("internal_error", kind: .fault)
+        public static let storageFailure = Code("storage_failure", kind: .fault)
         /// The cryptographic backend failed.
-        public static let cryptoFailure = Code(rawValue: "crypto_failure")
+        public static let cryptoFailure = Code("crypto_failure", kind: .fault)
         /// The service is not ready.
-        public static let notReady = Code(rawValue: "not_ready")
+        public static let notReady = Code("not_ready", kind: .unavailable)
         /// The department has no active seal key.
-        public static let noActiveKey = Code(rawValue: "no_active_key")
+        public static let noActiveKey = Code("no_active_key", kind: .unavailable)
         /// The document is revoked or superseded and cannot change status again.
-        public static let documentNotValid = Code(rawValue: "document_not_valid")
+        public static let documentNotValid = Code("document_not_valid", kind: .conflict)
         /// The document font has no glyph for a character of the request.
-        public static let unsupportedCharacter = Code(rawValue: "unsupported_character")
+        public static let unsupportedCharacter = Code("unsupported_character", kind: .invalidInput)
         /// The QR content would exceed the size budget (version 13 at ECC Q).
-        public static let qrTooLarge = Code(rawValue: "qr_too_large")
+        public static let qrTooLarge = Code("qr_too_large", kind: .invalidInput)
         /// The document font cannot be loaded.
-        public static let fontUnavailable = Code(rawValue: "font_unavailable")
+        public static let fontUnavailable = Code("font_unavailable", kind: .unavailable)
         /// A citizen ID number failed GB 11643 validation; the message names the reason.
-        public static let invalidIDNumber = Code(rawValue: "invalid_id_number")
+        public static let invalidIDNumber = Code("invalid_id_number", kind: .invalidInput)
         /// The verification could not be completed: unknown flow, wrong secret, wrong or expired code,
         /// or details that do not match the registry (one answer for all, so nothing is enumerable).
-        public static let verificationFailed = Code(rawValue: "verification_failed")
+        public static let verificationFailed = Code("verification_failed", kind: .unauthenticated)
         /// Too many failed attempts for this person and method; retry after the back-off.
-        public static let locked = Code(rawValue: "locked")
+        public static let locked = Code("locked", kind: .tooManyRequests)
         /// Too many requests from this client; retry later.
-        public static let rateLimited = Code(rawValue: "rate_limited")
+        public static let rateLimited = Code("rate_limited", kind: .tooManyRequests)
         /// The applicant session is missing, forged, expired (idle or absolute) or ended.
-        public static let sessionInvalid = Code(rawValue: "session_invalid")
+        public static let sessionInvalid = Code("session_invalid", kind: .unauthenticated)
         /// The action needs a higher assurance tier than the session carries.
-        public static let stepUpRequired = Code(rawValue: "step_up_required")
+        public static let stepUpRequired = Code("step_up_required", kind: .unauthenticated)
         /// The person is not in the population registry (clerk paths, application submission and issuance; applicants
         /// get `verification_failed`).
-        public static let unknownPerson = Code(rawValue: "unknown_person")
+        public static let unknownPerson = Code("unknown_person", kind: .notFound)
         /// A seal key of an algorithm that cannot seal documents (only ECDSA P-256 can: PAdES validators and COSE ES256
         /// verifiers accept it); SM2 seals are refused when a department or key is created.
-        public static let sealAlgorithmUnsupported = Code(rawValue: "seal_algorithm_unsupported")
+        public static let sealAlgorithmUnsupported = Code("seal_algorithm_unsupported", kind: .conflict)
         /// A document's holder name is not the registry's name for its ID number.
-        public static let holderMismatch = Code(rawValue: "holder_mismatch")
+        public static let holderMismatch = Code("holder_mismatch", kind: .unprocessable)
         /// Device-key login failed: unknown or revoked device, expired or used challenge, bad signature.
-        public static let deviceLoginFailed = Code(rawValue: "device_login_failed")
+        public static let deviceLoginFailed = Code("device_login_failed", kind: .unauthenticated)
         /// No signing key has that kid.
-        public static let unknownKey = Code(rawValue: "unknown_key")
+        public static let unknownKey = Code("unknown_key", kind: .notFound)
         /// The key is already revoked.
-        public static let keyRevoked = Code(rawValue: "key_revoked")
+        public static let keyRevoked = Code("key_revoked", kind: .conflict)
         /// The key used for signing stopped being the active key before the document was committed (internal: retried).
-        public static let keyNotActive = Code(rawValue: "key_not_active")
+        public static let keyNotActive = Code("key_not_active", kind: .unavailable)
         /// The active key reached its maximum use count or age; rotate it.
-        public static let keyLimitReached = Code(rawValue: "key_limit_reached")
+        public static let keyLimitReached = Code("key_limit_reached", kind: .unavailable)
         /// The identity key file is missing or unusable.
-        public static let identityKeyUnavailable = Code(rawValue: "identity_key_unavailable")
+        public static let identityKeyUnavailable = Code("identity_key_unavailable", kind: .unavailable)
         /// A matter catalogue file has an error; the message names the line.
-        public static let invalidCatalogue = Code(rawValue: "invalid_catalogue")
+        public static let invalidCatalogue = Code("invalid_catalogue", kind: .invalidInput)
         /// A credit policy file has an error; the message names the line.
-        public static let invalidPolicy = Code(rawValue: "invalid_policy")
+        public static let invalidPolicy = Code("invalid_policy", kind: .invalidInput)
         /// No matter has that code in the catalogue.
-        public static let unknownMatter = Code(rawValue: "unknown_matter")
+        public static let unknownMatter = Code("unknown_matter", kind: .notFound)
         /// A department asked for a person's results without a live consent grant for that purpose.
-        public static let consentRequired = Code(rawValue: "consent_required")
+        public static let consentRequired = Code("consent_required", kind: .forbidden)
         /// The consent grant is already withdrawn.
-        public static let consentWithdrawn = Code(rawValue: "consent_withdrawn")
+        public static let consentWithdrawn = Code("consent_withdrawn", kind: .conflict)
         /// The consent grant lasted for an application that has ended, and ended with it.
-        public static let consentEnded = Code(rawValue: "consent_ended")
+        public static let consentEnded = Code("consent_ended", kind: .conflict)
         /// The service was rated already: a service is rated once.
-        public static let alreadyRated = Code(rawValue: "already_rated")
+        public static let alreadyRated = Code("already_rated", kind: .conflict)
         /// The invitation to rate closed (``RatingService/ratingDays`` days after the service ended).
-        public static let ratingClosed = Code(rawValue: "rating_closed")
+        public static let ratingClosed = Code("rating_closed", kind: .conflict)
         /// No indicator of the points scheme has that code (or it is not the kind asked about).
-        public static let unknownIndicator = Code(rawValue: "unknown_indicator")
+        public static let unknownIndicator = Code("unknown_indicator", kind: .invalidInput)
         /// No points policy is loaded, or none was in force on the date asked about.
-        public static let noPointsPolicy = Code(rawValue: "no_points_policy")
+        public static let noPointsPolicy = Code("no_points_policy", kind: .conflict)
         /// The person has no points score yet (no scoring run included them).
-        public static let noPointsScore = Code(rawValue: "no_points_score")
+        public static let noPointsScore = Code("no_points_score", kind: .conflict)
         /// The person already has an open claim for that indicator.
-        public static let claimPending = Code(rawValue: "claim_pending")
+        public static let claimPending = Code("claim_pending", kind: .conflict)
         /// The claim or dispute was decided already: each is decided once.
-        public static let alreadyDecided = Code(rawValue: "already_decided")
+        public static let alreadyDecided = Code("already_decided", kind: .conflict)
         /// The item was disputed already: each score item is reviewed once.
-        public static let alreadyDisputed = Code(rawValue: "already_disputed")
+        public static let alreadyDisputed = Code("already_disputed", kind: .conflict)
         /// A dispute must be decided by a reviewer other than the one who decided the claim.
-        public static let sameReviewer = Code(rawValue: "same_reviewer")
+        public static let sameReviewer = Code("same_reviewer", kind: .conflict)
         /// The clerk named is not a reviewer or supervisor of the department in the staff directory.
-        public static let notAReviewer = Code(rawValue: "not_a_reviewer")
+        public static let notAReviewer = Code("not_a_reviewer", kind: .forbidden)
         /// The clerk named is not a supervisor of the department in the staff directory (complaints are answered by one).
-        public static let notASupervisor = Code(rawValue: "not_a_supervisor")
+        public static let notASupervisor = Code("not_a_supervisor", kind: .forbidden)
         /// The clerk a complaint is about does not answer it.
-        public static let complainedClerk = Code(rawValue: "complained_clerk")
+        public static let complainedClerk = Code("complained_clerk", kind: .conflict)
         /// The rating has a complaint already (a poor rating opens one by itself).
-        public static let alreadyComplained = Code(rawValue: "already_complained")
+        public static let alreadyComplained = Code("already_complained", kind: .conflict)
         /// The person has ``ComplaintService/openLimit`` complaints waiting for an answer already.
-        public static let tooManyOpenComplaints = Code(rawValue: "too_many_open_complaints")
+        public static let tooManyOpenComplaints = Code("too_many_open_complaints", kind: .conflict)
         /// No credit subject (registry person or registered organisation) matches.
-        public static let unknownSubject = Code(rawValue: "unknown_subject")
+        public static let unknownSubject = Code("unknown_subject", kind: .notFound)
         /// An organisation with that code is already registered.
-        public static let duplicateSubject = Code(rawValue: "duplicate_subject")
+        public static let duplicateSubject = Code("duplicate_subject", kind: .conflict)
         /// No application has that id.
-        public static let unknownApplication = Code(rawValue: "unknown_application")
+        public static let unknownApplication = Code("unknown_application", kind: .notFound)
         /// A primary material is missing: no mode of acceptance allows that.
-        public static let primaryMaterialMissing = Code(rawValue: "primary_material_missing")
+        public static let primaryMaterialMissing = Code("primary_material_missing", kind: .unprocessable)
         /// A missing material is not trust-eligible for this matter.
-        public static let materialNotTrustEligible = Code(rawValue: "material_not_trust_eligible")
+        public static let materialNotTrustEligible = Code("material_not_trust_eligible", kind: .unprocessable)
         /// Materials are missing and the application is neither 容缺 nor 容缓.
-        public static let materialsIncomplete = Code(rawValue: "materials_incomplete")
+        public static let materialsIncomplete = Code("materials_incomplete", kind: .unprocessable)
         /// The step needs the outstanding materials first.
-        public static let materialsOutstanding = Code(rawValue: "materials_outstanding")
+        public static let materialsOutstanding = Code("materials_outstanding", kind: .conflict)
         /// The applicant's credit does not allow trust-based approval; the message says why.
-        public static let trustApprovalRefused = Code(rawValue: "trust_approval_refused")
+        public static let trustApprovalRefused = Code("trust_approval_refused", kind: .unprocessable)
         /// The matter allows no trust-based approval (容缺) or no deferral (容缓).
-        public static let modeUnavailable = Code(rawValue: "mode_unavailable")
+        public static let modeUnavailable = Code("mode_unavailable", kind: .unprocessable)
         /// 容缺 acceptance needs the applicant's commitment first.
-        public static let commitmentRequired = Code(rawValue: "commitment_required")
+        public static let commitmentRequired = Code("commitment_required", kind: .conflict)
         /// The application is not in a state that allows this step.
-        public static let invalidTransition = Code(rawValue: "invalid_transition")
+        public static let invalidTransition = Code("invalid_transition", kind: .conflict)
         /// The obligation is already fulfilled or breached.
-        public static let obligationClosed = Code(rawValue: "obligation_closed")
+        public static let obligationClosed = Code("obligation_closed", kind: .conflict)
         /// Another writer (a long CLI import, a second daemon) held the database past the busy timeout: retry shortly.
-        public static let databaseBusy = Code(rawValue: "database_busy")
+        public static let databaseBusy = Code("database_busy", kind: .unavailable)
         /// The database server cannot be reached (PostgreSQL restarting or failing over): retry shortly.
-        public static let databaseUnavailable = Code(rawValue: "database_unavailable")
+        public static let databaseUnavailable = Code("database_unavailable", kind: .unavailable)
         /// The same credit event (source and reference) was already recorded.
-        public static let duplicateEvent = Code(rawValue: "duplicate_event")
+        public static let duplicateEvent = Code("duplicate_event", kind: .conflict)
         /// A clerk's check was recorded and did not confirm the person (video or face check, card name): the clerk's
         /// request succeeded in recording it, so this is not an authentication failure of the caller.
-        public static let identityNotConfirmed = Code(rawValue: "identity_not_confirmed")
+        public static let identityNotConfirmed = Code("identity_not_confirmed", kind: .unprocessable)
         /// Too many requests are waiting for the same resource; retry shortly.
-        public static let overloaded = Code(rawValue: "overloaded")
+        public static let overloaded = Code("overloaded", kind: .unavailable)
+
+        /// Every code declared here (the error table in docs/api.md lists each with its status).
+        public static let all: [Code] = [
+            .internalError,
+            .invalidInput,
+            .malformedKey,
+            .malformedCertificate,
+            .wrongPassphrase,
+            .notInitialized,
+            .alreadyInitialized,
+            .unknownDepartment,
+            .duplicateDepartment,
+            .fileExists,
+            .insecureKeyFile,
+            .missingKeyFile,
+            .missingPassphrase,
+            .unauthenticated,
+            .forbidden,
+            .notFound,
+            .methodNotAllowed,
+            .payloadTooLarge,
+            .unknownCredential,
+            .invalidConfiguration,
+            .storageFailure,
+            .cryptoFailure,
+            .notReady,
+            .noActiveKey,
+            .documentNotValid,
+            .unsupportedCharacter,
+            .qrTooLarge,
+            .fontUnavailable,
+            .invalidIDNumber,
+            .verificationFailed,
+            .locked,
+            .rateLimited,
+            .sessionInvalid,
+            .stepUpRequired,
+            .unknownPerson,
+            .sealAlgorithmUnsupported,
+            .holderMismatch,
+            .deviceLoginFailed,
+            .unknownKey,
+            .keyRevoked,
+            .keyNotActive,
+            .keyLimitReached,
+            .identityKeyUnavailable,
+            .invalidCatalogue,
+            .invalidPolicy,
+            .unknownMatter,
+            .consentRequired,
+            .consentWithdrawn,
+            .consentEnded,
+            .alreadyRated,
+            .ratingClosed,
+            .unknownIndicator,
+            .noPointsPolicy,
+            .noPointsScore,
+            .claimPending,
+            .alreadyDecided,
+            .alreadyDisputed,
+            .sameReviewer,
+            .notAReviewer,
+            .notASupervisor,
+            .complainedClerk,
+            .alreadyComplained,
+            .tooManyOpenComplaints,
+            .unknownSubject,
+            .duplicateSubject,
+            .unknownApplication,
+            .primaryMaterialMissing,
+            .materialNotTrustEligible,
+            .materialsIncomplete,
+            .materialsOutstanding,
+            .trustApprovalRefused,
+            .modeUnavailable,
+            .commitmentRequired,
+            .invalidTransition,
+            .obligationClosed,
+            .databaseBusy,
+            .databaseUnavailable,
+            .duplicateEvent,
+            .identityNotConfirmed,
+            .overloaded,
+        ]
     }
 
     /// The stable code.
