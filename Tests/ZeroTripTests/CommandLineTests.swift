@@ -160,6 +160,14 @@ struct CommandLineTests {
         return url
     }
 
+    /// A new temporary directory holding the demo district (`demo setup` with the demo registry); the caller removes it.
+    func demoDistrict() throws -> URL {
+        let dir = try tempDirectory()
+        let setup = try run(["demo", "setup", "--persons", Self.demoPersons], in: dir)
+        #expect(setup.status == 0, "\(setup.output)")
+        return dir
+    }
+
     @Test("issue writes a PDF and a QR PNG; verify answers valid (exit 0) online and offline, invalid (exit 2) for a changed byte")
     func issueAndVerify() throws {
         let dir = try tempDirectory()

@@ -55,9 +55,8 @@ struct HelpExampleTests {
     @Test("Every help example runs and exits 0 in a demo district (adapted only where the table says)")
     func everyExampleRuns() throws {
         let cli = CommandLineTests()
-        let dir = try cli.tempDirectory()
+        let dir = try cli.demoDistrict()
         defer { try? FileManager.default.removeItem(at: dir) }
-        #expect(try cli.run(["demo", "setup", "--persons", CommandLineTests.demoPersons], in: dir).status == 0)
         // Examples name files of the repository (demo/points-policy.yaml) as a checkout's root would.
         try FileManager.default.createSymbolicLink(
             at: dir.appendingPathComponent("demo"), withDestinationURL: ExternalTool.repositoryRoot.appendingPathComponent("demo"))
@@ -84,20 +83,11 @@ struct HelpExampleTests {
             }
             if !adaptation.append.isEmpty { line += " " + adaptation.append }
             if adaptation.postgres && postgres == nil { continue }
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/bin/bash")
-            process.arguments = ["-c", line]
-            process.currentDirectoryURL = dir
-            var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("ZEROTRIP_") }
-            environment["PATH"] = binary + ":" + (environment["PATH"] ?? "/usr/bin:/bin")
-            process.environment = environment
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            process.standardError = pipe
-            try process.run()
-            let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            #expect(process.terminationStatus == 0, "\(command): \(line)\n\(output.suffix(1500))")
+            // As a shell runs it from the README, with this build's zerotrip first on PATH and no ZEROTRIP_ settings.
+            let unset = ProcessInfo.processInfo.environment.keys.filter { $0.hasPrefix("ZEROTRIP_") }.flatMap { ["-u", $0] }
+            let path = binary + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
+            let result = try ExternalTool.run(["env"] + unset + ["PATH=\(path)", "bash", "-c", line], in: dir)
+            #expect(result.status == 0, "\(command): \(line)\n\(result.stdout.suffix(1000))\n\(result.stderr.suffix(1000))")
             ran += 1
         }
         // All of them; on SQLite alone, all but the three that need a PostgreSQL server.

@@ -48,8 +48,7 @@ struct LoadTests {
 
     func start(environment: [String: String] = [:]) async throws -> Daemon {
         let cli = CommandLineTests()
-        let dir = try cli.tempDirectory()
-        #expect(try cli.run(["demo", "setup", "--persons", CommandLineTests.demoPersons], in: dir).status == 0)
+        let dir = try cli.demoDistrict()
         let rsj = try CommandLineTests.demoToken("RSJ", in: dir)
         let (server, port) = try await Self.serve(in: dir, environment: environment)
         return try await TestClient.withClient(host: "127.0.0.1", port: port, configuration: Self.client) { client in

@@ -23,11 +23,8 @@ struct PageBrowserTests {
     }
 
     func body() async throws {
-        let cli = CommandLineTests()
-        let dir = try cli.tempDirectory()
+        let dir = try CommandLineTests().demoDistrict()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let setup = try cli.run(["demo", "setup", "--persons", CommandLineTests.demoPersons], in: dir)
-        #expect(setup.status == 0, "\(setup.output)")
         let rsj = try CommandLineTests.demoToken("RSJ", in: dir), wjj = try CommandLineTests.demoToken("WJJ", in: dir)
         let (server, port) = try await LoadTests.serve(in: dir)
         defer { if server.isRunning { kill(server.processIdentifier, SIGKILL) } }
@@ -80,10 +77,8 @@ struct PageBrowserTests {
     func windowInBrowser() async throws {
         try await LoadTests.bounded(seconds: 240, "window browser") {
             let cli = CommandLineTests()
-            let dir = try cli.tempDirectory()
+            let dir = try cli.demoDistrict()
             defer { try? FileManager.default.removeItem(at: dir) }
-            let setup = try cli.run(["demo", "setup", "--persons", CommandLineTests.demoPersons], in: dir)
-            #expect(setup.status == 0, "\(setup.output)")
             let gaj = try CommandLineTests.demoToken("GAJ", in: dir), zsj = try CommandLineTests.demoToken("ZSJ", in: dir)
             let (server, port) = try await LoadTests.serve(in: dir)
             defer { if server.isRunning { kill(server.processIdentifier, SIGKILL) } }

@@ -20,11 +20,8 @@ struct SchemathesisTests {
     }
 
     func body() async throws {
-        let cli = CommandLineTests()
-        let dir = try cli.tempDirectory()
+        let dir = try CommandLineTests().demoDistrict()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let setup = try cli.run(["demo", "setup", "--persons", CommandLineTests.demoPersons], in: dir)
-        #expect(setup.status == 0, "\(setup.output)")
         // Rate limits high enough that generated requests reach the handlers instead of the limiter.
         let (server, port) = try await LoadTests.serve(
             in: dir, environment: ["ZEROTRIP_APPLICANT_RATE": "100000", "ZEROTRIP_PUBLIC_RATE": "1000000"])
