@@ -1,3 +1,4 @@
+import Foundation
 public import Hummingbird
 public import ZeroTrip
 
@@ -73,10 +74,17 @@ extension RouteSpec {
         let mediaType: String
         let schema: JSONValue
         let description: String
+        /// A request that succeeds in the demo district (`zerotrip demo setup`), shown in the description and sent by
+        /// schemathesis' examples phase.
+        var example: JSONValue? = nil
+        /// Decodes a body as the handler does (a test decodes every example with it).
+        var decodes: (@Sendable ([UInt8]) throws -> Void)? = nil
 
         /// A JSON object decoded strictly into `type`; its schema is read from the type (``BodySchema``).
-        static func json<T: Decodable>(_ type: T.Type) -> Body {
-            Body(mediaType: "application/json", schema: BodySchema.of(type), description: "JSON; unknown members are refused by name")
+        static func json<T: Decodable & Sendable>(_ type: T.Type, example: JSONValue? = nil) -> Body {
+            Body(
+                mediaType: "application/json", schema: BodySchema.of(type), description: "JSON; unknown members are refused by name",
+                example: example, decodes: { _ = try JSONDecoder().decode(T.self, from: Data($0)) })
         }
 
         /// A CSV file (registry or credit-event import).

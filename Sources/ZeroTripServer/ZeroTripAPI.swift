@@ -70,13 +70,14 @@ public struct ZeroTripAPI: Sendable {
             reply: .json(DepartmentDetail.self)),
         RouteSpec(
             method: .post, path: "/v1/departments", access: .scope(.admin), "Adds a department and makes its first seal key",
-            body: .json(CreateDepartment.self), reply: .json(Department.self, 201)),
+            body: .json(CreateDepartment.self, example: ["code": "SWJ", "name": "区税务局"]), reply: .json(Department.self, 201)),
         RouteSpec(
             method: .get, path: "/v1/credentials", access: .scope(.admin), "Every API credential (never its secret)",
             reply: .json(CredentialList.self)),
         RouteSpec(
             method: .post, path: "/v1/credentials", access: .scope(.admin), "Creates a credential; its token is shown once",
-            body: .json(CreateCredential.self), reply: .json(CreatedCredential.self, 201)),
+            body: .json(CreateCredential.self, example: ["department": "RSJ", "scopes": ["documents:verify"], "label": "窗口核验"]),
+            reply: .json(CreatedCredential.self, 201)),
         RouteSpec(
             method: .post, path: "/v1/credentials/{id}/revoke", access: .scope(.admin), "Revokes a credential", reply: .json(CredentialInfo.self)),
         RouteSpec(
@@ -86,7 +87,12 @@ public struct ZeroTripAPI: Sendable {
             query: [.integer("limit", minimum: 1, maximum: 1000, "how many, newest first (default 100)")], reply: .json(AuditEventList.self)),
         RouteSpec(
             method: .post, path: "/v1/documents", access: .scope(.documentsIssue), "Issues a signed result document of the caller's department",
-            body: .json(IssueDocumentBody.self), reply: .json(IssuedDocumentView.self, 201)),
+            body: .json(
+                IssueDocumentBody.self,
+                example: [
+                    "matterCode": "QZDJ", "matterName": "求职登记证明", "holderName": "张三丰", "holderIdNumber": "440104199001010010",
+                    "fields": [["label": "求职意向", "value": "电子商务"]],
+                ]), reply: .json(IssuedDocumentView.self, 201)),
         RouteSpec(
             method: .get, path: "/v1/documents", access: .scope(.documentsIssue), "The department's latest documents",
             query: [.integer("limit", minimum: 1, maximum: 1000, "how many, newest first (default 50)")], reply: .json(DocumentList.self)),
@@ -98,7 +104,7 @@ public struct ZeroTripAPI: Sendable {
             reply: .pdf),
         RouteSpec(
             method: .post, path: "/v1/documents/{id}/revoke", access: .scope(.documentsIssue), "Revokes a document of the department",
-            body: .json(RevokeBody.self), reply: .json(DocumentView.self)),
+            body: .json(RevokeBody.self, example: ["reason": "issued_in_error"]), reply: .json(DocumentView.self)),
         RouteSpec(
             method: .post, path: "/v1/documents/{id}/reissue", access: .scope(.documentsIssue), "Replaces a document by a corrected one",
             body: .json(IssueDocumentBody.self), reply: .json(IssuedDocumentView.self, 201)),
@@ -175,7 +181,8 @@ public struct ZeroTripAPI: Sendable {
         // Applicants: verification paths (public, rate-limited per client) and their own data (session).
         RouteSpec(
             method: .post, path: "/v1/applicant/verifications", access: .applicantPublic, "Starts an identity check (ID number, registry, SMS code)",
-            body: .json(StartVerificationBody.self), reply: .json(StartView.self, 201)),
+            body: .json(StartVerificationBody.self, example: ["method": "sms", "idNumber": "440104199001010010", "name": "张三丰"]),
+            reply: .json(StartView.self, 201)),
         RouteSpec(
             method: .post, path: "/v1/applicant/verifications/{id}/code", access: .applicantPublic, "Submits the SMS code and opens a session",
             body: .json(SubmitCodeBody.self), reply: .json(SessionView.self, 201)),
@@ -212,14 +219,15 @@ public struct ZeroTripAPI: Sendable {
             "The signed PDF of one of the applicant's results", reply: .pdf),
         RouteSpec(
             method: .put, path: "/v1/applicant/documents/{id}/pdf-link", access: .applicant(tier: IdentityPolicy().tierForResultDownload),
-            "Turns the original-PDF link behind the QR code on or off", body: .json(PDFLinkBody.self), reply: .json(PDFLinkView.self)),
+            "Turns the original-PDF link behind the QR code on or off", body: .json(PDFLinkBody.self, example: ["enabled": true]),
+            reply: .json(PDFLinkView.self)),
         RouteSpec(method: .post, path: "/v1/applicant/logout", access: .applicant(tier: 1), "Ends the session", reply: .json([String: String].self)),
         // Consent: the applicant grants the department handling a matter the use of their results for it, lists and
         // withdraws grants. Tier 1 (ID number, registry, SMS code) as in DigiLocker's OTP consent: a grant hands
         // nothing to whoever gives it, only lets the department read what it would otherwise ask for on paper.
         RouteSpec(
             method: .post, path: "/v1/applicant/consents", access: .applicant(tier: 1),
-            "Grants a matter's department the use of the applicant's results", body: .json(GrantConsentBody.self),
+            "Grants a matter's department the use of the applicant's results", body: .json(GrantConsentBody.self, example: ["matter": "JZDJ"]),
             reply: .json(ConsentGrantView.self, 201)),
         RouteSpec(
             method: .get, path: "/v1/applicant/consents", access: .applicant(tier: 1), "The applicant's grants", reply: .json(ConsentGrantList.self)),
@@ -267,7 +275,10 @@ public struct ZeroTripAPI: Sendable {
         // Supervision (督办): the staff directory stalled-review notices go to, and review times per department.
         RouteSpec(
             method: .post, path: "/v1/staff", access: .scope(.admin), "Adds a clerk or supervisor to the staff directory",
-            body: .json(StaffBody.self), reply: .json(StaffView.self, 201)),
+            body: .json(
+                StaffBody.self,
+                example: ["department": "RSJ", "clerk": "RS-0007", "name": "王芳", "phone": "13900000007", "role": "reviewer"]),
+            reply: .json(StaffView.self, 201)),
         RouteSpec(
             method: .get, path: "/v1/staff", access: .scope(.admin), "The staff directory",
             query: [.string("department", minLength: 1, maxLength: 16, "one department's staff")], reply: .json(StaffList.self)),
@@ -332,7 +343,7 @@ public struct ZeroTripAPI: Sendable {
             body: .json(WindowCheckBody.self), reply: .json(WindowCheckView.self, 201)),
         RouteSpec(
             method: .post, path: "/v1/identity/checks", access: .scope(.identityRead), "Whether a person holds an identity check of at least a tier",
-            body: .json(TierCheckBody.self), reply: .json(TierCheck.self)),
+            body: .json(TierCheckBody.self, example: ["idNumber": "440104199001010010", "minimumTier": 1]), reply: .json(TierCheck.self)),
         RouteSpec(
             method: .post, path: "/v1/persons/import", access: .scope(.admin), "Imports population registry rows",
             body: .csv("registry rows under the header id_number,name,phone,card_valid_from,card_valid_until"), reply: .json(ImportView.self)),
@@ -352,7 +363,10 @@ public struct ZeroTripAPI: Sendable {
             body: .yaml("the policy as YAML or JSON"), reply: .json(ConfigurationVersion.self)),
         RouteSpec(
             method: .post, path: "/v1/credit-events", access: .scope(.admin), "Records a credit event of a subject",
-            body: .json(CreditEventBody.self), reply: .json(CreditEvent.self, 201)),
+            body: .json(
+                CreditEventBody.self,
+                example: ["subject": "440104199001010010", "type": "administrative_penalty_minor", "reference": "禅罚〔2026〕0001号"]),
+            reply: .json(CreditEvent.self, 201)),
         RouteSpec(
             method: .post, path: "/v1/credit-events/import", access: .scope(.admin), "Imports credit events from a source's CSV",
             body: .csv("events under the header subject,type,effective_date,reference"),

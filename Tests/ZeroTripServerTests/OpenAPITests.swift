@@ -146,4 +146,15 @@ struct OpenAPITests {
         #expect(ZeroTripAPI.methods(allowedAt: "/V/") == ["GET"])
         #expect(ZeroTripAPI.methods(allowedAt: "/v1/departments/RSJ/keys/rotate/again") == nil)
     }
+
+    @Test("Every request example decodes into the body type its handler reads, and is in the description")
+    func examples() throws {
+        let withExamples = ZeroTripAPI.routes.filter { $0.body?.example != nil }
+        #expect(withExamples.count >= 10)
+        for route in withExamples {
+            let body = try #require(route.body), example = try #require(body.example)
+            #expect(throws: Never.self, "\(route)") { try body.decodes?(example.bytes) }
+            #expect(Self.operation(route)?["requestBody"]?["content"]?["application/json"]?["example"] == example, "\(route)")
+        }
+    }
 }

@@ -98,9 +98,10 @@ enum OpenAPIDocument {
         }
         if !parameters.isEmpty { operation["parameters"] = .array(parameters) }
         if let body = route.body {
+            var media: [String: JSONValue] = ["schema": body.schema]
+            if let example = body.example { media["example"] = example }
             operation["requestBody"] = [
-                "required": true, "description": .string(body.description),
-                "content": .object([body.mediaType: ["schema": body.schema]]),
+                "required": true, "description": .string(body.description), "content": .object([body.mediaType: .object(media)]),
             ]
         }
         switch route.access {
