@@ -79,9 +79,13 @@ extension ZeroTripAPI {
                 try JSONResponse.make(try await services.administration.renewRoot(actor: principal!.actor), status: .created)
             }
         case "GET /v1/log/sth":
+            // Read only: heads are signed by the trust maintenance timer (at start, then whenever the log grew), never
+            // by an anonymous GET, which would be a write and a root-key use any client could trigger.
             return { _, _, _ in
-                if let head = try await services.log.latestTreeHead() { return try JSONResponse.make(head) }
-                return try JSONResponse.make(try await services.administration.signTreeHead(services.log))
+                guard let head = try await services.log.latestTreeHead() else {
+                    throw ZeroTripError(.notReady, "no tree head is signed yet; the daemon signs one at start").retryingAfter(5)
+                }
+                return try JSONResponse.make(head)
             }
         case "GET /v1/log/proof/inclusion":
             return { request, _, _ in

@@ -84,6 +84,10 @@ struct AuthorizationTests {
                 #"{"card": {"idNumber": "\#(IdentityFixtures.wang.id)", "name": "\#(IdentityFixtures.wang.name)", "validFrom": "2018-03-15", "validUntil": "2038-03-15"}, "faceCheck": "match", "clerk": {"id": "GA-1", "name": "赵文静"}, "station": "w1"}"#
             )
         case "POST /v1/identity/checks": return (route.path, #"{"idNumber": "\#(IdentityFixtures.zhang.id)", "minimumTier": 1}"#)
+        case "GET /v1/log/sth":
+            // What the daemon's trust maintenance timer does at start: the route only reads.
+            try await fixture.services.administration.signTreeHead(fixture.services.log)
+            return ("/v1/log/sth", nil)
         case "GET /v1/log/proof/inclusion": return ("/v1/log/proof/inclusion?index=0&treeSize=2", nil)
         case "GET /v1/log/proof/consistency": return ("/v1/log/proof/consistency?first=1&second=2", nil)
         case "GET /v1/log/entries": return ("/v1/log/entries?start=0&end=2", nil)
