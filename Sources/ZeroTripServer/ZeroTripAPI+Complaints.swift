@@ -84,13 +84,13 @@ extension ZeroTripAPI {
             return { request, _, session, _ in
                 let body = try await JSONResponse.decode(ComplaintBody.self, from: request, limit: 4096)
                 let complaint = try await services.complaints.file(
-                    subject: session!.subjectID.rawValue, department: body.department, rating: body.rating,
+                    subject: session!.subjectID, department: body.department, rating: body.rating,
                     cause: body.cause, text: body.text, actor: session!.actor)
                 return try JSONResponse.make(ComplaintView(complaint), status: .created)
             }
         case "GET /v1/applicant/complaints":
             return { _, _, session, _ in
-                let complaints = try await services.complaints.complaints(subject: session!.subjectID.rawValue)
+                let complaints = try await services.complaints.complaints(subject: session!.subjectID)
                 return try JSONResponse.make(ComplaintList(complaints: complaints.map { ComplaintView($0) }))
             }
         default:

@@ -199,7 +199,7 @@ extension ZeroTripAPI {
         case "GET /v1/applicant/applications":
             return { _, _, session, _ in
                 try await JSONResponse.make(
-                    ApplicationList(applications: try services.applications.applications(department: nil, subject: session!.subjectID.rawValue)))
+                    ApplicationList(applications: try services.applications.applications(department: nil, subject: session!.subjectID)))
             }
         case "GET /v1/applicant/applications/{id}/commitment":
             return { _, parameters, session, _ in

@@ -113,14 +113,14 @@ extension ZeroTripAPI {
         switch spec.description {
         case "GET /v1/applicant/ratings":
             return { _, _, session, _ in
-                let ratings = try await services.ratings.ratings(subject: session!.subjectID.rawValue)
+                let ratings = try await services.ratings.ratings(subject: session!.subjectID)
                 return try JSONResponse.make(RatingList(ratings: ratings.map(RatingView.init)))
             }
         case "POST /v1/applicant/ratings/{id}":
             return { request, parameters, session, _ in
                 let body = try await JSONResponse.decode(RateBody.self, from: request, limit: 2048)
                 let rating = try await services.ratings.rate(
-                    id: parameters.get("id") ?? "", subject: session!.subjectID.rawValue, score: body.score,
+                    id: parameters.get("id") ?? "", subject: session!.subjectID, score: body.score,
                     tags: body.tags ?? [], comment: body.comment, actor: session!.actor)
                 return try JSONResponse.make(RatingView(rating))
             }
@@ -370,13 +370,13 @@ extension ZeroTripAPI {
                     throw ZeroTripError(.invalidInput, "kind must be one of \(ServiceNeedKind.allCases.map(\.rawValue).joined(separator: ", "))")
                 }
                 let needs = try await services.supervision.stateNeed(
-                    subject: session!.subjectID.rawValue, kind: kind, years: body.years,
+                    subject: session!.subjectID, kind: kind, years: body.years,
                     detail: body.detail, actor: session!.actor)
                 return try JSONResponse.make(NeedList(needs: needs.map(NeedView.init)), status: .created)
             }
         case "GET /v1/applicant/needs":
             return { _, _, session, _ in
-                let needs = try await services.supervision.needs(subject: session!.subjectID.rawValue)
+                let needs = try await services.supervision.needs(subject: session!.subjectID)
                 return try JSONResponse.make(NeedList(needs: needs.map(NeedView.init)))
             }
         default:

@@ -206,7 +206,7 @@ extension ZeroTripAPI {
                 try JSONResponse.make(
                     PointsStatementView(
                         try await services.points.statement(
-                            subject: session!.subjectID.rawValue,
+                            subject: session!.subjectID,
                             disclosingCredit: identityPolicy.seesCreditLevel(session!))))
             }
         case "POST /v1/applicant/points/claims":
@@ -219,7 +219,7 @@ extension ZeroTripAPI {
                     return bytes
                 }
                 let claim = try await services.points.claim(
-                    subject: session!.subjectID.rawValue, indicator: body.indicator, option: body.option,
+                    subject: session!.subjectID, indicator: body.indicator, option: body.option,
                     statement: body.statement ?? "", evidence: evidence, actor: session!.actor)
                 return try JSONResponse.make(PointsClaimView(claim, reviewerShown: false), status: .created)
             }
@@ -227,7 +227,7 @@ extension ZeroTripAPI {
             return { request, _, session, _ in
                 let body = try await JSONResponse.decode(PointsDisputeBody.self, from: request, limit: 4096)
                 let dispute = try await services.points.dispute(
-                    subject: session!.subjectID.rawValue, indicator: body.indicator, claim: body.claim,
+                    subject: session!.subjectID, indicator: body.indicator, claim: body.claim,
                     reason: body.reason, actor: session!.actor,
                     disclosingCredit: identityPolicy.seesCreditLevel(session!))
                 return try JSONResponse.make(PointsDisputeView(dispute, reviewerShown: false), status: .created)
@@ -235,7 +235,7 @@ extension ZeroTripAPI {
         case "POST /v1/applicant/points/certificate":
             return { request, _, session, _ in
                 let certificate = try await services.points.certificate(
-                    subject: session!.subjectID.rawValue, actor: session!.actor,
+                    subject: session!.subjectID, actor: session!.actor,
                     disclosingCredit: identityPolicy.seesCreditLevel(session!))
                 return try JSONResponse.make(
                     PointsCertificateView(

@@ -95,10 +95,10 @@ extension BenchCommand {
             _ = try await services.points.loadPolicy(Array(Self.scheme.utf8), actor: "bench")
             _ = try await services.supervision.putStaff(
                 department: "RSJ", clerk: "RS-1", name: "孙丽", phone: "13900000031", role: .reviewer, actor: "bench")
-            var subjects: [String] = []
+            var subjects: [SubjectID] = []
             for index in 0..<min(claims, numbers.count) {
                 guard let id = try await services.identity.registry.subject(idNumber: numbers[(index * 104_729) % numbers.count]) else { continue }
-                let subject = SubjectID.person(id).rawValue
+                let subject = SubjectID.person(id)
                 subjects.append(subject)
                 let indicator = ["education", "skills", "honours"][index % 3], option = ["本科", "技师", "市级以上"][index % 3]
                 guard
@@ -117,7 +117,7 @@ extension BenchCommand {
 
             for index in 0..<min(replays, numbers.count) {
                 if let id = try await services.identity.registry.subject(idNumber: numbers[(index * 15_485_863) % numbers.count]) {
-                    subjects.append(SubjectID.person(id).rawValue)
+                    subjects.append(SubjectID.person(id))
                 }
             }
             var mismatches = 0, replayed = 0

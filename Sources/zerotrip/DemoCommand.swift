@@ -196,7 +196,7 @@ struct DemoCommand: AsyncParsableCommand {
             let runs = try await services.points.runs(limit: 1)
             let run = runs.first?.finishedAt == nil ? try await services.points.run(actor: "demo").run : runs[0]
             let statement = try await services.points.statement(
-                subject: SubjectID.person(try await services.identity.registry.subject(idNumber: "440104199001010010") ?? "").rawValue,
+                subject: SubjectID.person(try await services.identity.registry.subject(idNumber: "440104199001010010") ?? ""),
                 disclosingCredit: true)
             print(
                 "Points: scheme version \(version.version), run \(run.id) scored \(run.persons) persons; 张三丰 has \(statement.total ?? 0) points "

@@ -111,7 +111,7 @@ struct PointsCommand: AsyncParsableCommand {
                     throw ZeroTripError(.unknownSubject, "no person with that ID number in the registry")
                 }
                 let day = try PointsCommand.dayStart(date)
-                let replay = try await services.points.replay(subject: SubjectID.person(subject).rawValue, run: run, at: day, version: version)
+                let replay = try await services.points.replay(subject: SubjectID.person(subject), run: run, at: day, version: version)
                 try printJSON(replay)
                 if !replay.matches { throw ExitCode(1) }
             }

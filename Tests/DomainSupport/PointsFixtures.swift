@@ -22,10 +22,10 @@ public enum PointsFixtures {
     public static let png: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]
 
     /// The subject (`person:<id>`) of the registered person with `idNumber`.
-    public static func subject(_ services: ZeroTripServices, _ idNumber: String) async throws -> String {
+    public static func subject(_ services: ZeroTripServices, _ idNumber: String) async throws -> SubjectID {
         guard let id = try await services.identity.registry.subject(idNumber: idNumber) else {
             throw ZeroTripError(.unknownSubject, "\(idNumber) is not registered")
         }
-        return "person:\(id)"
+        return .person(id)
     }
 }

@@ -167,7 +167,7 @@ extension AuthorizationTests {
             try await fixture.loadCredit()
             let session = try await fixture.applicant().session
             let application = try await RatingAPITests.closedApplication(fixture.services, li, clerk: "GA-\(attempt)")
-            let invitation = try await fixture.services.ratings.ratings(subject: "person:\(session.subject)").first { $0.application == application }
+            let invitation = try await fixture.services.ratings.ratings(subject: session.subjectID).first { $0.application == application }
             return ("/v1/applicant/ratings/\(invitation?.id ?? "missing")", #"{"score": 4, "tags": ["fast"]}"#)
         case "POST /v1/window-services":
             // An RSJ counter answered 李晓梅's question without an application.
@@ -178,7 +178,7 @@ extension AuthorizationTests {
             // 李晓梅 complained about RSJ; an RSJ supervisor answers.
             let session = try await fixture.applicant().session
             let complaint = try await fixture.services.complaints.file(
-                subject: "person:\(session.subject)", department: "RSJ", rating: nil, cause: "waiting",
+                subject: session.subjectID, department: "RSJ", rating: nil, cause: "waiting",
                 text: "排队两个小时（\(attempt)）", actor: session.actor)
             _ = try await fixture.services.supervision.putStaff(
                 department: "RSJ", clerk: "RS-S\(attempt)", name: "钱峰", phone: "13900000039", role: .supervisor,

@@ -133,7 +133,7 @@ struct ComplaintAPITests {
             (status, data) = try await call("/v1/applicant/complaints", zhangSession.token)
             let mine = try decoder.decode(List.self, from: data).complaints
             #expect(mine.first { $0.id == poor.id }?.reply == "经核实情况属实，已整改，感谢监督。" && !String(decoding: data, as: UTF8.self).contains("GA-0100"))
-            let zhangSubject = "person:" + (try #require(try await services.identity.registry.subject(idNumber: zhang.id)))
+            let zhangSubject = SubjectID.person(try #require(try await services.identity.registry.subject(idNumber: zhang.id)))
             #expect(
                 try await services.applications.notifications(subject: zhangSubject).contains {
                     $0.kind == "complaint_answer" && $0.message.contains("情况属实")
@@ -177,7 +177,7 @@ struct ComplaintAPITests {
             var (headers, form) = ApplicantPageTests.form(
                 ["csrf": "forged", "department": "GAJ", "cause": "materials", "text": "要求重复提交材料"], cookies: cookies)
             _ = try await client.execute(uri: "/my/complaints", method: .post, headers: headers, body: form) { $0.status }
-            let liSubject = "person:" + (try #require(try await services.identity.registry.subject(idNumber: li.id)))
+            let liSubject = SubjectID.person(try #require(try await services.identity.registry.subject(idNumber: li.id)))
             #expect(try await services.complaints.complaints(subject: liSubject).isEmpty, "a forged form files nothing")
             (headers, form) = ApplicantPageTests.form(
                 [
@@ -215,7 +215,7 @@ struct ComplaintAPITests {
             department: "GAJ", clerk: "GA-0100", name: "钱峰", phone: "13900000100", role: .supervisor, actor: "test")
         _ = try await services.supervision.putStaff(
             department: "GAJ", clerk: "GA-0007", name: "孙丽", phone: "13900000007", role: .reviewer, actor: "test")
-        let subject = "person:" + (try #require(try await services.identity.registry.subject(idNumber: IdentityFixtures.zhang.id)))
+        let subject = SubjectID.person(try #require(try await services.identity.registry.subject(idNumber: IdentityFixtures.zhang.id)))
         let invitation = try #require(try await services.ratings.ratings(subject: subject).first)
         _ = try await services.ratings.rate(
             id: invitation.id, subject: subject, score: 2, tags: ["long_wait"], comment: "等了两个小时", actor: "person:zhang")

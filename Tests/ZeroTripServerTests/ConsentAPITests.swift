@@ -212,7 +212,7 @@ struct ConsentAPITests {
             #expect(reopened.materials.first { $0.code == "EMPLOYMENT_PROOF" }.map { !$0.provided && $0.documentID == nil } == true)
             let obligation = try #require(reopened.obligation)
             #expect(obligation.items == ["EMPLOYMENT_PROOF"] && obligation.state == .open && obligation.deadline > Date())
-            let notices = try await fixture.services.applications.notifications(subject: "person:\(applicant.session.subject)")
+            let notices = try await fixture.services.applications.notifications(subject: applicant.session.subjectID)
             #expect(
                 notices.contains { $0.message.contains("已被签发部门撤销") && $0.message.contains("就业或就读证明") && $0.message.contains("前补交") },
                 "\(notices.map(\.message))")
@@ -239,7 +239,7 @@ struct ConsentAPITests {
         let accesses = try await fixture.services.dataAccesses(subject: applicant.session.subject)
         #expect(accesses.contains { $0.action == "document.reused" && $0.documentID == proof.record.id }, "the applicant sees the read")
         let nothingForLi = try await fixture.services.applications.applications(
-            department: nil, subject: "person:\(try await fixture.services.identity.registry.subject(idNumber: li.id)!)")
+            department: nil, subject: .person(try await fixture.services.identity.registry.subject(idNumber: li.id)!))
         #expect(nothingForLi.isEmpty)
     }
 

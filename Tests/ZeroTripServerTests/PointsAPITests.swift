@@ -189,7 +189,7 @@ struct PointsAPITests {
         _ = try await fixture.services.points.run(actor: "test")
         let holder = try await fixture.applicant()
         let cookies = [PageCookies.session: holder.token], csrf = PageCookies.csrfToken(session: holder.token)
-        let subject = "person:\(holder.session.subject)"
+        let subject = holder.session.subjectID
         try await fixture.application().test(.router) { client in
             let page = try await client.execute(uri: "/my/points", method: .get, headers: ApplicantPageTests.cookieHeader(cookies)) {
                 String(buffer: $0.body)

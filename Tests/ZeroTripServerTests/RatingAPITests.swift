@@ -57,7 +57,7 @@ struct RatingAPITests {
             department: "GAJ", actor: "credential:gaj")
         _ = try await fixture.services.applications.reject(rejected.id, reason: "住所证明与实际不符", department: "GAJ", actor: "credential:gaj")
         let zhangSubject = try #require(try await fixture.services.identity.registry.subject(idNumber: zhang.id))
-        let notices = try await fixture.services.applications.notifications(subject: "person:\(zhangSubject)")
+        let notices = try await fixture.services.applications.notifications(subject: .person(zhangSubject))
         #expect(
             notices.filter { $0.kind == "rating_invitation" }.count == 2
                 && notices.contains { $0.message.contains("/my/ratings") && $0.message.contains("居住登记") },
@@ -203,8 +203,8 @@ struct RatingAPITests {
             department: "GAJ", scopes: [.applicationsProcess, .creditRead], label: "w", actor: "test"
         ).token
         let statistics = try await fixture.services.credentials.create(department: "RSJ", scopes: [.statisticsRead], label: "s", actor: "test").token
-        let zhangSubject = "person:" + (try #require(try await fixture.services.identity.registry.subject(idNumber: zhang.id)))
-        let liSubject = "person:" + (try #require(try await fixture.services.identity.registry.subject(idNumber: li.id)))
+        let zhangSubject = SubjectID.person(try #require(try await fixture.services.identity.registry.subject(idNumber: zhang.id)))
+        let liSubject = SubjectID.person(try #require(try await fixture.services.identity.registry.subject(idNumber: li.id)))
         struct Invitation: Decodable {
             var rating: String; var service: String; var department: String; var matter: String?; var clerk: String?; var invited: Bool
         }

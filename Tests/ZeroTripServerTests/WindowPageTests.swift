@@ -383,7 +383,7 @@ struct WindowPageTests {
         try await fixture.loadCredit()
         let services = fixture.services
         _ = try await RatingAPITests.closedApplication(services, IdentityFixtures.zhang, clerk: "GA-0042")
-        let subject = "person:" + (try #require(try await services.identity.registry.subject(idNumber: IdentityFixtures.zhang.id)))
+        let subject = SubjectID.person(try #require(try await services.identity.registry.subject(idNumber: IdentityFixtures.zhang.id)))
         let invitation = try #require(try await services.ratings.ratings(subject: subject).first)
         _ = try await services.ratings.rate(
             id: invitation.id, subject: subject, score: 1, tags: ["too_many_materials"], comment: nil, actor: "person:zhang")

@@ -200,12 +200,13 @@ struct PointsTests {
         // A tampered stored score no longer replays.
         try await services.database.write { db in
             try db.dropRules(on: "points_scores")
-            try db.execute(sql: "UPDATE points_scores SET total = total + 1 WHERE run_id = ? AND subject = ?", arguments: [third.run.id, zhang])
+            try db.execute(
+                sql: "UPDATE points_scores SET total = total + 1 WHERE run_id = ? AND subject = ?", arguments: [third.run.id, zhang.rawValue])
         }
         #expect(try await points.replay(subject: zhang, run: third.run.id).matches == false)
         // So does a score the run should have stored and did not.
         try await services.database.write { db in
-            try db.execute(sql: "DELETE FROM points_scores WHERE run_id = ? AND subject = ?", arguments: [third.run.id, zhang])
+            try db.execute(sql: "DELETE FROM points_scores WHERE run_id = ? AND subject = ?", arguments: [third.run.id, zhang.rawValue])
         }
         let missing = try await points.replay(subject: zhang, run: third.run.id)
         #expect(missing.stored == nil && missing.matches == false)
@@ -310,14 +311,14 @@ struct PointsTests {
         let li = try await PointsFixtures.subject(services, IdentityFixtures.li.id)
         try await services.database.write { db in
             try db.dropRules(on: "persons")
-            try db.execute(sql: "UPDATE persons SET id_sealed = ? WHERE id = ?", arguments: [Data(repeating: 7, count: 60), String(li.dropFirst(7))])
+            try db.execute(sql: "UPDATE persons SET id_sealed = ? WHERE id = ?", arguments: [Data(repeating: 7, count: 60), li.personID!])
         }
         district.clock.advance(by: 60)
         let report = try await points.run(actor: "test")
         let registered = try await services.identity.registry.count()
         #expect(report.skipped == 1 && report.scored == registered - 1 && report.run.persons == registered - 1 && report.run.finishedAt != nil)
         let skipped = try await AuditLog.events(in: services.database, limit: 500).filter { $0.action == "points.person.skipped" }
-        #expect(skipped.map(\.target) == [li])
+        #expect(skipped.map(\.target) == [li.rawValue])
         #expect(await errorCode { try await points.replay(subject: li, run: report.run.id) } == "identity_key_unavailable")
     }
 

@@ -195,8 +195,10 @@ extension ApplicationService {
     }
 
     /// The newest notifications (reminders, rectification and breach notices), newest last.
-    public func notifications(subject: String? = nil, limit: Int = 20) async throws -> [ApplicantNotification] {
-        try await database.read { db in try NotificationOutbox.newest(subject: subject, limit: limit, in: db) }
+    public func notifications(subject: SubjectID? = nil, limit: Int = 20) async throws -> [ApplicantNotification] {
+        // Stored and audited as text.
+        let subject = subject?.rawValue
+        return try await database.read { db in try NotificationOutbox.newest(subject: subject, limit: limit, in: db) }
     }
 }
 

@@ -459,10 +459,12 @@ public struct ApplicationService: Sendable {
     }
 
     /// Applications of `department` (all for nil), newest first, optionally only flagged ones.
-    public func applications(department: String?, subject: String? = nil, flaggedOnly: Bool = false, limit: Int = 100) async throws
+    public func applications(department: String?, subject: SubjectID? = nil, flaggedOnly: Bool = false, limit: Int = 100) async throws
         -> [ApplicationRecord]
     {
-        try await database.read { db in
+        // Stored and audited as text.
+        let subject = subject?.rawValue
+        return try await database.read { db in
             try ApplicationStore.ids(department: department, subject: subject, flaggedOnly: flaggedOnly, limit: limit, in: db)
                 .compactMap { try ApplicationStore.load($0, in: db) }
         }

@@ -48,9 +48,11 @@ public final class ComplaintService: Sendable {
     /// already `already_complained`; more than ``openLimit`` waiting `too_many_open_complaints`. The person is told
     /// by when the answer is due. Audited `complaint.filed` (without the text).
     public func file(
-        subject: String, department rawDepartment: String?, rating rawRating: String?, cause rawCause: String, text rawText: String,
+        subject: SubjectID, department rawDepartment: String?, rating rawRating: String?, cause rawCause: String, text rawText: String,
         actor: String
     ) async throws -> Complaint {
+        // Stored and audited as text.
+        let subject = subject.rawValue
         guard let cause = ComplaintCause(rawValue: rawCause) else {
             throw ZeroTripError(.invalidInput, "cause must be one of \(ComplaintCause.allCases.map(\.rawValue).joined(separator: ", "))")
         }
@@ -99,8 +101,10 @@ public final class ComplaintService: Sendable {
     }
 
     /// `subject`'s complaints, newest first, with the answers.
-    public func complaints(subject: String) async throws -> [Complaint] {
-        try await database.read { db in try ComplaintStore.complaints(subject: subject, in: db) }
+    public func complaints(subject: SubjectID) async throws -> [Complaint] {
+        // Stored and audited as text.
+        let subject = subject.rawValue
+        return try await database.read { db in try ComplaintStore.complaints(subject: subject, in: db) }
     }
 
     /// `department`'s complaints: the open ones by deadline (`open`), or all, newest first; at most `limit`; each

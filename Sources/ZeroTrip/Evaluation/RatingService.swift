@@ -125,17 +125,21 @@ public final class RatingService: Sendable {
     }
 
     /// `subject`'s (`person:<subject>`) invitations, newest first, rated or not.
-    public func ratings(subject: String) async throws -> [ServiceRating] {
-        try await database.read { db in try RatingStore.ratings(subject: subject, in: db) }
+    public func ratings(subject: SubjectID) async throws -> [ServiceRating] {
+        // Stored and audited as text.
+        let subject = subject.rawValue
+        return try await database.read { db in try RatingStore.ratings(subject: subject, in: db) }
     }
 
     /// Records `subject`'s rating of invitation `id`: `score` 1–5, known `tags` (at most 8, no repeats), a comment of
     /// at most ``commentLimit`` characters. Another person's invitation is `not_found`; a second rating
     /// `already_rated`; after the invitation closed `rating_closed`. Audited `rating.recorded` (the comment is not).
     public func rate(
-        id rawID: String, subject: String, score: Int, tags rawTags: [String], comment rawComment: String?,
+        id rawID: String, subject: SubjectID, score: Int, tags rawTags: [String], comment rawComment: String?,
         actor: String
     ) async throws -> ServiceRating {
+        // Stored and audited as text.
+        let subject = subject.rawValue
         let id = rawID.lowercased()
         guard id.utf8.count == 32, Hex.decode(id) != nil else { throw ZeroTripError(.notFound, "no rating invitation \(rawID.prefix(40))") }
         guard (1...5).contains(score) else { throw ZeroTripError(.invalidInput, "score must be 1–5") }

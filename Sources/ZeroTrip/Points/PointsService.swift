@@ -344,7 +344,10 @@ public final class PointsService: Sendable {
     /// Computes `subject`'s (`person:<id>`) score again from the data as they were: at run `run`'s date with its
     /// policy version (and compares with the stored score), or at `date` with the version `version` (default: the one
     /// in force then).
-    public func replay(subject: String, run runID: Int64? = nil, at date: Date? = nil, version requested: Int? = nil) async throws -> PointsReplay {
+    public func replay(subject: SubjectID, run runID: Int64? = nil, at date: Date? = nil, version requested: Int? = nil) async throws -> PointsReplay
+    {
+        // Stored and audited as text.
+        let subject = subject.rawValue
         let registry = self.registry
         let now = clock.now()
         return try await database.read { db in
@@ -383,7 +386,9 @@ public final class PointsService: Sendable {
     /// `subject`'s (`person:<id>`) statement: the newest score explained, claimable indicators, claims and disputes.
     /// Without `disclosingCredit` (a session below the credit level's tier), items scored from the credit level —
     /// and so the total — are withheld, named in ``PointsStatement/withheld``.
-    public func statement(subject: String, disclosingCredit: Bool) async throws -> PointsStatement {
+    public func statement(subject: SubjectID, disclosingCredit: Bool) async throws -> PointsStatement {
+        // Stored and audited as text.
+        let subject = subject.rawValue
         let now = clock.now()
         return try await database.read { db in
             let current: (version: Int, policy: PointsPolicy)?
@@ -427,9 +432,11 @@ public final class PointsService: Sendable {
     /// Records `subject`'s claim of `option` for the reviewed indicator `indicator`, with an optional proof (PDF, JPEG
     /// or PNG, at most ``evidenceLimit`` bytes). Audited `points.claim.submitted` (without the statement or proof).
     public func claim(
-        subject: String, indicator code: String, option: String, statement rawStatement: String, evidence: [UInt8]?,
+        subject: SubjectID, indicator code: String, option: String, statement rawStatement: String, evidence: [UInt8]?,
         actor: String
     ) async throws -> PointsClaim {
+        // Stored and audited as text.
+        let subject = subject.rawValue
         let statement = try Validation.note(rawStatement, field: "statement", limit: Self.noteLimit)
         let evidenceType = try evidence.map { bytes throws(ZeroTripError) in try Self.evidenceType(bytes) }
         let now = clock.now()
@@ -565,9 +572,11 @@ public final class PointsService: Sendable {
     /// `subject` disputes an item: of a claim's decision (`claim`), or else of their newest score. Once per item.
     /// Without `disclosingCredit`, an item scored from the credit level is refused with `step_up_required` (audited).
     public func dispute(
-        subject: String, indicator code: String, claim claimID: String?, reason rawReason: String, actor: String,
+        subject: SubjectID, indicator code: String, claim claimID: String?, reason rawReason: String, actor: String,
         disclosingCredit: Bool
     ) async throws -> PointsDispute {
+        // Stored and audited as text.
+        let subject = subject.rawValue
         let reason = try Validation.note(rawReason, field: "reason", limit: Self.noteLimit)
         guard !reason.isEmpty else { throw ZeroTripError(.invalidInput, "say why the score is wrong") }
         let now = clock.now()
@@ -687,7 +696,9 @@ public final class PointsService: Sendable {
     /// one per scoring run — asked again, the certificate of that run still valid is given back, not issued anew.
     /// Without `disclosingCredit` (a session below ``IdentityPolicy/tierForCreditLevel``) a score with an item from
     /// the credit level is refused with `step_up_required` (audited): the certificate would print the level.
-    public func certificate(subject: String, actor: String, disclosingCredit: Bool) async throws -> PointsCertificate {
+    public func certificate(subject: SubjectID, actor: String, disclosingCredit: Bool) async throws -> PointsCertificate {
+        // Stored and audited as text.
+        let subject = subject.rawValue
         guard let id = SubjectID(rawValue: subject).personID, let person = try await registry.personalData(subject: id) else {
             throw ZeroTripError(.unknownSubject, "no person \(subject.prefix(24)) in the registry")
         }

@@ -38,9 +38,11 @@ extension SupervisionService {
 
     /// Records `subject`'s need of `kind` for each of `years` (this year to ``needYearsAhead`` years on), replacing
     /// the detail of one stated before. Audited `need.stated` (without the detail).
-    public func stateNeed(subject: String, kind: ServiceNeedKind, years: [Int], detail rawDetail: String?, actor: String) async throws
+    public func stateNeed(subject: SubjectID, kind: ServiceNeedKind, years: [Int], detail rawDetail: String?, actor: String) async throws
         -> [ServiceNeed]
     {
+        // Stored and audited as text.
+        let subject = subject.rawValue
         let now = clock.now()
         let thisYear = ChinaTime(now).year
         guard !years.isEmpty, years.count <= Self.needYearsAhead + 1, Set(years).count == years.count,
@@ -62,8 +64,10 @@ extension SupervisionService {
     }
 
     /// `subject`'s stated needs.
-    public func needs(subject: String) async throws -> [ServiceNeed] {
-        try await database.read { db in try NeedStore.needs(subject: subject, in: db) }
+    public func needs(subject: SubjectID) async throws -> [ServiceNeed] {
+        // Stored and audited as text.
+        let subject = subject.rawValue
+        return try await database.read { db in try NeedStore.needs(subject: subject, in: db) }
     }
 
     /// Needs counted per kind and year, from this year on.

@@ -446,7 +446,7 @@ struct ApplicantPages: Sendable {
                     "asOf": ChinaTime(assessment.asOf).minuteText, "policyVersion": assessment.policyVersion,
                 ] as [String: Any]
         }
-        let applications = try await services.applications.applications(department: nil, subject: subject)
+        let applications = try await services.applications.applications(department: nil, subject: visit.session.subjectID)
         let now = services.clock.now()
         var commitments: [[String: Any]] = []
         for application in applications {
@@ -510,7 +510,7 @@ struct ApplicantPages: Sendable {
     }
 
     private func messages(_ visit: Visit) async throws -> Response {
-        let notifications = try await services.applications.notifications(subject: visit.session.subjectID.rawValue, limit: 100)
+        let notifications = try await services.applications.notifications(subject: visit.session.subjectID, limit: 100)
         var context = visit.base
         context["title"] = "消息"
         context["tabMessages"] = true
@@ -654,7 +654,7 @@ struct ApplicantPages: Sendable {
         let catalogue = try? await services.credit.currentCatalogue()
         let departments = try await services.administration.departmentNames()
         let now = services.clock.now()
-        let all = try await services.ratings.ratings(subject: visit.session.subjectID.rawValue)
+        let all = try await services.ratings.ratings(subject: visit.session.subjectID)
         func row(_ rating: ServiceRating) -> [String: Any] {
             let matter = rating.matter.isEmpty ? nil : catalogue?.matter(rating.matter)?.name ?? rating.matter
             let name = rating.service.map { service in matter.map { "\(service.chinese)：\($0)" } ?? service.chinese } ?? matter ?? ""
@@ -682,7 +682,7 @@ struct ApplicantPages: Sendable {
         }
         context["tags"] = RatingTag.allCases.map { ["value": $0.rawValue, "label": $0.chinese] }
         // Complaints: the person's, with the answers; and a form naming the department (or rated service) and cause.
-        let complaints = try await services.complaints.complaints(subject: visit.session.subjectID.rawValue)
+        let complaints = try await services.complaints.complaints(subject: visit.session.subjectID)
         context["complaints"] = complaints.map { complaint -> [String: Any] in
             // An empty string is true to the template: what is absent is `false`.
             [
@@ -704,7 +704,7 @@ struct ApplicantPages: Sendable {
     private func complain(_ request: Request, _ visit: Visit) async throws -> Response {
         try await changeForm(request, visit, route: "POST /my/complaints", back: "/my/ratings", backText: "返回评价") { form in
             _ = try await services.complaints.file(
-                subject: visit.session.subjectID.rawValue, department: form["department"], rating: nil,
+                subject: visit.session.subjectID, department: form["department"], rating: nil,
                 cause: form["cause"] ?? "", text: form["text"] ?? "", actor: visit.session.actor)
         }
     }
@@ -714,7 +714,7 @@ struct ApplicantPages: Sendable {
             guard let score = Int(form["score"] ?? "") else { throw ZeroTripError(.invalidInput, "choose a score from 1 to 5") }
             let tags = form.keys.filter { $0.hasPrefix("t_") && form[$0] == "1" }.map { String($0.dropFirst(2)) }.sorted()
             _ = try await services.ratings.rate(
-                id: id, subject: visit.session.subjectID.rawValue, score: score, tags: tags, comment: form["comment"],
+                id: id, subject: visit.session.subjectID, score: score, tags: tags, comment: form["comment"],
                 actor: visit.session.actor)
         }
     }
@@ -722,7 +722,7 @@ struct ApplicantPages: Sendable {
     /// The services the person expects to need (demand collection), and a form to say more.
     private func needs(_ visit: Visit) async throws -> Response {
         let thisYear = ChinaTime(services.clock.now()).year
-        let stated = try await services.supervision.needs(subject: visit.session.subjectID.rawValue)
+        let stated = try await services.supervision.needs(subject: visit.session.subjectID)
         var context = visit.base
         context["title"] = "今后需要的服务"
         context["kinds"] = ServiceNeedKind.allCases.map { ["value": $0.rawValue, "label": $0.chinese] }
@@ -738,7 +738,7 @@ struct ApplicantPages: Sendable {
             guard let kind = ServiceNeedKind(rawValue: form["kind"] ?? "") else { throw ZeroTripError(.invalidInput, "choose a kind of service") }
             let years = form.keys.filter { $0.hasPrefix("y_") && form[$0] == "1" }.compactMap { Int($0.dropFirst(2)) }.sorted()
             _ = try await services.supervision.stateNeed(
-                subject: visit.session.subjectID.rawValue, kind: kind, years: years, detail: form["detail"],
+                subject: visit.session.subjectID, kind: kind, years: years, detail: form["detail"],
                 actor: visit.session.actor)
         }
     }
@@ -749,7 +749,7 @@ struct ApplicantPages: Sendable {
     /// claim with a proof, their claims and disputes, and the certificate.
     private func points(_ visit: Visit) async throws -> Response {
         let statement = try await services.points.statement(
-            subject: visit.session.subjectID.rawValue,
+            subject: visit.session.subjectID,
             disclosingCredit: services.identity.policy.seesCreditLevel(visit.session))
         let departments = try await services.administration.departmentNames()
         let catalogue = try? await services.credit.currentCatalogue()
@@ -837,7 +837,7 @@ struct ApplicantPages: Sendable {
         return try await checkedChange(request, form: form.fields, visit, route: "POST /my/points/claims", back: "/my/points", backText: "返回积分") {
             fields in
             _ = try await services.points.claim(
-                subject: visit.session.subjectID.rawValue, indicator: fields["indicator"] ?? "", option: fields["option"] ?? "",
+                subject: visit.session.subjectID, indicator: fields["indicator"] ?? "", option: fields["option"] ?? "",
                 statement: fields["statement"] ?? "", evidence: form.files["evidence"], actor: visit.session.actor)
         }
     }
@@ -846,7 +846,7 @@ struct ApplicantPages: Sendable {
         try await changeForm(request, visit, route: "POST /my/points/disputes", back: "/my/points", backText: "返回积分") { form in
             let claim = form["claim"].flatMap { $0.isEmpty ? nil : $0 }
             _ = try await services.points.dispute(
-                subject: visit.session.subjectID.rawValue, indicator: form["indicator"] ?? "", claim: claim,
+                subject: visit.session.subjectID, indicator: form["indicator"] ?? "", claim: claim,
                 reason: form["reason"] ?? "", actor: visit.session.actor,
                 disclosingCredit: services.identity.policy.seesCreditLevel(visit.session))
         }
@@ -856,7 +856,7 @@ struct ApplicantPages: Sendable {
         var issued: String?
         let response = try await changeForm(request, visit, route: "POST /my/points/certificate", back: "/my/points", backText: "返回积分") { _ in
             issued = try await services.points.certificate(
-                subject: visit.session.subjectID.rawValue, actor: visit.session.actor,
+                subject: visit.session.subjectID, actor: visit.session.actor,
                 disclosingCredit: services.identity.policy.seesCreditLevel(visit.session)
             ).record.id
         }
