@@ -102,12 +102,13 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             let domain = HTTPErrorMapping.domainError(from: error)
             let status = HTTPErrorMapping.status(for: domain.code)
             if status.code >= 500, status != .serviceUnavailable {
-                context.logger.error(
-                    "request failed",
-                    metadata: [
-                        "code": "\(domain.code)", "error": "\(String(describing: type(of: error)))",
-                        "route": "\(context.endpointPath ?? "unmatched")",
-                    ])
+                // Where it was raised and what failed underneath, never the message (it is in the answer) or secrets.
+                var metadata: Logger.Metadata = [
+                    "code": "\(domain.code)", "error": "\(String(describing: type(of: error)))",
+                    "route": "\(context.endpointPath ?? "unmatched")", "at": "\(domain.file):\(domain.line)",
+                ]
+                if let cause = domain.cause { metadata["cause"] = "\(cause)" }
+                context.logger.error("request failed", metadata: metadata)
             }
             let path = request.uri.path
             // No route matched: when the path is a route of other methods, say which (RFC 9110 §15.5.6).

@@ -91,7 +91,7 @@ public final class DocumentService: Sendable {
             } catch let error as ZeroTripError {
                 throw error
             } catch {
-                throw ZeroTripError(.storageFailure, "registering the document failed; nothing was stored")
+                throw ZeroTripError(.storageFailure, "registering the document failed; nothing was stored").causedBy(error)
             }
         }
         throw ZeroTripError(.noActiveKey, "the department's key changed repeatedly during issuance; try again")
@@ -238,7 +238,7 @@ public final class DocumentService: Sendable {
             // changeStatus's own conditional update lost the race to a concurrent revocation: a conflict, not a failure.
             throw error
         } catch {
-            throw ZeroTripError(.storageFailure, "revoking the document failed; nothing changed")
+            throw ZeroTripError(.storageFailure, "revoking the document failed; nothing changed").causedBy(error)
         }
         return try await self.record(id: record.id)!
     }

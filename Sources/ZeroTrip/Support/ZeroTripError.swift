@@ -317,6 +317,9 @@ public struct ZeroTripError: Error, Hashable, Sendable, CustomStringConvertible 
     public private(set) var isAudited = false
     /// Seconds after which a retry may succeed (rate limits, a busy database), for `Retry-After`.
     public private(set) var retryAfterSeconds: Int?
+    /// What failed underneath (`SQLFailure.uniqueViolation`, `CocoaError`…), for the daemon's log only, never an
+    /// answer: the underlying error's type and, for storage, its kind; no message, which could carry data.
+    public private(set) var cause: String?
 
     /// Creates an error.
     public init(_ code: Code, _ message: String, file: String = #fileID, line: UInt = #line) {
@@ -341,6 +344,19 @@ public struct ZeroTripError: Error, Hashable, Sendable, CustomStringConvertible 
 
     /// `code: message`.
     public var description: String { "\(code): \(message)" }
+
+    /// The same error, remembering what failed underneath (see ``cause``).
+    public func causedBy(_ error: any Error) -> ZeroTripError {
+        var copy = self
+        if let failure = error as? SQLFailure {
+            copy.cause = "SQLFailure.\(failure.kind)"
+        } else if let domain = error as? ZeroTripError {
+            copy.cause = "\(domain.code) at \(domain.file):\(domain.line)"
+        } else {
+            copy.cause = String(describing: type(of: error))
+        }
+        return copy
+    }
 
     /// The same error, telling the client to retry after `seconds`.
     public func retryingAfter(_ seconds: Int) -> ZeroTripError {
