@@ -69,7 +69,7 @@ func reportingErrors<T>(_ body: () async throws -> T) async throws -> T {
     do {
         return try await body()
     } catch let error as ZeroTripError {
-        FileHandle.standardError.write(Data("error [\(error.code)]: \(error.message)\n".utf8))
+        FileHandle.standardError.write(Data("error [\(error.code)]: \(error.message)\(error.cause.map { " (cause: \($0))" } ?? "")\n".utf8))
         throw ExitCode(1)
     } catch let error as ExitCode {
         throw error

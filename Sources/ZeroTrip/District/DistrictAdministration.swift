@@ -302,7 +302,7 @@ public actor DistrictAdministration {
         do {
             try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         } catch {
-            throw ZeroTripError(.storageFailure, "cannot create \(url.deletingLastPathComponent().lastPathComponent)/")
+            throw ZeroTripError(.storageFailure, "cannot create \(url.deletingLastPathComponent().lastPathComponent)/").causedBy(error)
         }
         try ExclusiveFile.create(path: url.path, displayName: "certificate \(url.lastPathComponent)", contents: contents, mode: 0o644)
     }

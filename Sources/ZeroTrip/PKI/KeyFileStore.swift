@@ -19,7 +19,7 @@ public struct KeyFileStore: Sendable {
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         } catch {
-            throw ZeroTripError(.storageFailure, "cannot create the key directory \(directory.lastPathComponent)/")
+            throw ZeroTripError(.storageFailure, "cannot create the key directory \(directory.lastPathComponent)/").causedBy(error)
         }
     }
 

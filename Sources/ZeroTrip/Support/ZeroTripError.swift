@@ -1,3 +1,4 @@
+import Foundation
 public import ZeroTripCrypto
 
 /// An error from the ZeroTrip domain: a stable ``Code``, a message safe to show to callers
@@ -352,6 +353,9 @@ public struct ZeroTripError: Error, Hashable, Sendable, CustomStringConvertible 
             copy.cause = "SQLFailure.\(failure.kind)"
         } else if let domain = error as? ZeroTripError {
             copy.cause = "\(domain.code) at \(domain.file):\(domain.line)"
+        } else if let file = error as? CocoaError {
+            // The file-system reason (no permission, no space, …): what an operator needs, without the path.
+            copy.cause = "CocoaError \(file.code.rawValue)" + ((file.underlying as? POSIXError).map { " (\($0.code))" } ?? "")
         } else {
             copy.cause = String(describing: type(of: error))
         }

@@ -175,7 +175,7 @@ extension TrustListService {
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         } catch {
-            throw ZeroTripError(.storageFailure, "cannot create \(directory.lastPathComponent)/")
+            throw ZeroTripError(.storageFailure, "cannot create \(directory.lastPathComponent)/").causedBy(error)
         }
         let signed = try await current()
         let status = try await currentStatusList()
@@ -190,7 +190,7 @@ extension TrustListService {
             do {
                 try Data(bytes).write(to: directory.appendingPathComponent(name), options: .atomic)
             } catch {
-                throw ZeroTripError(.storageFailure, "cannot write \(name)")
+                throw ZeroTripError(.storageFailure, "cannot write \(name)").causedBy(error)
             }
         }
         if directory.standardizedFileURL == administration.home.certificatesDirectory.standardizedFileURL {
