@@ -15,7 +15,9 @@ public import ZeroTrip
 ///   - services: the domain services.
 ///   - logger: the server logger.
 public func buildApplication(configuration: DaemonConfiguration, services: ZeroTripServices, logger: Logger) throws -> some ApplicationProtocol {
-    let router = Router(context: ZeroTripRequestContext.self)
+    // HEAD is answered for every GET route as RFC 9110 asks (the GET handler runs; the body is dropped): link checkers and
+    // monitors probe the verification pages and /healthz that way.
+    let router = Router(context: ZeroTripRequestContext.self, options: .autoGenerateHeadEndpoints)
     let metrics = DaemonMetrics()
     router.middlewares.add(RequestLogMiddleware(level: .info, metrics: metrics))
     router.middlewares.add(JSONErrorMiddleware())

@@ -434,7 +434,9 @@ public struct ZeroTripAPI: Sendable {
             for (expected, actual) in zip(pattern, segments) where !(expected.hasPrefix("{") || expected == actual) { return nil }
             return method
         }
-        return methods.isEmpty ? nil : Set(methods).sorted()
+        guard !methods.isEmpty else { return nil }
+        // Every GET route answers HEAD too (the router's generated endpoints).
+        return Set(methods + (methods.contains("GET") ? ["HEAD"] : [])).sorted()
     }
 
     /// Each route's path split into segments, with its method.

@@ -123,19 +123,25 @@ struct OpenAPITests {
         }
     }
 
-    @Test("A method a path does not take answers 405 naming the ones it does; a path no route has answers 404")
+    @Test("A method a path does not take answers 405 naming the ones it does, HEAD with every GET; a path no route has answers 404")
     func methodNotAllowed() async throws {
         let fixture = try await ServerFixture()
         try await fixture.application().test(.router) { client in
             try await client.execute(uri: "/v1/documents/abc", method: .delete) { response in
                 #expect(response.status == .methodNotAllowed)
-                #expect(response.headers[.allow] == "GET")
+                #expect(response.headers[.allow] == "GET, HEAD")
                 let body = try JSONDecoder().decode(APIErrorBody.self, from: Data(response.body.readableBytesView))
                 #expect(body.error.code == "method_not_allowed")
             }
             try await client.execute(uri: "/v1/documents", method: .put) { response in
                 #expect(response.status == .methodNotAllowed)
-                #expect(response.headers[.allow] == "GET, POST")
+                #expect(response.headers[.allow] == "GET, HEAD, POST")
+            }
+            // HEAD of a GET route: the GET's status and headers, no body.
+            try await client.execute(uri: "/healthz", method: .head) { response in
+                #expect(response.status == .ok)
+                #expect(response.body.readableBytes == 0)
+                #expect(response.headers[.contentType]?.hasPrefix("application/json") == true)
             }
             try await client.execute(uri: "/v1/nothing-here", method: .delete) { response in
                 #expect(response.status == .notFound)
@@ -143,7 +149,7 @@ struct OpenAPITests {
             }
         }
         #expect(ZeroTripAPI.methods(allowedAt: "/v1/departments/RSJ/keys/rotate") == ["POST"])
-        #expect(ZeroTripAPI.methods(allowedAt: "/V/") == ["GET"])
+        #expect(ZeroTripAPI.methods(allowedAt: "/V/") == ["GET", "HEAD"])
         #expect(ZeroTripAPI.methods(allowedAt: "/v1/departments/RSJ/keys/rotate/again") == nil)
     }
 
