@@ -154,6 +154,24 @@ extension RouteSpec {
         var also: [Int] = []
         /// The body's JSON Schema, when the reply is JSON and its type is known.
         var schema: JSONValue? = nil
+        /// Routes the answer names an object of (OpenAPI links): what a client, and schemathesis' stateful phase, can
+        /// call next with the values taken from this answer.
+        var links: [Link] = []
+
+        /// A next call: the route (`GET /v1/documents/{id}`) and each path parameter as an OpenAPI runtime expression
+        /// (`$response.body#/document/id`).
+        struct Link: Sendable {
+            let name: String
+            let target: String
+            let parameters: [String: String]
+        }
+
+        /// The same reply with `links`.
+        func linking(_ links: [Link]) -> Reply {
+            var copy = self
+            copy.links = links
+            return copy
+        }
 
         /// A JSON object not described member by member.
         static func json(_ status: Int = 200, also: [Int] = []) -> Reply {

@@ -50,6 +50,15 @@ public struct ZeroTripAPI: Sendable {
     /// The public verification pages: anonymous, so rate-limited per client and audited as counts per minute.
     static let pageRoutes: Set<String> = ["GET /v", "GET /V", "GET /v/{id}", "GET /V/{id}", "GET /P"]
 
+    /// What an issuance (or re-issue) answer lets a client call next about the new document.
+    static let documentLinks: [RouteSpec.Reply.Link] = [
+        .init(name: "document", target: "GET /v1/documents/{id}", parameters: ["id": "$response.body#/document/id"]),
+        .init(name: "pdf", target: "GET /v1/documents/{id}/pdf", parameters: ["id": "$response.body#/document/id"]),
+        .init(name: "logProof", target: "GET /v1/log/documents/{id}", parameters: ["id": "$response.body#/document/id"]),
+        .init(name: "revoke", target: "POST /v1/documents/{id}/revoke", parameters: ["id": "$response.body#/document/id"]),
+        .init(name: "reissue", target: "POST /v1/documents/{id}/reissue", parameters: ["id": "$response.body#/document/id"]),
+    ]
+
     /// Every route with the access it requires.
     public static let routes: [RouteSpec] = [
         RouteSpec(method: .get, path: "/healthz", access: .public, "The process answers (liveness)", reply: .json([String: String].self)),
@@ -92,7 +101,7 @@ public struct ZeroTripAPI: Sendable {
                 example: [
                     "matterCode": "QZDJ", "matterName": "求职登记证明", "holderName": "张三丰", "holderIdNumber": "440104199001010010",
                     "fields": [["label": "求职意向", "value": "电子商务"]],
-                ]), reply: .json(IssuedDocumentView.self, 201)),
+                ]), reply: .json(IssuedDocumentView.self, 201).linking(documentLinks)),
         RouteSpec(
             method: .get, path: "/v1/documents", access: .scope(.documentsIssue), "The department's latest documents",
             query: [.integer("limit", minimum: 1, maximum: 1000, "how many, newest first (default 50)")], reply: .json(DocumentList.self)),
@@ -107,7 +116,7 @@ public struct ZeroTripAPI: Sendable {
             body: .json(RevokeBody.self, example: ["reason": "issued_in_error"]), reply: .json(DocumentView.self)),
         RouteSpec(
             method: .post, path: "/v1/documents/{id}/reissue", access: .scope(.documentsIssue), "Replaces a document by a corrected one",
-            body: .json(IssueDocumentBody.self), reply: .json(IssuedDocumentView.self, 201)),
+            body: .json(IssueDocumentBody.self), reply: .json(IssuedDocumentView.self, 201).linking(documentLinks)),
         RouteSpec(
             method: .post, path: "/v1/verify", access: .scope(.documentsVerify),
             "Verifies a scanned QR token: signature, register, status, trust list", body: .json(VerifyTokenBody.self),

@@ -163,4 +163,18 @@ struct OpenAPITests {
             #expect(Self.operation(route)?["requestBody"]?["content"]?["application/json"]?["example"] == example, "\(route)")
         }
     }
+
+    @Test("Every link names a route that exists, with exactly its path parameters, and is in the description")
+    func links() throws {
+        let linked = ZeroTripAPI.routes.filter { !$0.reply.links.isEmpty }
+        #expect(linked.map(\.description).sorted() == ["POST /v1/documents", "POST /v1/documents/{id}/reissue"])
+        for route in linked {
+            for link in route.reply.links {
+                let target = try #require(ZeroTripAPI.routes.first { $0.description == link.target }, "\(route): \(link.target)")
+                #expect(Set(link.parameters.keys) == Set(target.pathParameters), "\(route) → \(link.target)")
+                let described = Self.operation(route)?["responses"]?[String(route.reply.status)]?["links"]?[link.name]
+                #expect(described?["operationId"] == .string(OpenAPIDocument.operationID(target)), "\(route) → \(link.name)")
+            }
+        }
+    }
 }

@@ -127,10 +127,21 @@ enum OpenAPIDocument {
         if route.query.contains(where: { $0.name == "format" }) { content["text/csv"] = ["schema": ["type": "string"]] }
         var responses: [String: JSONValue] = [:]
         for status in [route.reply.status] + route.reply.also {
-            responses[String(status)] = [
+            var response: [String: JSONValue] = [
                 "description": .string(status == 202 ? "not yet: the clerk has not attested the check" : route.reply.description),
                 "content": .object(content),
             ]
+            if status == route.reply.status, !route.reply.links.isEmpty {
+                var links: [String: JSONValue] = [:]
+                for link in route.reply.links {
+                    guard let target = ZeroTripAPI.routes.first(where: { $0.description == link.target }) else { continue }
+                    links[link.name] = [
+                        "operationId": .string(operationID(target)), "parameters": .object(link.parameters.mapValues { .string($0) }),
+                    ]
+                }
+                response["links"] = .object(links)
+            }
+            responses[String(status)] = .object(response)
         }
         if route.path.hasPrefix("/v1/trust-list") || route.path.hasPrefix("/v1/status-list") {
             responses["304"] = ["description": "not modified since the `ETag` in `If-None-Match`"]
