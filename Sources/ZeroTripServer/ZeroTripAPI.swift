@@ -59,6 +59,17 @@ public struct ZeroTripAPI: Sendable {
         .init(name: "reissue", target: "POST /v1/documents/{id}/reissue", parameters: ["id": "$response.body#/document/id"]),
     ]
 
+    /// What a new application's answer lets the window call next: its record and each step of its procedure.
+    static let applicationLinks: [RouteSpec.Reply.Link] = [
+        "GET /v1/applications/{id}", "GET /v1/applications/{id}/commitment", "POST /v1/applications/{id}/accept",
+        "POST /v1/applications/{id}/review", "POST /v1/applications/{id}/approve", "POST /v1/applications/{id}/reject",
+        "POST /v1/applications/{id}/issue", "POST /v1/applications/{id}/fulfil",
+    ].map { target in
+        let name = target.split(separator: "/").last.map { $0 == "{id}" ? "application" : String($0) } ?? target
+        return .init(
+            name: target.hasPrefix("GET") && name == "commitment" ? "commitmentText" : name, target: target, parameters: ["id": "$response.body#/id"])
+    }
+
     /// Every route with the access it requires.
     public static let routes: [RouteSpec] = [
         RouteSpec(method: .get, path: "/healthz", access: .public, "The process answers (liveness)", reply: .json([String: String].self)),
@@ -388,7 +399,10 @@ public struct ZeroTripAPI: Sendable {
             body: .json(OrganizationBody.self), reply: .json(SubjectView.self, 201)),
         RouteSpec(
             method: .post, path: "/v1/applications", access: .scope(.applicationsProcess), "Opens an application at a window (standard or 容缺)",
-            body: .json(NewApplicationBody.self), reply: .json(ApplicationRecord.self, 201)),
+            body: .json(
+                NewApplicationBody.self,
+                example: ["matterCode": "GRCBZM", "idNumber": "440104199001010010", "name": "张三丰", "mode": "standard", "provided": ["ID_CARD"]]),
+            reply: .json(ApplicationRecord.self, 201).linking(applicationLinks)),
         RouteSpec(
             method: .get, path: "/v1/applications", access: .scope(.applicationsProcess), "The department's applications",
             query: [.choice("flagged", ["true", "false"], "only those with an overdue obligation")], reply: .json(ApplicationList.self)),
