@@ -19,10 +19,7 @@ struct OpenAPITests {
         return document["components"]?["schemas"]?[String(reference.dropFirst("#/components/schemas/".count))]
     }
 
-    static func strings(_ value: JSONValue?) -> [String] {
-        guard case .array(let items) = value else { return [] }
-        return items.compactMap { if case .string(let text) = $0 { text } else { nil } }
-    }
+    static func strings(_ value: JSONValue?) -> [String] { value?.strings ?? [] }
 
     @Test("Every route is described once, with its path parameters, its access and a unique operation id")
     func everyRoute() throws {

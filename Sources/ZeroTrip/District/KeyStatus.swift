@@ -24,18 +24,6 @@ public enum KeyRole: String, Sendable, Hashable, Codable, CaseIterable, CustomSt
     public var description: String { rawValue }
 }
 
-extension KeyStatus: SQLValueConvertible {
-    package var sqlValue: SQLValue { .text(rawValue) }
-    package init?(sqlValue: SQLValue) {
-        guard case .text(let text) = sqlValue else { return nil }
-        self.init(rawValue: text)
-    }
-}
+extension KeyStatus: SQLValueConvertible {}
 
-extension KeyRole: SQLValueConvertible {
-    package var sqlValue: SQLValue { .text(rawValue) }
-    package init?(sqlValue: SQLValue) {
-        guard case .text(let text) = sqlValue else { return nil }
-        self.init(rawValue: text)
-    }
-}
+extension KeyRole: SQLValueConvertible {}

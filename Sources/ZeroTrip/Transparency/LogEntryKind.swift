@@ -33,10 +33,4 @@ public struct LogEntryKind: RawRepresentable, Hashable, Sendable, CustomStringCo
     ]
 }
 
-extension LogEntryKind: SQLValueConvertible {
-    package var sqlValue: SQLValue { .text(rawValue) }
-    package init?(sqlValue: SQLValue) {
-        guard case .text(let text) = sqlValue else { return nil }
-        self.init(rawValue: text)
-    }
-}
+extension LogEntryKind: SQLValueConvertible {}

@@ -48,12 +48,11 @@ enum BodySchema {
         {
             for (key, property) in augmented.writtenMembers { properties[key] = property }
             members["properties"] = .object(properties)
-            members["required"] = .array((BodySchema.strings(members["required"]) + augmented.writtenMembers.keys.sorted()).map { .string($0) })
+            members["required"] = .array(((members["required"]?.strings ?? []) + augmented.writtenMembers.keys.sorted()).map { .string($0) })
             schema = .object(members)
         }
-        recorder.set(schema)
-        guard let name, recorder.schema["properties"] != nil else { return (value, recorder.schema) }
-        registry.withLock { $0[name] = (Placeholder(value: value), recorder.schema) }
+        guard let name, schema["properties"] != nil else { return (value, schema) }
+        registry.withLock { $0[name] = (Placeholder(value: value), schema) }
         return (value, ["$ref": .string("#/components/schemas/\(name)")])
     }
 
@@ -88,11 +87,6 @@ enum BodySchema {
         case is Float.Type: return make(0 as Float, ["type": "number"])
         default: return nil
         }
-    }
-
-    static func strings(_ value: JSONValue?) -> [String] {
-        guard case .array(let items) = value else { return [] }
-        return items.compactMap { if case .string(let text) = $0 { text } else { nil } }
     }
 
     /// `schema` or null: `"type": [t, "null"]` for a simple type, else `anyOf`.

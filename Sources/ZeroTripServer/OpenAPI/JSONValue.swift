@@ -36,6 +36,12 @@ indirect enum JSONValue: Sendable, Hashable, Encodable, ExpressibleByStringLiter
         return members[key]
     }
 
+    /// The strings of an array (`required`, `enum`); empty for anything else.
+    var strings: [String] {
+        guard case .array(let items) = self else { return [] }
+        return items.compactMap { if case .string(let text) = $0 { text } else { nil } }
+    }
+
     /// Pretty-printed with sorted keys.
     var bytes: [UInt8] {
         let encoder = JSONEncoder()

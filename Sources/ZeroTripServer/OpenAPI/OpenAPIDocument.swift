@@ -12,7 +12,8 @@ enum OpenAPIDocument {
     static func build(routes: [RouteSpec], serverURL: String) -> JSONValue {
         var paths: [String: [String: JSONValue]] = [:]
         for route in routes {
-            paths[openAPIPath(route.path), default: [:]][route.method.rawValue.lowercased()] = operation(route)
+            // Paths keep the `{name}` form the route table already uses, which is OpenAPI's.
+            paths[route.path, default: [:]][route.method.rawValue.lowercased()] = operation(route)
         }
         return [
             "openapi": "3.1.0",
@@ -64,9 +65,6 @@ enum OpenAPIDocument {
         ],
     ]
 
-    /// `/v1/departments/{code}` stays as it is; Hummingbird's `:name` form is not used.
-    static func openAPIPath(_ path: String) -> String { path }
-
     /// `getV1DepartmentsCode` for `GET /v1/departments/{code}`.
     static func operationID(_ route: RouteSpec) -> String {
         var id = route.method.rawValue.lowercased()
@@ -83,7 +81,7 @@ enum OpenAPIDocument {
             "tags": [.string(tag(route.path))],
         ]
         // A page reads whatever was scanned or typed and answers with its verdict; the API's identifiers are short.
-        let isPage = ZeroTripAPI.pageRoutes.contains(route.description)
+        let isPage = isPage(route)
         var parameters: [JSONValue] = route.pathParameters.map { name in
             [
                 "name": .string(name), "in": "path", "required": true,
@@ -122,7 +120,7 @@ enum OpenAPIDocument {
     /// The success answers, then the errors the route can give with their causes; `default` for the rest (a busy
     /// daemon's 503, a bad request line's 400).
     static func responses(_ route: RouteSpec) -> JSONValue {
-        let isPage = route.reply.mediaType == "text/html" || route.path == "/P"
+        let isPage = isPage(route)
         var content: [String: JSONValue] = [route.reply.mediaType: route.reply.schema.map { ["schema": $0] } ?? replySchema(route.reply.mediaType)]
         if route.query.contains(where: { $0.name == "format" }) { content["text/csv"] = ["schema": ["type": "string"]] }
         var responses: [String: JSONValue] = [:]
@@ -169,11 +167,14 @@ enum OpenAPIDocument {
         if !route.pathParameters.isEmpty || route.path == "/P" { add(404, "no such object") }
         if route.method != .get { add(409, "the object's state does not allow it") }
         if route.body != nil { add(413, "the body exceeds the route's limit") }
-        if ZeroTripAPI.pageRoutes.contains(route.description) { add(429, "too many page views from this client; see `Retry-After`") }
+        if isPage { add(429, "too many page views from this client; see `Retry-After`") }
         add(503, "not ready or overloaded; see `Retry-After`")
         responses["default"] = ["description": "another error, with its stable code", "content": error]
         return .object(responses)
     }
+
+    /// The public verification pages (and the PDF behind a scanned code): answered for people, rate-limited per client.
+    private static func isPage(_ route: RouteSpec) -> Bool { ZeroTripAPI.pageRoutes.contains(route.description) }
 
     private static func replySchema(_ mediaType: String) -> JSONValue {
         switch mediaType {

@@ -41,6 +41,15 @@ extension String: SQLValueConvertible {
     }
 }
 
+/// A type stored as the text of its raw value (a key's status, a log entry's kind): declaring the conformance is enough.
+extension SQLValueConvertible where Self: RawRepresentable, Self.RawValue == String {
+    package var sqlValue: SQLValue { .text(rawValue) }
+    package init?(sqlValue: SQLValue) {
+        guard case .text(let text) = sqlValue else { return nil }
+        self.init(rawValue: text)
+    }
+}
+
 extension Int64: SQLValueConvertible {
     package var sqlValue: SQLValue { .integer(self) }
     package init?(sqlValue: SQLValue) {
