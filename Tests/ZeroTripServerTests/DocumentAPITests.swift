@@ -6,6 +6,7 @@ import Testing
 import ZeroTripCrypto
 import ZeroTripDocuments
 @testable import ZeroTripServer
+import ZeroTripTestSupport
 
 @Suite("HTTP: documents, verification and the public page")
 struct DocumentAPITests {
@@ -259,12 +260,21 @@ struct DocumentAPITests {
     }
 
     @Test("The page explains every reason code in Chinese, and the revocation reasons of documents and keys")
-    func everyReasonExplained() {
+    func everyReasonExplained() throws {
         for code in VerificationReason.Code.all {
             #expect(VerificationPage.explanations[code.rawValue] != nil, "no Chinese explanation for \(code)")
         }
         #expect(Set(VerificationPage.explanations.keys) == Set(VerificationReason.Code.all.map(\.rawValue)))
         #expect(VerificationPage.explanation(VerificationReason.Code(rawValue: "something_new")).contains("something_new"))
+        // `all` is every code declared.
+        let declarations = try String(
+            contentsOf: ExternalTool.repositoryRoot.appendingPathComponent("Sources/ZeroTripDocuments/Verification/VerificationResult.swift"),
+            encoding: .utf8)
+        let declared = Set(declarations.matches(of: /static let [A-Za-z0-9]+ =\s*Code\(rawValue: "([a-z0-9_]+)"\)/).map { String($0.1) })
+        let listed = Set(VerificationReason.Code.all.map(\.rawValue))
+        #expect(
+            declared == listed && declared.count > 30,
+            "declared only: \(declared.subtracting(listed)), listed only: \(listed.subtracting(declared))")
         // The codes other parts of the verifier name (a trust or status list's problems) are among them.
         for problem in TrustList.Problem.allCases { #expect(VerificationReason.Code.all.contains(problem.code), "\(problem)") }
         for problem in DocumentStatusList.Problem.allCases { #expect(VerificationReason.Code.all.contains(problem.code), "\(problem)") }

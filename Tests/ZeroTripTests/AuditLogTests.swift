@@ -196,6 +196,12 @@ extension AuditTimestampTests {
             for match in first.matches(of: /`([a-z_.]+)`/) { documented.insert(String(match.1)) }
         }
         let written = Set(AuditAction.all.map(\.rawValue))
+        // `all` is every constant declared, so a new action cannot be left out of it (and so out of this check).
+        let declarations = try String(
+            contentsOf: ExternalTool.repositoryRoot.appendingPathComponent("Sources/ZeroTrip/Audit/AuditAction.swift"), encoding: .utf8)
+        let declared = Set(declarations.matches(of: /static let [A-Za-z0-9]+ =\s*AuditAction\(rawValue: "([a-z_.]+)"\)/).map { String($0.1) })
+        #expect(
+            declared.isSubset(of: written) && declared.count > 80, "declared but not in AuditAction.all: \(declared.subtracting(written).sorted())")
         #expect(written.count == AuditAction.all.count, "an action is listed twice")
         #expect(written.count > 80)
         for action in written.subtracting(documented).sorted() { Issue.record("docs/audit-log.md does not name \(action)") }

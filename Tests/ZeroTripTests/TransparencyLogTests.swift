@@ -44,6 +44,11 @@ struct TransparencyLogTests {
             for match in (row.split(separator: "|").first ?? "").matches(of: /`([a-z_.]+)`/) { documented.insert(String(match.1)) }
         }
         #expect(documented == Set(LogEntryKind.all.map(\.rawValue)))
+        // `all` is every kind declared.
+        let declarations = try String(
+            contentsOf: ExternalTool.repositoryRoot.appendingPathComponent("Sources/ZeroTrip/Transparency/LogEntryKind.swift"), encoding: .utf8)
+        let declared = Set(declarations.matches(of: /static let [A-Za-z0-9]+ =\s*LogEntryKind\(rawValue: "([a-z_.]+)"\)/).map { String($0.1) })
+        #expect(declared == Set(LogEntryKind.all.map(\.rawValue)))
     }
 
     /// The eight leaf inputs of the RFC 6962 / CT reference test vectors.
