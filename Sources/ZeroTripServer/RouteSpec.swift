@@ -34,17 +34,28 @@ public struct RouteSpec: Sendable, Hashable, CustomStringConvertible {
     /// The successful answer.
     let reply: Reply
 
+    /// What serves the route, typed by who may call it.
+    let handler: Handler
+
     init(
-        method: HTTPRequest.Method, path: String, access: Access, _ summary: String, body: Body? = nil, query: [Query] = [],
+        method: HTTPRequest.Method, path: String, handler: Handler, _ summary: String, body: Body? = nil, query: [Query] = [],
         reply: Reply = .json()
     ) {
         self.method = method
         self.path = path
-        self.access = access
+        self.access = handler.access
+        self.handler = handler
         self.summary = summary
         self.body = body
         self.query = query
         self.reply = reply
+    }
+
+    /// A public page for people (the verification pages): rate-limited per client, its views counted, not logged one by
+    /// one.
+    var isPage: Bool {
+        if case .page = handler { return true }
+        return false
     }
 
     /// `GET /v1/departments`.
@@ -69,6 +80,40 @@ public struct RouteSpec: Sendable, Hashable, CustomStringConvertible {
 }
 
 extension RouteSpec {
+    /// Makes a route's handler for one ``ZeroTripAPI``: an unapplied method of it (`Self.issueDocument`), called once
+    /// when the routes are registered.
+    typealias Factory<H> = @Sendable (ZeroTripAPI) -> (RouteSpec) -> H
+
+    /// The route's handler together with its access rule. The case decides both what is checked before the handler
+    /// runs and what the handler is given: a department route's handler receives the authenticated ``Principal``, an
+    /// applicant route's the live ``ApplicantSession`` of the required tier. A handler cannot be registered under a
+    /// rule that does not give it what it needs.
+    enum Handler: Sendable {
+        /// Anyone, without credentials.
+        case open(Factory<ZeroTripAPI.OpenHandler>)
+        /// A page for people, without credentials, rate-limited per client (the verification pages).
+        case page(Factory<ZeroTripAPI.OpenHandler>)
+        /// Any valid department credential.
+        case authenticated(Factory<ZeroTripAPI.DepartmentHandler>)
+        /// A department credential carrying the scope.
+        case scope(Scope, Factory<ZeroTripAPI.DepartmentHandler>)
+        /// Anyone, rate-limited per client address (applicants starting to verify).
+        case applicantPublic(Factory<ZeroTripAPI.AnonymousApplicantHandler>)
+        /// An applicant session of at least this assurance tier.
+        case applicant(tier: Int, Factory<ZeroTripAPI.ApplicantHandler>)
+
+        /// The access rule, as the route table and the API description state it.
+        var access: Access {
+            switch self {
+            case .open, .page: .public
+            case .authenticated: .authenticated
+            case .scope(let scope, _): .scope(scope)
+            case .applicantPublic: .applicantPublic
+            case .applicant(let tier, _): .applicant(tier: tier)
+            }
+        }
+    }
+
     /// A request body: its media type and schema.
     struct Body: Sendable {
         let mediaType: String

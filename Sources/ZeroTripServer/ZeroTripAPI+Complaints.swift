@@ -76,71 +76,73 @@ struct ComplaintFiguresView: Codable, Sendable {
 }
 
 extension ZeroTripAPI {
-    /// Handlers of the person's complaints (applicant session).
-    func complaintApplicantHandler(for spec: RouteSpec) -> ApplicantHandler? {
+    /// `POST /v1/applicant/complaints`.
+    func fileComplaint(_ spec: RouteSpec) -> ApplicantHandler {
         let services = self.services
-        switch spec.description {
-        case "POST /v1/applicant/complaints":
-            return { request, _, session, _ in
-                let body = try await JSONResponse.decode(ComplaintBody.self, from: request, limit: 4096)
-                let complaint = try await services.complaints.file(
-                    subject: session!.subjectID, department: body.department, rating: body.rating,
-                    cause: body.cause, text: body.text, actor: session!.actor)
-                return try JSONResponse.make(ComplaintView(complaint), status: .created)
-            }
-        case "GET /v1/applicant/complaints":
-            return { _, _, session, _ in
-                let complaints = try await services.complaints.complaints(subject: session!.subjectID)
-                return try JSONResponse.make(ComplaintList(complaints: complaints.map { ComplaintView($0) }))
-            }
-        default:
-            return nil
+        return { request, _, session, _ in
+            let body = try await JSONResponse.decode(ComplaintBody.self, from: request, limit: 4096)
+            let complaint = try await services.complaints.file(
+                subject: session.subjectID, department: body.department, rating: body.rating,
+                cause: body.cause, text: body.text, actor: session.actor)
+            return try JSONResponse.make(ComplaintView(complaint), status: .created)
         }
     }
 
-    /// Handlers of the departments' complaints and the supervisors' figures.
-    func complaintHandler(for spec: RouteSpec) -> Handler? {
+    /// `GET /v1/applicant/complaints`.
+    func applicantComplaints(_ spec: RouteSpec) -> ApplicantHandler {
         let services = self.services
-        switch spec.description {
-        case "GET /v1/complaints":
-            return { request, _, principal in
-                let state = request.uri.queryParameters.get("state") ?? "open"
-                guard state == "open" || state == "all" else { throw ZeroTripError(.invalidInput, "state must be open or all") }
-                let complaints = try await services.complaints.complaints(department: principal!.departmentCode, open: state == "open")
-                return try JSONResponse.make(ComplaintList(complaints: complaints.map { ComplaintView($0.item, department: $0) }))
-            }
-        case "POST /v1/complaints/{id}/answer":
-            return { request, parameters, principal in
-                let body = try await JSONResponse.decode(ComplaintAnswerBody.self, from: request, limit: 4096)
-                let complaint = try await services.complaints.answer(
-                    id: parameters.get("id") ?? "", department: principal!.departmentCode, clerk: body.clerk,
-                    finding: body.finding, cause: body.cause, action: body.action, reply: body.reply,
-                    actor: principal!.actor)
-                return try JSONResponse.make(ComplaintView(complaint))
-            }
-        case "GET /v1/statistics/complaints":
-            return { request, _, _ in
-                let period = try Self.figuresPeriod(request, now: services.clock.now())
-                let figures = try await services.complaints.figures(from: period.from, to: period.to)
-                let names = try await services.administration.departmentNames()
-                return try StatisticsFormat.answer(
-                    request, name: "complaints",
-                    json: {
-                        try JSONResponse.make(
-                            ComplaintFiguresView(
-                                from: figures.from, to: figures.to, answerWorkingDays: ComplaintService.answerWorkingDays,
-                                departments: figures.departments.map {
-                                    .init(
-                                        department: $0.department, name: names[$0.department], filed: $0.filed, answered: $0.answered,
-                                        answeredInTime: $0.answeredInTime, substantiated: $0.substantiated, overdue: $0.overdue, causes: $0.causes)
-                                }, causes: figures.causes))
-                    }
-                ) {
-                    StatisticsFormat.complaints(figures, names: names)
+        return { _, _, session, _ in
+            let complaints = try await services.complaints.complaints(subject: session.subjectID)
+            return try JSONResponse.make(ComplaintList(complaints: complaints.map { ComplaintView($0) }))
+        }
+    }
+
+    /// `GET /v1/complaints`.
+    func listComplaints(_ spec: RouteSpec) -> DepartmentHandler {
+        let services = self.services
+        return { request, _, principal in
+            let state = request.uri.queryParameters.get("state") ?? "open"
+            guard state == "open" || state == "all" else { throw ZeroTripError(.invalidInput, "state must be open or all") }
+            let complaints = try await services.complaints.complaints(department: principal.departmentCode, open: state == "open")
+            return try JSONResponse.make(ComplaintList(complaints: complaints.map { ComplaintView($0.item, department: $0) }))
+        }
+    }
+
+    /// `POST /v1/complaints/{id}/answer`.
+    func answerComplaint(_ spec: RouteSpec) -> DepartmentHandler {
+        let services = self.services
+        return { request, parameters, principal in
+            let body = try await JSONResponse.decode(ComplaintAnswerBody.self, from: request, limit: 4096)
+            let complaint = try await services.complaints.answer(
+                id: parameters.get("id") ?? "", department: principal.departmentCode, clerk: body.clerk,
+                finding: body.finding, cause: body.cause, action: body.action, reply: body.reply,
+                actor: principal.actor)
+            return try JSONResponse.make(ComplaintView(complaint))
+        }
+    }
+
+    /// `GET /v1/statistics/complaints`.
+    func complaintFigures(_ spec: RouteSpec) -> DepartmentHandler {
+        let services = self.services
+        return { request, _, _ in
+            let period = try Self.figuresPeriod(request, now: services.clock.now())
+            let figures = try await services.complaints.figures(from: period.from, to: period.to)
+            let names = try await services.administration.departmentNames()
+            return try StatisticsFormat.answer(
+                request, name: "complaints",
+                json: {
+                    try JSONResponse.make(
+                        ComplaintFiguresView(
+                            from: figures.from, to: figures.to, answerWorkingDays: ComplaintService.answerWorkingDays,
+                            departments: figures.departments.map {
+                                .init(
+                                    department: $0.department, name: names[$0.department], filed: $0.filed, answered: $0.answered,
+                                    answeredInTime: $0.answeredInTime, substantiated: $0.substantiated, overdue: $0.overdue, causes: $0.causes)
+                            }, causes: figures.causes))
                 }
+            ) {
+                StatisticsFormat.complaints(figures, names: names)
             }
-        default:
-            return nil
         }
     }
 }

@@ -99,83 +99,82 @@ extension ZeroTripAPI {
         principal.scopes.contains(.admin) ? nil : principal.departmentCode
     }
 
-    /// Handlers of the applicant's consent grants (applicant session).
-    func consentApplicantHandler(for spec: RouteSpec) -> ApplicantHandler? {
+    /// `POST /v1/applicant/consents`.
+    func grantConsent(_ spec: RouteSpec) -> ApplicantHandler {
         let services = self.services
-        switch spec.description {
-        case "POST /v1/applicant/consents":
-            return { request, _, session, _ in
-                let session = session!
-                let body = try await JSONResponse.decode(GrantConsentBody.self, from: request, limit: 4096)
-                let grant = try await services.consent.grant(
-                    subject: session.subject, department: body.department, matter: body.matter,
-                    resultTypes: body.resultTypes, days: body.days, application: body.application,
-                    channel: .app, actor: session.actor,
-                    assuranceTier: session.tier, organization: body.organization)
-                return try JSONResponse.make(ConsentGrantView(grant, now: services.clock.now()), status: .created)
-            }
-        case "GET /v1/applicant/consents":
-            return { _, _, session, _ in
-                let now = services.clock.now()
-                return try await JSONResponse.make(
-                    ConsentGrantList(grants: try services.consent.grants(subject: session!.subject).map { ConsentGrantView($0, now: now) }))
-            }
-        case "POST /v1/applicant/consents/{id}/withdraw":
-            return { _, parameters, session, _ in
-                let grant = try await services.consent.withdraw(id: parameters.get("id") ?? "", subject: session!.subject, actor: session!.actor)
-                return try JSONResponse.make(ConsentGrantView(grant, now: services.clock.now()))
-            }
-        default:
-            return nil
+        return { request, _, session, _ in
+            let body = try await JSONResponse.decode(GrantConsentBody.self, from: request, limit: 4096)
+            let grant = try await services.consent.grant(
+                subject: session.subject, department: body.department, matter: body.matter,
+                resultTypes: body.resultTypes, days: body.days, application: body.application,
+                channel: .app, actor: session.actor,
+                assuranceTier: session.tier, organization: body.organization)
+            return try JSONResponse.make(ConsentGrantView(grant, now: services.clock.now()), status: .created)
         }
     }
 
-    /// Handlers of the departments' reuse routes.
-    func consentHandler(for spec: RouteSpec) -> Handler? {
+    /// `GET /v1/applicant/consents`.
+    func applicantConsents(_ spec: RouteSpec) -> ApplicantHandler {
         let services = self.services
-        switch spec.description {
-        case "POST /v1/consents":
-            return { request, _, principal in
-                let principal = principal!
-                let body = try await JSONResponse.decode(WindowConsentBody.self, from: request, limit: 2048)
-                let grant = try await services.applications.grantConsentAtWindow(
-                    idNumber: body.idNumber, matter: body.matter, resultTypes: body.resultTypes,
-                    days: body.days, application: body.application, assuranceID: body.assuranceId, department: Self.windowDepartment(principal),
-                    actor: principal.actor)
-                return try JSONResponse.make(ConsentGrantView(grant, now: services.clock.now()), status: .created)
+        return { _, _, session, _ in
+            let now = services.clock.now()
+            return try await JSONResponse.make(
+                ConsentGrantList(grants: try services.consent.grants(subject: session.subject).map { ConsentGrantView($0, now: now) }))
+        }
+    }
+
+    /// `POST /v1/applicant/consents/{id}/withdraw`.
+    func withdrawConsent(_ spec: RouteSpec) -> ApplicantHandler {
+        let services = self.services
+        return { _, parameters, session, _ in
+            let grant = try await services.consent.withdraw(id: parameters.get("id") ?? "", subject: session.subject, actor: session.actor)
+            return try JSONResponse.make(ConsentGrantView(grant, now: services.clock.now()))
+        }
+    }
+
+    /// `POST /v1/consents`.
+    func recordConsent(_ spec: RouteSpec) -> DepartmentHandler {
+        let services = self.services
+        return { request, _, principal in
+            let body = try await JSONResponse.decode(WindowConsentBody.self, from: request, limit: 2048)
+            let grant = try await services.applications.grantConsentAtWindow(
+                idNumber: body.idNumber, matter: body.matter, resultTypes: body.resultTypes,
+                days: body.days, application: body.application, assuranceID: body.assuranceId, department: Self.windowDepartment(principal),
+                actor: principal.actor)
+            return try JSONResponse.make(ConsentGrantView(grant, now: services.clock.now()), status: .created)
+        }
+    }
+
+    /// `POST /v1/reuse/documents`.
+    func reuseDocuments(_ spec: RouteSpec) -> DepartmentHandler {
+        let services = self.services
+        return { request, _, principal in
+            let body = try await JSONResponse.decode(ReuseBody.self, from: request, limit: 2048)
+            let result: ReuseResult
+            switch (body.idNumber, body.creditCode) {
+            case (let number?, nil):
+                result = try await services.consent.reuse(
+                    idNumber: number, matter: body.matter, department: principal.departmentCode,
+                    includePDF: body.includePdf ?? false, actor: principal.actor)
+            case (nil, let code?):
+                result = try await services.consent.reuse(
+                    creditCode: code, matter: body.matter, department: principal.departmentCode,
+                    includePDF: body.includePdf ?? false, actor: principal.actor)
+            default:
+                throw ZeroTripError(.invalidInput, "give exactly one of idNumber (a person) and creditCode (an organisation)")
             }
-        case "POST /v1/reuse/documents":
-            return { request, _, principal in
-                let principal = principal!
-                let body = try await JSONResponse.decode(ReuseBody.self, from: request, limit: 2048)
-                let result: ReuseResult
-                switch (body.idNumber, body.creditCode) {
-                case (let number?, nil):
-                    result = try await services.consent.reuse(
-                        idNumber: number, matter: body.matter, department: principal.departmentCode,
-                        includePDF: body.includePdf ?? false, actor: principal.actor)
-                case (nil, let code?):
-                    result = try await services.consent.reuse(
-                        creditCode: code, matter: body.matter, department: principal.departmentCode,
-                        includePDF: body.includePdf ?? false, actor: principal.actor)
-                default:
-                    throw ZeroTripError(.invalidInput, "give exactly one of idNumber (a person) and creditCode (an organisation)")
-                }
-                return try JSONResponse.make(
-                    ReuseView(
-                        grant: result.grant.id, matter: result.grant.matter, grantExpiresAt: result.grant.expiresAt,
-                        grantLifetime: result.grant.lifetime.rawValue, grantApplication: result.grant.application,
-                        documents: result.documents.map { reused in
-                            ReuseView.Item(
-                                document: DocumentView(reused.record),
-                                verification: .init(
-                                    result: reused.verification.result.rawValue, reasons: reused.verification.reasons.map(\.code.rawValue),
-                                    verifiedAt: reused.verification.verifiedAt),
-                                pdf: reused.pdf.map { Data($0).base64EncodedString() })
-                        }))
-            }
-        default:
-            return nil
+            return try JSONResponse.make(
+                ReuseView(
+                    grant: result.grant.id, matter: result.grant.matter, grantExpiresAt: result.grant.expiresAt,
+                    grantLifetime: result.grant.lifetime.rawValue, grantApplication: result.grant.application,
+                    documents: result.documents.map { reused in
+                        ReuseView.Item(
+                            document: DocumentView(reused.record),
+                            verification: .init(
+                                result: reused.verification.result.rawValue, reasons: reused.verification.reasons.map(\.code.rawValue),
+                                verifiedAt: reused.verification.verifiedAt),
+                            pdf: reused.pdf.map { Data($0).base64EncodedString() })
+                    }))
         }
     }
 }

@@ -107,78 +107,75 @@ extension ZeroTripAPI {
         return (from, to)
     }
 
-    /// Handlers of the applicant's ratings (applicant session).
-    func ratingApplicantHandler(for spec: RouteSpec) -> ApplicantHandler? {
+    /// `GET /v1/applicant/ratings`.
+    func applicantRatings(_ spec: RouteSpec) -> ApplicantHandler {
         let services = self.services
-        switch spec.description {
-        case "GET /v1/applicant/ratings":
-            return { _, _, session, _ in
-                let ratings = try await services.ratings.ratings(subject: session!.subjectID)
-                return try JSONResponse.make(RatingList(ratings: ratings.map(RatingView.init)))
-            }
-        case "POST /v1/applicant/ratings/{id}":
-            return { request, parameters, session, _ in
-                let body = try await JSONResponse.decode(RateBody.self, from: request, limit: 2048)
-                let rating = try await services.ratings.rate(
-                    id: parameters.get("id") ?? "", subject: session!.subjectID, score: body.score,
-                    tags: body.tags ?? [], comment: body.comment, actor: session!.actor)
-                return try JSONResponse.make(RatingView(rating))
-            }
-        default:
-            return nil
+        return { _, _, session, _ in
+            let ratings = try await services.ratings.ratings(subject: session.subjectID)
+            return try JSONResponse.make(RatingList(ratings: ratings.map(RatingView.init)))
         }
     }
 
-    /// Handlers of the supervisors' figures and the windows' services.
-    func ratingHandler(for spec: RouteSpec) -> Handler? {
+    /// `POST /v1/applicant/ratings/{id}`.
+    func rateService(_ spec: RouteSpec) -> ApplicantHandler {
         let services = self.services
-        switch spec.description {
-        case "POST /v1/window-services":
-            return { request, _, principal in
-                let principal = principal!
-                let body = try await JSONResponse.decode(WindowServiceBody.self, from: request, limit: 1024)
-                guard let service = WindowService(rawValue: body.service) else {
-                    throw ZeroTripError(.invalidInput, "service must be one of \(WindowService.allCases.map(\.rawValue).joined(separator: ", "))")
-                }
-                guard let department = Self.windowDepartment(principal) ?? body.department?.uppercased() else {
-                    throw ZeroTripError(.invalidInput, "an admin credential names the department")
-                }
-                let (rating, created) = try await services.ratings.invite(
-                    windowService: service, idNumber: body.idNumber, matter: body.matter,
-                    department: department, clerk: body.clerk,
-                    actor: "\(principal.actor)/clerk:\(body.clerk.prefix(32))")
-                return try JSONResponse.make(
-                    WindowServiceView(
-                        rating: rating.id, service: service.rawValue, department: rating.department,
-                        matter: rating.matter.isEmpty ? nil : rating.matter, clerk: rating.clerk,
-                        invitedAt: rating.invitedAt, closesAt: rating.closesAt, invited: created),
-                    status: created ? .created : .ok)
+        return { request, parameters, session, _ in
+            let body = try await JSONResponse.decode(RateBody.self, from: request, limit: 2048)
+            let rating = try await services.ratings.rate(
+                id: parameters.get("id") ?? "", subject: session.subjectID, score: body.score,
+                tags: body.tags ?? [], comment: body.comment, actor: session.actor)
+            return try JSONResponse.make(RatingView(rating))
+        }
+    }
+
+    /// `POST /v1/window-services`.
+    func recordWindowService(_ spec: RouteSpec) -> DepartmentHandler {
+        let services = self.services
+        return { request, _, principal in
+            let body = try await JSONResponse.decode(WindowServiceBody.self, from: request, limit: 1024)
+            guard let service = WindowService(rawValue: body.service) else {
+                throw ZeroTripError(.invalidInput, "service must be one of \(WindowService.allCases.map(\.rawValue).joined(separator: ", "))")
             }
-        case "GET /v1/ratings/figures":
-            return { request, _, _ in
-                let period = try Self.figuresPeriod(request, now: services.clock.now())
-                let figures = try await services.ratings.figures(from: period.from, to: period.to)
-                let names = try await services.administration.departmentNames()
-                func view(_ group: RatingFigures.Group, clerk: Bool) -> RatingFiguresView.Group {
-                    .init(
-                        key: group.key, name: clerk ? nil : names[group.key], department: group.department, count: group.count,
-                        mean: (group.mean * 100).rounded() / 100, weighted: (group.weighted * 100).rounded() / 100, poor: group.poor)
-                }
-                return try StatisticsFormat.answer(
-                    request, name: "ratings",
-                    json: {
-                        try JSONResponse.make(
-                            RatingFiguresView(
-                                from: figures.from, to: figures.to, count: figures.count, districtMean: (figures.districtMean * 100).rounded() / 100,
-                                priorWeight: RatingFigures.priorWeight, departments: figures.departments.map { view($0, clerk: false) },
-                                clerks: figures.clerks.map { view($0, clerk: true) }, tags: figures.tags, complaintCauses: figures.complaintCauses))
-                    }
-                ) {
-                    StatisticsFormat.ratings(figures, names: names)
-                }
+            guard let department = Self.windowDepartment(principal) ?? body.department?.uppercased() else {
+                throw ZeroTripError(.invalidInput, "an admin credential names the department")
             }
-        default:
-            return nil
+            let (rating, created) = try await services.ratings.invite(
+                windowService: service, idNumber: body.idNumber, matter: body.matter,
+                department: department, clerk: body.clerk,
+                actor: "\(principal.actor)/clerk:\(body.clerk.prefix(32))")
+            return try JSONResponse.make(
+                WindowServiceView(
+                    rating: rating.id, service: service.rawValue, department: rating.department,
+                    matter: rating.matter.isEmpty ? nil : rating.matter, clerk: rating.clerk,
+                    invitedAt: rating.invitedAt, closesAt: rating.closesAt, invited: created),
+                status: created ? .created : .ok)
+        }
+    }
+
+    /// `GET /v1/ratings/figures`.
+    func ratingFigures(_ spec: RouteSpec) -> DepartmentHandler {
+        let services = self.services
+        return { request, _, _ in
+            let period = try Self.figuresPeriod(request, now: services.clock.now())
+            let figures = try await services.ratings.figures(from: period.from, to: period.to)
+            let names = try await services.administration.departmentNames()
+            func view(_ group: RatingFigures.Group, clerk: Bool) -> RatingFiguresView.Group {
+                .init(
+                    key: group.key, name: clerk ? nil : names[group.key], department: group.department, count: group.count,
+                    mean: (group.mean * 100).rounded() / 100, weighted: (group.weighted * 100).rounded() / 100, poor: group.poor)
+            }
+            return try StatisticsFormat.answer(
+                request, name: "ratings",
+                json: {
+                    try JSONResponse.make(
+                        RatingFiguresView(
+                            from: figures.from, to: figures.to, count: figures.count, districtMean: (figures.districtMean * 100).rounded() / 100,
+                            priorWeight: RatingFigures.priorWeight, departments: figures.departments.map { view($0, clerk: false) },
+                            clerks: figures.clerks.map { view($0, clerk: true) }, tags: figures.tags, complaintCauses: figures.complaintCauses))
+                }
+            ) {
+                StatisticsFormat.ratings(figures, names: names)
+            }
         }
     }
 }
@@ -228,81 +225,96 @@ struct ReviewFiguresView: Codable, Sendable {
 }
 
 extension ZeroTripAPI {
-    /// Handlers of the staff directory (admins) and the review figures (supervisors).
-    func supervisionHandler(for spec: RouteSpec) -> Handler? {
+    /// `POST /v1/staff`.
+    func addStaff(_ spec: RouteSpec) -> DepartmentHandler {
         let services = self.services
-        switch spec.description {
-        case "POST /v1/staff":
-            return { request, _, principal in
-                let body = try await JSONResponse.decode(StaffBody.self, from: request, limit: 1024)
-                guard let role = StaffRole(rawValue: body.role) else { throw ZeroTripError(.invalidInput, "role must be reviewer or supervisor") }
-                let member = try await services.supervision.putStaff(
-                    department: body.department, clerk: body.clerk, name: body.name, phone: body.phone,
-                    role: role, actor: principal!.actor)
-                return try JSONResponse.make(StaffView(member), status: .created)
+        return { request, _, principal in
+            let body = try await JSONResponse.decode(StaffBody.self, from: request, limit: 1024)
+            guard let role = StaffRole(rawValue: body.role) else { throw ZeroTripError(.invalidInput, "role must be reviewer or supervisor") }
+            let member = try await services.supervision.putStaff(
+                department: body.department, clerk: body.clerk, name: body.name, phone: body.phone,
+                role: role, actor: principal.actor)
+            return try JSONResponse.make(StaffView(member), status: .created)
+        }
+    }
+
+    /// `GET /v1/staff`.
+    func listStaff(_ spec: RouteSpec) -> DepartmentHandler {
+        let services = self.services
+        return { request, _, _ in
+            let department = request.uri.queryParameters.get("department").map { String($0) }
+            if let department, department.isEmpty || department.utf8.count > 16 {
+                throw ZeroTripError(.invalidInput, "department must be a department code of 1–16 characters")
             }
-        case "GET /v1/staff":
-            return { request, _, _ in
-                let department = request.uri.queryParameters.get("department").map { String($0) }
-                if let department, department.isEmpty || department.utf8.count > 16 {
-                    throw ZeroTripError(.invalidInput, "department must be a department code of 1–16 characters")
+            return try JSONResponse.make(StaffList(staff: try await services.supervision.staff(department: department).map(StaffView.init)))
+        }
+    }
+
+    /// `POST /v1/staff/{department}/{clerk}/remove`.
+    func removeStaff(_ spec: RouteSpec) -> DepartmentHandler {
+        let services = self.services
+        return { _, parameters, principal in
+            try await services.supervision.removeStaff(
+                department: parameters.get("department") ?? "", clerk: parameters.get("clerk") ?? "",
+                actor: principal.actor)
+            return try JSONResponse.make(["removed": true])
+        }
+    }
+
+    /// `GET /v1/statistics/volumes`.
+    func volumeFigures(_ spec: RouteSpec) -> DepartmentHandler {
+        let services = self.services
+        return { request, _, _ in
+            let period = try Self.figuresPeriod(request, now: services.clock.now())
+            let figures = try await services.supervision.volumes(from: period.from, to: period.to)
+            let names = try await services.administration.departmentNames()
+            return try StatisticsFormat.answer(request, name: "volumes", json: { try JSONResponse.make(VolumesView(figures, names: names)) }) {
+                StatisticsFormat.volumes(figures, names: names)
+            }
+        }
+    }
+
+    /// `GET /v1/statistics/needs`.
+    func needFigures(_ spec: RouteSpec) -> DepartmentHandler {
+        let services = self.services
+        return { request, _, _ in
+            let counts = try await services.supervision.needCounts()
+            return try StatisticsFormat.answer(
+                request, name: "needs",
+                json: {
+                    try JSONResponse.make(
+                        NeedCountsView(needs: counts.map { .init(kind: $0.kind.rawValue, name: $0.kind.chinese, year: $0.year, count: $0.count) })
+                    )
                 }
-                return try JSONResponse.make(StaffList(staff: try await services.supervision.staff(department: department).map(StaffView.init)))
+            ) {
+                StatisticsFormat.needs(counts)
             }
-        case "POST /v1/staff/{department}/{clerk}/remove":
-            return { _, parameters, principal in
-                try await services.supervision.removeStaff(
-                    department: parameters.get("department") ?? "", clerk: parameters.get("clerk") ?? "",
-                    actor: principal!.actor)
-                return try JSONResponse.make(["removed": true])
-            }
-        case "GET /v1/statistics/volumes":
-            return { request, _, _ in
-                let period = try Self.figuresPeriod(request, now: services.clock.now())
-                let figures = try await services.supervision.volumes(from: period.from, to: period.to)
-                let names = try await services.administration.departmentNames()
-                return try StatisticsFormat.answer(request, name: "volumes", json: { try JSONResponse.make(VolumesView(figures, names: names)) }) {
-                    StatisticsFormat.volumes(figures, names: names)
+        }
+    }
+
+    /// `GET /v1/statistics/reviews`.
+    func reviewFigures(_ spec: RouteSpec) -> DepartmentHandler {
+        let services = self.services
+        return { request, _, _ in
+            let period = try Self.figuresPeriod(request, now: services.clock.now())
+            let figures = try await services.supervision.reviewFigures(from: period.from, to: period.to)
+            let names = try await services.administration.departmentNames()
+            return try StatisticsFormat.answer(
+                request, name: "reviews",
+                json: {
+                    try JSONResponse.make(
+                        ReviewFiguresView(
+                            from: figures.from, to: figures.to, stallWorkingDays: figures.stallWorkingDays,
+                            departments: figures.departments.map {
+                                .init(
+                                    department: $0.department, name: names[$0.department], reviewed: $0.reviewed,
+                                    meanWorkingDays: ($0.meanWorkingDays * 10).rounded() / 10, maximumWorkingDays: $0.maximumWorkingDays,
+                                    waiting: $0.waiting, stalled: $0.stalled)
+                            }))
                 }
+            ) {
+                StatisticsFormat.reviews(figures, names: names)
             }
-        case "GET /v1/statistics/needs":
-            return { request, _, _ in
-                let counts = try await services.supervision.needCounts()
-                return try StatisticsFormat.answer(
-                    request, name: "needs",
-                    json: {
-                        try JSONResponse.make(
-                            NeedCountsView(needs: counts.map { .init(kind: $0.kind.rawValue, name: $0.kind.chinese, year: $0.year, count: $0.count) })
-                        )
-                    }
-                ) {
-                    StatisticsFormat.needs(counts)
-                }
-            }
-        case "GET /v1/statistics/reviews":
-            return { request, _, _ in
-                let period = try Self.figuresPeriod(request, now: services.clock.now())
-                let figures = try await services.supervision.reviewFigures(from: period.from, to: period.to)
-                let names = try await services.administration.departmentNames()
-                return try StatisticsFormat.answer(
-                    request, name: "reviews",
-                    json: {
-                        try JSONResponse.make(
-                            ReviewFiguresView(
-                                from: figures.from, to: figures.to, stallWorkingDays: figures.stallWorkingDays,
-                                departments: figures.departments.map {
-                                    .init(
-                                        department: $0.department, name: names[$0.department], reviewed: $0.reviewed,
-                                        meanWorkingDays: ($0.meanWorkingDays * 10).rounded() / 10, maximumWorkingDays: $0.maximumWorkingDays,
-                                        waiting: $0.waiting, stalled: $0.stalled)
-                                }))
-                    }
-                ) {
-                    StatisticsFormat.reviews(figures, names: names)
-                }
-            }
-        default:
-            return nil
         }
     }
 }
@@ -359,28 +371,27 @@ struct NeedCountsView: Codable, Sendable {
 }
 
 extension ZeroTripAPI {
-    /// Handlers of the applicant's stated service needs.
-    func needApplicantHandler(for spec: RouteSpec) -> ApplicantHandler? {
+    /// `POST /v1/applicant/needs`.
+    func reportNeed(_ spec: RouteSpec) -> ApplicantHandler {
         let services = self.services
-        switch spec.description {
-        case "POST /v1/applicant/needs":
-            return { request, _, session, _ in
-                let body = try await JSONResponse.decode(NeedBody.self, from: request, limit: 1024)
-                guard let kind = ServiceNeedKind(rawValue: body.kind) else {
-                    throw ZeroTripError(.invalidInput, "kind must be one of \(ServiceNeedKind.allCases.map(\.rawValue).joined(separator: ", "))")
-                }
-                let needs = try await services.supervision.stateNeed(
-                    subject: session!.subjectID, kind: kind, years: body.years,
-                    detail: body.detail, actor: session!.actor)
-                return try JSONResponse.make(NeedList(needs: needs.map(NeedView.init)), status: .created)
+        return { request, _, session, _ in
+            let body = try await JSONResponse.decode(NeedBody.self, from: request, limit: 1024)
+            guard let kind = ServiceNeedKind(rawValue: body.kind) else {
+                throw ZeroTripError(.invalidInput, "kind must be one of \(ServiceNeedKind.allCases.map(\.rawValue).joined(separator: ", "))")
             }
-        case "GET /v1/applicant/needs":
-            return { _, _, session, _ in
-                let needs = try await services.supervision.needs(subject: session!.subjectID)
-                return try JSONResponse.make(NeedList(needs: needs.map(NeedView.init)))
-            }
-        default:
-            return nil
+            let needs = try await services.supervision.stateNeed(
+                subject: session.subjectID, kind: kind, years: body.years,
+                detail: body.detail, actor: session.actor)
+            return try JSONResponse.make(NeedList(needs: needs.map(NeedView.init)), status: .created)
+        }
+    }
+
+    /// `GET /v1/applicant/needs`.
+    func applicantNeeds(_ spec: RouteSpec) -> ApplicantHandler {
+        let services = self.services
+        return { _, _, session, _ in
+            let needs = try await services.supervision.needs(subject: session.subjectID)
+            return try JSONResponse.make(NeedList(needs: needs.map(NeedView.init)))
         }
     }
 }

@@ -195,102 +195,126 @@ extension ZeroTripAPI {
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 
-    /// Handlers of the person's points (applicant session).
-    func pointsApplicantHandler(for spec: RouteSpec) -> ApplicantHandler? {
+    /// `GET /v1/applicant/points`.
+    func applicantPoints(_ spec: RouteSpec) -> ApplicantHandler {
         let services = self.services
         let identityPolicy = services.identity.policy
-        let limit = bodyLimit
-        switch spec.description {
-        case "GET /v1/applicant/points":
-            return { _, _, session, _ in
-                try JSONResponse.make(
-                    PointsStatementView(
-                        try await services.points.statement(
-                            subject: session!.subjectID,
-                            disclosingCredit: identityPolicy.seesCreditLevel(session!))))
-            }
-        case "POST /v1/applicant/points/claims":
-            return { request, _, session, _ in
-                let body = try await JSONResponse.decode(PointsClaimBody.self, from: request, limit: limit)
-                let evidence = try body.evidence.map { text throws(ZeroTripError) in
-                    guard text.utf8.count <= (PointsService.evidenceLimit / 3 + 1) * 4, let bytes = Base64.decodeStandard(text) else {
-                        throw ZeroTripError(.invalidInput, "evidence must be base64 of at most \(PointsService.evidenceLimit / 1024) KiB")
-                    }
-                    return bytes
-                }
-                let claim = try await services.points.claim(
-                    subject: session!.subjectID, indicator: body.indicator, option: body.option,
-                    statement: body.statement ?? "", evidence: evidence, actor: session!.actor)
-                return try JSONResponse.make(PointsClaimView(claim, reviewerShown: false), status: .created)
-            }
-        case "POST /v1/applicant/points/disputes":
-            return { request, _, session, _ in
-                let body = try await JSONResponse.decode(PointsDisputeBody.self, from: request, limit: 4096)
-                let dispute = try await services.points.dispute(
-                    subject: session!.subjectID, indicator: body.indicator, claim: body.claim,
-                    reason: body.reason, actor: session!.actor,
-                    disclosingCredit: identityPolicy.seesCreditLevel(session!))
-                return try JSONResponse.make(PointsDisputeView(dispute, reviewerShown: false), status: .created)
-            }
-        case "POST /v1/applicant/points/certificate":
-            return { request, _, session, _ in
-                let certificate = try await services.points.certificate(
-                    subject: session!.subjectID, actor: session!.actor,
-                    disclosingCredit: identityPolicy.seesCreditLevel(session!))
-                return try JSONResponse.make(
-                    PointsCertificateView(
-                        document: DocumentView(certificate.record), verificationPage: certificate.verificationPage,
-                        pdf: "/v1/applicant/documents/\(certificate.record.id)/pdf"),
-                    status: certificate.reused ? .ok : .created)
-            }
-        default:
-            return nil
+        return { _, _, session, _ in
+            try JSONResponse.make(
+                PointsStatementView(
+                    try await services.points.statement(
+                        subject: session.subjectID,
+                        disclosingCredit: identityPolicy.seesCreditLevel(session))))
         }
     }
 
-    /// Handlers of the departments' review of claims and disputes, and of the runs.
-    func pointsHandler(for spec: RouteSpec) -> Handler? {
+    /// `POST /v1/applicant/points/claims`.
+    func claimPoints(_ spec: RouteSpec) -> ApplicantHandler {
         let services = self.services
-        switch spec.description {
-        case "GET /v1/points/claims":
-            return { _, _, principal in
-                let claims = try await services.points.pendingClaims(department: principal!.departmentCode)
-                return try JSONResponse.make(
-                    PointsClaimList(claims: claims.map { PointsClaimView($0.item, reviewerShown: true, applicant: ConcernedPersonView($0)) }))
+        let limit = bodyLimit
+        return { request, _, session, _ in
+            let body = try await JSONResponse.decode(PointsClaimBody.self, from: request, limit: limit)
+            let evidence = try body.evidence.map { text throws(ZeroTripError) in
+                guard text.utf8.count <= (PointsService.evidenceLimit / 3 + 1) * 4, let bytes = Base64.decodeStandard(text) else {
+                    throw ZeroTripError(.invalidInput, "evidence must be base64 of at most \(PointsService.evidenceLimit / 1024) KiB")
+                }
+                return bytes
             }
-        case "GET /v1/points/claims/{id}/evidence":
-            return { _, parameters, principal in
-                let evidence = try await services.points.evidence(
-                    claim: (parameters.get("id") ?? "").lowercased(), department: principal!.departmentCode,
-                    actor: principal!.actor)
-                return Self.uploadedFile(type: evidence.type, bytes: evidence.bytes)
-            }
-        case "POST /v1/points/claims/{id}/decision":
-            return { request, parameters, principal in
-                let body = try await JSONResponse.decode(ClaimDecisionBody.self, from: request, limit: 2048)
-                let claim = try await services.points.decide(
-                    claim: parameters.get("id") ?? "", department: principal!.departmentCode, clerk: body.clerk,
-                    approve: body.approve, reason: body.reason, actor: principal!.actor)
-                return try JSONResponse.make(PointsClaimView(claim, reviewerShown: true))
-            }
-        case "GET /v1/points/disputes":
-            return { _, _, principal in
-                let disputes = try await services.points.pendingDisputes(department: principal!.departmentCode)
-                return try JSONResponse.make(
-                    PointsDisputeList(disputes: disputes.map { PointsDisputeView($0.item, reviewerShown: true, applicant: ConcernedPersonView($0)) }))
-            }
-        case "POST /v1/points/disputes/{id}/decision":
-            return { request, parameters, principal in
-                let body = try await JSONResponse.decode(DisputeDecisionBody.self, from: request, limit: 2048)
-                let dispute = try await services.points.decide(
-                    dispute: parameters.get("id") ?? "", department: principal!.departmentCode,
-                    clerk: body.clerk, points: body.points, reason: body.reason, actor: principal!.actor)
-                return try JSONResponse.make(PointsDisputeView(dispute, reviewerShown: true))
-            }
-        case "GET /v1/points/runs":
-            return { _, _, _ in try JSONResponse.make(PointsRunList(runs: try await services.points.runs().map(PointsRunView.init))) }
-        default:
-            return nil
+            let claim = try await services.points.claim(
+                subject: session.subjectID, indicator: body.indicator, option: body.option,
+                statement: body.statement ?? "", evidence: evidence, actor: session.actor)
+            return try JSONResponse.make(PointsClaimView(claim, reviewerShown: false), status: .created)
         }
+    }
+
+    /// `POST /v1/applicant/points/disputes`.
+    func disputePoints(_ spec: RouteSpec) -> ApplicantHandler {
+        let services = self.services
+        let identityPolicy = services.identity.policy
+        return { request, _, session, _ in
+            let body = try await JSONResponse.decode(PointsDisputeBody.self, from: request, limit: 4096)
+            let dispute = try await services.points.dispute(
+                subject: session.subjectID, indicator: body.indicator, claim: body.claim,
+                reason: body.reason, actor: session.actor,
+                disclosingCredit: identityPolicy.seesCreditLevel(session))
+            return try JSONResponse.make(PointsDisputeView(dispute, reviewerShown: false), status: .created)
+        }
+    }
+
+    /// `POST /v1/applicant/points/certificate`.
+    func pointsCertificate(_ spec: RouteSpec) -> ApplicantHandler {
+        let services = self.services
+        let identityPolicy = services.identity.policy
+        return { request, _, session, _ in
+            let certificate = try await services.points.certificate(
+                subject: session.subjectID, actor: session.actor,
+                disclosingCredit: identityPolicy.seesCreditLevel(session))
+            return try JSONResponse.make(
+                PointsCertificateView(
+                    document: DocumentView(certificate.record), verificationPage: certificate.verificationPage,
+                    pdf: "/v1/applicant/documents/\(certificate.record.id)/pdf"),
+                status: certificate.reused ? .ok : .created)
+        }
+    }
+
+    /// `GET /v1/points/claims`.
+    func listPointClaims(_ spec: RouteSpec) -> DepartmentHandler {
+        let services = self.services
+        return { _, _, principal in
+            let claims = try await services.points.pendingClaims(department: principal.departmentCode)
+            return try JSONResponse.make(
+                PointsClaimList(claims: claims.map { PointsClaimView($0.item, reviewerShown: true, applicant: ConcernedPersonView($0)) }))
+        }
+    }
+
+    /// `GET /v1/points/claims/{id}/evidence`.
+    func claimEvidence(_ spec: RouteSpec) -> DepartmentHandler {
+        let services = self.services
+        return { _, parameters, principal in
+            let evidence = try await services.points.evidence(
+                claim: (parameters.get("id") ?? "").lowercased(), department: principal.departmentCode,
+                actor: principal.actor)
+            return Self.uploadedFile(type: evidence.type, bytes: evidence.bytes)
+        }
+    }
+
+    /// `POST /v1/points/claims/{id}/decision`.
+    func decideClaim(_ spec: RouteSpec) -> DepartmentHandler {
+        let services = self.services
+        return { request, parameters, principal in
+            let body = try await JSONResponse.decode(ClaimDecisionBody.self, from: request, limit: 2048)
+            let claim = try await services.points.decide(
+                claim: parameters.get("id") ?? "", department: principal.departmentCode, clerk: body.clerk,
+                approve: body.approve, reason: body.reason, actor: principal.actor)
+            return try JSONResponse.make(PointsClaimView(claim, reviewerShown: true))
+        }
+    }
+
+    /// `GET /v1/points/disputes`.
+    func listPointDisputes(_ spec: RouteSpec) -> DepartmentHandler {
+        let services = self.services
+        return { _, _, principal in
+            let disputes = try await services.points.pendingDisputes(department: principal.departmentCode)
+            return try JSONResponse.make(
+                PointsDisputeList(disputes: disputes.map { PointsDisputeView($0.item, reviewerShown: true, applicant: ConcernedPersonView($0)) }))
+        }
+    }
+
+    /// `POST /v1/points/disputes/{id}/decision`.
+    func decideDispute(_ spec: RouteSpec) -> DepartmentHandler {
+        let services = self.services
+        return { request, parameters, principal in
+            let body = try await JSONResponse.decode(DisputeDecisionBody.self, from: request, limit: 2048)
+            let dispute = try await services.points.decide(
+                dispute: parameters.get("id") ?? "", department: principal.departmentCode,
+                clerk: body.clerk, points: body.points, reason: body.reason, actor: principal.actor)
+            return try JSONResponse.make(PointsDisputeView(dispute, reviewerShown: true))
+        }
+    }
+
+    /// `GET /v1/points/runs`.
+    func listPointRuns(_ spec: RouteSpec) -> DepartmentHandler {
+        let services = self.services
+        return { _, _, _ in try JSONResponse.make(PointsRunList(runs: try await services.points.runs().map(PointsRunView.init))) }
     }
 }

@@ -47,9 +47,6 @@ public struct ZeroTripAPI: Sendable {
         self.pageLimiter = RateLimiter(perMinute: publicRequestsPerMinute, burst: max(1, publicRequestsPerMinute / 4), clock: services.clock)
     }
 
-    /// The public verification pages: anonymous, so rate-limited per client and audited as counts per minute.
-    static let pageRoutes: Set<String> = ["GET /v", "GET /V", "GET /v/{id}", "GET /V/{id}", "GET /P"]
-
     /// What an issuance (or re-issue) answer lets a client call next about the new document.
     static let documentLinks: [RouteSpec.Reply.Link] = [
         .init(name: "document", target: "GET /v1/documents/{id}", parameters: ["id": "$response.body#/document/id"]),
@@ -70,43 +67,53 @@ public struct ZeroTripAPI: Sendable {
             name: target.hasPrefix("GET") && name == "commitment" ? "commitmentText" : name, target: target, parameters: ["id": "$response.body#/id"])
     }
 
-    /// Every route with the access it requires.
+    /// Every route, each declared once: its access rule together with the handler that rule feeds (a department
+    /// route's handler is given the checked ``Principal``, an applicant route's the session of the required tier), and
+    /// what the API description says about it. Registration, the authorization test and `/openapi.json` all read it.
     public static let routes: [RouteSpec] = [
-        RouteSpec(method: .get, path: "/healthz", access: .public, "The process answers (liveness)", reply: .json([String: String].self)),
         RouteSpec(
-            method: .get, path: "/readyz", access: .public, "The database, keys and fonts are usable (readiness); 503 with the reason otherwise",
+            method: .get, path: "/healthz", handler: .open(Self.liveness), "The process answers (liveness)", reply: .json([String: String].self)),
+        RouteSpec(
+            method: .get, path: "/readyz", handler: .open(Self.readiness),
+            "The database, keys and fonts are usable (readiness); 503 with the reason otherwise",
             reply: .json([String: String].self)),
-        RouteSpec(method: .get, path: "/openapi.json", access: .public, "This description of the API (OpenAPI 3.1)"),
+        RouteSpec(method: .get, path: "/openapi.json", handler: .open(Self.apiDescription), "This description of the API (OpenAPI 3.1)"),
         RouteSpec(
-            method: .get, path: "/metrics", access: .scope(.auditRead),
+            method: .get, path: "/metrics", handler: .scope(.auditRead, Self.metricsExposition),
             "Prometheus figures: requests by route, audit batches, pool waits, documents, verifications",
             reply: .other("text/plain", "Prometheus text exposition format 0.0.4")),
-        RouteSpec(method: .get, path: "/v1/trust/root.pem", access: .public, "The district root certificate", reply: .pem),
+        RouteSpec(method: .get, path: "/v1/trust/root.pem", handler: .open(Self.rootCertificate), "The district root certificate", reply: .pem),
         RouteSpec(
-            method: .get, path: "/v1/whoami", access: .authenticated, "The calling credential: its department and scopes", reply: .json(WhoAmI.self)),
-        RouteSpec(method: .get, path: "/v1/departments", access: .scope(.documentsVerify), "Every department", reply: .json(DepartmentList.self)),
+            method: .get, path: "/v1/whoami", handler: .authenticated(Self.whoAmI), "The calling credential: its department and scopes",
+            reply: .json(WhoAmI.self)),
         RouteSpec(
-            method: .get, path: "/v1/departments/{code}", access: .scope(.documentsVerify), "One department with its seal keys",
+            method: .get, path: "/v1/departments", handler: .scope(.documentsVerify, Self.listDepartments), "Every department",
+            reply: .json(DepartmentList.self)),
+        RouteSpec(
+            method: .get, path: "/v1/departments/{code}", handler: .scope(.documentsVerify, Self.showDepartment), "One department with its seal keys",
             reply: .json(DepartmentDetail.self)),
         RouteSpec(
-            method: .post, path: "/v1/departments", access: .scope(.admin), "Adds a department and makes its first seal key",
+            method: .post, path: "/v1/departments", handler: .scope(.admin, Self.addDepartment), "Adds a department and makes its first seal key",
             body: .json(CreateDepartment.self, example: ["code": "SWJ", "name": "区税务局"]), reply: .json(Department.self, 201)),
         RouteSpec(
-            method: .get, path: "/v1/credentials", access: .scope(.admin), "Every API credential (never its secret)",
+            method: .get, path: "/v1/credentials", handler: .scope(.admin, Self.listCredentials), "Every API credential (never its secret)",
             reply: .json(CredentialList.self)),
         RouteSpec(
-            method: .post, path: "/v1/credentials", access: .scope(.admin), "Creates a credential; its token is shown once",
+            method: .post, path: "/v1/credentials", handler: .scope(.admin, Self.createCredential), "Creates a credential; its token is shown once",
             body: .json(CreateCredential.self, example: ["department": "RSJ", "scopes": ["documents:verify"], "label": "窗口核验"]),
             reply: .json(CreatedCredential.self, 201)),
         RouteSpec(
-            method: .post, path: "/v1/credentials/{id}/revoke", access: .scope(.admin), "Revokes a credential", reply: .json(CredentialInfo.self)),
+            method: .post, path: "/v1/credentials/{id}/revoke", handler: .scope(.admin, Self.revokeCredential), "Revokes a credential",
+            reply: .json(CredentialInfo.self)),
         RouteSpec(
-            method: .get, path: "/v1/audit/verify", access: .scope(.auditRead), "Checks the audit log's hash chain", reply: .json(AuditReport.self)),
+            method: .get, path: "/v1/audit/verify", handler: .scope(.auditRead, Self.verifyAuditChain), "Checks the audit log's hash chain",
+            reply: .json(AuditReport.self)),
         RouteSpec(
-            method: .get, path: "/v1/audit/events", access: .scope(.auditRead), "The latest audit events",
+            method: .get, path: "/v1/audit/events", handler: .scope(.auditRead, Self.auditEvents), "The latest audit events",
             query: [.integer("limit", minimum: 1, maximum: 1000, "how many, newest first (default 100)")], reply: .json(AuditEventList.self)),
         RouteSpec(
-            method: .post, path: "/v1/documents", access: .scope(.documentsIssue), "Issues a signed result document of the caller's department",
+            method: .post, path: "/v1/documents", handler: .scope(.documentsIssue, Self.issueDocument),
+            "Issues a signed result document of the caller's department",
             body: .json(
                 IssueDocumentBody.self,
                 example: [
@@ -114,336 +121,399 @@ public struct ZeroTripAPI: Sendable {
                     "fields": [["label": "求职意向", "value": "电子商务"]],
                 ]), reply: .json(IssuedDocumentView.self, 201).linking(documentLinks)),
         RouteSpec(
-            method: .get, path: "/v1/documents", access: .scope(.documentsIssue), "The department's latest documents",
+            method: .get, path: "/v1/documents", handler: .scope(.documentsIssue, Self.listDocuments), "The department's latest documents",
             query: [.integer("limit", minimum: 1, maximum: 1000, "how many, newest first (default 50)")], reply: .json(DocumentList.self)),
         RouteSpec(
-            method: .get, path: "/v1/documents/{id}", access: .scope(.documentsIssue), "One document of the department",
+            method: .get, path: "/v1/documents/{id}", handler: .scope(.documentsIssue, Self.showDocument), "One document of the department",
             reply: .json(DocumentView.self)),
         RouteSpec(
-            method: .get, path: "/v1/documents/{id}/pdf", access: .scope(.documentsIssue), "The signed PDF of one document of the department",
+            method: .get, path: "/v1/documents/{id}/pdf", handler: .scope(.documentsIssue, Self.documentPDF),
+            "The signed PDF of one document of the department",
             reply: .pdf),
         RouteSpec(
-            method: .post, path: "/v1/documents/{id}/revoke", access: .scope(.documentsIssue), "Revokes a document of the department",
+            method: .post, path: "/v1/documents/{id}/revoke", handler: .scope(.documentsIssue, Self.revokeDocument),
+            "Revokes a document of the department",
             body: .json(RevokeBody.self, example: ["reason": "issued_in_error"]), reply: .json(DocumentView.self)),
         RouteSpec(
-            method: .post, path: "/v1/documents/{id}/reissue", access: .scope(.documentsIssue), "Replaces a document by a corrected one",
+            method: .post, path: "/v1/documents/{id}/reissue", handler: .scope(.documentsIssue, Self.reissueDocument),
+            "Replaces a document by a corrected one",
             body: .json(IssueDocumentBody.self), reply: .json(IssuedDocumentView.self, 201).linking(documentLinks)),
         RouteSpec(
-            method: .post, path: "/v1/verify", access: .scope(.documentsVerify),
+            method: .post, path: "/v1/verify", handler: .scope(.documentsVerify, Self.verifyToken),
             "Verifies a scanned QR token: signature, register, status, trust list", body: .json(VerifyTokenBody.self),
             reply: .json(VerificationReport.self)),
         RouteSpec(
-            method: .post, path: "/v1/verify/pdf", access: .scope(.documentsVerify),
+            method: .post, path: "/v1/verify/pdf", handler: .scope(.documentsVerify, Self.verifyPDF),
             "Verifies a signed PDF: PAdES signature, seal certificate, register, status", body: .pdf, reply: .json(VerificationReport.self)),
         RouteSpec(
-            method: .get, path: "/v", access: .public, "The verification page: how to check a document; `?n=<number>` checks a number as printed",
+            method: .get, path: "/v", handler: .page(Self.verificationPage),
+            "The verification page: how to check a document; `?n=<number>` checks a number as printed",
             query: [.text("n", "a document number as printed or typed (what is past 192 characters is not read)")], reply: .html),
         RouteSpec(
-            method: .get, path: "/V", access: .public, "The verification page of a scanned QR code (`/V/?<token>`, the query is the token)",
+            method: .get, path: "/V", handler: .page(Self.verificationPage),
+            "The verification page of a scanned QR code (`/V/?<token>`, the query is the token)",
             reply: .html),
-        RouteSpec(method: .get, path: "/v/{id}", access: .public, "The verification page of a document number (the PDF footer's link)", reply: .html),
-        RouteSpec(method: .get, path: "/V/{id}", access: .public, "The verification page of a document number or token", reply: .html),
         RouteSpec(
-            method: .get, path: "/P", access: .public, "The original PDF behind a scanned QR code (`/P/?<token>`), when its holder allows it",
+            method: .get, path: "/v/{id}", handler: .page(Self.verificationPage),
+            "The verification page of a document number (the PDF footer's link)", reply: .html),
+        RouteSpec(
+            method: .get, path: "/V/{id}", handler: .page(Self.verificationPage), "The verification page of a document number or token", reply: .html),
+        RouteSpec(
+            method: .get, path: "/P", handler: .page(Self.originalPDF),
+            "The original PDF behind a scanned QR code (`/P/?<token>`), when its holder allows it",
             reply: .pdf),
         // Trust infrastructure: public trust list, CRL and transparency log; key administration.
         RouteSpec(
-            method: .get, path: "/v1/trust-list", access: .public,
+            method: .get, path: "/v1/trust-list", handler: .open(Self.trustList),
             "The root-signed trust list of departments and seal keys (`ZeroTrip-Signature` header, `ETag`)", reply: .json(TrustList.self)),
         RouteSpec(
-            method: .get, path: "/v1/trust-list.sig", access: .public, "The trust list's detached signature",
+            method: .get, path: "/v1/trust-list.sig", handler: .open(Self.trustList), "The trust list's detached signature",
             reply: .other("application/octet-stream", "the signature bytes")),
         RouteSpec(
-            method: .get, path: "/v1/status-list", access: .public, "The root-signed status list of revoked documents (`ETag`)",
+            method: .get, path: "/v1/status-list", handler: .open(Self.statusList), "The root-signed status list of revoked documents (`ETag`)",
             reply: .json(DocumentStatusList.self)),
         RouteSpec(
-            method: .get, path: "/v1/status-list.sig", access: .public, "The status list's detached signature",
+            method: .get, path: "/v1/status-list.sig", handler: .open(Self.statusList), "The status list's detached signature",
             reply: .other("application/octet-stream", "the signature bytes")),
         RouteSpec(
-            method: .get, path: "/v1/crl", access: .public, "The certificate revocation list of the current root, or of a previous one",
+            method: .get, path: "/v1/crl", handler: .open(Self.revocationList),
+            "The certificate revocation list of the current root, or of a previous one",
             query: [.string("root", maxLength: 16, "the key id of a previous root (16 hex digits)")],
             reply: .other("application/pkix-crl", "a DER CRL")),
-        RouteSpec(method: .get, path: "/v1/log/sth", access: .public, "The transparency log's signed tree head", reply: .json(SignedTreeHead.self)),
         RouteSpec(
-            method: .get, path: "/v1/log/proof/inclusion", access: .public, "An inclusion proof of a log entry",
+            method: .get, path: "/v1/log/sth", handler: .open(Self.signedTreeHead), "The transparency log's signed tree head",
+            reply: .json(SignedTreeHead.self)),
+        RouteSpec(
+            method: .get, path: "/v1/log/proof/inclusion", handler: .open(Self.inclusionProof), "An inclusion proof of a log entry",
             query: [.integer("index", required: true, "the entry's index"), .integer("treeSize", required: true, "the tree size the proof is for")],
             reply: .json(InclusionProof.self)),
         RouteSpec(
-            method: .get, path: "/v1/log/proof/consistency", access: .public, "A consistency proof between two tree sizes",
+            method: .get, path: "/v1/log/proof/consistency", handler: .open(Self.consistencyProof), "A consistency proof between two tree sizes",
             query: [.integer("first", required: true, "the older tree size"), .integer("second", required: true, "the newer tree size")],
             reply: .json(ConsistencyView.self)),
         RouteSpec(
-            method: .get, path: "/v1/log/entries", access: .public, "Log entries from start (inclusive) to end (exclusive)",
+            method: .get, path: "/v1/log/entries", handler: .open(Self.logEntries), "Log entries from start (inclusive) to end (exclusive)",
             query: [.integer("start", required: true, "the first index"), .integer("end", required: true, "one past the last index")],
             reply: .json(EntriesView.self)),
         RouteSpec(
-            method: .get, path: "/v1/log/documents/{id}", access: .public, "A document's issuance entry with its inclusion proof",
+            method: .get, path: "/v1/log/documents/{id}", handler: .open(Self.documentLogProof),
+            "A document's issuance entry with its inclusion proof",
             reply: .json(InclusionProof.self)),
         RouteSpec(
-            method: .get, path: "/v1/keys", access: .scope(.admin), "Every seal key of the district with its state", reply: .json(KeyList.self)),
+            method: .get, path: "/v1/keys", handler: .scope(.admin, Self.listKeys), "Every seal key of the district with its state",
+            reply: .json(KeyList.self)),
         RouteSpec(
-            method: .post, path: "/v1/departments/{code}/keys/rotate", access: .scope(.admin),
+            method: .post, path: "/v1/departments/{code}/keys/rotate", handler: .scope(.admin, Self.rotateKey),
             "Rotates a department's seal key, the old one kept for an overlap", body: .json(RotateBody.self), reply: .json(SigningKeyInfo.self, 201)),
         RouteSpec(
-            method: .post, path: "/v1/departments/{code}/keys", access: .scope(.admin), "Adds a seal key to a department",
+            method: .post, path: "/v1/departments/{code}/keys", handler: .scope(.admin, Self.createKey), "Adds a seal key to a department",
             reply: .json(SigningKeyInfo.self, 201)),
         RouteSpec(
-            method: .post, path: "/v1/keys/{kid}/revoke", access: .scope(.admin), "Revokes a seal key", body: .json(RevokeKeyBody.self),
+            method: .post, path: "/v1/keys/{kid}/revoke", handler: .scope(.admin, Self.revokeKey), "Revokes a seal key",
+            body: .json(RevokeKeyBody.self),
             reply: .json(SigningKeyInfo.self)),
         RouteSpec(
-            method: .post, path: "/v1/keys/{kid}/limits", access: .scope(.admin), "Sets a seal key's signature limits",
+            method: .post, path: "/v1/keys/{kid}/limits", handler: .scope(.admin, Self.setKeyLimits), "Sets a seal key's signature limits",
             body: .json(KeyLimitsBody.self), reply: .json(SigningKeyInfo.self)),
-        RouteSpec(method: .get, path: "/v1/roots", access: .public, "The district roots, current and previous", reply: .json(RootsView.self)),
         RouteSpec(
-            method: .post, path: "/v1/roots/renew", access: .scope(.admin), "Renews the district root, cross-signed by the old one",
+            method: .get, path: "/v1/roots", handler: .open(Self.listRoots), "The district roots, current and previous", reply: .json(RootsView.self)),
+        RouteSpec(
+            method: .post, path: "/v1/roots/renew", handler: .scope(.admin, Self.renewRoot), "Renews the district root, cross-signed by the old one",
             reply: .json(RootRenewal.self, 201)
         ),
         // Applicants: verification paths (public, rate-limited per client) and their own data (session).
         RouteSpec(
-            method: .post, path: "/v1/applicant/verifications", access: .applicantPublic, "Starts an identity check (ID number, registry, SMS code)",
+            method: .post, path: "/v1/applicant/verifications", handler: .applicantPublic(Self.startVerification),
+            "Starts an identity check (ID number, registry, SMS code)",
             body: .json(StartVerificationBody.self, example: ["method": "sms", "idNumber": "440104199001010010", "name": "张三丰"]),
             reply: .json(StartView.self, 201)),
         RouteSpec(
-            method: .post, path: "/v1/applicant/verifications/{id}/code", access: .applicantPublic, "Submits the SMS code and opens a session",
+            method: .post, path: "/v1/applicant/verifications/{id}/code", handler: .applicantPublic(Self.submitCode),
+            "Submits the SMS code and opens a session",
             body: .json(SubmitCodeBody.self), reply: .json(SessionView.self, 201)),
         RouteSpec(
-            method: .post, path: "/v1/applicant/verifications/{id}/session", access: .applicantPublic,
+            method: .post, path: "/v1/applicant/verifications/{id}/session", handler: .applicantPublic(Self.openSession),
             "Claims the session of a check a clerk attested (202 while pending)", body: .json(ClaimBody.self), reply: .json(201, also: [202])),
         RouteSpec(
-            method: .post, path: "/v1/applicant/device-challenges", access: .applicantPublic, "A challenge for a bound device key",
+            method: .post, path: "/v1/applicant/device-challenges", handler: .applicantPublic(Self.deviceChallenge),
+            "A challenge for a bound device key",
             body: .json(ChallengeBody.self), reply: .json(DeviceChallenge.self, 201)),
         RouteSpec(
-            method: .post, path: "/v1/applicant/device-sessions", access: .applicantPublic, "Opens a session with a bound device key's signature",
+            method: .post, path: "/v1/applicant/device-sessions", handler: .applicantPublic(Self.deviceSession),
+            "Opens a session with a bound device key's signature",
             body: .json(DeviceLoginBody.self), reply: .json(SessionView.self, 201)),
         RouteSpec(
-            method: .get, path: "/v1/applicant/me", access: .applicant(tier: 1), "The applicant: masked name and ID number, tier",
+            method: .get, path: "/v1/applicant/me", handler: .applicant(tier: 1, Self.applicantMe), "The applicant: masked name and ID number, tier",
             reply: .json(MeView.self)),
         RouteSpec(
-            method: .get, path: "/v1/applicant/personal-data", access: .applicant(tier: IdentityPolicy().tierForFullPersonalData),
+            method: .get, path: "/v1/applicant/personal-data", handler: .applicant(tier: IdentityPolicy().tierForFullPersonalData, Self.personalData),
             "Everything held about the applicant, unmasked", reply: .json(PersonalData.self)),
         RouteSpec(
-            method: .get, path: "/v1/applicant/assurance", access: .applicant(tier: 1), "The applicant's identity checks and tier",
+            method: .get, path: "/v1/applicant/assurance", handler: .applicant(tier: 1, Self.applicantAssurance),
+            "The applicant's identity checks and tier",
             reply: .json(AssuranceList.self)),
         RouteSpec(
-            method: .get, path: "/v1/applicant/devices", access: .applicant(tier: 1), "The applicant's bound devices", reply: .json(DeviceList.self)),
+            method: .get, path: "/v1/applicant/devices", handler: .applicant(tier: 1, Self.applicantDevices), "The applicant's bound devices",
+            reply: .json(DeviceList.self)),
         RouteSpec(
-            method: .post, path: "/v1/applicant/devices", access: .applicant(tier: IdentityPolicy().tierForDeviceBinding), "Binds a device key",
+            method: .post, path: "/v1/applicant/devices", handler: .applicant(tier: IdentityPolicy().tierForDeviceBinding, Self.registerDevice),
+            "Binds a device key",
             body: .json(RegisterDeviceBody.self), reply: .json(DeviceKeyInfo.self, 201)),
         RouteSpec(
-            method: .post, path: "/v1/applicant/devices/{id}/revoke", access: .applicant(tier: 1), "Unbinds a device", reply: .json(DeviceList.self)),
+            method: .post, path: "/v1/applicant/devices/{id}/revoke", handler: .applicant(tier: 1, Self.revokeDevice), "Unbinds a device",
+            reply: .json(DeviceList.self)),
         RouteSpec(
-            method: .get, path: "/v1/applicant/documents", access: .applicant(tier: 1), "The applicant's result documents",
+            method: .get, path: "/v1/applicant/documents", handler: .applicant(tier: 1, Self.applicantDocuments), "The applicant's result documents",
             reply: .json(DocumentList.self)),
         RouteSpec(
-            method: .get, path: "/v1/applicant/documents/{id}/pdf", access: .applicant(tier: IdentityPolicy().tierForResultDownload),
+            method: .get, path: "/v1/applicant/documents/{id}/pdf",
+            handler: .applicant(tier: IdentityPolicy().tierForResultDownload, Self.applicantDocumentPDF),
             "The signed PDF of one of the applicant's results", reply: .pdf),
         RouteSpec(
-            method: .put, path: "/v1/applicant/documents/{id}/pdf-link", access: .applicant(tier: IdentityPolicy().tierForResultDownload),
+            method: .put, path: "/v1/applicant/documents/{id}/pdf-link",
+            handler: .applicant(tier: IdentityPolicy().tierForResultDownload, Self.pdfLink),
             "Turns the original-PDF link behind the QR code on or off", body: .json(PDFLinkBody.self, example: ["enabled": true]),
             reply: .json(PDFLinkView.self)),
-        RouteSpec(method: .post, path: "/v1/applicant/logout", access: .applicant(tier: 1), "Ends the session", reply: .json([String: String].self)),
+        RouteSpec(
+            method: .post, path: "/v1/applicant/logout", handler: .applicant(tier: 1, Self.logout), "Ends the session",
+            reply: .json([String: String].self)),
         // Consent: the applicant grants the department handling a matter the use of their results for it, lists and
         // withdraws grants. Tier 1 (ID number, registry, SMS code) as in DigiLocker's OTP consent: a grant hands
         // nothing to whoever gives it, only lets the department read what it would otherwise ask for on paper.
         RouteSpec(
-            method: .post, path: "/v1/applicant/consents", access: .applicant(tier: 1),
+            method: .post, path: "/v1/applicant/consents", handler: .applicant(tier: 1, Self.grantConsent),
             "Grants a matter's department the use of the applicant's results", body: .json(GrantConsentBody.self, example: ["matter": "JZDJ"]),
             reply: .json(ConsentGrantView.self, 201)),
         RouteSpec(
-            method: .get, path: "/v1/applicant/consents", access: .applicant(tier: 1), "The applicant's grants", reply: .json(ConsentGrantList.self)),
+            method: .get, path: "/v1/applicant/consents", handler: .applicant(tier: 1, Self.applicantConsents), "The applicant's grants",
+            reply: .json(ConsentGrantList.self)),
         RouteSpec(
-            method: .post, path: "/v1/applicant/consents/{id}/withdraw", access: .applicant(tier: 1), "Withdraws a grant",
+            method: .post, path: "/v1/applicant/consents/{id}/withdraw", handler: .applicant(tier: 1, Self.withdrawConsent), "Withdraws a grant",
             reply: .json(ConsentGrantView.self)),
         RouteSpec(
-            method: .post, path: "/v1/reuse/documents", access: .scope(.documentsReuse), "A department reads a holder's results under a grant",
+            method: .post, path: "/v1/reuse/documents", handler: .scope(.documentsReuse, Self.reuseDocuments),
+            "A department reads a holder's results under a grant",
             body: .json(ReuseBody.self), reply: .json(ReuseView.self)),
         // A grant given at a window, recorded with the clerk and the tier of the identity check behind it.
         RouteSpec(
-            method: .post, path: "/v1/consents", access: .scope(.applicationsProcess), "Records a grant given at a window",
+            method: .post, path: "/v1/consents", handler: .scope(.applicationsProcess, Self.recordConsent), "Records a grant given at a window",
             body: .json(WindowConsentBody.self), reply: .json(ConsentGrantView.self, 201)),
         // 好差评: the applicant rates a finished service once; supervisors read the figures.
         RouteSpec(
-            method: .get, path: "/v1/applicant/ratings", access: .applicant(tier: 1), "The applicant's services to rate and ratings given",
+            method: .get, path: "/v1/applicant/ratings", handler: .applicant(tier: 1, Self.applicantRatings),
+            "The applicant's services to rate and ratings given",
             reply: .json(RatingList.self)),
         RouteSpec(
-            method: .post, path: "/v1/applicant/ratings/{id}", access: .applicant(tier: 1), "Rates a finished service (1–5, tags, comment)",
+            method: .post, path: "/v1/applicant/ratings/{id}", handler: .applicant(tier: 1, Self.rateService),
+            "Rates a finished service (1–5, tags, comment)",
             body: .json(RateBody.self), reply: .json(RatingView.self)),
         RouteSpec(
-            method: .get, path: "/v1/ratings/figures", access: .scope(.statisticsRead), "Rating figures by department and clerk",
+            method: .get, path: "/v1/ratings/figures", handler: .scope(.statisticsRead, Self.ratingFigures), "Rating figures by department and clerk",
             query: RouteSpec.Query.period + [RouteSpec.Query.format], reply: .json(RatingFiguresView.self)),
         // A window service without an application (consultation, pre-check, pickup) is rated too.
         RouteSpec(
-            method: .post, path: "/v1/window-services", access: .scope(.applicationsProcess),
+            method: .post, path: "/v1/window-services", handler: .scope(.applicationsProcess, Self.recordWindowService),
             "Records a window service without an application, to be rated", body: .json(WindowServiceBody.self),
             reply: .json(WindowServiceView.self, 201)),
         // Complaints (投诉) and the follow-up of poor ratings: the person files, the department's supervisor answers.
         RouteSpec(
-            method: .post, path: "/v1/applicant/complaints", access: .applicant(tier: 1), "Files a complaint", body: .json(ComplaintBody.self),
+            method: .post, path: "/v1/applicant/complaints", handler: .applicant(tier: 1, Self.fileComplaint), "Files a complaint",
+            body: .json(ComplaintBody.self),
             reply: .json(ComplaintView.self, 201)),
         RouteSpec(
-            method: .get, path: "/v1/applicant/complaints", access: .applicant(tier: 1), "The applicant's complaints and their answers",
+            method: .get, path: "/v1/applicant/complaints", handler: .applicant(tier: 1, Self.applicantComplaints),
+            "The applicant's complaints and their answers",
             reply: .json(ComplaintList.self)),
         RouteSpec(
-            method: .get, path: "/v1/complaints", access: .scope(.applicationsProcess), "The department's complaints",
+            method: .get, path: "/v1/complaints", handler: .scope(.applicationsProcess, Self.listComplaints), "The department's complaints",
             query: [.choice("state", ["open", "all"], "open ones only (default) or all")], reply: .json(ComplaintList.self)),
         RouteSpec(
-            method: .post, path: "/v1/complaints/{id}/answer", access: .scope(.applicationsProcess), "Answers a complaint",
+            method: .post, path: "/v1/complaints/{id}/answer", handler: .scope(.applicationsProcess, Self.answerComplaint), "Answers a complaint",
             body: .json(ComplaintAnswerBody.self), reply: .json(ComplaintView.self)),
         RouteSpec(
-            method: .get, path: "/v1/statistics/complaints", access: .scope(.statisticsRead), "Complaint figures by department",
+            method: .get, path: "/v1/statistics/complaints", handler: .scope(.statisticsRead, Self.complaintFigures),
+            "Complaint figures by department",
             query: RouteSpec.Query.period + [RouteSpec.Query.format], reply: .json(ComplaintFiguresView.self)),
         // Supervision (督办): the staff directory stalled-review notices go to, and review times per department.
         RouteSpec(
-            method: .post, path: "/v1/staff", access: .scope(.admin), "Adds a clerk or supervisor to the staff directory",
+            method: .post, path: "/v1/staff", handler: .scope(.admin, Self.addStaff), "Adds a clerk or supervisor to the staff directory",
             body: .json(
                 StaffBody.self,
                 example: ["department": "RSJ", "clerk": "RS-0007", "name": "王芳", "phone": "13900000007", "role": "reviewer"]),
             reply: .json(StaffView.self, 201)),
         RouteSpec(
-            method: .get, path: "/v1/staff", access: .scope(.admin), "The staff directory",
+            method: .get, path: "/v1/staff", handler: .scope(.admin, Self.listStaff), "The staff directory",
             query: [.string("department", minLength: 1, maxLength: 16, "one department's staff")], reply: .json(StaffList.self)),
         RouteSpec(
-            method: .post, path: "/v1/staff/{department}/{clerk}/remove", access: .scope(.admin), "Removes a person from the staff directory",
+            method: .post, path: "/v1/staff/{department}/{clerk}/remove", handler: .scope(.admin, Self.removeStaff),
+            "Removes a person from the staff directory",
             reply: .json([String: Bool].self)),
         RouteSpec(
-            method: .get, path: "/v1/statistics/reviews", access: .scope(.statisticsRead), "Review times and stalled reviews by department",
+            method: .get, path: "/v1/statistics/reviews", handler: .scope(.statisticsRead, Self.reviewFigures),
+            "Review times and stalled reviews by department",
             query: RouteSpec.Query.period + [RouteSpec.Query.format], reply: .json(ReviewFiguresView.self)),
         RouteSpec(
-            method: .get, path: "/v1/statistics/volumes", access: .scope(.statisticsRead), "Applications and documents by department",
+            method: .get, path: "/v1/statistics/volumes", handler: .scope(.statisticsRead, Self.volumeFigures),
+            "Applications and documents by department",
             query: RouteSpec.Query.period + [RouteSpec.Query.format], reply: .json(VolumesView.self)),
         // Demand collection: residents say which services they expect to need, by year; planners read the counts.
         RouteSpec(
-            method: .post, path: "/v1/applicant/needs", access: .applicant(tier: 1), "Says which service the applicant expects to need, and when",
+            method: .post, path: "/v1/applicant/needs", handler: .applicant(tier: 1, Self.reportNeed),
+            "Says which service the applicant expects to need, and when",
             body: .json(NeedBody.self), reply: .json(NeedList.self, 201)),
         RouteSpec(
-            method: .get, path: "/v1/applicant/needs", access: .applicant(tier: 1), "The needs the applicant declared", reply: .json(NeedList.self)),
+            method: .get, path: "/v1/applicant/needs", handler: .applicant(tier: 1, Self.applicantNeeds), "The needs the applicant declared",
+            reply: .json(NeedList.self)),
         RouteSpec(
-            method: .get, path: "/v1/statistics/needs", access: .scope(.statisticsRead), "Declared needs counted by service and year",
+            method: .get, path: "/v1/statistics/needs", handler: .scope(.statisticsRead, Self.needFigures),
+            "Declared needs counted by service and year",
             query: [RouteSpec.Query.format], reply: .json(NeedCountsView.self)),
         // Points (量化积分): the person reads their score, claims what needs a proof (后申请), disputes an item (复核) and
         // has a certificate issued; the reviewing department decides; supervisors read the runs.
         RouteSpec(
-            method: .get, path: "/v1/applicant/points", access: .applicant(tier: 1), "The applicant's points score and its items",
+            method: .get, path: "/v1/applicant/points", handler: .applicant(tier: 1, Self.applicantPoints),
+            "The applicant's points score and its items",
             reply: .json(PointsStatementView.self)),
         RouteSpec(
-            method: .post, path: "/v1/applicant/points/claims", access: .applicant(tier: 1), "Claims points that need a proof",
+            method: .post, path: "/v1/applicant/points/claims", handler: .applicant(tier: 1, Self.claimPoints), "Claims points that need a proof",
             body: .json(PointsClaimBody.self), reply: .json(PointsClaimView.self, 201)),
         RouteSpec(
-            method: .post, path: "/v1/applicant/points/disputes", access: .applicant(tier: 1), "Disputes an item of the score",
+            method: .post, path: "/v1/applicant/points/disputes", handler: .applicant(tier: 1, Self.disputePoints), "Disputes an item of the score",
             body: .json(PointsDisputeBody.self), reply: .json(PointsDisputeView.self, 201)),
         RouteSpec(
-            method: .post, path: "/v1/applicant/points/certificate", access: .applicant(tier: 1),
+            method: .post, path: "/v1/applicant/points/certificate", handler: .applicant(tier: 1, Self.pointsCertificate),
             "Has a points certificate issued as a signed document", reply: .json(PointsCertificateView.self)),
         RouteSpec(
-            method: .get, path: "/v1/points/claims", access: .scope(.pointsReview), "Claims waiting for the department's decision",
+            method: .get, path: "/v1/points/claims", handler: .scope(.pointsReview, Self.listPointClaims),
+            "Claims waiting for the department's decision",
             reply: .json(PointsClaimList.self)),
         RouteSpec(
-            method: .get, path: "/v1/points/claims/{id}/evidence", access: .scope(.pointsReview), "A claim's uploaded proof",
+            method: .get, path: "/v1/points/claims/{id}/evidence", handler: .scope(.pointsReview, Self.claimEvidence), "A claim's uploaded proof",
             reply: .other("application/octet-stream", "the file, as an attachment of the type its first bytes proved")),
         RouteSpec(
-            method: .post, path: "/v1/points/claims/{id}/decision", access: .scope(.pointsReview), "Decides a claim",
+            method: .post, path: "/v1/points/claims/{id}/decision", handler: .scope(.pointsReview, Self.decideClaim), "Decides a claim",
             body: .json(ClaimDecisionBody.self), reply: .json(PointsClaimView.self)),
         RouteSpec(
-            method: .get, path: "/v1/points/disputes", access: .scope(.pointsReview), "Disputes waiting for a decision",
+            method: .get, path: "/v1/points/disputes", handler: .scope(.pointsReview, Self.listPointDisputes), "Disputes waiting for a decision",
             reply: .json(PointsDisputeList.self)),
         RouteSpec(
-            method: .post, path: "/v1/points/disputes/{id}/decision", access: .scope(.pointsReview), "Decides a dispute",
+            method: .post, path: "/v1/points/disputes/{id}/decision", handler: .scope(.pointsReview, Self.decideDispute), "Decides a dispute",
             body: .json(DisputeDecisionBody.self), reply: .json(PointsDisputeView.self)),
         RouteSpec(
-            method: .get, path: "/v1/points/runs", access: .scope(.statisticsRead), "The points calculation runs", reply: .json(PointsRunList.self)),
+            method: .get, path: "/v1/points/runs", handler: .scope(.statisticsRead, Self.listPointRuns), "The points calculation runs",
+            reply: .json(PointsRunList.self)),
         // Clerks, departments and admins.
         RouteSpec(
-            method: .get, path: "/v1/identity/verifications/{id}", access: .scope(.identityAttest),
+            method: .get, path: "/v1/identity/verifications/{id}", handler: .scope(.identityAttest, Self.pendingVerification),
             "An applicant's identity check as a clerk sees it", reply: .json(PendingVerification.self)),
         RouteSpec(
-            method: .post, path: "/v1/identity/verifications/{id}/video-attestation", access: .scope(.identityAttest),
+            method: .post, path: "/v1/identity/verifications/{id}/video-attestation", handler: .scope(.identityAttest, Self.attestVideo),
             "A clerk attests a video identity check", body: .json(VideoAttestationBody.self), reply: .json(AssuranceRecord.self, 201)),
         RouteSpec(
-            method: .post, path: "/v1/identity/window-checks", access: .scope(.identityAttest), "Records a card read and face check at a window",
+            method: .post, path: "/v1/identity/window-checks", handler: .scope(.identityAttest, Self.windowCheck),
+            "Records a card read and face check at a window",
             body: .json(WindowCheckBody.self), reply: .json(WindowCheckView.self, 201)),
         RouteSpec(
-            method: .post, path: "/v1/identity/checks", access: .scope(.identityRead), "Whether a person holds an identity check of at least a tier",
+            method: .post, path: "/v1/identity/checks", handler: .scope(.identityRead, Self.checkIdentity),
+            "Whether a person holds an identity check of at least a tier",
             body: .json(TierCheckBody.self, example: ["idNumber": "440104199001010010", "minimumTier": 1]), reply: .json(TierCheck.self)),
         RouteSpec(
-            method: .post, path: "/v1/persons/import", access: .scope(.admin), "Imports population registry rows",
+            method: .post, path: "/v1/persons/import", handler: .scope(.admin, Self.importPersons), "Imports population registry rows",
             body: .csv("registry rows under the header id_number,name,phone,card_valid_from,card_valid_until"), reply: .json(ImportView.self)),
         // Credit and trust-based approval: window credit checks, catalogue and policy, events, applications, obligations.
         RouteSpec(
-            method: .get, path: "/v1/credit/{subject}", access: .scope(.creditRead), "A subject's credit level for a matter and whether 容缺 is open",
+            method: .get, path: "/v1/credit/{subject}", handler: .scope(.creditRead, Self.checkCredit),
+            "A subject's credit level for a matter and whether 容缺 is open",
             query: [.string("matter", required: true, maxLength: 32, "the matter code")], reply: .json(WindowCreditCheck.self)),
-        RouteSpec(method: .get, path: "/v1/catalogue", access: .authenticated, "The matter catalogue", reply: .json(MatterCatalogue.self)),
         RouteSpec(
-            method: .put, path: "/v1/catalogue", access: .scope(.admin), "Loads a matter catalogue", body: .yaml("the catalogue as YAML or JSON"),
+            method: .get, path: "/v1/catalogue", handler: .authenticated(Self.showCatalogue), "The matter catalogue",
+            reply: .json(MatterCatalogue.self)),
+        RouteSpec(
+            method: .put, path: "/v1/catalogue", handler: .scope(.admin, Self.loadCatalogue), "Loads a matter catalogue",
+            body: .yaml("the catalogue as YAML or JSON"),
             reply: .json(ConfigurationVersion.self)),
         RouteSpec(
-            method: .get, path: "/v1/credit-policy", access: .authenticated, "The credit policy in force and its version",
+            method: .get, path: "/v1/credit-policy", handler: .authenticated(Self.showCreditPolicy), "The credit policy in force and its version",
             reply: .json(PolicyView.self)),
         RouteSpec(
-            method: .put, path: "/v1/credit-policy", access: .scope(.admin), "Loads a credit policy (a new version only when it changed)",
+            method: .put, path: "/v1/credit-policy", handler: .scope(.admin, Self.loadCreditPolicy),
+            "Loads a credit policy (a new version only when it changed)",
             body: .yaml("the policy as YAML or JSON"), reply: .json(ConfigurationVersion.self)),
         RouteSpec(
-            method: .post, path: "/v1/credit-events", access: .scope(.admin), "Records a credit event of a subject",
+            method: .post, path: "/v1/credit-events", handler: .scope(.admin, Self.recordCreditEvent), "Records a credit event of a subject",
             body: .json(
                 CreditEventBody.self,
                 example: ["subject": "440104199001010010", "type": "administrative_penalty_minor", "reference": "禅罚〔2026〕0001号"]),
             reply: .json(CreditEvent.self, 201)),
         RouteSpec(
-            method: .post, path: "/v1/credit-events/import", access: .scope(.admin), "Imports credit events from a source's CSV",
+            method: .post, path: "/v1/credit-events/import", handler: .scope(.admin, Self.importCreditEvents),
+            "Imports credit events from a source's CSV",
             body: .csv("events under the header subject,type,effective_date,reference"),
             query: [.string("source", required: true, maxLength: 64, "the source's name")], reply: .json(CreditImportReport.self)),
         RouteSpec(
-            method: .post, path: "/v1/credit-events/{id}/repair", access: .scope(.admin), "Records a credit repair of an event",
+            method: .post, path: "/v1/credit-events/{id}/repair", handler: .scope(.admin, Self.repairCreditEvent),
+            "Records a credit repair of an event",
             body: .json(RepairBody.self), reply: .json(CreditEvent.self, 201)),
         RouteSpec(
-            method: .post, path: "/v1/credit-organizations", access: .scope(.admin), "Registers an organization as a credit subject",
+            method: .post, path: "/v1/credit-organizations", handler: .scope(.admin, Self.registerOrganization),
+            "Registers an organization as a credit subject",
             body: .json(OrganizationBody.self), reply: .json(SubjectView.self, 201)),
         RouteSpec(
-            method: .post, path: "/v1/applications", access: .scope(.applicationsProcess), "Opens an application at a window (standard or 容缺)",
+            method: .post, path: "/v1/applications", handler: .scope(.applicationsProcess, Self.openApplication),
+            "Opens an application at a window (standard or 容缺)",
             body: .json(
                 NewApplicationBody.self,
                 example: ["matterCode": "GRCBZM", "idNumber": "440104199001010010", "name": "张三丰", "mode": "standard", "provided": ["ID_CARD"]]),
             reply: .json(ApplicationRecord.self, 201).linking(applicationLinks)),
         RouteSpec(
-            method: .get, path: "/v1/applications", access: .scope(.applicationsProcess), "The department's applications",
+            method: .get, path: "/v1/applications", handler: .scope(.applicationsProcess, Self.listApplications), "The department's applications",
             query: [.choice("flagged", ["true", "false"], "only those with an overdue obligation")], reply: .json(ApplicationList.self)),
         RouteSpec(
-            method: .get, path: "/v1/applications/{id}", access: .scope(.applicationsProcess), "One application", reply: .json(ApplicationRecord.self)
+            method: .get, path: "/v1/applications/{id}", handler: .scope(.applicationsProcess, Self.showApplication), "One application",
+            reply: .json(ApplicationRecord.self)
         ),
         RouteSpec(
-            method: .get, path: "/v1/applications/{id}/commitment", access: .scope(.applicationsProcess), "The 容缺 commitment text of an application",
+            method: .get, path: "/v1/applications/{id}/commitment", handler: .scope(.applicationsProcess, Self.commitmentText),
+            "The 容缺 commitment text of an application",
             reply: .json(Commitment.self)),
         RouteSpec(
-            method: .post, path: "/v1/applications/{id}/commitment", access: .scope(.applicationsProcess),
+            method: .post, path: "/v1/applications/{id}/commitment", handler: .scope(.applicationsProcess, Self.recordWindowCommitment),
             "Records the applicant's signed commitment at the window", body: .json(WindowCommitmentBody.self), reply: .json(ApplicationRecord.self)),
         RouteSpec(
-            method: .post, path: "/v1/applications/{id}/accept", access: .scope(.applicationsProcess), "Accepts an application",
+            method: .post, path: "/v1/applications/{id}/accept", handler: .scope(.applicationsProcess, Self.advanceApplication),
+            "Accepts an application",
             reply: .json(ApplicationRecord.self)),
         RouteSpec(
-            method: .post, path: "/v1/applications/{id}/review", access: .scope(.applicationsProcess), "Starts the review",
+            method: .post, path: "/v1/applications/{id}/review", handler: .scope(.applicationsProcess, Self.advanceApplication), "Starts the review",
             reply: .json(ApplicationRecord.self)),
         RouteSpec(
-            method: .post, path: "/v1/applications/{id}/approve", access: .scope(.applicationsProcess), "Approves an application",
+            method: .post, path: "/v1/applications/{id}/approve", handler: .scope(.applicationsProcess, Self.advanceApplication),
+            "Approves an application",
             reply: .json(ApplicationRecord.self)),
         RouteSpec(
-            method: .post, path: "/v1/applications/{id}/reject", access: .scope(.applicationsProcess), "Rejects an application with a reason",
+            method: .post, path: "/v1/applications/{id}/reject", handler: .scope(.applicationsProcess, Self.rejectApplication),
+            "Rejects an application with a reason",
             body: .json(RejectBody.self), reply: .json(ApplicationRecord.self)),
         RouteSpec(
-            method: .post, path: "/v1/applications/{id}/issue", access: .scope(.applicationsProcess), "Issues the application's result document",
+            method: .post, path: "/v1/applications/{id}/issue", handler: .scope(.applicationsProcess, Self.issueApplicationResult),
+            "Issues the application's result document",
             body: .json(IssueResultBody.self), reply: .json(IssuedResultView.self, 201)),
         RouteSpec(
-            method: .post, path: "/v1/applications/{id}/fulfil", access: .scope(.applicationsProcess),
+            method: .post, path: "/v1/applications/{id}/fulfil", handler: .scope(.applicationsProcess, Self.fulfilObligation),
             "Records materials handed in later (容缺 obligation)", body: .json(FulfilBody.self), reply: .json(ApplicationRecord.self)),
         RouteSpec(
-            method: .get, path: "/v1/applicant/credit", access: .applicant(tier: IdentityPolicy().tierForCreditLevel),
+            method: .get, path: "/v1/applicant/credit", handler: .applicant(tier: IdentityPolicy().tierForCreditLevel, Self.applicantCredit),
             "The applicant's own credit level and events", reply: .json(CreditHistory.self)),
         RouteSpec(
-            method: .get, path: "/v1/applicant/applications", access: .applicant(tier: 1), "The applicant's applications and obligations",
+            method: .get, path: "/v1/applicant/applications", handler: .applicant(tier: 1, Self.applicantApplications),
+            "The applicant's applications and obligations",
             reply: .json(ApplicationList.self)),
         RouteSpec(
-            method: .get, path: "/v1/applicant/applications/{id}/commitment", access: .applicant(tier: 2),
+            method: .get, path: "/v1/applicant/applications/{id}/commitment", handler: .applicant(tier: 2, Self.applicantCommitmentText),
             "The commitment the applicant is asked to sign", reply: .json(Commitment.self)),
         RouteSpec(
-            method: .post, path: "/v1/applicant/applications/{id}/commitment", access: .applicant(tier: 2), "The applicant signs the 容缺 commitment",
+            method: .post, path: "/v1/applicant/applications/{id}/commitment", handler: .applicant(tier: 2, Self.signCommitment),
+            "The applicant signs the 容缺 commitment",
             reply: .json(ApplicationRecord.self)),
     ]
 
@@ -482,21 +552,12 @@ public struct ZeroTripAPI: Sendable {
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: VerificationPage.css)))
         }
         for spec in Self.routes {
-            if let handler = applicantHandler(for: spec) ?? creditApplicantHandler(for: spec) ?? consentApplicantHandler(for: spec)
-                ?? ratingApplicantHandler(for: spec) ?? needApplicantHandler(for: spec) ?? pointsApplicantHandler(for: spec)
-                ?? complaintApplicantHandler(for: spec)
-            {
-                router.on(RouterPath(spec.path), method: spec.method) { request, context in
-                    let client = client(request, context)
-                    let session = try await authorizeApplicant(request, spec: spec, client: client)
-                    return try await auditingDenials(spec: spec, actor: session?.actor ?? "client:\(client)") {
-                        try await handler(request, context.parameters, session, client)
-                    }
-                }
-                continue
-            }
-            let handler = self.handler(for: spec)
-            if Self.pageRoutes.contains(spec.description) {
+            switch spec.handler {
+            case .open(let factory):
+                let handler = factory(self)(spec)
+                router.on(RouterPath(spec.path), method: spec.method) { request, context in try await handler(request, context.parameters) }
+            case .page(let factory):
+                let handler = factory(self)(spec)
                 router.on(RouterPath(spec.path), method: spec.method) { request, context in
                     let client = client(request, context)
                     if let wait = pageLimiter.secondsToWait(client) {
@@ -506,14 +567,30 @@ public struct ZeroTripAPI: Sendable {
                                 outcome: "denied", details: ["reason": "rate_limited"]))
                         return VerificationPage.tooManyRequests(retryAfter: wait, district: await districtName.get())
                     }
-                    return try await handler(request, context.parameters, nil)
+                    return try await handler(request, context.parameters)
                 }
-                continue
-            }
-            router.on(RouterPath(spec.path), method: spec.method) { request, context in
-                let principal = try await authorize(request, spec: spec, client: client(request, context))
-                guard let principal else { return try await handler(request, context.parameters, nil) }
-                return try await auditingDenials(spec: spec, actor: principal.actor) { try await handler(request, context.parameters, principal) }
+            case .authenticated(let factory), .scope(_, let factory):
+                let handler = factory(self)(spec)
+                router.on(RouterPath(spec.path), method: spec.method) { request, context in
+                    let principal = try await authorize(request, spec: spec, client: client(request, context))
+                    return try await auditingDenials(spec: spec, actor: principal.actor) { try await handler(request, context.parameters, principal) }
+                }
+            case .applicantPublic(let factory):
+                let handler = factory(self)(spec)
+                router.on(RouterPath(spec.path), method: spec.method) { request, context in
+                    let client = client(request, context)
+                    try limitAnonymousApplicant(client, spec: spec)
+                    return try await auditingDenials(spec: spec, actor: "client:\(client)") { try await handler(request, context.parameters, client) }
+                }
+            case .applicant(let tier, let factory):
+                let handler = factory(self)(spec)
+                router.on(RouterPath(spec.path), method: spec.method) { request, context in
+                    let client = client(request, context)
+                    let session = try await authorizeApplicant(request, spec: spec, tier: tier, client: client)
+                    return try await auditingDenials(spec: spec, actor: session.actor) {
+                        try await handler(request, context.parameters, session, client)
+                    }
+                }
             }
         }
     }
@@ -539,116 +616,159 @@ public struct ZeroTripAPI: Sendable {
         }
     }
 
-    typealias Handler = @Sendable (Request, Parameters, Principal?) async throws -> Response
+    /// Serves a public route: anyone may call it.
+    typealias OpenHandler = @Sendable (Request, Parameters) async throws -> Response
+    /// Serves a department route, given the credential's principal once its scope has been checked.
+    typealias DepartmentHandler = @Sendable (Request, Parameters, Principal) async throws -> Response
+    /// Serves a rate-limited applicant route without a session, given the client's address.
+    typealias AnonymousApplicantHandler = @Sendable (Request, Parameters, String) async throws -> Response
+    /// Serves an applicant route, given the live session of the route's tier and the client's address.
+    typealias ApplicantHandler = @Sendable (Request, Parameters, ApplicantSession, String) async throws -> Response
 
-    private func handler(for spec: RouteSpec) -> Handler {
+    /// `GET /healthz`.
+    func liveness(_ spec: RouteSpec) -> OpenHandler {
+        return { _, _ in try JSONResponse.make(["status": "ok"]) }
+    }
+
+    /// `GET /readyz`.
+    func readiness(_ spec: RouteSpec) -> OpenHandler {
+        let services = self.services
+        return { _, _ in
+            do {
+                try await services.checkReadiness()
+            } catch let error as ZeroTripError {
+                throw ZeroTripError(.notReady, error.message)
+            }
+            return try JSONResponse.make(["status": "ready"])
+        }
+    }
+
+    /// `GET /openapi.json`.
+    func apiDescription(_ spec: RouteSpec) -> OpenHandler {
+        let services = self.services
+        // Built once from the route table; the district's address is its server.
+        let bytes = OpenAPIDocument.build(routes: Self.routes, serverURL: services.documents.verificationBaseURL).bytes
+        return { _, _ in
+            var headers = HTTPFields()
+            headers[.contentType] = "application/json; charset=utf-8"
+            headers[.cacheControl] = "public, max-age=300"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+        }
+    }
+
+    /// `GET /metrics`.
+    func metricsExposition(_ spec: RouteSpec) -> DepartmentHandler {
+        let metrics = self.metrics
+        return { _, _, _ in
+            var headers = HTTPFields()
+            headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: metrics.exposition())))
+        }
+    }
+
+    /// `GET /v1/trust/root.pem`.
+    func rootCertificate(_ spec: RouteSpec) -> OpenHandler {
+        let services = self.services
+        return { _, _ in
+            let pem = try await services.administration.rootCertificate().pemRepresentation
+            var headers = HTTPFields()
+            headers[.contentType] = "application/x-pem-file"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: pem)))
+        }
+    }
+
+    /// `GET /v1/whoami`.
+    func whoAmI(_ spec: RouteSpec) -> DepartmentHandler {
+        return { _, _, principal in
+            return try JSONResponse.make(
+                WhoAmI(
+                    credentialId: principal.credentialID, department: principal.departmentCode,
+                    scopes: principal.scopes.sorted().map(\.rawValue)))
+        }
+    }
+
+    /// `GET /v1/departments`.
+    func listDepartments(_ spec: RouteSpec) -> DepartmentHandler {
+        let services = self.services
+        return { _, _, _ in try JSONResponse.make(DepartmentList(departments: try await services.administration.departments())) }
+    }
+
+    /// `GET /v1/departments/{code}`.
+    func showDepartment(_ spec: RouteSpec) -> DepartmentHandler {
+        let services = self.services
+        return { _, parameters, _ in
+            let code = parameters.get("code") ?? ""
+            guard let department = try await services.administration.department(code: code) else {
+                throw ZeroTripError(.unknownDepartment, "no department \(code.prefix(16))")
+            }
+            let keys = try await services.administration.keys(department: department.code)
+            return try JSONResponse.make(DepartmentDetail(department: department, keys: keys))
+        }
+    }
+
+    /// `POST /v1/departments`.
+    func addDepartment(_ spec: RouteSpec) -> DepartmentHandler {
         let services = self.services
         let limit = bodyLimit
-        if let handler = documentHandler(for: spec) { return handler }
-        if let handler = identityHandler(for: spec) { return handler }
-        if let handler = trustHandler(for: spec) { return handler }
-        if let handler = creditHandler(for: spec) { return handler }
-        if let handler = consentHandler(for: spec) { return handler }
-        if let handler = ratingHandler(for: spec) { return handler }
-        if let handler = supervisionHandler(for: spec) { return handler }
-        if let handler = pointsHandler(for: spec) { return handler }
-        if let handler = complaintHandler(for: spec) { return handler }
-        switch spec.description {
-        case "GET /healthz":
-            return { _, _, _ in try JSONResponse.make(["status": "ok"]) }
-        case "GET /readyz":
-            return { _, _, _ in
-                do {
-                    try await services.checkReadiness()
-                } catch let error as ZeroTripError {
-                    throw ZeroTripError(.notReady, error.message)
-                }
-                return try JSONResponse.make(["status": "ready"])
-            }
-        case "GET /openapi.json":
-            // Built once from the route table; the district's address is its server.
-            let bytes = OpenAPIDocument.build(routes: Self.routes, serverURL: services.documents.verificationBaseURL).bytes
-            return { _, _, _ in
-                var headers = HTTPFields()
-                headers[.contentType] = "application/json; charset=utf-8"
-                headers[.cacheControl] = "public, max-age=300"
-                return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
-            }
-        case "GET /metrics":
-            let metrics = self.metrics
-            return { _, _, _ in
-                var headers = HTTPFields()
-                headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
-                return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: metrics.exposition())))
-            }
-        case "GET /v1/trust/root.pem":
-            return { _, _, _ in
-                let pem = try await services.administration.rootCertificate().pemRepresentation
-                var headers = HTTPFields()
-                headers[.contentType] = "application/x-pem-file"
-                return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: pem)))
-            }
-        case "GET /v1/whoami":
-            return { _, _, principal in
-                let principal = principal!
+        return { request, _, principal in
+            let body = try await JSONResponse.decode(CreateDepartment.self, from: request, limit: limit)
+            let algorithm = try body.algorithm.map(Validation.algorithm) ?? .p256
+            let department = try await services.administration.addDepartment(
+                code: body.code, name: body.name, algorithm: algorithm, actor: principal.actor)
+            return try JSONResponse.make(department, status: .created)
+        }
+    }
+
+    /// `GET /v1/credentials`.
+    func listCredentials(_ spec: RouteSpec) -> DepartmentHandler {
+        let services = self.services
+        return { _, _, _ in try await JSONResponse.make(CredentialList(credentials: try services.credentials.list())) }
+    }
+
+    /// `POST /v1/credentials`.
+    func createCredential(_ spec: RouteSpec) -> DepartmentHandler {
+        let services = self.services
+        let limit = bodyLimit
+        return { request, _, principal in
+            let body = try await JSONResponse.decode(CreateCredential.self, from: request, limit: limit)
+            let scopes = try Scope.parse(body.scopes.joined(separator: ","))
+            let issued = try await services.credentials.create(
+                department: body.department, scopes: scopes, label: body.label ?? "", actor: principal.actor)
+            return try JSONResponse.make(CreatedCredential(credential: issued.info, token: issued.token), status: .created)
+        }
+    }
+
+    /// `POST /v1/credentials/{id}/revoke`.
+    func revokeCredential(_ spec: RouteSpec) -> DepartmentHandler {
+        let services = self.services
+        return { _, parameters, principal in
+            let info = try await services.credentials.revoke(id: parameters.get("id") ?? "", actor: principal.actor)
+            return try JSONResponse.make(info)
+        }
+    }
+
+    /// `GET /v1/audit/verify`.
+    func verifyAuditChain(_ spec: RouteSpec) -> DepartmentHandler {
+        let services = self.services
+        return { _, _, _ in
+            switch try await AuditLog.verify(services.database) {
+            case .intact(let count, let head):
                 return try JSONResponse.make(
-                    WhoAmI(
-                        credentialId: principal.credentialID, department: principal.departmentCode,
-                        scopes: principal.scopes.sorted().map(\.rawValue)))
+                    AuditReport(intact: true, eventCount: count, headHash: Hex.encode(head), firstBadSeq: nil, reason: nil))
+            case .broken(let seq, let reason):
+                return try JSONResponse.make(AuditReport(intact: false, eventCount: nil, headHash: nil, firstBadSeq: seq, reason: reason))
             }
-        case "GET /v1/departments":
-            return { _, _, _ in try JSONResponse.make(DepartmentList(departments: try await services.administration.departments())) }
-        case "GET /v1/departments/{code}":
-            return { _, parameters, _ in
-                let code = parameters.get("code") ?? ""
-                guard let department = try await services.administration.department(code: code) else {
-                    throw ZeroTripError(.unknownDepartment, "no department \(code.prefix(16))")
-                }
-                let keys = try await services.administration.keys(department: department.code)
-                return try JSONResponse.make(DepartmentDetail(department: department, keys: keys))
-            }
-        case "POST /v1/departments":
-            return { request, _, principal in
-                let body = try await JSONResponse.decode(CreateDepartment.self, from: request, limit: limit)
-                let algorithm = try body.algorithm.map(Validation.algorithm) ?? .p256
-                let department = try await services.administration.addDepartment(
-                    code: body.code, name: body.name, algorithm: algorithm, actor: principal!.actor)
-                return try JSONResponse.make(department, status: .created)
-            }
-        case "GET /v1/credentials":
-            return { _, _, _ in try await JSONResponse.make(CredentialList(credentials: try services.credentials.list())) }
-        case "POST /v1/credentials":
-            return { request, _, principal in
-                let body = try await JSONResponse.decode(CreateCredential.self, from: request, limit: limit)
-                let scopes = try Scope.parse(body.scopes.joined(separator: ","))
-                let issued = try await services.credentials.create(
-                    department: body.department, scopes: scopes, label: body.label ?? "", actor: principal!.actor)
-                return try JSONResponse.make(CreatedCredential(credential: issued.info, token: issued.token), status: .created)
-            }
-        case "POST /v1/credentials/{id}/revoke":
-            return { _, parameters, principal in
-                let info = try await services.credentials.revoke(id: parameters.get("id") ?? "", actor: principal!.actor)
-                return try JSONResponse.make(info)
-            }
-        case "GET /v1/audit/verify":
-            return { _, _, _ in
-                switch try await AuditLog.verify(services.database) {
-                case .intact(let count, let head):
-                    return try JSONResponse.make(
-                        AuditReport(intact: true, eventCount: count, headHash: Hex.encode(head), firstBadSeq: nil, reason: nil))
-                case .broken(let seq, let reason):
-                    return try JSONResponse.make(AuditReport(intact: false, eventCount: nil, headHash: nil, firstBadSeq: seq, reason: reason))
-                }
-            }
-        case "GET /v1/audit/events":
-            return { request, _, _ in
-                let raw = request.uri.queryParameters.get("limit") ?? "100"
-                guard let limit = Int(raw), (1...1000).contains(limit) else { throw ZeroTripError(.invalidInput, "limit must be 1–1000") }
-                let events = try await AuditLog.events(in: services.database, limit: limit)
-                return try JSONResponse.make(AuditEventList(events: events.map(AuditEventView.init)))
-            }
-        default:
-            preconditionFailure("route \(spec) has no handler")
+        }
+    }
+
+    /// `GET /v1/audit/events`.
+    func auditEvents(_ spec: RouteSpec) -> DepartmentHandler {
+        let services = self.services
+        return { request, _, _ in
+            let raw = request.uri.queryParameters.get("limit") ?? "100"
+            guard let limit = Int(raw), (1...1000).contains(limit) else { throw ZeroTripError(.invalidInput, "limit must be 1–1000") }
+            let events = try await AuditLog.events(in: services.database, limit: limit)
+            return try JSONResponse.make(AuditEventList(events: events.map(AuditEventView.init)))
         }
     }
 
@@ -658,8 +778,7 @@ public struct ZeroTripAPI: Sendable {
     /// (``AuditAggregator``) rather than written one row each, so unauthenticated floods cannot grow the log. A
     /// token naming a real credential id with a wrong secret is recorded as anonymous with the claimed id in the
     /// details: whoever sent it did not prove to be that credential.
-    private func authorize(_ request: Request, spec: RouteSpec, client: String) async throws -> Principal? {
-        if spec.access == .public { return nil }
+    private func authorize(_ request: Request, spec: RouteSpec, client: String) async throws -> Principal {
         let token = Self.bearerToken(request)
         var principal: Principal?
         if let token { principal = try await services.credentials.authenticate(token: token) }

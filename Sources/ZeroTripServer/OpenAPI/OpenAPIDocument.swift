@@ -174,7 +174,7 @@ enum OpenAPIDocument {
     }
 
     /// The public verification pages (and the PDF behind a scanned code): answered for people, rate-limited per client.
-    private static func isPage(_ route: RouteSpec) -> Bool { ZeroTripAPI.pageRoutes.contains(route.description) }
+    private static func isPage(_ route: RouteSpec) -> Bool { route.isPage }
 
     private static func replySchema(_ mediaType: String) -> JSONValue {
         switch mediaType {
