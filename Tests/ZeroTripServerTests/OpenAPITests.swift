@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Testing
+import ZeroTripTestSupport
 @testable import ZeroTrip
 @testable import ZeroTripServer
 
@@ -46,6 +47,22 @@ struct OpenAPITests {
             #expect(operation["responses"]?[String(route.reply.status)] != nil, "\(route)")
         }
         #expect(Self.document["openapi"] == "3.1.0")
+    }
+
+    /// The committed description other departments build against: docs/openapi.json.
+    static let committed = ExternalTool.repositoryRoot.appendingPathComponent("docs/openapi.json")
+
+    @Test("docs/openapi.json is the description the daemon serves: any change to the API, a renamed member of a type an answer encodes included, shows here first")
+    func committedDescription() throws {
+        let current = Self.document.bytes + [UInt8(ascii: "\n")]
+        if ProcessInfo.processInfo.environment["ZEROTRIP_WRITE_OPENAPI"] == "1" {
+            try Data(current).write(to: Self.committed)
+        }
+        let committed = try Data(contentsOf: Self.committed)
+        #expect(
+            Array(committed) == current,
+            "the API description changed; if that is intended, review the difference and rewrite docs/openapi.json with ZEROTRIP_WRITE_OPENAPI=1 swift test --filter OpenAPITests"
+        )
     }
 
     @Test("A JSON body's schema comes from the type the handler decodes: required and optional members, arrays, nested objects")
