@@ -2,15 +2,17 @@ import Foundation
 import ZeroTrip
 import ZeroTripDocuments
 
-struct WhoAmI: Codable { var credentialId: String; var department: String; var scopes: [String] }
-struct DepartmentList: Codable { var departments: [Department] }
-struct DepartmentDetail: Codable { var department: Department; var keys: [SigningKeyInfo] }
+struct WhoAmI: APIAnswer, Codable { var credentialId: String; var department: String; var scopes: [String] }
+struct DepartmentList: APIAnswer, Codable { var departments: [DepartmentView] }
+struct DepartmentDetail: APIAnswer, Codable { var department: DepartmentView; var keys: [SigningKeyView] }
 struct CreateDepartment: Codable { var code: String; var name: String; var algorithm: String? }
-struct CredentialList: Codable { var credentials: [CredentialInfo] }
+struct CredentialList: APIAnswer, Codable { var credentials: [CredentialView] }
 struct CreateCredential: Codable { var department: String; var scopes: [String]; var label: String? }
-struct CreatedCredential: Codable { var credential: CredentialInfo; var token: String }
-struct AuditReport: Codable { var intact: Bool; var eventCount: Int64?; var headHash: String?; var firstBadSeq: Int64?; var reason: String? }
-struct AuditEventList: Codable { var events: [AuditEventView] }
+struct CreatedCredential: APIAnswer, Codable { var credential: CredentialView; var token: String }
+struct AuditReport: APIAnswer, Codable {
+    var intact: Bool; var eventCount: Int64?; var headHash: String?; var firstBadSeq: Int64?; var reason: String?
+}
+struct AuditEventList: APIAnswer, Codable { var events: [AuditEventView] }
 struct AuditEventView: Codable {
     var seq: Int64, occurredAt: String, actor: String, action: String, target: String, outcome: String, details: String, hash: String
     init(_ event: AuditEvent) {
@@ -28,7 +30,7 @@ struct IssueDocumentBody: Decodable, Sendable {
     var holderIdNumber: String
     /// `person` (default) or `organization`.
     var holderType: String?
-    var fields: [ResultField]
+    var fields: [FieldView]
     var validDays: Int?
     var pickupMode: String?
 
@@ -48,7 +50,7 @@ struct IssueDocumentBody: Decodable, Sendable {
         }
         var request = IssueDocumentRequest(
             departmentCode: principal.departmentCode, matterCode: matterCode, matterName: matterName, holderName: holderName,
-            holderIDNumber: holderIdNumber, fields: fields, validDays: validDays ?? 365, pickupMode: mode)
+            holderIDNumber: holderIdNumber, fields: fields.map(\.field), validDays: validDays ?? 365, pickupMode: mode)
         if let holderType {
             guard let kind = HolderKind(rawValue: holderType) else {
                 throw ZeroTripError(.invalidInput, "holderType must be person or organization")
@@ -70,7 +72,7 @@ struct VerifyTokenBody: Decodable, Sendable {
 }
 
 /// Document metadata as the API shows it: personal data masked.
-struct DocumentView: Codable, Sendable {
+struct DocumentView: APIAnswer, Codable, Sendable {
     var id: String
     var departmentCode: String
     var kid: String
@@ -79,7 +81,7 @@ struct DocumentView: Codable, Sendable {
     var holderName: String
     var holderIdNumber: String
     var holderType: String
-    var fields: [ResultField]
+    var fields: [FieldView]
     var pickupMode: String
     var issuedAt: Date
     var validUntil: Date
@@ -105,7 +107,7 @@ struct DocumentView: Codable, Sendable {
         holderName = record.maskedHolderName
         holderIdNumber = record.maskedHolderIDNumber
         holderType = record.holderKind.rawValue
-        fields = record.fields
+        fields = record.fields.map(FieldView.init)
         pickupMode = record.pickupMode.rawValue
         issuedAt = record.issuedAt
         validUntil = record.validUntil
@@ -131,18 +133,18 @@ struct PDFLinkBody: Decodable, Sendable {
 }
 
 /// The switch as it now stands.
-struct PDFLinkView: Codable, Sendable {
+struct PDFLinkView: APIAnswer, Codable, Sendable {
     var id: String
     var pdfLink: Bool
 }
 
 /// A list of documents.
-struct DocumentList: Codable, Sendable {
+struct DocumentList: APIAnswer, Codable, Sendable {
     var documents: [DocumentView]
 }
 
 /// The answer to an issuance.
-struct IssuedDocumentView: Codable, Sendable {
+struct IssuedDocumentView: APIAnswer, Codable, Sendable {
     var document: DocumentView
     var token: String
     var qrContent: String

@@ -7,7 +7,7 @@ import ZeroTripDocuments
 /// containers. Each writer emits exactly what `JSONEncoder` (sorted keys, ISO 8601 dates, nil omitted) writes for
 /// the type; `ResponseEncoderTests` compares them byte for byte, so a field added to the type without its writer
 /// fails there.
-protocol JSONWritable {
+protocol JSONWritable: APIAnswer {
     func write(to json: inout JSONObjectWriter)
 }
 

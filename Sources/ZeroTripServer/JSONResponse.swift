@@ -4,9 +4,16 @@ import Foundation
 import NIOCore
 import ZeroTrip
 
+/// A type whose JSON is an API answer: declared in this target, apart from the domain's types, so that renaming a
+/// domain member cannot change what clients receive. The few domain types answered as they are (signed formats whose
+/// JSON is specified, such as the trust list) say so by conforming in `APIAnswer+Domain.swift`.
+protocol APIAnswer: Encodable {}
+
+extension Dictionary: APIAnswer where Key == String, Value: Encodable {}
+
 /// JSON encoding and bounded decoding for handlers.
 enum JSONResponse {
-    static func make<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) throws -> Response {
+    static func make<T: APIAnswer>(_ value: T, status: HTTPResponse.Status = .ok) throws -> Response {
         let data = try (value as? any JSONWritable)?.jsonBytes ?? ResponseEncoder.encode(value)
         var headers = HTTPFields()
         headers[.contentType] = "application/json; charset=utf-8"

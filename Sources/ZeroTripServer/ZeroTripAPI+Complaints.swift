@@ -26,7 +26,7 @@ struct ComplaintAnswerBody: Decodable, Sendable {
 }
 
 /// A complaint as the person sees it: the answer, not who gave it nor the internal action.
-struct ComplaintView: Codable, Sendable {
+struct ComplaintView: APIAnswer, Codable, Sendable {
     var id: String
     var department: String
     var rating: String?
@@ -54,10 +54,10 @@ struct ComplaintView: Codable, Sendable {
     }
 }
 
-struct ComplaintList: Codable, Sendable { var complaints: [ComplaintView] }
+struct ComplaintList: APIAnswer, Codable, Sendable { var complaints: [ComplaintView] }
 
 /// `GET /v1/statistics/complaints`.
-struct ComplaintFiguresView: Codable, Sendable {
+struct ComplaintFiguresView: APIAnswer, Codable, Sendable {
     struct Department: Codable, Sendable {
         var department: String
         var name: String?

@@ -42,7 +42,7 @@ struct ReuseBody: Decodable, Sendable {
 }
 
 /// A consent grant as its holder sees it.
-struct ConsentGrantView: Codable, Sendable {
+struct ConsentGrantView: APIAnswer, Codable, Sendable {
     var id: String
     var department: String
     var matter: String
@@ -68,10 +68,10 @@ struct ConsentGrantView: Codable, Sendable {
     }
 }
 
-struct ConsentGrantList: Codable, Sendable { var grants: [ConsentGrantView] }
+struct ConsentGrantList: APIAnswer, Codable, Sendable { var grants: [ConsentGrantView] }
 
 /// What a department receives instead of paper.
-struct ReuseView: Codable, Sendable {
+struct ReuseView: APIAnswer, Codable, Sendable {
     struct Verification: Codable, Sendable {
         var result: String
         var reasons: [String]

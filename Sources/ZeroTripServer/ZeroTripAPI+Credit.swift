@@ -26,9 +26,9 @@ struct OrganizationBody: Decodable, Sendable {
     /// ID number of the legal representative (in the registry), who consents to the reuse of its results.
     var legalRepresentativeIdNumber: String?
 }
-struct ApplicationList: Codable, Sendable { var applications: [ApplicationRecord] }
-struct IssuedResultView: Codable, Sendable { var application: ApplicationRecord; var document: IssuedDocumentView }
-struct SubjectView: Codable, Sendable { var subject: String; var kind: String; var name: String; var establishedAt: Date }
+struct ApplicationList: APIAnswer, Codable, Sendable { var applications: [ApplicationView] }
+struct IssuedResultView: APIAnswer, Codable, Sendable { var application: ApplicationView; var document: IssuedDocumentView }
+struct SubjectView: APIAnswer, Codable, Sendable { var subject: String; var kind: String; var name: String; var establishedAt: Date }
 
 extension ZeroTripAPI {
     /// A file sent as the body (catalogue, policy, credit-event CSV), up to the daemon's whole body limit.
@@ -74,7 +74,8 @@ extension ZeroTripAPI {
     func loadCatalogue(_ spec: RouteSpec) -> DepartmentHandler {
         let services = self.services
         let credit = services.credit
-        return { request, _, principal in try await JSONResponse.make(try credit.loadCatalogue(try await fileBody(request), actor: principal.actor))
+        return { request, _, principal in
+            try await JSONResponse.make(ConfigurationVersionView(try credit.loadCatalogue(try await fileBody(request), actor: principal.actor)))
         }
     }
 
@@ -92,7 +93,9 @@ extension ZeroTripAPI {
     func loadCreditPolicy(_ spec: RouteSpec) -> DepartmentHandler {
         let services = self.services
         let credit = services.credit
-        return { request, _, principal in try await JSONResponse.make(try credit.loadPolicy(try await fileBody(request), actor: principal.actor)) }
+        return { request, _, principal in
+            try await JSONResponse.make(ConfigurationVersionView(try credit.loadPolicy(try await fileBody(request), actor: principal.actor)))
+        }
     }
 
     /// `POST /v1/credit-events`.
@@ -105,7 +108,7 @@ extension ZeroTripAPI {
             let event = try await credit.recordEvent(
                 subject: body.subject, type: body.type, effectiveAt: try Self.eventDate(body.effectiveAt) ?? services.clock.now(),
                 reference: body.reference, actor: principal.actor)
-            return try JSONResponse.make(event, status: .created)
+            return try JSONResponse.make(CreditEventView(event), status: .created)
         }
     }
 
@@ -117,7 +120,8 @@ extension ZeroTripAPI {
             guard let source = request.uri.queryParameters.get("source") else {
                 throw ZeroTripError(.invalidInput, "the query needs source=NAME")
             }
-            return try await JSONResponse.make(try credit.importEvents(try await fileBody(request), source: source, actor: principal.actor))
+            return try await JSONResponse.make(
+                CreditImportView(try credit.importEvents(try await fileBody(request), source: source, actor: principal.actor)))
         }
     }
 
@@ -132,7 +136,7 @@ extension ZeroTripAPI {
             let event = try await credit.repair(
                 eventID: id, effectiveAt: try Self.eventDate(body.effectiveAt) ?? services.clock.now(), reference: body.reference,
                 actor: principal.actor)
-            return try JSONResponse.make(event, status: .created)
+            return try JSONResponse.make(CreditEventView(event), status: .created)
         }
     }
 
@@ -168,7 +172,7 @@ extension ZeroTripAPI {
                     matterCode: body.matterCode, idNumber: body.idNumber, name: body.name, mode: mode, provided: body.provided,
                     documents: body.documents ?? [:]),
                 department: Self.windowDepartment(principal), actor: principal.actor)
-            return try JSONResponse.make(record, status: .created)
+            return try JSONResponse.make(ApplicationView(record), status: .created)
         }
     }
 
@@ -183,7 +187,9 @@ extension ZeroTripAPI {
             }
             let flagged = values.first == "true"
             return try await JSONResponse.make(
-                ApplicationList(applications: try applications.applications(department: Self.windowDepartment(principal), flaggedOnly: flagged)))
+                ApplicationList(
+                    applications: try applications.applications(department: Self.windowDepartment(principal), flaggedOnly: flagged).map(
+                        ApplicationView.init)))
         }
     }
 
@@ -193,7 +199,7 @@ extension ZeroTripAPI {
         let applications = services.applications
         return { _, parameters, principal in
             let record = try await applications.application(parameters.get("id") ?? "", department: Self.windowDepartment(principal))
-            return try JSONResponse.make(record)
+            return try JSONResponse.make(ApplicationView(record))
         }
     }
 
@@ -203,7 +209,7 @@ extension ZeroTripAPI {
         let applications = services.applications
         return { _, parameters, principal in
             let record = try await applications.application(parameters.get("id") ?? "", department: Self.windowDepartment(principal))
-            return try await JSONResponse.make(try applications.commitmentDraft(record.id))
+            return try await JSONResponse.make(CommitmentView(try applications.commitmentDraft(record.id)))
         }
     }
 
@@ -215,8 +221,10 @@ extension ZeroTripAPI {
         return { request, parameters, principal in
             let body = try await JSONResponse.decode(WindowCommitmentBody.self, from: request, limit: limit)
             return try await JSONResponse.make(
-                try applications.commit(
-                    parameters.get("id") ?? "", assuranceID: body.assuranceId, department: Self.windowDepartment(principal), actor: principal.actor))
+                ApplicationView(
+                    try applications.commit(
+                        parameters.get("id") ?? "", assuranceID: body.assuranceId, department: Self.windowDepartment(principal),
+                        actor: principal.actor)))
         }
     }
 
@@ -233,7 +241,7 @@ extension ZeroTripAPI {
                 case "review": try await applications.startReview(id, department: Self.windowDepartment(principal), actor: principal.actor)
                 default: try await applications.approve(id, department: Self.windowDepartment(principal), actor: principal.actor)
                 }
-            return try JSONResponse.make(record)
+            return try JSONResponse.make(ApplicationView(record))
         }
     }
 
@@ -245,8 +253,9 @@ extension ZeroTripAPI {
         return { request, parameters, principal in
             let body = try await JSONResponse.decode(RejectBody.self, from: request, limit: limit)
             return try await JSONResponse.make(
-                try applications.reject(
-                    parameters.get("id") ?? "", reason: body.reason, department: Self.windowDepartment(principal), actor: principal.actor))
+                ApplicationView(
+                    try applications.reject(
+                        parameters.get("id") ?? "", reason: body.reason, department: Self.windowDepartment(principal), actor: principal.actor)))
         }
     }
 
@@ -260,7 +269,8 @@ extension ZeroTripAPI {
             let (record, issued) = try await applications.issueResult(
                 parameters.get("id") ?? "", values: body.fields, department: Self.windowDepartment(principal), actor: principal.actor)
             return try JSONResponse.make(
-                IssuedResultView(application: record, document: IssuedDocumentView(issued, baseURL: services.documents.verificationBaseURL)),
+                IssuedResultView(
+                    application: ApplicationView(record), document: IssuedDocumentView(issued, baseURL: services.documents.verificationBaseURL)),
                 status: .created)
         }
     }
@@ -273,15 +283,17 @@ extension ZeroTripAPI {
         return { request, parameters, principal in
             let body = try await JSONResponse.decode(FulfilBody.self, from: request, limit: limit)
             return try await JSONResponse.make(
-                try applications.fulfil(
-                    parameters.get("id") ?? "", materials: body.materials, department: Self.windowDepartment(principal), actor: principal.actor))
+                ApplicationView(
+                    try applications.fulfil(
+                        parameters.get("id") ?? "", materials: body.materials, department: Self.windowDepartment(principal), actor: principal.actor)))
         }
     }
 
     /// `GET /v1/applicant/credit`.
     func applicantCredit(_ spec: RouteSpec) -> ApplicantHandler {
         let services = self.services
-        return { _, _, session, _ in try await JSONResponse.make(try services.credit.history(subject: session.subjectID.rawValue)) }
+        return { _, _, session, _ in try await JSONResponse.make(CreditHistoryView(try services.credit.history(subject: session.subjectID.rawValue)))
+        }
     }
 
     /// `GET /v1/applicant/applications`.
@@ -289,7 +301,8 @@ extension ZeroTripAPI {
         let services = self.services
         return { _, _, session, _ in
             try await JSONResponse.make(
-                ApplicationList(applications: try services.applications.applications(department: nil, subject: session.subjectID)))
+                ApplicationList(
+                    applications: try services.applications.applications(department: nil, subject: session.subjectID).map(ApplicationView.init)))
         }
     }
 
@@ -299,7 +312,7 @@ extension ZeroTripAPI {
         return { _, parameters, session, _ in
             let record = try await services.applications.application(parameters.get("id") ?? "")
             guard record.subject == session.subjectID.rawValue else { throw ZeroTripError(.forbidden, "this application is another person's") }
-            return try await JSONResponse.make(try services.applications.commitmentDraft(record.id))
+            return try await JSONResponse.make(CommitmentView(try services.applications.commitmentDraft(record.id)))
         }
     }
 
@@ -307,9 +320,9 @@ extension ZeroTripAPI {
     func signCommitment(_ spec: RouteSpec) -> ApplicantHandler {
         let services = self.services
         return { _, parameters, session, _ in
-            try await JSONResponse.make(try services.applications.commit(parameters.get("id") ?? "", session: session))
+            try await JSONResponse.make(ApplicationView(try services.applications.commit(parameters.get("id") ?? "", session: session)))
         }
     }
 }
 
-struct PolicyView: Codable, Sendable { var version: Int; var policy: CreditPolicy }
+struct PolicyView: APIAnswer, Codable, Sendable { var version: Int; var policy: CreditPolicy }

@@ -14,7 +14,7 @@ struct RateBody: Decodable, Sendable {
 }
 
 /// An invitation to rate, and the rating once given, as the applicant sees it.
-struct RatingView: Codable, Sendable {
+struct RatingView: APIAnswer, Codable, Sendable {
     var id: String
     /// The application rated, or
     var application: String?
@@ -38,7 +38,7 @@ struct RatingView: Codable, Sendable {
     }
 }
 
-struct RatingList: Codable, Sendable { var ratings: [RatingView] }
+struct RatingList: APIAnswer, Codable, Sendable { var ratings: [RatingView] }
 
 /// `POST /v1/window-services` body: a service given at a counter without an application, to be rated.
 struct WindowServiceBody: Decodable, Sendable {
@@ -54,7 +54,7 @@ struct WindowServiceBody: Decodable, Sendable {
 }
 
 /// The invitation as the department sees it: no person data.
-struct WindowServiceView: Codable, Sendable {
+struct WindowServiceView: APIAnswer, Codable, Sendable {
     var rating: String
     var service: String
     var department: String
@@ -67,7 +67,7 @@ struct WindowServiceView: Codable, Sendable {
 }
 
 /// `GET /v1/ratings/figures`: the district's ratings over a period, for supervisors.
-struct RatingFiguresView: Codable, Sendable {
+struct RatingFiguresView: APIAnswer, Codable, Sendable {
     struct Group: Codable, Sendable {
         var key: String
         var name: String?
@@ -191,7 +191,7 @@ struct StaffBody: Decodable, Sendable {
 }
 
 /// A staff member as admins see them: the number masked.
-struct StaffView: Codable, Sendable {
+struct StaffView: APIAnswer, Codable, Sendable {
     var department: String
     var clerk: String
     var name: String
@@ -205,11 +205,11 @@ struct StaffView: Codable, Sendable {
     }
 }
 
-struct StaffList: Codable, Sendable { var staff: [StaffView] }
+struct StaffList: APIAnswer, Codable, Sendable { var staff: [StaffView] }
 
 /// `GET /v1/statistics/reviews`.
-struct ReviewFiguresView: Codable, Sendable {
-    struct Department: Codable, Sendable {
+struct ReviewFiguresView: APIAnswer, Codable, Sendable {
+    struct Department: APIAnswer, Codable, Sendable {
         var department: String
         var name: String?
         var reviewed: Int
@@ -320,8 +320,8 @@ extension ZeroTripAPI {
 }
 
 /// `GET /v1/statistics/volumes` as JSON.
-struct VolumesView: Codable, Sendable {
-    struct Department: Codable, Sendable {
+struct VolumesView: APIAnswer, Codable, Sendable {
+    struct Department: APIAnswer, Codable, Sendable {
         var department: String
         var name: String?
         var submitted: Int, trust: Int, deferral: Int, trustShare: Double
@@ -333,10 +333,10 @@ struct VolumesView: Codable, Sendable {
     var from: Date
     var to: Date
     var departments: [Department]
-    var months: [VolumeFigures.Month]
+    var months: [MonthView]
 
     init(_ figures: VolumeFigures, names: [String: String]) {
-        from = figures.from; to = figures.to; months = figures.months
+        from = figures.from; to = figures.to; months = figures.months.map(MonthView.init)
         departments = figures.departments.map {
             Department(
                 department: $0.department, name: names[$0.department], submitted: $0.submitted, trust: $0.trust, deferral: $0.deferral,
@@ -363,9 +363,9 @@ struct NeedView: Codable, Sendable {
     init(_ need: ServiceNeed) { kind = need.kind.rawValue; year = need.year; detail = need.detail; statedAt = need.statedAt }
 }
 
-struct NeedList: Codable, Sendable { var needs: [NeedView] }
+struct NeedList: APIAnswer, Codable, Sendable { var needs: [NeedView] }
 
-struct NeedCountsView: Codable, Sendable {
+struct NeedCountsView: APIAnswer, Codable, Sendable {
     struct Row: Codable, Sendable { var kind: String; var name: String; var year: Int; var count: Int }
     var needs: [Row]
 }

@@ -17,30 +17,32 @@ struct DeviceLoginBody: Decodable, Sendable { var challengeId: String; var signa
 /// `POST /v1/applicant/devices` body.
 struct RegisterDeviceBody: Decodable, Sendable { var publicKey: String; var label: String? }
 /// `POST /v1/identity/verifications/{id}/video-attestation` body.
-struct VideoAttestationBody: Decodable, Sendable { var outcome: String; var clerk: ClerkIdentity; var reference: String? }
+struct VideoAttestationBody: Decodable, Sendable { var outcome: String; var clerk: ClerkBody; var reference: String? }
 /// `POST /v1/identity/window-checks` body.
-struct WindowCheckBody: Decodable, Sendable { var card: CardRead; var faceCheck: String; var clerk: ClerkIdentity; var station: String }
+struct WindowCheckBody: Decodable, Sendable { var card: CardBody; var faceCheck: String; var clerk: ClerkBody; var station: String }
 /// `POST /v1/identity/checks` body.
 struct TierCheckBody: Decodable, Sendable { var idNumber: String; var minimumTier: Int; var maxAgeDays: Int? }
 
 /// A new session as returned to the applicant.
-struct SessionView: Codable, Sendable {
+struct SessionView: APIAnswer, Codable, Sendable {
     var token: String, tier: Int, method: String, expiresAt: Date, idleTimeoutSeconds: Int
     init(_ issued: IssuedSession) {
         token = issued.token; tier = issued.session.tier; method = issued.session.method
         expiresAt = issued.session.expiresAt; idleTimeoutSeconds = Int(issued.session.idleTimeout)
     }
 }
-struct StartView: Codable, Sendable { var verificationId: String; var secret: String; var method: String; var expiresAt: Date; var message: String }
-struct ClaimPending: Codable, Sendable { var status: String }
-struct MeView: Codable, Sendable { var person: PersonSummary; var session: SessionInfo }
-struct SessionInfo: Codable, Sendable { var tier: Int; var method: String; var expiresAt: Date; var idleTimeoutSeconds: Int }
-struct AssuranceList: Codable, Sendable { var records: [AssuranceRecord] }
-struct DeviceList: Codable, Sendable { var devices: [DeviceKeyInfo] }
-struct ImportView: Codable, Sendable {
-    var inserted: Int; var updated: Int; var unchanged: Int; var accepted: Int; var rejected: [RegistryCSV.Rejection]
+struct StartView: APIAnswer, Codable, Sendable {
+    var verificationId: String; var secret: String; var method: String; var expiresAt: Date; var message: String
 }
-struct WindowCheckView: Codable, Sendable { var assurance: AssuranceRecord; var handoff: StartView }
+struct ClaimPending: APIAnswer, Codable, Sendable { var status: String }
+struct MeView: APIAnswer, Codable, Sendable { var person: PersonSummaryView; var session: SessionInfo }
+struct SessionInfo: Codable, Sendable { var tier: Int; var method: String; var expiresAt: Date; var idleTimeoutSeconds: Int }
+struct AssuranceList: APIAnswer, Codable, Sendable { var records: [AssuranceView] }
+struct DeviceList: APIAnswer, Codable, Sendable { var devices: [DeviceKeyView] }
+struct ImportView: APIAnswer, Codable, Sendable {
+    var inserted: Int; var updated: Int; var unchanged: Int; var accepted: Int; var rejected: [RejectedLineView]
+}
+struct WindowCheckView: APIAnswer, Codable, Sendable { var assurance: AssuranceView; var handoff: StartView }
 
 extension ZeroTripAPI {
     /// The session holder's own document `id`, when its PDF may leave the applicant's pages: one that prints the
@@ -107,7 +109,7 @@ extension ZeroTripAPI {
         let limit = min(bodyLimit, 8192)
         return { request, _, _ in
             let body = try await JSONResponse.decode(ChallengeBody.self, from: request, limit: limit)
-            return try JSONResponse.make(try await identity.challenge(deviceID: body.deviceId), status: .created)
+            return try JSONResponse.make(DeviceChallengeView(try await identity.challenge(deviceID: body.deviceId)), status: .created)
         }
     }
 
@@ -131,7 +133,7 @@ extension ZeroTripAPI {
             }
             return try JSONResponse.make(
                 MeView(
-                    person: person,
+                    person: PersonSummaryView(person),
                     session: SessionInfo(
                         tier: session.tier, method: session.method, expiresAt: session.expiresAt,
                         idleTimeoutSeconds: Int(session.idleTimeout))))
@@ -149,21 +151,24 @@ extension ZeroTripAPI {
                 AuditEntry(
                     actor: session.actor, action: .identityPersonalDataViewed, target: session.subjectID.rawValue,
                     details: ["session": session.id, "tier": "\(session.tier)"]))
-            return try JSONResponse.make(data)
+            return try JSONResponse.make(PersonalDataView(data))
         }
     }
 
     /// `GET /v1/applicant/assurance`.
     func applicantAssurance(_ spec: RouteSpec) -> ApplicantHandler {
         let identity = services.identity
-        return { _, _, session, _ in try await JSONResponse.make(AssuranceList(records: try identity.assuranceRecords(subject: session.subject)))
+        return { _, _, session, _ in
+            try await JSONResponse.make(AssuranceList(records: try identity.assuranceRecords(subject: session.subject).map(AssuranceView.init)))
         }
     }
 
     /// `GET /v1/applicant/devices`.
     func applicantDevices(_ spec: RouteSpec) -> ApplicantHandler {
         let identity = services.identity
-        return { _, _, session, _ in try await JSONResponse.make(DeviceList(devices: try identity.devices(subject: session.subject))) }
+        return { _, _, session, _ in
+            try await JSONResponse.make(DeviceList(devices: try identity.devices(subject: session.subject).map(DeviceKeyView.init)))
+        }
     }
 
     /// `POST /v1/applicant/devices`.
@@ -173,7 +178,8 @@ extension ZeroTripAPI {
         return { request, _, session, _ in
             let body = try await JSONResponse.decode(RegisterDeviceBody.self, from: request, limit: limit)
             return try await JSONResponse.make(
-                try identity.registerDevice(session: session, publicKey: body.publicKey, label: body.label ?? ""), status: .created)
+                DeviceKeyView(
+                    try identity.registerDevice(session: session, publicKey: body.publicKey, label: body.label ?? "")), status: .created)
         }
     }
 
@@ -182,7 +188,7 @@ extension ZeroTripAPI {
         let identity = services.identity
         return { _, parameters, session, _ in
             try await identity.revokeDevice(parameters.get("id") ?? "", subject: session.subject, actor: session.actor)
-            return try await JSONResponse.make(DeviceList(devices: try identity.devices(subject: session.subject)))
+            return try await JSONResponse.make(DeviceList(devices: try identity.devices(subject: session.subject).map(DeviceKeyView.init)))
         }
     }
 
@@ -261,7 +267,9 @@ extension ZeroTripAPI {
     /// `GET /v1/identity/verifications/{id}`.
     func pendingVerification(_ spec: RouteSpec) -> DepartmentHandler {
         let identity = services.identity
-        return { _, parameters, _ in try await JSONResponse.make(try identity.pending(verificationId: parameters.get("id") ?? "")) }
+        return { _, parameters, _ in
+            try await JSONResponse.make(PendingVerificationView(try identity.pending(verificationId: parameters.get("id") ?? "")))
+        }
     }
 
     /// `POST /v1/identity/verifications/{id}/video-attestation`.
@@ -272,9 +280,9 @@ extension ZeroTripAPI {
             let body = try await JSONResponse.decode(VideoAttestationBody.self, from: request, limit: limit)
             guard ["match", "no_match"].contains(body.outcome) else { throw ZeroTripError(.invalidInput, "outcome must be match or no_match") }
             let record = try await identity.attestVideo(
-                verificationId: parameters.get("id") ?? "", matched: body.outcome == "match", clerk: body.clerk,
+                verificationId: parameters.get("id") ?? "", matched: body.outcome == "match", clerk: body.clerk.clerk,
                 reference: body.reference ?? "", actor: principal.actor)
-            return try JSONResponse.make(record, status: .created)
+            return try JSONResponse.make(AssuranceView(record), status: .created)
         }
     }
 
@@ -288,11 +296,11 @@ extension ZeroTripAPI {
                 throw ZeroTripError(.invalidInput, "faceCheck must be match or no_match")
             }
             let result = try await identity.windowCheck(
-                card: body.card, faceMatched: body.faceCheck == "match", clerk: body.clerk, station: body.station, actor: principal.actor)
+                card: body.card.card, faceMatched: body.faceCheck == "match", clerk: body.clerk.clerk, station: body.station, actor: principal.actor)
             let handoff = StartView(
                 verificationId: result.handoff.verificationId, secret: result.handoff.secret, method: result.handoff.method.rawValue,
                 expiresAt: result.handoff.expiresAt, message: "Show this hand-off to the applicant's phone; it opens a tier-3 session once.")
-            return try JSONResponse.make(WindowCheckView(assurance: result.assurance, handoff: handoff), status: .created)
+            return try JSONResponse.make(WindowCheckView(assurance: AssuranceView(result.assurance), handoff: handoff), status: .created)
         }
     }
 
@@ -305,9 +313,10 @@ extension ZeroTripAPI {
             let days = body.maxAgeDays ?? 365
             guard (1...3650).contains(days) else { throw ZeroTripError(.invalidInput, "maxAgeDays must be 1–3650") }
             return try await JSONResponse.make(
-                try identity.check(
-                    idNumber: body.idNumber, minimumTier: body.minimumTier, maxAge: TimeInterval(days) * 86400,
-                    actor: principal.actor))
+                TierCheckView(
+                    try identity.check(
+                        idNumber: body.idNumber, minimumTier: body.minimumTier, maxAge: TimeInterval(days) * 86400,
+                        actor: principal.actor)))
         }
     }
 
@@ -325,7 +334,7 @@ extension ZeroTripAPI {
             return try JSONResponse.make(
                 ImportView(
                     inserted: report.inserted, updated: report.updated, unchanged: report.unchanged,
-                    accepted: report.accepted, rejected: report.rejected))
+                    accepted: report.accepted, rejected: report.rejected.map(RejectedLineView.init)))
         }
     }
 

@@ -68,7 +68,7 @@ struct PointsRunView: Codable, Sendable {
 }
 
 /// A claim (后申请).
-struct PointsClaimView: Codable, Sendable {
+struct PointsClaimView: APIAnswer, Codable, Sendable {
     var id: String
     var indicator: String
     var option: String
@@ -94,7 +94,7 @@ struct PointsClaimView: Codable, Sendable {
 }
 
 /// A dispute (复核).
-struct PointsDisputeView: Codable, Sendable {
+struct PointsDisputeView: APIAnswer, Codable, Sendable {
     var id: String
     var indicator: String
     var run: Int64?
@@ -134,7 +134,7 @@ struct ConcernedPersonView: Codable, Sendable {
 }
 
 /// `GET /v1/applicant/points`.
-struct PointsStatementView: Codable, Sendable {
+struct PointsStatementView: APIAnswer, Codable, Sendable {
     struct Claimable: Codable, Sendable {
         struct Option: Codable, Sendable { var name: String; var points: Int }
         var indicator: String
@@ -172,15 +172,15 @@ struct PointsStatementView: Codable, Sendable {
 }
 
 /// `POST /v1/applicant/points/certificate`: the signed 积分证明.
-struct PointsCertificateView: Codable, Sendable {
+struct PointsCertificateView: APIAnswer, Codable, Sendable {
     var document: DocumentView
     var verificationPage: String
     var pdf: String
 }
 
-struct PointsClaimList: Codable, Sendable { var claims: [PointsClaimView] }
-struct PointsDisputeList: Codable, Sendable { var disputes: [PointsDisputeView] }
-struct PointsRunList: Codable, Sendable { var runs: [PointsRunView] }
+struct PointsClaimList: APIAnswer, Codable, Sendable { var claims: [PointsClaimView] }
+struct PointsDisputeList: APIAnswer, Codable, Sendable { var disputes: [PointsDisputeView] }
+struct PointsRunList: APIAnswer, Codable, Sendable { var runs: [PointsRunView] }
 
 extension ZeroTripAPI {
     /// A file a person uploaded (a points claim's proof), for a reviewer: an attachment of the type its first bytes

@@ -10,11 +10,11 @@ struct RotateBody: Decodable, Sendable { var overlapSeconds: Int? }
 struct RevokeKeyBody: Decodable, Sendable { var notAfter: String; var reason: String }
 /// `POST /v1/keys/{kid}/limits` body.
 struct KeyLimitsBody: Decodable, Sendable { var maxUses: Int?; var maxAgeDays: Int? }
-struct KeyList: Codable, Sendable { var keys: [SigningKeyInfo] }
-struct ConsistencyView: Codable, Sendable { var first: UInt64; var second: UInt64; var proof: [String] }
-struct EntriesView: Codable, Sendable { var entries: [LogEntry] }
+struct KeyList: APIAnswer, Codable, Sendable { var keys: [SigningKeyView] }
+struct ConsistencyView: APIAnswer, Codable, Sendable { var first: UInt64; var second: UInt64; var proof: [String] }
+struct EntriesView: APIAnswer, Codable, Sendable { var entries: [LogEntry] }
 /// `GET /v1/roots`: every root (current first) and the link certificates between them, PEM.
-struct RootsView: Codable, Sendable { var roots: [RootInfo]; var links: [String] }
+struct RootsView: APIAnswer, Codable, Sendable { var roots: [RootView]; var links: [String] }
 
 extension ZeroTripAPI {
     /// A root-signed JSON document (the trust list, the status list) or its signature alone, with its `ETag`
@@ -80,7 +80,7 @@ extension ZeroTripAPI {
         return { _, _ in
             try JSONResponse.make(
                 RootsView(
-                    roots: try await services.administration.roots(),
+                    roots: try await services.administration.roots().map(RootView.init),
                     links: try await services.administration.rootLinks().map(\.pemRepresentation)))
         }
     }
@@ -89,7 +89,7 @@ extension ZeroTripAPI {
     func renewRoot(_ spec: RouteSpec) -> DepartmentHandler {
         let services = self.services
         return { _, _, principal in
-            try JSONResponse.make(try await services.administration.renewRoot(actor: principal.actor), status: .created)
+            try JSONResponse.make(RootRenewalView(try await services.administration.renewRoot(actor: principal.actor)), status: .created)
         }
     }
 
@@ -151,7 +151,7 @@ extension ZeroTripAPI {
     /// `GET /v1/keys`.
     func listKeys(_ spec: RouteSpec) -> DepartmentHandler {
         let services = self.services
-        return { _, _, _ in try JSONResponse.make(KeyList(keys: try await services.administration.allKeys())) }
+        return { _, _, _ in try JSONResponse.make(KeyList(keys: try await services.administration.allKeys().map(SigningKeyView.init))) }
     }
 
     /// `POST /v1/departments/{code}/keys/rotate`.
@@ -163,7 +163,7 @@ extension ZeroTripAPI {
             let key = try await services.administration.rotate(
                 department: parameters.get("code") ?? "", overlap: TimeInterval(body.overlapSeconds ?? 0),
                 actor: principal.actor)
-            return try JSONResponse.make(key, status: .created)
+            return try JSONResponse.make(SigningKeyView(key), status: .created)
         }
     }
 
@@ -172,7 +172,8 @@ extension ZeroTripAPI {
         let services = self.services
         return { _, parameters, principal in
             try JSONResponse.make(
-                try await services.administration.createKey(department: parameters.get("code") ?? "", actor: principal.actor), status: .created)
+                SigningKeyView(
+                    try await services.administration.createKey(department: parameters.get("code") ?? "", actor: principal.actor)), status: .created)
         }
     }
 
@@ -190,9 +191,10 @@ extension ZeroTripAPI {
                     .invalidInput, "reason must be one of \(KeyRevocationReason.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             return try JSONResponse.make(
-                try await services.administration.revokeKey(
-                    kid: parameters.get("kid") ?? "", notAfter: notAfter, reason: reason,
-                    actor: principal.actor))
+                SigningKeyView(
+                    try await services.administration.revokeKey(
+                        kid: parameters.get("kid") ?? "", notAfter: notAfter, reason: reason,
+                        actor: principal.actor)))
         }
     }
 
@@ -203,9 +205,10 @@ extension ZeroTripAPI {
         return { request, parameters, principal in
             let body = try await JSONResponse.decode(KeyLimitsBody.self, from: request, limit: limit)
             return try JSONResponse.make(
-                try await services.administration.setLimits(
-                    kid: parameters.get("kid") ?? "", maxUses: body.maxUses,
-                    maxAgeDays: body.maxAgeDays, actor: principal.actor))
+                SigningKeyView(
+                    try await services.administration.setLimits(
+                        kid: parameters.get("kid") ?? "", maxUses: body.maxUses,
+                        maxAgeDays: body.maxAgeDays, actor: principal.actor)))
         }
     }
 

@@ -94,7 +94,7 @@ public struct ZeroTripAPI: Sendable {
             reply: .json(DepartmentDetail.self)),
         RouteSpec(
             method: .post, path: "/v1/departments", handler: .scope(.admin, Self.addDepartment), "Adds a department and makes its first seal key",
-            body: .json(CreateDepartment.self, example: ["code": "SWJ", "name": "区税务局"]), reply: .json(Department.self, 201)),
+            body: .json(CreateDepartment.self, example: ["code": "SWJ", "name": "区税务局"]), reply: .json(DepartmentView.self, 201)),
         RouteSpec(
             method: .get, path: "/v1/credentials", handler: .scope(.admin, Self.listCredentials), "Every API credential (never its secret)",
             reply: .json(CredentialList.self)),
@@ -104,7 +104,7 @@ public struct ZeroTripAPI: Sendable {
             reply: .json(CreatedCredential.self, 201)),
         RouteSpec(
             method: .post, path: "/v1/credentials/{id}/revoke", handler: .scope(.admin, Self.revokeCredential), "Revokes a credential",
-            reply: .json(CredentialInfo.self)),
+            reply: .json(CredentialView.self)),
         RouteSpec(
             method: .get, path: "/v1/audit/verify", handler: .scope(.auditRead, Self.verifyAuditChain), "Checks the audit log's hash chain",
             reply: .json(AuditReport.self)),
@@ -204,22 +204,22 @@ public struct ZeroTripAPI: Sendable {
             reply: .json(KeyList.self)),
         RouteSpec(
             method: .post, path: "/v1/departments/{code}/keys/rotate", handler: .scope(.admin, Self.rotateKey),
-            "Rotates a department's seal key, the old one kept for an overlap", body: .json(RotateBody.self), reply: .json(SigningKeyInfo.self, 201)),
+            "Rotates a department's seal key, the old one kept for an overlap", body: .json(RotateBody.self), reply: .json(SigningKeyView.self, 201)),
         RouteSpec(
             method: .post, path: "/v1/departments/{code}/keys", handler: .scope(.admin, Self.createKey), "Adds a seal key to a department",
-            reply: .json(SigningKeyInfo.self, 201)),
+            reply: .json(SigningKeyView.self, 201)),
         RouteSpec(
             method: .post, path: "/v1/keys/{kid}/revoke", handler: .scope(.admin, Self.revokeKey), "Revokes a seal key",
             body: .json(RevokeKeyBody.self),
-            reply: .json(SigningKeyInfo.self)),
+            reply: .json(SigningKeyView.self)),
         RouteSpec(
             method: .post, path: "/v1/keys/{kid}/limits", handler: .scope(.admin, Self.setKeyLimits), "Sets a seal key's signature limits",
-            body: .json(KeyLimitsBody.self), reply: .json(SigningKeyInfo.self)),
+            body: .json(KeyLimitsBody.self), reply: .json(SigningKeyView.self)),
         RouteSpec(
             method: .get, path: "/v1/roots", handler: .open(Self.listRoots), "The district roots, current and previous", reply: .json(RootsView.self)),
         RouteSpec(
             method: .post, path: "/v1/roots/renew", handler: .scope(.admin, Self.renewRoot), "Renews the district root, cross-signed by the old one",
-            reply: .json(RootRenewal.self, 201)
+            reply: .json(RootRenewalView.self, 201)
         ),
         // Applicants: verification paths (public, rate-limited per client) and their own data (session).
         RouteSpec(
@@ -237,7 +237,7 @@ public struct ZeroTripAPI: Sendable {
         RouteSpec(
             method: .post, path: "/v1/applicant/device-challenges", handler: .applicantPublic(Self.deviceChallenge),
             "A challenge for a bound device key",
-            body: .json(ChallengeBody.self), reply: .json(DeviceChallenge.self, 201)),
+            body: .json(ChallengeBody.self), reply: .json(DeviceChallengeView.self, 201)),
         RouteSpec(
             method: .post, path: "/v1/applicant/device-sessions", handler: .applicantPublic(Self.deviceSession),
             "Opens a session with a bound device key's signature",
@@ -247,7 +247,7 @@ public struct ZeroTripAPI: Sendable {
             reply: .json(MeView.self)),
         RouteSpec(
             method: .get, path: "/v1/applicant/personal-data", handler: .applicant(tier: IdentityPolicy().tierForFullPersonalData, Self.personalData),
-            "Everything held about the applicant, unmasked", reply: .json(PersonalData.self)),
+            "Everything held about the applicant, unmasked", reply: .json(PersonalDataView.self)),
         RouteSpec(
             method: .get, path: "/v1/applicant/assurance", handler: .applicant(tier: 1, Self.applicantAssurance),
             "The applicant's identity checks and tier",
@@ -258,7 +258,7 @@ public struct ZeroTripAPI: Sendable {
         RouteSpec(
             method: .post, path: "/v1/applicant/devices", handler: .applicant(tier: IdentityPolicy().tierForDeviceBinding, Self.registerDevice),
             "Binds a device key",
-            body: .json(RegisterDeviceBody.self), reply: .json(DeviceKeyInfo.self, 201)),
+            body: .json(RegisterDeviceBody.self), reply: .json(DeviceKeyView.self, 201)),
         RouteSpec(
             method: .post, path: "/v1/applicant/devices/{id}/revoke", handler: .applicant(tier: 1, Self.revokeDevice), "Unbinds a device",
             reply: .json(DeviceList.self)),
@@ -405,10 +405,10 @@ public struct ZeroTripAPI: Sendable {
         // Clerks, departments and admins.
         RouteSpec(
             method: .get, path: "/v1/identity/verifications/{id}", handler: .scope(.identityAttest, Self.pendingVerification),
-            "An applicant's identity check as a clerk sees it", reply: .json(PendingVerification.self)),
+            "An applicant's identity check as a clerk sees it", reply: .json(PendingVerificationView.self)),
         RouteSpec(
             method: .post, path: "/v1/identity/verifications/{id}/video-attestation", handler: .scope(.identityAttest, Self.attestVideo),
-            "A clerk attests a video identity check", body: .json(VideoAttestationBody.self), reply: .json(AssuranceRecord.self, 201)),
+            "A clerk attests a video identity check", body: .json(VideoAttestationBody.self), reply: .json(AssuranceView.self, 201)),
         RouteSpec(
             method: .post, path: "/v1/identity/window-checks", handler: .scope(.identityAttest, Self.windowCheck),
             "Records a card read and face check at a window",
@@ -416,7 +416,7 @@ public struct ZeroTripAPI: Sendable {
         RouteSpec(
             method: .post, path: "/v1/identity/checks", handler: .scope(.identityRead, Self.checkIdentity),
             "Whether a person holds an identity check of at least a tier",
-            body: .json(TierCheckBody.self, example: ["idNumber": "440104199001010010", "minimumTier": 1]), reply: .json(TierCheck.self)),
+            body: .json(TierCheckBody.self, example: ["idNumber": "440104199001010010", "minimumTier": 1]), reply: .json(TierCheckView.self)),
         RouteSpec(
             method: .post, path: "/v1/persons/import", handler: .scope(.admin, Self.importPersons), "Imports population registry rows",
             body: .csv("registry rows under the header id_number,name,phone,card_valid_from,card_valid_until"), reply: .json(ImportView.self)),
@@ -431,29 +431,29 @@ public struct ZeroTripAPI: Sendable {
         RouteSpec(
             method: .put, path: "/v1/catalogue", handler: .scope(.admin, Self.loadCatalogue), "Loads a matter catalogue",
             body: .yaml("the catalogue as YAML or JSON"),
-            reply: .json(ConfigurationVersion.self)),
+            reply: .json(ConfigurationVersionView.self)),
         RouteSpec(
             method: .get, path: "/v1/credit-policy", handler: .authenticated(Self.showCreditPolicy), "The credit policy in force and its version",
             reply: .json(PolicyView.self)),
         RouteSpec(
             method: .put, path: "/v1/credit-policy", handler: .scope(.admin, Self.loadCreditPolicy),
             "Loads a credit policy (a new version only when it changed)",
-            body: .yaml("the policy as YAML or JSON"), reply: .json(ConfigurationVersion.self)),
+            body: .yaml("the policy as YAML or JSON"), reply: .json(ConfigurationVersionView.self)),
         RouteSpec(
             method: .post, path: "/v1/credit-events", handler: .scope(.admin, Self.recordCreditEvent), "Records a credit event of a subject",
             body: .json(
                 CreditEventBody.self,
                 example: ["subject": "440104199001010010", "type": "administrative_penalty_minor", "reference": "禅罚〔2026〕0001号"]),
-            reply: .json(CreditEvent.self, 201)),
+            reply: .json(CreditEventView.self, 201)),
         RouteSpec(
             method: .post, path: "/v1/credit-events/import", handler: .scope(.admin, Self.importCreditEvents),
             "Imports credit events from a source's CSV",
             body: .csv("events under the header subject,type,effective_date,reference"),
-            query: [.string("source", required: true, maxLength: 64, "the source's name")], reply: .json(CreditImportReport.self)),
+            query: [.string("source", required: true, maxLength: 64, "the source's name")], reply: .json(CreditImportView.self)),
         RouteSpec(
             method: .post, path: "/v1/credit-events/{id}/repair", handler: .scope(.admin, Self.repairCreditEvent),
             "Records a credit repair of an event",
-            body: .json(RepairBody.self), reply: .json(CreditEvent.self, 201)),
+            body: .json(RepairBody.self), reply: .json(CreditEventView.self, 201)),
         RouteSpec(
             method: .post, path: "/v1/credit-organizations", handler: .scope(.admin, Self.registerOrganization),
             "Registers an organization as a credit subject",
@@ -464,57 +464,57 @@ public struct ZeroTripAPI: Sendable {
             body: .json(
                 NewApplicationBody.self,
                 example: ["matterCode": "GRCBZM", "idNumber": "440104199001010010", "name": "张三丰", "mode": "standard", "provided": ["ID_CARD"]]),
-            reply: .json(ApplicationRecord.self, 201).linking(applicationLinks)),
+            reply: .json(ApplicationView.self, 201).linking(applicationLinks)),
         RouteSpec(
             method: .get, path: "/v1/applications", handler: .scope(.applicationsProcess, Self.listApplications), "The department's applications",
             query: [.choice("flagged", ["true", "false"], "only those with an overdue obligation")], reply: .json(ApplicationList.self)),
         RouteSpec(
             method: .get, path: "/v1/applications/{id}", handler: .scope(.applicationsProcess, Self.showApplication), "One application",
-            reply: .json(ApplicationRecord.self)
+            reply: .json(ApplicationView.self)
         ),
         RouteSpec(
             method: .get, path: "/v1/applications/{id}/commitment", handler: .scope(.applicationsProcess, Self.commitmentText),
             "The 容缺 commitment text of an application",
-            reply: .json(Commitment.self)),
+            reply: .json(CommitmentView.self)),
         RouteSpec(
             method: .post, path: "/v1/applications/{id}/commitment", handler: .scope(.applicationsProcess, Self.recordWindowCommitment),
-            "Records the applicant's signed commitment at the window", body: .json(WindowCommitmentBody.self), reply: .json(ApplicationRecord.self)),
+            "Records the applicant's signed commitment at the window", body: .json(WindowCommitmentBody.self), reply: .json(ApplicationView.self)),
         RouteSpec(
             method: .post, path: "/v1/applications/{id}/accept", handler: .scope(.applicationsProcess, Self.advanceApplication),
             "Accepts an application",
-            reply: .json(ApplicationRecord.self)),
+            reply: .json(ApplicationView.self)),
         RouteSpec(
             method: .post, path: "/v1/applications/{id}/review", handler: .scope(.applicationsProcess, Self.advanceApplication), "Starts the review",
-            reply: .json(ApplicationRecord.self)),
+            reply: .json(ApplicationView.self)),
         RouteSpec(
             method: .post, path: "/v1/applications/{id}/approve", handler: .scope(.applicationsProcess, Self.advanceApplication),
             "Approves an application",
-            reply: .json(ApplicationRecord.self)),
+            reply: .json(ApplicationView.self)),
         RouteSpec(
             method: .post, path: "/v1/applications/{id}/reject", handler: .scope(.applicationsProcess, Self.rejectApplication),
             "Rejects an application with a reason",
-            body: .json(RejectBody.self), reply: .json(ApplicationRecord.self)),
+            body: .json(RejectBody.self), reply: .json(ApplicationView.self)),
         RouteSpec(
             method: .post, path: "/v1/applications/{id}/issue", handler: .scope(.applicationsProcess, Self.issueApplicationResult),
             "Issues the application's result document",
             body: .json(IssueResultBody.self), reply: .json(IssuedResultView.self, 201)),
         RouteSpec(
             method: .post, path: "/v1/applications/{id}/fulfil", handler: .scope(.applicationsProcess, Self.fulfilObligation),
-            "Records materials handed in later (容缺 obligation)", body: .json(FulfilBody.self), reply: .json(ApplicationRecord.self)),
+            "Records materials handed in later (容缺 obligation)", body: .json(FulfilBody.self), reply: .json(ApplicationView.self)),
         RouteSpec(
             method: .get, path: "/v1/applicant/credit", handler: .applicant(tier: IdentityPolicy().tierForCreditLevel, Self.applicantCredit),
-            "The applicant's own credit level and events", reply: .json(CreditHistory.self)),
+            "The applicant's own credit level and events", reply: .json(CreditHistoryView.self)),
         RouteSpec(
             method: .get, path: "/v1/applicant/applications", handler: .applicant(tier: 1, Self.applicantApplications),
             "The applicant's applications and obligations",
             reply: .json(ApplicationList.self)),
         RouteSpec(
             method: .get, path: "/v1/applicant/applications/{id}/commitment", handler: .applicant(tier: 2, Self.applicantCommitmentText),
-            "The commitment the applicant is asked to sign", reply: .json(Commitment.self)),
+            "The commitment the applicant is asked to sign", reply: .json(CommitmentView.self)),
         RouteSpec(
             method: .post, path: "/v1/applicant/applications/{id}/commitment", handler: .applicant(tier: 2, Self.signCommitment),
             "The applicant signs the 容缺 commitment",
-            reply: .json(ApplicationRecord.self)),
+            reply: .json(ApplicationView.self)),
     ]
 
     /// The methods of the routes whose pattern matches `path` (`nil` for a path no route has), sorted: the `Allow`
@@ -690,7 +690,9 @@ public struct ZeroTripAPI: Sendable {
     /// `GET /v1/departments`.
     func listDepartments(_ spec: RouteSpec) -> DepartmentHandler {
         let services = self.services
-        return { _, _, _ in try JSONResponse.make(DepartmentList(departments: try await services.administration.departments())) }
+        return { _, _, _ in
+            try JSONResponse.make(DepartmentList(departments: try await services.administration.departments().map(DepartmentView.init)))
+        }
     }
 
     /// `GET /v1/departments/{code}`.
@@ -702,7 +704,7 @@ public struct ZeroTripAPI: Sendable {
                 throw ZeroTripError(.unknownDepartment, "no department \(code.prefix(16))")
             }
             let keys = try await services.administration.keys(department: department.code)
-            return try JSONResponse.make(DepartmentDetail(department: department, keys: keys))
+            return try JSONResponse.make(DepartmentDetail(department: DepartmentView(department), keys: keys.map(SigningKeyView.init)))
         }
     }
 
@@ -715,14 +717,14 @@ public struct ZeroTripAPI: Sendable {
             let algorithm = try body.algorithm.map(Validation.algorithm) ?? .p256
             let department = try await services.administration.addDepartment(
                 code: body.code, name: body.name, algorithm: algorithm, actor: principal.actor)
-            return try JSONResponse.make(department, status: .created)
+            return try JSONResponse.make(DepartmentView(department), status: .created)
         }
     }
 
     /// `GET /v1/credentials`.
     func listCredentials(_ spec: RouteSpec) -> DepartmentHandler {
         let services = self.services
-        return { _, _, _ in try await JSONResponse.make(CredentialList(credentials: try services.credentials.list())) }
+        return { _, _, _ in try await JSONResponse.make(CredentialList(credentials: try services.credentials.list().map(CredentialView.init))) }
     }
 
     /// `POST /v1/credentials`.
@@ -734,7 +736,7 @@ public struct ZeroTripAPI: Sendable {
             let scopes = try Scope.parse(body.scopes.joined(separator: ","))
             let issued = try await services.credentials.create(
                 department: body.department, scopes: scopes, label: body.label ?? "", actor: principal.actor)
-            return try JSONResponse.make(CreatedCredential(credential: issued.info, token: issued.token), status: .created)
+            return try JSONResponse.make(CreatedCredential(credential: CredentialView(issued.info), token: issued.token), status: .created)
         }
     }
 
@@ -743,7 +745,7 @@ public struct ZeroTripAPI: Sendable {
         let services = self.services
         return { _, parameters, principal in
             let info = try await services.credentials.revoke(id: parameters.get("id") ?? "", actor: principal.actor)
-            return try JSONResponse.make(info)
+            return try JSONResponse.make(CredentialView(info))
         }
     }
 

@@ -52,7 +52,9 @@ struct OpenAPITests {
     /// The committed description other departments build against: docs/openapi.json.
     static let committed = ExternalTool.repositoryRoot.appendingPathComponent("docs/openapi.json")
 
-    @Test("docs/openapi.json is the description the daemon serves: any change to the API, a renamed member of a type an answer encodes included, shows here first")
+    @Test(
+        "docs/openapi.json is the description the daemon serves: any change to the API, a renamed member of a type an answer encodes included, shows here first"
+    )
     func committedDescription() throws {
         let current = Self.document.bytes + [UInt8(ascii: "\n")]
         if ProcessInfo.processInfo.environment["ZEROTRIP_WRITE_OPENAPI"] == "1" {
@@ -63,6 +65,29 @@ struct OpenAPITests {
             Array(committed) == current,
             "the API description changed; if that is intended, review the difference and rewrite docs/openapi.json with ZEROTRIP_WRITE_OPENAPI=1 swift test --filter OpenAPITests"
         )
+    }
+
+    @Test("Answers and bodies are this target's types: a domain type reaches the API only where it is declared on purpose")
+    func apiModelsApartFromDomain() {
+        _ = Self.document
+        // Domain types on the wire as they are, each for a reason: written member by member by a hot writer
+        // (HotResponses.swift); a signed format other verifiers parse (trust list, status list, RFC 9162 proofs and
+        // entries); or a document a department edits and loads back (the catalogue, the credit policy).
+        let declared: Set<String> = [
+            "ZeroTrip.VerificationReport", "ZeroTrip.DocumentSummary", "ZeroTripDocuments.VerificationReason",
+            "ZeroTrip.KeyRevocationNotice", "ZeroTrip.WindowCreditCheck", "ZeroTrip.TrustApprovalAvailability",
+            "ZeroTrip.SignedTreeHead", "ZeroTrip.InclusionProof", "ZeroTrip.LogEntry",
+            "ZeroTripDocuments.TrustList", "ZeroTripDocuments.TrustList.Key", "ZeroTripDocuments.TrustList.Root",
+            "ZeroTripDocuments.TrustList.SignedTreeHeadView", "ZeroTripDocuments.DocumentStatusList",
+            "ZeroTripDocuments.DocumentStatusList.Entry",
+            "ZeroTrip.MatterCatalogue", "ZeroTrip.Matter", "ZeroTrip.MatterMaterial", "ZeroTrip.MatterResultTemplate",
+            "ZeroTrip.CreditPolicy", "ZeroTrip.CreditEventType", "ZeroTrip.RepairStep", "ZeroTrip.WorkCalendar",
+        ]
+        let foreign = BodySchema.componentTypes.filter { !$0.value.hasPrefix("ZeroTripServer.") && !$0.value.hasPrefix("ZeroTripServerTests.") }
+        for (name, type) in foreign.sorted(by: { $0.key < $1.key }) where !declared.contains(type) {
+            Issue.record("schema \(name) is the domain type \(type): answer with a view in ZeroTripServer (APIModels+Domain.swift)")
+        }
+        #expect(foreign.count >= 3, "the check sees the declared domain types")
     }
 
     @Test("A JSON body's schema comes from the type the handler decodes: required and optional members, arrays, nested objects")

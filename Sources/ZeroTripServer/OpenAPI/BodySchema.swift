@@ -20,8 +20,12 @@ enum BodySchema {
     /// Every object type described so far, by component name: `#/components/schemas/<name>`.
     static var components: [String: JSONValue] { registry.withLock { $0.mapValues(\.schema) } }
 
-    /// Per type: a placeholder value and the object's schema, recorded once.
-    private static let registry = Mutex<[String: (value: Placeholder, schema: JSONValue)]>([:])
+    /// The Swift type behind each component, module included (`ZeroTripServer.ApplicationView`): a test checks that
+    /// answers are built from this target's types, not the domain's.
+    static var componentTypes: [String: String] { registry.withLock { $0.mapValues(\.type) } }
+
+    /// Per type: a placeholder value, the object's schema and the Swift type's full name, recorded once.
+    private static let registry = Mutex<[String: (value: Placeholder, schema: JSONValue, type: String)]>([:])
 
     /// A recorded placeholder kept for the next time its type is met: a plain value, never shared mutable state.
     private struct Placeholder: @unchecked Sendable { let value: Any }
@@ -52,13 +56,14 @@ enum BodySchema {
             schema = .object(members)
         }
         guard let name, schema["properties"] != nil else { return (value, schema) }
-        registry.withLock { $0[name] = (Placeholder(value: value), schema) }
+        registry.withLock { $0[name] = (Placeholder(value: value), schema, String(reflecting: type)) }
         return (value, ["$ref": .string("#/components/schemas/\(name)")])
     }
 
     /// `VolumesView.Department` for `ZeroTripServer.VolumesView.Department`: the type's path without its module,
     /// unique where the bare name is not; `nil` for generic types (arrays, dictionaries, optionals).
     static func componentName<T>(_ type: T.Type) -> String? {
+        if let named = type as? any SchemaNamed.Type { return named.schemaName }
         let full = String(reflecting: type)
         guard !full.contains("<"), !full.contains("("), let dot = full.firstIndex(of: ".") else { return nil }
         return String(full[full.index(after: dot)...])
@@ -297,6 +302,12 @@ private struct SingleRecorder: SingleValueDecodingContainer {
 
 /// A type whose answers carry members its `Decodable` side does not read: written by its `JSONWritable` form for
 /// the reader (a verification reason's Chinese message).
+/// A type described under a name of its own choosing rather than its Swift name: the API's copy of a domain record
+/// keeps the schema name clients already know (`ApplicationRecord` for ``ApplicationView``).
+protocol SchemaNamed {
+    static var schemaName: String { get }
+}
+
 protocol SchemaAugmented {
     /// Always written, so required.
     static var writtenMembers: [String: JSONValue] { get }
