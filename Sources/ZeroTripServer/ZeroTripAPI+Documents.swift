@@ -35,7 +35,7 @@ extension ZeroTripAPI {
     /// `GET /v1/documents/{id}`.
     func showDocument(_ spec: RouteSpec) -> DepartmentHandler {
         return { _, parameters, principal in
-            let record = try await ownDocument(parameters.get("id"), principal: principal, route: spec)
+            let record = try await services.documents.departmentDocument(id: parameters.get("id") ?? "", for: principal, route: spec.description)
             return try JSONResponse.make(DocumentView(record))
         }
     }
@@ -45,7 +45,7 @@ extension ZeroTripAPI {
         let services = self.services
         let documents = services.documents
         return { _, parameters, principal in
-            let record = try await ownDocument(parameters.get("id"), principal: principal, route: spec)
+            let record = try await services.documents.departmentDocument(id: parameters.get("id") ?? "", for: principal, route: spec.description)
             guard let pdf = try await documents.pdf(id: record.id) else { throw ZeroTripError(.notFound, "no document \(record.id)") }
             var headers = HTTPFields()
             headers[.contentType] = "application/pdf"
@@ -61,7 +61,7 @@ extension ZeroTripAPI {
         let documents = services.documents
         let limit = bodyLimit
         return { request, parameters, principal in
-            let record = try await ownDocument(parameters.get("id"), principal: principal, route: spec)
+            let record = try await services.documents.departmentDocument(id: parameters.get("id") ?? "", for: principal, route: spec.description)
             let body = try await JSONResponse.decode(RevokeBody.self, from: request, limit: limit)
             guard let reason = RevocationReason(rawValue: body.reason) else {
                 throw ZeroTripError(.invalidInput, "reason must be one of \(RevocationReason.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -77,7 +77,7 @@ extension ZeroTripAPI {
         let documents = services.documents
         let limit = bodyLimit
         return { request, parameters, principal in
-            let record = try await ownDocument(parameters.get("id"), principal: principal, route: spec)
+            let record = try await services.documents.departmentDocument(id: parameters.get("id") ?? "", for: principal, route: spec.description)
             let body = try await JSONResponse.decode(IssueDocumentBody.self, from: request, limit: limit)
             let issued = try await documents.reissue(record.id, with: try body.request(for: principal), actor: principal.actor)
             return try JSONResponse.make(IssuedDocumentView(issued, baseURL: documents.verificationBaseURL), status: .created)
@@ -206,19 +206,5 @@ extension ZeroTripAPI {
                     status: .notFound, message: "此二维码不对应有效的电子文书，无法提供原件。", back: "/V/?" + query, district: await districtName.get())
             }
         }
-    }
-
-    /// The document `id` if the principal's department issued it; a foreign department is refused (403) and audited.
-    private func ownDocument(_ id: String?, principal: Principal, route: RouteSpec) async throws -> ResultDocumentRecord {
-        let id = (id ?? "").lowercased()
-        guard let record = try await services.documents.record(id: id) else { throw ZeroTripError(.notFound, "no document \(id.prefix(40))") }
-        guard record.departmentCode == principal.departmentCode.uppercased() || principal.scopes.contains(.admin) else {
-            try await services.audit(
-                AuditEntry(
-                    actor: principal.actor, action: .authDenied, target: "document:\(record.id)", outcome: "denied",
-                    details: ["reason": "other_department", "route": route.description]))
-            throw ZeroTripError(.forbidden, "document \(record.id) was issued by another department").audited()
-        }
-        return record
     }
 }

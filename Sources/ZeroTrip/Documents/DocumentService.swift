@@ -273,6 +273,21 @@ public final class DocumentService: Sendable {
         return record
     }
 
+    /// Document `id` as a department sees it: only one it issued, unless the caller administers the district. A refusal
+    /// is audited (who asked, for which document, on which route) before it is thrown, so every denial is in the log.
+    public func departmentDocument(id rawID: String, for principal: Principal, route: String) async throws -> ResultDocumentRecord {
+        let id = rawID.lowercased()
+        guard let record = try await record(id: id) else { throw ZeroTripError(.notFound, "no document \(id.prefix(40))") }
+        guard record.departmentCode == principal.departmentCode.uppercased() || principal.scopes.contains(.admin) else {
+            try await AuditLog.append(
+                AuditEntry(
+                    actor: principal.actor, action: .authDenied, target: "document:\(record.id)", outcome: "denied",
+                    details: ["reason": "other_department", "route": route]), at: clock.now(), to: database)
+            throw ZeroTripError(.forbidden, "document \(record.id) was issued by another department").audited()
+        }
+        return record
+    }
+
     /// Switches the public link to document `id`'s PDF on or off. Only its holder decides (``holderDocument(id:holderIDNumber:actor:route:)``).
     public func setPDFLink(id: String, enabled: Bool, holderIDNumber: String?, actor: String, route: String) async throws -> Bool {
         let record = try await holderDocument(id: id, holderIDNumber: holderIDNumber, actor: actor, route: route)
