@@ -99,7 +99,7 @@ struct DocumentView: APIAnswer, Codable, Sendable {
 
     init(_ record: ResultDocumentRecord, pdfLink: Bool? = nil) {
         self.pdfLink = pdfLink
-        id = record.id
+        id = record.id.rawValue
         departmentCode = record.departmentCode
         kid = record.kid
         matterCode = record.matterCode
@@ -111,12 +111,12 @@ struct DocumentView: APIAnswer, Codable, Sendable {
         pickupMode = record.pickupMode.rawValue
         issuedAt = record.issuedAt
         validUntil = record.validUntil
-        supersedes = record.supersedes
+        supersedes = record.supersedes?.rawValue
         pdfSha256 = record.pdfSHA256
         status = record.status.rawValue
         statusReason = record.statusReason
         statusChangedAt = record.statusChangedAt
-        supersededBy = record.supersededBy
+        supersededBy = record.supersededBy?.rawValue
     }
 
     /// `record` for a holder session that may not see its fields: they are left out and `tier` named.

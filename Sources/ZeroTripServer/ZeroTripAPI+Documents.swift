@@ -35,7 +35,8 @@ extension ZeroTripAPI {
     /// `GET /v1/documents/{id}`.
     func showDocument(_ spec: RouteSpec) -> DepartmentHandler {
         return { _, parameters, principal in
-            let record = try await services.documents.departmentDocument(id: parameters.get("id") ?? "", for: principal, route: spec.description)
+            let record = try await services.documents.departmentDocument(
+                id: try DocumentID.named(parameters.get("id")), for: principal, route: spec.description)
             return try JSONResponse.make(DocumentView(record))
         }
     }
@@ -45,7 +46,8 @@ extension ZeroTripAPI {
         let services = self.services
         let documents = services.documents
         return { _, parameters, principal in
-            let record = try await services.documents.departmentDocument(id: parameters.get("id") ?? "", for: principal, route: spec.description)
+            let record = try await services.documents.departmentDocument(
+                id: try DocumentID.named(parameters.get("id")), for: principal, route: spec.description)
             guard let pdf = try await documents.pdf(id: record.id) else { throw ZeroTripError(.notFound, "no document \(record.id)") }
             var headers = HTTPFields()
             headers[.contentType] = "application/pdf"
@@ -61,7 +63,8 @@ extension ZeroTripAPI {
         let documents = services.documents
         let limit = bodyLimit
         return { request, parameters, principal in
-            let record = try await services.documents.departmentDocument(id: parameters.get("id") ?? "", for: principal, route: spec.description)
+            let record = try await services.documents.departmentDocument(
+                id: try DocumentID.named(parameters.get("id")), for: principal, route: spec.description)
             let body = try await JSONResponse.decode(RevokeBody.self, from: request, limit: limit)
             guard let reason = RevocationReason(rawValue: body.reason) else {
                 throw ZeroTripError(.invalidInput, "reason must be one of \(RevocationReason.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -77,7 +80,8 @@ extension ZeroTripAPI {
         let documents = services.documents
         let limit = bodyLimit
         return { request, parameters, principal in
-            let record = try await services.documents.departmentDocument(id: parameters.get("id") ?? "", for: principal, route: spec.description)
+            let record = try await services.documents.departmentDocument(
+                id: try DocumentID.named(parameters.get("id")), for: principal, route: spec.description)
             let body = try await JSONResponse.decode(IssueDocumentBody.self, from: request, limit: limit)
             let issued = try await documents.reissue(record.id, with: try body.request(for: principal), actor: principal.actor)
             return try JSONResponse.make(IssuedDocumentView(issued, baseURL: documents.verificationBaseURL), status: .created)
@@ -153,7 +157,9 @@ extension ZeroTripAPI {
             }
             // The register's entry, for the fields a clerk compares with the paper (only for a document it identified).
             var record: ResultDocumentRecord?
-            if let report, report.registerChecked, [.valid, .expired, .revoked].contains(report.result), let id = report.document?.id {
+            if let report, report.registerChecked, [.valid, .expired, .revoked].contains(report.result),
+                let id = report.document.flatMap({ DocumentID(rawValue: $0.id) })
+            {
                 record = try await documents.record(id: id)
             }
             // The link to the original PDF: only from a scanned code (the token is the key), for a valid document

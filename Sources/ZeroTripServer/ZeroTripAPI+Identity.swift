@@ -50,7 +50,8 @@ extension ZeroTripAPI {
     private func disclosableHolderDocument(_ id: String, holderIDNumber: String?, session: ApplicantSession, route: String) async throws
         -> ResultDocumentRecord
     {
-        let record = try await services.documents.holderDocument(id: id, holderIDNumber: holderIDNumber, actor: session.actor, route: route)
+        let record = try await services.documents.holderDocument(
+            id: try DocumentID.named(id), holderIDNumber: holderIDNumber, actor: session.actor, route: route)
         try await services.points.checkDisclosure(
             of: record, disclosingCredit: services.identity.policy.seesCreditLevel(session), actor: session.actor, route: route)
         return record
@@ -224,7 +225,7 @@ extension ZeroTripAPI {
                     parameters.get("id") ?? "", holderIDNumber: person?.idNumber, session: session, route: spec.description)
             }
             let enabled = try await documents.setPDFLink(
-                id: parameters.get("id") ?? "", enabled: body.enabled, holderIDNumber: person?.idNumber,
+                id: try DocumentID.named(parameters.get("id")), enabled: body.enabled, holderIDNumber: person?.idNumber,
                 actor: session.actor, route: spec.description)
             return try JSONResponse.make(PDFLinkView(id: (parameters.get("id") ?? "").lowercased(), pdfLink: enabled))
         }

@@ -61,13 +61,13 @@ struct DemoCommand: AsyncParsableCommand {
                     try ExclusiveFile.create(path: pdf.path, displayName: pdf.lastPathComponent, bytes: document.pdf, permissions: 0o600)
                     try ExclusiveFile.create(
                         path: png.path, displayName: png.lastPathComponent, bytes: document.qr.pngRepresentation(), permissions: 0o600)
-                    issued.append((document.record.id, document.qrContent))
+                    issued.append((document.record.id.rawValue, document.qrContent))
                 }
                 documents = issued
                 print("Sample documents issued into var/demo-documents/ (PDF and QR image each):")
             } else {
                 documents = existing.reversed().map {
-                    ($0.id, ResultToken.verificationURL(base: services.documents.verificationBaseURL, token: $0.token))
+                    ($0.id.rawValue, ResultToken.verificationURL(base: services.documents.verificationBaseURL, token: $0.token))
                 }
                 print("Sample documents already issued (var/demo-documents/):")
             }

@@ -48,7 +48,7 @@ struct IssueCommand: AsyncParsableCommand {
             let issued =
                 supersedes == nil
                 ? try await services.documents.issue(request, actor: cliActor)
-                : try await services.documents.reissue(supersedes!, with: request, actor: cliActor)
+                : try await services.documents.reissue(try DocumentID.named(supersedes), with: request, actor: cliActor)
             let directory = URL(fileURLWithPath: out)
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             let pdfURL = directory.appendingPathComponent("\(issued.record.id).pdf")
@@ -59,7 +59,7 @@ struct IssueCommand: AsyncParsableCommand {
                 path: pngURL.path, displayName: pngURL.lastPathComponent, bytes: issued.qr.pngRepresentation(), permissions: 0o600)
             try printJSON(
                 IssueOutput(
-                    id: issued.record.id, department: issued.record.departmentCode, kid: issued.record.kid,
+                    id: issued.record.id.rawValue, department: issued.record.departmentCode, kid: issued.record.kid,
                     pdf: pdfURL.path, qrImage: pngURL.path, pdfSha256: issued.record.pdfSHA256,
                     token: issued.record.token, qrContent: issued.qrContent, qrVersion: issued.qr.version))
         }
@@ -223,7 +223,7 @@ struct DocumentsCommand: AsyncParsableCommand {
         @Argument(help: "Document id.") var id: String
         func run() async throws {
             try await reportingErrors {
-                guard var record = try await location.services().documents.record(id: id) else {
+                guard var record = try await location.services().documents.record(id: try DocumentID.named(id)) else {
                     throw ZeroTripError(.notFound, "no document \(id.prefix(40))")
                 }
                 record.holderName = record.maskedHolderName
@@ -243,7 +243,7 @@ struct DocumentsCommand: AsyncParsableCommand {
                 guard let parsed = RevocationReason(rawValue: reason) else {
                     throw ZeroTripError(.invalidInput, "reason must be one of \(RevocationReason.allCases.map(\.rawValue).joined(separator: ", "))")
                 }
-                var record = try await location.services().documents.revoke(id, reason: parsed, actor: cliActor)
+                var record = try await location.services().documents.revoke(try DocumentID.named(id), reason: parsed, actor: cliActor)
                 record.holderName = record.maskedHolderName
                 record.holderIDNumber = record.maskedHolderIDNumber
                 try printJSON(record)

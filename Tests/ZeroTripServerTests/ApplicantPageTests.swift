@@ -70,11 +70,11 @@ struct ApplicantPageTests {
             try await client.execute(uri: "/my/", method: .get, headers: Self.cookieHeader([PageCookies.session: session])) { response in
                 #expect(response.status == .ok)
                 let page = String(buffer: response.body)
-                #expect(page.contains("/my/documents/\(issued.record.id)") && page.contains(issued.record.matterName))
+                #expect(page.contains("/my/documents/\(issued.record.id.rawValue)") && page.contains(issued.record.matterName))
                 #expect(page.contains("李**") && !page.contains("李晓梅"), "the name in the frame is masked")
             }
             try await client.execute(
-                uri: "/my/documents/\(issued.record.id)", method: .get, headers: Self.cookieHeader([PageCookies.session: session])
+                uri: "/my/documents/\(issued.record.id.rawValue)", method: .get, headers: Self.cookieHeader([PageCookies.session: session])
             ) { response in
                 #expect(response.status == .ok && String(buffer: response.body).contains("<svg"))
             }
@@ -179,7 +179,7 @@ struct ApplicantPageTests {
         let zhang = try await IdentityFixtures.smsSession(fixture.services, person: IdentityFixtures.zhang)
         try await fixture.application().test(.router) { client in
             let cookie = Self.cookieHeader([PageCookies.session: zhang.token])
-            for path in ["/my/documents/\(someoneElses.record.id)", "/my/documents/\(someoneElses.record.id)/pdf"] {
+            for path in ["/my/documents/\(someoneElses.record.id.rawValue)", "/my/documents/\(someoneElses.record.id.rawValue)/pdf"] {
                 try await client.execute(uri: path, method: .get, headers: cookie) { response in
                     #expect(response.status == .forbidden)
                     let page = String(buffer: response.body)
@@ -187,7 +187,7 @@ struct ApplicantPageTests {
                 }
             }
             let denials = try await AuditLog.events(in: fixture.services.database, limit: 50).filter {
-                $0.actor == zhang.session.actor && $0.outcome == "denied" && $0.target == "document:\(someoneElses.record.id)"
+                $0.actor == zhang.session.actor && $0.outcome == "denied" && $0.target == "document:\(someoneElses.record.id.rawValue)"
             }
             #expect(denials.count == 2)
             try await client.execute(uri: "/my/credit", method: .get, headers: cookie) { response in
@@ -241,7 +241,7 @@ struct ApplicantPageTests {
             let verify = String(issued.qrContent[issued.qrContent.range(of: "/V/?")!.lowerBound...])
             for (path, cookie) in [
                 (verify, nil), ("/v/", nil), ("/my/login", nil), ("/window/login", nil), ("/my/", holder.token),
-                ("/my/documents/\(issued.record.id)", holder.token), ("/my/access", holder.token),
+                ("/my/documents/\(issued.record.id.rawValue)", holder.token), ("/my/access", holder.token),
             ] {
                 let headers = cookie.map { Self.cookieHeader([PageCookies.session: $0]) } ?? [:]
                 try await client.execute(uri: path, method: .get, headers: headers) { response in
@@ -294,7 +294,8 @@ struct DataAccessTests {
         _ = try await services.documents.verifyToken(others.record.token, actor: wjjActor)
         _ = try await services.identity.check(idNumber: IdentityFixtures.li.id, minimumTier: 1, maxAge: 86400, actor: wjjActor)
         _ = try await services.documents.verifyToken(mine.record.token, actor: holder.session.actor)
-        try await services.audit(AuditEntry(actor: wjjActor, action: .documentVerified, target: "document:\(mine.record.id)", outcome: "denied"))
+        try await services.audit(
+            AuditEntry(actor: wjjActor, action: .documentVerified, target: "document:\(mine.record.id.rawValue)", outcome: "denied"))
         for _ in 0..<3 {
             services.anonymousAudit.record(
                 DocumentService.auditEntry(
@@ -308,10 +309,10 @@ struct DataAccessTests {
         #expect(accesses.filter { $0.action == "identity.assured" }.count == 1)
         let department = accesses.filter { $0.viewer == .department(code: "WJJ", name: "测试WJJ") }
         #expect(Set(department.map(\.action)) == ["document.verified", "identity.checked"], "the tier check names the person, not a masked number")
-        #expect(department.first { $0.action == "document.verified" }?.documentID == mine.record.id)
+        #expect(department.first { $0.action == "document.verified" }?.documentID == mine.record.id.rawValue)
         let page = try #require(accesses.first { $0.viewer == .publicPage })
-        #expect(page.count == 3 && page.documentID == mine.record.id)
-        #expect(!accesses.contains { $0.documentID == others.record.id })
+        #expect(page.count == 3 && page.documentID == mine.record.id.rawValue)
+        #expect(!accesses.contains { $0.documentID == others.record.id.rawValue })
         #expect(try await services.dataAccesses(subject: "P0000000000000000").isEmpty, "an unknown subject has nothing")
     }
 }

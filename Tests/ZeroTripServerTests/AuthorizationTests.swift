@@ -15,12 +15,12 @@ struct AuthorizationTests {
         switch route.description {
         case "POST /v1/documents": return ("/v1/documents", DocumentAPITests.issueBody)
         case "GET /metrics": return ("/metrics", nil)
-        case "GET /v1/documents/{id}": return ("/v1/documents/\(try await fixture.issueDocument().record.id)", nil)
-        case "GET /v1/documents/{id}/pdf": return ("/v1/documents/\(try await fixture.issueDocument().record.id)/pdf", nil)
+        case "GET /v1/documents/{id}": return ("/v1/documents/\(try await fixture.issueDocument().record.id.rawValue)", nil)
+        case "GET /v1/documents/{id}/pdf": return ("/v1/documents/\(try await fixture.issueDocument().record.id.rawValue)/pdf", nil)
         case "POST /v1/documents/{id}/revoke":
-            return ("/v1/documents/\(try await fixture.issueDocument().record.id)/revoke", #"{"reason": "issued_in_error"}"#)
+            return ("/v1/documents/\(try await fixture.issueDocument().record.id.rawValue)/revoke", #"{"reason": "issued_in_error"}"#)
         case "POST /v1/documents/{id}/reissue":
-            return ("/v1/documents/\(try await fixture.issueDocument().record.id)/reissue", DocumentAPITests.issueBody)
+            return ("/v1/documents/\(try await fixture.issueDocument().record.id.rawValue)/reissue", DocumentAPITests.issueBody)
         case "POST /v1/verify": return ("/v1/verify", #"{"token": "ZT1:ABC"}"#)
         case "POST /v1/verify/pdf": return ("/v1/verify/pdf", "not a pdf")
         case "GET /v/{id}", "GET /V/{id}": return (route.path.replacingOccurrences(of: "{id}", with: String(repeating: "0", count: 32)), nil)
@@ -60,9 +60,10 @@ struct AuthorizationTests {
         case "POST /v1/applicant/devices/{id}/revoke":
             let device = try await IdentityFixtures.bindDevice(fixture.services, session: try fixture.applicant().session)
             return ("/v1/applicant/devices/\(device.deviceID)/revoke", nil)
-        case "GET /v1/applicant/documents/{id}/pdf": return ("/v1/applicant/documents/\(try await fixture.issueDocument().record.id)/pdf", nil)
+        case "GET /v1/applicant/documents/{id}/pdf":
+            return ("/v1/applicant/documents/\(try await fixture.issueDocument().record.id.rawValue)/pdf", nil)
         case "PUT /v1/applicant/documents/{id}/pdf-link":
-            return ("/v1/applicant/documents/\(try await fixture.issueDocument().record.id)/pdf-link", #"{"enabled": false}"#)
+            return ("/v1/applicant/documents/\(try await fixture.issueDocument().record.id.rawValue)/pdf-link", #"{"enabled": false}"#)
         case "GET /P":
             // A kiosk result (its link on by default), fetched through its scanned code.
             let qr = try await fixture.issueDocument().qrContent
@@ -91,7 +92,7 @@ struct AuthorizationTests {
         case "GET /v1/log/proof/inclusion": return ("/v1/log/proof/inclusion?index=0&treeSize=2", nil)
         case "GET /v1/log/proof/consistency": return ("/v1/log/proof/consistency?first=1&second=2", nil)
         case "GET /v1/log/entries": return ("/v1/log/entries?start=0&end=2", nil)
-        case "GET /v1/log/documents/{id}": return ("/v1/log/documents/\(try await fixture.issueDocument().record.id)", nil)
+        case "GET /v1/log/documents/{id}": return ("/v1/log/documents/\(try await fixture.issueDocument().record.id.rawValue)", nil)
         case "POST /v1/departments/{code}/keys/rotate":
             _ = try await fixture.services.administration.addDepartment(code: "R\(attempt)X", name: "轮换局\(attempt)", actor: "test")
             return ("/v1/departments/R\(attempt)X/keys/rotate", #"{"overlapSeconds": 0}"#)

@@ -73,7 +73,7 @@ struct ConsentAPITests {
             let grant = try JSONDecoder().decode(Grant.self, from: data)
             (status, data) = try await call("/v1/reuse/documents", gaj, pull)
             #expect(status == .ok, "\(String(decoding: data, as: UTF8.self))")
-            #expect(try JSONDecoder().decode(Reuse.self, from: data).documents.map(\.document.id) == [document.record.id])
+            #expect(try JSONDecoder().decode(Reuse.self, from: data).documents.map(\.document.id) == [document.record.id.rawValue])
             // The person's own results are not the organisation's: pulling him under his own number finds no grant.
             (status, data) = try await call("/v1/reuse/documents", gaj, #"{"idNumber": "\#(zhang.id)", "matter": "JZDJ"}"#)
             #expect(status == .forbidden && Self.errorCode(data) == "consent_required")
@@ -181,27 +181,28 @@ struct ConsentAPITests {
                     ($0.status, Data($0.body.readableBytesView))
                 }
             }
-            var (status, data) = try await call("/v1/applications", gaj, body(proof.record.id))
+            var (status, data) = try await call("/v1/applications", gaj, body(proof.record.id.rawValue))
             #expect(status == .forbidden && Self.errorCode(data) == "consent_required", "\(String(decoding: data, as: UTF8.self))")
             (status, data) = try await call("/v1/applicant/consents", applicant.token, #"{"matter": "JZDJ"}"#)
             #expect(status == .created)
             for (document, expected) in [
-                (String(repeating: "0", count: 32), "not_found"), (other.record.id, "holder_mismatch"),
-                (old.record.id, "document_not_valid"), (revoked.record.id, "document_not_valid"), (wrongType.record.id, "invalid_input"),
+                (String(repeating: "0", count: 32), "not_found"), (other.record.id.rawValue, "holder_mismatch"),
+                (old.record.id.rawValue, "document_not_valid"), (revoked.record.id.rawValue, "document_not_valid"),
+                (wrongType.record.id.rawValue, "invalid_input"),
             ] {
                 (status, data) = try await call("/v1/applications", gaj, body(document))
                 #expect(Self.errorCode(data) == expected, "\(document): \(String(decoding: data, as: UTF8.self))")
-                if document == old.record.id {
-                    #expect(String(decoding: data, as: UTF8.self).contains(newer.record.id), "the superseded one names its successor")
+                if document == old.record.id.rawValue {
+                    #expect(String(decoding: data, as: UTF8.self).contains(newer.record.id.rawValue), "the superseded one names its successor")
                 }
             }
-            (status, data) = try await call("/v1/applications", gaj, body(proof.record.id))
+            (status, data) = try await call("/v1/applications", gaj, body(proof.record.id.rawValue))
             #expect(status == .created, "\(String(decoding: data, as: UTF8.self))")
             let application = try JSONSerialization.jsonObject(with: data) as? [String: Any] ?? [:]
             #expect(application["mode"] as? String == "standard")
             let materials = application["materials"] as? [[String: Any]] ?? []
             let employment = materials.first { $0["code"] as? String == "EMPLOYMENT_PROOF" }
-            #expect(employment?["provided"] as? Bool == true && employment?["documentID"] as? String == proof.record.id, "\(materials)")
+            #expect(employment?["provided"] as? Bool == true && employment?["documentID"] as? String == proof.record.id.rawValue, "\(materials)")
             let id = try #require(application["id"] as? String)
             (status, data) = try await call("/v1/applications/\(id)/accept", gaj, "")
             #expect(status == .ok, "accepted without 容缺: \(String(decoding: data, as: UTF8.self))")
@@ -220,12 +221,12 @@ struct ConsentAPITests {
             // Two days later the one-day result has expired: refused by code, and it says so (under a new grant: the
             // first lasts for the application it served).
             clock.advance(by: 2 * 86_400)
-            (status, data) = try await call("/v1/applications", gaj, body(shortLived.record.id))
+            (status, data) = try await call("/v1/applications", gaj, body(shortLived.record.id.rawValue))
             #expect(status == .forbidden && Self.errorCode(data) == "consent_required", "\(String(decoding: data, as: UTF8.self))")
             let later = try await IdentityFixtures.windowSession(fixture.services, person: zhang)
             (status, data) = try await call("/v1/applicant/consents", later.token, #"{"matter": "JZDJ"}"#)
             #expect(status == .created)
-            (status, data) = try await call("/v1/applications", gaj, body(shortLived.record.id))
+            (status, data) = try await call("/v1/applications", gaj, body(shortLived.record.id.rawValue))
             #expect(
                 status == .conflict && Self.errorCode(data) == "document_not_valid" && String(decoding: data, as: UTF8.self).contains("expired"),
                 "\(String(decoding: data, as: UTF8.self))")
@@ -235,9 +236,9 @@ struct ConsentAPITests {
         }
         #expect(reopenedEvents.count == 1 && reopenedEvents[0].details.contains("EMPLOYMENT_PROOF"))
         let uses = try await AuditLog.events(in: fixture.services.database, limit: 200).filter { $0.action == "document.reused" }
-        #expect(uses.count == 1 && uses[0].target == "document:\(proof.record.id)" && uses[0].details.contains("EMPLOYMENT_PROOF"))
+        #expect(uses.count == 1 && uses[0].target == "document:\(proof.record.id.rawValue)" && uses[0].details.contains("EMPLOYMENT_PROOF"))
         let accesses = try await fixture.services.dataAccesses(subject: applicant.session.subject)
-        #expect(accesses.contains { $0.action == "document.reused" && $0.documentID == proof.record.id }, "the applicant sees the read")
+        #expect(accesses.contains { $0.action == "document.reused" && $0.documentID == proof.record.id.rawValue }, "the applicant sees the read")
         let nothingForLi = try await fixture.services.applications.applications(
             department: nil, subject: .person(try await fixture.services.identity.registry.subject(idNumber: li.id)!))
         #expect(nothingForLi.isEmpty)
@@ -265,7 +266,7 @@ struct ConsentAPITests {
                 fields: [ResultField(label: "参保状态", value: "正常参保")], validDays: 365, pickupMode: .qrSelfPrint), actor: "test")
         let applicant = try await IdentityFixtures.windowSession(fixture.services, person: zhang)
         let apply =
-            #"{"matterCode": "JZDJ", "idNumber": "\#(zhang.id)", "name": "\#(zhang.name)", "provided": ["ID_CARD", "RESIDENCE_PROOF", "PHOTO"], "documents": {"EMPLOYMENT_PROOF": "\#(proof.record.id)"}}"#
+            #"{"matterCode": "JZDJ", "idNumber": "\#(zhang.id)", "name": "\#(zhang.name)", "provided": ["ID_CARD", "RESIDENCE_PROOF", "PHOTO"], "documents": {"EMPLOYMENT_PROOF": "\#(proof.record.id.rawValue)"}}"#
         let pull = #"{"idNumber": "\#(zhang.id)", "matter": "JZDJ"}"#
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
@@ -421,7 +422,7 @@ struct ConsentAPITests {
             let reused = try JSONDecoder().decode(Reuse.self, from: body)
             #expect(reused.grant == grant.id && reused.documents.count == 1)
             let item = try #require(reused.documents.first)
-            #expect(item.document.id == document.record.id && item.document.matterCode == "GRCBZM" && item.verification.result == "valid")
+            #expect(item.document.id == document.record.id.rawValue && item.document.matterCode == "GRCBZM" && item.verification.result == "valid")
             #expect(item.document.fields.contains(ResultField(label: "参保状态", value: "正常参保")))
             let pdf = try #require(item.pdf.flatMap { Data(base64Encoded: $0) })
             #expect(Hex.encode(Digest.sha256(Array(pdf))) == document.record.pdfSHA256)
@@ -438,10 +439,10 @@ struct ConsentAPITests {
             (status, body) = try await call("/v1/applicant/consents", applicant.token)
             #expect(try JSONDecoder().decode(Grants.self, from: body).grants.map(\.id) == [grant.id])
             let accesses = try await fixture.services.dataAccesses(subject: applicant.session.subject)
-            #expect(accesses.contains { $0.action == "document.reused" && $0.documentID == document.record.id })
+            #expect(accesses.contains { $0.action == "document.reused" && $0.documentID == document.record.id.rawValue })
 
             // Revoked by RSJ: no longer given.
-            (status, _) = try await call("/v1/documents/\(document.record.id)/revoke", rsjIssuer, #"{"reason": "facts_changed"}"#)
+            (status, _) = try await call("/v1/documents/\(document.record.id.rawValue)/revoke", rsjIssuer, #"{"reason": "facts_changed"}"#)
             #expect(status == .ok)
             (status, body) = try await call("/v1/reuse/documents", gaj, pull)
             #expect(status == .ok)

@@ -64,20 +64,23 @@ struct IdentityAPITests {
             let list = try await client.execute(uri: "/v1/applicant/documents", method: .get, headers: headers(session.token)) {
                 try decode(Documents.self, $0)
             }
-            #expect(list.documents.map(\.id) == [own.record.id])
-            try await client.execute(uri: "/v1/applicant/documents/\(own.record.id)/pdf", method: .get, headers: headers(session.token)) { response in
+            #expect(list.documents.map(\.id) == [own.record.id.rawValue])
+            try await client.execute(uri: "/v1/applicant/documents/\(own.record.id.rawValue)/pdf", method: .get, headers: headers(session.token)) {
+                response in
                 #expect(response.status == .ok)
                 #expect(Array(response.body.readableBytesView) == own.pdf)
             }
             let denied = try await fixture.auditCount(action: "auth.denied")
-            try await client.execute(uri: "/v1/applicant/documents/\(other.record.id)/pdf", method: .get, headers: headers(session.token)) {
+            try await client.execute(uri: "/v1/applicant/documents/\(other.record.id.rawValue)/pdf", method: .get, headers: headers(session.token)) {
                 response in
                 #expect(response.status == .forbidden)
                 #expect(!String(buffer: response.body).contains("%PDF"))
             }
             await #expect(try fixture.auditCount(action: "auth.denied") == denied + 1)
             let event = try await #require(try AuditLog.events(in: fixture.services.database, limit: 5).last { $0.action == "auth.denied" })
-            #expect(event.target == "document:\(other.record.id)" && event.details.contains("other_person") && event.actor.hasPrefix("applicant:P"))
+            #expect(
+                event.target == "document:\(other.record.id.rawValue)" && event.details.contains("other_person")
+                    && event.actor.hasPrefix("applicant:P"))
             // Masked view at tier 1; full personal data needs tier 2 (RFC 9470 step-up answer).
             let me = try await client.execute(uri: "/v1/applicant/me", method: .get, headers: headers(session.token)) { try decode(Me.self, $0) }
             #expect(me.person.idNumberMasked == "4406**********0023" && me.person.phoneMasked == "139****0002")

@@ -52,11 +52,11 @@ struct PDFLinkTests {
                 let links = Dictionary(
                     ((list?["documents"] as? [[String: Any]]) ?? []).map { ($0["id"] as? String ?? "", $0["pdfLink"] as? Bool) },
                     uniquingKeysWith: { a, _ in a })
-                #expect(links[kiosk.record.id] == true && links[courier.record.id] == false)
+                #expect(links[kiosk.record.id.rawValue] == true && links[courier.record.id.rawValue] == false)
             }
             for (document, enabled) in [(kiosk, false), (courier, true)] {
                 try await client.execute(
-                    uri: "/v1/applicant/documents/\(document.record.id)/pdf-link", method: .put, headers: bearer(holder.token),
+                    uri: "/v1/applicant/documents/\(document.record.id.rawValue)/pdf-link", method: .put, headers: bearer(holder.token),
                     body: ByteBuffer(string: #"{"enabled": \#(enabled)}"#)
                 ) { response in
                     #expect(response.status == .ok && String(buffer: response.body).contains(#""pdfLink":\#(enabled)"#))
@@ -67,7 +67,7 @@ struct PDFLinkTests {
             try await client.execute(uri: "/P/?" + Self.path(courier).dropFirst(4), method: .get) { #expect($0.status == .ok) }
             // Another person cannot switch it (403, audited); a made-up number is 404; a malformed body 400.
             try await client.execute(
-                uri: "/v1/applicant/documents/\(kiosk.record.id)/pdf-link", method: .put, headers: bearer(stranger.token),
+                uri: "/v1/applicant/documents/\(kiosk.record.id.rawValue)/pdf-link", method: .put, headers: bearer(stranger.token),
                 body: ByteBuffer(string: #"{"enabled": true}"#)
             ) { response in
                 #expect(response.status == .forbidden && String(buffer: response.body).contains("forbidden"))
@@ -77,11 +77,11 @@ struct PDFLinkTests {
                 body: ByteBuffer(string: #"{"enabled": true}"#)
             ) { #expect($0.status == .notFound) }
             try await client.execute(
-                uri: "/v1/applicant/documents/\(kiosk.record.id)/pdf-link", method: .put, headers: bearer(holder.token),
+                uri: "/v1/applicant/documents/\(kiosk.record.id.rawValue)/pdf-link", method: .put, headers: bearer(holder.token),
                 body: ByteBuffer(string: #"{"enabled": "yes"}"#)
             ) { #expect($0.status == .badRequest) }
             try await client.execute(
-                uri: "/v1/applicant/documents/\(kiosk.record.id)/pdf-link", method: .put, headers: [.contentType: "application/json"],
+                uri: "/v1/applicant/documents/\(kiosk.record.id.rawValue)/pdf-link", method: .put, headers: [.contentType: "application/json"],
                 body: ByteBuffer(string: #"{"enabled": true}"#)
             ) { #expect($0.status == .unauthorized) }
             // A revoked document hands out nothing, whatever the switch; neither does a forged or empty code.
@@ -94,12 +94,12 @@ struct PDFLinkTests {
         }
         let events = try await AuditLog.events(in: fixture.services.database, limit: 200)
         #expect(events.filter { $0.action == "document.pdf_link.changed" }.count == 2)
-        let denied = events.filter { $0.action == "auth.denied" && $0.target == "document:\(kiosk.record.id)" }
+        let denied = events.filter { $0.action == "auth.denied" && $0.target == "document:\(kiosk.record.id.rawValue)" }
         #expect(denied.map(\.actor) == [stranger.session.actor])
         // Anonymous downloads and refusals are counts per document per minute, written when flushed.
         try await fixture.services.anonymousAudit.flush(to: fixture.services.database)
         let shared = try await AuditLog.events(in: fixture.services.database, limit: 200).filter { $0.action == "document.pdf_shared" }
-        #expect(shared.contains { $0.target == "document:\(kiosk.record.id)" && $0.outcome == "success" })
-        #expect(shared.contains { $0.target == "document:\(courier.record.id)" && $0.outcome == "denied" })
+        #expect(shared.contains { $0.target == "document:\(kiosk.record.id.rawValue)" && $0.outcome == "success" })
+        #expect(shared.contains { $0.target == "document:\(courier.record.id.rawValue)" && $0.outcome == "denied" })
     }
 }

@@ -57,7 +57,7 @@ struct VerificationPageBrowserTests {
                 fields: [ResultField(label: "求职意向", value: "新")], validDays: 90, pickupMode: .delivery), actor: "test")
         cases.append([
             "name": "superseded", "path": Self.path(replaced.qrContent),
-            "expect": ["已撤销（已被替代）", "替代文书", ResultDocumentRenderer.groupedID(newer.record.id)],
+            "expect": ["已撤销（已被替代）", "替代文书", ResultDocumentRenderer.groupedID(newer.record.id.rawValue)],
         ])
 
         // A department whose seal key is revoked "not after" a time before its document was issued.

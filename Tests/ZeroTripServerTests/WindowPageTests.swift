@@ -206,33 +206,35 @@ struct WindowPageTests {
             text = try await page(session)
             #expect(text.contains("办事人已授权本部门调用") && text.contains("窗口授权") && text.contains("至本次办件办结"))
             #expect(
-                text.contains("name=\"d_EMPLOYMENT_PROOF\"") && text.contains("<option value=\"\(proof.record.id)\" selected>"),
+                text.contains("name=\"d_EMPLOYMENT_PROOF\"") && text.contains("<option value=\"\(proof.record.id.rawValue)\" selected>"),
                 "the result is offered for the material")
             let narrowSession = ApplicantPageTests.value(
                 ApplicantPageTests.setCookie(try await Self.signIn(client, credential: narrow.token), WindowPages.sessionCookie))
             let narrowPage = try await page(narrowSession)
-            #expect(narrowPage.contains("documents:reuse") && !narrowPage.contains(proof.record.id), "without the scope nothing is read")
+            #expect(narrowPage.contains("documents:reuse") && !narrowPage.contains(proof.record.id.rawValue), "without the scope nothing is read")
 
             let submitted = try await post(
                 "/window/applications",
                 [
                     "matter": "JZDJ", "idNumber": idNumber, "name": "陈建国", "m_ID_CARD": "1",
-                    "m_RESIDENCE_PROOF": "1", "m_PHOTO": "1", "d_EMPLOYMENT_PROOF": proof.record.id, "mode": "standard",
+                    "m_RESIDENCE_PROOF": "1", "m_PHOTO": "1", "d_EMPLOYMENT_PROOF": proof.record.id.rawValue, "mode": "standard",
                 ])
             #expect(submitted.status == .seeOther)
             let applicationID = String(try #require(submitted.headers[.location]).dropFirst("/window/applications/".count))
             let application = try await fixture.services.applications.application(applicationID)
-            #expect(application.materials.first { $0.code == "EMPLOYMENT_PROOF" }.map { $0.provided && $0.documentID == proof.record.id } == true)
+            #expect(
+                application.materials.first { $0.code == "EMPLOYMENT_PROOF" }.map { $0.provided && $0.documentID == proof.record.id.rawValue } == true
+            )
             let grants = try await fixture.services.consent.grants(subject: subject)
             #expect(
                 grants.count == 1 && grants[0].channel == .window && grants[0].application == applicationID
                     && grants[0].grantedBy.hasSuffix("/clerk:GA-0042"))
             // The grant served this application: the page no longer offers the result for a new one.
             text = try await page(session)
-            #expect(text.contains("尚未授权") && !text.contains("<option value=\"\(proof.record.id)\""))
+            #expect(text.contains("尚未授权") && !text.contains("<option value=\"\(proof.record.id.rawValue)\""))
         }
         let reads = try await AuditLog.events(in: fixture.services.database, limit: 200).filter {
-            $0.action == "document.reused" && $0.target == "document:\(proof.record.id)"
+            $0.action == "document.reused" && $0.target == "document:\(proof.record.id.rawValue)"
         }
         #expect(reads.count == 2, "the page view under the grant and the application: \(reads.map(\.details))")
     }

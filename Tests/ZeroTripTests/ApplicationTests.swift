@@ -54,7 +54,7 @@ struct ApplicationTests {
             try obligation.deadline == services.credit.currentPolicy().policy.calendar.deadline(workingDays: 10, from: approved.acceptedAt!))
         let (issuedRecord, issued) = try await applications.issueResult(
             approved.id, values: Self.residence, department: "GAJ", actor: "credential:gaj")
-        #expect(issuedRecord.state == .resultIssued && issuedRecord.documentID == issued.record.id)
+        #expect(issuedRecord.state == .resultIssued && issuedRecord.documentID == issued.record.id.rawValue)
         #expect(try await services.documents.verifyToken(issued.qrContent, actor: "test", audit: false).result == .valid)
 
         // Before the deadline: a reminder, nothing else.
@@ -299,7 +299,7 @@ struct ApplicationTests {
                     do {
                         return .success(
                             try await applications.issueResult(approved.id, values: Self.residence, department: "GAJ", actor: "credential:gaj").1
-                                .record.id)
+                                .record.id.rawValue)
                     } catch let error as ZeroTripError { return .failure(error) } catch {
                         return .failure(ZeroTripError(.storageFailure, "\(error)"))
                     }

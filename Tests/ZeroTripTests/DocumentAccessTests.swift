@@ -23,8 +23,9 @@ struct DocumentAccessTests {
         let issued = try await documents.issue(Self.request, actor: "test")
         let id = issued.record.id
 
-        let own = try await documents.departmentDocument(id: id.uppercased(), for: Self.principal("rsj"), route: "GET /v1/documents/{id}")
-        #expect(own.id == id, "ids and department codes compare case-insensitively")
+        let typed = try #require(DocumentID(" \(id.rawValue.uppercased()) "), "an id typed in capitals with spaces around parses")
+        let own = try await documents.departmentDocument(id: typed, for: Self.principal("rsj"), route: "GET /v1/documents/{id}")
+        #expect(own.id == id, "department codes compare case-insensitively")
 
         await expectError(.forbidden) {
             try await documents.departmentDocument(id: id, for: Self.principal("GAJ"), route: "GET /v1/documents/{id}/pdf")
@@ -41,7 +42,8 @@ struct DocumentAccessTests {
 
         let before = try await AuditLog.events(in: district.services.database, limit: 1000).count
         await expectError(.notFound) {
-            try await documents.departmentDocument(id: String(repeating: "0", count: 32), for: Self.principal("RSJ"), route: "GET /v1/documents/{id}")
+            try await documents.departmentDocument(
+                id: DocumentID(rawValue: String(repeating: "0", count: 32))!, for: Self.principal("RSJ"), route: "GET /v1/documents/{id}")
         }
         #expect(try await AuditLog.events(in: district.services.database, limit: 1000).count == before, "an unknown id is not a denial")
     }

@@ -421,7 +421,7 @@ struct DocumentIssuanceTests {
         ] {
             #expect(lines.contains(expected), "pdftotext lacks the line \(expected): \(text)")
         }
-        #expect(text.contains(ResultDocumentRenderer.groupedID(document.record.id)))
+        #expect(text.contains(ResultDocumentRenderer.groupedID(document.record.id.rawValue)))
         let fonts = try ExternalTool.run(["pdffonts", file.path]).stdout
         let rows = fonts.split(separator: "\n").dropFirst(2)
         #expect(rows.count == 2, "expected the template font and the per-document font: \(fonts)")
@@ -474,7 +474,7 @@ struct DocumentIssuanceTests {
         #expect(document.qrContent.utf8.count <= 400)
         let report = try await district.services.documents.verifyToken(scanned.text, actor: "test")
         #expect(report.result == .valid, "\(report.reasons)")
-        #expect(report.document?.id == document.record.id)
+        #expect(report.document?.id == document.record.id.rawValue)
         #expect(report.document?.holderName == "张**")
     }
 

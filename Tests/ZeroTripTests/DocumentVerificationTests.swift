@@ -141,11 +141,11 @@ struct DocumentVerificationTests {
         let second = try await documents.reissue(document.record.id, with: DocumentIssuanceTests.request, actor: "test")
         for report in [
             try await documents.verifyToken(document.record.token, actor: "test"), try await documents.verifyPDF(document.pdf, actor: "test"),
-            try await documents.verifyID(document.record.id, actor: "test"),
+            try await documents.verifyID(document.record.id.rawValue, actor: "test"),
         ] {
             #expect(report.result == .revoked)
             #expect(report.reasons.first?.code == .superseded)
-            #expect(report.document?.supersededBy == second.record.id)
+            #expect(report.document?.supersededBy == second.record.id.rawValue)
         }
         #expect(try await documents.verifyToken(second.qrContent, actor: "test").result == .valid)
         try await documents.revoke(second.record.id, reason: .issuedInError, actor: "test")
@@ -178,8 +178,8 @@ struct DocumentVerificationTests {
         let unregistered = try ResultToken.issue(claims, kid: seal.sealer.kid, key: seal.sealer.cms.key)
 
         let cases: [(token: String, result: VerificationResult, code: String?, id: String)] = [
-            (first.qrContent, .valid, nil, first.record.id), (second.record.token, .revoked, "issued_in_error", second.record.id),
-            (third.record.token, .valid, nil, third.record.id), (unregistered, .invalid, "not_registered", claims.documentIDHex),
+            (first.qrContent, .valid, nil, first.record.id.rawValue), (second.record.token, .revoked, "issued_in_error", second.record.id.rawValue),
+            (third.record.token, .valid, nil, third.record.id.rawValue), (unregistered, .invalid, "not_registered", claims.documentIDHex),
         ]
         let before = try await AuditLog.events(in: district.services.database, limit: 100_000).count
         let rounds = 12

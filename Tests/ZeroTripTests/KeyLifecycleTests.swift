@@ -100,7 +100,7 @@ struct KeyLifecycleTests {
         for document in before {
             #expect(try await documents.verifyToken(document.qrContent, actor: "t", audit: false).result == .valid)
             #expect(try await documents.verifyPDF(document.pdf, actor: "t", audit: false).result == .valid)
-            let byID = try await documents.verifyID(document.record.id, actor: "t")
+            let byID = try await documents.verifyID(document.record.id.rawValue, actor: "t")
             #expect(byID.result == .valid)
             #expect(byID.transparency?.treeHead != nil, "the answer carries the inclusion proof")
         }
@@ -111,7 +111,7 @@ struct KeyLifecycleTests {
             #expect(token.keyRevocation?.reason == "key_compromise")
             #expect(abs((token.keyRevocation?.notAfter ?? .distantPast).timeIntervalSince(notAfter)) < 1)
             #expect(try await documents.verifyPDF(document.pdf, actor: "t", audit: false).result == .revoked)
-            #expect(try await documents.verifyID(document.record.id, actor: "t").result == .revoked)
+            #expect(try await documents.verifyID(document.record.id.rawValue, actor: "t").result == .revoked)
         }
         // New documents are signed by the new key and are valid.
         let fresh = try await documents.issue(DocumentIssuanceTests.request, actor: "test")

@@ -545,7 +545,7 @@ struct PointsTests {
         let total = try #require(try await points.statement(subject: zhang, disclosingCredit: true).total)
         #expect(issued.record.fields.contains { $0.label == "积分总分" && $0.value == "\(total) 分" })
         #expect(issued.record.fields.contains { $0.label == "社会保险" && $0.value.hasPrefix("33 分") })
-        let report = try await services.documents.verifyID(issued.record.id, actor: "test")
+        let report = try await services.documents.verifyID(issued.record.id.rawValue, actor: "test")
         #expect(report.result == .valid, "\(report)")
         #expect(
             !issued.reused

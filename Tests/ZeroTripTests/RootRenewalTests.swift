@@ -62,7 +62,7 @@ struct RootRenewalTests {
         for document in [renewed.underOld, renewed.underNew] {
             #expect(try await documents.verifyToken(document.qrContent, actor: "t", audit: false).result == .valid)
             #expect(try await documents.verifyPDF(document.pdf, actor: "t", audit: false).result == .valid)
-            #expect(try await documents.verifyID(document.record.id, actor: "t").result == .valid)
+            #expect(try await documents.verifyID(document.record.id.rawValue, actor: "t").result == .valid)
         }
         // Tree heads before the renewal are signed by the old root, later ones by the new; the audit accepts both.
         let kids: [String] = try await renewed.district.services.database.read { db in

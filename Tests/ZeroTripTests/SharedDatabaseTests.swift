@@ -310,7 +310,7 @@ struct PostgresRestoreTests {
         #expect(log.output == original.log.output, "the restored log differs:\n\(log.output)\nvs\n\(original.log.output)")
 
         // The restored copy answers from the register: the revoked document is revoked there too.
-        let shown = try cli.run(["documents", "show", first.id], in: dir, environment: copy)
+        let shown = try cli.run(["documents", "show", first.id.rawValue], in: dir, environment: copy)
         #expect(shown.status == 0 && shown.output.contains("revoked"), "\(shown.output)")
     }
 }

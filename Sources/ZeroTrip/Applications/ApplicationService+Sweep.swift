@@ -166,11 +166,11 @@ extension ApplicationService {
         effectiveAt: Date, policy: CreditPolicy, at now: Date, revoke document: String? = nil
     ) throws -> Bool {
         guard try ApplicationStore.breachObligation(id, from: state, at: now, in: db) else { return false }
-        if let document, try DocumentRegister.status(of: document, in: db) == .valid {
+        if let document = document.flatMap(DocumentID.init(rawValue:)), try DocumentRegister.status(of: document, in: db) == .valid {
             try DocumentRegister.changeStatus(
                 document, to: .revoked, reason: RevocationReason.obligationUnmet.rawValue, supersededBy: nil,
                 actor: "system", at: now, in: db)
-            _ = try MaterialReopening.reopen(documentID: document, status: .revoked, supersededBy: nil, actor: "system", at: now, in: db)
+            _ = try MaterialReopening.reopen(documentID: document.rawValue, status: .revoked, supersededBy: nil, actor: "system", at: now, in: db)
         }
         if try ApplicationStore.terminate(application, reason: type, at: now, in: db) {
             try ConsentService.applicationEnded(application, actor: "system", at: now, in: db)

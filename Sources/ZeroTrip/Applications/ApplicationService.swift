@@ -123,7 +123,7 @@ public struct ApplicationService: Sendable {
         let materials = matter.materials.map { (code: $0.code, provided: providedCodes.contains($0.code)) }
         do {
             try await database.write { db in
-                try ApplicationStore.insert(row, materials: materials, documents: (reused?.results ?? [:]).mapValues(\.id), in: db)
+                try ApplicationStore.insert(row, materials: materials, documents: (reused?.results ?? [:]).mapValues(\.id.rawValue), in: db)
                 if let reused {
                     try ConsentService.bind(reused.grant, to: id, at: now, in: db)
                     for (code, record) in reused.results.sorted(by: { $0.key < $1.key }) {
@@ -391,7 +391,7 @@ public struct ApplicationService: Sendable {
         let issued = try await documents.issue(request, actor: actor) { db, prepared in
             let now = prepared.preparedAt
             try ApplicationStore.transition(
-                id, from: [.approved], to: .resultIssued, setting: .init(documentID: prepared.record.id),
+                id, from: [.approved], to: .resultIssued, setting: .init(documentID: prepared.record.id.rawValue),
                 reason: "document:\(prepared.record.id)", actor: actor, at: now, in: db)
             if try ApplicationStore.pendingObligations(application: id, in: db) == 0 {
                 try ApplicationStore.transition(id, from: [.resultIssued], to: .closed, reason: "result delivered", actor: actor, at: now, in: db)

@@ -193,8 +193,7 @@ public final class ConsentService: Sendable {
             guard !material.acceptedResults.isEmpty else {
                 throw ZeroTripError(.invalidInput, "material \(code) (\(material.name)) is not satisfied by result documents: hand in the paper")
             }
-            let id = rawID.lowercased()
-            guard id.utf8.count == 32, Hex.decode(id) != nil else { throw ZeroTripError(.invalidInput, "document ids are 32 hex digits") }
+            guard let id = DocumentID(rawID) else { throw ZeroTripError(.invalidInput, "document ids are 32 hex digits") }
             guard let record = try await documents.record(id: id) else { throw ZeroTripError(.notFound, "no document \(id)") }
             guard record.holderKind == .person, record.holderIDNumber == idNumber else {
                 throw ZeroTripError(.holderMismatch, "document \(id) is not the applicant's")
@@ -210,13 +209,14 @@ public final class ConsentService: Sendable {
             }
             switch record.status {
             case .superseded:
-                throw ZeroTripError(.documentNotValid, "document \(id) is superseded by \(record.supersededBy ?? "a newer document"): name that one")
+                throw ZeroTripError(
+                    .documentNotValid, "document \(id) is superseded by \(record.supersededBy?.rawValue ?? "a newer document"): name that one")
             case .revoked:
                 throw ZeroTripError(.documentNotValid, "document \(id) is revoked")
             case .valid:
                 guard record.validUntil > now else { throw ZeroTripError(.documentNotValid, "document \(id) expired") }
             }
-            let verification = try await documents.verifyID(id, actor: actor, audit: false)
+            let verification = try await documents.verifyID(id.rawValue, actor: actor, audit: false)
             guard verification.result == .valid else {
                 throw ZeroTripError(
                     .documentNotValid, "document \(id) does not verify: \(verification.reasons.first?.code.rawValue ?? verification.result.rawValue)")
@@ -311,7 +311,7 @@ public final class ConsentService: Sendable {
             .filter { $0.holderKind == holder }
         var reused: [ReusedDocument] = []
         for record in candidates {
-            let verification = try await documents.verifyID(record.id, actor: actor, audit: false)
+            let verification = try await documents.verifyID(record.id.rawValue, actor: actor, audit: false)
             guard verification.result == .valid else { continue }
             reused.append(ReusedDocument(record: record, verification: verification, pdf: includePDF ? try await documents.pdf(id: record.id) : nil))
         }

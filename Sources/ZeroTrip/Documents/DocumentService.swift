@@ -54,8 +54,8 @@ public final class DocumentService: Sendable {
     }
 
     /// Issues a corrected document replacing `id`, which becomes `superseded` in the same transaction.
-    public func reissue(_ id: String, with request: IssueDocumentRequest, actor: String) async throws -> IssuedDocument {
-        guard let old = try await record(id: id) else { throw ZeroTripError(.notFound, "no document \(id.prefix(40))") }
+    public func reissue(_ id: DocumentID, with request: IssueDocumentRequest, actor: String) async throws -> IssuedDocument {
+        guard let old = try await record(id: id) else { throw ZeroTripError(.notFound, "no document \(id)") }
         guard old.status == .valid else {
             throw ZeroTripError(.documentNotValid, "document \(old.id) is \(old.status.rawValue) and cannot be re-issued")
         }
@@ -65,7 +65,7 @@ public final class DocumentService: Sendable {
         return try await issue(request, actor: actor, supersedes: old.id)
     }
 
-    private func issue(_ raw: IssueDocumentRequest, actor: String, supersedes: String?) async throws -> IssuedDocument {
+    private func issue(_ raw: IssueDocumentRequest, actor: String, supersedes: DocumentID?) async throws -> IssuedDocument {
         try await issue(raw, actor: actor, supersedes: supersedes) { _, _ in }
     }
 
@@ -75,7 +75,7 @@ public final class DocumentService: Sendable {
     /// A rotation can switch the key between signing and committing: the register refuses a key that is no longer
     /// active, and the document is prepared again with the new one (at most three times).
     func issue(
-        _ raw: IssueDocumentRequest, actor: String, supersedes: String? = nil,
+        _ raw: IssueDocumentRequest, actor: String, supersedes: DocumentID? = nil,
         alongside: @escaping @Sendable (SQLTransaction, PreparedDocument) throws -> Void
     ) async throws -> IssuedDocument {
         for attempt in 1...3 {
@@ -109,7 +109,7 @@ public final class DocumentService: Sendable {
 
     /// Validates `raw`, seals and renders it with the department's active key. Writes nothing: the result enters
     /// the register only through ``register(_:in:)``, inside the caller's transaction.
-    func prepare(_ raw: IssueDocumentRequest, actor: String, supersedes: String?) async throws -> PreparedDocument {
+    func prepare(_ raw: IssueDocumentRequest, actor: String, supersedes: DocumentID?) async throws -> PreparedDocument {
         let request = try raw.validated()
         try await checkHolder(request)
         let renderer = try self.renderer.get()
@@ -122,12 +122,12 @@ public final class DocumentService: Sendable {
             matterCode: request.matterCode, matterName: request.matterName, holderName: request.holderName, holderIDNumber: request.holderIDNumber,
             holderKind: request.holderKind, fields: request.fields, issuedAt: issuedAt,
             validUntil: issuedAt.addingTimeInterval(TimeInterval(request.validDays) * 86_400),
-            pickupMode: request.pickupMode, supersedes: supersedes.flatMap(Hex.decode))
+            pickupMode: request.pickupMode, supersedes: supersedes.flatMap { Hex.decode($0.rawValue) })
         let rendered: RenderedDocument
         do { rendered = try renderer.render(content, sealer: seal.sealer, signingTime: issuedAt) } catch { throw ZeroTripError(error) }
 
         let record = ResultDocumentRecord(
-            id: Hex.encode(id), departmentCode: seal.department.code, kid: seal.kidHex, matterCode: request.matterCode,
+            id: DocumentID(uncheckedRawValue: Hex.encode(id)), departmentCode: seal.department.code, kid: seal.kidHex, matterCode: request.matterCode,
             matterName: request.matterName,
             holderName: request.holderName, holderIDNumber: request.holderIDNumber, holderKind: request.holderKind, fields: request.fields,
             pickupMode: request.pickupMode,
@@ -180,14 +180,14 @@ public final class DocumentService: Sendable {
         try SigningKeyStore.consumeUse(kid: record.kid, at: now, in: db)
         try DocumentRegister.insert(record, pdf: prepared.issued.pdf, in: db)
         var details = ["department": record.departmentCode, "matter": record.matterCode, "kid": record.kid, "pdf_sha256": record.pdfSHA256]
-        if let supersedes = record.supersedes { details["supersedes"] = supersedes }
+        if let supersedes = record.supersedes { details["supersedes"] = supersedes.rawValue }
         try AuditLog.append(
             AuditEntry(actor: record.issuedBy, action: .documentIssued, target: "document:\(record.id)", details: details),
             at: now, in: db)
         try TransparencyLog.append(
             kind: LogEntryKind.documentIssued, ref: TransparencyLog.documentReference(record.id),
             fields: [
-                "document": record.id, "department": record.departmentCode, "kid": record.kid, "matter": record.matterCode,
+                "document": record.id.rawValue, "department": record.departmentCode, "kid": record.kid, "matter": record.matterCode,
                 "pdf_sha256": record.pdfSHA256, "content_sha256": record.contentSHA256,
                 "issued_at": String(Int64(record.issuedAt.timeIntervalSince1970)),
                 "valid_until": String(Int64(record.validUntil.timeIntervalSince1970)),
@@ -197,7 +197,7 @@ public final class DocumentService: Sendable {
                 supersedes, to: .superseded, reason: "superseded", supersededBy: record.id, actor: record.issuedBy,
                 at: now, in: db)
             _ = try MaterialReopening.reopen(
-                documentID: supersedes, status: .superseded, supersededBy: record.id, actor: record.issuedBy, at: now, in: db)
+                documentID: supersedes.rawValue, status: .superseded, supersededBy: record.id.rawValue, actor: record.issuedBy, at: now, in: db)
         }
     }
 
@@ -219,8 +219,8 @@ public final class DocumentService: Sendable {
 
     /// Revokes a valid document. Revoked and superseded documents never change status again.
     @discardableResult
-    public func revoke(_ id: String, reason: RevocationReason, actor: String, department: String? = nil) async throws -> ResultDocumentRecord {
-        guard let record = try await record(id: id) else { throw ZeroTripError(.notFound, "no document \(id.prefix(40))") }
+    public func revoke(_ id: DocumentID, reason: RevocationReason, actor: String, department: String? = nil) async throws -> ResultDocumentRecord {
+        guard let record = try await record(id: id) else { throw ZeroTripError(.notFound, "no document \(id)") }
         if let department, department.uppercased() != record.departmentCode {
             throw ZeroTripError(.forbidden, "only the issuing department (or an admin) revokes a document")
         }
@@ -230,7 +230,7 @@ public final class DocumentService: Sendable {
             try await database.write { db in
                 try DocumentRegister.changeStatus(record.id, to: .revoked, reason: reason.rawValue, supersededBy: nil, actor: actor, at: now, in: db)
                 // Applications whose materials stood on this result owe them again, in the same commit.
-                _ = try MaterialReopening.reopen(documentID: record.id, status: .revoked, supersededBy: nil, actor: actor, at: now, in: db)
+                _ = try MaterialReopening.reopen(documentID: record.id.rawValue, status: .revoked, supersededBy: nil, actor: actor, at: now, in: db)
             }
         } catch let error as SQLFailure where error.kind == .ruleViolation {
             throw ZeroTripError(.documentNotValid, "document \(record.id) was revoked or superseded meanwhile")
@@ -252,7 +252,7 @@ public final class DocumentService: Sendable {
     }
 
     /// ``pdfLink(for:)`` of several documents in one read (the applicant's list).
-    public func pdfLinks(for records: [ResultDocumentRecord]) async throws -> [String: Bool] {
+    public func pdfLinks(for records: [ResultDocumentRecord]) async throws -> [DocumentID: Bool] {
         let chosen = try await database.read { db in try DocumentRegister.pdfLinks(ids: records.map(\.id), in: db) }
         return Dictionary(records.map { ($0.id, chosen[$0.id] ?? $0.pickupMode.pdfLinkByDefault) }, uniquingKeysWith: { a, _ in a })
     }
@@ -260,9 +260,8 @@ public final class DocumentService: Sendable {
     /// Document `id` when the person asking holds it: `holderIDNumber` is their ID number (nil when the registry
     /// has none). A document of another person is refused (403) and the denial audited with `route`; an unknown
     /// one is `not_found`. The one ownership check of the applicant's document routes.
-    public func holderDocument(id rawID: String, holderIDNumber: String?, actor: String, route: String) async throws -> ResultDocumentRecord {
-        let id = rawID.lowercased()
-        guard let record = try await record(id: id) else { throw ZeroTripError(.notFound, "no document \(id.prefix(40))") }
+    public func holderDocument(id: DocumentID, holderIDNumber: String?, actor: String, route: String) async throws -> ResultDocumentRecord {
+        guard let record = try await record(id: id) else { throw ZeroTripError(.notFound, "no document \(id)") }
         guard let holderIDNumber, ConstantTime.equals(Array(holderIDNumber.utf8), Array(record.holderIDNumber.utf8)) else {
             try await AuditLog.append(
                 AuditEntry(
@@ -275,9 +274,8 @@ public final class DocumentService: Sendable {
 
     /// Document `id` as a department sees it: only one it issued, unless the caller administers the district. A refusal
     /// is audited (who asked, for which document, on which route) before it is thrown, so every denial is in the log.
-    public func departmentDocument(id rawID: String, for principal: Principal, route: String) async throws -> ResultDocumentRecord {
-        let id = rawID.lowercased()
-        guard let record = try await record(id: id) else { throw ZeroTripError(.notFound, "no document \(id.prefix(40))") }
+    public func departmentDocument(id: DocumentID, for principal: Principal, route: String) async throws -> ResultDocumentRecord {
+        guard let record = try await record(id: id) else { throw ZeroTripError(.notFound, "no document \(id)") }
         guard record.departmentCode == principal.departmentCode.uppercased() || principal.scopes.contains(.admin) else {
             try await AuditLog.append(
                 AuditEntry(
@@ -289,7 +287,7 @@ public final class DocumentService: Sendable {
     }
 
     /// Switches the public link to document `id`'s PDF on or off. Only its holder decides (``holderDocument(id:holderIDNumber:actor:route:)``).
-    public func setPDFLink(id: String, enabled: Bool, holderIDNumber: String?, actor: String, route: String) async throws -> Bool {
+    public func setPDFLink(id: DocumentID, enabled: Bool, holderIDNumber: String?, actor: String, route: String) async throws -> Bool {
         let record = try await holderDocument(id: id, holderIDNumber: holderIDNumber, actor: actor, route: route)
         let now = clock.now()
         try await database.write { db in
@@ -317,7 +315,9 @@ public final class DocumentService: Sendable {
     /// anonymous downloads per document per minute).
     public func sharedPDF(scanned text: String) async throws -> SharedPDF {
         let report = try await verifyToken(text, actor: "public:pdf", audit: false)
-        guard report.result == .valid, report.registerChecked, let id = report.document?.id, let record = try await record(id: id) else {
+        guard report.result == .valid, report.registerChecked, let id = report.document.flatMap({ DocumentID(rawValue: $0.id) }),
+            let record = try await record(id: id)
+        else {
             return .notValid(report)
         }
         guard try await pdfLink(for: record) else { return .notShared(record) }
@@ -328,9 +328,8 @@ public final class DocumentService: Sendable {
     // MARK: Reading
 
     /// The register entry of `id`, or nil.
-    public func record(id: String) async throws -> ResultDocumentRecord? {
-        guard id.utf8.count == 32, Hex.decode(id) != nil else { return nil }
-        return try await database.read { db in try DocumentRegister.record(id: id, in: db) }
+    public func record(id: DocumentID) async throws -> ResultDocumentRecord? {
+        try await database.read { db in try DocumentRegister.record(id: id, in: db) }
     }
 
     /// The register entry whose exact PDF has SHA-256 `digest`.
@@ -339,9 +338,8 @@ public final class DocumentService: Sendable {
     }
 
     /// The exact stored PDF of `id`.
-    public func pdf(id: String) async throws -> [UInt8]? {
-        guard id.utf8.count == 32, Hex.decode(id) != nil else { return nil }
-        return try await database.read { db in try DocumentRegister.pdf(id: id, in: db) }
+    public func pdf(id: DocumentID) async throws -> [UInt8]? {
+        try await database.read { db in try DocumentRegister.pdf(id: id, in: db) }
     }
 
     /// Documents of a department, newest first.

@@ -29,8 +29,8 @@ public enum RevocationReason: String, Sendable, Codable, CaseIterable {
 
 /// One issued document as the register keeps it (without the PDF bytes).
 public struct ResultDocumentRecord: Sendable, Hashable, Codable {
-    /// 32 lowercase hex digits.
-    public var id: String
+    /// The register's key.
+    public var id: DocumentID
     /// Issuing department code.
     public var departmentCode: String
     /// Signing key.
@@ -57,7 +57,7 @@ public struct ResultDocumentRecord: Sendable, Hashable, Codable {
     /// Who issued it (`credential:<id>` or `cli`).
     public var issuedBy: String
     /// The document this one re-issues.
-    public var supersedes: String?
+    public var supersedes: DocumentID?
     /// SHA-256 of the exact PDF, hex.
     public var pdfSHA256: String
     /// SHA-256 of the page content stream (the token's `dig`), hex.
@@ -71,7 +71,7 @@ public struct ResultDocumentRecord: Sendable, Hashable, Codable {
     /// When the status changed.
     public var statusChangedAt: Date?
     /// The document that replaced this one.
-    public var supersededBy: String?
+    public var supersededBy: DocumentID?
 
     /// Whether the validity has ended at `date`.
     public func isExpired(at date: Date) -> Bool { date > validUntil }

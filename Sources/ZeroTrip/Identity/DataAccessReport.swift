@@ -71,7 +71,8 @@ extension ZeroTripServices {
                 let documentID = event.target.hasPrefix("document:") ? String(event.target.dropFirst("document:".count)) : nil
                 return DataAccess(
                     occurredAt: date, viewer: viewer, action: event.action, documentID: documentID,
-                    matterName: documentID.flatMap { matters[$0] }, count: details["count"].flatMap(Int.init) ?? 1, details: details)
+                    matterName: documentID.flatMap(DocumentID.init(rawValue:)).flatMap { matters[$0] },
+                    count: details["count"].flatMap(Int.init) ?? 1, details: details)
             }
         }
     }

@@ -762,7 +762,7 @@ public final class PointsService: Sendable {
     /// The valid certificate of `run` held by the person with `idNumber`, if one was issued (other than `excluded`).
     private static func existingCertificate(
         idNumber: String, run: PointsRun, policy: PointsPolicy, at now: Date,
-        in db: SQLTransaction, except excluded: String? = nil
+        in db: SQLTransaction, except excluded: DocumentID? = nil
     ) throws -> ResultDocumentRecord? {
         let batch = Self.batch(run)
         return try DocumentRegister.validRecords(holderIDNumber: idNumber, matterCodes: [Self.certificateMatter], at: now, limit: 50, in: db)
@@ -804,7 +804,7 @@ public final class PointsService: Sendable {
     /// from it. A session below ``IdentityPolicy/tierForCreditLevel`` must see neither their fields, nor their QR code
     /// (its verification page shows the fields), nor their PDF — the same rule as the points statement. A certificate
     /// whose scheme version cannot be read counts as disclosing: the check fails closed.
-    public func printingCreditLevel(_ records: [ResultDocumentRecord]) async throws -> Set<String> {
+    public func printingCreditLevel(_ records: [ResultDocumentRecord]) async throws -> Set<DocumentID> {
         let certificates = records.filter { $0.matterCode == Self.certificateMatter }
         guard !certificates.isEmpty else { return [] }
         let versions = Set(certificates.compactMap(Self.batchVersion))

@@ -43,7 +43,7 @@ enum DocumentRegister {
     /// Moves a valid document to `status` with its history row, log leaf and audit event. Throws `documentNotValid`
     /// when the document is no longer valid (a concurrent revocation won), so the caller's transaction rolls back.
     static func changeStatus(
-        _ id: String, to status: DocumentStatus, reason: String, supersededBy: String?, actor: String,
+        _ id: DocumentID, to status: DocumentStatus, reason: String, supersededBy: DocumentID?, actor: String,
         at now: Date, in db: SQLTransaction
     ) throws {
         try db.execute(
@@ -55,11 +55,11 @@ enum DocumentRegister {
             sql: "INSERT INTO document_status_history (document_id, status, reason, actor, changed_at) VALUES (?, ?, ?, ?, ?)",
             arguments: [id, status.rawValue, reason, actor, now])
         var details = ["reason": reason]
-        if let supersededBy { details["superseded_by"] = supersededBy }
+        if let supersededBy { details["superseded_by"] = supersededBy.rawValue }
         let (action, kind): (AuditAction, LogEntryKind) =
             status == .revoked ? (.documentRevoked, .documentRevoked) : (.documentSuperseded, .documentSuperseded)
         try TransparencyLog.append(
-            kind: kind, ref: "document:\(id)", fields: ["document": id].merging(details) { a, _ in a }, at: now, in: db)
+            kind: kind, ref: "document:\(id)", fields: ["document": id.rawValue].merging(details) { a, _ in a }, at: now, in: db)
         try AuditLog.append(AuditEntry(actor: actor, action: action, target: "document:\(id)", details: details), at: now, in: db)
     }
 
@@ -80,14 +80,14 @@ enum DocumentRegister {
     }
 
     /// The status of `id`, or nil when it is not registered.
-    static func status(of id: String, in db: SQLTransaction) throws -> DocumentStatus? {
-        try db.fetchOne(String.self, sql: "SELECT status FROM documents WHERE id = ?", arguments: [id.lowercased()])
+    static func status(of id: DocumentID, in db: SQLTransaction) throws -> DocumentStatus? {
+        try db.fetchOne(String.self, sql: "SELECT status FROM documents WHERE id = ?", arguments: [id])
             .map { DocumentStatus(rawValue: $0) ?? .revoked }
     }
 
     /// The full register entry of `id`.
-    static func record(id: String, in db: SQLTransaction) throws -> ResultDocumentRecord? {
-        try db.fetchOne(sql: "SELECT \(metadataColumns) FROM documents WHERE id = ?", arguments: [id.lowercased()]).map(record(from:))
+    static func record(id: DocumentID, in db: SQLTransaction) throws -> ResultDocumentRecord? {
+        try db.fetchOne(sql: "SELECT \(metadataColumns) FROM documents WHERE id = ?", arguments: [id]).map(record(from:))
     }
 
     /// The register entry whose exact PDF has SHA-256 `digest`.
@@ -96,36 +96,36 @@ enum DocumentRegister {
     }
 
     /// The exact stored PDF of `id`.
-    static func pdf(id: String, in db: SQLTransaction) throws -> [UInt8]? {
-        try db.fetchOne(Data.self, sql: "SELECT pdf FROM document_pdfs WHERE document_id = ?", arguments: [id.lowercased()]).map { [UInt8]($0) }
+    static func pdf(id: DocumentID, in db: SQLTransaction) throws -> [UInt8]? {
+        try db.fetchOne(Data.self, sql: "SELECT pdf FROM document_pdfs WHERE document_id = ?", arguments: [id]).map { [UInt8]($0) }
     }
 
     /// The holder's choice for the public link to document `id`'s PDF, or nil while they have not chosen.
-    static func pdfLink(id: String, in db: SQLTransaction) throws -> Bool? {
-        try db.fetchOne(Bool.self, sql: "SELECT pdf_link FROM document_sharing WHERE document_id = ?", arguments: [id.lowercased()])
+    static func pdfLink(id: DocumentID, in db: SQLTransaction) throws -> Bool? {
+        try db.fetchOne(Bool.self, sql: "SELECT pdf_link FROM document_sharing WHERE document_id = ?", arguments: [id])
     }
 
     /// The holders' choices for the documents `ids` that have one (at most 1,000 ids).
-    static func pdfLinks(ids: [String], in db: SQLTransaction) throws -> [String: Bool] {
+    static func pdfLinks(ids: [DocumentID], in db: SQLTransaction) throws -> [DocumentID: Bool] {
         guard !ids.isEmpty else { return [:] }
         let ids = Array(ids.prefix(1000))
-        var links: [String: Bool] = [:]
+        var links: [DocumentID: Bool] = [:]
         try db.forEach(
             sql: "SELECT document_id, pdf_link FROM document_sharing WHERE document_id IN (\(SQLTransaction.placeholders(ids.count)))",
             arguments: SQLArguments(ids.map { $0 as any SQLValueConvertible })
         ) { row in
-            links[row["document_id"]] = row["pdf_link"] as Bool
+            links[row["document_id"] as DocumentID] = row["pdf_link"] as Bool
         }
         return links
     }
 
     /// Records the holder's choice for the public link to document `id`'s PDF.
-    static func setPDFLink(id: String, enabled: Bool, actor: String, at now: Date, in db: SQLTransaction) throws {
+    static func setPDFLink(id: DocumentID, enabled: Bool, actor: String, at now: Date, in db: SQLTransaction) throws {
         try db.execute(
             sql: """
                 INSERT INTO document_sharing (document_id, pdf_link, changed_at, changed_by) VALUES (?, ?, ?, ?)
                 ON CONFLICT (document_id) DO UPDATE SET pdf_link = excluded.pdf_link, changed_at = excluded.changed_at, changed_by = excluded.changed_by
-                """, arguments: [id.lowercased(), enabled ? 1 : 0, now, actor])
+                """, arguments: [id, enabled ? 1 : 0, now, actor])
     }
 
     /// Entries of one department (all when nil), newest first, at most `limit` (1–1,000).

@@ -77,6 +77,7 @@ public struct LogEntry: Sendable, Hashable, Codable {
 public struct TransparencyLog: Sendable {
     /// The reference of document `id`'s entries (lower-case hex, as stored).
     package static func documentReference(_ id: String) -> String { "document:\(id)" }
+    package static func documentReference(_ id: DocumentID) -> String { documentReference(id.rawValue) }
 
     let database: AppDatabase
     let upperNodes = NodeCache()

@@ -336,7 +336,8 @@ struct ApplicantPages: Sendable {
         let person = try await services.identity.registry.personalData(subject: visit.session.subject)
         let record: ResultDocumentRecord
         do {
-            record = try await services.documents.holderDocument(id: id, holderIDNumber: person?.idNumber, actor: visit.session.actor, route: route)
+            record = try await services.documents.holderDocument(
+                id: try DocumentID.named(id), holderIDNumber: person?.idNumber, actor: visit.session.actor, route: route)
         } catch let error as ZeroTripError where error.code == .forbidden || error.code == .notFound {
             return notYours(visit, error)
         }
@@ -349,7 +350,7 @@ struct ApplicantPages: Sendable {
         for field in record.fields where !withheld { rows.append(["label": field.label, "value": field.value]) }
         rows.append(["label": "签发时间", "value": ChinaTime(record.issuedAt).minuteText])
         rows.append(["label": "有效期至", "value": ChinaTime(record.validUntil).minuteText])
-        rows.append(["label": "文书编号", "value": ResultDocumentRenderer.groupedID(record.id)])
+        rows.append(["label": "文书编号", "value": ResultDocumentRenderer.groupedID(record.id.rawValue)])
         var context = visit.base
         context["title"] = record.matterName
         context["tabResults"] = true
@@ -384,7 +385,8 @@ struct ApplicantPages: Sendable {
         let person = try await services.identity.registry.personalData(subject: visit.session.subject)
         let record: ResultDocumentRecord
         do {
-            record = try await services.documents.holderDocument(id: id, holderIDNumber: person?.idNumber, actor: visit.session.actor, route: route)
+            record = try await services.documents.holderDocument(
+                id: try DocumentID.named(id), holderIDNumber: person?.idNumber, actor: visit.session.actor, route: route)
         } catch let error as ZeroTripError where error.code == .forbidden || error.code == .notFound {
             return notYours(visit, error)
         }
@@ -858,7 +860,7 @@ struct ApplicantPages: Sendable {
             issued = try await services.points.certificate(
                 subject: visit.session.subjectID, actor: visit.session.actor,
                 disclosingCredit: services.identity.policy.seesCreditLevel(visit.session)
-            ).record.id
+            ).record.id.rawValue
         }
         return issued.map { PageRenderer.redirect("/my/documents/\($0)") } ?? response
     }

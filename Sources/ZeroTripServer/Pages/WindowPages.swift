@@ -539,12 +539,13 @@ struct WindowPages: Sendable {
             context["canFulfil"] = true
             context["missing"] = obligation.items.map { code in ["code": code, "name": record.materials.first { $0.code == code }?.name ?? code] }
         }
-        if let documentID = record.documentID, let document = try await services.documents.record(id: documentID) {
+        if let documentID = record.documentID.flatMap(DocumentID.init(rawValue:)), let document = try await services.documents.record(id: documentID)
+        {
             // The verification page of this daemon, as the QR code opens it (relative: the station is on this site).
             let url = ResultToken.verificationURL(base: "", token: document.token)
             context["document"] = [
                 "link": String(url[(url.range(of: "/V/?")?.lowerBound ?? url.startIndex)...]),
-                "number": ResultDocumentRenderer.groupedID(document.id),
+                "number": ResultDocumentRenderer.groupedID(document.id.rawValue),
             ]
         }
         if record.mode == .trust || record.mode == .deferral, let draft = try? await services.applications.commitmentDraft(record.id) {
