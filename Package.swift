@@ -47,6 +47,12 @@ let package = Package(
             pkgConfig: "openssl",
             providers: [.apt(["libssl-dev"])]
         ),
+        // PKCS#11 tokens (HSMs, USB keys, SoftHSM): the header only; each token's module is dlopen'ed at run time.
+        .systemLibrary(
+            name: "CPKCS11",
+            pkgConfig: "p11-kit-1",
+            providers: [.apt(["libp11-kit-dev"])]
+        ),
         .systemLibrary(
             name: "CQREncode",
             pkgConfig: "libqrencode",
@@ -66,7 +72,7 @@ let package = Package(
         // The only importer of COpenSSL.
         .target(
             name: "ZeroTripCrypto",
-            dependencies: ["COpenSSL"],
+            dependencies: ["COpenSSL", "CPKCS11"],
             swiftSettings: swiftSettings
         ),
         // The only importer of CQREncode, CHarfBuzz and CZlib: PDF, fonts, QR, tokens.

@@ -3,14 +3,18 @@
 # Usage: scripts/install-deps.sh [--test]   (--test adds the external validators used by the tests)
 set -euo pipefail
 
-# Build: OpenSSL 3, libqrencode, HarfBuzz (hb-subset), zlib, SQLite. Run: the AR PL UMing CJK font documents embed.
-packages=(libssl-dev libqrencode-dev libharfbuzz-dev zlib1g-dev libsqlite3-dev fonts-arphic-uming fonts-hanazono openssl pkg-config ca-certificates curl)
+# Build: OpenSSL 3, libqrencode, HarfBuzz (hb-subset), zlib, SQLite, the PKCS#11 header (p11-kit). Run: the AR PL UMing
+# CJK font documents embed.
+packages=(libssl-dev libqrencode-dev libharfbuzz-dev zlib1g-dev libsqlite3-dev libp11-kit-dev fonts-arphic-uming fonts-hanazono openssl pkg-config ca-certificates curl)
 if [[ "${1:-}" == "--test" ]]; then
   # Independent validators: qpdf, poppler (pdftotext, pdffonts, pdfsig, pdftoppm), NSS certutil for pdfsig's trust store;
   # wrk drives `zerotrip bench http` and `bench credit`; PostgreSQL 15 runs the suites a second time on a throw-away
   # cluster (scripts/pg-cluster.sh), never as the system service; nginx (light) runs docs/deployment.md's balancer
   # example in front of two daemons, from its own prefix in a temporary directory.
   packages+=(python3-pip qpdf poppler-utils libnss3-tools wrk postgresql-15 nginx-light)
+  # Keys in a token: SoftHSM (a PKCS#11 module with throw-away tokens in a temporary directory) and OpenSC's
+  # pkcs11-tool, which reads the keys' attributes back independently.
+  packages+=(softhsm2 opensc)
   # A real browser for the page tests (headless Chromium through chromedriver), with CJK fonts so the screenshots
   # show the Chinese text.
   packages+=(chromium chromium-driver fonts-noto-cjk)

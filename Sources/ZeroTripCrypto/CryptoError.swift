@@ -29,6 +29,16 @@ public struct CryptoError: Error, Hashable, CustomStringConvertible, Sendable {
         public static let randomFailure = Code(rawValue: "random_failure")
         /// An OpenSSL operation failed unexpectedly.
         public static let backendFailure = Code(rawValue: "crypto_backend_failure")
+        /// A PKCS#11 module does not load, or its token is absent, removed or not answering.
+        public static let tokenUnavailable = Code(rawValue: "token_unavailable")
+        /// The token refused the PIN.
+        public static let tokenPINIncorrect = Code(rawValue: "token_pin_incorrect")
+        /// The token's PIN is locked (too many wrong PINs) or expired: its security officer must reset it.
+        public static let tokenPINLocked = Code(rawValue: "token_pin_locked")
+        /// The token holds no such key.
+        public static let tokenKeyNotFound = Code(rawValue: "token_key_not_found")
+        /// The key is held in a token and never leaves it (no export, no key file).
+        public static let keyNotExtractable = Code(rawValue: "key_not_extractable")
     }
 
     /// The stable error code.

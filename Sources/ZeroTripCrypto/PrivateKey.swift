@@ -1,20 +1,47 @@
 internal import COpenSSL
 
-/// A private signing key: ECDSA P-256 or SM2.
+/// A private signing key: ECDSA P-256 or SM2, in memory (from a key file) or held in a PKCS#11 token.
 ///
 /// Signing is thread-safe. P-256 signatures hash with SHA-256; SM2 signatures hash with SM3
-/// over `Z ‖ M` where Z uses the distinguishing ID `1234567812345678`.
+/// over `Z ‖ M` where Z uses the distinguishing ID `1234567812345678`. A token key signs the same way, the digest
+/// computed here and signed by the token (`C_Sign`), so every signer (CMS, COSE) works unchanged with either.
 public struct PrivateKey: Sendable {
     /// The key's algorithm.
     public let algorithm: KeyAlgorithm
-    let box: EVPKeyBox
-    private let signers: KeyContextPool
+    private let storage: Storage
+
+    private enum Storage: Sendable {
+        case memory(EVPKeyBox, KeyContextPool)
+        case token(TokenKey)
+    }
 
     init(box: EVPKeyBox) throws(CryptoError) {
         let algorithm = try KeyAlgorithm.of(box.pointer)
         self.algorithm = algorithm
-        self.box = box
-        self.signers = KeyContextPool(key: box, operation: .sign, digest: algorithm.digest)
+        self.storage = .memory(box, KeyContextPool(key: box, operation: .sign, digest: algorithm.digest))
+    }
+
+    /// A P-256 key held in a token: it signs through the token and cannot be exported.
+    public init(token key: TokenKey) {
+        self.algorithm = .p256
+        self.storage = .token(key)
+    }
+
+    /// The token key behind this key, or nil for a key in memory.
+    public var tokenKey: TokenKey? {
+        if case .token(let key) = storage { return key }
+        return nil
+    }
+
+    /// The in-memory OpenSSL key, for operations that need one (certificate and CRL signing by a root held in a file).
+    /// Throws ``CryptoError/Code/keyNotExtractable`` for a token key.
+    var box: EVPKeyBox {
+        get throws(CryptoError) {
+            switch storage {
+            case .memory(let box, _): return box
+            case .token: throw CryptoError(.keyNotExtractable, "the key is held in a token; this operation needs a key in memory")
+            }
+        }
     }
 
     /// Generates a fresh key.
@@ -86,8 +113,13 @@ public struct PrivateKey: Sendable {
 
     /// The matching public key.
     public var publicKey: PublicKey {
-        // Re-encoding our own valid key as SubjectPublicKeyInfo cannot fail short of memory exhaustion.
-        try! PublicKey(derRepresentation: Self.subjectPublicKeyInfo(of: box.pointer))
+        switch storage {
+        case .memory(let box, _):
+            // Re-encoding our own valid key as SubjectPublicKeyInfo cannot fail short of memory exhaustion.
+            return try! PublicKey(derRepresentation: Self.subjectPublicKeyInfo(of: box.pointer))
+        case .token(let key):
+            return key.publicKey
+        }
     }
 
     static func subjectPublicKeyInfo(of pkey: OpaquePointer) throws(CryptoError) -> [UInt8] {
@@ -104,7 +136,7 @@ public struct PrivateKey: Sendable {
     /// Unencrypted PKCS#8 DER. Handle with care: it is the secret key.
     public var derRepresentation: [UInt8] {
         get throws(CryptoError) {
-            let info = try checkNotNil(EVP_PKEY2PKCS8(box.pointer), .backendFailure, "EVP_PKEY2PKCS8 failed")
+            let info = try checkNotNil(EVP_PKEY2PKCS8(try box.pointer), .backendFailure, "EVP_PKEY2PKCS8 failed")
             defer { PKCS8_PRIV_KEY_INFO_free(info) }
             let length = i2d_PKCS8_PRIV_KEY_INFO(info, nil)
             guard length > 0 else { throw .openSSL(.backendFailure, "i2d_PKCS8_PRIV_KEY_INFO failed") }
@@ -142,7 +174,7 @@ public struct PrivateKey: Sendable {
         guard passphrase.utf8.count >= 8 else {
             throw CryptoError(.invalidArgument, "passphrase must be at least 8 bytes")
         }
-        let info = try checkNotNil(EVP_PKEY2PKCS8(box.pointer), .backendFailure, "EVP_PKEY2PKCS8 failed")
+        let info = try checkNotNil(EVP_PKEY2PKCS8(try box.pointer), .backendFailure, "EVP_PKEY2PKCS8 failed")
         defer { PKCS8_PRIV_KEY_INFO_free(info) }
         var salt = try SecureRandom.bytes(count: 16)
         let pbe = try checkNotNil(
@@ -171,7 +203,8 @@ public struct PrivateKey: Sendable {
             let context = try EVPDigestContextBox()
             var keyContext: OpaquePointer?
             try check(
-                EVP_DigestSignInit(context.pointer, &keyContext, DigestAlgorithm.sm3.evpMD, nil, box.pointer), .backendFailure, "SM2 sign init failed"
+                EVP_DigestSignInit(context.pointer, &keyContext, DigestAlgorithm.sm3.evpMD, nil, try box.pointer), .backendFailure,
+                "SM2 sign init failed"
             )
             try SM2.setDistinguishingID(keyContext)
             var out = [UInt8](repeating: 0, count: 80)
@@ -190,6 +223,7 @@ public struct PrivateKey: Sendable {
             throw CryptoError(.unsupportedAlgorithm, "SM2 cannot sign a precomputed digest; sign the message")
         }
         guard digest.count == 32 else { throw CryptoError(.invalidArgument, "digest must be 32 bytes") }
+        guard case .memory(_, let signers) = storage else { return try tokenKey!.signature(forDigest: digest) }
         return try signers.withContext { context throws(CryptoError) in
             var out = [UInt8](repeating: 0, count: 80)
             var length = out.count
