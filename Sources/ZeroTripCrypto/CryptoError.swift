@@ -39,6 +39,10 @@ public struct CryptoError: Error, Hashable, CustomStringConvertible, Sendable {
         public static let tokenKeyNotFound = Code(rawValue: "token_key_not_found")
         /// The key is held in a token and never leaves it (no export, no key file).
         public static let keyNotExtractable = Code(rawValue: "key_not_extractable")
+
+        /// Whether the failure is the token's (absent, PIN, missing key) rather than the request's: whoever signs
+        /// answers "unavailable, retry" for these and keeps the code.
+        public var isTokenFailure: Bool { [Self.tokenUnavailable, .tokenPINIncorrect, .tokenPINLocked, .tokenKeyNotFound].contains(self) }
     }
 
     /// The stable error code.

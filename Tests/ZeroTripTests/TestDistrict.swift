@@ -12,11 +12,12 @@ final class TestDistrict: @unchecked Sendable {
     let clock = TestClock()
     static let passphrase = "test passphrase 0123456789"
 
-    init(fileDatabase: Bool = false, verificationBaseURL: String = DaemonConfiguration().verificationBaseURL) throws {
+    init(fileDatabase: Bool = false, verificationBaseURL: String = DaemonConfiguration().verificationBaseURL, sealToken: String? = nil) throws {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("zerotrip-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         var home = ZeroTripHome(root: root)
         home.keyEncryption = .testing
+        home.sealToken = sealToken
         self.home = home
         let database = fileDatabase ? try AppDatabase.open(path: home.databasePath) : try TestDatabase.make()
         services = ZeroTripServices(

@@ -1,5 +1,6 @@
 import Foundation
 import ZeroTripDocuments
+import ZeroTripCrypto
 
 /// Daemon settings, merged from defaults, a JSON file, the environment and flags (later wins).
 ///
@@ -26,6 +27,7 @@ import ZeroTripDocuments
 /// | `idleTimeoutSeconds` | `ZEROTRIP_IDLE_TIMEOUT` | `30` (a connection that sends nothing for this long is closed) |
 /// | `maxConnections` | `ZEROTRIP_MAX_CONNECTIONS` | `0` = the open-file limit less 512 (above it, the longest-idle connections are closed) |
 /// | `trustedProxies` | `ZEROTRIP_TRUSTED_PROXIES` (comma-separated) | none: proxies whose `X-Forwarded-For` names the client |
+/// | `sealToken` | `ZEROTRIP_SEAL_TOKEN` | none: seal keys in encrypted files; a `pkcs11:` URI with `module-path` makes new seal keys in that token (PIN from `ZEROTRIP_SEAL_TOKEN_PIN` or the URI's `pin-source` file) |
 /// | `smsGatewayURL` | `ZEROTRIP_SMS_GATEWAY_URL` | none: messages stay in the outbox; set, they are delivered to the operator (token from `ZEROTRIP_SMS_GATEWAY_TOKEN` or `Keys/sms-gateway-token`) |
 public struct DaemonConfiguration: Sendable, Codable, Equatable {
     /// Listen address.
@@ -77,6 +79,9 @@ public struct DaemonConfiguration: Sendable, Codable, Equatable {
     /// is the client. Behind nginx every request comes from the proxy, so without this one client's rate limit
     /// would be everyone's.
     public var trustedProxies: [String] = []
+    /// The `pkcs11:` URI (RFC 7512, with `module-path`) of the token new seal keys are made in; nil keeps them in
+    /// encrypted key files.
+    public var sealToken: String?
 
     /// The defaults.
     public init() {}
@@ -123,6 +128,7 @@ public struct DaemonConfiguration: Sendable, Codable, Equatable {
         fromEnvironment.publicRequestsPerMinute = try integer("ZEROTRIP_PUBLIC_RATE", in: environment)
         fromEnvironment.idleTimeoutSeconds = try integer("ZEROTRIP_IDLE_TIMEOUT", in: environment)
         fromEnvironment.maxConnections = try integer("ZEROTRIP_MAX_CONNECTIONS", in: environment)
+        fromEnvironment.sealToken = environment["ZEROTRIP_SEAL_TOKEN"]
         fromEnvironment.trustedProxies = environment["ZEROTRIP_TRUSTED_PROXIES"].map {
             $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         }
@@ -187,6 +193,11 @@ public struct DaemonConfiguration: Sendable, Codable, Equatable {
             throw ZeroTripError(.invalidConfiguration, "host and paths must not be empty")
         }
         if PostgresLocation.isPostgresURL(databasePath) { _ = try PostgresLocation(url: databasePath) }
+        if let sealToken {
+            let uri: PKCS11URI
+            do { uri = try PKCS11URI(sealToken) } catch { throw ZeroTripError(.invalidConfiguration, "sealToken: \(error.message)") }
+            guard uri.modulePath != nil else { throw ZeroTripError(.invalidConfiguration, "sealToken names no module-path") }
+        }
         let base = verificationBaseURL
         guard base.utf8.count <= 80, base.hasPrefix("https://") || base.hasPrefix("http://"),
             !base.contains("?"), !base.contains("#"), !base.contains(" "), base.unicodeScalars.allSatisfy({ $0.isASCII })
@@ -198,9 +209,11 @@ public struct DaemonConfiguration: Sendable, Codable, Equatable {
 
     /// The file layout these settings describe.
     public var home: ZeroTripHome {
-        ZeroTripHome(
+        var home = ZeroTripHome(
             keysDirectory: URL(fileURLWithPath: keysDirectory), certificatesDirectory: URL(fileURLWithPath: certificatesDirectory),
             databasePath: databasePath)
+        home.sealToken = sealToken
+        return home
     }
 
     /// Optional values from one source; `nil` leaves the earlier source's value.
@@ -245,6 +258,8 @@ public struct DaemonConfiguration: Sendable, Codable, Equatable {
         public var maxConnections: Int?
         /// Trusted reverse proxies.
         public var trustedProxies: [String]?
+        /// The seal keys' token.
+        public var sealToken: String?
         /// No overrides.
         public init() {}
 
@@ -270,6 +285,7 @@ public struct DaemonConfiguration: Sendable, Codable, Equatable {
             if let idleTimeoutSeconds { c.idleTimeoutSeconds = idleTimeoutSeconds }
             if let maxConnections { c.maxConnections = maxConnections }
             if let trustedProxies { c.trustedProxies = trustedProxies }
+            if let sealToken { c.sealToken = sealToken }
             return c
         }
     }
@@ -280,7 +296,7 @@ public struct DaemonConfiguration: Sendable, Codable, Equatable {
         enum Key: String, CodingKey, CaseIterable {
             case host, port, databasePath, database, keysDirectory, certificatesDirectory, maxBodyBytes, tlsCertificatePath, tlsKeyPath, logLevel
             case verificationBaseURL, fontPath, fallbackFontPaths, applicantRequestsPerMinute, treeHeadIntervalSeconds, obligationSweepIntervalSeconds
-            case publicRequestsPerMinute, idleTimeoutSeconds, maxConnections, trustedProxies, smsGatewayURL
+            case publicRequestsPerMinute, idleTimeoutSeconds, maxConnections, trustedProxies, smsGatewayURL, sealToken
         }
         struct AnyKey: CodingKey {
             var stringValue: String
@@ -314,6 +330,7 @@ public struct DaemonConfiguration: Sendable, Codable, Equatable {
             values.maxConnections = try c.decodeIfPresent(Int.self, forKey: .maxConnections)
             values.trustedProxies = try c.decodeIfPresent([String].self, forKey: .trustedProxies)
             values.smsGatewayURL = try c.decodeIfPresent(String.self, forKey: .smsGatewayURL)
+            values.sealToken = try c.decodeIfPresent(String.self, forKey: .sealToken)
         }
         func applied(to base: DaemonConfiguration) -> DaemonConfiguration { values.applied(to: base) }
     }

@@ -60,7 +60,7 @@ extension DistrictAdministration {
                 if overlap == 0 { try Self.activatePending(departmentID: departmentID, code: code, at: now, in: db) }
             }
         } catch {
-            home.keyFiles.discard(keyFile)
+            discardKey(keyFile)
             try? FileManager.default.removeItem(at: certificateURL)
             throw error as? ZeroTripError ?? ZeroTripError(.storageFailure, "recording the new key of \(code) failed; nothing changed")
         }
@@ -93,7 +93,7 @@ extension DistrictAdministration {
                     in: db)
             }
         } catch {
-            home.keyFiles.discard(keyFile)
+            discardKey(keyFile)
             try? FileManager.default.removeItem(at: certificateURL)
             throw ZeroTripError(.storageFailure, "recording the new key of \(code) failed; nothing changed")
         }

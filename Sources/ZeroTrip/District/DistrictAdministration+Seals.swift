@@ -74,6 +74,7 @@ extension ZeroTripError {
             case .tooLarge: .tooLarge
             case .fontUnavailable: .unavailable
             case .sealAlgorithmUnsupported: .conflict
+            case let code where CryptoError.Code(rawValue: code.rawValue).isTokenFailure: .unavailable
             default: .fault
             }
         self.init(Code(error.code.rawValue, kind: kind), error.message)

@@ -26,12 +26,27 @@ public actor DistrictAdministration {
     /// Unlocks in progress by kid, so concurrent cache misses share one.
     var unlockingSealers: [String: Task<DocumentSealer, any Error>] = [:]
 
-    /// Creates the administration over `database` and the files under `home`.
-    public init(database: AppDatabase, home: ZeroTripHome, passphrase: PassphraseSource, clock: ZeroTripClock = .system) {
+    /// The token seal keys are made in (``ZeroTripHome/sealToken``), or why its setting is unusable.
+    let sealTokenSetting: Result<SealTokenAccess, ZeroTripError>?
+
+    /// Creates the administration over `database` and the files under `home`; `environment` supplies the seal token's
+    /// PIN (`ZEROTRIP_SEAL_TOKEN_PIN`).
+    public init(
+        database: AppDatabase, home: ZeroTripHome, passphrase: PassphraseSource, clock: ZeroTripClock = .system,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) {
         self.database = database
         self.home = home
         self.passphrase = passphrase
         self.clock = clock
+        self.sealTokenSetting = home.sealToken.map { text in
+            Result { () throws(ZeroTripError) in try SealTokenAccess(text, environment: environment) }
+        }
+    }
+
+    /// The seal token, when the district keeps its seals in one.
+    nonisolated var sealToken: SealTokenAccess? {
+        get throws(ZeroTripError) { try sealTokenSetting?.get() }
     }
 
     // MARK: District
@@ -174,16 +189,45 @@ public actor DistrictAdministration {
         let certificate = try Certificate(derRepresentation: [UInt8](row.certificate))
         let keyFile = row.keyFile
         let (home, passphrase) = (self.home, self.passphrase)
-        // File reads and scrypt: off the cooperative pool, and without holding the actor (read-only queries are nonisolated).
-        let key = try await BlockingWork.run {
-            let pem = try home.keyFiles.read(keyFile)
-            let secret = try passphrase.resolve()
-            return try withCrypto("unlocking \(what)") { () throws(CryptoError) in try PrivateKey(pemRepresentation: pem, passphrase: secret) }
+        let key: PrivateKey
+        if TokenKey.isTokenLocation(keyFile) {
+            key = try await openTokenKey(keyFile, what: what)
+        } else {
+            // File reads and scrypt: off the cooperative pool, and without holding the actor (read-only queries are nonisolated).
+            key = try await BlockingWork.run {
+                let pem = try home.keyFiles.read(keyFile)
+                let secret = try passphrase.resolve()
+                return try withCrypto("unlocking \(what)") { () throws(CryptoError) in try PrivateKey(pemRepresentation: pem, passphrase: secret) }
+            }
         }
         guard key.publicKey.derRepresentation == certificate.publicKey.derRepresentation else {
             throw ZeroTripError(.malformedKey, "the key file of \(what) does not match its certificate")
         }
         return (certificate, key)
+    }
+
+    /// The key a register row's `pkcs11:` URI names, opened in its token with the seal token's PIN (off the
+    /// cooperative pool: a token answers at its own pace).
+    nonisolated func openTokenKey(_ location: String, what: String) async throws -> PrivateKey {
+        guard let tokens = try sealToken else {
+            throw ZeroTripError(
+                .invalidConfiguration, "\(what) is held in a PKCS#11 token, but no sealToken is configured (its module path and PIN)")
+        }
+        return try await BlockingWork.run {
+            let uri: PKCS11URI
+            do { uri = try PKCS11URI(location) } catch let error as CryptoError { throw ZeroTripError(error, context: "the key location of \(what)") }
+            let token = try tokens.token(at: uri)
+            return PrivateKey(token: try withCrypto("opening \(what) in its token") { () throws(CryptoError) in try TokenKey.open(uri, in: token) })
+        }
+    }
+
+    /// Removes a key made for a change that did not commit: its file, or its key pair in the token.
+    nonisolated func discardKey(_ location: String) {
+        guard TokenKey.isTokenLocation(location) else { return home.keyFiles.discard(location) }
+        guard let tokens = try? sealToken, let uri = try? PKCS11URI(location), let token = try? tokens.token(at: uri),
+            let key = try? TokenKey.open(uri, in: token)
+        else { return }
+        try? key.destroy()
     }
 
     // MARK: Departments
@@ -212,7 +256,7 @@ public actor DistrictAdministration {
                         details: ["name": name, "kid": certificate.kidHex, "algorithm": algorithm.rawValue]), at: now, in: db)
             }
         } catch {
-            home.keyFiles.discard(keyFile)
+            discardKey(keyFile)
             try? FileManager.default.removeItem(at: certificateURL)
             if let error = error as? SQLFailure, error.kind == .uniqueViolation {
                 throw ZeroTripError(.duplicateDepartment, "department \(code) already exists")
@@ -228,28 +272,52 @@ public actor DistrictAdministration {
         Certificate, String, URL
     ) {
         let root = try await unlockRoot()
-        let secret = try passphrase.resolve()
-        let scrypt = home.keyEncryption
-        let (certificate, pem) = try await BlockingWork.run {
-            try withCrypto("creating the seal key of \(code)") { () throws(CryptoError) in
-                let sealKey = try PrivateKey(generating: algorithm)
-                let certificate = try CertificateAuthority.issueSealCertificate(
-                    subject: DistinguishedName([
-                        .init(type: "C", value: "CN"), .init(type: "O", value: districtName),
-                        .init(type: "OU", value: code), .init(type: "CN", value: name),
-                    ]),
-                    subjectKey: sealKey.publicKey, issuer: root.certificate, issuerKey: root.key,
-                    notValidBefore: now.addingTimeInterval(-300), notValidAfter: now.addingTimeInterval(Self.sealValidity))
-                return (certificate, try sealKey.encryptedPEMRepresentation(passphrase: secret, scrypt: scrypt))
+        let subject = DistinguishedName([
+            .init(type: "C", value: "CN"), .init(type: "O", value: districtName), .init(type: "OU", value: code), .init(type: "CN", value: name),
+        ])
+        let certificate: Certificate
+        let keyFile: String
+        if let tokens = try sealToken {
+            // Made inside the token, never extractable; the register keeps the key's URI where a file name would be.
+            (certificate, keyFile) = try await BlockingWork.run {
+                let token = try tokens.token()
+                let random = try withCrypto("naming the key") { () throws(CryptoError) in try SecureRandom.bytes(count: 8) }
+                let key = try withCrypto("making the seal key of \(code) in its token") { () throws(CryptoError) in
+                    try TokenKey.generate(in: token, label: "seal-\(code)-\(Hex.encode(Array(random.prefix(4))))", id: random)
+                }
+                do {
+                    let certificate = try withCrypto("certifying the seal key of \(code)") { () throws(CryptoError) in
+                        try CertificateAuthority.issueSealCertificate(
+                            subject: subject, subjectKey: key.publicKey, issuer: root.certificate, issuerKey: root.key,
+                            notValidBefore: now.addingTimeInterval(-300), notValidAfter: now.addingTimeInterval(Self.sealValidity))
+                    }
+                    return (certificate, key.uri.description)
+                } catch {
+                    try? key.destroy()
+                    throw error
+                }
             }
+        } else {
+            let secret = try passphrase.resolve()
+            let scrypt = home.keyEncryption
+            let pem: String
+            (certificate, pem) = try await BlockingWork.run {
+                try withCrypto("creating the seal key of \(code)") { () throws(CryptoError) in
+                    let sealKey = try PrivateKey(generating: algorithm)
+                    let certificate = try CertificateAuthority.issueSealCertificate(
+                        subject: subject, subjectKey: sealKey.publicKey, issuer: root.certificate, issuerKey: root.key,
+                        notValidBefore: now.addingTimeInterval(-300), notValidAfter: now.addingTimeInterval(Self.sealValidity))
+                    return (certificate, try sealKey.encryptedPEMRepresentation(passphrase: secret, scrypt: scrypt))
+                }
+            }
+            keyFile = "\(code)-\(certificate.kidHex).key.pem"
+            try home.keyFiles.create(keyFile, contents: pem)
         }
-        let keyFile = "\(code)-\(certificate.kidHex).key.pem"
         let certificateURL = home.certificatesDirectory.appendingPathComponent("departments/\(code)-\(certificate.kidHex).pem")
-        try home.keyFiles.create(keyFile, contents: pem)
         do {
             try Self.writeNewPublicFile(certificateURL, contents: certificate.pemRepresentation)
         } catch {
-            home.keyFiles.discard(keyFile)
+            discardKey(keyFile)
             throw error
         }
         return (certificate, keyFile, certificateURL)
@@ -281,8 +349,13 @@ public actor DistrictAdministration {
     public nonisolated func checkKeyFiles() async throws {
         try home.keyFiles.checkAllPermissions()
         let files = try await database.read { db in try SigningKeyStore.keyFiles(in: db) }
-        for file in files {
+        for file in files where !TokenKey.isTokenLocation(file) {
             guard home.keyFiles.exists(file) else { throw ZeroTripError(.missingKeyFile, "key file \(file) is missing") }
+        }
+        // Keys held in a token: the token answers and holds them.
+        let locations = files.filter(TokenKey.isTokenLocation)
+        if !locations.isEmpty {
+            for location in locations.prefix(16) { _ = try await openTokenKey(location, what: "a seal key") }
         }
     }
 

@@ -15,6 +15,9 @@ public struct ZeroTripHome: Sendable {
     /// file, so it can change without rewriting old keys. Production keeps RFC 7914's interactive setting; the test
     /// suites' throw-away districts use a cheap one, since every district they create writes several keys.
     public var keyEncryption = PrivateKey.ScryptParameters()
+    /// The `pkcs11:` URI (RFC 7512, with `module-path`) of the token new seal keys are made in; nil keeps them in
+    /// encrypted key files. Keys already made stay where they are: each key's register row says where it lives.
+    public var sealToken: String?
 
     /// The layout under `root`: `root/Keys`, `root/Certificates`, `root/var/zerotrip.sqlite`.
     public init(root: URL) {

@@ -219,6 +219,15 @@ public struct ZeroTripError: Error, Hashable, Sendable, CustomStringConvertible 
         public static let identityNotConfirmed = Code("identity_not_confirmed", kind: .unprocessable)
         /// Too many requests are waiting for the same resource; retry shortly.
         public static let overloaded = Code("overloaded", kind: .unavailable)
+        /// The PKCS#11 token holding the seal keys is absent, removed or not answering (its module does not load);
+        /// nothing was signed or stored. The daemon reconnects by itself when the token is back.
+        public static let tokenUnavailable = Code("token_unavailable", kind: .unavailable)
+        /// The token refused the configured PIN: the operator must fix the configuration.
+        public static let tokenPINIncorrect = Code("token_pin_incorrect", kind: .unavailable)
+        /// The token's PIN is locked or expired: its security officer must reset it.
+        public static let tokenPINLocked = Code("token_pin_locked", kind: .unavailable)
+        /// A registered key is no longer in its token.
+        public static let tokenKeyNotFound = Code("token_key_not_found", kind: .unavailable)
 
         /// Every code declared here (the error table in docs/api.md lists each with its status).
         public static let all: [Code] = [
@@ -302,6 +311,10 @@ public struct ZeroTripError: Error, Hashable, Sendable, CustomStringConvertible 
             .duplicateEvent,
             .identityNotConfirmed,
             .overloaded,
+            .tokenUnavailable,
+            .tokenPINIncorrect,
+            .tokenPINLocked,
+            .tokenKeyNotFound,
         ]
     }
 
@@ -337,6 +350,10 @@ public struct ZeroTripError: Error, Hashable, Sendable, CustomStringConvertible 
             case .malformedKey, .unsupportedAlgorithm: .malformedKey
             case .wrongPassphrase: .wrongPassphrase
             case .malformedCertificate: .malformedCertificate
+            case .tokenUnavailable: .tokenUnavailable
+            case .tokenPINIncorrect: .tokenPINIncorrect
+            case .tokenPINLocked: .tokenPINLocked
+            case .tokenKeyNotFound: .tokenKeyNotFound
             case .invalidArgument, .malformedSignature: .invalidInput
             default: .cryptoFailure
             }

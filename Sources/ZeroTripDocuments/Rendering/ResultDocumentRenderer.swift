@@ -70,6 +70,12 @@ public struct ResultDocumentRenderer: Sendable {
     }
 
     /// Renders, seals and signs `content` with `sealer` (signing time `signingTime`, written to `/M`).
+    /// `signing_failed`, or the token's own code (`token_unavailable`, …) when a seal held in a token failed: that is
+    /// the token's state, not the document's, and the caller answers it as "unavailable, retry".
+    static func signingCode(_ error: CryptoError) -> DocumentError.Code {
+        error.code.isTokenFailure ? DocumentError.Code(rawValue: error.code.rawValue) : .signingFailed
+    }
+
     public func render(_ content: ResultDocumentContent, sealer: DocumentSealer, signingTime: Date) throws(DocumentError) -> RenderedDocument {
         try Self.validate(content)
         let setter = TextSetter(fonts: fonts)
@@ -241,7 +247,7 @@ public struct ResultDocumentRenderer: Sendable {
             contentSHA256: contentDigest, holderName: content.holderName)
         let token: String
         do { token = try ResultToken.issue(claims, kid: sealer.kid, key: sealer.cms.key) } catch {
-            throw DocumentError(.signingFailed, "signing the token: \(error.message)")
+            throw DocumentError(Self.signingCode(error), "signing the token: \(error.message)")
         }
         let qrContent = ResultToken.verificationURL(base: verificationBaseURL, token: token)
         guard qrContent.utf8.count <= ResultToken.maximumQRContentLength else {
@@ -489,7 +495,7 @@ public struct ResultDocumentRenderer: Sendable {
             try digest.update(pdf.bytes[contentsEnd...])
             signedData = try sealer.cms.signedData(contentDigest: digest.finalize())
         } catch {
-            throw DocumentError(.signingFailed, "CMS signature: \(error.message)")
+            throw DocumentError(Self.signingCode(error), "CMS signature: \(error.message)")
         }
         guard signedData.count <= sealer.reservedSignatureLength else { throw DocumentError(.signingFailed, "signature larger than its reservation") }
         pdf.patch(at: contentsStart + 1, with: Self.upperHex(signedData))

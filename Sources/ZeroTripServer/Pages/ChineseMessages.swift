@@ -130,6 +130,10 @@ enum ChineseMessages {
         "duplicate_event": "这条信用记录已经登记过。",
         "identity_not_confirmed": "人证比对未通过。",
         "overloaded": "系统繁忙，请稍后再试。",
+        "token_unavailable": "电子印章设备暂时无法使用，文书未签发，请稍后再试。",
+        "token_pin_incorrect": "电子印章设备口令不正确，服务暂不可用，请联系管理员。",
+        "token_pin_locked": "电子印章设备口令已锁定，请联系安全管理员。",
+        "token_key_not_found": "电子印章密钥不在设备中，服务暂不可用，请联系管理员。",
         "internal_error": "服务内部错误，请稍后再试。",
     ]
 

@@ -1,0 +1,90 @@
+import Foundation
+import Testing
+@testable import ZeroTrip
+import ZeroTripCrypto
+import ZeroTripDocuments
+import ZeroTripDomainTestSupport
+import ZeroTripTestSupport
+
+@Suite(
+    "Seal keys in a PKCS#11 token (SoftHSM): made there, sealing documents, failing as 503 with nothing stored",
+    .tags(.externalTool), .enabled(if: SoftHSM.available))
+struct SealTokenTests {
+    /// A district whose seals live in a throw-away token of their own.
+    static func district(pin: String = SoftHSM.pin) async throws -> (TestDistrict, String) {
+        let (label, uri) = try SoftHSM.claim()
+        let district = try TestDistrict(sealToken: uri + "&pin-value=\(pin)")
+        return (district, label)
+    }
+
+    @Test("A department's seal key is made in the token (no key file), issues documents that verify, and rotates in the token")
+    func sealInToken() async throws {
+        let (district, label) = try await Self.district()
+        try await district.setUp()
+        let services = district.services
+        let keys = try await services.administration.keys(department: "RSJ")
+        let location = try #require(
+            try await services.database.read { db in try SigningKeyStore.certificateAndKeyFile(keys[0].kid, in: db) }?.keyFile)
+        #expect(location.hasPrefix("pkcs11:token=\(label);object=seal-RSJ-") && location.contains("type=private"), "\(location)")
+        #expect(!location.contains(SoftHSM.pin), "the register never holds the PIN")
+        let keyFiles = try FileManager.default.contentsOfDirectory(atPath: district.home.keysDirectory.path)
+        #expect(!keyFiles.contains { $0.hasPrefix("RSJ-") }, "no seal key file: \(keyFiles)")
+
+        let listed = try ExternalTool.run([
+            "pkcs11-tool", "--module", SoftHSM.modulePath, "--token-label", label, "--login", "--pin", SoftHSM.pin, "--list-objects", "--type",
+            "privkey",
+        ])
+        #expect(listed.stdout.contains("seal-RSJ-") && listed.stdout.contains("never extractable"), "\(listed.stdout)\(listed.stderr)")
+
+        let issued = try await services.documents.issue(DocumentAccessTests.request, actor: "test")
+        #expect(try await services.documents.verifyPDF(issued.pdf, actor: "test").result == .valid)
+        #expect(try await services.documents.verifyToken(issued.qrContent, actor: "test").result == .valid)
+        try await services.checkReadiness()
+
+        let rotated = try await services.administration.rotate(department: "RSJ", overlap: 0, actor: "test")
+        let rotatedLocation = try #require(
+            try await services.database.read { db in try SigningKeyStore.certificateAndKeyFile(rotated.kid, in: db) }?.keyFile)
+        #expect(rotatedLocation.hasPrefix("pkcs11:") && rotatedLocation != location)
+        let second = try await services.documents.issue(DocumentAccessTests.request, actor: "test")
+        #expect(second.record.kid == rotated.kid)
+        #expect(try await services.documents.verifyPDF(second.pdf, actor: "test").result == .valid)
+    }
+
+    @Test("A seal key gone from its token: issuance answers token_key_not_found (503) and stores nothing; readiness says so")
+    func keyGone() async throws {
+        let (district, _) = try await Self.district()
+        try await district.setUp()
+        let services = district.services
+        _ = try await services.documents.issue(DocumentAccessTests.request, actor: "test")
+        let before = try await services.documents.records(department: "RSJ", limit: 100).count
+        let events = try await AuditLog.events(in: services.database, limit: 100_000).count
+
+        let kid = try await services.administration.keys(department: "RSJ")[0].kid
+        let location = try #require(try await services.database.read { db in try SigningKeyStore.certificateAndKeyFile(kid, in: db) }?.keyFile)
+        let uri = try PKCS11URI(location)
+        try TokenKey.open(uri, in: try PKCS11Token(uri, pin: SoftHSM.pin)).destroy()
+
+        let error = await #expect(throws: ZeroTripError.self) { try await services.documents.issue(DocumentAccessTests.request, actor: "test") }
+        #expect(error?.code.rawValue == "token_key_not_found")
+        #expect(error?.code.kind == .unavailable, "an operator's problem, answered 503 with Retry-After")
+        #expect(try await services.documents.records(department: "RSJ", limit: 100).count == before, "no document was stored")
+        #expect(try await AuditLog.events(in: services.database, limit: 100_000).count == events, "no issuance was audited")
+        await expectError(.tokenKeyNotFound) { try await services.checkReadiness() }
+    }
+
+    @Test("A wrong PIN is refused with token_pin_incorrect before any key is made, and the PIN is in no message")
+    func wrongPIN() async throws {
+        let (district, label) = try await Self.district(pin: "0000-1111")
+        _ = try await district.services.administration.initialize(district: "禅城区", actor: "test")
+        let error = await #expect(throws: ZeroTripError.self) {
+            try await district.services.administration.addDepartment(code: "RSJ", name: "区人力资源和社会保障局", actor: "test")
+        }
+        #expect(error?.code == .tokenPINIncorrect)
+        #expect(error.map { !$0.message.contains("0000-1111") && !$0.description.contains("0000-1111") } == true)
+        #expect(try await district.services.administration.department(code: "RSJ") == nil, "nothing recorded")
+        let listed = try ExternalTool.run([
+            "pkcs11-tool", "--module", SoftHSM.modulePath, "--token-label", label, "--login", "--pin", SoftHSM.pin, "--list-objects",
+        ])
+        #expect(!listed.stdout.contains("seal-RSJ"), "no key was made: \(listed.stdout)")
+    }
+}
