@@ -20,6 +20,10 @@ extension BenchCommand {
                 second district on that PostgreSQL database (in a new schema, dropped afterwards), the two engines' audited \
                 runs taking turns by halves, and the run prints both figures and their ratio; targets there: issuance ≥ 60 % \
                 and audited token verification ≥ 70 % of SQLite's. \
+                With --keys pkcs11:…, the issuance runs again in a district whose seal key is made in that PKCS#11 token (a \
+                pkcs11: URI with module-path; PIN from ZEROTRIP_SEAL_TOKEN_PIN, pin-source or pin-value), and the run prints \
+                its rate beside the file key's; target ≥ 50 %. The token keeps the bench's key: delete it afterwards \
+                (pkcs11-tool --delete-object) or use a throw-away token. \
                 Example: zerotrip bench documents --count 500 --database 'postgres://zt@127.0.0.1:5432/zerotrip?sslmode=disable'
                 """)
 
@@ -30,6 +34,8 @@ extension BenchCommand {
         @Flag(name: .long, help: "Exit 1 if a target is missed.") var check = false
         @Option(name: .long, help: "Also run issuance and audited verification on this PostgreSQL database (postgres://…), for the ratio to SQLite.")
         var database: String?
+        @Option(name: .long, help: "Also run issuance with the seal key in this PKCS#11 token (pkcs11:…?module-path=…), for the ratio to a key file.")
+        var keys: String?
 
         func run() async throws {
             let (directory, _, services) = try await BenchCommand.temporaryDistrict()
@@ -71,6 +77,22 @@ extension BenchCommand {
 
             // PostgreSQL's issuance, then the audited verifications of both engines (below).
             let issueRate = Double(issued.count) / issueElapsed.seconds
+            var tokenIssueRate: Double?
+            if let keys {
+                let (tokenDirectory, _, tokenServices) = try await BenchCommand.temporaryDistrict(sealToken: keys)
+                defer { try? FileManager.default.removeItem(at: tokenDirectory) }
+                _ = try await Self.registerHolders(requests, in: tokenServices)
+                _ = try await tokenServices.documents.issue(requests[0], actor: "bench")  // open the token, load the font
+                let start = ContinuousClock.now
+                let sealed = try await Self.parallel(requests, workers: workers) { request in
+                    (try await tokenServices.documents.issue(request, actor: "bench"), Duration.zero)
+                }
+                tokenIssueRate = Double(sealed.count) / (ContinuousClock.now - start).seconds
+                guard try await tokenServices.documents.verifyPDF(sealed[0].0.pdf, actor: "bench", audit: false).result == .valid else {
+                    print("ERROR: a document sealed in the token did not verify")
+                    throw ExitCode(2)
+                }
+            }
             var postgres: PostgresRun? = nil
             if let database { postgres = try await Self.postgresRun(database, requests: requests, workers: workers) }
 
@@ -156,6 +178,13 @@ extension BenchCommand {
                             roundTrips.waited.seconds * 1000, roundTrips.pipelined.seconds * 1000))
                 }
                 if issueRatio < 0.6 || auditedRatio < 0.7 { missed = true }
+            }
+            if let tokenIssueRate {
+                print(
+                    String(
+                        format: "issue with the seal in the token  %8.0f/s  = %5.1f %% of the key file's %.0f/s (target ≥ 50 %%)", tokenIssueRate,
+                        tokenIssueRate / issueRate * 100, issueRate))
+                if tokenIssueRate < 0.5 * issueRate { missed = true }
             }
             print(missed ? "RESULT: below target" : "RESULT: targets met")
             if check && missed { throw ExitCode(1) }

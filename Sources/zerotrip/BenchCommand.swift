@@ -134,13 +134,16 @@ extension BenchCommand {
 
     /// A throw-away district on SQLite in a new temporary directory, initialised with `departments`; the caller
     /// removes `directory` when done.
-    static func temporaryDistrict(departments: [(code: String, name: String)] = [("RSJ", "测试区人力资源和社会保障局")]) async throws
+    static func temporaryDistrict(
+        departments: [(code: String, name: String)] = [("RSJ", "测试区人力资源和社会保障局")], sealToken: String? = nil
+    ) async throws
         -> (directory: URL, home: ZeroTripHome, services: ZeroTripServices)
     {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("zerotrip-bench-\(UUID().uuidString)")
-        let home = ZeroTripHome(
+        var home = ZeroTripHome(
             keysDirectory: directory.appendingPathComponent("Keys"), certificatesDirectory: directory.appendingPathComponent("Certificates"),
             databasePath: directory.appendingPathComponent("zerotrip.sqlite").path)
+        home.sealToken = sealToken
         let services = try ZeroTripServices.open(home: home, passphrase: benchPassphrase)
         _ = try await services.administration.initialize(district: "测试区", actor: "bench")
         for department in departments {

@@ -39,6 +39,21 @@ struct SealTokenTests {
         let issued = try await services.documents.issue(DocumentAccessTests.request, actor: "test")
         #expect(try await services.documents.verifyPDF(issued.pdf, actor: "test").result == .valid)
         #expect(try await services.documents.verifyToken(issued.qrContent, actor: "test").result == .valid)
+        // What other departments' tools say about a document sealed in the token: pyHanko and poppler's pdfsig, with
+        // the district root as the only trust anchor.
+        let directory = try ExternalTool.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("sealed.pdf")
+        try Data(issued.pdf).write(to: file)
+        let root = district.home.rootCertificateURL.path
+        let hanko = try ExternalTool.run(["python3", ExternalTool.validator("pyhanko_validate.py"), file.path, root])
+        let report = try JSONSerialization.jsonObject(with: Data(hanko.stdout.utf8)) as? [String: Any] ?? [:]
+        #expect(
+            report["intact"] as? Bool == true && report["trusted"] as? Bool == true && report["pades_level"] as? String == "B-B",
+            "\(hanko.stdout)\(hanko.stderr)")
+        let pdfsig = try ExternalTool.run(["bash", ExternalTool.validator("pdfsig_check.sh"), file.path, root])
+        #expect(
+            pdfsig.stdout.contains("Signature is Valid.") && pdfsig.stdout.contains("Certificate is Trusted."), "\(pdfsig.stdout)\(pdfsig.stderr)")
         try await services.checkReadiness()
 
         let rotated = try await services.administration.rotate(department: "RSJ", overlap: 0, actor: "test")
