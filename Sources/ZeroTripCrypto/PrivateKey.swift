@@ -149,6 +149,20 @@ public struct PrivateKey: Sendable {
         }
     }
 
+    /// The P-256 private scalar, 32 bytes big-endian, for moving the key into a token (``TokenKey/importing(_:into:label:id:)``).
+    /// Handle with care: it is the secret key.
+    var p256Scalar: [UInt8] {
+        get throws(CryptoError) {
+            guard algorithm == .p256 else { throw CryptoError(.unsupportedAlgorithm, "only P-256 keys move into a token") }
+            var scalar: OpaquePointer?
+            try check(EVP_PKEY_get_bn_param(try box.pointer, "priv", &scalar), .backendFailure, "reading the private scalar failed")
+            defer { BN_clear_free(scalar) }
+            var out = [UInt8](repeating: 0, count: 32)
+            guard BN_bn2binpad(scalar, &out, 32) == 32 else { throw CryptoError(.backendFailure, "the private scalar does not fit 32 bytes") }
+            return out
+        }
+    }
+
     /// Parameters of the scrypt key derivation used for encrypted key files
     /// (N = 2^14, r = 8, p = 1: 16 MiB and about 50 ms per unlock, RFC 7914's interactive setting).
     public struct ScryptParameters: Sendable {

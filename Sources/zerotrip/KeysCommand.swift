@@ -9,7 +9,7 @@ struct KeysCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keys",
         abstract: "Seal key lifecycle: list, rotate with overlap, revoke \"not after\" a time, limits.",
-        subcommands: [List.self, Rotate.self, Create.self, Revoke.self, Limits.self])
+        subcommands: [List.self, Rotate.self, Create.self, Revoke.self, Limits.self, Migrate.self])
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -98,6 +98,27 @@ struct KeysCommand: AsyncParsableCommand {
                 }
                 let key = try await location.services().administration.revokeKey(kid: kid, notAfter: time, reason: reason, actor: cliActor)
                 print("key \(key.kid) revoked (\(reason.rawValue)) for documents after \(AuditEvent.timestamp(time))")
+            }
+        }
+    }
+
+    struct Migrate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Move a seal key from its encrypted file into a PKCS#11 token, for districts that start with files.",
+            discussion: """
+                The key is imported into the token --to names (a pkcs11: URI with module-path; default: the configured sealToken, \
+                ZEROTRIP_SEAL_TOKEN) as a sensitive, non-extractable object, checked against its certificate, recorded (audit \
+                event key.migrated) and its file is removed; its kid, certificate and history do not change. The PIN comes from \
+                ZEROTRIP_SEAL_TOKEN_PIN or the URI's pin-source file. Restart the daemon afterwards: it keeps signing with the copy \
+                it unlocked. Backups of Keys/ still hold the file: destroy them. See docs/keys.md.
+                """)
+        @OptionGroup var location: LocationOptions
+        @Option(name: .long, help: "The key id (16 hex digits).") var kid: String
+        @Option(name: .long, help: "The token: pkcs11:token=…?module-path=… (default: sealToken, ZEROTRIP_SEAL_TOKEN).") var to: String?
+        func run() async throws {
+            try await reportingErrors {
+                let key = try await location.services(sealToken: to).administration.migrateKey(kid: kid, actor: cliActor)
+                print("key \(key.kid) of \(key.departmentCode ?? "-") is now held in the token; its file is removed")
             }
         }
     }

@@ -52,8 +52,12 @@ struct LocationOptions: ParsableArguments {
     /// The district's services. Commands that work on a district refuse to run where there is none, instead of
     /// creating an empty database (and an identity key) and answering as if all were well ("intact: 0 events").
     /// `init`, `demo setup` and `serve` open the database themselves.
-    func services() throws -> ZeroTripServices {
-        let configuration = try configuration()
+    func services(sealToken: String? = nil) throws -> ZeroTripServices {
+        var configuration = try configuration()
+        if let sealToken {
+            configuration.sealToken = sealToken
+            try configuration.validate()
+        }
         guard PostgresLocation.isPostgresURL(configuration.databasePath) || FileManager.default.fileExists(atPath: configuration.databasePath) else {
             throw ZeroTripError(
                 .notInitialized,

@@ -102,4 +102,41 @@ struct SealTokenTests {
         ])
         #expect(!listed.stdout.contains("seal-RSJ"), "no key was made: \(listed.stdout)")
     }
+
+    @Test("keys migrate moves a file key into the token: same kid and certificate, file gone, audited, signing from the token; never back out")
+    func migrate() async throws {
+        let district = try await TestDistrict().setUp()
+        let (label, uri) = try SoftHSM.claim()
+        let kid = try await district.services.administration.keys(department: "RSJ")[0].kid
+        let file = try #require(try await district.services.database.read { db in try SigningKeyStore.certificateAndKeyFile(kid, in: db) }?.keyFile)
+        #expect(FileManager.default.fileExists(atPath: district.home.keysDirectory.appendingPathComponent(file).path))
+
+        // The same district, now configured with a seal token (as `keys migrate --to` does).
+        var home = district.home
+        home.sealToken = uri + "&pin-value=\(SoftHSM.pin)"
+        let services = ZeroTripServices(
+            database: district.services.database, home: home,
+            passphrase: PassphraseSource(explicit: TestDistrict.passphrase, environment: [:], keys: home.keyFiles),
+            clock: ZeroTripClock { [clock = district.clock] in clock.now })
+        let moved = try await services.administration.migrateKey(kid: kid, actor: "cli")
+        #expect(moved.kid == kid && moved.status == .active)
+        let location = try #require(try await services.database.read { db in try SigningKeyStore.certificateAndKeyFile(kid, in: db) }?.keyFile)
+        #expect(location.hasPrefix("pkcs11:token=\(label);object=seal-RSJ-\(kid.prefix(8))"), "\(location)")
+        #expect(!FileManager.default.fileExists(atPath: home.keysDirectory.appendingPathComponent(file).path), "the key file is removed")
+        let event = try #require(try await AuditLog.events(in: services.database, limit: 1).last)
+        #expect(event.action == AuditAction.keyMigrated.rawValue && event.target == "key:\(kid)" && !event.details.contains(SoftHSM.pin))
+
+        let issued = try await services.documents.issue(DocumentAccessTests.request, actor: "test")
+        #expect(issued.record.kid == kid)
+        #expect(try await services.documents.verifyPDF(issued.pdf, actor: "test").result == .valid)
+        try await services.checkReadiness()
+
+        await expectError(.invalidInput) { try await services.administration.migrateKey(kid: kid, actor: "cli") }
+        let refused = await #expect(throws: (any Error).self) {
+            try await services.database.write { db in
+                try db.execute(sql: "UPDATE signing_keys SET key_file = ? WHERE kid = ?", arguments: [file, kid])
+            }
+        }
+        #expect(refused != nil, "the schema refuses moving a key back out of its token")
+    }
 }

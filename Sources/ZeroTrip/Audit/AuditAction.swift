@@ -94,6 +94,8 @@ public struct AuditAction: RawRepresentable, Hashable, Sendable, CustomStringCon
     public static let keyCreated = AuditAction(rawValue: "key.created")
     public static let keyLimitsSet = AuditAction(rawValue: "key.limits_set")
     public static let keyRevoked = AuditAction(rawValue: "key.revoked")
+    /// A seal key moved from its encrypted file into a PKCS#11 token (`zerotrip keys migrate`).
+    public static let keyMigrated = AuditAction(rawValue: "key.migrated")
     public static let keyRotationStarted = AuditAction(rawValue: "key.rotation_started")
 
     // need
@@ -199,6 +201,7 @@ public struct AuditAction: RawRepresentable, Hashable, Sendable, CustomStringCon
             .identityWindowFailed,
             .keyActivated,
             .keyCreated,
+            .keyMigrated,
             .keyLimitsSet,
             .keyRevoked,
             .keyRotationStarted,

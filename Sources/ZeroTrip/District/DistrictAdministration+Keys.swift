@@ -125,6 +125,59 @@ extension DistrictAdministration {
             AuditEntry(actor: "system", action: .keyActivated, target: "department:\(code)", details: ["kid": kid]), at: now, in: db)
     }
 
+    /// Moves seal key `kid` from its encrypted file into the seal token (``ZeroTripHome/sealToken``): the key is
+    /// imported as a sensitive, non-extractable token object, checked against its certificate, the register row names
+    /// the token key from then on (audited `key.migrated`), and the file is removed. For districts that start with
+    /// files and buy a token later; the key's certificate, kid and history do not change.
+    ///
+    /// A daemon that already unlocked the key keeps signing with its copy in memory until it restarts.
+    public func migrateKey(kid rawKid: String, actor: String) async throws -> SigningKeyInfo {
+        let kid = rawKid.lowercased()
+        guard let tokens = try sealToken else {
+            throw ZeroTripError(.invalidConfiguration, "no seal token is configured: name it with --to, sealToken or ZEROTRIP_SEAL_TOKEN")
+        }
+        let row = try await database.read { db in try SigningKeyStore.key(kid, in: db) }
+        guard let row else { throw ZeroTripError(.unknownKey, "no key \(kid.prefix(16))") }
+        guard row.role == .seal, let code = row.department else {
+            throw ZeroTripError(.invalidInput, "only seal keys move into the seal token; the root key stays with its ceremony")
+        }
+        guard row.status != .revoked else { throw ZeroTripError(.keyRevoked, "key \(kid) is revoked; it signs nothing and stays where it is") }
+        let keyFile = try await database.read { db in try SigningKeyStore.certificateAndKeyFile(kid, in: db) }?.keyFile ?? ""
+        guard !TokenKey.isTokenLocation(keyFile) else { throw ZeroTripError(.invalidInput, "key \(kid) is held in a token already") }
+        guard let unlocked = try await unlockKey(kid: kid, what: "seal key \(kid)") else { throw ZeroTripError(.unknownKey, "no key \(kid)") }
+        let (home, certificate) = (self.home, unlocked.certificate)
+        let moved = try await BlockingWork.run {
+            let token = try tokens.token()
+            let key = try withCrypto("moving seal key \(kid) into its token") { () throws(CryptoError) in
+                try TokenKey.importing(unlocked.key, into: token, label: "seal-\(code)-\(kid.prefix(8))", id: Hex.decode(kid) ?? Array(kid.utf8))
+            }
+            guard key.publicKey.derRepresentation == certificate.publicKey.derRepresentation else {
+                try? key.destroy()
+                throw ZeroTripError(.malformedKey, "the token's copy of \(kid) does not match its certificate")
+            }
+            return key
+        }
+        let location = moved.uri.description
+        let now = clock.now()
+        do {
+            try await database.write { db in
+                try SigningKeyStore.moveKey(kid, to: location, in: db)
+                try AuditLog.append(
+                    AuditEntry(
+                        actor: actor, action: .keyMigrated, target: "key:\(kid)",
+                        details: ["department": code, "from": keyFile, "to": location]), at: now, in: db)
+            }
+        } catch {
+            try? await BlockingWork.run { try moved.destroy() }
+            throw error as? ZeroTripError
+                ?? ZeroTripError(.storageFailure, "recording the move of \(kid) failed; the key stays in its file").causedBy(error)
+        }
+        cachedSealers[kid] = nil
+        home.keyFiles.discard(keyFile)
+        guard let info = try await allKeys().first(where: { $0.kid == kid }) else { throw ZeroTripError(.unknownKey, "no key \(kid)") }
+        return info
+    }
+
     /// Revokes seal key `kid`: documents it signed that were logged (covered by a signed tree head) at or before
     /// `notAfter` stay valid; later ones verify as revoked. `notAfter` cannot lie in the future.
     public func revokeKey(kid rawKid: String, notAfter rawNotAfter: Date, reason: KeyRevocationReason, actor: String) async throws -> SigningKeyInfo {

@@ -1,4 +1,5 @@
 public import Foundation
+import Synchronization
 public import ZeroTripCrypto
 import ZeroTripDocuments
 
@@ -42,7 +43,15 @@ public actor DistrictAdministration {
         self.sealTokenSetting = home.sealToken.map { text in
             Result { () throws(ZeroTripError) in try SealTokenAccess(text, environment: environment) }
         }
+        self.keyLocationTokens = Mutex([:])
+        self.environment = environment
     }
+
+    /// Where the seal token's PIN comes from (`ZEROTRIP_SEAL_TOKEN_PIN`).
+    let environment: [String: String]
+    /// Tokens opened from a registered key's own URI when no seal token is configured (a key moved by `keys migrate`
+    /// is found with just the PIN).
+    let keyLocationTokens: Mutex<[String: SealTokenAccess]>
 
     /// The seal token, when the district keeps its seals in one.
     nonisolated var sealToken: SealTokenAccess? {
@@ -209,9 +218,15 @@ public actor DistrictAdministration {
     /// The key a register row's `pkcs11:` URI names, opened in its token with the seal token's PIN (off the
     /// cooperative pool: a token answers at its own pace).
     nonisolated func openTokenKey(_ location: String, what: String) async throws -> PrivateKey {
-        guard let tokens = try sealToken else {
-            throw ZeroTripError(
-                .invalidConfiguration, "\(what) is held in a PKCS#11 token, but no sealToken is configured (its module path and PIN)")
+        let tokens: SealTokenAccess
+        if let configured = try sealToken {
+            tokens = configured
+        } else if let known = keyLocationTokens.withLock({ $0[location] }) {
+            tokens = known
+        } else {
+            // The key's URI names its module and token; the PIN comes from the environment.
+            tokens = try SealTokenAccess(location, environment: environment)
+            keyLocationTokens.withLock { $0[location] = tokens }
         }
         return try await BlockingWork.run {
             let uri: PKCS11URI

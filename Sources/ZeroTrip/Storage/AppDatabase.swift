@@ -1199,6 +1199,20 @@ public struct AppDatabase: Sendable {
                         BEGIN SELECT RAISE(ABORT, 'a complaint is answered once, and the answer is kept as given'); END;
                     """)
         }
+        // A seal key made in a file may move into a PKCS#11 token (zerotrip keys migrate): its row then names the
+        // token key. Nothing else about a key changes, and a key never moves back out of a token.
+        migrator.registerMigration("2026-12-09 keys: a seal key file may move into a token") { db in
+            try db.execute(
+                sql: """
+                    DROP TRIGGER signing_keys_immutable;
+                    CREATE TRIGGER signing_keys_immutable BEFORE UPDATE OF kid, department_id, role, algorithm, certificate ON signing_keys
+                        BEGIN SELECT RAISE(ABORT, 'signing key material is immutable'); END;
+                    CREATE TRIGGER signing_keys_key_file_into_token BEFORE UPDATE OF key_file ON signing_keys
+                        WHEN NEW.key_file IS NOT OLD.key_file
+                            AND (OLD.key_file LIKE 'pkcs11:%' OR NEW.key_file NOT LIKE 'pkcs11:%' OR OLD.role <> 'seal')
+                        BEGIN SELECT RAISE(ABORT, 'a key only moves from its file into a token'); END;
+                    """)
+        }
         return migrator
     }
 }

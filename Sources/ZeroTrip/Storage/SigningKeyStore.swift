@@ -135,6 +135,13 @@ enum SigningKeyStore {
     }
 
     /// Every key file name (root and seals).
+    /// Records that seal key `kid` moved from its file into a token at `location` (the schema refuses any other change
+    /// of a key's location).
+    static func moveKey(_ kid: String, to location: String, in db: SQLTransaction) throws {
+        try db.execute(sql: "UPDATE signing_keys SET key_file = ? WHERE kid = ? AND role = 'seal'", arguments: [location, kid])
+        guard db.changesCount == 1 else { throw ZeroTripError(.unknownKey, "no seal key \(kid)") }
+    }
+
     static func keyFiles(in db: SQLTransaction) throws -> [String] {
         try db.fetchAll(String.self, sql: "SELECT key_file FROM signing_keys")
     }

@@ -92,6 +92,100 @@ public final class TokenKey: Sendable {
         }
     }
 
+    /// Moves a P-256 key from memory into `token` under `label` and `id`: the private key becomes a sensitive,
+    /// non-extractable token object (the token cannot mark it "never extractable" or "local": it was a file before),
+    /// beside its public key. The caller deletes the file once the district's register names the token key.
+    public static func importing(_ key: PrivateKey, into token: PKCS11Token, label: String, id: [UInt8]) throws(CryptoError) -> TokenKey {
+        guard !label.isEmpty, label.utf8.count <= 64, !id.isEmpty, id.count <= 64 else {
+            throw CryptoError(.invalidArgument, "a token key needs a label and an id of 1–64 bytes")
+        }
+        var scalar = try key.p256Scalar
+        defer { for index in scalar.indices { scalar[index] = 0 } }
+        let spki = key.publicKey.derRepresentation
+        var point: [UInt8] = [0x04, 0x41] + spki.suffix(65)
+        return try token.withSession { session throws(CryptoError) in
+            let module = token.module
+            var labelBytes = Array(label.utf8)
+            var idBytes = id
+            var parameters = p256Parameters
+            var yes = CK_BBOOL(CK_TRUE)
+            var no = CK_BBOOL(CK_FALSE)
+            var privateClass = CK_OBJECT_CLASS(CKO_PRIVATE_KEY)
+            var publicClass = CK_OBJECT_CLASS(CKO_PUBLIC_KEY)
+            var keyType = CK_KEY_TYPE(CKK_EC)
+            var privateHandle: CK_OBJECT_HANDLE = 0
+            var publicHandle: CK_OBJECT_HANDLE = 0
+            let flag = UInt(MemoryLayout<CK_BBOOL>.size)
+            let rv = labelBytes.withUnsafeMutableBytes { label in
+                idBytes.withUnsafeMutableBytes { id in
+                    parameters.withUnsafeMutableBytes { parameters in
+                        scalar.withUnsafeMutableBytes { value in
+                            point.withUnsafeMutableBytes { point in
+                                withUnsafeMutablePointer(to: &yes) { yes in
+                                    withUnsafeMutablePointer(to: &no) { no in
+                                        withUnsafeMutablePointer(to: &privateClass) { privateClass in
+                                            withUnsafeMutablePointer(to: &publicClass) { publicClass in
+                                                withUnsafeMutablePointer(to: &keyType) { keyType in
+                                                    var privateTemplate = [
+                                                        CK_ATTRIBUTE(
+                                                            type: CKA_CLASS, pValue: privateClass,
+                                                            ulValueLen: UInt(MemoryLayout<CK_OBJECT_CLASS>.size)),
+                                                        CK_ATTRIBUTE(
+                                                            type: CKA_KEY_TYPE, pValue: keyType, ulValueLen: UInt(MemoryLayout<CK_KEY_TYPE>.size)),
+                                                        CK_ATTRIBUTE(type: CKA_TOKEN, pValue: yes, ulValueLen: flag),
+                                                        CK_ATTRIBUTE(type: CKA_PRIVATE, pValue: yes, ulValueLen: flag),
+                                                        CK_ATTRIBUTE(type: CKA_SENSITIVE, pValue: yes, ulValueLen: flag),
+                                                        CK_ATTRIBUTE(type: CKA_EXTRACTABLE, pValue: no, ulValueLen: flag),
+                                                        CK_ATTRIBUTE(type: CKA_SIGN, pValue: yes, ulValueLen: flag),
+                                                        CK_ATTRIBUTE(type: CKA_DECRYPT, pValue: no, ulValueLen: flag),
+                                                        CK_ATTRIBUTE(type: CKA_UNWRAP, pValue: no, ulValueLen: flag),
+                                                        CK_ATTRIBUTE(type: CKA_DERIVE, pValue: no, ulValueLen: flag),
+                                                        CK_ATTRIBUTE(
+                                                            type: CKA_EC_PARAMS, pValue: parameters.baseAddress, ulValueLen: UInt(parameters.count)),
+                                                        CK_ATTRIBUTE(type: CKA_VALUE, pValue: value.baseAddress, ulValueLen: UInt(value.count)),
+                                                        CK_ATTRIBUTE(type: CKA_LABEL, pValue: label.baseAddress, ulValueLen: UInt(label.count)),
+                                                        CK_ATTRIBUTE(type: CKA_ID, pValue: id.baseAddress, ulValueLen: UInt(id.count)),
+                                                    ]
+                                                    var publicTemplate = [
+                                                        CK_ATTRIBUTE(
+                                                            type: CKA_CLASS, pValue: publicClass, ulValueLen: UInt(MemoryLayout<CK_OBJECT_CLASS>.size)
+                                                        ),
+                                                        CK_ATTRIBUTE(
+                                                            type: CKA_KEY_TYPE, pValue: keyType, ulValueLen: UInt(MemoryLayout<CK_KEY_TYPE>.size)),
+                                                        CK_ATTRIBUTE(type: CKA_TOKEN, pValue: yes, ulValueLen: flag),
+                                                        CK_ATTRIBUTE(type: CKA_VERIFY, pValue: yes, ulValueLen: flag),
+                                                        CK_ATTRIBUTE(
+                                                            type: CKA_EC_PARAMS, pValue: parameters.baseAddress, ulValueLen: UInt(parameters.count)),
+                                                        CK_ATTRIBUTE(type: CKA_EC_POINT, pValue: point.baseAddress, ulValueLen: UInt(point.count)),
+                                                        CK_ATTRIBUTE(type: CKA_LABEL, pValue: label.baseAddress, ulValueLen: UInt(label.count)),
+                                                        CK_ATTRIBUTE(type: CKA_ID, pValue: id.baseAddress, ulValueLen: UInt(id.count)),
+                                                    ]
+                                                    let made = module.functions.pointee.C_CreateObject!(
+                                                        session, &privateTemplate, UInt(privateTemplate.count), &privateHandle)
+                                                    guard made == CKR_OK else { return made }
+                                                    let madePublic = module.functions.pointee.C_CreateObject!(
+                                                        session, &publicTemplate, UInt(publicTemplate.count), &publicHandle)
+                                                    if madePublic != CKR_OK { _ = module.functions.pointee.C_DestroyObject!(session, privateHandle) }
+                                                    return madePublic
+                                                }
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            try module.check(rv, "C_CreateObject")
+            let publicKey = try Self.publicKey(of: publicHandle, session: session, module: module)
+            guard publicKey.derRepresentation == spki else {
+                throw CryptoError(.backendFailure, "the token's copy of the key has another public key")
+            }
+            return TokenKey(token: token, label: label, id: id, publicKey: publicKey)
+        }
+    }
+
     /// Opens the key `uri` names (by `object=` label and/or `id=`) in `token`. Throws
     /// ``CryptoError/Code/tokenKeyNotFound`` when the token holds no such private key (or more than one).
     public static func open(_ uri: PKCS11URI, in token: PKCS11Token) throws(CryptoError) -> TokenKey {

@@ -382,6 +382,16 @@ enum PostgresSchema {
                             + "OLD.overdue_notified_at) OR ((NEW.answered_at, NEW.answered_by, NEW.finding, NEW.action, NEW.reply, NEW.cause) IS NOT DISTINCT "
                             + "FROM (OLD.answered_at, OLD.answered_by, OLD.finding, OLD.action, OLD.reply, OLD.cause) AND OLD.overdue_notified_at IS NULL "
                             + "AND NEW.overdue_notified_at IS NOT NULL)))")),
+        Migration(
+            name: "2026-12-09 keys: a seal key file may move into a token",
+            sql: "DROP TRIGGER signing_keys_immutable ON signing_keys;\n"
+                + refuse(
+                    "signing_keys", "signing_keys_immutable", "UPDATE OF kid, department_id, role, algorithm, certificate",
+                    "signing key material is immutable")
+                + refuse(
+                    "signing_keys", "signing_keys_key_file_into_token", "UPDATE OF key_file", "a key only moves from its file into a token",
+                    when: "NEW.key_file IS DISTINCT FROM OLD.key_file AND (OLD.key_file LIKE 'pkcs11:%' OR NEW.key_file NOT LIKE 'pkcs11:%' "
+                        + "OR OLD.role <> 'seal')")),
     ]
 
     private static let initial = """
