@@ -63,6 +63,20 @@ struct SealTokenTests {
         let second = try await services.documents.issue(DocumentAccessTests.request, actor: "test")
         #expect(second.record.kid == rotated.kid)
         #expect(try await services.documents.verifyPDF(second.pdf, actor: "test").result == .valid)
+
+        // The retired key will never sign again: the maintenance round destroys it in the token, once, audited; the
+        // documents it signed keep verifying from its certificate.
+        #expect(try await services.administration.destroyFinishedTokenKeys() == 1)
+        #expect(try await services.administration.destroyFinishedTokenKeys() == 0, "once")
+        let events = try await AuditLog.events(in: services.database, limit: 1000).filter { $0.action == AuditAction.keyDestroyed.rawValue }
+        #expect(events.map(\.target) == ["key:\(keys[0].kid)"])
+        let remaining = try ExternalTool.run([
+            "pkcs11-tool", "--module", SoftHSM.modulePath, "--token-label", label, "--login", "--pin", SoftHSM.pin, "--list-objects", "--type",
+            "privkey",
+        ])
+        #expect(remaining.stdout.components(separatedBy: "Private Key Object").count - 1 == 1, "only the active key is left: \(remaining.stdout)")
+        #expect(try await services.documents.verifyPDF(issued.pdf, actor: "test").result == .valid)
+        #expect(try await services.documents.verifyPDF(second.pdf, actor: "test").result == .valid)
     }
 
     @Test("A seal key gone from its token: issuance answers token_key_not_found (503) and stores nothing; readiness says so")

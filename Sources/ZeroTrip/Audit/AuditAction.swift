@@ -96,6 +96,8 @@ public struct AuditAction: RawRepresentable, Hashable, Sendable, CustomStringCon
     public static let keyRevoked = AuditAction(rawValue: "key.revoked")
     /// A seal key moved from its encrypted file into a PKCS#11 token (`zerotrip keys migrate`).
     public static let keyMigrated = AuditAction(rawValue: "key.migrated")
+    /// A seal key that will never sign again (retired or revoked) was destroyed in its token.
+    public static let keyDestroyed = AuditAction(rawValue: "key.destroyed")
     public static let keyRotationStarted = AuditAction(rawValue: "key.rotation_started")
 
     // need
@@ -202,6 +204,7 @@ public struct AuditAction: RawRepresentable, Hashable, Sendable, CustomStringCon
             .keyActivated,
             .keyCreated,
             .keyMigrated,
+            .keyDestroyed,
             .keyLimitsSet,
             .keyRevoked,
             .keyRotationStarted,

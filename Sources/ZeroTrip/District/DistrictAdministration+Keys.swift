@@ -101,6 +101,35 @@ extension DistrictAdministration {
     }
 
     /// Promotes pending keys whose time has come (every department); called before each seal lookup and by the daemon's timer.
+    /// Destroys, in their token, the private keys of seal keys that will never sign again: retired when their
+    /// rotation's overlap ended, or revoked. Each is audited `key.destroyed` once (a key already gone from the token
+    /// is recorded as such). Their certificates stay in the register and the trust list, so every document they signed
+    /// keeps verifying. Returns how many were destroyed now.
+    @discardableResult
+    public nonisolated func destroyFinishedTokenKeys() async throws -> Int {
+        let finished = try await database.read { db in try SigningKeyStore.finishedTokenKeys(in: db) }
+        guard !finished.isEmpty else { return 0 }
+        let done = try await database.read { db in
+            Set(
+                try AuditLog.events(targets: finished.map { "key:\($0.kid)" }, actions: [AuditAction.keyDestroyed.rawValue], limit: 1000, in: db)
+                    .map(\.target))
+        }
+        var destroyed = 0
+        for key in finished where !done.contains("key:\(key.kid)") {
+            var details = ["department": key.department, "location": key.location]
+            do {
+                let tokenKey = try await openTokenKey(key.location, what: "seal key \(key.kid)").tokenKey
+                try await BlockingWork.run { try withCrypto("destroying seal key \(key.kid)") { () throws(CryptoError) in try tokenKey?.destroy() } }
+                destroyed += 1
+            } catch let error as ZeroTripError where error.code == .tokenKeyNotFound {
+                details["already_absent"] = "true"
+            }
+            let (now, entry) = (clock.now(), AuditEntry(actor: "system", action: .keyDestroyed, target: "key:\(key.kid)", details: details))
+            try await database.write { db in try AuditLog.append(entry, at: now, in: db) }
+        }
+        return destroyed
+    }
+
     public func activateDueKeys() async throws {
         let now = clock.now()
         let due = try await database.read { db in try SigningKeyStore.departmentsWithDueKeys(at: now, in: db) }

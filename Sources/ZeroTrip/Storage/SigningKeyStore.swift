@@ -142,6 +142,16 @@ enum SigningKeyStore {
         guard db.changesCount == 1 else { throw ZeroTripError(.unknownKey, "no seal key \(kid)") }
     }
 
+    /// Seal keys held in a token that will never sign again (retired or revoked): kid, location and department.
+    static func finishedTokenKeys(in db: SQLTransaction) throws -> [(kid: String, location: String, department: String)] {
+        try db.fetchAll(
+            sql: """
+                SELECT k.kid, k.key_file, d.code FROM signing_keys k JOIN departments d ON d.id = k.department_id
+                WHERE k.role = 'seal' AND k.status IN ('retired', 'revoked') AND k.key_file LIKE 'pkcs11:%' ORDER BY k.kid
+                """
+        ).map { (kid: $0["kid"], location: $0["key_file"], department: $0["code"]) }
+    }
+
     static func keyFiles(in db: SQLTransaction) throws -> [String] {
         try db.fetchAll(String.self, sql: "SELECT key_file FROM signing_keys")
     }

@@ -16,9 +16,16 @@ public struct TrustMaintenanceService: Service {
         self.logger = logger
     }
 
-    /// One round: due keys activated, a tree head signed when needed.
+    /// One round: due keys activated, keys that will never sign again destroyed in their token, a tree head signed
+    /// when needed.
     public func tick() async throws {
         try await services.administration.activateDueKeys()
+        do {
+            try await services.administration.destroyFinishedTokenKeys()
+        } catch {
+            // A token that is away now is tried again next round; the tree head must not wait for it.
+            logger.warning("destroying finished seal keys in their token failed", metadata: ["error": "\(error)"])
+        }
         let size = try await services.log.size()
         let head = try await services.log.latestTreeHead()
         let now = services.clock.now()

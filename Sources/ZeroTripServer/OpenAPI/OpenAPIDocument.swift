@@ -40,9 +40,35 @@ enum OpenAPIDocument {
                         "description": "An applicant session from `/v1/applicant/verifications` or a device key; the route's tier is required",
                     ],
                 ],
-                "schemas": .object(BodySchema.components.merging(["Error": errorSchema]) { $1 }),
+                "schemas": .object(
+                    reachable(from: .object(paths.mapValues { .object($0) }), in: BodySchema.components.merging(["Error": errorSchema]) { $1 })),
             ],
         ]
+    }
+
+    /// The components `root` refers to by `$ref`, directly or through other components: only those, so the description
+    /// holds what its routes use and nothing else a process happened to describe (whatever order types were met in).
+    static func reachable(from root: JSONValue, in components: [String: JSONValue]) -> [String: JSONValue] {
+        var kept: [String: JSONValue] = [:]
+        var pending = [root]
+        while let value = pending.popLast() {
+            switch value {
+            case .object(let members):
+                if case .string(let reference) = members["$ref"], reference.hasPrefix("#/components/schemas/") {
+                    let name = String(reference.dropFirst("#/components/schemas/".count))
+                    if kept[name] == nil, let schema = components[name] {
+                        kept[name] = schema
+                        pending.append(schema)
+                    }
+                }
+                pending.append(contentsOf: members.values)
+            case .array(let items):
+                pending.append(contentsOf: items)
+            default:
+                break
+            }
+        }
+        return kept
     }
 
     /// The body of every JSON error.
