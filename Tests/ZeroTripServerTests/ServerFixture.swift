@@ -18,11 +18,13 @@ final class ServerFixture: @unchecked Sendable {
     var noAdminToken = ""
 
     /// `clock`: the services' time source (a test that needs time to pass gives its own).
-    init(initialize: Bool = true, clock: ZeroTripClock = .system) async throws {
+    /// `sealToken`: the `pkcs11:` URI seal keys are made in (``ZeroTripHome/sealToken``).
+    init(initialize: Bool = true, clock: ZeroTripClock = .system, sealToken: String? = nil) async throws {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("zerotrip-server-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         var home = ZeroTripHome(root: root)
         home.keyEncryption = .testing
+        home.sealToken = sealToken
         services = ZeroTripServices(
             database: try TestDatabase.make(), home: home,
             passphrase: PassphraseSource(explicit: "server test passphrase", environment: [:], keys: home.keyFiles), clock: clock)
