@@ -88,17 +88,21 @@ struct SignatureInteropTests {
     func sm2WithGmSSL() throws {
         let dir = try ExternalTool.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        // Key made by openssl; its raw scalar and point handed to gmssl.
-        try ExternalTool.run(["openssl", "genpkey", "-algorithm", "SM2", "-out", "key.pem"], in: dir)
-        let keyPEM = try String(contentsOf: dir.appendingPathComponent("key.pem"), encoding: .utf8)
-        let privateKey = try PrivateKey(pemRepresentation: keyPEM)
+        // Key made by openssl; its raw scalar and point handed to gmssl. gmssl takes the point as x ‖ y in hex and strips a
+        // leading "04" with str.lstrip (every leading 0 and 4), so a point whose x begins with the byte 04 (1 key in 256)
+        // would reach it mangled: openssl makes another key then.
+        var privateKey = try PrivateKey(generating: .sm2)
+        for _ in 0..<8 {
+            try ExternalTool.run(["openssl", "genpkey", "-algorithm", "SM2", "-out", "key.pem"], in: dir)
+            privateKey = try PrivateKey(pemRepresentation: String(contentsOf: dir.appendingPathComponent("key.pem"), encoding: .utf8))
+            if privateKey.publicKey.x962Representation.dropFirst().first != 0x04 { break }
+        }
         let text = try ExternalTool.run(["openssl", "pkey", "-in", "key.pem", "-text", "-noout"], in: dir).stdout
         let privHex = try #require(Self.hexBlock(after: "priv:", in: text))
         let pubHex = Hex.encode(privateKey.publicKey.x962Representation.dropFirst())
         let messageHex = Hex.encode(message)
 
         // ZeroTrip → gmssl
-        let ours = try privateKey.signature(for: message)
         let script = """
             import sys
             from gmssl import sm2
@@ -108,6 +112,7 @@ struct SignatureInteropTests {
             print("OK" if ok else "BAD")
             print(c.sign_with_sm3(bytes.fromhex(msg)))
             """
+        let ours = try privateKey.signature(for: message)
         let run = try ExternalTool.run(["python3", "-c", script, privHex, pubHex, messageHex, Hex.encode(ours.rawRepresentation)])
         #expect(run.status == 0, "\(run.stderr)")
         let lines = run.stdout.split(separator: "\n").map(String.init)
