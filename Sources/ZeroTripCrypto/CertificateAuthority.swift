@@ -126,8 +126,12 @@ public enum CertificateAuthority {
             defer { zt_X509_EXTENSION_free(ext) }
             try check(X509_add_ext(x, ext, -1), .backendFailure, "adding extension \(nid) failed")
         }
-        try sign(x, with: signer)
-        return try Certificate(box: certificate)
+        guard signer.tokenKey != nil else {
+            try sign(x, with: signer)
+            return try Certificate(box: certificate)
+        }
+        try sign(x, with: try TokenSigning.placeholder(for: signer))
+        return try Certificate(derRepresentation: try TokenSigning.resigned(try Certificate(box: certificate).derRepresentation, with: signer))
     }
 
     private static func setRandomSerial(_ x: OpaquePointer) throws(CryptoError) {

@@ -71,10 +71,12 @@ public enum CertificateRevocationList {
         defer { zt_X509_EXTENSION_free(aki) }
         try check(X509_CRL_add_ext(crl.pointer, aki, -1), .backendFailure, "adding AKI failed")
         try check(X509_CRL_sort(crl.pointer), .backendFailure, "sorting the CRL failed")
+        // A token key signs what OpenSSL laid out with a placeholder key (TokenSigning).
+        let opensslKey = key.tokenKey == nil ? key : try TokenSigning.placeholder(for: key)
         let digestContext = try EVPDigestContextBox()
         var keyContext: OpaquePointer?
         try check(
-            EVP_DigestSignInit(digestContext.pointer, &keyContext, key.algorithm.digest.evpMD, nil, key.box.pointer), .backendFailure,
+            EVP_DigestSignInit(digestContext.pointer, &keyContext, key.algorithm.digest.evpMD, nil, opensslKey.box.pointer), .backendFailure,
             "CRL sign init failed")
         if key.algorithm == .sm2 { try SM2.setDistinguishingID(keyContext) }
         guard X509_CRL_sign_ctx(crl.pointer, digestContext.pointer) > 0 else { throw .openSSL(.backendFailure, "CRL signing failed") }
@@ -82,7 +84,8 @@ public enum CertificateRevocationList {
         let length = i2d_X509_CRL(crl.pointer, &out)
         guard length > 0, let out else { throw .openSSL(.backendFailure, "CRL encoding failed") }
         defer { CRYPTO_free(out, #fileID, #line) }
-        return Array(UnsafeBufferPointer(start: out, count: Int(length)))
+        let der = Array(UnsafeBufferPointer(start: out, count: Int(length)))
+        return key.tokenKey == nil ? der : try TokenSigning.resigned(der, with: key)
     }
 
     private static func setTime(_ date: Date, _ apply: (UnsafePointer<ASN1_TIME>) -> Int32) throws(CryptoError) {

@@ -115,6 +115,39 @@ struct TokenKeyTests {
         #expect(verified.status == 0 && verified.stderr.contains("Verification successful"), "\(verified.stderr)")
     }
 
+    @Test("A root CA key in a token: its self-signed certificate, a seal certificate it issues and its CRL all verify with openssl")
+    func rootInToken() throws {
+        let (token, _) = try Self.token()
+        let rootKey = PrivateKey(token: try TokenKey.generate(in: token, label: "root-1", id: [0x70]))
+        let now = Date()
+        let root = try CertificateAuthority.makeRootCertificate(
+            subject: DistinguishedName([.init(type: "C", value: "CN"), .init(type: "O", value: "禅城区人民政府"), .init(type: "CN", value: "禅城区根证书")]),
+            key: rootKey, notValidBefore: now.addingTimeInterval(-60), notValidAfter: now.addingTimeInterval(86_400 * 3650))
+        #expect(root.publicKey.derRepresentation == rootKey.publicKey.derRepresentation)
+        let sealKey = try PrivateKey(generating: .p256)
+        let seal = try CertificateAuthority.issueSealCertificate(
+            subject: DistinguishedName([.init(type: "C", value: "CN"), .init(type: "OU", value: "RSJ"), .init(type: "CN", value: "区人力资源和社会保障局")]),
+            subjectKey: sealKey.publicKey, issuer: root, issuerKey: rootKey, notValidBefore: now.addingTimeInterval(-60),
+            notValidAfter: now.addingTimeInterval(86_400 * 365))
+        let crl = try CertificateRevocationList.make(
+            issuer: root, key: rootKey, number: 7, thisUpdate: now, nextUpdate: now.addingTimeInterval(86_400),
+            revoked: [RevokedCertificate(certificate: seal, revokedAt: now, reasonCode: 1, invalidityDate: now.addingTimeInterval(-3600))])
+
+        let directory = try ExternalTool.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try Data(root.pemRepresentation.utf8).write(to: directory.appendingPathComponent("root.pem"))
+        try Data(seal.pemRepresentation.utf8).write(to: directory.appendingPathComponent("seal.pem"))
+        try Data(crl).write(to: directory.appendingPathComponent("root.crl"))
+        let chain = try ExternalTool.run(["openssl", "verify", "-CAfile", "root.pem", "root.pem", "seal.pem"], in: directory)
+        #expect(chain.status == 0 && chain.stdout.contains("root.pem: OK") && chain.stdout.contains("seal.pem: OK"), "\(chain.stdout)\(chain.stderr)")
+        let revoked = try ExternalTool.run(
+            ["openssl", "verify", "-crl_check", "-CAfile", "root.pem", "-CRLfile", "root.crl", "seal.pem"], in: directory)
+        #expect(
+            revoked.status != 0 && (revoked.stdout + revoked.stderr).contains("certificate revoked"), "the token-signed CRL is accepted and applied")
+        let listed = try ExternalTool.run(["openssl", "crl", "-inform", "DER", "-in", "root.crl", "-CAfile", "root.pem", "-noout"], in: directory)
+        #expect((listed.stdout + listed.stderr).contains("verify OK"), "\(listed.stdout)\(listed.stderr)")
+    }
+
     @Test("Concurrent signatures share the token's sessions and all verify")
     func concurrentSignatures() async throws {
         let (token, _) = try Self.token()
