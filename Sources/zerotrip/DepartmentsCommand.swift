@@ -11,7 +11,8 @@ struct DepartmentsCommand: AsyncParsableCommand {
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Create a department with its seal key (Keys/CODE-kid.key.pem) and certificate (Certificates/departments/).")
+            abstract:
+                "Create a department with its seal key (Keys/CODE-kid.key.pem, or in the seal token) and certificate (Certificates/departments/).")
         @OptionGroup var location: LocationOptions
         @Option(name: .long, help: "Department code: 2–16 upper-case letters or digits, e.g. RSJ.")
         var code: String

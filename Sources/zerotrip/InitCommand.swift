@@ -11,7 +11,9 @@ struct InitCommand: AsyncParsableCommand {
         discussion: """
             Refuses to run twice: the root key is never overwritten. When no passphrase is configured \
             (--passphrase, ZEROTRIP_KEY_PASSPHRASE), a random one is written to Keys/passphrase (mode 0600) \
-            so the daemon can run unattended; in production supply it from a secret store instead.
+            so the daemon can run unattended; in production supply it from a secret store instead. With --root-token the \
+            root key is made inside that PKCS#11 token (a pkcs11: URI with module-path; PIN from ZEROTRIP_ROOT_TOKEN_PIN), \
+            never in a file; seal keys follow sealToken / ZEROTRIP_SEAL_TOKEN (docs/keys.md).
             """)
 
     @OptionGroup var location: LocationOptions
@@ -28,6 +30,9 @@ struct InitCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Root key algorithm: P-256 (default) or SM2.")
     var algorithm: String = "P-256"
 
+    @Option(name: .long, help: "Make the root key in this PKCS#11 token: pkcs11:token=…?module-path=… (PIN from ZEROTRIP_ROOT_TOKEN_PIN).")
+    var rootToken: String?
+
     func run() async throws {
         try await reportingErrors {
             let algorithm = try Validation.algorithm(algorithm)
@@ -38,12 +43,13 @@ struct InitCommand: AsyncParsableCommand {
             if try await services.administration.district() != nil {
                 throw ZeroTripError(.alreadyInitialized, "the district is already initialised; the root key is never replaced by init")
             }
-            if !source.isConfigured {
+            // Key files need the passphrase; with the root and the seals both in tokens, none is written.
+            if !source.isConfigured, rootToken == nil || home.sealToken == nil {
                 _ = try source.generateFile()
                 print("Generated a random key passphrase in \(home.keysDirectory.lastPathComponent)/\(PassphraseSource.fileName) (mode 0600).")
             }
             let info = try await services.administration.initialize(
-                district: district, province: province, city: city, algorithm: algorithm, actor: cliActor)
+                district: district, province: province, city: city, algorithm: algorithm, rootToken: rootToken, actor: cliActor)
             print("District \(info.administrativeName) initialised. Root kid \(info.rootKid); certificate \(home.rootCertificateURL.path)")
         }
     }

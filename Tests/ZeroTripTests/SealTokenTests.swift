@@ -153,4 +153,61 @@ struct SealTokenTests {
         }
         #expect(refused != nil, "the schema refuses moving a key back out of its token")
     }
+
+    @Test(
+        "The root in one token and the seals in another: init, a department, a document, readiness and a root renewal, all checked by openssl; no key file"
+    )
+    func rootAndSealsInTwoTokens() async throws {
+        // The root's PIN is its own variable (not the seals'), read from the environment as the daemon does.
+        setenv(TokenAccess.rootPINVariable, SoftHSM.pin, 1)
+        let (rootLabel, rootURI) = try SoftHSM.claim()
+        let (sealLabel, sealURI) = try SoftHSM.claim()
+        let district = try TestDistrict(sealToken: sealURI + "&pin-value=\(SoftHSM.pin)")
+        let administration = district.services.administration
+        let info = try await administration.initialize(district: "禅城区", rootToken: rootURI, actor: "test")
+        _ = try await administration.addDepartment(code: "RSJ", name: "区人力资源和社会保障局", actor: "test")
+        try await IdentityFixtures.importDemoRegistry(district.services)
+
+        let rootLocation = try #require(
+            try await district.services.database.read { db in try SigningKeyStore.certificateAndKeyFile(info.rootKid, in: db) }?.keyFile)
+        #expect(rootLocation.hasPrefix("pkcs11:token=\(rootLabel);object=root-"), "\(rootLocation)")
+        let sealKid = try await administration.keys(department: "RSJ")[0].kid
+        let sealLocation = try #require(
+            try await district.services.database.read { db in try SigningKeyStore.certificateAndKeyFile(sealKid, in: db) }?.keyFile)
+        #expect(sealLocation.hasPrefix("pkcs11:token=\(sealLabel);"))
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: district.home.keysDirectory.path)) ?? []
+        #expect(!files.contains { $0.hasSuffix(".key.pem") }, "no key file at all: \(files)")
+
+        let issued = try await district.services.documents.issue(DocumentAccessTests.request, actor: "test")
+        #expect(try await district.services.documents.verifyPDF(issued.pdf, actor: "test").result == .valid)
+        try await district.services.checkReadiness()
+
+        let directory = try ExternalTool.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let oldRoot = try await administration.rootCertificate()
+        let seal = try #require(try await administration.keys(department: "RSJ").first)
+        try Data(oldRoot.pemRepresentation.utf8).write(to: directory.appendingPathComponent("old.pem"))
+        try Data(seal.certificatePEM.utf8).write(to: directory.appendingPathComponent("seal.pem"))
+        let chain = try ExternalTool.run(["openssl", "verify", "-CAfile", "old.pem", "old.pem", "seal.pem"], in: directory)
+        #expect(chain.status == 0, "\(chain.stdout)\(chain.stderr)")
+
+        // Renewal in the same token: the new root and both link certificates verify.
+        let renewal = try await administration.renewRoot(actor: "test")
+        let newLocation = try #require(
+            try await district.services.database.read { db in try SigningKeyStore.certificateAndKeyFile(renewal.root.kid, in: db) }?.keyFile)
+        #expect(newLocation.hasPrefix("pkcs11:token=\(rootLabel);object=root-") && newLocation != rootLocation)
+        try Data(renewal.root.certificatePEM.utf8).write(to: directory.appendingPathComponent("new.pem"))
+        try Data(renewal.newWithOldPEM.utf8).write(to: directory.appendingPathComponent("new-by-old.pem"))
+        try Data(renewal.oldWithNewPEM.utf8).write(to: directory.appendingPathComponent("old-by-new.pem"))
+        let renewed = try ExternalTool.run(
+            ["openssl", "verify", "-CAfile", "new.pem", "new.pem", "old-by-new.pem"], in: directory)
+        #expect(renewed.status == 0, "\(renewed.stdout)\(renewed.stderr)")
+        let linked = try ExternalTool.run(["openssl", "verify", "-CAfile", "old.pem", "new-by-old.pem"], in: directory)
+        #expect(linked.status == 0, "\(linked.stdout)\(linked.stderr)")
+        let signed = try await administration.rootSignature(for: Array("trust list".utf8))
+        #expect(signed.certificate.kidHex == renewal.root.kid)
+        #expect(
+            signed.certificate.publicKey.isValidSignature(
+                try Signature(derRepresentation: signed.signature, algorithm: .p256), for: Array("trust list".utf8)))
+    }
 }

@@ -78,7 +78,9 @@ extension DistrictAdministration {
         guard let algorithm = KeyAlgorithm(rawValue: algorithmName) else {
             throw ZeroTripError(.malformedKey, "the current root's algorithm is not recorded")
         }
-        let secret = try passphrase.resolve()
+        // A root held in a token is renewed in the same token; a root in a file, in a new file.
+        let oldToken = old.key.tokenKey?.token
+        let secret = oldToken == nil ? try passphrase.resolve() : ""
         let now = clock.now()
         // Certificates hold whole seconds: the renewal time (now, rounded up) is what verifiers read back from the new root
         // (RootSet.supersededAt); every tree head the old root signed so far is at or before it.
@@ -87,7 +89,13 @@ extension DistrictAdministration {
         let scrypt = home.keyEncryption
         let (key, certificate, newWithOld, oldWithNew, pem) = try await BlockingWork.run {
             try withCrypto("renewing the root") { () throws(CryptoError) in
-                let key = try PrivateKey(generating: algorithm)
+                let key: PrivateKey
+                if let oldToken {
+                    let random = try SecureRandom.bytes(count: 8)
+                    key = PrivateKey(token: try TokenKey.generate(in: oldToken, label: "root-\(Hex.encode(Array(random.prefix(4))))", id: random))
+                } else {
+                    key = try PrivateKey(generating: algorithm)
+                }
                 let certificate = try CertificateAuthority.renewRootCertificate(
                     previous: old.certificate, key: key, notValidBefore: notBefore,
                     notValidAfter: now.addingTimeInterval(Self.rootValidity))
@@ -98,17 +106,20 @@ extension DistrictAdministration {
                 let oldWithNew = try CertificateAuthority.issueLinkCertificate(
                     subject: old.certificate, issuer: certificate, issuerKey: key,
                     notValidBefore: old.certificate.notValidBefore, notValidAfter: far)
-                return (key, certificate, newWithOld, oldWithNew, try key.encryptedPEMRepresentation(passphrase: secret, scrypt: scrypt))
+                return (
+                    key, certificate, newWithOld, oldWithNew,
+                    oldToken == nil ? try key.encryptedPEMRepresentation(passphrase: secret, scrypt: scrypt) : ""
+                )
             }
         }
-        let keyFile = "root-\(certificate.kidHex).key.pem"
+        let keyFile = key.tokenKey?.uri.description ?? "root-\(certificate.kidHex).key.pem"
         let rootsDirectory = home.certificatesDirectory.appendingPathComponent("roots")
         var created: [URL] = []
         func removeCreated() {
-            home.keyFiles.discard(keyFile)
+            if let tokenKey = key.tokenKey { try? tokenKey.destroy() } else { home.keyFiles.discard(keyFile) }
             for url in created { try? FileManager.default.removeItem(at: url) }
         }
-        try home.keyFiles.create(keyFile, contents: pem)
+        if key.tokenKey == nil { try home.keyFiles.create(keyFile, contents: pem) }
         do {
             let oldFile = rootsDirectory.appendingPathComponent("root-\(old.certificate.kidHex).pem")
             if !FileManager.default.fileExists(atPath: oldFile.path) {

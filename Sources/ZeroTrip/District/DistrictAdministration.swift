@@ -28,7 +28,7 @@ public actor DistrictAdministration {
     var unlockingSealers: [String: Task<DocumentSealer, any Error>] = [:]
 
     /// The token seal keys are made in (``ZeroTripHome/sealToken``), or why its setting is unusable.
-    let sealTokenSetting: Result<SealTokenAccess, ZeroTripError>?
+    let sealTokenSetting: Result<TokenAccess, ZeroTripError>?
 
     /// Creates the administration over `database` and the files under `home`; `environment` supplies the seal token's
     /// PIN (`ZEROTRIP_SEAL_TOKEN_PIN`).
@@ -41,7 +41,7 @@ public actor DistrictAdministration {
         self.passphrase = passphrase
         self.clock = clock
         self.sealTokenSetting = home.sealToken.map { text in
-            Result { () throws(ZeroTripError) in try SealTokenAccess(text, environment: environment) }
+            Result { () throws(ZeroTripError) in try TokenAccess(text, environment: environment) }
         }
         self.keyLocationTokens = Mutex([:])
         self.environment = environment
@@ -51,10 +51,10 @@ public actor DistrictAdministration {
     let environment: [String: String]
     /// Tokens opened from a registered key's own URI when no seal token is configured (a key moved by `keys migrate`
     /// is found with just the PIN).
-    let keyLocationTokens: Mutex<[String: SealTokenAccess]>
+    let keyLocationTokens: Mutex<[String: TokenAccess]>
 
     /// The seal token, when the district keeps its seals in one.
-    nonisolated var sealToken: SealTokenAccess? {
+    nonisolated var sealToken: TokenAccess? {
         get throws(ZeroTripError) { try sealTokenSetting?.get() }
     }
 
@@ -68,38 +68,73 @@ public actor DistrictAdministration {
     /// Creates the root key (encrypted, `Keys/root-<kid>.key.pem`, mode 0600) and the self-signed
     /// root certificate (`Certificates/root.pem`), and records the district.
     /// `province` and `city` (optional) complete the full administrative name documents and pages print.
+    ///
+    /// `rootToken`: a `pkcs11:` URI (with `module-path`) of the token the root key is made in instead of a key file; its
+    /// PIN comes from `ZEROTRIP_ROOT_TOKEN_PIN` (or the URI's `pin-source`), never the seals' PIN. P-256 only.
     public func initialize(
         district rawName: String, province rawProvince: String = "", city rawCity: String = "",
-        algorithm: KeyAlgorithm = .p256, actor: String
+        algorithm: KeyAlgorithm = .p256, rootToken: String? = nil, actor: String
     ) async throws -> DistrictInfo {
         let name = try Validation.name(rawName, field: "district name")
         let (province, city) = try Self.area(province: rawProvince, city: rawCity)
         if try await district() != nil || FileManager.default.fileExists(atPath: home.rootCertificateURL.path) {
             throw ZeroTripError(.alreadyInitialized, "the district is already initialised; the root key is never replaced by init")
         }
-        let secret = try passphrase.resolve()
         let now = clock.now()
-        let key = try withCrypto("generating the root key") { () throws(CryptoError) in try PrivateKey(generating: algorithm) }
-        let certificate = try withCrypto("creating the root certificate") { () throws(CryptoError) in
-            try CertificateAuthority.makeRootCertificate(
-                subject: DistinguishedName([
-                    .init(type: "C", value: "CN"), .init(type: "O", value: name),
-                    .init(type: "CN", value: "\(name) ZeroTrip 根证书"),
-                ]),
-                key: key, notValidBefore: now.addingTimeInterval(-300), notValidAfter: now.addingTimeInterval(Self.rootValidity))
-        }
-        let keyFile = "root-\(certificate.kidHex).key.pem"
-        let scrypt = home.keyEncryption
-        let pem = try await BlockingWork.run {
-            try withCrypto("encrypting the root key") { () throws(CryptoError) in
-                try key.encryptedPEMRepresentation(passphrase: secret, scrypt: scrypt)
+        let subject = DistinguishedName([
+            .init(type: "C", value: "CN"), .init(type: "O", value: name), .init(type: "CN", value: "\(name) ZeroTrip 根证书"),
+        ])
+        let key: PrivateKey
+        let certificate: Certificate
+        let keyFile: String
+        if let rootToken {
+            guard algorithm == .p256 else { throw ZeroTripError(.invalidInput, "a root key in a token is P-256") }
+            let tokens = try TokenAccess(rootToken, environment: environment, pinVariable: TokenAccess.rootPINVariable)
+            (key, certificate, keyFile) = try await BlockingWork.run {
+                let token = try tokens.token()
+                let random = try withCrypto("naming the root key") { () throws(CryptoError) in try SecureRandom.bytes(count: 8) }
+                let tokenKey = try withCrypto("making the root key in its token") { () throws(CryptoError) in
+                    try TokenKey.generate(in: token, label: "root-\(Hex.encode(Array(random.prefix(4))))", id: random)
+                }
+                do {
+                    let key = PrivateKey(token: tokenKey)
+                    let certificate = try withCrypto("creating the root certificate") { () throws(CryptoError) in
+                        try CertificateAuthority.makeRootCertificate(
+                            subject: subject, key: key, notValidBefore: now.addingTimeInterval(-300),
+                            notValidAfter: now.addingTimeInterval(Self.rootValidity))
+                    }
+                    return (key, certificate, tokenKey.uri.description)
+                } catch {
+                    try? tokenKey.destroy()
+                    throw error
+                }
             }
+        } else {
+            let secret = try passphrase.resolve()
+            let generated = try withCrypto("generating the root key") { () throws(CryptoError) in try PrivateKey(generating: algorithm) }
+            key = generated
+            certificate = try withCrypto("creating the root certificate") { () throws(CryptoError) in
+                try CertificateAuthority.makeRootCertificate(
+                    subject: subject, key: generated, notValidBefore: now.addingTimeInterval(-300),
+                    notValidAfter: now.addingTimeInterval(Self.rootValidity))
+            }
+            keyFile = "root-\(certificate.kidHex).key.pem"
+            let scrypt = home.keyEncryption
+            let pem = try await BlockingWork.run {
+                try withCrypto("encrypting the root key") { () throws(CryptoError) in
+                    try generated.encryptedPEMRepresentation(passphrase: secret, scrypt: scrypt)
+                }
+            }
+            try home.keyFiles.create(keyFile, contents: pem)
         }
-        try home.keyFiles.create(keyFile, contents: pem)
+        /// A root key made for an initialisation that did not complete: its file removed, or its token key destroyed.
+        func discardRootKey() {
+            if let tokenKey = key.tokenKey { try? tokenKey.destroy() } else { home.keyFiles.discard(keyFile) }
+        }
         do {
             try Self.writeNewPublicFile(home.rootCertificateURL, contents: certificate.pemRepresentation)
         } catch {
-            home.keyFiles.discard(keyFile)
+            discardRootKey()
             throw error
         }
         do {
@@ -112,7 +147,7 @@ public actor DistrictAdministration {
                         details: ["name": name, "root_kid": certificate.kidHex, "algorithm": algorithm.rawValue]), at: now, in: db)
             }
         } catch {
-            home.keyFiles.discard(keyFile)
+            discardRootKey()
             try? FileManager.default.removeItem(at: home.rootCertificateURL)
             throw ZeroTripError(.storageFailure, "recording the district failed: \(error)")
         }
@@ -177,7 +212,7 @@ public actor DistrictAdministration {
             unlocking = running
         } else {
             unlocking = Task {
-                guard let unlocked = try await self.unlockKey(kid: kid, what: what) else {
+                guard let unlocked = try await self.unlockKey(kid: kid, what: what, role: .root) else {
                     throw ZeroTripError(.notInitialized, "the root key \(kid.prefix(16)) is not registered")
                 }
                 return unlocked
@@ -192,7 +227,7 @@ public actor DistrictAdministration {
 
     /// The registered key `kid` with its certificate: the key file read (permissions checked), decrypted with the
     /// passphrase and checked against the certificate; `nil` when no such key is registered.
-    nonisolated func unlockKey(kid: String, what: String) async throws -> (certificate: Certificate, key: PrivateKey)? {
+    nonisolated func unlockKey(kid: String, what: String, role: KeyRole = .seal) async throws -> (certificate: Certificate, key: PrivateKey)? {
         let row = try await database.read { db in try SigningKeyStore.certificateAndKeyFile(kid, in: db) }
         guard let row else { return nil }
         let certificate = try Certificate(derRepresentation: [UInt8](row.certificate))
@@ -200,7 +235,7 @@ public actor DistrictAdministration {
         let (home, passphrase) = (self.home, self.passphrase)
         let key: PrivateKey
         if TokenKey.isTokenLocation(keyFile) {
-            key = try await openTokenKey(keyFile, what: what)
+            key = try await openTokenKey(keyFile, what: what, role: role)
         } else {
             // File reads and scrypt: off the cooperative pool, and without holding the actor (read-only queries are nonisolated).
             key = try await BlockingWork.run {
@@ -217,16 +252,19 @@ public actor DistrictAdministration {
 
     /// The key a register row's `pkcs11:` URI names, opened in its token with the seal token's PIN (off the
     /// cooperative pool: a token answers at its own pace).
-    nonisolated func openTokenKey(_ location: String, what: String) async throws -> PrivateKey {
-        let tokens: SealTokenAccess
-        if let configured = try sealToken {
+    nonisolated func openTokenKey(_ location: String, what: String, role: KeyRole = .seal) async throws -> PrivateKey {
+        let tokens: TokenAccess
+        let cacheKey = "\(role.rawValue) \(location)"
+        if role == .seal, let configured = try sealToken {
             tokens = configured
-        } else if let known = keyLocationTokens.withLock({ $0[location] }) {
+        } else if let known = keyLocationTokens.withLock({ $0[cacheKey] }) {
             tokens = known
         } else {
-            // The key's URI names its module and token; the PIN comes from the environment.
-            tokens = try SealTokenAccess(location, environment: environment)
-            keyLocationTokens.withLock { $0[location] = tokens }
+            // The key's URI names its module and token; the PIN comes from the role's environment variable (the root's
+            // is not the seals').
+            tokens = try TokenAccess(
+                location, environment: environment, pinVariable: role == .root ? TokenAccess.rootPINVariable : TokenAccess.sealPINVariable)
+            keyLocationTokens.withLock { $0[cacheKey] = tokens }
         }
         return try await BlockingWork.run {
             let uri: PKCS11URI
@@ -364,13 +402,12 @@ public actor DistrictAdministration {
     public nonisolated func checkKeyFiles() async throws {
         try home.keyFiles.checkAllPermissions()
         let files = try await database.read { db in try SigningKeyStore.keyFiles(in: db) }
-        for file in files where !TokenKey.isTokenLocation(file) {
+        for file in files.map(\.location) where !TokenKey.isTokenLocation(file) {
             guard home.keyFiles.exists(file) else { throw ZeroTripError(.missingKeyFile, "key file \(file) is missing") }
         }
         // Keys held in a token: the token answers and holds them.
-        let locations = files.filter(TokenKey.isTokenLocation)
-        if !locations.isEmpty {
-            for location in locations.prefix(16) { _ = try await openTokenKey(location, what: "a seal key") }
+        for key in files.filter({ TokenKey.isTokenLocation($0.location) }).prefix(16) {
+            _ = try await openTokenKey(key.location, what: key.role == .root ? "the root key" : "a seal key", role: key.role)
         }
     }
 

@@ -2,23 +2,31 @@ import Foundation
 import Synchronization
 import ZeroTripCrypto
 
-/// The PKCS#11 token a district's seal keys are made and used in (``ZeroTripHome/sealToken``), with its PIN.
+/// A PKCS#11 token keys are made and used in, with its PIN: the seal token (``ZeroTripHome/sealToken``, PIN in
+/// `ZEROTRIP_SEAL_TOKEN_PIN`) or the root's (PIN in `ZEROTRIP_ROOT_TOKEN_PIN`: a different token or slot, and a
+/// different PIN, so the seals' PIN cannot sign as the root).
 ///
-/// The PIN comes from `ZEROTRIP_SEAL_TOKEN_PIN`, else from the file the URI's `pin-source` names (readable by the
+/// The PIN comes from the role's environment variable, else from the file the URI's `pin-source` names (readable by the
 /// daemon's user only), else from its `pin-value` (tests; a PIN in a configuration file is worth little more than a key
 /// file). Tokens are opened on first use and kept; a token that failed is opened afresh by the next signature, so the
 /// daemon reconnects by itself when it is back.
-final class SealTokenAccess: Sendable {
+final class TokenAccess: Sendable {
     /// Environment variable holding the seal token's user PIN.
-    static let pinVariable = "ZEROTRIP_SEAL_TOKEN_PIN"
+    static let sealPINVariable = "ZEROTRIP_SEAL_TOKEN_PIN"
+    /// Environment variable holding the root token's user PIN.
+    static let rootPINVariable = "ZEROTRIP_ROOT_TOKEN_PIN"
+
+    /// The variable this token's PIN is read from.
+    let pinVariable: String
 
     /// Where new seal keys are made: the token's URI (module path included, never a PIN).
     let uri: PKCS11URI
     private let pinValue: String?
     private let opened = Mutex<[String: PKCS11Token]>([:])
 
-    /// `text` as configured; `environment` supplies `ZEROTRIP_SEAL_TOKEN_PIN`.
-    init(_ text: String, environment: [String: String]) throws(ZeroTripError) {
+    /// `text` as configured; `environment` supplies the PIN under `pinVariable`.
+    init(_ text: String, environment: [String: String], pinVariable: String = TokenAccess.sealPINVariable) throws(ZeroTripError) {
+        self.pinVariable = pinVariable
         var uri: PKCS11URI
         do { uri = try PKCS11URI(text) } catch { throw ZeroTripError(.invalidConfiguration, "sealToken: \(error.message)") }
         guard uri.modulePath != nil else {
@@ -27,7 +35,7 @@ final class SealTokenAccess: Sendable {
         guard uri.token != nil || uri.serial != nil || uri.slotID != nil else {
             throw ZeroTripError(.invalidConfiguration, "sealToken names no token= (its label), serial= or slot-id=")
         }
-        pinValue = environment[Self.pinVariable].flatMap { $0.isEmpty ? nil : $0 } ?? uri.pinValue
+        pinValue = environment[pinVariable].flatMap { $0.isEmpty ? nil : $0 } ?? uri.pinValue
         uri.pinValue = nil
         uri.object = nil
         uri.id = nil
@@ -40,7 +48,7 @@ final class SealTokenAccess: Sendable {
         if let pinValue { return pinValue }
         guard let source = uri.pinSource else {
             throw ZeroTripError(
-                .invalidConfiguration, "no PIN for the seal token: set \(Self.pinVariable) or name a pin-source file in sealToken")
+                .invalidConfiguration, "no PIN for the token: set \(pinVariable) or name a pin-source file in its pkcs11: URI")
         }
         let path = source.hasPrefix("file:") ? String(source.dropFirst("file:".count)) : source
         guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
@@ -73,7 +81,7 @@ final class SealTokenAccess: Sendable {
             opened.withLock { $0[key] = token }
             return token
         } catch {
-            throw ZeroTripError(error, context: "opening the seal token \(place)")
+            throw ZeroTripError(error, context: "opening the token \(place)")
         }
     }
 }

@@ -152,8 +152,9 @@ enum SigningKeyStore {
         ).map { (kid: $0["kid"], location: $0["key_file"], department: $0["code"]) }
     }
 
-    static func keyFiles(in db: SQLTransaction) throws -> [String] {
-        try db.fetchAll(String.self, sql: "SELECT key_file FROM signing_keys")
+    /// Where every key lives (a file name in Keys/, or a token key's URI), with its role.
+    static func keyFiles(in db: SQLTransaction) throws -> [(location: String, role: KeyRole)] {
+        try db.fetchAll(sql: "SELECT key_file, role FROM signing_keys").map { (location: $0["key_file"], role: $0["role"]) }
     }
 
     /// Root keys, newest first: kid, algorithm, certificate DER, validity and creation time.
