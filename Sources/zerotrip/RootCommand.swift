@@ -26,17 +26,21 @@ struct RootCommand: AsyncParsableCommand {
                 anchoring the seals it issued. Verifiers pinned to the previous root follow through the link certificate in the \
                 trust list and Certificates/roots/. With --rotate-departments every department's seal key is rotated at once, so \
                 new documents are sealed under the new root; otherwise that happens at each department's next rotation. \
-                Tell verifiers the new root's fingerprint through a channel that does not depend on the old key (docs/trust-list.md).
+                Tell verifiers the new root's fingerprint through a channel that does not depend on the old key (docs/trust-list.md). \
+                With --to pkcs11:…?module-path=… the new root key is made in that PKCS#11 token (PIN from ZEROTRIP_ROOT_TOKEN_PIN): \
+                how a district moves its root from a file into a token (docs/keys.md).
                 """)
         @OptionGroup var location: LocationOptions
         @Flag(name: .long, help: "Rotate every department's active seal key afterwards (certificates under the new root).") var rotateDepartments =
             false
         @Option(name: .long, help: "With --rotate-departments: seconds between publishing the new seal keys and their first use.") var overlapSeconds:
             Int = 0
+        @Option(name: .long, help: "Make the new root key in this PKCS#11 token (pkcs11:token=…?module-path=…; PIN from ZEROTRIP_ROOT_TOKEN_PIN).")
+        var to: String?
         func run() async throws {
             try await reportingErrors {
                 let services = try location.services()
-                let renewal = try await services.administration.renewRoot(actor: cliActor)
+                let renewal = try await services.administration.renewRoot(actor: cliActor, intoToken: to)
                 print(
                     "new root \(renewal.root.kid) (valid until \(AuditEvent.timestamp(renewal.root.notAfter))); previous root \(renewal.previousKid) now anchors its seals only"
                 )

@@ -210,4 +210,33 @@ struct SealTokenTests {
             signed.certificate.publicKey.isValidSignature(
                 try Signature(derRepresentation: signed.signature, algorithm: .p256), for: Array("trust list".utf8)))
     }
+
+    @Test("root renew --to moves a district's root from a file into a token: the new root is made there and its link certificates verify")
+    func renewRootIntoToken() async throws {
+        setenv(TokenAccess.rootPINVariable, SoftHSM.pin, 1)
+        let district = try await TestDistrict().setUp()
+        let (label, uri) = try SoftHSM.claim()
+        let administration = district.services.administration
+        let old = try await administration.rootCertificate()
+        let renewal = try await administration.renewRoot(actor: "test", intoToken: uri)
+        let location = try #require(
+            try await district.services.database.read { db in try SigningKeyStore.certificateAndKeyFile(renewal.root.kid, in: db) }?.keyFile)
+        #expect(location.hasPrefix("pkcs11:token=\(label);object=root-"), "\(location)")
+        let files = try FileManager.default.contentsOfDirectory(atPath: district.home.keysDirectory.path)
+        #expect(!files.contains("root-\(renewal.root.kid).key.pem"), "the new root has no file")
+
+        let directory = try ExternalTool.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try Data(old.pemRepresentation.utf8).write(to: directory.appendingPathComponent("old.pem"))
+        try Data(renewal.root.certificatePEM.utf8).write(to: directory.appendingPathComponent("new.pem"))
+        try Data(renewal.newWithOldPEM.utf8).write(to: directory.appendingPathComponent("new-by-old.pem"))
+        let linked = try ExternalTool.run(["openssl", "verify", "-CAfile", "old.pem", "new-by-old.pem"], in: directory)
+        #expect(linked.status == 0, "\(linked.stdout)\(linked.stderr)")
+        // A seal certificate made now is issued by the token root.
+        let key = try await administration.rotate(department: "RSJ", overlap: 0, actor: "test")
+        try Data(key.certificatePEM.utf8).write(to: directory.appendingPathComponent("seal.pem"))
+        let chain = try ExternalTool.run(["openssl", "verify", "-CAfile", "new.pem", "seal.pem"], in: directory)
+        #expect(chain.status == 0, "\(chain.stdout)\(chain.stderr)")
+        try await district.services.checkReadiness()
+    }
 }

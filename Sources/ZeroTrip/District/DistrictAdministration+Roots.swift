@@ -71,16 +71,27 @@ extension DistrictAdministration {
     ///
     /// Files: `Keys/root-<kid>.key.pem` (0600), `Certificates/roots/root-<kid>.pem` for both roots,
     /// `Certificates/roots/link-<subject kid>-by-<issuer kid>.pem`, and `Certificates/root.pem` replaced by the new root.
-    public func renewRoot(actor: String) async throws -> RootRenewal {
+    ///
+    /// `intoToken`: a `pkcs11:` URI (with `module-path`) to make the new root key in, PIN from `ZEROTRIP_ROOT_TOKEN_PIN`:
+    /// how a district whose root is a file moves it into a token (the old root's file stays for the seals it anchors).
+    /// Without it, a root in a token is renewed in that token, a root in a file in a new file.
+    public func renewRoot(actor: String, intoToken: String? = nil) async throws -> RootRenewal {
         guard try await district() != nil else { throw ZeroTripError(.notInitialized, "run `zerotrip init --district NAME` first") }
         let old = try await unlockRoot()
         let algorithmName = try await database.read { db in try SigningKeyStore.algorithm(of: old.certificate.kidHex, in: db) ?? "" }
         guard let algorithm = KeyAlgorithm(rawValue: algorithmName) else {
             throw ZeroTripError(.malformedKey, "the current root's algorithm is not recorded")
         }
-        // A root held in a token is renewed in the same token; a root in a file, in a new file.
-        let oldToken = old.key.tokenKey?.token
-        let secret = oldToken == nil ? try passphrase.resolve() : ""
+        // A root held in a token is renewed in the same token (or the one named); a root in a file, in a new file.
+        let newRootToken: PKCS11Token?
+        if let intoToken {
+            guard algorithm == .p256 else { throw ZeroTripError(.invalidInput, "a root key in a token is P-256; this root is \(algorithm.rawValue)") }
+            let access = try TokenAccess(intoToken, environment: environment, pinVariable: TokenAccess.rootPINVariable)
+            newRootToken = try await BlockingWork.run { try access.token() }
+        } else {
+            newRootToken = old.key.tokenKey?.token
+        }
+        let secret = newRootToken == nil ? try passphrase.resolve() : ""
         let now = clock.now()
         // Certificates hold whole seconds: the renewal time (now, rounded up) is what verifiers read back from the new root
         // (RootSet.supersededAt); every tree head the old root signed so far is at or before it.
@@ -90,9 +101,9 @@ extension DistrictAdministration {
         let (key, certificate, newWithOld, oldWithNew, pem) = try await BlockingWork.run {
             try withCrypto("renewing the root") { () throws(CryptoError) in
                 let key: PrivateKey
-                if let oldToken {
+                if let newRootToken {
                     let random = try SecureRandom.bytes(count: 8)
-                    key = PrivateKey(token: try TokenKey.generate(in: oldToken, label: "root-\(Hex.encode(Array(random.prefix(4))))", id: random))
+                    key = PrivateKey(token: try TokenKey.generate(in: newRootToken, label: "root-\(Hex.encode(Array(random.prefix(4))))", id: random))
                 } else {
                     key = try PrivateKey(generating: algorithm)
                 }
@@ -108,7 +119,7 @@ extension DistrictAdministration {
                     notValidBefore: old.certificate.notValidBefore, notValidAfter: far)
                 return (
                     key, certificate, newWithOld, oldWithNew,
-                    oldToken == nil ? try key.encryptedPEMRepresentation(passphrase: secret, scrypt: scrypt) : ""
+                    newRootToken == nil ? try key.encryptedPEMRepresentation(passphrase: secret, scrypt: scrypt) : ""
                 )
             }
         }

@@ -114,7 +114,9 @@ final class PKCS11Module: @unchecked Sendable {
         for slot in slots.prefix(Int(count)) {
             if let slotID = uri.slotID, slotID != slot { continue }
             var info = CK_TOKEN_INFO()
-            try check(functions.pointee.C_GetTokenInfo!(slot, &info), "C_GetTokenInfo")
+            // A slot that cannot describe its token now (being written, removed, broken) is not the one asked for: it
+            // must not keep the others from being found.
+            guard functions.pointee.C_GetTokenInfo!(slot, &info) == CKR_OK else { continue }
             func text<T>(_ field: T) -> String {
                 withUnsafeBytes(of: field) { String(decoding: $0, as: UTF8.self) }.trimmingTrailingSpaces
             }
