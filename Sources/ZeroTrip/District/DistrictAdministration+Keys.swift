@@ -303,9 +303,10 @@ extension DistrictAdministration {
     /// Signs `message` with the root key (trust lists, CRLs): returns the root certificate and the DER signature.
     public func rootSignature(for message: [UInt8]) async throws -> (certificate: Certificate, signature: [UInt8]) {
         let root = try await unlockRoot()
-        return (
-            root.certificate,
+        let sign = { @Sendable () throws in
             try withCrypto("signing with the root key") { () throws(CryptoError) in try root.key.signature(for: message).derRepresentation }
-        )
+        }
+        // A root in a token signs at the token's pace: off the cooperative pool (and off this actor).
+        return (root.certificate, root.key.tokenKey == nil ? try sign() : try await BlockingWork.onDevice(sign))
     }
 }

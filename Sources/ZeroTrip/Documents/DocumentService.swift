@@ -124,7 +124,17 @@ public final class DocumentService: Sendable {
             validUntil: issuedAt.addingTimeInterval(TimeInterval(request.validDays) * 86_400),
             pickupMode: request.pickupMode, supersedes: supersedes.flatMap { Hex.decode($0.rawValue) })
         let rendered: RenderedDocument
-        do { rendered = try renderer.render(content, sealer: seal.sealer, signingTime: issuedAt) } catch { throw ZeroTripError(error) }
+        if seal.sealer.cms.key.tokenKey == nil {
+            do { rendered = try renderer.render(content, sealer: seal.sealer, signingTime: issuedAt) } catch { throw ZeroTripError(error) }
+        } else {
+            // A seal in a token signs at the token's pace (a network HSM: milliseconds): never on the cooperative pool.
+            let sealer = seal.sealer
+            do {
+                rendered = try await BlockingWork.onDevice { try renderer.render(content, sealer: sealer, signingTime: issuedAt) }
+            } catch let error as DocumentError {
+                throw ZeroTripError(error)
+            }
+        }
 
         let record = ResultDocumentRecord(
             id: DocumentID(uncheckedRawValue: Hex.encode(id)), departmentCode: seal.department.code, kid: seal.kidHex, matterCode: request.matterCode,

@@ -16,4 +16,15 @@ enum BlockingWork {
             queue.async { continuation.resume(with: Result(catching: body)) }
         }
     }
+
+    /// Concurrent, for work that waits on a device rather than a core: a signature by a key in a PKCS#11 token (a
+    /// network HSM answers in milliseconds). Many may wait at once, none on the cooperative pool.
+    static let devices = DispatchQueue(label: "zerotrip.token-work", qos: .userInitiated, attributes: .concurrent)
+
+    /// Runs `body` on ``devices`` and returns (or throws) its result to the suspended caller.
+    static func onDevice<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            devices.async { continuation.resume(with: Result(catching: body)) }
+        }
+    }
 }

@@ -204,9 +204,13 @@ extension DistrictAdministration {
     /// Signs a CRL with the key of root `rootKid`.
     public func makeCRL(rootKid: String, number: Int64, thisUpdate: Date, nextUpdate: Date, revoked: [RevokedCertificate]) async throws -> [UInt8] {
         let root = try await unlockRoot(kid: rootKid)
-        return try withCrypto("signing the CRL") { () throws(CryptoError) in
-            try CertificateRevocationList.make(
-                issuer: root.certificate, key: root.key, number: number, thisUpdate: thisUpdate, nextUpdate: nextUpdate, revoked: revoked)
+        let sign = { @Sendable () throws in
+            try withCrypto("signing the CRL") { () throws(CryptoError) in
+                try CertificateRevocationList.make(
+                    issuer: root.certificate, key: root.key, number: number, thisUpdate: thisUpdate, nextUpdate: nextUpdate, revoked: revoked)
+            }
         }
+        // A root in a token signs at the token's pace: off the cooperative pool.
+        return root.key.tokenKey == nil ? try sign() : try await BlockingWork.onDevice(sign)
     }
 }
