@@ -204,6 +204,19 @@ struct SealTokenTests {
         #expect(renewed.status == 0, "\(renewed.stdout)\(renewed.stderr)")
         let linked = try ExternalTool.run(["openssl", "verify", "-CAfile", "old.pem", "new-by-old.pem"], in: directory)
         #expect(linked.status == 0, "\(linked.stdout)\(linked.stderr)")
+        // The trust list and the CRL, both signed in the root's token, as other departments check them.
+        let list = try await district.services.trustList.current()
+        try Data(list.json).write(to: directory.appendingPathComponent("trust-list.json"))
+        try Data(list.signature).write(to: directory.appendingPathComponent("trust-list.json.sig"))
+        try Data(try await district.services.trustList.crl()).write(to: directory.appendingPathComponent("root.crl"))
+        _ = try ExternalTool.run(["openssl", "x509", "-in", "new.pem", "-pubkey", "-noout", "-out", "new.pub"], in: directory)
+        let listChecked = try ExternalTool.run(
+            ["openssl", "dgst", "-sha256", "-verify", "new.pub", "-signature", "trust-list.json.sig", "trust-list.json"], in: directory)
+        #expect(listChecked.stdout.contains("Verified OK"), "\(listChecked.stdout)\(listChecked.stderr)")
+        let crlChecked = try ExternalTool.run(
+            ["openssl", "crl", "-inform", "DER", "-in", "root.crl", "-CAfile", "new.pem", "-noout"], in: directory)
+        #expect(crlChecked.stderr.contains("verify OK") || crlChecked.stdout.contains("verify OK"), "\(crlChecked.stdout)\(crlChecked.stderr)")
+
         let signed = try await administration.rootSignature(for: Array("trust list".utf8))
         #expect(signed.certificate.kidHex == renewal.root.kid)
         #expect(

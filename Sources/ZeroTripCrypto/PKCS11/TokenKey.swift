@@ -38,55 +38,20 @@ public final class TokenKey: Sendable {
     /// Generates a P-256 key pair inside `token` under `label` and `id`: the private key is sensitive and
     /// non-extractable (`CKA_SENSITIVE`, `CKA_EXTRACTABLE` false), usable only to sign.
     public static func generate(in token: PKCS11Token, label: String, id: [UInt8]) throws(CryptoError) -> TokenKey {
-        guard !label.isEmpty, label.utf8.count <= 64, !id.isEmpty, id.count <= 64 else {
-            throw CryptoError(.invalidArgument, "a token key needs a label and an id of 1–64 bytes")
-        }
+        try checkName(label, id)
         return try token.withSession { session throws(CryptoError) in
             let module = token.module
-            var labelBytes = Array(label.utf8)
-            var idBytes = id
-            var parameters = p256Parameters
-            var yes: CK_BBOOL = CK_BBOOL(CK_TRUE)
-            var no: CK_BBOOL = CK_BBOOL(CK_FALSE)
+            let publicTemplate = publicKeyTemplate(label: label, id: id)
+            let privateTemplate = privateKeyTemplate(label: label, id: id)
+            var publicAttributes = publicTemplate.attributes
+            var privateAttributes = privateTemplate.attributes
             var mechanism = CK_MECHANISM(mechanism: CKM_EC_KEY_PAIR_GEN, pParameter: nil, ulParameterLen: 0)
             var publicHandle: CK_OBJECT_HANDLE = 0
             var privateHandle: CK_OBJECT_HANDLE = 0
-            let rv = labelBytes.withUnsafeMutableBytes { label in
-                idBytes.withUnsafeMutableBytes { id in
-                    parameters.withUnsafeMutableBytes { parameters in
-                        withUnsafeMutablePointer(to: &yes) { yes in
-                            withUnsafeMutablePointer(to: &no) { no in
-                                let flag = UInt(MemoryLayout<CK_BBOOL>.size)
-                                var publicTemplate = [
-                                    CK_ATTRIBUTE(type: CKA_TOKEN, pValue: yes, ulValueLen: flag),
-                                    CK_ATTRIBUTE(type: CKA_VERIFY, pValue: yes, ulValueLen: flag),
-                                    CK_ATTRIBUTE(type: CKA_ENCRYPT, pValue: no, ulValueLen: flag),
-                                    CK_ATTRIBUTE(type: CKA_WRAP, pValue: no, ulValueLen: flag),
-                                    CK_ATTRIBUTE(type: CKA_EC_PARAMS, pValue: parameters.baseAddress, ulValueLen: UInt(parameters.count)),
-                                    CK_ATTRIBUTE(type: CKA_LABEL, pValue: label.baseAddress, ulValueLen: UInt(label.count)),
-                                    CK_ATTRIBUTE(type: CKA_ID, pValue: id.baseAddress, ulValueLen: UInt(id.count)),
-                                ]
-                                var privateTemplate = [
-                                    CK_ATTRIBUTE(type: CKA_TOKEN, pValue: yes, ulValueLen: flag),
-                                    CK_ATTRIBUTE(type: CKA_PRIVATE, pValue: yes, ulValueLen: flag),
-                                    CK_ATTRIBUTE(type: CKA_SENSITIVE, pValue: yes, ulValueLen: flag),
-                                    CK_ATTRIBUTE(type: CKA_EXTRACTABLE, pValue: no, ulValueLen: flag),
-                                    CK_ATTRIBUTE(type: CKA_SIGN, pValue: yes, ulValueLen: flag),
-                                    CK_ATTRIBUTE(type: CKA_DERIVE, pValue: no, ulValueLen: flag),
-                                    CK_ATTRIBUTE(type: CKA_DECRYPT, pValue: no, ulValueLen: flag),
-                                    CK_ATTRIBUTE(type: CKA_UNWRAP, pValue: no, ulValueLen: flag),
-                                    CK_ATTRIBUTE(type: CKA_LABEL, pValue: label.baseAddress, ulValueLen: UInt(label.count)),
-                                    CK_ATTRIBUTE(type: CKA_ID, pValue: id.baseAddress, ulValueLen: UInt(id.count)),
-                                ]
-                                return module.functions.pointee.C_GenerateKeyPair!(
-                                    session, &mechanism, &publicTemplate, UInt(publicTemplate.count), &privateTemplate, UInt(privateTemplate.count),
-                                    &publicHandle, &privateHandle)
-                            }
-                        }
-                    }
-                }
-            }
-            try module.check(rv, "C_GenerateKeyPair")
+            try module.check(
+                module.functions.pointee.C_GenerateKeyPair!(
+                    session, &mechanism, &publicAttributes, UInt(publicAttributes.count), &privateAttributes, UInt(privateAttributes.count),
+                    &publicHandle, &privateHandle), "C_GenerateKeyPair")
             let publicKey = try Self.publicKey(of: publicHandle, session: session, module: module)
             return TokenKey(token: token, label: label, id: id, publicKey: publicKey)
         }
@@ -96,94 +61,72 @@ public final class TokenKey: Sendable {
     /// non-extractable token object (the token cannot mark it "never extractable" or "local": it was a file before),
     /// beside its public key. The caller deletes the file once the district's register names the token key.
     public static func importing(_ key: PrivateKey, into token: PKCS11Token, label: String, id: [UInt8]) throws(CryptoError) -> TokenKey {
-        guard !label.isEmpty, label.utf8.count <= 64, !id.isEmpty, id.count <= 64 else {
-            throw CryptoError(.invalidArgument, "a token key needs a label and an id of 1–64 bytes")
-        }
-        var scalar = try key.p256Scalar
-        defer { for index in scalar.indices { scalar[index] = 0 } }
+        try checkName(label, id)
         let spki = key.publicKey.derRepresentation
-        var point: [UInt8] = [0x04, 0x41] + spki.suffix(65)
+        let privateTemplate = privateKeyTemplate(label: label, id: id)
+        privateTemplate.add(CKA_CLASS, ulong: UInt(CKO_PRIVATE_KEY))
+        privateTemplate.add(CKA_KEY_TYPE, ulong: UInt(CKK_EC))
+        privateTemplate.add(CKA_EC_PARAMS, bytes: p256Parameters)
+        var scalar = try key.p256Scalar
+        privateTemplate.add(CKA_VALUE, bytes: scalar)
+        for index in scalar.indices { scalar[index] = 0 }
+        let publicTemplate = publicKeyTemplate(label: label, id: id)
+        publicTemplate.add(CKA_CLASS, ulong: UInt(CKO_PUBLIC_KEY))
+        publicTemplate.add(CKA_KEY_TYPE, ulong: UInt(CKK_EC))
+        publicTemplate.add(CKA_EC_POINT, bytes: [0x04, 0x41] + spki.suffix(65))
         return try token.withSession { session throws(CryptoError) in
             let module = token.module
-            var labelBytes = Array(label.utf8)
-            var idBytes = id
-            var parameters = p256Parameters
-            var yes = CK_BBOOL(CK_TRUE)
-            var no = CK_BBOOL(CK_FALSE)
-            var privateClass = CK_OBJECT_CLASS(CKO_PRIVATE_KEY)
-            var publicClass = CK_OBJECT_CLASS(CKO_PUBLIC_KEY)
-            var keyType = CK_KEY_TYPE(CKK_EC)
+            var privateAttributes = privateTemplate.attributes
+            var publicAttributes = publicTemplate.attributes
             var privateHandle: CK_OBJECT_HANDLE = 0
             var publicHandle: CK_OBJECT_HANDLE = 0
-            let flag = UInt(MemoryLayout<CK_BBOOL>.size)
-            let rv = labelBytes.withUnsafeMutableBytes { label in
-                idBytes.withUnsafeMutableBytes { id in
-                    parameters.withUnsafeMutableBytes { parameters in
-                        scalar.withUnsafeMutableBytes { value in
-                            point.withUnsafeMutableBytes { point in
-                                withUnsafeMutablePointer(to: &yes) { yes in
-                                    withUnsafeMutablePointer(to: &no) { no in
-                                        withUnsafeMutablePointer(to: &privateClass) { privateClass in
-                                            withUnsafeMutablePointer(to: &publicClass) { publicClass in
-                                                withUnsafeMutablePointer(to: &keyType) { keyType in
-                                                    var privateTemplate = [
-                                                        CK_ATTRIBUTE(
-                                                            type: CKA_CLASS, pValue: privateClass,
-                                                            ulValueLen: UInt(MemoryLayout<CK_OBJECT_CLASS>.size)),
-                                                        CK_ATTRIBUTE(
-                                                            type: CKA_KEY_TYPE, pValue: keyType, ulValueLen: UInt(MemoryLayout<CK_KEY_TYPE>.size)),
-                                                        CK_ATTRIBUTE(type: CKA_TOKEN, pValue: yes, ulValueLen: flag),
-                                                        CK_ATTRIBUTE(type: CKA_PRIVATE, pValue: yes, ulValueLen: flag),
-                                                        CK_ATTRIBUTE(type: CKA_SENSITIVE, pValue: yes, ulValueLen: flag),
-                                                        CK_ATTRIBUTE(type: CKA_EXTRACTABLE, pValue: no, ulValueLen: flag),
-                                                        CK_ATTRIBUTE(type: CKA_SIGN, pValue: yes, ulValueLen: flag),
-                                                        CK_ATTRIBUTE(type: CKA_DECRYPT, pValue: no, ulValueLen: flag),
-                                                        CK_ATTRIBUTE(type: CKA_UNWRAP, pValue: no, ulValueLen: flag),
-                                                        CK_ATTRIBUTE(type: CKA_DERIVE, pValue: no, ulValueLen: flag),
-                                                        CK_ATTRIBUTE(
-                                                            type: CKA_EC_PARAMS, pValue: parameters.baseAddress, ulValueLen: UInt(parameters.count)),
-                                                        CK_ATTRIBUTE(type: CKA_VALUE, pValue: value.baseAddress, ulValueLen: UInt(value.count)),
-                                                        CK_ATTRIBUTE(type: CKA_LABEL, pValue: label.baseAddress, ulValueLen: UInt(label.count)),
-                                                        CK_ATTRIBUTE(type: CKA_ID, pValue: id.baseAddress, ulValueLen: UInt(id.count)),
-                                                    ]
-                                                    var publicTemplate = [
-                                                        CK_ATTRIBUTE(
-                                                            type: CKA_CLASS, pValue: publicClass, ulValueLen: UInt(MemoryLayout<CK_OBJECT_CLASS>.size)
-                                                        ),
-                                                        CK_ATTRIBUTE(
-                                                            type: CKA_KEY_TYPE, pValue: keyType, ulValueLen: UInt(MemoryLayout<CK_KEY_TYPE>.size)),
-                                                        CK_ATTRIBUTE(type: CKA_TOKEN, pValue: yes, ulValueLen: flag),
-                                                        CK_ATTRIBUTE(type: CKA_VERIFY, pValue: yes, ulValueLen: flag),
-                                                        CK_ATTRIBUTE(
-                                                            type: CKA_EC_PARAMS, pValue: parameters.baseAddress, ulValueLen: UInt(parameters.count)),
-                                                        CK_ATTRIBUTE(type: CKA_EC_POINT, pValue: point.baseAddress, ulValueLen: UInt(point.count)),
-                                                        CK_ATTRIBUTE(type: CKA_LABEL, pValue: label.baseAddress, ulValueLen: UInt(label.count)),
-                                                        CK_ATTRIBUTE(type: CKA_ID, pValue: id.baseAddress, ulValueLen: UInt(id.count)),
-                                                    ]
-                                                    let made = module.functions.pointee.C_CreateObject!(
-                                                        session, &privateTemplate, UInt(privateTemplate.count), &privateHandle)
-                                                    guard made == CKR_OK else { return made }
-                                                    let madePublic = module.functions.pointee.C_CreateObject!(
-                                                        session, &publicTemplate, UInt(publicTemplate.count), &publicHandle)
-                                                    if madePublic != CKR_OK { _ = module.functions.pointee.C_DestroyObject!(session, privateHandle) }
-                                                    return madePublic
-                                                }
-                                            }
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-            try module.check(rv, "C_CreateObject")
+            try module.check(
+                module.functions.pointee.C_CreateObject!(session, &privateAttributes, UInt(privateAttributes.count), &privateHandle), "C_CreateObject"
+            )
+            let madePublic = module.functions.pointee.C_CreateObject!(session, &publicAttributes, UInt(publicAttributes.count), &publicHandle)
+            if madePublic != CKR_OK { _ = module.functions.pointee.C_DestroyObject!(session, privateHandle) }
+            try module.check(madePublic, "C_CreateObject")
             let publicKey = try Self.publicKey(of: publicHandle, session: session, module: module)
             guard publicKey.derRepresentation == spki else {
                 throw CryptoError(.backendFailure, "the token's copy of the key has another public key")
             }
             return TokenKey(token: token, label: label, id: id, publicKey: publicKey)
         }
+    }
+
+    private static func checkName(_ label: String, _ id: [UInt8]) throws(CryptoError) {
+        guard !label.isEmpty, label.utf8.count <= 64, !id.isEmpty, id.count <= 64 else {
+            throw CryptoError(.invalidArgument, "a token key needs a label and an id of 1–64 bytes")
+        }
+    }
+
+    /// A seal's private key: on the token, private, sensitive, never to leave it, able to sign and nothing else.
+    private static func privateKeyTemplate(label: String, id: [UInt8]) -> AttributeTemplate {
+        let template = AttributeTemplate()
+        template.add(CKA_TOKEN, bool: true)
+        template.add(CKA_PRIVATE, bool: true)
+        template.add(CKA_SENSITIVE, bool: true)
+        template.add(CKA_EXTRACTABLE, bool: false)
+        template.add(CKA_SIGN, bool: true)
+        template.add(CKA_DERIVE, bool: false)
+        template.add(CKA_DECRYPT, bool: false)
+        template.add(CKA_UNWRAP, bool: false)
+        template.add(CKA_LABEL, bytes: Array(label.utf8))
+        template.add(CKA_ID, bytes: id)
+        return template
+    }
+
+    /// Its public key: on the token, for verifying only, on P-256.
+    private static func publicKeyTemplate(label: String, id: [UInt8]) -> AttributeTemplate {
+        let template = AttributeTemplate()
+        template.add(CKA_TOKEN, bool: true)
+        template.add(CKA_VERIFY, bool: true)
+        template.add(CKA_ENCRYPT, bool: false)
+        template.add(CKA_WRAP, bool: false)
+        template.add(CKA_EC_PARAMS, bytes: p256Parameters)
+        template.add(CKA_LABEL, bytes: Array(label.utf8))
+        template.add(CKA_ID, bytes: id)
+        return template
     }
 
     /// Opens the key `uri` names (by `object=` label and/or `id=`) in `token`. Throws
@@ -323,5 +266,32 @@ public final class TokenKey: Sendable {
             ] + p256Parameters
         let spki: [UInt8] = [0x30, 0x59] + algorithm + [0x03, 0x42, 0x00] + point
         return try PublicKey(derRepresentation: spki)
+    }
+}
+
+/// A PKCS#11 attribute template that owns its values' memory for as long as it lives, so a template can be built in
+/// steps and handed to the token without nesting a closure per value. Values are zeroed when it goes (a private
+/// scalar passes through one).
+final class AttributeTemplate {
+    private var buffers: [UnsafeMutableRawBufferPointer] = []
+    /// The attributes, pointing into this template's memory.
+    private(set) var attributes: [CK_ATTRIBUTE] = []
+
+    func add(_ type: CK_ATTRIBUTE_TYPE, bytes: [UInt8]) {
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, bytes.count), alignment: 8)
+        buffer.copyBytes(from: bytes)
+        buffers.append(buffer)
+        attributes.append(CK_ATTRIBUTE(type: type, pValue: buffer.baseAddress, ulValueLen: UInt(bytes.count)))
+    }
+
+    func add(_ type: CK_ATTRIBUTE_TYPE, bool: Bool) { add(type, bytes: [bool ? UInt8(CK_TRUE) : UInt8(CK_FALSE)]) }
+
+    func add(_ type: CK_ATTRIBUTE_TYPE, ulong: UInt) { add(type, bytes: withUnsafeBytes(of: ulong) { Array($0) }) }
+
+    deinit {
+        for buffer in buffers {
+            buffer.initializeMemory(as: UInt8.self, repeating: 0)
+            buffer.deallocate()
+        }
     }
 }
