@@ -283,7 +283,9 @@ public struct ZeroTripAPI: Sendable {
         RouteSpec(
             method: .post, path: "/v1/applicant/consents", handler: .applicant(tier: 1, Self.grantConsent),
             "Grants a matter's department the use of the applicant's results", body: .json(GrantConsentBody.self, example: ["matter": "JZDJ"]),
-            reply: .json(ConsentGrantView.self, 201)),
+            reply: .json(ConsentGrantView.self, 201).linking([
+                .init(name: "withdraw", target: "POST /v1/applicant/consents/{id}/withdraw", parameters: ["id": "$response.body#/id"])
+            ])),
         RouteSpec(
             method: .get, path: "/v1/applicant/consents", handler: .applicant(tier: 1, Self.applicantConsents), "The applicant's grants",
             reply: .json(ConsentGrantList.self)),
@@ -318,8 +320,10 @@ public struct ZeroTripAPI: Sendable {
         // Complaints (投诉) and the follow-up of poor ratings: the person files, the department's supervisor answers.
         RouteSpec(
             method: .post, path: "/v1/applicant/complaints", handler: .applicant(tier: 1, Self.fileComplaint), "Files a complaint",
-            body: .json(ComplaintBody.self),
-            reply: .json(ComplaintView.self, 201)),
+            body: .json(ComplaintBody.self, example: ["department": "RSJ", "cause": "waiting", "text": "窗口等候超过一小时，无人引导取号"]),
+            reply: .json(ComplaintView.self, 201).linking([
+                .init(name: "answer", target: "POST /v1/complaints/{id}/answer", parameters: ["id": "$response.body#/id"])
+            ])),
         RouteSpec(
             method: .get, path: "/v1/applicant/complaints", handler: .applicant(tier: 1, Self.applicantComplaints),
             "The applicant's complaints and their answers",

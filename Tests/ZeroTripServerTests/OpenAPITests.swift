@@ -196,7 +196,7 @@ struct OpenAPITests {
     @Test("Every request example decodes into the body type its handler reads, and is in the description")
     func examples() throws {
         let withExamples = ZeroTripAPI.routes.filter { $0.body?.example != nil }
-        #expect(withExamples.count >= 10)
+        #expect(withExamples.count >= 11)
         for route in withExamples {
             let body = try #require(route.body), example = try #require(body.example)
             #expect(throws: Never.self, "\(route)") { try body.decodes?(example.bytes) }
@@ -207,7 +207,11 @@ struct OpenAPITests {
     @Test("Every link names a route that exists, with exactly its path parameters, and is in the description")
     func links() throws {
         let linked = ZeroTripAPI.routes.filter { !$0.reply.links.isEmpty }
-        #expect(linked.map(\.description).sorted() == ["POST /v1/applications", "POST /v1/documents", "POST /v1/documents/{id}/reissue"])
+        #expect(
+            linked.map(\.description).sorted() == [
+                "POST /v1/applicant/complaints", "POST /v1/applicant/consents", "POST /v1/applications", "POST /v1/documents",
+                "POST /v1/documents/{id}/reissue",
+            ])
         for route in linked {
             for link in route.reply.links {
                 let target = try #require(ZeroTripAPI.routes.first { $0.description == link.target }, "\(route): \(link.target)")
