@@ -11,6 +11,25 @@ protocol APIAnswer: Encodable {}
 
 extension Dictionary: APIAnswer where Key == String, Value: Encodable {}
 
+/// A result document's exact PDF as an answer: `attachment` (a download) or `inline` (opened by the browser, the
+/// public link behind a QR code), never cached. The pages add `X-Content-Type-Options: nosniff` to it.
+enum PDFResponse {
+    static func make(_ pdf: [UInt8], id: DocumentID, inline: Bool = false) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "application/pdf"
+        headers[.contentDisposition] = "\(inline ? "inline" : "attachment"); filename=\"\(id).pdf\""
+        headers[.cacheControl] = "no-store"
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: pdf)))
+    }
+
+    /// ``make(_:id:inline:)`` for a page: the browser must not guess another type.
+    static func page(_ pdf: [UInt8], id: DocumentID, inline: Bool = false) -> Response {
+        var response = make(pdf, id: id, inline: inline)
+        response.headers[.init("X-Content-Type-Options")!] = "nosniff"
+        return response
+    }
+}
+
 /// JSON encoding and bounded decoding for handlers.
 enum JSONResponse {
     static func make<T: APIAnswer>(_ value: T, status: HTTPResponse.Status = .ok) throws -> Response {

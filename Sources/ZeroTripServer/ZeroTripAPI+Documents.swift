@@ -34,8 +34,9 @@ extension ZeroTripAPI {
 
     /// `GET /v1/documents/{id}`.
     func showDocument(_ spec: RouteSpec) -> DepartmentHandler {
+        let documents = services.documents
         return { _, parameters, principal in
-            let record = try await services.documents.departmentDocument(
+            let record = try await documents.departmentDocument(
                 id: try DocumentID.named(parameters.get("id")), for: principal, route: spec.description)
             return try JSONResponse.make(DocumentView(record))
         }
@@ -46,14 +47,10 @@ extension ZeroTripAPI {
         let services = self.services
         let documents = services.documents
         return { _, parameters, principal in
-            let record = try await services.documents.departmentDocument(
+            let record = try await documents.departmentDocument(
                 id: try DocumentID.named(parameters.get("id")), for: principal, route: spec.description)
             guard let pdf = try await documents.pdf(id: record.id) else { throw ZeroTripError(.notFound, "no document \(record.id)") }
-            var headers = HTTPFields()
-            headers[.contentType] = "application/pdf"
-            headers[.contentDisposition] = "attachment; filename=\"\(record.id).pdf\""
-            headers[.cacheControl] = "no-store"
-            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: pdf)))
+            return PDFResponse.make(pdf, id: record.id)
         }
     }
 
@@ -63,7 +60,7 @@ extension ZeroTripAPI {
         let documents = services.documents
         let limit = bodyLimit
         return { request, parameters, principal in
-            let record = try await services.documents.departmentDocument(
+            let record = try await documents.departmentDocument(
                 id: try DocumentID.named(parameters.get("id")), for: principal, route: spec.description)
             let body = try await JSONResponse.decode(RevokeBody.self, from: request, limit: limit)
             guard let reason = RevocationReason(rawValue: body.reason) else {
@@ -80,7 +77,7 @@ extension ZeroTripAPI {
         let documents = services.documents
         let limit = bodyLimit
         return { request, parameters, principal in
-            let record = try await services.documents.departmentDocument(
+            let record = try await documents.departmentDocument(
                 id: try DocumentID.named(parameters.get("id")), for: principal, route: spec.description)
             let body = try await JSONResponse.decode(IssueDocumentBody.self, from: request, limit: limit)
             let issued = try await documents.reissue(record.id, with: try body.request(for: principal), actor: principal.actor)
@@ -190,12 +187,7 @@ extension ZeroTripAPI {
             switch try await documents.sharedPDF(scanned: "/V/?" + query) {
             case .pdf(let record, let pdf):
                 services.anonymousAudit.record(AuditEntry(actor: "public:page", action: .documentPdfShared, target: "document:\(record.id)"))
-                var headers = HTTPFields()
-                headers[.contentType] = "application/pdf"
-                headers[.contentDisposition] = "inline; filename=\"\(record.id).pdf\""
-                headers[.cacheControl] = "no-store"
-                headers[.init("X-Content-Type-Options")!] = "nosniff"
-                return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: pdf)))
+                return PDFResponse.page(pdf, id: record.id, inline: true)
             case .notShared(let record):
                 services.anonymousAudit.record(
                     AuditEntry(

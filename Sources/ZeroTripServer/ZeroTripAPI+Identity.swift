@@ -243,11 +243,7 @@ extension ZeroTripAPI {
             try await services.audit(
                 AuditEntry(actor: session.actor, action: .documentDownloaded, target: "document:\(record.id)", details: ["session": session.id])
             )
-            var headers = HTTPFields()
-            headers[.contentType] = "application/pdf"
-            headers[.contentDisposition] = "attachment; filename=\"\(record.id).pdf\""
-            headers[.cacheControl] = "no-store"
-            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: pdf)))
+            return PDFResponse.make(pdf, id: record.id)
         }
     }
 

@@ -402,12 +402,7 @@ struct ApplicantPages: Sendable {
             AuditEntry(
                 actor: visit.session.actor, action: .documentDownloaded, target: "document:\(record.id)",
                 details: ["session": visit.session.id, "channel": "page"]))
-        var headers = HTTPFields()
-        headers[.contentType] = "application/pdf"
-        headers[.contentDisposition] = "attachment; filename=\"\(record.id).pdf\""
-        headers[.cacheControl] = "no-store"
-        headers[.init("X-Content-Type-Options")!] = "nosniff"
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+        return PDFResponse.page(bytes, id: record.id)
     }
 
     private func stepUp(_ visit: Visit, needed: Int, route: String) async throws -> Response {
