@@ -119,7 +119,9 @@ extension DistrictAdministration {
             var details = ["department": key.department, "location": key.location]
             do {
                 let tokenKey = try await openTokenKey(key.location, what: "seal key \(key.kid)").tokenKey
-                try await BlockingWork.run { try withCrypto("destroying seal key \(key.kid)") { () throws(CryptoError) in try tokenKey?.destroy() } }
+                try await BlockingWork.onDevice {
+                    try withCrypto("destroying seal key \(key.kid)") { () throws(CryptoError) in try tokenKey?.destroy() }
+                }
                 destroyed += 1
             } catch let error as ZeroTripError where error.code == .tokenKeyNotFound {
                 details["already_absent"] = "true"
@@ -175,7 +177,7 @@ extension DistrictAdministration {
         guard !TokenKey.isTokenLocation(keyFile) else { throw ZeroTripError(.invalidInput, "key \(kid) is held in a token already") }
         guard let unlocked = try await unlockKey(kid: kid, what: "seal key \(kid)") else { throw ZeroTripError(.unknownKey, "no key \(kid)") }
         let (home, certificate) = (self.home, unlocked.certificate)
-        let moved = try await BlockingWork.run {
+        let moved = try await BlockingWork.onDevice {
             let token = try tokens.token()
             let key = try withCrypto("moving seal key \(kid) into its token") { () throws(CryptoError) in
                 try TokenKey.importing(unlocked.key, into: token, label: "seal-\(code)-\(kid.prefix(8))", id: Hex.decode(kid) ?? Array(kid.utf8))
@@ -197,7 +199,7 @@ extension DistrictAdministration {
                         details: ["department": code, "from": keyFile, "to": location]), at: now, in: db)
             }
         } catch {
-            try? await BlockingWork.run { try moved.destroy() }
+            try? await BlockingWork.onDevice { try moved.destroy() }
             throw error as? ZeroTripError
                 ?? ZeroTripError(.storageFailure, "recording the move of \(kid) failed; the key stays in its file").causedBy(error)
         }

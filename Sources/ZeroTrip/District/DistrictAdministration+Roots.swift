@@ -87,7 +87,7 @@ extension DistrictAdministration {
         if let intoToken {
             guard algorithm == .p256 else { throw ZeroTripError(.invalidInput, "a root key in a token is P-256; this root is \(algorithm.rawValue)") }
             let access = try TokenAccess(intoToken, environment: environment, pinVariable: TokenAccess.rootPINVariable)
-            newRootToken = try await BlockingWork.run { try access.token() }
+            newRootToken = try await BlockingWork.onDevice { try access.token() }
         } else {
             newRootToken = old.key.tokenKey?.token
         }

@@ -90,7 +90,7 @@ public actor DistrictAdministration {
         if let rootToken {
             guard algorithm == .p256 else { throw ZeroTripError(.invalidInput, "a root key in a token is P-256") }
             let tokens = try TokenAccess(rootToken, environment: environment, pinVariable: TokenAccess.rootPINVariable)
-            (key, certificate, keyFile) = try await BlockingWork.run {
+            (key, certificate, keyFile) = try await BlockingWork.onDevice {
                 let token = try tokens.token()
                 let random = try withCrypto("naming the root key") { () throws(CryptoError) in try SecureRandom.bytes(count: 8) }
                 let tokenKey = try withCrypto("making the root key in its token") { () throws(CryptoError) in
@@ -266,7 +266,7 @@ public actor DistrictAdministration {
                 location, environment: environment, pinVariable: role == .root ? TokenAccess.rootPINVariable : TokenAccess.sealPINVariable)
             keyLocationTokens.withLock { $0[cacheKey] = tokens }
         }
-        return try await BlockingWork.run {
+        return try await BlockingWork.onDevice {
             let uri: PKCS11URI
             do { uri = try PKCS11URI(location) } catch let error as CryptoError { throw ZeroTripError(error, context: "the key location of \(what)") }
             let token = try tokens.token(at: uri)
@@ -332,7 +332,7 @@ public actor DistrictAdministration {
         let keyFile: String
         if let tokens = try sealToken {
             // Made inside the token, never extractable; the register keeps the key's URI where a file name would be.
-            (certificate, keyFile) = try await BlockingWork.run {
+            (certificate, keyFile) = try await BlockingWork.onDevice {
                 let token = try tokens.token()
                 let random = try withCrypto("naming the key") { () throws(CryptoError) in try SecureRandom.bytes(count: 8) }
                 let key = try withCrypto("making the seal key of \(code) in its token") { () throws(CryptoError) in
