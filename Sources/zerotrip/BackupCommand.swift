@@ -12,7 +12,7 @@ struct BackupCommand: AsyncParsableCommand {
             The copy is one consistent snapshot, checked with SQLite's integrity check, synced to disk, mode 0600, and \
             appears under FILE only when complete; FILE must not exist. The backup is recorded in the audit log. \
             Keys/ and Certificates/ are not in the database: back them up separately (the key files are encrypted; \
-            keep the passphrase apart from them).
+            keep the passphrases apart from them).
 
             To restore, stop the daemon and put the copy in place of the database file (no -wal or -shm file beside \
             it), or point --database at it; then `zerotrip audit verify` and `zerotrip log audit` check it.

@@ -11,7 +11,9 @@ struct InitCommand: AsyncParsableCommand {
         discussion: """
             Refuses to run twice: the root key is never overwritten. When no passphrase is configured \
             (--passphrase, ZEROTRIP_KEY_PASSPHRASE), a random one is written to Keys/passphrase (mode 0600) \
-            so the daemon can run unattended; in production supply it from a secret store instead. With --root-token the \
+            so the daemon can run unattended; in production supply it from a secret store instead. The root key file gets a \
+            passphrase of its own, never the seals': ZEROTRIP_ROOT_PASSPHRASE, or else a random one written to \
+            Keys/root-passphrase (mode 0600). With --root-token the \
             root key is made inside that PKCS#11 token (a pkcs11: URI with module-path; PIN from ZEROTRIP_ROOT_TOKEN_PIN), \
             never in a file; seal keys follow sealToken / ZEROTRIP_SEAL_TOKEN (docs/keys.md).
             """)
@@ -46,10 +48,16 @@ struct InitCommand: AsyncParsableCommand {
             // Key files need the passphrase; with the root and the seals both in tokens, none is written.
             if !source.isConfigured, rootToken == nil || home.sealToken == nil {
                 _ = try source.generateFile()
-                print("Generated a random key passphrase in \(home.keysDirectory.lastPathComponent)/\(PassphraseSource.fileName) (mode 0600).")
+                print("Generated a random seal key passphrase in \(home.keysDirectory.lastPathComponent)/\(PassphraseSource.fileName) (mode 0600).")
             }
+            let rootPassphraseConfigured = source.forRoot.isConfigured
             let info = try await services.administration.initialize(
                 district: district, province: province, city: city, algorithm: algorithm, rootToken: rootToken, actor: cliActor)
+            if rootToken == nil, !rootPassphraseConfigured {
+                print(
+                    "Generated a random root key passphrase in \(home.keysDirectory.lastPathComponent)/\(PassphraseSource.Purpose.root.fileName) (mode 0600): the root needs it only to sign; keep a copy offline (docs/keys.md)."
+                )
+            }
             print("District \(info.administrativeName) initialised. Root kid \(info.rootKid); certificate \(home.rootCertificateURL.path)")
         }
     }

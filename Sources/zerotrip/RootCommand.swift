@@ -7,8 +7,8 @@ import ZeroTripDocuments
 struct RootCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "root",
-        abstract: "District root CA: list the roots, renew the root (new key, link certificates both ways).",
-        subcommands: [List.self, Renew.self])
+        abstract: "District root CA: list the roots, renew the root (new key, link certificates both ways), give it its own passphrase.",
+        subcommands: [List.self, Renew.self, SeparatePassphrase.self])
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List every root (current first) as JSON.")
@@ -54,6 +54,37 @@ struct RootCommand: AsyncParsableCommand {
                 }
                 let signed = try await services.trustList.publish(to: services.home.certificatesDirectory)
                 print("published Certificates/root.pem, Certificates/roots/ and trust list sequence \(signed.list.sequence)")
+            }
+        }
+    }
+
+    struct SeparatePassphrase: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "separate-passphrase",
+            abstract: "Encrypt root key files that still use the seals' passphrase under the root's own passphrase.",
+            discussion: """
+                Districts initialised before the root had a passphrase of its own encrypted the root key with the seals' \
+                passphrase (ZEROTRIP_KEY_PASSPHRASE or Keys/passphrase), which every daemon holds. This writes each such root \
+                key file again under the root's passphrase: ZEROTRIP_ROOT_PASSPHRASE, or else a random one generated into \
+                Keys/root-passphrase (mode 0600). The two passphrases must differ. The key, its certificate and kid stay the \
+                same; the register names the new file (audit event root.passphrase_separated) and the old file is removed. \
+                Root keys in a token and root files that already have their own passphrase are left alone. Restart running \
+                daemons with the root's passphrase in their environment (or Keys/root-passphrase beside them).
+                Example: zerotrip root separate-passphrase
+                """)
+        @OptionGroup var location: LocationOptions
+        func run() async throws {
+            try await reportingErrors {
+                let result = try await location.services().administration.separateRootPassphrase(actor: cliActor)
+                if result.kids.isEmpty {
+                    print("every root key file already has the root's own passphrase (or the root is in a token); nothing changed")
+                    return
+                }
+                for kid in result.kids { print("root key \(kid): encrypted again under the root's own passphrase") }
+                if result.generated {
+                    print(
+                        "Generated a random root key passphrase in Keys/\(PassphraseSource.Purpose.root.fileName) (mode 0600); keep a copy offline.")
+                }
             }
         }
     }

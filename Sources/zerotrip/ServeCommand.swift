@@ -66,6 +66,11 @@ struct ServeCommand: AsyncParsableCommand {
             try configuration.home.keyFiles.checkAllPermissions()
             if try await services.administration.district() != nil {
                 try await services.administration.checkKeyFiles()
+                if (try? await services.administration.rootSharesSealPassphrase()) == true {
+                    logger.warning(
+                        "the root key file opens with the seals' passphrase: whoever holds that passphrase and Keys/ holds the root; run `zerotrip root separate-passphrase` (docs/keys.md)"
+                    )
+                }
             } else {
                 logger.warning("district not initialised; run `zerotrip init --district NAME`")
             }

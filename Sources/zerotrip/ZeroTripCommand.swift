@@ -11,9 +11,11 @@ struct ZeroTripCommand: AsyncParsableCommand {
         commandName: "zerotrip",
         abstract: "ZeroTrip: signed electronic results for district zero-errand (零跑腿) government services.",
         discussion: """
-            Files live beside each other: Keys/ (private keys, mode 0600, encrypted with the key passphrase), \
+            Files live beside each other: Keys/ (private keys, mode 0600, encrypted with a passphrase), \
             Certificates/ (root.pem and department seal certificates) and var/zerotrip.sqlite. \
-            The key passphrase comes from --passphrase, ZEROTRIP_KEY_PASSPHRASE or Keys/passphrase, in that order.
+            The seal keys' passphrase comes from --passphrase, ZEROTRIP_KEY_PASSPHRASE or Keys/passphrase, in that order; \
+            the root key's from ZEROTRIP_ROOT_PASSPHRASE or Keys/root-passphrase. A passphrase file beside the keys protects \
+            nothing against whoever copies Keys/: in production give the passphrases from a secret store (docs/keys.md).
             """,
         subcommands: [
             InitCommand.self, ServeCommand.self, DistrictCommand.self, DepartmentsCommand.self, CredentialsCommand.self,

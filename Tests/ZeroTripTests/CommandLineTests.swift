@@ -341,7 +341,10 @@ struct CommandLineTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let initResult = try run(["init", "--district", "禅城区"], in: dir)
         #expect(initResult.status == 0, "\(initResult.output)")
+        #expect(initResult.output.contains("root key passphrase in Keys/root-passphrase"), "\(initResult.output)")
         #expect(try run(["init", "--district", "禅城区"], in: dir).output.contains("error [already_initialized]"))
+        // The root's passphrase is its own: the seals' does not open the root key file.
+        #expect(try run(["root", "separate-passphrase"], in: dir).output.contains("nothing changed"))
         let add = try run(["departments", "add", "--code", "RSJ", "--name", "区人力资源和社会保障局"], in: dir)
         #expect(add.status == 0, "\(add.output)")
         let duplicate = try run(["departments", "add", "--code", "RSJ", "--name", "又一个"], in: dir)
@@ -381,7 +384,7 @@ struct CommandLineTests {
         #expect(openssl.terminationStatus == 0)
 
         let wrong = try run(
-            ["departments", "add", "--code", "GAJ", "--name", "区公安分局"], in: dir, environment: ["ZEROTRIP_KEY_PASSPHRASE": "wrong wrong wrong"])
+            ["departments", "add", "--code", "GAJ", "--name", "区公安分局"], in: dir, environment: ["ZEROTRIP_ROOT_PASSPHRASE": "wrong wrong wrong"])
         #expect(wrong.output.contains("error [wrong_passphrase]"))
         #expect(!wrong.output.contains("wrong wrong wrong"))
     }

@@ -101,13 +101,15 @@ struct DistrictAdministrationTests {
         #expect(issued.record.kid == rotated.kid)
     }
 
-    @Test("A wrong passphrase is reported as wrong_passphrase, without the passphrase, and nothing is created")
+    @Test("A wrong root passphrase is reported as wrong_passphrase, without the passphrase, and nothing is created")
     func wrongPassphrase() async throws {
         let district = try await TestDistrict().setUp()
         let files = district.fileListing(), counts = try await district.tableCounts()
         let other = DistrictAdministration(
             database: district.services.database, home: district.home,
-            passphrase: PassphraseSource(explicit: "not the passphrase at all", environment: [:], keys: district.home.keyFiles))
+            passphrase: PassphraseSource(
+                explicit: TestDistrict.passphrase, environment: ["ZEROTRIP_ROOT_PASSPHRASE": "not the passphrase at all"],
+                keys: district.home.keyFiles))
         let error = await #expect(throws: ZeroTripError.self) { try await other.addDepartment(code: "GAJ", name: "区公安分局", actor: "test") }
         #expect(error?.code == .wrongPassphrase)
         #expect(error.map { !$0.description.contains("not the passphrase") } == true)

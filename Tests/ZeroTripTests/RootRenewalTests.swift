@@ -264,7 +264,9 @@ struct RootRenewalTests {
         let district = try await TestDistrict(fileDatabase: true).setUp()
         let wrong = DistrictAdministration(
             database: district.services.database, home: district.home,
-            passphrase: PassphraseSource(explicit: "not the passphrase at all", environment: [:], keys: district.home.keyFiles),
+            passphrase: PassphraseSource(
+                explicit: TestDistrict.passphrase, environment: ["ZEROTRIP_ROOT_PASSPHRASE": "not the passphrase at all"],
+                keys: district.home.keyFiles),
             clock: ZeroTripClock { district.clock.now })
         let files = district.fileListing()
         let counts = try await district.tableCounts()

@@ -131,6 +131,8 @@ public struct AuditAction: RawRepresentable, Hashable, Sendable, CustomStringCon
 
     // root
     public static let rootRenewed = AuditAction(rawValue: "root.renewed")
+    /// A root key file that opened with the seals' passphrase was re-encrypted under the root's own.
+    public static let rootPassphraseSeparated = AuditAction(rawValue: "root.passphrase_separated")
 
     // staff
     public static let staffAdded = AuditAction(rawValue: "staff.added")
@@ -228,6 +230,7 @@ public struct AuditAction: RawRepresentable, Hashable, Sendable, CustomStringCon
             .ratingInvited,
             .ratingRecorded,
             .rootRenewed,
+            .rootPassphraseSeparated,
             .staffAdded,
             .staffRemoved,
             .staffUpdated,

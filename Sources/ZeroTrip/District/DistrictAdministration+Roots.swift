@@ -91,7 +91,8 @@ extension DistrictAdministration {
         } else {
             newRootToken = old.key.tokenKey?.token
         }
-        let secret = newRootToken == nil ? try passphrase.resolve() : ""
+        // A new root file gets the root's own passphrase, also when the previous root still shares the seals'.
+        let secret = newRootToken == nil ? try newRootSecret().secret : ""
         let now = clock.now()
         // Certificates hold whole seconds: the renewal time (now, rounded up) is what verifiers read back from the new root
         // (RootSet.supersededAt); every tree head the old root signed so far is at or before it.
@@ -232,5 +233,87 @@ extension DistrictAdministration {
         if current.certificate.kidHex == kid { return current }
         guard try await roots().contains(where: { $0.kid == kid }) else { throw ZeroTripError(.unknownKey, "no root \(kid.prefix(16))") }
         return try await unlockRootKey(kid: kid, what: "root \(kid)")
+    }
+}
+
+extension DistrictAdministration {
+    /// What `separateRootPassphrase` did.
+    public struct RootPassphraseSeparation: Sendable {
+        /// Root keys whose files were encrypted again under the root's own passphrase.
+        public var kids: [String]
+        /// Whether the root's passphrase was generated into `Keys/root-passphrase` by this call.
+        public var generated: Bool
+    }
+
+    /// Root key files that still open with the seals' passphrase (districts initialised before roots had a passphrase
+    /// of their own) are encrypted again under the root's own: `ZEROTRIP_ROOT_PASSPHRASE`, else a random one written
+    /// to `Keys/root-passphrase`, never equal to the seals'. Each new file is created beside the old one, the register
+    /// names it in the transaction that records `root.passphrase_separated`, and only then is the old file removed: a
+    /// crash at any point leaves a root that opens. The key, its certificate and kid do not change.
+    public func separateRootPassphrase(actor: String) async throws -> RootPassphraseSeparation {
+        guard try await district() != nil else { throw ZeroTripError(.notInitialized, "run `zerotrip init --district NAME` first") }
+        let roots = try await database.read { db in
+            try SigningKeyStore.roots(in: db).compactMap { root in
+                try SigningKeyStore.certificateAndKeyFile(root.kid, in: db).map { (kid: root.kid, file: $0.keyFile) }
+            }
+        }
+        let (home, passphrase) = (self.home, self.passphrase)
+        let files = roots.filter { !TokenKey.isTokenLocation($0.file) }
+        // Which files still share the seals' passphrase (an scrypt run each, off the cooperative pool).
+        var shared: [(kid: String, file: String, key: PrivateKey)] = []
+        for root in files {
+            let opened = try await BlockingWork.run {
+                try Self.openRootKeyFile(try home.keyFiles.read(root.file), what: "root key \(root.kid.prefix(16))", passphrase: passphrase)
+            }
+            if opened.sharesSealPassphrase { shared.append((root.kid, root.file, opened.key)) }
+        }
+        guard !shared.isEmpty else { return RootPassphraseSeparation(kids: [], generated: false) }
+        let (secret, generated) = try newRootSecret()
+        let scrypt = home.keyEncryption
+        var separated: [String] = []
+        for root in shared {
+            let pem = try await BlockingWork.run {
+                try withCrypto("encrypting root key \(root.kid.prefix(16))") { () throws(CryptoError) in
+                    try root.key.encryptedPEMRepresentation(passphrase: secret, scrypt: scrypt)
+                }
+            }
+            let suffix = try withCrypto("naming the new key file") { () throws(CryptoError) in Hex.encode(try SecureRandom.bytes(count: 4)) }
+            let newFile = "root-\(root.kid)-\(suffix).key.pem"
+            try home.keyFiles.create(newFile, contents: pem)
+            let now = clock.now()
+            do {
+                try await database.write { db in
+                    try SigningKeyStore.moveRootKeyFile(root.kid, from: root.file, to: newFile, in: db)
+                    try AuditLog.append(
+                        AuditEntry(
+                            actor: actor, action: .rootPassphraseSeparated, target: "key:\(root.kid)",
+                            details: ["from": root.file, "to": newFile]), at: now, in: db)
+                }
+            } catch {
+                home.keyFiles.discard(newFile)
+                throw error as? ZeroTripError
+                    ?? ZeroTripError(.storageFailure, "recording the new root key file failed; the old one stays").causedBy(error)
+            }
+            home.keyFiles.discard(root.file)
+            separated.append(root.kid)
+        }
+        cachedRoot = nil
+        return RootPassphraseSeparation(kids: separated, generated: generated)
+    }
+
+    /// Whether some root key file still opens with the seals' passphrase (checked at start-up; an scrypt run per root
+    /// file that does not open with the root's own passphrase).
+    public nonisolated func rootSharesSealPassphrase() async throws -> Bool {
+        let roots = try await database.read { db in
+            try SigningKeyStore.roots(in: db).compactMap { try SigningKeyStore.certificateAndKeyFile($0.kid, in: db)?.keyFile }
+        }
+        let (home, passphrase) = (self.home, self.passphrase)
+        for file in roots where !TokenKey.isTokenLocation(file) {
+            let opened = try await BlockingWork.run {
+                try Self.openRootKeyFile(try home.keyFiles.read(file), what: "a root key", passphrase: passphrase)
+            }
+            if opened.sharesSealPassphrase { return true }
+        }
+        return false
     }
 }

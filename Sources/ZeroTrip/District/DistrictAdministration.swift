@@ -67,6 +67,8 @@ public actor DistrictAdministration {
 
     /// Creates the root key (encrypted, `Keys/root-<kid>.key.pem`, mode 0600) and the self-signed
     /// root certificate (`Certificates/root.pem`), and records the district.
+    /// The key file is encrypted with the root's own passphrase (`ZEROTRIP_ROOT_PASSPHRASE`, else a random one
+    /// written to `Keys/root-passphrase`), which must differ from the seals'.
     /// `province` and `city` (optional) complete the full administrative name documents and pages print.
     ///
     /// `rootToken`: a `pkcs11:` URI (with `module-path`) of the token the root key is made in instead of a key file; its
@@ -110,7 +112,7 @@ public actor DistrictAdministration {
                 }
             }
         } else {
-            let secret = try passphrase.resolve()
+            let secret = try newRootSecret().secret
             let generated = try withCrypto("generating the root key") { () throws(CryptoError) in try PrivateKey(generating: algorithm) }
             key = generated
             certificate = try withCrypto("creating the root certificate") { () throws(CryptoError) in
@@ -240,14 +242,72 @@ public actor DistrictAdministration {
             // File reads and scrypt: off the cooperative pool, and without holding the actor (read-only queries are nonisolated).
             key = try await BlockingWork.run {
                 let pem = try home.keyFiles.read(keyFile)
-                let secret = try passphrase.resolve()
-                return try withCrypto("unlocking \(what)") { () throws(CryptoError) in try PrivateKey(pemRepresentation: pem, passphrase: secret) }
+                guard role == .root else {
+                    let secret = try passphrase.resolve()
+                    return try withCrypto("unlocking \(what)") { () throws(CryptoError) in try PrivateKey(pemRepresentation: pem, passphrase: secret)
+                    }
+                }
+                return try Self.openRootKeyFile(pem, what: what, passphrase: passphrase).key
             }
         }
         guard key.publicKey.derRepresentation == certificate.publicKey.derRepresentation else {
             throw ZeroTripError(.malformedKey, "the key file of \(what) does not match its certificate")
         }
         return (certificate, key)
+    }
+
+    /// Decrypts a root key file with the root's own passphrase or, for a root made before roots had one, with the
+    /// seals' passphrase (`sharesSealPassphrase`; `zerotrip root separate-passphrase` re-encrypts such a file).
+    static func openRootKeyFile(
+        _ pem: String, what: String, passphrase: PassphraseSource
+    ) throws(ZeroTripError) -> (key: PrivateKey, sharesSealPassphrase: Bool) {
+        let root = passphrase.forRoot
+        var rootFailure: ZeroTripError?
+        if root.isConfigured {
+            let secret = try root.resolve()
+            do {
+                let key = try withCrypto("unlocking \(what)") { () throws(CryptoError) in try PrivateKey(pemRepresentation: pem, passphrase: secret) }
+                // A root passphrase set equal to the seals' shares it all the same.
+                let shared = (try? passphrase.resolve()).map { Self.samePassphrase($0, secret) } ?? false
+                return (key, shared)
+            } catch  where error.code == .wrongPassphrase {
+                rootFailure = error
+            }
+        }
+        guard let sealSecret = try? passphrase.resolve() else {
+            if let rootFailure { throw rootFailure }
+            _ = try root.resolve()  // throws missing_passphrase naming the root's variable and file
+            throw ZeroTripError(.missingPassphrase, "no root key passphrase")
+        }
+        do {
+            return (
+                try withCrypto("unlocking \(what)") { () throws(CryptoError) in try PrivateKey(pemRepresentation: pem, passphrase: sealSecret) }, true
+            )
+        } catch  where error.code == .wrongPassphrase {
+            throw ZeroTripError(
+                .wrongPassphrase,
+                "\(what) does not open with the root key passphrase (\(PassphraseSource.Purpose.root.environmentVariable) or Keys/\(PassphraseSource.Purpose.root.fileName))"
+            )
+        }
+    }
+
+    /// The passphrase a new root key file is encrypted with: the root's own, never the seals'. When none is configured,
+    /// a random one is written to `Keys/root-passphrase` (mode 0600) and `generated` is set.
+    nonisolated func newRootSecret() throws(ZeroTripError) -> (secret: String, generated: Bool) {
+        let root = passphrase.forRoot
+        guard root.isConfigured else { return (try root.generateFile(), true) }
+        let secret = try root.resolve()
+        if let sealSecret = try? passphrase.resolve(), Self.samePassphrase(secret, sealSecret) {
+            throw ZeroTripError(
+                .invalidInput,
+                "the root key needs a passphrase of its own: \(PassphraseSource.Purpose.root.environmentVariable) equals the seals' passphrase")
+        }
+        return (secret, false)
+    }
+
+    /// Compares two passphrases in constant time (over their digests: the lengths are secret too).
+    static func samePassphrase(_ a: String, _ b: String) -> Bool {
+        ConstantTime.equals(Digest.sha256(Array(a.utf8)), Digest.sha256(Array(b.utf8)))
     }
 
     /// The key a register row's `pkcs11:` URI names, opened in its token with the seal token's PIN (off the

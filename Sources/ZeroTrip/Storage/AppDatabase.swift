@@ -1213,6 +1213,20 @@ public struct AppDatabase: Sendable {
                         BEGIN SELECT RAISE(ABORT, 'a key only moves from its file into a token'); END;
                     """)
         }
+        // A root key file that shared the seals' passphrase is written again under the root's own (`zerotrip root
+        // separate-passphrase`): its row then names the new file, `root-<kid>-…`. Seals still only move into a token.
+        migrator.registerMigration("2026-12-10 keys: a root key file may be encrypted again under its own passphrase") { db in
+            try db.execute(
+                sql: """
+                    DROP TRIGGER signing_keys_key_file_into_token;
+                    CREATE TRIGGER signing_keys_key_file_into_token BEFORE UPDATE OF key_file ON signing_keys
+                        WHEN NEW.key_file IS NOT OLD.key_file
+                            AND (OLD.key_file LIKE 'pkcs11:%'
+                                OR NOT ((OLD.role = 'seal' AND NEW.key_file LIKE 'pkcs11:%')
+                                    OR (OLD.role = 'root' AND NEW.key_file LIKE 'root-' || OLD.kid || '-%.key.pem')))
+                        BEGIN SELECT RAISE(ABORT, 'a key only moves from its file into a token, or a root key into a new file of its own'); END;
+                    """)
+        }
         return migrator
     }
 }

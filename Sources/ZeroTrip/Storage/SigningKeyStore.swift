@@ -142,6 +142,12 @@ enum SigningKeyStore {
         guard db.changesCount == 1 else { throw ZeroTripError(.unknownKey, "no seal key \(kid)") }
     }
 
+    /// Names the new file of root key `kid` (the same key, encrypted again).
+    static func moveRootKeyFile(_ kid: String, from old: String, to location: String, in db: SQLTransaction) throws {
+        try db.execute(sql: "UPDATE signing_keys SET key_file = ? WHERE kid = ? AND role = 'root' AND key_file = ?", arguments: [location, kid, old])
+        guard db.changesCount == 1 else { throw ZeroTripError(.notReady, "root key \(kid.prefix(16)) was moved meanwhile; run again") }
+    }
+
     /// Seal keys held in a token that will never sign again (retired or revoked): kid, location and department.
     static func finishedTokenKeys(in db: SQLTransaction) throws -> [(kid: String, location: String, department: String)] {
         try db.fetchAll(

@@ -392,6 +392,14 @@ enum PostgresSchema {
                     "signing_keys", "signing_keys_key_file_into_token", "UPDATE OF key_file", "a key only moves from its file into a token",
                     when: "NEW.key_file IS DISTINCT FROM OLD.key_file AND (OLD.key_file LIKE 'pkcs11:%' OR NEW.key_file NOT LIKE 'pkcs11:%' "
                         + "OR OLD.role <> 'seal')")),
+        Migration(
+            name: "2026-12-10 keys: a root key file may be encrypted again under its own passphrase",
+            sql: "DROP TRIGGER signing_keys_key_file_into_token ON signing_keys;\n"
+                + refuse(
+                    "signing_keys", "signing_keys_key_file_into_token", "UPDATE OF key_file",
+                    "a key only moves from its file into a token, or a root key into a new file of its own",
+                    when: "NEW.key_file IS DISTINCT FROM OLD.key_file AND (OLD.key_file LIKE 'pkcs11:%' OR NOT ((OLD.role = 'seal' "
+                        + "AND NEW.key_file LIKE 'pkcs11:%') OR (OLD.role = 'root' AND NEW.key_file LIKE 'root-' || OLD.kid || '-%.key.pem')))")),
     ]
 
     private static let initial = """
