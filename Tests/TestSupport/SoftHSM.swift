@@ -55,6 +55,31 @@ public enum SoftHSM {
         return (label(number), "pkcs11:token=\(label(number))?module-path=\(modulePath)")
     }
 
+    /// A token whose store was taken away by ``withdraw(_:)``.
+    public struct Withdrawn: Sendable {
+        let directory: URL
+        let away: URL
+
+        /// Puts the token's store back where SoftHSM looks for it.
+        public func restore() throws { try FileManager.default.moveItem(at: away, to: directory) }
+    }
+
+    /// Takes token `label`'s store (SoftHSM keeps each token in a directory of its own) out of SoftHSM's sight, as
+    /// pulling a USB key out would, until ``Withdrawn/restore()``.
+    public static func withdraw(_ label: String) throws -> Withdrawn {
+        let tokens = try configuration.get().deletingLastPathComponent().appendingPathComponent("tokens")
+        let candidates = try FileManager.default.contentsOfDirectory(at: tokens, includingPropertiesForKeys: nil)
+        guard
+            let directory = candidates.first(where: { candidate in
+                let object = (try? Data(contentsOf: candidate.appendingPathComponent("token.object"))) ?? Data()
+                return object.range(of: Data(label.utf8)) != nil
+            })
+        else { throw TokenSetupError(message: "no token store holds \(label)") }
+        let away = tokens.deletingLastPathComponent().appendingPathComponent("withdrawn-\(label)")
+        try FileManager.default.moveItem(at: directory, to: away)
+        return Withdrawn(directory: directory, away: away)
+    }
+
     /// `softhsm2-util` or `pkcs11-tool` failed.
     public struct TokenSetupError: Error, CustomStringConvertible {
         public var message: String

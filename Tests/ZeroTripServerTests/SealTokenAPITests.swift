@@ -50,4 +50,46 @@ struct SealTokenAPITests {
             }
         }
     }
+
+    @Test(
+        "The token's store goes away mid-run: POST /v1/documents answers 503 token_* with Retry-After and stores nothing; when it is back, 201 again and ready"
+    )
+    func tokenGoneAndBack() async throws {
+        let (label, uri) = try SoftHSM.claim()
+        let fixture = try await ServerFixture(sealToken: uri + "&pin-value=\(SoftHSM.pin)")
+        let issuer = try #require(fixture.tokens[.documentsIssue])
+        let headers: HTTPFields = [.authorization: "Bearer \(issuer)", .contentType: "application/json"]
+        try await fixture.application().test(.router) { client in
+            try await client.execute(uri: "/v1/documents", method: .post, headers: headers, body: ByteBuffer(string: DocumentAPITests.issueBody)) {
+                response in
+                #expect(response.status == .created)
+            }
+            let stored = try await fixture.services.documents.records(department: "RSJ", limit: 100).count
+            let withdrawn = try SoftHSM.withdraw(label)
+            var restored = false
+            defer { if !restored { try? withdrawn.restore() } }
+            try await client.execute(uri: "/v1/documents", method: .post, headers: headers, body: ByteBuffer(string: DocumentAPITests.issueBody)) {
+                response in
+                #expect(response.status == .serviceUnavailable)
+                #expect(Int(response.headers[.retryAfter] ?? "") ?? 0 > 0, "a 503 says when to retry")
+                let body = try JSONDecoder().decode(ErrorBody.self, from: Data(response.body.readableBytesView))
+                #expect(body.error.code.hasPrefix("token_"), "\(body.error.code)")
+                #expect(!body.error.message.contains(SoftHSM.pin))
+            }
+            #expect(try await fixture.services.documents.records(department: "RSJ", limit: 100).count == stored, "nothing stored")
+            try await client.execute(uri: "/readyz", method: .get) { response in
+                #expect(response.status == .serviceUnavailable)
+            }
+
+            try withdrawn.restore()
+            restored = true
+            try await client.execute(uri: "/v1/documents", method: .post, headers: headers, body: ByteBuffer(string: DocumentAPITests.issueBody)) {
+                response in
+                #expect(response.status == .created, "the daemon reconnects by itself")
+            }
+            try await client.execute(uri: "/readyz", method: .get) { response in
+                #expect(response.status == .ok)
+            }
+        }
+    }
 }

@@ -101,6 +101,32 @@ struct SealTokenTests {
         await expectError(.tokenKeyNotFound) { try await services.checkReadiness() }
     }
 
+    @Test("A token whose store disappears mid-run: issuance answers a token_* 503 and stores nothing; when it is back, issuance works again")
+    func tokenGoneAndBack() async throws {
+        let (district, label) = try await Self.district()
+        try await district.setUp()
+        let services = district.services
+        _ = try await services.documents.issue(DocumentAccessTests.request, actor: "test")
+        let before = try await services.documents.records(department: "RSJ", limit: 100).count
+        let events = try await AuditLog.events(in: services.database, limit: 100_000).count
+
+        // The token's store goes away, as a USB key pulled out would.
+        let withdrawn = try SoftHSM.withdraw(label)
+        var restored = false
+        defer { if !restored { try? withdrawn.restore() } }
+
+        let error = await #expect(throws: ZeroTripError.self) { try await services.documents.issue(DocumentAccessTests.request, actor: "test") }
+        #expect(error?.code.rawValue.hasPrefix("token_") == true, "\(String(describing: error))")
+        #expect(error?.code.kind == .unavailable, "an operator's problem, answered 503 with Retry-After")
+        #expect(try await services.documents.records(department: "RSJ", limit: 100).count == before, "no document was stored")
+        #expect(try await AuditLog.events(in: services.database, limit: 100_000).count == events, "no issuance was audited")
+
+        try withdrawn.restore()
+        restored = true
+        let again = try await services.documents.issue(DocumentAccessTests.request, actor: "test")
+        #expect(try await services.documents.verifyPDF(again.pdf, actor: "test").result == .valid)
+    }
+
     @Test("A wrong PIN is refused with token_pin_incorrect before any key is made, and the PIN is in no message")
     func wrongPIN() async throws {
         let (district, label) = try await Self.district(pin: "0000-1111")

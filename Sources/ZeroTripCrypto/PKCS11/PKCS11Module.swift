@@ -1,20 +1,67 @@
 internal import CPKCS11
 import Synchronization
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// A PKCS#11 module (a token vendor's `.so`: SoftHSM, OpenSC, a network HSM's client) loaded with `dlopen` and
 /// initialised for multi-threaded use.
 ///
-/// One instance per module path for the life of the process: Cryptoki allows `C_Initialize` once per process, and
-/// every token session of the module shares that state. The module is never unloaded.
+/// One instance per module path for the life of the process: every token session of the module shares its
+/// Cryptoki state. The module is never unloaded, but it is initialised afresh (``reinitialize(after:)``) when a token
+/// went away: some modules (SoftHSM, network HSM clients) notice a token that is back only then.
 final class PKCS11Module: @unchecked Sendable {
     // Safety: the function list is immutable after load and the module was initialised with CKF_OS_LOCKING_OK, so
     // its functions may be called from any thread (sessions are never used by two threads at once: PKCS11Token).
+    // Every call runs under `gate` shared (``shared(_:)``); a re-initialisation holds it exclusively.
     let path: String
     let functions: UnsafeMutablePointer<CK_FUNCTION_LIST>
+    private let gate: UnsafeMutablePointer<pthread_rwlock_t>
+    private let generationCounter = Atomic<Int>(0)
 
     private init(path: String, functions: UnsafeMutablePointer<CK_FUNCTION_LIST>) {
         self.path = path
         self.functions = functions
+        gate = .allocate(capacity: 1)
+        var attributes = pthread_rwlockattr_t()
+        pthread_rwlockattr_init(&attributes)
+        // A waiting re-initialisation goes before new readers, so a busy daemon cannot starve it.
+        pthread_rwlockattr_setkind_np(&attributes, Int32(PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP))
+        pthread_rwlock_init(gate, &attributes)
+        pthread_rwlockattr_destroy(&attributes)
+    }
+
+    deinit {
+        pthread_rwlock_destroy(gate)
+        gate.deallocate()
+    }
+
+    /// How many times the module was initialised afresh; sessions opened under an older generation are gone.
+    var generation: Int { generationCounter.load(ordering: .acquiring) }
+
+    /// Runs `body`, which calls into the module, while no re-initialisation can run. Never nested.
+    func shared<T>(_ body: () throws(CryptoError) -> T) throws(CryptoError) -> T {
+        pthread_rwlock_rdlock(gate)
+        defer { pthread_rwlock_unlock(gate) }
+        return try body()
+    }
+
+    /// `C_Finalize` and `C_Initialize` again, unless another caller did so since it saw `seen` (a burst of failures
+    /// re-initialises once). Every session and login of the module ends; tokens open fresh ones on their next call.
+    func reinitialize(after seen: Int) {
+        pthread_rwlock_wrlock(gate)
+        defer { pthread_rwlock_unlock(gate) }
+        guard generation == seen else { return }
+        _ = functions.pointee.C_Finalize!(nil)
+        // A failure here shows at the next call (CKR_CRYPTOKI_NOT_INITIALIZED, token unavailable), which tries again.
+        _ = Self.initialize(functions)
+        generationCounter.add(1, ordering: .releasing)
+    }
+
+    private static func initialize(_ list: UnsafeMutablePointer<CK_FUNCTION_LIST>) -> CK_RV {
+        var arguments = CK_C_INITIALIZE_ARGS(
+            CreateMutex: nil, DestroyMutex: nil, LockMutex: nil, UnlockMutex: nil, flags: CK_FLAGS(CKF_OS_LOCKING_OK), pReserved: nil)
+        return withUnsafeMutablePointer(to: &arguments) { list.pointee.C_Initialize!(UnsafeMutableRawPointer($0)) }
     }
 
     private static let loaded = Mutex<[String: PKCS11Module]>([:])
@@ -51,9 +98,7 @@ final class PKCS11Module: @unchecked Sendable {
             dlclose(handle)
             throw CryptoError(.tokenUnavailable, "\(path): C_GetFunctionList failed (\(PKCS11Module.name(of: rv)))")
         }
-        var arguments = CK_C_INITIALIZE_ARGS(
-            CreateMutex: nil, DestroyMutex: nil, LockMutex: nil, UnlockMutex: nil, flags: CK_FLAGS(CKF_OS_LOCKING_OK), pReserved: nil)
-        let initialized = withUnsafeMutablePointer(to: &arguments) { list.pointee.C_Initialize!(UnsafeMutableRawPointer($0)) }
+        let initialized = initialize(list)
         guard initialized == CKR_OK || initialized == CKR_CRYPTOKI_ALREADY_INITIALIZED else {
             dlclose(handle)
             throw CryptoError(.tokenUnavailable, "\(path): C_Initialize failed (\(PKCS11Module.name(of: initialized)))")

@@ -5,14 +5,14 @@ import Synchronization
 ///
 /// Sessions are pooled: a signature takes an idle session (or opens one), so concurrent issuances sign in parallel as
 /// far as the token allows, and a session is never used by two threads at once. A session the token has dropped
-/// (removed, restarted, closed) is discarded and the next call opens a fresh one and logs in again, so the daemon
-/// reconnects by itself when the token is back.
+/// (removed, restarted, closed) is discarded and the next call opens a fresh one and logs in again (after initialising
+/// the module afresh if need be), so the daemon reconnects by itself when the token is back.
 public final class PKCS11Token: Sendable {
     /// Where the token is: its URI without the object attributes.
     public let uri: PKCS11URI
     let module: PKCS11Module
     private let pin: [UInt8]
-    private let idle = Mutex<[CK_SESSION_HANDLE]>([])
+    private let idle = Mutex<[(session: CK_SESSION_HANDLE, generation: Int)]>([])
 
     /// Opens the token `uri` names (its `module-path` is required), logging in with `pin`. Throws
     /// ``CryptoError/Code/tokenUnavailable`` when the module or the token is not there, ``CryptoError/Code/tokenPINIncorrect``
@@ -44,25 +44,47 @@ public final class PKCS11Token: Sendable {
 
     /// Runs `body` with a logged-in read-write session of its own. A session that failed because the token went away
     /// is closed and dropped; any other is returned to the pool.
+    ///
+    /// When the token is unavailable or the key is not found, the module is initialised afresh (once, however many
+    /// callers failed meanwhile) and `body` runs once more: a token that came back (re-inserted, the HSM reachable
+    /// again) is found that way even by modules that notice it only when initialised. Still failing, the error stands.
     func withSession<T>(_ body: (CK_SESSION_HANDLE) throws(CryptoError) -> T) throws(CryptoError) -> T {
-        let session: CK_SESSION_HANDLE
-        if let pooled = idle.withLock({ $0.popLast() }) { session = pooled } else { session = try openSession() }
+        let generation = module.generation
         do {
-            let result = try body(session)
-            idle.withLock { $0.append(session) }
-            return result
-        } catch {
-            if error.code == .tokenUnavailable {
-                _ = module.functions.pointee.C_CloseSession!(session)
-                idle.withLock { sessions in
-                    // The others are most likely dead too: open fresh ones as needed.
-                    for other in sessions { _ = module.functions.pointee.C_CloseSession!(other) }
-                    sessions.removeAll()
-                }
-            } else {
-                idle.withLock { $0.append(session) }
+            return try attempt(body)
+        } catch  where error.code == .tokenUnavailable || error.code == .tokenKeyNotFound {
+            module.reinitialize(after: generation)
+            return try attempt(body)
+        }
+    }
+
+    private func attempt<T>(_ body: (CK_SESSION_HANDLE) throws(CryptoError) -> T) throws(CryptoError) -> T {
+        try module.shared { () throws(CryptoError) -> T in
+            let generation = module.generation
+            // Sessions from before a re-initialisation are gone (their handle numbers may belong to others now): dropped, never closed.
+            let pooled = idle.withLock { pool -> CK_SESSION_HANDLE? in
+                pool.removeAll { $0.generation != generation }
+                return pool.popLast()?.session
             }
-            throw error
+            let session: CK_SESSION_HANDLE
+            if let pooled { session = pooled } else { session = try openSession() }
+            do throws(CryptoError) {
+                let result = try body(session)
+                idle.withLock { $0.append((session, generation)) }
+                return result
+            } catch {
+                if error.code == .tokenUnavailable {
+                    _ = module.functions.pointee.C_CloseSession!(session)
+                    idle.withLock { sessions in
+                        // The others are most likely dead too: open fresh ones as needed.
+                        for other in sessions where other.generation == generation { _ = module.functions.pointee.C_CloseSession!(other.session) }
+                        sessions.removeAll()
+                    }
+                } else {
+                    idle.withLock { $0.append((session, generation)) }
+                }
+                throw error
+            }
         }
     }
 
@@ -95,6 +117,10 @@ public final class PKCS11Token: Sendable {
     private static let logins = Mutex<[String: [UInt8]]>([:])
 
     deinit {
-        for session in idle.withLock({ $0 }) { _ = module.functions.pointee.C_CloseSession!(session) }
+        let module = self.module
+        let sessions = idle.withLock { $0 }
+        try? module.shared { () throws(CryptoError) -> Void in
+            for (session, generation) in sessions where generation == module.generation { _ = module.functions.pointee.C_CloseSession!(session) }
+        }
     }
 }
