@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ZeroTrip
+import ZeroTripDocuments
 
 /// `zerotrip applications`: windows' and supervisors' work on applications and obligations.
 struct ApplicationsCommand: AsyncParsableCommand {
@@ -110,10 +111,13 @@ struct ApplicationsCommand: AsyncParsableCommand {
                 let (record, issued) = try await location.services().applications.issueResult(id, values: values, department: nil, actor: cliActor)
                 try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
                 let pdf = URL(fileURLWithPath: out).appendingPathComponent("\(issued.record.id).pdf")
-                try Data(issued.pdf).write(to: pdf)
+                let png = URL(fileURLWithPath: out).appendingPathComponent("\(issued.record.id)-qr.png")
+                // Personal files (the PDF carries the holder's full ID number): new files, readable by their owner only.
+                try ExclusiveFile.create(path: pdf.path, displayName: pdf.lastPathComponent, bytes: issued.pdf, permissions: 0o600)
+                try ExclusiveFile.create(path: png.path, displayName: png.lastPathComponent, bytes: issued.qr.pngRepresentation(), permissions: 0o600)
                 try printJSON([
                     "application": AnyEncodable(record), "document": AnyEncodable(issued.record.id), "pdf": AnyEncodable(pdf.path),
-                    "token": AnyEncodable(issued.record.token),
+                    "qrImage": AnyEncodable(png.path), "token": AnyEncodable(issued.record.token),
                 ])
             }
         }

@@ -168,6 +168,38 @@ struct CommandLineTests {
         return dir
     }
 
+    @Test("applications: submit, accept, review, approve, issue: the result's PDF and QR PNG are new files readable by their owner only")
+    func applicationIssueWritesPrivateFiles() throws {
+        let dir = try demoDistrict()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        struct Created: Decodable { var id: String }
+        let submitted = try run(
+            ["applications", "submit", "--matter", "GRCBZM", "--id-number", "440104199001010010", "--name", "张三丰", "--provided", "ID_CARD"],
+            in: dir)
+        #expect(submitted.status == 0, "\(submitted.output)")
+        let id = try JSONDecoder().decode(Created.self, from: Data(submitted.output.utf8)).id
+        for step in ["accept", "review", "approve"] {
+            let moved = try run(["applications", "step", step, id], in: dir)
+            #expect(moved.status == 0, "\(step): \(moved.output)")
+        }
+        let issued = try run(
+            [
+                "applications", "issue", id, "--field", "参保险种=企业职工基本养老保险", "--field", "参保状态=正常参保", "--field",
+                "缴费起止=2015-01 至 2026-11", "--field", "累计缴费月数=143", "--out", "results",
+            ], in: dir)
+        #expect(issued.status == 0, "\(issued.output)")
+        struct Output: Decodable { var pdf: String; var qrImage: String }
+        let output = try JSONDecoder().decode(Output.self, from: Data(issued.output.utf8))
+        for file in [output.pdf, output.qrImage] {
+            let path = file.hasPrefix("/") ? file : dir.appendingPathComponent(file).path
+            #expect((try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int) == 0o600, "\(file)")
+        }
+        let pdfPath = output.pdf.hasPrefix("/") ? output.pdf : dir.appendingPathComponent(output.pdf).path
+        let pngPath = output.qrImage.hasPrefix("/") ? output.qrImage : dir.appendingPathComponent(output.qrImage).path
+        #expect(try Data(contentsOf: URL(fileURLWithPath: pngPath)).starts(with: [0x89, 0x50, 0x4E, 0x47]))
+        #expect(try run(["verify", pdfPath], in: dir).status == 0)
+    }
+
     @Test("issue writes a PDF and a QR PNG; verify answers valid (exit 0) online and offline, invalid (exit 2) for a changed byte")
     func issueAndVerify() throws {
         let dir = try tempDirectory()
