@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import Foundation
+import Synchronization
 import ZeroTrip
 
 /// The JSON error body every failing response carries: `{"error": {"code": "...", "message": "...", "detail": "..."}}`:
@@ -95,20 +96,32 @@ enum HTTPErrorMapping {
 /// Turns every thrown error, including the router's own 404s and body-limit errors,
 /// into the JSON error body, and logs server-side failures without request secrets.
 struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    /// This application's throttle of 503 warnings.
+    let unavailableLog = UnavailableLog()
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
         } catch {
             let domain = HTTPErrorMapping.domainError(from: error)
             let status = HTTPErrorMapping.status(for: domain.code)
-            if status.code >= 500, status != .serviceUnavailable {
-                // Where it was raised and what failed underneath, never the message (it is in the answer) or secrets.
+            // Where it was raised and what failed underneath, never the message (it is in the answer) or secrets.
+            func metadata() -> Logger.Metadata {
                 var metadata: Logger.Metadata = [
                     "code": "\(domain.code)", "error": "\(String(describing: type(of: error)))",
                     "route": "\(context.endpointPath ?? "unmatched")", "at": "\(domain.file):\(domain.line)",
                 ]
                 if let cause = domain.cause { metadata["cause"] = "\(cause)" }
-                context.logger.error("request failed", metadata: metadata)
+                return metadata
+            }
+            if status.code >= 500, status != .serviceUnavailable {
+                context.logger.error("request failed", metadata: metadata())
+            } else if status == .serviceUnavailable, let suppressed = unavailableLog.shouldLog(domain.code) {
+                // The operator must act (a passphrase, a token, the database, the configuration): said once per code every
+                // ten seconds, however many requests meet it, with how many were not logged since.
+                var fields = metadata()
+                if suppressed > 0 { fields["alsoSince"] = "\(suppressed)" }
+                context.logger.warning("request refused: service unavailable", metadata: fields)
             }
             let path = request.uri.path
             // No route matched: when the path is a route of other methods, say which (RFC 9110 §15.5.6).
@@ -139,5 +152,25 @@ struct BodyLimitMiddleware<Context: RequestContext>: RouterMiddleware {
             throw ZeroTripError(.payloadTooLarge, "request body of \(length) bytes exceeds the limit of \(limit) bytes")
         }
         return try await next(request, context)
+    }
+}
+
+/// Throttles the warning a 503 logs: one line per error code every ``interval``, so a missing token or a full
+/// database is in the log at once, and a polling monitor or a burst of clients cannot flood it.
+final class UnavailableLog: Sendable {
+    static let interval: Duration = .seconds(10)
+    private let state = Mutex<[String: (last: ContinuousClock.Instant, suppressed: Int)]>([:])
+
+    /// `nil` when this occurrence is not to be logged; otherwise how many occurrences of `code` went unlogged before it.
+    func shouldLog(_ code: ZeroTripError.Code, now: ContinuousClock.Instant = .now) -> Int? {
+        state.withLock { entries in
+            if let entry = entries[code.rawValue], now - entry.last < Self.interval {
+                entries[code.rawValue]?.suppressed += 1
+                return nil
+            }
+            let suppressed = entries[code.rawValue]?.suppressed ?? 0
+            entries[code.rawValue] = (now, 0)
+            return suppressed
+        }
     }
 }

@@ -1,8 +1,10 @@
 import Prometheus
+import ZeroTrip
 import Synchronization
 
 /// The daemon's Prometheus metrics, served at `GET /metrics` (scope `audit:read`): requests by route pattern, method
-/// and status with their latency, verification answers by method and result, and documents issued. Route patterns
+/// and status with their latency, verification answers by method and result, documents issued, audit batch sizes and
+/// database waits. Route patterns
 /// (`/v1/credit/{subject}`), never paths: a path can carry an ID number or a token. One registry per daemon (not the
 /// global MetricsSystem), so every application built in a test process has its own.
 final class DaemonMetrics: Sendable {
@@ -30,7 +32,7 @@ final class DaemonMetrics: Sendable {
     private static var issued: MetricNameDescriptor {
         MetricNameDescriptor(
             namespace: "zerotrip", subsystem: "documents", metricName: "issued", unitName: "total",
-            helpText: "Result documents issued over HTTP")
+            helpText: "Result documents issued over HTTP, by route (issue, reissue, application)")
     }
 
     /// One request series: its counter and latency histogram.
@@ -80,13 +82,48 @@ final class DaemonMetrics: Sendable {
     /// The verification counters seen, by method and result (as ``series`` for requests).
     private let verificationCounters = Mutex<[[String]: Counter]>([:])
 
-    /// Counts one issued document.
-    func documentIssued() {
-        registry.makeCounter(descriptor: Self.issued).increment()
+    /// Counts one issued document: `via` is `issue` (`POST /v1/documents`), `reissue` or `application` (a window
+    /// issuing an application's result).
+    func documentIssued(via route: String) {
+        registry.makeCounter(descriptor: Self.issued, labels: [("via", route)]).increment()
     }
 
-    /// The Prometheus text exposition (format 0.0.4).
-    func exposition() -> [UInt8] {
-        registry.emitToBuffer()
+    /// The Prometheus text exposition (format 0.0.4): the collectors above, then what the storage layer counted
+    /// itself, read at scrape time: audit group-commit batch sizes and database waits (how long transactions waited
+    /// to begin).
+    func exposition(database: AppDatabase? = nil) -> [UInt8] {
+        var text = registry.emitToBuffer()
+        guard let database else { return text }
+        var lines: [String] = []
+        let audit = database.audit.statistics
+        lines.append("# HELP zerotrip_audit_batch_events Audit events per group-commit transaction")
+        lines.append("# TYPE zerotrip_audit_batch_events histogram")
+        var cumulative = 0
+        for (bound, count) in zip(AuditBatcher.Statistics.batchSizeBounds, audit.batchSizes) {
+            cumulative += count
+            lines.append("zerotrip_audit_batch_events_bucket{le=\"\(bound)\"} \(cumulative)")
+        }
+        lines.append("zerotrip_audit_batch_events_bucket{le=\"+Inf\"} \(audit.batches)")
+        lines.append("zerotrip_audit_batch_events_sum \(audit.events)")
+        lines.append("zerotrip_audit_batch_events_count \(audit.batches)")
+        lines.append("# HELP zerotrip_audit_refused_total Audited requests refused (503 overloaded) because the queue was full")
+        lines.append("# TYPE zerotrip_audit_refused_total counter")
+        lines.append("zerotrip_audit_refused_total \(audit.refused)")
+        lines.append("# HELP zerotrip_database_wait_seconds Time a read or write transaction waited to begin")
+        lines.append("# TYPE zerotrip_database_wait_seconds histogram")
+        let waits = database.waits.snapshot
+        for kind in DatabaseWaits.Kind.allCases {
+            let histogram = waits[kind] ?? DatabaseWaits.Histogram()
+            var cumulative = 0
+            for (bound, count) in zip(DatabaseWaits.bounds, histogram.counts) {
+                cumulative += count
+                lines.append("zerotrip_database_wait_seconds_bucket{kind=\"\(kind.rawValue)\",le=\"\(bound)\"} \(cumulative)")
+            }
+            lines.append("zerotrip_database_wait_seconds_bucket{kind=\"\(kind.rawValue)\",le=\"+Inf\"} \(histogram.count)")
+            lines.append("zerotrip_database_wait_seconds_sum{kind=\"\(kind.rawValue)\"} \(histogram.sum)")
+            lines.append("zerotrip_database_wait_seconds_count{kind=\"\(kind.rawValue)\"} \(histogram.count)")
+        }
+        text.append(contentsOf: Array((lines.joined(separator: "\n") + "\n").utf8))
+        return text
     }
 }

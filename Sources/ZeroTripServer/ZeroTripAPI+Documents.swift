@@ -15,7 +15,7 @@ extension ZeroTripAPI {
         return { request, _, principal in
             let body = try await JSONResponse.decode(IssueDocumentBody.self, from: request, limit: limit)
             let issued = try await documents.issue(try body.request(for: principal), actor: principal.actor)
-            metrics.documentIssued()
+            metrics.documentIssued(via: "issue")
             return try JSONResponse.make(IssuedDocumentView(issued, baseURL: documents.verificationBaseURL), status: .created)
         }
     }
@@ -76,11 +76,13 @@ extension ZeroTripAPI {
         let services = self.services
         let documents = services.documents
         let limit = bodyLimit
+        let metrics = self.metrics
         return { request, parameters, principal in
             let record = try await documents.departmentDocument(
                 id: try DocumentID.named(parameters.get("id")), for: principal, route: spec.description)
             let body = try await JSONResponse.decode(IssueDocumentBody.self, from: request, limit: limit)
             let issued = try await documents.reissue(record.id, with: try body.request(for: principal), actor: principal.actor)
+            metrics.documentIssued(via: "reissue")
             return try JSONResponse.make(IssuedDocumentView(issued, baseURL: documents.verificationBaseURL), status: .created)
         }
     }
@@ -127,6 +129,7 @@ extension ZeroTripAPI {
     func verificationPage(_ spec: RouteSpec) -> OpenHandler {
         let services = self.services
         let documents = services.documents
+        let metrics = self.metrics
         // `/V/?ZT1:…` (the QR), `/v/<document id>` (the footer link), or `/v/` alone (how-to page).
         return { request, parameters in
             // Anonymous page views are audited as counts per document per minute (AuditAggregator), so made-up
@@ -146,6 +149,7 @@ extension ZeroTripAPI {
                 report = nil
             }
             if let report {
+                metrics.verification(method: "page_\(report.method.rawValue)", result: report.result.rawValue)
                 // A number or token that names no registered document is counted under one target, so made-up
                 // numbers cannot multiply the events either.
                 var entry = DocumentService.auditEntry(for: report, actor: "public:page")

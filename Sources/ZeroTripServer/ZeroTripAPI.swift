@@ -662,11 +662,11 @@ public struct ZeroTripAPI: Sendable {
 
     /// `GET /metrics`.
     func metricsExposition(_ spec: RouteSpec) -> DepartmentHandler {
-        let metrics = self.metrics
+        let (metrics, database) = (self.metrics, services.database)
         return { _, _, _ in
             var headers = HTTPFields()
             headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
-            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: metrics.exposition())))
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: metrics.exposition(database: database))))
         }
     }
 

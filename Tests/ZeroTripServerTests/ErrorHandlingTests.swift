@@ -172,7 +172,9 @@ struct ErrorHandlingTests {
         #expect(ids.count == 5 && Set(ids).count == 5)
     }
 
-    @Test("/metrics (audit:read) counts requests by route pattern and status, verifications by result, and issued documents; no path values")
+    @Test(
+        "/metrics (audit:read) counts requests by route pattern and status, verifications by result (pages too), issued documents by route, audit batches and database waits; no path values"
+    )
     func metrics() async throws {
         let fixture = try await ServerFixture()
         let document = try await fixture.issueDocument()
@@ -189,6 +191,12 @@ struct ErrorHandlingTests {
             ) { #expect($0.status == .created) }
             try await client.execute(uri: "/v1/documents/\(document.record.id.rawValue)", method: .get, headers: [.authorization: "Bearer \(issuer)"])
             { _ in }
+            // The public page, by the number printed on the paper, and a re-issue.
+            try await client.execute(uri: "/v/\(document.record.id.rawValue)", method: .get) { #expect($0.status == .ok) }
+            try await client.execute(
+                uri: "/v1/documents/\(document.record.id.rawValue)/reissue", method: .post,
+                headers: [.authorization: "Bearer \(issuer)", .contentType: "application/json"], body: ByteBuffer(string: DocumentAPITests.issueBody)
+            ) { #expect($0.status == .created) }
             return try await client.execute(uri: "/metrics", method: .get, headers: [.authorization: "Bearer \(reader)"]) { response in
                 #expect(response.status == .ok)
                 #expect(response.headers[.contentType]?.hasPrefix("text/plain; version=0.0.4") == true)
@@ -197,7 +205,17 @@ struct ErrorHandlingTests {
         }
         #expect(text.contains(#"zerotrip_http_requests_total{method="GET",route="/healthz",status="200"} 2"#), "\(text.prefix(2000))")
         #expect(text.contains(#"zerotrip_verifications_total{method="token",result="valid"} 1"#))
-        #expect(text.contains("zerotrip_documents_issued_total 1"))
+        #expect(text.contains(#"zerotrip_documents_issued_total{via="issue"} 1"#), "\(text.suffix(3000))")
+        #expect(text.contains(#"zerotrip_documents_issued_total{via="reissue"} 1"#))
+        #expect(text.contains(#"zerotrip_verifications_total{method="page_id",result="valid"} 1"#))
+        // What the storage layer counts: audit group commits by size, and how long transactions waited to begin.
+        let batches = text.split(separator: "\n").first { $0.hasPrefix("zerotrip_audit_batch_events_count ") }
+        #expect(batches.flatMap { Int($0.split(separator: " ").last ?? "") } ?? 0 >= 1, "\(String(describing: batches))")
+        #expect(text.contains(#"zerotrip_audit_batch_events_bucket{le="1"}"#) && text.contains(#"zerotrip_audit_batch_events_bucket{le="+Inf"}"#))
+        for kind in ["read", "write"] {
+            let count = text.split(separator: "\n").first { $0.hasPrefix("zerotrip_database_wait_seconds_count{kind=\"\(kind)\"} ") }
+            #expect(count.flatMap { Int($0.split(separator: " ").last ?? "") } ?? 0 >= 1, "\(kind): \(String(describing: count))")
+        }
         #expect(text.contains(#"zerotrip_http_request_duration_seconds_bucket{method="GET",route="/healthz",le="+Inf"} 2"#))
         #expect(
             text.contains(#"route="/v1/documents/{id}""#) && !text.contains(document.record.id.rawValue), "route patterns, never the values in a path"
@@ -222,5 +240,20 @@ struct ErrorHandlingTests {
         }
         let events = try await AuditLog.events(in: fixture.services.database, limit: 1000)
         #expect(events.contains { $0.action == "department.created" && $0.target == "department:WJJ" && $0.actor.hasPrefix("credential:") })
+    }
+}
+
+@Suite("503 warnings are throttled per code")
+struct UnavailableLogTests {
+    @Test("The first 503 of a code is logged, the next ones within ten seconds are counted, and the line after says how many")
+    func throttle() {
+        let log = UnavailableLog()
+        let start = ContinuousClock.Instant.now
+        #expect(log.shouldLog(.databaseBusy, now: start) == 0)
+        #expect(log.shouldLog(.databaseBusy, now: start + .seconds(1)) == nil)
+        #expect(log.shouldLog(.databaseBusy, now: start + .seconds(9)) == nil)
+        #expect(log.shouldLog(.notReady, now: start + .seconds(9)) == 0, "each code on its own")
+        #expect(log.shouldLog(.databaseBusy, now: start + .seconds(10)) == 2)
+        #expect(log.shouldLog(.databaseBusy, now: start + .seconds(11)) == nil)
     }
 }

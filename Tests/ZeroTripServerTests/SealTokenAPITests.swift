@@ -1,13 +1,14 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import Synchronization
 import Testing
 @testable import ZeroTrip
 import ZeroTripCrypto
 @testable import ZeroTripServer
 import ZeroTripTestSupport
 
-@Suite("HTTP with the seals in a PKCS#11 token (SoftHSM)", .tags(.externalTool), .enabled(if: SoftHSM.available))
+@Suite("HTTP with the seals in a PKCS#11 token (SoftHSM)", .tags(.externalTool), .notInFastLoop, .enabled(if: SoftHSM.available))
 struct SealTokenAPITests {
     struct ErrorBody: Decodable {
         struct Detail: Decodable { var code: String; var message: String }
@@ -59,7 +60,9 @@ struct SealTokenAPITests {
         let fixture = try await ServerFixture(sealToken: uri + "&pin-value=\(SoftHSM.pin)")
         let issuer = try #require(fixture.tokens[.documentsIssue])
         let headers: HTTPFields = [.authorization: "Bearer \(issuer)", .contentType: "application/json"]
-        try await fixture.application().test(.router) { client in
+        let log = CapturedLog()
+        let app = try buildApplication(configuration: fixture.configuration, services: fixture.services, logger: log.logger)
+        try await app.test(.router) { client in
             try await client.execute(uri: "/v1/documents", method: .post, headers: headers, body: ByteBuffer(string: DocumentAPITests.issueBody)) {
                 response in
                 #expect(response.status == .created)
@@ -80,6 +83,10 @@ struct SealTokenAPITests {
             try await client.execute(uri: "/readyz", method: .get) { response in
                 #expect(response.status == .serviceUnavailable)
             }
+            // The operator reads why in the log at once: one warning per code, with where it was raised, never the PIN.
+            let warnings = log.lines.withLock { $0 }.filter { $0.hasPrefix("request refused: service unavailable") }
+            #expect(warnings.contains { $0.contains("token_") && $0.contains("/v1/documents") && $0.contains(".swift:") }, "\(warnings)")
+            #expect(!warnings.contains { $0.contains(SoftHSM.pin) })
 
             try withdrawn.restore()
             restored = true

@@ -28,6 +28,10 @@ public final class AuditBatcher: Sendable {
         public var largestBatch = 0
         /// Requests refused because ``defaultMaximumQueued`` events were already waiting.
         public var refused = 0
+        /// Upper bounds of the batch-size histogram's buckets (events per transaction).
+        public static let batchSizeBounds = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512]
+        /// Transactions by their number of events: at or under each of ``batchSizeBounds`` (not cumulative).
+        public var batchSizes = [Int](repeating: 0, count: batchSizeBounds.count)
         /// Average events per transaction.
         public var averageBatch: Double { batches == 0 ? 0 : Double(events) / Double(batches) }
     }
@@ -254,6 +258,8 @@ public final class AuditBatcher: Sendable {
             state.statistics.batches += 1
             state.statistics.events += count
             state.statistics.largestBatch = max(state.statistics.largestBatch, count)
+            let bucket = Statistics.batchSizeBounds.firstIndex { count <= $0 } ?? Statistics.batchSizeBounds.count - 1
+            state.statistics.batchSizes[bucket] += 1
         }
     }
 }

@@ -20,6 +20,8 @@ public struct AppDatabase: Sendable {
     let engine: Engine
     /// Group commit for stand-alone audit events (``AuditLog/append(_:at:to:)``).
     public let audit: AuditBatcher
+    /// How long reads and writes waited to begin (for `/metrics`).
+    public let waits: DatabaseWaits
     /// Counts committed transactions of this process that changed a signing key's status (a row in
     /// `signing_key_history`), so caches of key material refresh at once after this daemon created, rotated or
     /// revoked a key; changes by another process are found by the caches' periodic check of the history.
@@ -52,7 +54,9 @@ public struct AppDatabase: Sendable {
     package init(_ writer: any DatabaseWriter) throws {
         engine = .sqlite(writer)
         keyChanges = TableChangeCounter(table: "signing_key_history")
-        audit = AuditBatcher(write: { batch, completion in Self.write(on: .sqlite(writer), batch, completion: completion) })
+        let waits = DatabaseWaits()
+        self.waits = waits
+        audit = AuditBatcher(write: { batch, completion in Self.write(on: .sqlite(writer), waits: waits, batch, completion: completion) })
         try Self.migrator.migrate(writer)
         writer.add(transactionObserver: keyChanges, extent: .databaseLifetime)
         if let pool = writer as? DatabasePool {
@@ -73,8 +77,10 @@ public struct AppDatabase: Sendable {
         }
         self.engine = .postgres(engine)
         self.keyChanges = keyChanges
+        let waits = DatabaseWaits()
+        self.waits = waits
         audit = AuditBatcher(
-            write: { batch, completion in Self.write(on: .postgres(engine), batch, completion: completion) },
+            write: { batch, completion in Self.write(on: .postgres(engine), waits: waits, batch, completion: completion) },
             readApart: { several, read in try await Self.mappingBusy { try await engine.read(severalStatements: several, read) } })
         readers = nil
     }
@@ -100,7 +106,12 @@ public struct AppDatabase: Sendable {
     /// alone and runs it again in a snapshot when it needs more; a read known to need more starts in its snapshot
     /// (one statement fewer). SQLite ignores it.
     package func read<T: Sendable>(severalStatements: Bool = false, _ body: @escaping @Sendable (SQLTransaction) throws -> T) async throws -> T {
-        try await Self.mappingBusy {
+        let (asked, waits) = (ContinuousClock.now, self.waits)
+        let body: @Sendable (SQLTransaction) throws -> T = { db in
+            waits.record(.read, since: asked)
+            return try body(db)
+        }
+        return try await Self.mappingBusy {
             switch engine {
             case .sqlite(let writer):
                 if let readers { return try await readers.executor.read(body) }
@@ -116,7 +127,12 @@ public struct AppDatabase: Sendable {
     /// `Retry-After`), never a storage failure.
     @discardableResult
     package func write<T: Sendable>(_ body: @escaping @Sendable (SQLTransaction) throws -> T) async throws -> T {
-        try await Self.mappingBusy {
+        let (asked, waits) = (ContinuousClock.now, self.waits)
+        let body: @Sendable (SQLTransaction) throws -> T = { db in
+            waits.record(.write, since: asked)
+            return try body(db)
+        }
+        return try await Self.mappingBusy {
             switch engine {
             case .sqlite(let writer):
                 return try await writer.write { db in try body(SQLTransaction(sqlite: db)) }
@@ -156,13 +172,19 @@ public struct AppDatabase: Sendable {
     /// ``AuditBatcher`` hands over its next batch from there).
     func write<T: Sendable>(_ body: @escaping @Sendable (SQLTransaction) throws -> T, completion: @escaping @Sendable (Result<T, any Error>) -> Void)
     {
-        Self.write(on: engine, body, completion: completion)
+        Self.write(on: engine, waits: waits, body, completion: completion)
     }
 
     /// ``write(_:completion:)`` on `engine` (the initialisers hand it to the audit batcher before `self` exists).
     private static func write<T: Sendable>(
-        on engine: Engine, _ body: @escaping @Sendable (SQLTransaction) throws -> T, completion: @escaping @Sendable (Result<T, any Error>) -> Void
+        on engine: Engine, waits: DatabaseWaits, _ body: @escaping @Sendable (SQLTransaction) throws -> T,
+        completion: @escaping @Sendable (Result<T, any Error>) -> Void
     ) {
+        let asked = ContinuousClock.now
+        let body: @Sendable (SQLTransaction) throws -> T = { db in
+            waits.record(.write, since: asked)
+            return try body(db)
+        }
         switch engine {
         case .sqlite(let writer):
             writer.asyncWrite({ db in try body(SQLTransaction(sqlite: db)) }, completion: { _, result in completion(result.mapError(Self.mapped)) })
