@@ -112,7 +112,8 @@ struct IdentityCommand: AsyncParsableCommand {
 
     struct Check: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Is the person verified at tier ≥ N within the age limit? Prints yes or no (audited).")
+            abstract: "Is the person verified at tier ≥ N within the age limit? Prints yes or no (audited).",
+            discussion: "Exit status 0 for yes, 3 for no (so a script can branch on it), 1 for an error.")
         @OptionGroup var location: LocationOptions
         @Argument(help: "Citizen ID number.") var idNumber: String
         @Option(name: .long, help: "Minimum tier 1–3.") var tier: Int = 1

@@ -32,7 +32,7 @@ struct PKCS11URITests {
 
 @Suite(
     "Keys in a PKCS#11 token (SoftHSM): made inside it, never extractable, signing what key files sign",
-    .tags(.externalTool), .enabled(if: SoftHSM.available))
+    .tags(.externalTool), .notInFastLoop, .enabled(if: SoftHSM.available))
 struct TokenKeyTests {
     static func token() throws -> (PKCS11Token, String) {
         let (_, uri) = try SoftHSM.claim()

@@ -8,7 +8,7 @@ import ZeroTripTestSupport
 
 @Suite(
     "Seal keys in a PKCS#11 token (SoftHSM): made there, sealing documents, failing as 503 with nothing stored",
-    .tags(.externalTool), .enabled(if: SoftHSM.available))
+    .tags(.externalTool), .notInFastLoop, .enabled(if: SoftHSM.available))
 struct SealTokenTests {
     /// A district whose seals live in a throw-away token of their own.
     static func district(pin: String = SoftHSM.pin) async throws -> (TestDistrict, String) {
