@@ -312,9 +312,8 @@ extension ZeroTripAPI {
     func applicantCommitmentText(_ spec: RouteSpec) -> ApplicantHandler {
         let services = self.services
         return { _, parameters, session, _ in
-            let record = try await services.applications.application(parameters.get("id") ?? "")
-            guard record.subject == session.subjectID.rawValue else { throw ZeroTripError(.forbidden, "this application is another person's") }
-            return try await JSONResponse.make(CommitmentView(try services.applications.commitmentDraft(record.id)))
+            let draft = try await services.applications.commitmentDraft(parameters.get("id") ?? "", session: session, route: spec.description)
+            return try JSONResponse.make(CommitmentView(draft))
         }
     }
 

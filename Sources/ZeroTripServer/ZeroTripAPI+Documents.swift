@@ -14,7 +14,7 @@ extension ZeroTripAPI {
         let metrics = self.metrics
         return { request, _, principal in
             let body = try await JSONResponse.decode(IssueDocumentBody.self, from: request, limit: limit)
-            let issued = try await documents.issue(try body.request(for: principal), actor: principal.actor)
+            let issued = try await documents.issue(try body.request(for: principal), by: principal, route: spec.description)
             metrics.documentIssued(via: "issue")
             return try JSONResponse.make(IssuedDocumentView(issued, baseURL: documents.verificationBaseURL), status: .created)
         }
@@ -78,10 +78,9 @@ extension ZeroTripAPI {
         let limit = bodyLimit
         let metrics = self.metrics
         return { request, parameters, principal in
-            let record = try await documents.departmentDocument(
-                id: try DocumentID.named(parameters.get("id")), for: principal, route: spec.description)
+            let id = try DocumentID.named(parameters.get("id"))
             let body = try await JSONResponse.decode(IssueDocumentBody.self, from: request, limit: limit)
-            let issued = try await documents.reissue(record.id, with: try body.request(for: principal), actor: principal.actor)
+            let issued = try await documents.reissue(id, with: try body.request(for: principal), by: principal, route: spec.description)
             metrics.documentIssued(via: "reissue")
             return try JSONResponse.make(IssuedDocumentView(issued, baseURL: documents.verificationBaseURL), status: .created)
         }

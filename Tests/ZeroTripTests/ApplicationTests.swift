@@ -237,6 +237,12 @@ struct ApplicationTests {
         }
         let other = try await IdentityFixtures.videoSession(services, person: IdentityFixtures.zhang)
         await #expect { try await applications.commit(submitted.id, session: other.session) } throws: { ($0 as? ZeroTripError)?.code == .forbidden }
+        // Another person cannot read the commitment text either; the refusal is audited where it is made, once.
+        let before = try await AuditLog.events(in: services.database, limit: 100_000).filter { $0.action == "auth.denied" }.count
+        await expectError(.forbidden) { try await applications.commitmentDraft(submitted.id, session: other.session, route: "test route") }
+        let denials = try await AuditLog.events(in: services.database, limit: 100_000).filter { $0.action == "auth.denied" }
+        #expect(denials.count == before + 1 && denials.last?.target == "application:\(submitted.id)" && denials.last?.actor == other.session.actor)
+        #expect(try await applications.commitmentDraft(submitted.id, session: low.session, route: "test route").items == ["最高学历证书"])
         let high = try await IdentityFixtures.videoSession(services, person: IdentityFixtures.li)
         let committed = try await applications.commit(submitted.id, session: high.session)
         #expect(committed.commitment?.method == "session:video" && committed.commitment?.items == ["最高学历证书"])

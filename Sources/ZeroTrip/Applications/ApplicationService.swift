@@ -172,6 +172,23 @@ public struct ApplicationService: Sendable {
 
     // MARK: Commitment
 
+    /// ``commitmentDraft(_:)`` for the applicant signed in with `session`: another person's application is
+    /// `forbidden`, audited first.
+    public func commitmentDraft(_ id: String, session: ApplicantSession, route: String) async throws -> Commitment {
+        let record = try await application(id)
+        try await checkOwnApplication(record, session, route: route)
+        return try await commitmentDraft(record.id)
+    }
+
+    private func checkOwnApplication(_ record: ApplicationRecord, _ session: ApplicantSession, route: String) async throws {
+        guard record.subject != session.subjectID.rawValue else { return }
+        try await AuditLog.append(
+            AuditEntry(
+                actor: session.actor, action: .authDenied, target: "application:\(record.id)", outcome: "denied",
+                details: ["reason": "another_person", "route": route]), at: clock.now(), to: database)
+        throw ZeroTripError(.forbidden, "this application is another person's").audited()
+    }
+
     /// The commitment text an applicant signs under 容缺 (items, deadline if signed now, consequences).
     public func commitmentDraft(_ id: String) async throws -> Commitment {
         let record = try await application(id)

@@ -53,6 +53,33 @@ public final class DocumentService: Sendable {
         try await issue(request, actor: actor, supersedes: nil)
     }
 
+    /// Issues `request` for `principal`, whose credential seals for its own department only (an administrator's too:
+    /// the seal is a department's). Another department's code is refused with `forbidden`, audited first.
+    public func issue(_ request: IssueDocumentRequest, by principal: Principal, route: String) async throws -> IssuedDocument {
+        try await checkIssuingDepartment(request, principal, route: route)
+        return try await issue(request, actor: principal.actor)
+    }
+
+    /// ``reissue(_:with:actor:)`` for `principal`: the document must be one its department issued (or the caller
+    /// administers the district) and the new one is sealed by the caller's own department.
+    public func reissue(_ id: DocumentID, with request: IssueDocumentRequest, by principal: Principal, route: String) async throws
+        -> IssuedDocument
+    {
+        let record = try await departmentDocument(id: id, for: principal, route: route)
+        try await checkIssuingDepartment(request, principal, route: route)
+        return try await reissue(record.id, with: request, actor: principal.actor)
+    }
+
+    private func checkIssuingDepartment(_ request: IssueDocumentRequest, _ principal: Principal, route: String) async throws {
+        let named = request.departmentCode.uppercased()
+        guard named != principal.departmentCode.uppercased() else { return }
+        try await AuditLog.append(
+            AuditEntry(
+                actor: principal.actor, action: .authDenied, target: "department:\(named.prefix(16))", outcome: "denied",
+                details: ["reason": "other_department", "route": route]), at: clock.now(), to: database)
+        throw ZeroTripError(.forbidden, "a credential issues documents for its own department only").audited()
+    }
+
     /// Issues a corrected document replacing `id`, which becomes `superseded` in the same transaction.
     public func reissue(_ id: DocumentID, with request: IssueDocumentRequest, actor: String) async throws -> IssuedDocument {
         guard let old = try await record(id: id) else { throw ZeroTripError(.notFound, "no document \(id)") }
