@@ -48,14 +48,19 @@ if [[ "${1:-}" == "--test" ]]; then
   # gmssl (SM2/SM3), cbor2 + cryptography (COSE_Sign1 and the reference token verifier), pyHanko (PAdES),
   # zxing-cpp + Pillow (QR decoding of rendered pages), pypdf (recomputing the token's content digest), Selenium (drives
   # Chromium through the applicant pages), schemathesis (the OpenAPI description against the running daemon).
-  # Pinned, so a new release of a validator cannot change what the tests accept.
-  for spec in gmssl:gmssl==3.2.2 cbor2:cbor2==6.3.0 cryptography:cryptography==48.0.0 pyhanko:pyhanko==0.38.0 \
-              pyhanko_certvalidator:pyhanko-certvalidator==0.33.0 zxingcpp:zxing-cpp==3.1.1 PIL:pillow==13.0.0 pypdf:pypdf==7.1.1 \
-              selenium:selenium==4.51.0 schemathesis:schemathesis==4.32.5; do
-    module="${spec%%:*}" package="${spec#*:}"
-    if ! python3 -c "import $module" 2>/dev/null; then
-      python3 -m pip install -q --disable-pip-version-check "$package" 2>/dev/null \
-        || python3 -m pip install -q --disable-pip-version-check --break-system-packages "$package"
+  # Pinned, so a new release of a validator cannot change what the tests accept: a package installed at another
+  # version is installed again at the pinned one.
+  wanted=()
+  for package in gmssl==3.2.2 cbor2==6.3.0 cryptography==48.0.0 pyhanko==0.38.0 pyhanko-certvalidator==0.33.0 \
+                 zxing-cpp==3.1.1 pillow==13.0.0 pypdf==7.1.1 selenium==4.51.0 schemathesis==4.32.5; do
+    name="${package%%==*}" version="${package#*==}"
+    if ! python3 -c "import importlib.metadata as m, sys; sys.exit(m.version('$name') != '$version')" 2>/dev/null; then
+      wanted+=("$package")
     fi
   done
+  # In one call, so pip resolves every pin together (one package's dependencies cannot move another off its pin).
+  if [[ ${#wanted[@]} -gt 0 ]]; then
+    python3 -m pip install -q --disable-pip-version-check "${wanted[@]}" 2>/dev/null \
+      || python3 -m pip install -q --disable-pip-version-check --break-system-packages "${wanted[@]}"
+  fi
 fi

@@ -15,28 +15,12 @@ struct CreditTests {
 
     static func day(_ text: String) -> CivilDay { CivilDay(text)! }
 
-    @Test("Working days skip weekends and the National Day holiday and count the adjusted working weekends (调休)")
+    @Test("The demo credit policy's calendar is the 2026 national schedule (its arithmetic: WorkCalendarTests)")
     func workingDays() throws {
         let calendar = try CreditPolicy.parse(CreditFixtures.file("credit-policy.yaml")).calendar
         #expect(calendar == WorkCalendar.china2026)
-        let september30 = Self.day("2026-09-30").start.addingTimeInterval(10 * 3600)
         #expect(Self.day("2026-10-10").weekday == 6 && Self.day("2026-09-20").weekday == 0)
-        #expect(calendar.workingDay(1, after: september30) == Self.day("2026-10-08"))
-        #expect(calendar.workingDay(2, after: september30) == Self.day("2026-10-09"))
-        #expect(calendar.workingDay(3, after: september30) == Self.day("2026-10-10"))  // Saturday, a working day
-        #expect(calendar.workingDay(4, after: september30) == Self.day("2026-10-12"))
-        #expect(calendar.workingDay(1, after: Self.day("2026-09-18").start) == Self.day("2026-09-20"))  // Sunday, a working day
-        #expect(calendar.workingDay(2, after: Self.day("2026-09-18").start) == Self.day("2026-09-21"))
-        #expect(calendar.workingDays(from: september30, to: Self.day("2026-10-12").start) == 4)
-        #expect(calendar.deadline(workingDays: 3, from: september30) == Self.day("2026-10-11").start)
         #expect(Self.day("2026-10-11").start == ISOTime.parse("2026-10-11T00:00+08:00"))
-        // Spring Festival: Friday 13 February → Saturday 14 (working) → Tuesday 24.
-        #expect(calendar.workingDay(1, after: Self.day("2026-02-13").start) == Self.day("2026-02-14"))
-        #expect(calendar.workingDay(2, after: Self.day("2026-02-13").start) == Self.day("2026-02-24"))
-        // Without the holiday schedule the same dates count as ordinary weekdays.
-        let plain = WorkCalendar(holidays: [], workingWeekends: [], coveredThroughYear: 2026)
-        #expect(plain.workingDay(1, after: september30) == Self.day("2026-10-01"))
-        #expect(CivilDay("2026-02-30") == nil && CivilDay("2026-13-01") == nil && CivilDay("26-01-01") == nil)
     }
 
     @Test(
