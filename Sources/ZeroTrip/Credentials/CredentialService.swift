@@ -131,7 +131,7 @@ public struct CredentialService: Sendable {
         if let cached = cache.value(for: id) {
             credential = cached
         } else {
-            let readAt = ContinuousClock.now
+            let readAt = cache.now()
             credential = try await database.read { db in try CredentialStore.stored(id, in: db) }.map {
                 StoredCredential(
                     secretHash: $0.secretHash, scopes: Set($0.scopes.map(Scope.init(rawValue:))), departmentCode: $0.departmentCode,

@@ -18,15 +18,18 @@ final class FreshnessCache<Key: Hashable & Sendable, Value: Sendable>: Sendable 
     private let entries = Mutex<[Key: Entry]>([:])
     private let lifetime: Duration?
     private let capacity: Int
+    /// The monotonic time source: the system's, or a test's that moves only when told (no sleeping to outlast an entry).
+    let now: @Sendable () -> ContinuousClock.Instant
 
-    init(lifetime: Duration?, capacity: Int) {
+    init(lifetime: Duration?, capacity: Int, now: @escaping @Sendable () -> ContinuousClock.Instant = { .now }) {
         self.lifetime = lifetime
         self.capacity = capacity
+        self.now = now
     }
 
     /// The value read for `key` less than `lifetime` ago, or nil.
     func value(for key: Key) -> Value? {
-        let now = ContinuousClock.now
+        let now = self.now()
         return entries.withLock { entries in
             guard let entry = entries[key] else { return nil }
             guard lifetime.map({ now - entry.readAt < $0 }) ?? true else {

@@ -181,7 +181,7 @@ public struct TransparencyLog: Sendable {
             let key = NodeKey(level: level, index: index)
             if let hash = lower.value(for: key) { return hash }
             let hash = try TransparencyLog.perfect(db)(level, index)
-            lower.store(hash, for: key, readAt: .now)
+            lower.store(hash, for: key, readAt: lower.now())
             return hash
         }
     }
@@ -398,7 +398,7 @@ public struct TransparencyLog: Sendable {
     private func newestTreeHead(in db: SQLTransaction, remember: Bool) throws -> SignedTreeHead? {
         let generation = Self.headsSigned.load(ordering: .acquiring)
         if remember, let cached = newestHead.value(for: generation) { return cached }
-        let readAt = ContinuousClock.now
+        let readAt = newestHead.now()
         let head = try Self.latestTreeHead(db)
         if remember { newestHead.store(head, for: generation, readAt: readAt) }
         return head
@@ -450,7 +450,7 @@ public struct TransparencyLog: Sendable {
             let readAhead = db.readAhead(.logLeaves, leafKey, as: (Leaf, [[UInt8]]).self)
             guard let (read, readBlock) = try readAhead ?? Self.leafWithBlock(ref: ref, kind: kind, in: db) else { return nil }
             (leaf, block) = (read, readBlock)
-            if remember { firstLeaves.store(leaf, for: leafKey, readAt: .now) }
+            if remember { firstLeaves.store(leaf, for: leafKey, readAt: firstLeaves.now()) }
         }
         let index = leaf.index
         guard let head = try newestTreeHead(in: db, remember: remember), head.treeSize > UInt64(index) else {
@@ -463,7 +463,7 @@ public struct TransparencyLog: Sendable {
             proof = cached
         } else {
             proof = try inclusionProof(index: key.index, treeSize: key.treeSize, in: db, block: block)
-            if remember { proofs.store(proof, for: key, readAt: .now) }
+            if remember { proofs.store(proof, for: key, readAt: proofs.now()) }
         }
         proof.treeHead = head
         return proof
@@ -585,7 +585,7 @@ public struct TransparencyLog: Sendable {
         if let leaf = firstLeaves.value(for: key) { return leaf }
         if let readAhead = db.readAhead(.logLeaves, key, as: (Leaf, [[UInt8]]).self) {
             guard let (leaf, _) = readAhead else { return nil }
-            if remember { firstLeaves.store(leaf, for: key, readAt: .now) }
+            if remember { firstLeaves.store(leaf, for: key, readAt: firstLeaves.now()) }
             return leaf
         }
         guard
@@ -598,7 +598,7 @@ public struct TransparencyLog: Sendable {
         let index: Int64 = row["idx"]
         guard let hash: Data = row["hash"], hash.count == 32 else { throw ZeroTripError(.storageFailure, "log node (0, \(index)) is missing") }
         let leaf = Leaf(index: index, hash: [UInt8](hash))
-        if remember { firstLeaves.store(leaf, for: key, readAt: .now) }
+        if remember { firstLeaves.store(leaf, for: key, readAt: firstLeaves.now()) }
         return leaf
     }
 
