@@ -34,13 +34,26 @@ struct ApplicationsCommand: AsyncParsableCommand {
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List applications, newest first.")
+        static let configuration = CommandConfiguration(
+            abstract: "List applications, newest first (a table, applicant's name masked; --json for scripts, with materials and obligations).")
         @OptionGroup var location: LocationOptions
         @Option(name: .long, help: "Only this department.") var department: String?
         @Flag(name: .long, help: "Only applications flagged for supervisors.") var flagged = false
+        @Flag(name: .long, help: "JSON: every application in full.") var json = false
         func run() async throws {
             try await reportingErrors {
-                try await printJSON(try location.services().applications.applications(department: department, flaggedOnly: flagged))
+                let applications = try await location.services().applications.applications(department: department, flaggedOnly: flagged)
+                if json { return try printJSON(applications) }
+                print(
+                    formatTable(
+                        ["ID", "DEPARTMENT", "MATTER", "APPLICANT", "MODE", "STATE", "SUBMITTED (UTC+8)", "DUE (UTC+8)", "FLAGS"],
+                        applications.map {
+                            [
+                                $0.id, $0.department, $0.matterCode, PersonalDataMask.name($0.applicantName), $0.mode.rawValue, $0.state.rawValue,
+                                ChinaTime($0.submittedAt).minuteText, $0.timeLimitDue.map { ChinaTime($0).minuteText } ?? "",
+                                $0.flags.joined(separator: ","),
+                            ]
+                        }))
             }
         }
     }

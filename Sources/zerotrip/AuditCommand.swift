@@ -27,15 +27,27 @@ struct AuditCommand: AsyncParsableCommand {
     }
 
     struct Tail: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print the newest events.")
+        static let configuration = CommandConfiguration(abstract: "Print the newest events (a table, oldest first; --json for scripts).")
         @OptionGroup var location: LocationOptions
         @Option(name: .long, help: "How many events (1–1000).") var limit: Int = 20
+        @Flag(name: .long, help: "JSON, one object per event, with its hash and the previous one's.") var json = false
         func run() async throws {
             try await reportingErrors {
                 guard (1...1000).contains(limit) else { throw ZeroTripError(.invalidInput, "limit must be 1–1000") }
-                for event in try await AuditLog.events(in: location.services().database, limit: limit) {
-                    print("\(event.seq) \(event.occurredAt) \(event.actor) \(event.action) \(event.target) \(event.outcome) \(event.details)")
+                let events = try await AuditLog.events(in: location.services().database, limit: limit)
+                if json {
+                    struct Row: Encodable { var seq: Int64; var occurredAt, actor, action, target, outcome, details, hash, previousHash: String }
+                    return try printJSON(
+                        events.map {
+                            Row(
+                                seq: $0.seq, occurredAt: $0.occurredAt, actor: $0.actor, action: $0.action, target: $0.target, outcome: $0.outcome,
+                                details: $0.details, hash: Hex.encode($0.hash), previousHash: Hex.encode($0.prevHash))
+                        })
                 }
+                print(
+                    formatTable(
+                        ["SEQ", "AT (UTC)", "ACTOR", "ACTION", "TARGET", "OUTCOME", "DETAILS"],
+                        events.map { ["\($0.seq)", $0.occurredAt, $0.actor, $0.action, $0.target, $0.outcome, $0.details] }))
             }
         }
     }

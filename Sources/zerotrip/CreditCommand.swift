@@ -47,9 +47,19 @@ struct CatalogueCommand: AsyncParsableCommand {
     }
 
     struct Versions: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List catalogue versions.")
+        static let configuration = CommandConfiguration(abstract: "List catalogue versions (a table; --json for scripts).")
         @OptionGroup var location: LocationOptions
-        func run() async throws { try await reportingErrors { try await printJSON(try location.services().credit.versions(catalogue: true)) } }
+        @Flag(name: .long, help: "JSON, one object per version.") var json = false
+        func run() async throws {
+            try await reportingErrors {
+                let versions = try await location.services().credit.versions(catalogue: true)
+                if json { return try printJSON(versions) }
+                print(
+                    formatTable(
+                        ["VERSION", "LOADED (UTC)", "BY", "SHA-256"],
+                        versions.map { ["\($0.version)", AuditEvent.timestamp($0.createdAt), $0.createdBy, $0.sha256] }))
+            }
+        }
     }
 }
 

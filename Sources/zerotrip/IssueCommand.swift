@@ -201,18 +201,34 @@ struct DocumentsCommand: AsyncParsableCommand {
         commandName: "documents", abstract: "List, show and revoke issued documents.", subcommands: [List.self, Show.self, Revoke.self])
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List documents, newest first (personal data masked).")
+        static let configuration = CommandConfiguration(
+            abstract: "List documents, newest first (personal data masked; a table, --json for scripts).")
         @OptionGroup var location: LocationOptions
         @Option(name: .long, help: "Only this department.") var department: String?
         @Option(name: .long, help: "At most this many.") var limit: Int = 50
+        @Flag(name: .long, help: "JSON, one object per document (holder's name masked as in the table).") var json = false
         func run() async throws {
             try await reportingErrors {
                 let records = try await location.services().documents.records(department: department?.uppercased(), limit: limit)
-                for record in records {
-                    print(
-                        "\(record.id)  \(record.departmentCode)  \(record.matterCode)  \(record.maskedHolderName)  \(ChinaTime(record.issuedAt).minuteText)  \(record.status.rawValue)"
-                    )
+                if json {
+                    struct Row: Encodable { var id, department, matter, holder, issuedAt, validUntil, status: String }
+                    return try printJSON(
+                        records.map {
+                            Row(
+                                id: $0.id.rawValue, department: $0.departmentCode, matter: $0.matterCode, holder: $0.maskedHolderName,
+                                issuedAt: AuditEvent.timestamp($0.issuedAt), validUntil: AuditEvent.timestamp($0.validUntil),
+                                status: $0.status.rawValue)
+                        })
                 }
+                print(
+                    formatTable(
+                        ["ID", "DEPARTMENT", "MATTER", "HOLDER", "ISSUED (UTC+8)", "STATUS"],
+                        records.map {
+                            [
+                                $0.id.rawValue, $0.departmentCode, $0.matterCode, $0.maskedHolderName, ChinaTime($0.issuedAt).minuteText,
+                                $0.status.rawValue,
+                            ]
+                        }))
             }
         }
     }

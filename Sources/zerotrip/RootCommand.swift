@@ -11,10 +11,19 @@ struct RootCommand: AsyncParsableCommand {
         subcommands: [List.self, Renew.self, SeparatePassphrase.self])
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List every root (current first) as JSON.")
+        static let configuration = CommandConfiguration(
+            abstract: "List every root, current first (a table; --json for scripts, with the certificates).")
         @OptionGroup var location: LocationOptions
+        @Flag(name: .long, help: "JSON, one object per root, certificate PEM included.") var json = false
         func run() async throws {
-            try await reportingErrors { try printJSON(try await location.services().administration.roots()) }
+            try await reportingErrors {
+                let roots = try await location.services().administration.roots()
+                if json { return try printJSON(roots) }
+                print(
+                    formatTable(
+                        ["KID", "STATUS", "ALGORITHM", "VALID FROM (UTC)", "VALID UNTIL (UTC)"],
+                        roots.map { [$0.kid, $0.status, $0.algorithm, AuditEvent.timestamp($0.notBefore), AuditEvent.timestamp($0.notAfter)] }))
+            }
         }
     }
 

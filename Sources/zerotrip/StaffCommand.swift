@@ -33,12 +33,22 @@ struct StaffCommand: AsyncParsableCommand {
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List the directory (numbers masked).")
+        static let configuration = CommandConfiguration(abstract: "List the directory (numbers masked; a table, --json for scripts).")
         @OptionGroup var location: LocationOptions
         @Option(name: .long, help: "Only this department.") var department: String?
+        @Flag(name: .long, help: "JSON, one object per staff member (numbers masked as in the table).") var json = false
         func run() async throws {
             try await reportingErrors {
                 let staff = try await location.services().supervision.staff(department: department)
+                if json {
+                    struct Row: Encodable { var department, clerk, role, phone, name: String }
+                    return try printJSON(
+                        staff.map {
+                            Row(
+                                department: $0.department, clerk: $0.clerk, role: $0.role.rawValue, phone: PersonalDataMask.phone($0.phone),
+                                name: $0.name)
+                        })
+                }
                 print(
                     formatTable(
                         ["DEPARTMENT", "CLERK", "ROLE", "PHONE", "NAME"],

@@ -40,7 +40,8 @@ extension CommandLineTests {
             to: dir.appendingPathComponent("bad.yaml"), atomically: true, encoding: .utf8)
         let bad = try run(["catalogue", "load", "bad.yaml"], in: dir)
         #expect(bad.status == 1 && bad.output.contains("error [invalid_catalogue]") && bad.output.contains("line "), "\(bad.output)")
-        #expect(try run(["catalogue", "versions"], in: dir).output.components(separatedBy: "\"version\"").count == 2)
+        #expect(try run(["catalogue", "versions", "--json"], in: dir).output.components(separatedBy: "\"version\"").count == 2)
+        #expect(try run(["catalogue", "versions"], in: dir).output.hasPrefix("VERSION  LOADED (UTC)"))
         try
             "subject,type,effective_date,reference\n440104199001010010,administrative_penalty,2026-05-01,X1\n440104199001010010,speeding,2026-05-01,X2\n"
             .write(to: dir.appendingPathComponent("events.csv"), atomically: true, encoding: .utf8)

@@ -168,6 +168,32 @@ struct CommandLineTests {
         return dir
     }
 
+    @Test("Lists print an aligned table with a header, and --json for scripts; personal data masked in both")
+    func listsAsTablesAndJSON() throws {
+        let dir = try demoDistrict()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let headers = [
+            (["documents", "list"], "ID"), (["audit", "tail"], "SEQ"), (["applications", "list"], "ID"), (["root", "list"], "KID"),
+            (["catalogue", "versions"], "VERSION"), (["staff", "list"], "DEPARTMENT"), (["keys", "list"], "KID"),
+            (["departments", "list"], "CODE"),
+        ]
+        for (command, first) in headers {
+            let table = try run(command, in: dir)
+            #expect(table.status == 0 && table.output.hasPrefix(first + " "), "\(command): \(table.output.prefix(300))")
+            let json = try run(command + ["--json"], in: dir)
+            #expect(json.status == 0, "\(command) --json: \(json.output.prefix(300))")
+            #expect((try? JSONSerialization.jsonObject(with: Data(json.output.utf8))) is [Any], "\(command) --json: \(json.output.prefix(300))")
+        }
+        // The demo's three results: the holder's name masked in the table and in the JSON alike.
+        struct Document: Decodable { var id: String; var holder: String; var status: String }
+        let documents = try JSONDecoder().decode([Document].self, from: Data(try run(["documents", "list", "--json"], in: dir).output.utf8))
+        #expect(documents.count == 3 && documents.allSatisfy { $0.holder.contains("*") && $0.status == "valid" }, "\(documents)")
+        #expect(!(try run(["documents", "list"], in: dir).output.contains("张三丰")))
+        struct Staff: Decodable { var phone: String }
+        let staff = try JSONDecoder().decode([Staff].self, from: Data(try run(["staff", "list", "--json"], in: dir).output.utf8))
+        #expect(!staff.isEmpty && staff.allSatisfy { $0.phone.contains("*") }, "\(staff)")
+    }
+
     @Test("applications: submit, accept, review, approve, issue: the result's PDF and QR PNG are new files readable by their owner only")
     func applicationIssueWritesPrivateFiles() throws {
         let dir = try demoDistrict()
@@ -348,7 +374,7 @@ struct CommandLineTests {
         let renew = try run(["root", "renew", "--rotate-departments"], in: dir)
         #expect(renew.status == 0 && renew.output.contains("new root") && renew.output.contains("RSJ: new seal key"), "\(renew.output)")
         struct Root: Decodable { var kid: String; var status: String }
-        let roots = try JSONDecoder().decode([Root].self, from: Data(try run(["root", "list"], in: dir).output.utf8))
+        let roots = try JSONDecoder().decode([Root].self, from: Data(try run(["root", "list", "--json"], in: dir).output.utf8))
         #expect(roots.map(\.status) == ["current", "previous"])
         let second = try issueCertificate(in: dir)
         #expect(try run(["log", "sth"], in: dir).status == 0)
