@@ -34,6 +34,7 @@ extension BenchCommand {
             guard !sizeList.isEmpty, sizeList.allSatisfy({ $0 >= 2 && $0 <= 100_000_000 }), proofs >= 1 else {
                 throw ValidationError("sizes 2–100000000, proofs ≥ 1")
             }
+            BenchCommand.phase("measuring issuance end to end (\(documents) documents)")
             let issuance = try await Self.issuanceCost(documents: documents)
             print("ZeroTrip transparency log benchmark (\(ProcessInfo.processInfo.activeProcessorCount) cores)")
             print(
@@ -41,6 +42,7 @@ extension BenchCommand {
             print("leaves      append/s  append µs  % of issuance  incl p50 µs  incl p99 µs  cons p99 µs  proof elems  answer bytes  db MiB")
             var missed = false
             for size in sizeList {
+                BenchCommand.phase("building a log of \(size) leaves and measuring it")
                 let row = try await Self.measure(size: size, proofs: proofs, keep: keep.map { URL(fileURLWithPath: $0) })
                 let share = row.appendSeconds.isNaN ? .nan : row.appendSeconds / issuance * 100
                 if share >= 10 { missed = true }
@@ -84,6 +86,7 @@ extension BenchCommand {
             let when = Date()
             var generator = SplitMix(seed: UInt64(size))
             var appendTime = Duration.zero
+            let progress = ProgressLine()
             let existing = await Int(try log.size())
             var done = existing
             while done < size {
@@ -106,6 +109,7 @@ extension BenchCommand {
                 try await log.appendBatch(entries, at: when)
                 appendTime += ContinuousClock.now - start
                 done += batch
+                if done < size { progress.report("appended \(done) of \(size) leaves…") }
             }
             // Proofs are timed on a settled database, as a daemon serves them: WAL checkpointed and the freshly
             // written gigabytes flushed, so page faults do not queue behind the fill's writeback.

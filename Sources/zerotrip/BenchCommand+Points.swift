@@ -60,8 +60,12 @@ extension BenchCommand {
 
             var generator = SplitMix(seed: 11)
             let (numbers, csv) = BenchCommand.Documents.syntheticRegistry(count: persons, generator: &generator)
+            BenchCommand.phase("importing \(persons) synthetic persons")
             let importStart = ContinuousClock.now
-            _ = try await services.identity.registry.importCSV(Array(csv.utf8), actor: "bench")
+            let importProgress = ProgressLine()
+            _ = try await services.identity.registry.importCSV(Array(csv.utf8), actor: "bench") { written, total in
+                if written < total { importProgress.report("imported \(written) of \(total) rows…") }
+            }
             let importTime = ContinuousClock.now - importStart
             _ = try await services.credit.loadPolicy(Array(BenchCommand.Credit.policy.utf8), actor: "bench")
             var events = "subject,type,effective_date,reference\n"
@@ -81,6 +85,7 @@ extension BenchCommand {
             }
             let names = Dictionary(
                 zip(numbers, csv.split(separator: "\n").dropFirst().map { String($0.split(separator: ",")[1]) }), uniquingKeysWith: { a, _ in a })
+            BenchCommand.phase("issuing \(documents) signed results")
             let issueStart = ContinuousClock.now
             let documentsService = services.documents
             _ = try await BenchCommand.Documents.parallel(requests, workers: workers) { request in
@@ -111,6 +116,7 @@ extension BenchCommand {
             }
             let setUpTime = ContinuousClock.now - setUp
 
+            BenchCommand.phase("computing every person's points")
             let runStart = ContinuousClock.now
             let report = try await services.points.run(actor: "bench")
             let runTime = ContinuousClock.now - runStart
@@ -121,6 +127,7 @@ extension BenchCommand {
                 }
             }
             var mismatches = 0, replayed = 0
+            BenchCommand.phase("replaying \(subjects.suffix(replays).count) stored scores")
             let replayStart = ContinuousClock.now
             for subject in subjects.suffix(replays) {
                 replayed += 1

@@ -132,6 +132,11 @@ extension BenchCommand {
     /// The passphrase of every bench district's keys (throw-away districts only).
     static let benchPassphrase = "bench-passphrase-not-secret"
 
+    /// Says on standard error which phase a long benchmark is in (standard output stays its figures).
+    static func phase(_ text: String) {
+        FileHandle.standardError.write(Data("[\(AuditEvent.timestamp(Date()).prefix(19))] \(text)…\n".utf8))
+    }
+
     /// A throw-away district on SQLite in a new temporary directory, initialised with `departments`; the caller
     /// removes `directory` when done.
     static func temporaryDistrict(

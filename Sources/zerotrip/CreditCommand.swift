@@ -147,7 +147,11 @@ struct CreditCommand: AsyncParsableCommand {
         @Option(name: .long, help: "Source name (e.g. the publishing authority).") var source: String
         func run() async throws {
             try await reportingErrors {
-                try await printJSON(try location.services().credit.importEvents(try readInputFile(file), source: source, actor: cliActor))
+                let progress = ProgressLine()
+                try await printJSON(
+                    try location.services().credit.importEvents(try readInputFile(file), source: source, actor: cliActor) { checked, total in
+                        if checked < total { progress.report("checked \(checked) of \(total) rows…") }
+                    })
             }
         }
     }

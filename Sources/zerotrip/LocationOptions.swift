@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Synchronization
 import ZeroTrip
 
 /// Where the database, keys and certificates are; shared by every command.
@@ -116,4 +117,21 @@ func formatTable(_ header: [String], _ rows: [[String]]) -> String {
 /// The audit actor for commands run by hand: `cli:<login user>`.
 var cliActor: String {
     "cli:\(ProcessInfo.processInfo.environment["SUDO_USER"] ?? ProcessInfo.processInfo.environment["USER"] ?? NSUserName())"
+}
+
+/// A progress line on standard error, at most once a second (standard output stays the result, for scripts): what
+/// long CLI work (imports, migrations, benchmark phases) says while it runs.
+final class ProgressLine: Sendable {
+    private let last = Mutex<ContinuousClock.Instant?>(nil)
+
+    /// Prints `text` if a second has passed since the last line (or none was printed yet).
+    func report(_ text: @autoclosure () -> String) {
+        let now = ContinuousClock.now
+        let due = last.withLock { last -> Bool in
+            guard last.map({ now - $0 >= .seconds(1) }) ?? true else { return false }
+            last = now
+            return true
+        }
+        if due { FileHandle.standardError.write(Data((text() + "\n").utf8)) }
+    }
 }

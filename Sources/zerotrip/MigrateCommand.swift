@@ -32,7 +32,10 @@ struct MigrateCommand: AsyncParsableCommand {
                 throw ZeroTripError(
                     .invalidInput, "the district is already on PostgreSQL (\(configuration.databaseForDisplay)); migrate-to copies an SQLite file")
             }
-            let summary = try await DatabaseMigration.migrate(sqlitePath: configuration.databasePath, to: target)
+            let progress = ProgressLine()
+            let summary = try await DatabaseMigration.migrate(sqlitePath: configuration.databasePath, to: target) { step, rows in
+                progress.report(rows > 0 ? "\(step): \(rows) rows…" : "\(step)…")
+            }
             print("copied \(configuration.databasePath) → \(PostgresLocation.redacted(target))")
             for row in summary.rows where row.source > 0 || row.target > 0 {
                 print(

@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import Synchronization
 import ZeroTrip
 
 /// `zerotrip persons`: the population registry.
@@ -28,16 +27,9 @@ struct PersonsCommand: AsyncParsableCommand {
                     throw ZeroTripError(.payloadTooLarge, "\(file) exceeds \(RegistryCSV.maximumFileBytes >> 20) MiB")
                 }
                 guard let data = FileManager.default.contents(atPath: file) else { throw ZeroTripError(.invalidInput, "cannot read \(file)") }
-                // Progress at most once a second on standard error (standard output stays the result).
-                let lastPrinted = Mutex<ContinuousClock.Instant?>(nil)
+                let progress = ProgressLine()
                 let report = try await location.services().identity.registry.importCSV(Array(data), actor: cliActor) { written, total in
-                    let now = ContinuousClock.now
-                    let due = lastPrinted.withLock { last -> Bool in
-                        guard written < total, last.map({ now - $0 >= .seconds(1) }) ?? true else { return false }
-                        last = now
-                        return true
-                    }
-                    if due { FileHandle.standardError.write(Data("imported \(written) of \(total) rows…\n".utf8)) }
+                    if written < total { progress.report("imported \(written) of \(total) rows…") }
                 }
                 print(
                     "accepted \(report.accepted) (inserted \(report.inserted), updated \(report.updated), unchanged \(report.unchanged)); rejected \(report.rejected.count)"

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 @testable import ZeroTrip
 import ZeroTripCrypto
@@ -282,7 +283,13 @@ struct CreditTests {
         await #expect(try count() == before)
         let good = header + "\(CreditFixtures.chen.id),administrative_penalty_minor,2026-05-01,D1\n"
         await #expect(try credit.importEvents(Array(good.utf8), source: "court", actor: "t") == CreditImportReport(recorded: 1, duplicates: 0))
-        await #expect(try credit.importEvents(Array(good.utf8), source: "court", actor: "t") == CreditImportReport(recorded: 0, duplicates: 1))
+        // Progress is told of every row checked, out of the file's rows (the CLI prints it once a second).
+        let told = Mutex<[String]>([])
+        let report = try await credit.importEvents(Array(good.utf8), source: "court", actor: "t") { checked, total in
+            told.withLock { $0.append("\(checked)/\(total)") }
+        }
+        #expect(report == CreditImportReport(recorded: 0, duplicates: 1))
+        #expect(told.withLock { $0 } == ["1/1"])
         await #expect(try count() == before + 1)
     }
 

@@ -360,7 +360,9 @@ public final class CreditService: Sendable {
 
     /// Imports external records (e.g. dishonesty lists) from CSV `subject,type,effective_date,reference`, all or nothing:
     /// any bad row refuses the file with its line number. Rows imported before (same source and reference) are skipped.
-    public func importEvents(_ bytes: [UInt8], source rawSource: String, actor: String) async throws -> CreditImportReport {
+    public func importEvents(
+        _ bytes: [UInt8], source rawSource: String, actor: String, progress: (@Sendable (_ checked: Int, _ total: Int) -> Void)? = nil
+    ) async throws -> CreditImportReport {
         guard bytes.count <= 16 << 20 else { throw ZeroTripError(.payloadTooLarge, "credit event files are at most 16 MiB") }
         let sourceName = rawSource.trimmingWhitespace()
         guard (1...64).contains(sourceName.utf8.count), sourceName.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
@@ -396,6 +398,7 @@ public final class CreditService: Sendable {
             }
             guard references.insert(fields[3]).inserted else { throw fail("reference \(fields[3].prefix(64)) appears twice") }
             rows.append(Row(line: number, subject: subject.id, type: fields[1], effective: day.start, reference: fields[3]))
+            progress?(rows.count, lines.count - 1)
         }
         guard !rows.isEmpty else { throw ZeroTripError(.invalidInput, "the file has no rows") }
         let source = "import:\(sourceName)"

@@ -45,7 +45,12 @@ public enum DatabaseMigration {
 
     /// Copies the SQLite database at `sourcePath` into the empty PostgreSQL database at `target` (a `postgres://`
     /// URL) and compares them. `already_initialized` when the target holds a district.
-    public static func migrate(sqlitePath sourcePath: String, to target: String) async throws -> Summary {
+    ///
+    /// `progress` is told each table as its rows are copied (the table and the rows copied of it so far) and then as
+    /// the copy is compared; it is called often and should be cheap.
+    public static func migrate(
+        sqlitePath sourcePath: String, to target: String, progress: (@Sendable (_ step: String, _ rows: Int) -> Void)? = nil
+    ) async throws -> Summary {
         guard PostgresLocation.isPostgresURL(target) else {
             throw ZeroTripError(.invalidInput, "the target must be a postgres:// URL")
         }
@@ -67,11 +72,12 @@ public enum DatabaseMigration {
             // (counted at first use), come with the copy.
             try pg.executeScript("DELETE FROM figures_built; DELETE FROM daily_figures")
             try reader.read { sqlite in
-                try copy(from: SQLTransaction(sqlite: sqlite), to: pg)
+                try copy(from: SQLTransaction(sqlite: sqlite), to: pg, progress: progress)
             }
         }
         var rows: [(table: String, source: Int, target: Int, sameContent: Bool)] = []
         for table in tables {
+            progress?("comparing \(table)", 0)
             let columns = try await destination.read { try Self.columns(of: table, in: $0) }
             let (sourceCount, sourceDigest) = try await source.read { try Self.digest(table, columns: columns, in: $0) }
             let (targetCount, targetDigest) = try await destination.read { try Self.digest(table, columns: columns, in: $0) }
@@ -135,14 +141,19 @@ public enum DatabaseMigration {
         return (digests.count, Digest.sha256(digests.flatMap { $0 }))
     }
 
-    private static func copy(from source: SQLTransaction, to target: SQLTransaction) throws {
+    private static func copy(
+        from source: SQLTransaction, to target: SQLTransaction, progress: (@Sendable (_ step: String, _ rows: Int) -> Void)?
+    ) throws {
         var forwardLinks: [(id: String, supersededBy: String)] = []
         for table in tables {
             let columns = try Self.columns(of: table, in: target)
             let names = columns.map(\.name)
             let insert = "INSERT INTO \(table) (\(names.joined(separator: ", "))) VALUES (\(names.map { _ in "?" }.joined(separator: ", ")))"
             let rows = try source.cursor(sql: "SELECT \(names.joined(separator: ", ")) FROM \(table)")
+            var copied = 0
             while let row = try rows.next() {
+                copied += 1
+                progress?("copying \(table)", copied)
                 var values = try Self.normalized(row, columns: columns, table: table)
                 for (index, column) in columns.enumerated() {
                     if table == "documents", column.name == "superseded_by", case .text(let later) = values[index] {
