@@ -21,14 +21,15 @@ struct ApplicantPages: Sendable {
     let district: DistrictNameCache
     let renderer = PageRenderer()
 
-    /// The routes, for the load test and the route listing.
+    /// Every route these pages register (a test holds this list to `register(on:)` and walks it signed out).
     static let routes: [(HTTPRequest.Method, String)] = [
         (.get, "/static/zerotrip.css"), (.get, "/my"), (.get, "/my/login"), (.post, "/my/login"), (.get, "/my/login/code"),
-        (.post, "/my/login/code"), (.get, "/my/documents/{id}"), (.get, "/my/documents/{id}/pdf"), (.get, "/my/credit"),
+        (.post, "/my/login/code"), (.get, "/my/handoff"), (.post, "/my/handoff"), (.get, "/my/documents/{id}"), (.get, "/my/documents/{id}/pdf"),
+        (.get, "/my/credit"),
         (.get, "/my/messages"), (.get, "/my/access"), (.post, "/my/logout"), (.get, "/my/consents"), (.post, "/my/consents"),
         (.post, "/my/consents/{id}/withdraw"), (.get, "/my/ratings"), (.post, "/my/ratings/{id}"), (.get, "/figures"),
         (.get, "/my/needs"), (.post, "/my/needs"), (.get, "/my/points"), (.post, "/my/points/claims"), (.post, "/my/points/disputes"),
-        (.post, "/my/points/certificate"), (.post, "/my/complaints"),
+        (.post, "/my/points/certificate"), (.post, "/my/complaints"), (.post, "/my/applications/{id}/commitment"),
     ]
 
     func register(on router: Router<ZeroTripRequestContext>) {

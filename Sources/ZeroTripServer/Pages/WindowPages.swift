@@ -20,6 +20,16 @@ struct WindowPages: Sendable {
     let district: DistrictNameCache
     let renderer = PageRenderer()
 
+    /// Every route these pages register (a test holds this list to `register(on:)` and walks it signed out).
+    static let routes: [(HTTPRequest.Method, String)] = [
+        (.get, "/window"), (.get, "/window/login"), (.post, "/window/login"), (.post, "/window/logout"), (.get, "/window/person"),
+        (.post, "/window/person/card"), (.post, "/window/person/served"), (.post, "/window/applications"), (.post, "/window/consents"),
+        (.get, "/window/applications"), (.get, "/window/obligations"), (.get, "/window/applications/{id}"), (.get, "/window/points"),
+        (.get, "/window/points/claims/{id}/evidence"), (.post, "/window/points/claims/{id}"), (.post, "/window/points/disputes/{id}"),
+        (.get, "/window/statistics"), (.get, "/window/statistics/{table}"), (.get, "/window/complaints"), (.post, "/window/complaints/{id}"),
+        (.post, "/window/applications/{id}/{step}"),
+    ]
+
     static let sessionCookie = "zt_window"
     static let preSessionCookie = "zt_wpre"
 
