@@ -31,14 +31,14 @@ struct ApplicationView: APIAnswer, Codable, Sendable, SchemaNamed {
         matterCode = record.matterCode
         catalogueVersion = record.catalogueVersion
         department = record.department
-        subject = record.subject
+        subject = record.subject.rawValue
         applicantName = record.applicantName
         mode = record.mode
         state = record.state
         submittedAt = record.submittedAt
         acceptedAt = record.acceptedAt
         timeLimitDue = record.timeLimitDue
-        documentID = record.documentID
+        documentID = record.documentID?.rawValue
         materials = record.materials.map(MaterialView.init)
         obligation = record.obligation.map(ObligationView.init)
         commitment = record.commitment.map(CommitmentView.init)
@@ -62,7 +62,7 @@ struct MaterialView: Codable, Sendable, SchemaNamed {
         kind = material.kind
         provided = material.provided
         providedAt = material.providedAt
-        documentID = material.documentID
+        documentID = material.documentID?.rawValue
     }
 }
 
@@ -431,7 +431,7 @@ struct RootView: Codable, Sendable, SchemaNamed {
 
     init(_ root: RootInfo) {
         kid = root.kid
-        status = root.status
+        status = root.status.rawValue
         algorithm = root.algorithm
         certificatePEM = root.certificatePEM
         notBefore = root.notBefore

@@ -83,7 +83,7 @@ extension BenchCommand {
                                 let clerk = String(actor.dropFirst("credential:bench/clerk:".count))
                                 _ = try RatingStore.invite(
                                     ServiceRating(
-                                        id: ratingID, application: id, subject: SubjectID.person("bench").rawValue, department: department,
+                                        id: ratingID, application: id, subject: SubjectID.person("bench"), department: department,
                                         matter: "BENCH", clerk: clerk, outcome: "closed", invitedAt: closed,
                                         closesAt: closed.addingTimeInterval(30 * 86_400)), in: db)
                                 let score = Int((draw >> 34) % 5) + 1
@@ -93,7 +93,7 @@ extension BenchCommand {
                                 // As RatingService.rate does: a poor rating opens a complaint for the department.
                                 try ComplaintService.openForPoorRating(
                                     ServiceRating(
-                                        id: ratingID, application: id, subject: SubjectID.person("bench").rawValue, department: department,
+                                        id: ratingID, application: id, subject: SubjectID.person("bench"), department: department,
                                         matter: "BENCH", clerk: clerk,
                                         outcome: "closed", invitedAt: closed, closesAt: closed.addingTimeInterval(30 * 86_400)),
                                     score: score, tags: tags, comment: nil, at: rated, in: db)

@@ -22,7 +22,9 @@ struct RootCommand: AsyncParsableCommand {
                 print(
                     formatTable(
                         ["KID", "STATUS", "ALGORITHM", "VALID FROM (UTC)", "VALID UNTIL (UTC)"],
-                        roots.map { [$0.kid, $0.status, $0.algorithm, AuditEvent.timestamp($0.notBefore), AuditEvent.timestamp($0.notAfter)] }))
+                        roots.map {
+                            [$0.kid, $0.status.rawValue, $0.algorithm, AuditEvent.timestamp($0.notBefore), AuditEvent.timestamp($0.notAfter)]
+                        }))
             }
         }
     }

@@ -223,7 +223,7 @@ struct WindowPageTests {
             let applicationID = String(try #require(submitted.headers[.location]).dropFirst("/window/applications/".count))
             let application = try await fixture.services.applications.application(applicationID)
             #expect(
-                application.materials.first { $0.code == "EMPLOYMENT_PROOF" }.map { $0.provided && $0.documentID == proof.record.id.rawValue } == true
+                application.materials.first { $0.code == "EMPLOYMENT_PROOF" }.map { $0.provided && $0.documentID == proof.record.id } == true
             )
             let grants = try await fixture.services.consent.grants(subject: subject)
             #expect(

@@ -57,7 +57,7 @@ struct RootRenewalTests {
         #expect(try await administration.issuingRoot(of: try await Self.sealCertificate(renewed, kid: renewed.oldSealKid)) == renewed.oldRoot)
         #expect(try await administration.issuingRoot(of: try await Self.sealCertificate(renewed, kid: renewed.newSealKid)) == renewed.newRoot)
         let roots = try await administration.roots()
-        #expect(roots.map(\.status) == ["current", "previous"] && roots.map(\.kid) == [renewed.newRoot.kidHex, renewed.oldRoot.kidHex])
+        #expect(roots.map(\.status) == [.current, .previous] && roots.map(\.kid) == [renewed.newRoot.kidHex, renewed.oldRoot.kidHex])
         let documents = renewed.district.services.documents
         for document in [renewed.underOld, renewed.underNew] {
             #expect(try await documents.verifyToken(document.qrContent, actor: "t", audit: false).result == .valid)

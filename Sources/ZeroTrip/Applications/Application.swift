@@ -58,7 +58,7 @@ public struct ApplicationMaterial: Sendable, Hashable, Codable {
     /// When it was handed in.
     public var providedAt: Date?
     /// The result document that stands for it, when the applicant let the department reuse one instead of paper.
-    public var documentID: String?
+    public var documentID: DocumentID?
 }
 
 /// Missing materials owed by a deadline.
@@ -110,7 +110,7 @@ public struct ApplicationRecord: Sendable, Hashable, Codable {
     /// Responsible department.
     public var department: String
     /// `person:<subject id>`.
-    public var subject: String
+    public var subject: SubjectID
     /// Applicant's name.
     public var applicantName: String
     /// Mode.
@@ -124,7 +124,7 @@ public struct ApplicationRecord: Sendable, Hashable, Codable {
     /// When the matter's time limit runs out.
     public var timeLimitDue: Date?
     /// The result document.
-    public var documentID: String?
+    public var documentID: DocumentID?
     /// Materials.
     public var materials: [ApplicationMaterial]
     /// The obligation, under 容缺 or 容缓 once accepted.

@@ -191,7 +191,7 @@ extension ApplicationService {
     }
 
     static func notify(_ db: SQLTransaction, subject: String, kind: String, reference: String, message: String, at now: Date) throws {
-        try NotificationOutbox.enqueue(subject: subject, kind: kind, reference: reference, message: message, at: now, in: db)
+        try NotificationOutbox.enqueue(subject: SubjectID(rawValue: subject), kind: kind, reference: reference, message: message, at: now, in: db)
     }
 
     /// The newest notifications (reminders, rectification and breach notices), newest last.

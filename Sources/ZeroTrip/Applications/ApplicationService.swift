@@ -181,7 +181,7 @@ public struct ApplicationService: Sendable {
     }
 
     private func checkOwnApplication(_ record: ApplicationRecord, _ session: ApplicantSession, route: String) async throws {
-        guard record.subject != session.subjectID.rawValue else { return }
+        guard record.subject != session.subjectID else { return }
         try await AuditLog.append(
             AuditEntry(
                 actor: session.actor, action: .authDenied, target: "application:\(record.id)", outcome: "denied",
@@ -210,7 +210,7 @@ public struct ApplicationService: Sendable {
     public func commit(_ id: String, session: ApplicantSession) async throws -> ApplicationRecord {
         try identity.sessions.require(session, tier: 2, for: "signing a trust-based approval commitment")
         let record = try await application(id)
-        guard record.subject == session.subjectID.rawValue else { throw ZeroTripError(.forbidden, "this application is another person's") }
+        guard record.subject == session.subjectID else { throw ZeroTripError(.forbidden, "this application is another person's") }
         return try await storeCommitment(
             record, tier: session.tier, method: "session:\(session.method)", assurance: "session:\(session.id)", actor: session.actor)
     }
@@ -220,7 +220,7 @@ public struct ApplicationService: Sendable {
         let record = try await application(id)
         try checkDepartment(department, record.department)
         let assurance = try await freshWindowCheck(
-            assuranceID, of: SubjectID(rawValue: record.subject).personID ?? "", minimumTier: 2,
+            assuranceID, of: record.subject.personID ?? "", minimumTier: 2,
             for: "the commitment")
         return try await storeCommitment(
             record, tier: assurance.tier, method: "window:\(assurance.method.rawValue)", assurance: "assurance:\(assurance.id)", actor: actor)
@@ -277,7 +277,7 @@ public struct ApplicationService: Sendable {
                 let signed = Commitment(
                     items: draft.items, deadline: draft.deadline, consequences: draft.consequences, tier: tier, method: method,
                     signedAt: now)
-                try ApplicationStore.insertCommitment(signed, application: record.id, subject: record.subject, assurance: assurance, in: db)
+                try ApplicationStore.insertCommitment(signed, application: record.id, subject: record.subject.rawValue, assurance: assurance, in: db)
                 try AuditLog.append(
                     AuditEntry(
                         actor: actor, action: .applicationCommitted, target: "application:\(record.id)",
@@ -316,7 +316,7 @@ public struct ApplicationService: Sendable {
             let items = record.materials.filter { !$0.provided }.map(\.code)
             let obligation = Hex.encode(try withCrypto("generating an obligation id") { () throws(CryptoError) in try SecureRandom.bytes(count: 16) })
             try ApplicationStore.openObligation(
-                id: obligation, application: id, subject: record.subject, kind: record.mode, items: items, deadline: deadline,
+                id: obligation, application: id, subject: record.subject.rawValue, kind: record.mode, items: items, deadline: deadline,
                 remindAt: policy.calendar.reminder(before: deadline, workingDays: policy.reminderWorkingDays), at: now, in: db)
             try AuditLog.append(
                 AuditEntry(
@@ -394,7 +394,7 @@ public struct ApplicationService: Sendable {
             guard let value = values[label] else { throw ZeroTripError(.invalidInput, "field \(label) needs a value") }
             return ResultField(label: label, value: value)
         }
-        let person = SubjectID(rawValue: record.subject).personID ?? ""
+        let person = record.subject.personID ?? ""
         guard let data = try await identity.registry.personalData(subject: person) else {
             throw ZeroTripError(.unknownPerson, "the applicant left the registry")
         }
@@ -408,7 +408,7 @@ public struct ApplicationService: Sendable {
         let issued = try await documents.issue(request, actor: actor) { db, prepared in
             let now = prepared.preparedAt
             try ApplicationStore.transition(
-                id, from: [.approved], to: .resultIssued, setting: .init(documentID: prepared.record.id.rawValue),
+                id, from: [.approved], to: .resultIssued, setting: .init(documentID: prepared.record.id),
                 reason: "document:\(prepared.record.id)", actor: actor, at: now, in: db)
             if try ApplicationStore.pendingObligations(application: id, in: db) == 0 {
                 try ApplicationStore.transition(id, from: [.resultIssued], to: .closed, reason: "result delivered", actor: actor, at: now, in: db)
@@ -446,7 +446,7 @@ public struct ApplicationService: Sendable {
                     details: ["application": id, "on_time": state == .open ? "yes" : "no"]), at: now, in: db)
             if state == .open {
                 try CreditService.record(
-                    type: "obligation_fulfilled", subject: record.subject, effectiveAt: now, source: "system",
+                    type: "obligation_fulfilled", subject: record.subject.rawValue, effectiveAt: now, source: "system",
                     reference: "obligation:\(obligation.id):fulfilled", policy: policy, actor: actor, at: now, in: db)
             }
             if try ApplicationStore.state(of: id, in: db) == .resultIssued {

@@ -34,7 +34,7 @@ enum MaterialReopening {
                 let obligation = Hex.encode(
                     try withCrypto("generating an obligation id") { () throws(CryptoError) in try SecureRandom.bytes(count: 16) })
                 try ApplicationStore.openObligation(
-                    id: obligation, application: application, subject: record.subject, kind: .trust, items: items,
+                    id: obligation, application: application, subject: record.subject.rawValue, kind: .trust, items: items,
                     deadline: deadline, remindAt: policy.calendar.reminder(before: deadline, workingDays: policy.reminderWorkingDays),
                     at: now, in: db)
                 details["obligation"] = obligation
@@ -46,7 +46,7 @@ enum MaterialReopening {
                 at: now, in: db)
             let why = status == .superseded ? "已被重新签发的文书\(supersededBy.map { "（编号 \($0)）" } ?? "")替代" : "已被签发部门撤销"
             try ApplicationService.notify(
-                db, subject: record.subject, kind: "material_reopened", reference: application,
+                db, subject: record.subject.rawValue, kind: "material_reopened", reference: application,
                 message: "【政务服务】您办理事项时授权调用的电子证照\(why)，所涉材料（\(names.joined(separator: "、"))）需重新提供\(deadlineText)。",
                 at: now)
             reopened += 1

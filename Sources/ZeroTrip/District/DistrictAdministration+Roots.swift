@@ -2,12 +2,20 @@ public import Foundation
 public import ZeroTripCrypto
 import ZeroTripDocuments
 
+/// Whether a root is the district's current one.
+public enum RootStatus: String, Sendable, Codable, Hashable {
+    /// Signs trust lists, CRLs, tree heads and new seal certificates.
+    case current
+    /// Replaced by a renewal: anchors the seals it issued and signs their CRL.
+    case previous
+}
+
 /// One root of the district.
 public struct RootInfo: Sendable, Codable, Hashable {
     /// First 8 bytes of SHA-256 of the certificate, hex.
     public var kid: String
-    /// `current` (signs trust lists, CRLs, tree heads and new seal certificates) or `previous` (anchors the seals it issued, signs their CRL).
-    public var status: String
+    /// Current or previous.
+    public var status: RootStatus
     /// `P-256` or `SM2`.
     public var algorithm: String
     /// The self-signed certificate, PEM.
@@ -42,10 +50,10 @@ extension DistrictAdministration {
             .map { row in
                 let certificate = try Certificate(derRepresentation: [UInt8](row.certificate))
                 return RootInfo(
-                    kid: row.kid, status: row.kid == district.rootKid ? "current" : "previous", algorithm: row.algorithm,
+                    kid: row.kid, status: row.kid == district.rootKid ? .current : .previous, algorithm: row.algorithm,
                     certificatePEM: certificate.pemRepresentation, notBefore: row.notBefore, notAfter: row.notAfter, createdAt: row.createdAt)
             }
-            .sorted { ($0.status == "current" ? 0 : 1) < ($1.status == "current" ? 0 : 1) }
+            .sorted { ($0.status == .current ? 0 : 1) < ($1.status == .current ? 0 : 1) }
     }
 
     /// Every root certificate of the district (online verification trusts them all: the database is the authority).

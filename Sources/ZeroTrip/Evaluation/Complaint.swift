@@ -65,8 +65,8 @@ public enum ComplaintFinding: String, Sendable, Hashable, Codable, CaseIterable 
 public struct Complaint: Sendable, Hashable, Codable {
     /// 32 lowercase hex digits.
     public var id: String
-    /// `person:<subject>`.
-    public var subject: String
+    /// The person (`person:<id>`).
+    public var subject: SubjectID
     public var department: String
     /// The clerk the service was given by, when known (from the rating's service).
     public var clerk: String?

@@ -51,8 +51,6 @@ public final class ComplaintService: Sendable {
         subject: SubjectID, department rawDepartment: String?, rating rawRating: String?, cause rawCause: String, text rawText: String,
         actor: String
     ) async throws -> Complaint {
-        // Stored and audited as text.
-        let subject = subject.rawValue
         guard let cause = ComplaintCause(rawValue: rawCause) else {
             throw ZeroTripError(.invalidInput, "cause must be one of \(ComplaintCause.allCases.map(\.rawValue).joined(separator: ", "))")
         }
@@ -102,9 +100,7 @@ public final class ComplaintService: Sendable {
 
     /// `subject`'s complaints, newest first, with the answers.
     public func complaints(subject: SubjectID) async throws -> [Complaint] {
-        // Stored and audited as text.
-        let subject = subject.rawValue
-        return try await database.read { db in try ComplaintStore.complaints(subject: subject, in: db) }
+        try await database.read { db in try ComplaintStore.complaints(subject: subject, in: db) }
     }
 
     /// `department`'s complaints: the open ones by deadline (`open`), or all, newest first; at most `limit`; each

@@ -39,13 +39,13 @@ public final class RatingService: Sendable {
         let clerk = SupervisionService.clerkNumber(record.createdBy)
         let ratingID = try withCrypto("generating a rating id") { () throws(CryptoError) in Hex.encode(try SecureRandom.bytes(count: 16)) }
         let rating = ServiceRating(
-            id: ratingID, application: id, subject: record.subject, department: record.department, matter: record.matterCode,
+            id: ratingID, application: id, subject: SubjectID(rawValue: record.subject), department: record.department, matter: record.matterCode,
             clerk: clerk, outcome: outcome.rawValue, invitedAt: now,
             closesAt: now.addingTimeInterval(TimeInterval(ratingDays) * 86_400), ratedAt: nil, score: nil, tags: [], comment: nil)
         guard try RatingStore.invite(rating, in: db) else { return }
         let ended = outcome == .closed ? "已办结" : "已办理完毕（未予批准）"
         try NotificationOutbox.enqueue(
-            subject: record.subject, kind: "rating_invitation", reference: "rating:\(ratingID)",
+            subject: SubjectID(rawValue: record.subject), kind: "rating_invitation", reference: "rating:\(ratingID)",
             message: "您申请的「\(matterName)」\(ended)。欢迎对本次服务评价（1–5 分，\(ratingDays) 天内）：\(ratingPage)",
             at: now, in: db)
     }
@@ -78,7 +78,7 @@ public final class RatingService: Sendable {
             }
         }
         let (matterCode, matterName) = (named?.code ?? "", named?.name)
-        let subject = SubjectID.person(subjectID).rawValue
+        let subject = SubjectID.person(subjectID)
         let now = clock.now()
         let dayStart = CivilDay(now).start
         let ratingID = try withCrypto("generating a rating id") { () throws(CryptoError) in Hex.encode(try SecureRandom.bytes(count: 16)) }
@@ -126,8 +126,6 @@ public final class RatingService: Sendable {
 
     /// `subject`'s (`person:<subject>`) invitations, newest first, rated or not.
     public func ratings(subject: SubjectID) async throws -> [ServiceRating] {
-        // Stored and audited as text.
-        let subject = subject.rawValue
         return try await database.read { db in try RatingStore.ratings(subject: subject, in: db) }
     }
 
@@ -138,8 +136,6 @@ public final class RatingService: Sendable {
         id rawID: String, subject: SubjectID, score: Int, tags rawTags: [String], comment rawComment: String?,
         actor: String
     ) async throws -> ServiceRating {
-        // Stored and audited as text.
-        let subject = subject.rawValue
         let id = rawID.lowercased()
         guard id.utf8.count == 32, Hex.decode(id) != nil else { throw ZeroTripError(.notFound, "no rating invitation \(rawID.prefix(40))") }
         guard (1...5).contains(score) else { throw ZeroTripError(.invalidInput, "score must be 1–5") }

@@ -58,8 +58,8 @@ public struct ServiceRating: Sendable, Hashable, Codable {
     public var application: String?
     /// The window service rated (nil for an application).
     public var service: WindowService?
-    /// `person:<subject>`.
-    public var subject: String
+    /// The person (`person:<id>`).
+    public var subject: SubjectID
     public var department: String
     /// The matter applied for, or the one a window service was about ("" when none was named).
     public var matter: String
@@ -79,7 +79,7 @@ public struct ServiceRating: Sendable, Hashable, Codable {
 
     /// An invitation (or a rating, with `ratedAt` and `score`).
     package init(
-        id: String, application: String?, service: WindowService? = nil, subject: String, department: String, matter: String,
+        id: String, application: String?, service: WindowService? = nil, subject: SubjectID, department: String, matter: String,
         clerk: String?, outcome: String, invitedAt: Date, closesAt: Date, ratedAt: Date? = nil, score: Int? = nil,
         tags: [RatingTag] = [], comment: String? = nil
     ) {

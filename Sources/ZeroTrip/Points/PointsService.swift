@@ -506,7 +506,7 @@ public final class PointsService: Sendable {
     }
 
     private static func pending<Item>(_ item: Item, subject: String, in db: SQLTransaction) throws -> Concerning<Item> {
-        try Concerning(item, subject: subject, in: db)
+        try Concerning(item, subject: SubjectID(rawValue: subject), in: db)
     }
 
     /// The proof handed in with claim `id`, for a reviewer of `department`. Audited `points.evidence.read`.
@@ -550,7 +550,7 @@ public final class PointsService: Sendable {
                     actor: reviewer, action: .pointsClaimDecided, target: "points_claim:\(id)",
                     details: ["indicator": claim.indicator, "decision": claim.decision!]), at: now, in: db)
             try NotificationOutbox.enqueue(
-                subject: claim.subject, kind: "points_claim", reference: "points_claim:\(id)",
+                subject: SubjectID(rawValue: claim.subject), kind: "points_claim", reference: "points_claim:\(id)",
                 message: "【积分】您申报的积分项目已审核：\(approve ? "通过" : "未通过")（\(reason)）。对结果有异议可在积分页面申请复核。",
                 at: now, in: db)
             return claim
@@ -684,7 +684,7 @@ public final class PointsService: Sendable {
                     ]), at: now, in: db)
             let text = points.map { "改为 \($0) 分，下次赋分起生效" } ?? "维持原分"
             try NotificationOutbox.enqueue(
-                subject: dispute.subject, kind: "points_dispute", reference: "points_dispute:\(id)",
+                subject: SubjectID(rawValue: dispute.subject), kind: "points_dispute", reference: "points_dispute:\(id)",
                 message: "【积分】您的复核申请已办理：\(text)（\(reason)）。", at: now, in: db)
             return dispute
         }

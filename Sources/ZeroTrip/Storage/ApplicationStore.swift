@@ -78,10 +78,11 @@ package enum ApplicationStore {
         var timeLimitDue: Date?
         var reviewStartedAt: Date?
         var reviewStallAt: Date?
-        var documentID: String?
+        var documentID: DocumentID?
 
         package init(
-            acceptedAt: Date? = nil, timeLimitDue: Date? = nil, reviewStartedAt: Date? = nil, reviewStallAt: Date? = nil, documentID: String? = nil
+            acceptedAt: Date? = nil, timeLimitDue: Date? = nil, reviewStartedAt: Date? = nil, reviewStallAt: Date? = nil,
+            documentID: DocumentID? = nil
         ) {
             self.acceptedAt = acceptedAt
             self.timeLimitDue = timeLimitDue
@@ -466,7 +467,7 @@ extension ApplicationStore.DueObligation {
 /// Messages waiting for the applicant's channel (`notification_outbox`): reminders, rectification and breach notices.
 enum NotificationOutbox {
     /// Queues a message for `subject`.
-    static func enqueue(subject: String, kind: String, reference: String, message: String, at now: Date, in db: SQLTransaction) throws {
+    static func enqueue(subject: SubjectID, kind: String, reference: String, message: String, at now: Date, in db: SQLTransaction) throws {
         try db.execute(
             sql: "INSERT INTO notification_outbox (subject, kind, reference, message, created_at) VALUES (?, ?, ?, ?, ?)",
             arguments: [subject, kind, reference, message, now])

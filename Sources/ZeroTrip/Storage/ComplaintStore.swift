@@ -33,7 +33,7 @@ enum ComplaintStore {
     }
 
     /// `subject`'s complaints, newest first (at most 200).
-    static func complaints(subject: String, in db: SQLTransaction) throws -> [Complaint] {
+    static func complaints(subject: SubjectID, in db: SQLTransaction) throws -> [Complaint] {
         try db.fetchAll(
             sql: "SELECT \(columns) FROM complaints WHERE subject = ? ORDER BY filed_at DESC, id LIMIT 200",
             arguments: [subject]
@@ -41,7 +41,7 @@ enum ComplaintStore {
     }
 
     /// How many of the complaints `subject` filed (not those their poor ratings opened) are waiting for an answer.
-    static func openCount(subject: String, in db: SQLTransaction) throws -> Int {
+    static func openCount(subject: SubjectID, in db: SQLTransaction) throws -> Int {
         try db.fetchOne(
             Int.self, sql: "SELECT COUNT(*) FROM complaints WHERE subject = ? AND answered_at IS NULL AND source = 'applicant'",
             arguments: [subject]) ?? 0

@@ -22,7 +22,7 @@ package enum RatingStore {
     }
 
     /// How many window-service invitations `subject` received from `department` since `since`.
-    static func windowServiceCount(subject: String, department: String, since: Date, in db: SQLTransaction) throws -> Int {
+    static func windowServiceCount(subject: SubjectID, department: String, since: Date, in db: SQLTransaction) throws -> Int {
         try db.fetchOne(
             Int.self,
             sql: """
@@ -31,7 +31,7 @@ package enum RatingStore {
     }
 
     /// The invitation for a window service `subject` received from `department`'s clerk `clerk` since `since`.
-    static func windowService(subject: String, department: String, clerk: String, since: Date, in db: SQLTransaction) throws -> ServiceRating? {
+    static func windowService(subject: SubjectID, department: String, clerk: String, since: Date, in db: SQLTransaction) throws -> ServiceRating? {
         try db.fetchOne(
             sql: """
                 SELECT \(columns) FROM service_ratings
@@ -46,7 +46,7 @@ package enum RatingStore {
     }
 
     /// `subject`'s invitations, newest first (at most 200).
-    static func ratings(subject: String, in db: SQLTransaction) throws -> [ServiceRating] {
+    static func ratings(subject: SubjectID, in db: SQLTransaction) throws -> [ServiceRating] {
         try db.fetchAll(
             sql: "SELECT \(columns) FROM service_ratings WHERE subject = ? ORDER BY invited_at DESC, id LIMIT 200",
             arguments: [subject]

@@ -11,8 +11,8 @@ public struct Concerning<Item: Sendable>: Sendable {
     public var idNumberMasked: String?
 
     /// `item` of `subject` (`person:<id>`), with the person as the registry has them.
-    init(_ item: Item, subject: String, in db: SQLTransaction) throws {
-        let person = try SubjectID(rawValue: subject).personID.flatMap { try PersonStore.person(id: $0, in: db) }
+    init(_ item: Item, subject: SubjectID, in db: SQLTransaction) throws {
+        let person = try subject.personID.flatMap { try PersonStore.person(id: $0, in: db) }
         self.item = item
         name = person?.name
         idNumberMasked = person?.idMasked

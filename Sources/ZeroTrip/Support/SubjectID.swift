@@ -41,3 +41,5 @@ extension ApplicantSession {
     /// The person this session is of, as a subject of applications, ratings, complaints, needs and points.
     public var subjectID: SubjectID { .person(subject) }
 }
+
+extension SubjectID: SQLValueConvertible {}

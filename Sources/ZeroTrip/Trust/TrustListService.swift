@@ -87,7 +87,7 @@ public final class TrustListService: Sendable {
         }
         let roots = try await administration.roots().map { root in
             TrustList.Root(
-                kid: root.kid, status: root.status,
+                kid: root.kid, status: root.status.rawValue,
                 certificate: Base64.encode((try? Certificate(pemRepresentation: root.certificatePEM).derRepresentation) ?? []),
                 notBefore: root.notBefore, notAfter: root.notAfter)
         }
@@ -183,7 +183,7 @@ extension TrustListService {
             ("trust-list.json", signed.json), ("trust-list.json.sig", signed.signature), ("root.crl", try await crl()),
             ("status-list.json", status.json), ("status-list.json.sig", status.signature),
         ]
-        for root in try await administration.roots() where root.status != "current" {
+        for root in try await administration.roots() where root.status != .current {
             files.append(("root-\(root.kid).crl", try await crl(rootKid: root.kid)))
         }
         for (name, bytes) in files {

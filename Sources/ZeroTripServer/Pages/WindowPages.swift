@@ -495,7 +495,7 @@ struct WindowPages: Sendable {
             _ = try await applications.issueResult(id, values: values, department: department, actor: actor)
         case "commit":
             let record = try await applications.application(id, department: department)
-            guard let person = try await services.identity.registry.personalData(subject: SubjectID(rawValue: record.subject).personID ?? "") else {
+            guard let person = try await services.identity.registry.personalData(subject: record.subject.personID ?? "") else {
                 throw ZeroTripError(.unknownPerson, "the applicant is no longer in the registry")
             }
             let card = CardRead(
@@ -549,8 +549,7 @@ struct WindowPages: Sendable {
             context["canFulfil"] = true
             context["missing"] = obligation.items.map { code in ["code": code, "name": record.materials.first { $0.code == code }?.name ?? code] }
         }
-        if let documentID = record.documentID.flatMap(DocumentID.init(rawValue:)), let document = try await services.documents.record(id: documentID)
-        {
+        if let documentID = record.documentID, let document = try await services.documents.record(id: documentID) {
             // The verification page of this daemon, as the QR code opens it (relative: the station is on this site).
             let url = ResultToken.verificationURL(base: "", token: document.token)
             context["document"] = [
