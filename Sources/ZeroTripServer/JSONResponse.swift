@@ -5,8 +5,10 @@ import NIOCore
 import ZeroTrip
 
 /// A type whose JSON is an API answer: declared in this target, apart from the domain's types, so that renaming a
-/// domain member cannot change what clients receive. The few domain types answered as they are (signed formats whose
-/// JSON is specified, such as the trust list) say so by conforming in `APIAnswer+Domain.swift`.
+/// domain member cannot change what clients receive. A domain type answered as it is says so by conforming at the
+/// end of `APIModels+Domain.swift` (the matter catalogue, a document that is loaded back); the signed formats and the
+/// hot verification answers are written by `HotResponses` and never pass through here. OpenAPITests lists which
+/// domain types reach the wire, and why.
 protocol APIAnswer: Encodable {}
 
 extension Dictionary: APIAnswer where Key == String, Value: Encodable {}
