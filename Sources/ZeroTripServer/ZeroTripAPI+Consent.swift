@@ -105,7 +105,7 @@ extension ZeroTripAPI {
         return { request, _, session, _ in
             let body = try await JSONResponse.decode(GrantConsentBody.self, from: request, limit: 4096)
             let grant = try await services.consent.grant(
-                subject: session.subject, department: body.department, matter: body.matter,
+                subject: session.subjectID, department: body.department, matter: body.matter,
                 resultTypes: body.resultTypes, days: body.days, application: body.application,
                 channel: .app, actor: session.actor,
                 assuranceTier: session.tier, organization: body.organization)
@@ -119,7 +119,7 @@ extension ZeroTripAPI {
         return { _, _, session, _ in
             let now = services.clock.now()
             return try await JSONResponse.make(
-                ConsentGrantList(grants: try services.consent.grants(subject: session.subject).map { ConsentGrantView($0, now: now) }))
+                ConsentGrantList(grants: try services.consent.grants(subject: session.subjectID).map { ConsentGrantView($0, now: now) }))
         }
     }
 
@@ -127,7 +127,7 @@ extension ZeroTripAPI {
     func withdrawConsent(_ spec: RouteSpec) -> ApplicantHandler {
         let services = self.services
         return { _, parameters, session, _ in
-            let grant = try await services.consent.withdraw(id: parameters.get("id") ?? "", subject: session.subject, actor: session.actor)
+            let grant = try await services.consent.withdraw(id: parameters.get("id") ?? "", subject: session.subjectID, actor: session.actor)
             return try JSONResponse.make(ConsentGrantView(grant, now: services.clock.now()))
         }
     }

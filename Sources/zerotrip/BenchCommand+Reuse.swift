@@ -69,7 +69,7 @@ extension BenchCommand {
             for number in numbers {
                 guard let subject = try await services.identity.registry.subject(idNumber: number) else { continue }
                 _ = try await services.consent.grant(
-                    subject: subject, department: "GAJ", matter: "REUSE", resultTypes: nil, days: nil,
+                    subject: .person(subject), department: "GAJ", matter: "REUSE", resultTypes: nil, days: nil,
                     channel: .app, actor: "applicant:\(subject)", assuranceTier: 1)
             }
             let consent = services.consent

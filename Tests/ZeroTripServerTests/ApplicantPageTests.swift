@@ -94,13 +94,13 @@ struct ApplicantPageTests {
             #expect(empty.contains("<option value=\"JZDJ\">居住登记") && empty.contains("个人参保证明") && empty.contains("还没有授权"), "\(empty)")
             let (forged, forgedBody) = Self.form(["csrf": "forged", "matter": "JZDJ"], cookies: cookies)
             try await client.execute(uri: "/my/consents", method: .post, headers: forged, body: forgedBody) { #expect($0.status == .forbidden) }
-            #expect(try await fixture.services.consent.grants(subject: holder.session.subject).isEmpty)
+            #expect(try await fixture.services.consent.grants(subject: holder.session.subjectID).isEmpty)
 
             let (headers, body) = Self.form(["csrf": csrf, "matter": "JZDJ", "days": "10"], cookies: cookies)
             try await client.execute(uri: "/my/consents", method: .post, headers: headers, body: body) { response in
                 #expect(response.status == .seeOther && response.headers[.location] == "/my/consents")
             }
-            let grant = try #require(try await fixture.services.consent.grants(subject: holder.session.subject).first)
+            let grant = try #require(try await fixture.services.consent.grants(subject: holder.session.subjectID).first)
             #expect(grant.department == "GAJ" && grant.channel == .app && grant.expiresAt.timeIntervalSince(grant.grantedAt) == 10 * 86_400)
             let listed = try await client.execute(uri: "/my/consents", method: .get, headers: Self.cookieHeader(cookies)) { String(buffer: $0.body) }
             #expect(listed.contains("禅城区公安分局") && listed.contains("有效") && listed.contains("/my/consents/\(grant.id)/withdraw"))
@@ -117,7 +117,7 @@ struct ApplicantPageTests {
                 #expect(response.status == .badRequest && String(buffer: response.body).contains("返回授权"))
             }
         }
-        #expect(try await fixture.services.consent.grants(subject: holder.session.subject).count == 1)
+        #expect(try await fixture.services.consent.grants(subject: holder.session.subjectID).count == 1)
     }
 
     @Test(

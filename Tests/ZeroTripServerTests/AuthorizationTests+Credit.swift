@@ -123,7 +123,7 @@ extension AuthorizationTests {
             try await fixture.loadCredit()
             let session = try await fixture.applicant().session
             let grant = try await fixture.services.consent.grant(
-                subject: session.subject, department: nil, matter: "JZDJ", resultTypes: nil, days: nil,
+                subject: session.subjectID, department: nil, matter: "JZDJ", resultTypes: nil, days: nil,
                 channel: .app, actor: session.actor, assuranceTier: session.tier)
             return ("/v1/applicant/consents/\(grant.id)/withdraw", nil)
         case "POST /v1/applicant/points/claims":
@@ -200,7 +200,7 @@ extension AuthorizationTests {
             try await fixture.loadCredit()
             let session = try await fixture.applicant().session
             _ = try await fixture.services.consent.grant(
-                subject: session.subject, department: "RSJ", matter: "JYSYDJ", resultTypes: nil, days: nil,
+                subject: session.subjectID, department: "RSJ", matter: "JYSYDJ", resultTypes: nil, days: nil,
                 channel: .app, actor: session.actor, assuranceTier: session.tier)
             return (route.path, #"{"idNumber": "\#(li.id)", "matter": "JYSYDJ"}"#)
         case "POST /v1/applications/{id}/fulfil":

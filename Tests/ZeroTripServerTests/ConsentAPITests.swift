@@ -81,7 +81,7 @@ struct ConsentAPITests {
                 "/v1/reuse/documents", gaj, #"{"idNumber": "\#(zhang.id)", "creditCode": "91440604MA4UH1234Y", "matter": "JZDJ"}"#)
             #expect(status == .badRequest)
             // The representative sees and withdraws it.
-            let listed = try await fixture.services.consent.grants(subject: representative.session.subject)
+            let listed = try await fixture.services.consent.grants(subject: representative.session.subjectID)
             #expect(listed.map(\.id) == [grant.id])
             (status, _) = try await call("/v1/applicant/consents/\(grant.id)/withdraw", representative.token, "")
             #expect(status == .ok)
@@ -339,7 +339,7 @@ struct ConsentAPITests {
             let lapsing = try decoder.decode(LifetimeGrant.self, from: data)
             clock.advance(by: 31 * 86_400)
             #expect(
-                try await fixture.services.consent.grants(subject: stranger.session.subject).first { $0.id == lapsing.id }.map {
+                try await fixture.services.consent.grants(subject: stranger.session.subjectID).first { $0.id == lapsing.id }.map {
                     !$0.isLive(at: clock.now)
                 } == true)
             // A grant of days serves one application after another and is never bound.

@@ -225,7 +225,7 @@ struct WindowPageTests {
             #expect(
                 application.materials.first { $0.code == "EMPLOYMENT_PROOF" }.map { $0.provided && $0.documentID == proof.record.id } == true
             )
-            let grants = try await fixture.services.consent.grants(subject: subject)
+            let grants = try await fixture.services.consent.grants(subject: .person(subject))
             #expect(
                 grants.count == 1 && grants[0].channel == .window && grants[0].application == applicationID
                     && grants[0].grantedBy.hasSuffix("/clerk:GA-0042"))

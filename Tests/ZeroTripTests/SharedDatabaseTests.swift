@@ -207,7 +207,7 @@ struct MigrationTests {
         _ = try await IdentityFixtures.smsSession(services, person: IdentityFixtures.zhang)
         let zhang = try #require(try await services.identity.registry.subject(idNumber: IdentityFixtures.zhang.id))
         _ = try await services.consent.grant(
-            subject: zhang, department: nil, matter: "JZDJ", resultTypes: nil, days: nil, channel: .app,
+            subject: .person(zhang), department: nil, matter: "JZDJ", resultTypes: nil, days: nil, channel: .app,
             actor: "test", assuranceTier: 1)
         try await services.administration.signTreeHead(services.log)
 

@@ -75,7 +75,8 @@ public struct ApplicationService: Sendable {
             provided.insert(upper)
         }
         // Materials the applicant's results of other departments stand for, under their consent.
-        let reused = try await consent.resultsForApplication(new.documents, matter: matter, subject: person, idNumber: number, actor: actor)
+        let reused = try await consent.resultsForApplication(
+            new.documents, matter: matter, subject: .person(person), idNumber: number, actor: actor)
         if let reused { provided.formUnion(reused.results.keys) }
         let missing = matter.materials.filter { !provided.contains($0.code) }
         if let primary = missing.first(where: { $0.kind == .primary }) {
@@ -245,7 +246,7 @@ public struct ApplicationService: Sendable {
             throw ZeroTripError(.stepUpRequired, "a consent given at the window needs a card check at the counter (POST /v1/identity/window-checks)")
         }
         return try await consent.grant(
-            subject: person, department: matter.department, matter: matter.code, resultTypes: resultTypes, days: days,
+            subject: .person(person), department: matter.department, matter: matter.code, resultTypes: resultTypes, days: days,
             application: application, channel: .window, actor: actor, assuranceTier: assurance.tier)
     }
 

@@ -24,8 +24,8 @@ public enum ConsentLifetime: String, Sendable, Codable, Hashable, CaseIterable {
 public struct ConsentGrant: Sendable, Hashable, Codable {
     /// 32 lowercase hex digits.
     public var id: String
-    /// The person (registry subject).
-    public var subject: String
+    /// Whose consent: a person, or an organisation whose legal representative gave it.
+    public var subject: SubjectID
     /// The department allowed to use the results.
     public var department: String
     /// The purpose: the department's matter the results are for.

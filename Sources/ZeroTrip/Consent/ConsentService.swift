@@ -36,7 +36,7 @@ public final class ConsentService: Sendable {
     /// With `organization` (a unified social credit code), the grant is the organisation's, given by `subject` as
     /// its registered legal representative (anyone else is refused), for the organisation's results.
     public func grant(
-        subject person: String, department: String?, matter rawMatter: String, resultTypes: [String]?, days: Int?,
+        subject person: SubjectID, department: String?, matter rawMatter: String, resultTypes: [String]?, days: Int?,
         application: String? = nil, channel: ConsentChannel, actor: String, assuranceTier: Int,
         organization: String? = nil
     ) async throws -> ConsentGrant {
@@ -77,7 +77,7 @@ public final class ConsentService: Sendable {
         try await database.write { db in
             if let applicationID {
                 // Only the subject's own open application for this matter (another's is not revealed).
-                guard let record = try ApplicationStore.brief(applicationID, in: db), record.subject == Self.target(subject),
+                guard let record = try ApplicationStore.brief(applicationID, in: db), record.subject == subject.rawValue,
                     record.matterCode == matter.code
                 else {
                     throw ZeroTripError(.unknownApplication, "no application \(applicationID) of this applicant for matter \(matter.code)")
@@ -93,42 +93,38 @@ public final class ConsentService: Sendable {
             ]
             if let days { details["days"] = "\(days)" }
             if let applicationID { details["application"] = applicationID }
-            try AuditLog.append(AuditEntry(actor: actor, action: .consentGranted, target: Self.target(subject), details: details), at: now, in: db)
+            try AuditLog.append(AuditEntry(actor: actor, action: .consentGranted, target: subject.rawValue, details: details), at: now, in: db)
         }
         return grant
     }
 
     /// The person's grants and those of the organisations they represent, newest first.
-    public func grants(subject: String) async throws -> [ConsentGrant] {
+    public func grants(subject: SubjectID) async throws -> [ConsentGrant] {
         try await database.read { db in try ConsentStore.grants(subjects: Self.subjects(actingAs: subject, in: db), in: db) }
     }
 
     /// The grant subjects `person` acts as: themselves and the organisations they are the legal representative of.
-    private static func subjects(actingAs person: String, in db: SQLTransaction) throws -> [String] {
-        [person] + (try CreditLedger.organizations(representedBy: person, in: db).map { SubjectID.organization($0).rawValue })
+    private static func subjects(actingAs person: SubjectID, in db: SQLTransaction) throws -> [SubjectID] {
+        guard let id = person.personID else { return [person] }
+        return [person] + (try CreditLedger.organizations(representedBy: id, in: db).map { SubjectID.organization($0) })
     }
 
     /// The grant subject: the person, or an organisation they are the registered legal representative of.
-    private func grantSubject(person: String, organization: String?) async throws -> String {
+    private func grantSubject(person: SubjectID, organization: String?) async throws -> SubjectID {
         guard let organization else { return person }
         guard let code = UnifiedSocialCreditCode.validate(organization.trimmingWhitespace()) else {
             throw ZeroTripError(.invalidInput, "organization must be a unified social credit code (18 characters, GB 32100 check character)")
         }
         let representative = try await database.read { db in try CreditLedger.legalRepresentative(of: code, in: db) }
-        guard representative == person else {
+        guard let representative, representative == person.personID else {
             throw ZeroTripError(.forbidden, "only the registered legal representative of organisation \(code) consents for it")
         }
-        return SubjectID.organization(code).rawValue
-    }
-
-    /// The audit target of a grant subject: `person:<subject>` or `organization:<code>`.
-    private static func target(_ subject: String) -> String {
-        SubjectID(rawValue: subject).organizationCode != nil ? subject : SubjectID.person(subject).rawValue
+        return SubjectID.organization(code)
     }
 
     /// Withdraws one of `subject`'s grants: the department can no longer use it. Another person's grant is
     /// `not_found` (nothing about it is revealed); a withdrawn one `consent_withdrawn`.
-    public func withdraw(id rawID: String, subject: String, actor: String) async throws -> ConsentGrant {
+    public func withdraw(id rawID: String, subject: SubjectID, actor: String) async throws -> ConsentGrant {
         let id = rawID.lowercased()
         guard id.utf8.count == 32, Hex.decode(id) != nil else { throw ZeroTripError(.notFound, "no consent grant \(rawID.prefix(40))") }
         let now = clock.now()
@@ -144,7 +140,7 @@ public final class ConsentService: Sendable {
             }
             try AuditLog.append(
                 AuditEntry(
-                    actor: actor, action: .consentWithdrawn, target: Self.target(grant.subject),
+                    actor: actor, action: .consentWithdrawn, target: grant.subject.rawValue,
                     details: ["grant": id, "department": grant.department, "matter": grant.matter]), at: now, in: db)
             var withdrawn = grant
             withdrawn.withdrawnAt = now
@@ -155,7 +151,8 @@ public final class ConsentService: Sendable {
 
     /// `subject`'s live grant to the department of `matter` for it; without one the refusal is audited
     /// (`document.reuse_denied`, under the person, so they see who asked) and `consent_required` thrown.
-    private func liveGrant(subject: String, matter: Matter, forNewApplication: Bool = false, actor: String, at now: Date) async throws -> ConsentGrant
+    private func liveGrant(subject: SubjectID, matter: Matter, forNewApplication: Bool = false, actor: String, at now: Date) async throws
+        -> ConsentGrant
     {
         if let grant = try await database.read({ db in
             try ConsentStore.liveGrant(
@@ -166,7 +163,7 @@ public final class ConsentService: Sendable {
         }
         try await AuditLog.append(
             AuditEntry(
-                actor: actor, action: .documentReuseDenied, target: Self.target(subject), outcome: "denied",
+                actor: actor, action: .documentReuseDenied, target: subject.rawValue, outcome: "denied",
                 details: ["reason": "consent_required", "department": matter.department, "matter": matter.code]),
             at: now, to: database)
         throw ZeroTripError(.consentRequired, "the person has not consented to \(matter.department) using their results for \(matter.code)").audited()
@@ -177,7 +174,7 @@ public final class ConsentService: Sendable {
     /// document must be theirs, in force (a superseded one names its successor), of a type the material accepts and
     /// the grant covers, and valid by the register. Returns them by material; nothing is written.
     func resultsForApplication(
-        _ named: [String: String], matter: Matter, subject: String, idNumber: String,
+        _ named: [String: String], matter: Matter, subject: SubjectID, idNumber: String,
         actor: String
     ) async throws -> (grant: ConsentGrant, results: [String: ResultDocumentRecord])? {
         guard !named.isEmpty else { return nil }
@@ -242,7 +239,7 @@ public final class ConsentService: Sendable {
         for grant in try ConsentStore.endGrants(application: application, at: now, in: db) {
             try AuditLog.append(
                 AuditEntry(
-                    actor: actor, action: .consentEnded, target: target(grant.subject),
+                    actor: actor, action: .consentEnded, target: grant.subject.rawValue,
                     details: ["grant": grant.id, "department": grant.department, "matter": grant.matter, "application": application]),
                 at: now, in: db)
         }
@@ -265,7 +262,7 @@ public final class ConsentService: Sendable {
     /// The person's (`subject`, a registry subject) live grant to the department of `matter` that a new application
     /// can name results under, if any. Reads only: what a window shows before asking (a use is audited, a mere
     /// look for a grant is not).
-    public func grantForNewApplication(subject: String, matter rawMatter: String) async throws -> ConsentGrant? {
+    public func grantForNewApplication(subject: SubjectID, matter rawMatter: String) async throws -> ConsentGrant? {
         let (matter, _) = try await credit.matter(rawMatter)
         let now = clock.now()
         return try await database.read { db in
@@ -287,14 +284,14 @@ public final class ConsentService: Sendable {
         guard matter.department == department.uppercased() else {
             throw ZeroTripError(.forbidden, "matter \(matter.code) is not within this department's business (it is \(matter.department)'s)")
         }
-        let number: String, subject: String
+        let number: String, subject: SubjectID
         switch holder {
         case .person:
             number = try CitizenIDNumber.validate(raw)
             guard let person = try await registry.subject(idNumber: number) else {
                 throw ZeroTripError(.unknownPerson, "ID number \(PersonalDataMask.idNumber(number)) is not in the population registry")
             }
-            subject = person
+            subject = .person(person)
         case .organization:
             guard let code = UnifiedSocialCreditCode.validate(raw.trimmingWhitespace()) else {
                 throw ZeroTripError(.invalidInput, "creditCode must be a unified social credit code (18 characters, GB 32100 check character)")
@@ -303,7 +300,7 @@ public final class ConsentService: Sendable {
                 throw ZeroTripError(.unknownSubject, "organisation \(code) is not registered")
             }
             number = code
-            subject = organization.id
+            subject = SubjectID(rawValue: organization.id)
         }
         let now = clock.now()
         let grant = try await liveGrant(subject: subject, matter: matter, forNewApplication: forNewApplication, actor: actor, at: now)

@@ -21,7 +21,7 @@ enum ConsentStore {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
-                grant.id, grant.subject, grant.department, grant.matter, types, grant.grantedAt, grant.expiresAt,
+                grant.id, stored(grant.subject), grant.department, grant.matter, types, grant.grantedAt, grant.expiresAt,
                 grant.channel.rawValue, grant.grantedBy, grant.assuranceTier, grant.lifetime.rawValue, grant.application,
             ])
     }
@@ -31,19 +31,19 @@ enum ConsentStore {
     }
 
     /// The grants of `subjects` (a person and the organisations they represent), newest first (at most 500).
-    static func grants(subjects: [String], in db: SQLTransaction) throws -> [ConsentGrant] {
+    static func grants(subjects: [SubjectID], in db: SQLTransaction) throws -> [ConsentGrant] {
         guard !subjects.isEmpty else { return [] }
         let placeholders = SQLTransaction.placeholders(subjects.count)
         return try db.fetchAll(
             sql: "SELECT \(columns) FROM consent_grants WHERE subject IN (\(placeholders)) ORDER BY granted_at DESC, id LIMIT 500",
-            arguments: SQLArguments(subjects.map { $0 as (any SQLValueConvertible)? })
+            arguments: SQLArguments(subjects.map { stored($0) as (any SQLValueConvertible)? })
         ).map(grant(from:))
     }
 
     /// The newest grant of `subject` to `department` for `matter` that is live at `now`. With `forNewApplication`,
     /// one already bound to another application is not a candidate (it lasts for that application only).
     static func liveGrant(
-        subject: String, department: String, matter: String, forNewApplication: Bool = false, at now: Date,
+        subject: SubjectID, department: String, matter: String, forNewApplication: Bool = false, at now: Date,
         in db: SQLTransaction
     ) throws -> ConsentGrant? {
         try db.fetchOne(
@@ -51,7 +51,7 @@ enum ConsentStore {
                 SELECT \(columns) FROM consent_grants
                 WHERE subject = ? AND department = ? AND matter = ? AND \(live)\(forNewApplication ? " AND application_id IS NULL" : "")
                 ORDER BY granted_at DESC, id LIMIT 1
-                """, arguments: [subject, department, matter, now, now]
+                """, arguments: [stored(subject), department, matter, now, now]
         ).map(grant(from:))
     }
 
@@ -86,10 +86,19 @@ enum ConsentStore {
         return db.changesCount == 1
     }
 
+    /// The stored form of a grant's subject: a person by their registry id alone (as grants were first stored), an
+    /// organisation as `organization:<code>`. Only this store knows it; everything above holds a ``SubjectID``.
+    static func stored(_ subject: SubjectID) -> String { subject.personID ?? subject.rawValue }
+
+    /// The subject a stored grant names.
+    static func subject(stored: String) -> SubjectID {
+        SubjectID(rawValue: stored).organizationCode != nil ? SubjectID(rawValue: stored) : .person(stored)
+    }
+
     private static func grant(from row: SQLRow) throws -> ConsentGrant {
         let types = try JSONDecoder().decode([String].self, from: Data((row["result_types"] as String).utf8))
         return ConsentGrant(
-            id: row["id"], subject: row["subject"], department: row["department"], matter: row["matter"], resultTypes: types,
+            id: row["id"], subject: subject(stored: row["subject"]), department: row["department"], matter: row["matter"], resultTypes: types,
             grantedAt: row["granted_at"], expiresAt: row["expires_at"], channel: ConsentChannel(rawValue: row["channel"]) ?? .app,
             grantedBy: row["granted_by"], assuranceTier: row["assurance_tier"], withdrawnAt: row["withdrawn_at"],
             withdrawnBy: row["withdrawn_by"], lifetime: ConsentLifetime(rawValue: row["lifetime"]) ?? .days,

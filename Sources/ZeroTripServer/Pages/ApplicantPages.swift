@@ -570,7 +570,7 @@ struct ApplicantPages: Sendable {
         }
         context["matters"] = matters
         context["hasMatters"] = !matters.isEmpty
-        let grants: [[String: Any]] = try await services.consent.grants(subject: visit.session.subject).map { grant in
+        let grants: [[String: Any]] = try await services.consent.grants(subject: visit.session.subjectID).map { grant in
             let live = grant.isLive(at: now)
             let until: String
             switch (grant.lifetime, grant.application) {
@@ -595,7 +595,7 @@ struct ApplicantPages: Sendable {
     private func grantConsent(_ request: Request, _ visit: Visit) async throws -> Response {
         try await changeForm(request, visit, route: "POST /my/consents") { form in
             _ = try await services.consent.grant(
-                subject: visit.session.subject, department: nil, matter: form["matter"] ?? "", resultTypes: nil,
+                subject: visit.session.subjectID, department: nil, matter: form["matter"] ?? "", resultTypes: nil,
                 days: try Self.days(form["days"]), channel: .app,
                 actor: visit.session.actor, assuranceTier: visit.session.tier)
         }
@@ -603,7 +603,7 @@ struct ApplicantPages: Sendable {
 
     private func withdrawConsent(_ request: Request, _ visit: Visit, id: String) async throws -> Response {
         try await changeForm(request, visit, route: "POST /my/consents/{id}/withdraw") { _ in
-            _ = try await services.consent.withdraw(id: id, subject: visit.session.subject, actor: visit.session.actor)
+            _ = try await services.consent.withdraw(id: id, subject: visit.session.subjectID, actor: visit.session.actor)
         }
     }
 

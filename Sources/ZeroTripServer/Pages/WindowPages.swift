@@ -401,7 +401,7 @@ struct WindowPages: Sendable {
         func titles(_ codes: [String]) -> String { codes.map { catalogue?.matter($0)?.result.title ?? $0 }.joined(separator: "、") }
         context["reuse"] = true
         context["acceptedText"] = reusable.map { "\($0.name) ← \(titles($0.acceptedResults))" }.joined(separator: "；")
-        guard let grant = try await services.consent.grantForNewApplication(subject: subject, matter: matter.code) else {
+        guard let grant = try await services.consent.grantForNewApplication(subject: .person(subject), matter: matter.code) else {
             if let assurance, services.clock.now().timeIntervalSince(assurance.verifiedAt) <= ApplicationService.windowAssuranceMaxAge {
                 context["hasConsentAssurance"] = true
                 context["consentAssurance"] = String(assurance.id)
