@@ -29,11 +29,6 @@ final class DaemonMetrics: Sendable {
             namespace: "zerotrip", metricName: "verifications", unitName: "total",
             helpText: "Verification answers given over HTTP, by method and result")
     }
-    private static var issued: MetricNameDescriptor {
-        MetricNameDescriptor(
-            namespace: "zerotrip", subsystem: "documents", metricName: "issued", unitName: "total",
-            helpText: "Result documents issued over HTTP, by route (issue, reissue, application)")
-    }
 
     /// One request series: its counter and latency histogram.
     private struct RequestSeries: Hashable {
@@ -82,19 +77,21 @@ final class DaemonMetrics: Sendable {
     /// The verification counters seen, by method and result (as ``series`` for requests).
     private let verificationCounters = Mutex<[[String]: Counter]>([:])
 
-    /// Counts one issued document: `via` is `issue` (`POST /v1/documents`), `reissue` or `application` (a window
-    /// issuing an application's result).
-    func documentIssued(via route: String) {
-        registry.makeCounter(descriptor: Self.issued, labels: [("via", route)]).increment()
-    }
-
     /// The Prometheus text exposition (format 0.0.4): the collectors above, then what the storage layer counted
     /// itself, read at scrape time: audit group-commit batch sizes and database waits (how long transactions waited
     /// to begin).
-    func exposition(database: AppDatabase? = nil) -> [UInt8] {
+    func exposition(database: AppDatabase? = nil, documentsIssued: Int? = nil) -> [UInt8] {
         var text = registry.emitToBuffer()
-        guard let database else { return text }
         var lines: [String] = []
+        if let documentsIssued {
+            lines.append("# HELP zerotrip_documents_issued_total Result documents this daemon issued (every route)")
+            lines.append("# TYPE zerotrip_documents_issued_total counter")
+            lines.append("zerotrip_documents_issued_total \(documentsIssued)")
+        }
+        guard let database else {
+            text.append(contentsOf: Array(lines.map { $0 + "\n" }.joined().utf8))
+            return text
+        }
         let audit = database.audit.statistics
         lines.append("# HELP zerotrip_audit_batch_events Audit events per group-commit transaction")
         lines.append("# TYPE zerotrip_audit_batch_events histogram")

@@ -264,12 +264,10 @@ extension ZeroTripAPI {
         let services = self.services
         let applications = services.applications
         let limit = min(bodyLimit, 65_536)
-        let metrics = self.metrics
         return { request, parameters, principal in
             let body = try await JSONResponse.decode(IssueResultBody.self, from: request, limit: limit)
             let (record, issued) = try await applications.issueResult(
                 parameters.get("id") ?? "", values: body.fields, department: Self.windowDepartment(principal), actor: principal.actor)
-            metrics.documentIssued(via: "application")
             return try JSONResponse.make(
                 IssuedResultView(
                     application: ApplicationView(record), document: IssuedDocumentView(issued, baseURL: services.documents.verificationBaseURL)),

@@ -11,11 +11,9 @@ extension ZeroTripAPI {
         let services = self.services
         let documents = services.documents
         let limit = bodyLimit
-        let metrics = self.metrics
         return { request, _, principal in
             let body = try await JSONResponse.decode(IssueDocumentBody.self, from: request, limit: limit)
             let issued = try await documents.issue(try body.request(for: principal), by: principal, route: spec.description)
-            metrics.documentIssued(via: "issue")
             return try JSONResponse.make(IssuedDocumentView(issued, baseURL: documents.verificationBaseURL), status: .created)
         }
     }
@@ -76,12 +74,10 @@ extension ZeroTripAPI {
         let services = self.services
         let documents = services.documents
         let limit = bodyLimit
-        let metrics = self.metrics
         return { request, parameters, principal in
             let id = try DocumentID.named(parameters.get("id"))
             let body = try await JSONResponse.decode(IssueDocumentBody.self, from: request, limit: limit)
             let issued = try await documents.reissue(id, with: try body.request(for: principal), by: principal, route: spec.description)
-            metrics.documentIssued(via: "reissue")
             return try JSONResponse.make(IssuedDocumentView(issued, baseURL: documents.verificationBaseURL), status: .created)
         }
     }

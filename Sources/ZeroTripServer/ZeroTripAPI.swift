@@ -605,9 +605,9 @@ public struct ZeroTripAPI: Sendable {
         clients.resolve(peer: context.remoteAddress?.ipAddress, headers: request.headers)
     }
 
-    /// Runs an authenticated handler and audits any 403 it raises that was not audited where it was raised
-    /// (another department's application, another person's commitment, issuing with another department's code…),
-    /// so that every denial of a known caller is in the audit log.
+    /// Runs an authenticated handler and audits any 403 it raises that was not audited where it was raised (a
+    /// refusal from a check that does not audit its own), so that every denial of a known caller is in the audit log,
+    /// once: a refusal already audited where it was made (``ZeroTripError/isAudited``) passes through.
     func auditingDenials(spec: RouteSpec, actor: String, _ body: () async throws -> Response) async throws -> Response {
         do {
             return try await body()
@@ -662,11 +662,13 @@ public struct ZeroTripAPI: Sendable {
 
     /// `GET /metrics`.
     func metricsExposition(_ spec: RouteSpec) -> DepartmentHandler {
-        let (metrics, database) = (self.metrics, services.database)
+        let (metrics, database, documents) = (self.metrics, services.database, services.documents)
         return { _, _, _ in
             var headers = HTTPFields()
             headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
-            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: metrics.exposition(database: database))))
+            return Response(
+                status: .ok, headers: headers,
+                body: .init(byteBuffer: ByteBuffer(bytes: metrics.exposition(database: database, documentsIssued: documents.issuedSinceStart))))
         }
     }
 

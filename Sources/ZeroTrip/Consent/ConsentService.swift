@@ -77,7 +77,7 @@ public final class ConsentService: Sendable {
         try await database.write { db in
             if let applicationID {
                 // Only the subject's own open application for this matter (another's is not revealed).
-                guard let record = try ApplicationStore.brief(applicationID, in: db), record.subject == subject.rawValue,
+                guard let record = try ApplicationStore.brief(applicationID, in: db), record.subject == subject,
                     record.matterCode == matter.code
                 else {
                     throw ZeroTripError(.unknownApplication, "no application \(applicationID) of this applicant for matter \(matter.code)")

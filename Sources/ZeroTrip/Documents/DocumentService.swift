@@ -10,6 +10,11 @@ import Synchronization
 /// Stored documents are never overwritten: the schema's triggers refuse it.
 public final class DocumentService: Sendable {
     let database: AppDatabase
+    private let issuedCounter = Atomic<Int>(0)
+
+    /// Documents this process has issued and registered since it started (every route: direct issuance, re-issue, an
+    /// application's result, a points certificate), for `/metrics`.
+    public var issuedSinceStart: Int { issuedCounter.load(ordering: .relaxed) }
     let administration: DistrictAdministration
     /// The population registry every holder must be in, under the name on the document.
     let registry: PopulationRegistry
@@ -112,6 +117,7 @@ public final class DocumentService: Sendable {
                     try Self.register(prepared, in: db)
                     try alongside(db, prepared)
                 }
+                issuedCounter.add(1, ordering: .relaxed)
                 return prepared.issued
             } catch let error as ZeroTripError where error.code == .keyNotActive && attempt < 3 {
                 sealCache.withLock { $0[prepared.record.departmentCode] = nil }

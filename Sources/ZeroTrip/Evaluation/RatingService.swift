@@ -39,13 +39,13 @@ public final class RatingService: Sendable {
         let clerk = SupervisionService.clerkNumber(record.createdBy)
         let ratingID = try withCrypto("generating a rating id") { () throws(CryptoError) in Hex.encode(try SecureRandom.bytes(count: 16)) }
         let rating = ServiceRating(
-            id: ratingID, application: id, subject: SubjectID(rawValue: record.subject), department: record.department, matter: record.matterCode,
+            id: ratingID, application: id, subject: record.subject, department: record.department, matter: record.matterCode,
             clerk: clerk, outcome: outcome.rawValue, invitedAt: now,
             closesAt: now.addingTimeInterval(TimeInterval(ratingDays) * 86_400), ratedAt: nil, score: nil, tags: [], comment: nil)
         guard try RatingStore.invite(rating, in: db) else { return }
         let ended = outcome == .closed ? "已办结" : "已办理完毕（未予批准）"
         try NotificationOutbox.enqueue(
-            subject: SubjectID(rawValue: record.subject), kind: "rating_invitation", reference: "rating:\(ratingID)",
+            subject: record.subject, kind: "rating_invitation", reference: "rating:\(ratingID)",
             message: "您申请的「\(matterName)」\(ended)。欢迎对本次服务评价（1–5 分，\(ratingDays) 天内）：\(ratingPage)",
             at: now, in: db)
     }

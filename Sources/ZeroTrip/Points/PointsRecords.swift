@@ -26,7 +26,7 @@ public struct PointsClaim: Sendable, Hashable, Codable {
     /// Claim id (32 hex).
     public var id: String
     /// Person id.
-    public var subject: String
+    public var subject: SubjectID
     /// Indicator code.
     public var indicator: String
     /// Option claimed.
@@ -57,7 +57,7 @@ public struct PointsDispute: Sendable, Hashable, Codable {
     /// Dispute id (32 hex).
     public var id: String
     /// Person id.
-    public var subject: String
+    public var subject: SubjectID
     /// Indicator code.
     public var indicator: String
     /// The run whose item is disputed.

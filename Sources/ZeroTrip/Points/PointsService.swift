@@ -435,8 +435,6 @@ public final class PointsService: Sendable {
         subject: SubjectID, indicator code: String, option: String, statement rawStatement: String, evidence: [UInt8]?,
         actor: String
     ) async throws -> PointsClaim {
-        // Stored and audited as text.
-        let subject = subject.rawValue
         let statement = try Validation.note(rawStatement, field: "statement", limit: Self.noteLimit)
         let evidenceType = try evidence.map { bytes throws(ZeroTripError) in try Self.evidenceType(bytes) }
         let now = clock.now()
@@ -501,12 +499,8 @@ public final class PointsService: Sendable {
     /// enough to match the proof, never the full number).
     public func pendingClaims(department: String) async throws -> [Concerning<PointsClaim>] {
         try await database.read { db in
-            try PointsStore.pendingClaims(department: department, in: db).map { try Self.pending($0, subject: $0.subject, in: db) }
+            try PointsStore.pendingClaims(department: department, in: db).map { try Concerning($0, subject: $0.subject, in: db) }
         }
-    }
-
-    private static func pending<Item>(_ item: Item, subject: String, in db: SQLTransaction) throws -> Concerning<Item> {
-        try Concerning(item, subject: SubjectID(rawValue: subject), in: db)
     }
 
     /// The proof handed in with claim `id`, for a reviewer of `department`. Audited `points.evidence.read`.
@@ -550,7 +544,7 @@ public final class PointsService: Sendable {
                     actor: reviewer, action: .pointsClaimDecided, target: "points_claim:\(id)",
                     details: ["indicator": claim.indicator, "decision": claim.decision!]), at: now, in: db)
             try NotificationOutbox.enqueue(
-                subject: SubjectID(rawValue: claim.subject), kind: "points_claim", reference: "points_claim:\(id)",
+                subject: claim.subject, kind: "points_claim", reference: "points_claim:\(id)",
                 message: "【积分】您申报的积分项目已审核：\(approve ? "通过" : "未通过")（\(reason)）。对结果有异议可在积分页面申请复核。",
                 at: now, in: db)
             return claim
@@ -575,8 +569,6 @@ public final class PointsService: Sendable {
         subject: SubjectID, indicator code: String, claim claimID: String?, reason rawReason: String, actor: String,
         disclosingCredit: Bool
     ) async throws -> PointsDispute {
-        // Stored and audited as text.
-        let subject = subject.rawValue
         let reason = try Validation.note(rawReason, field: "reason", limit: Self.noteLimit)
         guard !reason.isEmpty else { throw ZeroTripError(.invalidInput, "say why the score is wrong") }
         let now = clock.now()
@@ -591,7 +583,7 @@ public final class PointsService: Sendable {
     }
 
     private func fileDispute(
-        id: String, subject: String, indicator code: String, claim claimID: String?, reason: String, actor: String,
+        id: String, subject: SubjectID, indicator code: String, claim claimID: String?, reason: String, actor: String,
         disclosingCredit: Bool, at now: Date
     ) async throws -> PointsDispute {
         try await database.write { db in
@@ -610,7 +602,7 @@ public final class PointsService: Sendable {
                     id: id, subject: subject, indicator: code, run: nil, claim: claim.id, policyVersion: claim.policyVersion,
                     disputedPoints: points, reason: reason, department: claim.department, firstReviewer: claim.decidedBy, filedAt: now)
             } else {
-                guard let latest = try PointsStore.latestScore(subject: subject, in: db) else {
+                guard let latest = try PointsStore.latestScore(subject: subject.rawValue, in: db) else {
                     throw ZeroTripError(.noPointsScore, "no score of yours to dispute yet")
                 }
                 let policy = try Self.policy(version: latest.run.policyVersion, in: db)
@@ -640,7 +632,7 @@ public final class PointsService: Sendable {
     /// Disputes waiting for `department`'s reviewers, oldest first, each with whose it is.
     public func pendingDisputes(department: String) async throws -> [Concerning<PointsDispute>] {
         try await database.read { db in
-            try PointsStore.pendingDisputes(department: department, in: db).map { try Self.pending($0, subject: $0.subject, in: db) }
+            try PointsStore.pendingDisputes(department: department, in: db).map { try Concerning($0, subject: $0.subject, in: db) }
         }
     }
 
@@ -684,7 +676,7 @@ public final class PointsService: Sendable {
                     ]), at: now, in: db)
             let text = points.map { "改为 \($0) 分，下次赋分起生效" } ?? "维持原分"
             try NotificationOutbox.enqueue(
-                subject: SubjectID(rawValue: dispute.subject), kind: "points_dispute", reference: "points_dispute:\(id)",
+                subject: dispute.subject, kind: "points_dispute", reference: "points_dispute:\(id)",
                 message: "【积分】您的复核申请已办理：\(text)（\(reason)）。", at: now, in: db)
             return dispute
         }

@@ -167,7 +167,7 @@ package enum ApplicationStore {
     /// The columns of one application that a step beside it needs (a rating invitation, a staff notice, a grant's
     /// check), read in one query: not the materials, obligation and commitment ``load(_:in:)`` assembles.
     struct Brief: Sendable {
-        var subject: String
+        var subject: SubjectID
         var department: String
         var matterCode: String
         var state: ApplicationState
