@@ -18,7 +18,7 @@ id=$(echo "$start" | json '["verificationId"]'); secret=$(echo "$start" | json '
 echo "   verification $id: $(echo "$start" | json '["message"]')"
 
 echo "2. the SMS outbox (zerotrip identity outbox --last 1):"
-message=$("$bin" identity outbox --last 1)
+message=$("$bin" identity outbox --last 1 | tail -n 1)
 echo "   $message"
 code=$(echo "$message" | grep -o '验证码为[0-9]\{6\}' | grep -o '[0-9]\{6\}')
 

@@ -158,9 +158,20 @@ struct ApplicationsCommand: AsyncParsableCommand {
     }
 
     struct Notifications: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "The newest applicant notifications (reminders, rectification, breach).")
+        static let configuration = CommandConfiguration(
+            abstract: "The newest applicant notifications (reminders, rectification, breach): a table, --json for scripts.")
         @OptionGroup var location: LocationOptions
         @Option(name: .long, help: "How many.") var last: Int = 20
-        func run() async throws { try await reportingErrors { try await printJSON(try location.services().applications.notifications(limit: last)) } }
+        @Flag(name: .long, help: "JSON, one object per notification.") var json = false
+        func run() async throws {
+            try await reportingErrors {
+                let notifications = try await location.services().applications.notifications(limit: last)
+                if json { return try printJSON(notifications) }
+                print(
+                    formatTable(
+                        ["AT (UTC+8)", "SUBJECT", "KIND", "REFERENCE", "MESSAGE"],
+                        notifications.map { [ChinaTime($0.createdAt).minuteText, $0.subject, $0.kind, $0.reference, $0.message] }))
+            }
+        }
     }
 }

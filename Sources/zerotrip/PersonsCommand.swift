@@ -75,12 +75,18 @@ struct IdentityCommand: AsyncParsableCommand {
             abstract: "Show the newest messages of the SMS outbox (the default gateway: the demo reads codes here).")
         @OptionGroup var location: LocationOptions
         @Option(name: .long, help: "How many messages.") var last: Int = 5
+        @Flag(name: .long, help: "JSON, one object per message (the phone number masked as in the table).") var json = false
 
         func run() async throws {
             try await reportingErrors {
-                for message in try await location.services().identity.outbox(limit: last) {
-                    print("\(AuditEvent.timestamp(message.createdAt))  \(message.phoneMasked)  \(message.message)")
+                let messages = try await location.services().identity.outbox(limit: last)
+                if json {
+                    struct Row: Encodable { var sentAt, phone, message: String }
+                    return try printJSON(messages.map { Row(sentAt: AuditEvent.timestamp($0.createdAt), phone: $0.phoneMasked, message: $0.message) })
                 }
+                print(
+                    formatTable(
+                        ["SENT (UTC)", "PHONE", "MESSAGE"], messages.map { [AuditEvent.timestamp($0.createdAt), $0.phoneMasked, $0.message] }))
             }
         }
     }

@@ -73,11 +73,13 @@ struct PointsCommand: AsyncParsableCommand {
     }
 
     struct Runs: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List the newest scoring runs.")
+        static let configuration = CommandConfiguration(abstract: "List the newest scoring runs (a table; --json for scripts).")
         @OptionGroup var location: LocationOptions
+        @Flag(name: .long, help: "JSON, one object per run.") var json = false
         func run() async throws {
             try await reportingErrors {
                 let runs = try await location.services().points.runs()
+                if json { return try printJSON(runs) }
                 print(
                     formatTable(
                         ["RUN", "PERIOD", "AS OF", "VERSION", "PERSONS", "FINISHED", "BY"],

@@ -175,7 +175,8 @@ struct CommandLineTests {
         let headers = [
             (["documents", "list"], "ID"), (["audit", "tail"], "SEQ"), (["applications", "list"], "ID"), (["root", "list"], "KID"),
             (["catalogue", "versions"], "VERSION"), (["staff", "list"], "DEPARTMENT"), (["keys", "list"], "KID"),
-            (["departments", "list"], "CODE"),
+            (["departments", "list"], "CODE"), (["points", "runs"], "RUN"), (["applications", "notifications"], "AT"),
+            (["identity", "outbox"], "SENT"),
         ]
         for (command, first) in headers {
             let table = try run(command, in: dir)
