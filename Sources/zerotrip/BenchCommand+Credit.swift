@@ -57,6 +57,7 @@ extension BenchCommand {
 
             var generator = SplitMix(seed: 5)
             let (numbers, csv) = Documents.syntheticRegistry(count: persons, generator: &generator)
+            BenchCommand.phase("importing \(persons) synthetic persons and their credit records")
             _ = try await services.identity.registry.importCSV(Array(csv.utf8), actor: "bench")
             var events = "subject,type,effective_date,reference\n"
             for (index, number) in numbers.enumerated() where index % 4 == 0 {
@@ -68,6 +69,7 @@ extension BenchCommand {
             let credit = services.credit
             let probes = (0..<lookups).map { _ in numbers[Int(generator.next() % UInt64(numbers.count))] }
             _ = try await credit.assessment(of: probes[0])
+            BenchCommand.phase("measuring credit reads, in the library and audited")
             let libraryStart = ContinuousClock.now
             let library = try await Documents.parallel(probes, workers: workers) { number in
                 let start = ContinuousClock.now

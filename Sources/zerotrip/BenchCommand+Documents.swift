@@ -45,6 +45,7 @@ extension BenchCommand {
             _ = try await services.documents.issue(requests[0], actor: "bench")  // unlock the seal, load the font
 
             // Issuance.
+            BenchCommand.phase("issuing \(requests.count) documents with \(workers) workers")
             let issueStart = ContinuousClock.now
             let issued = try await Self.parallel(requests, workers: workers) { request in
                 let start = ContinuousClock.now
@@ -55,6 +56,7 @@ extension BenchCommand {
 
             // PDF verification (library + register lookup, as the API does before auditing).
             let pdfs = issued.map(\.0.pdf)
+            BenchCommand.phase("verifying the PDFs, then the tokens")
             let pdfStart = ContinuousClock.now
             let pdfResults = try await Self.parallel(pdfs, workers: workers) { pdf in
                 let start = ContinuousClock.now

@@ -111,6 +111,7 @@ extension BenchCommand {
             raiseOpenFileLimit()
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("zerotrip-bench-http-\(UUID().uuidString)")
             defer { try? FileManager.default.removeItem(at: directory) }
+            BenchCommand.phase("building the bench district (a registry, credit records, \(tokens) issued documents)")
             let district = try await Self.district(in: directory, tokens: tokens)
             print("district ready: \(district.tokens.count) documents issued, applicant with \(district.applicantDocuments) results")
 
@@ -137,6 +138,7 @@ extension BenchCommand {
 
             let scriptFiles = try Self.writeScripts(for: district, in: directory.appendingPathComponent("lua"))
             func measure(_ name: String, _ url: String, script: String?, connections: Int) async -> Measured {
+                BenchCommand.phase("\(name): wrk at \(connections) connections for \(seconds) s")
                 var arguments = [wrk, "-t2", "-c\(connections)", "-d\(seconds)s", "--timeout", "5s", "--latency"]
                 if let script { arguments += ["-s", script] }
                 // The bare router runs in this process, the daemon in its own.
@@ -374,6 +376,7 @@ extension BenchCommand {
             ].filter { wanted($0.key) }
             /// Runs wrk against every daemon in `ports` at once (the connections split between them); rates add up.
             func measure(_ route: (key: String, name: String, path: String, connections: Int), on ports: [Int]) async -> Measured {
+                BenchCommand.phase("\(route.name) on PostgreSQL, \(ports.count) daemon(s): wrk at \(route.connections) connections")
                 let share = max(1, route.connections / ports.count)
                 let commands = ports.map { port in
                     [

@@ -37,6 +37,7 @@ extension BenchCommand {
             // Registry.
             var generator = SplitMix(seed: 2026)
             let (numbers, csv) = Documents.syntheticRegistry(count: persons, generator: &generator)
+            BenchCommand.phase("importing \(persons) synthetic persons")
             let importStart = ContinuousClock.now
             let report = try await identity.registry.importCSV(Array(csv.utf8), actor: "bench")
             let importElapsed = ContinuousClock.now - importStart
@@ -44,6 +45,7 @@ extension BenchCommand {
 
             let probes = (0..<count).map { _ in numbers[Int(generator.next() % UInt64(numbers.count))] }
             _ = try await identity.registry.subject(idNumber: probes[0])
+            BenchCommand.phase("measuring registry lookups and device logins")
             let lookupStart = ContinuousClock.now
             let lookups = try await Documents.parallel(probes, workers: workers) { number in
                 let start = ContinuousClock.now

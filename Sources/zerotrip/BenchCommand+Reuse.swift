@@ -48,6 +48,7 @@ extension BenchCommand {
 
             var generator = SplitMix(seed: 17)
             let (numbers, csv) = Documents.syntheticRegistry(count: persons, generator: &generator)
+            BenchCommand.phase("importing \(persons) synthetic persons, issuing their results and consents")
             _ = try await services.identity.registry.importCSV(Array(csv.utf8), actor: "bench")
             let names = Dictionary(
                 uniqueKeysWithValues: csv.split(separator: "\n").dropFirst().map { line in
@@ -76,6 +77,7 @@ extension BenchCommand {
             let probes = (0..<pulls).map { _ in numbers[Int(generator.next() % UInt64(numbers.count))] }
             let first = try await consent.reuse(idNumber: probes[0], matter: "REUSE", department: "GAJ", includePDF: false, actor: "bench")
             guard first.documents.count == 1 else { throw ValidationError("expected one result per pull, got \(first.documents.count)") }
+            BenchCommand.phase("measuring reuse pulls")
             let start = ContinuousClock.now
             let durations = try await Documents.parallel(probes, workers: 4 * workers) { number in
                 let began = ContinuousClock.now

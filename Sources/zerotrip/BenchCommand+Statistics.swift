@@ -40,7 +40,10 @@ extension BenchCommand {
             var generator = SplitMix(seed: 17)
             var written = (closed: 0, rejected: 0, terminated: 0, waiting: 0, rated: 0)
             var done = 0
+            BenchCommand.phase("writing \(applications) applications with their ratings and audit events")
+            let progress = ProgressLine()
             while done < applications {
+                if done > 0 { progress.report("written \(done) of \(applications) applications…") }
                 let batch = min(5000, applications - done)
                 let plan = (0..<batch).map { _ in (id: String(format: "%016llx%016llx", generator.next(), generator.next()), draw: generator.next()) }
                 let counts = try await services.database.write { db -> (Int, Int, Int, Int, Int) in
@@ -160,6 +163,7 @@ extension BenchCommand {
                     + "rejected \(counted.rejected), reviewed \(counted.reviewed), under review \(counted.waiting), ratings \(ratings.count), "
                     + "complaints \(complaints.departments.reduce(0) { $0 + $1.filed }))")
 
+            BenchCommand.phase("measuring each statistic over each period")
             print("statistic                              period       p50 ms   p99 ms    max ms")
             var worst = 0.0
             let supervision = services.supervision, ratingService = services.ratings, complaintService = services.complaints
