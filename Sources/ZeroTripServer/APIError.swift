@@ -37,6 +37,17 @@ enum HTTPErrorMapping {
         }
     }
 
+    /// What a failure's log line says: where it was raised and what failed underneath, never the message (it is in
+    /// the answer) or secrets.
+    static func logMetadata(_ domain: ZeroTripError, thrown: any Error, route: String) -> Logger.Metadata {
+        var metadata: Logger.Metadata = [
+            "code": "\(domain.code)", "error": "\(String(describing: type(of: thrown)))", "route": "\(route)",
+            "at": "\(domain.file):\(domain.line)",
+        ]
+        if let cause = domain.cause { metadata["cause"] = "\(cause)" }
+        return metadata
+    }
+
     /// Converts anything thrown by a handler into a domain error safe to show.
     static func domainError(from error: any Error) -> ZeroTripError {
         switch error {
@@ -105,14 +116,8 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch {
             let domain = HTTPErrorMapping.domainError(from: error)
             let status = HTTPErrorMapping.status(for: domain.code)
-            // Where it was raised and what failed underneath, never the message (it is in the answer) or secrets.
             func metadata() -> Logger.Metadata {
-                var metadata: Logger.Metadata = [
-                    "code": "\(domain.code)", "error": "\(String(describing: type(of: error)))",
-                    "route": "\(context.endpointPath ?? "unmatched")", "at": "\(domain.file):\(domain.line)",
-                ]
-                if let cause = domain.cause { metadata["cause"] = "\(cause)" }
-                return metadata
+                HTTPErrorMapping.logMetadata(domain, thrown: error, route: context.endpointPath ?? "unmatched")
             }
             if status.code >= 500, status != .serviceUnavailable {
                 context.logger.error("request failed", metadata: metadata())
@@ -171,6 +176,28 @@ final class UnavailableLog: Sendable {
             let suppressed = entries[code.rawValue]?.suppressed ?? 0
             entries[code.rawValue] = (now, 0)
             return suppressed
+        }
+    }
+}
+
+/// What the people-facing pages log when they turn a failure into a page (they never let it reach the JSON error
+/// middleware): the same lines, a 500 as an error with where it was raised and its cause, a 503 as a throttled warning.
+/// Refusals of the caller's own making (4xx) are the page's answer, not the operator's concern, and are not logged.
+enum PageFailureLog {
+    static let logger = Logger(label: "zerotrip.pages")
+    static let unavailable = UnavailableLog()
+
+    /// Logs `error`, met on the page `route` (a pattern or a page name, never a path with values), if the operator should see it.
+    static func record(
+        _ error: ZeroTripError, route: String, logger: Logger = PageFailureLog.logger, unavailable: UnavailableLog = PageFailureLog.unavailable
+    ) {
+        let status = HTTPErrorMapping.status(for: error.code)
+        if status.code >= 500, status != .serviceUnavailable {
+            logger.error("page failed", metadata: HTTPErrorMapping.logMetadata(error, thrown: error, route: route))
+        } else if status == .serviceUnavailable, let suppressed = unavailable.shouldLog(error.code) {
+            var metadata = HTTPErrorMapping.logMetadata(error, thrown: error, route: route)
+            if suppressed > 0 { metadata["alsoSince"] = "\(suppressed)" }
+            logger.warning("page refused: service unavailable", metadata: metadata)
         }
     }
 }

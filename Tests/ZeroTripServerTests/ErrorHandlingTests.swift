@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import Synchronization
 import Testing
 @testable import ZeroTrip
 @testable import ZeroTripServer
@@ -255,5 +256,25 @@ struct UnavailableLogTests {
         #expect(log.shouldLog(.notReady, now: start + .seconds(9)) == 0, "each code on its own")
         #expect(log.shouldLog(.databaseBusy, now: start + .seconds(10)) == 2)
         #expect(log.shouldLog(.databaseBusy, now: start + .seconds(11)) == nil)
+    }
+}
+
+@Suite("Failures the pages turn into a page are logged as the API logs them")
+struct PageFailureLogTests {
+    @Test("A 500 is logged with where it was raised and its cause; a 503 once per code; a refusal of the caller's own (4xx) not at all")
+    func pageFailures() {
+        let log = CapturedLog()
+        let throttle = UnavailableLog()
+        let underlying = ZeroTripError(.storageFailure, "writing the session failed").causedBy(CocoaError(.fileWriteOutOfSpace))
+        PageFailureLog.record(underlying, route: "GET /my/credit", logger: log.logger, unavailable: throttle)
+        PageFailureLog.record(ZeroTripError(.forbidden, "not yours"), route: "GET /my/documents/{id}", logger: log.logger, unavailable: throttle)
+        for _ in 0..<3 {
+            PageFailureLog.record(ZeroTripError(.databaseBusy, "busy"), route: "POST /my/consents", logger: log.logger, unavailable: throttle)
+        }
+        let lines = log.lines.withLock { $0 }
+        #expect(lines.count == 2, "\(lines)")
+        #expect(lines.first?.hasPrefix("page failed") == true && lines.first?.contains("ErrorHandlingTests.swift:") == true, "\(lines)")
+        #expect(lines.first?.contains("cause") == true && !(lines.first?.contains("writing the session failed") ?? true), "the message stays out")
+        #expect(lines.last?.hasPrefix("page refused: service unavailable") == true && lines.last?.contains("database_busy") == true)
     }
 }

@@ -123,6 +123,7 @@ struct ApplicantPages: Sendable {
 
     /// Any refusal or failure on a page, as a page: never the JSON error body with its English detail.
     private func errorPage(_ error: ZeroTripError, base: [String: Any]? = nil) async -> Response {
+        PageFailureLog.record(error, route: base == nil ? "applicant pages (signed out)" : "applicant pages")
         if let base { return renderer.notice(base, for: error, back: "/my/") }
         return renderer.notice(await frame(title: ""), for: error, back: "/my/login")
     }
@@ -210,6 +211,7 @@ struct ApplicantPages: Sendable {
             headers.setCookie(cookies.cookie(PageCookies.flow, "\(start.verificationId).\(start.secret)", path: "/my/login", maxAge: lifetime))
             return PageRenderer.redirect("/my/login/code", headers: headers)
         } catch let error as ZeroTripError {
+            PageFailureLog.record(error, route: "POST /my/login")
             return try await loginPage(
                 request, error: Self.chinese(error), status: HTTPErrorMapping.status(for: error.code), idNumber: idNumber, name: name)
         }
@@ -244,6 +246,7 @@ struct ApplicantPages: Sendable {
             headers.setCookie(cookies.clearing(PageCookies.flow, path: "/my/login"))
             return PageRenderer.redirect("/my/", headers: headers)
         } catch let error as ZeroTripError {
+            PageFailureLog.record(error, route: "POST /my/login/code")
             return await codePage(request, error: Self.chinese(error), status: HTTPErrorMapping.status(for: error.code))
         }
     }

@@ -38,6 +38,7 @@ struct WindowPages: Sendable {
         router.get("/window/login") { request, _ in try await loginPage(request) }
         router.post("/window/login") { request, context in
             do { return try await login(request, context) } catch let error as ZeroTripError {
+                PageFailureLog.record(error, route: "POST /window/login")
                 return notice(
                     await frame(title: "窗口登录"), title: "未能完成", message: ChineseMessages.text(for: error), back: "/window/login",
                     status: HTTPErrorMapping.status(for: error.code))
@@ -200,7 +201,8 @@ struct WindowPages: Sendable {
             return try await page(visit)
         } catch let error as ZeroTripError {
             // Never the JSON error body on a page: the clerk reads Chinese; the detail goes to the log.
-            context.logger.warning("window page refused", metadata: ["code": "\(error.code.rawValue)", "route": "\(route)"])
+            context.logger.info("window page refused", metadata: ["code": "\(error.code.rawValue)", "route": "\(route)"])
+            PageFailureLog.record(error, route: route)
             return notice(
                 base, title: "未能完成", message: ChineseMessages.text(for: error), back: "/window/", status: HTTPErrorMapping.status(for: error.code))
         }
@@ -324,6 +326,7 @@ struct WindowPages: Sendable {
         }
         let subject: String?
         do { subject = try await services.identity.registry.subject(idNumber: idNumber) } catch let error as ZeroTripError {
+            PageFailureLog.record(error, route: "GET /window/person")
             return notice(
                 visit.base, title: "查询办事人", message: ChineseMessages.text(for: error), back: "/window/",
                 status: HTTPErrorMapping.status(for: error.code))
