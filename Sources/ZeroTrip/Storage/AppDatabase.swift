@@ -106,10 +106,10 @@ public struct AppDatabase: Sendable {
     /// alone and runs it again in a snapshot when it needs more; a read known to need more starts in its snapshot
     /// (one statement fewer). SQLite ignores it.
     package func read<T: Sendable>(severalStatements: Bool = false, _ body: @escaping @Sendable (SQLTransaction) throws -> T) async throws -> T {
-        let (asked, waits) = (ContinuousClock.now, self.waits)
+        let (asked, waits, original) = (ContinuousClock.now, self.waits, body)
         let body: @Sendable (SQLTransaction) throws -> T = { db in
             waits.record(.read, since: asked)
-            return try body(db)
+            return try original(db)
         }
         return try await Self.mappingBusy {
             switch engine {
@@ -117,7 +117,12 @@ public struct AppDatabase: Sendable {
                 if let readers { return try await readers.executor.read(body) }
                 return try await writer.read { db in try body(SQLTransaction(sqlite: db)) }
             case .postgres(let engine):
-                return try await engine.read(severalStatements: severalStatements, body)
+                // PostgreSQL may run a read twice (a lone statement first, then in a snapshot): its wait is the first start.
+                let first = DatabaseWaits.FirstRun()
+                return try await engine.read(severalStatements: severalStatements) { db in
+                    if first.take() { waits.record(.read, since: asked) }
+                    return try original(db)
+                }
             }
         }
     }

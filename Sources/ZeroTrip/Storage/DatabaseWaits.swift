@@ -26,6 +26,12 @@ public final class DatabaseWaits: Sendable {
         public init() {}
     }
 
+    /// True the first time ``take()`` is called, false after: a body run more than once records its wait once.
+    final class FirstRun: Sendable {
+        private let first = Atomic<Bool>(true)
+        func take() -> Bool { first.exchange(false, ordering: .relaxed) }
+    }
+
     private let histograms = Mutex<[Kind: Histogram]>([.read: Histogram(), .write: Histogram()])
 
     /// An empty record.
