@@ -93,7 +93,7 @@ struct PointsTests {
                 dispute: "d4", indicator: "insurance", points: 60, decidedAt: Self.day("2026-11-16"), policyVersion: 1, inputs: ["document:ins"]),
         ]
         let facts = PointsFacts(
-            subject: "person:P1", birthDay: CivilDay("1990-12-05"), documents: documents, creditLevel: .d,
+            subject: .person("P1"), birthDay: CivilDay("1990-12-05"), documents: documents, creditLevel: .d,
             approvals: approvals, corrections: corrections)
         let score = PointsCalculator.score(facts, policy: policy, version: 1, at: Self.day("2026-12-04"))
         let items = Dictionary(uniqueKeysWithValues: score.items.map { ($0.indicator, $0) })

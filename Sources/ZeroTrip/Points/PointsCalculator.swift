@@ -77,7 +77,7 @@ public struct PointsCorrection: Sendable, Hashable {
 /// Everything the district holds that a person's points are computed from.
 public struct PointsFacts: Sendable {
     /// Person id.
-    public var subject: String
+    public var subject: SubjectID
     /// Birth date from the citizen ID number.
     public var birthDay: CivilDay?
     /// Result documents of the policy's types issued to the person.
@@ -91,7 +91,7 @@ public struct PointsFacts: Sendable {
 
     /// Facts with nothing but the person.
     public init(
-        subject: String, birthDay: CivilDay?, documents: [PointsDocument] = [], creditLevel: CreditLevel? = nil,
+        subject: SubjectID, birthDay: CivilDay?, documents: [PointsDocument] = [], creditLevel: CreditLevel? = nil,
         approvals: [PointsApproval] = [], corrections: [PointsCorrection] = []
     ) {
         self.subject = subject
@@ -129,7 +129,7 @@ public struct PointsItem: Sendable, Hashable, Codable {
 /// A person's points on a date under one policy version.
 public struct PointsScore: Sendable, Hashable, Codable {
     /// Person id.
-    public var subject: String
+    public var subject: SubjectID
     /// The sum of the items.
     public var total: Int
     /// Indicators that gave points (or were decided), in policy order.

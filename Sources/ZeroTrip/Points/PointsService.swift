@@ -327,7 +327,7 @@ public final class PointsService: Sendable {
         }
         let scores = zip(subjects, idNumbers).map { subject, idNumber in
             let facts = PointsFacts(
-                subject: subject, birthDay: CivilDay(CitizenIDNumber.birthDate(of: idNumber)), documents: held[idNumber] ?? [],
+                subject: SubjectID(rawValue: subject), birthDay: CivilDay(CitizenIDNumber.birthDate(of: idNumber)), documents: held[idNumber] ?? [],
                 creditLevel: levels[subject], approvals: approvals[subject] ?? [], corrections: corrections[subject] ?? [])
             return PointsCalculator.score(facts, policy: policy, version: version, at: asOf)
         }

@@ -90,7 +90,7 @@ enum PointsStore {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         return try scores.map {
-            EncodedScore(subject: $0.subject, total: $0.total, items: String(decoding: try encoder.encode($0.items), as: UTF8.self))
+            EncodedScore(subject: $0.subject.rawValue, total: $0.total, items: String(decoding: try encoder.encode($0.items), as: UTF8.self))
         }
     }
 
