@@ -183,11 +183,9 @@ public struct ApplicationService: Sendable {
 
     private func checkOwnApplication(_ record: ApplicationRecord, _ session: ApplicantSession, route: String) async throws {
         guard record.subject != session.subjectID else { return }
-        try await AuditLog.append(
-            AuditEntry(
-                actor: session.actor, action: .authDenied, target: "application:\(record.id)", outcome: "denied",
-                details: ["reason": "another_person", "route": route]), at: clock.now(), to: database)
-        throw ZeroTripError(.forbidden, "this application is another person's").audited()
+        throw try await AuditLog.denied(
+            ZeroTripError(.forbidden, "this application is another person's"), actor: session.actor, target: "application:\(record.id)",
+            reason: "another_person", route: route, at: clock.now(), to: database)
     }
 
     /// The commitment text an applicant signs under 容缺 (items, deadline if signed now, consequences).

@@ -122,6 +122,20 @@ public enum AuditLog {
         try await database.audit.append(entry, at: date)
     }
 
+    /// Audits a refusal of `actor` on `target` (`auth.denied`, outcome `denied`, with `reason`, `route` and any other
+    /// `details`) on its own, and returns `error` marked audited for the caller to throw: the refusal is in the log
+    /// before the caller hears of it, and the route's wrapper does not audit it again.
+    static func denied(
+        _ error: ZeroTripError, actor: String, target: String, reason: String, route: String, details: [String: String] = [:],
+        at date: Date, to database: AppDatabase
+    ) async throws -> ZeroTripError {
+        try await append(
+            AuditEntry(
+                actor: actor, action: .authDenied, target: target, outcome: "denied",
+                details: details.merging(["reason": reason, "route": route]) { _, fixed in fixed }), at: date, to: database)
+        return error.audited()
+    }
+
     /// The `audit_head` row (`seq`, `hash`), nil before the first event; prepared, as every batch reads it.
     private static func headRow(in db: SQLTransaction) throws -> SQLRow? {
         try db.fetchAll(prepared: "SELECT seq, hash FROM audit_head WHERE id = 1", texts: []).first

@@ -78,11 +78,9 @@ public final class DocumentService: Sendable {
     private func checkIssuingDepartment(_ request: IssueDocumentRequest, _ principal: Principal, route: String) async throws {
         let named = request.departmentCode.uppercased()
         guard named != principal.departmentCode.uppercased() else { return }
-        try await AuditLog.append(
-            AuditEntry(
-                actor: principal.actor, action: .authDenied, target: "department:\(named.prefix(16))", outcome: "denied",
-                details: ["reason": "other_department", "route": route]), at: clock.now(), to: database)
-        throw ZeroTripError(.forbidden, "a credential issues documents for its own department only").audited()
+        throw try await AuditLog.denied(
+            ZeroTripError(.forbidden, "a credential issues documents for its own department only"), actor: principal.actor,
+            target: "department:\(named.prefix(16))", reason: "other_department", route: route, at: clock.now(), to: database)
     }
 
     /// Issues a corrected document replacing `id`, which becomes `superseded` in the same transaction.
@@ -306,11 +304,9 @@ public final class DocumentService: Sendable {
     public func holderDocument(id: DocumentID, holderIDNumber: String?, actor: String, route: String) async throws -> ResultDocumentRecord {
         guard let record = try await record(id: id) else { throw ZeroTripError(.notFound, "no document \(id)") }
         guard let holderIDNumber, ConstantTime.equals(Array(holderIDNumber.utf8), Array(record.holderIDNumber.utf8)) else {
-            try await AuditLog.append(
-                AuditEntry(
-                    actor: actor, action: .authDenied, target: "document:\(record.id)", outcome: "denied",
-                    details: ["reason": "other_person", "route": route]), at: clock.now(), to: database)
-            throw ZeroTripError(.forbidden, "document \(record.id) belongs to another person").audited()
+            throw try await AuditLog.denied(
+                ZeroTripError(.forbidden, "document \(record.id) belongs to another person"), actor: actor, target: "document:\(record.id)",
+                reason: "other_person", route: route, at: clock.now(), to: database)
         }
         return record
     }
@@ -320,11 +316,9 @@ public final class DocumentService: Sendable {
     public func departmentDocument(id: DocumentID, for principal: Principal, route: String) async throws -> ResultDocumentRecord {
         guard let record = try await record(id: id) else { throw ZeroTripError(.notFound, "no document \(id)") }
         guard record.departmentCode == principal.departmentCode.uppercased() || principal.scopes.contains(.admin) else {
-            try await AuditLog.append(
-                AuditEntry(
-                    actor: principal.actor, action: .authDenied, target: "document:\(record.id)", outcome: "denied",
-                    details: ["reason": "other_department", "route": route]), at: clock.now(), to: database)
-            throw ZeroTripError(.forbidden, "document \(record.id) was issued by another department").audited()
+            throw try await AuditLog.denied(
+                ZeroTripError(.forbidden, "document \(record.id) was issued by another department"), actor: principal.actor,
+                target: "document:\(record.id)", reason: "other_department", route: route, at: clock.now(), to: database)
         }
         return record
     }

@@ -116,11 +116,10 @@ public final class RatingService: Sendable {
                 return (rating, true)
             }
         } catch let error as ZeroTripError where error.code == .rateLimited {
-            try await AuditLog.append(
-                AuditEntry(
-                    actor: actor, action: .authDenied, target: SubjectID.person(subjectID).rawValue, outcome: "denied",
-                    details: ["reason": "rate_limited", "route": "window service invitation"]), at: now, to: database)
-            throw error.audited().retryingAfter(Int(CivilDay(now).adding(days: 1).start.timeIntervalSince(now).rounded(.up)))
+            throw try await AuditLog.denied(
+                error, actor: actor, target: SubjectID.person(subjectID).rawValue, reason: "rate_limited", route: "window service invitation",
+                at: now, to: database
+            ).retryingAfter(Int(CivilDay(now).adding(days: 1).start.timeIntervalSince(now).rounded(.up)))
         }
     }
 

@@ -820,12 +820,10 @@ public final class PointsService: Sendable {
     public func checkDisclosure(of record: ResultDocumentRecord, disclosingCredit: Bool, actor: String, route: String) async throws {
         guard !disclosingCredit, try await printingCreditLevel([record]).contains(record.id) else { return }
         let tier = identityPolicy.tierForCreditLevel
-        try await AuditLog.append(
-            AuditEntry(
-                actor: actor, action: .authDenied, target: "document:\(record.id)", outcome: "denied",
-                details: ["reason": "step_up_required", "required_tier": "\(tier)", "route": route]),
-            at: clock.now(), to: database)
-        throw ZeroTripError(.stepUpRequired, "document \(record.id) prints the credit level, which needs identity tier \(tier)").audited()
+        throw try await AuditLog.denied(
+            ZeroTripError(.stepUpRequired, "document \(record.id) prints the credit level, which needs identity tier \(tier)"), actor: actor,
+            target: "document:\(record.id)", reason: "step_up_required", route: route, details: ["required_tier": "\(tier)"], at: clock.now(),
+            to: database)
     }
 }
 
