@@ -48,6 +48,21 @@ enum HTTPErrorMapping {
         return metadata
     }
 
+    /// Logs a failure the operator should see: a 500 as an error (`<what> failed`) with where it was raised and its
+    /// cause; a 503 (a passphrase, a token, the database, the configuration: the operator must act) as a warning
+    /// (`<what> refused: service unavailable`) once per code every ten seconds however many meet it, with how many were
+    /// not logged since (`alsoSince`); a refusal of the caller's own making (4xx) not at all.
+    static func logFailure(_ domain: ZeroTripError, thrown: any Error, route: String, what: String, logger: Logger, throttle: UnavailableLog) {
+        let status = status(for: domain.code)
+        if status.code >= 500, status != .serviceUnavailable {
+            logger.error("\(what) failed", metadata: logMetadata(domain, thrown: thrown, route: route))
+        } else if status == .serviceUnavailable, let suppressed = throttle.shouldLog(domain.code) {
+            var metadata = logMetadata(domain, thrown: thrown, route: route)
+            if suppressed > 0 { metadata["alsoSince"] = "\(suppressed)" }
+            logger.warning("\(what) refused: service unavailable", metadata: metadata)
+        }
+    }
+
     /// Converts anything thrown by a handler into a domain error safe to show.
     static func domainError(from error: any Error) -> ZeroTripError {
         switch error {
@@ -116,18 +131,8 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch {
             let domain = HTTPErrorMapping.domainError(from: error)
             let status = HTTPErrorMapping.status(for: domain.code)
-            func metadata() -> Logger.Metadata {
-                HTTPErrorMapping.logMetadata(domain, thrown: error, route: context.endpointPath ?? "unmatched")
-            }
-            if status.code >= 500, status != .serviceUnavailable {
-                context.logger.error("request failed", metadata: metadata())
-            } else if status == .serviceUnavailable, let suppressed = unavailableLog.shouldLog(domain.code) {
-                // The operator must act (a passphrase, a token, the database, the configuration): said once per code every
-                // ten seconds, however many requests meet it, with how many were not logged since.
-                var fields = metadata()
-                if suppressed > 0 { fields["alsoSince"] = "\(suppressed)" }
-                context.logger.warning("request refused: service unavailable", metadata: fields)
-            }
+            HTTPErrorMapping.logFailure(
+                domain, thrown: error, route: context.endpointPath ?? "unmatched", what: "request", logger: context.logger, throttle: unavailableLog)
             let path = request.uri.path
             // No route matched: when the path is a route of other methods, say which (RFC 9110 §15.5.6).
             if let error = error as? HTTPError, error.status == .notFound, let allowed = ZeroTripAPI.methods(allowedAt: path),
@@ -191,13 +196,6 @@ enum PageFailureLog {
     static func record(
         _ error: ZeroTripError, route: String, logger: Logger = PageFailureLog.logger, unavailable: UnavailableLog = PageFailureLog.unavailable
     ) {
-        let status = HTTPErrorMapping.status(for: error.code)
-        if status.code >= 500, status != .serviceUnavailable {
-            logger.error("page failed", metadata: HTTPErrorMapping.logMetadata(error, thrown: error, route: route))
-        } else if status == .serviceUnavailable, let suppressed = unavailable.shouldLog(error.code) {
-            var metadata = HTTPErrorMapping.logMetadata(error, thrown: error, route: route)
-            if suppressed > 0 { metadata["alsoSince"] = "\(suppressed)" }
-            logger.warning("page refused: service unavailable", metadata: metadata)
-        }
+        HTTPErrorMapping.logFailure(error, thrown: error, route: route, what: "page", logger: logger, throttle: unavailable)
     }
 }
