@@ -260,21 +260,7 @@ extension DistrictAdministration {
     /// crash at any point leaves a root that opens. The key, its certificate and kid do not change.
     public func separateRootPassphrase(actor: String) async throws -> RootPassphraseSeparation {
         guard try await district() != nil else { throw ZeroTripError(.notInitialized, "run `zerotrip init --district NAME` first") }
-        let roots = try await database.read { db in
-            try SigningKeyStore.roots(in: db).compactMap { root in
-                try SigningKeyStore.certificateAndKeyFile(root.kid, in: db).map { (kid: root.kid, file: $0.keyFile) }
-            }
-        }
-        let (home, passphrase) = (self.home, self.passphrase)
-        let files = roots.filter { !TokenKey.isTokenLocation($0.file) }
-        // Which files still share the seals' passphrase (an scrypt run each, off the cooperative pool).
-        var shared: [(kid: String, file: String, key: PrivateKey)] = []
-        for root in files {
-            let opened = try await BlockingWork.run {
-                try Self.openRootKeyFile(try home.keyFiles.read(root.file), what: "root key \(root.kid.prefix(16))", passphrase: passphrase)
-            }
-            if opened.sharesSealPassphrase { shared.append((root.kid, root.file, opened.key)) }
-        }
+        let shared = try await rootFilesSharingSealPassphrase()
         guard !shared.isEmpty else { return RootPassphraseSeparation(kids: [], generated: false) }
         let (secret, generated) = try newRootSecret()
         let scrypt = home.keyEncryption
@@ -309,19 +295,27 @@ extension DistrictAdministration {
         return RootPassphraseSeparation(kids: separated, generated: generated)
     }
 
-    /// Whether some root key file still opens with the seals' passphrase (checked at start-up; an scrypt run per root
-    /// file that does not open with the root's own passphrase).
+    /// Whether some root key file still opens with the seals' passphrase (checked at start-up).
     public nonisolated func rootSharesSealPassphrase() async throws -> Bool {
+        try await !rootFilesSharingSealPassphrase().isEmpty
+    }
+
+    /// The root key files that open with the seals' passphrase, with the key each holds: every root file is opened
+    /// (an scrypt run each, off the cooperative pool); roots in a token are not files and never share it.
+    nonisolated func rootFilesSharingSealPassphrase() async throws -> [(kid: String, file: String, key: PrivateKey)] {
         let roots = try await database.read { db in
-            try SigningKeyStore.roots(in: db).compactMap { try SigningKeyStore.certificateAndKeyFile($0.kid, in: db)?.keyFile }
+            try SigningKeyStore.roots(in: db).compactMap { root in
+                try SigningKeyStore.certificateAndKeyFile(root.kid, in: db).map { (kid: root.kid, file: $0.keyFile) }
+            }
         }
         let (home, passphrase) = (self.home, self.passphrase)
-        for file in roots where !TokenKey.isTokenLocation(file) {
+        var shared: [(kid: String, file: String, key: PrivateKey)] = []
+        for root in roots where !TokenKey.isTokenLocation(root.file) {
             let opened = try await BlockingWork.run {
-                try Self.openRootKeyFile(try home.keyFiles.read(file), what: "a root key", passphrase: passphrase)
+                try Self.openRootKeyFile(try home.keyFiles.read(root.file), what: "root key \(root.kid.prefix(16))", passphrase: passphrase)
             }
-            if opened.sharesSealPassphrase { return true }
+            if opened.sharesSealPassphrase { shared.append((root.kid, root.file, opened.key)) }
         }
-        return false
+        return shared
     }
 }

@@ -263,8 +263,7 @@ public actor DistrictAdministration {
     ) throws(ZeroTripError) -> (key: PrivateKey, sharesSealPassphrase: Bool) {
         let root = passphrase.forRoot
         var rootFailure: ZeroTripError?
-        if root.isConfigured {
-            let secret = try root.resolve()
+        if let secret = try? root.resolve() {
             do {
                 let key = try withCrypto("unlocking \(what)") { () throws(CryptoError) in try PrivateKey(pemRepresentation: pem, passphrase: secret) }
                 // A root passphrase set equal to the seals' shares it all the same.
@@ -295,8 +294,7 @@ public actor DistrictAdministration {
     /// a random one is written to `Keys/root-passphrase` (mode 0600) and `generated` is set.
     nonisolated func newRootSecret() throws(ZeroTripError) -> (secret: String, generated: Bool) {
         let root = passphrase.forRoot
-        guard root.isConfigured else { return (try root.generateFile(), true) }
-        let secret = try root.resolve()
+        guard let secret = try? root.resolve() else { return (try root.generateFile(), true) }
         if let sealSecret = try? passphrase.resolve(), Self.samePassphrase(secret, sealSecret) {
             throw ZeroTripError(
                 .invalidInput,
