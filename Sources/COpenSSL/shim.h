@@ -44,4 +44,18 @@ static inline void zt_X509_EXTENSION_free(X509_EXTENSION *ext) { X509_EXTENSION_
 
 static inline int zt_OSSL_PARAM_size(void) { return (int)sizeof(OSSL_PARAM); }
 
+/* 1 when the certificate's extendedKeyUsage names `oid` (dotted form), 0 when it has none or not that one. */
+static inline int zt_X509_has_extended_key_usage(X509 *x, const char *oid) {
+    EXTENDED_KEY_USAGE *usage = X509_get_ext_d2i(x, NID_ext_key_usage, NULL, NULL);
+    if (usage == NULL) return 0;
+    ASN1_OBJECT *wanted = OBJ_txt2obj(oid, 1);
+    int found = 0;
+    for (int i = 0; wanted != NULL && i < sk_ASN1_OBJECT_num(usage); i++) {
+        if (OBJ_cmp(sk_ASN1_OBJECT_value(usage, i), wanted) == 0) { found = 1; break; }
+    }
+    ASN1_OBJECT_free(wanted);
+    EXTENDED_KEY_USAGE_free(usage);
+    return found;
+}
+
 #endif

@@ -93,8 +93,10 @@ public struct ZeroTripServices: Sendable {
     }
 
     /// Readiness: the database answers, the district exists, and every key file is present and private.
-    public func checkReadiness() async throws {
+    @discardableResult
+    public func checkReadiness() async throws -> ListSigning {
         guard try await administration.district() != nil else { throw ZeroTripError(.notInitialized, "the district is not initialised") }
         try await administration.checkKeyFiles()
+        return try await administration.listSigning()
     }
 }

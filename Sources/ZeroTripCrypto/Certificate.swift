@@ -119,6 +119,13 @@ public struct Certificate: Sendable, Hashable, CustomStringConvertible {
         return KeyUsage(rawValue: X509_get_key_usage(box.pointer))
     }
 
+    /// Whether the extendedKeyUsage extension names `purpose` (a dotted object identifier).
+    public func hasExtendedKeyUsage(_ purpose: String) -> Bool { zt_X509_has_extended_key_usage(box.pointer, purpose) == 1 }
+
+    /// Whether this is a district online signing key's certificate (``CertificateAuthority/onlineSigningPurpose``):
+    /// such a key signs lists and tree heads, never documents.
+    public var isOnlineSigningCertificate: Bool { hasExtendedKeyUsage(CertificateAuthority.onlineSigningPurpose) }
+
     /// The subjectKeyIdentifier extension.
     public var subjectKeyIdentifier: [UInt8]? {
         guard let ski = X509_get0_subject_key_id(box.pointer) else { return nil }

@@ -94,6 +94,35 @@ public enum CertificateAuthority {
             signer: issuerKey)
     }
 
+    /// The extended key usage that marks a district's online signing key (docs/keys.md, "The root offline"):
+    /// `2.25.…`, an object identifier derived from a UUID (ITU-T X.667), so no registry is needed. Critical, and
+    /// the only purpose, so no PDF validator accepts the key as a document signer and ZeroTrip never takes it for a seal.
+    public static let onlineSigningPurpose = "2.25.55740994643017527450599469682674194075"
+
+    /// Issues the certificate of a district's online signing key, signed by the root: the key that signs trust
+    /// lists, status lists and tree heads while the root key stays offline (connected only for ceremonies).
+    /// basicConstraints `critical, CA:FALSE`, keyUsage `critical, digitalSignature`, extendedKeyUsage `critical,`
+    /// ``onlineSigningPurpose``, subject and authority key identifiers. The validity is clipped to the root's.
+    public static func issueOnlineSigningCertificate(
+        subject: DistinguishedName, subjectKey: PublicKey, issuer: Certificate, issuerKey: PrivateKey, notValidBefore: Date, notValidAfter: Date
+    ) throws(CryptoError) -> Certificate {
+        guard issuer.publicKey.derRepresentation == issuerKey.publicKey.derRepresentation else {
+            throw CryptoError(.invalidArgument, "issuer key does not match the issuer certificate")
+        }
+        guard issuer.isCertificateAuthority else { throw CryptoError(.invalidArgument, "issuer certificate is not a CA") }
+        return try build(
+            subject: try subject.makeX509Name(), subjectKey: subjectKey, issuerName: nil, issuerCertificate: issuer,
+            notValidBefore: max(notValidBefore, issuer.notValidBefore), notValidAfter: min(notValidAfter, issuer.notValidAfter),
+            extensions: [
+                (NID_basic_constraints, "critical,CA:FALSE"),
+                (NID_key_usage, "critical,digitalSignature"),
+                (NID_ext_key_usage, "critical,\(onlineSigningPurpose)"),
+                (NID_subject_key_identifier, "hash"),
+                (NID_authority_key_identifier, "keyid:always"),
+            ],
+            signer: issuerKey)
+    }
+
     private static func build(
         subject: X509NameBox, subjectKey: PublicKey, issuerName: X509NameBox?, issuerCertificate: Certificate?,
         notValidBefore: Date, notValidAfter: Date, extensions: [(Int32, String)], signer: PrivateKey

@@ -63,11 +63,23 @@ public struct CertificateChainVerifier: Sendable {
     /// Validates `leaf` as a seal certificate at `time`, using `intermediates` as untrusted helpers.
     public func validateSeal(_ leaf: Certificate, intermediates: [Certificate] = [], at time: Date) -> ChainValidationResult {
         guard !leaf.isCertificateAuthority, let usage = leaf.keyUsage,
-            usage.contains(.digitalSignature) || usage.contains(.nonRepudiation)
+            usage.contains(.digitalSignature) || usage.contains(.nonRepudiation), !leaf.isOnlineSigningCertificate
         else {
-            return .invalid(.init(reason: .wrongKeyUsage, message: "not a seal certificate (needs CA:FALSE and digitalSignature or nonRepudiation)"))
+            return .invalid(
+                .init(
+                    reason: .wrongKeyUsage,
+                    message: "not a seal certificate (needs CA:FALSE and digitalSignature or nonRepudiation, and is no online signing key)"))
         }
         return validate(leaf, intermediates: intermediates, at: time)
+    }
+
+    /// Validates `leaf` as a district online signing key's certificate at `time`: CA:FALSE, digitalSignature, the
+    /// ``CertificateAuthority/onlineSigningPurpose`` extended key usage, and a path to a trust anchor.
+    public func validateOnlineSigner(_ leaf: Certificate, at time: Date) -> ChainValidationResult {
+        guard !leaf.isCertificateAuthority, leaf.keyUsage?.contains(.digitalSignature) == true, leaf.isOnlineSigningCertificate else {
+            return .invalid(.init(reason: .wrongKeyUsage, message: "not an online signing key's certificate"))
+        }
+        return validate(leaf, at: time)
     }
 
     /// The root among `roots` that issued seal certificate `leaf`, each root tried alone (so the issuer, and its

@@ -638,12 +638,17 @@ public struct ZeroTripAPI: Sendable {
     func readiness(_ spec: RouteSpec) -> OpenHandler {
         let services = self.services
         return { _, _ in
+            let signing: ListSigning
             do {
-                try await services.checkReadiness()
+                signing = try await services.checkReadiness()
             } catch let error as ZeroTripError {
                 throw ZeroTripError(.notReady, error.message)
             }
-            return try JSONResponse.make(["status": "ready"])
+            // With an online key the root may be offline between ceremonies: ready all the same, and said so.
+            guard let online = signing.onlineKid else { return try JSONResponse.make(["status": "ready", "root": "online"]) }
+            return try JSONResponse.make([
+                "status": "ready", "root": signing.rootConnected ? "online" : "offline", "listSigner": "online key \(online)",
+            ])
         }
     }
 

@@ -7,8 +7,62 @@ import ZeroTripDocuments
 struct RootCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "root",
-        abstract: "District root CA: list the roots, renew the root (new key, link certificates both ways), give it its own passphrase.",
-        subcommands: [List.self, Renew.self, SeparatePassphrase.self])
+        abstract:
+            "District root CA: list the roots, renew the root (new key, link certificates both ways), give it its own passphrase, certify an online signing key.",
+        subcommands: [List.self, Renew.self, SeparatePassphrase.self, CertifyOnlineKey.self, OnlineKeys.self])
+
+    struct CertifyOnlineKey: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "certify-online-key",
+            abstract: "Certify a new online signing key with the root, so the root key can stay offline between ceremonies.",
+            discussion: """
+                The online key signs trust lists, document status lists and tree heads from now on; the daemon then needs the \
+                root key only for new seal certificates (a new department, a rotation), a root renewal and the root's CRL, and \
+                runs with the root disconnected otherwise (/readyz says "root": "offline"). The root's CRL signed here lasts 90 \
+                days and is served while the root is away: hold a ceremony before then, and after revoking a seal key. A renewal \
+                certifies the current online key again under the new root. The key is made in the token --token names (PIN \
+                from ZEROTRIP_SEAL_TOKEN_PIN), else in the seal token, else in Keys/online-<kid>.key.pem under the seals' \
+                passphrase (docs/keys.md, "The root offline").
+                Example: zerotrip root certify-online-key
+                """)
+        @OptionGroup var location: LocationOptions
+        @Option(name: .long, help: "Make the key in this PKCS#11 token (pkcs11:token=…?module-path=…; PIN from ZEROTRIP_SEAL_TOKEN_PIN).")
+        var token: String?
+        func run() async throws {
+            try await reportingErrors {
+                let services = try location.services()
+                let key = try await services.administration.certifyOnlineKey(inToken: token, actor: cliActor)
+                print(
+                    "online signing key \(key.kid) certified by root \(key.rootKid) (valid until \(AuditEvent.timestamp(key.notAfter)); \(key.inToken ? "in its token" : "key file in Keys/"))"
+                )
+                let signed = try await services.trustList.publish(to: services.home.certificatesDirectory)
+                print("published trust list sequence \(signed.list.sequence), signed by the online key, and the root's CRL for the coming 90 days")
+            }
+        }
+    }
+
+    struct OnlineKeys: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "online-keys",
+            abstract: "List the online signing keys, newest first (a table; --json for scripts, with the certificates).")
+        @OptionGroup var location: LocationOptions
+        @Flag(name: .long, help: "JSON, one object per key, certificate PEM included.") var json = false
+        func run() async throws {
+            try await reportingErrors {
+                let keys = try await location.services().administration.onlineKeys()
+                if json { return try printJSON(keys) }
+                print(
+                    formatTable(
+                        ["KID", "STATUS", "ROOT", "HELD IN", "VALID FROM (UTC)", "VALID UNTIL (UTC)"],
+                        keys.map {
+                            [
+                                $0.kid, $0.status.rawValue, $0.rootKid, $0.inToken ? "token" : "file", AuditEvent.timestamp($0.notBefore),
+                                AuditEvent.timestamp($0.notAfter),
+                            ]
+                        }))
+            }
+        }
+    }
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

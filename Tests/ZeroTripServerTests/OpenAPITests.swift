@@ -79,7 +79,7 @@ struct OpenAPITests {
             "ZeroTrip.KeyRevocationNotice", "ZeroTrip.WindowCreditCheck", "ZeroTrip.TrustApprovalAvailability",
             "ZeroTrip.SignedTreeHead", "ZeroTrip.InclusionProof", "ZeroTrip.LogEntry",
             "ZeroTripDocuments.TrustList", "ZeroTripDocuments.TrustList.Key", "ZeroTripDocuments.TrustList.Root",
-            "ZeroTripDocuments.TrustList.SignedTreeHeadView", "ZeroTripDocuments.DocumentStatusList",
+            "ZeroTripDocuments.TrustList.SignedTreeHeadView", "ZeroTripDocuments.TrustList.OnlineKey", "ZeroTripDocuments.DocumentStatusList",
             "ZeroTripDocuments.DocumentStatusList.Entry",
             "ZeroTrip.MatterCatalogue", "ZeroTrip.Matter", "ZeroTrip.MatterMaterial", "ZeroTrip.MatterResultTemplate",
             "ZeroTrip.CreditPolicy", "ZeroTrip.CreditEventType", "ZeroTrip.RepairStep", "ZeroTrip.WorkCalendar",

@@ -92,7 +92,7 @@ struct DocumentStatusListTests {
         unsorted.entries.reverse()
         let unsortedBytes = Array(try DocumentStatusList.encoder.encode(unsorted))
         try Data(unsortedBytes).write(to: directory.appendingPathComponent("unsorted.json"))
-        try Data(try await district.services.administration.rootSignature(for: unsortedBytes).signature).write(
+        try Data(try await district.services.administration.listSignature(for: unsortedBytes).signature).write(
             to: directory.appendingPathComponent("unsorted.json.sig"))
         let refused = try offline(revoked, at: now, statusFile: "unsorted.json", signatureFile: "unsorted.json.sig")
         #expect(refused.result == .unknown && refused.reasons.first?.code == .statusListInvalid)

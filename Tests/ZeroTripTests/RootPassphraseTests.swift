@@ -69,10 +69,10 @@ struct RootPassphraseTests {
         // Without the root's passphrase (file gone, no variable) the root does not open: the seals' is no substitute.
         keys.discard("root-passphrase")
         let without = Self.services(district)
-        await expectError(.wrongPassphrase) { try await without.administration.rootSignature(for: [1, 2, 3]) }
+        await expectError(.wrongPassphrase) { try await without.administration.listSignature(for: [1, 2, 3]) }
         // From the environment it does.
         let withVariable = Self.services(district, environment: ["ZEROTRIP_ROOT_PASSPHRASE": rootSecret])
-        _ = try await withVariable.administration.rootSignature(for: [1, 2, 3])
+        _ = try await withVariable.administration.listSignature(for: [1, 2, 3])
     }
 
     @Test("init refuses a root passphrase equal to the seals' and leaves nothing behind")
@@ -91,7 +91,7 @@ struct RootPassphraseTests {
         try await district.setUp()
         let (kid, oldFile) = try await Self.makeLegacy(district)
         let legacy = Self.services(district)
-        _ = try await legacy.administration.rootSignature(for: [1, 2, 3])
+        _ = try await legacy.administration.listSignature(for: [1, 2, 3])
         #expect(try await legacy.administration.rootSharesSealPassphrase())
 
         let result = try await legacy.administration.separateRootPassphrase(actor: "test")
@@ -112,7 +112,7 @@ struct RootPassphraseTests {
 
         let fresh = Self.services(district)
         #expect(try await fresh.administration.rootSharesSealPassphrase() == false)
-        _ = try await fresh.administration.rootSignature(for: [1, 2, 3])
+        _ = try await fresh.administration.listSignature(for: [1, 2, 3])
         let again = try await fresh.administration.separateRootPassphrase(actor: "test")
         #expect(again.kids.isEmpty && !again.generated)
         #expect(try await AuditLog.events(in: fresh.database, limit: 1000).filter { $0.action == "root.passphrase_separated" }.count == 1)
@@ -147,7 +147,7 @@ struct RootPassphraseTests {
         _ = try PrivateKey(pemRepresentation: try keys.read(file), passphrase: rootSecret)
         // Both roots open in a fresh process: the new with its own passphrase, the previous still with the seals'.
         let fresh = Self.services(district)
-        _ = try await fresh.administration.rootSignature(for: [1, 2, 3])
+        _ = try await fresh.administration.listSignature(for: [1, 2, 3])
         #expect(try await fresh.administration.rootSharesSealPassphrase(), "the previous root still shares it")
         let separated = try await fresh.administration.separateRootPassphrase(actor: "test")
         #expect(separated.kids == [renewal.previousKid] && !separated.generated)

@@ -133,6 +133,8 @@ public struct AuditAction: RawRepresentable, Hashable, Sendable, CustomStringCon
     public static let rootRenewed = AuditAction(rawValue: "root.renewed")
     /// A root key file that opened with the seals' passphrase was re-encrypted under the root's own.
     public static let rootPassphraseSeparated = AuditAction(rawValue: "root.passphrase_separated")
+    /// The root certified an online signing key (a root ceremony), which signs lists and tree heads from then on.
+    public static let rootOnlineKeyCertified = AuditAction(rawValue: "root.online_key_certified")
 
     // staff
     public static let staffAdded = AuditAction(rawValue: "staff.added")
@@ -231,6 +233,7 @@ public struct AuditAction: RawRepresentable, Hashable, Sendable, CustomStringCon
             .ratingRecorded,
             .rootRenewed,
             .rootPassphraseSeparated,
+            .rootOnlineKeyCertified,
             .staffAdded,
             .staffRemoved,
             .staffUpdated,

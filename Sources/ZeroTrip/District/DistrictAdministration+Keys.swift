@@ -1,5 +1,5 @@
 public import Foundation
-public import ZeroTripCrypto
+import ZeroTripCrypto
 
 /// Why a key was revoked (RFC 5280 reason names).
 public enum KeyRevocationReason: String, Sendable, CaseIterable, Codable {
@@ -277,38 +277,35 @@ extension DistrictAdministration {
         try TransparencyLog.append(kind: kind, ref: "key:\(certificate.kidHex)", fields: fields, at: now, in: db)
     }
 
-    /// Signs a tree head over the log's current size with the root key and stores it.
+    /// Signs a tree head over the log's current size with the key that signs lists (the current online key, else the
+    /// root) and stores it.
     @discardableResult
     public func signTreeHead(_ log: TransparencyLog) async throws -> SignedTreeHead {
-        let root = try await unlockRoot()
+        let signer = try await listSigner()
         let now = clock.now()
         return try await database.write { db in
-            // A renewal committed since the key was unlocked (perhaps by another process): never sign with a superseded root.
-            guard try DistrictStore.rootKid(in: db) == root.certificate.kidHex else {
-                throw ZeroTripError(.notReady, "the district root was just renewed; the tree head will be signed by the new root at the next attempt")
+            // A renewal or a new online key committed since the key was unlocked (perhaps by another process): never sign
+            // with a superseded key.
+            let rootKid = try DistrictStore.rootKid(in: db)
+            let online = try rootKid.flatMap { try OnlineKeyStore.newest(certifiedBy: $0, in: db) }?.kid
+            guard rootKid == signer.rootKid, online == (signer.online ? signer.certificate.kidHex : nil) else {
+                throw ZeroTripError(
+                    .notReady, "the district's signing key was just replaced; the tree head will be signed by the new one at the next attempt")
             }
             let size = try TransparencyLog.size(db)
             let hash = try TransparencyLog.rootHash(size: size, in: db)
             var timestamp = UInt64(max(0, (now.timeIntervalSince1970 * 1000).rounded(.down)))
             if let last = try TransparencyLog.latestTreeHead(db), last.timestamp >= timestamp { timestamp = last.timestamp + 1 }
             let message = SignedTreeHead.signedBytes(treeSize: size, timestamp: timestamp, rootHash: hash)
-            let signature = try withCrypto("signing the tree head") { () throws(CryptoError) in try root.key.signature(for: message).derRepresentation
+            let signature = try withCrypto("signing the tree head") { () throws(CryptoError) in
+                try signer.key.signature(for: message).derRepresentation
             }
             try TransparencyLog.insertTreeHead(
-                size: size, timestamp: timestamp, rootHash: hash, kid: root.certificate.kidHex, signature: signature, in: db)
+                size: size, timestamp: timestamp, rootHash: hash, kid: signer.certificate.kidHex, signature: signature, in: db)
             return SignedTreeHead(
-                treeSize: size, timestamp: timestamp, rootHash: Base64.encode(hash), kid: root.certificate.kidHex, signature: Base64.encode(signature)
+                treeSize: size, timestamp: timestamp, rootHash: Base64.encode(hash), kid: signer.certificate.kidHex,
+                signature: Base64.encode(signature)
             )
         }
-    }
-
-    /// Signs `message` with the root key (trust lists, CRLs): returns the root certificate and the DER signature.
-    public func rootSignature(for message: [UInt8]) async throws -> (certificate: Certificate, signature: [UInt8]) {
-        let root = try await unlockRoot()
-        let sign = { @Sendable () throws in
-            try withCrypto("signing with the root key") { () throws(CryptoError) in try root.key.signature(for: message).derRepresentation }
-        }
-        // A root in a token signs at the token's pace: off the cooperative pool (and off this actor).
-        return (root.certificate, root.key.tokenKey == nil ? try sign() : try await BlockingWork.onDevice(sign))
     }
 }

@@ -85,8 +85,18 @@ extension DistrictAdministration {
     /// Without it, a root in a token is renewed in that token, a root in a file in a new file.
     public func renewRoot(actor: String, intoToken: String? = nil) async throws -> RootRenewal {
         guard try await district() != nil else { throw ZeroTripError(.notInitialized, "run `zerotrip init --district NAME` first") }
-        let old = try await unlockRoot()
-        let algorithmName = try await database.read { db in try SigningKeyStore.algorithm(of: old.certificate.kidHex, in: db) ?? "" }
+        let old = try await unlockRootForCeremony("renewing the root")
+        let (algorithmName, oldOnline) = try await database.read { db in
+            (
+                try SigningKeyStore.algorithm(of: old.certificate.kidHex, in: db) ?? "",
+                try OnlineKeyStore.newest(certifiedBy: old.certificate.kidHex, in: db)
+            )
+        }
+        // The online key the old root certified is certified again by the new one (same key, new certificate): the
+        // daemon goes on signing lists and tree heads without the root after the ceremony.
+        let oldOnlineCertificate = try oldOnline.map { try Certificate(derRepresentation: [UInt8]($0.certificate)) }
+        // Its new certificate starts at the renewal (RootSet.onlineSigners orders online keys by their start).
+        let onlineStart = try await nextOnlineKeyStart(clock.now().addingTimeInterval(-RootSet.renewalBackdate))
         guard let algorithm = KeyAlgorithm(rawValue: algorithmName) else {
             throw ZeroTripError(.malformedKey, "the current root's algorithm is not recorded")
         }
@@ -107,7 +117,7 @@ extension DistrictAdministration {
         let notBefore = Date(timeIntervalSince1970: now.addingTimeInterval(-RootSet.renewalBackdate).timeIntervalSince1970.rounded(.up))
         let renewedAt = notBefore.addingTimeInterval(RootSet.renewalBackdate)
         let scrypt = home.keyEncryption
-        let (key, certificate, newWithOld, oldWithNew, pem) = try await BlockingWork.run {
+        let (key, certificate, newWithOld, oldWithNew, pem, online) = try await BlockingWork.run {
             try withCrypto("renewing the root") { () throws(CryptoError) in
                 let key: PrivateKey
                 if let newRootToken {
@@ -126,9 +136,15 @@ extension DistrictAdministration {
                 let oldWithNew = try CertificateAuthority.issueLinkCertificate(
                     subject: old.certificate, issuer: certificate, issuerKey: key,
                     notValidBefore: old.certificate.notValidBefore, notValidAfter: far)
+                var online: Certificate?
+                if let previous = oldOnlineCertificate {
+                    online = try CertificateAuthority.issueOnlineSigningCertificate(
+                        subject: previous.subject, subjectKey: previous.publicKey, issuer: certificate, issuerKey: key, notValidBefore: onlineStart,
+                        notValidAfter: now.addingTimeInterval(Self.onlineKeyValidity))
+                }
                 return (
                     key, certificate, newWithOld, oldWithNew,
-                    newRootToken == nil ? try key.encryptedPEMRepresentation(passphrase: secret, scrypt: scrypt) : ""
+                    newRootToken == nil ? try key.encryptedPEMRepresentation(passphrase: secret, scrypt: scrypt) : "", online
                 )
             }
         }
@@ -169,10 +185,16 @@ extension DistrictAdministration {
                 }
                 // Tree heads signed by the old root must all predate the renewal time (RootSet.supersededAt); one signed
                 // while this renewal was being prepared would not: abort and let the operator retry.
-                if let latest = try TransparencyLog.latestTreeHeadTime(signedBy: old.certificate.kidHex, in: db),
-                    Double(latest) / 1000 > renewedAt.timeIntervalSince1970
-                {
-                    throw ZeroTripError(.notReady, "a tree head was signed while the root was being renewed; nothing changed, retry")
+                for signer in [old.certificate.kidHex] + [oldOnline?.kid].compactMap({ $0 }) {
+                    if let latest = try TransparencyLog.latestTreeHeadTime(signedBy: signer, in: db),
+                        Double(latest) / 1000 > renewedAt.timeIntervalSince1970
+                    {
+                        throw ZeroTripError(.notReady, "a tree head was signed while the root was being renewed; nothing changed, retry")
+                    }
+                }
+                // A newer online key certified by the old root meanwhile would be left behind.
+                guard try OnlineKeyStore.newest(certifiedBy: old.certificate.kidHex, in: db)?.kid == oldOnline?.kid else {
+                    throw ZeroTripError(.notReady, "an online key was certified while the root was being renewed; nothing changed, retry")
                 }
                 // Compare and swap: two renewals racing from two processes cannot both replace the same root.
                 guard try DistrictStore.switchRoot(from: old.certificate.kidHex, to: certificate.kidHex, in: db) else {
@@ -186,6 +208,9 @@ extension DistrictAdministration {
                         "link_new_with_old_sha256": Hex.encode(Digest.sha256(newWithOld.derRepresentation)),
                         "link_old_with_new_sha256": Hex.encode(Digest.sha256(oldWithNew.derRepresentation)),
                     ])
+                if let online, let oldOnline {
+                    try Self.recordOnlineKey(online, rootKid: certificate.kidHex, location: oldOnline.location, actor: actor, at: now, in: db)
+                }
                 try AuditLog.append(
                     AuditEntry(
                         actor: actor, action: .rootRenewed, target: "district",

@@ -22,6 +22,10 @@ public actor DistrictAdministration {
     var cachedRoot: (certificate: Certificate, key: PrivateKey)?
     /// Root unlocks in progress, by kid.
     var unlockingRoots: [String: Task<(certificate: Certificate, key: PrivateKey), any Error>] = [:]
+    /// The current online signing key, unlocked (replaced when a newer one is certified).
+    var cachedOnlineKey: (certificate: Certificate, key: PrivateKey)?
+    /// When the root key was last needed, and whether it could be used then (readiness detail).
+    var rootLastSeen: (at: Date, usable: Bool)?
     /// Unlocked seal keys by kid (decrypting a key costs a scrypt run, so it happens once per process).
     var cachedSealers: [String: DocumentSealer] = [:]
     /// Unlocks in progress by kid, so concurrent cache misses share one.
@@ -382,7 +386,7 @@ public actor DistrictAdministration {
     func createSealFiles(code: String, name: String, districtName: String, algorithm: KeyAlgorithm, now: Date) async throws -> (
         Certificate, String, URL
     ) {
-        let root = try await unlockRoot()
+        let root = try await unlockRootForCeremony("a new seal certificate")
         let subject = DistinguishedName([
             .init(type: "C", value: "CN"), .init(type: "O", value: districtName), .init(type: "OU", value: code), .init(type: "CN", value: name),
         ])
@@ -459,7 +463,12 @@ public actor DistrictAdministration {
     /// Checks that every registered key file exists with safe permissions (used by `serve` and `/readyz`).
     public nonisolated func checkKeyFiles() async throws {
         try home.keyFiles.checkAllPermissions()
-        let files = try await database.read { db in try SigningKeyStore.keyFiles(in: db) }
+        // With an online key the root may be away between ceremonies: readiness needs the online key instead.
+        let (registered, online) = try await database.read { db in
+            (try SigningKeyStore.keyFiles(in: db), try DistrictStore.rootKid(in: db).flatMap { try OnlineKeyStore.newest(certifiedBy: $0, in: db) })
+        }
+        var files = registered
+        if let online { files = files.filter { $0.role != .root } + [(location: online.location, role: .seal)] }
         for file in files.map(\.location) where !TokenKey.isTokenLocation(file) {
             guard home.keyFiles.exists(file) else { throw ZeroTripError(.missingKeyFile, "key file \(file) is missing") }
         }

@@ -70,9 +70,14 @@ public enum OfflineTrust {
         guard let der = FileManager.default.contents(atPath: signature.path), der.count <= 1024 else {
             throw ZeroTripError(.invalidInput, "cannot read the status list signature \(signature.lastPathComponent)")
         }
-        // Only the trust list's current root signs status lists: a root that was replaced signs no new ones.
-        let current = trustList.trustedRoots(pinned: root).signers.filter { $0.kidHex == trustList.rootKid }
-        return DocumentStatusList.open(Array(json), signature: Array(der), roots: current, now: now)
+        // Only the trust list's current root, or an online key it certified that was not replaced, signs status lists:
+        // a root that was replaced signs no new ones.
+        let trusted = trustList.trustedRoots(pinned: root)
+        let current = trusted.signers.filter { $0.kidHex == trustList.rootKid }
+        let online = trusted.onlineSigners.filter { key in
+            current.contains { key.issuer == $0.subject && key.authorityKeyIdentifier == $0.subjectKeyIdentifier }
+        }
+        return DocumentStatusList.open(Array(json), signature: Array(der), signers: current + online, now: now)
     }
 
     /// Applies the status list to an offline `report` of document `documentID` (hex): a genuine document the list

@@ -1254,6 +1254,32 @@ public struct AppDatabase: Sendable {
                         BEGIN SELECT RAISE(ABORT, 'a key only moves from its file into a token, or a root key into a new file of its own'); END;
                     """)
         }
+        // The root key may stay offline between ceremonies (docs/keys.md, "The root offline"): an online signing key
+        // it certified signs lists and tree heads meanwhile, and the CRL each root signed last is kept to be served
+        // while that root is away. An online key is never changed or removed; a newer one replaces it.
+        migrator.registerMigration("2026-12-11 keys: online signing keys certified by the root, and each root's last CRL") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE online_keys (
+                        kid TEXT PRIMARY KEY,
+                        root_kid TEXT NOT NULL REFERENCES signing_keys(kid),
+                        algorithm TEXT NOT NULL,
+                        certificate BLOB NOT NULL,
+                        key_file TEXT NOT NULL,
+                        created_at DATETIME NOT NULL
+                    );
+                    CREATE TRIGGER online_keys_append_only BEFORE UPDATE ON online_keys BEGIN SELECT RAISE(ABORT, 'online keys are append-only'); END;
+                    CREATE TRIGGER online_keys_no_delete BEFORE DELETE ON online_keys BEGIN SELECT RAISE(ABORT, 'online keys are append-only'); END;
+                    CREATE TABLE root_crls (
+                        root_kid TEXT PRIMARY KEY REFERENCES signing_keys(kid),
+                        number INTEGER NOT NULL,
+                        this_update DATETIME NOT NULL,
+                        next_update DATETIME NOT NULL,
+                        crl BLOB NOT NULL
+                    );
+                    CREATE TRIGGER root_crls_no_delete BEFORE DELETE ON root_crls BEGIN SELECT RAISE(ABORT, 'a root keeps its last CRL'); END;
+                    """)
+        }
         return migrator
     }
 }

@@ -13,7 +13,8 @@ public enum DatabaseMigration {
     /// documents are in, as it points forward). Not `device_challenges`: they live two minutes and the daemon is
     /// stopped for the move, so an app mid-login simply asks for a new one.
     static let tables = [
-        "district", "departments", "signing_keys", "signing_key_history", "root_links", "credentials", "credential_history",
+        "district", "departments", "signing_keys", "signing_key_history", "root_links", "online_keys", "root_crls", "credentials",
+        "credential_history",
         "audit_events", "audit_head", "persons", "person_history", "assurance_records", "verification_flows", "auth_counters",
         "device_keys", "applicant_sessions", "sms_outbox", "documents", "document_pdfs", "document_status_history", "document_sharing",
         "log_leaves", "log_nodes", "log_tree_heads", "catalogue_versions", "credit_policy_versions", "credit_organizations",

@@ -228,6 +228,9 @@ public struct ZeroTripError: Error, Hashable, Sendable, CustomStringConvertible 
         public static let tokenPINLocked = Code("token_pin_locked", kind: .unavailable)
         /// A registered key is no longer in its token.
         public static let tokenKeyNotFound = Code("token_key_not_found", kind: .unavailable)
+        /// The district root key is offline (connected only for ceremonies, docs/keys.md "The root offline"): what needs
+        /// it (a seal certificate, a root renewal) waits for the next ceremony; nothing was changed.
+        public static let rootOffline = Code("root_offline", kind: .unavailable)
 
         /// Every code declared here (the error table in docs/api.md lists each with its status).
         public static let all: [Code] = [
@@ -315,6 +318,7 @@ public struct ZeroTripError: Error, Hashable, Sendable, CustomStringConvertible 
             .tokenPINIncorrect,
             .tokenPINLocked,
             .tokenKeyNotFound,
+            .rootOffline,
         ]
     }
 

@@ -26,10 +26,13 @@ public struct LogEntryKind: RawRepresentable, Hashable, Sendable, CustomStringCo
     public static let keyRevoked = LogEntryKind(rawValue: "key.revoked")
     /// The district root renewed, cross-signed with the previous one.
     public static let rootRenewed = LogEntryKind(rawValue: "root.renewed")
+    /// An online signing key certified by the root: from then on it signs lists and tree heads.
+    public static let onlineKeyCertified = LogEntryKind(rawValue: "root.online_key_certified")
 
     /// Every kind the code appends.
     public static let all: [LogEntryKind] = [
         .documentIssued, .documentRevoked, .documentSuperseded, .keyCreated, .keyActivated, .keyRetired, .keyRevoked, .rootRenewed,
+        .onlineKeyCertified,
     ]
 }
 

@@ -14,7 +14,7 @@ public struct SignedTreeHead: Sendable, Hashable, Codable {
     public var timestamp: UInt64
     /// MTH of the first `treeSize` leaves, base64.
     public var rootHash: String
-    /// The signing root key's kid.
+    /// The kid of the key that signed it: the district root, or an online signing key the root certified.
     public var kid: String
     /// DER signature, base64.
     public var signature: String
@@ -27,14 +27,15 @@ public struct SignedTreeHead: Sendable, Hashable, Codable {
         return bytes + rootHash
     }
 
-    /// Whether the signature verifies under the trusted root the head names, and that root still signed heads
-    /// at the head's time (a root superseded by a renewal signed only the heads before it).
+    /// Whether the signature verifies under the trusted root or online signing key the head names, and that key
+    /// still signed heads at the head's time (a root superseded by a renewal, or an online key replaced by a newer
+    /// one, signed only the heads before it).
     public func isValid(trusting roots: RootSet) -> Bool {
-        guard let root = roots.root(kidHex: kid), roots.maySign(kidHex: kid, at: date) else { return false }
-        return isValid(root: root)
+        guard let signer = roots.signer(kidHex: kid), roots.maySign(kidHex: kid, at: date) else { return false }
+        return isValid(root: signer)
     }
 
-    /// Whether the signature verifies under `root` (the district root certificate).
+    /// Whether the signature verifies under `root` (the certificate of the district root or online key that signed it).
     public func isValid(root: Certificate) -> Bool {
         guard let hash = Base64.decodeStandard(rootHash), hash.count == 32, let der = Base64.decodeStandard(signature),
             let signature = try? Signature(derRepresentation: der, algorithm: root.publicKey.algorithm)

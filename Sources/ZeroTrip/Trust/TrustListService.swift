@@ -42,6 +42,9 @@ public final class TrustListService: Sendable {
     public let statusValidity: TimeInterval
     /// How long after its `nextUpdate` a status list may still be used.
     public let statusGrace: TimeInterval
+    /// How long a root CRL is current when the district runs with an online key (the root then signs one only at a
+    /// ceremony): 90 days. Hold a ceremony before it runs out, and after revoking a seal key.
+    public let offlineRootCRLValidity: TimeInterval = 90 * 86_400
     private let cached = Mutex<(generation: Int64, list: SignedTrustList)?>(nil)
     private let cachedStatus = Mutex<(generation: Int64, list: SignedStatusList)?>(nil)
     private let cachedCRLs = Mutex<[String: (generation: Int64, issuedAt: Date, der: [UInt8])]>([:])
@@ -95,15 +98,31 @@ public final class TrustListService: Sendable {
         let head = try await log.latestTreeHead().map {
             TrustList.SignedTreeHeadView(treeSize: $0.treeSize, timestamp: $0.timestamp, rootHash: $0.rootHash, signature: $0.signature, kid: $0.kid)
         }
+        let onlineKeys = try await administration.onlineKeys().prefix(RootSet.maximumCandidates).map { key in
+            TrustList.OnlineKey(
+                kid: key.kid, rootKid: key.rootKid, status: key.status.rawValue,
+                certificate: Base64.encode((try? Certificate(pemRepresentation: key.certificatePEM).derRepresentation) ?? []))
+        }
+        let signer = onlineKeys.first { $0.status == OnlineKeyStatus.current.rawValue }
         let list = TrustList(
             district: district.name, sequence: generation, issuedAt: issuedAt,
             nextUpdate: issuedAt.addingTimeInterval(validity), graceSeconds: Int(grace), rootKid: district.rootKid, keys: keys, treeHead: head,
-            roots: roots, links: links)
+            roots: roots, links: links, onlineKeys: onlineKeys.isEmpty ? nil : Array(onlineKeys), signerKid: signer?.kid)
         let json = Array(try TrustList.encoder.encode(list))
-        let signature = try await administration.rootSignature(for: json).signature
-        let signed = SignedTrustList(list: list, json: json, signature: signature, etag: "\"\(Hex.encode(Digest.sha256(json)))\"")
-        cached.withLock { $0 = (generation, signed) }
-        return signed
+        let signature = try await signed(json, rootKid: list.rootKid, signerKid: list.signerKid)
+        let signedList = SignedTrustList(list: list, json: json, signature: signature, etag: "\"\(Hex.encode(Digest.sha256(json)))\"")
+        cached.withLock { $0 = (generation, signedList) }
+        return signedList
+    }
+
+    /// `json` signed by the key that signs lists now, which must be the one the list names (a renewal or a new online
+    /// key committed while the list was being made is a 503 the caller retries, never a list naming the wrong key).
+    private func signed(_ json: [UInt8], rootKid: String, signerKid: String?) async throws -> [UInt8] {
+        let signed = try await administration.listSignature(for: json)
+        guard signed.rootKid == rootKid, signed.signerKid == signerKid else {
+            throw ZeroTripError(.notReady, "the district's signing key was just replaced; retry")
+        }
+        return signed.signature
     }
 
     /// The current signed document status list: every revoked or superseded document, re-signed when the register's
@@ -125,11 +144,12 @@ public final class TrustListService: Sendable {
                 reason: change.reason, changedAt: change.changedAt)
         }
         let issuedAt = Date(timeIntervalSince1970: now.timeIntervalSince1970.rounded(.down))
+        let signerKid = try await administration.onlineKeys().first { $0.status == .current }?.kid
         let list = DocumentStatusList(
             district: district.name, rootKid: district.rootKid, issuedAt: issuedAt,
-            nextUpdate: issuedAt.addingTimeInterval(statusValidity), graceSeconds: Int(statusGrace), entries: entries)
+            nextUpdate: issuedAt.addingTimeInterval(statusValidity), graceSeconds: Int(statusGrace), entries: entries, signerKid: signerKid)
         let json = Array(try DocumentStatusList.encoder.encode(list))
-        let signature = try await administration.rootSignature(for: json).signature
+        let signature = try await signed(json, rootKid: list.rootKid, signerKid: signerKid)
         let signed = SignedStatusList(list: list, json: json, signature: signature, etag: "\"\(Hex.encode(Digest.sha256(json)))\"")
         cachedStatus.withLock { $0 = (generation, signed) }
         return signed
@@ -159,8 +179,25 @@ public final class TrustListService: Sendable {
                     certificate: certificate, revokedAt: info.revokedAt ?? now,
                     reasonCode: KeyRevocationReason(rawValue: info.revocationReason ?? "")?.crlReasonCode ?? 0, invalidityDate: info.revokedNotAfter))
         }
-        let der = try await administration.makeCRL(
-            rootKid: kid, number: generation, thisUpdate: now, nextUpdate: now.addingTimeInterval(validity), revoked: revoked)
+        // A district with an online key keeps its root offline between ceremonies: the CRL the root signs then must last
+        // until the next one.
+        let online = try await administration.hasOnlineKey()
+        let der: [UInt8]
+        let nextUpdate = now.addingTimeInterval(online ? offlineRootCRLValidity : validity)
+        do {
+            der = try await administration.makeCRL(rootKid: kid, number: generation, thisUpdate: now, nextUpdate: nextUpdate, revoked: revoked)
+            try await administration.keepCRL(der, rootKid: kid, number: generation, thisUpdate: now, nextUpdate: nextUpdate)
+        } catch let error as ZeroTripError where online && error.code != .notInitialized && error.code != .notFound {
+            // The root is away: the CRL it signed at the last ceremony, until the next.
+            guard let kept = try await administration.lastCRL(rootKid: kid) else {
+                throw ZeroTripError(
+                    .rootOffline, "root \(kid.prefix(16)) is offline and has signed no CRL yet; connect it and publish the trust list"
+                )
+                .causedBy(error)
+            }
+            cachedCRLs.withLock { $0[kid] = (generation, now, kept) }
+            return kept
+        }
         cachedCRLs.withLock { $0[kid] = (generation, now, der) }
         return der
     }

@@ -41,12 +41,18 @@ public struct DocumentStatusList: Sendable, Codable, Hashable {
     public var graceSeconds: Int
     /// The entries, sorted by hash.
     public var entries: [Entry]
+    /// The online signing key that signed the list, certified by root `rootKid` (the trust list's `onlineKeys`);
+    /// absent when the root signed it itself.
+    public var signerKid: String?
 
     /// Creates a list.
-    public init(district: String, rootKid: String, issuedAt: Date, nextUpdate: Date, graceSeconds: Int, entries: [Entry]) {
+    public init(
+        district: String, rootKid: String, issuedAt: Date, nextUpdate: Date, graceSeconds: Int, entries: [Entry], signerKid: String? = nil
+    ) {
         format = "zerotrip-status-list-v1"
         self.district = district; self.rootKid = rootKid; self.issuedAt = issuedAt; self.nextUpdate = nextUpdate
         self.graceSeconds = graceSeconds; self.entries = entries.sorted { $0.hash < $1.hash }
+        self.signerKid = signerKid
     }
 
     /// The first 16 bytes of SHA-256(`"zerotrip-status-v1"` ‖ the 16 id bytes), base64url: unique in practice and not
@@ -85,16 +91,17 @@ public struct DocumentStatusList: Sendable, Codable, Hashable {
         public var code: VerificationReason.Code { VerificationReason.Code(rawValue: rawValue) }
     }
 
-    /// Checks the signature over the exact `bytes` with one of the district's `roots` (those the trust list reached
-    /// from the pinned root), parses, and checks freshness at `now`: the list, or why verification must answer
-    /// "unknown".
-    public static func open(_ bytes: [UInt8], signature: [UInt8], roots: [Certificate], now: Date) -> Outcome {
+    /// Checks the signature over the exact `bytes` with one of `signers` (the trust list's current root, and its
+    /// current online signing keys, as reached from the pinned root), parses, and checks freshness at `now`: the
+    /// list, or why verification must answer "unknown". The key named by `signerKid`, else by `rootKid`, must be
+    /// among `signers`.
+    public static func open(_ bytes: [UInt8], signature: [UInt8], signers: [Certificate], now: Date) -> Outcome {
         let invalid = VerificationReason(Problem.invalid.code, "the document status list is not a status list signed by the district root")
         guard bytes.count <= 32 << 20, signature.count <= 1024 else { return .unusable(invalid) }
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
         guard let list = try? decoder.decode(DocumentStatusList.self, from: Data(bytes)), list.format == "zerotrip-status-list-v1",
-            let signer = roots.first(where: { $0.kidHex == list.rootKid }),
+            let signer = signers.first(where: { $0.kidHex == (list.signerKid ?? list.rootKid) }),
             let parsed = try? Signature(derRepresentation: signature, algorithm: signer.publicKey.algorithm),
             signer.publicKey.isValidSignature(parsed, for: bytes),
             // Strictly ascending, as specified: the lookup is a binary search, and an unsorted signed list must not

@@ -16,6 +16,11 @@ public struct RootSet: Sendable {
     public let roots: [Certificate]
     /// Roots that may sign a current trust list: the pinned ones and the newer roots reached from them.
     public let signers: [Certificate]
+    /// Online signing keys (docs/keys.md, "The root offline") certified by a trusted root: each signed lists and
+    /// tree heads from its certificate's start until a newer one, or a renewal of its root, replaced it.
+    public let onlineKeys: [Certificate]
+    /// The online keys that may sign a current list: certified by a root in `signers` and not replaced by a newer one.
+    public let onlineSigners: [Certificate]
     /// Links and root entries considered at most (a list is parsed before its signature is checked: this bounds the work).
     public static let maximumCandidates = 16
     /// Renewals back-date the new root's validity by this much (clock skew); its `notValidBefore` plus this is the renewal time.
@@ -23,7 +28,9 @@ public struct RootSet: Sendable {
 
     /// Starts from `pinned` and adds each of `candidates` (self-signed roots) for which one of `links` has the
     /// candidate's name and public key and validates, as a CA certificate, under a root trusted so far.
-    public init(pinned: [Certificate], candidates: [Certificate], links: [Certificate]) {
+    ///
+    /// Each of `onlineKeys` is kept when it validates, as an online signing key's certificate, under a trusted root.
+    public init(pinned: [Certificate], candidates: [Certificate], links: [Certificate], onlineKeys: [Certificate] = []) {
         var trusted = pinned
         var signers = pinned
         let links = Array(links.prefix(Self.maximumCandidates))
@@ -56,7 +63,31 @@ public struct RootSet: Sendable {
         }
         roots = trusted
         self.signers = signers
+        // An online key counts only under the root that certified it (checked inside its validity: what matters is who
+        // vouched for it, while `maySign` bounds when).
+        let online = onlineKeys.prefix(Self.maximumCandidates).filter { key in
+            trusted.contains { root in
+                CertificateChainVerifier(trustAnchors: [root]).validateOnlineSigner(key, at: key.notValidBefore.addingTimeInterval(1)).isValid
+            }
+        }
+        self.onlineKeys = online
+        onlineSigners = online.filter { key in
+            guard let root = Self.certifier(of: key, among: signers), !trusted.contains(where: { $0.notValidBefore > root.notValidBefore }) else {
+                return false
+            }
+            return !online.contains { $0.notValidBefore > key.notValidBefore }
+        }
     }
+
+    /// The root among `roots` whose signature `key`'s certificate carries.
+    private static func certifier(of key: Certificate, among roots: [Certificate]) -> Certificate? {
+        roots.first { root in
+            CertificateChainVerifier(trustAnchors: [root]).validateOnlineSigner(key, at: key.notValidBefore.addingTimeInterval(1)).isValid
+        }
+    }
+
+    /// The trusted root or online signing key with `kid` (hex): what may have signed a tree head or list naming it.
+    public func signer(kidHex: String) -> Certificate? { root(kidHex: kidHex) ?? onlineKeys.first { $0.kidHex == kidHex } }
 
     /// The trusted root with `kid` (hex), if any.
     public func root(kidHex: String) -> Certificate? { roots.first { $0.kidHex == kidHex } }
@@ -66,10 +97,19 @@ public struct RootSet: Sendable {
         roots.filter { $0.notValidBefore > root.notValidBefore }.map { $0.notValidBefore.addingTimeInterval(Self.renewalBackdate) }.min()
     }
 
-    /// Whether root `kidHex` may have signed something (a tree head) at `time`: a trusted root, and not after a newer trusted root replaced it.
+    /// Whether root or online key `kidHex` may have signed something (a tree head) at `time`: a trusted root not yet
+    /// replaced by a newer trusted root then; or an online key valid then, certified by a root that may sign then, and
+    /// not yet replaced by a newer online key.
     public func maySign(kidHex: String, at time: Date) -> Bool {
-        guard let root = root(kidHex: kidHex) else { return false }
-        guard let superseded = supersededAt(root) else { return true }
-        return time <= superseded
+        if let root = root(kidHex: kidHex) {
+            guard let superseded = supersededAt(root) else { return true }
+            return time <= superseded
+        }
+        guard let key = onlineKeys.first(where: { $0.kidHex == kidHex }), time >= key.notValidBefore, time <= key.notValidAfter,
+            let root = Self.certifier(of: key, among: roots), maySign(kidHex: root.kidHex, at: time)
+        else { return false }
+        let replaced = onlineKeys.filter { $0.notValidBefore > key.notValidBefore }.map { $0.notValidBefore.addingTimeInterval(Self.renewalBackdate) }
+            .min()
+        return replaced.map { time <= $0 } ?? true
     }
 }

@@ -62,6 +62,24 @@ public struct TrustList: Sendable, Codable, Hashable {
         }
     }
 
+    /// One online signing key of the district (docs/keys.md, "The root offline"): certified by a root, it signs
+    /// lists and tree heads so that the root key can stay offline between ceremonies.
+    public struct OnlineKey: Sendable, Codable, Hashable {
+        /// First 8 bytes of SHA-256 of the certificate, hex.
+        public var kid: String
+        /// The root that certified it.
+        public var rootKid: String
+        /// `current` (signs now) or `previous` (replaced; its earlier tree heads still verify).
+        public var status: String
+        /// Its certificate, base64 DER (extended key usage ``CertificateAuthority/onlineSigningPurpose``).
+        public var certificate: String
+
+        /// Creates an entry.
+        public init(kid: String, rootKid: String, status: String, certificate: String) {
+            self.kid = kid; self.rootKid = rootKid; self.status = status; self.certificate = certificate
+        }
+    }
+
     /// `zerotrip-trust-list-v1`.
     public var format: String
     /// District name.
@@ -84,6 +102,10 @@ public struct TrustList: Sendable, Codable, Hashable {
     public var roots: [Root]?
     /// Link certificates between the roots, base64 DER: each root's key certified by the other (docs/trust-list.md).
     public var links: [String]?
+    /// The district's online signing keys (absent in lists of a district whose root signs everything itself).
+    public var onlineKeys: [OnlineKey]?
+    /// The online key that signed this list, certified by root `rootKid`; absent when that root signed it.
+    public var signerKid: String?
 
     /// A signed tree head inside the trust list.
     public struct SignedTreeHeadView: Sendable, Codable, Hashable {
@@ -108,12 +130,12 @@ public struct TrustList: Sendable, Codable, Hashable {
     public init(
         district: String, sequence: Int64, issuedAt: Date, nextUpdate: Date, graceSeconds: Int, rootKid: String, keys: [Key],
         treeHead: SignedTreeHeadView?,
-        roots: [Root]? = nil, links: [String]? = nil
+        roots: [Root]? = nil, links: [String]? = nil, onlineKeys: [OnlineKey]? = nil, signerKid: String? = nil
     ) {
         format = "zerotrip-trust-list-v1"
         self.district = district; self.sequence = sequence; self.issuedAt = issuedAt; self.nextUpdate = nextUpdate
         self.graceSeconds = graceSeconds; self.rootKid = rootKid; self.keys = keys; self.treeHead = treeHead
-        self.roots = roots; self.links = links
+        self.roots = roots; self.links = links; self.onlineKeys = onlineKeys; self.signerKid = signerKid
     }
 
     /// The JSON encoder of the served bytes (sorted keys, ISO 8601 dates).
@@ -161,7 +183,27 @@ public struct TrustList: Sendable, Codable, Hashable {
         guard let list = try? decoder.decode(TrustList.self, from: Data(bytes)), list.format == "zerotrip-trust-list-v1" else {
             return signedByPinned ? .unusable(VerificationReason(Problem.malformed.code, "not a zerotrip-trust-list-v1 document")) : badSignature
         }
-        if !signedByPinned {
+        if let signerKid = list.signerKid, !signedByPinned {
+            // Signed by an online key: one that the list's current root (reached forward from the pinned one)
+            // certified, and that no newer online key replaced.
+            let trusted = list.trustedRoots(pinned: root)
+            guard let current = trusted.signers.first(where: { $0.kidHex == list.rootKid }) else {
+                return .unusable(
+                    VerificationReason(
+                        Problem.wrongRoot.code, "the trust list names root \(list.rootKid), which no link certificate from the pinned root leads to"))
+            }
+            guard
+                let signer = trusted.onlineSigners.first(where: {
+                    $0.kidHex == signerKid && $0.authorityKeyIdentifier == current.subjectKeyIdentifier && $0.issuer == current.subject
+                })
+            else {
+                return .unusable(
+                    VerificationReason(
+                        Problem.wrongRoot.code,
+                        "the trust list is signed by online key \(signerKid), which its current root did not certify or which was replaced"))
+            }
+            guard Self.verifies(bytes, signature: signature, under: signer) else { return badSignature }
+        } else if !signedByPinned {
             guard list.rootKid != root.kidHex else { return badSignature }
             // Signed by another root: usable only if link certificates lead from the pinned root forward to it
             // (a previous root, reached backwards, anchors old seals but no longer signs lists).
@@ -172,8 +214,8 @@ public struct TrustList: Sendable, Codable, Hashable {
                         "the trust list is signed by root \(list.rootKid), which no link certificate from the pinned root leads to"))
             }
             guard Self.verifies(bytes, signature: signature, under: signer) else { return badSignature }
-        } else if list.rootKid != root.kidHex {
-            return .unusable(VerificationReason(Problem.wrongRoot.code, "the trust list names another root"))
+        } else if list.rootKid != root.kidHex || list.signerKid != nil {
+            return .unusable(VerificationReason(Problem.wrongRoot.code, "the trust list names another signer"))
         }
         guard now <= list.nextUpdate.addingTimeInterval(TimeInterval(list.graceSeconds)) else {
             return .unusable(
@@ -196,7 +238,8 @@ public struct TrustList: Sendable, Codable, Hashable {
         }
         return RootSet(
             pinned: [pinned], candidates: certificates((roots ?? []).prefix(RootSet.maximumCandidates).map(\.certificate)),
-            links: certificates(Array((links ?? []).prefix(RootSet.maximumCandidates))))
+            links: certificates(Array((links ?? []).prefix(RootSet.maximumCandidates))),
+            onlineKeys: certificates((onlineKeys ?? []).prefix(RootSet.maximumCandidates).map(\.certificate)))
     }
 
     /// A verifier over the list's keys and revocations, anchored at the pinned `root` and the roots it links to.

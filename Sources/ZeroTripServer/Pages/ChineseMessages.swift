@@ -134,6 +134,7 @@ enum ChineseMessages {
         "token_pin_incorrect": "电子印章设备口令不正确，服务暂不可用，请联系管理员。",
         "token_pin_locked": "电子印章设备口令已锁定，请联系安全管理员。",
         "token_key_not_found": "电子印章密钥不在设备中，服务暂不可用，请联系管理员。",
+        "root_offline": "此项操作需要区级根密钥，根密钥目前离线，请在密钥仪式时办理。",
         "internal_error": "服务内部错误，请稍后再试。",
     ]
 

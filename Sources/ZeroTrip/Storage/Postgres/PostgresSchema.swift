@@ -400,6 +400,28 @@ enum PostgresSchema {
                     "a key only moves from its file into a token, or a root key into a new file of its own",
                     when: "NEW.key_file IS DISTINCT FROM OLD.key_file AND (OLD.key_file LIKE 'pkcs11:%' OR NOT ((OLD.role = 'seal' "
                         + "AND NEW.key_file LIKE 'pkcs11:%') OR (OLD.role = 'root' AND NEW.key_file LIKE 'root-' || OLD.kid || '-%.key.pem')))")),
+        Migration(
+            name: "2026-12-11 keys: online signing keys certified by the root, and each root's last CRL",
+            sql: """
+                CREATE TABLE online_keys (
+                    kid TEXT PRIMARY KEY,
+                    root_kid TEXT NOT NULL REFERENCES signing_keys(kid),
+                    algorithm TEXT NOT NULL,
+                    certificate BYTEA NOT NULL,
+                    key_file TEXT NOT NULL,
+                    created_at TIMESTAMPTZ NOT NULL,
+                    rowid BIGSERIAL NOT NULL UNIQUE
+                );
+                \(appendOnly("online_keys", "online keys are append-only"))
+                CREATE TABLE root_crls (
+                    root_kid TEXT PRIMARY KEY REFERENCES signing_keys(kid),
+                    number BIGINT NOT NULL,
+                    this_update TIMESTAMPTZ NOT NULL,
+                    next_update TIMESTAMPTZ NOT NULL,
+                    crl BYTEA NOT NULL
+                );
+                \(noDelete("root_crls", "a root keeps its last CRL"))
+                """),
     ]
 
     private static let initial = """

@@ -1,0 +1,72 @@
+import Foundation
+import ZeroTripCrypto
+
+/// An online signing key as registered: certified by root `rootKid`, held in `location` (a key file name in Keys/,
+/// or a `pkcs11:` URI).
+struct OnlineKeyRecord: Sendable {
+    var kid: String
+    var rootKid: String
+    var algorithm: String
+    var certificate: Data
+    var location: String
+    var createdAt: Date
+}
+
+/// The district's online signing keys and the CRL each root signed last (`online_keys`, `root_crls`), and all
+/// their SQL. Methods run in the caller's transaction.
+enum OnlineKeyStore {
+    /// Registers an online key; the root's history row makes the trust list and its caches start again.
+    static func insert(_ certificate: Certificate, rootKid: String, algorithm: KeyAlgorithm, location: String, at now: Date, in db: SQLTransaction)
+        throws
+    {
+        try db.execute(
+            sql: "INSERT INTO online_keys (kid, root_kid, algorithm, certificate, key_file, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            arguments: [certificate.kidHex, rootKid, algorithm.rawValue, Data(certificate.derRepresentation), location, now])
+        try db.execute(
+            sql: "INSERT INTO signing_key_history (kid, status, reason, changed_at) SELECT kid, status, ?, ? FROM signing_keys WHERE kid = ?",
+            arguments: ["online_key_certified:\(certificate.kidHex)", now, rootKid])
+    }
+
+    /// Every online key, newest first.
+    static func all(in db: SQLTransaction) throws -> [OnlineKeyRecord] {
+        try db.fetchAll(
+            sql: "SELECT kid, root_kid, algorithm, certificate, key_file, created_at FROM online_keys ORDER BY created_at DESC, rowid DESC"
+        )
+        .map {
+            OnlineKeyRecord(
+                kid: $0["kid"], rootKid: $0["root_kid"], algorithm: $0["algorithm"], certificate: $0["certificate"], location: $0["key_file"],
+                createdAt: $0["created_at"])
+        }
+    }
+
+    /// The newest online key certified by root `rootKid` (the current root's is the one that signs), or nil.
+    static func newest(certifiedBy rootKid: String, in db: SQLTransaction) throws -> OnlineKeyRecord? {
+        try db.fetchOne(
+            sql: """
+                SELECT kid, root_kid, algorithm, certificate, key_file, created_at FROM online_keys WHERE root_kid = ?
+                ORDER BY created_at DESC, rowid DESC LIMIT 1
+                """, arguments: [rootKid]
+        ).map {
+            OnlineKeyRecord(
+                kid: $0["kid"], rootKid: $0["root_kid"], algorithm: $0["algorithm"], certificate: $0["certificate"], location: $0["key_file"],
+                createdAt: $0["created_at"])
+        }
+    }
+
+    /// Keeps `crl` as the last CRL root `rootKid` signed (replacing an earlier one).
+    static func keepCRL(_ crl: [UInt8], rootKid: String, number: Int64, thisUpdate: Date, nextUpdate: Date, in db: SQLTransaction) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO root_crls (root_kid, number, this_update, next_update, crl) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT (root_kid) DO UPDATE SET number = excluded.number, this_update = excluded.this_update,
+                    next_update = excluded.next_update, crl = excluded.crl
+                """, arguments: [rootKid, number, thisUpdate, nextUpdate, Data(crl)])
+    }
+
+    /// The last CRL root `rootKid` signed, with its number and times.
+    static func lastCRL(rootKid: String, in db: SQLTransaction) throws -> (crl: Data, number: Int64, thisUpdate: Date, nextUpdate: Date)? {
+        try db.fetchOne(sql: "SELECT crl, number, this_update, next_update FROM root_crls WHERE root_kid = ?", arguments: [rootKid]).map {
+            (crl: $0["crl"], number: $0["number"], thisUpdate: $0["this_update"], nextUpdate: $0["next_update"])
+        }
+    }
+}
