@@ -60,8 +60,11 @@ public enum SoftHSM {
         let directory: URL
         let away: URL
 
-        /// Puts the token's store back where SoftHSM looks for it.
-        public func restore() throws { try FileManager.default.moveItem(at: away, to: directory) }
+        /// Puts the token's store back where SoftHSM looks for it (once: a second call does nothing).
+        public func restore() throws {
+            guard FileManager.default.fileExists(atPath: away.path) else { return }
+            try FileManager.default.moveItem(at: away, to: directory)
+        }
     }
 
     /// Takes token `label`'s store (SoftHSM keeps each token in a directory of its own) out of SoftHSM's sight, as

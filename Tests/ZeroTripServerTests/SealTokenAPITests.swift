@@ -1,10 +1,12 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import Logging
 import Synchronization
 import Testing
 @testable import ZeroTrip
 import ZeroTripCrypto
+import ZeroTripDocuments
 @testable import ZeroTripServer
 import ZeroTripTestSupport
 
@@ -96,6 +98,76 @@ struct SealTokenAPITests {
             }
             try await client.execute(uri: "/readyz", method: .get) { response in
                 #expect(response.status == .ok)
+            }
+        }
+    }
+
+    @Test(
+        "Root in its own token, connected only for ceremonies: with it withdrawn the daemon is ready and says root offline, issues, serves lists signed by the online key and the kept CRL; a new department answers 503 root_offline"
+    )
+    func rootTokenOnlyForCeremonies() async throws {
+        setenv(TokenAccess.rootPINVariable, SoftHSM.pin, 1)
+        let (rootLabel, rootURI) = try SoftHSM.claim()
+        let (_, sealURI) = try SoftHSM.claim()
+        let fixture = try await ServerFixture(sealToken: sealURI + "&pin-value=\(SoftHSM.pin)", rootToken: rootURI)
+        let root = try await fixture.services.administration.rootCertificate()
+        // The ceremony: certify the online key (made in the seal token), sign the root's CRL, then take the root token away.
+        let online = try await fixture.services.administration.certifyOnlineKey(actor: "test")
+        #expect(online.inToken)
+        let ceremonyCRL = try await fixture.services.trustList.crl()
+        let withdrawn = try SoftHSM.withdraw(rootLabel)
+        defer { try? withdrawn.restore() }
+        // A daemon started now has never seen the root.
+        let services = ZeroTripServices(
+            database: fixture.services.database, home: fixture.services.home,
+            passphrase: PassphraseSource(explicit: "server test passphrase", environment: [:], keys: fixture.services.home.keyFiles))
+        let app = try buildApplication(configuration: fixture.configuration, services: services, logger: Logger(label: "test"))
+        let issuer = try #require(fixture.tokens[.documentsIssue])
+        let admin = try #require(fixture.tokens[.admin])
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/readyz", method: .get) { response in
+                #expect(response.status == .ok)
+                let body = try JSONDecoder().decode([String: String].self, from: Data(response.body.readableBytesView))
+                #expect(body["root"] == "offline" && body["listSigner"] == "online key \(online.kid)", "\(body)")
+            }
+            try await client.execute(
+                uri: "/v1/documents", method: .post, headers: [.authorization: "Bearer \(issuer)", .contentType: "application/json"],
+                body: ByteBuffer(string: DocumentAPITests.issueBody)
+            ) { response in
+                #expect(response.status == .created)
+            }
+            let head = try await services.administration.signTreeHead(services.log)
+            #expect(head.kid == online.kid)
+            let list = try await client.execute(uri: "/v1/trust-list", method: .get) { Array($0.body.readableBytesView) }
+            let signature = try await client.execute(uri: "/v1/trust-list.sig", method: .get) { Array($0.body.readableBytesView) }
+            guard case .usable(let opened) = TrustList.open(list, signature: signature, root: root, now: Date()) else {
+                Issue.record("the list signed by the online key does not open with the root pinned")
+                return
+            }
+            #expect(opened.signerKid == online.kid && opened.treeHead?.kid == online.kid)
+            try await client.execute(uri: "/v1/crl", method: .get) { response in
+                #expect(response.status == .ok)
+                #expect(Array(response.body.readableBytesView) == ceremonyCRL, "the CRL the root signed at the ceremony")
+            }
+            let departments = try await services.administration.departments().count
+            try await client.execute(
+                uri: "/v1/departments", method: .post, headers: [.authorization: "Bearer \(admin)"],
+                body: ByteBuffer(string: #"{"code": "WJJ", "name": "区卫生健康局"}"#)
+            ) { response in
+                #expect(response.status == .serviceUnavailable)
+                #expect(Int(response.headers[.retryAfter] ?? "") ?? 0 > 0)
+                let body = try JSONDecoder().decode(ErrorBody.self, from: Data(response.body.readableBytesView))
+                #expect(body.error.code == "root_offline")
+                #expect(!body.error.message.contains(SoftHSM.pin))
+            }
+            #expect(try await services.administration.departments().count == departments, "nothing stored")
+            // The next ceremony: the root token is connected again, and the same daemon certifies the new seal.
+            try withdrawn.restore()
+            try await client.execute(
+                uri: "/v1/departments", method: .post, headers: [.authorization: "Bearer \(admin)"],
+                body: ByteBuffer(string: #"{"code": "WJJ", "name": "区卫生健康局"}"#)
+            ) { response in
+                #expect(response.status == .created)
             }
         }
     }

@@ -18,8 +18,9 @@ final class ServerFixture: @unchecked Sendable {
     var noAdminToken = ""
 
     /// `clock`: the services' time source (a test that needs time to pass gives its own).
-    /// `sealToken`: the `pkcs11:` URI seal keys are made in (``ZeroTripHome/sealToken``).
-    init(initialize: Bool = true, clock: ZeroTripClock = .system, sealToken: String? = nil) async throws {
+    /// `sealToken`: the `pkcs11:` URI seal keys are made in (``ZeroTripHome/sealToken``); `rootToken`: the one the root
+    /// key is made in (PIN from `ZEROTRIP_ROOT_TOKEN_PIN`).
+    init(initialize: Bool = true, clock: ZeroTripClock = .system, sealToken: String? = nil, rootToken: String? = nil) async throws {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("zerotrip-server-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         var home = ZeroTripHome(root: root)
@@ -33,7 +34,7 @@ final class ServerFixture: @unchecked Sendable {
         configuration.port = 0
         self.configuration = configuration
         guard initialize else { return }
-        _ = try await services.administration.initialize(district: "禅城区", province: "广东省", city: "佛山市", actor: "test")
+        _ = try await services.administration.initialize(district: "禅城区", province: "广东省", city: "佛山市", rootToken: rootToken, actor: "test")
         _ = try await services.administration.addDepartment(code: "ZSJ", name: "区政务服务数据管理局", actor: "test")
         _ = try await services.administration.addDepartment(code: "RSJ", name: "区人力资源和社会保障局", actor: "test")
         for scope in Scope.all {
