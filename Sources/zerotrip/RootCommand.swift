@@ -87,7 +87,8 @@ struct RootCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Renew the root: a new root key and certificate (same name), certified by the current root and certifying it back.",
             discussion: """
-                The new root signs trust lists, CRLs, tree heads and new seal certificates from now on; the previous root keeps \
+                The new root signs trust lists, CRLs, tree heads and new seal certificates from now on (with an online key, it \
+                certifies that key again, which goes on signing lists and tree heads); the previous root keeps \
                 anchoring the seals it issued. Verifiers pinned to the previous root follow through the link certificate in the \
                 trust list and Certificates/roots/. With --rotate-departments every department's seal key is rotated at once, so \
                 new documents are sealed under the new root; otherwise that happens at each department's next rotation. \

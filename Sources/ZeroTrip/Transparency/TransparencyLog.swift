@@ -3,7 +3,8 @@ import Synchronization
 public import ZeroTripCrypto
 public import ZeroTripDocuments
 
-/// A signed tree head: the log's size and root at a time, signed by the district root key.
+/// A signed tree head: the log's size and root at a time, signed by the district root key or the online signing key
+/// it certified.
 ///
 /// Signed bytes: `"zerotrip-sth-v1" ‖ u64be(timestamp_ms) ‖ u64be(tree_size) ‖ root_hash(32)`, ECDSA P-256/SHA-256
 /// (or SM2/SM3 for an SM2 root), DER. See docs/transparency-log.md.

@@ -2,7 +2,7 @@ public import Foundation
 public import ZeroTripCrypto
 
 /// The district's signed trust list (format `zerotrip-trust-list-v1`, docs/trust-list.md): every department
-/// key with its certificate and status, signed by the root key. A verifier pins the root certificate, never
+/// key with its certificate and status, signed by the root key (or by an online signing key the root certified). A verifier pins the root certificate, never
 /// department keys; it refreshes the list before `nextUpdate` and stops trusting it after `nextUpdate + graceSeconds`.
 public struct TrustList: Sendable, Codable, Hashable {
     /// One department key.
