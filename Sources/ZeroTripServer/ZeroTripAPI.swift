@@ -165,12 +165,14 @@ public struct ZeroTripAPI: Sendable {
         // Trust infrastructure: public trust list, CRL and transparency log; key administration.
         RouteSpec(
             method: .get, path: "/v1/trust-list", handler: .open(Self.trustList),
-            "The signed trust list of departments and seal keys (root or online key; `ZeroTrip-Signature` header, `ETag`)", reply: .json(TrustList.self)),
+            "The signed trust list of departments and seal keys (root or online key; `ZeroTrip-Signature` header, `ETag`)",
+            reply: .json(TrustList.self)),
         RouteSpec(
             method: .get, path: "/v1/trust-list.sig", handler: .open(Self.trustList), "The trust list's detached signature",
             reply: .other("application/octet-stream", "the signature bytes")),
         RouteSpec(
-            method: .get, path: "/v1/status-list", handler: .open(Self.statusList), "The signed status list of revoked documents (root or online key; `ETag`)",
+            method: .get, path: "/v1/status-list", handler: .open(Self.statusList),
+            "The signed status list of revoked documents (root or online key; `ETag`)",
             reply: .json(DocumentStatusList.self)),
         RouteSpec(
             method: .get, path: "/v1/status-list.sig", handler: .open(Self.statusList), "The status list's detached signature",

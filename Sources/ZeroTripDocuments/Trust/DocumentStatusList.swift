@@ -96,7 +96,8 @@ public struct DocumentStatusList: Sendable, Codable, Hashable {
     /// list, or why verification must answer "unknown". The key named by `signerKid`, else by `rootKid`, must be
     /// among `signers`.
     public static func open(_ bytes: [UInt8], signature: [UInt8], signers: [Certificate], now: Date) -> Outcome {
-        let invalid = VerificationReason(Problem.invalid.code, "the document status list is not a status list signed by the district root or its current online key")
+        let invalid = VerificationReason(
+            Problem.invalid.code, "the document status list is not a status list signed by the district root or its current online key")
         guard bytes.count <= 32 << 20, signature.count <= 1024 else { return .unusable(invalid) }
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
