@@ -71,6 +71,14 @@ struct ServeCommand: AsyncParsableCommand {
                         "the root key file opens with the seals' passphrase: whoever holds that passphrase and Keys/ holds the root; run `zerotrip root separate-passphrase` (docs/keys.md)"
                     )
                 }
+                let signing = try await services.administration.listSigning()
+                if let online = signing.onlineKid {
+                    logger.info(
+                        "an online key signs lists and tree heads",
+                        metadata: [
+                            "online_kid": "\(online)", "root": "\(signing.rootConnected ? "online" : "offline until the next ceremony")",
+                        ])
+                }
             } else {
                 logger.warning("district not initialised; run `zerotrip init --district NAME`")
             }

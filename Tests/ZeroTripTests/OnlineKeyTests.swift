@@ -193,6 +193,25 @@ struct OnlineKeyTests {
         #expect(!roots.maySign(kidHex: first.kidHex, at: second.notBefore.addingTimeInterval(RootSet.renewalBackdate + 60)))
     }
 
+    @Test("A new online key is refused while the previous one signed a tree head after the new one's start: verifiers would reject that head")
+    func certifyRacingATreeHead() async throws {
+        let prepared = try await Self.prepared()
+        let district = prepared.district
+        let certifyingAt = district.clock.now.addingTimeInterval(600)
+        // The daemon, with the previous key, signs a head at a time after the ceremony's clock reading.
+        district.clock.advance(by: 1200)
+        let head = try await district.services.administration.signTreeHead(district.services.log)
+        #expect(head.kid == prepared.online.kid)
+        let ceremony = ZeroTripServices(
+            database: district.services.database, home: district.home,
+            passphrase: PassphraseSource(explicit: TestDistrict.passphrase, environment: [:], keys: district.home.keyFiles),
+            clock: ZeroTripClock { certifyingAt })
+        let files = district.fileListing()
+        await expectError(.notReady) { try await ceremony.administration.certifyOnlineKey(actor: "test") }
+        #expect(try await district.services.administration.onlineKeys().count == 1)
+        #expect(district.fileListing() == files, "the new key's file is removed")
+    }
+
     @Test("A renewal certifies the online key again under the new root; a verifier pinned to the old root follows, and the old heads still verify")
     func renewal() async throws {
         let prepared = try await Self.prepared()

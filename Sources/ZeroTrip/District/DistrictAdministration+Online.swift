@@ -125,6 +125,14 @@ extension DistrictAdministration {
                 guard try DistrictStore.rootKid(in: db) == root.certificate.kidHex else {
                     throw ZeroTripError(.notReady, "the district root was just renewed; nothing changed, retry")
                 }
+                // Verifiers take the previous key as replaced from the new certificate's start plus the renewal margin
+                // (RootSet.maySign); a tree head it signed later, while this key was being made, would break the log.
+                let replacedAt = certificate.notValidBefore.addingTimeInterval(RootSet.renewalBackdate).timeIntervalSince1970 * 1000
+                if let previous = try OnlineKeyStore.all(in: db).first,
+                    let latest = try TransparencyLog.latestTreeHeadTime(signedBy: previous.kid, in: db), Double(latest) > replacedAt
+                {
+                    throw ZeroTripError(.notReady, "a tree head was signed while the online key was being certified; nothing changed, retry")
+                }
                 try Self.recordOnlineKey(certificate, rootKid: root.certificate.kidHex, location: location, actor: actor, at: now, in: db)
             }
         } catch {
