@@ -648,9 +648,10 @@ public struct ZeroTripAPI: Sendable {
             }
             // With an online key the root may be offline between ceremonies: ready all the same, and said so.
             guard let online = signing.onlineKid else { return try JSONResponse.make(["status": "ready", "root": "online"]) }
-            return try JSONResponse.make([
-                "status": "ready", "root": signing.rootConnected ? "online" : "offline", "listSigner": "online key \(online)",
-            ])
+            var detail = ["status": "ready", "root": signing.rootConnected ? "online" : "offline", "listSigner": "online key \(online)"]
+            // Time to hold the ceremony that certifies the next online key.
+            if let ends = signing.onlineKeyEndsSoon { detail["listSignerEnds"] = AuditEvent.timestamp(ends) }
+            return try JSONResponse.make(detail)
         }
     }
 

@@ -50,7 +50,8 @@ struct LogCommand: AsyncParsableCommand {
                     let services = try location.services()
                     let roots = RootSet(
                         pinned: [rootCertificate], candidates: try await services.administration.rootCertificates(),
-                        links: try await services.administration.rootLinks(), onlineKeys: try await services.administration.onlineKeyCertificates())
+                        links: try await services.administration.rootLinks(), onlineKeys: try await services.administration.onlineKeyCertificates(),
+                        maximumOnlineKeys: .max)
                     switch try await services.log.audit(trusting: roots) {
                     case .intact(let leaves, let heads): print("log intact: \(leaves) leaves, \(heads) signed tree heads recomputed")
                     case .broken(let problem): print("log BROKEN: \(problem)"); throw ExitCode(1)

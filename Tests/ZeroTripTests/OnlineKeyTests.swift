@@ -212,6 +212,50 @@ struct OnlineKeyTests {
         #expect(district.fileListing() == files, "the new key's file is removed")
     }
 
+    @Test("A replaced online key is destroyed at once and audited; the next status list is signed by its successor without waiting")
+    func replacedKeyDestroyed() async throws {
+        let prepared = try await Self.prepared()
+        let services = prepared.district.services
+        let firstFile = services.home.keysDirectory.appendingPathComponent("online-\(prepared.online.kid).key.pem")
+        #expect(FileManager.default.fileExists(atPath: firstFile.path))
+        #expect(try await services.trustList.currentStatusList().list.signerKid == prepared.online.kid)
+        let second = try await services.administration.certifyOnlineKey(actor: "test")
+        #expect(!FileManager.default.fileExists(atPath: firstFile.path), "a replaced key never signs again: its file is gone")
+        let destroyed = try await services.database.read { db in
+            try db.fetchAll(sql: "SELECT target FROM audit_events WHERE action = 'key.destroyed'").map { $0["target"] as String }
+        }
+        #expect(destroyed == ["key:\(prepared.online.kid)"])
+        #expect(try await services.trustList.currentStatusList().list.signerKid == second.kid)
+    }
+
+    @Test("Online keys are short-lived: after 120 days the daemon stops signing with one, readiness fails, and verifiers refuse its lists")
+    func expiry() async throws {
+        let prepared = try await Self.prepared()
+        let district = prepared.district
+        let list = try await district.services.trustList.current()
+        #expect(try prepared.onlineCertificate.notValidAfter.timeIntervalSince(prepared.online.createdAt) <= 120 * 86_400)
+        // Three weeks before the end readiness names it.
+        district.clock.advance(by: 105 * 86_400)
+        #expect(try await district.services.checkReadiness().onlineKeyEndsSoon == (try prepared.onlineCertificate).notValidAfter)
+        district.clock.advance(by: 16 * 86_400)
+        await expectError(.rootOffline) { try await district.services.administration.signTreeHead(district.services.log) }
+        await expectError(.rootOffline) { try await district.services.checkReadiness() }
+        // A verifier whose clock is past the key's end refuses the list it signed, fresh-looking or not.
+        var stale = list.list
+        stale.nextUpdate = district.clock.now.addingTimeInterval(3600)
+        let key = try PrivateKey(
+            pemRepresentation: try district.home.keyFiles.read("online-\(prepared.online.kid).key.pem"), passphrase: TestDistrict.passphrase)
+        let json = Array(try TrustList.encoder.encode(stale))
+        guard
+            case .unusable(let reason) = TrustList.open(
+                json, signature: try key.signature(for: json).derRepresentation, root: prepared.root, now: district.clock.now)
+        else {
+            Issue.record("a list signed by an expired online key was accepted")
+            return
+        }
+        #expect(reason.code == TrustList.Problem.wrongRoot.code)
+    }
+
     @Test("A renewal certifies the online key again under the new root; a verifier pinned to the old root follows, and the old heads still verify")
     func renewal() async throws {
         let prepared = try await Self.prepared()

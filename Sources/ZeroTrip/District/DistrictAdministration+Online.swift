@@ -34,14 +34,20 @@ public struct OnlineKeyInfo: Sendable, Codable, Hashable {
 public struct ListSigning: Sendable, Hashable {
     /// The kid of the current online signing key, nil when the root signs lists and tree heads itself.
     public var onlineKid: String?
+    /// When the online key's certificate ends, if that is near (``DistrictAdministration/onlineKeyWarning``).
+    public var onlineKeyEndsSoon: Date?
     /// Whether the root key could be used when last tried: always true when the root signs itself (readiness fails
     /// otherwise); with an online key the root may be away between ceremonies.
     public var rootConnected: Bool
 }
 
 extension DistrictAdministration {
-    /// Online signing key certificate validity (2 years, as for seals); clipped to the root's.
-    public static let onlineKeyValidity: TimeInterval = 2 * 365 * 86_400
+    /// Online signing key certificate validity: 120 days, clipped to the root's. Short on purpose: verifiers know of a
+    /// replacement only from the lists they are given, so a replaced key whose copy leaked could sign lists they
+    /// accept until its certificate ends. The root's CRL needs a ceremony every 90 days anyway; certify a new key then.
+    public static let onlineKeyValidity: TimeInterval = 120 * 86_400
+    /// Readiness names the online key's end this long before it (time to hold the ceremony).
+    public static let onlineKeyWarning: TimeInterval = 21 * 86_400
 
     /// Every online signing key, newest first.
     public nonisolated func onlineKeys() async throws -> [OnlineKeyInfo] {
@@ -133,6 +139,7 @@ extension DistrictAdministration {
                 {
                     throw ZeroTripError(.notReady, "a tree head was signed while the online key was being certified; nothing changed, retry")
                 }
+                try Self.checkStartsAfterEveryOnlineKey(certificate, in: db)
                 try Self.recordOnlineKey(certificate, rootKid: root.certificate.kidHex, location: location, actor: actor, at: now, in: db)
             }
         } catch {
@@ -140,7 +147,38 @@ extension DistrictAdministration {
             throw error as? ZeroTripError ?? ZeroTripError(.storageFailure, "recording the online key failed; nothing changed")
         }
         cachedOnlineKey = (certificate, key)
+        cachedRoot = nil
+        await destroyReplacedOnlineKeys(keeping: location)
         return try await onlineKeys().first { $0.kid == certificate.kidHex }!
+    }
+
+    /// Destroys every online key other than the one at `keeping` (a replaced key never signs again): its token key,
+    /// or its key file; each once, audited as `key.destroyed`. A failure leaves the key and is logged for the next
+    /// ceremony; the replacement stands.
+    func destroyReplacedOnlineKeys(keeping: String) async {
+        guard let records = try? await database.read({ db in try OnlineKeyStore.all(in: db) }) else { return }
+        var seen: Set<String> = [keeping]
+        for record in records where seen.insert(record.location).inserted {
+            var details = ["online": "true", "location": record.location]
+            if TokenKey.isTokenLocation(record.location) {
+                do {
+                    let tokenKey = try await openTokenKey(record.location, what: "online key \(record.kid)").tokenKey
+                    try await BlockingWork.onDevice {
+                        try withCrypto("destroying online key \(record.kid)") { () throws(CryptoError) in try tokenKey?.destroy() }
+                    }
+                } catch let error as ZeroTripError where error.code == .tokenKeyNotFound {
+                    continue  // destroyed before (audited then)
+                } catch {
+                    continue
+                }
+            } else {
+                guard home.keyFiles.exists(record.location) else { continue }
+                home.keyFiles.discard(record.location)
+                details["file"] = "removed"
+            }
+            let (now, entry) = (clock.now(), AuditEntry(actor: "system", action: .keyDestroyed, target: "key:\(record.kid)", details: details))
+            _ = try? await database.write { db in try AuditLog.append(entry, at: now, in: db) }
+        }
     }
 
     /// The start of a new online key's certificate: `proposed` in whole seconds, but always after every earlier online
@@ -150,6 +188,15 @@ extension DistrictAdministration {
         let start = Date(timeIntervalSince1970: proposed.timeIntervalSince1970.rounded(.up))
         guard let latest, latest >= start else { return start }
         return latest.addingTimeInterval(1)
+    }
+
+    /// Verifiers tell which online key replaced which by their certificates' starts alone: a new certificate must start
+    /// after every registered one (checked in the transaction that records it, so two ceremonies at once cannot tie).
+    static func checkStartsAfterEveryOnlineKey(_ certificate: Certificate, in db: SQLTransaction) throws {
+        for record in try OnlineKeyStore.all(in: db) {
+            guard let earlier = try? Certificate(derRepresentation: [UInt8](record.certificate)), earlier.notValidBefore < certificate.notValidBefore
+            else { throw ZeroTripError(.notReady, "another online key was certified at the same moment; nothing changed, retry") }
+        }
     }
 
     /// Registers an online key certified by root `rootKid`, logged and audited, in the caller's transaction.
@@ -182,6 +229,12 @@ extension DistrictAdministration {
             return (root.certificate, root.key, root.certificate.kidHex, false)
         }
         let certificate = try Certificate(derRepresentation: [UInt8](record.certificate))
+        guard clock.now() <= certificate.notValidAfter else {
+            throw ZeroTripError(
+                .rootOffline,
+                "the online signing key's certificate ended at \(AuditEvent.timestamp(certificate.notValidAfter)); certify a new one at a root ceremony (zerotrip root certify-online-key)"
+            )
+        }
         if let cachedOnlineKey, cachedOnlineKey.certificate == certificate { return (certificate, cachedOnlineKey.key, rootKid, true) }
         let key = try await unlockOnlineKey(record.location, certificate: certificate)
         cachedOnlineKey = (certificate, key)
@@ -246,16 +299,40 @@ extension DistrictAdministration {
 
     /// Who signs lists now and whether the root key was usable when last needed; for `/readyz`. With an online key the
     /// root is probed at most once a minute (a token that is away would otherwise be looked for on every poll).
+    ///
+    /// Throws `root_offline` when the online key's certificate has ended: lists and tree heads can no longer be signed.
     public func listSigning() async throws -> ListSigning {
-        let kid = try await database.read { db in
-            try DistrictStore.rootKid(in: db).flatMap { try OnlineKeyStore.newest(certifiedBy: $0, in: db) }?.kid
+        let (record, rootLocation) = try await database.read { db in
+            let rootKid = try DistrictStore.rootKid(in: db)
+            return (
+                try rootKid.flatMap { try OnlineKeyStore.newest(certifiedBy: $0, in: db) },
+                try rootKid.flatMap { try SigningKeyStore.certificateAndKeyFile($0, in: db) }?.keyFile
+            )
         }
-        guard let kid else { return ListSigning(onlineKid: nil, rootConnected: true) }
+        guard let record else { return ListSigning(onlineKid: nil, onlineKeyEndsSoon: nil, rootConnected: true) }
         let now = clock.now()
-        if let seen = rootLastSeen, now.timeIntervalSince(seen.at) < 60 { return ListSigning(onlineKid: kid, rootConnected: seen.usable) }
-        let usable = (try? await unlockRoot()) != nil
+        let ends = try Certificate(derRepresentation: [UInt8](record.certificate)).notValidAfter
+        guard now <= ends else {
+            throw ZeroTripError(
+                .rootOffline,
+                "the online signing key's certificate ended at \(AuditEvent.timestamp(ends)); certify a new one at a root ceremony (zerotrip root certify-online-key)"
+            )
+        }
+        let endsSoon = ends.timeIntervalSince(now) < Self.onlineKeyWarning ? ends : nil
+        if let seen = rootLastSeen, now.timeIntervalSince(seen.at) < 60 {
+            return ListSigning(onlineKid: record.kid, onlineKeyEndsSoon: endsSoon, rootConnected: seen.usable)
+        }
+        // Present, not unlocked: the token answers and holds the key, or the key file and a passphrase for it are here.
+        var usable = false
+        if let rootLocation {
+            if TokenKey.isTokenLocation(rootLocation) {
+                usable = (try? await openTokenKey(rootLocation, what: "the root key", role: .root)) != nil
+            } else {
+                usable = home.keyFiles.exists(rootLocation) && ((try? passphrase.forRoot.resolve()) != nil || (try? passphrase.resolve()) != nil)
+            }
+        }
         rootLastSeen = (now, usable)
-        return ListSigning(onlineKid: kid, rootConnected: usable)
+        return ListSigning(onlineKid: record.kid, onlineKeyEndsSoon: endsSoon, rootConnected: usable)
     }
 
     /// Keeps `crl` as the last CRL root `rootKid` signed, to serve while that root is away.

@@ -209,6 +209,7 @@ extension DistrictAdministration {
                         "link_old_with_new_sha256": Hex.encode(Digest.sha256(oldWithNew.derRepresentation)),
                     ])
                 if let online, let oldOnline {
+                    try Self.checkStartsAfterEveryOnlineKey(online, in: db)
                     try Self.recordOnlineKey(online, rootKid: certificate.kidHex, location: oldOnline.location, actor: actor, at: now, in: db)
                 }
                 try AuditLog.append(
@@ -221,7 +222,7 @@ extension DistrictAdministration {
             removeCreated()
             throw error as? ZeroTripError ?? ZeroTripError(.storageFailure, "recording the renewed root failed; nothing changed")
         }
-        cachedRoot = (certificate, key)
+        cachedRoot = online == nil ? (certificate, key) : nil
         // Committed: from here on the renewal has happened, so a failure to refresh root.pem is a warning, not an error
         // (an error would invite a retry that makes a third root).
         var warning: String?

@@ -201,12 +201,13 @@ public actor DistrictAdministration {
     }
 
     /// The current root, unlocked. The cache is checked against `district.root_kid` on every call, so a renewal
-    /// made by another process (the CLI beside a running daemon) takes effect at the next signature.
+    /// made by another process (the CLI beside a running daemon) takes effect at the next signature. A district with
+    /// an online key keeps its root offline: the root is then never kept unlocked in memory after the ceremony's use.
     func unlockRoot() async throws -> (certificate: Certificate, key: PrivateKey) {
         let certificate = try await rootCertificate()
         if let cachedRoot, cachedRoot.certificate == certificate { return cachedRoot }
         let unlocked = try await unlockRootKey(kid: certificate.kidHex, what: "the root key")
-        if unlocked.certificate == certificate { cachedRoot = unlocked }
+        if unlocked.certificate == certificate, try await !hasOnlineKey() { cachedRoot = unlocked }
         return unlocked
     }
 

@@ -75,7 +75,8 @@ public enum OfflineTrust {
         let trusted = trustList.trustedRoots(pinned: root)
         let current = trusted.signers.filter { $0.kidHex == trustList.rootKid }
         let online = trusted.onlineSigners.filter { key in
-            current.contains { key.issuer == $0.subject && key.authorityKeyIdentifier == $0.subjectKeyIdentifier }
+            key.notValidBefore <= now && now <= key.notValidAfter
+                && current.contains { key.issuer == $0.subject && key.authorityKeyIdentifier == $0.subjectKeyIdentifier }
         }
         return DocumentStatusList.open(Array(json), signature: Array(der), signers: current + online, now: now)
     }

@@ -53,13 +53,15 @@ enum OnlineKeyStore {
         }
     }
 
-    /// Keeps `crl` as the last CRL root `rootKid` signed (replacing an earlier one).
+    /// Keeps `crl` as the last CRL root `rootKid` signed (replacing one with a lower or equal number; a higher-numbered
+    /// CRL another process kept meanwhile stays).
     static func keepCRL(_ crl: [UInt8], rootKid: String, number: Int64, thisUpdate: Date, nextUpdate: Date, in db: SQLTransaction) throws {
         try db.execute(
             sql: """
                 INSERT INTO root_crls (root_kid, number, this_update, next_update, crl) VALUES (?, ?, ?, ?, ?)
                 ON CONFLICT (root_kid) DO UPDATE SET number = excluded.number, this_update = excluded.this_update,
                     next_update = excluded.next_update, crl = excluded.crl
+                WHERE excluded.number >= root_crls.number
                 """, arguments: [rootKid, number, thisUpdate, nextUpdate, Data(crl)])
     }
 

@@ -46,7 +46,7 @@ public final class TrustListService: Sendable {
     /// ceremony): 90 days. Hold a ceremony before it runs out, and after revoking a seal key.
     public let offlineRootCRLValidity: TimeInterval = 90 * 86_400
     private let cached = Mutex<(generation: Int64, list: SignedTrustList)?>(nil)
-    private let cachedStatus = Mutex<(generation: Int64, list: SignedStatusList)?>(nil)
+    private let cachedStatus = Mutex<(generation: Int64, keys: Int64, list: SignedStatusList)?>(nil)
     private let cachedCRLs = Mutex<[String: (generation: Int64, issuedAt: Date, der: [UInt8])]>([:])
 
     /// Creates the service.
@@ -98,7 +98,7 @@ public final class TrustListService: Sendable {
         let head = try await log.latestTreeHead().map {
             TrustList.SignedTreeHeadView(treeSize: $0.treeSize, timestamp: $0.timestamp, rootHash: $0.rootHash, signature: $0.signature, kid: $0.kid)
         }
-        let onlineKeys = try await administration.onlineKeys().prefix(RootSet.maximumCandidates).map { key in
+        let onlineKeys = try await administration.onlineKeys().prefix(RootSet.maximumOnlineKeys).map { key in
             TrustList.OnlineKey(
                 kid: key.kid, rootKid: key.rootKid, status: key.status.rawValue,
                 certificate: Base64.encode((try? Certificate(pemRepresentation: key.certificatePEM).derRepresentation) ?? []))
@@ -129,8 +129,11 @@ public final class TrustListService: Sendable {
     /// statuses changed or half its validity passed.
     public func currentStatusList() async throws -> SignedStatusList {
         let now = clock.now()
-        let generation = try await database.read { db in try DocumentRegister.statusGeneration(in: db) }
-        if let cached = cachedStatus.withLock({ $0 }), cached.generation == generation,
+        // The key generation too: a new online key (or a renewal) signs the next status list at once.
+        let (generation, keys) = try await database.read { db in
+            (try DocumentRegister.statusGeneration(in: db), try SigningKeyStore.generation(in: db))
+        }
+        if let cached = cachedStatus.withLock({ $0 }), cached.generation == generation, cached.keys == keys,
             now < cached.list.list.issuedAt.addingTimeInterval(statusValidity / 2), now >= cached.list.list.issuedAt
         {
             return cached.list
@@ -151,7 +154,7 @@ public final class TrustListService: Sendable {
         let json = Array(try DocumentStatusList.encoder.encode(list))
         let signature = try await signed(json, rootKid: list.rootKid, signerKid: signerKid)
         let signed = SignedStatusList(list: list, json: json, signature: signature, etag: "\"\(Hex.encode(Digest.sha256(json)))\"")
-        cachedStatus.withLock { $0 = (generation, signed) }
+        cachedStatus.withLock { $0 = (generation, keys, signed) }
         return signed
     }
 
@@ -186,18 +189,18 @@ public final class TrustListService: Sendable {
         let nextUpdate = now.addingTimeInterval(online ? offlineRootCRLValidity : validity)
         do {
             der = try await administration.makeCRL(rootKid: kid, number: generation, thisUpdate: now, nextUpdate: nextUpdate, revoked: revoked)
-            try await administration.keepCRL(der, rootKid: kid, number: generation, thisUpdate: now, nextUpdate: nextUpdate)
         } catch let error as ZeroTripError where online && error.code != .notInitialized && error.code != .notFound {
-            // The root is away: the CRL it signed at the last ceremony, until the next.
+            // The root is away: the CRL it signed at the last ceremony, until the next. Read each time (never cached),
+            // so one a ceremony signed through the CLI is served at once.
             guard let kept = try await administration.lastCRL(rootKid: kid) else {
                 throw ZeroTripError(
                     .rootOffline, "root \(kid.prefix(16)) is offline and has signed no CRL yet; connect it and publish the trust list"
                 )
                 .causedBy(error)
             }
-            cachedCRLs.withLock { $0[kid] = (generation, now, kept) }
             return kept
         }
+        try await administration.keepCRL(der, rootKid: kid, number: generation, thisUpdate: now, nextUpdate: nextUpdate)
         cachedCRLs.withLock { $0[kid] = (generation, now, der) }
         return der
     }

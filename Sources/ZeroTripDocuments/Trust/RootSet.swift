@@ -23,14 +23,21 @@ public struct RootSet: Sendable {
     public let onlineSigners: [Certificate]
     /// Links and root entries considered at most (a list is parsed before its signature is checked: this bounds the work).
     public static let maximumCandidates = 16
+    /// Online keys a list may carry (considered at most): their certificates are short-lived (docs/keys.md), so a
+    /// district certifies a few a year, and tree heads of each stay verifiable while the list names it.
+    public static let maximumOnlineKeys = 64
     /// Renewals back-date the new root's validity by this much (clock skew); its `notValidBefore` plus this is the renewal time.
     public static let renewalBackdate: TimeInterval = 300
 
     /// Starts from `pinned` and adds each of `candidates` (self-signed roots) for which one of `links` has the
     /// candidate's name and public key and validates, as a CA certificate, under a root trusted so far.
     ///
-    /// Each of `onlineKeys` is kept when it validates, as an online signing key's certificate, under a trusted root.
-    public init(pinned: [Certificate], candidates: [Certificate], links: [Certificate], onlineKeys: [Certificate] = []) {
+    /// Each of `onlineKeys` is kept when it validates, as an online signing key's certificate, under a trusted root;
+    /// at most `maximumOnlineKeys` are considered (the register's own audit passes them all).
+    public init(
+        pinned: [Certificate], candidates: [Certificate], links: [Certificate], onlineKeys: [Certificate] = [],
+        maximumOnlineKeys: Int = RootSet.maximumOnlineKeys
+    ) {
         var trusted = pinned
         var signers = pinned
         let links = Array(links.prefix(Self.maximumCandidates))
@@ -65,7 +72,7 @@ public struct RootSet: Sendable {
         self.signers = signers
         // An online key counts only under the root that certified it (checked inside its validity: what matters is who
         // vouched for it, while `maySign` bounds when).
-        let online = onlineKeys.prefix(Self.maximumCandidates).filter { key in
+        let online = onlineKeys.prefix(maximumOnlineKeys).filter { key in
             trusted.contains { root in
                 CertificateChainVerifier(trustAnchors: [root]).validateOnlineSigner(key, at: key.notValidBefore.addingTimeInterval(1)).isValid
             }

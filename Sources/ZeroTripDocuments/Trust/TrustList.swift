@@ -203,6 +203,15 @@ public struct TrustList: Sendable, Codable, Hashable {
                         "the trust list is signed by online key \(signerKid), which its current root did not certify or which was replaced"))
             }
             guard Self.verifies(bytes, signature: signature, under: signer) else { return badSignature }
+            // Online keys are short-lived: an expired one (perhaps replaced, its key copied before it was destroyed) no
+            // longer speaks for the district, whatever list it signs.
+            guard signer.notValidBefore <= now, now <= signer.notValidAfter, signer.notValidBefore <= list.issuedAt.addingTimeInterval(300) else {
+                return .unusable(
+                    VerificationReason(
+                        Problem.wrongRoot.code,
+                        "the trust list is signed by online key \(signerKid), whose certificate is not valid now (until \(ChinaTime(signer.notValidAfter).minuteText)); fetch a new list"
+                    ))
+            }
         } else if !signedByPinned {
             guard list.rootKid != root.kidHex else { return badSignature }
             // Signed by another root: usable only if link certificates lead from the pinned root forward to it
@@ -239,7 +248,7 @@ public struct TrustList: Sendable, Codable, Hashable {
         return RootSet(
             pinned: [pinned], candidates: certificates((roots ?? []).prefix(RootSet.maximumCandidates).map(\.certificate)),
             links: certificates(Array((links ?? []).prefix(RootSet.maximumCandidates))),
-            onlineKeys: certificates((onlineKeys ?? []).prefix(RootSet.maximumCandidates).map(\.certificate)))
+            onlineKeys: certificates((onlineKeys ?? []).prefix(RootSet.maximumOnlineKeys).map(\.certificate)))
     }
 
     /// A verifier over the list's keys and revocations, anchored at the pinned `root` and the roots it links to.

@@ -6,7 +6,8 @@
 /// trigger functions: `bigint`, `text`, `bytea`, `timestamptz`, `bigserial`, partial indexes, advisory locks
 /// (docs/deployment.md lists them). Differences from SQLite, none visible to the stores:
 /// - dates are `timestamptz` (SQLite: UTC text), both kept to the millisecond;
-/// - tables the stores list "in insertion order" without an id of their own (`signing_keys`, `root_links`) carry an
+/// - tables the stores list "in insertion order" without an id of their own (`signing_keys`, `root_links`, and since
+///   2026-12-11 `online_keys`) carry an
 ///   explicit `rowid bigserial`, SQLite's implicit row id;
 /// - department codes are upper-case by validation, so SQLite's `COLLATE NOCASE` needs no counterpart;
 /// - the append-only rules also refuse `TRUNCATE`, which bypasses row triggers.
