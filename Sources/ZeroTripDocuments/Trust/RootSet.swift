@@ -21,6 +21,8 @@ public struct RootSet: Sendable {
     public let onlineKeys: [Certificate]
     /// The online keys that may sign a current list: certified by a root in `signers` and not replaced by a newer one.
     public let onlineSigners: [Certificate]
+    /// The root that certified each online key, by the key's kid (found once: `maySign` runs for every tree head).
+    private let certifiers: [String: Certificate]
     /// Links and root entries considered at most (a list is parsed before its signature is checked: this bounds the work).
     public static let maximumCandidates = 16
     /// Online keys a list may carry (considered at most): their certificates are short-lived (docs/keys.md), so a
@@ -72,24 +74,19 @@ public struct RootSet: Sendable {
         self.signers = signers
         // An online key counts only under the root that certified it (checked inside its validity: what matters is who
         // vouched for it, while `maySign` bounds when).
-        let online = onlineKeys.prefix(maximumOnlineKeys).filter { key in
-            trusted.contains { root in
+        var certifiers: [String: Certificate] = [:]
+        for key in onlineKeys.prefix(maximumOnlineKeys) where certifiers[key.kidHex] == nil {
+            certifiers[key.kidHex] = trusted.first { root in
                 CertificateChainVerifier(trustAnchors: [root]).validateOnlineSigner(key, at: key.notValidBefore.addingTimeInterval(1)).isValid
             }
         }
+        let online = onlineKeys.prefix(maximumOnlineKeys).filter { certifiers[$0.kidHex] != nil }
         self.onlineKeys = online
+        self.certifiers = certifiers
         onlineSigners = online.filter { key in
-            guard let root = Self.certifier(of: key, among: signers), !trusted.contains(where: { $0.notValidBefore > root.notValidBefore }) else {
-                return false
-            }
+            guard let root = certifiers[key.kidHex], signers.contains(root), !trusted.contains(where: { $0.notValidBefore > root.notValidBefore })
+            else { return false }
             return !online.contains { $0.notValidBefore > key.notValidBefore }
-        }
-    }
-
-    /// The root among `roots` whose signature `key`'s certificate carries.
-    private static func certifier(of key: Certificate, among roots: [Certificate]) -> Certificate? {
-        roots.first { root in
-            CertificateChainVerifier(trustAnchors: [root]).validateOnlineSigner(key, at: key.notValidBefore.addingTimeInterval(1)).isValid
         }
     }
 
@@ -113,7 +110,7 @@ public struct RootSet: Sendable {
             return time <= superseded
         }
         guard let key = onlineKeys.first(where: { $0.kidHex == kidHex }), time >= key.notValidBefore, time <= key.notValidAfter,
-            let root = Self.certifier(of: key, among: roots), maySign(kidHex: root.kidHex, at: time)
+            let root = certifiers[key.kidHex], maySign(kidHex: root.kidHex, at: time)
         else { return false }
         let replaced = onlineKeys.filter { $0.notValidBefore > key.notValidBefore }.map { $0.notValidBefore.addingTimeInterval(Self.renewalBackdate) }
             .min()
