@@ -440,6 +440,31 @@ struct RootView: Codable, Sendable, SchemaNamed {
     }
 }
 
+/// An online signing key with its certificate (docs/keys.md, "The root offline").
+struct OnlineKeyView: Codable, Sendable, SchemaNamed {
+    static let schemaName = "OnlineKeyInfo"
+    var kid: String
+    var rootKid: String
+    /// `current` or `previous`.
+    var status: String
+    var inToken: Bool
+    var certificatePEM: String
+    var notBefore: Date
+    var notAfter: Date
+    var createdAt: Date
+
+    init(_ key: OnlineKeyInfo) {
+        kid = key.kid
+        rootKid = key.rootKid
+        status = key.status.rawValue
+        inToken = key.inToken
+        certificatePEM = key.certificatePEM
+        notBefore = key.notBefore
+        notAfter = key.notAfter
+        createdAt = key.createdAt
+    }
+}
+
 /// The matter catalogue is answered as the document it is: the same YAML/JSON format `PUT /v1/catalogue` loads,
 /// specified in docs/credit.md, so a department can fetch, edit and load it back.
 extension MatterCatalogue: APIAnswer {}

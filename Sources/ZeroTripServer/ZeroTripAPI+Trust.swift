@@ -14,7 +14,12 @@ struct KeyList: APIAnswer, Codable, Sendable { var keys: [SigningKeyView] }
 struct ConsistencyView: APIAnswer, Codable, Sendable { var first: UInt64; var second: UInt64; var proof: [String] }
 struct EntriesView: APIAnswer, Codable, Sendable { var entries: [LogEntry] }
 /// `GET /v1/roots`: every root (current first) and the link certificates between them, PEM.
-struct RootsView: APIAnswer, Codable, Sendable { var roots: [RootView]; var links: [String] }
+struct RootsView: APIAnswer, Codable, Sendable {
+    var roots: [RootView]
+    var links: [String]
+    /// The online signing keys the roots certified, newest first (empty while the root signs lists itself).
+    var onlineKeys: [OnlineKeyView]
+}
 
 extension ZeroTripAPI {
     /// A root-signed JSON document (the trust list, the status list) or its signature alone, with its `ETag`
@@ -81,7 +86,8 @@ extension ZeroTripAPI {
             try JSONResponse.make(
                 RootsView(
                     roots: try await services.administration.roots().map(RootView.init),
-                    links: try await services.administration.rootLinks().map(\.pemRepresentation)))
+                    links: try await services.administration.rootLinks().map(\.pemRepresentation),
+                    onlineKeys: try await services.administration.onlineKeys().map(OnlineKeyView.init)))
         }
     }
 

@@ -218,7 +218,8 @@ public struct ZeroTripAPI: Sendable {
             method: .post, path: "/v1/keys/{kid}/limits", handler: .scope(.admin, Self.setKeyLimits), "Sets a seal key's signature limits",
             body: .json(KeyLimitsBody.self), reply: .json(SigningKeyView.self)),
         RouteSpec(
-            method: .get, path: "/v1/roots", handler: .open(Self.listRoots), "The district roots, current and previous", reply: .json(RootsView.self)),
+            method: .get, path: "/v1/roots", handler: .open(Self.listRoots),
+            "The district roots, current and previous, their links and online signing keys", reply: .json(RootsView.self)),
         RouteSpec(
             method: .post, path: "/v1/roots/renew", handler: .scope(.admin, Self.renewRoot), "Renews the district root, cross-signed by the old one",
             reply: .json(RootRenewalView.self, 201)

@@ -138,6 +138,15 @@ struct SealTokenAPITests {
             }
             let head = try await services.administration.signTreeHead(services.log)
             #expect(head.kid == online.kid)
+            struct Roots: Decodable {
+                struct Key: Decodable { var kid: String; var status: String; var inToken: Bool }
+                var onlineKeys: [Key]
+            }
+            let roots = try await client.execute(uri: "/v1/roots", method: .get) {
+                try JSONDecoder().decode(Roots.self, from: Data($0.body.readableBytesView))
+            }
+            #expect(
+                roots.onlineKeys.map(\.kid) == [online.kid] && roots.onlineKeys.first?.status == "current" && roots.onlineKeys.first?.inToken == true)
             let list = try await client.execute(uri: "/v1/trust-list", method: .get) { Array($0.body.readableBytesView) }
             let signature = try await client.execute(uri: "/v1/trust-list.sig", method: .get) { Array($0.body.readableBytesView) }
             guard case .usable(let opened) = TrustList.open(list, signature: signature, root: root, now: Date()) else {
