@@ -27,30 +27,24 @@ enum OnlineKeyStore {
             arguments: ["online_key_certified:\(certificate.kidHex)", now, rootKid])
     }
 
+    private static let columns = "kid, root_kid, algorithm, certificate, key_file, created_at"
+
+    private static func record(_ row: SQLRow) -> OnlineKeyRecord {
+        OnlineKeyRecord(
+            kid: row["kid"], rootKid: row["root_kid"], algorithm: row["algorithm"], certificate: row["certificate"], location: row["key_file"],
+            createdAt: row["created_at"])
+    }
+
     /// Every online key, newest first.
     static func all(in db: SQLTransaction) throws -> [OnlineKeyRecord] {
-        try db.fetchAll(
-            sql: "SELECT kid, root_kid, algorithm, certificate, key_file, created_at FROM online_keys ORDER BY created_at DESC, rowid DESC"
-        )
-        .map {
-            OnlineKeyRecord(
-                kid: $0["kid"], rootKid: $0["root_kid"], algorithm: $0["algorithm"], certificate: $0["certificate"], location: $0["key_file"],
-                createdAt: $0["created_at"])
-        }
+        try db.fetchAll(sql: "SELECT \(columns) FROM online_keys ORDER BY created_at DESC, rowid DESC").map(record)
     }
 
     /// The newest online key certified by root `rootKid` (the current root's is the one that signs), or nil.
     static func newest(certifiedBy rootKid: String, in db: SQLTransaction) throws -> OnlineKeyRecord? {
         try db.fetchOne(
-            sql: """
-                SELECT kid, root_kid, algorithm, certificate, key_file, created_at FROM online_keys WHERE root_kid = ?
-                ORDER BY created_at DESC, rowid DESC LIMIT 1
-                """, arguments: [rootKid]
-        ).map {
-            OnlineKeyRecord(
-                kid: $0["kid"], rootKid: $0["root_kid"], algorithm: $0["algorithm"], certificate: $0["certificate"], location: $0["key_file"],
-                createdAt: $0["created_at"])
-        }
+            sql: "SELECT \(columns) FROM online_keys WHERE root_kid = ? ORDER BY created_at DESC, rowid DESC LIMIT 1", arguments: [rootKid]
+        ).map(record)
     }
 
     /// Keeps `crl` as the last CRL root `rootKid` signed (replacing one with a lower or equal number; a higher-numbered
