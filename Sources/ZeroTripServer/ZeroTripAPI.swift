@@ -652,6 +652,8 @@ public struct ZeroTripAPI: Sendable {
             var detail = ["status": "ready", "root": signing.rootConnected ? "online" : "offline", "listSigner": "online key \(online)"]
             // Time to hold the ceremony that certifies the next online key.
             if let ends = signing.onlineKeyEndsSoon { detail["listSignerEnds"] = AuditEvent.timestamp(ends) }
+            // Issuance and verification go on; the lists go stale until a ceremony certifies a new key.
+            if signing.onlineKeyEnded { detail["listSigner"] = "online key \(online) ended: lists and tree heads are not being signed" }
             return try JSONResponse.make(detail)
         }
     }

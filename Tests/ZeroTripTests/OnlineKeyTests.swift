@@ -222,13 +222,13 @@ struct OnlineKeyTests {
         let second = try await services.administration.certifyOnlineKey(actor: "test")
         #expect(!FileManager.default.fileExists(atPath: firstFile.path), "a replaced key never signs again: its file is gone")
         let destroyed = try await services.database.read { db in
-            try db.fetchAll(sql: "SELECT target FROM audit_events WHERE action = 'key.destroyed'").map { $0["target"] as String }
+            try db.fetchAll(sql: "SELECT target FROM audit_events WHERE action = 'key.destroyed' ORDER BY seq").map { $0["target"] as String }
         }
         #expect(destroyed == ["key:\(prepared.online.kid)"])
         #expect(try await services.trustList.currentStatusList().list.signerKid == second.kid)
     }
 
-    @Test("Online keys are short-lived: after 120 days the daemon stops signing with one, readiness fails, and verifiers refuse its lists")
+    @Test("Online keys are short-lived: after 120 days the daemon stops signing with one and says so in readiness, and verifiers refuse its lists")
     func expiry() async throws {
         let prepared = try await Self.prepared()
         let district = prepared.district
@@ -237,9 +237,13 @@ struct OnlineKeyTests {
         // Three weeks before the end readiness names it.
         district.clock.advance(by: 105 * 86_400)
         #expect(try await district.services.checkReadiness().onlineKeyEndsSoon == (try prepared.onlineCertificate).notValidAfter)
+        // Lists made now say to come back before the key ends.
+        let lastList = try await district.services.trustList.current()
+        #expect(lastList.list.nextUpdate <= (try prepared.onlineCertificate).notValidAfter)
         district.clock.advance(by: 16 * 86_400)
         await expectError(.rootOffline) { try await district.services.administration.signTreeHead(district.services.log) }
-        await expectError(.rootOffline) { try await district.services.checkReadiness() }
+        // Issuance and verification go on: still ready, saying the lists are not being signed.
+        #expect(try await district.services.checkReadiness().onlineKeyEnded)
         // A verifier whose clock is past the key's end refuses the list it signed, fresh-looking or not.
         var stale = list.list
         stale.nextUpdate = district.clock.now.addingTimeInterval(3600)
@@ -256,6 +260,27 @@ struct OnlineKeyTests {
         #expect(reason.code == TrustList.Problem.wrongRoot.code)
     }
 
+    @Test("A daemon that held the root unlocked lets go of it once the CLI certifies an online key; a CRL never replaces a newer kept one")
+    func rootLetGo() async throws {
+        let district = try await TestDistrict(fileDatabase: true).setUp()
+        let daemon = district.services.administration
+        _ = try await daemon.listSignature(for: [1, 2, 3])  // the root signs lists: cached
+        #expect(await daemon.cachedRoot != nil)
+        let cli = Self.fresh(district)
+        let online = try await cli.administration.certifyOnlineKey(actor: "test")
+        let signed = try await daemon.listSignature(for: [1, 2, 3])
+        #expect(signed.signerKid == online.kid)
+        _ = try await daemon.unlockRoot()  // a ceremony's use: not kept
+        #expect(await daemon.cachedRoot == nil)
+        // Keeping CRLs: a lower number never replaces a higher one.
+        let rootKid = try #require(try await daemon.district()?.rootKid)
+        try await daemon.keepCRL([9], rootKid: rootKid, number: 9, thisUpdate: district.clock.now, nextUpdate: district.clock.now)
+        try await daemon.keepCRL([5], rootKid: rootKid, number: 5, thisUpdate: district.clock.now, nextUpdate: district.clock.now)
+        #expect(try await daemon.lastCRL(rootKid: rootKid) == [9])
+        try await daemon.keepCRL([10], rootKid: rootKid, number: 10, thisUpdate: district.clock.now, nextUpdate: district.clock.now)
+        #expect(try await daemon.lastCRL(rootKid: rootKid) == [10])
+    }
+
     @Test("A renewal certifies the online key again under the new root; a verifier pinned to the old root follows, and the old heads still verify")
     func renewal() async throws {
         let prepared = try await Self.prepared()
@@ -266,9 +291,10 @@ struct OnlineKeyTests {
         let renewal = try await services.administration.renewRoot(actor: "test")
         let keys = try await services.administration.onlineKeys()
         #expect(keys.count == 2 && keys[0].status == .current && keys[0].rootKid == renewal.root.kid && keys[1].kid == prepared.online.kid)
-        // The same key, certified again.
+        // The same key, certified again, never for longer than it had.
         let renewed = try Certificate(pemRepresentation: keys[0].certificatePEM)
         #expect(renewed.publicKey.derRepresentation == (try prepared.onlineCertificate).publicKey.derRepresentation)
+        #expect(renewed.notValidAfter <= (try prepared.onlineCertificate).notValidAfter)
         prepared.district.clock.advance(by: 600)
         let secondHead = try await services.administration.signTreeHead(services.log)
         #expect(secondHead.kid == renewed.kidHex)
@@ -285,6 +311,21 @@ struct OnlineKeyTests {
             return
         }
         #expect(heads >= 2)
+        // The next ceremony certifies a new key: the one both certificates named is destroyed once.
+        prepared.district.clock.advance(by: 600)
+        let next = try await services.administration.certifyOnlineKey(actor: "test")
+        #expect(!services.home.keyFiles.exists("online-\(prepared.online.kid).key.pem"))
+        let destroyed = try await services.database.read { db in
+            try db.fetchAll(sql: "SELECT target, outcome FROM audit_events WHERE action = 'key.destroyed' ORDER BY seq").map {
+                "\($0["target"] as String) \($0["outcome"] as String)"
+            }
+        }
+        #expect(destroyed == ["key:\(renewed.kidHex) ok"])
+        _ = try await services.administration.certifyOnlineKey(actor: "test")
+        let destroyedAgain = try await services.database.read { db in
+            try db.fetchAll(sql: "SELECT target FROM audit_events WHERE action = 'key.destroyed' ORDER BY seq").map { $0["target"] as String }
+        }
+        #expect(destroyedAgain == ["key:\(renewed.kidHex)", "key:\(next.kid)"], "each replaced key once")
     }
 
     @Test(

@@ -292,6 +292,10 @@ extension DistrictAdministration {
                 throw ZeroTripError(
                     .notReady, "the district's signing key was just replaced; the tree head will be signed by the new one at the next attempt")
             }
+            // Verifiers accept a head only inside its signer's certificate (RootSet.maySign).
+            guard !signer.online || now <= signer.certificate.notValidAfter else {
+                throw ZeroTripError(.rootOffline, "the online signing key's certificate has ended; certify a new one at a root ceremony")
+            }
             let size = try TransparencyLog.size(db)
             let hash = try TransparencyLog.rootHash(size: size, in: db)
             var timestamp = UInt64(max(0, (now.timeIntervalSince1970 * 1000).rounded(.down)))

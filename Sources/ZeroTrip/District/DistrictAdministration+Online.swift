@@ -34,8 +34,10 @@ public struct OnlineKeyInfo: Sendable, Codable, Hashable {
 public struct ListSigning: Sendable, Hashable {
     /// The kid of the current online signing key, nil when the root signs lists and tree heads itself.
     public var onlineKid: String?
-    /// When the online key's certificate ends, if that is near (``DistrictAdministration/onlineKeyWarning``).
+    /// When the online key's certificate ends, if that is near (``DistrictAdministration/onlineKeyWarning``) or past.
     public var onlineKeyEndsSoon: Date?
+    /// Whether it has ended: lists and tree heads are no longer signed (issuance and verification go on).
+    public var onlineKeyEnded: Bool = false
     /// Whether the root key could be used when last tried: always true when the root signs itself (readiness fails
     /// otherwise); with an online key the root may be away between ceremonies.
     public var rootConnected: Bool
@@ -148,35 +150,56 @@ extension DistrictAdministration {
         }
         cachedOnlineKey = (certificate, key)
         cachedRoot = nil
-        await destroyReplacedOnlineKeys(keeping: location)
+        await destroyReplacedOnlineKeys(olderThan: certificate, keeping: location)
         return try await onlineKeys().first { $0.kid == certificate.kidHex }!
     }
 
-    /// Destroys every online key other than the one at `keeping` (a replaced key never signs again): its token key,
-    /// or its key file; each once, audited as `key.destroyed`. A failure leaves the key and is logged for the next
-    /// ceremony; the replacement stands.
-    func destroyReplacedOnlineKeys(keeping: String) async {
+    /// Destroys the online keys certified before `newer` (a replaced key never signs again), other than the one at
+    /// `keeping`: its token key, or its key file, each once (a key whose destruction is audited is not looked for
+    /// again), audited `key.destroyed`; a failure is audited with outcome `failed` and the key is tried at the next
+    /// ceremony. Only this machine's copy goes: other daemons' Keys/ folders are the operator's (docs/keys.md).
+    func destroyReplacedOnlineKeys(olderThan newer: Certificate, keeping: String) async {
         guard let records = try? await database.read({ db in try OnlineKeyStore.all(in: db) }) else { return }
-        var seen: Set<String> = [keeping]
-        for record in records where seen.insert(record.location).inserted {
-            var details = ["online": "true", "location": record.location]
-            if TokenKey.isTokenLocation(record.location) {
-                do {
-                    let tokenKey = try await openTokenKey(record.location, what: "online key \(record.kid)").tokenKey
+        let replaced = records.filter { record in
+            record.location != keeping
+                && (try? Certificate(derRepresentation: [UInt8](record.certificate)))
+                    .map { $0.notValidBefore < newer.notValidBefore } == true
+        }
+        // One entry per key location (a renewal certified the same key again): the newest certificate names it.
+        var newest: [String: String] = [:]
+        for record in replaced where newest[record.location] == nil { newest[record.location] = record.kid }
+        let locations = newest
+        let kidsOfLocation = Dictionary(grouping: records, by: \.location).mapValues { $0.map { "key:\($0.kid)" } }
+        let done = Set(
+            (try? await database.read { db in
+                try AuditLog.events(
+                    targets: locations.keys.flatMap { kidsOfLocation[$0] ?? [] }, actions: [AuditAction.keyDestroyed.rawValue], limit: 1000, in: db
+                ).filter { $0.outcome != "failed" }.map(\.target)
+            }) ?? [])
+        for (location, kid) in locations.sorted(by: { $0.key < $1.key }) where (kidsOfLocation[location] ?? []).allSatisfy({ !done.contains($0) }) {
+            var details = ["online": "true", "location": location]
+            var outcome = "ok"
+            do {
+                if TokenKey.isTokenLocation(location) {
+                    let tokenKey = try await openTokenKey(location, what: "online key \(kid)").tokenKey
                     try await BlockingWork.onDevice {
-                        try withCrypto("destroying online key \(record.kid)") { () throws(CryptoError) in try tokenKey?.destroy() }
+                        try withCrypto("destroying online key \(kid)") { () throws(CryptoError) in try tokenKey?.destroy() }
                     }
-                } catch let error as ZeroTripError where error.code == .tokenKeyNotFound {
-                    continue  // destroyed before (audited then)
-                } catch {
-                    continue
+                } else {
+                    try FileManager.default.removeItem(at: home.keysDirectory.appendingPathComponent(location))
+                    details["file"] = "removed"
                 }
-            } else {
-                guard home.keyFiles.exists(record.location) else { continue }
-                home.keyFiles.discard(record.location)
-                details["file"] = "removed"
+            } catch let error as ZeroTripError where error.code == .tokenKeyNotFound {
+                details["already_absent"] = "true"
+            } catch let error as CocoaError where error.code == .fileNoSuchFile {
+                details["already_absent"] = "true"
+            } catch {
+                outcome = "failed"
+                details["error"] = (error as? ZeroTripError)?.code.rawValue ?? "storage_failure"
             }
-            let (now, entry) = (clock.now(), AuditEntry(actor: "system", action: .keyDestroyed, target: "key:\(record.kid)", details: details))
+            let (now, entry) = (
+                clock.now(), AuditEntry(actor: "system", action: .keyDestroyed, target: "key:\(kid)", outcome: outcome, details: details)
+            )
             _ = try? await database.write { db in try AuditLog.append(entry, at: now, in: db) }
         }
     }
@@ -299,8 +322,6 @@ extension DistrictAdministration {
 
     /// Who signs lists now and whether the root key was usable when last needed; for `/readyz`. With an online key the
     /// root is probed at most once a minute (a token that is away would otherwise be looked for on every poll).
-    ///
-    /// Throws `root_offline` when the online key's certificate has ended: lists and tree heads can no longer be signed.
     public func listSigning() async throws -> ListSigning {
         let (record, rootLocation) = try await database.read { db in
             let rootKid = try DistrictStore.rootKid(in: db)
@@ -312,15 +333,9 @@ extension DistrictAdministration {
         guard let record else { return ListSigning(onlineKid: nil, onlineKeyEndsSoon: nil, rootConnected: true) }
         let now = clock.now()
         let ends = try Certificate(derRepresentation: [UInt8](record.certificate)).notValidAfter
-        guard now <= ends else {
-            throw ZeroTripError(
-                .rootOffline,
-                "the online signing key's certificate ended at \(AuditEvent.timestamp(ends)); certify a new one at a root ceremony (zerotrip root certify-online-key)"
-            )
-        }
         let endsSoon = ends.timeIntervalSince(now) < Self.onlineKeyWarning ? ends : nil
         if let seen = rootLastSeen, now.timeIntervalSince(seen.at) < 60 {
-            return ListSigning(onlineKid: record.kid, onlineKeyEndsSoon: endsSoon, rootConnected: seen.usable)
+            return ListSigning(onlineKid: record.kid, onlineKeyEndsSoon: endsSoon, onlineKeyEnded: now > ends, rootConnected: seen.usable)
         }
         // Present, not unlocked: the token answers and holds the key, or the key file and a passphrase for it are here.
         var usable = false
@@ -328,11 +343,11 @@ extension DistrictAdministration {
             if TokenKey.isTokenLocation(rootLocation) {
                 usable = (try? await openTokenKey(rootLocation, what: "the root key", role: .root)) != nil
             } else {
-                usable = home.keyFiles.exists(rootLocation) && ((try? passphrase.forRoot.resolve()) != nil || (try? passphrase.resolve()) != nil)
+                usable = home.keyFiles.exists(rootLocation) && (try? passphrase.forRoot.resolve()) != nil
             }
         }
         rootLastSeen = (now, usable)
-        return ListSigning(onlineKid: record.kid, onlineKeyEndsSoon: endsSoon, rootConnected: usable)
+        return ListSigning(onlineKid: record.kid, onlineKeyEndsSoon: endsSoon, onlineKeyEnded: now > ends, rootConnected: usable)
     }
 
     /// Keeps `crl` as the last CRL root `rootKid` signed, to serve while that root is away.

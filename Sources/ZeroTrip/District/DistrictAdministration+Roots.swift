@@ -94,7 +94,10 @@ extension DistrictAdministration {
         }
         // The online key the old root certified is certified again by the new one (same key, new certificate): the
         // daemon goes on signing lists and tree heads without the root after the ceremony.
+        // Not one that has ended (the ceremony certifies a new key then); and never for longer than it had: a renewal
+        // must not stretch the time a copy of the key could be used.
         let oldOnlineCertificate = try oldOnline.map { try Certificate(derRepresentation: [UInt8]($0.certificate)) }
+            .flatMap { $0.notValidAfter > clock.now() ? $0 : nil }
         // Its new certificate starts at the renewal (RootSet.onlineSigners orders online keys by their start).
         let onlineStart = try await nextOnlineKeyStart(clock.now().addingTimeInterval(-RootSet.renewalBackdate))
         guard let algorithm = KeyAlgorithm(rawValue: algorithmName) else {
@@ -140,7 +143,7 @@ extension DistrictAdministration {
                 if let previous = oldOnlineCertificate {
                     online = try CertificateAuthority.issueOnlineSigningCertificate(
                         subject: previous.subject, subjectKey: previous.publicKey, issuer: certificate, issuerKey: key, notValidBefore: onlineStart,
-                        notValidAfter: now.addingTimeInterval(Self.onlineKeyValidity))
+                        notValidAfter: min(previous.notValidAfter, now.addingTimeInterval(Self.onlineKeyValidity)))
                 }
                 return (
                     key, certificate, newWithOld, oldWithNew,

@@ -205,7 +205,11 @@ public actor DistrictAdministration {
     /// an online key keeps its root offline: the root is then never kept unlocked in memory after the ceremony's use.
     func unlockRoot() async throws -> (certificate: Certificate, key: PrivateKey) {
         let certificate = try await rootCertificate()
-        if let cachedRoot, cachedRoot.certificate == certificate { return cachedRoot }
+        if let cached = cachedRoot, cached.certificate == certificate {
+            // An online key certified meanwhile (perhaps by the CLI): this is the root's last use from the cache.
+            if try await hasOnlineKey() { cachedRoot = nil }
+            return cached
+        }
         let unlocked = try await unlockRootKey(kid: certificate.kidHex, what: "the root key")
         if unlocked.certificate == certificate, try await !hasOnlineKey() { cachedRoot = unlocked }
         return unlocked

@@ -104,15 +104,24 @@ public final class TrustListService: Sendable {
                 certificate: Base64.encode((try? Certificate(pemRepresentation: key.certificatePEM).derRepresentation) ?? []))
         }
         let signer = onlineKeys.first { $0.status == OnlineKeyStatus.current.rawValue }
+        // Verifiers refuse a list once its online signer's certificate has ended: say so in nextUpdate.
+        let signerEnds = try onlineSignerEnd(signer)
         let list = TrustList(
             district: district.name, sequence: generation, issuedAt: issuedAt,
-            nextUpdate: issuedAt.addingTimeInterval(validity), graceSeconds: Int(grace), rootKid: district.rootKid, keys: keys, treeHead: head,
+            nextUpdate: min(issuedAt.addingTimeInterval(validity), signerEnds), graceSeconds: Int(grace), rootKid: district.rootKid, keys: keys,
+            treeHead: head,
             roots: roots, links: links, onlineKeys: onlineKeys.isEmpty ? nil : Array(onlineKeys), signerKid: signer?.kid)
         let json = Array(try TrustList.encoder.encode(list))
         let signature = try await signed(json, rootKid: list.rootKid, signerKid: list.signerKid)
         let signedList = SignedTrustList(list: list, json: json, signature: signature, etag: "\"\(Hex.encode(Digest.sha256(json)))\"")
         cached.withLock { $0 = (generation, signedList) }
         return signedList
+    }
+
+    /// When the online key `signer` (a trust-list entry) stops being valid; far away for the root.
+    private func onlineSignerEnd(_ signer: TrustList.OnlineKey?) throws -> Date {
+        guard let signer, let der = Base64.decodeStandard(signer.certificate) else { return .distantFuture }
+        return try Certificate(derRepresentation: der).notValidAfter
     }
 
     /// `json` signed by the key that signs lists now, which must be the one the list names (a renewal or a new online
@@ -147,10 +156,12 @@ public final class TrustListService: Sendable {
                 reason: change.reason, changedAt: change.changedAt)
         }
         let issuedAt = Date(timeIntervalSince1970: now.timeIntervalSince1970.rounded(.down))
-        let signerKid = try await administration.onlineKeys().first { $0.status == .current }?.kid
+        let signer = try await administration.onlineKeys().first { $0.status == .current }
+        let signerKid = signer?.kid
         let list = DocumentStatusList(
             district: district.name, rootKid: district.rootKid, issuedAt: issuedAt,
-            nextUpdate: issuedAt.addingTimeInterval(statusValidity), graceSeconds: Int(statusGrace), entries: entries, signerKid: signerKid)
+            nextUpdate: min(issuedAt.addingTimeInterval(statusValidity), signer?.notAfter ?? .distantFuture), graceSeconds: Int(statusGrace),
+            entries: entries, signerKid: signerKid)
         let json = Array(try DocumentStatusList.encoder.encode(list))
         let signature = try await signed(json, rootKid: list.rootKid, signerKid: signerKid)
         let signed = SignedStatusList(list: list, json: json, signature: signature, etag: "\"\(Hex.encode(Digest.sha256(json)))\"")
@@ -241,9 +252,21 @@ extension TrustListService {
 }
 
 extension DistrictAdministration {
-    /// Signs a CRL with the key of root `rootKid`.
+    /// Signs a CRL with the key of root `rootKid`. With an online key, a root found away less than a minute ago is
+    /// not looked for again (each look for a token that is away re-initialises its PKCS#11 module, and anyone may
+    /// ask for the CRL): `root_offline` at once.
     public func makeCRL(rootKid: String, number: Int64, thisUpdate: Date, nextUpdate: Date, revoked: [RevokedCertificate]) async throws -> [UInt8] {
-        let root = try await unlockRoot(kid: rootKid)
+        if let seen = rootLastSeen, !seen.usable, clock.now().timeIntervalSince(seen.at) < 60, try await hasOnlineKey() {
+            throw ZeroTripError(.rootOffline, "the district root key is offline")
+        }
+        let root: (certificate: Certificate, key: PrivateKey)
+        do {
+            root = try await unlockRoot(kid: rootKid)
+            rootLastSeen = (clock.now(), true)
+        } catch {
+            rootLastSeen = (clock.now(), false)
+            throw error
+        }
         let sign = { @Sendable () throws in
             try withCrypto("signing the CRL") { () throws(CryptoError) in
                 try CertificateRevocationList.make(

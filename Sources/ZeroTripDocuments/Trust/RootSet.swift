@@ -76,8 +76,10 @@ public struct RootSet: Sendable {
         // vouched for it, while `maySign` bounds when).
         var certifiers: [String: Certificate] = [:]
         for key in onlineKeys.prefix(maximumOnlineKeys) where certifiers[key.kidHex] == nil {
+            // Only the root its authority key identifier names is tried (the roots share their name): one chain check per key.
             certifiers[key.kidHex] = trusted.first { root in
-                CertificateChainVerifier(trustAnchors: [root]).validateOnlineSigner(key, at: key.notValidBefore.addingTimeInterval(1)).isValid
+                (root.subjectKeyIdentifier == nil || root.subjectKeyIdentifier == key.authorityKeyIdentifier)
+                    && CertificateChainVerifier(trustAnchors: [root]).validateOnlineSigner(key, at: key.notValidBefore.addingTimeInterval(1)).isValid
             }
         }
         let online = onlineKeys.prefix(maximumOnlineKeys).filter { certifiers[$0.kidHex] != nil }
