@@ -195,6 +195,25 @@ struct CommandLineTests {
         #expect(!staff.isEmpty && staff.allSatisfy { $0.phone.contains("*") }, "\(staff)")
     }
 
+    @Test("root certify-online-key: the key is listed, signs the next tree head and the exported list, and log audit accepts its heads")
+    func onlineKeyCeremony() throws {
+        let dir = try demoDistrict()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let certified = try run(["root", "certify-online-key"], in: dir)
+        #expect(certified.status == 0 && certified.output.contains("online signing key "), "\(certified.output)")
+        let table = try run(["root", "online-keys"], in: dir)
+        #expect(table.status == 0 && table.output.hasPrefix("KID "), "\(table.output)")
+        struct Key: Decodable { var kid: String; var status: String; var inToken: Bool }
+        let keys = try JSONDecoder().decode([Key].self, from: Data(try run(["root", "online-keys", "--json"], in: dir).output.utf8))
+        #expect(keys.count == 1 && keys[0].status == "current" && !keys[0].inToken, "\(keys)")
+        let head = try run(["log", "sth"], in: dir)
+        #expect(head.status == 0 && head.output.contains(keys[0].kid), "\(head.output)")
+        let audit = try run(["log", "audit"], in: dir)
+        #expect(audit.status == 0 && audit.output.contains("log intact"), "\(audit.output)")
+        let list = try String(contentsOf: dir.appendingPathComponent("Certificates/trust-list.json"), encoding: .utf8)
+        #expect(list.contains("\"signerKid\":\"\(keys[0].kid)\""), "\(list.prefix(300))")
+    }
+
     @Test("applications: submit, accept, review, approve, issue: the result's PDF and QR PNG are new files readable by their owner only")
     func applicationIssueWritesPrivateFiles() throws {
         let dir = try demoDistrict()
