@@ -300,6 +300,7 @@ extension DistrictAdministration {
 
     /// The root unlocked, or ``ZeroTripError/Code/rootOffline`` when the district runs with an online key and its root
     /// key cannot be used now (a token not connected, a passphrase not on this machine): for what only a ceremony does.
+    /// The answer's Retry-After is an hour: a ceremony is not seconds away.
     func unlockRootForCeremony(_ purpose: String) async throws -> (certificate: Certificate, key: PrivateKey) {
         do {
             let root = try await unlockRoot()
@@ -311,7 +312,7 @@ extension DistrictAdministration {
             throw ZeroTripError(
                 .rootOffline,
                 "\(purpose) needs the district root key, which is offline (an online key signs lists and tree heads); connect it for a ceremony and retry"
-            ).causedBy(error)
+            ).causedBy(error).retryingAfter(3600)
         }
     }
 
