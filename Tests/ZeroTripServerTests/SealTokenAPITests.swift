@@ -103,7 +103,7 @@ struct SealTokenAPITests {
     }
 
     @Test(
-        "Root in its own token, connected only for ceremonies: with it withdrawn the daemon is ready and says root offline, issues, serves lists signed by the online key and the kept CRL; a new department answers 503 root_offline"
+        "Root in its own token, connected only for ceremonies: with it withdrawn the daemon is ready and says root offline, issues, serves lists signed by the online key and the kept CRL; a new department answers 503 root_offline; a renewal ceremony through the token keeps the online key signing"
     )
     func rootTokenOnlyForCeremonies() async throws {
         setenv(TokenAccess.rootPINVariable, SoftHSM.pin, 1)
@@ -178,6 +178,29 @@ struct SealTokenAPITests {
             ) { response in
                 #expect(response.status == .created)
             }
+            // A renewal ceremony through the token: the new root is made there and certifies the online key again.
+            try await client.execute(uri: "/v1/roots/renew", method: .post, headers: [.authorization: "Bearer \(admin)"]) { response in
+                #expect(response.status == .created)
+            }
+            let keys = try await services.administration.onlineKeys()
+            let renewedRoot = try await services.administration.rootCertificate()
+            #expect(keys.count == 2 && keys[0].status == .current && keys[0].rootKid == renewedRoot.kidHex && keys[0].inToken)
+            // The ceremony ends: the token goes back in the safe, and the daemon goes on with the online key.
+            let again = try SoftHSM.withdraw(rootLabel)
+            defer { try? again.restore() }
+            try await client.execute(uri: "/readyz", method: .get) { response in
+                let body = try JSONDecoder().decode([String: String].self, from: Data(response.body.readableBytesView))
+                #expect(response.status == .ok && body["listSigner"] == "online key \(keys[0].kid)", "\(body)")
+            }
+            #expect(try await services.administration.signTreeHead(services.log).kid == keys[0].kid)
+            let renewedList = try await client.execute(uri: "/v1/trust-list", method: .get) { Array($0.body.readableBytesView) }
+            let renewedSignature = try await client.execute(uri: "/v1/trust-list.sig", method: .get) { Array($0.body.readableBytesView) }
+            // A verifier that pinned the first root follows the renewal to the online key's new certificate.
+            guard case .usable(let followed) = TrustList.open(renewedList, signature: renewedSignature, root: root, now: Date()) else {
+                Issue.record("a verifier pinned to the first root does not follow the renewal")
+                return
+            }
+            #expect(followed.rootKid == renewedRoot.kidHex && followed.signerKid == keys[0].kid)
         }
     }
 }
