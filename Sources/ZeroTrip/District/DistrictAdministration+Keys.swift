@@ -117,19 +117,25 @@ extension DistrictAdministration {
         var destroyed = 0
         for key in finished where !done.contains("key:\(key.kid)") {
             var details = ["department": key.department, "location": key.location]
-            do {
-                let tokenKey = try await openTokenKey(key.location, what: "seal key \(key.kid)").tokenKey
-                try await BlockingWork.onDevice {
-                    try withCrypto("destroying seal key \(key.kid)") { () throws(CryptoError) in try tokenKey?.destroy() }
-                }
-                destroyed += 1
-            } catch let error as ZeroTripError where error.code == .tokenKeyNotFound {
-                details["already_absent"] = "true"
-            }
+            if try await destroyTokenKey(at: key.location, what: "seal key \(key.kid)") { destroyed += 1 } else { details["already_absent"] = "true" }
             let (now, entry) = (clock.now(), AuditEntry(actor: "system", action: .keyDestroyed, target: "key:\(key.kid)", details: details))
             try await database.write { db in try AuditLog.append(entry, at: now, in: db) }
         }
         return destroyed
+    }
+
+    /// Destroys the private key a register row's `pkcs11:` URI names in its token (off the cooperative pool): true when
+    /// destroyed now, false when it was no longer there.
+    nonisolated func destroyTokenKey(at location: String, what: String) async throws -> Bool {
+        do {
+            let tokenKey = try await openTokenKey(location, what: what).tokenKey
+            try await BlockingWork.onDevice {
+                try withCrypto("destroying \(what)") { () throws(CryptoError) in try tokenKey?.destroy() }
+            }
+            return true
+        } catch let error as ZeroTripError where error.code == .tokenKeyNotFound {
+            return false
+        }
     }
 
     public func activateDueKeys() async throws {
@@ -287,15 +293,13 @@ extension DistrictAdministration {
             // A renewal or a new online key committed since the key was unlocked (perhaps by another process): never sign
             // with a superseded key.
             let rootKid = try DistrictStore.rootKid(in: db)
-            let online = try rootKid.flatMap { try OnlineKeyStore.newest(certifiedBy: $0, in: db) }?.kid
+            let online = try OnlineKeyStore.current(in: db)?.kid
             guard rootKid == signer.rootKid, online == (signer.online ? signer.certificate.kidHex : nil) else {
                 throw ZeroTripError(
                     .notReady, "the district's signing key was just replaced; the tree head will be signed by the new one at the next attempt")
             }
             // Verifiers accept a head only inside its signer's certificate (RootSet.maySign).
-            guard !signer.online || now <= signer.certificate.notValidAfter else {
-                throw ZeroTripError(.rootOffline, "the online signing key's certificate has ended; certify a new one at a root ceremony")
-            }
+            guard !signer.online || now <= signer.certificate.notValidAfter else { throw Self.onlineKeyEnded(signer.certificate) }
             let size = try TransparencyLog.size(db)
             let hash = try TransparencyLog.rootHash(size: size, in: db)
             var timestamp = UInt64(max(0, (now.timeIntervalSince1970 * 1000).rounded(.down)))

@@ -181,16 +181,11 @@ extension DistrictAdministration {
             var outcome = "ok"
             do {
                 if TokenKey.isTokenLocation(location) {
-                    let tokenKey = try await openTokenKey(location, what: "online key \(kid)").tokenKey
-                    try await BlockingWork.onDevice {
-                        try withCrypto("destroying online key \(kid)") { () throws(CryptoError) in try tokenKey?.destroy() }
-                    }
+                    if try await !destroyTokenKey(at: location, what: "online key \(kid)") { details["already_absent"] = "true" }
                 } else {
                     try FileManager.default.removeItem(at: home.keysDirectory.appendingPathComponent(location))
                     details["file"] = "removed"
                 }
-            } catch let error as ZeroTripError where error.code == .tokenKeyNotFound {
-                details["already_absent"] = "true"
             } catch let error as CocoaError where error.code == .fileNoSuchFile {
                 details["already_absent"] = "true"
             } catch {
@@ -252,16 +247,19 @@ extension DistrictAdministration {
             return (root.certificate, root.key, root.certificate.kidHex, false)
         }
         let certificate = try Certificate(derRepresentation: [UInt8](record.certificate))
-        guard clock.now() <= certificate.notValidAfter else {
-            throw ZeroTripError(
-                .rootOffline,
-                "the online signing key's certificate ended at \(AuditEvent.timestamp(certificate.notValidAfter)); certify a new one at a root ceremony (zerotrip root certify-online-key)"
-            )
-        }
+        guard clock.now() <= certificate.notValidAfter else { throw Self.onlineKeyEnded(certificate) }
         if let cachedOnlineKey, cachedOnlineKey.certificate == certificate { return (certificate, cachedOnlineKey.key, rootKid, true) }
         let key = try await unlockOnlineKey(record.location, certificate: certificate)
         cachedOnlineKey = (certificate, key)
         return (certificate, key, rootKid, true)
+    }
+
+    /// Why nothing is signed with online key `certificate` any more: verifiers accept it only inside its validity.
+    static func onlineKeyEnded(_ certificate: Certificate) -> ZeroTripError {
+        ZeroTripError(
+            .rootOffline,
+            "the online signing key's certificate ended at \(AuditEvent.timestamp(certificate.notValidAfter)); certify a new one at a root ceremony (zerotrip root certify-online-key)"
+        )
     }
 
     /// Opens an online key in its token, or reads and decrypts its file (seals' passphrase) off the cooperative pool,
@@ -318,7 +316,7 @@ extension DistrictAdministration {
 
     /// Whether the current root certified an online key (then the daemon runs without the root).
     public nonisolated func hasOnlineKey() async throws -> Bool {
-        try await database.read { db in try DistrictStore.rootKid(in: db).flatMap { try OnlineKeyStore.newest(certifiedBy: $0, in: db) } != nil }
+        try await database.read { db in try OnlineKeyStore.current(in: db) != nil }
     }
 
     /// Who signs lists now and whether the root key was usable when last needed; for `/readyz`. With an online key the
@@ -326,10 +324,7 @@ extension DistrictAdministration {
     public func listSigning() async throws -> ListSigning {
         let (record, rootLocation) = try await database.read { db in
             let rootKid = try DistrictStore.rootKid(in: db)
-            return (
-                try rootKid.flatMap { try OnlineKeyStore.newest(certifiedBy: $0, in: db) },
-                try rootKid.flatMap { try SigningKeyStore.certificateAndKeyFile($0, in: db) }?.keyFile
-            )
+            return (try OnlineKeyStore.current(in: db), try rootKid.flatMap { try SigningKeyStore.certificateAndKeyFile($0, in: db) }?.keyFile)
         }
         guard let record else { return ListSigning(onlineKid: nil, onlineKeyEndsSoon: nil, rootConnected: true) }
         let now = clock.now()

@@ -470,7 +470,7 @@ public actor DistrictAdministration {
         try home.keyFiles.checkAllPermissions()
         // With an online key the root may be away between ceremonies: readiness needs the online key instead.
         let (registered, online) = try await database.read { db in
-            (try SigningKeyStore.keyFiles(in: db), try DistrictStore.rootKid(in: db).flatMap { try OnlineKeyStore.newest(certifiedBy: $0, in: db) })
+            (try SigningKeyStore.keyFiles(in: db), try OnlineKeyStore.current(in: db))
         }
         var files = registered
         if let online { files = files.filter { $0.role != .root } + [(location: online.location, role: .seal)] }

@@ -74,10 +74,7 @@ public enum OfflineTrust {
         // a root that was replaced signs no new ones.
         let trusted = trustList.trustedRoots(pinned: root)
         let current = trusted.signers.filter { $0.kidHex == trustList.rootKid }
-        let online = trusted.onlineSigners.filter { key in
-            key.notValidBefore <= now && now <= key.notValidAfter
-                && current.contains { key.issuer == $0.subject && key.authorityKeyIdentifier == $0.subjectKeyIdentifier }
-        }
+        let online = trusted.onlineSigners(certifiedBy: trustList.rootKid).filter { $0.notValidBefore <= now && now <= $0.notValidAfter }
         return DocumentStatusList.open(Array(json), signature: Array(der), signers: current + online, now: now)
     }
 

@@ -47,6 +47,11 @@ enum OnlineKeyStore {
         ).map(record)
     }
 
+    /// The online key that signs now: the newest one the district's current root certified, or nil.
+    static func current(in db: SQLTransaction) throws -> OnlineKeyRecord? {
+        try DistrictStore.rootKid(in: db).flatMap { try newest(certifiedBy: $0, in: db) }
+    }
+
     /// Keeps `crl` as the last CRL root `rootKid` signed (replacing one with a lower or equal number; a higher-numbered
     /// CRL another process kept meanwhile stays).
     static func keepCRL(_ crl: [UInt8], rootKid: String, number: Int64, thisUpdate: Date, nextUpdate: Date, in db: SQLTransaction) throws {

@@ -98,17 +98,18 @@ public final class TrustListService: Sendable {
         let head = try await log.latestTreeHead().map {
             TrustList.SignedTreeHeadView(treeSize: $0.treeSize, timestamp: $0.timestamp, rootHash: $0.rootHash, signature: $0.signature, kid: $0.kid)
         }
-        let onlineKeys = try await administration.onlineKeys().prefix(RootSet.maximumOnlineKeys).map { key in
+        let infos = try await administration.onlineKeys().prefix(RootSet.maximumOnlineKeys)
+        let onlineKeys = infos.map { key in
             TrustList.OnlineKey(
                 kid: key.kid, rootKid: key.rootKid, status: key.status.rawValue,
                 certificate: Base64.encode((try? Certificate(pemRepresentation: key.certificatePEM).derRepresentation) ?? []))
         }
-        let signer = onlineKeys.first { $0.status == OnlineKeyStatus.current.rawValue }
+        let signer = infos.first { $0.status == .current }
         // Verifiers refuse a list once its online signer's certificate has ended: say so in nextUpdate.
-        let signerEnds = try onlineSignerEnd(signer)
         let list = TrustList(
             district: district.name, sequence: generation, issuedAt: issuedAt,
-            nextUpdate: min(issuedAt.addingTimeInterval(validity), signerEnds), graceSeconds: Int(grace), rootKid: district.rootKid, keys: keys,
+            nextUpdate: min(issuedAt.addingTimeInterval(validity), signer?.notAfter ?? .distantFuture), graceSeconds: Int(grace),
+            rootKid: district.rootKid, keys: keys,
             treeHead: head,
             roots: roots, links: links, onlineKeys: onlineKeys.isEmpty ? nil : Array(onlineKeys), signerKid: signer?.kid)
         let json = Array(try TrustList.encoder.encode(list))
@@ -116,12 +117,6 @@ public final class TrustListService: Sendable {
         let signedList = SignedTrustList(list: list, json: json, signature: signature, etag: "\"\(Hex.encode(Digest.sha256(json)))\"")
         cached.withLock { $0 = (generation, signedList) }
         return signedList
-    }
-
-    /// When the online key `signer` (a trust-list entry) stops being valid; far away for the root.
-    private func onlineSignerEnd(_ signer: TrustList.OnlineKey?) throws -> Date {
-        guard let signer, let der = Base64.decodeStandard(signer.certificate) else { return .distantFuture }
-        return try Certificate(derRepresentation: der).notValidAfter
     }
 
     /// `json` signed by the key that signs lists now, which must be the one the list names (a renewal or a new online

@@ -92,6 +92,11 @@ public struct RootSet: Sendable {
         }
     }
 
+    /// The online keys that may sign a current list naming root `rootKid`: certified by that root and not replaced.
+    public func onlineSigners(certifiedBy rootKid: String) -> [Certificate] {
+        onlineSigners.filter { certifiers[$0.kidHex]?.kidHex == rootKid }
+    }
+
     /// The trusted root or online signing key with `kid` (hex): what may have signed a tree head or list naming it.
     public func signer(kidHex: String) -> Certificate? { root(kidHex: kidHex) ?? onlineKeys.first { $0.kidHex == kidHex } }
 

@@ -192,11 +192,7 @@ public struct TrustList: Sendable, Codable, Hashable {
                     VerificationReason(
                         Problem.wrongRoot.code, "the trust list names root \(list.rootKid), which no link certificate from the pinned root leads to"))
             }
-            guard
-                let signer = trusted.onlineSigners.first(where: {
-                    $0.kidHex == signerKid && $0.authorityKeyIdentifier == current.subjectKeyIdentifier && $0.issuer == current.subject
-                })
-            else {
+            guard let signer = trusted.onlineSigners(certifiedBy: current.kidHex).first(where: { $0.kidHex == signerKid }) else {
                 return .unusable(
                     VerificationReason(
                         Problem.wrongRoot.code,
