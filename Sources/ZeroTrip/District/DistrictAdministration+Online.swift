@@ -314,6 +314,14 @@ extension DistrictAdministration {
         }
     }
 
+    /// Whether the root was found away less than a minute ago in a district with an online key: it is not looked for
+    /// again until then (each look for a token that is away re-initialises its PKCS#11 module, and anyone may ask for
+    /// the CRL).
+    public func rootKnownAway() async throws -> Bool {
+        guard let seen = rootLastSeen, !seen.usable, clock.now().timeIntervalSince(seen.at) < 60 else { return false }
+        return try await hasOnlineKey()
+    }
+
     /// Whether the current root certified an online key (then the daemon runs without the root).
     public nonisolated func hasOnlineKey() async throws -> Bool {
         try await database.read { db in try OnlineKeyStore.current(in: db) != nil }

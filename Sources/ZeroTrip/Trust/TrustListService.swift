@@ -179,6 +179,8 @@ public final class TrustListService: Sendable {
         guard let root = try await administration.rootCertificates().first(where: { $0.kidHex == kid }) else {
             throw ZeroTripError(.notFound, "no root \(kid.prefix(16)) in this district")
         }
+        // The root away (found so less than a minute ago): the kept CRL at once, without listing revocations for nothing.
+        if try await administration.rootKnownAway(), let kept = try await administration.lastCRL(rootKid: kid) { return kept }
         var revoked: [RevokedCertificate] = []
         for info in try await administration.allKeys() where info.role == .seal && info.status == .revoked {
             let certificate = try Certificate(pemRepresentation: info.certificatePEM)
@@ -247,13 +249,9 @@ extension TrustListService {
 }
 
 extension DistrictAdministration {
-    /// Signs a CRL with the key of root `rootKid`. With an online key, a root found away less than a minute ago is
-    /// not looked for again (each look for a token that is away re-initialises its PKCS#11 module, and anyone may
-    /// ask for the CRL): `root_offline` at once.
+    /// Signs a CRL with the key of root `rootKid`; `root_offline` at once while ``rootKnownAway()``.
     public func makeCRL(rootKid: String, number: Int64, thisUpdate: Date, nextUpdate: Date, revoked: [RevokedCertificate]) async throws -> [UInt8] {
-        if let seen = rootLastSeen, !seen.usable, clock.now().timeIntervalSince(seen.at) < 60, try await hasOnlineKey() {
-            throw ZeroTripError(.rootOffline, "the district root key is offline")
-        }
+        if try await rootKnownAway() { throw ZeroTripError(.rootOffline, "the district root key is offline") }
         let root: (certificate: Certificate, key: PrivateKey)
         do {
             root = try await unlockRoot(kid: rootKid)
