@@ -30,6 +30,7 @@ public func buildApplication(configuration: DaemonConfiguration, services: ZeroT
     // A connection that sends nothing (no request, or nothing between keep-alive requests) is closed after the idle
     // timeout, so sockets opened and left silent cannot pile up until the process runs out of file descriptors.
     // Above the connection limit the longest-idle connections are closed (ConnectionGovernor).
+    // Each connection is handled on its socket's event loop (EventLoopBoundChannel): no thread hop per request.
     let governor = ConnectionGovernor(limit: ConnectionGovernor.limit(configured: configuration.maxConnections), logger: logger)
     let http1 = HTTP1Channel.Configuration(
         additionalChannelHandlers: [governor.handler()],
@@ -42,12 +43,15 @@ public func buildApplication(configuration: DaemonConfiguration, services: ZeroT
             let key = try NIOSSLPrivateKey(file: keyPath, format: .pem)
             var tls = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key))
             tls.minimumTLSVersion = TLSVersion.tlsv12
-            server = try .tls(.http1(configuration: http1), tlsConfiguration: tls)
+            let serverTLS = tls
+            server = HTTPServerBuilder { responder in
+                EventLoopBoundChannel(try TLSChannel(HTTP1Channel(responder: responder, configuration: http1), tlsConfiguration: serverTLS))
+            }
         } catch {
             throw ZeroTripError(.invalidConfiguration, "TLS certificate or key cannot be loaded")
         }
     } else {
-        server = .http1(configuration: http1)
+        server = HTTPServerBuilder { responder in EventLoopBoundChannel(HTTP1Channel(responder: responder, configuration: http1)) }
     }
     return Application(
         router: router,
