@@ -76,6 +76,7 @@ public func runDaemon(configuration: DaemonConfiguration, services: ZeroTripServ
     var timers: [ServiceGroupConfiguration.ServiceConfiguration] = [
         .init(service: CheckpointService(database: services.database)), .init(service: aggregation),
         .init(service: maintenance), .init(service: sweep), .init(service: scoring),
+        .init(service: MemoryTrimService(logger: logger)),
     ]
     if let destination = try smsOperator(configuration: configuration, keys: services.home.keyFiles) {
         timers.append(.init(service: SMSDeliveryService(delivery: services.identity.smsDelivery(to: destination), logger: logger)))
