@@ -29,6 +29,16 @@ final class ConnectionGovernor: Sendable {
         /// Idle marks in the order the connections went idle (stale marks are skipped when taken).
         var idleOrder = FIFO<(id: ObjectIdentifier, generation: UInt64)>()
         var closedForRoom = 0
+
+        /// Drops stale idle marks once they outnumber the connections four times (at least 1,024 marks), so each
+        /// compaction is paid for by the appends before it.
+        mutating func compactIfStale() {
+            guard idleOrder.count > 4 * max(connections.count, 256) else { return }
+            let connections = self.connections
+            idleOrder.removeAll { mark in
+                connections[mark.id].map { $0.busy || $0.generation != mark.generation } ?? true
+            }
+        }
     }
 
     private let state = Mutex(State())
@@ -69,13 +79,7 @@ final class ConnectionGovernor: Sendable {
                 victims.append(entry.channel)
             }
             state.closedForRoom += victims.count
-            // Stale marks pile up under keep-alive traffic; compact when they outnumber the connections.
-            if state.idleOrder.count > 4 * max(state.connections.count, 256) {
-                let connections = state.connections
-                state.idleOrder.removeAll { mark in
-                    connections[mark.id].map { $0.busy || $0.generation != mark.generation } ?? true
-                }
-            }
+            state.compactIfStale()
             return victims
         }
         for victim in victims { victim.close(promise: nil) }
@@ -84,18 +88,26 @@ final class ConnectionGovernor: Sendable {
         }
     }
 
+    /// Idle marks queued, stale ones included (tests: they stay bounded under keep-alive traffic).
+    var idleMarks: Int { state.withLock { $0.idleOrder.count } }
+
     fileprivate func requestStarted(_ channel: any Channel) {
-        state.withLock { $0.connections[ObjectIdentifier(channel)]?.busy = true }
+        state.withLock { state in
+            if let index = state.connections.index(forKey: ObjectIdentifier(channel)) { state.connections.values[index].busy = true }
+        }
     }
 
     fileprivate func requestFinished(_ channel: any Channel) {
         let id = ObjectIdentifier(channel)
         state.withLock { state in
-            guard var entry = state.connections[id] else { return }
-            entry.busy = false
-            entry.generation &+= 1
-            state.connections[id] = entry
-            state.idleOrder.append((id, entry.generation))
+            // In place: copying the entry out and back would retain and release its channel on every request.
+            guard let index = state.connections.index(forKey: id) else { return }
+            state.connections.values[index].busy = false
+            state.connections.values[index].generation &+= 1
+            state.idleOrder.append((id, state.connections.values[index].generation))
+            // Every request leaves a mark, and on connections kept alive (a proxy's upstream pool) no new connection
+            // may arrive to compact them: without this the marks grew by one per request for as long as the daemon ran.
+            state.compactIfStale()
         }
     }
 
