@@ -19,8 +19,10 @@ final class ConnectionGovernor: Sendable {
 
     private struct Entry {
         let channel: any Channel
-        /// Bumped each time the connection goes idle; a queued idle mark with an older generation is stale.
-        var generation: UInt64 = 0
+        /// Set each time the connection goes idle, from one counter for all connections; a queued idle mark with
+        /// another generation is stale. (Per connection from 0, a new connection whose channel took a closed one's
+        /// address would match that one's leftover mark and be closed out of turn.)
+        var generation: UInt64
         var busy = false
     }
 
@@ -28,6 +30,7 @@ final class ConnectionGovernor: Sendable {
         var connections: [ObjectIdentifier: Entry] = [:]
         /// Idle marks in the order the connections went idle (stale marks are skipped when taken).
         var idleOrder = FIFO<(id: ObjectIdentifier, generation: UInt64)>()
+        var nextGeneration: UInt64 = 0
         var closedForRoom = 0
 
         /// Drops stale idle marks once they outnumber the connections four times (at least 1,024 marks), so each
@@ -70,8 +73,9 @@ final class ConnectionGovernor: Sendable {
     fileprivate func opened(_ channel: any Channel) {
         let id = ObjectIdentifier(channel)
         let victims = state.withLock { state -> [any Channel] in
-            state.connections[id] = Entry(channel: channel)
-            state.idleOrder.append((id, 0))
+            state.nextGeneration &+= 1
+            state.connections[id] = Entry(channel: channel, generation: state.nextGeneration)
+            state.idleOrder.append((id, state.nextGeneration))
             var victims: [any Channel] = []
             while state.connections.count > limit, let mark = state.idleOrder.popFirst() {
                 guard mark.id != id, let entry = state.connections[mark.id], !entry.busy, entry.generation == mark.generation else { continue }
@@ -103,8 +107,9 @@ final class ConnectionGovernor: Sendable {
             // In place: copying the entry out and back would retain and release its channel on every request.
             guard let index = state.connections.index(forKey: id) else { return }
             state.connections.values[index].busy = false
-            state.connections.values[index].generation &+= 1
-            state.idleOrder.append((id, state.connections.values[index].generation))
+            state.nextGeneration &+= 1
+            state.connections.values[index].generation = state.nextGeneration
+            state.idleOrder.append((id, state.nextGeneration))
             // Every request leaves a mark, and on connections kept alive (a proxy's upstream pool) no new connection
             // may arrive to compact them: without this the marks grew by one per request for as long as the daemon ran.
             state.compactIfStale()
