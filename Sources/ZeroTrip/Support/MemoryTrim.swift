@@ -1,5 +1,4 @@
 import Dispatch
-import Foundation
 public import Logging
 public import ServiceLifecycle
 
@@ -23,22 +22,14 @@ public enum MemoryTrim {
 
     /// `malloc_trim` of the C library, looked up at run time: Glibc's module does not export `malloc.h`, and a C
     /// library without it (musl) leaves this nil, so trimming does nothing there.
-    private static let mallocTrim: (@convention(c) (Int) -> Int32)? = {
+    private static let mallocTrim: (@convention(c) (UInt) -> Int32)? = {
         #if canImport(Glibc)
             guard let program = dlopen(nil, RTLD_NOW), let symbol = dlsym(program, "malloc_trim") else { return nil }
-            return unsafeBitCast(symbol, to: (@convention(c) (Int) -> Int32).self)
+            return unsafeBitCast(symbol, to: (@convention(c) (UInt) -> Int32).self)
         #else
             return nil
         #endif
     }()
-
-    /// Resident memory of this process in bytes (`/proc/self/statm`), nil where there is none.
-    public static func residentBytes() -> Int? {
-        guard let statm = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return nil }
-        let fields = statm.split(separator: " ")
-        guard fields.count > 1, let pages = Int(fields[1]) else { return nil }
-        return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
-    }
 }
 
 /// ``MemoryTrim/releaseFreedMemory()`` every `interval` (10 s by default) as a service of the daemon's ServiceGroup.
