@@ -167,15 +167,19 @@ final class ReadExecutor: @unchecked Sendable {
 /// RESTART: it holds the writer lock while it copies what the passive checkpoint left and waits for the readers of
 /// older frames to finish (milliseconds: new readers then read the database file), after which the next commit
 /// writes from the log's beginning again, over blocks already allocated. It waits for readers at most
-/// ``restartPatience`` and, when a long reader (a backup, a scoring page) makes it give up, tries again only after
-/// ``restartBackoff``: a writer never waits more than that for it. `journal_size_limit` (set on every connection)
-/// trims what a burst left behind.
+/// ``restartPatience`` and, when readers make it give up, tries again after ``firstRestartBackoff``, then after twice
+/// as long each time it gives up in a row, at most ``restartBackoff``: a long reader (a backup, a scoring page) costs
+/// the writer a few waits of ``restartPatience`` at its start and then one every ``restartBackoff``, while a give-up
+/// under merely busy short readers costs a tenth of a second of log growth, not half a second (tens of megabytes
+/// under steady commits). `journal_size_limit` (set on every connection) trims what a burst left behind.
 final class WALCheckpointer: @unchecked Sendable {
     /// WAL length (frames of one page) beyond which a checkpoint also rewinds the log: 16 MiB of 4 KiB pages.
     static let restartFrames = 4096
     /// Longest a RESTART waits for readers (and so holds writers off) before it gives up.
     static let restartPatience: TimeInterval = 0.05
-    /// Pause after a RESTART that gave up, before the next one.
+    /// Pause after a RESTART that gave up, before the next one: the first time in a row.
+    static let firstRestartBackoff: TimeInterval = 0.1
+    /// Longest pause after RESTARTs that gave up in a row.
     static let restartBackoff: TimeInterval = 0.5
     private let condition = NSCondition()
     // Guarded by `condition` (the reason for @unchecked Sendable).
@@ -199,6 +203,7 @@ final class WALCheckpointer: @unchecked Sendable {
         let connection = try DatabaseQueue(path: pool.path, configuration: configuration)
         let thread = Thread { [self] in
             var nextRestart = Date.distantPast
+            var backoff = Self.firstRestartBackoff
             var pause = interval / 4
             while true {
                 condition.lock()
@@ -212,7 +217,12 @@ final class WALCheckpointer: @unchecked Sendable {
                 }
                 if let frames, frames > Self.restartFrames, Date() >= nextRestart {
                     let rewound = (try? connection.writeWithoutTransaction { db in try db.checkpoint(.restart) }) != nil
-                    if !rewound { nextRestart = Date().addingTimeInterval(Self.restartBackoff) }
+                    if rewound {
+                        backoff = Self.firstRestartBackoff
+                    } else {
+                        nextRestart = Date().addingTimeInterval(backoff)
+                        backoff = min(backoff * 2, Self.restartBackoff)
+                    }
                 }
                 // Under a steady stream of commits the next look comes sooner: on a disk that syncs in a fraction of
                 // a millisecond, a tenth of a second of commits is already megabytes of log (the file keeps the
