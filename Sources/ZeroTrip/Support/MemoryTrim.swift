@@ -1,4 +1,3 @@
-import Dispatch
 public import Logging
 public import ServiceLifecycle
 
@@ -14,7 +13,7 @@ public import ServiceLifecycle
 public enum MemoryTrim {
     /// Releases the free pages of every malloc arena (glibc's `malloc_trim`); true when some were released.
     /// It walks the arenas under their locks: a few milliseconds at most, so callers run it off Swift's cooperative
-    /// pool (``MemoryTrimService`` does).
+    /// pool (``MemoryTrimService`` runs it as ``BlockingWork``).
     @discardableResult
     public static func releaseFreedMemory() -> Bool {
         mallocTrim?(0) == 1
@@ -39,7 +38,6 @@ public enum MemoryTrim {
 public struct MemoryTrimService: Service {
     let interval: Duration
     let logger: Logger
-    private static let queue = DispatchQueue(label: "zerotrip.memory-trim", qos: .utility)
 
     /// A trimmer every `interval`.
     public init(interval: Duration = .seconds(10), logger: Logger) {
@@ -50,12 +48,7 @@ public struct MemoryTrimService: Service {
     /// Trims until graceful shutdown.
     public func run() async throws {
         try await PeriodicTimer.run(every: interval, name: "memory trim", logger: logger) {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                Self.queue.async {
-                    MemoryTrim.releaseFreedMemory()
-                    continuation.resume()
-                }
-            }
+            _ = try await BlockingWork.run { MemoryTrim.releaseFreedMemory() }
         }
     }
 }
