@@ -96,9 +96,7 @@ final class ConnectionGovernor: Sendable {
     var idleMarks: Int { state.withLock { $0.idleOrder.count } }
 
     fileprivate func requestStarted(_ channel: any Channel) {
-        state.withLock { state in
-            if let index = state.connections.index(forKey: ObjectIdentifier(channel)) { state.connections.values[index].busy = true }
-        }
+        state.withLock { $0.connections[ObjectIdentifier(channel)]?.busy = true }
     }
 
     fileprivate func requestFinished(_ channel: any Channel) {
