@@ -6,12 +6,15 @@ public import NIOCore
 public struct ZeroTripRequestContext: RequestContext, RemoteAddressRequestContext {
     /// Hummingbird's storage.
     public var coreContext: CoreRequestContextStorage
-    /// The TCP peer (nil in router tests).
-    public let remoteAddress: SocketAddress?
+    /// The request's connection.
+    private let channel: any Channel
+    /// The TCP peer (nil in router tests). Read when asked: only the rate-limited routes need it, and the channel
+    /// reads it under a lock.
+    public var remoteAddress: SocketAddress? { channel.remoteAddress }
 
     /// Creates the context for a request on `source.channel`.
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
-        remoteAddress = source.channel.remoteAddress
+        channel = source.channel
     }
 }

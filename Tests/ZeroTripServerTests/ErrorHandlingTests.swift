@@ -143,7 +143,16 @@ struct ErrorHandlingTests {
     func health() async throws {
         let empty = try await ServerFixture(initialize: false)
         try await empty.application().test(.router) { client in
-            try await client.execute(uri: "/healthz", method: .get) { #expect($0.status == .ok) }
+            // The constant answer is exactly what the JSON encoder writes for it.
+            let encoded = try JSONResponse.make(["status": "ok"]), bytes = try ResponseEncoder.encode(["status": "ok"])
+            for _ in 0..<2 {
+                try await client.execute(uri: "/healthz", method: .get) { response in
+                    #expect(response.status == .ok)
+                    #expect(Array(response.body.readableBytesView) == bytes)
+                    #expect(response.headers[.contentType] == encoded.headers[.contentType])
+                    #expect(response.headers[.cacheControl] == "no-store")
+                }
+            }
             try await client.execute(uri: "/readyz", method: .get) { response in
                 #expect(response.status == .serviceUnavailable)
                 #expect(String(buffer: response.body).contains("not_ready"))
