@@ -165,7 +165,7 @@ struct DemoCommand: AsyncParsableCommand {
                     let file = "demo-tokens-\(Int(Date().timeIntervalSince1970)).json"
                     let encoder = JSONEncoder()
                     encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-                    try home.keyFiles.create(file, contents: String(decoding: try encoder.encode(tokens), as: UTF8.self) + "\n")
+                    try await home.keyFiles.create(file, contents: String(decoding: try encoder.encode(tokens), as: UTF8.self) + "\n")
                     print("Demo tokens written to \(home.keysDirectory.lastPathComponent)/\(file) (mode 0600).")
                     for (code, token) in tokens.sorted(by: { $0.key < $1.key }) { print("  \(code): \(token)") }
                 } else {

@@ -42,7 +42,7 @@ struct RootPassphraseTests {
         let rootSecret = try keys.read(PassphraseSource.Purpose.root.fileName).trimmingWhitespace()
         let key = try PrivateKey(pemRepresentation: try keys.read(file), passphrase: rootSecret)
         keys.discard(file)
-        try keys.create(file, contents: try key.encryptedPEMRepresentation(passphrase: TestDistrict.passphrase, scrypt: .testing))
+        try await keys.create(file, contents: try key.encryptedPEMRepresentation(passphrase: TestDistrict.passphrase, scrypt: .testing))
         keys.discard(PassphraseSource.Purpose.root.fileName)
         return (kid, file)
     }

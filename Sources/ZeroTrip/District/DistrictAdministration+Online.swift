@@ -126,7 +126,7 @@ extension DistrictAdministration {
         func discard() {
             if let tokenKey = key.tokenKey { try? tokenKey.destroy() } else { home.keyFiles.discard(location) }
         }
-        if key.tokenKey == nil { try home.keyFiles.create(location, contents: pem) }
+        if key.tokenKey == nil { try await home.keyFiles.create(location, contents: pem) }
         do {
             try await database.write { db in
                 // A renewal committed since the root was unlocked (perhaps by another process): certify under the current root only.

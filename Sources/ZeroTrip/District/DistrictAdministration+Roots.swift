@@ -158,11 +158,11 @@ extension DistrictAdministration {
             if let tokenKey = key.tokenKey { try? tokenKey.destroy() } else { home.keyFiles.discard(keyFile) }
             for url in created { try? FileManager.default.removeItem(at: url) }
         }
-        if key.tokenKey == nil { try home.keyFiles.create(keyFile, contents: pem) }
+        if key.tokenKey == nil { try await home.keyFiles.create(keyFile, contents: pem) }
         do {
             let oldFile = rootsDirectory.appendingPathComponent("root-\(old.certificate.kidHex).pem")
             if !FileManager.default.fileExists(atPath: oldFile.path) {
-                try Self.writeNewPublicFile(oldFile, contents: old.certificate.pemRepresentation)
+                try await Self.writeNewPublicFile(oldFile, contents: old.certificate.pemRepresentation)
                 created.append(oldFile)
             }
             for (name, cert) in [
@@ -171,7 +171,7 @@ extension DistrictAdministration {
                 ("link-\(old.certificate.kidHex)-by-\(certificate.kidHex).pem", oldWithNew),
             ] {
                 let url = rootsDirectory.appendingPathComponent(name)
-                try Self.writeNewPublicFile(url, contents: cert.pemRepresentation)
+                try await Self.writeNewPublicFile(url, contents: cert.pemRepresentation)
                 created.append(url)
             }
         } catch {
@@ -260,7 +260,7 @@ extension DistrictAdministration {
             files.append(("link-\(subject)-by-\(issuer).pem", try Certificate(derRepresentation: [UInt8](der))))
         }
         for (name, certificate) in files where !FileManager.default.fileExists(atPath: directory.appendingPathComponent(name).path) {
-            try Self.writeNewPublicFile(directory.appendingPathComponent(name), contents: certificate.pemRepresentation)
+            try await Self.writeNewPublicFile(directory.appendingPathComponent(name), contents: certificate.pemRepresentation)
         }
     }
 
@@ -302,7 +302,7 @@ extension DistrictAdministration {
             }
             let suffix = try withCrypto("naming the new key file") { () throws(CryptoError) in Hex.encode(try SecureRandom.bytes(count: 4)) }
             let newFile = "root-\(root.kid)-\(suffix).key.pem"
-            try home.keyFiles.create(newFile, contents: pem)
+            try await home.keyFiles.create(newFile, contents: pem)
             let now = clock.now()
             do {
                 try await database.write { db in

@@ -131,14 +131,14 @@ public actor DistrictAdministration {
                     try generated.encryptedPEMRepresentation(passphrase: secret, scrypt: scrypt)
                 }
             }
-            try home.keyFiles.create(keyFile, contents: pem)
+            try await home.keyFiles.create(keyFile, contents: pem)
         }
         /// A root key made for an initialisation that did not complete: its file removed, or its token key destroyed.
         func discardRootKey() {
             if let tokenKey = key.tokenKey { try? tokenKey.destroy() } else { home.keyFiles.discard(keyFile) }
         }
         do {
-            try Self.writeNewPublicFile(home.rootCertificateURL, contents: certificate.pemRepresentation)
+            try await Self.writeNewPublicFile(home.rootCertificateURL, contents: certificate.pemRepresentation)
         } catch {
             discardRootKey()
             throw error
@@ -431,11 +431,11 @@ public actor DistrictAdministration {
                 }
             }
             keyFile = "\(code)-\(certificate.kidHex).key.pem"
-            try home.keyFiles.create(keyFile, contents: pem)
+            try await home.keyFiles.create(keyFile, contents: pem)
         }
         let certificateURL = home.certificatesDirectory.appendingPathComponent("departments/\(code)-\(certificate.kidHex).pem")
         do {
-            try Self.writeNewPublicFile(certificateURL, contents: certificate.pemRepresentation)
+            try await Self.writeNewPublicFile(certificateURL, contents: certificate.pemRepresentation)
         } catch {
             discardKey(keyFile)
             throw error
@@ -492,6 +492,11 @@ public actor DistrictAdministration {
                 "seal keys are ECDSA P-256 (documents carry PAdES signatures and COSE ES256 tokens); \(algorithm.rawValue) seals cannot sign documents"
             )
         }
+    }
+
+    /// ``writeNewPublicFile(_:contents:)`` from async code: the file is synced to disk off the cooperative pool.
+    static func writeNewPublicFile(_ url: URL, contents: String) async throws {
+        try await BlockingWork.onDevice { try writeNewPublicFile(url, contents: contents) }
     }
 
     /// Writes a new public file (certificate), refusing to overwrite one.

@@ -29,6 +29,12 @@ public struct KeyFileStore: Sendable {
         try ExclusiveFile.create(path: directory.appendingPathComponent(name).path, displayName: "key file \(name)", contents: contents, mode: 0o600)
     }
 
+    /// ``create(_:contents:)`` from async code (a department or key made over HTTP): the file is synced to disk before
+    /// this returns, milliseconds of waiting on the device that must not hold one of the cooperative pool's threads.
+    public func create(_ name: String, contents: String) async throws {
+        try await BlockingWork.onDevice { try self.create(name, contents: contents) }
+    }
+
     /// Removes a file this process just created, when the transaction it belonged to failed.
     public func discard(_ name: String) {
         unlink(directory.appendingPathComponent(name).path)
