@@ -261,6 +261,10 @@ public struct AppDatabase: Sendable {
             try db.execute(sql: "PRAGMA journal_size_limit = 67108864")
         }
         let pool = try DatabasePool(path: path, configuration: configuration)
+        // Again on the writer: the pool turns WAL mode on after `prepareDatabase` ran, and sets NORMAL as it does,
+        // under which a commit is not synced until the next checkpoint, so an answered issuance or audit event could
+        // vanish in a power cut. FULL syncs the log at each commit, once per group-committed batch.
+        try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         return try AppDatabase(pool)
     }
 
