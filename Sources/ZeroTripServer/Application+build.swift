@@ -54,7 +54,8 @@ public func buildApplication(configuration: DaemonConfiguration, services: ZeroT
     return Application(
         router: router,
         server: server,
-        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "ZeroTrip"),
+        // No `Server` header: it would tell every client which software to probe for, and cost a field per answer.
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port)),
         logger: logger)
 }
 

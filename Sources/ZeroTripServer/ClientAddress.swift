@@ -46,8 +46,3 @@ struct ClientAddress: Sendable {
         trusted.contains { $0.contains(address) }
     }
 }
-
-extension HTTPField.Name {
-    /// `X-Forwarded-For` (de facto standard; RFC 7239's `Forwarded` is not what nginx sends by default).
-    static let forwardedFor = HTTPField.Name("X-Forwarded-For")!
-}

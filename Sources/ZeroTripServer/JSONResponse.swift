@@ -27,7 +27,7 @@ enum PDFResponse {
     /// ``make(_:id:inline:)`` for a page: the browser must not guess another type.
     static func page(_ pdf: [UInt8], id: DocumentID, inline: Bool = false) -> Response {
         var response = make(pdf, id: id, inline: inline)
-        response.headers[.init("X-Content-Type-Options")!] = "nosniff"
+        response.headers[.contentTypeOptions] = "nosniff"
         return response
     }
 }

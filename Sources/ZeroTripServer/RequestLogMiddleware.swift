@@ -28,7 +28,7 @@ struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
         do {
             var response = try await next(request, context)
             log(response.status.code, context)
-            response.headers[.init("X-Request-Id")!] = context.id
+            response.headers[.requestID] = context.id
             return response
         } catch {
             log((error as? any HTTPResponseError)?.status.code ?? 500, context)

@@ -40,8 +40,8 @@ struct PageRenderer: Sendable {
         // Not `no-referrer`: under it browsers send `Origin: null` with the page's own form posts, and the origin
         // check could no longer tell them from a forged one. `same-origin` still tells other sites nothing.
         headers[.init("Referrer-Policy")!] = "same-origin"
-        headers[.init("X-Content-Type-Options")!] = "nosniff"
-        headers[.init("X-Frame-Options")!] = "DENY"
+        headers[.contentTypeOptions] = "nosniff"
+        headers[.frameOptions] = "DENY"
         return headers
     }()
 
@@ -93,7 +93,7 @@ struct PageRenderer: Sendable {
         var headers = HTTPFields()
         headers[.contentType] = "text/css; charset=utf-8"
         headers[.cacheControl] = "public, max-age=86400"
-        headers[.init("X-Content-Type-Options")!] = "nosniff"
+        headers[.contentTypeOptions] = "nosniff"
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: PageTemplates.css)))
     }
 }
