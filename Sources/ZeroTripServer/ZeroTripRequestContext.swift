@@ -6,15 +6,13 @@ public import NIOCore
 public struct ZeroTripRequestContext: RequestContext, RemoteAddressRequestContext {
     /// Hummingbird's storage.
     public var coreContext: CoreRequestContextStorage
-    /// The request's connection.
-    private let channel: any Channel
-    /// The TCP peer (nil in router tests). Read when asked: only the rate-limited routes need it, and the channel
-    /// reads it under a lock.
-    public var remoteAddress: SocketAddress? { channel.remoteAddress }
+    /// The TCP peer (nil in router tests). Copied when the request starts: a channel forgets its address once it
+    /// closes, and a client that reset its connection mid-request must keep the rate-limit key it started with.
+    public let remoteAddress: SocketAddress?
 
     /// Creates the context for a request on `source.channel`.
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
-        channel = source.channel
+        remoteAddress = source.channel.remoteAddress
     }
 }
