@@ -145,7 +145,7 @@ struct DemoCommand: AsyncParsableCommand {
                         _ = try await services.administration.setAdministrativeArea(province: province, city: city, actor: "demo")
                     }
                 } else {
-                    if !source.isConfigured { _ = try source.generateFile() }
+                    if !source.isConfigured { _ = try await source.generateFile() }
                     let info = try await services.administration.initialize(district: district, province: province, city: city, actor: "demo")
                     print("District \(info.administrativeName) initialised (root kid \(info.rootKid)).")
                 }

@@ -47,7 +47,7 @@ struct InitCommand: AsyncParsableCommand {
             }
             // Key files need the passphrase; with the root and the seals both in tokens, none is written.
             if !source.isConfigured, rootToken == nil || home.sealToken == nil {
-                _ = try source.generateFile()
+                _ = try await source.generateFile()
                 print("Generated a random seal key passphrase in \(home.keysDirectory.lastPathComponent)/\(PassphraseSource.fileName) (mode 0600).")
             }
             let rootPassphraseConfigured = source.forRoot.isConfigured

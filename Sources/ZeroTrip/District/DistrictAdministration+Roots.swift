@@ -113,7 +113,7 @@ extension DistrictAdministration {
             newRootToken = old.key.tokenKey?.token
         }
         // A new root file gets the root's own passphrase, also when the previous root still shares the seals'.
-        let secret = newRootToken == nil ? try newRootSecret().secret : ""
+        let secret = newRootToken == nil ? try await newRootSecret().secret : ""
         let now = clock.now()
         // Certificates hold whole seconds: the renewal time (now, rounded up) is what verifiers read back from the new root
         // (RootSet.supersededAt); every tree head the old root signed so far is at or before it.
@@ -161,8 +161,7 @@ extension DistrictAdministration {
         if key.tokenKey == nil { try await home.keyFiles.create(keyFile, contents: pem) }
         do {
             let oldFile = rootsDirectory.appendingPathComponent("root-\(old.certificate.kidHex).pem")
-            if !FileManager.default.fileExists(atPath: oldFile.path) {
-                try await Self.writeNewPublicFile(oldFile, contents: old.certificate.pemRepresentation)
+            if try await Self.writePublicFileUnlessPresent(oldFile, contents: old.certificate.pemRepresentation) {
                 created.append(oldFile)
             }
             for (name, cert) in [
@@ -259,8 +258,23 @@ extension DistrictAdministration {
         for (issuer, subject, der) in links {
             files.append(("link-\(subject)-by-\(issuer).pem", try Certificate(derRepresentation: [UInt8](der))))
         }
-        for (name, certificate) in files where !FileManager.default.fileExists(atPath: directory.appendingPathComponent(name).path) {
-            try await Self.writeNewPublicFile(directory.appendingPathComponent(name), contents: certificate.pemRepresentation)
+        for (name, certificate) in files {
+            _ = try await Self.writePublicFileUnlessPresent(directory.appendingPathComponent(name), contents: certificate.pemRepresentation)
+        }
+    }
+
+    /// Writes a certificate file unless one of that name is there (its name says which certificate it holds); true
+    /// when this call created it. The check and the write are one step on the file-sync pool, so another renewal
+    /// or publication of the same file between them finds it present rather than failing with `file_exists`.
+    static func writePublicFileUnlessPresent(_ url: URL, contents: String) async throws -> Bool {
+        try await BlockingWork.onDevice {
+            if FileManager.default.fileExists(atPath: url.path) { return false }
+            do {
+                try writeNewPublicFile(url, contents: contents)
+                return true
+            } catch let error as ZeroTripError where error.code == .fileExists {
+                return false
+            }
         }
     }
 
@@ -291,7 +305,7 @@ extension DistrictAdministration {
         guard try await district() != nil else { throw ZeroTripError(.notInitialized, "run `zerotrip init --district NAME` first") }
         let shared = try await rootFilesSharingSealPassphrase()
         guard !shared.isEmpty else { return RootPassphraseSeparation(kids: [], generated: false) }
-        let (secret, generated) = try newRootSecret()
+        let (secret, generated) = try await newRootSecret()
         let scrypt = home.keyEncryption
         var separated: [String] = []
         for root in shared {

@@ -116,7 +116,7 @@ public actor DistrictAdministration {
                 }
             }
         } else {
-            let secret = try newRootSecret().secret
+            let secret = try await newRootSecret().secret
             let generated = try withCrypto("generating the root key") { () throws(CryptoError) in try PrivateKey(generating: algorithm) }
             key = generated
             certificate = try withCrypto("creating the root certificate") { () throws(CryptoError) in
@@ -301,9 +301,9 @@ public actor DistrictAdministration {
 
     /// The passphrase a new root key file is encrypted with: the root's own, never the seals'. When none is configured,
     /// a random one is written to `Keys/root-passphrase` (mode 0600) and `generated` is set.
-    nonisolated func newRootSecret() throws(ZeroTripError) -> (secret: String, generated: Bool) {
+    nonisolated func newRootSecret() async throws -> (secret: String, generated: Bool) {
         let root = passphrase.forRoot
-        guard let secret = try? root.resolve() else { return (try root.generateFile(), true) }
+        guard let secret = try? root.resolve() else { return (try await root.generateFile(), true) }
         if let sealSecret = try? passphrase.resolve(), Self.samePassphrase(secret, sealSecret) {
             throw ZeroTripError(
                 .invalidInput,

@@ -62,6 +62,12 @@ public struct PassphraseSource: Sendable {
     /// Whether any passphrase is configured.
     public var isConfigured: Bool { (try? resolve()) != nil }
 
+    /// ``generateFile()`` from async code (a root renewal over HTTP): the new file is synced to disk off the
+    /// cooperative pool.
+    public func generateFile() async throws -> String {
+        try await BlockingWork.onDevice { try self.generateFile() }
+    }
+
     /// Creates the purpose's file in `Keys/` with 256 random bits, for unattended operation, and returns it.
     public func generateFile() throws(ZeroTripError) -> String {
         let random: [UInt8]
