@@ -11,4 +11,8 @@ extension HTTPField.Name {
     static let contentTypeOptions = HTTPField.Name("X-Content-Type-Options")!
     /// `X-Frame-Options` (`DENY`: the pages are never framed).
     static let frameOptions = HTTPField.Name("X-Frame-Options")!
+    /// `Referrer-Policy`.
+    static let referrerPolicy = HTTPField.Name("Referrer-Policy")!
+    /// `Sec-Fetch-Site` (Fetch Metadata: where the browser says a request came from).
+    static let secFetchSite = HTTPField.Name("Sec-Fetch-Site")!
 }

@@ -137,7 +137,7 @@ enum VerificationPage {
     /// (the scanned token is in the address).
     static var htmlHeaders: HTTPFields {
         var headers = PageRenderer.headers
-        headers[.init("Referrer-Policy")!] = "no-referrer"
+        headers[.referrerPolicy] = "no-referrer"
         return headers
     }
 

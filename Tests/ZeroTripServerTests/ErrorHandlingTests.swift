@@ -153,6 +153,10 @@ struct ErrorHandlingTests {
                     #expect(response.headers[.cacheControl] == "no-store")
                 }
             }
+            try await client.execute(uri: "/healthz", method: .head) { response in
+                #expect(response.status == .ok)
+                #expect(response.body.readableBytes == 0)
+            }
             try await client.execute(uri: "/readyz", method: .get) { response in
                 #expect(response.status == .serviceUnavailable)
                 #expect(String(buffer: response.body).contains("not_ready"))

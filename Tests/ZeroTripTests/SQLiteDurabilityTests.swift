@@ -12,6 +12,7 @@ struct SQLiteDurabilityTests {
     )
     func writerSyncsEachCommit() async throws {
         let root = try ExternalTool.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
         let database = try AppDatabase.open(path: root.appendingPathComponent("durable.sqlite").path)
         // 2 is FULL; NORMAL (1) leaves the last commits in the page cache until the next checkpoint.
         #expect(try await database.write { db in try db.fetchValue(Int64.self, sql: "PRAGMA synchronous") } == 2)

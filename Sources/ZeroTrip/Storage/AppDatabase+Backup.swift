@@ -135,9 +135,6 @@ private enum BackupFile {
 
     /// Makes the new directory entry durable (best effort: some file systems refuse fsync on directories).
     static func syncDirectory(_ directory: URL) {
-        let fd = open(directory.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard fd >= 0 else { return }
-        _ = fsync(fd)
-        close(fd)
+        ExclusiveFile.syncDirectory(directory.path)
     }
 }

@@ -37,15 +37,15 @@ package enum ExclusiveFile {
             unlink(path)
             throw ZeroTripError(.storageFailure, "cannot write \(displayName)")
         }
-        syncDirectory(of: path)
+        // The name too must survive a power cut, as the contents do: a department committed to the database with a
+        // key file whose directory entry was lost could never sign.
+        let slash = path.lastIndex(of: "/")
+        syncDirectory(slash.map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? ".")
     }
 
-    /// Syncs the directory holding `path`, so the new file's name survives a power cut as its contents do: a
-    /// department committed to the database with a key file whose directory entry was lost could never sign.
-    /// Best effort: a file system that cannot sync directories has already kept the file's data.
-    static func syncDirectory(of path: String) {
-        let slash = path.lastIndex(of: "/")
-        let directory = slash.map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
+    /// Syncs `directory`, so the names created in it are on disk. Best effort: a file system that cannot sync a
+    /// directory has already kept the files' data.
+    static func syncDirectory(_ directory: String) {
         let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else { return }
         _ = fsync(fd)

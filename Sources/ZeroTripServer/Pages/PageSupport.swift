@@ -39,7 +39,7 @@ struct PageRenderer: Sendable {
             "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
         // Not `no-referrer`: under it browsers send `Origin: null` with the page's own form posts, and the origin
         // check could no longer tell them from a forged one. `same-origin` still tells other sites nothing.
-        headers[.init("Referrer-Policy")!] = "same-origin"
+        headers[.referrerPolicy] = "same-origin"
         headers[.contentTypeOptions] = "nosniff"
         headers[.frameOptions] = "DENY"
         return headers
@@ -259,7 +259,7 @@ struct PageCookies: Sendable {
     /// Whether the browser says the request came from this site: `Sec-Fetch-Site` same-origin (or a typed address),
     /// and an `Origin`, when sent, naming the host the request was sent to.
     static func sameOrigin(_ request: Request) -> Bool {
-        if let site = request.headers[.init("Sec-Fetch-Site")!], site != "same-origin" && site != "none" { return false }
+        if let site = request.headers[.secFetchSite], site != "same-origin" && site != "none" { return false }
         guard let origin = request.headers[.origin] else { return true }
         guard let host = request.head.authority, let url = URL(string: origin), let originHost = url.host else { return false }
         let port = url.port.map { ":\($0)" } ?? ""
