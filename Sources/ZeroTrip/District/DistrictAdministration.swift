@@ -502,7 +502,7 @@ public actor DistrictAdministration {
     /// Writes a new public file (certificate), refusing to overwrite one.
     static func writeNewPublicFile(_ url: URL, contents: String) throws(ZeroTripError) {
         do {
-            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try ExclusiveFile.makeDirectory(url.deletingLastPathComponent())
         } catch {
             throw ZeroTripError(.storageFailure, "cannot create \(url.deletingLastPathComponent().lastPathComponent)/").causedBy(error)
         }

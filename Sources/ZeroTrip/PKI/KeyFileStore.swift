@@ -17,7 +17,7 @@ public struct KeyFileStore: Sendable {
     /// Creates `Keys/` (mode 0700) if needed.
     public func prepare() throws(ZeroTripError) {
         do {
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            try ExclusiveFile.makeDirectory(directory, permissions: 0o700)
         } catch {
             throw ZeroTripError(.storageFailure, "cannot create the key directory \(directory.lastPathComponent)/").causedBy(error)
         }

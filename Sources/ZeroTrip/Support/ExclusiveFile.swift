@@ -1,3 +1,4 @@
+import Foundation
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
@@ -41,6 +42,20 @@ package enum ExclusiveFile {
         // key file whose directory entry was lost could never sign.
         let slash = path.lastIndex(of: "/")
         syncDirectory(slash.map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? ".")
+    }
+
+    /// Creates `directory` (and its parents) when missing, syncing the parent of each one made, so a new `Keys/` or
+    /// `Certificates/departments/` survives a power cut with the files later synced into it.
+    static func makeDirectory(_ directory: URL, permissions: Int? = nil) throws {
+        var missing: [URL] = []
+        var walk = directory.standardizedFileURL
+        while !FileManager.default.fileExists(atPath: walk.path), walk.path != "/" {
+            missing.append(walk)
+            walk = walk.deletingLastPathComponent()
+        }
+        let attributes: [FileAttributeKey: Any]? = permissions.map { [.posixPermissions: $0] }
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: attributes)
+        for made in missing.reversed() { syncDirectory(made.deletingLastPathComponent().path) }
     }
 
     /// Syncs `directory`, so the names created in it are on disk. Best effort: a file system that cannot sync a
