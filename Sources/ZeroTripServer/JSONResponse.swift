@@ -36,11 +36,11 @@ enum PDFResponse {
 enum JSONResponse {
     static func make<T: APIAnswer>(_ value: T, status: HTTPResponse.Status = .ok) throws -> Response {
         let data = try (value as? any JSONWritable)?.jsonBytes ?? ResponseEncoder.encode(value)
-        var headers = HTTPFields()
-        headers[.contentType] = "application/json; charset=utf-8"
-        headers[.cacheControl] = "no-store"
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
+
+    /// The headers of every JSON answer: JSON in UTF-8, never cached (answers carry personal data and change).
+    static let headers: HTTPFields = [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"]
 
     /// Reads at most `limit` bytes and decodes JSON; oversized → `payload_too_large`, bad JSON → `invalid_input`.
     static func decode<T: Decodable>(_ type: T.Type, from request: Request, limit: Int) async throws -> T {

@@ -635,11 +635,9 @@ public struct ZeroTripAPI: Sendable {
     /// `GET /healthz`.
     ///
     /// Monitors and load balancers probe it many times a second, so its constant answer is encoded once: the same
-    /// bytes and headers ``JSONResponse/make(_:status:)`` writes for `{"status":"ok"}`.
+    /// bytes ``JSONResponse/make(_:status:)`` writes for `{"status":"ok"}`, with its headers.
     func liveness(_ spec: RouteSpec) -> OpenHandler {
-        let alive = Response(
-            status: .ok, headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"],
-            body: .init(byteBuffer: ByteBuffer(string: #"{"status":"ok"}"#)))
+        let alive = Response(status: .ok, headers: JSONResponse.headers, body: .init(byteBuffer: ByteBuffer(string: #"{"status":"ok"}"#)))
         return { _, _ in alive }
     }
 

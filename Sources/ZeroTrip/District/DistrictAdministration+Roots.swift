@@ -264,11 +264,10 @@ extension DistrictAdministration {
     }
 
     /// Writes a certificate file unless one of that name is there (its name says which certificate it holds); true
-    /// when this call created it. The check and the write are one step on the file-sync pool, so another renewal
-    /// or publication of the same file between them finds it present rather than failing with `file_exists`.
+    /// when this call created it. The exclusive create is the check, so another renewal or publication of the same
+    /// file at the same time finds it present rather than failing with `file_exists`.
     static func writePublicFileUnlessPresent(_ url: URL, contents: String) async throws -> Bool {
         try await BlockingWork.onDevice {
-            if FileManager.default.fileExists(atPath: url.path) { return false }
             do {
                 try writeNewPublicFile(url, contents: contents)
                 return true

@@ -104,7 +104,7 @@ extension AppDatabase {
                 ? ZeroTripError(.fileExists, "\(target.path) exists; a backup never replaces a file")
                 : ZeroTripError(.storageFailure, "cannot create \(target.path): \(reason)")
         }
-        BackupFile.syncDirectory(target.deletingLastPathComponent())
+        ExclusiveFile.syncDirectory(target.deletingLastPathComponent().path)
         return BackupSummary(
             path: target.path, bytes: bytes, sha256: digest, auditEvents: counts.audit, logLeaves: counts.leaves,
             documents: counts.documents)
@@ -131,10 +131,5 @@ private enum BackupFile {
         }
         let hash = try withCrypto("hashing the backup") { () throws(CryptoError) in try digest.finalize() }
         return (total, hash)
-    }
-
-    /// Makes the new directory entry durable (best effort: some file systems refuse fsync on directories).
-    static func syncDirectory(_ directory: URL) {
-        ExclusiveFile.syncDirectory(directory.path)
     }
 }

@@ -40,8 +40,8 @@ package enum ExclusiveFile {
         }
         // The name too must survive a power cut, as the contents do: a department committed to the database with a
         // key file whose directory entry was lost could never sign.
-        let slash = path.lastIndex(of: "/")
-        syncDirectory(slash.map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? ".")
+        let directory = (path as NSString).deletingLastPathComponent
+        syncDirectory(directory.isEmpty ? "." : directory)
     }
 
     /// Creates `directory` (and its parents) when missing, syncing the parent of each one made, so a new `Keys/` or
