@@ -91,6 +91,25 @@ public struct AppDatabase: Sendable {
         return try await engine.roundTrips(count)
     }
 
+    /// The PostgreSQL server's settings under which a commit it has acknowledged can still be lost or torn by a crash
+    /// of its machine (`fsync`, `synchronous_commit` or `full_page_writes` off), as `name=off` in name order; empty
+    /// when there is none, and on SQLite, whose writer syncs every commit.
+    ///
+    /// ZeroTrip answers an issuance or an audited verification once its commit is acknowledged; on such a server that
+    /// answer is not durable. `zerotrip serve` warns at start-up, and the benchmarks print it beside their ratios,
+    /// where a server that skips its syncs flatters PostgreSQL against a SQLite that does not.
+    package func postgresDurabilityGaps() async throws -> [String] {
+        guard case .postgres(let engine) = engine else { return [] }
+        return try await engine.read { db in
+            try db.fetchAll(
+                sql: "SELECT name, setting FROM pg_settings WHERE name IN ('fsync', 'synchronous_commit', 'full_page_writes') ORDER BY name"
+            ).compactMap { row -> String? in
+                let (name, setting): (String, String) = (row["name"], row["setting"])
+                return setting == "off" ? "\(name)=off" : nil
+            }
+        }
+    }
+
     /// Opens the database named by `location`: a `postgres://` URL, or else the path of an SQLite file.
     public static func open(location: String) throws -> AppDatabase {
         if PostgresLocation.isPostgresURL(location) {
