@@ -431,6 +431,11 @@ extension BenchCommand {
                 if first.name.hasPrefix("POST /v1/verify") && first.rate < 0.7 * base { missed.append("PostgreSQL verification ≥ 70 % of SQLite's") }
                 if first.non2xx + first.socketErrors + second.non2xx + second.socketErrors > 0 { missed.append("no non-2xx answer on PostgreSQL") }
             }
+            if let database = try? AppDatabase.open(location: location),
+                let note = BenchCommand.durabilityNote(try await database.postgresDurabilityGaps())
+            {
+                print(note)
+            }
             return missed
         }
 

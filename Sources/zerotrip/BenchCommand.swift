@@ -137,6 +137,15 @@ extension BenchCommand {
         FileHandle.standardError.write(Data("[\(AuditEvent.timestamp(Date()).prefix(19))] \(text)…\n".utf8))
     }
 
+    /// What a PostgreSQL comparison must say when the server's acknowledged commits are not durable
+    /// (``AppDatabase/postgresDurabilityGaps()``): SQLite's figures include a sync per commit, PostgreSQL's then do
+    /// not, and the ratio flatters PostgreSQL. Nil when there is no such setting.
+    static func durabilityNote(_ gaps: [String]) -> String? {
+        guard !gaps.isEmpty else { return nil }
+        return "  note: this PostgreSQL server runs with \(gaps.joined(separator: ", ")), so its commits are not durable and SQLite's are: "
+            + "these ratios flatter PostgreSQL (for a fair comparison: scripts/pg-cluster.sh start DIR --durable, or those settings on)"
+    }
+
     /// A throw-away district on SQLite in a new temporary directory, initialised with `departments`; the caller
     /// removes `directory` when done.
     static func temporaryDistrict(
