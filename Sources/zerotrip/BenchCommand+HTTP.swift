@@ -50,7 +50,8 @@ extension BenchCommand {
                 With --database postgres://…, a second district is built on that PostgreSQL database (a new schema, \
                 dropped afterwards) and the audited verification, the credit read and issuance run again against one \
                 daemon on it and then against two daemons sharing it (wrk drives both at once, half the connections \
-                each); the run prints each figure beside SQLite's. Targets there: issuance ≥ 60 % and verification \
+                each); the run prints each figure beside SQLite's, and names the server's fsync, synchronous_commit or \
+                full_page_writes if off (they flatter it). Targets there: issuance ≥ 60 % and verification \
                 ≥ 70 % of SQLite's with one daemon.
                 Example: zerotrip bench http --seconds 5 --only verify,credit,issue \
                 --database 'postgres://zt@127.0.0.1:5432/zerotrip?sslmode=disable'
@@ -251,12 +252,12 @@ extension BenchCommand {
                 // The verify target against what this machine allows: a verification is at least the bare POST plus one
                 // P-256 check, both on the same cores as wrk.
                 let check = try Self.p256VerifyMicroseconds()
-                let bare = 1e6 * Double(ProcessInfo.processInfo.activeProcessorCount) / max(scriptedPost, 1)
+                let barePerAnswer = 1e6 * Double(ProcessInfo.processInfo.activeProcessorCount) / max(scriptedPost, 1)
                 print(
                     String(
                         format:
                             "verify's ceiling here: one P-256 check takes %.0f µs of a core and the bare POST %.0f µs of the machine per answer (wrk included), so a verification that added nothing but that check would reach %.0f %% of the bare POST",
-                        check, bare, 100 * bare / (bare + check)))
+                        check, barePerAnswer, 100 * barePerAnswer / (barePerAnswer + check)))
             }
 
             var missed: [String] = []
@@ -445,7 +446,7 @@ extension BenchCommand {
                 if first.non2xx + first.socketErrors + second.non2xx + second.socketErrors > 0 { missed.append("no non-2xx answer on PostgreSQL") }
             }
             if let database = try? AppDatabase.open(location: location),
-                let note = BenchCommand.durabilityNote(try await database.postgresDurabilityGaps())
+                let note = BenchCommand.durabilityNote((try? await database.postgresDurabilityGaps()) ?? [])
             {
                 print(note)
             }

@@ -142,8 +142,8 @@ extension BenchCommand {
     /// not, and the ratio flatters PostgreSQL. Nil when there is no such setting.
     static func durabilityNote(_ gaps: [String]) -> String? {
         guard !gaps.isEmpty else { return nil }
-        return "  note: this PostgreSQL server runs with \(gaps.joined(separator: ", ")), so its commits are not durable and SQLite's are: "
-            + "these ratios flatter PostgreSQL (for a fair comparison: scripts/pg-cluster.sh start DIR --durable, or those settings on)"
+        return "  note: this PostgreSQL server runs with \(gaps.joined(separator: ", ")): its acknowledged commits are not safe from a crash, "
+            + "SQLite's are, and these ratios flatter PostgreSQL; turn those settings on to compare (scripts/pg-cluster.sh start DIR --durable)"
     }
 
     /// A throw-away district on SQLite in a new temporary directory, initialised with `departments`; the caller

@@ -64,11 +64,16 @@ struct ServeCommand: AsyncParsableCommand {
             let services = try ZeroTripServices.open(configuration: configuration, passphrase: location.passphrase)
             // Refuse to start on unsafe key files; a missing district only makes /readyz fail.
             try configuration.home.keyFiles.checkAllPermissions()
-            // Advisory: the daemon still serves, but its 201s would promise what the server may not keep.
-            if let gaps = try? await services.database.postgresDurabilityGaps(), !gaps.isEmpty {
-                logger.warning(
-                    "PostgreSQL acknowledges commits it has not made durable: a crash of its machine can lose documents and audit events already answered for; turn these settings on (docs/deployment.md)",
-                    metadata: ["settings": "\(gaps.joined(separator: ","))"])
+            // Advisory: the daemon still serves, but its answers would promise what the server may not keep.
+            do {
+                let gaps = try await services.database.postgresDurabilityGaps()
+                if !gaps.isEmpty {
+                    logger.warning(
+                        "PostgreSQL acknowledges commits it has not made durable: a crash of PostgreSQL or its machine can lose documents and audit events already answered for, and with fsync or full_page_writes off corrupt the database; turn these settings on (docs/deployment.md)",
+                        metadata: ["settings": "\(gaps.joined(separator: ","))"])
+                }
+            } catch {
+                logger.notice("could not read PostgreSQL's durability settings (fsync, synchronous_commit, full_page_writes); check them by hand")
             }
             if try await services.administration.district() != nil {
                 try await services.administration.checkKeyFiles()

@@ -91,23 +91,32 @@ public struct AppDatabase: Sendable {
         return try await engine.roundTrips(count)
     }
 
-    /// The PostgreSQL server's settings under which a commit it has acknowledged can still be lost or torn by a crash
-    /// of its machine (`fsync`, `synchronous_commit` or `full_page_writes` off), as `name=off` in name order; empty
-    /// when there is none, and on SQLite, whose writer syncs every commit.
+    /// The settings of the daemon's PostgreSQL sessions under which a commit the server has acknowledged is not safe
+    /// from a crash (``durabilityGaps(_:)``), as `name=off` in name order; empty when there is none, and on SQLite,
+    /// whose writer syncs every commit.
     ///
-    /// ZeroTrip answers an issuance or an audited verification once its commit is acknowledged; on such a server that
-    /// answer is not durable. `zerotrip serve` warns at start-up, and the benchmarks print it beside their ratios,
-    /// where a server that skips its syncs flatters PostgreSQL against a SQLite that does not.
+    /// ZeroTrip answers an issuance or an audited verification once its commit is acknowledged; under such a setting
+    /// that answer may not survive. `zerotrip serve` warns at start-up, and `bench documents --database` and `bench
+    /// http --database` print it beside their ratios, which a server that skips its syncs flatters.
     package func postgresDurabilityGaps() async throws -> [String] {
         guard case .postgres(let engine) = engine else { return [] }
         return try await engine.read { db in
-            try db.fetchAll(
-                sql: "SELECT name, setting FROM pg_settings WHERE name IN ('fsync', 'synchronous_commit', 'full_page_writes') ORDER BY name"
-            ).compactMap { row -> String? in
-                let (name, setting): (String, String) = (row["name"], row["setting"])
-                return setting == "off" ? "\(name)=off" : nil
-            }
+            Self.durabilityGaps(
+                try db.fetchAll(sql: "SELECT name, setting FROM pg_settings WHERE name IN \(Self.durabilitySettings)").map {
+                    (name: $0["name"], setting: $0["setting"])
+                })
         }
+    }
+
+    /// The PostgreSQL settings whose `off` puts acknowledged commits at risk: with `synchronous_commit` off a crash of
+    /// the server or its machine loses the last commits; with `fsync` or `full_page_writes` off it can corrupt the
+    /// database (a page half-written at the crash). Every other `synchronous_commit` value (`on`, `local`,
+    /// `remote_write`, `remote_apply`) waits for the local flush.
+    static let durabilitySettings = "('fsync', 'full_page_writes', 'synchronous_commit')"
+
+    /// The gaps among `settings` (rows of `pg_settings`): each one that is `off`, as `name=off`, in name order.
+    package static func durabilityGaps(_ settings: [(name: String, setting: String)]) -> [String] {
+        settings.filter { $0.setting == "off" }.map { "\($0.name)=off" }.sorted()
     }
 
     /// Opens the database named by `location`: a `postgres://` URL, or else the path of an SQLite file.
