@@ -359,16 +359,21 @@ extension BenchCommand {
             let schema = "bench_http_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
             let location = url + (url.contains("?") ? "&" : "?") + "schema=\(schema)"
             let pgDirectory = directory.appendingPathComponent("postgres")
-            let dropSchema = {
+            // One connection at the end: the server's unsafe settings beside the table (after a complete run), then the
+            // schema dropped.
+            let finish = { (noteSettings: Bool) in
                 guard let database = try? AppDatabase.open(location: location) else { return }
+                if noteSettings, let note = BenchCommand.durabilityNote((try? await database.postgresDurabilityGaps()) ?? []) {
+                    print(note)
+                }
                 try? await database.dropSchema(schema)
             }
             do {
                 let missed = try await measurePostgres(location, sqlite: sqlite, directory: pgDirectory, wrk: wrk, wanted: wanted)
-                await dropSchema()
+                await finish(true)
                 return missed
             } catch {
-                await dropSchema()
+                await finish(false)
                 throw error
             }
         }
@@ -445,24 +450,14 @@ extension BenchCommand {
                 if first.name.hasPrefix("POST /v1/verify") && first.rate < 0.7 * base { missed.append("PostgreSQL verification ≥ 70 % of SQLite's") }
                 if first.non2xx + first.socketErrors + second.non2xx + second.socketErrors > 0 { missed.append("no non-2xx answer on PostgreSQL") }
             }
-            if let database = try? AppDatabase.open(location: location),
-                let note = BenchCommand.durabilityNote((try? await database.postgresDurabilityGaps()) ?? [])
-            {
-                print(note)
-            }
             return missed
         }
 
         /// Microseconds of one core per P-256 signature check (SHA-256 of a 64-byte message included), as a verification
         /// makes one.
         static func p256VerifyMicroseconds() throws -> Double {
-            let message = [UInt8](repeating: 0x5a, count: 64)
             let key = try PrivateKey(generating: .p256)
-            let (publicKey, signature) = (key.publicKey, try key.signature(for: message))
-            let rate = try BenchCommand.Crypto.rate(seconds: 1) {
-                guard publicKey.isValidSignature(signature, for: message) else { throw ExitCode(2) }
-            }
-            return 1e6 / rate
+            return 1e6 / (try BenchCommand.Crypto.verifyRate(key.publicKey, try key.signature(for: BenchCommand.Crypto.message), seconds: 1))
         }
 
         static func issueBody(holder: (id: String, name: String)) -> String {

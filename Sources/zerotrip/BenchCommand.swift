@@ -21,7 +21,7 @@ struct BenchCommand: AsyncParsableCommand {
         @Flag(name: .long, help: "Exit 1 if a target is missed.") var check = false
 
         func run() async throws {
-            let message = Array(repeating: UInt8(0x5a), count: 64)
+            let message = Self.message
             var rows: [(String, Double, Double?, Double)] = []
             let reference = Self.openSSLSpeed(seconds: max(1, Int(seconds.rounded())))
             for algorithm in KeyAlgorithm.allCases {
@@ -29,9 +29,7 @@ struct BenchCommand: AsyncParsableCommand {
                 let publicKey = key.publicKey
                 let signature = try key.signature(for: message)
                 let signRate = try Self.rate(seconds: seconds) { _ = try key.signature(for: message) }
-                let verifyRate = try Self.rate(seconds: seconds) {
-                    guard publicKey.isValidSignature(signature, for: message) else { throw ExitCode(2) }
-                }
+                let verifyRate = try Self.verifyRate(publicKey, signature, seconds: seconds)
                 let target = algorithm == .p256 ? 0.80 : 0.70
                 let ref = reference[algorithm]
                 rows.append(("\(algorithm) sign", signRate, ref?.sign, target))
@@ -54,6 +52,16 @@ struct BenchCommand: AsyncParsableCommand {
             }
             print(missed ? "RESULT: below target" : "RESULT: targets met")
             if check && missed { throw ExitCode(1) }
+        }
+
+        /// The message every measurement signs and checks.
+        static let message = [UInt8](repeating: 0x5a, count: 64)
+
+        /// Checks of `signature` over ``message`` per second, over about `seconds` on one thread.
+        static func verifyRate(_ publicKey: PublicKey, _ signature: Signature, seconds: Double) throws -> Double {
+            try rate(seconds: seconds) {
+                guard publicKey.isValidSignature(signature, for: message) else { throw ExitCode(2) }
+            }
         }
 
         /// Operations per second of `body` over about `seconds`.
