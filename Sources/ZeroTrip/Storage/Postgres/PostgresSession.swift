@@ -603,6 +603,9 @@ extension SQLFailure {
         case "P0001": kind = .ruleViolation
         case _ where state.hasPrefix("23"): kind = .constraintViolation
         case "40001", "40P01", "55P03", "57014": kind = .busy
+        // A protocol violation is the server refusing one message (a statement given the wrong number of arguments);
+        // the connection goes on, so it is a programming error, not the database going away.
+        case "08P01": kind = .other
         case _ where state.hasPrefix("08"), "57P01", "57P02", "57P03", "53300": kind = .unavailable
         default: kind = .other
         }
