@@ -88,6 +88,8 @@ let package = Package(
                 "ZeroTripCrypto",
                 "ZeroTripDocuments",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                // SQLite's C API, for binding statement arguments straight from `SQLValue`s (SQLiteBinding.swift alone).
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -57,6 +57,62 @@ struct SQLTransactionTests {
         #expect(stored == [1, 3])
     }
 
+    @Test(
+        "SQLite: every kind of value is stored with the column type and text GRDB gives it, and reads back equal",
+        .enabled(if: !TestDatabase.isPostgres))
+    func sqliteStoresEveryKind() async throws {
+        let database = try TestDatabase.make()
+        let date = Date(timeIntervalSince1970: 1_796_569_445.123)
+        let values: [SQLValue] = [
+            .null, .integer(-42), .integer(.max), .real(2.5), .text("申请人 O'Brien"), .blob(Data([0, 0xFF, 7])), .date(date),
+        ]
+        let stored = try await database.write { db in
+            try db.executeScript("CREATE TEMP TABLE bound (n INTEGER PRIMARY KEY, v)")
+            for (n, value) in values.enumerated() {
+                try db.execute(sql: "INSERT INTO bound (n, v) VALUES (?, ?)", arguments: SQLArguments(values: [.integer(Int64(n)), value]))
+            }
+            return try db.fetchAll(sql: "SELECT typeof(v) AS type, quote(v) AS quoted, v FROM bound ORDER BY n")
+        }
+        #expect(stored.map { $0["type"] as String } == ["null", "integer", "integer", "real", "text", "blob", "text"])
+        #expect(
+            stored.map { $0["quoted"] as String } == [
+                "NULL", "-42", "9223372036854775807", "2.5", "'申请人 O''Brien'", "X'00FF07'", "'2026-12-06 15:04:05.123'",
+            ])
+        #expect(Array(stored.map { $0.value("v") }.prefix(6)) == Array(values.prefix(6)))
+        #expect((stored[6]["v"] as Date) == date)
+    }
+
+    @Test(
+        "A statement run again binds only its new arguments: after a refused row, after the wrong number of arguments, and when it reads"
+    )
+    func reusedStatementsBindAfresh() async throws {
+        let database = try TestDatabase.make()
+        let (refused, miscounted, answers) = try await database.write { db -> (SQLFailure.Kind?, SQLFailure?, [Int64]) in
+            try db.execute(sql: Self.insertNode, arguments: [40, 1, Data([1])])
+            var refused: SQLFailure.Kind?
+            do { try db.inSavepoint { try db.execute(sql: Self.insertNode, arguments: [40, 1, Data([2])]) } } catch let error as SQLFailure {
+                refused = error.kind
+            }
+            var miscounted: SQLFailure?
+            do { try db.inSavepoint { try db.execute(sql: Self.insertNode, arguments: [40, 9]) } } catch let error as SQLFailure {
+                miscounted = error
+            }
+            try db.execute(sql: Self.insertNode, arguments: [40, 2, Data([3])])
+            let query = "SELECT COUNT(*) AS n FROM log_nodes WHERE level = 40 AND idx >= ?"
+            let answers = try [0, 2, 3].map { (from: Int64) -> Int64 in try db.fetchOne(sql: query, arguments: [from])?["n"] ?? -1 }
+            return (refused, miscounted, answers)
+        }
+        #expect(refused == .uniqueViolation)
+        #expect(miscounted?.kind == .other, "\(String(describing: miscounted))")
+        #expect(answers == [2, 1, 0])
+        let stored = try await database.read { db in
+            try db.fetchAll(sql: "SELECT idx, hash FROM log_nodes WHERE level = 40 ORDER BY idx").map {
+                [$0["idx"] as Int64, Int64(($0["hash"] as Data)[0])]
+            }
+        }
+        #expect(stored == [[1, 1], [2, 3]])
+    }
+
     @Test("Answers after unanswered inserts see them, in order")
     func laterStatementsSeeEarlierOnes() async throws {
         let database = try TestDatabase.make()

@@ -98,7 +98,8 @@ package final class SQLTransaction {
         case .sqlite(let db):
             do {
                 let statement = try db.cachedStatement(sql: sql)
-                try statement.execute(arguments: arguments.sqlite)
+                try statement.bind(arguments.values)
+                try statement.execute()
                 return db.changesCount
             } catch let error as DatabaseError {
                 throw SQLFailure(sqlite: error)
@@ -190,7 +191,8 @@ package final class SQLTransaction {
             do {
                 let statement = try db.cachedStatement(sql: sql)
                 let columns = SQLColumns(statement.columnNames)
-                let rows = try Row.fetchCursor(statement, arguments: arguments.sqlite)
+                try statement.bind(arguments.values)
+                let rows = try Row.fetchCursor(statement)
                 return SQLCursor {
                     do {
                         return try rows.next().map { SQLRow(columns: columns, values: $0.databaseValues.map(SQLValue.init(sqlite:))) }
@@ -251,7 +253,8 @@ package final class SQLTransaction {
         case .sqlite(let db):
             do {
                 let statement = try db.cachedStatement(sql: sql)
-                guard let row = try Row.fetchOne(statement, arguments: arguments.sqlite) else { return nil }
+                try statement.bind(arguments.values)
+                guard let row = try Row.fetchOne(statement) else { return nil }
                 return SQLRow(columns: SQLColumns(statement.columnNames), values: row.databaseValues.map(SQLValue.init(sqlite:)))
             } catch let error as DatabaseError {
                 throw SQLFailure(sqlite: error)
@@ -443,18 +446,6 @@ package struct SQLFailure: Error, CustomStringConvertible {
 }
 
 extension SQLValue {
-    /// The value as GRDB binds it into SQLite.
-    var sqliteValue: DatabaseValue {
-        switch self {
-        case .null: .null
-        case .integer(let value): value.databaseValue
-        case .real(let value): value.databaseValue
-        case .text(let value): value.databaseValue
-        case .blob(let value): value.databaseValue
-        case .date(let value): SQLDateText.format(value).databaseValue
-        }
-    }
-
     /// A column value as SQLite returned it.
     init(sqlite value: DatabaseValue) {
         switch value.storage {
@@ -464,16 +455,5 @@ extension SQLValue {
         case .string(let value): self = .text(value)
         case .blob(let value): self = .blob(value)
         }
-    }
-}
-
-extension SQLArguments {
-    /// The values as GRDB binds them. Through GRDB's existential initializer: its generic one maps with a key
-    /// path that is instantiated at run time on every statement, which showed in profiles of the audited routes.
-    var sqlite: StatementArguments {
-        var values: [(any DatabaseValueConvertible)?] = []
-        values.reserveCapacity(self.values.count)
-        for value in self.values { values.append(value.sqliteValue) }
-        return StatementArguments(values)
     }
 }
