@@ -597,18 +597,28 @@ extension SQLFailure {
             return
         }
         let message = error.serverInfo?[.message] ?? state
-        let kind: Kind
-        switch state {
-        case "23505": kind = .uniqueViolation
-        case "P0001": kind = .ruleViolation
-        case _ where state.hasPrefix("23"): kind = .constraintViolation
-        case "40001", "40P01", "55P03", "57014": kind = .busy
-        // A protocol violation is the server refusing one message (a statement given the wrong number of arguments);
-        // the connection goes on, so it is a programming error, not the database going away.
-        case "08P01": kind = .other
-        case _ where state.hasPrefix("08"), "57P01", "57P02", "57P03", "53300": kind = .unavailable
-        default: kind = .other
-        }
+        // PgBouncer sends only the localized severity; with PostgreSQL's untranslated one it is always an English word.
+        let severity = error.serverInfo?[.severity] ?? error.serverInfo?[.localizedSeverity]
+        let kind = Self.postgresKind(state: state, severity: severity)
         self.init(kind, "\(message) (SQLSTATE \(state))")
+    }
+
+    /// How a PostgreSQL error with SQLSTATE `state` and `severity` (`ERROR`, `FATAL`, …) is classified.
+    ///
+    /// 08P01 (protocol violation) comes in two kinds. As an `ERROR` the server refused one message, say a statement
+    /// given the wrong number of arguments, and the connection goes on: a programming error. As `FATAL` the
+    /// connection is ending: PostgreSQL lost the protocol's thread, or PgBouncer is dropping the client (query wait
+    /// timeout, pooler shutting down, server logins failing), which it reports as 08P01 with no code of its own. That
+    /// is the database going away, answered as 503 with `Retry-After` like the other connection failures.
+    static func postgresKind(state: String, severity: String?) -> Kind {
+        switch state {
+        case "23505": .uniqueViolation
+        case "P0001": .ruleViolation
+        case _ where state.hasPrefix("23"): .constraintViolation
+        case "40001", "40P01", "55P03", "57014": .busy
+        case "08P01": severity == "ERROR" ? .other : .unavailable
+        case _ where state.hasPrefix("08"), "57P01", "57P02", "57P03", "53300": .unavailable
+        default: .other
+        }
     }
 }
