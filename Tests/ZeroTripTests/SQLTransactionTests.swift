@@ -58,28 +58,45 @@ struct SQLTransactionTests {
     }
 
     @Test(
-        "SQLite: every kind of value is stored with the column type and text GRDB gives it, and reads back equal",
+        "SQLite: every kind of value is stored with the column type and text GRDB gives it and reads back equal, one row per statement or many in one",
         .enabled(if: !TestDatabase.isPostgres))
     func sqliteStoresEveryKind() async throws {
         let database = try TestDatabase.make()
         let date = Date(timeIntervalSince1970: 1_796_569_445.123)
         let values: [SQLValue] = [
-            .null, .integer(-42), .integer(.max), .real(2.5), .text("申请人 O'Brien"), .blob(Data([0, 0xFF, 7])), .date(date),
+            .null, .integer(-42), .integer(.max), .integer(.min), .real(2.5), .text("申请人 O'Brien"), .text(""), .blob(Data([0, 0xFF, 7])),
+            .blob(Data()), .date(date),
         ]
-        let stored = try await database.write { db in
-            try db.executeScript("CREATE TEMP TABLE bound (n INTEGER PRIMARY KEY, v)")
+        let (one, many) = try await database.write { db in
+            try db.executeScript("CREATE TEMP TABLE bound (n INTEGER PRIMARY KEY, v, w)")
+            try db.executeScript("CREATE TEMP TABLE bound_many (n INTEGER PRIMARY KEY, v, w)")
+            // One statement run again for each row (its values bound anew each time)…
             for (n, value) in values.enumerated() {
-                try db.execute(sql: "INSERT INTO bound (n, v) VALUES (?, ?)", arguments: SQLArguments(values: [.integer(Int64(n)), value]))
+                try db.execute(
+                    sql: "INSERT INTO bound (n, v, w) VALUES (?, ?, ?)", arguments: SQLArguments(values: [.integer(Int64(n)), value, value]))
             }
-            return try db.fetchAll(sql: "SELECT typeof(v) AS type, quote(v) AS quoted, v FROM bound ORDER BY n")
+            // …and all rows in one statement of 30 arguments (GRDB bound up to 20 differently).
+            let rows = values.indices.map { _ in "(?, ?, ?)" }.joined(separator: ", ")
+            try db.execute(
+                sql: "INSERT INTO bound_many (n, v, w) VALUES \(rows)",
+                arguments: SQLArguments(values: values.enumerated().flatMap { [SQLValue.integer(Int64($0.offset)), $0.element, $0.element] }))
+            let query = "SELECT typeof(v) AS type, quote(v) AS quoted, quote(w) AS second, v FROM %@ ORDER BY n"
+            return (
+                try db.fetchAll(sql: query.replacingOccurrences(of: "%@", with: "bound")),
+                try db.fetchAll(sql: query.replacingOccurrences(of: "%@", with: "bound_many"))
+            )
         }
-        #expect(stored.map { $0["type"] as String } == ["null", "integer", "integer", "real", "text", "blob", "text"])
-        #expect(
-            stored.map { $0["quoted"] as String } == [
-                "NULL", "-42", "9223372036854775807", "2.5", "'申请人 O''Brien'", "X'00FF07'", "'2026-12-06 15:04:05.123'",
-            ])
-        #expect(Array(stored.map { $0.value("v") }.prefix(6)) == Array(values.prefix(6)))
-        #expect((stored[6]["v"] as Date) == date)
+        for stored in [one, many] {
+            #expect(stored.map { $0["type"] as String } == ["null", "integer", "integer", "integer", "real", "text", "text", "blob", "blob", "text"])
+            #expect(
+                stored.map { $0["quoted"] as String } == [
+                    "NULL", "-42", "9223372036854775807", "-9223372036854775808", "2.5", "'申请人 O''Brien'", "''", "X'00FF07'", "X''",
+                    "'2026-12-06 15:04:05.123'",
+                ])
+            #expect(stored.map { $0["second"] as String } == stored.map { $0["quoted"] as String })
+            #expect(Array(stored.map { $0.value("v") }.prefix(9)) == Array(values.prefix(9)))
+            #expect((stored[9]["v"] as Date) == date)
+        }
     }
 
     @Test(
@@ -93,24 +110,40 @@ struct SQLTransactionTests {
             do { try db.inSavepoint { try db.execute(sql: Self.insertNode, arguments: [40, 1, Data([2])]) } } catch let error as SQLFailure {
                 refused = error.kind
             }
+            try db.execute(sql: Self.insertNode, arguments: [40, 5, Data([5])])
             var miscounted: SQLFailure?
             do { try db.inSavepoint { try db.execute(sql: Self.insertNode, arguments: [40, 9]) } } catch let error as SQLFailure {
                 miscounted = error
             }
             try db.execute(sql: Self.insertNode, arguments: [40, 2, Data([3])])
             let query = "SELECT COUNT(*) AS n FROM log_nodes WHERE level = 40 AND idx >= ?"
-            let answers = try [0, 2, 3].map { (from: Int64) -> Int64 in try db.fetchOne(sql: query, arguments: [from])?["n"] ?? -1 }
+            let answers = try [0, 2, 3, 6].map { (from: Int64) -> Int64 in try db.fetchOne(sql: query, arguments: [from])?["n"] ?? -1 }
             return (refused, miscounted, answers)
         }
         #expect(refused == .uniqueViolation)
         #expect(miscounted?.kind == .other, "\(String(describing: miscounted))")
-        #expect(answers == [2, 1, 0])
+        #expect(answers == [3, 2, 1, 0])
         let stored = try await database.read { db in
             try db.fetchAll(sql: "SELECT idx, hash FROM log_nodes WHERE level = 40 ORDER BY idx").map {
                 [$0["idx"] as Int64, Int64(($0["hash"] as Data)[0])]
             }
         }
-        #expect(stored == [[1, 1], [2, 3]])
+        #expect(stored == [[1, 1], [2, 3], [5, 5]])
+    }
+
+    @Test("PostgreSQL errors are classified by SQLSTATE, and a protocol violation by its severity too")
+    func postgresErrorKinds() {
+        let cases: [(state: String, severity: String?, kind: SQLFailure.Kind)] = [
+            ("08P01", "ERROR", .other),  // a statement given the wrong number of arguments: the connection goes on
+            ("08P01", "FATAL", .unavailable),  // PostgreSQL ending the connection, or PgBouncer dropping the client
+            ("08P01", nil, .unavailable),
+            ("08006", "FATAL", .unavailable), ("57P01", "FATAL", .unavailable), ("53300", "FATAL", .unavailable),
+            ("23505", "ERROR", .uniqueViolation), ("P0001", "ERROR", .ruleViolation), ("23503", "ERROR", .constraintViolation),
+            ("40001", "ERROR", .busy), ("55P03", "ERROR", .busy), ("42P01", "ERROR", .other),
+        ]
+        for (state, severity, kind) in cases {
+            #expect(SQLFailure.postgresKind(state: state, severity: severity) == kind, "\(state) \(severity ?? "-")")
+        }
     }
 
     @Test("Answers after unanswered inserts see them, in order")

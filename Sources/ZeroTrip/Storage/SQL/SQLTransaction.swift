@@ -99,6 +99,7 @@ package final class SQLTransaction {
             do {
                 let statement = try db.cachedStatement(sql: sql)
                 try statement.bind(arguments.values)
+                defer { statement.clearBoundValues() }
                 try statement.execute()
                 return db.changesCount
             } catch let error as DatabaseError {
@@ -195,7 +196,13 @@ package final class SQLTransaction {
                 let rows = try Row.fetchCursor(statement)
                 return SQLCursor {
                     do {
-                        return try rows.next().map { SQLRow(columns: columns, values: $0.databaseValues.map(SQLValue.init(sqlite:))) }
+                        guard let row = try rows.next() else {
+                            // Read to the end: the copies of the arguments go (a cursor left early keeps them until
+                            // its statement runs again).
+                            statement.clearBoundValues()
+                            return nil
+                        }
+                        return SQLRow(columns: columns, values: row.databaseValues.map(SQLValue.init(sqlite:)))
                     } catch let error as DatabaseError {
                         throw SQLFailure(sqlite: error)
                     }
@@ -254,6 +261,7 @@ package final class SQLTransaction {
             do {
                 let statement = try db.cachedStatement(sql: sql)
                 try statement.bind(arguments.values)
+                defer { statement.clearBoundValues() }
                 guard let row = try Row.fetchOne(statement) else { return nil }
                 return SQLRow(columns: SQLColumns(statement.columnNames), values: row.databaseValues.map(SQLValue.init(sqlite:)))
             } catch let error as DatabaseError {

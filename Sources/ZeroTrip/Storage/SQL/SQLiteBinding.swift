@@ -10,14 +10,19 @@ extension Statement {
     /// binds hundreds of values per statement, and profiles of the audited routes put that conversion at about a
     /// tenth of the daemon's time per answer. Here each value is bound once, with GRDB's own binding for its type (so
     /// text, blobs and dates are stored exactly as before), and only the count is checked. The statement still runs
-    /// through GRDB, so its transaction bookkeeping and observers see every statement as before.
+    /// through GRDB, so its transaction bookkeeping and observers see every statement as before. SQLite keeps its
+    /// own copy of each text and blob: callers drop them with ``clearBoundValues()`` once the statement has run.
+    ///
+    /// This leans on two details of GRDB 7 that its tests pin down (`SQLTransactionTests`): `setUncheckedArguments`
+    /// marks the arguments as bound, and `prepareExecution` then only resets the statement, which keeps bindings.
     func bind(_ values: [SQLValue]) throws {
         let expected = Int(sqlite3_bind_parameter_count(sqliteStatement))
         guard values.count == expected else {
             throw SQLFailure(.other, "wrong number of statement arguments: \(values.count) for \(expected) parameters")
         }
-        // A statement whose last step failed reports that failure once more on its first reset; GRDB drops such
-        // statements from its cache, and this reset keeps that stale code from reaching GRDB's own reset below.
+        // A safety net: GRDB drops a statement whose step failed from its cache, but if one came back, its first reset
+        // would report that old failure, and `setUncheckedArguments` stops the process on any failed reset. The
+        // second reset, its own, then succeeds.
         sqlite3_reset(sqliteStatement)
         // Resets, clears the old bindings and marks the arguments as bound, so running the statement without
         // arguments keeps the ones bound here (an empty list: the values live in SQLite, not in GRDB's copy).
@@ -37,5 +42,11 @@ extension Statement {
                 throw SQLFailure(.other, "binding argument \(index) failed: \(String(cString: sqlite3_errstr(code)))")
             }
         }
+    }
+
+    /// Drops the copies of the values ``bind(_:)`` set (a document's PDF, personal data), which SQLite would otherwise
+    /// keep in the cached statement until it runs again.
+    func clearBoundValues() {
+        sqlite3_clear_bindings(sqliteStatement)
     }
 }
