@@ -497,6 +497,133 @@ struct LoadTests {
     }
 
     @Test(
+        """
+        Seal keys rotated again and again while 48 clients issue and verify: every rotation and issuance answers 201, every \
+        verification stays valid, /healthz answers within 1 s; afterwards every document verifies, signed by several keys
+        """)
+    func rotationUnderLoad() async throws {
+        try await Self.bounded(seconds: 150, "rotation") { try await self.rotationBody() }
+    }
+
+    func rotationBody() async throws {
+        let daemon = try await start()
+        defer {
+            if daemon.server.isRunning { kill(daemon.server.processIdentifier, SIGKILL) }
+            try? FileManager.default.removeItem(at: daemon.dir)
+        }
+        struct Seen: Sendable {
+            var statuses: [String: [Int: Int]] = [:]
+            var notValid: [String] = []
+            /// Document number → the seal key that signed it and its token.
+            var issued: [String: (kid: String, token: String)] = [:]
+            var healthWorst: Duration = .zero
+            var failures: [String] = []
+        }
+        final class Shared: Sendable {
+            let seen = Mutex(Seen())
+            let stopped = Atomic(false)
+            func note(_ family: String, _ status: HTTPResponse.Status) {
+                seen.withLock { $0.statuses[family, default: [:]][status.code, default: 0] += 1 }
+            }
+        }
+        let shared = Shared()
+        await withTaskGroup(of: Void.self) { group in
+            for index in 0..<48 {
+                group.addTask {
+                    do {
+                        try await TestClient.withClient(host: "127.0.0.1", port: daemon.port, configuration: Self.client) { client in
+                            while !shared.stopped.load(ordering: .relaxed) {
+                                if index % 2 == 0 {
+                                    let response = try await client.post(
+                                        "/v1/documents", headers: Self.headers(daemon.rsj), body: ByteBuffer(string: Self.issueBody))
+                                    shared.note("issue", response.status)
+                                    let body = Self.json(response.body), document = body["document"] as? [String: Any]
+                                    if let id = document?["id"] as? String, let kid = document?["kid"] as? String,
+                                        let token = body["token"] as? String
+                                    {
+                                        shared.seen.withLock { $0.issued[id] = (kid, token) }
+                                    }
+                                } else {
+                                    let response = try await client.post(
+                                        "/v1/verify", headers: Self.headers(daemon.rsj), body: ByteBuffer(string: #"{"token":"\#(daemon.token)"}"#))
+                                    shared.note("verify", response.status)
+                                    let result = Self.json(response.body)["result"] as? String
+                                    if result != "valid" { shared.seen.withLock { $0.notValid.append(result ?? "none") } }
+                                }
+                            }
+                        }
+                    } catch {
+                        shared.seen.withLock { $0.failures.append("client \(index): \(error)") }
+                    }
+                }
+            }
+            // The admin rotates RSJ's and GAJ's seal keys in turn, one after another, for the whole run.
+            group.addTask {
+                do {
+                    try await TestClient.withClient(host: "127.0.0.1", port: daemon.port, configuration: Self.client) { client in
+                        var turn = 0
+                        while !shared.stopped.load(ordering: .relaxed) {
+                            let department = turn % 2 == 0 ? "RSJ" : "GAJ"
+                            let response = try await client.post(
+                                "/v1/departments/\(department)/keys/rotate", headers: Self.headers(daemon.zsj), body: ByteBuffer(string: "{}"))
+                            shared.note("rotate", response.status)
+                            turn += 1
+                        }
+                    }
+                } catch {
+                    shared.seen.withLock { $0.failures.append("rotation: \(error)") }
+                }
+            }
+            group.addTask {
+                while !shared.stopped.load(ordering: .relaxed) {
+                    let start = ContinuousClock.now
+                    let status = try? await TestClient.withClient(
+                        host: "127.0.0.1", port: daemon.port, configuration: .init(timeout: .seconds(1))
+                    ) { try await $0.get("/healthz").status }
+                    let elapsed = ContinuousClock.now - start
+                    shared.seen.withLock {
+                        $0.healthWorst = max($0.healthWorst, elapsed)
+                        if status != .ok { $0.failures.append("healthz: \(String(describing: status)) after \(elapsed)") }
+                    }
+                    try? await Task.sleep(for: .milliseconds(250))
+                }
+            }
+            try? await Task.sleep(for: .seconds(5))
+            shared.stopped.store(true, ordering: .relaxed)
+        }
+        let result = shared.seen.withLock { $0 }
+        print(
+            "rotation under load: \(result.statuses.sorted { $0.key < $1.key }), \(Set(result.issued.values.map(\.kid)).count) seal keys, worst /healthz \(result.healthWorst)"
+        )
+        #expect(result.failures.isEmpty, "\(result.failures.prefix(5))")
+        #expect(result.statuses["issue"].map { Array($0.keys) } == [201], "\(result.statuses)")
+        #expect(result.statuses["verify"].map { Array($0.keys) } == [200], "\(result.statuses)")
+        #expect(result.statuses["rotate"].map { Array($0.keys) } == [201], "\(result.statuses)")
+        #expect((result.statuses["rotate"]?[201] ?? 0) >= 4, "\(result.statuses)")
+        #expect(result.notValid.isEmpty, "\(result.notValid.prefix(5))")
+        #expect(result.healthWorst < .seconds(1))
+        // Issued under several keys, and each document still verifies once the rotations are over.
+        #expect(Set(result.issued.values.map(\.kid)).count >= 2)
+        try await TestClient.withClient(host: "127.0.0.1", port: daemon.port, configuration: Self.client) { client in
+            for (id, (kid, token)) in result.issued {
+                let record = Self.json(try await client.get("/v1/documents/\(id)", headers: Self.headers(daemon.rsj)).body)
+                #expect(record["kid"] as? String == kid, "document \(id) was answered 201: \(record)")
+                let report = Self.json(
+                    try await client.post("/v1/verify", headers: Self.headers(daemon.rsj), body: ByteBuffer(string: #"{"token":"\#(token)"}"#)).body)
+                #expect(report["result"] as? String == "valid", "\(id): \(report)")
+            }
+        }
+        kill(daemon.server.processIdentifier, SIGTERM)
+        daemon.server.waitUntilExit()
+        #expect(daemon.server.terminationStatus == 0)
+        let cli = CommandLineTests()
+        let audit = try cli.run(["audit", "verify"], in: daemon.dir)
+        #expect(audit.status == 0, "\(audit.output)")
+        let log = try cli.run(["log", "audit"], in: daemon.dir)
+        #expect(log.status == 0, "\(log.output)")
+    }
+
+    @Test(
         "SIGKILL under issuing load: after a restart every document whose 201 arrived is registered and verifies; audit chain and transparency log intact"
     )
     func crash() async throws {
