@@ -341,11 +341,14 @@ struct LoadTests {
     }
 
     /// The route families the soak above leaves out, with the statuses each may answer under this load: the public
-    /// page and the SMS start are rate-limited per client, and every client here comes from loopback.
+    /// page and the SMS start are rate-limited per client, and every client here comes from loopback; complaints are
+    /// limited per person.
     static let otherFamilies: [(name: String, clients: Int, statuses: Set<Int>)] = [
         ("trust", 8, [200]), ("log", 6, [200]), ("public-pages", 4, [200, 429]), ("admin", 6, [200]), ("statistics", 6, [200]),
         ("department", 8, [200]), ("applications", 6, [201]), ("credit-events", 4, [201]), ("applicant-api", 6, [200]),
-        ("applicant-pages", 4, [200]), ("window-pages", 2, [200]), ("identity", 4, [200, 201, 429]),
+        ("applicant-pages", 4, [200]), ("window-pages", 2, [200]), ("identity", 2, [200, 201, 429]),
+        // A person may have 5 complaints waiting for an answer; the sixth is refused with 409 too_many_open_complaints.
+        ("applicant-writes", 2, [201, 409]),
     ]
 
     /// One request of each of ``otherFamilies``, rotating through the family's routes by client and turn.
@@ -409,6 +412,15 @@ struct LoadTests {
                 daemon.applicant)
         case "applicant-pages":
             return page(["/my/credit", "/my/access", "/my/consents", "/my/messages", "/my/needs", "/my/ratings", "/my/handoff"])
+        case "applicant-writes":
+            // The applicant grants GAJ the use of their results for 居住登记, and files a complaint, by turns.
+            if turn % 2 == 0 {
+                return .init(
+                    "/v1/applicant/consents", method: .post, headers: headers(daemon.applicant), body: ByteBuffer(string: #"{"matter":"JZDJ"}"#))
+            }
+            return .init(
+                "/v1/applicant/complaints", method: .post, headers: headers(daemon.applicant),
+                body: ByteBuffer(string: #"{"cause":"waiting","department":"RSJ","text":"窗口等候超过一小时，无人引导取号"}"#))
         case "window-pages":
             var fields = HTTPFields()
             fields[.cookie] = "zt_window=\(daemon.window)"
@@ -436,7 +448,8 @@ struct LoadTests {
     @Test(
         """
         64 clients on every other route family at once (trust list and log, public pages, admin and statistics, department \
-        reads, applications and credit events written, the applicant's API and pages, the window station's pages, the SMS start): no 5xx, no dropped \
+        reads, applications and credit events written, the applicant's API, pages, consents and complaints, the window station's pages, \
+        the SMS start): no 5xx, no dropped \
         connection, only each family's expected statuses, /healthz within 1 s; every 201 is stored once and the audit chain is intact
         """)
     func otherFamiliesUnderLoad() async throws {
