@@ -34,6 +34,12 @@ struct LoadTests {
         var zsj: String
         /// The number of the document `token` stands for.
         var documentID: String
+
+        /// Kills the daemon if it still runs and removes its district: every test's clean-up, however it ended.
+        func discard() {
+            if server.isRunning { kill(server.processIdentifier, SIGKILL) }
+            try? FileManager.default.removeItem(at: dir)
+        }
     }
 
     static func json(_ buffer: ByteBuffer?) -> [String: Any] {
@@ -167,6 +173,13 @@ struct LoadTests {
         }
     }
 
+    /// `/healthz`'s status on a connection of its own, which must answer within a second.
+    static func health(_ port: Int) async throws -> HTTPResponse.Status {
+        try await TestClient.withClient(host: "127.0.0.1", port: port, configuration: .init(timeout: .seconds(1))) {
+            try await $0.get("/healthz").status
+        }
+    }
+
     /// Every request these tests make directly is bounded: a hung daemon fails the test, it does not hang it.
     static let client = TestClient.Configuration(timeout: .seconds(10))
 
@@ -247,10 +260,7 @@ struct LoadTests {
                 while !shared.stopped {
                     let start = ContinuousClock.now
                     do {
-                        let status = try await TestClient.withClient(host: "127.0.0.1", port: daemon.port, configuration: .init(timeout: .seconds(1)))
-                        {
-                            try await $0.get("/healthz").status
-                        }
+                        let status = try await Self.health(daemon.port)
                         let elapsed = ContinuousClock.now - start
                         shared.tally.withLock { $0.healthWorst = max($0.healthWorst, elapsed) }
                         if status != .ok || elapsed > .seconds(1) {
@@ -287,19 +297,14 @@ struct LoadTests {
 
     func soakBody() async throws {
         let daemon = try await start()
-        defer {
-            if daemon.server.isRunning { kill(daemon.server.processIdentifier, SIGKILL) }
-            try? FileManager.default.removeItem(at: daemon.dir)
-        }
+        defer { daemon.discard() }
         let before = try await auditCounts(daemon.dir)
         let shared = Shared()
         let load = Task { await Self.drive(daemon, shared: shared) }
         try await Task.sleep(for: .seconds(5))
         let during = shared.tally.withLock { $0 }
         // Still answering after five seconds of load.
-        let health = try await TestClient.withClient(host: "127.0.0.1", port: daemon.port, configuration: .init(timeout: .seconds(1))) {
-            try await $0.get("/healthz").status
-        }
+        let health = try await Self.health(daemon.port)
         #expect(health == .ok)
 
         // SIGTERM while the 64 clients are still sending: the process must end by itself, with 0, within 10 s.
@@ -448,9 +453,9 @@ struct LoadTests {
     @Test(
         """
         64 clients on every other route family at once (trust list and log, public pages, admin and statistics, department \
-        reads, applications and credit events written, the applicant's API, pages, consents and complaints, the window station's pages, \
-        the SMS start): no 5xx, no dropped \
-        connection, only each family's expected statuses, /healthz within 1 s; every 201 is stored once and the audit chain is intact
+        reads, applications and credit events written, the applicant's API, pages, consents and complaints, the window station's \
+        pages, the SMS start): no 5xx, no dropped connection, only each family's expected statuses, /healthz within 1 s; every \
+        201 is stored once and the audit chain is intact
         """)
     func otherFamiliesUnderLoad() async throws {
         try await Self.bounded(seconds: 150, "other families") { try await self.otherFamiliesBody() }
@@ -458,10 +463,7 @@ struct LoadTests {
 
     func otherFamiliesBody() async throws {
         let daemon = try await start()
-        defer {
-            if daemon.server.isRunning { kill(daemon.server.processIdentifier, SIGKILL) }
-            try? FileManager.default.removeItem(at: daemon.dir)
-        }
+        defer { daemon.discard() }
         func count(_ sql: String) async throws -> Int {
             let database = try AppDatabase.open(path: daemon.dir.appendingPathComponent("var/zerotrip.sqlite").path)
             return try await database.read { db in try db.fetchValue(Int.self, sql: sql) }
@@ -482,9 +484,7 @@ struct LoadTests {
         try await Task.sleep(for: .seconds(5))
         shared.stop.store(true, ordering: .relaxed)
         await load.value
-        let health = try await TestClient.withClient(host: "127.0.0.1", port: daemon.port, configuration: .init(timeout: .seconds(1))) {
-            try await $0.get("/healthz").status
-        }
+        let health = try await Self.health(daemon.port)
         #expect(health == .ok)
         kill(daemon.server.processIdentifier, SIGTERM)
         daemon.server.waitUntilExit()
@@ -520,10 +520,7 @@ struct LoadTests {
 
     func rotationBody() async throws {
         let daemon = try await start()
-        defer {
-            if daemon.server.isRunning { kill(daemon.server.processIdentifier, SIGKILL) }
-            try? FileManager.default.removeItem(at: daemon.dir)
-        }
+        defer { daemon.discard() }
         struct Seen: Sendable {
             var statuses: [String: [Int: Int]] = [:]
             var notValid: [String] = []
@@ -590,9 +587,7 @@ struct LoadTests {
             group.addTask {
                 while !shared.stopped.load(ordering: .relaxed) {
                     let start = ContinuousClock.now
-                    let status = try? await TestClient.withClient(
-                        host: "127.0.0.1", port: daemon.port, configuration: .init(timeout: .seconds(1))
-                    ) { try await $0.get("/healthz").status }
+                    let status = try? await Self.health(daemon.port)
                     let elapsed = ContinuousClock.now - start
                     shared.seen.withLock {
                         $0.healthWorst = max($0.healthWorst, elapsed)
@@ -645,10 +640,7 @@ struct LoadTests {
 
     func crashBody() async throws {
         var daemon = try await start()
-        defer {
-            if daemon.server.isRunning { kill(daemon.server.processIdentifier, SIGKILL) }
-            try? FileManager.default.removeItem(at: daemon.dir)
-        }
+        defer { daemon.discard() }
         let shared = Shared(), running = daemon
         let load = Task {
             await withTaskGroup(of: Void.self) { group in
@@ -723,10 +715,7 @@ struct LoadTests {
 
     func badInputBody() async throws {
         let daemon = try await start(environment: ["ZEROTRIP_IDLE_TIMEOUT": "2", "ZEROTRIP_PUBLIC_RATE": "100000"])
-        defer {
-            if daemon.server.isRunning { kill(daemon.server.processIdentifier, SIGKILL) }
-            try? FileManager.default.removeItem(at: daemon.dir)
-        }
+        defer { daemon.discard() }
         let port = daemon.port
         func request(_ head: String, _ body: [UInt8] = []) -> [UInt8] { Array((head + "\r\n\r\n").utf8) + body }
         // 9 KB to a public route whose own limit is below it, declared or chunked.
@@ -842,10 +831,7 @@ struct LoadTests {
 
     func connectionLimitBody() async throws {
         let daemon = try await start(environment: ["ZEROTRIP_MAX_CONNECTIONS": "64", "ZEROTRIP_IDLE_TIMEOUT": "600"])
-        defer {
-            if daemon.server.isRunning { kill(daemon.server.processIdentifier, SIGKILL) }
-            try? FileManager.default.removeItem(at: daemon.dir)
-        }
+        defer { daemon.discard() }
         let silent = (0..<500).map { _ in RawSocket.connect(port: daemon.port) }
         defer { for fd in silent where fd >= 0 { close(fd) } }
         #expect(silent.allSatisfy { $0 >= 0 })
