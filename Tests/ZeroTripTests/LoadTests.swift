@@ -231,12 +231,15 @@ struct LoadTests {
         ("issue", 10),
     ]
 
-    /// Runs every family's clients at once until `stop` is set; each client keeps one connection open.
+    /// Runs every family's clients at once until `stop` is set; each client keeps one connection open. `request` is
+    /// given the client's index in its family and its turn (how many requests it has sent before); `answered` sees
+    /// every answer after it is tallied.
     static func drive(
         _ daemon: Daemon, shared: Shared, families: [(name: String, clients: Int)] = families,
-        request: @escaping @Sendable (_ family: String, _ daemon: Daemon, _ index: Int) -> TestClient.Request = {
-            request(family: $0, daemon: $1, index: $2)
-        }
+        request: @escaping @Sendable (_ family: String, _ daemon: Daemon, _ index: Int, _ turn: Int) -> TestClient.Request = {
+            family, daemon, index, _ in request(family: family, daemon: daemon, index: index)
+        },
+        answered: @escaping @Sendable (_ family: String, _ response: TestClient.Response) -> Void = { _, _ in }
     ) async {
         await withTaskGroup(of: Void.self) { group in
             for (family, clients) in families {
@@ -244,9 +247,12 @@ struct LoadTests {
                     group.addTask {
                         do {
                             try await TestClient.withClient(host: "127.0.0.1", port: daemon.port, configuration: Self.client) { client in
+                                var turn = 0
                                 while !shared.stopped {
-                                    let response = try await client.execute(request(family, daemon, index))
+                                    let response = try await client.execute(request(family, daemon, index, turn))
+                                    turn += 1
                                     shared.tally.withLock { $0.answers[family, default: [:]][Int(response.status.code), default: 0] += 1 }
+                                    answered(family, response)
                                 }
                             }
                         } catch {
@@ -470,15 +476,10 @@ struct LoadTests {
         }
         let applicationsBefore = try await count("SELECT COUNT(*) FROM applications")
         let shared = Shared()
-        // Each client's turn, so writes carry distinct references and reads rotate through their family's routes.
-        let turns = Mutex([String: Int]())
+        // By each client's turn, writes carry distinct references and reads rotate through their family's routes.
         let load = Task {
-            await Self.drive(daemon, shared: shared, families: Self.otherFamilies.map { ($0.name, $0.clients) }) { family, daemon, index in
-                let turn = turns.withLock { turns -> Int in
-                    defer { turns["\(family)/\(index)", default: 0] += 1 }
-                    return turns["\(family)/\(index)", default: 0]
-                }
-                return Self.otherRequest(family: family, daemon: daemon, index: index, turn: turn)
+            await Self.drive(daemon, shared: shared, families: Self.otherFamilies.map { ($0.name, $0.clients) }) { family, daemon, index, turn in
+                Self.otherRequest(family: family, daemon: daemon, index: index, turn: turn)
             }
         }
         try await Task.sleep(for: .seconds(5))
@@ -521,99 +522,54 @@ struct LoadTests {
     func rotationBody() async throws {
         let daemon = try await start()
         defer { daemon.discard() }
-        struct Seen: Sendable {
-            var statuses: [String: [Int: Int]] = [:]
-            var notValid: [String] = []
+        /// What the answers carried: the documents issued and any verification that was not `valid`.
+        final class Seen: Sendable {
             /// Document number → the seal key that signed it and its token.
-            var issued: [String: (kid: String, token: String)] = [:]
-            var healthWorst: Duration = .zero
-            var failures: [String] = []
+            let issued = Mutex<[String: (kid: String, token: String)]>([:])
+            let notValid = Mutex<[String]>([])
         }
-        final class Shared: Sendable {
-            let seen = Mutex(Seen())
-            let stopped = Atomic(false)
-            func note(_ family: String, _ status: HTTPResponse.Status) {
-                seen.withLock { $0.statuses[family, default: [:]][status.code, default: 0] += 1 }
-            }
+        let shared = Shared(), seen = Seen()
+        // 24 clients issue with RSJ and 24 verify (the soak's requests); the admin rotates RSJ's and GAJ's seal keys in
+        // turn, one after another, for the whole run.
+        let load = Task {
+            await Self.drive(
+                daemon, shared: shared, families: [("issue", 24), ("verify", 24), ("rotate", 1)],
+                request: { family, daemon, index, turn in
+                    guard family == "rotate" else { return Self.request(family: family, daemon: daemon, index: index) }
+                    return .init(
+                        "/v1/departments/\(turn % 2 == 0 ? "RSJ" : "GAJ")/keys/rotate", method: .post, headers: Self.headers(daemon.zsj),
+                        body: ByteBuffer(string: "{}"))
+                },
+                answered: { family, response in
+                    let body = Self.json(response.body)
+                    if family == "issue", let document = body["document"] as? [String: Any], let id = document["id"] as? String,
+                        let kid = document["kid"] as? String, let token = body["token"] as? String
+                    {
+                        seen.issued.withLock { $0[id] = (kid, token) }
+                    }
+                    if family == "verify", body["result"] as? String != "valid" {
+                        seen.notValid.withLock { $0.append(body["result"] as? String ?? "none") }
+                    }
+                })
         }
-        let shared = Shared()
-        await withTaskGroup(of: Void.self) { group in
-            for index in 0..<48 {
-                group.addTask {
-                    do {
-                        try await TestClient.withClient(host: "127.0.0.1", port: daemon.port, configuration: Self.client) { client in
-                            while !shared.stopped.load(ordering: .relaxed) {
-                                if index % 2 == 0 {
-                                    let response = try await client.post(
-                                        "/v1/documents", headers: Self.headers(daemon.rsj), body: ByteBuffer(string: Self.issueBody))
-                                    shared.note("issue", response.status)
-                                    let body = Self.json(response.body), document = body["document"] as? [String: Any]
-                                    if let id = document?["id"] as? String, let kid = document?["kid"] as? String,
-                                        let token = body["token"] as? String
-                                    {
-                                        shared.seen.withLock { $0.issued[id] = (kid, token) }
-                                    }
-                                } else {
-                                    let response = try await client.post(
-                                        "/v1/verify", headers: Self.headers(daemon.rsj), body: ByteBuffer(string: #"{"token":"\#(daemon.token)"}"#))
-                                    shared.note("verify", response.status)
-                                    let result = Self.json(response.body)["result"] as? String
-                                    if result != "valid" { shared.seen.withLock { $0.notValid.append(result ?? "none") } }
-                                }
-                            }
-                        }
-                    } catch {
-                        shared.seen.withLock { $0.failures.append("client \(index): \(error)") }
-                    }
-                }
-            }
-            // The admin rotates RSJ's and GAJ's seal keys in turn, one after another, for the whole run.
-            group.addTask {
-                do {
-                    try await TestClient.withClient(host: "127.0.0.1", port: daemon.port, configuration: Self.client) { client in
-                        var turn = 0
-                        while !shared.stopped.load(ordering: .relaxed) {
-                            let department = turn % 2 == 0 ? "RSJ" : "GAJ"
-                            let response = try await client.post(
-                                "/v1/departments/\(department)/keys/rotate", headers: Self.headers(daemon.zsj), body: ByteBuffer(string: "{}"))
-                            shared.note("rotate", response.status)
-                            turn += 1
-                        }
-                    }
-                } catch {
-                    shared.seen.withLock { $0.failures.append("rotation: \(error)") }
-                }
-            }
-            group.addTask {
-                while !shared.stopped.load(ordering: .relaxed) {
-                    let start = ContinuousClock.now
-                    let status = try? await Self.health(daemon.port)
-                    let elapsed = ContinuousClock.now - start
-                    shared.seen.withLock {
-                        $0.healthWorst = max($0.healthWorst, elapsed)
-                        if status != .ok { $0.failures.append("healthz: \(String(describing: status)) after \(elapsed)") }
-                    }
-                    try? await Task.sleep(for: .milliseconds(250))
-                }
-            }
-            try? await Task.sleep(for: .seconds(5))
-            shared.stopped.store(true, ordering: .relaxed)
-        }
-        let result = shared.seen.withLock { $0 }
+        try await Task.sleep(for: .seconds(5))
+        shared.stop.store(true, ordering: .relaxed)
+        await load.value
+        let tally = shared.tally.withLock { $0 }, issued = seen.issued.withLock { $0 }, notValid = seen.notValid.withLock { $0 }
         print(
-            "rotation under load: \(result.statuses.sorted { $0.key < $1.key }), \(Set(result.issued.values.map(\.kid)).count) seal keys, worst /healthz \(result.healthWorst)"
+            "rotation under load: \(tally.answers.sorted { $0.key < $1.key }), \(Set(issued.values.map(\.kid)).count) seal keys, worst /healthz \(tally.healthWorst)"
         )
-        #expect(result.failures.isEmpty, "\(result.failures.prefix(5))")
-        #expect(result.statuses["issue"].map { Array($0.keys) } == [201], "\(result.statuses)")
-        #expect(result.statuses["verify"].map { Array($0.keys) } == [200], "\(result.statuses)")
-        #expect(result.statuses["rotate"].map { Array($0.keys) } == [201], "\(result.statuses)")
-        #expect((result.statuses["rotate"]?[201] ?? 0) >= 4, "\(result.statuses)")
-        #expect(result.notValid.isEmpty, "\(result.notValid.prefix(5))")
-        #expect(result.healthWorst < .seconds(1))
+        #expect(tally.failures.isEmpty, "\(tally.failures.prefix(5))")
+        #expect(tally.answers["issue"].map { Array($0.keys) } == [201], "\(tally.answers)")
+        #expect(tally.answers["verify"].map { Array($0.keys) } == [200], "\(tally.answers)")
+        #expect(tally.answers["rotate"].map { Array($0.keys) } == [201], "\(tally.answers)")
+        #expect(tally.count("rotate", 201) >= 4, "\(tally.answers)")
+        #expect(notValid.isEmpty, "\(notValid.prefix(5))")
+        #expect(tally.healthWorst < .seconds(1))
         // Issued under several keys, and each document still verifies once the rotations are over.
-        #expect(Set(result.issued.values.map(\.kid)).count >= 2)
+        #expect(Set(issued.values.map(\.kid)).count >= 2)
         try await TestClient.withClient(host: "127.0.0.1", port: daemon.port, configuration: Self.client) { client in
-            for (id, (kid, token)) in result.issued {
+            for (id, (kid, token)) in issued {
                 let record = Self.json(try await client.get("/v1/documents/\(id)", headers: Self.headers(daemon.rsj)).body)
                 #expect(record["kid"] as? String == kid, "document \(id) was answered 201: \(record)")
                 let report = Self.json(
