@@ -240,7 +240,7 @@ package final class SQLTransaction {
     func fetchAll(prepared sql: String, texts: [String]) throws -> [SQLRow] {
         switch engine {
         case .sqlite:
-            return try fetchAll(sql: sql, arguments: SQLArguments(texts.map { $0 as (any SQLValueConvertible)? }))
+            return try fetchAll(sql: sql, arguments: SQLArguments(values: texts.map(SQLValue.text)))
         case .postgres(let session):
             return try session.fetchAll(prepared: sql, texts: texts)
         }
