@@ -36,7 +36,7 @@ enum ConsentStore {
         let placeholders = SQLTransaction.placeholders(subjects.count)
         return try db.fetchAll(
             sql: "SELECT \(columns) FROM consent_grants WHERE subject IN (\(placeholders)) ORDER BY granted_at DESC, id LIMIT 500",
-            arguments: SQLArguments(subjects.map { stored($0) as (any SQLValueConvertible)? })
+            arguments: SQLArguments(subjects.map(stored))
         ).map(grant(from:))
     }
 

@@ -62,7 +62,7 @@ enum CreditLedger {
             let chunk = all[start..<min(all.count, start + 500)]
             for event in try events(
                 where: "WHERE subject IN (\(SQLTransaction.placeholders(chunk.count)))",
-                arguments: SQLArguments(chunk.map { $0 as (any SQLValueConvertible)? }),
+                arguments: SQLArguments(chunk),
                 in: db)
             {
                 found[event.subject, default: []].append(event)

@@ -56,7 +56,7 @@ enum PersonStore {
             let chunk = all[start..<min(all.count, start + 500)]
             for row in try db.fetchAll(
                 sql: "SELECT id, name, created_at, id_lookup FROM persons WHERE id_lookup IN (\(SQLTransaction.placeholders(chunk.count)))",
-                arguments: SQLArguments(chunk.map { $0 as (any SQLValueConvertible)? }))
+                arguments: SQLArguments(chunk))
             {
                 found[row[3] as Data] = (id: row[0], name: row[1], createdAt: row[2])
             }
