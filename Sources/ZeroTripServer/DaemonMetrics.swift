@@ -106,6 +106,9 @@ final class DaemonMetrics: Sendable {
         lines.append("# HELP zerotrip_audit_refused_total Audited requests refused (503 overloaded) because the queue was full")
         lines.append("# TYPE zerotrip_audit_refused_total counter")
         lines.append("zerotrip_audit_refused_total \(audit.refused)")
+        lines.append("# HELP zerotrip_audit_gathered_total Group-commit transactions that first waited for verifications on their way")
+        lines.append("# TYPE zerotrip_audit_gathered_total counter")
+        lines.append("zerotrip_audit_gathered_total \(audit.gathered)")
         lines.append("# HELP zerotrip_database_wait_seconds Time a read or write transaction waited to begin")
         lines.append("# TYPE zerotrip_database_wait_seconds histogram")
         let waits = database.waits.snapshot

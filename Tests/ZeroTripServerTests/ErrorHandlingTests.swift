@@ -226,6 +226,7 @@ struct ErrorHandlingTests {
         let batches = text.split(separator: "\n").first { $0.hasPrefix("zerotrip_audit_batch_events_count ") }
         #expect(batches.flatMap { Int($0.split(separator: " ").last ?? "") } ?? 0 >= 1, "\(String(describing: batches))")
         #expect(text.contains(#"zerotrip_audit_batch_events_bucket{le="1"}"#) && text.contains(#"zerotrip_audit_batch_events_bucket{le="+Inf"}"#))
+        #expect(text.contains("\nzerotrip_audit_gathered_total "))
         for kind in ["read", "write"] {
             let count = text.split(separator: "\n").first { $0.hasPrefix("zerotrip_database_wait_seconds_count{kind=\"\(kind)\"} ") }
             #expect(count.flatMap { Int($0.split(separator: " ").last ?? "") } ?? 0 >= 1, "\(kind): \(String(describing: count))")

@@ -205,6 +205,9 @@ struct DocumentVerificationTests {
             let audited = events.filter { $0.action == "document.verified" && $0.target == "document:\(item.id)" && $0.actor.hasPrefix("test:") }
             #expect(audited.count == rounds, "case \(index)")
         }
+        // Each verification was expected by the batcher until it queued its event; none is left counted (a leak would
+        // make every later batch wait its full gathering limit).
+        #expect(district.services.database.audit.backlog == .init(queued: 0, expected: 0, gathering: false))
         guard case .intact = try await AuditLog.verify(district.services.database) else { Issue.record("audit chain broken"); return }
     }
 
@@ -259,6 +262,10 @@ struct DocumentVerificationTests {
             #expect(report.reasons.first?.code.rawValue == code, "expected \(code), got \(report.reasons)")
         }
         await #expect(try district.tableCounts() == before)
+        // Audited, good and bad: no verification stays counted as on its way to the audit batcher.
+        #expect(try await documents.verifyPDF(document.pdf, actor: "test").result == .valid)
+        #expect(try await documents.verifyPDF(cases[0].0, actor: "test").result == .invalid)
+        #expect(district.services.database.audit.backlog == .init(queued: 0, expected: 0, gathering: false))
     }
 
     @Test("Bad issuance requests are refused with a code and leave nothing behind")

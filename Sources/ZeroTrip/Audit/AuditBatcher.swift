@@ -11,9 +11,19 @@ import Synchronization
 /// after the commit (the events of a batch go in with a few multi-row statements), then takes what queued
 /// meanwhile. When the daemon is idle a batch is one event, so latency does not grow; under load the batch grows to
 /// what arrived during the previous commit.
+///
+/// A transaction costs about as much CPU as a few events (its begin, commit and sync, the batch's read-ahead and
+/// the hops between threads), and when the CPU is what limits the daemon, those costs decide its pace. Requests whose
+/// event comes after slow work of their own (a signature check) say so with ``expecting(_:)``: when a batch
+/// commits while some of them are still on their way, the next batch waits for them, at most ``defaultGathering``,
+/// instead of going with the one or two events queued meanwhile. It never waits for a request that is not coming:
+/// an idle batcher starts at once, and the wait ends as soon as every expected request has queued its event or
+/// given up.
 public final class AuditBatcher: Sendable {
     /// Events written per transaction at most.
     public static let maximumBatch = 512
+    /// Longest a batch waits for expected requests still on their way (``expecting(_:)``).
+    public static let defaultGathering: Duration = .milliseconds(1)
     /// Events waiting at most (about a second of the disk's pace under load); beyond it requests are refused with
     /// `overloaded` (503 with `Retry-After`) instead of queueing without bound while the disk falls behind.
     public static let defaultMaximumQueued = 8_192
@@ -28,6 +38,8 @@ public final class AuditBatcher: Sendable {
         public var largestBatch = 0
         /// Requests refused because ``defaultMaximumQueued`` events were already waiting.
         public var refused = 0
+        /// Batches that waited for expected requests on their way before they began (``expecting(_:)``).
+        public var gathered = 0
         /// Upper bounds of the batch-size histogram's buckets (events per transaction).
         public static let batchSizeBounds = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512]
         /// Transactions by their number of events: at or under each of ``batchSizeBounds`` (not cumulative).
@@ -72,9 +84,34 @@ public final class AuditBatcher: Sendable {
 
     private struct State: Sendable {
         var queue: [Pending] = []
+        /// A batch is being written, or the next one is gathering: whoever queues an event leaves the writing to it.
         var draining = false
+        /// Requests inside ``expecting(_:)`` that have not queued their event yet.
+        var expected = 0
+        /// The next batch waits for expected requests (``gatheringRound`` names the wait, so a timer of an ended
+        /// wait does nothing).
+        var gathering = false
+        var gatheringRound: UInt64 = 0
         var statistics = Statistics()
     }
+
+    /// What ``drainNext(mayGather:)`` does next.
+    private enum Next {
+        case idle
+        case gather(round: UInt64)
+        case batch([Pending])
+    }
+
+    /// A request inside ``expecting(_:)``: counted once, either when it queues its event or when it leaves without.
+    private final class Expectation: Sendable {
+        let batcher: ObjectIdentifier
+        private let open = Atomic<Bool>(true)
+        init(_ batcher: AuditBatcher) { self.batcher = ObjectIdentifier(batcher) }
+        /// True the first time only.
+        func settle() -> Bool { open.exchange(false, ordering: .acquiringAndReleasing) }
+    }
+
+    @TaskLocal private static var expectation: Expectation?
 
     /// Runs one batch in a write transaction of the database the batcher belongs to and hands the outcome to
     /// `completion` on the writer's thread, right after the commit (``AppDatabase/write(_:completion:)``).
@@ -91,24 +128,61 @@ public final class AuditBatcher: Sendable {
     private let readApart: ReadRunner?
     private let state = Mutex(State())
     private let maximumQueued: Int
+    private let gatheringLimit: Duration
 
     /// `readApart`: where audited reads run. Nil runs them inside the batch's write transaction (SQLite: the
     /// writer is local and a statement costs microseconds, so answer and event come from one snapshot in one trip);
     /// given, each read runs on its own read connection first and only the event waits for the batch (PostgreSQL:
     /// every statement is a round trip, and the writer is shared by every daemon, so it should do nothing but append).
-    init(write: @escaping BatchWriter, readApart: ReadRunner? = nil, maximumQueued: Int = defaultMaximumQueued) {
+    init(
+        write: @escaping BatchWriter, readApart: ReadRunner? = nil, maximumQueued: Int = defaultMaximumQueued,
+        gathering: Duration = defaultGathering
+    ) {
         self.write = write
         self.readApart = readApart
         self.maximumQueued = maximumQueued
+        self.gatheringLimit = gathering
     }
 
     /// A second batcher on `database` (tests of the queue bound; the daemon uses ``AppDatabase/audit``).
-    package convenience init(database: AppDatabase, maximumQueued: Int) {
-        self.init(write: { batch, completion in database.write(batch, completion: completion) }, maximumQueued: maximumQueued)
+    package convenience init(database: AppDatabase, maximumQueued: Int, gathering: Duration = defaultGathering) {
+        self.init(write: { batch, completion in database.write(batch, completion: completion) }, maximumQueued: maximumQueued, gathering: gathering)
     }
 
     /// The counters so far.
     public var statistics: Statistics { state.withLock { $0.statistics } }
+
+    /// What waits right now: events queued for the next batch, expected requests on their way, and whether the next
+    /// batch is waiting for them.
+    package struct Backlog: Sendable, Hashable {
+        package var queued: Int
+        package var expected: Int
+        package var gathering: Bool
+    }
+
+    /// What waits right now.
+    package var backlog: Backlog { state.withLock { Backlog(queued: $0.queue.count, expected: $0.expected, gathering: $0.gathering) } }
+
+    /// Runs `body`, a request that will append an audit event (``append(_:at:)`` or ``audited(at:severalStatements:lookup:_:)``
+    /// on this batcher) after slow work of its own, and counts it as on its way until it does, or until `body`
+    /// returns without (an error, nothing to audit). A batch that commits meanwhile lets the next one wait for it.
+    package func expecting<T>(_ body: () async throws -> T) async rethrows -> T {
+        let expectation = Expectation(self)
+        state.withLock { $0.expected += 1 }
+        defer { if expectation.settle() { expectationEnded() } }
+        return try await Self.$expectation.withValue(expectation) { try await body() }
+    }
+
+    /// An expected request left without queuing an event: if the next batch waits for nobody else, it goes now.
+    private func expectationEnded() {
+        let start = state.withLock { state -> Bool in
+            state.expected -= 1
+            guard state.gathering, state.expected == 0 else { return false }
+            state.gathering = false
+            return true
+        }
+        if start { drainNext(mayGather: false) }
+    }
 
     /// Appends `entry` at `date` and returns once the transaction holding it has committed.
     @discardableResult
@@ -176,39 +250,73 @@ public final class AuditBatcher: Sendable {
     }
 
     private func enqueue(_ pending: Pending) {
+        // Runs in the request's task (inside `withCheckedThrowingContinuation`), so its expectation is readable here.
+        let arrived = Self.expectation.map { $0.batcher == ObjectIdentifier(self) && $0.settle() } ?? false
         let (accepted, startDrain) = state.withLock { state -> (Bool, Bool) in
+            if arrived { state.expected -= 1 }
             guard state.queue.count < maximumQueued else {
                 state.statistics.refused += 1
-                return (false, false)
+                guard state.gathering, state.expected == 0 else { return (false, false) }
+                state.gathering = false
+                return (false, true)
             }
             state.queue.append(pending)
-            guard !state.draining else { return (true, false) }
-            state.draining = true
+            if !state.draining {
+                state.draining = true
+                return (true, true)
+            }
+            guard state.gathering, state.expected == 0 || state.queue.count >= Self.maximumBatch else { return (true, false) }
+            state.gathering = false
             return (true, true)
         }
-        guard accepted else {
+        if !accepted {
             pending.complete(.failure(ZeroTripError(.overloaded, "too many audited requests are waiting for the disk; try again shortly")))
-            return
         }
-        if startDrain { drainNext() }
+        if startDrain { drainNext(mayGather: false) }
     }
 
     /// Writes the next batch, if anything is queued; otherwise marks the batcher idle. Called by the request that
     /// finds it idle, then by each batch's completion on the writer's thread, so the writer goes on to the next batch
     /// at once instead of waiting for a cooperative thread (under load those are busy with the requests, and the
     /// writer would sit idle meanwhile).
-    private func drainNext() {
-        let batch = state.withLock { state -> [Pending] in
+    ///
+    /// `mayGather` (after a batch): while expected requests are on their way, the next batch waits for them instead,
+    /// until the last of them queues its event or gives up, the queue holds ``maximumBatch`` events, or
+    /// `gatheringLimit` has passed.
+    private func drainNext(mayGather: Bool) {
+        let next = state.withLock { state -> Next in
             guard !state.queue.isEmpty else {
                 state.draining = false
-                return []
+                return .idle
+            }
+            if mayGather, gatheringLimit > .zero, state.expected > 0, state.queue.count < Self.maximumBatch {
+                state.gathering = true
+                state.gatheringRound &+= 1
+                state.statistics.gathered += 1
+                return .gather(round: state.gatheringRound)
             }
             let count = min(state.queue.count, Self.maximumBatch)
             let batch = Array(state.queue.prefix(count))
             state.queue.removeFirst(count)
-            return batch
+            return .batch(batch)
         }
-        if batch.isEmpty { return }
+        let batch: [Pending]
+        switch next {
+        case .idle: return
+        case .gather(let round):
+            let (seconds, attoseconds) = gatheringLimit.components
+            let nanoseconds = Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000)
+            DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(nanoseconds)) { [self] in
+                let due = state.withLock { state -> Bool in
+                    guard state.gathering, state.gatheringRound == round else { return false }
+                    state.gathering = false
+                    return true
+                }
+                if due { drainNext(mayGather: false) }
+            }
+            return
+        case .batch(let taken): batch = taken
+        }
         write(
             { db in
                 var entries: [(entry: AuditEntry, date: Date)] = []
@@ -249,7 +357,7 @@ public final class AuditBatcher: Sendable {
                     // transaction.
                     for pending in batch { pending.complete(.failure(error)) }
                 }
-                drainNext()
+                drainNext(mayGather: true)
             })
     }
 

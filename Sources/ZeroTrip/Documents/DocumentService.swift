@@ -514,6 +514,12 @@ public final class DocumentService: Sendable {
 
     /// Verifies a token (or scanned URL) against the trust material and the register; audited unless `audit` is false.
     public func verifyToken(_ text: String, actor: String, audit: Bool = true) async throws -> VerificationReport {
+        guard audit else { return try await tokenReport(text, actor: actor, audit: false) }
+        // The signature check comes before the event: an audit batch committing meanwhile may wait for it.
+        return try await database.audit.expecting { try await tokenReport(text, actor: actor, audit: true) }
+    }
+
+    private func tokenReport(_ text: String, actor: String, audit: Bool) async throws -> VerificationReport {
         let now = clock.now()
         let trust = try await trust()
         let outcome = trust.verifier.verifyToken(text, now: now)
@@ -556,6 +562,12 @@ public final class DocumentService: Sendable {
 
     /// Verifies an uploaded PDF: its single signature, the chain, then the register by exact file hash.
     public func verifyPDF(_ bytes: [UInt8], actor: String, audit: Bool = true) async throws -> VerificationReport {
+        guard audit else { return try await pdfReport(bytes, actor: actor, audit: false) }
+        // As for a token: the signature check comes before the event.
+        return try await database.audit.expecting { try await pdfReport(bytes, actor: actor, audit: true) }
+    }
+
+    private func pdfReport(_ bytes: [UInt8], actor: String, audit: Bool) async throws -> VerificationReport {
         let now = clock.now()
         let trust = try await trust()
         var view: RegisterView?

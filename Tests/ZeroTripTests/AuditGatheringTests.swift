@@ -1,0 +1,188 @@
+import Foundation
+import Synchronization
+import Testing
+@testable import ZeroTrip
+import ZeroTripDomainTestSupport
+
+/// The audit batcher's gathering: a batch that commits while expected requests are on their way lets the next batch
+/// wait for them. The writer here holds each batch until the test lets it go (a slow disk), so every step is
+/// decided by the test, not by timing.
+@Suite("Audit group commit: the next batch waits for expected requests on their way, and only for them")
+struct AuditGatheringTests {
+    /// Holds each batch the batcher hands over; ``release()`` writes the oldest to the database.
+    final class HeldWriter: Sendable {
+        typealias Held = (
+            batch: @Sendable (SQLTransaction) throws -> [AuditEvent?], completion: @Sendable (Result<[AuditEvent?], any Error>) -> Void
+        )
+        let database: AppDatabase
+        private let held = Mutex<[Held]>([])
+        init(_ database: AppDatabase) { self.database = database }
+
+        var write: AuditBatcher.BatchWriter { { batch, completion in self.held.withLock { $0.append((batch, completion)) } } }
+        var count: Int { held.withLock { $0.count } }
+
+        func release() {
+            guard let next = held.withLock({ $0.isEmpty ? nil : $0.removeFirst() }) else {
+                Issue.record("no batch is held")
+                return
+            }
+            database.write(next.batch, completion: next.completion)
+        }
+    }
+
+    /// A door a task waits at until the test opens it.
+    final class Door: Sendable {
+        private let opened = Mutex<(open: Bool, waiting: [CheckedContinuation<Void, Never>])>((false, []))
+        func wait() async {
+            await withCheckedContinuation { continuation in
+                let now = opened.withLock { state -> Bool in
+                    if state.open { return true }
+                    state.waiting.append(continuation)
+                    return false
+                }
+                if now { continuation.resume() }
+            }
+        }
+        func open() {
+            for continuation in opened.withLock({ state -> [CheckedContinuation<Void, Never>] in
+                state.open = true
+                defer { state.waiting = [] }
+                return state.waiting
+            }) { continuation.resume() }
+        }
+    }
+
+    struct GaveUp: Error {}
+
+    static func entry(_ name: String) -> AuditEntry {
+        AuditEntry(actor: "test", action: AuditAction(rawValue: "thing.done"), target: "thing:\(name)")
+    }
+
+    /// Polls `condition` for up to 10 s; records a failure if it never holds.
+    static func until(_ what: String, _ condition: () -> Bool) async throws {
+        for _ in 0..<2_000 {
+            if condition() { return }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        Issue.record("never: \(what)")
+        throw GaveUp()
+    }
+
+    /// Event `a` is being written, an expected request `x` is on its way (held at `door`) and `b` queues meanwhile.
+    static func start(
+        _ batcher: AuditBatcher, _ writer: HeldWriter, door: Door, x: @escaping @Sendable () async throws -> AuditEvent
+    ) async throws -> (a: Task<AuditEvent, any Error>, b: Task<AuditEvent, any Error>, x: Task<AuditEvent, any Error>) {
+        let a = Task { try await batcher.append(entry("a"), at: Date()) }
+        try await until("a's batch is with the writer") { writer.count == 1 }
+        let x = Task {
+            try await batcher.expecting {
+                await door.wait()
+                return try await x()
+            }
+        }
+        try await until("x is expected") { batcher.backlog.expected == 1 }
+        let b = Task { try await batcher.append(entry("b"), at: Date()) }
+        try await until("b is queued") { batcher.backlog.queued == 1 }
+        writer.release()
+        _ = try await a.value
+        return (a, b, x)
+    }
+
+    @Test("The batch after a commit waits for an expected request and goes with it as soon as it queues its event")
+    func waitsForTheExpected() async throws {
+        let writer = HeldWriter(try TestDatabase.make())
+        let batcher = AuditBatcher(write: writer.write, gathering: .seconds(600))
+        let door = Door()
+        let (_, b, x) = try await Self.start(batcher, writer, door: door) { try await batcher.append(Self.entry("x"), at: Date()) }
+        try await Self.until("the next batch gathers") { batcher.backlog.gathering }
+        // b waits: nothing goes to the writer while x is on its way.
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(writer.count == 0)
+        #expect(batcher.backlog == .init(queued: 1, expected: 1, gathering: true))
+
+        door.open()
+        try await Self.until("b and x go to the writer") { writer.count == 1 }
+        #expect(batcher.backlog == .init(queued: 0, expected: 0, gathering: false))
+        writer.release()
+        let (eventB, eventX) = (try await b.value, try await x.value)
+        #expect(eventX.seq == eventB.seq + 1)
+        let statistics = batcher.statistics
+        #expect(statistics.batches == 2 && statistics.events == 3 && statistics.largestBatch == 2 && statistics.gathered == 1)
+        #expect(try await AuditLog.verify(writer.database) == .intact(eventCount: 3, headHash: try await AuditLogTests.headHash(writer.database)))
+    }
+
+    @Test("Without gathering, the same requests take three batches: the queued event goes without the one on its way")
+    func noGathering() async throws {
+        let writer = HeldWriter(try TestDatabase.make())
+        let batcher = AuditBatcher(write: writer.write, gathering: .zero)
+        let door = Door()
+        let (_, b, x) = try await Self.start(batcher, writer, door: door) { try await batcher.append(Self.entry("x"), at: Date()) }
+        try await Self.until("b goes alone") { writer.count == 1 }
+        #expect(batcher.backlog == .init(queued: 0, expected: 1, gathering: false))
+        writer.release()
+        _ = try await b.value
+        door.open()
+        try await Self.until("x goes") { writer.count == 1 }
+        writer.release()
+        _ = try await x.value
+        #expect(batcher.statistics.batches == 3 && batcher.statistics.largestBatch == 1 && batcher.statistics.gathered == 0)
+    }
+
+    @Test("An expected request that leaves without an event ends the wait at once; the batcher stays usable")
+    func expectedGivesUp() async throws {
+        let writer = HeldWriter(try TestDatabase.make())
+        let batcher = AuditBatcher(write: writer.write, gathering: .seconds(600))
+        let door = Door()
+        let (_, b, x) = try await Self.start(batcher, writer, door: door) { throw ZeroTripError(.invalidInput, "not a token") }
+        try await Self.until("the next batch gathers") { batcher.backlog.gathering }
+        door.open()
+        let refused = await #expect(throws: ZeroTripError.self) { try await x.value }
+        #expect(refused?.code == .invalidInput)
+        try await Self.until("b goes") { writer.count == 1 }
+        writer.release()
+        _ = try await b.value
+        #expect(batcher.backlog == .init(queued: 0, expected: 0, gathering: false))
+        #expect(batcher.statistics.events == 2 && batcher.statistics.gathered == 1)
+
+        // The next request starts a batch at once, as on an idle batcher.
+        let c = Task { try await batcher.append(Self.entry("c"), at: Date()) }
+        try await Self.until("c goes") { writer.count == 1 }
+        writer.release()
+        #expect(try await c.value.seq == 3)
+    }
+
+    @Test("A request that stays on its way holds the next batch no longer than the gathering limit")
+    func gatheringIsBounded() async throws {
+        let writer = HeldWriter(try TestDatabase.make())
+        let batcher = AuditBatcher(write: writer.write, gathering: .milliseconds(50))
+        let door = Door()
+        let (_, b, x) = try await Self.start(batcher, writer, door: door) { try await batcher.append(Self.entry("x"), at: Date()) }
+        try await Self.until("b goes after the limit, x still on its way") { writer.count == 1 }
+        #expect(batcher.backlog == .init(queued: 0, expected: 1, gathering: false))
+        writer.release()
+        _ = try await b.value
+        door.open()
+        try await Self.until("x goes") { writer.count == 1 }
+        writer.release()
+        _ = try await x.value
+        #expect(batcher.statistics.batches == 3 && batcher.statistics.gathered == 1)
+    }
+
+    @Test("An event queued for another batcher does not count as this one's expected request")
+    func otherBatcher() async throws {
+        let database = try TestDatabase.make()
+        let writer = HeldWriter(database)
+        let batcher = AuditBatcher(write: writer.write, gathering: .seconds(600))
+        let other = AuditBatcher(database: database, maximumQueued: 10)
+        let door = Door()
+        let (_, b, x) = try await Self.start(batcher, writer, door: door) { try await other.append(Self.entry("x"), at: Date()) }
+        try await Self.until("the next batch gathers") { batcher.backlog.gathering }
+        door.open()
+        _ = try await x.value
+        // x left `expecting` without queuing on `batcher`: the wait ends then, not when x queued elsewhere.
+        try await Self.until("b goes") { writer.count == 1 }
+        writer.release()
+        _ = try await b.value
+        #expect(batcher.backlog == .init(queued: 0, expected: 0, gathering: false))
+    }
+}
