@@ -68,10 +68,11 @@ struct AuditGatheringTests {
         throw GaveUp()
     }
 
-    /// Event `a` is being written, an expected request `x` is on its way (held at `door`) and `b` queues meanwhile.
+    /// Event `a` is being written, an expected request `x` is on its way (held at `door`) and `b` queues meanwhile;
+    /// then `a`'s batch commits (at `released`).
     static func start(
         _ batcher: AuditBatcher, _ writer: HeldWriter, door: Door, x: @escaping @Sendable () async throws -> AuditEvent
-    ) async throws -> (a: Task<AuditEvent, any Error>, b: Task<AuditEvent, any Error>, x: Task<AuditEvent, any Error>) {
+    ) async throws -> (b: Task<AuditEvent, any Error>, x: Task<AuditEvent, any Error>, released: ContinuousClock.Instant) {
         let a = Task { try await batcher.append(entry("a"), at: Date()) }
         try await until("a's batch is with the writer") { writer.count == 1 }
         let x = Task {
@@ -83,17 +84,18 @@ struct AuditGatheringTests {
         try await until("x is expected") { batcher.backlog.expected == 1 }
         let b = Task { try await batcher.append(entry("b"), at: Date()) }
         try await until("b is queued") { batcher.backlog.queued == 1 }
+        let released = ContinuousClock.now
         writer.release()
         _ = try await a.value
-        return (a, b, x)
+        return (b, x, released)
     }
 
     @Test("The batch after a commit waits for an expected request and goes with it as soon as it queues its event")
     func waitsForTheExpected() async throws {
         let writer = HeldWriter(try TestDatabase.make())
-        let batcher = AuditBatcher(write: writer.write, gathering: .seconds(600))
+        let batcher = AuditBatcher(write: writer.write, gathering: .seconds(60))
         let door = Door()
-        let (_, b, x) = try await Self.start(batcher, writer, door: door) { try await batcher.append(Self.entry("x"), at: Date()) }
+        let (b, x, _) = try await Self.start(batcher, writer, door: door) { try await batcher.append(Self.entry("x"), at: Date()) }
         try await Self.until("the next batch gathers") { batcher.backlog.gathering }
         // b waits: nothing goes to the writer while x is on its way.
         try await Task.sleep(for: .milliseconds(100))
@@ -116,7 +118,7 @@ struct AuditGatheringTests {
         let writer = HeldWriter(try TestDatabase.make())
         let batcher = AuditBatcher(write: writer.write, gathering: .zero)
         let door = Door()
-        let (_, b, x) = try await Self.start(batcher, writer, door: door) { try await batcher.append(Self.entry("x"), at: Date()) }
+        let (b, x, _) = try await Self.start(batcher, writer, door: door) { try await batcher.append(Self.entry("x"), at: Date()) }
         try await Self.until("b goes alone") { writer.count == 1 }
         #expect(batcher.backlog == .init(queued: 0, expected: 1, gathering: false))
         writer.release()
@@ -131,9 +133,9 @@ struct AuditGatheringTests {
     @Test("An expected request that leaves without an event ends the wait at once; the batcher stays usable")
     func expectedGivesUp() async throws {
         let writer = HeldWriter(try TestDatabase.make())
-        let batcher = AuditBatcher(write: writer.write, gathering: .seconds(600))
+        let batcher = AuditBatcher(write: writer.write, gathering: .seconds(60))
         let door = Door()
-        let (_, b, x) = try await Self.start(batcher, writer, door: door) { throw ZeroTripError(.invalidInput, "not a token") }
+        let (b, x, _) = try await Self.start(batcher, writer, door: door) { throw ZeroTripError(.invalidInput, "not a token") }
         try await Self.until("the next batch gathers") { batcher.backlog.gathering }
         door.open()
         let refused = await #expect(throws: ZeroTripError.self) { try await x.value }
@@ -156,8 +158,10 @@ struct AuditGatheringTests {
         let writer = HeldWriter(try TestDatabase.make())
         let batcher = AuditBatcher(write: writer.write, gathering: .milliseconds(50))
         let door = Door()
-        let (_, b, x) = try await Self.start(batcher, writer, door: door) { try await batcher.append(Self.entry("x"), at: Date()) }
+        let (b, x, released) = try await Self.start(batcher, writer, door: door) { try await batcher.append(Self.entry("x"), at: Date()) }
         try await Self.until("b goes after the limit, x still on its way") { writer.count == 1 }
+        // It did wait: the batch came no sooner than the limit after the commit before it.
+        #expect(ContinuousClock.now - released >= .milliseconds(50))
         #expect(batcher.backlog == .init(queued: 0, expected: 1, gathering: false))
         writer.release()
         _ = try await b.value
@@ -172,10 +176,10 @@ struct AuditGatheringTests {
     func otherBatcher() async throws {
         let database = try TestDatabase.make()
         let writer = HeldWriter(database)
-        let batcher = AuditBatcher(write: writer.write, gathering: .seconds(600))
+        let batcher = AuditBatcher(write: writer.write, gathering: .seconds(60))
         let other = AuditBatcher(database: database, maximumQueued: 10)
         let door = Door()
-        let (_, b, x) = try await Self.start(batcher, writer, door: door) { try await other.append(Self.entry("x"), at: Date()) }
+        let (b, x, _) = try await Self.start(batcher, writer, door: door) { try await other.append(Self.entry("x"), at: Date()) }
         try await Self.until("the next batch gathers") { batcher.backlog.gathering }
         door.open()
         _ = try await x.value
@@ -184,5 +188,49 @@ struct AuditGatheringTests {
         writer.release()
         _ = try await b.value
         #expect(batcher.backlog == .init(queued: 0, expected: 0, gathering: false))
+    }
+
+    @Test("A gathering batch goes at once when 512 events are queued, or when the queue is full and refuses one")
+    func fullBatchGoes() async throws {
+        for full in ["batch", "queue"] {
+            let writer = HeldWriter(try TestDatabase.make())
+            let batcher = AuditBatcher(
+                write: writer.write, maximumQueued: full == "queue" ? 2 : AuditBatcher.defaultMaximumQueued, gathering: .seconds(60))
+            let door = Door()
+            let (b, x, _) = try await Self.start(batcher, writer, door: door) { try await batcher.append(Self.entry("x"), at: Date()) }
+            try await Self.until("the next batch gathers") { batcher.backlog.gathering }
+            let more = full == "queue" ? 2 : AuditBatcher.maximumBatch - 1
+            let others = (0..<more).map { index in Task { try await batcher.append(Self.entry("more \(index)"), at: Date()) } }
+            try await Self.until("\(full) full: the batch goes while x is still on its way") { writer.count == 1 }
+            #expect(batcher.backlog.expected == 1 && !batcher.backlog.gathering, "\(full)")
+            writer.release()
+            _ = try await b.value
+            var refused = 0
+            for other in others {
+                do { _ = try await other.value } catch let error as ZeroTripError where error.code == .overloaded { refused += 1 }
+            }
+            // A queue of two holds b and one more; the third is refused, and that refusal sent the batch.
+            #expect(refused == (full == "queue" ? 1 : 0), "\(full)")
+            door.open()
+            try await Self.until("x goes") { writer.count == 1 }
+            writer.release()
+            _ = try await x.value
+            #expect(batcher.statistics.largestBatch == (full == "queue" ? 2 : AuditBatcher.maximumBatch), "\(full)")
+        }
+    }
+
+    @Test("Inside another expecting on the same batcher a request is counted once, and settles with its event")
+    func nested() async throws {
+        let database = try TestDatabase.make()
+        let batcher = AuditBatcher(database: database, maximumQueued: 10)
+        let event = try await batcher.expecting {
+            try await batcher.expecting {
+                #expect(batcher.backlog.expected == 1)
+                let event = try await batcher.append(Self.entry("nested"), at: Date())
+                #expect(batcher.backlog.expected == 0)
+                return event
+            }
+        }
+        #expect(event.seq == 1 && batcher.backlog == .init(queued: 0, expected: 0, gathering: false))
     }
 }

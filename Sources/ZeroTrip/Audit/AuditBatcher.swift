@@ -15,14 +15,15 @@ import Synchronization
 /// A transaction costs about as much CPU as a few events (its begin, commit and sync, the batch's read-ahead and
 /// the hops between threads), and when the CPU is what limits the daemon, those costs decide its pace. Requests whose
 /// event comes after slow work of their own (a signature check) say so with ``expecting(_:)``: when a batch
-/// commits while some of them are still on their way, the next batch waits for them, at most ``defaultGathering``,
+/// commits while some of them are still on their way, the next batch waits for them, for about ``defaultGathering``,
 /// instead of going with the one or two events queued meanwhile. It never waits for a request that is not coming:
 /// an idle batcher starts at once, and the wait ends as soon as every expected request has queued its event or
 /// given up.
 public final class AuditBatcher: Sendable {
     /// Events written per transaction at most.
     public static let maximumBatch = 512
-    /// Longest a batch waits for expected requests still on their way (``expecting(_:)``).
+    /// How long a batch waits at most for expected requests still on their way (``expecting(_:)``), give or take the
+    /// timer's slack (Dispatch may fire a 1 ms timer up to a millisecond late).
     public static let defaultGathering: Duration = .milliseconds(1)
     /// Events waiting at most (about a second of the disk's pace under load); beyond it requests are refused with
     /// `overloaded` (503 with `Retry-After`) instead of queueing without bound while the disk falls behind.
@@ -109,6 +110,8 @@ public final class AuditBatcher: Sendable {
         init(_ batcher: AuditBatcher) { self.batcher = ObjectIdentifier(batcher) }
         /// True the first time only.
         func settle() -> Bool { open.exchange(false, ordering: .acquiringAndReleasing) }
+        /// Not settled yet.
+        var isOpen: Bool { open.load(ordering: .acquiring) }
     }
 
     @TaskLocal private static var expectation: Expectation?
@@ -166,7 +169,12 @@ public final class AuditBatcher: Sendable {
     /// Runs `body`, a request that will append an audit event (``append(_:at:)`` or ``audited(at:severalStatements:lookup:_:)``
     /// on this batcher) after slow work of its own, and counts it as on its way until it does, or until `body`
     /// returns without (an error, nothing to audit). A batch that commits meanwhile lets the next one wait for it.
+    ///
+    /// The event must be appended by `body`'s own task (not a detached task or a callback), or the request would be
+    /// counted as on its way while its event waits: each batch would then wait its full limit. Inside another
+    /// `expecting` on this batcher, `body` just runs: the request is counted once.
     package func expecting<T>(_ body: () async throws -> T) async rethrows -> T {
+        if let outer = Self.expectation, outer.batcher == ObjectIdentifier(self), outer.isOpen { return try await body() }
         let expectation = Expectation(self)
         state.withLock { $0.expected += 1 }
         defer { if expectation.settle() { expectationEnded() } }
@@ -255,8 +263,9 @@ public final class AuditBatcher: Sendable {
         let (accepted, startDrain) = state.withLock { state -> (Bool, Bool) in
             if arrived { state.expected -= 1 }
             guard state.queue.count < maximumQueued else {
+                // Full: a gathering batch goes now rather than refuse what arrives until its limit.
                 state.statistics.refused += 1
-                guard state.gathering, state.expected == 0 else { return (false, false) }
+                guard state.gathering else { return (false, false) }
                 state.gathering = false
                 return (false, true)
             }
