@@ -91,8 +91,10 @@ final class LogWriter: @unchecked Sendable {
     private var writing = false
 
     private init() {
-        let thread = Thread { [unowned self] in self.loop() }
-        thread.name = "zerotrip-log-writer"
+        let thread = Thread { [unowned self] in
+            nameCurrentThread("zt-log-writer")
+            self.loop()
+        }
         thread.start()
     }
 

@@ -80,6 +80,21 @@ struct WALCheckpointTests {
         #expect(slowest < .seconds(2), "a commit waited \(slowest) behind the checkpoint")
     }
 
+    @Test("The database's own threads carry their names (zt-checkpoint, zt-read-N), as top -H and perf show them")
+    func threadNames() async throws {
+        let (root, _, database) = try await Self.scratch()
+        defer { try? FileManager.default.removeItem(at: root) }
+        _ = try await database.read { db in try db.fetchAll(Int.self, sql: "SELECT 1") }
+        let tasks = try FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")
+        let names = Set(
+            tasks.compactMap { try? String(contentsOfFile: "/proc/self/task/\($0)/comm", encoding: .utf8) }.map {
+                $0.trimmingCharacters(in: .newlines)
+            })
+        #expect(names.contains("zt-checkpoint"), "\(names.sorted())")
+        #expect(names.contains { $0.hasPrefix("zt-read-") }, "\(names.sorted())")
+        try await database.stopBackgroundCheckpoints()
+    }
+
     /// A file database in a directory of its own with the daemon's background checkpoints and a scratch table.
     static func scratch() async throws -> (root: URL, path: String, database: AppDatabase) {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("zerotrip-wal-\(UUID().uuidString)")

@@ -61,13 +61,13 @@ final class ReadExecutor: @unchecked Sendable {
         started = true
         for index in 0..<Self.threadCount {
             let thread = Thread { [self] in
+                nameCurrentThread("zt-read-\(index)")
                 do {
                     serve(try DatabaseQueue(path: path, configuration: configuration))
                 } catch {
                     failAll(ZeroTripError(.storageFailure, "the database cannot be opened for reading"))
                 }
             }
-            thread.name = "zerotrip-read-\(index)"
             thread.stackSize = 1 << 20
             thread.start()
         }
@@ -202,6 +202,7 @@ final class WALCheckpointer: @unchecked Sendable {
         }
         let connection = try DatabaseQueue(path: pool.path, configuration: configuration)
         let thread = Thread { [self] in
+            nameCurrentThread("zt-checkpoint")
             var nextRestart = Date.distantPast
             var backoff = Self.firstRestartBackoff
             var pause = interval / 4
@@ -230,7 +231,6 @@ final class WALCheckpointer: @unchecked Sendable {
                 pause = (frames ?? 0) > Self.restartFrames / 4 ? interval / 4 : interval
             }
         }
-        thread.name = "zerotrip-checkpoint"
         thread.start()
     }
 

@@ -120,10 +120,10 @@ package final class PostgresEngine: Sendable {
         logger.logLevel = .critical
         try Self.prepare(location: location, configuration: configuration, logger: logger)
         writer = PostgresLanes(
-            name: "zerotrip-pg-write", count: 1, configuration: configuration, logger: logger,
+            name: "zt-pg-write", count: 1, configuration: configuration, logger: logger,
             watchedTable: watchedTable, onWatchedTableCommit: onWatchedTableCommit)
         readers = PostgresLanes(
-            name: "zerotrip-pg-read", count: location.readers, configuration: configuration, logger: logger,
+            name: "zt-pg-read", count: location.readers, configuration: configuration, logger: logger,
             watchedTable: nil, onWatchedTableCommit: {})
     }
 
@@ -434,8 +434,10 @@ final class PostgresLanes: @unchecked Sendable {
     private func startThreads() {
         started = true
         for index in 0..<count {
-            let thread = Thread { [self] in serve() }
-            thread.name = "\(name)-\(index)"
+            let thread = Thread { [self] in
+                nameCurrentThread("\(name)-\(index)")
+                serve()
+            }
             thread.stackSize = 1 << 20
             thread.start()
         }
