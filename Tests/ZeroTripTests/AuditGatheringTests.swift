@@ -68,17 +68,26 @@ struct AuditGatheringTests {
         throw GaveUp()
     }
 
-    /// Event `a` is being written, an expected request `x` is on its way (held at `door`) and `b` queues meanwhile;
-    /// then `a`'s batch commits (at `released`).
-    static func start(
-        _ batcher: AuditBatcher, _ writer: HeldWriter, door: Door, x: @escaping @Sendable () async throws -> AuditEvent
-    ) async throws -> (b: Task<AuditEvent, any Error>, x: Task<AuditEvent, any Error>, released: ContinuousClock.Instant) {
+    typealias Scene = (
+        batcher: AuditBatcher, writer: HeldWriter, door: Door, b: Task<AuditEvent, any Error>, x: Task<AuditEvent, any Error>,
+        released: ContinuousClock.Instant
+    )
+
+    /// A batcher with a held writer (on `database`, or a new one): event `a` is being written, an expected request
+    /// `x` is on its way (held at `door`) and `b` queues meanwhile; then `a`'s batch commits (at `released`).
+    static func scene(
+        gathering: Duration, maximumQueued: Int = AuditBatcher.defaultMaximumQueued, database: AppDatabase? = nil,
+        x: @escaping @Sendable (AuditBatcher) async throws -> AuditEvent = { try await $0.append(entry("x"), at: Date()) }
+    ) async throws -> Scene {
+        let writer = HeldWriter(try database ?? TestDatabase.make())
+        let batcher = AuditBatcher(write: writer.write, maximumQueued: maximumQueued, gathering: gathering)
+        let door = Door()
         let a = Task { try await batcher.append(entry("a"), at: Date()) }
         try await until("a's batch is with the writer") { writer.count == 1 }
         let x = Task {
             try await batcher.expecting {
                 await door.wait()
-                return try await x()
+                return try await x(batcher)
             }
         }
         try await until("x is expected") { batcher.backlog.expected == 1 }
@@ -87,15 +96,22 @@ struct AuditGatheringTests {
         let released = ContinuousClock.now
         writer.release()
         _ = try await a.value
-        return (b, x, released)
+        return (batcher, writer, door, b, x, released)
+    }
+
+    /// `b`'s batch is with the writer: it commits; then `x` arrives and its batch, alone, commits too.
+    static func finish(b: Task<AuditEvent, any Error>, x: Task<AuditEvent, any Error>, _ writer: HeldWriter, door: Door) async throws {
+        writer.release()
+        _ = try await b.value
+        door.open()
+        try await until("x goes") { writer.count == 1 }
+        writer.release()
+        _ = try await x.value
     }
 
     @Test("The batch after a commit waits for an expected request and goes with it as soon as it queues its event")
     func waitsForTheExpected() async throws {
-        let writer = HeldWriter(try TestDatabase.make())
-        let batcher = AuditBatcher(write: writer.write, gathering: .seconds(60))
-        let door = Door()
-        let (b, x, _) = try await Self.start(batcher, writer, door: door) { try await batcher.append(Self.entry("x"), at: Date()) }
+        let (batcher, writer, door, b, x, _) = try await Self.scene(gathering: .seconds(60))
         try await Self.until("the next batch gathers") { batcher.backlog.gathering }
         // b waits: nothing goes to the writer while x is on its way.
         try await Task.sleep(for: .milliseconds(100))
@@ -115,27 +131,17 @@ struct AuditGatheringTests {
 
     @Test("Without gathering, the same requests take three batches: the queued event goes without the one on its way")
     func noGathering() async throws {
-        let writer = HeldWriter(try TestDatabase.make())
-        let batcher = AuditBatcher(write: writer.write, gathering: .zero)
-        let door = Door()
-        let (b, x, _) = try await Self.start(batcher, writer, door: door) { try await batcher.append(Self.entry("x"), at: Date()) }
+        let (batcher, writer, door, b, x, _) = try await Self.scene(gathering: .zero)
         try await Self.until("b goes alone") { writer.count == 1 }
         #expect(batcher.backlog == .init(queued: 0, expected: 1, gathering: false))
-        writer.release()
-        _ = try await b.value
-        door.open()
-        try await Self.until("x goes") { writer.count == 1 }
-        writer.release()
-        _ = try await x.value
+        try await Self.finish(b: b, x: x, writer, door: door)
         #expect(batcher.statistics.batches == 3 && batcher.statistics.largestBatch == 1 && batcher.statistics.gathered == 0)
     }
 
     @Test("An expected request that leaves without an event ends the wait at once; the batcher stays usable")
     func expectedGivesUp() async throws {
-        let writer = HeldWriter(try TestDatabase.make())
-        let batcher = AuditBatcher(write: writer.write, gathering: .seconds(60))
-        let door = Door()
-        let (b, x, _) = try await Self.start(batcher, writer, door: door) { throw ZeroTripError(.invalidInput, "not a token") }
+        let (batcher, writer, door, b, x, _) = try await Self.scene(gathering: .seconds(60)) { _ in throw ZeroTripError(.invalidInput, "not a token")
+        }
         try await Self.until("the next batch gathers") { batcher.backlog.gathering }
         door.open()
         let refused = await #expect(throws: ZeroTripError.self) { try await x.value }
@@ -155,31 +161,22 @@ struct AuditGatheringTests {
 
     @Test("A request that stays on its way holds the next batch no longer than the gathering limit")
     func gatheringIsBounded() async throws {
-        let writer = HeldWriter(try TestDatabase.make())
-        let batcher = AuditBatcher(write: writer.write, gathering: .milliseconds(50))
-        let door = Door()
-        let (b, x, released) = try await Self.start(batcher, writer, door: door) { try await batcher.append(Self.entry("x"), at: Date()) }
+        let (batcher, writer, door, b, x, released) = try await Self.scene(gathering: .milliseconds(50))
         try await Self.until("b goes after the limit, x still on its way") { writer.count == 1 }
         // It did wait: the batch came no sooner than the limit after the commit before it.
         #expect(ContinuousClock.now - released >= .milliseconds(50))
         #expect(batcher.backlog == .init(queued: 0, expected: 1, gathering: false))
-        writer.release()
-        _ = try await b.value
-        door.open()
-        try await Self.until("x goes") { writer.count == 1 }
-        writer.release()
-        _ = try await x.value
+        try await Self.finish(b: b, x: x, writer, door: door)
         #expect(batcher.statistics.batches == 3 && batcher.statistics.gathered == 1)
     }
 
     @Test("An event queued for another batcher does not count as this one's expected request")
     func otherBatcher() async throws {
         let database = try TestDatabase.make()
-        let writer = HeldWriter(database)
-        let batcher = AuditBatcher(write: writer.write, gathering: .seconds(60))
         let other = AuditBatcher(database: database, maximumQueued: 10)
-        let door = Door()
-        let (b, x, _) = try await Self.start(batcher, writer, door: door) { try await other.append(Self.entry("x"), at: Date()) }
+        let (batcher, writer, door, b, x, _) = try await Self.scene(gathering: .seconds(60), database: database) { _ in
+            try await other.append(Self.entry("x"), at: Date())
+        }
         try await Self.until("the next batch gathers") { batcher.backlog.gathering }
         door.open()
         _ = try await x.value
@@ -193,28 +190,20 @@ struct AuditGatheringTests {
     @Test("A gathering batch goes at once when 512 events are queued, or when the queue is full and refuses one")
     func fullBatchGoes() async throws {
         for full in ["batch", "queue"] {
-            let writer = HeldWriter(try TestDatabase.make())
-            let batcher = AuditBatcher(
-                write: writer.write, maximumQueued: full == "queue" ? 2 : AuditBatcher.defaultMaximumQueued, gathering: .seconds(60))
-            let door = Door()
-            let (b, x, _) = try await Self.start(batcher, writer, door: door) { try await batcher.append(Self.entry("x"), at: Date()) }
+            let (batcher, writer, door, b, x, _) = try await Self.scene(
+                gathering: .seconds(60), maximumQueued: full == "queue" ? 2 : AuditBatcher.defaultMaximumQueued)
             try await Self.until("the next batch gathers") { batcher.backlog.gathering }
             let more = full == "queue" ? 2 : AuditBatcher.maximumBatch - 1
             let others = (0..<more).map { index in Task { try await batcher.append(Self.entry("more \(index)"), at: Date()) } }
             try await Self.until("\(full) full: the batch goes while x is still on its way") { writer.count == 1 }
             #expect(batcher.backlog.expected == 1 && !batcher.backlog.gathering, "\(full)")
-            writer.release()
-            _ = try await b.value
+            try await Self.finish(b: b, x: x, writer, door: door)
             var refused = 0
             for other in others {
                 do { _ = try await other.value } catch let error as ZeroTripError where error.code == .overloaded { refused += 1 }
             }
             // A queue of two holds b and one more; the third is refused, and that refusal sent the batch.
             #expect(refused == (full == "queue" ? 1 : 0), "\(full)")
-            door.open()
-            try await Self.until("x goes") { writer.count == 1 }
-            writer.release()
-            _ = try await x.value
             #expect(batcher.statistics.largestBatch == (full == "queue" ? 2 : AuditBatcher.maximumBatch), "\(full)")
         }
     }
