@@ -94,12 +94,19 @@ public final class AuditBatcher: Sendable {
         var gathering = false
         var gatheringRound: UInt64 = 0
         var statistics = Statistics()
+
+        /// Ends the next batch's wait if it is waiting and `condition` holds; true when the caller must now start it.
+        mutating func endGathering(when condition: Bool = true) -> Bool {
+            guard gathering, condition else { return false }
+            gathering = false
+            return true
+        }
     }
 
     /// What ``drainNext(mayGather:)`` does next.
     private enum Next {
         case idle
-        case gather(round: UInt64)
+        case gather(round: UInt64, for: DispatchTimeInterval)
         case batch([Pending])
     }
 
@@ -131,7 +138,8 @@ public final class AuditBatcher: Sendable {
     private let readApart: ReadRunner?
     private let state = Mutex(State())
     private let maximumQueued: Int
-    private let gatheringLimit: Duration
+    /// The gathering limit as Dispatch takes it; nil when batches never wait.
+    private let gatheringDelay: DispatchTimeInterval?
 
     /// `readApart`: where audited reads run. Nil runs them inside the batch's write transaction (SQLite: the
     /// writer is local and a statement costs microseconds, so answer and event come from one snapshot in one trip);
@@ -144,7 +152,9 @@ public final class AuditBatcher: Sendable {
         self.write = write
         self.readApart = readApart
         self.maximumQueued = maximumQueued
-        self.gatheringLimit = gathering
+        let (seconds, attoseconds) = gathering.components
+        let nanoseconds = Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000)
+        self.gatheringDelay = nanoseconds > 0 ? .nanoseconds(nanoseconds) : nil
     }
 
     /// A second batcher on `database` (tests of the queue bound; the daemon uses ``AppDatabase/audit``).
@@ -185,9 +195,7 @@ public final class AuditBatcher: Sendable {
     private func expectationEnded() {
         let start = state.withLock { state -> Bool in
             state.expected -= 1
-            guard state.gathering, state.expected == 0 else { return false }
-            state.gathering = false
-            return true
+            return state.endGathering(when: state.expected == 0)
         }
         if start { drainNext(mayGather: false) }
     }
@@ -265,18 +273,14 @@ public final class AuditBatcher: Sendable {
             guard state.queue.count < maximumQueued else {
                 // Full: a gathering batch goes now rather than refuse what arrives until its limit.
                 state.statistics.refused += 1
-                guard state.gathering else { return (false, false) }
-                state.gathering = false
-                return (false, true)
+                return (false, state.endGathering())
             }
             state.queue.append(pending)
             if !state.draining {
                 state.draining = true
                 return (true, true)
             }
-            guard state.gathering, state.expected == 0 || state.queue.count >= Self.maximumBatch else { return (true, false) }
-            state.gathering = false
-            return (true, true)
+            return (true, state.endGathering(when: state.expected == 0 || state.queue.count >= Self.maximumBatch))
         }
         if !accepted {
             pending.complete(.failure(ZeroTripError(.overloaded, "too many audited requests are waiting for the disk; try again shortly")))
@@ -291,18 +295,18 @@ public final class AuditBatcher: Sendable {
     ///
     /// `mayGather` (after a batch): while expected requests are on their way, the next batch waits for them instead,
     /// until the last of them queues its event or gives up, the queue holds ``maximumBatch`` events, or
-    /// `gatheringLimit` has passed.
+    /// the gathering limit has passed.
     private func drainNext(mayGather: Bool) {
         let next = state.withLock { state -> Next in
             guard !state.queue.isEmpty else {
                 state.draining = false
                 return .idle
             }
-            if mayGather, gatheringLimit > .zero, state.expected > 0, state.queue.count < Self.maximumBatch {
+            if mayGather, let gatheringDelay, state.expected > 0, state.queue.count < Self.maximumBatch {
                 state.gathering = true
                 state.gatheringRound &+= 1
                 state.statistics.gathered += 1
-                return .gather(round: state.gatheringRound)
+                return .gather(round: state.gatheringRound, for: gatheringDelay)
             }
             let count = min(state.queue.count, Self.maximumBatch)
             let batch = Array(state.queue.prefix(count))
@@ -312,16 +316,9 @@ public final class AuditBatcher: Sendable {
         let batch: [Pending]
         switch next {
         case .idle: return
-        case .gather(let round):
-            let (seconds, attoseconds) = gatheringLimit.components
-            let nanoseconds = Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000)
-            DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(nanoseconds)) { [self] in
-                let due = state.withLock { state -> Bool in
-                    guard state.gathering, state.gatheringRound == round else { return false }
-                    state.gathering = false
-                    return true
-                }
-                if due { drainNext(mayGather: false) }
+        case .gather(let round, let delay):
+            DispatchQueue.global().asyncAfter(deadline: .now() + delay) { [self] in
+                if state.withLock({ $0.endGathering(when: $0.gatheringRound == round) }) { drainNext(mayGather: false) }
             }
             return
         case .batch(let taken): batch = taken
