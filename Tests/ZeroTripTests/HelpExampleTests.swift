@@ -88,6 +88,12 @@ struct HelpExampleTests {
             let path = binary + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
             let result = try ExternalTool.run(["env"] + unset + ["PATH=\(path)", "bash", "-c", line], in: dir)
             #expect(result.status == 0, "\(command): \(line)\n\(result.stdout.suffix(1000))\n\(result.stderr.suffix(1000))")
+            if command == "bench http" {
+                // Verify's ceiling is measured, not only computed: the bare POST with the one P-256 check, every answer 200.
+                let row = result.stdout.split(separator: "\n").first { $0.hasPrefix("POST, bare + one P-256 check") }
+                #expect(row.map { $0.split(separator: " ").suffix(3).first == "0" } == true, "\(result.stdout.suffix(2000))")
+                #expect(result.stdout.contains("measured: the bare POST with that one check added reached"), "\(result.stdout.suffix(2000))")
+            }
             ran += 1
         }
         // All of them; on SQLite alone, all but the three that need a PostgreSQL server.
