@@ -275,7 +275,11 @@ extension BenchCommand {
             let named = Dictionary(results.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
             func need(_ ok: Bool, _ what: String) { if !ok { missed.append(what) } }
             if let verify = named["POST /v1/verify (distinct tokens, audited)"] {
-                need(verify.rate >= 0.35 * scriptedPost, "verify ≥ 35 % of the bare POST")
+                // Beside the target, what the bare POST with only the check reached in this run (its measured ceiling).
+                let ceiling = named[Self.bareCheckRow].map {
+                    String(format: " (the bare POST with one P-256 check: %.0f %%)", 100 * $0.rate / max(scriptedPost, 1))
+                }
+                need(verify.rate >= 0.35 * scriptedPost, "verify ≥ 35 % of the bare POST" + (ceiling ?? ""))
                 need(verify.p99 <= 15, "verify p99 ≤ 15 ms")
             }
             if let credit = named["GET /v1/credit/{id}?matter= (audited)"] {
