@@ -1,4 +1,5 @@
 internal import CHarfBuzz
+import Glibc
 
 /// A TrueType-outline CJK font loaded with HarfBuzz: character → glyph lookup, advances, and
 /// subsetting with hb-subset for embedding (renumbered glyph ids; see ``FontSubset``).
@@ -8,6 +9,8 @@ public final class CJKFont: @unchecked Sendable {
     /// AR PL UMing from Debian's fonts-arphic-uming: a Ming (Song) face with TrueType outlines.
     public static let defaultPath = "/usr/share/fonts/truetype/arphic/uming.ttc"
 
+    /// The font file, mapped read-only; HarfBuzz reads the face from it in place.
+    package let file: FontFileMapping
     private let blob: OpaquePointer
     private let face: OpaquePointer
     private let font: OpaquePointer
@@ -32,7 +35,10 @@ public final class CJKFont: @unchecked Sendable {
     /// hb-subset's tables once (about 0.1 s, and memory for the whole face), which pays off for the main font that
     /// every document subsets; a fallback font used for a rare character now and then is subset without it.
     public init(path: String = CJKFont.defaultPath, faceIndex: UInt32 = 0, preprocessed: Bool = true) throws(DocumentError) {
-        guard let blob = hb_blob_create_from_file_or_fail(path) else {
+        guard let file = FontFileMapping(path: path),
+            let blob = hb_blob_create_or_fail(
+                file.base.assumingMemoryBound(to: CChar.self), UInt32(file.length), HB_MEMORY_MODE_READONLY, nil, nil)
+        else {
             throw DocumentError(.fontUnavailable, "cannot read the font file \(path) (Debian package fonts-arphic-uming)")
         }
         guard hb_face_count(blob) > faceIndex, let face = hb_face_create(blob, faceIndex) else {
@@ -50,6 +56,7 @@ public final class CJKFont: @unchecked Sendable {
             hb_blob_destroy(blob)
             throw DocumentError(.fontUnavailable, "\(path) is not a TrueType-outline (glyf) font")
         }
+        self.file = file
         self.blob = blob
         self.face = face
         font = hb_font_create(face)
@@ -67,6 +74,9 @@ public final class CJKFont: @unchecked Sendable {
         postScriptName =
             name.isEmpty
             ? "CJKFont" : String(name.unicodeScalars.filter { $0.isASCII && $0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-" })
+        // Preprocessing read the whole face (about 17 MB of uming.ttc), and those pages would stay in the daemon's
+        // resident memory although a document's subset reads only its own glyphs again.
+        file.releaseResidentPages()
     }
 
     deinit {
@@ -135,4 +145,38 @@ struct FontSubset: Sendable {
     let fontProgram: [UInt8]
     /// Original glyph id → subset glyph id (the CID written in content streams).
     let newGlyphIDs: [UInt32: UInt16]
+}
+
+/// A font file mapped read-only and privately, unmapped when the last reference goes.
+///
+/// Mapped here rather than by `hb_blob_create_from_file`, which falls back to reading the file into the heap when it
+/// cannot map it: only a mapping of the file can give its pages back with `MADV_DONTNEED` and read them again later.
+package final class FontFileMapping: @unchecked Sendable {
+    /// Start of the mapping; never written.
+    package let base: UnsafeMutableRawPointer
+    /// The file's size in bytes.
+    package let length: Int
+
+    /// Maps the file at `path`; nil when it cannot be opened or mapped, is empty or is 4 GiB or more (HarfBuzz's limit).
+    init?(path: String) {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0, status.st_size > 0, status.st_size < Int(UInt32.max),
+            let base = mmap(nil, Int(status.st_size), PROT_READ, MAP_PRIVATE, descriptor, 0), base != UnsafeMutableRawPointer(bitPattern: -1)
+        else { return nil }
+        self.base = base
+        length = Int(status.st_size)
+    }
+
+    /// Drops this process's mapping of the pages read so far: they leave its resident memory, and a later read maps
+    /// them again from the page cache (or the disk), with the same content, since the mapping is read-only.
+    func releaseResidentPages() {
+        _ = madvise(base, length, MADV_DONTNEED)
+    }
+
+    deinit {
+        munmap(base, length)
+    }
 }
