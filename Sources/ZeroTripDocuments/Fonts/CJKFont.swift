@@ -60,7 +60,15 @@ public final class CJKFont: @unchecked Sendable {
         self.blob = blob
         self.face = face
         font = hb_font_create(face)
-        subsetSource = preprocessed ? hb_subset_preprocess(face) : hb_face_reference(face)
+        if preprocessed {
+            let prepared: OpaquePointer = hb_subset_preprocess(face)
+            // When preprocessing fails, HarfBuzz before 7.0 (Debian 12 has 6.0) hands back the face itself without a
+            // reference of its own, and deinit would destroy the face twice.
+            if prepared == face && hb_version_atleast(7, 0, 0) == 0 { _ = hb_face_reference(face) }
+            subsetSource = prepared
+        } else {
+            subsetSource = hb_face_reference(face)
+        }
         glyphCount = glyphs
         unitsPerEm = Int(hb_face_get_upem(face))
         var extents = hb_font_extents_t()
@@ -157,13 +165,14 @@ package final class FontFileMapping: @unchecked Sendable {
     /// The file's size in bytes.
     package let length: Int
 
-    /// Maps the file at `path`; nil when it cannot be opened or mapped, is empty or is 4 GiB or more (HarfBuzz's limit).
+    /// Maps the file at `path`; nil when it cannot be opened or mapped, is empty or is 2 GiB or more (HarfBuzz's limit
+    /// for a blob).
     init?(path: String) {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { return nil }
         defer { close(descriptor) }
         var status = stat()
-        guard fstat(descriptor, &status) == 0, status.st_size > 0, status.st_size < Int(UInt32.max),
+        guard fstat(descriptor, &status) == 0, status.st_size > 0, status.st_size < Int(Int32.max),
             let base = mmap(nil, Int(status.st_size), PROT_READ, MAP_PRIVATE, descriptor, 0), base != UnsafeMutableRawPointer(bitPattern: -1)
         else { return nil }
         self.base = base
