@@ -107,7 +107,8 @@ public struct Certificate: Sendable, Hashable, CustomStringConvertible {
     /// End of the validity period.
     public var notValidAfter: Date { Self.date(X509_get0_notAfter(box.pointer)) }
 
-    /// The subject public key.
+    /// The subject public key, built anew on every access (with its own pool of verification contexts, empty): a
+    /// caller that checks many signatures under it holds one, as the document verifier's seals do.
     public var publicKey: PublicKey { try! Self.publicKey(of: box) }  // checked at construction
 
     /// Whether basicConstraints says `CA:TRUE`.

@@ -111,7 +111,9 @@ public struct PrivateKey: Sendable {
         return EVPKeyBox(taking: try checkNotNil(EVP_PKCS82PKEY(info), .malformedKey, "decrypted key does not load"))
     }
 
-    /// The matching public key.
+    /// The matching public key, built anew on every access (with its own pool of verification contexts, empty): a
+    /// caller that checks many signatures holds one instead of asking again per check, which costs about ten times
+    /// the check itself.
     public var publicKey: PublicKey {
         switch storage {
         case .memory(let box, _):
